@@ -1,0 +1,180 @@
+/**
+ * The API contract: every call is declared once here. IPC, the web-mode WebSocket, the local socket and the CLI
+ * (including the in-app console) are all generated from this table, so they cannot drift apart.
+ */
+import { z } from 'zod';
+import { Alert, Job, JobStatus, LogLevel, Service, Settings, Status } from './schemas';
+
+export interface CliSpec {
+  /** Words that name the command, e.g. "jobs list". */
+  command: string;
+  /** Input fields taken as positional arguments, in order. */
+  positional?: string[];
+  /** `--flag-name` reads a file and puts its text into the named input field. */
+  fileFlags?: Record<string, string>;
+  /** Input fields that are file system paths: the CLI makes them absolute before sending. */
+  paths?: string[];
+  /** The call starts a job whose id is at `value.id` (or `value.jobId`): the CLI follows it unless --detach. */
+  startsJob?: boolean;
+  /** How --json-less output is shown: a table of these columns when the value is an array. */
+  columns?: string[];
+  /** Human formatter name for non-tabular output (see cli/format.ts). */
+  view?: 'service-created' | 'status' | 'job' | 'record';
+}
+
+export interface CallSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {
+  summary: string;
+  input: I;
+  output: O;
+  cli: CliSpec;
+  /** Long-running calls (they wait for something) are exempt from the transport's request timeout. */
+  long?: boolean;
+}
+
+const call = <I extends z.ZodObject, O extends z.ZodType>(spec: CallSpec<I, O>) => spec;
+
+const JobId = z.string().min(1).describe('job id (from jobs list)');
+const ServiceName = z
+  .string()
+  .trim()
+  .min(1, 'Enter a service name.')
+  .max(50, 'A service name has at most 50 characters.')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'A service name starts with a letter or digit and uses letters, digits, spaces, dots, hyphens and underscores.')
+  .describe('service name');
+
+export const ServiceCreated = z.object({
+  service: Service,
+  registrationKey: z.string(),
+  sdek: z.string().describe('the service data encryption key, shown only this once'),
+});
+
+export const contract = {
+  'status.get': call({
+    summary: 'Show the version, data directory, service and the running app',
+    input: z.object({}),
+    output: Status,
+    cli: { command: 'status', view: 'status' },
+  }),
+  'service.get': call({
+    summary: 'Show the service of this installation',
+    input: z.object({}),
+    output: Service.nullable(),
+    cli: { command: 'service show', view: 'record' },
+  }),
+  'service.init': call({
+    summary: 'Create the service: its registration key and service data encryption key (SDEK)',
+    input: z.object({ name: ServiceName }),
+    output: ServiceCreated,
+    cli: { command: 'service init', view: 'service-created' },
+  }),
+  'service.join': call({
+    summary: 'Join an existing service with its service data encryption key',
+    input: z.object({ sdek: z.string().describe('service data encryption key'), name: ServiceName.optional() }),
+    output: Service,
+    cli: { command: 'service join', fileFlags: { 'sdek-file': 'sdek' }, view: 'record' },
+  }),
+  'service.confirmSdek': call({
+    summary: 'Confirm the service data encryption key is kept safe, by its last 4 characters',
+    input: z.object({ last4: z.string().describe('the last 4 characters of the SDEK') }),
+    output: Service,
+    cli: { command: 'service confirm-key', positional: ['last4'], view: 'record' },
+  }),
+  'service.registrationKey': call({
+    summary: 'Show the service registration key that devices register with',
+    input: z.object({}),
+    output: z.object({ registrationKey: z.string() }),
+    cli: { command: 'service registration-key', view: 'record' },
+  }),
+  'jobs.list': call({
+    summary: 'List jobs, newest first',
+    input: z.object({
+      status: JobStatus.optional().describe('only jobs with this status'),
+      limit: z.number().int().min(1).max(1000).default(100).describe('at most this many jobs'),
+    }),
+    output: z.array(Job),
+    cli: { command: 'jobs list', columns: ['id', 'type', 'objectName', 'status', 'progress', 'startedAt', 'endedAt'] },
+  }),
+  'jobs.show': call({
+    summary: 'Show a job with its steps and child jobs',
+    input: z.object({ id: JobId }),
+    output: z.object({ job: Job, children: z.array(Job) }),
+    cli: { command: 'jobs show', positional: ['id'], view: 'job' },
+  }),
+  'jobs.cancel': call({
+    summary: 'Cancel a queued, running or paused job',
+    input: z.object({ id: JobId }),
+    output: Job,
+    cli: { command: 'jobs cancel', positional: ['id'], view: 'job' },
+  }),
+  'jobs.pause': call({
+    summary: 'Pause a running job at its next checkpoint',
+    input: z.object({ id: JobId }),
+    output: Job,
+    cli: { command: 'jobs pause', positional: ['id'], view: 'job' },
+  }),
+  'jobs.resume': call({
+    summary: 'Resume a paused or failed job from its last committed step',
+    input: z.object({ id: JobId }),
+    output: Job,
+    cli: { command: 'jobs resume', positional: ['id'], startsJob: true, view: 'job' },
+  }),
+  'jobs.wait': call({
+    summary: 'Wait until a job ends and show how it ended',
+    input: z.object({
+      id: JobId,
+      timeoutSeconds: z.number().min(0).max(86400).default(3600).describe('give up waiting after this many seconds'),
+    }),
+    output: Job,
+    cli: { command: 'jobs wait', positional: ['id'], startsJob: true, view: 'job' },
+    long: true,
+  }),
+  'jobs.selftest': call({
+    summary: 'Run a self-test job: writes and hashes data in worker threads, step by step',
+    input: z.object({
+      sizeMiB: z.number().int().min(1).max(4096).default(64).describe('how much data to write and hash'),
+      seconds: z.number().min(0).max(3600).default(0).describe('stretch the job to take at least this long'),
+    }),
+    output: Job,
+    cli: { command: 'selftest', startsJob: true, view: 'job' },
+  }),
+  'alerts.list': call({
+    summary: 'List alerts, newest first',
+    input: z.object({ all: z.boolean().default(false).describe('include acknowledged alerts') }),
+    output: z.array(Alert),
+    cli: { command: 'alerts list', columns: ['id', 'severity', 'title', 'objectName', 'createdAt', 'acknowledged'] },
+  }),
+  'alerts.ack': call({
+    summary: 'Acknowledge an alert (or all of them with --all)',
+    input: z.object({ id: z.string().optional().describe('alert id'), all: z.boolean().default(false).describe('acknowledge every alert') }),
+    output: z.object({ acknowledged: z.number().int() }),
+    cli: { command: 'alerts ack', positional: ['id'], view: 'record' },
+  }),
+  'settings.get': call({
+    summary: 'Show settings, versions and event-loop statistics',
+    input: z.object({}),
+    output: Settings,
+    cli: { command: 'settings show', view: 'record' },
+  }),
+  'settings.set': call({
+    summary: 'Change settings',
+    input: z.object({ logLevel: LogLevel.optional().describe('log level: debug, info, warn or error') }),
+    output: Settings,
+    cli: { command: 'settings set', view: 'record' },
+  }),
+  'diagnostics.collect': call({
+    summary: 'Write a diagnostics bundle (logs, versions, integrity check, event-loop stats; secrets redacted)',
+    input: z.object({ out: z.string().min(1).describe('file to write the bundle to (JSON)') }),
+    output: z.object({ path: z.string(), bytes: z.number(), integrity: z.string() }),
+    cli: { command: 'diagnostics', paths: ['out'], view: 'record' },
+  }),
+} as const;
+
+export type Contract = typeof contract;
+export type CallName = keyof Contract;
+export type CallInput<N extends CallName> = z.input<Contract[N]['input']>;
+export type CallParsedInput<N extends CallName> = z.output<Contract[N]['input']>;
+export type CallOutput<N extends CallName> = z.output<Contract[N]['output']>;
+export const callNames = Object.keys(contract) as CallName[];
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+}

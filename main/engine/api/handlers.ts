@@ -1,0 +1,80 @@
+/** One handler per contract call. Handlers receive validated input; the dispatcher turns throws into Results. */
+import path from 'node:path';
+import { collectDiagnostics } from '../diagnostics';
+import type { Engine } from '../engine';
+import { LifeboatError } from '../errors';
+import { selftestParams } from '../jobs/kinds/selftest';
+import { readInstance } from '../lock';
+import type { Level } from '../log';
+import { VERSION } from '../paths';
+import type { CallName, CallOutput, CallParsedInput } from './contract';
+import type { CallContext } from './dispatch';
+
+type Handlers = { [N in CallName]: (engine: Engine, input: CallParsedInput<N>, ctx: CallContext) => CallOutput<N> | Promise<CallOutput<N>> };
+
+function settings(engine: Engine): CallOutput<'settings.get'> {
+  return {
+    dataDir: engine.dataDir,
+    logLevel: engine.log.level,
+    secretProtection: engine.secrets.protector.kind,
+    versions: engine.versions(),
+    eventLoop: engine.eventLoop.stats(),
+  };
+}
+
+function withService<T>(engine: Engine, f: () => T): T {
+  const before = engine.service.get();
+  const result = f();
+  const after = engine.service.get();
+  if (JSON.stringify(before) !== JSON.stringify(after)) engine.bus.emit({ type: 'service.changed', service: after });
+  return result;
+}
+
+export const handlers: Handlers = {
+  'status.get': (engine) => {
+    const counts = engine.runner.store.countByStatus();
+    const app = readInstance(engine.dataDir);
+    return {
+      version: VERSION,
+      dataDir: engine.dataDir,
+      service: engine.service.get(),
+      app: app ? { pid: app.pid, mode: app.mode, url: app.url ? app.url.replace(/#.*$/, '') : null, startedAt: app.startedAt } : null,
+      jobs: { queued: counts.queued, running: counts.running, failed: counts.failed },
+      alerts: { unacknowledged: engine.alerts.unacknowledged() },
+    };
+  },
+  'service.get': (engine) => engine.service.get(),
+  'service.init': (engine, input) => withService(engine, () => engine.service.init(input.name)),
+  'service.join': (engine, input) => withService(engine, () => engine.service.join(input.sdek, input.name)),
+  'service.confirmSdek': (engine, input) => withService(engine, () => engine.service.confirmSdek(input.last4)),
+  'service.registrationKey': (engine) => ({ registrationKey: engine.service.registrationKey() }),
+  'jobs.list': (engine, input) => engine.runner.store.list({ status: input.status, limit: input.limit }).map((r) => engine.runner.toJob(r)),
+  'jobs.show': (engine, input) => ({
+    job: engine.runner.get(input.id),
+    children: engine.runner.store.list({ parentId: input.id, limit: 1000 }).map((r) => engine.runner.toJob(r)),
+  }),
+  'jobs.cancel': (engine, input) => engine.runner.cancel(input.id),
+  'jobs.pause': (engine, input) => engine.runner.pause(input.id),
+  'jobs.resume': (engine, input) => engine.runner.resume(input.id),
+  'jobs.wait': (engine, input, ctx) => engine.runner.wait(input.id, input.timeoutSeconds * 1000, ctx.signal),
+  'jobs.selftest': (engine, input) => engine.runner.create('selftest', selftestParams(input)),
+  'alerts.list': (engine, input) => engine.alerts.list(input.all),
+  'alerts.ack': (engine, input) => {
+    if (input.all) return { acknowledged: engine.alerts.acknowledge('all') };
+    if (!input.id) throw new LifeboatError('invalid_input', 'id: name the alert to acknowledge, or pass --all.');
+    if (!engine.alerts.exists(input.id)) throw new LifeboatError('not_found', `There is no alert ${input.id}.`, 'List alerts with `lifeboat alerts list`.');
+    return { acknowledged: engine.alerts.acknowledge([input.id]) };
+  },
+  'settings.get': (engine) => settings(engine),
+  'settings.set': (engine, input) => {
+    if (input.logLevel) {
+      engine.setSetting('logLevel', input.logLevel);
+      engine.log.level = input.logLevel as Level;
+    }
+    return settings(engine);
+  },
+  'diagnostics.collect': (engine, input) => {
+    if (!path.isAbsolute(input.out)) throw new LifeboatError('invalid_input', `out: give an absolute path (got ${input.out}).`);
+    return collectDiagnostics(engine, input.out);
+  },
+};

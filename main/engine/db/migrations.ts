@@ -1,0 +1,94 @@
+/**
+ * Numbered schema migrations. The index + 1 is the schema version stored in PRAGMA user_version.
+ * Never edit a released migration: append a new one.
+ */
+export const migrations: string[] = [
+  // 1: service, secrets, jobs with steps and events, alerts, settings
+  `
+  CREATE TABLE service (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    joined INTEGER NOT NULL DEFAULT 0,
+    sdek_fingerprint TEXT NOT NULL,
+    sdek_confirmed_at TEXT
+  ) STRICT;
+
+  CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    ciphertext BLOB NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    parent_id TEXT REFERENCES jobs(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    title TEXT NOT NULL,
+    object_kind TEXT,
+    object_name TEXT,
+    status TEXT NOT NULL CHECK (status IN ('queued','running','succeeded','failed','cancelled','paused')),
+    progress REAL NOT NULL DEFAULT 0,
+    message TEXT,
+    bytes_done INTEGER NOT NULL DEFAULT 0,
+    bytes_total INTEGER NOT NULL DEFAULT 0,
+    params TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT '{}',
+    error_code TEXT,
+    error_message TEXT,
+    error_hint TEXT,
+    resumable INTEGER NOT NULL DEFAULT 0,
+    control TEXT CHECK (control IN ('cancel','pause')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    ended_at TEXT
+  ) STRICT;
+  CREATE INDEX jobs_status ON jobs(status);
+  CREATE INDEX jobs_parent ON jobs(parent_id);
+
+  CREATE TABLE job_steps (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending','running','succeeded','failed','skipped','cancelled')),
+    progress REAL NOT NULL DEFAULT 0,
+    started_at TEXT,
+    ended_at TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    error_hint TEXT,
+    PRIMARY KEY (job_id, idx)
+  ) STRICT;
+
+  CREATE TABLE job_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX job_events_job ON job_events(job_id);
+
+  CREATE TABLE alerts (
+    id TEXT PRIMARY KEY,
+    severity TEXT NOT NULL CHECK (severity IN ('info','warning','critical')),
+    title TEXT NOT NULL,
+    message TEXT NOT NULL,
+    hint TEXT,
+    object_kind TEXT,
+    object_name TEXT,
+    job_id TEXT,
+    created_at TEXT NOT NULL,
+    acknowledged_at TEXT
+  ) STRICT;
+  `,
+];
+
+export const SCHEMA_VERSION = migrations.length;

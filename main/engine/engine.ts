@@ -1,0 +1,135 @@
+/** The engine's composition root: one per data directory, shared by every transport (IPC, WebSocket, socket, CLI). */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Alerts } from './alerts';
+import type { CallName, CallInput, CallOutput } from './api/contract';
+import { dispatch, type CallContext } from './api/dispatch';
+import { openDatabase, schemaVersion, type Db } from './db/database';
+import type { Result } from './errors';
+import { EventBus } from './events';
+import { EventLoopMonitor } from './eventloop';
+import { selftestJob } from './jobs/kinds/selftest';
+import { JobRunner } from './jobs/runner';
+import { InstanceLock, type InstanceInfo } from './lock';
+import { Logger, type Level } from './log';
+import { VERSION } from './paths';
+import { SecretStore, keyFileProtector, type KeyProtector } from './secrets';
+import { ServiceManager } from './service';
+import { WorkerPool } from './workers/pool';
+
+export interface EngineOptions {
+  dataDir: string;
+  mode: InstanceInfo['mode'];
+  protector?: KeyProtector;
+  hostVersions?: { electron: string | null; chrome: string | null };
+  /** Run queued jobs now (the app does; the CLI only when it follows a job). */
+  runJobs?: boolean;
+}
+
+export class Engine {
+  readonly bus = new EventBus();
+  readonly eventLoop = new EventLoopMonitor();
+  readonly log: Logger;
+  readonly db: Db;
+  readonly secrets: SecretStore;
+  readonly service: ServiceManager;
+  readonly alerts: Alerts;
+  readonly runner: JobRunner;
+  readonly workers: WorkerPool;
+  readonly lock: InstanceLock;
+  private closed = false;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly mode: InstanceInfo['mode'],
+    private readonly hostVersions: EngineOptions['hostVersions'],
+    lock: InstanceLock,
+    protector: KeyProtector,
+  ) {
+    this.lock = lock;
+    this.log = new Logger(path.join(dataDir, 'logs'));
+    this.db = openDatabase(dataDir);
+    this.log.level = this.setting('logLevel', 'info') as Level;
+    this.secrets = new SecretStore(this.db, dataDir, protector);
+    this.service = new ServiceManager(this.db, this.secrets);
+    this.alerts = new Alerts(this.db, this.bus);
+    this.workers = new WorkerPool();
+    this.runner = new JobRunner(this.db, this.bus, this.log, this.workers, dataDir);
+    this.runner.register(selftestJob);
+    this.bus.on((e) => {
+      if (e.type === 'job.updated' && e.job.status === 'failed' && !e.job.parentId && e.job.error) {
+        this.alerts.raise({
+          severity: 'critical',
+          title: `${e.job.title} failed`,
+          message: e.job.error.message,
+          hint: e.job.error.hint ?? (e.job.resumable ? 'Fix the cause, then resume the job from the Jobs page.' : null),
+          objectKind: e.job.objectKind,
+          objectName: e.job.objectName,
+          jobId: e.job.id,
+        });
+      }
+    });
+  }
+
+  /** Takes the data directory's lock (refusing a second Lifeboat), opens and migrates the database. */
+  static open(opts: EngineOptions): Engine {
+    const lock = InstanceLock.acquire(opts.dataDir, opts.mode);
+    try {
+      const engine = new Engine(opts.dataDir, opts.mode, opts.hostVersions, lock, opts.protector ?? keyFileProtector);
+      engine.log.info('engine opened', { mode: opts.mode, version: VERSION, dataDir: opts.dataDir });
+      if (opts.runJobs) engine.runner.start();
+      return engine;
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  call<N extends CallName>(name: N, input: CallInput<N>, ctx: CallContext = {}): Promise<Result<CallOutput<N>>> {
+    return dispatch(this, name, input, ctx) as Promise<Result<CallOutput<N>>>;
+  }
+
+  setting(key: string, fallback: string): string {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? fallback;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  versions() {
+    return {
+      lifeboat: VERSION,
+      node: process.versions.node,
+      electron: this.hostVersions?.electron ?? null,
+      chrome: this.hostVersions?.chrome ?? null,
+      sqlite: (this.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
+      schema: schemaVersion(this.db),
+    };
+  }
+
+  /** Every stored secret's value, so that diagnostics can prove none leaks. */
+  secretValues(): string[] {
+    const names = (this.db.prepare('SELECT name FROM secrets').all() as { name: string }[]).map((r) => r.name);
+    return names.map((n) => this.secrets.get(n) ?? '').filter(Boolean);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.runner.stop();
+    await this.workers.close();
+    this.eventLoop.dispose();
+    this.log.info('engine closed');
+    this.log.close();
+    this.db.close();
+    this.lock.release();
+  }
+}
+
+export function tmpDirOf(dataDir: string): string {
+  const dir = path.join(dataDir, 'tmp');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,371 @@
+/**
+ * The job scheduler: durable queue in SQLite, a concurrency limit, cancel/pause/resume, and recovery after a crash.
+ * Progress is published at most every 100 ms per job and persisted at most once a second (and at each checkpoint).
+ */
+import type { Job } from '../api/schemas';
+import type { Db } from '../db/database';
+import { LifeboatError, toErrorInfo } from '../errors';
+import type { EventBus } from '../events';
+import { newId } from '../keys';
+import type { Logger } from '../log';
+import type { WorkerPool } from '../workers/pool';
+import { JobStore, TERMINAL, type JobRow } from './store';
+import type { JobKind, ProgressUpdate, StepContext } from './types';
+
+interface Live {
+  controller: AbortController;
+  stepIndex: number;
+  stepFraction: number;
+  lastEmit: number;
+  lastPersist: number;
+  samples: { t: number; bytes: number }[];
+  cancellable: true | string;
+}
+
+class StopRequested extends Error {
+  constructor(readonly kind: 'cancel' | 'pause') {
+    super(kind === 'cancel' ? 'The job was cancelled.' : 'The job was paused.');
+  }
+}
+
+export class JobRunner {
+  readonly store: JobStore;
+  private kinds = new Map<string, JobKind<any, any>>();
+  private live = new Map<string, Live>();
+  private started = false;
+  private stopping = false;
+  private waiters = new Set<() => void>();
+
+  constructor(
+    db: Db,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+    private readonly workers: WorkerPool,
+    private readonly dataDir: string,
+    private readonly concurrency = 3,
+  ) {
+    this.store = new JobStore(db);
+  }
+
+  register<P, S extends object>(kind: JobKind<P, S>): void {
+    this.kinds.set(kind.type, kind as JobKind<any, any>);
+  }
+
+  /** Starts executing queued jobs; jobs interrupted by a crash are put back in the queue first. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const row of this.store.recoverInterrupted()) {
+      this.log.warn('job interrupted by a restart; resuming', { jobId: row.id, type: row.type });
+      this.publish(row.id);
+    }
+    this.pump();
+  }
+
+  /** Stops taking jobs and pauses running ones at their next checkpoint (as a crash would, but cleanly). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const live of this.live.values()) live.controller.abort();
+    const deadline = Date.now() + 10_000;
+    while (this.live.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  create<P>(type: string, params: P, opts: { parentId?: string } = {}): Job {
+    const kind = this.kinds.get(type);
+    if (!kind) throw new LifeboatError('internal', `Unknown job type ${type}.`);
+    const parsed = kind.params.parse(params);
+    const object = kind.object?.(parsed) ?? null;
+    const id = newId('job');
+    this.store.insert(
+      {
+        id,
+        parent_id: opts.parentId ?? null,
+        type,
+        title: kind.title(parsed),
+        object_kind: object?.kind ?? null,
+        object_name: object?.name ?? null,
+        status: 'queued',
+        params: JSON.stringify(parsed),
+        resumable: kind.resumable === false ? 0 : 1,
+        created_at: new Date().toISOString(),
+      },
+      kind.steps.map((s) => ({ name: s.name, title: s.title })),
+    );
+    this.log.info('job created', { jobId: id, type });
+    const job = this.publish(id);
+    this.pump();
+    return job;
+  }
+
+  get(id: string): Job {
+    const row = this.store.row(id);
+    if (!row) throw new LifeboatError('not_found', `There is no job ${id}.`, 'List jobs with `lifeboat jobs list`.');
+    return this.toJob(row);
+  }
+
+  toJob(row: JobRow): Job {
+    const live = this.live.get(row.id);
+    return this.store.toJob(row, { rate: live ? this.rate(live) : 0, cancellable: this.isCancellable(row) === true });
+  }
+
+  private isCancellable(row: JobRow): true | string {
+    if (TERMINAL.has(row.status)) return `The job has already ${row.status}.`;
+    return this.live.get(row.id)?.cancellable ?? true;
+  }
+
+  cancel(id: string): Job {
+    const row = this.requireRow(id);
+    const allowed = this.isCancellable(row);
+    if (allowed !== true) throw new LifeboatError('not_allowed', `Job ${id} cannot be cancelled now: ${allowed}`);
+    const live = this.live.get(id);
+    if (live) {
+      this.store.update(id, { control: 'cancel' }, { kind: 'cancel-requested', message: 'Cancel requested.' });
+      live.controller.abort();
+      return this.publish(id);
+    }
+    void this.finishCancel(row);
+    return this.publish(id);
+  }
+
+  pause(id: string): Job {
+    const row = this.requireRow(id);
+    const live = this.live.get(id);
+    if (row.status === 'queued') {
+      this.store.update(id, { status: 'paused', resumable: 1 }, { kind: 'paused', message: 'Paused before it started.' });
+    } else if (live) {
+      this.store.update(id, { control: 'pause' }, { kind: 'pause-requested', message: 'Pause requested.' });
+      live.controller.abort();
+    } else {
+      throw new LifeboatError('not_allowed', `Job ${id} is ${row.status}; only a queued or running job can be paused.`);
+    }
+    return this.publish(id);
+  }
+
+  resume(id: string): Job {
+    const row = this.requireRow(id);
+    const resumable = (row.status === 'paused' || row.status === 'failed') && row.resumable === 1;
+    if (!resumable)
+      throw new LifeboatError('not_allowed', `Job ${id} is ${row.status} and cannot be resumed.`, row.status === 'failed' ? 'Start the operation again.' : undefined);
+    this.store.db.transaction(() => {
+      this.store.update(id, { status: 'queued', error_code: null, error_message: null, error_hint: null, ended_at: null, control: null }, { kind: 'resumed', message: 'Resumed by the user.' });
+      this.store.db.prepare("UPDATE job_steps SET status = 'pending', error_code = NULL, error_message = NULL, error_hint = NULL WHERE job_id = ? AND status IN ('failed', 'cancelled', 'running')").run(id);
+    })();
+    const job = this.publish(id);
+    this.pump();
+    return job;
+  }
+
+  /** Resolves when the job is no longer queued or running (or the timeout passes, with the job as it is). */
+  wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Job> {
+    return new Promise((resolve) => {
+      const settledNow = () => {
+        const job = this.get(id);
+        return job.status !== 'queued' && job.status !== 'running' ? job : null;
+      };
+      const now = settledNow();
+      if (now) return resolve(now);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        signal?.removeEventListener('abort', done);
+        resolve(this.get(id));
+      };
+      const check = () => {
+        if (settledNow()) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done);
+      this.waiters.add(check);
+    });
+  }
+
+  private requireRow(id: string): JobRow {
+    const row = this.store.row(id);
+    if (!row) throw new LifeboatError('not_found', `There is no job ${id}.`, 'List jobs with `lifeboat jobs list`.');
+    return row;
+  }
+
+  private publish(id: string): Job {
+    const job = this.toJob(this.requireRow(id));
+    this.bus.emit({ type: 'job.updated', job });
+    for (const check of [...this.waiters]) check();
+    return job;
+  }
+
+  private pump(): void {
+    if (!this.started || this.stopping) return;
+    for (const row of this.store.queued()) {
+      if (this.live.size >= this.concurrency) break;
+      if (this.live.has(row.id)) continue;
+      void this.execute(row);
+    }
+  }
+
+  private rate(live: Live): number {
+    const s = live.samples;
+    if (s.length < 2) return 0;
+    const dt = (s[s.length - 1].t - s[0].t) / 1000;
+    return dt > 0 ? Math.round((s[s.length - 1].bytes - s[0].bytes) / dt) : 0;
+  }
+
+  private async execute(initial: JobRow): Promise<void> {
+    const kind = this.kinds.get(initial.type);
+    const live: Live = { controller: new AbortController(), stepIndex: -1, stepFraction: 0, lastEmit: 0, lastPersist: 0, samples: [], cancellable: true };
+    this.live.set(initial.id, live);
+    const id = initial.id;
+    const now = () => new Date().toISOString();
+    try {
+      if (!kind) throw new LifeboatError('internal', `This version of Lifeboat cannot run jobs of type ${initial.type}.`, 'Update Lifeboat or cancel the job.');
+      const resumed = initial.attempts > 0;
+      this.store.update(
+        id,
+        { status: 'running', started_at: initial.started_at ?? now(), attempts: initial.attempts + 1, control: null },
+        { kind: resumed ? 'resumed' : 'started', message: resumed ? 'Resumed from the last committed step.' : 'Started.' },
+      );
+      this.publish(id);
+      const params = kind.params.parse(JSON.parse(initial.params));
+      const ctx = this.context(id, params, JSON.parse(initial.state), live, kind);
+      const weights = kind.steps.map((s) => s.weight ?? 1);
+      const total = weights.reduce((a, b) => a + b, 0);
+      const steps = this.store.steps(id);
+      for (let i = 0; i < kind.steps.length; i++) {
+        if (steps[i]?.status === 'succeeded' || steps[i]?.status === 'skipped') continue;
+        ctx.throwIfStopped();
+        live.stepIndex = i;
+        live.stepFraction = 0;
+        const done = weights.slice(0, i).reduce((a, b) => a + b, 0) / total;
+        this.store.updateStep(id, i, { status: 'running', started_at: steps[i]?.started_at ?? now(), progress: 0 }, { progress: done });
+        this.publish(id);
+        await kind.steps[i].run(ctx);
+        this.store.updateStep(id, i, { status: 'succeeded', progress: 1, ended_at: now() }, { state: JSON.stringify(ctx.state), progress: (done * total + weights[i]) / total });
+        this.publish(id);
+      }
+      this.store.update(id, { status: 'succeeded', progress: 1, ended_at: now(), resumable: 0 }, { kind: 'succeeded', message: 'Succeeded.' });
+      this.log.info('job succeeded', { jobId: id });
+    } catch (err) {
+      await this.settleFailure(id, err, live, kind);
+    } finally {
+      this.live.delete(id);
+      this.publish(id);
+      this.pump();
+    }
+  }
+
+  private async settleFailure(id: string, err: unknown, live: Live, kind: JobKind<any, any> | undefined): Promise<void> {
+    const now = new Date().toISOString();
+    const row = this.requireRow(id);
+    const step = live.stepIndex;
+    const stop = err instanceof StopRequested ? err.kind : live.controller.signal.aborted ? (row.control ?? (this.stopping ? 'shutdown' : 'cancel')) : null;
+    if (stop === 'shutdown') {
+      // Lifeboat is closing: leave the job queued so it resumes on the next start.
+      if (step >= 0) this.store.updateStep(id, step, { status: 'pending' });
+      this.store.update(id, { status: 'queued', control: null }, { kind: 'interrupted', message: 'Lifeboat was closed; the job resumes on the next start.' });
+      return;
+    }
+    if (stop === 'pause') {
+      if (step >= 0) this.store.updateStep(id, step, { status: 'pending' });
+      this.store.update(id, { status: 'paused', control: null, resumable: 1 }, { kind: 'paused', message: 'Paused at a checkpoint.' });
+      return;
+    }
+    if (stop === 'cancel') {
+      if (step >= 0) this.store.updateStep(id, step, { status: 'cancelled', ended_at: now });
+      await this.finishCancel(row, kind);
+      return;
+    }
+    const info = toErrorInfo(err);
+    const retryable = err instanceof LifeboatError ? err.retryable || kind?.resumable !== false : kind?.resumable !== false;
+    this.log.error('job failed', { jobId: id, error: info });
+    if (step >= 0) this.store.updateStep(id, step, { status: 'failed', ended_at: now, error_code: info.code, error_message: info.message, error_hint: info.hint ?? null });
+    this.store.update(
+      id,
+      { status: 'failed', ended_at: now, control: null, resumable: retryable ? 1 : 0, error_code: info.code, error_message: info.message, error_hint: info.hint ?? null },
+      { kind: 'failed', message: info.message },
+    );
+  }
+
+  private async finishCancel(row: JobRow, kind = this.kinds.get(row.type)): Promise<void> {
+    if (kind?.cleanup) {
+      const live: Live = { controller: new AbortController(), stepIndex: -1, stepFraction: 0, lastEmit: 0, lastPersist: 0, samples: [], cancellable: true };
+      try {
+        await kind.cleanup(this.context(row.id, kind.params.parse(JSON.parse(row.params)), JSON.parse(row.state), live, kind));
+      } catch (err) {
+        this.log.error('cleanup after cancel failed', { jobId: row.id, error: toErrorInfo(err) });
+      }
+    }
+    this.store.db.transaction(() => {
+      this.store.db.prepare("UPDATE job_steps SET status = 'cancelled' WHERE job_id = ? AND status IN ('pending', 'running')").run(row.id);
+      this.store.update(row.id, { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 }, { kind: 'cancelled', message: 'Cancelled.' });
+    })();
+    this.publish(row.id);
+  }
+
+  private context<P, S extends object>(id: string, params: P, state: S, live: Live, kind: JobKind<P, S>): StepContext<P, S> {
+    const runner = this;
+    const ctx: StepContext<P, S> = {
+      jobId: id,
+      params,
+      state,
+      signal: live.controller.signal,
+      dataDir: this.dataDir,
+      log: this.log,
+      workers: this.workers,
+      throwIfStopped() {
+        if (live.controller.signal.aborted) {
+          const control = runner.store.row(id)?.control;
+          throw new StopRequested(control === 'pause' ? 'pause' : 'cancel');
+        }
+      },
+      checkpoint(patch) {
+        if (patch) Object.assign(ctx.state, patch);
+        live.cancellable = kind.cancellable?.(ctx.state) ?? true;
+        runner.store.update(id, { state: JSON.stringify(ctx.state) });
+        live.lastPersist = 0; // persist progress with the checkpoint
+        ctx.progress({});
+        ctx.throwIfStopped();
+      },
+      progress(update: ProgressUpdate) {
+        runner.onProgress(id, live, update, kind.steps.map((s) => s.weight ?? 1));
+      },
+    };
+    return ctx;
+  }
+
+  private onProgress(id: string, live: Live, update: ProgressUpdate, weights: number[]): void {
+    if (update.fraction !== undefined) live.stepFraction = Math.min(1, Math.max(0, update.fraction));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const before = weights.slice(0, Math.max(0, live.stepIndex)).reduce((a, b) => a + b, 0);
+    const progress = (before + (weights[live.stepIndex] ?? 0) * live.stepFraction) / total;
+    const t = Date.now();
+    if (update.bytesDone !== undefined) {
+      live.samples.push({ t, bytes: update.bytesDone });
+      while (live.samples.length > 2 && t - live.samples[0].t > 5000) live.samples.shift();
+    }
+    const patch: Partial<JobRow> = { progress };
+    if (update.message !== undefined) patch.message = update.message;
+    if (update.bytesDone !== undefined) patch.bytes_done = update.bytesDone;
+    if (update.bytesTotal !== undefined) patch.bytes_total = update.bytesTotal;
+    if (t - live.lastPersist >= 1000) {
+      live.lastPersist = t;
+      this.store.updateStep(id, live.stepIndex, { progress: live.stepFraction }, patch);
+    }
+    if (t - live.lastEmit >= 100 || live.stepFraction === 1) {
+      live.lastEmit = t;
+      const row = this.requireRow(id);
+      this.bus.emit({
+        type: 'job.progress',
+        jobId: id,
+        progress,
+        message: update.message ?? row.message,
+        bytesDone: update.bytesDone ?? row.bytes_done,
+        bytesTotal: update.bytesTotal ?? row.bytes_total,
+        rate: this.rate(live),
+        stepIndex: live.stepIndex,
+        stepProgress: live.stepFraction,
+      });
+    }
+  }
+}

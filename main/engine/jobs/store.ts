@@ -1,0 +1,173 @@
+/** Jobs as durable rows: every change of status, step or checkpoint is one transaction. */
+import type { Db } from '../db/database';
+import type { ErrorInfo } from '../errors';
+import type { Job, JobStatus, JobStep } from '../api/schemas';
+
+export interface JobRow {
+  id: string;
+  parent_id: string | null;
+  type: string;
+  title: string;
+  object_kind: string | null;
+  object_name: string | null;
+  status: JobStatus;
+  progress: number;
+  message: string | null;
+  bytes_done: number;
+  bytes_total: number;
+  params: string;
+  state: string;
+  error_code: string | null;
+  error_message: string | null;
+  error_hint: string | null;
+  resumable: number;
+  control: 'cancel' | 'pause' | null;
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+interface StepRow {
+  job_id: string;
+  idx: number;
+  name: string;
+  title: string;
+  status: JobStep['status'];
+  progress: number;
+  started_at: string | null;
+  ended_at: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  error_hint: string | null;
+}
+
+const errorOf = (code: string | null, message: string | null, hint: string | null): ErrorInfo | null =>
+  code ? ({ code, message: message ?? '', ...(hint ? { hint } : {}) } as ErrorInfo) : null;
+
+export const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export class JobStore {
+  constructor(readonly db: Db) {}
+
+  row(id: string): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+  }
+
+  steps(id: string): StepRow[] {
+    return this.db.prepare('SELECT * FROM job_steps WHERE job_id = ? ORDER BY idx').all(id) as StepRow[];
+  }
+
+  toJob(row: JobRow, live?: { rate: number; cancellable: boolean }): Job {
+    return {
+      id: row.id,
+      parentId: row.parent_id,
+      type: row.type,
+      title: row.title,
+      objectKind: row.object_kind,
+      objectName: row.object_name,
+      status: row.status,
+      progress: row.progress,
+      message: row.message,
+      bytesDone: row.bytes_done,
+      bytesTotal: row.bytes_total,
+      rate: live?.rate ?? 0,
+      createdAt: row.created_at,
+      startedAt: row.started_at,
+      endedAt: row.ended_at,
+      error: errorOf(row.error_code, row.error_message, row.error_hint),
+      cancellable: live?.cancellable ?? !TERMINAL.has(row.status),
+      resumable: row.resumable === 1 && (row.status === 'failed' || row.status === 'paused'),
+      attempts: row.attempts,
+      steps: this.steps(row.id).map((s) => ({
+        index: s.idx,
+        name: s.name,
+        title: s.title,
+        status: s.status,
+        progress: s.progress,
+        startedAt: s.started_at,
+        endedAt: s.ended_at,
+        error: errorOf(s.error_code, s.error_message, s.error_hint),
+      })),
+    };
+  }
+
+  insert(job: Omit<JobRow, 'state' | 'progress' | 'message' | 'bytes_done' | 'bytes_total' | 'error_code' | 'error_message' | 'error_hint' | 'control' | 'attempts' | 'started_at' | 'ended_at'>, steps: { name: string; title: string }[]): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO jobs (id, parent_id, type, title, object_kind, object_name, status, params, resumable, created_at)
+           VALUES (@id, @parent_id, @type, @title, @object_kind, @object_name, @status, @params, @resumable, @created_at)`,
+        )
+        .run(job);
+      const insertStep = this.db.prepare("INSERT INTO job_steps (job_id, idx, name, title, status) VALUES (?, ?, ?, ?, 'pending')");
+      steps.forEach((s, i) => insertStep.run(job.id, i, s.name, s.title));
+      this.event(job.id, 'created', job.title);
+    })();
+  }
+
+  list(opts: { status?: JobStatus; limit: number; parentId?: string }): JobRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (opts.status) {
+      where.push('status = ?');
+      args.push(opts.status);
+    }
+    if (opts.parentId) {
+      where.push('parent_id = ?');
+      args.push(opts.parentId);
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+    return this.db.prepare(sql).all(...args, opts.limit) as JobRow[];
+  }
+
+  queued(): JobRow[] {
+    return this.db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid").all() as JobRow[];
+  }
+
+  update(id: string, patch: Partial<JobRow>, event?: { kind: string; message: string }): void {
+    const keys = Object.keys(patch);
+    this.db.transaction(() => {
+      if (keys.length) this.db.prepare(`UPDATE jobs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+      if (event) this.event(id, event.kind, event.message);
+    })();
+  }
+
+  updateStep(id: string, idx: number, patch: Partial<StepRow>, jobPatch?: Partial<JobRow>): void {
+    this.db.transaction(() => {
+      const keys = Object.keys(patch);
+      this.db.prepare(`UPDATE job_steps SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE job_id = @job_id AND idx = @idx`).run({ ...patch, job_id: id, idx });
+      if (jobPatch && Object.keys(jobPatch).length) this.update(id, jobPatch);
+    })();
+  }
+
+  event(id: string, kind: string, message: string): void {
+    this.db.prepare('INSERT INTO job_events (job_id, at, kind, message) VALUES (?, ?, ?, ?)').run(id, new Date().toISOString(), kind, message);
+  }
+
+  events(id: string): { at: string; kind: string; message: string }[] {
+    return this.db.prepare('SELECT at, kind, message FROM job_events WHERE job_id = ? ORDER BY seq').all(id) as { at: string; kind: string; message: string }[];
+  }
+
+  /** After a crash: running jobs go back to the queue, their running steps to pending (steps are idempotent). */
+  recoverInterrupted(): JobRow[] {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare("SELECT * FROM jobs WHERE status = 'running'").all() as JobRow[];
+      for (const row of rows) {
+        this.db.prepare("UPDATE job_steps SET status = 'pending' WHERE job_id = ? AND status = 'running'").run(row.id);
+        if (row.control === 'cancel') {
+          this.update(row.id, { status: 'cancelled', ended_at: new Date().toISOString(), control: null }, { kind: 'cancelled', message: 'Cancelled while Lifeboat was stopped.' });
+        } else {
+          this.update(row.id, { status: 'queued', control: null }, { kind: 'interrupted', message: 'Interrupted when Lifeboat stopped; it resumes from its last committed step.' });
+        }
+      }
+      return rows;
+    })();
+  }
+
+  countByStatus(): Record<JobStatus, number> {
+    const counts = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, paused: 0 } as Record<JobStatus, number>;
+    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as { status: JobStatus; n: number }[]) counts[r.status] = r.n;
+    return counts;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Web mode: the same engine serves the renderer on 127.0.0.1, with the preload API carried over a WebSocket.
+ * Security: a per-launch token (in the URL fragment, never sent in a request line) is exchanged for an HttpOnly,
+ * SameSite=Strict session cookie; every other request needs that cookie (401 without it); a Host or Origin header
+ * that is not this server's own is refused (403), which defeats DNS rebinding and cross-site requests.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { WebSocketServer } from 'ws';
+import { openSession } from '../engine/api/session';
+import type { Engine } from '../engine/engine';
+import { bootstrapPage } from './bootstrap';
+
+export interface WebServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const COOKIE = 'lifeboat_session';
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+export function contentSecurityPolicy(port: number, scriptHash?: string): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self'${scriptHash ? ` '${scriptHash}'` : ''}`,
+    // Fluent UI (Griffel) inserts its atomic CSS rules as style elements at run time.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function cookies(req: http.IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+const sameSecret = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+};
+
+export async function startWebServer(engine: Engine, opts: { port?: number; rendererDir: string }): Promise<WebServer> {
+  const token = crypto.randomBytes(32).toString('base64url');
+  const sessions = new Set<string>();
+  let port = 0;
+  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+  const allowedOrigins = () => allowedHosts().map((h) => `http://${h}`);
+
+  const headersOk = (req: http.IncomingMessage) => {
+    if (!allowedHosts().includes(req.headers.host ?? '')) return false;
+    const origin = req.headers.origin;
+    return origin === undefined || allowedOrigins().includes(origin);
+  };
+  const authed = (req: http.IncomingMessage) => {
+    const sid = cookies(req)[COOKIE];
+    return !!sid && [...sessions].some((s) => sameSecret(s, sid));
+  };
+  const security = (res: http.ServerResponse, csp: string) => {
+    res.setHeader('Content-Security-Policy', csp);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cache-Control', 'no-store');
+  };
+  const plain = (res: http.ServerResponse, status: number, text: string) => {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(text);
+  };
+
+  const server = http.createServer((req, res) => {
+    security(res, contentSecurityPolicy(port));
+    if (!headersOk(req)) return plain(res, 403, 'Forbidden: this page may only be opened from this computer at the address Lifeboat printed.');
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (url.pathname === '/session' && req.method === 'POST') {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => {
+        body += c;
+        if (body.length > 4096) req.destroy();
+      });
+      req.on('end', () => {
+        let given = '';
+        try {
+          given = String(JSON.parse(body).token ?? '');
+        } catch {
+          // falls through to 401
+        }
+        if (!sameSecret(given, token)) return plain(res, 401, 'The token is not valid for this Lifeboat. Open the address Lifeboat printed when it started.');
+        const sid = crypto.randomBytes(32).toString('base64url');
+        sessions.add(sid);
+        res.setHeader('Set-Cookie', `${COOKIE}=${sid}; HttpOnly; SameSite=Strict; Path=/`);
+        res.writeHead(204).end();
+      });
+      return;
+    }
+    if (!authed(req)) {
+      if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
+        const page = bootstrapPage();
+        security(res, contentSecurityPolicy(port, page.scriptHash));
+        res.writeHead(401, { 'Content-Type': TYPES['.html'] });
+        return res.end(page.html);
+      }
+      return plain(res, 401, 'Unauthorized: open the address Lifeboat printed when it started.');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed.');
+    const rel = path.normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+    let file = path.join(opts.rendererDir, rel || 'index.html');
+    if (!file.startsWith(opts.rendererDir + path.sep) && file !== opts.rendererDir) return plain(res, 403, 'Forbidden.');
+    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(opts.rendererDir, 'index.html');
+    if (!fs.existsSync(file)) return plain(res, 500, 'The renderer is not built: run `npm run build`.');
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    if (req.method === 'HEAD') return res.end();
+    fs.createReadStream(file).pipe(res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    // Browsers always send Origin on a WebSocket handshake: require it to be ours.
+    const originOk = req.headers.origin !== undefined && headersOk(req);
+    const status = !originOk ? '403 Forbidden' : !authed(req) ? '401 Unauthorized' : url.pathname !== '/api' ? '404 Not Found' : null;
+    if (status) {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = openSession(engine, (msg) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+      });
+      ws.send(JSON.stringify({ hello: { version: engine.versions().lifeboat, mode: 'web' } }));
+      ws.on('message', (data) => session.receive(data.toString()));
+      ws.on('close', () => session.close());
+      ws.on('error', () => session.close());
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/#token=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
