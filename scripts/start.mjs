@@ -1,0 +1,36 @@
+// `npm start`: the desktop app in Electron when its binary is installed, otherwise web mode in the default browser.
+// Flags after `--` go to the app: --home DIR, --port N, --no-open, --web (force web mode).
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+
+if (!fs.existsSync(path.join(root, 'dist/main/web.cjs')) || !fs.existsSync(path.join(root, 'dist/renderer/index.html'))) {
+  const built = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
+
+/** The Electron binary's path when the optional electron package and its binary are both present. */
+function electronBinary() {
+  try {
+    const bin = require('electron');
+    return typeof bin === 'string' && fs.existsSync(bin) ? bin : null;
+  } catch {
+    return null;
+  }
+}
+
+const forceWeb = args.includes('--web') || process.env.LIFEBOAT_WEB === '1';
+const electron = forceWeb ? null : electronBinary();
+const rest = args.filter((a) => a !== '--web');
+const child = electron
+  ? spawn(electron, [root, ...rest], { stdio: 'inherit' })
+  : spawn(process.execPath, [path.join(root, 'dist/main/web.cjs'), ...rest], { stdio: 'inherit' });
+if (!electron && !forceWeb) console.log('Electron is not installed here, so Lifeboat runs in web mode.');
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
