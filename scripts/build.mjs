@@ -7,8 +7,27 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const only = process.argv.slice(2);
+const flags = process.argv.slice(2);
+const ifStale = flags.includes('--if-stale');
+const only = flags.filter((f) => !f.startsWith('--'));
 const want = (part) => only.length === 0 || only.includes(part);
+const stamp = path.join(root, 'dist', '.build-stamp');
+
+/** Newest modification time under the given paths (sources of the build). */
+function newest(paths) {
+  let t = 0;
+  const walk = (p) => {
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    else t = Math.max(t, st.mtimeMs);
+  };
+  paths.forEach((p) => walk(path.join(root, p)));
+  return t;
+}
+
+// `npm install` and `npx lifeboat` run prepare: skip the build when nothing changed since the last one.
+if (ifStale && fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= newest(['main', 'preload', 'renderer', 'scripts/build.mjs', 'package.json'])) process.exit(0);
 
 const common = {
   bundle: true,
@@ -40,4 +59,5 @@ if (want('renderer')) {
   const { build: viteBuild } = await import('vite');
   await viteBuild({ configFile: path.join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
 }
+if (only.length === 0) fs.writeFileSync(stamp, new Date().toISOString());
 console.log(`Lifeboat ${pkg.version} built into dist/`);

@@ -58,7 +58,8 @@ export function parseSdek(input: string): { text: string; key: Buffer } {
   if (bad) throw new LifeboatError('invalid_input', `The service data encryption key contains "${bad}", which is not a valid character.`, hint);
   const bytes = unbase32(compact);
   const key = bytes.subarray(0, 32);
-  if (!bytes.subarray(32, 34).equals(checksum(key)))
+  // The last character carries 3 padding bits: a re-encoding that differs means a typo there.
+  if (!bytes.subarray(32, 34).equals(checksum(key)) || base32(bytes.subarray(0, 34)) !== compact)
     throw new LifeboatError('invalid_input', 'The service data encryption key has a typo: its checksum does not match.', hint);
   return { text: group(compact, 5), key: Buffer.from(key) };
 }

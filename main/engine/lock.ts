@@ -36,7 +36,11 @@ export function readInstance(dataDir: string): InstanceInfo | null {
 }
 
 export function describeInstance(info: InstanceInfo): string {
-  const where = info.mode === 'web' && info.url ? ` in web mode at ${info.url.replace(/#.*$/, '')}` : info.mode === 'electron' ? ' as the desktop app' : ' as a CLI command';
+  const where = {
+    web: ` in web mode${info.url ? ` at ${info.url.replace(/#.*$/, '')}` : ''}`,
+    electron: ' as the desktop app',
+    cli: ' as a CLI command',
+  }[info.mode];
   return `pid ${info.pid}${where}, started ${info.startedAt}`;
 }
 
@@ -58,7 +62,7 @@ export class InstanceLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = readInstance(dataDir);
-      if (holder && holder.pid !== process.pid) {
+      if (holder) {
         throw new LifeboatError(
           'locked',
           `Lifeboat is already running on the data directory ${dataDir} (${describeInstance(holder)}).`,

@@ -8,6 +8,8 @@ export interface CommandIO {
   onEvent(listener: (event: EngineEvent) => void): () => void;
   /** Writes output; lines end with "\n" (the console turns them into "\r\n"). */
   write(text: string): void;
+  /** Writes an error report (stderr in a system terminal); defaults to write. */
+  writeError?(text: string): void;
   /** Whether ANSI colours and a redrawn progress line may be used. */
   interactive: boolean;
   /** Terminal width for tables and progress bars. */

@@ -18,6 +18,8 @@ export interface CliSpec {
   startsJob?: boolean;
   /** How --json-less output is shown: a table of these columns when the value is an array. */
   columns?: string[];
+  /** Input fields whose values name existing objects, for tab completion. */
+  lookups?: Record<string, 'job' | 'alert'>;
   /** Human formatter name for non-tabular output (see cli/format.ts). */
   view?: 'service-created' | 'status' | 'job' | 'record';
 }
@@ -98,25 +100,25 @@ export const contract = {
     summary: 'Show a job with its steps and child jobs',
     input: z.object({ id: JobId }),
     output: z.object({ job: Job, children: z.array(Job) }),
-    cli: { command: 'jobs show', positional: ['id'], view: 'job' },
+    cli: { command: 'jobs show', positional: ['id'], lookups: { id: 'job' }, view: 'job' },
   }),
   'jobs.cancel': call({
     summary: 'Cancel a queued, running or paused job',
     input: z.object({ id: JobId }),
     output: Job,
-    cli: { command: 'jobs cancel', positional: ['id'], view: 'job' },
+    cli: { command: 'jobs cancel', positional: ['id'], lookups: { id: 'job' }, view: 'job' },
   }),
   'jobs.pause': call({
     summary: 'Pause a running job at its next checkpoint',
     input: z.object({ id: JobId }),
     output: Job,
-    cli: { command: 'jobs pause', positional: ['id'], view: 'job' },
+    cli: { command: 'jobs pause', positional: ['id'], lookups: { id: 'job' }, view: 'job' },
   }),
   'jobs.resume': call({
     summary: 'Resume a paused or failed job from its last committed step',
     input: z.object({ id: JobId }),
     output: Job,
-    cli: { command: 'jobs resume', positional: ['id'], startsJob: true, view: 'job' },
+    cli: { command: 'jobs resume', positional: ['id'], lookups: { id: 'job' }, startsJob: true, view: 'job' },
   }),
   'jobs.wait': call({
     summary: 'Wait until a job ends and show how it ended',
@@ -125,7 +127,7 @@ export const contract = {
       timeoutSeconds: z.number().min(0).max(86400).default(3600).describe('give up waiting after this many seconds'),
     }),
     output: Job,
-    cli: { command: 'jobs wait', positional: ['id'], startsJob: true, view: 'job' },
+    cli: { command: 'jobs wait', positional: ['id'], lookups: { id: 'job' }, startsJob: true, view: 'job' },
     long: true,
   }),
   'jobs.selftest': call({
@@ -147,7 +149,7 @@ export const contract = {
     summary: 'Acknowledge an alert (or all of them with --all)',
     input: z.object({ id: z.string().optional().describe('alert id'), all: z.boolean().default(false).describe('acknowledge every alert') }),
     output: z.object({ acknowledged: z.number().int() }),
-    cli: { command: 'alerts ack', positional: ['id'], view: 'record' },
+    cli: { command: 'alerts ack', positional: ['id'], lookups: { id: 'alert' }, view: 'record' },
   }),
   'settings.get': call({
     summary: 'Show settings, versions and event-loop statistics',

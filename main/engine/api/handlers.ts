@@ -33,7 +33,9 @@ function withService<T>(engine: Engine, f: () => T): T {
 export const handlers: Handlers = {
   'status.get': (engine) => {
     const counts = engine.runner.store.countByStatus();
-    const app = readInstance(engine.dataDir);
+    // A CLI command that opened the data directory itself is not a running app.
+    const instance = readInstance(engine.dataDir);
+    const app = instance && instance.mode !== 'cli' ? instance : null;
     return {
       version: VERSION,
       dataDir: engine.dataDir,

@@ -20,6 +20,25 @@ interface Live {
   lastPersist: number;
   samples: { t: number; bytes: number }[];
   cancellable: true | string;
+  /** The latest reported values, persisted with the next write. */
+  message: string | null;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+function newLive(row?: JobRow): Live {
+  return {
+    controller: new AbortController(),
+    stepIndex: -1,
+    stepFraction: 0,
+    lastEmit: 0,
+    lastPersist: 0,
+    samples: [],
+    cancellable: true,
+    message: row?.message ?? null,
+    bytesDone: row?.bytes_done ?? 0,
+    bytesTotal: row?.bytes_total ?? 0,
+  };
 }
 
 class StopRequested extends Error {
@@ -214,7 +233,7 @@ export class JobRunner {
 
   private async execute(initial: JobRow): Promise<void> {
     const kind = this.kinds.get(initial.type);
-    const live: Live = { controller: new AbortController(), stepIndex: -1, stepFraction: 0, lastEmit: 0, lastPersist: 0, samples: [], cancellable: true };
+    const live = newLive(initial);
     this.live.set(initial.id, live);
     const id = initial.id;
     const now = () => new Date().toISOString();
@@ -241,7 +260,7 @@ export class JobRunner {
         this.store.updateStep(id, i, { status: 'running', started_at: steps[i]?.started_at ?? now(), progress: 0 }, { progress: done });
         this.publish(id);
         await kind.steps[i].run(ctx);
-        this.store.updateStep(id, i, { status: 'succeeded', progress: 1, ended_at: now() }, { state: JSON.stringify(ctx.state), progress: (done * total + weights[i]) / total });
+        this.store.updateStep(id, i, { status: 'succeeded', progress: 1, ended_at: now() }, { state: JSON.stringify(ctx.state), progress: (done * total + weights[i]) / total, message: live.message, bytes_done: live.bytesDone, bytes_total: live.bytesTotal });
         this.publish(id);
       }
       this.store.update(id, { status: 'succeeded', progress: 1, ended_at: now(), resumable: 0 }, { kind: 'succeeded', message: 'Succeeded.' });
@@ -289,7 +308,7 @@ export class JobRunner {
 
   private async finishCancel(row: JobRow, kind = this.kinds.get(row.type)): Promise<void> {
     if (kind?.cleanup) {
-      const live: Live = { controller: new AbortController(), stepIndex: -1, stepFraction: 0, lastEmit: 0, lastPersist: 0, samples: [], cancellable: true };
+      const live = newLive(row);
       try {
         await kind.cleanup(this.context(row.id, kind.params.parse(JSON.parse(row.params)), JSON.parse(row.state), live, kind));
       } catch (err) {
@@ -341,27 +360,25 @@ export class JobRunner {
     const progress = (before + (weights[live.stepIndex] ?? 0) * live.stepFraction) / total;
     const t = Date.now();
     if (update.bytesDone !== undefined) {
+      live.bytesDone = update.bytesDone;
       live.samples.push({ t, bytes: update.bytesDone });
       while (live.samples.length > 2 && t - live.samples[0].t > 5000) live.samples.shift();
     }
-    const patch: Partial<JobRow> = { progress };
-    if (update.message !== undefined) patch.message = update.message;
-    if (update.bytesDone !== undefined) patch.bytes_done = update.bytesDone;
-    if (update.bytesTotal !== undefined) patch.bytes_total = update.bytesTotal;
+    if (update.message !== undefined) live.message = update.message;
+    if (update.bytesTotal !== undefined) live.bytesTotal = update.bytesTotal;
     if (t - live.lastPersist >= 1000) {
       live.lastPersist = t;
-      this.store.updateStep(id, live.stepIndex, { progress: live.stepFraction }, patch);
+      this.store.updateStep(id, live.stepIndex, { progress: live.stepFraction }, { progress, message: live.message, bytes_done: live.bytesDone, bytes_total: live.bytesTotal });
     }
     if (t - live.lastEmit >= 100 || live.stepFraction === 1) {
       live.lastEmit = t;
-      const row = this.requireRow(id);
       this.bus.emit({
         type: 'job.progress',
         jobId: id,
         progress,
-        message: update.message ?? row.message,
-        bytesDone: update.bytesDone ?? row.bytes_done,
-        bytesTotal: update.bytesTotal ?? row.bytes_total,
+        message: live.message,
+        bytesDone: live.bytesDone,
+        bytesTotal: live.bytesTotal,
         rate: this.rate(live),
         stepIndex: live.stepIndex,
         stepProgress: live.stepFraction,

@@ -1,0 +1,85 @@
+/** Temp data directories and processes for tests: real files, real SQLite, real child processes. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(ROOT, 'bin', 'lifeboat.cjs');
+export const WEB = path.join(ROOT, 'dist', 'main', 'web.cjs');
+
+export function tempHome(prefix = 'lifeboat-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json<T = unknown>(): T;
+}
+
+/** Runs the real `lifeboat` binary (as `npx lifeboat` would) and captures its output. */
+export function cli(home: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, '--home', home, ...args], { encoding: 'utf8', input: opts.input, env: { ...process.env, ...opts.env }, timeout: 120_000 });
+  return {
+    code: r.status ?? -1,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    json: <T>() => JSON.parse(r.stdout) as T,
+  };
+}
+
+export interface WebApp {
+  proc: ChildProcess;
+  url: string;
+  port: number;
+  token: string;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts web mode on a free port and resolves when it prints its address. */
+export function startWeb(home: string, extra: string[] = []): Promise<WebApp> {
+  const proc = spawn(process.execPath, [WEB, '--home', home, '--no-open', '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web mode did not start:\n${out}`)), 30_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /Lifeboat is running at (http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+))/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          proc,
+          url: m[1],
+          port: Number(m[2]),
+          token: m[3],
+          output: () => out,
+          stop: (signal = 'SIGTERM') =>
+            new Promise((res) => {
+              if (proc.exitCode !== null || proc.signalCode !== null) return res();
+              proc.once('exit', () => res());
+              proc.kill(signal);
+            }),
+        });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`web mode exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+export async function until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
