@@ -323,7 +323,6 @@ export class JobRunner {
   }
 
   private context<P, S extends object>(id: string, params: P, state: S, live: Live, kind: JobKind<P, S>): StepContext<P, S> {
-    const runner = this;
     const ctx: StepContext<P, S> = {
       jobId: id,
       params,
@@ -332,22 +331,22 @@ export class JobRunner {
       dataDir: this.dataDir,
       log: this.log,
       workers: this.workers,
-      throwIfStopped() {
+      throwIfStopped: () => {
         if (live.controller.signal.aborted) {
-          const control = runner.store.row(id)?.control;
+          const control = this.store.row(id)?.control;
           throw new StopRequested(control === 'pause' ? 'pause' : 'cancel');
         }
       },
-      checkpoint(patch) {
+      checkpoint: (patch) => {
         if (patch) Object.assign(ctx.state, patch);
         live.cancellable = kind.cancellable?.(ctx.state) ?? true;
-        runner.store.update(id, { state: JSON.stringify(ctx.state) });
+        this.store.update(id, { state: JSON.stringify(ctx.state) });
         live.lastPersist = 0; // persist progress with the checkpoint
         ctx.progress({});
         ctx.throwIfStopped();
       },
-      progress(update: ProgressUpdate) {
-        runner.onProgress(id, live, update, kind.steps.map((s) => s.weight ?? 1));
+      progress: (update: ProgressUpdate) => {
+        this.onProgress(id, live, update, kind.steps.map((s) => s.weight ?? 1));
       },
     };
     return ctx;
