@@ -8,6 +8,7 @@ import { openDatabase, schemaVersion, type Db } from './db/database';
 import type { Result } from './errors';
 import { EventBus } from './events';
 import { EventLoopMonitor } from './eventloop';
+import { ConsoleHistory } from './history';
 import { selftestJob } from './jobs/kinds/selftest';
 import { JobRunner } from './jobs/runner';
 import { InstanceLock, type InstanceInfo } from './lock';
@@ -34,6 +35,7 @@ export class Engine {
   readonly secrets: SecretStore;
   readonly service: ServiceManager;
   readonly alerts: Alerts;
+  readonly history: ConsoleHistory;
   readonly runner: JobRunner;
   readonly workers: WorkerPool;
   readonly lock: InstanceLock;
@@ -53,6 +55,7 @@ export class Engine {
     this.secrets = new SecretStore(this.db, dataDir, protector);
     this.service = new ServiceManager(this.db, this.secrets);
     this.alerts = new Alerts(this.db, this.bus);
+    this.history = new ConsoleHistory(this.db);
     this.workers = new WorkerPool();
     this.runner = new JobRunner(this.db, this.bus, this.log, this.workers, dataDir);
     this.runner.register(selftestJob);

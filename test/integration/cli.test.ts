@@ -93,3 +93,13 @@ describe('lifeboat CLI', () => {
     expect(second.stderr).toContain(`Lifeboat is already running on the data directory ${home} (pid ${app.proc.pid} in web mode at http://127.0.0.1:${app.port}/`);
   });
 });
+
+describe('console history', () => {
+  it('keeps commands across runs with secret values masked', () => {
+    const home = tempHome();
+    expect(cli(home, ['history', 'add', 'service join --sdek ABCDE-12345']).code).toBe(0);
+    expect(cli(home, ['history', 'add', 'jobs list']).code).toBe(0);
+    expect(output('history.list', cli(home, ['history', '--json']).stdout)).toEqual(['service join --sdek ***', 'jobs list']);
+    expect(cli(home, ['history']).stdout).toBe('    1  service join --sdek ***\n    2  jobs list\n');
+  });
+});

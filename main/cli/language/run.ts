@@ -63,6 +63,7 @@ function render(command: Command, value: unknown, st: Style, columns: number): s
       `Confirm you kept it with: lifeboat service confirm-key LAST4\n`
     );
   }
+  if (view === 'lines') return (value as string[]).map((l, i) => `${String(i + 1).padStart(5)}  ${l}\n`).join('');
   return record(value);
 }
 

@@ -21,7 +21,7 @@ export interface CliSpec {
   /** Input fields whose values name existing objects, for tab completion. */
   lookups?: Record<string, 'job' | 'alert'>;
   /** Human formatter name for non-tabular output (see cli/format.ts). */
-  view?: 'service-created' | 'status' | 'job' | 'record';
+  view?: 'service-created' | 'status' | 'job' | 'record' | 'lines';
 }
 
 export interface CallSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {
@@ -168,6 +168,18 @@ export const contract = {
     input: z.object({ out: z.string().min(1).describe('file to write the bundle to (JSON)') }),
     output: z.object({ path: z.string(), bytes: z.number(), integrity: z.string() }),
     cli: { command: 'diagnostics', paths: ['out'], view: 'record' },
+  }),
+  'history.list': call({
+    summary: "Show the console's command history, oldest first",
+    input: z.object({ limit: z.number().int().min(1).max(5000).default(500).describe('at most this many lines') }),
+    output: z.array(z.string()),
+    cli: { command: 'history', view: 'lines' },
+  }),
+  'history.add': call({
+    summary: "Add a line to the console's command history (secret values are masked)",
+    input: z.object({ line: z.string().trim().min(1).max(4096).describe('the command line') }),
+    output: z.object({ count: z.number().int() }),
+    cli: { command: 'history add', positional: ['line'], view: 'record' },
   }),
 } as const;
 

@@ -75,6 +75,8 @@ export const handlers: Handlers = {
     }
     return settings(engine);
   },
+  'history.list': (engine, input) => engine.history.list(input.limit),
+  'history.add': (engine, input) => ({ count: engine.history.add(input.line) }),
   'diagnostics.collect': (engine, input) => {
     if (!path.isAbsolute(input.out)) throw new LifeboatError('invalid_input', `out: give an absolute path (got ${input.out}).`);
     return collectDiagnostics(engine, input.out);

@@ -89,6 +89,14 @@ export const migrations: string[] = [
     acknowledged_at TEXT
   ) STRICT;
   `,
+  // 2: the console's command history, kept by the engine so it survives restarts in every mode
+  `
+  CREATE TABLE console_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    line TEXT NOT NULL,
+    at TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
