@@ -101,6 +101,17 @@ describe('durable jobs', () => {
     expect(e.alerts.unacknowledged()).toBe(0);
   });
 
+  it('runs at most three jobs at once and queues the rest', async () => {
+    const e = start();
+    let most = 0;
+    e.bus.on(() => {
+      most = Math.max(most, e.runner.store.countByStatus().running);
+    });
+    const jobs = await Promise.all([1, 2, 3, 4, 5].map(() => selftest(e, 4, 1)));
+    await until('all five done', () => jobs.every((j) => e.runner.get(j.id).status === 'succeeded'), 30_000);
+    expect(most).toBe(3);
+  });
+
   it('keeps the main event loop responsive while workers hash', async () => {
     const e = start();
     e.eventLoop.reset();
