@@ -103,3 +103,22 @@ describe('console history', () => {
     expect(cli(home, ['history']).stdout).toBe('    1  service join --sdek ***\n    2  jobs list\n');
   });
 });
+
+describe('lifeboat run', () => {
+  it('runs a script file from the shell and reports the failing line', () => {
+    const home = tempHome();
+    const script = path.join(home, 'setup.lifeboat');
+    fs.writeFileSync(script, '# set up the lab\nservice init --name "Lab DR"\nservice show --json\njobs shw\nstatus\n');
+    const r = cli(home, ['run', script]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('Service "Lab DR" created');
+    expect(r.stdout).toContain('"name": "Lab DR"');
+    expect(r.stderr).toContain('Did you mean `jobs show`?');
+    expect(r.stderr).toContain(`${script}:4: stopped at this line`);
+    expect(r.stdout).not.toContain('dataDir');
+    const all = cli(home, ['run', script, '--keep-going']);
+    expect(all.code).toBe(2);
+    expect(all.stdout).toContain('dataDir');
+    expect(cli(home, ['script', 'show', script]).stdout).toContain('service init --name "Lab DR"');
+  });
+});

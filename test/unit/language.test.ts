@@ -117,3 +117,17 @@ describe('completion', () => {
     expect(ids).toEqual({ from: 10, items: ['job-abc', 'job-abd'] });
   });
 });
+
+describe('scripts', () => {
+  it('runs each line, skips comments, stops at the first error unless --keep-going', async () => {
+    const script = '# nightly\njobs list\n\nnothing here\nalerts list\n';
+    const make = () => fakeIO({ 'scripts.read': { path: '/s.lifeboat', text: script }, 'jobs.list': [], 'alerts.list': [] });
+    const a = make();
+    expect(await run('run /s.lifeboat', a.io)).toBe(2);
+    expect(a.calls.map((c) => c.name)).toEqual(['scripts.read', 'jobs.list']);
+    expect(a.out()).toContain('/s.lifeboat:4: stopped at this line (exit 2); --keep-going runs the rest.');
+    const b = make();
+    expect(await run('run /s.lifeboat --keep-going', b.io)).toBe(2);
+    expect(b.calls.map((c) => c.name)).toEqual(['scripts.read', 'jobs.list', 'alerts.list']);
+  });
+});

@@ -63,6 +63,7 @@ function render(command: Command, value: unknown, st: Style, columns: number): s
       `Confirm you kept it with: lifeboat service confirm-key LAST4\n`
     );
   }
+  if (view === 'script') return (value as { text: string }).text;
   if (view === 'lines') return (value as string[]).map((l, i) => `${String(i + 1).padStart(5)}  ${l}\n`).join('');
   return record(value);
 }
@@ -136,13 +137,15 @@ async function runScript(args: string[], io: CommandIO, st: Style): Promise<numb
     err(formatError({ code: 'invalid_input', message: '`run` needs FILE: the script to run.' }, st));
     return EXIT_USAGE;
   }
-  if (!io.readFile) {
-    err(formatError({ code: 'not_allowed', message: 'This console cannot read script files.', hint: 'Run the script from a system terminal: lifeboat run FILE.' }, st));
-    return EXIT_USAGE;
-  }
+  // The in-app console cannot read files itself: the engine reads the script for it.
+  const viaEngine = async (p: string) => {
+    const r = await io.call('scripts.read', { path: p });
+    if (!r.ok) throw new Error(`${r.error.message}${r.error.hint ? ` ${r.error.hint}` : ''}`);
+    return (r.value as { text: string }).text;
+  };
   let text: string;
   try {
-    text = await io.readFile(file);
+    text = await (io.readFile ?? viaEngine)(io.resolvePath ? io.resolvePath(file) : file);
   } catch (e) {
     err(formatError({ code: 'not_found', message: `Cannot read the script ${file}: ${(e as Error).message}`, hint: 'Check the file name.' }, st));
     return EXIT_FAILED;

@@ -21,7 +21,7 @@ export interface CliSpec {
   /** Input fields whose values name existing objects, for tab completion. */
   lookups?: Record<string, 'job' | 'alert'>;
   /** Human formatter name for non-tabular output (see cli/format.ts). */
-  view?: 'service-created' | 'status' | 'job' | 'record' | 'lines';
+  view?: 'service-created' | 'status' | 'job' | 'record' | 'lines' | 'script';
 }
 
 export interface CallSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {
@@ -168,6 +168,12 @@ export const contract = {
     input: z.object({ out: z.string().min(1).describe('file to write the bundle to (JSON)') }),
     output: z.object({ path: z.string(), bytes: z.number(), integrity: z.string() }),
     cli: { command: 'diagnostics', paths: ['out'], view: 'record' },
+  }),
+  'scripts.read': call({
+    summary: 'Show a script of Lifeboat commands (what `run FILE` would run)',
+    input: z.object({ path: z.string().min(1).describe('the script file (absolute path)') }),
+    output: z.object({ path: z.string(), text: z.string() }),
+    cli: { command: 'script show', positional: ['path'], paths: ['path'], view: 'script' },
   }),
   'history.list': call({
     summary: "Show the console's command history, oldest first",

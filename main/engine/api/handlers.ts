@@ -1,4 +1,5 @@
 /** One handler per contract call. Handlers receive validated input; the dispatcher turns throws into Results. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { collectDiagnostics } from '../diagnostics';
 import type { Engine } from '../engine';
@@ -28,6 +29,22 @@ function withService<T>(engine: Engine, f: () => T): T {
   const after = engine.service.get();
   if (JSON.stringify(before) !== JSON.stringify(after)) engine.bus.emit({ type: 'service.changed', service: after });
   return result;
+}
+
+/** Scripts are small text files; the console reads them through the engine because a browser cannot. */
+function readScript(file: string): string {
+  if (!path.isAbsolute(file)) throw new LifeboatError('invalid_input', `path: give an absolute path (got ${file}).`);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new LifeboatError('not_found', `There is no script ${file}.`, 'Check the path; the console needs an absolute path.');
+  }
+  if (!stat.isFile()) throw new LifeboatError('invalid_input', `path: ${file} is not a file.`);
+  if (stat.size > 1 << 20) throw new LifeboatError('invalid_input', `path: ${file} is ${stat.size} bytes; a script has at most 1 MiB.`);
+  const text = fs.readFileSync(file, 'utf8');
+  if (text.includes('\u0000')) throw new LifeboatError('invalid_input', `path: ${file} is not a text file.`);
+  return text;
 }
 
 export const handlers: Handlers = {
@@ -75,6 +92,7 @@ export const handlers: Handlers = {
     }
     return settings(engine);
   },
+  'scripts.read': (_engine, input) => ({ path: input.path, text: readScript(input.path) }),
   'history.list': (engine, input) => engine.history.list(input.limit),
   'history.add': (engine, input) => ({ count: engine.history.add(input.line) }),
   'diagnostics.collect': (engine, input) => {

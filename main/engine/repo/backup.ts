@@ -1,0 +1,263 @@
+/**
+ * Backing up sources into a repository. Trees are walked and their files chunked by content; image files are
+ * read block by block where the file system says there is data. A file whose size, mtime and inode equal the
+ * previous backup's entry keeps its chunk list without being read. Order of durability: packs, then index
+ * objects, then the snapshot manifest, so a crash at any point leaves no partial backup listed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { LifeboatError } from '../errors';
+import { contentChunks, isZero } from './chunker';
+import type { Repository, RepoWriter } from './repository';
+import { hostName } from './repository';
+import { blocksTouched, findDataExtents, type SparseMethod } from './sparse';
+import { loadSnapshot, newSnapshotId, saveSnapshot, type ImageExtent, type ImageSource, type SnapshotManifest, type SnapshotStats, type TreeEntry, type TreeSource } from './snapshot';
+
+export interface BackupSource {
+  /** Name in the backup (the share or volume name); unique within one backup. */
+  name: string;
+  path: string;
+  kind: 'tree' | 'image';
+}
+
+export interface BackupProgress {
+  phase: 'scanning' | 'reading' | 'finishing' | 'done';
+  filesTotal: number;
+  filesDone: number;
+  bytesTotal: number;
+  bytesRead: number;
+  bytesReused: number;
+  chunksNew: number;
+  bytesNew: number;
+  bytesUploaded: number;
+  currentPath?: string;
+}
+
+export interface BackupOptions {
+  previous?: SnapshotManifest | string;
+  label?: string;
+  onProgress?: (p: BackupProgress) => void;
+  signal?: AbortSignal;
+  /** Files read at once; two keeps both cores busy while one waits on the disk. */
+  concurrency?: number;
+  sparseMethod?: SparseMethod;
+}
+
+export interface BackupResult {
+  snapshot: SnapshotManifest;
+  /** Entries that could not be read (permission denied, vanished): the backup still completes without them. */
+  warnings: string[];
+}
+
+export async function backupSources(repo: Repository, sources: BackupSource[], opts: BackupOptions = {}): Promise<BackupResult> {
+  const started = Date.now();
+  const names = new Set<string>();
+  for (const s of sources) {
+    if (names.has(s.name)) throw new LifeboatError('invalid_input', `Two sources are named "${s.name}"; names must be unique within a backup.`);
+    names.add(s.name);
+  }
+  const previous = typeof opts.previous === 'string' ? await loadSnapshot(repo, opts.previous) : opts.previous;
+  const progress: BackupProgress = { phase: 'scanning', filesTotal: 0, filesDone: 0, bytesTotal: 0, bytesRead: 0, bytesReused: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0 };
+  let lastReport = 0;
+  const report = (force = false) => {
+    const now = Date.now();
+    if (force || now - lastReport >= 250) {
+      lastReport = now;
+      opts.onProgress?.({ ...progress });
+    }
+  };
+  const writer = repo.writer({ onPackUploaded: (n) => ((progress.bytesUploaded += n), report()) });
+  const ctx: Ctx = { repo, writer, progress, report, signal: opts.signal, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 2 };
+
+  const scanned: Array<{ source: BackupSource; entries?: TreeEntry[]; stat?: fs.Stats }> = [];
+  for (const source of sources) {
+    const st = await fs.promises.stat(source.path).catch((err) => {
+      throw new LifeboatError('not_found', `The source ${source.path} cannot be read: ${(err as Error).message}.`, 'Check the path of the share or volume.');
+    });
+    if (source.kind === 'tree') {
+      if (!st.isDirectory()) throw new LifeboatError('invalid_input', `The share source ${source.path} is not a folder.`);
+      const entries = await scanTree(source.path, ctx);
+      for (const e of entries) if (e.type === 'file') (progress.filesTotal++, (progress.bytesTotal += e.size ?? 0));
+      scanned.push({ source, entries });
+    } else {
+      if (!st.isFile()) throw new LifeboatError('invalid_input', `The volume source ${source.path} is not an image file.`);
+      progress.filesTotal++;
+      progress.bytesTotal += st.size;
+      scanned.push({ source, stat: st });
+    }
+  }
+  progress.phase = 'reading';
+  report(true);
+
+  const manifests = [];
+  for (const { source, entries, stat } of scanned) {
+    const before = previous?.sources.find((s) => s.name === source.name && s.kind === source.kind);
+    if (source.kind === 'tree') manifests.push(await backupTree(ctx, source, entries!, before as TreeSource | undefined));
+    else manifests.push(await backupImage(ctx, source, stat!, before as ImageSource | undefined));
+  }
+
+  progress.phase = 'finishing';
+  report(true);
+  await writer.flush(opts.signal);
+  const stats: SnapshotStats = { files: progress.filesTotal, bytes: progress.bytesTotal, bytesRead: progress.bytesRead, chunksNew: progress.chunksNew, bytesNew: progress.bytesNew, storedNew: writer.bytesUploaded, durationMs: 0 };
+  const snapshot: SnapshotManifest = { format: 1, id: newSnapshotId(), time: new Date().toISOString(), label: opts.label, hostname: hostName(), parent: previous?.id, sources: manifests, stats };
+  stats.durationMs = Date.now() - started;
+  opts.signal?.throwIfAborted();
+  await saveSnapshot(repo, snapshot);
+  progress.phase = 'done';
+  report(true);
+  return { snapshot, warnings: ctx.warnings };
+}
+
+interface Ctx {
+  repo: Repository;
+  writer: RepoWriter;
+  progress: BackupProgress;
+  report: (force?: boolean) => void;
+  signal?: AbortSignal;
+  warnings: string[];
+  sparseMethod?: SparseMethod;
+  concurrency: number;
+}
+
+const toPosix = (rel: string) => rel.split(path.sep).join('/');
+
+/** Walks a tree with lstat (symlinks are recorded, never followed); entries sorted so manifests are stable. */
+async function scanTree(root: string, ctx: Ctx): Promise<TreeEntry[]> {
+  const out: TreeEntry[] = [];
+  const stack = [root];
+  while (stack.length) {
+    ctx.signal?.throwIfAborted();
+    const dir = stack.pop()!;
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(dir);
+    } catch (err) {
+      ctx.warnings.push(`${dir}: ${(err as Error).message}`);
+      continue;
+    }
+    for (const name of names) {
+      const full = path.join(dir, name);
+      const st = await fs.promises.lstat(full).catch((err: Error) => void ctx.warnings.push(`${full}: ${err.message}`));
+      if (!st) continue;
+      const base = { path: toPosix(path.relative(root, full)), mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, uid: st.uid, gid: st.gid };
+      if (st.isDirectory()) {
+        out.push({ ...base, type: 'dir' });
+        stack.push(full);
+      } else if (st.isFile()) out.push({ ...base, type: 'file', size: st.size, ino: st.ino });
+      else if (st.isSymbolicLink()) out.push({ ...base, type: 'symlink', target: await fs.promises.readlink(full) });
+      else ctx.warnings.push(`${full}: skipped (not a file, folder or symbolic link)`);
+    }
+  }
+  out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return out;
+}
+
+async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], before?: TreeSource): Promise<TreeSource> {
+  const old = new Map(before?.entries.map((e) => [e.path, e]));
+  const files = entries.filter((e) => e.type === 'file');
+  let next = 0;
+  const work = async () => {
+    while (next < files.length) {
+      const entry = files[next++];
+      const prev = old.get(entry.path);
+      if (prev?.type === 'file' && prev.size === entry.size && prev.mtimeMs === entry.mtimeMs && prev.ino === entry.ino && prev.chunks?.every((c) => ctx.repo.index.has(c))) {
+        entry.chunks = prev.chunks;
+        ctx.progress.bytesReused += entry.size ?? 0;
+      } else {
+        await readFile(ctx, path.join(source.path, ...entry.path.split('/')), entry);
+      }
+      ctx.progress.filesDone++;
+      ctx.report();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, work));
+  return { name: source.name, kind: 'tree', path: source.path, entries: entries.filter((e) => e.type !== 'file' || e.chunks) };
+}
+
+async function readFile(ctx: Ctx, file: string, entry: TreeEntry): Promise<void> {
+  ctx.progress.currentPath = entry.path;
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(file, 'r');
+  } catch (err) {
+    ctx.warnings.push(`${file}: ${(err as Error).message}`);
+    return;
+  }
+  try {
+    const chunks: string[] = [];
+    let size = 0;
+    for await (const piece of contentChunks(fh, ctx.repo.gear, ctx.signal)) {
+      const r = await ctx.writer.addChunk(piece, ctx.signal);
+      chunks.push(r.id);
+      size += piece.length;
+      ctx.progress.bytesRead += piece.length;
+      if (r.isNew) (ctx.progress.chunksNew++, (ctx.progress.bytesNew += piece.length));
+    }
+    // A file that changed while being read is recorded as read; the next backup sees a new mtime and reads it again.
+    entry.size = size;
+    entry.chunks = chunks;
+  } finally {
+    await fh.close();
+  }
+}
+
+const READ_BLOCKS = 64;
+
+async function backupImage(ctx: Ctx, source: BackupSource, st: fs.Stats, before?: ImageSource): Promise<ImageSource> {
+  const blockSize = ctx.repo.config.imageBlockSize;
+  const base = { name: source.name, kind: 'image' as const, path: source.path, size: st.size, blockSize, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs };
+  if (before && before.size === st.size && before.mtimeMs === st.mtimeMs && before.blockSize === blockSize && before.extents.every((e) => !e.chunk || ctx.repo.index.has(e.chunk))) {
+    ctx.progress.bytesReused += st.size;
+    ctx.progress.filesDone++;
+    return { ...base, sparseMethod: before.sparseMethod, extents: before.extents };
+  }
+  const { extents: data, method } = await findDataExtents(source.path, { method: ctx.sparseMethod });
+  const blocks = blocksTouched(data, blockSize, st.size);
+  const extents: ImageExtent[] = [];
+  const hole = (offset: number, length: number) => {
+    const last = extents[extents.length - 1];
+    if (last && !last.chunk && last.offset + last.length === offset) last.length += length;
+    else extents.push({ offset, length });
+  };
+  ctx.progress.currentPath = source.name;
+  const fh = await fs.promises.open(source.path, 'r');
+  try {
+    let covered = 0;
+    for (let i = 0; i < blocks.length; ) {
+      // Read runs of consecutive blocks in one call; each block is then a view of that buffer.
+      let run = 1;
+      while (run < READ_BLOCKS && i + run < blocks.length && blocks[i + run] === blocks[i] + run) run++;
+      const offset = blocks[i] * blockSize;
+      const length = Math.min(run * blockSize, st.size - offset);
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      buf.fill(0, got); // the image shrank while reading: the tail reads as zeros
+      if (offset > covered) hole(covered, offset - covered);
+      for (let b = 0; b < length; b += blockSize) {
+        const piece = buf.subarray(b, Math.min(b + blockSize, length));
+        ctx.progress.bytesRead += piece.length;
+        if (isZero(piece)) {
+          hole(offset + b, piece.length);
+          continue;
+        }
+        const r = await ctx.writer.addChunk(piece, ctx.signal);
+        if (r.isNew) (ctx.progress.chunksNew++, (ctx.progress.bytesNew += piece.length));
+        extents.push({ offset: offset + b, length: piece.length, chunk: r.id });
+      }
+      covered = offset + length;
+      i += run;
+      ctx.report();
+    }
+    if (covered < st.size) hole(covered, st.size - covered);
+  } finally {
+    await fh.close();
+  }
+  ctx.progress.filesDone++;
+  return { ...base, sparseMethod: method, extents };
+}

@@ -1,0 +1,87 @@
+/**
+ * Keys and sealing. Every key is derived from the service data encryption key (SDEK) with HKDF-SHA256, so the
+ * SDEK alone opens an account and nothing secret is stored in it. Sealed objects are AES-256-GCM with a fresh
+ * random 12-byte nonce; the associated data names what the object is (type and id), so an object moved or
+ * renamed by an attacker or a bug fails authentication instead of being read as something else.
+ */
+import crypto from 'node:crypto';
+
+export const FORMAT_VERSION = 1;
+const SEAL_VERSION = 1;
+const NONCE = 12;
+const TAG = 16;
+/** Bytes a sealed object adds to its plaintext: version byte, nonce and tag. */
+export const SEAL_OVERHEAD = 1 + NONCE + TAG;
+
+/** Raw key bytes only (no objects with methods), so they can be posted to worker threads. */
+export interface RepoKeys {
+  /** HMAC-SHA256 key that turns plaintext into a chunk id: equal data dedups only within one service. */
+  chunkIdKey: Buffer;
+  /** AES-256-GCM key for every object and blob in the account. */
+  dataKey: Buffer;
+  /** Seed of the chunker's gear table, so chunk boundaries do not reveal file contents to the storage provider. */
+  gearSeed: Buffer;
+}
+
+const SALT = Buffer.from('lifeboat-repository-v1');
+
+function hkdf(sdek: Buffer, info: string): Buffer {
+  return Buffer.from(crypto.hkdfSync('sha256', sdek, SALT, Buffer.from(info), 32));
+}
+
+export function deriveKeys(sdek: Buffer): RepoKeys {
+  if (sdek.length !== 32) throw new Error('The service data encryption key must be 32 bytes.');
+  return { chunkIdKey: hkdf(sdek, 'chunk-id'), dataKey: hkdf(sdek, 'data-encryption'), gearSeed: hkdf(sdek, 'chunker-gear') };
+}
+
+/** A chunk's id: hex HMAC-SHA256 of its plaintext under the chunk-id key. */
+export function chunkId(keys: Pick<RepoKeys, 'chunkIdKey'>, plaintext: Uint8Array): string {
+  return crypto.createHmac('sha256', keys.chunkIdKey).update(plaintext).digest('hex');
+}
+
+/** Thrown when a sealed object does not authenticate: wrong key, or damaged or substituted bytes. */
+export class SealError extends Error {
+  constructor(readonly aad: string) {
+    super(`The object "${aad}" failed authentication.`);
+    this.name = 'SealError';
+  }
+}
+
+/** Layout: [version 1][nonce 12][ciphertext][tag 16]; aad names the object (e.g. "snapshot:<id>"). */
+export function seal(key: Buffer, aad: string, plaintext: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(SEAL_OVERHEAD + plaintext.length);
+  out[0] = SEAL_VERSION;
+  const nonce = crypto.randomBytes(NONCE);
+  nonce.copy(out, 1);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(Buffer.from(aad));
+  const body = cipher.update(plaintext);
+  body.copy(out, 1 + NONCE);
+  const fin = cipher.final(); // GCM is a stream mode: final() is empty, kept for form
+  fin.copy(out, 1 + NONCE + body.length);
+  cipher.getAuthTag().copy(out, out.length - TAG);
+  return out;
+}
+
+export function unseal(key: Buffer, aad: string, sealed: Uint8Array): Buffer {
+  if (sealed.length < SEAL_OVERHEAD || sealed[0] !== SEAL_VERSION) throw new SealError(aad);
+  const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length);
+  try {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', key, buf.subarray(1, 1 + NONCE));
+    decipher.setAAD(Buffer.from(aad));
+    decipher.setAuthTag(buf.subarray(buf.length - TAG));
+    const body = decipher.update(buf.subarray(1 + NONCE, buf.length - TAG));
+    return Buffer.concat([body, decipher.final()]);
+  } catch {
+    throw new SealError(aad);
+  }
+}
+
+/** Random hex ids for objects whose names must never repeat (index, snapshot, lock). */
+export function randomId(bytes = 16): string {
+  return crypto.randomBytes(bytes).toString('hex');
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}

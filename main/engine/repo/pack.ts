@@ -1,0 +1,102 @@
+/**
+ * Packs: many blobs in one object, so an object store sees ~16 MiB uploads instead of millions of small ones.
+ * Layout: [blob]...[blob][sealed header][u32 LE header length]["LBP1"]. The header lists every blob, so a pack
+ * describes itself and the index can be rebuilt from packs alone. A pack is named by the SHA-256 of its bytes:
+ * names never repeat (nonces are random) and `check --read-data` can verify a pack without the key.
+ */
+import { LifeboatError } from '../errors';
+import type { StorageBackend } from '../storage/backend';
+import type { SealedBlob } from './blob';
+import type { Codec } from './compress';
+import { seal, sha256Hex, unseal, SealError, type RepoKeys } from './crypto';
+
+export const PACK_TARGET = 16 << 20;
+const MAGIC = Buffer.from('LBP1');
+const TRAILER = 8;
+const ENTRY = 32 + 4 + 4 + 4 + 1;
+const HEADER_AAD = 'pack-header';
+
+export interface PackEntry {
+  id: string;
+  offset: number;
+  length: number;
+  rawLength: number;
+  codec: Codec;
+}
+
+export const packObjectName = (hash: string) => `data/${hash.slice(0, 2)}/${hash}`;
+export const packHashOf = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+
+export function encodeEntries(entries: PackEntry[]): Buffer {
+  const out = Buffer.allocUnsafe(entries.length * ENTRY);
+  let o = 0;
+  for (const e of entries) {
+    out.write(e.id, o, 32, 'hex');
+    out.writeUInt32LE(e.offset, o + 32);
+    out.writeUInt32LE(e.length, o + 36);
+    out.writeUInt32LE(e.rawLength, o + 40);
+    out.writeUInt8(e.codec, o + 44);
+    o += ENTRY;
+  }
+  return out;
+}
+
+export function decodeEntries(buf: Buffer, at = 0, count = Math.floor((buf.length - at) / ENTRY)): PackEntry[] {
+  const out: PackEntry[] = [];
+  for (let i = 0, o = at; i < count; i++, o += ENTRY)
+    out.push({ id: buf.toString('hex', o, o + 32), offset: buf.readUInt32LE(o + 32), length: buf.readUInt32LE(o + 36), rawLength: buf.readUInt32LE(o + 40), codec: buf.readUInt8(o + 44) as Codec });
+  return out;
+}
+export const ENTRY_SIZE = ENTRY;
+
+/** Collects sealed blobs until the pack is full; finish() makes the object bytes and its name. */
+export class PackBuilder {
+  private parts: Buffer[] = [];
+  readonly entries: PackEntry[] = [];
+  size = 0;
+
+  add(blob: SealedBlob): void {
+    this.entries.push({ id: blob.id, offset: this.size, length: blob.stored.length, rawLength: blob.rawLength, codec: blob.codec });
+    this.parts.push(blob.stored);
+    this.size += blob.stored.length;
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+
+  finish(keys: RepoKeys): { name: string; hash: string; bytes: Buffer; entries: PackEntry[] } {
+    const header = seal(keys.dataKey, HEADER_AAD, encodeEntries(this.entries));
+    const trailer = Buffer.allocUnsafe(TRAILER);
+    trailer.writeUInt32LE(header.length, 0);
+    MAGIC.copy(trailer, 4);
+    const bytes = Buffer.concat([...this.parts, header, trailer]);
+    const hash = sha256Hex(bytes);
+    return { name: packObjectName(hash), hash, bytes, entries: this.entries };
+  }
+}
+
+/** Reads a pack's own list of blobs with two ranged reads (trailer, then header). */
+export async function readPackHeader(backend: StorageBackend, keys: RepoKeys, name: string, size?: number): Promise<PackEntry[]> {
+  const total = size ?? (await backend.head(name))?.size;
+  if (total === undefined) throw new LifeboatError('not_found', `The pack ${name} is missing from the storage account.`);
+  const damaged = (why: string) => new LifeboatError('io_error', `The pack ${name} is damaged: ${why}.`, 'Run `lifeboat account check --read-data` to list the affected backups.');
+  if (total < TRAILER) throw damaged('it is too short');
+  const trailer = await backend.get(name, { offset: total - TRAILER, length: TRAILER });
+  if (!trailer.subarray(4).equals(MAGIC)) throw damaged('its trailer is not a Lifeboat pack trailer');
+  const headerLength = trailer.readUInt32LE(0);
+  if (headerLength > total - TRAILER) throw damaged('its header length is out of range');
+  const sealed = await backend.get(name, { offset: total - TRAILER - headerLength, length: headerLength });
+  try {
+    return decodeEntries(unseal(keys.dataKey, HEADER_AAD, sealed));
+  } catch (err) {
+    if (err instanceof SealError) throw damaged('its header failed authentication');
+    throw err;
+  }
+}
+
+/** Splits a whole pack's bytes into its header entries (for check --read-data, which downloads the pack anyway). */
+export function parsePack(keys: RepoKeys, bytes: Buffer): PackEntry[] {
+  const headerLength = bytes.readUInt32LE(bytes.length - TRAILER);
+  return decodeEntries(unseal(keys.dataKey, HEADER_AAD, bytes.subarray(bytes.length - TRAILER - headerLength, bytes.length - TRAILER)));
+}

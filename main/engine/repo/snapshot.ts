@@ -1,0 +1,181 @@
+/**
+ * Snapshot manifests: what one backup holds. Written last, after every pack and index object it depends on, so a
+ * listed snapshot is always complete. A manifest is JSON, compressed, sealed with associated data "snapshot:<id>".
+ */
+import { LifeboatError } from '../errors';
+import type { StorageBackend } from '../storage/backend';
+import { Codec, compress, decompress } from './compress';
+import { randomId, seal, unseal, type RepoKeys } from './crypto';
+import { loadIndex } from './index';
+import type { Repository } from './repository';
+
+export interface TreeEntry {
+  /** POSIX-style path relative to the source root ("" is never used; the root itself is implied). */
+  path: string;
+  type: 'file' | 'dir' | 'symlink';
+  mode: number;
+  mtimeMs: number;
+  size?: number;
+  uid?: number;
+  gid?: number;
+  /** Inode number at backup time: with size and mtime, how the next backup knows a file is unchanged. */
+  ino?: number;
+  target?: string;
+  chunks?: string[];
+}
+
+export interface TreeSource {
+  name: string;
+  kind: 'tree';
+  path: string;
+  entries: TreeEntry[];
+}
+
+/** A data extent has a chunk; a hole has none. Extents are sorted, contiguous, and cover [0, size). */
+export interface ImageExtent {
+  offset: number;
+  length: number;
+  chunk?: string;
+}
+
+export interface ImageSource {
+  name: string;
+  kind: 'image';
+  path: string;
+  size: number;
+  blockSize: number;
+  mode: number;
+  mtimeMs: number;
+  sparseMethod: string;
+  extents: ImageExtent[];
+}
+
+export type SourceManifest = TreeSource | ImageSource;
+
+export interface SnapshotStats {
+  files: number;
+  bytes: number;
+  bytesRead: number;
+  chunksNew: number;
+  bytesNew: number;
+  storedNew: number;
+  durationMs: number;
+}
+
+export interface SnapshotManifest {
+  format: 1;
+  id: string;
+  time: string;
+  label?: string;
+  hostname: string;
+  parent?: string;
+  sources: SourceManifest[];
+  stats: SnapshotStats;
+}
+
+export interface SnapshotSummary {
+  id: string;
+  time: string;
+  label?: string;
+  hostname: string;
+  parent?: string;
+  sources: Array<{ name: string; kind: 'tree' | 'image'; files: number; bytes: number }>;
+  stats: SnapshotStats;
+}
+
+export const snapshotAad = (id: string) => `snapshot:${id}`;
+export const newSnapshotId = () => randomId(12);
+
+export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest): Promise<void> {
+  const packed = compress(Buffer.from(JSON.stringify(manifest)));
+  const body = Buffer.concat([Buffer.from([packed.codec]), packed.data]);
+  await repo.backend.put(`snapshots/${manifest.id}`, seal(repo.keys.dataKey, snapshotAad(manifest.id), body));
+}
+
+export async function loadSnapshotWith(backend: StorageBackend, keys: RepoKeys, id: string): Promise<SnapshotManifest> {
+  const sealed = await backend.get(`snapshots/${id}`).catch((err) => {
+    if (err instanceof LifeboatError && err.code === 'not_found') throw new LifeboatError('not_found', `There is no backup ${id} in the storage account.`, 'List the backups with `lifeboat backup list`.');
+    throw err;
+  });
+  try {
+    const body = unseal(keys.dataKey, snapshotAad(id), sealed);
+    return JSON.parse(Buffer.from(decompress(body[0] as Codec, body.subarray(1))).toString('utf8')) as SnapshotManifest;
+  } catch {
+    throw new LifeboatError('io_error', `The manifest of backup ${id} is damaged and cannot be read.`, 'Run `lifeboat account check`; other backups are not affected.');
+  }
+}
+
+export const loadSnapshot = (repo: Repository, id: string) => loadSnapshotWith(repo.backend, repo.keys, id);
+
+export async function listSnapshotIds(backend: StorageBackend): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const o of backend.list('snapshots/')) ids.push(o.name.slice('snapshots/'.length));
+  return ids;
+}
+
+export function summarize(m: SnapshotManifest): SnapshotSummary {
+  return {
+    id: m.id,
+    time: m.time,
+    label: m.label,
+    hostname: m.hostname,
+    parent: m.parent,
+    stats: m.stats,
+    sources: m.sources.map((s) =>
+      s.kind === 'tree'
+        ? { name: s.name, kind: 'tree', files: s.entries.filter((e) => e.type === 'file').length, bytes: s.entries.reduce((n, e) => n + (e.size ?? 0), 0) }
+        : { name: s.name, kind: 'image', files: 1, bytes: s.size },
+    ),
+  };
+}
+
+/** Every snapshot in the account, oldest first. Damaged manifests are reported, not hidden. */
+export async function listSnapshots(repo: Repository): Promise<{ snapshots: SnapshotSummary[]; damaged: Array<{ id: string; message: string }> }> {
+  const snapshots: SnapshotSummary[] = [];
+  const damaged: Array<{ id: string; message: string }> = [];
+  for (const id of await listSnapshotIds(repo.backend)) {
+    try {
+      snapshots.push(summarize(await loadSnapshot(repo, id)));
+    } catch (err) {
+      damaged.push({ id, message: (err as Error).message });
+    }
+  }
+  snapshots.sort((a, b) => a.time.localeCompare(b.time));
+  return { snapshots, damaged };
+}
+
+/**
+ * What a fresh install needs to rebuild its catalog from the account alone: every backup's summary and the size
+ * of the index. Opening with the wrong SDEK fails with 'bad_key' before anything is read.
+ */
+export async function rebuildCatalog(repo: Repository): Promise<{ repositoryId: string; snapshots: SnapshotSummary[]; damaged: Array<{ id: string; message: string }>; chunks: number; packs: number }> {
+  const { index } = await loadIndex(repo.backend, repo.keys);
+  const { snapshots, damaged } = await listSnapshots(repo);
+  return { repositoryId: repo.config.id, snapshots, damaged, chunks: index.size, packs: index.packs.size };
+}
+
+/**
+ * Byte ranges where two backups of the same volume differ, from their block maps alone (no data read): what
+ * resync and reprotect send. Both must use the same block size.
+ */
+export function diffImages(a: ImageSource, b: ImageSource): Array<{ offset: number; length: number }> {
+  if (a.blockSize !== b.blockSize) throw new Error('The two backups use different block sizes.');
+  const mapOf = (s: ImageSource) => {
+    const m = new Map<number, string>();
+    for (const e of s.extents) if (e.chunk) m.set(e.offset, e.chunk);
+    return m;
+  };
+  const ma = mapOf(a);
+  const mb = mapOf(b);
+  const size = Math.max(a.size, b.size);
+  const out: Array<{ offset: number; length: number }> = [];
+  for (let off = 0; off < size; off += a.blockSize) {
+    if (ma.get(off) === mb.get(off)) continue;
+    const len = Math.min(a.blockSize, size - off);
+    const last = out[out.length - 1];
+    if (last && last.offset + last.length === off) last.length += len;
+    else out.push({ offset: off, length: len });
+  }
+  return out;
+}
+

@@ -1,0 +1,54 @@
+/**
+ * The IPC bridge: one `invoke` channel for calls and one channel for engine events, carrying the same contract as the
+ * WebSocket. Calls are answered only for the main window's top frame on app://lifeboat (see policy.isTrustedSender).
+ */
+import { ipcMain, type BrowserWindow, type WebContents } from 'electron';
+import { dispatch } from '../engine/api/dispatch';
+import { IPC_CALL, IPC_EVENT } from '../engine/api/wire';
+import type { Engine } from '../engine/engine';
+import { FORBIDDEN, isTrustedSender } from './policy';
+
+/** One abort scope per page: waiting calls (jobs.wait) stop when the page reloads or the window goes away. */
+const scopes = new WeakMap<WebContents, AbortController>();
+
+function scopeOf(contents: WebContents): AbortSignal {
+  let scope = scopes.get(contents);
+  if (!scope) {
+    scope = new AbortController();
+    scopes.set(contents, scope);
+  }
+  return scope.signal;
+}
+
+function endScope(contents: WebContents): void {
+  scopes.get(contents)?.abort();
+  scopes.delete(contents);
+}
+
+export function registerIpc(engine: Engine, mainWindow: () => BrowserWindow | null): () => void {
+  ipcMain.handle(IPC_CALL, (event, name: unknown, input: unknown) => {
+    const win = mainWindow();
+    const frame = event.senderFrame;
+    const trusted = isTrustedSender({
+      fromMainWindow: win !== null && !win.isDestroyed() && event.sender === win.webContents,
+      isTopFrame: frame !== null && frame.parent === null,
+      url: frame?.url ?? null,
+    });
+    if (!trusted) return FORBIDDEN;
+    return dispatch(engine, name, input, { signal: scopeOf(event.sender) });
+  });
+  return () => ipcMain.removeHandler(IPC_CALL);
+}
+
+/** Forwards every engine event to the window while it lives; aborts its waiting calls when its page goes. */
+export function connectWindow(engine: Engine, win: BrowserWindow): void {
+  const contents = win.webContents;
+  const unsubscribe = engine.bus.on((event) => {
+    if (!contents.isDestroyed()) contents.send(IPC_EVENT, event);
+  });
+  contents.on('did-navigate', () => endScope(contents));
+  contents.once('destroyed', () => {
+    unsubscribe();
+    endScope(contents);
+  });
+}

@@ -1,0 +1,60 @@
+/** Every page of the navigation loads without a browser error, by mouse and by keyboard. */
+import { ensureService, expect, openPage, screenshot, test } from './fixtures';
+
+const PAGES = ['Dashboard', 'Devices', 'Storage accounts', 'Backups', 'Protected items', 'Recovery plans', 'Jobs', 'Alerts', 'Console', 'Settings'];
+
+test('the navigation has exactly the pages of the product, in order', async ({ app: page }) => {
+  await ensureService(page);
+  const tabs = page.getByRole('navigation', { name: 'Main navigation' }).getByRole('tab');
+  await expect(tabs).toHaveText(PAGES, { useInnerText: true });
+});
+
+test('every page loads, with no console error, and is saved as a screenshot', async ({ app: page, browserErrors }) => {
+  await ensureService(page);
+  for (const label of PAGES) {
+    await openPage(page, label);
+    await expect(page).toHaveURL(new RegExp(`#/${label.toLowerCase().replace(/ /g, '-')}$`));
+    if (label === 'Settings') await expect(page.getByTestId('data-dir')).toBeVisible();
+    if (label === 'Console') await expect(page.locator('.xterm-rows')).toContainText('lifeboat>');
+    await screenshot(page, `page-${label.toLowerCase().replace(/ /g, '-')}`);
+    expect(browserErrors, `errors on ${label}`).toEqual([]);
+  }
+});
+
+test('pages that later capabilities fill explain themselves and name their action', async ({ app: page }) => {
+  await ensureService(page);
+  await openPage(page, 'Devices');
+  await expect(page.getByRole('heading', { name: 'No devices yet' })).toBeVisible();
+  const action = page.getByRole('button', { name: 'Configure a device' });
+  await expect(action).toHaveAttribute('aria-disabled', 'true');
+  await action.focus();
+  await expect(page.getByRole('tooltip')).toContainText('Arrives with virtual arrays and device failover');
+});
+
+test('the navigation works with the keyboard alone', async ({ app: page }) => {
+  await ensureService(page);
+  await openPage(page, 'Dashboard');
+  const nav = page.getByRole('navigation', { name: 'Main navigation' });
+  await nav.getByRole('tab', { name: 'Dashboard' }).focus();
+  for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowDown');
+  await expect(nav.getByRole('tab', { name: 'Jobs' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
+  await expect(page).toHaveURL(/#\/jobs$/);
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('heading', { level: 1, name: 'Alerts' })).toBeVisible();
+  // Tab leaves the navigation for the page's own controls.
+  await page.keyboard.press('Tab');
+  const focusedInMain = await page.evaluate(() => !!document.activeElement?.closest('main'));
+  expect(focusedInMain).toBe(true);
+});
+
+test('the skip link jumps over the navigation', async ({ app: page }) => {
+  await ensureService(page);
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#main-content')).toBeFocused();
+});
