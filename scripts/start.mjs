@@ -25,12 +25,32 @@ function electronBinary() {
   }
 }
 
+/**
+ * better-sqlite3 is a native module built for one ABI at a time: `npm install` builds it for Node (web mode, the CLI,
+ * the tests). Electron needs it rebuilt for its own ABI, so check it loads there before choosing the desktop app.
+ */
+function sqliteLoadsIn(bin) {
+  const probe = spawnSync(bin, ['-e', "require('better-sqlite3')(':memory:').close()"], {
+    cwd: root,
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return probe.status === 0;
+}
+
 const forceWeb = args.includes('--web') || process.env.LIFEBOAT_WEB === '1';
-const electron = forceWeb ? null : electronBinary();
+const installed = forceWeb ? null : electronBinary();
+const electron = installed && sqliteLoadsIn(installed) ? installed : null;
 const rest = args.filter((a) => a !== '--web');
 const child = electron
   ? spawn(electron, [root, ...rest], { stdio: 'inherit' })
   : spawn(process.execPath, [path.join(root, 'dist/main/web.cjs'), ...rest], { stdio: 'inherit' });
-if (!electron && !forceWeb) console.log('Electron is not installed here, so Lifeboat runs in web mode.');
+if (installed && !electron)
+  console.log(
+    'Electron is installed, but better-sqlite3 is built for Node, not for Electron, so Lifeboat runs in web mode.\n' +
+      'For the desktop app run `npx electron-builder install-app-deps` first (docs/packaging.md).',
+  );
+else if (!electron && !forceWeb) console.log('Electron is not installed here, so Lifeboat runs in web mode.');
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -21,6 +21,12 @@ export const keyFileProtector: KeyProtector = {
   kind: 'key-file',
   masterKey(dataDir) {
     const file = path.join(dataDir, KEY_FILE);
+    if (fs.existsSync(`${file}.os`))
+      throw new LifeboatError(
+        'bad_key',
+        "The secrets of this data directory are sealed with the operating system's keychain by the desktop app.",
+        'Start the Lifeboat desktop app: the CLI then goes through it.',
+      );
     try {
       const key = fs.readFileSync(file);
       if (key.length !== 32) throw new LifeboatError('bad_key', `The key file ${file} is damaged.`, 'Restore it from a backup of the data directory.');

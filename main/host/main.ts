@@ -1,6 +1,6 @@
 /**
  * Electron entry (bundled to dist/main/electron.cjs): thin glue that starts the engine runtime, opens the window and
- * connects it over IPC. Flags: --home DIR (else $LIFEBOAT_HOME, else Electron's userData directory).
+ * connects it over IPC. Flags: --home DIR (else $LIFEBOAT_HOME, else the platform's data directory, as for the CLI).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +10,8 @@ import { startRuntime, type AppRuntime } from '../server/runtime';
 import { connectWindow, registerIpc } from './ipc';
 import { hostKeyProtector } from './keychain';
 import { installMenu } from './menu';
-import { chromiumProfileDir, homeArgument, resolveHostDataDir, unpackedPath } from './policy';
+import { resolveDataDir } from '../engine/paths';
+import { chromiumProfileDir, homeArgument, unpackedPath } from './policy';
 import { hardenAllWebContents, hardenSession, registerAppScheme, serveRenderer } from './security';
 import { createMainWindow, focusWindow } from './window';
 
@@ -18,7 +19,9 @@ const APP_ID = 'io.lifeboat.app';
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 const dev = !app.isPackaged;
-const dataDir = resolveHostDataDir(homeArgument(process.argv), process.env, app.getPath('userData'));
+// The same data directory as web mode and the CLI, so `lifeboat` finds the running app; Electron's own userData
+// (Chromium's profile) lives inside it.
+const dataDir = resolveDataDir(homeArgument(process.argv));
 const rendererDir = path.join(__dirname, '..', 'renderer');
 const preload = path.join(__dirname, '..', 'preload', 'index.cjs');
 

@@ -146,13 +146,6 @@ export function homeArgument(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** The data directory: --home, else $LIFEBOAT_HOME, else Electron's userData directory. */
-export function resolveHostDataDir(home: string | undefined, env: NodeJS.ProcessEnv, userData: string): string {
-  if (home) return path.resolve(home);
-  if (env.LIFEBOAT_HOME) return path.resolve(env.LIFEBOAT_HOME);
-  return path.resolve(userData);
-}
-
 /** Chromium's own profile (cache, local storage, GPU cache) is kept apart from Lifeboat's files, in a subfolder. */
 export function chromiumProfileDir(dataDir: string): string {
   return path.join(dataDir, 'electron');

@@ -18,7 +18,6 @@ import {
   isPermissionAllowed,
   isSafeExternalUrl,
   isTrustedSender,
-  resolveHostDataDir,
   unpackedPath,
   withCspMeta,
 } from '../../main/host/policy';
@@ -89,15 +88,12 @@ describe('desktop host policy', () => {
     expect(FORBIDDEN).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
-  it('finds the data directory: --home, else $LIFEBOAT_HOME, else userData', () => {
+  it('reads --home from the command line and keeps Chromium'\''s profile in a subfolder', () => {
     expect(homeArgument(['/opt/Lifeboat/lifeboat', '--home', '/data/a'])).toBe('/data/a');
     expect(homeArgument(['electron', '/repo', '--no-sandbox-x', '--home=/data/b'])).toBe('/data/b');
     expect(homeArgument(['electron', '/repo', '--home'])).toBeUndefined();
     expect(homeArgument(['electron', '/repo', '--home', '--other'])).toBeUndefined();
     expect(homeArgument(['electron', '/repo'])).toBeUndefined();
-    expect(resolveHostDataDir('/data/a', { LIFEBOAT_HOME: '/data/env' }, '/user')).toBe(path.resolve('/data/a'));
-    expect(resolveHostDataDir(undefined, { LIFEBOAT_HOME: '/data/env' }, '/user')).toBe(path.resolve('/data/env'));
-    expect(resolveHostDataDir(undefined, {}, '/user/Lifeboat')).toBe(path.resolve('/user/Lifeboat'));
     expect(chromiumProfileDir('/data/a')).toBe(path.join('/data/a', 'electron'));
   });
 
