@@ -88,7 +88,7 @@ describe('desktop host policy', () => {
     expect(FORBIDDEN).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
-  it('reads --home from the command line and keeps Chromium'\''s profile in a subfolder', () => {
+  it('reads --home from the command line and keeps the Chromium profile in a subfolder', () => {
     expect(homeArgument(['/opt/Lifeboat/lifeboat', '--home', '/data/a'])).toBe('/data/a');
     expect(homeArgument(['electron', '/repo', '--no-sandbox-x', '--home=/data/b'])).toBe('/data/b');
     expect(homeArgument(['electron', '/repo', '--home'])).toBeUndefined();
