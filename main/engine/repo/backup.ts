@@ -66,7 +66,12 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
       opts.onProgress?.({ ...progress });
     }
   };
-  const writer = repo.writer({ onPackUploaded: (n) => ((progress.bytesUploaded += n), report()) });
+  const writer = repo.writer({
+    onPackUploaded: (n) => {
+      progress.bytesUploaded += n;
+      report(true);
+    },
+  });
   const ctx: Ctx = { repo, writer, progress, report, signal: opts.signal, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 2 };
 
   const scanned: Array<{ source: BackupSource; entries?: TreeEntry[]; stat?: fs.Stats }> = [];
@@ -77,7 +82,11 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
     if (source.kind === 'tree') {
       if (!st.isDirectory()) throw new LifeboatError('invalid_input', `The share source ${source.path} is not a folder.`);
       const entries = await scanTree(source.path, ctx);
-      for (const e of entries) if (e.type === 'file') (progress.filesTotal++, (progress.bytesTotal += e.size ?? 0));
+      for (const e of entries)
+        if (e.type === 'file') {
+          progress.filesTotal++;
+          progress.bytesTotal += e.size ?? 0;
+        }
       scanned.push({ source, entries });
     } else {
       if (!st.isFile()) throw new LifeboatError('invalid_input', `The volume source ${source.path} is not an image file.`);
@@ -90,15 +99,19 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
   report(true);
 
   const manifests = [];
-  for (const { source, entries, stat } of scanned) {
-    const before = previous?.sources.find((s) => s.name === source.name && s.kind === source.kind);
-    if (source.kind === 'tree') manifests.push(await backupTree(ctx, source, entries!, before as TreeSource | undefined));
-    else manifests.push(await backupImage(ctx, source, stat!, before as ImageSource | undefined));
+  try {
+    for (const { source, entries, stat } of scanned) {
+      const before = previous?.sources.find((s) => s.name === source.name && s.kind === source.kind);
+      if (source.kind === 'tree') manifests.push(await backupTree(ctx, source, entries!, before as TreeSource | undefined));
+      else manifests.push(await backupImage(ctx, source, stat!, before as ImageSource | undefined));
+    }
+    progress.phase = 'finishing';
+    report(true);
+    await writer.flush(opts.signal);
+  } catch (err) {
+    await writer.abandon();
+    throw err;
   }
-
-  progress.phase = 'finishing';
-  report(true);
-  await writer.flush(opts.signal);
   const stats: SnapshotStats = { files: progress.filesTotal, bytes: progress.bytesTotal, bytesRead: progress.bytesRead, chunksNew: progress.chunksNew, bytesNew: progress.bytesNew, storedNew: writer.bytesUploaded, durationMs: 0 };
   const snapshot: SnapshotManifest = { format: 1, id: newSnapshotId(), time: new Date().toISOString(), label: opts.label, hostname: hostName(), parent: previous?.id, sources: manifests, stats };
   stats.durationMs = Date.now() - started;
@@ -192,7 +205,10 @@ async function readFile(ctx: Ctx, file: string, entry: TreeEntry): Promise<void>
       chunks.push(r.id);
       size += piece.length;
       ctx.progress.bytesRead += piece.length;
-      if (r.isNew) (ctx.progress.chunksNew++, (ctx.progress.bytesNew += piece.length));
+      if (r.isNew) {
+        ctx.progress.chunksNew++;
+        ctx.progress.bytesNew += piece.length;
+      }
     }
     // A file that changed while being read is recorded as read; the next backup sees a new mtime and reads it again.
     entry.size = size;
@@ -247,7 +263,10 @@ async function backupImage(ctx: Ctx, source: BackupSource, st: fs.Stats, before?
           continue;
         }
         const r = await ctx.writer.addChunk(piece, ctx.signal);
-        if (r.isNew) (ctx.progress.chunksNew++, (ctx.progress.bytesNew += piece.length));
+        if (r.isNew) {
+        ctx.progress.chunksNew++;
+        ctx.progress.bytesNew += piece.length;
+      }
         extents.push({ offset: offset + b, length: piece.length, chunk: r.id });
       }
       covered = offset + length;

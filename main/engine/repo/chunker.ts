@@ -17,7 +17,7 @@ export interface ChunkerParams {
 }
 
 /** Default content-defined sizes: small enough that a scattered 64 KiB edit adds < 2.5x its size (see docs). */
-export const DEFAULT_CDC: ChunkerParams = { min: 16 << 10, avg: 32 << 10, max: 256 << 10 };
+export const DEFAULT_CDC: ChunkerParams = { min: 8 << 10, avg: 24 << 10, max: 256 << 10 };
 /** Default volume block: 64 KiB keeps a 64 KiB unaligned edit to two blocks and the block map small enough. */
 export const DEFAULT_IMAGE_BLOCK = 64 << 10;
 

@@ -188,6 +188,15 @@ export class RepoWriter {
     }
   }
 
+  /**
+   * After a cancel or failure: index the packs that did finish uploading, so the next backup reuses them instead
+   * of uploading them again. Never throws; what cannot be indexed is left for prune.
+   */
+  async abandon(): Promise<void> {
+    while (this.uploads.size) await Promise.race(this.uploads);
+    await this.writeIndex().catch(() => undefined);
+  }
+
   /** Makes everything added so far durable and indexed. Call before writing a snapshot that refers to it. */
   async flush(signal?: AbortSignal): Promise<void> {
     await this.sealPack(signal);

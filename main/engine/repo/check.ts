@@ -1,0 +1,114 @@
+/**
+ * Checking an account. Structure: every pack the index names exists with a plausible size, every chunk a backup
+ * uses is indexed, every manifest opens. With readData: every pack is downloaded, its name (SHA-256 of its bytes)
+ * verified, and every blob opened and its id recomputed. Problems are reported per backup and per file.
+ */
+import { collectList } from '../storage/backend';
+import { decodeBlob } from './blob';
+import { sha256Hex } from './crypto';
+import { loadIndex } from './index';
+import { packHashOf, parsePack } from './pack';
+import type { Repository } from './repository';
+import { listSnapshotIds, loadSnapshot, type SnapshotManifest } from './snapshot';
+
+export interface CheckProblem {
+  kind: 'missing-pack' | 'damaged-pack' | 'damaged-chunk' | 'missing-chunk' | 'damaged-index' | 'damaged-snapshot';
+  object: string;
+  message: string;
+  /** Backups and files that use the damaged data. */
+  affected: Array<{ snapshot: string; source: string; path: string }>;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  snapshots: number;
+  packs: number;
+  chunks: number;
+  bytesRead: number;
+  /** Packs no index names: left by an interrupted backup; harmless, removed by prune. */
+  unreferencedPacks: number;
+  problems: CheckProblem[];
+}
+
+export async function checkRepository(repo: Repository, opts: { readData?: boolean; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<CheckReport> {
+  const problems: CheckProblem[] = [];
+  let index;
+  try {
+    index = (await loadIndex(repo.backend, repo.keys)).index;
+  } catch (err) {
+    problems.push({ kind: 'damaged-index', object: 'index/', message: (err as Error).message, affected: [] });
+    index = repo.index;
+  }
+  const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
+  const badChunks = new Map<string, { kind: CheckProblem['kind']; object: string; message: string }>();
+
+  // Which chunks each pack should hold and how far into it they reach.
+  const expected = new Map<string, Array<{ id: string; end: number }>>();
+  for (const [id, loc] of index.entries()) (expected.get(loc.pack) ?? expected.set(loc.pack, []).get(loc.pack)!).push({ id, end: loc.offset + loc.length });
+  for (const [pack, chunks] of expected) {
+    const size = stored.get(pack);
+    const reach = Math.max(...chunks.map((c) => c.end));
+    const problem = size === undefined ? `The pack ${pack} is missing.` : size < reach ? `The pack ${pack} is truncated (${size} bytes, needs ${reach}).` : undefined;
+    if (problem) for (const c of chunks) badChunks.set(c.id, { kind: size === undefined ? 'missing-pack' : 'damaged-pack', object: pack, message: problem });
+  }
+
+  let bytesRead = 0;
+  if (opts.readData) {
+    let done = 0;
+    for (const [pack, chunks] of expected) {
+      opts.signal?.throwIfAborted();
+      opts.onProgress?.(done++, expected.size);
+      if (!stored.has(pack)) continue;
+      const bytes = await repo.backend.get(pack);
+      bytesRead += bytes.length;
+      const hashOk = sha256Hex(bytes) === packHashOf(pack);
+      let headerOk = true;
+      try {
+        parsePack(repo.keys, bytes);
+      } catch {
+        headerOk = false;
+      }
+      for (const c of chunks) {
+        const loc = index.get(c.id)!;
+        try {
+          decodeBlob(repo.keys, c.id, bytes.subarray(loc.offset, loc.offset + loc.length), loc.codec, loc.rawLength);
+        } catch (err) {
+          badChunks.set(c.id, { kind: 'damaged-chunk', object: pack, message: `${(err as Error).message} (pack ${pack})` });
+        }
+      }
+      if (!hashOk || !headerOk)
+        problems.push({ kind: 'damaged-pack', object: pack, message: `The pack ${pack} ${!hashOk ? 'does not match its checksum' : 'has a damaged header'}.`, affected: [] });
+    }
+  }
+
+  const ids = await listSnapshotIds(repo.backend);
+  const chunkUsers = new Map<string, CheckProblem['affected']>();
+  for (const id of ids) {
+    let m: SnapshotManifest;
+    try {
+      m = await loadSnapshot(repo, id);
+    } catch (err) {
+      problems.push({ kind: 'damaged-snapshot', object: `snapshots/${id}`, message: (err as Error).message, affected: [{ snapshot: id, source: '', path: '' }] });
+      continue;
+    }
+    const use = (chunk: string, source: string, p: string) => {
+      if (!index.has(chunk) && !badChunks.has(chunk)) badChunks.set(chunk, { kind: 'missing-chunk', object: chunk, message: `The chunk ${chunk.slice(0, 16)}… is not in any index.` });
+      if (badChunks.has(chunk)) (chunkUsers.get(chunk) ?? chunkUsers.set(chunk, []).get(chunk)!).push({ snapshot: id, source, path: p });
+    };
+    for (const s of m.sources) {
+      if (s.kind === 'tree') for (const e of s.entries) for (const c of e.chunks ?? []) use(c, s.name, e.path);
+      else for (const e of s.extents) if (e.chunk) use(e.chunk, s.name, `@${e.offset}`);
+    }
+  }
+  // One problem per damaged object, listing every backup file that needs it.
+  const byObject = new Map<string, CheckProblem>();
+  for (const [chunk, bad] of badChunks) {
+    const users = chunkUsers.get(chunk) ?? [];
+    const key = `${bad.kind}:${bad.object}`;
+    const p = byObject.get(key) ?? byObject.set(key, { kind: bad.kind, object: bad.object, message: bad.message, affected: [] }).get(key)!;
+    for (const u of users) if (!p.affected.some((a) => a.snapshot === u.snapshot && a.source === u.source && a.path === u.path)) p.affected.push(u);
+  }
+  problems.push(...byObject.values());
+  const unreferencedPacks = [...stored.keys()].filter((p) => !index.packs.has(p)).length;
+  return { ok: problems.length === 0, snapshots: ids.length, packs: index.packs.size, chunks: index.size, bytesRead, unreferencedPacks, problems };
+}

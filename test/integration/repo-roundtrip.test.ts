@@ -1,0 +1,204 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LifeboatError } from '../../main/engine/errors';
+import { backupSources, type BackupSource } from '../../main/engine/repo/backup';
+import { Repository } from '../../main/engine/repo/repository';
+import { restoreSnapshot } from '../../main/engine/repo/restore';
+import { diffImages, listSnapshots, loadSnapshot, rebuildCatalog, type ImageSource } from '../../main/engine/repo/snapshot';
+import { LocalBackend } from '../../main/engine/storage/local';
+
+let tmp: string;
+const sdek = crypto.randomBytes(32);
+const mkdir = (p: string) => fs.mkdirSync(p, { recursive: true });
+const write = (p: string, data: Buffer | string) => (mkdir(path.dirname(p)), fs.writeFileSync(p, data));
+
+/** Everything a restore must reproduce: content hash, mode, mtime, link targets, for files, folders and links. */
+function describeTree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, name);
+      const rel = path.relative(root, full);
+      const st = fs.lstatSync(full);
+      if (st.isSymbolicLink()) out[rel] = `link ${fs.readlinkSync(full)}`;
+      else if (st.isDirectory()) {
+        out[rel] = `dir ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs)}`;
+        walk(full);
+      } else out[rel] = `file ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs)} ${crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex')}`;
+    }
+  };
+  walk(root);
+  return out;
+}
+
+const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+function makeShare(root: string): void {
+  write(path.join(root, 'docs/readme.txt'), 'hello lifeboat\n'.repeat(1000));
+  write(path.join(root, 'docs/big.bin'), crypto.randomBytes(3 << 20));
+  write(path.join(root, 'docs/dup-of-big.bin'), fs.readFileSync(path.join(root, 'docs/big.bin')));
+  write(path.join(root, 'Ünïcødé 文件/ñame – ok.txt'), 'unicode names survive\n');
+  write(path.join(root, 'empty-file'), '');
+  mkdir(path.join(root, 'empty/dir/deep'));
+  fs.symlinkSync('docs/readme.txt', path.join(root, 'link-to-readme'));
+  fs.symlinkSync('/nonexistent/target', path.join(root, 'dangling'));
+  fs.chmodSync(path.join(root, 'docs/readme.txt'), 0o640);
+  fs.utimesSync(path.join(root, 'docs/big.bin'), 1_600_000_000, 1_600_000_000.5);
+  fs.utimesSync(path.join(root, 'empty/dir'), 1_500_000_000, 1_500_000_000);
+}
+
+/** 64 MiB sparse image: data at a few places, holes elsewhere. */
+function makeImage(file: string): void {
+  const fd = fs.openSync(file, 'w');
+  fs.ftruncateSync(fd, 64 << 20);
+  fs.writeSync(fd, crypto.randomBytes(1 << 20), 0, 1 << 20, 0);
+  fs.writeSync(fd, crypto.randomBytes(200_000), 0, 200_000, 10 << 20);
+  fs.writeSync(fd, Buffer.alloc(1 << 20, 0x41), 0, 1 << 20, 40 << 20);
+  fs.writeSync(fd, Buffer.alloc(256 << 10), 0, 256 << 10, 50 << 20); // written zeros: stored as a hole
+  fs.closeSync(fd);
+}
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-repo-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('backup and restore round trip', () => {
+  it('restores a share and a sparse volume byte for byte, with metadata and holes', async () => {
+    const share = path.join(tmp, 'rt/share');
+    const image = path.join(tmp, 'rt/volume.img');
+    makeShare(share);
+    makeImage(image);
+    const backend = await LocalBackend.open(path.join(tmp, 'rt/account'), { create: true });
+    const repo = await Repository.init(backend, sdek);
+    const sources: BackupSource[] = [
+      { name: 'share1', path: share, kind: 'tree' },
+      { name: 'vol1', path: image, kind: 'image' },
+    ];
+    const progress: number[] = [];
+    const { snapshot, warnings } = await backupSources(repo, sources, { label: 'first', onProgress: (p) => progress.push(p.bytesRead) });
+    expect(warnings).toEqual([]);
+    expect(progress.length).toBeGreaterThan(0);
+    const vol = snapshot.sources.find((s) => s.kind === 'image') as ImageSource;
+    expect(vol.sparseMethod).toBe('seek-data');
+    // Of the 64 MiB image only the data extents were read: 1 MiB + 200 KB + 1 MiB + the zero-written 256 KiB.
+    const shareBytes = (snapshot.sources[0].kind === 'tree' ? snapshot.sources[0].entries : []).reduce((n, e) => n + (e.size ?? 0), 0);
+    expect(snapshot.stats.bytesRead - shareBytes).toBeLessThan(3 << 20);
+    expect(vol.extents.filter((e) => e.chunk).reduce((n, e) => n + e.length, 0)).toBe((2 << 20) + 4 * (64 << 10)); // zero blocks are holes
+    // The duplicated 3 MiB file was stored once.
+    expect(snapshot.stats.bytesNew).toBeLessThan((3 << 20) + (3 << 20));
+
+    const out = path.join(tmp, 'rt/restore');
+    const result = await restoreSnapshot(await Repository.open(backend, sdek), snapshot.id, out);
+    expect(result.damaged).toEqual([]);
+    expect(describeTree(path.join(out, 'share1'))).toEqual(describeTree(share));
+    expect(sha(path.join(out, 'vol1'))).toBe(sha(image));
+    const restored = fs.statSync(path.join(out, 'vol1'));
+    expect(restored.size).toBe(64 << 20);
+    // Holes stay holes: allocated blocks close to the data written (~2.3 MiB), far below 64 MiB.
+    expect(restored.blocks * 512).toBeLessThan(4 << 20);
+  });
+
+  it('restores one path of one source', async () => {
+    const backend = await LocalBackend.open(path.join(tmp, 'rt/account'));
+    const repo = await Repository.open(backend, sdek);
+    const [summary] = (await listSnapshots(repo)).snapshots;
+    const out = path.join(tmp, 'rt/partial');
+    await restoreSnapshot(repo, summary.id, out, { sources: ['share1'], path: 'docs' });
+    expect(fs.readdirSync(path.join(out, 'share1')).sort()).toEqual(['docs']);
+    expect(sha(path.join(out, 'share1/docs/big.bin'))).toBe(sha(path.join(tmp, 'rt/share/docs/big.bin')));
+    await expect(restoreSnapshot(repo, summary.id, out)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('refuses a wrong SDEK with a clear message, never garbage', async () => {
+    const backend = await LocalBackend.open(path.join(tmp, 'rt/account'));
+    const err = await Repository.open(backend, crypto.randomBytes(32)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LifeboatError);
+    expect(err).toMatchObject({ code: 'bad_key', message: 'This key does not open this account.' });
+  });
+
+  it('rebuilds the catalog from the account alone', async () => {
+    const backend = await LocalBackend.open(path.join(tmp, 'rt/account'));
+    const catalog = await rebuildCatalog(await Repository.open(backend, sdek, { loadIndex: false }));
+    expect(catalog.snapshots).toHaveLength(1);
+    expect(catalog.snapshots[0]).toMatchObject({ label: 'first', sources: [{ name: 'share1', kind: 'tree' }, { name: 'vol1', kind: 'image', bytes: 64 << 20 }] });
+    expect(catalog.chunks).toBeGreaterThan(0);
+    expect(catalog.damaged).toEqual([]);
+  });
+});
+
+describe('incremental backups', () => {
+  it('after edits, renames, deletes and truncation, reads only what changed and restores exactly', async () => {
+    const share = path.join(tmp, 'inc/share');
+    makeShare(share);
+    for (let i = 0; i < 20; i++) write(path.join(share, `many/f${i}.dat`), crypto.randomBytes(50_000 + i * 1000));
+    const backend = await LocalBackend.open(path.join(tmp, 'inc/account'), { create: true });
+    const repo = await Repository.init(backend, sdek);
+    const sources: BackupSource[] = [{ name: 'share', path: share, kind: 'tree' }];
+    const first = (await backupSources(repo, sources)).snapshot;
+
+    fs.appendFileSync(path.join(share, 'docs/readme.txt'), 'one more line\n');
+    fs.renameSync(path.join(share, 'many/f3.dat'), path.join(share, 'many/renamed.dat'));
+    fs.rmSync(path.join(share, 'many/f4.dat'));
+    fs.truncateSync(path.join(share, 'many/f5.dat'), 1000);
+    fs.rmSync(path.join(share, 'empty/dir/deep'), { recursive: true });
+    write(path.join(share, 'new/added.txt'), 'new file');
+    const second = (await backupSources(repo, sources, { previous: first.id })).snapshot;
+    expect(second.parent).toBe(first.id);
+    // Unchanged files are not read: only the edited, renamed (new inode path) and added files are.
+    expect(second.stats.bytesRead).toBeLessThan(200_000);
+    // The renamed file's content was already stored.
+    expect(second.stats.bytesNew).toBeLessThan(30_000);
+
+    const out1 = path.join(tmp, 'inc/r1');
+    const out2 = path.join(tmp, 'inc/r2');
+    await restoreSnapshot(repo, second.id, out2);
+    expect(describeTree(path.join(out2, 'share'))).toEqual(describeTree(share));
+    await restoreSnapshot(repo, first.id, out1);
+    expect(fs.readFileSync(path.join(out1, 'share/many/f5.dat')).length).toBe(55_000);
+    expect(fs.existsSync(path.join(out1, 'share/empty/dir/deep'))).toBe(true);
+  });
+
+  it('adds little after changing 1% of a 64 MiB file in scattered 64 KiB runs', async () => {
+    // Deterministic key, data and offsets: the ratio depends on where chunk boundaries fall, so it must not vary.
+    const stream = (seed: number, n: number) => crypto.createCipheriv('aes-256-ctr', Buffer.alloc(32, seed), Buffer.alloc(16)).update(Buffer.alloc(n));
+    const dir = path.join(tmp, 'pct');
+    const file = path.join(dir, 'share/data.bin');
+    const image = path.join(dir, 'vol.img');
+    write(file, stream(1, 64 << 20));
+    fs.copyFileSync(file, image);
+    const backend = await LocalBackend.open(path.join(dir, 'account'), { create: true });
+    const repo = await Repository.init(backend, Buffer.alloc(32, 7));
+    const sources: BackupSource[] = [
+      { name: 'share', path: path.dirname(file), kind: 'tree' },
+      { name: 'vol', path: image, kind: 'image' },
+    ];
+    const first = (await backupSources(repo, sources)).snapshot;
+    // 10 runs of 64 KiB at random unaligned offsets (≈1% of 64 MiB), the same in both files.
+    const runs = Array.from({ length: 10 }, (_, i) => i * (6 << 20) + ((i * 337_411) % (1 << 20)));
+    let changed = 0;
+    for (const f of [file, image]) {
+      const fd = fs.openSync(f, 'r+');
+      for (const [i, at] of runs.entries()) fs.writeSync(fd, stream(100 + i, 64 << 10), 0, 64 << 10, at);
+      fs.closeSync(fd);
+      changed += runs.length * (64 << 10);
+    }
+    const second = (await backupSources(repo, sources, { previous: first })).snapshot;
+    const ratio = second.stats.storedNew / changed;
+    console.log(`1% change: changed ${changed} bytes, added ${second.stats.storedNew} bytes to the account, ratio ${ratio.toFixed(2)}`);
+    expect(ratio).toBeLessThan(2.5);
+    // The volume's block maps say which blocks differ without reading any data.
+    const diff = diffImages(first.sources[1] as ImageSource, second.sources[1] as ImageSource);
+    const diffBytes = diff.reduce((n, d) => n + d.length, 0);
+    expect(diffBytes).toBeGreaterThanOrEqual(runs.length * (64 << 10));
+    expect(diffBytes).toBeLessThanOrEqual(runs.length * 2 * (64 << 10));
+    const out = path.join(dir, 'restore');
+    await restoreSnapshot(repo, second.id, out);
+    expect(sha(path.join(out, 'share/data.bin'))).toBe(sha(file));
+    expect(sha(path.join(out, 'vol'))).toBe(sha(image));
+    expect((await loadSnapshot(repo, second.id)).sources).toHaveLength(2);
+  });
+});

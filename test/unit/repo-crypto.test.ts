@@ -1,0 +1,74 @@
+import crypto from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { BlobDamagedError, decodeBlob, encodeBlob } from '../../main/engine/repo/blob';
+import { Codec, compress, decompress } from '../../main/engine/repo/compress';
+import { chunkId, deriveKeys, seal, SealError, unseal } from '../../main/engine/repo/crypto';
+import { decodeIndex, encodeIndex } from '../../main/engine/repo/index';
+import { decodeEntries, encodeEntries, PackBuilder, parsePack } from '../../main/engine/repo/pack';
+
+const keys = deriveKeys(crypto.randomBytes(32));
+
+describe('keys and sealing', () => {
+  it('derives distinct keys, and chunk ids that differ between services', () => {
+    expect(keys.chunkIdKey.equals(keys.dataKey)).toBe(false);
+    const other = deriveKeys(crypto.randomBytes(32));
+    const data = Buffer.from('same data');
+    expect(chunkId(keys, data)).toBe(chunkId(keys, Buffer.from('same data')));
+    expect(chunkId(keys, data)).not.toBe(chunkId(other, data));
+  });
+
+  it('opens only with the same key and the same associated data', () => {
+    const sealed = seal(keys.dataKey, 'snapshot:abc', Buffer.from('manifest'));
+    expect(unseal(keys.dataKey, 'snapshot:abc', sealed).toString()).toBe('manifest');
+    expect(() => unseal(keys.dataKey, 'snapshot:abd', sealed)).toThrow(SealError);
+    expect(() => unseal(deriveKeys(crypto.randomBytes(32)).dataKey, 'snapshot:abc', sealed)).toThrow(SealError);
+    sealed[20] ^= 1;
+    expect(() => unseal(keys.dataKey, 'snapshot:abc', sealed)).toThrow(SealError);
+  });
+});
+
+describe('blobs', () => {
+  it('compresses what shrinks, stores the rest as is, and verifies on the way out', () => {
+    const text = Buffer.from('a line of text that repeats\n'.repeat(4000));
+    const random = crypto.randomBytes(100_000);
+    const t = encodeBlob(keys, text);
+    const r = encodeBlob(keys, random);
+    expect(t.codec).not.toBe(Codec.None);
+    expect(t.stored.length).toBeLessThan(text.length / 10);
+    expect(r.codec).toBe(Codec.None);
+    expect(decodeBlob(keys, t.id, t.stored, t.codec, t.rawLength).equals(text)).toBe(true);
+    expect(() => decodeBlob(keys, r.id, r.stored, Codec.Brotli, r.rawLength)).toThrow(BlobDamagedError); // flag is authenticated
+    expect(() => decodeBlob(keys, t.id, r.stored, r.codec, r.rawLength)).toThrow(BlobDamagedError);
+  });
+
+  it('round-trips both codecs', () => {
+    const data = Buffer.from('x'.repeat(10_000));
+    for (const codec of [Codec.Brotli, Codec.None]) {
+      const c = compress(data, codec);
+      expect(Buffer.from(decompress(c.codec, c.data)).equals(data)).toBe(true);
+    }
+  });
+});
+
+describe('pack and index layouts', () => {
+  it('a pack lists its own blobs in its sealed header', () => {
+    const pack = new PackBuilder();
+    const blobs = [crypto.randomBytes(1000), Buffer.alloc(5000, 7), crypto.randomBytes(10)].map((b) => encodeBlob(keys, b));
+    for (const b of blobs) pack.add(b);
+    const done = pack.finish(keys);
+    expect(done.name).toMatch(/^data\/[0-9a-f]{2}\/[0-9a-f]{64}$/);
+    const entries = parsePack(keys, done.bytes);
+    expect(entries.map((e) => e.id)).toEqual(blobs.map((b) => b.id));
+    const e = entries[1];
+    expect(decodeBlob(keys, e.id, done.bytes.subarray(e.offset, e.offset + e.length), e.codec, e.rawLength).equals(Buffer.alloc(5000, 7))).toBe(true);
+    expect(decodeEntries(encodeEntries(entries))).toEqual(entries);
+  });
+
+  it('an index object round-trips', () => {
+    const records = [
+      { hash: 'ab'.repeat(32), entries: [{ id: 'cd'.repeat(32), offset: 0, length: 100, rawLength: 300, codec: Codec.Zstd }] },
+      { hash: 'ef'.repeat(32), entries: [] },
+    ];
+    expect(decodeIndex(encodeIndex(records))).toEqual(records);
+  });
+});

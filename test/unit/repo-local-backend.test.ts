@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collectList } from '../../main/engine/storage/backend';
+import { LocalBackend, storageError } from '../../main/engine/storage/local';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-local-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('local storage backend', () => {
+  it('puts, gets (whole and ranged), heads, lists and deletes objects', async () => {
+    const b = await LocalBackend.open(path.join(dir, 'acct'), { create: true });
+    await b.put('data/ab/abcdef', Buffer.from('0123456789'));
+    await b.put('index/one', (async function* () {
+      yield Buffer.from('stream');
+      yield Buffer.from('ed');
+    })());
+    expect((await b.get('data/ab/abcdef')).toString()).toBe('0123456789');
+    expect((await b.get('data/ab/abcdef', { offset: 3, length: 4 })).toString()).toBe('3456');
+    expect((await b.get('index/one')).toString()).toBe('streamed');
+    expect(await b.head('index/one')).toEqual({ name: 'index/one', size: 8 });
+    expect(await b.head('index/two')).toBeUndefined();
+    expect((await collectList(b, 'data/')).map((o) => o.name)).toEqual(['data/ab/abcdef']);
+    expect((await collectList(b, '')).map((o) => o.name).sort()).toEqual(['data/ab/abcdef', 'index/one']);
+    await b.delete('index/one');
+    await b.delete('index/one');
+    await expect(b.get('index/one')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(b.get('data/ab/abcdef', { offset: 8, length: 4 })).rejects.toMatchObject({ code: 'io_error' });
+  });
+
+  it('never replaces an object and leaves no temporary file behind', async () => {
+    const b = await LocalBackend.open(path.join(dir, 'acct'), { create: true });
+    await b.put('snapshots/x', Buffer.from('first'));
+    await expect(b.put('snapshots/x', Buffer.from('second'))).rejects.toMatchObject({ code: 'already_exists' });
+    expect((await b.get('snapshots/x')).toString()).toBe('first');
+    expect(fs.readdirSync(path.join(dir, 'acct/.tmp'))).toEqual([]);
+    await expect(b.put('../escape', Buffer.from('x'))).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('passes its own probe', async () => {
+    const b = await LocalBackend.open(path.join(dir, 'acct'), { create: true });
+    const r = await b.probe();
+    expect(r.ok).toBe(true);
+    expect(r.writeBytesPerSecond).toBeGreaterThan(0);
+    expect(await collectList(b, 'probe/')).toEqual([]);
+  });
+
+  it('explains a missing folder, a file where a folder should be, a full disk and missing permissions', async () => {
+    await expect(LocalBackend.open(path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('does not exist') });
+    fs.writeFileSync(path.join(dir, 'file'), 'x');
+    await expect(LocalBackend.open(path.join(dir, 'file'))).rejects.toMatchObject({ code: 'invalid_input' });
+    const full = storageError(Object.assign(new Error('no space'), { code: 'ENOSPC' }), '/mnt/backups', 'write', 'data/aa/bb');
+    expect(full.message).toMatch(/^The storage account's disk is full/);
+    expect(full.hint).toMatch(/Free space/);
+    expect(full.retryable).toBe(true);
+    const denied = storageError(Object.assign(new Error('denied'), { code: 'EACCES' }), '/mnt/backups', 'write');
+    expect(denied).toMatchObject({ code: 'forbidden', message: 'The folder /mnt/backups is not writable (EACCES).' });
+  });
+
+  it('refuses a read-only folder when not running as root', async () => {
+    if (process.getuid?.() === 0) return; // root writes anywhere; the error mapping is covered above
+    const ro = path.join(dir, 'ro');
+    fs.mkdirSync(ro);
+    fs.chmodSync(ro, 0o555);
+    await expect(LocalBackend.open(ro)).rejects.toMatchObject({ code: 'forbidden' });
+  });
+});
