@@ -58,3 +58,21 @@ test('the skip link jumps over the navigation', async ({ app: page }) => {
   await page.keyboard.press('Enter');
   await expect(page.locator('main#main-content')).toBeFocused();
 });
+
+test('the theme follows the operating system, live, terminal included', async ({ app: page }) => {
+  await ensureService(page);
+  await openPage(page, 'Console');
+  const background = () => page.locator('#root > .fui-FluentProvider').evaluate((el) => getComputedStyle(el).backgroundColor);
+  const terminalBackground = () => page.locator('.xterm-scrollable-element').evaluate((el) => getComputedStyle(el).backgroundColor);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect.poll(background).toBe('rgb(255, 255, 255)');
+  const lightTerminal = await terminalBackground();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect.poll(background).not.toBe('rgb(255, 255, 255)');
+  await expect.poll(terminalBackground).not.toBe(lightTerminal);
+  await screenshot(page, 'dark-console');
+  await openPage(page, 'Dashboard');
+  await screenshot(page, 'dark-dashboard');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect.poll(background).toBe('rgb(255, 255, 255)');
+});

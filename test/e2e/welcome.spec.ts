@@ -1,6 +1,6 @@
 /** The welcome wizard, create path: name → SDEK shown once (copy, save) → a wrong confirmation is refused → the app. */
 import fs from 'node:fs';
-import { createServiceInWizard, expect, screenshot, test } from './fixtures';
+import { expect, screenshot, test } from './fixtures';
 
 test('creating a service shows the key once and insists on its last 4 characters', async ({ app: page, context, lifeboat }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lifeboat.origin });
@@ -67,5 +67,4 @@ test('creating a service shows the key once and insists on its last 4 characters
 test('after the key is confirmed, the app opens on the shell directly', async ({ app: page }) => {
   await expect(page.getByRole('navigation', { name: 'Main navigation' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Welcome to Lifeboat' })).toHaveCount(0);
-  void createServiceInWizard; // (the helper is used by the other files)
 });

@@ -1,0 +1,103 @@
+/** Pages that later capabilities fill: what each will be for, and the action that will start it. */
+import { Button, Text, Title3, Tooltip } from '@fluentui/react-components';
+import { AddRegular, ArchiveRegular, DatabaseRegular, FlowchartRegular, ServerRegular, ShieldCheckmarkRegular } from '@fluentui/react-icons';
+import type { JSX } from 'react';
+import type { RouteId } from '../shell/routes';
+import { Page, useSectionStyles } from './Page';
+
+interface Planned {
+  title: string;
+  description: string;
+  icon: JSX.Element;
+  emptyTitle: string;
+  purpose: string[];
+  action: string;
+  arrivesWith: string;
+}
+
+const planned: Record<'devices' | 'storage-accounts' | 'backups' | 'protected-items' | 'recovery-plans', Planned> = {
+  devices: {
+    title: 'Devices',
+    description: 'Virtual arrays: file servers and iSCSI servers whose shares and volumes Lifeboat protects.',
+    icon: <ServerRegular fontSize={40} />,
+    emptyTitle: 'No devices yet',
+    purpose: [
+      'A device keeps its shares (folders) or volumes (disk images) under a data root on this machine, backs them up to a storage account on a schedule, and records which data is hot.',
+      'When a device is lost, deactivate it and fail it over to another device of the same type: its shares or volumes come back under the same names, the most used data first.',
+    ],
+    action: 'Configure a device',
+    arrivesWith: 'virtual arrays and device failover',
+  },
+  'storage-accounts': {
+    title: 'Storage accounts',
+    description: 'Where backups and replicas are kept: a local folder or an Azure Blob container.',
+    icon: <DatabaseRegular fontSize={40} />,
+    emptyTitle: 'No storage accounts yet',
+    purpose: [
+      'Every backup is split into chunks that are deduplicated, compressed and encrypted with keys derived from the service data encryption key before they reach the account.',
+      'With the account and that key, a fresh installation can rebuild its whole catalog, so the account is what you recover from.',
+    ],
+    action: 'Add a storage account',
+    arrivesWith: 'storage accounts and the backup repository',
+  },
+  backups: {
+    title: 'Backups',
+    description: 'Point-in-time, crash-consistent copies of every share and volume of a device.',
+    icon: <ArchiveRegular fontSize={40} />,
+    emptyTitle: 'No backups yet',
+    purpose: [
+      'Backups are taken on a schedule, on demand, or as a final backup before a device is deactivated. Each one lists its sources, sizes, and how much deduplication and compression saved.',
+      'Restore a whole backup, one share or volume, or a single path into a folder, with progress on the Jobs page.',
+    ],
+    action: 'Take a backup',
+    arrivesWith: 'storage accounts and the backup repository',
+  },
+  'protected-items': {
+    title: 'Protected items',
+    description: 'Machines replicating to a recovery site, with their health and recovery points.',
+    icon: <ShieldCheckmarkRegular fontSize={40} />,
+    emptyTitle: 'No protected items yet',
+    purpose: [
+      'Enabling protection copies a machine\'s disks to the recovery site once, then sends only the changes every few minutes; recovery points are kept for the policy\'s retention.',
+      'From here you run a test, planned or unplanned failover to a chosen recovery point, commit it, reprotect, and fail back.',
+    ],
+    action: 'Enable protection',
+    arrivesWith: 'replication and failover of machines',
+  },
+  'recovery-plans': {
+    title: 'Recovery plans',
+    description: 'Ordered groups of protected items that fail over together.',
+    icon: <FlowchartRegular fontSize={40} />,
+    emptyTitle: 'No recovery plans yet',
+    purpose: [
+      'A plan brings machines up group by group, with scripts and manual actions between groups, at a common consistent point in time when the items replicate as a group.',
+      'Run it as a test to rehearse the recovery without touching replication, or for real when the primary site is down.',
+    ],
+    action: 'Create a recovery plan',
+    arrivesWith: 'replication and failover of machines',
+  },
+};
+
+export function PlannedPage({ route }: { route: RouteId }) {
+  const styles = useSectionStyles();
+  const page = planned[route as keyof typeof planned];
+  if (!page) return null;
+  return (
+    <Page title={page.title} description={page.description}>
+      <section className={styles.empty} aria-labelledby="empty-title">
+        {page.icon}
+        <Title3 as="h2" id="empty-title">
+          {page.emptyTitle}
+        </Title3>
+        {page.purpose.map((p) => (
+          <Text key={p}>{p}</Text>
+        ))}
+        <Tooltip content={`Arrives with ${page.arrivesWith}.`} relationship="description">
+          <Button appearance="primary" icon={<AddRegular />} disabledFocusable>
+            {page.action}
+          </Button>
+        </Tooltip>
+      </section>
+    </Page>
+  );
+}

@@ -1,0 +1,120 @@
+/** Settings and the facts support asks for: data directory, log level, secret protection, versions, event loop. */
+import { Button, Card, Field, MessageBar, MessageBarBody, Select, Spinner, Text, Title3, mergeClasses } from '@fluentui/react-components';
+import { ArrowSyncRegular } from '@fluentui/react-icons';
+import { useCallback, useEffect, useState } from 'react';
+import { call } from '../api/client';
+import type { CallOutput, ErrorInfo } from '../api/types';
+import { Page, useSectionStyles } from './Page';
+
+type Settings = CallOutput<'settings.get'>;
+const LEVELS: Settings['logLevel'][] = ['debug', 'info', 'warn', 'error'];
+
+const protection: Record<Settings['secretProtection'], string> = {
+  'os-keychain': 'Operating-system keychain (Electron safeStorage)',
+  'key-file': 'Key file readable only by you (permissions 0600) in the data directory',
+};
+
+export function SettingsPage() {
+  const section = useSectionStyles();
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [saved, setSaved] = useState(false);
+
+  const load = useCallback(async () => {
+    const r = await call('settings.get', {});
+    if (r.ok) setSettings(r.value);
+    else setError(r.error);
+  }, []);
+
+  // The event-loop figures move, so they refresh while the page is open.
+  useEffect(() => {
+    void load();
+    const t = setInterval(() => void load(), 5000);
+    return () => clearInterval(t);
+  }, [load]);
+
+  const setLogLevel = async (logLevel: Settings['logLevel']) => {
+    setSaved(false);
+    const r = await call('settings.set', { logLevel });
+    if (r.ok) {
+      setSettings(r.value);
+      setSaved(true);
+    } else setError(r.error);
+  };
+
+  if (!settings) return <Page title="Settings">{error ? <Text>{error.message}</Text> : <Spinner label="Loading settings…" />}</Page>;
+  const v = settings.versions;
+  const rows: [string, string][] = [
+    ['Lifeboat', v.lifeboat],
+    ['Node.js', v.node],
+    ['Electron', v.electron ?? 'not running in Electron (web mode)'],
+    v.chrome ? ['Chrome', v.chrome] : ['Browser', navigator.userAgent.match(/(?:Chrome|Chromium|Firefox|Version)\/[\d.]+/)?.[0] ?? navigator.userAgent],
+    ['SQLite', v.sqlite],
+    ['Database schema', String(v.schema)],
+  ];
+
+  return (
+    <Page title="Settings" description="How this installation is set up." actions={<Button icon={<ArrowSyncRegular />} onClick={() => void load()}>Refresh</Button>}>
+      {error && (
+        <MessageBar intent="error">
+          <MessageBarBody>
+            {error.message} {error.hint}
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      <div className={section.grid}>
+        <Card className={section.card} role="region" aria-labelledby="settings-general">
+          <Title3 as="h2" id="settings-general">
+            General
+          </Title3>
+          <Field label="Data directory" hint="Where the database, logs and keys live. Change it by starting Lifeboat with --home DIR.">
+            <Text className={section.mono} data-testid="data-dir">
+              {settings.dataDir}
+            </Text>
+          </Field>
+          <Field label="Log level" validationState={saved ? 'success' : 'none'} validationMessage={saved ? 'Saved.' : undefined}>
+            <Select value={settings.logLevel} onChange={(_, d) => void setLogLevel(d.value as Settings['logLevel'])}>
+              {LEVELS.map((l) => (
+                <option key={l} value={l}>
+                  {l}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="Secret protection" hint="How the keys that encrypt stored secrets (the SDEK, account keys, CHAP secrets) are protected.">
+            <Text>{protection[settings.secretProtection]}</Text>
+          </Field>
+        </Card>
+        <Card className={section.card} role="region" aria-labelledby="settings-about">
+          <Title3 as="h2" id="settings-about">
+            About
+          </Title3>
+          <dl className={section.dl}>
+            {rows.map(([k, val]) => (
+              <div key={k} style={{ display: 'contents' }}>
+                <dt>{k}</dt>
+                <dd className={mergeClasses(section.dd, section.mono)}>{val}</dd>
+              </div>
+            ))}
+          </dl>
+        </Card>
+        <Card className={section.card} role="region" aria-labelledby="settings-loop">
+          <Title3 as="h2" id="settings-loop">
+            Engine responsiveness
+          </Title3>
+          <Text className={section.muted}>How long the engine's event loop was blocked (recent window); it should stay under 50 ms.</Text>
+          <dl className={section.dl}>
+            <dt>Maximum</dt>
+            <dd className={section.dd}>{settings.eventLoop.maxMs.toFixed(1)} ms</dd>
+            <dt>99th percentile</dt>
+            <dd className={section.dd}>{settings.eventLoop.p99Ms.toFixed(1)} ms</dd>
+            <dt>Mean</dt>
+            <dd className={section.dd}>{settings.eventLoop.meanMs.toFixed(1)} ms</dd>
+            <dt>Maximum since start</dt>
+            <dd className={section.dd}>{settings.eventLoop.sinceStartMaxMs.toFixed(1)} ms</dd>
+          </dl>
+        </Card>
+      </div>
+    </Page>
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * Toasts for what happens in the background: a top-level job that succeeds, fails or is cancelled, and new critical
+ * alerts. A failed job also raises a critical alert; that pair shows one toast, whichever event arrives first.
+ */
+import { Link, Toast, ToastBody, ToastFooter, ToastTitle, useToastController } from '@fluentui/react-components';
+import { useEffect } from 'react';
+import { useStore } from '../api/hooks';
+import type { Alert, Job } from '../api/types';
+import { navigate, type RouteId } from './routes';
+
+export const TOASTER_ID = 'lifeboat-toaster';
+
+export function Notifier() {
+  const store = useStore();
+  const { dispatchToast } = useToastController(TOASTER_ID);
+
+  useEffect(() => {
+    const toastedFailures = new Set<string>();
+    const show = (intent: 'success' | 'error' | 'info', title: string, body: string | null, hint: string | null, page: RouteId) =>
+      dispatchToast(
+        <Toast>
+          <ToastTitle>{title}</ToastTitle>
+          {(body || hint) && (
+            <ToastBody subtitle={hint ?? undefined}>{body}</ToastBody>
+          )}
+          <ToastFooter>
+            <Link onClick={() => navigate(page)}>Open {page === 'jobs' ? 'Jobs' : 'Alerts'}</Link>
+          </ToastFooter>
+        </Toast>,
+        { intent, timeout: intent === 'error' ? 15_000 : 6_000 },
+      );
+
+    const onJob = (job: Job) => {
+      if (job.parentId) return;
+      if (job.status === 'succeeded') show('success', `${job.title} succeeded`, job.message, null, 'jobs');
+      else if (job.status === 'cancelled') show('info', `${job.title} was cancelled`, null, null, 'jobs');
+      else if (job.status === 'failed' && !toastedFailures.has(job.id)) {
+        toastedFailures.add(job.id);
+        show('error', `${job.title} failed`, job.error?.message ?? null, job.error?.hint ?? null, 'jobs');
+      }
+    };
+    const onAlert = (alert: Alert) => {
+      if (alert.severity !== 'critical') return;
+      if (alert.jobId) {
+        if (toastedFailures.has(alert.jobId)) return;
+        toastedFailures.add(alert.jobId);
+      }
+      show('error', alert.title, alert.message, alert.hint, 'alerts');
+    };
+    const offJob = store.onJobSettled(onJob);
+    const offAlert = store.onAlertRaised(onAlert);
+    return () => {
+      offJob();
+      offAlert();
+    };
+  }, [store, dispatchToast]);
+
+  return null;
+}
