@@ -57,7 +57,7 @@ if (want('main')) {
 
 if (want('renderer')) {
   const { build: viteBuild } = await import('vite');
-  await viteBuild({ configFile: path.join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
+  await viteBuild({ configFile: path.join(root, 'renderer/vite.config.mts'), logLevel: 'warn' });
 }
 if (only.length === 0) fs.writeFileSync(stamp, new Date().toISOString());
 console.log(`Lifeboat ${pkg.version} built into dist/`);

@@ -4,6 +4,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 export class EventLoopMonitor {
   private histogram: IntervalHistogram;
   private sinceStartMax = 0;
+  private started = false;
   constructor() {
     this.histogram = monitorEventLoopDelay({ resolution: 10 });
     this.histogram.enable();
@@ -20,8 +21,10 @@ export class EventLoopMonitor {
       sinceStartMaxMs: round(this.sinceStartMax),
     };
   }
+  /** Starts a new measuring window; sinceStartMax then covers only what follows the first reset. */
   reset(): void {
-    this.stats();
+    if (this.started) this.stats();
+    this.started = true;
     this.histogram.reset();
   }
   dispose(): void {

@@ -6,7 +6,9 @@ import type { CommandIO } from './io';
 export async function followJob(jobId: string, io: CommandIO, st: Style): Promise<{ job: Job | null; detached: boolean }> {
   let lastLine = '';
   let lastPrinted = -1;
+  let asking = false;
   const draw = (p: Parameters<typeof progressLine>[0]) => {
+    if (asking) return; // never overwrite the question being asked
     const line = progressLine(p, io.columns);
     if (io.interactive) {
       if (line !== lastLine) io.write(`\r\x1b[2K${line}`);
@@ -22,7 +24,6 @@ export async function followJob(jobId: string, io: CommandIO, st: Style): Promis
     if (e.type === 'job.progress' && e.jobId === jobId) draw(e);
     else if (e.type === 'job.updated' && e.job.id === jobId && e.job.status === 'running') draw({ ...e.job });
   });
-  const waiter = new AbortController();
   try {
     for (;;) {
       const interrupted = new Promise<'interrupt'>((resolve) => {
@@ -33,11 +34,14 @@ export async function followJob(jobId: string, io: CommandIO, st: Style): Promis
       const outcome = await Promise.race([waited, interrupted]);
       if (outcome === 'interrupt') {
         if (io.interactive) io.write('\n');
+        asking = true;
         const answer = io.prompt ? await io.prompt(`Cancel job ${jobId}? It stops at its next checkpoint. [y/N] `) : null;
+        asking = false;
         if (answer && /^y(es)?$/i.test(answer.trim())) {
           const cancelled = await io.call('jobs.cancel', { id: jobId });
           if (!cancelled.ok) io.write(formatError(cancelled.error, st));
           const done = await io.call('jobs.wait', { id: jobId, timeoutSeconds: 120 });
+          if (done.ok) io.write(jobSummary(done.value as Job, st));
           return { job: done.ok ? (done.value as Job) : null, detached: false };
         }
         io.write(`Stopped following; the job goes on. Follow it again with: lifeboat jobs wait ${jobId}\n`);
@@ -54,7 +58,6 @@ export async function followJob(jobId: string, io: CommandIO, st: Style): Promis
       return { job, detached: false };
     }
   } finally {
-    waiter.abort();
     unsubscribe();
   }
 }

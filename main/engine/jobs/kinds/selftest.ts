@@ -79,14 +79,14 @@ export const selftestJob: JobKind<Params, State> = {
         if (sha256 !== ctx.state.pieceHashes?.[last])
           throw new LifeboatError('io_error', 'The test data read back differs from what was hashed: the disk returned different bytes.', 'Check the disk of the data directory.');
         const digest = crypto.createHash('sha256').update((ctx.state.pieceHashes ?? []).join('')).digest('hex');
-        fs.rmSync(fileOf(ctx), { force: true });
+        await fs.promises.rm(fileOf(ctx), { force: true }); // unlinking a large file can take tens of ms: not on the main thread
         ctx.progress({ fraction: 1, message: `Verified ${p.sizeMiB} MiB, digest ${digest.slice(0, 16)}` });
         ctx.checkpoint({ digest });
       },
     },
   ],
   cleanup: async (ctx) => {
-    fs.rmSync(fileOf(ctx), { force: true });
+    await fs.promises.rm(fileOf(ctx), { force: true });
   },
 };
 

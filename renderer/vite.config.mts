@@ -1,5 +1,5 @@
 // The renderer bundle: one static app served by web mode (strict CSP, no inline scripts) and loaded by Electron over
-// file://, hence relative asset URLs.
+// its own app:// scheme, hence relative asset URLs.
 import react from '@vitejs/plugin-react';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
