@@ -1,6 +1,8 @@
 /** The Console page: the Lifeboat command language in xterm.js, driven through the keyboard like a user. */
 import type { Page } from '@playwright/test';
-import { ensureService, expect, openPage, screenshot, test } from './fixtures';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ensureService, expect, openPage, repoRoot, screenshot, test } from './fixtures';
 
 const screen = (page: Page) => page.locator('.xterm-rows');
 /** The terminal's rows as text, without trailing blank rows. */
@@ -36,7 +38,7 @@ test('commands run in the console and print their output', async ({ app: page, l
   await screenshot(page, 'console-commands');
 });
 
-test('Tab completes command words, and history survives a reload', async ({ app: page }) => {
+test('Tab completes command words, and history survives a reload', async ({ app: page, lifeboat }) => {
   await openConsole(page);
   await page.keyboard.type('jobs l');
   await page.keyboard.press('Tab');
@@ -55,6 +57,9 @@ test('Tab completes command words, and history survives a reload', async ({ app:
   await page.locator('.xterm').click();
   await page.keyboard.press('ArrowUp');
   await expect.poll(() => lastLine(page)).toBe('lifeboat> jobs list');
+  // The engine keeps the history (so it also survives a restart): the CLI sees it through the running app.
+  const history = spawnSync(process.execPath, [path.join(repoRoot, 'bin/lifeboat.cjs'), '--home', lifeboat.home, 'history', '--json'], { encoding: 'utf8' });
+  expect(JSON.parse(history.stdout)).toContain('jobs list');
 });
 
 test('a job command shows live progress, Ctrl+C asks before cancelling, and output survives page switches', async ({ app: page }) => {

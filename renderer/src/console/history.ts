@@ -1,32 +1,35 @@
-/** Console history, shared by every console tab and kept across restarts in localStorage. */
+/**
+ * Console history, shared by every console tab. The engine keeps it (`history.list` / `history.add`), so it survives
+ * restarts in every mode (web mode's origin, and so its localStorage, changes with each launch's port) and secret
+ * values typed after flags are masked before they are stored. A local copy answers Up/Down and Ctrl+R at once.
+ */
+import { call } from '../api/client';
 
-const KEY = 'lifeboat.console.history';
 const MAX = 1000;
+let entries: string[] = [];
+let loaded: Promise<void> | null = null;
+
+/** Fetches the history once per page load; later calls reuse the same request. */
+export function loadHistory(): Promise<void> {
+  loaded ??= call('history.list', { limit: MAX }).then((r) => {
+    if (r.ok) entries = [...r.value, ...entries.filter((e) => !r.value.includes(e))].slice(-MAX);
+  });
+  return loaded;
+}
 
 export function readHistory(): string[] {
-  try {
-    const value = JSON.parse(localStorage.getItem(KEY) ?? '[]') as unknown;
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  } catch {
-    return [];
-  }
+  return entries;
 }
 
 export function addToHistory(line: string): void {
   const entry = line.trim();
-  if (!entry) return;
-  const entries = readHistory();
-  if (entries.at(-1) === entry) return;
-  entries.push(entry);
-  try {
-    localStorage.setItem(KEY, JSON.stringify(entries.slice(-MAX)));
-  } catch {
-    // Storage full or disabled: history just is not kept.
-  }
+  if (!entry || entries.at(-1) === entry) return;
+  entries = [...entries, entry].slice(-MAX);
+  void call('history.add', { line: entry });
 }
 
 /** Newest entry at or before `from` that contains `query`, for Ctrl+R. */
-export function searchBackward(entries: string[], query: string, from: number): number {
-  for (let i = Math.min(from, entries.length - 1); i >= 0; i--) if (entries[i].includes(query)) return i;
+export function searchBackward(list: string[], query: string, from: number): number {
+  for (let i = Math.min(from, list.length - 1); i >= 0; i--) if (list[i].includes(query)) return i;
   return -1;
 }

@@ -11,7 +11,7 @@ import { complete, run } from '../../../main/cli/language/run';
 import type { CommandIO } from '../../../main/cli/language/io';
 import { getBridge } from '../api/client';
 import { inColumns, tabAction } from './completion';
-import { addToHistory, readHistory, searchBackward } from './history';
+import { addToHistory, loadHistory, readHistory, searchBackward } from './history';
 import { parseKeys, type Key } from './keys';
 import { LineEditor } from './line-editor';
 
@@ -179,6 +179,7 @@ export class ConsoleSession {
   }
 
   private showPrompt(): void {
+    void loadHistory();
     this.history = readHistory();
     this.historyIndex = this.history.length;
     this.draft = '';
@@ -265,6 +266,8 @@ export class ConsoleSession {
         return;
       case 'up':
       case 'down':
+        // The engine's history may have arrived since the prompt was drawn.
+        if (this.historyIndex === this.history.length) this.historyIndex = (this.history = readHistory()).length;
         this.browseHistory(key.kind === 'up' ? -1 : 1);
         return;
       case 'search':
