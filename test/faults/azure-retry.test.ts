@@ -1,0 +1,55 @@
+/** The retry policy on its own: full-jitter backoff bounds, what is retried, budgets and cancel. No network. */
+import { describe, expect, it } from 'vitest';
+import { LifeboatError } from '../../main/engine/errors';
+import { backoffDelay, DEFAULT_RETRY, withRetry } from '../../main/engine/storage/retry';
+
+const busy = () => new LifeboatError('unavailable', 'busy', undefined, { retryable: true });
+const ctx = { what: 'read x', endpoint: 'http://127.0.0.1:1/acct/c' };
+
+describe('retry policy', () => {
+  it('full jitter: each delay is in [0, min(cap, base·2^(n-1))), doubling until the cap', () => {
+    const opts = { ...DEFAULT_RETRY, random: () => 0.999999 };
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(n, opts))).toEqual([199, 399, 799, 1599, 3199, 6399, 9999, 9999]);
+    expect(backoffDelay(5, { ...DEFAULT_RETRY, random: () => 0 })).toBe(0);
+    for (let i = 0; i < 200; i++) expect(backoffDelay(3, DEFAULT_RETRY)).toBeLessThan(800);
+    // A server's Retry-After is a floor, still under the cap.
+    expect(backoffDelay(1, { ...DEFAULT_RETRY, random: () => 0 }, 1500)).toBe(1500);
+    expect(backoffDelay(1, { ...DEFAULT_RETRY, random: () => 0 }, 60_000)).toBe(10_000);
+  });
+
+  it('retries only retryable errors, up to maxAttempts, then says how long it tried', async () => {
+    let calls = 0;
+    const err = await withRetry(async () => (calls++, Promise.reject(busy())), ctx, { baseMs: 1, capMs: 2, maxAttempts: 5 }).catch((e: unknown) => e);
+    expect(calls).toBe(5);
+    expect(err).toMatchObject({ code: 'unavailable', retryable: true });
+    expect((err as Error).message).toMatch(/^Could not read x at http:\/\/127\.0\.0\.1:1\/acct\/c: gave up after 5 attempts over [\d.]+ s\. Last error: busy$/);
+
+    calls = 0;
+    const denied = new LifeboatError('forbidden', 'no');
+    await expect(withRetry(async () => (calls++, Promise.reject(denied)), ctx, { baseMs: 1 })).rejects.toBe(denied);
+    expect(calls).toBe(1);
+    const plain = new TypeError('bug');
+    await expect(withRetry(async () => Promise.reject(plain), ctx)).rejects.toBe(plain);
+
+    calls = 0;
+    expect(await withRetry(async (n) => (calls++, n < 3 ? Promise.reject(busy()) : 'ok'), ctx, { baseMs: 1 })).toBe('ok');
+    expect(calls).toBe(3);
+  });
+
+  it('stops at the deadline even with attempts left', async () => {
+    const t0 = Date.now();
+    let calls = 0;
+    const err = await withRetry(async () => (calls++, Promise.reject(busy())), ctx, { baseMs: 100, capMs: 100, maxAttempts: 100, deadlineMs: 350, random: () => 0.99 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'unavailable' });
+    expect(calls).toBeLessThanOrEqual(4);
+    expect(Date.now() - t0).toBeLessThan(600);
+  });
+
+  it('a cancel during a backoff ends it at once with "cancelled"', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    const t0 = Date.now();
+    await expect(withRetry(async () => Promise.reject(busy()), { ...ctx, signal: ac.signal }, { baseMs: 5_000, capMs: 5_000, random: () => 0.99 })).rejects.toMatchObject({ code: 'cancelled' });
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+});
