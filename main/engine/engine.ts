@@ -17,6 +17,11 @@ import { VERSION } from './paths';
 import { SecretStore, keyFileProtector, type KeyProtector } from './secrets';
 import { ServiceManager } from './service';
 import { WorkerPool } from './workers/pool';
+import { AccountManager } from './accounts/manager';
+import { BackupManager } from './backups/manager';
+import { accountCheckJob } from './jobs/kinds/account-check';
+import { backupJob } from './jobs/kinds/backup';
+import { restoreJob } from './jobs/kinds/restore';
 
 export interface EngineOptions {
   dataDir: string;
@@ -39,6 +44,8 @@ export class Engine {
   readonly runner: JobRunner;
   readonly workers: WorkerPool;
   readonly lock: InstanceLock;
+  readonly accounts: AccountManager;
+  readonly backups: BackupManager;
   private closed = false;
 
   private constructor(
@@ -59,6 +66,11 @@ export class Engine {
     this.workers = new WorkerPool();
     this.runner = new JobRunner(this.db, this.bus, this.log, this.workers, dataDir);
     this.runner.register(selftestJob);
+    this.accounts = new AccountManager(this.db, this.secrets, this.service, dataDir, this.log);
+    this.backups = new BackupManager(this.accounts, this.runner);
+    this.runner.register(backupJob(this.accounts));
+    this.runner.register(restoreJob(this.accounts));
+    this.runner.register(accountCheckJob(this.accounts));
     this.bus.on((e) => {
       if (e.type === 'job.updated' && e.job.status === 'failed' && !e.job.parentId && e.job.error) {
         this.alerts.raise({

@@ -131,3 +131,28 @@ describe('scripts', () => {
     expect(b.calls.map((c) => c.name)).toEqual(['scripts.read', 'jobs.list', 'alerts.list']);
   });
 });
+
+describe('destructive commands', () => {
+  it('ask before acting, and act with --yes', async () => {
+    const { commands: all } = await import('../../main/cli/language/commands');
+    const destructive = all.filter((c) => c.cli.confirm);
+    expect(destructive.map((c) => c.words.join(' ')).sort()).toEqual(['account remove', 'backup delete', 'backup prune']);
+    const command = destructive.find((c) => c.words.join(' ') === 'backup delete')!;
+    const line = [...command.words, ...command.positional.map(() => 'x')].join(' ');
+    const asked: string[] = [];
+    const no = fakeIO({ [command.call]: {} });
+    no.io.prompt = async (q) => {
+      asked.push(q);
+      return 'n';
+    };
+    expect(await run(line, no.io)).toBe(1);
+    expect(no.calls).toEqual([]);
+    expect(asked[0]).toMatch(/\[y\/N\] $/);
+    const unattended = fakeIO({ [command.call]: {} });
+    expect(await run(line, unattended.io)).toBe(1);
+    expect(unattended.out()).toContain('Pass --yes to confirm.');
+    const yes = fakeIO({ [command.call]: {} });
+    await run(`${line} --yes`, yes.io);
+    expect(yes.calls.map((c) => c.name)).toEqual([command.call]);
+  });
+});

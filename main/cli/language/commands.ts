@@ -41,6 +41,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { field: 'json', flag: 'json', kind: 'boolean', required: false, description: 'print the result as JSON' },
   { field: 'help', flag: 'help', kind: 'boolean', required: false, description: 'show this help' },
 ];
+export const CONFIRM_FLAGS: FlagSpec[] = [{ field: 'yes', flag: 'yes', kind: 'boolean', required: false, description: 'do it without asking for confirmation' }];
 export const JOB_FLAGS: FlagSpec[] = [{ field: 'detach', flag: 'detach', kind: 'boolean', required: false, description: 'return the job id at once instead of following the job' }];
 
 function describeField(field: string, schema: z.ZodType): FlagSpec {

@@ -1,5 +1,5 @@
 /** Turns words into a contract call: command lookup, flags, positionals, coercion, "did you mean". */
-import { commands, findCommand, GLOBAL_FLAGS, JOB_FLAGS, kebab, type Command, type FlagSpec } from './commands';
+import { commands, CONFIRM_FLAGS, findCommand, GLOBAL_FLAGS, JOB_FLAGS, kebab, type Command, type FlagSpec } from './commands';
 
 export class UsageError extends Error {
   constructor(
@@ -18,6 +18,7 @@ export interface Parsed {
   json: boolean;
   help: boolean;
   detach: boolean;
+  yes: boolean;
 }
 
 function distance(a: string, b: string): number {
@@ -34,7 +35,7 @@ export function didYouMean(word: string, candidates: string[]): string | undefin
 }
 
 export function flagsOf(command: Command): FlagSpec[] {
-  return [...command.flags, ...GLOBAL_FLAGS, ...(command.cli.startsJob ? JOB_FLAGS : [])];
+  return [...command.flags, ...GLOBAL_FLAGS, ...(command.cli.startsJob ? JOB_FLAGS : []), ...(command.cli.confirm ? CONFIRM_FLAGS : [])];
 }
 
 function coerce(flag: FlagSpec, raw: string): unknown {
@@ -70,7 +71,7 @@ export function parseWords(words: string[]): Parsed {
   const flags = flagsOf(command);
   const input: Record<string, unknown> = {};
   const files: Record<string, string> = {};
-  const meta = { json: false, help: false, detach: false };
+  const meta = { json: false, help: false, detach: false, yes: false };
   const positional: string[] = [];
   const rest = words.slice(used);
   for (let i = 0; i < rest.length; i++) {
@@ -107,7 +108,7 @@ export function parseWords(words: string[]): Parsed {
       if (raw === undefined) throw new UsageError(`--${flag.flag} needs a value.`, flag.description ? `It is the ${flag.description}.` : undefined);
       value = coerce(flag, raw);
     }
-    if (flag.field in meta && GLOBAL_FLAGS.concat(JOB_FLAGS).includes(flag)) (meta as Record<string, boolean>)[flag.field] = value as boolean;
+    if (flag.field in meta && [...GLOBAL_FLAGS, ...JOB_FLAGS, ...CONFIRM_FLAGS].includes(flag)) (meta as Record<string, boolean>)[flag.field] = value as boolean;
     else if (flag.fromFile) files[flag.field] = value as string;
     else if (flag.kind === 'array') input[flag.field] = [...((input[flag.field] as unknown[]) ?? []), value];
     else input[flag.field] = value;

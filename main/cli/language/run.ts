@@ -105,7 +105,14 @@ async function runParsed(words: string[], io: CommandIO, st: Style): Promise<num
       return EXIT_FAILED;
     }
   }
-  for (const field of command.cli.paths ?? []) if (typeof input[field] === 'string' && io.resolvePath) input[field] = io.resolvePath(input[field] as string);
+  for (const field of command.cli.paths ?? []) {
+    const resolve = io.resolvePath;
+    if (!resolve) continue;
+    if (typeof input[field] === 'string') input[field] = resolve(input[field] as string);
+    else if (Array.isArray(input[field])) input[field] = (input[field] as unknown[]).map((v) => (typeof v === 'string' ? resolve(v) : v)); // repeatable path flags (--source)
+  }
+  // A dry run changes nothing, so it needs no confirmation.
+  if (command.cli.confirm && !parsed.yes && input.dryRun !== true && !(await confirmed(command.cli.confirm, input, io, st))) return EXIT_FAILED;
   const result = await io.call(command.call, input);
   if (!result.ok) {
     const error = { ...result.error };
@@ -127,6 +134,20 @@ async function runParsed(words: string[], io: CommandIO, st: Style): Promise<num
   else io.write(render(command, result.value, st, io.columns));
   if (command.call === 'jobs.wait') return (result.value as Job).status === 'succeeded' ? EXIT_OK : EXIT_FAILED;
   return EXIT_OK;
+}
+
+/** Asks before a destructive command; without anyone to ask, --yes is required. */
+async function confirmed(template: string, input: Record<string, unknown>, io: CommandIO, st: Style): Promise<boolean> {
+  const question = template.replace(/\{(\w+)\}/g, (_m, field: string) => String(input[field] ?? ''));
+  const err = (text: string) => (io.writeError ?? io.write)(text);
+  if (!io.prompt) {
+    err(formatError({ code: 'invalid_input', message: `${question} Nobody can answer here.`, hint: 'Pass --yes to confirm.' }, st));
+    return false;
+  }
+  const answer = await io.prompt(`${question} [y/N] `);
+  if (answer !== null && /^y(es)?$/i.test(answer.trim())) return true;
+  err(formatError({ code: 'cancelled', message: 'Not confirmed: nothing was changed.', hint: answer === null ? 'Pass --yes to confirm.' : undefined }, st));
+  return false;
 }
 
 async function runScript(args: string[], io: CommandIO, st: Style): Promise<number> {
@@ -187,6 +208,8 @@ export async function run(line: string | string[], io: CommandIO): Promise<numbe
 const LOOKUPS: Record<string, { call: string; id: (v: Record<string, unknown>) => string }> = {
   job: { call: 'jobs.list', id: (v) => String(v.id) },
   alert: { call: 'alerts.list', id: (v) => String(v.id) },
+  account: { call: 'accounts.list', id: (v) => String(v.name) },
+  backup: { call: 'backups.list', id: (v) => String(v.id) },
 };
 
 async function lookup(kind: string, io: CommandIO): Promise<string[]> {

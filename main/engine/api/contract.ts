@@ -3,7 +3,7 @@
  * (including the in-app console) are all generated from this table, so they cannot drift apart.
  */
 import { z } from 'zod';
-import { Alert, Job, JobStatus, LogLevel, Service, Settings, Status } from './schemas';
+import { Alert, Backup, CatalogRebuild, Job, JobStatus, LogLevel, ProbeResult, PruneResult, Service, Settings, Status, StorageAccount, StorageAccountKind } from './schemas';
 
 export interface CliSpec {
   /** Words that name the command, e.g. "jobs list". */
@@ -18,8 +18,10 @@ export interface CliSpec {
   startsJob?: boolean;
   /** How --json-less output is shown: a table of these columns when the value is an array. */
   columns?: string[];
+  /** A destructive command: the CLI asks this question (y/N) unless --yes is given; {field} names an input value. */
+  confirm?: string;
   /** Input fields whose values name existing objects, for tab completion. */
-  lookups?: Record<string, 'job' | 'alert'>;
+  lookups?: Record<string, 'job' | 'alert' | 'account' | 'backup'>;
   /** Human formatter name for non-tabular output (see cli/format.ts). */
   view?: 'service-created' | 'status' | 'job' | 'record' | 'lines' | 'script';
 }
@@ -43,6 +45,28 @@ const ServiceName = z
   .max(50, 'A service name has at most 50 characters.')
   .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'A service name starts with a letter or digit and uses letters, digits, spaces, dots, hyphens and underscores.')
   .describe('service name');
+
+const AccountName = z.string().trim().min(1).describe('storage account name');
+const BackupId = z.string().min(1).describe('backup id (from backup list)');
+/** The storage-account form: a local folder, or an Azure container with one of three credential forms. */
+const AccountFields = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Enter a storage account name.')
+    .max(50, 'A storage account name has at most 50 characters.')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'A storage account name starts with a letter or digit and uses letters, digits, dots, hyphens and underscores.')
+    .describe('storage account name'),
+  kind: StorageAccountKind.optional().describe('local or azure (inferred from the other fields when omitted)'),
+  local: z.string().min(1).optional().describe('folder of a local account (default: in the data directory)'),
+  azure: z.boolean().default(false).describe('an Azure Blob account'),
+  connectionString: z.string().min(1).optional().describe('Azure connection string'),
+  accountName: z.string().min(1).optional().describe('Azure storage account name'),
+  accountKey: z.string().min(1).optional().describe('Azure storage account key'),
+  endpoint: z.string().url().optional().describe('Azure blob endpoint URL (default https://NAME.blob.core.windows.net)'),
+  sasUrl: z.string().url().optional().describe('Azure container SAS URL'),
+  container: z.string().min(1).optional().describe('Azure blob container'),
+});
 
 export const ServiceCreated = z.object({
   service: Service,
@@ -186,6 +210,114 @@ export const contract = {
     input: z.object({ line: z.string().trim().min(1).max(4096).describe('the command line') }),
     output: z.object({ count: z.number().int() }),
     cli: { command: 'history add', positional: ['line'], view: 'record' },
+  }),
+  'accounts.add': call({
+    summary: 'Add a storage account (a local folder, or an Azure Blob container): validates it, then opens or creates its repository',
+    input: AccountFields.extend({ createContainer: z.boolean().default(false).describe('create the Azure container when it does not exist') }),
+    output: z.object({ account: StorageAccount, probe: ProbeResult, repositoryCreated: z.boolean(), backupsFound: z.number().int() }),
+    cli: { command: 'account add', positional: ['name'], paths: ['local'], view: 'record' },
+    long: true,
+  }),
+  'accounts.list': call({
+    summary: 'List storage accounts',
+    input: z.object({}),
+    output: z.array(StorageAccount),
+    cli: { command: 'account list', columns: ['name', 'kind', 'location', 'container', 'backups', 'bytes'] },
+  }),
+  'accounts.show': call({
+    summary: 'Show a storage account and its last validation probe',
+    input: z.object({ name: AccountName }),
+    output: StorageAccount,
+    cli: { command: 'account show', positional: ['name'], lookups: { name: 'account' }, view: 'record' },
+  }),
+  'accounts.test': call({
+    summary: 'Probe a storage account: write, read, list and delete a test object; report latency and throughput',
+    input: z.object({ name: AccountName }),
+    output: ProbeResult,
+    cli: { command: 'account test', positional: ['name'], lookups: { name: 'account' }, view: 'record' },
+    long: true,
+  }),
+  'accounts.remove': call({
+    summary: 'Forget a storage account (its data stays in the folder or container)',
+    input: z.object({ name: AccountName, force: z.boolean().default(false).describe('remove it even though it holds backups') }),
+    output: z.object({ removed: z.string(), backupsForgotten: z.number().int() }),
+    cli: { command: 'account remove', positional: ['name'], lookups: { name: 'account' }, confirm: 'Remove the storage account {name} from Lifeboat? Its data stays where it is.', view: 'record' },
+  }),
+  'accounts.edit': call({
+    summary: 'Give a storage account new credentials (or the new place of its folder); it must hold the same repository',
+    input: AccountFields,
+    output: StorageAccount,
+    cli: { command: 'account edit', positional: ['name'], paths: ['local'], lookups: { name: 'account' }, view: 'record' },
+    long: true,
+  }),
+  'accounts.rebuildCatalog': call({
+    summary: "Rebuild the backup catalog from the storage account alone (after a fresh install joined the service)",
+    input: z.object({ name: AccountName }),
+    output: CatalogRebuild,
+    cli: { command: 'account rebuild-catalog', positional: ['name'], lookups: { name: 'account' }, view: 'record' },
+    long: true,
+  }),
+  'accounts.check': call({
+    summary: 'Check a storage account (structure, or every byte with --read-data); fails naming each damaged backup and file',
+    input: z.object({ name: AccountName, readData: z.boolean().default(false).describe('download and verify every pack') }),
+    output: Job,
+    cli: { command: 'account check', positional: ['name'], lookups: { name: 'account' }, startsJob: true, view: 'job' },
+  }),
+  'backups.create': call({
+    summary: 'Back up folders (shares) and image files (volumes) to a storage account, incrementally',
+    input: z.object({
+      account: z.string().optional().describe('storage account name (default: the embedded "default" account, created on first use)'),
+      source: z.array(z.string().min(1)).min(1, 'Name at least one folder or image file with --source.').describe('a folder or image file to back up (repeatable)'),
+      label: z.string().max(200).optional().describe('a label for the backup'),
+    }),
+    output: Job,
+    cli: { command: 'backup create', paths: ['source'], lookups: { account: 'account' }, startsJob: true, view: 'job' },
+  }),
+  'backups.list': call({
+    summary: 'List backups, newest first',
+    input: z.object({ account: z.string().optional().describe('only the backups in this storage account') }),
+    output: z.array(Backup),
+    cli: { command: 'backup list', lookups: { account: 'account' }, columns: ['id', 'account', 'createdAt', 'label', 'sourceNames', 'files', 'bytes', 'storedNew'] },
+  }),
+  'backups.show': call({
+    summary: 'Show a backup: per-source sizes, dedup and compression ratios',
+    input: z.object({ id: BackupId }),
+    output: Backup,
+    cli: { command: 'backup show', positional: ['id'], lookups: { id: 'backup' }, view: 'record' },
+  }),
+  'backups.restore': call({
+    summary: 'Restore a backup into an empty folder (or over it with --overwrite); resumable',
+    input: z.object({
+      id: BackupId,
+      to: z.string().min(1).describe('folder to restore into (each source becomes a folder or file in it)'),
+      source: z.array(z.string()).optional().describe('restore only this source (repeatable)'),
+      path: z.string().optional().describe('restore only this file or folder of the sources, e.g. docs/2024'),
+      overwrite: z.boolean().default(false).describe('restore into a folder that is not empty, replacing files'),
+      priority: z.array(z.string()).optional().describe('SOURCE/PATH to restore first, hottest first (repeatable)'),
+    }),
+    output: Job,
+    cli: { command: 'backup restore', positional: ['id'], paths: ['to'], lookups: { id: 'backup' }, startsJob: true, view: 'job' },
+  }),
+  'backups.delete': call({
+    summary: 'Delete a backup (the data only it used is freed by the next prune)',
+    input: z.object({ id: BackupId }),
+    output: z.object({ deleted: z.string(), account: z.string() }),
+    cli: { command: 'backup delete', positional: ['id'], lookups: { id: 'backup' }, confirm: 'Delete the backup {id}? Its data is freed at the next prune.', view: 'record' },
+    long: true,
+  }),
+  'backups.prune': call({
+    summary: 'Keep the newest backup of each of the last N days, weeks and months; delete the rest and the data no backup uses',
+    input: z.object({
+      account: z.string().min(1).describe('storage account name'),
+      keepLast: z.number().int().min(0).default(0).describe('keep the newest N backups'),
+      keepDaily: z.number().int().min(0).default(0).describe('keep the newest backup of each of the last N days'),
+      keepWeekly: z.number().int().min(0).default(0).describe('keep the newest backup of each of the last N weeks'),
+      keepMonthly: z.number().int().min(0).default(0).describe('keep the newest backup of each of the last N months'),
+      dryRun: z.boolean().default(false).describe('only say what would be deleted'),
+    }),
+    output: PruneResult,
+    cli: { command: 'backup prune', lookups: { account: 'account' }, confirm: 'Prune the backups of {account} that the keep rules do not keep?', view: 'record' },
+    long: true,
   }),
 } as const;
 

@@ -99,4 +99,21 @@ export const handlers: Handlers = {
     if (!path.isAbsolute(input.out)) throw new LifeboatError('invalid_input', `out: give an absolute path (got ${input.out}).`);
     return collectDiagnostics(engine, input.out);
   },
+  'accounts.add': (engine, input) => engine.accounts.add(input),
+  'accounts.list': (engine) => engine.accounts.list(),
+  'accounts.show': (engine, input) => engine.accounts.show(input.name),
+  'accounts.test': (engine, input) => engine.accounts.test(input.name),
+  'accounts.remove': (engine, input) => engine.accounts.remove(input.name, input.force),
+  'accounts.edit': (engine, input) => engine.accounts.edit(input),
+  'accounts.rebuildCatalog': (engine, input) => engine.accounts.rebuildCatalog(input.name),
+  'accounts.check': (engine, input) => {
+    const row = engine.accounts.store.require(input.name);
+    return engine.runner.create('account.check', { accountId: row.id, accountName: row.name, readData: input.readData });
+  },
+  'backups.create': (engine, input) => engine.backups.create(input),
+  'backups.list': (engine, input) => engine.backups.list(input.account),
+  'backups.show': (engine, input) => engine.backups.show(input.id),
+  'backups.restore': (engine, input) => engine.backups.restore(input),
+  'backups.delete': (engine, input) => engine.backups.delete(input.id),
+  'backups.prune': (engine, input) => engine.backups.prune(input),
 };

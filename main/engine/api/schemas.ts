@@ -118,3 +118,82 @@ export const EngineEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('service.changed'), service: Service.nullable() }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;
+
+export const StorageAccountKind = z.enum(['local', 'azure']);
+export const ProbeResult = z.object({
+  at: z.string(),
+  ok: z.boolean(),
+  latencyMs: z.number().nullable().describe('write + read + list + delete of a small object'),
+  writeBytesPerSecond: z.number().nullable(),
+  readBytesPerSecond: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type ProbeResult = z.infer<typeof ProbeResult>;
+
+/** A storage account as every boundary sees it: where it is and how it authenticates, never the credential. */
+export const StorageAccount = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: StorageAccountKind,
+  location: z.string().describe('the folder, or the container URL without any secret'),
+  container: z.string().nullable(),
+  auth: z.enum(['connection-string', 'account-key', 'sas-url']).nullable(),
+  repositoryId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  backups: z.number().int(),
+  bytes: z.number().describe('logical bytes of the newest backup of each set of sources'),
+  lastProbe: ProbeResult.nullable(),
+});
+export type StorageAccount = z.infer<typeof StorageAccount>;
+
+export const BackupSourceSummary = z.object({
+  name: z.string(),
+  kind: z.enum(['tree', 'image']),
+  path: z.string().nullable(),
+  files: z.number().int(),
+  bytes: z.number(),
+});
+
+export const Backup = z.object({
+  id: z.string(),
+  account: z.string().describe('storage account name'),
+  label: z.string().nullable(),
+  hostname: z.string(),
+  parentId: z.string().nullable(),
+  createdAt: z.string(),
+  sources: z.array(BackupSourceSummary),
+  sourceNames: z.string(),
+  files: z.number().int(),
+  bytes: z.number().describe('logical size of everything in the backup'),
+  bytesRead: z.number().describe('bytes read from the sources (unchanged files are not read)'),
+  bytesNew: z.number().describe('plaintext bytes of chunks the account did not have'),
+  storedNew: z.number().describe('bytes added to the account (compressed, encrypted, packed)'),
+  dedupRatio: z.number().describe('logical bytes per new plaintext byte stored'),
+  compressionRatio: z.number().describe('new plaintext bytes per stored byte'),
+  durationMs: z.number(),
+});
+export type Backup = z.infer<typeof Backup>;
+
+export const CatalogRebuild = z.object({
+  account: z.string(),
+  repositoryId: z.string(),
+  backups: z.number().int(),
+  added: z.number().int(),
+  removed: z.number().int(),
+  damaged: z.array(z.object({ id: z.string(), message: z.string() })),
+  chunks: z.number().int(),
+  packs: z.number().int(),
+});
+
+export const PruneResult = z.object({
+  account: z.string(),
+  dryRun: z.boolean(),
+  kept: z.array(z.string()),
+  removed: z.array(z.string()),
+  packsDeleted: z.number().int(),
+  bytesFreed: z.number(),
+  packsPartlyUsed: z.number().int().describe('packs still holding some live chunks: kept whole (repacking is not implemented yet)'),
+});
+export type CatalogRebuild = z.infer<typeof CatalogRebuild>;
+export type PruneResult = z.infer<typeof PruneResult>;

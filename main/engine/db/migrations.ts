@@ -97,6 +97,49 @@ export const migrations: string[] = [
     at TEXT NOT NULL
   ) STRICT;
   `,
+  // 3: storage accounts (credentials live in the secret store, never here) and the backup catalog, which can be
+  // rebuilt from an account alone (`account rebuild-catalog`)
+  `
+  CREATE TABLE storage_accounts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    kind TEXT NOT NULL CHECK (kind IN ('local','azure')),
+    location TEXT NOT NULL,
+    container TEXT,
+    auth TEXT CHECK (auth IN ('connection-string','account-key','sas-url')),
+    endpoint TEXT,
+    account_name TEXT,
+    repository_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    probe_at TEXT,
+    probe_ok INTEGER,
+    probe_latency_ms REAL,
+    probe_write_bps REAL,
+    probe_read_bps REAL,
+    probe_error TEXT
+  ) STRICT;
+
+  CREATE TABLE backups (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES storage_accounts(id) ON DELETE CASCADE,
+    label TEXT,
+    hostname TEXT NOT NULL,
+    parent_id TEXT,
+    created_at TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    files INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    bytes_read INTEGER NOT NULL,
+    bytes_new INTEGER NOT NULL,
+    stored_new INTEGER NOT NULL,
+    chunks_new INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX backups_account ON backups(account_id, created_at);
+  CREATE INDEX backups_sources ON backups(account_id, source_key, created_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -367,7 +367,7 @@ export class JobRunner {
     if (update.bytesTotal !== undefined) live.bytesTotal = update.bytesTotal;
     if (t - live.lastPersist >= 1000) {
       live.lastPersist = t;
-      this.store.updateStep(id, live.stepIndex, { progress: live.stepFraction }, { progress, message: live.message, bytes_done: live.bytesDone, bytes_total: live.bytesTotal });
+      this.store.updateProgress(id, live.stepIndex, live.stepFraction, { progress, message: live.message, bytes_done: live.bytesDone, bytes_total: live.bytesTotal });
     }
     if (t - live.lastEmit >= 100 || live.stepFraction === 1) {
       live.lastEmit = t;

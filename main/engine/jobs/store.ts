@@ -141,6 +141,20 @@ export class JobStore {
     })();
   }
 
+  /**
+   * Progress figures are shown, not relied on: they are committed without waiting for the disk (synchronous=NORMAL;
+   * in WAL mode a later FULL commit makes them durable in order). Checkpoints and status changes stay FULL, so a
+   * busy disk cannot stall the main loop on every progress tick.
+   */
+  updateProgress(id: string, idx: number, stepProgress: number, jobPatch: Partial<JobRow>): void {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.updateStep(id, idx, { progress: stepProgress }, jobPatch);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
   event(id: string, kind: string, message: string): void {
     this.db.prepare('INSERT INTO job_events (job_id, at, kind, message) VALUES (?, ?, ?, ?)').run(id, new Date().toISOString(), kind, message);
   }

@@ -1,12 +1,23 @@
 /** The tasks a worker thread runs. Each is pure I/O or CPU work on buffers and files, with no engine state. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { runRepoBackup, runRepoRestore, type RepoBackupTask, type RepoRestoreTask } from '../backups/in-worker';
 
 export type WorkerTask =
   | { op: 'write-pattern'; path: string; offset: number; length: number; seed: number }
-  | { op: 'hash-range'; path: string; offset: number; length: number };
+  | { op: 'hash-range'; path: string; offset: number; length: number }
+  | RepoBackupTask
+  | RepoRestoreTask;
 
-export type WorkerResult<T extends WorkerTask> = T extends { op: 'write-pattern' } ? { written: number } : T extends { op: 'hash-range' } ? { sha256: string; bytes: number } : never;
+export type WorkerResult<T extends WorkerTask> = T extends { op: 'write-pattern' }
+  ? { written: number }
+  : T extends { op: 'hash-range' }
+    ? { sha256: string; bytes: number }
+    : T extends RepoBackupTask
+      ? Awaited<ReturnType<typeof runRepoBackup>>
+      : T extends RepoRestoreTask
+        ? Awaited<ReturnType<typeof runRepoRestore>>
+        : never;
 
 /** Deterministic pseudo-random bytes (a counter under SHA-256), so a rewritten piece is identical to the first try. */
 function pattern(seed: number, offset: number, length: number): Buffer {
@@ -47,5 +58,10 @@ export function runTask(task: WorkerTask): unknown {
         fs.closeSync(fd);
       }
     }
+    // A whole backup or restore: the repository's CPU work stays off the main thread (backups/in-worker.ts).
+    case 'repo-backup':
+      return runRepoBackup(task);
+    case 'repo-restore':
+      return runRepoRestore(task);
   }
 }

@@ -1,0 +1,136 @@
+/**
+ * The backup catalog: one row per backup (snapshot) so lists and the UI never read the account. It is a cache of
+ * the account's snapshot manifests: `account rebuild-catalog` recreates it from the account alone.
+ */
+import type { Backup } from '../api/schemas';
+import type { Db } from '../db/database';
+import { LifeboatError } from '../errors';
+import { summarize, type SnapshotManifest } from '../repo/snapshot';
+
+interface BackupRow {
+  id: string;
+  account_id: string;
+  label: string | null;
+  hostname: string;
+  parent_id: string | null;
+  created_at: string;
+  source_key: string;
+  sources: string;
+  files: number;
+  bytes: number;
+  bytes_read: number;
+  bytes_new: number;
+  stored_new: number;
+  chunks_new: number;
+  duration_ms: number;
+}
+
+/** Identifies "the same sources": the previous backup of the same key is what an incremental compares with. */
+export function sourceKey(sources: Array<{ name: string; kind: string; path: string }>): string {
+  return JSON.stringify(sources.map((s) => [s.name, s.kind, s.path]).sort((a, b) => (a.join('\0') < b.join('\0') ? -1 : 1)));
+}
+
+export class BackupCatalog {
+  constructor(readonly db: Db) {}
+
+  /** Idempotent: a step that re-runs after a crash records the same backup once. */
+  record(accountId: string, m: SnapshotManifest): void {
+    const summary = summarize(m);
+    const sources = summary.sources.map((s) => ({ ...s, path: m.sources.find((x) => x.name === s.name)?.path ?? null }));
+    this.db
+      .prepare(
+        `INSERT INTO backups VALUES (@id, @account_id, @label, @hostname, @parent_id, @created_at, @source_key, @sources, @files, @bytes,
+           @bytes_read, @bytes_new, @stored_new, @chunks_new, @duration_ms) ON CONFLICT(id) DO NOTHING`,
+      )
+      .run({
+        id: m.id,
+        account_id: accountId,
+        label: m.label ?? null,
+        hostname: m.hostname,
+        parent_id: m.parent ?? null,
+        created_at: m.time,
+        source_key: sourceKey(m.sources),
+        sources: JSON.stringify(sources),
+        files: m.stats.files,
+        bytes: m.stats.bytes,
+        bytes_read: m.stats.bytesRead,
+        bytes_new: m.stats.bytesNew,
+        stored_new: m.stats.storedNew,
+        chunks_new: m.stats.chunksNew,
+        duration_ms: m.stats.durationMs,
+      } satisfies BackupRow);
+  }
+
+  latestOf(accountId: string, key: string): string | undefined {
+    return this.db.prepare('SELECT id FROM backups WHERE account_id = ? AND source_key = ? ORDER BY created_at DESC LIMIT 1').pluck().get(accountId, key) as string | undefined;
+  }
+
+  row(id: string): BackupRow | undefined {
+    return this.db.prepare('SELECT * FROM backups WHERE id = ?').get(id) as BackupRow | undefined;
+  }
+
+  require(id: string): BackupRow {
+    const row = this.row(id);
+    if (!row) throw new LifeboatError('not_found', `There is no backup ${id}.`, 'List backups with `lifeboat backup list`; after a fresh install run `lifeboat account rebuild-catalog NAME`.');
+    return row;
+  }
+
+  list(accountId?: string): BackupRow[] {
+    return (accountId
+      ? this.db.prepare('SELECT * FROM backups WHERE account_id = ? ORDER BY created_at DESC').all(accountId)
+      : this.db.prepare('SELECT * FROM backups ORDER BY created_at DESC').all()) as BackupRow[];
+  }
+
+  ids(accountId: string): string[] {
+    return this.db.prepare('SELECT id FROM backups WHERE account_id = ?').pluck().all(accountId) as string[];
+  }
+
+  count(accountId: string): number {
+    return this.db.prepare('SELECT COUNT(*) FROM backups WHERE account_id = ?').pluck().get(accountId) as number;
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM backups WHERE id = ?').run(id);
+  }
+
+  /** Makes the account's rows exactly the given manifests, in one transaction. */
+  replace(accountId: string, manifests: SnapshotManifest[]): { added: number; removed: number } {
+    return this.db.transaction(() => {
+      const before = new Set(this.ids(accountId));
+      const now = new Set(manifests.map((m) => m.id));
+      let removed = 0;
+      for (const id of before)
+        if (!now.has(id)) {
+          this.delete(id);
+          removed++;
+        }
+      for (const m of manifests) this.record(accountId, m);
+      return { added: manifests.filter((m) => !before.has(m.id)).length, removed };
+    })();
+  }
+
+  toBackup(row: BackupRow, accountName: string): Backup {
+    const sources = JSON.parse(row.sources) as Backup['sources'];
+    return {
+      id: row.id,
+      account: accountName,
+      label: row.label,
+      hostname: row.hostname,
+      parentId: row.parent_id,
+      createdAt: row.created_at,
+      sources,
+      sourceNames: sources.map((s) => s.name).join(', '),
+      files: row.files,
+      bytes: row.bytes,
+      bytesRead: row.bytes_read,
+      bytesNew: row.bytes_new,
+      storedNew: row.stored_new,
+      dedupRatio: ratio(row.bytes, row.bytes_new),
+      compressionRatio: ratio(row.bytes_new, row.stored_new),
+      durationMs: row.duration_ms,
+    };
+  }
+}
+
+/** Two decimals; a backup that stored nothing new has an unbounded ratio, shown as its logical size over 1 byte. */
+const ratio = (a: number, b: number) => Math.round((a / Math.max(b, 1)) * 100) / 100;

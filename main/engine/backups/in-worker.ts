@@ -1,0 +1,108 @@
+/**
+ * Backup and restore run inside a worker thread: chunking, hashing, compression, encryption, pack hashing and
+ * verification are all CPU work that would otherwise stall the main event loop (the UI, the API, every other job)
+ * for tens to hundreds of milliseconds at a time. The job on the main thread keeps the durable state: the worker
+ * sends progress (and the restore's resume state) over a BroadcastChannel and stops when asked on the same channel.
+ */
+import { BroadcastChannel } from 'node:worker_threads';
+import { LifeboatError } from '../errors';
+import { backupSources, type BackupProgress, type BackupSource } from '../repo/backup';
+import { Repository } from '../repo/repository';
+import { restoreSnapshot, type RestoreProgress, type RestoreState } from '../repo/restore';
+import { loadSnapshot } from '../repo/snapshot';
+import { openBackend, type BackendSpec } from '../storage/open';
+import { priorityOrder } from './priority';
+
+export type ChannelMessage =
+  | { type: 'backup-progress'; progress: BackupProgress }
+  | { type: 'restore-progress'; progress: RestoreProgress; state: RestoreState }
+  | { type: 'stop' };
+
+/** An error as it crosses the thread boundary: the fields the job needs to fail, resume or explain. */
+export interface WorkerError {
+  code: string;
+  message: string;
+  hint?: string;
+  retryable?: boolean;
+  errno?: string;
+  damaged?: unknown[];
+}
+
+export type WorkerOutcome<T> = { ok: true; value: T } | { ok: false; error: WorkerError };
+
+export interface RepoBackupTask {
+  op: 'repo-backup';
+  channel: string;
+  backend: BackendSpec;
+  sdek: Uint8Array;
+  repositoryId: string;
+  sources: BackupSource[];
+  previousId?: string;
+  label?: string;
+}
+
+export interface RepoRestoreTask {
+  op: 'repo-restore';
+  channel: string;
+  backend: BackendSpec;
+  sdek: Uint8Array;
+  repositoryId: string;
+  snapshotId: string;
+  to: string;
+  sources?: string[];
+  path?: string;
+  overwrite: boolean;
+  priority?: string[];
+  resumeState?: RestoreState;
+}
+
+async function withChannel<T>(name: string, f: (post: (m: ChannelMessage) => void, signal: AbortSignal) => Promise<T>): Promise<WorkerOutcome<T>> {
+  const channel = new BroadcastChannel(name);
+  const controller = new AbortController();
+  channel.onmessage = (ev) => {
+    if ((ev as { data?: ChannelMessage }).data?.type === 'stop') controller.abort();
+  };
+  try {
+    return { ok: true, value: await f((m) => channel.postMessage(m), controller.signal) };
+  } catch (err) {
+    const e = err as LifeboatError & NodeJS.ErrnoException & { damaged?: unknown[] };
+    return {
+      ok: false,
+      error: { code: e instanceof LifeboatError ? e.code : 'internal', message: e?.message ?? String(err), hint: e?.hint, retryable: e?.retryable, errno: typeof e?.code === 'string' ? e.code : undefined, damaged: e?.damaged },
+    };
+  } finally {
+    channel.close();
+  }
+}
+
+async function open(task: RepoBackupTask | RepoRestoreTask): Promise<Repository> {
+  const repo = await Repository.open(await openBackend(task.backend), Buffer.from(task.sdek));
+  if (repo.config.id !== task.repositoryId) throw new LifeboatError('conflict', `The storage account at ${repo.backend.location} now holds another repository.`, 'Point the account back at its folder or container with `lifeboat account edit`.');
+  return repo;
+}
+
+export function runRepoBackup(task: RepoBackupTask): Promise<WorkerOutcome<{ snapshotId: string; warnings: string[] }>> {
+  return withChannel(task.channel, async (post, signal) => {
+    const repo = await open(task);
+    // A previous backup that was deleted or is damaged only makes this one read everything.
+    const previous = task.previousId ? await loadSnapshot(repo, task.previousId).catch(() => undefined) : undefined;
+    const { snapshot, warnings } = await backupSources(repo, task.sources, { previous, label: task.label, signal, onProgress: (progress) => post({ type: 'backup-progress', progress }) });
+    return { snapshotId: snapshot.id, warnings };
+  });
+}
+
+export function runRepoRestore(task: RepoRestoreTask): Promise<WorkerOutcome<{ files: number; bytes: number; bytesFetched: number }>> {
+  return withChannel(task.channel, async (post, signal) => {
+    const repo = await open(task);
+    const r = await restoreSnapshot(repo, task.snapshotId, task.to, {
+      sources: task.sources,
+      path: task.path,
+      overwrite: task.overwrite,
+      order: priorityOrder(task.priority),
+      resumeState: task.resumeState,
+      signal,
+      onProgress: (progress, state) => post({ type: 'restore-progress', progress, state }),
+    });
+    return { files: r.files, bytes: r.bytes, bytesFetched: r.bytesFetched };
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Backups as the API sees them: starting backup and restore jobs (after checking what can be checked at once, so
+ * a mistake is an immediate error rather than a failed job), listing, showing, deleting and pruning.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_ACCOUNT, type AccountManager } from '../accounts/manager';
+import type { Backup, Job } from '../api/schemas';
+import { LifeboatError } from '../errors';
+import type { BackupParams } from '../jobs/kinds/backup';
+import type { JobRunner } from '../jobs/runner';
+import type { BackupSource } from '../repo/backup';
+import { pruneAccount, type Retention } from './prune';
+
+/** Source names are the folders' and images' base names, made unique with a suffix. */
+export function namedSources(paths: string[]): BackupSource[] {
+  const out: BackupSource[] = [];
+  const used = new Set<string>();
+  for (const p of paths) {
+    if (!path.isAbsolute(p)) throw new LifeboatError('invalid_input', `source: give an absolute path (got ${p}).`);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      throw new LifeboatError('not_found', `The source ${p} does not exist.`, 'Check the path of the folder or image file to back up.');
+    }
+    if (!st.isDirectory() && !st.isFile()) throw new LifeboatError('invalid_input', `source: ${p} is neither a folder nor a file.`);
+    const base = path.basename(p) || 'root';
+    let name = base;
+    for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
+    used.add(name);
+    // A folder is a share (a tree); a single file is backed up as a volume image (fixed blocks, holes kept).
+    out.push({ name, path: path.resolve(p), kind: st.isDirectory() ? 'tree' : 'image' });
+  }
+  return out;
+}
+
+export class BackupManager {
+  constructor(
+    private readonly accounts: AccountManager,
+    private readonly runner: JobRunner,
+  ) {}
+
+  private accountName(id: string): string {
+    return this.accounts.store.byId(id)?.name ?? id;
+  }
+
+  async create(input: { account?: string; source: string[]; label?: string }): Promise<Job> {
+    const row = input.account ? this.accounts.store.require(input.account) : await this.accounts.ensureDefault();
+    if (input.account === undefined && row.name !== DEFAULT_ACCOUNT) throw new LifeboatError('internal', 'The default account could not be created.');
+    const params: BackupParams = { accountId: row.id, accountName: row.name, sources: namedSources(input.source), label: input.label };
+    return this.runner.create('backup.create', params);
+  }
+
+  list(account?: string): Backup[] {
+    const id = account ? this.accounts.store.require(account).id : undefined;
+    return this.accounts.catalog.list(id).map((r) => this.accounts.catalog.toBackup(r, this.accountName(r.account_id)));
+  }
+
+  show(id: string): Backup {
+    const row = this.accounts.catalog.require(id);
+    return this.accounts.catalog.toBackup(row, this.accountName(row.account_id));
+  }
+
+  restore(input: { id: string; to: string; source?: string[]; path?: string; overwrite: boolean; priority?: string[] }): Job {
+    const backup = this.accounts.catalog.require(input.id);
+    const account = this.accounts.store.byId(backup.account_id)!;
+    if (!path.isAbsolute(input.to)) throw new LifeboatError('invalid_input', `to: give an absolute path (got ${input.to}).`);
+    const names = (JSON.parse(backup.sources) as Array<{ name: string }>).map((s) => s.name);
+    for (const s of input.source ?? [])
+      if (!names.includes(s)) throw new LifeboatError('not_found', `Backup ${input.id} has no source named "${s}".`, `Its sources are: ${names.join(', ')}.`);
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(input.to);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LifeboatError('invalid_input', `to: ${input.to} is not a folder that can be read.`);
+    }
+    if (entries.length && !input.overwrite)
+      throw new LifeboatError('conflict', `The folder ${input.to} is not empty.`, 'Choose an empty folder, or restore with --overwrite to replace what is there.');
+    return this.runner.create('backup.restore', {
+      accountId: account.id,
+      accountName: account.name,
+      backupId: input.id,
+      to: path.resolve(input.to),
+      sources: input.source?.length ? input.source : undefined,
+      path: input.path,
+      overwrite: input.overwrite,
+      priority: input.priority,
+    });
+  }
+
+  /** Deletes the backup's manifest; the data only it used is freed by the next prune. */
+  async delete(id: string): Promise<{ deleted: string; account: string }> {
+    const backup = this.accounts.catalog.require(id);
+    const account = this.accounts.store.byId(backup.account_id)!;
+    await this.accounts.withExclusive(account.id, async () => {
+      const repo = await this.accounts.repository(account, { loadIndex: false });
+      await repo.backend.delete(`snapshots/${id}`);
+      this.accounts.catalog.delete(id);
+    });
+    return { deleted: id, account: account.name };
+  }
+
+  async prune(input: { account: string; dryRun: boolean } & Retention) {
+    const row = this.accounts.store.require(input.account);
+    if (input.keepDaily + input.keepWeekly + input.keepMonthly + input.keepLast === 0)
+      throw new LifeboatError('invalid_input', 'keepDaily: keep at least one backup (--keep-last, --keep-daily, --keep-weekly or --keep-monthly).');
+    const jobs = this.accounts.activeJobs(row.id);
+    if (jobs.length && !input.dryRun) throw new LifeboatError('busy', `Jobs are using the storage account "${row.name}": ${jobs.join(', ')}.`, 'Prune once they have ended.');
+    return this.accounts.withExclusive(row.id, async () => {
+      const repo = await this.accounts.repository(row, { loadIndex: false });
+      return pruneAccount(repo, this.accounts.catalog, row, input);
+    });
+  }
+}

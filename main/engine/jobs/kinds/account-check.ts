@@ -1,0 +1,65 @@
+/**
+ * Checking a storage account: structure, or every byte with readData. A check that finds problems fails, and its
+ * error names each damaged backup and file, so the CLI exits non-zero and the alert says what to restore from
+ * elsewhere.
+ */
+import { z } from 'zod';
+import type { AccountManager } from '../../accounts/manager';
+import { LifeboatError } from '../../errors';
+import { checkRepository, type CheckProblem, type CheckReport } from '../../repo/check';
+import type { JobKind } from '../types';
+import { describeBytes } from './format';
+
+const Params = z.object({ accountId: z.string(), accountName: z.string(), readData: z.boolean() });
+type Params = z.infer<typeof Params>;
+interface State {
+  report?: Omit<CheckReport, 'problems'> & { problems: number };
+}
+
+const MAX_LISTED = 20;
+
+/** "damaged chunk in data/ab/…: backup X share/file-0.bin, backup Y share/a.txt" — one line per problem. */
+export function describeProblems(problems: CheckProblem[]): string {
+  const lines = problems.slice(0, MAX_LISTED).map((p) => {
+    const users = p.affected.map((a) => `backup ${a.snapshot}${a.source ? ` ${a.source}/${a.path}` : ''}`);
+    return `${p.kind} ${p.object}: ${p.message}${users.length ? ` Affects ${users.slice(0, MAX_LISTED).join(', ')}${users.length > MAX_LISTED ? ', …' : ''}.` : ''}`;
+  });
+  return lines.join('\n') + (problems.length > MAX_LISTED ? `\n… and ${problems.length - MAX_LISTED} more` : '');
+}
+
+export function accountCheckJob(accounts: AccountManager): JobKind<Params, State> {
+  return {
+    type: 'account.check',
+    params: Params,
+    title: (p) => `Check storage account ${p.accountName}${p.readData ? ' (read all data)' : ''}`,
+    object: (p) => ({ kind: 'storage-account', name: p.accountName }),
+    resumable: false,
+    steps: [
+      {
+        name: 'check',
+        title: 'Check packs, index and backups',
+        run: async (ctx) => {
+          const row = accounts.store.byId(ctx.params.accountId);
+          if (!row) throw new LifeboatError('not_found', `The storage account "${ctx.params.accountName}" was removed.`);
+          const repo = await accounts.repository(row, { loadIndex: false });
+          const report = await checkRepository(repo, {
+            readData: ctx.params.readData,
+            signal: ctx.signal,
+            onProgress: (done, total) => ctx.progress({ fraction: total ? done / total : 1, message: `Read ${done} of ${total} packs` }),
+          });
+          ctx.checkpoint({ report: { ...report, problems: report.problems.length } });
+          const summary = `${report.snapshots} backups, ${report.packs} packs, ${report.chunks} chunks${report.bytesRead ? `, ${describeBytes(report.bytesRead)} read` : ''}`;
+          if (!report.ok) {
+            const damagedBackups = new Set(report.problems.flatMap((p) => p.affected.map((a) => a.snapshot)));
+            throw new LifeboatError(
+              'io_error',
+              `The storage account "${row.name}" has ${report.problems.length} problem(s) affecting ${damagedBackups.size} backup(s) (${summary}):\n${describeProblems(report.problems)}`,
+              'Restore the named files from another backup; back up the sources again to replace the damaged data.',
+            );
+          }
+          ctx.progress({ fraction: 1, message: `No problems: ${summary}${report.unreferencedPacks ? `; ${report.unreferencedPacks} unreferenced pack(s) left by interrupted backups (prune removes them)` : ''}.` });
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The backup job: sources into a storage account, incremental against the previous backup of the same sources.
+ * The repository makes packs durable, then index objects, then the snapshot manifest, so a crash or kill leaves
+ * no partial backup listed; re-running the step after a restart reuses every pack that was indexed.
+ */
+import { z } from 'zod';
+import type { AccountManager } from '../../accounts/manager';
+import { sourceKey } from '../../backups/catalog';
+import { LifeboatError } from '../../errors';
+import { runOffloaded } from '../../backups/offload';
+import type { BackupProgress } from '../../repo/backup';
+import { loadSnapshot } from '../../repo/snapshot';
+import type { JobKind } from '../types';
+import { describeBytes } from './format';
+
+const Params = z.object({
+  accountId: z.string(),
+  accountName: z.string(),
+  sources: z.array(z.object({ name: z.string(), path: z.string(), kind: z.enum(['tree', 'image']) })).min(1),
+  label: z.string().optional(),
+});
+export type BackupParams = z.infer<typeof Params>;
+
+interface State {
+  /** Set once the snapshot manifest is written: the backup exists from then on. */
+  snapshotId?: string;
+  previousId?: string | null;
+}
+
+function progressOf(p: BackupProgress) {
+  const processed = p.bytesRead + p.bytesReused;
+  return {
+    fraction: p.bytesTotal ? Math.min(1, processed / p.bytesTotal) : p.phase === 'scanning' ? 0 : 1,
+    bytesDone: processed,
+    bytesTotal: p.bytesTotal,
+    message:
+      p.phase === 'scanning'
+        ? 'Scanning the sources'
+        : `${p.filesDone} of ${p.filesTotal} files, ${describeBytes(p.bytesRead)} read, ${describeBytes(p.bytesUploaded)} uploaded${p.bytesReused ? `, ${describeBytes(p.bytesReused)} unchanged` : ''}`,
+  };
+}
+
+export function backupJob(accounts: AccountManager): JobKind<BackupParams, State> {
+  const account = (id: string) => {
+    const row = accounts.store.byId(id);
+    if (!row) throw new LifeboatError('not_found', 'The storage account of this backup was removed.', 'Add it again, then start a new backup.');
+    return row;
+  };
+  return {
+    type: 'backup.create',
+    params: Params,
+    title: (p) => `Back up ${p.sources.map((s) => s.name).join(', ')} to ${p.accountName}`,
+    object: (p) => ({ kind: 'storage-account', name: p.accountName }),
+    // Once the manifest is written the backup is complete: a cancel then only skips cataloging, which cleanup redoes.
+    cancellable: (s) => (s.snapshotId ? 'the backup is already written.' : true),
+    steps: [
+      {
+        name: 'backup',
+        title: 'Read, deduplicate, compress, encrypt and upload',
+        weight: 20,
+        run: async (ctx) => {
+          if (ctx.state.snapshotId) return;
+          const row = account(ctx.params.accountId);
+          await accounts.waitShared(row.id, ctx.signal);
+          const previous = accounts.catalog.latestOf(row.id, sourceKey(ctx.params.sources)) ?? null;
+          ctx.checkpoint({ previousId: previous });
+          const { snapshotId, warnings } = await runOffloaded<{ snapshotId: string; warnings: string[] }>(
+            ctx,
+            { op: 'repo-backup', backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id, sources: ctx.params.sources, previousId: previous ?? undefined, label: ctx.params.label },
+            (m) => m.type === 'backup-progress' && ctx.progress(progressOf(m.progress)),
+          );
+          for (const w of warnings) ctx.log.warn('backup skipped an entry', { jobId: ctx.jobId, entry: w });
+          ctx.checkpoint({ snapshotId });
+        },
+      },
+      {
+        name: 'catalog',
+        title: 'Record the backup in the catalog',
+        run: async (ctx) => {
+          const row = account(ctx.params.accountId);
+          const repo = await accounts.repository(row, { loadIndex: false });
+          const m = await loadSnapshot(repo, ctx.state.snapshotId!);
+          accounts.catalog.record(row.id, m);
+          const s = m.stats;
+          ctx.progress({
+            fraction: 1,
+            bytesDone: s.bytes,
+            bytesTotal: s.bytes,
+            message: `Backup ${m.id}: ${s.files} files, ${describeBytes(s.bytes)}; read ${describeBytes(s.bytesRead)}, new ${describeBytes(s.bytesNew)}, uploaded ${describeBytes(s.storedNew)}`,
+          });
+        },
+      },
+    ],
+    cleanup: async (ctx) => {
+      // A backup written just before the cancel is complete and valid: list it rather than hide it.
+      if (!ctx.state.snapshotId) return;
+      const row = accounts.store.byId(ctx.params.accountId);
+      if (!row) return;
+      const repo = await accounts.repository(row, { loadIndex: false });
+      accounts.catalog.record(row.id, await loadSnapshot(repo, ctx.state.snapshotId));
+    },
+  };
+}

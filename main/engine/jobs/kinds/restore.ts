@@ -1,0 +1,85 @@
+/**
+ * The restore job. The repository's RestoreState (chunks written so far) is checkpointed into the job after every
+ * batch, so a restore interrupted by a crash or an outage resumes without fetching again what is done; the
+ * repository re-reads each "done" chunk from the target and re-checks it before trusting it.
+ */
+import { z } from 'zod';
+import type { AccountManager } from '../../accounts/manager';
+import { LifeboatError } from '../../errors';
+import { runOffloaded } from '../../backups/offload';
+import type { RestoreProgress, RestoreState } from '../../repo/restore';
+import type { JobKind } from '../types';
+import { describeBytes } from './format';
+
+const Params = z.object({
+  accountId: z.string(),
+  accountName: z.string(),
+  backupId: z.string(),
+  to: z.string(),
+  sources: z.array(z.string()).optional(),
+  path: z.string().optional(),
+  overwrite: z.boolean(),
+  /** "SOURCE/PATH" prefixes, hottest first: matching files come back before the rest. */
+  priority: z.array(z.string()).optional(),
+});
+export type RestoreParams = z.infer<typeof Params>;
+
+interface State {
+  /** The first attempt began writing: a later attempt resumes instead of refusing its own partial output. */
+  started?: boolean;
+  restore?: RestoreState;
+  filesDone?: number;
+}
+
+function message(p: RestoreProgress): string {
+  return `${p.filesDone} of ${p.filesTotal} files restored, ${describeBytes(p.bytesWritten)} written, ${describeBytes(p.bytesFetched)} fetched`;
+}
+
+export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, State> {
+  return {
+    type: 'backup.restore',
+    params: Params,
+    title: (p) => `Restore backup ${p.backupId} to ${p.to}`,
+    object: (p) => ({ kind: 'backup', name: p.backupId }),
+    steps: [
+      {
+        name: 'restore',
+        title: 'Fetch, verify and write every chunk',
+        run: async (ctx) => {
+          const p = ctx.params;
+          const row = accounts.store.byId(p.accountId);
+          if (!row) throw new LifeboatError('not_found', `The storage account "${p.accountName}" was removed.`, 'Add it again, then resume the job.');
+          const resumeState = ctx.state.restore ?? (ctx.state.started ? { snapshotId: p.backupId, doneChunks: [] } : undefined);
+          if (!ctx.state.started) ctx.checkpoint({ started: true });
+          let last: RestoreProgress | undefined;
+          let lastCheckpoint = Date.now();
+          try {
+            const result = await runOffloaded<{ files: number; bytes: number; bytesFetched: number }>(
+              ctx,
+              { op: 'repo-restore', backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id, snapshotId: p.backupId, to: p.to, sources: p.sources, path: p.path, overwrite: p.overwrite, priority: p.priority, resumeState },
+              (m) => {
+                if (m.type !== 'restore-progress') return;
+                last = m.progress;
+                ctx.progress({ fraction: m.progress.chunksTotal ? m.progress.chunksDone / m.progress.chunksTotal : 1, bytesDone: m.progress.bytesWritten, bytesTotal: m.progress.bytesTotal, message: message(m.progress) });
+                // The state lists every chunk written, so it grows with the restore: persist it at most every 2 s.
+                if (Date.now() - lastCheckpoint < 2000) return ctx.throwIfStopped();
+                lastCheckpoint = Date.now();
+                ctx.checkpoint({ restore: m.state, filesDone: m.progress.filesDone });
+              },
+            );
+            ctx.progress({ fraction: 1, message: `Restored ${result.files} files (${describeBytes(result.bytes)}) from backup ${p.backupId} to ${p.to}; fetched ${describeBytes(result.bytesFetched)}` });
+          } catch (err) {
+            const errno = (err as { errno?: string }).errno;
+            if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+              const done = last ? `${last.filesDone} of ${last.filesTotal} files are restored completely; the others are incomplete` : 'no file was restored completely';
+              ctx.progress({ message: `The restore target is full: ${done}.` });
+              throw new LifeboatError('io_error', `The disk of the restore target ${p.to} is full: ${done}.`, 'Free space on that disk (or restore elsewhere), then resume the job: it continues where it stopped.', { cause: err, retryable: true });
+            }
+            if ((err as { damaged?: unknown[] }).damaged?.length) ctx.progress({ message: (err as Error).message });
+            throw err;
+          }
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,231 @@
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { contract } from '../../main/engine/api/contract';
+import { Engine } from '../../main/engine/engine';
+import { cli, ROOT, tempHome } from '../helpers/home';
+
+const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
+type Job = z.output<typeof contract['jobs.wait']['output']>;
+
+beforeAll(() => {
+  const r = spawnSync(process.execPath, ['scripts/build.mjs', 'main'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+}, 120_000);
+
+/** Path → content hash (or link target, or "dir") for every entry under root. */
+function hashTree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, name);
+      const st = fs.lstatSync(full);
+      const rel = path.relative(root, full);
+      if (st.isSymbolicLink()) out[rel] = `link ${fs.readlinkSync(full)}`;
+      else if (st.isDirectory()) {
+        out[rel] = `dir ${(st.mode & 0o777).toString(8)}`;
+        walk(full);
+      } else out[rel] = `${(st.mode & 0o777).toString(8)} ${Math.floor(st.mtimeMs)} ${crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex')}`;
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function makeShare(root: string): void {
+  fs.mkdirSync(path.join(root, 'docs/deep'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'empty'));
+  fs.writeFileSync(path.join(root, 'docs/readme.txt'), 'lifeboat\n'.repeat(5000));
+  fs.writeFileSync(path.join(root, 'docs/deep/random.bin'), crypto.randomBytes(2 << 20));
+  for (let i = 0; i < 10; i++) fs.writeFileSync(path.join(root, `docs/f${i}.dat`), crypto.randomBytes(100_000));
+  fs.writeFileSync(path.join(root, 'Ünïcødé.txt'), 'names survive');
+  fs.symlinkSync('docs/readme.txt', path.join(root, 'link'));
+}
+
+function ok(r: ReturnType<typeof cli>): ReturnType<typeof cli> {
+  expect(r.code, r.stderr + r.stdout).toBe(0);
+  return r;
+}
+
+function setup() {
+  const home = tempHome();
+  const sdek = output('service.init', ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).stdout).sdek;
+  const account = path.join(tempHome('lifeboat-acct-'), 'acct');
+  ok(cli(home, ['account', 'add', 'lab', '--local', account]));
+  const data = tempHome('lifeboat-src-');
+  const share = path.join(data, 'share');
+  makeShare(share);
+  return { home, sdek, account, data, share };
+}
+
+describe('backups through the CLI', () => {
+  it('create → list → show → restore byte-identical, incremental after edits, refusal of a non-empty folder', () => {
+    const { home, data, share } = setup();
+    const first = ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share, '--label', 'first']));
+    expect(first.stdout).toMatch(/Back up share to lab job-\w+: succeeded/);
+    expect(first.stdout).toMatch(/\d+ of \d+ files, .* read, .* uploaded/);
+    const [b1] = output('backups.list', ok(cli(home, ['backup', 'list', '--account', 'lab', '--json'])).stdout);
+    expect(b1).toMatchObject({ account: 'lab', label: 'first', parentId: null, sources: [{ name: 'share', kind: 'tree', path: share }] });
+    const shown = output('backups.show', ok(cli(home, ['backup', 'show', b1.id, '--json'])).stdout);
+    expect(shown.bytes).toBe(Object.values(hashTree(share)).length && shown.sources[0].bytes);
+    expect(shown.dedupRatio).toBeGreaterThanOrEqual(1);
+    expect(shown.compressionRatio).toBeGreaterThan(1); // the repeated text compresses
+
+    const out1 = path.join(data, 'restore1');
+    ok(cli(home, ['backup', 'restore', b1.id, '--to', out1]));
+    expect(hashTree(path.join(out1, 'share'))).toEqual(hashTree(share));
+
+    // Edits, a delete, a rename and a new file: the next backup reads only what changed.
+    fs.appendFileSync(path.join(share, 'docs/f1.dat'), 'more');
+    fs.rmSync(path.join(share, 'docs/f2.dat'));
+    fs.renameSync(path.join(share, 'docs/f3.dat'), path.join(share, 'docs/f3-renamed.dat'));
+    fs.writeFileSync(path.join(share, 'new.txt'), 'new file');
+    ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share, '--label', 'second']));
+    const [b2] = output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout);
+    expect(b2).toMatchObject({ label: 'second', parentId: b1.id });
+    expect(b2.bytesRead).toBeLessThan(300_000);
+    expect(b2.storedNew).toBeLessThan(250_000);
+    const out2 = path.join(data, 'restore2');
+    ok(cli(home, ['backup', 'restore', b2.id, '--to', out2]));
+    expect(hashTree(path.join(out2, 'share'))).toEqual(hashTree(share));
+
+    const refused = cli(home, ['backup', 'restore', b2.id, '--to', out2]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`error (conflict): The folder ${out2} is not empty.`);
+    fs.writeFileSync(path.join(out2, 'share/docs/readme.txt'), 'clobbered');
+    ok(cli(home, ['backup', 'restore', b2.id, '--to', out2, '--overwrite', '--path', 'docs']));
+    expect(hashTree(path.join(out2, 'share'))).toEqual(hashTree(share));
+  });
+
+  it('a second home joined with another SDEK is refused; one joined with the right SDEK rebuilds the catalog', () => {
+    const { home, sdek, account, share } = setup();
+    ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share]));
+    ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share, '--label', 'again']));
+    const backups = output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout);
+
+    const stranger = tempHome();
+    const otherKey = output('service.init', ok(cli(tempHome(), ['service', 'init', '--name', 'Other', '--json'])).stdout).sdek;
+    ok(cli(stranger, ['service', 'join', '--sdek', otherKey]));
+    const bad = cli(stranger, ['account', 'add', 'lab', '--local', account, '--json']);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).error).toMatchObject({ code: 'bad_key', message: 'This key does not open this account.' });
+    expect(output('accounts.list', ok(cli(stranger, ['account', 'list', '--json'])).stdout)).toEqual([]);
+
+    const fresh = tempHome();
+    ok(cli(fresh, ['service', 'join', '--sdek', sdek]));
+    const added = output('accounts.add', ok(cli(fresh, ['account', 'add', 'recovered', '--local', account, '--json'])).stdout);
+    expect(added).toMatchObject({ repositoryCreated: false, backupsFound: 2 });
+    const rebuilt = output('accounts.rebuildCatalog', ok(cli(fresh, ['account', 'rebuild-catalog', 'recovered', '--json'])).stdout);
+    expect(rebuilt).toMatchObject({ backups: 2, added: 0, removed: 0, damaged: [] });
+    const listed = output('backups.list', ok(cli(fresh, ['backup', 'list', '--account', 'recovered', '--json'])).stdout);
+    const strip = (b: (typeof backups)[number]) => ({ ...b, account: '' });
+    expect(listed.map(strip)).toEqual(backups.map(strip));
+  });
+
+  it('a corrupted pack: account check exits 1 naming the backup and file; restore names the damaged file', () => {
+    const { home, account, data, share } = setup();
+    ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share]));
+    const [b] = output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout);
+    ok(cli(home, ['account', 'check', 'lab']));
+    // Flip bytes in the middle of the biggest pack: the random 2 MiB file's chunks sit there.
+    const packs = fs.readdirSync(path.join(account, 'data'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const pack = packs.map((e) => path.join(e.parentPath, e.name)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+    const fd = fs.openSync(pack, 'r+');
+    fs.writeSync(fd, Buffer.alloc(64, 0xee), 0, 64, 1000);
+    fs.closeSync(fd);
+
+    const check = cli(home, ['account', 'check', 'lab', '--read-data']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/failed/);
+    expect(check.stdout).toMatch(new RegExp(`damaged-chunk .*Affects backup ${b.id} share/`));
+    const [checkJob] = output('jobs.list', ok(cli(home, ['jobs', 'list', '--json'])).stdout);
+    expect(checkJob).toMatchObject({ type: 'account.check', status: 'failed', error: { code: 'io_error' } });
+    expect(checkJob.error?.message).toContain(`backup ${b.id} share/`);
+
+    const out = path.join(data, 'restore');
+    const restore = cli(home, ['backup', 'restore', b.id, '--to', out]);
+    expect(restore.code).toBe(1);
+    expect(restore.stdout).toMatch(/file\(s\) could not be restored because their backup data is damaged: share\//);
+    // Everything not damaged is restored.
+    expect(fs.readFileSync(path.join(out, 'share/Ünïcødé.txt'), 'utf8')).toBe('names survive');
+  });
+
+  it('deletes a backup and prunes by retention, freeing the data only pruned backups used; check stays clean', () => {
+    const { home, account, share } = setup();
+    for (let i = 0; i < 3; i++) {
+      fs.writeFileSync(path.join(share, `gen-${i}.bin`), crypto.randomBytes(300_000));
+      ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share]));
+    }
+    const all = output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout);
+    expect(all).toHaveLength(3);
+    const dry = output('backups.prune', ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-last', '1', '--dry-run', '--json'])).stdout);
+    expect(dry).toMatchObject({ dryRun: true, kept: [all[0].id], packsDeleted: 0 });
+    expect(output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout)).toHaveLength(3);
+    const none = cli(home, ['backup', 'prune', '--account', 'lab', '--yes']);
+    expect(none.code).toBe(2);
+
+    // Destructive commands ask first; with nobody to answer (no terminal) they need --yes.
+    const unconfirmed = cli(home, ['backup', 'delete', all[2].id]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain('hint: Pass --yes to confirm.');
+    ok(cli(home, ['backup', 'delete', all[2].id, '--yes']));
+    expect(output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout).map((b) => b.id)).toEqual([all[0].id, all[1].id]);
+    fs.rmSync(path.join(share, 'gen-0.bin'));
+    fs.rmSync(path.join(share, 'gen-1.bin'));
+    ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share, '--label', 'latest']));
+    const before = fs.readdirSync(path.join(account, 'data'), { recursive: true }).length;
+    const pruned = output('backups.prune', ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-daily', '1', '--yes', '--json'])).stdout);
+    expect(pruned.kept).toHaveLength(1);
+    expect(pruned.removed).toHaveLength(2);
+    const list = output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout);
+    expect(list.map((b) => b.label)).toEqual(['latest']);
+    expect(fs.readdirSync(path.join(account, 'data'), { recursive: true }).length).toBeLessThanOrEqual(before);
+    ok(cli(home, ['account', 'check', 'lab', '--read-data']));
+    const out = path.join(tempHome(), 'r');
+    ok(cli(home, ['backup', 'restore', list[0].id, '--to', out]));
+    expect(hashTree(path.join(out, 'share'))).toEqual(hashTree(share));
+    // Removing an account that holds backups needs --force.
+    const refused = cli(home, ['account', 'remove', 'lab', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--force');
+    ok(cli(home, ['account', 'remove', 'lab', '--force', '--yes']));
+  });
+});
+
+describe('backups through the engine', () => {
+  it('keeps the main event loop under 50 ms during a 256 MiB backup and restore', async () => {
+    const home = tempHome();
+    const engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: true });
+    try {
+      engine.service.init('Lab');
+      const src = path.join(tempHome('lifeboat-src-'), 'big');
+      fs.mkdirSync(src);
+      const key = crypto.randomBytes(32);
+      for (let i = 0; i < 16; i++) {
+        const noise = crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16, i)).update(Buffer.alloc(12 << 20));
+        fs.writeFileSync(path.join(src, `f${i}.bin`), Buffer.concat([noise, Buffer.alloc(4 << 20, i)]));
+      }
+      expect((await engine.call('accounts.add', { name: 'lab', local: path.join(tempHome(), 'acct') })).ok).toBe(true);
+      engine.eventLoop.reset();
+      const created = await engine.call('backups.create', { account: 'lab', source: [src] });
+      const job = (created as { ok: true; value: Job }).value;
+      expect((await engine.runner.wait(job.id, 300_000)).status).toBe('succeeded');
+      const backupMax = engine.eventLoop.stats().maxMs;
+      const [b] = (await engine.call('backups.list', {}) as { ok: true; value: Array<{ id: string; bytes: number }> }).value;
+      expect(b.bytes).toBe(256 << 20);
+      engine.eventLoop.reset();
+      const restored = await engine.call('backups.restore', { id: b.id, to: path.join(tempHome(), 'out') });
+      const rjob = (restored as { ok: true; value: Job }).value;
+      expect((await engine.runner.wait(rjob.id, 300_000)).status).toBe('succeeded');
+      const restoreMax = engine.eventLoop.stats().maxMs;
+      console.log(`event loop max: backup ${backupMax.toFixed(1)} ms, restore ${restoreMax.toFixed(1)} ms`);
+      expect(backupMax).toBeLessThan(50);
+      expect(restoreMax).toBeLessThan(50);
+    } finally {
+      await engine.close();
+    }
+  }, 300_000);
+});
