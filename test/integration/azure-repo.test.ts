@@ -11,6 +11,7 @@ import { listSnapshots } from '../../main/engine/repo/snapshot';
 import { AzureBackend } from '../../main/engine/storage/azure';
 import { collectList } from '../../main/engine/storage/backend';
 import { startAzurite, type Azurite } from '../helpers/azurite';
+import { describeTree } from '../helpers/tree';
 
 let az: Azurite;
 let tmp: string;
@@ -25,23 +26,6 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function tree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of fs.readdirSync(dir).sort()) {
-      const full = path.join(dir, name);
-      const st = fs.lstatSync(full);
-      const rel = path.relative(root, full);
-      if (st.isSymbolicLink()) out[rel] = `link ${fs.readlinkSync(full)}`;
-      else if (st.isDirectory()) {
-        out[rel] = `dir ${(st.mode & 0o777).toString(8)}`;
-        walk(full);
-      } else out[rel] = `file ${(st.mode & 0o777).toString(8)} ${Math.floor(st.mtimeMs)} ${crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex')}`;
-    }
-  };
-  walk(root);
-  return out;
-}
 
 describe('repository over Azure', () => {
   it('init, backup and restore a small tree byte for byte; a second backup adds little', async () => {
@@ -69,13 +53,13 @@ describe('repository over Azure', () => {
     const out = path.join(tmp, 'restore');
     const result = await restoreSnapshot(reopened, first.id, out);
     expect(result.damaged).toEqual([]);
-    expect(tree(path.join(out, 'share'))).toEqual(tree(share));
+    expect(describeTree(path.join(out, 'share'))).toEqual(describeTree(share));
 
     fs.appendFileSync(path.join(share, 'docs/readme.txt'), 'one more line\n');
     const second = (await backupSources(reopened, sources, { previous: first.id })).snapshot;
     expect(second.stats.bytesNew).toBeLessThan(100_000);
     const out2 = path.join(tmp, 'restore2');
     await restoreSnapshot(reopened, second.id, out2);
-    expect(tree(path.join(out2, 'share'))).toEqual(tree(share));
+    expect(describeTree(path.join(out2, 'share'))).toEqual(describeTree(share));
   });
 });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { contract } from '../../main/engine/api/contract';
 import { Engine } from '../../main/engine/engine';
 import { cli, ROOT, tempHome } from '../helpers/home';
+import { describeTree } from '../helpers/tree';
 
 const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
 type Job = z.output<typeof contract['jobs.wait']['output']>;
@@ -16,24 +17,6 @@ beforeAll(() => {
   if (r.status !== 0) throw new Error(r.stderr);
 }, 120_000);
 
-/** Path → content hash (or link target, or "dir") for every entry under root. */
-function hashTree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of fs.readdirSync(dir).sort()) {
-      const full = path.join(dir, name);
-      const st = fs.lstatSync(full);
-      const rel = path.relative(root, full);
-      if (st.isSymbolicLink()) out[rel] = `link ${fs.readlinkSync(full)}`;
-      else if (st.isDirectory()) {
-        out[rel] = `dir ${(st.mode & 0o777).toString(8)}`;
-        walk(full);
-      } else out[rel] = `${(st.mode & 0o777).toString(8)} ${Math.floor(st.mtimeMs)} ${crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex')}`;
-    }
-  };
-  walk(root);
-  return out;
-}
 
 function makeShare(root: string): void {
   fs.mkdirSync(path.join(root, 'docs/deep'), { recursive: true });
@@ -70,13 +53,13 @@ describe('backups through the CLI', () => {
     const [b1] = output('backups.list', ok(cli(home, ['backup', 'list', '--account', 'lab', '--json'])).stdout);
     expect(b1).toMatchObject({ account: 'lab', label: 'first', parentId: null, sources: [{ name: 'share', kind: 'tree', path: share }] });
     const shown = output('backups.show', ok(cli(home, ['backup', 'show', b1.id, '--json'])).stdout);
-    expect(shown.bytes).toBe(Object.values(hashTree(share)).length && shown.sources[0].bytes);
+    expect(shown.bytes).toBe(Object.values(describeTree(share)).length && shown.sources[0].bytes);
     expect(shown.dedupRatio).toBeGreaterThanOrEqual(1);
     expect(shown.compressionRatio).toBeGreaterThan(1); // the repeated text compresses
 
     const out1 = path.join(data, 'restore1');
     ok(cli(home, ['backup', 'restore', b1.id, '--to', out1]));
-    expect(hashTree(path.join(out1, 'share'))).toEqual(hashTree(share));
+    expect(describeTree(path.join(out1, 'share'))).toEqual(describeTree(share));
 
     // Edits, a delete, a rename and a new file: the next backup reads only what changed.
     fs.appendFileSync(path.join(share, 'docs/f1.dat'), 'more');
@@ -90,14 +73,14 @@ describe('backups through the CLI', () => {
     expect(b2.storedNew).toBeLessThan(250_000);
     const out2 = path.join(data, 'restore2');
     ok(cli(home, ['backup', 'restore', b2.id, '--to', out2]));
-    expect(hashTree(path.join(out2, 'share'))).toEqual(hashTree(share));
+    expect(describeTree(path.join(out2, 'share'))).toEqual(describeTree(share));
 
     const refused = cli(home, ['backup', 'restore', b2.id, '--to', out2]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`error (conflict): The folder ${out2} is not empty.`);
     fs.writeFileSync(path.join(out2, 'share/docs/readme.txt'), 'clobbered');
     ok(cli(home, ['backup', 'restore', b2.id, '--to', out2, '--overwrite', '--path', 'docs']));
-    expect(hashTree(path.join(out2, 'share'))).toEqual(hashTree(share));
+    expect(describeTree(path.join(out2, 'share'))).toEqual(describeTree(share));
   });
 
   it('a second home joined with another SDEK is refused; one joined with the right SDEK rebuilds the catalog', () => {
@@ -186,7 +169,7 @@ describe('backups through the CLI', () => {
     ok(cli(home, ['account', 'check', 'lab', '--read-data']));
     const out = path.join(tempHome(), 'r');
     ok(cli(home, ['backup', 'restore', list[0].id, '--to', out]));
-    expect(hashTree(path.join(out, 'share'))).toEqual(hashTree(share));
+    expect(describeTree(path.join(out, 'share'))).toEqual(describeTree(share));
     // Removing an account that holds backups needs --force.
     const refused = cli(home, ['account', 'remove', 'lab', '--yes']);
     expect(refused.code).toBe(1);

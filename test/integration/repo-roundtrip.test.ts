@@ -9,30 +9,13 @@ import { Repository } from '../../main/engine/repo/repository';
 import { restoreSnapshot } from '../../main/engine/repo/restore';
 import { diffImages, listSnapshots, loadSnapshot, rebuildCatalog, type ImageSource } from '../../main/engine/repo/snapshot';
 import { LocalBackend } from '../../main/engine/storage/local';
+import { describeTree } from '../helpers/tree';
 
 let tmp: string;
 const sdek = crypto.randomBytes(32);
 const mkdir = (p: string) => fs.mkdirSync(p, { recursive: true });
 const write = (p: string, data: Buffer | string) => (mkdir(path.dirname(p)), fs.writeFileSync(p, data));
 
-/** Everything a restore must reproduce: content hash, mode, mtime, link targets, for files, folders and links. */
-function describeTree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of fs.readdirSync(dir).sort()) {
-      const full = path.join(dir, name);
-      const rel = path.relative(root, full);
-      const st = fs.lstatSync(full);
-      if (st.isSymbolicLink()) out[rel] = `link ${fs.readlinkSync(full)}`;
-      else if (st.isDirectory()) {
-        out[rel] = `dir ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs)}`;
-        walk(full);
-      } else out[rel] = `file ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs)} ${crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex')}`;
-    }
-  };
-  walk(root);
-  return out;
-}
 
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
