@@ -1,5 +1,5 @@
 /** Domain types shared with the engine, imported type-only so no engine code enters the renderer bundle. */
-export type { Alert, EngineEvent, Job, JobStatus, JobStep, Service } from '../../../main/engine/api/schemas';
+export type { Alert, Backup, EngineEvent, Job, JobStatus, JobStep, ProbeResult, Service, StorageAccount } from '../../../main/engine/api/schemas';
 export type { CallInput, CallName, CallOutput } from '../../../main/engine/api/contract';
 export type { ErrorInfo, Result } from '../../../main/engine/errors';
 export type { LifeboatBridge } from '../../../main/engine/api/wire';

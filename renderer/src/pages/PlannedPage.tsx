@@ -1,6 +1,6 @@
 /** Pages that later capabilities fill: what each will be for, and the action that will start it. */
 import { Button, Text, Title3, Tooltip } from '@fluentui/react-components';
-import { AddRegular, ArchiveRegular, DatabaseRegular, FlowchartRegular, ServerRegular, ShieldCheckmarkRegular } from '@fluentui/react-icons';
+import { AddRegular, FlowchartRegular, ServerRegular, ShieldCheckmarkRegular } from '@fluentui/react-icons';
 import type { JSX } from 'react';
 import type { RouteId } from '../shell/routes';
 import { Page, useSectionStyles } from './Page';
@@ -15,7 +15,7 @@ interface Planned {
   arrivesWith: string;
 }
 
-const planned: Record<'devices' | 'storage-accounts' | 'backups' | 'protected-items' | 'recovery-plans', Planned> = {
+const planned: Record<'devices' | 'protected-items' | 'recovery-plans', Planned> = {
   devices: {
     title: 'Devices',
     description: 'Virtual arrays: file servers and iSCSI servers whose shares and volumes Lifeboat protects.',
@@ -27,30 +27,6 @@ const planned: Record<'devices' | 'storage-accounts' | 'backups' | 'protected-it
     ],
     action: 'Configure a device',
     arrivesWith: 'virtual arrays and device failover',
-  },
-  'storage-accounts': {
-    title: 'Storage accounts',
-    description: 'Where backups and replicas are kept: a local folder or an Azure Blob container.',
-    icon: <DatabaseRegular fontSize={40} />,
-    emptyTitle: 'No storage accounts yet',
-    purpose: [
-      'Every backup is split into chunks that are deduplicated, compressed and encrypted with keys derived from the service data encryption key before they reach the account.',
-      'With the account and that key, a fresh installation can rebuild its whole catalog, so the account is what you recover from.',
-    ],
-    action: 'Add a storage account',
-    arrivesWith: 'storage accounts and the backup repository',
-  },
-  backups: {
-    title: 'Backups',
-    description: 'Point-in-time, crash-consistent copies of every share and volume of a device.',
-    icon: <ArchiveRegular fontSize={40} />,
-    emptyTitle: 'No backups yet',
-    purpose: [
-      'Backups are taken on a schedule, on demand, or as a final backup before a device is deactivated. Each one lists its sources, sizes, and how much deduplication and compression saved.',
-      'Restore a whole backup, one share or volume, or a single path into a folder, with progress on the Jobs page.',
-    ],
-    action: 'Take a backup',
-    arrivesWith: 'storage accounts and the backup repository',
   },
   'protected-items': {
     title: 'Protected items',

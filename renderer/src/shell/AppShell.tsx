@@ -6,10 +6,12 @@ import { makeStyles, tokens } from '@fluentui/react-components';
 import { useEffect, useRef, useState } from 'react';
 import { ConsolePage } from '../console/ConsolePage';
 import { AlertsPage } from '../pages/AlertsPage';
+import { BackupsPage } from '../pages/BackupsPage';
 import { Dashboard } from '../pages/Dashboard';
 import { JobsPage } from '../pages/JobsPage';
 import { PlannedPage } from '../pages/PlannedPage';
 import { SettingsPage } from '../pages/SettingsPage';
+import { StorageAccountsPage } from '../pages/StorageAccountsPage';
 import { Header } from './Header';
 import { NavMenu } from './NavMenu';
 import { Notifier } from './Notifier';
@@ -46,6 +48,10 @@ function RoutePage({ route }: { route: Exclude<RouteId, 'console'> }) {
       return <AlertsPage />;
     case 'settings':
       return <SettingsPage />;
+    case 'storage-accounts':
+      return <StorageAccountsPage />;
+    case 'backups':
+      return <BackupsPage />;
     default:
       return <PlannedPage route={route} />;
   }

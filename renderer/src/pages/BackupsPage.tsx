@@ -1,0 +1,229 @@
+/**
+ * Backups, newest first, per storage account: what each holds and what it added to the account; a row opens its
+ * details. Take a backup, restore one through the restore wizard, or delete one. Jobs report on the Jobs page.
+ */
+import {
+  Button,
+  Field,
+  Link,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  MessageBarTitle,
+  Select,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Title3,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { ArchiveRegular, ArrowUndoRegular, ChevronDownRegular, ChevronRightRegular, DeleteRegular, DismissRegular, SaveRegular } from '@fluentui/react-icons';
+import { Fragment, useState, type ReactNode } from 'react';
+import { useQuery } from '../api/query';
+import type { Backup, Job } from '../api/types';
+import { BackupDetails } from '../backups/BackupDetails';
+import { DeleteBackupDialog } from '../backups/DeleteBackupDialog';
+import { TakeBackupDialog } from '../backups/TakeBackupDialog';
+import { initialRestore, restorePath, restoreSteps } from '../backups/restoreSteps';
+import { formatBytes, formatTime } from '../format';
+import { WizardDialog } from '../wizard/WizardDialog';
+import { Page, useSectionStyles } from './Page';
+
+const useStyles = makeStyles({
+  table: { minWidth: '1000px' },
+  toolbar: { display: 'flex', gap: tokens.spacingHorizontalL, alignItems: 'flex-end', flexWrap: 'wrap' },
+  details: { backgroundColor: tokens.colorNeutralBackground2 },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalXS },
+  muted: { color: tokens.colorNeutralForeground3 },
+});
+
+const COLUMNS = ['', 'Created', 'Label', 'Account', 'Sources', 'Files', 'Size', 'New data stored', 'Actions'];
+const WIDTHS: Record<string, number> = { '': 40, Files: 70, Size: 100, 'New data stored': 130, Actions: 210 };
+const ALL = '';
+
+type Notice = { intent: 'success' | 'error' | 'info'; title: string; body?: ReactNode };
+
+const startedNotice = (job: Job): Notice => ({
+  intent: 'info',
+  title: `Started “${job.title}”`,
+  body: (
+    <>
+      Follow its progress on the <Link href="#/jobs">Jobs page</Link>; a notification says when it ends.
+    </>
+  ),
+});
+
+export function BackupsPage() {
+  const styles = useStyles();
+  const section = useSectionStyles();
+  const [account, setAccount] = useState(ALL);
+  const accounts = useQuery('accounts.list', {});
+  const backups = useQuery('backups.list', account ? { account } : {});
+  const [expanded, setExpanded] = useState<string | null>(null);
+  const [taking, setTaking] = useState(false);
+  const [restoring, setRestoring] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<Backup | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const list = backups.data ?? [];
+  const accountList = accounts.data ?? [];
+
+  const row = (b: Backup) => {
+    const open = expanded === b.id;
+    return (
+      <Fragment key={b.id}>
+        <TableRow data-backup-id={b.id}>
+          <TableCell style={{ width: 40 }}>
+            <Button
+              appearance="subtle"
+              size="small"
+              icon={open ? <ChevronDownRegular /> : <ChevronRightRegular />}
+              aria-expanded={open}
+              aria-controls={`backup-details-${b.id}`}
+              aria-label={`${open ? 'Hide' : 'Show'} the details of backup ${b.id}`}
+              onClick={() => setExpanded(open ? null : b.id)}
+            />
+          </TableCell>
+          <TableCell>{formatTime(b.createdAt)}</TableCell>
+          <TableCell>{b.label ?? <span className={styles.muted}>—</span>}</TableCell>
+          <TableCell>{b.account}</TableCell>
+          <TableCell>{b.sourceNames}</TableCell>
+          <TableCell>{b.files}</TableCell>
+          <TableCell>{formatBytes(b.bytes)}</TableCell>
+          <TableCell>{formatBytes(b.storedNew)}</TableCell>
+          <TableCell>
+            <div className={styles.actions}>
+              <Button size="small" icon={<ArrowUndoRegular />} onClick={() => setRestoring(b.id)} aria-label={`Restore backup ${b.id}`}>
+                Restore
+              </Button>
+              <Button size="small" icon={<DeleteRegular />} onClick={() => setDeleting(b)} aria-label={`Delete backup ${b.id}`}>
+                Delete
+              </Button>
+            </div>
+          </TableCell>
+        </TableRow>
+        {open && (
+          <TableRow id={`backup-details-${b.id}`} className={styles.details}>
+            <TableCell colSpan={COLUMNS.length}>
+              <BackupDetails id={b.id} />
+            </TableCell>
+          </TableRow>
+        )}
+      </Fragment>
+    );
+  };
+
+  return (
+    <Page
+      title="Backups"
+      description="Point-in-time copies of folders (shares) and image files (volumes), deduplicated, compressed and encrypted in a storage account."
+      actions={
+        <Button appearance="primary" icon={<SaveRegular />} onClick={() => setTaking(true)}>
+          Take a backup
+        </Button>
+      }
+    >
+      {notice && (
+        <MessageBar intent={notice.intent} layout="multiline" data-testid="backups-notice">
+          <MessageBarBody>
+            <MessageBarTitle>{notice.title}</MessageBarTitle>
+            {notice.body}
+          </MessageBarBody>
+          <MessageBarActions containerAction={<Button appearance="transparent" aria-label="Dismiss" icon={<DismissRegular />} onClick={() => setNotice(null)} />} />
+        </MessageBar>
+      )}
+      {(backups.error ?? accounts.error) && (
+        <MessageBar intent="error">
+          <MessageBarBody>
+            {(backups.error ?? accounts.error)!.message} {(backups.error ?? accounts.error)!.hint}
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      <div className={styles.toolbar}>
+        <Field label="Storage account">
+          <Select value={account} onChange={(_, v) => setAccount(v.value)} aria-label="Show the backups of">
+            <option value={ALL}>All accounts</option>
+            {accountList.map((a) => (
+              <option key={a.id} value={a.name}>
+                {a.name}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        {backups.loading && <Spinner size="tiny" label="Loading…" />}
+      </div>
+      {!backups.data && backups.loading ? null : list.length === 0 ? (
+        <section className={section.empty} aria-labelledby="backups-empty-title">
+          <ArchiveRegular fontSize={40} />
+          <Title3 as="h2" id="backups-empty-title">
+            {account ? `No backups in “${account}”` : 'No backups yet'}
+          </Title3>
+          <Text>
+            A backup is a point-in-time copy of folders and image files. Each lists its sources, sizes, and how much deduplication and compression saved; only what changed
+            since the previous backup of the same sources is uploaded.
+          </Text>
+          <Text>Restore a whole backup, some of its sources, or a single path into a folder, with progress on the Jobs page.</Text>
+          <Button appearance="primary" icon={<SaveRegular />} onClick={() => setTaking(true)}>
+            Take a backup
+          </Button>
+        </section>
+      ) : (
+        <div style={{ overflowX: 'auto' }}>
+          <Table aria-label="Backups" className={styles.table} size="small">
+            <TableHeader>
+              <TableRow>
+                {COLUMNS.map((c, i) => (
+                  <TableHeaderCell key={c || i} style={WIDTHS[c] ? { width: WIDTHS[c] } : undefined}>
+                    {c || <span className={section.srOnly}>Details</span>}
+                  </TableHeaderCell>
+                ))}
+              </TableRow>
+            </TableHeader>
+            <TableBody>{list.map(row)}</TableBody>
+          </Table>
+        </div>
+      )}
+      {taking && (
+        <TakeBackupDialog
+          accounts={accountList}
+          account={account || null}
+          onClose={(job) => {
+            setTaking(false);
+            if (job) setNotice(startedNotice(job));
+          }}
+        />
+      )}
+      {restoring && (
+        <WizardDialog
+          id="restore"
+          label="Restore a backup"
+          steps={restoreSteps}
+          path={restorePath}
+          initial={initialRestore(list, restoring)}
+          onClose={(data) => {
+            setRestoring(null);
+            if (data.job) setNotice(startedNotice(data.job));
+          }}
+        />
+      )}
+      {deleting && (
+        <DeleteBackupDialog
+          backup={deleting}
+          onClose={(deleted) => {
+            if (deleted) {
+              setNotice({ intent: 'success', title: `Deleted backup ${deleting.id}` });
+              backups.reload();
+              accounts.reload();
+            }
+            setDeleting(null);
+          }}
+        />
+      )}
+    </Page>
+  );
+}
