@@ -52,7 +52,8 @@ describe('local storage backend', () => {
   it('explains a missing folder, a file where a folder should be, a full disk and missing permissions', async () => {
     await expect(LocalBackend.open(path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('does not exist') });
     fs.writeFileSync(path.join(dir, 'file'), 'x');
-    await expect(LocalBackend.open(path.join(dir, 'file'))).rejects.toMatchObject({ code: 'invalid_input' });
+    for (const create of [false, true])
+      await expect(LocalBackend.open(path.join(dir, 'file'), { create })).rejects.toMatchObject({ code: 'invalid_input', message: `${path.join(dir, 'file')} is not a folder.` });
     const full = storageError(Object.assign(new Error('no space'), { code: 'ENOSPC' }), '/mnt/backups', 'write', 'data/aa/bb');
     expect(full.message).toMatch(/^The storage account's disk is full/);
     expect(full.hint).toMatch(/Free space/);

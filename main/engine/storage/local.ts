@@ -23,9 +23,10 @@ export class LocalBackend implements StorageBackend {
   static async open(root: string, opts: { create?: boolean } = {}): Promise<LocalBackend> {
     const dir = path.resolve(root);
     try {
+      const existing = await fs.promises.stat(dir).catch(() => null);
+      if (existing && !existing.isDirectory()) throw new LifeboatError('invalid_input', `${dir} is not a folder.`, 'Choose a folder for the storage account.');
       if (opts.create) await fs.promises.mkdir(dir, { recursive: true });
-      const st = await fs.promises.stat(dir);
-      if (!st.isDirectory()) throw new LifeboatError('invalid_input', `${dir} is not a folder.`, 'Choose a folder for the storage account.');
+      await fs.promises.stat(dir);
       await fs.promises.mkdir(path.join(dir, TEMP_DIR), { recursive: true });
       await fs.promises.access(dir, fs.constants.W_OK);
     } catch (err) {

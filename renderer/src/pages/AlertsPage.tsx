@@ -1,8 +1,6 @@
 /** What an administrator must know: alerts newest first, each with what to do; acknowledge one or all. */
 import {
   Button,
-  MessageBar,
-  MessageBarBody,
   Switch,
   Table,
   TableBody,
@@ -20,6 +18,7 @@ import { call } from '../api/client';
 import { useLifeboat } from '../api/hooks';
 import type { ErrorInfo } from '../api/types';
 import { formatTime } from '../format';
+import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 import { SeverityBadge } from './severity';
 
@@ -56,13 +55,7 @@ export function AlertsPage() {
         </>
       }
     >
-      {error && (
-        <MessageBar intent="error">
-          <MessageBarBody>
-            {error.message} {error.hint}
-          </MessageBarBody>
-        </MessageBar>
-      )}
+      <ErrorBar error={error} />
       {shown.length === 0 ? (
         <section className={section.empty} data-testid="alerts-empty">
           <Text weight="semibold">No alerts need your attention</Text>

@@ -33,6 +33,7 @@ import { TakeBackupDialog } from '../backups/TakeBackupDialog';
 import { initialRestore, restorePath, restoreSteps } from '../backups/restoreSteps';
 import { formatBytes, formatTime } from '../format';
 import { WizardDialog } from '../wizard/WizardDialog';
+import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 
 const useStyles = makeStyles({
@@ -137,13 +138,7 @@ export function BackupsPage() {
           <MessageBarActions containerAction={<Button appearance="transparent" aria-label="Dismiss" icon={<DismissRegular />} onClick={() => setNotice(null)} />} />
         </MessageBar>
       )}
-      {(backups.error ?? accounts.error) && (
-        <MessageBar intent="error">
-          <MessageBarBody>
-            {(backups.error ?? accounts.error)!.message} {(backups.error ?? accounts.error)!.hint}
-          </MessageBarBody>
-        </MessageBar>
-      )}
+      <ErrorBar error={backups.error ?? accounts.error} />
       <div className={styles.toolbar}>
         <Field label="Storage account">
           <Select value={account} onChange={(_, v) => setAccount(v.value)} aria-label="Show the backups of">

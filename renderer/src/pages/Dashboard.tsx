@@ -9,6 +9,7 @@ import { formatTime } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
 import { JobStatusBadge } from '../jobs/JobStatusBadge';
 import { navigate } from '../shell/routes';
+import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 import { SeverityBadge, severityOrder } from './severity';
 
@@ -81,13 +82,7 @@ export function Dashboard() {
           </MessageBarBody>
         </MessageBar>
       )}
-      {error && (
-        <MessageBar intent="error">
-          <MessageBarBody>
-            {error.message} {error.hint}
-          </MessageBarBody>
-        </MessageBar>
-      )}
+      <ErrorBar error={error} />
       <div className={section.grid}>
         <Card className={section.card} role="region" aria-labelledby="dash-service">
           <Title3 as="h2" id="dash-service">

@@ -1,9 +1,6 @@
 /** Every job, live: status, progress, duration; child jobs under their parent; a row expands to its steps. */
 import {
   Button,
-  MessageBar,
-  MessageBarActions,
-  MessageBarBody,
   Table,
   TableBody,
   TableCell,
@@ -14,7 +11,7 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { ChevronDownRegular, ChevronRightRegular, DismissRegular } from '@fluentui/react-icons';
+import { ChevronDownRegular, ChevronRightRegular } from '@fluentui/react-icons';
 import { Fragment, useMemo, useState, type ReactNode } from 'react';
 import { useLifeboat, useNow } from '../api/hooks';
 import type { ErrorInfo, Job } from '../api/types';
@@ -23,6 +20,7 @@ import { JobActions } from '../jobs/JobActions';
 import { JobDetails } from '../jobs/JobDetails';
 import { JobProgress } from '../jobs/JobProgress';
 import { JobStatusBadge } from '../jobs/JobStatusBadge';
+import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 
 const useStyles = makeStyles({
@@ -118,14 +116,7 @@ export function JobsPage() {
 
   return (
     <Page title="Jobs" description="Every operation Lifeboat runs, as it runs. Jobs survive restarts and resume from their last committed step.">
-      {error && (
-        <MessageBar intent="error">
-          <MessageBarBody>
-            {error.message} {error.hint}
-          </MessageBarBody>
-          <MessageBarActions containerAction={<Button appearance="transparent" aria-label="Dismiss" icon={<DismissRegular />} onClick={() => setError(null)} />} />
-        </MessageBar>
-      )}
+      <ErrorBar error={error} onDismiss={() => setError(null)} />
       {jobs.length === 0 ? (
         <section className={section.empty}>
           <Text weight="semibold">No jobs yet</Text>

@@ -1,9 +1,10 @@
 /** Settings and the facts support asks for: data directory, log level, secret protection, versions, event loop. */
-import { Button, Card, Field, MessageBar, MessageBarBody, Select, Spinner, Text, Title3, mergeClasses } from '@fluentui/react-components';
+import { Button, Card, Field, Select, Spinner, Text, Title3, mergeClasses } from '@fluentui/react-components';
 import { ArrowSyncRegular } from '@fluentui/react-icons';
 import { useCallback, useEffect, useState } from 'react';
 import { call } from '../api/client';
 import type { CallOutput, ErrorInfo } from '../api/types';
+import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 
 type Settings = CallOutput<'settings.get'>;
@@ -55,13 +56,7 @@ export function SettingsPage() {
 
   return (
     <Page title="Settings" description="How this installation is set up." actions={<Button icon={<ArrowSyncRegular />} onClick={() => void load()}>Refresh</Button>}>
-      {error && (
-        <MessageBar intent="error">
-          <MessageBarBody>
-            {error.message} {error.hint}
-          </MessageBarBody>
-        </MessageBar>
-      )}
+      <ErrorBar error={error} />
       <div className={section.grid}>
         <Card className={section.card} role="region" aria-labelledby="settings-general">
           <Title3 as="h2" id="settings-general">

@@ -36,6 +36,7 @@ import { call } from '../api/client';
 import { useQuery } from '../api/query';
 import type { ProbeResult, StorageAccount } from '../api/types';
 import { formatBytes, formatRate, formatTime } from '../format';
+import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 
 const useStyles = makeStyles({
@@ -182,13 +183,7 @@ export function StorageAccountsPage() {
           <MessageBarActions containerAction={<Button appearance="transparent" aria-label="Dismiss" icon={<DismissRegular />} onClick={() => setNotice(null)} />} />
         </MessageBar>
       )}
-      {accounts.error && (
-        <MessageBar intent="error">
-          <MessageBarBody>
-            {accounts.error.message} {accounts.error.hint}
-          </MessageBarBody>
-        </MessageBar>
-      )}
+      <ErrorBar error={accounts.error} />
       {accounts.loading && !accounts.data ? (
         <Spinner label="Loading storage accounts…" />
       ) : list.length === 0 ? (
