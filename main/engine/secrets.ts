@@ -22,10 +22,11 @@ export const keyFileProtector: KeyProtector = {
   masterKey(dataDir) {
     const file = path.join(dataDir, KEY_FILE);
     if (fs.existsSync(`${file}.os`))
+      // A fresh key file would silently orphan every stored secret.
       throw new LifeboatError(
         'bad_key',
-        "The secrets of this data directory are sealed with the operating system's keychain by the desktop app.",
-        'Start the Lifeboat desktop app: the CLI then goes through it.',
+        "The secrets of this data directory are sealed with the operating system's keychain, which is not available here.",
+        'Use the desktop app in your desktop session with the login keyring unlocked; while it runs, the CLI goes through it.',
       );
     try {
       const key = fs.readFileSync(file);

@@ -72,7 +72,7 @@ async function start(): Promise<void> {
   runtime = await startRuntime({
     dataDir,
     mode: 'electron',
-    protector: hostKeyProtector(dataDir),
+    protector: hostKeyProtector(),
     hostVersions: { electron: process.versions.electron ?? null, chrome: process.versions.chrome ?? null },
   });
   hardenSession(session.defaultSession);

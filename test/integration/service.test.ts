@@ -82,3 +82,15 @@ describe('service and secrets', () => {
     expect(bundle.logs[0].lines.some((l: { msg?: string }) => l.msg === 'a line that tries to leak')).toBe(true);
   });
 });
+
+describe('keychain-sealed secrets', () => {
+  it('refuses, rather than making a new key, when the key is sealed by a keychain that is not available', async () => {
+    const home = tempHome();
+    fs.writeFileSync(path.join(home, 'secrets.key.os'), 'sealed by the desktop app');
+    engine = Engine.open({ dataDir: home, mode: 'cli' });
+    const r = await engine.call('service.init', { name: 'Lab' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'bad_key', message: expect.stringContaining("sealed with the operating system's keychain") } });
+    expect(fs.existsSync(path.join(home, 'secrets.key'))).toBe(false);
+    expect(engine.service.get()).toBeNull();
+  });
+});

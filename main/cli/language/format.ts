@@ -1,5 +1,6 @@
 /** Human output: tables, records and job summaries; colour only on interactive terminals. */
 import type { ErrorInfo } from '../../engine/errors';
+import { formatBytes, formatDuration } from '../../engine/units';
 import type { Job } from '../../engine/api/schemas';
 
 export interface Style {
@@ -14,23 +15,6 @@ const wrap = (code: number, reset: number) => (s: string) => `\x1b[${code}m${s}\
 export const colour: Style = { red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
 export const noColour: Style = { red: (s) => s, green: (s) => s, yellow: (s) => s, dim: (s) => s, bold: (s) => s };
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
 
 function cell(v: unknown, key: string): string {
   if (v === null || v === undefined) return '-';

@@ -41,6 +41,27 @@ function newLive(row?: JobRow): Live {
   };
 }
 
+/** How a job's steps share its progress bar, computed once per job rather than on every tick. */
+interface ProgressPlan {
+  weights: number[];
+  /** Where each step starts, as a fraction of the whole job. */
+  starts: number[];
+  total: number;
+}
+
+function progressPlan(kind: JobKind<any, any>): ProgressPlan {
+  const weights = kind.steps.map((s) => s.weight ?? 1);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const starts = weights.map((_, i) => weights.slice(0, i).reduce((a, b) => a + b, 0) / total);
+  return { weights, starts, total };
+}
+
+/** The job's overall progress from its current step and how far that step is. */
+const overall = (plan: ProgressPlan, live: Live) => (live.stepIndex < 0 ? 0 : plan.starts[live.stepIndex] + (plan.weights[live.stepIndex] / plan.total) * live.stepFraction);
+
+/** The progress columns as the job row stores them. */
+const progressRow = (plan: ProgressPlan, live: Live): Partial<JobRow> => ({ progress: overall(plan, live), message: live.message, bytes_done: live.bytesDone, bytes_total: live.bytesTotal });
+
 class StopRequested extends Error {
   constructor(readonly kind: 'cancel' | 'pause') {
     super(kind === 'cancel' ? 'The job was cancelled.' : 'The job was paused.');
@@ -247,20 +268,19 @@ export class JobRunner {
       );
       this.publish(id);
       const params = kind.params.parse(JSON.parse(initial.params));
-      const ctx = this.context(id, params, JSON.parse(initial.state), live, kind);
-      const weights = kind.steps.map((s) => s.weight ?? 1);
-      const total = weights.reduce((a, b) => a + b, 0);
+      const plan = progressPlan(kind);
+      const ctx = this.context(id, params, JSON.parse(initial.state), live, kind, plan);
       const steps = this.store.steps(id);
       for (let i = 0; i < kind.steps.length; i++) {
         if (steps[i]?.status === 'succeeded' || steps[i]?.status === 'skipped') continue;
         ctx.throwIfStopped();
         live.stepIndex = i;
         live.stepFraction = 0;
-        const done = weights.slice(0, i).reduce((a, b) => a + b, 0) / total;
-        this.store.updateStep(id, i, { status: 'running', started_at: steps[i]?.started_at ?? now(), progress: 0 }, { progress: done });
+        this.store.updateStep(id, i, { status: 'running', started_at: steps[i]?.started_at ?? now(), progress: 0 }, { progress: overall(plan, live) });
         this.publish(id);
         await kind.steps[i].run(ctx);
-        this.store.updateStep(id, i, { status: 'succeeded', progress: 1, ended_at: now() }, { state: JSON.stringify(ctx.state), progress: (done * total + weights[i]) / total, message: live.message, bytes_done: live.bytesDone, bytes_total: live.bytesTotal });
+        live.stepFraction = 1;
+        this.store.updateStep(id, i, { status: 'succeeded', progress: 1, ended_at: now() }, { state: JSON.stringify(ctx.state), ...progressRow(plan, live) });
         this.publish(id);
       }
       this.store.update(id, { status: 'succeeded', progress: 1, ended_at: now(), resumable: 0 }, { kind: 'succeeded', message: 'Succeeded.' });
@@ -310,7 +330,7 @@ export class JobRunner {
     if (kind?.cleanup) {
       const live = newLive(row);
       try {
-        await kind.cleanup(this.context(row.id, kind.params.parse(JSON.parse(row.params)), JSON.parse(row.state), live, kind));
+        await kind.cleanup(this.context(row.id, kind.params.parse(JSON.parse(row.params)), JSON.parse(row.state), live, kind, progressPlan(kind)));
       } catch (err) {
         this.log.error('cleanup after cancel failed', { jobId: row.id, error: toErrorInfo(err) });
       }
@@ -322,7 +342,7 @@ export class JobRunner {
     this.publish(row.id);
   }
 
-  private context<P, S extends object>(id: string, params: P, state: S, live: Live, kind: JobKind<P, S>): StepContext<P, S> {
+  private context<P, S extends object>(id: string, params: P, state: S, live: Live, kind: JobKind<P, S>, plan: ProgressPlan): StepContext<P, S> {
     const ctx: StepContext<P, S> = {
       jobId: id,
       params,
@@ -340,23 +360,21 @@ export class JobRunner {
       checkpoint: (patch) => {
         if (patch) Object.assign(ctx.state, patch);
         live.cancellable = kind.cancellable?.(ctx.state) ?? true;
-        this.store.update(id, { state: JSON.stringify(ctx.state) });
-        live.lastPersist = 0; // persist progress with the checkpoint
-        ctx.progress({});
+        // The state and the progress it stands for, in one durable commit.
+        this.store.updateStep(id, live.stepIndex, { progress: live.stepFraction }, { state: JSON.stringify(ctx.state), ...progressRow(plan, live) });
+        live.lastPersist = Date.now();
+        this.onProgress(id, live, {}, plan);
         ctx.throwIfStopped();
       },
       progress: (update: ProgressUpdate) => {
-        this.onProgress(id, live, update, kind.steps.map((s) => s.weight ?? 1));
+        this.onProgress(id, live, update, plan);
       },
     };
     return ctx;
   }
 
-  private onProgress(id: string, live: Live, update: ProgressUpdate, weights: number[]): void {
+  private onProgress(id: string, live: Live, update: ProgressUpdate, plan: ProgressPlan): void {
     if (update.fraction !== undefined) live.stepFraction = Math.min(1, Math.max(0, update.fraction));
-    const total = weights.reduce((a, b) => a + b, 0);
-    const before = weights.slice(0, Math.max(0, live.stepIndex)).reduce((a, b) => a + b, 0);
-    const progress = (before + (weights[live.stepIndex] ?? 0) * live.stepFraction) / total;
     const t = Date.now();
     if (update.bytesDone !== undefined) {
       live.bytesDone = update.bytesDone;
@@ -367,14 +385,14 @@ export class JobRunner {
     if (update.bytesTotal !== undefined) live.bytesTotal = update.bytesTotal;
     if (t - live.lastPersist >= 1000) {
       live.lastPersist = t;
-      this.store.updateProgress(id, live.stepIndex, live.stepFraction, { progress, message: live.message, bytes_done: live.bytesDone, bytes_total: live.bytesTotal });
+      this.store.updateProgress(id, live.stepIndex, live.stepFraction, progressRow(plan, live));
     }
     if (t - live.lastEmit >= 100 || live.stepFraction === 1) {
       live.lastEmit = t;
       this.bus.emit({
         type: 'job.progress',
         jobId: id,
-        progress,
+        progress: overall(plan, live),
         message: live.message,
         bytesDone: live.bytesDone,
         bytesTotal: live.bytesTotal,
