@@ -71,8 +71,8 @@ describe('storage accounts through the CLI', () => {
     const file = path.join(tempHome(), 'a-file');
     fs.writeFileSync(file, 'x');
     const notFolder = cli(home, ['account', 'add', 'x', '--local', file]);
-    expect(notFolder.code).toBe(1);
-    expect(notFolder.stderr).toMatch(/error \(\w+\): .*a-file/);
+    expect(notFolder.code).toBe(2);
+    expect(notFolder.stderr).toContain(`error (invalid_input): ${file} is not a folder.\nhint: Choose a folder for the storage account.`);
     const busy = tempHome();
     fs.writeFileSync(path.join(busy, 'thesis.docx'), 'mine');
     const other = cli(home, ['account', 'add', 'x', '--local', busy]);
