@@ -12,15 +12,13 @@ import {
   DialogContent,
   DialogSurface,
   DialogTitle,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
   Spinner,
   Text,
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { call } from '../api/client';
 import type { CallOutput, ErrorInfo, StorageAccount } from '../api/types';
+import { ErrorBar } from '../pages/ErrorBar';
 
 export function RemoveAccountDialog({ account, onClose }: { account: StorageAccount; onClose(removed: CallOutput<'accounts.remove'> | null): void }) {
   const [force, setForce] = useState(false);
@@ -46,14 +44,7 @@ export function RemoveAccountDialog({ account, onClose }: { account: StorageAcco
               Lifeboat forgets this storage account and the {account.backups} backup{account.backups === 1 ? '' : 's'} it lists for it. The data stays in {account.location}: add the
               account again to see its backups.
             </Text>
-            {error && (
-              <MessageBar intent="error" layout="multiline" role="alert" data-testid="remove-account-error">
-                <MessageBarBody>
-                  <MessageBarTitle>{error.message}</MessageBarTitle>
-                  {error.hint}
-                </MessageBarBody>
-              </MessageBar>
-            )}
+            <ErrorBar error={error} alert testId="remove-account-error" />
             <Checkbox checked={force} onChange={(_, d) => setForce(d.checked === true)} label="Remove even though it holds backups" />
           </DialogContent>
           <DialogActions>

@@ -7,9 +7,6 @@ import {
   DialogContent,
   DialogSurface,
   DialogTitle,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
   Spinner,
   Text,
 } from '@fluentui/react-components';
@@ -17,6 +14,7 @@ import { useState } from 'react';
 import { call } from '../api/client';
 import type { Backup, ErrorInfo } from '../api/types';
 import { backupLabel } from './restoreSteps';
+import { ErrorBar } from '../pages/ErrorBar';
 
 export function DeleteBackupDialog({ backup, onClose }: { backup: Backup; onClose(deleted: boolean): void }) {
   const [busy, setBusy] = useState(false);
@@ -39,14 +37,7 @@ export function DeleteBackupDialog({ backup, onClose }: { backup: Backup; onClos
             <Text>
               It can no longer be restored. Data that no other backup uses is freed from “{backup.account}” by the next prune; other backups are not affected.
             </Text>
-            {error && (
-              <MessageBar intent="error" layout="multiline" role="alert">
-                <MessageBarBody>
-                  <MessageBarTitle>{error.message}</MessageBarTitle>
-                  {error.hint}
-                </MessageBarBody>
-              </MessageBar>
-            )}
+            <ErrorBar error={error} alert />
           </DialogContent>
           <DialogActions>
             <Button onClick={() => onClose(false)} disabled={busy}>

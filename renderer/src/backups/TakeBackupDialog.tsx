@@ -12,9 +12,6 @@ import {
   DialogTitle,
   Field,
   Input,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
   Select,
   Spinner,
   Text,
@@ -25,6 +22,7 @@ import { call } from '../api/client';
 import type { ErrorInfo, Job, StorageAccount } from '../api/types';
 import { absolutePathProblem } from '../accounts/validation';
 import { fieldState } from '../wizard/machine';
+import { ErrorBar } from '../pages/ErrorBar';
 
 /** The engine creates this account on first use when a backup names none. */
 const DEFAULT_ACCOUNT = 'default';
@@ -70,14 +68,7 @@ export function TakeBackupDialog({ accounts, account: initialAccount, onClose }:
                 Folders are backed up as shares, single files as volume images (holes kept). Only what changed since the last backup of the same sources is read and
                 uploaded.
               </Text>
-              {error && (
-                <MessageBar intent="error" layout="multiline" role="alert">
-                  <MessageBarBody>
-                    <MessageBarTitle>{error.message}</MessageBarTitle>
-                    {error.hint}
-                  </MessageBarBody>
-                </MessageBar>
-              )}
+              <ErrorBar error={error} alert />
               <Field label="Storage account" hint={accounts.length ? undefined : 'No storage account yet: the backup goes to the default local account, created in the data directory.'}>
                 <Select value={account} onChange={(_, v) => setAccount(v.value)}>
                   {accounts.length === 0 && <option value={DEFAULT_ACCOUNT}>default (local, created now)</option>}

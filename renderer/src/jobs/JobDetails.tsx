@@ -1,8 +1,9 @@
 /** A job's expanded row: its error with what to do, then each step with its own status and progress. */
-import { MessageBar, MessageBarBody, MessageBarTitle, ProgressBar, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { ProgressBar, Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { Job } from '../api/types';
 import { formatDuration, formatTime, percent } from '../format';
 import { JobStatusBadge } from './JobStatusBadge';
+import { ErrorBar } from '../pages/ErrorBar';
 
 const useStyles = makeStyles({
   box: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, padding: `${tokens.spacingVerticalS} 0 ${tokens.spacingVerticalM}` },
@@ -21,14 +22,7 @@ export function JobDetails({ job, now }: { job: Job; now: number }) {
         {job.attempts > 1 ? ` · attempt ${job.attempts}` : ''}
         {job.message ? ` · ${job.message}` : ''}
       </Text>
-      {job.error && (
-        <MessageBar intent="error" layout="multiline">
-          <MessageBarBody>
-            <MessageBarTitle>{job.error.message}</MessageBarTitle>
-            {job.error.hint}
-          </MessageBarBody>
-        </MessageBar>
-      )}
+      <ErrorBar error={job.error} />
       <ol className={styles.steps} aria-label={`Steps of ${job.title}`}>
         {job.steps.map((s) => {
           const took = s.startedAt ? (s.endedAt ? Date.parse(s.endedAt) : now) - Date.parse(s.startedAt) : null;
