@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contract } from '../../main/engine/api/contract';
 import { Engine } from '../../main/engine/engine';
+import { backupJob, type BackupParams } from '../../main/engine/jobs/kinds/backup';
+import type { StepContext } from '../../main/engine/jobs/types';
 import { cli, ROOT, tempHome } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
 
@@ -159,6 +161,12 @@ describe('backups through the CLI', () => {
     fs.rmSync(path.join(share, 'gen-0.bin'));
     fs.rmSync(path.join(share, 'gen-1.bin'));
     ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share, '--label', 'latest']));
+    // Upload temporaries a crash left behind: prune removes those older than a day, never a fresh one (in use).
+    const temp = path.join(account, '.tmp');
+    fs.mkdirSync(temp, { recursive: true });
+    fs.writeFileSync(path.join(temp, 'crashed.part'), 'partial upload');
+    fs.utimesSync(path.join(temp, 'crashed.part'), Date.now() / 1000 - 2 * 86400, Date.now() / 1000 - 2 * 86400);
+    fs.writeFileSync(path.join(temp, 'uploading.part'), 'in progress');
     const before = fs.readdirSync(path.join(account, 'data'), { recursive: true }).length;
     const pruned = output('backups.prune', ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-daily', '1', '--yes', '--json'])).stdout);
     expect(pruned.kept).toHaveLength(1);
@@ -166,6 +174,7 @@ describe('backups through the CLI', () => {
     const list = output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout);
     expect(list.map((b) => b.label)).toEqual(['latest']);
     expect(fs.readdirSync(path.join(account, 'data'), { recursive: true }).length).toBeLessThanOrEqual(before);
+    expect(fs.readdirSync(temp)).toEqual(['uploading.part']);
     ok(cli(home, ['account', 'check', 'lab', '--read-data']));
     const out = path.join(tempHome(), 'r');
     ok(cli(home, ['backup', 'restore', list[0].id, '--to', out]));
@@ -211,4 +220,66 @@ describe('backups through the engine', () => {
       await engine.close();
     }
   }, 300_000);
+
+  it('a re-run after a crash between saving the manifest and checkpointing it adopts that manifest, never a second', async () => {
+    const home = tempHome();
+    const engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: true });
+    try {
+      engine.service.init('Lab');
+      const share = path.join(tempHome('lifeboat-src-'), 'share');
+      makeShare(share);
+      const acct = path.join(tempHome(), 'acct');
+      expect((await engine.call('accounts.add', { name: 'lab', local: acct })).ok).toBe(true);
+      const row = engine.accounts.store.byName('lab')!;
+      const params: BackupParams = { accountId: row.id, accountName: 'lab', sources: [{ name: 'share', path: share, kind: 'tree' }] };
+      const kind = backupJob(engine.accounts);
+      const ctxOf = (state: Record<string, unknown>): StepContext<BackupParams, Record<string, unknown>> => ({
+        jobId: 'job-rerun',
+        params,
+        state,
+        signal: new AbortController().signal,
+        dataDir: home,
+        log: engine.log,
+        workers: engine.workers,
+        checkpoint: (patch) => void Object.assign(state, patch),
+        progress: () => undefined,
+        throwIfStopped: () => undefined,
+      });
+      const run = async (state: Record<string, unknown>) => {
+        for (const step of kind.steps) await step.run(ctxOf(state) as never);
+        return state;
+      };
+      // First run: the target id is checkpointed before the worker starts, and the manifest is saved under it.
+      const first = await run({});
+      expect(first.targetId).toMatch(/\w+/);
+      expect(first.snapshotId).toBe(first.targetId);
+      expect(fs.readdirSync(path.join(acct, 'snapshots'))).toEqual([first.targetId]);
+      // The crash: the manifest was saved, but the checkpoint of `snapshotId` never committed. The re-run adopts it.
+      const again = await run({ targetId: first.targetId, previousId: null });
+      expect(again.snapshotId).toBe(first.targetId);
+      expect(fs.readdirSync(path.join(acct, 'snapshots'))).toEqual([first.targetId]);
+      const listed = (await engine.call('backups.list', {})) as { ok: true; value: Array<{ id: string }> };
+      expect(listed.value.map((b) => b.id)).toEqual([first.targetId]);
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
+
+  it('two backups started at once with no account share one creation of the default account', async () => {
+    const home = tempHome();
+    const engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: true });
+    try {
+      engine.service.init('Lab');
+      const share = path.join(tempHome('lifeboat-src-'), 'share');
+      makeShare(share);
+      const results = await Promise.all([engine.call('backups.create', { source: [share] }), engine.call('backups.create', { source: [share], label: 'second' })]);
+      for (const r of results) expect(r, JSON.stringify(r)).toMatchObject({ ok: true });
+      for (const r of results) expect((await engine.runner.wait((r as { ok: true; value: Job }).value.id, 120_000)).status).toBe('succeeded');
+      expect(engine.accounts.list().map((a) => a.name)).toEqual(['default']);
+      const listed = (await engine.call('backups.list', {})) as { ok: true; value: Array<{ account: string }> };
+      expect(listed.value.map((b) => b.account)).toEqual(['default', 'default']);
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
 });

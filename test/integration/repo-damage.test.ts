@@ -9,7 +9,7 @@ import { checkRepository } from '../../main/engine/repo/check';
 import { PackBuilder } from '../../main/engine/repo/pack';
 import { Repository } from '../../main/engine/repo/repository';
 import { restoreSnapshot, type RestoreState } from '../../main/engine/repo/restore';
-import { listSnapshots } from '../../main/engine/repo/snapshot';
+import { listSnapshots, loadAllSnapshots, rebuildCatalog } from '../../main/engine/repo/snapshot';
 import { LocalBackend } from '../../main/engine/storage/local';
 
 let tmp: string;
@@ -73,6 +73,25 @@ describe('damaged accounts', () => {
     const problem = report.problems.find((p) => p.kind === 'missing-pack')!;
     expect(problem.object).toBe(pack);
     expect(problem.affected.map((a) => a.path)).toContain('sub/file-3.bin');
+  });
+
+  it('a damaged manifest is collected once and reported alike by list, check and the catalog rebuild', async () => {
+    const { backend, repo, sources } = await setup('manifest');
+    const good = (await backupSources(repo, sources)).snapshot;
+    const bad = (await backupSources(repo, sources, { previous: good })).snapshot;
+    const file = path.join(backend.root, 'snapshots', bad.id);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 5] ^= 0xff;
+    fs.writeFileSync(file, bytes);
+
+    const all = await loadAllSnapshots(repo);
+    expect(all.manifests.map((m) => m.id)).toEqual([good.id]);
+    expect(all.damaged).toEqual([{ id: bad.id, message: `The manifest of backup ${bad.id} is damaged and cannot be read.` }]);
+    expect(await listSnapshots(repo)).toMatchObject({ snapshots: [{ id: good.id }], damaged: all.damaged });
+    expect(await rebuildCatalog(repo)).toMatchObject({ snapshots: [{ id: good.id }], damaged: all.damaged });
+    const report = await checkRepository(repo);
+    expect(report.snapshots).toBe(2);
+    expect(report.problems).toEqual([{ kind: 'damaged-snapshot', object: `snapshots/${bad.id}`, message: all.damaged[0].message, affected: [{ snapshot: bad.id, source: '', path: '' }] }]);
   });
 });
 

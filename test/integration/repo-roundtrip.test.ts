@@ -2,11 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LifeboatError } from '../../main/engine/errors';
 import { backupSources, type BackupSource } from '../../main/engine/repo/backup';
 import { Repository } from '../../main/engine/repo/repository';
-import { restoreSnapshot } from '../../main/engine/repo/restore';
+import { minOf, restoreHandlesOpen, restoreSnapshot } from '../../main/engine/repo/restore';
 import { diffImages, listSnapshots, loadSnapshot, rebuildCatalog, type ImageSource } from '../../main/engine/repo/snapshot';
 import { LocalBackend } from '../../main/engine/storage/local';
 import { describeTree } from '../helpers/tree';
@@ -183,5 +183,99 @@ describe('incremental backups', () => {
     expect(sha(path.join(out, 'share/data.bin'))).toBe(sha(file));
     expect(sha(path.join(out, 'vol'))).toBe(sha(image));
     expect((await loadSnapshot(repo, second.id)).sources).toHaveLength(2);
+  });
+});
+
+describe('restore under concurrency', () => {
+  it('shares one handle per file between read loops: no fd leaks and the open-handle count returns to zero', async () => {
+    const dir = path.join(tmp, 'fds');
+    const share = path.join(dir, 'share');
+    // Files of many chunks, each chunk in its own small pack, so many reads write the same file at once.
+    for (let i = 0; i < 4; i++) write(path.join(share, `f${i}.bin`), crypto.randomBytes(4 << 20));
+    const image = path.join(dir, 'volume.img');
+    write(image, crypto.randomBytes(4 << 20));
+    const backend = await LocalBackend.open(path.join(dir, 'account'), { create: true });
+    const repo = await Repository.init(backend, sdek, { packTarget: 64 << 10 });
+    const sources: BackupSource[] = [
+      { name: 'share', path: share, kind: 'tree' },
+      { name: 'vol', path: image, kind: 'image' },
+    ];
+    const { snapshot } = await backupSources(repo, sources);
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    expect(restoreHandlesOpen()).toBe(0);
+    const out = path.join(dir, 'restore');
+    await restoreSnapshot(repo, snapshot.id, out, { concurrency: 32 });
+    expect(restoreHandlesOpen()).toBe(0);
+    expect(fds()).toBeLessThanOrEqual(before);
+    for (let i = 0; i < 4; i++) expect(sha(path.join(out, `share/f${i}.bin`))).toBe(sha(path.join(share, `f${i}.bin`)));
+    expect(sha(path.join(out, 'vol'))).toBe(sha(image));
+  });
+
+  it('orders chunks with hundreds of thousands of placements without overflowing the stack', () => {
+    const many = Array.from({ length: 500_000 }, (_, i) => ({ offset: 500_000 - i }));
+    expect(() => Math.min(...many.map((p) => p.offset))).toThrow(RangeError);
+    expect(minOf(many, (p) => p.offset)).toBe(1);
+    expect(minOf([], () => 0)).toBe(Infinity);
+  });
+});
+
+describe('restore with overwrite into a target holding symbolic links', () => {
+  it('refuses to write through a planted link, writes nothing outside the target, and still restores links as links', async () => {
+    const dir = path.join(tmp, 'links');
+    const share = path.join(dir, 'share');
+    makeShare(share);
+    const backend = await LocalBackend.open(path.join(dir, 'account'), { create: true });
+    const repo = await Repository.init(backend, sdek);
+    const { snapshot } = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }]);
+
+    // An earlier restore, then someone swaps share/docs for a link to a folder outside the target.
+    const out = path.join(dir, 'out');
+    await restoreSnapshot(repo, snapshot.id, out);
+    const elsewhere = path.join(dir, 'elsewhere');
+    mkdir(elsewhere);
+    fs.rmSync(path.join(out, 'share/docs'), { recursive: true });
+    fs.symlinkSync(elsewhere, path.join(out, 'share/docs'));
+    const err = await restoreSnapshot(repo, snapshot.id, out, { overwrite: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LifeboatError);
+    expect((err as LifeboatError).code).toBe('conflict');
+    expect((err as Error).message).toContain(`The restore target ${path.join(out, 'share/docs')} is a symbolic link (to ${elsewhere})`);
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
+
+    // The same for the source folder itself.
+    const out2 = path.join(dir, 'out2');
+    mkdir(out2);
+    fs.symlinkSync(elsewhere, path.join(out2, 'share'));
+    await expect(restoreSnapshot(repo, snapshot.id, out2, { overwrite: true })).rejects.toThrow(/is a symbolic link/);
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
+
+    // Once the link is gone the overwrite restores everything, and the backed-up links come back as links.
+    fs.rmSync(path.join(out, 'share/docs'));
+    await restoreSnapshot(repo, snapshot.id, out, { overwrite: true });
+    expect(describeTree(path.join(out, 'share'))).toEqual(describeTree(share));
+    expect(fs.readlinkSync(path.join(out, 'share/link-to-readme'))).toBe('docs/readme.txt');
+  });
+});
+
+describe('backup statistics', () => {
+  it('count only the files and bytes the manifest holds, not entries skipped with a warning', async () => {
+    const dir = path.join(tmp, 'stats');
+    const share = path.join(dir, 'share');
+    write(path.join(share, 'kept.txt'), 'x'.repeat(1000));
+    write(path.join(share, 'unreadable.bin'), crypto.randomBytes(50_000));
+    const backend = await LocalBackend.open(path.join(dir, 'account'), { create: true });
+    const repo = await Repository.init(backend, sdek);
+    const real = fs.promises.open;
+    const spy = vi.spyOn(fs.promises, 'open').mockImplementation(((file: fs.PathLike, ...rest: unknown[]) =>
+      String(file).endsWith('unreadable.bin') ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : (real as (...a: unknown[]) => unknown)(file, ...rest)) as typeof fs.promises.open);
+    try {
+      const { snapshot, warnings } = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }]);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('unreadable.bin');
+      expect(snapshot.stats).toMatchObject({ files: 1, bytes: 1000 });
+      expect((await listSnapshots(repo)).snapshots[0].stats).toMatchObject({ files: 1, bytes: 1000 });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -12,7 +12,7 @@ import { newId } from '../keys';
 import type { Logger } from '../log';
 import { loadIndex } from '../repo/index';
 import { Repository } from '../repo/repository';
-import { listSnapshotIds, loadSnapshot, type SnapshotManifest } from '../repo/snapshot';
+import { loadAllSnapshots } from '../repo/snapshot';
 import type { SecretStore } from '../secrets';
 import type { ServiceManager } from '../service';
 import type { StorageBackend } from '../storage/backend';
@@ -150,8 +150,16 @@ export class AccountManager {
 
   /** The embedded default account, created in the data directory on first use. */
   async ensureDefault(): Promise<AccountRow> {
-    return this.store.byName(DEFAULT_ACCOUNT) ?? (await this.add({ name: DEFAULT_ACCOUNT }), this.store.require(DEFAULT_ACCOUNT));
+    const row = this.store.byName(DEFAULT_ACCOUNT);
+    if (row) return row;
+    // Two backups started at once without an account would both add it (and one fail with already_exists):
+    // they share the one creation in flight.
+    this.creatingDefault ??= this.add({ name: DEFAULT_ACCOUNT })
+      .then(() => this.store.require(DEFAULT_ACCOUNT))
+      .finally(() => (this.creatingDefault = undefined));
+    return this.creatingDefault;
   }
+  private creatingDefault?: Promise<AccountRow>;
 
   list(): StorageAccount[] {
     return this.store.all().map((r) => this.store.toAccount(r));
@@ -230,15 +238,7 @@ export class AccountManager {
     const row = this.store.require(name);
     const repo = await this.repository(row, { loadIndex: false });
     const { index } = await loadIndex(repo.backend, repo.keys);
-    const manifests: SnapshotManifest[] = [];
-    const damaged: CatalogRebuild['damaged'] = [];
-    for (const id of await listSnapshotIds(repo.backend)) {
-      try {
-        manifests.push(await loadSnapshot(repo, id));
-      } catch (err) {
-        damaged.push({ id, message: (err as Error).message });
-      }
-    }
+    const { manifests, damaged } = await loadAllSnapshots(repo);
     const { added, removed } = this.catalog.replace(row.id, manifests);
     this.log.info('catalog rebuilt', { account: name, backups: manifests.length, added, removed, damaged: damaged.length });
     return { account: name, repositoryId: repo.config.id, backups: manifests.length, added, removed, damaged, chunks: index.size, packs: index.packs.size };

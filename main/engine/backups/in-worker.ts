@@ -39,6 +39,8 @@ export interface RepoBackupTask {
   sources: BackupSource[];
   previousId?: string;
   label?: string;
+  /** Chosen and checkpointed by the job before the worker starts; an existing manifest under it means done. */
+  snapshotId?: string;
 }
 
 export interface RepoRestoreTask {
@@ -86,7 +88,7 @@ export function runRepoBackup(task: RepoBackupTask): Promise<WorkerOutcome<{ sna
     const repo = await open(task);
     // A previous backup that was deleted or is damaged only makes this one read everything.
     const previous = task.previousId ? await loadSnapshot(repo, task.previousId).catch(() => undefined) : undefined;
-    const { snapshot, warnings } = await backupSources(repo, task.sources, { previous, label: task.label, signal, onProgress: (progress) => post({ type: 'backup-progress', progress }) });
+    const { snapshot, warnings } = await backupSources(repo, task.sources, { previous, label: task.label, snapshotId: task.snapshotId, signal, onProgress: (progress) => post({ type: 'backup-progress', progress }) });
     return { snapshotId: snapshot.id, warnings };
   });
 }

@@ -31,9 +31,11 @@ export async function runOffloaded<T>(
   try {
     // No signal to the pool: aborting would kill the thread mid-write; the worker stops itself at the next chunk.
     const outcome = (await ctx.workers.run({ ...task, channel: name } as RepoBackupTask)) as WorkerOutcome<T>;
+    // A result the worker completed is returned even if a stop arrived meanwhile: for a backup the manifest is
+    // already saved, and dropping it here would leave a backup nobody records. The caller's next checkpoint stops.
+    if (outcome.ok) return outcome.value;
     if (failure) throw failure;
     ctx.throwIfStopped();
-    if (outcome.ok) return outcome.value;
     const e = outcome.error;
     throw Object.assign(new LifeboatError(e.code as ErrorCode, e.message, e.hint, { retryable: e.retryable }), { errno: e.errno, damaged: e.damaged });
   } finally {

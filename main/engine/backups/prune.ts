@@ -11,7 +11,8 @@ import { collectList } from '../storage/backend';
 import { readIndexObject, writeIndexObject, type PackRecord } from '../repo/index';
 import { packObjectName } from '../repo/pack';
 import type { Repository } from '../repo/repository';
-import { listSnapshotIds, loadSnapshot, type SnapshotManifest } from '../repo/snapshot';
+import type { LocalBackend } from '../storage/local';
+import { loadAllSnapshots } from '../repo/snapshot';
 import type { BackupCatalog } from './catalog';
 import { sourceKey } from './catalog';
 
@@ -56,24 +57,23 @@ export function selectKept(backups: Array<{ id: string; time: string; group: str
 }
 
 export async function pruneAccount(repo: Repository, catalog: BackupCatalog, account: AccountRow, opts: Retention & { dryRun: boolean }) {
-  const manifests: SnapshotManifest[] = [];
-  let unreadable = 0;
-  for (const id of await listSnapshotIds(repo.backend)) {
-    const m = await loadSnapshot(repo, id).catch(() => undefined);
-    if (m) manifests.push(m);
-    else unreadable++;
-  }
+  const { manifests, damaged } = await loadAllSnapshots(repo);
   const kept = selectKept(manifests.map((m) => ({ id: m.id, time: m.time, group: sourceKey(m.sources) })), opts);
   const removed = manifests.filter((m) => !kept.has(m.id)).map((m) => m.id);
   const result = { account: account.name, dryRun: opts.dryRun, kept: [...kept], removed, packsDeleted: 0, bytesFreed: 0, packsPartlyUsed: 0 };
   if (opts.dryRun) return result;
+
+  // Prune holds the account exclusively here, so upload temporaries a crash left behind (local folders keep them in
+  // .tmp/) can go; only those older than a day, in case a writer on another installation is uploading right now.
+  const backend = repo.backend as Partial<Pick<LocalBackend, 'removeStaleTemporaries'>>;
+  if (typeof backend.removeStaleTemporaries === 'function') await backend.removeStaleTemporaries();
 
   for (const id of removed) {
     await repo.backend.delete(`snapshots/${id}`);
     catalog.delete(id);
   }
   // A manifest we cannot read may use any chunk: never delete data while one exists.
-  if (unreadable) return result;
+  if (damaged.length) return result;
 
   const live = new Set<string>();
   for (const m of manifests)

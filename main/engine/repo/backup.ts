@@ -41,6 +41,12 @@ export interface BackupOptions {
   /** Files read at once; two keeps both cores busy while one waits on the disk. */
   concurrency?: number;
   sparseMethod?: SparseMethod;
+  /**
+   * The id the manifest is saved under (default: a new random id). A job chooses and checkpoints it before the
+   * backup starts: if snapshots/<id> already exists, an earlier run finished and crashed before recording that, and
+   * this run returns that manifest instead of writing a second backup.
+   */
+  snapshotId?: string;
 }
 
 export interface BackupResult {
@@ -51,6 +57,7 @@ export interface BackupResult {
 
 export async function backupSources(repo: Repository, sources: BackupSource[], opts: BackupOptions = {}): Promise<BackupResult> {
   const started = Date.now();
+  if (opts.snapshotId && (await repo.backend.head(`snapshots/${opts.snapshotId}`))) return { snapshot: await loadSnapshot(repo, opts.snapshotId), warnings: [] };
   const names = new Set<string>();
   for (const s of sources) {
     if (names.has(s.name)) throw new LifeboatError('invalid_input', `Two sources are named "${s.name}"; names must be unique within a backup.`);
@@ -112,8 +119,22 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
     await writer.abandon();
     throw err;
   }
-  const stats: SnapshotStats = { files: progress.filesTotal, bytes: progress.bytesTotal, bytesRead: progress.bytesRead, chunksNew: progress.chunksNew, bytesNew: progress.bytesNew, storedNew: writer.bytesUploaded, durationMs: 0 };
-  const snapshot: SnapshotManifest = { format: 1, id: newSnapshotId(), time: new Date().toISOString(), label: opts.label, hostname: hostName(), parent: previous?.id, sources: manifests, stats };
+  // Files and bytes the manifest really holds: entries skipped with a warning (unreadable, vanished) are not counted.
+  let files = 0;
+  let bytes = 0;
+  for (const m of manifests) {
+    if (m.kind === 'image') {
+      files++;
+      bytes += m.size;
+    } else
+      for (const e of m.entries)
+        if (e.type === 'file') {
+          files++;
+          bytes += e.size ?? 0;
+        }
+  }
+  const stats: SnapshotStats = { files, bytes, bytesRead: progress.bytesRead, chunksNew: progress.chunksNew, bytesNew: progress.bytesNew, storedNew: writer.bytesUploaded, durationMs: 0 };
+  const snapshot: SnapshotManifest = { format: 1, id: opts.snapshotId ?? newSnapshotId(), time: new Date().toISOString(), label: opts.label, hostname: hostName(), parent: previous?.id, sources: manifests, stats };
   stats.durationMs = Date.now() - started;
   opts.signal?.throwIfAborted();
   await saveSnapshot(repo, snapshot);

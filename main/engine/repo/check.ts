@@ -9,7 +9,7 @@ import { sha256Hex } from './crypto';
 import { loadIndex } from './index';
 import { packHashOf, parsePack } from './pack';
 import type { Repository } from './repository';
-import { listSnapshotIds, loadSnapshot, type SnapshotManifest } from './snapshot';
+import { loadAllSnapshots } from './snapshot';
 
 export interface CheckProblem {
   kind: 'missing-pack' | 'damaged-pack' | 'damaged-chunk' | 'missing-chunk' | 'damaged-index' | 'damaged-snapshot';
@@ -81,16 +81,11 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
     }
   }
 
-  const ids = await listSnapshotIds(repo.backend);
+  const { manifests, damaged } = await loadAllSnapshots(repo);
+  for (const { id, message } of damaged) problems.push({ kind: 'damaged-snapshot', object: `snapshots/${id}`, message, affected: [{ snapshot: id, source: '', path: '' }] });
   const chunkUsers = new Map<string, CheckProblem['affected']>();
-  for (const id of ids) {
-    let m: SnapshotManifest;
-    try {
-      m = await loadSnapshot(repo, id);
-    } catch (err) {
-      problems.push({ kind: 'damaged-snapshot', object: `snapshots/${id}`, message: (err as Error).message, affected: [{ snapshot: id, source: '', path: '' }] });
-      continue;
-    }
+  for (const m of manifests) {
+    const id = m.id;
     const use = (chunk: string, source: string, p: string) => {
       if (!index.has(chunk) && !badChunks.has(chunk)) badChunks.set(chunk, { kind: 'missing-chunk', object: chunk, message: `The chunk ${chunk.slice(0, 16)}… is not in any index.` });
       if (badChunks.has(chunk)) (chunkUsers.get(chunk) ?? chunkUsers.set(chunk, []).get(chunk)!).push({ snapshot: id, source, path: p });
@@ -110,5 +105,5 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
   }
   problems.push(...byObject.values());
   const unreferencedPacks = [...stored.keys()].filter((p) => !index.packs.has(p)).length;
-  return { ok: problems.length === 0, snapshots: ids.length, packs: index.packs.size, chunks: index.size, bytesRead, unreferencedPacks, problems };
+  return { ok: problems.length === 0, snapshots: manifests.length + damaged.length, packs: index.packs.size, chunks: index.size, bytesRead, unreferencedPacks, problems };
 }

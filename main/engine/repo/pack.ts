@@ -4,11 +4,9 @@
  * describes itself and the index can be rebuilt from packs alone. A pack is named by the SHA-256 of its bytes:
  * names never repeat (nonces are random) and `check --read-data` can verify a pack without the key.
  */
-import { LifeboatError } from '../errors';
-import type { StorageBackend } from '../storage/backend';
 import type { SealedBlob } from './blob';
 import type { Codec } from './compress';
-import { seal, sha256Hex, unseal, SealError, type RepoKeys } from './crypto';
+import { seal, sha256Hex, unseal, type RepoKeys } from './crypto';
 
 export const PACK_TARGET = 16 << 20;
 const MAGIC = Buffer.from('LBP1');
@@ -73,25 +71,6 @@ export class PackBuilder {
     const bytes = Buffer.concat([...this.parts, header, trailer]);
     const hash = sha256Hex(bytes);
     return { name: packObjectName(hash), hash, bytes, entries: this.entries };
-  }
-}
-
-/** Reads a pack's own list of blobs with two ranged reads (trailer, then header). */
-export async function readPackHeader(backend: StorageBackend, keys: RepoKeys, name: string, size?: number): Promise<PackEntry[]> {
-  const total = size ?? (await backend.head(name))?.size;
-  if (total === undefined) throw new LifeboatError('not_found', `The pack ${name} is missing from the storage account.`);
-  const damaged = (why: string) => new LifeboatError('io_error', `The pack ${name} is damaged: ${why}.`, 'Run `lifeboat account check --read-data` to list the affected backups.');
-  if (total < TRAILER) throw damaged('it is too short');
-  const trailer = await backend.get(name, { offset: total - TRAILER, length: TRAILER });
-  if (!trailer.subarray(4).equals(MAGIC)) throw damaged('its trailer is not a Lifeboat pack trailer');
-  const headerLength = trailer.readUInt32LE(0);
-  if (headerLength > total - TRAILER) throw damaged('its header length is out of range');
-  const sealed = await backend.get(name, { offset: total - TRAILER - headerLength, length: headerLength });
-  try {
-    return decodeEntries(unseal(keys.dataKey, HEADER_AAD, sealed));
-  } catch (err) {
-    if (err instanceof SealError) throw damaged('its header failed authentication');
-    throw err;
   }
 }
 

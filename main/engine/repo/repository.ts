@@ -97,11 +97,6 @@ export class Repository {
     return new Repository(backend, keys, config, index);
   }
 
-  /** Re-reads the index objects (after another writer finished, or before prune). */
-  async reloadIndex(): Promise<void> {
-    await loadIndex(this.backend, this.keys, this.index);
-  }
-
   writer(opts: { onPackUploaded?: (bytes: number) => void } = {}): RepoWriter {
     return new RepoWriter(this, opts.onPackUploaded);
   }

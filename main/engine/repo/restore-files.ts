@@ -1,6 +1,7 @@
 /** The file-system side of a restore: laying out targets, sizing files, metadata, and checking resumed work. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { LifeboatError } from '../errors';
 import { chunkId } from './crypto';
 import type { Repository } from './repository';
 import type { RestoreItem } from './restore';
@@ -13,7 +14,8 @@ export interface FileTarget {
   /** Chunks still to be written; at zero the file is closed and its metadata applied. */
   remaining: number;
   placed?: boolean;
-  handle?: fs.promises.FileHandle;
+  /** The shared write handle, memoised as its open so concurrent writers never open it twice. */
+  handle?: Promise<fs.promises.FileHandle>;
   damaged?: boolean;
   finished?: boolean;
 }
@@ -34,21 +36,55 @@ function inside(root: string, rel: string): string {
   return full;
 }
 
+/**
+ * Refuses to write through a symbolic link. `inside` only checks the path text, so a link planted in an overwrite
+ * target (say share/docs -> /elsewhere) would carry share/docs/x outside the target. Every folder from the source
+ * root down to `dir` (inclusive) is lstat'ed: one that is a link stops the restore, naming it; one that does not
+ * exist yet is fine (mkdir then creates a real folder). A backup never holds entries below a link (the scan does
+ * not follow links), so restored links are never parents either; they are still restored, as links. Folders found
+ * safe are remembered, so a large tree costs one lstat per folder.
+ */
+async function refuseLinkedParents(root: string, dir: string, safe: Set<string>): Promise<void> {
+  const chain: string[] = [];
+  for (let d = dir; d !== root && d.startsWith(root + path.sep) && !safe.has(d); d = path.dirname(d)) chain.push(d);
+  if (!safe.has(root)) chain.push(root);
+  for (const d of chain.reverse()) {
+    const st = await fs.promises.lstat(d).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!st) return; // missing from here down: created below as real folders
+    if (st.isSymbolicLink())
+      throw new LifeboatError(
+        'conflict',
+        `The restore target ${d} is a symbolic link (to ${await fs.promises.readlink(d).catch(() => '?')}); the restore does not write through links, so nothing was written there.`,
+        'Remove or rename the link, or restore into an empty folder.',
+      );
+    safe.add(d);
+  }
+}
+
 export async function prepareTree(root: string, entries: TreeEntry[], dirs: Array<{ full: string; entry: TreeEntry }>, files: FileTarget[], source: string): Promise<void> {
+  const safe = new Set<string>();
+  await refuseLinkedParents(root, root, safe);
   await fs.promises.mkdir(root, { recursive: true });
   for (const entry of entries) {
     const full = inside(root, entry.path);
     if (entry.type === 'dir') {
+      await refuseLinkedParents(root, full, safe);
       await fs.promises.mkdir(full, { recursive: true });
       dirs.push({ full, entry });
     } else if (entry.type === 'symlink') {
+      await refuseLinkedParents(root, path.dirname(full), safe);
       await fs.promises.mkdir(path.dirname(full), { recursive: true });
       const existing = await fs.promises.lstat(full).catch(() => undefined);
+      safe.delete(full); // from here on a link: never a parent to write through
       if (existing?.isSymbolicLink() && (await fs.promises.readlink(full)) === entry.target) continue;
       if (existing) await fs.promises.rm(full, { recursive: true, force: true });
       await fs.promises.symlink(entry.target ?? '', full);
       await applyMetadata(full, entry);
     } else {
+      await refuseLinkedParents(root, path.dirname(full), safe);
       await fs.promises.mkdir(path.dirname(full), { recursive: true });
       files.push({ source, full, entry, remaining: 0 });
     }
@@ -77,6 +113,8 @@ export async function applyMetadata(full: string, entry: TreeEntry): Promise<voi
     await fs.promises.lutimes(full, seconds, seconds).catch(() => undefined);
     return;
   }
+  // A folder that has since become a link (a manifest naming one path twice) is not followed.
+  if (entry.type === 'dir' && (await fs.promises.lstat(full)).isSymbolicLink()) return;
   // chown first: it clears set-user-id bits that chmod then puts back.
   if (canChown && entry.uid !== undefined) await fs.promises.chown(full, entry.uid, entry.gid ?? -1).catch(() => undefined);
   await fs.promises.chmod(full, entry.mode);

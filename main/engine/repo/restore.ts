@@ -123,7 +123,6 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     if (f.finished) return;
     f.finished = true;
     await closeHandle(f);
-    f.handle = undefined;
     if (!f.damaged) await applyMetadata(f.full, f.entry);
     progress.filesDone++;
   };
@@ -137,7 +136,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   if (resume) for (const chunk of await verifyDone(repo, resume.doneChunks, placements)) await chunkDone(chunk);
   for (const f of files) if (f.remaining === 0) await finishFile(f);
 
-  const priority = (c: string) => (opts.order ? Math.min(...placements.get(c)!.map((p) => opts.order!(p.item))) : 0);
+  const priority = (c: string) => (opts.order ? minOf(placements.get(c)!, (p) => opts.order!(p.item)) : 0);
   const todo = [...placements.keys()].filter((c) => !done.has(c)).map((c) => ({ c, prio: priority(c), loc: repo.locate(c) }));
   todo.sort((a, b) => a.prio - b.prio || (a.loc.pack < b.loc.pack ? -1 : a.loc.pack > b.loc.pack ? 1 : a.loc.offset - b.loc.offset));
 
@@ -195,7 +194,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
       report();
     }
   } finally {
-    for (const f of files) if (f.handle) await closeHandle(f);
+    for (const f of files) await closeHandle(f);
   }
   // Folder times last: creating entries inside a folder changes its mtime. Deepest first.
   for (const d of dirs.sort((a, b) => b.full.length - a.full.length)) await applyMetadata(d.full, d.entry);
@@ -216,28 +215,45 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
 /** Handles stay open while a file still has chunks to come, up to a limit so huge trees do not run out of fds. */
 const MAX_OPEN = 256;
 let openHandles = 0;
+/** Shared handles open now, across restores in this thread (for tests: it must come back to zero). */
+export const restoreHandlesOpen = () => openHandles;
 
 async function writeAt(p: Placement, data: Buffer): Promise<void> {
   const f = p.file;
+  // The open is memoised as a promise, set before any await: two read loops writing chunks of the same file at once
+  // share one handle (and one count) rather than both opening it and leaking the loser's.
   if (!f.handle && openHandles < MAX_OPEN) {
-    f.handle = await fs.promises.open(f.full, 'r+');
     openHandles++;
+    f.handle = fs.promises.open(f.full, 'r+');
   }
-  const fh = f.handle ?? (await fs.promises.open(f.full, 'r+'));
+  const shared = f.handle;
+  const fh = shared ? await shared : await fs.promises.open(f.full, 'r+');
   try {
     let done = 0;
     while (done < data.length) done += (await fh.write(data, done, data.length - done, p.offset + done)).bytesWritten;
   } finally {
-    if (fh !== f.handle) await fh.close();
+    if (!shared) await fh.close();
   }
 }
 
+/** Closes a file's shared handle exactly once, even one whose open failed or is still in flight. */
 async function closeHandle(f: FileTarget): Promise<void> {
-  if (!f.handle) return;
-  const fh = f.handle;
+  const pending = f.handle;
+  if (!pending) return;
   f.handle = undefined;
   openHandles--;
-  await fh.close();
+  const fh = await pending.catch(() => undefined);
+  await fh?.close();
+}
+
+/** The smallest key of a list; a loop, as Math.min(...list) overflows the stack with hundreds of thousands of items. */
+export function minOf<T>(list: readonly T[], key: (item: T) => number): number {
+  let min = Infinity;
+  for (const item of list) {
+    const k = key(item);
+    if (k < min) min = k;
+  }
+  return min;
 }
 
 interface Read {

@@ -129,17 +129,33 @@ export function summarize(m: SnapshotManifest): SnapshotSummary {
   };
 }
 
-/** Every snapshot in the account, oldest first. Damaged manifests are reported, not hidden. */
-export async function listSnapshots(repo: Repository): Promise<{ snapshots: SnapshotSummary[]; damaged: Array<{ id: string; message: string }> }> {
-  const snapshots: SnapshotSummary[] = [];
-  const damaged: Array<{ id: string; message: string }> = [];
+export interface DamagedSnapshot {
+  id: string;
+  message: string;
+}
+
+/**
+ * Loads every manifest in the account, in listing order. One that cannot be read (damaged, or gone since the
+ * listing) is collected in `damaged` rather than failing the whole walk: callers report it (list, check, catalog
+ * rebuild) or treat it as "may use any chunk" (prune).
+ */
+export async function loadAllSnapshots(repo: Repository): Promise<{ manifests: SnapshotManifest[]; damaged: DamagedSnapshot[] }> {
+  const manifests: SnapshotManifest[] = [];
+  const damaged: DamagedSnapshot[] = [];
   for (const id of await listSnapshotIds(repo.backend)) {
     try {
-      snapshots.push(summarize(await loadSnapshot(repo, id)));
+      manifests.push(await loadSnapshot(repo, id));
     } catch (err) {
       damaged.push({ id, message: (err as Error).message });
     }
   }
+  return { manifests, damaged };
+}
+
+/** Every snapshot in the account, oldest first. Damaged manifests are reported, not hidden. */
+export async function listSnapshots(repo: Repository): Promise<{ snapshots: SnapshotSummary[]; damaged: DamagedSnapshot[] }> {
+  const { manifests, damaged } = await loadAllSnapshots(repo);
+  const snapshots = manifests.map(summarize);
   snapshots.sort((a, b) => a.time.localeCompare(b.time));
   return { snapshots, damaged };
 }
@@ -148,7 +164,7 @@ export async function listSnapshots(repo: Repository): Promise<{ snapshots: Snap
  * What a fresh install needs to rebuild its catalog from the account alone: every backup's summary and the size
  * of the index. Opening with the wrong SDEK fails with 'bad_key' before anything is read.
  */
-export async function rebuildCatalog(repo: Repository): Promise<{ repositoryId: string; snapshots: SnapshotSummary[]; damaged: Array<{ id: string; message: string }>; chunks: number; packs: number }> {
+export async function rebuildCatalog(repo: Repository): Promise<{ repositoryId: string; snapshots: SnapshotSummary[]; damaged: DamagedSnapshot[]; chunks: number; packs: number }> {
   const { index } = await loadIndex(repo.backend, repo.keys);
   const { snapshots, damaged } = await listSnapshots(repo);
   return { repositoryId: repo.config.id, snapshots, damaged, chunks: index.size, packs: index.packs.size };

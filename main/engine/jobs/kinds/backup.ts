@@ -9,7 +9,7 @@ import { sourceKey } from '../../backups/catalog';
 import { LifeboatError } from '../../errors';
 import { runOffloaded } from '../../backups/offload';
 import type { BackupProgress } from '../../repo/backup';
-import { loadSnapshot } from '../../repo/snapshot';
+import { loadSnapshot, newSnapshotId } from '../../repo/snapshot';
 import type { JobKind } from '../types';
 import { describeBytes } from './format';
 
@@ -24,6 +24,11 @@ export type BackupParams = z.infer<typeof Params>;
 interface State {
   /** Set once the snapshot manifest is written: the backup exists from then on. */
   snapshotId?: string;
+  /**
+   * The id the manifest will be saved under, checkpointed before the worker starts: a re-run after a crash between
+   * saving the manifest and checkpointing `snapshotId` finds snapshots/<id> and adopts it instead of writing another.
+   */
+  targetId?: string;
   previousId?: string | null;
 }
 
@@ -62,11 +67,12 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
           if (ctx.state.snapshotId) return;
           const row = account(ctx.params.accountId);
           await accounts.waitShared(row.id, ctx.signal);
-          const previous = accounts.catalog.latestOf(row.id, sourceKey(ctx.params.sources)) ?? null;
-          ctx.checkpoint({ previousId: previous });
+          const previous = ctx.state.targetId && ctx.state.previousId !== undefined ? ctx.state.previousId : (accounts.catalog.latestOf(row.id, sourceKey(ctx.params.sources)) ?? null);
+          const targetId = ctx.state.targetId ?? newSnapshotId();
+          ctx.checkpoint({ previousId: previous, targetId });
           const { snapshotId, warnings } = await runOffloaded<{ snapshotId: string; warnings: string[] }>(
             ctx,
-            { op: 'repo-backup', backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id, sources: ctx.params.sources, previousId: previous ?? undefined, label: ctx.params.label },
+            { op: 'repo-backup', backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id, sources: ctx.params.sources, previousId: previous ?? undefined, label: ctx.params.label, snapshotId: targetId },
             (m) => m.type === 'backup-progress' && ctx.progress(progressOf(m.progress)),
           );
           for (const w of warnings) ctx.log.warn('backup skipped an entry', { jobId: ctx.jobId, entry: w });
@@ -92,12 +98,15 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
       },
     ],
     cleanup: async (ctx) => {
-      // A backup written just before the cancel is complete and valid: list it rather than hide it.
-      if (!ctx.state.snapshotId) return;
+      // A backup written just before the cancel is complete and valid: list it rather than hide it. That includes a
+      // manifest saved under the checkpointed target id whose `snapshotId` checkpoint the stop pre-empted.
+      const id = ctx.state.snapshotId ?? ctx.state.targetId;
+      if (!id) return;
       const row = accounts.store.byId(ctx.params.accountId);
       if (!row) return;
       const repo = await accounts.repository(row, { loadIndex: false });
-      accounts.catalog.record(row.id, await loadSnapshot(repo, ctx.state.snapshotId));
+      if (!ctx.state.snapshotId && !(await repo.backend.head(`snapshots/${id}`))) return;
+      accounts.catalog.record(row.id, await loadSnapshot(repo, id));
     },
   };
 }
