@@ -78,10 +78,17 @@ export async function* contentChunks(fh: fs.promises.FileHandle, gear: Gear, sig
   let len = 0;
   let pos = 0;
   let eof = false;
+  // Buffers are sized to the file: an 8 MiB buffer for every small file makes V8 count gigabytes of external memory
+  // and run full collections far too often.
+  const fileSize = (await fh.stat()).size;
   for (;;) {
     if (!eof && len - start < gear.params.max) {
       signal?.throwIfAborted();
-      const next = Buffer.allocUnsafe(Math.max(READ_SIZE, 2 * gear.params.max));
+      const remaining = Math.max(fileSize - pos, 0);
+      // Room for the bytes kept, the rest of the file and one more byte, so the read that meets the end happens in
+      // this pass; a file that grew since stat still gets a 64 KiB window.
+      const wanted = len - start + remaining + 1 + (remaining > 0 ? 0 : 64 << 10);
+      const next = Buffer.allocUnsafe(Math.min(Math.max(READ_SIZE, 2 * gear.params.max), wanted));
       const keep = buf.copy(next, 0, start, len);
       let filled = keep;
       while (filled < next.length) {
