@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contract } from '../../main/engine/api/contract';
 import { Engine } from '../../main/engine/engine';
@@ -188,98 +188,92 @@ describe('backups through the CLI', () => {
 });
 
 describe('backups through the engine', () => {
+  let opened: Engine | null = null;
+  afterEach(async () => {
+    await opened?.close();
+    opened = null;
+  });
+  /** An engine that runs jobs, on a fresh home with a service. */
+  function openWithService(): Engine {
+    opened = Engine.open({ dataDir: tempHome(), mode: 'cli', runJobs: true });
+    opened.service.init('Lab');
+    return opened;
+  }
+
   it('keeps the main event loop under 50 ms during a 256 MiB backup and restore', async () => {
-    const home = tempHome();
-    const engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: true });
-    try {
-      engine.service.init('Lab');
-      const src = path.join(tempHome('lifeboat-src-'), 'big');
-      fs.mkdirSync(src);
-      const key = crypto.randomBytes(32);
-      for (let i = 0; i < 16; i++) {
-        const noise = crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16, i)).update(Buffer.alloc(12 << 20));
-        fs.writeFileSync(path.join(src, `f${i}.bin`), Buffer.concat([noise, Buffer.alloc(4 << 20, i)]));
-      }
-      expect((await engine.call('accounts.add', { name: 'lab', local: path.join(tempHome(), 'acct') })).ok).toBe(true);
-      engine.eventLoop.reset();
-      const created = await engine.call('backups.create', { account: 'lab', source: [src] });
-      const job = (created as { ok: true; value: Job }).value;
-      expect((await engine.runner.wait(job.id, 300_000)).status).toBe('succeeded');
-      const backupMax = engine.eventLoop.stats().maxMs;
-      const [b] = (await engine.call('backups.list', {}) as { ok: true; value: Array<{ id: string; bytes: number }> }).value;
-      expect(b.bytes).toBe(256 << 20);
-      engine.eventLoop.reset();
-      const restored = await engine.call('backups.restore', { id: b.id, to: path.join(tempHome(), 'out') });
-      const rjob = (restored as { ok: true; value: Job }).value;
-      expect((await engine.runner.wait(rjob.id, 300_000)).status).toBe('succeeded');
-      const restoreMax = engine.eventLoop.stats().maxMs;
-      console.log(`event loop max: backup ${backupMax.toFixed(1)} ms, restore ${restoreMax.toFixed(1)} ms`);
-      expect(backupMax).toBeLessThan(50);
-      expect(restoreMax).toBeLessThan(50);
-    } finally {
-      await engine.close();
+    const engine = openWithService();
+    const src = path.join(tempHome('lifeboat-src-'), 'big');
+    fs.mkdirSync(src);
+    const key = crypto.randomBytes(32);
+    for (let i = 0; i < 16; i++) {
+      const noise = crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16, i)).update(Buffer.alloc(12 << 20));
+      fs.writeFileSync(path.join(src, `f${i}.bin`), Buffer.concat([noise, Buffer.alloc(4 << 20, i)]));
     }
+    expect((await engine.call('accounts.add', { name: 'lab', local: path.join(tempHome(), 'acct') })).ok).toBe(true);
+    engine.eventLoop.reset();
+    const created = await engine.call('backups.create', { account: 'lab', source: [src] });
+    const job = (created as { ok: true; value: Job }).value;
+    expect((await engine.runner.wait(job.id, 300_000)).status).toBe('succeeded');
+    const backupMax = engine.eventLoop.stats().maxMs;
+    const [b] = (await engine.call('backups.list', {}) as { ok: true; value: Array<{ id: string; bytes: number }> }).value;
+    expect(b.bytes).toBe(256 << 20);
+    engine.eventLoop.reset();
+    const restored = await engine.call('backups.restore', { id: b.id, to: path.join(tempHome(), 'out') });
+    const rjob = (restored as { ok: true; value: Job }).value;
+    expect((await engine.runner.wait(rjob.id, 300_000)).status).toBe('succeeded');
+    const restoreMax = engine.eventLoop.stats().maxMs;
+    console.log(`event loop max: backup ${backupMax.toFixed(1)} ms, restore ${restoreMax.toFixed(1)} ms`);
+    expect(backupMax).toBeLessThan(50);
+    expect(restoreMax).toBeLessThan(50);
   }, 300_000);
 
   it('a re-run after a crash between saving the manifest and checkpointing it adopts that manifest, never a second', async () => {
-    const home = tempHome();
-    const engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: true });
-    try {
-      engine.service.init('Lab');
-      const share = path.join(tempHome('lifeboat-src-'), 'share');
-      makeShare(share);
-      const acct = path.join(tempHome(), 'acct');
-      expect((await engine.call('accounts.add', { name: 'lab', local: acct })).ok).toBe(true);
-      const row = engine.accounts.store.byName('lab')!;
-      const params: BackupParams = { accountId: row.id, accountName: 'lab', sources: [{ name: 'share', path: share, kind: 'tree' }] };
-      const kind = backupJob(engine.accounts);
-      const ctxOf = (state: Record<string, unknown>): StepContext<BackupParams, Record<string, unknown>> => ({
-        jobId: 'job-rerun',
-        params,
-        state,
-        signal: new AbortController().signal,
-        dataDir: home,
-        log: engine.log,
-        workers: engine.workers,
-        checkpoint: (patch) => void Object.assign(state, patch),
-        progress: () => undefined,
-        throwIfStopped: () => undefined,
-      });
-      const run = async (state: Record<string, unknown>) => {
-        for (const step of kind.steps) await step.run(ctxOf(state) as never);
-        return state;
-      };
-      // First run: the target id is checkpointed before the worker starts, and the manifest is saved under it.
-      const first = await run({});
-      expect(first.targetId).toMatch(/\w+/);
-      expect(first.snapshotId).toBe(first.targetId);
-      expect(fs.readdirSync(path.join(acct, 'snapshots'))).toEqual([first.targetId]);
-      // The crash: the manifest was saved, but the checkpoint of `snapshotId` never committed. The re-run adopts it.
-      const again = await run({ targetId: first.targetId, previousId: null });
-      expect(again.snapshotId).toBe(first.targetId);
-      expect(fs.readdirSync(path.join(acct, 'snapshots'))).toEqual([first.targetId]);
-      const listed = (await engine.call('backups.list', {})) as { ok: true; value: Array<{ id: string }> };
-      expect(listed.value.map((b) => b.id)).toEqual([first.targetId]);
-    } finally {
-      await engine.close();
-    }
+    const engine = openWithService();
+    const share = path.join(tempHome('lifeboat-src-'), 'share');
+    makeShare(share);
+    const acct = path.join(tempHome(), 'acct');
+    expect((await engine.call('accounts.add', { name: 'lab', local: acct })).ok).toBe(true);
+    const row = engine.accounts.store.byName('lab')!;
+    const params: BackupParams = { accountId: row.id, accountName: 'lab', sources: [{ name: 'share', path: share, kind: 'tree' }] };
+    const kind = backupJob(engine.accounts);
+    const ctxOf = (state: Record<string, unknown>): StepContext<BackupParams, Record<string, unknown>> => ({
+      jobId: 'job-rerun',
+      params,
+      state,
+      signal: new AbortController().signal,
+      dataDir: engine.dataDir,
+      log: engine.log,
+      workers: engine.workers,
+      checkpoint: (patch) => void Object.assign(state, patch),
+      progress: () => undefined,
+      throwIfStopped: () => undefined,
+    });
+    const run = async (state: Record<string, unknown>) => {
+      for (const step of kind.steps) await step.run(ctxOf(state) as never);
+      return state;
+    };
+    // First run: the target id is checkpointed before the worker starts, and the manifest is saved under it.
+    const first = await run({});
+    expect(first.targetId).toMatch(/\w+/);
+    expect(first.snapshotId).toBe(first.targetId);
+    expect(fs.readdirSync(path.join(acct, 'snapshots'))).toEqual([first.targetId]);
+    // The crash: the manifest was saved, but the checkpoint of `snapshotId` never committed. The re-run adopts it.
+    const again = await run({ targetId: first.targetId, previousId: null });
+    expect(again.snapshotId).toBe(first.targetId);
+    expect(fs.readdirSync(path.join(acct, 'snapshots'))).toEqual([first.targetId]);
+    const listed = (await engine.call('backups.list', {})) as { ok: true; value: Array<{ id: string }> };
+    expect(listed.value.map((b) => b.id)).toEqual([first.targetId]);
   }, 120_000);
 
   it('two backups started at once with no account share one creation of the default account', async () => {
-    const home = tempHome();
-    const engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: true });
-    try {
-      engine.service.init('Lab');
-      const share = path.join(tempHome('lifeboat-src-'), 'share');
-      makeShare(share);
-      const results = await Promise.all([engine.call('backups.create', { source: [share] }), engine.call('backups.create', { source: [share], label: 'second' })]);
-      for (const r of results) expect(r, JSON.stringify(r)).toMatchObject({ ok: true });
-      for (const r of results) expect((await engine.runner.wait((r as { ok: true; value: Job }).value.id, 120_000)).status).toBe('succeeded');
-      expect(engine.accounts.list().map((a) => a.name)).toEqual(['default']);
-      const listed = (await engine.call('backups.list', {})) as { ok: true; value: Array<{ account: string }> };
-      expect(listed.value.map((b) => b.account)).toEqual(['default', 'default']);
-    } finally {
-      await engine.close();
-    }
+    const engine = openWithService();
+    const share = path.join(tempHome('lifeboat-src-'), 'share');
+    makeShare(share);
+    const results = await Promise.all([engine.call('backups.create', { source: [share] }), engine.call('backups.create', { source: [share], label: 'second' })]);
+    for (const r of results) expect(r, JSON.stringify(r)).toMatchObject({ ok: true });
+    for (const r of results) expect((await engine.runner.wait((r as { ok: true; value: Job }).value.id, 120_000)).status).toBe('succeeded');
+    expect(engine.accounts.list().map((a) => a.name)).toEqual(['default']);
+    const listed = (await engine.call('backups.list', {})) as { ok: true; value: Array<{ account: string }> };
+    expect(listed.value.map((b) => b.account)).toEqual(['default', 'default']);
   }, 120_000);
 });
