@@ -22,6 +22,8 @@ import { BackupManager } from './backups/manager';
 import { accountCheckJob } from './jobs/kinds/account-check';
 import { backupJob } from './jobs/kinds/backup';
 import { restoreJob } from './jobs/kinds/restore';
+import { DeviceManager } from './devices/manager';
+import { FailoverManager } from './failover/manager';
 
 export interface EngineOptions {
   dataDir: string;
@@ -46,6 +48,8 @@ export class Engine {
   readonly lock: InstanceLock;
   readonly accounts: AccountManager;
   readonly backups: BackupManager;
+  readonly devices: DeviceManager;
+  readonly failover: FailoverManager;
   private closed = false;
 
   private constructor(
@@ -71,6 +75,8 @@ export class Engine {
     this.runner.register(backupJob(this.accounts));
     this.runner.register(restoreJob(this.accounts));
     this.runner.register(accountCheckJob(this.accounts));
+    this.devices = new DeviceManager(this);
+    this.failover = new FailoverManager(this);
     this.bus.on((e) => {
       if (e.type === 'job.updated' && e.job.status === 'failed' && !e.job.parentId && e.job.error) {
         this.alerts.raise({
@@ -92,7 +98,10 @@ export class Engine {
     try {
       const engine = new Engine(opts.dataDir, opts.mode, opts.hostVersions, lock, opts.protector ?? keyFileProtector);
       engine.log.info('engine opened', { mode: opts.mode, version: VERSION, dataDir: opts.dataDir });
-      if (opts.runJobs) engine.runner.start();
+      if (opts.runJobs) {
+        engine.runner.start();
+        engine.devices.start();
+      }
       return engine;
     } catch (err) {
       lock.release();
@@ -133,6 +142,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.devices.stop();
     await this.runner.stop();
     await this.workers.close();
     this.eventLoop.dispose();

@@ -210,6 +210,7 @@ const LOOKUPS: Record<string, { call: string; id: (v: Record<string, unknown>) =
   alert: { call: 'alerts.list', id: (v) => String(v.id) },
   account: { call: 'accounts.list', id: (v) => String(v.name) },
   backup: { call: 'backups.list', id: (v) => String(v.id) },
+  device: { call: 'devices.list', id: (v) => String(v.name) },
 };
 
 async function lookup(kind: string, io: CommandIO): Promise<string[]> {

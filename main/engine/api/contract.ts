@@ -3,39 +3,9 @@
  * (including the in-app console) are all generated from this table, so they cannot drift apart.
  */
 import { z } from 'zod';
+import { call } from './call';
+import { deviceCalls } from './contract-devices';
 import { Alert, Backup, CatalogRebuild, Job, JobStatus, LogLevel, ProbeResult, PruneResult, Service, Settings, Status, StorageAccount, StorageAccountKind } from './schemas';
-
-export interface CliSpec {
-  /** Words that name the command, e.g. "jobs list". */
-  command: string;
-  /** Input fields taken as positional arguments, in order. */
-  positional?: string[];
-  /** `--flag-name` reads a file and puts its text into the named input field. */
-  fileFlags?: Record<string, string>;
-  /** Input fields that are file system paths: the CLI makes them absolute before sending. */
-  paths?: string[];
-  /** The call starts a job whose id is at `value.id` (or `value.jobId`): the CLI follows it unless --detach. */
-  startsJob?: boolean;
-  /** How --json-less output is shown: a table of these columns when the value is an array. */
-  columns?: string[];
-  /** A destructive command: the CLI asks this question (y/N) unless --yes is given; {field} names an input value. */
-  confirm?: string;
-  /** Input fields whose values name existing objects, for tab completion. */
-  lookups?: Record<string, 'job' | 'alert' | 'account' | 'backup'>;
-  /** Human formatter name for non-tabular output (see cli/format.ts). */
-  view?: 'service-created' | 'status' | 'job' | 'record' | 'lines' | 'script';
-}
-
-export interface CallSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {
-  summary: string;
-  input: I;
-  output: O;
-  cli: CliSpec;
-  /** Long-running calls (they wait for something) are exempt from the transport's request timeout. */
-  long?: boolean;
-}
-
-const call = <I extends z.ZodObject, O extends z.ZodType>(spec: CallSpec<I, O>) => spec;
 
 const JobId = z.string().min(1).describe('job id (from jobs list)');
 const ServiceName = z
@@ -319,9 +289,11 @@ export const contract = {
     cli: { command: 'backup prune', lookups: { account: 'account' }, confirm: 'Prune the backups of {account} that the keep rules do not keep?', view: 'record' },
     long: true,
   }),
+  ...deviceCalls,
 } as const;
 
 export type Contract = typeof contract;
+export type { CallSpec, CliSpec } from './call';
 export type CallName = keyof Contract;
 export type CallInput<N extends CallName> = z.input<Contract[N]['input']>;
 export type CallParsedInput<N extends CallName> = z.output<Contract[N]['input']>;

@@ -10,8 +10,10 @@ import type { Level } from '../log';
 import { VERSION } from '../paths';
 import type { CallName, CallOutput, CallParsedInput } from './contract';
 import type { CallContext } from './dispatch';
+import { deviceHandlers } from '../devices/handlers';
+import { failoverHandlers } from '../failover/handlers';
 
-type Handlers = { [N in CallName]: (engine: Engine, input: CallParsedInput<N>, ctx: CallContext) => CallOutput<N> | Promise<CallOutput<N>> };
+export type Handlers = { [N in CallName]: (engine: Engine, input: CallParsedInput<N>, ctx: CallContext) => CallOutput<N> | Promise<CallOutput<N>> };
 
 function settings(engine: Engine): CallOutput<'settings.get'> {
   return {
@@ -116,4 +118,6 @@ export const handlers: Handlers = {
   'backups.restore': (engine, input) => engine.backups.restore(input),
   'backups.delete': (engine, input) => engine.backups.delete(input.id),
   'backups.prune': (engine, input) => engine.backups.prune(input),
+  ...deviceHandlers,
+  ...failoverHandlers,
 };

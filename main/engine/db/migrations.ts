@@ -140,6 +140,73 @@ export const migrations: string[] = [
   CREATE INDEX backups_account ON backups(account_id, created_at);
   CREATE INDEX backups_sources ON backups(account_id, source_key, created_at);
   `,
+  // 4: virtual arrays (devices) with their shares and volumes, and which backups are whose (with the heat map
+  // recorded at that backup). A device's `lineage` names the cloud data it owns; failover hands it to the target.
+  `
+  CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE,
+    type TEXT NOT NULL CHECK (type IN ('file','iscsi')),
+    status TEXT NOT NULL CHECK (status IN ('ready-to-set-up','online','offline','deactivated','deleted')),
+    root TEXT NOT NULL,
+    capacity INTEGER NOT NULL CHECK (capacity > 0),
+    domain TEXT,
+    time_zone TEXT NOT NULL,
+    fips INTEGER NOT NULL DEFAULT 0,
+    account_id TEXT REFERENCES storage_accounts(id),
+    serial TEXT NOT NULL,
+    lineage TEXT NOT NULL,
+    replaces TEXT,
+    policy TEXT NOT NULL,
+    next_backup_at TEXT,
+    failover_job_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    registered_at TEXT,
+    deactivated_at TEXT,
+    deleted_at TEXT
+  ) STRICT;
+  CREATE UNIQUE INDEX devices_live_name ON devices(name) WHERE status <> 'deleted';
+
+  CREATE TABLE shares (
+    id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    name TEXT NOT NULL COLLATE NOCASE,
+    description TEXT NOT NULL DEFAULT '',
+    tier TEXT NOT NULL CHECK (tier IN ('tiered','locally-pinned')),
+    quota INTEGER NOT NULL CHECK (quota > 0),
+    users TEXT NOT NULL DEFAULT '[]',
+    online INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (device_id, name)
+  ) STRICT;
+
+  CREATE TABLE volumes (
+    id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    name TEXT NOT NULL COLLATE NOCASE,
+    size INTEGER NOT NULL CHECK (size > 0),
+    tier TEXT NOT NULL CHECK (tier IN ('tiered','locally-pinned')),
+    type TEXT NOT NULL CHECK (type IN ('general','archival')),
+    acrs TEXT NOT NULL DEFAULT '[]',
+    chap_user TEXT,
+    online INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (device_id, name)
+  ) STRICT;
+
+  CREATE TABLE device_backups (
+    backup_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('scheduled','manual','final')),
+    items TEXT NOT NULL,
+    heat TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX device_backups_device ON device_backups(device_id, created_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
