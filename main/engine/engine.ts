@@ -22,6 +22,7 @@ import { BackupManager } from './backups/manager';
 import { accountCheckJob } from './jobs/kinds/account-check';
 import { backupJob } from './jobs/kinds/backup';
 import { restoreJob } from './jobs/kinds/restore';
+import { DeviceBackups } from './devices/backups';
 import { DeviceManager } from './devices/manager';
 import { FailoverManager } from './failover/manager';
 
@@ -49,6 +50,7 @@ export class Engine {
   readonly accounts: AccountManager;
   readonly backups: BackupManager;
   readonly devices: DeviceManager;
+  readonly deviceBackups: DeviceBackups;
   readonly failover: FailoverManager;
   private closed = false;
 
@@ -76,6 +78,7 @@ export class Engine {
     this.runner.register(restoreJob(this.accounts));
     this.runner.register(accountCheckJob(this.accounts));
     this.devices = new DeviceManager(this);
+    this.deviceBackups = new DeviceBackups(this);
     this.failover = new FailoverManager(this);
     this.bus.on((e) => {
       if (e.type === 'job.updated' && e.job.status === 'failed' && !e.job.parentId && e.job.error) {
@@ -100,7 +103,7 @@ export class Engine {
       engine.log.info('engine opened', { mode: opts.mode, version: VERSION, dataDir: opts.dataDir });
       if (opts.runJobs) {
         engine.runner.start();
-        engine.devices.start();
+        engine.deviceBackups.start();
       }
       return engine;
     } catch (err) {
@@ -142,7 +145,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.devices.stop();
+    this.deviceBackups.stop();
     await this.runner.stop();
     await this.workers.close();
     this.eventLoop.dispose();
