@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contract } from '../../main/engine/api/contract';
 import { commands, kebab } from '../../main/cli/language/commands';
-import { table } from '../../main/cli/language/format';
+import { record, table } from '../../main/cli/language/format';
 import type { CommandIO } from '../../main/cli/language/io';
 import { parseWords, UsageError } from '../../main/cli/language/parse';
 import { complete, contractCoverage, run } from '../../main/cli/language/run';
@@ -103,6 +103,11 @@ describe('run and format', () => {
 
   it('table pads columns', () => {
     expect(table([{ a: 'x', b: 1 }], ['a', 'b'])).toBe('A  B\nx  1\n');
+  });
+
+  it('records show sizes and indent lists of records under their key', () => {
+    const shown = record({ name: 'fs1', capacity: 10 * 2 ** 30, shares: [{ name: 'docs', quota: 2 ** 20 }], tags: ['a', 'b'] });
+    expect(shown).toBe('name: fs1\ncapacity: 10 GiB\nshares:\n  - name: docs\n    quota: 1.0 MiB\ntags: a, b\n');
   });
 });
 

@@ -16,9 +16,13 @@ export const colour: Style = { red: wrap(31, 39), green: wrap(32, 39), yellow: w
 export const noColour: Style = { red: (s) => s, green: (s) => s, yellow: (s) => s, dim: (s) => s, bold: (s) => s };
 
 
+/** Fields that hold byte counts: shown as sizes to people (--json keeps the numbers). */
+const BYTE_FIELDS = new Set(['bytes', 'capacity', 'provisioned', 'used', 'quota', 'size', 'allocated', 'storedNew', 'bytesNew', 'bytesRead', 'bytesToRestore', 'hotBytes', 'warmBytes', 'coldBytes', 'bytesFreed']);
+
 function cell(v: unknown, key: string): string {
   if (v === null || v === undefined) return '-';
   if (key === 'progress' && typeof v === 'number') return `${Math.round(v * 100)}%`;
+  if (BYTE_FIELDS.has(key) && typeof v === 'number') return formatBytes(v);
   if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return v.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
@@ -34,12 +38,16 @@ export function table(rows: Record<string, unknown>[], columns: string[], width 
   return [line(columns.map(headerOf)), ...cells.map(line)].join('\n') + '\n';
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** A record as indented `key: value` lines; nested records and lists of records are indented under their key. */
 export function record(value: unknown, indent = ''): string {
   if (value === null || value === undefined) return `${indent}(none)\n`;
   if (typeof value !== 'object') return `${indent}${cell(value, '')}\n`;
   let out = '';
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v && typeof v === 'object' && !Array.isArray(v)) out += `${indent}${k}:\n${record(v, indent + '  ')}`;
+    if (isRecord(v)) out += `${indent}${k}:\n${record(v, indent + '  ')}`;
+    else if (Array.isArray(v) && v.some(isRecord)) out += `${indent}${k}:\n${v.map((x) => record(x, indent + '    ').replace(/^ {2}( *)/, `$1- `)).join('')}`;
     else out += `${indent}${k}: ${Array.isArray(v) ? v.map((x) => cell(x, k)).join(', ') || '(none)' : cell(v, k)}\n`;
   }
   return out;
