@@ -118,7 +118,7 @@ export function mapAzureError(err: unknown, ctx: AzureErrorContext): LifeboatErr
   }
   if (status === 404) {
     if (storageCode === 'ContainerNotFound' || ctx.action === 'open' || ctx.action === 'list')
-      return fail('not_found', `The container "${ctx.container}" does not exist in the storage account ${ctx.account} (${ctx.location}).`, 'Create it, or pass create: true (the storage-account wizard offers to create it).');
+      return fail('not_found', `The container "${ctx.container}" does not exist in the storage account ${ctx.account} (${ctx.location}).`, 'Create it in the Azure portal, or let Lifeboat create it: --create-container on the command line, "Create it if it does not exist" in the wizard.');
     return fail('not_found', `The object ${ctx.name ?? ''} is missing from the storage account at ${ctx.location}.`, 'Run `lifeboat account check` to find the affected backups.');
   }
   if (status === 409 && (storageCode === 'BlobAlreadyExists' || ctx.action === 'write'))
