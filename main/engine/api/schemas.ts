@@ -116,6 +116,7 @@ export const EngineEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('alert.raised'), alert: Alert }),
   z.object({ type: z.literal('alert.updated'), alert: Alert }),
   z.object({ type: z.literal('service.changed'), service: Service.nullable() }),
+  z.object({ type: z.literal('device.changed'), device: z.string() }),
 ]);
 export type EngineEvent = z.infer<typeof EngineEvent>;
 

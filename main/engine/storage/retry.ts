@@ -22,6 +22,15 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: RetryOptions = { baseMs: 200, capMs: 10_000, maxAttempts: 8, deadlineMs: 120_000 };
 
+/**
+ * How long an unreachable account is retried before the job fails (and can be resumed): 120 s, or the
+ * LIFEBOAT_STORAGE_RETRY_SECONDS environment variable, for a lab that prefers jobs to fail fast.
+ */
+export function retryDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.LIFEBOAT_STORAGE_RETRY_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_RETRY.deadlineMs;
+}
+
 export interface RetryContext {
   /** What is being done, for the final message: "upload probe/x". */
   what: string;
@@ -44,7 +53,7 @@ export function backoffDelay(attempt: number, opts: RetryOptions, retryAfterMs?:
  * number (from 1) and must map its own failures to LifeboatError (retryable or not); anything else is not retried.
  */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, ctx: RetryContext, options: Partial<RetryOptions> = {}): Promise<T> {
-  const opts: RetryOptions = { ...DEFAULT_RETRY, ...options };
+  const opts: RetryOptions = { ...DEFAULT_RETRY, deadlineMs: retryDeadlineMs(), ...options };
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     throwIfCancelled(ctx.signal);

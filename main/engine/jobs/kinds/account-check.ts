@@ -41,6 +41,8 @@ export function accountCheckJob(accounts: AccountManager): JobKind<Params, State
         run: async (ctx) => {
           const row = accounts.store.byId(ctx.params.accountId);
           if (!row) throw new LifeboatError('not_found', `The storage account "${ctx.params.accountName}" was removed.`);
+          // A prune halfway through would show up as missing packs: check the account before or after it, not during.
+          await accounts.waitShared(row.id, ctx.signal);
           const repo = await accounts.repository(row, { loadIndex: false });
           const report = await checkRepository(repo, {
             readData: ctx.params.readData,

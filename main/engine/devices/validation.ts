@@ -1,0 +1,104 @@
+/**
+ * The rules of device, share and volume settings. Each check throws invalid_input whose message starts with the
+ * field, says what is wrong and what is allowed; secrets are never echoed.
+ */
+import { LifeboatError } from '../errors';
+
+const bad = (field: string, message: string, hint?: string): never => {
+  throw new LifeboatError('invalid_input', `${field}: ${message}`, hint);
+};
+
+/** A device name is its host name on the network: NetBIOS-safe (1-15 characters) and a valid DNS label. */
+export function checkDeviceName(name: string, field = 'name'): string {
+  const hint = 'Use 1 to 15 letters, digits and hyphens, not all digits, not starting or ending with a hyphen (e.g. fs-amsterdam1).';
+  if (name.length === 0) bad(field, 'give the device a name.', hint);
+  if (name.length > 15) bad(field, `"${name}" has ${name.length} characters; a device name has at most 15.`, hint);
+  const wrong = [...name].find((c) => !/[A-Za-z0-9-]/.test(c));
+  if (wrong !== undefined) bad(field, `"${name}" contains "${wrong}"; a device name has only letters, digits and hyphens.`, hint);
+  if (/^\d+$/.test(name)) bad(field, `"${name}" is all digits; a device name needs at least one letter or hyphen.`, hint);
+  if (name.startsWith('-') || name.endsWith('-')) bad(field, `"${name}" starts or ends with a hyphen.`, hint);
+  return name;
+}
+
+/** A fully qualified domain name: at least two labels of 1-63 letters, digits and hyphens; at most 253 characters. */
+export function checkDomain(domain: string, field = 'domain'): string {
+  const d = domain.trim().replace(/\.$/, '');
+  const hint = 'Give the fully qualified domain name the file server joins, e.g. corp.contoso.com.';
+  if (d.length === 0) bad(field, 'the domain is empty.', hint);
+  if (d.length > 253) bad(field, `"${d}" has ${d.length} characters; a domain name has at most 253.`, hint);
+  const labels = d.split('.');
+  if (labels.length < 2) bad(field, `"${d}" is not a fully qualified domain name: it needs at least two labels (e.g. corp.contoso.com).`, hint);
+  for (const label of labels) {
+    if (label.length === 0) bad(field, `"${d}" has an empty label (two dots in a row).`, hint);
+    if (label.length > 63) bad(field, `the label "${label.slice(0, 20)}…" of "${d}" has ${label.length} characters; at most 63.`, hint);
+    if (!/^[A-Za-z0-9-]+$/.test(label)) bad(field, `the label "${label}" of "${d}" may contain only letters, digits and hyphens.`, hint);
+    if (label.startsWith('-') || label.endsWith('-')) bad(field, `the label "${label}" of "${d}" starts or ends with a hyphen.`, hint);
+  }
+  if (/^\d+$/.test(labels[labels.length - 1])) bad(field, `"${d}" ends in a numeric label; give a domain name, not an IP address.`, hint);
+  return d;
+}
+
+export function checkTimeZone(tz: string, field = 'timeZone'): string {
+  try {
+    // Canonical spelling, e.g. "europe/amsterdam" → "Europe/Amsterdam".
+    return new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    return bad(field, `"${tz}" is not a time zone.`, 'Give an IANA time zone name, e.g. UTC, Europe/Amsterdam or America/New_York.');
+  }
+}
+
+const RESERVED = new Set(['CON', 'PRN', 'AUX', 'NUL', ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => [`COM${n}`, `LPT${n}`])]);
+
+/** Share and volume names: they become a folder or file name under the data root and an SMB share or iSCSI target name. */
+export function checkItemName(name: string, kind: 'share' | 'volume', field = 'name'): string {
+  const hint = `Use 1 to 64 letters, digits, hyphens, underscores, dots and spaces for the ${kind} name (e.g. finance-docs).`;
+  if (name.length === 0) bad(field, `give the ${kind} a name.`, hint);
+  if (name.length > 64) bad(field, `"${name.slice(0, 20)}…" has ${name.length} characters; a ${kind} name has at most 64.`, hint);
+  const wrong = [...name].find((c) => !/[A-Za-z0-9_. -]/.test(c));
+  if (wrong !== undefined) bad(field, `"${name}" contains "${wrong}", which a ${kind} name cannot have.`, hint);
+  if (name !== name.trim()) bad(field, `"${name}" starts or ends with a space.`, hint);
+  if (/^\.+$/.test(name)) bad(field, `"${name}" is not a usable ${kind} name.`, hint);
+  if (name.endsWith('.')) bad(field, `"${name}" ends with a dot, which Windows hosts cannot use.`, hint);
+  const base = name.split('.')[0].toUpperCase();
+  if (RESERVED.has(base)) bad(field, `"${name}" is a name Windows reserves for a device (${base}).`, hint);
+  return name;
+}
+
+/** iSCSI qualified names per RFC 3720 (iqn.YYYY-MM.reversed.domain[:anything]) or EUI-64 (eui. + 16 hex digits). */
+export function checkIqn(iqn: string, field = 'acr'): string {
+  const hint = 'An initiator name looks like iqn.1991-05.com.microsoft:host1 (iqn., year-month, the reversed domain, optionally : and a name) or eui.02004567A425678D; at most 220 characters.';
+  if (iqn.length > 220) bad(field, `the initiator name "${iqn.slice(0, 32)}…" has ${iqn.length} characters; at most 220 are allowed.`, hint);
+  if (/^eui\./i.test(iqn)) {
+    if (!/^eui\.[0-9A-Fa-f]{16}$/.test(iqn)) bad(field, `"${iqn}" is not a valid EUI name: it needs "eui." followed by exactly 16 hexadecimal digits.`, hint);
+    return iqn;
+  }
+  const m = /^iqn\.(\d{4})-(\d{2})\.([^:]+)(?::(.+))?$/i.exec(iqn);
+  if (!m) bad(field, `"${iqn}" is not a valid initiator name (IQN).`, hint);
+  const [, , month, domain] = m!;
+  if (Number(month) < 1 || Number(month) > 12) bad(field, `"${iqn}" has month ${month}; the date must be YYYY-MM with a month from 01 to 12.`, hint);
+  const labels = domain.split('.');
+  if (labels.some((l) => !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l)))
+    bad(field, `"${iqn}" has "${domain}" where the reversed domain name (e.g. com.microsoft) belongs.`, hint);
+  return iqn;
+}
+
+export function checkAcrs(list: string[], field = 'acr'): string[] {
+  const seen = new Set<string>();
+  for (const iqn of list) {
+    checkIqn(iqn, field);
+    const key = iqn.toLowerCase();
+    if (seen.has(key)) bad(field, `the initiator "${iqn}" is listed twice.`, 'Give each initiator name once.');
+    seen.add(key);
+  }
+  return list;
+}
+
+/** CHAP needs a user and a 12-16 character secret together; the message never repeats the secret. */
+export function checkChap(user: string | undefined, secret: string | undefined): { user: string; secret: string } | null {
+  if (user === undefined && secret === undefined) return null;
+  if (user === undefined) bad('chapUser', 'a CHAP secret was given without a CHAP user.', 'Give both --chap-user and --chap-secret, or neither.');
+  if (secret === undefined) bad('chapSecret', 'a CHAP user was given without a CHAP secret.', 'Give both --chap-user and --chap-secret, or neither.');
+  const n = [...secret!].length;
+  if (n < 12 || n > 16) bad('chapSecret', `the CHAP secret must be 12 to 16 characters long; the one given has ${n}.`, 'Choose a secret of 12 to 16 characters.');
+  return { user: user!, secret: secret! };
+}
