@@ -49,6 +49,8 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
           const p = ctx.params;
           const row = accounts.store.byId(p.accountId);
           if (!row) throw new LifeboatError('not_found', `The storage account "${p.accountName}" was removed.`, 'Add it again, then resume the job.');
+          // A prune running on the account could delete what this restore is about to read: wait for it to end.
+          await accounts.waitShared(row.id, ctx.signal);
           const resumeState = ctx.state.restore ?? (ctx.state.started ? { snapshotId: p.backupId, doneChunks: [] } : undefined);
           if (!ctx.state.started) ctx.checkpoint({ started: true });
           let last: RestoreProgress | undefined;
