@@ -17,6 +17,7 @@ import type { SecretStore } from '../secrets';
 import type { ServiceManager } from '../service';
 import type { StorageBackend } from '../storage/backend';
 import { azureLocation, openBackend, type AzureCredentials, type BackendSpec } from '../storage/open';
+import { withLease, type LeaseInfo } from './locks';
 import { AccountStore, type AccountRow } from './store';
 
 export interface AccountInput extends AzureCredentials {
@@ -232,6 +233,11 @@ export class AccountManager {
     if (repo.config.id !== row.repository_id)
       throw new LifeboatError('conflict', `The storage account "${row.name}" now holds another repository (${repo.config.id}).`, 'Point the account back at its folder or container with `lifeboat account edit`.');
     return repo;
+  }
+
+  /** Runs f under a lease in the account itself, which keeps installations sharing the account apart (accounts/locks.ts). */
+  async withLease<T>(row: AccountRow, kind: LeaseInfo['kind'], purpose: string, f: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withLease(await openBackend(this.store.spec(row)), kind, purpose, f, { signal });
   }
 
   async rebuildCatalog(name: string): Promise<CatalogRebuild> {

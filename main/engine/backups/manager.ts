@@ -10,6 +10,7 @@ import { LifeboatError } from '../errors';
 import type { BackupParams } from '../jobs/kinds/backup';
 import type { JobRunner } from '../jobs/runner';
 import type { BackupSource } from '../repo/backup';
+import { withLease } from '../accounts/locks';
 import { pruneAccount, type Retention } from './prune';
 
 /** Source names are the folders' and images' base names, made unique with a suffix. */
@@ -109,7 +110,8 @@ export class BackupManager {
     if (jobs.length && !input.dryRun) throw new LifeboatError('busy', `Jobs are using the storage account "${row.name}": ${jobs.join(', ')}.`, 'Prune once they have ended.');
     return this.accounts.withExclusive(row.id, async () => {
       const repo = await this.accounts.repository(row, { loadIndex: false });
-      return pruneAccount(repo, this.accounts.catalog, row, input);
+      if (input.dryRun) return pruneAccount(repo, this.accounts.catalog, row, input);
+      return withLease(repo.backend, 'exclusive', 'prune', () => pruneAccount(repo, this.accounts.catalog, row, input));
     });
   }
 }

@@ -3,8 +3,8 @@
  * other manifests, then remove packs no remaining backup uses. Crash-safe order, each step leaving a valid account:
  * manifests first (their chunks become unused), then a new index object naming only the kept packs, then the old
  * index objects, then the packs. Packs that still hold some live chunks are kept whole (repacking them is future
- * work). Within one installation prune excludes backups (AccountManager.withExclusive); the shared lock object for
- * writers on other installations (docs/repository-format.md, Locking) is not implemented yet.
+ * work). Callers hold the account exclusively: in this process (AccountManager.withExclusive) and against other
+ * installations (an exclusive lease, accounts/locks.ts).
  */
 import type { AccountRow } from '../accounts/store';
 import { collectList } from '../storage/backend';

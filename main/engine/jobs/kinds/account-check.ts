@@ -44,11 +44,12 @@ export function accountCheckJob(accounts: AccountManager): JobKind<Params, State
           // A prune halfway through would show up as missing packs: check the account before or after it, not during.
           await accounts.waitShared(row.id, ctx.signal);
           const repo = await accounts.repository(row, { loadIndex: false });
-          const report = await checkRepository(repo, {
-            readData: ctx.params.readData,
-            signal: ctx.signal,
-            onProgress: (done, total) => ctx.progress({ fraction: total ? done / total : 1, message: `Read ${done} of ${total} packs` }),
-          });
+          const report = await accounts.withLease(row, 'shared', `check ${ctx.jobId}`, () =>
+            checkRepository(repo, {
+              readData: ctx.params.readData,
+              signal: ctx.signal,
+              onProgress: (done, total) => ctx.progress({ fraction: total ? done / total : 1, message: `Read ${done} of ${total} packs` }),
+            }), ctx.signal);
           ctx.checkpoint({ report: { ...report, problems: report.problems.length } });
           const summary = `${report.snapshots} backups, ${report.packs} packs, ${report.chunks} chunks${report.bytesRead ? `, ${describeBytes(report.bytesRead)} read` : ''}`;
           if (!report.ok) {

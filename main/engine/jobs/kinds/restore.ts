@@ -56,7 +56,7 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
           let last: RestoreProgress | undefined;
           let lastCheckpoint = Date.now();
           try {
-            const result = await runOffloaded<{ files: number; bytes: number; bytesFetched: number }>(
+            const result = await accounts.withLease(row, 'shared', `restore ${ctx.jobId}`, () => runOffloaded<{ files: number; bytes: number; bytesFetched: number }>(
               ctx,
               { op: 'repo-restore', backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id, snapshotId: p.backupId, to: p.to, sources: p.sources, path: p.path, overwrite: p.overwrite, priority: p.priority, resumeState },
               (m) => {
@@ -68,7 +68,7 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
                 lastCheckpoint = Date.now();
                 ctx.checkpoint({ restore: m.state, filesDone: m.progress.filesDone });
               },
-            );
+            ), ctx.signal);
             ctx.progress({ fraction: 1, message: `Restored ${result.files} files (${describeBytes(result.bytes)}) from backup ${p.backupId} to ${p.to}; fetched ${describeBytes(result.bytesFetched)}` });
           } catch (err) {
             const errno = (err as { errno?: string }).errno;
