@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'io_error'
   | 'timeout'
   | 'unavailable'
+  | 'no_compatible_target'
+  | 'precheck_failed'
+  | 'fenced'
   | 'internal';
 
 export interface ErrorInfo {

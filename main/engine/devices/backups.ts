@@ -1,21 +1,154 @@
-/** Device backups: the backup policy and scheduler, backup jobs with heat maps, and deactivation. */
+/**
+ * Device backups: the backup policy and scheduler, backup jobs with heat maps, and deactivation. A device's
+ * backup history includes the backups of the devices it replaced by failover (same lineage): the data it serves
+ * came from them, its first backup is incremental against them, and its heat map starts from theirs.
+ */
+import type { z } from 'zod';
 import type { CallOutput, CallParsedInput } from '../api/contract';
+import type { DeviceBackup, HeatMap } from '../api/device-schemas';
+import type { Backup, Job } from '../api/schemas';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../errors';
+import { activeDeviceJob, assertCanBackUp, deviceBackupJob, deviceBackupRow, DeviceBackupSteps, lineageBackups, type BackupKind, type DeviceBackupParams, type DeviceBackupRow, type ItemConfig } from './backup-job';
+import { deactivateJob, type DeactivateParams } from './deactivate-job';
+import { itemHeatOf, restoreOrderOf, summarizeHeat, type HeatData } from './heat';
+import { BackupScheduler, nextBackupAt, parseTime, policyOf, type StoredPolicy } from './schedule';
+import type { DeviceRow } from './store';
 
-const todo = (): never => {
-  throw new LifeboatError('not_allowed', 'Device backups are not available in this version yet.');
+type DeviceBackupOut = z.infer<typeof DeviceBackup>;
+
+const heatOf = (row: DeviceBackupRow | undefined): HeatData | null => {
+  try {
+    return row ? (JSON.parse(row.heat) as HeatData) : null;
+  } catch {
+    return null;
+  }
 };
 
 export class DeviceBackups {
-  constructor(readonly engine: Engine) {}
+  private readonly steps: DeviceBackupSteps;
+  readonly scheduler: BackupScheduler;
+
+  constructor(readonly engine: Engine) {
+    this.steps = new DeviceBackupSteps(engine);
+    engine.runner.register(deviceBackupJob(engine, this.steps));
+    engine.runner.register(deactivateJob(engine, this.steps));
+    this.scheduler = new BackupScheduler(engine, (d) => this.startJob(d, 'scheduled'), (id) => activeDeviceJob(engine, id));
+  }
 
   /** Starts the backup scheduler (the app and web mode do; a one-shot CLI command does not). */
-  start(): void {}
-  stop(): void {}
+  start(): void {
+    this.scheduler.start();
+  }
 
-  backup(_name: string): CallOutput<'devices.backup'> { return todo(); }
-  heat(_name: string): CallOutput<'devices.heat'> | Promise<CallOutput<'devices.heat'>> { return todo(); }
-  policy(_input: CallParsedInput<'devices.policy'>): CallOutput<'devices.policy'> { return todo(); }
-  deactivate(_input: CallParsedInput<'devices.deactivate'>): CallOutput<'devices.deactivate'> { return todo(); }
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  private startJob(device: DeviceRow, kind: BackupKind): Job {
+    const params: DeviceBackupParams = { deviceId: device.id, deviceName: device.name, accountId: device.account_id!, kind };
+    return this.engine.runner.create('device.backup', params);
+  }
+
+  private assertIdle(device: DeviceRow): void {
+    const job = activeDeviceJob(this.engine, device.id);
+    if (job) throw new LifeboatError('busy', `A backup or deactivation of ${device.name} has not ended yet (job ${job}).`, `Wait for it (\`lifeboat jobs wait ${job}\`) or cancel it, then try again.`);
+  }
+
+  backup(name: string): CallOutput<'devices.backup'> {
+    const device = this.engine.devices.store.require(name);
+    assertCanBackUp(this.engine, device, 'manual');
+    this.assertIdle(device);
+    return this.startJob(device, 'manual');
+  }
+
+  policy(input: CallParsedInput<'devices.policy'>): CallOutput<'devices.policy'> {
+    const device = this.engine.devices.store.require(input.name);
+    if (device.status === 'deactivated' || device.status === 'deleted')
+      throw new LifeboatError('not_allowed', `The device ${device.name} is ${device.status}: it takes no more backups, so it has no backup policy.`);
+    this.engine.devices.assertNotHeld(device);
+    if (input.frequency !== 'weekly' && input.weekday !== undefined) throw new LifeboatError('invalid_input', 'weekday: only a weekly policy has a weekday; leave it out or use --frequency weekly.');
+    const policy: StoredPolicy = { frequency: input.frequency, time: parseTime(input.time), weekday: input.frequency === 'weekly' ? (input.weekday ?? 0) : null, retention: input.retention };
+    let next: Date | null;
+    try {
+      next = nextBackupAt(policy, device.time_zone, new Date());
+    } catch (err) {
+      if (err instanceof RangeError) throw new LifeboatError('invalid_input', `The time zone "${device.time_zone}" of ${device.name} is not known to this system.`, 'Use an IANA time zone such as Europe/Amsterdam.');
+      throw err;
+    }
+    this.engine.devices.store.update(device.id, { policy: JSON.stringify(policy), next_backup_at: next?.toISOString() ?? null });
+    this.engine.log.info('device backup policy set', { device: device.name, ...policy, nextAt: next?.toISOString() ?? null });
+    this.engine.devices.changed(device.name);
+    return this.engine.devices.toDevice(this.engine.devices.store.byId(device.id)!);
+  }
+
+  deactivate(input: CallParsedInput<'devices.deactivate'>): CallOutput<'devices.deactivate'> {
+    const device = this.engine.devices.store.require(input.name);
+    const n = device.name;
+    if (input.confirm !== n) throw new LifeboatError('invalid_input', `confirm: type the device name "${n}" exactly to deactivate it.`, 'Deactivation is permanent: the device goes read-only for good and takes no more backups.');
+    if (device.status === 'deactivated') throw new LifeboatError('not_allowed', `The device ${n} is already deactivated.`, `Fail it over to another device: \`lifeboat failover targets ${n}\`.`);
+    if (device.status === 'deleted') throw new LifeboatError('not_allowed', `The device ${n} was deleted from the service.`);
+    if (device.status === 'ready-to-set-up') throw new LifeboatError('not_allowed', `The device ${n} is not registered yet, so there is nothing to deactivate.`, `Remove it instead: \`lifeboat device remove ${n}\`.`);
+    this.engine.devices.assertNotHeld(device);
+    this.assertIdle(device);
+    if (input.finalBackup) assertCanBackUp(this.engine, device, 'final');
+    const params: DeactivateParams = { deviceId: device.id, deviceName: n, accountId: device.account_id, finalBackup: input.finalBackup };
+    return this.engine.runner.create('device.deactivate', params);
+  }
+
+  /** The heat map of the device's newest backup (or of the device it replaced, before its own first backup). */
+  heat(name: string): CallOutput<'devices.heat'> {
+    const device = this.engine.devices.store.byName(name, { includeDeleted: true }) ?? this.engine.devices.store.require(name);
+    return this.heatMap(device.id);
+  }
+
+  heatMap(deviceId: string): HeatMap {
+    const device = this.engine.devices.store.byId(deviceId);
+    const newest = device ? lineageBackups(this.engine, device)[0] : undefined;
+    return summarizeHeat(heatOf(newest), newest?.backup_id ?? null);
+  }
+
+  /** The device's backups, newest first, including those of the devices it replaced (their `device` says whose). */
+  listFor(deviceId: string): DeviceBackupOut[] {
+    const device = this.engine.devices.store.byId(deviceId);
+    if (!device) return [];
+    return lineageBackups(this.engine, device).map((r) => {
+      const b = this.engine.accounts.catalog.row(r.backup_id)!;
+      return { id: r.backup_id, device: r.device_name, kind: r.kind, createdAt: r.created_at, files: b.files, bytes: b.bytes, storedNew: b.stored_new };
+    });
+  }
+
+  /** The newest backup of the device's lineage: what a failover restores (`row.kind === 'final'` means planned). */
+  latest(deviceId: string): { row: DeviceBackupRow; items: ItemConfig[]; backup: Backup } | null {
+    const device = this.engine.devices.store.byId(deviceId);
+    const row = device ? lineageBackups(this.engine, device)[0] : undefined;
+    if (!row) return null;
+    const catalog = this.engine.accounts.catalog.row(row.backup_id)!;
+    const account = this.engine.accounts.store.byId(catalog.account_id)?.name ?? catalog.account_id;
+    const { device_name: _name, ...plain } = row;
+    return { row: plain, items: JSON.parse(row.items) as ItemConfig[], backup: this.engine.accounts.catalog.toBackup(catalog, account) };
+  }
+
+  /** The configuration of every share or volume at a backup. */
+  items(backupId: string): ItemConfig[] {
+    const row = deviceBackupRow(this.engine, backupId);
+    if (!row) throw new LifeboatError('not_found', `Backup ${backupId} is not a device backup.`, 'List the device backups with `lifeboat device show NAME`.');
+    return JSON.parse(row.items) as ItemConfig[];
+  }
+
+  /** The `priority` of a restore job for one item of a device backup: its hot files first. */
+  restoreOrder(backupId: string, itemName: string): string[] {
+    return restoreOrderOf(heatOf(deviceBackupRow(this.engine, backupId)), itemName);
+  }
+
+  /** Per item of a device backup, one heat number (0..1) to start the hot items' restores first. */
+  itemHeat(backupId: string): Record<string, number> {
+    return itemHeatOf(heatOf(deviceBackupRow(this.engine, backupId)));
+  }
+
+  /** The stored policy as the API shows it. */
+  policyOf(deviceId: string) {
+    const device = this.engine.devices.store.byId(deviceId);
+    return device ? policyOf(device) : null;
+  }
 }

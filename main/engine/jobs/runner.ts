@@ -298,7 +298,9 @@ export class JobRunner {
     const now = new Date().toISOString();
     const row = this.requireRow(id);
     const step = live.stepIndex;
-    const stop = err instanceof StopRequested ? err.kind : live.controller.signal.aborted ? (row.control ?? (this.stopping ? 'shutdown' : 'cancel')) : null;
+    // A checkpoint during shutdown throws StopRequested too: with no cancel or pause asked, that is the shutdown.
+    const shutdown = this.stopping && live.controller.signal.aborted && !row.control;
+    const stop = shutdown ? 'shutdown' : err instanceof StopRequested ? err.kind : live.controller.signal.aborted ? (row.control ?? 'cancel') : null;
     if (stop === 'shutdown') {
       // Lifeboat is closing: leave the job queued so it resumes on the next start.
       if (step >= 0) this.store.updateStep(id, step, { status: 'pending' });

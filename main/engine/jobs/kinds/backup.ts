@@ -5,12 +5,13 @@
  */
 import { z } from 'zod';
 import type { AccountManager } from '../../accounts/manager';
+import type { AccountRow } from '../../accounts/store';
 import { sourceKey } from '../../backups/catalog';
 import { LifeboatError } from '../../errors';
 import { runOffloaded } from '../../backups/offload';
-import type { BackupProgress } from '../../repo/backup';
-import { loadSnapshot, newSnapshotId } from '../../repo/snapshot';
-import type { JobKind } from '../types';
+import type { BackupProgress, BackupSource } from '../../repo/backup';
+import { loadSnapshot, newSnapshotId, type SnapshotManifest } from '../../repo/snapshot';
+import type { JobKind, StepContext } from '../types';
 import { describeBytes } from './format';
 
 const Params = z.object({
@@ -21,16 +22,7 @@ const Params = z.object({
 });
 export type BackupParams = z.infer<typeof Params>;
 
-interface State {
-  /** Set once the snapshot manifest is written: the backup exists from then on. */
-  snapshotId?: string;
-  /**
-   * The id the manifest will be saved under, checkpointed before the worker starts: a re-run after a crash between
-   * saving the manifest and checkpointing `snapshotId` finds snapshots/<id> and adopts it instead of writing another.
-   */
-  targetId?: string;
-  previousId?: string | null;
-}
+type State = RepoBackupState;
 
 function progressOf(p: BackupProgress) {
   const processed = p.bytesRead + p.bytesReused;
@@ -42,6 +34,62 @@ function progressOf(p: BackupProgress) {
       p.phase === 'scanning'
         ? 'Scanning the sources'
         : `${p.filesDone} of ${p.filesTotal} files, ${describeBytes(p.bytesRead)} read, ${describeBytes(p.bytesUploaded)} uploaded${p.bytesReused ? `, ${describeBytes(p.bytesReused)} unchanged` : ''}`,
+  };
+}
+
+/** The repository part of a backup step, shared by the backup job and the device backup job (devices/backup-job.ts). */
+export interface RepoBackupState {
+  /** Set once the snapshot manifest is written: the backup exists from then on. */
+  snapshotId?: string;
+  /**
+   * The id the manifest will be saved under, checkpointed before the worker starts: a re-run after a crash between
+   * saving the manifest and checkpointing `snapshotId` finds snapshots/<id> and adopts it instead of writing another.
+   */
+  targetId?: string;
+  previousId?: string | null;
+}
+
+/**
+ * Writes one backup of `sources` into the account, idempotently: the target id and the previous backup are
+ * checkpointed before the worker starts, so a re-run adopts a manifest an earlier run saved. `previous` is asked
+ * only on the first run.
+ */
+export async function runRepoBackup<S extends RepoBackupState>(
+  ctx: StepContext<unknown, S>,
+  accounts: AccountManager,
+  row: AccountRow,
+  opts: { sources: BackupSource[]; label?: string; previous: () => string | null },
+): Promise<string> {
+  if (ctx.state.snapshotId) return ctx.state.snapshotId;
+  await accounts.waitShared(row.id, ctx.signal);
+  const previous = ctx.state.targetId && ctx.state.previousId !== undefined ? ctx.state.previousId : opts.previous();
+  const targetId = ctx.state.targetId ?? newSnapshotId();
+  ctx.checkpoint({ previousId: previous, targetId } as Partial<S>);
+  const { snapshotId, warnings } = await accounts.withLease(
+    row,
+    'shared',
+    `backup ${ctx.jobId}`,
+    () =>
+      runOffloaded<{ snapshotId: string; warnings: string[] }>(
+        ctx,
+        { op: 'repo-backup', backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id, sources: opts.sources, previousId: previous ?? undefined, label: opts.label, snapshotId: targetId },
+        (m) => m.type === 'backup-progress' && ctx.progress(progressOf(m.progress)),
+      ),
+    ctx.signal,
+  );
+  for (const w of warnings) ctx.log.warn('backup skipped an entry', { jobId: ctx.jobId, entry: w });
+  ctx.checkpoint({ snapshotId } as Partial<S>);
+  return snapshotId;
+}
+
+/** The summary line of a written backup, shown as the job's last message. */
+export function describeSnapshot(m: SnapshotManifest) {
+  const s = m.stats;
+  return {
+    fraction: 1,
+    bytesDone: s.bytes,
+    bytesTotal: s.bytes,
+    message: `Backup ${m.id}: ${s.files} files, ${describeBytes(s.bytes)}; read ${describeBytes(s.bytesRead)}, new ${describeBytes(s.bytesNew)}, uploaded ${describeBytes(s.storedNew)}`,
   };
 }
 
@@ -66,17 +114,8 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
         run: async (ctx) => {
           if (ctx.state.snapshotId) return;
           const row = account(ctx.params.accountId);
-          await accounts.waitShared(row.id, ctx.signal);
-          const previous = ctx.state.targetId && ctx.state.previousId !== undefined ? ctx.state.previousId : (accounts.catalog.latestOf(row.id, sourceKey(ctx.params.sources)) ?? null);
-          const targetId = ctx.state.targetId ?? newSnapshotId();
-          ctx.checkpoint({ previousId: previous, targetId });
-          const { snapshotId, warnings } = await runOffloaded<{ snapshotId: string; warnings: string[] }>(
-            ctx,
-            { op: 'repo-backup', backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id, sources: ctx.params.sources, previousId: previous ?? undefined, label: ctx.params.label, snapshotId: targetId },
-            (m) => m.type === 'backup-progress' && ctx.progress(progressOf(m.progress)),
-          );
-          for (const w of warnings) ctx.log.warn('backup skipped an entry', { jobId: ctx.jobId, entry: w });
-          ctx.checkpoint({ snapshotId });
+          const { sources, label } = ctx.params;
+          await runRepoBackup(ctx, accounts, row, { sources, label, previous: () => accounts.catalog.latestOf(row.id, sourceKey(sources)) ?? null });
         },
       },
       {
@@ -87,13 +126,7 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
           const repo = await accounts.repository(row, { loadIndex: false });
           const m = await loadSnapshot(repo, ctx.state.snapshotId!);
           accounts.catalog.record(row.id, m);
-          const s = m.stats;
-          ctx.progress({
-            fraction: 1,
-            bytesDone: s.bytes,
-            bytesTotal: s.bytes,
-            message: `Backup ${m.id}: ${s.files} files, ${describeBytes(s.bytes)}; read ${describeBytes(s.bytesRead)}, new ${describeBytes(s.bytesNew)}, uploaded ${describeBytes(s.storedNew)}`,
-          });
+          ctx.progress(describeSnapshot(m));
         },
       },
     ],

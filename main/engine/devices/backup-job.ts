@@ -1,0 +1,309 @@
+/**
+ * The device backup: every share (a tree) and volume (a sparse image) of a device into its storage account, as
+ * one backup set, with the configuration of each item (so a failover can recreate them) and a heat map. Steps:
+ * heat (look at the files, remember the configuration), backup (under the ownership lease), catalog (record the
+ * backup unless the device was fenced meanwhile), retention (delete scheduled backups past the policy's count).
+ * The deactivation job runs the first three as its final backup.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { BackupKind } from '../api/device-schemas';
+import type { Engine } from '../engine';
+import { LifeboatError } from '../errors';
+import { describeSnapshot, runRepoBackup, type RepoBackupState } from '../jobs/kinds/backup';
+import type { JobKind, StepContext } from '../jobs/types';
+import type { BackupSource } from '../repo/backup';
+import { loadSnapshot, type ImageSource, type SnapshotManifest } from '../repo/snapshot';
+import { HISTORY, scanShareHeat, volumeHeat, type HeatData, type ShareHeat, type VolumeHeat } from './heat';
+import { claimOwner, fencedError, readOwner } from './ownership';
+import { policyOf } from './schedule';
+import type { DeviceRow } from './store';
+
+export type BackupKind = z.infer<typeof BackupKind>;
+
+/** The configuration of a share or volume at a backup: what a failover recreates on the target. */
+export interface ItemConfig {
+  name: string;
+  kind: 'share' | 'volume';
+  tier: 'tiered' | 'locally-pinned';
+  online: boolean;
+  /** share */
+  quota?: number;
+  description?: string;
+  users?: string[];
+  /** volume */
+  size?: number;
+  type?: 'general' | 'archival';
+  acrs?: Array<{ name: string; iqn: string }>;
+  chapUser?: string | null;
+}
+
+export interface DeviceBackupRow {
+  backup_id: string;
+  device_id: string;
+  kind: BackupKind;
+  items: string;
+  heat: string;
+  created_at: string;
+}
+
+export interface DeviceBackupState extends RepoBackupState {
+  /** The backup this one is incremental against and whose heat it carries forward (null: the first). */
+  basis?: string | null;
+}
+
+/** What the heat step hands to the catalog step, kept in a file beside the job (it can be large). */
+interface Prepared {
+  items: ItemConfig[];
+  heat: HeatData;
+}
+
+const Params = z.object({ deviceId: z.string(), deviceName: z.string(), accountId: z.string(), kind: BackupKind });
+export type DeviceBackupParams = z.infer<typeof Params>;
+
+/** Why a device cannot take a backup now, as an error that says what to do; the final backup allows an offline device. */
+export function assertCanBackUp(engine: Engine, device: DeviceRow, kind: BackupKind): void {
+  const n = device.name;
+  if (device.status === 'deactivated' || device.status === 'deleted')
+    throw new LifeboatError('not_allowed', `The device ${n} is ${device.status}: it is read-only and takes no more backups.`, `Its backups stay available for a failover (\`lifeboat failover targets ${n}\`).`);
+  if (device.status === 'ready-to-set-up') throw new LifeboatError('not_allowed', `The device ${n} is not registered with the service yet, so it has nothing to back up.`, `Register it first with \`lifeboat device register ${n}\`.`);
+  if (device.status === 'offline' && kind !== 'final') throw new LifeboatError('not_allowed', `The device ${n} is offline for maintenance.`, 'Bring the device online, then back it up.');
+  engine.devices.assertNotHeld(device);
+  if (!device.account_id) throw new LifeboatError('not_allowed', `The device ${n} has no storage account for its backups.`, 'Configure the device with a storage account.');
+  if (!engine.devices.store.shares(device.id).length && !engine.devices.store.volumes(device.id).length) {
+    const what = device.type === 'file' ? 'share' : 'volume';
+    throw new LifeboatError('not_allowed', `The device ${n} has no ${what}s, so there is nothing to back up.`, `Create a ${what} first with \`lifeboat ${what} create ${n} NAME\`.`);
+  }
+}
+
+/** Backups of a device and of the devices it replaced (same lineage, or the `replaces` chain), newest first. */
+export function lineageBackups(engine: Engine, device: DeviceRow): Array<DeviceBackupRow & { device_name: string }> {
+  const ids = [device.id];
+  for (let d: DeviceRow | undefined = device; d?.replaces && !ids.includes(d.replaces); d = engine.devices.store.byId(d.replaces)) ids.push(d.replaces);
+  return engine.db
+    .prepare(
+      `SELECT db.*, d.name AS device_name FROM device_backups db JOIN devices d ON d.id = db.device_id JOIN backups b ON b.id = db.backup_id
+       WHERE d.lineage = ? OR d.id IN (${ids.map(() => '?').join(', ')}) ORDER BY db.created_at DESC, db.rowid DESC`,
+    )
+    .all(device.lineage, ...ids) as Array<DeviceBackupRow & { device_name: string }>;
+}
+
+export function deviceBackupRow(engine: Engine, backupId: string): DeviceBackupRow | undefined {
+  return engine.db.prepare('SELECT * FROM device_backups WHERE backup_id = ?').get(backupId) as DeviceBackupRow | undefined;
+}
+
+function configOf(engine: Engine, device: DeviceRow): ItemConfig[] {
+  const store = engine.devices.store;
+  return [
+    ...store.shares(device.id).map((s): ItemConfig => ({ name: s.name, kind: 'share', tier: s.tier, online: s.online === 1, quota: s.quota, description: s.description, users: JSON.parse(s.users) as string[] })),
+    ...store.volumes(device.id).map((v): ItemConfig => ({ name: v.name, kind: 'volume', tier: v.tier, online: v.online === 1, size: v.size, type: v.type, acrs: JSON.parse(v.acrs) as ItemConfig['acrs'], chapUser: v.chap_user })),
+  ];
+}
+
+function sourcesOf(engine: Engine, device: DeviceRow, items: ItemConfig[]): BackupSource[] {
+  return items.map((i) => (i.kind === 'share' ? { name: i.name, path: engine.devices.sharePath(device, i.name), kind: 'tree' } : { name: i.name, path: engine.devices.volumePath(device, i.name), kind: 'image' }));
+}
+
+const parseHeat = (row: DeviceBackupRow | undefined): HeatData | null => {
+  try {
+    return row ? (JSON.parse(row.heat) as HeatData) : null;
+  } catch {
+    return null;
+  }
+};
+
+type Ctx = StepContext<unknown, DeviceBackupState>;
+
+/** The device backup's steps, shared by the backup job and the deactivation job's final backup. */
+export class DeviceBackupSteps {
+  constructor(private readonly engine: Engine) {}
+
+  private device(id: string): DeviceRow {
+    const row = this.engine.devices.store.byId(id);
+    if (!row) throw new LifeboatError('not_found', 'The device of this backup was removed.', 'Nothing is left to back up.');
+    return row;
+  }
+
+  private account(device: DeviceRow) {
+    const row = device.account_id ? this.engine.accounts.store.byId(device.account_id) : undefined;
+    if (!row) throw new LifeboatError('not_found', `The storage account of ${device.name} was removed.`, 'Add it again, then resume the job.', { retryable: true });
+    return row;
+  }
+
+  private preparedFile(ctx: Ctx): string {
+    return path.join(ctx.dataDir, 'tmp', `device-backup-${ctx.jobId}.json`);
+  }
+
+  /** The configuration and the share heat as the heat step saw them (computed again if that file was lost). */
+  private async prepare(ctx: Ctx, device: DeviceRow): Promise<Prepared> {
+    const file = this.preparedFile(ctx);
+    try {
+      return JSON.parse(await fs.promises.readFile(file, 'utf8')) as Prepared;
+    } catch {
+      // not prepared yet (or the tmp folder was cleaned): compute below
+    }
+    const basis = ctx.state.basis ?? null;
+    const before = parseHeat(basis ? deviceBackupRow(this.engine, basis) : undefined);
+    const ignoreAtime = (before?.reads ?? []).map(([from, to]): [number, number] => [Date.parse(from), Date.parse(to)]);
+    const items = configOf(this.engine, device);
+    const at = new Date();
+    const shares: ShareHeat[] = [];
+    for (const i of items.filter((x) => x.kind === 'share')) {
+      const prev = before?.items.find((x): x is ShareHeat => x.kind === 'share' && x.name === i.name);
+      shares.push(await scanShareHeat(i.name, this.engine.devices.sharePath(device, i.name), i.tier === 'locally-pinned', prev, { now: at.getTime(), ignoreAtime }));
+    }
+    const prepared: Prepared = { items, heat: { v: 1, at: at.toISOString(), items: shares } };
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(`${file}.part`, JSON.stringify(prepared));
+    await fs.promises.rename(`${file}.part`, file);
+    return prepared;
+  }
+
+  /** Step "heat": checks the device, chooses the basis backup, rates the files and saves the configuration. */
+  async heat(ctx: Ctx, deviceId: string, kind: BackupKind): Promise<void> {
+    if (ctx.state.snapshotId) return;
+    const device = this.device(deviceId);
+    assertCanBackUp(this.engine, device, kind);
+    if (ctx.state.basis === undefined) ctx.checkpoint({ basis: lineageBackups(this.engine, device)[0]?.backup_id ?? null });
+    const p = await this.prepare(ctx, device);
+    const files = p.heat.items.reduce((a, i) => a + (i.kind === 'share' ? i.files.length : 0), 0);
+    const what = device.type === 'file' ? `${p.items.length} share(s); heat of ${files} files rated` : `${p.items.length} volume(s); their block heat follows from the backup`;
+    ctx.progress({ fraction: 1, message: what });
+  }
+
+  /** Step "backup": claims the ownership lease, then writes the backup set (incremental against the basis). */
+  async backup(ctx: Ctx, deviceId: string, kind: BackupKind): Promise<void> {
+    if (ctx.state.snapshotId) return;
+    const device = this.device(deviceId);
+    assertCanBackUp(this.engine, device, kind);
+    const account = this.account(device);
+    const repo = await this.engine.accounts.repository(account, { loadIndex: false });
+    await claimOwner(repo.backend, device.lineage, { id: device.id, name: device.name }).catch(this.forgetThen(ctx));
+    const { items } = await this.prepare(ctx, device);
+    await runRepoBackup(ctx, this.engine.accounts, account, { sources: sourcesOf(this.engine, device, items), label: `device:${device.name}`, previous: () => ctx.state.basis ?? null });
+  }
+
+  /** Step "catalog": records the backup set with its configuration and heat, unless another device owns the lineage now. */
+  async catalog(ctx: Ctx, deviceId: string, kind: BackupKind): Promise<void> {
+    const id = ctx.state.snapshotId;
+    if (!id) throw new LifeboatError('internal', 'The backup step did not write a backup.');
+    if (deviceBackupRow(this.engine, id)) return this.forget(ctx);
+    const device = this.device(deviceId);
+    const account = this.account(device);
+    const repo = await this.engine.accounts.repository(account, { loadIndex: false });
+    const owner = await readOwner(repo.backend, device.lineage);
+    if (owner && owner.deviceId !== device.id) await this.forgetThen(ctx)(fencedError(owner));
+    const manifest = await loadSnapshot(repo, id);
+    const basis = ctx.state.basis ?? null;
+    const before: SnapshotManifest | undefined = basis ? await loadSnapshot(repo, basis).catch(() => undefined) : undefined;
+    const beforeHeat = parseHeat(basis ? deviceBackupRow(this.engine, basis) : undefined);
+    const prepared = await this.prepare(ctx, device);
+    const volumes: VolumeHeat[] = [];
+    for (const item of prepared.items.filter((i) => i.kind === 'volume')) {
+      const image = manifest.sources.find((s): s is ImageSource => s.kind === 'image' && s.name === item.name);
+      if (!image) continue;
+      const prevImage = before?.sources.find((s): s is ImageSource => s.kind === 'image' && s.name === item.name);
+      const prevHeat = beforeHeat?.items.find((x): x is VolumeHeat => x.kind === 'volume' && x.name === item.name);
+      volumes.push(await volumeHeat(item.name, item.tier === 'locally-pinned', image, prevImage, prevHeat));
+    }
+    const reads: HeatData['reads'] = [...(beforeHeat?.reads ?? []), [prepared.heat.at, new Date().toISOString()]];
+    const heat: HeatData = { ...prepared.heat, reads: reads.slice(-HISTORY), items: [...prepared.heat.items, ...volumes] };
+    this.engine.db.transaction(() => {
+      this.engine.accounts.catalog.record(account.id, manifest);
+      this.engine.db
+        .prepare('INSERT INTO device_backups (backup_id, device_id, kind, items, heat, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(backup_id) DO NOTHING')
+        .run(id, device.id, kind, JSON.stringify(prepared.items), JSON.stringify(heat), manifest.time);
+    })();
+    this.engine.devices.changed(device.name);
+    ctx.progress(describeSnapshot(manifest));
+    await this.forget(ctx);
+  }
+
+  /** Step "retention": deletes this device's scheduled backups beyond the policy's count (never manual or final ones). */
+  async retention(ctx: Ctx, deviceId: string): Promise<void> {
+    const device = this.device(deviceId);
+    const keep = policyOf(device).retention;
+    const scheduled = this.engine.db.prepare("SELECT backup_id FROM device_backups WHERE device_id = ? AND kind = 'scheduled' ORDER BY created_at DESC, rowid DESC").pluck().all(device.id) as string[];
+    const excess = scheduled.slice(keep).filter((id) => id !== ctx.state.snapshotId);
+    if (!excess.length) return;
+    const account = this.account(device);
+    let deleted = 0;
+    for (const id of excess) {
+      // A restore (a failover's, or the admin's) reading that backup keeps it until the next backup.
+      const users = this.engine.db.prepare("SELECT id FROM jobs WHERE status IN ('queued','running','paused') AND json_extract(params, '$.backupId') = ?").pluck().all(id);
+      if (users.length) continue;
+      try {
+        await this.engine.accounts.withExclusive(account.id, async () => {
+          const repo = await this.engine.accounts.repository(account, { loadIndex: false });
+          await repo.backend.delete(`snapshots/${id}`);
+          this.engine.db.transaction(() => {
+            this.engine.accounts.catalog.delete(id);
+            this.engine.db.prepare('DELETE FROM device_backups WHERE backup_id = ?').run(id);
+          })();
+        });
+        deleted++;
+      } catch (err) {
+        if (!(err instanceof LifeboatError && err.code === 'busy')) throw err;
+        ctx.log.warn('retention postponed: maintenance is running on the account', { jobId: ctx.jobId, backupId: id });
+      }
+    }
+    if (deleted) this.engine.devices.changed(device.name);
+    ctx.progress({ fraction: 1, message: `Deleted ${deleted} scheduled backup(s) past the retention of ${keep}; the data only they used is freed by the next prune.` });
+  }
+
+  /** After a cancel: a backup written just before it is complete, so it is recorded rather than lost. */
+  async cleanup(ctx: Ctx, deviceId: string, kind: BackupKind): Promise<void> {
+    try {
+      const device = this.engine.devices.store.byId(deviceId);
+      const target = ctx.state.snapshotId ?? ctx.state.targetId;
+      if (device && target && !deviceBackupRow(this.engine, target)) {
+        const repo = await this.engine.accounts.repository(this.account(device), { loadIndex: false });
+        if (ctx.state.snapshotId || (await repo.backend.head(`snapshots/${target}`))) {
+          ctx.state.snapshotId = target;
+          await this.catalog(ctx, deviceId, kind);
+        }
+      }
+    } finally {
+      await this.forget(ctx);
+    }
+  }
+
+  /** A fenced device will not write this backup: its prepared file goes, then the error. */
+  private forgetThen(ctx: Ctx) {
+    return async (err: unknown): Promise<never> => {
+      await this.forget(ctx);
+      throw err;
+    };
+  }
+
+  private async forget(ctx: Ctx): Promise<void> {
+    await fs.promises.rm(this.preparedFile(ctx), { force: true });
+  }
+}
+
+export function deviceBackupJob(engine: Engine, steps: DeviceBackupSteps): JobKind<DeviceBackupParams, DeviceBackupState> {
+  return {
+    type: 'device.backup',
+    params: Params,
+    title: (p) => `Back up device ${p.deviceName}${p.kind === 'manual' ? '' : ` (${p.kind})`}`,
+    object: (p) => ({ kind: 'device', name: p.deviceName }),
+    cancellable: (s) => (s.snapshotId ? 'the backup is already written.' : true),
+    steps: [
+      { name: 'heat', title: 'Rate how hot each file and block is', weight: 2, run: (ctx) => steps.heat(ctx, ctx.params.deviceId, ctx.params.kind) },
+      { name: 'backup', title: 'Read, deduplicate, compress, encrypt and upload every share or volume', weight: 20, run: (ctx) => steps.backup(ctx, ctx.params.deviceId, ctx.params.kind) },
+      { name: 'catalog', title: 'Record the backup, its configuration and heat map', run: (ctx) => steps.catalog(ctx, ctx.params.deviceId, ctx.params.kind) },
+      { name: 'retention', title: 'Delete scheduled backups past the retention', run: (ctx) => steps.retention(ctx, ctx.params.deviceId) },
+    ],
+    cleanup: (ctx) => steps.cleanup(ctx, ctx.params.deviceId, ctx.params.kind),
+  };
+}
+
+/** The device's backup or deactivation job that is queued, running or paused, if any. */
+export function activeDeviceJob(engine: Engine, deviceId: string): string | undefined {
+  return engine.db
+    .prepare("SELECT id FROM jobs WHERE type IN ('device.backup', 'device.deactivate') AND status IN ('queued','running','paused') AND json_extract(params, '$.deviceId') = ? ORDER BY created_at LIMIT 1")
+    .pluck()
+    .get(deviceId) as string | undefined;
+}
+

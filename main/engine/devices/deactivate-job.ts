@@ -1,0 +1,109 @@
+/**
+ * Deactivation: a final backup (a planned failover then loses nothing), every share and volume offline
+ * (read-only on disk), backups stopped, then the status change, in one transaction. Deactivation is permanent,
+ * but until that last step a cancel puts back what the job changed: the device stays online and usable.
+ */
+import { z } from 'zod';
+import type { Engine } from '../engine';
+import type { JobKind } from '../jobs/types';
+import type { DeviceBackupState, DeviceBackupSteps } from './backup-job';
+import { policyOf } from './schedule';
+
+const Params = z.object({ deviceId: z.string(), deviceName: z.string(), accountId: z.string().nullable(), finalBackup: z.boolean() });
+export type DeactivateParams = z.infer<typeof Params>;
+
+interface State extends DeviceBackupState {
+  /** The shares and volumes this job took offline (the others were already), to bring back on a cancel. */
+  tookOffline?: Array<{ kind: 'share' | 'volume'; name: string }>;
+  /** The policy and next backup time before backups were stopped, for the same reason. */
+  policyBefore?: { policy: string; nextAt: string | null };
+  deactivated?: boolean;
+}
+
+export function deactivateJob(engine: Engine, backups: DeviceBackupSteps): JobKind<DeactivateParams, State> {
+  const device = (id: string) => engine.devices.store.byId(id);
+  return {
+    type: 'device.deactivate',
+    params: Params,
+    title: (p) => `Deactivate device ${p.deviceName}`,
+    object: (p) => ({ kind: 'device', name: p.deviceName }),
+    cancellable: (s) => (s.deactivated ? 'the device is already deactivated.' : true),
+    steps: [
+      {
+        name: 'final-backup',
+        title: 'Take a final backup of every share or volume',
+        weight: 20,
+        run: async (ctx) => {
+          if (!ctx.params.finalBackup) return ctx.progress({ fraction: 1, message: 'No final backup was asked for.' });
+          await backups.heat(ctx, ctx.params.deviceId, 'final');
+          await backups.backup(ctx, ctx.params.deviceId, 'final');
+          await backups.catalog(ctx, ctx.params.deviceId, 'final');
+        },
+      },
+      {
+        name: 'offline',
+        title: 'Take every share or volume offline (read-only)',
+        run: async (ctx) => {
+          const d = device(ctx.params.deviceId);
+          if (!d || d.status === 'deactivated') return;
+          const items = [
+            ...engine.devices.store.shares(d.id).map((row) => ({ kind: 'share' as const, row })),
+            ...engine.devices.store.volumes(d.id).map((row) => ({ kind: 'volume' as const, row })),
+          ];
+          // Record what is about to change first: a cancel mid-way must bring back exactly these.
+          if (!ctx.state.tookOffline) ctx.checkpoint({ tookOffline: items.filter((i) => i.row.online).map((i) => ({ kind: i.kind, name: i.row.name })) });
+          for (const i of items) await engine.devices.items.applyOnline(d, i.kind, i.row, false);
+          engine.devices.changed(d.name);
+          ctx.progress({ fraction: 1, message: `${items.length} ${d.type === 'file' ? 'share' : 'volume'}(s) offline and read-only` });
+        },
+      },
+      {
+        name: 'stop-backups',
+        title: 'Stop scheduled backups',
+        run: async (ctx) => {
+          const d = device(ctx.params.deviceId);
+          if (!d || d.status === 'deactivated') return;
+          if (!ctx.state.policyBefore) ctx.checkpoint({ policyBefore: { policy: d.policy, nextAt: d.next_backup_at } });
+          const { nextAt: _nextAt, ...policy } = policyOf(d);
+          engine.devices.store.update(d.id, { policy: JSON.stringify({ ...policy, frequency: 'off' }), next_backup_at: null });
+        },
+      },
+      {
+        name: 'deactivate',
+        title: 'Mark the device deactivated',
+        run: async (ctx) => {
+          engine.db.transaction(() => {
+            const d = device(ctx.params.deviceId);
+            if (!d || d.status === 'deactivated') return;
+            const { nextAt: _nextAt, ...policy } = policyOf(d);
+            engine.devices.store.update(d.id, { status: 'deactivated', deactivated_at: new Date().toISOString(), policy: JSON.stringify({ ...policy, frequency: 'off' }), next_backup_at: null });
+            engine.alerts.raise({
+              severity: 'info',
+              title: `Device ${d.name} deactivated`,
+              message: `The device ${d.name} is deactivated: its shares and volumes are offline and read-only, and it takes no more backups.${ctx.params.finalBackup ? ' A final backup was taken, so a failover loses no data.' : ''}`,
+              hint: `Next, fail it over to another device: \`lifeboat failover targets ${d.name}\`.`,
+              objectKind: 'device',
+              objectName: d.name,
+              jobId: ctx.jobId,
+            });
+            ctx.checkpoint({ deactivated: true });
+          })();
+          engine.devices.changed(ctx.params.deviceName);
+        },
+      },
+    ],
+    cleanup: async (ctx) => {
+      if (ctx.params.finalBackup) await backups.cleanup(ctx, ctx.params.deviceId, 'final');
+      const d = device(ctx.params.deviceId);
+      if (!d || d.status === 'deactivated') return;
+      // The device stays in use, so that backup is no longer its last word: a later failover must not call it planned.
+      if (ctx.state.snapshotId) engine.db.prepare("UPDATE device_backups SET kind = 'manual' WHERE backup_id = ? AND kind = 'final'").run(ctx.state.snapshotId);
+      for (const i of ctx.state.tookOffline ?? []) {
+        const row = i.kind === 'share' ? engine.devices.store.share(d.id, i.name) : engine.devices.store.volume(d.id, i.name);
+        if (row) await engine.devices.items.applyOnline(d, i.kind, row, true);
+      }
+      if (ctx.state.policyBefore) engine.devices.store.update(d.id, { policy: ctx.state.policyBefore.policy, next_backup_at: ctx.state.policyBefore.nextAt });
+      engine.devices.changed(d.name);
+    },
+  };
+}
