@@ -297,7 +297,8 @@ export class JobRunner {
   private async settleFailure(id: string, err: unknown, live: Live, kind: JobKind<any, any> | undefined): Promise<void> {
     const now = new Date().toISOString();
     const row = this.requireRow(id);
-    const step = live.stepIndex;
+    // The step that was running, if any: a stop asked between two steps must not touch the one that succeeded.
+    const step = live.stepIndex >= 0 && this.store.steps(id)[live.stepIndex]?.status === 'running' ? live.stepIndex : -1;
     // A checkpoint during shutdown throws StopRequested too: with no cancel or pause asked, that is the shutdown.
     const shutdown = this.stopping && live.controller.signal.aborted && !row.control;
     const stop = shutdown ? 'shutdown' : err instanceof StopRequested ? err.kind : live.controller.signal.aborted ? (row.control ?? 'cancel') : null;
