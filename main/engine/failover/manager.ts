@@ -1,19 +1,193 @@
-/** Device failover: compatible targets, prechecks, hot-first restore jobs, ownership transfer, resume and abandon. */
+/** Device failover: compatible targets, the plan with its RTO, starting, resuming and abandoning the failover job, and the DNS checklist. */
 import type { CallOutput } from '../api/contract';
+import type { Job } from '../api/schemas';
+import type { DeviceRow } from '../devices/store';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../errors';
+import { formatBytes } from '../units';
+import { assessTarget, refusal, type Assessment } from './compatibility';
+import { failoverJob } from './job';
+import { dnsChecklist, rtoSeconds } from './plan';
+import { failoverItems, requireBackup, sourceFacts } from './sources';
+import { FAILOVER_JOB, FailoverParamsSchema, type FailoverParams, type FailoverState } from './state';
+import { cleanTarget } from './transfer';
 
-const todo = (): never => {
-  throw new LifeboatError('not_allowed', 'Failover is not available in this version yet.');
-};
+/**
+ * A failover job waits in a runner slot while its restore jobs run in the others (the runner runs 3 jobs at once):
+ * more failovers at once than slots minus one would leave their restores queued behind them for ever.
+ */
+const MAX_RUNNING_FAILOVERS = 2;
 
 export class FailoverManager {
-  constructor(readonly engine: Engine) {}
+  constructor(readonly engine: Engine) {
+    engine.runner.register(failoverJob(engine));
+  }
 
-  targets(_source: string): CallOutput<'failover.targets'> | Promise<CallOutput<'failover.targets'>> { return todo(); }
-  plan(_source: string, _target: string): CallOutput<'failover.plan'> | Promise<CallOutput<'failover.plan'>> { return todo(); }
-  start(_source: string, _target: string): CallOutput<'failover.start'> | Promise<CallOutput<'failover.start'>> { return todo(); }
-  resume(_id: string): CallOutput<'failover.resume'> { return todo(); }
-  abandon(_id: string): CallOutput<'failover.abandon'> | Promise<CallOutput<'failover.abandon'>> { return todo(); }
-  checklist(_id: string): CallOutput<'failover.checklist'> { return todo(); }
+  private get store() {
+    return this.engine.devices.store;
+  }
+
+  /** The source of a failover: it must exist and be deactivated. */
+  private requireSource(name: string): DeviceRow {
+    const source = this.store.require(name);
+    if (source.status !== 'deactivated')
+      throw new LifeboatError(
+        'not_allowed',
+        `The device ${source.name} is ${source.status}; only a deactivated device can be failed over.`,
+        `Take its shares or volumes offline on the hosts, then deactivate it (permanent; it takes a final backup): \`lifeboat device deactivate ${source.name} --confirm ${source.name}\`.`,
+      );
+    return source;
+  }
+
+  private async assessAll(source: DeviceRow): Promise<Assessment[]> {
+    const facts = sourceFacts(this.engine, source);
+    const out: Assessment[] = [];
+    for (const device of this.store.list()) {
+      if (device.id === source.id) continue;
+      const freeBytes = await this.engine.devices.freeBytes(device).catch(() => null);
+      out.push(assessTarget(facts, { device, shares: this.store.shares(device.id).length, volumes: this.store.volumes(device.id).length, freeBytes }));
+    }
+    return out;
+  }
+
+  async targets(sourceName: string): Promise<CallOutput<'failover.targets'>> {
+    const source = this.requireSource(sourceName);
+    const all = await this.assessAll(source);
+    return {
+      source: source.name,
+      compatible: all.filter((a) => a.compatible).map((a) => ({ device: a.device, warnings: a.warnings })),
+      excluded: all.filter((a) => !a.compatible).map((a) => ({ device: a.device, reasons: a.reasons })),
+    };
+  }
+
+  async plan(sourceName: string, targetName: string): Promise<CallOutput<'failover.plan'>> {
+    const source = this.requireSource(sourceName);
+    const target = this.store.require(targetName);
+    const backup = requireBackup(this.engine, source);
+    const items = failoverItems(this.engine, source, backup.backup_id);
+    const bytes = items.reduce((n, i) => n + i.bytes, 0);
+    const account = this.engine.accounts.store.byId(this.engine.accounts.catalog.require(backup.backup_id).account_id);
+    const throughput = account?.probe_ok ? account.probe_read_bps : null;
+    const warnings: Array<{ code: string; message: string }> = [];
+    const chosen = (await this.assessAll(source)).find((a) => a.device === target.name) ?? assessTarget(sourceFacts(this.engine, source), { device: target, shares: 0, volumes: 0, freeBytes: null });
+    warnings.push(...chosen.reasons, ...chosen.warnings);
+    const planned = backup.kind === 'final';
+    if (!planned)
+      warnings.push({
+        code: 'unplanned',
+        message: `The newest backup of ${source.name} is a ${backup.kind} backup from ${backup.created_at}, not a final one: changes made on ${source.name} after it are lost.`,
+      });
+    const missing = items.filter((x) => !x.inBackup);
+    if (missing.length)
+      warnings.push({ code: 'not-in-backup', message: `${missing.map((i) => `The ${i.kind} ${i.name}`).join(', ')} ${missing.length > 1 ? 'were' : 'was'} created after the backup: ${missing.length > 1 ? 'they come' : 'it comes'} back empty.` });
+    if (throughput === null)
+      warnings.push({ code: 'no-throughput', message: `The read throughput of the storage account is not known, so there is no RTO estimate: test the account (\`lifeboat account test ${account?.name ?? 'NAME'}\`).` });
+    return {
+      source: source.name,
+      target: target.name,
+      backup: { id: backup.backup_id, createdAt: backup.created_at, kind: backup.kind },
+      planned,
+      bytesToRestore: bytes,
+      items: items.map((i) => ({ name: i.name, kind: i.kind, bytes: i.bytes })),
+      throughputBytesPerSecond: throughput,
+      rtoSeconds: rtoSeconds(bytes, throughput),
+      // One warning per code (a list keyed by code in the wizard).
+      warnings: [...new Map(warnings.map((w) => [w.code, w])).keys()].map((code) => ({ code, message: warnings.filter((w) => w.code === code).map((w) => w.message).join(' ') })),
+    };
+  }
+
+  async start(sourceName: string, targetName: string): Promise<CallOutput<'failover.start'>> {
+    const source = this.requireSource(sourceName);
+    const target = this.store.require(targetName);
+    if (source.failover_job_id)
+      throw new LifeboatError(
+        'busy',
+        `${source.name} is already being failed over by the job ${source.failover_job_id}.`,
+        `Resume it (\`lifeboat failover resume ${source.failover_job_id}\`) or abandon it (\`lifeboat failover abandon ${source.failover_job_id}\`) first.`,
+      );
+    const backup = requireBackup(this.engine, source);
+    const running = this.engine.db.prepare("SELECT id FROM jobs WHERE type = ? AND status IN ('queued', 'running')").pluck().all(FAILOVER_JOB) as string[];
+    if (running.length >= MAX_RUNNING_FAILOVERS)
+      throw new LifeboatError('busy', `${running.length} failovers are running already (${running.join(', ')}).`, 'Start this one when one of them has ended.');
+    const all = await this.assessAll(source);
+    const chosen = all.find((a) => a.device === target.name) ?? assessTarget(sourceFacts(this.engine, source), { device: target, shares: 0, volumes: 0, freeBytes: null });
+    if (!chosen.compatible) {
+      const { message, hint } = refusal(source.name, chosen, all.filter((a) => a.compatible).map((a) => a.device));
+      throw new LifeboatError('no_compatible_target', message, hint);
+    }
+    const params: FailoverParams = { sourceId: source.id, sourceName: source.name, targetId: target.id, targetName: target.name, backupId: backup.backup_id };
+    // The holds and the job in one transaction: a device held by a failover refuses every other change.
+    const job = this.engine.db.transaction(() => {
+      const s = this.store.byId(source.id)!;
+      const t = this.store.byId(target.id)!;
+      const holder = s.failover_job_id ?? t.failover_job_id;
+      if (holder) throw new LifeboatError('busy', `${s.failover_job_id ? s.name : t.name} is held by the failover job ${holder}.`, 'Wait for it to end, or abandon it.');
+      if (s.status !== 'deactivated' || (t.status !== 'online' && t.status !== 'ready-to-set-up') || this.store.shares(t.id).length + this.store.volumes(t.id).length > 0)
+        throw new LifeboatError('conflict', `${s.name} or ${t.name} changed while the failover was being started.`, `Check the targets again with \`lifeboat failover targets ${s.name}\`.`);
+      // The runner may start the job right here; its first step yields before reading anything, so it runs
+      // after this transaction has committed the holds.
+      const created = this.engine.runner.create(FAILOVER_JOB, params);
+      this.store.update(s.id, { failover_job_id: created.id });
+      this.store.update(t.id, { failover_job_id: created.id });
+      return created;
+    })();
+    this.engine.devices.changed(source.name);
+    this.engine.devices.changed(target.name);
+    this.engine.log.info('failover started', { jobId: job.id, source: source.name, target: target.name, backupId: backup.backup_id, bytes: formatBytes(failoverItems(this.engine, source, backup.backup_id).reduce((n, i) => n + i.bytes, 0)) });
+    return this.engine.runner.get(job.id);
+  }
+
+  private requireJob(id: string): { job: Job; params: FailoverParams; state: FailoverState } {
+    const row = this.engine.runner.store.row(id);
+    if (!row || row.type !== FAILOVER_JOB)
+      throw new LifeboatError('not_found', `There is no failover job ${id}.`, 'List jobs with `lifeboat jobs list`; a failover job has the type device.failover.');
+    return { job: this.engine.runner.toJob(row), params: FailoverParamsSchema.parse(JSON.parse(row.params)), state: JSON.parse(row.state) as FailoverState };
+  }
+
+  resume(id: string): CallOutput<'failover.resume'> {
+    const { job } = this.requireJob(id);
+    if (job.status === 'failed' && !job.resumable)
+      throw new LifeboatError(
+        'not_allowed',
+        `The failover job ${id} cannot be resumed: ${job.error?.message ?? 'it failed before any data moved.'}`,
+        'Its devices were released: fix the causes, then start the failover again (`lifeboat failover start`).',
+      );
+    if (job.status !== 'failed' && job.status !== 'paused')
+      throw new LifeboatError('not_allowed', `The failover job ${id} is ${job.status}; only a failed or paused failover can be resumed.`, job.status === 'running' || job.status === 'queued' ? 'It is still going: follow it with `lifeboat jobs wait`.' : undefined);
+    return this.engine.runner.resume(id);
+  }
+
+  async abandon(id: string): Promise<CallOutput<'failover.abandon'>> {
+    const { job, params, state } = this.requireJob(id);
+    if (job.status === 'succeeded') throw new LifeboatError('not_allowed', `The failover job ${id} succeeded; there is nothing to abandon.`, 'A failover is undone by another failover the other way.');
+    if (state.transferStarted)
+      throw new LifeboatError('not_allowed', `The failover job ${id} has begun the ownership transfer; it can no longer be abandoned.`, `Resume it to finish: \`lifeboat failover resume ${id}\`.`);
+    if (job.status === 'queued' || job.status === 'running') {
+      // The runner stops it at its next checkpoint, then its cleanup cleans the target.
+      this.engine.runner.cancel(id);
+      return this.engine.runner.wait(id, 120_000);
+    }
+    // Failed, paused, or cancelled already (cleaning again is harmless, and finishes an abandon a crash cut short).
+    await cleanTarget(this.engine, id, params);
+    if (job.status !== 'cancelled') {
+      const runner = this.engine.runner;
+      runner.store.db.transaction(() => {
+        runner.store.db.prepare("UPDATE job_steps SET status = 'cancelled' WHERE job_id = ? AND status IN ('pending', 'running')").run(id);
+        runner.store.update(id, { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 }, { kind: 'cancelled', message: `Abandoned: the data restored on ${params.targetName} was deleted and both devices were released.` });
+      })();
+    }
+    this.engine.log.info('failover abandoned', { jobId: id, source: params.sourceName, target: params.targetName });
+    const after = this.engine.runner.get(id);
+    this.engine.bus.emit({ type: 'job.updated', job: after });
+    return after;
+  }
+
+  checklist(id: string): CallOutput<'failover.checklist'> {
+    const { job, params } = this.requireJob(id);
+    if (job.status !== 'succeeded')
+      throw new LifeboatError('not_allowed', `The failover job ${id} is ${job.status}; the DNS checklist is for a failover that succeeded.`, job.resumable ? `Resume it first: \`lifeboat failover resume ${id}\`.` : undefined);
+    const source = this.store.byId(params.sourceId);
+    const target = this.store.byId(params.targetId);
+    return dnsChecklist({ name: params.sourceName, domain: source?.domain ?? null }, { name: params.targetName, domain: target?.domain ?? null });
+  }
 }

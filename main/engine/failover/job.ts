@@ -1,0 +1,227 @@
+/**
+ * The failover job ('device.failover'): prechecks, one restore job per share or volume (hot items first), the
+ * ownership transfer, then bringing the target's shares or volumes online. Every step is idempotent, so a crash
+ * resumes it at its first unfinished step (jobs/runner.ts); see transfer.ts for why two devices never both own.
+ *
+ * Resumability is decided per failure: the kind says `resumable: false`, so only errors raised as retryable
+ * leave the job resumable. A failed precheck is final (the holds are released and the wizard is run again);
+ * a failed restore or transfer is resumable, or can be abandoned (manager.ts).
+ */
+import path from 'node:path';
+import type { Engine } from '../engine';
+import { LifeboatError, toErrorInfo, type ErrorCode } from '../errors';
+import type { RestoreParams } from '../jobs/kinds/restore';
+import type { JobKind } from '../jobs/types';
+import { formatBytes } from '../units';
+import { restoreOrder } from './plan';
+import { describeCheck, iscsiPrechecks, precheckFailure, spacePrecheck, type Precheck } from './prechecks';
+import { failoverItems, restorePriority } from './sources';
+import { childJobs, faultPoint, FailoverParamsSchema, FAILOVER_JOB, type FailoverCtx, type FailoverParams, type FailoverState } from './state';
+import { cleanTarget, finishStep, releaseHolds, transferStep } from './transfer';
+import { readOwner } from '../devices/ownership';
+import { openBackend } from '../storage/open';
+
+function note(engine: Engine, ctx: FailoverCtx, message: string): void {
+  engine.runner.store.event(ctx.jobId, 'note', message);
+  ctx.log.info(message, { jobId: ctx.jobId });
+  ctx.progress({ message });
+}
+
+function devicesOf(engine: Engine, p: FailoverParams) {
+  const source = engine.devices.store.byId(p.sourceId);
+  const target = engine.devices.store.byId(p.targetId);
+  if (!source || !target) throw new LifeboatError('not_found', `The device ${source ? p.targetName : p.sourceName} was removed during the failover.`, 'Abandon this failover.');
+  return { source, target };
+}
+
+async function runPrechecks(engine: Engine, ctx: FailoverCtx): Promise<void> {
+  // Yield first: the job is created inside failover.start's transaction and may start running in it.
+  await new Promise((r) => setImmediate(r));
+  const p = ctx.params;
+  const { source, target } = devicesOf(engine, p);
+  const checks: Precheck[] = [];
+  // The account that holds the backup (the lineage's lease lives there too).
+  const account = engine.accounts.store.byId(engine.accounts.catalog.require(p.backupId).account_id);
+  const items = failoverItems(engine, source, p.backupId);
+  const bytes = items.reduce((n, i) => n + i.bytes, 0);
+  if (!account) {
+    checks.push({ name: 'account', ok: false, message: `${source.name} has no storage account any more.`, fix: 'Add the storage account that holds its backups again (`lifeboat account add`).' });
+  } else {
+    try {
+      // Opening the repository reads its config with the service key: the account is reachable and the credentials valid.
+      await engine.accounts.repository(account, { loadIndex: false });
+      checks.push({ name: 'account', ok: true, message: `The storage account "${account.name}" is reachable and its credentials are valid.` });
+    } catch (err) {
+      const info = toErrorInfo(err);
+      checks.push({ name: 'account', ok: false, message: `The storage account "${account.name}" cannot be used: ${info.message}`, fix: info.hint ?? `Check it with \`lifeboat account test ${account.name}\`.` });
+    }
+    try {
+      // From the target: the backup it restores is there, and the lineage is owned by the source (or already by the target).
+      const backend = await openBackend(engine.accounts.store.spec(account));
+      if (!(await backend.head(`snapshots/${p.backupId}`))) throw new LifeboatError('not_found', `the backup ${p.backupId} is not in the account`);
+      const owner = await readOwner(backend, source.lineage);
+      if (owner && owner.deviceId !== source.id && owner.deviceId !== target.id)
+        checks.push({ name: 'cloud', ok: false, message: `The backups of ${source.name} are owned by another device, ${owner.deviceName}.`, fix: 'Check which failover took them over (`lifeboat device list --all`).' });
+      else checks.push({ name: 'cloud', ok: true, message: `${target.name} reaches the storage account and the backup ${p.backupId}.` });
+    } catch (err) {
+      const info = toErrorInfo(err);
+      checks.push({ name: 'cloud', ok: false, message: `${target.name} cannot reach the backup in the storage account "${account.name}": ${info.message}`, fix: info.hint ?? 'Check the network from the target to the storage account.' });
+    }
+  }
+  await faultPoint(engine, ctx, 'prechecks');
+  let free = 0;
+  try {
+    free = await engine.devices.freeBytes(target);
+  } catch (err) {
+    checks.push({ name: 'space', ok: false, message: `The free space on ${target.root} cannot be read: ${toErrorInfo(err).message}`, fix: `Check the data root of ${target.name}.` });
+  }
+  if (!checks.some((c) => c.name === 'space')) checks.push(spacePrecheck(target.name, bytes, free, target.capacity));
+  if (source.type === 'iscsi') {
+    const volumes = engine.devices.store.volumes(source.id).map((v) => ({
+      name: v.name,
+      acrs: JSON.parse(v.acrs) as Array<{ name: string; iqn: string }>,
+      chapUser: v.chap_user,
+      chapSecret: engine.devices.store.chapSecret(v.id),
+    }));
+    checks.push(...iscsiPrechecks(source.name, volumes));
+  }
+  for (const c of checks) {
+    engine.runner.store.event(ctx.jobId, c.ok ? 'precheck-passed' : 'precheck-failed', describeCheck(c));
+    ctx.progress({ message: describeCheck(c) });
+    ctx.log[c.ok ? 'info' : 'warn']('failover precheck', { jobId: ctx.jobId, check: c.name, ok: c.ok, message: c.message });
+  }
+  const failed = checks.filter((c) => !c.ok);
+  ctx.progress({ fraction: 1, message: failed.length ? `${failed.length} of ${checks.length} prechecks failed.` : `All ${checks.length} prechecks passed.` });
+  if (failed.length) {
+    // Nothing moved: let go of both devices so the wizard can run again once the causes are fixed.
+    releaseHolds(engine, ctx.jobId, p);
+    ctx.checkpoint({ prechecks: checks });
+    const { message, hint } = precheckFailure(checks);
+    throw new LifeboatError('precheck_failed', message, hint);
+  }
+  ctx.checkpoint({ prechecks: checks });
+}
+
+/** Whatever stops the prechecks (a backup pruned meanwhile, a device removed), nothing has moved: release both devices. */
+async function prechecksOrRelease(engine: Engine, ctx: FailoverCtx): Promise<void> {
+  try {
+    await runPrechecks(engine, ctx);
+  } catch (err) {
+    if (ctx.signal.aborted || (err instanceof LifeboatError && err.code === 'precheck_failed')) throw err;
+    releaseHolds(engine, ctx.jobId, ctx.params);
+    const info = toErrorInfo(err);
+    throw new LifeboatError('precheck_failed', `The prechecks could not run, no data was moved: ${info.message}`, info.hint ?? 'Fix the cause, then start the failover again.', { cause: err });
+  }
+}
+
+async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
+  const p = ctx.params;
+  const { source, target } = devicesOf(engine, p);
+  const account = engine.accounts.store.byId(engine.accounts.catalog.require(p.backupId).account_id);
+  if (!account) throw new LifeboatError('not_found', `The storage account of ${source.name} was removed.`, 'Add it again, then resume the failover.', { retryable: true });
+  const items = restoreOrder(failoverItems(engine, source, p.backupId));
+  const children = childJobs(engine, ctx.jobId);
+  const total = items.reduce((n, i) => n + i.bytes, 0);
+
+  // A resumed failover resumes its failed restores: they continue without fetching again what they wrote.
+  for (const [item, job] of children) {
+    if (job.status === 'failed' || job.status === 'paused') {
+      if (job.resumable) engine.runner.resume(job.id);
+      else children.delete(item);
+    } else if (job.status === 'cancelled') children.delete(item);
+  }
+  for (const item of items) {
+    const folder = path.join(target.root, item.kind === 'share' ? 'shares' : 'volumes');
+    if (!item.inBackup) {
+      // Made after the backup: it comes back empty, as it was created.
+      const dest = path.join(folder, item.name);
+      if (!(await engine.devices.agent.exists(dest))) {
+        if (item.kind === 'share') await engine.devices.agent.createShare(dest);
+        else await engine.devices.agent.createVolume(dest, engine.devices.store.volume(source.id, item.name)!.size);
+      }
+      continue;
+    }
+    if (children.has(item.name.toLowerCase())) continue;
+    const params: RestoreParams = {
+      accountId: account.id,
+      accountName: account.name,
+      backupId: p.backupId,
+      to: folder,
+      sources: [item.name],
+      overwrite: true,
+      priority: restorePriority(engine, p.backupId, item.name),
+    };
+    const job = engine.runner.create('backup.restore', params, { parentId: ctx.jobId });
+    children.set(item.name.toLowerCase(), job);
+    // A crash here leaves a restore job the state does not name: the next run adopts it from the job table.
+    await faultPoint(engine, ctx, 'restore');
+    ctx.checkpoint({ children: Object.fromEntries([...children].map(([k, j]) => [k, j.id])) });
+    note(engine, ctx, `Restoring the ${item.kind} ${item.name} (${formatBytes(item.bytes)}${item.tier === 'locally-pinned' ? ', locally pinned' : ''}) in job ${job.id}.`);
+  }
+
+  const restoring = items.filter((i) => i.inBackup);
+  for (;;) {
+    ctx.throwIfStopped();
+    const jobs = restoring.map((i) => ({ item: i, job: engine.runner.get(children.get(i.name.toLowerCase())!.id) }));
+    const done = jobs.reduce((n, { item, job }) => n + (job.status === 'succeeded' ? item.bytes : Math.min(item.bytes, job.bytesDone)), 0);
+    const open = jobs.filter(({ job }) => job.status === 'queued' || job.status === 'running');
+    ctx.progress({
+      fraction: total ? done / total : 1,
+      bytesDone: done,
+      bytesTotal: total,
+      message: `${jobs.length - open.length} of ${jobs.length} restore jobs ended; ${formatBytes(done)} of ${formatBytes(total)} restored.`,
+    });
+    if (open.length) {
+      await engine.runner.wait(open[0].job.id, 1000, ctx.signal);
+      continue;
+    }
+    const bad = jobs.filter(({ job }) => job.status !== 'succeeded');
+    if (!bad.length) return;
+    const what = bad.map(({ item, job }) => `the ${item.kind} ${item.name} ${job.status === 'failed' ? `failed (job ${job.id}): ${(job.error?.message ?? 'unknown error').replace(/\.+$/, '')}` : `was ${job.status} (job ${job.id})`}`);
+    const cancelled = bad.every(({ job }) => job.status === 'cancelled');
+    throw new LifeboatError(
+      cancelled ? 'cancelled' : ((bad.find(({ job }) => job.error)?.job.error?.code ?? 'io_error') as ErrorCode),
+      `The failover of ${p.sourceName} to ${p.targetName} stopped: restoring ${what.join('; ')}.`,
+      `Fix the cause, then resume it with \`lifeboat failover resume ${ctx.jobId}\` (what is restored is kept), or abandon it with \`lifeboat failover abandon ${ctx.jobId}\`.`,
+      { retryable: true },
+    );
+  }
+}
+
+/** Errors after the prechecks leave the failover resumable: the data is not lost, the cause is usually outside. */
+const resumableOnError =
+  (f: (ctx: FailoverCtx) => Promise<void>) =>
+  async (ctx: FailoverCtx): Promise<void> => {
+    try {
+      await f(ctx);
+    } catch (err) {
+      if (err instanceof LifeboatError && err.retryable) throw err;
+      if (ctx.signal.aborted) throw err; // a cancel or pause: the runner handles it
+      const info = toErrorInfo(err);
+      throw new LifeboatError(info.code, info.message, info.hint ?? `Fix the cause, then resume it with \`lifeboat failover resume ${ctx.jobId}\`.`, { cause: err, retryable: true });
+    }
+  };
+
+export function failoverJob(engine: Engine): JobKind<FailoverParams, FailoverState> {
+  return {
+    type: FAILOVER_JOB,
+    params: FailoverParamsSchema,
+    title: (p) => `Fail over ${p.sourceName} to ${p.targetName}`,
+    object: (p) => ({ kind: 'device', name: p.sourceName }),
+    resumable: false,
+    cancellable: (s) => (s.transferStarted ? 'the ownership transfer has begun; the failover can only finish now.' : true),
+    steps: [
+      { name: 'prechecks', title: 'Check the storage account, the cloud connection, space on the target and iSCSI settings', weight: 1, run: (ctx) => prechecksOrRelease(engine, ctx) },
+      { name: 'restore', title: 'Restore every share or volume on the target, hot data first', weight: 20, run: resumableOnError((ctx) => runRestores(engine, ctx)) },
+      { name: 'transfer', title: 'Transfer ownership of the cloud data to the target', weight: 1, run: resumableOnError((ctx) => transferStep(engine, ctx)) },
+      { name: 'finish', title: "Bring the target's shares or volumes online", weight: 1, run: resumableOnError((ctx) => finishStep(engine, ctx)) },
+    ],
+    cleanup: async (ctx) => {
+      if (ctx.state.transferStarted) {
+        ctx.log.error('a failover was cancelled after its ownership transfer began; the target is left as it is', { jobId: ctx.jobId });
+        return;
+      }
+      await cleanTarget(engine, ctx.jobId, ctx.params);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** The failover job's parameters and checkpointed state, and its restore jobs (shared by its steps and the manager). */
+import { z } from 'zod';
+import type { Job } from '../api/schemas';
+import type { Engine } from '../engine';
+import type { RestoreParams } from '../jobs/kinds/restore';
+import type { StepContext } from '../jobs/types';
+import type { Precheck } from './prechecks';
+
+export const FAILOVER_JOB = 'device.failover';
+
+export const FailoverParamsSchema = z.object({
+  sourceId: z.string(),
+  sourceName: z.string(),
+  targetId: z.string(),
+  targetName: z.string(),
+  /** Chosen when the failover starts, so a resume restores the same backup. */
+  backupId: z.string(),
+});
+export type FailoverParams = z.infer<typeof FailoverParamsSchema>;
+
+export interface FailoverState {
+  prechecks?: Precheck[];
+  /** Share/volume name → its restore job, checkpointed as each is created (the job table is the fallback). */
+  children?: Record<string, string>;
+  /** Set as the transfer step begins: from then on the failover can only go forward (no cancel, no abandon). */
+  transferStarted?: boolean;
+}
+
+export type FailoverCtx = StepContext<FailoverParams, FailoverState>;
+
+/** Restore jobs of this failover, per item the newest (a cancelled one replaced on resume is older). */
+export function childJobs(engine: Engine, jobId: string): Map<string, Job> {
+  const out = new Map<string, Job>();
+  for (const row of engine.runner.store.list({ parentId: jobId, limit: 10_000 })) {
+    const item = (JSON.parse(row.params) as RestoreParams).sources?.[0];
+    if (item && !out.has(item.toLowerCase())) out.set(item.toLowerCase(), engine.runner.toJob(row));
+  }
+  return out;
+}
+
+
+/**
+ * Crash tests stop a failover at a named point (LIFEBOAT_FAILOVER_FAULT=prechecks|restore|transfer) so that a
+ * kill -9 lands exactly there: the job notes the point in its events and waits until the process dies or stops.
+ */
+export async function faultPoint(engine: Engine, ctx: FailoverCtx, point: 'prechecks' | 'restore' | 'transfer'): Promise<void> {
+  if (process.env.LIFEBOAT_FAILOVER_FAULT !== point) return;
+  engine.runner.store.event(ctx.jobId, 'fault-point', point);
+  await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener('abort', () => resolve(), { once: true })));
+  ctx.throwIfStopped();
+}
