@@ -60,6 +60,25 @@ describe('durable jobs', () => {
     expect(await e.call('jobs.resume', { id: job.id })).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
   });
 
+  it('a cancel asked just before Lifeboat stopped is finished on the next start, cleanup included', async () => {
+    const home = tempHome();
+    const first = Engine.open({ dataDir: home, mode: 'cli' });
+    const r = await first.call('jobs.selftest', { sizeMiB: 1, seconds: 0 });
+    if (!r.ok) throw new Error(r.error.message);
+    // As a kill -9 leaves it: running, with the cancel asked but not yet carried out, and its temporary file there.
+    first.db.prepare("UPDATE jobs SET status = 'running', control = 'cancel', attempts = 1 WHERE id = ?").run(r.value.id);
+    const temp = path.join(home, 'tmp', `selftest-${r.value.id}.bin`);
+    fs.mkdirSync(path.dirname(temp), { recursive: true });
+    fs.writeFileSync(temp, 'partial');
+    await first.close();
+
+    const e = start(home);
+    const done = await e.runner.wait(r.value.id, 10_000);
+    expect(done.status).toBe('cancelled');
+    expect(fs.existsSync(temp)).toBe(false);
+    expect(e.runner.store.events(done.id).map((x) => x.kind)).toContain('cancelled');
+  });
+
   it('pauses at a checkpoint and resumes from it without redoing committed work', async () => {
     const e = start();
     const job = await selftest(e, 64, 8);

@@ -96,6 +96,12 @@ export class JobRunner {
     if (this.started) return;
     this.started = true;
     for (const row of this.store.recoverInterrupted()) {
+      if (row.control === 'cancel') {
+        // Cancelled before the stop: clean up now (cleanups are idempotent), then it is cancelled.
+        this.log.warn('job cancelled before a restart; cleaning up', { jobId: row.id, type: row.type });
+        void this.finishCancel(row);
+        continue;
+      }
       this.log.warn('job interrupted by a restart; resuming', { jobId: row.id, type: row.type });
       this.publish(row.id);
     }

@@ -169,9 +169,8 @@ export class JobStore {
       const rows = this.db.prepare("SELECT * FROM jobs WHERE status = 'running'").all() as JobRow[];
       for (const row of rows) {
         this.db.prepare("UPDATE job_steps SET status = 'pending' WHERE job_id = ? AND status = 'running'").run(row.id);
-        if (row.control === 'cancel') {
-          this.update(row.id, { status: 'cancelled', ended_at: new Date().toISOString(), control: null }, { kind: 'cancelled', message: 'Cancelled while Lifeboat was stopped.' });
-        } else {
+        // A cancel asked before the stop is finished by the runner, which runs the job's cleanup first.
+        if (row.control !== 'cancel') {
           this.update(row.id, { status: 'queued', control: null }, { kind: 'interrupted', message: 'Interrupted when Lifeboat stopped; it resumes from its last committed step.' });
         }
       }
