@@ -105,6 +105,16 @@ describe('run and format', () => {
     expect(table([{ a: 'x', b: 1 }], ['a', 'b'])).toBe('A  B\nx  1\n');
   });
 
+  it('failover targets says when no device is compatible, and why each is not', async () => {
+    const none = { source: 'fs1', compatible: [], excluded: [{ device: 'is2', reasons: [{ code: 'type', message: 'is2 is an iSCSI server; fs1 is a file server.' }] }] };
+    const a = fakeIO({ 'failover.targets': none });
+    expect(await run('failover targets fs1', a.io)).toBe(0);
+    expect(a.out()).toBe('There are no compatible target devices for fs1.\nNot compatible:\n  is2\n      - is2 is an iSCSI server; fs1 is a file server. (type)\n');
+    const b = fakeIO({ 'failover.targets': { ...none, compatible: [{ device: 'fs2', warnings: [{ code: 'domain', message: 'fs2 joins another domain.' }] }] } });
+    await run('failover targets fs1', b.io);
+    expect(b.out()).toMatch(/^Compatible target devices for fs1:\n {2}fs2\n {6}- fs2 joins another domain\. \(domain\)\nNot compatible:/);
+  });
+
   it('records show sizes and indent lists of records under their key', () => {
     const shown = record({ name: 'fs1', capacity: 10 * 2 ** 30, shares: [{ name: 'docs', quota: 2 ** 20 }], tags: ['a', 'b'] });
     expect(shown).toBe('name: fs1\ncapacity: 10 GiB\nshares:\n  - name: docs\n    quota: 1.0 MiB\ntags: a, b\n');

@@ -4,6 +4,7 @@
  */
 import { contract } from '../../engine/api/contract';
 import type { Job } from '../../engine/api/schemas';
+import type { FailoverTargets } from '../../engine/api/device-schemas';
 import { commands, GLOBAL_FLAGS, usage, type Command } from './commands';
 import { followJob } from './follow';
 import { colour, formatError, jobSummary, noColour, record, table, type Style } from './format';
@@ -62,6 +63,15 @@ function render(command: Command, value: unknown, st: Style, columns: number): s
       st.yellow('Keep the SDEK safe: it is shown only this once, and without it no backup can be read on another installation.\n') +
       `Confirm you kept it with: lifeboat service confirm-key LAST4\n`
     );
+  }
+  if (view === 'targets') {
+    const v = value as FailoverTargets;
+    const reasons = (list: { code: string; message: string }[]) => list.map((r) => `      - ${r.message} (${r.code})\n`).join('');
+    let out = v.compatible.length
+      ? `Compatible target devices for ${v.source}:\n${v.compatible.map((c) => `  ${st.green(c.device)}\n${reasons(c.warnings)}`).join('')}`
+      : st.yellow(`There are no compatible target devices for ${v.source}.\n`);
+    if (v.excluded.length) out += `Not compatible:\n${v.excluded.map((x) => `  ${x.device}\n${reasons(x.reasons)}`).join('')}`;
+    return out;
   }
   if (view === 'script') return (value as { text: string }).text;
   if (view === 'lines') return (value as string[]).map((l, i) => `${String(i + 1).padStart(5)}  ${l}\n`).join('');

@@ -191,7 +191,7 @@ export const deviceCalls = {
     summary: 'List the devices a deactivated device can fail over to, and why every other device cannot',
     input: z.object({ source: DeviceName.describe('the deactivated source device') }),
     output: FailoverTargets,
-    cli: { command: 'failover targets', positional: ['source'], lookups: { source: 'device' }, view: 'record' },
+    cli: { command: 'failover targets', positional: ['source'], lookups: { source: 'device' }, view: 'targets' },
   }),
   'failover.plan': call({
     summary: 'Show what a failover would restore: the backup used, bytes, and an RTO estimate',
@@ -219,7 +219,7 @@ export const deviceCalls = {
     cli: { command: 'failover resume', positional: ['id'], lookups: { id: 'job' }, startsJob: true, view: 'job' },
   }),
   'failover.abandon': call({
-    summary: 'Abandon a failed or cancelled failover: the target is cleaned back to Ready to set up and can be used again',
+    summary: 'Abandon a failed or cancelled failover: what it restored on the target is deleted, and the target can be used again',
     input: z.object({ id: FailoverJobId }),
     output: Job,
     cli: { command: 'failover abandon', positional: ['id'], lookups: { id: 'job' }, confirm: 'Abandon the failover {id}? What it restored on the target is deleted.', view: 'job' },
