@@ -200,8 +200,12 @@ describe('failover prechecks', () => {
     expect(e.devices.store.list().map((d) => d.failover_job_id)).toEqual([null, null]);
     expect(error(await e.call('failover.resume', { id: job.id }))).toMatchObject({ code: 'not_allowed', hint: expect.stringContaining('start the failover again') });
 
-    e.devices.store.setChapSecret(vol.id, 'a-good-secret!');
+    // The fix the precheck names works on the deactivated source: its access settings stay editable, its data not.
+    expect(job.error!.message).toContain('`lifeboat volume edit is1 vol1 --chap-secret SECRET`');
+    value(await e.call('volumes.edit', { device: 'is1', name: 'vol1', chapSecret: 'a-good-secret!' }));
+    expect(error(await e.call('shares.create', { device: 'is1', name: 'x' }))).toMatchObject({ code: 'not_allowed' });
     await settle(e, value(await e.call('failover.start', { source: 'is1', target: 'is2' })));
+    expect(e.devices.store.chapSecret(e.devices.store.volumes(e.devices.store.require('is2').id)[0].id)).toBe('a-good-secret!');
     expect(e.devices.store.require('is2').status).toBe('online');
   });
 

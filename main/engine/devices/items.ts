@@ -247,7 +247,7 @@ export class DeviceItems {
   }
 
   async editVolume(input: CallParsedInput<'volumes.edit'>): Promise<CallOutput<'volumes.edit'>> {
-    const device = this.m.requireWritable(input.device);
+    const device = this.m.requireConfigurable(input.device);
     this.requireType(device, 'volume');
     const volume = this.requireVolume(device, input.name);
     const acrs = input.acr ? checkAcrs(input.acr) : undefined;

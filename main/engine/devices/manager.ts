@@ -77,6 +77,16 @@ export class DeviceManager {
     }
   }
 
+  /**
+   * The device for a change of access settings only (a volume's ACRs and CHAP): also a deactivated one, whose data
+   * is read-only for good, so that a failover precheck refusing those settings can be fixed and the failover rerun.
+   */
+  requireConfigurable(name: string): DeviceRow {
+    const device = this.store.require(name);
+    this.assertNotHeld(device);
+    return device.status === 'deactivated' ? device : this.requireWritable(name);
+  }
+
   /** Engine writes into an offline share or volume are refused (tests run as root, where mode bits do not stop a write). */
   assertItemWritable(device: DeviceRow, kind: 'share' | 'volume', name: string): void {
     const row = kind === 'share' ? this.store.share(device.id, name) : this.store.volume(device.id, name);
