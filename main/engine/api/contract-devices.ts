@@ -1,7 +1,7 @@
 /** The contract's calls for virtual arrays (devices), shares, volumes and device failover. */
 import { z } from 'zod';
 import { call } from './call';
-import { Device, DeviceDetail, DeviceType, DnsChecklist, FailoverPlan, FailoverTargets, HeatMap, Share, Volume } from './device-schemas';
+import { Device, DeviceDetail, DeviceType, DnsChecklist, FailoverPlan, FailoverTargets, HeatMap, RootCheck, Share, Volume } from './device-schemas';
 import { Job } from './schemas';
 
 const DeviceName = z.string().trim().min(1).describe('device name');
@@ -27,6 +27,24 @@ export const deviceCalls = {
     }),
     output: Device,
     cli: { command: 'device create', positional: ['name'], paths: ['root'], lookups: { account: 'account' }, view: 'record' },
+  }),
+  'devices.checkRoot': call({
+    summary: 'Check a folder as the data root of a new device: whether it can be used, and the free space of its disk',
+    input: z.object({ root: z.string().min(1).describe('data root folder') }),
+    output: RootCheck,
+    cli: { command: 'device check-root', positional: ['root'], paths: ['root'], view: 'record' },
+  }),
+  'devices.offline': call({
+    summary: 'Take a device offline for maintenance: its shares or volumes become unavailable and backups pause',
+    input: z.object({ name: DeviceName }),
+    output: Device,
+    cli: { command: 'device offline', positional: ['name'], lookups: { name: 'device' }, confirm: 'Take the device {name} offline? Hosts lose access to its shares or volumes until it is online again.', view: 'record' },
+  }),
+  'devices.online': call({
+    summary: 'Bring a device back online after maintenance',
+    input: z.object({ name: DeviceName }),
+    output: Device,
+    cli: { command: 'device online', positional: ['name'], lookups: { name: 'device' }, view: 'record' },
   }),
   'devices.register': call({
     summary: 'Register a device that is Ready to set up with the service registration key',

@@ -50,6 +50,18 @@ export const Device = z.object({
 });
 export type Device = z.infer<typeof Device>;
 
+/** What a folder would be as a new device's data root, for the configure wizard to say before it is too late. */
+export const RootCheck = z.object({
+  root: z.string(),
+  usable: z.boolean(),
+  state: z.enum(['missing', 'empty', 'previous-device', 'not-empty', 'not-a-folder', 'in-use']).describe('missing folders are created'),
+  message: z.string().describe('what the state means for the user'),
+  previousDevice: z.string().nullable().describe('the name in the marker of a previous Lifeboat device root'),
+  freeBytes: z.number().describe('free space of the filesystem that would hold it'),
+  totalBytes: z.number(),
+});
+export type RootCheck = z.infer<typeof RootCheck>;
+
 export const Share = z.object({
   id: z.string(),
   device: z.string(),

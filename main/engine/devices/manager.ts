@@ -58,6 +58,16 @@ export class DeviceManager {
       );
   }
 
+  /** TODO(E1): inspect a folder as a data root (see RootCheck). */
+  async inspectRoot(root: string): Promise<CallOutput<'devices.checkRoot'>> {
+    throw new LifeboatError('not_allowed', `Checking ${root} is not available yet.`);
+  }
+
+  /** TODO(E1): device maintenance (offline/online). */
+  async setDeviceOnline(name: string, online: boolean): Promise<CallOutput<'devices.online'>> {
+    throw new LifeboatError('not_allowed', `Taking ${name} ${online ? 'online' : 'offline'} is not available yet.`);
+  }
+
   /** The device for a change of its configuration, shares or volumes: registered, online, and not held by a failover. */
   requireWritable(name: string): DeviceRow {
     const device = this.store.require(name);
