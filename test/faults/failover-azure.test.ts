@@ -73,6 +73,6 @@ describe('Azurite stopped mid-failover', () => {
     expect(e.runner.store.list({ parentId: job.id, limit: 10 }).map((r) => r.id).sort()).toEqual(restores);
     expect(describeTree(path.join(target.root, 'shares', 'docs'))).toEqual(before.docs);
     expect(describeTree(path.join(target.root, 'shares', 'pinned'))).toEqual(before.pinned);
-    expect(e.devices.store.require('fs2')).toMatchObject({ status: 'online', replaces: 'fs1', failover_job_id: null });
+    expect(e.devices.store.require('fs2')).toMatchObject({ status: 'online', replaces: e.devices.store.byName('fs1', { includeDeleted: true })!.id, failover_job_id: null });
   }, 300_000);
 });

@@ -76,4 +76,33 @@ describe('devices, shares and volumes through the CLI', () => {
     ok(cli(home, ['device', 'remove', 'is1', '--yes']));
     expect(output('devices.list', ok(cli(home, ['device', 'list', '--json'])).stdout).map((d) => d.name)).toEqual(['fs1']);
   });
+
+  it('backs a device up, and deactivates it only with its name typed exactly', () => {
+    const home = tempHome();
+    const key = output('service.init', ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).stdout).registrationKey;
+    const root = path.join(tempHome('lifeboat-root-'), 'fs1');
+    ok(cli(home, ['device', 'create', 'fs1', '--type', 'file', '--root', root, '--capacity', '1GiB', '--registration-key', key]));
+    const share = output('shares.create', ok(cli(home, ['share', 'create', 'fs1', 'docs', '--quota', '10MiB', '--json'])).stdout);
+    fs.writeFileSync(path.join(share.path, 'a.txt'), 'backed up');
+
+    const backup = output('devices.backup', ok(cli(home, ['device', 'backup', 'fs1', '--json'])).stdout);
+    expect(backup).toMatchObject({ type: 'device.backup', status: 'succeeded' });
+    const afterBackup = output('devices.show', ok(cli(home, ['device', 'show', 'fs1', '--json'])).stdout);
+    expect(afterBackup.backups).toEqual([expect.objectContaining({ kind: 'manual' })]);
+    expect(afterBackup.device.lastBackupId).toBe(afterBackup.backups[0].id);
+
+    // A wrong name (here: another case) is refused before anything starts.
+    expect(failed(cli(home, ['device', 'deactivate', 'fs1', '--confirm', 'FS1']))).toContain('--confirm: type the device name "fs1" exactly to deactivate it.');
+    expect(failed(cli(home, ['device', 'deactivate', 'fs1', '--confirm', 'fs2']))).toContain('--confirm: type the device name "fs1" exactly');
+    expect(output('devices.show', ok(cli(home, ['device', 'show', 'fs1', '--json'])).stdout).device.status).toBe('online');
+
+    const job = output('devices.deactivate', ok(cli(home, ['device', 'deactivate', 'fs1', '--confirm', 'fs1', '--no-final-backup', '--json'])).stdout);
+    expect(job).toMatchObject({ type: 'device.deactivate', status: 'succeeded' });
+    const shown = output('devices.show', ok(cli(home, ['device', 'show', 'fs1', '--json'])).stdout);
+    expect(shown.device.status).toBe('deactivated');
+    expect(shown.backups.map((b) => b.kind)).toEqual(['manual']); // --no-final-backup: no final backup was taken
+    expect(shown.shares).toEqual([expect.objectContaining({ name: 'docs', online: false })]);
+    expect(fs.statSync(share.path).mode & 0o222).toBe(0);
+    expect(failed(cli(home, ['share', 'create', 'fs1', 'more']))).toContain('The device fs1 is deactivated');
+  });
 });

@@ -225,6 +225,13 @@ describe('shares', () => {
     fs.mkdirSync(path.join(docs.path, 'sub'));
     fs.writeFileSync(path.join(docs.path, 'sub', 'a.bin'), Buffer.alloc(2 * MiB, 1));
 
+    // Usage is measured by the periodic tick (one walk per device), not on every read: until then reads show the cache.
+    expect(value(await e.call('shares.list', { device: 'fs1' }))[0].used).toBe(0);
+    const walks = vi.spyOn(e.devices.agent, 'usage');
+    await Promise.all([e.devices.usage.tick(), e.devices.usage.tick(), e.devices.usage.tick()]);
+    // Three at once: the one running, then one more shared by the two that came while it ran (never older than asked).
+    expect(walks).toHaveBeenCalledTimes(2);
+    walks.mockRestore();
     const listed = value(await e.call('shares.list', { device: 'fs1' }))[0];
     expect(listed.used).toBeGreaterThanOrEqual(2 * MiB);
     expect(listed.overQuota).toBe(true);
@@ -237,9 +244,9 @@ describe('shares', () => {
     value(await e.call('devices.show', { name: 'fs1' }));
     expect(overAlerts()).toHaveLength(0); // and not again once acknowledged while still over quota
     fs.rmSync(path.join(e.devices.store.require('fs1').root, 'shares', 'docs', 'sub', 'a.bin'));
-    value(await e.call('shares.list', { device: 'fs1' }));
+    await e.devices.usage.tick();
     fs.writeFileSync(path.join(docs.path, 'sub', 'a.bin'), Buffer.alloc(2 * MiB, 1));
-    value(await e.call('shares.list', { device: 'fs1' }));
+    await e.devices.usage.tick();
     expect(overAlerts()).toHaveLength(1); // over quota again after dropping under: a new alert
 
     expect(await e.call('shares.edit', { device: 'fs1', name: 'docs', quota: '1MiB' })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/^quota: 1\.0 MiB is less than the 2\.0 MiB the share docs already uses/) } });
@@ -273,7 +280,7 @@ describe('volumes', () => {
     const vol = value(await e.call('volumes.create', { device: 'is1', name: 'vol1', size: '64MiB', acr: ['iqn.1991-05.com.microsoft:host1', 'eui.02004567A425678D'], chapUser: 'u', chapSecret: '123456789012', type: 'archival' }));
     expect(vol).toMatchObject({
       name: 'vol1', size: 64 * MiB, tier: 'tiered', type: 'archival', chapUser: 'u', online: true, path: path.join(dev.root, 'volumes', 'vol1'),
-      acrs: [{ name: 'iqn.1991-05.com.microsoft:host1', iqn: 'iqn.1991-05.com.microsoft:host1' }, { name: 'eui.02004567A425678D', iqn: 'eui.02004567A425678D' }],
+      acrs: [{ name: 'iqn.1991-05.com.microsoft:host1', iqn: 'iqn.1991-05.com.microsoft:host1' }, { name: 'eui.02004567a425678d', iqn: 'eui.02004567a425678d' }],
     });
     const st = fs.statSync(vol.path);
     expect(st.size).toBe(64 * MiB);
@@ -315,6 +322,7 @@ describe('volumes', () => {
     const fh = fs.openSync(vol.path, 'r+');
     fs.writeSync(fh, Buffer.alloc(MiB, 7), 0, MiB, 4 * MiB);
     fs.closeSync(fh);
+    await e.devices.usage.tick();
     const after = value(await e.call('volumes.list', { device: 'is1' }))[0];
     expect(after.allocated).toBeGreaterThanOrEqual(MiB);
     expect(after.allocated).toBeLessThan(16 * MiB);

@@ -331,7 +331,7 @@ describe('a failover that stops midway', () => {
     expect(children(e, failed.id).map((c) => [c.id, c.status])).toEqual(first.map((id) => [id, 'succeeded']));
     expect(describeTree(path.join(target.root, 'shares', 'docs'))).toEqual(before.docs);
     expect(describeTree(path.join(target.root, 'shares', 'pinned'))).toEqual(before.pinned);
-    expect(e.devices.store.require('fs2')).toMatchObject({ status: 'online', replaces: 'fs1', failover_job_id: null });
+    expect(e.devices.store.require('fs2')).toMatchObject({ status: 'online', replaces: e.devices.store.byName('fs1', { includeDeleted: true })!.id, failover_job_id: null });
   });
 
   it('is abandoned: the target is clean and released, and a new failover to it succeeds', async () => {

@@ -75,7 +75,17 @@ describe('share and volume settings', () => {
   it('IQNs and EUIs, at most 220 characters, no duplicates', () => {
     expect(checkIqn('iqn.1991-05.com.microsoft:host1')).toBe('iqn.1991-05.com.microsoft:host1');
     expect(checkIqn('iqn.2001-04.com.example')).toBe('iqn.2001-04.com.example');
-    expect(checkIqn('eui.02004567A425678D')).toBe('eui.02004567A425678D');
+    // iSCSI names compare without regard to case: stored in lower case.
+    expect(checkIqn('eui.02004567A425678D')).toBe('eui.02004567a425678d');
+    expect(checkIqn('IQN.1991-05.COM.Microsoft:Host1')).toBe('iqn.1991-05.com.microsoft:host1');
+    expect(checkIqn('iqn.1991-05.com.microsoft:host1:disk.2-a')).toBe('iqn.1991-05.com.microsoft:host1:disk.2-a');
+    expect(failure(() => checkIqn('iqn.0000-01.com.microsoft:h'))?.message).toMatch(/has the year 0000/);
+    expect(failure(() => checkIqn('iqn.1991-05.com.microsoft:host 1'))?.message).toMatch(/after the colon/);
+    expect(failure(() => checkIqn('iqn.1991-05.com.microsoft:host/1'))?.message).toMatch(/after the colon/);
+    expect(failure(() => checkIqn('iqn.1991-05.com..microsoft'))?.message).toMatch(/reversed domain name/);
+    expect(failure(() => checkIqn('iqn.1991-05'))?.message).toBe('acr: "iqn.1991-05" is not a valid initiator name (IQN).');
+    expect(failure(() => checkIqn('eui.02004567A425678G'))?.message).toMatch(/exactly 16 hexadecimal digits/);
+    expect(checkAcrs(['IQN.1991-05.com.microsoft:A', 'eui.02004567A425678D'])).toEqual(['iqn.1991-05.com.microsoft:a', 'eui.02004567a425678d']);
     expect(failure(() => checkIqn('iqn.1991-13.com.microsoft:host1'))?.message).toMatch(/^acr: .* has month 13/);
     expect(failure(() => checkIqn('host1'))?.message).toBe('acr: "host1" is not a valid initiator name (IQN).');
     expect(failure(() => checkIqn('eui.1234'))?.message).toMatch(/exactly 16 hexadecimal digits/);

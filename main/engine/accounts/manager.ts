@@ -198,10 +198,22 @@ export class AccountManager {
     const row = this.store.require(name);
     const jobs = this.activeJobs(row.id);
     if (jobs.length) throw new LifeboatError('busy', `The storage account "${name}" is used by ${jobs.length} job(s) that have not ended: ${jobs.join(', ')}.`, 'Wait for them to end, or cancel them.');
+    // A live device keeps its backups in the account and its row refers to it: the device goes first.
+    const device = this.db.prepare("SELECT name FROM devices WHERE account_id = ? AND status <> 'deleted' ORDER BY name LIMIT 1").get(row.id) as { name: string } | undefined;
+    if (device)
+      throw new LifeboatError(
+        'not_allowed',
+        `The storage account "${name}" is used by the device ${device.name}.`,
+        `Remove the device first (\`lifeboat device remove ${device.name}\`), or fail it over to another device (\`lifeboat failover targets ${device.name}\`), then remove the account.`,
+      );
     const backups = this.catalog.count(row.id);
     if (backups && !force)
       throw new LifeboatError('not_allowed', `The storage account "${name}" holds ${backups} backup(s).`, 'Removing it only forgets it here (its data stays in the account); add --force to do so.');
-    this.store.remove(row.id);
+    this.db.transaction(() => {
+      // Deleted devices kept for their backups lose them with the account (device_backups follow backups by cascade).
+      this.db.prepare("UPDATE devices SET account_id = NULL WHERE account_id = ? AND status = 'deleted'").run(row.id);
+      this.store.remove(row.id);
+    })();
     this.log.info('storage account removed', { account: name, backupsForgotten: backups });
     return { removed: name, backupsForgotten: backups };
   }

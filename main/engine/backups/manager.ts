@@ -36,11 +36,20 @@ export function namedSources(paths: string[]): BackupSource[] {
   return out;
 }
 
+/** Refuses a restore target it does not allow (devices: only into an online share or volume of an online device). */
+export type RestoreGuard = (to: string, sources: string[]) => void;
+
 export class BackupManager {
+  private readonly guards: RestoreGuard[] = [];
+
   constructor(
     private readonly accounts: AccountManager,
     private readonly runner: JobRunner,
   ) {}
+
+  guardRestores(guard: RestoreGuard): void {
+    this.guards.push(guard);
+  }
 
   private accountName(id: string): string {
     return this.accounts.store.byId(id)?.name ?? id;
@@ -70,6 +79,8 @@ export class BackupManager {
     const names = (JSON.parse(backup.sources) as Array<{ name: string }>).map((s) => s.name);
     for (const s of input.source ?? [])
       if (!names.includes(s)) throw new LifeboatError('not_found', `Backup ${input.id} has no source named "${s}".`, `Its sources are: ${names.join(', ')}.`);
+    // Checked before the job exists: a restore writes into to/<source> for each source it restores.
+    for (const guard of this.guards) guard(input.to, input.source?.length ? input.source : names);
     let entries: string[] = [];
     try {
       entries = fs.readdirSync(input.to);

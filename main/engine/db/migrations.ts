@@ -198,7 +198,7 @@ export const migrations: string[] = [
   ) STRICT;
 
   CREATE TABLE device_backups (
-    backup_id TEXT PRIMARY KEY,
+    backup_id TEXT PRIMARY KEY REFERENCES backups(id) ON DELETE CASCADE,
     device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
     kind TEXT NOT NULL CHECK (kind IN ('scheduled','manual','final')),
     items TEXT NOT NULL,

@@ -46,7 +46,10 @@ export class DeviceItems {
     return shares.reduce((a, s) => a + s.quota, 0) + volumes.reduce((a, v) => a + v.size, 0);
   }
 
-  /** The provisioned sum stays within the capacity; a locally pinned item must also fit in the free space of the root. */
+  /**
+   * The provisioned sum stays within the capacity; locally pinned items are kept whole on the local disk, so what all
+   * of them may still write (their sizes less what they use already) must fit in the free space of the root.
+   */
   private async checkSize(device: DeviceRow, field: 'quota' | 'size', bytes: number, pinned: boolean, exceptId?: string): Promise<void> {
     const left = device.capacity - this.provisioned(device, exceptId);
     if (bytes > left)
@@ -55,11 +58,24 @@ export class DeviceItems {
         `${field}: ${formatBytes(bytes)} does not fit: only ${formatBytes(Math.max(0, left))} of the ${formatBytes(device.capacity)} capacity of ${device.name} is not provisioned.`,
         `Give a ${field} of at most ${formatBytes(Math.max(0, left))}, or make room by shrinking or deleting other shares or volumes.`,
       );
-    if (pinned) {
-      const free = await this.m.freeBytes(device);
-      if (bytes > free)
-        throw new LifeboatError('invalid_input', `${field}: a locally pinned ${field === 'quota' ? 'share' : 'volume'} is kept whole on the local disk, but ${formatBytes(bytes)} is more than the ${formatBytes(free)} free there.`, 'Make it tiered instead, give a smaller size, or free space on the disk of the data root.');
-    }
+    if (!pinned) return;
+    const what = field === 'quota' ? 'share' : 'volume';
+    const free = await this.m.freeBytes(device);
+    await this.m.refreshUsage(device, { now: true });
+    const own = exceptId ? this.m.usageOf(exceptId) : 0;
+    if (bytes - own > free)
+      throw new LifeboatError('invalid_input', `${field}: a locally pinned ${what} is kept whole on the local disk, but ${formatBytes(bytes)} is more than the ${formatBytes(free)} free there.`, 'Make it tiered instead, give a smaller size, or free space on the disk of the data root.');
+    const others = [
+      ...this.store.shares(device.id).filter((s) => s.tier === 'locally-pinned' && s.id !== exceptId).map((s) => ({ id: s.id, size: s.quota })),
+      ...this.store.volumes(device.id).filter((v) => v.tier === 'locally-pinned' && v.id !== exceptId).map((v) => ({ id: v.id, size: v.size })),
+    ];
+    const othersToCome = others.reduce((a, i) => a + Math.max(0, i.size - this.m.usageOf(i.id)), 0);
+    if (othersToCome + bytes - own > free)
+      throw new LifeboatError(
+        'invalid_input',
+        `${field}: locally pinned data is kept whole on the local disk: the other locally pinned shares or volumes of ${device.name} may still write ${formatBytes(othersToCome)}, and with ${formatBytes(bytes)} more that is more than the ${formatBytes(free)} free there.`,
+        `Give a ${field} of at most ${formatBytes(Math.max(0, free - othersToCome + own))}, make it tiered instead, or free space on the disk of the data root.`,
+      );
   }
 
   private unique(device: DeviceRow, kind: 'share' | 'volume', name: string): void {
@@ -106,12 +122,74 @@ export class DeviceItems {
     if (open.length) this.m.engine.alerts.acknowledge(open.map((r) => r.id));
   }
 
-  /** Offline = read-only on disk (and refused by the engine); online gives write access back. */
+  private setOnlineRow(kind: 'share' | 'volume', id: string, online: boolean): void {
+    if (kind === 'share') this.store.updateShare(id, { online: online ? 1 : 0 });
+    else this.store.updateVolume(id, { online: online ? 1 : 0 });
+  }
+
+  private pathOf(device: DeviceRow, kind: 'share' | 'volume', name: string): string {
+    return kind === 'share' ? this.m.sharePath(device, name) : this.m.volumePath(device, name);
+  }
+
+  /**
+   * Offline = read-only on disk (and refused by the engine); online gives write access back. No status checks
+   * (deactivation and failover use it). The row goes offline before the disk and online after it, so that the engine
+   * never takes a writable-looking row for read-only data.
+   */
   async applyOnline(device: DeviceRow, kind: 'share' | 'volume', row: ShareRow | VolumeRow, online: boolean): Promise<void> {
-    const target = kind === 'share' ? this.m.sharePath(device, row.name) : this.m.volumePath(device, row.name);
+    const target = this.pathOf(device, kind, row.name);
+    if (!online) this.setOnlineRow(kind, row.id, false);
     if (await this.m.agent.exists(target)) await this.m.agent.setWritable(target, online);
-    if (kind === 'share') this.store.updateShare(row.id, { online: online ? 1 : 0 });
-    else this.store.updateVolume(row.id, { online: online ? 1 : 0 });
+    if (online) this.setOnlineRow(kind, row.id, true);
+  }
+
+  /** The same for a user's offline/online: the row changes only while the device is still writable (see commit). */
+  private async changeOnline(device: DeviceRow, kind: 'share' | 'volume', row: ShareRow | VolumeRow, online: boolean): Promise<void> {
+    const target = this.pathOf(device, kind, row.name);
+    const exists = await this.m.agent.exists(target);
+    if (!online) {
+      this.m.commit(device.id, 'writable', () => this.setOnlineRow(kind, row.id, false));
+      try {
+        if (exists) await this.m.agent.setWritable(target, false);
+      } catch (err) {
+        this.setOnlineRow(kind, row.id, true); // the data is as writable as before: so is the row
+        throw err;
+      }
+      return;
+    }
+    if (exists) await this.m.agent.setWritable(target, true);
+    try {
+      this.m.commit(device.id, 'writable', () => this.setOnlineRow(kind, row.id, true));
+    } catch (err) {
+      // A deactivation or failover started meanwhile: the data goes back to read-only, as its row says.
+      if (exists) await this.m.agent.setWritable(target, false).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * What a crash left half done, at start: a delete that renamed an item into the trash but did not delete its row is
+   * undone, other trash is emptied, and an item whose row was written but whose folder or image was not gets it.
+   */
+  async sweep(): Promise<void> {
+    const devices = this.store.list().filter((d) => !d.failover_job_id);
+    const plan = devices.map((d) => ({
+      device: d,
+      shares: this.store.shares(d.id).map((s) => ({ id: s.id, path: this.m.sharePath(d, s.name), size: 0 })),
+      volumes: this.store.volumes(d.id).map((v) => ({ id: v.id, path: this.m.volumePath(d, v.name), size: v.size })),
+    }));
+    const agent = this.m.agent;
+    for (const { device, shares, volumes } of plan) {
+      if (!(await agent.inspectRoot(device.root)).marker) continue; // a missing or foreign root is not recreated
+      const items = new Map([...shares, ...volumes].map((i) => [i.id, i]));
+      for (const id of await agent.trashed(device.root)) {
+        const item = items.get(id);
+        if (!(item && (await agent.untrash(item.path, id)))) await agent.emptyTrash(device.root, id);
+      }
+      if (device.status === 'deactivated') continue;
+      for (const s of shares) if (!(await agent.exists(s.path))) await agent.createShare(s.path);
+      for (const v of volumes) if (!(await agent.exists(v.path))) await agent.createVolume(v.path, v.size);
+    }
   }
 
   // ---- shares ----
@@ -132,7 +210,6 @@ export class DeviceItems {
     await this.checkSize(device, 'quota', quota, input.pinned);
     const dir = this.m.sharePath(device, name);
     await this.freePath(device, 'share', dir);
-    await this.m.agent.createShare(dir);
     const now = new Date().toISOString();
     const row: ShareRow = {
       id: newId('share'),
@@ -146,7 +223,14 @@ export class DeviceItems {
       created_at: now,
       updated_at: now,
     };
-    this.store.insertShare(row);
+    // The row first (a crash before the folder exists is mended by the sweep at start), while still writable.
+    this.m.commit(device.id, 'writable', () => this.store.insertShare(row));
+    try {
+      await this.m.agent.createShare(dir);
+    } catch (err) {
+      this.store.deleteShare(row.id);
+      throw err;
+    }
     this.m.engine.log.info('share created', { device: device.name, share: name, quota, tier: row.tier });
     this.m.changed(device.name);
     return this.m.toShare(device, row);
@@ -166,13 +250,13 @@ export class DeviceItems {
     let quota: number | undefined;
     if (input.quota !== undefined) {
       quota = parseSize(input.quota, 'quota');
-      await this.m.refreshUsage(device);
+      await this.m.refreshUsage(device, { now: true });
       const used = this.m.usageOf(share.id);
       if (quota < used)
         throw new LifeboatError('invalid_input', `quota: ${formatBytes(quota)} is less than the ${formatBytes(used)} the share ${share.name} already uses.`, `Give a quota of at least ${formatBytes(used)}, or delete data from the share first.`);
       await this.checkSize(device, 'quota', quota, share.tier === 'locally-pinned', share.id);
     }
-    this.store.updateShare(share.id, { description: input.description, quota, users: input.user ? JSON.stringify(input.user) : undefined });
+    this.m.commit(device.id, 'writable', () => this.store.updateShare(share.id, { description: input.description, quota, users: input.user ? JSON.stringify(input.user) : undefined }));
     this.m.changed(device.name);
     const row = this.requireShare(device, share.name);
     this.checkQuotas(device);
@@ -183,7 +267,7 @@ export class DeviceItems {
     const device = this.m.requireWritable(deviceName);
     this.requireType(device, 'share');
     const share = this.requireShare(device, name);
-    await this.applyOnline(device, 'share', share, online);
+    await this.changeOnline(device, 'share', share, online);
     this.m.engine.log.info(online ? 'share online' : 'share offline', { device: device.name, share: share.name });
     this.m.changed(device.name);
     return this.m.toShare(device, this.requireShare(device, share.name));
@@ -193,8 +277,7 @@ export class DeviceItems {
     const device = this.m.requireWritable(deviceName);
     this.requireType(device, 'share');
     const share = this.requireShare(device, name);
-    await this.m.agent.remove(this.m.sharePath(device, share.name));
-    this.store.deleteShare(share.id);
+    await this.trashThenForget(device, this.m.sharePath(device, share.name), share.id, () => this.store.deleteShare(share.id));
     this.clearQuotaAlert(device, share);
     this.m.engine.log.info('share deleted', { device: device.name, share: share.name });
     this.m.changed(device.name);
@@ -214,7 +297,6 @@ export class DeviceItems {
     await this.checkSize(device, 'size', size, input.pinned);
     const file = this.m.volumePath(device, name);
     await this.freePath(device, 'volume', file);
-    await this.m.agent.createVolume(file, size);
     const now = new Date().toISOString();
     const row: VolumeRow = {
       id: newId('vol'),
@@ -229,13 +311,19 @@ export class DeviceItems {
       created_at: now,
       updated_at: now,
     };
-    this.store.db.transaction(() => {
+    this.m.commit(device.id, 'writable', () => {
       this.store.insertVolume(row);
       if (chap) this.store.setChapSecret(row.id, chap.secret);
-    })();
+    });
+    try {
+      await this.m.agent.createVolume(file, size);
+    } catch (err) {
+      this.store.deleteVolume(row.id);
+      throw err;
+    }
     this.m.engine.log.info('volume created', { device: device.name, volume: name, size, tier: row.tier, acrs: acrs.length, chap: !!chap });
     this.m.changed(device.name);
-    await this.m.refreshUsage(device);
+    await this.m.refreshUsage(device, { now: true });
     return this.m.toVolume(device, row);
   }
 
@@ -260,7 +348,7 @@ export class DeviceItems {
       const secret = input.chapSecret ?? (input.chapUser !== undefined ? (this.store.chapSecret(volume.id) ?? undefined) : undefined);
       chap = checkChap(user, secret);
     }
-    this.store.db.transaction(() => {
+    this.m.commit(device.id, 'configurable', () => {
       const patch: Partial<VolumeRow> = {};
       if (acrs) patch.acrs = JSON.stringify(acrs.map((iqn) => ({ name: iqn, iqn })));
       if (input.noChap) patch.chap_user = null;
@@ -268,7 +356,7 @@ export class DeviceItems {
       this.store.updateVolume(volume.id, patch);
       if (input.noChap) this.store.setChapSecret(volume.id, null);
       if (chap) this.store.setChapSecret(volume.id, chap.secret);
-    })();
+    });
     this.m.engine.log.info('volume edited', { device: device.name, volume: volume.name, acrs: acrs?.length, chap: input.noChap ? 'off' : chap ? 'set' : 'unchanged' });
     this.m.changed(device.name);
     await this.m.refreshUsage(device);
@@ -279,7 +367,7 @@ export class DeviceItems {
     const device = this.m.requireWritable(deviceName);
     this.requireType(device, 'volume');
     const volume = this.requireVolume(device, name);
-    await this.applyOnline(device, 'volume', volume, online);
+    await this.changeOnline(device, 'volume', volume, online);
     this.m.engine.log.info(online ? 'volume online' : 'volume offline', { device: device.name, volume: volume.name });
     this.m.changed(device.name);
     await this.m.refreshUsage(device);
@@ -290,10 +378,25 @@ export class DeviceItems {
     const device = this.m.requireWritable(deviceName);
     this.requireType(device, 'volume');
     const volume = this.requireVolume(device, name);
-    await this.m.agent.remove(this.m.volumePath(device, volume.name));
-    this.store.deleteVolume(volume.id);
+    await this.trashThenForget(device, this.m.volumePath(device, volume.name), volume.id, () => this.store.deleteVolume(volume.id));
     this.m.engine.log.info('volume deleted', { device: device.name, volume: volume.name });
     this.m.changed(device.name);
     return { deleted: volume.name, device: device.name };
+  }
+
+  /**
+   * A delete moves the data into the root's trash, deletes the row, then empties the trash: a crash in between never
+   * leaves a row without its data (the sweep at start puts it back) nor data that blocks the name.
+   */
+  private async trashThenForget(device: DeviceRow, target: string, id: string, forget: () => void): Promise<void> {
+    await this.m.agent.trash(target, id);
+    try {
+      this.m.commit(device.id, 'writable', forget);
+    } catch (err) {
+      await this.m.agent.untrash(target, id);
+      throw err;
+    }
+    this.m.usage.forget(id);
+    await this.m.agent.emptyTrash(device.root, id);
   }
 }

@@ -1,31 +1,27 @@
 /** Virtual arrays: devices on data roots with their shares and volumes (configuration, validation, status). */
 import path from 'node:path';
-import crypto from 'node:crypto';
 import type { CallOutput, CallParsedInput } from '../api/contract';
 import type { Device, Share, Volume } from '../api/device-schemas';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../errors';
-import { newId } from '../keys';
 import { VERSION } from '../paths';
-import { formatBytes, parseSize } from '../units';
 import { LocalDeviceAgent, type DeviceAgent } from './agent';
 import { DeviceItems } from './items';
+import { checkRestoreTarget } from './restore-target';
+import { policyOf } from './schedule';
+import { CAPACITY_WARN, DeviceSetup } from './setup';
 import { DeviceStore, type DeviceRow, type ShareRow, type VolumeRow } from './store';
-import { checkDeviceName, checkDomain, checkTimeZone } from './validation';
+import { DeviceUsage } from './usage';
 
 export const DEVICE_MODEL = 'Lifeboat Virtual Array';
-const DEFAULT_POLICY = { frequency: 'off', time: '22:00', weekday: null, retention: 7 } as const;
-/** Past this share of the root's free space a capacity is allowed, with a warning alert. */
-const CAPACITY_WARN = 0.9;
-
-const pct = (part: number, whole: number) => `${Math.round((100 * part) / whole)}%`;
 
 export class DeviceManager {
   readonly store: DeviceStore;
   readonly items: DeviceItems;
-  /** Bytes on disk per share/volume id, and whether each device root was found, as of the last refresh. */
-  private readonly usageCache = new Map<string, number>();
-  private readonly rootMissing = new Set<string>();
+  readonly setup: DeviceSetup;
+  readonly usage: DeviceUsage;
+  /** The sweep at start of what a crash left half done (changes wait for it). */
+  readonly swept: Promise<void>;
 
   constructor(
     readonly engine: Engine,
@@ -33,6 +29,13 @@ export class DeviceManager {
   ) {
     this.store = new DeviceStore(engine.db, engine.secrets);
     this.items = new DeviceItems(this);
+    this.setup = new DeviceSetup(this);
+    this.usage = new DeviceUsage(this);
+    engine.backups.guardRestores((to, sources) => checkRestoreTarget(this, to, sources));
+    // Changes wait for the sweep of what a crash left half done.
+    this.swept = this.items.sweep().catch((err: Error) => engine.log.warn('device sweep failed', { error: err.message }));
+    this.queue = this.swept;
+    if (engine.mode !== 'cli') this.usage.start();
   }
 
   // ---- public helpers that device backups and failover use ----
@@ -58,28 +61,63 @@ export class DeviceManager {
       );
   }
 
-  /** TODO(E1): inspect a folder as a data root (see RootCheck). */
-  async inspectRoot(root: string): Promise<CallOutput<'devices.checkRoot'>> {
-    throw new LifeboatError('not_allowed', `Checking ${root} is not available yet.`);
+  inspectRoot(root: string): Promise<CallOutput<'devices.checkRoot'>> {
+    return this.setup.inspectRoot(root);
   }
 
-  /** TODO(E1): device maintenance (offline/online). */
-  async setDeviceOnline(name: string, online: boolean): Promise<CallOutput<'devices.online'>> {
-    throw new LifeboatError('not_allowed', `Taking ${name} ${online ? 'online' : 'offline'} is not available yet.`);
+  /**
+   * Maintenance: offline makes every share or volume unavailable (read-only on disk, refused to engine writes) and
+   * scheduled backups skip the device; online gives back what was online before.
+   */
+  setDeviceOnline(name: string, online: boolean): Promise<CallOutput<'devices.online'>> {
+    return this.serial(async () => {
+      const device = this.store.require(name);
+      this.assertNotHeld(device);
+      if (device.status === (online ? 'online' : 'offline')) return this.toDevice(device);
+      // Offline needs what any change needs; online needs an offline device (else this says why: not registered, deactivated).
+      if (!online || device.status !== 'offline') this.writableRow(device);
+      const items = [
+        ...this.store.shares(device.id).filter((s) => s.online).map((s) => this.sharePath(device, s.name)),
+        ...this.store.volumes(device.id).filter((v) => v.online).map((v) => this.volumePath(device, v.name)),
+      ];
+      // The status changes first going offline (engine writes stop at once) and last coming back.
+      if (!online) this.commit(device.id, 'writable', () => this.store.update(device.id, { status: 'offline' }));
+      for (const p of items) if (await this.agent.exists(p)) await this.agent.setWritable(p, online);
+      if (online)
+        this.engine.db.transaction(() => {
+          const now = this.store.byId(device.id);
+          if (now?.status !== 'offline') throw new LifeboatError('conflict', `The device ${device.name} changed meanwhile (it is ${now?.status ?? 'gone'}).`, 'Look at it again with `lifeboat device show`.');
+          this.assertNotHeld(now);
+          this.store.update(device.id, { status: 'online' });
+        })();
+      this.engine.log.info(online ? 'device online' : 'device offline', { device: device.name, items: items.length });
+      this.changed(device.name);
+      const row = this.store.byId(device.id)!;
+      await this.refreshUsage(row);
+      return this.toDevice(row);
+    });
   }
 
-  /** The device for a change of its configuration, shares or volumes: registered, online, and not held by a failover. */
+  /** The device for a change of its configuration, shares or volumes: registered, online, not held by a failover, and not being deactivated. */
   requireWritable(name: string): DeviceRow {
-    const device = this.store.require(name);
+    return this.writableRow(this.store.require(name));
+  }
+
+  /** The same checks on a row already read. */
+  writableRow(device: DeviceRow): DeviceRow {
     this.assertNotHeld(device);
     const n = device.name;
     switch (device.status) {
-      case 'online':
+      case 'online': {
+        const job = this.store.activeDeactivation(n);
+        if (job)
+          throw new LifeboatError('busy', `The device ${n} is being deactivated (job ${job}), so its shares and volumes cannot change.`, `Wait for the deactivation to end (\`lifeboat job show ${job}\`), or cancel it with \`lifeboat job cancel ${job}\` to keep using the device.`);
         return device;
+      }
       case 'ready-to-set-up':
         throw new LifeboatError('not_allowed', `The device ${n} is not registered with the service yet, so nothing can change on it.`, `Register it first with \`lifeboat device register ${n} --registration-key KEY\` (get the key with \`lifeboat service registration-key\`).`);
       case 'offline':
-        throw new LifeboatError('not_allowed', `The device ${n} is offline for maintenance, so nothing can change on it.`, 'Bring the device online first.');
+        throw new LifeboatError('not_allowed', `The device ${n} is offline for maintenance, so nothing can change on it.`, `Bring the device online first with \`lifeboat device online ${n}\`.`);
       case 'deactivated':
         throw new LifeboatError('not_allowed', `The device ${n} is deactivated: it is read-only for good and its shares and volumes cannot change.`, `Fail it over to another device (\`lifeboat failover targets ${n}\`) and make changes there.`);
       default:
@@ -92,9 +130,26 @@ export class DeviceManager {
    * is read-only for good, so that a failover precheck refusing those settings can be fixed and the failover rerun.
    */
   requireConfigurable(name: string): DeviceRow {
-    const device = this.store.require(name);
+    return this.configurableRow(this.store.require(name));
+  }
+
+  private configurableRow(device: DeviceRow): DeviceRow {
     this.assertNotHeld(device);
-    return device.status === 'deactivated' ? device : this.requireWritable(name);
+    return device.status === 'deactivated' ? device : this.writableRow(device);
+  }
+
+  /**
+   * Runs a change's final write in one transaction that first re-reads the device: checks passed before disk I/O may
+   * no longer hold (a deactivation or failover started meanwhile), and then nothing is written.
+   */
+  commit<T>(deviceId: string, need: 'writable' | 'configurable', write: () => T): T {
+    return this.engine.db.transaction(() => {
+      const now = this.store.byId(deviceId);
+      if (!now) throw new LifeboatError('not_found', 'The device was removed meanwhile.', 'List devices with `lifeboat device list`.');
+      if (need === 'writable') this.writableRow(now);
+      else this.configurableRow(now);
+      return write();
+    })();
   }
 
   /** Engine writes into an offline share or volume are refused (tests run as root, where mode bits do not stop a write). */
@@ -111,7 +166,7 @@ export class DeviceManager {
     this.changed(device.name);
   }
 
-  private queue: Promise<unknown> = Promise.resolve();
+  private queue: Promise<unknown>;
   /** Changes run one at a time, so that two at once cannot both pass a name, root or capacity check. */
   private serial<T>(f: () => T | Promise<T>): Promise<T> {
     const run = this.queue.then(() => f());
@@ -124,17 +179,16 @@ export class DeviceManager {
   }
 
   usageOf(itemId: string): number {
-    return this.usageCache.get(itemId) ?? 0;
+    return this.usage.of(itemId);
   }
 
-  /** Measures what each share and volume of a device uses on disk; raises or clears over-quota alerts. */
-  async refreshUsage(device: DeviceRow): Promise<void> {
+  /** Whether the data root is there (checked on every look, it is one lstat), and usage as of at most the TTL ago. */
+  async refreshUsage(device: DeviceRow, opts: { now?: boolean } = {}): Promise<void> {
     if (device.status === 'deleted') return;
-    if (!(await this.agent.exists(device.root))) this.rootMissing.add(device.id);
-    else this.rootMissing.delete(device.id);
-    for (const s of this.store.shares(device.id)) this.usageCache.set(s.id, await this.agent.usage(this.sharePath(device, s.name)));
-    for (const v of this.store.volumes(device.id)) this.usageCache.set(v.id, await this.agent.usage(this.volumePath(device, v.name)));
-    this.items.checkQuotas(device);
+    if (opts.now) return this.usage.refresh(device);
+    if (!(await this.agent.exists(device.root))) this.usage.rootMissing.add(device.id);
+    else this.usage.rootMissing.delete(device.id);
+    await this.usage.fresh(device);
   }
 
   toDevice(row: DeviceRow): Device {
@@ -166,8 +220,9 @@ export class DeviceManager {
       volumes: volumes.length,
       lastBackupAt: last?.created_at ?? null,
       lastBackupId: last?.backup_id ?? null,
-      policy: { ...DEFAULT_POLICY, ...(JSON.parse(row.policy) as object), nextAt: row.next_backup_at },
-      replaces: row.replaces,
+      policy: policyOf(row),
+      // The column holds the replaced device's id (names are reused); the API shows its name.
+      replaces: row.replaces ? (this.store.byId(row.replaces)?.name ?? null) : null,
       failoverJobId: row.failover_job_id,
       createdAt: row.created_at,
       registeredAt: row.registered_at,
@@ -178,7 +233,7 @@ export class DeviceManager {
   /** Critical: the data root is gone, a share is over quota, or more is used than the capacity. Warning: the device is offline, provisioned past 90%, or an item is offline on an online device. */
   private health(row: DeviceRow, shares: ShareRow[], volumes: VolumeRow[], provisioned: number, used: number): Device['health'] {
     if (row.status === 'deleted') return 'healthy';
-    if (this.rootMissing.has(row.id) || used > row.capacity || shares.some((s) => this.usageOf(s.id) > s.quota)) return 'critical';
+    if (this.usage.rootMissing.has(row.id) || used > row.capacity || shares.some((s) => this.usageOf(s.id) > s.quota)) return 'critical';
     const offlineItem = row.status === 'online' && [...shares, ...volumes].some((i) => !i.online);
     if (row.status === 'offline' || provisioned > CAPACITY_WARN * row.capacity || offlineItem) return 'warning';
     return 'healthy';
@@ -219,136 +274,24 @@ export class DeviceManager {
     };
   }
 
-  // ---- devices ----
+  // ---- devices (the wizard's steps are in setup.ts) ----
 
   create(input: CallParsedInput<'devices.create'>): Promise<CallOutput<'devices.create'>> {
-    return this.serial(() => this.createNow(input));
-  }
-
-  private async createNow(input: CallParsedInput<'devices.create'>): Promise<CallOutput<'devices.create'>> {
-    const name = checkDeviceName(input.name);
-    const clash = this.store.byName(name);
-    if (clash) throw new LifeboatError('conflict', `name: there is already a device named ${clash.name}.`, 'Choose another name, or see the devices with `lifeboat device list`.');
-    if (input.domain !== undefined && input.type === 'iscsi')
-      throw new LifeboatError('invalid_input', 'domain: only a file server joins a domain; an iSCSI server has none.', 'Leave out --domain, or create a file server (--type file).');
-    const domain = input.domain === undefined ? null : checkDomain(input.domain);
-    const timeZone = checkTimeZone(input.timeZone);
-    const root = await this.checkRoot(input.root);
-    const capacity = parseSize(input.capacity, 'capacity');
-    const free = await this.agent.freeBytes(root);
-    if (capacity > free)
-      throw new LifeboatError('invalid_input', `capacity: ${formatBytes(capacity)} is more than the ${formatBytes(free)} free on the filesystem of ${root}.`, `Give a capacity of at most ${formatBytes(free)}, or choose a data root on a larger disk.`);
-    const key = input.registrationKey?.trim() || null;
-    if (key !== null) this.checkRegistrationKey(key);
-    const account = await this.accountFor(input.account);
-
-    const now = new Date().toISOString();
-    const row: DeviceRow = {
-      id: newId('dev'),
-      name,
-      type: input.type,
-      status: key ? 'online' : 'ready-to-set-up',
-      root,
-      capacity,
-      domain,
-      time_zone: timeZone,
-      fips: input.fips ? 1 : 0,
-      account_id: account,
-      serial: `LBVA-${crypto.randomBytes(5).toString('hex').toUpperCase()}`,
-      lineage: newId('lineage'),
-      replaces: null,
-      policy: JSON.stringify(DEFAULT_POLICY),
-      next_backup_at: null,
-      failover_job_id: null,
-      created_at: now,
-      updated_at: now,
-      registered_at: key ? now : null,
-      deactivated_at: null,
-      deleted_at: null,
-    };
-    await this.agent.prepareRoot(root, { id: row.id, name, type: row.type, createdAt: now });
-    try {
-      this.store.insert(row);
-    } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new LifeboatError('conflict', `name: there is already a device named ${name}.`, 'Choose another name.');
-      throw err;
-    }
-    this.engine.log.info('device created', { device: name, type: row.type, root, capacity, status: row.status });
-    if (capacity > CAPACITY_WARN * free)
-      this.engine.alerts.raise({
-        severity: 'warning',
-        title: `Device ${name}: capacity close to the free disk space`,
-        message: `The capacity of ${name} (${formatBytes(capacity)}) is ${pct(capacity, free)} of the ${formatBytes(free)} free on the filesystem of ${root}; shares or volumes may not fit once they fill up.`,
-        hint: 'Free space on that disk, or keep the provisioned size of shares and volumes below the free space.',
-        objectKind: 'device',
-        objectName: name,
-        jobId: null,
-      });
-    this.changed(name);
-    await this.refreshUsage(row);
-    return this.toDevice(row);
-  }
-
-  /** Absolute; empty or missing (created), or the root of a previous device that is no longer live here. */
-  private async checkRoot(given: string): Promise<string> {
-    const hint = 'Choose an empty folder (or one that does not exist yet), or the data root of a device that was removed.';
-    if (!path.isAbsolute(given)) throw new LifeboatError('invalid_input', `root: give an absolute path (got ${given}).`, hint);
-    const root = path.resolve(given);
-    for (const d of this.store.list()) {
-      const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
-      if (inside(root, d.root) || inside(d.root, root))
-        throw new LifeboatError('conflict', `root: ${root} ${root === d.root ? 'is' : 'overlaps'} the data root of the device ${d.name} (${d.root}).`, hint);
-    }
-    const state = await this.agent.inspectRoot(root);
-    if (state.exists && !state.isDirectory) throw new LifeboatError('invalid_input', `root: ${root} is a file, not a folder.`, hint);
-    if (state.marker) {
-      const owner = this.store.byId(state.marker.id);
-      if (owner && owner.status !== 'deleted')
-        throw new LifeboatError('conflict', `root: ${root} is the data root of the device ${owner.name}.`, hint);
-      return root;
-    }
-    if (state.entries.length > 0) {
-      const shown = state.entries.slice(0, 3).join(', ') + (state.entries.length > 3 ? ', …' : '');
-      throw new LifeboatError('invalid_input', `root: ${root} is not empty (it holds ${shown}) and is not the data root of a previous Lifeboat device.`, hint);
-    }
-    return root;
-  }
-
-  private checkRegistrationKey(key: string): void {
-    if (!this.engine.service.get())
-      throw new LifeboatError('not_initialized', 'registrationKey: no service is set up yet, so a device cannot register with it.', 'Create the service first with `lifeboat service init --name NAME` (or join one with `lifeboat service join`), then register the device.');
-    const expected = Buffer.from(this.engine.service.registrationKey().trim());
-    const given = Buffer.from(key);
-    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected))
-      throw new LifeboatError('invalid_input', 'registrationKey: this is not the service registration key.', 'Get the key with `lifeboat service registration-key` and paste it whole.');
-  }
-
-  /** The named account, else the default one (which needs a service; without one the device gets it when it registers). */
-  private async accountFor(name: string | undefined): Promise<string | null> {
-    if (name) return this.engine.accounts.store.require(name).id;
-    if (!this.engine.service.get()) return null;
-    return (await this.engine.accounts.ensureDefault()).id;
+    return this.serial(async () => {
+      const row = await this.setup.create(input);
+      this.changed(row.name);
+      await this.refreshUsage(row, { now: true });
+      return this.toDevice(row);
+    });
   }
 
   register(input: CallParsedInput<'devices.register'>): Promise<CallOutput<'devices.register'>> {
-    return this.serial(() => this.registerNow(input));
-  }
-
-  private async registerNow(input: CallParsedInput<'devices.register'>): Promise<CallOutput<'devices.register'>> {
-    const device = this.store.require(input.name);
-    this.assertNotHeld(device);
-    if (device.status === 'online' || device.status === 'offline')
-      throw new LifeboatError('conflict', `The device ${device.name} is already registered.`, 'Nothing to do.');
-    if (device.status !== 'ready-to-set-up') this.requireWritable(device.name);
-    this.checkRegistrationKey(input.registrationKey.trim());
-    const accountId = device.account_id ?? (await this.accountFor(undefined));
-    const now = new Date().toISOString();
-    this.store.update(device.id, { status: 'online', registered_at: now, account_id: accountId });
-    this.engine.log.info('device registered', { device: device.name });
-    this.changed(device.name);
-    const row = this.store.byId(device.id)!;
-    await this.refreshUsage(row);
-    return this.toDevice(row);
+    return this.serial(async () => {
+      const row = await this.setup.register(input);
+      this.changed(row.name);
+      await this.refreshUsage(row, { now: true });
+      return this.toDevice(row);
+    });
   }
 
   async list(input: CallParsedInput<'devices.list'>): Promise<CallOutput<'devices.list'>> {
@@ -380,6 +323,8 @@ export class DeviceManager {
   private removeNow(name: string): CallOutput<'devices.remove'> {
     const device = this.store.require(name);
     this.assertNotHeld(device);
+    const job = this.store.activeDeactivation(device.name);
+    if (job) throw new LifeboatError('busy', `The device ${device.name} is being deactivated (job ${job}).`, `Wait for the deactivation to end, or cancel it with \`lifeboat job cancel ${job}\`.`);
     const shares = this.store.shares(device.id).length;
     const volumes = this.store.volumes(device.id).length;
     if (shares + volumes > 0) {

@@ -20,6 +20,7 @@ export interface DeviceRow {
   account_id: string | null;
   serial: string;
   lineage: string;
+  /** The id of the device this one took over by failover (the API shows its name). */
   replaces: string | null;
   /** JSON of the BackupPolicy without nextAt (that is next_backup_at). */
   policy: string;
@@ -109,10 +110,15 @@ export class DeviceStore {
   }
 
   update(id: string, patch: Partial<DeviceRow>): void {
-    const keys = Object.keys(patch).filter((k) => DEVICE_COLUMNS.has(k) && (patch as Record<string, unknown>)[k] !== undefined);
-    const sets = [...keys.map((k) => `${k} = @${k}`), 'updated_at = @updated_at'].join(', ');
-    const values = Object.fromEntries(keys.map((k) => [k, (patch as Record<string, unknown>)[k]]));
-    this.db.prepare(`UPDATE devices SET ${sets} WHERE id = @id`).run({ ...values, id, updated_at: new Date().toISOString() });
+    this.updateRow('devices', DEVICE_COLUMNS, id, patch);
+  }
+
+  /** The id of a deactivation job of the device that has not ended (queued, running or paused), if any. */
+  activeDeactivation(deviceName: string): string | null {
+    const row = this.db
+      .prepare("SELECT id FROM jobs WHERE type = 'device.deactivate' AND status IN ('queued','running','paused') AND object_name = ? COLLATE NOCASE LIMIT 1")
+      .get(deviceName) as { id: string } | undefined;
+    return row?.id ?? null;
   }
 
   /** Removes a device row and (by cascade) its shares, volumes and device backups; CHAP secrets go too. */
@@ -152,16 +158,17 @@ export class DeviceStore {
   }
 
   updateShare(id: string, patch: Partial<ShareRow>): void {
-    this.updateItem('shares', id, patch);
+    this.updateRow('shares', ITEM_COLUMNS.shares, id, patch);
   }
 
   updateVolume(id: string, patch: Partial<VolumeRow>): void {
-    this.updateItem('volumes', id, patch);
+    this.updateRow('volumes', ITEM_COLUMNS.volumes, id, patch);
   }
 
-  private updateItem(table: 'shares' | 'volumes', id: string, patch: object): void {
+  /** Sets the given columns (undefined ones are left as they are) and updated_at. */
+  private updateRow(table: 'devices' | 'shares' | 'volumes', columns: Set<string>, id: string, patch: object): void {
     const p = patch as Record<string, unknown>;
-    const keys = Object.keys(p).filter((k) => ITEM_COLUMNS[table].has(k) && p[k] !== undefined);
+    const keys = Object.keys(p).filter((k) => columns.has(k) && p[k] !== undefined);
     const sets = [...keys.map((k) => `${k} = @${k}`), 'updated_at = @updated_at'].join(', ');
     const values = Object.fromEntries(keys.map((k) => [k, p[k]]));
     this.db.prepare(`UPDATE ${table} SET ${sets} WHERE id = @id`).run({ ...values, id, updated_at: new Date().toISOString() });

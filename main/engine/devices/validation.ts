@@ -64,33 +64,44 @@ export function checkItemName(name: string, kind: 'share' | 'volume', field = 'n
   return name;
 }
 
-/** iSCSI qualified names per RFC 3720 (iqn.YYYY-MM.reversed.domain[:anything]) or EUI-64 (eui. + 16 hex digits). */
-export function checkIqn(iqn: string, field = 'acr'): string {
-  const hint = 'An initiator name looks like iqn.1991-05.com.microsoft:host1 (iqn., year-month, the reversed domain, optionally : and a name) or eui.02004567A425678D; at most 220 characters.';
+/**
+ * iSCSI qualified names per RFC 3720/3722 (iqn.YYYY-MM.reversed.domain[:name]) or EUI-64 (eui. + 16 hex digits).
+ * iSCSI names compare without regard to case, so they are checked and stored in lower case.
+ */
+export function checkIqn(given: string, field = 'acr'): string {
+  const hint = 'An initiator name looks like iqn.1991-05.com.microsoft:host1 (iqn., year-month, the reversed domain, optionally : and a name) or eui.02004567a425678d; at most 220 characters.';
+  const iqn = given.trim().toLowerCase();
   if (iqn.length > 220) bad(field, `the initiator name "${iqn.slice(0, 32)}…" has ${iqn.length} characters; at most 220 are allowed.`, hint);
-  if (/^eui\./i.test(iqn)) {
-    if (!/^eui\.[0-9A-Fa-f]{16}$/.test(iqn)) bad(field, `"${iqn}" is not a valid EUI name: it needs "eui." followed by exactly 16 hexadecimal digits.`, hint);
+  if (iqn.startsWith('eui.')) {
+    if (!/^eui\.[0-9a-f]{16}$/.test(iqn)) bad(field, `"${given}" is not a valid EUI name: it needs "eui." followed by exactly 16 hexadecimal digits.`, hint);
     return iqn;
   }
-  const m = /^iqn\.(\d{4})-(\d{2})\.([^:]+)(?::(.+))?$/i.exec(iqn);
-  if (!m) bad(field, `"${iqn}" is not a valid initiator name (IQN).`, hint);
-  const [, , month, domain] = m!;
-  if (Number(month) < 1 || Number(month) > 12) bad(field, `"${iqn}" has month ${month}; the date must be YYYY-MM with a month from 01 to 12.`, hint);
-  const labels = domain.split('.');
-  if (labels.some((l) => !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l)))
-    bad(field, `"${iqn}" has "${domain}" where the reversed domain name (e.g. com.microsoft) belongs.`, hint);
+  const date = /^iqn\.(\d{4})-(\d{2})\./.exec(iqn);
+  if (!date) bad(field, `"${given}" is not a valid initiator name (IQN).`, hint);
+  const [, year, month] = date!;
+  if (Number(month) < 1 || Number(month) > 12) bad(field, `"${given}" has month ${month}; the date must be YYYY-MM with a month from 01 to 12.`, hint);
+  // The date is when the naming authority owned the domain: iSCSI names exist since the 1990s.
+  if (Number(year) < 1990 || Number(year) > new Date().getUTCFullYear() + 1) bad(field, `"${given}" has the year ${year}; give the year (1990 or later) the domain was registered.`, hint);
+  const rest = iqn.slice(date![0].length);
+  const colon = rest.indexOf(':');
+  const domain = colon < 0 ? rest : rest.slice(0, colon);
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(domain) || domain.split('.').some((l) => l.startsWith('-') || l.endsWith('-') || l.length > 63))
+    bad(field, `"${given}" has "${domain}" where the reversed domain name (e.g. com.microsoft) belongs.`, hint);
+  if (colon >= 0 && !/^[a-z0-9.:-]+$/.test(rest.slice(colon + 1)))
+    bad(field, `"${given}" has "${rest.slice(colon + 1)}" after the colon; the name part may contain only letters, digits, dots, hyphens and colons.`, hint);
   return iqn;
 }
 
 export function checkAcrs(list: string[], field = 'acr'): string[] {
   const seen = new Set<string>();
-  for (const iqn of list) {
-    checkIqn(iqn, field);
-    const key = iqn.toLowerCase();
-    if (seen.has(key)) bad(field, `the initiator "${iqn}" is listed twice.`, 'Give each initiator name once.');
-    seen.add(key);
+  const out: string[] = [];
+  for (const given of list) {
+    const iqn = checkIqn(given, field);
+    if (seen.has(iqn)) bad(field, `the initiator "${given}" is listed twice.`, 'Give each initiator name once.');
+    seen.add(iqn);
+    out.push(iqn);
   }
-  return list;
+  return out;
 }
 
 /** CHAP needs a user and a 12-16 character secret together; the message never repeats the secret. */

@@ -62,7 +62,7 @@ export async function transferStep(engine: Engine, ctx: FailoverCtx): Promise<vo
       if (secret !== null) store.setChapSecret(id, secret);
     }
     // A target that was Ready to set up is registered by the failover: it joins the service the source belonged to.
-    store.update(t.id, { status: 'online', registered_at: t.registered_at ?? now, account_id: s.account_id, lineage: s.lineage, replaces: s.name, failover_job_id: null });
+    store.update(t.id, { status: 'online', registered_at: t.registered_at ?? now, account_id: s.account_id, lineage: s.lineage, replaces: s.id, failover_job_id: null });
     store.update(s.id, { status: 'deleted', deleted_at: now, failover_job_id: null });
     engine.runner.store.event(ctx.jobId, 'note', `${t.name} now owns the data of ${s.name}; ${s.name} is deleted from the service.`);
   })();

@@ -1,0 +1,50 @@
+/**
+ * Where a restore asked for by a user (`backup restore`) may write on a device: only into an existing share or volume
+ * that is online, on an online device that nothing holds or deactivates. A failover's restore jobs do not come this
+ * way (they are created by the failover job itself, into the target it holds). Paths are compared by their real
+ * paths, so a link to a share is the share.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { LifeboatError } from '../errors';
+import type { DeviceManager } from './manager';
+
+const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
+
+/** The real path of `p`, resolving links in the part of it that exists (the rest may not exist yet). */
+function realish(p: string): string {
+  let cur = path.resolve(p);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(cur), ...rest.reverse());
+    } catch {
+      const up = path.dirname(cur);
+      if (up === cur) return path.resolve(p);
+      rest.push(path.basename(cur));
+      cur = up;
+    }
+  }
+}
+
+/** `sources` are the names the restore writes as `to/<name>`. */
+export function checkRestoreTarget(m: DeviceManager, to: string, sources: string[]): void {
+  const dest = realish(to);
+  for (const d of m.store.list()) {
+    const root = realish(d.root);
+    if (!inside(dest, root) && !inside(root, dest)) continue;
+    const elsewhere = `Restore into a share folder of ${d.name} (\`lifeboat device show ${d.name}\` lists their paths) or into a folder outside its data root.`;
+    for (const written of sources.map((s) => path.join(dest, s))) {
+      if (inside(root, written)) throw new LifeboatError('not_allowed', `to: restoring to ${to} would write over the data root of the device ${d.name} (${d.root}).`, elsewhere);
+      if (!inside(written, root)) continue;
+      const [folder, name] = path.relative(root, written).split(path.sep);
+      const kind = folder === 'shares' ? 'share' : folder === 'volumes' ? 'volume' : null;
+      if (!kind || !name) throw new LifeboatError('not_allowed', `to: ${to} is in the data root of the device ${d.name} but outside its shares and volumes.`, elsewhere);
+      const item = kind === 'share' ? m.store.share(d.id, name) : m.store.volume(d.id, name);
+      if (!item)
+        throw new LifeboatError('not_allowed', `to: ${path.join(d.root, folder, name)} is not a ${kind} of the device ${d.name}, and a restore does not create one.`, `Create the ${kind} first (\`lifeboat ${kind} create ${d.name} ${name}\`), or restore elsewhere.`);
+      m.writableRow(d);
+      m.assertItemWritable(d, kind, item.name);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The configure-target-array wizard's checks and steps: the data root (checked on its own first, so the wizard can
+ * show the free space), the device record, and registration with the service registration key.
+ */
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { CallParsedInput } from '../api/contract';
+import type { RootCheck } from '../api/device-schemas';
+import { LifeboatError } from '../errors';
+import { newId } from '../keys';
+import { formatBytes, parseSize } from '../units';
+import type { DeviceManager } from './manager';
+import { DEFAULT_POLICY } from './schedule';
+import type { DeviceRow } from './store';
+import { checkDeviceName, checkDomain, checkTimeZone } from './validation';
+
+/** Past this share of the root's free space a capacity is allowed, with a warning alert. */
+export const CAPACITY_WARN = 0.9;
+
+const ROOT_HINT = 'Choose an empty folder (or one that does not exist yet), or the data root of a device that was removed.';
+const pct = (part: number, whole: number) => `${Math.round((100 * part) / whole)}%`;
+const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
+
+type RootVerdict = Omit<RootCheck, 'freeBytes' | 'totalBytes'> & { code: 'invalid_input' | 'conflict' };
+
+export class DeviceSetup {
+  constructor(private readonly m: DeviceManager) {}
+
+  private get store() {
+    return this.m.store;
+  }
+
+  /** What a folder is as a data root, with the free space of its disk (devices.checkRoot). */
+  async inspectRoot(given: string): Promise<RootCheck> {
+    const v = await this.classify(given);
+    const { free, total } = await this.m.agent.space(path.isAbsolute(given) ? path.resolve(given) : '/');
+    const { code: _code, ...check } = v;
+    return { ...check, freeBytes: free, totalBytes: total };
+  }
+
+  /** Absolute; empty or missing (created), or the root of a previous device that is no longer live here. */
+  async checkRoot(given: string): Promise<string> {
+    const v = await this.classify(given);
+    if (!v.usable) throw new LifeboatError(v.code, `root: ${v.message}`, ROOT_HINT);
+    return v.root;
+  }
+
+  private async classify(given: string): Promise<RootVerdict> {
+    const verdict = (state: RootCheck['state'], root: string, message: string, code: RootVerdict['code'] = 'invalid_input', previousDevice: string | null = null): RootVerdict => ({
+      root,
+      usable: state === 'missing' || state === 'empty' || state === 'previous-device',
+      state,
+      message,
+      previousDevice,
+      code,
+    });
+    if (!path.isAbsolute(given)) return verdict('not-a-folder', given, `give an absolute path (got ${given}).`);
+    const root = path.resolve(given);
+    for (const d of this.store.list())
+      if (inside(root, d.root) || inside(d.root, root))
+        return verdict('in-use', root, `${root} ${root === d.root ? 'is' : 'overlaps'} the data root of the device ${d.name} (${d.root}).`, 'conflict');
+    const state = await this.m.agent.inspectRoot(root);
+    if (state.exists && !state.isDirectory) return verdict('not-a-folder', root, `${root} is a file, not a folder.`);
+    if (state.marker) {
+      const owner = this.store.byId(state.marker.id);
+      if (owner && owner.status !== 'deleted') return verdict('in-use', root, `${root} is the data root of the device ${owner.name}.`, 'conflict', state.marker.name);
+      return verdict('previous-device', root, `${root} is the data root of the earlier device ${state.marker.name}; the new device takes it over.`, 'invalid_input', state.marker.name);
+    }
+    if (state.entries.length > 0) {
+      const shown = state.entries.slice(0, 3).join(', ') + (state.entries.length > 3 ? ', …' : '');
+      return verdict('not-empty', root, `${root} is not empty (it holds ${shown}) and is not the data root of a previous Lifeboat device.`);
+    }
+    if (!state.exists) return verdict('missing', root, `${root} does not exist yet; it is created with the device.`);
+    return verdict('empty', root, `${root} is an empty folder.`);
+  }
+
+  checkRegistrationKey(key: string): void {
+    const service = this.m.engine.service;
+    if (!service.get())
+      throw new LifeboatError('not_initialized', 'registrationKey: no service is set up yet, so a device cannot register with it.', 'Create the service first with `lifeboat service init --name NAME` (or join one with `lifeboat service join`), then register the device.');
+    const expected = Buffer.from(service.registrationKey().trim());
+    const given = Buffer.from(key);
+    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected))
+      throw new LifeboatError('invalid_input', 'registrationKey: this is not the service registration key.', 'Get the key with `lifeboat service registration-key` and paste it whole.');
+  }
+
+  /** The named account, else the default one (which needs a service; without one the device gets it when it registers). */
+  private async accountFor(name: string | undefined): Promise<string | null> {
+    const accounts = this.m.engine.accounts;
+    if (name) return accounts.store.require(name).id;
+    if (!this.m.engine.service.get()) return null;
+    return (await accounts.ensureDefault()).id;
+  }
+
+  async create(input: CallParsedInput<'devices.create'>): Promise<DeviceRow> {
+    const engine = this.m.engine;
+    const name = checkDeviceName(input.name);
+    const clash = this.store.byName(name);
+    if (clash) throw new LifeboatError('conflict', `name: there is already a device named ${clash.name}.`, 'Choose another name, or see the devices with `lifeboat device list`.');
+    if (input.domain !== undefined && input.type === 'iscsi')
+      throw new LifeboatError('invalid_input', 'domain: only a file server joins a domain; an iSCSI server has none.', 'Leave out --domain, or create a file server (--type file).');
+    const domain = input.domain === undefined ? null : checkDomain(input.domain);
+    const timeZone = checkTimeZone(input.timeZone);
+    const root = await this.checkRoot(input.root);
+    const capacity = parseSize(input.capacity, 'capacity');
+    const free = await this.m.agent.freeBytes(root);
+    if (capacity > free)
+      throw new LifeboatError('invalid_input', `capacity: ${formatBytes(capacity)} is more than the ${formatBytes(free)} free on the filesystem of ${root}.`, `Give a capacity of at most ${formatBytes(free)}, or choose a data root on a larger disk.`);
+    const key = input.registrationKey?.trim() || null;
+    if (key !== null) this.checkRegistrationKey(key);
+    const account = await this.accountFor(input.account);
+
+    const now = new Date().toISOString();
+    const row: DeviceRow = {
+      id: newId('dev'),
+      name,
+      type: input.type,
+      status: key ? 'online' : 'ready-to-set-up',
+      root,
+      capacity,
+      domain,
+      time_zone: timeZone,
+      fips: input.fips ? 1 : 0,
+      account_id: account,
+      serial: `LBVA-${crypto.randomBytes(5).toString('hex').toUpperCase()}`,
+      lineage: newId('lineage'),
+      replaces: null,
+      policy: JSON.stringify(DEFAULT_POLICY),
+      next_backup_at: null,
+      failover_job_id: null,
+      created_at: now,
+      updated_at: now,
+      registered_at: key ? now : null,
+      deactivated_at: null,
+      deleted_at: null,
+    };
+    await this.m.agent.prepareRoot(root, { id: row.id, name, type: row.type, createdAt: now });
+    try {
+      this.store.insert(row);
+    } catch (err) {
+      if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new LifeboatError('conflict', `name: there is already a device named ${name}.`, 'Choose another name.');
+      throw err;
+    }
+    engine.log.info('device created', { device: name, type: row.type, root, capacity, status: row.status });
+    if (capacity > CAPACITY_WARN * free)
+      engine.alerts.raise({
+        severity: 'warning',
+        title: `Device ${name}: capacity close to the free disk space`,
+        message: `The capacity of ${name} (${formatBytes(capacity)}) is ${pct(capacity, free)} of the ${formatBytes(free)} free on the filesystem of ${root}; shares or volumes may not fit once they fill up.`,
+        hint: 'Free space on that disk, or keep the provisioned size of shares and volumes below the free space.',
+        objectKind: 'device',
+        objectName: name,
+        jobId: null,
+      });
+    return row;
+  }
+
+  async register(input: CallParsedInput<'devices.register'>): Promise<DeviceRow> {
+    const device = this.store.require(input.name);
+    this.m.assertNotHeld(device);
+    if (device.status === 'online' || device.status === 'offline')
+      throw new LifeboatError('conflict', `The device ${device.name} is already registered.`, 'Nothing to do.');
+    if (device.status !== 'ready-to-set-up') this.m.requireWritable(device.name);
+    this.checkRegistrationKey(input.registrationKey.trim());
+    const accountId = device.account_id ?? (await this.accountFor(undefined));
+    this.store.update(device.id, { status: 'online', registered_at: new Date().toISOString(), account_id: accountId });
+    this.m.engine.log.info('device registered', { device: device.name });
+    return this.store.byId(device.id)!;
+  }
+}

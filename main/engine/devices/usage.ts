@@ -1,0 +1,111 @@
+/**
+ * What shares and volumes use on disk. Measuring walks every file of a share, so it is cached: one walk per device at
+ * a time, redone by a periodic tick (which also raises the over-quota and oversized-image alerts) or when a read finds
+ * the cache older than the TTL. API reads return the cached value.
+ */
+import { formatBytes } from '../units';
+import type { DeviceManager } from './manager';
+import type { DeviceRow } from './store';
+
+export const USAGE_TTL_MS = 30_000;
+const OVERSIZED = 'Volume image larger than its size';
+
+export class DeviceUsage {
+  private readonly bytes = new Map<string, number>();
+  private readonly measuredAt = new Map<string, number>();
+  private readonly walking = new Map<string, Promise<void>>();
+  /** Devices whose data root was missing at the last measure. */
+  readonly rootMissing = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly m: DeviceManager) {}
+
+  of(itemId: string): number {
+    return this.bytes.get(itemId) ?? 0;
+  }
+
+  /** Refreshes every live device now and then, while the engine is open (the app, not a one-shot CLI command). */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (!this.m.engine.db.open) return this.stop();
+      this.tick().catch((err: Error) => this.m.engine.log.warn('device usage refresh failed', { error: err.message }));
+    }, USAGE_TTL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Measures every live device, one after the other. */
+  async tick(): Promise<void> {
+    for (const d of this.m.store.list()) await this.refresh(d);
+  }
+
+  /** The cached values unless older than the TTL (or never measured). */
+  async fresh(device: DeviceRow): Promise<void> {
+    const at = this.measuredAt.get(device.id);
+    if (at === undefined || Date.now() - at > USAGE_TTL_MS) await this.refresh(device);
+  }
+
+  /** Measures a device now; a walk already running is awaited first, so the answer is never older than the call. */
+  async refresh(device: DeviceRow): Promise<void> {
+    const running = this.walking.get(device.id);
+    if (running) await running.catch(() => undefined);
+    const again = this.walking.get(device.id);
+    if (again && again !== running) return again; // another caller started the walk that follows ours
+    const walk = this.measure(device).finally(() => {
+      if (this.walking.get(device.id) === walk) this.walking.delete(device.id);
+    });
+    this.walking.set(device.id, walk);
+    return walk;
+  }
+
+  forget(itemId: string): void {
+    this.bytes.delete(itemId);
+  }
+
+  private async measure(device: DeviceRow): Promise<void> {
+    if (device.status === 'deleted') return;
+    const agent = this.m.agent;
+    if (!(await agent.exists(device.root))) this.rootMissing.add(device.id);
+    else this.rootMissing.delete(device.id);
+    const shares = this.m.store.shares(device.id);
+    const volumes = this.m.store.volumes(device.id);
+    const oversized: Array<{ id: string; name: string; size: number; actual: number }> = [];
+    for (const s of shares) this.bytes.set(s.id, await agent.usage(this.m.sharePath(device, s.name)));
+    for (const v of volumes) {
+      const file = this.m.volumePath(device, v.name);
+      this.bytes.set(v.id, await agent.usage(file));
+      const actual = await agent.fileSize(file);
+      oversized.push({ id: v.id, name: v.name, size: v.size, actual: actual ?? 0 });
+    }
+    this.measuredAt.set(device.id, Date.now());
+    if (!this.m.engine.db.open) return;
+    this.m.items.checkQuotas(device);
+    this.checkImages(device, oversized);
+  }
+
+  /** A volume image never grows past its size: one that did (written to directly on disk) raises one warning. */
+  private checkImages(device: DeviceRow, images: Array<{ id: string; name: string; size: number; actual: number }>): void {
+    const engine = this.m.engine;
+    for (const v of images) {
+      const flag = `volume-oversized:${v.id}`;
+      const flagged = engine.setting(flag, '') !== '';
+      if (v.actual > v.size && !flagged) {
+        engine.setSetting(flag, new Date().toISOString());
+        engine.alerts.raise({
+          severity: 'warning',
+          title: OVERSIZED,
+          message: `The image of the volume ${v.name} on ${device.name} is ${formatBytes(v.actual)}, larger than the volume's size of ${formatBytes(v.size)}; hosts see only ${formatBytes(v.size)}, and backups and failovers copy the whole image.`,
+          hint: `Shrink the image file ${this.m.volumePath(device, v.name)} back to ${v.size} bytes (e.g. \`truncate -s ${v.size}\`) while the volume is offline.`,
+          objectKind: 'volume',
+          objectName: `${device.name}/${v.name}`,
+          jobId: null,
+        });
+      } else if (v.actual <= v.size && flagged) engine.db.prepare('DELETE FROM settings WHERE key = ?').run(flag);
+    }
+  }
+}
