@@ -5,6 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CallName, CallInput, CallOutput } from '../../main/engine/api/contract';
 import type { Job } from '../../main/engine/api/schemas';
 import { Engine } from '../../main/engine/engine';
+import { LifeboatError } from '../../main/engine/errors';
+import { preparedFilesOf } from '../../main/engine/devices/backup-job';
+import type { HeatSummary, ShareHeat } from '../../main/engine/devices/heat';
+import { heatFile, readHeatFile } from '../../main/engine/devices/heat-store';
 import { readOwner, transferOwner } from '../../main/engine/devices/ownership';
 import { tempHome, until } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
@@ -71,6 +75,9 @@ function deviceBackupRows(engine: Engine, deviceId: string) {
 
 /** What a device backup's heat step leaves for its catalog step: gone once the backup is recorded or refused. */
 const preparedFiles = (engine: Engine) => fs.readdirSync(path.join(engine.dataDir, 'tmp')).filter((f) => f.startsWith('device-backup-'));
+
+/** The backup manifests in a local storage account. */
+const snapshotsIn = (account: string) => (fs.existsSync(path.join(account, 'snapshots')) ? fs.readdirSync(path.join(account, 'snapshots')) : []);
 
 /** Bytes the file system really allocated for a file (holes take none). */
 const allocated = (file: string) => fs.statSync(file).blocks * 512;
@@ -239,7 +246,7 @@ describe('device backups', () => {
   }, 180_000);
 
   it('fences a device whose backups another device took over: its backup fails and lists nothing new', async () => {
-    const { engine, key } = await lab();
+    const { engine, key, account } = await lab();
     const { device, docs } = await fileServer(engine, key);
     fillDocs(docs);
     expect((await finished(engine, await call(engine, 'devices.backup', { name: 'FS1' }))).status).toBe('succeeded');
@@ -263,10 +270,11 @@ describe('device backups', () => {
     expect(engine.deviceBackups.listFor(device.id)).toHaveLength(1);
     expect((await call(engine, 'backups.list', {})).length).toBe(before);
     expect(preparedFiles(engine)).toEqual([]);
+    expect(snapshotsIn(account)).toEqual(engine.deviceBackups.listFor(device.id).map((b) => b.id));
   }, 120_000);
 
   it('re-checks the lease before recording: a device fenced while it uploaded records nothing', async () => {
-    const { engine, key } = await lab();
+    const { engine, key, account } = await lab();
     const { device, docs } = await fileServer(engine, key);
     fillDocs(docs);
     const lineage = engine.devices.store.byId(device.id)!.lineage;
@@ -291,6 +299,10 @@ describe('device backups', () => {
     expect(engine.deviceBackups.listFor(device.id)).toEqual([]);
     expect(await call(engine, 'backups.list', {})).toEqual([]);
     expect(preparedFiles(engine)).toEqual([]);
+    // The backup it uploaded is gone from the account too: rebuilding the catalog from the account finds nothing.
+    expect(snapshotsIn(account)).toEqual([]);
+    expect((await call(engine, 'accounts.rebuildCatalog', { name: 'lab' })).backups).toBe(0);
+    expect(await call(engine, 'backups.list', {})).toEqual([]);
   }, 120_000);
 
   it('after a failover the new device continues the lineage: its first backup is incremental and uploads nothing the account has', async () => {
@@ -380,8 +392,10 @@ describe('device backups', () => {
     expect(JSON.parse(row.policy)).toMatchObject({ frequency: 'daily' });
     expect(engine.devices.store.shares(device.id).map((s) => [s.name, s.online])).toEqual([['docs', 1], ['hot', 0]]);
     fs.writeFileSync(path.join(docs, 'still-writable.txt'), 'yes');
-    // The backup it took is kept, but no longer counts as a final one.
+    // The backup it took is kept, but no longer counts as a final one; nothing it prepared is left in tmp.
     expect(engine.deviceBackups.listFor(device.id).map((b) => b.kind)).toEqual(['manual']);
+    expect(engine.deviceBackups.latest(device.id)!.row.kind).toBe('manual');
+    expect(preparedFiles(engine)).toEqual([]);
     expect((await finished(engine, await call(engine, 'devices.backup', { name: 'FS1' }))).status).toBe('succeeded');
   }, 120_000);
 
@@ -391,6 +405,10 @@ describe('device backups', () => {
     const empty = await call(engine, 'devices.create', { name: 'EMPTY1', type: 'file', root, capacity: '1GiB', account: 'lab', registrationKey: key });
     const nothing = await refused(engine, 'devices.backup', { name: 'EMPTY1' });
     expect(nothing.message).toBe('The device EMPTY1 has no shares, so there is nothing to back up.');
+    // Deactivating it with a final backup says how to do it without one.
+    const final = (await refused(engine, 'devices.deactivate', { name: 'EMPTY1', confirm: 'EMPTY1', finalBackup: true })) as { message: string; hint?: string };
+    expect(final.message).toBe('The device EMPTY1 has no shares, so there is nothing to back up.');
+    expect(final.hint).toBe('Deactivate it without one: `lifeboat device deactivate EMPTY1 --confirm EMPTY1 --no-final-backup`.');
     // A device held by a failover job is neither backed up nor deactivated.
     engine.devices.store.update(empty.id, { failover_job_id: 'job-0123456789ab' });
     expect(await refused(engine, 'devices.deactivate', { name: 'EMPTY1', confirm: 'EMPTY1', finalBackup: false })).toMatchObject({ code: 'busy', message: expect.stringContaining('job-0123456789ab') });
@@ -404,7 +422,7 @@ describe('device backups', () => {
   }, 60_000);
 
   it('schedules exactly one backup when a device is due, advances the next time, and keeps only the retention', async () => {
-    const { engine, key } = await lab();
+    const { engine, key, account } = await lab();
     const { device, docs } = await fileServer(engine, key);
     fillDocs(docs);
     const shown = await call(engine, 'devices.policy', { name: 'FS1', frequency: 'weekly', time: '7:30', weekday: 3, retention: 1 });
@@ -430,9 +448,112 @@ describe('device backups', () => {
     const kinds = engine.deviceBackups.listFor(device.id).map((b) => b.kind);
     expect(kinds).toEqual(['scheduled', 'manual']);
     expect((await call(engine, 'backups.list', {})).length).toBe(2);
+    // The pruned scheduled backup is gone from the account (and its heat file from heat/), not only from the list.
+    const kept = engine.deviceBackups.listFor(device.id).map((b) => b.id).sort();
+    expect(snapshotsIn(account).sort()).toEqual(kept);
+    expect(fs.readdirSync(path.join(engine.dataDir, 'heat')).sort()).toEqual(kept.map((id) => `${id}.ndjson.gz`));
 
     // An offline or deactivated device is not backed up by the scheduler.
     engine.devices.store.update(device.id, { status: 'offline', next_backup_at: new Date(Date.now() - 60_000).toISOString() });
     expect(engine.deviceBackups.scheduler.tick()).toEqual([]);
   }, 180_000);
+
+  it('a deactivation that fails after its final backup leaves the device online and that backup manual, not final', async () => {
+    const { engine, key } = await lab();
+    const { device, docs } = await fileServer(engine, key);
+    fillDocs(docs);
+    const items = engine.devices.items;
+    const applyOnline = items.applyOnline.bind(items);
+    items.applyOnline = () => Promise.reject(new LifeboatError('io_error', 'EROFS: read-only file system (test)', 'Remount the data root read-write.'));
+    const failed = await finished(engine, await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }));
+    expect(failed.status).toBe('failed');
+    expect(failed.steps.map((s) => s.status)).toEqual(['succeeded', 'failed', 'pending', 'pending']);
+    expect(engine.devices.store.byId(device.id)!.status).toBe('online');
+    // A failover now would call the newest backup what it is: not a planned (final) one.
+    expect(engine.deviceBackups.listFor(device.id).map((b) => b.kind)).toEqual(['manual']);
+    expect(engine.deviceBackups.latest(device.id)!.row.kind).toBe('manual');
+
+    items.applyOnline = applyOnline;
+    const done = await finished(engine, await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }));
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(engine.deviceBackups.listFor(device.id).map((b) => b.kind)).toEqual(['final', 'manual']);
+    expect(engine.deviceBackups.latest(device.id)!.row.kind).toBe('final');
+  }, 120_000);
+
+  it('keeps per-file heat in a heat file and a bounded summary in the row; retention prunes the lineage\'s scheduled backups, account and heat file included', async () => {
+    const { engine, key, account } = await lab();
+    const source = await fileServer(engine, key, 'FS1');
+    fillDocs(source.docs);
+    await call(engine, 'devices.policy', { name: 'FS1', frequency: 'daily', time: '03:00', retention: 5 });
+    const scheduledRound = async (name: string, id: string) => {
+      engine.devices.store.update(id, { next_backup_at: new Date(Date.now() - 60_000).toISOString() });
+      expect(engine.deviceBackups.scheduler.tick()).toEqual([name]);
+      const jobId = engine.db.prepare("SELECT id FROM jobs WHERE type = 'device.backup' ORDER BY created_at DESC, rowid DESC LIMIT 1").pluck().get() as string;
+      const job = await finished(engine, engine.runner.get(jobId));
+      expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+      return engine.deviceBackups.listFor(id)[0].id;
+    };
+    const s1 = await scheduledRound('FS1', source.device.id);
+    fs.appendFileSync(path.join(source.docs, 'readme.txt'), 'more\n');
+    const s2 = await scheduledRound('FS1', source.device.id);
+
+    // The row holds the summary only; the per-file heat with its change history is in the heat file.
+    const row = engine.db.prepare('SELECT heat FROM device_backups WHERE backup_id = ?').pluck().get(s2) as string;
+    const summary = JSON.parse(row) as HeatSummary;
+    expect(summary.v).toBe(2);
+    expect(summary.items.map((i) => Object.keys(i).sort())).toEqual([
+      ['coldBytes', 'heat', 'hotBytes', 'hottest', 'kind', 'name', 'order', 'pinned', 'warmBytes'],
+      ['coldBytes', 'heat', 'hotBytes', 'hottest', 'kind', 'name', 'order', 'pinned', 'warmBytes'],
+    ]);
+    const detail = (await readHeatFile(heatFile(engine.dataDir, s2)))!;
+    const docsFiles = (detail.items.find((i) => i.name === 'docs') as ShareHeat).files;
+    expect(docsFiles.map((f) => f[0]).sort()).toEqual(['cold.dat', 'readme.txt', 'repeated.dat', 'reports/2026/q1.bin']);
+    // readme.txt changed at both backups, cold.dat only at the first: the history was carried from s1's heat file.
+    expect(docsFiles.find((f) => f[0] === 'readme.txt')![2]).toBe(0b11);
+    expect(docsFiles.find((f) => f[0] === 'cold.dat')![2]).toBe(0b10);
+
+    // Deactivate (final backup), then fail over by hand to FS2 (restore, lease, lineage), which keeps 1 scheduled backup.
+    expect((await finished(engine, await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }))).status).toBe('succeeded');
+    const final = engine.deviceBackups.latest(source.device.id)!;
+    const target = await fileServer(engine, key, 'FS2');
+    expect((await finished(engine, await call(engine, 'backups.restore', { id: final.backup.id, to: path.dirname(target.docs), overwrite: true }))).status).toBe('succeeded');
+    const lineage = engine.devices.store.byId(source.device.id)!.lineage;
+    engine.devices.store.update(target.device.id, { lineage, replaces: source.device.id });
+    const repo = await engine.accounts.repository(engine.accounts.store.require('lab'), { loadIndex: false });
+    await transferOwner(repo.backend, lineage, source.device.id, { id: target.device.id, name: 'FS2' });
+    await call(engine, 'devices.policy', { name: 'FS2', frequency: 'daily', time: '03:00', retention: 1 });
+    expect(snapshotsIn(account).sort()).toEqual([s1, s2, final.backup.id].sort());
+    const t1 = await scheduledRound('FS2', target.device.id);
+
+    // The source's scheduled backups are past the lineage's retention: gone from the list, the account and heat/.
+    // Its final backup is never pruned.
+    expect(engine.deviceBackups.listFor(target.device.id).map((b) => [b.id, b.device, b.kind])).toEqual([[t1, 'FS2', 'scheduled'], [final.backup.id, 'FS1', 'final']]);
+    expect(snapshotsIn(account).sort()).toEqual([t1, final.backup.id].sort());
+    expect(fs.readdirSync(path.join(engine.dataDir, 'heat')).sort()).toEqual([`${t1}.ndjson.gz`, `${final.backup.id}.ndjson.gz`].sort());
+    expect((await call(engine, 'backups.list', {})).map((b) => b.id).sort()).toEqual([t1, final.backup.id].sort());
+  }, 180_000);
+
+  it('sweeps what ended or vanished jobs left in tmp, and keeps the files of jobs that may still run', async () => {
+    const { engine, key } = await lab();
+    const { docs } = await fileServer(engine, key);
+    fillDocs(docs);
+    const ended = await finished(engine, await call(engine, 'devices.backup', { name: 'FS1' }));
+    expect(ended.status).toBe('succeeded');
+    const failed = await finished(engine, await call(engine, 'devices.backup', { name: 'FS1' }));
+    // A failed job that can still be resumed keeps what it prepared; one that cannot does not.
+    engine.db.prepare("UPDATE jobs SET status = 'failed', resumable = 1, ended_at = ? WHERE id = ?").run(new Date().toISOString(), failed.id);
+    const tmp = path.join(engine.dataDir, 'tmp');
+    const planted = [preparedFilesOf(engine.dataDir, 'job-gone00000000'), preparedFilesOf(engine.dataDir, ended.id), preparedFilesOf(engine.dataDir, failed.id)];
+    for (const f of planted) {
+      fs.writeFileSync(f.config, '{}');
+      fs.writeFileSync(f.heat, 'x');
+    }
+    fs.writeFileSync(path.join(tmp, 'device-backup-job-gone00000000.json.part'), '{');
+    fs.writeFileSync(path.join(tmp, 'unrelated.txt'), 'not ours');
+    await engine.deviceBackups.sweep(true);
+    expect(fs.readdirSync(tmp).sort()).toEqual([path.basename(planted[2].config), path.basename(planted[2].heat), 'unrelated.txt'].sort());
+    engine.db.prepare("UPDATE jobs SET resumable = 0 WHERE id = ?").run(failed.id);
+    await engine.deviceBackups.sweep(false);
+    expect(fs.readdirSync(tmp)).toEqual(['unrelated.txt']);
+  }, 120_000);
 });

@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blockHeat, fileHeat, itemHeatOf, restoreOrderOf, summarizeHeat, volumeHeat, type HeatData } from '../../main/engine/devices/heat';
+import { blockHeat, fileHeat, heatMapOf, itemHeatOf, PRIORITY_LIMIT, restoreOrderOf, summarizeHeat, volumeHeat, type FileHeat, type HeatData } from '../../main/engine/devices/heat';
+import { readHeatFile, sweepHeatFiles, writeHeatFile } from '../../main/engine/devices/heat-store';
+import { tempHome } from '../helpers/home';
 import { nextBackupAt, parseTime, zoneOffset } from '../../main/engine/devices/schedule';
 import type { ImageSource } from '../../main/engine/repo/snapshot';
 
@@ -19,7 +23,7 @@ describe('file heat', () => {
     expect(fileHeat({ mtimeMs: NOW - 90 * DAY, atimeMs: null, changes: 0 }, NOW, true)).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('orders a restore hottest first, leaves cold files out, and weights items by bytes', () => {
+  it('orders a restore hottest first, leaves cold files out, and weights items by bytes', async () => {
     const data: HeatData = {
       v: 1,
       at: new Date(NOW).toISOString(),
@@ -28,14 +32,93 @@ describe('file heat', () => {
         { name: 'db', kind: 'share', pinned: true, files: [['x.mdf', 0.95, 1, 5000, 0]] },
       ],
     };
-    expect(restoreOrderOf(data, 'docs')).toEqual(['docs/b/c.txt', 'docs/d.txt']);
+    const summary = await summarizeHeat(data);
+    expect(restoreOrderOf(summary, 'docs')).toEqual(['docs/b/c.txt', 'docs/d.txt']);
     expect(restoreOrderOf(null, 'docs')).toEqual(['docs']);
-    const items = itemHeatOf(data);
+    const items = itemHeatOf(summary);
     expect(items.db).toBeGreaterThan(items.docs);
     expect(items.docs).toBeCloseTo((0.2 * 1000 + 0.9 * 10 + 0.5 * 100) / 1110, 3);
-    const map = summarizeHeat(data, 'b1');
+    const map = heatMapOf(summary, 'b1');
     expect(map.items[0]).toEqual({ name: 'docs', kind: 'share', hotBytes: 10, warmBytes: 100, coldBytes: 1000, hottest: [{ path: 'b/c.txt', heat: 0.9 }, { path: 'd.txt', heat: 0.5 }, { path: 'a.txt', heat: 0.2 }] });
   });
+});
+
+/** A share of n files with pseudo-random heat (deterministic), sizes and change histories. */
+function bigShare(n: number): HeatData {
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const files: FileHeat[] = [];
+  for (let i = 0; i < n; i++) files.push([`dir${i % 97}/sub${i % 13}/file-${i}.dat`, Math.round(rnd() * 1000) / 1000, i & 0xff, 1000 + (i % 5000), 1_700_000_000_000 + i]);
+  return { v: 1, at: new Date(NOW).toISOString(), reads: [['2026-11-28T00:00:00.000Z', '2026-11-28T00:01:00.000Z']], items: [{ name: 'docs', kind: 'share', pinned: false, files }] };
+}
+
+/** Runs f while measuring the longest time the event loop could not run a timer. */
+async function longestStall(f: () => Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  }, 1);
+  try {
+    await f();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(worst, performance.now() - last);
+}
+
+/**
+ * The least of three runs' longest stalls: code that blocks the loop does so on every run, while a pause of the
+ * whole process (the OS scheduling other test runs on a loaded machine, a GC) rarely hits all three.
+ */
+async function blocking(f: () => Promise<unknown>): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) runs.push(await longestStall(f));
+  return Math.min(...runs);
+}
+
+describe('heat of a large share', () => {
+  const N = 200_000;
+
+  it('keeps a bounded summary: bands over every file, the 20 hottest and the restore order exactly as a full sort would', async () => {
+    const data = bigShare(N);
+    const files = (data.items[0] as { files: FileHeat[] }).files;
+    const summary = await summarizeHeat(data);
+    const [item] = summary.items;
+    const sorted = [...files].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    expect(item.hottest).toEqual(sorted.slice(0, 20).map((f) => ({ path: f[0], heat: f[1] })));
+    expect(item.order).toEqual(sorted.filter((f) => f[1] >= 0.3).slice(0, PRIORITY_LIMIT).map((f) => f[0]));
+    const total = files.reduce((a, f) => a + f[3], 0);
+    expect(item.hotBytes + item.warmBytes + item.coldBytes).toBe(total);
+    expect(item.hotBytes).toBe(files.filter((f) => f[1] >= 0.6).reduce((a, f) => a + f[3], 0));
+    // What a device backup row holds stays small whatever the number of files.
+    expect(JSON.stringify(summary).length).toBeLessThan(100_000);
+  }, 60_000);
+
+  it('writes and reads the per-file heat as a compact heat file without blocking the event loop for long', async () => {
+    const data = bigShare(N);
+    const file = path.join(tempHome('lifeboat-heat-'), 'heat', 'b1.ndjson.gz');
+    const stalls = {
+      write: await blocking(() => writeHeatFile(file, data)),
+      summary: await blocking(() => summarizeHeat(data)),
+      read: await blocking(() => readHeatFile(file)),
+    };
+    expect(await readHeatFile(file)).toEqual(data);
+    expect(fs.statSync(file).size).toBeLessThan(8 << 20);
+    // The rule: heavy work never blocks the main event loop for more than 50 ms.
+    for (const [what, ms] of Object.entries(stalls)) expect(ms, what).toBeLessThan(50);
+
+    expect(await readHeatFile(path.join(path.dirname(file), 'missing.ndjson.gz'))).toBeNull();
+    fs.writeFileSync(path.join(path.dirname(file), 'junk.ndjson.gz'), 'not gzip');
+    expect(await readHeatFile(path.join(path.dirname(file), 'junk.ndjson.gz'))).toBeNull();
+    // The sweep removes heat files of unknown backups once they are old enough, and keeps the others.
+    const home = path.dirname(path.dirname(file));
+    expect(await sweepHeatFiles(home, (id) => id === 'b1')).toBe(0); // too new: its backup may be being recorded
+    expect(await sweepHeatFiles(home, (id) => id === 'b1', Date.now() + 3600_000)).toBe(1);
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['b1.ndjson.gz']);
+  }, 60_000);
 });
 
 describe('volume heat', () => {

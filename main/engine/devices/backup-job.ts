@@ -2,8 +2,9 @@
  * The device backup: every share (a tree) and volume (a sparse image) of a device into its storage account, as
  * one backup set, with the configuration of each item (so a failover can recreate them) and a heat map. Steps:
  * heat (look at the files, remember the configuration), backup (under the ownership lease), catalog (record the
- * backup unless the device was fenced meanwhile), retention (delete scheduled backups past the policy's count).
- * The deactivation job runs the first three as its final backup.
+ * backup unless the device was fenced meanwhile), retention (delete scheduled backups of the lineage past the
+ * policy's count). The deactivation job runs the first three as its final backup. The per-file heat goes to a heat
+ * file (heat-store.ts); the row keeps its bounded summary.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,8 +16,10 @@ import { describeSnapshot, runRepoBackup, type RepoBackupState } from '../jobs/k
 import type { JobKind, StepContext } from '../jobs/types';
 import type { BackupSource } from '../repo/backup';
 import { loadSnapshot, type ImageSource, type SnapshotManifest } from '../repo/snapshot';
-import { HISTORY, scanShareHeat, volumeHeat, type HeatData, type ShareHeat, type VolumeHeat } from './heat';
+import { HISTORY, parseHeatSummary, scanShareHeat, summarizeHeat, volumeHeat, type HeatData, type HeatSummary, type ShareHeat, type VolumeHeat } from './heat';
+import { heatFile, readHeatFile, writeHeatFile } from './heat-store';
 import { claimOwner, fencedError, readOwner } from './ownership';
+import { deleteSnapshotQuietly, deviceFaultPoint, pruneScheduled } from './backup-retention';
 import { policyOf } from './schedule';
 import type { DeviceRow } from './store';
 
@@ -44,16 +47,20 @@ export interface DeviceBackupRow {
   device_id: string;
   kind: BackupKind;
   items: string;
+  /** The heat summary (HeatSummary as JSON). */
   heat: string;
   created_at: string;
 }
+
+/** A backup of a lineage as lists show it: without its configuration and heat, which only one backup at a time needs. */
+export type LineageBackup = Omit<DeviceBackupRow, 'items' | 'heat'> & { device_name: string };
 
 export interface DeviceBackupState extends RepoBackupState {
   /** The backup this one is incremental against and whose heat it carries forward (null: the first). */
   basis?: string | null;
 }
 
-/** What the heat step hands to the catalog step, kept in a file beside the job (it can be large). */
+/** What the heat step hands to the catalog step, kept in files beside the job (the share heat can be large). */
 interface Prepared {
   items: ItemConfig[];
   heat: HeatData;
@@ -70,27 +77,39 @@ export function assertCanBackUp(engine: Engine, device: DeviceRow, kind: BackupK
   if (device.status === 'ready-to-set-up') throw new LifeboatError('not_allowed', `The device ${n} is not registered with the service yet, so it has nothing to back up.`, `Register it first with \`lifeboat device register ${n}\`.`);
   if (device.status === 'offline' && kind !== 'final') throw new LifeboatError('not_allowed', `The device ${n} is offline for maintenance.`, 'Bring the device online, then back it up.');
   engine.devices.assertNotHeld(device);
-  if (!device.account_id) throw new LifeboatError('not_allowed', `The device ${n} has no storage account for its backups.`, 'Configure the device with a storage account.');
+  if (!device.account_id) throw new LifeboatError('not_allowed', `The device ${n} has no storage account for its backups.`, 'A device gets its storage account when it is created: remove it (`lifeboat device remove NAME`) and create it again with `--account`.');
   if (!engine.devices.store.shares(device.id).length && !engine.devices.store.volumes(device.id).length) {
     const what = device.type === 'file' ? 'share' : 'volume';
-    throw new LifeboatError('not_allowed', `The device ${n} has no ${what}s, so there is nothing to back up.`, `Create a ${what} first with \`lifeboat ${what} create ${n} NAME\`.`);
+    const hint = kind === 'final' ? `Deactivate it without one: \`lifeboat device deactivate ${n} --confirm ${n} --no-final-backup\`.` : `Create a ${what} first with \`lifeboat ${what} create ${n} NAME\`.`;
+    throw new LifeboatError('not_allowed', `The device ${n} has no ${what}s, so there is nothing to back up.`, hint);
   }
 }
 
-/** Backups of a device and of the devices it replaced (same lineage, or the `replaces` chain), newest first. */
-export function lineageBackups(engine: Engine, device: DeviceRow): Array<DeviceBackupRow & { device_name: string }> {
+/**
+ * Backups of a device and of the devices it replaced (same lineage, or the `replaces` chain of device ids), newest
+ * first. Only the light columns: a device page lists these often, and the heat summaries are not needed for that.
+ */
+export function lineageBackups(engine: Engine, device: DeviceRow): LineageBackup[] {
   const ids = [device.id];
-  for (let d: DeviceRow | undefined = device; d?.replaces && !ids.includes(d.replaces); d = engine.devices.store.byId(d.replaces)) ids.push(d.replaces);
+  const replacedBy = engine.db.prepare('SELECT replaces FROM devices WHERE id = ?').pluck();
+  for (let next = device.replaces; next && !ids.includes(next); next = replacedBy.get(next) as string | null) ids.push(next);
   return engine.db
     .prepare(
-      `SELECT db.*, d.name AS device_name FROM device_backups db JOIN devices d ON d.id = db.device_id JOIN backups b ON b.id = db.backup_id
+      `SELECT db.backup_id, db.device_id, db.kind, db.created_at, d.name AS device_name
+       FROM device_backups db JOIN devices d ON d.id = db.device_id JOIN backups b ON b.id = db.backup_id
        WHERE d.lineage = ? OR d.id IN (${ids.map(() => '?').join(', ')}) ORDER BY db.created_at DESC, db.rowid DESC`,
     )
-    .all(device.lineage, ...ids) as Array<DeviceBackupRow & { device_name: string }>;
+    .all(device.lineage, ...ids) as LineageBackup[];
 }
 
 export function deviceBackupRow(engine: Engine, backupId: string): DeviceBackupRow | undefined {
-  return engine.db.prepare('SELECT * FROM device_backups WHERE backup_id = ?').get(backupId) as DeviceBackupRow | undefined;
+  return engine.db.prepare('SELECT backup_id, device_id, kind, items, heat, created_at FROM device_backups WHERE backup_id = ?').get(backupId) as DeviceBackupRow | undefined;
+}
+
+/** The heat summary of a device backup (null: none, or not a device backup). */
+export function heatSummaryOf(engine: Engine, backupId: string | null | undefined): HeatSummary | null {
+  if (!backupId) return null;
+  return parseHeatSummary(engine.db.prepare('SELECT heat FROM device_backups WHERE backup_id = ?').pluck().get(backupId) as string | undefined);
 }
 
 function configOf(engine: Engine, device: DeviceRow): ItemConfig[] {
@@ -105,14 +124,6 @@ function sourcesOf(engine: Engine, device: DeviceRow, items: ItemConfig[]): Back
   return items.map((i) => (i.kind === 'share' ? { name: i.name, path: engine.devices.sharePath(device, i.name), kind: 'tree' } : { name: i.name, path: engine.devices.volumePath(device, i.name), kind: 'image' }));
 }
 
-const parseHeat = (row: DeviceBackupRow | undefined): HeatData | null => {
-  try {
-    return row ? (JSON.parse(row.heat) as HeatData) : null;
-  } catch {
-    return null;
-  }
-};
-
 type Ctx = StepContext<unknown, DeviceBackupState>;
 
 /** The device backup's steps, shared by the backup job and the deactivation job's final backup. */
@@ -121,7 +132,7 @@ export class DeviceBackupSteps {
 
   private device(id: string): DeviceRow {
     const row = this.engine.devices.store.byId(id);
-    if (!row) throw new LifeboatError('not_found', 'The device of this backup was removed.', 'Nothing is left to back up.');
+    if (!row) throw new LifeboatError('not_found', 'The device of this backup was removed from Lifeboat while the backup ran.', 'Nothing is left to back up: cancel this job (`lifeboat jobs cancel ID`).');
     return row;
   }
 
@@ -131,20 +142,23 @@ export class DeviceBackupSteps {
     return row;
   }
 
-  private preparedFile(ctx: Ctx): string {
-    return path.join(ctx.dataDir, 'tmp', `device-backup-${ctx.jobId}.json`);
+  /** The configuration (JSON, written last: it marks the pair complete) and the share heat (a heat file). */
+  private preparedFiles(ctx: Ctx): { config: string; heat: string } {
+    return preparedFilesOf(ctx.dataDir, ctx.jobId);
   }
 
-  /** The configuration and the share heat as the heat step saw them (computed again if that file was lost). */
+  /** The configuration and the share heat as the heat step saw them (computed again if those files were lost). */
   private async prepare(ctx: Ctx, device: DeviceRow): Promise<Prepared> {
-    const file = this.preparedFile(ctx);
+    const files = this.preparedFiles(ctx);
     try {
-      return JSON.parse(await fs.promises.readFile(file, 'utf8')) as Prepared;
+      const { items, at } = JSON.parse(await fs.promises.readFile(files.config, 'utf8')) as { items: ItemConfig[]; at: string };
+      const heat = await readHeatFile(files.heat);
+      if (heat) return { items, heat: { ...heat, at } };
     } catch {
       // not prepared yet (or the tmp folder was cleaned): compute below
     }
     const basis = ctx.state.basis ?? null;
-    const before = parseHeat(basis ? deviceBackupRow(this.engine, basis) : undefined);
+    const before = basis ? await readHeatFile(heatFile(ctx.dataDir, basis)) : null;
     const ignoreAtime = (before?.reads ?? []).map(([from, to]): [number, number] => [Date.parse(from), Date.parse(to)]);
     const items = configOf(this.engine, device);
     const at = new Date();
@@ -154,10 +168,18 @@ export class DeviceBackupSteps {
       shares.push(await scanShareHeat(i.name, this.engine.devices.sharePath(device, i.name), i.tier === 'locally-pinned', prev, { now: at.getTime(), ignoreAtime }));
     }
     const prepared: Prepared = { items, heat: { v: 1, at: at.toISOString(), items: shares } };
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    await fs.promises.writeFile(`${file}.part`, JSON.stringify(prepared));
-    await fs.promises.rename(`${file}.part`, file);
+    await writeHeatFile(files.heat, prepared.heat);
+    await fs.promises.writeFile(`${files.config}.part`, JSON.stringify({ items, at: prepared.heat.at }));
+    await fs.promises.rename(`${files.config}.part`, files.config);
     return prepared;
+  }
+
+  /** The configuration alone (the upload needs no heat, so the heat file is not read for it). */
+  private async preparedConfig(ctx: Ctx, device: DeviceRow): Promise<{ items: ItemConfig[] }> {
+    const files = this.preparedFiles(ctx);
+    const config = await fs.promises.readFile(files.config, 'utf8').catch(() => null);
+    if (config !== null && (await fs.promises.stat(files.heat).catch(() => null))) return JSON.parse(config) as { items: ItemConfig[] };
+    return this.prepare(ctx, device);
   }
 
   /** Step "heat": checks the device, chooses the basis backup, rates the files and saves the configuration. */
@@ -179,25 +201,38 @@ export class DeviceBackupSteps {
     assertCanBackUp(this.engine, device, kind);
     const account = this.account(device);
     const repo = await this.engine.accounts.repository(account, { loadIndex: false });
-    await claimOwner(repo.backend, device.lineage, { id: device.id, name: device.name }).catch(this.forgetThen(ctx));
-    const { items } = await this.prepare(ctx, device);
+    await claimOwner(repo.backend, device.lineage, { id: device.id, name: device.name }).catch(async (err: unknown) => {
+      // A run before a crash may have written the manifest already: a fenced device leaves nothing in the account.
+      if (err instanceof LifeboatError && err.code === 'fenced' && ctx.state.targetId) await deleteSnapshotQuietly(repo.backend, ctx.state.targetId, ctx.log);
+      return this.forgetThen(ctx)(err);
+    });
+    const { items } = await this.preparedConfig(ctx, device);
     await runRepoBackup(ctx, this.engine.accounts, account, { sources: sourcesOf(this.engine, device, items), label: `device:${device.name}`, previous: () => ctx.state.basis ?? null });
   }
 
-  /** Step "catalog": records the backup set with its configuration and heat, unless another device owns the lineage now. */
+  /**
+   * Step "catalog": records the backup set with its configuration and heat, unless another device owns the lineage
+   * now (then the backup is deleted from the account: a rebuilt catalog must not bring it back). A final backup is
+   * recorded as manual: the deactivation promotes it when the device really is deactivated.
+   */
   async catalog(ctx: Ctx, deviceId: string, kind: BackupKind): Promise<void> {
     const id = ctx.state.snapshotId;
-    if (!id) throw new LifeboatError('internal', 'The backup step did not write a backup.');
+    if (!id)
+      throw new LifeboatError('internal', 'The backup step ended without writing a backup, so there is nothing to record.', 'Cancel this job and start the backup again; report it if it happens again.');
     if (deviceBackupRow(this.engine, id)) return this.forget(ctx);
+    await deviceFaultPoint(this.engine, ctx, 'catalog');
     const device = this.device(deviceId);
     const account = this.account(device);
     const repo = await this.engine.accounts.repository(account, { loadIndex: false });
     const owner = await readOwner(repo.backend, device.lineage);
-    if (owner && owner.deviceId !== device.id) await this.forgetThen(ctx)(fencedError(owner));
+    if (owner && owner.deviceId !== device.id) {
+      await deleteSnapshotQuietly(repo.backend, id, ctx.log);
+      await this.forgetThen(ctx)(fencedError(owner));
+    }
     const manifest = await loadSnapshot(repo, id);
     const basis = ctx.state.basis ?? null;
     const before: SnapshotManifest | undefined = basis ? await loadSnapshot(repo, basis).catch(() => undefined) : undefined;
-    const beforeHeat = parseHeat(basis ? deviceBackupRow(this.engine, basis) : undefined);
+    const beforeHeat = basis ? await readHeatFile(heatFile(ctx.dataDir, basis)) : null;
     const prepared = await this.prepare(ctx, device);
     const volumes: VolumeHeat[] = [];
     for (const item of prepared.items.filter((i) => i.kind === 'volume')) {
@@ -207,47 +242,30 @@ export class DeviceBackupSteps {
       const prevHeat = beforeHeat?.items.find((x): x is VolumeHeat => x.kind === 'volume' && x.name === item.name);
       volumes.push(await volumeHeat(item.name, item.tier === 'locally-pinned', image, prevImage, prevHeat));
     }
-    const reads: HeatData['reads'] = [...(beforeHeat?.reads ?? []), [prepared.heat.at, new Date().toISOString()]];
+    const priorReads = beforeHeat?.reads ?? heatSummaryOf(this.engine, basis)?.reads ?? [];
+    const reads: HeatData['reads'] = [...priorReads, [prepared.heat.at, new Date().toISOString()]];
     const heat: HeatData = { ...prepared.heat, reads: reads.slice(-HISTORY), items: [...prepared.heat.items, ...volumes] };
+    // The heat file first: a crash before the row leaves an orphan file that the sweep removes, never a row without heat.
+    await writeHeatFile(heatFile(ctx.dataDir, id), heat);
+    const summary = await summarizeHeat(heat);
     this.engine.db.transaction(() => {
       this.engine.accounts.catalog.record(account.id, manifest);
       this.engine.db
         .prepare('INSERT INTO device_backups (backup_id, device_id, kind, items, heat, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(backup_id) DO NOTHING')
-        .run(id, device.id, kind, JSON.stringify(prepared.items), JSON.stringify(heat), manifest.time);
+        .run(id, device.id, kind === 'final' ? 'manual' : kind, JSON.stringify(prepared.items), JSON.stringify(summary), manifest.time);
     })();
     this.engine.devices.changed(device.name);
     ctx.progress(describeSnapshot(manifest));
     await this.forget(ctx);
   }
 
-  /** Step "retention": deletes this device's scheduled backups beyond the policy's count (never manual or final ones). */
+  /** Step "retention": deletes the lineage's scheduled backups beyond the policy's count (never manual or final ones). */
   async retention(ctx: Ctx, deviceId: string): Promise<void> {
     const device = this.device(deviceId);
     const keep = policyOf(device).retention;
-    const scheduled = this.engine.db.prepare("SELECT backup_id FROM device_backups WHERE device_id = ? AND kind = 'scheduled' ORDER BY created_at DESC, rowid DESC").pluck().all(device.id) as string[];
-    const excess = scheduled.slice(keep).filter((id) => id !== ctx.state.snapshotId);
-    if (!excess.length) return;
-    const account = this.account(device);
-    let deleted = 0;
-    for (const id of excess) {
-      // A restore (a failover's, or the admin's) reading that backup keeps it until the next backup.
-      const users = this.engine.db.prepare("SELECT id FROM jobs WHERE status IN ('queued','running','paused') AND json_extract(params, '$.backupId') = ?").pluck().all(id);
-      if (users.length) continue;
-      try {
-        await this.engine.accounts.withExclusive(account.id, async () => {
-          const repo = await this.engine.accounts.repository(account, { loadIndex: false });
-          await repo.backend.delete(`snapshots/${id}`);
-          this.engine.db.transaction(() => {
-            this.engine.accounts.catalog.delete(id);
-            this.engine.db.prepare('DELETE FROM device_backups WHERE backup_id = ?').run(id);
-          })();
-        });
-        deleted++;
-      } catch (err) {
-        if (!(err instanceof LifeboatError && err.code === 'busy')) throw err;
-        ctx.log.warn('retention postponed: maintenance is running on the account', { jobId: ctx.jobId, backupId: id });
-      }
-    }
+    const scheduled = lineageBackups(this.engine, device).filter((b) => b.kind === 'scheduled');
+    const excess = scheduled.slice(keep).filter((b) => b.backup_id !== ctx.state.snapshotId);
+    const deleted = await pruneScheduled(this.engine, ctx, excess);
     if (deleted) this.engine.devices.changed(device.name);
     ctx.progress({ fraction: 1, message: `Deleted ${deleted} scheduled backup(s) past the retention of ${keep}; the data only they used is freed by the next prune.` });
   }
@@ -278,8 +296,16 @@ export class DeviceBackupSteps {
   }
 
   private async forget(ctx: Ctx): Promise<void> {
-    await fs.promises.rm(this.preparedFile(ctx), { force: true });
+    const files = this.preparedFiles(ctx);
+    await fs.promises.rm(files.config, { force: true });
+    await fs.promises.rm(files.heat, { force: true });
   }
+}
+
+/** The files the heat step of a job leaves for its later steps, under <dataDir>/tmp. */
+export function preparedFilesOf(dataDir: string, jobId: string): { config: string; heat: string } {
+  const base = path.join(dataDir, 'tmp', `device-backup-${jobId}`);
+  return { config: `${base}.json`, heat: `${base}.heat.ndjson.gz` };
 }
 
 export function deviceBackupJob(engine: Engine, steps: DeviceBackupSteps): JobKind<DeviceBackupParams, DeviceBackupState> {

@@ -9,25 +9,22 @@ import type { DeviceBackup, HeatMap } from '../api/device-schemas';
 import type { Backup, Job } from '../api/schemas';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../errors';
-import { activeDeviceJob, assertCanBackUp, deviceBackupJob, deviceBackupRow, DeviceBackupSteps, lineageBackups, type BackupKind, type DeviceBackupParams, type DeviceBackupRow, type ItemConfig } from './backup-job';
+import { activeDeviceJob, assertCanBackUp, deviceBackupJob, deviceBackupRow, DeviceBackupSteps, heatSummaryOf, lineageBackups, type BackupKind, type DeviceBackupParams, type DeviceBackupRow, type ItemConfig } from './backup-job';
+import { sweepLeftovers } from './backup-retention';
 import { deactivateJob, type DeactivateParams } from './deactivate-job';
-import { itemHeatOf, restoreOrderOf, summarizeHeat, type HeatData } from './heat';
+import { heatMapOf, itemHeatOf, restoreOrderOf } from './heat';
 import { BackupScheduler, nextBackupAt, parseTime, policyOf, type StoredPolicy } from './schedule';
 import type { DeviceRow } from './store';
 
 type DeviceBackupOut = z.infer<typeof DeviceBackup>;
 
-const heatOf = (row: DeviceBackupRow | undefined): HeatData | null => {
-  try {
-    return row ? (JSON.parse(row.heat) as HeatData) : null;
-  } catch {
-    return null;
-  }
-};
+/** How often leftovers of ended jobs are swept while the app runs (also once at start). */
+const SWEEP_MS = 3600_000;
 
 export class DeviceBackups {
   private readonly steps: DeviceBackupSteps;
   readonly scheduler: BackupScheduler;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(readonly engine: Engine) {
     this.steps = new DeviceBackupSteps(engine);
@@ -39,10 +36,24 @@ export class DeviceBackups {
   /** Starts the backup scheduler (the app and web mode do; a one-shot CLI command does not). */
   start(): void {
     this.scheduler.start();
+    if (this.sweeper) return;
+    this.sweep(true);
+    this.sweeper = setInterval(() => this.sweep(false), SWEEP_MS);
+    this.sweeper.unref();
   }
 
   stop(): void {
     this.scheduler.stop();
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  /** Removes what ended or vanished jobs and deleted backups left behind; in the background, never failing a start. */
+  sweep(heat: boolean): Promise<void> {
+    return sweepLeftovers(this.engine, { heat }).then(
+      () => undefined,
+      (err: unknown) => this.engine.log.warn('sweep of device backup leftovers failed', { error: (err as Error).message }),
+    );
   }
 
   private startJob(device: DeviceRow, kind: BackupKind): Job {
@@ -65,7 +76,11 @@ export class DeviceBackups {
   policy(input: CallParsedInput<'devices.policy'>): CallOutput<'devices.policy'> {
     const device = this.engine.devices.store.require(input.name);
     if (device.status === 'deactivated' || device.status === 'deleted')
-      throw new LifeboatError('not_allowed', `The device ${device.name} is ${device.status}: it takes no more backups, so it has no backup policy.`);
+      throw new LifeboatError(
+        'not_allowed',
+        `The device ${device.name} is ${device.status}: it takes no more backups, so it has no backup policy.`,
+        device.status === 'deactivated' ? `Fail it over (\`lifeboat failover targets ${device.name}\`) and set the policy on the device that takes over.` : 'Set the policy on the device that took over its shares and volumes.',
+      );
     this.engine.devices.assertNotHeld(device);
     if (input.frequency !== 'weekly' && input.weekday !== undefined) throw new LifeboatError('invalid_input', 'weekday: only a weekly policy has a weekday; leave it out or use --frequency weekly.');
     const policy: StoredPolicy = { frequency: input.frequency, time: parseTime(input.time), weekday: input.frequency === 'weekly' ? (input.weekday ?? 0) : null, retention: input.retention };
@@ -87,7 +102,7 @@ export class DeviceBackups {
     const n = device.name;
     if (input.confirm !== n) throw new LifeboatError('invalid_input', `confirm: type the device name "${n}" exactly to deactivate it.`, 'Deactivation is permanent: the device goes read-only for good and takes no more backups.');
     if (device.status === 'deactivated') throw new LifeboatError('not_allowed', `The device ${n} is already deactivated.`, `Fail it over to another device: \`lifeboat failover targets ${n}\`.`);
-    if (device.status === 'deleted') throw new LifeboatError('not_allowed', `The device ${n} was deleted from the service.`);
+    if (device.status === 'deleted') throw new LifeboatError('not_allowed', `The device ${n} was deleted from the service (failed over), so there is nothing left to deactivate.`, 'Deactivate the device that took over, if that is what you meant: `lifeboat device list`.');
     if (device.status === 'ready-to-set-up') throw new LifeboatError('not_allowed', `The device ${n} is not registered yet, so there is nothing to deactivate.`, `Remove it instead: \`lifeboat device remove ${n}\`.`);
     this.engine.devices.assertNotHeld(device);
     this.assertIdle(device);
@@ -105,7 +120,7 @@ export class DeviceBackups {
   heatMap(deviceId: string): HeatMap {
     const device = this.engine.devices.store.byId(deviceId);
     const newest = device ? lineageBackups(this.engine, device)[0] : undefined;
-    return summarizeHeat(heatOf(newest), newest?.backup_id ?? null);
+    return heatMapOf(heatSummaryOf(this.engine, newest?.backup_id), newest?.backup_id ?? null);
   }
 
   /** The device's backups, newest first, including those of the devices it replaced (their `device` says whose). */
@@ -121,12 +136,12 @@ export class DeviceBackups {
   /** The newest backup of the device's lineage: what a failover restores (`row.kind === 'final'` means planned). */
   latest(deviceId: string): { row: DeviceBackupRow; items: ItemConfig[]; backup: Backup } | null {
     const device = this.engine.devices.store.byId(deviceId);
-    const row = device ? lineageBackups(this.engine, device)[0] : undefined;
+    const newest = device ? lineageBackups(this.engine, device)[0] : undefined;
+    const row = newest && deviceBackupRow(this.engine, newest.backup_id);
     if (!row) return null;
     const catalog = this.engine.accounts.catalog.row(row.backup_id)!;
     const account = this.engine.accounts.store.byId(catalog.account_id)?.name ?? catalog.account_id;
-    const { device_name: _name, ...plain } = row;
-    return { row: plain, items: JSON.parse(row.items) as ItemConfig[], backup: this.engine.accounts.catalog.toBackup(catalog, account) };
+    return { row, items: JSON.parse(row.items) as ItemConfig[], backup: this.engine.accounts.catalog.toBackup(catalog, account) };
   }
 
   /** The configuration of every share or volume at a backup. */
@@ -138,12 +153,12 @@ export class DeviceBackups {
 
   /** The `priority` of a restore job for one item of a device backup: its hot files first. */
   restoreOrder(backupId: string, itemName: string): string[] {
-    return restoreOrderOf(heatOf(deviceBackupRow(this.engine, backupId)), itemName);
+    return restoreOrderOf(heatSummaryOf(this.engine, backupId), itemName);
   }
 
   /** Per item of a device backup, one heat number (0..1) to start the hot items' restores first. */
   itemHeat(backupId: string): Record<string, number> {
-    return itemHeatOf(heatOf(deviceBackupRow(this.engine, backupId)));
+    return itemHeatOf(heatSummaryOf(this.engine, backupId));
   }
 
   /** The stored policy as the API shows it. */

@@ -1,12 +1,15 @@
 /**
  * Deactivation: a final backup (a planned failover then loses nothing), every share and volume offline
  * (read-only on disk), backups stopped, then the status change, in one transaction. Deactivation is permanent,
- * but until that last step a cancel puts back what the job changed: the device stays online and usable.
+ * but until that last step a cancel puts back what the job changed: the device stays online and usable. The final
+ * backup is recorded as a manual one and becomes 'final' only in that last transaction, so a deactivation that
+ * fails or is cancelled earlier never leaves a backup that a failover would call planned.
  */
 import { z } from 'zod';
 import type { Engine } from '../engine';
 import type { JobKind } from '../jobs/types';
 import type { DeviceBackupState, DeviceBackupSteps } from './backup-job';
+import { deviceFaultPoint } from './backup-retention';
 import { policyOf } from './schedule';
 
 const Params = z.object({ deviceId: z.string(), deviceName: z.string(), accountId: z.string().nullable(), finalBackup: z.boolean() });
@@ -72,9 +75,12 @@ export function deactivateJob(engine: Engine, backups: DeviceBackupSteps): JobKi
         name: 'deactivate',
         title: 'Mark the device deactivated',
         run: async (ctx) => {
+          await deviceFaultPoint(engine, ctx, 'deactivate');
           engine.db.transaction(() => {
             const d = device(ctx.params.deviceId);
             if (!d || d.status === 'deactivated') return;
+            if (ctx.params.finalBackup && ctx.state.snapshotId)
+              engine.db.prepare("UPDATE device_backups SET kind = 'final' WHERE backup_id = ? AND device_id = ?").run(ctx.state.snapshotId, d.id);
             const { nextAt: _nextAt, ...policy } = policyOf(d);
             engine.devices.store.update(d.id, { status: 'deactivated', deactivated_at: new Date().toISOString(), policy: JSON.stringify({ ...policy, frequency: 'off' }), next_backup_at: null });
             engine.alerts.raise({
@@ -96,8 +102,6 @@ export function deactivateJob(engine: Engine, backups: DeviceBackupSteps): JobKi
       if (ctx.params.finalBackup) await backups.cleanup(ctx, ctx.params.deviceId, 'final');
       const d = device(ctx.params.deviceId);
       if (!d || d.status === 'deactivated') return;
-      // The device stays in use, so that backup is no longer its last word: a later failover must not call it planned.
-      if (ctx.state.snapshotId) engine.db.prepare("UPDATE device_backups SET kind = 'manual' WHERE backup_id = ? AND kind = 'final'").run(ctx.state.snapshotId);
       for (const i of ctx.state.tookOffline ?? []) {
         const row = i.kind === 'share' ? engine.devices.store.share(d.id, i.name) : engine.devices.store.volume(d.id, i.name);
         if (row) await engine.devices.items.applyOnline(d, i.kind, row, true);

@@ -1,6 +1,7 @@
 /**
  * Heat maps: how hot each file of a share and each region of a volume is, so a failover restores the most used
- * data first. Kept with every device backup (device_backups.heat) in a compact, bounded form:
+ * data first. Kept with every device backup in a heat file (heat-store.ts), and summarised, bounded, in
+ * device_backups.heat (the heat map, the restore order and one heat per item). Per-file heat is compact:
  * - share files as [path, heat, changes, size, mtimeMs]; `changes` is an 8-bit history (bit 0 = changed at this
  *   backup, bit 1 = at the one before, ...) carried forward from the previous backup's heat, so "how often" needs
  *   no more than one number per file;
@@ -25,6 +26,8 @@ export const WARM = 0.3;
 export const HEAT_BLOCK = 1 << 20;
 /** Restore priority lists at most this many files (the rest follow in backup order). */
 export const PRIORITY_LIMIT = 1000;
+/** Files or regions handled between two yields to the event loop. */
+export const SLICE = 5000;
 
 export type FileHeat = [path: string, heat: number, changes: number, size: number, mtimeMs: number];
 export type RangeHeat = [offset: number, length: number, changes: number, bytes: number, heat: number];
@@ -96,7 +99,11 @@ export async function scanShareHeat(
   opts: { now?: number; ignoreAtime?: Array<[number, number]> } = {},
 ): Promise<ShareHeat> {
   const now = opts.now ?? Date.now();
-  const before = new Map(previous?.files.map((f) => [f[0], f]));
+  const before = new Map<string, FileHeat>();
+  for (const [i, f] of (previous?.files ?? []).entries()) {
+    before.set(f[0], f);
+    if ((i + 1) % SLICE === 0) await yieldNow();
+  }
   const files: FileHeat[] = [];
   const stack = [''];
   while (stack.length) {
@@ -116,7 +123,7 @@ export async function scanShareHeat(
       files.push([childRel, fileHeat({ mtimeMs: st.mtimeMs, atimeMs, changes }, now, pinned), changes, st.size, st.mtimeMs]);
     }
   }
-  files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  // No sort: the summary picks the hottest without one, and sorting every path would block the loop.
   return { name, kind: 'share', pinned, files };
 }
 
@@ -158,27 +165,131 @@ export async function volumeHeat(name: string, pinned: boolean, image: ImageSour
   return { name, kind: 'volume', pinned, size: image.size, ranges };
 }
 
-const bytesOf = (item: ItemHeat) => (item.kind === 'share' ? item.files.reduce((a, f) => a + f[3], 0) : item.ranges.reduce((a, r) => a + r[3], 0));
+/** One item's heat as a device backup row keeps it: enough for the heat map, the restore order and item heat. */
+export interface ItemHeatSummary {
+  name: string;
+  kind: 'share' | 'volume';
+  pinned: boolean;
+  hotBytes: number;
+  warmBytes: number;
+  coldBytes: number;
+  /** The byte-weighted mean heat (at least 0.9 for a pinned item): orders the items' restore jobs. */
+  heat: number;
+  /** The 20 hottest files or regions. */
+  hottest: Array<{ path: string; heat: number }>;
+  /** A share's warm and hot files, hottest first, at most PRIORITY_LIMIT: its restore order. */
+  order?: string[];
+}
 
-/** Hot, warm and cold bytes and the 20 hottest files or regions of each item, as the API shows them. */
-export function summarizeHeat(data: HeatData | null, backupId: string | null): HeatMap {
-  if (!data) return { backupId: null, at: null, items: [] };
+/** What device_backups.heat holds: bounded, whatever the number of files (the per-file heat is in a heat file). */
+export interface HeatSummary {
+  v: 2;
+  at: string;
+  reads?: Array<[from: string, to: string]>;
+  items: ItemHeatSummary[];
+}
+
+const HOTTEST = 20;
+
+interface Part {
+  path: string;
+  heat: number;
+}
+/** a ranks before b: hotter, then by path. */
+const ranksBefore = (a: Part, b: Part) => a.heat > b.heat || (a.heat === b.heat && a.path < b.path);
+
+/** The k best parts seen, in a min-heap (its root is the worst kept): O(n log k) instead of sorting every file. */
+class TopK {
+  private readonly heap: Part[] = [];
+  constructor(private readonly k: number) {}
+
+  offer(p: Part): void {
+    const h = this.heap;
+    if (h.length < this.k) {
+      h.push(p);
+      for (let i = h.length - 1; i > 0; ) {
+        const up = (i - 1) >> 1;
+        if (!ranksBefore(h[up], h[i])) break;
+        [h[up], h[i]] = [h[i], h[up]];
+        i = up;
+      }
+    } else if (this.k && ranksBefore(p, h[0])) {
+      h[0] = p;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let worst = i;
+        if (l < h.length && ranksBefore(h[worst], h[l])) worst = l;
+        if (r < h.length && ranksBefore(h[worst], h[r])) worst = r;
+        if (worst === i) break;
+        [h[worst], h[i]] = [h[i], h[worst]];
+        i = worst;
+      }
+    }
+  }
+
+  sorted(): Part[] {
+    return [...this.heap].sort((a, b) => (ranksBefore(a, b) ? -1 : ranksBefore(b, a) ? 1 : 0));
+  }
+}
+
+/**
+ * The summary of a heat map: hot/warm/cold bytes, the hottest parts, the restore order and the item heat, in one
+ * pass per item that yields to the event loop every few thousand files (a share may hold hundreds of thousands).
+ */
+export async function summarizeHeat(data: HeatData): Promise<HeatSummary> {
+  const items: ItemHeatSummary[] = [];
+  for (const item of data.items) {
+    const top = new TopK(HOTTEST);
+    const order = item.kind === 'share' ? new TopK(PRIORITY_LIMIT) : null;
+    const bands = [0, 0, 0];
+    let bytes = 0;
+    let weighted = 0;
+    let plain = 0;
+    const n = item.kind === 'share' ? item.files.length : item.ranges.length;
+    for (let i = 0; i < n; i++) {
+      let part: Part;
+      let size: number;
+      if (item.kind === 'share') {
+        const f = item.files[i];
+        part = { path: f[0], heat: f[1] };
+        size = f[3];
+      } else {
+        const r = item.ranges[i];
+        part = { path: `@${r[0]}+${r[1]}`, heat: r[4] };
+        size = r[3];
+      }
+      bands[part.heat >= HOT ? 0 : part.heat >= WARM ? 1 : 2] += size;
+      bytes += size;
+      weighted += part.heat * size;
+      plain += part.heat;
+      top.offer(part);
+      if (order && part.heat >= WARM) order.offer(part);
+      if ((i + 1) % SLICE === 0) await yieldNow();
+    }
+    const mean = bytes ? weighted / bytes : n ? plain / n : 0;
+    items.push({
+      name: item.name,
+      kind: item.kind,
+      pinned: item.pinned,
+      hotBytes: bands[0],
+      warmBytes: bands[1],
+      coldBytes: bands[2],
+      heat: round(item.pinned ? Math.max(0.9, mean) : mean),
+      hottest: top.sorted(),
+      ...(order ? { order: order.sorted().map((p) => p.path) } : {}),
+    });
+  }
+  return { v: 2, at: data.at, reads: data.reads, items };
+}
+
+/** The heat map as the API shows it, from a backup's summary. */
+export function heatMapOf(summary: HeatSummary | null, backupId: string | null): HeatMap {
+  if (!summary) return { backupId: null, at: null, items: [] };
   return {
     backupId,
-    at: data.at,
-    items: data.items.map((item) => {
-      const parts: Array<{ path: string; heat: number; bytes: number }> =
-        item.kind === 'share' ? item.files.map((f) => ({ path: f[0], heat: f[1], bytes: f[3] })) : item.ranges.map((r) => ({ path: `@${r[0]}+${r[1]}`, heat: r[4], bytes: r[3] }));
-      const band = (lo: number, hi: number) => parts.filter((p) => p.heat >= lo && p.heat < hi).reduce((a, p) => a + p.bytes, 0);
-      return {
-        name: item.name,
-        kind: item.kind,
-        hotBytes: band(HOT, 2),
-        warmBytes: band(WARM, HOT),
-        coldBytes: band(-1, WARM),
-        hottest: [...parts].sort((a, b) => b.heat - a.heat || (a.path < b.path ? -1 : 1)).slice(0, 20).map(({ path: p, heat }) => ({ path: p, heat })),
-      };
-    }),
+    at: summary.at,
+    items: summary.items.map((i) => ({ name: i.name, kind: i.kind, hotBytes: i.hotBytes, warmBytes: i.warmBytes, coldBytes: i.coldBytes, hottest: i.hottest })),
   };
 }
 
@@ -186,24 +297,24 @@ export function summarizeHeat(data: HeatData | null, backupId: string | null): H
  * The `priority` of a restore job for one item: "<item>/<path>" of its warm and hot files, hottest first (at most
  * PRIORITY_LIMIT, since the restore matches every file against the list). A volume is one image: just its name.
  */
-export function restoreOrderOf(data: HeatData | null, itemName: string): string[] {
-  const item = data?.items.find((i) => i.name === itemName);
+export function restoreOrderOf(summary: HeatSummary | null, itemName: string): string[] {
+  const item = summary?.items.find((i) => i.name === itemName);
   if (!item || item.kind === 'volume') return [itemName];
-  return item.files
-    .filter((f) => f[1] >= WARM)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, PRIORITY_LIMIT)
-    .map((f) => `${itemName}/${f[0]}`);
+  return (item.order ?? []).map((p) => `${itemName}/${p}`);
 }
 
 /** One number per item to order the items' restore jobs: the byte-weighted mean heat (pinned items come first). */
-export function itemHeatOf(data: HeatData | null): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of data?.items ?? []) {
-    const parts = item.kind === 'share' ? item.files.map((f) => [f[1], f[3]]) : item.ranges.map((r) => [r[4], r[3]]);
-    const total = bytesOf(item);
-    const mean = total ? parts.reduce((a, [h, b]) => a + h * b, 0) / total : parts.length ? parts.reduce((a, [h]) => a + h, 0) / parts.length : 0;
-    out[item.name] = round(item.pinned ? Math.max(0.9, mean) : mean);
+export function itemHeatOf(summary: HeatSummary | null): Record<string, number> {
+  return Object.fromEntries((summary?.items ?? []).map((i) => [i.name, i.heat]));
+}
+
+/** A row's summary; null when there is none or it cannot be read (the heat map then shows nothing). */
+export function parseHeatSummary(text: string | undefined | null): HeatSummary | null {
+  if (!text) return null;
+  try {
+    const parsed = JSON.parse(text) as HeatSummary;
+    return parsed?.v === 2 && Array.isArray(parsed.items) ? parsed : null;
+  } catch {
+    return null;
   }
-  return out;
 }

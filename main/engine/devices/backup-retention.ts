@@ -1,0 +1,102 @@
+/**
+ * Housekeeping of device backups: the retention of scheduled backups, deleting the backup of a fenced device,
+ * the sweep of files that failed or vanished jobs and backups leave behind, and the named stop points that crash
+ * tests use (LIFEBOAT_DEVICE_FAULT).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Engine } from '../engine';
+import { LifeboatError } from '../errors';
+import type { StepContext } from '../jobs/types';
+import type { Logger } from '../log';
+import type { StorageBackend } from '../storage/backend';
+import type { LineageBackup } from './backup-job';
+import { heatFile, sweepHeatFiles } from './heat-store';
+
+/** Where a crash test may hold a device job: before the backup is recorded, or a deactivation before its last step. */
+export type DeviceFaultPoint = 'catalog' | 'deactivate';
+
+/** A failed job's prepared files are kept this long for a resume, then swept. */
+const FAILED_KEEP_MS = 7 * 86_400_000;
+
+/** Holds the job here when LIFEBOAT_DEVICE_FAULT names this point (tests kill the app meanwhile); no-op otherwise. */
+export async function deviceFaultPoint(engine: Engine, ctx: StepContext<unknown, object>, point: DeviceFaultPoint): Promise<void> {
+  if (process.env.LIFEBOAT_DEVICE_FAULT !== point) return;
+  engine.runner.store.event(ctx.jobId, 'fault-point', point);
+  await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener('abort', () => resolve(), { once: true })));
+  ctx.throwIfStopped();
+}
+
+/** Deletes a backup manifest a fenced device wrote: its chunks are then garbage for the next prune. */
+export async function deleteSnapshotQuietly(backend: StorageBackend, id: string, log: Logger): Promise<void> {
+  try {
+    await backend.delete(`snapshots/${id}`);
+    log.warn('deleted the backup of a fenced device', { backupId: id });
+  } catch (err) {
+    // The fenced error that follows matters more; a leftover manifest is reported, and a prune finds it unreferenced.
+    log.error('could not delete the backup of a fenced device', { backupId: id, error: (err as Error).message });
+  }
+}
+
+/**
+ * Deletes the given scheduled backups (and their heat files) from their accounts and the catalog. A backup a
+ * restore job still reads (a failover's, or the admin's) is kept until the next run; a backup of an account under
+ * maintenance too. Returns how many were deleted.
+ */
+export async function pruneScheduled(engine: Engine, ctx: StepContext<unknown, object>, backups: LineageBackup[]): Promise<number> {
+  let deleted = 0;
+  for (const b of backups) {
+    // Only scheduled backups ever: a manual or final one is the administrator's (or a failover's) to keep.
+    if (b.kind !== 'scheduled') continue;
+    const id = b.backup_id;
+    const users = engine.db.prepare("SELECT id FROM jobs WHERE status IN ('queued','running','paused') AND json_extract(params, '$.backupId') = ?").pluck().all(id);
+    if (users.length) continue;
+    const accountId = engine.accounts.catalog.row(id)?.account_id;
+    const account = accountId ? engine.accounts.store.byId(accountId) : undefined;
+    if (!account) continue;
+    try {
+      await engine.accounts.withExclusive(account.id, async () => {
+        const repo = await engine.accounts.repository(account, { loadIndex: false });
+        await repo.backend.delete(`snapshots/${id}`);
+        engine.db.transaction(() => {
+          engine.accounts.catalog.delete(id);
+          engine.db.prepare("DELETE FROM device_backups WHERE backup_id = ? AND kind = 'scheduled'").run(id);
+        })();
+      });
+      await fs.promises.rm(heatFile(ctx.dataDir, id), { force: true });
+      deleted++;
+    } catch (err) {
+      if (!(err instanceof LifeboatError && err.code === 'busy')) throw err;
+      ctx.log.warn('retention postponed: maintenance is running on the account', { jobId: ctx.jobId, backupId: id });
+    }
+  }
+  return deleted;
+}
+
+/**
+ * Removes the prepared files (tmp/device-backup-<job>.*) of jobs that no longer exist, have ended, or failed
+ * without a resume for a week, and heat files of backups that are gone. Runs where jobs run (app, web mode).
+ */
+export async function sweepLeftovers(engine: Engine, opts: { heat: boolean }): Promise<number> {
+  const tmp = path.join(engine.dataDir, 'tmp');
+  const names = await fs.promises.readdir(tmp).catch(() => [] as string[]);
+  const job = engine.db.prepare('SELECT status, resumable, ended_at FROM jobs WHERE id = ?');
+  let removed = 0;
+  for (const n of names) {
+    const m = /^device-backup-(.+?)\.(json|heat\.ndjson\.gz)(\.part)?$/.exec(n);
+    if (!m) continue;
+    const row = job.get(m[1]) as { status: string; resumable: number; ended_at: string | null } | undefined;
+    const live = row && ['queued', 'running', 'paused'].includes(row.status);
+    const resumable = row?.status === 'failed' && row.resumable === 1 && Date.now() - Date.parse(row.ended_at ?? '') < FAILED_KEEP_MS;
+    if (live || resumable) continue;
+    await fs.promises.rm(path.join(tmp, n), { force: true });
+    removed++;
+  }
+  if (removed) engine.log.info('removed the prepared files of ended device backup jobs', { files: removed });
+  if (opts.heat) {
+    const known = engine.db.prepare('SELECT 1 FROM device_backups WHERE backup_id = ?').pluck();
+    const heat = await sweepHeatFiles(engine.dataDir, (id) => !!known.get(id));
+    if (heat) engine.log.info('removed heat files of deleted device backups', { files: heat });
+  }
+  return removed;
+}
