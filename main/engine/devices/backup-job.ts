@@ -255,6 +255,8 @@ export class DeviceBackupSteps {
         .run(id, device.id, kind === 'final' ? 'manual' : kind, JSON.stringify(prepared.items), JSON.stringify(summary), manifest.time);
     })();
     this.engine.devices.changed(device.name);
+    // The backup has just read every item: measure usage now rather than at the next tick.
+    void this.engine.devices.usage.refresh(device).then(() => this.engine.devices.changed(device.name), () => undefined);
     ctx.progress(describeSnapshot(manifest));
     await this.forget(ctx);
   }
@@ -266,7 +268,8 @@ export class DeviceBackupSteps {
     const scheduled = lineageBackups(this.engine, device).filter((b) => b.kind === 'scheduled');
     const excess = scheduled.slice(keep).filter((b) => b.backup_id !== ctx.state.snapshotId);
     const deleted = await pruneScheduled(this.engine, ctx, excess);
-    if (deleted) this.engine.devices.changed(device.name);
+    if (!deleted) return ctx.progress({ fraction: 1 }); // the backup's own summary stays the job's message
+    this.engine.devices.changed(device.name);
     ctx.progress({ fraction: 1, message: `Deleted ${deleted} scheduled backup(s) past the retention of ${keep}; the data only they used is freed by the next prune.` });
   }
 

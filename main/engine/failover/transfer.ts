@@ -87,6 +87,7 @@ export async function finishStep(engine: Engine, ctx: FailoverCtx): Promise<void
     if (!(await engine.devices.agent.exists(file))) await engine.devices.agent.createVolume(file, volume.size);
     await engine.devices.items.applyOnline(target, 'volume', volume, true);
   }
+  await engine.devices.usage.refresh(target); // what was restored shows at once on the Devices page
   engine.devices.changed(target.name);
   const raised = engine.db.prepare("SELECT 1 FROM alerts WHERE job_id = ? AND severity = 'info' LIMIT 1").get(ctx.jobId);
   if (!raised) {
