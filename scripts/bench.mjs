@@ -174,6 +174,9 @@ async function main() {
   const data = path.join(work, 'data');
   fs.rmSync(data, { recursive: true, force: true });
   const ds = makeDataset(data);
+  // Every timed run starts with no dirty pages of its own making or the dataset's: otherwise whoever runs first pays
+  // for writing the dataset back (its fsyncs wait behind it) and the comparison measures the order of the runs.
+  spawnSync('sync');
   log(`dataset: ${ds.files} files + a sparse volume image, ${(ds.bytes / MiB).toFixed(0)} MiB of data`);
   const results = {};
 
@@ -196,6 +199,7 @@ async function main() {
     if (hasRestic) {
       fs.rmSync(resticRepo, { recursive: true, force: true });
       timed('restic', ['init', '--quiet'], resticEnv);
+      spawnSync('sync');
       const r = timed('restic', ['backup', '--quiet', ds.tree, ds.image], resticEnv);
       results.resticFull = { seconds: r.seconds, peakRssKiB: r.rssKiB, repoBytes: du(resticRepo) };
     }
@@ -204,10 +208,12 @@ async function main() {
     const changed = change1Percent(listFiles(ds.tree), Math.round(ds.bytes * 0.01));
     results.changedBytes = changed;
     const before = du(repo);
+    spawnSync('sync');
     const inc = await lifeboatRun('incremental backup', home, ['backup', 'create', '--account', 'bench', '--source', ds.tree, '--source', ds.image]);
     results.lifeboatIncremental = { seconds: inc.seconds, addedBytes: du(repo) - before };
     if (hasRestic) {
       const rb = du(resticRepo);
+      spawnSync('sync');
       const r = timed('restic', ['backup', '--quiet', ds.tree, ds.image], resticEnv);
       results.resticIncremental = { seconds: r.seconds, addedBytes: du(resticRepo) - rb };
     }
@@ -216,6 +222,7 @@ async function main() {
     const out = path.join(work, 'restore-lifeboat');
     fs.rmSync(out, { recursive: true, force: true });
     const newest = lifeboat(home, ['backup', 'list', '--account', 'bench'])[0];
+    spawnSync('sync');
     const restore = await lifeboatRun('restore', home, ['backup', 'restore', newest.id, '--to', out]);
     results.lifeboatRestore = { seconds: restore.seconds };
     const cpOut = path.join(work, 'restore-cp');

@@ -46,12 +46,29 @@ describe('content-defined chunker', () => {
     fs.writeFileSync(file, data);
     const fh = await fs.promises.open(file, 'r');
     const seen: Buffer[] = [];
-    for await (const c of contentChunks(fh, gear)) seen.push(c);
+    // Chunks are views of the read window, valid until the next one is asked for: keep copies.
+    for await (const c of contentChunks(fh, gear)) seen.push(Buffer.from(c));
     await fh.close();
     expect(Buffer.concat(seen).equals(data)).toBe(true);
     let end = 0;
     expect(seen.map((c) => (end += c.length))).toEqual(cuts(gear, data));
     fs.rmSync(path.dirname(file), { recursive: true });
+  });
+
+  it('gives the same chunks through a small reused window, file after file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-chunk-'));
+    const scratch = Buffer.alloc(2 * gear.params.max);
+    for (const [name, bytes] of [['a', data], ['b', data.subarray(0, 1000)], ['c', Buffer.alloc(0)], ['d', data.subarray(12_345)]] as const) {
+      fs.writeFileSync(path.join(dir, name), bytes);
+      const fh = await fs.promises.open(path.join(dir, name), 'r');
+      const seen: Buffer[] = [];
+      for await (const c of contentChunks(fh, gear, undefined, scratch)) seen.push(Buffer.from(c));
+      await fh.close();
+      expect(Buffer.concat(seen).equals(bytes)).toBe(true);
+      let end = 0;
+      expect(seen.map((c) => (end += c.length))).toEqual(bytes.length ? cuts(gear, bytes) : []);
+    }
+    fs.rmSync(dir, { recursive: true });
   });
 });
 

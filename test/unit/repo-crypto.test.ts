@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BlobDamagedError, decodeBlob, encodeBlob } from '../../main/engine/repo/blob';
-import { Codec, compress, decompress } from '../../main/engine/repo/compress';
+import { Codec, compress, compressTransient, CompressionProbe, decompress, preferredCodec } from '../../main/engine/repo/compress';
 import { chunkId, deriveKeys, seal, SealError, unseal } from '../../main/engine/repo/crypto';
 import { decodeIndex, encodeIndex } from '../../main/engine/repo/index';
 import { decodeEntries, encodeEntries, PackBuilder, parsePack } from '../../main/engine/repo/pack';
@@ -39,6 +39,23 @@ describe('blobs', () => {
     expect(decodeBlob(keys, t.id, t.stored, t.codec, t.rawLength).equals(text)).toBe(true);
     expect(() => decodeBlob(keys, r.id, r.stored, Codec.Brotli, r.rawLength)).toThrow(BlobDamagedError); // flag is authenticated
     expect(() => decodeBlob(keys, t.id, r.stored, r.codec, r.rawLength)).toThrow(BlobDamagedError);
+  });
+
+  it('the transient path compresses like compress(), and a probe stops trying on random data but comes back', () => {
+    const text = Buffer.from('a line of text that repeats\n'.repeat(2000));
+    const t = compressTransient(text);
+    expect(t.codec).toBe(preferredCodec());
+    expect(Buffer.from(decompress(t.codec, t.data)).equals(text)).toBe(true);
+    expect(compressTransient(crypto.randomBytes(30_000)).codec).toBe(Codec.None);
+
+    const probe = new CompressionProbe();
+    const random = crypto.randomBytes(30_000);
+    const tries = Array.from({ length: 40 }, () => probe.compress(random).codec);
+    expect(tries.every((c) => c === Codec.None)).toBe(true);
+    // Text after random: compressed again within the longest pause (64 chunks) plus one probe.
+    const back = Array.from({ length: 70 }, () => probe.compress(text).codec);
+    expect(back.at(-1)).toBe(preferredCodec());
+    expect(back.findIndex((c) => c !== Codec.None)).toBeLessThanOrEqual(65);
   });
 
   it('round-trips both codecs', () => {

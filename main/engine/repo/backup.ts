@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../errors';
-import { contentChunks, isZero } from './chunker';
+import { contentChunks, isZero, windowSize } from './chunker';
+import { CompressionProbe } from './compress';
+import { EncoderThread } from './encoder';
 import type { Repository, RepoWriter } from './repository';
 import { hostName } from './repository';
 import { blocksTouched, findDataExtents, type SparseMethod } from './sparse';
@@ -38,7 +40,7 @@ export interface BackupOptions {
   label?: string;
   onProgress?: (p: BackupProgress) => void;
   signal?: AbortSignal;
-  /** Files read at once; two keeps both cores busy while one waits on the disk. */
+  /** Files read at once: with four, one is nearly always ready to chunk while the others wait on the disk. */
   concurrency?: number;
   sparseMethod?: SparseMethod;
   /**
@@ -47,6 +49,11 @@ export interface BackupOptions {
    * this run returns that manifest instead of writing a second backup.
    */
   snapshotId?: string;
+  /**
+   * The bundled worker script (dist/main/worker.cjs). Given, files are shared between this thread and an encoder
+   * thread started from it (repo/encoder.ts), so both cores work; without it everything runs on this thread.
+   */
+  encoderScript?: string;
 }
 
 export interface BackupResult {
@@ -79,7 +86,7 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
       report(true);
     },
   });
-  const ctx: Ctx = { repo, writer, progress, report, signal: opts.signal, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 2 };
+  const ctx: Ctx = { repo, writer, progress, report, signal: opts.signal, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 4, encoderScript: opts.encoderScript };
 
   const scanned: Array<{ source: BackupSource; entries?: TreeEntry[]; stat?: fs.Stats }> = [];
   for (const source of sources) {
@@ -118,6 +125,8 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
   } catch (err) {
     await writer.abandon();
     throw err;
+  } finally {
+    await ctx.encoder?.close();
   }
   // Files and bytes the manifest really holds: entries skipped with a warning (unreadable, vanished) are not counted.
   let files = 0;
@@ -152,6 +161,9 @@ interface Ctx {
   warnings: string[];
   sparseMethod?: SparseMethod;
   concurrency: number;
+  encoderScript?: string;
+  /** Started on first use, so a backup with nothing to read starts no thread. */
+  encoder?: EncoderThread;
 }
 
 const toPosix = (rel: string) => rel.split(path.sep).join('/');
@@ -170,10 +182,16 @@ async function scanTree(root: string, ctx: Ctx): Promise<TreeEntry[]> {
       ctx.warnings.push(`${dir}: ${(err as Error).message}`);
       continue;
     }
-    for (const name of names) {
-      const full = path.join(dir, name);
-      const st = await fs.promises.lstat(full).catch((err: Error) => void ctx.warnings.push(`${full}: ${err.message}`));
-      if (!st) continue;
+    // Entries are stat'ed 64 at a time: the thread pool overlaps them instead of one round trip each.
+    let stats: Array<fs.Stats | Error> = [];
+    for (let i = 0; i < names.length; i++) {
+      if (i % 64 === 0) stats = await Promise.all(names.slice(i, i + 64).map((name) => fs.promises.lstat(path.join(dir, name)).catch((err: Error) => err)));
+      const full = path.join(dir, names[i]);
+      const st = stats[i % 64];
+      if (st instanceof Error) {
+        ctx.warnings.push(`${full}: ${st.message}`);
+        continue;
+      }
       const base = { path: toPosix(path.relative(root, full)), mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, uid: st.uid, gid: st.gid };
       if (st.isDirectory()) {
         out.push({ ...base, type: 'dir' });
@@ -191,7 +209,8 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
   const old = new Map(before?.entries.map((e) => [e.path, e]));
   const files = entries.filter((e) => e.type === 'file');
   let next = 0;
-  const work = async () => {
+  const work = async (slot: number) => {
+    let scratch: Buffer | undefined; // this reader's window, reused for every file it reads
     while (next < files.length) {
       const entry = files[next++];
       const prev = old.get(entry.path);
@@ -199,17 +218,25 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
         entry.chunks = prev.chunks;
         ctx.progress.bytesReused += entry.size ?? 0;
       } else {
-        await readFile(ctx, path.join(source.path, ...entry.path.split('/')), entry);
+        const file = path.join(source.path, ...entry.path.split('/'));
+        // The second reader hands its files to the encoder thread and packs what comes back.
+        if (slot === 1 && ctx.encoderScript) {
+          ctx.encoder ??= new EncoderThread(ctx.encoderScript, ctx.repo.keys, ctx.repo.config.chunker);
+          await encodeFile(ctx, ctx.encoder, file, entry);
+        } else {
+          scratch ??= Buffer.allocUnsafe(windowSize(ctx.repo.gear));
+          await readFile(ctx, file, entry, scratch);
+        }
       }
       ctx.progress.filesDone++;
       ctx.report();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, work));
+  await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, (_, slot) => work(slot)));
   return { name: source.name, kind: 'tree', path: source.path, entries: entries.filter((e) => e.type !== 'file' || e.chunks) };
 }
 
-async function readFile(ctx: Ctx, file: string, entry: TreeEntry): Promise<void> {
+async function readFile(ctx: Ctx, file: string, entry: TreeEntry, scratch: Buffer): Promise<void> {
   ctx.progress.currentPath = entry.path;
   let fh: fs.promises.FileHandle;
   try {
@@ -221,8 +248,9 @@ async function readFile(ctx: Ctx, file: string, entry: TreeEntry): Promise<void>
   try {
     const chunks: string[] = [];
     let size = 0;
-    for await (const piece of contentChunks(fh, ctx.repo.gear, ctx.signal)) {
-      const r = await ctx.writer.addChunk(piece, ctx.signal);
+    const probe = new CompressionProbe();
+    for await (const piece of contentChunks(fh, ctx.repo.gear, ctx.signal, scratch)) {
+      const r = await ctx.writer.addChunk(piece, ctx.signal, probe);
       chunks.push(r.id);
       size += piece.length;
       ctx.progress.bytesRead += piece.length;
@@ -239,7 +267,35 @@ async function readFile(ctx: Ctx, file: string, entry: TreeEntry): Promise<void>
   }
 }
 
-const READ_BLOCKS = 64;
+/** readFile() through the encoder thread: the blobs arrive sealed, and only new ones are copied into packs. */
+async function encodeFile(ctx: Ctx, encoder: EncoderThread, file: string, entry: TreeEntry): Promise<void> {
+  ctx.progress.currentPath = entry.path;
+  const chunks: string[] = [];
+  const r = await encoder.encode(file, async (b) => {
+    ctx.signal?.throwIfAborted();
+    const data = new Uint8Array(b.data);
+    let off = 0;
+    for (let i = 0; i < b.ids.length; i++) {
+      const stored = data.subarray(off, off + b.storedLengths[i]);
+      off += stored.length;
+      const isNew = await ctx.writer.addStored(b.ids[i], b.codecs[i], stored, b.rawLengths[i], ctx.signal);
+      chunks.push(b.ids[i]);
+      ctx.progress.bytesRead += b.rawLengths[i];
+      if (isNew) {
+        ctx.progress.chunksNew++;
+        ctx.progress.bytesNew += b.rawLengths[i];
+      }
+    }
+  });
+  if ('unreadable' in r) {
+    ctx.warnings.push(`${file}: ${r.unreadable}`);
+    return;
+  }
+  entry.size = r.size;
+  entry.chunks = chunks;
+}
+
+const READ_BLOCKS = 16;
 
 async function backupImage(ctx: Ctx, source: BackupSource, st: fs.Stats, before?: ImageSource): Promise<ImageSource> {
   const blockSize = ctx.repo.config.imageBlockSize;
@@ -259,6 +315,9 @@ async function backupImage(ctx: Ctx, source: BackupSource, st: fs.Stats, before?
   };
   ctx.progress.currentPath = source.name;
   const fh = await fs.promises.open(source.path, 'r');
+  // One read buffer for the whole image: blocks are views of it, sealed before the next read overwrites them.
+  const scratch = Buffer.allocUnsafe(Math.min(READ_BLOCKS * blockSize, Math.max(st.size, 1)));
+  const probe = new CompressionProbe();
   try {
     let covered = 0;
     for (let i = 0; i < blocks.length; ) {
@@ -267,7 +326,7 @@ async function backupImage(ctx: Ctx, source: BackupSource, st: fs.Stats, before?
       while (run < READ_BLOCKS && i + run < blocks.length && blocks[i + run] === blocks[i] + run) run++;
       const offset = blocks[i] * blockSize;
       const length = Math.min(run * blockSize, st.size - offset);
-      const buf = Buffer.allocUnsafe(length);
+      const buf = scratch.subarray(0, length);
       let got = 0;
       while (got < length) {
         const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
@@ -283,11 +342,11 @@ async function backupImage(ctx: Ctx, source: BackupSource, st: fs.Stats, before?
           hole(offset + b, piece.length);
           continue;
         }
-        const r = await ctx.writer.addChunk(piece, ctx.signal);
+        const r = await ctx.writer.addChunk(piece, ctx.signal, probe);
         if (r.isNew) {
-        ctx.progress.chunksNew++;
-        ctx.progress.bytesNew += piece.length;
-      }
+          ctx.progress.chunksNew++;
+          ctx.progress.bytesNew += piece.length;
+        }
         extents.push({ offset: offset + b, length: piece.length, chunk: r.id });
       }
       covered = offset + length;

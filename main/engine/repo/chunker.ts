@@ -66,46 +66,42 @@ export function findCut(gear: Gear, buf: Uint8Array, start: number, end: number)
   return limit;
 }
 
-const READ_SIZE = 8 << 20;
+/** The read window: several maximum chunks, so a refill moves at most one partial chunk to the front. */
+export const windowSize = (gear: Gear) => Math.max(1 << 20, 4 * gear.params.max);
 
 /**
- * Content-defined chunks of an open file, read in 8 MiB pieces. Each yielded chunk is a view of a buffer that is
- * never written again, so consumers may keep it while later chunks are read.
+ * Content-defined chunks of an open file, read through one window buffer (`scratch`, reused from file to file by
+ * the caller, or allocated here). Each yielded chunk is a view of that window, valid only until the next chunk is
+ * requested: consumers hash, compress and seal it before asking for more, so nothing is copied and a backup's
+ * read buffers stay at one window per reader whatever the file sizes.
  */
-export async function* contentChunks(fh: fs.promises.FileHandle, gear: Gear, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  let buf = Buffer.alloc(0);
+export async function* contentChunks(fh: fs.promises.FileHandle, gear: Gear, signal?: AbortSignal, scratch?: Buffer): AsyncGenerator<Buffer> {
+  const max = gear.params.max;
+  const buf = scratch && scratch.length >= 2 * max ? scratch : Buffer.allocUnsafe(windowSize(gear));
   let start = 0;
   let len = 0;
   let pos = 0;
   let eof = false;
-  // Buffers are sized to the file: an 8 MiB buffer for every small file makes V8 count gigabytes of external memory
-  // and run full collections far too often.
-  const fileSize = (await fh.stat()).size;
   for (;;) {
-    if (!eof && len - start < gear.params.max) {
+    if (!eof && len - start < max) {
       signal?.throwIfAborted();
-      const remaining = Math.max(fileSize - pos, 0);
-      // Room for the bytes kept, the rest of the file and one more byte, so the read that meets the end happens in
-      // this pass; a file that grew since stat still gets a 64 KiB window.
-      const wanted = len - start + remaining + 1 + (remaining > 0 ? 0 : 64 << 10);
-      const next = Buffer.allocUnsafe(Math.min(Math.max(READ_SIZE, 2 * gear.params.max), wanted));
-      const keep = buf.copy(next, 0, start, len);
-      let filled = keep;
-      while (filled < next.length) {
-        const { bytesRead } = await fh.read(next, filled, next.length - filled, pos);
-        if (bytesRead === 0) {
+      buf.copyWithin(0, start, len);
+      len -= start;
+      start = 0;
+      while (len < buf.length) {
+        const want = buf.length - len;
+        const { bytesRead } = await fh.read(buf, len, want, pos);
+        len += bytesRead;
+        pos += bytesRead;
+        // A regular file reads short only at its end: no second read just to see zero bytes.
+        if (bytesRead < want) {
           eof = true;
           break;
         }
-        filled += bytesRead;
-        pos += bytesRead;
       }
-      buf = next;
-      start = 0;
-      len = filled;
     }
     if (start >= len) return;
-    while (start < len && (eof || len - start >= gear.params.max)) {
+    while (start < len && (eof || len - start >= max)) {
       const cut = findCut(gear, buf, start, len);
       yield buf.subarray(start, cut);
       start = cut;

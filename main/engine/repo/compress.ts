@@ -17,7 +17,24 @@ interface ZstdModule {
   decompress(data: Uint8Array): Buffer;
 }
 
+/** The native binding under zstd-napi: compresses into a buffer we own, so a blob costs no allocation. */
+interface ZstdBinding {
+  CCtx: new () => { compress(dst: Uint8Array, src: Uint8Array, level: number): number };
+  compressBound(size: number): number;
+}
+
 let zstd: ZstdModule | null | undefined;
+let binding: ZstdBinding | null | undefined;
+function loadBinding(): ZstdBinding | null {
+  if (binding !== undefined) return binding;
+  try {
+    const req = createRequire(typeof __filename === 'string' ? __filename : process.cwd() + '/');
+    binding = req('zstd-napi/binding') as ZstdBinding;
+  } catch {
+    binding = null;
+  }
+  return binding;
+}
 function loadZstd(): ZstdModule | null {
   if (zstd !== undefined) return zstd;
   try {
@@ -42,6 +59,46 @@ export function compress(plain: Uint8Array, codec: Codec = preferredCodec()): { 
       : zlib.brotliCompressSync(plain, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: plain.length } });
   if (packed.length > plain.length * (1 - MIN_SAVING)) return { codec: Codec.None, data: plain };
   return { codec, data: packed };
+}
+
+let cctx: InstanceType<ZstdBinding['CCtx']> | undefined;
+let scratch = Buffer.alloc(0);
+
+/**
+ * compress() for the backup's hot path: zstd output goes to a scratch buffer shared by the thread, so `data` is
+ * valid only until the next call (the caller seals it into a pack at once). Same codecs and threshold as compress().
+ */
+export function compressTransient(plain: Uint8Array, codec: Codec = preferredCodec()): { codec: Codec; data: Uint8Array } {
+  const b = codec === Codec.Zstd && plain.length >= 256 ? loadBinding() : null;
+  if (!b) return compress(plain, codec);
+  const bound = b.compressBound(plain.length);
+  if (scratch.length < bound) scratch = Buffer.allocUnsafe(Math.max(bound, 1 << 18) + 4096);
+  cctx ??= new b.CCtx();
+  const n = cctx.compress(scratch, plain, 1);
+  if (n > plain.length * (1 - MIN_SAVING)) return { codec: Codec.None, data: plain };
+  return { codec, data: scratch.subarray(0, n) };
+}
+
+/**
+ * Per-file memory of whether compression pays. Random data (media, archives, encrypted files) never compresses, yet
+ * trying costs as much CPU as sealing it. After two chunks in a row that did not compress, the next chunks are
+ * stored as is, probing again after 4, 8, … up to 64 chunks (~2 MiB), so a file whose content changes kind is
+ * compressed again soon after. Only the CPU spent changes; any blob may have either codec.
+ */
+export class CompressionProbe {
+  private misses = 0;
+  private skip = 0;
+
+  compress(plain: Uint8Array): { codec: Codec; data: Uint8Array } {
+    if (this.skip > 0) {
+      this.skip--;
+      return { codec: Codec.None, data: plain };
+    }
+    const packed = compressTransient(plain);
+    if (packed.codec !== Codec.None || plain.length < 256) this.misses = 0;
+    else if (++this.misses >= 2) this.skip = Math.min(64, 2 ** this.misses);
+    return packed;
+  }
 }
 
 export function decompress(codec: Codec, data: Uint8Array): Uint8Array {

@@ -50,17 +50,21 @@ export class SealError extends Error {
 /** Layout: [version 1][nonce 12][ciphertext][tag 16]; aad names the object (e.g. "snapshot:<id>"). */
 export function seal(key: Buffer, aad: string, plaintext: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(SEAL_OVERHEAD + plaintext.length);
-  out[0] = SEAL_VERSION;
-  const nonce = crypto.randomBytes(NONCE);
-  nonce.copy(out, 1);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce);
+  sealInto(key, aad, plaintext, out, 0);
+  return out;
+}
+
+/** seal() into `out` at `at` (which must have SEAL_OVERHEAD + plaintext.length bytes free); no other buffer kept. */
+export function sealInto(key: Buffer, aad: string, plaintext: Uint8Array, out: Buffer, at: number): void {
+  out[at] = SEAL_VERSION;
+  crypto.randomFillSync(out, at + 1, NONCE);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, out.subarray(at + 1, at + 1 + NONCE));
   cipher.setAAD(Buffer.from(aad));
   const body = cipher.update(plaintext);
-  body.copy(out, 1 + NONCE);
+  body.copy(out, at + 1 + NONCE);
   const fin = cipher.final(); // GCM is a stream mode: final() is empty, kept for form
-  fin.copy(out, 1 + NONCE + body.length);
-  cipher.getAuthTag().copy(out, out.length - TAG);
-  return out;
+  fin.copy(out, at + 1 + NONCE + body.length);
+  cipher.getAuthTag().copy(out, at + 1 + NONCE + plaintext.length);
 }
 
 export function unseal(key: Buffer, aad: string, sealed: Uint8Array): Buffer {
@@ -71,7 +75,8 @@ export function unseal(key: Buffer, aad: string, sealed: Uint8Array): Buffer {
     decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(buf.subarray(buf.length - TAG));
     const body = decipher.update(buf.subarray(1 + NONCE, buf.length - TAG));
-    return Buffer.concat([body, decipher.final()]);
+    const fin = decipher.final(); // authenticates; empty for GCM, so the body is returned without a copy
+    return fin.length ? Buffer.concat([body, fin]) : body;
   } catch {
     throw new SealError(aad);
   }

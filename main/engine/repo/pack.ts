@@ -4,9 +4,9 @@
  * describes itself and the index can be rebuilt from packs alone. A pack is named by the SHA-256 of its bytes:
  * names never repeat (nonces are random) and `check --read-data` can verify a pack without the key.
  */
-import type { SealedBlob } from './blob';
+import { blobAad, type SealedBlob } from './blob';
 import type { Codec } from './compress';
-import { seal, sha256Hex, unseal, type RepoKeys } from './crypto';
+import { SEAL_OVERHEAD, sealInto, sha256Hex, unseal, type RepoKeys } from './crypto';
 
 export const PACK_TARGET = 16 << 20;
 const MAGIC = Buffer.from('LBP1');
@@ -47,28 +47,86 @@ export function decodeEntries(buf: Buffer, at = 0, count = Math.floor((buf.lengt
 }
 export const ENTRY_SIZE = ENTRY;
 
-/** Collects sealed blobs until the pack is full; finish() makes the object bytes and its name. */
+/**
+ * Builds a pack in one buffer: blobs are sealed straight into it and the header appended at the end, so a pack costs
+ * no per-blob parts list and no final concatenation. A writer hands the same buffers round (one filling while the
+ * previous pack uploads), which keeps memory flat at a few pack sizes whatever the backup's size.
+ */
 export class PackBuilder {
-  private parts: Buffer[] = [];
   readonly entries: PackEntry[] = [];
   size = 0;
+  private buf: Buffer;
 
-  add(blob: SealedBlob): void {
-    this.entries.push({ id: blob.id, offset: this.size, length: blob.stored.length, rawLength: blob.rawLength, codec: blob.codec });
-    this.parts.push(blob.stored);
-    this.size += blob.stored.length;
+  /** `buffer` is reused scratch space (its old bytes are ignored); without one, a buffer is allocated as needed. */
+  constructor(buffer?: Buffer) {
+    this.buf = buffer ?? Buffer.allocUnsafe(0);
+  }
+
+  /** The buffer the pack is built in (hand it to the next builder once the pack's upload settled). */
+  get buffer(): Buffer {
+    return this.buf;
   }
 
   get count(): number {
     return this.entries.length;
   }
 
+  /** Bytes the pack would take once finished with one more blob of `stored` bytes. */
+  sizeWith(stored: number): number {
+    return this.size + stored + SEAL_OVERHEAD + (this.entries.length + 1) * ENTRY + TRAILER;
+  }
+
+  /** True when a blob of `stored` bytes and the finished header still fit in the current buffer. */
+  fits(stored: number): boolean {
+    return this.sizeWith(stored) <= this.buf.length;
+  }
+
+  add(blob: SealedBlob): void {
+    this.reserve(blob.stored.length);
+    this.entries.push({ id: blob.id, offset: this.size, length: blob.stored.length, rawLength: blob.rawLength, codec: blob.codec });
+    blob.stored.copy(this.buf, this.size);
+    this.size += blob.stored.length;
+  }
+
+  /** Seals (compressed) chunk bytes directly into the pack: one ciphertext copy instead of three. */
+  addSealed(keys: RepoKeys, id: string, codec: Codec, data: Uint8Array, rawLength: number): number {
+    const length = data.length + SEAL_OVERHEAD;
+    this.reserve(length);
+    sealInto(keys.dataKey, blobAad(id, codec), data, this.buf, this.size);
+    this.entries.push({ id, offset: this.size, length, rawLength, codec });
+    this.size += length;
+    return length;
+  }
+
+  /** Adds a blob sealed elsewhere (its bytes are copied). */
+  addStored(id: string, codec: Codec, stored: Uint8Array, rawLength: number): number {
+    this.reserve(stored.length);
+    this.entries.push({ id, offset: this.size, length: stored.length, rawLength, codec });
+    this.buf.set(stored, this.size);
+    this.size += stored.length;
+    return stored.length;
+  }
+
+  /** Grows the buffer when a blob and the header would not fit (only builders without a sized buffer). */
+  private reserve(stored: number): void {
+    const need = this.sizeWith(stored);
+    if (need <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2, 1 << 16));
+    this.buf.copy(next, 0, 0, this.size);
+    this.buf = next;
+  }
+
+  /** Appends the sealed header and trailer; `bytes` is a view of the builder's buffer. */
   finish(keys: RepoKeys): { name: string; hash: string; bytes: Buffer; entries: PackEntry[] } {
-    const header = seal(keys.dataKey, HEADER_AAD, encodeEntries(this.entries));
-    const trailer = Buffer.allocUnsafe(TRAILER);
-    trailer.writeUInt32LE(header.length, 0);
-    MAGIC.copy(trailer, 4);
-    const bytes = Buffer.concat([...this.parts, header, trailer]);
+    const header = encodeEntries(this.entries);
+    this.reserve(0);
+    const headerLength = header.length + SEAL_OVERHEAD;
+    sealInto(keys.dataKey, HEADER_AAD, header, this.buf, this.size);
+    let end = this.size + headerLength;
+    this.buf.writeUInt32LE(headerLength, end);
+    MAGIC.copy(this.buf, end + 4);
+    end += TRAILER;
+    const bytes = this.buf.subarray(0, end);
     const hash = sha256Hex(bytes);
     return { name: packObjectName(hash), hash, bytes, entries: this.entries };
   }

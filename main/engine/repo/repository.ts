@@ -7,10 +7,12 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { LifeboatError } from '../errors';
 import type { StorageBackend } from '../storage/backend';
-import { decodeBlob, encodeBlob, BlobDamagedError } from './blob';
+import { decodeBlob, BlobDamagedError } from './blob';
+import { compressTransient, type Codec, type CompressionProbe } from './compress';
 import { DEFAULT_CDC, DEFAULT_IMAGE_BLOCK, makeGear, type ChunkerParams, type Gear } from './chunker';
-import { chunkId, deriveKeys, FORMAT_VERSION, randomId, seal, unseal, type RepoKeys } from './crypto';
+import { chunkId, deriveKeys, FORMAT_VERSION, randomId, seal, SEAL_OVERHEAD, unseal, type RepoKeys } from './crypto';
 import { ChunkIndex, loadIndex, writeIndexObject, type ChunkLocation, type PackRecord } from './index';
+import { noteGarbage } from './memory';
 import { PACK_TARGET, PackBuilder } from './pack';
 
 export interface RepoConfig {
@@ -120,13 +122,20 @@ export class Repository {
 }
 
 /**
- * One writer session: chunks in, packs and index objects out. Up to two pack uploads run while the next pack fills.
- * Index objects are written every `indexEvery` packs and on flush(), always after their packs are durable.
+ * One writer session: chunks in, packs and index objects out. Packs are built in reusable buffers: one fills while
+ * the previous one uploads (two uploads at once for remote accounts, where latency dominates), so memory stays at
+ * two or three pack sizes. Index objects are written every `indexEvery` packs and on flush(), always after their
+ * packs are durable.
  */
 export class RepoWriter {
-  private pack = new PackBuilder();
+  private pack: PackBuilder | undefined;
   private pending = new Set<string>();
   private uploads = new Set<Promise<void>>();
+  private spare: Buffer[] = [];
+  private waiters: Array<() => void> = [];
+  private buffers = 0;
+  private readonly maxBuffers: number;
+  private readonly capacity: number;
   private unindexed: PackRecord[] = [];
   private failure: unknown;
   bytesUploaded = 0;
@@ -136,27 +145,100 @@ export class RepoWriter {
   constructor(
     private readonly repo: Repository,
     private readonly onPackUploaded?: (bytes: number) => void,
-  ) {}
+  ) {
+    // A local account takes the pack's bytes at the first write and the buffer is free while the file is flushed
+    // (see sealPack), so one buffer keeps up; a remote one holds the bytes until the upload ends.
+    this.maxBuffers = repo.backend.kind === 'local' ? 1 : 3;
+    // Room past the target for the blob that crosses it and the header: a pack closes at the first blob past it.
+    this.capacity = repo.config.packTarget + Math.max(repo.config.chunker.max, repo.config.imageBlockSize) + SEAL_OVERHEAD + (1 << 20);
+  }
 
-  /** Stores a chunk unless the account (or this session) already has it. */
-  async addChunk(plain: Buffer, signal?: AbortSignal): Promise<{ id: string; isNew: boolean; storedBytes: number }> {
+  /** Stores a chunk unless the account (or this session) already has it; `probe` is the file's compression memory. */
+  async addChunk(plain: Buffer, signal?: AbortSignal, probe?: CompressionProbe): Promise<{ id: string; isNew: boolean; storedBytes: number }> {
     if (this.failure) throw this.failure;
     const id = this.repo.chunkIdOf(plain);
     if (this.repo.index.has(id) || this.pending.has(id)) return { id, isNew: false, storedBytes: 0 };
-    const blob = encodeBlob(this.repo.keys, plain, id);
     this.pending.add(id);
-    this.pack.add(blob);
-    if (this.pack.size >= this.repo.config.packTarget) await this.sealPack(signal);
-    return { id, isNew: true, storedBytes: blob.stored.length };
+    // Compressed bytes live in a scratch buffer until the next compression, so a pack with room for the chunk even
+    // uncompressed is secured first; compressing and sealing then run with no await between them.
+    const stored = await this.place(plain.length + SEAL_OVERHEAD, (pack) => {
+      const packed = probe ? probe.compress(plain) : compressTransient(plain);
+      return pack.addSealed(this.repo.keys, id, packed.codec, packed.data, plain.length);
+    }, signal);
+    return { id, isNew: true, storedBytes: stored };
+  }
+
+  /** Stores a blob sealed elsewhere (the encoder thread) unless the account or this session already has it. */
+  async addStored(id: string, codec: Codec, stored: Uint8Array, rawLength: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.failure) throw this.failure;
+    if (this.repo.index.has(id) || this.pending.has(id)) return false;
+    this.pending.add(id);
+    await this.place(stored.length, (pack) => pack.addStored(id, codec, stored, rawLength), signal);
+    return true;
+  }
+
+  /**
+   * Puts one blob of at most `bound` bytes into the filling pack. Two readers call this at once, so the current pack
+   * is re-read after every await, and `write` runs synchronously on a pack known to have room.
+   */
+  private async place(bound: number, write: (pack: PackBuilder) => number, signal?: AbortSignal): Promise<number> {
+    for (;;) {
+      await this.freePack(signal);
+      const pack = this.pack;
+      if (!pack) continue;
+      if (pack.count > 0 && !pack.fits(bound)) {
+        await this.sealPack(signal);
+        continue;
+      }
+      const stored = write(pack);
+      noteGarbage(bound);
+      if (pack.size >= this.repo.config.packTarget) await this.sealPack(signal);
+      return stored;
+    }
+  }
+
+  /** Makes sure a pack is filling: on a spare buffer, a new one while under the limit, else after an upload ends. */
+  private async freePack(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.pack) return;
+      if (this.spare.length || this.buffers < this.maxBuffers) {
+        let buf = this.spare.pop();
+        if (!buf) {
+          buf = Buffer.allocUnsafe(this.capacity);
+          this.buffers++;
+        }
+        this.pack = new PackBuilder(buf);
+        return;
+      }
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private release(buf: Buffer): void {
+    this.spare.push(buf);
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   private async sealPack(signal?: AbortSignal): Promise<void> {
-    if (this.pack.count === 0) return;
-    const done = this.pack.finish(this.repo.keys);
-    this.pack = new PackBuilder();
-    while (this.uploads.size >= 2) await Promise.race(this.uploads);
+    const pack = this.pack;
+    if (!pack || pack.count === 0) return;
+    this.pack = undefined;
+    const done = pack.finish(this.repo.keys);
     if (this.failure) throw this.failure;
-    const upload = this.repo.backend.put(done.name, done.bytes, { signal }).then(
+    // Bounded uploads in flight (a local one is mostly an fsync by then).
+    while (this.uploads.size >= 2) await Promise.race(this.uploads);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.release(pack.buffer);
+    };
+    // The local backend writes each piece before asking for the next, so once it asks past the last one the bytes
+    // are in the file and the buffer can take the next pack while this one is flushed and linked.
+    const body = this.repo.backend.kind === 'local' ? onePiece(done.bytes, release) : done.bytes;
+    const upload = this.repo.backend.put(done.name, body, { signal }).then(
       async () => {
         this.bytesUploaded += done.bytes.length;
         this.packsWritten++;
@@ -165,9 +247,14 @@ export class RepoWriter {
       },
       (err) => {
         this.failure ??= err;
+        for (const wake of this.waiters.splice(0)) wake();
       },
     );
-    const tracked = upload.finally(() => this.uploads.delete(tracked));
+    // Whatever happened, the buffer is free once the upload settled.
+    const tracked = upload.finally(() => {
+      this.uploads.delete(tracked);
+      release();
+    });
     this.uploads.add(tracked);
     if (this.unindexed.length >= this.indexEvery) await this.writeIndex();
   }
@@ -199,6 +286,12 @@ export class RepoWriter {
     if (this.failure) throw this.failure;
     await this.writeIndex();
   }
+}
+
+/** The bytes as a one-piece stream that calls `consumed` once the reader asks for more. */
+async function* onePiece(bytes: Buffer, consumed: () => void): AsyncGenerator<Buffer> {
+  yield bytes;
+  consumed();
 }
 
 export function hostName(): string {

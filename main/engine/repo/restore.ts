@@ -13,6 +13,7 @@ import path from 'node:path';
 import { LifeboatError } from '../errors';
 import { BlobDamagedError, decodeBlob } from './blob';
 import type { Repository } from './repository';
+import { noteGarbage } from './memory';
 import { loadSnapshot, type TreeEntry } from './snapshot';
 import { applyMetadata, openForRestore, prepareTree, verifyDone, type FileTarget, type Placement } from './restore-files';
 
@@ -74,6 +75,10 @@ export interface RestoreResult {
 
 const BATCH_BYTES = 32 << 20;
 const MERGE_GAP = 1 << 20;
+/** Longest merged read: several reads per batch keep the loops busy and decode overlapping the disk. */
+const MAX_READ = 4 << 20;
+/** Runs written at once by one read loop while it decodes the next. */
+const WRITES_IN_FLIGHT = 2;
 
 export async function restoreSnapshot(repo: Repository, snapshotId: string, targetDir: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   const manifest = await loadSnapshot(repo, snapshotId);
@@ -173,6 +178,28 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
             continue;
           }
           progress.bytesFetched += buf.length;
+          // Decoded chunks are written in runs: consecutive chunks of one file (the usual layout of a pack) go out
+          // as one vectored write, a few MiB at most, instead of one write per chunk.
+          let run: Run | undefined;
+          const writing: Array<Promise<void>> = [];
+          let writeError: unknown; // kept, not left as a rejection nobody listens to, and thrown below
+          // Starts the current run's write; decoding goes on while up to WRITES_IN_FLIGHT runs are being written.
+          const flush = async () => {
+            if (!run) return;
+            const r = run;
+            run = undefined;
+            while (writing.length >= WRITES_IN_FLIGHT) await writing.shift();
+            if (writeError) throw writeError;
+            writing.push(
+              writeRun(r).then(
+                async () => {
+                  progress.bytesWritten += r.bytes;
+                  for (const c of r.chunks) await chunkDone(c);
+                },
+                (err) => void (writeError ??= err),
+              ),
+            );
+          };
           for (const m of read.members) {
             let plain: Buffer;
             try {
@@ -182,12 +209,32 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
               await markDamaged(m.c, `${err.message} (pack ${read.pack})`);
               continue;
             }
-            for (const p of placements.get(m.c)!) {
-              await writeAt(p, plain);
+            noteGarbage(plain.length + m.loc.length);
+            const list = placements.get(m.c)!;
+            if (list.length === 1 && run && run.file === list[0].file && run.end === list[0].offset && run.bytes < RUN_BYTES && run.buffers.length < RUN_BUFFERS) {
+              run.buffers.push(plain);
+              run.chunks.push(m.c);
+              run.bytes += plain.length;
+              run.end += plain.length;
+              continue;
+            }
+            await flush();
+            if (list.length === 1) {
+              run = { file: list[0].file, offset: list[0].offset, end: list[0].offset + plain.length, buffers: [plain], chunks: [m.c], bytes: plain.length };
+              continue;
+            }
+            // A chunk found in several places (duplicate data) is written to each, then counted once.
+            await Promise.all(writing.splice(0));
+            if (writeError) throw writeError;
+            for (const p of list) {
+              await writeRun({ file: p.file, offset: p.offset, end: p.offset + plain.length, buffers: [plain], chunks: [], bytes: plain.length });
               progress.bytesWritten += plain.length;
             }
             await chunkDone(m.c);
           }
+          await flush();
+          await Promise.all(writing.splice(0));
+          if (writeError) throw writeError;
         }
       };
       await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, worker));
@@ -218,8 +265,20 @@ let openHandles = 0;
 /** Shared handles open now, across restores in this thread (for tests: it must come back to zero). */
 export const restoreHandlesOpen = () => openHandles;
 
-async function writeAt(p: Placement, data: Buffer): Promise<void> {
-  const f = p.file;
+/** Consecutive decoded chunks of one file, written with one vectored write. */
+interface Run {
+  file: FileTarget;
+  offset: number;
+  end: number;
+  buffers: Buffer[];
+  chunks: string[];
+  bytes: number;
+}
+const RUN_BYTES = 4 << 20;
+const RUN_BUFFERS = 512; // well under IOV_MAX (1024)
+
+async function writeRun(r: Run): Promise<void> {
+  const f = r.file;
   // The open is memoised as a promise, set before any await: two read loops writing chunks of the same file at once
   // share one handle (and one count) rather than both opening it and leaking the loser's.
   if (!f.handle && openHandles < MAX_OPEN) {
@@ -229,8 +288,17 @@ async function writeAt(p: Placement, data: Buffer): Promise<void> {
   const shared = f.handle;
   const fh = shared ? await shared : await fs.promises.open(f.full, 'r+');
   try {
-    let done = 0;
-    while (done < data.length) done += (await fh.write(data, done, data.length - done, p.offset + done)).bytesWritten;
+    let buffers = r.buffers;
+    let position = r.offset;
+    for (;;) {
+      const { bytesWritten } = await fh.writev(buffers, position);
+      position += bytesWritten;
+      if (position >= r.end) break;
+      // A short write: carry on from the first byte not written.
+      let skip = bytesWritten;
+      while (skip >= buffers[0].length) skip -= buffers.shift()!.length;
+      buffers = [buffers[0].subarray(skip), ...buffers.slice(1)];
+    }
   } finally {
     if (!shared) await fh.close();
   }
@@ -273,7 +341,7 @@ function coalesce(batch: Array<{ c: string; loc: ReturnType<Repository['locate']
     let cur: Read | undefined;
     for (const m of members) {
       const end = m.loc.offset + m.loc.length;
-      if (cur && m.loc.offset <= cur.offset + cur.length + MERGE_GAP) {
+      if (cur && m.loc.offset <= cur.offset + cur.length + MERGE_GAP && end - cur.offset <= MAX_READ) {
         cur.length = Math.max(cur.length, end - cur.offset);
         cur.members.push(m);
       } else reads.push((cur = { pack, offset: m.loc.offset, length: m.loc.length, members: [m] }));

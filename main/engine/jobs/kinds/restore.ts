@@ -54,7 +54,7 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
           const resumeState = ctx.state.restore ?? (ctx.state.started ? { snapshotId: p.backupId, doneChunks: [] } : undefined);
           if (!ctx.state.started) ctx.checkpoint({ started: true });
           let last: RestoreProgress | undefined;
-          let lastCheckpoint = Date.now();
+          let lastCheckpoint = 0; // the first progress is persisted at once: a fast restore is resumable early too
           try {
             const result = await accounts.withLease(row, 'shared', `restore ${ctx.jobId}`, () => runOffloaded<{ files: number; bytes: number; bytesFetched: number }>(
               ctx,
