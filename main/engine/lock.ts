@@ -16,7 +16,8 @@ export interface InstanceInfo {
 
 export const LOCK_FILE = 'lifeboat.lock';
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid runs on this machine (EPERM: it does, as another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -29,7 +30,7 @@ function alive(pid: number): boolean {
 export function readInstance(dataDir: string): InstanceInfo | null {
   try {
     const info = JSON.parse(fs.readFileSync(path.join(dataDir, LOCK_FILE), 'utf8')) as InstanceInfo;
-    return alive(info.pid) ? info : null;
+    return processAlive(info.pid) ? info : null;
   } catch {
     return null;
   }

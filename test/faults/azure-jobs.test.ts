@@ -3,7 +3,6 @@
  * clear, resumable "unavailable" error naming the endpoint, nothing partial is listed, and after the service is back
  * the resumed job finishes: the backup checks clean to the last byte, the restore is identical to the source.
  */
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,15 +11,14 @@ import type { CallInput, CallName, CallOutput } from '../../main/engine/api/cont
 import type { Job } from '../../main/engine/api/schemas';
 import { Engine } from '../../main/engine/engine';
 import { startAzurite, type Azurite } from '../helpers/azurite';
-import { ROOT, tempHome, until } from '../helpers/home';
+import { tempHome, until, buildMain } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
 
 let az: Azurite;
 let engine: Engine | undefined;
 
 beforeAll(async () => {
-  const r = spawnSync(process.execPath, ['scripts/build.mjs', 'main'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
+  buildMain();
   az = await startAzurite();
   // Fail within seconds rather than the default two minutes of retries.
   process.env.LIFEBOAT_STORAGE_RETRY_SECONDS = '3';

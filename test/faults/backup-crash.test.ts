@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, ROOT, startWeb, tempHome, until, type WebApp } from '../helpers/home';
+import { cli, startWeb, tempHome, until, type WebApp, buildMain } from '../helpers/home';
 
 const apps: WebApp[] = [];
 const mounts: string[] = [];
@@ -14,10 +14,7 @@ afterEach(async () => {
 afterAll(() => {
   for (const m of mounts) spawnSync('umount', [m]);
 });
-beforeAll(() => {
-  const r = spawnSync(process.execPath, ['scripts/build.mjs', 'main'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-}, 120_000);
+beforeAll(buildMain, 120_000);
 
 interface JobJson {
   id: string;
@@ -101,7 +98,7 @@ describe('kill -9 during backup and restore', () => {
     await apps.pop()!.stop('SIGKILL');
     const before = jobRow(home, restore.id);
     expect(before.status).toBe('running');
-    const doneBefore = (before.state.restore as { doneChunks: string[] }).doneChunks.length;
+    const doneBefore = (before.state.restore as { doneCount: number }).doneCount;
     expect(doneBefore).toBeGreaterThan(0);
 
     apps.push(await startWeb(home));

@@ -4,12 +4,11 @@
  * failover fails with a message naming the share and the cause, stays resumable and holds both devices; once
  * Azurite is back, failover.resume resumes the same restore jobs and the target is byte-identical.
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/engine/engine';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startFaultProxy, type Azurite, type FaultProxy } from '../helpers/azurite';
-import { ROOT, until } from '../helpers/home';
+import { until, buildMain } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
 import { deactivate, fileServer, fileServerWithData, openEngine, settle, value } from '../integration/failover-setup';
 
@@ -18,8 +17,7 @@ let proxy: FaultProxy;
 let engine: Engine | undefined;
 
 beforeAll(async () => {
-  const r = spawnSync(process.execPath, ['scripts/build.mjs', 'main'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
+  buildMain();
   az = await startAzurite();
   proxy = await startFaultProxy(az.port);
   // Fail within seconds rather than the default two minutes of retries.

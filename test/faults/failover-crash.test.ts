@@ -4,13 +4,12 @@
  * exactly there; the next start resumes the job at its first unfinished step and it ends consistent: the target
  * byte-identical and the only owner, the source deleted, and at no moment two owners.
  */
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, ROOT, startWeb, tempHome, until, type CliResult, type WebApp } from '../helpers/home';
+import { cli, startWeb, tempHome, until, type CliResult, type WebApp, buildApp } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
 
 const apps: WebApp[] = [];
@@ -19,10 +18,7 @@ afterEach(async () => {
   for (const a of apps.splice(0)) await a.stop('SIGKILL');
 });
 
-beforeAll(() => {
-  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-}, 180_000);
+beforeAll(buildApp, 180_000);
 
 function ok(r: CliResult): CliResult {
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}${r.stdout}`);

@@ -8,6 +8,16 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'bin', 'lifeboat.cjs');
 export const WEB = path.join(ROOT, 'dist', 'main', 'web.cjs');
 
+function build(args: string[]): void {
+  const r = spawnSync(process.execPath, ['scripts/build.mjs', ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+
+/** Builds dist/main, which the spawned CLI and web mode run: a test file run on its own must not use a stale one. */
+export const buildMain = () => build(['main']);
+/** Builds the whole app (renderer included) unless dist/ is newer than every source, as it is under `npm test`. */
+export const buildApp = () => build(['--if-stale']);
+
 export function tempHome(prefix = 'lifeboat-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -4,14 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLease, isStale, LEASE_MS, type LeaseInfo } from '../../main/engine/accounts/locks';
 import { Engine } from '../../main/engine/engine';
 import { LifeboatError } from '../../main/engine/errors';
 import { collectList, type StorageBackend } from '../../main/engine/storage/backend';
 import { openBackend } from '../../main/engine/storage/open';
-import { ROOT, tempHome } from '../helpers/home';
+import { tempHome, buildMain } from '../helpers/home';
 
 const engines: Engine[] = [];
 afterEach(async () => {
@@ -88,10 +87,7 @@ describe('account leases', () => {
 });
 
 describe('prune against another installation', () => {
-  beforeAll(() => {
-    const r = spawnSync(process.execPath, ['scripts/build.mjs', 'main'], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-  }, 120_000);
+  beforeAll(buildMain, 120_000);
 
   it('is refused while another installation backs up to the account, and runs once that lease is gone', async () => {
     const engine = Engine.open({ dataDir: tempHome(), mode: 'cli', runJobs: true });

@@ -5,8 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contract } from '../../main/engine/api/contract';
 import { Engine } from '../../main/engine/engine';
-import { cli, ROOT, tempHome } from '../helpers/home';
-import { spawnSync } from 'node:child_process';
+import { cli, tempHome, buildMain } from '../helpers/home';
 
 const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
 
@@ -17,9 +16,7 @@ afterEach(async () => {
 });
 
 beforeAll(() => {
-  // The CLI tests run the bundle: build it from the sources under test.
-  const r = spawnSync(process.execPath, ['scripts/build.mjs', 'main'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
+  buildMain();
 }, 120_000);
 
 function initService(home: string): string {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,16 +7,13 @@ import { contract } from '../../main/engine/api/contract';
 import { Engine } from '../../main/engine/engine';
 import { backupJob, type BackupParams } from '../../main/engine/jobs/kinds/backup';
 import type { StepContext } from '../../main/engine/jobs/types';
-import { cli, ROOT, tempHome } from '../helpers/home';
+import { cli, tempHome, buildMain } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
 
 const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
 type Job = z.output<typeof contract['jobs.wait']['output']>;
 
-beforeAll(() => {
-  const r = spawnSync(process.execPath, ['scripts/build.mjs', 'main'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-}, 120_000);
+beforeAll(buildMain, 120_000);
 
 
 function makeShare(root: string): void {

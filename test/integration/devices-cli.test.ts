@@ -1,18 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contract } from '../../main/engine/api/contract';
-import { cli, ROOT, tempHome } from '../helpers/home';
+import { cli, tempHome, buildMain } from '../helpers/home';
 
 const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
 const MiB = 2 ** 20;
 
-beforeAll(() => {
-  const r = spawnSync(process.execPath, ['scripts/build.mjs', 'main'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-}, 120_000);
+beforeAll(buildMain, 120_000);
 
 function ok(r: ReturnType<typeof cli>): ReturnType<typeof cli> {
   expect(r.code, r.stderr + r.stdout).toBe(0);

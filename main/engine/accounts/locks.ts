@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { LifeboatError } from '../errors';
+import { processAlive } from '../lock';
 import type { StorageBackend } from '../storage/backend';
 
 export const LEASE_MS = 30 * 60_000;
@@ -33,17 +34,8 @@ interface Found extends LeaseInfo {
   name: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function isStale(l: LeaseInfo, now = Date.now(), host = os.hostname()): boolean {
-  return Date.parse(l.expires) <= now || (l.host === host && !alive(l.pid));
+  return Date.parse(l.expires) <= now || (l.host === host && !processAlive(l.pid));
 }
 
 async function listLeases(backend: StorageBackend): Promise<Found[]> {
