@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, startWeb, tempHome, until, type WebApp, buildMain } from '../helpers/home';
+import { cli, startWeb, tempHome, until, type WebApp, buildMain, ok } from '../helpers/home';
 
 const apps: WebApp[] = [];
 const mounts: string[] = [];
@@ -31,10 +31,6 @@ function hashes(root: string): Record<string, string> {
   return out;
 }
 
-function ok(r: ReturnType<typeof cli>) {
-  expect(r.code, r.stderr + r.stdout).toBe(0);
-  return r;
-}
 
 /** Incompressible data, fast to make: AES-CTR keystream. */
 function makeData(dir: string, files: number, size: number): void {

@@ -7,9 +7,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, startWeb, tempHome, until, type CliResult, type WebApp, buildApp } from '../helpers/home';
+import { cli, startWeb, tempHome, until, type WebApp, buildApp, ok, readDb } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
 
 const apps: WebApp[] = [];
@@ -20,19 +19,7 @@ afterEach(async () => {
 
 beforeAll(buildApp, 180_000);
 
-function ok(r: CliResult): CliResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}${r.stdout}`);
-  return r;
-}
 
-function readDb<T>(home: string, f: (db: Database.Database) => T): T {
-  const db = new Database(path.join(home, 'lifeboat.db'), { readonly: true });
-  try {
-    return f(db);
-  } finally {
-    db.close();
-  }
-}
 
 interface JobJson {
   id: string;

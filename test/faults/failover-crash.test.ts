@@ -7,9 +7,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, startWeb, tempHome, until, type CliResult, type WebApp, buildApp } from '../helpers/home';
+import { cli, startWeb, tempHome, until, type WebApp, buildApp, ok, readDb } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
 
 const apps: WebApp[] = [];
@@ -20,10 +19,6 @@ afterEach(async () => {
 
 beforeAll(buildApp, 180_000);
 
-function ok(r: CliResult): CliResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}${r.stdout}`);
-  return r;
-}
 
 interface DeviceRow {
   id: string;
@@ -33,14 +28,6 @@ interface DeviceRow {
   failover_job_id: string | null;
 }
 
-function readDb<T>(home: string, f: (db: Database.Database) => T): T {
-  const db = new Database(path.join(home, 'lifeboat.db'), { readonly: true });
-  try {
-    return f(db);
-  } finally {
-    db.close();
-  }
-}
 
 const device = (home: string, name: string) => readDb(home, (db) => db.prepare('SELECT * FROM devices WHERE name = ? ORDER BY created_at DESC').get(name) as DeviceRow);
 

@@ -1,5 +1,6 @@
 /** Temp data directories and processes for tests: real files, real SQLite, real child processes. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +39,22 @@ export function cli(home: string, args: string[], opts: { input?: string; env?: 
     stderr: r.stderr,
     json: <T>() => JSON.parse(r.stdout) as T,
   };
+}
+
+/** The result of a command that must succeed; otherwise the error says its exit code and output. */
+export function ok(r: CliResult): CliResult {
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}${r.stdout}`);
+  return r;
+}
+
+/** Reads the committed database directly, without the engine (which may be dead or running elsewhere). */
+export function readDb<T>(home: string, f: (db: Database.Database) => T): T {
+  const db = new Database(path.join(home, 'lifeboat.db'), { readonly: true });
+  try {
+    return f(db);
+  } finally {
+    db.close();
+  }
 }
 
 export interface WebApp {

@@ -7,7 +7,7 @@ import { contract } from '../../main/engine/api/contract';
 import { Engine } from '../../main/engine/engine';
 import { backupJob, type BackupParams } from '../../main/engine/jobs/kinds/backup';
 import type { StepContext } from '../../main/engine/jobs/types';
-import { cli, tempHome, buildMain } from '../helpers/home';
+import { cli, tempHome, buildMain, ok } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
 
 const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
@@ -26,10 +26,6 @@ function makeShare(root: string): void {
   fs.symlinkSync('docs/readme.txt', path.join(root, 'link'));
 }
 
-function ok(r: ReturnType<typeof cli>): ReturnType<typeof cli> {
-  expect(r.code, r.stderr + r.stdout).toBe(0);
-  return r;
-}
 
 function setup() {
   const home = tempHome();

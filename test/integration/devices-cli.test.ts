@@ -3,17 +3,13 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contract } from '../../main/engine/api/contract';
-import { cli, tempHome, buildMain } from '../helpers/home';
+import { cli, tempHome, buildMain, ok } from '../helpers/home';
 
 const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
 const MiB = 2 ** 20;
 
 beforeAll(buildMain, 120_000);
 
-function ok(r: ReturnType<typeof cli>): ReturnType<typeof cli> {
-  expect(r.code, r.stderr + r.stdout).toBe(0);
-  return r;
-}
 
 function failed(r: ReturnType<typeof cli>): string {
   expect(r.code, r.stdout).not.toBe(0);
