@@ -8,7 +8,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { LifeboatError } from '../errors';
 import { backupSources, type BackupProgress, type BackupSource } from '../repo/backup';
 import { Repository } from '../repo/repository';
-import { restoreSnapshot, type RestoreProgress, type RestoreState } from '../repo/restore';
+import { restoreSnapshot, type AnyRestoreState, type RestoreProgress, type RestoreState } from '../repo/restore';
 import { loadSnapshot } from '../repo/snapshot';
 import { openBackend, type BackendSpec } from '../storage/open';
 import { workerScript } from '../workers/pool';
@@ -56,7 +56,7 @@ export interface RepoRestoreTask {
   path?: string;
   overwrite: boolean;
   priority?: string[];
-  resumeState?: RestoreState;
+  resumeState?: AnyRestoreState;
 }
 
 async function withChannel<T>(name: string, f: (post: (m: ChannelMessage) => void, signal: AbortSignal) => Promise<T>): Promise<WorkerOutcome<T>> {

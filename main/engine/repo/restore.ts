@@ -4,9 +4,10 @@
  * Chunks are fetched in priority order (the caller's `order`, else pack order), adjacent blobs of a pack in one
  * ranged read. Volumes come back sparse: the file is sized with ftruncate and only data extents are written.
  *
- * Resuming: the progress callback hands out a RestoreState listing chunks already written. Writes are not flushed
- * one by one (that would make restores several times slower than cp); instead a resumed restore reads each "done"
- * chunk back from the target and re-checks its id, so anything the OS lost in a crash is fetched again.
+ * Resuming: the progress callback hands out a RestoreState, a bitmap of the chunks already written over the restore's
+ * fixed chunk order (restore-state.ts). Writes are not flushed one by one (that would make restores several times
+ * slower than cp); instead a resumed restore reads each "done" chunk back from the target and re-checks its id, so
+ * anything the OS lost in a crash is fetched again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,9 @@ import type { Repository } from './repository';
 import { noteGarbage } from './memory';
 import { loadSnapshot, type TreeEntry } from './snapshot';
 import { applyMetadata, openForRestore, prepareTree, verifyDone, type FileTarget, type Placement } from './restore-files';
+import { DoneSet, type AnyRestoreState, type RestoreState } from './restore-state';
+
+export type { AnyRestoreState, LegacyRestoreState, RestoreState } from './restore-state';
 
 export interface RestoreItem {
   source: string;
@@ -24,11 +28,6 @@ export interface RestoreItem {
   path: string;
   /** Byte offset within the file or image. */
   offset: number;
-}
-
-export interface RestoreState {
-  snapshotId: string;
-  doneChunks: string[];
 }
 
 export interface RestoreProgress {
@@ -50,7 +49,8 @@ export interface RestoreOptions {
   order?: (item: RestoreItem) => number;
   onProgress?: (p: RestoreProgress, state: RestoreState) => void;
   signal?: AbortSignal;
-  resumeState?: RestoreState;
+  /** A state from onProgress, or the chunk-id list of earlier versions. */
+  resumeState?: AnyRestoreState;
   overwrite?: boolean;
   /** Parallel ranged reads from the account. */
   concurrency?: number;
@@ -122,7 +122,8 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   for (const list of placements.values()) for (const p of list) p.file.remaining++;
 
   const progress: RestoreProgress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, f) => n + (f.entry.size ?? 0), 0), bytesWritten: 0, chunksTotal: placements.size, chunksDone: 0, bytesFetched: 0, damagedFiles: 0 };
-  const done = new Set<string>();
+  // Placement order is the manifest's order over the selection: the same on every attempt, so bits keep their meaning.
+  const done = new DoneSet([...placements.keys()]);
   const damaged: DamagedFile[] = [];
   const finishFile = async (f: FileTarget) => {
     if (f.finished) return;
@@ -138,14 +139,14 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   };
 
   // Resume: chunks the state calls done are checked against the target rather than trusted.
-  if (resume) for (const chunk of await verifyDone(repo, resume.doneChunks, placements)) await chunkDone(chunk);
+  if (resume) for (const chunk of await verifyDone(repo, done.claimed(resume, snapshotId), placements)) await chunkDone(chunk);
   for (const f of files) if (f.remaining === 0) await finishFile(f);
 
   const priority = (c: string) => (opts.order ? minOf(placements.get(c)!, (p) => opts.order!(p.item)) : 0);
-  const todo = [...placements.keys()].filter((c) => !done.has(c)).map((c) => ({ c, prio: priority(c), loc: repo.locate(c) }));
+  const todo = done.ids.filter((c) => !done.has(c)).map((c) => ({ c, prio: priority(c), loc: repo.locate(c) }));
   todo.sort((a, b) => a.prio - b.prio || (a.loc.pack < b.loc.pack ? -1 : a.loc.pack > b.loc.pack ? 1 : a.loc.offset - b.loc.offset));
 
-  const report = () => opts.onProgress?.({ ...progress }, { snapshotId, doneChunks: [...done] });
+  const report = () => opts.onProgress?.({ ...progress }, done.state(snapshotId));
   const markDamaged = async (chunk: string, reason: string) => {
     for (const p of placements.get(chunk)!) {
       if (!p.file.damaged) progress.damagedFiles++;

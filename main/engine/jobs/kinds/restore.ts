@@ -1,13 +1,13 @@
 /**
- * The restore job. The repository's RestoreState (chunks written so far) is checkpointed into the job after every
- * batch, so a restore interrupted by a crash or an outage resumes without fetching again what is done; the
+ * The restore job. The repository's RestoreState (a bitmap of the chunks written so far) is checkpointed into the
+ * job every 2 s, so a restore interrupted by a crash or an outage resumes without fetching again what is done; the
  * repository re-reads each "done" chunk from the target and re-checks it before trusting it.
  */
 import { z } from 'zod';
 import type { AccountManager } from '../../accounts/manager';
 import { LifeboatError } from '../../errors';
 import { runOffloaded } from '../../backups/offload';
-import type { RestoreProgress, RestoreState } from '../../repo/restore';
+import type { AnyRestoreState, RestoreProgress } from '../../repo/restore';
 import type { JobKind } from '../types';
 import { describeBytes } from './format';
 
@@ -27,7 +27,8 @@ export type RestoreParams = z.infer<typeof Params>;
 interface State {
   /** The first attempt began writing: a later attempt resumes instead of refusing its own partial output. */
   started?: boolean;
-  restore?: RestoreState;
+  /** The bitmap state; jobs checkpointed by earlier versions hold the chunk-id list, which still resumes. */
+  restore?: AnyRestoreState;
   filesDone?: number;
 }
 
@@ -63,7 +64,7 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
                 if (m.type !== 'restore-progress') return;
                 last = m.progress;
                 ctx.progress({ fraction: m.progress.chunksTotal ? m.progress.chunksDone / m.progress.chunksTotal : 1, bytesDone: m.progress.bytesWritten, bytesTotal: m.progress.bytesTotal, message: message(m.progress) });
-                // The state lists every chunk written, so it grows with the restore: persist it at most every 2 s.
+                // One bit per chunk, deflated: small, but a SQLite write all the same, so at most one every 2 s.
                 if (Date.now() - lastCheckpoint < 2000) return ctx.throwIfStopped();
                 lastCheckpoint = Date.now();
                 ctx.checkpoint({ restore: m.state, filesDone: m.progress.filesDone });
