@@ -23,12 +23,12 @@ test('every page loads, with no console error, and is saved as a screenshot', as
 
 test('pages that later capabilities fill explain themselves and name their action', async ({ app: page }) => {
   await ensureService(page);
-  await openPage(page, 'Devices');
-  await expect(page.getByRole('heading', { name: 'No devices yet' })).toBeVisible();
-  const action = page.getByRole('button', { name: 'Configure a device' });
+  await openPage(page, 'Protected items');
+  await expect(page.getByRole('heading', { name: 'No protected items yet' })).toBeVisible();
+  const action = page.getByRole('button', { name: 'Enable protection' });
   await expect(action).toHaveAttribute('aria-disabled', 'true');
   await action.focus();
-  await expect(page.getByRole('tooltip')).toContainText('Arrives with virtual arrays and device failover');
+  await expect(page.getByRole('tooltip')).toContainText('Arrives with replication and failover of machines');
 });
 
 test('the navigation works with the keyboard alone', async ({ app: page }) => {

@@ -1,6 +1,6 @@
 /** Pages that later capabilities fill: what each will be for, and the action that will start it. */
 import { Button, Text, Title3, Tooltip } from '@fluentui/react-components';
-import { AddRegular, FlowchartRegular, ServerRegular, ShieldCheckmarkRegular } from '@fluentui/react-icons';
+import { AddRegular, FlowchartRegular, ShieldCheckmarkRegular } from '@fluentui/react-icons';
 import type { JSX } from 'react';
 import type { RouteId } from '../shell/routes';
 import { Page, useSectionStyles } from './Page';
@@ -15,19 +15,7 @@ interface Planned {
   arrivesWith: string;
 }
 
-const planned: Record<'devices' | 'protected-items' | 'recovery-plans', Planned> = {
-  devices: {
-    title: 'Devices',
-    description: 'Virtual arrays: file servers and iSCSI servers whose shares and volumes Lifeboat protects.',
-    icon: <ServerRegular fontSize={40} />,
-    emptyTitle: 'No devices yet',
-    purpose: [
-      'A device keeps its shares (folders) or volumes (disk images) under a data root on this machine, backs them up to a storage account on a schedule, and records which data is hot.',
-      'When a device is lost, deactivate it and fail it over to another device of the same type: its shares or volumes come back under the same names, the most used data first.',
-    ],
-    action: 'Configure a device',
-    arrivesWith: 'virtual arrays and device failover',
-  },
+const planned: Record<'protected-items' | 'recovery-plans', Planned> = {
   'protected-items': {
     title: 'Protected items',
     description: 'Machines replicating to a recovery site, with their health and recovery points.',

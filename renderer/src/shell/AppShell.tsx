@@ -8,6 +8,7 @@ import { ConsolePage } from '../console/ConsolePage';
 import { AlertsPage } from '../pages/AlertsPage';
 import { BackupsPage } from '../pages/BackupsPage';
 import { Dashboard } from '../pages/Dashboard';
+import { DevicesPage } from '../pages/DevicesPage';
 import { JobsPage } from '../pages/JobsPage';
 import { PlannedPage } from '../pages/PlannedPage';
 import { SettingsPage } from '../pages/SettingsPage';
@@ -52,6 +53,8 @@ function RoutePage({ route }: { route: Exclude<RouteId, 'console'> }) {
       return <StorageAccountsPage />;
     case 'backups':
       return <BackupsPage />;
+    case 'devices':
+      return <DevicesPage />;
     default:
       return <PlannedPage route={route} />;
   }

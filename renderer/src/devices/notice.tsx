@@ -1,0 +1,48 @@
+/** The notice a device page shows after an action: what started (with the Jobs page link), what was done, or the refusal. */
+import { Button, Link, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle } from '@fluentui/react-components';
+import { DismissRegular } from '@fluentui/react-icons';
+import type { ReactNode } from 'react';
+import { call } from '../api/client';
+import type { Job } from '../api/types';
+import type { Device } from './labels';
+
+export type Notice = { intent: 'success' | 'error' | 'info'; title: string; body?: ReactNode };
+
+export const jobStartedNotice = (job: Job): Notice => ({
+  intent: 'info',
+  title: `Started “${job.title}”`,
+  body: (
+    <>
+      Follow its progress on the <Link href="#/jobs">Jobs page</Link>; a notification says when it ends.
+    </>
+  ),
+});
+
+export function NoticeBar({ notice, onDismiss, testId }: { notice: Notice | null; onDismiss(): void; testId: string }) {
+  if (!notice) return null;
+  return (
+    <MessageBar intent={notice.intent} layout="multiline" data-testid={testId}>
+      <MessageBarBody>
+        <MessageBarTitle>{notice.title}</MessageBarTitle>
+        {notice.body}
+      </MessageBarBody>
+      <MessageBarActions containerAction={<Button appearance="transparent" aria-label="Dismiss" icon={<DismissRegular />} onClick={onDismiss} />} />
+    </MessageBar>
+  );
+}
+
+/** Starts `devices.backup` for a device and reports it. */
+export async function takeBackupNow(device: Device, setNotice: (n: Notice) => void): Promise<void> {
+  const r = await call('devices.backup', { name: device.name });
+  setNotice(r.ok ? jobStartedNotice(r.value) : { intent: 'error', title: r.error.message, body: r.error.hint });
+}
+
+/** What to do about a refusal whose message is shown on the field it names. */
+export function HintBar({ hint, testId }: { hint: string | undefined; testId?: string }) {
+  if (!hint) return null;
+  return (
+    <MessageBar intent="error" layout="multiline" role="alert" data-testid={testId}>
+      <MessageBarBody>{hint}</MessageBarBody>
+    </MessageBar>
+  );
+}
