@@ -27,6 +27,7 @@ describe('failover of a file server', () => {
     const { docs, pinned } = await fileServerWithData(e, key, 'fs1');
     const before = { docs: describeTree(docs), pinned: describeTree(pinned) };
     expect(Object.keys(before.docs)).toEqual(['empty folder', 'link-to-readme', 'projects', 'projects/2026', 'projects/2026/plan.bin', 'readme.txt', 'Übersicht – 日本語 ✓.txt']);
+    value(await e.call('devices.policy', { name: 'fs1', frequency: 'weekly', time: '21:30', weekday: 1, retention: 5 }));
     await deactivate(e, 'fs1');
     const target = await fileServer(e, key, 'fs2');
 
@@ -61,6 +62,8 @@ describe('failover of a file server', () => {
     expect(describeTree(path.join(t.root, 'shares', 'pinned'))).toEqual(before.pinned);
     const fs2 = value(await e.call('devices.show', { name: 'fs2' }));
     expect(fs2.device).toMatchObject({ status: 'online', replaces: 'fs1', failoverJobId: null, account: 'default' });
+    // Backups continue on the target on the source's schedule from before its deactivation.
+    expect(fs2.device.policy).toMatchObject({ frequency: 'weekly', time: '21:30', weekday: 1, retention: 5, nextAt: expect.any(String) });
     expect(fs2.shares.map((s) => ({ name: s.name, tier: s.tier, quota: s.quota, description: s.description, users: s.users, online: s.online }))).toEqual([
       { name: 'docs', tier: 'tiered', quota: 200 * MiB, description: 'Team documents', users: ['CORP\\alice', 'CORP\\finance'], online: true },
       { name: 'pinned', tier: 'locally-pinned', quota: 100 * MiB, description: 'Always local', users: [], online: true },

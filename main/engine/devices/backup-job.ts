@@ -256,7 +256,7 @@ export class DeviceBackupSteps {
     })();
     this.engine.devices.changed(device.name);
     // The backup has just read every item: measure usage now rather than at the next tick.
-    void this.engine.devices.usage.refresh(device).then(() => this.engine.devices.changed(device.name), () => undefined);
+    void this.engine.devices.usage.refresh(device).catch(() => undefined);
     ctx.progress(describeSnapshot(manifest));
     await this.forget(ctx);
   }

@@ -75,10 +75,15 @@ export class DeviceUsage {
     const shares = this.m.store.shares(device.id);
     const volumes = this.m.store.volumes(device.id);
     const oversized: Array<{ id: string; name: string; size: number; actual: number }> = [];
-    for (const s of shares) this.bytes.set(s.id, await agent.usage(this.m.sharePath(device, s.name)));
+    let moved = false;
+    const record = (id: string, bytes: number) => {
+      moved ||= this.bytes.get(id) !== bytes;
+      this.bytes.set(id, bytes);
+    };
+    for (const s of shares) record(s.id, await agent.usage(this.m.sharePath(device, s.name)));
     for (const v of volumes) {
       const file = this.m.volumePath(device, v.name);
-      this.bytes.set(v.id, await agent.usage(file));
+      record(v.id, await agent.usage(file));
       const actual = await agent.fileSize(file);
       oversized.push({ id: v.id, name: v.name, size: v.size, actual: actual ?? 0 });
     }
@@ -86,6 +91,8 @@ export class DeviceUsage {
     if (!this.m.engine.db.open) return;
     this.m.items.checkQuotas(device);
     this.checkImages(device, oversized);
+    // Pages showing the device refresh when what they show changed, not on every measurement.
+    if (moved) this.m.changed(device.name);
   }
 
   /** A volume image never grows past its size: one that did (written to directly on disk) raises one warning. */

@@ -21,6 +21,7 @@ import type { Engine } from '../engine';
 import { LifeboatError } from '../errors';
 import { newId } from '../keys';
 import { transferOwner } from '../devices/ownership';
+import { nextBackupAt, policyOf } from '../devices/schedule';
 import { openBackend } from '../storage/open';
 import { childJobs, faultPoint, type FailoverCtx, type FailoverParams } from './state';
 import { dnsChecklist } from './plan';
@@ -62,13 +63,25 @@ export async function transferStep(engine: Engine, ctx: FailoverCtx): Promise<vo
       if (secret !== null) store.setChapSecret(id, secret);
     }
     // A target that was Ready to set up is registered by the failover: it joins the service the source belonged to.
-    store.update(t.id, { status: 'online', registered_at: t.registered_at ?? now, account_id: s.account_id, lineage: s.lineage, replaces: s.id, failover_job_id: null });
+    // Backups continue on the target on the schedule the source had before its deactivation turned it off.
+    const policy = policyBeforeDeactivation(engine, s.id) ?? t.policy;
+    const next = nextBackupAt(policyOf({ policy, next_backup_at: null }), t.time_zone, new Date());
+    store.update(t.id, { status: 'online', registered_at: t.registered_at ?? now, account_id: s.account_id, lineage: s.lineage, replaces: s.id, failover_job_id: null, policy, next_backup_at: next?.toISOString() ?? null });
     store.update(s.id, { status: 'deleted', deleted_at: now, failover_job_id: null });
     engine.runner.store.event(ctx.jobId, 'note', `${t.name} now owns the data of ${s.name}; ${s.name} is deleted from the service.`);
   })();
   engine.devices.changed(p.sourceName);
   engine.devices.changed(p.targetName);
   ctx.progress({ fraction: 1, message: `${p.targetName} owns the data of ${p.sourceName} now.` });
+}
+
+/** The backup policy a device had when its (successful) deactivation began, as that job checkpointed it. */
+function policyBeforeDeactivation(engine: Engine, deviceId: string): string | null {
+  const state = engine.db
+    .prepare("SELECT state FROM jobs WHERE type = 'device.deactivate' AND status = 'succeeded' AND json_extract(params, '$.deviceId') = ? ORDER BY created_at DESC LIMIT 1")
+    .pluck()
+    .get(deviceId) as string | undefined;
+  return state ? ((JSON.parse(state) as { policyBefore?: { policy: string } }).policyBefore?.policy ?? null) : null;
 }
 
 export async function finishStep(engine: Engine, ctx: FailoverCtx): Promise<void> {
