@@ -3,23 +3,21 @@
  * stays in the device's backups). Both call the engine and show its refusal in the dialog.
  */
 import {
-  Button,
   Checkbox,
   Dialog,
-  DialogActions,
   DialogBody,
   DialogContent,
   DialogSurface,
   DialogTitle,
   Field,
   Input,
-  Spinner,
   Text,
 } from '@fluentui/react-components';
 import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
 import { ErrorBar } from '../pages/ErrorBar';
+import { FormActions } from './FormActions';
 
 export type ItemKind = 'share' | 'volume';
 
@@ -64,14 +62,7 @@ export function OfflineDialog({ kind, device, name, onClose }: { kind: ItemKind 
               <Checkbox checked={understood} onChange={(_, d) => setUnderstood(d.checked === true)} label={`I understand the impact of taking this ${kind} offline`} />
               <ErrorBar error={error} alert testId="offline-error" />
             </DialogContent>
-            <DialogActions>
-              <Button onClick={() => onClose(false)} disabled={busy}>
-                Cancel
-              </Button>
-              <Button appearance="primary" type="submit" disabled={!understood || busy} icon={busy ? <Spinner size="tiny" /> : undefined}>
-                Take offline
-              </Button>
-            </DialogActions>
+            <FormActions busy={busy} label="Take offline" ready={understood} onCancel={() => onClose(false)} />
           </DialogBody>
         </form>
       </DialogSurface>
@@ -103,14 +94,7 @@ export function DeleteItemDialog({ kind, device, name, onClose }: { kind: ItemKi
               </Field>
               <ErrorBar error={error} alert testId="delete-item-error" />
             </DialogContent>
-            <DialogActions>
-              <Button onClick={() => onClose(false)} disabled={busy}>
-                Cancel
-              </Button>
-              <Button appearance="primary" type="submit" disabled={!matches || busy} icon={busy ? <Spinner size="tiny" /> : undefined}>
-                Delete
-              </Button>
-            </DialogActions>
+            <FormActions busy={busy} label="Delete" ready={matches} onCancel={() => onClose(false)} />
           </DialogBody>
         </form>
       </DialogSurface>

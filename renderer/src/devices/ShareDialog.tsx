@@ -3,9 +3,7 @@
  * permission. The engine's refusal is shown on the field it names, or above the form.
  */
 import {
-  Button,
   Dialog,
-  DialogActions,
   DialogBody,
   DialogContent,
   DialogSurface,
@@ -14,7 +12,6 @@ import {
   Input,
   Radio,
   RadioGroup,
-  Spinner,
   Textarea,
 } from '@fluentui/react-components';
 import { useState, type FormEvent } from 'react';
@@ -26,6 +23,7 @@ import { fieldState } from '../wizard/machine';
 import type { Share } from './labels';
 import { HintBar } from './notice';
 import { itemNameProblem, shownField, sizeBytes, sizeProblem } from './validation';
+import { FormActions } from './FormActions';
 
 const splitUsers = (text: string) =>
   text
@@ -100,14 +98,7 @@ export function ShareDialog({ device, share, onClose }: { device: string; share:
                 <Textarea value={users} onChange={(_, v) => setUsers(v.value)} resize="vertical" />
               </Field>
             </DialogContent>
-            <DialogActions>
-              <Button onClick={() => onClose(null)} disabled={busy}>
-                Cancel
-              </Button>
-              <Button appearance="primary" type="submit" disabled={busy} icon={busy ? <Spinner size="tiny" /> : undefined}>
-                {editing ? 'Save' : 'Create'}
-              </Button>
-            </DialogActions>
+            <FormActions busy={busy} label={editing ? 'Save' : 'Create'} onCancel={() => onClose(null)} />
           </DialogBody>
         </form>
       </DialogSurface>

@@ -5,7 +5,6 @@
 import {
   Button,
   Dialog,
-  DialogActions,
   DialogBody,
   DialogContent,
   DialogSurface,
@@ -15,7 +14,6 @@ import {
   Radio,
   RadioGroup,
   Select,
-  Spinner,
 } from '@fluentui/react-components';
 import { EyeOffRegular, EyeRegular } from '@fluentui/react-icons';
 import { useState, type FormEvent } from 'react';
@@ -27,6 +25,7 @@ import { AcrEditor } from './AcrEditor';
 import type { Volume } from './labels';
 import { HintBar } from './notice';
 import { chapSecretProblem, iqnProblem, itemNameProblem, shownField, sizeProblem } from './validation';
+import { FormActions } from './FormActions';
 
 type Chap = 'keep' | 'set' | 'off';
 
@@ -135,14 +134,7 @@ export function VolumeDialog({ device, volume, onClose }: { device: string; volu
                 </>
               )}
             </DialogContent>
-            <DialogActions>
-              <Button onClick={() => onClose(null)} disabled={busy}>
-                Cancel
-              </Button>
-              <Button appearance="primary" type="submit" disabled={busy} icon={busy ? <Spinner size="tiny" /> : undefined}>
-                {editing ? 'Save' : 'Create'}
-              </Button>
-            </DialogActions>
+            <FormActions busy={busy} label={editing ? 'Save' : 'Create'} onCancel={() => onClose(null)} />
           </DialogBody>
         </form>
       </DialogSurface>
