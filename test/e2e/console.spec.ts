@@ -28,9 +28,9 @@ async function openConsole(page: Page): Promise<void> {
 test('commands run in the console and print their output', async ({ app: page, lifeboat }) => {
   await openConsole(page);
   await enter(page, 'help');
-  await expect(screen(page)).toContainText('Lifeboat commands');
+  await expect(screen(page)).toContainText('Every command takes --json');
   await page.keyboard.press('Control+L');
-  await expect(screen(page)).not.toContainText('Lifeboat commands');
+  await expect(screen(page)).not.toContainText('Every command takes --json');
   await enter(page, 'status');
   await expect(screen(page)).toContainText(lifeboat.home);
   await enter(page, 'jobs shwo x');
@@ -98,16 +98,16 @@ test('Ctrl+R finds an earlier command, and each tab keeps its own output', async
   await page.getByRole('button', { name: 'New console tab' }).click();
   const tabs = page.getByRole('tablist', { name: 'Console tabs' }).getByRole('tab');
   await expect(tabs).toHaveCount(2);
-  await expect(screen(page)).not.toContainText('Lifeboat commands');
+  await expect(screen(page)).not.toContainText('Every command takes --json');
   await page.locator('.xterm').click();
   await enter(page, 'alerts list');
   await expect(screen(page)).toContainText('(none)');
   await tabs.first().click();
-  await expect(screen(page)).toContainText('Lifeboat commands');
+  await expect(screen(page)).toContainText('Every command takes --json');
   await tabs.nth(1).click();
   await page.getByRole('button', { name: 'Close this console tab' }).click();
   await expect(tabs).toHaveCount(1);
-  await expect(screen(page)).toContainText('Lifeboat commands');
+  await expect(screen(page)).toContainText('Every command takes --json');
 });
 
 test('pasted lines run one after another, like typed commands', async ({ app: page, context, lifeboat }) => {
