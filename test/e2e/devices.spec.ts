@@ -21,9 +21,9 @@ test('two file servers are configured, one fails over to the other, and the shar
   await screenshot(page, 'devices-empty');
 
   const base = tempDir(lifeboat, 'roots');
-  await configureDevice(page, { name: 'fs-src', type: 'file', root: path.join(base, 'fs-src'), capacity: '2 GiB', domain: 'corp.contoso.com', shots: 'device-wizard' });
+  await configureDevice(page, { name: 'fs-src', type: 'file', root: path.join(base, 'fs-src'), capacity: '1 GiB', domain: 'corp.contoso.com', shots: 'device-wizard' });
   // In another domain: compatible, with a warning that share permissions may not resolve.
-  await configureDevice(page, { name: 'fs-dst', type: 'file', root: path.join(base, 'fs-dst'), capacity: '3 GiB', domain: 'corp.fabrikam.com' });
+  await configureDevice(page, { name: 'fs-dst', type: 'file', root: path.join(base, 'fs-dst'), capacity: '1.5 GiB', domain: 'corp.fabrikam.com' });
   // Too small for the source's shares: the failover wizard lists it as excluded, with the reason.
   await configureDevice(page, { name: 'fs-small', type: 'file', root: path.join(base, 'fs-small'), capacity: '100 MiB', domain: 'corp.contoso.com' });
   await screenshot(page, 'devices-list');
@@ -200,10 +200,10 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   test.setTimeout(180_000);
   await ensureService(page);
   const roots = tempDir(lifeboat, 'iscsi');
-  await configureDevice(page, { name: 'iscsi-1', type: 'iscsi', root: path.join(roots, 'iscsi-1'), capacity: '4 GiB' });
+  await configureDevice(page, { name: 'iscsi-1', type: 'iscsi', root: path.join(roots, 'iscsi-1'), capacity: '2 GiB' });
   // A file server cannot take over an iSCSI server: the failover wizard says so at the end.
   // Registered later, from its dashboard.
-  await configureDevice(page, { name: 'fs-other', type: 'file', root: path.join(roots, 'fs-other'), capacity: '4 GiB', register: false });
+  await configureDevice(page, { name: 'fs-other', type: 'file', root: path.join(roots, 'fs-other'), capacity: '1 GiB', register: false });
   await expect(page.locator('tr[data-device="fs-other"]')).toContainText('Ready to set up');
   await openDevice(page, 'fs-other');
   await expect(page.getByRole('button', { name: 'Add share' })).toBeDisabled();

@@ -19,8 +19,18 @@ export const buildMain = () => build(['main']);
 /** Builds the whole app (renderer included) unless dist/ is newer than every source, as it is under `npm test`. */
 export const buildApp = () => build(['--if-stale']);
 
+const made: string[] = [];
+
+/** Test data runs to gigabytes: removed after each test file (test/helpers/cleanup.ts); LIFEBOAT_KEEP_TEST_DIRS=1 keeps it. */
+export function removeTempHomes(): void {
+  if (process.env.LIFEBOAT_KEEP_TEST_DIRS) return;
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 export function tempHome(prefix = 'lifeboat-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export interface CliResult {
