@@ -146,6 +146,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     this.deviceBackups.stop();
+    this.devices.usage.stop();
     await this.runner.stop();
     await this.workers.close();
     this.eventLoop.dispose();
