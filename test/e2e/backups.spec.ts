@@ -8,6 +8,7 @@ import type { Locator, Page } from '@playwright/test';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { treeHashes } from './devices-helpers';
 import { ensureService, expect, openPage, screenshot, test, type Lifeboat } from './fixtures';
 
 const ACCOUNT = 'local1';
@@ -22,23 +23,6 @@ function tempDir(lifeboat: Lifeboat, prefix: string): string {
 test.afterAll(() => {
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
-
-/** Every file under `root` (relative path → sha256), directories as `dir/`. */
-function treeHashes(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      const rel = path.relative(root, full);
-      if (e.isDirectory()) {
-        out[`${rel}/`] = 'dir';
-        walk(full);
-      } else out[rel] = crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex');
-    }
-  };
-  walk(root);
-  return out;
-}
 
 const wizard = (page: Page, id: string) => page.getByTestId(`${id}-wizard`);
 
