@@ -174,7 +174,7 @@ export class AccountManager {
     const row = this.store.require(name);
     let probe: ProbeResult;
     try {
-      const backend = await openBackend(this.store.spec(row));
+      const backend = await this.backend(row);
       probe = await this.probe(backend);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -238,9 +238,14 @@ export class AccountManager {
     return this.service.sdekKey();
   }
 
+  /** The account's storage backend, without opening the repository in it. */
+  backend(row: AccountRow): Promise<StorageBackend> {
+    return openBackend(this.store.spec(row));
+  }
+
   /** Opens the account's repository with the service's SDEK (index loaded unless told not to). */
   async repository(row: AccountRow, opts: { loadIndex?: boolean } = {}): Promise<Repository> {
-    const backend = await openBackend(this.store.spec(row));
+    const backend = await this.backend(row);
     const repo = await Repository.open(backend, this.service.sdekKey(), opts);
     if (repo.config.id !== row.repository_id)
       throw new LifeboatError('conflict', `The storage account "${row.name}" now holds another repository (${repo.config.id}).`, 'Point the account back at its folder or container with `lifeboat account edit`.');
@@ -249,7 +254,7 @@ export class AccountManager {
 
   /** Runs f under a lease in the account itself, which keeps installations sharing the account apart (accounts/locks.ts). */
   async withLease<T>(row: AccountRow, kind: LeaseInfo['kind'], purpose: string, f: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return withLease(await openBackend(this.store.spec(row)), kind, purpose, f, { signal });
+    return withLease(await this.backend(row), kind, purpose, f, { signal });
   }
 
   async rebuildCatalog(name: string): Promise<CatalogRebuild> {

@@ -19,7 +19,6 @@ import { failoverItems, restorePriority } from './sources';
 import { childJobs, faultPoint, FailoverParamsSchema, FAILOVER_JOB, type FailoverCtx, type FailoverParams, type FailoverState } from './state';
 import { cleanTarget, finishStep, releaseHolds, transferStep } from './transfer';
 import { readOwner } from '../devices/ownership';
-import { openBackend } from '../storage/open';
 
 function note(engine: Engine, ctx: FailoverCtx, message: string): void {
   engine.runner.store.event(ctx.jobId, 'note', message);
@@ -57,7 +56,7 @@ async function runPrechecks(engine: Engine, ctx: FailoverCtx): Promise<void> {
     }
     try {
       // From the target: the backup it restores is there, and the lineage is owned by the source (or already by the target).
-      const backend = await openBackend(engine.accounts.store.spec(account));
+      const backend = await engine.accounts.backend(account);
       if (!(await backend.head(`snapshots/${p.backupId}`))) throw new LifeboatError('not_found', `the backup ${p.backupId} is not in the account`);
       const owner = await readOwner(backend, source.lineage);
       if (owner && owner.deviceId !== source.id && owner.deviceId !== target.id)

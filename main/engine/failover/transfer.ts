@@ -22,7 +22,6 @@ import { LifeboatError } from '../errors';
 import { newId } from '../keys';
 import { transferOwner } from '../devices/ownership';
 import { nextBackupAt, policyOf } from '../devices/schedule';
-import { openBackend } from '../storage/open';
 import { childJobs, faultPoint, type FailoverCtx, type FailoverParams } from './state';
 import { dnsChecklist } from './plan';
 
@@ -42,7 +41,7 @@ export async function transferStep(engine: Engine, ctx: FailoverCtx): Promise<vo
   if (source.status === 'deleted' && target.lineage === source.lineage) return; // done before a crash
   const account = engine.accounts.store.byId(source.account_id ?? engine.accounts.catalog.require(p.backupId).account_id);
   if (!account) throw new LifeboatError('not_found', `The storage account of ${source.name} was removed.`, 'Add it again, then resume the failover.', { retryable: true });
-  const backend = await openBackend(engine.accounts.store.spec(account));
+  const backend = await engine.accounts.backend(account);
   const owner = await transferOwner(backend, source.lineage, source.id, { id: target.id, name: target.name });
   ctx.log.info('failover: ownership transferred', { jobId: ctx.jobId, lineage: source.lineage, epoch: owner.epoch, to: target.name });
   await faultPoint(engine, ctx, 'transfer');
