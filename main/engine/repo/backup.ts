@@ -112,13 +112,15 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
   progress.phase = 'reading';
   report(true);
 
-  const manifests = [];
+  let manifests: Array<TreeSource | ImageSource>;
   try {
-    for (const { source, entries, stat } of scanned) {
-      const before = previous?.sources.find((s) => s.name === source.name && s.kind === source.kind);
-      if (source.kind === 'tree') manifests.push(await backupTree(ctx, source, entries!, before as TreeSource | undefined));
-      else manifests.push(await backupImage(ctx, source, stat!, before as ImageSource | undefined));
-    }
+    // Sources are read at once: a volume image is read while the encoder thread still has a share's files to do.
+    manifests = await Promise.all(
+      scanned.map(({ source, entries, stat }) => {
+        const before = previous?.sources.find((s) => s.name === source.name && s.kind === source.kind);
+        return source.kind === 'tree' ? backupTree(ctx, source, entries!, before as TreeSource | undefined) : backupImage(ctx, source, stat!, before as ImageSource | undefined);
+      }),
+    );
     progress.phase = 'finishing';
     report(true);
     await writer.flush(opts.signal);
@@ -209,7 +211,7 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
   const old = new Map(before?.entries.map((e) => [e.path, e]));
   const files = entries.filter((e) => e.type === 'file');
   let next = 0;
-  const work = async (slot: number) => {
+  const work = async () => {
     let scratch: Buffer | undefined; // this reader's window, reused for every file it reads
     while (next < files.length) {
       const entry = files[next++];
@@ -219,8 +221,9 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
         ctx.progress.bytesReused += entry.size ?? 0;
       } else {
         const file = path.join(source.path, ...entry.path.split('/'));
-        // The second reader hands its files to the encoder thread and packs what comes back.
-        if (slot === 1 && ctx.encoderScript) {
+        // The encoder thread gets the next file whenever fewer than two wait for it, so it never idles; this
+        // thread reads the rest and packs everything.
+        if (ctx.encoderScript && (ctx.encoder?.queued ?? 0) < 2) {
           ctx.encoder ??= new EncoderThread(ctx.encoderScript, ctx.repo.keys, ctx.repo.config.chunker);
           await encodeFile(ctx, ctx.encoder, file, entry);
         } else {
@@ -232,7 +235,7 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
       ctx.report();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, (_, slot) => work(slot)));
+  await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, work));
   return { name: source.name, kind: 'tree', path: source.path, entries: entries.filter((e) => e.type !== 'file' || e.chunks) };
 }
 

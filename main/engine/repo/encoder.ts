@@ -41,7 +41,8 @@ export interface EncodedBatch {
   size: number;
 }
 
-type ToEncoder = { t: 'file'; seq: number; path: string } | { t: 'ack' };
+/** An ack returns the batch's buffer, so the encoder reuses a few buffers instead of faulting in new pages per batch. */
+type ToEncoder = { t: 'file'; seq: number; path: string } | { t: 'ack'; data: ArrayBuffer };
 type FromEncoder = EncodedBatch | { t: 'unreadable'; seq: number; message: string } | { t: 'fatal'; message: string };
 
 /** The encoder thread's side: started from the worker entry when its workerData says so. */
@@ -51,6 +52,13 @@ export function runEncoder(port: import('node:worker_threads').MessagePort, init
   const scratch = Buffer.allocUnsafe(windowSize(gear));
   const queue: Array<{ seq: number; path: string }> = [];
   let credits = CREDITS;
+  const free: ArrayBuffer[] = [];
+  // Room for a full batch plus one maximal blob past it: a batch is sent once it reaches BATCH_BYTES.
+  const batchSize = BATCH_BYTES + gear.params.max + SEAL_OVERHEAD;
+  const newBatch = (seq: number, size = batchSize) => {
+    const data = (size && free.pop()) || new ArrayBuffer(size);
+    return { t: 'batch' as const, seq, ids: [] as string[], codecs: [] as Codec[], rawLengths: [] as number[], storedLengths: [] as number[], buf: Buffer.from(data), used: 0 };
+  };
   let wake: (() => void) | undefined;
   let running = false;
   const post = (m: FromEncoder, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
@@ -66,21 +74,23 @@ export function runEncoder(port: import('node:worker_threads').MessagePort, init
     try {
       let size = 0;
       const probe = new CompressionProbe();
-      let batch = newBatch(seq, gear.params.max);
+      // Batches are taken when a blob needs one, so a file's last message holds no buffer it did not fill.
+      let batch: ReturnType<typeof newBatch> | undefined;
       const send = async (last: boolean) => {
         while (credits === 0) await new Promise<void>((r) => (wake = r));
         credits--;
-        const { buf, used: _used, ...rest } = batch;
-        // The batch's own ArrayBuffer (allocUnsafeSlow) moves to the packer's thread without a copy.
+        const { buf, used: _used, ...rest } = batch ?? newBatch(seq, 0);
+        batch = undefined;
+        // The batch's own ArrayBuffer moves to the packer's thread without a copy, and comes back with the ack.
         const data = buf.buffer as ArrayBuffer;
         post({ ...rest, data, last, size }, [data]);
-        batch = newBatch(seq, gear.params.max);
       };
       for await (const piece of contentChunks(fh, gear, undefined, scratch)) {
         const id = chunkId(keys, piece);
         const packed = probe.compress(piece);
         const stored = packed.data.length + SEAL_OVERHEAD;
-        if (batch.used + stored > batch.buf.length) await send(false);
+        if (batch && batch.used + stored > batch.buf.length) await send(false);
+        batch ??= newBatch(seq);
         sealInto(keys.dataKey, blobAad(id, packed.codec), packed.data, batch.buf, batch.used);
         batch.used += stored;
         noteGarbage(stored);
@@ -114,6 +124,7 @@ export function runEncoder(port: import('node:worker_threads').MessagePort, init
 
   port.on('message', (m: ToEncoder) => {
     if (m.t === 'ack') {
+      if (m.data.byteLength === batchSize) free.push(m.data);
       credits++;
       wake?.();
       wake = undefined;
@@ -124,16 +135,21 @@ export function runEncoder(port: import('node:worker_threads').MessagePort, init
   });
 }
 
-function newBatch(seq: number, maxChunk: number) {
-  // Room for a full batch plus one maximal blob past it: a batch is sent once it reaches BATCH_BYTES.
-  return { t: 'batch' as const, seq, ids: [] as string[], codecs: [] as Codec[], rawLengths: [] as number[], storedLengths: [] as number[], buf: Buffer.allocUnsafeSlow(BATCH_BYTES + maxChunk + SEAL_OVERHEAD), used: 0 };
+/** What the backup waits for on one file handed to the encoder. */
+interface FileWork {
+  onBatch: (b: EncodedBatch) => Promise<void>;
+  resolve: (r: { size: number } | { unreadable: string }) => void;
+  reject: (e: unknown) => void;
 }
 
-/** The backup's side: one encoder thread, one file at a time, batches handed to `onBatch` in order. */
+/**
+ * The backup's side: one encoder thread taking files in turn (it encodes one at a time, the next ones wait in its
+ * queue so it never idles between files); batches are handed to each file's `onBatch` in the order they come.
+ */
 export class EncoderThread {
   private worker: Worker;
   private seq = 0;
-  private current?: { seq: number; onBatch: (b: EncodedBatch) => Promise<void>; resolve: (r: { size: number } | { unreadable: string }) => void; reject: (e: unknown) => void };
+  private files = new Map<number, FileWork>();
   private chain: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
 
@@ -145,47 +161,46 @@ export class EncoderThread {
     this.worker.on('exit', (code) => this.fail(new Error(`The backup's encoder thread stopped (exit code ${code}).`)));
   }
 
+  /** Files handed over and not finished yet. */
+  get queued(): number {
+    return this.files.size;
+  }
+
   private fail(err: Error): void {
     this.failure ??= err;
-    this.current?.reject(this.failure);
-    this.current = undefined;
+    for (const f of this.files.values()) f.reject(this.failure);
+    this.files.clear();
   }
 
   private receive(m: FromEncoder): void {
-    const cur = this.current;
     if (m.t === 'fatal') return this.fail(new Error(m.message));
-    if (!cur || m.seq !== cur.seq) return;
+    const file = this.files.get(m.seq);
+    if (!file) return; // a file that already failed
     if (m.t === 'unreadable') {
-      this.current = undefined;
-      cur.resolve({ unreadable: m.message });
+      this.files.delete(m.seq);
+      file.resolve({ unreadable: m.message });
       return;
     }
     // Batches are consumed in order; each frees a credit once its blobs are in packs.
     this.chain = this.chain.then(async () => {
-      if (this.current !== cur) return; // the file already failed
       try {
-        await cur.onBatch(m);
+        if (this.files.get(m.seq) === file) await file.onBatch(m);
       } catch (err) {
-        if (this.current === cur) this.current = undefined;
-        cur.reject(err);
-        return;
+        this.files.delete(m.seq);
+        file.reject(err);
       }
-      this.worker.postMessage({ t: 'ack' } satisfies ToEncoder);
-      if (m.last && this.current === cur) {
-        this.current = undefined;
-        cur.resolve({ size: m.size });
-      }
+      // The blobs were copied into packs: the buffer goes back for the encoder's next batch.
+      this.worker.postMessage({ t: 'ack', data: m.data } satisfies ToEncoder, [m.data]);
+      if (m.last && this.files.delete(m.seq)) file.resolve({ size: m.size });
     });
   }
 
   /** Encodes one file; resolves with the bytes read, or why the file could not be opened. */
   encode(path: string, onBatch: (b: EncodedBatch) => Promise<void>): Promise<{ size: number } | { unreadable: string }> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.current) return Promise.reject(new Error('The encoder thread takes one file at a time.'));
     return new Promise((resolve, reject) => {
       const seq = ++this.seq;
-      this.current = { seq, onBatch, resolve, reject };
-      this.chain = Promise.resolve();
+      this.files.set(seq, { onBatch, resolve, reject });
       this.worker.postMessage({ t: 'file', seq, path } satisfies ToEncoder);
     });
   }

@@ -4,9 +4,10 @@
  * describes itself and the index can be rebuilt from packs alone. A pack is named by the SHA-256 of its bytes:
  * names never repeat (nonces are random) and `check --read-data` can verify a pack without the key.
  */
+import crypto from 'node:crypto';
 import { blobAad, type SealedBlob } from './blob';
 import type { Codec } from './compress';
-import { SEAL_OVERHEAD, sealInto, sha256Hex, unseal, type RepoKeys } from './crypto';
+import { SEAL_OVERHEAD, sealInto, unseal, type RepoKeys } from './crypto';
 
 export const PACK_TARGET = 16 << 20;
 const MAGIC = Buffer.from('LBP1');
@@ -48,21 +49,27 @@ export function decodeEntries(buf: Buffer, at = 0, count = Math.floor((buf.lengt
 export const ENTRY_SIZE = ENTRY;
 
 /**
- * Builds a pack in one buffer: blobs are sealed straight into it and the header appended at the end, so a pack costs
- * no per-blob parts list and no final concatenation. A writer hands the same buffers round (one filling while the
- * previous pack uploads), which keeps memory flat at a few pack sizes whatever the backup's size.
+ * Builds a pack in a buffer: blobs are sealed straight into it and the header appended at the end, so a pack costs
+ * no per-blob parts list and no final concatenation. A writer hands the same buffers round, which keeps memory flat
+ * whatever the backup's size. The buffer may hold the whole pack (object stores take it in one upload) or, with
+ * drain(), only the part not yet written (a local account appends the pieces to the pack's file as it fills); the
+ * SHA-256 that names the pack is taken piece by piece, so both give the same pack bytes and name.
  */
 export class PackBuilder {
   readonly entries: PackEntry[] = [];
+  /** Bytes of the pack so far (drained ones included): the offset of the next blob. */
   size = 0;
   private buf: Buffer;
+  /** Pack offset of buf[0]: everything before it was drained. */
+  private base = 0;
+  private readonly hash = crypto.createHash('sha256');
 
   /** `buffer` is reused scratch space (its old bytes are ignored); without one, a buffer is allocated as needed. */
   constructor(buffer?: Buffer) {
     this.buf = buffer ?? Buffer.allocUnsafe(0);
   }
 
-  /** The buffer the pack is built in (hand it to the next builder once the pack's upload settled). */
+  /** The buffer the pack is being built in (hand it to the next builder once its bytes are written or uploaded). */
   get buffer(): Buffer {
     return this.buf;
   }
@@ -71,28 +78,30 @@ export class PackBuilder {
     return this.entries.length;
   }
 
-  /** Bytes the pack would take once finished with one more blob of `stored` bytes. */
-  sizeWith(stored: number): number {
-    return this.size + stored + SEAL_OVERHEAD + (this.entries.length + 1) * ENTRY + TRAILER;
+  /** Bytes held in the buffer, not drained yet. */
+  get buffered(): number {
+    return this.size - this.base;
   }
 
   /** True when a blob of `stored` bytes and the finished header still fit in the current buffer. */
   fits(stored: number): boolean {
-    return this.sizeWith(stored) <= this.buf.length;
+    return this.buffered + stored + this.tail(1) <= this.buf.length;
+  }
+
+  /** The sealed header and trailer, with `more` entries beyond the current ones. */
+  private tail(more: number): number {
+    return SEAL_OVERHEAD + (this.entries.length + more) * ENTRY + TRAILER;
   }
 
   add(blob: SealedBlob): void {
-    this.reserve(blob.stored.length);
-    this.entries.push({ id: blob.id, offset: this.size, length: blob.stored.length, rawLength: blob.rawLength, codec: blob.codec });
-    blob.stored.copy(this.buf, this.size);
-    this.size += blob.stored.length;
+    this.addStored(blob.id, blob.codec, blob.stored, blob.rawLength);
   }
 
   /** Seals (compressed) chunk bytes directly into the pack: one ciphertext copy instead of three. */
   addSealed(keys: RepoKeys, id: string, codec: Codec, data: Uint8Array, rawLength: number): number {
     const length = data.length + SEAL_OVERHEAD;
     this.reserve(length);
-    sealInto(keys.dataKey, blobAad(id, codec), data, this.buf, this.size);
+    sealInto(keys.dataKey, blobAad(id, codec), data, this.buf, this.buffered);
     this.entries.push({ id, offset: this.size, length, rawLength, codec });
     this.size += length;
     return length;
@@ -101,34 +110,52 @@ export class PackBuilder {
   /** Adds a blob sealed elsewhere (its bytes are copied). */
   addStored(id: string, codec: Codec, stored: Uint8Array, rawLength: number): number {
     this.reserve(stored.length);
+    this.buf.set(stored, this.buffered);
     this.entries.push({ id, offset: this.size, length: stored.length, rawLength, codec });
-    this.buf.set(stored, this.size);
     this.size += stored.length;
     return stored.length;
   }
 
+  /**
+   * Hands out the bytes buffered so far (a view of the old buffer: write it, then reuse that buffer) and goes on in
+   * `next`. The pack's offsets and name do not change.
+   */
+  drain(next: Buffer): Buffer {
+    const piece = this.buf.subarray(0, this.buffered);
+    this.hash.update(piece);
+    this.base = this.size;
+    this.buf = next;
+    return piece;
+  }
+
   /** Grows the buffer when a blob and the header would not fit (only builders without a sized buffer). */
   private reserve(stored: number): void {
-    const need = this.sizeWith(stored);
+    const need = this.buffered + stored + this.tail(1);
     if (need <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2, 1 << 16));
-    this.buf.copy(next, 0, 0, this.size);
+    this.buf.copy(next, 0, 0, this.buffered);
     this.buf = next;
   }
 
-  /** Appends the sealed header and trailer; `bytes` is a view of the builder's buffer. */
-  finish(keys: RepoKeys): { name: string; hash: string; bytes: Buffer; entries: PackEntry[] } {
+  /** Appends the sealed header and trailer; `bytes` (a view of the buffer) is what is left to write: all of it unless drained. */
+  finish(keys: RepoKeys): { name: string; hash: string; bytes: Buffer; size: number; entries: PackEntry[] } {
     const header = encodeEntries(this.entries);
-    this.reserve(0);
+    const need = this.buffered + this.tail(0);
+    if (need > this.buf.length) {
+      const next = Buffer.allocUnsafe(need);
+      this.buf.copy(next, 0, 0, this.buffered);
+      this.buf = next;
+    }
+    let end = this.buffered;
     const headerLength = header.length + SEAL_OVERHEAD;
-    sealInto(keys.dataKey, HEADER_AAD, header, this.buf, this.size);
-    let end = this.size + headerLength;
+    sealInto(keys.dataKey, HEADER_AAD, header, this.buf, end);
+    end += headerLength;
     this.buf.writeUInt32LE(headerLength, end);
     MAGIC.copy(this.buf, end + 4);
     end += TRAILER;
     const bytes = this.buf.subarray(0, end);
-    const hash = sha256Hex(bytes);
-    return { name: packObjectName(hash), hash, bytes, entries: this.entries };
+    const hash = this.hash.update(bytes).digest('hex');
+    return { name: packObjectName(hash), hash, bytes, size: this.base + end, entries: this.entries };
   }
 }
 

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { LifeboatError } from '../errors';
-import type { StorageBackend } from '../storage/backend';
+import type { ObjectUpload, StorageBackend } from '../storage/backend';
 import { decodeBlob, BlobDamagedError } from './blob';
 import { compressTransient, type Codec, type CompressionProbe } from './compress';
 import { DEFAULT_CDC, DEFAULT_IMAGE_BLOCK, makeGear, type ChunkerParams, type Gear } from './chunker';
@@ -122,20 +122,25 @@ export class Repository {
 }
 
 /**
- * One writer session: chunks in, packs and index objects out. Packs are built in reusable buffers: one fills while
- * the previous one uploads (two uploads at once for remote accounts, where latency dominates), so memory stays at
- * two or three pack sizes. Index objects are written every `indexEvery` packs and on flush(), always after their
+ * One writer session: chunks in, packs and index objects out. Packs are built in reusable buffers, so memory stays
+ * flat whatever the backup's size. A local account streams each pack to its file as it fills (a few 1 MiB pieces in
+ * memory, written while the next ones fill); an object store gets whole packs, one filling while two upload, as
+ * latency dominates there. Index objects are written every `indexEvery` packs and on flush(), always after their
  * packs are durable.
  */
 export class RepoWriter {
   private pack: PackBuilder | undefined;
+  /** The filling pack's object, streamed (local accounts): opened at its first piece, written in order. */
+  private upload: Promise<ObjectUpload> | undefined;
+  private writes: Promise<void> = Promise.resolve();
   private pending = new Set<string>();
   private uploads = new Set<Promise<void>>();
   private spare: Buffer[] = [];
   private waiters: Array<() => void> = [];
   private buffers = 0;
-  private readonly maxBuffers: number;
+  private readonly maxBuffers = 3;
   private readonly capacity: number;
+  private readonly streaming: boolean;
   private unindexed: PackRecord[] = [];
   private failure: unknown;
   bytesUploaded = 0;
@@ -146,11 +151,11 @@ export class RepoWriter {
     private readonly repo: Repository,
     private readonly onPackUploaded?: (bytes: number) => void,
   ) {
-    // A local account takes the pack's bytes at the first write and the buffer is free while the file is flushed
-    // (see sealPack), so one buffer keeps up; a remote one holds the bytes until the upload ends.
-    this.maxBuffers = repo.backend.kind === 'local' ? 1 : 3;
-    // Room past the target for the blob that crosses it and the header: a pack closes at the first blob past it.
-    this.capacity = repo.config.packTarget + Math.max(repo.config.chunker.max, repo.config.imageBlockSize) + SEAL_OVERHEAD + (1 << 20);
+    this.streaming = !!repo.backend.openUpload;
+    const maxBlob = Math.max(repo.config.chunker.max, repo.config.imageBlockSize) + SEAL_OVERHEAD;
+    // Streaming: a piece, the blob that crosses it, and room for a header of ~5800 blobs (a pack of tinier blobs closes
+    // early). Whole packs: the target, the blob that crosses it, and a header of ~23000 blobs.
+    this.capacity = this.streaming ? PIECE + maxBlob + (256 << 10) : repo.config.packTarget + maxBlob + (1 << 20);
   }
 
   /** Stores a chunk unless the account (or this session) already has it; `probe` is the file's compression memory. */
@@ -178,8 +183,8 @@ export class RepoWriter {
   }
 
   /**
-   * Puts one blob of at most `bound` bytes into the filling pack. Two readers call this at once, so the current pack
-   * is re-read after every await, and `write` runs synchronously on a pack known to have room.
+   * Puts one blob of at most `bound` bytes into the filling pack. Several readers call this at once, so the current
+   * pack is re-read after every await, and `write` runs synchronously on a pack known to have room.
    */
   private async place(bound: number, write: (pack: PackBuilder) => number, signal?: AbortSignal): Promise<number> {
     for (;;) {
@@ -187,33 +192,41 @@ export class RepoWriter {
       const pack = this.pack;
       if (!pack) continue;
       if (pack.count > 0 && !pack.fits(bound)) {
-        await this.sealPack(signal);
+        // A streamed pack first sends what it holds; a pack whose header alone fills the buffer closes.
+        if (this.streaming && pack.buffered > 0) await this.drain(pack, signal);
+        else await this.sealPack(signal);
         continue;
       }
       const stored = write(pack);
       noteGarbage(bound);
       if (pack.size >= this.repo.config.packTarget) await this.sealPack(signal);
+      else if (this.streaming && pack.buffered >= PIECE) await this.drain(pack, signal);
       return stored;
     }
   }
 
-  /** Makes sure a pack is filling: on a spare buffer, a new one while under the limit, else after an upload ends. */
-  private async freePack(signal?: AbortSignal): Promise<void> {
+  /** A spare buffer, a new one while under the limit, or the next one a finished write gives back. */
+  private async takeBuffer(signal?: AbortSignal): Promise<Buffer> {
     for (;;) {
       if (this.failure) throw this.failure;
-      if (this.pack) return;
-      if (this.spare.length || this.buffers < this.maxBuffers) {
-        let buf = this.spare.pop();
-        if (!buf) {
-          buf = Buffer.allocUnsafe(this.capacity);
-          this.buffers++;
-        }
-        this.pack = new PackBuilder(buf);
-        return;
+      const buf = this.spare.pop();
+      if (buf) return buf;
+      if (this.buffers < this.maxBuffers) {
+        this.buffers++;
+        return Buffer.allocUnsafe(this.capacity);
       }
       signal?.throwIfAborted();
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  /** Makes sure a pack is filling. */
+  private async freePack(signal?: AbortSignal): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.pack) return;
+    const buf = await this.takeBuffer(signal);
+    if (this.pack) this.release(buf); // another reader started one meanwhile
+    else this.pack = new PackBuilder(buf);
   }
 
   private release(buf: Buffer): void {
@@ -221,11 +234,37 @@ export class RepoWriter {
     for (const wake of this.waiters.splice(0)) wake();
   }
 
+  private fail(err: unknown): void {
+    this.failure ??= err;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** Streams what the filling pack holds to its object and goes on in another buffer. */
+  private async drain(pack: PackBuilder, signal?: AbortSignal): Promise<void> {
+    const next = await this.takeBuffer(signal);
+    if (this.pack !== pack || pack.buffered === 0) return this.release(next); // sealed or drained meanwhile
+    const old = pack.buffer;
+    const piece = pack.drain(next);
+    const upload = (this.upload ??= this.repo.backend.openUpload!());
+    this.writes = this.writes
+      .then(async () => (await upload).write(piece))
+      .finally(() => this.release(old))
+      .catch((err) => {
+        this.fail(err);
+        throw err;
+      });
+    this.writes.catch(() => undefined);
+  }
+
   private async sealPack(signal?: AbortSignal): Promise<void> {
     const pack = this.pack;
     if (!pack || pack.count === 0) return;
     this.pack = undefined;
     const done = pack.finish(this.repo.keys);
+    const upload = this.upload;
+    const writes = this.writes;
+    this.upload = undefined;
+    this.writes = Promise.resolve();
     if (this.failure) throw this.failure;
     // Bounded uploads in flight (a local one is mostly an fsync by then).
     while (this.uploads.size >= 2) await Promise.race(this.uploads);
@@ -235,23 +274,33 @@ export class RepoWriter {
       released = true;
       this.release(pack.buffer);
     };
-    // The local backend writes each piece before asking for the next, so once it asks past the last one the bytes
-    // are in the file and the buffer can take the next pack while this one is flushed and linked.
-    const body = this.repo.backend.kind === 'local' ? onePiece(done.bytes, release) : done.bytes;
-    const upload = this.repo.backend.put(done.name, body, { signal }).then(
+    let stored: Promise<void>;
+    if (this.streaming) {
+      const opened = upload ?? this.repo.backend.openUpload!();
+      stored = (async () => {
+        try {
+          await writes;
+          const object = await opened;
+          await object.write(done.bytes);
+          release(); // the bytes are in the file: the buffer can take the next pack while this one is flushed
+          await object.commit(done.name);
+        } catch (err) {
+          await opened.then((o) => o.abort()).catch(() => undefined);
+          throw err;
+        }
+      })();
+    } else stored = this.repo.backend.put(done.name, done.bytes, { signal });
+    const finished = stored.then(
       async () => {
-        this.bytesUploaded += done.bytes.length;
+        this.bytesUploaded += done.size;
         this.packsWritten++;
         this.unindexed.push({ hash: done.hash, entries: done.entries });
-        this.onPackUploaded?.(done.bytes.length);
+        this.onPackUploaded?.(done.size);
       },
-      (err) => {
-        this.failure ??= err;
-        for (const wake of this.waiters.splice(0)) wake();
-      },
+      (err) => this.fail(err),
     );
     // Whatever happened, the buffer is free once the upload settled.
-    const tracked = upload.finally(() => {
+    const tracked = finished.finally(() => {
       this.uploads.delete(tracked);
       release();
     });
@@ -272,9 +321,14 @@ export class RepoWriter {
 
   /**
    * After a cancel or failure: index the packs that did finish uploading, so the next backup reuses them instead
-   * of uploading them again. Never throws; what cannot be indexed is left for prune.
+   * of uploading them again, and drop the pack that was filling. Never throws; what cannot be indexed is left for prune.
    */
   async abandon(): Promise<void> {
+    const upload = this.upload;
+    this.upload = undefined;
+    this.pack = undefined;
+    await this.writes.catch(() => undefined);
+    await upload?.then((o) => o.abort()).catch(() => undefined);
     while (this.uploads.size) await Promise.race(this.uploads);
     await this.writeIndex().catch(() => undefined);
   }
@@ -288,11 +342,8 @@ export class RepoWriter {
   }
 }
 
-/** The bytes as a one-piece stream that calls `consumed` once the reader asks for more. */
-async function* onePiece(bytes: Buffer, consumed: () => void): AsyncGenerator<Buffer> {
-  yield bytes;
-  consumed();
-}
+/** A streamed pack is written to its object in pieces of about this size. */
+const PIECE = 1 << 20;
 
 export function hostName(): string {
   return os.hostname();

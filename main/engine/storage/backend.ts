@@ -32,12 +32,29 @@ export interface ProbeReport {
   readBytesPerSecond: number;
 }
 
+/**
+ * An object written piece by piece before its name is known (a pack is named by the hash of its bytes): pieces are
+ * appended in order, then commit() makes the whole object visible under its name at once, or abort() drops it.
+ */
+export interface ObjectUpload {
+  write(piece: Uint8Array): Promise<void>;
+  /** Flushes and names the object; 'already_exists' if the name is taken (names are never reused). */
+  commit(name: string): Promise<void>;
+  /** Drops what was written; never throws. */
+  abort(): Promise<void>;
+}
+
 export interface StorageBackend {
   readonly kind: StorageKind;
   /** Where the account lives, for messages (a folder path or an endpoint URL; never a credential). */
   readonly location: string;
   /** Stores an object whole. Streams are accepted so large uploads need not sit in memory (Azure: staged blocks). */
   put(name: string, data: Buffer | AsyncIterable<Buffer>, opts?: PutOptions): Promise<void>;
+  /**
+   * Starts an object whose name is given at the end (backends that can append before naming: local folders).
+   * Writers stream packs through it, so a pack never sits whole in memory.
+   */
+  openUpload?(): Promise<ObjectUpload>;
   /** Reads an object or a byte range of it; a missing object is 'not_found'. */
   get(name: string, range?: ByteRange, signal?: AbortSignal): Promise<Buffer>;
   /** Size of an object, or undefined when it does not exist. */

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../errors';
-import { assertObjectName, runProbe, type ByteRange, type ObjectInfo, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
+import { assertObjectName, runProbe, type ByteRange, type ObjectInfo, type ObjectUpload, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
 
 const TEMP_DIR = '.tmp';
 
@@ -41,31 +41,34 @@ export class LocalBackend implements StorageBackend {
   }
 
   async put(name: string, data: Buffer | AsyncIterable<Buffer>, opts: PutOptions = {}): Promise<void> {
-    const final = this.file(name);
+    const upload = await this.openUpload();
+    try {
+      if (Buffer.isBuffer(data)) await upload.write(data);
+      else
+        for await (const piece of data) {
+          opts.signal?.throwIfAborted();
+          await upload.write(piece);
+        }
+      await upload.commit(name, opts.ifNoneMatch !== false);
+    } catch (err) {
+      await upload.abort();
+      throw err;
+    }
+  }
+
+  /** Every object is written to `.tmp/<random>.part`, flushed, then linked under its name (see the file comment). */
+  async openUpload(): Promise<LocalUpload> {
     const temp = path.join(this.root, TEMP_DIR, `${crypto.randomBytes(8).toString('hex')}.part`);
     try {
-      const fh = await fs.promises.open(temp, 'wx');
-      try {
-        if (Buffer.isBuffer(data)) await fh.writeFile(data);
-        else
-          for await (const piece of data) {
-            opts.signal?.throwIfAborted();
-            await fh.write(piece);
-          }
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.promises.mkdir(path.dirname(final), { recursive: true });
-      if (opts.ifNoneMatch === false) await fs.promises.rename(temp, final);
-      else await linkNoReplace(temp, final);
-      await syncDir(path.dirname(final));
+      return new LocalUpload(this, await fs.promises.open(temp, 'wx'), temp);
     } catch (err) {
-      await fs.promises.rm(temp, { force: true }).catch(() => undefined);
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-        throw new LifeboatError('already_exists', `The object ${name} already exists in the storage account at ${this.root}; object names are never reused.`);
-      throw storageError(err, this.root, 'write', name);
+      throw storageError(err, this.root, 'write');
     }
+  }
+
+  /** The path of an object (after checking its name). */
+  pathOf(name: string): string {
+    return this.file(name);
   }
 
   async get(name: string, range?: ByteRange, signal?: AbortSignal): Promise<Buffer> {
@@ -155,6 +158,58 @@ export class LocalBackend implements StorageBackend {
       }
     }
     return removed;
+  }
+}
+
+/** A temporary file being appended to; named (linked) on commit. */
+class LocalUpload implements ObjectUpload {
+  private fh: fs.promises.FileHandle | undefined;
+
+  constructor(
+    private readonly backend: LocalBackend,
+    fh: fs.promises.FileHandle,
+    private readonly temp: string,
+  ) {
+    this.fh = fh;
+  }
+
+  async write(piece: Uint8Array): Promise<void> {
+    if (!this.fh) throw new Error('This upload is already finished.');
+    try {
+      for (let done = 0; done < piece.length; ) done += (await this.fh.write(piece, done, piece.length - done)).bytesWritten;
+    } catch (err) {
+      throw storageError(err, this.backend.root, 'write');
+    }
+  }
+
+  /** fsync, link under the final name (or rename when replacing is allowed), fsync the folder. */
+  async commit(name: string, ifNoneMatch = true): Promise<void> {
+    const final = this.backend.pathOf(name);
+    try {
+      const fh = this.fh!;
+      this.fh = undefined;
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.promises.mkdir(path.dirname(final), { recursive: true });
+      if (ifNoneMatch) await linkNoReplace(this.temp, final);
+      else await fs.promises.rename(this.temp, final);
+      await syncDir(path.dirname(final));
+    } catch (err) {
+      await this.abort();
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new LifeboatError('already_exists', `The object ${name} already exists in the storage account at ${this.backend.root}; object names are never reused.`);
+      throw storageError(err, this.backend.root, 'write', name);
+    }
+  }
+
+  async abort(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close().catch(() => undefined);
+    await fs.promises.rm(this.temp, { force: true }).catch(() => undefined);
   }
 }
 
