@@ -17,7 +17,7 @@ export const noColour: Style = { red: (s) => s, green: (s) => s, yellow: (s) => 
 
 
 /** Fields that hold byte counts: shown as sizes to people (--json keeps the numbers). */
-const BYTE_FIELDS = new Set(['bytes', 'capacity', 'provisioned', 'used', 'quota', 'size', 'allocated', 'storedNew', 'bytesNew', 'bytesRead', 'bytesToRestore', 'hotBytes', 'warmBytes', 'coldBytes', 'bytesFreed']);
+const BYTE_FIELDS = new Set(['bytes', 'capacity', 'provisioned', 'used', 'quota', 'size', 'allocated', 'storedNew', 'bytesNew', 'bytesRead', 'bytesToRestore', 'hotBytes', 'warmBytes', 'coldBytes', 'bytesFreed', 'bytesRepacked']);
 
 function cell(v: unknown, key: string): string {
   if (v === null || v === undefined) return '-';

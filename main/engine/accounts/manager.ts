@@ -10,14 +10,14 @@ import type { Db } from '../db/database';
 import { LifeboatError } from '../errors';
 import { newId } from '../keys';
 import type { Logger } from '../log';
-import { loadIndex } from '../repo/index';
+import { runInPool, scanCatalog } from '../backups/maintenance';
 import { Repository } from '../repo/repository';
-import { loadAllSnapshots } from '../repo/snapshot';
 import type { SecretStore } from '../secrets';
 import type { ServiceManager } from '../service';
 import type { StorageBackend } from '../storage/backend';
 import { azureLocation, openBackend, type AzureCredentials, type BackendSpec } from '../storage/open';
 import { withLease, type LeaseInfo } from './locks';
+import type { WorkerPool } from '../workers/pool';
 import { AccountStore, type AccountRow } from './store';
 
 export interface AccountInput extends AzureCredentials {
@@ -46,6 +46,8 @@ export class AccountManager {
     private readonly service: ServiceManager,
     private readonly dataDir: string,
     private readonly log: Logger,
+    /** The engine's worker pool: manifests are read there, off the event loop. Tests may leave it out. */
+    private readonly workers?: WorkerPool,
   ) {
     this.store = new AccountStore(db, secrets);
     this.catalog = new BackupCatalog(db);
@@ -257,14 +259,18 @@ export class AccountManager {
     return withLease(await this.backend(row), kind, purpose, f, { signal });
   }
 
-  async rebuildCatalog(name: string): Promise<CatalogRebuild> {
+  /**
+   * Reads every manifest and index object in `workers` when given (the engine's pool: a million-file manifest is
+   * ~100 MB of JSON), else in this thread; the catalog gets manifest digests either way.
+   */
+  async rebuildCatalog(name: string, workers = this.workers): Promise<CatalogRebuild> {
     const row = this.store.require(name);
     const repo = await this.repository(row, { loadIndex: false });
-    const { index } = await loadIndex(repo.backend, repo.keys);
-    const { manifests, damaged } = await loadAllSnapshots(repo);
+    const target = { backend: this.store.spec(row), sdek: this.sdek(), repositoryId: row.repository_id };
+    const { manifests, damaged, chunks, packs } = workers ? await runInPool(workers, { ...target, op: 'catalog-scan' }) : await scanCatalog(repo);
     const { added, removed } = this.catalog.replace(row.id, manifests);
     this.log.info('catalog rebuilt', { account: name, backups: manifests.length, added, removed, damaged: damaged.length });
-    return { account: name, repositoryId: repo.config.id, backups: manifests.length, added, removed, damaged, chunks: index.size, packs: index.packs.size };
+    return { account: name, repositoryId: repo.config.id, backups: manifests.length, added, removed, damaged, chunks, packs };
   }
 
   /** Runs f while no backup of this process writes to the account; backups started meanwhile wait (see waitShared). */

@@ -284,6 +284,7 @@ export const contract = {
       keepWeekly: z.number().int().min(0).default(0).describe('keep the newest backup of each of the last N weeks'),
       keepMonthly: z.number().int().min(0).default(0).describe('keep the newest backup of each of the last N months'),
       dryRun: z.boolean().default(false).describe('only say what would be deleted'),
+      maxUnused: z.number().min(0).max(100).default(10).describe('repack packs with more than this percent unused (100: never repack)'),
     }),
     output: PruneResult,
     cli: { command: 'backup prune', lookups: { account: 'account' }, confirm: 'Prune the backups of {account} that the keep rules do not keep?', view: 'record' },

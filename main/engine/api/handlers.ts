@@ -117,7 +117,7 @@ export const handlers: Handlers = {
   'backups.show': (engine, input) => engine.backups.show(input.id),
   'backups.restore': (engine, input) => engine.backups.restore(input),
   'backups.delete': (engine, input) => engine.backups.delete(input.id),
-  'backups.prune': (engine, input) => engine.backups.prune(input),
+  'backups.prune': (engine, input) => engine.backups.prune(input, engine.workers),
   ...deviceHandlers,
   ...failoverHandlers,
 };

@@ -192,9 +192,12 @@ export const PruneResult = z.object({
   dryRun: z.boolean(),
   kept: z.array(z.string()),
   removed: z.array(z.string()),
-  packsDeleted: z.number().int(),
-  bytesFreed: z.number(),
-  packsPartlyUsed: z.number().int().describe('packs still holding some live chunks: kept whole (repacking is not implemented yet)'),
+  maxUnused: z.number().describe('the repack threshold used: packs with more than this percent of unused blob bytes are repacked'),
+  packsDeleted: z.number().int().describe('packs deleted: those no kept backup uses, and those repacked'),
+  bytesFreed: z.number().describe('net bytes the account shrank by: deleted packs minus the new packs repacking wrote'),
+  packsPartlyUsed: z.number().int().describe('packs still holding some unused chunks, kept whole because their unused share is at or under maxUnused'),
+  packsRepacked: z.number().int().describe('packs whose live chunks were copied into new packs before the pack was deleted'),
+  bytesRepacked: z.number().describe('bytes of the new packs written by repacking'),
 });
 export type CatalogRebuild = z.infer<typeof CatalogRebuild>;
 export type PruneResult = z.infer<typeof PruneResult>;

@@ -11,6 +11,8 @@ import type { BackupParams } from '../jobs/kinds/backup';
 import type { JobRunner } from '../jobs/runner';
 import type { BackupSource } from '../repo/backup';
 import { withLease } from '../accounts/locks';
+import type { WorkerPool } from '../workers/pool';
+import { pooledPrune } from './maintenance';
 import { pruneAccount, type Retention } from './prune';
 
 /** Source names are the folders' and images' base names, made unique with a suffix. */
@@ -113,7 +115,8 @@ export class BackupManager {
     return { deleted: id, account: account.name };
   }
 
-  async prune(input: { account: string; dryRun: boolean } & Retention) {
+  /** The manifest and pack work runs in `workers` when given (the engine's pool), else in this thread. */
+  async prune(input: { account: string; dryRun: boolean; maxUnused?: number } & Retention, workers?: WorkerPool) {
     const row = this.accounts.store.require(input.account);
     if (input.keepDaily + input.keepWeekly + input.keepMonthly + input.keepLast === 0)
       throw new LifeboatError('invalid_input', 'keepDaily: keep at least one backup (--keep-last, --keep-daily, --keep-weekly or --keep-monthly).');
@@ -121,8 +124,9 @@ export class BackupManager {
     if (jobs.length && !input.dryRun) throw new LifeboatError('busy', `Jobs are using the storage account "${row.name}": ${jobs.join(', ')}.`, 'Prune once they have ended.');
     return this.accounts.withExclusive(row.id, async () => {
       const repo = await this.accounts.repository(row, { loadIndex: false });
-      if (input.dryRun) return pruneAccount(repo, this.accounts.catalog, row, input);
-      return withLease(repo.backend, 'exclusive', 'prune', () => pruneAccount(repo, this.accounts.catalog, row, input));
+      const ops = workers ? pooledPrune(workers, { backend: this.accounts.store.spec(row), sdek: this.accounts.sdek(), repositoryId: row.repository_id }) : undefined;
+      if (input.dryRun) return pruneAccount(repo, this.accounts.catalog, row, input, ops);
+      return withLease(repo.backend, 'exclusive', 'prune', () => pruneAccount(repo, this.accounts.catalog, row, input, ops));
     });
   }
 }

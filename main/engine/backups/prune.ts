@@ -1,20 +1,37 @@
 /**
  * Prune: keep the newest backup of each of the last N days, weeks and months (per set of sources), delete the
- * other manifests, then remove packs no remaining backup uses. Crash-safe order, each step leaving a valid account:
- * manifests first (their chunks become unused), then a new index object naming only the kept packs, then the old
- * index objects, then the packs. Packs that still hold some live chunks are kept whole (repacking them is future
- * work). Callers hold the account exclusively: in this process (AccountManager.withExclusive) and against other
+ * other manifests, then free the data no remaining backup uses. Packs no backup uses are deleted; packs whose unused
+ * share is above `maxUnused` percent are repacked: their live blobs are copied, still sealed, into new packs (a
+ * blob's associated data names its chunk and codec, not its pack, so nothing is decrypted), and the old pack goes.
+ * Packs at or under the threshold are kept whole (rewriting 90% of a pack to free 10% costs more than it saves).
+ *
+ * Crash-safe order, each step leaving a valid account where every kept backup restores: manifests first (their
+ * chunks become unused); new packs, then the index objects naming them (RepoWriter); a new index object naming the
+ * packs kept whole; the old index objects; last the dead and repacked packs. Until the old index objects go, a
+ * repacked chunk is listed in two packs, which readers accept.
+ *
+ * The manifest and pack work runs where `PruneOps` says: the engine runs it in the worker pool
+ * (backups/maintenance.ts) so decrypting and parsing manifests of millions of files never blocks the main thread.
+ * Callers hold the account exclusively: in this process (AccountManager.withExclusive) and against other
  * installations (an exclusive lease, accounts/locks.ts).
  */
 import type { AccountRow } from '../accounts/store';
-import { collectList } from '../storage/backend';
+import { LifeboatError } from '../errors';
 import { readIndexObject, writeIndexObject, type PackRecord } from '../repo/index';
-import { packObjectName } from '../repo/pack';
+import { packObjectName, type PackEntry } from '../repo/pack';
+import { sha256Hex } from '../repo/crypto';
 import type { Repository } from '../repo/repository';
+import { forEachChunk, forEachSnapshot, type DamagedSnapshot } from '../repo/snapshot';
+import { collectList } from '../storage/backend';
 import type { LocalBackend } from '../storage/local';
-import { loadAllSnapshots } from '../repo/snapshot';
 import type { BackupCatalog } from './catalog';
 import { sourceKey } from './catalog';
+
+/**
+ * Repack a pack once more than this percent of its blob bytes is unused. restic and Veeam count waste over the whole
+ * repository (restic's --max-unused defaults to 5%); per pack, 10% keeps a prune from rewriting packs for little gain.
+ */
+export const DEFAULT_MAX_UNUSED = 10;
 
 export interface Retention {
   keepLast: number;
@@ -56,11 +73,177 @@ export function selectKept(backups: Array<{ id: string; time: string; group: str
   return kept;
 }
 
-export async function pruneAccount(repo: Repository, catalog: BackupCatalog, account: AccountRow, opts: Retention & { dryRun: boolean }) {
-  const { manifests, damaged } = await loadAllSnapshots(repo);
-  const kept = selectKept(manifests.map((m) => ({ id: m.id, time: m.time, group: sourceKey(m.sources) })), opts);
-  const removed = manifests.filter((m) => !kept.has(m.id)).map((m) => m.id);
-  const result = { account: account.name, dryRun: opts.dryRun, kept: [...kept], removed, packsDeleted: 0, bytesFreed: 0, packsPartlyUsed: 0 };
+export interface PrunePlan {
+  kept: string[];
+  removed: string[];
+  damaged: DamagedSnapshot[];
+  /** Every chunk a kept backup uses, 32 bytes each (binary ids, no repeats): compact to send between threads. */
+  live: Uint8Array;
+}
+
+export interface SweepResult {
+  packsDeleted: number;
+  bytesFreed: number;
+  packsPartlyUsed: number;
+  packsRepacked: number;
+  bytesRepacked: number;
+}
+
+/** Where the heavy phases run: in this thread (inProcess) or in the worker pool (backups/maintenance.ts). */
+export interface PruneOps {
+  plan(retention: Retention): Promise<PrunePlan>;
+  sweep(live: Uint8Array, maxUnused: number): Promise<SweepResult>;
+}
+
+export const inProcess = (repo: Repository): PruneOps => ({
+  plan: (retention) => planPrune(repo, retention),
+  sweep: (live, maxUnused) => sweepPacks(repo, live, { maxUnused }),
+});
+
+/**
+ * Phase 1: reads every manifest, chooses the backups to keep and collects the chunks they use. Each manifest is
+ * reduced to its chunk ids (32 bytes each) as soon as it is read, so the manifests are never all in memory at once.
+ */
+export async function planPrune(repo: Repository, retention: Retention): Promise<PrunePlan> {
+  const backups: Array<{ id: string; time: string; group: string; chunks: Buffer }> = [];
+  const damaged = await forEachSnapshot(repo, (m) => backups.push({ id: m.id, time: m.time, group: sourceKey(m.sources), chunks: packedChunks(m) }));
+  const kept = selectKept(backups, retention);
+  const live = new Set<string>();
+  for (const b of backups) if (kept.has(b.id)) for (let o = 0; o < b.chunks.length; o += 32) live.add(b.chunks.toString('hex', o, o + 32));
+  const packed = Buffer.allocUnsafe(live.size * 32);
+  let o = 0;
+  for (const id of live) o += packed.write(id, o, 32, 'hex');
+  return { kept: [...kept], removed: backups.filter((b) => !kept.has(b.id)).map((b) => b.id), damaged, live: packed };
+}
+
+function packedChunks(m: Parameters<typeof forEachChunk>[0]): Buffer {
+  const ids: string[] = [];
+  forEachChunk(m, (c) => void ids.push(c));
+  const out = Buffer.allocUnsafe(ids.length * 32);
+  ids.forEach((id, i) => out.write(id, i * 32, 32, 'hex'));
+  return out;
+}
+
+function unpackIds(live: Uint8Array): Set<string> {
+  const buf = Buffer.from(live.buffer, live.byteOffset, live.byteLength);
+  const out = new Set<string>();
+  for (let o = 0; o < buf.length; o += 32) out.add(buf.toString('hex', o, o + 32));
+  return out;
+}
+
+interface PackPlan {
+  dead: string[];
+  keep: PackRecord[];
+  repack: Array<{ record: PackRecord; live: PackEntry[] }>;
+  partlyUsed: number;
+}
+
+/**
+ * Sorts the indexed packs: each live chunk is counted once, in one pack that holds it (its home; present packs
+ * first, so a copy in a missing pack is never the one relied on; copies exist after two backups raced or a prune
+ * was interrupted). A pack with no home chunk is dead; one whose
+ * non-home blob bytes are above maxUnused percent of its blob bytes is repacked; the rest are kept whole. A pack the
+ * index names but storage lacks is kept in the index for check to report: there is nothing to copy from it.
+ */
+export function planPacks(records: Iterable<PackRecord>, stored: Map<string, number>, live: Set<string>, maxUnused: number): PackPlan {
+  const plan: PackPlan = { dead: [], keep: [], repack: [], partlyUsed: 0 };
+  // Homes go to present packs first, then to the most used ones: after a prune interrupted between writing new
+  // packs and deleting the old, the next one keeps the new packs (all live) and lets the old ones go.
+  const rank = (r: PackRecord) => (stored.has(packObjectName(r.hash)) ? 2 : 0) + r.entries.filter((e) => live.has(e.id)).length / Math.max(1, r.entries.length);
+  const ordered = [...records].map((r) => ({ r, rank: rank(r) })).sort((a, b) => b.rank - a.rank).map((x) => x.r);
+  const homed = new Set<string>();
+  for (const r of ordered) {
+    const name = packObjectName(r.hash);
+    const home = r.entries.filter((e) => live.has(e.id) && !homed.has(e.id));
+    for (const e of home) homed.add(e.id);
+    if (!home.length) {
+      plan.dead.push(name);
+      continue;
+    }
+    const total = r.entries.reduce((n, e) => n + e.length, 0);
+    const used = home.reduce((n, e) => n + e.length, 0);
+    if (used < total && stored.has(name) && ((total - used) / total) * 100 > maxUnused) plan.repack.push({ record: r, live: home });
+    else {
+      plan.keep.push(r);
+      if (used < total) plan.partlyUsed++;
+    }
+  }
+  return plan;
+}
+
+/**
+ * Phase 2: deletes dead packs and repacks mostly unused ones, in the crash-safe order of the module comment. The
+ * repository must be opened without its index (Repository.open with loadIndex: false): RepoWriter skips chunks its
+ * index already has, and a repacked chunk must be copied even though the old index lists it.
+ */
+export async function sweepPacks(repo: Repository, live: Uint8Array, opts: { maxUnused: number }): Promise<SweepResult> {
+  const result: SweepResult = { packsDeleted: 0, bytesFreed: 0, packsPartlyUsed: 0, packsRepacked: 0, bytesRepacked: 0 };
+  if (repo.index.size)
+    throw new LifeboatError('internal', 'Prune needs the repository opened without its chunk index.', 'This is a bug in Lifeboat: report it; nothing was deleted.');
+  const indexObjects = (await collectList(repo.backend, 'index/')).map((o) => o.name);
+  const records = new Map<string, PackRecord>();
+  for (const name of indexObjects) for (const r of await readIndexObject(repo.backend, repo.keys, name)) if (!records.has(r.hash)) records.set(r.hash, r);
+  const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
+  const plan = planPacks(records.values(), stored, unpackIds(live), opts.maxUnused);
+  result.packsPartlyUsed = plan.partlyUsed;
+  // Packs no index names: left by interrupted backups; no backup runs now (the caller holds the account exclusively).
+  const indexed = new Set([...records.keys()].map(packObjectName));
+  for (const name of stored.keys()) if (!indexed.has(name)) plan.dead.push(name);
+  if (!plan.dead.length && !plan.repack.length) return result;
+
+  const repacked = await repack(repo, plan, result);
+  if (plan.keep.length) await writeIndexObject(repo.backend, repo.keys, plan.keep);
+  for (const name of indexObjects) await repo.backend.delete(name);
+  for (const name of [...plan.dead, ...repacked]) {
+    await repo.backend.delete(name);
+    result.packsDeleted++;
+    result.bytesFreed += stored.get(name) ?? 0;
+  }
+  // Net: what the account shrank by, the new packs counted against the old ones.
+  result.bytesFreed -= result.bytesRepacked;
+  return result;
+}
+
+/**
+ * Copies the live blobs of the packs to repack into new packs and indexes them. Returns the old packs whose blobs
+ * are all copied. A pack whose bytes no longer match its name is not copied from (that would spread damage under
+ * a fresh checksum): it is kept whole and `check --read-data` reports it.
+ */
+async function repack(repo: Repository, plan: PackPlan, result: SweepResult): Promise<string[]> {
+  if (!plan.repack.length) return [];
+  const writer = repo.writer();
+  const done: string[] = [];
+  for (const { record, live } of plan.repack) {
+    const name = packObjectName(record.hash);
+    const bytes = await repo.backend.get(name);
+    if (sha256Hex(bytes) !== record.hash) {
+      plan.keep.push(record);
+      result.packsPartlyUsed++;
+      continue;
+    }
+    for (const e of live) {
+      const added = await writer.addStored(e.id, e.codec, bytes.subarray(e.offset, e.offset + e.length), e.rawLength);
+      // Never expected (each live chunk has one home, the index is empty), but a chunk not copied must not lose its pack.
+      if (!added) throw new LifeboatError('internal', `Prune could not copy the chunk ${e.id.slice(0, 16)}… out of ${name}.`, 'This is a bug in Lifeboat: report it; no pack was deleted.');
+    }
+    done.push(name);
+  }
+  await writer.flush();
+  result.packsRepacked = done.length;
+  result.bytesRepacked = writer.bytesUploaded;
+  return done;
+}
+
+export async function pruneAccount(
+  repo: Repository,
+  catalog: BackupCatalog,
+  account: AccountRow,
+  opts: Retention & { dryRun: boolean; maxUnused?: number },
+  ops: PruneOps = inProcess(repo),
+) {
+  const maxUnused = opts.maxUnused ?? DEFAULT_MAX_UNUSED;
+  const { kept, removed, damaged, live } = await ops.plan(opts);
+  const result = { account: account.name, dryRun: opts.dryRun, kept, removed, maxUnused, packsDeleted: 0, bytesFreed: 0, packsPartlyUsed: 0, packsRepacked: 0, bytesRepacked: 0 };
   if (opts.dryRun) return result;
 
   // Prune holds the account exclusively here, so upload temporaries a crash left behind (local folders keep them in
@@ -74,40 +257,5 @@ export async function pruneAccount(repo: Repository, catalog: BackupCatalog, acc
   }
   // A manifest we cannot read may use any chunk: never delete data while one exists.
   if (damaged.length) return result;
-
-  const live = new Set<string>();
-  for (const m of manifests)
-    if (kept.has(m.id))
-      for (const s of m.sources) {
-        if (s.kind === 'tree') for (const e of s.entries) for (const c of e.chunks ?? []) live.add(c);
-        else for (const e of s.extents) if (e.chunk) live.add(e.chunk);
-      }
-
-  const indexObjects = (await collectList(repo.backend, 'index/')).map((o) => o.name);
-  const records = new Map<string, PackRecord>();
-  for (const name of indexObjects) for (const r of await readIndexObject(repo.backend, repo.keys, name)) if (!records.has(r.hash)) records.set(r.hash, r);
-  const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
-  const keep: PackRecord[] = [];
-  const dead: string[] = [];
-  for (const r of records.values()) {
-    const used = r.entries.filter((e) => live.has(e.id)).length;
-    if (used === 0) dead.push(packObjectName(r.hash));
-    else {
-      keep.push(r);
-      if (used < r.entries.length) result.packsPartlyUsed++;
-    }
-  }
-  // Packs no index names: left by interrupted backups; no backup of this installation is running now.
-  const indexed = new Set([...records.keys()].map(packObjectName));
-  for (const name of stored.keys()) if (!indexed.has(name)) dead.push(name);
-  if (!dead.length) return result;
-
-  if (keep.length) await writeIndexObject(repo.backend, repo.keys, keep);
-  for (const name of indexObjects) await repo.backend.delete(name);
-  for (const name of dead) {
-    await repo.backend.delete(name);
-    result.packsDeleted++;
-    result.bytesFreed += stored.get(name) ?? 0;
-  }
-  return result;
+  return { ...result, ...(await ops.sweep(live, maxUnused)) };
 }

@@ -1,7 +1,8 @@
 /**
  * Checking an account. Structure: every pack the index names exists with a plausible size, every chunk a backup
  * uses is indexed, every manifest opens. With readData: every pack is downloaded, its name (SHA-256 of its bytes)
- * verified, and every blob opened and its id recomputed. Problems are reported per backup and per file.
+ * verified, and every blob opened and its id recomputed. Problems are reported per backup and per file. The engine
+ * runs it in a worker thread (backups/maintenance.ts); manifests are read one at a time, never all held at once.
  */
 import { collectList } from '../storage/backend';
 import { decodeBlob } from './blob';
@@ -9,7 +10,7 @@ import { sha256Hex } from './crypto';
 import { loadIndex } from './index';
 import { packHashOf, parsePack } from './pack';
 import type { Repository } from './repository';
-import { loadAllSnapshots } from './snapshot';
+import { forEachChunk, forEachSnapshot } from './snapshot';
 
 export interface CheckProblem {
   kind: 'missing-pack' | 'damaged-pack' | 'damaged-chunk' | 'missing-chunk' | 'damaged-index' | 'damaged-snapshot';
@@ -81,20 +82,17 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
     }
   }
 
-  const { manifests, damaged } = await loadAllSnapshots(repo);
-  for (const { id, message } of damaged) problems.push({ kind: 'damaged-snapshot', object: `snapshots/${id}`, message, affected: [{ snapshot: id, source: '', path: '' }] });
+  // Manifests one at a time: each is walked for the chunks it uses, then dropped.
   const chunkUsers = new Map<string, CheckProblem['affected']>();
-  for (const m of manifests) {
-    const id = m.id;
-    const use = (chunk: string, source: string, p: string) => {
+  let manifests = 0;
+  const damaged = await forEachSnapshot(repo, (m) => {
+    manifests++;
+    forEachChunk(m, (chunk, source, p) => {
       if (!index.has(chunk) && !badChunks.has(chunk)) badChunks.set(chunk, { kind: 'missing-chunk', object: chunk, message: `The chunk ${chunk.slice(0, 16)}… is not in any index.` });
-      if (badChunks.has(chunk)) (chunkUsers.get(chunk) ?? chunkUsers.set(chunk, []).get(chunk)!).push({ snapshot: id, source, path: p });
-    };
-    for (const s of m.sources) {
-      if (s.kind === 'tree') for (const e of s.entries) for (const c of e.chunks ?? []) use(c, s.name, e.path);
-      else for (const e of s.extents) if (e.chunk) use(e.chunk, s.name, `@${e.offset}`);
-    }
-  }
+      if (badChunks.has(chunk)) (chunkUsers.get(chunk) ?? chunkUsers.set(chunk, []).get(chunk)!).push({ snapshot: m.id, source, path: p });
+    });
+  });
+  for (const { id, message } of damaged) problems.push({ kind: 'damaged-snapshot', object: `snapshots/${id}`, message, affected: [{ snapshot: id, source: '', path: '' }] });
   // One problem per damaged object, listing every backup file that needs it.
   const byObject = new Map<string, CheckProblem>();
   for (const [chunk, bad] of badChunks) {
@@ -105,5 +103,5 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
   }
   problems.push(...byObject.values());
   const unreferencedPacks = [...stored.keys()].filter((p) => !index.packs.has(p)).length;
-  return { ok: problems.length === 0, snapshots: manifests.length + damaged.length, packs: index.packs.size, chunks: index.size, bytesRead, unreferencedPacks, problems };
+  return { ok: problems.length === 0, snapshots: manifests + damaged.length, packs: index.packs.size, chunks: index.size, bytesRead, unreferencedPacks, problems };
 }

@@ -71,6 +71,11 @@ export interface SnapshotManifest {
   parent?: string;
   sources: SourceManifest[];
   stats: SnapshotStats;
+  /**
+   * Only on a digest (digestManifest), never in a saved manifest: per source, the totals of the entries or extents
+   * the digest no longer carries, so summarize() gives the same answer as on the whole manifest.
+   */
+  totals?: Array<{ files: number; bytes: number }>;
 }
 
 export interface SnapshotSummary {
@@ -113,6 +118,10 @@ export async function listSnapshotIds(backend: StorageBackend): Promise<string[]
   return ids;
 }
 
+function sourceTotals(s: SourceManifest): { files: number; bytes: number } {
+  return s.kind === 'tree' ? { files: s.entries.filter((e) => e.type === 'file').length, bytes: s.entries.reduce((n, e) => n + (e.size ?? 0), 0) } : { files: 1, bytes: s.size };
+}
+
 export function summarize(m: SnapshotManifest): SnapshotSummary {
   return {
     id: m.id,
@@ -121,12 +130,29 @@ export function summarize(m: SnapshotManifest): SnapshotSummary {
     hostname: m.hostname,
     parent: m.parent,
     stats: m.stats,
-    sources: m.sources.map((s) =>
-      s.kind === 'tree'
-        ? { name: s.name, kind: 'tree', files: s.entries.filter((e) => e.type === 'file').length, bytes: s.entries.reduce((n, e) => n + (e.size ?? 0), 0) }
-        : { name: s.name, kind: 'image', files: 1, bytes: s.size },
-    ),
+    sources: m.sources.map((s, i) => ({ name: s.name, kind: s.kind, ...(m.totals?.[i] ?? sourceTotals(s)) })),
   };
+}
+
+/**
+ * The manifest without its entries and extents (a few hundred bytes instead of up to ~100 MB of objects), with the
+ * totals summarize() needs: what a worker thread sends back to the catalog.
+ */
+export function digestManifest(m: SnapshotManifest): SnapshotManifest {
+  const { totals: _ignored, sources, ...rest } = m;
+  return {
+    ...rest,
+    totals: sources.map(sourceTotals),
+    sources: sources.map((s) => (s.kind === 'tree' ? { ...s, entries: [] } : { ...s, extents: [] })),
+  };
+}
+
+/** Calls `use` for every chunk the manifest references, with the source and the file path (or `@offset`) using it. */
+export function forEachChunk(m: SnapshotManifest, use: (chunk: string, source: string, path: string) => void): void {
+  for (const s of m.sources) {
+    if (s.kind === 'tree') for (const e of s.entries) for (const c of e.chunks ?? []) use(c, s.name, e.path);
+    else for (const e of s.extents) if (e.chunk) use(e.chunk, s.name, `@${e.offset}`);
+  }
 }
 
 export interface DamagedSnapshot {
@@ -141,15 +167,27 @@ export interface DamagedSnapshot {
  */
 export async function loadAllSnapshots(repo: Repository): Promise<{ manifests: SnapshotManifest[]; damaged: DamagedSnapshot[] }> {
   const manifests: SnapshotManifest[] = [];
+  const damaged = await forEachSnapshot(repo, (m) => void manifests.push(m));
+  return { manifests, damaged };
+}
+
+/**
+ * Loads the manifests one at a time and hands each to `f` (same order and damage rules as loadAllSnapshots), so a
+ * caller that keeps only a reduction of each never holds every manifest at once. Returns the damaged ones.
+ */
+export async function forEachSnapshot(repo: Repository, f: (m: SnapshotManifest) => void): Promise<DamagedSnapshot[]> {
   const damaged: DamagedSnapshot[] = [];
   for (const id of await listSnapshotIds(repo.backend)) {
+    let m: SnapshotManifest;
     try {
-      manifests.push(await loadSnapshot(repo, id));
+      m = await loadSnapshot(repo, id);
     } catch (err) {
       damaged.push({ id, message: (err as Error).message });
+      continue;
     }
+    f(m);
   }
-  return { manifests, damaged };
+  return damaged;
 }
 
 /** Every snapshot in the account, oldest first. Damaged manifests are reported, not hidden. */

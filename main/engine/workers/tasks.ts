@@ -1,13 +1,15 @@
 /** The tasks a worker thread runs. Each is pure I/O or CPU work on buffers and files, with no engine state. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { runRepoBackup, runRepoRestore, type RepoBackupTask, type RepoRestoreTask } from '../backups/in-worker';
+import { runRepoBackup, runRepoRestore, type RepoBackupTask, type RepoRestoreTask, type WorkerOutcome } from '../backups/in-worker';
+import { runMaintenance, type MaintenanceTask, type MaintenanceValue } from '../backups/maintenance';
 
 export type WorkerTask =
   | { op: 'write-pattern'; path: string; offset: number; length: number; seed: number }
   | { op: 'hash-range'; path: string; offset: number; length: number }
   | RepoBackupTask
-  | RepoRestoreTask;
+  | RepoRestoreTask
+  | MaintenanceTask;
 
 export type WorkerResult<T extends WorkerTask> = T extends { op: 'write-pattern' }
   ? { written: number }
@@ -17,7 +19,9 @@ export type WorkerResult<T extends WorkerTask> = T extends { op: 'write-pattern'
       ? Awaited<ReturnType<typeof runRepoBackup>>
       : T extends RepoRestoreTask
         ? Awaited<ReturnType<typeof runRepoRestore>>
-        : never;
+        : T extends MaintenanceTask
+          ? WorkerOutcome<MaintenanceValue<T>>
+          : never;
 
 /** Deterministic pseudo-random bytes (a counter under SHA-256), so a rewritten piece is identical to the first try. */
 function pattern(seed: number, offset: number, length: number): Buffer {
@@ -63,5 +67,11 @@ export function runTask(task: WorkerTask): unknown {
       return runRepoBackup(task);
     case 'repo-restore':
       return runRepoRestore(task);
+    // Check, prune and the catalog rebuild: manifests, index objects and packs are read here (backups/maintenance.ts).
+    case 'prune-plan':
+    case 'prune-sweep':
+    case 'catalog-scan':
+    case 'repo-check':
+      return runMaintenance(task);
   }
 }

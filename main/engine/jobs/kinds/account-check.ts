@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { AccountManager } from '../../accounts/manager';
 import { LifeboatError } from '../../errors';
-import { checkRepository, type CheckProblem, type CheckReport } from '../../repo/check';
+import { checkInPool } from '../../backups/maintenance';
+import type { CheckProblem, CheckReport } from '../../repo/check';
 import type { JobKind } from '../types';
 import { describeBytes } from './format';
 
@@ -43,11 +44,16 @@ export function accountCheckJob(accounts: AccountManager): JobKind<Params, State
           if (!row) throw new LifeboatError('not_found', `The storage account "${ctx.params.accountName}" was removed.`);
           // A prune halfway through would show up as missing packs: check the account before or after it, not during.
           await accounts.waitShared(row.id, ctx.signal);
-          const repo = await accounts.repository(row, { loadIndex: false });
+          // Opened here only to fail early, naming the account, when it holds another repository or the key is wrong.
+          await accounts.repository(row, { loadIndex: false });
+          // The check itself (index, manifests, with readData every pack) runs in a worker thread: reading a
+          // million-file manifest or hashing packs would otherwise stall the main thread for seconds.
+          const target = { backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id };
           const report = await accounts.withLease(row, 'shared', `check ${ctx.jobId}`, () =>
-            checkRepository(repo, {
+            checkInPool(ctx.workers, target, {
               readData: ctx.params.readData,
               signal: ctx.signal,
+              throwIfStopped: () => ctx.throwIfStopped(),
               onProgress: (done, total) => ctx.progress({ fraction: total ? done / total : 1, message: `Read ${done} of ${total} packs` }),
             }), ctx.signal);
           ctx.checkpoint({ report: { ...report, problems: report.problems.length } });

@@ -1,0 +1,173 @@
+/**
+ * Maintenance of a storage account in the worker pool: check, prune and the catalog rebuild read every snapshot
+ * manifest (a million-file manifest is ~100 MB of JSON to decrypt, decompress and parse) and, for check and prune,
+ * every index object and possibly every pack. On the main thread that would stall the UI, the API and every other
+ * job for seconds. Each task opens the repository in the worker and sends back only what its caller needs: the
+ * check report, prune's plan (ids and the live chunk ids, 32 bytes each) and sweep totals, or manifest digests.
+ */
+import crypto from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
+import { LifeboatError, type ErrorCode } from '../errors';
+import { checkRepository, type CheckReport } from '../repo/check';
+import { loadIndex } from '../repo/index';
+import { Repository } from '../repo/repository';
+import { digestManifest, forEachSnapshot, type DamagedSnapshot, type SnapshotManifest } from '../repo/snapshot';
+import { openBackend, type BackendSpec } from '../storage/open';
+import type { WorkerPool } from '../workers/pool';
+import type { WorkerError, WorkerOutcome } from './in-worker';
+import { planPrune, sweepPacks, type PruneOps, type PrunePlan, type Retention, type SweepResult } from './prune';
+
+/** Which account and repository a task works on; the worker opens it itself (handles do not cross threads). */
+export interface RepoTarget {
+  backend: BackendSpec;
+  sdek: Uint8Array;
+  repositoryId: string;
+}
+
+export type PrunePlanTask = RepoTarget & { op: 'prune-plan'; retention: Retention };
+export type PruneSweepTask = RepoTarget & { op: 'prune-sweep'; live: Uint8Array; maxUnused: number };
+export type CatalogScanTask = RepoTarget & { op: 'catalog-scan' };
+export type RepoCheckTask = RepoTarget & { op: 'repo-check'; channel: string; readData: boolean };
+export type MaintenanceTask = PrunePlanTask | PruneSweepTask | CatalogScanTask | RepoCheckTask;
+
+export interface CatalogScan {
+  /** Manifests without entries or extents (digestManifest): enough for BackupCatalog.replace. */
+  manifests: SnapshotManifest[];
+  damaged: DamagedSnapshot[];
+  chunks: number;
+  packs: number;
+}
+
+export type MaintenanceValue<T extends MaintenanceTask> = T extends PrunePlanTask
+  ? PrunePlan
+  : T extends PruneSweepTask
+    ? SweepResult
+    : T extends CatalogScanTask
+      ? CatalogScan
+      : T extends RepoCheckTask
+        ? CheckReport
+        : never;
+
+export type CheckMessage = { type: 'check-progress'; done: number; total: number } | { type: 'stop' };
+
+// ---- In the worker -------------------------------------------------------------------------------------------
+
+/** Without its chunk index: prune must copy chunks the old index lists, and the others load what they need. */
+async function open(task: RepoTarget): Promise<Repository> {
+  const repo = await Repository.open(await openBackend(task.backend), Buffer.from(task.sdek), { loadIndex: false });
+  if (repo.config.id !== task.repositoryId) throw new LifeboatError('conflict', `The storage account at ${repo.backend.location} now holds another repository.`, 'Point the account back at its folder or container with `lifeboat account edit`.');
+  return repo;
+}
+
+/** An error as it crosses the thread boundary (Piscina would keep only the message). */
+function toWorkerError(err: unknown): WorkerError {
+  const e = err as LifeboatError & NodeJS.ErrnoException;
+  return { code: e instanceof LifeboatError ? e.code : 'internal', message: e?.message ?? String(err), hint: e?.hint, retryable: e?.retryable, errno: typeof e?.code === 'string' ? e.code : undefined };
+}
+
+async function outcome<T>(f: () => Promise<T>): Promise<WorkerOutcome<T>> {
+  try {
+    return { ok: true, value: await f() };
+  } catch (err) {
+    return { ok: false, error: toWorkerError(err) };
+  }
+}
+
+/** What a catalog rebuild needs: manifest digests and the index's size. */
+export async function scanCatalog(repo: Repository): Promise<CatalogScan> {
+  const { index } = await loadIndex(repo.backend, repo.keys);
+  const manifests: SnapshotManifest[] = [];
+  const damaged = await forEachSnapshot(repo, (m) => void manifests.push(digestManifest(m)));
+  return { manifests, damaged, chunks: index.size, packs: index.packs.size };
+}
+
+/** A check, stopped by a "stop" on its channel, reporting pack progress on it. */
+async function check(task: RepoCheckTask, repo: Repository): Promise<CheckReport> {
+  const channel = new BroadcastChannel(task.channel);
+  const controller = new AbortController();
+  channel.onmessage = (ev) => {
+    if ((ev as { data?: CheckMessage }).data?.type === 'stop') controller.abort();
+  };
+  try {
+    return await checkRepository(repo, {
+      readData: task.readData,
+      signal: controller.signal,
+      onProgress: (done, total) => channel.postMessage({ type: 'check-progress', done, total } satisfies CheckMessage),
+    });
+  } finally {
+    channel.close();
+  }
+}
+
+export function runMaintenance(task: MaintenanceTask): Promise<WorkerOutcome<unknown>> {
+  return outcome(async () => {
+    const repo = await open(task);
+    switch (task.op) {
+      case 'prune-plan':
+        return planPrune(repo, task.retention);
+      case 'prune-sweep':
+        return sweepPacks(repo, task.live, { maxUnused: task.maxUnused });
+      case 'catalog-scan':
+        return scanCatalog(repo);
+      case 'repo-check':
+        return check(task, repo);
+    }
+  });
+}
+
+// ---- On the main thread --------------------------------------------------------------------------------------
+
+function unwrap<T>(result: WorkerOutcome<T>): T {
+  if (result.ok) return result.value;
+  const e = result.error;
+  throw Object.assign(new LifeboatError(e.code as ErrorCode, e.message, e.hint, { retryable: e.retryable }), { errno: e.errno });
+}
+
+/** Runs a task without a channel (prune's phases, the catalog scan) and returns its value or throws its error. */
+export async function runInPool<T extends PrunePlanTask | PruneSweepTask | CatalogScanTask>(workers: WorkerPool, task: T): Promise<MaintenanceValue<T>> {
+  return unwrap((await workers.run(task)) as WorkerOutcome<MaintenanceValue<T>>);
+}
+
+/** Prune's phases in the worker pool. */
+export const pooledPrune = (workers: WorkerPool, target: RepoTarget): PruneOps => ({
+  plan: (retention) => runInPool(workers, { ...target, op: 'prune-plan', retention }),
+  sweep: (live, maxUnused) => runInPool(workers, { ...target, op: 'prune-sweep', live, maxUnused }),
+});
+
+/**
+ * Runs a check in the pool: progress comes back over a channel, and an abort of `signal` sends "stop" (the thread
+ * is never killed mid-read). A stopped check throws what `throwIfStopped` throws (the job's cancel), else the
+ * worker's error.
+ */
+export async function checkInPool(
+  workers: WorkerPool,
+  target: RepoTarget,
+  opts: { readData: boolean; signal: AbortSignal; onProgress: (done: number, total: number) => void; throwIfStopped: () => void },
+): Promise<CheckReport> {
+  opts.throwIfStopped();
+  const name = `lifeboat-check-${crypto.randomBytes(8).toString('hex')}`;
+  const channel = new BroadcastChannel(name);
+  let failure: unknown;
+  const stop = () => channel.postMessage({ type: 'stop' } satisfies CheckMessage);
+  channel.onmessage = (ev) => {
+    const m = (ev as { data: CheckMessage }).data;
+    if (m.type !== 'check-progress') return;
+    try {
+      opts.onProgress(m.done, m.total);
+    } catch (err) {
+      failure ??= err;
+      stop();
+    }
+  };
+  opts.signal.addEventListener('abort', stop);
+  try {
+    const result = (await workers.run({ ...target, op: 'repo-check', channel: name, readData: opts.readData })) as WorkerOutcome<CheckReport>;
+    if (result.ok) return result.value;
+    if (failure) throw failure;
+    opts.throwIfStopped();
+    return unwrap(result);
+  } finally {
+    opts.signal.removeEventListener('abort', stop);
+    channel.close();
+  }
+}
