@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contentChunks, DEFAULT_CDC, findCut, isZero, makeGear, type Gear } from '../../main/engine/repo/chunker';
+import { contentChunks, DEFAULT_CDC, findCut, findCutJs, isZero, makeGear, newWindow, type Gear } from '../../main/engine/repo/chunker';
 import { blocksTouched } from '../../main/engine/repo/sparse';
 
 function cuts(gear: Gear, data: Buffer): number[] {
@@ -26,6 +26,29 @@ describe('content-defined chunker', () => {
     const avg = data.length / sizes.length;
     expect(avg).toBeGreaterThan(DEFAULT_CDC.avg * 0.7);
     expect(avg).toBeLessThan(DEFAULT_CDC.avg * 1.5);
+  });
+
+  it('cuts in a WebAssembly window exactly where the JavaScript definition cuts, at every position and size', () => {
+    for (const g of [gear, makeGear(crypto.randomBytes(32), { min: 100, avg: 300, max: 1000 })]) {
+      const window = newWindow(g);
+      expect(window.buffer).toBeInstanceOf(ArrayBuffer);
+      expect(window.byteOffset).toBeGreaterThan(0); // past the gear table: really in WebAssembly memory
+      // Random data, then text-like and zero runs (long stretches without a cut), with chunk starts and ends anywhere.
+      crypto.randomFillSync(window);
+      window.fill(0, 100_000, 400_000);
+      window.write('storage array volume share '.repeat(4000), 500_000);
+      let compared = 0;
+      for (let start = 0; start < window.length - 1; start += 997 + (start % 7919)) {
+        for (const end of [window.length, start + 1, start + g.params.min, start + g.params.min + 1, start + g.params.avg, start + g.params.max + 5]) {
+          if (end > window.length) continue;
+          expect(findCut(g, window, start, end)).toBe(findCutJs(g, window, start, end));
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(1000);
+      // A plain buffer with the same bytes cuts the same, through the JavaScript path.
+      expect(cuts(g, Buffer.from(window))).toEqual(cuts(g, window));
+    }
   });
 
   it('finds the same boundaries after an insertion shifts the data', () => {

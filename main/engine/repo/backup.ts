@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../errors';
-import { contentChunks, isZero, windowSize } from './chunker';
+import { contentChunks, isZero, newWindow } from './chunker';
 import { CompressionProbe } from './compress';
 import { EncoderThread } from './encoder';
 import type { Repository, RepoWriter } from './repository';
@@ -211,7 +211,7 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
   const old = new Map(before?.entries.map((e) => [e.path, e]));
   const files = entries.filter((e) => e.type === 'file');
   let next = 0;
-  const work = async () => {
+  const work = async (viaEncoder: boolean) => {
     let scratch: Buffer | undefined; // this reader's window, reused for every file it reads
     while (next < files.length) {
       const entry = files[next++];
@@ -221,13 +221,11 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
         ctx.progress.bytesReused += entry.size ?? 0;
       } else {
         const file = path.join(source.path, ...entry.path.split('/'));
-        // The encoder thread gets the next file whenever fewer than two wait for it, so it never idles; this
-        // thread reads the rest and packs everything.
-        if (ctx.encoderScript && (ctx.encoder?.queued ?? 0) < 2) {
-          ctx.encoder ??= new EncoderThread(ctx.encoderScript, ctx.repo.keys, ctx.repo.config.chunker);
+        if (viaEncoder) {
+          ctx.encoder ??= new EncoderThread(ctx.encoderScript!, ctx.repo.keys, ctx.repo.config.chunker);
           await encodeFile(ctx, ctx.encoder, file, entry);
         } else {
-          scratch ??= Buffer.allocUnsafe(windowSize(ctx.repo.gear));
+          scratch ??= newWindow(ctx.repo.gear);
           await readFile(ctx, file, entry, scratch);
         }
       }
@@ -235,7 +233,12 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
       ctx.report();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, work));
+  // Files go to whichever reader asks first. Two of them feed the encoder thread (one file encoding, the next
+  // queued, so it never waits for this thread), which thus takes files as fast as it encodes them; the others read
+  // here. This thread packs every blob either way.
+  const readers = Array.from({ length: Math.max(1, ctx.concurrency) }, () => work(false));
+  if (ctx.encoderScript) readers.push(work(true), work(true));
+  await Promise.all(readers);
   return { name: source.name, kind: 'tree', path: source.path, entries: entries.filter((e) => e.type !== 'file' || e.chunks) };
 }
 

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { contentChunks, makeGear, windowSize, type ChunkerParams } from './chunker';
+import { contentChunks, makeGear, newWindow, type ChunkerParams } from './chunker';
 import { CompressionProbe, type Codec } from './compress';
 import { chunkId, SEAL_OVERHEAD, sealInto, type RepoKeys } from './crypto';
 import { blobAad } from './blob';
@@ -49,7 +49,7 @@ type FromEncoder = EncodedBatch | { t: 'unreadable'; seq: number; message: strin
 export function runEncoder(port: import('node:worker_threads').MessagePort, init: EncoderInit): void {
   const keys: RepoKeys = { chunkIdKey: Buffer.from(init.keys.chunkIdKey), dataKey: Buffer.from(init.keys.dataKey), gearSeed: Buffer.from(init.keys.gearSeed) };
   const gear = makeGear(keys.gearSeed, init.chunker);
-  const scratch = Buffer.allocUnsafe(windowSize(gear));
+  const scratch = newWindow(gear);
   const queue: Array<{ seq: number; path: string }> = [];
   let credits = CREDITS;
   const free: ArrayBuffer[] = [];
