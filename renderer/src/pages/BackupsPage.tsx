@@ -1,6 +1,7 @@
 /**
  * Backups, newest first, per storage account: what each holds and what it added to the account; a row opens its
- * details. Take a backup, restore one through the restore wizard, or delete one. Jobs report on the Jobs page.
+ * details. Take a backup, restore one through the restore wizard, delete one, or prune an account by keep rules.
+ * Jobs report on the Jobs page.
  */
 import {
   Button,
@@ -23,12 +24,13 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { ArchiveRegular, ArrowUndoRegular, ChevronDownRegular, ChevronRightRegular, DeleteRegular, DismissRegular, SaveRegular } from '@fluentui/react-icons';
+import { ArchiveRegular, ArrowUndoRegular, BroomRegular, ChevronDownRegular, ChevronRightRegular, DeleteRegular, DismissRegular, SaveRegular } from '@fluentui/react-icons';
 import { Fragment, useState, type ReactNode } from 'react';
 import { useQuery } from '../api/query';
 import type { Backup, Job } from '../api/types';
 import { BackupDetails } from '../backups/BackupDetails';
 import { DeleteBackupDialog } from '../backups/DeleteBackupDialog';
+import { PruneDialog, type PruneResult } from '../backups/PruneDialog';
 import { TakeBackupDialog } from '../backups/TakeBackupDialog';
 import { initialRestore, restorePath, restoreSteps } from '../backups/restoreSteps';
 import { formatBytes, formatTime } from '../format';
@@ -60,6 +62,12 @@ const startedNotice = (job: Job): Notice => ({
   ),
 });
 
+const prunedNotice = (r: PruneResult): Notice => ({
+  intent: 'success',
+  title: `Pruned “${r.account}”`,
+  body: `Removed ${r.removed.length} backup${r.removed.length === 1 ? '' : 's'}, kept ${r.kept.length}; freed ${formatBytes(r.bytesFreed)}, ${r.packsRepacked} pack${r.packsRepacked === 1 ? '' : 's'} repacked.`,
+});
+
 export function BackupsPage() {
   const styles = useStyles();
   const section = useSectionStyles();
@@ -70,6 +78,7 @@ export function BackupsPage() {
   const [taking, setTaking] = useState(false);
   const [restoring, setRestoring] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<Backup | null>(null);
+  const [pruning, setPruning] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
   const list = backups.data ?? [];
   const accountList = accounts.data ?? [];
@@ -124,9 +133,19 @@ export function BackupsPage() {
       title="Backups"
       description="Point-in-time copies of folders (shares) and image files (volumes), deduplicated, compressed and encrypted in a storage account."
       actions={
-        <Button appearance="primary" icon={<SaveRegular />} onClick={() => setTaking(true)}>
-          Take a backup
-        </Button>
+        <>
+          <Button
+            icon={<BroomRegular />}
+            onClick={() => setPruning(true)}
+            disabled={accountList.length === 0}
+            title={accountList.length ? 'Delete the backups that keep rules do not keep, and free their data' : 'Add a storage account first'}
+          >
+            Prune…
+          </Button>
+          <Button appearance="primary" icon={<SaveRegular />} onClick={() => setTaking(true)}>
+            Take a backup
+          </Button>
+        </>
       }
     >
       {notice && (
@@ -204,6 +223,18 @@ export function BackupsPage() {
             setRestoring(null);
             if (data.job) setNotice(startedNotice(data.job));
           }}
+        />
+      )}
+      {pruning && (
+        <PruneDialog
+          accounts={accountList}
+          account={account || null}
+          onPruned={(result) => {
+            setNotice(prunedNotice(result));
+            backups.reload();
+            accounts.reload();
+          }}
+          onClose={() => setPruning(false)}
         />
       )}
       {deleting && (

@@ -1,0 +1,322 @@
+/**
+ * Prune a storage account (`backups.prune`): choose the keep rules and the repack threshold, preview what a dry run
+ * would keep and remove, then prune after an explicit confirmation, and show what it freed. Prune is only offered
+ * for the settings the shown preview used: changing any of them asks for a new preview first.
+ */
+import {
+  Button,
+  Checkbox,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Select,
+  Spinner,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { EyeRegular } from '@fluentui/react-icons';
+import { useState, type FormEvent } from 'react';
+import { call } from '../api/client';
+import type { Backup, CallOutput, ErrorInfo, StorageAccount } from '../api/types';
+import { formatBytes } from '../format';
+import { ErrorBar } from '../pages/ErrorBar';
+import { useSectionStyles } from '../pages/Page';
+import { fieldState } from '../wizard/machine';
+import { PrunePlanTable } from './PrunePlanTable';
+import { DEFAULT_FORM, RULES, pruneInput, pruneProblems, type PruneForm, type PruneInput } from './pruneForm';
+
+export type PruneResult = CallOutput<'backups.prune'>;
+
+const useStyles = makeStyles({
+  content: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  rules: { display: 'grid', gridTemplateColumns: 'repeat(2, minmax(0, 1fr))', gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`, alignItems: 'start' },
+  input: { width: '100%', minWidth: 0 },
+  rulesError: { color: tokens.colorPaletteRedForeground1 },
+  row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'flex-end', flexWrap: 'wrap' },
+});
+
+type Stage = 'form' | 'confirm' | 'done';
+interface Preview {
+  key: string;
+  result: PruneResult;
+  backups: Backup[];
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export function PruneDialog({
+  accounts,
+  account: initialAccount,
+  onPruned,
+  onClose,
+}: {
+  accounts: StorageAccount[];
+  account: string | null;
+  /** Called as soon as a prune succeeded, so the page can refresh its list behind the dialog. */
+  onPruned(result: PruneResult): void;
+  onClose(): void;
+}) {
+  const styles = useStyles();
+  const section = useSectionStyles();
+  const [form, setForm] = useState<PruneForm>({ account: initialAccount ?? accounts[0]?.name ?? '', ...DEFAULT_FORM });
+  const [tried, setTried] = useState(false);
+  const [stage, setStage] = useState<Stage>('form');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [understood, setUnderstood] = useState(false);
+  const [done, setDone] = useState<PruneResult | null>(null);
+
+  const problems = pruneProblems(form);
+  const input = pruneInput(form);
+  const key = input ? JSON.stringify(input) : null;
+  // A preview counts only for the settings it ran with.
+  const current = preview && preview.key === key ? preview : null;
+
+  const set = (field: keyof PruneForm, value: string) => {
+    setError(null);
+    setForm((f) => ({ ...f, [field]: value }));
+  };
+
+  const runPreview = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    setTried(true);
+    if (!input || !key) return;
+    setBusy(true);
+    setError(null);
+    // The dry run says which ids go; the catalog says what each is (date, label, sources) to show them by.
+    const [r, list] = await Promise.all([call('backups.prune', { ...input, dryRun: true }), call('backups.list', { account: input.account })]);
+    setBusy(false);
+    if (!r.ok) return setError(r.error);
+    setPreview({ key, result: r.value, backups: list.ok ? list.value : [] });
+  };
+
+  const prune = async (inputNow: PruneInput) => {
+    setBusy(true);
+    setError(null);
+    const r = await call('backups.prune', { ...inputNow, dryRun: false });
+    setBusy(false);
+    if (!r.ok) return setError(r.error);
+    setDone(r.value);
+    setStage('done');
+    onPruned(r.value);
+  };
+
+  const close = () => !busy && onClose();
+  const account = accounts.find((a) => a.name === form.account);
+
+  return (
+    <Dialog open modalType={stage === 'confirm' ? 'alert' : 'modal'} onOpenChange={(_, d) => !d.open && close()}>
+      <DialogSurface aria-label="Prune backups" data-testid="prune-dialog" data-stage={stage} style={{ width: 'min(820px, calc(100vw - 32px))', maxWidth: 'none' }}>
+        {stage === 'form' && (
+          <form onSubmit={runPreview} noValidate>
+            <DialogBody>
+              <DialogTitle>Prune backups</DialogTitle>
+              <DialogContent className={styles.content}>
+                <Text>
+                  Keeps the backups the rules below name, deletes the others from the storage account, then frees the data no remaining backup uses. Each set of sources
+                  (e.g. the same folder) is counted on its own. Preview first: nothing is deleted until you confirm.
+                </Text>
+                <ErrorBar error={error} alert testId="prune-error" />
+                <Field label="Storage account" required {...fieldState(tried && !form.account ? 'Choose a storage account.' : null)}>
+                  <Select value={form.account} onChange={(_, v) => set('account', v.value)}>
+                    {!account && <option value="">Choose a storage account</option>}
+                    {accounts.map((a) => (
+                      <option key={a.id} value={a.name}>
+                        {a.name} ({plural(a.backups, 'backup')})
+                      </option>
+                    ))}
+                  </Select>
+                </Field>
+                <div className={styles.rules} role="group" aria-label="Keep rules" aria-describedby={tried && problems.rules ? 'prune-rules-error' : undefined}>
+                  {RULES.map((r) => (
+                    <Field key={r.key} label={`${r.label} (${r.unit})`} hint={r.hint} {...fieldState(tried ? problems[r.key] : null)}>
+                      <Input className={styles.input} value={form[r.key]} onChange={(_, v) => set(r.key, v.value)} inputMode="numeric" autoComplete="off" />
+                    </Field>
+                  ))}
+                </div>
+                {tried && problems.rules && (
+                  <Text id="prune-rules-error" role="alert" className={styles.rulesError}>
+                    {problems.rules}
+                  </Text>
+                )}
+                <Field
+                  label="Repack packs more than this % unused"
+                  hint="Packs whose unused share is above this are rewritten to free it; below, they are kept whole (rewriting most of a pack to free little costs more than it saves). 100: never repack."
+                  {...fieldState(tried ? problems.maxUnused : null)}
+                >
+                  <Input
+                    value={form.maxUnused}
+                    onChange={(_, v) => set('maxUnused', v.value)}
+                    inputMode="decimal"
+                    autoComplete="off"
+                    contentAfter={<Text>%</Text>}
+                    style={{ width: 160, minWidth: 0 }}
+                  />
+                </Field>
+                {current ? (
+                  <PreviewSummary preview={current} />
+                ) : (
+                  preview && (
+                    <Text className={section.muted} data-testid="prune-preview-stale">
+                      The settings changed since the preview: preview again to see what they keep.
+                    </Text>
+                  )
+                )}
+              </DialogContent>
+              <DialogActions>
+                <Button onClick={close} disabled={busy}>
+                  Cancel
+                </Button>
+                <Button type="submit" disabled={busy} icon={busy ? <Spinner size="tiny" /> : <EyeRegular />}>
+                  Preview
+                </Button>
+                <Button appearance="primary" disabled={busy || !current} onClick={() => (setUnderstood(false), setError(null), setStage('confirm'))}>
+                  Prune…
+                </Button>
+              </DialogActions>
+            </DialogBody>
+          </form>
+        )}
+        {stage === 'confirm' && current && input && (
+          <DialogBody>
+            <DialogTitle>Prune “{input.account}” permanently?</DialogTitle>
+            <DialogContent className={styles.content}>
+              <MessageBar intent="warning" layout="multiline">
+                <MessageBarBody>
+                  <MessageBarTitle>This cannot be undone.</MessageBarTitle>
+                  {current.result.removed.length
+                    ? `${plural(current.result.removed.length, 'backup is', 'backups are')} deleted permanently: they can no longer be restored.`
+                    : 'No backup is deleted.'}{' '}
+                  The data no remaining backup uses is deleted from the storage account.
+                </MessageBarBody>
+              </MessageBar>
+              {current.result.removed.length > 0 && (
+                <PrunePlanTable backups={current.backups} kept={[]} removed={current.result.removed} label={`Backups deleted from ${input.account}`} />
+              )}
+              <Text>
+                {plural(current.result.kept.length, 'backup is', 'backups are')} kept. Backups taken since the preview are kept or deleted by the same rules.
+              </Text>
+              <ErrorBar error={error} alert testId="prune-error" />
+              {current.result.removed.length > 0 && (
+                <Checkbox
+                  checked={understood}
+                  onChange={(_, d) => setUnderstood(d.checked === true)}
+                  label={`I understand that ${plural(current.result.removed.length, 'backup is', 'backups are')} deleted permanently`}
+                />
+              )}
+            </DialogContent>
+            <DialogActions>
+              <Button onClick={() => (setError(null), setStage('form'))} disabled={busy}>
+                Back
+              </Button>
+              <Button
+                appearance="primary"
+                disabled={busy || (current.result.removed.length > 0 && !understood)}
+                icon={busy ? <Spinner size="tiny" /> : undefined}
+                onClick={() => void prune(input)}
+              >
+                {current.result.removed.length ? `Delete ${plural(current.result.removed.length, 'backup')} and prune` : 'Prune'}
+              </Button>
+            </DialogActions>
+          </DialogBody>
+        )}
+        {stage === 'done' && done && (
+          <DialogBody>
+            <DialogTitle>Pruned “{done.account}”</DialogTitle>
+            <DialogContent className={styles.content}>
+              <PruneOutcome result={done} />
+            </DialogContent>
+            <DialogActions>
+              <Button appearance="primary" onClick={onClose}>
+                Close
+              </Button>
+            </DialogActions>
+          </DialogBody>
+        )}
+      </DialogSurface>
+    </Dialog>
+  );
+}
+
+/** What the dry run would do: the counts, then every backup of the account marked kept or removed. */
+function PreviewSummary({ preview }: { preview: Preview }) {
+  const section = useSectionStyles();
+  const { result, backups } = preview;
+  const byId = new Map(backups.map((b) => [b.id, b]));
+  // The engine's preview does not read the packs, so the space freed is only known after the prune; what the removed
+  // backups added when taken says what is at stake (chunks that kept backups share stay).
+  const added = result.removed.reduce((n, id) => n + (byId.get(id)?.storedNew ?? 0), 0);
+  return (
+    <section aria-label="Preview" data-testid="prune-preview" style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
+      <MessageBar intent={result.removed.length ? 'info' : 'success'} layout="multiline">
+        <MessageBarBody>
+          <MessageBarTitle data-testid="prune-preview-counts">
+            Keeps {plural(result.kept.length, 'backup')}, removes {plural(result.removed.length, 'backup')}
+          </MessageBarTitle>
+          {result.removed.length
+            ? `The removed backups added ${formatBytes(added)} when they were taken; what no kept backup shares is freed, and the exact figure is reported when the prune ends.`
+            : 'No backup would be removed; pruning still frees data that no backup uses any more (e.g. after a backup was deleted).'}
+        </MessageBarBody>
+      </MessageBar>
+      {result.kept.length + result.removed.length > 0 ? (
+        <PrunePlanTable backups={backups} kept={result.kept} removed={result.removed} label="What the prune keeps and removes" />
+      ) : (
+        <Text className={section.muted}>The account holds no backups.</Text>
+      )}
+    </section>
+  );
+}
+
+/** The engine's result: backups removed, space freed net of what repacking wrote, and the packs it touched. */
+function PruneOutcome({ result }: { result: PruneResult }) {
+  const section = useSectionStyles();
+  return (
+    <>
+      <MessageBar intent="success">
+        <MessageBarBody>
+          <MessageBarTitle>
+            Removed {plural(result.removed.length, 'backup')}, freed {formatBytes(result.bytesFreed)}
+          </MessageBarTitle>
+        </MessageBarBody>
+      </MessageBar>
+      <dl className={section.dl} data-testid="prune-result">
+        <dt>Backups removed</dt>
+        <dd className={section.dd} data-testid="prune-removed">
+          {result.removed.length}
+        </dd>
+        <dt>Backups kept</dt>
+        <dd className={section.dd} data-testid="prune-kept">
+          {result.kept.length}
+        </dd>
+        <dt>Space freed</dt>
+        <dd className={section.dd} data-testid="prune-freed">
+          {formatBytes(result.bytesFreed)}
+        </dd>
+        <dt>Packs deleted</dt>
+        <dd className={section.dd} data-testid="prune-packs-deleted">
+          {result.packsDeleted}
+        </dd>
+        <dt>Packs repacked</dt>
+        <dd className={section.dd} data-testid="prune-packs-repacked">
+          {result.packsRepacked}
+          {result.packsRepacked > 0 && ` (their live data rewritten into ${formatBytes(result.bytesRepacked)} of new packs)`}
+        </dd>
+        <dt>Packs kept partly unused</dt>
+        <dd className={section.dd}>
+          {result.packsPartlyUsed} (at or under {result.maxUnused}% unused)
+        </dd>
+      </dl>
+    </>
+  );
+}
