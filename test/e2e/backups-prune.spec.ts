@@ -101,6 +101,15 @@ test('an account is pruned from the Backups page: preview, confirm, and the kept
   await expect(plan.locator(`tr[data-prune-backup-id="${ids[2]}"]`)).toHaveAttribute('data-outcome', 'kept');
   await expect(plan.locator(`tr[data-prune-backup-id="${ids[2]}"]`)).toContainText('prune three');
   for (const id of ids.slice(0, 2)) await expect(plan.locator(`tr[data-prune-backup-id="${id}"]`)).toHaveAttribute('data-outcome', 'removed');
+  // The preview's figures come from the engine's pack plan, the one the real prune follows (not from backup sizes).
+  const previewFreed = dialog.getByTestId('prune-preview-freed');
+  await expect(previewFreed).toHaveAttribute('data-bytes', /^[1-9]\d*$/);
+  const previewed = Number(await previewFreed.getAttribute('data-bytes'));
+  const previewedText = await previewFreed.textContent();
+  const previewPacks = dialog.getByTestId('prune-preview-packs');
+  const previewedDeleted = await previewPacks.getAttribute('data-packs-deleted');
+  const previewedRepacked = await previewPacks.getAttribute('data-packs-repacked');
+  await expect(previewPacks).toContainText(/\d+ packs? /);
   await screenshot(page, 'prune-2-preview');
   // The dry run deleted nothing.
   expect(listBackups(lifeboat)).toHaveLength(3);
@@ -109,6 +118,7 @@ test('an account is pruned from the Backups page: preview, confirm, and the kept
   const confirm = page.getByRole('alertdialog', { name: 'Prune backups' });
   await expect(confirm.getByRole('heading', { name: `Prune “${ACCOUNT}” permanently?` })).toBeVisible();
   await expect(confirm).toContainText('2 backups are deleted permanently: they can no longer be restored.');
+  await expect(confirm).toContainText(`(the preview: ${previewedText} freed)`);
   await expect(confirm.getByRole('table', { name: `Backups deleted from ${ACCOUNT}` }).locator('tr[data-prune-backup-id]')).toHaveCount(2);
   const go = confirm.getByRole('button', { name: 'Delete 2 backups and prune' });
   await expect(go).toBeDisabled();
@@ -124,6 +134,12 @@ test('an account is pruned from the Backups page: preview, confirm, and the kept
   expect(Number(await done.getByTestId('prune-packs-deleted').textContent())).toBeGreaterThan(0);
   await expect(done.getByTestId('prune-freed')).not.toHaveText(/^0 B$/);
   await expect(done.getByTestId('prune-packs-repacked')).toHaveText(/^\d+/);
+  // The preview foresaw it: the same packs, and the bytes freed within 1% (in practice exact: the dry run sizes the
+  // new packs as the writer builds them; the documented bound is a pack header per new pack).
+  await expect(done.getByTestId('prune-packs-deleted')).toHaveText(previewedDeleted!);
+  await expect(done.getByTestId('prune-packs-repacked')).toHaveText(new RegExp(`^${previewedRepacked}\\b`));
+  const freed = Number(await done.getByTestId('prune-freed').getAttribute('data-bytes'));
+  expect(Math.abs(freed - previewed)).toBeLessThanOrEqual(previewed * 0.01);
   await screenshot(page, 'prune-4-result');
   // The list behind the dialog is already refreshed.
   await expect(rows).toHaveCount(1);
@@ -142,6 +158,45 @@ test('an account is pruned from the Backups page: preview, confirm, and the kept
   ok(cli(lifeboat.home, ['backup', 'restore', ids[2], '--to', target, '--json']));
   expect(treeHashes(path.join(target, 'docs'))).toEqual(expected);
   ok(cli(lifeboat.home, ['account', 'check', ACCOUNT, '--read-data', '--json']));
+});
+
+test('a backup that cannot be read: the preview says no data would be freed, which backup and what to do', async ({ app: page, lifeboat }) => {
+  await ensureService(page);
+  const folder = path.join(tempDir(lifeboat, 'damaged'), 'repo');
+  ok(cli(lifeboat.home, ['account', 'add', 'damaged', '--local', folder, '--json']));
+  const source = path.join(tempDir(lifeboat, 'damaged-source'), 'docs');
+  fs.mkdirSync(source, { recursive: true });
+  const ids: string[] = [];
+  for (const label of ['damaged one', 'damaged two', 'damaged three']) {
+    fs.writeFileSync(path.join(source, 'data.bin'), crypto.randomBytes(200 * 1024));
+    ok(cli(lifeboat.home, ['backup', 'create', '--account', 'damaged', '--source', source, '--label', label, '--json']));
+    ids.push(ok(cli(lifeboat.home, ['backup', 'list', '--account', 'damaged', '--json'])).json<Backup[]>().find((b) => b.label === label)!.id);
+  }
+  // The middle backup's manifest is damaged on the account: it may use any data, so none may be freed.
+  const manifest = path.join(folder, 'snapshots', ids[1]);
+  const bytes = fs.readFileSync(manifest);
+  bytes[bytes.length >> 1] ^= 0xff;
+  fs.writeFileSync(manifest, bytes);
+
+  await openPage(page, 'Backups');
+  await page.getByRole('button', { name: 'Prune…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Prune backups' });
+  await dialog.getByLabel('Storage account').selectOption('damaged');
+  const rule = (name: string) => dialog.getByLabel(new RegExp(`^${name} \\(`));
+  await rule('Keep the last').fill('1');
+  for (const r of ['Keep daily', 'Keep weekly', 'Keep monthly']) await rule(r).fill('0');
+  await dialog.getByRole('button', { name: 'Preview' }).click();
+  await expect(dialog.getByTestId('prune-preview-counts')).toHaveText('Keeps 1 backup, removes 1 backup');
+  await expect(dialog.getByTestId('prune-preview')).toContainText('No data would be freed');
+  await expect(dialog.getByTestId('prune-preview-freed')).toHaveCount(0);
+  const damaged = dialog.getByTestId('prune-damaged');
+  await expect(damaged).toContainText('1 backup cannot be read');
+  await expect(damaged).toContainText(`the backup ${ids[1]} could not be read`);
+  await expect(damaged).toContainText('lifeboat account check damaged');
+  await expect(damaged.locator(`li[data-damaged-backup-id="${ids[1]}"]`)).toBeVisible();
+  await screenshot(page, 'prune-7-damaged-preview');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
 });
 
 test('an engine refusal is shown with its message in the Prune dialog', async ({ app: page, lifeboat }) => {

@@ -283,7 +283,7 @@ export const contract = {
       keepDaily: z.number().int().min(0).default(0).describe('keep the newest backup of each of the last N days'),
       keepWeekly: z.number().int().min(0).default(0).describe('keep the newest backup of each of the last N weeks'),
       keepMonthly: z.number().int().min(0).default(0).describe('keep the newest backup of each of the last N months'),
-      dryRun: z.boolean().default(false).describe('only say what would be deleted'),
+      dryRun: z.boolean().default(false).describe('say what would be deleted and freed; write nothing'),
       maxUnused: z.number().min(0).max(100).default(10).describe('repack packs with more than this percent unused (100: never repack)'),
     }),
     output: PruneResult,

@@ -189,15 +189,23 @@ export const CatalogRebuild = z.object({
 
 export const PruneResult = z.object({
   account: z.string(),
-  dryRun: z.boolean(),
+  dryRun: z.boolean().describe('true: nothing was written or deleted; the figures below say what the prune would do'),
   kept: z.array(z.string()),
   removed: z.array(z.string()),
+  damaged: z
+    .array(z.object({ id: z.string(), message: z.string() }))
+    .describe('backups whose manifest could not be read: neither kept nor removed, and while any exists no data is freed (it may use any)'),
+  notice: z.string().optional().describe('why no data was (or would be) freed, with what to do; present only when some backup is damaged'),
   maxUnused: z.number().describe('the repack threshold used: packs with more than this percent of unused blob bytes are repacked'),
-  packsDeleted: z.number().int().describe('packs deleted: those no kept backup uses, and those repacked'),
-  bytesFreed: z.number().describe('net bytes the account shrank by: deleted packs minus the new packs repacking wrote'),
+  packsDeleted: z.number().int().describe('packs deleted (dry run: that would be): those no kept backup uses, and those repacked'),
+  bytesFreed: z
+    .number()
+    .describe(
+      'net bytes the account shrank by: deleted packs minus the new packs repacking wrote. On a dry run an estimate within a pack header\'s size: the new packs are sized as the real run would build them, and a pack found damaged when read is kept whole instead',
+    ),
   packsPartlyUsed: z.number().int().describe('packs still holding some unused chunks, kept whole because their unused share is at or under maxUnused'),
-  packsRepacked: z.number().int().describe('packs whose live chunks were copied into new packs before the pack was deleted'),
-  bytesRepacked: z.number().describe('bytes of the new packs written by repacking'),
+  packsRepacked: z.number().int().describe('packs whose live chunks were (dry run: would be) copied into new packs before the pack was deleted'),
+  bytesRepacked: z.number().describe('bytes of the new packs written (dry run: an estimate, as bytesFreed) by repacking'),
 });
 export type CatalogRebuild = z.infer<typeof CatalogRebuild>;
 export type PruneResult = z.infer<typeof PruneResult>;

@@ -3,7 +3,8 @@
  * manifest (a million-file manifest is ~100 MB of JSON to decrypt, decompress and parse) and, for check and prune,
  * every index object and possibly every pack. On the main thread that would stall the UI, the API and every other
  * job for seconds. Each task opens the repository in the worker and sends back only what its caller needs: the
- * check report, prune's plan (ids and the live chunk ids, 32 bytes each) and sweep totals, or manifest digests.
+ * check report, prune's plan (ids and the live chunk ids, 32 bytes each) and sweep totals (done or, for a dry run,
+ * foreseen), or manifest digests.
  */
 import crypto from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
@@ -25,7 +26,7 @@ export interface RepoTarget {
 }
 
 export type PrunePlanTask = RepoTarget & { op: 'prune-plan'; retention: Retention };
-export type PruneSweepTask = RepoTarget & { op: 'prune-sweep'; live: Uint8Array; maxUnused: number };
+export type PruneSweepTask = RepoTarget & { op: 'prune-sweep'; live: Uint8Array; maxUnused: number; dryRun?: boolean };
 export type CatalogScanTask = RepoTarget & { op: 'catalog-scan' };
 export type RepoCheckTask = RepoTarget & { op: 'repo-check'; channel: string; readData: boolean };
 export type MaintenanceTask = PrunePlanTask | PruneSweepTask | CatalogScanTask | RepoCheckTask;
@@ -106,7 +107,7 @@ export function runMaintenance(task: MaintenanceTask): Promise<WorkerOutcome<unk
       case 'prune-plan':
         return planPrune(repo, task.retention);
       case 'prune-sweep':
-        return sweepPacks(repo, task.live, { maxUnused: task.maxUnused });
+        return sweepPacks(repo, task.live, { maxUnused: task.maxUnused, dryRun: task.dryRun });
       case 'catalog-scan':
         return scanCatalog(repo);
       case 'repo-check':
@@ -131,7 +132,7 @@ export async function runInPool<T extends PrunePlanTask | PruneSweepTask | Catal
 /** Prune's phases in the worker pool. */
 export const pooledPrune = (workers: WorkerPool, target: RepoTarget): PruneOps => ({
   plan: (retention) => runInPool(workers, { ...target, op: 'prune-plan', retention }),
-  sweep: (live, maxUnused) => runInPool(workers, { ...target, op: 'prune-sweep', live, maxUnused }),
+  sweep: (live, maxUnused, dryRun) => runInPool(workers, { ...target, op: 'prune-sweep', live, maxUnused, dryRun }),
 });
 
 /**

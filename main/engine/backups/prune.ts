@@ -18,8 +18,8 @@
 import type { AccountRow } from '../accounts/store';
 import { LifeboatError } from '../errors';
 import { readIndexObject, writeIndexObject, type PackRecord } from '../repo/index';
-import { packObjectName, type PackEntry } from '../repo/pack';
-import { sha256Hex } from '../repo/crypto';
+import { ENTRY_SIZE, packObjectName, TRAILER, type PackEntry } from '../repo/pack';
+import { SEAL_OVERHEAD, sha256Hex } from '../repo/crypto';
 import type { Repository } from '../repo/repository';
 import { forEachChunk, forEachSnapshot, type DamagedSnapshot } from '../repo/snapshot';
 import { collectList } from '../storage/backend';
@@ -92,12 +92,13 @@ export interface SweepResult {
 /** Where the heavy phases run: in this thread (inProcess) or in the worker pool (backups/maintenance.ts). */
 export interface PruneOps {
   plan(retention: Retention): Promise<PrunePlan>;
-  sweep(live: Uint8Array, maxUnused: number): Promise<SweepResult>;
+  /** With `dryRun`, writes and deletes nothing and returns what the real sweep would (previewSweep). */
+  sweep(live: Uint8Array, maxUnused: number, dryRun?: boolean): Promise<SweepResult>;
 }
 
 export const inProcess = (repo: Repository): PruneOps => ({
   plan: (retention) => planPrune(repo, retention),
-  sweep: (live, maxUnused) => sweepPacks(repo, live, { maxUnused }),
+  sweep: (live, maxUnused, dryRun) => sweepPacks(repo, live, { maxUnused, dryRun }),
 });
 
 /**
@@ -171,24 +172,76 @@ export function planPacks(records: Iterable<PackRecord>, stored: Map<string, num
   return plan;
 }
 
-/**
- * Phase 2: deletes dead packs and repacks mostly unused ones, in the crash-safe order of the module comment. The
- * repository must be opened without its index (Repository.open with loadIndex: false): RepoWriter skips chunks its
- * index already has, and a repacked chunk must be copied even though the old index lists it.
- */
-export async function sweepPacks(repo: Repository, live: Uint8Array, opts: { maxUnused: number }): Promise<SweepResult> {
-  const result: SweepResult = { packsDeleted: 0, bytesFreed: 0, packsPartlyUsed: 0, packsRepacked: 0, bytesRepacked: 0 };
-  if (repo.index.size)
-    throw new LifeboatError('internal', 'Prune needs the repository opened without its chunk index.', 'This is a bug in Lifeboat: report it; nothing was deleted.');
+/** What phase 2 works from: the index objects, the stored packs and their sizes, and the packs sorted by planPacks. */
+interface SweepInputs {
+  indexObjects: string[];
+  stored: Map<string, number>;
+  plan: PackPlan;
+}
+
+/** Reads the index objects and lists the packs, then sorts them; the real sweep and the dry run share this, so they cannot drift. */
+async function loadSweep(repo: Repository, live: Uint8Array, maxUnused: number): Promise<SweepInputs> {
   const indexObjects = (await collectList(repo.backend, 'index/')).map((o) => o.name);
   const records = new Map<string, PackRecord>();
   for (const name of indexObjects) for (const r of await readIndexObject(repo.backend, repo.keys, name)) if (!records.has(r.hash)) records.set(r.hash, r);
   const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
-  const plan = planPacks(records.values(), stored, unpackIds(live), opts.maxUnused);
-  result.packsPartlyUsed = plan.partlyUsed;
+  const plan = planPacks(records.values(), stored, unpackIds(live), maxUnused);
   // Packs no index names: left by interrupted backups; no backup runs now (the caller holds the account exclusively).
   const indexed = new Set([...records.keys()].map(packObjectName));
   for (const name of stored.keys()) if (!indexed.has(name)) plan.dead.push(name);
+  return { indexObjects, stored, plan };
+}
+
+/** Sealed header and trailer of a pack of `count` blobs (PackBuilder.finish: sealed entries, u32 length, "LBP1"). */
+const packOverhead = (count: number) => SEAL_OVERHEAD + count * ENTRY_SIZE + TRAILER;
+
+/**
+ * The bytes of the new packs repacking `blobs` (stored lengths, in the order repack() copies them) writes: RepoWriter
+ * seals a pack once it reaches `packTarget`, and flush() seals the last one. Exact for packs that close that way; a
+ * streamed pack of thousands of tiny blobs can close early on its header's size, so the figure is within a pack
+ * header's size per extra pack.
+ */
+export function repackedBytes(blobs: Iterable<number>, packTarget: number): number {
+  let total = 0;
+  let size = 0;
+  let count = 0;
+  for (const length of blobs) {
+    size += length;
+    count++;
+    if (size >= packTarget) {
+      total += size + packOverhead(count);
+      size = count = 0;
+    }
+  }
+  return count ? total + size + packOverhead(count) : total;
+}
+
+/**
+ * The dry run of phase 2: what sweepPacks would delete, repack and free, from the same plan, writing nothing. It
+ * does not download packs, so a repack candidate whose bytes no longer match its name (which the real run keeps
+ * whole) is counted as repacked.
+ */
+export function previewSweep({ stored, plan }: SweepInputs, packTarget: number): SweepResult {
+  const deleted = [...plan.dead, ...plan.repack.map((r) => packObjectName(r.record.hash))];
+  const bytesRepacked = plan.repack.length ? repackedBytes(plan.repack.flatMap((r) => r.live.map((e) => e.length)), packTarget) : 0;
+  const bytesDeleted = deleted.reduce((n, name) => n + (stored.get(name) ?? 0), 0);
+  return { packsDeleted: deleted.length, bytesFreed: bytesDeleted - bytesRepacked, packsPartlyUsed: plan.partlyUsed, packsRepacked: plan.repack.length, bytesRepacked };
+}
+
+/**
+ * Phase 2: deletes dead packs and repacks mostly unused ones, in the crash-safe order of the module comment; with
+ * `dryRun`, only says what it would do (previewSweep). The repository must be opened without its index
+ * (Repository.open with loadIndex: false): RepoWriter skips chunks its index already has, and a repacked chunk must
+ * be copied even though the old index lists it.
+ */
+export async function sweepPacks(repo: Repository, live: Uint8Array, opts: { maxUnused: number; dryRun?: boolean }): Promise<SweepResult> {
+  const result: SweepResult = { packsDeleted: 0, bytesFreed: 0, packsPartlyUsed: 0, packsRepacked: 0, bytesRepacked: 0 };
+  if (repo.index.size && !opts.dryRun)
+    throw new LifeboatError('internal', 'Prune needs the repository opened without its chunk index.', 'This is a bug in Lifeboat: report it; nothing was deleted.');
+  const inputs = await loadSweep(repo, live, opts.maxUnused);
+  if (opts.dryRun) return previewSweep(inputs, repo.config.packTarget);
+  const { indexObjects, stored, plan } = inputs;
+  result.packsPartlyUsed = plan.partlyUsed;
   if (!plan.dead.length && !plan.repack.length) return result;
 
   const repacked = await repack(repo, plan, result);
@@ -234,6 +287,18 @@ async function repack(repo: Repository, plan: PackPlan, result: SweepResult): Pr
   return done;
 }
 
+/** Why a prune freed (or would free) no data: some manifest could not be read. Undefined when all were read. */
+export function damagedNotice(account: string, damaged: DamagedSnapshot[], dryRun: boolean): string | undefined {
+  if (!damaged.length) return undefined;
+  const one = damaged.length === 1;
+  const which = one ? `the backup ${damaged[0].id} could not be read` : `${damaged.length} backups could not be read (listed under damaged)`;
+  return (
+    `${dryRun ? 'No data would be freed' : 'No data was freed'}: ${which}, and a backup that cannot be read may use any data, so prune ` +
+    `${dryRun ? 'would delete' : 'deleted'} only the backups the keep rules drop. Run \`lifeboat account check ${account}\` to see what is wrong; ` +
+    `once ${one ? 'it reads' : 'each reads'} again or is deleted (\`lifeboat backup delete ${one ? damaged[0].id : '<id>'}\`), prune again to free the data.`
+  );
+}
+
 export async function pruneAccount(
   repo: Repository,
   catalog: BackupCatalog,
@@ -243,8 +308,23 @@ export async function pruneAccount(
 ) {
   const maxUnused = opts.maxUnused ?? DEFAULT_MAX_UNUSED;
   const { kept, removed, damaged, live } = await ops.plan(opts);
-  const result = { account: account.name, dryRun: opts.dryRun, kept, removed, maxUnused, packsDeleted: 0, bytesFreed: 0, packsPartlyUsed: 0, packsRepacked: 0, bytesRepacked: 0 };
-  if (opts.dryRun) return result;
+  const notice = damagedNotice(account.name, damaged, opts.dryRun);
+  const result = {
+    account: account.name,
+    dryRun: opts.dryRun,
+    kept,
+    removed,
+    damaged,
+    ...(notice ? { notice } : {}),
+    maxUnused,
+    packsDeleted: 0,
+    bytesFreed: 0,
+    packsPartlyUsed: 0,
+    packsRepacked: 0,
+    bytesRepacked: 0,
+  };
+  // A manifest we cannot read may use any chunk: never delete (or promise to free) data while one exists.
+  if (opts.dryRun) return damaged.length ? result : { ...result, ...(await ops.sweep(live, maxUnused, true)) };
 
   // Prune holds the account exclusively here, so upload temporaries a crash left behind (local folders keep them in
   // .tmp/) can go; only those older than a day, in case a writer on another installation is uploading right now.
@@ -255,7 +335,6 @@ export async function pruneAccount(
     await repo.backend.delete(`snapshots/${id}`);
     catalog.delete(id);
   }
-  // A manifest we cannot read may use any chunk: never delete data while one exists.
   if (damaged.length) return result;
   return { ...result, ...(await ops.sweep(live, maxUnused)) };
 }

@@ -11,7 +11,7 @@ import { SEAL_OVERHEAD, sealInto, unseal, type RepoKeys } from './crypto';
 
 export const PACK_TARGET = 16 << 20;
 const MAGIC = Buffer.from('LBP1');
-const TRAILER = 8;
+export const TRAILER = 8;
 const ENTRY = 32 + 4 + 4 + 4 + 1;
 const HEADER_AAD = 'pack-header';
 

@@ -1,7 +1,8 @@
 /**
  * Prune a storage account (`backups.prune`): choose the keep rules and the repack threshold, preview what a dry run
- * would keep and remove, then prune after an explicit confirmation, and show what it freed. Prune is only offered
- * for the settings the shown preview used: changing any of them asks for a new preview first.
+ * would keep, remove and free (the engine's dry run plans the packs as the real prune does), then prune after an
+ * explicit confirmation, and show what it freed. Prune is only offered for the settings the shown preview used:
+ * changing any of them asks for a new preview first.
  */
 import {
   Button,
@@ -198,7 +199,9 @@ export function PruneDialog({
                   {current.result.removed.length
                     ? `${plural(current.result.removed.length, 'backup is', 'backups are')} deleted permanently: they can no longer be restored.`
                     : 'No backup is deleted.'}{' '}
-                  The data no remaining backup uses is deleted from the storage account.
+                  {current.result.damaged.length
+                    ? 'No data is freed while a backup of the account cannot be read.'
+                    : `The data no remaining backup uses is deleted from the storage account (the preview: ${formatBytes(current.result.bytesFreed)} freed).`}
                 </MessageBarBody>
               </MessageBar>
               {current.result.removed.length > 0 && (
@@ -249,32 +252,76 @@ export function PruneDialog({
   );
 }
 
-/** What the dry run would do: the counts, then every backup of the account marked kept or removed. */
+/**
+ * What the dry run would do: the counts, the space it would free and the packs it would touch (the engine plans the
+ * packs exactly as the real prune does), why no data would be freed when a backup cannot be read, then every backup
+ * of the account marked kept or removed.
+ */
 function PreviewSummary({ preview }: { preview: Preview }) {
   const section = useSectionStyles();
   const { result, backups } = preview;
-  const byId = new Map(backups.map((b) => [b.id, b]));
-  // The engine's preview does not read the packs, so the space freed is only known after the prune; what the removed
-  // backups added when taken says what is at stake (chunks that kept backups share stay).
-  const added = result.removed.reduce((n, id) => n + (byId.get(id)?.storedNew ?? 0), 0);
+  const damaged = result.damaged.length > 0;
   return (
     <section aria-label="Preview" data-testid="prune-preview" style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
-      <MessageBar intent={result.removed.length ? 'info' : 'success'} layout="multiline">
+      <MessageBar intent={damaged ? 'warning' : result.removed.length ? 'info' : 'success'} layout="multiline">
         <MessageBarBody>
           <MessageBarTitle data-testid="prune-preview-counts">
             Keeps {plural(result.kept.length, 'backup')}, removes {plural(result.removed.length, 'backup')}
           </MessageBarTitle>
-          {result.removed.length
-            ? `The removed backups added ${formatBytes(added)} when they were taken; what no kept backup shares is freed, and the exact figure is reported when the prune ends.`
-            : 'No backup would be removed; pruning still frees data that no backup uses any more (e.g. after a backup was deleted).'}
+          {damaged ? (
+            'No data would be freed: see below.'
+          ) : (
+            <>
+              Would free{' '}
+              <span data-testid="prune-preview-freed" data-bytes={result.bytesFreed}>
+                {formatBytes(result.bytesFreed)}
+              </span>
+              {result.packsDeleted + result.packsPartlyUsed > 0 ? ': ' : '.'}
+              <span data-testid="prune-preview-packs" data-packs-deleted={result.packsDeleted} data-packs-repacked={result.packsRepacked}>
+                {packPlan(result)}
+              </span>
+            </>
+          )}
         </MessageBarBody>
       </MessageBar>
+      {damaged && <DamagedBackups result={result} />}
       {result.kept.length + result.removed.length > 0 ? (
         <PrunePlanTable backups={backups} kept={result.kept} removed={result.removed} label="What the prune keeps and removes" />
       ) : (
-        <Text className={section.muted}>The account holds no backups.</Text>
+        !damaged && <Text className={section.muted}>The account holds no backups.</Text>
       )}
     </section>
+  );
+}
+
+/** The dry run's pack figures in words; the bytes freed are net of what repacking would write. */
+function packPlan(result: PruneResult): string {
+  const parts: string[] = [];
+  const wholeDeleted = result.packsDeleted - result.packsRepacked;
+  if (wholeDeleted > 0) parts.push(`${plural(wholeDeleted, 'pack')} no kept backup uses deleted`);
+  if (result.packsRepacked > 0)
+    parts.push(`${plural(result.packsRepacked, 'pack')} more than ${result.maxUnused}% unused repacked (their live data rewritten into about ${formatBytes(result.bytesRepacked)})`);
+  if (result.packsPartlyUsed > 0) parts.push(`${plural(result.packsPartlyUsed, 'pack')} at or under ${result.maxUnused}% unused kept whole`);
+  return parts.length ? `${parts.join('; ')}.` : '';
+}
+
+/** The engine's notice (what stopped the data being freed and what to do) and each backup it could not read. */
+function DamagedBackups({ result }: { result: PruneResult }) {
+  const section = useSectionStyles();
+  return (
+    <MessageBar intent="warning" layout="multiline" data-testid="prune-damaged">
+      <MessageBarBody>
+        <MessageBarTitle>{plural(result.damaged.length, 'backup')} cannot be read</MessageBarTitle>
+        {result.notice}
+        <ul style={{ margin: '4px 0 0', paddingLeft: 20 }}>
+          {result.damaged.map((d) => (
+            <li key={d.id} data-damaged-backup-id={d.id}>
+              <span className={section.mono}>{d.id}</span>: {d.message}
+            </li>
+          ))}
+        </ul>
+      </MessageBarBody>
+    </MessageBar>
   );
 }
 
@@ -283,13 +330,14 @@ function PruneOutcome({ result }: { result: PruneResult }) {
   const section = useSectionStyles();
   return (
     <>
-      <MessageBar intent="success">
+      <MessageBar intent={result.damaged.length ? 'warning' : 'success'}>
         <MessageBarBody>
           <MessageBarTitle>
             Removed {plural(result.removed.length, 'backup')}, freed {formatBytes(result.bytesFreed)}
           </MessageBarTitle>
         </MessageBarBody>
       </MessageBar>
+      {result.damaged.length > 0 && <DamagedBackups result={result} />}
       <dl className={section.dl} data-testid="prune-result">
         <dt>Backups removed</dt>
         <dd className={section.dd} data-testid="prune-removed">
@@ -300,7 +348,7 @@ function PruneOutcome({ result }: { result: PruneResult }) {
           {result.kept.length}
         </dd>
         <dt>Space freed</dt>
-        <dd className={section.dd} data-testid="prune-freed">
+        <dd className={section.dd} data-testid="prune-freed" data-bytes={result.bytesFreed}>
           {formatBytes(result.bytesFreed)}
         </dd>
         <dt>Packs deleted</dt>

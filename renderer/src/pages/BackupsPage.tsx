@@ -50,7 +50,7 @@ const COLUMNS = ['', 'Created', 'Label', 'Account', 'Sources', 'Files', 'Size', 
 const WIDTHS: Record<string, number> = { '': 40, Files: 70, Size: 100, 'New data stored': 130, Actions: 210 };
 const ALL = '';
 
-type Notice = { intent: 'success' | 'error' | 'info'; title: string; body?: ReactNode };
+type Notice = { intent: 'success' | 'warning' | 'error' | 'info'; title: string; body?: ReactNode };
 
 const startedNotice = (job: Job): Notice => ({
   intent: 'info',
@@ -63,9 +63,12 @@ const startedNotice = (job: Job): Notice => ({
 });
 
 const prunedNotice = (r: PruneResult): Notice => ({
-  intent: 'success',
+  // Backups that could not be read stop the data cleanup: a warning that says so, not a success that freed 0 B.
+  intent: r.damaged.length ? 'warning' : 'success',
   title: `Pruned “${r.account}”`,
-  body: `Removed ${r.removed.length} backup${r.removed.length === 1 ? '' : 's'}, kept ${r.kept.length}; freed ${formatBytes(r.bytesFreed)}, ${r.packsRepacked} pack${r.packsRepacked === 1 ? '' : 's'} repacked.`,
+  body:
+    `Removed ${r.removed.length} backup${r.removed.length === 1 ? '' : 's'}, kept ${r.kept.length}; freed ${formatBytes(r.bytesFreed)}, ${r.packsRepacked} pack${r.packsRepacked === 1 ? '' : 's'} repacked.` +
+    (r.notice ? ` ${r.notice}` : ''),
 });
 
 export function BackupsPage() {
