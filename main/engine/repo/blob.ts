@@ -3,7 +3,7 @@
  * open a single chunk with a ranged read of its pack. These are pure functions on buffers and raw keys, so they
  * can run unchanged in a worker thread (see the task shapes in docs/repository-format.md).
  */
-import { Codec, compress, decompress } from './compress';
+import { Codec, compress, decompress, decompressInto } from './compress';
 import { chunkId, seal, unseal, SealError, type RepoKeys } from './crypto';
 
 export interface SealedBlob {
@@ -40,4 +40,24 @@ export function decodeBlob(keys: RepoKeys, id: string, stored: Uint8Array, codec
   if (plain.length !== rawLength) throw new BlobDamagedError(id, `it has ${plain.length} bytes instead of ${rawLength}`);
   if (chunkId(keys, plain) !== id) throw new BlobDamagedError(id, 'its content does not match its id');
   return Buffer.from(plain.buffer, plain.byteOffset, plain.length);
+}
+
+/**
+ * decodeBlob() into `out`, which must be exactly `rawLength` bytes (a slice of the restore's write buffers): the
+ * plaintext is never a buffer of its own, so a restore does not leave one dead buffer per chunk for the GC.
+ * Same checks and errors as decodeBlob().
+ */
+export function decodeBlobInto(keys: RepoKeys, id: string, stored: Uint8Array, codec: Codec, rawLength: number, out: Buffer): void {
+  let length: number;
+  try {
+    const opened = unseal(keys.dataKey, blobAad(id, codec), stored);
+    if (codec === Codec.None) {
+      length = opened.length;
+      if (length === rawLength) out.set(opened);
+    } else length = decompressInto(codec, opened, out);
+  } catch (err) {
+    throw new BlobDamagedError(id, err instanceof SealError ? 'it failed authentication' : (err as Error).message);
+  }
+  if (length !== rawLength) throw new BlobDamagedError(id, `it has ${length} bytes instead of ${rawLength}`);
+  if (chunkId(keys, out) !== id) throw new BlobDamagedError(id, 'its content does not match its id');
 }

@@ -116,3 +116,27 @@ export function decompress(codec: Codec, data: Uint8Array): Uint8Array {
       throw new Error(`Unknown compression codec ${String(codec)}.`);
   }
 }
+
+/** The zstd binding's decompression context: writes into a buffer the caller owns. */
+interface ZstdDecoder {
+  decompress(dst: Uint8Array, src: Uint8Array): number;
+}
+let dctx: ZstdDecoder | undefined;
+
+/**
+ * decompress() into `out` (the restore's hot path): returns the bytes written. zstd goes straight into `out` through
+ * the binding, so a chunk costs no allocation; data that would not fit in `out` throws, as damaged data should.
+ */
+export function decompressInto(codec: Codec, data: Uint8Array, out: Uint8Array): number {
+  if (codec === Codec.Zstd) {
+    const b = loadBinding() as (ZstdBinding & { DCtx?: new () => ZstdDecoder }) | null;
+    if (b?.DCtx) {
+      dctx ??= new b.DCtx();
+      return dctx.decompress(out, data);
+    }
+  }
+  const plain = decompress(codec, data);
+  if (plain.length > out.length) throw new Error(`it decompresses to more than the ${out.length} bytes expected`);
+  out.set(plain);
+  return plain.length;
+}

@@ -18,6 +18,8 @@ export interface FileTarget {
   handle?: Promise<fs.promises.FileHandle>;
   damaged?: boolean;
   finished?: boolean;
+  /** Settles once the file exists at its size (files are created while the first chunks are being fetched). */
+  ready?: Promise<void>;
 }
 
 export interface Placement {
@@ -66,44 +68,75 @@ async function refuseLinkedParents(root: string, dir: string, safe: Set<string>)
 
 export async function prepareTree(root: string, entries: TreeEntry[], dirs: Array<{ full: string; entry: TreeEntry }>, files: FileTarget[], source: string): Promise<void> {
   const safe = new Set<string>();
+  // Folders made so far: a thousand files in one folder need one mkdir, not a thousand.
+  const made = new Set<string>();
+  const mkdir = async (dir: string) => {
+    await refuseLinkedParents(root, dir, safe);
+    if (made.has(dir)) return;
+    await fs.promises.mkdir(dir, { recursive: true });
+    made.add(dir);
+  };
   await refuseLinkedParents(root, root, safe);
   await fs.promises.mkdir(root, { recursive: true });
   for (const entry of entries) {
     const full = inside(root, entry.path);
     if (entry.type === 'dir') {
-      await refuseLinkedParents(root, full, safe);
-      await fs.promises.mkdir(full, { recursive: true });
+      await mkdir(full);
       dirs.push({ full, entry });
     } else if (entry.type === 'symlink') {
-      await refuseLinkedParents(root, path.dirname(full), safe);
-      await fs.promises.mkdir(path.dirname(full), { recursive: true });
+      await mkdir(path.dirname(full));
       const existing = await fs.promises.lstat(full).catch(() => undefined);
       safe.delete(full); // from here on a link: never a parent to write through
+      made.clear(); // a folder made earlier may be what this link replaces
       if (existing?.isSymbolicLink() && (await fs.promises.readlink(full)) === entry.target) continue;
       if (existing) await fs.promises.rm(full, { recursive: true, force: true });
       await fs.promises.symlink(entry.target ?? '', full);
       await applyMetadata(full, entry);
     } else {
-      await refuseLinkedParents(root, path.dirname(full), safe);
-      await fs.promises.mkdir(path.dirname(full), { recursive: true });
+      await mkdir(path.dirname(full));
       files.push({ source, full, entry, remaining: 0 });
     }
   }
 }
 
 /**
- * Creates (or on resume keeps) a file at its final size. ftruncate makes the unwritten parts holes, which is how a
- * volume image comes back sparse. A symlink or folder in the way is removed rather than followed.
+ * Creates (or on resume keeps) a file at its final size and returns it open for writing. ftruncate makes the unwritten
+ * parts holes, which is how a volume image comes back sparse. A symlink or folder in the way is removed rather than
+ * followed.
  */
-export async function openForRestore(f: FileTarget, keep: boolean): Promise<void> {
+export async function openForRestore(f: FileTarget, keep: boolean): Promise<fs.promises.FileHandle> {
+  const size = f.entry.size ?? 0;
+  if (!keep) {
+    // Usually nothing is in the way (a new restore goes to an empty folder): create exclusively, which never follows a
+    // link and saves a look-up per file; anything already there takes the path below.
+    const fresh = await fs.promises.open(f.full, 'wx').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST') return undefined;
+      throw err;
+    });
+    if (fresh) {
+      try {
+        if (size > 0) fs.ftruncateSync(fresh.fd, size);
+      } catch (err) {
+        await fresh.close();
+        throw err;
+      }
+      return fresh;
+    }
+  }
   const existing = await fs.promises.lstat(f.full).catch(() => undefined);
   if (existing && !existing.isFile()) await fs.promises.rm(f.full, { recursive: true, force: true });
-  const fh = await fs.promises.open(f.full, existing?.isFile() && keep ? 'r+' : 'w');
+  const kept = !!existing?.isFile() && keep;
+  const fh = await fs.promises.open(f.full, kept ? 'r+' : 'w');
   try {
-    await fh.truncate(f.entry.size ?? 0);
-  } finally {
+    // Growing an empty file only sets its size: done in place, it costs less than a trip through the thread pool.
+    // Shrinking a kept file may free many blocks, so that one goes to the pool.
+    if (kept) await fh.truncate(size);
+    else if (size > 0) fs.ftruncateSync(fh.fd, size);
+  } catch (err) {
     await fh.close();
+    throw err;
   }
+  return fh;
 }
 
 export async function applyMetadata(full: string, entry: TreeEntry): Promise<void> {
@@ -119,6 +152,30 @@ export async function applyMetadata(full: string, entry: TreeEntry): Promise<voi
   if (canChown && entry.uid !== undefined) await fs.promises.chown(full, entry.uid, entry.gid ?? -1).catch(() => undefined);
   await fs.promises.chmod(full, entry.mode);
   await fs.promises.utimes(full, seconds, seconds);
+}
+
+/**
+ * applyMetadata() for a restored file: through its open descriptor when there is one, and synchronously, as each call
+ * costs the kernel a few microseconds where a trip through the thread pool costs the restore more (three per file).
+ */
+export function applyFileMetadataSync(full: string, entry: TreeEntry, fd?: number): void {
+  const seconds = entry.mtimeMs / 1000;
+  // chown first: it clears set-user-id bits that chmod then puts back.
+  if (canChown && entry.uid !== undefined) {
+    try {
+      if (fd === undefined) fs.chownSync(full, entry.uid, entry.gid ?? -1);
+      else fs.fchownSync(fd, entry.uid, entry.gid ?? -1);
+    } catch {
+      // as applyMetadata: a file we may not give away stays ours
+    }
+  }
+  if (fd === undefined) {
+    fs.chmodSync(full, entry.mode);
+    fs.utimesSync(full, seconds, seconds);
+  } else {
+    fs.fchmodSync(fd, entry.mode);
+    fs.futimesSync(fd, seconds, seconds);
+  }
 }
 
 /** The chunks of a resume state that really are on disk: each placement is read back and its id recomputed. */
