@@ -9,6 +9,12 @@ import { decodeEntries, encodeEntries, PackBuilder, parsePack } from '../../main
 const keys = deriveKeys(crypto.randomBytes(32));
 
 describe('keys and sealing', () => {
+  it('gives every sealed object its own nonce, across refills of the nonce pool', () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 2000; i++) nonces.add(seal(keys.dataKey, 'x', Buffer.from('same')).toString('hex', 1, 13));
+    expect(nonces.size).toBe(2000);
+  });
+
   it('derives distinct keys, and chunk ids that differ between services', () => {
     expect(keys.chunkIdKey.equals(keys.dataKey)).toBe(false);
     const other = deriveKeys(crypto.randomBytes(32));
