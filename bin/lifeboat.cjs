@@ -7,4 +7,38 @@ if (!fs.existsSync(cli)) {
   process.stderr.write('Lifeboat is not built yet: run `npm install` (or `npm run build`) in ' + path.dirname(__dirname) + '\n');
   process.exit(1);
 }
-require(cli);
+loadWithCodeCache(cli);
+
+/**
+ * Runs the bundle as `require` would, with V8's code cache beside it (cli.cjs.v8cache): compiling the 1 MB bundle is
+ * most of the command's start-up, and every command starts it. The cache is written at exit when missing or stale
+ * (V8 rejects one made for other source or another V8); where dist/ is read-only it is simply not kept.
+ */
+function loadWithCodeCache(file) {
+  const vm = require('node:vm');
+  const Module = require('node:module');
+  const cacheFile = `${file}.v8cache`;
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    /* first run */
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  if (!cachedData || script.cachedDataRejected)
+    process.once('exit', () => {
+      try {
+        const temp = `${cacheFile}.${process.pid}`;
+        fs.writeFileSync(temp, script.createCachedData());
+        fs.renameSync(temp, cacheFile);
+      } catch {
+        /* read-only install: run without a cache */
+      }
+    });
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  const req = (id) => mod.require(id);
+  req.resolve = (id, opts) => Module._resolveFilename(id, mod, false, opts);
+  script.runInThisContext()(mod.exports, req, mod, file, path.dirname(file));
+}

@@ -63,9 +63,16 @@ describe('kill -9 during backup and restore', () => {
     const { home, account } = setup();
     const src = path.join(tempHome('lifeboat-src-'), 'share');
     makeData(src, 32, 16 << 20);
-    apps.push(await startWeb(home));
+    // Held once its first pack is stored, so the kill lands mid-upload however fast the backup runs.
+    process.env.LIFEBOAT_BACKUP_FAULT = 'uploaded';
+    try {
+      apps.push(await startWeb(home));
+    } finally {
+      delete process.env.LIFEBOAT_BACKUP_FAULT;
+    }
     const started = ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', src, '--detach', '--json'])).json<JobJson>();
-    await until('a third of the backup', () => jobRow(home, started.id).progress > 0.3, 60_000);
+    const data = path.join(account, 'data');
+    await until('a pack stored', () => fs.existsSync(data) && fs.readdirSync(data).length > 0, 60_000);
     await apps.pop()!.stop('SIGKILL');
 
     expect(jobRow(home, started.id).status).toBe('running');

@@ -47,7 +47,7 @@ describe('backup with an encoder thread', () => {
     const one = await backupSources(single, sources);
     const backend = await LocalBackend.open(path.join(tmp, 'threaded'), { create: true });
     const repo = await Repository.init(backend, sdek, { packTarget: 1 << 20 });
-    const two = await backupSources(repo, sources, { encoderScript: workerScript() });
+    const two = await backupSources(repo, sources, { encoderScript: workerScript(), encoderWhen: 'always' });
 
     expect(chunkLists(two.snapshot.sources[0] as TreeSource)).toEqual(chunkLists(one.snapshot.sources[0] as TreeSource));
     expect(two.snapshot.stats.bytesNew).toBe(one.snapshot.stats.bytesNew); // the duplicate file is stored once
@@ -62,9 +62,28 @@ describe('backup with an encoder thread', () => {
     const later = Date.now() / 1000 + 10;
     for (const f of fs.readdirSync(share, { recursive: true }) as string[]) fs.utimesSync(path.join(share, f), later, later);
     const reopened = await Repository.open(backend, sdek);
-    const again = await backupSources(reopened, sources, { previous: two.snapshot, encoderScript: workerScript() });
+    const again = await backupSources(reopened, sources, { previous: two.snapshot, encoderScript: workerScript(), encoderWhen: 'always' });
     expect(again.snapshot.stats.bytesRead).toBe(again.snapshot.stats.bytes);
     expect(again.snapshot.stats.chunksNew).toBe(0);
     expect(chunkLists(again.snapshot.sources[0] as TreeSource)).toEqual(chunkLists(two.snapshot.sources[0] as TreeSource));
+
+    // Overwrite 64 KiB inside every file: the thread sends the unchanged chunks as ids alone (the previous version
+    // had them) and seals only the new ones; the result is what a one-thread backup of the same files stores.
+    const edited = (fs.readdirSync(share, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(share, f)).isFile() && fs.statSync(path.join(share, f)).size > 256 << 10);
+    expect(edited.length).toBeGreaterThan(0);
+    for (const f of edited) {
+      const fd = fs.openSync(path.join(share, f), 'r+');
+      fs.writeSync(fd, crypto.randomBytes(64 << 10), 0, 64 << 10, 128 << 10);
+      fs.closeSync(fd);
+    }
+    const third = await backupSources(reopened, sources, { previous: again.snapshot, encoderScript: workerScript(), encoderWhen: 'always' });
+    const oneThird = await backupSources(single, sources, { previous: one.snapshot });
+    expect(chunkLists(third.snapshot.sources[0] as TreeSource)).toEqual(chunkLists(oneThird.snapshot.sources[0] as TreeSource));
+    expect(third.snapshot.stats.bytesNew).toBe(oneThird.snapshot.stats.bytesNew);
+    expect(third.snapshot.stats.bytesNew).toBeLessThan(edited.length * 4 * (64 << 10));
+    const out3 = path.join(tmp, 'out3');
+    await restoreSnapshot(reopened, third.snapshot.id, out3);
+    expect(describeTree(path.join(out3, 'share'))).toEqual(describeTree(share));
+    expect(await checkRepository(reopened, { readData: true })).toMatchObject({ ok: true });
   });
 });

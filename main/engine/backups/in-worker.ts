@@ -94,8 +94,10 @@ export function runRepoBackup(task: RepoBackupTask): Promise<WorkerOutcome<{ sna
       label: task.label,
       snapshotId: task.snapshotId,
       signal,
-      // LIFEBOAT_BACKUP_THREADS=2 shares the files with an encoder thread: faster on two idle cores, ~35 MB more.
-      encoderScript: process.env.LIFEBOAT_BACKUP_THREADS === '2' ? workerScript() : undefined,
+      // The encoder thread (repo/backup.ts useEncoder): LIFEBOAT_BACKUP_THREADS=2 always, =1 never, else for
+      // incremental backups with much to re-read.
+      encoderScript: workerScript(),
+      encoderWhen: ({ '1': 'never', '2': 'always' } as const)[process.env.LIFEBOAT_BACKUP_THREADS as '1' | '2'] ?? 'incremental',
       onProgress: (progress) => post({ type: 'backup-progress', progress }),
     });
     return { snapshotId: snapshot.id, warnings };

@@ -11,13 +11,15 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { contentChunks, makeGear, newWindow, type ChunkerParams } from './chunker';
-import { CompressionProbe, type Codec } from './compress';
+import { Codec, CompressionProbe } from './compress';
 import { chunkId, SEAL_OVERHEAD, sealInto, type RepoKeys } from './crypto';
 import { blobAad } from './blob';
 import { noteGarbage } from './memory';
 
 /** Plaintext per batch (about): small enough to bound memory, large enough that messages are cheap. */
 const BATCH_BYTES = 1 << 20;
+/** Known chunks (ids only) per batch at most, so the packer hears of a file's progress often enough. */
+const KNOWN_PER_BATCH = 256;
 /** Batches the encoder may send before the packer has consumed them. */
 const CREDITS = 3;
 
@@ -42,7 +44,12 @@ export interface EncodedBatch {
 }
 
 /** An ack returns the batch's buffer, so the encoder reuses a few buffers instead of faulting in new pages per batch. */
-type ToEncoder = { t: 'file'; seq: number; path: string } | { t: 'ack'; data: ArrayBuffer };
+/**
+ * `known`: chunk ids the account already holds from the file's previous version. A chunk with one of them is sent as
+ * its id alone (stored length 0), skipping compression and sealing: an incremental backup's changed files are mostly
+ * such chunks.
+ */
+type ToEncoder = { t: 'file'; seq: number; path: string; known?: string[] } | { t: 'ack'; data: ArrayBuffer };
 type FromEncoder = EncodedBatch | { t: 'unreadable'; seq: number; message: string } | { t: 'fatal'; message: string };
 
 /** The encoder thread's side: started from the worker entry when its workerData says so. */
@@ -50,7 +57,7 @@ export function runEncoder(port: import('node:worker_threads').MessagePort, init
   const keys: RepoKeys = { chunkIdKey: Buffer.from(init.keys.chunkIdKey), dataKey: Buffer.from(init.keys.dataKey), gearSeed: Buffer.from(init.keys.gearSeed) };
   const gear = makeGear(keys.gearSeed, init.chunker);
   const scratch = newWindow(gear);
-  const queue: Array<{ seq: number; path: string }> = [];
+  const queue: Array<{ seq: number; path: string; known?: string[] }> = [];
   let credits = CREDITS;
   const free: ArrayBuffer[] = [];
   // Room for a full batch plus one maximal blob past it: a batch is sent once it reaches BATCH_BYTES.
@@ -63,7 +70,7 @@ export function runEncoder(port: import('node:worker_threads').MessagePort, init
   let running = false;
   const post = (m: FromEncoder, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
 
-  const encodeFile = async (seq: number, file: string) => {
+  const encodeFile = async (seq: number, file: string, known: ReadonlySet<string>) => {
     let fh: fs.promises.FileHandle;
     try {
       fh = await fs.promises.open(file, 'r');
@@ -87,10 +94,22 @@ export function runEncoder(port: import('node:worker_threads').MessagePort, init
       };
       for await (const piece of contentChunks(fh, gear, undefined, scratch)) {
         const id = chunkId(keys, piece);
+        batch ??= newBatch(seq);
+        if (known.has(id)) {
+          batch.ids.push(id);
+          batch.codecs.push(Codec.None);
+          batch.rawLengths.push(piece.length);
+          batch.storedLengths.push(0);
+          size += piece.length;
+          if (batch.ids.length >= KNOWN_PER_BATCH) await send(false);
+          continue;
+        }
         const packed = probe.compress(piece);
         const stored = packed.data.length + SEAL_OVERHEAD;
-        if (batch && batch.used + stored > batch.buf.length) await send(false);
-        batch ??= newBatch(seq);
+        if (batch.used + stored > batch.buf.length) {
+          await send(false);
+          batch = newBatch(seq);
+        }
         sealInto(keys.dataKey, blobAad(id, packed.codec), packed.data, batch.buf, batch.used);
         batch.used += stored;
         noteGarbage(stored);
@@ -112,8 +131,8 @@ export function runEncoder(port: import('node:worker_threads').MessagePort, init
     running = true;
     try {
       while (queue.length) {
-        const { seq, path } = queue.shift()!;
-        await encodeFile(seq, path);
+        const { seq, path, known } = queue.shift()!;
+        await encodeFile(seq, path, new Set(known));
       }
     } catch (err) {
       post({ t: 'fatal', message: (err as Error).message });
@@ -195,13 +214,16 @@ export class EncoderThread {
     });
   }
 
-  /** Encodes one file; resolves with the bytes read, or why the file could not be opened. */
-  encode(path: string, onBatch: (b: EncodedBatch) => Promise<void>): Promise<{ size: number } | { unreadable: string }> {
+  /**
+   * Encodes one file; resolves with the bytes read, or why the file could not be opened. `known`: ids the account
+   * holds (the file's previous chunks), which come back with a stored length of 0 instead of sealed.
+   */
+  encode(path: string, onBatch: (b: EncodedBatch) => Promise<void>, known?: string[]): Promise<{ size: number } | { unreadable: string }> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       const seq = ++this.seq;
       this.files.set(seq, { onBatch, resolve, reject });
-      this.worker.postMessage({ t: 'file', seq, path } satisfies ToEncoder);
+      this.worker.postMessage({ t: 'file', seq, path, known } satisfies ToEncoder);
     });
   }
 

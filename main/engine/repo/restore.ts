@@ -303,8 +303,10 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     throw err;
   } finally {
     stopped = true;
+    // Cleanup never replaces the error that stopped the restore: writes waiting for a file whose creation was
+    // stopped fail as cancelled, which is only their echo of it.
     creation?.stop();
-    await fetcher.settle();
+    await fetcher.settle().catch(() => undefined);
     await writer.settle();
     await creation?.done.catch(() => undefined);
     for (const f of files) await closeHandle(f);
@@ -428,8 +430,9 @@ class RunWriter {
     if (this.failed) throw this.error;
   }
 
+  /** Waits for every write and its bookkeeping to end, whatever their outcome (drain reports the first error). */
   async settle(): Promise<void> {
-    while (this.after.size) await Promise.all([...this.after]);
+    while (this.after.size) await Promise.allSettled([...this.after]);
   }
 
   private fail(err: unknown): void {

@@ -88,7 +88,9 @@ export function mapAzureError(err: unknown, ctx: AzureErrorContext): LifeboatErr
   if (e.name === 'AbortError' || ctx.timedOut) {
     if (ctx.timedOut)
       return fail('unavailable', `The storage account at ${ctx.location} stopped answering (nothing moved for ${duration(ctx.timeoutMs ?? 0)}).`, 'Check the network to the storage account; the job can be resumed.', true);
-    return fail('cancelled', 'The operation was cancelled.');
+    // Neither our cancel nor our timeout: the SDK aborts a request whose connection closed under it (the endpoint
+    // went away mid-transfer). That is an outage, retried like the others, not a cancel.
+    return fail('unavailable', `The connection to ${ctx.location} dropped${ctx.name ? ` during a request for ${ctx.name}` : ''}.`, 'Check the network to the storage account; the job can be resumed.', true);
   }
 
   const status = e.statusCode;
