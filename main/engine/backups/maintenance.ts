@@ -12,7 +12,7 @@ import { LifeboatError, type ErrorCode } from '../errors';
 import { checkRepository, type CheckReport } from '../repo/check';
 import { loadIndex } from '../repo/index';
 import { Repository } from '../repo/repository';
-import { digestManifest, forEachSnapshot, type DamagedSnapshot, type SnapshotManifest } from '../repo/snapshot';
+import { digestManifest, forEachSnapshot, loadSnapshot, type DamagedSnapshot, type SnapshotManifest } from '../repo/snapshot';
 import { openBackend, type BackendSpec } from '../storage/open';
 import type { WorkerPool } from '../workers/pool';
 import type { WorkerError, WorkerOutcome } from './in-worker';
@@ -29,7 +29,9 @@ export type PrunePlanTask = RepoTarget & { op: 'prune-plan'; retention: Retentio
 export type PruneSweepTask = RepoTarget & { op: 'prune-sweep'; live: Uint8Array; maxUnused: number; dryRun?: boolean };
 export type CatalogScanTask = RepoTarget & { op: 'catalog-scan' };
 export type RepoCheckTask = RepoTarget & { op: 'repo-check'; channel: string; readData: boolean };
-export type MaintenanceTask = PrunePlanTask | PruneSweepTask | CatalogScanTask | RepoCheckTask;
+/** One backup's manifest as a digest (digestManifest): what the catalog records after a backup. */
+export type SnapshotDigestTask = RepoTarget & { op: 'snapshot-digest'; id: string };
+export type MaintenanceTask = PrunePlanTask | PruneSweepTask | CatalogScanTask | RepoCheckTask | SnapshotDigestTask;
 
 export interface CatalogScan {
   /** Manifests without entries or extents (digestManifest): enough for BackupCatalog.replace. */
@@ -47,7 +49,9 @@ export type MaintenanceValue<T extends MaintenanceTask> = T extends PrunePlanTas
       ? CatalogScan
       : T extends RepoCheckTask
         ? CheckReport
-        : never;
+        : T extends SnapshotDigestTask
+          ? SnapshotManifest
+          : never;
 
 export type CheckMessage = { type: 'check-progress'; done: number; total: number } | { type: 'stop' };
 
@@ -112,6 +116,8 @@ export function runMaintenance(task: MaintenanceTask): Promise<WorkerOutcome<unk
         return scanCatalog(repo);
       case 'repo-check':
         return check(task, repo);
+      case 'snapshot-digest':
+        return digestManifest(await loadSnapshot(repo, task.id));
     }
   });
 }
@@ -125,7 +131,7 @@ function unwrap<T>(result: WorkerOutcome<T>): T {
 }
 
 /** Runs a task without a channel (prune's phases, the catalog scan) and returns its value or throws its error. */
-export async function runInPool<T extends PrunePlanTask | PruneSweepTask | CatalogScanTask>(workers: WorkerPool, task: T): Promise<MaintenanceValue<T>> {
+export async function runInPool<T extends PrunePlanTask | PruneSweepTask | CatalogScanTask | SnapshotDigestTask>(workers: WorkerPool, task: T): Promise<MaintenanceValue<T>> {
   return unwrap((await workers.run(task)) as WorkerOutcome<MaintenanceValue<T>>);
 }
 

@@ -67,11 +67,12 @@ export function runTask(task: WorkerTask): unknown {
       return runRepoBackup(task);
     case 'repo-restore':
       return runRepoRestore(task);
-    // Check, prune and the catalog rebuild: manifests, index objects and packs are read here (backups/maintenance.ts).
+    // Check, prune and the catalog: manifests, index objects and packs are read here (backups/maintenance.ts).
     case 'prune-plan':
     case 'prune-sweep':
     case 'catalog-scan':
     case 'repo-check':
+    case 'snapshot-digest':
       return runMaintenance(task);
   }
 }

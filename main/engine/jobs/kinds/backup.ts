@@ -8,10 +8,12 @@ import type { AccountManager } from '../../accounts/manager';
 import type { AccountRow } from '../../accounts/store';
 import { sourceKey } from '../../backups/catalog';
 import { LifeboatError } from '../../errors';
+import { runInPool } from '../../backups/maintenance';
 import { runOffloaded } from '../../backups/offload';
 import type { BackupProgress, BackupSource } from '../../repo/backup';
-import { loadSnapshot, newSnapshotId, type SnapshotManifest } from '../../repo/snapshot';
+import { newSnapshotId, type SnapshotManifest } from '../../repo/snapshot';
 import type { JobKind, StepContext } from '../types';
+import type { WorkerPool } from '../../workers/pool';
 import { describeBytes } from './format';
 
 const Params = z.object({
@@ -82,6 +84,14 @@ export async function runRepoBackup<S extends RepoBackupState>(
   return snapshotId;
 }
 
+/**
+ * A written backup's manifest without its entries (what the catalog records), read in the worker pool: the whole
+ * manifest of a million-file share is ~100 MB of JSON, which the main thread should neither parse nor hold.
+ */
+export function manifestDigest(accounts: AccountManager, workers: WorkerPool, row: AccountRow, id: string): Promise<SnapshotManifest> {
+  return runInPool(workers, { op: 'snapshot-digest', id, backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id });
+}
+
 /** The summary line of a written backup, shown as the job's last message. */
 export function describeSnapshot(m: SnapshotManifest) {
   const s = m.stats;
@@ -123,8 +133,7 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
         title: 'Record the backup in the catalog',
         run: async (ctx) => {
           const row = account(ctx.params.accountId);
-          const repo = await accounts.repository(row, { loadIndex: false });
-          const m = await loadSnapshot(repo, ctx.state.snapshotId!);
+          const m = await manifestDigest(accounts, ctx.workers, row, ctx.state.snapshotId!);
           accounts.catalog.record(row.id, m);
           ctx.progress(describeSnapshot(m));
         },
@@ -139,7 +148,7 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
       if (!row) return;
       const repo = await accounts.repository(row, { loadIndex: false });
       if (!ctx.state.snapshotId && !(await repo.backend.head(`snapshots/${id}`))) return;
-      accounts.catalog.record(row.id, await loadSnapshot(repo, id));
+      accounts.catalog.record(row.id, await manifestDigest(accounts, ctx.workers, row, id));
     },
   };
 }
