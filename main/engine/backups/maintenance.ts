@@ -4,15 +4,16 @@
  * every index object and possibly every pack. On the main thread that would stall the UI, the API and every other
  * job for seconds. Each task opens the repository in the worker and sends back only what its caller needs: the
  * check report, prune's plan (ids and the live chunk ids, 32 bytes each) and sweep totals (done or, for a dry run,
- * foreseen), or manifest digests.
+ * foreseen), manifest digests, or a device backup's digest with the heat of its volumes.
  */
 import crypto from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
+import { volumeHeat, type VolumeHeat } from '../devices/heat';
 import { LifeboatError, type ErrorCode } from '../errors';
 import { checkRepository, type CheckReport } from '../repo/check';
 import { loadIndex } from '../repo/index';
 import { Repository } from '../repo/repository';
-import { digestManifest, forEachSnapshot, loadSnapshot, type DamagedSnapshot, type SnapshotManifest } from '../repo/snapshot';
+import { digestManifest, forEachSnapshot, loadSnapshot, type DamagedSnapshot, type ImageSource, type SnapshotManifest } from '../repo/snapshot';
 import { openBackend, type BackendSpec } from '../storage/open';
 import type { WorkerPool } from '../workers/pool';
 import type { WorkerError, WorkerOutcome } from './in-worker';
@@ -31,7 +32,24 @@ export type CatalogScanTask = RepoTarget & { op: 'catalog-scan' };
 export type RepoCheckTask = RepoTarget & { op: 'repo-check'; channel: string; readData: boolean };
 /** One backup's manifest as a digest (digestManifest): what the catalog records after a backup. */
 export type SnapshotDigestTask = RepoTarget & { op: 'snapshot-digest'; id: string };
-export type MaintenanceTask = PrunePlanTask | PruneSweepTask | CatalogScanTask | RepoCheckTask | SnapshotDigestTask;
+/** A volume of a device backup whose heat the catalog step needs, with its heat at the basis backup if known. */
+export interface VolumeHeatItem {
+  name: string;
+  pinned: boolean;
+  previous?: VolumeHeat;
+}
+/**
+ * A device backup's catalog inputs (devices/backup-job.ts): the digest of backup `id` and the heat of `volumes`,
+ * from the block maps of that backup and of `basis` (the backup it is incremental against, null for the first).
+ */
+export type DeviceVolumeHeatTask = RepoTarget & { op: 'device-volume-heat'; id: string; basis: string | null; volumes: VolumeHeatItem[] };
+export type MaintenanceTask = PrunePlanTask | PruneSweepTask | CatalogScanTask | RepoCheckTask | SnapshotDigestTask | DeviceVolumeHeatTask;
+
+export interface DeviceVolumeHeat {
+  digest: SnapshotManifest;
+  /** In the order asked, without the volumes the backup holds no image of. */
+  volumes: VolumeHeat[];
+}
 
 export interface CatalogScan {
   /** Manifests without entries or extents (digestManifest): enough for BackupCatalog.replace. */
@@ -51,7 +69,9 @@ export type MaintenanceValue<T extends MaintenanceTask> = T extends PrunePlanTas
         ? CheckReport
         : T extends SnapshotDigestTask
           ? SnapshotManifest
-          : never;
+          : T extends DeviceVolumeHeatTask
+            ? DeviceVolumeHeat
+            : never;
 
 export type CheckMessage = { type: 'check-progress'; done: number; total: number } | { type: 'stop' };
 
@@ -86,6 +106,21 @@ export async function scanCatalog(repo: Repository): Promise<CatalogScan> {
   return { manifests, damaged, chunks: index.size, packs: index.packs.size };
 }
 
+const imageOf = (m: SnapshotManifest | undefined, name: string) => m?.sources.find((s): s is ImageSource => s.kind === 'image' && s.name === name);
+
+/**
+ * The heat of a device backup's volumes from its block maps and the basis backup's. The basis is read only when a
+ * volume needs it (a file server's never does); a missing or damaged basis only loses the change history.
+ */
+async function deviceVolumeHeat(task: DeviceVolumeHeatTask, repo: Repository): Promise<DeviceVolumeHeat> {
+  const manifest = await loadSnapshot(repo, task.id);
+  const wanted = task.volumes.filter((v) => imageOf(manifest, v.name));
+  const before = task.basis && wanted.length ? await loadSnapshot(repo, task.basis).catch(() => undefined) : undefined;
+  const volumes: VolumeHeat[] = [];
+  for (const v of wanted) volumes.push(await volumeHeat(v.name, v.pinned, imageOf(manifest, v.name)!, imageOf(before, v.name), v.previous));
+  return { digest: digestManifest(manifest), volumes };
+}
+
 /** A check, stopped by a "stop" on its channel, reporting pack progress on it. */
 async function check(task: RepoCheckTask, repo: Repository): Promise<CheckReport> {
   const channel = new BroadcastChannel(task.channel);
@@ -118,6 +153,8 @@ export function runMaintenance(task: MaintenanceTask): Promise<WorkerOutcome<unk
         return check(task, repo);
       case 'snapshot-digest':
         return digestManifest(await loadSnapshot(repo, task.id));
+      case 'device-volume-heat':
+        return deviceVolumeHeat(task, repo);
     }
   });
 }
@@ -131,7 +168,7 @@ function unwrap<T>(result: WorkerOutcome<T>): T {
 }
 
 /** Runs a task without a channel (prune's phases, the catalog scan) and returns its value or throws its error. */
-export async function runInPool<T extends PrunePlanTask | PruneSweepTask | CatalogScanTask | SnapshotDigestTask>(workers: WorkerPool, task: T): Promise<MaintenanceValue<T>> {
+export async function runInPool<T extends PrunePlanTask | PruneSweepTask | CatalogScanTask | SnapshotDigestTask | DeviceVolumeHeatTask>(workers: WorkerPool, task: T): Promise<MaintenanceValue<T>> {
   return unwrap((await workers.run(task)) as WorkerOutcome<MaintenanceValue<T>>);
 }
 

@@ -10,13 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { BackupKind } from '../api/device-schemas';
+import { runInPool, type VolumeHeatItem } from '../backups/maintenance';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../errors';
 import { describeSnapshot, runRepoBackup, type RepoBackupState } from '../jobs/kinds/backup';
 import type { JobKind, StepContext } from '../jobs/types';
 import type { BackupSource } from '../repo/backup';
-import { loadSnapshot, type ImageSource, type SnapshotManifest } from '../repo/snapshot';
-import { HISTORY, parseHeatSummary, scanShareHeat, summarizeHeat, volumeHeat, type HeatData, type HeatSummary, type ShareHeat, type VolumeHeat } from './heat';
+import { HISTORY, parseHeatSummary, scanShareHeat, summarizeHeat, type HeatData, type HeatSummary, type ShareHeat, type VolumeHeat } from './heat';
 import { heatFile, readHeatFile, writeHeatFile } from './heat-store';
 import { claimOwner, fencedError, readOwner } from './ownership';
 import { deleteSnapshotQuietly, deviceFaultPoint, pruneScheduled } from './backup-retention';
@@ -229,19 +229,16 @@ export class DeviceBackupSteps {
       await deleteSnapshotQuietly(repo.backend, id, ctx.log);
       await this.forgetThen(ctx)(fencedError(owner));
     }
-    const manifest = await loadSnapshot(repo, id);
     const basis = ctx.state.basis ?? null;
-    const before: SnapshotManifest | undefined = basis ? await loadSnapshot(repo, basis).catch(() => undefined) : undefined;
     const beforeHeat = basis ? await readHeatFile(heatFile(ctx.dataDir, basis)) : null;
     const prepared = await this.prepare(ctx, device);
-    const volumes: VolumeHeat[] = [];
-    for (const item of prepared.items.filter((i) => i.kind === 'volume')) {
-      const image = manifest.sources.find((s): s is ImageSource => s.kind === 'image' && s.name === item.name);
-      if (!image) continue;
-      const prevImage = before?.sources.find((s): s is ImageSource => s.kind === 'image' && s.name === item.name);
-      const prevHeat = beforeHeat?.items.find((x): x is VolumeHeat => x.kind === 'volume' && x.name === item.name);
-      volumes.push(await volumeHeat(item.name, item.tier === 'locally-pinned', image, prevImage, prevHeat));
-    }
+    const asked: VolumeHeatItem[] = prepared.items
+      .filter((i) => i.kind === 'volume')
+      .map((i) => ({ name: i.name, pinned: i.tier === 'locally-pinned', previous: beforeHeat?.items.find((x): x is VolumeHeat => x.kind === 'volume' && x.name === i.name) }));
+    // The manifests (~100 MB of JSON for a million-file share) are read in the worker pool, never on the main
+    // thread: only the digest and the volumes' heat come back.
+    const target = { backend: this.engine.accounts.store.spec(account), sdek: this.engine.accounts.sdek(), repositoryId: account.repository_id };
+    const { digest: manifest, volumes } = await runInPool(ctx.workers, { ...target, op: 'device-volume-heat', id, basis, volumes: asked });
     const priorReads = beforeHeat?.reads ?? heatSummaryOf(this.engine, basis)?.reads ?? [];
     const reads: HeatData['reads'] = [...priorReads, [prepared.heat.at, new Date().toISOString()]];
     const heat: HeatData = { ...prepared.heat, reads: reads.slice(-HISTORY), items: [...prepared.heat.items, ...volumes] };

@@ -73,6 +73,7 @@ export function runTask(task: WorkerTask): unknown {
     case 'catalog-scan':
     case 'repo-check':
     case 'snapshot-digest':
+    case 'device-volume-heat':
       return runMaintenance(task);
   }
 }
