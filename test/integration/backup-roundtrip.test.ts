@@ -7,8 +7,8 @@ import { contract } from '../../main/engine/api/contract';
 import { Engine } from '../../main/engine/engine';
 import { backupJob, type BackupParams } from '../../main/engine/jobs/kinds/backup';
 import { loadAllSnapshots, newSnapshotId, saveSnapshot, type SnapshotManifest } from '../../main/engine/repo/snapshot';
-import type { StepContext } from '../../main/engine/jobs/types';
 import { cli, tempHome, buildMain, ok } from '../helpers/home';
+import { stepContext } from '../helpers/step-context';
 import { describeTree } from '../helpers/tree';
 
 const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
@@ -319,18 +319,7 @@ describe('backups through the engine', () => {
     const row = engine.accounts.store.byName('lab')!;
     const params: BackupParams = { accountId: row.id, accountName: 'lab', sources: [{ name: 'share', path: share, kind: 'tree' }] };
     const kind = backupJob(engine.accounts);
-    const ctxOf = (state: Record<string, unknown>): StepContext<BackupParams, Record<string, unknown>> => ({
-      jobId: 'job-rerun',
-      params,
-      state,
-      signal: new AbortController().signal,
-      dataDir: engine.dataDir,
-      log: engine.log,
-      workers: engine.workers,
-      checkpoint: (patch) => void Object.assign(state, patch),
-      progress: () => undefined,
-      throwIfStopped: () => undefined,
-    });
+    const ctxOf = (state: Record<string, unknown>) => stepContext(engine, 'job-rerun', params, state);
     const run = async (state: Record<string, unknown>) => {
       for (const step of kind.steps) await step.run(ctxOf(state) as never);
       return state;

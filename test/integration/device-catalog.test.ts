@@ -16,6 +16,7 @@ import { Engine } from '../../main/engine/engine';
 import type { ProgressUpdate, StepContext } from '../../main/engine/jobs/types';
 import { loadSnapshot, newSnapshotId, saveSnapshot, type ImageSource, type SnapshotManifest, type TreeSource } from '../../main/engine/repo/snapshot';
 import { tempHome } from '../helpers/home';
+import { stepContext } from '../helpers/step-context';
 
 let opened: Engine | null = null;
 afterEach(async () => {
@@ -45,21 +46,9 @@ async function lab(): Promise<{ engine: Engine; key: string }> {
 }
 
 /** A step context as the job runner gives one, recording the progress messages. */
-function stepContext(engine: Engine, deviceId: string, state: DeviceBackupState): StepContext<unknown, DeviceBackupState> & { updates: ProgressUpdate[] } {
+function stepContextOf(engine: Engine, deviceId: string, state: DeviceBackupState): StepContext<unknown, DeviceBackupState> & { updates: ProgressUpdate[] } {
   const updates: ProgressUpdate[] = [];
-  return {
-    jobId: `job-catalog-test-${crypto.randomBytes(4).toString('hex')}`,
-    params: { deviceId },
-    state,
-    signal: new AbortController().signal,
-    dataDir: engine.dataDir,
-    log: engine.log,
-    workers: engine.workers,
-    checkpoint: (patch) => void Object.assign(state, patch),
-    progress: (u) => void updates.push(u),
-    throwIfStopped: () => undefined,
-    updates,
-  };
+  return { ...stepContext(engine, `job-catalog-test-${crypto.randomBytes(4).toString('hex')}`, { deviceId }, state, (u) => void updates.push(u)), updates };
 }
 
 describe('device backup catalog step', () => {
@@ -93,7 +82,7 @@ describe('device backup catalog step', () => {
     })();
 
     const steps = new DeviceBackupSteps(engine);
-    const ctx = stepContext(engine, device.id, { basis: basis.id, snapshotId: big.id });
+    const ctx = stepContextOf(engine, device.id, { basis: basis.id, snapshotId: big.id });
     engine.eventLoop.reset();
     await steps.catalog(ctx, device.id, 'manual');
     // A stall is recorded when the monitor's next timer fires: give it the chance before reading.
