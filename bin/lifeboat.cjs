@@ -10,27 +10,33 @@ if (!fs.existsSync(cli)) {
 loadWithCodeCache(cli);
 
 /**
- * Runs the bundle as `require` would, with V8's code cache beside it (cli.cjs.v8cache): compiling the 1 MB bundle is
- * most of the command's start-up, and every command starts it. The cache is written at exit when missing or stale
- * (V8 rejects one made for other source or another V8); where dist/ is read-only it is simply not kept.
+ * Runs the bundle as `require` would, with V8's code cache beside it: compiling the 1 MB bundle is most of the
+ * command's start-up, and every command starts it. The cache is named by a hash of the bundle, because V8 checks only
+ * the source's length and flags (a cache of an older bundle of the same length would run the old code). It is written
+ * at exit when missing or rejected (another V8), replacing older ones; where dist/ is read-only it is not kept.
  */
 function loadWithCodeCache(file) {
   const vm = require('node:vm');
   const Module = require('node:module');
-  const cacheFile = `${file}.v8cache`;
+  const source = fs.readFileSync(file, 'utf8');
+  const digest = require('node:crypto').createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const cacheFile = `${file}.${digest}.v8cache`;
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
   } catch {
     /* first run */
   }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   if (!cachedData || script.cachedDataRejected)
     process.once('exit', () => {
       try {
         const temp = `${cacheFile}.${process.pid}`;
         fs.writeFileSync(temp, script.createCachedData());
         fs.renameSync(temp, cacheFile);
+        const base = path.basename(file);
+        for (const old of fs.readdirSync(path.dirname(file)))
+          if (old.startsWith(`${base}.`) && old.endsWith('.v8cache') && old !== path.basename(cacheFile)) fs.rmSync(path.join(path.dirname(file), old), { force: true });
       } catch {
         /* read-only install: run without a cache */
       }

@@ -15,7 +15,7 @@ import type { BackupCatalog } from '../../main/engine/backups/catalog';
 import { planPacks, planPrune, pruneAccount } from '../../main/engine/backups/prune';
 import { backupSources, type BackupSource } from '../../main/engine/repo/backup';
 import { checkRepository } from '../../main/engine/repo/check';
-import { packHashOf } from '../../main/engine/repo/pack';
+import { packHashOf, parsePack } from '../../main/engine/repo/pack';
 import { Repository } from '../../main/engine/repo/repository';
 import { restoreSnapshot } from '../../main/engine/repo/restore';
 import { listSnapshots } from '../../main/engine/repo/snapshot';
@@ -159,5 +159,49 @@ describe('prune and a damaged pack', () => {
     const object = `data/${victimName.slice(0, 2)}/${victimName}`;
     expect(report.problems.map((p) => p.object)).toContain(object);
     expect(report.problems.every((p) => p.object === object)).toBe(true);
+  });
+
+  it('keeps every other copy of a live chunk whose home pack turns out damaged', async () => {
+    // Two writers raced: pack O (from one) and pack H (from the other) both hold chunk x. H holds more live data, so
+    // it is x's home and O is dead; H also holds dead data, so it is to be repacked. H is then found damaged.
+    const root = path.join(tmp, 'rescue', 'account');
+    const share = path.join(tmp, 'rescue', 'share');
+    const fill = (files: Record<string, Buffer>) => {
+      fs.rmSync(share, { recursive: true, force: true });
+      fs.mkdirSync(share, { recursive: true });
+      for (const [f, b] of Object.entries(files)) fs.writeFileSync(path.join(share, f), b);
+    };
+    const sources: BackupSource[] = [{ name: 'share', path: share, kind: 'tree' }];
+    const [x, y] = [crypto.randomBytes(6000), crypto.randomBytes(6000)];
+    const dead = Array.from({ length: 9 }, () => crypto.randomBytes(6000));
+    await Repository.init(await LocalBackend.open(root, { create: true }), sdek);
+    const [r1, r2] = [await Repository.open(await LocalBackend.open(root), sdek), await Repository.open(await LocalBackend.open(root), sdek)];
+    fill({ 'x.bin': x, ...Object.fromEntries(dead.slice(1).map((b, i) => [`d${i + 2}.bin`, b])) });
+    await backupSources(r1, sources);
+    fill({ 'x.bin': x, 'y.bin': y, 'd1.bin': dead[0] });
+    await backupSources(r2, sources);
+    fill({ 'x.bin': x, 'y.bin': y });
+    await new Promise((r) => setTimeout(r, 20)); // the kept backup is the newest
+    await backupSources(await Repository.open(await LocalBackend.open(root), sdek), sources);
+    const packs = (await collectList((await LocalBackend.open(root)), 'data/')).map((o) => o.name);
+    expect(packs).toHaveLength(2);
+    const repo = await Repository.open(await LocalBackend.open(root), sdek);
+    const xId = repo.chunkIdOf(x);
+    const sizeOf = (name: string) => fs.statSync(path.join(root, ...name.split('/'))).size;
+    const [homePack, otherPack] = packs.sort((a, b) => sizeOf(a) - sizeOf(b)); // H: 3 blobs; O: 9
+    const victim = path.join(root, ...homePack.split('/'));
+    const bytes = fs.readFileSync(victim);
+    bytes[50] ^= 0xff;
+    fs.writeFileSync(victim, bytes);
+
+    const result = await pruneAccount(await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }), catalog, account, retention);
+    expect(result.removed).toHaveLength(2);
+    // Without the rescue, O (dead by the plan) would be deleted and x would live only in the damaged H.
+    expect(fs.existsSync(victim)).toBe(true);
+    expect(fs.existsSync(path.join(root, ...otherPack.split('/')))).toBe(true);
+    const after = await Repository.open(await LocalBackend.open(root), sdek);
+    expect(after.index.packs.has(otherPack)).toBe(true);
+    const copy = fs.readFileSync(path.join(root, ...otherPack.split('/')));
+    expect(parsePack(after.keys, copy).map((e) => e.id)).toContain(xId);
   });
 });

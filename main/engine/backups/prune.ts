@@ -18,7 +18,7 @@
 import type { AccountRow } from '../accounts/store';
 import { LifeboatError } from '../errors';
 import { readIndexObject, writeIndexObject, type PackRecord } from '../repo/index';
-import { ENTRY_SIZE, packObjectName, TRAILER, type PackEntry } from '../repo/pack';
+import { ENTRY_SIZE, packHashOf, packObjectName, TRAILER, type PackEntry } from '../repo/pack';
 import { SEAL_OVERHEAD, sha256Hex } from '../repo/crypto';
 import type { Repository } from '../repo/repository';
 import { forEachChunk, forEachSnapshot, type DamagedSnapshot } from '../repo/snapshot';
@@ -177,6 +177,8 @@ interface SweepInputs {
   indexObjects: string[];
   stored: Map<string, number>;
   plan: PackPlan;
+  /** Every indexed pack's record, by hash. */
+  records: Map<string, PackRecord>;
 }
 
 /** Reads the index objects and lists the packs, then sorts them; the real sweep and the dry run share this, so they cannot drift. */
@@ -189,7 +191,7 @@ async function loadSweep(repo: Repository, live: Uint8Array, maxUnused: number):
   // Packs no index names: left by interrupted backups; no backup runs now (the caller holds the account exclusively).
   const indexed = new Set([...records.keys()].map(packObjectName));
   for (const name of stored.keys()) if (!indexed.has(name)) plan.dead.push(name);
-  return { indexObjects, stored, plan };
+  return { indexObjects, stored, plan, records };
 }
 
 /** Sealed header and trailer of a pack of `count` blobs (PackBuilder.finish: sealed entries, u32 length, "LBP1"). */
@@ -240,11 +242,11 @@ export async function sweepPacks(repo: Repository, live: Uint8Array, opts: { max
     throw new LifeboatError('internal', 'Prune needs the repository opened without its chunk index.', 'This is a bug in Lifeboat: report it; nothing was deleted.');
   const inputs = await loadSweep(repo, live, opts.maxUnused);
   if (opts.dryRun) return previewSweep(inputs, repo.config.packTarget);
-  const { indexObjects, stored, plan } = inputs;
+  const { indexObjects, stored, plan, records } = inputs;
   result.packsPartlyUsed = plan.partlyUsed;
   if (!plan.dead.length && !plan.repack.length) return result;
 
-  const repacked = await repack(repo, plan, result);
+  const repacked = await repack(repo, plan, records, result);
   if (plan.keep.length) await writeIndexObject(repo.backend, repo.keys, plan.keep);
   for (const name of indexObjects) await repo.backend.delete(name);
   for (const name of [...plan.dead, ...repacked]) {
@@ -262,29 +264,51 @@ export async function sweepPacks(repo: Repository, live: Uint8Array, opts: { max
  * are all copied. A pack whose bytes no longer match its name is not copied from (that would spread damage under
  * a fresh checksum): it is kept whole and `check --read-data` reports it.
  */
-async function repack(repo: Repository, plan: PackPlan, result: SweepResult): Promise<string[]> {
+async function repack(repo: Repository, plan: PackPlan, records: Map<string, PackRecord>, result: SweepResult): Promise<string[]> {
   if (!plan.repack.length) return [];
   const writer = repo.writer();
-  const done: string[] = [];
-  for (const { record, live } of plan.repack) {
-    const name = packObjectName(record.hash);
-    const bytes = await repo.backend.get(name);
-    if (sha256Hex(bytes) !== record.hash) {
-      plan.keep.push(record);
-      result.packsPartlyUsed++;
-      continue;
+  const done: PackRecord[] = [];
+  // Live chunks whose home pack turned out damaged: any other copy of them must survive this prune.
+  const rescue = new Set<string>();
+  try {
+    for (const { record, live } of plan.repack) {
+      const name = packObjectName(record.hash);
+      const bytes = await repo.backend.get(name);
+      if (sha256Hex(bytes) !== record.hash) {
+        plan.keep.push(record);
+        result.packsPartlyUsed++;
+        for (const e of live) rescue.add(e.id);
+        continue;
+      }
+      for (const e of live) {
+        const added = await writer.addStored(e.id, e.codec, bytes.subarray(e.offset, e.offset + e.length), e.rawLength);
+        // Never expected (each live chunk has one home, the index is empty), but a chunk not copied must not lose its pack.
+        if (!added) throw new LifeboatError('internal', `Prune could not copy the chunk ${e.id.slice(0, 16)}… out of ${name}.`, 'This is a bug in Lifeboat: report it; no pack was deleted.');
+      }
+      done.push(record);
     }
-    for (const e of live) {
-      const added = await writer.addStored(e.id, e.codec, bytes.subarray(e.offset, e.offset + e.length), e.rawLength);
-      // Never expected (each live chunk has one home, the index is empty), but a chunk not copied must not lose its pack.
-      if (!added) throw new LifeboatError('internal', `Prune could not copy the chunk ${e.id.slice(0, 16)}… out of ${name}.`, 'This is a bug in Lifeboat: report it; no pack was deleted.');
-    }
-    done.push(name);
+    await writer.flush();
+  } catch (err) {
+    await writer.abandon(); // the new packs that did finish are indexed and reused; nothing old is deleted
+    throw err;
   }
-  await writer.flush();
-  result.packsRepacked = done.length;
+  // Packs holding another copy of a rescued chunk are kept whole (their copied blobs are duplicates, freed later).
+  const holdsRescued = (r: PackRecord) => r.entries.some((e) => rescue.has(e.id));
+  const repacked = done.filter((r) => {
+    if (!holdsRescued(r)) return true;
+    plan.keep.push(r);
+    return false;
+  });
+  if (rescue.size)
+    plan.dead = plan.dead.filter((name) => {
+      const r = records.get(packHashOf(name));
+      if (!r || !holdsRescued(r)) return true;
+      plan.keep.push(r);
+      return false;
+    });
+  result.packsRepacked = repacked.length;
   result.bytesRepacked = writer.bytesUploaded;
-  return done;
+  return repacked.map((r) => packObjectName(r.hash));
 }
 
 /** Why a prune freed (or would free) no data: some manifest could not be read. Undefined when all were read. */

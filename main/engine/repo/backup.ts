@@ -82,6 +82,12 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
       opts.onProgress?.({ ...progress });
     }
   };
+  // One stop for every reader: the caller's cancel, or the first reader that fails (the others then end promptly
+  // instead of reading on into a writer that is being abandoned).
+  const stop = new AbortController();
+  const onCancel = () => stop.abort(opts.signal!.reason);
+  if (opts.signal?.aborted) onCancel();
+  else opts.signal?.addEventListener('abort', onCancel, { once: true });
   let held: Promise<void> | undefined;
   const writer = repo.writer({
     onPackUploaded: (n) => {
@@ -89,10 +95,10 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
       report(true);
       // Crash tests hold the backup once a pack is stored (LIFEBOAT_BACKUP_FAULT=uploaded) and kill the app
       // meanwhile, so the kill lands mid-upload however fast the machine is. A cancel still ends the hold.
-      if (process.env.LIFEBOAT_BACKUP_FAULT === 'uploaded') held ??= new Promise((resolve) => opts.signal?.addEventListener('abort', () => resolve(), { once: true }));
+      if (process.env.LIFEBOAT_BACKUP_FAULT === 'uploaded') held ??= new Promise((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     },
   });
-  const ctx: Ctx = { repo, writer, progress, report, signal: opts.signal, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 4, encoderScript: opts.encoderScript, encoderWhen: opts.encoderWhen ?? 'incremental', incremental: !!previous, held: () => held };
+  const ctx: Ctx = { repo, writer, progress, report, signal: stop.signal, stop, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 4, encoderScript: opts.encoderScript, encoderWhen: opts.encoderWhen ?? 'incremental', incremental: !!previous, held: () => held };
 
   const scanned: Array<{ source: BackupSource; entries?: TreeEntry[]; stat?: fs.Stats }> = [];
   for (const source of sources) {
@@ -119,9 +125,12 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
   report(true);
 
   let manifests: Array<TreeSource | ImageSource>;
+  // A stop also releases the readers waiting on the encoder thread, whatever it is doing.
+  stop.signal.addEventListener('abort', () => ctx.encoder?.stop(), { once: true });
   try {
     // Sources are read at once: a volume image is read while the encoder thread still has a share's files to do.
-    manifests = await Promise.all(
+    manifests = await settleAll<TreeSource | ImageSource>(
+      ctx,
       scanned.map(({ source, entries, stat }) => {
         const before = previous?.sources.find((s) => s.name === source.name && s.kind === source.kind);
         return source.kind === 'tree' ? backupTree(ctx, source, entries!, before as TreeSource | undefined) : backupImage(ctx, source, stat!, before as ImageSource | undefined);
@@ -129,11 +138,12 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
     );
     progress.phase = 'finishing';
     report(true);
-    await writer.flush(opts.signal);
+    await writer.flush(stop.signal);
   } catch (err) {
     await writer.abandon();
     throw err;
   } finally {
+    opts.signal?.removeEventListener('abort', onCancel);
     await ctx.encoder?.close();
   }
   // Files and bytes the manifest really holds: entries skipped with a warning (unreadable, vanished) are not counted.
@@ -160,8 +170,29 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
   return { snapshot, warnings: ctx.warnings };
 }
 
+/**
+ * Waits for every reader to end, whatever happens: the first failure stops the others (ctx.stop) and is thrown once
+ * all have ended, so nothing still reads or writes when the caller abandons the writer.
+ */
+async function settleAll<T>(ctx: Ctx, work: Array<Promise<T>>): Promise<T[]> {
+  let first: { err: unknown } | undefined;
+  const results = await Promise.all(
+    work.map((p) =>
+      p.catch((err: unknown) => {
+        first ??= { err };
+        ctx.stop.abort(err);
+        return undefined as T;
+      }),
+    ),
+  );
+  if (first) throw first.err;
+  return results;
+}
+
 interface Ctx {
   repo: Repository;
+  /** Aborted by the caller's cancel or the first failing reader; `signal` is its signal. */
+  stop: AbortController;
   writer: RepoWriter;
   progress: BackupProgress;
   report: (force?: boolean) => void;
@@ -274,7 +305,7 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
   // here. This thread packs every blob either way.
   const readers = Array.from({ length: Math.max(1, ctx.concurrency) }, () => work(false));
   if (useEncoder(ctx, bytesToRead)) readers.push(work(true), work(true));
-  await Promise.all(readers);
+  await settleAll(ctx, readers);
   return { name: source.name, kind: 'tree', path: source.path, entries: entries.filter((e) => e.type !== 'file' || e.chunks) };
 }
 
@@ -378,6 +409,9 @@ async function backupImage(ctx: Ctx, source: BackupSource, st: fs.Stats, before?
   try {
     let covered = 0;
     for (let i = 0; i < blocks.length; ) {
+      ctx.signal?.throwIfAborted();
+      const hold = ctx.held();
+      if (hold) await hold;
       // Read runs of consecutive blocks in one call; each block is then a view of that buffer.
       let run = 1;
       while (run < READ_BLOCKS && i + run < blocks.length && blocks[i + run] === blocks[i] + run) run++;

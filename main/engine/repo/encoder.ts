@@ -180,6 +180,11 @@ export class EncoderThread {
     this.worker.on('exit', (code) => this.fail(new Error(`The backup's encoder thread stopped (exit code ${code}).`)));
   }
 
+  /** Rejects every file handed over and not finished, and any later one: the backup is stopping. */
+  stop(): void {
+    this.fail(Object.assign(new Error('The backup stopped.'), { name: 'AbortError' }));
+  }
+
   /** Files handed over and not finished yet. */
   get queued(): number {
     return this.files.size;
@@ -194,7 +199,11 @@ export class EncoderThread {
   private receive(m: FromEncoder): void {
     if (m.t === 'fatal') return this.fail(new Error(m.message));
     const file = this.files.get(m.seq);
-    if (!file) return; // a file that already failed
+    if (!file) {
+      // A file that already failed or was stopped: its batches still give their credit and buffer back.
+      if (m.t === 'batch') this.worker.postMessage({ t: 'ack', data: m.data } satisfies ToEncoder, [m.data]);
+      return;
+    }
     if (m.t === 'unreadable') {
       this.files.delete(m.seq);
       file.resolve({ unreadable: m.message });

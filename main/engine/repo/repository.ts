@@ -187,6 +187,8 @@ export class RepoWriter {
    * pack is re-read after every await, and `write` runs synchronously on a pack known to have room.
    */
   private async place(bound: number, write: (pack: PackBuilder) => number, signal?: AbortSignal): Promise<number> {
+    // Streamed writes rarely wait for a buffer, so a stop is checked here rather than only while waiting.
+    signal?.throwIfAborted();
     for (;;) {
       await this.freePack(signal);
       const pack = this.pack;
@@ -265,7 +267,12 @@ export class RepoWriter {
     const writes = this.writes;
     this.upload = undefined;
     this.writes = Promise.resolve();
-    if (this.failure) throw this.failure;
+    if (this.failure) {
+      // The pack's object will never be committed: drop what was streamed of it.
+      await writes.catch(() => undefined);
+      await upload?.then((o) => o.abort()).catch(() => undefined);
+      throw this.failure;
+    }
     // Bounded uploads in flight (a local one is mostly an fsync by then).
     while (this.uploads.size >= 2) await Promise.race(this.uploads);
     let released = false;

@@ -104,6 +104,17 @@ export async function prepareTree(root: string, entries: TreeEntry[], dirs: Arra
  * parts holes, which is how a volume image comes back sparse. A symlink or folder in the way is removed rather than
  * followed.
  */
+/** Sizes of new files grown in place; larger ones go through the thread pool (FAT and some network file systems
+ * write zeros to grow a file, which for a volume image could block this thread for minutes). */
+const GROW_IN_PLACE = 64 << 20;
+
+/** Grows an empty new file to `size`: in place when small (cheaper than a thread-pool trip), else in the pool. */
+async function growNew(fh: fs.promises.FileHandle, size: number): Promise<void> {
+  if (size <= 0) return;
+  if (size <= GROW_IN_PLACE) fs.ftruncateSync(fh.fd, size);
+  else await fh.truncate(size);
+}
+
 export async function openForRestore(f: FileTarget, keep: boolean): Promise<fs.promises.FileHandle> {
   const size = f.entry.size ?? 0;
   if (!keep) {
@@ -115,7 +126,7 @@ export async function openForRestore(f: FileTarget, keep: boolean): Promise<fs.p
     });
     if (fresh) {
       try {
-        if (size > 0) fs.ftruncateSync(fresh.fd, size);
+        await growNew(fresh, size);
       } catch (err) {
         await fresh.close();
         throw err;
@@ -128,10 +139,9 @@ export async function openForRestore(f: FileTarget, keep: boolean): Promise<fs.p
   const kept = !!existing?.isFile() && keep;
   const fh = await fs.promises.open(f.full, kept ? 'r+' : 'w');
   try {
-    // Growing an empty file only sets its size: done in place, it costs less than a trip through the thread pool.
     // Shrinking a kept file may free many blocks, so that one goes to the pool.
     if (kept) await fh.truncate(size);
-    else if (size > 0) fs.ftruncateSync(fh.fd, size);
+    else await growNew(fh, size);
   } catch (err) {
     await fh.close();
     throw err;

@@ -251,6 +251,10 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
       for (const r of [...open.values()]) await flush(r);
     };
     for (const batch of batches) {
+      // Crash tests hold a restore once a fifth of it is written (LIFEBOAT_RESTORE_FAULT=written) and kill the app
+      // meanwhile, so the kill lands mid-restore however fast it runs. A stop ends the hold.
+      if (process.env.LIFEBOAT_RESTORE_FAULT === 'written' && progress.bytesWritten * 5 >= progress.bytesTotal)
+        await new Promise((resolve) => (opts.signal?.aborted ? resolve(undefined) : opts.signal?.addEventListener('abort', resolve, { once: true })));
       for (const read of batch.reads) {
         opts.signal?.throwIfAborted();
         const got = await fetcher.next();

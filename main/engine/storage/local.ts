@@ -62,6 +62,8 @@ export class LocalBackend implements StorageBackend {
     try {
       return new LocalUpload(this, await fs.promises.open(temp, 'wx'), temp);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new LifeboatError('not_found', `The storage account's folder ${this.root} is missing or incomplete (no ${TEMP_DIR} folder).`, 'Check that the folder or its disk is mounted, then retry; `lifeboat account test` checks it.');
       throw storageError(err, this.root, 'write');
     }
   }
@@ -185,8 +187,9 @@ class LocalUpload implements ObjectUpload {
   /** fsync, link under the final name (or rename when replacing is allowed), fsync the folder. */
   async commit(name: string, ifNoneMatch = true): Promise<void> {
     const final = this.backend.pathOf(name);
+    const fh = this.fh;
+    if (!fh) throw new Error(`The upload of ${name} is already finished or aborted.`);
     try {
-      const fh = this.fh!;
       this.fh = undefined;
       try {
         await fh.sync();

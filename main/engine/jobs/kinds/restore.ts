@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AccountManager } from '../../accounts/manager';
 import { LifeboatError } from '../../errors';
 import { runOffloaded } from '../../backups/offload';
-import type { AnyRestoreState, RestoreProgress } from '../../repo/restore';
+import type { AnyRestoreState, RestoreProgress, RestoreState } from '../../repo/restore';
 import type { JobKind } from '../types';
 import { describeBytes } from './format';
 
@@ -56,6 +56,17 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
           if (!ctx.state.started) ctx.checkpoint({ started: true });
           let last: RestoreProgress | undefined;
           let lastCheckpoint = 0; // the first progress is persisted at once: a fast restore is resumable early too
+          // A state that arrives within 2 s of the last checkpoint is persisted when the 2 s are up, unless a newer
+          // one is by then: a restore that stalls (an outage being retried) still has its latest state on disk.
+          let pending: { restore: RestoreState; filesDone: number } | undefined;
+          let trailing: NodeJS.Timeout | undefined;
+          const persist = (state: { restore: RestoreState; filesDone: number }) => {
+            lastCheckpoint = Date.now();
+            pending = undefined;
+            clearTimeout(trailing);
+            trailing = undefined;
+            ctx.checkpoint(state);
+          };
           try {
             const result = await accounts.withLease(row, 'shared', `restore ${ctx.jobId}`, () => runOffloaded<{ files: number; bytes: number; bytesFetched: number }>(
               ctx,
@@ -65,9 +76,16 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
                 last = m.progress;
                 ctx.progress({ fraction: m.progress.chunksTotal ? m.progress.chunksDone / m.progress.chunksTotal : 1, bytesDone: m.progress.bytesWritten, bytesTotal: m.progress.bytesTotal, message: message(m.progress) });
                 // One bit per chunk, deflated: small, but a SQLite write all the same, so at most one every 2 s.
-                if (Date.now() - lastCheckpoint < 2000) return ctx.throwIfStopped();
-                lastCheckpoint = Date.now();
-                ctx.checkpoint({ restore: m.state, filesDone: m.progress.filesDone });
+                const state = { restore: m.state, filesDone: m.progress.filesDone };
+                const wait = 2000 - (Date.now() - lastCheckpoint);
+                if (wait <= 0) return persist(state);
+                pending = state;
+                trailing ??= setTimeout(() => {
+                  trailing = undefined;
+                  // A stop found here is seen again by the next message or when the step ends.
+                  if (pending) void Promise.resolve().then(() => persist(pending!)).catch(() => undefined);
+                }, wait);
+                return ctx.throwIfStopped();
               },
             ), ctx.signal);
             ctx.progress({ fraction: 1, message: `Restored ${result.files} files (${describeBytes(result.bytes)}) from backup ${p.backupId} to ${p.to}; fetched ${describeBytes(result.bytesFetched)}` });
@@ -80,6 +98,15 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
             }
             if ((err as { damaged?: unknown[] }).damaged?.length) ctx.progress({ message: (err as Error).message });
             throw err;
+          } finally {
+            clearTimeout(trailing);
+            // The latest state goes to disk however the step ended, so a resume refetches nothing it had written.
+            if (pending)
+              try {
+                ctx.checkpoint(pending);
+              } catch {
+                /* a stop: the state is saved, the stop is reported by the step's own error */
+              }
           }
         },
       },
