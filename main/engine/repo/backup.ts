@@ -279,6 +279,7 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
   const work = async (viaEncoder: boolean) => {
     let scratch: Buffer | undefined; // this reader's window, reused for every file it reads
     while (next < toRead.length) {
+      ctx.signal?.throwIfAborted();
       const hold = ctx.held();
       if (hold) {
         await hold;
