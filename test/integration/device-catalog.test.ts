@@ -151,7 +151,7 @@ describe('device backup catalog step', () => {
     // A basis that is gone from the account is tolerated: the history carried by the previous heat shifts, and every
     // block with data counts as changed at this backup. A volume the backup holds no image of is left out.
     const account = engine.accounts.store.byName('lab')!;
-    const target = { backend: engine.accounts.store.spec(account), sdek: engine.accounts.sdek(), repositoryId: account.repository_id };
+    const target = engine.accounts.repoTarget(account);
     const prior = await volumeOf(ids[1]);
     const asked = [
       { name: 'vol1', pinned: true, previous: prior },

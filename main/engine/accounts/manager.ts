@@ -10,7 +10,7 @@ import type { Db } from '../db/database';
 import { LifeboatError } from '../errors';
 import { newId } from '../keys';
 import type { Logger } from '../log';
-import { runInPool, scanCatalog } from '../backups/maintenance';
+import { runInPool, scanCatalog, type RepoTarget } from '../backups/maintenance';
 import { Repository } from '../repo/repository';
 import type { SecretStore } from '../secrets';
 import type { ServiceManager } from '../service';
@@ -235,9 +235,9 @@ export class AccountManager {
     return this.show(row.name);
   }
 
-  /** The service's SDEK, for repository work handed to a worker thread. */
-  sdek(): Buffer {
-    return this.service.sdekKey();
+  /** What a worker thread needs to open the account's repository itself (handles do not cross threads). */
+  repoTarget(row: AccountRow): RepoTarget {
+    return { backend: this.store.spec(row), sdek: this.service.sdekKey(), repositoryId: row.repository_id };
   }
 
   /** The account's storage backend, without opening the repository in it. */
@@ -266,7 +266,7 @@ export class AccountManager {
   async rebuildCatalog(name: string, workers = this.workers): Promise<CatalogRebuild> {
     const row = this.store.require(name);
     const repo = await this.repository(row, { loadIndex: false });
-    const target = { backend: this.store.spec(row), sdek: this.sdek(), repositoryId: row.repository_id };
+    const target = this.repoTarget(row);
     const { manifests, damaged, chunks, packs } = workers ? await runInPool(workers, { ...target, op: 'catalog-scan' }) : await scanCatalog(repo);
     const { added, removed } = this.catalog.replace(row.id, manifests);
     this.log.info('catalog rebuilt', { account: name, backups: manifests.length, added, removed, damaged: damaged.length });

@@ -124,7 +124,7 @@ export class BackupManager {
     if (jobs.length && !input.dryRun) throw new LifeboatError('busy', `Jobs are using the storage account "${row.name}": ${jobs.join(', ')}.`, 'Prune once they have ended.');
     return this.accounts.withExclusive(row.id, async () => {
       const repo = await this.accounts.repository(row, { loadIndex: false });
-      const ops = workers ? pooledPrune(workers, { backend: this.accounts.store.spec(row), sdek: this.accounts.sdek(), repositoryId: row.repository_id }) : undefined;
+      const ops = workers ? pooledPrune(workers, this.accounts.repoTarget(row)) : undefined;
       if (input.dryRun) return pruneAccount(repo, this.accounts.catalog, row, input, ops);
       return withLease(repo.backend, 'exclusive', 'prune', () => pruneAccount(repo, this.accounts.catalog, row, input, ops));
     });

@@ -237,7 +237,7 @@ export class DeviceBackupSteps {
       .map((i) => ({ name: i.name, pinned: i.tier === 'locally-pinned', previous: beforeHeat?.items.find((x): x is VolumeHeat => x.kind === 'volume' && x.name === i.name) }));
     // The manifests (~100 MB of JSON for a million-file share) are read in the worker pool, never on the main
     // thread: only the digest and the volumes' heat come back.
-    const target = { backend: this.engine.accounts.store.spec(account), sdek: this.engine.accounts.sdek(), repositoryId: account.repository_id };
+    const target = this.engine.accounts.repoTarget(account);
     const { digest: manifest, volumes } = await runInPool(ctx.workers, { ...target, op: 'device-volume-heat', id, basis, volumes: asked });
     const priorReads = beforeHeat?.reads ?? heatSummaryOf(this.engine, basis)?.reads ?? [];
     const reads: HeatData['reads'] = [...priorReads, [prepared.heat.at, new Date().toISOString()]];

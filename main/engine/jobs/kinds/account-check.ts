@@ -48,7 +48,7 @@ export function accountCheckJob(accounts: AccountManager): JobKind<Params, State
           await accounts.repository(row, { loadIndex: false });
           // The check itself (index, manifests, with readData every pack) runs in a worker thread: reading a
           // million-file manifest or hashing packs would otherwise stall the main thread for seconds.
-          const target = { backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id };
+          const target = accounts.repoTarget(row);
           const report = await accounts.withLease(row, 'shared', `check ${ctx.jobId}`, () =>
             checkInPool(ctx.workers, target, {
               readData: ctx.params.readData,

@@ -74,7 +74,7 @@ export async function runRepoBackup<S extends RepoBackupState>(
     () =>
       runOffloaded<{ snapshotId: string; warnings: string[] }>(
         ctx,
-        { op: 'repo-backup', backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id, sources: opts.sources, previousId: previous ?? undefined, label: opts.label, snapshotId: targetId },
+        { op: 'repo-backup', ...accounts.repoTarget(row), sources: opts.sources, previousId: previous ?? undefined, label: opts.label, snapshotId: targetId },
         (m) => m.type === 'backup-progress' && ctx.progress(progressOf(m.progress)),
       ),
     ctx.signal,
@@ -89,7 +89,7 @@ export async function runRepoBackup<S extends RepoBackupState>(
  * manifest of a million-file share is ~100 MB of JSON, which the main thread should neither parse nor hold.
  */
 export function manifestDigest(accounts: AccountManager, workers: WorkerPool, row: AccountRow, id: string): Promise<SnapshotManifest> {
-  return runInPool(workers, { op: 'snapshot-digest', id, backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id });
+  return runInPool(workers, { op: 'snapshot-digest', id, ...accounts.repoTarget(row) });
 }
 
 /** The summary line of a written backup, shown as the job's last message. */

@@ -70,7 +70,7 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
           try {
             const result = await accounts.withLease(row, 'shared', `restore ${ctx.jobId}`, () => runOffloaded<{ files: number; bytes: number; bytesFetched: number }>(
               ctx,
-              { op: 'repo-restore', backend: accounts.store.spec(row), sdek: accounts.sdek(), repositoryId: row.repository_id, snapshotId: p.backupId, to: p.to, sources: p.sources, path: p.path, overwrite: p.overwrite, priority: p.priority, resumeState },
+              { op: 'repo-restore', ...accounts.repoTarget(row), snapshotId: p.backupId, to: p.to, sources: p.sources, path: p.path, overwrite: p.overwrite, priority: p.priority, resumeState },
               (m) => {
                 if (m.type !== 'restore-progress') return;
                 last = m.progress;
