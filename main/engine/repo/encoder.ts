@@ -196,12 +196,17 @@ export class EncoderThread {
     this.files.clear();
   }
 
+  /** Gives a batch's credit back, with its buffer for the encoder's next batch. */
+  private ack(m: EncodedBatch): void {
+    this.worker.postMessage({ t: 'ack', data: m.data } satisfies ToEncoder, [m.data]);
+  }
+
   private receive(m: FromEncoder): void {
     if (m.t === 'fatal') return this.fail(new Error(m.message));
     const file = this.files.get(m.seq);
     if (!file) {
       // A file that already failed or was stopped: its batches still give their credit and buffer back.
-      if (m.t === 'batch') this.worker.postMessage({ t: 'ack', data: m.data } satisfies ToEncoder, [m.data]);
+      if (m.t === 'batch') this.ack(m);
       return;
     }
     if (m.t === 'unreadable') {
@@ -218,7 +223,7 @@ export class EncoderThread {
         file.reject(err);
       }
       // The blobs were copied into packs: the buffer goes back for the encoder's next batch.
-      this.worker.postMessage({ t: 'ack', data: m.data } satisfies ToEncoder, [m.data]);
+      this.ack(m);
       if (m.last && this.files.delete(m.seq)) file.resolve({ size: m.size });
     });
   }

@@ -258,19 +258,22 @@ export class RepoWriter {
     this.writes.catch(() => undefined);
   }
 
+  /** Takes the filling pack's streamed object (its upload and the writes queued to it) off the writer. */
+  private detachStream(): Stream {
+    const stream = { upload: this.upload, writes: this.writes };
+    this.upload = undefined;
+    this.writes = Promise.resolve();
+    return stream;
+  }
+
   private async sealPack(signal?: AbortSignal): Promise<void> {
     const pack = this.pack;
     if (!pack || pack.count === 0) return;
     this.pack = undefined;
     const done = pack.finish(this.repo.keys);
-    const upload = this.upload;
-    const writes = this.writes;
-    this.upload = undefined;
-    this.writes = Promise.resolve();
+    const { upload, writes } = this.detachStream();
     if (this.failure) {
-      // The pack's object will never be committed: drop what was streamed of it.
-      await writes.catch(() => undefined);
-      await upload?.then((o) => o.abort()).catch(() => undefined);
+      await dropStream({ upload, writes });
       throw this.failure;
     }
     // Bounded uploads in flight (a local one is mostly an fsync by then).
@@ -331,11 +334,8 @@ export class RepoWriter {
    * of uploading them again, and drop the pack that was filling. Never throws; what cannot be indexed is left for prune.
    */
   async abandon(): Promise<void> {
-    const upload = this.upload;
-    this.upload = undefined;
     this.pack = undefined;
-    await this.writes.catch(() => undefined);
-    await upload?.then((o) => o.abort()).catch(() => undefined);
+    await dropStream(this.detachStream());
     while (this.uploads.size) await Promise.race(this.uploads);
     await this.writeIndex().catch(() => undefined);
   }
@@ -347,6 +347,18 @@ export class RepoWriter {
     if (this.failure) throw this.failure;
     await this.writeIndex();
   }
+}
+
+/** A pack's streamed object: opened at its first piece, with the writes queued to it. */
+interface Stream {
+  upload?: Promise<ObjectUpload>;
+  writes: Promise<void>;
+}
+
+/** Drops a pack's streamed object that will never be committed, once the writes queued to it have ended. */
+async function dropStream(stream: Stream): Promise<void> {
+  await stream.writes.catch(() => undefined);
+  await stream.upload?.then((o) => o.abort()).catch(() => undefined);
 }
 
 /** A streamed pack is written to its object in pieces of about this size. */

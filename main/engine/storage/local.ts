@@ -35,7 +35,8 @@ export class LocalBackend implements StorageBackend {
     return new LocalBackend(dir);
   }
 
-  private file(name: string): string {
+  /** The path of an object (after checking its name). */
+  pathOf(name: string): string {
     assertObjectName(name);
     return path.join(this.root, ...name.split('/'));
   }
@@ -68,13 +69,8 @@ export class LocalBackend implements StorageBackend {
     }
   }
 
-  /** The path of an object (after checking its name). */
-  pathOf(name: string): string {
-    return this.file(name);
-  }
-
   async get(name: string, range?: ByteRange, signal?: AbortSignal): Promise<Buffer> {
-    const file = this.file(name);
+    const file = this.pathOf(name);
     try {
       signal?.throwIfAborted();
       if (!range) return await fs.promises.readFile(file, { signal });
@@ -100,7 +96,7 @@ export class LocalBackend implements StorageBackend {
 
   async head(name: string): Promise<ObjectInfo | undefined> {
     try {
-      const st = await fs.promises.stat(this.file(name));
+      const st = await fs.promises.stat(this.pathOf(name));
       return { name, size: st.size };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -138,7 +134,7 @@ export class LocalBackend implements StorageBackend {
 
   async delete(name: string): Promise<void> {
     try {
-      await fs.promises.rm(this.file(name), { force: true });
+      await fs.promises.rm(this.pathOf(name), { force: true });
     } catch (err) {
       throw storageError(err, this.root, 'delete', name);
     }
