@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { webModeArgs } from './web-mode.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -131,7 +132,7 @@ function lifeboat(home, args) {
 }
 
 function startApp(home) {
-  const proc = spawn(process.execPath, [path.join(root, 'dist/main/web.cjs'), '--home', home, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, webModeArgs(root, ['--home', home, '--no-open']), { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {

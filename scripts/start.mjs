@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { webModeArgs } from './web-mode.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -45,7 +46,7 @@ const electron = installed && sqliteLoadsIn(installed) ? installed : null;
 const rest = args.filter((a) => a !== '--web');
 const child = electron
   ? spawn(electron, [root, ...rest], { stdio: 'inherit' })
-  : spawn(process.execPath, [path.join(root, 'dist/main/web.cjs'), ...rest], { stdio: 'inherit' });
+  : spawn(process.execPath, webModeArgs(root, rest), { stdio: 'inherit' });
 if (installed && !electron)
   console.log(
     'Electron is installed, but better-sqlite3 is built for Node, not for Electron, so Lifeboat runs in web mode.\n' +

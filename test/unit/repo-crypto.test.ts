@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BlobDamagedError, decodeBlob, encodeBlob } from '../../main/engine/repo/blob';
 import { Codec, compress, compressTransient, CompressionProbe, decompress, preferredCodec } from '../../main/engine/repo/compress';
-import { chunkId, deriveKeys, seal, SealError, unseal } from '../../main/engine/repo/crypto';
+import { chunkId, deriveKeys, seal, SEAL_OVERHEAD, SealError, unseal } from '../../main/engine/repo/crypto';
 import { decodeIndex, encodeIndex } from '../../main/engine/repo/index';
 import { decodeEntries, encodeEntries, PackBuilder, parsePack } from '../../main/engine/repo/pack';
 
@@ -30,6 +30,14 @@ describe('keys and sealing', () => {
     expect(() => unseal(deriveKeys(crypto.randomBytes(32)).dataKey, 'snapshot:abc', sealed)).toThrow(SealError);
     sealed[20] ^= 1;
     expect(() => unseal(keys.dataKey, 'snapshot:abc', sealed)).toThrow(SealError);
+  });
+
+  it('seals parts as their concatenation, including parts larger than one cipher slice', () => {
+    const head = Buffer.from([7]);
+    const body = crypto.randomBytes(3 * 1024 * 1024 + 5);
+    const sealed = seal(keys.dataKey, 'snapshot:parts', head, body, Buffer.alloc(0));
+    expect(sealed.length).toBe(SEAL_OVERHEAD + 1 + body.length);
+    expect(unseal(keys.dataKey, 'snapshot:parts', sealed).equals(Buffer.concat([head, body]))).toBe(true);
   });
 });
 

@@ -62,25 +62,37 @@ function nonceInto(out: Buffer, at: number): void {
   nonceAt += NONCE;
 }
 
-/** Layout: [version 1][nonce 12][ciphertext][tag 16]; aad names the object (e.g. "snapshot:<id>"). */
-export function seal(key: Buffer, aad: string, plaintext: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(SEAL_OVERHEAD + plaintext.length);
-  sealInto(key, aad, plaintext, out, 0);
+/**
+ * Layout: [version 1][nonce 12][ciphertext][tag 16]; aad names the object (e.g. "snapshot:<id>"). The plaintext is
+ * the given parts one after another (a header byte and a body need no copy to join them).
+ */
+export function seal(key: Buffer, aad: string, ...plaintext: Uint8Array[]): Buffer {
+  const out = Buffer.allocUnsafe(SEAL_OVERHEAD + plaintext.reduce((n, p) => n + p.length, 0));
+  sealInto(key, aad, out, 0, ...plaintext);
   return out;
 }
 
-/** seal() into `out` at `at` (which must have SEAL_OVERHEAD + plaintext.length bytes free); no other buffer kept. */
-export function sealInto(key: Buffer, aad: string, plaintext: Uint8Array, out: Buffer, at: number): void {
+/**
+ * seal() into `out` at `at` (which must have SEAL_OVERHEAD + the parts' length free). The cipher hands back each
+ * part's ciphertext in a new buffer; it is garbage once copied, so large parts go through in slices and the
+ * garbage a call leaves stays small.
+ */
+export function sealInto(key: Buffer, aad: string, out: Buffer, at: number, ...plaintext: Uint8Array[]): void {
   out[at] = SEAL_VERSION;
   nonceInto(out, at + 1);
   const cipher = crypto.createCipheriv('aes-256-gcm', key, out.subarray(at + 1, at + 1 + NONCE));
   cipher.setAAD(Buffer.from(aad));
-  const body = cipher.update(plaintext);
-  body.copy(out, at + 1 + NONCE);
-  const fin = cipher.final(); // GCM is a stream mode: final() is empty, kept for form
-  fin.copy(out, at + 1 + NONCE + body.length);
-  cipher.getAuthTag().copy(out, at + 1 + NONCE + plaintext.length);
+  let o = at + 1 + NONCE;
+  for (const part of plaintext)
+    for (let i = 0; i < part.length; i += SEAL_SLICE) {
+      o += cipher.update(part.subarray(i, i + SEAL_SLICE)).copy(out, o);
+    }
+  o += cipher.final().copy(out, o); // GCM is a stream mode: final() is empty, kept for form
+  cipher.getAuthTag().copy(out, o);
 }
+
+/** Bytes encrypted per cipher call in sealInto(): larger than any chunk, smaller than a manifest. */
+const SEAL_SLICE = 1 << 20;
 
 export function unseal(key: Buffer, aad: string, sealed: Uint8Array): Buffer {
   if (sealed.length < SEAL_OVERHEAD || sealed[0] !== SEAL_VERSION) throw new SealError(aad);

@@ -110,7 +110,7 @@ export function runEncoder(port: import('node:worker_threads').MessagePort, init
           await send(false);
           batch = newBatch(seq);
         }
-        sealInto(keys.dataKey, blobAad(id, packed.codec), packed.data, batch.buf, batch.used);
+        sealInto(keys.dataKey, blobAad(id, packed.codec), batch.buf, batch.used, packed.data);
         batch.used += stored;
         noteGarbage(stored);
         batch.ids.push(id);

@@ -101,7 +101,7 @@ export class PackBuilder {
   addSealed(keys: RepoKeys, id: string, codec: Codec, data: Uint8Array, rawLength: number): number {
     const length = data.length + SEAL_OVERHEAD;
     this.reserve(length);
-    sealInto(keys.dataKey, blobAad(id, codec), data, this.buf, this.buffered);
+    sealInto(keys.dataKey, blobAad(id, codec), this.buf, this.buffered, data);
     this.entries.push({ id, offset: this.size, length, rawLength, codec });
     this.size += length;
     return length;
@@ -148,7 +148,7 @@ export class PackBuilder {
     }
     let end = this.buffered;
     const headerLength = header.length + SEAL_OVERHEAD;
-    sealInto(keys.dataKey, HEADER_AAD, header, this.buf, end);
+    sealInto(keys.dataKey, HEADER_AAD, this.buf, end, header);
     end += headerLength;
     this.buf.writeUInt32LE(headerLength, end);
     MAGIC.copy(this.buf, end + 4);

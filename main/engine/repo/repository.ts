@@ -346,6 +346,11 @@ export class RepoWriter {
     while (this.uploads.size) await Promise.race(this.uploads);
     if (this.failure) throw this.failure;
     await this.writeIndex();
+    // Nothing is buffered now: the pack buffers go back to the allocator before the caller serialises its manifest
+    // (a later addChunk allocates them again).
+    this.pack = undefined; // empty: sealPack() left it only if nothing was added
+    this.spare = [];
+    this.buffers = 0;
   }
 }
 

@@ -93,8 +93,7 @@ export const newSnapshotId = () => randomId(12);
 
 export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest): Promise<void> {
   const packed = compress(Buffer.from(JSON.stringify(manifest)));
-  const body = Buffer.concat([Buffer.from([packed.codec]), packed.data]);
-  await repo.backend.put(`snapshots/${manifest.id}`, seal(repo.keys.dataKey, snapshotAad(manifest.id), body));
+  await repo.backend.put(`snapshots/${manifest.id}`, seal(repo.keys.dataKey, snapshotAad(manifest.id), Buffer.from([packed.codec]), packed.data));
 }
 
 export async function loadSnapshotWith(backend: StorageBackend, keys: RepoKeys, id: string): Promise<SnapshotManifest> {
