@@ -267,7 +267,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
         const buf = got.buf;
         batch.fetched += buf.length;
         // The read buffer and each chunk's decrypted bytes die here; young collections free them cheaply.
-        noteGarbage(buf.length * 2);
+        noteGarbage(buf.length * 2, 8 << 20);
         for (const m of read.members) {
           const slice = slabs.take(m.loc.rawLength);
           const work: ChunkWork = { c: m.c, places: 0, batch };
