@@ -6,8 +6,8 @@
  * and only data extents are written.
  *
  * Pipeline (one thread): reads run a few ahead; each chunk is decrypted and decompressed straight into a reused slab
- * and checked; runs of consecutive chunks per file are written by up to WRITE_SLOTS vectored writes at once, while
- * files are created in the background in the order they are first written. Nothing waits for a whole batch.
+ * and checked; runs of consecutive chunks per file are written by a few vectored writes at once (restore-runs.ts),
+ * while files are created in the background in the order they are first written. Nothing waits for a whole batch.
  *
  * Resuming: the progress callback hands out a RestoreState, a bitmap of the chunks already written over the restore's
  * fixed chunk order (restore-state.ts). Writes are not flushed one by one (that would make restores several times
@@ -22,9 +22,11 @@ import { noteGarbage } from './memory';
 import type { Repository } from './repository';
 import { loadSnapshot, type TreeEntry } from './snapshot';
 import { applyFileMetadataSync, applyMetadata, openForRestore, prepareTree, verifyDone, type FileTarget, type Placement } from './restore-files';
+import { closeHandle, keepHandle, RunBuilder, RunWriter, SlabPool, type ChunkWork } from './restore-runs';
 import { DoneSet, type AnyRestoreState, type RestoreState } from './restore-state';
 
 export type { AnyRestoreState, LegacyRestoreState, RestoreState } from './restore-state';
+export { restoreHandlesOpen } from './restore-runs';
 
 export interface RestoreItem {
   source: string;
@@ -209,22 +211,22 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
       if (!stopped) report();
     }
   };
-  const chunkSettled = (work: ChunkWork) => {
+  const chunkSettled = (work: BatchWork) => {
     work.batch.left--;
     commit();
   };
-  const chunkWritten = async (work: ChunkWork) => {
+  const chunkWritten = async (work: BatchWork) => {
     progress.chunksDone++;
     work.batch.written.push(work.c);
     for (const p of placements.get(work.c)!) if (--p.file.remaining === 0) await finishFile(p.file);
     chunkSettled(work);
   };
-  const damagedChunk = async (work: ChunkWork, reason: string) => {
+  const damagedChunk = async (work: BatchWork, reason: string) => {
     await markDamaged(work.c, reason);
     chunkSettled(work);
   };
 
-  const writer = new RunWriter(async (run) => {
+  const writer = new RunWriter<BatchWork>(async (run) => {
     progress.bytesWritten += run.bytes;
     for (const w of run.chunks) if (--w.places === 0) await chunkWritten(w);
   });
@@ -237,19 +239,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     opts.signal,
   );
   try {
-    // Runs being filled, one per file: chunks of two files interleave in a pack (a backup reads two files at once),
-    // and a duplicated chunk is written to several files. A run goes out when it cannot grow; all go out once they
-    // hold OPEN_BYTES, and at the end of each batch.
-    const open = new Map<FileTarget, Run>();
-    let openBytes = 0;
-    const flush = async (r: Run) => {
-      open.delete(r.file);
-      openBytes -= r.bytes;
-      await writer.submit(r);
-    };
-    const flushAll = async () => {
-      for (const r of [...open.values()]) await flush(r);
-    };
+    const runs = new RunBuilder(writer);
     for (const batch of batches) {
       // Crash tests hold a restore once a fifth of it is written (LIFEBOAT_RESTORE_FAULT=written) and kill the app
       // meanwhile, so the kill lands mid-restore however fast it runs. A stop ends the hold.
@@ -270,7 +260,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
         noteGarbage(buf.length * 2, 8 << 20);
         for (const m of read.members) {
           const slice = slabs.take(m.loc.rawLength);
-          const work: ChunkWork = { c: m.c, places: 0, batch };
+          const work: BatchWork = { c: m.c, places: 0, batch };
           try {
             decodeBlobInto(repo.keys, m.c, buf.subarray(m.loc.offset - read.offset, m.loc.offset - read.offset + m.loc.length), m.loc.codec, m.loc.rawLength, slice.bytes);
           } catch (err) {
@@ -281,23 +271,14 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
           slabs.commit(slice);
           const list = placements.get(m.c)!;
           work.places = list.length;
-          // Consecutive chunks of one file (the usual layout of a pack) go out as one vectored write of a few MiB. A
-          // chunk found in several places (duplicate data) joins the run of each; it is done once all are written.
-          for (const p of list) {
-            let run = open.get(p.file);
-            if (run && (run.end !== p.offset || run.bytes >= RUN_BYTES || run.buffers.length >= RUN_BUFFERS)) {
-              await flush(run);
-              run = undefined;
-            }
-            if (!run) open.set(p.file, (run = newRun(p.file, p.offset)));
-            addToRun(run, slice, work);
-            openBytes += slice.bytes.length;
-          }
+          // Consecutive chunks of one file (the usual layout of a pack) go out as one vectored write of a few MiB; a
+          // chunk found in several places (duplicate data) waits in each for its neighbours (RunBuilder), and is done
+          // once all its places are written.
+          for (const p of list) await runs.add(p.file, p.offset, slice, work, list.length > 1);
         }
-        if (openBytes >= OPEN_BYTES) await flushAll();
       }
       // A batch is a resume point: its runs go out now, so its report does not wait for the next batch's chunks.
-      await flushAll();
+      await runs.endBatch();
     }
     await writer.drain();
     // Decoding runs ahead of the reports, so a cancel asked for in the last reports comes after the last read.
@@ -331,12 +312,6 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   return { files: files.length, bytes: progress.bytesWritten, chunks: placements.size, bytesFetched: progress.bytesFetched, damaged };
 }
 
-/** Handles stay open while a file still has chunks to come, up to a limit so huge trees do not run out of fds. */
-const MAX_OPEN = 256;
-let openHandles = 0;
-/** Shared handles open now, across restores in this thread (for tests: it must come back to zero). */
-export const restoreHandlesOpen = () => openHandles;
-
 /** A resume point: its chunks are marked done together once every one of them is written (or found damaged). */
 interface Batch {
   reads: Read[];
@@ -347,159 +322,9 @@ interface Batch {
   fetched: number;
 }
 
-/** One decoded chunk on its way to disk: done once written to all its places. */
-interface ChunkWork {
-  c: string;
-  places: number;
+/** A chunk of a batch on its way to disk. */
+interface BatchWork extends ChunkWork {
   batch: Batch;
-}
-
-/** Consecutive decoded chunks of one file, written with one vectored write. */
-interface Run {
-  file: FileTarget;
-  offset: number;
-  end: number;
-  buffers: Buffer[];
-  chunks: ChunkWork[];
-  /** The slab of each buffer, released once the write settled. */
-  slabs: Slab[];
-  bytes: number;
-}
-const RUN_BYTES = 4 << 20;
-const RUN_BUFFERS = 512; // well under IOV_MAX (1024)
-/** Decoded bytes waiting in runs still being filled. */
-const OPEN_BYTES = 8 << 20;
-
-const newRun = (file: FileTarget, offset: number): Run => ({ file, offset, end: offset, buffers: [], chunks: [], slabs: [], bytes: 0 });
-
-function addToRun(run: Run, slice: Slice, work: ChunkWork): void {
-  run.buffers.push(slice.bytes);
-  run.chunks.push(work);
-  run.slabs.push(slice.slab);
-  slice.slab.refs++;
-  run.bytes += slice.bytes.length;
-  run.end += slice.bytes.length;
-}
-
-/**
- * Writes in flight at once. Writing new pages costs the kernel 1-3 ns a byte, as much as decoding them, so writes run
- * on the thread pool beside the decoding, several at once (different files do not wait for each other). The pool has
- * 4 threads by default and the reads need one now and then, hence one fewer.
- */
-const WRITE_SLOTS = 3;
-
-/**
- * Runs being written. A slot is freed as soon as its write returns; the bookkeeping after it (counts, closing a
- * finished file, its metadata) runs outside the slot so the disk never waits for it. The first error is kept and
- * thrown by the next submit or drain, never left as a rejection nobody listens to.
- */
-class RunWriter {
-  private readonly writing = new Set<Promise<void>>();
-  private readonly after = new Set<Promise<void>>();
-  private failed = false;
-  private error: unknown;
-
-  constructor(private readonly written: (run: Run) => Promise<void>) {}
-
-  async submit(run: Run): Promise<void> {
-    while (this.writing.size >= WRITE_SLOTS) await Promise.race(this.writing);
-    if (this.failed) throw this.error;
-    const write = writeRun(run);
-    const slot: Promise<void> = write.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.writing.add(slot);
-    void slot.then(() => this.writing.delete(slot));
-    const tail: Promise<void> = write
-      .finally(() => {
-        for (const s of run.slabs) s.unref();
-      })
-      .then(() => this.written(run))
-      .catch((err: unknown) => this.fail(err));
-    this.after.add(tail);
-    void tail.then(() => this.after.delete(tail));
-  }
-
-  /** Work that must end before the restore does (finishing a file): its error fails the restore. */
-  track(work: Promise<void>): void {
-    const tail = work.catch((err: unknown) => this.fail(err));
-    this.after.add(tail);
-    void tail.then(() => this.after.delete(tail));
-  }
-
-  /** Waits for every write and its bookkeeping; throws the first error. */
-  async drain(): Promise<void> {
-    await this.settle();
-    if (this.failed) throw this.error;
-  }
-
-  /** Waits for every write and its bookkeeping to end, whatever their outcome (drain reports the first error). */
-  async settle(): Promise<void> {
-    while (this.after.size) await Promise.allSettled([...this.after]);
-  }
-
-  private fail(err: unknown): void {
-    if (this.failed) return;
-    this.failed = true;
-    this.error = err;
-  }
-}
-
-/**
- * Decoded chunks live in a few large buffers ("slabs") reused for the whole restore: a chunk is decrypted and
- * decompressed straight into its place, and the slab goes back to the pool once every write using it settled. A
- * buffer per chunk made garbage collection a fifth of the restore's time.
- */
-const SLAB = 8 << 20;
-const SPARE_SLABS = 4;
-
-class Slab {
-  refs = 0;
-  used = 0;
-  retired = false;
-  constructor(
-    readonly buf: Buffer,
-    private readonly pool: SlabPool,
-  ) {}
-
-  unref(): void {
-    if (--this.refs === 0 && this.retired) this.pool.release(this);
-  }
-}
-
-interface Slice {
-  slab: Slab;
-  bytes: Buffer;
-}
-
-class SlabPool {
-  private current: Slab | undefined;
-  private readonly spare: Slab[] = [];
-
-  /** Room for `n` bytes; they belong to the caller only after commit() (a damaged chunk's room is used again). */
-  take(n: number): Slice {
-    let slab = this.current;
-    if (!slab || slab.used + n > slab.buf.length) {
-      if (slab) {
-        slab.retired = true;
-        if (slab.refs === 0) this.release(slab);
-      }
-      slab = this.current = n > SLAB ? new Slab(Buffer.allocUnsafe(n), this) : (this.spare.pop() ?? new Slab(Buffer.allocUnsafe(SLAB), this));
-    }
-    return { slab, bytes: slab.buf.subarray(slab.used, slab.used + n) };
-  }
-
-  commit(slice: Slice): void {
-    slice.slab.used += slice.bytes.length;
-  }
-
-  release(slab: Slab): void {
-    if (slab.buf.length !== SLAB || this.spare.length >= SPARE_SLABS) return;
-    slab.used = 0;
-    slab.retired = false;
-    this.spare.push(slab);
-  }
 }
 
 type Fetched = { buf: Buffer } | { err: unknown };
@@ -582,10 +407,7 @@ function createTargets(files: FileTarget[], keep: boolean): { done: Promise<void
       try {
         const fh = await openForRestore(f, keep);
         // Half the handles at most: creation runs ahead of the writes, which need handles of their own.
-        if (f.remaining > 0 && !f.handle && openHandles < MAX_OPEN / 2) {
-          openHandles++;
-          f.handle = Promise.resolve(fh);
-        } else await fh.close();
+        if (!keepHandle(f, fh)) await fh.close();
         gate.resolve();
       } catch (err) {
         failure ??= err;
@@ -599,44 +421,6 @@ function createTargets(files: FileTarget[], keep: boolean): { done: Promise<void
   done.catch(() => undefined); // awaited by the restore; until then a failure is not an unhandled rejection
   const stop = () => void (failure ??= new LifeboatError('cancelled', 'The restore stopped before this file was created.'));
   return { done, stop };
-}
-
-async function writeRun(r: Run): Promise<void> {
-  const f = r.file;
-  await f.ready;
-  // The open is memoised as a promise, set before any await: two read loops writing chunks of the same file at once
-  // share one handle (and one count) rather than both opening it and leaking the loser's.
-  if (!f.handle && openHandles < MAX_OPEN) {
-    openHandles++;
-    f.handle = fs.promises.open(f.full, 'r+');
-  }
-  const shared = f.handle;
-  const fh = shared ? await shared : await fs.promises.open(f.full, 'r+');
-  try {
-    let buffers = r.buffers;
-    let position = r.offset;
-    for (;;) {
-      const { bytesWritten } = await fh.writev(buffers, position);
-      position += bytesWritten;
-      if (position >= r.end) break;
-      // A short write: carry on from the first byte not written.
-      let skip = bytesWritten;
-      while (skip >= buffers[0].length) skip -= buffers.shift()!.length;
-      buffers = [buffers[0].subarray(skip), ...buffers.slice(1)];
-    }
-  } finally {
-    if (!shared) await fh.close();
-  }
-}
-
-/** Closes a file's shared handle exactly once, even one whose open failed or is still in flight. */
-async function closeHandle(f: FileTarget): Promise<void> {
-  const pending = f.handle;
-  if (!pending) return;
-  f.handle = undefined;
-  openHandles--;
-  const fh = await pending.catch(() => undefined);
-  await fh?.close();
 }
 
 /** The smallest key of a list; a loop, as Math.min(...list) overflows the stack with hundreds of thousands of items. */
