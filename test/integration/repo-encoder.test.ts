@@ -86,4 +86,19 @@ describe('backup with an encoder thread', () => {
     expect(describeTree(path.join(out3, 'share'))).toEqual(describeTree(share));
     expect(await checkRepository(reopened, { readData: true })).toMatchObject({ ok: true });
   });
+
+  it('an incremental backup whose source is gone fails clearly and leaves no encoder thread behind', async () => {
+    const share = path.join(tmp, 'gone');
+    makeShare(share);
+    const repo = await Repository.init(await LocalBackend.open(path.join(tmp, 'gone-account'), { create: true }), sdek);
+    const sources: BackupSource[] = [{ name: 'share', path: share, kind: 'tree' }];
+    const first = await backupSources(repo, sources);
+    const threads = () => fs.readdirSync('/proc/self/task').length;
+    const before = threads();
+    fs.rmSync(share, { recursive: true });
+    // The thread starts before the walk (previous backup given, 'always'), so the walk's failure must close it.
+    await expect(backupSources(repo, sources, { previous: first.snapshot, encoderScript: workerScript(), encoderWhen: 'always' })).rejects.toMatchObject({ code: 'not_found' });
+    for (let i = 0; i < 50 && threads() > before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(threads()).toBe(before);
+  });
 });

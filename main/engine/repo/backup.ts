@@ -100,26 +100,36 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
   });
   const ctx: Ctx = { repo, writer, progress, report, signal: stop.signal, stop, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 4, encoderScript: opts.encoderScript, encoderWhen: opts.encoderWhen ?? 'incremental', incremental: !!previous, held: () => held };
 
+  // An incremental backup of large sources starts its encoder thread now: loading it takes about as long as walking
+  // the trees, so the thread is ready when the changed files are. If little changed it is closed unused.
+  if (previous && ctx.encoderScript && (ctx.encoderWhen === 'always' || (ctx.encoderWhen === 'incremental' && previous.stats.bytes >= ENCODER_MIN_BYTES)))
+    ctx.encoder = new EncoderThread(ctx.encoderScript, repo.keys, repo.config.chunker);
+
   const scanned: Array<{ source: BackupSource; entries?: TreeEntry[]; stat?: fs.Stats }> = [];
-  for (const source of sources) {
-    const st = await fs.promises.stat(source.path).catch((err) => {
-      throw new LifeboatError('not_found', `The source ${source.path} cannot be read: ${(err as Error).message}.`, 'Check the path of the share or volume.');
-    });
-    if (source.kind === 'tree') {
-      if (!st.isDirectory()) throw new LifeboatError('invalid_input', `The share source ${source.path} is not a folder.`);
-      const entries = await scanTree(source.path, ctx);
-      for (const e of entries)
-        if (e.type === 'file') {
-          progress.filesTotal++;
-          progress.bytesTotal += e.size ?? 0;
-        }
-      scanned.push({ source, entries });
-    } else {
-      if (!st.isFile()) throw new LifeboatError('invalid_input', `The volume source ${source.path} is not an image file.`);
-      progress.filesTotal++;
-      progress.bytesTotal += st.size;
-      scanned.push({ source, stat: st });
+  try {
+    for (const source of sources) {
+      const st = await fs.promises.stat(source.path).catch((err) => {
+        throw new LifeboatError('not_found', `The source ${source.path} cannot be read: ${(err as Error).message}.`, 'Check the path of the share or volume.');
+      });
+      if (source.kind === 'tree') {
+        if (!st.isDirectory()) throw new LifeboatError('invalid_input', `The share source ${source.path} is not a folder.`);
+        const entries = await scanTree(source.path, ctx);
+        for (const e of entries)
+          if (e.type === 'file') {
+            progress.filesTotal++;
+            progress.bytesTotal += e.size ?? 0;
+          }
+        scanned.push({ source, entries });
+      } else {
+        if (!st.isFile()) throw new LifeboatError('invalid_input', `The volume source ${source.path} is not an image file.`);
+        progress.filesTotal++;
+        progress.bytesTotal += st.size;
+        scanned.push({ source, stat: st });
+      }
     }
+  } catch (err) {
+    await ctx.encoder?.close();
+    throw err;
   }
   progress.phase = 'reading';
   report(true);
