@@ -61,6 +61,13 @@ async function write(backend: StorageBackend, kind: LeaseInfo['kind'], purpose: 
 
 const describe = (l: LeaseInfo) => `${l.purpose} on ${l.host} (pid ${l.pid}, since ${l.created})`;
 
+/** Live leases held by other processes (other installations, or another app on this host), described for a message. */
+export async function othersLeases(backend: StorageBackend): Promise<string[]> {
+  const now = Date.now();
+  const host = os.hostname();
+  return (await listLeases(backend)).filter((l) => !isStale(l, now) && !(l.host === host && l.pid === process.pid)).map(describe);
+}
+
 /** The leases that keep one of `kind` out: any other live lease for an exclusive one, a live exclusive one for a shared one. */
 async function blockers(backend: StorageBackend, kind: LeaseInfo['kind'], own: string): Promise<Found[]> {
   const now = Date.now();

@@ -17,7 +17,7 @@ import { digestManifest, forEachSnapshot, loadSnapshot, type DamagedSnapshot, ty
 import { openBackend, type BackendSpec } from '../storage/open';
 import type { WorkerPool } from '../workers/pool';
 import type { WorkerError, WorkerOutcome } from './in-worker';
-import { planPrune, sweepPacks, type PruneOps, type PrunePlan, type Retention, type SweepResult } from './prune';
+import { planPrune, sweepPacks, type PruneOps, type PrunePlan, type Retention, type SweepOptions, type SweepResult } from './prune';
 
 /** Which account and repository a task works on; the worker opens it itself (handles do not cross threads). */
 export interface RepoTarget {
@@ -27,7 +27,7 @@ export interface RepoTarget {
 }
 
 export type PrunePlanTask = RepoTarget & { op: 'prune-plan'; retention: Retention };
-export type PruneSweepTask = RepoTarget & { op: 'prune-sweep'; live: Uint8Array; maxUnused: number; dryRun?: boolean };
+export type PruneSweepTask = RepoTarget & { op: 'prune-sweep'; live: Uint8Array } & SweepOptions;
 export type CatalogScanTask = RepoTarget & { op: 'catalog-scan' };
 export type RepoCheckTask = RepoTarget & { op: 'repo-check'; channel: string; readData: boolean };
 /** One backup's manifest as a digest (digestManifest): what the catalog records after a backup. */
@@ -146,7 +146,7 @@ export function runMaintenance(task: MaintenanceTask): Promise<WorkerOutcome<unk
       case 'prune-plan':
         return planPrune(repo, task.retention);
       case 'prune-sweep':
-        return sweepPacks(repo, task.live, { maxUnused: task.maxUnused, dryRun: task.dryRun });
+        return sweepPacks(repo, task.live, task);
       case 'catalog-scan':
         return scanCatalog(repo);
       case 'repo-check':
@@ -175,7 +175,7 @@ export async function runInPool<T extends PrunePlanTask | PruneSweepTask | Catal
 /** Prune's phases in the worker pool. */
 export const pooledPrune = (workers: WorkerPool, target: RepoTarget): PruneOps => ({
   plan: (retention) => runInPool(workers, { ...target, op: 'prune-plan', retention }),
-  sweep: (live, maxUnused, dryRun) => runInPool(workers, { ...target, op: 'prune-sweep', live, maxUnused, dryRun }),
+  sweep: (live, opts) => runInPool(workers, { ...target, op: 'prune-sweep', live, ...opts }),
 });
 
 /**

@@ -10,7 +10,7 @@ import { LifeboatError } from '../errors';
 import type { BackupParams } from '../jobs/kinds/backup';
 import type { JobRunner } from '../jobs/runner';
 import type { BackupSource } from '../repo/backup';
-import { withLease } from '../accounts/locks';
+import { othersLeases, withLease } from '../accounts/locks';
 import type { WorkerPool } from '../workers/pool';
 import { pooledPrune } from './maintenance';
 import { pruneAccount, type Retention } from './prune';
@@ -125,7 +125,7 @@ export class BackupManager {
     return this.accounts.withExclusive(row.id, async () => {
       const repo = await this.accounts.repository(row, { loadIndex: false });
       const ops = workers ? pooledPrune(workers, this.accounts.repoTarget(row)) : undefined;
-      if (input.dryRun) return pruneAccount(repo, this.accounts.catalog, row, input, ops);
+      if (input.dryRun) return pruneAccount(repo, this.accounts.catalog, row, { ...input, busyWith: [...jobs, ...(await othersLeases(repo.backend))] }, ops);
       return withLease(repo.backend, 'exclusive', 'prune', () => pruneAccount(repo, this.accounts.catalog, row, input, ops));
     });
   }

@@ -92,13 +92,12 @@ export interface SweepResult {
 /** Where the heavy phases run: in this thread (inProcess) or in the worker pool (backups/maintenance.ts). */
 export interface PruneOps {
   plan(retention: Retention): Promise<PrunePlan>;
-  /** With `dryRun`, writes and deletes nothing and returns what the real sweep would (previewSweep). */
-  sweep(live: Uint8Array, maxUnused: number, dryRun?: boolean): Promise<SweepResult>;
+  sweep(live: Uint8Array, opts: SweepOptions): Promise<SweepResult>;
 }
 
 export const inProcess = (repo: Repository): PruneOps => ({
   plan: (retention) => planPrune(repo, retention),
-  sweep: (live, maxUnused, dryRun) => sweepPacks(repo, live, { maxUnused, dryRun }),
+  sweep: (live, opts) => sweepPacks(repo, live, opts),
 });
 
 /**
@@ -182,15 +181,16 @@ interface SweepInputs {
 }
 
 /** Reads the index objects and lists the packs, then sorts them; the real sweep and the dry run share this, so they cannot drift. */
-async function loadSweep(repo: Repository, live: Uint8Array, maxUnused: number): Promise<SweepInputs> {
+async function loadSweep(repo: Repository, live: Uint8Array, { maxUnused, keepUnindexed }: SweepOptions): Promise<SweepInputs> {
   const indexObjects = (await collectList(repo.backend, 'index/')).map((o) => o.name);
   const records = new Map<string, PackRecord>();
   for (const name of indexObjects) for (const r of await readIndexObject(repo.backend, repo.keys, name)) if (!records.has(r.hash)) records.set(r.hash, r);
   const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
   const plan = planPacks(records.values(), stored, unpackIds(live), maxUnused);
-  // Packs no index names: left by interrupted backups; no backup runs now (the caller holds the account exclusively).
+  // Packs no index names: left by interrupted backups, as no backup runs during a prune (the caller holds the account
+  // exclusively); a dry run beside running backups leaves them out, as those backups are still writing them.
   const indexed = new Set([...records.keys()].map(packObjectName));
-  for (const name of stored.keys()) if (!indexed.has(name)) plan.dead.push(name);
+  if (!keepUnindexed) for (const name of stored.keys()) if (!indexed.has(name)) plan.dead.push(name);
   return { indexObjects, stored, plan, records };
 }
 
@@ -236,11 +236,19 @@ export function previewSweep({ stored, plan }: SweepInputs, packTarget: number):
  * (Repository.open with loadIndex: false): RepoWriter skips chunks its index already has, and a repacked chunk must
  * be copied even though the old index lists it.
  */
-export async function sweepPacks(repo: Repository, live: Uint8Array, opts: { maxUnused: number; dryRun?: boolean }): Promise<SweepResult> {
+export interface SweepOptions {
+  maxUnused: number;
+  /** Write and delete nothing; return what the real sweep would do (previewSweep). */
+  dryRun?: boolean;
+  /** Count packs no index names as kept (a dry run while backups write to the account). */
+  keepUnindexed?: boolean;
+}
+
+export async function sweepPacks(repo: Repository, live: Uint8Array, opts: SweepOptions): Promise<SweepResult> {
   const result: SweepResult = { packsDeleted: 0, bytesFreed: 0, packsPartlyUsed: 0, packsRepacked: 0, bytesRepacked: 0 };
   if (repo.index.size && !opts.dryRun)
     throw new LifeboatError('internal', 'Prune needs the repository opened without its chunk index.', 'This is a bug in Lifeboat: report it; nothing was deleted.');
-  const inputs = await loadSweep(repo, live, opts.maxUnused);
+  const inputs = await loadSweep(repo, live, opts);
   if (opts.dryRun) return previewSweep(inputs, repo.config.packTarget);
   const { indexObjects, stored, plan, records } = inputs;
   result.packsPartlyUsed = plan.partlyUsed;
@@ -327,12 +335,15 @@ export async function pruneAccount(
   repo: Repository,
   catalog: BackupCatalog,
   account: AccountRow,
-  opts: Retention & { dryRun: boolean; maxUnused?: number },
+  /** busyWith: jobs and other installations using the account (only a dry run may run beside them). */
+  opts: Retention & { dryRun: boolean; maxUnused?: number; busyWith?: string[] },
   ops: PruneOps = inProcess(repo),
 ) {
   const maxUnused = opts.maxUnused ?? DEFAULT_MAX_UNUSED;
   const { kept, removed, damaged, live } = await ops.plan(opts);
-  const notice = damagedNotice(account.name, damaged, opts.dryRun);
+  // A dry run may run beside backups (a prune waits for them): their packs are not indexed yet, and not counted.
+  const busy = opts.dryRun && opts.busyWith?.length ? `"${account.name}" is in use (${opts.busyWith.join('; ')}): data a running backup has stored but not yet indexed is not counted as freed, as a prune keeps what it indexes.` : undefined;
+  const notice = [damagedNotice(account.name, damaged, opts.dryRun), busy].filter(Boolean).join(' ') || undefined;
   const result = {
     account: account.name,
     dryRun: opts.dryRun,
@@ -348,7 +359,7 @@ export async function pruneAccount(
     bytesRepacked: 0,
   };
   // A manifest we cannot read may use any chunk: never delete (or promise to free) data while one exists.
-  if (opts.dryRun) return damaged.length ? result : { ...result, ...(await ops.sweep(live, maxUnused, true)) };
+  if (opts.dryRun) return damaged.length ? result : { ...result, ...(await ops.sweep(live, { maxUnused, dryRun: true, keepUnindexed: !!busy })) };
 
   // Prune holds the account exclusively here, so upload temporaries a crash left behind (local folders keep them in
   // .tmp/) can go; only those older than a day, in case a writer on another installation is uploading right now.
@@ -360,5 +371,5 @@ export async function pruneAccount(
     catalog.delete(id);
   }
   if (damaged.length) return result;
-  return { ...result, ...(await ops.sweep(live, maxUnused)) };
+  return { ...result, ...(await ops.sweep(live, { maxUnused })) };
 }
