@@ -21,7 +21,7 @@ import { readIndexObject, writeIndexObject, type PackRecord } from '../repo/inde
 import { ENTRY_SIZE, packHashOf, packObjectName, TRAILER, type PackEntry } from '../repo/pack';
 import { SEAL_OVERHEAD, sha256Hex } from '../repo/crypto';
 import type { Repository } from '../repo/repository';
-import { forEachChunk, forEachSnapshot, type DamagedSnapshot } from '../repo/snapshot';
+import { forEachChunk, forEachSnapshot, loadSnapshot, type DamagedSnapshot } from '../repo/snapshot';
 import { collectList } from '../storage/backend';
 import type { LocalBackend } from '../storage/local';
 import type { BackupCatalog } from './catalog';
@@ -101,27 +101,27 @@ export const inProcess = (repo: Repository): PruneOps => ({
 });
 
 /**
- * Phase 1: reads every manifest, chooses the backups to keep and collects the chunks they use. Each manifest is
- * reduced to its chunk ids (32 bytes each) as soon as it is read, so the manifests are never all in memory at once.
+ * Phase 1: reads every manifest for its time and sources and chooses the backups to keep, then reads the kept ones
+ * again for the chunks they use. Memory grows with the chunks kept, not with the number of backups (a chunk list per
+ * backup, 32 bytes a chunk, was a gigabyte per ten backups of a 1 TB share). A kept manifest that cannot be read the
+ * second time is reported damaged, which stops any data being freed.
  */
 export async function planPrune(repo: Repository, retention: Retention): Promise<PrunePlan> {
-  const backups: Array<{ id: string; time: string; group: string; chunks: Buffer }> = [];
-  const damaged = await forEachSnapshot(repo, (m) => backups.push({ id: m.id, time: m.time, group: sourceKey(m.sources), chunks: packedChunks(m) }));
+  const backups: Array<{ id: string; time: string; group: string }> = [];
+  const damaged = await forEachSnapshot(repo, (m) => backups.push({ id: m.id, time: m.time, group: sourceKey(m.sources) }));
   const kept = selectKept(backups, retention);
   const live = new Set<string>();
-  for (const b of backups) if (kept.has(b.id)) for (let o = 0; o < b.chunks.length; o += 32) live.add(b.chunks.toString('hex', o, o + 32));
+  for (const id of kept) {
+    try {
+      forEachChunk(await loadSnapshot(repo, id), (c) => void live.add(c));
+    } catch (err) {
+      damaged.push({ id, message: (err as Error).message });
+    }
+  }
   const packed = Buffer.allocUnsafe(live.size * 32);
   let o = 0;
   for (const id of live) o += packed.write(id, o, 32, 'hex');
   return { kept: [...kept], removed: backups.filter((b) => !kept.has(b.id)).map((b) => b.id), damaged, live: packed };
-}
-
-function packedChunks(m: Parameters<typeof forEachChunk>[0]): Buffer {
-  const ids: string[] = [];
-  forEachChunk(m, (c) => void ids.push(c));
-  const out = Buffer.allocUnsafe(ids.length * 32);
-  ids.forEach((id, i) => out.write(id, i * 32, 32, 'hex'));
-  return out;
 }
 
 function unpackIds(live: Uint8Array): Set<string> {
