@@ -103,8 +103,8 @@ export const inProcess = (repo: Repository): PruneOps => ({
 /**
  * Phase 1: reads every manifest for its time and sources and chooses the backups to keep, then reads the kept ones
  * again for the chunks they use. Memory grows with the chunks kept, not with the number of backups (a chunk list per
- * backup, 32 bytes a chunk, was a gigabyte per ten backups of a 1 TB share). A kept manifest that cannot be read the
- * second time is reported damaged, which stops any data being freed.
+ * backup, 32 bytes a chunk, was about a gigabyte for each backup of a 1 TB share). A kept manifest that cannot be
+ * read the second time is reported damaged, which stops any data being freed.
  */
 export async function planPrune(repo: Repository, retention: Retention): Promise<PrunePlan> {
   const backups: Array<{ id: string; time: string; group: string }> = [];

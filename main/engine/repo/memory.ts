@@ -3,7 +3,7 @@
  * call), but few JS objects, so V8 collects only when external memory has grown by its limit (~64 MB per thread):
  * that garbage alone would exceed everything the backup really holds. A minor collection every 2 MiB of blobs
  * costs well under a millisecond (the young space is small and nearly all dead) and frees those buffers at once;
- * the allocator keeps its high-water mark resident, so the garbage allowed between collections is peak RSS.
+ * the allocator keeps its high-water mark resident, so the garbage allowed between collections adds to peak RSS.
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
