@@ -16,7 +16,9 @@ import { runMaintenance } from '../../main/engine/backups/maintenance';
 import { planPrune, pruneAccount, repackedBytes, type SweepResult } from '../../main/engine/backups/prune';
 import { record } from '../../main/cli/language/format';
 import { backupSources, type BackupSource } from '../../main/engine/repo/backup';
+import { checkRepository } from '../../main/engine/repo/check';
 import { Repository } from '../../main/engine/repo/repository';
+import { restoreSnapshot } from '../../main/engine/repo/restore';
 import { LocalBackend } from '../../main/engine/storage/local';
 
 let tmp: string;
@@ -159,5 +161,46 @@ describe('prune and a backup that cannot be read', () => {
     expect(text).toContain(`damaged:\n  - id: ${ids[1]}\n    message: `);
     expect(text).toMatch(/^notice: No data was freed: .+$/m);
     expect(text).toContain('bytesFreed: 0 B');
+  }, 60_000);
+});
+
+describe('prune and small packs', () => {
+  it('merges the partly filled last packs of many small backups, keeping every backup whole, once', async () => {
+    const share = path.join(tmp, 'small', 'share');
+    fs.mkdirSync(share, { recursive: true });
+    const root = path.join(tmp, 'small', 'account');
+    const repo = await Repository.init(await LocalBackend.open(root, { create: true }), sdek, { packTarget: 1 << 20 });
+    const sources: BackupSource[] = [{ name: 'share', path: share, kind: 'tree' }];
+    // Six daily backups, each adding 60 KB: each leaves one small pack behind.
+    const ids: string[] = [];
+    let previous;
+    for (let day = 0; day < 6; day++) {
+      fs.writeFileSync(path.join(share, `day${day}.bin`), crypto.randomBytes(60_000));
+      previous = (await backupSources(repo, sources, { previous })).snapshot;
+      ids.push(previous.id);
+    }
+    const packs = () => Object.keys(objects(root)).filter((f) => f.startsWith('data')).length;
+    expect(packs()).toBe(6);
+
+    const dry = PruneResult.parse(await pruneAccount(await open(root), catalog, account, keepLast(6, 10, true)));
+    const real = PruneResult.parse(await pruneAccount(await open(root), catalog, account, keepLast(6)));
+    expect(real).toMatchObject({ removed: [], packsRepacked: 6, packsDeleted: 6 });
+    for (const k of ['packsDeleted', 'packsRepacked', 'bytesFreed', 'bytesRepacked'] as const) expect(dry[k], k).toBe(real[k]);
+    expect(packs()).toBe(1);
+    const reopened = await Repository.open(await LocalBackend.open(root), sdek);
+    for (const [day, id] of ids.entries()) {
+      const out = path.join(tmp, 'small', `out${day}`);
+      await restoreSnapshot(reopened, id, out);
+      expect(fs.readdirSync(path.join(out, 'share')).sort()).toEqual(Array.from({ length: day + 1 }, (_, d) => `day${d}.bin`));
+      for (let d = 0; d <= day; d++) expect(fs.readFileSync(path.join(out, 'share', `day${d}.bin`)).equals(fs.readFileSync(path.join(share, `day${d}.bin`)))).toBe(true);
+    }
+    expect(await checkRepository(reopened, { readData: true })).toMatchObject({ ok: true });
+    // One small pack is left: nothing to merge it with, so the next prune leaves it.
+    expect(await pruneAccount(await open(root), catalog, account, keepLast(6))).toMatchObject({ packsRepacked: 0, packsDeleted: 0 });
+    // --max-unused 100 never rewrites a pack, small ones included.
+    fs.writeFileSync(path.join(share, 'late.bin'), crypto.randomBytes(60_000));
+    await backupSources(reopened, sources, { previous });
+    expect(await pruneAccount(await open(root), catalog, account, keepLast(7, 100))).toMatchObject({ packsRepacked: 0, packsDeleted: 0 });
+    expect(packs()).toBe(2);
   }, 60_000);
 });

@@ -204,7 +204,7 @@ export const PruneResult = z.object({
       'net bytes the account shrank by: deleted packs minus the new packs repacking wrote. On a dry run an estimate within a pack header\'s size: the new packs are sized as the real run would build them, and a pack found damaged when read is kept whole instead',
     ),
   packsPartlyUsed: z.number().int().describe('packs still holding some unused chunks, kept whole because their unused share is at or under maxUnused'),
-  packsRepacked: z.number().int().describe('packs whose live chunks were (dry run: would be) copied into new packs before the pack was deleted'),
+  packsRepacked: z.number().int().describe('packs whose live chunks were (dry run: would be) copied into new packs before the pack was deleted: those more than maxUnused percent unused, and small packs merged'),
   bytesRepacked: z.number().describe('bytes of the new packs written (dry run: an estimate, as bytesFreed) by repacking'),
 });
 export type CatalogRebuild = z.infer<typeof CatalogRebuild>;

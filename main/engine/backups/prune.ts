@@ -144,14 +144,17 @@ interface PackPlan {
  * was interrupted). A pack with no home chunk is dead; one whose
  * non-home blob bytes are above maxUnused percent of its blob bytes is repacked; the rest are kept whole. A pack the
  * index names but storage lacks is kept in the index for check to report: there is nothing to copy from it.
+ * Packs stored smaller than `smallBelow` bytes (each backup's last pack is partly filled) are merged when there are
+ * two or more of them, so an account's object count does not grow by one per backup forever; never with maxUnused 100.
  */
-export function planPacks(records: Iterable<PackRecord>, stored: Map<string, number>, live: Set<string>, maxUnused: number): PackPlan {
+export function planPacks(records: Iterable<PackRecord>, stored: Map<string, number>, live: Set<string>, maxUnused: number, smallBelow = 0): PackPlan {
   const plan: PackPlan = { dead: [], keep: [], repack: [], partlyUsed: 0 };
   // Homes go to present packs first, then to the most used ones: after a prune interrupted between writing new
   // packs and deleting the old, the next one keeps the new packs (all live) and lets the old ones go.
   const rank = (r: PackRecord) => (stored.has(packObjectName(r.hash)) ? 2 : 0) + r.entries.filter((e) => live.has(e.id)).length / Math.max(1, r.entries.length);
   const ordered = [...records].map((r) => ({ r, rank: rank(r) })).sort((a, b) => b.rank - a.rank).map((x) => x.r);
   const homed = new Set<string>();
+  const small: Array<{ record: PackRecord; live: PackEntry[]; partly: boolean }> = [];
   for (const r of ordered) {
     const name = packObjectName(r.hash);
     const home = r.entries.filter((e) => live.has(e.id) && !homed.has(e.id));
@@ -163,13 +166,23 @@ export function planPacks(records: Iterable<PackRecord>, stored: Map<string, num
     const total = r.entries.reduce((n, e) => n + e.length, 0);
     const used = home.reduce((n, e) => n + e.length, 0);
     if (used < total && stored.has(name) && ((total - used) / total) * 100 > maxUnused) plan.repack.push({ record: r, live: home });
+    else if (maxUnused < 100 && (stored.get(name) ?? Infinity) < smallBelow) small.push({ record: r, live: home, partly: used < total });
     else {
       plan.keep.push(r);
       if (used < total) plan.partlyUsed++;
     }
   }
+  if (small.length >= 2) plan.repack.push(...small.map(({ record, live }) => ({ record, live })));
+  else
+    for (const s of small) {
+      plan.keep.push(s.record);
+      if (s.partly) plan.partlyUsed++;
+    }
   return plan;
 }
+
+/** A pack stored smaller than the pack target divided by this is merged with the other small ones. */
+const SMALL_PACK = 4;
 
 /** What phase 2 works from: the index objects, the stored packs and their sizes, and the packs sorted by planPacks. */
 interface SweepInputs {
@@ -186,7 +199,7 @@ async function loadSweep(repo: Repository, live: Uint8Array, { maxUnused, keepUn
   const records = new Map<string, PackRecord>();
   for (const name of indexObjects) for (const r of await readIndexObject(repo.backend, repo.keys, name)) if (!records.has(r.hash)) records.set(r.hash, r);
   const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
-  const plan = planPacks(records.values(), stored, unpackIds(live), maxUnused);
+  const plan = planPacks(records.values(), stored, unpackIds(live), maxUnused, repo.config.packTarget / SMALL_PACK);
   // Packs no index names: left by interrupted backups, as no backup runs during a prune (the caller holds the account
   // exclusively); a dry run beside running backups leaves them out, as those backups are still writing them.
   const indexed = new Set([...records.keys()].map(packObjectName));

@@ -300,7 +300,7 @@ function packPlan(result: PruneResult): string {
   const wholeDeleted = result.packsDeleted - result.packsRepacked;
   if (wholeDeleted > 0) parts.push(`${plural(wholeDeleted, 'pack')} no kept backup uses deleted`);
   if (result.packsRepacked > 0)
-    parts.push(`${plural(result.packsRepacked, 'pack')} more than ${result.maxUnused}% unused repacked (their live data rewritten into about ${formatBytes(result.bytesRepacked)})`);
+    parts.push(`${plural(result.packsRepacked, 'pack')} more than ${result.maxUnused}% unused or small repacked (their live data rewritten into about ${formatBytes(result.bytesRepacked)})`);
   if (result.packsPartlyUsed > 0) parts.push(`${plural(result.packsPartlyUsed, 'pack')} at or under ${result.maxUnused}% unused kept whole`);
   return parts.length ? `${parts.join('; ')}.` : '';
 }
