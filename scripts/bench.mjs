@@ -219,17 +219,24 @@ async function main() {
       results.resticIncremental = { seconds: r.seconds, addedBytes: du(resticRepo) - rb };
     }
 
-    // Restore against cp -a and rsync -a of the same data.
+    // Restore against cp -a and rsync -a of the same data. What writing new file pages costs this VM's kernel changes
+    // several-fold from one minute to the next (cp -a of the same GiB took 0.4 s and 3 s), so the restore and cp -a
+    // run twice, alternately, and each keeps its best time.
     const out = path.join(work, 'restore-lifeboat');
-    fs.rmSync(out, { recursive: true, force: true });
-    const newest = lifeboat(home, ['backup', 'list', '--account', 'bench'])[0];
-    spawnSync('sync');
-    const restore = await lifeboatRun('restore', home, ['backup', 'restore', newest.id, '--to', out]);
-    results.lifeboatRestore = { seconds: restore.seconds };
     const cpOut = path.join(work, 'restore-cp');
-    fs.rmSync(cpOut, { recursive: true, force: true });
-    spawnSync('sync');
-    results.cpA = { seconds: timed('cp', ['-a', data, cpOut]).seconds };
+    const newest = lifeboat(home, ['backup', 'list', '--account', 'bench'])[0];
+    const restoreRuns = [];
+    const cpRuns = [];
+    for (let round = 0; round < 2; round++) {
+      fs.rmSync(out, { recursive: true, force: true });
+      spawnSync('sync');
+      restoreRuns.push((await lifeboatRun('restore', home, ['backup', 'restore', newest.id, '--to', out])).seconds);
+      fs.rmSync(cpOut, { recursive: true, force: true });
+      spawnSync('sync');
+      cpRuns.push(timed('cp', ['-a', data, cpOut]).seconds);
+    }
+    results.lifeboatRestore = { seconds: Math.min(...restoreRuns), runs: restoreRuns };
+    results.cpA = { seconds: Math.min(...cpRuns), runs: cpRuns };
     if (hasRsync) {
       const rsOut = path.join(work, 'restore-rsync');
       fs.rmSync(rsOut, { recursive: true, force: true });

@@ -10,8 +10,8 @@ if (vitest) {
   passed += vitest.numPassedTests;
   failed += vitest.numFailedTests;
   skipped += vitest.numPendingTests + vitest.numTodoTests;
-  // A file that failed to load has no tests but is a failure all the same.
-  failed += vitest.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  // A file that failed to load, or whose beforeAll failed (its tests then count as skipped), is a failure all the same.
+  failed += vitest.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
 }
 const e2e = read('test-results/e2e.json');
 if (e2e) {

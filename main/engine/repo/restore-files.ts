@@ -149,8 +149,15 @@ export async function openForRestore(f: FileTarget, keep: boolean): Promise<fs.p
   return fh;
 }
 
+/**
+ * A time for utimes(): libuv keeps microseconds and truncates, and seconds since 1970 as a double are only good to
+ * about 0.2 µs, so a time just past a millisecond (as most are) could come back a microsecond early, in the millisecond
+ * before. Half a microsecond more makes the truncation land on the microsecond meant.
+ */
+const utimeSeconds = (mtimeMs: number) => (Math.round(mtimeMs * 1000) + 0.5) / 1e6;
+
 export async function applyMetadata(full: string, entry: TreeEntry): Promise<void> {
-  const seconds = entry.mtimeMs / 1000;
+  const seconds = utimeSeconds(entry.mtimeMs);
   if (entry.type === 'symlink') {
     if (canChown && entry.uid !== undefined) await fs.promises.lchown(full, entry.uid, entry.gid ?? -1).catch(() => undefined);
     await fs.promises.lutimes(full, seconds, seconds).catch(() => undefined);
@@ -169,7 +176,7 @@ export async function applyMetadata(full: string, entry: TreeEntry): Promise<voi
  * costs the kernel a few microseconds where a trip through the thread pool costs the restore more (three per file).
  */
 export function applyFileMetadataSync(full: string, entry: TreeEntry, fd?: number): void {
-  const seconds = entry.mtimeMs / 1000;
+  const seconds = utimeSeconds(entry.mtimeMs);
   // chown first: it clears set-user-id bits that chmod then puts back.
   if (canChown && entry.uid !== undefined) {
     try {
