@@ -7,6 +7,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { LifeboatError } from '../errors';
 import { backupSources, type BackupProgress, type BackupSource } from '../repo/backup';
+import type { ChunkIndex } from '../repo/index';
 import { Repository } from '../repo/repository';
 import { restoreSnapshot, type AnyRestoreState, type RestoreProgress, type RestoreState } from '../repo/restore';
 import { loadSnapshot } from '../repo/snapshot';
@@ -78,9 +79,21 @@ async function withChannel<T>(name: string, f: (post: (m: ChannelMessage) => voi
   }
 }
 
+/**
+ * The chunk index of the account this thread's last backup or restore used, kept for a minute: the next job on it
+ * (an incremental backup after a full one, a restore after a backup) reads only the index objects written since
+ * rather than all of them. It holds only what index objects in the account say, so it is never ahead of them.
+ */
+let held: { key: string; index: ChunkIndex; timer: NodeJS.Timeout } | undefined;
+const HOLD_MS = 60_000;
+
 async function open(task: RepoBackupTask | RepoRestoreTask): Promise<Repository> {
-  const repo = await Repository.open(await openBackend(task.backend), Buffer.from(task.sdek));
+  const backend = await openBackend(task.backend);
+  const key = `${task.repositoryId} ${backend.kind} ${backend.location}`;
+  const repo = await Repository.open(backend, Buffer.from(task.sdek), { index: held?.key === key ? held.index : undefined });
   if (repo.config.id !== task.repositoryId) throw new LifeboatError('conflict', `The storage account at ${repo.backend.location} now holds another repository.`, 'Point the account back at its folder or container with `lifeboat account edit`.');
+  if (held) clearTimeout(held.timer);
+  held = { key, index: repo.index, timer: setTimeout(() => (held = undefined), HOLD_MS).unref() };
   return repo;
 }
 

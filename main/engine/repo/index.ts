@@ -43,6 +43,8 @@ export class ChunkIndex {
   private readonly packNames: string[] = [];
   private readonly packNumbers = new Map<string, number>();
   readonly packs = new Set<string>();
+  /** The index objects whose packs it holds (loadIndex reads only the others when given this index again). */
+  readonly objects = new Set<string>();
   /** The id being looked up, as bytes and words. */
   private readonly probe = new Uint32Array(8);
   private readonly probeBytes = Buffer.from(this.probe.buffer);
@@ -193,13 +195,24 @@ export async function readIndexObject(backend: StorageBackend, keys: RepoKeys, n
   }
 }
 
-/** Loads every index object in the account. Objects are independent, so they are read a few at a time. */
-export async function loadIndex(backend: StorageBackend, keys: RepoKeys, into = new ChunkIndex()): Promise<{ index: ChunkIndex; objects: string[] }> {
+/**
+ * Loads every index object in the account. Objects are independent, so they are read a few at a time. Given an index
+ * loaded earlier (`held`), it reads only the objects written since: names are never reused, so an object it holds is
+ * unchanged, and if one of them is gone (a prune rewrote the index) it starts afresh.
+ */
+export async function loadIndex(backend: StorageBackend, keys: RepoKeys, held?: ChunkIndex): Promise<{ index: ChunkIndex; objects: string[] }> {
   const names: string[] = [];
   for await (const o of backend.list('index/')) names.push(o.name);
-  for (let i = 0; i < names.length; i += 8) {
-    const batch = await Promise.all(names.slice(i, i + 8).map((n) => readIndexObject(backend, keys, n)));
-    for (const records of batch) for (const r of records) into.addPack(r);
+  const listed = new Set(names);
+  const index = held && [...held.objects].every((n) => listed.has(n)) ? held : new ChunkIndex();
+  const todo = names.filter((n) => !index.objects.has(n));
+  for (let i = 0; i < todo.length; i += 8) {
+    const part = todo.slice(i, i + 8);
+    const batch = await Promise.all(part.map((n) => readIndexObject(backend, keys, n)));
+    batch.forEach((records, k) => {
+      for (const r of records) index.addPack(r);
+      index.objects.add(part[k]);
+    });
   }
-  return { index: into, objects: names };
+  return { index, objects: names };
 }

@@ -69,7 +69,8 @@ export class Repository {
     return new Repository(backend, keys, config, new ChunkIndex());
   }
 
-  static async open(backend: StorageBackend, sdek: Buffer, opts: { loadIndex?: boolean } = {}): Promise<Repository> {
+  /** `index`: this account's index from an earlier open, brought up to date rather than read again (loadIndex). */
+  static async open(backend: StorageBackend, sdek: Buffer, opts: { loadIndex?: boolean; index?: ChunkIndex } = {}): Promise<Repository> {
     const keys = deriveKeys(sdek);
     let raw: Buffer;
     try {
@@ -95,7 +96,7 @@ export class Repository {
     } catch {
       throw BAD_KEY(); // key check matched but the body did not open: treat as the wrong key rather than read garbage
     }
-    const index = opts.loadIndex === false ? new ChunkIndex() : (await loadIndex(backend, keys)).index;
+    const index = opts.loadIndex === false ? new ChunkIndex() : (await loadIndex(backend, keys, opts.index)).index;
     return new Repository(backend, keys, config, index);
   }
 
@@ -322,11 +323,12 @@ export class RepoWriter {
     const records = this.unindexed;
     if (!records.length) return;
     this.unindexed = [];
-    await writeIndexObject(this.repo.backend, this.repo.keys, records);
+    const id = await writeIndexObject(this.repo.backend, this.repo.keys, records);
     for (const r of records) {
       this.repo.index.addPack(r);
       for (const e of r.entries) this.pending.delete(e.id);
     }
+    this.repo.index.objects.add(`index/${id}`);
   }
 
   /**
