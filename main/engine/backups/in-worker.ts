@@ -10,7 +10,7 @@ import { backupSources, type BackupProgress, type BackupSource } from '../repo/b
 import type { ChunkIndex } from '../repo/index';
 import { Repository } from '../repo/repository';
 import { restoreSnapshot, type AnyRestoreState, type RestoreProgress, type RestoreState } from '../repo/restore';
-import { loadSnapshot } from '../repo/snapshot';
+import { digestManifest, loadSnapshot, type SnapshotManifest } from '../repo/snapshot';
 import { openBackend, type BackendSpec } from '../storage/open';
 import { workerScript } from '../workers/pool';
 import { priorityOrder } from './priority';
@@ -97,7 +97,7 @@ async function open(task: RepoBackupTask | RepoRestoreTask): Promise<Repository>
   return repo;
 }
 
-export function runRepoBackup(task: RepoBackupTask): Promise<WorkerOutcome<{ snapshotId: string; warnings: string[] }>> {
+export function runRepoBackup(task: RepoBackupTask): Promise<WorkerOutcome<{ snapshotId: string; warnings: string[]; digest: SnapshotManifest }>> {
   return withChannel(task.channel, async (post, signal) => {
     const repo = await open(task);
     // A previous backup that was deleted or is damaged only makes this one read everything.
@@ -113,7 +113,7 @@ export function runRepoBackup(task: RepoBackupTask): Promise<WorkerOutcome<{ sna
       encoderWhen: ({ '1': 'never', '2': 'always' } as const)[process.env.LIFEBOAT_BACKUP_THREADS as '1' | '2'] ?? 'incremental',
       onProgress: (progress) => post({ type: 'backup-progress', progress }),
     });
-    return { snapshotId: snapshot.id, warnings };
+    return { snapshotId: snapshot.id, warnings, digest: digestManifest(snapshot) };
   });
 }
 

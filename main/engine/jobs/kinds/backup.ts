@@ -49,6 +49,8 @@ export interface RepoBackupState {
    */
   targetId?: string;
   previousId?: string | null;
+  /** The written manifest without its entries, from the worker that wrote it: what the catalog records. */
+  digest?: SnapshotManifest;
 }
 
 /**
@@ -67,12 +69,12 @@ export async function runRepoBackup<S extends RepoBackupState>(
   const previous = ctx.state.targetId && ctx.state.previousId !== undefined ? ctx.state.previousId : opts.previous();
   const targetId = ctx.state.targetId ?? newSnapshotId();
   ctx.checkpoint({ previousId: previous, targetId } as Partial<S>);
-  const { snapshotId, warnings } = await accounts.withLease(
+  const { snapshotId, warnings, digest } = await accounts.withLease(
     row,
     'shared',
     `backup ${ctx.jobId}`,
     () =>
-      runOffloaded<{ snapshotId: string; warnings: string[] }>(
+      runOffloaded<{ snapshotId: string; warnings: string[]; digest: SnapshotManifest }>(
         ctx,
         { op: 'repo-backup', ...accounts.repoTarget(row), sources: opts.sources, previousId: previous ?? undefined, label: opts.label, snapshotId: targetId },
         (m) => m.type === 'backup-progress' && ctx.progress(progressOf(m.progress)),
@@ -80,7 +82,7 @@ export async function runRepoBackup<S extends RepoBackupState>(
     ctx.signal,
   );
   for (const w of warnings) ctx.log.warn('backup skipped an entry', { jobId: ctx.jobId, entry: w });
-  ctx.checkpoint({ snapshotId } as Partial<S>);
+  ctx.checkpoint({ snapshotId, digest } as Partial<S>);
   return snapshotId;
 }
 
@@ -133,7 +135,8 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
         title: 'Record the backup in the catalog',
         run: async (ctx) => {
           const row = account(ctx.params.accountId);
-          const m = await manifestDigest(accounts, ctx.workers, row, ctx.state.snapshotId!);
+          // The backup step's digest; read from the account only for a job checkpointed before digests were kept.
+          const m = ctx.state.digest ?? (await manifestDigest(accounts, ctx.workers, row, ctx.state.snapshotId!));
           accounts.catalog.record(row.id, m);
           ctx.progress(describeSnapshot(m));
         },
