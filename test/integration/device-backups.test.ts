@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallName, CallInput, CallOutput } from '../../main/engine/api/contract';
+import type { CallName, CallInput } from '../../main/engine/api/contract';
 import type { Job } from '../../main/engine/api/schemas';
 import { Engine } from '../../main/engine/engine';
 import { LifeboatError } from '../../main/engine/errors';
@@ -10,22 +10,13 @@ import { preparedFilesOf } from '../../main/engine/devices/backup-job';
 import type { HeatSummary, ShareHeat } from '../../main/engine/devices/heat';
 import { heatFile, readHeatFile } from '../../main/engine/devices/heat-store';
 import { readOwner, transferOwner } from '../../main/engine/devices/ownership';
+import { call, closeEngines, iscsiVolume, lab, track } from '../helpers/device-lab';
 import { tempHome, until } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
 
-let opened: Engine | null = null;
-afterEach(async () => {
-  await opened?.close();
-  opened = null;
-});
+afterEach(closeEngines);
 
 const DAY = 86_400_000;
-
-async function call<N extends CallName>(engine: Engine, name: N, input: CallInput<N>): Promise<CallOutput<N>> {
-  const r = await engine.call(name, input);
-  if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.message}`), { code: r.error.code });
-  return r.value;
-}
 
 async function refused<N extends CallName>(engine: Engine, name: N, input: CallInput<N>): Promise<{ code: string; message: string }> {
   const r = await engine.call(name, input);
@@ -35,16 +26,6 @@ async function refused<N extends CallName>(engine: Engine, name: N, input: CallI
 
 async function finished(engine: Engine, job: Job): Promise<Job> {
   return engine.runner.wait(job.id, 120_000);
-}
-
-/** An engine that runs jobs, with a service and a local storage account "lab". */
-async function lab(): Promise<{ engine: Engine; key: string; account: string }> {
-  const engine = Engine.open({ dataDir: tempHome(), mode: 'cli', runJobs: true });
-  opened = engine;
-  const { registrationKey } = engine.service.init('Lab');
-  const account = path.join(tempHome('lifeboat-acct-'), 'acct');
-  await call(engine, 'accounts.add', { name: 'lab', local: account });
-  return { engine, key: registrationKey, account };
 }
 
 async function fileServer(engine: Engine, key: string, name = 'FS1') {
@@ -131,14 +112,7 @@ describe('device backups', () => {
 
   it('backs up an iSCSI server with a sparse volume, keeps holes on restore, and rates the blocks that change', async () => {
     const { engine, key } = await lab();
-    const root = path.join(tempHome('lifeboat-dev-'), 'root');
-    const device = await call(engine, 'devices.create', { name: 'ISCSI1', type: 'iscsi', root, capacity: '1GiB', account: 'lab', registrationKey: key });
-    const vol = await call(engine, 'volumes.create', { device: 'ISCSI1', name: 'vol1', size: '64MiB', acr: ['iqn.1991-05.com.microsoft:host1'] });
-    const write = (offset: number, bytes: Buffer) => {
-      const fd = fs.openSync(vol.path, 'r+');
-      fs.writeSync(fd, bytes, 0, bytes.length, offset);
-      fs.closeSync(fd);
-    };
+    const { device, vol, write } = await iscsiVolume(engine, key, '64MiB');
     write(0, crypto.randomBytes(256 << 10)); // written once: cools down
     write(40 << 20, crypto.randomBytes(128 << 10)); // rewritten before every backup: hot
     for (let i = 0; i < 3; i++) {
@@ -232,7 +206,7 @@ describe('device backups', () => {
     const job = await call(engine, 'devices.backup', { name: 'FS1' });
     await until('the upload to start', () => engine.runner.get(job.id).steps[1].status === 'running');
     await engine.close();
-    opened = Engine.open({ dataDir: home, mode: 'cli', runJobs: true });
+    const opened = track(Engine.open({ dataDir: home, mode: 'cli', runJobs: true }));
     const done = await finished(opened, opened.runner.get(job.id));
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
     expect(done.attempts).toBeGreaterThanOrEqual(1);

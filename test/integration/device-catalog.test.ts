@@ -6,7 +6,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallName, CallInput, CallOutput } from '../../main/engine/api/contract';
 import type { Job } from '../../main/engine/api/schemas';
 import { runInPool } from '../../main/engine/backups/maintenance';
 import { DeviceBackupSteps, deviceBackupRow, type DeviceBackupState } from '../../main/engine/devices/backup-job';
@@ -15,34 +14,16 @@ import { heatFile, readHeatFile } from '../../main/engine/devices/heat-store';
 import { Engine } from '../../main/engine/engine';
 import type { ProgressUpdate, StepContext } from '../../main/engine/jobs/types';
 import { loadSnapshot, newSnapshotId, saveSnapshot, type ImageSource, type SnapshotManifest, type TreeSource } from '../../main/engine/repo/snapshot';
+import { call, closeEngines, iscsiVolume, lab } from '../helpers/device-lab';
 import { tempHome } from '../helpers/home';
 import { stepContext } from '../helpers/step-context';
 
-let opened: Engine | null = null;
-afterEach(async () => {
-  await opened?.close();
-  opened = null;
-});
-
-async function call<N extends CallName>(engine: Engine, name: N, input: CallInput<N>): Promise<CallOutput<N>> {
-  const r = await engine.call(name, input);
-  if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.message}`), { code: r.error.code });
-  return r.value;
-}
+afterEach(closeEngines);
 
 async function backedUp(engine: Engine, device: string): Promise<Job> {
   const job = await engine.runner.wait((await call(engine, 'devices.backup', { name: device })).id, 120_000);
   expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
   return job;
-}
-
-/** An engine that runs jobs, with a service and a local storage account "lab"; returns the registration key. */
-async function lab(): Promise<{ engine: Engine; key: string }> {
-  const engine = Engine.open({ dataDir: tempHome(), mode: 'cli', runJobs: true });
-  opened = engine;
-  const { registrationKey: key } = engine.service.init('Lab');
-  await call(engine, 'accounts.add', { name: 'lab', local: path.join(tempHome('lifeboat-acct-'), 'acct') });
-  return { engine, key };
 }
 
 /** A step context as the job runner gives one, recording the progress messages. */
@@ -111,21 +92,14 @@ describe('device backup catalog step', () => {
 
   it('rates a volume from the block maps of the backup and its basis, as the main thread did; a missing basis counts every block as changed', async () => {
     const { engine, key } = await lab();
-    const root = path.join(tempHome('lifeboat-dev-'), 'root');
-    const device = await call(engine, 'devices.create', { name: 'ISCSI1', type: 'iscsi', root, capacity: '1GiB', account: 'lab', registrationKey: key });
-    const vol = await call(engine, 'volumes.create', { device: 'ISCSI1', name: 'vol1', size: '24MiB', acr: ['iqn.1991-05.com.microsoft:host1'] });
-    const write = (offset: number, bytes: number) => {
-      const fd = fs.openSync(vol.path, 'r+');
-      fs.writeSync(fd, crypto.randomBytes(bytes), 0, bytes, offset);
-      fs.closeSync(fd);
-    };
-    write(0, 256 << 10);
-    write(10 << 20, 128 << 10);
+    const { device, write } = await iscsiVolume(engine, key, '24MiB');
+    write(0, crypto.randomBytes(256 << 10));
+    write(10 << 20, crypto.randomBytes(128 << 10));
     await backedUp(engine, 'ISCSI1');
-    write(10 << 20, 128 << 10);
-    write(20 << 20, 64 << 10);
+    write(10 << 20, crypto.randomBytes(128 << 10));
+    write(20 << 20, crypto.randomBytes(64 << 10));
     await backedUp(engine, 'ISCSI1');
-    write(10 << 20, 128 << 10);
+    write(10 << 20, crypto.randomBytes(128 << 10));
     await backedUp(engine, 'ISCSI1');
     const ids = engine.deviceBackups.listFor(device.id).map((b) => b.id).reverse();
     expect(ids).toHaveLength(3);
