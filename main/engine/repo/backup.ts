@@ -100,13 +100,16 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
   });
   const ctx: Ctx = { repo, writer, progress, report, signal: stop.signal, stop, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 4, encoderScript: opts.encoderScript, encoderWhen: opts.encoderWhen ?? 'incremental', incremental: !!previous, held: () => held };
 
-  // An incremental backup of large sources starts its encoder thread now: loading it takes about as long as walking
-  // the trees, so the thread is ready when the changed files are. If little changed it is closed unused.
-  if (previous && ctx.encoderScript && (ctx.encoderWhen === 'always' || (ctx.encoderWhen === 'incremental' && previous.stats.bytes >= ENCODER_MIN_BYTES)))
-    ctx.encoder = new EncoderThread(ctx.encoderScript, repo.keys, repo.config.chunker);
+  // An incremental backup of sources as large as would start the encoder thread (useEncoder) starts it now: loading
+  // it takes about as long as walking the trees, so it is ready when the changed files are. If little changed it is
+  // closed unused.
+  if (previous && useEncoder(ctx, previous.stats.bytes)) ctx.encoder = new EncoderThread(ctx.encoderScript!, repo.keys, repo.config.chunker);
+  // A stop also releases the readers waiting on the encoder thread, whatever it is doing.
+  stop.signal.addEventListener('abort', () => ctx.encoder?.stop(), { once: true });
 
-  const scanned: Array<{ source: BackupSource; entries?: TreeEntry[]; stat?: fs.Stats }> = [];
+  let manifests: Array<TreeSource | ImageSource>;
   try {
+    const scanned: Array<{ source: BackupSource; entries?: TreeEntry[]; stat?: fs.Stats }> = [];
     for (const source of sources) {
       const st = await fs.promises.stat(source.path).catch((err) => {
         throw new LifeboatError('not_found', `The source ${source.path} cannot be read: ${(err as Error).message}.`, 'Check the path of the share or volume.');
@@ -127,17 +130,9 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
         scanned.push({ source, stat: st });
       }
     }
-  } catch (err) {
-    await ctx.encoder?.close();
-    throw err;
-  }
-  progress.phase = 'reading';
-  report(true);
+    progress.phase = 'reading';
+    report(true);
 
-  let manifests: Array<TreeSource | ImageSource>;
-  // A stop also releases the readers waiting on the encoder thread, whatever it is doing.
-  stop.signal.addEventListener('abort', () => ctx.encoder?.stop(), { once: true });
-  try {
     // Sources are read at once: a volume image is read while the encoder thread still has a share's files to do.
     manifests = await settleAll<TreeSource | ImageSource>(
       ctx,
@@ -216,7 +211,7 @@ interface Ctx {
   incremental: boolean;
   /** Readers wait on this before each file: set only by the crash tests' fault point. */
   held: () => Promise<void> | undefined;
-  /** Started on first use, so a backup with nothing to read starts no thread. */
+  /** Started on first use (a backup with nothing to read starts no thread), or before the walk (see backupSources). */
   encoder?: EncoderThread;
 }
 

@@ -62,12 +62,9 @@ export class ChunkIndex {
       this.packs.add(pack);
     }
     for (const e of record.entries) {
+      if (this.count === this.codecs.length) this.grow();
       const slot = this.find(e.id);
-      if (this.table[slot] !== 0) continue;
-      if (this.count === this.codecs.length) {
-        this.grow();
-        this.insert(e.id, number, e);
-      } else this.place(slot, number, e);
+      if (this.table[slot] === 0) this.place(slot, number, e);
     }
   }
 
@@ -119,10 +116,6 @@ export class ChunkIndex {
     f[at * 4 + 3] = e.rawLength;
     this.codecs[at] = e.codec;
     this.table[slot] = at + 1;
-  }
-
-  private insert(id: string, pack: number, e: PackEntry): void {
-    this.place(this.find(id), pack, e);
   }
 
   /** Room for half as many entries again (at least 1024), and a table twice their number, rebuilt. */

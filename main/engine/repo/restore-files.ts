@@ -100,12 +100,9 @@ export async function prepareTree(root: string, entries: TreeEntry[], dirs: Arra
 }
 
 /**
- * Creates (or on resume keeps) a file at its final size and returns it open for writing. ftruncate makes the unwritten
- * parts holes, which is how a volume image comes back sparse. A symlink or folder in the way is removed rather than
- * followed.
+ * Sizes of new files grown in place; larger ones go through the thread pool (FAT and some network file systems write
+ * zeros to grow a file, which for a volume image could block this thread for minutes).
  */
-/** Sizes of new files grown in place; larger ones go through the thread pool (FAT and some network file systems
- * write zeros to grow a file, which for a volume image could block this thread for minutes). */
 const GROW_IN_PLACE = 64 << 20;
 
 /** Grows an empty new file to `size`: in place when small (cheaper than a thread-pool trip), else in the pool. */
@@ -115,6 +112,11 @@ async function growNew(fh: fs.promises.FileHandle, size: number): Promise<void> 
   else await fh.truncate(size);
 }
 
+/**
+ * Creates (or on resume keeps) a file at its final size and returns it open for writing. ftruncate makes the unwritten
+ * parts holes, which is how a volume image comes back sparse. A symlink or folder in the way is removed rather than
+ * followed.
+ */
 export async function openForRestore(f: FileTarget, keep: boolean): Promise<fs.promises.FileHandle> {
   const size = f.entry.size ?? 0;
   if (!keep) {

@@ -87,10 +87,13 @@ export async function runRepoBackup<S extends RepoBackupState>(
 }
 
 /**
- * A written backup's manifest without its entries (what the catalog records), read in the worker pool: the whole
- * manifest of a million-file share is ~100 MB of JSON, which the main thread should neither parse nor hold.
+ * Backup `id`'s manifest without its entries (what the catalog records): the digest the backup step checkpointed
+ * with it, else read in the worker pool (a job checkpointed before digests were kept, or a manifest only the target
+ * id knows). The whole manifest of a million-file share is ~100 MB of JSON, which the main thread should neither
+ * parse nor hold.
  */
-export function manifestDigest(accounts: AccountManager, workers: WorkerPool, row: AccountRow, id: string): Promise<SnapshotManifest> {
+function writtenDigest(accounts: AccountManager, workers: WorkerPool, row: AccountRow, state: RepoBackupState, id: string): Promise<SnapshotManifest> {
+  if (state.digest?.id === id) return Promise.resolve(state.digest);
   return runInPool(workers, { op: 'snapshot-digest', id, ...accounts.repoTarget(row) });
 }
 
@@ -135,8 +138,7 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
         title: 'Record the backup in the catalog',
         run: async (ctx) => {
           const row = account(ctx.params.accountId);
-          // The backup step's digest; read from the account only for a job checkpointed before digests were kept.
-          const m = ctx.state.digest ?? (await manifestDigest(accounts, ctx.workers, row, ctx.state.snapshotId!));
+          const m = await writtenDigest(accounts, ctx.workers, row, ctx.state, ctx.state.snapshotId!);
           accounts.catalog.record(row.id, m);
           ctx.progress(describeSnapshot(m));
         },
@@ -151,7 +153,7 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
       if (!row) return;
       const repo = await accounts.repository(row, { loadIndex: false });
       if (!ctx.state.snapshotId && !(await repo.backend.head(`snapshots/${id}`))) return;
-      accounts.catalog.record(row.id, await manifestDigest(accounts, ctx.workers, row, id));
+      accounts.catalog.record(row.id, await writtenDigest(accounts, ctx.workers, row, ctx.state, id));
     },
   };
 }
