@@ -92,6 +92,34 @@ describe('the restore pipeline', () => {
     expect(last.p.filesDone).toBe(last.p.filesTotal);
   });
 
+  it('reads into a few buffers that it reuses, however many reads the restore makes', async () => {
+    const backend = repo.backend;
+    const get = backend.get.bind(backend);
+    const buffers = new Set<ArrayBufferLike>();
+    let reads = 0;
+    let into = 0;
+    backend.get = (name, range, signal) => {
+      if (range) reads++; // the ranged reads of packs; the manifest is read whole
+      if (range?.into) {
+        into++;
+        buffers.add(range.into.buffer);
+      }
+      return get(name, range, signal);
+    };
+    try {
+      const out = path.join(tmp, 'reused');
+      const result = await restoreSnapshot(repo, snapshotId, out, { batchBytes: 64 << 10, concurrency: 3 });
+      expect(result.damaged).toEqual([]);
+      expect(describeTree(path.join(out, 'share'))).toEqual(describeTree(share));
+    } finally {
+      backend.get = get;
+    }
+    // Three reads in flight and one being decoded; every read had a buffer to go into.
+    expect(reads).toBeGreaterThan(20);
+    expect(into).toBe(reads);
+    expect(buffers.size).toBeLessThanOrEqual(4);
+  });
+
   it('a cancel while files are still being created rejects, leaves no handle open and no rejection unheard', async () => {
     const before = fds();
     const unheard: unknown[] = [];

@@ -12,13 +12,10 @@ const STEP = 2 << 20;
 let gc: ((opts: { type: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void) | null | undefined;
 let since = 0;
 
-/**
- * Counts bytes of short-lived buffers; collects the young generation every `step` bytes. A restore passes 8 MiB: it
- * makes garbage twice as fast per byte (read buffers and decrypted chunks), and at 2 MiB it ran slower.
- */
-export function noteGarbage(bytes: number, step = STEP): void {
+/** Counts bytes of short-lived buffers; collects the young generation every STEP bytes. */
+export function noteGarbage(bytes: number): void {
   since += bytes;
-  if (since < step) return;
+  if (since < STEP) return;
   since = 0;
   if (gc === undefined) {
     try {

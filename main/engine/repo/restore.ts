@@ -82,12 +82,8 @@ export interface RestoreResult {
 
 const BATCH_BYTES = 32 << 20;
 const MERGE_GAP = 1 << 20;
-/**
- * Longest merged read. From a local account 1 MiB: a read buffer then dies young, while 4 MiB buffers lived long
- * enough to reach the old generation and made V8 run a full collection every ~60 MiB (a tenth of the restore's
- * time). From an object store 4 MiB, as there each read costs a round trip.
- */
-const maxRead = (repo: Repository) => (repo.backend.kind === 'local' ? 1 << 20 : 4 << 20);
+/** Longest merged read, and the size of the Prefetcher's buffers. */
+const MAX_READ = 4 << 20;
 
 export async function restoreSnapshot(repo: Repository, snapshotId: string, targetDir: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   const manifest = await loadSnapshot(repo, snapshotId);
@@ -199,7 +195,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
       bytes += todo[i].loc.length;
       members.push(todo[i++]);
     }
-    batches.push({ reads: coalesce(members, maxRead(repo)), left: members.length, written: [], fetched: 0 });
+    batches.push({ reads: coalesce(members, MAX_READ), left: members.length, written: [], fetched: 0 });
   }
   let committed = 0;
   let stopped = false;
@@ -236,6 +232,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     repo,
     batches.flatMap((b) => b.reads),
     opts.concurrency ?? 4,
+    MAX_READ,
     opts.signal,
   );
   try {
@@ -256,8 +253,8 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
         }
         const buf = got.buf;
         batch.fetched += buf.length;
-        // The read buffer and each chunk's decrypted bytes die here; young collections free them cheaply.
-        noteGarbage(buf.length * 2, 8 << 20);
+        // Each chunk's decrypted bytes die here; young collections free them cheaply.
+        noteGarbage(buf.length);
         for (const m of read.members) {
           const slice = slabs.take(m.loc.rawLength);
           const work: BatchWork = { c: m.c, places: 0, batch };
@@ -276,6 +273,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
           // once all its places are written.
           for (const p of list) await runs.add(p.file, p.offset, slice, work, list.length > 1);
         }
+        fetcher.release(buf);
       }
       // A batch is a resume point: its runs go out now, so its report does not wait for the next batch's chunks.
       await runs.endBatch();
@@ -329,15 +327,22 @@ interface BatchWork extends ChunkWork {
 
 type Fetched = { buf: Buffer } | { err: unknown };
 
-/** Ranged reads in order, `depth` of them in flight ahead of the decoder (what hides an object store's latency). */
+/**
+ * Ranged reads in order, `depth` of them in flight ahead of the decoder (what hides an object store's latency). Reads
+ * go into a few buffers of `bufferSize` that the decoder gives back (release), so a restore allocates no read buffers
+ * as it goes: new ones lived long enough to reach V8's old generation, whose collections then ran every few tens of
+ * MiB, with helper threads marking on both cores.
+ */
 class Prefetcher {
   private issued = 0;
   private readonly queue: Array<Promise<Fetched>> = [];
+  private readonly spare: Buffer[] = [];
 
   constructor(
     private readonly repo: Repository,
     private readonly reads: Read[],
     private readonly depth: number,
+    private readonly bufferSize: number,
     private readonly signal?: AbortSignal,
   ) {}
 
@@ -349,11 +354,17 @@ class Prefetcher {
     return got;
   }
 
+  /** Gives a fetched buffer back once its blobs are decoded. */
+  release(buf: Buffer): void {
+    if (buf.buffer.byteLength === this.bufferSize && buf.byteOffset === 0) this.spare.push(Buffer.from(buf.buffer, 0, this.bufferSize));
+  }
+
   private fill(): void {
     while (this.queue.length < Math.max(1, this.depth) && this.issued < this.reads.length) {
       const r = this.reads[this.issued++];
+      const into = r.length <= this.bufferSize ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(this.bufferSize)) : undefined;
       this.queue.push(
-        this.repo.backend.get(r.pack, { offset: r.offset, length: r.length }, this.signal).then(
+        this.repo.backend.get(r.pack, { offset: r.offset, length: r.length, into }, this.signal).then(
           (buf) => ({ buf }),
           (err: unknown) => ({ err }),
         ),

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import { AnonymousCredential, BlobServiceClient, ContainerClient, newPipeline, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
 import { LifeboatError } from '../errors';
 import { mapAzureError, redact, type AzureAction } from './azure-errors';
-import { assertObjectName, runProbe, type ByteRange, type ObjectInfo, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
+import { assertObjectName, rangeBuffer, runProbe, type ByteRange, type ObjectInfo, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
 import { withRetry, type RetryOptions } from './retry';
 
 export interface AzureOpenOptions {
@@ -150,7 +150,7 @@ export class AzureBackend implements StorageBackend {
       async (s, touch) => {
         // maxRetryRequests 0: the SDK would otherwise silently re-request a dropped body; our retry decides.
         const res = await blob.download(range?.offset ?? 0, range?.length, { abortSignal: s, maxRetryRequests: 0 });
-        const buf = await readBody(res.readableStreamBody!, res.contentLength ?? 0, touch);
+        const buf = await readBody(res.readableStreamBody!, range ? rangeBuffer(range) : Buffer.allocUnsafe(res.contentLength ?? 0), touch);
         if (range && buf.length < range.length)
           throw new LifeboatError('io_error', `The object ${name} in ${this.location} is shorter than expected (${range.offset + buf.length} bytes).`, 'Run `lifeboat account check` to find the damaged backups.');
         return buf;
@@ -325,8 +325,9 @@ async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncItera
 }
 
 /** Reads a download body into one preallocated buffer, resetting the stall timer as bytes arrive. */
-async function readBody(body: NodeJS.ReadableStream, expected: number, touch: () => void): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(expected);
+/** Reads a response body into `out` (sized by the expected length); bytes beyond it are kept after it. */
+async function readBody(body: NodeJS.ReadableStream, out: Buffer, touch: () => void): Promise<Buffer> {
+  const expected = out.length;
   let filled = 0;
   const extra: Buffer[] = [];
   for await (const chunk of body as AsyncIterable<Buffer>) {

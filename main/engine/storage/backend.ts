@@ -15,6 +15,16 @@ export interface ObjectInfo {
 export interface ByteRange {
   offset: number;
   length: number;
+  /**
+   * Read into this buffer (`length` bytes at least) rather than a new one; the result is then a view of it. A restore
+   * reuses a few such buffers: new ones would each outlive a young collection and leave V8 a full one to run.
+   */
+  into?: Buffer;
+}
+
+/** The buffer a ranged read fills: the caller's `into` when it is large enough, else a new one. */
+export function rangeBuffer(range: ByteRange): Buffer {
+  return range.into && range.into.length >= range.length ? range.into.subarray(0, range.length) : Buffer.allocUnsafe(range.length);
 }
 
 export interface PutOptions {

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../errors';
-import { assertObjectName, runProbe, type ByteRange, type ObjectInfo, type ObjectUpload, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
+import { assertObjectName, rangeBuffer, runProbe, type ByteRange, type ObjectInfo, type ObjectUpload, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
 
 const TEMP_DIR = '.tmp';
 
@@ -76,7 +76,7 @@ export class LocalBackend implements StorageBackend {
       if (!range) return await fs.promises.readFile(file, { signal });
       const fh = await fs.promises.open(file, 'r');
       try {
-        const buf = Buffer.allocUnsafe(range.length);
+        const buf = rangeBuffer(range);
         let done = 0;
         while (done < range.length) {
           const { bytesRead } = await fh.read(buf, done, range.length - done, range.offset + done);
