@@ -39,7 +39,9 @@ describe('content-defined chunker', () => {
       window.write('storage array volume share '.repeat(4000), 500_000);
       let compared = 0;
       for (let start = 0; start < window.length - 1; start += 997 + (start % 7919)) {
-        for (const end of [window.length, start + 1, start + g.params.min, start + g.params.min + 1, start + g.params.avg, start + g.params.max + 5]) {
+        // Ends a few bytes apart: the compiled loop takes eight bytes a turn and the rest one by one.
+        const near = (at: number) => [at, at + 1, at + 3, at + 7, at + 9];
+        for (const end of [window.length, start + 1, ...near(start + g.params.min), ...near(start + g.params.avg), start + g.params.max + 5]) {
           if (end > window.length) continue;
           expect(findCut(g, window, start, end)).toBe(findCutJs(g, window, start, end));
           compared++;

@@ -77,8 +77,9 @@ export function findCutJs(gear: Gear, buf: Uint8Array, start: number, end: numbe
 export const windowSize = (gear: Gear) => Math.max(1 << 20, 4 * gear.params.max);
 
 /**
- * findCutJs compiled to WebAssembly, hand-assembled (no toolchain, no native module): the same loop runs about twice
- * as fast there, as it needs no bounds checks and no JIT guards. Cuts are identical (test/unit/repo-chunker.test.ts).
+ * findCutJs compiled to WebAssembly, hand-assembled (no toolchain, no native module), its loop unrolled: it runs four
+ * to five times as fast as the JavaScript (~2.7 GB/s against ~0.55 on this project's VM), as it needs no bounds checks
+ * and no JIT guards. Cuts are identical (test/unit/repo-chunker.test.ts).
  * Export `cut(start, end, min, avg, max, maskSmall, maskLarge)`; the gear table is the first 1 KiB of the
  * imported memory and positions are offsets in it.
  */
@@ -87,16 +88,24 @@ function cutModuleBytes(): Uint8Array<ArrayBuffer> {
   const set = (n: number) => [0x21, n];
   const tee = (n: number) => [0x22, n];
   const i32 = (n: number) => [0x41, n];
-  const [ADD, SUB, SHL, AND, EQZ, LT_U, GE_U, LE_S, SELECT, IF, END, RETURN] = [0x6a, 0x6b, 0x74, 0x71, 0x45, 0x49, 0x4f, 0x4c, 0x1b, 0x04, 0x0b, 0x0f];
+  const [ADD, SUB, SHL, AND, EQZ, LT_U, GT_U, GE_U, LE_S, SELECT, IF, END, RETURN] = [0x6a, 0x6b, 0x74, 0x71, 0x45, 0x49, 0x4b, 0x4f, 0x4c, 0x1b, 0x04, 0x0b, 0x0f];
   const VOID = 0x40;
   // Locals: params start 0, end 1, min 2, avg 3, max 4, maskSmall 5, maskLarge 6; h 7, i 8, limit 9, normal 10.
-  const loop = (bound: number, mask: number) => [
-    ...[0x02, VOID, 0x03, VOID], // block { loop {
-    ...get(8), ...get(bound), GE_U, 0x0d, 1, // if (i >= bound) break
-    ...get(7), ...i32(1), SHL, ...get(8), 0x2d, 0, 0, ...i32(2), SHL, 0x28, 2, 0, ADD, ...tee(7), // h = (h << 1) + table[buf[i]]
-    ...get(mask), AND, EQZ, IF, VOID, ...get(8), ...i32(1), ADD, RETURN, END, // if ((h & mask) == 0) return i + 1
-    ...get(8), ...i32(1), ADD, ...set(8), 0x0c, 0, END, END, // i++; continue } }
+  // One byte at i + k: h = (h << 1) + table[buf[i + k]]; if ((h & mask) == 0) return i + k + 1. The byte's load
+  // takes k as its offset, so an unrolled run of them needs no index arithmetic.
+  const byte = (k: number, mask: number) => [
+    ...get(7), ...i32(1), SHL, ...get(8), 0x2d, 0, k, ...i32(2), SHL, 0x28, 2, 0, ADD, ...tee(7),
+    ...get(mask), AND, EQZ, IF, VOID, ...get(8), ...i32(k + 1), ADD, RETURN, END,
   ];
+  // while (i + n <= bound) { n bytes; i += n }: with n = UNROLL the loop's test and increment run once per n bytes
+  // (one and a half times as fast as byte by byte); then n = 1 for the rest.
+  const loop = (bound: number, mask: number, n: number) => [
+    ...[0x02, VOID, 0x03, VOID], // block { loop {
+    ...get(8), ...i32(n), ADD, ...get(bound), GT_U, 0x0d, 1, // if (i + n > bound) break
+    ...Array.from({ length: n }, (_, k) => byte(k, mask)).flat(),
+    ...get(8), ...i32(n), ADD, ...set(8), 0x0c, 0, END, END, // i += n; continue } }
+  ];
+  const UNROLL = 8;
   const minOf = (a: number, b: number[]) => [...get(a), ...b, ...get(a), ...b, LT_U, SELECT]; // a < b ? a : b
   const body = [
     ...[1, 4, 0x7f], // four i32 locals
@@ -104,8 +113,10 @@ function cutModuleBytes(): Uint8Array<ArrayBuffer> {
     ...get(9), ...get(0), SUB, ...get(2), LE_S, IF, VOID, ...get(9), RETURN, END, // short: the rest is one chunk
     ...get(0), ...get(2), ADD, ...set(8), // i = start + min
     ...minOf(9, [...get(0), ...get(3), ADD]), ...set(10), // normal = min(limit, start + avg)
-    ...loop(10, 5),
-    ...loop(9, 6),
+    ...loop(10, 5, UNROLL),
+    ...loop(10, 5, 1),
+    ...loop(9, 6, UNROLL),
+    ...loop(9, 6, 1),
     ...get(9), END,
   ];
   const leb = (n: number) => {
