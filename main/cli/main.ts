@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { contract, isCallName } from '../engine/api/contract';
-import { Engine } from '../engine/engine';
+import type { Engine } from '../engine/engine';
 import { LifeboatError, toErrorInfo } from '../engine/errors';
 import { readInstance } from '../engine/lock';
 import { resolveDataDir } from '../engine/paths';
@@ -30,6 +30,9 @@ const startsJobs = new Set(Object.entries(contract).filter(([, s]) => s.cli.star
 
 /** Opens the engine in this process, waiting briefly if another CLI command holds the data directory. */
 async function openLocal(dataDir: string): Promise<Engine> {
+  // Loaded here only: a command that goes to a running app needs neither SQLite nor the worker pool (a tenth of its
+  // start-up).
+  const { Engine } = await import('../engine/engine');
   for (let attempt = 0; ; attempt++) {
     try {
       return Engine.open({ dataDir, mode: 'cli' });
