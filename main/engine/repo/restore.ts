@@ -337,6 +337,7 @@ class Prefetcher {
   private issued = 0;
   private readonly queue: Array<Promise<Fetched>> = [];
   private readonly spare: Buffer[] = [];
+  private readonly owned = new WeakSet<ArrayBufferLike>();
 
   constructor(
     private readonly repo: Repository,
@@ -356,13 +357,21 @@ class Prefetcher {
 
   /** Gives a fetched buffer back once its blobs are decoded. */
   release(buf: Buffer): void {
-    if (buf.buffer.byteLength === this.bufferSize && buf.byteOffset === 0) this.spare.push(Buffer.from(buf.buffer, 0, this.bufferSize));
+    if (this.owned.has(buf.buffer)) this.spare.push(Buffer.from(buf.buffer, 0, this.bufferSize));
+  }
+
+  private buffer(): Buffer {
+    const spare = this.spare.pop();
+    if (spare) return spare;
+    const fresh = Buffer.allocUnsafeSlow(this.bufferSize);
+    this.owned.add(fresh.buffer);
+    return fresh;
   }
 
   private fill(): void {
     while (this.queue.length < Math.max(1, this.depth) && this.issued < this.reads.length) {
       const r = this.reads[this.issued++];
-      const into = r.length <= this.bufferSize ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(this.bufferSize)) : undefined;
+      const into = r.length <= this.bufferSize ? this.buffer() : undefined;
       this.queue.push(
         this.repo.backend.get(r.pack, { offset: r.offset, length: r.length, into }, this.signal).then(
           (buf) => ({ buf }),

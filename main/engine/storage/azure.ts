@@ -324,8 +324,10 @@ async function* rechunk(source: AsyncIterable<Buffer>, size: number): AsyncItera
   if (filled > 0) yield block.subarray(0, filled);
 }
 
-/** Reads a download body into one preallocated buffer, resetting the stall timer as bytes arrive. */
-/** Reads a response body into `out` (sized by the expected length); bytes beyond it are kept after it. */
+/**
+ * Reads a download body into `out` (the expected length: a ranged read's buffer, or the object's size), resetting the
+ * stall timer as bytes arrive; bytes beyond it are kept after it.
+ */
 async function readBody(body: NodeJS.ReadableStream, out: Buffer, touch: () => void): Promise<Buffer> {
   const expected = out.length;
   let filled = 0;
