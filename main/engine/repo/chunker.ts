@@ -88,7 +88,7 @@ function cutModuleBytes(): Uint8Array<ArrayBuffer> {
   const set = (n: number) => [0x21, n];
   const tee = (n: number) => [0x22, n];
   const i32 = (n: number) => [0x41, n];
-  const [ADD, SUB, SHL, AND, EQZ, LT_U, GT_U, GE_U, LE_S, SELECT, IF, END, RETURN] = [0x6a, 0x6b, 0x74, 0x71, 0x45, 0x49, 0x4b, 0x4f, 0x4c, 0x1b, 0x04, 0x0b, 0x0f];
+  const [ADD, SUB, SHL, AND, EQZ, LT_U, GT_U, LE_S, SELECT, IF, END, RETURN] = [0x6a, 0x6b, 0x74, 0x71, 0x45, 0x49, 0x4b, 0x4c, 0x1b, 0x04, 0x0b, 0x0f];
   const VOID = 0x40;
   // Locals: params start 0, end 1, min 2, avg 3, max 4, maskSmall 5, maskLarge 6; h 7, i 8, limit 9, normal 10.
   // One byte at i + k: h = (h << 1) + table[buf[i + k]]; if ((h & mask) == 0) return i + k + 1. The byte's load
