@@ -8,21 +8,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallInput, CallName, CallOutput } from '../../main/engine/api/contract';
 import { Engine } from '../../main/engine/engine';
+import { call, closeEngines, track } from '../helpers/device-lab';
 import { tempHome, until } from '../helpers/home';
 
-let opened: Engine[] = [];
-afterEach(async () => {
-  for (const e of opened) await e.close();
-  opened = [];
-});
+afterEach(closeEngines);
 
 const MiB = 2 ** 20;
-
-async function call<N extends CallName>(engine: Engine, name: N, input: CallInput<N>): Promise<CallOutput<N>> {
-  const r = await engine.call(name, input);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
 async function refused<N extends CallName>(engine: Engine, name: N, input: CallInput<N>): Promise<{ code: string; message: string; hint?: string }> {
   const r = await engine.call(name, input);
@@ -30,11 +21,7 @@ async function refused<N extends CallName>(engine: Engine, name: N, input: CallI
   return r.error;
 }
 
-function open(dataDir = tempHome(), runJobs = false): Engine {
-  const e = Engine.open({ dataDir, mode: 'cli', runJobs });
-  opened.push(e);
-  return e;
-}
+const open = (dataDir = tempHome(), runJobs = false): Engine => track(Engine.open({ dataDir, mode: 'cli', runJobs }));
 
 async function lab(runJobs = false): Promise<{ e: Engine; key: string }> {
   const e = open(tempHome(), runJobs);
