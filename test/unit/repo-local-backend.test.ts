@@ -32,6 +32,21 @@ describe('local storage backend', () => {
     await expect(b.get('data/ab/abcdef', { offset: 8, length: 4 })).rejects.toMatchObject({ code: 'io_error' });
   });
 
+  it('reads a range into the buffer it is given when that is large enough, else into a new one', async () => {
+    const b = await LocalBackend.open(path.join(dir, 'acct'), { create: true });
+    await b.put('data/ab/abcdef', Buffer.from('0123456789'));
+    const into = Buffer.alloc(8, '.');
+    const got = await b.get('data/ab/abcdef', { offset: 2, length: 5, into });
+    expect(got.toString()).toBe('23456');
+    expect(got.buffer).toBe(into.buffer); // a view of the caller's buffer, from its start
+    expect(into.toString()).toBe('23456...');
+    const small = Buffer.alloc(3, '.');
+    const fresh = await b.get('data/ab/abcdef', { offset: 2, length: 5, into: small });
+    expect(fresh.toString()).toBe('23456');
+    expect(fresh.buffer).not.toBe(small.buffer);
+    expect(small.toString()).toBe('...');
+  });
+
   it('never replaces an object and leaves no temporary file behind', async () => {
     const b = await LocalBackend.open(path.join(dir, 'acct'), { create: true });
     await b.put('snapshots/x', Buffer.from('first'));
