@@ -329,9 +329,9 @@ type Fetched = { buf: Buffer } | { err: unknown };
 
 /**
  * Ranged reads in order, `depth` of them in flight ahead of the decoder (what hides an object store's latency). Reads
- * go into a few buffers of `bufferSize` that the decoder gives back (release), so a restore allocates no read buffers
- * as it goes: new ones lived long enough to reach V8's old generation, whose collections then ran every few tens of
- * MiB, with helper threads marking on both cores.
+ * go into a few buffers of `bufferSize` (depth + 1 at most) that the decoder gives back (release), so a restore makes
+ * its read buffers once: a new one per read lived long enough to reach V8's old generation, whose collections then
+ * ran every few tens of MiB, with helper threads marking on both cores.
  */
 class Prefetcher {
   private issued = 0;
