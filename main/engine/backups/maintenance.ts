@@ -100,7 +100,7 @@ async function outcome<T>(f: () => Promise<T>): Promise<WorkerOutcome<T>> {
 
 /** What a catalog rebuild needs: manifest digests and the index's size. */
 export async function scanCatalog(repo: Repository): Promise<CatalogScan> {
-  const { index } = await loadIndex(repo.backend, repo.keys);
+  const index = await loadIndex(repo.backend, repo.keys);
   const manifests: SnapshotManifest[] = [];
   const damaged = await forEachSnapshot(repo, (m) => void manifests.push(digestManifest(m)));
   return { manifests, damaged, chunks: index.size, packs: index.packs.size };

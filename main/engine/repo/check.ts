@@ -35,7 +35,7 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
   const problems: CheckProblem[] = [];
   let index;
   try {
-    index = (await loadIndex(repo.backend, repo.keys)).index;
+    index = await loadIndex(repo.backend, repo.keys);
   } catch (err) {
     problems.push({ kind: 'damaged-index', object: 'index/', message: (err as Error).message, affected: [] });
     index = repo.index;

@@ -193,7 +193,7 @@ export async function readIndexObject(backend: StorageBackend, keys: RepoKeys, n
  * loaded earlier (`held`), it reads only the objects written since: names are never reused, so an object it holds is
  * unchanged, and if one of them is gone (a prune rewrote the index) it starts afresh.
  */
-export async function loadIndex(backend: StorageBackend, keys: RepoKeys, held?: ChunkIndex): Promise<{ index: ChunkIndex; objects: string[] }> {
+export async function loadIndex(backend: StorageBackend, keys: RepoKeys, held?: ChunkIndex): Promise<ChunkIndex> {
   const names: string[] = [];
   for await (const o of backend.list('index/')) names.push(o.name);
   const listed = new Set(names);
@@ -207,5 +207,5 @@ export async function loadIndex(backend: StorageBackend, keys: RepoKeys, held?: 
       index.objects.add(part[k]);
     });
   }
-  return { index, objects: names };
+  return index;
 }

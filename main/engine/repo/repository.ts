@@ -96,7 +96,7 @@ export class Repository {
     } catch {
       throw BAD_KEY(); // key check matched but the body did not open: treat as the wrong key rather than read garbage
     }
-    const index = opts.loadIndex === false ? new ChunkIndex() : (await loadIndex(backend, keys, opts.index)).index;
+    const index = opts.loadIndex === false ? new ChunkIndex() : await loadIndex(backend, keys, opts.index);
     return new Repository(backend, keys, config, index);
   }
 

@@ -138,7 +138,6 @@ export class RunWriter<W extends ChunkWork> {
   }
 }
 
-
 /** A place of a decoded chunk held back until its file's run reaches it. */
 interface Deferred<W> {
   file: FileTarget;
@@ -305,7 +304,6 @@ export class SlabPool {
     this.spare.push(slab);
   }
 }
-
 
 async function writeRun(r: Run<ChunkWork>): Promise<void> {
   const f = r.file;

@@ -202,7 +202,7 @@ export async function listSnapshots(repo: Repository): Promise<{ snapshots: Snap
  * of the index. Opening with the wrong SDEK fails with 'bad_key' before anything is read.
  */
 export async function rebuildCatalog(repo: Repository): Promise<{ repositoryId: string; snapshots: SnapshotSummary[]; damaged: DamagedSnapshot[]; chunks: number; packs: number }> {
-  const { index } = await loadIndex(repo.backend, repo.keys);
+  const index = await loadIndex(repo.backend, repo.keys);
   const { snapshots, damaged } = await listSnapshots(repo);
   return { repositoryId: repo.config.id, snapshots, damaged, chunks: index.size, packs: index.packs.size };
 }
