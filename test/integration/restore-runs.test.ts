@@ -22,9 +22,9 @@ function target(name: string, size: number): FileTarget {
 
 /**
  * Feeds chunks to a RunBuilder as a restore does (each decoded once, then every place of it), ends the batch and waits
- * for the writes. Returns the runs written.
+ * for the writes. Returns the runs written; `watch` is told, after each chunk, which files' runs are written so far.
  */
-async function restoreLayout(layout: Array<{ file: FileTarget; chunks: Buffer[] }>, decodeOrder: Buffer[]): Promise<Array<Run<ChunkWork>>> {
+async function restoreLayout(layout: Array<{ file: FileTarget; chunks: Buffer[] }>, decodeOrder: Buffer[], watch?: (files: string[]) => void): Promise<Array<Run<ChunkWork>>> {
   const places = new Map<Buffer, Array<{ file: FileTarget; offset: number }>>();
   for (const { file, chunks } of layout) {
     let offset = 0;
@@ -48,6 +48,10 @@ async function restoreLayout(layout: Array<{ file: FileTarget; chunks: Buffer[] 
     const list = places.get(chunk)!;
     const work: ChunkWork = { c: chunk.toString('hex', 0, 8), places: list.length };
     for (const p of list) await builder.add(p.file, p.offset, slice, work, list.length > 1);
+    if (watch) {
+      await writer.settle();
+      watch(runs.map((r) => path.basename(r.file.full)));
+    }
   }
   await builder.endBatch();
   await writer.drain();
@@ -80,6 +84,20 @@ describe('runs of a restore', () => {
     const runs = await restoreLayout(layout, [x, shared, y, z, w]);
     for (const { file, chunks } of layout) expect(fs.readFileSync(file.full).equals(Buffer.concat(chunks)), file.full).toBe(true);
     expect(runs.map((r) => path.basename(r.file.full)).sort()).toEqual(['copy', 'first', 'second', 'third']);
+    expect(restoreHandlesOpen()).toBe(0);
+  });
+
+  it('writes a file as soon as its run reaches the end of the file, not when the batch ends', async () => {
+    const [h1, h2, c1, c2] = [5_000, 7_000, 9_000, 9_000].map((n) => crypto.randomBytes(n));
+    const layout = [
+      { file: target('hot', 12_000), chunks: [h1, h2] },
+      { file: target('cold', 18_000), chunks: [c1, c2] },
+    ];
+    const seen: string[][] = [];
+    await restoreLayout(layout, [h1, h2, c1, c2], (files) => seen.push(files));
+    // Half a file waits for the rest of its run; a whole one goes out at once.
+    expect(seen).toEqual([[], ['hot'], ['hot'], ['hot', 'cold']]);
+    for (const { file, chunks } of layout) expect(fs.readFileSync(file.full).equals(Buffer.concat(chunks)), file.full).toBe(true);
     expect(restoreHandlesOpen()).toBe(0);
   });
 });

@@ -177,6 +177,10 @@ export class RunBuilder<W extends ChunkWork> {
       this.open.set(file, fresh);
       this.extend(fresh, slice, work);
     }
+    // A run that reaches its file's end cannot grow there, so it goes out now rather than with the batch: a small
+    // file (such as the hot files a failover restores first) is complete as soon as its bytes are decoded.
+    const last = this.open.get(file);
+    if (last && last.end === file.entry.size) await this.flush(last);
     if (this.openBytes >= OPEN_BYTES) await this.flushOpen();
     if (this.deferredBytes >= DEFERRED_BYTES) await this.flushDeferred();
   }
