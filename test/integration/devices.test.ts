@@ -244,7 +244,11 @@ describe('shares', () => {
     value(await e.call('devices.show', { name: 'fs1' }));
     expect(overAlerts()).toHaveLength(0); // and not again once acknowledged while still over quota
     fs.rmSync(path.join(e.devices.store.require('fs1').root, 'shares', 'docs', 'sub', 'a.bin'));
-    await e.devices.usage.tick();
+    // A look still shows the last scan; a refresh (the dashboard's Refresh, `device show --refresh`) measures now.
+    expect(value(await e.call('shares.list', { device: 'fs1' }))[0].overQuota).toBe(true);
+    const refreshed = value(await e.call('devices.show', { name: 'fs1', refresh: true })).shares[0];
+    expect(refreshed.used).toBeLessThan(MiB);
+    expect(refreshed.overQuota).toBe(false);
     fs.writeFileSync(path.join(docs.path, 'sub', 'a.bin'), Buffer.alloc(2 * MiB, 1));
     await e.devices.usage.tick();
     expect(overAlerts()).toHaveLength(1); // over quota again after dropping under: a new alert

@@ -60,7 +60,7 @@ export const deviceCalls = {
   }),
   'devices.show': call({
     summary: 'Show a device: status, capacity, shares or volumes with their paths on disk, backups and heat map',
-    input: z.object({ name: DeviceName }),
+    input: z.object({ name: DeviceName, refresh: z.boolean().default(false).describe('measure what shares and volumes use now, not as of the last scan') }),
     output: DeviceDetail,
     cli: { command: 'device show', positional: ['name'], lookups: { name: 'device' }, view: 'record' },
   }),

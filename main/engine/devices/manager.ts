@@ -300,9 +300,9 @@ export class DeviceManager {
     return rows.map((r) => this.toDevice(r));
   }
 
-  async show(name: string): Promise<CallOutput<'devices.show'>> {
+  async show(name: string, opts: { refresh?: boolean } = {}): Promise<CallOutput<'devices.show'>> {
     const row = this.store.byName(name, { includeDeleted: true }) ?? this.store.require(name);
-    await this.refreshUsage(row);
+    await this.refreshUsage(row, { now: opts.refresh });
     const jobs = this.engine.db
       .prepare("SELECT id FROM jobs WHERE object_kind = 'device' AND object_name = ? COLLATE NOCASE ORDER BY created_at DESC, rowid DESC LIMIT 10")
       .all(row.name) as { id: string }[];

@@ -3,7 +3,7 @@
  * of its newest backup, and, when it took over another device by failover, the DNS alias checklist.
  */
 import { Button, Card, Link, ProgressBar, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
-import { ArrowLeftRegular, ArrowRepeatAllRegular, PlugConnectedRegular, PlugDisconnectedRegular, PowerRegular, SaveRegular } from '@fluentui/react-icons';
+import { ArrowLeftRegular, ArrowRepeatAllRegular, ArrowSyncRegular, PlugConnectedRegular, PlugDisconnectedRegular, PowerRegular, SaveRegular } from '@fluentui/react-icons';
 import { useEffect, useState, type ReactNode } from 'react';
 import { call } from '../api/client';
 import { useLifeboat } from '../api/hooks';
@@ -45,6 +45,7 @@ export function DeviceDashboard({
   const section = useSectionStyles();
   const detail = useDeviceQuery('devices.show', { name }, name);
   const [takingOffline, setTakingOffline] = useState(false);
+  const [measuring, setMeasuring] = useState(false);
   const d = detail.data?.device ?? null;
   const back = (
     <Link href="#/devices">
@@ -66,6 +67,14 @@ export function DeviceDashboard({
     if (r.ok) detail.reload();
     else setNotice({ intent: 'error', title: r.error.message, body: r.error.hint });
   };
+  // Usage is otherwise as of the last periodic scan (at most 30 s old); this measures it now.
+  const refresh = async () => {
+    setMeasuring(true);
+    const r = await call('devices.show', { name: dev.name, refresh: true });
+    setMeasuring(false);
+    if (r.ok) detail.reload();
+    else setNotice({ intent: 'error', title: r.error.message, body: r.error.hint });
+  };
 
   return (
     <Page
@@ -73,6 +82,9 @@ export function DeviceDashboard({
       description={`${TYPE_LABEL[dev.type]} · ${dev.model} · software ${dev.softwareVersion}`}
       actions={
         <>
+          <Button icon={measuring ? <Spinner size="tiny" /> : <ArrowSyncRegular />} disabled={measuring} onClick={() => void refresh()}>
+            Refresh
+          </Button>
           <Button icon={<SaveRegular />} disabled={!usable} onClick={() => void takeBackupNow(dev, setNotice)}>
             Take backup now
           </Button>
