@@ -1,12 +1,14 @@
 /**
  * Snapshot manifests: what one backup holds. Written last, after every pack and index object it depends on, so a
- * listed snapshot is always complete. A manifest is JSON, compressed, sealed with associated data "snapshot:<id>".
+ * listed snapshot is always complete. A manifest is JSON (of any size: see json.ts), compressed, sealed with associated
+ * data "snapshot:<id>".
  */
 import { LifeboatError } from '../errors';
 import type { StorageBackend } from '../storage/backend';
 import { Codec, compress, decompress } from './compress';
 import { randomId, seal, unseal, type RepoKeys } from './crypto';
 import { loadIndex } from './index';
+import { jsonToBuffer, parseJsonBuffer } from './json';
 import type { Repository } from './repository';
 
 export interface TreeEntry {
@@ -92,7 +94,7 @@ export const snapshotAad = (id: string) => `snapshot:${id}`;
 export const newSnapshotId = () => randomId(12);
 
 export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest): Promise<void> {
-  const packed = compress(Buffer.from(JSON.stringify(manifest)));
+  const packed = compress(jsonToBuffer(manifest));
   await repo.backend.put(`snapshots/${manifest.id}`, seal(repo.keys.dataKey, snapshotAad(manifest.id), Buffer.from([packed.codec]), packed.data));
 }
 
@@ -103,7 +105,7 @@ export async function loadSnapshotWith(backend: StorageBackend, keys: RepoKeys, 
   });
   try {
     const body = unseal(keys.dataKey, snapshotAad(id), sealed);
-    return JSON.parse(Buffer.from(decompress(body[0] as Codec, body.subarray(1))).toString('utf8')) as SnapshotManifest;
+    return parseJsonBuffer(decompress(body[0] as Codec, body.subarray(1))) as SnapshotManifest;
   } catch {
     throw new LifeboatError('io_error', `The manifest of backup ${id} is damaged and cannot be read.`, 'Run `lifeboat account check`; other backups are not affected.');
   }
