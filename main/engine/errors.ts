@@ -33,12 +33,15 @@ export class LifeboatError extends Error {
   readonly hint?: string;
   /** A retryable error leaves the job resumable (e.g. an unreachable account). */
   readonly retryable: boolean;
-  constructor(code: ErrorCode, message: string, hint?: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+  /** Nothing outside the job can mend it (a path its backup does not hold): the job is not resumable. */
+  readonly final: boolean;
+  constructor(code: ErrorCode, message: string, hint?: string, opts: { retryable?: boolean; final?: boolean; cause?: unknown } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'LifeboatError';
     this.code = code;
     this.hint = hint;
     this.retryable = opts.retryable ?? false;
+    this.final = opts.final ?? false;
   }
   toInfo(): ErrorInfo {
     return this.hint ? { code: this.code, message: this.message, hint: this.hint } : { code: this.code, message: this.message };

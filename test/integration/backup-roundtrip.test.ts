@@ -76,6 +76,16 @@ describe('backups through the CLI', () => {
     fs.writeFileSync(path.join(out2, 'share/docs/readme.txt'), 'clobbered');
     ok(cli(home, ['backup', 'restore', b2.id, '--to', out2, '--overwrite', '--path', 'docs']));
     expect(describeTree(path.join(out2, 'share'))).toEqual(describeTree(share));
+
+    // A path given with its source's name: the error says how to write it, and offers no resume (it would fail again).
+    const named = cli(home, ['backup', 'restore', b2.id, '--to', path.join(data, 'restore3'), '--path', 'share/docs']);
+    expect(named.code).toBe(1);
+    expect(named.stdout).toContain(`error (not_found): Backup ${b2.id} has no path "share/docs" in share.`);
+    expect(named.stdout).toContain('hint: A path is inside the sources, without a source\'s name: try --source share --path docs.');
+    expect(named.stdout).not.toContain('Resume it with');
+    const [failed] = output('jobs.list', ok(cli(home, ['jobs', 'list', '--json'])).stdout);
+    expect(failed).toMatchObject({ type: 'backup.restore', status: 'failed', resumable: false });
+    expect(cli(home, ['jobs', 'resume', failed.id]).stderr).toMatch(/^error \(\w+\): /m);
   });
 
   it('a second home joined with another SDEK is refused; one joined with the right SDEK rebuilds the catalog', () => {

@@ -13,22 +13,13 @@ import { restoreSnapshot, type AnyRestoreState, type RestoreProgress, type Resto
 import { digestManifest, loadSnapshot, type SnapshotManifest } from '../repo/snapshot';
 import { openBackend, type BackendSpec } from '../storage/open';
 import { workerScript } from '../workers/pool';
+import { toWorkerError, type WorkerError } from './worker-error';
 import { priorityOrder } from './priority';
 
 export type ChannelMessage =
   | { type: 'backup-progress'; progress: BackupProgress }
   | { type: 'restore-progress'; progress: RestoreProgress; state: RestoreState }
   | { type: 'stop' };
-
-/** An error as it crosses the thread boundary: the fields the job needs to fail, resume or explain. */
-export interface WorkerError {
-  code: string;
-  message: string;
-  hint?: string;
-  retryable?: boolean;
-  errno?: string;
-  damaged?: unknown[];
-}
 
 export type WorkerOutcome<T> = { ok: true; value: T } | { ok: false; error: WorkerError };
 
@@ -69,11 +60,7 @@ async function withChannel<T>(name: string, f: (post: (m: ChannelMessage) => voi
   try {
     return { ok: true, value: await f((m) => channel.postMessage(m), controller.signal) };
   } catch (err) {
-    const e = err as LifeboatError & NodeJS.ErrnoException & { damaged?: unknown[] };
-    return {
-      ok: false,
-      error: { code: e instanceof LifeboatError ? e.code : 'internal', message: e?.message ?? String(err), hint: e?.hint, retryable: e?.retryable, errno: typeof e?.code === 'string' ? e.code : undefined, damaged: e?.damaged },
-    };
+    return { ok: false, error: toWorkerError(err) };
   } finally {
     channel.close();
   }

@@ -9,14 +9,15 @@
 import crypto from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
 import { volumeHeat, type VolumeHeat } from '../devices/heat';
-import { LifeboatError, type ErrorCode } from '../errors';
+import { LifeboatError } from '../errors';
 import { checkRepository, type CheckReport } from '../repo/check';
 import { loadIndex } from '../repo/index';
 import { Repository } from '../repo/repository';
 import { digestManifest, forEachSnapshot, loadSnapshot, type DamagedSnapshot, type ImageSource, type SnapshotManifest } from '../repo/snapshot';
 import { openBackend, type BackendSpec } from '../storage/open';
 import type { WorkerPool } from '../workers/pool';
-import type { WorkerError, WorkerOutcome } from './in-worker';
+import type { WorkerOutcome } from './in-worker';
+import { fromWorkerError, toWorkerError } from './worker-error';
 import { planPrune, sweepPacks, type PruneOps, type PrunePlan, type Retention, type SweepOptions, type SweepResult } from './prune';
 
 /** Which account and repository a task works on; the worker opens it itself (handles do not cross threads). */
@@ -84,11 +85,6 @@ async function open(task: RepoTarget): Promise<Repository> {
   return repo;
 }
 
-/** An error as it crosses the thread boundary (Piscina would keep only the message). */
-function toWorkerError(err: unknown): WorkerError {
-  const e = err as LifeboatError & NodeJS.ErrnoException;
-  return { code: e instanceof LifeboatError ? e.code : 'internal', message: e?.message ?? String(err), hint: e?.hint, retryable: e?.retryable, errno: typeof e?.code === 'string' ? e.code : undefined };
-}
 
 async function outcome<T>(f: () => Promise<T>): Promise<WorkerOutcome<T>> {
   try {
@@ -163,8 +159,7 @@ export function runMaintenance(task: MaintenanceTask): Promise<WorkerOutcome<unk
 
 function unwrap<T>(result: WorkerOutcome<T>): T {
   if (result.ok) return result.value;
-  const e = result.error;
-  throw Object.assign(new LifeboatError(e.code as ErrorCode, e.message, e.hint, { retryable: e.retryable }), { errno: e.errno });
+  throw fromWorkerError(result.error);
 }
 
 /** Runs a task without a channel (prune's phases, the catalog scan) and returns its value or throws its error. */

@@ -5,9 +5,9 @@
  */
 import crypto from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
-import { LifeboatError, type ErrorCode } from '../errors';
 import type { StepContext } from '../jobs/types';
 import type { ChannelMessage, RepoBackupTask, RepoRestoreTask, WorkerOutcome } from './in-worker';
+import { fromWorkerError } from './worker-error';
 
 export async function runOffloaded<T>(
   ctx: StepContext<any, any>,
@@ -36,8 +36,7 @@ export async function runOffloaded<T>(
     if (outcome.ok) return outcome.value;
     if (failure) throw failure;
     ctx.throwIfStopped();
-    const e = outcome.error;
-    throw Object.assign(new LifeboatError(e.code as ErrorCode, e.message, e.hint, { retryable: e.retryable }), { errno: e.errno, damaged: e.damaged });
+    throw fromWorkerError(outcome.error);
   } finally {
     ctx.signal.removeEventListener('abort', stop);
     channel.close();

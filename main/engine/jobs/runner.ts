@@ -325,7 +325,7 @@ export class JobRunner {
       return;
     }
     const info = toErrorInfo(err);
-    const retryable = err instanceof LifeboatError ? err.retryable || kind?.resumable !== false : kind?.resumable !== false;
+    const retryable = err instanceof LifeboatError ? err.retryable || (!err.final && kind?.resumable !== false) : kind?.resumable !== false;
     this.log.error('job failed', { jobId: id, error: info });
     if (step >= 0) this.store.updateStep(id, step, { status: 'failed', ended_at: now, error_code: info.code, error_message: info.message, error_hint: info.hint ?? null });
     this.store.update(

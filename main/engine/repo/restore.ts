@@ -85,6 +85,14 @@ const MERGE_GAP = 1 << 20;
 /** Longest merged read, and the size of the Prefetcher's buffers. */
 const MAX_READ = 4 << 20;
 
+/** What to try when a path is not in the sources: one that starts with a source's name means a path inside it. */
+function pathHint(wanted: string, sources: Array<{ name: string }>): string {
+  const source = sources.find((s) => wanted.startsWith(`${s.name}/`));
+  return source
+    ? `A path is inside the sources, without a source's name: try --source ${source.name} --path ${wanted.slice(source.name.length + 1)}.`
+    : 'A path is inside the sources (e.g. docs/2024 for the folder docs/2024 of a source); `lifeboat backup show` lists the sources.';
+}
+
 export async function restoreSnapshot(repo: Repository, snapshotId: string, targetDir: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   const manifest = await loadSnapshot(repo, snapshotId);
   const resume = opts.resumeState?.snapshotId === snapshotId ? opts.resumeState : undefined;
@@ -93,7 +101,10 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     throw new LifeboatError('conflict', `The folder ${targetDir} is not empty.`, 'Choose an empty folder, or restore with --overwrite.');
 
   const chosen = manifest.sources.filter((s) => !opts.sources || opts.sources.includes(s.name));
-  if (opts.sources) for (const n of opts.sources) if (!chosen.some((s) => s.name === n)) throw new LifeboatError('not_found', `Backup ${snapshotId} has no source named "${n}".`);
+  // A backup never changes, so these are final: resuming the job would only fail again.
+  if (opts.sources)
+    for (const n of opts.sources)
+      if (!chosen.some((s) => s.name === n)) throw new LifeboatError('not_found', `Backup ${snapshotId} has no source named "${n}".`, `Its sources are: ${manifest.sources.map((s) => s.name).join(', ')}.`, { final: true });
   const within = (p: string) => !opts.path || p === opts.path || p.startsWith(`${opts.path.replace(/\/+$/, '')}/`);
 
   // Lay out every target: folders and links now, files sized now, chunk placements for later.
@@ -105,7 +116,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     const root = path.join(targetDir, source.name);
     if (source.kind === 'tree') {
       const entries = source.entries.filter((e) => within(e.path));
-      if (opts.path && !entries.length) throw new LifeboatError('not_found', `Backup ${snapshotId} has no path "${opts.path}" in ${source.name}.`);
+      if (opts.path && !entries.length) throw new LifeboatError('not_found', `Backup ${snapshotId} has no path "${opts.path}" in ${source.name}.`, pathHint(opts.path, chosen), { final: true });
       await prepareTree(root, entries, dirs, files, source.name);
       for (const f of files) {
         if (f.source !== source.name || f.placed) continue;
