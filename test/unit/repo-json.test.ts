@@ -1,5 +1,7 @@
+import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { jsonToBuffer, parseJsonBuffer } from '../../main/engine/repo/json';
+import { Codec, compressPieces, decompress } from '../../main/engine/repo/compress';
+import { jsonToBuffer, parseJsonBuffer, writeJson } from '../../main/engine/repo/json';
 import type { SnapshotManifest } from '../../main/engine/repo/snapshot';
 
 const id = (n: number) => n.toString(16).padStart(64, '0');
@@ -60,5 +62,24 @@ describe('manifest JSON of any size', () => {
     const text = JSON.stringify(manifest(50));
     for (const bad of [text.slice(0, -1), text.slice(0, text.length / 2), `${text}x`, text.replace('"entries":[', '"entries":[,'), text.replace(/,"hostname"/, '"hostname"'), text.replace('"stats":', '"stats"')])
       for (const limit of [1, 100, 1 << 30]) expect(() => parseJsonBuffer(Buffer.from(bad), limit), `${limit}`).toThrow(SyntaxError);
+  });
+
+  it('compresses the pieces as they come into what decompresses to their bytes, with zstd or the brotli fallback', () => {
+    const m = manifest(20_000);
+    // Random bytes (incompressible: over 1 MiB out), text, and empty pieces.
+    const pieces = [crypto.randomBytes(3 << 20), Buffer.alloc(0), jsonToBuffer(m), crypto.randomBytes(10)];
+    for (const codec of ['zstd', 'brotli']) {
+      process.env.LIFEBOAT_CODEC = codec;
+      try {
+        const packed = compressPieces((add) => pieces.forEach(add));
+        expect(packed.codec).toBe(codec === 'zstd' ? Codec.Zstd : Codec.Brotli);
+        expect(Buffer.from(decompress(packed.codec, packed.data)).equals(Buffer.concat(pieces))).toBe(true);
+        const json = compressPieces((add) => writeJson(m, add));
+        expect(json.data.length).toBeLessThan(jsonToBuffer(m).length / 4);
+        expect(parseJsonBuffer(decompress(json.codec, json.data), 1000)).toEqual(JSON.parse(JSON.stringify(m)));
+      } finally {
+        delete process.env.LIFEBOAT_CODEC;
+      }
+    }
   });
 });

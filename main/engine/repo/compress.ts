@@ -19,8 +19,15 @@ interface ZstdModule {
 
 /** The native binding under zstd-napi: compresses into a buffer we own, so a blob costs no allocation. */
 interface ZstdBinding {
-  CCtx: new () => { compress(dst: Uint8Array, src: Uint8Array, level: number): number };
+  CCtx: new () => {
+    compress(dst: Uint8Array, src: Uint8Array, level: number): number;
+    setParameter(param: number, value: number): void;
+    /** [bytes left to flush, bytes written to dst, bytes taken from src] */
+    compressStream2(dst: Uint8Array, src: Uint8Array, endOp: number): [number, number, number];
+  };
   compressBound(size: number): number;
+  CParameter: { compressionLevel: number };
+  EndDirective: { continue: number; end: number };
 }
 
 let zstd: ZstdModule | null | undefined;
@@ -77,6 +84,41 @@ export function compressTransient(plain: Uint8Array, codec: Codec = preferredCod
   const n = cctx.compress(scratch, plain, 1);
   if (n > plain.length * (1 - MIN_SAVING)) return { codec: Codec.None, data: plain };
   return { codec, data: scratch.subarray(0, n) };
+}
+
+/**
+ * compress() of bytes that `write` gives piece by piece (a manifest's JSON, which can pass a GiB): one zstd frame,
+ * compressed as the pieces come, so the whole text is never in memory. Kept compressed even if that does not pay.
+ */
+export function compressPieces(write: (add: (piece: Uint8Array) => void) => void): { codec: Codec; data: Uint8Array } {
+  const b = preferredCodec() === Codec.Zstd ? loadBinding() : null;
+  if (!b) {
+    const pieces: Uint8Array[] = [];
+    write((piece) => pieces.push(piece));
+    return compress(Buffer.concat(pieces));
+  }
+  const ctx = new b.CCtx();
+  ctx.setParameter(b.CParameter.compressionLevel, 1);
+  const out: Buffer[] = [];
+  let dst = Buffer.allocUnsafe(1 << 20);
+  let used = 0;
+  const feed = (src: Uint8Array, end: boolean) => {
+    for (;;) {
+      if (used === dst.length) {
+        out.push(dst);
+        dst = Buffer.allocUnsafe(dst.length);
+        used = 0;
+      }
+      const [left, written, taken] = ctx.compressStream2(dst.subarray(used), src, end ? b.EndDirective.end : b.EndDirective.continue);
+      used += written;
+      src = src.subarray(taken);
+      if (end ? left === 0 : src.length === 0) return;
+    }
+  };
+  write((piece) => feed(piece, false));
+  feed(new Uint8Array(0), true);
+  out.push(dst.subarray(0, used));
+  return { codec: Codec.Zstd, data: Buffer.concat(out) };
 }
 
 /**

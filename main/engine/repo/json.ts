@@ -1,8 +1,8 @@
 /**
  * JSON for manifests of any size. V8 caps a string at about 512 MiB, which one manifest passes at about 2.8 million
  * files, or with the block map of a ~300 GiB volume image (an extent per 64 KiB block): JSON.stringify and JSON.parse
- * of the whole manifest then fail. These write the same bytes as JSON.stringify in pieces, and parse any text too
- * large for one string container by container, so no string ever holds more than a piece.
+ * of the whole manifest then fail. These write the same bytes as JSON.stringify in pieces (which the caller can compress
+ * as they come), and parse a text too large for one string container by container.
  */
 
 /** Text per piece written: large enough that there are few pieces, far below the string limit. */
@@ -15,14 +15,16 @@ const WRITE_LEVELS = 4;
 /** Skipped as JSON.stringify skips them in objects (and writes null for them in arrays). */
 const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
-/** Buffer.from(JSON.stringify(value)), byte for byte, for values of plain objects, arrays and scalars of any size. */
-export function jsonToBuffer(value: unknown): Buffer {
-  const parts: Buffer[] = [];
+/**
+ * The bytes of JSON.stringify(value), handed to `emit` in pieces of about 1 MiB, for values of plain objects, arrays
+ * and scalars of any size.
+ */
+export function writeJson(value: unknown, emit: (piece: Buffer) => void): void {
   let text = '';
   const add = (s: string) => {
     text += s;
     if (text.length >= WRITE_PIECE) {
-      parts.push(Buffer.from(text));
+      emit(Buffer.from(text));
       text = '';
     }
   };
@@ -48,7 +50,13 @@ export function jsonToBuffer(value: unknown): Buffer {
     add('}');
   };
   write(value, WRITE_LEVELS);
-  parts.push(Buffer.from(text));
+  emit(Buffer.from(text));
+}
+
+/** Buffer.from(JSON.stringify(value)), for values of any size. */
+export function jsonToBuffer(value: unknown): Buffer {
+  const parts: Buffer[] = [];
+  writeJson(value, (piece) => parts.push(piece));
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 

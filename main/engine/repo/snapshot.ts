@@ -5,10 +5,10 @@
  */
 import { LifeboatError } from '../errors';
 import type { StorageBackend } from '../storage/backend';
-import { Codec, compress, decompress } from './compress';
+import { Codec, compressPieces, decompress } from './compress';
 import { randomId, seal, unseal, type RepoKeys } from './crypto';
 import { loadIndex } from './index';
-import { jsonToBuffer, parseJsonBuffer } from './json';
+import { parseJsonBuffer, writeJson } from './json';
 import type { Repository } from './repository';
 
 export interface TreeEntry {
@@ -94,7 +94,7 @@ export const snapshotAad = (id: string) => `snapshot:${id}`;
 export const newSnapshotId = () => randomId(12);
 
 export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest): Promise<void> {
-  const packed = compress(jsonToBuffer(manifest));
+  const packed = compressPieces((add) => writeJson(manifest, add));
   await repo.backend.put(`snapshots/${manifest.id}`, seal(repo.keys.dataKey, snapshotAad(manifest.id), Buffer.from([packed.codec]), packed.data));
 }
 
