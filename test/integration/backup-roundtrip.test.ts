@@ -10,12 +10,12 @@ import { loadAllSnapshots, newSnapshotId, saveSnapshot, type SnapshotManifest } 
 import { cli, tempHome, buildMain, ok } from '../helpers/home';
 import { stepContext } from '../helpers/step-context';
 import { describeTree } from '../helpers/tree';
+import { error, value } from './failover-setup';
 
 const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
 type Job = z.output<typeof contract['jobs.wait']['output']>;
 
 beforeAll(buildMain, 120_000);
-
 
 function makeShare(root: string): void {
   fs.mkdirSync(path.join(root, 'docs/deep'), { recursive: true });
@@ -26,7 +26,6 @@ function makeShare(root: string): void {
   fs.writeFileSync(path.join(root, 'Ünïcødé.txt'), 'names survive');
   fs.symlinkSync('docs/readme.txt', path.join(root, 'link'));
 }
-
 
 function setup() {
   const home = tempHome();
@@ -76,6 +75,13 @@ describe('backups through the CLI', () => {
     fs.writeFileSync(path.join(out2, 'share/docs/readme.txt'), 'clobbered');
     ok(cli(home, ['backup', 'restore', b2.id, '--to', out2, '--overwrite', '--path', 'docs']));
     expect(describeTree(path.join(out2, 'share'))).toEqual(describeTree(share));
+
+    // Finding the path: the backup's folders, one at a time.
+    const listed = ok(cli(home, ['backup', 'files', b2.id, '--path', 'docs'])).stdout;
+    expect(listed).toMatch(/^share\/docs: 11 entries\n/); // f2 deleted, f3 renamed
+    expect(listed).toMatch(/^dir +deep\/ +2\.0 MiB +1 /m);
+    expect(listed).toMatch(/^file +readme\.txt +44 KiB +1 /m);
+    expect(listed).toContain(`Restore one with: lifeboat backup restore ${b2.id} --source share --path PATH --to FOLDER`);
 
     // A path given with its source's name: the error says how to write it, and offers no resume (it would fail again).
     const named = cli(home, ['backup', 'restore', b2.id, '--to', path.join(data, 'restore3'), '--path', 'share/docs']);
@@ -246,6 +252,57 @@ describe('backups through the engine', () => {
     opened.service.init('Lab');
     return opened;
   }
+
+  it('lists a backup a folder at a time, and restores a path from the sources that hold it', async () => {
+    const engine = openWithService();
+    const data = tempHome('lifeboat-src-');
+    const share = path.join(data, 'share');
+    makeShare(share);
+    const other = path.join(data, 'other');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'notes.txt'), 'only here');
+    const image = path.join(data, 'disk.img');
+    fs.writeFileSync(image, crypto.randomBytes(100_000));
+    value(await engine.call('accounts.add', { name: 'lab', local: path.join(tempHome(), 'acct') }));
+    const created = value(await engine.call('backups.create', { account: 'lab', source: [share, other, image] }));
+    expect((await engine.runner.wait(created.id, 60_000)).status).toBe('succeeded');
+    const [b] = value(await engine.call('backups.list', {}));
+    const files = async (input: { source?: string; path?: string; limit?: number }) => engine.call('backups.files', { id: b.id, ...input });
+
+    // The first source's top: folders first, each with the files and bytes under it.
+    const top = value(await files({}));
+    expect(top).toMatchObject({ source: 'share', kind: 'tree', path: '', total: 4 });
+    expect(top.entries.map((e) => [e.name, e.type, e.files, e.size])).toEqual([
+      ['docs', 'dir', 12, 45_000 + (2 << 20) + 10 * 100_000],
+      ['empty', 'dir', 0, 0],
+      ['link', 'symlink', 0, 0],
+      ['Ünïcødé.txt', 'file', 1, 13],
+    ]);
+    const docs = value(await files({ path: '/docs/' }));
+    expect(docs.path).toBe('docs');
+    expect(docs.entries.map((e) => e.path)).toEqual(['docs/deep', ...Array.from({ length: 10 }, (_, i) => `docs/f${i}.dat`), 'docs/readme.txt']);
+    expect(docs.entries[0]).toMatchObject({ type: 'dir', files: 1, size: 2 << 20 });
+    expect(value(await files({ path: 'docs', limit: 3 }))).toMatchObject({ total: 12, entries: [{ name: 'deep' }, { name: 'f0.dat' }, { name: 'f1.dat' }] });
+    expect(value(await files({ source: 'disk.img' }))).toMatchObject({ kind: 'image', total: 1, entries: [{ name: 'disk.img', type: 'file', size: 100_000 }] });
+
+    // What people get wrong.
+    expect(error(await files({ path: 'docs/readme.txt' }))).toMatchObject({ code: 'invalid_input', message: 'path: docs/readme.txt in share is a file, not a folder.' });
+    expect(error(await files({ path: 'nope' }))).toMatchObject({ code: 'not_found', message: `Backup ${b.id} has no folder "nope" in share.` });
+    expect(error(await files({ source: 'shares' }))).toMatchObject({ code: 'not_found', hint: 'Its sources are: share, other, disk.img.' });
+    expect(error(await files({ source: 'disk.img', path: 'a' }))).toMatchObject({ code: 'invalid_input' });
+
+    // A path restores from every source holding it, and from no other (the image and "other" are left out).
+    const out = path.join(tempHome(), 'out');
+    const restore = value(await engine.call('backups.restore', { id: b.id, to: out, path: 'docs/deep' }));
+    expect((await engine.runner.wait(restore.id, 60_000)).status).toBe('succeeded');
+    expect(fs.readdirSync(out)).toEqual(['share']);
+    const restored = describeTree(path.join(out, 'share'));
+    const original = describeTree(share);
+    expect(Object.keys(restored)).toEqual(['docs', 'docs/deep', 'docs/deep/random.bin']);
+    for (const p of ['docs/deep', 'docs/deep/random.bin']) expect(restored[p], p).toBe(original[p]);
+    const missing = value(await engine.call('backups.restore', { id: b.id, to: path.join(tempHome(), 'out2'), path: 'nope' }));
+    expect(await engine.runner.wait(missing.id, 60_000)).toMatchObject({ status: 'failed', resumable: false, error: { code: 'not_found', message: `Backup ${b.id} has no path "nope" in share, other, disk.img.` } });
+  }, 120_000);
 
   it('keeps the main event loop under 50 ms during a 256 MiB backup and restore', async () => {
     const engine = openWithService();

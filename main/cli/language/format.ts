@@ -15,7 +15,6 @@ const wrap = (code: number, reset: number) => (s: string) => `\x1b[${code}m${s}\
 export const colour: Style = { red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
 export const noColour: Style = { red: (s) => s, green: (s) => s, yellow: (s) => s, dim: (s) => s, bold: (s) => s };
 
-
 /** Fields that hold byte counts: shown as sizes to people (--json keeps the numbers). */
 const BYTE_FIELDS = new Set(['bytes', 'capacity', 'provisioned', 'used', 'quota', 'size', 'allocated', 'storedNew', 'bytesNew', 'bytesRead', 'bytesToRestore', 'hotBytes', 'warmBytes', 'coldBytes', 'bytesFreed', 'bytesRepacked']);
 

@@ -3,7 +3,7 @@
  * the in-app console. Nothing here reaches a system shell: every command is one API call from the contract.
  */
 import { contract } from '../../engine/api/contract';
-import type { Job } from '../../engine/api/schemas';
+import type { BackupFolder, Job } from '../../engine/api/schemas';
 import type { FailoverTargets } from '../../engine/api/device-schemas';
 import { commands, GLOBAL_FLAGS, usage, type Command } from './commands';
 import { followJob } from './follow';
@@ -63,6 +63,18 @@ function render(command: Command, value: unknown, st: Style, columns: number): s
       st.yellow('Keep the SDEK safe: it is shown only this once, and without it no backup can be read on another installation.\n') +
       `Confirm you kept it with: lifeboat service confirm-key LAST4\n`
     );
+  }
+  if (view === 'files') {
+    const v = value as BackupFolder;
+    let out = `${st.bold(`${v.source}/${v.path}`)}: ${v.total} ${v.total === 1 ? 'entry' : 'entries'}\n`;
+    out += table(
+      v.entries.map((e) => ({ ...e, name: e.type === 'dir' ? `${e.name}/` : e.name })),
+      ['type', 'name', 'size', 'files', 'modifiedAt'],
+      columns,
+    );
+    if (v.total > v.entries.length) out += st.dim(`  … and ${v.total - v.entries.length} more: raise --limit, or list a subfolder.\n`);
+    if (v.kind === 'tree') out += st.dim(`  Restore one with: lifeboat backup restore ${v.backup} --source ${v.source} --path PATH --to FOLDER\n`);
+    return out;
   }
   if (view === 'targets') {
     const v = value as FailoverTargets;

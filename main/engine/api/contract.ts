@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { call } from './call';
 import { deviceCalls } from './contract-devices';
-import { Alert, Backup, CatalogRebuild, Job, JobStatus, LogLevel, ProbeResult, PruneResult, Service, Settings, Status, StorageAccount, StorageAccountKind } from './schemas';
+import { Alert, Backup, BackupFolder, CatalogRebuild, Job, JobStatus, LogLevel, ProbeResult, PruneResult, Service, Settings, Status, StorageAccount, StorageAccountKind } from './schemas';
 
 const JobId = z.string().min(1).describe('job id (from jobs list)');
 const ServiceName = z
@@ -254,6 +254,17 @@ export const contract = {
     input: z.object({ id: BackupId }),
     output: Backup,
     cli: { command: 'backup show', positional: ['id'], lookups: { id: 'backup' }, view: 'record' },
+  }),
+  'backups.files': call({
+    summary: 'List the files and folders a backup holds, a folder at a time: to find what to restore',
+    input: z.object({
+      id: BackupId,
+      source: z.string().optional().describe('the source to look in (default: the first)'),
+      path: z.string().default('').describe('a folder inside the source, e.g. docs/2024 (default: its top)'),
+      limit: z.number().int().min(1).max(100_000).default(1000).describe('list at most this many entries'),
+    }),
+    output: BackupFolder,
+    cli: { command: 'backup files', positional: ['id'], lookups: { id: 'backup' }, view: 'files' },
   }),
   'backups.restore': call({
     summary: 'Restore a backup into an empty folder (or over it with --overwrite); resumable',

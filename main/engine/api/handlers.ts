@@ -115,6 +115,7 @@ export const handlers: Handlers = {
   'backups.create': (engine, input) => engine.backups.create(input),
   'backups.list': (engine, input) => engine.backups.list(input.account),
   'backups.show': (engine, input) => engine.backups.show(input.id),
+  'backups.files': (engine, input) => engine.backups.files(input, engine.workers),
   'backups.restore': (engine, input) => engine.backups.restore(input),
   'backups.delete': (engine, input) => engine.backups.delete(input.id),
   'backups.prune': (engine, input) => engine.backups.prune(input, engine.workers),

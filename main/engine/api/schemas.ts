@@ -176,6 +176,25 @@ export const Backup = z.object({
 });
 export type Backup = z.infer<typeof Backup>;
 
+export const BackupFolder = z.object({
+  backup: z.string(),
+  source: z.string(),
+  kind: z.enum(['tree', 'image']),
+  path: z.string().describe('the folder listed, inside the source ("" for its top)'),
+  total: z.number().int().describe('entries in the folder; at most --limit of them are listed'),
+  entries: z.array(
+    z.object({
+      name: z.string(),
+      path: z.string().describe('inside the source: what restore --path takes'),
+      type: z.enum(['file', 'dir', 'symlink']),
+      size: z.number().describe('a file: its size; a folder: the bytes of the files under it'),
+      files: z.number().int().describe('files under a folder (1 for a file)'),
+      modifiedAt: z.string().nullable(),
+    }),
+  ),
+});
+export type BackupFolder = z.infer<typeof BackupFolder>;
+
 export const CatalogRebuild = z.object({
   account: z.string(),
   repositoryId: z.string(),

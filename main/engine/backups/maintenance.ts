@@ -8,6 +8,7 @@
  */
 import crypto from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
+import type { BackupFolder } from '../api/schemas';
 import { volumeHeat, type VolumeHeat } from '../devices/heat';
 import { LifeboatError } from '../errors';
 import { checkRepository, type CheckReport } from '../repo/check';
@@ -17,6 +18,7 @@ import { digestManifest, forEachSnapshot, loadSnapshot, type DamagedSnapshot, ty
 import { openBackend, type BackendSpec } from '../storage/open';
 import type { WorkerPool } from '../workers/pool';
 import type { WorkerOutcome } from './in-worker';
+import { listFolder } from './browse';
 import { fromWorkerError, toWorkerError } from './worker-error';
 import { planPrune, sweepPacks, type PruneOps, type PrunePlan, type Retention, type SweepOptions, type SweepResult } from './prune';
 
@@ -44,7 +46,9 @@ export interface VolumeHeatItem {
  * from the block maps of that backup and of `basis` (the backup it is incremental against, null for the first).
  */
 export type DeviceVolumeHeatTask = RepoTarget & { op: 'device-volume-heat'; id: string; basis: string | null; volumes: VolumeHeatItem[] };
-export type MaintenanceTask = PrunePlanTask | PruneSweepTask | CatalogScanTask | RepoCheckTask | SnapshotDigestTask | DeviceVolumeHeatTask;
+/** A folder of a backup's source (browse.ts). */
+export type SnapshotFilesTask = RepoTarget & { op: 'snapshot-files'; id: string; source?: string; path: string; limit: number };
+export type MaintenanceTask = PrunePlanTask | PruneSweepTask | CatalogScanTask | RepoCheckTask | SnapshotDigestTask | DeviceVolumeHeatTask | SnapshotFilesTask;
 
 export interface DeviceVolumeHeat {
   digest: SnapshotManifest;
@@ -72,7 +76,9 @@ export type MaintenanceValue<T extends MaintenanceTask> = T extends PrunePlanTas
           ? SnapshotManifest
           : T extends DeviceVolumeHeatTask
             ? DeviceVolumeHeat
-            : never;
+            : T extends SnapshotFilesTask
+              ? BackupFolder
+              : never;
 
 export type CheckMessage = { type: 'check-progress'; done: number; total: number } | { type: 'stop' };
 
@@ -117,6 +123,32 @@ async function deviceVolumeHeat(task: DeviceVolumeHeatTask, repo: Repository): P
   return { digest: digestManifest(manifest), volumes };
 }
 
+/**
+ * The manifest last browsed in this thread, kept for a minute: going down a backup's folders reads it once, not once
+ * a folder (a manifest of millions of files takes seconds to load). A backup never changes, so it cannot go stale.
+ */
+let browsed: { key: string; manifest: Promise<SnapshotManifest>; timer?: NodeJS.Timeout } | undefined;
+const BROWSE_KEEP_MS = 60_000;
+
+function browsedSnapshot(repo: Repository, task: SnapshotFilesTask): Promise<SnapshotManifest> {
+  const key = `${task.repositoryId}/${task.id}`;
+  if (browsed?.key !== key) {
+    forget();
+    const manifest = loadSnapshot(repo, task.id);
+    // A failed read is not kept: the next look tries again.
+    manifest.catch(() => browsed?.manifest === manifest && forget());
+    browsed = { key, manifest };
+  }
+  clearTimeout(browsed.timer);
+  browsed.timer = setTimeout(forget, BROWSE_KEEP_MS).unref();
+  return browsed.manifest;
+}
+
+function forget(): void {
+  clearTimeout(browsed?.timer);
+  browsed = undefined;
+}
+
 /** A check, stopped by a "stop" on its channel, reporting pack progress on it. */
 async function check(task: RepoCheckTask, repo: Repository): Promise<CheckReport> {
   const channel = new BroadcastChannel(task.channel);
@@ -151,6 +183,8 @@ export function runMaintenance(task: MaintenanceTask): Promise<WorkerOutcome<unk
         return digestManifest(await loadSnapshot(repo, task.id));
       case 'device-volume-heat':
         return deviceVolumeHeat(task, repo);
+      case 'snapshot-files':
+        return listFolder(await browsedSnapshot(repo, task), task);
     }
   });
 }
@@ -163,7 +197,7 @@ function unwrap<T>(result: WorkerOutcome<T>): T {
 }
 
 /** Runs a task without a channel (prune's phases, the catalog scan) and returns its value or throws its error. */
-export async function runInPool<T extends PrunePlanTask | PruneSweepTask | CatalogScanTask | SnapshotDigestTask | DeviceVolumeHeatTask>(workers: WorkerPool, task: T): Promise<MaintenanceValue<T>> {
+export async function runInPool<T extends Exclude<MaintenanceTask, RepoCheckTask>>(workers: WorkerPool, task: T): Promise<MaintenanceValue<T>> {
   return unwrap((await workers.run(task)) as WorkerOutcome<MaintenanceValue<T>>);
 }
 

@@ -5,14 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ACCOUNT, type AccountManager } from '../accounts/manager';
-import type { Backup, Job } from '../api/schemas';
+import type { Backup, BackupFolder, Job } from '../api/schemas';
 import { LifeboatError } from '../errors';
 import type { BackupParams } from '../jobs/kinds/backup';
 import type { JobRunner } from '../jobs/runner';
 import type { BackupSource } from '../repo/backup';
 import { othersLeases, withLease } from '../accounts/locks';
 import type { WorkerPool } from '../workers/pool';
-import { pooledPrune } from './maintenance';
+import { pooledPrune, runInPool } from './maintenance';
 import { pruneAccount, type Retention } from './prune';
 
 /** Source names are the folders' and images' base names, made unique with a suffix. */
@@ -101,6 +101,13 @@ export class BackupManager {
       overwrite: input.overwrite,
       priority: input.priority,
     });
+  }
+
+  /** A folder of a backup, listed in the worker pool (a manifest can be hundreds of MB). */
+  async files(input: { id: string; source?: string; path: string; limit: number }, workers: WorkerPool): Promise<BackupFolder> {
+    const backup = this.accounts.catalog.require(input.id);
+    const account = this.accounts.store.byId(backup.account_id)!;
+    return runInPool(workers, { ...this.accounts.repoTarget(account), op: 'snapshot-files', ...input });
   }
 
   /** Deletes the backup's manifest; the data only it used is freed by the next prune. */

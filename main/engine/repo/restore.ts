@@ -86,11 +86,11 @@ const MERGE_GAP = 1 << 20;
 const MAX_READ = 4 << 20;
 
 /** What to try when a path is not in the sources: one that starts with a source's name means a path inside it. */
-function pathHint(wanted: string, sources: Array<{ name: string }>): string {
+function pathHint(id: string, wanted: string, sources: Array<{ name: string }>): string {
   const source = sources.find((s) => wanted.startsWith(`${s.name}/`));
   return source
     ? `A path is inside the sources, without a source's name: try --source ${source.name} --path ${wanted.slice(source.name.length + 1)}.`
-    : 'A path is inside the sources (e.g. docs/2024 for the folder docs/2024 of a source); `lifeboat backup show` lists the sources.';
+    : `A path is inside the sources (e.g. docs/2024); \`lifeboat backup files ${id}\` lists what the backup holds, a folder at a time.`;
 }
 
 export async function restoreSnapshot(repo: Repository, snapshotId: string, targetDir: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
@@ -112,11 +112,14 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   const placements = new Map<string, Placement[]>();
   const place = (chunk: string, p: Placement) => (placements.get(chunk) ?? placements.set(chunk, []).get(chunk)!).push(p);
   const dirs: Array<{ full: string; entry: TreeEntry }> = [];
+  // A path is looked for in every chosen folder source (an image has none), and restored from those that hold it.
+  let holding = 0;
   for (const source of chosen) {
     const root = path.join(targetDir, source.name);
     if (source.kind === 'tree') {
       const entries = source.entries.filter((e) => within(e.path));
-      if (opts.path && !entries.length) throw new LifeboatError('not_found', `Backup ${snapshotId} has no path "${opts.path}" in ${source.name}.`, pathHint(opts.path, chosen), { final: true });
+      if (opts.path && !entries.length) continue;
+      holding++;
       await prepareTree(root, entries, dirs, files, source.name);
       for (const f of files) {
         if (f.source !== source.name || f.placed) continue;
@@ -127,13 +130,15 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
           offset += repo.locate(c).rawLength;
         }
       }
-    } else {
+    } else if (!opts.path) {
       const entry: TreeEntry = { path: '', type: 'file', mode: source.mode, mtimeMs: source.mtimeMs, size: source.size };
       const f: FileTarget = { source: source.name, full: root, entry, remaining: 0, placed: true };
       files.push(f);
       for (const e of source.extents) if (e.chunk) place(e.chunk, { file: f, offset: e.offset, item: { source: source.name, kind: 'image', path: '', offset: e.offset } });
     }
   }
+  if (opts.path && !holding)
+    throw new LifeboatError('not_found', `Backup ${snapshotId} has no path "${opts.path}" in ${chosen.map((s) => s.name).join(', ')}.`, pathHint(snapshotId, opts.path, chosen), { final: true });
   for (const list of placements.values()) for (const p of list) p.file.remaining++;
   const keep = !!resume || !!opts.overwrite;
   const progress: RestoreProgress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, f) => n + (f.entry.size ?? 0), 0), bytesWritten: 0, chunksTotal: placements.size, chunksDone: 0, bytesFetched: 0, damagedFiles: 0 };

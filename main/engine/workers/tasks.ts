@@ -74,6 +74,7 @@ export function runTask(task: WorkerTask): unknown {
     case 'repo-check':
     case 'snapshot-digest':
     case 'device-volume-heat':
+    case 'snapshot-files':
       return runMaintenance(task);
   }
 }
