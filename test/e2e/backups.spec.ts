@@ -13,6 +13,8 @@ import { ensureService, expect, openPage, screenshot, test, type Lifeboat } from
 
 const ACCOUNT = 'local1';
 let scratch = '';
+/** The folder the first backup test backs up ("e2e first"), which later tests restore from. */
+let financeSource = '';
 
 /** A folder next to the test's Lifeboat home, removed after the file's tests. */
 function tempDir(lifeboat: Lifeboat, prefix: string): string {
@@ -114,7 +116,7 @@ test('a local storage account is added through the wizard, after a mistake it sh
 
 test('a backup is taken, shown with its details, and restored byte for byte through the restore wizard', async ({ app: page, lifeboat }) => {
   await ensureService(page);
-  const source = path.join(tempDir(lifeboat, 'source'), 'finance');
+  const source = (financeSource = path.join(tempDir(lifeboat, 'source'), 'finance'));
   fs.mkdirSync(path.join(source, 'reports', '2024'), { recursive: true });
   fs.writeFileSync(path.join(source, 'readme.txt'), 'Quarterly numbers.\n'.repeat(200));
   fs.writeFileSync(path.join(source, 'reports', '2024', 'q1.bin'), crypto.randomBytes(700 * 1024));
@@ -190,6 +192,40 @@ test('a backup is taken, shown with its details, and restored byte for byte thro
   await expect(w.getByText('Files in the destination with the same names are replaced.')).toBeVisible();
   await w.getByRole('button', { name: 'Cancel' }).click();
   await expect(w).toBeHidden();
+});
+
+test('one file is found by browsing the backup in the restore wizard, and restored alone', async ({ app: page, lifeboat }) => {
+  await ensureService(page);
+  await openPage(page, 'Backups');
+  const row = page.locator('tr[data-backup-id]').filter({ hasText: 'e2e first' });
+  const id = (await row.getAttribute('data-backup-id'))!;
+  await row.getByRole('button', { name: `Restore backup ${id}` }).click();
+  const w = wizard(page, 'restore');
+  await page.keyboard.press('Enter');
+  await expectStep(w, 'sources', 'What to restore');
+  await w.getByRole('button', { name: 'Browse the backup…' }).click();
+  const browser = w.getByTestId('backup-browser');
+  // The top of the source: folders first, with the files and bytes under them.
+  await expect(browser.locator('tr[data-entry]')).toHaveText([/^reports.*2/, /^readme\.txt/, /^Übersicht – ünïcode\.txt/]);
+  await browser.getByRole('button', { name: 'Open reports' }).click();
+  await browser.getByRole('button', { name: 'Open 2024' }).click();
+  await expect(browser.getByRole('navigation', { name: 'Folder shown' })).toContainText('finance');
+  await expect(browser.locator('tr[data-entry="reports/2024/q1.bin"]')).toContainText('700 KiB');
+  await screenshot(page, 'restore-wizard-browse');
+  await browser.getByRole('button', { name: 'Choose reports/2024/q1.bin' }).click();
+  await expect(browser).toBeHidden();
+  await expect(w.getByLabel('Only this path (optional)')).toHaveValue('reports/2024/q1.bin');
+  await w.getByRole('button', { name: 'Next' }).click();
+  const target = path.join(tempDir(lifeboat, 'restore-one'), 'into');
+  await w.getByLabel('Destination folder').fill(target);
+  await page.keyboard.press('Enter');
+  await expectStep(w, 'confirm', 'Confirm the restore');
+  await expect(page.getByTestId('restore-summary')).toContainText('reports/2024/q1.bin');
+  await w.getByRole('button', { name: 'Start restore' }).click();
+  await waitForJob(page, `Restore backup ${id} to ${target}`);
+  const restored = treeHashes(path.join(target, 'finance'));
+  expect(Object.keys(restored)).toEqual(['reports/', 'reports/2024/', 'reports/2024/q1.bin']);
+  expect(restored['reports/2024/q1.bin']).toBe(treeHashes(financeSource)['reports/2024/q1.bin']);
 });
 
 test('the usage chart shows the account, and removing an account that holds backups needs a second thought', async ({ app: page }) => {

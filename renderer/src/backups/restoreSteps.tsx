@@ -2,11 +2,13 @@
  * The restore wizard as a step machine: backup → sources and sub-path → destination → confirm, which starts the
  * `backups.restore` job. A destination the engine refuses (not empty, not a folder) is shown on the destination step.
  */
-import { Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Select, Text, tokens } from '@fluentui/react-components';
+import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Select, Text, tokens } from '@fluentui/react-components';
+import { FolderOpenRegular } from '@fluentui/react-icons';
 import { call } from '../api/client';
 import type { Backup, ErrorInfo, Job } from '../api/types';
 import { formatBytes, formatTime } from '../format';
 import { absolutePathProblem } from '../accounts/validation';
+import { BackupBrowser } from './BackupBrowser';
 import { fieldOf, fieldState, type Outcome, type StepMachine, type WizardStep } from '../wizard/machine';
 
 export type RestoreStepId = 'backup' | 'sources' | 'destination' | 'confirm';
@@ -18,6 +20,8 @@ export interface RestoreData {
   /** Names of the sources to restore; all of them by default. */
   sources: string[];
   subPath: string;
+  /** The backup's files are shown (BackupBrowser). */
+  browsing: boolean;
   to: string;
   overwrite: boolean;
   job: Job | null;
@@ -57,7 +61,7 @@ const backup: Step = {
 const sources: Step = {
   id: 'sources',
   title: 'What to restore',
-  intro: () => 'Restore every source of the backup, or only some. To restore a single file or folder, give its path inside the sources.',
+  intro: () => 'Restore every source of the backup, or only some. To restore a single file or folder, browse the backup for it, or type its path inside the sources.',
   nextLabel: () => 'Next',
   back: () => 'backup',
   validate: (d) => ({
@@ -92,6 +96,10 @@ const sources: Step = {
         <Field label="Only this path (optional)" data-field="subPath" {...fieldState(problems.subPath)} hint="A file or folder inside the sources, e.g. docs/2024. Leave empty to restore everything.">
           <Input value={data.subPath} onChange={(_, v) => update({ subPath: v.value })} autoComplete="off" spellCheck={false} />
         </Field>
+        <Button appearance="secondary" icon={<FolderOpenRegular />} aria-expanded={data.browsing} style={{ alignSelf: 'flex-start' }} onClick={() => update({ browsing: !data.browsing })}>
+          {data.browsing ? 'Hide the backup’s files' : 'Browse the backup…'}
+        </Button>
+        {data.browsing && <BackupBrowser backup={b} onChoose={(source, subPath) => update({ sources: [source], subPath, browsing: false })} />}
       </>
     );
   },
@@ -178,5 +186,5 @@ export const restorePath = (): RestoreStepId[] => ['backup', 'sources', 'destina
 
 export function initialRestore(backups: Backup[], backupId: string): { step: RestoreStepId; data: RestoreData } {
   const b = backups.find((x) => x.id === backupId);
-  return { step: 'backup', data: { backups, backupId, sources: b ? b.sources.map((s) => s.name) : [], subPath: '', to: '', overwrite: false, job: null } };
+  return { step: 'backup', data: { backups, backupId, sources: b ? b.sources.map((s) => s.name) : [], subPath: '', browsing: false, to: '', overwrite: false, job: null } };
 }
