@@ -91,7 +91,6 @@ async function open(task: RepoTarget): Promise<Repository> {
   return repo;
 }
 
-
 async function outcome<T>(f: () => Promise<T>): Promise<WorkerOutcome<T>> {
   try {
     return { ok: true, value: await f() };

@@ -105,7 +105,9 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   if (opts.sources)
     for (const n of opts.sources)
       if (!chosen.some((s) => s.name === n)) throw new LifeboatError('not_found', `Backup ${snapshotId} has no source named "${n}".`, `Its sources are: ${manifest.sources.map((s) => s.name).join(', ')}.`, { final: true });
-  const within = (p: string) => !opts.path || p === opts.path || p.startsWith(`${opts.path.replace(/\/+$/, '')}/`);
+  // A path is inside the sources, with or without slashes around it.
+  const wanted = opts.path?.replace(/^\/+|\/+$/g, '');
+  const within = (p: string) => !wanted || p === wanted || p.startsWith(`${wanted}/`);
 
   // Lay out every target: folders and links now, files sized now, chunk placements for later.
   const files: FileTarget[] = [];
@@ -113,13 +115,13 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   const place = (chunk: string, p: Placement) => (placements.get(chunk) ?? placements.set(chunk, []).get(chunk)!).push(p);
   const dirs: Array<{ full: string; entry: TreeEntry }> = [];
   // A path is looked for in every chosen folder source (an image has none), and restored from those that hold it.
-  let holding = 0;
+  let holding = false;
   for (const source of chosen) {
     const root = path.join(targetDir, source.name);
     if (source.kind === 'tree') {
       const entries = source.entries.filter((e) => within(e.path));
-      if (opts.path && !entries.length) continue;
-      holding++;
+      if (wanted && !entries.length) continue;
+      holding = true;
       await prepareTree(root, entries, dirs, files, source.name);
       for (const f of files) {
         if (f.source !== source.name || f.placed) continue;
@@ -130,15 +132,15 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
           offset += repo.locate(c).rawLength;
         }
       }
-    } else if (!opts.path) {
+    } else if (!wanted) {
       const entry: TreeEntry = { path: '', type: 'file', mode: source.mode, mtimeMs: source.mtimeMs, size: source.size };
       const f: FileTarget = { source: source.name, full: root, entry, remaining: 0, placed: true };
       files.push(f);
       for (const e of source.extents) if (e.chunk) place(e.chunk, { file: f, offset: e.offset, item: { source: source.name, kind: 'image', path: '', offset: e.offset } });
     }
   }
-  if (opts.path && !holding)
-    throw new LifeboatError('not_found', `Backup ${snapshotId} has no path "${opts.path}" in ${chosen.map((s) => s.name).join(', ')}.`, pathHint(snapshotId, opts.path, chosen), { final: true });
+  if (wanted && !holding)
+    throw new LifeboatError('not_found', `Backup ${snapshotId} has no path "${opts.path}" in ${chosen.map((s) => s.name).join(', ')}.`, pathHint(snapshotId, wanted, chosen), { final: true });
   for (const list of placements.values()) for (const p of list) p.file.remaining++;
   const keep = !!resume || !!opts.overwrite;
   const progress: RestoreProgress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, f) => n + (f.entry.size ?? 0), 0), bytesWritten: 0, chunksTotal: placements.size, chunksDone: 0, bytesFetched: 0, damagedFiles: 0 };
