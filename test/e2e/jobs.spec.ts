@@ -2,10 +2,11 @@
  * Jobs and alerts, live: a self-test started from the Dashboard shows its progress moving on the Jobs page and ends
  * with a toast; cancel, pause and resume work from the table; a job that really fails raises a critical alert.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { ensureService, expect, openPage, screenshot, test, type Lifeboat } from './fixtures';
+import { ensureService, expect, openPage, repoRoot, screenshot, test, type Lifeboat } from './fixtures';
 
 const TITLE = 'Self-test (64 MiB)';
 
@@ -47,9 +48,15 @@ test('a self-test shows live progress on the Jobs page, then a success toast', a
   await screenshot(page, 'jobs-succeeded');
 });
 
-test('a running self-test can be paused, resumed and cancelled from the table', async ({ app: page }) => {
+test('a running self-test can be paused, resumed and cancelled from the table', async ({ app: page, lifeboat }) => {
   await ensureService(page);
-  const { row } = await startSelftest(page);
+  // Started from the CLI, which hands it to the running app: two minutes long, so the buttons act on it while it
+  // runs however slow the machine (the Dashboard's takes 8 s).
+  const started = spawnSync(process.execPath, [path.join(repoRoot, 'bin/lifeboat.cjs'), '--home', lifeboat.home, 'selftest', '--size-mib', '64', '--seconds', '120', '--detach', '--json'], { encoding: 'utf8' });
+  expect(started.status, started.stderr).toBe(0);
+  const id = (JSON.parse(started.stdout) as { id: string }).id;
+  await openPage(page, 'Jobs');
+  const row = page.locator(`tr[data-job-id="${id}"]`);
   await expect(row).toHaveAttribute('data-status', 'running');
   await row.getByRole('button', { name: `Pause ${TITLE}` }).click();
   await expect(row).toHaveAttribute('data-status', 'paused');
