@@ -109,9 +109,9 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
 
   let manifests: Array<TreeSource | ImageSource>;
   try {
-    const scanned: Array<{ source: BackupSource; entries?: TreeEntry[]; stat?: fs.Stats }> = [];
+    const scanned: Array<{ source: BackupSource; entries?: TreeEntry[]; stat?: ImageStat }> = [];
     for (const source of sources) {
-      const st = await fs.promises.stat(source.path).catch((err) => {
+      const st = await fs.promises.stat(source.path, { bigint: true }).catch((err) => {
         throw new LifeboatError('not_found', `The source ${source.path} cannot be read: ${(err as Error).message}.`, 'Check the path of the share or volume.');
       });
       if (source.kind === 'tree') {
@@ -126,8 +126,8 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
       } else {
         if (!st.isFile()) throw new LifeboatError('invalid_input', `The volume source ${source.path} is not an image file.`);
         progress.filesTotal++;
-        progress.bytesTotal += st.size;
-        scanned.push({ source, stat: st });
+        progress.bytesTotal += Number(st.size);
+        scanned.push({ source, stat: { size: Number(st.size), mode: Number(st.mode & 0o7777n), mtimeMs: fileTimeMs(st.mtimeNs) } });
       }
     }
     progress.phase = 'reading';
@@ -222,6 +222,14 @@ const toPosix = (rel: string) => rel.split(path.sep).join('/');
  * in a worker thread, so the walk uses synchronous calls (a thread-pool round trip per entry cost ten times more) and
  * yields every few hundred entries, so a stop request is still heard during a walk of millions of files.
  */
+/**
+ * A file time as a manifest keeps it: whole microseconds (all utimes() can set back), in milliseconds, from the exact
+ * nanoseconds. Node's mtimeMs has lost the nanoseconds' last digits, so a time in the last microsecond of a
+ * millisecond could not be told from one in the next: restored, it crossed into that millisecond. The restore rounds
+ * to the microsecond, which gives back exactly this one.
+ */
+export const fileTimeMs = (ns: bigint) => Number(ns / 1000n) / 1000;
+
 async function scanTree(root: string, ctx: Ctx): Promise<TreeEntry[]> {
   const out: TreeEntry[] = [];
   const stack = [root];
@@ -242,18 +250,18 @@ async function scanTree(root: string, ctx: Ctx): Promise<TreeEntry[]> {
         ctx.signal?.throwIfAborted();
       }
       const full = path.join(dir, name);
-      let st: fs.Stats;
+      let st: fs.BigIntStats;
       try {
-        st = fs.lstatSync(full);
+        st = fs.lstatSync(full, { bigint: true });
       } catch (err) {
         ctx.warnings.push(`${full}: ${(err as Error).message}`);
         continue;
       }
-      const base = { path: toPosix(path.relative(root, full)), mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, uid: st.uid, gid: st.gid };
+      const base = { path: toPosix(path.relative(root, full)), mode: Number(st.mode & 0o7777n), mtimeMs: fileTimeMs(st.mtimeNs), uid: Number(st.uid), gid: Number(st.gid) };
       if (st.isDirectory()) {
         out.push({ ...base, type: 'dir' });
         stack.push(full);
-      } else if (st.isFile()) out.push({ ...base, type: 'file', size: st.size, ino: st.ino });
+      } else if (st.isFile()) out.push({ ...base, type: 'file', size: Number(st.size), ino: Number(st.ino) });
       else if (st.isSymbolicLink()) out.push({ ...base, type: 'symlink', target: fs.readlinkSync(full) });
       else ctx.warnings.push(`${full}: skipped (not a file, folder or symbolic link)`);
     }
@@ -391,9 +399,16 @@ async function encodeFile(ctx: Ctx, encoder: EncoderThread, file: string, entry:
 
 const READ_BLOCKS = 16;
 
-async function backupImage(ctx: Ctx, source: BackupSource, st: fs.Stats, before?: ImageSource): Promise<ImageSource> {
+/** What an image's backup needs of its stat. */
+interface ImageStat {
+  size: number;
+  mode: number;
+  mtimeMs: number;
+}
+
+async function backupImage(ctx: Ctx, source: BackupSource, st: ImageStat, before?: ImageSource): Promise<ImageSource> {
   const blockSize = ctx.repo.config.imageBlockSize;
-  const base = { name: source.name, kind: 'image' as const, path: source.path, size: st.size, blockSize, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs };
+  const base = { name: source.name, kind: 'image' as const, path: source.path, size: st.size, blockSize, mode: st.mode, mtimeMs: st.mtimeMs };
   if (before && before.size === st.size && before.mtimeMs === st.mtimeMs && before.blockSize === blockSize && before.extents.every((e) => !e.chunk || ctx.repo.index.has(e.chunk))) {
     ctx.progress.bytesReused += st.size;
     ctx.progress.filesDone++;

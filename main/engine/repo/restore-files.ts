@@ -154,7 +154,8 @@ export async function openForRestore(f: FileTarget, keep: boolean): Promise<fs.p
 /**
  * A time for utimes(): libuv keeps microseconds and truncates, and seconds since 1970 as a double are only good to
  * about 0.2 µs, so a time just past a millisecond (as most are) could come back a microsecond early, in the millisecond
- * before. Half a microsecond more makes the truncation land on the microsecond meant.
+ * before. Half a microsecond more makes the truncation land on the microsecond meant. Manifests hold whole
+ * microseconds (backup.ts: fileTimeMs), which the rounding gives back exactly.
  */
 const utimeSeconds = (mtimeMs: number) => (Math.round(mtimeMs * 1000) + 0.5) / 1e6;
 
