@@ -222,6 +222,16 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   await expect(tiny).toHaveAttribute('data-over-quota', 'true');
   await expect(tiny).toContainText('over quota');
   await screenshot(page, 'device-share-over-quota');
+  // The Dashboard lists the device among those that need attention (the iSCSI server is fine), and counts its capacity.
+  await openPage(page, 'Dashboard');
+  const attention = page.getByRole('region', { name: 'Devices that need attention' });
+  await expect(attention.locator('li[data-device="fs-other"]')).toContainText('Critical');
+  await expect(attention.locator('li[data-device="iscsi-1"]')).toHaveCount(0);
+  await expect(page.getByTestId('storage-capacity')).toHaveText(/^\d+(\.\d)? GiB$/);
+  await screenshot(page, 'dashboard-storage');
+  await attention.getByRole('link', { name: 'fs-other' }).click();
+  await expect(page.getByTestId('device-properties')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'fs-other', level: 1 })).toBeVisible();
   await openDevice(page, 'iscsi-1');
   await expect(page.getByText('No volumes yet.', { exact: false })).toBeVisible();
 

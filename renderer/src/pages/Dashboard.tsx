@@ -1,4 +1,7 @@
-/** The service at a glance: the service, job counts, recent jobs, active alerts by severity, and a self-test. */
+/**
+ * The service at a glance: the service, job counts, active alerts by severity, storage across devices and accounts,
+ * the devices that need attention, recent jobs, and a self-test.
+ */
 import { Button, Card, Link, MessageBar, MessageBarBody, Text, Title3, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import { BeakerRegular } from '@fluentui/react-icons';
 import { useMemo, useState } from 'react';
@@ -12,6 +15,7 @@ import { navigate } from '../shell/routes';
 import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 import { SeverityBadge, severityOrder } from './severity';
+import { StorageOverview } from './StorageOverview';
 
 const useStyles = makeStyles({
   counts: { display: 'flex', gap: tokens.spacingHorizontalXL, flexWrap: 'wrap' },
@@ -135,6 +139,7 @@ export function Dashboard() {
           </div>
           <Link onClick={() => navigate('alerts')}>Open the Alerts page</Link>
         </Card>
+        <StorageOverview />
         <Card className={mergeClasses(section.card, styles.wide)} role="region" aria-labelledby="dash-recent">
           <Title3 as="h2" id="dash-recent">
             Recent jobs
