@@ -16,7 +16,8 @@ export function BackupBrowser({ backup, onChoose }: { backup: Backup; onChoose(s
   const trees = backup.sources.filter((s) => s.kind === 'tree').map((s) => s.name);
   const [source, setSource] = useState(trees[0] ?? '');
   const [folder, setFolder] = useState('');
-  const listing = useQuery('backups.files', { id: backup.id, source, path: folder, limit: 1000 }, { reloadOnJob: () => false });
+  // A backup of images only has nothing to browse: its first source is listed (one image) but not shown.
+  const listing = useQuery('backups.files', { id: backup.id, source: source || undefined, path: folder, limit: 1000 }, { reloadOnJob: () => false });
   if (!trees.length) return <Text>This backup holds volume images only: each is restored whole.</Text>;
   const parts = folder ? folder.split('/') : [];
   const data = listing.data?.source === source && listing.data.path === folder ? listing.data : null;
