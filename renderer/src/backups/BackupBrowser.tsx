@@ -21,7 +21,6 @@ export function BackupBrowser({ backup, onChoose }: { backup: Backup; onChoose(s
   if (!trees.length) return <Text>This backup holds volume images only: each is restored whole.</Text>;
   const parts = folder ? folder.split('/') : [];
   const data = listing.data?.source === source && listing.data.path === folder ? listing.data : null;
-  const open = (path: string) => setFolder(path);
 
   return (
     <div data-testid="backup-browser" style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
@@ -42,7 +41,7 @@ export function BackupBrowser({ backup, onChoose }: { backup: Backup; onChoose(s
       )}
       <Breadcrumb aria-label="Folder shown">
         <BreadcrumbItem>
-          <BreadcrumbButton current={!parts.length} onClick={() => open('')}>
+          <BreadcrumbButton current={!parts.length} onClick={() => setFolder('')}>
             {source}
           </BreadcrumbButton>
         </BreadcrumbItem>
@@ -50,7 +49,7 @@ export function BackupBrowser({ backup, onChoose }: { backup: Backup; onChoose(s
           <Fragment key={i}>
             <BreadcrumbDivider />
             <BreadcrumbItem>
-              <BreadcrumbButton current={i === parts.length - 1} onClick={() => open(parts.slice(0, i + 1).join('/'))}>
+              <BreadcrumbButton current={i === parts.length - 1} onClick={() => setFolder(parts.slice(0, i + 1).join('/'))}>
                 {p}
               </BreadcrumbButton>
             </BreadcrumbItem>
@@ -81,7 +80,7 @@ export function BackupBrowser({ backup, onChoose }: { backup: Backup; onChoose(s
                 <TableRow key={e.path} data-entry={e.path}>
                   <TableCell>
                     {e.type === 'dir' ? (
-                      <Button appearance="transparent" icon={ICON.dir} onClick={() => open(e.path)} aria-label={`Open ${e.name}`}>
+                      <Button appearance="transparent" icon={ICON.dir} onClick={() => setFolder(e.path)} aria-label={`Open ${e.name}`}>
                         {e.name}
                       </Button>
                     ) : (
