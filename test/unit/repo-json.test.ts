@@ -1,8 +1,15 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Codec, compressPieces, decompress } from '../../main/engine/repo/compress';
-import { jsonToBuffer, parseJsonBuffer, writeJson } from '../../main/engine/repo/json';
+import { parseJsonBuffer, writeJson } from '../../main/engine/repo/json';
 import type { SnapshotManifest } from '../../main/engine/repo/snapshot';
+
+/** writeJson's pieces, joined. */
+function jsonToBuffer(value: unknown): Buffer {
+  const parts: Buffer[] = [];
+  writeJson(value, (piece) => parts.push(piece));
+  return Buffer.concat(parts);
+}
 
 const id = (n: number) => n.toString(16).padStart(64, '0');
 

@@ -53,13 +53,6 @@ export function writeJson(value: unknown, emit: (piece: Buffer) => void): void {
   emit(Buffer.from(text));
 }
 
-/** Buffer.from(JSON.stringify(value)), for values of any size. */
-export function jsonToBuffer(value: unknown): Buffer {
-  const parts: Buffer[] = [];
-  writeJson(value, (piece) => parts.push(piece));
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
-}
-
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
