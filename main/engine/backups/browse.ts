@@ -5,7 +5,7 @@
  */
 import type { BackupFolder } from '../api/schemas';
 import { LifeboatError } from '../errors';
-import type { SnapshotManifest } from '../repo/snapshot';
+import { noSuchSource, type SnapshotManifest } from '../repo/snapshot';
 
 type FolderEntry = BackupFolder['entries'][number];
 
@@ -13,7 +13,7 @@ const time = (ms: number | undefined) => (ms === undefined ? null : new Date(ms)
 
 export function listFolder(m: SnapshotManifest, input: { source?: string; path: string; limit: number }): BackupFolder {
   const source = input.source === undefined ? m.sources[0] : m.sources.find((s) => s.name === input.source);
-  if (!source) throw new LifeboatError('not_found', `Backup ${m.id} has no source named "${input.source}".`, `Its sources are: ${m.sources.map((s) => s.name).join(', ')}.`);
+  if (!source) throw noSuchSource(m.id, input.source, m.sources.map((s) => s.name));
   const folder = input.path.replace(/^\/+|\/+$/g, '');
   if (source.kind === 'image') {
     if (folder) throw new LifeboatError('invalid_input', `path: ${source.name} is a volume image, restored whole; it has no folders.`, 'Leave out --path for an image.');

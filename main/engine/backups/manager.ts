@@ -10,6 +10,7 @@ import { LifeboatError } from '../errors';
 import type { BackupParams } from '../jobs/kinds/backup';
 import type { JobRunner } from '../jobs/runner';
 import type { BackupSource } from '../repo/backup';
+import { noSuchSource } from '../repo/snapshot';
 import { othersLeases, withLease } from '../accounts/locks';
 import type { WorkerPool } from '../workers/pool';
 import { pooledPrune, runInPool } from './maintenance';
@@ -80,7 +81,7 @@ export class BackupManager {
     if (!path.isAbsolute(input.to)) throw new LifeboatError('invalid_input', `to: give an absolute path (got ${input.to}).`);
     const names = (JSON.parse(backup.sources) as Array<{ name: string }>).map((s) => s.name);
     for (const s of input.source ?? [])
-      if (!names.includes(s)) throw new LifeboatError('not_found', `Backup ${input.id} has no source named "${s}".`, `Its sources are: ${names.join(', ')}.`);
+      if (!names.includes(s)) throw noSuchSource(input.id, s, names);
     // Checked before the job exists: a restore writes into to/<source> for each source it restores.
     for (const guard of this.guards) guard(input.to, input.source?.length ? input.source : names);
     let entries: string[] = [];

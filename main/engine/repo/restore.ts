@@ -20,7 +20,7 @@ import { LifeboatError } from '../errors';
 import { BlobDamagedError, decodeBlobInto } from './blob';
 import { noteGarbage } from './memory';
 import type { Repository } from './repository';
-import { loadSnapshot, type TreeEntry } from './snapshot';
+import { loadSnapshot, noSuchSource, type TreeEntry } from './snapshot';
 import { applyFileMetadataSync, applyMetadata, openForRestore, prepareTree, verifyDone, type FileTarget, type Placement } from './restore-files';
 import { closeHandle, keepHandle, RunBuilder, RunWriter, SlabPool, type ChunkWork } from './restore-runs';
 import { DoneSet, type AnyRestoreState, type RestoreState } from './restore-state';
@@ -101,10 +101,9 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     throw new LifeboatError('conflict', `The folder ${targetDir} is not empty.`, 'Choose an empty folder, or restore with --overwrite.');
 
   const chosen = manifest.sources.filter((s) => !opts.sources || opts.sources.includes(s.name));
-  // A backup never changes, so these are final: resuming the job would only fail again.
   if (opts.sources)
     for (const n of opts.sources)
-      if (!chosen.some((s) => s.name === n)) throw new LifeboatError('not_found', `Backup ${snapshotId} has no source named "${n}".`, `Its sources are: ${manifest.sources.map((s) => s.name).join(', ')}.`, { final: true });
+      if (!chosen.some((s) => s.name === n)) throw noSuchSource(snapshotId, n, manifest.sources.map((s) => s.name));
   // A path is inside the sources, with or without slashes around it.
   const wanted = opts.path?.replace(/^\/+|\/+$/g, '');
   const within = (p: string) => !wanted || p === wanted || p.startsWith(`${wanted}/`);
@@ -140,6 +139,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     }
   }
   if (wanted && !holding)
+    // Final, as a backup never changes: resuming the job would only fail again.
     throw new LifeboatError('not_found', `Backup ${snapshotId} has no path "${opts.path}" in ${chosen.map((s) => s.name).join(', ')}.`, pathHint(snapshotId, wanted, chosen), { final: true });
   for (const list of placements.values()) for (const p of list) p.file.remaining++;
   const keep = !!resume || !!opts.overwrite;

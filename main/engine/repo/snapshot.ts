@@ -91,6 +91,11 @@ export interface SnapshotSummary {
 }
 
 export const snapshotAad = (id: string) => `snapshot:${id}`;
+
+/** A source a backup does not have. Final: a backup never changes, so a job that asked for it cannot succeed later. */
+export function noSuchSource(id: string, name: string | undefined, names: string[]): LifeboatError {
+  return new LifeboatError('not_found', `Backup ${id} has no source named "${name}".`, `Its sources are: ${names.join(', ')}.`, { final: true });
+}
 export const newSnapshotId = () => randomId(12);
 
 export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest): Promise<void> {
