@@ -122,7 +122,7 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
       if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
         const page = bootstrapPage();
         security(res, contentSecurityPolicy(port, page.scriptHash));
-        res.writeHead(401, { 'Content-Type': TYPES['.html'] });
+        res.writeHead(200, { 'Content-Type': TYPES['.html'] });
         return res.end(page.html);
       }
       return plain(res, 401, 'Unauthorized: open the address Lifeboat printed when it started.');

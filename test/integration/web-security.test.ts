@@ -46,9 +46,15 @@ describe('web mode security', () => {
     expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{43}$/);
   });
 
-  it('answers 401 without the session cookie, with a strict CSP', async () => {
+  it('serves only the sign-in page without the session cookie (200: it holds no secret), everything else 401', async () => {
+    // The sign-in page is a 200 so a clean launch logs no "Failed to load resource" error in the browser's console.
     const root = await request('/');
-    expect(root.status).toBe(401);
+    expect(root.status).toBe(200);
+    expect(root.body).toContain('Signing in');
+    expect(root.body).not.toContain('/assets/');
+    expect((await request('/index.html')).status).toBe(200);
+    expect((await request('/index.html', { method: 'POST' })).status).toBe(401);
+    expect((await request('/jobs')).status).toBe(401);
     expect(root.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(root.headers['content-security-policy']).toMatch(/script-src 'self' 'sha256-/);
     expect(root.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
