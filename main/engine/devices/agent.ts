@@ -39,6 +39,11 @@ export interface DeviceAgent {
   createVolume(file: string, size: number): Promise<void>;
   /** Offline = read-only for everyone (a-w, recursively, remembering the modes); online puts the remembered modes back. */
   setWritable(target: string, writable: boolean): Promise<void>;
+  /**
+   * The modes an offline item's entries have online, by POSIX path relative to it ('' for a volume image), for the
+   * entries offline changed; null when it is not offline. A backup records these, not the read-only ones on disk.
+   */
+  onlineModes(target: string): Promise<Record<string, number> | null>;
   remove(target: string): Promise<void>;
   /** Moves a share folder or volume image into the root's trash as `id` (nothing if it is not there). */
   trash(target: string, id: string): Promise<void>;
@@ -232,6 +237,14 @@ export class LocalDeviceAgent implements DeviceAgent {
         if (st && !st.isSymbolicLink()) await fsp.chmod(target, (st.mode & 0o7777) | 0o200);
       }
     });
+  }
+
+  async onlineModes(target: string): Promise<Record<string, number> | null> {
+    const text = await fsp.readFile(sidecar(target), 'utf8').catch(() => null);
+    if (text === null) return null;
+    const out: Record<string, number> = {};
+    for (const [rel, mode] of Object.entries(JSON.parse(text) as Record<string, number>)) out[rel.split(path.sep).join('/')] = mode;
+    return out;
   }
 
   async remove(target: string): Promise<void> {

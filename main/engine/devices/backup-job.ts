@@ -120,8 +120,15 @@ function configOf(engine: Engine, device: DeviceRow): ItemConfig[] {
   ];
 }
 
-function sourcesOf(engine: Engine, device: DeviceRow, items: ItemConfig[]): BackupSource[] {
-  return items.map((i) => (i.kind === 'share' ? { name: i.name, path: engine.devices.sharePath(device, i.name), kind: 'tree' } : { name: i.name, path: engine.devices.volumePath(device, i.name), kind: 'image' }));
+/** Each item with the modes it has online: an offline item is read-only on disk, and a failover must not restore that. */
+async function sourcesOf(engine: Engine, device: DeviceRow, items: ItemConfig[]): Promise<BackupSource[]> {
+  const out: BackupSource[] = [];
+  for (const i of items) {
+    const p = i.kind === 'share' ? engine.devices.sharePath(device, i.name) : engine.devices.volumePath(device, i.name);
+    const modes = (await engine.devices.agent.onlineModes(p)) ?? undefined;
+    out.push({ name: i.name, path: p, kind: i.kind === 'share' ? 'tree' : 'image', modes });
+  }
+  return out;
 }
 
 type Ctx = StepContext<unknown, DeviceBackupState>;
@@ -207,7 +214,7 @@ export class DeviceBackupSteps {
       return this.forgetThen(ctx)(err);
     });
     const { items } = await this.preparedConfig(ctx, device);
-    await runRepoBackup(ctx, this.engine.accounts, account, { sources: sourcesOf(this.engine, device, items), label: `device:${device.name}`, previous: () => ctx.state.basis ?? null });
+    await runRepoBackup(ctx, this.engine.accounts, account, { sources: await sourcesOf(this.engine, device, items), label: `device:${device.name}`, previous: () => ctx.state.basis ?? null });
   }
 
   /**

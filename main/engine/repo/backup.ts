@@ -20,6 +20,11 @@ export interface BackupSource {
   name: string;
   path: string;
   kind: 'tree' | 'image';
+  /**
+   * Modes to record instead of the disk's, by entry path ('' for an image): an offline share or volume was made
+   * read-only by Lifeboat, and its backup must keep the modes it has online.
+   */
+  modes?: Record<string, number>;
 }
 
 export interface BackupProgress {
@@ -117,17 +122,19 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
       if (source.kind === 'tree') {
         if (!st.isDirectory()) throw new LifeboatError('invalid_input', `The share source ${source.path} is not a folder.`);
         const entries = await scanTree(source.path, ctx);
-        for (const e of entries)
+        for (const e of entries) {
+          if (source.modes?.[e.path] !== undefined && e.type !== 'symlink') e.mode = source.modes[e.path];
           if (e.type === 'file') {
             progress.filesTotal++;
             progress.bytesTotal += e.size ?? 0;
           }
+        }
         scanned.push({ source, entries });
       } else {
         if (!st.isFile()) throw new LifeboatError('invalid_input', `The volume source ${source.path} is not an image file.`);
         progress.filesTotal++;
         progress.bytesTotal += Number(st.size);
-        scanned.push({ source, stat: { size: Number(st.size), mode: Number(st.mode & 0o7777n), mtimeMs: fileTimeMs(st.mtimeNs) } });
+        scanned.push({ source, stat: { size: Number(st.size), mode: source.modes?.[''] ?? Number(st.mode & 0o7777n), mtimeMs: fileTimeMs(st.mtimeNs) } });
       }
     }
     progress.phase = 'reading';
