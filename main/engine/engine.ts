@@ -1,5 +1,4 @@
 /** The engine's composition root: one per data directory, shared by every transport (IPC, WebSocket, socket, CLI). */
-import fs from 'node:fs';
 import path from 'node:path';
 import { Alerts } from './alerts';
 import type { CallName, CallInput, CallOutput } from './api/contract';
@@ -11,10 +10,11 @@ import { EventLoopMonitor } from './eventloop';
 import { ConsoleHistory } from './history';
 import { selftestJob } from './jobs/kinds/selftest';
 import { JobRunner } from './jobs/runner';
-import { InstanceLock, type InstanceInfo } from './lock';
+import { InstanceLock, LOCK_FILE, type InstanceInfo } from './lock';
 import { Logger, type Level } from './log';
 import { VERSION } from './paths';
-import { SecretStore, keyFileProtector, type KeyProtector } from './secrets';
+import { homeExposure, privateDir, securePrivateHome, type HomeExposure } from './private-files';
+import { KEY_FILE, SecretStore, keyFileProtector, type KeyProtector } from './secrets';
 import { ServiceManager } from './service';
 import { WorkerPool } from './workers/pool';
 import { AccountManager } from './accounts/manager';
@@ -62,6 +62,7 @@ export class Engine {
     protector: KeyProtector,
   ) {
     this.lock = lock;
+    securePrivateHome(dataDir, [LOCK_FILE, KEY_FILE, `${KEY_FILE}.os`]);
     this.log = new Logger(path.join(dataDir, 'logs'));
     this.db = openDatabase(dataDir);
     this.log.level = this.setting('logLevel', 'info') as Level;
@@ -101,6 +102,7 @@ export class Engine {
     try {
       const engine = new Engine(opts.dataDir, opts.mode, opts.hostVersions, lock, opts.protector ?? keyFileProtector);
       engine.log.info('engine opened', { mode: opts.mode, version: VERSION, dataDir: opts.dataDir });
+      engine.warnIfHomeExposed();
       if (opts.runJobs) {
         engine.runner.start();
         engine.deviceBackups.start();
@@ -110,6 +112,21 @@ export class Engine {
       lock.release();
       throw err;
     }
+  }
+
+  /** The home's exposure to other users now (status and diagnostics show it; null when private). */
+  homeExposure(): HomeExposure | null {
+    return homeExposure(this.dataDir);
+  }
+
+  /** Logs an exposed home at every open and raises one alert for it until that alert is acknowledged. */
+  private warnIfHomeExposed(): void {
+    const exposed = this.homeExposure();
+    if (!exposed) return;
+    this.log.warn('data directory open to other users', { dataDir: this.dataDir, mode: exposed.mode });
+    const title = 'The data directory is open to other users';
+    if (this.alerts.list(false).some((a) => a.title === title)) return;
+    this.alerts.raise({ severity: 'warning', title, message: exposed.message, hint: exposed.hint, objectKind: null, objectName: null, jobId: null });
   }
 
   call<N extends CallName>(name: N, input: CallInput<N>, ctx: CallContext = {}): Promise<Result<CallOutput<N>>> {
@@ -158,7 +175,5 @@ export class Engine {
 }
 
 export function tmpDirOf(dataDir: string): string {
-  const dir = path.join(dataDir, 'tmp');
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
+  return privateDir(path.join(dataDir, 'tmp'));
 }

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { FILE_MODE, privateDir } from './private-files';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -33,8 +34,10 @@ export class Logger {
 
   private open(): number {
     if (this.fd === null) {
-      fs.mkdirSync(this.dir, { recursive: true });
-      this.fd = fs.openSync(this.file, 'a', 0o600);
+      privateDir(this.dir);
+      this.fd = fs.openSync(this.file, 'a', FILE_MODE);
+      // A log an earlier version made 0644 (open's mode applies only to a new file) becomes private too.
+      if (process.platform !== 'win32') fs.fchmodSync(this.fd, FILE_MODE);
       this.size = fs.fstatSync(this.fd).size;
     }
     return this.fd;

@@ -159,7 +159,10 @@ export const contract = {
   }),
   'diagnostics.collect': call({
     summary: 'Write a diagnostics bundle (logs, versions, integrity check, event-loop stats; secrets redacted)',
-    input: z.object({ out: z.string().min(1).describe('file to write the bundle to (JSON)') }),
+    input: z.object({
+      out: z.string().min(1).describe('file to write the bundle to (JSON)'),
+      force: z.boolean().default(false).describe('replace the file if it exists'),
+    }),
     output: z.object({ path: z.string(), bytes: z.number(), integrity: z.string() }),
     cli: { command: 'diagnostics', paths: ['out'], view: 'record' },
   }),

@@ -62,6 +62,7 @@ export const handlers: Handlers = {
       app: app ? { pid: app.pid, mode: app.mode, url: app.url ? app.url.replace(/#.*$/, '') : null, startedAt: app.startedAt } : null,
       jobs: { queued: counts.queued, running: counts.running, failed: counts.failed },
       alerts: { unacknowledged: engine.alerts.unacknowledged() },
+      warnings: [engine.homeExposure()].flatMap((w) => (w ? [`${w.message} ${w.hint}`] : [])),
     };
   },
   'service.get': (engine) => engine.service.get(),
@@ -97,10 +98,7 @@ export const handlers: Handlers = {
   'scripts.read': (_engine, input) => ({ path: input.path, text: readScript(input.path) }),
   'history.list': (engine, input) => engine.history.list(input.limit),
   'history.add': (engine, input) => ({ count: engine.history.add(input.line) }),
-  'diagnostics.collect': (engine, input) => {
-    if (!path.isAbsolute(input.out)) throw new LifeboatError('invalid_input', `out: give an absolute path (got ${input.out}).`);
-    return collectDiagnostics(engine, input.out);
-  },
+  'diagnostics.collect': (engine, input) => collectDiagnostics(engine, input.out, { force: input.force }),
   'accounts.add': (engine, input) => engine.accounts.add(input),
   'accounts.list': (engine) => engine.accounts.list(),
   'accounts.show': (engine, input) => engine.accounts.show(input.name),

@@ -98,6 +98,8 @@ export const Status = z.object({
   app: RunningApp.nullable(),
   jobs: z.object({ queued: z.number(), running: z.number(), failed: z.number() }),
   alerts: z.object({ unacknowledged: z.number() }),
+  /** What the administrator should fix about this installation (a data directory other users can get into). */
+  warnings: z.array(z.string()),
 });
 
 export const LogLevel = z.enum(['debug', 'info', 'warn', 'error']);

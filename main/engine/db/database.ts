@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../errors';
+import { FILE_MODE, makeHome, privateFile } from '../private-files';
 import { migrations, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
@@ -16,10 +17,16 @@ export interface OpenOptions {
 }
 
 export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makeHome(dataDir);
   const file = path.join(dataDir, DB_FILE);
   let db: Db;
   try {
+    if (!opts.readonly) {
+      // SQLite creates a database 0644 (less the umask) and gives its -wal and -shm the database's mode: creating it
+      // 0600 first, and narrowing one an earlier version made, keeps all three private.
+      fs.closeSync(fs.openSync(file, 'a', FILE_MODE));
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) privateFile(f);
+    }
     db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   } catch (err) {
     throw new LifeboatError('io_error', `Cannot open the database ${file}: ${(err as Error).message}.`, 'Check that the data directory exists and is writable.', { cause: err });

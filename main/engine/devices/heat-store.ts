@@ -15,6 +15,7 @@ import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { FILE_MODE, privateDirAsync } from '../private-files';
 import type { FileHeat, HeatData, ItemHeat, RangeHeat } from './heat';
 
 /** Entries per line. */
@@ -37,10 +38,10 @@ async function* lines(data: HeatData): AsyncGenerator<string> {
 
 /** Writes a heat file atomically (a .part renamed into place). */
 export async function writeHeatFile(file: string, data: HeatData): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  await privateDirAsync(path.dirname(file));
   const part = `${file}.part`;
   try {
-    await pipeline(Readable.from(lines(data)), zlib.createGzip({ level: 6 }), fs.createWriteStream(part));
+    await pipeline(Readable.from(lines(data)), zlib.createGzip({ level: 6 }), fs.createWriteStream(part, { mode: FILE_MODE }));
     await fs.promises.rename(part, file);
   } catch (err) {
     await fs.promises.rm(part, { force: true });

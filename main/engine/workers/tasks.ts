@@ -36,7 +36,7 @@ function pattern(seed: number, offset: number, length: number): Buffer {
 export function runTask(task: WorkerTask): unknown {
   switch (task.op) {
     case 'write-pattern': {
-      const fd = fs.openSync(task.path, fs.existsSync(task.path) ? 'r+' : 'w+');
+      const fd = fs.openSync(task.path, fs.existsSync(task.path) ? 'r+' : 'w+', 0o600);
       try {
         const written = fs.writeSync(fd, pattern(task.seed, task.offset, task.length), 0, task.length, task.offset);
         fs.fsyncSync(fd);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { LifeboatError } from '../../errors';
+import { privateDir } from '../../private-files';
 import type { JobKind, StepContext } from '../types';
 
 const PIECE = 4 << 20;
@@ -38,7 +39,7 @@ export const selftestJob: JobKind<Params, State> = {
       title: 'Write test data',
       run: async (ctx) => {
         const p = ctx.params;
-        fs.mkdirSync(path.dirname(fileOf(ctx)), { recursive: true });
+        privateDir(path.dirname(fileOf(ctx)));
         const total = p.sizeMiB << 20;
         for (let i = Math.floor((ctx.state.written ?? 0) / PIECE); i < pieces(p); i++) {
           await ctx.workers.run({ op: 'write-pattern', path: fileOf(ctx), offset: i * PIECE, length: pieceLength(p, i), seed: p.seed }, ctx.signal);
