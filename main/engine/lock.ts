@@ -12,6 +12,8 @@ export interface InstanceInfo {
   url: string | null;
   socket: string | null;
   startedAt: string;
+  /** When the process began, as the kernel counts it (null where unknown): tells a reused pid from the holder. */
+  processStart?: string | null;
 }
 
 export const LOCK_FILE = 'lifeboat.lock';
@@ -26,11 +28,34 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When the process with this pid began, in clock ticks since boot (Linux's /proc/PID/stat, field 22), or null where
+ * that cannot be read. A pid is reused once its process is gone; the pair (pid, start) names one process.
+ */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process that recorded (pid, start) still runs: a live pid that began at another time is another process. */
+export function ownerAlive(pid: number, start: string | null | undefined): boolean {
+  if (!processAlive(pid)) return false;
+  if (!start) return true;
+  const now = processStart(pid);
+  return now === null || now === start;
+}
+
 /** The instance holding the data directory, or null when none is running (a stale lock is ignored). */
 export function readInstance(dataDir: string): InstanceInfo | null {
   try {
     const info = JSON.parse(fs.readFileSync(path.join(dataDir, LOCK_FILE), 'utf8')) as InstanceInfo;
-    return processAlive(info.pid) ? info : null;
+    return ownerAlive(info.pid, info.processStart) ? info : null;
   } catch {
     return null;
   }
@@ -54,7 +79,7 @@ export class InstanceLock {
   static acquire(dataDir: string, mode: InstanceInfo['mode']): InstanceLock {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, LOCK_FILE);
-    const info: InstanceInfo = { pid: process.pid, mode, url: null, socket: null, startedAt: new Date().toISOString() };
+    const info: InstanceInfo = { pid: process.pid, mode, url: null, socket: null, startedAt: new Date().toISOString(), processStart: processStart(process.pid) };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         fs.writeFileSync(file, JSON.stringify(info), { flag: 'wx', mode: 0o600 });

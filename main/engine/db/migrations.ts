@@ -207,6 +207,12 @@ export const migrations: string[] = [
   ) STRICT;
   CREATE INDEX device_backups_device ON device_backups(device_id, created_at);
   `,
+  // 5: the process that runs a job (pid and kernel start time), so a job whose process died can be told from a live
+  // one by whichever Lifeboat opens the data directory next
+  `
+  ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
+  ALTER TABLE jobs ADD COLUMN owner_start TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -1,10 +1,14 @@
 /**
  * The job scheduler: durable queue in SQLite, a concurrency limit, cancel/pause/resume, and recovery after a crash.
  * Progress is published at most every 100 ms per job and persisted at most once a second (and at each checkpoint).
+ * Each running job names its process; a runner is made only by the engine holding the data directory's lock, so at
+ * that moment a running job whose process is gone (a crash, a killed CLI command) is put back in the queue, whether
+ * or not this engine runs jobs: `jobs list` no longer shows it running and `jobs resume` runs it.
  */
 import type { Job } from '../api/schemas';
 import type { Db } from '../db/database';
 import { LifeboatError, toErrorInfo } from '../errors';
+import { ownerAlive, processStart } from '../lock';
 import type { EventBus } from '../events';
 import { newId } from '../keys';
 import type { Logger } from '../log';
@@ -75,6 +79,10 @@ export class JobRunner {
   private started = false;
   private stopping = false;
   private waiters = new Set<() => void>();
+  /** This process, as job rows name their owner. */
+  private readonly owner = { pid: process.pid, start: processStart(process.pid) };
+  /** Jobs found running for a process that is gone, put back in the queue when this runner was made. */
+  private readonly recovered: JobRow[];
 
   constructor(
     db: Db,
@@ -85,17 +93,25 @@ export class JobRunner {
     private readonly concurrency = 3,
   ) {
     this.store = new JobStore(db);
+    this.recovered = this.store.recoverInterrupted((row) => this.ownerGone(row));
+    for (const row of this.recovered) this.log.warn('job interrupted: the process that ran it is gone', { jobId: row.id, type: row.type, ownerPid: row.owner_pid });
+  }
+
+  /** An earlier engine in this very process left it (none runs here yet), or its process no longer runs. */
+  private ownerGone(row: JobRow): boolean {
+    if (row.owner_pid === null || row.owner_pid === this.owner.pid) return !this.live.has(row.id);
+    return !ownerAlive(row.owner_pid, row.owner_start);
   }
 
   register<P, S extends object>(kind: JobKind<P, S>): void {
     this.kinds.set(kind.type, kind as JobKind<any, any>);
   }
 
-  /** Starts executing queued jobs; jobs interrupted by a crash are put back in the queue first. */
+  /** Starts executing queued jobs, those interrupted by a crash (requeued when the runner was made) among them. */
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (const row of this.store.recoverInterrupted()) {
+    for (const row of this.recovered) {
       if (row.control === 'cancel') {
         // Cancelled before the stop: clean up now (cleanups are idempotent), then it is cancelled.
         this.log.warn('job cancelled before a restart; cleaning up', { jobId: row.id, type: row.type });
@@ -193,6 +209,11 @@ export class JobRunner {
 
   resume(id: string): Job {
     const row = this.requireRow(id);
+    // Already on its way (an interrupted job back in the queue, perhaps already taken by this runner): nothing to do.
+    if (row.status === 'queued' || (row.status === 'running' && this.live.has(id))) {
+      this.pump();
+      return this.publish(id);
+    }
     const resumable = (row.status === 'paused' || row.status === 'failed') && row.resumable === 1;
     if (!resumable)
       throw new LifeboatError('not_allowed', `Job ${id} is ${row.status} and cannot be resumed.`, row.status === 'failed' ? 'Start the operation again.' : undefined);
@@ -269,7 +290,7 @@ export class JobRunner {
       const resumed = initial.attempts > 0;
       this.store.update(
         id,
-        { status: 'running', started_at: initial.started_at ?? now(), attempts: initial.attempts + 1, control: null },
+        { status: 'running', started_at: initial.started_at ?? now(), attempts: initial.attempts + 1, control: null, owner_pid: this.owner.pid, owner_start: this.owner.start },
         { kind: resumed ? 'resumed' : 'started', message: resumed ? 'Resumed from the last committed step.' : 'Started.' },
       );
       this.publish(id);

@@ -26,6 +26,9 @@ export interface JobRow {
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
+  /** The process that runs or last ran the job: its pid and kernel start time (null where unknown). */
+  owner_pid: number | null;
+  owner_start: string | null;
 }
 
 interface StepRow {
@@ -45,6 +48,13 @@ interface StepRow {
 const errorOf = (code: string | null, message: string | null, hint: string | null): ErrorInfo | null =>
   code ? ({ code, message: message ?? '', ...(hint ? { hint } : {}) } as ErrorInfo) : null;
 
+/** A job's result: the `result` its kind keeps in its state, so it is checkpointed (and survives a crash) with it. */
+function resultOf(state: string): Record<string, unknown> | undefined {
+  if (!state.includes('"result":')) return undefined; // most states have none: those are not parsed
+  const result = (JSON.parse(state) as { result?: unknown }).result;
+  return result && typeof result === 'object' ? (result as Record<string, unknown>) : undefined;
+}
+
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
 export class JobStore {
@@ -59,6 +69,7 @@ export class JobStore {
   }
 
   toJob(row: JobRow, live?: { rate: number; cancellable: boolean }): Job {
+    const result = resultOf(row.state);
     return {
       id: row.id,
       parentId: row.parent_id,
@@ -77,7 +88,8 @@ export class JobStore {
       endedAt: row.ended_at,
       error: errorOf(row.error_code, row.error_message, row.error_hint),
       cancellable: live?.cancellable ?? !TERMINAL.has(row.status),
-      resumable: row.resumable === 1 && (row.status === 'failed' || row.status === 'paused'),
+      // A queued job that has run before was interrupted: `jobs resume` runs it now rather than at the next start.
+      resumable: row.resumable === 1 && (row.status === 'failed' || row.status === 'paused' || (row.status === 'queued' && row.attempts > 0)),
       attempts: row.attempts,
       steps: this.steps(row.id).map((s) => ({
         index: s.idx,
@@ -89,10 +101,11 @@ export class JobStore {
         endedAt: s.ended_at,
         error: errorOf(s.error_code, s.error_message, s.error_hint),
       })),
+      ...(result ? { result } : {}),
     };
   }
 
-  insert(job: Omit<JobRow, 'state' | 'progress' | 'message' | 'bytes_done' | 'bytes_total' | 'error_code' | 'error_message' | 'error_hint' | 'control' | 'attempts' | 'started_at' | 'ended_at'>, steps: { name: string; title: string }[]): void {
+  insert(job: Omit<JobRow, 'owner_pid' | 'owner_start' | 'state' | 'progress' | 'message' | 'bytes_done' | 'bytes_total' | 'error_code' | 'error_message' | 'error_hint' | 'control' | 'attempts' | 'started_at' | 'ended_at'>, steps: { name: string; title: string }[]): void {
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -163,15 +176,23 @@ export class JobStore {
     return this.db.prepare('SELECT at, kind, message FROM job_events WHERE job_id = ? ORDER BY seq').all(id) as { at: string; kind: string; message: string }[];
   }
 
-  /** After a crash: running jobs go back to the queue, their running steps to pending (steps are idempotent). */
-  recoverInterrupted(): JobRow[] {
+  /**
+   * After a crash: running jobs whose owner process is gone go back to the queue, their running steps to pending
+   * (steps are idempotent). A job whose owner still runs is left to it.
+   */
+  recoverInterrupted(ownerGone: (row: JobRow) => boolean): JobRow[] {
     return this.db.transaction(() => {
-      const rows = this.db.prepare("SELECT * FROM jobs WHERE status = 'running'").all() as JobRow[];
+      const rows = (this.db.prepare("SELECT * FROM jobs WHERE status = 'running'").all() as JobRow[]).filter(ownerGone);
       for (const row of rows) {
         this.db.prepare("UPDATE job_steps SET status = 'pending' WHERE job_id = ? AND status = 'running'").run(row.id);
+        const who = row.owner_pid ? `the Lifeboat process that ran it (pid ${row.owner_pid}) stopped` : 'Lifeboat stopped';
         // A cancel asked before the stop is finished by the runner, which runs the job's cleanup first.
         if (row.control !== 'cancel') {
-          this.update(row.id, { status: 'queued', control: null }, { kind: 'interrupted', message: 'Interrupted when Lifeboat stopped; it resumes from its last committed step.' });
+          this.update(
+            row.id,
+            { status: 'queued', control: null },
+            { kind: 'interrupted', message: `Interrupted: ${who}. It resumes from its last committed step when Lifeboat next runs jobs, or now with \`lifeboat jobs resume ${row.id}\`.` },
+          );
         }
       }
       return rows;
