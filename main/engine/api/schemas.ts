@@ -40,6 +40,8 @@ export const Job = z.object({
   resumable: z.boolean(),
   attempts: z.number().int(),
   steps: z.array(JobStep),
+  /** What the job produced, when its kind keeps a result: a restore's files, bytes and damaged files. */
+  result: z.record(z.string(), z.unknown()).optional(),
 });
 export type Job = z.infer<typeof Job>;
 

@@ -5,6 +5,7 @@ import { LifeboatError } from '../errors';
 import { chunkId } from './crypto';
 import type { Repository } from './repository';
 import type { RestoreItem } from './restore';
+import { targetPath } from './restore-paths';
 import type { TreeEntry } from './snapshot';
 
 export interface FileTarget {
@@ -31,20 +32,13 @@ export interface Placement {
 /** Only root may give files away; anyone else restores them as their own, as cp -a does. */
 const canChown = typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** Refuses entry paths that would escape the target (a damaged or hostile manifest). */
-function inside(root: string, rel: string): string {
-  const full = path.join(root, ...rel.split('/'));
-  if (rel.split('/').includes('..') || path.isAbsolute(rel) || !full.startsWith(root + path.sep)) throw new Error(`The backup holds an unsafe path "${rel}".`);
-  return full;
-}
-
 /**
- * Refuses to write through a symbolic link. `inside` only checks the path text, so a link planted in an overwrite
- * target (say share/docs -> /elsewhere) would carry share/docs/x outside the target. Every folder from the source
- * root down to `dir` (inclusive) is lstat'ed: one that is a link stops the restore, naming it; one that does not
- * exist yet is fine (mkdir then creates a real folder). A backup never holds entries below a link (the scan does
- * not follow links), so restored links are never parents either; they are still restored, as links. Folders found
- * safe are remembered, so a large tree costs one lstat per folder.
+ * Refuses to write through a symbolic link. Checked names (restore-paths.ts) only say what the path text is, so a
+ * link planted in an overwrite target (say share/docs -> /elsewhere) would carry share/docs/x outside the target.
+ * Every folder from the source root down to `dir` (inclusive) is lstat'ed: one that is a link stops the restore,
+ * naming it; one that does not exist yet is fine (mkdir then creates a real folder). Links the restore itself makes
+ * are never parents: no entry may lie below a link entry (checkEntries), and links are made after every file is
+ * written (createLinks). Folders found safe are remembered, so a large tree costs one lstat per folder.
  */
 async function refuseLinkedParents(root: string, dir: string, safe: Set<string>): Promise<void> {
   const chain: string[] = [];
@@ -66,36 +60,55 @@ async function refuseLinkedParents(root: string, dir: string, safe: Set<string>)
   }
 }
 
-export async function prepareTree(root: string, entries: TreeEntry[], dirs: Array<{ full: string; entry: TreeEntry }>, files: FileTarget[], source: string): Promise<void> {
+/** A symbolic link entry, made by createLinks once every file is written. */
+export interface LinkTarget {
+  full: string;
+  entry: TreeEntry;
+}
+
+/**
+ * Lays out a tree source's checked entries under `root`: folders now, files as targets (created later, in the order
+ * they are written), links as targets for createLinks.
+ */
+export async function prepareTree(root: string, entries: TreeEntry[], dirs: Array<{ full: string; entry: TreeEntry }>, files: FileTarget[], links: LinkTarget[], source: string): Promise<void> {
   const safe = new Set<string>();
   // Folders made so far: a thousand files in one folder need one mkdir, not a thousand.
   const made = new Set<string>();
   const mkdir = async (dir: string) => {
-    await refuseLinkedParents(root, dir, safe);
     if (made.has(dir)) return;
+    await refuseLinkedParents(root, dir, safe);
     await fs.promises.mkdir(dir, { recursive: true });
     made.add(dir);
   };
   await refuseLinkedParents(root, root, safe);
   await fs.promises.mkdir(root, { recursive: true });
   for (const entry of entries) {
-    const full = inside(root, entry.path);
+    const full = targetPath(root, entry.path);
     if (entry.type === 'dir') {
       await mkdir(full);
       dirs.push({ full, entry });
     } else if (entry.type === 'symlink') {
       await mkdir(path.dirname(full));
-      const existing = await fs.promises.lstat(full).catch(() => undefined);
-      safe.delete(full); // from here on a link: never a parent to write through
-      made.clear(); // a folder made earlier may be what this link replaces
-      if (existing?.isSymbolicLink() && (await fs.promises.readlink(full)) === entry.target) continue;
-      if (existing) await fs.promises.rm(full, { recursive: true, force: true });
-      await fs.promises.symlink(entry.target ?? '', full);
-      await applyMetadata(full, entry);
+      links.push({ full, entry });
     } else {
       await mkdir(path.dirname(full));
       files.push({ source, full, entry, remaining: 0 });
     }
+  }
+}
+
+/**
+ * Makes the link entries, after every file is written and closed: whatever a link points to, nothing the restore
+ * writes goes through it. A link already there with the same target is kept (a resumed or repeated restore); anything
+ * else in the way is replaced, never followed.
+ */
+export async function createLinks(links: LinkTarget[]): Promise<void> {
+  for (const { full, entry } of links) {
+    const existing = await fs.promises.lstat(full).catch(() => undefined);
+    if (existing?.isSymbolicLink() && (await fs.promises.readlink(full)) === entry.target) continue;
+    if (existing) await fs.promises.rm(full, { recursive: true, force: true });
+    await fs.promises.symlink(entry.target ?? '', full);
+    await applyMetadata(full, entry);
   }
 }
 
@@ -111,6 +124,14 @@ async function growNew(fh: fs.promises.FileHandle, size: number): Promise<void> 
   if (size <= GROW_IN_PLACE) fs.ftruncateSync(fh.fd, size);
   else await fh.truncate(size);
 }
+
+/**
+ * Opening an existing target never follows a link in its last part (one swapped in since the lstat above): the open
+ * fails with ELOOP instead. The folders above it are real (refuseLinkedParents).
+ */
+const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+export const REOPEN = fs.constants.O_RDWR | NOFOLLOW;
+const REPLACE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | NOFOLLOW;
 
 /**
  * Creates (or on resume keeps) a file at its final size and returns it open for writing. ftruncate makes the unwritten
@@ -139,7 +160,7 @@ export async function openForRestore(f: FileTarget, keep: boolean): Promise<fs.p
   const existing = await fs.promises.lstat(f.full).catch(() => undefined);
   if (existing && !existing.isFile()) await fs.promises.rm(f.full, { recursive: true, force: true });
   const kept = !!existing?.isFile() && keep;
-  const fh = await fs.promises.open(f.full, kept ? 'r+' : 'w');
+  const fh = await fs.promises.open(f.full, kept ? REOPEN : REPLACE);
   try {
     // Shrinking a kept file may free many blocks, so that one goes to the pool.
     if (kept) await fh.truncate(size);
@@ -208,7 +229,7 @@ export async function verifyDone(repo: Repository, doneChunks: string[], placeme
     let ok = true;
     for (const p of list) {
       const buf = Buffer.alloc(length);
-      const fh = await fs.promises.open(p.file.full, 'r').catch(() => undefined);
+      const fh = await fs.promises.open(p.file.full, fs.constants.O_RDONLY | NOFOLLOW).catch(() => undefined);
       if (!fh) {
         ok = false;
         break;
@@ -224,4 +245,33 @@ export async function verifyDone(repo: Repository, doneChunks: string[], placeme
     if (ok) good.push(chunk);
   }
   return good;
+}
+
+/**
+ * A file left incomplete by damaged backup data must not pass for a restored one (full size, zeros where the damaged
+ * chunks go, the restore's time): it is renamed NAME.damaged, keeping what could be restored of it, or removed when
+ * that name is another target of the restore (`taken`) or is a folder. Returns the name it is kept under, if any.
+ */
+export async function setAsideDamaged(full: string, taken: (p: string) => boolean): Promise<string | undefined> {
+  const aside = `${full}.damaged`;
+  if (!taken(aside)) {
+    // rename() replaces a file or link of that name (never following it) and fails on a folder.
+    const moved = await fs.promises.rename(full, aside).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : false),
+    );
+    if (moved) return aside;
+    if (moved === undefined) return undefined; // never created: nothing to hide
+  }
+  await fs.promises.rm(full, { force: true });
+  return undefined;
+}
+
+/** A resumed restore that wrote a file whole removes the NAME.damaged an earlier attempt left of it. */
+export function dropStaleDamaged(full: string): void {
+  try {
+    fs.unlinkSync(`${full}.damaged`);
+  } catch {
+    // none: the usual case
+  }
 }

@@ -4,7 +4,7 @@
  * write handles.
  */
 import fs from 'node:fs';
-import type { FileTarget } from './restore-files';
+import { REOPEN, type FileTarget } from './restore-files';
 
 /** One decoded chunk on its way to disk: done once written to all its places. */
 export interface ChunkWork {
@@ -316,10 +316,10 @@ async function writeRun(r: Run<ChunkWork>): Promise<void> {
   // share one handle (and one count) rather than both opening it and leaking the loser's.
   if (!f.handle && openHandles < MAX_OPEN) {
     openHandles++;
-    f.handle = fs.promises.open(f.full, 'r+');
+    f.handle = fs.promises.open(f.full, REOPEN);
   }
   const shared = f.handle;
-  const fh = shared ? await shared : await fs.promises.open(f.full, 'r+');
+  const fh = shared ? await shared : await fs.promises.open(f.full, REOPEN);
   try {
     let buffers = r.buffers;
     let position = r.offset;

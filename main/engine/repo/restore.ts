@@ -20,8 +20,22 @@ import { LifeboatError } from '../errors';
 import { BlobDamagedError, decodeBlobInto } from './blob';
 import { noteGarbage } from './memory';
 import type { Repository } from './repository';
-import { loadSnapshot, noSuchSource, type TreeEntry } from './snapshot';
-import { applyFileMetadataSync, applyMetadata, openForRestore, prepareTree, verifyDone, type FileTarget, type Placement } from './restore-files';
+import { loadSnapshot, noSuchSource, type SourceManifest, type TreeEntry } from './snapshot';
+import {
+  applyFileMetadataSync,
+  applyMetadata,
+  createLinks,
+  dropStaleDamaged,
+  openForRestore,
+  prepareTree,
+  setAsideDamaged,
+  verifyDone,
+  type FileTarget,
+  type LinkTarget,
+  type Placement,
+} from './restore-files';
+import { checkEntries, checkSourceName } from './restore-paths';
+import { coalesce, Prefetcher, type Read } from './restore-reads';
 import { closeHandle, keepHandle, RunBuilder, RunWriter, SlabPool, type ChunkWork } from './restore-runs';
 import { DoneSet, type AnyRestoreState, type RestoreState } from './restore-state';
 
@@ -65,11 +79,17 @@ export interface RestoreOptions {
   batchBytes?: number;
 }
 
+/** A file whose backup data is damaged: not restored whole, and set aside so it cannot pass for restored. */
 export interface DamagedFile {
   source: string;
   path: string;
+  /** The first damaged chunk of the file, and why. */
   chunk: string;
   reason: string;
+  /** Damaged chunks of the file. */
+  chunks: number;
+  /** Where its partial copy was kept (NAME.damaged); absent when it was removed instead. */
+  keptAs?: string;
 }
 
 export interface RestoreResult {
@@ -81,7 +101,6 @@ export interface RestoreResult {
 }
 
 const BATCH_BYTES = 32 << 20;
-const MERGE_GAP = 1 << 20;
 /** Longest merged read, and the size of the Prefetcher's buffers. */
 const MAX_READ = 4 << 20;
 
@@ -96,10 +115,6 @@ function pathHint(id: string, wanted: string, sources: Array<{ name: string }>):
 export async function restoreSnapshot(repo: Repository, snapshotId: string, targetDir: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   const manifest = await loadSnapshot(repo, snapshotId);
   const resume = opts.resumeState?.snapshotId === snapshotId ? opts.resumeState : undefined;
-  await fs.promises.mkdir(targetDir, { recursive: true });
-  if (!resume && !opts.overwrite && (await fs.promises.readdir(targetDir)).length > 0)
-    throw new LifeboatError('conflict', `The folder ${targetDir} is not empty.`, 'Choose an empty folder, or restore with --overwrite.');
-
   const chosen = manifest.sources.filter((s) => !opts.sources || opts.sources.includes(s.name));
   if (opts.sources)
     for (const n of opts.sources)
@@ -107,21 +122,35 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   // A path is inside the sources, with or without slashes around it.
   const wanted = opts.path?.replace(/^\/+|\/+$/g, '');
   const within = (p: string) => !wanted || p === wanted || p.startsWith(`${wanted}/`);
+  // Every name the restore will use is checked before anything is written (restore-paths.ts says why and how).
+  const selected = new Map<SourceManifest, TreeEntry[]>();
+  for (const source of chosen) {
+    checkSourceName(snapshotId, source.name);
+    if (source.kind !== 'tree') continue;
+    const entries = wanted ? source.entries.filter((e) => within(e.path)) : source.entries;
+    checkEntries(snapshotId, source.name, entries);
+    selected.set(source, entries);
+  }
+
+  await fs.promises.mkdir(targetDir, { recursive: true });
+  if (!resume && !opts.overwrite && (await fs.promises.readdir(targetDir)).length > 0)
+    throw new LifeboatError('conflict', `The folder ${targetDir} is not empty.`, 'Choose an empty folder, or restore with --overwrite.');
 
   // Lay out every target: folders and links now, files sized now, chunk placements for later.
   const files: FileTarget[] = [];
   const placements = new Map<string, Placement[]>();
   const place = (chunk: string, p: Placement) => (placements.get(chunk) ?? placements.set(chunk, []).get(chunk)!).push(p);
   const dirs: Array<{ full: string; entry: TreeEntry }> = [];
+  const links: LinkTarget[] = [];
   // A path is looked for in every chosen folder source (an image has none), and restored from those that hold it.
   let holding = false;
   for (const source of chosen) {
     const root = path.join(targetDir, source.name);
     if (source.kind === 'tree') {
-      const entries = source.entries.filter((e) => within(e.path));
+      const entries = selected.get(source)!;
       if (wanted && !entries.length) continue;
       holding = true;
-      await prepareTree(root, entries, dirs, files, source.name);
+      await prepareTree(root, entries, dirs, files, links, source.name);
       for (const f of files) {
         if (f.source !== source.name || f.placed) continue;
         f.placed = true;
@@ -146,7 +175,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   const progress: RestoreProgress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, f) => n + (f.entry.size ?? 0), 0), bytesWritten: 0, chunksTotal: placements.size, chunksDone: 0, bytesFetched: 0, damagedFiles: 0 };
   // Placement order is the manifest's order over the selection: the same on every attempt, so bits keep their meaning.
   const done = new DoneSet([...placements.keys()]);
-  const damaged: DamagedFile[] = [];
+  const damaged = new Map<FileTarget, DamagedFile>();
   const finishFile = async (f: FileTarget) => {
     if (f.finished) return;
     f.finished = true;
@@ -194,9 +223,13 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   const report = () => opts.onProgress?.({ ...progress }, done.state(snapshotId));
   const markDamaged = async (chunk: string, reason: string) => {
     for (const p of placements.get(chunk)!) {
-      if (!p.file.damaged) progress.damagedFiles++;
-      p.file.damaged = true;
-      damaged.push({ source: p.file.source, path: p.file.entry.path || p.file.source, chunk, reason });
+      const known = damaged.get(p.file);
+      if (known) known.chunks++;
+      else {
+        progress.damagedFiles++;
+        p.file.damaged = true;
+        damaged.set(p.file, { source: p.file.source, path: p.file.entry.path || p.file.source, chunk, reason, chunks: 1 });
+      }
       if (--p.file.remaining === 0) await finishFile(p.file);
     }
   };
@@ -312,20 +345,32 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     await creation?.done.catch(() => undefined);
     for (const f of files) await closeHandle(f);
   }
+  // Links once every file is written and closed: nothing is ever written through a link the restore made.
+  await createLinks(links);
+  // Damaged files are renamed NAME.damaged (or removed) rather than left looking restored; a resumed restore that
+  // wrote one whole drops what an earlier attempt set aside of it.
+  if (damaged.size || resume) {
+    const targets = new Set(files.map((f) => f.full));
+    const taken = (p: string) => targets.has(p);
+    for (const [f, d] of damaged) d.keptAs = await setAsideDamaged(f.full, taken);
+    if (resume) for (const f of files) if (!f.damaged && !taken(`${f.full}.damaged`)) dropStaleDamaged(f.full);
+  }
   // Folder times last: creating entries inside a folder changes its mtime. Deepest first.
   for (const d of dirs.sort((a, b) => b.full.length - a.full.length)) await applyMetadata(d.full, d.entry);
   report();
 
-  if (damaged.length) {
-    const names = [...new Set(damaged.map((d) => `${d.source}/${d.path}`))];
+  const list = [...damaged.values()];
+  if (list.length) {
+    const names = list.map((d) => `${d.source}/${d.path}`);
     const err = new LifeboatError(
       'io_error',
       `${names.length} file(s) could not be restored because their backup data is damaged: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}.`,
-      'Everything else was restored. Run `lifeboat account check --read-data` and restore these files from another backup.',
+      'Everything else was restored; each damaged file is kept beside it as NAME.damaged with what could be restored (the job lists them). ' +
+        'Run `lifeboat account check --read-data` and restore these files from another backup.',
     );
-    throw Object.assign(err, { damaged });
+    throw Object.assign(err, { damaged: list });
   }
-  return { files: files.length, bytes: progress.bytesWritten, chunks: placements.size, bytesFetched: progress.bytesFetched, damaged };
+  return { files: files.length, bytes: progress.bytesWritten, chunks: placements.size, bytesFetched: progress.bytesFetched, damaged: list };
 }
 
 /** A resume point: its chunks are marked done together once every one of them is written (or found damaged). */
@@ -341,69 +386,6 @@ interface Batch {
 /** A chunk of a batch on its way to disk. */
 interface BatchWork extends ChunkWork {
   batch: Batch;
-}
-
-type Fetched = { buf: Buffer } | { err: unknown };
-
-/**
- * Ranged reads in order, `depth` of them in flight ahead of the decoder (what hides an object store's latency). Reads
- * go into a few buffers of `bufferSize` (depth + 1 at most) that the decoder gives back (release), so a restore makes
- * its read buffers once: a new one per read lived long enough to reach V8's old generation, whose collections then
- * ran every few tens of MiB, with helper threads marking on both cores.
- */
-class Prefetcher {
-  private issued = 0;
-  private readonly queue: Array<Promise<Fetched>> = [];
-  private readonly spare: Buffer[] = [];
-  private readonly owned = new WeakSet<ArrayBufferLike>();
-
-  constructor(
-    private readonly repo: Repository,
-    private readonly reads: Read[],
-    private readonly depth: number,
-    private readonly bufferSize: number,
-    private readonly signal?: AbortSignal,
-  ) {}
-
-  next(): Promise<Fetched> {
-    this.fill();
-    const got = this.queue.shift();
-    this.fill();
-    if (!got) throw new Error('Restore read past its last read.');
-    return got;
-  }
-
-  /** Gives a fetched buffer back once its blobs are decoded. */
-  release(buf: Buffer): void {
-    if (this.owned.has(buf.buffer)) this.spare.push(Buffer.from(buf.buffer, 0, this.bufferSize));
-  }
-
-  private buffer(): Buffer {
-    const spare = this.spare.pop();
-    if (spare) return spare;
-    const fresh = Buffer.allocUnsafeSlow(this.bufferSize);
-    this.owned.add(fresh.buffer);
-    return fresh;
-  }
-
-  private fill(): void {
-    while (this.queue.length < Math.max(1, this.depth) && this.issued < this.reads.length) {
-      const r = this.reads[this.issued++];
-      const into = r.length <= this.bufferSize ? this.buffer() : undefined;
-      this.queue.push(
-        this.repo.backend.get(r.pack, { offset: r.offset, length: r.length, into }, this.signal).then(
-          (buf) => ({ buf }),
-          (err: unknown) => ({ err }),
-        ),
-      );
-    }
-  }
-
-  /** Stops issuing reads and waits for those in flight (they never reject). */
-  async settle(): Promise<void> {
-    this.issued = this.reads.length;
-    await Promise.all(this.queue.splice(0));
-  }
 }
 
 /**
@@ -469,30 +451,4 @@ export function minOf<T>(list: readonly T[], key: (item: T) => number): number {
     if (k < min) min = k;
   }
   return min;
-}
-
-interface Read {
-  pack: string;
-  offset: number;
-  length: number;
-  members: Array<{ c: string; loc: ReturnType<Repository['locate']> }>;
-}
-
-/** Blobs of one pack that lie close together are fetched with one ranged read. */
-function coalesce(batch: Array<{ c: string; loc: ReturnType<Repository['locate']> }>, maxLength: number): Read[] {
-  const byPack = new Map<string, typeof batch>();
-  for (const b of batch) (byPack.get(b.loc.pack) ?? byPack.set(b.loc.pack, []).get(b.loc.pack)!).push(b);
-  const reads: Read[] = [];
-  for (const [pack, members] of byPack) {
-    members.sort((a, b) => a.loc.offset - b.loc.offset);
-    let cur: Read | undefined;
-    for (const m of members) {
-      const end = m.loc.offset + m.loc.length;
-      if (cur && m.loc.offset <= cur.offset + cur.length + MERGE_GAP && end - cur.offset <= maxLength) {
-        cur.length = Math.max(cur.length, end - cur.offset);
-        cur.members.push(m);
-      } else reads.push((cur = { pack, offset: m.loc.offset, length: m.loc.length, members: [m] }));
-    }
-  }
-  return reads;
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AccountManager } from '../../accounts/manager';
 import { LifeboatError } from '../../errors';
 import { runOffloaded } from '../../backups/offload';
-import type { AnyRestoreState, RestoreProgress, RestoreState } from '../../repo/restore';
+import type { AnyRestoreState, DamagedFile, RestoreProgress, RestoreState } from '../../repo/restore';
 import type { JobKind } from '../types';
 import { describeBytes } from './format';
 
@@ -30,6 +30,19 @@ interface State {
   /** The bitmap state; jobs checkpointed by earlier versions hold the chunk-id list, which still resumes. */
   restore?: AnyRestoreState;
   filesDone?: number;
+  /** The job's result (JobStore.toJob shows it): what was restored, and each damaged file and where it was kept. */
+  result?: RestoreJobResult;
+}
+
+/** Damaged files listed in a job's result; the count says how many there were in all. */
+const LISTED_DAMAGED = 1000;
+
+export interface RestoreJobResult {
+  files?: number;
+  bytes?: number;
+  bytesFetched?: number;
+  damagedFiles: number;
+  damaged: DamagedFile[];
 }
 
 function message(p: RestoreProgress): string {
@@ -54,6 +67,7 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
           await accounts.waitShared(row.id, ctx.signal);
           const resumeState = ctx.state.restore ?? (ctx.state.started ? { snapshotId: p.backupId, doneChunks: [] } : undefined);
           if (!ctx.state.started) ctx.checkpoint({ started: true });
+          delete ctx.state.result; // an earlier attempt's, gone with the next checkpoint
           let last: RestoreProgress | undefined;
           let lastCheckpoint = 0; // the first progress is persisted at once: a fast restore is resumable early too
           // A state that arrives within 2 s of the last checkpoint is persisted when the 2 s are up, unless a newer
@@ -88,6 +102,11 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
                 return ctx.throwIfStopped();
               },
             ), ctx.signal);
+            try {
+              ctx.checkpoint({ result: { files: result.files, bytes: result.bytes, bytesFetched: result.bytesFetched, damagedFiles: 0, damaged: [] } });
+            } catch {
+              /* a stop asked as the restore ended: it is complete, and its result saved */
+            }
             ctx.progress({ fraction: 1, message: `Restored ${result.files} files (${describeBytes(result.bytes)}) from backup ${p.backupId} to ${p.to}; fetched ${describeBytes(result.bytesFetched)}` });
           } catch (err) {
             const errno = (err as { errno?: string }).errno;
@@ -96,7 +115,16 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
               ctx.progress({ message: `The restore target is full: ${done}.` });
               throw new LifeboatError('io_error', `The disk of the restore target ${p.to} is full: ${done}.`, 'Free space on that disk (or restore elsewhere), then resume the job: it continues where it stopped.', { cause: err, retryable: true });
             }
-            if ((err as { damaged?: unknown[] }).damaged?.length) ctx.progress({ message: (err as Error).message });
+            const damaged = (err as { damaged?: DamagedFile[] }).damaged;
+            if (damaged?.length) {
+              ctx.progress({ message: (err as Error).message });
+              // The files set aside (NAME.damaged) go into the job's result, for `--json` and the Jobs page.
+              try {
+                ctx.checkpoint({ result: { damagedFiles: damaged.length, damaged: damaged.slice(0, LISTED_DAMAGED) } });
+              } catch {
+                /* a stop: the result is saved, the stop is reported by the step's own error */
+              }
+            }
             throw err;
           } finally {
             clearTimeout(trailing);
