@@ -1,12 +1,12 @@
 /**
  * The IPC bridge: one `invoke` channel for calls and one channel for engine events, carrying the same contract as the
- * WebSocket. Calls are answered only for the main window's top frame on app://lifeboat (see policy.isTrustedSender).
+ * WebSocket. Calls are answered only for the main window's top frame on app://lifeboat (see policy.isTrustedSender),
+ * through the entry guard that every other entry point uses too (ipc-call.ts).
  */
 import { ipcMain, type BrowserWindow, type WebContents } from 'electron';
-import { dispatch } from '../engine/api/dispatch';
 import { IPC_CALL, IPC_EVENT } from '../engine/api/wire';
 import type { Engine } from '../engine/engine';
-import { FORBIDDEN, isTrustedSender } from './policy';
+import { ipcCallHandler } from './ipc-call';
 
 /** One abort scope per page: waiting calls (jobs.wait) stop when the page reloads or the window goes away. */
 const scopes = new WeakMap<WebContents, AbortController>();
@@ -26,17 +26,7 @@ function endScope(contents: WebContents): void {
 }
 
 export function registerIpc(engine: Engine, mainWindow: () => BrowserWindow | null): () => void {
-  ipcMain.handle(IPC_CALL, (event, name: unknown, input: unknown) => {
-    const win = mainWindow();
-    const frame = event.senderFrame;
-    const trusted = isTrustedSender({
-      fromMainWindow: win !== null && !win.isDestroyed() && event.sender === win.webContents,
-      isTopFrame: frame !== null && frame.parent === null,
-      url: frame?.url ?? null,
-    });
-    if (!trusted) return FORBIDDEN;
-    return dispatch(engine, name, input, { signal: scopeOf(event.sender) });
-  });
+  ipcMain.handle(IPC_CALL, ipcCallHandler<WebContents>(engine, mainWindow, scopeOf));
   return () => ipcMain.removeHandler(IPC_CALL);
 }
 

@@ -7,8 +7,20 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { guard } from '../engine/api/guard';
 import { openSession } from '../engine/api/session';
+import { MAX_MESSAGE_BYTES } from '../engine/api/wire';
 import type { Engine } from '../engine/engine';
+import type { ErrorInfo } from '../engine/errors';
+import { LineReader } from './lines';
+
+const LINE_TOO_LONG: ErrorInfo = {
+  code: 'invalid_input',
+  message:
+    `A line on the local socket is limited to ${MAX_MESSAGE_BYTES >> 20} MiB: the app holds each line in memory until its newline, ` +
+    'so a longer one was dropped unread.',
+  hint: 'Send one JSON message per line, ending in a newline; give a large input by its path (as `lifeboat run FILE` does).',
+};
 
 export function socketPath(dataDir: string): string {
   const hash = crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
@@ -25,20 +37,27 @@ export async function startLocalSocket(engine: Engine): Promise<{ path: string; 
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
-    socket.setEncoding('utf8');
-    const session = openSession(engine, (msg) => {
-      if (!socket.destroyed) socket.write(JSON.stringify(msg) + '\n');
-    });
-    let buffer = '';
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.trim()) session.receive(line);
-      }
-    });
+    const session = openSession(
+      engine,
+      (msg) => {
+        if (!socket.destroyed) socket.write(JSON.stringify(msg) + '\n');
+      },
+      'local-socket',
+    );
+    const lines = new LineReader(MAX_MESSAGE_BYTES);
+    // Each line goes to the session, whose guard answers whatever is wrong with it; reading is guarded too.
+    const onData = guard(
+      'local-socket',
+      engine.log,
+      (chunk: Buffer) => {
+        for (const item of lines.push(chunk)) {
+          if ('tooLong' in item) session.reject(LINE_TOO_LONG);
+          else if (item.line.trim()) void session.receive(item.line);
+        }
+      },
+      (error) => session.reject(error),
+    );
+    socket.on('data', (chunk: Buffer) => void onData(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       sockets.delete(socket);

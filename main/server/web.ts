@@ -8,10 +8,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import type stream from 'node:stream';
+import { pipeline } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { guard } from '../engine/api/guard';
 import { openSession } from '../engine/api/session';
+import { MAX_MESSAGE_BYTES, type ServerMessage } from '../engine/api/wire';
 import type { Engine } from '../engine/engine';
 import { bootstrapPage } from './bootstrap';
+import { decodedPath, parserError, rawError, readBody, replyError, requestPath, tokenIn } from './http-input';
 
 export interface WebServer {
   url: string;
@@ -92,34 +97,21 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
     res.end(text);
   };
 
-  const server = http.createServer((req, res) => {
+  // Everything a client sends reaches these handlers through the entry guard: a throw is a typed error reply.
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     security(res, contentSecurityPolicy(port));
+    const pathname = requestPath(req.url);
     if (!headersOk(req)) return plain(res, 403, 'Forbidden: this page may only be opened from this computer at the address Lifeboat printed.');
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    if (url.pathname === '/session' && req.method === 'POST') {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => {
-        body += c;
-        if (body.length > 4096) req.destroy();
-      });
-      req.on('end', () => {
-        let given = '';
-        try {
-          given = String(JSON.parse(body).token ?? '');
-        } catch {
-          // falls through to 401
-        }
-        if (!sameSecret(given, token)) return plain(res, 401, 'The token is not valid for this Lifeboat. Open the address Lifeboat printed when it started.');
-        const sid = crypto.randomBytes(32).toString('base64url');
-        sessions.add(sid);
-        res.setHeader('Set-Cookie', `${COOKIE}=${sid}; HttpOnly; SameSite=Strict; Path=/`);
-        res.writeHead(204).end();
-      });
-      return;
+    if (pathname === '/session' && req.method === 'POST') {
+      const given = tokenIn(await readBody(req, 4096));
+      if (!sameSecret(given, token)) return plain(res, 401, 'The token is not valid for this Lifeboat. Open the address Lifeboat printed when it started.');
+      const sid = crypto.randomBytes(32).toString('base64url');
+      sessions.add(sid);
+      res.setHeader('Set-Cookie', `${COOKIE}=${sid}; HttpOnly; SameSite=Strict; Path=/`);
+      return res.writeHead(204).end();
     }
     if (!authed(req)) {
-      if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
+      if (req.method === 'GET' && (pathname === '/' || pathname === '/index.html')) {
         const page = bootstrapPage();
         security(res, contentSecurityPolicy(port, page.scriptHash));
         res.writeHead(200, { 'Content-Type': TYPES['.html'] });
@@ -128,36 +120,44 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
       return plain(res, 401, 'Unauthorized: open the address Lifeboat printed when it started.');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed.');
-    const rel = path.normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+    const rel = path.normalize(decodedPath(pathname)).replace(/^([/\\])+/, '');
     let file = path.join(opts.rendererDir, rel || 'index.html');
     if (!file.startsWith(opts.rendererDir + path.sep) && file !== opts.rendererDir) return plain(res, 403, 'Forbidden.');
     if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(opts.rendererDir, 'index.html');
     if (!fs.existsSync(file)) return plain(res, 500, 'The renderer is not built: run `npm run build`.');
     res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
     if (req.method === 'HEAD') return res.end();
-    fs.createReadStream(file).pipe(res);
-  });
+    // A read error (the file went away) ends this response, not the process.
+    pipeline(fs.createReadStream(file), res, () => undefined);
+  };
+  const server = http.createServer(guard('http', engine.log, serve, (error, _req, res) => replyError(res, error)));
+  const onParserError = (err: NodeJS.ErrnoException, socket: stream.Duplex) => parserError(err, socket);
+  server.on('clientError', guard('http', engine.log, onParserError, (_error, _err, socket) => socket.destroy()));
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const upgrade = (req: http.IncomingMessage, socket: stream.Duplex, head: Buffer) => {
+    // Until ws takes the socket, a reset from the client would be an unhandled 'error' event.
+    socket.on('error', () => socket.destroy());
+    const pathname = requestPath(req.url);
     // Browsers always send Origin on a WebSocket handshake: require it to be ours.
     const originOk = req.headers.origin !== undefined && headersOk(req);
-    const status = !originOk ? '403 Forbidden' : !authed(req) ? '401 Unauthorized' : url.pathname !== '/api' ? '404 Not Found' : null;
+    const status = !originOk ? '403 Forbidden' : !authed(req) ? '401 Unauthorized' : pathname !== '/api' ? '404 Not Found' : null;
     if (status) {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = openSession(engine, (msg) => {
+      const send = (msg: ServerMessage) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
-      });
-      ws.send(JSON.stringify({ hello: { version: engine.versions().lifeboat, mode: 'web' } }));
-      ws.on('message', (data) => session.receive(data.toString()));
+      };
+      const session = openSession(engine, send, 'websocket');
+      send({ hello: { version: engine.versions().lifeboat, mode: 'web' } });
+      ws.on('message', (data) => void session.receive(String(data)));
       ws.on('close', () => session.close());
       ws.on('error', () => session.close());
     });
-  });
+  };
+  server.on('upgrade', guard('upgrade', engine.log, upgrade, (error, _req, socket) => rawError(socket, error)));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,7 +1,8 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startWeb, tempHome, type WebApp } from '../helpers/home';
+import { startWeb, tempHome, until, type WebApp } from '../helpers/home';
 
 let app: WebApp;
 beforeAll(async () => {
@@ -39,6 +40,27 @@ function ws(headers: Record<string, string>): Promise<{ socket: WebSocket; statu
     socket.once('unexpected-response', (_req, res) => resolve({ socket, status: res.statusCode }));
     socket.once('error', () => undefined);
   });
+}
+
+/** Sends raw bytes on a fresh TCP connection (as any local process can) and reads the reply up to its close. */
+function raw(text: string, host = '127.0.0.1'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port: app.port }, () => socket.end(text));
+    let got = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (got += d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(got);
+      resolve({ status: status ? Number(status[1]) : 0, body: got.slice(got.indexOf('\r\n\r\n') + 4) });
+    });
+  });
+}
+
+/** Web mode is still up and serving (a crash would have ended the child process). */
+async function stillUp(): Promise<void> {
+  expect((await request('/')).status).toBe(200);
+  expect(app.proc.exitCode).toBeNull();
 }
 
 describe('web mode security', () => {
@@ -102,5 +124,63 @@ describe('web mode security', () => {
     expect(await ask(-1, 'not json')).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await ask(4, { call: 'status.get', input: {} })).toMatchObject({ ok: true, value: { app: { mode: 'web' } } });
     socket.close();
+  });
+
+  it('answers a request line that is not a URL with a typed 400, before any session, and stays up', async () => {
+    const r = await raw(`GET http://[ HTTP/1.1\r\nHost: 127.0.0.1:${app.port}\r\nConnection: close\r\n\r\n`);
+    expect(r.status).toBe(400);
+    const error = { code: 'invalid_input', message: expect.stringMatching(/request line/), hint: expect.any(String) };
+    expect(JSON.parse(r.body)).toMatchObject({ ok: false, error });
+    await stillUp();
+  });
+
+  it('answers the same line on a WebSocket upgrade with a typed 400, and stays up', async () => {
+    const origin = `http://127.0.0.1:${app.port}`;
+    const upgrade = `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n`;
+    const r = await raw(`GET http://[ HTTP/1.1\r\nHost: 127.0.0.1:${app.port}\r\nOrigin: ${origin}\r\n${upgrade}\r\n`);
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    await stillUp();
+  });
+
+  it('answers a broken %-escape in a signed-in request with a typed 400, and stays up', async () => {
+    const cookie = await session();
+    const r = await request('/%E0%A4%A', { headers: { Cookie: cookie } });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/%-escape/) } });
+    expect((await request('/a%00.js', { headers: { Cookie: cookie } })).status).toBe(400);
+    await stillUp();
+  });
+
+  it('answers a WebSocket frame that is JSON but no object (null, 7, []) with invalid_input, and stays up', async () => {
+    const cookie = await session();
+    const { socket } = await ws({ Origin: `http://127.0.0.1:${app.port}`, Cookie: cookie });
+    const replies: { id: number; result: { ok: boolean; error?: { code: string; message: string } } }[] = [];
+    socket.on('message', (d) => {
+      const msg = JSON.parse(d.toString());
+      if ('id' in msg) replies.push(msg);
+    });
+    for (const frame of ['null', '7', '[]', '{"id":"x","call":"status.get"}', '{"id":1,"abort":"yes"}']) socket.send(frame);
+    socket.send(JSON.stringify({ id: 9, call: 'status.get', input: {} }));
+    await until('six replies', () => replies.length === 6, 10_000);
+    expect(replies.slice(0, 5).map((r) => [r.id, r.result.error?.code])).toEqual(Array(5).fill([-1, 'invalid_input']));
+    expect(replies[0].result.error?.message).toMatch(/JSON object, not null/);
+    expect(replies[5]).toMatchObject({ id: 9, result: { ok: true } });
+    socket.close();
+    await stillUp();
+  });
+
+  // Linux routes all of 127.0.0.0/8 to the loopback interface, so a server bound to 0.0.0.0 would accept here.
+  it.skipIf(process.platform !== 'linux')('listens on 127.0.0.1 only: another loopback address on the same port is refused', async () => {
+    const refused = await new Promise<string>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.2', port: app.port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    await stillUp();
   });
 });

@@ -20,11 +20,16 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 export async function dispatch(engine: Engine, name: unknown, input: unknown, ctx: CallContext = {}): Promise<Result<unknown>> {
-  if (!isCallName(name)) return { ok: false, error: { code: 'invalid_input', message: `Unknown call ${JSON.stringify(name)}.`, hint: 'See `lifeboat help` for the calls.' } };
+  if (!isCallName(name)) {
+    return { ok: false, error: { code: 'invalid_input', message: `Unknown call ${callName(name)}.`, hint: 'See `lifeboat help` for the calls.' } };
+  }
   const spec = contract[name];
-  const parsed = spec.input.safeParse(input ?? {});
-  if (!parsed.success) return { ok: false, error: { code: 'invalid_input', message: describeIssues(parsed.error), hint: `Check the input of ${spec.cli.command}.` } };
   try {
+    // Inside the try too: an input no schema expected (a getter that throws) must not escape.
+    const parsed = spec.input.safeParse(input ?? {});
+    if (!parsed.success) {
+      return { ok: false, error: { code: 'invalid_input', message: describeIssues(parsed.error), hint: `Check the input of ${spec.cli.command}.` } };
+    }
     const handler = handlers[name] as (engine: Engine, input: unknown, ctx: CallContext) => unknown;
     const value = await handler(engine, parsed.data, ctx);
     return { ok: true, value };
@@ -33,4 +38,11 @@ export async function dispatch(engine: Engine, name: unknown, input: unknown, ct
     if (!(err instanceof LifeboatError)) engine.log.error('call failed', { call: name, error: info, stack: (err as Error)?.stack });
     return { ok: false, error: info };
   }
+}
+
+/** An unknown call's name as the error shows it: quoted when it is a string, cut short, never throwing. */
+function callName(name: unknown): string {
+  if (name === undefined) return '(no call named)';
+  if (typeof name !== 'string') return `(${name === null ? 'null' : typeof name}, not a name)`;
+  return JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
 }

@@ -1,36 +1,57 @@
-/** One client connection (WebSocket or local socket): runs its calls, forwards every event, aborts waits on close. */
+/**
+ * One client connection (WebSocket or local socket): runs its calls, forwards every event, aborts waits on close.
+ * Each message goes through the entry guard: a malformed one is answered with invalid_input (id -1 when it has no
+ * usable id), and nothing in a message can throw past the session.
+ */
 import type { Engine } from '../engine';
+import type { ErrorInfo } from '../errors';
 import { dispatch } from './dispatch';
+import { guard, type Entry } from './guard';
+import { parseClientMessage } from './client-message';
 import type { ServerMessage } from './wire';
 
 export interface Session {
-  receive(raw: string): void;
+  /** Handles one message; never throws, and its promise (settled once the reply is sent) never rejects. */
+  receive(raw: string): Promise<void>;
+  /** Answers a message the transport could not hand over (too long to read), with no id to match. */
+  reject(error: ErrorInfo): void;
   close(): void;
 }
 
-export function openSession(engine: Engine, send: (msg: ServerMessage) => void): Session {
+export function openSession(engine: Engine, send: (msg: ServerMessage) => void, entry: Extract<Entry, 'websocket' | 'local-socket'>): Session {
   const pending = new Map<number, AbortController>();
   const unsubscribe = engine.bus.on((event) => send({ event }));
-  const reply = (id: number, result: ServerMessage & { id: number }) => send(result);
-  return {
-    receive(raw) {
-      let msg: { id?: unknown; call?: unknown; input?: unknown; abort?: unknown };
-      try {
-        msg = JSON.parse(raw);
-      } catch {
-        return send({ id: -1, result: { ok: false, error: { code: 'invalid_input', message: 'The message is not valid JSON.' } } });
-      }
-      const id = typeof msg.id === 'number' ? msg.id : -1;
-      if (msg.abort) {
-        pending.get(id)?.abort();
+  // `at.id` is known once the message parses, so a failure after that still reaches the caller waiting on its id.
+  const run = guard(
+    entry,
+    engine.log,
+    async (raw: string, at: { id: number }) => {
+      const msg = parseClientMessage(raw);
+      at.id = msg.id;
+      if ('abort' in msg) {
+        pending.get(msg.id)?.abort();
         return;
       }
       const controller = new AbortController();
-      pending.set(id, controller);
-      void dispatch(engine, msg.call, msg.input, { signal: controller.signal }).then((result) => {
-        pending.delete(id);
-        reply(id, { id, result });
-      });
+      pending.set(msg.id, controller);
+      try {
+        send({ id: msg.id, result: await dispatch(engine, msg.call, msg.input, { signal: controller.signal }) });
+      } finally {
+        if (pending.get(msg.id) === controller) pending.delete(msg.id);
+      }
+    },
+    (error, _raw, at) => send({ id: at.id, result: { ok: false, error } }),
+  );
+  return {
+    receive: async (raw) => {
+      await run(raw, { id: -1 });
+    },
+    reject: (error) => {
+      try {
+        send({ id: -1, result: { ok: false, error } });
+      } catch {
+        // The connection is gone: nobody is left to tell.
+      }
     },
     close() {
       unsubscribe();

@@ -5,7 +5,7 @@
 import type { Result } from '../errors';
 import type { EngineEvent } from './schemas';
 
-export type ClientMessage = { id: number; call: string; input?: unknown } | { id: number; abort: true };
+export type ClientMessage = { id: number; call: unknown; input?: unknown } | { id: number; abort: true };
 export type ServerMessage = { id: number; result: Result<unknown> } | { event: EngineEvent } | { hello: { version: string; mode: string } };
 
 /** Electron IPC channel names. */
@@ -18,3 +18,9 @@ export interface LifeboatBridge {
   call(name: string, input?: unknown): Promise<Result<unknown>>;
   onEvent(listener: (event: EngineEvent) => void): () => void;
 }
+
+/**
+ * The largest message a client may send, a WebSocket frame or a local socket line: each is held whole in memory
+ * before it is parsed. The largest real input (a script runs from its path, an SDEK file is a line) is far below it.
+ */
+export const MAX_MESSAGE_BYTES = 1 << 20;

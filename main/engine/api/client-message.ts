@@ -1,0 +1,50 @@
+/**
+ * Reads one client message of the wire format (wire.ts) from its text, for the WebSocket and the local socket.
+ * Kept apart from wire.ts, which the preload imports: the preload bundles no engine code.
+ */
+import { LifeboatError } from '../errors';
+import type { ClientMessage } from './wire';
+
+/** Contract inputs nest a few levels; a deeper message is refused before any code walks it recursively. */
+export const MAX_MESSAGE_DEPTH = 64;
+
+const SHAPE_HINT = 'Send one JSON object per message: {"id": 1, "call": "status.get", "input": {}}, or {"id": 1, "abort": true}.';
+const bad = (message: string) => new LifeboatError('invalid_input', message, SHAPE_HINT);
+
+/** Parses one client message, or throws invalid_input saying what is wrong with it. */
+export function parseClientMessage(raw: string): ClientMessage {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(raw);
+  } catch {
+    throw bad('The message is not valid JSON.');
+  }
+  if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) throw bad(`The message must be a JSON object, not ${describe(msg)}.`);
+  if (depthOver(msg, MAX_MESSAGE_DEPTH)) throw bad(`The message nests deeper than ${MAX_MESSAGE_DEPTH} levels.`);
+  const { id, call, input, abort } = msg as Record<string, unknown>;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw bad(`id: give a whole number to match the reply to the call, not ${describe(id)}.`);
+  if (abort !== undefined) {
+    if (abort !== true) throw bad(`abort: the only value is true, not ${describe(abort)}.`);
+    return { id, abort: true };
+  }
+  return { id, call, input };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return v.length > 40 ? 'a long string' : JSON.stringify(v);
+  return typeof v === 'object' ? 'an object' : typeof v === 'undefined' ? 'nothing' : `${typeof v} ${String(v)}`;
+}
+
+/** True when the value nests past `max` levels; iterative, so a deep value cannot overflow the stack here. */
+function depthOver(root: object, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) return true;
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return false;
+}
