@@ -79,6 +79,7 @@ export class Engine {
     this.runner.register(restoreJob(this.accounts));
     this.runner.register(accountCheckJob(this.accounts));
     this.devices = new DeviceManager(this);
+    this.accounts.keepClearOf(() => this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })));
     this.deviceBackups = new DeviceBackups(this);
     this.failover = new FailoverManager(this);
     this.bus.on((e) => {

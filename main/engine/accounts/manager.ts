@@ -11,6 +11,7 @@ import { LifeboatError } from '../errors';
 import { newId } from '../keys';
 import type { Logger } from '../log';
 import { runInPool, scanCatalog, type RepoTarget } from '../backups/maintenance';
+import { describeOverlap, findOverlap, type Place } from '../placement';
 import { Repository } from '../repo/repository';
 import type { SecretStore } from '../secrets';
 import type { ServiceManager } from '../service';
@@ -34,11 +35,15 @@ type Target = { spec: BackendSpec; fields: Pick<AccountRow, 'kind' | 'location' 
 /** The embedded default account lives in the data directory: backups work with no set-up at all. */
 export const DEFAULT_ACCOUNT = 'default';
 
+/** Other modules' places a local account's folder must stay clear of (the engine adds the devices' data roots). */
+export type PlacesSource = () => Place[];
+
 export class AccountManager {
   readonly store: AccountStore;
   readonly catalog: BackupCatalog;
   /** Accounts under maintenance (prune) in this process: backups wait for it instead of racing its deletes. */
   private readonly exclusive = new Set<string>();
+  private readonly placeSources: PlacesSource[] = [];
 
   constructor(
     readonly db: Db,
@@ -51,6 +56,27 @@ export class AccountManager {
   ) {
     this.store = new AccountStore(db, secrets);
     this.catalog = new BackupCatalog(db);
+  }
+
+  keepClearOf(source: PlacesSource): void {
+    this.placeSources.push(source);
+  }
+
+  /**
+   * A folder the user chose must stay clear of the data directory, other accounts and device data roots: a backup
+   * of a share would hold its own account, and removing one would delete the other's files.
+   */
+  private checkFolder(folder: string, self?: AccountRow): void {
+    const clash = findOverlap(folder, [
+      { path: this.dataDir, what: "Lifeboat's data directory" },
+      ...this.store
+        .all()
+        .filter((a) => a.kind === 'local' && a.id !== self?.id)
+        .map((a) => ({ path: a.location, what: `the folder of the storage account ${a.name}` })),
+      ...this.placeSources.flatMap((source) => source()),
+    ]);
+    if (clash)
+      throw new LifeboatError('conflict', `local: ${describeOverlap(folder, clash)}`, "Choose a folder of its own, outside Lifeboat's data directory, other accounts' folders and devices' data roots.");
   }
 
   /** Turns the add/edit input into a backend spec and the row's non-secret fields; refuses contradictions. */
@@ -123,6 +149,7 @@ export class AccountManager {
     this.service.require();
     if (this.store.byName(input.name)) throw new LifeboatError('already_exists', `There is already a storage account named "${input.name}".`, 'Choose another name, or change it with `lifeboat account edit`.');
     const t = this.target(input);
+    if (t.spec.kind === 'local' && input.local !== undefined) this.checkFolder(t.spec.folder);
     const backend = await this.open(t, t.spec.kind === 'local' || !!input.createContainer);
     const probe = await this.probe(backend);
     const { repo, created } = await this.openOrInit(backend, t);
@@ -225,6 +252,7 @@ export class AccountManager {
     const row = this.store.require(input.name);
     const t = this.target({ ...input, kind: input.kind ?? row.kind, local: input.local ?? (row.kind === 'local' && !input.azure ? row.location : undefined), container: input.container ?? row.container ?? undefined });
     if (t.fields.kind !== row.kind) throw new LifeboatError('invalid_input', `kind: the account "${row.name}" is ${row.kind}; add a new account for another kind.`);
+    if (t.spec.kind === 'local' && t.spec.folder !== row.location) this.checkFolder(t.spec.folder, row);
     const backend = await this.open(t, false);
     const probe = await this.probe(backend);
     const repo = await Repository.open(backend, this.service.sdekKey(), { loadIndex: false });

@@ -11,6 +11,7 @@ import type { BackupParams } from '../jobs/kinds/backup';
 import type { JobRunner } from '../jobs/runner';
 import type { BackupSource } from '../repo/backup';
 import { noSuchSource } from '../repo/snapshot';
+import { realPath, within } from '../placement';
 import { othersLeases, withLease } from '../accounts/locks';
 import type { WorkerPool } from '../workers/pool';
 import { pooledPrune, runInPool } from './maintenance';
@@ -79,9 +80,21 @@ export class BackupManager {
     const backup = this.accounts.catalog.require(input.id);
     const account = this.accounts.store.byId(backup.account_id)!;
     if (!path.isAbsolute(input.to)) throw new LifeboatError('invalid_input', `to: give an absolute path (got ${input.to}).`);
-    const names = (JSON.parse(backup.sources) as Array<{ name: string }>).map((s) => s.name);
+    const sources = JSON.parse(backup.sources) as Array<{ name: string; path: string | null }>;
+    const names = sources.map((s) => s.name);
     for (const s of input.source ?? [])
       if (!names.includes(s)) throw noSuchSource(input.id, s, names);
+    // Into a source that still exists, the restore would write into the data it restores (and the next backup of
+    // that source would hold the restored copy too).
+    const dest = realPath(input.to);
+    for (const s of sources) {
+      if (!s.path || !fs.existsSync(s.path) || !within(dest, realPath(s.path))) continue;
+      throw new LifeboatError(
+        'not_allowed',
+        `to: ${input.to} is ${dest === realPath(s.path) ? '' : 'inside '}the source ${s.name} of the backup ${input.id} (${s.path}), which still exists.`,
+        "Restore into a folder outside the backup's sources, then copy back what you need (or restore to the parent folder with --overwrite to replace it).",
+      );
+    }
     // Checked before the job exists: a restore writes into to/<source> for each source it restores.
     for (const guard of this.guards) guard(input.to, input.source?.length ? input.source : names);
     let entries: string[] = [];

@@ -8,20 +8,22 @@ import type { CallParsedInput } from '../api/contract';
 import type { RootCheck } from '../api/device-schemas';
 import { LifeboatError } from '../errors';
 import { newId } from '../keys';
+import { describeOverlap, findOverlap } from '../placement';
 import { formatBytes, parseSize } from '../units';
 import type { DeviceManager } from './manager';
 import { DEFAULT_POLICY } from './schedule';
 import type { DeviceRow } from './store';
-import { checkDeviceName, checkDomain, checkTimeZone } from './validation';
+import { checkCapacity, checkDeviceName, checkDomain, checkTimeZone } from './validation';
 
 /** Past this share of the root's free space a capacity is allowed, with a warning alert. */
 export const CAPACITY_WARN = 0.9;
 
 const ROOT_HINT = 'Choose an empty folder (or one that does not exist yet), or the data root of a device that was removed.';
+const PLACE_HINT = "Choose a folder outside Lifeboat's data directory and the storage accounts' folders.";
 const pct = (part: number, whole: number) => `${Math.round((100 * part) / whole)}%`;
 const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
 
-type RootVerdict = Omit<RootCheck, 'freeBytes' | 'totalBytes'> & { code: 'invalid_input' | 'conflict' };
+type RootVerdict = Omit<RootCheck, 'freeBytes' | 'totalBytes'> & { code: 'invalid_input' | 'conflict'; hint?: string };
 
 export class DeviceSetup {
   constructor(private readonly m: DeviceManager) {}
@@ -34,14 +36,14 @@ export class DeviceSetup {
   async inspectRoot(given: string): Promise<RootCheck> {
     const v = await this.classify(given);
     const { free, total } = await this.m.agent.space(path.isAbsolute(given) ? path.resolve(given) : '/');
-    const { code: _code, ...check } = v;
+    const { code: _code, hint: _hint, ...check } = v;
     return { ...check, freeBytes: free, totalBytes: total };
   }
 
   /** Absolute; empty or missing (created), or the root of a previous device that is no longer live here. */
   async checkRoot(given: string): Promise<string> {
     const v = await this.classify(given);
-    if (!v.usable) throw new LifeboatError(v.code, `root: ${v.message}`, ROOT_HINT);
+    if (!v.usable) throw new LifeboatError(v.code, `root: ${v.message}`, v.hint ?? ROOT_HINT);
     return v.root;
   }
 
@@ -59,6 +61,15 @@ export class DeviceSetup {
     for (const d of this.store.list())
       if (inside(root, d.root) || inside(d.root, root))
         return verdict('in-use', root, `${root} ${root === d.root ? 'is' : 'overlaps'} the data root of the device ${d.name} (${d.root}).`, 'conflict');
+    // Shares in the data directory or an account would be backed up into themselves, and removed with it.
+    const engine = this.m.engine;
+    const accounts = engine.accounts.store.all().filter((a) => a.kind === 'local');
+    const clash = findOverlap(root, [
+      { path: engine.dataDir, what: "Lifeboat's data directory" },
+      ...accounts.map((a) => ({ path: a.location, what: `the folder of the storage account ${a.name}` })),
+      ...this.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
+    ]);
+    if (clash) return { ...verdict('in-use', root, describeOverlap(root, clash), 'conflict'), hint: PLACE_HINT };
     const state = await this.m.agent.inspectRoot(root);
     if (state.exists && !state.isDirectory) return verdict('not-a-folder', root, `${root} is a file, not a folder.`);
     if (state.marker) {
@@ -102,7 +113,7 @@ export class DeviceSetup {
     const domain = input.domain === undefined ? null : checkDomain(input.domain);
     const timeZone = checkTimeZone(input.timeZone);
     const root = await this.checkRoot(input.root);
-    const capacity = parseSize(input.capacity, 'capacity');
+    const capacity = checkCapacity(parseSize(input.capacity, 'capacity'));
     const free = await this.m.agent.freeBytes(root);
     if (capacity > free)
       throw new LifeboatError('invalid_input', `capacity: ${formatBytes(capacity)} is more than the ${formatBytes(free)} free on the filesystem of ${root}.`, `Give a capacity of at most ${formatBytes(free)}, or choose a data root on a larger disk.`);

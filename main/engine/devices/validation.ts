@@ -3,6 +3,7 @@
  * field, says what is wrong and what is allowed; secrets are never echoed.
  */
 import { LifeboatError } from '../errors';
+import { formatBytes } from '../units';
 
 const bad = (field: string, message: string, hint?: string): never => {
   throw new LifeboatError('invalid_input', `${field}: ${message}`, hint);
@@ -112,4 +113,16 @@ export function checkChap(user: string | undefined, secret: string | undefined):
   const n = [...secret!].length;
   if (n < 12 || n > 16) bad('chapSecret', `the CHAP secret must be 12 to 16 characters long; the one given has ${n}.`, 'Choose a secret of 12 to 16 characters.');
   return { user: user!, secret: secret! };
+}
+
+/**
+ * The smallest capacity a device may have: room for a share's metadata and a small volume image. Below it a typo
+ * (500 for 500GiB) would make a device nothing fits on.
+ */
+export const MIN_CAPACITY = 1024 * 1024;
+
+export function checkCapacity(bytes: number, field = 'capacity'): number {
+  if (bytes < MIN_CAPACITY)
+    bad(field, `${formatBytes(bytes)} is below the smallest capacity a device can have, ${formatBytes(MIN_CAPACITY)}.`, 'Give the capacity with its unit, e.g. 500GiB or 2TiB.');
+  return bytes;
 }
