@@ -121,7 +121,14 @@ function baseIO(interactive: boolean, call: CommandIO['call'], onEvent: CommandI
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    const info = toErrorInfo(err);
+    // With the data directory, a full disk (the lock, the database) is named with what to free.
+    let dataDir: string | undefined;
+    try {
+      dataDir = resolveDataDir(takeHome(process.argv.slice(2)).home);
+    } catch {
+      dataDir = undefined;
+    }
+    const info = toErrorInfo(err, { dataDir });
     const json = process.argv.includes('--json');
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: info }, null, 2) + '\n');
     else process.stderr.write(formatError(info, process.stderr.isTTY ? colour : noColour));

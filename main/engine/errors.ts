@@ -1,4 +1,7 @@
 /** Typed errors: every failure the user can see has a stable code, a message and what to do next. */
+import fs from 'node:fs';
+import path from 'node:path';
+
 export type ErrorCode =
   | 'invalid_input'
   | 'not_found'
@@ -15,6 +18,10 @@ export type ErrorCode =
   | 'not_allowed'
   | 'cancelled'
   | 'io_error'
+  /** Data that fails authentication or is cut short (a key that passes its check, a manifest, an index, a pack). */
+  | 'damaged'
+  /** The disk that holds the data directory (or a file named in the message) is full. */
+  | 'disk_full'
   | 'timeout'
   | 'unavailable'
   | 'no_compatible_target'
@@ -50,17 +57,49 @@ export class LifeboatError extends Error {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
 
-/** Maps any thrown value to the wire form; unknown errors keep their message but never a stack. */
-export function toErrorInfo(err: unknown): ErrorInfo {
+/**
+ * Maps any thrown value to the wire form; unknown errors keep their message but never a stack. `where.dataDir`: the
+ * data directory, so that a full disk is named, and an SQLite I/O error on a disk with no room left is called full.
+ */
+export function toErrorInfo(err: unknown, where: { dataDir?: string } = {}): ErrorInfo {
   if (err instanceof LifeboatError) return err.toInfo();
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string') {
-    if (e.code === 'ENOSPC') return { code: 'io_error', message: `The disk is full (${e.message}).`, hint: 'Free some space on the disk and try again.' };
+    if (FULL.has(e.code) || (e.code.startsWith('SQLITE_IOERR') && where.dataDir && freeBytes(where.dataDir) < LOW_SPACE))
+      return diskFull(where.dataDir ?? (e.path ? path.dirname(e.path) : undefined), e.message).toInfo();
     if (e.code === 'EACCES' || e.code === 'EPERM')
       return { code: 'io_error', message: `Permission denied: ${e.message}.`, hint: 'Check the permissions of the folder or file named.' };
     if (e.code === 'ENOENT') return { code: 'not_found', message: e.message };
   }
-  return { code: 'internal', message: e instanceof Error ? e.message : String(err), hint: 'See the log in the data directory (lifeboat diagnostics).' };
+  const hint = where.dataDir && freeBytes(where.dataDir) < LOW_SPACE ? diskFull(where.dataDir, '').hint : 'See the log in the data directory (lifeboat diagnostics).';
+  return { code: 'internal', message: e instanceof Error ? e.message : String(err), hint };
+}
+
+const FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+/** Under this, an I/O error is taken for a full disk (SQLite reports some of those as "disk I/O error"). */
+const LOW_SPACE = 1 << 20;
+
+/** Free bytes on the disk holding `dir` (Infinity when that cannot be read: no claim of a full disk then). */
+export function freeBytes(dir: string): number {
+  try {
+    const s = fs.statfsSync(dir);
+    return Number(s.bavail) * Number(s.bsize);
+  } catch {
+    return Infinity;
+  }
+}
+
+/** The disk holding `dir` is full: name it and what to free (the log cannot say more, it is on the same disk). */
+export function diskFull(dir: string | undefined, detail: string, opts: { retryable?: boolean } = {}): LifeboatError {
+  const why = detail ? ` (${detail})` : '';
+  return dir
+    ? new LifeboatError(
+        'disk_full',
+        `The disk holding ${dir} is full${why}.`,
+        `Free space on that disk: delete files you do not need on it (old restores, other data; Lifeboat's old logs are in ${path.join(dir, 'logs')}), or move the data directory to a larger disk with --home; then try again.`,
+        opts,
+      )
+    : new LifeboatError('disk_full', `The disk is full${why}.`, 'Free space on the disk named and try again.', opts);
 }
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });

@@ -34,7 +34,7 @@ export async function dispatch(engine: Engine, name: unknown, input: unknown, ct
     const value = await handler(engine, parsed.data, ctx);
     return { ok: true, value };
   } catch (err) {
-    const info = toErrorInfo(err);
+    const info = toErrorInfo(err, { dataDir: engine.dataDir });
     if (!(err instanceof LifeboatError)) engine.log.error('call failed', { call: name, error: info, stack: (err as Error)?.stack });
     return { ok: false, error: info };
   }

@@ -7,7 +7,7 @@
  */
 import type { Job } from '../api/schemas';
 import type { Db } from '../db/database';
-import { LifeboatError, toErrorInfo } from '../errors';
+import { LifeboatError, toErrorInfo, type ErrorInfo } from '../errors';
 import { ownerAlive, processStart } from '../lock';
 import type { EventBus } from '../events';
 import { newId } from '../keys';
@@ -79,6 +79,8 @@ export class JobRunner {
   private started = false;
   private stopping = false;
   private waiters = new Set<() => void>();
+  /** Jobs whose failure could not be written (a full disk): failed in memory, never run again in a loop by pump(). */
+  private unrecorded = new Map<string, ErrorInfo>();
   /** This process, as job rows name their owner. */
   private readonly owner = { pid: process.pid, start: processStart(process.pid) };
   /** Jobs found running for a process that is gone, put back in the queue when this runner was made. */
@@ -171,7 +173,9 @@ export class JobRunner {
 
   toJob(row: JobRow): Job {
     const live = this.live.get(row.id);
-    return this.store.toJob(row, { rate: live ? this.rate(live) : 0, cancellable: this.isCancellable(row) === true });
+    const job = this.store.toJob(row, { rate: live ? this.rate(live) : 0, cancellable: this.isCancellable(row) === true });
+    const failed = this.unrecorded.get(row.id);
+    return failed && !TERMINAL.has(row.status) ? { ...job, status: 'failed', message: failed.message, error: failed, resumable: false, cancellable: false } : job;
   }
 
   private isCancellable(row: JobRow): true | string {
@@ -267,7 +271,7 @@ export class JobRunner {
     if (!this.started || this.stopping) return;
     for (const row of this.store.queued()) {
       if (this.live.size >= this.concurrency) break;
-      if (this.live.has(row.id)) continue;
+      if (this.live.has(row.id) || this.unrecorded.has(row.id)) continue;
       void this.execute(row);
     }
   }
@@ -313,7 +317,7 @@ export class JobRunner {
       this.store.update(id, { status: 'succeeded', progress: 1, ended_at: now(), resumable: 0 }, { kind: 'succeeded', message: 'Succeeded.' });
       this.log.info('job succeeded', { jobId: id });
     } catch (err) {
-      await this.settleFailure(id, err, live, kind);
+      await this.settleFailure(id, err, live, kind).catch((again: unknown) => this.unrecordable(id, again));
     } finally {
       this.live.delete(id);
       this.publish(id);
@@ -345,7 +349,7 @@ export class JobRunner {
       await this.finishCancel(row, kind);
       return;
     }
-    const info = toErrorInfo(err);
+    const info = toErrorInfo(err, { dataDir: this.dataDir });
     const retryable = err instanceof LifeboatError ? err.retryable || (!err.final && kind?.resumable !== false) : kind?.resumable !== false;
     this.log.error('job failed', { jobId: id, error: info });
     if (step >= 0) this.store.updateStep(id, step, { status: 'failed', ended_at: now, error_code: info.code, error_message: info.message, error_hint: info.hint ?? null });
@@ -354,6 +358,15 @@ export class JobRunner {
       { status: 'failed', ended_at: now, control: null, resumable: retryable ? 1 : 0, error_code: info.code, error_message: info.message, error_hint: info.hint ?? null },
       { kind: 'failed', message: info.message },
     );
+  }
+
+  /** The job's end cannot be written (the database's disk is full): said in memory, so waiters learn why. */
+  private unrecordable(id: string, err: unknown): void {
+    const info = toErrorInfo(err, { dataDir: this.dataDir });
+    const next = 'Lifeboat runs the job again when it next opens this data directory with room on its disk.';
+    this.unrecorded.set(id, { ...info, hint: info.hint ? `${info.hint} ${next}` : next });
+    this.log.error('job failure not recorded', { jobId: id, error: info });
+    for (const check of [...this.waiters]) check();
   }
 
   private async finishCancel(row: JobRow, kind = this.kinds.get(row.type)): Promise<void> {
