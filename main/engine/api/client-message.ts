@@ -5,7 +5,7 @@
 import { LifeboatError } from '../errors';
 import type { ClientMessage } from './wire';
 
-/** Contract inputs nest a few levels; a deeper message is refused before any code walks it recursively. */
+/** Contract inputs nest a few levels; a deeper message is refused before it is parsed. */
 export const MAX_MESSAGE_DEPTH = 64;
 
 const SHAPE_HINT = 'Send one JSON object per message: {"id": 1, "call": "status.get", "input": {}}, or {"id": 1, "abort": true}.';
@@ -13,6 +13,7 @@ const bad = (message: string) => new LifeboatError('invalid_input', message, SHA
 
 /** Parses one client message, or throws invalid_input saying what is wrong with it. */
 export function parseClientMessage(raw: string): ClientMessage {
+  if (nestsPast(raw, MAX_MESSAGE_DEPTH)) throw bad(`The message nests deeper than ${MAX_MESSAGE_DEPTH} levels.`);
   let msg: unknown;
   try {
     msg = JSON.parse(raw);
@@ -20,7 +21,6 @@ export function parseClientMessage(raw: string): ClientMessage {
     throw bad('The message is not valid JSON.');
   }
   if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) throw bad(`The message must be a JSON object, not ${describe(msg)}.`);
-  if (depthOver(msg, MAX_MESSAGE_DEPTH)) throw bad(`The message nests deeper than ${MAX_MESSAGE_DEPTH} levels.`);
   const { id, call, input, abort } = msg as Record<string, unknown>;
   if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw bad(`id: give a whole number to match the reply to the call, not ${describe(id)}.`);
   if (abort !== undefined) {
@@ -37,14 +37,22 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : typeof v === 'undefined' ? 'nothing' : `${typeof v} ${String(v)}`;
 }
 
-/** True when the value nests past `max` levels; iterative, so a deep value cannot overflow the stack here. */
-function depthOver(root: object, max: number): boolean {
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (d > max) return true;
-    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+/**
+ * True when the JSON text nests past `max` levels. Scanned before JSON.parse, which takes over a second on a 1 MiB
+ * frame of 500 000 brackets; this loop takes milliseconds and stops at the first level too deep.
+ */
+function nestsPast(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
 }
