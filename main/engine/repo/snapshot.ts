@@ -105,14 +105,16 @@ export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest)
 
 export async function loadSnapshotWith(backend: StorageBackend, keys: RepoKeys, id: string): Promise<SnapshotManifest> {
   const sealed = await backend.get(`snapshots/${id}`).catch((err) => {
-    if (err instanceof LifeboatError && err.code === 'not_found') throw new LifeboatError('not_found', `There is no backup ${id} in the storage account.`, 'List the backups with `lifeboat backup list`.');
+    // Final, like the damage below: a job that needs this manifest would only fail the same way again.
+    if (err instanceof LifeboatError && err.code === 'not_found')
+      throw new LifeboatError('not_found', `There is no backup ${id} in the storage account.`, 'Its manifest was deleted from the account: restore another backup (`lifeboat backup list`); `lifeboat account rebuild-catalog ACCOUNT` takes this one off the list.', { final: true });
     throw err;
   });
   try {
     const body = unseal(keys.dataKey, snapshotAad(id), sealed);
     return parseJsonBuffer(decompress(body[0] as Codec, body.subarray(1))) as SnapshotManifest;
   } catch {
-    throw new LifeboatError('io_error', `The manifest of backup ${id} is damaged and cannot be read.`, 'Run `lifeboat account check`; other backups are not affected.');
+    throw new LifeboatError('damaged', `The manifest of backup ${id} is damaged and cannot be read.`, 'Restore another backup; run `lifeboat account check` to find any other damage (other backups are not affected by this one).', { final: true });
   }
 }
 
