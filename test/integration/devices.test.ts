@@ -43,8 +43,8 @@ describe('devices', () => {
     const d = value(await e.call('devices.create', { name: 'fs1', type: 'file', root, capacity: '1.5GiB', registrationKey: ` ${key} `, domain: 'corp.contoso.com', timeZone: 'europe/amsterdam', fips: true }));
     expect(d).toMatchObject({
       name: 'fs1', type: 'file', status: 'online', root, capacity: 1.5 * GiB, provisioned: 0, used: 0, domain: 'corp.contoso.com', timeZone: 'Europe/Amsterdam',
-      fips: true, account: 'default', model: 'Lifeboat Virtual Array', health: 'healthy', shares: 0, volumes: 0, replaces: null, failoverJobId: null,
-      policy: { frequency: 'off', time: '22:00', weekday: null, retention: 7, nextAt: null },
+      fips: true, account: 'default', model: 'Lifeboat Virtual Array', health: 'healthy', healthReasons: [], shares: 0, volumes: 0, replaces: null, failoverJobId: null,
+      policy: { frequency: 'daily', time: '22:00', weekday: null, retention: 7, nextAt: expect.any(String) },
     });
     expect(d.serial).toMatch(/^LBVA-[0-9A-F]{10}$/);
     expect(d.registeredAt).not.toBeNull();
@@ -177,7 +177,7 @@ describe('shares', () => {
     expect(value(await e.call('shares.create', { device: 'fs1', name: 'pinned', quota: '50MiB', pinned: true })).tier).toBe('locally-pinned');
 
     const shown = value(await e.call('devices.show', { name: 'fs1' }));
-    expect(shown.device).toMatchObject({ provisioned: GiB + 50 * MiB, shares: 2, health: 'healthy' });
+    expect(shown.device).toMatchObject({ provisioned: GiB + 50 * MiB, shares: 2, health: 'warning', healthReasons: ['never backed up'] });
     expect(shown.shares.map((s) => s.name)).toEqual(['docs', 'pinned']);
     expect(shown.backups).toEqual([]);
     expect(shown.heat).toMatchObject({ items: [] });
@@ -198,13 +198,16 @@ describe('shares', () => {
     const both = await Promise.all([e.call('shares.create', { device: 'fs1', name: 'a', quota: '60MiB' }), e.call('shares.create', { device: 'fs1', name: 'b', quota: '60MiB' })]);
     expect(both.filter((r) => r.ok)).toHaveLength(1);
     expect(both.find((r) => !r.ok)).toMatchObject({ error: { message: 'quota: 60 MiB does not fit: only 40 MiB of the 100 MiB capacity of fs1 is not provisioned.' } });
-    const health = async () => value(await e.call('devices.show', { name: 'fs1' })).device.health;
-    expect(await health()).toBe('healthy');
+    const health = async () => {
+      const d = value(await e.call('devices.show', { name: 'fs1' })).device;
+      return [d.health, d.healthReasons];
+    };
+    expect(await health()).toEqual(['warning', ['never backed up']]);
     value(await e.call('shares.create', { device: 'fs1', name: 'c', quota: '35MiB' }));
-    expect(await health()).toBe('warning'); // 95% provisioned
+    expect(await health()).toEqual(['warning', ['95% of the capacity is provisioned', 'never backed up']]);
     const root = e.devices.store.require('fs1').root;
     fs.renameSync(root, `${root}.moved`);
-    expect(await health()).toBe('critical'); // the data root is gone
+    expect(await health()).toEqual(['critical', ['the data root is missing', '95% of the capacity is provisioned', 'never backed up']]);
     fs.renameSync(`${root}.moved`, root);
     const twice = await Promise.all([0, 1].map(() => e.call('devices.create', { name: 'dup', type: 'file', root: newRoot(), capacity: '1MiB', registrationKey: key })));
     expect(twice.map((r) => r.ok).sort()).toEqual([false, true]);

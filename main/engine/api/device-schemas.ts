@@ -37,6 +37,7 @@ export const Device = z.object({
   softwareVersion: z.string(),
   serial: z.string(),
   health: Health,
+  healthReasons: z.array(z.string()).describe('why the device is not healthy, in words; empty when it is'),
   shares: z.number().int(),
   volumes: z.number().int(),
   lastBackupAt: z.string().nullable(),

@@ -8,8 +8,10 @@ import { VERSION } from '../paths';
 import { LocalDeviceAgent, type DeviceAgent } from './agent';
 import { DeviceItems } from './items';
 import { checkRestoreTarget } from './restore-target';
-import { policyOf } from './schedule';
-import { CAPACITY_WARN, DeviceSetup } from './setup';
+import { nextBackupAt, policyOf } from './schedule';
+import { lineageBackups } from './backup-job';
+import { assessHealth } from './health';
+import { DeviceSetup } from './setup';
 import { DeviceStore, type DeviceRow, type ShareRow, type VolumeRow } from './store';
 import { DeviceUsage } from './usage';
 
@@ -22,6 +24,8 @@ export class DeviceManager {
   readonly usage: DeviceUsage;
   /** The sweep at start of what a crash left half done (changes wait for it). */
   readonly swept: Promise<void>;
+  /** The clock health is judged by (how old the last backup is): tests set it to look days ahead without waiting. */
+  now: () => number = () => Date.now();
 
   constructor(
     readonly engine: Engine,
@@ -199,6 +203,7 @@ export class DeviceManager {
     const last = this.engine.db.prepare('SELECT backup_id, created_at FROM device_backups WHERE device_id = ? ORDER BY created_at DESC LIMIT 1').get(row.id) as
       | { backup_id: string; created_at: string }
       | undefined;
+    const health = this.health(row, shares, volumes, provisioned, used);
     return {
       id: row.id,
       name: row.name,
@@ -215,7 +220,8 @@ export class DeviceManager {
       model: DEVICE_MODEL,
       softwareVersion: VERSION,
       serial: row.serial,
-      health: this.health(row, shares, volumes, provisioned, used),
+      health: health.health,
+      healthReasons: health.reasons,
       shares: shares.length,
       volumes: volumes.length,
       lastBackupAt: last?.created_at ?? null,
@@ -230,13 +236,24 @@ export class DeviceManager {
     };
   }
 
-  /** Critical: the data root is gone, a share is over quota, or more is used than the capacity. Warning: the device is offline, provisioned past 90%, or an item is offline on an online device. */
-  private health(row: DeviceRow, shares: ShareRow[], volumes: VolumeRow[], provisioned: number, used: number): Device['health'] {
-    if (row.status === 'deleted') return 'healthy';
-    if (this.usage.rootMissing.has(row.id) || used > row.capacity || shares.some((s) => this.usageOf(s.id) > s.quota)) return 'critical';
-    const offlineItem = row.status === 'online' && [...shares, ...volumes].some((i) => !i.online);
-    if (row.status === 'offline' || provisioned > CAPACITY_WARN * row.capacity || offlineItem) return 'warning';
-    return 'healthy';
+  /** Health by the one rule (health.ts), with the newest backup of the device's data: its own or its lineage's. */
+  private health(row: DeviceRow, shares: ShareRow[], volumes: VolumeRow[], provisioned: number, used: number) {
+    return assessHealth(
+      {
+        name: row.name,
+        status: row.status,
+        rootMissing: this.usage.rootMissing.has(row.id),
+        capacity: row.capacity,
+        provisioned,
+        used,
+        overQuota: shares.filter((s) => this.usageOf(s.id) > s.quota).map((s) => s.name),
+        offlineItems: [...shares, ...volumes].filter((i) => !i.online).map((i) => i.name),
+        items: shares.length + volumes.length,
+        policy: policyOf(row),
+        lastBackupAt: row.status === 'online' ? (lineageBackups(this.engine, row)[0]?.created_at ?? null) : null,
+      },
+      this.now(),
+    );
   }
 
   toShare(device: DeviceRow, row: ShareRow): Share {
@@ -278,7 +295,7 @@ export class DeviceManager {
 
   create(input: CallParsedInput<'devices.create'>): Promise<CallOutput<'devices.create'>> {
     return this.serial(async () => {
-      const row = await this.setup.create(input);
+      const row = this.firstSchedule(await this.setup.create(input));
       this.changed(row.name);
       await this.refreshUsage(row, { now: true });
       return this.toDevice(row);
@@ -287,11 +304,20 @@ export class DeviceManager {
 
   register(input: CallParsedInput<'devices.register'>): Promise<CallOutput<'devices.register'>> {
     return this.serial(async () => {
-      const row = await this.setup.register(input);
+      const row = this.firstSchedule(await this.setup.register(input));
       this.changed(row.name);
       await this.refreshUsage(row, { now: true });
       return this.toDevice(row);
     });
+  }
+
+  /** A device that has just come online under its (default daily) policy gets the time of its first scheduled backup. */
+  private firstSchedule(row: DeviceRow): DeviceRow {
+    if (row.status !== 'online' || row.next_backup_at) return row;
+    const next = nextBackupAt(policyOf(row), row.time_zone, new Date(this.now()));
+    if (!next) return row;
+    this.store.update(row.id, { next_backup_at: next.toISOString() });
+    return this.store.byId(row.id)!;
   }
 
   async list(input: CallParsedInput<'devices.list'>): Promise<CallOutput<'devices.list'>> {

@@ -12,7 +12,8 @@ import type { DeviceRow } from './store';
 export type StoredPolicy = Omit<BackupPolicy, 'nextAt'>;
 
 const TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/;
-export const DEFAULT_POLICY: StoredPolicy = { frequency: 'off', time: '22:00', weekday: null, retention: 7 };
+/** New devices back up daily: a device nobody set a policy for must not go unprotected. */
+export const DEFAULT_POLICY: StoredPolicy = { frequency: 'daily', time: '22:00', weekday: null, retention: 7 };
 const TICK_MS = 30_000;
 
 /** "7:05" → "07:05"; anything else that is not a time of day is refused with what to type. */
@@ -27,7 +28,7 @@ export function policyOf(row: Pick<DeviceRow, 'policy' | 'next_backup_at'>): Bac
   try {
     stored = JSON.parse(row.policy) as Partial<StoredPolicy>;
   } catch {
-    // A damaged policy reads as the default (off) rather than breaking the device's pages.
+    // A damaged policy reads as the default rather than breaking the device's pages.
   }
   return { ...DEFAULT_POLICY, ...stored, nextAt: row.next_backup_at };
 }

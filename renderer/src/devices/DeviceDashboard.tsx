@@ -172,7 +172,7 @@ function Properties({ device: d }: { device: Device }) {
   const section = useSectionStyles();
   const rows: Array<[string, ReactNode]> = [
     ['Status', <DeviceStatusBadge key="s" status={d.status} />],
-    ['Health', <HealthBadge key="h" health={d.health} />],
+    ['Health', <HealthBadge key="h" health={d.health} reasons={d.healthReasons} />],
     ['Data root', <span key="r" className={section.mono}>{d.root}</span>],
     ['Serial number', d.serial],
     ['Domain', d.domain ?? '—'],

@@ -34,12 +34,16 @@ export const HEALTH_LABEL: Record<Device['health'], string> = { healthy: 'Health
 export const BACKUP_KIND_LABEL = { scheduled: 'Scheduled', manual: 'Manual', final: 'Final (at deactivation)' } as const;
 export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-export function HealthBadge({ health }: { health: Device['health'] }) {
+/** The health, and when given, why it is not healthy ("Warning: never backed up"). */
+export function HealthBadge({ health, reasons }: { health: Device['health']; reasons?: string[] }) {
   const color = health === 'healthy' ? 'success' : health === 'warning' ? 'warning' : 'danger';
   return (
-    <Badge appearance="outline" color={color}>
-      {HEALTH_LABEL[health]}
-    </Badge>
+    <span data-health={health}>
+      <Badge appearance="outline" color={color}>
+        {HEALTH_LABEL[health]}
+      </Badge>
+      {reasons?.length ? <span data-testid="health-reasons">{` ${reasons.join('; ')}`}</span> : null}
+    </span>
   );
 }
 

@@ -1,8 +1,9 @@
 /**
  * The Dashboard's storage cards: what the devices offer, promise and use, what the storage accounts protect, and the
- * devices that need attention (not healthy, or not serving), each a link to its dashboard.
+ * devices that need attention (not healthy, or not serving: the engine's rule, with its reasons), each a link to its dashboard.
  */
 import { Card, Link, ProgressBar, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
+import { needsAttention } from '../../../main/engine/devices/health';
 import { useQuery } from '../api/query';
 import { DeviceStatusBadge, HealthBadge, deviceHref } from '../devices/labels';
 import { useDeviceQuery } from '../devices/useDeviceQuery';
@@ -24,7 +25,7 @@ export function StorageOverview() {
   const capacity = sum((d) => d.capacity);
   const used = sum((d) => d.used);
   const ofCapacity = (n: number) => percent(capacity ? n / capacity : 0);
-  const attention = devices.filter((d) => d.health !== 'healthy' || d.status !== 'online');
+  const attention = devices.filter(needsAttention);
 
   return (
     <>
@@ -70,7 +71,7 @@ export function StorageOverview() {
               <li key={d.name} className={styles.item} data-device={d.name}>
                 <Link href={deviceHref(d.name)}>{d.name}</Link>
                 <DeviceStatusBadge status={d.status} />
-                <HealthBadge health={d.health} />
+                <HealthBadge health={d.health} reasons={d.healthReasons} />
               </li>
             ))}
           </ul>
