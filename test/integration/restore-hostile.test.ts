@@ -7,8 +7,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../main/engine/api/schemas';
+import type { Engine } from '../../main/engine/engine';
 import { LifeboatError } from '../../main/engine/errors';
 import { parseSdek } from '../../main/engine/keys';
 import { backupSources } from '../../main/engine/repo/backup';
@@ -18,6 +19,7 @@ import { createLinks, prepareTree, type FileTarget, type LinkTarget } from '../.
 import { loadSnapshot, newSnapshotId, saveSnapshot, type SnapshotManifest, type SourceManifest, type TreeEntry } from '../../main/engine/repo/snapshot';
 import { LocalBackend } from '../../main/engine/storage/local';
 import { buildMain, cli, ok, tempHome } from '../helpers/home';
+import { deactivate, fileServer, fileServerWithData, openEngine, settle, value } from './failover-setup';
 
 let tmp: string;
 let repo: Repository;
@@ -246,5 +248,45 @@ describe('through the restore job and the CLI', () => {
     expect(done.result).toMatchObject({ damagedFiles: 0, damaged: [], files: 5 });
     expect(sha(path.join(out2, 'share/big.bin'))).toBe(sha(path.join(share, 'big.bin')));
     expect(fs.existsSync(path.join(out2, 'share/big.bin.damaged'))).toBe(false);
+  }, 180_000);
+});
+
+describe('device failover restores through the same guard', () => {
+  let engine: Engine | null = null;
+  afterEach(async () => {
+    await engine?.close();
+    engine = null;
+  });
+
+  it('a share whose backup writes through a link stops the failover with nothing outside the target; abandon cleans it', async () => {
+    const { engine: e, key } = await openEngine();
+    engine = e;
+    const account = path.join(tempHome('lifeboat-acct-'), 'lab');
+    value(await e.call('accounts.add', { name: 'lab', local: account }));
+    await fileServerWithData(e, key, 'fs1', { account: 'lab' });
+    await deactivate(e, 'fs1');
+    const target = await fileServer(e, key, 'fs2');
+
+    // The final backup's manifest replaced by one whose docs share plants a link and writes below it.
+    const [final] = value(await e.call('backups.list', {})).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const acct = await Repository.open(await LocalBackend.open(account), e.service.sdekKey());
+    const manifest = await loadSnapshot(acct, final.id);
+    const docs = manifest.sources.find((x) => x.name === 'docs') as Extract<SourceManifest, { kind: 'tree' }>;
+    const readme = docs.entries.find((x) => x.path === 'readme.txt')!;
+    const outside = path.join(tempHome('lifeboat-outside-'), 'elsewhere');
+    fs.mkdirSync(outside);
+    docs.entries.push({ ...readme, path: 'evil/pwned.txt' }, link('evil', outside));
+    await acct.backend.delete(`snapshots/${final.id}`);
+    await saveSnapshot(acct, manifest);
+
+    const failed = await settle(e, value(await e.call('failover.start', { source: 'fs1', target: 'fs2' })), 'failed');
+    expect(failed.error!.message).toMatch(/restoring the share docs failed \(job job-\w+\): Backup \w+ holds an unsafe path "evil\/pwned\.txt" in docs \(it lies below the symbolic link "evil"\)/);
+    expect(failed.error!.hint).toBe(`This backup cannot be restored as it is: abandon the failover with \`lifeboat failover abandon ${failed.id}\` (the target is cleaned and released).`);
+    expect(listing(outside)).toEqual([]);
+    expect(fs.existsSync(path.join(target.root, 'shares', 'docs', 'evil'))).toBe(false);
+
+    expect(value(await e.call('failover.abandon', { id: failed.id }))).toMatchObject({ status: 'cancelled' });
+    expect(fs.readdirSync(path.join(target.root, 'shares'))).toEqual([]);
+    expect(listing(outside)).toEqual([]);
   }, 180_000);
 });

@@ -178,10 +178,14 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
     if (!bad.length) return;
     const what = bad.map(({ item, job }) => `the ${item.kind} ${item.name} ${job.status === 'failed' ? `failed (job ${job.id}): ${(job.error?.message ?? 'unknown error').replace(/\.+$/, '')}` : `was ${job.status} (job ${job.id})`}`);
     const cancelled = bad.every(({ job }) => job.status === 'cancelled');
+    // A restore that failed for good (say a backup holding unsafe paths) fails again however often it is resumed.
+    const final = bad.some(({ job }) => job.status === 'failed' && !job.resumable);
     throw new LifeboatError(
       cancelled ? 'cancelled' : ((bad.find(({ job }) => job.error)?.job.error?.code ?? 'io_error') as ErrorCode),
       `The failover of ${p.sourceName} to ${p.targetName} stopped: restoring ${what.join('; ')}.`,
-      `Fix the cause, then resume it with \`lifeboat failover resume ${ctx.jobId}\` (what is restored is kept), or abandon it with \`lifeboat failover abandon ${ctx.jobId}\`.`,
+      final
+        ? `This backup cannot be restored as it is: abandon the failover with \`lifeboat failover abandon ${ctx.jobId}\` (the target is cleaned and released).`
+        : `Fix the cause, then resume it with \`lifeboat failover resume ${ctx.jobId}\` (what is restored is kept), or abandon it with \`lifeboat failover abandon ${ctx.jobId}\`.`,
       { retryable: true },
     );
   }
