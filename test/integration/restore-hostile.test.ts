@@ -41,6 +41,8 @@ beforeAll(async () => {
   base = (await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }])).snapshot;
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+// The restore job runs in the worker pool, from dist/ (the CLI and failover tests below).
+beforeAll(buildMain, 120_000);
 
 /** The real backup's entry for `p` (its chunks are in the account), under another path. */
 function entry(p: string, as = p): TreeEntry {
@@ -79,7 +81,7 @@ const attempt = (id: string, out: string, opts = {}) =>
 function expectRefused(err: unknown, id: string): LifeboatError {
   expect(err).toBeInstanceOf(LifeboatError);
   const e = err as LifeboatError;
-  expect(e).toMatchObject({ code: 'io_error', final: true });
+  expect(e).toMatchObject({ code: 'damaged', final: true });
   expect(e.message).toMatch(new RegExp(`^Backup ${id} holds an unsafe .*; a restore never writes outside its target, so nothing was restored\\.$`));
   expect(e.hint).not.toMatch(/resume/i);
   return e;
@@ -205,8 +207,6 @@ describe('a failed restore never leaves normal-looking damaged files', () => {
 });
 
 describe('through the restore job and the CLI', () => {
-  beforeAll(buildMain, 120_000);
-
   it('a hostile backup fails its job for good; a damaged one lists its set-aside files in the job result (--json)', async () => {
     const home = tempHome();
     const sdek = ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).json<{ sdek: string }>().sdek;
@@ -226,7 +226,7 @@ describe('through the restore job and the CLI', () => {
     const hostile = cli(home, ['backup', 'restore', forged, '--to', out, '--json']);
     expect(hostile.code).toBe(1);
     const failed = hostile.json<Job>();
-    expect(failed).toMatchObject({ type: 'backup.restore', status: 'failed', resumable: false, error: { code: 'io_error', message: expect.stringContaining('unsafe source name "../../x"') } });
+    expect(failed).toMatchObject({ type: 'backup.restore', status: 'failed', resumable: false, error: { code: 'damaged', message: expect.stringContaining('unsafe source name "../../x"') } });
     expect(failed.error?.hint).not.toMatch(/resume/i);
     expect(fs.readdirSync(data)).toEqual([]);
 

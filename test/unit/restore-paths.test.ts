@@ -29,7 +29,7 @@ describe('the names a restore trusts', () => {
     for (const bad of ['../../x', '..', '.', '', 'a/b', '/abs', 'x/']) expect(unsafeSourceName(bad), bad).toBeDefined();
     const err = thrown(() => checkSourceName('b1', '../../x'));
     expect(err).toBeInstanceOf(LifeboatError);
-    expect(err).toMatchObject({ code: 'io_error', final: true, message: 'Backup b1 holds an unsafe source name "../../x" (it holds a slash); a restore never writes outside its target, so nothing was restored.' });
+    expect(err).toMatchObject({ code: 'damaged', final: true, message: 'Backup b1 holds an unsafe source name "../../x" (it holds a slash); a restore never writes outside its target, so nothing was restored.' });
     expect(err.hint).not.toMatch(/resume/i);
   });
 
@@ -43,7 +43,7 @@ describe('the names a restore trusts', () => {
       [file('evil/pwned.txt'), link('evil', '/tmp')],
       [link('a/evil', '/'), file('a/evil/b/c/pwned.txt')],
     ])
-      expect(thrown(() => checkEntries('b1', 'share', entries))).toMatchObject({ code: 'io_error', final: true, message: expect.stringContaining('lies below the symbolic link') });
+      expect(thrown(() => checkEntries('b1', 'share', entries))).toMatchObject({ code: 'damaged', final: true, message: expect.stringContaining('lies below the symbolic link') });
     expect(() => checkEntries('b1', 'share', [link('evil', '/tmp'), file('evil2/x'), file('evil.txt'), link('a/b', 'c'), file('a/bc')])).not.toThrow();
   });
 });

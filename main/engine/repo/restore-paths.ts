@@ -36,7 +36,7 @@ export function unsafeSourceName(name: unknown): string | undefined {
  */
 export function unsafePathError(snapshotId: string, what: string, why: string): LifeboatError {
   return new LifeboatError(
-    'io_error',
+    'damaged',
     `Backup ${snapshotId} holds an unsafe ${what} (${why}); a restore never writes outside its target, so nothing was restored.`,
     'The backup was damaged or altered by someone with the service key and write access to the account: run `lifeboat account check`, and restore from another backup.',
     { final: true },
