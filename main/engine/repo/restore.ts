@@ -136,7 +136,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   if (!resume && !opts.overwrite && (await fs.promises.readdir(targetDir)).length > 0)
     throw new LifeboatError('conflict', `The folder ${targetDir} is not empty.`, 'Choose an empty folder, or restore with --overwrite.');
 
-  // Lay out every target: folders and links now, files sized now, chunk placements for later.
+  // Lay out every target: folders now; files (created as they are first written) and links (made last) as targets.
   const files: FileTarget[] = [];
   const placements = new Map<string, Placement[]>();
   const place = (chunk: string, p: Placement) => (placements.get(chunk) ?? placements.set(chunk, []).get(chunk)!).push(p);
