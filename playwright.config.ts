@@ -5,6 +5,8 @@ export default defineConfig({
   testDir: 'test/e2e',
   timeout: 60_000,
   expect: { timeout: 15_000 },
+  // A stray test.only would run one test and pass CI with every other test unrun.
+  forbidOnly: true,
   retries: 0,
   workers: 1,
   fullyParallel: false,
