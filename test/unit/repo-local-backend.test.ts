@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,11 +79,32 @@ describe('local storage backend', () => {
     expect(denied).toMatchObject({ code: 'forbidden', message: 'The folder /mnt/backups is not writable (EACCES).' });
   });
 
-  it('refuses a read-only folder when not running as root', async () => {
-    if (process.getuid?.() === 0) return; // root writes anywhere; the error mapping is covered above
-    const ro = path.join(dir, 'ro');
-    fs.mkdirSync(ro);
-    fs.chmodSync(ro, 0o555);
-    await expect(LocalBackend.open(ro)).rejects.toMatchObject({ code: 'forbidden' });
+  // Root writes anywhere, and CI runs as root: there the open runs in a child process as the user nobody.
+  it.skipIf(process.platform === 'win32')('refuses a folder the user cannot write to', () => {
+    const asRoot = process.getuid?.() === 0;
+    // A folder other users can enter, so that nobody can read the script and reach the read-only folder.
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-ro-'));
+    try {
+      fs.chmodSync(shared, 0o755);
+      const ro = path.join(shared, 'ro');
+      fs.mkdirSync(ro);
+      fs.chmodSync(ro, 0o555);
+      // The backend bundled whole (it needs no package), with a line that prints what open() gave.
+      const entry = path.join(shared, 'open.ts');
+      fs.writeFileSync(
+        entry,
+        `import { LocalBackend } from ${JSON.stringify(path.resolve(__dirname, '../../main/engine/storage/local'))};\n` +
+          'LocalBackend.open(process.argv[2]).then(() => console.log(JSON.stringify({ opened: true })), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));\n',
+      );
+      const script = path.join(shared, 'open.cjs');
+      buildSync({ entryPoints: [entry], outfile: script, bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
+      fs.chmodSync(script, 0o644);
+      const user = asRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
+      const r = spawnSync(user[0] ?? process.execPath, [...user.slice(1), ...(asRoot ? [process.execPath] : []), script, ro], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ code: 'forbidden', message: `The folder ${ro} is not writable (EACCES).` });
+    } finally {
+      fs.rmSync(shared, { recursive: true, force: true });
+    }
   });
 });
