@@ -25,6 +25,10 @@ import { restoreJob } from './jobs/kinds/restore';
 import { DeviceBackups } from './devices/backups';
 import { DeviceManager } from './devices/manager';
 import { FailoverManager } from './failover/manager';
+import { Protection } from './replication/protection';
+import { ReplicationStore } from './replication/store';
+import { SiteManager } from './sites/manager';
+import { SiteStore } from './sites/store';
 
 export interface EngineOptions {
   dataDir: string;
@@ -52,6 +56,8 @@ export class Engine {
   readonly devices: DeviceManager;
   readonly deviceBackups: DeviceBackups;
   readonly failover: FailoverManager;
+  readonly sites: SiteManager;
+  readonly protection: Protection;
   private closed = false;
 
   private constructor(
@@ -82,6 +88,22 @@ export class Engine {
     this.accounts.keepClearOf(() => this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })));
     this.deviceBackups = new DeviceBackups(this);
     this.failover = new FailoverManager(this);
+    const replication = new ReplicationStore(this.db);
+    this.sites = new SiteManager(new SiteStore(this.db), (id) => replication.itemsUsingSite(id), () => [
+      { path: dataDir, what: "Lifeboat's data directory" },
+      ...this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
+      ...this.accounts.store.all().flatMap((a) => (a.kind === 'local' ? [{ path: a.location, what: `the folder of the storage account ${a.name}` }] : [])),
+    ]);
+    this.accounts.keepClearOf(() => this.sites.store.list().flatMap((s) => (s.root ? [{ path: s.root, what: `the root of the site ${s.name}` }] : [])));
+    this.protection = new Protection({
+      store: replication,
+      sites: this.sites,
+      runner: this.runner,
+      workers: this.workers,
+      log: this.log,
+      stateDir: privateDir(path.join(dataDir, 'replication')),
+      requireAccount: (name) => void this.accounts.store.require(name),
+    });
     this.bus.on((e) => {
       if (e.type === 'job.updated' && e.job.status === 'failed' && !e.job.parentId && e.job.error) {
         this.alerts.raise({
@@ -107,6 +129,7 @@ export class Engine {
       if (opts.runJobs) {
         engine.runner.start();
         engine.deviceBackups.start();
+        engine.protection.scheduler.start();
       }
       return engine;
     } catch (err) {
@@ -164,6 +187,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     this.deviceBackups.stop();
+    this.protection.scheduler.stop();
     this.devices.usage.stop();
     await this.runner.stop();
     await this.workers.close();

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { call } from './call';
 import { deviceCalls } from './contract-devices';
+import { protectionCalls } from './contract-protection';
 import { Alert, Backup, BackupFolder, CatalogRebuild, Job, JobStatus, LogLevel, ProbeResult, PruneResult, Service, Settings, Status, StorageAccount, StorageAccountKind } from './schemas';
 
 const JobId = z.string().min(1).describe('job id (from jobs list)');
@@ -305,6 +306,7 @@ export const contract = {
     long: true,
   }),
   ...deviceCalls,
+  ...protectionCalls,
 } as const;
 
 export type Contract = typeof contract;

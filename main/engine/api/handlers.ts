@@ -12,6 +12,7 @@ import type { CallName, CallOutput, CallParsedInput } from './contract';
 import type { CallContext } from './dispatch';
 import { deviceHandlers } from '../devices/handlers';
 import { failoverHandlers } from '../failover/handlers';
+import { protectionHandlers } from '../replication/handlers';
 
 export type Handlers = { [N in CallName]: (engine: Engine, input: CallParsedInput<N>, ctx: CallContext) => CallOutput<N> | Promise<CallOutput<N>> };
 
@@ -119,4 +120,5 @@ export const handlers: Handlers = {
   'backups.prune': (engine, input) => engine.backups.prune(input, engine.workers),
   ...deviceHandlers,
   ...failoverHandlers,
+  ...protectionHandlers,
 };

@@ -213,6 +213,71 @@ export const migrations: string[] = [
   ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
   ALTER TABLE jobs ADD COLUMN owner_start TEXT;
   `,
+  // 6: protection of machines: sites (the primary is this installation), replication policies, protected items with
+  // their disks and folders, and their recovery points. Phases and health are free text so that failover can add its
+  // own without rebuilding the table; the site holds the data, these rows say what is committed.
+  `
+  CREATE TABLE sites (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    kind TEXT NOT NULL CHECK (kind IN ('primary','local','agent')),
+    root TEXT,
+    created_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE replication_policies (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    frequency_seconds INTEGER NOT NULL,
+    rpo_threshold_seconds INTEGER NOT NULL,
+    retention_seconds INTEGER NOT NULL,
+    app_consistent_seconds INTEGER NOT NULL,
+    builtin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE protected_items (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    primary_site_id TEXT NOT NULL REFERENCES sites(id),
+    recovery_site_id TEXT NOT NULL REFERENCES sites(id),
+    active_site_id TEXT NOT NULL REFERENCES sites(id),
+    policy_id TEXT NOT NULL REFERENCES replication_policies(id),
+    account TEXT,
+    group_name TEXT,
+    commands TEXT NOT NULL DEFAULT '{}',
+    phase TEXT NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    job_id TEXT,
+    pending TEXT,
+    next_cycle_at TEXT,
+    last_cycle_at TEXT,
+    created_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE protected_sources (
+    item_id TEXT NOT NULL REFERENCES protected_items(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('disk','folder')),
+    name TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    state TEXT,
+    PRIMARY KEY (item_id, idx)
+  ) STRICT;
+
+  CREATE TABLE recovery_points (
+    id TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL REFERENCES protected_items(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('crash','app')),
+    bytes INTEGER NOT NULL,
+    group_point TEXT,
+    UNIQUE (item_id, seq)
+  ) STRICT;
+  CREATE INDEX recovery_points_item ON recovery_points(item_id, created_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -3,13 +3,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { runRepoBackup, runRepoRestore, type RepoBackupTask, type RepoRestoreTask, type WorkerOutcome } from '../backups/in-worker';
 import { runMaintenance, type MaintenanceTask, type MaintenanceValue } from '../backups/maintenance';
+import { runHashBlocks, type HashBlocksResult, type HashBlocksTask } from '../replication/disk-scan';
 
 export type WorkerTask =
   | { op: 'write-pattern'; path: string; offset: number; length: number; seed: number }
   | { op: 'hash-range'; path: string; offset: number; length: number }
   | RepoBackupTask
   | RepoRestoreTask
-  | MaintenanceTask;
+  | MaintenanceTask
+  | HashBlocksTask;
 
 export type WorkerResult<T extends WorkerTask> = T extends { op: 'write-pattern' }
   ? { written: number }
@@ -21,7 +23,9 @@ export type WorkerResult<T extends WorkerTask> = T extends { op: 'write-pattern'
         ? Awaited<ReturnType<typeof runRepoRestore>>
         : T extends MaintenanceTask
           ? WorkerOutcome<MaintenanceValue<T>>
-          : never;
+          : T extends HashBlocksTask
+            ? HashBlocksResult
+            : never;
 
 /** Deterministic pseudo-random bytes (a counter under SHA-256), so a rewritten piece is identical to the first try. */
 function pattern(seed: number, offset: number, length: number): Buffer {
@@ -76,5 +80,8 @@ export function runTask(task: WorkerTask): unknown {
     case 'device-volume-heat':
     case 'snapshot-files':
       return runMaintenance(task);
+    // The changed blocks of a protected disk (replication/disk-scan.ts).
+    case 'replica-hash':
+      return runHashBlocks(task);
   }
 }

@@ -1,0 +1,208 @@
+/** The contract's calls for protection of machines: sites, replication policies, protected items, recovery points. */
+import { z } from 'zod';
+import { call } from './call';
+import { ErrorInfoSchema, Job } from './schemas';
+
+const SiteName = z.string().trim().min(1).describe('site name');
+const PolicyName = z.string().trim().min(1).describe('replication policy name');
+const ItemName = z.string().trim().min(1).describe('protected item name');
+
+export const Site = z.object({
+  name: z.string(),
+  kind: z.enum(['primary', 'local', 'agent']),
+  root: z.string().nullable().describe('data root of a local recovery site'),
+  createdAt: z.string(),
+  items: z.array(z.string()).describe('protected items that use the site'),
+});
+
+export const SiteProbe = z.object({
+  name: z.string(),
+  free: z.number(),
+  total: z.number(),
+  writeBytesPerSecond: z.number(),
+  readBytesPerSecond: z.number(),
+  latencyMs: z.number(),
+});
+
+export const Policy = z.object({
+  name: z.string(),
+  frequencySeconds: z.number().int(),
+  rpoThresholdSeconds: z.number().int(),
+  retentionSeconds: z.number().int(),
+  appConsistentSeconds: z.number().int().describe('0: no app-consistent points'),
+  builtin: z.boolean().describe('the fixed failback policy'),
+  items: z.array(z.string()),
+});
+
+const Health = z.enum(['normal', 'warning', 'critical']);
+
+export const ItemSummary = z.object({
+  name: z.string(),
+  phase: z.string().describe('enabling, protected, …'),
+  health: Health,
+  rpoSeconds: z.number().nullable().describe('age of the newest recovery point'),
+  lastPointAt: z.string().nullable(),
+  points: z.number().int(),
+  recoverySite: z.string(),
+  activeSite: z.string(),
+  policy: z.string(),
+  paused: z.boolean(),
+  healthReasons: z.array(z.string()),
+});
+
+const Replicated = z.object({ name: z.string(), sourcePath: z.string(), replicaPath: z.string() });
+
+export const ItemDetail = ItemSummary.extend({
+  primarySite: z.string(),
+  account: z.string().nullable(),
+  group: z.string().nullable(),
+  commands: z.record(z.string(), z.string()),
+  frequencySeconds: z.number().int(),
+  nextCycleAt: z.string().nullable(),
+  lastCycleAt: z.string().nullable(),
+  lastError: ErrorInfoSchema.nullable(),
+  jobId: z.string().nullable(),
+  disks: z.array(Replicated),
+  folders: z.array(Replicated),
+});
+
+export const RecoveryPoint = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  createdAt: z.string(),
+  kind: z.enum(['crash', 'app']),
+  bytes: z.number().describe('bytes sent in the cycle that made it'),
+});
+
+const PolicyFields = {
+  frequency: z.string().optional().describe('replication frequency: 30s, 5m or 15m (default 5m)'),
+  rpoThreshold: z.string().optional().describe('RPO above which health is Warning, e.g. 15m (default 15m)'),
+  retention: z.string().optional().describe('how long recovery points are kept, e.g. 24h (default 24h)'),
+  appConsistent: z.string().optional().describe('app-consistent point frequency, e.g. 60m; 0 for none (default 60m)'),
+};
+
+export const protectionCalls = {
+  'sites.add': call({
+    summary: 'Add a recovery site: a data root on this machine where replicas of protected items are kept',
+    input: z.object({ name: SiteName, root: z.string().min(1).describe('data root folder: empty or missing') }),
+    output: Site,
+    cli: { command: 'site add', positional: ['name'], paths: ['root'], view: 'record' },
+  }),
+  'sites.list': call({
+    summary: 'List sites (the primary site is this installation)',
+    input: z.object({}),
+    output: z.array(Site),
+    cli: { command: 'site list', columns: ['name', 'kind', 'root', 'items'] },
+  }),
+  'sites.show': call({
+    summary: 'Show a site and the protected items that use it',
+    input: z.object({ name: SiteName }),
+    output: Site,
+    cli: { command: 'site show', positional: ['name'], view: 'record' },
+  }),
+  'sites.test': call({
+    summary: 'Test a recovery site: free space, write and read throughput, latency',
+    input: z.object({ name: SiteName }),
+    output: SiteProbe,
+    cli: { command: 'site test', positional: ['name'], view: 'record' },
+    long: true,
+  }),
+  'sites.remove': call({
+    summary: 'Remove a recovery site (refused while protected items use it; its folder stays)',
+    input: z.object({ name: SiteName }),
+    output: z.object({ removed: z.string() }),
+    cli: { command: 'site remove', positional: ['name'], confirm: 'Remove the site {name} from Lifeboat? Its folder stays where it is.', view: 'record' },
+  }),
+  'policies.create': call({
+    summary: 'Create a replication policy',
+    input: z.object({ name: PolicyName, ...PolicyFields }),
+    output: Policy,
+    cli: { command: 'policy create', positional: ['name'], view: 'record' },
+  }),
+  'policies.list': call({
+    summary: 'List replication policies',
+    input: z.object({}),
+    output: z.array(Policy),
+    cli: { command: 'policy list', columns: ['name', 'frequencySeconds', 'rpoThresholdSeconds', 'retentionSeconds', 'appConsistentSeconds', 'builtin', 'items'] },
+  }),
+  'policies.show': call({
+    summary: 'Show a replication policy and the items that use it',
+    input: z.object({ name: PolicyName }),
+    output: Policy,
+    cli: { command: 'policy show', positional: ['name'], view: 'record' },
+  }),
+  'policies.edit': call({
+    summary: 'Change a replication policy (the failback policy is fixed)',
+    input: z.object({ name: PolicyName, ...PolicyFields }),
+    output: Policy,
+    cli: { command: 'policy edit', positional: ['name'], view: 'record' },
+  }),
+  'items.protect': call({
+    summary: 'Enable protection of a machine (disk images and folders): checks, initial replication, then delta replication',
+    input: z.object({
+      name: ItemName,
+      disk: z.array(z.string().min(1)).optional().describe('a disk image file (repeatable)'),
+      folder: z.array(z.string().min(1)).optional().describe('a folder (repeatable)'),
+      recoverySite: SiteName.describe('the recovery site to replicate to'),
+      policy: PolicyName,
+      account: z.string().optional().describe('storage account (for older recovery points and seeding, in later versions)'),
+      group: z.string().optional().describe('replication group (items with one common point in time, in later versions)'),
+      quiesce: z.string().optional().describe('command run before an app-consistent point'),
+      thaw: z.string().optional().describe('command run after an app-consistent point'),
+      shutdown: z.string().optional().describe('command that shuts the machine down'),
+      start: z.string().optional().describe('command that starts the machine'),
+    }),
+    output: Job,
+    cli: { command: 'item protect', positional: ['name'], paths: ['disk', 'folder'], lookups: { account: 'account' }, startsJob: true, view: 'job' },
+  }),
+  'items.list': call({
+    summary: 'List protected items with their health, RPO and last recovery point',
+    input: z.object({}),
+    output: z.array(ItemSummary),
+    cli: { command: 'item list', columns: ['name', 'phase', 'health', 'rpoSeconds', 'lastPointAt', 'points', 'recoverySite', 'policy', 'paused'] },
+  }),
+  'items.show': call({
+    summary: 'Show a protected item: phase, health, RPO, sites, and where each disk and folder is replicated',
+    input: z.object({ name: ItemName }),
+    output: ItemDetail,
+    cli: { command: 'item show', positional: ['name'], view: 'record' },
+  }),
+  'items.points': call({
+    summary: "List a protected item's recovery points, oldest first",
+    input: z.object({ name: ItemName }),
+    output: z.array(RecoveryPoint),
+    cli: { command: 'item points', positional: ['name'], columns: ['id', 'seq', 'createdAt', 'kind', 'bytes'] },
+  }),
+  'items.replicate': call({
+    summary: 'Run a replication cycle of a protected item now (or follow the one on its way)',
+    input: z.object({ name: ItemName }),
+    output: Job,
+    cli: { command: 'item replicate', positional: ['name'], startsJob: true, view: 'job' },
+  }),
+  'items.pause': call({
+    summary: 'Pause replication of a protected item',
+    input: z.object({ name: ItemName }),
+    output: ItemDetail,
+    cli: { command: 'item pause', positional: ['name'], view: 'record' },
+  }),
+  'items.resume': call({
+    summary: 'Resume replication of a protected item (a cycle runs at once)',
+    input: z.object({ name: ItemName }),
+    output: ItemDetail,
+    cli: { command: 'item resume', positional: ['name'], view: 'record' },
+  }),
+  'items.disable': call({
+    summary: 'Disable protection of an item: its replica and recovery points are deleted (or kept with --keep-replica)',
+    input: z.object({ name: ItemName, keepReplica: z.boolean().default(false).describe('keep the replica and its points at the site') }),
+    output: z.object({ disabled: z.string(), replicaRemoved: z.boolean() }),
+    cli: { command: 'item disable', positional: ['name'], confirm: 'Disable protection of {name}? Its recovery points are deleted.', view: 'record' },
+    long: true,
+  }),
+  'items.materialize': call({
+    summary: 'Write a recovery point of an item into an empty folder (disks/ and folders/), byte for byte',
+    input: z.object({ name: ItemName, point: z.string().min(1).describe('recovery point id (from item points)'), to: z.string().min(1).describe('an empty or missing folder') }),
+    output: z.object({ item: z.string(), point: z.string(), createdAt: z.string(), path: z.string(), bytes: z.number() }),
+    cli: { command: 'item materialize', positional: ['name'], paths: ['to'], view: 'record' },
+    long: true,
+  }),
+};

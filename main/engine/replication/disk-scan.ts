@@ -1,0 +1,126 @@
+/**
+ * Finding and sending the changed blocks of a disk image. The engine keeps, per disk, a map of 16-byte checksums of
+ * its 64 KiB blocks as of the last point (replication/block-hash.ts). A cycle asks the kernel where the data is
+ * (SEEK_DATA/SEEK_HOLE: holes are never read), hashes the data blocks in a worker thread, a run of up to 64 blocks
+ * per task so memory stays bounded, and sends only the blocks whose checksum changed; a block that became a hole is
+ * sent as zeros. The map of a 1 GiB disk is 256 KiB.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import { blocksTouched, findDataExtents } from '../repo/sparse';
+import type { SiteAgent, SiteItemRef } from '../sites/agent';
+import type { WorkerPool } from '../workers/pool';
+import { BLOCK_SIZE, blockHash, HASH_BYTES, ZERO_HASH } from './block-hash';
+
+const RUN = 64;
+
+export interface HashBlocksTask {
+  op: 'replica-hash';
+  path: string;
+  size: number;
+  first: number;
+  count: number;
+  /** The previous checksums of these blocks. */
+  old: Uint8Array;
+}
+
+export interface HashBlocksResult {
+  hashes: Uint8Array;
+  /** Blocks whose checksum changed, with their data (null: now all zeros). */
+  changed: { index: number; data: Uint8Array | null }[];
+  bytesRead: number;
+}
+
+/** Runs in a worker thread: reads a run of blocks in one read, hashes each, returns the changed ones. */
+export function runHashBlocks(task: HashBlocksTask): HashBlocksResult {
+  const start = task.first * BLOCK_SIZE;
+  const length = Math.min(task.count * BLOCK_SIZE, task.size - start);
+  const buf = Buffer.alloc(Math.max(0, length));
+  const fd = fs.openSync(task.path, 'r');
+  let bytesRead = 0;
+  try {
+    while (bytesRead < length) {
+      const n = fs.readSync(fd, buf, bytesRead, length - bytesRead, start + bytesRead);
+      if (n === 0) break; // the file shrank meanwhile: the cycle's second stat sees it and starts again
+      bytesRead += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  const hashes = new Uint8Array(task.count * HASH_BYTES);
+  const changed: HashBlocksResult['changed'] = [];
+  const old = Buffer.from(task.old.buffer, task.old.byteOffset, task.old.byteLength);
+  for (let i = 0; i < task.count; i++) {
+    const block = buf.subarray(i * BLOCK_SIZE, Math.min(length, (i + 1) * BLOCK_SIZE));
+    const h = blockHash(block);
+    hashes.set(h, i * HASH_BYTES);
+    if (!h.equals(old.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) changed.push({ index: task.first + i, data: h.equals(ZERO_HASH) ? null : new Uint8Array(block) });
+  }
+  return { hashes, changed, bytesRead };
+}
+
+export interface DiskScanResult {
+  map: Buffer;
+  blocksScanned: number;
+  blocksSent: number;
+  bytesSent: number;
+  bytesRead: number;
+}
+
+/** Reads a map file; a missing one is all zeros (a fresh replica is a sparse file of zeros). */
+export async function readMap(file: string): Promise<Buffer> {
+  return fsp.readFile(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return Buffer.alloc(0);
+    throw err;
+  });
+}
+
+/** Hashes `image` (of `size` bytes) against `oldMap` and stages the changed blocks at the site. */
+export async function scanDisk(
+  deps: { agent: SiteAgent; workers: WorkerPool },
+  at: { item: SiteItemRef; cycleId: string; disk: string },
+  image: string,
+  size: number,
+  oldMap: Buffer,
+  signal: AbortSignal,
+): Promise<DiskScanResult> {
+  const blocks = Math.ceil(size / BLOCK_SIZE);
+  const map = Buffer.alloc(blocks * HASH_BYTES);
+  const oldHash = (i: number) => (i * HASH_BYTES < oldMap.length ? oldMap.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES) : ZERO_HASH);
+  const out: DiskScanResult = { map, blocksScanned: 0, blocksSent: 0, bytesSent: 0, bytesRead: 0 };
+  const lengthOf = (i: number) => Math.min(BLOCK_SIZE, size - i * BLOCK_SIZE);
+  const { extents } = await findDataExtents(image);
+  const touched = blocksTouched(extents, BLOCK_SIZE, size);
+  const isData = new Uint8Array(blocks);
+  for (const b of touched) isData[b] = 1;
+  // Blocks that are holes now but held data at the last point become zeros at the site.
+  const zeros = [];
+  for (let i = 0; i < blocks; i++) if (!isData[i] && !oldHash(i).equals(ZERO_HASH)) zeros.push({ offset: i * BLOCK_SIZE, length: lengthOf(i), data: null });
+  if (zeros.length) {
+    await deps.agent.writeBlocks(at.item, at.cycleId, at.disk, zeros);
+    out.blocksSent += zeros.length;
+  }
+  for (let k = 0; k < touched.length; ) {
+    const first = touched[k];
+    let count = 1;
+    while (k + count < touched.length && touched[k + count] === first + count && count < RUN) count++;
+    k += count;
+    const old = Buffer.alloc(count * HASH_BYTES);
+    for (let i = 0; i < count; i++) oldHash(first + i).copy(old, i * HASH_BYTES);
+    const r = await deps.workers.run({ op: 'replica-hash', path: image, size, first, count, old } satisfies HashBlocksTask, signal);
+    Buffer.from(r.hashes.buffer, r.hashes.byteOffset, r.hashes.byteLength).copy(map, first * HASH_BYTES);
+    out.blocksScanned += count;
+    out.bytesRead += r.bytesRead;
+    if (r.changed.length) {
+      const writes = r.changed.map((c) => ({
+        offset: c.index * BLOCK_SIZE,
+        length: lengthOf(c.index),
+        data: c.data ? Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength) : null,
+      }));
+      await deps.agent.writeBlocks(at.item, at.cycleId, at.disk, writes);
+      out.blocksSent += writes.length;
+      out.bytesSent += writes.reduce((n, w) => n + (w.data ? w.length : 0), 0);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+/**
+ * What replication needs from a recovery site, behind one interface: the local agent keeps replicas under a data root on
+ * this machine (sites/local-agent.ts); a remote agent over TLS implements the same calls in the next slice. An item's
+ * replica is its newest recovery point materialized; older points are undo deltas kept beside it (docs/replication.md).
+ * A cycle is staged (blocks, files), then committed as one journaled step: after a crash, `recover` rolls an applying
+ * cycle forward or a staged one back, so a point the site lists is always complete.
+ */
+import type { Readable } from 'node:stream';
+
+/** How the engine names an item at a site: its id (kept in the site's item marker) and its name (the folder's name). */
+export interface SiteItemRef {
+  id: string;
+  name: string;
+}
+
+export interface SiteItemLayout extends SiteItemRef {
+  /** File names of the disks (each replica keeps its source's file name). */
+  disks: string[];
+  /** Names of the folders. */
+  folders: string[];
+}
+
+/** A block of a disk to write: its data, or null for a block of zeros (a hole at the source). */
+export interface BlockWrite {
+  offset: number;
+  length: number;
+  data: Buffer | null;
+}
+
+export interface FileMeta {
+  mode: number;
+  /** Modification time in ms (fractions kept). */
+  mtimeMs: number;
+}
+
+/** What a cycle changes besides the staged blocks and files. */
+export interface CycleManifest {
+  pointId: string;
+  createdAt: string;
+  kind: 'crash' | 'app';
+  /** Every disk with its size at the point (blocks were staged with writeBlocks). */
+  disks: { name: string; size: number }[];
+  folders: { name: string; mkdirs: string[]; deletes: string[]; rmdirs: string[] }[];
+  /** Bytes sent in the cycle, recorded with the point. */
+  bytes: number;
+}
+
+/** A recovery point as the site holds it (complete: listed only once its cycle was applied). */
+export interface SitePoint {
+  id: string;
+  seq: number;
+  createdAt: string;
+  kind: 'crash' | 'app';
+  bytes: number;
+}
+
+export interface RecoverOutcome {
+  /** 'rolled-forward': an applying cycle was finished; 'rolled-back': a staged one was discarded. */
+  action: 'none' | 'rolled-forward' | 'rolled-back';
+  cycleId: string | null;
+}
+
+export interface SiteProbe {
+  free: number;
+  total: number;
+  writeBytesPerSecond: number;
+  readBytesPerSecond: number;
+  latencyMs: number;
+}
+
+/** Test hooks (fault injection): where a crash test holds a commit. Only the local agent honours them. */
+export interface CommitHooks {
+  /** After the journal says applying and the first block of the replica was written. */
+  midApply?: () => Promise<void>;
+}
+
+export interface SiteAgent {
+  /** Creates the site's root and marker, or checks an existing one belongs to this site. */
+  prepareSite(marker: { id: string; name: string }): Promise<void>;
+  space(): Promise<{ free: number; total: number }>;
+  /** Writes, fsyncs and reads back a probe file: throughput and latency. */
+  probe(bytes?: number): Promise<SiteProbe>;
+  /** Creates the item's replica folders and marker; refuses a folder that holds another item. */
+  prepareItem(item: SiteItemLayout): Promise<void>;
+  /** Paths of an item's replica disk and folder at the site, for `item show`. */
+  replicaPath(item: SiteItemRef, kind: 'disk' | 'folder', name: string): string;
+  /** Finishes or undoes a cycle a crash interrupted. Idempotent. */
+  recover(item: SiteItemRef): Promise<RecoverOutcome>;
+  /** Starts staging a cycle (discarding any staged, never-applied one). */
+  beginCycle(item: SiteItemRef, cycleId: string): Promise<void>;
+  writeBlocks(item: SiteItemRef, cycleId: string, disk: string, blocks: BlockWrite[]): Promise<void>;
+  writeFile(item: SiteItemRef, cycleId: string, folder: string, rel: string, data: Readable, meta: FileMeta): Promise<number>;
+  abortCycle(item: SiteItemRef, cycleId: string): Promise<void>;
+  /** Applies the staged cycle to the replica (undo deltas first) and lists its point; idempotent for a cycle already applied. */
+  commitCycle(item: SiteItemRef, cycleId: string, manifest: CycleManifest, hooks?: CommitHooks): Promise<SitePoint>;
+  points(item: SiteItemRef): Promise<SitePoint[]>;
+  /** Deletes the oldest points (a prefix of the list): their undo deltas go. */
+  deletePoints(item: SiteItemRef, ids: string[]): Promise<void>;
+  /** Writes a point's disks and folders into `to` (`disks/<file>`, `folders/<name>`), byte-identical. */
+  materialize(item: SiteItemRef, pointId: string, to: string): Promise<{ bytes: number }>;
+  /** Checksums of fixed-size blocks of a replica disk (for resync: compare both sides, send differences). */
+  blockChecksums(item: SiteItemRef, disk: string, blockSize: number): Promise<Buffer>;
+  /** Deletes the item's replica and points. */
+  removeItem(item: SiteItemRef): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/** The sites table: the primary site (this installation, made on first use) and recovery sites. */
+import type { Db } from '../db/database';
+import { LifeboatError } from '../errors';
+
+export interface SiteRow {
+  id: string;
+  name: string;
+  kind: 'primary' | 'local' | 'agent';
+  root: string | null;
+  created_at: string;
+}
+
+export const PRIMARY_SITE_ID = 'site-primary';
+
+export class SiteStore {
+  constructor(readonly db: Db) {}
+
+  /** The primary site's row, made the first time anything asks for it. */
+  primary(): SiteRow {
+    this.db
+      .prepare("INSERT INTO sites(id, name, kind, root, created_at) VALUES (?, 'primary', 'primary', NULL, ?) ON CONFLICT DO NOTHING")
+      .run(PRIMARY_SITE_ID, new Date().toISOString());
+    return this.byId(PRIMARY_SITE_ID)!;
+  }
+
+  byId(id: string): SiteRow | undefined {
+    return this.db.prepare('SELECT * FROM sites WHERE id = ?').get(id) as SiteRow | undefined;
+  }
+
+  byName(name: string): SiteRow | undefined {
+    return this.db.prepare('SELECT * FROM sites WHERE name = ?').get(name.trim()) as SiteRow | undefined;
+  }
+
+  require(name: string): SiteRow {
+    if (name.trim().toLowerCase() === 'primary') return this.primary();
+    const row = this.byName(name);
+    if (!row) throw new LifeboatError('not_found', `There is no site ${name}.`, 'List sites with `lifeboat site list`, or add one with `lifeboat site add NAME --root DIR`.');
+    return row;
+  }
+
+  list(): SiteRow[] {
+    this.primary();
+    return this.db.prepare("SELECT * FROM sites ORDER BY kind = 'primary' DESC, name").all() as SiteRow[];
+  }
+
+  insert(row: SiteRow): void {
+    this.db.prepare('INSERT INTO sites(id, name, kind, root, created_at) VALUES (@id, @name, @kind, @root, @created_at)').run(row);
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM sites WHERE id = ?').run(id);
+  }
+}
