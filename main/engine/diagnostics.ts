@@ -6,6 +6,8 @@ import { LifeboatError } from './errors';
 import { redact } from './log';
 import { FILE_MODE } from './private-files';
 
+const exists = (out: string) => new LifeboatError('already_exists', `The file ${out} already exists.`, 'Give another file name, or add --force to replace it.');
+
 /** Refuses a folder, and an existing file unless `force`: the bundle is written where the user says, nowhere else. */
 function checkOut(out: string, force: boolean): void {
   if (!path.isAbsolute(out)) throw new LifeboatError('invalid_input', `out: give an absolute path (got ${out}).`, 'Give the full path of the file to write.');
@@ -17,7 +19,7 @@ function checkOut(out: string, force: boolean): void {
   }
   if (st.isDirectory())
     throw new LifeboatError('invalid_input', `out: ${out} is a folder.`, `Give the path of a file to write, e.g. ${path.join(out, 'lifeboat-diagnostics.json')}.`);
-  if (!force) throw new LifeboatError('already_exists', `out: ${out} already exists.`, 'Give another file name, or add --force to replace it.');
+  if (!force) throw exists(out);
   if (!st.isFile()) throw new LifeboatError('invalid_input', `out: ${out} is not a regular file.`, 'Give the path of a file to write.');
 }
 
@@ -44,7 +46,7 @@ function writeBundle(out: string, text: string, force: boolean): void {
   } catch (err) {
     fs.rmSync(part, { force: true });
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EEXIST') throw new LifeboatError('already_exists', `out: ${out} already exists.`, 'Give another file name, or add --force to replace it.');
+    if (e.code === 'EEXIST') throw exists(out);
     throw new LifeboatError('io_error', `Cannot write the diagnostics bundle ${out}: ${e.message}.`, 'Choose a folder you can write to, with free space.', { cause: err });
   }
 }

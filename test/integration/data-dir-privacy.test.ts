@@ -113,7 +113,7 @@ describe('diagnostics --out', () => {
     const out = path.join(home, 'kept.json');
     fs.writeFileSync(out, 'the only copy of something', { mode: 0o644 });
     const r = await engine.call('diagnostics.collect', { out });
-    expect(r).toMatchObject({ ok: false, error: { code: 'already_exists', message: `out: ${out} already exists.`, hint: expect.stringContaining('--force') } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'already_exists', message: `The file ${out} already exists.`, hint: expect.stringContaining('--force') } });
     expect(fs.readFileSync(out, 'utf8')).toBe('the only copy of something');
     const forced = await engine.call('diagnostics.collect', { out, force: true });
     expect(forced).toMatchObject({ ok: true, value: { path: out, integrity: 'ok' } });
