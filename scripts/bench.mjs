@@ -1,7 +1,9 @@
-// `npm run bench [-- --size MiB] [--dir DIR] [--keep] [--no-azure]`
+// `npm run bench [-- --size MiB] [--dir DIR] [--keep] [--no-azure] [--event-loop-only]`
 // Makes a mixed dataset, then in one run times Lifeboat (the real CLI, through a running web-mode app) against the
 // tools an administrator would pick instead: restic (local repository), `cp -a` and `rsync -a`; and, on Azurite,
-// Lifeboat against a plain @azure/storage-blob upload of the same files. Prints a table and the ratios as JSON.
+// Lifeboat against a plain @azure/storage-blob upload of the same files. Then the main event loop's longest stall
+// during each kind of heavy work, in-process (test/bench/event-loop.ts), against the 50 ms goal. Prints a table and
+// the ratios as JSON.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -14,7 +16,13 @@ import { webModeArgs } from './web-mode.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
-  options: { size: { type: 'string', default: '1024' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false }, 'no-azure': { type: 'boolean', default: false } },
+  options: {
+    size: { type: 'string', default: '1024' },
+    dir: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    'no-azure': { type: 'boolean', default: false },
+    'event-loop-only': { type: 'boolean', default: false },
+  },
 });
 const sizeMiB = Number(opts.size);
 const work = opts.dir ? path.resolve(opts.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-'));
@@ -170,7 +178,42 @@ function freePort() {
   });
 }
 
+// ---------- the main event loop under heavy work ----------
+/** Bundles test/bench/event-loop.ts (as the build bundles the engine) and runs it: the longest stall per kind of work. */
+async function eventLoopFigures() {
+  const { build } = await import('esbuild');
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const outfile = path.join(root, 'dist', 'bench', 'event-loop.cjs');
+  await build({
+    entryPoints: [path.join(root, 'test/bench/event-loop.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'warning',
+    define: { __LIFEBOAT_VERSION__: JSON.stringify(pkg.version) },
+  });
+  log('event loop: a 256 MiB backup and restore, a self-test, heat files and a 200 000-file manifest, in-process');
+  const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`the event-loop bench failed (${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+}
+
+function printEventLoop(loop) {
+  console.log(`\nmain event loop, longest stall per kind of work (goal: <= ${loop.goalMs} ms each)`);
+  for (const [k, ms] of Object.entries(loop.maxStallMs)) console.log(`${k.padEnd(32)} ${`${ms} ms`.padEnd(10)} ${ms <= loop.goalMs ? 'met' : 'NOT met'}`);
+}
+
 async function main() {
+  if (opts['event-loop-only']) {
+    const loop = await eventLoopFigures();
+    printEventLoop(loop);
+    console.log(JSON.stringify({ eventLoop: loop }));
+    if (!opts.dir) fs.rmSync(work, { recursive: true, force: true });
+    return;
+  }
   log(`work directory ${work}; dataset ${sizeMiB} MiB`);
   const data = path.join(work, 'data');
   fs.rmSync(data, { recursive: true, force: true });
@@ -312,7 +355,9 @@ async function main() {
   console.log('measure                          value      target');
   for (const [k, v] of Object.entries(ratios)) console.log(`${k.padEnd(32)} ${String(v).padEnd(10)} ${targets[k]}`);
   console.log(`restore byte-identical: ${results.restoreIdentical}`);
-  const report = { sizeMiB, results, ratios, targets };
+  const eventLoop = await eventLoopFigures();
+  printEventLoop(eventLoop);
+  const report = { sizeMiB, results, ratios, targets, eventLoop };
   fs.writeFileSync(path.join(work, 'bench.json'), JSON.stringify(report, null, 2));
   console.log(JSON.stringify(report));
   if (!opts.keep && !opts.dir) fs.rmSync(work, { recursive: true, force: true });

@@ -304,34 +304,36 @@ describe('backups through the engine', () => {
     expect(await engine.runner.wait(missing.id, 60_000)).toMatchObject({ status: 'failed', resumable: false, error: { code: 'not_found', message: `Backup ${b.id} has no path "nope" in share, other, disk.img.` } });
   }, 120_000);
 
-  it('keeps the main event loop under 50 ms during a 256 MiB backup and restore', async () => {
+  // How long the main event loop stalls during such a backup and restore is a figure of `npm run bench`, not a test.
+  it('backs up and restores large files that span many packs byte for byte', async () => {
     const engine = openWithService();
     const src = path.join(tempHome('lifeboat-src-'), 'big');
     fs.mkdirSync(src);
     const key = crypto.randomBytes(32);
-    for (let i = 0; i < 16; i++) {
+    const sums: Record<string, string> = {};
+    for (let i = 0; i < 4; i++) {
       const noise = crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16, i)).update(Buffer.alloc(12 << 20));
-      fs.writeFileSync(path.join(src, `f${i}.bin`), Buffer.concat([noise, Buffer.alloc(4 << 20, i)]));
+      const data = Buffer.concat([noise, Buffer.alloc(4 << 20, i)]);
+      fs.writeFileSync(path.join(src, `f${i}.bin`), data);
+      sums[`f${i}.bin`] = crypto.createHash('sha256').update(data).digest('hex');
     }
     expect((await engine.call('accounts.add', { name: 'lab', local: path.join(tempHome(), 'acct') })).ok).toBe(true);
-    engine.eventLoop.reset();
     const created = await engine.call('backups.create', { account: 'lab', source: [src] });
     const job = (created as { ok: true; value: Job }).value;
     expect((await engine.runner.wait(job.id, 300_000)).status).toBe('succeeded');
-    const backupMax = engine.eventLoop.stats().maxMs;
     const [b] = (await engine.call('backups.list', {}) as { ok: true; value: Array<{ id: string; bytes: number }> }).value;
-    expect(b.bytes).toBe(256 << 20);
-    engine.eventLoop.reset();
-    const restored = await engine.call('backups.restore', { id: b.id, to: path.join(tempHome(), 'out') });
+    expect(b.bytes).toBe(64 << 20);
+    const out = path.join(tempHome(), 'out');
+    const restored = await engine.call('backups.restore', { id: b.id, to: out });
     const rjob = (restored as { ok: true; value: Job }).value;
     expect((await engine.runner.wait(rjob.id, 300_000)).status).toBe('succeeded');
-    const restoreMax = engine.eventLoop.stats().maxMs;
-    console.log(`event loop max: backup ${backupMax.toFixed(1)} ms, restore ${restoreMax.toFixed(1)} ms`);
-    expect(backupMax).toBeLessThan(50);
-    expect(restoreMax).toBeLessThan(50);
+    const back: Record<string, string> = {};
+    for (const f of fs.readdirSync(path.join(out, 'big'))) back[f] = crypto.createHash('sha256').update(fs.readFileSync(path.join(out, 'big', f))).digest('hex');
+    expect(back).toEqual(sums);
   }, 300_000);
 
-  it('reads manifests in the worker pool: check, prune and rebuild-catalog of a 200 000-file backup keep the main event loop free', async () => {
+  // The main event loop's longest stall during each of these is a figure of `npm run bench` (test/bench/event-loop.ts).
+  it('check, prune and rebuild-catalog take a 200 000-file backup whole', async () => {
     const engine = openWithService();
     const share = path.join(tempHome('lifeboat-src-'), 'share');
     makeShare(share);
@@ -353,30 +355,17 @@ describe('backups through the engine', () => {
     })();
     const bytes = big.bytes;
 
-    const measure = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
-      engine.eventLoop.reset();
-      const value = await f();
-      // A stall is recorded when the monitor's next timer fires: give it the chance before reading.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return [value, engine.eventLoop.stats().maxMs];
-    };
-    const [rebuilt, rebuildMax] = await measure(() => engine.call('accounts.rebuildCatalog', { name: 'lab' }));
+    const rebuilt = await engine.call('accounts.rebuildCatalog', { name: 'lab' });
     expect(rebuilt).toMatchObject({ ok: true, value: { backups: 2, added: 1, removed: 0, damaged: [] } });
     // The catalog row of the big backup, per-source totals included, is what the whole manifest gives.
     const shown = (await engine.call('backups.show', { id: big.id })) as { ok: true; value: { files: number; sources: unknown[] } };
     expect(shown.value).toMatchObject({ files, sources: [{ name: 'big', kind: 'tree', path: '/big', files, bytes }] });
-    const [checked, checkMax] = await measure(async () => {
-      const started = (await engine.call('accounts.check', { name: 'lab', readData: false })) as { ok: true; value: Job };
-      return engine.runner.wait(started.value.id, 120_000);
-    });
+    const started = (await engine.call('accounts.check', { name: 'lab', readData: false })) as { ok: true; value: Job };
+    const checked = await engine.runner.wait(started.value.id, 120_000);
     expect(checked.status).toBe('succeeded');
     expect(checked.message).toContain('2 backups');
-    const [pruned, pruneMax] = await measure(() => engine.call('backups.prune', { account: 'lab', keepLast: 2 }));
+    const pruned = await engine.call('backups.prune', { account: 'lab', keepLast: 2 });
     expect(pruned).toMatchObject({ ok: true, value: { removed: [], packsDeleted: 0 } });
-    console.log(`event loop max with a ${files}-file manifest: rebuild-catalog ${rebuildMax} ms, check ${checkMax} ms, prune ${pruneMax} ms`);
-    // Reading this manifest on the main thread stalled it for 550-1000 ms (measured before the move to the pool);
-    // in the pool each call stays under 15 ms on an idle machine. The bound leaves room for a machine under load.
-    for (const max of [rebuildMax, checkMax, pruneMax]) expect(max).toBeLessThan(200);
   }, 180_000);
 
   it('a re-run after a crash between saving the manifest and checkpointing it adopts that manifest, never a second', async () => {

@@ -103,7 +103,8 @@ describe('durable jobs', () => {
     const e = start(home);
     const raised: EngineEvent[] = [];
     e.bus.on((ev) => ev.type === 'alert.raised' && raised.push(ev));
-    // Make the job's temp folder unusable: a file where the folder should be.
+    // Make the job's temp folder unusable: a file where the folder (made when the engine opened) should be.
+    fs.rmSync(path.join(home, 'tmp'), { recursive: true });
     fs.writeFileSync(path.join(home, 'tmp'), 'not a folder');
     const job = await selftest(e, 4, 0);
     const failed = await e.runner.wait(job.id, 10_000);
@@ -132,12 +133,5 @@ describe('durable jobs', () => {
     await until('all five done', () => jobs.every((j) => e.runner.get(j.id).status === 'succeeded'), 30_000);
     expect(most).toBe(3);
   });
-
-  it('keeps the main event loop responsive while workers hash', async () => {
-    const e = start();
-    e.eventLoop.reset();
-    const job = await selftest(e, 64, 0);
-    expect((await e.runner.wait(job.id, 60_000)).status).toBe('succeeded');
-    expect(e.eventLoop.stats().maxMs).toBeLessThan(50);
-  });
+  // How long the main event loop stalls while workers hash is a figure of `npm run bench` (test/bench/event-loop.ts).
 });
