@@ -159,7 +159,8 @@ async function stageOnce(deps: CycleDeps, item: ItemRow, cycleId: string, signal
         result.filesSent++;
       }
       result.filesDeleted += diff.deletes.length;
-      manifestFolders.push({ name: s.name, mkdirs: diff.mkdirs, deletes: diff.deletes, rmdirs: diff.rmdirs });
+      const dirs = diff.dirs.map((rel) => ({ rel, mode: index[rel].mode, mtimeMs: Number(BigInt(index[rel].m) / 1000n) / 1000 }));
+      manifestFolders.push({ name: s.name, mkdirs: diff.mkdirs, deletes: diff.deletes, rmdirs: diff.rmdirs, dirs });
       indexes.push({ s, index });
     }
   }

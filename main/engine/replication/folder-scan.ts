@@ -48,16 +48,19 @@ export interface FolderDiff {
   writes: string[];
   deletes: string[];
   rmdirs: string[];
+  /** Folders whose mode or mtime is new or changed: set after their entries changed. */
+  dirs: string[];
 }
 
 /** What to send: folders parent first, removed folders deepest first. */
 export function diffFolder(old: FolderIndex, now: FolderIndex): FolderDiff {
-  const d: FolderDiff = { mkdirs: [], writes: [], deletes: [], rmdirs: [] };
+  const d: FolderDiff = { mkdirs: [], writes: [], deletes: [], rmdirs: [], dirs: [] };
   for (const [rel, e] of Object.entries(now)) {
     const o = old[rel];
     if (e.t === 'd') {
       if (o?.t !== 'd') d.mkdirs.push(rel);
       if (o?.t === 'f') d.deletes.push(rel);
+      if (o?.t !== 'd' || o.m !== e.m || o.mode !== e.mode) d.dirs.push(rel);
     } else if (!o || o.t !== 'f' || o.size !== e.size || o.m !== e.m || o.racy || o.mode !== e.mode) {
       d.writes.push(rel);
     }
@@ -69,6 +72,7 @@ export function diffFolder(old: FolderIndex, now: FolderIndex): FolderDiff {
   }
   d.mkdirs.sort((a, b) => a.split('/').length - b.split('/').length);
   d.rmdirs.sort((a, b) => b.split('/').length - a.split('/').length);
+  d.dirs.sort((a, b) => b.split('/').length - a.split('/').length);
   return d;
 }
 

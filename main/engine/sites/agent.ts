@@ -33,6 +33,11 @@ export interface FileMeta {
   mtimeMs: number;
 }
 
+/** A folder's mode and mtime, set once its entries are in place (deepest first). */
+export interface DirMeta extends FileMeta {
+  rel: string;
+}
+
 /** What a cycle changes besides the staged blocks and files. */
 export interface CycleManifest {
   pointId: string;
@@ -40,7 +45,7 @@ export interface CycleManifest {
   kind: 'crash' | 'app';
   /** Every disk with its size at the point (blocks were staged with writeBlocks). */
   disks: { name: string; size: number }[];
-  folders: { name: string; mkdirs: string[]; deletes: string[]; rmdirs: string[] }[];
+  folders: { name: string; mkdirs: string[]; deletes: string[]; rmdirs: string[]; dirs: DirMeta[] }[];
   /** Bytes sent in the cycle, recorded with the point. */
   bytes: number;
 }

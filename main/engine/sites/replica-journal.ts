@@ -22,7 +22,8 @@ interface StagedWrite {
   staged: string;
 }
 
-export type UndoOp = { op: 'put'; rel: string; file: string } | { op: 'remove'; rel: string } | { op: 'mkdir'; rel: string; mode: number } | { op: 'rmdir'; rel: string };
+export type UndoOp = { op: 'put'; rel: string; file: string } | { op: 'remove'; rel: string } | { op: 'mkdir'; rel: string; mode: number } | { op: 'rmdir'; rel: string }
+  | { op: 'meta'; rel: string; mode: number; mtimeMs: number };
 
 export interface UndoManifest {
   pointId: string;
@@ -249,6 +250,11 @@ export class ReplicaJournal {
       for (const rel of [...f.deletes].reverse()) await keep(rel);
       for (const w of [...writes].reverse()) if (w.folder === f.name && !(await keep(w.rel))) ops.push({ op: 'remove', rel: w.rel });
       for (const rel of [...f.mkdirs].reverse()) if (!(await exists(path.join(root, safeRel(rel))))) ops.push({ op: 'rmdir', rel });
+      // Folders' own modes and times last, as the undo's changes of their entries touched them.
+      for (const d of [...f.dirs].reverse()) {
+        const st = await fsp.lstat(path.join(root, safeRel(d.rel))).catch(() => null);
+        if (st?.isDirectory()) ops.push({ op: 'meta', rel: d.rel, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs });
+      }
       undo.folders.push({ name: f.name, ops });
     }
     await writeJsonDurably(path.join(partial, 'manifest.json'), undo);
@@ -291,6 +297,11 @@ export class ReplicaJournal {
         touched.add(path.dirname(path.join(root, safeRel(rel))));
       }
       for (const rel of f.rmdirs) await fsp.rm(path.join(root, safeRel(rel)), { recursive: true, force: true });
+      for (const d of f.dirs) {
+        const dir = path.join(root, safeRel(d.rel));
+        await fsp.chmod(dir, d.mode);
+        await fsp.utimes(dir, d.mtimeMs / 1000, d.mtimeMs / 1000);
+      }
       touched.add(root);
     }
     for (const dir of touched) if (await exists(dir)) await fsyncPath(dir);
@@ -316,6 +327,10 @@ export async function applyUndo(undoDir: string, to: string): Promise<void> {
       if (op.op === 'mkdir') await fsp.mkdir(target, { recursive: true, mode: op.mode });
       else if (op.op === 'rmdir') await fsp.rm(target, { recursive: true, force: true });
       else if (op.op === 'remove') await fsp.rm(target, { force: true });
+      else if (op.op === 'meta') {
+        await fsp.chmod(target, op.mode);
+        await fsp.utimes(target, op.mtimeMs / 1000, op.mtimeMs / 1000);
+      }
       else {
         const from = path.join(undoDir, 'files', op.file);
         const st = await fsp.stat(from);
