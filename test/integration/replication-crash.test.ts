@@ -1,0 +1,92 @@
+/**
+ * kill -9 of a CLI process in the middle of a replication cycle, after the site's journal said "applying" and the
+ * first changed block reached the replica (LIFEBOAT_REPLICATION_FAULT=mid-apply holds it there). No point is listed
+ * for the half-applied cycle; the next process finishes it (rolls it forward) as a complete point, replication goes
+ * on, and every point materializes byte-identical to the source kept at its instant.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildMain, CLI, cli, ok, readDb, tempHome, until } from '../helpers/home';
+
+beforeAll(buildMain, 120_000);
+
+const BLOCK = 64 * 1024;
+
+function writeAt(file: string, offset: number, length: number): void {
+  const fd = fs.openSync(file, 'r+');
+  fs.writeSync(fd, crypto.randomBytes(length), 0, length, offset);
+  fs.closeSync(fd);
+}
+
+let past = Date.now() / 1000 - 3600;
+const age = (p: string) => fs.utimesSync(p, (past += 1), past);
+
+describe('kill -9 mid-cycle', () => {
+  it('leaves only complete points; the next process rolls the cycle forward and replication continues', async () => {
+    const home = tempHome();
+    const work = tempHome('lifeboat-src-');
+    const siteRoot = path.join(tempHome('lifeboat-site-'), 'dr');
+    const disk = path.join(work, 'vm.img');
+    fs.writeFileSync(disk, '');
+    fs.truncateSync(disk, 2 << 20);
+    writeAt(disk, 0, 4 * BLOCK);
+    age(disk);
+    ok(cli(home, ['site', 'add', 'dr', '--root', siteRoot]));
+    ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
+    const atStart = fs.readFileSync(disk);
+    ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--recovery-site', 'dr', '--policy', 'fast']));
+    const before = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
+    expect(before).toHaveLength(2);
+
+    // Many scattered blocks, so the cycle is held with most of them not yet written to the replica.
+    for (let b = 1; b < 30; b += 2) writeAt(disk, b * BLOCK, BLOCK);
+    age(disk);
+    const atKill = fs.readFileSync(disk);
+    const child = spawn(process.execPath, [CLI, '--home', home, 'item', 'replicate', 'vm', '--json'], { env: { ...process.env, LIFEBOAT_REPLICATION_FAULT: 'mid-apply' }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const jobId = await until(
+      'the cycle held mid-apply',
+      () => fs.existsSync(path.join(home, 'lifeboat.db')) && readDb(home, (db) => db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined),
+      60_000,
+    );
+    expect(fs.existsSync(path.join(siteRoot, 'vm', '.lifeboat', 'cycle', 'APPLYING'))).toBe(true);
+    // Half applied: the replica is neither the old point nor the new one.
+    const replica = path.join(siteRoot, 'vm', 'disks', 'vm.img');
+    expect(fs.readFileSync(replica).equals(atKill)).toBe(false);
+    child.kill('SIGKILL');
+    await exited;
+
+    // A half-applied cycle is never shown as a point.
+    expect(ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>().map((p) => p.id)).toEqual(before.map((p) => p.id));
+
+    // The next process takes the interrupted job back (replicate follows it): the site rolls the cycle forward.
+    const resumed = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ id: string; status: string; attempts: number }>();
+    expect(resumed).toMatchObject({ id: jobId, status: 'succeeded', attempts: 2 });
+    expect(fs.existsSync(path.join(siteRoot, 'vm', '.lifeboat', 'cycle'))).toBe(false);
+    const after = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string; seq: number }[]>();
+    expect(after.slice(0, 2).map((p) => p.id)).toEqual(before.map((p) => p.id));
+    // The rolled-forward point of the killed cycle, then the resumed job's own (nothing changed in between).
+    expect(after.map((p) => p.seq)).toEqual([1, 2, 3, 4]);
+    expect(fs.readFileSync(replica).equals(atKill)).toBe(true);
+
+    // Replication continues: one more change, one more point, only its block sent.
+    writeAt(disk, 50 * BLOCK, BLOCK);
+    age(disk);
+    const atLast = fs.readFileSync(disk);
+    const next = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ status: string; result: { blocksSent: number; bytesSent: number } }>();
+    expect(next).toMatchObject({ status: 'succeeded', result: { blocksSent: 1, bytesSent: BLOCK } });
+    const points = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
+    expect(points).toHaveLength(5);
+    for (const [i, p] of points.entries()) {
+      const to = path.join(tempHome('lifeboat-point-'), 'out');
+      ok(cli(home, ['item', 'materialize', 'vm', '--point', p.id, '--to', to]));
+      const got = fs.readFileSync(path.join(to, 'disks', 'vm.img'));
+      if (i >= 2 && i <= 3) expect(got.equals(atKill), `point ${i + 1}`).toBe(true);
+      if (i === 4) expect(got.equals(atLast), 'point 5').toBe(true);
+      if (i < 2) expect(got.equals(atStart), `point ${i + 1}`).toBe(true);
+    }
+  }, 180_000);
+});
