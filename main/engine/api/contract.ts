@@ -251,7 +251,7 @@ export const contract = {
     summary: 'List backups, newest first',
     input: z.object({ account: z.string().optional().describe('only the backups in this storage account') }),
     output: z.array(Backup),
-    cli: { command: 'backup list', lookups: { account: 'account' }, columns: ['id', 'account', 'createdAt', 'label', 'sourceNames', 'files', 'bytes', 'storedNew'] },
+    cli: { command: 'backup list', lookups: { account: 'account' }, columns: ['id', 'account', 'createdAt', 'problem', 'label', 'sourceNames', 'files', 'bytes', 'storedNew'] },
   }),
   'backups.show': call({
     summary: 'Show a backup: per-source sizes, dedup and compression ratios',

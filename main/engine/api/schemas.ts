@@ -177,6 +177,7 @@ export const Backup = z.object({
   dedupRatio: z.number().describe('logical bytes per new plaintext byte stored'),
   compressionRatio: z.number().describe('new plaintext bytes per stored byte'),
   durationMs: z.number(),
+  problem: z.string().nullable().describe('why the backup cannot be restored whole, as the last `account check` found it (null: none found)'),
 });
 export type Backup = z.infer<typeof Backup>;
 

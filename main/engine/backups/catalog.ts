@@ -1,6 +1,8 @@
 /**
  * The backup catalog: one row per backup (snapshot) so lists and the UI never read the account. It is a cache of
- * the account's snapshot manifests: `account rebuild-catalog` recreates it from the account alone.
+ * the account's snapshot manifests: `account rebuild-catalog` recreates it from the account alone. What the last
+ * `account check` found wrong with a backup (its manifest missing or damaged, data it needs lost) is kept beside its
+ * row, so the list says which backups cannot be restored whole without reading the account.
  */
 import type { Backup } from '../api/schemas';
 import type { Db } from '../db/database';
@@ -23,7 +25,13 @@ interface BackupRow {
   stored_new: number;
   chunks_new: number;
   duration_ms: number;
+  /** Joined from the settings table (backup-problem:<id>), not a column of backups. */
+  problem?: string | null;
 }
+
+/** A backup's problem lives in settings under this key: per-object flags there need no schema change (like share-over-quota). */
+const problemKey = (id: string) => `backup-problem:${id}`;
+const SELECT = `SELECT b.*, s.value AS problem FROM backups b LEFT JOIN settings s ON s.key = 'backup-problem:' || b.id`;
 
 /** Identifies "the same sources": the previous backup of the same key is what an incremental compares with. */
 export function sourceKey(sources: Array<{ name: string; kind: string; path: string }>): string {
@@ -66,7 +74,7 @@ export class BackupCatalog {
   }
 
   row(id: string): BackupRow | undefined {
-    return this.db.prepare('SELECT * FROM backups WHERE id = ?').get(id) as BackupRow | undefined;
+    return this.db.prepare(`${SELECT} WHERE b.id = ?`).get(id) as BackupRow | undefined;
   }
 
   require(id: string): BackupRow {
@@ -77,8 +85,8 @@ export class BackupCatalog {
 
   list(accountId?: string): BackupRow[] {
     return (accountId
-      ? this.db.prepare('SELECT * FROM backups WHERE account_id = ? ORDER BY created_at DESC').all(accountId)
-      : this.db.prepare('SELECT * FROM backups ORDER BY created_at DESC').all()) as BackupRow[];
+      ? this.db.prepare(`${SELECT} WHERE b.account_id = ? ORDER BY b.created_at DESC`).all(accountId)
+      : this.db.prepare(`${SELECT} ORDER BY b.created_at DESC`).all()) as BackupRow[];
   }
 
   ids(accountId: string): string[] {
@@ -91,6 +99,18 @@ export class BackupCatalog {
 
   delete(id: string): void {
     this.db.prepare('DELETE FROM backups WHERE id = ?').run(id);
+    this.db.prepare('DELETE FROM settings WHERE key = ?').run(problemKey(id));
+  }
+
+  /** What a check of the whole account found, per backup id: replaces every earlier mark of the account's backups. */
+  markProblems(accountId: string, problems: Map<string, string>): void {
+    this.db.transaction(() => {
+      for (const id of this.ids(accountId)) {
+        const problem = problems.get(id);
+        if (problem) this.db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(problemKey(id), problem);
+        else this.db.prepare('DELETE FROM settings WHERE key = ?').run(problemKey(id));
+      }
+    })();
   }
 
   /** Makes the account's rows exactly the given manifests, in one transaction. */
@@ -128,6 +148,7 @@ export class BackupCatalog {
       dedupRatio: ratio(row.bytes, row.bytes_new),
       compressionRatio: ratio(row.bytes_new, row.stored_new),
       durationMs: row.duration_ms,
+      problem: row.problem ?? null,
     };
   }
 }

@@ -7,7 +7,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { LifeboatError } from '../errors';
 import { backupSources, type BackupProgress, type BackupSource } from '../repo/backup';
-import type { ChunkIndex } from '../repo/index';
+import { unindexedPacks, writeIndexObject, type ChunkIndex } from '../repo/index';
 import { Repository } from '../repo/repository';
 import { restoreSnapshot, type AnyRestoreState, type RestoreProgress, type RestoreState } from '../repo/restore';
 import { digestManifest, loadSnapshot, type SnapshotManifest } from '../repo/snapshot';
@@ -84,6 +84,28 @@ async function open(task: RepoBackupTask | RepoRestoreTask): Promise<Repository>
   return repo;
 }
 
+/**
+ * Before a restore: packs no index object names (their index object deleted or damaged, or left by an interrupted
+ * backup) are indexed from their headers, so a lost index costs a listing and two small reads a pack, not the
+ * restore. The rebuilt part is written back as an index object (packs are durable, so that is always valid) for
+ * check and prune; if the account cannot be written, this thread only forgets its index after the restore.
+ */
+async function indexFromPacks(repo: Repository): Promise<void> {
+  const { records } = await unindexedPacks(repo.backend, repo.keys, repo.index);
+  if (!records.length) return;
+  for (const r of records) repo.index.addPack(r);
+  try {
+    repo.index.objects.add(`index/${await writeIndexObject(repo.backend, repo.keys, records)}`);
+  } catch {
+    if (held?.index === repo.index) forgetHeld();
+  }
+}
+
+function forgetHeld(): void {
+  if (held) clearTimeout(held.timer);
+  held = undefined;
+}
+
 export function runRepoBackup(task: RepoBackupTask): Promise<WorkerOutcome<{ snapshotId: string; warnings: string[]; digest: SnapshotManifest }>> {
   return withChannel(task.channel, async (post, signal) => {
     const repo = await open(task);
@@ -107,6 +129,7 @@ export function runRepoBackup(task: RepoBackupTask): Promise<WorkerOutcome<{ sna
 export function runRepoRestore(task: RepoRestoreTask): Promise<WorkerOutcome<{ files: number; bytes: number; bytesFetched: number }>> {
   return withChannel(task.channel, async (post, signal) => {
     const repo = await open(task);
+    await indexFromPacks(repo);
     const r = await restoreSnapshot(repo, task.snapshotId, task.to, {
       sources: task.sources,
       path: task.path,

@@ -32,7 +32,7 @@ export interface RepoTarget {
 export type PrunePlanTask = RepoTarget & { op: 'prune-plan'; retention: Retention };
 export type PruneSweepTask = RepoTarget & { op: 'prune-sweep'; live: Uint8Array } & SweepOptions;
 export type CatalogScanTask = RepoTarget & { op: 'catalog-scan' };
-export type RepoCheckTask = RepoTarget & { op: 'repo-check'; channel: string; readData: boolean };
+export type RepoCheckTask = RepoTarget & { op: 'repo-check'; channel: string; readData: boolean; catalog: string[] };
 /** One backup's manifest as a digest (digestManifest): what the catalog records after a backup. */
 export type SnapshotDigestTask = RepoTarget & { op: 'snapshot-digest'; id: string };
 /** A volume of a device backup whose heat the catalog step needs, with its heat at the basis backup if known. */
@@ -158,6 +158,7 @@ async function check(task: RepoCheckTask, repo: Repository): Promise<CheckReport
   try {
     return await checkRepository(repo, {
       readData: task.readData,
+      catalog: task.catalog,
       signal: controller.signal,
       onProgress: (done, total) => channel.postMessage({ type: 'check-progress', done, total } satisfies CheckMessage),
     });
@@ -214,7 +215,7 @@ export const pooledPrune = (workers: WorkerPool, target: RepoTarget): PruneOps =
 export async function checkInPool(
   workers: WorkerPool,
   target: RepoTarget,
-  opts: { readData: boolean; signal: AbortSignal; onProgress: (done: number, total: number) => void; throwIfStopped: () => void },
+  opts: { readData: boolean; catalog: string[]; signal: AbortSignal; onProgress: (done: number, total: number) => void; throwIfStopped: () => void },
 ): Promise<CheckReport> {
   opts.throwIfStopped();
   const name = `lifeboat-check-${crypto.randomBytes(8).toString('hex')}`;
@@ -233,7 +234,7 @@ export async function checkInPool(
   };
   opts.signal.addEventListener('abort', stop);
   try {
-    const result = (await workers.run({ ...target, op: 'repo-check', channel: name, readData: opts.readData })) as WorkerOutcome<CheckReport>;
+    const result = (await workers.run({ ...target, op: 'repo-check', channel: name, readData: opts.readData, catalog: opts.catalog })) as WorkerOutcome<CheckReport>;
     if (result.ok) return result.value;
     if (failure) throw failure;
     opts.throwIfStopped();

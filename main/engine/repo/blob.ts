@@ -3,6 +3,7 @@
  * open a single chunk with a ranged read of its pack. These are pure functions on buffers and raw keys, so they
  * can run unchanged in a worker thread (see the task shapes in docs/repository-format.md).
  */
+import { LifeboatError } from '../errors';
 import { Codec, compress, decompress, decompressInto } from './compress';
 import { chunkId, seal, unseal, SealError, type RepoKeys } from './crypto';
 
@@ -22,9 +23,10 @@ export function encodeBlob(keys: RepoKeys, plain: Uint8Array, knownId?: string, 
   return { id, stored: seal(keys.dataKey, blobAad(id, packed.codec), packed.data), codec: packed.codec, rawLength: plain.length };
 }
 
-export class BlobDamagedError extends Error {
+/** Final: the account's data does not change by itself, so a job that stops on it would stop again. */
+export class BlobDamagedError extends LifeboatError {
   constructor(readonly chunk: string, reason: string) {
-    super(`The chunk ${chunk.slice(0, 16)}… is damaged: ${reason}.`);
+    super('damaged', `The chunk ${chunk.slice(0, 16)}… is damaged: ${reason}.`, 'Run `lifeboat account check ACCOUNT` to list the files affected; restore the others (--path) or from another backup.', { final: true });
     this.name = 'BlobDamagedError';
   }
 }

@@ -1,19 +1,32 @@
 /**
  * Checking an account. Structure: every pack the index names exists with a plausible size, every chunk a backup
- * uses is indexed, every manifest opens. With readData: every pack is downloaded, its name (SHA-256 of its bytes)
+ * uses is indexed, every manifest opens, and every backup the catalog lists (`catalog`) has its manifest. A chunk no
+ * index names is looked for in the packs no index object names (an index object deleted or damaged). With readData: every pack is downloaded, its name (SHA-256 of its bytes)
  * verified, and every blob opened and its id recomputed. Problems are reported per backup and per file. The engine
  * runs it in a worker thread (backups/maintenance.ts); manifests are read one at a time, never all held at once.
  */
 import { collectList } from '../storage/backend';
 import { decodeBlob } from './blob';
 import { sha256Hex } from './crypto';
-import { loadIndex } from './index';
-import { packHashOf, parsePack } from './pack';
+import { loadIndex, unindexedPacks, type ChunkIndex } from './index';
+import { packHashOf, packObjectName, parsePack } from './pack';
 import type { Repository } from './repository';
 import { forEachChunk, forEachSnapshot } from './snapshot';
 
 export interface CheckProblem {
-  kind: 'missing-pack' | 'damaged-pack' | 'damaged-chunk' | 'missing-chunk' | 'damaged-index' | 'damaged-snapshot';
+  kind:
+    | 'missing-pack'
+    | 'damaged-pack'
+    | 'damaged-chunk'
+    | 'missing-chunk'
+    | 'damaged-index'
+    | 'damaged-snapshot'
+    /** A backup the catalog lists whose manifest is gone from the account. */
+    | 'missing-snapshot'
+    /** A pack that holds chunks backups use, but that no index object names. */
+    | 'unindexed-pack'
+    /** The key check or a field of `config` is damaged; the configuration still opens. */
+    | 'damaged-config';
   object: string;
   message: string;
   /** Backups and files that use the damaged data. */
@@ -31,15 +44,20 @@ export interface CheckReport {
   problems: CheckProblem[];
 }
 
-export async function checkRepository(repo: Repository, opts: { readData?: boolean; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<CheckReport> {
+export interface CheckOptions {
+  readData?: boolean;
+  /** The backups the catalog lists for this account: each must have its manifest in the account. */
+  catalog?: string[];
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export async function checkRepository(repo: Repository, opts: CheckOptions = {}): Promise<CheckReport> {
   const problems: CheckProblem[] = [];
-  let index;
-  try {
-    index = await loadIndex(repo.backend, repo.keys);
-  } catch (err) {
-    problems.push({ kind: 'damaged-index', object: 'index/', message: (err as Error).message, affected: [] });
-    index = repo.index;
-  }
+  if (repo.configDamage) problems.push({ kind: 'damaged-config', object: 'config', message: repo.configDamage, affected: [] });
+  const damagedIndex: string[] = [];
+  const index = await loadIndex(repo.backend, repo.keys, undefined, damagedIndex);
+  for (const name of damagedIndex) problems.push({ kind: 'damaged-index', object: name, message: `The index object ${name} is damaged.`, affected: [] });
   const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
   const badChunks = new Map<string, { kind: CheckProblem['kind']; object: string; message: string }>();
 
@@ -85,14 +103,20 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
   // Manifests one at a time: each is walked for the chunks it uses, then dropped.
   const chunkUsers = new Map<string, CheckProblem['affected']>();
   let manifests = 0;
+  const listed = new Set<string>();
   const damaged = await forEachSnapshot(repo, (m) => {
     manifests++;
+    listed.add(m.id);
     forEachChunk(m, (chunk, source, p) => {
       if (!index.has(chunk) && !badChunks.has(chunk)) badChunks.set(chunk, { kind: 'missing-chunk', object: chunk, message: `The chunk ${chunk.slice(0, 16)}… is not in any index.` });
       if (badChunks.has(chunk)) (chunkUsers.get(chunk) ?? chunkUsers.set(chunk, []).get(chunk)!).push({ snapshot: m.id, source, path: p });
     });
   });
   for (const { id, message } of damaged) problems.push({ kind: 'damaged-snapshot', object: `snapshots/${id}`, message, affected: [{ snapshot: id, source: '', path: '' }] });
+  for (const id of opts.catalog ?? [])
+    if (!listed.has(id) && !damaged.some((d) => d.id === id))
+      problems.push({ kind: 'missing-snapshot', object: `snapshots/${id}`, message: `The manifest of backup ${id} is missing from the account, though the catalog lists it.`, affected: [{ snapshot: id, source: '', path: '' }] });
+  await findUnindexed(repo, index, badChunks);
   // One problem per damaged object, listing every backup file that needs it.
   const byObject = new Map<string, CheckProblem>();
   for (const [chunk, bad] of badChunks) {
@@ -104,4 +128,14 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
   problems.push(...byObject.values());
   const unreferencedPacks = [...stored.keys()].filter((p) => !index.packs.has(p)).length;
   return { ok: problems.length === 0, snapshots: manifests + damaged.length, packs: index.packs.size, chunks: index.size, bytesRead, unreferencedPacks, problems };
+}
+
+/** Chunks no index names that a pack no index object names holds: the pack lost its index, not its data. */
+async function findUnindexed(repo: Repository, index: ChunkIndex, badChunks: Map<string, { kind: CheckProblem['kind']; object: string; message: string }>): Promise<void> {
+  if (![...badChunks.values()].some((b) => b.kind === 'missing-chunk')) return;
+  for (const r of (await unindexedPacks(repo.backend, repo.keys, index)).records) {
+    const pack = packObjectName(r.hash);
+    const message = `The pack ${pack} holds chunks that backups use, but no index object names it (an index object was deleted or damaged).`;
+    for (const e of r.entries) if (badChunks.get(e.id)?.kind === 'missing-chunk') badChunks.set(e.id, { kind: 'unindexed-pack', object: pack, message });
+  }
 }

@@ -5,9 +5,9 @@
  * ["LBI1"][u32 pack count] then per pack: [32-byte pack hash][u32 entry count][entries as in the pack header].
  */
 import { LifeboatError } from '../errors';
-import type { StorageBackend } from '../storage/backend';
+import { collectList, type StorageBackend } from '../storage/backend';
 import { randomId, seal, unseal, SealError, type RepoKeys } from './crypto';
-import { decodeEntries, encodeEntries, ENTRY_SIZE, packObjectName, type PackEntry } from './pack';
+import { decodeEntries, encodeEntries, ENTRY_SIZE, packHashOf, packObjectName, parsePack, TRAILER, type PackEntry } from './pack';
 
 const MAGIC = Buffer.from('LBI1');
 
@@ -183,7 +183,7 @@ export async function readIndexObject(backend: StorageBackend, keys: RepoKeys, n
     return decodeIndex(unseal(keys.dataKey, indexAad(id), await backend.get(name)));
   } catch (err) {
     if (err instanceof SealError || (err as Error).message === 'not an index object')
-      throw new LifeboatError('io_error', `The index object ${name} is damaged.`, 'Run `lifeboat account check`; the index can be rebuilt from the packs.');
+      throw new LifeboatError('damaged', `The index object ${name} is damaged.`, 'Run `lifeboat account check`; a restore rebuilds the index from the packs, and `lifeboat account rebuild-catalog` writes it back.');
     throw err;
   }
 }
@@ -193,7 +193,7 @@ export async function readIndexObject(backend: StorageBackend, keys: RepoKeys, n
  * loaded earlier (`held`), it reads only the objects written since: names are never reused, so an object it holds is
  * unchanged, and if one of them is gone (a prune rewrote the index) it starts afresh.
  */
-export async function loadIndex(backend: StorageBackend, keys: RepoKeys, held?: ChunkIndex): Promise<ChunkIndex> {
+export async function loadIndex(backend: StorageBackend, keys: RepoKeys, held?: ChunkIndex, damaged?: string[]): Promise<ChunkIndex> {
   const names: string[] = [];
   for await (const o of backend.list('index/')) names.push(o.name);
   const listed = new Set(names);
@@ -201,11 +201,35 @@ export async function loadIndex(backend: StorageBackend, keys: RepoKeys, held?: 
   const todo = names.filter((n) => !index.objects.has(n));
   for (let i = 0; i < todo.length; i += 8) {
     const part = todo.slice(i, i + 8);
-    const batch = await Promise.all(part.map((n) => readIndexObject(backend, keys, n)));
+    // With `damaged`, an object that does not open is listed there and skipped (check reports it), else it throws.
+    const read = (n: string) => readIndexObject(backend, keys, n).catch((err: unknown) => (damaged && err instanceof LifeboatError && err.code === 'damaged' ? (damaged.push(n), []) : Promise.reject(err)));
+    const batch = await Promise.all(part.map(read));
     batch.forEach((records, k) => {
       for (const r of records) index.addPack(r);
       index.objects.add(part[k]);
     });
   }
   return index;
+}
+
+/**
+ * The packs the account holds that no index object in `index` names, read from their headers (two ranged reads from
+ * each pack's end): the index of an account whose index objects were deleted or damaged, rebuilt from the packs. The
+ * others are left by interrupted backups, and are few. A pack whose header does not open is listed in `unreadable`.
+ */
+export async function unindexedPacks(backend: StorageBackend, keys: RepoKeys, index: ChunkIndex): Promise<{ records: PackRecord[]; unreadable: string[] }> {
+  const records: PackRecord[] = [];
+  const unreadable: string[] = [];
+  for (const { name, size } of await collectList(backend, 'data/')) {
+    if (index.packs.has(name)) continue;
+    try {
+      const trailer = await backend.get(name, { offset: size - TRAILER, length: TRAILER });
+      const length = trailer.readUInt32LE(0);
+      const header = await backend.get(name, { offset: size - TRAILER - length, length });
+      records.push({ hash: packHashOf(name), entries: parsePack(keys, Buffer.concat([header, trailer])) });
+    } catch {
+      unreadable.push(name);
+    }
+  }
+  return { records, unreadable };
 }

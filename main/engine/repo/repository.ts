@@ -3,41 +3,26 @@
  * sealed with a key derived from it) and loads the chunk index. Writing goes through a RepoWriter per backup:
  * it dedups against the index, fills packs, uploads them, and only then writes the index objects naming them.
  */
-import crypto from 'node:crypto';
 import os from 'node:os';
 import { LifeboatError } from '../errors';
 import type { ObjectUpload, StorageBackend } from '../storage/backend';
 import { decodeBlob, BlobDamagedError } from './blob';
 import { compressTransient, type Codec, type CompressionProbe } from './compress';
-import { DEFAULT_CDC, DEFAULT_IMAGE_BLOCK, makeGear, type ChunkerParams, type Gear } from './chunker';
-import { chunkId, deriveKeys, FORMAT_VERSION, randomId, seal, SEAL_OVERHEAD, unseal, type RepoKeys } from './crypto';
+import { DEFAULT_CDC, DEFAULT_IMAGE_BLOCK, makeGear, type Gear } from './chunker';
+import { decodeConfig, encodeConfig, type RepoConfig } from './config';
+import { chunkId, deriveKeys, FORMAT_VERSION, randomId, SEAL_OVERHEAD, type RepoKeys } from './crypto';
 import { ChunkIndex, loadIndex, writeIndexObject, type ChunkLocation, type PackRecord } from './index';
 import { noteGarbage } from './memory';
 import { PACK_TARGET, PackBuilder } from './pack';
 
-export interface RepoConfig {
-  format: number;
-  id: string;
-  created: string;
-  chunker: ChunkerParams;
-  imageBlockSize: number;
-  packTarget: number;
-}
-
-/** The config object: a plain JSON envelope with a key check, around the sealed configuration. */
-interface ConfigEnvelope {
-  lifeboat: 'repository';
-  format: number;
-  keyCheck: string;
-  sealed: string;
-}
-
-const keyCheckOf = (keys: RepoKeys) => crypto.createHmac('sha256', keys.dataKey).update('lifeboat-key-check').digest('hex').slice(0, 32);
-const BAD_KEY = () =>
-  new LifeboatError('bad_key', 'This key does not open this account.', 'Enter the service data encryption key of the service that created these backups.');
+export type { RepoConfig } from './config';
 
 export class Repository {
   readonly gear: Gear;
+  /** Damage around a configuration that still opens (a key check or envelope field hit): `account check` reports it. */
+  configDamage?: string;
+  /** Index objects that did not open when the index was loaded (skipped). */
+  damagedIndex: string[] = [];
   private constructor(
     readonly backend: StorageBackend,
     readonly keys: RepoKeys,
@@ -58,9 +43,8 @@ export class Repository {
       imageBlockSize: opts.imageBlockSize ?? DEFAULT_IMAGE_BLOCK,
       packTarget: opts.packTarget ?? PACK_TARGET,
     };
-    const envelope: ConfigEnvelope = { lifeboat: 'repository', format: FORMAT_VERSION, keyCheck: keyCheckOf(keys), sealed: seal(keys.dataKey, 'config', Buffer.from(JSON.stringify(config))).toString('base64') };
     try {
-      await backend.put('config', Buffer.from(JSON.stringify(envelope)));
+      await backend.put('config', encodeConfig(keys, config));
     } catch (err) {
       if (err instanceof LifeboatError && err.code === 'already_exists')
         throw new LifeboatError('already_initialized', `The storage account at ${backend.location} already holds a Lifeboat repository.`, 'Open it with the service data encryption key instead.');
@@ -80,24 +64,15 @@ export class Repository {
         throw new LifeboatError('not_initialized', `The storage account at ${backend.location} holds no Lifeboat repository.`, 'Check the folder or container, or create the repository.');
       throw err;
     }
-    let envelope: ConfigEnvelope;
-    try {
-      envelope = JSON.parse(raw.toString('utf8')) as ConfigEnvelope;
-    } catch {
-      throw new LifeboatError('io_error', `The repository configuration at ${backend.location} is damaged.`);
-    }
-    if (envelope.lifeboat !== 'repository') throw new LifeboatError('not_initialized', `The storage account at ${backend.location} holds no Lifeboat repository.`);
-    if (envelope.format > FORMAT_VERSION)
-      throw new LifeboatError('not_allowed', `This repository uses format ${envelope.format}, newer than this Lifeboat understands (${FORMAT_VERSION}).`, 'Update Lifeboat.');
-    if (envelope.keyCheck !== keyCheckOf(keys)) throw BAD_KEY();
-    let config: RepoConfig;
-    try {
-      config = JSON.parse(unseal(keys.dataKey, 'config', Buffer.from(envelope.sealed, 'base64')).toString('utf8')) as RepoConfig;
-    } catch {
-      throw BAD_KEY(); // key check matched but the body did not open: treat as the wrong key rather than read garbage
-    }
-    const index = opts.loadIndex === false ? new ChunkIndex() : await loadIndex(backend, keys, opts.index);
-    return new Repository(backend, keys, config, index);
+    const { config, damage } = decodeConfig(raw, keys, backend.location);
+    // A damaged index object is skipped, not fatal: its packs are found again by their headers (restores) or their
+    // chunks stored again (backups); check reports it.
+    const damagedIndex: string[] = [];
+    const index = opts.loadIndex === false ? new ChunkIndex() : await loadIndex(backend, keys, opts.index, damagedIndex);
+    const repo = new Repository(backend, keys, config, index);
+    repo.configDamage = damage;
+    repo.damagedIndex = damagedIndex;
+    return repo;
   }
 
   writer(opts: { onPackUploaded?: (bytes: number) => void } = {}): RepoWriter {
