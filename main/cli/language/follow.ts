@@ -1,6 +1,9 @@
-/** Follows a job the command started: a live progress line, then how it ended. Ctrl+C asks before cancelling. */
+/**
+ * Follows a job the command started: a live progress line, then how it ended and what it made (its result: the
+ * backup id, the failover's target). Ctrl+C asks before cancelling. With --json the caller prints the job instead.
+ */
 import type { Job } from '../../engine/api/schemas';
-import { formatError, jobSummary, progressLine, type Style } from './format';
+import { formatError, jobSummary, progressLine, record, type Style } from './format';
 import type { CommandIO } from './io';
 
 export async function followJob(jobId: string, io: CommandIO, st: Style): Promise<{ job: Job | null; detached: boolean }> {
@@ -55,6 +58,7 @@ export async function followJob(jobId: string, io: CommandIO, st: Style): Promis
       if (job.status === 'queued' || job.status === 'running') continue;
       if (io.interactive && lastLine) io.write('\r\x1b[2K');
       io.write(jobSummary(job, st));
+      if (job.result) io.write(`result:\n${record(job.result, '  ')}`);
       return { job, detached: false };
     }
   } finally {

@@ -13,7 +13,7 @@ import { BackupKind } from '../api/device-schemas';
 import { runInPool, type VolumeHeatItem } from '../backups/maintenance';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../errors';
-import { describeSnapshot, runRepoBackup, type RepoBackupState } from '../jobs/kinds/backup';
+import { backupResult, describeSnapshot, runRepoBackup, type RepoBackupState } from '../jobs/kinds/backup';
 import type { JobKind, StepContext } from '../jobs/types';
 import type { BackupSource } from '../repo/backup';
 import { HISTORY, parseHeatSummary, scanShareHeat, summarizeHeat, type HeatData, type HeatSummary, type ShareHeat, type VolumeHeat } from './heat';
@@ -226,7 +226,11 @@ export class DeviceBackupSteps {
     const id = ctx.state.snapshotId;
     if (!id)
       throw new LifeboatError('internal', 'The backup step ended without writing a backup, so there is nothing to record.', 'Cancel this job and start the backup again; report it if it happens again.');
-    if (deviceBackupRow(this.engine, id)) return this.forget(ctx);
+    if (deviceBackupRow(this.engine, id)) {
+      // Recorded by a run that stopped before its result: the result comes from the written manifest's digest.
+      if (!ctx.state.result && ctx.state.digest?.id === id) ctx.checkpoint({ result: { ...backupResult(ctx.state.digest), device: this.device(deviceId).name, kind } });
+      return this.forget(ctx);
+    }
     await deviceFaultPoint(this.engine, ctx, 'catalog');
     const device = this.device(deviceId);
     const account = this.account(device);
@@ -258,6 +262,7 @@ export class DeviceBackupSteps {
         .prepare('INSERT INTO device_backups (backup_id, device_id, kind, items, heat, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(backup_id) DO NOTHING')
         .run(id, device.id, kind === 'final' ? 'manual' : kind, JSON.stringify(prepared.items), JSON.stringify(summary), manifest.time);
     })();
+    ctx.checkpoint({ result: { ...backupResult(manifest), device: device.name, kind } });
     this.engine.devices.changed(device.name);
     // The backup has just read every item: measure usage now rather than at the next tick.
     void this.engine.devices.usage.refresh(device).catch(() => undefined);

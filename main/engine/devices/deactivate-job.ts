@@ -92,7 +92,8 @@ export function deactivateJob(engine: Engine, backups: DeviceBackupSteps): JobKi
               objectName: d.name,
               jobId: ctx.jobId,
             });
-            ctx.checkpoint({ deactivated: true });
+            // The result names the final backup (null without one): a script fails over from it without listing backups.
+            ctx.checkpoint({ deactivated: true, result: { ...ctx.state.result, device: d.name, finalBackupId: ctx.params.finalBackup ? (ctx.state.snapshotId ?? null) : null } });
           })();
           engine.devices.changed(ctx.params.deviceName);
         },

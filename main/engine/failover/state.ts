@@ -24,6 +24,8 @@ export interface FailoverState {
   children?: Record<string, string>;
   /** Set as the transfer step begins: from then on the failover can only go forward (no cancel, no abandon). */
   transferStarted?: boolean;
+  /** Set when it succeeds: the target, the backup, the bytes its restore jobs wrote (transfer.ts, finishStep). */
+  result?: { source: string; target: string; backupId: string; planned: boolean; items: number; restoreJobs: number; bytesRestored: number };
 }
 
 export type FailoverCtx = StepContext<FailoverParams, FailoverState>;

@@ -114,6 +114,12 @@ export async function finishStep(engine: Engine, ctx: FailoverCtx): Promise<void
       jobId: ctx.jobId,
     });
   }
+  // The job's result: what a script needs next (`lifeboat failover start … --json`), without reading the restore jobs.
+  const restores = [...childJobs(engine, ctx.jobId).values()];
+  const bytesRestored = restores.reduce((n, j) => n + (typeof j.result?.bytes === 'number' ? j.result.bytes : 0), 0);
+  const planned = engine.db.prepare('SELECT kind FROM device_backups WHERE backup_id = ?').pluck().get(p.backupId) === 'final';
+  const items = store.shares(target.id).length + store.volumes(target.id).length;
+  ctx.checkpoint({ result: { source: p.sourceName, target: p.targetName, backupId: p.backupId, planned, items, restoreJobs: restores.length, bytesRestored } });
   ctx.progress({ fraction: 1, message: `Failover of ${p.sourceName} to ${p.targetName} succeeded.` });
 }
 

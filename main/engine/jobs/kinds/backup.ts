@@ -51,6 +51,20 @@ export interface RepoBackupState {
   previousId?: string | null;
   /** The written manifest without its entries, from the worker that wrote it: what the catalog records. */
   digest?: SnapshotManifest;
+  /** What the job made, once recorded (`lifeboat … --json` prints it with the job): backupResult and what the kind adds. */
+  result?: Partial<BackupJobResult> & Record<string, unknown>;
+}
+
+export interface BackupJobResult {
+  backupId: string;
+  files: number;
+  bytes: number;
+  storedNew: number;
+}
+
+/** A recorded backup as a job's result: the id a script needs next, and its size. */
+export function backupResult(m: SnapshotManifest): BackupJobResult {
+  return { backupId: m.id, files: m.stats.files, bytes: m.stats.bytes, storedNew: m.stats.storedNew };
 }
 
 /**
@@ -140,6 +154,7 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
           const row = account(ctx.params.accountId);
           const m = await writtenDigest(accounts, ctx.workers, row, ctx.state, ctx.state.snapshotId!);
           accounts.catalog.record(row.id, m);
+          ctx.checkpoint({ result: { ...backupResult(m), account: row.name } });
           ctx.progress(describeSnapshot(m));
         },
       },
