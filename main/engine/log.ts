@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ErrorInfo } from './errors';
 import { FILE_MODE, privateDir } from './private-files';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -22,6 +23,8 @@ export class Logger {
   level: Level = 'info';
   private size = 0;
   private fd: number | null = null;
+  /** Why the last write failed (cleared by the next that works): an error must not send the user to a log that is not there. */
+  failure: string | undefined;
   constructor(
     readonly dir: string,
     private readonly maxBytes = 5 * 1024 * 1024,
@@ -60,14 +63,22 @@ export class Logger {
       if (this.size + line.length > this.maxBytes) this.rotate();
       fs.writeSync(this.open(), line);
       this.size += Buffer.byteLength(line);
-    } catch {
+      this.failure = undefined;
+    } catch (err) {
       // Logging must never take the engine down (a full disk is reported by the work that hits it).
+      this.failure = (err as Error).message;
     }
   }
   debug(msg: string, f?: Record<string, unknown>) { this.log('debug', msg, f); }
   info(msg: string, f?: Record<string, unknown>) { this.log('info', msg, f); }
   warn(msg: string, f?: Record<string, unknown>) { this.log('warn', msg, f); }
   error(msg: string, f?: Record<string, unknown>) { this.log('error', msg, f); }
+
+  /** `info`, but an error that sends the user to the log says instead that the log cannot be written, and why. */
+  explain(info: ErrorInfo): ErrorInfo {
+    if (!this.failure || !info.hint?.includes('log')) return info;
+    return { ...info, hint: `The log in ${this.dir} cannot be written either (${this.failure}): make it writable (free space on its disk, check its permissions), then try again; the log then says more.` };
+  }
 
   /** Log files, newest first. */
   files(): string[] {

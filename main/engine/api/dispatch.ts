@@ -36,7 +36,7 @@ export async function dispatch(engine: Engine, name: unknown, input: unknown, ct
   } catch (err) {
     const info = toErrorInfo(err, { dataDir: engine.dataDir });
     if (!(err instanceof LifeboatError)) engine.log.error('call failed', { call: name, error: info, stack: (err as Error)?.stack });
-    return { ok: false, error: info };
+    return { ok: false, error: engine.log.explain(info) };
   }
 }
 

@@ -349,9 +349,11 @@ export class JobRunner {
       await this.finishCancel(row, kind);
       return;
     }
-    const info = toErrorInfo(err, { dataDir: this.dataDir });
+    const found = toErrorInfo(err, { dataDir: this.dataDir });
     const retryable = err instanceof LifeboatError ? err.retryable || (!err.final && kind?.resumable !== false) : kind?.resumable !== false;
-    this.log.error('job failed', { jobId: id, error: info });
+    this.log.error('job failed', { jobId: id, error: found });
+    // Written first: whether the log works decides if the hint may send the user to it.
+    const info = this.log.explain(found);
     if (step >= 0) this.store.updateStep(id, step, { status: 'failed', ended_at: now, error_code: info.code, error_message: info.message, error_hint: info.hint ?? null });
     this.store.update(
       id,
