@@ -26,6 +26,7 @@ export interface WebServer {
 }
 
 const COOKIE = 'lifeboat_session';
+const OPEN = 'Open the address Lifeboat printed when it started.';
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -141,11 +142,9 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
     const pathname = requestPath(req.url);
     // Browsers always send Origin on a WebSocket handshake: require it to be ours.
     const originOk = req.headers.origin !== undefined && headersOk(req);
-    const status = !originOk ? '403 Forbidden' : !authed(req) ? '401 Unauthorized' : pathname !== '/api' ? '404 Not Found' : null;
-    if (status) {
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
-    }
+    if (!originOk) return rawError(socket, { code: 'forbidden', message: 'The WebSocket is only for the Lifeboat page on this computer.', hint: OPEN });
+    if (!authed(req)) return rawError(socket, { code: 'unauthorized', message: 'The WebSocket needs a Lifeboat session.', hint: OPEN });
+    if (pathname !== '/api') return rawError(socket, { code: 'not_found', message: 'The WebSocket is at /api.', hint: OPEN });
     wss.handleUpgrade(req, socket, head, (ws) => {
       const send = (msg: ServerMessage) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
@@ -158,6 +157,10 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
     });
   };
   server.on('upgrade', guard('upgrade', engine.log, upgrade, (error, _req, socket) => rawError(socket, error)));
+  // ws's own handshake checks (method, Upgrade, Sec-WebSocket-Key and -Version) answer through here, typed too.
+  const badHandshake = (err: Error, socket: stream.Duplex) =>
+    rawError(socket, { code: 'invalid_input', message: `The WebSocket handshake is not valid: ${err.message}.`, hint: OPEN });
+  wss.on('wsClientError', guard('upgrade', engine.log, badHandshake, (_error, _err, socket) => socket.destroy()));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -9,6 +9,12 @@ export function rssMiB(pid: number): number {
   return Number(m[1]) / 1024;
 }
 
+/** CPU seconds a process has used (user + system), from /proc (Linux only). */
+export function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; 100 a second on Linux
+}
+
 export interface Reply {
   id?: number;
   result?: { ok: boolean; value?: unknown; error?: { code: string; message: string; hint?: string } };
