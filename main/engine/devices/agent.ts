@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { LifeboatError } from '../errors';
+import { writeCause } from '../write-cause';
 
 export const MARKER_FILE = '.lifeboat-device.json';
 /** Modes of an offline item's entries as they were before it went read-only: `<kind>-<name>.json`. */
@@ -93,13 +94,17 @@ const FIXES: Record<string, (p: string) => [string, string]> = {
   EDQUOT: (p) => [`the disk quota of the user Lifeboat runs as is used up on ${p}`, 'Raise the quota or free space, then try again.'],
 };
 
-/** Raw filesystem errors become io_error naming the path and what to do (instead of an internal error). */
-async function io<T>(what: string, p: string, f: () => Promise<T>): Promise<T> {
+/**
+ * Raw filesystem errors become io_error naming the path and what to do (instead of an internal error). A write's
+ * ENOENT is looked at again (writeCause): on a read-only filesystem it means "read-only", not "missing".
+ */
+async function io<T>(what: string, p: string, f: () => Promise<T>, writes = true): Promise<T> {
   try {
     return await f();
   } catch (err) {
     if (err instanceof LifeboatError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
+    const cause = (writes ? await writeCause(err, p) : err) as NodeJS.ErrnoException;
+    const code = cause.code;
     if (!code) throw err;
     const [problem, fix] = FIXES[code]?.(p) ?? [`${code} on ${p}`, 'Check that the data root is on a working, mounted disk, then try again.'];
     throw new LifeboatError('io_error', `Could not ${what}: ${problem}.`, fix, { cause: err });
@@ -138,7 +143,7 @@ export class LocalDeviceAgent implements DeviceAgent {
       return { exists: false, isDirectory: false, entries: [], marker: null };
     }
     if (!st.isDirectory()) return { exists: true, isDirectory: false, entries: [], marker: null };
-    const names = await io('read the data root', root, () => fsp.readdir(root));
+    const names = await io('read the data root', root, () => fsp.readdir(root), false);
     let marker: DeviceMarker | null = null;
     if (names.includes(MARKER_FILE)) {
       try {
@@ -320,7 +325,7 @@ export class LocalDeviceAgent implements DeviceAgent {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-    });
+    }, false);
     return total;
   }
 
@@ -335,7 +340,7 @@ export class LocalDeviceAgent implements DeviceAgent {
 
   async space(target: string): Promise<{ free: number; total: number }> {
     const at = await nearestExisting(target);
-    const st = await io('read the free space', at, () => fsp.statfs(at));
+    const st = await io('read the free space', at, () => fsp.statfs(at), false);
     return { free: st.bavail * st.bsize, total: st.blocks * st.bsize };
   }
 

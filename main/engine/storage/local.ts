@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../errors';
+import { writeCause } from '../write-cause';
 import { assertObjectName, rangeBuffer, runProbe, type ByteRange, type ObjectInfo, type ObjectUpload, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
 
 const TEMP_DIR = '.tmp';
@@ -30,7 +31,7 @@ export class LocalBackend implements StorageBackend {
       await fs.promises.mkdir(path.join(dir, TEMP_DIR), { recursive: true });
       await fs.promises.access(dir, fs.constants.W_OK);
     } catch (err) {
-      throw storageError(err, dir, 'open');
+      throw storageError(await writeCause(err, dir), dir, 'open');
     }
     return new LocalBackend(dir);
   }
@@ -248,9 +249,10 @@ export function storageError(err: unknown, root: string, action: 'open' | 'read'
     case 'ENOSPC':
     case 'EDQUOT':
       return new LifeboatError('io_error', `The storage account's disk is full: could not write ${what}.`, `Free space on the disk that holds ${root} (or prune old backups), then resume the job.`, { retryable: true, cause: err });
+    case 'EROFS':
+      return new LifeboatError('forbidden', `The folder ${root} is on a read-only filesystem.`, 'Mount its disk read-write, or choose a folder on another disk.', { cause: err });
     case 'EACCES':
     case 'EPERM':
-    case 'EROFS':
       return new LifeboatError('forbidden', `The folder ${root} is not writable (${e.code}).`, 'Give the Lifeboat service account write permission on the folder, or choose another folder.', { cause: err });
     case 'ENOENT':
       if (action === 'open') return new LifeboatError('not_found', `The folder ${root} does not exist.`, 'Create the folder or choose another one.', { cause: err });
