@@ -75,7 +75,7 @@ function build(): Command[] {
       flag,
       kind: 'string' as const,
       fromFile: true,
-      description: `read the ${all.find((f) => f.field === field)?.description || field} from this file`,
+      description: `read ${withThe(all.find((f) => f.field === field)?.description || field)} from this file`,
     }));
     return {
       words: spec.cli.command.split(' '),
@@ -89,6 +89,11 @@ function build(): Command[] {
 }
 
 export const commands: Command[] = build();
+
+/** A field's description after "the": as it is when it has its own article ("the service registration key"). */
+export function withThe(description: string): string {
+  return /^(the|a|an) /i.test(description) ? description : `the ${description}`;
+}
 
 /** The command named by the longest run of leading words, and how many words it used. */
 export function findCommand(words: string[]): { command: Command; used: number } | null {

@@ -1,5 +1,5 @@
 /** Turns words into a contract call: command lookup, flags, positionals, coercion, "did you mean". */
-import { commands, CONFIRM_FLAGS, findCommand, GLOBAL_FLAGS, JOB_FLAGS, kebab, type Command, type FlagSpec } from './commands';
+import { commands, CONFIRM_FLAGS, findCommand, GLOBAL_FLAGS, JOB_FLAGS, kebab, withThe, type Command, type FlagSpec } from './commands';
 
 export class UsageError extends Error {
   constructor(
@@ -105,7 +105,7 @@ export function parseWords(words: string[]): Parsed {
     if (flag.kind === 'boolean') value = eq > 0 ? coerce(flag, word.slice(eq + 1)) : !negated;
     else {
       const raw = eq > 0 ? word.slice(eq + 1) : rest[++i];
-      if (raw === undefined) throw new UsageError(`--${flag.flag} needs a value.`, flag.description ? `It is the ${flag.description}.` : undefined);
+      if (raw === undefined) throw new UsageError(`--${flag.flag} needs a value.`, flag.description ? `It is ${withThe(flag.description)}.` : undefined);
       value = coerce(flag, raw);
     }
     if (flag.field in meta && [...GLOBAL_FLAGS, ...JOB_FLAGS, ...CONFIRM_FLAGS].includes(flag)) (meta as Record<string, boolean>)[flag.field] = value as boolean;
@@ -124,7 +124,7 @@ export function parseWords(words: string[]): Parsed {
       if (f.required && input[f.field] === undefined && !viaFile) {
         const fileAlt = command.flags.find((x) => x.fromFile && x.field === f.field);
         const how = command.positional.includes(f) ? f.field.toUpperCase() : `--${f.flag}`;
-        throw new UsageError(`\`${command.words.join(' ')}\` needs ${how}${fileAlt ? ` (or --${fileAlt.flag} FILE)` : ''}${f.description ? `: the ${f.description}` : ''}.`);
+        throw new UsageError(`\`${command.words.join(' ')}\` needs ${how}${fileAlt ? ` (or --${fileAlt.flag} FILE)` : ''}${f.description ? `: ${withThe(f.description)}` : ''}.`);
       }
     }
   }
