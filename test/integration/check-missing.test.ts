@@ -116,6 +116,43 @@ describe('check and restore of missing or damaged backups', () => {
   });
 });
 
+describe('damaged or lost index objects', () => {
+  it('a damaged index object: check names it, a restore rebuilds the index from the packs and drops it', () => {
+    const { home, account, src } = setup();
+    const id = backup(home, src);
+    const [name] = fs.readdirSync(path.join(account, 'index'));
+    const file = path.join(account, 'index', name);
+    const bytes = fs.readFileSync(file);
+    bytes[20] ^= 0xff;
+    fs.writeFileSync(file, bytes);
+
+    const check = cli(home, ['account', 'check', 'lab', '--json']).json<JobJson>();
+    expect(check.error?.message).toContain(`damaged-index index/${name}: The index object index/${name} is damaged.`);
+    expect(check.error?.message).toMatch(/unindexed-pack data\//);
+    expect(check.error?.hint).toContain('rebuilt from the packs by the next restore');
+
+    const out = path.join(tempHome(), 'out');
+    ok(cli(home, ['backup', 'restore', id, '--to', out, '--json']));
+    expect(sha(path.join(out, 'share', 'a.bin'))).toBe(sha(path.join(src, 'a.bin')));
+    expect(fs.existsSync(file)).toBe(false);
+    expect(ok(cli(home, ['account', 'check', 'lab', '--json'])).json<JobJson>().status).toBe('succeeded');
+  });
+
+  it('index objects and packs both gone: the restore fails for good with damaged, naming the chunk and the next step', () => {
+    const { home, account, src } = setup();
+    const id = backup(home, src);
+    for (const dir of ['index', 'data']) fs.rmSync(path.join(account, dir), { recursive: true });
+    fs.mkdirSync(path.join(account, 'index'));
+    fs.mkdirSync(path.join(account, 'data'));
+    const r = cli(home, ['backup', 'restore', id, '--to', path.join(tempHome(), 'out'), '--json']);
+    expect(r.code).toBe(1);
+    const job = r.json<JobJson>();
+    expect(job).toMatchObject({ status: 'failed', resumable: false, error: { code: 'damaged' } });
+    expect(job.error?.message).toMatch(/The chunk [0-9a-f]{16}… is damaged: it is not in the index/);
+    expect(job.error?.hint).toContain('lifeboat account check');
+  });
+});
+
 describe('a damaged config is not a wrong key', () => {
   it('one byte changed anywhere in config: the right key opens it or is told it is damaged, never "wrong key"', async () => {
     const dir = path.join(tempHome('lifeboat-config-'), 'acct');

@@ -91,11 +91,15 @@ async function open(task: RepoBackupTask | RepoRestoreTask): Promise<Repository>
  * check and prune; if the account cannot be written, this thread only forgets its index after the restore.
  */
 async function indexFromPacks(repo: Repository): Promise<void> {
-  const { records } = await unindexedPacks(repo.backend, repo.keys, repo.index);
-  if (!records.length) return;
-  for (const r of records) repo.index.addPack(r);
+  const { records, unreadable } = await unindexedPacks(repo.backend, repo.keys, repo.index);
   try {
-    repo.index.objects.add(`index/${await writeIndexObject(repo.backend, repo.keys, records)}`);
+    if (records.length) {
+      for (const r of records) repo.index.addPack(r);
+      repo.index.objects.add(`index/${await writeIndexObject(repo.backend, repo.keys, records)}`);
+    }
+    // Every pack is indexed by a readable object now: a damaged index object holds nothing else, and would fail
+    // every check (and stop every prune) for good. (No prune runs meanwhile: this restore holds a shared lease.)
+    if (!unreadable.length) for (const name of repo.damagedIndex) await repo.backend.delete(name);
   } catch {
     if (held?.index === repo.index) forgetHeld();
   }

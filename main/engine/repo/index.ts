@@ -183,7 +183,7 @@ export async function readIndexObject(backend: StorageBackend, keys: RepoKeys, n
     return decodeIndex(unseal(keys.dataKey, indexAad(id), await backend.get(name)));
   } catch (err) {
     if (err instanceof SealError || (err as Error).message === 'not an index object')
-      throw new LifeboatError('damaged', `The index object ${name} is damaged.`, 'Run `lifeboat account check`; a restore rebuilds the index from the packs, and `lifeboat account rebuild-catalog` writes it back.');
+      throw new LifeboatError('damaged', `The index object ${name} is damaged.`, 'Run `lifeboat account check`; the next restore rebuilds the index from the packs and writes it back.');
     throw err;
   }
 }
