@@ -8,7 +8,7 @@ import type stream from 'node:stream';
 import { httpStatus } from '../engine/api/guard';
 import { LifeboatError, type ErrorInfo } from '../engine/errors';
 
-const OPEN_PRINTED = 'Open the address Lifeboat printed when it started.';
+export const OPEN_PRINTED = 'Open the address Lifeboat printed when it started.';
 
 /** The path of a request's target; any local process can send any request line, before it has a session. */
 export function requestPath(target: string | undefined): string {

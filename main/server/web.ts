@@ -3,6 +3,8 @@
  * Security: a per-launch token (in the URL fragment, never sent in a request line) is exchanged for an HttpOnly,
  * SameSite=Strict session cookie; every other request needs that cookie (401 without it); a Host or Origin header
  * that is not this server's own is refused (403), which defeats DNS rebinding and cross-site requests.
+ * Every request, handshake and frame runs through the entry guard (engine/api/guard.ts): nothing a client sends,
+ * signed in or not, can end the process; whatever goes wrong is answered with a typed error.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -16,7 +18,7 @@ import { openSession } from '../engine/api/session';
 import { MAX_MESSAGE_BYTES, type ServerMessage } from '../engine/api/wire';
 import type { Engine } from '../engine/engine';
 import { bootstrapPage } from './bootstrap';
-import { decodedPath, parserError, rawError, readBody, replyError, requestPath, tokenIn } from './http-input';
+import { decodedPath, OPEN_PRINTED, parserError, rawError, readBody, replyError, requestPath, tokenIn } from './http-input';
 
 export interface WebServer {
   url: string;
@@ -26,7 +28,6 @@ export interface WebServer {
 }
 
 const COOKIE = 'lifeboat_session';
-const OPEN = 'Open the address Lifeboat printed when it started.';
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -142,9 +143,9 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
     const pathname = requestPath(req.url);
     // Browsers always send Origin on a WebSocket handshake: require it to be ours.
     const originOk = req.headers.origin !== undefined && headersOk(req);
-    if (!originOk) return rawError(socket, { code: 'forbidden', message: 'The WebSocket is only for the Lifeboat page on this computer.', hint: OPEN });
-    if (!authed(req)) return rawError(socket, { code: 'unauthorized', message: 'The WebSocket needs a Lifeboat session.', hint: OPEN });
-    if (pathname !== '/api') return rawError(socket, { code: 'not_found', message: 'The WebSocket is at /api.', hint: OPEN });
+    if (!originOk) return rawError(socket, { code: 'forbidden', message: 'The WebSocket is only for the Lifeboat page on this computer.', hint: OPEN_PRINTED });
+    if (!authed(req)) return rawError(socket, { code: 'unauthorized', message: 'The WebSocket needs a Lifeboat session.', hint: OPEN_PRINTED });
+    if (pathname !== '/api') return rawError(socket, { code: 'not_found', message: 'The WebSocket is at /api.', hint: OPEN_PRINTED });
     wss.handleUpgrade(req, socket, head, (ws) => {
       const send = (msg: ServerMessage) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
@@ -159,7 +160,7 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
   server.on('upgrade', guard('upgrade', engine.log, upgrade, (error, _req, socket) => rawError(socket, error)));
   // ws's own handshake checks (method, Upgrade, Sec-WebSocket-Key and -Version) answer through here, typed too.
   const badHandshake = (err: Error, socket: stream.Duplex) =>
-    rawError(socket, { code: 'invalid_input', message: `The WebSocket handshake is not valid: ${err.message}.`, hint: OPEN });
+    rawError(socket, { code: 'invalid_input', message: `The WebSocket handshake is not valid: ${err.message}.`, hint: OPEN_PRINTED });
   wss.on('wsClientError', guard('upgrade', engine.log, badHandshake, (_error, _err, socket) => socket.destroy()));
 
   await new Promise<void>((resolve, reject) => {
