@@ -138,6 +138,18 @@ describe('damaged or lost index objects', () => {
     expect(ok(cli(home, ['account', 'check', 'lab', '--json'])).json<JobJson>().status).toBe('succeeded');
   });
 
+  it('a prune after the index objects were deleted keeps the packs the kept backups need', () => {
+    const { home, account, src } = setup();
+    backup(home, src);
+    const id = backup(home, src);
+    for (const f of fs.readdirSync(path.join(account, 'index'))) fs.rmSync(path.join(account, 'index', f));
+    ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-last', '1', '--yes', '--json']));
+    const out = path.join(tempHome(), 'out');
+    const r = cli(home, ['backup', 'restore', id, '--to', out, '--json']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(sha(path.join(out, 'share', 'a.bin'))).toBe(sha(path.join(src, 'a.bin')));
+  });
+
   it('index objects and packs both gone: the restore fails for good with damaged, naming the chunk and the next step', () => {
     const { home, account, src } = setup();
     const id = backup(home, src);

@@ -199,12 +199,22 @@ async function loadSweep(repo: Repository, live: Uint8Array, { maxUnused, keepUn
   const records = new Map<string, PackRecord>();
   for (const name of indexObjects) for (const r of await readIndexObject(repo.backend, repo.keys, name)) if (!records.has(r.hash)) records.set(r.hash, r);
   const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
-  const plan = planPacks(records.values(), stored, unpackIds(live), maxUnused, repo.config.packTarget / SMALL_PACK);
+  const liveIds = unpackIds(live);
+  const plan = planPacks(records.values(), stored, liveIds, maxUnused, repo.config.packTarget / SMALL_PACK);
   // Packs no index names: left by interrupted backups, as no backup runs during a prune (the caller holds the account
-  // exclusively); a dry run beside running backups leaves them out, as those backups are still writing them.
+  // exclusively); a dry run beside running backups leaves them out, as those backups are still writing them. So are
+  // they while a kept backup uses a chunk no index names: an index object was lost, and those packs may hold it (the
+  // next restore indexes them again).
   const indexed = new Set([...records.keys()].map(packObjectName));
-  if (!keepUnindexed) for (const name of stored.keys()) if (!indexed.has(name)) plan.dead.push(name);
+  if (!keepUnindexed && !indexLost(records.values(), liveIds)) for (const name of stored.keys()) if (!indexed.has(name)) plan.dead.push(name);
   return { indexObjects, stored, plan, records };
+}
+
+/** Whether a live chunk is in none of the index's pack records. */
+function indexLost(records: Iterable<PackRecord>, live: Set<string>): boolean {
+  const found = new Set<string>();
+  for (const r of records) for (const e of r.entries) if (live.has(e.id)) found.add(e.id);
+  return found.size < live.size;
 }
 
 /** Sealed header and trailer of a pack of `count` blobs (PackBuilder.finish: sealed entries, u32 length, "LBP1"). */
