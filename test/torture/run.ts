@@ -39,7 +39,8 @@ export interface TrialResult {
 
 export interface TortureReport {
   results: TrialResult[];
-  calibration: Partial<Record<Kind, number>>;
+  /** The clean run's length in ms, per kind (and for prune, per app or CLI). */
+  calibration: Record<string, number>;
   failures: number;
   summary: string;
 }
@@ -98,8 +99,12 @@ function partFiles(root: string, killedAt: number): string[] {
   return found;
 }
 
-/** Resumes every job left unfinished, by the app (restarted) or by `jobs resume` in the CLI, and waits for each. */
-async function resumeAll(home: string, via: 'app' | 'cli'): Promise<string[]> {
+/**
+ * Resumes every job left unfinished, by the app (restarted) or by `jobs resume` in the CLI, and waits for each. Returns
+ * with an app running either way: the checks that follow go through it (a CLI talking to the app starts in a fraction
+ * of the time one opening SQLite and its workers does).
+ */
+async function resumeAll(home: string, via: 'app' | 'cli', apps: WebApp[]): Promise<string[]> {
   const pending = jobs(home).filter((j) => !j.parent_id && !['succeeded', 'failed', 'cancelled'].includes(j.status));
   const failures: string[] = [];
   if (via === 'cli') {
@@ -107,24 +112,34 @@ async function resumeAll(home: string, via: 'app' | 'cli'): Promise<string[]> {
       const r = cli(home, ['jobs', 'resume', j.id, '--json']);
       if (r.code !== 0) failures.push(`jobs resume ${j.type} ${j.id}: exit ${r.code} ${r.stderr.trim().slice(0, 300)}`);
     }
-    return failures;
   }
-  const app = await startWeb(home);
-  try {
-    for (const j of pending) {
-      for (let i = 0; i < 10; i++) {
-        const r = cli(home, ['jobs', 'wait', j.id, '--timeout-seconds', '100', '--json']);
-        if (r.code !== 0 || !['queued', 'running'].includes(r.json<{ status: string }>().status)) break;
-      }
+  apps.push(await startWeb(home));
+  for (const j of via === 'app' ? pending : []) {
+    for (let i = 0; i < 10; i++) {
+      const r = cli(home, ['jobs', 'wait', j.id, '--timeout-seconds', '100', '--json']);
+      if (r.code !== 0 || !['queued', 'running'].includes(r.json<{ status: string }>().status)) break;
     }
-  } finally {
-    await app.stop('SIGTERM');
   }
   return failures;
 }
 
-async function trial(n: number, kind: Kind, via: 'app' | 'cli', delayMs: number | null, opts: TortureOptions): Promise<TrialResult & { cleanMs: number | null }> {
+type Outcome = TrialResult & { cleanMs: number | null };
+
+/** One trial; an error in the harness or the set-up is that trial's failure, and the run goes on. */
+async function trial(n: number, kind: Kind, via: 'app' | 'cli', delayMs: number | null, opts: TortureOptions): Promise<Outcome> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lifeboat-torture-${n}-${kind}-`));
+  const apps: WebApp[] = [];
+  const started = performance.now();
+  try {
+    return await runTrial(dir, apps, n, kind, via, delayMs, opts);
+  } catch (err) {
+    for (const a of apps) await a.stop('SIGKILL');
+    const failures = [`the trial stopped: ${(err as Error).message.slice(0, 400)}`];
+    return { trial: n, kind, via, killMs: delayMs ?? 0, fraction: 0, atKill: '?', failures, seconds: (performance.now() - started) / 1000, dir, cleanMs: null };
+  }
+}
+
+async function runTrial(dir: string, apps: WebApp[], n: number, kind: Kind, via: 'app' | 'cli', delayMs: number | null, opts: TortureOptions): Promise<Outcome> {
   const home = path.join(dir, 'home');
   const work = path.join(dir, 'work');
   fs.mkdirSync(work);
@@ -132,6 +147,7 @@ async function trial(n: number, kind: Kind, via: 'app' | 'cli', delayMs: number 
   const seed = opts.seed * 1000 + n;
   // Set up through a running app (the CLI's calls then skip opening SQLite each time); a CLI trial stops it first.
   let app: WebApp | null = await startWeb(home);
+  apps.push(app);
   const t = prepare(kind, home, work, opts.sizeMiB, seed);
   const before = new Set(jobs(home).map((j) => j.id));
   if (via === 'cli') {
@@ -146,7 +162,7 @@ async function trial(n: number, kind: Kind, via: 'app' | 'cli', delayMs: number 
   const failures: string[] = [];
   const mine = () => jobs(home).filter((j) => !before.has(j.id) && !j.parent_id && j.type !== 'account.check');
   const top = mine().find((j) => j.type === t.jobType);
-  const atKill = run.code !== null ? `ended (exit ${run.code})` : top ? `${top.status} ${Math.round(top.progress * 100)}%` : 'not started';
+  const atKill = run.code !== null ? `ended (exit ${run.code})` : !t.jobType ? 'killed in the call' : top ? `${top.status} ${Math.round(top.progress * 100)}%` : 'not started';
   if (delayMs === null) {
     // A calibration checks only that the clean run succeeded: the trials check everything.
     if (run.code !== 0) failures.push(`the clean run failed (exit ${run.code})`);
@@ -160,7 +176,7 @@ async function trial(n: number, kind: Kind, via: 'app' | 'cli', delayMs: number 
     const r = cli(home, ['account', 'check', 'lab', '--read-data', '--json']);
     if (r.code !== 0) failures.push(`account check --read-data after the kill: ${r.stdout.slice(0, 400)}`);
   }
-  failures.push(...(await resumeAll(home, via)));
+  failures.push(...(await resumeAll(home, via, apps)));
   // Killed before the command reached the engine: nothing to resume, so it runs now, uninterrupted.
   if (t.jobType && !mine().some((j) => j.type === t.jobType)) {
     const r = cli(home, t.args);
@@ -171,6 +187,7 @@ async function trial(n: number, kind: Kind, via: 'app' | 'cli', delayMs: number 
   failures.push(...t.verify());
   const check = cli(home, ['account', 'check', 'lab', '--read-data', '--json']);
   if (check.code !== 0) failures.push(`account check --read-data: exit ${check.code} ${check.stdout.slice(0, 400)}${check.stderr.slice(0, 200)}`);
+  await apps.at(-1)!.stop('SIGTERM');
   const ok2 = integrity(home);
   if (ok2 !== 'ok') failures.push(`integrity_check at the end: ${ok2}`);
   const parts = partFiles(dir, killedAt);
@@ -196,24 +213,28 @@ export async function runTorture(opts: TortureOptions): Promise<TortureReport> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const kinds = opts.kinds?.length ? opts.kinds : KINDS;
   const rand = prng(opts.seed);
-  const calibration: Partial<Record<Kind, number>> = {};
+  const calibration: Record<string, number> = {};
   const results: TrialResult[] = [];
   log(`torture: ${opts.trials} trials of ${opts.sizeMiB} MiB, seed ${opts.seed}`);
-  log(`${pad('#', 4)}${pad('kind', 10)}${pad('via', 5)}${pad('kill at', 16)}${pad('job at kill', 18)}${pad('s', 7)}result`);
+  log(`${pad('#', 4)}${pad('kind', 10)}${pad('via', 5)}${pad('kill at', 16)}${pad('job at kill', 20)}${pad('s', 7)}result`);
   for (let n = 1; n <= opts.trials; n++) {
     const kind = kinds[(n - 1) % kinds.length];
     const via = rand() < 0.5 ? 'app' : 'cli';
-    if (calibration[kind] === undefined) {
-      const clean = await trial(0, kind, 'app', null, opts);
-      calibration[kind] = clean.cleanMs!;
-      log(`${pad('-', 4)}${pad(kind, 10)}${pad('app', 5)}${pad(`clean ${(clean.cleanMs! / 1000).toFixed(1)} s`, 16)}${pad(clean.atKill, 18)}${pad(clean.seconds.toFixed(0), 7)}${clean.failures.length ? `FAIL ${clean.failures.join('; ')} (${clean.dir})` : 'ok (calibration)'}`);
+    // A job's clock starts when its row appears, whoever runs it; prune's at the command's start, so a CLI that
+    // opens the engine itself takes longer to get there than one talking to the app: each is measured.
+    const key = kind === 'prune' ? `${kind}/${via}` : kind;
+    if (calibration[key] === undefined) {
+      const clean = await trial(0, kind, kind === 'prune' ? via : 'app', null, opts);
+      // A calibration that failed (reported as a failure) still gives the trials a span to draw from.
+      calibration[key] = clean.cleanMs ?? 5_000;
+      log(`${pad('-', 4)}${pad(kind, 10)}${pad(clean.via, 5)}${pad(`clean ${(calibration[key] / 1000).toFixed(1)} s`, 16)}${pad(clean.atKill, 20)}${pad(clean.seconds.toFixed(0), 7)}${clean.failures.length ? `FAIL ${clean.failures.join('; ')} (${clean.dir})` : 'ok (calibration)'}`);
       if (clean.failures.length) results.push({ ...clean, trial: 0 });
     }
-    const delay = rand() * calibration[kind]!;
+    const delay = rand() * calibration[key]!;
     const r = await trial(n, kind, via, delay, opts);
-    r.fraction = delay / calibration[kind]!;
+    r.fraction = delay / calibration[key]!;
     results.push(r);
-    log(`${pad(String(n), 4)}${pad(kind, 10)}${pad(via, 5)}${pad(`${(delay / 1000).toFixed(2)} s (${Math.round(r.fraction * 100)}%)`, 16)}${pad(r.atKill, 18)}${pad(r.seconds.toFixed(0), 7)}${r.failures.length ? `FAIL ${r.failures.join('; ')} (${r.dir})` : 'ok'}`);
+    log(`${pad(String(n), 4)}${pad(kind, 10)}${pad(via, 5)}${pad(`${(delay / 1000).toFixed(2)} s (${Math.round(r.fraction * 100)}%)`, 16)}${pad(r.atKill, 20)}${pad(r.seconds.toFixed(0), 7)}${r.failures.length ? `FAIL ${r.failures.join('; ')} (${r.dir})` : 'ok'}`);
   }
   const trials = results.filter((r) => r.trial > 0);
   const counts = kinds.map((k) => `${k} ${trials.filter((r) => r.kind === k).length}`).join(', ');
