@@ -277,7 +277,7 @@ export const contract = {
       to: z.string().min(1).describe('folder to restore into (each source becomes a folder or file in it)'),
       source: z.array(z.string()).optional().describe('restore only this source (repeatable)'),
       path: z.string().optional().describe('restore only this file or folder of the sources, e.g. docs/2024'),
-      overwrite: z.boolean().default(false).describe('restore into a folder that is not empty, replacing files'),
+      overwrite: z.boolean().default(false).describe("restore into a folder that is not empty, or into a device's share or volume, replacing files"),
       priority: z.array(z.string()).optional().describe('SOURCE/PATH to restore first, hottest first (repeatable)'),
     }),
     output: Job,

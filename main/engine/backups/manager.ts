@@ -41,7 +41,7 @@ export function namedSources(paths: string[]): BackupSource[] {
 }
 
 /** Refuses a restore target it does not allow (devices: only into an online share or volume of an online device). */
-export type RestoreGuard = (to: string, sources: string[]) => void;
+export type RestoreGuard = (to: string, sources: string[], overwrite: boolean) => void;
 
 export class BackupManager {
   private readonly guards: RestoreGuard[] = [];
@@ -96,7 +96,7 @@ export class BackupManager {
       );
     }
     // Checked before the job exists: a restore writes into to/<source> for each source it restores.
-    for (const guard of this.guards) guard(input.to, input.source?.length ? input.source : names);
+    for (const guard of this.guards) guard(input.to, input.source?.length ? input.source : names, input.overwrite);
     let entries: string[] = [];
     try {
       entries = fs.readdirSync(input.to);

@@ -35,7 +35,7 @@ export class DeviceManager {
     this.items = new DeviceItems(this);
     this.setup = new DeviceSetup(this);
     this.usage = new DeviceUsage(this);
-    engine.backups.guardRestores((to, sources) => checkRestoreTarget(this, to, sources));
+    engine.backups.guardRestores((to, sources, overwrite) => checkRestoreTarget(this, to, sources, overwrite));
     // Changes wait for the sweep of what a crash left half done.
     this.swept = this.items.sweep().catch((err: Error) => engine.log.warn('device sweep failed', { error: err.message }));
     this.queue = this.swept;

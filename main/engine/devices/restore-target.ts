@@ -2,11 +2,13 @@
  * Where a restore asked for by a user (`backup restore`) may write on a device: only into an existing share or volume
  * that is online, on an online device that nothing holds or deactivates. A failover's restore jobs do not come this
  * way (they are created by the failover job itself, into the target it holds). Paths are compared by their real
- * paths, so a link to a share is the share.
+ * paths, so a link to a share is the share. Even there it replaces what hosts use, so it needs overwrite, empty
+ * share or not: the refusal names the device and the share.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../errors';
+import { deviceDataHint, deviceDataMessage } from './device-data';
 import type { DeviceManager } from './manager';
 
 const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
@@ -28,7 +30,7 @@ function realish(p: string): string {
 }
 
 /** `sources` are the names the restore writes as `to/<name>`. */
-export function checkRestoreTarget(m: DeviceManager, to: string, sources: string[]): void {
+export function checkRestoreTarget(m: DeviceManager, to: string, sources: string[], overwrite: boolean): void {
   const dest = realish(to);
   for (const d of m.store.list()) {
     const root = realish(d.root);
@@ -45,6 +47,8 @@ export function checkRestoreTarget(m: DeviceManager, to: string, sources: string
         throw new LifeboatError('not_allowed', `to: ${path.join(d.root, folder, name)} is not a ${kind} of the device ${d.name}, and a restore does not create one.`, `Create the ${kind} first (\`lifeboat ${kind} create ${d.name} ${name}\`), or restore elsewhere.`);
       m.writableRow(d);
       m.assertItemWritable(d, kind, item.name);
+      const data = { kind, name: item.name, device: d.name } as const;
+      if (!overwrite) throw new LifeboatError('conflict', deviceDataMessage(to, data, d.status), deviceDataHint(data));
     }
   }
 }
