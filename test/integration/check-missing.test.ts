@@ -97,6 +97,21 @@ describe('check and restore of missing or damaged backups', () => {
     expect(list(home).get(id)).toMatch(/damaged/);
   });
 
+  it('damage found by reading every pack stays marked after a structure-only check, which cannot see it', () => {
+    const { home, account, src } = setup();
+    const id = backup(home, src);
+    const [sub] = fs.readdirSync(path.join(account, 'data'));
+    const [pack] = fs.readdirSync(path.join(account, 'data', sub));
+    const file = path.join(account, 'data', sub, pack);
+    const bytes = fs.readFileSync(file);
+    bytes[100] ^= 0xff;
+    fs.writeFileSync(file, bytes);
+    expect(cli(home, ['account', 'check', 'lab', '--read-data', '--json']).code).toBe(1);
+    expect(list(home).get(id)).toMatch(/file\(s\) need damaged or missing data \(found reading all data\)/);
+    expect(ok(cli(home, ['account', 'check', 'lab', '--json'])).json<JobJson>().status).toBe('succeeded');
+    expect(list(home).get(id)).toMatch(/found reading all data/);
+  });
+
   it('deleted index objects: check says which pack lost its index, and a restore rebuilds it from the packs', () => {
     const { home, account, src } = setup();
     const id = backup(home, src);

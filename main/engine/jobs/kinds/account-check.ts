@@ -20,8 +20,11 @@ interface State {
 
 const MAX_LISTED = 20;
 
+/** How a mark found by reading every pack ends: a structure-only check cannot see that damage, so it keeps the mark. */
+const READ_ALL = ' (found reading all data)';
+
 /** What `backup list` says of each backup the problems touch (a lost index alone is not: a restore rebuilds it). */
-export function problemsByBackup(problems: CheckProblem[]): Map<string, string> {
+export function problemsByBackup(problems: CheckProblem[], readData = false): Map<string, string> {
   const files = new Map<string, number>();
   const out = new Map<string, string>();
   for (const p of problems) {
@@ -29,7 +32,7 @@ export function problemsByBackup(problems: CheckProblem[]): Map<string, string> 
     else if (p.kind === 'damaged-snapshot') for (const a of p.affected) out.set(a.snapshot, 'manifest damaged');
     else if (p.kind !== 'unindexed-pack') for (const a of p.affected) files.set(a.snapshot, (files.get(a.snapshot) ?? 0) + 1);
   }
-  for (const [id, n] of files) if (!out.has(id)) out.set(id, `${n} file(s) need damaged or missing data`);
+  for (const [id, n] of files) if (!out.has(id)) out.set(id, `${n} file(s) need damaged or missing data${readData ? READ_ALL : ''}`);
   return out;
 }
 
@@ -84,7 +87,9 @@ export function accountCheckJob(accounts: AccountManager): JobKind<Params, State
               onProgress: (done, total) => ctx.progress({ fraction: total ? done / total : 1, message: `Read ${done} of ${total} packs` }),
             }), ctx.signal);
           ctx.checkpoint({ report: { ...report, problems: report.problems.length } });
-          accounts.catalog.markProblems(row.id, problemsByBackup(report.problems));
+          const marks = problemsByBackup(report.problems, ctx.params.readData);
+          if (!ctx.params.readData) for (const b of accounts.catalog.list(row.id)) if (b.problem?.endsWith(READ_ALL) && !marks.has(b.id)) marks.set(b.id, b.problem);
+          accounts.catalog.markProblems(row.id, marks);
           const summary = `${report.snapshots} backups, ${report.packs} packs, ${report.chunks} chunks${report.bytesRead ? `, ${describeBytes(report.bytesRead)} read` : ''}`;
           if (!report.ok) {
             const damagedBackups = new Set(report.problems.flatMap((p) => p.affected.map((a) => a.snapshot)));
