@@ -32,7 +32,13 @@ describe('failover of a file server', () => {
     const target = await fileServer(e, key, 'fs2');
 
     const targets = value(await e.call('failover.targets', { source: 'fs1' }));
-    expect(targets).toEqual({ source: 'fs1', compatible: [{ device: 'fs2', warnings: [] }], excluded: [] });
+    // Each target with the facts the wizard's picker shows.
+    expect(targets).toEqual({
+      source: 'fs1',
+      compatible: [{ device: 'fs2', warnings: [], facts: { status: 'online', registered: true, capacity: 2 ** 30, freeBytes: expect.any(Number), domain: 'corp.contoso.com', softwareVersion: expect.stringMatching(/^\d+\.\d+/) } }],
+      excluded: [],
+    });
+    expect(targets.compatible[0].facts.freeBytes).toBeGreaterThan(0);
     const plan = value(await e.call('failover.plan', { source: 'fs1', target: 'fs2' }));
     expect(plan).toMatchObject({ source: 'fs1', target: 'fs2', planned: true, backup: { kind: 'final' } });
     expect(plan.items.map((i) => i.name).sort()).toEqual(['docs', 'pinned']);
@@ -96,7 +102,10 @@ describe('failover of a file server', () => {
     expect(before.allocated).toBeLessThan(4 * MiB);
     await deactivate(e, 'is1');
     await iscsiServer(e, key, 'is2', { registered: false });
-    expect(value(await e.call('failover.targets', { source: 'is1' })).compatible).toEqual([{ device: 'is2', warnings: [] }]);
+    // Not registered, offered as such: the failover registers it as it takes over (the prechecks warn).
+    expect(value(await e.call('failover.targets', { source: 'is1' })).compatible).toEqual([{ device: 'is2', warnings: [], facts: expect.objectContaining({ status: 'ready-to-set-up', registered: false }) }]);
+    const checks = value(await e.call('failover.prechecks', { source: 'is1', target: 'is2' })).checks;
+    expect(checks.find((c) => c.name === 'registered')).toMatchObject({ status: 'warn', message: expect.stringContaining('the failover registers it with this service') });
 
     await settle(e, value(await e.call('failover.start', { source: 'is1', target: 'is2' })));
     const is2 = value(await e.call('devices.show', { name: 'is2' }));
@@ -150,7 +159,9 @@ describe('failover prerequisites', () => {
     // Another domain is allowed, with a warning; then a refusal names the compatible one.
     await fileServer(e, key, 'elsewhere', { fips: true, domain: 'other.example.com' });
     const t2 = value(await e.call('failover.targets', { source: 'src' }));
-    expect(t2.compatible).toEqual([{ device: 'elsewhere', warnings: [{ code: 'domain', message: expect.stringMatching(/in the domain other\.example\.com while src is in corp\.contoso\.com/) }] }]);
+    expect(t2.compatible).toEqual([
+      { device: 'elsewhere', warnings: [{ code: 'domain', message: expect.stringMatching(/in the domain other\.example\.com while src is in corp\.contoso\.com/) }], facts: expect.objectContaining({ domain: 'other.example.com' }) },
+    ]);
     expect(value(await e.call('failover.plan', { source: 'src', target: 'elsewhere' })).warnings.map((w) => w.code)).toEqual(['domain']);
     expect(error(await e.call('failover.start', { source: 'src', target: 'iscsi' }))).toMatchObject({ code: 'no_compatible_target', message: expect.stringMatching(/^iscsi cannot be the failover target of src: It is an iSCSI server/), hint: 'Choose a compatible target: elsewhere.' });
     // Nothing was held by the refusals.
@@ -199,7 +210,7 @@ describe('failover prechecks', () => {
     expect(job.resumable).toBe(false);
     expect(job.steps.map((s) => s.status)).toEqual(['failed', 'pending', 'pending', 'pending']);
     expect(children(e, job.id)).toEqual([]);
-    expect(e.runner.store.events(job.id).filter((ev) => ev.kind.startsWith('precheck')).map((ev) => ev.message.split(':')[0])).toEqual(['PASS account', 'PASS cloud', 'PASS space', 'FAIL iscsi']);
+    expect(e.runner.store.events(job.id).filter((ev) => ev.kind.startsWith('precheck')).map((ev) => ev.message.split(':')[0])).toEqual(['PASS account', 'PASS cloud', 'PASS target', 'PASS registered', 'PASS backup', 'PASS space', 'FAIL iscsi']);
     expect(e.devices.store.list().map((d) => d.failover_job_id)).toEqual([null, null]);
     expect(error(await e.call('failover.resume', { id: job.id }))).toMatchObject({ code: 'not_allowed', hint: expect.stringContaining('start the failover again') });
 
@@ -221,12 +232,32 @@ describe('failover prechecks', () => {
     await fileServer(e, key, 'fs2');
 
     fs.renameSync(folder, `${folder}.moved`);
+    // The checklist says it before any job: one red line, whose fix is to reconnect the folder, never to create it.
+    const before = value(await e.call('failover.prechecks', { source: 'fs1', target: 'fs2' }));
+    expect(before.ok).toBe(false);
+    const failed = before.checks.filter((c) => c.status === 'fail');
+    expect(failed).toEqual([
+      {
+        name: 'account',
+        status: 'fail',
+        message: `The folder of the storage account "lab" (${folder}) is not there: its disk is not mounted, or the folder was moved or deleted.`,
+        fix: expect.stringMatching(/^Reconnect the account's folder or disk; if the folder moved, give the account its new place \(Edit on the Storage accounts page\)/),
+        page: 'Storage accounts',
+        command: 'lifeboat account edit lab --local NEW_FOLDER',
+      },
+    ]);
+    expect(failed[0].fix).not.toMatch(/create the folder/i);
+    // The job's first step runs the same rules: the same line, nothing restored.
     const job = await settle(e, value(await e.call('failover.start', { source: 'fs1', target: 'fs2' })), 'failed');
     expect(job.error!.code).toBe('precheck_failed');
-    expect(job.error!.message).toMatch(/\[account\] The storage account "lab" cannot be used: .* Fix: /);
-    expect(job.error!.message).toMatch(/\[cloud\] fs2 cannot reach the backup in the storage account "lab"/);
+    expect(job.error!.message).toContain(`[account] ${failed[0].message} Fix: ${failed[0].fix} (\`lifeboat account edit lab --local NEW_FOLDER\`)`);
+    expect(job.error!.message).not.toContain('[cloud]');
     expect(children(e, job.id)).toEqual([]);
-    fs.renameSync(`${folder}.moved`, folder);
+    // Reconnected where it moved (account edit), the prechecks run again and pass.
+    value(await e.call('accounts.edit', { name: 'lab', local: `${folder}.moved` }));
+    const after = value(await e.call('failover.prechecks', { source: 'fs1', target: 'fs2' }));
+    expect(after.ok).toBe(true);
+    expect(after.checks.map((c) => `${c.name}:${c.status}`)).toEqual(['account:pass', 'cloud:pass', 'target:pass', 'registered:pass', 'domain:pass', 'backup:pass', 'space:pass']);
 
     // Room: the capacity fits, the disk does not (its free space is what the device agent reports).
     const agent = e.devices.agent;
@@ -352,7 +383,7 @@ describe('a failover that stops midway', () => {
     expect(e.devices.store.require('fs2')).toMatchObject({ status: 'online', failover_job_id: null });
     expect(e.devices.store.require('fs1')).toMatchObject({ status: 'deactivated', failover_job_id: null });
     expect(error(await e.call('failover.resume', { id: failed.id })).code).toBe('not_allowed');
-    expect(value(await e.call('failover.targets', { source: 'fs1' })).compatible).toEqual([{ device: 'fs2', warnings: [] }]);
+    expect(value(await e.call('failover.targets', { source: 'fs1' })).compatible.map((c) => [c.device, c.warnings])).toEqual([['fs2', []]]);
 
     restoreAccount();
     const again = await settle(e, value(await e.call('failover.start', { source: 'fs1', target: 'fs2' })));

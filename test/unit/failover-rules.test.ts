@@ -60,33 +60,35 @@ describe('failover prechecks', () => {
     expect(iqnProblem('host1')).toMatch(/not a valid initiator name/);
     expect(iqnProblem(`iqn.1991-05.com.microsoft:${'x'.repeat(200)}`)).toMatch(/at most 220/);
     const ok = iscsiPrechecks('is1', [{ name: 'v1', acrs: [{ name: 'a', iqn: 'iqn.1991-05.com.microsoft:h' }], chapUser: 'u', chapSecret: 'abcdefghijkl' }]);
-    expect(ok).toEqual([{ name: 'iscsi', ok: true, message: expect.stringMatching(/1 volume/) }]);
+    expect(ok).toEqual([{ name: 'iscsi', status: 'pass', message: expect.stringMatching(/1 volume/) }]);
     const bad = iscsiPrechecks('is1', [
       { name: 'v1', acrs: [{ name: 'a', iqn: 'nope' }], chapUser: 'u', chapSecret: 'short' },
       { name: 'v2', acrs: [], chapUser: 'u', chapSecret: null },
     ]);
-    expect(bad[0].ok).toBe(false);
+    expect(bad[0].status).toBe('fail');
     expect(bad[0].message).toMatch(/v1: ACR a: .*not a valid initiator name/);
     expect(bad[0].message).toMatch(/v1: the CHAP secret has 5 characters; it must have 12 to 16/);
     expect(bad[0].message).toMatch(/v2: CHAP user u has no secret/);
-    expect(bad[0].fix).toMatch(/lifeboat volume edit is1 v1 --acr IQN.*--chap-secret/);
+    expect(bad[0].fix).toMatch(/^Correct the initiator names of v1; set a CHAP secret of 12 to 16 characters on v1; .*Edit access/);
+    expect(bad[0].command).toMatch(/lifeboat volume edit is1 v1 --acr IQN.*--chap-secret/);
     expect(bad[0].message).not.toContain('short');
     expect(iscsiPrechecks('is1', [])).toEqual([]);
   });
 
   it('checks space against the capacity and the free disk', () => {
-    expect(spacePrecheck('fs2', GiB, 2 * GiB, 10 * GiB).ok).toBe(true);
-    expect(spacePrecheck('fs2', 3 * GiB, 2 * GiB, 10 * GiB)).toMatchObject({ ok: false, message: 'The disk of fs2 has 2.0 GiB free; the restore needs 3.0 GiB.', fix: expect.stringMatching(/Free 1\.0 GiB/) });
+    expect(spacePrecheck('fs2', GiB, 2 * GiB, 10 * GiB).status).toBe('pass');
+    expect(spacePrecheck('fs2', 3 * GiB, 2 * GiB, 10 * GiB)).toMatchObject({ status: 'fail', message: 'The disk of fs2 has 2.0 GiB free; the restore needs 3.0 GiB.', fix: expect.stringMatching(/Free 1\.0 GiB/) });
     expect(spacePrecheck('fs2', 3 * GiB, 20 * GiB, 2 * GiB).message).toMatch(/capacity of 2\.0 GiB/);
   });
 
   it('fails with every failed check and its fix in one message', () => {
     const f = precheckFailure([
-      { name: 'account', ok: true, message: 'fine' },
-      { name: 'space', ok: false, message: 'no room.', fix: 'free some.' },
-      { name: 'iscsi', ok: false, message: 'bad chap.', fix: 'set one.' },
+      { name: 'account', status: 'pass', message: 'fine' },
+      { name: 'domain', status: 'warn', message: 'other domain.', fix: 'join it.' },
+      { name: 'space', status: 'fail', message: 'no room.', fix: 'free some.' },
+      { name: 'iscsi', status: 'fail', message: 'bad chap.', fix: 'set one.', command: 'lifeboat volume edit is1 v1' },
     ]);
-    expect(f.message).toBe('2 precheck(s) failed, no data was moved: [space] no room. Fix: free some. [iscsi] bad chap. Fix: set one.');
+    expect(f.message).toBe('2 precheck(s) failed, no data was moved: [space] no room. Fix: free some. [iscsi] bad chap. Fix: set one. (`lifeboat volume edit is1 v1`)');
   });
 });
 

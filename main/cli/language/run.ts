@@ -4,7 +4,7 @@
  */
 import { contract } from '../../engine/api/contract';
 import type { BackupFolder, Job } from '../../engine/api/schemas';
-import type { FailoverTargets } from '../../engine/api/device-schemas';
+import type { FailoverPrechecks, FailoverTargets } from '../../engine/api/device-schemas';
 import { commands, GLOBAL_FLAGS, usage, type Command } from './commands';
 import { followJob } from './follow';
 import { colour, formatError, jobSummary, noColour, record, table, type Style } from './format';
@@ -84,6 +84,15 @@ function render(command: Command, value: unknown, st: Style, columns: number): s
       : st.yellow(`There are no compatible target devices for ${v.source}.\n`);
     if (v.excluded.length) out += `Not compatible:\n${v.excluded.map((x) => `  ${x.device}\n${reasons(x.reasons)}`).join('')}`;
     return out;
+  }
+  if (view === 'prechecks') {
+    // A checklist: one line per check, its fix and command under the ones that did not pass.
+    const v = value as FailoverPrechecks;
+    const mark = { pass: st.green('PASS'), warn: st.yellow('WARN'), fail: st.red('FAIL') };
+    const lines = v.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.message}\n${c.status !== 'pass' && c.fix ? `       fix: ${c.fix}\n` : ''}${c.status !== 'pass' && c.command ? `       ${st.dim(c.command)}\n` : ''}`);
+    const failed = v.checks.filter((c) => c.status === 'fail').length;
+    const verdict = failed ? st.red(`${failed} precheck(s) failed: fix them, then run the prechecks again.`) : st.green('The failover can start.');
+    return `Prechecks of the failover of ${v.source} to ${v.target} (backup ${v.backupId}):\n${lines.join('')}${verdict}\n`;
   }
   if (view === 'script') return (value as { text: string }).text;
   if (view === 'lines') return (value as string[]).map((l, i) => `${String(i + 1).padStart(5)}  ${l}\n`).join('');

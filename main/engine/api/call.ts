@@ -19,7 +19,7 @@ export interface CliSpec {
   /** Input fields whose values name existing objects, for tab completion. */
   lookups?: Record<string, 'job' | 'alert' | 'account' | 'backup' | 'device'>;
   /** Human formatter name for non-tabular output (see cli/format.ts). */
-  view?: 'service-created' | 'status' | 'job' | 'record' | 'lines' | 'script' | 'targets' | 'files';
+  view?: 'service-created' | 'status' | 'job' | 'record' | 'lines' | 'script' | 'targets' | 'prechecks' | 'files';
 }
 
 export interface CallSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {

@@ -1,7 +1,7 @@
 /** The contract's calls for virtual arrays (devices), shares, volumes and device failover. */
 import { z } from 'zod';
 import { call } from './call';
-import { Device, DeviceDetail, DeviceType, DnsChecklist, FailoverPlan, FailoverTargets, HeatMap, RootCheck, Share, Volume } from './device-schemas';
+import { Device, DeviceDetail, DeviceType, DnsChecklist, FailoverBackup, FailoverPlan, FailoverPrechecks, FailoverTargets, HeatMap, RootCheck, Share, Volume } from './device-schemas';
 import { Job } from './schemas';
 
 const DeviceName = z.string().trim().min(1).describe('device name');
@@ -10,6 +10,7 @@ const VolumeName = z.string().trim().min(1).describe('volume name');
 /** Sizes are text so that the CLI, console and forms take "500GiB", "2 TB" or a byte count alike. */
 const Size = z.string().trim().min(1);
 const FailoverJobId = z.string().min(1).describe('failover job id (from jobs list)');
+const FailoverBackupId = z.string().trim().min(1).optional().describe('the backup to restore (default: the newest); see failover backups');
 
 export const deviceCalls = {
   'devices.create': call({
@@ -211,20 +212,33 @@ export const deviceCalls = {
     output: FailoverTargets,
     cli: { command: 'failover targets', positional: ['source'], lookups: { source: 'device' }, view: 'targets' },
   }),
+  'failover.backups': call({
+    summary: 'List the backups a deactivated device can fail over from, newest first, with what each older one loses',
+    input: z.object({ source: DeviceName.describe('the deactivated source device') }),
+    output: z.array(FailoverBackup),
+    cli: { command: 'failover backups', positional: ['source'], lookups: { source: 'device' }, columns: ['id', 'createdAt', 'kind', 'files', 'bytes', 'compared'] },
+  }),
+  'failover.prechecks': call({
+    summary: 'Run the prechecks of a failover now: each check passes, warns or fails, with its cause and its fix',
+    input: z.object({ source: DeviceName, target: DeviceName.describe('the target device'), backup: FailoverBackupId }),
+    output: FailoverPrechecks,
+    cli: { command: 'failover prechecks', positional: ['source'], lookups: { source: 'device', target: 'device', backup: 'backup' }, view: 'prechecks' },
+    long: true,
+  }),
   'failover.plan': call({
     summary: 'Show what a failover would restore: the backup used, bytes, and an RTO estimate',
-    input: z.object({ source: DeviceName, target: DeviceName.describe('the target device') }),
+    input: z.object({ source: DeviceName, target: DeviceName.describe('the target device'), backup: FailoverBackupId }),
     output: FailoverPlan,
-    cli: { command: 'failover plan', positional: ['source'], lookups: { source: 'device', target: 'device' }, view: 'record' },
+    cli: { command: 'failover plan', positional: ['source'], lookups: { source: 'device', target: 'device', backup: 'backup' }, view: 'record' },
   }),
   'failover.start': call({
     summary: 'Fail a deactivated device over to a target: prechecks, a restore job per share or volume (hot data first), then ownership transfer',
-    input: z.object({ source: DeviceName, target: DeviceName.describe('the target device') }),
+    input: z.object({ source: DeviceName, target: DeviceName.describe('the target device'), backup: FailoverBackupId }),
     output: Job,
     cli: {
       command: 'failover start',
       positional: ['source'],
-      lookups: { source: 'device', target: 'device' },
+      lookups: { source: 'device', target: 'device', backup: 'backup' },
       startsJob: true,
       confirm: 'Fail over {source} to {target}? The data of {source} is restored on {target}, which then owns it.',
       view: 'job',

@@ -129,17 +129,68 @@ export const DeviceDetail = z.object({
 export type DeviceDetail = z.infer<typeof DeviceDetail>;
 
 export const Reason = z.object({ code: z.string(), message: z.string() });
+/** What the failover wizard's target picker shows of each device. */
+export const TargetFacts = z.object({
+  status: DeviceStatus,
+  registered: z.boolean().describe('false: Ready to set up; the failover registers it with this service as it takes over'),
+  capacity: z.number(),
+  freeBytes: z.number().nullable().describe('free space on the disk of its data root (null: it cannot be read)'),
+  domain: z.string().nullable(),
+  softwareVersion: z.string(),
+});
+export type TargetFacts = z.infer<typeof TargetFacts>;
 export const FailoverTargets = z.object({
   source: z.string(),
-  compatible: z.array(z.object({ device: z.string(), warnings: z.array(Reason) })),
-  excluded: z.array(z.object({ device: z.string(), reasons: z.array(Reason) })),
+  compatible: z.array(z.object({ device: z.string(), warnings: z.array(Reason), facts: TargetFacts })),
+  excluded: z.array(z.object({ device: z.string(), reasons: z.array(Reason), facts: TargetFacts })),
 });
+
+/** What failing over from an earlier backup loses, compared with the newest one. */
+export const BackupLoss = z.object({
+  seconds: z.number().describe('how much older than the newest backup it is'),
+  laterBackups: z.number().int().describe('backups taken after it'),
+  bytesNew: z.number().describe('new or changed data the later backups read (from the catalog)'),
+  filesDifference: z.number().int().describe('files in the newest backup minus files in this one'),
+  text: z.string(),
+});
+export type BackupLoss = z.infer<typeof BackupLoss>;
+export const FailoverBackup = z.object({
+  id: z.string(),
+  device: z.string().describe('the device that took it (the source, or a device it replaced)'),
+  kind: BackupKind,
+  createdAt: z.string(),
+  files: z.number().int(),
+  bytes: z.number(),
+  latest: z.boolean(),
+  loses: BackupLoss.nullable().describe('null for the newest backup'),
+  compared: z.string().describe('what it loses against the newest, in words'),
+});
+export type FailoverBackup = z.infer<typeof FailoverBackup>;
+
+export const PrecheckStatus = z.enum(['pass', 'warn', 'fail']);
+export const Precheck = z.object({
+  name: z.string().describe('account, cloud, target, registered, domain, backup, items, space or iscsi'),
+  status: PrecheckStatus,
+  message: z.string().describe('what was found, in one line'),
+  fix: z.string().nullable().describe('what to do, in one line (null when there is nothing to do)'),
+  page: z.string().nullable().describe('the page of the app where it is fixed'),
+  command: z.string().nullable().describe('the command that fixes it'),
+});
+export const FailoverPrechecks = z.object({
+  source: z.string(),
+  target: z.string(),
+  backupId: z.string(),
+  ok: z.boolean().describe('no check failed: the failover can start'),
+  checks: z.array(Precheck),
+  checkedAt: z.string(),
+});
+export type FailoverPrechecks = z.infer<typeof FailoverPrechecks>;
 export type FailoverTargets = z.infer<typeof FailoverTargets>;
 
 export const FailoverPlan = z.object({
   source: z.string(),
   target: z.string(),
-  backup: z.object({ id: z.string(), createdAt: z.string(), kind: BackupKind }),
+  backup: z.object({ id: z.string(), createdAt: z.string(), kind: BackupKind, latest: z.boolean(), loses: BackupLoss.nullable() }),
   planned: z.boolean().describe('true when the backup is the final backup taken at deactivation (no data loss)'),
   bytesToRestore: z.number(),
   items: z.array(z.object({ name: z.string(), kind: z.enum(['share', 'volume']), bytes: z.number() })),

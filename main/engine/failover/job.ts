@@ -14,11 +14,10 @@ import type { RestoreParams } from '../jobs/kinds/restore';
 import type { JobKind } from '../jobs/types';
 import { formatBytes } from '../units';
 import { restoreOrder } from './plan';
-import { describeCheck, iscsiPrechecks, precheckFailure, spacePrecheck, type Precheck } from './prechecks';
+import { collectPrechecks, describeCheck, precheckFailure } from './prechecks';
 import { failoverItems, restorePriority } from './sources';
 import { childJobs, faultPoint, FailoverParamsSchema, FAILOVER_JOB, type FailoverCtx, type FailoverParams, type FailoverState } from './state';
 import { cleanTarget, finishStep, releaseHolds, transferStep } from './transfer';
-import { readOwner } from '../devices/ownership';
 
 function note(engine: Engine, ctx: FailoverCtx, message: string): void {
   engine.runner.store.event(ctx.jobId, 'note', message);
@@ -38,59 +37,16 @@ async function runPrechecks(engine: Engine, ctx: FailoverCtx): Promise<void> {
   await new Promise((r) => setImmediate(r));
   const p = ctx.params;
   const { source, target } = devicesOf(engine, p);
-  const checks: Precheck[] = [];
-  // The account that holds the backup (the lineage's lease lives there too).
-  const account = engine.accounts.store.byId(engine.accounts.catalog.require(p.backupId).account_id);
-  const items = failoverItems(engine, source, p.backupId);
-  const bytes = items.reduce((n, i) => n + i.bytes, 0);
-  if (!account) {
-    checks.push({ name: 'account', ok: false, message: `${source.name} has no storage account any more.`, fix: 'Add the storage account that holds its backups again (`lifeboat account add`).' });
-  } else {
-    try {
-      // Opening the repository reads its config with the service key: the account is reachable and the credentials valid.
-      await engine.accounts.repository(account, { loadIndex: false });
-      checks.push({ name: 'account', ok: true, message: `The storage account "${account.name}" is reachable and its credentials are valid.` });
-    } catch (err) {
-      const info = toErrorInfo(err);
-      checks.push({ name: 'account', ok: false, message: `The storage account "${account.name}" cannot be used: ${info.message}`, fix: info.hint ?? `Check it with \`lifeboat account test ${account.name}\`.` });
-    }
-    try {
-      // From the target: the backup it restores is there, and the lineage is owned by the source (or already by the target).
-      const backend = await engine.accounts.backend(account);
-      if (!(await backend.head(`snapshots/${p.backupId}`))) throw new LifeboatError('not_found', `the backup ${p.backupId} is not in the account`);
-      const owner = await readOwner(backend, source.lineage);
-      if (owner && owner.deviceId !== source.id && owner.deviceId !== target.id)
-        checks.push({ name: 'cloud', ok: false, message: `The backups of ${source.name} are owned by another device, ${owner.deviceName}.`, fix: 'Check which failover took them over (`lifeboat device list --all`).' });
-      else checks.push({ name: 'cloud', ok: true, message: `${target.name} reaches the storage account and the backup ${p.backupId}.` });
-    } catch (err) {
-      const info = toErrorInfo(err);
-      checks.push({ name: 'cloud', ok: false, message: `${target.name} cannot reach the backup in the storage account "${account.name}": ${info.message}`, fix: info.hint ?? 'Check the network from the target to the storage account.' });
-    }
-  }
+  // The same checklist the wizard's summary step and `failover prechecks` showed (prechecks.ts).
+  const checks = await collectPrechecks(engine, { source, target, backupId: p.backupId, jobId: ctx.jobId });
   await faultPoint(engine, ctx, 'prechecks');
-  let free = 0;
-  try {
-    free = await engine.devices.freeBytes(target);
-  } catch (err) {
-    checks.push({ name: 'space', ok: false, message: `The free space on ${target.root} cannot be read: ${toErrorInfo(err).message}`, fix: `Check the data root of ${target.name}.` });
-  }
-  if (!checks.some((c) => c.name === 'space')) checks.push(spacePrecheck(target.name, bytes, free, target.capacity));
-  if (source.type === 'iscsi') {
-    const volumes = engine.devices.store.volumes(source.id).map((v) => ({
-      name: v.name,
-      acrs: JSON.parse(v.acrs) as Array<{ name: string; iqn: string }>,
-      chapUser: v.chap_user,
-      chapSecret: engine.devices.store.chapSecret(v.id),
-    }));
-    checks.push(...iscsiPrechecks(source.name, volumes));
-  }
   for (const c of checks) {
-    engine.runner.store.event(ctx.jobId, c.ok ? 'precheck-passed' : 'precheck-failed', describeCheck(c));
+    engine.runner.store.event(ctx.jobId, c.status === 'pass' ? 'precheck-passed' : c.status === 'warn' ? 'precheck-warning' : 'precheck-failed', describeCheck(c));
     ctx.progress({ message: describeCheck(c) });
-    ctx.log[c.ok ? 'info' : 'warn']('failover precheck', { jobId: ctx.jobId, check: c.name, ok: c.ok, message: c.message });
+    ctx.log[c.status === 'pass' ? 'info' : 'warn']('failover precheck', { jobId: ctx.jobId, check: c.name, status: c.status, message: c.message });
   }
-  const failed = checks.filter((c) => !c.ok);
-  ctx.progress({ fraction: 1, message: failed.length ? `${failed.length} of ${checks.length} prechecks failed.` : `All ${checks.length} prechecks passed.` });
+  const failed = checks.filter((c) => c.status === 'fail');
+  ctx.progress({ fraction: 1, message: failed.length ? `${failed.length} of ${checks.length} prechecks failed.` : `All ${checks.length} prechecks passed or warned.` });
   if (failed.length) {
     // Nothing moved: let go of both devices so the wizard can run again once the causes are fixed.
     releaseHolds(engine, ctx.jobId, p);
@@ -149,6 +105,7 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
       sources: [item.name],
       overwrite: true,
       priority: restorePriority(engine, p.backupId, item.name),
+      label: `Restore ${item.kind} ${item.name} to ${target.name}`,
     };
     const job = engine.runner.create('backup.restore', params, { parentId: ctx.jobId });
     children.set(item.name.toLowerCase(), job);
@@ -191,6 +148,22 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
   }
 }
 
+/**
+ * Once the failover succeeded, the alerts that asked for it are done: the deactivation's "next, fail it over" and
+ * the failures of earlier attempts at failing this source over. They are acknowledged, so the bell and the
+ * Dashboard stop showing them (the Alerts page keeps them, with All).
+ */
+function settleAlerts(engine: Engine, ctx: FailoverCtx): void {
+  const p = ctx.params;
+  const jobs = engine.db
+    .prepare("SELECT id FROM jobs WHERE ((type = 'device.deactivate' AND json_extract(params, '$.deviceId') = ?) OR (type = ? AND json_extract(params, '$.sourceId') = ?)) AND id != ?")
+    .pluck()
+    .all(p.sourceId, FAILOVER_JOB, p.sourceId, ctx.jobId) as string[];
+  if (!jobs.length) return;
+  const open = engine.db.prepare(`SELECT id FROM alerts WHERE acknowledged_at IS NULL AND job_id IN (${jobs.map(() => '?').join(', ')})`).pluck().all(...jobs) as string[];
+  if (open.length) engine.alerts.acknowledge(open);
+}
+
 /** Errors after the prechecks leave the failover resumable: the data is not lost, the cause is usually outside. */
 const resumableOnError =
   (f: (ctx: FailoverCtx) => Promise<void>) =>
@@ -217,7 +190,15 @@ export function failoverJob(engine: Engine): JobKind<FailoverParams, FailoverSta
       { name: 'prechecks', title: 'Check the storage account, the cloud connection, space on the target and iSCSI settings', weight: 1, run: (ctx) => prechecksOrRelease(engine, ctx) },
       { name: 'restore', title: 'Restore every share or volume on the target, hot data first', weight: 20, run: resumableOnError((ctx) => runRestores(engine, ctx)) },
       { name: 'transfer', title: 'Transfer ownership of the cloud data to the target', weight: 1, run: resumableOnError((ctx) => transferStep(engine, ctx)) },
-      { name: 'finish', title: "Bring the target's shares or volumes online", weight: 1, run: resumableOnError((ctx) => finishStep(engine, ctx)) },
+      {
+        name: 'finish',
+        title: "Bring the target's shares or volumes online",
+        weight: 1,
+        run: resumableOnError(async (ctx) => {
+          await finishStep(engine, ctx);
+          settleAlerts(engine, ctx);
+        }),
+      },
     ],
     cleanup: async (ctx) => {
       if (ctx.state.transferStarted) {

@@ -1,14 +1,17 @@
 /** Device failover: compatible targets, the plan with its RTO, starting, resuming and abandoning the failover job, and the DNS checklist. */
 import type { CallOutput } from '../api/contract';
+import type { TargetFacts } from '../api/device-schemas';
 import type { Job } from '../api/schemas';
 import type { DeviceRow } from '../devices/store';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../errors';
+import { VERSION } from '../paths';
 import { formatBytes } from '../units';
 import { assessTarget, refusal, type Assessment } from './compatibility';
 import { failoverJob } from './job';
 import { dnsChecklist, rtoSeconds } from './plan';
-import { failoverItems, requireBackup, sourceFacts } from './sources';
+import { collectPrechecks } from './prechecks';
+import { backupChoices, failoverItems, requireBackup, sourceFacts } from './sources';
 import { FAILOVER_JOB, FailoverParamsSchema, type FailoverParams, type FailoverState } from './state';
 import { cleanTarget } from './transfer';
 
@@ -39,13 +42,15 @@ export class FailoverManager {
     return source;
   }
 
-  private async assessAll(source: DeviceRow): Promise<Assessment[]> {
+  private async assessAll(source: DeviceRow): Promise<Array<Assessment & { facts: TargetFacts }>> {
     const facts = sourceFacts(this.engine, source);
-    const out: Assessment[] = [];
+    const out: Array<Assessment & { facts: TargetFacts }> = [];
     for (const device of this.store.list()) {
       if (device.id === source.id) continue;
       const freeBytes = await this.engine.devices.freeBytes(device).catch(() => null);
-      out.push(assessTarget(facts, { device, shares: this.store.shares(device.id).length, volumes: this.store.volumes(device.id).length, freeBytes }));
+      const a = assessTarget(facts, { device, shares: this.store.shares(device.id).length, volumes: this.store.volumes(device.id).length, freeBytes });
+      const shown = { status: device.status, registered: device.registered_at !== null, capacity: device.capacity, freeBytes, domain: device.domain, softwareVersion: VERSION };
+      out.push({ ...a, facts: shown });
     }
     return out;
   }
@@ -55,15 +60,39 @@ export class FailoverManager {
     const all = await this.assessAll(source);
     return {
       source: source.name,
-      compatible: all.filter((a) => a.compatible).map((a) => ({ device: a.device, warnings: a.warnings })),
-      excluded: all.filter((a) => !a.compatible).map((a) => ({ device: a.device, reasons: a.reasons })),
+      compatible: all.filter((a) => a.compatible).map((a) => ({ device: a.device, warnings: a.warnings, facts: a.facts })),
+      excluded: all.filter((a) => !a.compatible).map((a) => ({ device: a.device, reasons: a.reasons, facts: a.facts })),
     };
   }
 
-  async plan(sourceName: string, targetName: string): Promise<CallOutput<'failover.plan'>> {
+  backups(sourceName: string): CallOutput<'failover.backups'> {
+    const source = this.requireSource(sourceName);
+    const list = backupChoices(this.engine, source);
+    if (!list.length) requireBackup(this.engine, source); // throws: no backup, with what to do instead
+    return list;
+  }
+
+  /** The checklist the job's first step runs, now: nothing is held, nothing moves. */
+  async prechecks(sourceName: string, targetName: string, backupId?: string): Promise<CallOutput<'failover.prechecks'>> {
     const source = this.requireSource(sourceName);
     const target = this.store.require(targetName);
-    const backup = requireBackup(this.engine, source);
+    const backup = requireBackup(this.engine, source, backupId);
+    const checks = await collectPrechecks(this.engine, { source, target, backupId: backup.backup_id });
+    return {
+      source: source.name,
+      target: target.name,
+      backupId: backup.backup_id,
+      ok: !checks.some((c) => c.status === 'fail'),
+      checks: checks.map((c) => ({ name: c.name, status: c.status, message: c.message, fix: c.fix ?? null, page: c.page ?? null, command: c.command ?? null })),
+      checkedAt: new Date().toISOString(),
+    };
+  }
+
+  async plan(sourceName: string, targetName: string, backupId?: string): Promise<CallOutput<'failover.plan'>> {
+    const source = this.requireSource(sourceName);
+    const target = this.store.require(targetName);
+    const backup = requireBackup(this.engine, source, backupId);
+    const choice = backupChoices(this.engine, source).find((b) => b.id === backup.backup_id);
     const items = failoverItems(this.engine, source, backup.backup_id);
     const bytes = items.reduce((n, i) => n + i.bytes, 0);
     const account = this.engine.accounts.store.byId(this.engine.accounts.catalog.require(backup.backup_id).account_id);
@@ -75,8 +104,9 @@ export class FailoverManager {
     if (!planned)
       warnings.push({
         code: 'unplanned',
-        message: `The newest backup of ${source.name} is a ${backup.kind} backup from ${backup.created_at}, not a final one: changes made on ${source.name} after it are lost.`,
+        message: `The ${choice?.latest === false ? 'chosen' : 'newest'} backup of ${source.name} is a ${backup.kind} backup from ${backup.created_at}, not a final one: changes made on ${source.name} after it are lost.`,
       });
+    if (choice?.loses) warnings.push({ code: 'older-backup', message: `It is not the newest backup: ${choice.loses.text}.` });
     const missing = items.filter((x) => !x.inBackup);
     if (missing.length)
       warnings.push({ code: 'not-in-backup', message: `${missing.map((i) => `The ${i.kind} ${i.name}`).join(', ')} ${missing.length > 1 ? 'were' : 'was'} created after the backup: ${missing.length > 1 ? 'they come' : 'it comes'} back empty.` });
@@ -85,7 +115,7 @@ export class FailoverManager {
     return {
       source: source.name,
       target: target.name,
-      backup: { id: backup.backup_id, createdAt: backup.created_at, kind: backup.kind },
+      backup: { id: backup.backup_id, createdAt: backup.created_at, kind: backup.kind, latest: choice?.latest ?? true, loses: choice?.loses ?? null },
       planned,
       bytesToRestore: bytes,
       items: items.map((i) => ({ name: i.name, kind: i.kind, bytes: i.bytes })),
@@ -96,7 +126,7 @@ export class FailoverManager {
     };
   }
 
-  async start(sourceName: string, targetName: string): Promise<CallOutput<'failover.start'>> {
+  async start(sourceName: string, targetName: string, backupId?: string): Promise<CallOutput<'failover.start'>> {
     const source = this.requireSource(sourceName);
     const target = this.store.require(targetName);
     if (source.failover_job_id)
@@ -105,7 +135,7 @@ export class FailoverManager {
         `${source.name} is already being failed over by the job ${source.failover_job_id}.`,
         `Resume it (\`lifeboat failover resume ${source.failover_job_id}\`) or abandon it (\`lifeboat failover abandon ${source.failover_job_id}\`) first.`,
       );
-    const backup = requireBackup(this.engine, source);
+    const backup = requireBackup(this.engine, source, backupId);
     const running = this.engine.db.prepare("SELECT id FROM jobs WHERE type = ? AND status IN ('queued', 'running')").pluck().all(FAILOVER_JOB) as string[];
     if (running.length >= MAX_RUNNING_FAILOVERS)
       throw new LifeboatError('busy', `${running.length} failovers are running already (${running.join(', ')}).`, 'Start this one when one of them has ended.');

@@ -1,11 +1,14 @@
 /**
- * What a failover restores: the source's newest usable device backup and, per share or volume, its bytes in that
- * backup and its heat. Shared by the plan, the prechecks and the restore step, so they always agree.
+ * What a failover restores: the backup chosen (the source's newest by default, or an earlier one of its lineage)
+ * and, per share or volume, its bytes in that backup and its heat. Shared by the plan, the prechecks and the restore
+ * step, so they always agree.
  */
-import type { DeviceBackupRow } from '../devices/backup-job';
+import type { BackupLoss, FailoverBackup } from '../api/device-schemas';
+import { deviceBackupRow, lineageBackups, type DeviceBackupRow, type LineageBackup } from '../devices/backup-job';
 import type { DeviceRow } from '../devices/store';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../errors';
+import { formatBytes, formatDuration } from '../units';
 import type { SourceFacts } from './compatibility';
 import type { PlanItem } from './plan';
 
@@ -14,15 +17,54 @@ export function latestBackup(engine: Engine, deviceId: string): DeviceBackupRow 
   return engine.deviceBackups.latest(deviceId)?.row;
 }
 
-export function requireBackup(engine: Engine, source: DeviceRow): DeviceBackupRow {
-  const row = latestBackup(engine, source.id);
-  if (!row)
-    throw new LifeboatError(
-      'not_found',
-      `The device ${source.name} has no backup, so its data cannot be failed over: a failover restores the newest backup.`,
-      `It is deactivated and can take no backup now. Its shares or volumes can only be recreated empty on another device (\`lifeboat share create\` / \`lifeboat volume create\`).`,
-    );
-  return row;
+const noBackup = (source: DeviceRow) =>
+  new LifeboatError(
+    'not_found',
+    `The device ${source.name} has no backup, so its data cannot be failed over: a failover restores one of its backups.`,
+    `It is deactivated and can take no backup now. Its shares or volumes can only be recreated empty on another device (\`lifeboat share create\` / \`lifeboat volume create\`).`,
+  );
+
+/** The backup a failover restores: the one asked for, which must be of the source's lineage, else the newest. */
+export function requireBackup(engine: Engine, source: DeviceRow, backupId?: string): DeviceBackupRow {
+  if (!backupId) {
+    const row = latestBackup(engine, source.id);
+    if (!row) throw noBackup(source);
+    return row;
+  }
+  const ours = lineageBackups(engine, source).some((b) => b.backup_id === backupId);
+  const row = deviceBackupRow(engine, backupId);
+  if (ours && row) return row;
+  const hint = `List the backups ${source.name} can fail over from with \`lifeboat failover backups ${source.name}\` (in the app: the wizard's Source step).`;
+  if (row) {
+    const owner = engine.devices.store.byId(row.device_id)?.name ?? row.device_id;
+    throw new LifeboatError('invalid_input', `backup: ${backupId} is a backup of the device ${owner}, not of ${source.name}; a failover restores only the source's own backups.`, hint);
+  }
+  if (engine.accounts.catalog.row(backupId))
+    throw new LifeboatError('invalid_input', `backup: ${backupId} is not a device backup (it was made with \`lifeboat backup create\`), so it cannot be failed over.`, hint);
+  throw new LifeboatError('not_found', `backup: there is no backup ${backupId}.`, hint);
+}
+
+/** What an older backup loses against the newest: its age difference and what the later backups read as new. */
+function lossOf(engine: Engine, newer: LineageBackup[], latestFiles: number, files: number, at: string): BackupLoss {
+  const seconds = Math.max(0, Math.round((Date.parse(newer[0].created_at) - Date.parse(at)) / 1000));
+  const bytesNew = newer.reduce((n, b) => n + (engine.accounts.catalog.row(b.backup_id)?.bytes_new ?? 0), 0);
+  const filesDifference = latestFiles - files;
+  const count = `${newer.length} later backup${newer.length === 1 ? '' : 's'}`;
+  const fileText = filesDifference ? `, ${Math.abs(filesDifference)} ${filesDifference > 0 ? 'fewer' : 'more'} file${Math.abs(filesDifference) === 1 ? '' : 's'}` : '';
+  return { seconds, laterBackups: newer.length, bytesNew, filesDifference, text: `${formatDuration(seconds * 1000)} older than the newest; ${count} read ${formatBytes(bytesNew)} of new or changed data${fileText}` };
+}
+
+/** Every backup the source can fail over from, newest first; each older one says what it would lose. */
+export function backupChoices(engine: Engine, source: DeviceRow): FailoverBackup[] {
+  const all = lineageBackups(engine, source);
+  const latestFiles = all.length ? (engine.accounts.catalog.row(all[0].backup_id)?.files ?? 0) : 0;
+  return all.map((b, i) => {
+    const c = engine.accounts.catalog.row(b.backup_id);
+    const files = c?.files ?? 0;
+    const loses = i === 0 ? null : lossOf(engine, all.slice(0, i), latestFiles, files, b.created_at);
+    const compared = loses ? loses.text : 'the newest backup';
+    return { id: b.backup_id, device: b.device_name, kind: b.kind, createdAt: b.created_at, files, bytes: c?.bytes ?? 0, latest: i === 0, loses, compared };
+  });
 }
 
 export function restorePriority(engine: Engine, backupId: string, item: string): string[] | undefined {

@@ -21,6 +21,8 @@ const Params = z.object({
   overwrite: z.boolean(),
   /** "SOURCE/PATH" prefixes, hottest first: matching files come back before the rest. */
   priority: z.array(z.string()).optional(),
+  /** The title the job that made it gives it (a failover: "Restore share finance to fs2"), for the Jobs page. */
+  label: z.string().optional(),
 });
 export type RestoreParams = z.infer<typeof Params>;
 
@@ -53,7 +55,7 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
   return {
     type: 'backup.restore',
     params: Params,
-    title: (p) => `Restore backup ${p.backupId} to ${p.to}`,
+    title: (p) => p.label ?? `Restore backup ${p.backupId} to ${p.to}`,
     object: (p) => ({ kind: 'backup', name: p.backupId }),
     steps: [
       {
