@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeConfig } from '../../main/engine/repo/config';
 import { Repository } from '../../main/engine/repo/repository';
 import { LocalBackend } from '../../main/engine/storage/local';
 import { buildMain, cli, ok, tempHome } from '../helpers/home';
@@ -205,6 +206,15 @@ describe('a damaged config is not a wrong key', () => {
     expect(outcomes.get('damaged')).toBeGreaterThan(intact.length / 2);
     fs.writeFileSync(file, intact);
     await expect(Repository.open(backend, crypto.randomBytes(32), { loadIndex: false })).rejects.toMatchObject({ code: 'bad_key' });
+  });
+
+  it('a repository of a newer format is still refused with "update Lifeboat", not read as damaged', async () => {
+    const dir = path.join(tempHome('lifeboat-config-'), 'acct');
+    const sdek = crypto.randomBytes(32);
+    const repo = await Repository.init(await LocalBackend.open(dir, { create: true }), sdek);
+    const newer = { ...JSON.parse(encodeConfig(repo.keys, { ...repo.config, format: 2 }).toString('utf8')), format: 2 };
+    fs.writeFileSync(path.join(dir, 'config'), JSON.stringify(newer));
+    await expect(Repository.open(await LocalBackend.open(dir), sdek, { loadIndex: false })).rejects.toMatchObject({ code: 'not_allowed', hint: 'Update Lifeboat.' });
   });
 
   it('through the CLI: a byte of the sealed configuration changed gives "damaged" with what to do', () => {

@@ -82,6 +82,8 @@ export function decodeConfig(raw: Buffer, keys: RepoKeys, location: string): { c
     damage.push('its "format" field');
   }
   if (config) {
+    if (typeof config.format === 'number' && config.format > FORMAT_VERSION)
+      throw new LifeboatError('not_allowed', `This repository uses format ${config.format}, newer than this Lifeboat understands (${FORMAT_VERSION}).`, 'Update Lifeboat.');
     if (!keyOk) damage.push('its key check');
     return { config, damage: damage.length ? `The configuration of the storage account at ${location} is damaged (${damage.join(', ')}); the key is right, as the sealed configuration opens with it.` : undefined };
   }
