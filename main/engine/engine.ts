@@ -103,9 +103,12 @@ export class Engine {
       log: this.log,
       stateDir: privateDir(path.join(dataDir, 'replication')),
       requireAccount: (name) => void this.accounts.store.require(name),
+      alert: (a) => void this.alerts.raise({ ...a, objectKind: 'protected-item' }),
     });
     this.bus.on((e) => {
-      if (e.type === 'job.updated' && e.job.status === 'failed' && !e.job.parentId && e.job.error) {
+      // Replication cycles and resyncs raise their own alerts: a retried cycle is no alert, a stopped one is Critical.
+      const replication = e.type === 'job.updated' && (e.job.type === 'replication.cycle' || e.job.type === 'replication.resync');
+      if (e.type === 'job.updated' && e.job.status === 'failed' && !e.job.parentId && e.job.error && !replication) {
         this.alerts.raise({
           severity: 'critical',
           title: `${e.job.title} failed`,

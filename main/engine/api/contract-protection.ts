@@ -46,25 +46,12 @@ export const ItemSummary = z.object({
   recoverySite: z.string(),
   activeSite: z.string(),
   policy: z.string(),
+  group: z.string().nullable().describe('replication group'),
   paused: z.boolean(),
   healthReasons: z.array(z.string()),
 });
 
 const Replicated = z.object({ name: z.string(), sourcePath: z.string(), replicaPath: z.string() });
-
-export const ItemDetail = ItemSummary.extend({
-  primarySite: z.string(),
-  account: z.string().nullable(),
-  group: z.string().nullable(),
-  commands: z.record(z.string(), z.string()),
-  frequencySeconds: z.number().int(),
-  nextCycleAt: z.string().nullable(),
-  lastCycleAt: z.string().nullable(),
-  lastError: ErrorInfoSchema.nullable(),
-  jobId: z.string().nullable(),
-  disks: z.array(Replicated),
-  folders: z.array(Replicated),
-});
 
 export const RecoveryPoint = z.object({
   id: z.string(),
@@ -72,7 +59,77 @@ export const RecoveryPoint = z.object({
   createdAt: z.string(),
   kind: z.enum(['crash', 'app']),
   bytes: z.number().describe('bytes sent in the cycle that made it'),
+  groupPoint: z.string().nullable().describe('the multi-item point it belongs to (complete: every member of the group has it)'),
 });
+
+export const CommandRun = z.object({
+  name: z.enum(['quiesce', 'thaw', 'shutdown', 'start']),
+  command: z.string(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  timedOut: z.boolean(),
+  spawnError: z.string().nullable(),
+  output: z.string().describe('stdout and stderr, the last 8 KiB'),
+  outputCut: z.number().describe('bytes of output dropped from the front'),
+});
+
+export const CycleEntry = z.object({
+  at: z.string(),
+  kind: z.string().describe('crash, app, resync or failed'),
+  ok: z.boolean(),
+  bytesSent: z.number(),
+  durationMs: z.number(),
+  rpoSeconds: z.number().nullable().describe('the RPO the cycle ended (age of the previous newest point)'),
+});
+
+export const ItemDetail = ItemSummary.extend({
+  primarySite: z.string(),
+  account: z.string().nullable(),
+  groupMembers: z.array(z.string()),
+  commands: z.record(z.string(), z.string()),
+  commandTimeoutSeconds: z.number().int(),
+  commandRuns: z.record(z.string(), CommandRun).describe("each command's last run"),
+  frequencySeconds: z.number().int(),
+  rpoThresholdSeconds: z.number().int(),
+  nextCycleAt: z.string().nullable(),
+  lastCycleAt: z.string().nullable(),
+  lastError: ErrorInfoSchema.nullable(),
+  pendingBytes: z.number().nullable().describe('bytes changed at the source and not yet in a point, as of the last scan'),
+  retry: z
+    .object({ attempt: z.number().int(), firstFailedAt: z.string(), lastAttemptAt: z.string(), nextAttemptAt: z.string(), error: ErrorInfoSchema })
+    .nullable()
+    .describe('consecutive failed attempts of a recoverable error and the next attempt'),
+  resync: z.object({
+    required: z.boolean(),
+    reason: z.string().nullable(),
+    since: z.string().nullable(),
+    window: z.string().describe('HH:MM-HH:MM, local time'),
+    windowIsItemOwn: z.boolean(),
+    nextRunAt: z.string().nullable(),
+  }),
+  appConsistent: z.object({
+    frequencySeconds: z.number().int().describe('0: no app-consistent points (no quiesce command, or the policy says none)'),
+    lastAppPointAt: z.string().nullable(),
+    lastAttemptAt: z.string().nullable(),
+    warning: z.string().nullable(),
+  }),
+  lastPoints: z.array(RecoveryPoint),
+  lastCycles: z.array(CycleEntry),
+  jobId: z.string().nullable(),
+  disks: z.array(Replicated),
+  folders: z.array(Replicated),
+});
+
+const CommandFields = {
+  quiesce: z.string().optional().describe('command run (sh -c) before an app-consistent point'),
+  thaw: z.string().optional().describe('command run after an app-consistent point was read'),
+  shutdown: z.string().optional().describe('command that shuts the machine down'),
+  start: z.string().optional().describe('command that starts the machine'),
+  commandTimeout: z.string().optional().describe('timeout of each command, e.g. 60s (default 5m)'),
+  resyncWindow: z.string().optional().describe('local HH:MM-HH:MM when a resync may run by itself (default: the global one)'),
+};
 
 const PolicyFields = {
   frequency: z.string().optional().describe('replication frequency: 30s, 5m or 15m (default 5m)'),
@@ -146,11 +203,8 @@ export const protectionCalls = {
       recoverySite: SiteName.describe('the recovery site to replicate to'),
       policy: PolicyName,
       account: z.string().optional().describe('storage account (for older recovery points and seeding, in later versions)'),
-      group: z.string().optional().describe('replication group (items with one common point in time, in later versions)'),
-      quiesce: z.string().optional().describe('command run before an app-consistent point'),
-      thaw: z.string().optional().describe('command run after an app-consistent point'),
-      shutdown: z.string().optional().describe('command that shuts the machine down'),
-      start: z.string().optional().describe('command that starts the machine'),
+      group: z.string().optional().describe('replication group: its items get multi-item points (one instant for all)'),
+      ...CommandFields,
     }),
     output: Job,
     cli: { command: 'item protect', positional: ['name'], paths: ['disk', 'folder'], lookups: { account: 'account' }, startsJob: true, view: 'job' },
@@ -159,7 +213,7 @@ export const protectionCalls = {
     summary: 'List protected items with their health, RPO and last recovery point',
     input: z.object({}),
     output: z.array(ItemSummary),
-    cli: { command: 'item list', columns: ['name', 'phase', 'health', 'rpoSeconds', 'lastPointAt', 'points', 'recoverySite', 'policy', 'paused'] },
+    cli: { command: 'item list', columns: ['name', 'phase', 'health', 'rpoSeconds', 'lastPointAt', 'points', 'recoverySite', 'policy', 'group', 'paused'] },
   }),
   'items.show': call({
     summary: 'Show a protected item: phase, health, RPO, sites, and where each disk and folder is replicated',
@@ -171,13 +225,37 @@ export const protectionCalls = {
     summary: "List a protected item's recovery points, oldest first",
     input: z.object({ name: ItemName }),
     output: z.array(RecoveryPoint),
-    cli: { command: 'item points', positional: ['name'], columns: ['id', 'seq', 'createdAt', 'kind', 'bytes'] },
+    cli: { command: 'item points', positional: ['name'], columns: ['id', 'seq', 'createdAt', 'kind', 'bytes', 'groupPoint'] },
   }),
   'items.replicate': call({
     summary: 'Run a replication cycle of a protected item now (or follow the one on its way)',
     input: z.object({ name: ItemName }),
     output: Job,
     cli: { command: 'item replicate', positional: ['name'], startsJob: true, view: 'job' },
+  }),
+  'items.resync': call({
+    summary: 'Resynchronize a protected item now: compare block checksums at both sides and send only the differences',
+    input: z.object({ name: ItemName }),
+    output: Job,
+    cli: { command: 'item resync', positional: ['name'], startsJob: true, view: 'job' },
+  }),
+  'items.edit': call({
+    summary: 'Change the commands of a protected item, their timeout or its resync window ("" removes a command)',
+    input: z.object({ name: ItemName, ...CommandFields }),
+    output: ItemDetail,
+    cli: { command: 'item edit', positional: ['name'], view: 'record' },
+  }),
+  'items.history': call({
+    summary: "A protected item's cycles of the last 24 hours: time, kind, bytes sent, duration, RPO",
+    input: z.object({ name: ItemName }),
+    output: z.array(CycleEntry),
+    cli: { command: 'item history', positional: ['name'], columns: ['at', 'kind', 'ok', 'bytesSent', 'durationMs', 'rpoSeconds'] },
+  }),
+  'items.settings': call({
+    summary: 'Show or set the global resync window (items without their own use it; "default" is 18:00-06:00)',
+    input: z.object({ resyncWindow: z.string().optional().describe('local HH:MM-HH:MM, or default') }),
+    output: z.object({ resyncWindow: z.string(), defaultResyncWindow: z.string() }),
+    cli: { command: 'item settings', view: 'record' },
   }),
   'items.pause': call({
     summary: 'Pause replication of a protected item',

@@ -278,6 +278,38 @@ export const migrations: string[] = [
   ) STRICT;
   CREATE INDEX recovery_points_item ON recovery_points(item_id, created_at);
   `,
+  // 7: consistency and health of protected items: retry state, resync state and window, app-consistent state, the
+  // commands' last runs (bounded output), the estimated pending bytes; an app point's command runs; group points
+  // (multi-item points, complete once every member recorded its point); a per-cycle history for the charts (24 h)
+  `
+  ALTER TABLE protected_items ADD COLUMN retry TEXT;
+  ALTER TABLE protected_items ADD COLUMN resync TEXT;
+  ALTER TABLE protected_items ADD COLUMN resync_window TEXT;
+  ALTER TABLE protected_items ADD COLUMN app_state TEXT;
+  ALTER TABLE protected_items ADD COLUMN command_runs TEXT;
+  ALTER TABLE protected_items ADD COLUMN command_timeout_seconds INTEGER NOT NULL DEFAULT 300;
+  ALTER TABLE protected_items ADD COLUMN pending_bytes INTEGER;
+  ALTER TABLE recovery_points ADD COLUMN commands TEXT;
+
+  CREATE TABLE group_points (
+    id TEXT PRIMARY KEY,
+    group_name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    members TEXT NOT NULL,
+    complete INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+
+  CREATE TABLE replication_cycles (
+    item_id TEXT NOT NULL REFERENCES protected_items(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    bytes_sent INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    rpo_seconds INTEGER
+  ) STRICT;
+  CREATE INDEX replication_cycles_item ON replication_cycles(item_id, at);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -1,11 +1,15 @@
 /**
- * One replication cycle of an item: find what changed on its disks and folders since the last point, stage it at the
- * recovery site, commit it there as a new crash-consistent point, then record the point here. Initial replication is
- * the same cycle against an empty replica.
+ * One replication cycle of one item, or of every member of a replication group at one instant: find what changed on
+ * the disks and folders since the last point, stage it at the recovery site, commit it there as a new point, then
+ * record the point here. Initial replication and resync are the same cycle (against an empty replica; against the
+ * site's checksums).
  *
- * Torn points: the sources are read live, so every disk is stat'ed before and after the read and every folder walked
- * again after sending; any change in between discards the staged cycle and reads again (up to 5 times, then the
- * cycle fails and is retried later). A file whose mtime is too close to the scan is read again next cycle.
+ * One instant for all members: every member's sources are stat'ed (`begin`), then all are read, then all are checked
+ * again (`verify`, replication/stage.ts); any change in between discards every member's staged cycle and reads
+ * again (up to 5 times, then the cycle fails and is retried). So a group's point holds, for every member, what was on
+ * disk at one moment between the last `begin` and the first `verify`. `afterRead` runs right after the reads (thaw:
+ * the applications are frozen only while their data is read, not while the site applies it); the members are then
+ * committed one by one under one group point id, complete only once every member recorded its point.
  *
  * Two-phase with the site: the new block maps and folder indexes are written beside the current ones (`.next`) and
  * the item's `pending` names the point before the site commits; afterwards, or at the next cycle after a crash,
@@ -20,13 +24,12 @@ import { newId } from '../keys';
 import type { Logger } from '../log';
 import type { CommitHooks, CycleManifest, SiteAgent, SiteItemRef } from '../sites/agent';
 import type { WorkerPool } from '../workers/pool';
-import { readMap, scanDisk } from './disk-scan';
-import { diffFolder, openSource, readIndex, unchangedSince, walkFolder, type FolderIndex } from './folder-scan';
-import type { ItemRow, ReplicationStore, SourceRow } from './store';
+import { ItemStage, ResyncNeeded, stateFiles, type CycleCounts, type DiskState } from './stage';
+import type { ItemRow, ReplicationStore } from './store';
 
 export interface CycleDeps {
   store: ReplicationStore;
-  agent: SiteAgent;
+  agentFor: (item: ItemRow) => SiteAgent;
   workers: WorkerPool;
   /** Where the engine keeps its block maps and folder indexes: `<dir>/<item id>/`. */
   stateDir: string;
@@ -35,24 +38,37 @@ export interface CycleDeps {
   hooks?: CommitHooks;
 }
 
-export interface CycleResult {
+export interface CycleResult extends CycleCounts {
   pointId: string;
   createdAt: string;
-  bytesSent: number;
-  blocksSent: number;
-  blocksScanned: number;
-  bytesRead: number;
-  disksUnchanged: number;
-  filesSent: number;
-  filesDeleted: number;
-  skipped: number;
+  kind: 'crash' | 'app';
+  /** The group (multi-item) point this point belongs to. */
+  groupPoint: string | null;
   attempts: number;
 }
 
-interface DiskState {
-  size: number;
-  mtimeNs: string;
-  racy?: boolean;
+export interface CycleMember {
+  item: ItemRow;
+  /** Asked at commit, after `beforeRead` said whether the quiesce succeeded. */
+  kind: () => 'crash' | 'app';
+  /** JSON of an app point's quiesce and thaw runs, recorded with the point. */
+  commands?: () => string | null;
+}
+
+export interface CycleOptions {
+  signal: AbortSignal;
+  /** Read every disk against the site's block checksums (resynchronization). */
+  resync?: boolean;
+  /** Apply the 50% rule (delta cycles: not the first copy, nor its finalize, nor a resync). */
+  fiftyPercent?: boolean;
+  /** A multi-item point: every member's point carries this group point id. */
+  group?: string;
+  /** Runs once, after the site recovered any interrupted cycle and before the sources are read: quiesce. */
+  beforeRead?: () => Promise<void>;
+  /** Runs once, right after the sources were read consistently (or when the cycle fails before that): thaw. */
+  afterRead?: () => Promise<void>;
+  /** The counts of the last attempt, given also when the cycle fails (pending bytes). */
+  onCounts?: (itemId: string, counts: CycleCounts) => void;
 }
 
 interface Pending {
@@ -61,16 +77,30 @@ interface Pending {
   kind: 'crash' | 'app';
   bytes: number;
   disks: { idx: number; state: DiskState }[];
+  groupPoint?: string | null;
+  commands?: string | null;
 }
 
 const ATTEMPTS = 5;
-const RACY_NS = 2_000_000_000n;
+
+const culprits = new WeakMap<object, string>();
+
+/** The member whose part of a cycle failed, when known (a group cycle's failure is told per member). */
+export function culpritOf(err: unknown): string | undefined {
+  if (err instanceof ResyncNeeded) return err.itemId;
+  return err && typeof err === 'object' ? culprits.get(err) : undefined;
+}
+
+async function as<T>(item: ItemRow, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err && typeof err === 'object' && !culprits.has(err)) culprits.set(err, item.id);
+    throw err;
+  }
+}
 
 const ref = (item: ItemRow): SiteItemRef => ({ id: item.id, name: item.name });
-const files = (deps: CycleDeps, item: ItemRow, s: SourceRow) => {
-  const base = path.join(deps.stateDir, item.id, String(s.idx));
-  return { map: `${base}.map`, index: `${base}.index.json` };
-};
 
 async function promote(file: string): Promise<void> {
   await fsp.rename(`${file}.next`, file).catch((err: NodeJS.ErrnoException) => {
@@ -78,134 +108,110 @@ async function promote(file: string): Promise<void> {
   });
 }
 
-/** Records the point the site committed (idempotent), or drops a cycle the site does not hold. */
-export async function reconcile(deps: CycleDeps, item: ItemRow): Promise<void> {
-  await deps.agent.recover(ref(item));
+/**
+ * Records the point the site committed (idempotent), or drops a cycle the site does not hold. A site that no longer
+ * holds the newest point recorded here (it stopped uncleanly or lost data) means the maps no longer describe the
+ * replica: the item needs a resynchronization.
+ */
+export async function reconcile(deps: CycleDeps, item: ItemRow, opts: { resync?: boolean } = {}): Promise<void> {
+  const agent = deps.agentFor(item);
+  await agent.recover(ref(item));
   const fresh = deps.store.item(item.id);
-  if (!fresh?.pending) return;
-  const pending = JSON.parse(fresh.pending) as Pending;
-  const sources = deps.store.sources(item.id);
-  const site = (await deps.agent.points(ref(item))).find((p) => p.id === pending.pointId);
-  const changed = new Set(pending.disks.map((d) => d.idx));
-  for (const s of sources) {
-    const f = files(deps, item, s);
-    if (site) {
-      // Only the disks this cycle read have a new map; every folder has a new index.
-      if (s.kind === 'folder') await promote(f.index);
-      else if (changed.has(s.idx)) await promote(f.map);
-    } else {
-      await fsp.rm(`${f.map}.next`, { force: true });
-      await fsp.rm(`${f.index}.next`, { force: true });
+  const sitePoints = await agent.points(ref(item));
+  if (fresh?.pending) {
+    const pending = JSON.parse(fresh.pending) as Pending;
+    const sources = deps.store.sources(item.id);
+    const site = sitePoints.find((p) => p.id === pending.pointId);
+    const changed = new Set(pending.disks.map((d) => d.idx));
+    for (const s of sources) {
+      const f = stateFiles(deps.stateDir, item, s);
+      if (site) {
+        // Only the disks this cycle read have a new map; every folder has a new index.
+        if (s.kind === 'folder') await promote(f.index);
+        else if (changed.has(s.idx)) await promote(f.map);
+      } else {
+        await fsp.rm(`${f.map}.next`, { force: true });
+        await fsp.rm(`${f.index}.next`, { force: true });
+      }
     }
+    deps.store.db.transaction(() => {
+      if (site) {
+        const row = { id: site.id, item_id: item.id, seq: site.seq, created_at: site.createdAt, kind: site.kind, bytes: site.bytes, group_point: pending.groupPoint ?? null };
+        deps.store.insertPoint({ ...row, commands: pending.commands ?? null });
+        for (const d of pending.disks) deps.store.setSourceState(item.id, d.idx, JSON.stringify(d.state));
+        deps.store.updateItem(item.id, { pending: null, last_cycle_at: site.createdAt, last_error: null });
+        if (pending.groupPoint) deps.store.completeGroupPoint(pending.groupPoint);
+      } else deps.store.updateItem(item.id, { pending: null });
+    })();
   }
-  deps.store.db.transaction(() => {
-    if (site) {
-      deps.store.insertPoint({ id: site.id, item_id: item.id, seq: site.seq, created_at: site.createdAt, kind: site.kind, bytes: site.bytes, group_point: null });
-      for (const d of pending.disks) deps.store.setSourceState(item.id, d.idx, JSON.stringify(d.state));
-      deps.store.updateItem(item.id, { pending: null, last_cycle_at: site.createdAt, last_error: null });
-    } else deps.store.updateItem(item.id, { pending: null });
-  })();
+  const lost = deps.store.points(item.id).filter((p) => !sitePoints.some((sp) => sp.id === p.id));
+  // A resync starts over from what the site holds: points it lost can no longer be materialized.
+  if (opts.resync && lost.length) deps.store.deletePoints(lost.map((p) => p.id));
+  const latest = deps.store.latestPoint(item.id);
+  if (latest && !sitePoints.some((p) => p.id === latest.id))
+    throw new ResyncNeeded(item.id, `the recovery site no longer holds its newest point ${latest.id} (the site stopped uncleanly or lost data).`, item.name);
 }
 
-/** Reads and stages every change once; returns null when a source changed while it was read (a torn read). */
-async function stageOnce(deps: CycleDeps, item: ItemRow, cycleId: string, signal: AbortSignal, result: CycleResult) {
-  const sources = deps.store.sources(item.id);
-  const disks: Pending['disks'] = [];
-  const manifestDisks: CycleManifest['disks'] = [];
-  const manifestFolders: CycleManifest['folders'] = [];
-  const indexes: { s: SourceRow; index: FolderIndex }[] = [];
-  const before = new Map<number, DiskState>();
-  for (const s of sources) {
-    // Left by an attempt that read a torn source: never promote those.
-    await fsp.rm(`${files(deps, item, s).map}.next`, { force: true });
-    await fsp.rm(`${files(deps, item, s).index}.next`, { force: true });
-  }
-  for (const s of sources) {
-    if (s.kind !== 'disk') continue;
-    const st = await fsp.stat(s.source_path, { bigint: true }).catch(() => null);
-    if (!st?.isFile()) throw new LifeboatError('not_found', `The disk ${s.source_path} of ${item.name} is gone.`, 'Put the disk back, or disable protection of the item.', { final: true });
-    before.set(s.idx, { size: Number(st.size), mtimeNs: String(st.mtimeNs) });
-  }
-  for (const s of sources) {
-    signal.throwIfAborted();
-    const f = files(deps, item, s);
-    if (s.kind === 'disk') {
-      const st = before.get(s.idx)!;
-      const last = s.state ? (JSON.parse(s.state) as DiskState) : null;
-      manifestDisks.push({ name: s.name, size: st.size });
-      const racy = BigInt(deps.now().getTime()) * 1_000_000n - BigInt(st.mtimeNs) < RACY_NS;
-      if (last && !last.racy && last.size === st.size && last.mtimeNs === st.mtimeNs) {
-        result.disksUnchanged++;
-        continue;
+/** Runs one cycle of the members (one item, or a group's) to committed, recorded points. */
+export async function runCycle(deps: CycleDeps, members: CycleMember[], opts: CycleOptions): Promise<CycleResult[]> {
+  let thawed = false;
+  const thaw = async () => {
+    if (thawed) return;
+    thawed = true;
+    await opts.afterRead?.();
+  };
+  try {
+    for (const m of members) {
+      await as(m.item, () => reconcile(deps, m.item, { resync: opts.resync }));
+      await fsp.mkdir(path.join(deps.stateDir, m.item.id), { recursive: true, mode: 0o700 });
+    }
+    await opts.beforeRead?.();
+    const pointIds = members.map(() => newId('rp'));
+    let stages: ItemStage[] = [];
+    let attempts = 0;
+    for (let attempt = 1; ; attempt++) {
+      attempts = attempt;
+      stages = members.map((m, i) => new ItemStage({ ...deps, agent: deps.agentFor(m.item) }, m.item, pointIds[i], { resync: !!opts.resync, fiftyPercent: !!opts.fiftyPercent }));
+      let consistent = false;
+      try {
+        for (const s of stages) await as(s.item, () => s.begin());
+        let read = true;
+        for (const s of stages) if (read) read = await as(s.item, () => s.read(opts.signal));
+        consistent = read;
+        for (const s of stages) if (consistent) consistent = await as(s.item, () => s.verify());
+      } catch (err) {
+        await Promise.all(stages.map((s) => s.abort().catch(() => undefined)));
+        throw err;
+      } finally {
+        for (const s of stages) opts.onCounts?.(s.item.id, s.counts);
       }
-      const scan = await scanDisk({ agent: deps.agent, workers: deps.workers }, { item: ref(item), cycleId, disk: s.name }, s.source_path, st.size, await readMap(f.map), signal);
-      await fsp.writeFile(`${f.map}.next`, scan.map);
-      disks.push({ idx: s.idx, state: { ...st, ...(racy ? { racy } : {}) } });
-      Object.assign(result, {
-        blocksSent: result.blocksSent + scan.blocksSent,
-        blocksScanned: result.blocksScanned + scan.blocksScanned,
-        bytesRead: result.bytesRead + scan.bytesRead,
-        bytesSent: result.bytesSent + scan.bytesSent,
-      });
-    } else {
-      const { index, skipped } = await walkFolder(s.source_path);
-      result.skipped += skipped;
-      const diff = diffFolder(await readIndex(f.index), index);
-      for (const rel of diff.writes) {
-        const file = path.join(s.source_path, ...rel.split('/'));
-        const e = index[rel];
-        result.bytesSent += await deps.agent.writeFile(ref(item), cycleId, s.name, rel, openSource(file), { mode: e.mode, mtimeMs: Number(BigInt(e.m) / 1000n) / 1000 });
-        if (!(await unchangedSince(file, e))) return null;
-        result.filesSent++;
-      }
-      result.filesDeleted += diff.deletes.length;
-      const dirs = diff.dirs.map((rel) => ({ rel, mode: index[rel].mode, mtimeMs: Number(BigInt(index[rel].m) / 1000n) / 1000 }));
-      manifestFolders.push({ name: s.name, mkdirs: diff.mkdirs, deletes: diff.deletes, rmdirs: diff.rmdirs, dirs });
-      indexes.push({ s, index });
+      if (consistent) break;
+      await Promise.all(stages.map((s) => s.abort()));
+      const names = members.map((m) => m.item.name).join(', ');
+      if (attempt >= ATTEMPTS)
+        throw new LifeboatError('busy', `The sources of ${names} kept changing while they were read (${ATTEMPTS} tries).`, 'The next cycle tries again; pause writes briefly if this persists.', { retryable: true });
+      deps.log.info('a source changed while a cycle read it; reading again', { items: names, attempt });
+      await sleep(200 * attempt, undefined, { signal: opts.signal });
     }
-  }
-  // The instant of the point: nothing changed between the first stat and now.
-  for (const s of sources) {
-    if (s.kind === 'disk') {
-      const st = await fsp.stat(s.source_path, { bigint: true }).catch(() => null);
-      const b = before.get(s.idx)!;
-      if (!st || Number(st.size) !== b.size || String(st.mtimeNs) !== b.mtimeNs) return null;
+    await thaw();
+    const createdAt = deps.now().toISOString();
+    const groupPoint = opts.group ? newId('gp') : null;
+    if (opts.group && groupPoint)
+      deps.store.insertGroupPoint({ id: groupPoint, group_name: opts.group, created_at: createdAt, members: JSON.stringify(members.map((m) => m.item.id)), complete: 0 });
+    const results: CycleResult[] = [];
+    for (const [i, m] of members.entries()) {
+      const stage = stages[i];
+      const staged = stage.result();
+      const kind = m.kind();
+      const pending: Pending = { pointId: pointIds[i], createdAt, kind, bytes: stage.counts.bytesSent, disks: staged.disks, groupPoint, commands: m.commands?.() ?? null };
+      deps.store.updateItem(m.item.id, { pending: JSON.stringify(pending) });
+      const manifest: CycleManifest = { pointId: pointIds[i], createdAt, kind, disks: staged.manifestDisks, folders: staged.manifestFolders, bytes: stage.counts.bytesSent };
+      await as(m.item, () => deps.agentFor(m.item).commitCycle(ref(m.item), pointIds[i], manifest, deps.hooks));
+      await as(m.item, () => reconcile(deps, m.item));
+      results.push({ ...stage.counts, pointId: pointIds[i], createdAt, kind, groupPoint, attempts });
     }
-  }
-  for (const { s, index } of indexes) {
-    const again = await walkFolder(s.source_path);
-    const d = diffFolder(index, again.index);
-    if (d.writes.length + d.deletes.length + d.mkdirs.length + d.rmdirs.length > 0) return null;
-    await fsp.writeFile(`${files(deps, item, s).index}.next`, JSON.stringify(index));
-  }
-  return { disks, manifestDisks, manifestFolders };
-}
-
-/** Runs one cycle to a committed, recorded point. */
-export async function runCycle(deps: CycleDeps, item: ItemRow, opts: { signal: AbortSignal; kind?: 'crash' | 'app' }): Promise<CycleResult> {
-  await reconcile(deps, item);
-  await fsp.mkdir(path.join(deps.stateDir, item.id), { recursive: true, mode: 0o700 });
-  const pointId = newId('rp');
-  const result: CycleResult = { pointId, createdAt: '', bytesSent: 0, blocksSent: 0, blocksScanned: 0, bytesRead: 0, disksUnchanged: 0, filesSent: 0, filesDeleted: 0, skipped: 0, attempts: 0 };
-  for (;;) {
-    result.attempts++;
-    const counts = { ...result };
-    await deps.agent.beginCycle(ref(item), pointId);
-    const staged = await stageOnce(deps, item, pointId, opts.signal, result);
-    if (staged) {
-      result.createdAt = deps.now().toISOString();
-      const pending: Pending = { pointId, createdAt: result.createdAt, kind: opts.kind ?? 'crash', bytes: result.bytesSent, disks: staged.disks };
-      deps.store.updateItem(item.id, { pending: JSON.stringify(pending) });
-      const manifest: CycleManifest = { pointId, createdAt: result.createdAt, kind: pending.kind, disks: staged.manifestDisks, folders: staged.manifestFolders, bytes: result.bytesSent };
-      await deps.agent.commitCycle(ref(item), pointId, manifest, deps.hooks);
-      await reconcile(deps, item);
-      return result;
-    }
-    await deps.agent.abortCycle(ref(item), pointId);
-    if (result.attempts >= ATTEMPTS)
-      throw new LifeboatError('busy', `The sources of ${item.name} kept changing while they were read (${ATTEMPTS} tries).`, 'The next cycle tries again; pause writes briefly if this persists.', { retryable: true });
-    deps.log.info('a source changed while a cycle read it; reading again', { item: item.name, attempt: result.attempts });
-    Object.assign(result, { ...counts, attempts: result.attempts });
-    await sleep(200 * result.attempts, undefined, { signal: opts.signal });
+    return results;
+  } finally {
+    await thaw();
   }
 }

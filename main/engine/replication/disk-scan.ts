@@ -3,7 +3,8 @@
  * its 64 KiB blocks as of the last point (replication/block-hash.ts). A cycle asks the kernel where the data is
  * (SEEK_DATA/SEEK_HOLE: holes are never read), hashes the data blocks in a worker thread, a run of up to 64 blocks
  * per task so memory stays bounded, and sends only the blocks whose checksum changed; a block that became a hole is
- * sent as zeros. The map of a 1 GiB disk is 256 KiB.
+ * sent as zeros. The map of a 1 GiB disk is 256 KiB. With a `limit`, the scan stops as soon as the changed bytes pass
+ * it (the 50% rule of replication/stage.ts), before it sends more than that.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -65,6 +66,15 @@ export interface DiskScanResult {
   blocksSent: number;
   bytesSent: number;
   bytesRead: number;
+  /** The changed bytes passed `limit`: the scan stopped there and its map is incomplete. */
+  overLimit: boolean;
+}
+
+export interface ScanOptions {
+  /** Stop once more bytes than this changed. */
+  limit?: number;
+  /** Told the bytes of every run of changed blocks (data and zeros), as they are found. */
+  onChanged?: (bytes: number) => void;
 }
 
 /** Reads a map file; a missing one is all zeros (a fresh replica is a sparse file of zeros). */
@@ -83,11 +93,19 @@ export async function scanDisk(
   size: number,
   oldMap: Buffer,
   signal: AbortSignal,
+  opts: ScanOptions = {},
 ): Promise<DiskScanResult> {
   const blocks = Math.ceil(size / BLOCK_SIZE);
   const map = Buffer.alloc(blocks * HASH_BYTES);
   const oldHash = (i: number) => (i * HASH_BYTES < oldMap.length ? oldMap.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES) : ZERO_HASH);
-  const out: DiskScanResult = { map, blocksScanned: 0, blocksSent: 0, bytesSent: 0, bytesRead: 0 };
+  const out: DiskScanResult = { map, blocksScanned: 0, blocksSent: 0, bytesSent: 0, bytesRead: 0, overLimit: false };
+  let changed = 0;
+  const found = (writes: { length: number }[]) => {
+    const bytes = writes.reduce((n, w) => n + w.length, 0);
+    changed += bytes;
+    opts.onChanged?.(bytes);
+    return opts.limit !== undefined && changed > opts.limit;
+  };
   const lengthOf = (i: number) => Math.min(BLOCK_SIZE, size - i * BLOCK_SIZE);
   const { extents } = await findDataExtents(image);
   const touched = blocksTouched(extents, BLOCK_SIZE, size);
@@ -96,6 +114,7 @@ export async function scanDisk(
   // Blocks that are holes now but held data at the last point become zeros at the site.
   const zeros = [];
   for (let i = 0; i < blocks; i++) if (!isData[i] && !oldHash(i).equals(ZERO_HASH)) zeros.push({ offset: i * BLOCK_SIZE, length: lengthOf(i), data: null });
+  if (zeros.length && found(zeros)) return { ...out, overLimit: true };
   if (zeros.length) {
     await deps.agent.writeBlocks(at.item, at.cycleId, at.disk, zeros);
     out.blocksSent += zeros.length;
@@ -117,6 +136,7 @@ export async function scanDisk(
         length: lengthOf(c.index),
         data: c.data ? Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength) : null,
       }));
+      if (found(writes)) return { ...out, overLimit: true };
       await deps.agent.writeBlocks(at.item, at.cycleId, at.disk, writes);
       out.blocksSent += writes.length;
       out.bytesSent += writes.reduce((n, w) => n + (w.data ? w.length : 0), 0);

@@ -1,7 +1,8 @@
 /**
  * The rules of a protected item in one place: which disks and folders can be protected, and its health and RPO
- * (Normal; Warning when the RPO is over the policy's threshold or a cycle failed and will be retried; Critical when a
- * cycle failed for good), as domain types the API maps to its contract.
+ * (Normal; Warning when the RPO is over the policy's threshold, a cycle failed and will be retried, a point is missing
+ * its app-consistent part or a resynchronization is required; Critical when a cycle failed for a non-recoverable
+ * reason and is not retried), as domain types the API maps to its contract.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +10,11 @@ import type { Job } from '../api/schemas';
 import type { ErrorInfo } from '../errors';
 import { LifeboatError } from '../errors';
 import type { SiteRow } from '../sites/store';
-import type { ItemRow, PointRow, PolicyRow, SourceRow } from './store';
+import type { CommandRun } from './commands';
+import { appState } from './consistency';
+import { resyncOf, retryOf } from './outcomes';
+import { nextOpening } from './resync-window';
+import type { CycleRow, ItemRow, PointRow, PolicyRow, SourceRow } from './store';
 
 export interface ProtectInput {
   name: string;
@@ -23,6 +28,18 @@ export interface ProtectInput {
   thaw?: string;
   shutdown?: string;
   start?: string;
+  commandTimeout?: string;
+  resyncWindow?: string;
+}
+
+export interface ItemEditInput {
+  name: string;
+  quiesce?: string;
+  thaw?: string;
+  shutdown?: string;
+  start?: string;
+  commandTimeout?: string;
+  resyncWindow?: string;
 }
 
 export type Health = 'normal' | 'warning' | 'critical';
@@ -59,27 +76,49 @@ export interface ItemView {
   policy: PolicyRow;
   sources: SourceRow[];
   points: PointRow[];
+  /** The complete group points among the item's points. */
+  groupPoints: Set<string>;
+  groupMembers: string[];
+  cycles: CycleRow[];
+  globalWindow: string;
   sites: { primary: SiteRow; recovery: SiteRow; active: SiteRow };
   replicaPath: (s: SourceRow) => string;
   job: Job | null;
   now: Date;
 }
 
+export const pointView = (p: PointRow, completeGroups: Set<string>) => ({
+  id: p.id,
+  seq: p.seq,
+  createdAt: p.created_at,
+  kind: p.kind,
+  bytes: p.bytes,
+  groupPoint: p.group_point && completeGroups.has(p.group_point) ? p.group_point : null,
+});
+
+export const cycleView = (c: CycleRow) => ({ at: c.at, kind: c.kind, ok: c.ok === 1, bytesSent: c.bytes_sent, durationMs: c.duration_ms, rpoSeconds: c.rpo_seconds });
+
 function health(v: ItemView, rpoSeconds: number | null): { health: Health; reasons: string[] } {
   const reasons: string[] = [];
   let level: Health = 'normal';
-  const error = v.item.last_error ? (JSON.parse(v.item.last_error) as ErrorInfo & { final?: boolean }) : null;
-  if (error?.final) {
-    level = 'critical';
-    reasons.push(`${error.message}${error.hint ? ` ${error.hint}` : ''}`);
-  } else if (error) {
-    level = 'warning';
-    reasons.push(`The last cycle failed and is retried: ${error.message}`);
-  }
-  if (rpoSeconds !== null && rpoSeconds > v.policy.rpo_threshold_seconds && v.item.phase === 'protected') {
+  const warn = (reason: string) => {
     if (level === 'normal') level = 'warning';
-    reasons.push(`The RPO (${rpoSeconds} s) is over the policy's threshold (${v.policy.rpo_threshold_seconds} s).`);
-  }
+    reasons.push(reason);
+  };
+  const error = v.item.last_error ? (JSON.parse(v.item.last_error) as ErrorInfo & { final?: boolean }) : null;
+  const retry = retryOf(v.item);
+  const resync = resyncOf(v.item);
+  if (error?.final && !retry && v.item.phase !== 'enabling') {
+    level = 'critical';
+    reasons.push(`Replication stopped: ${error.message}${error.hint ? ` ${error.hint}` : ''}`);
+  } else if (retry) {
+    warn(`Attempt ${retry.attempt} failed (${retry.error.message}); the next one is at ${retry.nextAttemptAt}.`);
+  } else if (error && v.item.phase === 'enabling') warn(`Enable protection failed: ${error.message}`);
+  if (resync) warn(`Resynchronization required: ${resync.reason}`);
+  const app = appState(v.item).warning;
+  if (app) warn(`A point is missing its app-consistent part: ${app.message}`);
+  if (rpoSeconds !== null && rpoSeconds > v.policy.rpo_threshold_seconds && v.item.phase !== 'enabling')
+    warn(`The RPO (${rpoSeconds} s) is over the policy's threshold (${v.policy.rpo_threshold_seconds} s).`);
   if (v.item.paused) reasons.push('Replication is paused.');
   return { health: level, reasons };
 }
@@ -98,6 +137,7 @@ export function itemSummary(v: ItemView) {
     recoverySite: v.sites.recovery.name,
     activeSite: v.sites.active.name,
     policy: v.policy.name,
+    group: v.item.group_name,
     paused: v.item.paused === 1,
     healthReasons: h.reasons,
   };
@@ -107,16 +147,42 @@ export type ItemSummary = ReturnType<typeof itemSummary>;
 export function itemDetail(v: ItemView) {
   const commands = JSON.parse(v.item.commands) as Record<string, string>;
   const entry = (s: SourceRow) => ({ name: s.name, sourcePath: s.source_path, replicaPath: v.replicaPath(s) });
+  const retry = retryOf(v.item);
+  const resync = resyncOf(v.item);
+  const window = v.item.resync_window ?? v.globalWindow;
+  const app = appState(v.item);
+  const lastApp = [...v.points].reverse().find((p) => p.kind === 'app');
   return {
     ...itemSummary(v),
     primarySite: v.sites.primary.name,
     account: v.item.account,
-    group: v.item.group_name,
+    groupMembers: v.groupMembers,
     commands,
+    commandTimeoutSeconds: v.item.command_timeout_seconds,
+    commandRuns: (v.item.command_runs ? JSON.parse(v.item.command_runs) : {}) as Record<string, CommandRun>,
     frequencySeconds: v.policy.frequency_seconds,
+    rpoThresholdSeconds: v.policy.rpo_threshold_seconds,
     nextCycleAt: v.item.next_cycle_at,
     lastCycleAt: v.item.last_cycle_at,
     lastError: v.item.last_error ? (JSON.parse(v.item.last_error) as ErrorInfo) : null,
+    pendingBytes: v.item.pending_bytes,
+    retry: retry && { attempt: retry.attempt, firstFailedAt: retry.firstFailedAt, lastAttemptAt: retry.lastAttemptAt, nextAttemptAt: retry.nextAttemptAt, error: retry.error },
+    resync: {
+      required: resync !== null,
+      reason: resync?.reason ?? null,
+      since: resync?.since ?? null,
+      window,
+      windowIsItemOwn: v.item.resync_window !== null,
+      nextRunAt: resync ? nextOpening(window, v.now).toISOString() : null,
+    },
+    appConsistent: {
+      frequencySeconds: commands.quiesce ? v.policy.app_consistent_seconds : 0,
+      lastAppPointAt: lastApp?.created_at ?? null,
+      lastAttemptAt: app.lastAttemptAt ?? null,
+      warning: app.warning?.message ?? null,
+    },
+    lastPoints: v.points.slice(-5).map((p) => pointView(p, v.groupPoints)),
+    lastCycles: v.cycles.slice(-10).map(cycleView),
     jobId: v.job?.id ?? v.item.job_id,
     disks: v.sources.filter((s) => s.kind === 'disk').map(entry),
     folders: v.sources.filter((s) => s.kind === 'folder').map(entry),

@@ -7,18 +7,25 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from '../api/schemas';
-import { LifeboatError, toErrorInfo } from '../errors';
+import { LifeboatError } from '../errors';
 import type { JobRunner } from '../jobs/runner';
 import { newId } from '../keys';
 import type { Logger } from '../log';
 import type { CommitHooks } from '../sites/agent';
 import type { SiteManager } from '../sites/manager';
 import type { WorkerPool } from '../workers/pool';
-import { runCycle, type CycleResult } from './cycle';
+import { checkCommand, COMMANDS } from './commands';
+import { appDue, Consistency } from './consistency';
+import { culpritOf, runCycle, type CycleMember, type CycleResult } from './cycle';
+import { checkSources, cycleView, itemDetail, itemSummary, pointView, type ItemDetail, type ItemEditInput, type ItemSummary, type ProtectInput } from './items';
 import type { ProtectionRunner } from './jobs';
-import type { PolicyManager } from './policies';
+import { Outcomes, type ItemAlert } from './outcomes';
+import { parseDuration, type PolicyManager } from './policies';
+import { DEFAULT_WINDOW, parseWindow } from './resync-window';
+import type { CycleCounts } from './stage';
 import type { ItemRow, ReplicationStore, SourceRow } from './store';
-import { checkSources, itemDetail, itemSummary, type ItemDetail, type ItemSummary, type ProtectInput } from './items';
+
+export type CycleMode = 'initial' | 'finalize' | 'delta' | 'resync';
 
 export interface ProtectionDeps {
   store: ReplicationStore;
@@ -31,6 +38,8 @@ export interface ProtectionDeps {
   stateDir: string;
   /** Throws not_found for a storage account that does not exist. */
   requireAccount: (name: string) => void;
+  /** Raises an alert about an item (Critical: replication stopped; Warning: resync needed). */
+  alert?: (a: ItemAlert) => void;
   clock?: () => Date;
 }
 
@@ -38,11 +47,13 @@ const ACTIVE = new Set(['queued', 'running', 'paused']);
 
 export class ProtectionManager implements ProtectionRunner {
   readonly store: ReplicationStore;
+  readonly outcomes: Outcomes;
   private readonly now: () => Date;
 
   constructor(private readonly deps: ProtectionDeps) {
     this.store = deps.store;
     this.now = deps.clock ?? (() => new Date());
+    this.outcomes = new Outcomes({ store: deps.store, log: deps.log, now: this.now, alert: deps.alert ?? (() => undefined) });
   }
 
   /** The job of the item still queued, running or paused, if any. */
@@ -64,7 +75,9 @@ export class ProtectionManager implements ProtectionRunner {
     if (input.account) this.deps.requireAccount(input.account);
     const primary = this.deps.sites.store.primary();
     const id = newId('item');
-    const commands = Object.fromEntries(Object.entries({ quiesce: input.quiesce, thaw: input.thaw, shutdown: input.shutdown, start: input.start }).filter(([, v]) => v));
+    const commands: Record<string, string> = {};
+    for (const c of COMMANDS) if (input[c] !== undefined) commands[c] = checkCommand(c, input[c]);
+    const group = input.group === undefined ? null : this.checkGroup(input.group, policy.id, site.id);
     const row: ItemRow = {
       id,
       name,
@@ -73,7 +86,7 @@ export class ProtectionManager implements ProtectionRunner {
       active_site_id: primary.id,
       policy_id: policy.id,
       account: input.account ?? null,
-      group_name: input.group ?? null,
+      group_name: group,
       commands: JSON.stringify(commands),
       phase: 'enabling',
       paused: 0,
@@ -83,6 +96,13 @@ export class ProtectionManager implements ProtectionRunner {
       next_cycle_at: null,
       last_cycle_at: null,
       created_at: this.now().toISOString(),
+      retry: null,
+      resync: null,
+      resync_window: input.resyncWindow === undefined ? null : parseWindow(input.resyncWindow).text,
+      app_state: null,
+      command_runs: null,
+      command_timeout_seconds: input.commandTimeout === undefined ? 300 : parseDuration(input.commandTimeout, 'command-timeout'),
+      pending_bytes: null,
     };
     const rows: SourceRow[] = sources.map((s, idx) => ({ item_id: id, idx, kind: s.kind, name: s.name, source_path: s.path, state: null }));
     this.store.insertItem(row, rows);
@@ -107,14 +127,70 @@ export class ProtectionManager implements ProtectionRunner {
     await agent.prepareItem({ id: item.id, name: item.name, disks: sources.filter((s) => s.kind === 'disk').map((s) => s.name), folders: sources.filter((s) => s.kind === 'folder').map((s) => s.name) });
   }
 
-  async cycle(itemId: string, jobId: string, signal: AbortSignal): Promise<CycleResult> {
+  /** A group name, checked: the members of a group share one policy and one recovery site (one schedule, one place). */
+  private checkGroup(text: string, policyId: string, siteId: string): string {
+    const group = text.trim();
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(group))
+      throw new LifeboatError('invalid_input', `--group: "${group}" is not a replication group name.`, 'Use 1-63 letters, digits, dots, hyphens and underscores.');
+    const other = this.store.groupMembers(group).find((m) => m.policy_id !== policyId || m.recovery_site_id !== siteId);
+    if (other) {
+      const [p, s] = [this.store.policy(other.policy_id).name, this.deps.sites.store.byId(other.recovery_site_id)?.name];
+      throw new LifeboatError('invalid_input', `--group: the items of ${group} replicate to ${s} with the policy ${p}; a group's items share both.`, `Protect it with --recovery-site ${s} --policy ${p}, or choose another group.`);
+    }
+    return group;
+  }
+
+  /** The members a cycle of this item covers: its group's protected, unpaused, scheduled members (and itself). */
+  private cycleMembers(item: ItemRow, mode: CycleMode): ItemRow[] {
+    if (mode !== 'delta' || !item.group_name || item.phase !== 'protected') return [item];
+    return this.store.groupMembers(item.group_name).filter((m) => m.id === item.id || (m.phase === 'protected' && !m.paused && m.next_cycle_at !== null));
+  }
+
+  /**
+   * Runs a cycle (delta, or the Enable protection job's initial and finalize, or a resync) to recorded points, with
+   * quiesce and thaw around the reads when an app-consistent point is due; records success or failure on every member.
+   */
+  async cycle(itemId: string, jobId: string, signal: AbortSignal, mode: CycleMode = 'delta'): Promise<CycleResult> {
     const item = this.requireItemById(itemId);
-    const agent = this.agent(item);
+    const members = this.cycleMembers(item, mode);
+    const policy = this.store.policy(item.policy_id);
+    const t0 = performance.now();
+    const counts = new Map<string, CycleCounts>();
+    const app = (mode === 'delta' || mode === 'finalize') && members.some((m) => appDue(m, policy, this.now()));
+    const consistency = new Consistency(
+      { now: this.now, activeSite: (m) => this.deps.sites.store.byId(m.active_site_id)!, save: (id, patch) => this.store.updateItem(id, patch) },
+      members,
+      app,
+    );
+    let kinds = new Map<string, 'crash' | 'app'>();
+    const cycleMembers: CycleMember[] = members.map((m) => ({ item: m, kind: () => kinds.get(m.id) ?? 'crash', commands: () => consistency.pointCommands(m.id) }));
     const hooks: CommitHooks = {};
     if (process.env.LIFEBOAT_REPLICATION_FAULT === 'mid-apply') hooks.midApply = () => this.hold(jobId, 'mid-apply', signal);
-    const result = await runCycle({ store: this.store, agent, workers: this.deps.workers, stateDir: this.deps.stateDir, log: this.deps.log, now: this.now, hooks }, item, { signal });
-    await this.prune(item);
-    return result;
+    try {
+      await this.checkSite(item);
+      const deps = { store: this.store, agentFor: (m: ItemRow) => this.agent(m), workers: this.deps.workers, stateDir: this.deps.stateDir, log: this.deps.log, now: this.now, hooks };
+      const results = await runCycle(deps, cycleMembers, {
+        signal,
+        resync: mode === 'resync',
+        fiftyPercent: mode === 'delta',
+        group: mode === 'delta' && item.group_name && item.phase === 'protected' ? item.group_name : undefined,
+        beforeRead: async () => void (kinds = await consistency.quiesce()),
+        afterRead: () => consistency.thaw(),
+        onCounts: (id, c) => counts.set(id, c),
+      });
+      for (const [i, m] of members.entries()) this.outcomes.succeeded(m, results[i], performance.now() - t0, { resync: mode === 'resync' });
+      for (const m of members) await this.prune(this.store.item(m.id)!);
+      return results[members.findIndex((m) => m.id === item.id)];
+    } catch (err) {
+      if (!signal.aborted) this.outcomes.failed(members, err, culpritOf(err), { jobId, durationMs: performance.now() - t0, counts });
+      throw err;
+    }
+  }
+
+  /** The recovery site is there and is the one this item replicates to (a root not mounted is retried, not written). */
+  private async checkSite(item: ItemRow): Promise<void> {
+    const site = this.deps.sites.store.byId(item.recovery_site_id)!;
+    await this.agent(item).checkSite({ id: site.id, name: site.name });
   }
 
   /** Holds a cycle at a fault point until the process is killed (crash tests); says so in the job's events first. */
@@ -142,16 +218,15 @@ export class ProtectionManager implements ProtectionRunner {
 
   markProtected(itemId: string): void {
     const item = this.requireItemById(itemId);
+    if (item.phase !== 'enabling') return; // finalize ran again after a crash
     const policy = this.store.policy(item.policy_id);
     this.store.updateItem(itemId, { phase: 'protected', next_cycle_at: new Date(this.now().getTime() + policy.frequency_seconds * 1000).toISOString() });
   }
 
+  /** Prerequisites failed (cycles record their own failures). */
   cycleFailed(itemId: string, err: unknown): void {
-    const info = toErrorInfo(err);
-    const final = err instanceof LifeboatError && err.final;
-    if (!this.store.item(itemId)) return;
-    this.store.updateItem(itemId, { last_error: JSON.stringify({ ...info, final, at: this.now().toISOString() }) });
-    this.deps.log.warn('replication cycle failed', { itemId, error: info });
+    const item = this.store.item(itemId);
+    if (item) this.outcomes.failed([item], err, undefined, { jobId: item.job_id, durationMs: 0, counts: new Map() });
   }
 
   private requireItemById(id: string): ItemRow {
@@ -174,37 +249,98 @@ export class ProtectionManager implements ProtectionRunner {
 
   private view(item: ItemRow) {
     const site = (id: string) => this.deps.sites.store.byId(id)!;
+    const now = this.now();
+    const points = this.store.points(item.id);
     return {
       item,
       policy: this.store.policy(item.policy_id),
       sources: this.store.sources(item.id),
-      points: this.store.points(item.id),
+      points,
+      groupPoints: this.store.completeGroupPoints(points.flatMap((p) => (p.group_point ? [p.group_point] : []))),
+      groupMembers: item.group_name ? this.store.groupMembers(item.group_name).map((m) => m.name) : [],
+      cycles: this.store.cycles(item.id, new Date(now.getTime() - 24 * 3600_000).toISOString()),
+      globalWindow: this.store.setting('resyncWindow') ?? DEFAULT_WINDOW,
       sites: { primary: site(item.primary_site_id), recovery: site(item.recovery_site_id), active: site(item.active_site_id) },
       replicaPath: (s: SourceRow) => this.agent(item).replicaPath({ id: item.id, name: item.name }, s.kind, s.name),
       job: this.activeJob(item),
-      now: this.now(),
+      now,
     };
   }
 
   points(name: string) {
     const item = this.store.requireItem(name);
-    return this.store.points(item.id).map((p) => ({ id: p.id, seq: p.seq, createdAt: p.created_at, kind: p.kind, bytes: p.bytes }));
+    const points = this.store.points(item.id);
+    const complete = this.store.completeGroupPoints(points.flatMap((p) => (p.group_point ? [p.group_point] : [])));
+    return points.map((p) => pointView(p, complete));
+  }
+
+  /** The per-cycle history of the last 24 h, oldest first (the item page's RPO and throughput charts). */
+  history(name: string) {
+    const item = this.store.requireItem(name);
+    return this.store.cycles(item.id, new Date(this.now().getTime() - 24 * 3600_000).toISOString()).map(cycleView);
   }
 
   replicate(name: string): Job {
     const item = this.store.requireItem(name);
     const active = this.activeJob(item);
     if (active) return active; // one cycle at a time: follow the one already on its way
+    if (item.phase === 'resync-required')
+      throw new LifeboatError('not_allowed', `${item.name} needs a resynchronization before it replicates again.`, `Run it now with \`lifeboat item resync ${item.name}\`, or let it run in its window.`);
     if (item.phase !== 'protected')
       throw new LifeboatError('not_allowed', `${item.name} is ${item.phase}, so it does not replicate.`, item.job_id ? `See why with \`lifeboat jobs show ${item.job_id}\`; resume it with \`lifeboat jobs resume ${item.job_id}\`.` : undefined);
     return this.startCycle(item);
   }
 
-  /** Creates a cycle job for the item (the scheduler calls this for due items). */
+  /** Creates a cycle job for the item, or for its group (the scheduler calls this for due items). */
   startCycle(item: ItemRow): Job {
-    const job = this.deps.runner.create('replication.cycle', { itemId: item.id, itemName: item.name });
+    const members = this.cycleMembers(item, 'delta');
+    const title = members.length > 1 || item.group_name ? { itemId: item.id, itemName: item.name, group: item.group_name ?? undefined } : { itemId: item.id, itemName: item.name };
+    const job = this.deps.runner.create('replication.cycle', title);
+    for (const m of members) this.store.updateItem(m.id, { job_id: job.id });
+    return job;
+  }
+
+  /**
+   * Starts a resynchronization now. Allowed for an item that needs one and also for a protected item (a check that
+   * compares both sides and sends what differs); refused while the item is enabling or another job of it runs.
+   */
+  resync(name: string): Job {
+    const item = this.store.requireItem(name);
+    const active = this.activeJob(item);
+    if (active?.type === 'replication.resync') return active;
+    if (active) throw new LifeboatError('busy', `${item.name} has a job on its way (${active.id}).`, `Wait for it (\`lifeboat jobs wait ${active.id}\`), then resync.`);
+    if (item.phase !== 'protected' && item.phase !== 'resync-required')
+      throw new LifeboatError('not_allowed', `${item.name} is ${item.phase}: only a protected item can be resynchronized.`, item.phase === 'enabling' ? 'Its Enable protection job makes the first copy; wait for it.' : undefined);
+    return this.startResync(item);
+  }
+
+  startResync(item: ItemRow): Job {
+    const job = this.deps.runner.create('replication.resync', { itemId: item.id, itemName: item.name });
     this.store.updateItem(item.id, { job_id: job.id });
     return job;
+  }
+
+  /** Changes an item's commands, their timeout, or its resync window ("" removes a command, "default" the window). */
+  edit(input: ItemEditInput): ItemDetail {
+    const item = this.store.requireItem(input.name);
+    const commands = JSON.parse(item.commands) as Record<string, string>;
+    for (const c of COMMANDS) {
+      const given = input[c];
+      if (given === undefined) continue;
+      if (given.trim() === '') delete commands[c];
+      else commands[c] = checkCommand(c, given);
+    }
+    const patch: Partial<ItemRow> = { commands: JSON.stringify(commands) };
+    if (input.commandTimeout !== undefined) patch.command_timeout_seconds = parseDuration(input.commandTimeout, 'command-timeout');
+    if (input.resyncWindow !== undefined) patch.resync_window = input.resyncWindow.trim() === 'default' ? null : parseWindow(input.resyncWindow).text;
+    this.store.updateItem(item.id, patch);
+    return this.show(item.name);
+  }
+
+  /** The global resync window (items without one of their own use it); "default" sets it back to 18:00-06:00. */
+  settings(input: { resyncWindow?: string }): { resyncWindow: string; defaultResyncWindow: string } {
+    if (input.resyncWindow !== undefined) this.store.setSetting('resyncWindow', input.resyncWindow.trim() === 'default' ? null : parseWindow(input.resyncWindow).text);
+    return { resyncWindow: this.store.setting('resyncWindow') ?? DEFAULT_WINDOW, defaultResyncWindow: DEFAULT_WINDOW };
   }
 
   setPaused(name: string, paused: boolean): ItemDetail {

@@ -1,14 +1,16 @@
 /**
  * The protection half put together: the replication store, policies, protected items, their job kinds (registered
  * with the runner here, beside their domain) and the replication schedule. The engine builds one and starts its
- * schedule when it runs jobs.
+ * schedule when it runs jobs. Every part reads one clock, which tests move (`setClock`) to check retry schedules,
+ * app-consistent frequencies and resync windows in seconds.
  */
 import type { JobRunner } from '../jobs/runner';
 import type { Logger } from '../log';
 import type { SiteManager } from '../sites/manager';
 import type { WorkerPool } from '../workers/pool';
-import { enableProtectionJob, replicationCycleJob } from './jobs';
+import { enableProtectionJob, replicationCycleJob, resyncJob } from './jobs';
 import { ProtectionManager } from './manager';
+import type { ItemAlert } from './outcomes';
 import { PolicyManager } from './policies';
 import { ReplicationScheduler } from './scheduler';
 import type { ReplicationStore } from './store';
@@ -17,6 +19,7 @@ export class Protection {
   readonly policies: PolicyManager;
   readonly items: ProtectionManager;
   readonly scheduler: ReplicationScheduler;
+  private clock: () => Date;
 
   constructor(deps: {
     store: ReplicationStore;
@@ -26,12 +29,28 @@ export class Protection {
     log: Logger;
     stateDir: string;
     requireAccount: (name: string) => void;
+    alert?: (a: ItemAlert) => void;
     clock?: () => Date;
   }) {
+    this.clock = deps.clock ?? (() => new Date());
+    const now = () => this.clock();
     this.policies = new PolicyManager(deps.store);
-    this.items = new ProtectionManager({ ...deps, policies: this.policies });
+    this.items = new ProtectionManager({ ...deps, policies: this.policies, clock: now });
     deps.runner.register(enableProtectionJob(this.items));
     deps.runner.register(replicationCycleJob(this.items));
-    this.scheduler = new ReplicationScheduler(deps.store, (item) => this.items.startCycle(item), (item) => this.items.activeJob(item), deps.log, deps.clock);
+    deps.runner.register(resyncJob(this.items));
+    this.scheduler = new ReplicationScheduler({
+      store: deps.store,
+      startCycle: (item) => this.items.startCycle(item),
+      startResync: (item) => this.items.startResync(item),
+      activeJob: (item) => this.items.activeJob(item),
+      log: deps.log,
+      clock: now,
+    });
+  }
+
+  /** Replaces the clock of every part (tests). */
+  setClock(clock: () => Date): void {
+    this.clock = clock;
   }
 }

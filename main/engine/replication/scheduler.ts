@@ -1,25 +1,33 @@
 /**
- * The durable replication schedule: each protected item's `next_cycle_at` is in its row. While the app runs, a tick
- * every 5 s starts a cycle job for every due item and moves its next time on by the policy's frequency in the same
- * transaction, so a crash never starts a cycle twice and a restart picks up at once what fell due meanwhile. An item
- * whose previous cycle is still on its way is skipped this turn. The clock is injectable: tests call tick(now).
+ * The durable replication schedule: each protected item's `next_cycle_at` is in its row (a failed cycle moves it to
+ * its next retry, replication/retry.ts). While the app runs, a tick every 5 s starts a cycle job for every due item
+ * and moves its next time on by the policy's frequency in the same transaction, so a crash never starts a cycle twice
+ * and a restart picks up at once what fell due meanwhile. A due member of a replication group starts one cycle of the
+ * whole group, and every member's next time moves with it. An item whose previous job is still on its way is skipped
+ * this turn. Items that need a resynchronization get a resync job when their window is open (and their last failed
+ * attempt's retry time has come). The clock is injectable: tests call tick(now).
  */
 import type { Job } from '../api/schemas';
 import type { Logger } from '../log';
+import { retryOf } from './outcomes';
+import { DEFAULT_WINDOW, inWindow } from './resync-window';
 import type { ItemRow, ReplicationStore } from './store';
 
 const TICK_MS = 5_000;
 
+export interface SchedulerDeps {
+  store: ReplicationStore;
+  startCycle: (item: ItemRow) => Job;
+  startResync: (item: ItemRow) => Job;
+  activeJob: (item: ItemRow) => Job | null;
+  log: Logger;
+  clock: () => Date;
+}
+
 export class ReplicationScheduler {
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly store: ReplicationStore,
-    private readonly startCycle: (item: ItemRow) => Job,
-    private readonly activeJob: (item: ItemRow) => Job | null,
-    private readonly log: Logger,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+  constructor(private readonly deps: SchedulerDeps) {}
 
   start(): void {
     if (this.timer) return;
@@ -35,25 +43,41 @@ export class ReplicationScheduler {
 
   private tickSafely(): void {
     try {
-      this.tick(this.clock());
+      this.tick(this.deps.clock());
     } catch (err) {
-      this.log.error('replication scheduler tick failed', { error: (err as Error).message });
+      this.deps.log.error('replication scheduler tick failed', { error: (err as Error).message });
     }
   }
 
-  /** Starts the cycles due at `now`; returns the items it started one for. */
+  /** Starts the cycles and resyncs due at `now`; returns the items it started a job for. */
   tick(now: Date): string[] {
+    const { store } = this.deps;
     const started: string[] = [];
-    for (const stale of this.store.due(now.toISOString())) {
-      this.store.db.transaction(() => {
-        const item = this.store.item(stale.id);
-        if (!item || item.phase !== 'protected' || item.paused || !item.next_cycle_at || item.next_cycle_at > now.toISOString()) return;
-        const policy = this.store.policy(item.policy_id);
-        this.store.updateItem(item.id, { next_cycle_at: new Date(now.getTime() + policy.frequency_seconds * 1000).toISOString() });
-        if (this.activeJob(item)) return;
-        this.startCycle(item);
+    const iso = now.toISOString();
+    for (const stale of store.due(iso)) {
+      store.db.transaction(() => {
+        const item = store.item(stale.id);
+        if (!item || item.phase !== 'protected' || item.paused || !item.next_cycle_at || item.next_cycle_at > iso) return;
+        const policy = store.policy(item.policy_id);
+        const next = new Date(now.getTime() + policy.frequency_seconds * 1000).toISOString();
+        const members = item.group_name ? store.groupMembers(item.group_name).filter((m) => m.phase === 'protected' && !m.paused && m.next_cycle_at) : [item];
+        // A group replicates together: its members' next times move together.
+        for (const m of members) store.updateItem(m.id, { next_cycle_at: next });
+        if (members.some((m) => this.deps.activeJob(m))) return;
+        this.deps.startCycle(item);
         started.push(item.name);
       })();
+    }
+    const window = store.setting('resyncWindow') ?? DEFAULT_WINDOW;
+    for (const item of store.items()) {
+      if (item.phase !== 'resync-required' || item.paused || this.deps.activeJob(item)) continue;
+      const error = item.last_error ? (JSON.parse(item.last_error) as { final?: boolean }) : null;
+      const retry = retryOf(item);
+      if (error?.final && !retry) continue; // Critical: waits for someone to act
+      if (retry && retry.nextAttemptAt > iso) continue;
+      if (!inWindow(item.resync_window ?? window, now)) continue;
+      this.deps.startResync(item);
+      started.push(item.name);
     }
     return started;
   }

@@ -1,4 +1,7 @@
-/** Tables of the protection half: replication policies, protected items with their disks and folders, recovery points. */
+/**
+ * Tables of the protection half: replication policies, protected items with their disks and folders, recovery points,
+ * group (multi-item) points and the per-cycle history.
+ */
 import type { Db } from '../db/database';
 import { LifeboatError } from '../errors';
 
@@ -33,6 +36,19 @@ export interface ItemRow {
   next_cycle_at: string | null;
   last_cycle_at: string | null;
   created_at: string;
+  /** JSON RetryState (replication/retry.ts): consecutive failed attempts and the next one's time. */
+  retry: string | null;
+  /** JSON ResyncState (replication/resync.ts): why and since when the item needs resynchronization. */
+  resync: string | null;
+  /** The item's own resync window, HH:MM-HH:MM; null: the global one. */
+  resync_window: string | null;
+  /** JSON AppState: the last app-consistent point's time and the warning of a failed quiesce. */
+  app_state: string | null;
+  /** JSON {quiesce?, thaw?, shutdown?, start?: CommandRun}: each command's last run, output bounded. */
+  command_runs: string | null;
+  command_timeout_seconds: number;
+  /** Bytes the last scan found changed at the source and not yet in a point. */
+  pending_bytes: number | null;
 }
 
 export interface SourceRow {
@@ -53,6 +69,29 @@ export interface PointRow {
   kind: 'crash' | 'app';
   bytes: number;
   group_point: string | null;
+  /** JSON of an app-consistent point's quiesce and thaw runs. */
+  commands?: string | null;
+}
+
+export interface GroupPointRow {
+  id: string;
+  group_name: string;
+  created_at: string;
+  /** JSON array of the member item ids. */
+  members: string;
+  complete: number;
+}
+
+export interface CycleRow {
+  item_id: string;
+  at: string;
+  /** crash, app, resync, or failed. */
+  kind: string;
+  ok: number;
+  bytes_sent: number;
+  duration_ms: number;
+  /** The RPO the cycle ended: the age of the previous newest point when it made its own (or when it failed). */
+  rpo_seconds: number | null;
 }
 
 export class ReplicationStore {
@@ -162,8 +201,58 @@ export class ReplicationStore {
 
   insertPoint(row: PointRow): void {
     this.db
-      .prepare('INSERT INTO recovery_points(id, item_id, seq, created_at, kind, bytes, group_point) VALUES (@id, @item_id, @seq, @created_at, @kind, @bytes, @group_point) ON CONFLICT DO NOTHING')
-      .run(row);
+      .prepare(
+        'INSERT INTO recovery_points(id, item_id, seq, created_at, kind, bytes, group_point, commands) ' +
+          'VALUES (@id, @item_id, @seq, @created_at, @kind, @bytes, @group_point, @commands) ON CONFLICT DO NOTHING',
+      )
+      .run({ commands: null, ...row });
+  }
+
+  groupMembers(group: string): ItemRow[] {
+    return this.db.prepare('SELECT * FROM protected_items WHERE group_name = ? ORDER BY name').all(group) as ItemRow[];
+  }
+
+  insertGroupPoint(row: GroupPointRow): void {
+    this.db.prepare('INSERT INTO group_points VALUES (@id, @group_name, @created_at, @members, @complete) ON CONFLICT DO NOTHING').run(row);
+  }
+
+  /** Marks a group point complete once every member recorded its point; returns whether it is. */
+  completeGroupPoint(id: string): boolean {
+    const row = this.db.prepare('SELECT * FROM group_points WHERE id = ?').get(id) as GroupPointRow | undefined;
+    if (!row) return false;
+    const members = JSON.parse(row.members) as string[];
+    const n = this.db.prepare('SELECT COUNT(*) FROM recovery_points WHERE group_point = ?').pluck().get(id) as number;
+    if (n === members.length && !row.complete) this.db.prepare('UPDATE group_points SET complete = 1 WHERE id = ?').run(id);
+    return n === members.length;
+  }
+
+  /** The complete group points among these ids. */
+  completeGroupPoints(ids: string[]): Set<string> {
+    if (!ids.length) return new Set();
+    const rows = this.db.prepare(`SELECT id FROM group_points WHERE complete = 1 AND id IN (${ids.map(() => '?').join(',')})`).pluck().all(...ids) as string[];
+    return new Set(rows);
+  }
+
+  /** Records a cycle in the history and drops the item's entries older than `keepFrom`. */
+  addCycle(row: CycleRow, keepFrom: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO replication_cycles VALUES (@item_id, @at, @kind, @ok, @bytes_sent, @duration_ms, @rpo_seconds)').run(row);
+      this.db.prepare('DELETE FROM replication_cycles WHERE item_id = ? AND at < ?').run(row.item_id, keepFrom);
+    })();
+  }
+
+  cycles(itemId: string, since: string): CycleRow[] {
+    return this.db.prepare('SELECT * FROM replication_cycles WHERE item_id = ? AND at >= ? ORDER BY at, rowid').all(itemId, since) as CycleRow[];
+  }
+
+  /** A global replication setting (settings table, key `replication.<key>`). */
+  setting(key: string): string | null {
+    return (this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(`replication.${key}`) as string | undefined) ?? null;
+  }
+
+  setSetting(key: string, value: string | null): void {
+    if (value === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(`replication.${key}`);
+    else this.db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(`replication.${key}`, value);
   }
 
   deletePoints(ids: string[]): void {

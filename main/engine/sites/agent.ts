@@ -82,6 +82,12 @@ export interface CommitHooks {
 export interface SiteAgent {
   /** Creates the site's root and marker, or checks an existing one belongs to this site. */
   prepareSite(marker: { id: string; name: string }): Promise<void>;
+  /**
+   * Checks, before every cycle, that the site is reachable and is this site, creating nothing: `unavailable`
+   * (retryable) when its root or marker cannot be reached (a disk not mounted, EIO; for a remote agent, no
+   * connection), `conflict` (final) when the root holds another site's marker.
+   */
+  checkSite(marker: { id: string; name: string }): Promise<void>;
   space(): Promise<{ free: number; total: number }>;
   /** Writes, fsyncs and reads back a probe file: throughput and latency. */
   probe(bytes?: number): Promise<SiteProbe>;

@@ -75,6 +75,25 @@ export class LocalSiteAgent implements SiteAgent {
     await fsp.rename(`${file}.tmp`, file);
   }
 
+  async checkSite(marker: { id: string; name: string }): Promise<void> {
+    const file = path.join(this.root, SITE_MARKER);
+    let text: string;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new LifeboatError(
+        'unavailable',
+        `The recovery site ${marker.name} cannot be reached: ${file} ${code === 'ENOENT' ? 'is not there' : `cannot be read (${code})`}.`,
+        `Mount the disk of ${this.root} (or bring it back); replication retries by itself.`,
+        { retryable: true, cause: err },
+      );
+    }
+    const found = JSON.parse(text) as { id: string; name: string };
+    if (found.id !== marker.id)
+      throw new LifeboatError('conflict', `${this.root} now holds another recovery site (${found.name}), not ${marker.name}.`, 'Mount the right disk at that path.', { final: true });
+  }
+
   async space(): Promise<{ free: number; total: number }> {
     const st = await fsp.statfs(await nearestExisting(this.root));
     return { free: st.bavail * st.bsize, total: st.blocks * st.bsize };

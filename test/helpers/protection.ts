@@ -1,0 +1,87 @@
+/** Protected items for the replication tests: an in-process engine running jobs, with its protection clock in the test's hand. */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Job } from '../../main/engine/api/schemas';
+import { Engine } from '../../main/engine/engine';
+import type { Result } from '../../main/engine/errors';
+import { tempHome } from './home';
+
+export const KiB = 1024;
+export const MiB = KiB * KiB;
+export const BLOCK = 64 * KiB;
+
+export function value<T>(r: Result<T>): T {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+export function error<T>(r: Result<T>) {
+  if (r.ok) throw new Error(`expected an error, got ${JSON.stringify(r.value).slice(0, 300)}`);
+  return r.error;
+}
+
+/** Writes random bytes (or `data`) at `offset` of an image without changing its size. */
+export function writeAt(file: string, offset: number, length: number, data = crypto.randomBytes(length)): void {
+  const fd = fs.openSync(file, 'r+');
+  fs.writeSync(fd, data, 0, length, offset);
+  fs.closeSync(fd);
+}
+
+/** A sparse image of `size` bytes with random data in the given blocks. */
+export function makeDisk(file: string, size: number, blocks: number[]): string {
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, size);
+  for (const b of blocks) writeAt(file, b * BLOCK, BLOCK);
+  return file;
+}
+
+export interface Lab {
+  engine: Engine;
+  home: string;
+  work: string;
+  siteRoot: string;
+  /** The protection clock, in ms; tests move it instead of waiting. */
+  t: number;
+  close(): Promise<void>;
+}
+
+/** An engine running jobs, its schedule stopped (tests tick it), a recovery site `dr` and a policy `fast`. */
+export async function openLab(policy: Record<string, string> = {}): Promise<Lab> {
+  const home = tempHome();
+  const engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: true });
+  engine.protection.scheduler.stop();
+  const lab: Lab = {
+    engine,
+    home,
+    work: tempHome('lifeboat-src-'),
+    siteRoot: path.join(tempHome('lifeboat-site-'), 'dr'),
+    t: Date.now(),
+    close: () => engine.close(),
+  };
+  engine.protection.setClock(() => new Date(lab.t));
+  value(await engine.call('sites.add', { name: 'dr', root: lab.siteRoot }));
+  value(await engine.call('policies.create', { name: 'fast', frequency: '30s', retention: '30d', ...policy }));
+  return lab;
+}
+
+export async function settle(e: Engine, job: Job | string, status: Job['status'] = 'succeeded'): Promise<Job> {
+  const done = await e.runner.wait(typeof job === 'string' ? job : job.id, 120_000);
+  if (done.status !== status) throw new Error(`job ${done.id} (${done.type}) ended ${done.status}, expected ${status}: ${done.error?.message ?? ''}`);
+  return done;
+}
+
+export async function show(e: Engine, name: string) {
+  return value(await e.call('items.show', { name }));
+}
+
+export async function points(e: Engine, name: string) {
+  return value(await e.call('items.points', { name }));
+}
+
+/** Materializes a point into a fresh folder and returns the bytes of one of its disks. */
+export async function diskAt(lab: Lab, item: string, point: string, disk: string): Promise<Buffer> {
+  const to = path.join(tempHome('lifeboat-point-'), 'out');
+  value(await lab.engine.call('items.materialize', { name: item, point, to }));
+  return fs.readFileSync(path.join(to, 'disks', disk));
+}
