@@ -12,7 +12,7 @@ import { CompressionProbe } from './compress';
 import { EncoderThread } from './encoder';
 import type { Repository, RepoWriter } from './repository';
 import { hostName } from './repository';
-import { blocksTouched, findDataExtents, type SparseMethod } from './sparse';
+import { blocksTouched, extentsOf, findDataExtents, holesOf, type DataExtent, type FileExtents, type SparseMethod } from './sparse';
 import { loadSnapshot, newSnapshotId, saveSnapshot, type ImageExtent, type ImageSource, type SnapshotManifest, type SnapshotStats, type TreeEntry, type TreeSource } from './snapshot';
 
 export interface BackupSource {
@@ -103,7 +103,10 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
       if (process.env.LIFEBOAT_BACKUP_FAULT === 'uploaded') held ??= new Promise((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     },
   });
-  const ctx: Ctx = { repo, writer, progress, report, signal: stop.signal, stop, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 4, encoderScript: opts.encoderScript, encoderWhen: opts.encoderWhen ?? 'incremental', incremental: !!previous, held: () => held };
+  const ctx: Ctx = {
+    ...{ repo, writer, progress, report, signal: stop.signal, stop, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 4 },
+    ...{ encoderScript: opts.encoderScript, encoderWhen: opts.encoderWhen ?? 'incremental', incremental: !!previous, held: () => held, sparse: new Set() },
+  };
 
   // An incremental backup of sources as large as would start the encoder thread (useEncoder) starts it now: loading
   // it takes about as long as walking the trees, so it is ready when the changed files are. If little changed it is
@@ -220,6 +223,8 @@ interface Ctx {
   held: () => Promise<void> | undefined;
   /** Started on first use (a backup with nothing to read starts no thread), or before the walk (see backupSources). */
   encoder?: EncoderThread;
+  /** Files whose allocated blocks are fewer than their size (scanTree): the only ones whose holes are looked for. */
+  sparse: Set<TreeEntry>;
 }
 
 const toPosix = (rel: string) => rel.split(path.sep).join('/');
@@ -268,7 +273,12 @@ async function scanTree(root: string, ctx: Ctx): Promise<TreeEntry[]> {
       if (st.isDirectory()) {
         out.push({ ...base, type: 'dir' });
         stack.push(full);
-      } else if (st.isFile()) out.push({ ...base, type: 'file', size: Number(st.size), ino: Number(st.ino) });
+      } else if (st.isFile()) {
+        const entry: TreeEntry = { ...base, type: 'file', size: Number(st.size), ino: Number(st.ino) };
+        // Fewer blocks than bytes: it may have holes. Every other file costs nothing more than the lstat it had.
+        if (st.blocks * 512n < st.size) ctx.sparse.add(entry);
+        out.push(entry);
+      }
       else if (st.isSymbolicLink()) out.push({ ...base, type: 'symlink', target: fs.readlinkSync(full) });
       else ctx.warnings.push(`${full}: skipped (not a file, folder or symbolic link)`);
     }
@@ -286,8 +296,12 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
   for (const entry of entries) {
     if (entry.type !== 'file') continue;
     const prev = old.get(entry.path);
-    if (prev?.type === 'file' && prev.size === entry.size && prev.mtimeMs === entry.mtimeMs && prev.ino === entry.ino && prev.chunks?.every((c) => ctx.repo.index.has(c))) {
+    // A sparse file recorded without holes (by a Lifeboat before hole tracking) is read once more, to find them.
+    const holesKnown = !ctx.sparse.has(entry) || prev?.holes !== undefined;
+    const same = prev?.type === 'file' && prev.size === entry.size && prev.mtimeMs === entry.mtimeMs && prev.ino === entry.ino;
+    if (same && holesKnown && prev.chunks?.every((c) => ctx.repo.index.has(c))) {
       entry.chunks = prev.chunks;
+      if (prev.holes) entry.holes = prev.holes;
       ctx.progress.bytesReused += entry.size ?? 0;
       ctx.progress.filesDone++;
     } else {
@@ -295,6 +309,10 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
       bytesToRead += entry.size ?? 0;
     }
   }
+  // Where the files that may have holes have data (one perl for all); a file not found there is read whole.
+  const candidates = ctx.sparseMethod === 'zero-scan' ? [] : toRead.filter((t) => ctx.sparse.has(t.entry)).map((t) => t.entry);
+  const layout = await extentsOf(candidates, (e) => path.join(source.path, ...e.path.split('/')));
+  ctx.signal?.throwIfAborted();
   let next = 0;
   const work = async (viaEncoder: boolean) => {
     let scratch: Buffer | undefined; // this reader's window, reused for every file it reads
@@ -308,14 +326,16 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
       }
       const { entry, prev } = toRead[next++];
       const file = path.join(source.path, ...entry.path.split('/'));
-      if (viaEncoder) {
+      const sparse = layout.get(entry);
+      // A sparse file is read here, extent by extent; the encoder thread reads whole files.
+      if (viaEncoder && !sparse) {
         ctx.encoder ??= new EncoderThread(ctx.encoderScript!, ctx.repo.keys, ctx.repo.config.chunker);
         // The previous version's chunks that the account holds: the encoder skips sealing those (the index only
         // grows during a backup, so they stay there).
         await encodeFile(ctx, ctx.encoder, file, entry, prev?.chunks?.filter((c) => ctx.repo.index.has(c)));
       } else {
         scratch ??= newWindow(ctx.repo.gear);
-        await readFile(ctx, file, entry, scratch);
+        await readFile(ctx, file, entry, scratch, sparse);
       }
       ctx.progress.filesDone++;
       ctx.report();
@@ -344,7 +364,7 @@ function useEncoder(ctx: Ctx, bytesToRead: number): boolean {
   return ctx.encoderWhen === 'always' || (ctx.incremental && bytesToRead >= ENCODER_MIN_BYTES);
 }
 
-async function readFile(ctx: Ctx, file: string, entry: TreeEntry, scratch: Buffer): Promise<void> {
+async function readFile(ctx: Ctx, file: string, entry: TreeEntry, scratch: Buffer, sparse?: FileExtents): Promise<void> {
   ctx.progress.currentPath = entry.path;
   let fh: fs.promises.FileHandle;
   try {
@@ -355,20 +375,28 @@ async function readFile(ctx: Ctx, file: string, entry: TreeEntry, scratch: Buffe
   }
   try {
     const chunks: string[] = [];
-    let size = 0;
     const probe = new CompressionProbe();
-    for await (const piece of contentChunks(fh, ctx.repo.gear, ctx.signal, scratch)) {
-      const r = await ctx.writer.addChunk(piece, ctx.signal, probe);
-      chunks.push(r.id);
-      size += piece.length;
-      ctx.progress.bytesRead += piece.length;
-      if (r.isNew) {
-        ctx.progress.chunksNew++;
-        ctx.progress.bytesNew += piece.length;
+    // A dense file is one extent to its end. A sparse file's extents are chunked one by one (no chunk spans a hole),
+    // and its holes are what was not read: an extent that read short (the file shrank) leaves a hole for its rest.
+    const extents = sparse?.extents ?? [{ offset: 0, length: Infinity }];
+    const read: DataExtent[] = [];
+    for (const extent of extents) {
+      let got = 0;
+      for await (const piece of contentChunks(fh, ctx.repo.gear, ctx.signal, scratch, extent.offset, extent.offset + extent.length)) {
+        const r = await ctx.writer.addChunk(piece, ctx.signal, probe);
+        chunks.push(r.id);
+        got += piece.length;
+        ctx.progress.bytesRead += piece.length;
+        if (r.isNew) {
+          ctx.progress.chunksNew++;
+          ctx.progress.bytesNew += piece.length;
+        }
       }
+      read.push({ offset: extent.offset, length: got });
     }
     // A file that changed while being read is recorded as read; the next backup sees a new mtime and reads it again.
-    entry.size = size;
+    entry.size = sparse ? sparse.size : read[0].length;
+    if (sparse) entry.holes = holesOf(read, sparse.size);
     entry.chunks = chunks;
   } finally {
     await fh.close();

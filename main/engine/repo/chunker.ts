@@ -167,17 +167,24 @@ export function newWindow(gear: Gear): Buffer {
 }
 
 /**
- * Content-defined chunks of an open file, read through one window buffer (`scratch`, reused from file to file by
+ * Content-defined chunks of an open file (or of its bytes [from, to)), read through one window buffer (`scratch`, reused from file to file by
  * the caller, or allocated here). Each yielded chunk is a view of that window, valid only until the next chunk is
  * requested: consumers hash, compress and seal it before asking for more, so nothing is copied and a backup's
  * read buffers stay at one window per reader whatever the file sizes.
  */
-export async function* contentChunks(fh: fs.promises.FileHandle, gear: Gear, signal?: AbortSignal, scratch?: Buffer): AsyncGenerator<Buffer> {
+export async function* contentChunks(
+  fh: fs.promises.FileHandle,
+  gear: Gear,
+  signal?: AbortSignal,
+  scratch?: Buffer,
+  from = 0,
+  to = Infinity,
+): AsyncGenerator<Buffer> {
   const max = gear.params.max;
   const buf = scratch && scratch.length >= 2 * max ? scratch : newWindow(gear);
   let start = 0;
   let len = 0;
-  let pos = 0;
+  let pos = from; // [from, to): one data extent of a sparse file; the whole file by default
   let eof = false;
   for (;;) {
     if (!eof && len - start < max) {
@@ -186,7 +193,11 @@ export async function* contentChunks(fh: fs.promises.FileHandle, gear: Gear, sig
       len -= start;
       start = 0;
       while (len < buf.length) {
-        const want = buf.length - len;
+        const want = Math.min(buf.length - len, to - pos);
+        if (want <= 0) {
+          eof = true;
+          break;
+        }
         const { bytesRead } = await fh.read(buf, len, want, pos);
         len += bytesRead;
         pos += bytesRead;

@@ -29,6 +29,41 @@ export interface Placement {
   item: RestoreItem;
 }
 
+/**
+ * Where each chunk of a sparse file goes: one after another from offset 0, stepping over the file's holes (a backup
+ * never lets a chunk span one). Holes that are out of order, overlap, leave the file or cut through a chunk were not
+ * written by a backup: the file is refused as damaged before anything is written.
+ */
+export function sparseOffsets(snapshotId: string, source: string, entry: TreeEntry, rawLength: (chunk: string) => number): number[] {
+  const holes = entry.holes ?? [];
+  const size = entry.size ?? 0;
+  const bad = (why: string) =>
+    new LifeboatError(
+      'damaged',
+      `The backup ${snapshotId} records impossible holes for ${source}/${entry.path} (${why}); nothing was restored.`,
+      'Run `lifeboat account check`, and restore from another backup.',
+      { final: true },
+    );
+  let end = 0;
+  for (const h of holes) {
+    if (!Array.isArray(h) || !Number.isSafeInteger(h[0]) || !Number.isSafeInteger(h[1]) || h[1] <= 0 || h[0] < end) throw bad('out of order');
+    end = h[0] + h[1];
+  }
+  if (end > size) throw bad('past its end');
+  const out: number[] = [];
+  let offset = 0;
+  let h = 0;
+  for (const c of entry.chunks ?? []) {
+    while (h < holes.length && holes[h][0] === offset) offset += holes[h++][1];
+    out.push(offset);
+    offset += rawLength(c);
+    if (h < holes.length && offset > holes[h][0]) throw bad('a chunk runs into a hole');
+  }
+  while (h < holes.length && holes[h][0] === offset) offset += holes[h++][1];
+  if (offset !== size) throw bad(`its data and holes make ${offset} bytes, not ${size}`);
+  return out;
+}
+
 /** Only root may give files away; anyone else restores them as their own, as cp -a does. */
 const canChown = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -135,10 +170,10 @@ const REPLACE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TR
 
 /**
  * Creates (or on resume keeps) a file at its final size and returns it open for writing. ftruncate makes the unwritten
- * parts holes, which is how a volume image comes back sparse. A symlink or folder in the way is removed rather than
+ * parts holes, which is how a volume image or a sparse file comes back sparse. A symlink or folder in the way is removed rather than
  * followed.
  */
-export async function openForRestore(f: FileTarget, keep: boolean): Promise<fs.promises.FileHandle> {
+export async function openForRestore(f: FileTarget, keep: boolean, resumed = keep): Promise<fs.promises.FileHandle> {
   const size = f.entry.size ?? 0;
   if (!keep) {
     // Usually nothing is in the way (a new restore goes to an empty folder): create exclusively, which never follows a
@@ -162,7 +197,9 @@ export async function openForRestore(f: FileTarget, keep: boolean): Promise<fs.p
   const kept = !!existing?.isFile() && keep;
   const fh = await fs.promises.open(f.full, kept ? REOPEN : REPLACE);
   try {
-    // Shrinking a kept file may free many blocks, so that one goes to the pool.
+    // Shrinking a kept file may free many blocks, so that one goes to the pool. A file overwritten (not one an
+    // earlier attempt of this restore wrote) that has holes is emptied first: its old bytes must not show through them.
+    if (kept && !resumed && f.entry.holes?.length) await fh.truncate(0);
     if (kept) await fh.truncate(size);
     else await growNew(fh, size);
   } catch (err) {

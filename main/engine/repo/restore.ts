@@ -29,6 +29,7 @@ import {
   openForRestore,
   prepareTree,
   setAsideDamaged,
+  sparseOffsets,
   verifyDone,
   type FileTarget,
   type LinkTarget,
@@ -124,12 +125,15 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   const within = (p: string) => !wanted || p === wanted || p.startsWith(`${wanted}/`);
   // Every name the restore will use is checked before anything is written (restore-paths.ts says why and how).
   const selected = new Map<SourceManifest, TreeEntry[]>();
+  const sparseAt = new Map<TreeEntry, number[]>();
   for (const source of chosen) {
     checkSourceName(snapshotId, source.name);
     if (source.kind !== 'tree') continue;
     const entries = wanted ? source.entries.filter((e) => within(e.path)) : source.entries;
     checkEntries(snapshotId, source.name, entries);
     selected.set(source, entries);
+    // A sparse file's chunks step over its holes, which stay holes (sized by ftruncate, never written).
+    for (const e of entries) if (e.holes?.length) sparseAt.set(e, sparseOffsets(snapshotId, source.name, e, (c) => repo.locate(c).rawLength));
   }
 
   await fs.promises.mkdir(targetDir, { recursive: true });
@@ -154,10 +158,12 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
       for (const f of files) {
         if (f.source !== source.name || f.placed) continue;
         f.placed = true;
-        let offset = 0;
-        for (const c of f.entry.chunks ?? []) {
-          place(c, { file: f, offset, item: { source: source.name, kind: 'file', path: f.entry.path, offset } });
-          offset += repo.locate(c).rawLength;
+        const at = sparseAt.get(f.entry);
+        const chunks = f.entry.chunks ?? [];
+        for (let i = 0, offset = 0; i < chunks.length; i++) {
+          if (at) offset = at[i];
+          place(chunks[i], { file: f, offset, item: { source: source.name, kind: 'file', path: f.entry.path, offset } });
+          offset += repo.locate(chunks[i]).rawLength;
         }
       }
     } else if (!wanted) {
@@ -195,7 +201,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
 
   // Resume: chunks the state calls done are checked against the target rather than trusted.
   if (resume) {
-    const created = createTargets(files, keep);
+    const created = createTargets(files, keep, true);
     try {
       await created.done;
     } catch (err) {
@@ -218,7 +224,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   todo.sort((a, b) => a.prio - b.prio || packRank.get(a.loc.pack)! - packRank.get(b.loc.pack)! || a.loc.offset - b.loc.offset);
   // A new restore creates its files while the first chunks are fetched and decoded, in the order they are written:
   // creating a file costs the kernel about as much as writing 300 KB, so done up front it left the disk idle.
-  const creation = resume ? undefined : createTargets(firstWritten(todo, placements, files), keep);
+  const creation = resume ? undefined : createTargets(firstWritten(todo, placements, files), keep, false);
 
   const report = () => opts.onProgress?.({ ...progress }, done.state(snapshotId));
   const markDamaged = async (chunk: string, reason: string) => {
@@ -408,7 +414,7 @@ function firstWritten(todo: ReadonlyArray<{ c: string }>, placements: Map<string
  * waiting for data is kept as its shared write handle (up to MAX_OPEN), which saves an open and a close per file.
  * After stop() or a failure the files not yet created are not: their `ready` rejects with the reason.
  */
-function createTargets(files: FileTarget[], keep: boolean): { done: Promise<void>; stop: () => void } {
+function createTargets(files: FileTarget[], keep: boolean, resumed: boolean): { done: Promise<void>; stop: () => void } {
   const gates = new Map<FileTarget, { resolve: () => void; reject: (err: unknown) => void }>();
   for (const f of files) {
     f.ready = new Promise<void>((resolve, reject) => gates.set(f, { resolve, reject }));
@@ -425,7 +431,7 @@ function createTargets(files: FileTarget[], keep: boolean): { done: Promise<void
         continue;
       }
       try {
-        const fh = await openForRestore(f, keep);
+        const fh = await openForRestore(f, keep, resumed);
         // Half the handles at most: creation runs ahead of the writes, which need handles of their own.
         if (!keepHandle(f, fh)) await fh.close();
         gate.resolve();

@@ -23,7 +23,13 @@ export interface TreeEntry {
   /** Inode number at backup time: with size and mtime, how the next backup knows a file is unchanged. */
   ino?: number;
   target?: string;
+  /** The file's data, its holes left out: each chunk lies within one data extent, in file order. */
   chunks?: string[];
+  /**
+   * A sparse file's holes, [offset, length], sorted: the chunks fill the rest of [0, size) in order. Absent on dense
+   * files and in manifests older than hole tracking (their files restore dense, as they always did).
+   */
+  holes?: Array<[number, number]>;
 }
 
 export interface TreeSource {
