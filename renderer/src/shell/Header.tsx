@@ -19,7 +19,8 @@ const useStyles = makeStyles({
   divider: { width: '1px', height: '20px', backgroundColor: tokens.colorNeutralForegroundOnBrand, opacity: 0.5 },
   service: { color: 'inherit' },
   spacer: { flex: 1 },
-  mode: { color: 'inherit', opacity: 0.85 },
+  // Full strength: dimmed, the small label fell under 4.5:1 contrast on the brand background.
+  mode: { color: 'inherit' },
 });
 
 export function Header() {

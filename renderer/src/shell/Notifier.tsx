@@ -1,6 +1,8 @@
 /**
  * Toasts for what happens in the background: a top-level job that succeeds, fails or is cancelled, and new critical
  * alerts. A failed job also raises a critical alert; that pair shows one toast, whichever event arrives first.
+ * A toast waits while an open dialog reaches the toasts' corner (a narrow window), so it never covers the dialog's
+ * buttons; it shows when the dialog closes.
  */
 import { Link, Toast, ToastBody, ToastFooter, ToastTitle, useToastController } from '@fluentui/react-components';
 import { useEffect } from 'react';
@@ -9,6 +11,14 @@ import type { Alert, Job } from '../api/types';
 import { navigate, type RouteId } from './routes';
 
 export const TOASTER_ID = 'lifeboat-toaster';
+/** Fluent's toast width and the toaster's offset from the window's edge, and a little air. */
+const TOAST_CORNER = 292 + 16 + 8;
+
+/** Whether an open dialog's surface reaches into the bottom-right corner where toasts appear. */
+function dialogInToastCorner(): boolean {
+  const surfaces = document.querySelectorAll('[role="dialog"][aria-modal="true"], [role="alertdialog"][aria-modal="true"]');
+  return Array.from(surfaces).some((s) => s.getBoundingClientRect().right > window.innerWidth - TOAST_CORNER);
+}
 
 export function Notifier() {
   const store = useStore();
@@ -16,18 +26,33 @@ export function Notifier() {
 
   useEffect(() => {
     const toastedFailures = new Set<string>();
+    const waiting: Array<() => void> = [];
+    // Watches the page only while toasts wait for a dialog to close.
+    const watcher = new MutationObserver(() => flush());
+    const flush = () => {
+      if (dialogInToastCorner()) return;
+      watcher.disconnect();
+      window.removeEventListener('resize', flush);
+      waiting.splice(0).forEach((toast) => toast());
+    };
+    const later = (toast: () => void) => {
+      if (!dialogInToastCorner()) return toast();
+      if (waiting.push(toast) > 1) return;
+      watcher.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['aria-modal'] });
+      window.addEventListener('resize', flush);
+    };
     const show = (intent: 'success' | 'error' | 'info', title: string, body: string | null, hint: string | null, page: RouteId) =>
-      dispatchToast(
-        <Toast>
-          <ToastTitle>{title}</ToastTitle>
-          {(body || hint) && (
-            <ToastBody subtitle={hint ?? undefined}>{body}</ToastBody>
-          )}
-          <ToastFooter>
-            <Link onClick={() => navigate(page)}>Open {page === 'jobs' ? 'Jobs' : 'Alerts'}</Link>
-          </ToastFooter>
-        </Toast>,
-        { intent, timeout: intent === 'error' ? 15_000 : 6_000 },
+      later(() =>
+        dispatchToast(
+          <Toast>
+            <ToastTitle>{title}</ToastTitle>
+            {(body || hint) && <ToastBody subtitle={hint ?? undefined}>{body}</ToastBody>}
+            <ToastFooter>
+              <Link onClick={() => navigate(page)}>Open {page === 'jobs' ? 'Jobs' : 'Alerts'}</Link>
+            </ToastFooter>
+          </Toast>,
+          { intent, timeout: intent === 'error' ? 15_000 : 6_000 },
+        ),
       );
 
     const onJob = (job: Job) => {
@@ -52,6 +77,8 @@ export function Notifier() {
     return () => {
       offJob();
       offAlert();
+      watcher.disconnect();
+      window.removeEventListener('resize', flush);
     };
   }, [store, dispatchToast]);
 
