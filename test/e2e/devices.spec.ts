@@ -33,7 +33,7 @@ test('two file servers are configured, one fails over to the other, and the shar
   await addShare(page, 'docs', { quota: '200 MiB', description: 'Team documents', users: 'CORP\\finance\nCORP\\alice' });
   await addShare(page, 'pinned', { quota: '100 MiB', pinned: true });
   // Edit: the quota grows; the tier is fixed once created.
-  await page.getByRole('button', { name: 'Edit docs' }).click();
+  await page.getByRole('button', { name: 'Edit: docs' }).click();
   const edit = page.getByRole('dialog', { name: 'Edit the share docs' });
   await expect(edit.getByRole('radio', { name: /^Locally pinned/ })).toBeDisabled();
   await edit.getByRole('textbox', { name: 'Quota' }).fill('300 MiB');
@@ -71,7 +71,7 @@ test('two file servers are configured, one fails over to the other, and the shar
   await screenshot(page, 'device-dashboard-heat-policy');
 
   // Take a share offline (the impact must be acknowledged) and bring it back online.
-  await page.getByRole('button', { name: 'Take docs offline' }).click();
+  await page.getByRole('button', { name: 'Take offline: docs' }).click();
   const offline = page.getByRole('alertdialog', { name: 'Take the share docs offline' });
   await expect(offline.getByRole('button', { name: 'Take offline' })).toBeDisabled();
   await offline.getByRole('checkbox', { name: 'I understand the impact of taking this share offline' }).check();
@@ -79,7 +79,7 @@ test('two file servers are configured, one fails over to the other, and the shar
   await offline.getByRole('button', { name: 'Take offline' }).click();
   await expect(offline).toBeHidden();
   await expect(page.locator('tr[data-share="docs"]')).toHaveAttribute('data-online', 'false');
-  await page.getByRole('button', { name: 'Bring docs online' }).click();
+  await page.getByRole('button', { name: 'Bring online: docs' }).click();
   await expect(page.locator('tr[data-share="docs"]')).toHaveAttribute('data-online', 'true');
 
   // The whole device offline for maintenance, and back.
@@ -284,7 +284,7 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   await screenshot(page, 'device-dashboard-iscsi');
 
   // Edit access: the engine checks too; turning CHAP off is kept.
-  await row.getByRole('button', { name: 'Edit access vol1' }).click();
+  await row.getByRole('button', { name: 'Edit access: vol1' }).click();
   const edit = page.getByRole('dialog', { name: 'Edit the volume vol1' });
   await edit.getByRole('radio', { name: 'No CHAP', exact: true }).check();
   await edit.getByRole('button', { name: 'Save' }).click();
@@ -292,7 +292,7 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   await expect(row.getByTestId('volume-chap')).toHaveText('Off');
 
   // Delete needs the volume's name typed.
-  await row.getByRole('button', { name: 'Delete vol1' }).click();
+  await row.getByRole('button', { name: 'Delete: vol1' }).click();
   const del = page.getByRole('alertdialog', { name: 'Delete the volume vol1' });
   await expect(del).toContainText("Its data stays in the device's backups");
   await expect(del.getByRole('button', { name: 'Delete' })).toBeDisabled();

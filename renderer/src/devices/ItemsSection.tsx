@@ -22,6 +22,17 @@ const useStyles = makeStyles({
   over: { color: tokens.colorPaletteRedForeground1, fontWeight: tokens.fontWeightSemibold },
 });
 
+/** Headers and widths: the unsized columns share the rest, so both tables fit a 1024 px window. */
+const SHARE_COLUMNS: Array<[string, number?]> = [['Name'], ['Tier', 96], ['Used / quota', 112], ['Status', 72], ['Users'], ['Actions', 248]];
+const VOLUME_COLUMNS: Array<[string, number?]> = [
+  ['Name'],
+  ['Tier / type', 104],
+  ['Allocated / size', 112],
+  ['Status', 72],
+  ['Access (ACRs, CHAP)'],
+  ['Actions', 288],
+];
+
 type Open = { what: 'add' } | { what: 'edit'; name: string } | { what: 'offline'; name: string } | { what: 'delete'; name: string } | null;
 
 const OnlineBadge = ({ online }: { online: boolean }) => (
@@ -49,21 +60,28 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
   };
   const editShare = open?.what === 'edit' && kind === 'share' ? shares.find((s) => s.name === open.name) : undefined;
   const editVolume = open?.what === 'edit' && kind === 'volume' ? volumes.find((v) => v.name === open.name) : undefined;
+  // Each button's name starts with its visible words (then the item), so a voice-control user saying what they see matches.
   const rowActions = (name: string, isOnline: boolean, editLabel: string) => (
     <div className={styles.actions}>
-      <Button size="small" icon={<EditRegular />} onClick={() => setOpen({ what: 'edit', name })} disabled={!usable} aria-label={`${editLabel} ${name}`}>
+      <Button size="small" icon={<EditRegular />} onClick={() => setOpen({ what: 'edit', name })} disabled={!usable} aria-label={`${editLabel}: ${name}`}>
         {editLabel}
       </Button>
       {isOnline ? (
-        <Button size="small" icon={<PlugDisconnectedRegular />} onClick={() => setOpen({ what: 'offline', name })} disabled={!usable} aria-label={`Take ${name} offline`}>
+        <Button
+          size="small"
+          icon={<PlugDisconnectedRegular />}
+          onClick={() => setOpen({ what: 'offline', name })}
+          disabled={!usable}
+          aria-label={`Take offline: ${name}`}
+        >
           Take offline
         </Button>
       ) : (
-        <Button size="small" icon={<PlugConnectedRegular />} onClick={() => online(name)} disabled={!usable} aria-label={`Bring ${name} online`}>
+        <Button size="small" icon={<PlugConnectedRegular />} onClick={() => online(name)} disabled={!usable} aria-label={`Bring online: ${name}`}>
           Bring online
         </Button>
       )}
-      <Button size="small" icon={<DeleteRegular />} onClick={() => setOpen({ what: 'delete', name })} disabled={!usable} aria-label={`Delete ${name}`}>
+      <Button size="small" icon={<DeleteRegular />} onClick={() => setOpen({ what: 'delete', name })} disabled={!usable} aria-label={`Delete: ${name}`}>
         Delete
       </Button>
     </div>
@@ -89,11 +107,11 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
               : `No ${plural}.`}
         </Text>
       ) : kind === 'share' ? (
-        <Table aria-labelledby="items-title" size="small" style={{ minWidth: 1000 }}>
+        <Table aria-labelledby="items-title" size="small">
           <TableHeader>
             <TableRow>
-              {['Name', 'Tier', 'Used / quota', 'Status', 'Users', 'Folder on disk', 'Actions'].map((c) => (
-                <TableHeaderCell key={c} style={c === 'Actions' ? { width: 300 } : c === 'Folder on disk' ? { width: 240 } : undefined}>
+              {SHARE_COLUMNS.map(([c, width]) => (
+                <TableHeaderCell key={c} style={width ? { width } : undefined}>
                   {c}
                 </TableHeaderCell>
               ))}
@@ -109,6 +127,9 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
                       {s.description}
                     </Text>
                   )}
+                  <Text block className={styles.mono}>
+                    {s.path}
+                  </Text>
                 </TableCell>
                 <TableCell>{TIER_LABEL[s.tier]}</TableCell>
                 <TableCell data-testid="share-usage" data-over-quota={s.overQuota}>
@@ -122,20 +143,17 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
                   <OnlineBadge online={s.online} />
                 </TableCell>
                 <TableCell>{s.users.length ? s.users.join(', ') : '—'}</TableCell>
-                <TableCell>
-                  <span className={styles.mono}>{s.path}</span>
-                </TableCell>
                 <TableCell>{rowActions(s.name, s.online, 'Edit')}</TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
       ) : (
-        <Table aria-labelledby="items-title" size="small" style={{ minWidth: 1000 }}>
+        <Table aria-labelledby="items-title" size="small">
           <TableHeader>
             <TableRow>
-              {['Name', 'Tier / type', 'Allocated / size', 'Status', 'Access (ACRs)', 'CHAP', 'Actions'].map((c) => (
-                <TableHeaderCell key={c} style={c === 'Actions' ? { width: 330 } : undefined}>
+              {VOLUME_COLUMNS.map(([c, width]) => (
+                <TableHeaderCell key={c} style={width ? { width } : undefined}>
                   {c}
                 </TableHeaderCell>
               ))}
@@ -162,18 +180,22 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
                 <TableCell>
                   <OnlineBadge online={v.online} />
                 </TableCell>
-                <TableCell data-testid="volume-acrs">
-                  {v.acrs.length ? (
-                    v.acrs.map((a) => (
-                      <Text key={a.iqn} block className={styles.mono}>
-                        {a.iqn}
-                      </Text>
-                    ))
-                  ) : (
-                    <Text className={styles.muted}>none</Text>
-                  )}
+                <TableCell>
+                  <div data-testid="volume-acrs">
+                    {v.acrs.length ? (
+                      v.acrs.map((a) => (
+                        <Text key={a.iqn} block className={styles.mono}>
+                          {a.iqn}
+                        </Text>
+                      ))
+                    ) : (
+                      <Text className={styles.muted}>none</Text>
+                    )}
+                  </div>
+                  <Text size={200} className={styles.muted}>
+                    CHAP: <span data-testid="volume-chap">{v.chapUser ?? 'Off'}</span>
+                  </Text>
                 </TableCell>
-                <TableCell data-testid="volume-chap">{v.chapUser ?? 'Off'}</TableCell>
                 <TableCell>{rowActions(v.name, v.online, 'Edit access')}</TableCell>
               </TableRow>
             ))}

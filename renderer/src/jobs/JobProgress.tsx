@@ -4,7 +4,7 @@ import type { Job } from '../api/types';
 import { formatBytes, formatDuration, formatRate, percent } from '../format';
 
 const useStyles = makeStyles({
-  box: { display: 'flex', flexDirection: 'column', gap: '2px', minWidth: '160px' },
+  box: { display: 'flex', flexDirection: 'column', gap: '2px', minWidth: '120px' },
   line: { display: 'flex', gap: tokens.spacingHorizontalS, color: tokens.colorNeutralForeground3, flexWrap: 'wrap' },
 });
 

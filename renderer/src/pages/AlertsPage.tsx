@@ -23,7 +23,6 @@ import { Page, useSectionStyles } from './Page';
 import { SeverityBadge } from './severity';
 
 const useStyles = makeStyles({
-  table: { minWidth: '800px' },
   hint: { color: tokens.colorNeutralForeground3 },
   acknowledged: { opacity: 0.7 },
 });
@@ -66,13 +65,13 @@ export function AlertsPage() {
         </section>
       ) : (
         <div style={{ overflowX: 'auto' }}>
-          <Table aria-label="Alerts" className={styles.table} size="small">
+          <Table aria-label="Alerts" size="small">
             <TableHeader>
               <TableRow>
-                <TableHeaderCell style={{ width: 130 }}>Severity</TableHeaderCell>
+                <TableHeaderCell style={{ width: 120 }}>Severity</TableHeaderCell>
                 <TableHeaderCell>Alert</TableHeaderCell>
-                <TableHeaderCell style={{ width: 180 }}>Object</TableHeaderCell>
-                <TableHeaderCell style={{ width: 170 }}>Time</TableHeaderCell>
+                <TableHeaderCell style={{ width: 140 }}>Object</TableHeaderCell>
+                <TableHeaderCell style={{ width: 112 }}>Time</TableHeaderCell>
                 <TableHeaderCell style={{ width: 150 }}>Action</TableHeaderCell>
               </TableRow>
             </TableHeader>

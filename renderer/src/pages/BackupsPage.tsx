@@ -39,15 +39,15 @@ import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 
 const useStyles = makeStyles({
-  table: { minWidth: '1000px' },
   toolbar: { display: 'flex', gap: tokens.spacingHorizontalL, alignItems: 'flex-end', flexWrap: 'wrap' },
   details: { backgroundColor: tokens.colorNeutralBackground2 },
-  actions: { display: 'flex', gap: tokens.spacingHorizontalXS },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalXS, flexWrap: 'wrap' },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
-const COLUMNS = ['', 'Created', 'Label', 'Account', 'Sources', 'Files', 'Size', 'New data stored', 'Actions'];
-const WIDTHS: Record<string, number> = { '': 40, Files: 70, Size: 100, 'New data stored': 130, Actions: 210 };
+// Size carries the file count and the new data stored under it, so every column shows in a 1024 px window.
+const COLUMNS = ['', 'Created', 'Label', 'Account', 'Sources', 'Size', 'Actions'];
+const WIDTHS: Record<string, number> = { '': 40, Created: 112, Account: 96, Size: 132, Actions: 176 };
 const ALL = '';
 
 type Notice = { intent: 'success' | 'warning' | 'error' | 'info'; title: string; body?: ReactNode };
@@ -106,9 +106,12 @@ export function BackupsPage() {
           <TableCell>{b.label ?? <span className={styles.muted}>—</span>}</TableCell>
           <TableCell>{b.account}</TableCell>
           <TableCell>{b.sourceNames}</TableCell>
-          <TableCell>{b.files}</TableCell>
-          <TableCell>{formatBytes(b.bytes)}</TableCell>
-          <TableCell>{formatBytes(b.storedNew)}</TableCell>
+          <TableCell>
+            <Text block>{formatBytes(b.bytes)}</Text>
+            <Text block size={200} className={styles.muted}>
+              {b.files} {b.files === 1 ? 'file' : 'files'} · {formatBytes(b.storedNew)} new
+            </Text>
+          </TableCell>
           <TableCell>
             <div className={styles.actions}>
               <Button size="small" icon={<ArrowUndoRegular />} onClick={() => setRestoring(b.id)} aria-label={`Restore backup ${b.id}`}>
@@ -191,7 +194,7 @@ export function BackupsPage() {
         </section>
       ) : (
         <div style={{ overflowX: 'auto' }}>
-          <Table aria-label="Backups" className={styles.table} size="small">
+          <Table aria-label="Backups" size="small">
             <TableHeader>
               <TableRow>
                 {COLUMNS.map((c, i) => (

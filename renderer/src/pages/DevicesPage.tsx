@@ -37,23 +37,22 @@ import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 
 const useStyles = makeStyles({
-  table: { minWidth: '1040px' },
   toolbar: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', justifyContent: 'space-between' },
   muted: { color: tokens.colorNeutralForeground3 },
   row: { cursor: 'pointer' },
   selected: { backgroundColor: tokens.colorSubtleBackgroundSelected },
 });
 
+/** Headers and widths, sized so every column shows in a 1024 px window (type, model and software share one). */
 const COLUMNS: Array<[string, number?]> = [
   ['', 40],
   ['Name'],
-  ['Status', 120],
-  ['Provisioned / maximum', 150],
-  ['Type', 100],
-  ['Model / software', 170],
-  ['Storage account'],
-  ['Last backup', 150],
-  ['Health', 90],
+  ['Status', 100],
+  ['Provisioned / maximum', 104],
+  ['Type / model', 136],
+  ['Storage account', 88],
+  ['Last backup', 88],
+  ['Health', 72],
 ];
 
 const useHash = () =>
@@ -198,7 +197,7 @@ function DeviceList({ notice, setNotice, setDialog }: { notice: Notice | null; s
         </section>
       ) : (
         <div style={{ overflowX: 'auto' }}>
-          <Table aria-label="Devices" className={styles.table} size="small">
+          <Table aria-label="Devices" size="small">
             <TableHeader>
               <TableRow>
                 {COLUMNS.map(([c, width], i) => (
@@ -239,11 +238,10 @@ function DeviceList({ notice, setNotice, setDialog }: { notice: Notice | null; s
                     <TableCell>
                       {formatBytes(d.provisioned)} / {formatBytes(d.capacity)}
                     </TableCell>
-                    <TableCell>{TYPE_LABEL[d.type]}</TableCell>
                     <TableCell>
-                      {d.model}
+                      {TYPE_LABEL[d.type]}
                       <Text block size={200} className={styles.muted}>
-                        {d.softwareVersion}
+                        {d.model} · {d.softwareVersion}
                       </Text>
                     </TableCell>
                     <TableCell>{d.account ?? '—'}</TableCell>

@@ -24,13 +24,14 @@ import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 
 const useStyles = makeStyles({
-  table: { minWidth: '900px' },
   title: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },
   details: { backgroundColor: tokens.colorNeutralBackground2 },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
-const COLUMNS = ['', 'Job', 'Object', 'Status', 'Progress', 'Started', 'Duration', 'Actions'];
+/** Headers and widths: a job names its kind and object under its title, and Started carries the duration, so the
+ * title keeps a readable width in a 1024 px window. */
+const COLUMNS: Array<[string, number?]> = [['', 28], ['Job'], ['Status', 104], ['Progress', 136], ['Started, duration', 104], ['Actions', 150]];
 
 function duration(job: Job, now: number): string {
   if (!job.startedAt) return '—';
@@ -70,7 +71,7 @@ export function JobsPage() {
     return (
       <Fragment key={job.id}>
         <TableRow data-job-id={job.id} data-status={job.status}>
-          <TableCell style={{ width: 40 }}>
+          <TableCell>
             <Button
               appearance="subtle"
               size="small"
@@ -85,19 +86,23 @@ export function JobsPage() {
             <div className={styles.title} style={{ paddingLeft: depth * 20 }}>
               <Text weight={depth ? 'regular' : 'semibold'}>{job.title}</Text>
             </div>
-            <Text size={200} className={styles.muted}>
+            <Text block size={200} className={styles.muted} style={{ paddingLeft: depth * 20 }}>
               {job.type}
+              {job.objectName ? ` · ${job.objectName}${job.objectKind ? ` (${job.objectKind})` : ''}` : ''}
             </Text>
           </TableCell>
-          <TableCell>{job.objectName ? `${job.objectName}${job.objectKind ? ` (${job.objectKind})` : ''}` : '—'}</TableCell>
           <TableCell>
             <JobStatusBadge status={job.status} />
           </TableCell>
           <TableCell>
             <JobProgress job={job} />
           </TableCell>
-          <TableCell>{formatTime(job.startedAt)}</TableCell>
-          <TableCell data-testid="job-duration">{duration(job, now)}</TableCell>
+          <TableCell>
+            <Text block>{formatTime(job.startedAt)}</Text>
+            <Text block size={200} className={styles.muted} data-testid="job-duration">
+              {duration(job, now)}
+            </Text>
+          </TableCell>
           <TableCell>
             <JobActions job={job} onError={setError} />
           </TableCell>
@@ -124,11 +129,11 @@ export function JobsPage() {
         </section>
       ) : (
         <div style={{ overflowX: 'auto' }}>
-          <Table aria-label="Jobs" className={styles.table} size="small">
+          <Table aria-label="Jobs" size="small">
             <TableHeader>
               <TableRow>
-                {COLUMNS.map((c, i) => (
-                  <TableHeaderCell key={c || i} style={i === 0 ? { width: 40 } : undefined}>
+                {COLUMNS.map(([c, width], i) => (
+                  <TableHeaderCell key={c || i} style={width ? { width } : undefined}>
                     {c || <span className={section.srOnly}>Details</span>}
                   </TableHeaderCell>
                 ))}

@@ -40,13 +40,13 @@ import { ErrorBar } from './ErrorBar';
 import { Page, useSectionStyles } from './Page';
 
 const useStyles = makeStyles({
-  table: { minWidth: '1100px' },
   muted: { color: tokens.colorNeutralForeground3 },
-  actions: { display: 'flex', gap: tokens.spacingHorizontalXS, flexWrap: 'nowrap' },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalXS, flexWrap: 'wrap' },
   location: { wordBreak: 'break-all', fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
 });
 
-const COLUMNS: Array<[string, number?]> = [['Name'], ['Kind', 100], ['Location', 220], ['Container'], ['Backups', 70], ['Protected data', 110], ['Last probe', 180], ['Actions', 170]];
+// Kind carries the container, and Protected data the number of backups, so every column shows in a 1024 px window.
+const COLUMNS: Array<[string, number?]> = [['Name'], ['Kind', 128], ['Location'], ['Protected data', 104], ['Last probe', 160], ['Actions', 168]];
 
 type Notice = { intent: 'success' | 'error' | 'info'; title: string; body?: ReactNode };
 
@@ -89,13 +89,23 @@ function AccountRow({ account, onNotice, onRemove, busyWith, setBusy }: { accoun
       <TableCell>
         <Text weight="semibold">{a.name}</Text>
       </TableCell>
-      <TableCell>{a.kind === 'local' ? 'Local folder' : 'Azure Blob'}</TableCell>
+      <TableCell>
+        {a.kind === 'local' ? 'Local folder' : 'Azure Blob'}
+        {a.container && (
+          <Text block size={200} className={styles.muted}>
+            container {a.container}
+          </Text>
+        )}
+      </TableCell>
       <TableCell>
         <span className={styles.location}>{a.location}</span>
       </TableCell>
-      <TableCell>{a.container ?? '—'}</TableCell>
-      <TableCell data-testid="account-backups">{a.backups}</TableCell>
-      <TableCell>{formatBytes(a.bytes)}</TableCell>
+      <TableCell>
+        <Text block>{formatBytes(a.bytes)}</Text>
+        <Text block size={200} className={styles.muted}>
+          <span data-testid="account-backups">{a.backups}</span> {a.backups === 1 ? 'backup' : 'backups'}
+        </Text>
+      </TableCell>
       <TableCell data-testid="account-probe">
         {busyWith === 'test' ? (
           <Spinner size="tiny" label="Testing…" />
@@ -152,7 +162,6 @@ function AccountRow({ account, onNotice, onRemove, busyWith, setBusy }: { accoun
 }
 
 export function StorageAccountsPage() {
-  const styles = useStyles();
   const section = useSectionStyles();
   const accounts = useQuery('accounts.list', {});
   const [adding, setAdding] = useState(false);
@@ -210,7 +219,7 @@ export function StorageAccountsPage() {
             <UsageChart accounts={list} />
           </Card>
           <div style={{ overflowX: 'auto' }}>
-            <Table aria-label="Storage accounts" className={styles.table} size="small">
+            <Table aria-label="Storage accounts" size="small">
               <TableHeader>
                 <TableRow>
                   {COLUMNS.map(([c, width]) => (

@@ -24,7 +24,8 @@ const useStyles = makeStyles({
     display: 'grid',
     gridTemplateAreas: '"header header" "nav main"',
     gridTemplateRows: '48px 1fr',
-    gridTemplateColumns: '220px 1fr',
+    // The navigation sets its own width: full, or its icons alone in a narrow window.
+    gridTemplateColumns: 'auto minmax(0, 1fr)',
     backgroundColor: tokens.colorNeutralBackground1,
   },
   nav: { gridArea: 'nav', backgroundColor: tokens.colorNeutralBackground2, borderRight: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`, minHeight: 0, display: 'flex' },

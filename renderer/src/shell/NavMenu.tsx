@@ -1,5 +1,9 @@
-/** The left navigation: a vertical tab list (arrow keys move, Enter or Space opens) inside a nav landmark. */
-import { Tab, TabList, makeStyles, tokens } from '@fluentui/react-components';
+/**
+ * The left navigation: a vertical tab list (arrow keys move, Enter or Space opens) inside a nav landmark. In a window
+ * narrower than 1200 px it collapses to its icons, each page's name in a tooltip (and still the tab's name), so the
+ * page keeps the width its tables need.
+ */
+import { Tab, TabList, Tooltip, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import {
   AlertRegular,
   ArchiveRegular,
@@ -12,8 +16,23 @@ import {
   TaskListLtrRegular,
   WindowConsoleRegular,
 } from '@fluentui/react-icons';
-import type { JSX } from 'react';
+import { useState, useSyncExternalStore, type JSX } from 'react';
+import { useSectionStyles } from '../pages/Page';
 import { navigate, routes, type RouteId } from './routes';
+
+const narrow = () => window.matchMedia('(max-width: 1199.98px)');
+
+/** Whether the window is narrow enough to collapse the navigation, following resizes. */
+function useNarrowWindow(): boolean {
+  return useSyncExternalStore(
+    (notify) => {
+      const query = narrow();
+      query.addEventListener('change', notify);
+      return () => query.removeEventListener('change', notify);
+    },
+    () => narrow().matches,
+  );
+}
 
 const icons: Record<RouteId, JSX.Element> = {
   dashboard: <BoardRegular />,
@@ -29,21 +48,51 @@ const icons: Record<RouteId, JSX.Element> = {
 };
 
 const useStyles = makeStyles({
-  nav: { padding: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalS}`, overflowY: 'auto' },
+  nav: { padding: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalS}`, overflowY: 'auto', width: '220px', boxSizing: 'border-box' },
+  collapsed: { width: 'auto', padding: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalXS}` },
   list: { width: '100%' },
   tab: { justifyContent: 'flex-start' },
 });
 
 export function NavMenu({ route }: { route: RouteId }) {
   const styles = useStyles();
+  const section = useSectionStyles();
+  const collapsed = useNarrowWindow();
+  // Opening a page hides its tooltip: it would otherwise stay, with the focus, over the page's left edge.
+  const [tip, setTip] = useState<RouteId | null>(null);
   return (
-    <nav aria-label="Main navigation" className={styles.nav}>
-      <TabList vertical selectedValue={route} onTabSelect={(_, d) => navigate(d.value as RouteId)} className={styles.list} aria-label="Pages">
-        {routes.map((r) => (
-          <Tab key={r.id} value={r.id} icon={icons[r.id]} className={styles.tab} data-route={r.id}>
-            {r.label}
-          </Tab>
-        ))}
+    <nav aria-label="Main navigation" className={mergeClasses(styles.nav, collapsed && styles.collapsed)} data-collapsed={collapsed}>
+      <TabList
+        vertical
+        selectedValue={route}
+        onTabSelect={(_, d) => {
+          setTip(null);
+          navigate(d.value as RouteId);
+        }}
+        className={styles.list}
+        aria-label="Pages"
+      >
+        {routes.map((r) =>
+          collapsed ? (
+            // The name stays in the tab (read by screen readers, matched by voice control); the tooltip shows it.
+            <Tooltip
+              key={r.id}
+              content={r.label}
+              relationship="inaccessible"
+              positioning="after"
+              visible={tip === r.id}
+              onVisibleChange={(_, d) => setTip(d.visible ? r.id : null)}
+            >
+              <Tab value={r.id} icon={icons[r.id]} className={styles.tab} data-route={r.id}>
+                <span className={section.srOnly}>{r.label}</span>
+              </Tab>
+            </Tooltip>
+          ) : (
+            <Tab key={r.id} value={r.id} icon={icons[r.id]} className={styles.tab} data-route={r.id}>
+              {r.label}
+            </Tab>
+          ),
+        )}
       </TabList>
     </nav>
   );
