@@ -107,7 +107,7 @@ export const test = base.extend<{ lifeboat: Lifeboat; browserErrors: string[]; a
     if (lifeboat.cookies) {
       await context.addCookies(lifeboat.cookies);
     } else {
-      // The token exchange page answers 401 by design (it has no session yet), so errors count only after it.
+      // The token exchange page; a clean launch logs no console error there either (layout-a11y.spec.ts checks it).
       await page.goto(lifeboat.url);
       // The page trades the token for the cookie, then reloads into the app.
       await page.locator('main').first().waitFor();
