@@ -46,6 +46,8 @@ async function openLocal(dataDir: string): Promise<Engine> {
 
 async function main(argv: string[]): Promise<number> {
   const { home, rest } = takeHome(argv);
+  // A site agent is its own long-running process: no data directory, no engine.
+  if (rest[0] === 'agent') return (await import('./agent')).agentCommand(rest.slice(1));
   if (home === '') throw new LifeboatError('invalid_input', '--home needs a directory.');
   const dataDir = resolveDataDir(home);
   const interactive = !!process.stdout.isTTY && !process.env.NO_COLOR;

@@ -93,7 +93,7 @@ export class Engine {
       { path: dataDir, what: "Lifeboat's data directory" },
       ...this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
       ...this.accounts.store.all().flatMap((a) => (a.kind === 'local' ? [{ path: a.location, what: `the folder of the storage account ${a.name}` }] : [])),
-    ]);
+    ], this.secrets);
     this.accounts.keepClearOf(() => this.sites.store.list().flatMap((s) => (s.root ? [{ path: s.root, what: `the root of the site ${s.name}` }] : [])));
     this.protection = new Protection({
       store: replication,
@@ -193,6 +193,7 @@ export class Engine {
     this.protection.scheduler.stop();
     this.devices.usage.stop();
     await this.runner.stop();
+    await this.deviceBackups.records.flush(); // a change this process made reaches the account before it exits
     await this.workers.close();
     this.eventLoop.dispose();
     this.log.info('engine closed');

@@ -10,7 +10,8 @@ const ItemName = z.string().trim().min(1).describe('protected item name');
 export const Site = z.object({
   name: z.string(),
   kind: z.enum(['primary', 'local', 'agent']),
-  root: z.string().nullable().describe('data root of a local recovery site'),
+  root: z.string().nullable().describe("data root of a recovery site (an agent site's on the agent host)"),
+  agent: z.string().nullable().describe("an agent site's address, https://HOST:PORT"),
   createdAt: z.string(),
   items: z.array(z.string()).describe('protected items that use the site'),
 });
@@ -140,16 +141,21 @@ const PolicyFields = {
 
 export const protectionCalls = {
   'sites.add': call({
-    summary: 'Add a recovery site: a data root on this machine where replicas of protected items are kept',
-    input: z.object({ name: SiteName, root: z.string().min(1).describe('data root folder: empty or missing') }),
+    summary: 'Add a recovery site: a data root on this machine, or a site agent on another host (paired with its one-time key)',
+    input: z.object({
+      name: SiteName,
+      root: z.string().min(1).optional().describe('data root folder on this machine: empty or missing'),
+      agent: z.string().min(1).optional().describe('a site agent: https://HOST:PORT, as `lifeboat agent serve` printed it'),
+      pairingKey: z.string().min(1).optional().describe("the agent's one-time pairing key"),
+    }),
     output: Site,
-    cli: { command: 'site add', positional: ['name'], paths: ['root'], view: 'record' },
+    cli: { command: 'site add', positional: ['name'], paths: ['root'], fileFlags: { 'pairing-key-file': 'pairingKey' }, view: 'record' },
   }),
   'sites.list': call({
     summary: 'List sites (the primary site is this installation)',
     input: z.object({}),
     output: z.array(Site),
-    cli: { command: 'site list', columns: ['name', 'kind', 'root', 'items'] },
+    cli: { command: 'site list', columns: ['name', 'kind', 'root', 'agent', 'items'] },
   }),
   'sites.show': call({
     summary: 'Show a site and the protected items that use it',
