@@ -72,6 +72,8 @@ async function check(page: Page, name: string): Promise<string[]> {
 }
 
 test('a clean launch logs no console error, and the welcome wizard reads well and is accessible', async ({ page, lifeboat }) => {
+  // Four axe scans: each takes 10 s or more on a loaded two-core machine.
+  test.setTimeout(180_000);
   const errors: string[] = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning') errors.push(`console.${msg.type()}: ${msg.text()}`);
