@@ -2,13 +2,14 @@
  * Storage accounts and backups the way a user clicks: add a local account through the wizard (after a mistake the
  * wizard sends back to the credentials step), test it, take a backup of a folder, follow the job, read its details,
  * restore it through the restore wizard and compare every byte; then the refusals: a non-empty destination, and
- * removing an account that holds backups.
+ * removing an account that holds backups; a restore into a device share, refused until its checkbox is checked.
  */
 import type { Locator, Page } from '@playwright/test';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { treeHashes } from './devices-helpers';
+import { cli } from '../helpers/home';
 import { ensureService, expect, openPage, screenshot, test, type Lifeboat } from './fixtures';
 
 const ACCOUNT = 'local1';
@@ -258,4 +259,48 @@ test('the usage chart shows the account, and removing an account that holds back
   await expect(dialog).toBeHidden();
   await expect(page.getByTestId('accounts-notice')).toContainText(`Removed “${ACCOUNT}”`);
   await expect(page.getByRole('heading', { name: 'No storage accounts yet' })).toBeVisible();
+});
+
+test('a restore into a device share is refused until the wizard\'s checkbox names the device and share', async ({ app: page, lifeboat }) => {
+  test.setTimeout(180_000); // four CLI commands and a backup before the clicks, on a shared 2-core machine
+  await ensureService(page);
+  const key = cli(lifeboat.home, ['service', 'registration-key', '--json']).json<{ registrationKey: string }>().registrationKey;
+  const root = path.join(tempDir(lifeboat, 'device'), 'root');
+  // Its own backup of a folder named like the share (the earlier tests' account is removed by now).
+  const source = path.join(tempDir(lifeboat, 'device-source'), 'finance');
+  fs.mkdirSync(source);
+  fs.writeFileSync(path.join(source, 'ledger.txt'), 'restored into the share\n');
+  for (const args of [
+    ['device', 'create', 'e2e-fs', '--type', 'file', '--root', root, '--capacity', '100MiB', '--registration-key', key],
+    ['share', 'create', 'e2e-fs', 'finance', '--quota', '50MiB'],
+    ['backup', 'create', '--source', source, '--label', 'e2e device'],
+  ]) {
+    const r = cli(lifeboat.home, args);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+  }
+  const share = path.join(root, 'shares', 'finance');
+  await openPage(page, 'Backups');
+  const row = page.locator('tr[data-backup-id]').filter({ hasText: 'e2e device' });
+  const id = (await row.getAttribute('data-backup-id'))!;
+  await row.getByRole('button', { name: `Restore backup ${id}` }).click();
+  const w = wizard(page, 'restore');
+  await page.keyboard.press('Enter');
+  await expectStep(w, 'sources', 'What to restore');
+  await page.keyboard.press('Enter');
+  await w.getByLabel('Destination folder').fill(path.join(root, 'shares'));
+  await page.keyboard.press('Enter');
+  await w.getByRole('button', { name: 'Start restore' }).click();
+  // Refused: the destination step names the device and the share, with a checkbox to replace its files.
+  await expectStep(w, 'destination', 'Where to restore');
+  const warning = page.getByTestId('restore-device-warning');
+  await expect(warning).toContainText('This folder is the share finance on e2e-fs.');
+  await screenshot(page, 'restore-wizard-device-share');
+  expect(fs.readdirSync(share)).toEqual([]);
+  await warning.getByRole('checkbox', { name: 'Replace the files of the share finance on e2e-fs' }).check();
+  await page.keyboard.press('Enter');
+  await expectStep(w, 'confirm', 'Confirm the restore');
+  await expect(page.getByTestId('restore-summary')).toContainText('in the share finance on e2e-fs are replaced');
+  await w.getByRole('button', { name: 'Start restore' }).click();
+  await waitForJob(page, `Restore backup ${id} to ${path.join(root, 'shares')}`);
+  expect(treeHashes(share)).toEqual(treeHashes(source));
 });

@@ -1,9 +1,11 @@
 /**
  * The restore wizard as a step machine: backup → sources and sub-path → destination → confirm, which starts the
- * `backups.restore` job. A destination the engine refuses (not empty, not a folder) is shown on the destination step.
+ * `backups.restore` job. A destination the engine refuses (not empty, not a folder) is shown on the destination step;
+ * one that is a device's share or volume gets a warning naming them and a checkbox to replace its files.
  */
 import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Select, Text, tokens } from '@fluentui/react-components';
 import { FolderOpenRegular } from '@fluentui/react-icons';
+import { deviceDataOf, type DeviceData } from '../../../main/engine/devices/device-data';
 import { call } from '../api/client';
 import type { Backup, ErrorInfo, Job } from '../api/types';
 import { formatBytes, formatTime } from '../format';
@@ -24,8 +26,12 @@ export interface RestoreData {
   browsing: boolean;
   to: string;
   overwrite: boolean;
+  /** The device share or volume the destination is, as the engine's refusal named it (null: not one, or not known yet). */
+  deviceData: DeviceData | null;
   job: Job | null;
 }
+
+const itemWords = (d: DeviceData) => `the ${d.kind} ${d.name} on ${d.device}`;
 
 type Step = WizardStep<RestoreStepId, RestoreData>;
 
@@ -116,10 +122,24 @@ const destination: Step = {
   Body: ({ data, update, problems }) => (
     <>
       <Field label="Destination folder" required data-field="to" {...fieldState(problems.to)} hint="An absolute path on the machine Lifeboat runs on.">
-        <Input value={data.to} onChange={(_, v) => update({ to: v.value })} placeholder="/srv/restore" autoComplete="off" spellCheck={false} />
+        <Input value={data.to} onChange={(_, v) => update({ to: v.value, deviceData: null })} placeholder="/srv/restore" autoComplete="off" spellCheck={false} />
       </Field>
-      <Checkbox checked={data.overwrite} onChange={(_, v) => update({ overwrite: v.checked === true })} label="Overwrite: restore into a folder that is not empty" />
-      {data.overwrite && (
+      {data.deviceData ? (
+        <MessageBar intent="warning" layout="multiline" data-testid="restore-device-warning">
+          <MessageBarBody>
+            <MessageBarTitle>This folder is {itemWords(data.deviceData)}.</MessageBarTitle>
+            Hosts use its files: the restore replaces those with the same names by the backup&apos;s. Choose a folder outside the device to keep them.
+            <Checkbox
+              checked={data.overwrite}
+              onChange={(_, v) => update({ overwrite: v.checked === true })}
+              label={`Replace the files of ${itemWords(data.deviceData)}`}
+            />
+          </MessageBarBody>
+        </MessageBar>
+      ) : (
+        <Checkbox checked={data.overwrite} onChange={(_, v) => update({ overwrite: v.checked === true })} label="Overwrite: restore into a folder that is not empty" />
+      )}
+      {data.overwrite && !data.deviceData && (
         <MessageBar intent="warning" layout="multiline">
           <MessageBarBody>
             <MessageBarTitle>Files in the destination with the same names are replaced.</MessageBarTitle>
@@ -133,6 +153,12 @@ const destination: Step = {
 
 function restoreError(error: ErrorInfo): Outcome<RestoreStepId, RestoreData> {
   const field = fieldOf(error);
+  // A device's share or volume: the destination step names them, with its own checkbox to replace their files.
+  const device = deviceDataOf(error.message);
+  if (device) {
+    const hint = `Check "Replace the files of ${itemWords(device)}" to restore into it, or choose a folder outside ${device.device}.`;
+    return { ok: false, error: { ...error, hint }, go: 'destination', field: 'to', patch: { deviceData: device, overwrite: false } };
+  }
   // The engine's hint names the CLI flag; here the same choice is the Overwrite checkbox.
   if (error.code === 'conflict') return { ok: false, error: { ...error, hint: 'Choose an empty folder (or a new one), or check Overwrite to replace what is there.' }, go: 'destination', field: 'to' };
   if (field === 'to') return { ok: false, error, go: 'destination', field: 'to' };
@@ -168,7 +194,12 @@ const confirm: Step = {
       ['Sources', data.sources.join(', ')],
       ['Path', data.subPath.trim() || 'Everything'],
       ['Destination', data.to.trim()],
-      ['Overwrite', data.overwrite ? 'Yes: files with the same names are replaced' : 'No: the folder must be empty'],
+      [
+        'Overwrite',
+        data.overwrite
+          ? `Yes: files with the same names${data.deviceData ? ` in ${itemWords(data.deviceData)}` : ''} are replaced`
+          : 'No: the folder must be empty',
+      ],
     ];
     return (
       <>
@@ -186,5 +217,5 @@ export const restorePath = (): RestoreStepId[] => ['backup', 'sources', 'destina
 
 export function initialRestore(backups: Backup[], backupId: string): { step: RestoreStepId; data: RestoreData } {
   const b = backups.find((x) => x.id === backupId);
-  return { step: 'backup', data: { backups, backupId, sources: b ? b.sources.map((s) => s.name) : [], subPath: '', browsing: false, to: '', overwrite: false, job: null } };
+  return { step: 'backup', data: { backups, backupId, sources: b ? b.sources.map((s) => s.name) : [], subPath: '', browsing: false, to: '', overwrite: false, deviceData: null, job: null } };
 }
