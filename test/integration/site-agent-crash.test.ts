@@ -1,0 +1,105 @@
+/**
+ * kill -9 of a site agent in the middle of a cycle's commit (LIFEBOAT_AGENT_FAULT=mid-apply holds it after the
+ * journal said "applying" and the first block reached the replica). The installation's cycle fails as recoverable
+ * (`unavailable`, the site unreachable), no half-applied point is listed; once the agent is started again its
+ * journal rolls the cycle forward, the next cycle succeeds, and every point materializes byte-identical.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildMain, CLI, cli, ok, tempHome } from '../helpers/home';
+import { startAgent, type AgentProc } from '../helpers/site-agent';
+
+beforeAll(buildMain, 120_000);
+
+const BLOCK = 64 * 1024;
+const agents: AgentProc[] = [];
+afterAll(async () => {
+  for (const a of agents) await a.stop('SIGKILL');
+});
+
+function writeAt(file: string, offset: number, length: number): void {
+  const fd = fs.openSync(file, 'r+');
+  fs.writeSync(fd, crypto.randomBytes(length), 0, length, offset);
+  fs.closeSync(fd);
+}
+let past = Date.now() / 1000 - 3600;
+const age = (p: string) => fs.utimesSync(p, (past += 1), past);
+
+/** Runs a CLI command as a child process to completion, so the test can act on the agent meanwhile. */
+function cliAsync(home: string, args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.once('exit', (code) => resolve({ code: code ?? -1, stdout }));
+  });
+}
+
+describe('kill -9 of the site agent mid-cycle', () => {
+  it('fails the cycle as recoverable; after a restart the next cycle succeeds and every point is complete', async () => {
+    const home = tempHome();
+    const root = path.join(tempHome('lifeboat-agent-'), 'dr');
+    const work = tempHome('lifeboat-src-');
+    const disk = path.join(work, 'vm.img');
+    fs.writeFileSync(disk, '');
+    fs.truncateSync(disk, 4 << 20);
+    writeAt(disk, 0, 4 * BLOCK);
+    age(disk);
+
+    let agent = await startAgent(root, '127.0.0.1:0');
+    agents.push(agent);
+    const listen = `127.0.0.1:${agent.port}`;
+    ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
+    ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
+    const atStart = fs.readFileSync(disk);
+    ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--recovery-site', 'dr', '--policy', 'fast']));
+    const before = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
+
+    // The agent again, now holding its next commit mid-apply.
+    await agent.stop();
+    agent = await startAgent(root, listen, { env: { LIFEBOAT_AGENT_FAULT: 'mid-apply' } });
+    agents.push(agent);
+    expect(agent.pairingKey).toBeNull(); // paired: no key is open after a restart
+    for (let b = 5; b < 40; b += 2) writeAt(disk, b * BLOCK, BLOCK);
+    age(disk);
+    const atKill = fs.readFileSync(disk);
+    const cycle = cliAsync(home, ['item', 'replicate', 'vm', '--json']);
+    await agent.waitFor('fault-point mid-apply');
+    const replica = path.join(root, 'vm', 'disks', 'vm.img');
+    expect(fs.existsSync(path.join(root, 'vm', '.lifeboat', 'cycle', 'APPLYING'))).toBe(true);
+    expect(fs.readFileSync(replica).equals(atKill)).toBe(false); // half applied
+    await agent.stop('SIGKILL');
+
+    const failed = await cycle;
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout).toContain('unavailable');
+    expect(failed.stdout).toContain(agent.url);
+    // No point for the half-applied cycle, and the item waits to retry (recoverable), not Critical.
+    expect(ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>().map((p) => p.id)).toEqual(before.map((p) => p.id));
+    expect(ok(cli(home, ['item', 'show', 'vm', '--json'])).json<{ health: string }>().health).not.toBe('critical');
+
+    agent = await startAgent(root, listen);
+    agents.push(agent);
+    const next = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ status: string }>();
+    expect(next.status).toBe('succeeded');
+    expect(fs.existsSync(path.join(root, 'vm', '.lifeboat', 'cycle'))).toBe(false);
+    expect(fs.readFileSync(replica).equals(atKill)).toBe(true);
+
+    writeAt(disk, 60 * BLOCK, BLOCK);
+    age(disk);
+    const atLast = fs.readFileSync(disk);
+    expect(ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ status: string; result: { blocksSent: number } }>()).toMatchObject({ status: 'succeeded', result: { blocksSent: 1 } });
+    const points = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
+    expect(points.slice(0, before.length).map((p) => p.id)).toEqual(before.map((p) => p.id));
+    expect(points.length).toBeGreaterThan(before.length + 1);
+    for (const [i, p] of points.entries()) {
+      const to = path.join(tempHome('lifeboat-point-'), 'out');
+      ok(cli(home, ['item', 'materialize', 'vm', '--point', p.id, '--to', to]));
+      const want = i < before.length ? atStart : i === points.length - 1 ? atLast : atKill;
+      expect(fs.readFileSync(path.join(to, 'disks', 'vm.img')).equals(want), `point ${i + 1} of ${points.length}`).toBe(true);
+    }
+  }, 300_000);
+});
