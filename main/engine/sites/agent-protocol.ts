@@ -41,7 +41,11 @@ export class FrameReader {
     this.parts.push(chunk);
     this.total += chunk.length;
     while (this.total >= 5) {
-      if (this.parts[0].length < 5) this.parts = [Buffer.concat(this.parts)];
+      if (this.parts[0].length < 5) {
+        let k = 0;
+        for (let n = 0; n < 5; k++) n += this.parts[k].length;
+        this.parts.splice(0, k, Buffer.concat(this.parts.slice(0, k)));
+      }
       const len = this.parts[0].readUInt32LE(1);
       if (this.total < 5 + len) return;
       const f = this.take(5 + len);
