@@ -174,6 +174,7 @@ export async function runCycle(deps: CycleDeps, members: CycleMember[], opts: Cy
       stages = members.map((m, i) => new ItemStage({ ...deps, agent: deps.agentFor(m.item) }, m.item, pointIds[i], { resync: !!opts.resync, fiftyPercent: !!opts.fiftyPercent }));
       let consistent = false;
       try {
+        for (const s of stages) await as(s.item, () => s.open());
         for (const s of stages) await as(s.item, () => s.begin());
         let read = true;
         for (const s of stages) if (read) read = await as(s.item, () => s.read(opts.signal));

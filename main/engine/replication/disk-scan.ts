@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { blocksTouched, findDataExtents } from '../repo/sparse';
+import { blocksTouched, findDataExtents, type DataExtent } from '../repo/sparse';
 import type { SiteAgent, SiteItemRef } from '../sites/agent';
 import type { WorkerPool } from '../workers/pool';
 import { BLOCK_SIZE, blockHash, HASH_BYTES, ZERO_HASH } from './block-hash';
@@ -75,6 +75,8 @@ export interface ScanOptions {
   limit?: number;
   /** Told the bytes of every run of changed blocks (data and zeros), as they are found. */
   onChanged?: (bytes: number) => void;
+  /** The data extents, found before the cycle's instant began (finding them spawns a process: too slow inside it). */
+  extents?: DataExtent[];
 }
 
 /** Reads a map file; a missing one is all zeros (a fresh replica is a sparse file of zeros). */
@@ -107,7 +109,7 @@ export async function scanDisk(
     return opts.limit !== undefined && changed > opts.limit;
   };
   const lengthOf = (i: number) => Math.min(BLOCK_SIZE, size - i * BLOCK_SIZE);
-  const { extents } = await findDataExtents(image);
+  const extents = opts.extents ?? (await findDataExtents(image)).extents;
   const touched = blocksTouched(extents, BLOCK_SIZE, size);
   const isData = new Uint8Array(blocks);
   for (const b of touched) isData[b] = 1;

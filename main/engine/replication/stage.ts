@@ -18,6 +18,7 @@ import type { CycleManifest, SiteAgent, SiteItemRef } from '../sites/agent';
 import type { WorkerPool } from '../workers/pool';
 import { BLOCK_SIZE } from './block-hash';
 import { readMap, scanDisk } from './disk-scan';
+import { dataExtents } from './extent-probe';
 import { diffFolder, openSource, readIndex, unchangedSince, walkFolder, type FolderIndex } from './folder-scan';
 import type { ItemRow, ReplicationStore, SourceRow } from './store';
 
@@ -117,14 +118,18 @@ export class ItemStage {
     return stateFiles(this.deps.stateDir, this.item, s);
   }
 
-  /** Starts the attempt at the site and stats every source; a source that is gone fails for good. */
-  async begin(): Promise<void> {
+  /** Starts the attempt at the site (before any member's first stat, so that the site's work stays out of the instant). */
+  async open(): Promise<void> {
     for (const s of this.sources) {
       // Left by an attempt that read a torn source: never promote those.
       await fsp.rm(`${this.files(s).map}.next`, { force: true });
       await fsp.rm(`${this.files(s).index}.next`, { force: true });
     }
     await this.deps.agent.beginCycle(this.ref, this.cycleId);
+  }
+
+  /** Stats every source: the start of the point's instant. A source that is gone fails for good. */
+  async begin(): Promise<void> {
     for (const s of this.sources) {
       const st = await fsp.stat(s.source_path, { bigint: true }).catch(() => null);
       const what = s.kind === 'disk' ? 'disk' : 'folder';
@@ -167,6 +172,7 @@ export class ItemStage {
         const limit = this.mode.fiftyPercent && last ? Math.floor(st.size * RESYNC_FRACTION) : undefined;
         const scan = await scanDisk({ agent: this.deps.agent, workers: this.deps.workers }, { item: this.ref, cycleId: this.cycleId, disk: s.name }, s.source_path, st.size, await this.baseline(s, last), signal, {
           limit,
+          extents: await dataExtents(s.source_path), // one long-lived perl: keeps the instant short
           onChanged: (bytes) => (this.counts.changedBytes += bytes),
         });
         if (scan.overLimit)
