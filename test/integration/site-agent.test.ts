@@ -149,16 +149,32 @@ describe('site agent on loopback', () => {
     const pairAgain = await raw(agent.port, 'pair', await makeSelfSigned('someone else'));
     expect(pairAgain.status).toBe(400);
     await agent.waitFor('refused points');
-  }, 60_000);
+  }, 120_000);
 
   it('refuses an agent whose certificate is not the pinned one, as final', async () => {
     await agent.stop();
-    fs.rmSync(path.join(root, '.lifeboat-agent', 'tls-cert.pem'));
-    fs.rmSync(path.join(root, '.lifeboat-agent', 'tls-key.pem'));
+    const state = path.join(root, '.lifeboat-agent');
+    const kept = tempHome('lifeboat-tls-');
+    for (const f of ['tls-cert.pem', 'tls-key.pem']) fs.renameSync(path.join(state, f), path.join(kept, f));
     agent = await startAgent(root, `127.0.0.1:${agent.port}`);
     agents.push(agent);
+    expect(agent.pairingKey).toBeNull();
     const r = cli(home, ['site', 'test', 'dr', '--json']);
     expect(r.code).not.toBe(0);
     expect(r.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('other than the one pinned') });
-  }, 60_000);
+    // The agent's own certificate back: the pinned one answers again.
+    await agent.stop();
+    for (const f of ['tls-cert.pem', 'tls-key.pem']) fs.renameSync(path.join(kept, f), path.join(state, f));
+    agent = await startAgent(root, `127.0.0.1:${agent.port}`);
+    agents.push(agent);
+    ok(cli(home, ['site', 'test', 'dr']));
+  }, 120_000);
+
+  it('item disable removes the replica at the agent; site remove forgets the credentials', () => {
+    expect(cli(home, ['site', 'remove', 'dr', '--yes', '--json']).json<{ error: { code: string } }>().error.code).toBe('not_allowed');
+    ok(cli(home, ['item', 'disable', 'vm', '--yes']));
+    expect(fs.existsSync(path.join(root, 'vm'))).toBe(false);
+    ok(cli(home, ['site', 'remove', 'dr', '--yes']));
+    expect(readDb(home, (d) => d.prepare("SELECT name FROM secrets WHERE name LIKE 'site-agent:%'").all())).toEqual([]);
+  }, 120_000);
 });
