@@ -147,7 +147,8 @@ for (const size of SIZES) {
     const tag = `${size.width}-${theme}`;
     const title = `every page reads at ${size.width}×${size.height} in ${theme}: no overlap, no sideways scrolling, no serious axe violation`;
     test(title, async ({ app: page }) => {
-      test.setTimeout(300_000);
+      // Fourteen axe scans: 10 to 25 s each on a loaded two-core machine.
+      test.setTimeout(900_000);
       await setViewport(page, size, theme);
       const problems: string[] = [];
       for (const label of PAGES) {

@@ -47,9 +47,9 @@ const useStyles = makeStyles({
 const COLUMNS: Array<[string, number?]> = [
   ['', 40],
   ['Name'],
-  ['Status', 100],
+  ['Status', 120],
   ['Provisioned / maximum', 104],
-  ['Type / model', 136],
+  ['Type / model', 128],
   ['Storage account', 88],
   ['Last backup', 88],
   ['Health', 72],

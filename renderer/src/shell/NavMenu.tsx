@@ -16,7 +16,7 @@ import {
   TaskListLtrRegular,
   WindowConsoleRegular,
 } from '@fluentui/react-icons';
-import { useState, useSyncExternalStore, type JSX } from 'react';
+import { useRef, useState, useSyncExternalStore, type JSX } from 'react';
 import { useSectionStyles } from '../pages/Page';
 import { navigate, routes, type RouteId } from './routes';
 
@@ -58,14 +58,22 @@ export function NavMenu({ route }: { route: RouteId }) {
   const styles = useStyles();
   const section = useSectionStyles();
   const collapsed = useNarrowWindow();
-  // Opening a page hides its tooltip: it would otherwise stay, with the focus, over the page's left edge.
+  // Opening a page hides its tooltip, which would otherwise stay (with the focus, or after its show delay) over the
+  // page's left edge; it shows again once the pointer or focus has left that tab.
   const [tip, setTip] = useState<RouteId | null>(null);
+  const opened = useRef<RouteId | null>(null);
+  const onTip = (id: RouteId, visible: boolean) => {
+    if (opened.current === id && visible) return;
+    if (!visible && opened.current === id) opened.current = null;
+    setTip(visible ? id : null);
+  };
   return (
     <nav aria-label="Main navigation" className={mergeClasses(styles.nav, collapsed && styles.collapsed)} data-collapsed={collapsed}>
       <TabList
         vertical
         selectedValue={route}
         onTabSelect={(_, d) => {
+          opened.current = d.value as RouteId;
           setTip(null);
           navigate(d.value as RouteId);
         }}
@@ -81,7 +89,7 @@ export function NavMenu({ route }: { route: RouteId }) {
               relationship="inaccessible"
               positioning="after"
               visible={tip === r.id}
-              onVisibleChange={(_, d) => setTip(d.visible ? r.id : null)}
+              onVisibleChange={(_, d) => onTip(r.id, d.visible)}
             >
               <Tab value={r.id} icon={icons[r.id]} className={styles.tab} data-route={r.id}>
                 <span className={section.srOnly}>{r.label}</span>
