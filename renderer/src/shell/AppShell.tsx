@@ -11,6 +11,7 @@ import { Dashboard } from '../pages/Dashboard';
 import { DevicesPage } from '../pages/DevicesPage';
 import { JobsPage } from '../pages/JobsPage';
 import { PlannedPage } from '../pages/PlannedPage';
+import { ProtectedItemsPage } from '../pages/ProtectedItemsPage';
 import { SettingsPage } from '../pages/SettingsPage';
 import { StorageAccountsPage } from '../pages/StorageAccountsPage';
 import { Header } from './Header';
@@ -56,6 +57,8 @@ function RoutePage({ route }: { route: Exclude<RouteId, 'console'> }) {
       return <BackupsPage />;
     case 'devices':
       return <DevicesPage />;
+    case 'protected-items':
+      return <ProtectedItemsPage />;
     default:
       return <PlannedPage route={route} />;
   }
