@@ -193,6 +193,7 @@ export class Engine {
     this.protection.scheduler.stop();
     this.devices.usage.stop();
     await this.runner.stop();
+    await this.deviceBackups.records.flush(); // a change this process made reaches the account before it exits
     await this.workers.close();
     this.eventLoop.dispose();
     this.log.info('engine closed');

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CallOutput } from '../api/contract';
 import type { CatalogRebuild, ProbeResult, StorageAccount } from '../api/schemas';
 import { BackupCatalog } from '../backups/catalog';
 import type { Db } from '../db/database';
@@ -38,12 +39,16 @@ export const DEFAULT_ACCOUNT = 'default';
 /** Other modules' places a local account's folder must stay clear of (the engine adds the devices' data roots). */
 export type PlacesSource = () => Place[];
 
+/** What another module adds to a catalog rebuild (the devices brings back its device records: devices/records.ts). */
+export type RebuildHook = (account: AccountRow, repo: Repository) => Promise<Pick<CatalogRebuild, 'devices' | 'notice'>>;
+
 export class AccountManager {
   readonly store: AccountStore;
   readonly catalog: BackupCatalog;
   /** Accounts under maintenance (prune) in this process: backups wait for it instead of racing its deletes. */
   private readonly exclusive = new Set<string>();
   private readonly placeSources: PlacesSource[] = [];
+  private readonly rebuildHooks: RebuildHook[] = [];
 
   constructor(
     readonly db: Db,
@@ -145,7 +150,7 @@ export class AccountManager {
     }
   }
 
-  async add(input: AccountInput): Promise<{ account: StorageAccount; probe: ProbeResult; repositoryCreated: boolean; backupsFound: number }> {
+  async add(input: AccountInput): Promise<CallOutput<'accounts.add'>> {
     this.service.require();
     if (this.store.byName(input.name)) throw new LifeboatError('already_exists', `There is already a storage account named "${input.name}".`, 'Choose another name, or change it with `lifeboat account edit`.');
     const t = this.target(input);
@@ -174,8 +179,16 @@ export class AccountManager {
     this.store.recordProbe(row.id, probe);
     this.log.info('storage account added', { account: row.name, kind: row.kind, location: row.location, repositoryCreated: created });
     // An account that already holds backups (a fresh install joining the service) brings its catalog with it.
-    const backupsFound = created ? 0 : (await this.rebuildCatalog(row.name)).backups;
-    return { account: this.show(row.name), probe, repositoryCreated: created, backupsFound };
+    const rebuilt = created ? undefined : await this.rebuildCatalog(row.name);
+    const devicesFound = rebuilt?.devices?.filter((d) => d.outcome !== 'skipped' && d.status === 'deactivated').map((d) => d.name);
+    return {
+      account: this.show(row.name),
+      probe,
+      repositoryCreated: created,
+      backupsFound: rebuilt?.backups ?? 0,
+      ...(devicesFound?.length ? { devicesFound } : {}),
+      ...(rebuilt?.notice ? { notice: rebuilt.notice } : {}),
+    };
   }
 
   /** The embedded default account, created in the data directory on first use. */
@@ -298,7 +311,14 @@ export class AccountManager {
     const { manifests, damaged, chunks, packs } = workers ? await runInPool(workers, { ...target, op: 'catalog-scan' }) : await scanCatalog(repo);
     const { added, removed } = this.catalog.replace(row.id, manifests);
     this.log.info('catalog rebuilt', { account: name, backups: manifests.length, added, removed, damaged: damaged.length });
-    return { account: name, repositoryId: repo.config.id, backups: manifests.length, added, removed, damaged, chunks, packs };
+    const rebuilt: CatalogRebuild = { account: name, repositoryId: repo.config.id, backups: manifests.length, added, removed, damaged, chunks, packs };
+    for (const hook of this.rebuildHooks) Object.assign(rebuilt, await hook(row, repo));
+    return rebuilt;
+  }
+
+  /** Runs `hook` at the end of every catalog rebuild (after the backups' rows are in), adding what it returns. */
+  onRebuild(hook: RebuildHook): void {
+    this.rebuildHooks.push(hook);
   }
 
   /** Runs f while no backup of this process writes to the account; backups started meanwhile wait (see waitShared). */

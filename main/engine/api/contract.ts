@@ -188,7 +188,14 @@ export const contract = {
   'accounts.add': call({
     summary: 'Add a storage account (a local folder, or an Azure Blob container): validates it, then opens or creates its repository',
     input: AccountFields.extend({ createContainer: z.boolean().default(false).describe('create the Azure container when it does not exist') }),
-    output: z.object({ account: StorageAccount, probe: ProbeResult, repositoryCreated: z.boolean(), backupsFound: z.number().int() }),
+    output: z.object({
+      account: StorageAccount,
+      probe: ProbeResult,
+      repositoryCreated: z.boolean(),
+      backupsFound: z.number().int(),
+      devicesFound: z.array(z.string()).optional().describe('devices of a lost installation brought back Deactivated from their records'),
+      notice: z.string().optional(),
+    }),
     cli: { command: 'account add', positional: ['name'], paths: ['local'], view: 'record' },
     long: true,
   }),

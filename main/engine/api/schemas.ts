@@ -209,6 +209,23 @@ export const CatalogRebuild = z.object({
   damaged: z.array(z.object({ id: z.string(), message: z.string() })),
   chunks: z.number().int(),
   packs: z.number().int(),
+  /** The devices whose records the account holds (devices/records.ts) and what became of each here. */
+  devices: z
+    .array(
+      z.object({
+        name: z.string(),
+        type: z.string(),
+        status: z.string(),
+        shares: z.number().int(),
+        volumes: z.number().int(),
+        backups: z.number().int(),
+        outcome: z.enum(['restored', 'already here', 'skipped']),
+        reason: z.string().optional(),
+      }),
+    )
+    .optional(),
+  /** What to do next with devices that came back (fail them over to a device of this installation). */
+  notice: z.string().optional(),
 });
 
 export const PruneResult = z.object({

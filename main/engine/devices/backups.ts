@@ -12,6 +12,8 @@ import { LifeboatError } from '../errors';
 import { activeDeviceJob, assertCanBackUp, deviceBackupJob, deviceBackupRow, DeviceBackupSteps, heatSummaryOf, lineageBackups, type BackupKind, type DeviceBackupParams, type DeviceBackupRow, type ItemConfig } from './backup-job';
 import { sweepLeftovers } from './backup-retention';
 import { deactivateJob, type DeactivateParams } from './deactivate-job';
+import { DeviceRecords } from './records';
+import { restoreDevices } from './records-restore';
 import { heatMapOf, itemHeatOf, restoreOrderOf } from './heat';
 import { BackupScheduler, nextBackupAt, parseTime, policyOf, type StoredPolicy } from './schedule';
 import type { DeviceRow } from './store';
@@ -25,8 +27,12 @@ export class DeviceBackups {
   private readonly steps: DeviceBackupSteps;
   readonly scheduler: BackupScheduler;
   private sweeper: NodeJS.Timeout | null = null;
+  /** Every device's record in its storage account, so a fresh install's rebuild gets the devices back (records.ts). */
+  readonly records: DeviceRecords;
 
   constructor(readonly engine: Engine) {
+    this.records = new DeviceRecords(engine);
+    engine.accounts.onRebuild((account, repo) => restoreDevices(engine, account, repo));
     this.steps = new DeviceBackupSteps(engine);
     engine.runner.register(deviceBackupJob(engine, this.steps));
     engine.runner.register(deactivateJob(engine, this.steps));
@@ -36,6 +42,7 @@ export class DeviceBackups {
   /** Starts the backup scheduler (the app and web mode do; a one-shot CLI command does not). */
   start(): void {
     this.scheduler.start();
+    this.records.syncAll();
     if (this.sweeper) return;
     this.sweep(true);
     this.sweeper = setInterval(() => this.sweep(false), SWEEP_MS);

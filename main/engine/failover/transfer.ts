@@ -63,7 +63,8 @@ export async function transferStep(engine: Engine, ctx: FailoverCtx): Promise<vo
     }
     // A target that was Ready to set up is registered by the failover: it joins the service the source belonged to.
     // Backups continue on the target on the schedule the source had before its deactivation turned it off.
-    const policy = policyBeforeDeactivation(engine, s.id) ?? t.policy;
+    // A source a catalog rebuild brought back (devices/records-restore.ts) was deactivated by no job here: it kept its policy.
+    const policy = policyBeforeDeactivation(engine, s.id) ?? (policyOf(s).frequency !== 'off' ? s.policy : t.policy);
     const next = nextBackupAt(policyOf({ policy, next_backup_at: null }), t.time_zone, new Date());
     store.update(t.id, { status: 'online', registered_at: t.registered_at ?? now, account_id: s.account_id, lineage: s.lineage, replaces: s.id, failover_job_id: null, policy, next_backup_at: next?.toISOString() ?? null });
     store.update(s.id, { status: 'deleted', deleted_at: now, failover_job_id: null });

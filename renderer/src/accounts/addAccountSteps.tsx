@@ -266,6 +266,14 @@ const done: Step = {
               : `The account already holds a repository of this service: ${r.backupsFound} backup${r.backupsFound === 1 ? '' : 's'} found and added to the catalog.`}
           </MessageBarBody>
         </MessageBar>
+        {r.devicesFound?.length ? (
+          <MessageBar intent="warning" layout="multiline">
+            <MessageBarBody>
+              {`${r.devicesFound.join(', ')} came back from the account as Deactivated: their data is there, but this installation does not run them. ` +
+                'Add a target device on the Devices page (Add device), then select each one and choose Fail over.'}
+            </MessageBarBody>
+          </MessageBar>
+        ) : null}
         <Text size={200}>Take a backup from the Backups page, or test the account again at any time from its row.</Text>
       </>
     );
