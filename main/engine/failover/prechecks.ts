@@ -161,7 +161,7 @@ export async function collectPrechecks(engine: Engine, { source, target, backupI
         : {
             name: 'backup',
             status: 'warn',
-            message: `A ${backup.kind} backup of ${backup.createdAt} is restored, not a final one: what was written on ${source.name} after it is lost${backup.loses ? ` (${backup.loses.text})` : ''}.`,
+            message: `A ${backup.kind} backup of ${backup.createdAt.slice(0, 16).replace('T', ' ')} UTC is restored, not a final one: what was written on ${source.name} after it is lost${backup.loses ? ` (${backup.loses.text})` : ''}.`,
             fix: backup.latest ? undefined : 'Choose the newest backup on the Source step to lose less.',
           },
     );

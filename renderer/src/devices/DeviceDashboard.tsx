@@ -13,6 +13,7 @@ import { JobStatusBadge } from '../jobs/JobStatusBadge';
 import { ErrorBar } from '../pages/ErrorBar';
 import { Page, useSectionStyles } from '../pages/Page';
 import { DnsChecklistView } from './DnsChecklistView';
+import { FailedOverTo } from './FailedOverTo';
 import { HeatChart } from './HeatChart';
 import { OfflineDialog } from './ItemDialogs';
 import { ItemsSection } from './ItemsSection';
@@ -126,27 +127,35 @@ export function DeviceDashboard({
         </Card>
       </div>
       {dev.replaces && <ReplacesChecklist device={dev} detail={detail.data} />}
-      <Card className={section.card} role="region" aria-labelledby="items-title" data-testid="device-items">
-        <ItemsSection device={dev} shares={detail.data.shares} volumes={detail.data.volumes} onChanged={detail.reload} />
-      </Card>
+      {dev.status === 'deleted' ? (
+        <FailedOverTo device={dev} jobIds={detail.data.jobs} />
+      ) : (
+        <Card className={section.card} role="region" aria-labelledby="items-title" data-testid="device-items">
+          <ItemsSection device={dev} shares={detail.data.shares} volumes={detail.data.volumes} onChanged={detail.reload} />
+        </Card>
+      )}
       <Card className={section.card} role="region" aria-labelledby="heat-title">
         <Title3 as="h2" id="heat-title">
           Heat map
         </Title3>
         <HeatChart heat={detail.data.heat} />
       </Card>
-      <Card className={section.card} role="region" aria-labelledby="policy-title">
-        <Title3 as="h2" id="policy-title">
-          Backup policy
-        </Title3>
-        <PolicyEditor device={dev} onSaved={detail.reload} />
-      </Card>
-      <Card className={section.card} role="region" aria-labelledby="device-backups-title">
-        <Title3 as="h2" id="device-backups-title">
-          Backups
-        </Title3>
-        <Backups detail={detail.data} />
-      </Card>
+      {dev.status !== 'deleted' && (
+        <Card className={section.card} role="region" aria-labelledby="policy-title">
+          <Title3 as="h2" id="policy-title">
+            Backup policy
+          </Title3>
+          <PolicyEditor device={dev} onSaved={detail.reload} />
+        </Card>
+      )}
+      {dev.status !== 'deleted' && (
+        <Card className={section.card} role="region" aria-labelledby="device-backups-title">
+          <Title3 as="h2" id="device-backups-title">
+            Backups
+          </Title3>
+          <Backups detail={detail.data} />
+        </Card>
+      )}
       {takingOffline && (
         <OfflineDialog
           kind="device"

@@ -3,12 +3,11 @@
  * DNS alias checklist and what to reclaim; when it failed, its error with Resume and Abandon (confirmed).
  */
 import { Button, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
-import { ArrowRedoRegular, DeleteRegular } from '@fluentui/react-icons';
+import { ArrowRedoRegular, DeleteRegular, DismissRegular, PauseRegular } from '@fluentui/react-icons';
 import { useEffect, useState } from 'react';
 import { call } from '../api/client';
 import { useLifeboat, useNow } from '../api/hooks';
 import type { ErrorInfo, Job } from '../api/types';
-import { JobActions } from '../jobs/JobActions';
 import { JobDetails } from '../jobs/JobDetails';
 import { JobProgress } from '../jobs/JobProgress';
 import { JobStatusBadge } from '../jobs/JobStatusBadge';
@@ -69,9 +68,9 @@ export function FailoverProgress({ jobId, onJob }: { jobId: string; onJob(job: J
       <div className={styles.head}>
         <Text weight="semibold">{job.title}</Text>
         <JobStatusBadge status={job.status} />
-        {/* Pause and Cancel (which abandons it) while it runs; a stopped failover is resumed or abandoned below. */}
-        {(job.status === 'running' || job.status === 'queued') && !abandoned && <JobActions job={job} onError={setError} />}
       </div>
+      {/* One Cancel, saying what it does at this moment; a stopped failover is resumed or abandoned below. */}
+      {(job.status === 'running' || job.status === 'queued') && !abandoned && <CancelFailover job={job} onError={setError} />}
       <JobProgress job={job} />
       <JobDetails job={job} now={now} />
       {children.length > 0 && (
@@ -179,3 +178,63 @@ function Succeeded({ jobId }: { jobId: string }) {
 }
 
 const loadChecklist = (id: string) => call('failover.checklist', { id });
+
+/** What Cancel does now: before the restores nothing has moved; during them the target is cleaned; after, none. */
+export function cancelMeaning(job: Job): string | null {
+  const step = job.steps.find((s) => s.status === 'running')?.name ?? (job.status === 'queued' ? 'prechecks' : null);
+  const target = /to (\S+)$/.exec(job.title)?.[1] ?? 'the target';
+  if (step === 'prechecks') return 'Cancel: stops the prechecks. Nothing has moved; both devices are released.';
+  if (step === 'restore')
+    return `Cancel: stops the restores at their next checkpoint, deletes what they wrote on ${target} and releases both devices; the source stays Deactivated, to fail over again.`;
+  return null;
+}
+
+function CancelFailover({ job, onError }: { job: Job; onError(e: ErrorInfo): void }) {
+  const styles = useStyles();
+  const [confirm, setConfirm] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const meaning = cancelMeaning(job);
+  if (!meaning || !job.cancellable)
+    return (
+      <Text size={200} data-testid="failover-cancel-meaning">
+        The ownership transfer has begun: the failover can only finish now.
+      </Text>
+    );
+  const act = async (name: 'jobs.cancel' | 'jobs.pause') => {
+    setBusy(true);
+    const r = await call(name, { id: job.id });
+    setBusy(false);
+    setConfirm(false);
+    if (!r.ok) onError(r.error);
+  };
+  const cancel = () => act('jobs.cancel');
+  return (
+    <div className={styles.head}>
+      {!confirm ? (
+        <>
+          {/* Pause keeps everything for a later Resume (or Abandon); Cancel undoes it. */}
+          {job.status === 'running' && (
+            <Button size="small" icon={<PauseRegular />} disabled={busy} onClick={() => void act('jobs.pause')} aria-label={`Pause ${job.title}`}>
+              Pause
+            </Button>
+          )}
+          <Button size="small" icon={<DismissRegular />} onClick={() => setConfirm(true)}>
+            Cancel failover…
+          </Button>
+        </>
+      ) : (
+        <div className={styles.actions}>
+          <Button size="small" disabled={busy} onClick={() => setConfirm(false)}>
+            Keep it running
+          </Button>
+          <Button size="small" appearance="primary" disabled={busy} icon={busy ? <Spinner size="extra-tiny" /> : undefined} onClick={() => void cancel()}>
+            Cancel failover
+          </Button>
+        </div>
+      )}
+      <Text size={200} data-testid="failover-cancel-meaning">
+        {meaning}
+      </Text>
+    </div>
+  );
+}

@@ -1,16 +1,21 @@
 /**
- * The Fail over wizard as a step machine: source and the backup it restores → a compatible target (every other
- * device listed with why it is excluded) → the plan with bytes, RTO estimate, warnings and the acknowledgement →
- * progress of the failover job and its restore jobs, then the DNS alias checklist (or Resume / Abandon).
+ * The Fail over wizard as a step machine: source and the backup it restores (newest, or an earlier one) → a
+ * compatible target with its facts (every other device listed with why it is excluded) → the prechecks as a
+ * checklist, then the plan with bytes, RTO estimate and the acknowledgement → progress of the failover job and its
+ * restore jobs, then the DNS alias checklist (or Resume / Abandon).
  */
 import { Checkbox, MessageBar, MessageBarBody, MessageBarTitle, Radio, RadioGroup, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { useEffect, useState } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo, Job } from '../api/types';
+import type { FailoverPrechecks } from '../../../main/engine/api/device-schemas';
 import { formatBytes, formatDuration, formatRate, formatTime } from '../format';
 import { ErrorBar } from '../pages/ErrorBar';
 import { useSectionStyles } from '../pages/Page';
 import type { Outcome, StepMachine, WizardStep } from '../wizard/machine';
+import { BackupPicker, TargetFactsLine } from './FailoverPickers';
 import { FailoverProgress } from './FailoverProgress';
+import { PrecheckList } from './PrecheckList';
 import { BACKUP_KIND_LABEL, STATUS_LABEL, TYPE_LABEL, type Device, type FailoverPlan } from './labels';
 import { useDeviceQuery } from './useDeviceQuery';
 
@@ -19,7 +24,11 @@ export type FailoverStepId = 'source' | 'target' | 'summary' | 'progress';
 export interface FailoverData {
   source: Device;
   target: string;
+  /** The backup to restore; null: the newest. */
+  backupId: string | null;
   plan: FailoverPlan | null;
+  /** The prechecks as last run on the summary step (null: running). */
+  checks: FailoverPrechecks | null;
   understood: boolean;
   /** The failover job, once started (or the failed one this source is held by). */
   jobId: string | null;
@@ -39,10 +48,9 @@ const Rows = ({ rows, label, testId }: { rows: Array<[string, string]>; label: s
   </dl>
 );
 
-function SourceBody({ data }: { data: FailoverData }) {
+function SourceBody({ data, update }: Parameters<Step['Body']>[0]) {
   const detail = useDeviceQuery('devices.show', { name: data.source.name }, data.source.name);
   const s = data.source;
-  const newest = detail.data?.backups[0] ?? null;
   const items = detail.data ? (s.type === 'file' ? detail.data.shares.map((x) => x.name) : detail.data.volumes.map((x) => x.name)) : [];
   return (
     <>
@@ -61,27 +69,8 @@ function SourceBody({ data }: { data: FailoverData }) {
         ]}
       />
       <ErrorBar error={detail.error} />
-      {detail.loading && !detail.data ? (
-        <Spinner size="tiny" label="Reading the backups…" />
-      ) : newest ? (
-        <MessageBar intent={newest.kind === 'final' ? 'info' : 'warning'} layout="multiline" data-testid="failover-backup">
-          <MessageBarBody>
-            <MessageBarTitle>
-              {newest.kind === 'final' ? 'Planned failover' : 'Unplanned failover'}: the backup of {formatTime(newest.createdAt)} ({BACKUP_KIND_LABEL[newest.kind]}) is restored.
-            </MessageBarTitle>
-            {newest.kind === 'final'
-              ? 'It was taken at deactivation, so no data is lost.'
-              : 'It is not a final backup: what was written on the source after it is lost.'}{' '}
-            {formatBytes(newest.bytes)} in {newest.files} file{newest.files === 1 ? '' : 's'}.
-          </MessageBarBody>
-        </MessageBar>
-      ) : (
-        <MessageBar intent="error" layout="multiline">
-          <MessageBarBody>
-            <MessageBarTitle>This device has no backup.</MessageBarTitle>A failover restores the newest backup of the source; without one there is nothing to fail over.
-          </MessageBarBody>
-        </MessageBar>
-      )}
+      <Text weight="semibold">Backup to restore</Text>
+      <BackupPicker source={s} value={data.backupId} onChange={(backupId) => update({ backupId, plan: null, checks: null, understood: false })} />
     </>
   );
 }
@@ -89,7 +78,8 @@ function SourceBody({ data }: { data: FailoverData }) {
 const source: Step = {
   id: 'source',
   title: 'Source device',
-  intro: (d) => `Fail over the deactivated device "${d.source.name}": its ${d.source.type === 'file' ? 'shares' : 'volumes'} are restored on a target device from its newest backup, under the same names and settings.`,
+  intro: (d) =>
+    `Fail over the deactivated device "${d.source.name}": its ${d.source.type === 'file' ? 'shares' : 'volumes'} are restored on a target device from the backup you choose (the newest by default), under the same names and settings.`,
   nextLabel: () => 'Next',
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'target' }),
@@ -126,6 +116,7 @@ function TargetBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
               label={
                 <>
                   {c.device}
+                  <TargetFactsLine facts={c.facts} />
                   {c.warnings.map((w) => (
                     <Text key={w.code} block size={200} style={{ color: tokens.colorPaletteDarkOrangeForeground1 }}>
                       {w.message}
@@ -151,7 +142,10 @@ function TargetBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
             {t.excluded.map((x) => (
               <li key={x.device} data-device={x.device}>
                 <Text weight="semibold">{x.device}</Text>
-                <Text className={styles.muted}>: {x.reasons.map((r) => r.message).join(' ')}</Text>
+                <Text className={styles.muted}>
+                  {' '}
+                  ({STATUS_LABEL[x.facts.status]}): {x.reasons.map((r) => r.message).join(' ')}
+                </Text>
               </li>
             ))}
           </ul>
@@ -171,30 +165,57 @@ const target: Step = {
   id: 'target',
   title: 'Target device',
   intro: () =>
-    'Only devices of the same type, registered, with no shares or volumes, a different name and enough capacity can be the target. A FIPS source needs a FIPS target.',
+    'Only Online or Ready to set up devices of the same type, with no shares or volumes, a different name and enough capacity can be the target; one that is not registered yet is registered by the failover. A FIPS source needs a FIPS target.',
   nextLabel: () => 'Next',
   back: () => 'source',
   validate: (d) => ({ target: d.target ? undefined : 'Choose a compatible target device.' }),
   submit: async (d) => {
-    const r = await call('failover.plan', { source: d.source.name, target: d.target });
-    return r.ok ? { ok: true, go: 'summary', patch: { plan: r.value } } : planError(r.error);
+    // The prechecks run with the plan, so the summary opens on the checklist, before the RTO.
+    const input = { source: d.source.name, target: d.target, backup: d.backupId ?? undefined };
+    const [plan, checks] = await Promise.all([call('failover.plan', input), call('failover.prechecks', input)]);
+    if (!plan.ok) return planError(plan.error);
+    return { ok: true, go: 'summary', patch: { plan: plan.value, checks: checks.ok ? checks.value : null } };
   },
   Body: TargetBody,
 };
 
+/** Plan warnings the checklist does not already say (it has the domain, the backup and what comes back empty). */
+const PLAN_ONLY = new Set(['no-throughput']);
+
 function SummaryBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
   const styles = useStyles();
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
   const p = data.plan;
+  const rerun = async () => {
+    setRunning(true);
+    setError(null);
+    const r = await call('failover.prechecks', { source: data.source.name, target: data.target, backup: data.backupId ?? undefined });
+    setRunning(false);
+    if (r.ok) update({ checks: r.value });
+    else setError(r.error);
+  };
+  // Opened without a checklist (its run failed on the way here): run it now.
+  useEffect(() => {
+    if (!data.checks) void rerun();
+  }, []);
   if (!p) return null;
   return (
     <>
+      <PrecheckList checks={data.checks} running={running} onRerun={() => void rerun()} />
+      <ErrorBar error={error} />
+      {problems.prechecks && (
+        <Text role="alert" size={200} style={{ color: tokens.colorPaletteRedForeground1 }}>
+          {problems.prechecks}
+        </Text>
+      )}
       <Rows
         label="The failover to start"
         testId="failover-summary"
         rows={[
           ['Source', p.source],
           ['Target', p.target],
-          ['Backup', `${formatTime(p.backup.createdAt)} (${BACKUP_KIND_LABEL[p.backup.kind]})`],
+          ['Backup', `${formatTime(p.backup.createdAt)} (${BACKUP_KIND_LABEL[p.backup.kind]})${p.backup.loses ? `; ${p.backup.loses.text}` : ''}`],
           ['Failover', p.planned ? 'Planned: no data loss' : 'Unplanned: changes after this backup are lost'],
           ['Data to restore', formatBytes(p.bytesToRestore)],
           ['Estimated time (RTO)', p.rtoSeconds === null ? 'Unknown until the account has been measured' : `about ${formatDuration(p.rtoSeconds * 1000)}`],
@@ -208,11 +229,13 @@ function SummaryBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
           </li>
         ))}
       </ul>
-      {p.warnings.map((w) => (
-        <MessageBar key={w.code} intent="warning" layout="multiline" data-testid="failover-warning">
-          <MessageBarBody>{w.message}</MessageBarBody>
-        </MessageBar>
-      ))}
+      {p.warnings
+        .filter((w) => PLAN_ONLY.has(w.code))
+        .map((w) => (
+          <MessageBar key={w.code} intent="warning" layout="multiline" data-testid="plan-warning">
+            <MessageBarBody>{w.message}</MessageBarBody>
+          </MessageBar>
+        ))}
       <Checkbox
         data-field="understood"
         checked={data.understood}
@@ -232,12 +255,15 @@ const summary: Step = {
   id: 'summary',
   title: 'Summary',
   intro: () =>
-    'The failover job first runs its prechecks (storage account, connectivity, free space, access control records); nothing moves if one fails. Then one restore job per share or volume brings the data back, hot data first, and the target takes ownership.',
+    "The prechecks below run again as the failover job's first step; nothing moves if one fails. Then one restore job per share or volume brings the data back, hot data first, and the target takes ownership.",
   nextLabel: () => 'Fail over',
   back: () => 'target',
-  validate: (d) => ({ understood: d.understood ? undefined : 'Check that you understand, to start the failover.' }),
+  validate: (d) => ({
+    prechecks: d.checks && !d.checks.ok ? 'Fix what the failed prechecks say, then re-run them: the failover cannot start until none fails.' : undefined,
+    understood: d.understood ? undefined : 'Check that you understand, to start the failover.',
+  }),
   submit: async (d) => {
-    const r = await call('failover.start', { source: d.source.name, target: d.target });
+    const r = await call('failover.start', { source: d.source.name, target: d.target, backup: d.backupId ?? undefined });
     if (r.ok) return { ok: true, go: 'progress', patch: { jobId: r.value.id } };
     // A target that stopped being compatible (changed meanwhile) is chosen again on the target step.
     return /cannot be the failover target|compatible target/i.test(r.error.message) ? { ok: false, error: r.error, go: 'target', patch: { understood: false } } : { ok: false, error: r.error };

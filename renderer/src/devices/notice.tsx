@@ -3,13 +3,16 @@ import { Button, Link, MessageBar, MessageBarActions, MessageBarBody, MessageBar
 import { DismissRegular } from '@fluentui/react-icons';
 import type { ReactNode } from 'react';
 import { call } from '../api/client';
+import { useLifeboat } from '../api/hooks';
 import type { Job } from '../api/types';
 import type { Device } from './labels';
 
-export type Notice = { intent: 'success' | 'error' | 'info'; title: string; body?: ReactNode };
+/** `jobId`: a notice about a started job; it ends when the device that job was about has been failed over. */
+export type Notice = { intent: 'success' | 'error' | 'info'; title: string; body?: ReactNode; jobId?: string };
 
 export const jobStartedNotice = (job: Job): Notice => ({
   intent: 'info',
+  jobId: job.id,
   title: `Started “${job.title}”`,
   body: (
     <>
@@ -19,7 +22,11 @@ export const jobStartedNotice = (job: Job): Notice => ({
 });
 
 export function NoticeBar({ notice, onDismiss, testId }: { notice: Notice | null; onDismiss(): void; testId: string }) {
-  if (!notice) return null;
+  const { jobs } = useLifeboat();
+  const about = notice?.jobId ? jobs.find((j) => j.id === notice.jobId) : undefined;
+  // A device failed over is done with: the notice of what was started on it (its deactivation) ends there.
+  const over = about?.objectKind === 'device' && jobs.some((j) => j.type === 'device.failover' && j.status === 'succeeded' && j.objectName === about.objectName);
+  if (!notice || over) return null;
   return (
     <MessageBar intent={notice.intent} layout="multiline" data-testid={testId}>
       <MessageBarBody>
