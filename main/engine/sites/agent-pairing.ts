@@ -10,7 +10,6 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { LifeboatError } from '../errors';
 import { macEqual, PAIR_REQUEST, PAIR_RESPONSE, pairingMac, parsePairingKey, type PairRequest, type PairResponse } from './agent-protocol';
-import { derToPem, makeSelfSigned } from './agent-tls';
 
 /** What the installation keeps of a pairing, in its secret store (never in plain SQLite). */
 export interface AgentConnection {
@@ -74,6 +73,8 @@ function fetchCertificate(host: string, port: number, url: string, timeoutMs: nu
 export async function pairWithAgent(input: { agent: string; pairingKey: string; site: { id: string; name: string }; installation: string; timeoutMs: number }): Promise<AgentConnection> {
   const { url, host, port } = parseAgentUrl(input.agent);
   const key = parsePairingKey(input.pairingKey);
+  // Loaded here only: the certificate library takes a good part of a CLI command's start-up, and only pairing needs it.
+  const { derToPem, makeSelfSigned } = await import('./agent-tls');
   const agentCert = derToPem(await fetchCertificate(host, port, url, input.timeoutMs));
   const agentFingerprint = new crypto.X509Certificate(agentCert).fingerprint256;
   const client = await makeSelfSigned(`Lifeboat installation ${input.installation}`.slice(0, 60));

@@ -67,7 +67,12 @@ export class SiteManager {
   }
 
   private info(row: SiteRow): SiteInfo {
-    const conn = row.kind === 'agent' ? this.connection(row) : null;
+    let conn: AgentConnection | null = null;
+    try {
+      conn = row.kind === 'agent' ? this.connection(row) : null;
+    } catch {
+      // listed all the same: using the site names what is wrong
+    }
     return { name: row.name, kind: row.kind, root: conn ? conn.root : row.root, agent: conn?.url ?? null, createdAt: row.created_at, items: this.itemsUsing(row.id) };
   }
 
