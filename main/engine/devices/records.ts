@@ -44,9 +44,11 @@ export function recordPrefix(keys: RepoKeys, deviceId: string): string {
 export function recordOf(engine: Engine, device: DeviceRow): DeviceRecord {
   const store = engine.devices.store;
   const { account_id: _a, failover_job_id: _f, next_backup_at: _n, updated_at: _u, ...row } = device;
+  // Heat summaries run to ~100 KB: only the newest is read (this runs at every change event, usage ticks included).
   const backups = engine.db
-    .prepare('SELECT backup_id, kind, items, heat, created_at FROM device_backups WHERE device_id = ? ORDER BY created_at DESC, rowid DESC')
+    .prepare("SELECT backup_id, kind, items, '' AS heat, created_at FROM device_backups WHERE device_id = ? ORDER BY created_at DESC, rowid DESC")
     .all(device.id) as Array<Omit<DeviceBackupRow, 'device_id'>>;
+  if (backups.length) backups[0].heat = engine.db.prepare('SELECT heat FROM device_backups WHERE backup_id = ?').pluck().get(backups[0].backup_id) as string;
   return {
     lifeboat: 'device-record',
     format: 1,
@@ -54,7 +56,7 @@ export function recordOf(engine: Engine, device: DeviceRow): DeviceRecord {
     device: row,
     shares: store.shares(device.id).map(({ device_id: _d, ...s }) => s),
     volumes: store.volumes(device.id).map(({ device_id: _d, ...v }) => ({ ...v, chap_secret: store.chapSecret(v.id) })),
-    backups: backups.map((b, i) => (i === 0 ? b : { ...b, heat: '' })),
+    backups,
   };
 }
 
