@@ -7,8 +7,10 @@ export default defineConfig({
     // A stray .only would run one test and pass CI with every other test unrun (vitest allows it outside CI=true).
     allowOnly: false,
     setupFiles: ['test/helpers/cleanup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Deadlines, not measurements: a 2-core CI machine running two test files at once can take minutes where an idle
+    // one takes seconds, and a deadline only decides how long a broken test hangs before it fails.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });
