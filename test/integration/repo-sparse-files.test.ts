@@ -13,6 +13,7 @@ import { Repository } from '../../main/engine/repo/repository';
 import { restoreSnapshot } from '../../main/engine/repo/restore';
 import { saveSnapshot, type TreeSource } from '../../main/engine/repo/snapshot';
 import { LocalBackend } from '../../main/engine/storage/local';
+import { workerScript } from '../../main/engine/workers/pool';
 import { describeTree } from '../helpers/tree';
 
 const MiB = 1 << 20;
@@ -76,6 +77,18 @@ describe('sparse files in a share', () => {
     const again = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }], { previous: snapshot });
     expect(again.snapshot.stats.bytesRead).toBe(0);
     expect((again.snapshot.sources[0] as TreeSource).entries.find((e) => e.path === 'disk.vhd')!.holes).toEqual(entries.get('disk.vhd')!.holes);
+  });
+
+  it('keeps holes with the encoder thread too: sparse files are read by the backup thread, extent by extent', async () => {
+    const share = path.join(tmp, 'e/share');
+    const before = makeShare(share);
+    const repo = await openRepo('e-repo');
+    const { snapshot } = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }], { encoderScript: workerScript(), encoderWhen: 'always' });
+    expect((snapshot.sources[0] as TreeSource).entries.find((e) => e.path === 'disk.vhd')!.holes).toEqual([[0, 50 * MiB], [50 * MiB + 8192, 50 * MiB - 8192]]);
+    const to = path.join(tmp, 'e/restored');
+    await restoreSnapshot(repo, snapshot.id, to);
+    expect(describeTree(path.join(to, 'share'))).toEqual(describeTree(share));
+    for (const [rel, n] of Object.entries(before)) expect({ rel, blocks: blocks(path.join(to, 'share', rel)) }).toEqual({ rel, blocks: n });
   });
 
   it('restores a manifest written before hole tracking as before, and the next backup finds the holes', async () => {
