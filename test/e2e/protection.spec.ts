@@ -139,6 +139,10 @@ test('a site, a policy and the Enable protection wizard protect a disk and a fol
   fs.writeFileSync(path.join(folder, 'app.conf'), 'mode=primary\nreplicas=2\n');
   await page.getByRole('button', { name: 'Replicate now' }).click();
   await expect(timeline).toHaveAttribute('data-points', String(made + 1), { timeout: 60_000 });
+  // The cycle history draws the RPO and throughput charts.
+  await expect(page.getByTestId('cycle-charts')).toBeVisible();
+  await page.getByRole('heading', { name: 'RPO and throughput, last 24 hours' }).scrollIntoViewIfNeeded();
+  await screenshot(page, 'protection-item-charts');
   const points = cli(lifeboat.home, ['item', 'points', 'web01', '--json']);
   expect(points.code, points.stderr).toBe(0);
   const list = points.json<Array<{ id: string; seq: number; bytes: number }>>();
@@ -165,4 +169,25 @@ test('a site, a policy and the Enable protection wizard protect a disk and a fol
     await page.setViewportSize({ width, height });
     await screenshot(page, `protection-list-${width}`);
   }
+
+  // Pause and Resume; then Disable, confirmed, removes the item and frees the site.
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.getByRole('link', { name: 'web01' }).click();
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('item-notice')).toContainText('is paused');
+  await expect(page.getByTestId('item-status').getByTestId('paused-badge')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Replicate now' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('item-notice')).toContainText('resumed');
+  await expect(page.getByTestId('item-status').getByTestId('paused-badge')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Disable protection' }).click();
+  const disable = page.getByTestId('disable-item-dialog');
+  await expect(disable).toContainText('every recovery point are deleted');
+  await disable.getByRole('button', { name: 'Disable protection' }).click();
+  await expect(page.getByRole('heading', { name: 'No protected items yet' })).toBeVisible();
+  expect(fs.existsSync(path.join(siteRoot, 'web01')), 'the replica is deleted').toBe(false);
+  await views.getByRole('tab', { name: 'Sites' }).click();
+  await page.locator('tr[data-site="dr"]').getByRole('button', { name: 'Remove' }).click();
+  await page.getByTestId('remove-site-dialog').getByRole('button', { name: 'Remove site' }).click();
+  await expect(page.locator('tr[data-site="dr"]')).toHaveCount(0);
 });

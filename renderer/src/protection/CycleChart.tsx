@@ -25,22 +25,26 @@ export function CycleCharts({ cycles, rpoThresholdSeconds }: { cycles: Cycle[]; 
       </Text>
     );
   const at = (c: Cycle) => new Date(c.at);
+  const rpoValues = ok.filter((c) => c.rpoSeconds !== null).map((c) => c.rpoSeconds ?? 0);
+  // The threshold line is drawn when the RPO comes near it; otherwise it would flatten the RPO to the axis.
+  const nearThreshold = Math.max(0, ...rpoValues) >= rpoThresholdSeconds / 2;
+  const threshold: LineChartPoints = {
+    legend: 'RPO threshold',
+    data: [
+      { x: at(ok[0]), y: rpoThresholdSeconds },
+      { x: at(ok[ok.length - 1]), y: rpoThresholdSeconds },
+    ],
+    color: tokens.colorPaletteMarigoldForeground1,
+    lineOptions: { strokeDasharray: '5 3' },
+    hideNonActiveDots: true,
+  };
   const rpo: LineChartPoints[] = [
     {
       legend: 'RPO',
       data: ok.filter((c) => c.rpoSeconds !== null).map((c) => ({ x: at(c), y: c.rpoSeconds ?? 0, yAxisCalloutData: formatAge(c.rpoSeconds) })),
       color: tokens.colorBrandForeground1,
     },
-    {
-      legend: 'RPO threshold',
-      data: [
-        { x: at(ok[0]), y: rpoThresholdSeconds },
-        { x: at(ok[ok.length - 1]), y: rpoThresholdSeconds },
-      ],
-      color: tokens.colorPaletteMarigoldForeground1,
-      lineOptions: { strokeDasharray: '5 3' },
-      hideNonActiveDots: true,
-    },
+    ...(nearThreshold ? [threshold] : []),
   ];
   const rate: LineChartPoints[] = [
     { legend: 'Throughput', data: ok.map((c) => ({ x: at(c), y: cycleRate(c), yAxisCalloutData: `${formatBytes(cycleRate(c))}/s` })), color: tokens.colorPaletteTealForeground2 },
@@ -49,11 +53,13 @@ export function CycleCharts({ cycles, rpoThresholdSeconds }: { cycles: Cycle[]; 
     <div className={styles.charts} data-testid="cycle-charts">
       <div className={styles.chart} role="img" aria-label={`RPO of the last ${ok.length} cycles`}>
         <Text weight="semibold">RPO (seconds)</Text>
+        <Text size={200} className={styles.muted}>{`Threshold ${formatAge(rpoThresholdSeconds)}${nearThreshold ? ' (dashed)' : ''}`}</Text>
         <LineChart data={{ lineChartData: rpo }} height={220} yAxisTickCount={4} yMinValue={0} />
       </div>
       <div className={styles.chart} role="img" aria-label={`Throughput of the last ${ok.length} cycles`}>
         <Text weight="semibold">Throughput (bytes per second)</Text>
-        <LineChart data={{ lineChartData: rate }} height={220} yAxisTickCount={4} yMinValue={0} yAxisTickFormat={(v: number) => formatBytes(v)} />
+        <Text size={200} className={styles.muted}>{`Bytes sent per cycle over its duration, ${ok.length} cycles`}</Text>
+        <LineChart data={{ lineChartData: rate }} height={220} yAxisTickCount={4} yMinValue={0} yAxisTickFormat={(v: number) => formatBytes(v)} margins={{ left: 72 }} />
       </div>
     </div>
   );

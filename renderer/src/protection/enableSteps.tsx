@@ -111,7 +111,7 @@ const machine: Step = {
       <Field label="Folders" data-field="folder" {...fieldState(problems.folder)} hint="One path a line, e.g. /srv/vms/sql01/config">
         <Textarea value={data.folders} onChange={(_, v) => update({ folders: v.value })} rows={2} spellCheck={false} resize="vertical" />
       </Field>
-      <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(260px, 1fr))', gap: 12 }}>
+      <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(260px, 1fr))', gap: 12, alignItems: 'start' }}>
         {COMMANDS.map((c) => (
           <Field key={c} label={`${c[0].toUpperCase()}${c.slice(1)} command (optional)`} data-field={c} {...fieldState(problems[c])} hint={COMMAND_HINT[c]}>
             <Input value={data.commands[c]} onChange={(_, v) => update({ commands: { ...data.commands, [c]: v.value } })} autoComplete="off" spellCheck={false} />
