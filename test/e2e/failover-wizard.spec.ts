@@ -21,7 +21,10 @@ function run(lifeboat: Lifeboat, args: string[]) {
   return r;
 }
 
-test('an earlier backup, target facts, a red precheck for a vanished account folder, re-run after reconnecting, then the failover', async ({ app: page, lifeboat }) => {
+test('an earlier backup, target facts, a red precheck for a vanished account folder, re-run after reconnecting, then the failover', async ({
+  app: page,
+  lifeboat,
+}) => {
   await ensureService(page);
   const base = tempDir(lifeboat, 'fw');
   const account = path.join(base, 'account');

@@ -61,7 +61,10 @@ describe('failover from a chosen backup', () => {
       message: `backup: ${foreign} is a backup of the device other, not of fs1; a failover restores only the source's own backups.`,
       hint: expect.stringContaining('`lifeboat failover backups fs1`'),
     });
-    expect(error(await e.call('failover.plan', { source: 'fs1', target: 'fs2', backup: 'nope' }))).toMatchObject({ code: 'not_found', message: 'backup: there is no backup nope.' });
+    expect(error(await e.call(
+      'failover.plan',
+      { source: 'fs1', target: 'fs2', backup: 'nope' },
+    ))).toMatchObject({ code: 'not_found', message: 'backup: there is no backup nope.' });
     expect(e.devices.store.list().filter((d) => d.failover_job_id)).toEqual([]);
     await e.close();
     engine = null;
@@ -74,7 +77,11 @@ describe('failover from a chosen backup', () => {
     expect(table).toMatch(/older than the newest/);
     const checks = ok(cli(home, ['failover', 'prechecks', 'fs1', '--target', 'fs2', '--backup', first, '--json'])).json<FailoverPrechecks>();
     expect(checks).toMatchObject({ source: 'fs1', target: 'fs2', backupId: first, ok: true });
-    expect(checks.checks.find((c) => c.name === 'backup')).toMatchObject({ status: 'warn', message: expect.stringMatching(/^A manual backup of .* is restored, not a final one: .*1 later backup/), fix: expect.stringContaining('newest') });
+    expect(checks.checks.find((c) => c.name === 'backup')).toMatchObject({
+      status: 'warn',
+      message: expect.stringMatching(/^A manual backup of .* is restored, not a final one: .*1 later backup/),
+      fix: expect.stringContaining('newest'),
+    });
     const words = ok(cli(home, ['failover', 'prechecks', 'fs1', '--target', 'fs2'])).stdout;
     expect(words).toMatch(/^Prechecks of the failover of fs1 to fs2 \(backup \S+\):\n {2}PASS account: /);
     expect(words).toMatch(/PASS backup: The final backup of fs1/);
@@ -83,7 +90,10 @@ describe('failover from a chosen backup', () => {
     expect(planned.backup).toMatchObject({ id: first, latest: false });
     const bad = cli(home, ['failover', 'start', 'fs1', '--target', 'fs2', '--backup', foreign, '--yes', '--json']);
     expect(bad.code).not.toBe(0);
-    expect(bad.json<{ ok: false; error: { code: string; message: string } }>().error).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('is a backup of the device other') });
+    expect(bad.json<{ ok: false; error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('is a backup of the device other'),
+    });
 
     const job = ok(cli(home, ['failover', 'start', 'fs1', '--target', 'fs2', '--backup', first, '--yes', '--json'])).json<Job>();
     expect(job).toMatchObject({ status: 'succeeded', result: { backupId: first, planned: false } });

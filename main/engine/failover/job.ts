@@ -28,7 +28,11 @@ function note(engine: Engine, ctx: FailoverCtx, message: string): void {
 function devicesOf(engine: Engine, p: FailoverParams) {
   const source = engine.devices.store.byId(p.sourceId);
   const target = engine.devices.store.byId(p.targetId);
-  if (!source || !target) throw new LifeboatError('not_found', `The device ${source ? p.targetName : p.sourceName} was removed during the failover.`, 'Abandon this failover.');
+  if (!source || !target) throw new LifeboatError(
+    'not_found',
+    `The device ${source ? p.targetName : p.sourceName} was removed during the failover.`,
+    'Abandon this failover.',
+  );
   return { source, target };
 }
 
@@ -41,12 +45,19 @@ async function runPrechecks(engine: Engine, ctx: FailoverCtx): Promise<void> {
   const checks = await collectPrechecks(engine, { source, target, backupId: p.backupId, jobId: ctx.jobId });
   await faultPoint(engine, ctx, 'prechecks');
   for (const c of checks) {
-    engine.runner.store.event(ctx.jobId, c.status === 'pass' ? 'precheck-passed' : c.status === 'warn' ? 'precheck-warning' : 'precheck-failed', describeCheck(c));
+    engine.runner.store.event(
+      ctx.jobId,
+      c.status === 'pass' ? 'precheck-passed' : c.status === 'warn' ? 'precheck-warning' : 'precheck-failed',
+      describeCheck(c),
+    );
     ctx.progress({ message: describeCheck(c) });
     ctx.log[c.status === 'pass' ? 'info' : 'warn']('failover precheck', { jobId: ctx.jobId, check: c.name, status: c.status, message: c.message });
   }
   const failed = checks.filter((c) => c.status === 'fail');
-  ctx.progress({ fraction: 1, message: failed.length ? `${failed.length} of ${checks.length} prechecks failed.` : `All ${checks.length} prechecks passed or warned.` });
+  ctx.progress({
+    fraction: 1,
+    message: failed.length ? `${failed.length} of ${checks.length} prechecks failed.` : `All ${checks.length} prechecks passed or warned.`,
+  });
   if (failed.length) {
     // Nothing moved: let go of both devices so the wizard can run again once the causes are fixed.
     releaseHolds(engine, ctx.jobId, p);
@@ -65,7 +76,12 @@ async function prechecksOrRelease(engine: Engine, ctx: FailoverCtx): Promise<voi
     if (ctx.signal.aborted || (err instanceof LifeboatError && err.code === 'precheck_failed')) throw err;
     releaseHolds(engine, ctx.jobId, ctx.params);
     const info = toErrorInfo(err);
-    throw new LifeboatError('precheck_failed', `The prechecks could not run, no data was moved: ${info.message}`, info.hint ?? 'Fix the cause, then start the failover again.', { cause: err });
+    throw new LifeboatError(
+      'precheck_failed',
+      `The prechecks could not run, no data was moved: ${info.message}`,
+      info.hint ?? 'Fix the cause, then start the failover again.',
+      { cause: err },
+    );
   }
 }
 
@@ -73,7 +89,12 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
   const p = ctx.params;
   const { source, target } = devicesOf(engine, p);
   const account = engine.accounts.store.byId(engine.accounts.catalog.require(p.backupId).account_id);
-  if (!account) throw new LifeboatError('not_found', `The storage account of ${source.name} was removed.`, 'Add it again, then resume the failover.', { retryable: true });
+  if (!account) throw new LifeboatError(
+    'not_found',
+    `The storage account of ${source.name} was removed.`,
+    'Add it again, then resume the failover.',
+    { retryable: true },
+  );
   const items = restoreOrder(failoverItems(engine, source, p.backupId));
   const children = childJobs(engine, ctx.jobId);
   const total = items.reduce((n, i) => n + i.bytes, 0);
@@ -112,7 +133,11 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
     // A crash here leaves a restore job the state does not name: the next run adopts it from the job table.
     await faultPoint(engine, ctx, 'restore');
     ctx.checkpoint({ children: Object.fromEntries([...children].map(([k, j]) => [k, j.id])) });
-    note(engine, ctx, `Restoring the ${item.kind} ${item.name} (${formatBytes(item.bytes)}${item.tier === 'locally-pinned' ? ', locally pinned' : ''}) in job ${job.id}.`);
+    note(
+      engine,
+      ctx,
+      `Restoring the ${item.kind} ${item.name} (${formatBytes(item.bytes)}${item.tier === 'locally-pinned' ? ', locally pinned' : ''}) in job ${job.id}.`,
+    );
   }
 
   const restoring = items.filter((i) => i.inBackup);
@@ -133,7 +158,10 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
     }
     const bad = jobs.filter(({ job }) => job.status !== 'succeeded');
     if (!bad.length) return;
-    const what = bad.map(({ item, job }) => `the ${item.kind} ${item.name} ${job.status === 'failed' ? `failed (job ${job.id}): ${(job.error?.message ?? 'unknown error').replace(/\.+$/, '')}` : `was ${job.status} (job ${job.id})`}`);
+    const what = bad.map(({
+      item,
+      job,
+    }) => `the ${item.kind} ${item.name} ${job.status === 'failed' ? `failed (job ${job.id}): ${(job.error?.message ?? 'unknown error').replace(/\.+$/, '')}` : `was ${job.status} (job ${job.id})`}`);
     const cancelled = bad.every(({ job }) => job.status === 'cancelled');
     // A restore that failed for good (say a backup holding unsafe paths) fails again however often it is resumed.
     const final = bad.some(({ job }) => job.status === 'failed' && !job.resumable);
@@ -174,7 +202,12 @@ const resumableOnError =
       if (err instanceof LifeboatError && err.retryable) throw err;
       if (ctx.signal.aborted) throw err; // a cancel or pause: the runner handles it
       const info = toErrorInfo(err);
-      throw new LifeboatError(info.code, info.message, info.hint ?? `Fix the cause, then resume it with \`lifeboat failover resume ${ctx.jobId}\`.`, { cause: err, retryable: true });
+      throw new LifeboatError(
+        info.code,
+        info.message,
+        info.hint ?? `Fix the cause, then resume it with \`lifeboat failover resume ${ctx.jobId}\`.`,
+        { cause: err, retryable: true },
+      );
     }
   };
 
@@ -187,8 +220,18 @@ export function failoverJob(engine: Engine): JobKind<FailoverParams, FailoverSta
     resumable: false,
     cancellable: (s) => (s.transferStarted ? 'the ownership transfer has begun; the failover can only finish now.' : true),
     steps: [
-      { name: 'prechecks', title: 'Check the storage account, the cloud connection, space on the target and iSCSI settings', weight: 1, run: (ctx) => prechecksOrRelease(engine, ctx) },
-      { name: 'restore', title: 'Restore every share or volume on the target, hot data first', weight: 20, run: resumableOnError((ctx) => runRestores(engine, ctx)) },
+      {
+        name: 'prechecks',
+        title: 'Check the storage account, the cloud connection, space on the target and iSCSI settings',
+        weight: 1,
+        run: (ctx) => prechecksOrRelease(engine, ctx),
+      },
+      {
+        name: 'restore',
+        title: 'Restore every share or volume on the target, hot data first',
+        weight: 20,
+        run: resumableOnError((ctx) => runRestores(engine, ctx)),
+      },
       { name: 'transfer', title: 'Transfer ownership of the cloud data to the target', weight: 1, run: resumableOnError((ctx) => transferStep(engine, ctx)) },
       {
         name: 'finish',

@@ -49,7 +49,14 @@ export class FailoverManager {
       if (device.id === source.id) continue;
       const freeBytes = await this.engine.devices.freeBytes(device).catch(() => null);
       const a = assessTarget(facts, { device, shares: this.store.shares(device.id).length, volumes: this.store.volumes(device.id).length, freeBytes });
-      const shown = { status: device.status, registered: device.registered_at !== null, capacity: device.capacity, freeBytes, domain: device.domain, softwareVersion: VERSION };
+      const shown = {
+        status: device.status,
+        registered: device.registered_at !== null,
+        capacity: device.capacity,
+        freeBytes,
+        domain: device.domain,
+        softwareVersion: VERSION,
+      };
       out.push({ ...a, facts: shown });
     }
     return out;
@@ -98,7 +105,10 @@ export class FailoverManager {
     const account = this.engine.accounts.store.byId(this.engine.accounts.catalog.require(backup.backup_id).account_id);
     const throughput = account?.probe_ok ? account.probe_read_bps : null;
     const warnings: Array<{ code: string; message: string }> = [];
-    const chosen = (await this.assessAll(source)).find((a) => a.device === target.name) ?? assessTarget(sourceFacts(this.engine, source), { device: target, shares: 0, volumes: 0, freeBytes: null });
+    const chosen = (await this.assessAll(source)).find((a) => a.device === target.name) ?? assessTarget(
+      sourceFacts(this.engine, source),
+      { device: target, shares: 0, volumes: 0, freeBytes: null },
+    );
     warnings.push(...chosen.reasons, ...chosen.warnings);
     const planned = backup.kind === 'final';
     if (!planned)
@@ -109,9 +119,15 @@ export class FailoverManager {
     if (choice?.loses) warnings.push({ code: 'older-backup', message: `It is not the newest backup: ${choice.loses.text}.` });
     const missing = items.filter((x) => !x.inBackup);
     if (missing.length)
-      warnings.push({ code: 'not-in-backup', message: `${missing.map((i) => `The ${i.kind} ${i.name}`).join(', ')} ${missing.length > 1 ? 'were' : 'was'} created after the backup: ${missing.length > 1 ? 'they come' : 'it comes'} back empty.` });
+      warnings.push({
+        code: 'not-in-backup',
+        message: `${missing.map((i) => `The ${i.kind} ${i.name}`).join(', ')} ${missing.length > 1 ? 'were' : 'was'} created after the backup: ${missing.length > 1 ? 'they come' : 'it comes'} back empty.`,
+      });
     if (throughput === null)
-      warnings.push({ code: 'no-throughput', message: `The read throughput of the storage account is not known, so there is no RTO estimate: test the account (\`lifeboat account test ${account?.name ?? 'NAME'}\`).` });
+      warnings.push({
+        code: 'no-throughput',
+        message: `The read throughput of the storage account is not known, so there is no RTO estimate: test the account (\`lifeboat account test ${account?.name ?? 'NAME'}\`).`,
+      });
     return {
       source: source.name,
       target: target.name,
@@ -122,7 +138,10 @@ export class FailoverManager {
       throughputBytesPerSecond: throughput,
       rtoSeconds: rtoSeconds(bytes, throughput),
       // One warning per code (a list keyed by code in the wizard).
-      warnings: [...new Map(warnings.map((w) => [w.code, w])).keys()].map((code) => ({ code, message: warnings.filter((w) => w.code === code).map((w) => w.message).join(' ') })),
+      warnings: [...new Map(warnings.map((w) => [w.code, w])).keys()].map((code) => ({
+        code,
+        message: warnings.filter((w) => w.code === code).map((w) => w.message).join(' '),
+      })),
     };
   }
 
@@ -140,7 +159,10 @@ export class FailoverManager {
     if (running.length >= MAX_RUNNING_FAILOVERS)
       throw new LifeboatError('busy', `${running.length} failovers are running already (${running.join(', ')}).`, 'Start this one when one of them has ended.');
     const all = await this.assessAll(source);
-    const chosen = all.find((a) => a.device === target.name) ?? assessTarget(sourceFacts(this.engine, source), { device: target, shares: 0, volumes: 0, freeBytes: null });
+    const chosen = all.find((a) => a.device === target.name) ?? assessTarget(
+      sourceFacts(this.engine, source),
+      { device: target, shares: 0, volumes: 0, freeBytes: null },
+    );
     if (!chosen.compatible) {
       const { message, hint } = refusal(source.name, chosen, all.filter((a) => a.compatible).map((a) => a.device));
       throw new LifeboatError('no_compatible_target', message, hint);
@@ -151,9 +173,17 @@ export class FailoverManager {
       const s = this.store.byId(source.id)!;
       const t = this.store.byId(target.id)!;
       const holder = s.failover_job_id ?? t.failover_job_id;
-      if (holder) throw new LifeboatError('busy', `${s.failover_job_id ? s.name : t.name} is held by the failover job ${holder}.`, 'Wait for it to end, or abandon it.');
+      if (holder) throw new LifeboatError(
+        'busy',
+        `${s.failover_job_id ? s.name : t.name} is held by the failover job ${holder}.`,
+        'Wait for it to end, or abandon it.',
+      );
       if (s.status !== 'deactivated' || (t.status !== 'online' && t.status !== 'ready-to-set-up') || this.store.shares(t.id).length + this.store.volumes(t.id).length > 0)
-        throw new LifeboatError('conflict', `${s.name} or ${t.name} changed while the failover was being started.`, `Check the targets again with \`lifeboat failover targets ${s.name}\`.`);
+        throw new LifeboatError(
+          'conflict',
+          `${s.name} or ${t.name} changed while the failover was being started.`,
+          `Check the targets again with \`lifeboat failover targets ${s.name}\`.`,
+        );
       // The runner may start the job right here; its first step yields before reading anything, so it runs
       // after this transaction has committed the holds.
       const created = this.engine.runner.create(FAILOVER_JOB, params);
@@ -163,14 +193,27 @@ export class FailoverManager {
     })();
     this.engine.devices.changed(source.name);
     this.engine.devices.changed(target.name);
-    this.engine.log.info('failover started', { jobId: job.id, source: source.name, target: target.name, backupId: backup.backup_id, bytes: formatBytes(failoverItems(this.engine, source, backup.backup_id).reduce((n, i) => n + i.bytes, 0)) });
+    this.engine.log.info(
+      'failover started',
+      {
+        jobId: job.id,
+        source: source.name,
+        target: target.name,
+        backupId: backup.backup_id,
+        bytes: formatBytes(failoverItems(this.engine, source, backup.backup_id).reduce((n, i) => n + i.bytes, 0)),
+      },
+    );
     return this.engine.runner.get(job.id);
   }
 
   private requireJob(id: string): { job: Job; params: FailoverParams; state: FailoverState } {
     const row = this.engine.runner.store.row(id);
     if (!row || row.type !== FAILOVER_JOB)
-      throw new LifeboatError('not_found', `There is no failover job ${id}.`, 'List jobs with `lifeboat jobs list`; a failover job has the type device.failover.');
+      throw new LifeboatError(
+        'not_found',
+        `There is no failover job ${id}.`,
+        'List jobs with `lifeboat jobs list`; a failover job has the type device.failover.',
+      );
     return { job: this.engine.runner.toJob(row), params: FailoverParamsSchema.parse(JSON.parse(row.params)), state: JSON.parse(row.state) as FailoverState };
   }
 
@@ -183,15 +226,27 @@ export class FailoverManager {
         'Its devices were released: fix the causes, then start the failover again (`lifeboat failover start`).',
       );
     if (job.status !== 'failed' && job.status !== 'paused')
-      throw new LifeboatError('not_allowed', `The failover job ${id} is ${job.status}; only a failed or paused failover can be resumed.`, job.status === 'running' || job.status === 'queued' ? 'It is still going: follow it with `lifeboat jobs wait`.' : undefined);
+      throw new LifeboatError(
+        'not_allowed',
+        `The failover job ${id} is ${job.status}; only a failed or paused failover can be resumed.`,
+        job.status === 'running' || job.status === 'queued' ? 'It is still going: follow it with `lifeboat jobs wait`.' : undefined,
+      );
     return this.engine.runner.resume(id);
   }
 
   async abandon(id: string): Promise<CallOutput<'failover.abandon'>> {
     const { job, params, state } = this.requireJob(id);
-    if (job.status === 'succeeded') throw new LifeboatError('not_allowed', `The failover job ${id} succeeded; there is nothing to abandon.`, 'A failover is undone by another failover the other way.');
+    if (job.status === 'succeeded') throw new LifeboatError(
+      'not_allowed',
+      `The failover job ${id} succeeded; there is nothing to abandon.`,
+      'A failover is undone by another failover the other way.',
+    );
     if (state.transferStarted)
-      throw new LifeboatError('not_allowed', `The failover job ${id} has begun the ownership transfer; it can no longer be abandoned.`, `Resume it to finish: \`lifeboat failover resume ${id}\`.`);
+      throw new LifeboatError(
+        'not_allowed',
+        `The failover job ${id} has begun the ownership transfer; it can no longer be abandoned.`,
+        `Resume it to finish: \`lifeboat failover resume ${id}\`.`,
+      );
     if (job.status === 'queued' || job.status === 'running') {
       // The runner stops it at its next checkpoint, then its cleanup cleans the target.
       this.engine.runner.cancel(id);
@@ -203,7 +258,11 @@ export class FailoverManager {
       const runner = this.engine.runner;
       runner.store.db.transaction(() => {
         runner.store.db.prepare("UPDATE job_steps SET status = 'cancelled' WHERE job_id = ? AND status IN ('pending', 'running')").run(id);
-        runner.store.update(id, { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 }, { kind: 'cancelled', message: `Abandoned: the data restored on ${params.targetName} was deleted and both devices were released.` });
+        runner.store.update(
+          id,
+          { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 },
+          { kind: 'cancelled', message: `Abandoned: the data restored on ${params.targetName} was deleted and both devices were released.` },
+        );
       })();
     }
     this.engine.log.info('failover abandoned', { jobId: id, source: params.sourceName, target: params.targetName });
@@ -215,7 +274,11 @@ export class FailoverManager {
   checklist(id: string): CallOutput<'failover.checklist'> {
     const { job, params } = this.requireJob(id);
     if (job.status !== 'succeeded')
-      throw new LifeboatError('not_allowed', `The failover job ${id} is ${job.status}; the DNS checklist is for a failover that succeeded.`, job.resumable ? `Resume it first: \`lifeboat failover resume ${id}\`.` : undefined);
+      throw new LifeboatError(
+        'not_allowed',
+        `The failover job ${id} is ${job.status}; the DNS checklist is for a failover that succeeded.`,
+        job.resumable ? `Resume it first: \`lifeboat failover resume ${id}\`.` : undefined,
+      );
     const source = this.store.byId(params.sourceId);
     const target = this.store.byId(params.targetId);
     return dnsChecklist({ name: params.sourceName, domain: source?.domain ?? null }, { name: params.targetName, domain: target?.domain ?? null });

@@ -79,12 +79,24 @@ export function iscsiPrechecks(source: string, volumes: VolumeConfig[]): Prechec
   if (!volumes.length) return [];
   if (!bad.length) return [pass('iscsi', `iSCSI settings of ${volumes.length} volume(s) are valid (ACR initiator names, CHAP secrets).`)];
   const fix = [...fixes].join('; ');
-  return [{ name: 'iscsi', status: 'fail', message: `iSCSI settings are not valid: ${bad.join('; ')}.`, fix: `${fix[0].toUpperCase()}${fix.slice(1)} (Edit access on the volume of ${source}).`, page: 'Devices', command: [...commands].join('; ') }];
+  return [{
+    name: 'iscsi',
+    status: 'fail',
+    message: `iSCSI settings are not valid: ${bad.join('; ')}.`,
+    fix: `${fix[0].toUpperCase()}${fix.slice(1)} (Edit access on the volume of ${source}).`,
+    page: 'Devices',
+    command: [...commands].join('; '),
+  }];
 }
 
 export function spacePrecheck(target: string, bytes: number, freeBytes: number, capacity: number): Precheck {
   if (bytes > capacity)
-    return { name: 'space', status: 'fail', message: `${target} has a capacity of ${formatBytes(capacity)}; the restore needs ${formatBytes(bytes)}.`, fix: `Fail over to a device with at least ${formatBytes(bytes)} capacity.` };
+    return {
+      name: 'space',
+      status: 'fail',
+      message: `${target} has a capacity of ${formatBytes(capacity)}; the restore needs ${formatBytes(bytes)}.`,
+      fix: `Fail over to a device with at least ${formatBytes(bytes)} capacity.`,
+    };
   if (bytes > freeBytes)
     return {
       name: 'space',
@@ -105,14 +117,21 @@ export async function accountProblem(account: AccountRow, err: unknown): Promise
   if (account.kind === 'local' && !(await fs.stat(account.location).then(() => true, () => false)))
     return {
       ...base,
-      message: `The folder of the storage account "${account.name}" (${account.location}) is not there: its disk is not mounted, or the folder was moved or deleted.`,
-      fix: `Reconnect the account's folder or disk; if the folder moved, give the account its new place (Edit on the Storage accounts page). Do not create an empty folder: it would not hold the backups.`,
+      message:
+        `The folder of the storage account "${account.name}" (${account.location}) is not there: ` +
+        'its disk is not mounted, or the folder was moved or deleted.',
+      fix:
+        "Reconnect the account's folder or disk; if the folder moved, give the account its new place (Edit on the Storage accounts page). " +
+        'Do not create an empty folder: it would not hold the backups.',
       command: `lifeboat account edit ${account.name} --local NEW_FOLDER`,
     };
   return {
     ...base,
     message: `The storage account "${account.name}" cannot be used: ${info.message.replace(/\.$/, '')}.`,
-    fix: account.kind === 'azure' ? 'Check the network and the account\'s credentials (Test, then Edit, on the Storage accounts page).' : 'Check the folder\'s disk and permissions (Test on the Storage accounts page).',
+    fix:
+      account.kind === 'azure'
+        ? "Check the network and the account's credentials (Test, then Edit, on the Storage accounts page)."
+        : "Check the folder's disk and permissions (Test on the Storage accounts page).",
     command: `lifeboat account test ${account.name}`,
   };
 }
@@ -161,20 +180,29 @@ export async function collectPrechecks(engine: Engine, { source, target, backupI
         : {
             name: 'backup',
             status: 'warn',
-            message: `A ${backup.kind} backup of ${backup.createdAt.slice(0, 16).replace('T', ' ')} UTC is restored, not a final one: what was written on ${source.name} after it is lost${backup.loses ? ` (${backup.loses.text})` : ''}.`,
+            message: `A ${backup.kind} backup of ${backup.createdAt.slice(0, 16).replace(
+              'T',
+              ' ',
+            )} UTC is restored, not a final one: what was written on ${source.name} after it is lost${backup.loses ? ` (${backup.loses.text})` : ''}.`,
             fix: backup.latest ? undefined : 'Choose the newest backup on the Source step to lose less.',
           },
     );
   if (catalog) {
     const items = failoverItems(engine, source, backupId);
     const missing = items.filter((i) => !i.inBackup);
-    if (missing.length)
-      checks.push({ name: 'items', status: 'warn', message: `${missing.map((i) => `${i.kind} ${i.name}`).join(', ')}: made after this backup, ${missing.length > 1 ? 'they come' : 'it comes'} back empty.` });
+    const names = missing.map((i) => `${i.kind} ${i.name}`).join(', ');
+    const come = missing.length > 1 ? 'they come' : 'it comes';
+    if (missing.length) checks.push({ name: 'items', status: 'warn', message: `${names}: made after this backup, ${come} back empty.` });
     const bytes = items.reduce((n, i) => n + i.bytes, 0);
     try {
       checks.push(spacePrecheck(target.name, bytes, await engine.devices.freeBytes(target), target.capacity));
     } catch (err) {
-      checks.push({ name: 'space', status: 'fail', message: `The free space on ${target.root} cannot be read: ${toErrorInfo(err).message}`, fix: `Check that the data root of ${target.name} is there and readable.` });
+      checks.push({
+        name: 'space',
+        status: 'fail',
+        message: `The free space on ${target.root} cannot be read: ${toErrorInfo(err).message}`,
+        fix: `Check that the data root of ${target.name} is there and readable.`,
+      });
     }
   }
   if (source.type === 'iscsi') {
@@ -196,7 +224,14 @@ async function cloudCheck(engine: Engine, account: AccountRow, source: DeviceRow
     if (!(await backend.head(`snapshots/${backupId}`))) throw new LifeboatError('not_found', `the backup ${backupId} is not in the account`);
     const owner = await readOwner(backend, source.lineage);
     if (owner && owner.deviceId !== source.id && owner.deviceId !== target.id)
-      return { name: 'cloud', status: 'fail', message: `The backups of ${source.name} are owned by another device, ${owner.deviceName}.`, fix: 'See which failover took them over (Devices page, Show deleted).', page: 'Devices', command: 'lifeboat device list --all' };
+      return {
+        name: 'cloud',
+        status: 'fail',
+        message: `The backups of ${source.name} are owned by another device, ${owner.deviceName}.`,
+        fix: 'See which failover took them over (Devices page, Show deleted).',
+        page: 'Devices',
+        command: 'lifeboat device list --all',
+      };
     return pass('cloud', `${target.name} reaches the storage account and the backup ${backupId}.`);
   } catch (err) {
     return {
@@ -213,29 +248,54 @@ async function cloudCheck(engine: Engine, account: AccountRow, source: DeviceRow
 function targetChecks(engine: Engine, source: DeviceRow, target: DeviceRow, jobId?: string): Precheck[] {
   const store = engine.devices.store;
   const device = { ...target, failover_job_id: target.failover_job_id === jobId ? null : target.failover_job_id };
-  const a = assessTarget(sourceFacts(engine, source), { device, shares: store.shares(target.id).length, volumes: store.volumes(target.id).length, freeBytes: null });
+  const a = assessTarget(
+    sourceFacts(engine, source),
+    { device, shares: store.shares(target.id).length, volumes: store.volumes(target.id).length, freeBytes: null },
+  );
   const out: Precheck[] = [
     a.compatible
       ? pass('target', `${target.name} is a compatible target: same type, no shares or volumes, enough capacity.`)
-      : { name: 'target', status: 'fail', message: a.reasons.map((r) => r.message).join(' '), fix: `Choose another target on the Target step, or fix ${target.name}.`, page: 'Devices', command: `lifeboat failover targets ${source.name}` },
+      : {
+        name: 'target',
+        status: 'fail',
+        message: a.reasons.map((r) => r.message).join(' '),
+        fix: `Choose another target on the Target step, or fix ${target.name}.`,
+        page: 'Devices',
+        command: `lifeboat failover targets ${source.name}`,
+      },
     target.registered_at
       ? pass('registered', `${target.name} is registered with this service.`)
-      : { name: 'registered', status: 'warn', message: `${target.name} is not registered yet (Ready to set up): the failover registers it with this service as it takes over.` },
+      : {
+        name: 'registered',
+        status: 'warn',
+        message: `${target.name} is not registered yet (Ready to set up): the failover registers it with this service as it takes over.`,
+      },
   ];
   const domain = a.warnings.find((w) => w.code === 'domain');
-  if (domain) out.push({ name: 'domain', status: 'warn', message: domain.message, fix: `Join ${target.name} to the domain of ${source.name}, or check the share permissions after the failover.` });
-  else if (source.type === 'file') out.push(pass('domain', `${target.name} is in the same domain as ${source.name}${source.domain ? ` (${source.domain})` : ''}.`));
+  if (domain) out.push({
+    name: 'domain',
+    status: 'warn',
+    message: domain.message,
+    fix: `Join ${target.name} to the domain of ${source.name}, or check the share permissions after the failover.`,
+  });
+  else if (source.type === 'file') out.push(pass(
+    'domain',
+    `${target.name} is in the same domain as ${source.name}${source.domain ? ` (${source.domain})` : ''}.`,
+  ));
   return out;
 }
+
+/** A fix in words, and the command that makes it. */
+const fixText = (c: Precheck) => `${c.fix ?? 'see the log.'}${c.command ? ` (\`${c.command}\`)` : ''}`;
 
 /** The failed job's message: every failed check and its fix, in one line each. */
 export function precheckFailure(checks: Precheck[]): { message: string; hint: string } {
   const failed = checks.filter((c) => c.status === 'fail');
   return {
-    message: `${failed.length} precheck(s) failed, no data was moved: ${failed.map((c) => `[${c.name}] ${c.message} Fix: ${c.fix ?? 'see the log.'}${c.command ? ` (\`${c.command}\`)` : ''}`).join(' ')}`,
+    message: `${failed.length} precheck(s) failed, no data was moved: ${failed.map((c) => `[${c.name}] ${c.message} Fix: ${fixText(c)}`).join(' ')}`,
     hint: 'Fix what each failed precheck names, then start the failover again (the source and target are released).',
   };
 }
 
 const LABEL: Record<PrecheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };
-export const describeCheck = (c: Precheck) => `${LABEL[c.status]} ${c.name}: ${c.message}${c.status === 'pass' || !c.fix ? '' : ` Fix: ${c.fix}`}${c.command && c.status !== 'pass' ? ` (\`${c.command}\`)` : ''}`;
+export const describeCheck = (c: Precheck) => `${LABEL[c.status]} ${c.name}: ${c.message}${c.status === 'pass' || !c.fix ? '' : ` Fix: ${fixText(c)}`}`;

@@ -21,7 +21,8 @@ const noBackup = (source: DeviceRow) =>
   new LifeboatError(
     'not_found',
     `The device ${source.name} has no backup, so its data cannot be failed over: a failover restores one of its backups.`,
-    `It is deactivated and can take no backup now. Its shares or volumes can only be recreated empty on another device (\`lifeboat share create\` / \`lifeboat volume create\`).`,
+    'It is deactivated and can take no backup now. Its shares or volumes can only be recreated empty on another device ' +
+      '(`lifeboat share create` / `lifeboat volume create`).',
   );
 
 /** The backup a failover restores: the one asked for, which must be of the source's lineage, else the newest. */
@@ -37,10 +38,18 @@ export function requireBackup(engine: Engine, source: DeviceRow, backupId?: stri
   const hint = `List the backups ${source.name} can fail over from with \`lifeboat failover backups ${source.name}\` (in the app: the wizard's Source step).`;
   if (row) {
     const owner = engine.devices.store.byId(row.device_id)?.name ?? row.device_id;
-    throw new LifeboatError('invalid_input', `backup: ${backupId} is a backup of the device ${owner}, not of ${source.name}; a failover restores only the source's own backups.`, hint);
+    throw new LifeboatError(
+      'invalid_input',
+      `backup: ${backupId} is a backup of the device ${owner}, not of ${source.name}; a failover restores only the source's own backups.`,
+      hint,
+    );
   }
   if (engine.accounts.catalog.row(backupId))
-    throw new LifeboatError('invalid_input', `backup: ${backupId} is not a device backup (it was made with \`lifeboat backup create\`), so it cannot be failed over.`, hint);
+    throw new LifeboatError(
+      'invalid_input',
+      `backup: ${backupId} is not a device backup (it was made with \`lifeboat backup create\`), so it cannot be failed over.`,
+      hint,
+    );
   throw new LifeboatError('not_found', `backup: there is no backup ${backupId}.`, hint);
 }
 
@@ -50,8 +59,15 @@ function lossOf(engine: Engine, newer: LineageBackup[], latestFiles: number, fil
   const bytesNew = newer.reduce((n, b) => n + (engine.accounts.catalog.row(b.backup_id)?.bytes_new ?? 0), 0);
   const filesDifference = latestFiles - files;
   const count = `${newer.length} later backup${newer.length === 1 ? '' : 's'}`;
-  const fileText = filesDifference ? `, ${Math.abs(filesDifference)} ${filesDifference > 0 ? 'fewer' : 'more'} file${Math.abs(filesDifference) === 1 ? '' : 's'}` : '';
-  return { seconds, laterBackups: newer.length, bytesNew, filesDifference, text: `${formatDuration(seconds * 1000)} older than the newest; ${count} read ${formatBytes(bytesNew)} of new or changed data${fileText}` };
+  const n = Math.abs(filesDifference);
+  const fileText = n ? `, ${n} ${filesDifference > 0 ? 'fewer' : 'more'} file${n === 1 ? '' : 's'}` : '';
+  return {
+    seconds,
+    laterBackups: newer.length,
+    bytesNew,
+    filesDifference,
+    text: `${formatDuration(seconds * 1000)} older than the newest; ${count} read ${formatBytes(bytesNew)} of new or changed data${fileText}`,
+  };
 }
 
 /** Every backup the source can fail over from, newest first; each older one says what it would lose. */

@@ -11,6 +11,8 @@ import { BACKUP_KIND_LABEL, STATUS_LABEL, type Device } from './labels';
 import { useDeviceQuery } from './useDeviceQuery';
 
 const muted = { color: tokens.colorNeutralForeground3 };
+const FINAL_TEXT = 'It was taken at deactivation, so no data is lost.';
+const NOT_FINAL_TEXT = 'It is not a final backup: what was written on the source after it is lost.';
 
 function backupLine(b: FailoverBackup): string {
   const what = `${BACKUP_KIND_LABEL[b.kind]} · ${b.files} file${b.files === 1 ? '' : 's'}, ${formatBytes(b.bytes)}`;
@@ -60,9 +62,10 @@ export function BackupPicker({ source, value, onChange }: { source: Device; valu
       <MessageBar intent={chosen.kind === 'final' ? 'info' : 'warning'} layout="multiline" data-testid="failover-backup">
         <MessageBarBody>
           <MessageBarTitle>
-            {chosen.kind === 'final' ? 'Planned failover' : 'Unplanned failover'}: the backup of {formatTime(chosen.createdAt)} ({BACKUP_KIND_LABEL[chosen.kind]}) is restored.
+            {chosen.kind === 'final' ? 'Planned failover' : 'Unplanned failover'}: the backup of {formatTime(chosen.createdAt)} (
+            {BACKUP_KIND_LABEL[chosen.kind]}) is restored.
           </MessageBarTitle>
-          {chosen.kind === 'final' ? 'It was taken at deactivation, so no data is lost.' : 'It is not a final backup: what was written on the source after it is lost.'}
+          {chosen.kind === 'final' ? FINAL_TEXT : NOT_FINAL_TEXT}
         </MessageBarBody>
       </MessageBar>
     </>

@@ -52,7 +52,8 @@ export function PrecheckList({ checks, running, onRerun }: { checks: FailoverPre
         </Button>
         {checks && (
           <Text size={200} className={failed ? styles.fail : styles.pass} role="status">
-            {failed ? `${failed} failed: the failover cannot start until ${failed === 1 ? 'it is' : 'they are'} fixed.` : 'Nothing stops the failover.'} Checked{' '}
+            {failed ? `${failed} failed: the failover cannot start until ${failed === 1 ? 'it is' : 'they are'} fixed.` : 'Nothing stops the failover.'}{' '}
+            Checked{' '}
             {formatTime(checks.checkedAt)}.
           </Text>
         )}
@@ -64,7 +65,13 @@ export function PrecheckList({ checks, running, onRerun }: { checks: FailoverPre
           {checks.checks.map((c) => {
             const href = pageHref(c.page);
             return (
-              <li key={c.name} className={styles.item} data-check={c.name} data-status={c.status} data-testid={c.status === 'warn' ? 'failover-warning' : undefined}>
+              <li
+                key={c.name}
+                className={styles.item}
+                data-check={c.name}
+                data-status={c.status}
+                data-testid={c.status === 'warn' ? 'failover-warning' : undefined}
+              >
                 <span className={styles[c.status]} aria-hidden>
                   {c.status === 'pass' ? <CheckmarkCircleFilled /> : c.status === 'warn' ? <WarningFilled /> : <DismissCircleFilled />}
                 </span>
