@@ -288,7 +288,7 @@ const review: Step = {
 const progress: Step = {
   id: 'progress',
   title: 'Enabling protection',
-  intro: (d) => `The Enable protection job of “${d.name.trim()}” runs now. You can close this window: the job goes on, and the Jobs page follows it too.`,
+  intro: (d) => `The Enable protection job of “${d.name.trim()}”: closing this window does not stop it, and the Jobs page follows it too.`,
   nextLabel: () => 'Close',
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'finish' }),
