@@ -368,6 +368,19 @@ describe('a failover that stops midway', () => {
     expect(e.devices.store.require('fs2')).toMatchObject({ status: 'online', replaces: e.devices.store.byName('fs1', { includeDeleted: true })!.id, failover_job_id: null });
   });
 
+  it('resumes a failover that an interrupted process left in the queue', async () => {
+    const { e, folder, before, target } = await setup();
+    const restoreAccount = loseAccountAfterPrechecks(e, folder);
+    const failed = await settle(e, value(await e.call('failover.start', { source: 'fs1', target: 'fs2' })), 'failed');
+    restoreAccount();
+    // As the next Lifeboat leaves a job whose process died: back in the queue, not yet taken up.
+    e.db.prepare("UPDATE jobs SET status = 'queued' WHERE id = ?").run(failed.id);
+    const resumed = value(await e.call('failover.resume', { id: failed.id }));
+    expect(resumed.id).toBe(failed.id);
+    await settle(e, resumed);
+    expect(describeTree(path.join(target.root, 'shares', 'docs'))).toEqual(before.docs);
+  });
+
   it('is abandoned: the target is clean and released, and a new failover to it succeeds', async () => {
     const { e, folder, before, target } = await setup();
     const restoreAccount = loseAccountAfterPrechecks(e, folder);

@@ -225,11 +225,12 @@ export class FailoverManager {
         `The failover job ${id} cannot be resumed: ${job.error?.message ?? 'it failed before any data moved.'}`,
         'Its devices were released: fix the causes, then start the failover again (`lifeboat failover start`).',
       );
-    if (job.status !== 'failed' && job.status !== 'paused')
+    // A queued or running job is on its way (a dead owner's job is put back in the queue): the runner takes it up.
+    if (job.status === 'succeeded' || job.status === 'cancelled')
       throw new LifeboatError(
         'not_allowed',
-        `The failover job ${id} is ${job.status}; only a failed or paused failover can be resumed.`,
-        job.status === 'running' || job.status === 'queued' ? 'It is still going: follow it with `lifeboat jobs wait`.' : undefined,
+        `The failover job ${id} is ${job.status}; only a failed, paused or interrupted failover can be resumed.`,
+        job.status === 'cancelled' ? 'Start the failover again (`lifeboat failover start`).' : undefined,
       );
     return this.engine.runner.resume(id);
   }
