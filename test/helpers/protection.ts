@@ -1,5 +1,4 @@
 /** Protected items for the replication tests: an in-process engine running jobs, with its protection clock in the test's hand. */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Job } from '../../main/engine/api/schemas';
@@ -7,9 +6,7 @@ import { Engine } from '../../main/engine/engine';
 import type { Result } from '../../main/engine/errors';
 import { tempHome } from './home';
 
-export const KiB = 1024;
-export const MiB = KiB * KiB;
-export const BLOCK = 64 * KiB;
+export { BLOCK, KiB, makeDisk, MiB, writeAt } from './replication-lab';
 
 export function value<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
@@ -19,21 +16,6 @@ export function value<T>(r: Result<T>): T {
 export function error<T>(r: Result<T>) {
   if (r.ok) throw new Error(`expected an error, got ${JSON.stringify(r.value).slice(0, 300)}`);
   return r.error;
-}
-
-/** Writes random bytes (or `data`) at `offset` of an image without changing its size. */
-export function writeAt(file: string, offset: number, length: number, data = crypto.randomBytes(length)): void {
-  const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, data, 0, length, offset);
-  fs.closeSync(fd);
-}
-
-/** A sparse image of `size` bytes with random data in the given blocks. */
-export function makeDisk(file: string, size: number, blocks: number[]): string {
-  fs.writeFileSync(file, '');
-  fs.truncateSync(file, size);
-  for (const b of blocks) writeAt(file, b * BLOCK, BLOCK);
-  return file;
 }
 
 export interface Lab {

@@ -10,29 +10,16 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../main/engine/engine';
 import { buildMain, cli, ok, tempHome } from '../helpers/home';
+import { age, BLOCK, KiB, materialize, MiB, writeAt } from '../helpers/replication-lab';
 import { describeTree } from '../helpers/tree';
 
 beforeAll(buildMain, 120_000);
 
-const KiB = 1024;
-const MiB = KiB * KiB;
-const BLOCK = 64 * KiB;
 
 function failed(r: ReturnType<typeof cli>): string {
   expect(r.code, r.stdout).not.toBe(0);
   return r.stderr + r.stdout;
 }
-
-/** Writes random bytes at `offset` of an image without changing its size. */
-function writeAt(file: string, offset: number, length: number): void {
-  const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, crypto.randomBytes(length), 0, length, offset);
-  fs.closeSync(fd);
-}
-
-/** Sets a file's mtime to a distinct time in the past, so that no write looks racy to the next cycle. */
-let past = Date.now() / 1000 - 3600;
-const age = (p: string) => fs.utimesSync(p, (past += 1), past);
 
 /** A copy of the source as it is now: the disk's bytes and the folder's tree. */
 function keep(disk: string, folder: string) {
@@ -139,8 +126,7 @@ describe('protected items through the CLI', () => {
     ]);
     const expected = [at1, at1, at3, at4];
     for (const [i, p] of points.entries()) {
-      const to = path.join(tempHome('lifeboat-point-'), 'out');
-      ok(cli(home, ['item', 'materialize', 'vm1', '--point', p.id, '--to', to]));
+      const to = materialize(home, 'vm1', p.id);
       expect(fs.readFileSync(path.join(to, 'disks', 'vm1.img')).equals(expected[i].disk), `point ${p.seq}`).toBe(true);
       expect(describeTree(path.join(to, 'folders', 'data')), `point ${p.seq}`).toEqual(expected[i].tree);
     }
@@ -158,8 +144,7 @@ describe('protected items through the CLI', () => {
       await engine.close();
     }
     expect(fs.readdirSync(path.join(siteRoot, 'vm1', '.lifeboat', 'undo'))).toEqual([]);
-    const last = path.join(tempHome('lifeboat-point-'), 'out');
-    ok(cli(home, ['item', 'materialize', 'vm1', '--point', points[3].id, '--to', last]));
+    const last = materialize(home, 'vm1', points[3].id);
     expect(fs.readFileSync(path.join(last, 'disks', 'vm1.img')).equals(at4.disk)).toBe(true);
 
     ok(cli(home, ['item', 'disable', 'vm1', '--yes']));

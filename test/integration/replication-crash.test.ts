@@ -5,24 +5,13 @@
  * on, and every point materializes byte-identical to the source kept at its instant.
  */
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildMain, CLI, cli, ok, readDb, tempHome, until } from '../helpers/home';
+import { age, BLOCK, makeDisk, materialize, writeAt } from '../helpers/replication-lab';
 
 beforeAll(buildMain, 120_000);
-
-const BLOCK = 64 * 1024;
-
-function writeAt(file: string, offset: number, length: number): void {
-  const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, crypto.randomBytes(length), 0, length, offset);
-  fs.closeSync(fd);
-}
-
-let past = Date.now() / 1000 - 3600;
-const age = (p: string) => fs.utimesSync(p, (past += 1), past);
 
 describe('kill -9 mid-cycle', () => {
   it('leaves only complete points; the next process rolls the cycle forward and replication continues', async () => {
@@ -30,9 +19,7 @@ describe('kill -9 mid-cycle', () => {
     const work = tempHome('lifeboat-src-');
     const siteRoot = path.join(tempHome('lifeboat-site-'), 'dr');
     const disk = path.join(work, 'vm.img');
-    fs.writeFileSync(disk, '');
-    fs.truncateSync(disk, 2 << 20);
-    writeAt(disk, 0, 4 * BLOCK);
+    makeDisk(disk, 2 << 20, [0, 1, 2, 3]);
     age(disk);
     ok(cli(home, ['site', 'add', 'dr', '--root', siteRoot]));
     ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
@@ -81,8 +68,7 @@ describe('kill -9 mid-cycle', () => {
     const points = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
     expect(points).toHaveLength(5);
     for (const [i, p] of points.entries()) {
-      const to = path.join(tempHome('lifeboat-point-'), 'out');
-      ok(cli(home, ['item', 'materialize', 'vm', '--point', p.id, '--to', to]));
+      const to = materialize(home, 'vm', p.id);
       const got = fs.readFileSync(path.join(to, 'disks', 'vm.img'));
       if (i >= 2 && i <= 3) expect(got.equals(atKill), `point ${i + 1}`).toBe(true);
       if (i === 4) expect(got.equals(atLast), 'point 5').toBe(true);

@@ -4,39 +4,20 @@
  * (`unavailable`, the site unreachable), no half-applied point is listed; once the agent is started again its
  * journal rolls the cycle forward, the next cycle succeeds, and every point materializes byte-identical.
  */
-import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMain, CLI, cli, ok, tempHome } from '../helpers/home';
+import { buildMain, cli, ok, tempHome } from '../helpers/home';
+import { age, BLOCK, cliAsync, makeDisk, materialize, writeAt } from '../helpers/replication-lab';
 import { startAgent, type AgentProc } from '../helpers/site-agent';
 
 beforeAll(buildMain, 120_000);
 
-const BLOCK = 64 * 1024;
 const agents: AgentProc[] = [];
 afterAll(async () => {
   for (const a of agents) await a.stop('SIGKILL');
 });
 
-function writeAt(file: string, offset: number, length: number): void {
-  const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, crypto.randomBytes(length), 0, length, offset);
-  fs.closeSync(fd);
-}
-let past = Date.now() / 1000 - 3600;
-const age = (p: string) => fs.utimesSync(p, (past += 1), past);
-
-/** Runs a CLI command as a child process to completion, so the test can act on the agent meanwhile. */
-function cliAsync(home: string, args: string[]): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.once('exit', (code) => resolve({ code: code ?? -1, stdout }));
-  });
-}
 
 describe('kill -9 of the site agent mid-cycle', () => {
   it('fails the cycle as recoverable; after a restart the next cycle succeeds and every point is complete', async () => {
@@ -44,9 +25,7 @@ describe('kill -9 of the site agent mid-cycle', () => {
     const root = path.join(tempHome('lifeboat-agent-'), 'dr');
     const work = tempHome('lifeboat-src-');
     const disk = path.join(work, 'vm.img');
-    fs.writeFileSync(disk, '');
-    fs.truncateSync(disk, 4 << 20);
-    writeAt(disk, 0, 4 * BLOCK);
+    makeDisk(disk, 4 << 20, [0, 1, 2, 3]);
     age(disk);
 
     let agent = await startAgent(root, '127.0.0.1:0');
@@ -96,8 +75,7 @@ describe('kill -9 of the site agent mid-cycle', () => {
     expect(points.slice(0, before.length).map((p) => p.id)).toEqual(before.map((p) => p.id));
     expect(points.length).toBeGreaterThan(before.length + 1);
     for (const [i, p] of points.entries()) {
-      const to = path.join(tempHome('lifeboat-point-'), 'out');
-      ok(cli(home, ['item', 'materialize', 'vm', '--point', p.id, '--to', to]));
+      const to = materialize(home, 'vm', p.id);
       const want = i < before.length ? atStart : i === points.length - 1 ? atLast : atKill;
       expect(fs.readFileSync(path.join(to, 'disks', 'vm.img')).equals(want), `point ${i + 1} of ${points.length}`).toBe(true);
     }

@@ -6,12 +6,12 @@
  * point whose answer was lost is recorded, and every point materializes byte-identical. Where network namespaces
  * cannot be made (no permission, no iproute2), the test is reported skipped with the reason.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMain, CLI, cli, ok, tempHome, until } from '../helpers/home';
+import { buildMain, cli, ok, tempHome, until } from '../helpers/home';
+import { age, BLOCK, cliAsync, makeDisk, materialize, writeAt } from '../helpers/replication-lab';
 import { startAgent, type AgentProc } from '../helpers/site-agent';
 
 const tag = String(process.pid % 100000);
@@ -69,14 +69,6 @@ afterAll(async () => {
   cleanup();
 });
 
-const BLOCK = 64 * 1024;
-function writeAt(file: string, offset: number, length: number): void {
-  const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, crypto.randomBytes(length), 0, length, offset);
-  fs.closeSync(fd);
-}
-let past = Date.now() / 1000 - 3600;
-const age = (p: string) => fs.utimesSync(p, (past += 1), past);
 /** A request with nothing back for this long fails: the cut link is noticed in seconds. */
 const env = { LIFEBOAT_AGENT_TIMEOUT_SECONDS: '5' };
 
@@ -86,9 +78,7 @@ describe.skipIf(!!skipped)(`site agent on another host (network namespace)${skip
     const root = path.join(tempHome('lifeboat-agent-'), 'dr');
     const work = tempHome('lifeboat-src-');
     const disk = path.join(work, 'vm.img');
-    fs.writeFileSync(disk, '');
-    fs.truncateSync(disk, 4 << 20);
-    writeAt(disk, 0, 4 * BLOCK);
+    makeDisk(disk, 4 << 20, [0, 1, 2, 3]);
     age(disk);
 
     let agent = await startAgent(root, `${net}.2:0`, { netns: ns });
@@ -106,12 +96,7 @@ describe.skipIf(!!skipped)(`site agent on another host (network namespace)${skip
     for (let b = 5; b < 30; b += 2) writeAt(disk, b * BLOCK, BLOCK);
     age(disk);
     const atCut = fs.readFileSync(disk);
-    const cycle = new Promise<{ code: number; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, '--home', home, 'item', 'replicate', 'vm', '--json'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
-      let stdout = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.once('exit', (code) => resolve({ code: code ?? -1, stdout }));
-    });
+    const cycle = cliAsync(home, ['item', 'replicate', 'vm', '--json'], env);
     await agent.waitFor('fault-point mid-apply');
     ip('link', 'set', hostIf, 'down');
     const failed = await cycle;
@@ -136,8 +121,7 @@ describe.skipIf(!!skipped)(`site agent on another host (network namespace)${skip
     expect(points.slice(0, before.length).map((p) => p.id)).toEqual(before.map((p) => p.id));
     expect(points.length).toBeGreaterThan(before.length + 1);
     for (const [i, p] of points.entries()) {
-      const to = path.join(tempHome('lifeboat-point-'), 'out');
-      ok(cli(home, ['item', 'materialize', 'vm', '--point', p.id, '--to', to], { env }));
+      const to = materialize(home, 'vm', p.id, env);
       const want = i < before.length ? atStart : i === points.length - 1 ? atLast : atCut;
       expect(fs.readFileSync(path.join(to, 'disks', 'vm.img')).equals(want), `point ${i + 1} of ${points.length}`).toBe(true);
     }

@@ -12,23 +12,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSelfSigned } from '../../main/engine/sites/agent-tls';
 import { buildMain, cli, ok, readDb, tempHome } from '../helpers/home';
+import { age, BLOCK, makeDisk, materialize, writeAt } from '../helpers/replication-lab';
 import { startAgent, type AgentProc } from '../helpers/site-agent';
 
 beforeAll(buildMain, 120_000);
 
-const BLOCK = 64 * 1024;
 const agents: AgentProc[] = [];
 afterAll(async () => {
   for (const a of agents) await a.stop('SIGKILL');
 });
 
-function writeAt(file: string, offset: number, length: number): void {
-  const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, crypto.randomBytes(length), 0, length, offset);
-  fs.closeSync(fd);
-}
-let past = Date.now() / 1000 - 3600;
-const age = (p: string) => fs.utimesSync(p, (past += 1), past);
 
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
 
@@ -99,9 +92,7 @@ describe('site agent on loopback', () => {
   it('replicates a disk and a folder to the agent: only changed blocks, and every point materializes byte-identical', () => {
     const work = tempHome('lifeboat-src-');
     const disk = path.join(work, 'vm.img');
-    fs.writeFileSync(disk, '');
-    fs.truncateSync(disk, 4 << 20);
-    writeAt(disk, 0, 3 * BLOCK);
+    makeDisk(disk, 4 << 20, [0, 1, 2]);
     age(disk);
     const folder = path.join(work, 'data');
     fs.mkdirSync(path.join(folder, 'sub'), { recursive: true });
@@ -130,8 +121,7 @@ describe('site agent on loopback', () => {
     const points = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
     expect(points.length).toBeGreaterThanOrEqual(3);
     for (const [i, p] of points.entries()) {
-      const to = path.join(tempHome('lifeboat-point-'), 'out');
-      ok(cli(home, ['item', 'materialize', 'vm', '--point', p.id, '--to', to]));
+      const to = materialize(home, 'vm', p.id);
       const want = i === points.length - 1 ? second : first;
       expect(fs.readFileSync(path.join(to, 'disks', 'vm.img')).equals(want.disk), `point ${i + 1} disk`).toBe(true);
       expect(fs.readFileSync(path.join(to, 'folders', 'data', 'a.txt')).equals(want.a), `point ${i + 1} a.txt`).toBe(true);
