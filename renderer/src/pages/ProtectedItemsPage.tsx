@@ -62,7 +62,11 @@ export function ProtectedItemsPage() {
     </Button>
   );
   return (
-    <Page title="Protected items" description="Machines replicating to a recovery site, with their health and recovery points." actions={view.tab === 'items' ? enable : undefined}>
+    <Page
+      title="Protected items"
+      description="Machines replicating to a recovery site, with their health and recovery points."
+      actions={view.tab === 'items' ? enable : undefined}
+    >
       <TabList selectedValue={view.tab} onTabSelect={(_, d) => (location.hash = tabHref(d.value as ProtectionTab))} aria-label="Protection views">
         {(Object.keys(TAB_LABEL) as ProtectionTab[]).map((t) => (
           <Tab key={t} value={t}>
@@ -104,8 +108,8 @@ function ItemList({ enable }: { enable: ReactNode }) {
             No protected items yet
           </Title3>
           <Text>
-            Enabling protection copies a machine&apos;s disks and folders to a recovery site once, then sends only the changes at the policy&apos;s frequency. Each cycle makes a
-            recovery point, kept for the policy&apos;s retention.
+            Enabling protection copies a machine&apos;s disks and folders to a recovery site once, then sends only the changes at the policy&apos;s
+            frequency. Each cycle makes a recovery point, kept for the policy&apos;s retention.
           </Text>
           <Text>You need a recovery site (Sites tab) first; the default replication policy sends changes every 5 minutes.</Text>
           {enable}

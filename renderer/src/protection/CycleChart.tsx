@@ -47,7 +47,11 @@ export function CycleCharts({ cycles, rpoThresholdSeconds }: { cycles: Cycle[]; 
     ...(nearThreshold ? [threshold] : []),
   ];
   const rate: LineChartPoints[] = [
-    { legend: 'Throughput', data: ok.map((c) => ({ x: at(c), y: cycleRate(c), yAxisCalloutData: `${formatBytes(cycleRate(c))}/s` })), color: tokens.colorPaletteTealForeground2 },
+    {
+      legend: 'Throughput',
+      data: ok.map((c) => ({ x: at(c), y: cycleRate(c), yAxisCalloutData: `${formatBytes(cycleRate(c))}/s` })),
+      color: tokens.colorPaletteTealForeground2,
+    },
   ];
   return (
     <div className={styles.charts} data-testid="cycle-charts">
@@ -59,7 +63,14 @@ export function CycleCharts({ cycles, rpoThresholdSeconds }: { cycles: Cycle[]; 
       <div className={styles.chart} role="img" aria-label={`Throughput of the last ${ok.length} cycles`}>
         <Text weight="semibold">Throughput (bytes per second)</Text>
         <Text size={200} className={styles.muted}>{`Bytes sent per cycle over its duration, ${ok.length} cycles`}</Text>
-        <LineChart data={{ lineChartData: rate }} height={220} yAxisTickCount={4} yMinValue={0} yAxisTickFormat={(v: number) => formatBytes(v)} margins={{ left: 72 }} />
+        <LineChart
+          data={{ lineChartData: rate }}
+          height={220}
+          yAxisTickCount={4}
+          yMinValue={0}
+          yAxisTickFormat={(v: number) => formatBytes(v)}
+          margins={{ left: 72 }}
+        />
       </div>
     </div>
   );

@@ -1,5 +1,18 @@
 /** Disable protection of an item, confirmed: its replica and recovery points are deleted unless "keep" is checked. */
-import { Button, Checkbox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, MessageBar, MessageBarBody, Spinner, Text } from '@fluentui/react-components';
+import {
+  Button,
+  Checkbox,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  MessageBar,
+  MessageBarBody,
+  Spinner,
+  Text,
+} from '@fluentui/react-components';
 import { useState } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
@@ -24,7 +37,9 @@ export function DisableItemDialog({ name, onClose }: { name: string; onClose(dis
           <DialogTitle>Disable protection of “{name}”?</DialogTitle>
           <DialogContent style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
             <MessageBar intent="warning" layout="multiline">
-              <MessageBarBody>Replication stops. {keep ? 'The replica and its points stay at the recovery site.' : 'Its replica and every recovery point are deleted.'}</MessageBarBody>
+              <MessageBarBody>
+                Replication stops. {keep ? 'The replica and its points stay at the recovery site.' : 'Its replica and every recovery point are deleted.'}
+              </MessageBarBody>
             </MessageBar>
             <Text>The machine itself is not touched: its disks and folders stay where they are.</Text>
             <Checkbox checked={keep} onChange={(_, d) => setKeep(d.checked === true)} label="Keep the replica and its recovery points at the recovery site" />

@@ -40,7 +40,10 @@ export function EnableReview({ data }: StepBodyProps<EnableData>) {
           </dd>,
         ])}
       </dl>
-      <Text size={200}>The first copy holds every allocated block of the disks (holes are skipped) and every file of the folders; the job measures it first and shows its size and time left.</Text>
+      <Text size={200}>
+        The first copy holds every allocated block of the disks (holes are skipped) and every file of the folders; the job measures it first and shows its size
+        and time left.
+      </Text>
     </>
   );
 }
@@ -52,7 +55,8 @@ export function EnableProgress({ data }: StepBodyProps<EnableData>) {
   const now = useNow(job?.status === 'running', 1000);
   if (!job) return null;
   const firstCopy = job.bytesTotal > 0 ? formatBytes(job.bytesTotal) : null;
-  const eta = job.status === 'running' && job.rate > 0 && job.bytesTotal > job.bytesDone ? formatDuration(((job.bytesTotal - job.bytesDone) / job.rate) * 1000) : null;
+  const left = job.bytesTotal - job.bytesDone;
+  const eta = job.status === 'running' && job.rate > 0 && left > 0 ? formatDuration((left / job.rate) * 1000) : null;
   return (
     <div style={{ display: 'flex', flexDirection: 'column', gap: 8 }} data-testid="enable-progress" data-status={job.status} data-autofocus tabIndex={-1}>
       <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
@@ -71,7 +75,8 @@ export function EnableProgress({ data }: StepBodyProps<EnableData>) {
         <MessageBar intent="success" layout="multiline">
           <MessageBarBody>
             <MessageBarTitle>“{data.name.trim()}” is protected.</MessageBarTitle>
-            Its first recovery point is at {data.recoverySite}; delta replication runs at the policy&apos;s frequency. <Link href={itemHref(data.name.trim())}>Open its page</Link>.
+            Its first recovery point is at {data.recoverySite}; delta replication runs at the policy&apos;s frequency.{' '}
+            <Link href={itemHref(data.name.trim())}>Open its page</Link>.
           </MessageBarBody>
         </MessageBar>
       )}

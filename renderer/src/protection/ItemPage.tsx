@@ -3,7 +3,26 @@
  * folders with source and replica paths; the recovery points timeline; RPO and throughput charts from the cycle
  * history; the commands' last outputs; and the actions Replicate now, Pause or Resume, and Disable (confirmed).
  */
-import { Button, Card, Link, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Title3, Toolbar, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Card,
+  Link,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Title3,
+  Toolbar,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { ArrowLeftRegular, ArrowSyncRegular, DeleteRegular, PauseRegular, PlayRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { call } from '../api/client';
@@ -52,7 +71,8 @@ export function ItemPage({ name }: { name: string }) {
       setNotice(r.ok ? jobStartedNotice(r.value) : { intent: 'error', title: r.error.message, body: r.error.hint });
     } else {
       const r = await call(what === 'pause' ? 'items.pause' : 'items.resume', { name });
-      setNotice(r.ok ? { intent: 'success', title: what === 'pause' ? `Replication of “${name}” is paused.` : `Replication of “${name}” resumed: a cycle runs now.` } : { intent: 'error', title: r.error.message, body: r.error.hint });
+      const done = what === 'pause' ? `Replication of “${name}” is paused.` : `Replication of “${name}” resumed: a cycle runs now.`;
+      setNotice(r.ok ? { intent: 'success', title: done } : { intent: 'error', title: r.error.message, body: r.error.hint });
     }
     setBusy(null);
     item.reload();
@@ -67,7 +87,12 @@ export function ItemPage({ name }: { name: string }) {
       description={`Replicates from ${i.primarySite} to ${i.recoverySite} every ${describeSeconds(i.frequencySeconds)} (policy ${i.policy}).`}
       actions={
         <Toolbar aria-label="Item actions">
-          <Button appearance="primary" icon={busy === 'replicate' ? <Spinner size="tiny" /> : <ArrowSyncRegular />} disabled={!!busy || i.paused} onClick={() => void act('replicate')}>
+          <Button
+            appearance="primary"
+            icon={busy === 'replicate' ? <Spinner size="tiny" /> : <ArrowSyncRegular />}
+            disabled={!!busy || i.paused}
+            onClick={() => void act('replicate')}
+          >
             Replicate now
           </Button>
           {i.paused ? (

@@ -49,8 +49,8 @@ export function PoliciesSection() {
   return (
     <section aria-label="Replication policies" style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
       <Text>
-        A policy says how often changes are sent (30 s, 5 min or 15 min), above which RPO an item turns Warning, how long recovery points are kept, and how often a point is
-        app-consistent (quiesce, point, thaw). The failback policy is fixed: failback uses it.
+        A policy says how often changes are sent (30 s, 5 min or 15 min), above which RPO an item turns Warning, how long recovery points are kept, and how
+        often a point is app-consistent (quiesce, point, thaw). The failback policy is fixed: failback uses it.
       </Text>
       <Toolbar aria-label="Policy actions">
         <Button appearance="primary" icon={<AddRegular />} onClick={() => setEditing('new')}>
@@ -139,7 +139,9 @@ function PolicyDialog({ policy, onClose }: { policy: PolicyInfo | null; onClose(
     retention: durationProblem(form.retention, { what: 'retention', atLeast: freq }),
     appConsistent: durationProblem(form.appConsistent, { what: 'app-consistent frequency', zero: true }),
   };
-  const refused = error ? (/^--?([a-z-]+):/.exec(error.message)?.[1]?.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) ?? (/^NAME:/.test(error.message) ? 'name' : null)) : null;
+  // The engine names a flag ("--rpo-threshold: …") or the name ("NAME: …"); the form's field is its camelCase.
+  const flag = error ? /^--?([a-z-]+):/.exec(error.message)?.[1]?.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) : undefined;
+  const refused = error ? (flag ?? (/^NAME:/.test(error.message) ? 'name' : null)) : null;
   const shown = (f: string) => (refused === f ? error?.message : tried ? problems[f] : undefined);
   const set = (patch: Partial<typeof form>) => {
     setForm((f) => ({ ...f, ...patch }));
@@ -151,7 +153,13 @@ function PolicyDialog({ policy, onClose }: { policy: PolicyInfo | null; onClose(
     if (Object.values(problems).some(Boolean) || busy) return;
     setBusy(true);
     setError(null);
-    const input = { name: form.name.trim(), frequency: form.frequency, rpoThreshold: form.rpoThreshold.trim(), retention: form.retention.trim(), appConsistent: form.appConsistent.trim() };
+    const input = {
+      name: form.name.trim(),
+      frequency: form.frequency,
+      rpoThreshold: form.rpoThreshold.trim(),
+      retention: form.retention.trim(),
+      appConsistent: form.appConsistent.trim(),
+    };
     const r = await call(policy ? 'policies.edit' : 'policies.create', input);
     setBusy(false);
     if (r.ok) onClose(r.value);
@@ -185,7 +193,12 @@ function PolicyDialog({ policy, onClose }: { policy: PolicyInfo | null; onClose(
               <Field label="Recovery point retention" required {...fieldState(shown('retention'))} hint="How long points are kept. E.g. 24h.">
                 <Input value={form.retention} onChange={(_, v) => set({ retention: v.value })} autoComplete="off" />
               </Field>
-              <Field label="App-consistent point frequency" required {...fieldState(shown('appConsistent'))} hint="E.g. 60m; 0 for none. Needs the item's quiesce and thaw commands.">
+              <Field
+                label="App-consistent point frequency"
+                required
+                {...fieldState(shown('appConsistent'))}
+                hint="E.g. 60m; 0 for none. Needs the item's quiesce and thaw commands."
+              >
                 <Input value={form.appConsistent} onChange={(_, v) => set({ appConsistent: v.value })} autoComplete="off" />
               </Field>
               {error && !refused && <ErrorBar error={error} alert testId="policy-error" />}

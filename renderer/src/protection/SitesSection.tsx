@@ -63,7 +63,9 @@ export function SitesSection() {
         ? {
             intent: 'success',
             title: `“${site.name}” answered in ${r.value.latencyMs < 10 ? r.value.latencyMs.toFixed(1) : Math.round(r.value.latencyMs)} ms`,
-            body: `${formatBytes(r.value.free)} free of ${formatBytes(r.value.total)}; writes ${formatRate(r.value.writeBytesPerSecond)}, reads ${formatRate(r.value.readBytesPerSecond)}.`,
+            body:
+              `${formatBytes(r.value.free)} free of ${formatBytes(r.value.total)}; ` +
+              `writes ${formatRate(r.value.writeBytesPerSecond)}, reads ${formatRate(r.value.readBytesPerSecond)}.`,
           }
         : { intent: 'error', title: r.error.message, body: r.error.hint },
     );
@@ -72,7 +74,8 @@ export function SitesSection() {
   return (
     <section aria-label="Sites" style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
       <Text>
-        A recovery site is where replicas and recovery points live: a folder on this machine (a disk, a NAS mount), or a site agent on another host paired with{' '}
+        A recovery site is where replicas and recovery points live: a folder on this machine (a disk, a NAS mount), or a site agent on another host paired
+        with{' '}
         <code>lifeboat agent serve</code>.
       </Text>
       <Toolbar aria-label="Site actions">
@@ -107,7 +110,13 @@ export function SitesSection() {
                 <TableCell>
                   {s.kind !== 'primary' && (
                     <>
-                      <Button size="small" appearance="subtle" icon={busy === s.name ? <Spinner size="tiny" /> : <PulseRegular />} disabled={!!busy} onClick={() => void test(s)}>
+                      <Button
+                        size="small"
+                        appearance="subtle"
+                        icon={busy === s.name ? <Spinner size="tiny" /> : <PulseRegular />}
+                        disabled={!!busy}
+                        onClick={() => void test(s)}
+                      >
                         Test
                       </Button>
                       <Button
@@ -133,7 +142,8 @@ export function SitesSection() {
           onClose={(site) => {
             setAdding(false);
             if (site) {
-              setNotice({ intent: 'success', title: `Added the recovery site “${site.name}”`, body: `Replicas will be kept under ${site.root ?? site.agent}.` });
+              const where = site.root ?? site.agent;
+              setNotice({ intent: 'success', title: `Added the recovery site “${site.name}”`, body: `Replicas will be kept under ${where}.` });
               sites.reload();
             }
           }}

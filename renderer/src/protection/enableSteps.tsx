@@ -84,7 +84,8 @@ const machine: Step = {
   id: 'machine',
   title: 'Machine',
   intro: () =>
-    'Name the machine and list what makes it up: disk images (files, usually sparse) and folders, one absolute path a line. Commands are optional and run with sh -c where the machine is active.',
+    'Name the machine and list what makes it up: disk images (files, usually sparse) and folders, one absolute path a line. ' +
+    'Commands are optional and run with sh -c where the machine is active.',
   nextLabel: () => 'Next',
   back: () => 'source',
   validate: (d) => {
@@ -114,11 +115,21 @@ const machine: Step = {
       <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(260px, 1fr))', gap: 12, alignItems: 'start' }}>
         {COMMANDS.map((c) => (
           <Field key={c} label={`${c[0].toUpperCase()}${c.slice(1)} command (optional)`} data-field={c} {...fieldState(problems[c])} hint={COMMAND_HINT[c]}>
-            <Input value={data.commands[c]} onChange={(_, v) => update({ commands: { ...data.commands, [c]: v.value } })} autoComplete="off" spellCheck={false} />
+            <Input
+              value={data.commands[c]}
+              onChange={(_, v) => update({ commands: { ...data.commands, [c]: v.value } })}
+              autoComplete="off"
+              spellCheck={false}
+            />
           </Field>
         ))}
       </div>
-      <Field label="Command timeout (optional)" data-field="commandTimeout" {...fieldState(problems.commandTimeout)} hint="Each command's limit, e.g. 60s (default 5m).">
+      <Field
+        label="Command timeout (optional)"
+        data-field="commandTimeout"
+        {...fieldState(problems.commandTimeout)}
+        hint="Each command's limit, e.g. 60s (default 5m)."
+      >
         <Input value={data.commandTimeout} onChange={(_, v) => update({ commandTimeout: v.value })} autoComplete="off" />
       </Field>
     </>
@@ -178,7 +189,9 @@ const account: Step = {
 const policy: Step = {
   id: 'policy',
   title: 'Replication policy',
-  intro: () => 'How often changes are sent, the RPO threshold, how long points are kept, and how often a point is app-consistent. Create policies on the Replication policies tab.',
+  intro: () =>
+    'How often changes are sent, the RPO threshold, how long points are kept, and how often a point is app-consistent. ' +
+    'Create policies on the Replication policies tab.',
   nextLabel: () => 'Next',
   back: () => 'account',
   validate: (d) => ({ policy: d.policy ? undefined : 'Choose a policy.' }),
@@ -200,7 +213,9 @@ const policy: Step = {
         </Field>
         {chosen && (
           <Text data-testid="policy-summary">
-            {`Every ${describeSeconds(chosen.frequencySeconds)}; Warning above ${describeSeconds(chosen.rpoThresholdSeconds)}; points kept ${describeSeconds(chosen.retentionSeconds)}; app-consistent ${chosen.appConsistentSeconds ? `every ${describeSeconds(chosen.appConsistentSeconds)}` : 'never'}.`}
+            {`Every ${describeSeconds(chosen.frequencySeconds)}; Warning above ${describeSeconds(chosen.rpoThresholdSeconds)}; ` +
+              `points kept ${describeSeconds(chosen.retentionSeconds)}; ` +
+              `app-consistent ${chosen.appConsistentSeconds ? `every ${describeSeconds(chosen.appConsistentSeconds)}` : 'never'}.`}
           </Text>
         )}
       </>
@@ -212,7 +227,8 @@ const group: Step = {
   id: 'group',
   title: 'Replication group (optional)',
   intro: () =>
-    'Items in one replication group get multi-item recovery points: one instant for all of them, for machines that must fail over consistent with each other. Leave it empty for an item of its own.',
+    'Items in one replication group get multi-item recovery points: one instant for all of them, for machines that must fail over consistent ' +
+    'with each other. Leave it empty for an item of its own.',
   nextLabel: () => 'Next',
   back: () => 'policy',
   validate: (d) => ({ group: d.group.trim() ? nameProblem(d.group, 'replication group') : undefined }),
@@ -220,7 +236,12 @@ const group: Step = {
   Body: function GroupBody({ data, update, problems }) {
     const groups = [...new Set((useQuery('items.list', {}).data ?? []).map((i) => i.group).filter((g): g is string => !!g))];
     return (
-      <Field label="Replication group" data-field="group" {...fieldState(problems.group)} hint={groups.length ? `Existing groups: ${groups.join(', ')}` : 'A new name makes a new group.'}>
+      <Field
+        label="Replication group"
+        data-field="group"
+        {...fieldState(problems.group)}
+        hint={groups.length ? `Existing groups: ${groups.join(', ')}` : 'A new name makes a new group.'}
+      >
         <Input value={data.group} onChange={(_, v) => update({ group: v.value })} autoComplete="off" spellCheck={false} />
       </Field>
     );
@@ -274,7 +295,9 @@ const review: Step = {
   id: 'review',
   title: 'Review and enable',
   intro: () =>
-    'Lifeboat checks the prerequisites (paths readable, the recovery site reachable with room, commands executable, the name free), copies every disk and folder once while it tracks later writes, then applies what changed meanwhile. Delta replication then runs at the policy’s frequency.',
+    'Lifeboat checks the prerequisites (paths readable, the recovery site reachable with room, commands executable, the name free), ' +
+    'copies every disk and folder once while it tracks later writes, then applies what changed meanwhile. ' +
+    'Delta replication then runs at the policy’s frequency.',
   nextLabel: () => 'Enable protection',
   back: () => 'group',
   validate: () => ({}),
