@@ -27,12 +27,18 @@ test('every page loads, with no console error, and is saved as a screenshot', as
 
 test('pages that later capabilities fill explain themselves and name their action', async ({ app: page }) => {
   await ensureService(page);
-  await openPage(page, 'Protected items');
-  await expect(page.getByRole('heading', { name: 'No protected items yet' })).toBeVisible();
-  const action = page.getByRole('button', { name: 'Enable protection' });
+  await openPage(page, 'Recovery plans');
+  await expect(page.getByRole('heading', { name: 'No recovery plans yet' })).toBeVisible();
+  const action = page.getByRole('button', { name: 'Create a recovery plan' });
   await expect(action).toHaveAttribute('aria-disabled', 'true');
   await action.focus();
   await expect(page.getByRole('tooltip')).toContainText('Arrives with replication and failover of machines');
+  // Protected items is a real page now: its empty state's Enable protection starts the wizard.
+  await openPage(page, 'Protected items');
+  await expect(page.getByRole('heading', { name: 'No protected items yet' })).toBeVisible();
+  await page.getByRole('main').getByRole('region', { name: 'No protected items yet' }).getByRole('button', { name: 'Enable protection' }).click();
+  await expect(page.getByTestId('enable-protection-wizard')).toHaveAttribute('data-step', 'source');
+  await page.getByRole('button', { name: 'Cancel' }).click();
 });
 
 test('the navigation works with the keyboard alone', async ({ app: page }) => {
