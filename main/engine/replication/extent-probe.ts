@@ -6,23 +6,15 @@
  * or answers "X", the caller falls back to repo/sparse.ts.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { findDataExtents, type DataExtent } from '../repo/sparse';
-
-const SEEK: Partial<Record<NodeJS.Platform, [number, number]>> = { linux: [3, 4], freebsd: [3, 4], sunos: [3, 4], darwin: [4, 3] };
+import { findDataExtents, PERL_EXTENT_LOOP, SEEK, type DataExtent } from '../repo/sparse';
 
 const SCRIPT = `
 $| = 1; $/ = "\\0"; my ($sd, $sh) = @ARGV;
 while (my $name = <STDIN>) {
   chomp $name;
   my $f; unless (open($f, '<', $name)) { print "X\\n.\\n"; next; }
-  my $end = -s $f; my $p = 0;
-  while ($p < $end) {
-    my $d = sysseek($f, $p, $sd);
-    unless (defined $d) { print "X\\n" unless $!{ENXIO}; last; }
-    my $h = sysseek($f, $d, $sh);
-    unless (defined $h) { print "X\\n"; last; }
-    print $d + 0, " ", $h + 0, "\\n"; $p = $h;
-  }
+  my $end = -s $f;
+${PERL_EXTENT_LOOP}
   close $f; print ".\\n";
 }`;
 

@@ -19,8 +19,8 @@ export interface DataExtent {
 
 export type SparseMethod = 'dense' | 'seek-data' | 'zero-scan';
 
-// SEEK_DATA, SEEK_HOLE by platform (Linux, FreeBSD, Solaris: 3, 4; macOS: 4, 3).
-const SEEK: Partial<Record<NodeJS.Platform, [number, number]>> = { linux: [3, 4], freebsd: [3, 4], sunos: [3, 4], darwin: [4, 3] };
+/** SEEK_DATA, SEEK_HOLE by platform (Linux, FreeBSD, Solaris: 3, 4; macOS: 4, 3), for perl's sysseek(). */
+export const SEEK: Partial<Record<NodeJS.Platform, [number, number]>> = { linux: [3, 4], freebsd: [3, 4], sunos: [3, 4], darwin: [4, 3] };
 
 const PERL = `
 open(my $f, '<', $ARGV[0]) or die "open: $!\\n";
@@ -62,6 +62,20 @@ export async function findDataExtents(file: string, opts: { method?: SparseMetho
   return { extents: all, method: 'zero-scan' };
 }
 
+/**
+ * Perl, for the open file $f of $end bytes and the seek constants $sd, $sh: prints "d h" per data extent, or "X" when a
+ * seek failed other than at the end of data (ENXIO): then nothing is known and the file is read whole.
+ */
+export const PERL_EXTENT_LOOP = `
+  my $p = 0;
+  while ($p < $end) {
+    my $d = sysseek($f, $p, $sd);
+    unless (defined $d) { print "X\\n" unless $!{ENXIO}; last; }
+    my $h = sysseek($f, $d, $sh);
+    unless (defined $h) { print "X\\n"; last; }
+    print $d + 0, " ", $h + 0, "\\n"; $p = $h;
+  }`;
+
 // Many files in one perl: names come NUL-separated on stdin (no argv length limit), and per file it prints "F size"
 // then its data extents, "E" when the file cannot be opened, or "X" when a seek failed other than at the end of data
 // (ENXIO): then nothing is known and the file is read whole.
@@ -70,14 +84,8 @@ $/ = "\\0"; my ($sd, $sh) = @ARGV;
 while (my $name = <STDIN>) {
   chomp $name;
   my $f; unless (open($f, '<', $name)) { print "E\\n"; next; }
-  my $end = -s $f; print "F $end\\n"; my $p = 0;
-  while ($p < $end) {
-    my $d = sysseek($f, $p, $sd);
-    unless (defined $d) { print "X\\n" unless $!{ENXIO}; last; }
-    my $h = sysseek($f, $d, $sh);
-    unless (defined $h) { print "X\\n"; last; }
-    print $d + 0, " ", $h + 0, "\\n"; $p = $h;
-  }
+  my $end = -s $f; print "F $end\\n";
+${PERL_EXTENT_LOOP}
   close $f;
 }`;
 
