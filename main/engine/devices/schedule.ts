@@ -7,6 +7,7 @@
 import type { BackupPolicy } from '../api/device-schemas';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../errors';
+import { Ticker } from '../ticker';
 import type { DeviceRow } from './store';
 
 export type StoredPolicy = Omit<BackupPolicy, 'nextAt'>;
@@ -67,7 +68,11 @@ export function nextBackupAt(policy: Pick<StoredPolicy, 'frequency' | 'time' | '
 
 /** Runs due scheduled backups: once at start, then every 30 s (the timer never keeps the process alive). */
 export class BackupScheduler {
-  private timer: NodeJS.Timeout | null = null;
+  private readonly ticker = new Ticker(
+    TICK_MS,
+    () => this.tick(),
+    (err) => this.engine.log.error('backup scheduler tick failed', { error: err.message }),
+  );
 
   constructor(
     private readonly engine: Engine,
@@ -76,23 +81,11 @@ export class BackupScheduler {
   ) {}
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.tickSafely(), TICK_MS);
-    this.timer.unref();
-    this.tickSafely();
+    this.ticker.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private tickSafely(): void {
-    try {
-      this.tick();
-    } catch (err) {
-      this.engine.log.error('backup scheduler tick failed', { error: (err as Error).message });
-    }
+    this.ticker.stop();
   }
 
   /** Starts the backups due at `now`; returns the devices it started one for. */

@@ -9,6 +9,7 @@
  */
 import type { Job } from '../api/schemas';
 import type { Logger } from '../log';
+import { Ticker } from '../ticker';
 import { retryOf } from './outcomes';
 import { DEFAULT_WINDOW, inWindow } from './resync-window';
 import type { ItemRow, ReplicationStore } from './store';
@@ -25,28 +26,20 @@ export interface SchedulerDeps {
 }
 
 export class ReplicationScheduler {
-  private timer: NodeJS.Timeout | null = null;
+  private readonly ticker = new Ticker(
+    TICK_MS,
+    () => this.tick(this.deps.clock()),
+    (err) => this.deps.log.error('replication scheduler tick failed', { error: err.message }),
+  );
 
   constructor(private readonly deps: SchedulerDeps) {}
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.tickSafely(), TICK_MS);
-    this.timer.unref();
-    this.tickSafely();
+    this.ticker.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private tickSafely(): void {
-    try {
-      this.tick(this.deps.clock());
-    } catch (err) {
-      this.deps.log.error('replication scheduler tick failed', { error: (err as Error).message });
-    }
+    this.ticker.stop();
   }
 
   /** Starts the cycles and resyncs due at `now`; returns the items it started a job for. */
