@@ -16,22 +16,7 @@ import { resyncOf, retryOf } from './outcomes';
 import { nextOpening } from './resync-window';
 import type { CycleRow, ItemRow, PointRow, PolicyRow, SourceRow } from './store';
 
-export interface ProtectInput {
-  name: string;
-  disk?: string[];
-  folder?: string[];
-  recoverySite: string;
-  policy: string;
-  account?: string;
-  group?: string;
-  quiesce?: string;
-  thaw?: string;
-  shutdown?: string;
-  start?: string;
-  commandTimeout?: string;
-  resyncWindow?: string;
-}
-
+/** What `item edit` changes: the commands and the resync window. */
 export interface ItemEditInput {
   name: string;
   quiesce?: string;
@@ -40,6 +25,15 @@ export interface ItemEditInput {
   start?: string;
   commandTimeout?: string;
   resyncWindow?: string;
+}
+
+export interface ProtectInput extends ItemEditInput {
+  disk?: string[];
+  folder?: string[];
+  recoverySite: string;
+  policy: string;
+  account?: string;
+  group?: string;
 }
 
 export type Health = 'normal' | 'warning' | 'critical';

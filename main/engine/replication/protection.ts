@@ -4,16 +4,10 @@
  * schedule when it runs jobs. Every part reads one clock, which tests move (`setClock`) to check retry schedules,
  * app-consistent frequencies and resync windows in seconds.
  */
-import type { JobRunner } from '../jobs/runner';
-import type { Logger } from '../log';
-import type { SiteManager } from '../sites/manager';
-import type { WorkerPool } from '../workers/pool';
 import { enableProtectionJob, replicationCycleJob, resyncJob } from './jobs';
-import { ProtectionManager } from './manager';
-import type { ItemAlert } from './outcomes';
+import { ProtectionManager, type ProtectionDeps } from './manager';
 import { PolicyManager } from './policies';
 import { ReplicationScheduler } from './scheduler';
-import type { ReplicationStore } from './store';
 
 export class Protection {
   readonly policies: PolicyManager;
@@ -21,17 +15,7 @@ export class Protection {
   readonly scheduler: ReplicationScheduler;
   private clock: () => Date;
 
-  constructor(deps: {
-    store: ReplicationStore;
-    sites: SiteManager;
-    runner: JobRunner;
-    workers: WorkerPool;
-    log: Logger;
-    stateDir: string;
-    requireAccount: (name: string) => void;
-    alert?: (a: ItemAlert) => void;
-    clock?: () => Date;
-  }) {
+  constructor(deps: Omit<ProtectionDeps, 'policies'>) {
     this.clock = deps.clock ?? (() => new Date());
     const now = () => this.clock();
     this.policies = new PolicyManager(deps.store);
