@@ -31,6 +31,18 @@ export function makeDisk(file: string, size: number, blocks: number[]): string {
 let past = Date.now() / 1000 - 3600;
 export const age = (p: string): void => fs.utimesSync(p, (past += 1), past);
 
+/**
+ * A fresh installation home, the root `dr` of a recovery site in a folder of its own, and a sparse source image
+ * `vm.img` of `size` bytes with data in its first four blocks, aged.
+ */
+export function vmLab(size: number): { home: string; root: string; disk: string } {
+  const home = tempHome();
+  const root = path.join(tempHome('lifeboat-site-'), 'dr');
+  const disk = makeDisk(path.join(tempHome('lifeboat-src-'), 'vm.img'), size, [0, 1, 2, 3]);
+  age(disk);
+  return { home, root, disk };
+}
+
 /** Runs a CLI command as a child process to completion, so the test can act on the agent meanwhile. */
 export function cliAsync(home: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {

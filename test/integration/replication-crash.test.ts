@@ -8,19 +8,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildMain, CLI, cli, ok, readDb, tempHome, until } from '../helpers/home';
-import { age, BLOCK, makeDisk, materialize, writeAt } from '../helpers/replication-lab';
+import { buildMain, CLI, cli, ok, readDb, until } from '../helpers/home';
+import { age, BLOCK, materialize, vmLab, writeAt } from '../helpers/replication-lab';
 
 beforeAll(buildMain, 120_000);
 
 describe('kill -9 mid-cycle', () => {
   it('leaves only complete points; the next process rolls the cycle forward and replication continues', async () => {
-    const home = tempHome();
-    const work = tempHome('lifeboat-src-');
-    const siteRoot = path.join(tempHome('lifeboat-site-'), 'dr');
-    const disk = path.join(work, 'vm.img');
-    makeDisk(disk, 2 << 20, [0, 1, 2, 3]);
-    age(disk);
+    const { home, root: siteRoot, disk } = vmLab(2 << 20);
     ok(cli(home, ['site', 'add', 'dr', '--root', siteRoot]));
     ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
     const atStart = fs.readFileSync(disk);

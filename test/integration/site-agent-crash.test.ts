@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMain, cli, ok, tempHome } from '../helpers/home';
-import { age, BLOCK, cliAsync, makeDisk, materialize, writeAt } from '../helpers/replication-lab';
+import { buildMain, cli, ok } from '../helpers/home';
+import { age, BLOCK, cliAsync, materialize, vmLab, writeAt } from '../helpers/replication-lab';
 import { startAgent, type AgentProc } from '../helpers/site-agent';
 
 beforeAll(buildMain, 120_000);
@@ -21,12 +21,7 @@ afterAll(async () => {
 
 describe('kill -9 of the site agent mid-cycle', () => {
   it('fails the cycle as recoverable; after a restart the next cycle succeeds and every point is complete', async () => {
-    const home = tempHome();
-    const root = path.join(tempHome('lifeboat-agent-'), 'dr');
-    const work = tempHome('lifeboat-src-');
-    const disk = path.join(work, 'vm.img');
-    makeDisk(disk, 4 << 20, [0, 1, 2, 3]);
-    age(disk);
+    const { home, root, disk } = vmLab(4 << 20);
 
     let agent = await startAgent(root, '127.0.0.1:0');
     agents.push(agent);

@@ -10,8 +10,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMain, cli, ok, tempHome, until } from '../helpers/home';
-import { age, BLOCK, cliAsync, makeDisk, materialize, writeAt } from '../helpers/replication-lab';
+import { buildMain, cli, ok, until } from '../helpers/home';
+import { age, BLOCK, cliAsync, materialize, vmLab, writeAt } from '../helpers/replication-lab';
 import { startAgent, type AgentProc } from '../helpers/site-agent';
 
 const tag = String(process.pid % 100000);
@@ -74,12 +74,7 @@ const env = { LIFEBOAT_AGENT_TIMEOUT_SECONDS: '5' };
 
 describe.skipIf(!!skipped)(`site agent on another host (network namespace)${skipped ? `: skipped, ${skipped}` : ''}`, () => {
   it('survives a cut link mid-cycle: the cycle fails recoverably, the next one succeeds, every point is complete', async () => {
-    const home = tempHome();
-    const root = path.join(tempHome('lifeboat-agent-'), 'dr');
-    const work = tempHome('lifeboat-src-');
-    const disk = path.join(work, 'vm.img');
-    makeDisk(disk, 4 << 20, [0, 1, 2, 3]);
-    age(disk);
+    const { home, root, disk } = vmLab(4 << 20);
 
     let agent = await startAgent(root, `${net}.2:0`, { netns: ns });
     agents.push(agent);
