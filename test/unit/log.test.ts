@@ -34,7 +34,7 @@ describe('log', () => {
     expect(log.failure).toMatch(/EEXIST|ENOTDIR/);
     expect(log.explain(internal)).toMatchObject({ code: 'internal', message: 'boom', hint: expect.stringContaining(`The log in ${blocked} cannot be written either`) });
     // An error that does not send the user to the log keeps its hint.
-    const notFound = { code: 'not_found', message: 'x', hint: 'List them.' };
+    const notFound = { code: 'not_found' as const, message: 'x', hint: 'List them.' };
     expect(log.explain(notFound)).toEqual(notFound);
   });
 
