@@ -2,7 +2,8 @@
  * Toasts for what happens in the background: a top-level job that succeeds, fails or is cancelled, and new critical
  * alerts. A failed job also raises a critical alert; that pair shows one toast, whichever event arrives first.
  * A toast waits while an open dialog reaches the toasts' corner (a narrow window), so it never covers the dialog's
- * buttons; it shows when the dialog closes.
+ * buttons; it shows when the dialog closes. A dialog that opens over toasts already shown dismisses them: what they
+ * said stays on the Jobs and Alerts pages.
  */
 import { Link, Toast, ToastBody, ToastFooter, ToastTitle, useToastController } from '@fluentui/react-components';
 import { useEffect } from 'react';
@@ -22,7 +23,24 @@ function dialogInToastCorner(): boolean {
 
 export function Notifier() {
   const store = useStore();
-  const { dispatchToast } = useToastController(TOASTER_ID);
+  const { dispatchToast, dismissAllToasts } = useToastController(TOASTER_ID);
+
+  // Toasts on screen when a dialog opens into their corner would cover its buttons: one check a frame that changed.
+  useEffect(() => {
+    let frame = 0;
+    const check = () => {
+      frame = 0;
+      if (dialogInToastCorner() && document.querySelector('.fui-Toast')) dismissAllToasts();
+    };
+    const opened = new MutationObserver(() => {
+      if (!frame) frame = requestAnimationFrame(check);
+    });
+    opened.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['aria-modal'] });
+    return () => {
+      opened.disconnect();
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, [dismissAllToasts]);
 
   useEffect(() => {
     const toastedFailures = new Set<string>();
