@@ -5,35 +5,17 @@
  * paths, so a link to a share is the share. Even there it replaces what hosts use, so it needs overwrite, empty
  * share or not: the refusal names the device and the share.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../errors';
+import { realPath, within as inside } from '../placement';
 import { deviceDataHint, deviceDataMessage } from './device-data';
 import type { DeviceManager } from './manager';
 
-const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
-
-/** The real path of `p`, resolving links in the part of it that exists (the rest may not exist yet). */
-function realish(p: string): string {
-  let cur = path.resolve(p);
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync(cur), ...rest.reverse());
-    } catch {
-      const up = path.dirname(cur);
-      if (up === cur) return path.resolve(p);
-      rest.push(path.basename(cur));
-      cur = up;
-    }
-  }
-}
-
 /** `sources` are the names the restore writes as `to/<name>`. */
 export function checkRestoreTarget(m: DeviceManager, to: string, sources: string[], overwrite: boolean): void {
-  const dest = realish(to);
+  const dest = realPath(to);
   for (const d of m.store.list()) {
-    const root = realish(d.root);
+    const root = realPath(d.root);
     if (!inside(dest, root) && !inside(root, dest)) continue;
     const elsewhere = `Restore into a share folder of ${d.name} (\`lifeboat device show ${d.name}\` lists their paths) or into a folder outside its data root.`;
     for (const written of sources.map((s) => path.join(dest, s))) {

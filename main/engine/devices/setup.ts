@@ -8,7 +8,7 @@ import type { CallParsedInput } from '../api/contract';
 import type { RootCheck } from '../api/device-schemas';
 import { LifeboatError } from '../errors';
 import { newId } from '../keys';
-import { describeOverlap, findOverlap } from '../placement';
+import { describeOverlap, findOverlap, within as inside } from '../placement';
 import { formatBytes, parseSize } from '../units';
 import type { DeviceManager } from './manager';
 import { DEFAULT_POLICY } from './schedule';
@@ -21,7 +21,6 @@ export const CAPACITY_WARN = 0.9;
 const ROOT_HINT = 'Choose an empty folder (or one that does not exist yet), or the data root of a device that was removed.';
 const PLACE_HINT = "Choose a folder outside Lifeboat's data directory and the storage accounts' folders.";
 const pct = (part: number, whole: number) => `${Math.round((100 * part) / whole)}%`;
-const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
 
 type RootVerdict = Omit<RootCheck, 'freeBytes' | 'totalBytes'> & { code: 'invalid_input' | 'conflict'; hint?: string };
 
