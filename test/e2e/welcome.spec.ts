@@ -1,5 +1,6 @@
 /** The welcome wizard, create path: name → SDEK shown once (copy, save) → a wrong confirmation is refused → the app. */
 import fs from 'node:fs';
+import type { Page } from '@playwright/test';
 import { expect, screenshot, test } from './fixtures';
 
 test('creating a service shows the key once and insists on its last 4 characters', async ({ app: page, context, lifeboat }) => {
@@ -24,6 +25,15 @@ test('creating a service shows the key once and insists on its last 4 characters
   const sdek = (await page.getByTestId('sdek').textContent())!.trim();
   expect(sdek).toMatch(/^([0-9A-Z]{5}-){10}[0-9A-Z]{5}$/);
   await screenshot(page, 'welcome-2-key');
+  // The key wraps between its groups, never inside one, at 1024 px and on a narrow window alike.
+  for (const width of [1024, 420]) {
+    await page.setViewportSize({ width, height: 700 });
+    const lines = await keyLines(page);
+    expect(lines.flat().length).toBe(55);
+    expect(new Set(lines.flat()).size, `the key takes more than one line at ${width} px`).toBeGreaterThan(1);
+    for (const [i, group] of lines.entries()) expect(new Set(group).size, `group ${i + 1} of the key is on one line at ${width} px`).toBe(1);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   await page.getByRole('button', { name: 'Copy' }).click();
   await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
@@ -68,3 +78,23 @@ test('after the key is confirmed, the app opens on the shell directly', async ({
   await expect(page.getByRole('navigation', { name: 'Main navigation' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Welcome to Lifeboat' })).toHaveCount(0);
 });
+
+/** The line (top of its box, in px) each letter or digit of the shown key is drawn on, by group of 5. */
+function keyLines(page: Page): Promise<number[][]> {
+  return page.getByTestId('sdek').evaluate((box) => {
+    const groups: number[][] = [[]];
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent ?? '';
+      for (let i = 0; i < text.length; i++) {
+        if (text[i] === '-') groups.push([]);
+        if (!/[0-9A-Z]/.test(text[i])) continue;
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        groups[groups.length - 1].push(Math.round(range.getBoundingClientRect().top));
+      }
+    }
+    return groups;
+  });
+}

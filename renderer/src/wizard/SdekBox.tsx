@@ -1,4 +1,4 @@
-/** The service data encryption key, shown once: monospace, selectable, with Copy and Save to file. */
+/** The service data encryption key, shown once: monospace, selectable, wrapped between groups, with Copy and Save to file. */
 import { Button, makeStyles, tokens } from '@fluentui/react-components';
 import { ArrowDownloadRegular, CheckmarkRegular, CopyRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
@@ -13,9 +13,10 @@ const useStyles = makeStyles({
     border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke1}`,
     borderRadius: tokens.borderRadiusMedium,
     backgroundColor: tokens.colorNeutralBackground3,
-    wordBreak: 'break-all',
     userSelect: 'all',
   },
+  /** A group of 5 never breaks: lines wrap only after a hyphen, so a key copied by hand keeps its groups. */
+  group: { whiteSpace: 'nowrap' },
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, marginTop: tokens.spacingVerticalS },
 });
 
@@ -49,7 +50,12 @@ export function SdekBox({ sdek, serviceName }: { sdek: string; serviceName: stri
   return (
     <div>
       <div className={styles.key} role="textbox" aria-readonly="true" aria-label="Service data encryption key" tabIndex={0} data-testid="sdek" data-autofocus>
-        {sdek}
+        {sdek.split('-').map((group, i, all) => (
+          <span key={i}>
+            <span className={styles.group}>{i < all.length - 1 ? `${group}-` : group}</span>
+            <wbr />
+          </span>
+        ))}
       </div>
       <div className={styles.actions}>
         <Button icon={copied === 'copied' ? <CheckmarkRegular /> : <CopyRegular />} onClick={copy}>

@@ -18,9 +18,9 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ErrorInfo } from '../api/types';
-import { hasProblems, type Problems, type StepMachine } from './machine';
+import type { StepMachine } from './machine';
+import { useWizard } from './useWizard';
 
 const useStyles = makeStyles({
   surface: { width: 'min(680px, calc(100vw - 32px))', maxWidth: 'none' },
@@ -44,102 +44,32 @@ export interface WizardDialogProps<Id extends string, D> {
 
 export function WizardDialog<Id extends string, D>({ id, label, steps, path, initial, onClose }: WizardDialogProps<Id, D>) {
   const styles = useStyles();
-  const [{ step, data }, setWizard] = useState(initial);
-  const [tried, setTried] = useState(false);
-  const [refusal, setRefusal] = useState<{ error: ErrorInfo; field?: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const body = useRef<HTMLDivElement>(null);
-  const current = steps[step];
-  const local = current.validate(data);
-  const order = path(data);
-  const index = order.indexOf(step);
-
-  // Each step starts with the keyboard on its first field (or the field the engine named), else on Next.
-  useEffect(() => {
-    const root = body.current;
-    const named = refusal?.field ? root?.querySelector<HTMLElement>(`[data-field="${refusal.field}"] input, [data-field="${refusal.field}"] textarea`) : null;
-    const first = root?.querySelector<HTMLElement>('input:not([type=hidden]):not([disabled]), textarea, [data-autofocus]');
-    (named ?? first ?? document.getElementById(`${id}-next`))?.focus();
-    // Only on a step change: typing must not move the focus.
-  }, [step]);
-
-  const update = (patch: Partial<D>) => {
-    setRefusal((r) => (r?.field ? { error: r.error } : r));
-    setWizard((w) => ({ step: w.step, data: { ...w.data, ...patch } }));
-  };
-
-  const go = (next: Id) => {
-    setTried(false);
-    setRefusal(null);
-    setWizard((w) => ({ step: next, data: w.data }));
-  };
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    setTried(true);
-    if (hasProblems(local)) return;
-    setBusy(true);
-    setRefusal(null);
-    const outcome = await current.submit(data);
-    setBusy(false);
-    if (!outcome.ok) {
-      setTried(false);
-      setWizard((w) => ({ step: outcome.go ?? w.step, data: { ...w.data, ...outcome.patch } }));
-      setRefusal({ error: outcome.error, field: outcome.field });
-      return;
-    }
-    const patched = { ...data, ...outcome.patch };
-    if (outcome.go === 'finish') onClose(patched, true);
-    else {
-      setWizard({ step: outcome.go, data: patched });
-      setTried(false);
-      setRefusal(null);
-    }
-  };
-
-  // Enter in a field is Next (Shift+Enter still breaks a line in a text area); buttons and checkboxes keep theirs.
-  const onKeyDown = (e: KeyboardEvent<HTMLFormElement>) => {
-    const target = e.target as HTMLElement;
-    if (e.key !== 'Enter' || e.shiftKey || target.tagName === 'BUTTON' || target.tagName === 'A' || target.tagName === 'TEXTAREA') return;
-    e.preventDefault();
-    e.currentTarget.requestSubmit();
-  };
-
-  const back = current.back?.(data) ?? null;
-  const problems: Problems = { ...(tried ? local : {}), ...(refusal?.field ? { [refusal.field]: refusal.error.message } : {}) };
+  const w = useWizard({ id, steps, path, initial, onFinish: (data) => onClose(data, true) });
+  const { current, data, refusal, busy, back } = w;
 
   return (
     <Dialog open modalType="modal" onOpenChange={(_, d) => !d.open && !busy && onClose(data, false)}>
-      <DialogSurface className={styles.surface} aria-label={label} data-testid={`${id}-wizard`} data-step={step}>
-        <form onSubmit={submit} onKeyDown={onKeyDown} noValidate>
+      <DialogSurface className={styles.surface} aria-label={label} data-testid={`${id}-wizard`} data-step={w.step}>
+        <form onSubmit={w.submit} onKeyDown={w.onKeyDown} noValidate>
           <DialogBody>
             <DialogTitle>
               <Text className={styles.progress} block size={200}>
                 {label}
-                {index >= 0 ? ` · Step ${index + 1} of ${order.length}` : ''}
+                {w.progress && ` · ${w.progress}`}
               </Text>
               {current.title}
             </DialogTitle>
             <DialogContent className={styles.form}>
               <Text>{current.intro(data)}</Text>
-              {refusal && (refusal.field ? refusal.error.hint : true) && (
-                <MessageBar intent="error" layout="multiline" role="alert" data-testid={`${id}-error`}>
-                  <MessageBarBody>
-                    {/* A refusal about one field shows its message on the field, and here what to do. */}
-                    {!refusal.field && <MessageBarTitle>{refusal.error.message}</MessageBarTitle>}
-                    {refusal.error.hint}
-                  </MessageBarBody>
-                </MessageBar>
-              )}
-              <div ref={body} className={styles.fields}>
-                <current.Body data={data} update={update} problems={problems} error={refusal?.error ?? null} />
+              <RefusalBar refusal={refusal} testId={`${id}-error`} />
+              <div ref={w.body} className={styles.fields}>
+                <current.Body data={data} update={w.update} problems={w.problems} error={refusal?.error ?? null} />
               </div>
             </DialogContent>
             <DialogActions fluid className={styles.actions}>
               <div>
                 {back && (
-                  <Button onClick={() => go(back)} disabled={busy}>
+                  <Button onClick={() => w.go(back)} disabled={busy}>
                     Back
                   </Button>
                 )}
@@ -157,5 +87,18 @@ export function WizardDialog<Id extends string, D>({ id, label, steps, path, ini
         </form>
       </DialogSurface>
     </Dialog>
+  );
+}
+
+/** The engine's refusal above a step's fields: a refusal about one field shows its message on the field, and here what to do. */
+export function RefusalBar({ refusal, testId }: { refusal: { error: ErrorInfo; field?: string } | null; testId: string }) {
+  if (!refusal || (refusal.field && !refusal.error.hint)) return null;
+  return (
+    <MessageBar intent="error" layout="multiline" role="alert" data-testid={testId}>
+      <MessageBarBody>
+        {!refusal.field && <MessageBarTitle>{refusal.error.message}</MessageBarTitle>}
+        {refusal.error.hint}
+      </MessageBarBody>
+    </MessageBar>
   );
 }
