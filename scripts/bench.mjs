@@ -1,5 +1,5 @@
-// `npm run bench [-- --size MiB] [--dir DIR] [--keep] [--no-azure] [--event-loop-only]`
-// Makes a mixed dataset, then in one run times Lifeboat (the real CLI, through a running web-mode app) against the
+// `npm run bench [-- --size MiB] [--small-files N] [--dir DIR] [--keep] [--no-azure] [--event-loop-only]`
+// Makes a varied dataset (scripts/bench/repo-dataset.mjs), then in one run times Lifeboat (the real CLI, through a running web-mode app) against the
 // tools an administrator would pick instead: restic (local repository), `cp -a` and `rsync -a`; and, on Azurite,
 // Lifeboat against a plain @azure/storage-blob upload of the same files. Then the main event loop's longest stall
 // during each kind of heavy work, in-process (test/bench/event-loop.ts), against the 50 ms goal. Prints a table and
@@ -12,16 +12,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { makeRepoDataset } from './bench/repo-dataset.mjs';
+import { kindsSection, printKinds, printRestore, restoreComparison } from './bench/repo-sections.mjs';
+import { replicationSection } from './bench/replication.mjs';
 import { webModeArgs } from './web-mode.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
   options: {
     size: { type: 'string', default: '1024' },
+    'small-files': { type: 'string', default: '100000' },
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'no-azure': { type: 'boolean', default: false },
     'event-loop-only': { type: 'boolean', default: false },
+    'replication-only': { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
   },
 });
 const sizeMiB = Number(opts.size);
@@ -54,47 +60,7 @@ function du(dir) {
   return Number(execFileSync('du', ['-s', '--block-size=1', dir], { encoding: 'utf8' }).split('\t')[0]);
 }
 
-// ---------- dataset ----------
-const words = 'storage array volume share backup restore failover replica snapshot cloud tier device service policy recovery point chunk pack index manifest'.split(' ');
-function textBytes(n, seed) {
-  let s = '';
-  let x = seed;
-  while (s.length < n) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    s += words[x % words.length] + (x % 13 === 0 ? '\n' : ' ');
-  }
-  return Buffer.from(s.slice(0, n));
-}
-
-function makeDataset(dir) {
-  const tree = path.join(dir, 'share');
-  fs.mkdirSync(tree, { recursive: true });
-  const treeBytes = Math.floor(sizeMiB * MiB * 0.75);
-  let written = 0;
-  let i = 0;
-  const rand = crypto.createHash('sha256');
-  while (written < treeBytes) {
-    // Sizes from 1 KiB to 4 MiB, log-uniform; half text (compressible), half random.
-    const size = Math.min(treeBytes - written, Math.round(1024 * Math.pow(4096, ((i * 7919) % 1000) / 1000)));
-    const sub = path.join(tree, `dir-${i % 7}`, `sub-${i % 3}`);
-    fs.mkdirSync(sub, { recursive: true });
-    const data = i % 2 ? crypto.randomBytes(size) : textBytes(size, i);
-    fs.writeFileSync(path.join(sub, `file-${i}.${i % 2 ? 'bin' : 'txt'}`), data);
-    rand.update(data.subarray(0, 16));
-    written += size;
-    i++;
-  }
-  // A sparse volume image: data extents of 1 MiB every 4 MiB; the rest is holes.
-  const image = path.join(dir, 'volume.img');
-  const imageSize = Math.max(16, Math.floor(sizeMiB)) * MiB;
-  const fd = fs.openSync(image, 'w');
-  fs.ftruncateSync(fd, imageSize);
-  const dataBudget = sizeMiB * MiB - written;
-  for (let off = 0, put = 0; off < imageSize && put < dataBudget; off += 4 * MiB, put += MiB) fs.writeSync(fd, crypto.randomBytes(MiB), 0, MiB, off);
-  fs.closeSync(fd);
-  return { tree, image, files: i, bytes: written + Math.min(dataBudget, Math.ceil(imageSize / (4 * MiB)) * MiB) };
-}
-
+// ---------- dataset: scripts/bench/repo-dataset.mjs ----------
 /** Overwrites about 1% of the bytes in scattered 64 KiB runs; returns the bytes changed. */
 function change1Percent(files, target) {
   let changed = 0;
@@ -207,6 +173,10 @@ function printEventLoop(loop) {
 }
 
 async function main() {
+  if (opts['replication-only']) {
+    console.log(JSON.stringify({ replication: await replicationSection({ quick: opts.quick, log }) }));
+    return;
+  }
   if (opts['event-loop-only']) {
     const loop = await eventLoopFigures();
     printEventLoop(loop);
@@ -217,11 +187,13 @@ async function main() {
   log(`work directory ${work}; dataset ${sizeMiB} MiB`);
   const data = path.join(work, 'data');
   fs.rmSync(data, { recursive: true, force: true });
-  const ds = makeDataset(data);
+  // Text, random data and a sparse image in one share; many small files beside it (timed alone, in the kinds section).
+  const ds = makeRepoDataset(data, sizeMiB, Number(opts['small-files']));
+  ds.tree = ds.share;
   // Every timed run starts with no dirty pages of its own making or the dataset's: otherwise whoever runs first pays
   // for writing the dataset back (its fsyncs wait behind it) and the comparison measures the order of the runs.
   spawnSync('sync');
-  log(`dataset: ${ds.files} files + a sparse volume image, ${(ds.bytes / MiB).toFixed(0)} MiB of data`);
+  log(`dataset: a share of ${ds.files} files with a sparse image in it, ${(ds.bytes / MiB).toFixed(0)} MiB of data; ${ds.kinds.small.files} small files`);
   const results = {};
 
   // Lifeboat: a running app, a local account, full backup.
@@ -229,11 +201,11 @@ async function main() {
   fs.rmSync(home, { recursive: true, force: true });
   const app = await startApp(home);
   try {
-    lifeboat(home, ['service', 'init', '--name', 'Bench']);
+    const { sdek } = lifeboat(home, ['service', 'init', '--name', 'Bench']);
     const repo = path.join(work, 'lifeboat-repo');
     fs.rmSync(repo, { recursive: true, force: true });
     lifeboat(home, ['account', 'add', 'bench', '--local', repo]);
-    const full = await lifeboatRun('full backup', home, ['backup', 'create', '--account', 'bench', '--source', ds.tree, '--source', ds.image]);
+    const full = await lifeboatRun('full backup', home, ['backup', 'create', '--account', 'bench', '--source', ds.tree]);
     results.lifeboatFull = { seconds: full.seconds, peakRssKiB: peakRss(app.pid), repoBytes: du(repo) };
     results.eventLoopMaxMs = lifeboat(home, ['settings', 'show']).eventLoop.sinceStartMaxMs;
 
@@ -244,7 +216,7 @@ async function main() {
       fs.rmSync(resticRepo, { recursive: true, force: true });
       timed('restic', ['init', '--quiet'], resticEnv);
       spawnSync('sync');
-      const r = timed('restic', ['backup', '--quiet', ds.tree, ds.image], resticEnv);
+      const r = timed('restic', ['backup', '--quiet', ds.tree], resticEnv);
       results.resticFull = { seconds: r.seconds, peakRssKiB: r.rssKiB, repoBytes: du(resticRepo) };
     }
 
@@ -253,12 +225,12 @@ async function main() {
     results.changedBytes = changed;
     const before = du(repo);
     spawnSync('sync');
-    const inc = await lifeboatRun('incremental backup', home, ['backup', 'create', '--account', 'bench', '--source', ds.tree, '--source', ds.image]);
+    const inc = await lifeboatRun('incremental backup', home, ['backup', 'create', '--account', 'bench', '--source', ds.tree]);
     results.lifeboatIncremental = { seconds: inc.seconds, addedBytes: du(repo) - before };
     if (hasRestic) {
       const rb = du(resticRepo);
       spawnSync('sync');
-      const r = timed('restic', ['backup', '--quiet', ds.tree, ds.image], resticEnv);
+      const r = timed('restic', ['backup', '--quiet', ds.tree], resticEnv);
       results.resticIncremental = { seconds: r.seconds, addedBytes: du(resticRepo) - rb };
     }
 
@@ -286,9 +258,9 @@ async function main() {
       results.rsyncA = { seconds: timed('rsync', ['-a', `${data}/`, rsOut]).seconds };
     }
     // Each source is restored under its base name.
-    results.restoreIdentical =
-      treeHash(path.join(out, path.basename(ds.tree))) === treeHash(ds.tree) &&
-      crypto.createHash('sha256').update(fs.readFileSync(path.join(out, path.basename(ds.image)))).digest('hex') === crypto.createHash('sha256').update(fs.readFileSync(ds.image)).digest('hex');
+    results.restoreIdentical = treeHash(path.join(out, path.basename(ds.tree))) === treeHash(ds.tree);
+    // Issue 18: the same backup restored by the bin, the floor, restic and cp -a; then each kind of data alone.
+    results.restoreFloor = await restoreComparison({ root, home, work, account: repo, sdek, snapshotId: newest.id, source: ds.tree, resticEnv: hasRestic ? resticEnv : undefined });
   } finally {
     await stopApp(app);
   }
@@ -355,9 +327,13 @@ async function main() {
   console.log('measure                          value      target');
   for (const [k, v] of Object.entries(ratios)) console.log(`${k.padEnd(32)} ${String(v).padEnd(10)} ${targets[k]}`);
   console.log(`restore byte-identical: ${results.restoreIdentical}`);
+  printRestore(results.restoreFloor);
+  results.kinds = kindsSection(root, work, ds.kinds, hasRestic);
+  printKinds(results.kinds);
   const eventLoop = await eventLoopFigures();
   printEventLoop(eventLoop);
-  const report = { sizeMiB, results, ratios, targets, eventLoop };
+  const replication = await replicationSection({ quick: opts.quick, log });
+  const report = { sizeMiB, results, ratios, targets, eventLoop, replication };
   fs.writeFileSync(path.join(work, 'bench.json'), JSON.stringify(report, null, 2));
   console.log(JSON.stringify(report));
   if (!opts.keep && !opts.dir) fs.rmSync(work, { recursive: true, force: true });
