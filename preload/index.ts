@@ -3,9 +3,9 @@
  * 'electron'; the bundle holds this file and the two channel names from wire.ts (everything else is types).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { EngineEvent } from '../main/engine/api/schemas';
-import { IPC_CALL, IPC_EVENT, type LifeboatBridge } from '../main/engine/api/wire';
-import type { Result } from '../main/engine/errors';
+import type { EngineEvent } from '../main/shared/schemas';
+import { IPC_CALL, IPC_EVENT, type LifeboatBridge } from '../main/shared/wire';
+import type { Result } from '../main/shared/errors';
 
 const bridge: LifeboatBridge = {
   mode: 'electron',

@@ -4,7 +4,8 @@
  * address, certificate fingerprint and, until paired, the one-time pairing key; then one line per pairing or refusal.
  */
 import { startAgentServer } from '../engine/sites/agent-server';
-import { LifeboatError, toErrorInfo } from '../engine/errors';
+import { toErrorInfo } from '../engine/errors';
+import { LifeboatError } from '../shared/errors';
 import { formatError, noColour } from './language/format';
 
 const USAGE = `Usage: lifeboat agent serve --root DIR --listen HOST:PORT [--new-pairing-key] [--json]

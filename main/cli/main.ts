@@ -4,9 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { contract, isCallName } from '../engine/api/contract';
+import { contract, isCallName } from '../shared/contract';
 import type { Engine } from '../engine/engine';
-import { LifeboatError, toErrorInfo } from '../engine/errors';
+import { toErrorInfo } from '../engine/errors';
+import { LifeboatError } from '../shared/errors';
 import { readInstance } from '../engine/lock';
 import { resolveDataDir } from '../engine/paths';
 import { colour, formatError, noColour } from './language/format';

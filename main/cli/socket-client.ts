@@ -1,8 +1,8 @@
 /** Talks to a running app over its local socket: the same calls and events as the UI gets. */
 import net from 'node:net';
-import type { EngineEvent } from '../engine/api/schemas';
-import type { ServerMessage } from '../engine/api/wire';
-import type { Result } from '../engine/errors';
+import type { EngineEvent } from '../shared/schemas';
+import type { ServerMessage } from '../shared/wire';
+import type { Result } from '../shared/errors';
 
 export class SocketClient {
   private nextId = 1;

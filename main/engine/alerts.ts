@@ -1,5 +1,5 @@
 /** Alerts: what an administrator must know, with severity, the object concerned and what to do. */
-import type { Alert } from './api/schemas';
+import type { Alert } from '../shared/schemas';
 import type { Db } from './db/database';
 import type { EventBus } from './events';
 import { newId } from './keys';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Engine } from './engine';
-import { LifeboatError } from './errors';
+import { LifeboatError } from '../shared/errors';
 import { redact } from './log';
 import { FILE_MODE } from './private-files';
 

@@ -1,10 +1,10 @@
 /** The engine's composition root: one per data directory, shared by every transport (IPC, WebSocket, socket, CLI). */
 import path from 'node:path';
 import { Alerts } from './alerts';
-import type { CallName, CallInput, CallOutput } from './api/contract';
+import type { CallName, CallInput, CallOutput } from '../shared/contract';
 import { dispatch, type CallContext } from './api/dispatch';
 import { openDatabase, schemaVersion, type Db } from './db/database';
-import type { Result } from './errors';
+import type { Result } from '../shared/errors';
 import { EventBus } from './events';
 import { EventLoopMonitor } from './eventloop';
 import { ConsoleHistory } from './history';

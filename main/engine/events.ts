@@ -1,5 +1,5 @@
 /** The engine's one event channel. Listeners are disposables so transports unsubscribe when a client goes away. */
-import type { EngineEvent } from './api/schemas';
+import type { EngineEvent } from '../shared/schemas';
 
 export type EventListener = (event: EngineEvent) => void;
 

@@ -3,7 +3,7 @@
  * Crockford base32 as 11 groups of 5 characters, so a mistyped key is caught before it is ever used.
  */
 import crypto from 'node:crypto';
-import { LifeboatError } from './errors';
+import { LifeboatError } from '../shared/errors';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const SDEK_CHARS = 55;

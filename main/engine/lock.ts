@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LifeboatError } from './errors';
+import { LifeboatError } from '../shared/errors';
 
 export interface InstanceInfo {
   pid: number;

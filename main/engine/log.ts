@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ErrorInfo } from './errors';
+import type { ErrorInfo } from '../shared/errors';
 import { FILE_MODE, privateDir } from './private-files';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from './db/database';
-import { LifeboatError } from './errors';
+import { LifeboatError } from '../shared/errors';
 
 export interface KeyProtector {
   kind: 'os-keychain' | 'key-file';

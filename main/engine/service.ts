@@ -1,8 +1,8 @@
 /** The service: one Lifeboat installation's DR service, its registration key and its data encryption key. */
 import crypto from 'node:crypto';
-import type { Service } from './api/schemas';
+import type { Service } from '../shared/schemas';
 import type { Db } from './db/database';
-import { LifeboatError } from './errors';
+import { LifeboatError } from '../shared/errors';
 import { generateRegistrationKey, generateSdek, newId, parseSdek, sdekFingerprint } from './keys';
 import type { SecretStore } from './secrets';
 

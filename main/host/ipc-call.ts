@@ -6,7 +6,7 @@
 import { dispatch } from '../engine/api/dispatch';
 import { guard } from '../engine/api/guard';
 import type { Engine } from '../engine/engine';
-import type { Result } from '../engine/errors';
+import type { Result } from '../shared/errors';
 import { FORBIDDEN, isTrustedSender } from './policy';
 
 /** The parts of Electron's IpcMainInvokeEvent the handler reads. */

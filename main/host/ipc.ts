@@ -4,7 +4,7 @@
  * through the entry guard that every other entry point uses too (ipc-call.ts).
  */
 import { ipcMain, type BrowserWindow, type WebContents } from 'electron';
-import { IPC_CALL, IPC_EVENT } from '../engine/api/wire';
+import { IPC_CALL, IPC_EVENT } from '../shared/wire';
 import type { Engine } from '../engine/engine';
 import { ipcCallHandler } from './ipc-call';
 

@@ -3,7 +3,7 @@
  * plain Node. The Electron glue (security.ts, ipc.ts, main.ts) only wires these to Electron's hooks.
  */
 import path from 'node:path';
-import type { Result } from '../engine/errors';
+import type { Result } from '../shared/errors';
 
 /** The renderer is served from a privileged custom scheme, not file://, so that it has a real origin and headers. */
 export const APP_SCHEME = 'app';

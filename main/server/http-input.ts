@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type stream from 'node:stream';
 import { httpStatus } from '../engine/api/guard';
-import { LifeboatError, type ErrorInfo } from '../engine/errors';
+import { LifeboatError, type ErrorInfo } from '../shared/errors';
 
 export const OPEN_PRINTED = 'Open the address Lifeboat printed when it started.';
 

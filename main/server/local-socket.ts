@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { guard } from '../engine/api/guard';
 import { openSession } from '../engine/api/session';
-import { MAX_MESSAGE_BYTES } from '../engine/api/wire';
+import { MAX_MESSAGE_BYTES } from '../shared/wire';
 import type { Engine } from '../engine/engine';
-import type { ErrorInfo } from '../engine/errors';
+import type { ErrorInfo } from '../shared/errors';
 import { LineReader } from './lines';
 
 const LINE_TOO_LONG: ErrorInfo = {

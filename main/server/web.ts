@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { guard } from '../engine/api/guard';
 import { openSession } from '../engine/api/session';
-import { MAX_MESSAGE_BYTES, type ServerMessage } from '../engine/api/wire';
+import { MAX_MESSAGE_BYTES, type ServerMessage } from '../shared/wire';
 import type { Engine } from '../engine/engine';
 import { bootstrapPage } from './bootstrap';
 import { decodedPath, OPEN_PRINTED, parserError, rawError, readBody, replyError, requestPath, tokenIn } from './http-input';

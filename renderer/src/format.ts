@@ -1,7 +1,7 @@
 /** How numbers, sizes, times and durations read everywhere in the UI (sizes and durations as in the CLI). */
-import { formatBytes } from '../../main/engine/units';
+import { formatBytes } from '../../main/shared/units';
 
-export { formatBytes, formatDuration } from '../../main/engine/units';
+export { formatBytes, formatDuration } from '../../main/shared/units';
 
 export const formatRate = (bytesPerSecond: number) => `${formatBytes(bytesPerSecond)}/s`;
 

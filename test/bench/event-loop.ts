@@ -9,12 +9,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Job } from '../../main/engine/api/schemas';
+import type { Job } from '../../main/shared/schemas';
 import type { FileHeat, HeatData } from '../../main/engine/devices/heat';
 import { summarizeHeat } from '../../main/engine/devices/heat';
 import { readHeatFile, writeHeatFile } from '../../main/engine/devices/heat-store';
 import { Engine } from '../../main/engine/engine';
-import type { Result } from '../../main/engine/errors';
+import type { Result } from '../../main/shared/errors';
 import { loadAllSnapshots, newSnapshotId, saveSnapshot, type SnapshotManifest } from '../../main/engine/repo/snapshot';
 
 const log = (...a: unknown[]) => console.error('[bench:event-loop]', ...a);

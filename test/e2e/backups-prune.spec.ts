@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Backup } from '../../main/engine/api/schemas';
+import type { Backup } from '../../main/shared/schemas';
 import { cli, ok } from '../helpers/home';
 import { treeHashes } from './devices-helpers';
 import { ensureService, expect, openPage, screenshot, test, type Lifeboat } from './fixtures';

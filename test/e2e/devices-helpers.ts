@@ -3,7 +3,7 @@ import type { Locator, Page } from '@playwright/test';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DeviceDetail } from '../../main/engine/api/device-schemas';
+import type { DeviceDetail } from '../../main/shared/device-schemas';
 import { cli } from '../helpers/home';
 import { expect, openPage, screenshot, type Lifeboat } from './fixtures';
 

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LifeboatError } from '../../main/engine/errors';
+import { LifeboatError } from '../../main/shared/errors';
 import { AzureBackend } from '../../main/engine/storage/azure';
 import { collectList } from '../../main/engine/storage/backend';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startFaultProxy, type Azurite, type FaultProxy } from '../helpers/azurite';

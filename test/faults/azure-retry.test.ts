@@ -1,6 +1,6 @@
 /** The retry policy on its own: full-jitter backoff bounds, what is retried, budgets and cancel. No network. */
 import { describe, expect, it } from 'vitest';
-import { LifeboatError } from '../../main/engine/errors';
+import { LifeboatError } from '../../main/shared/errors';
 import { backoffDelay, DEFAULT_RETRY, withRetry } from '../../main/engine/storage/retry';
 
 const busy = () => new LifeboatError('unavailable', 'busy', undefined, { retryable: true });

@@ -1,7 +1,7 @@
 /** An engine with a service and a local storage account, the engine API called as the UI does, and a lab's devices. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CallName, CallInput, CallOutput } from '../../main/engine/api/contract';
+import type { CallName, CallInput, CallOutput } from '../../main/shared/contract';
 import { Engine } from '../../main/engine/engine';
 import { tempHome } from './home';
 

@@ -3,7 +3,7 @@
  * failure reproduces with its seed: API messages (WebSocket frames, local socket lines) and raw HTTP requests and
  * WebSocket handshakes, each with the typed error it must get. No generated message is a valid call.
  */
-import { contract, type CallName } from '../../main/engine/api/contract';
+import { contract, type CallName } from '../../main/shared/contract';
 
 /** mulberry32: small, fast, and the same sequence from the same seed on every machine. */
 export class Rng {

@@ -1,9 +1,9 @@
 /** Protected items for the replication tests: an in-process engine running jobs, with its protection clock in the test's hand. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Job } from '../../main/engine/api/schemas';
+import type { Job } from '../../main/shared/schemas';
 import { Engine } from '../../main/engine/engine';
-import type { Result } from '../../main/engine/errors';
+import type { Result } from '../../main/shared/errors';
 import { tempHome } from './home';
 
 export { BLOCK, KiB, makeDisk, MiB, writeAt } from './replication-lab';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLease, isStale, LEASE_MS, type LeaseInfo } from '../../main/engine/accounts/locks';
 import { Engine } from '../../main/engine/engine';
-import { LifeboatError } from '../../main/engine/errors';
+import { LifeboatError } from '../../main/shared/errors';
 import { collectList, type StorageBackend } from '../../main/engine/storage/backend';
 import { openBackend } from '../../main/engine/storage/open';
 import { tempHome, buildMain } from '../helpers/home';

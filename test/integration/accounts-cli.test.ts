@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { contract } from '../../main/engine/api/contract';
+import { contract } from '../../main/shared/contract';
 import { Engine } from '../../main/engine/engine';
 import { cli, tempHome, buildMain } from '../helpers/home';
 

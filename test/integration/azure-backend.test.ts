@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { inspect } from 'node:util';
 import { generateBlobSASQueryParameters, ContainerSASPermissions, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LifeboatError } from '../../main/engine/errors';
+import { LifeboatError } from '../../main/shared/errors';
 import { AzureBackend } from '../../main/engine/storage/azure';
 import { collectList } from '../../main/engine/storage/backend';
 import { AZURITE_ACCOUNT, AZURITE_KEY, connectionStringFor, freePort, startAzurite, type Azurite } from '../helpers/azurite';

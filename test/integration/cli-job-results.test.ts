@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../main/engine/api/schemas';
+import type { Job } from '../../main/shared/schemas';
 import { buildMain, cli, ok, tempHome } from '../helpers/home';
 
 beforeAll(buildMain, 120_000);

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Job } from '../../main/engine/api/schemas';
+import type { Job } from '../../main/shared/schemas';
 import { runInPool } from '../../main/engine/backups/maintenance';
 import { DeviceBackupSteps, deviceBackupRow, type DeviceBackupState } from '../../main/engine/devices/backup-job';
 import { parseHeatSummary, volumeHeat, type VolumeHeat } from '../../main/engine/devices/heat';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { contract } from '../../main/engine/api/contract';
+import { contract } from '../../main/shared/contract';
 import { cli, tempHome, buildMain, ok } from '../helpers/home';
 
 const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CallInput, CallName, CallOutput } from '../../main/engine/api/contract';
+import type { CallInput, CallName, CallOutput } from '../../main/shared/contract';
 import { Engine } from '../../main/engine/engine';
 import { call, closeEngines, track } from '../helpers/device-lab';
 import { tempHome, until } from '../helpers/home';

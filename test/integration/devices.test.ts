@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import type { EngineEvent } from '../../main/engine/api/schemas';
+import type { EngineEvent } from '../../main/shared/schemas';
 import { Engine } from '../../main/engine/engine';
-import type { Result } from '../../main/engine/errors';
+import type { Result } from '../../main/shared/errors';
 import { tempHome } from '../helpers/home';
 
 let engine: Engine | null = null;

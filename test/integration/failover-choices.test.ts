@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FailoverBackup, FailoverPlan, FailoverPrechecks } from '../../main/engine/api/device-schemas';
-import type { Job } from '../../main/engine/api/schemas';
+import type { FailoverBackup, FailoverPlan, FailoverPrechecks } from '../../main/shared/device-schemas';
+import type { Job } from '../../main/shared/schemas';
 import { Engine } from '../../main/engine/engine';
 import { buildMain, cli, ok, tempHome } from '../helpers/home';
 import { backup, deactivate, error, fileServer, fileServerWithData, openEngine, value } from './failover-setup';

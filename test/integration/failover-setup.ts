@@ -2,9 +2,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Job } from '../../main/engine/api/schemas';
+import type { Job } from '../../main/shared/schemas';
 import { Engine } from '../../main/engine/engine';
-import type { Result } from '../../main/engine/errors';
+import type { Result } from '../../main/shared/errors';
 import { tempHome } from '../helpers/home';
 
 export const MiB = 2 ** 20;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineEvent, Job } from '../../main/engine/api/schemas';
+import type { EngineEvent, Job } from '../../main/shared/schemas';
 import { Engine } from '../../main/engine/engine';
 import { tempHome, until } from '../helpers/home';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../main/engine/engine';
-import type { Result } from '../../main/engine/errors';
+import type { Result } from '../../main/shared/errors';
 import { tempHome } from '../helpers/home';
 
 let engine: Engine | null = null;

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountRow } from '../../main/engine/accounts/store';
-import { PruneResult } from '../../main/engine/api/schemas';
+import { PruneResult } from '../../main/shared/schemas';
 import type { BackupCatalog } from '../../main/engine/backups/catalog';
 import { runMaintenance } from '../../main/engine/backups/maintenance';
 import { planPrune, pruneAccount, repackedBytes, type SweepResult } from '../../main/engine/backups/prune';

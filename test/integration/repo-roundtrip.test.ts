@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LifeboatError } from '../../main/engine/errors';
+import { LifeboatError } from '../../main/shared/errors';
 import { backupSources, type BackupSource } from '../../main/engine/repo/backup';
 import { Repository } from '../../main/engine/repo/repository';
 import { minOf, restoreHandlesOpen, restoreSnapshot } from '../../main/engine/repo/restore';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkAcrs, checkChap, checkDeviceName, checkDomain, checkIqn, checkItemName, checkTimeZone } from '../../main/engine/devices/validation';
-import { parseSize } from '../../main/engine/units';
+import { parseSize } from '../../main/shared/units';
 
 /** The error a check throws, as {code, message} (or null when it passes). */
 function failure(f: () => unknown): { code: string; message: string; hint?: string } | null {

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_DEPTH, parseClientMessage } from '../../main/engine/api/client-message';
+import { MAX_MESSAGE_DEPTH, parseClientMessage } from '../../main/shared/client-message';
 import { guard, httpStatus } from '../../main/engine/api/guard';
-import { LifeboatError, type ErrorInfo } from '../../main/engine/errors';
+import { LifeboatError, type ErrorInfo } from '../../main/shared/errors';
 import { Logger } from '../../main/engine/log';
 import { LineReader } from '../../main/server/lines';
 import { tempHome } from '../helpers/home';

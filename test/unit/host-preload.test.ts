@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { IPC_CALL, IPC_EVENT, type LifeboatBridge } from '../../main/engine/api/wire';
+import { IPC_CALL, IPC_EVENT, type LifeboatBridge } from '../../main/shared/wire';
 import {
   APP_ENTRY,
   FORBIDDEN,
@@ -150,7 +150,7 @@ describe('preload bundle', () => {
 
   it('holds only the preload and the channel names, and requires only electron', async () => {
     const { code, inputs } = await bundlePreload();
-    expect(inputs).toEqual(['main/engine/api/wire.ts', 'preload/index.ts']);
+    expect(inputs).toEqual(['main/shared/wire.ts', 'preload/index.ts']);
     expect(runPreload(code).required).toEqual(['electron']);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contract } from '../../main/engine/api/contract';
+import { contract } from '../../main/shared/contract';
 import { commands, kebab } from '../../main/cli/language/commands';
 import { record, table } from '../../main/cli/language/format';
 import type { CommandIO } from '../../main/cli/language/io';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LifeboatError } from '../../main/engine/errors';
+import { LifeboatError } from '../../main/shared/errors';
 import { checkEntries, checkSourceName, unsafeEntryPath, unsafeSourceName } from '../../main/engine/repo/restore-paths';
 import type { TreeEntry } from '../../main/engine/repo/snapshot';
 

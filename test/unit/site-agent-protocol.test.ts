@@ -4,7 +4,7 @@
  * retry of replication relies on.
  */
 import { describe, expect, it } from 'vitest';
-import { LifeboatError } from '../../main/engine/errors';
+import { LifeboatError } from '../../main/shared/errors';
 import { isRecoverable } from '../../main/engine/replication/retry';
 import { decodeRecords, FRAME, frame, FrameReader, fromWireError, newPairingKey, pairingMac, parsePairingKey, recordHead, toWireError } from '../../main/engine/sites/agent-protocol';
 import { parseAgentUrl, unreachable } from '../../main/engine/sites/agent-pairing';

@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { processAlive } from '../lock';
 import type { StorageBackend } from '../storage/backend';
 

@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CallOutput } from '../api/contract';
-import type { CatalogRebuild, ProbeResult, StorageAccount } from '../api/schemas';
+import type { CallOutput } from '../../shared/contract';
+import type { CatalogRebuild, ProbeResult, StorageAccount } from '../../shared/schemas';
 import { BackupCatalog } from '../backups/catalog';
 import type { Db } from '../db/database';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
 import type { Logger } from '../log';
 import { runInPool, scanCatalog, type RepoTarget } from '../backups/maintenance';

@@ -2,9 +2,9 @@
  * Storage accounts as rows, and their credentials in the secret store under `account.<id>.<field>`. The row holds
  * only what may be shown and logged; a credential never reaches the table, the log or an API answer.
  */
-import type { ProbeResult, StorageAccount } from '../api/schemas';
+import type { ProbeResult, StorageAccount } from '../../shared/schemas';
 import type { Db } from '../db/database';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { SecretStore } from '../secrets';
 import type { AzureCredentials, BackendSpec } from '../storage/open';
 

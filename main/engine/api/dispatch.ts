@@ -1,8 +1,9 @@
 /** Validates input against the contract, runs the handler, and returns a Result: never throws, never crashes. */
 import type { z } from 'zod';
 import type { Engine } from '../engine';
-import { LifeboatError, toErrorInfo, type Result } from '../errors';
-import { contract, isCallName } from './contract';
+import { toErrorInfo } from '../errors';
+import { LifeboatError, type Result } from '../../shared/errors';
+import { contract, isCallName } from '../../shared/contract';
 import { handlers } from './handlers';
 
 export interface CallContext {

@@ -4,7 +4,8 @@
  * nothing a client sends can end the process. Errors we did not type are logged with their stack; typed ones are the
  * client's mistake and are only answered.
  */
-import { LifeboatError, toErrorInfo, type ErrorCode, type ErrorInfo } from '../errors';
+import { toErrorInfo } from '../errors';
+import { LifeboatError, type ErrorCode, type ErrorInfo } from '../../shared/errors';
 
 export type Entry = 'http' | 'upgrade' | 'websocket' | 'local-socket' | 'ipc';
 

@@ -4,11 +4,11 @@
  * usable id), and nothing in a message can throw past the session.
  */
 import type { Engine } from '../engine';
-import type { ErrorInfo } from '../errors';
+import type { ErrorInfo } from '../../shared/errors';
 import { dispatch } from './dispatch';
 import { guard, type Entry } from './guard';
-import { parseClientMessage } from './client-message';
-import type { ServerMessage } from './wire';
+import { parseClientMessage } from '../../shared/client-message';
+import type { ServerMessage } from '../../shared/wire';
 
 export interface Session {
   /** Handles one message; never throws, and its promise (settled once the reply is sent) never rejects. */

@@ -3,8 +3,8 @@
  * A manifest lists every entry of a source by path, so a folder's listing is one pass over it, with each subfolder's
  * files and bytes summed on the way.
  */
-import type { BackupFolder } from '../api/schemas';
-import { LifeboatError } from '../errors';
+import type { BackupFolder } from '../../shared/schemas';
+import { LifeboatError } from '../../shared/errors';
 import { noSuchSource, type SnapshotManifest } from '../repo/snapshot';
 
 type FolderEntry = BackupFolder['entries'][number];

@@ -4,9 +4,9 @@
  * `account check` found wrong with a backup (its manifest missing or damaged, data it needs lost) is kept beside its
  * row, so the list says which backups cannot be restored whole without reading the account.
  */
-import type { Backup } from '../api/schemas';
+import type { Backup } from '../../shared/schemas';
 import type { Db } from '../db/database';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { summarize, type SnapshotManifest } from '../repo/snapshot';
 
 interface BackupRow {

@@ -5,7 +5,7 @@
  * sends progress (and the restore's resume state) over a BroadcastChannel and stops when asked on the same channel.
  */
 import { BroadcastChannel } from 'node:worker_threads';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { backupSources, type BackupProgress, type BackupSource } from '../repo/backup';
 import { unindexedPacks, writeIndexObject, type ChunkIndex } from '../repo/index';
 import { Repository } from '../repo/repository';

@@ -8,9 +8,9 @@
  */
 import crypto from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
-import type { BackupFolder } from '../api/schemas';
+import type { BackupFolder } from '../../shared/schemas';
 import { volumeHeat, type VolumeHeat } from '../devices/heat';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { checkRepository, type CheckReport } from '../repo/check';
 import { loadIndex } from '../repo/index';
 import { Repository } from '../repo/repository';

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ACCOUNT, type AccountManager } from '../accounts/manager';
-import type { Backup, BackupFolder, Job } from '../api/schemas';
-import { LifeboatError } from '../errors';
+import type { Backup, BackupFolder, Job } from '../../shared/schemas';
+import { LifeboatError } from '../../shared/errors';
 import type { BackupParams } from '../jobs/kinds/backup';
 import type { JobRunner } from '../jobs/runner';
 import type { BackupSource } from '../repo/backup';

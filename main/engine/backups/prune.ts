@@ -16,7 +16,7 @@
  * installations (an exclusive lease, accounts/locks.ts).
  */
 import type { AccountRow } from '../accounts/store';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { readIndexObject, writeIndexObject, type PackRecord } from '../repo/index';
 import { ENTRY_SIZE, packHashOf, packObjectName, TRAILER, type PackEntry } from '../repo/pack';
 import { SEAL_OVERHEAD, sha256Hex } from '../repo/crypto';

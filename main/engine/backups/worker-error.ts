@@ -1,5 +1,5 @@
 /** Errors across the thread boundary (a worker pool keeps only an error's message): sent as data, thrown again. */
-import { LifeboatError, type ErrorCode } from '../errors';
+import { LifeboatError, type ErrorCode } from '../../shared/errors';
 
 /** The fields a job needs to fail, resume or explain. */
 export interface WorkerError {

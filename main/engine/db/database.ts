@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { FILE_MODE, makeHome, privateFile } from '../private-files';
 import { migrations, SCHEMA_VERSION } from './migrations';
 

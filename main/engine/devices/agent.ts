@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { writeCause } from '../write-cause';
 
 export const MARKER_FILE = '.lifeboat-device.json';

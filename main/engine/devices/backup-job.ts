@@ -9,10 +9,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { BackupKind } from '../api/device-schemas';
+import { BackupKind } from '../../shared/device-schemas';
 import { runInPool, type VolumeHeatItem } from '../backups/maintenance';
 import type { Engine } from '../engine';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { backupResult, describeSnapshot, runRepoBackup, type RepoBackupState } from '../jobs/kinds/backup';
 import type { JobKind, StepContext } from '../jobs/types';
 import type { BackupSource } from '../repo/backup';

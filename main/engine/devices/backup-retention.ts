@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../engine';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { StepContext } from '../jobs/types';
 import type { Logger } from '../log';
 import type { StorageBackend } from '../storage/backend';

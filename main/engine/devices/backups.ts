@@ -4,11 +4,11 @@
  * came from them, its first backup is incremental against them, and its heat map starts from theirs.
  */
 import type { z } from 'zod';
-import type { CallOutput, CallParsedInput } from '../api/contract';
-import type { DeviceBackup, HeatMap } from '../api/device-schemas';
-import type { Backup, Job } from '../api/schemas';
+import type { CallOutput, CallParsedInput } from '../../shared/contract';
+import type { DeviceBackup, HeatMap } from '../../shared/device-schemas';
+import type { Backup, Job } from '../../shared/schemas';
 import type { Engine } from '../engine';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { activeDeviceJob, assertCanBackUp, deviceBackupJob, deviceBackupRow, DeviceBackupSteps, heatSummaryOf, lineageBackups, type BackupKind, type DeviceBackupParams, type DeviceBackupRow, type ItemConfig } from './backup-job';
 import { sweepLeftovers } from './backup-retention';
 import { deactivateJob, type DeactivateParams } from './deactivate-job';

@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldNow } from 'node:timers/promises';
-import type { HeatMap } from '../api/device-schemas';
+import type { HeatMap } from '../../shared/device-schemas';
 import type { ImageSource } from '../repo/snapshot';
 
 const DAY = 86_400_000;

@@ -2,11 +2,11 @@
  * Shares (file servers) and volumes (iSCSI servers): what a device serves. The sum of their provisioned sizes never
  * exceeds the device capacity, and locally pinned ones must also fit on the local disk.
  */
-import type { CallOutput, CallParsedInput } from '../api/contract';
-import type { Share, Volume } from '../api/device-schemas';
-import { LifeboatError } from '../errors';
+import type { CallOutput, CallParsedInput } from '../../shared/contract';
+import type { Share, Volume } from '../../shared/device-schemas';
+import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
-import { formatBytes, parseSize } from '../units';
+import { formatBytes, parseSize } from '../../shared/units';
 import type { DeviceManager } from './manager';
 import type { DeviceRow, ShareRow, VolumeRow } from './store';
 import { checkAcrs, checkChap, checkItemName } from './validation';

@@ -1,9 +1,9 @@
 /** Virtual arrays: devices on data roots with their shares and volumes (configuration, validation, status). */
 import path from 'node:path';
-import type { CallOutput, CallParsedInput } from '../api/contract';
-import type { Device, Share, Volume } from '../api/device-schemas';
+import type { CallOutput, CallParsedInput } from '../../shared/contract';
+import type { Device, Share, Volume } from '../../shared/device-schemas';
 import type { Engine } from '../engine';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { VERSION } from '../paths';
 import { LocalDeviceAgent, type DeviceAgent } from './agent';
 import { DeviceItems } from './items';

@@ -5,7 +5,7 @@
  * write), and object names are never reused. The newest epoch is the owner. A device checks the lease before it
  * writes a backup and again before it records one, so a device that was failed over (fenced) stops writing.
  */
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { assertObjectName, type StorageBackend } from '../storage/backend';
 
 export interface OwnerRecord {

@@ -11,7 +11,7 @@
  * are left out. Ids are kept: the ownership objects in the account name them, so a failover's transfer recognises
  * the source. Nothing local is overwritten: a device this installation already has (same id) keeps its row.
  */
-import type { CatalogRebuild } from '../api/schemas';
+import type { CatalogRebuild } from '../../shared/schemas';
 import type { AccountRow } from '../accounts/store';
 import type { Engine } from '../engine';
 import { newId } from '../keys';

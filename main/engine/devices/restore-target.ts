@@ -6,7 +6,7 @@
  * share or not: the refusal names the device and the share.
  */
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { realPath, within as inside } from '../placement';
 import { deviceDataHint, deviceDataMessage } from './device-data';
 import type { DeviceManager } from './manager';

@@ -4,9 +4,9 @@
  * zone's offset at that moment. The scheduler creates a scheduled backup job for every online device that is due
  * and advances its next time in the same transaction, so a crash never schedules a backup twice.
  */
-import type { BackupPolicy } from '../api/device-schemas';
+import type { BackupPolicy } from '../../shared/device-schemas';
 import type { Engine } from '../engine';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { Ticker } from '../ticker';
 import type { DeviceRow } from './store';
 

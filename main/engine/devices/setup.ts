@@ -4,12 +4,12 @@
  */
 import path from 'node:path';
 import crypto from 'node:crypto';
-import type { CallParsedInput } from '../api/contract';
-import type { RootCheck } from '../api/device-schemas';
-import { LifeboatError } from '../errors';
+import type { CallParsedInput } from '../../shared/contract';
+import type { RootCheck } from '../../shared/device-schemas';
+import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
 import { describeOverlap, findOverlap, within as inside } from '../placement';
-import { formatBytes, parseSize } from '../units';
+import { formatBytes, parseSize } from '../../shared/units';
 import type { DeviceManager } from './manager';
 import { DEFAULT_POLICY } from './schedule';
 import type { DeviceRow } from './store';

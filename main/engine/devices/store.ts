@@ -2,9 +2,9 @@
  * Devices, shares and volumes as rows. CHAP secrets live in the secret store under `volume-chap:<id>`, never in a
  * table, the log or an API answer. Device backups, ownership and failover build on this store.
  */
-import type { DeviceStatus, DeviceType } from '../api/device-schemas';
+import type { DeviceStatus, DeviceType } from '../../shared/device-schemas';
 import type { Db } from '../db/database';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { SecretStore } from '../secrets';
 
 export interface DeviceRow {

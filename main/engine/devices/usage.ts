@@ -3,7 +3,7 @@
  * a time, redone by a periodic tick (which also raises the over-quota and oversized-image alerts) or when a read finds
  * the cache older than the TTL. API reads return the cached value.
  */
-import { formatBytes } from '../units';
+import { formatBytes } from '../../shared/units';
 import type { DeviceManager } from './manager';
 import type { DeviceRow } from './store';
 

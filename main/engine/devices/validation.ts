@@ -2,8 +2,8 @@
  * The rules of device, share and volume settings. Each check throws invalid_input whose message starts with the
  * field, says what is wrong and what is allowed; secrets are never echoed.
  */
-import { LifeboatError } from '../errors';
-import { formatBytes } from '../units';
+import { LifeboatError } from '../../shared/errors';
+import { formatBytes } from '../../shared/units';
 
 const bad = (field: string, message: string, hint?: string): never => {
   throw new LifeboatError('invalid_input', `${field}: ${message}`, hint);

@@ -3,7 +3,7 @@
  * wizard, the CLI, `failover.start` and the unit tests share one set of rules and one set of messages.
  */
 import type { DeviceRow } from '../devices/store';
-import { formatBytes } from '../units';
+import { formatBytes } from '../../shared/units';
 
 export interface Reason {
   code: 'status' | 'not-empty' | 'same-name' | 'type' | 'capacity' | 'fips' | 'busy' | 'domain';

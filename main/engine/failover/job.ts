@@ -9,10 +9,11 @@
  */
 import path from 'node:path';
 import type { Engine } from '../engine';
-import { LifeboatError, toErrorInfo, type ErrorCode } from '../errors';
+import { toErrorInfo } from '../errors';
+import { LifeboatError, type ErrorCode } from '../../shared/errors';
 import type { RestoreParams } from '../jobs/kinds/restore';
 import type { JobKind } from '../jobs/types';
-import { formatBytes } from '../units';
+import { formatBytes } from '../../shared/units';
 import { restoreOrder } from './plan';
 import { collectPrechecks, describeCheck, precheckFailure } from './prechecks';
 import { failoverItems, restorePriority } from './sources';

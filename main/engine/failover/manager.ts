@@ -1,12 +1,12 @@
 /** Device failover: compatible targets, the plan with its RTO, starting, resuming and abandoning the failover job, and the DNS checklist. */
-import type { CallOutput } from '../api/contract';
-import type { TargetFacts } from '../api/device-schemas';
-import type { Job } from '../api/schemas';
+import type { CallOutput } from '../../shared/contract';
+import type { TargetFacts } from '../../shared/device-schemas';
+import type { Job } from '../../shared/schemas';
 import type { DeviceRow } from '../devices/store';
 import type { Engine } from '../engine';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { VERSION } from '../paths';
-import { formatBytes } from '../units';
+import { formatBytes } from '../../shared/units';
 import { assessTarget, refusal, type Assessment } from './compatibility';
 import { failoverJob } from './job';
 import { dnsChecklist, rtoSeconds } from './plan';

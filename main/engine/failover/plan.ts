@@ -1,6 +1,6 @@
 /** The plan arithmetic of a failover: what is restored, in which order, and how long it should take. */
-import type { DnsChecklist } from '../api/device-schemas';
-import { formatDuration } from '../units';
+import type { DnsChecklist } from '../../shared/device-schemas';
+import { formatDuration } from '../../shared/units';
 
 export interface PlanItem {
   name: string;

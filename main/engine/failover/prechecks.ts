@@ -10,8 +10,9 @@ import { readOwner } from '../devices/ownership';
 import type { DeviceRow } from '../devices/store';
 import { checkIqn } from '../devices/validation';
 import type { Engine } from '../engine';
-import { LifeboatError, toErrorInfo } from '../errors';
-import { formatBytes } from '../units';
+import { toErrorInfo } from '../errors';
+import { LifeboatError } from '../../shared/errors';
+import { formatBytes } from '../../shared/units';
 import { assessTarget } from './compatibility';
 import { backupChoices, failoverItems, sourceFacts } from './sources';
 

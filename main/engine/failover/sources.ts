@@ -3,12 +3,12 @@
  * and, per share or volume, its bytes in that backup and its heat. Shared by the plan, the prechecks and the restore
  * step, so they always agree.
  */
-import type { BackupLoss, FailoverBackup } from '../api/device-schemas';
+import type { BackupLoss, FailoverBackup } from '../../shared/device-schemas';
 import { deviceBackupRow, lineageBackups, type DeviceBackupRow, type LineageBackup } from '../devices/backup-job';
 import type { DeviceRow } from '../devices/store';
 import type { Engine } from '../engine';
-import { LifeboatError } from '../errors';
-import { formatBytes, formatDuration } from '../units';
+import { LifeboatError } from '../../shared/errors';
+import { formatBytes, formatDuration } from '../../shared/units';
 import type { SourceFacts } from './compatibility';
 import type { PlanItem } from './plan';
 

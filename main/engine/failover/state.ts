@@ -1,6 +1,6 @@
 /** The failover job's parameters and checkpointed state, and its restore jobs (shared by its steps and the manager). */
 import { z } from 'zod';
-import type { Job } from '../api/schemas';
+import type { Job } from '../../shared/schemas';
 import type { Engine } from '../engine';
 import type { RestoreParams } from '../jobs/kinds/restore';
 import type { StepContext } from '../jobs/types';

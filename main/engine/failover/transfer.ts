@@ -18,7 +18,7 @@
  */
 import path from 'node:path';
 import type { Engine } from '../engine';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
 import { transferOwner } from '../devices/ownership';
 import { nextBackupAt, policyOf } from '../devices/schedule';

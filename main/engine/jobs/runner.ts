@@ -5,9 +5,10 @@
  * that moment a running job whose process is gone (a crash, a killed CLI command) is put back in the queue, whether
  * or not this engine runs jobs: `jobs list` no longer shows it running and `jobs resume` runs it.
  */
-import type { Job } from '../api/schemas';
+import type { Job } from '../../shared/schemas';
 import type { Db } from '../db/database';
-import { LifeboatError, toErrorInfo, type ErrorInfo } from '../errors';
+import { toErrorInfo } from '../errors';
+import { LifeboatError, type ErrorInfo } from '../../shared/errors';
 import { ownerAlive, processStart } from '../lock';
 import type { EventBus } from '../events';
 import { newId } from '../keys';

@@ -1,7 +1,7 @@
 /** Jobs as durable rows: every change of status, step or checkpoint is one transaction. */
 import type { Db } from '../db/database';
-import type { ErrorInfo } from '../errors';
-import type { Job, JobStatus, JobStep } from '../api/schemas';
+import type { ErrorInfo } from '../../shared/errors';
+import type { Job, JobStatus, JobStep } from '../../shared/schemas';
 
 export interface JobRow {
   id: string;

@@ -7,7 +7,7 @@
  * output (stdout and stderr interleaved) is kept bounded: the last 8 KiB.
  */
 import { spawn } from 'node:child_process';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 
 export const COMMANDS = ['quiesce', 'thaw', 'shutdown', 'start'] as const;
 export type CommandName = (typeof COMMANDS)[number];

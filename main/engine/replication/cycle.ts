@@ -19,7 +19,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
 import type { Logger } from '../log';
 import type { CommitHooks, CycleManifest, SiteAgent, SiteItemRef } from '../sites/agent';

@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Job } from '../api/schemas';
-import type { ErrorInfo } from '../errors';
-import { LifeboatError } from '../errors';
+import type { Job } from '../../shared/schemas';
+import type { ErrorInfo } from '../../shared/errors';
+import { LifeboatError } from '../../shared/errors';
 import type { SiteRow } from '../sites/store';
 import type { CommandRun } from './commands';
 import { appState } from './consistency';

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Job } from '../api/schemas';
-import { LifeboatError } from '../errors';
+import type { Job } from '../../shared/schemas';
+import { LifeboatError } from '../../shared/errors';
 import type { JobRunner } from '../jobs/runner';
 import { newId } from '../keys';
 import type { Logger } from '../log';

@@ -3,7 +3,7 @@
  * threshold above which its health turns Warning, how long recovery points are kept, and how often a point is made
  * app-consistent. The fixed `failback` policy (seed 004) is made on first use and cannot be edited.
  */
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
 import type { PolicyRow, ReplicationStore } from './store';
 

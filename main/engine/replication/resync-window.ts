@@ -3,7 +3,7 @@
  * time (default 18:00-06:00, outside office hours, as seed 002 has it). A window whose end is before its start spans
  * midnight; equal ends mean all day. Pure functions of a given instant, so tests pass the clock's.
  */
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 
 export const DEFAULT_WINDOW = '18:00-06:00';
 

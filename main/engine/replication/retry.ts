@@ -5,7 +5,8 @@
  * unreachable: a root not mounted, EIO, a timeout; a source that kept changing while read) is retried after 1, 2, 4,
  * 8 and 10 minutes, then every 30 minutes, until a cycle succeeds.
  */
-import { LifeboatError, toErrorInfo, type ErrorInfo } from '../errors';
+import { toErrorInfo } from '../errors';
+import { LifeboatError, type ErrorInfo } from '../../shared/errors';
 
 export const BACKOFF_SECONDS = [60, 120, 240, 480, 600] as const;
 export const BACKOFF_AFTER_SECONDS = 1800;

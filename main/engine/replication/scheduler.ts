@@ -7,7 +7,7 @@
  * this turn. Items that need a resynchronization get a resync job when their window is open (and their last failed
  * attempt's retry time has come). The clock is injectable: tests call tick(now).
  */
-import type { Job } from '../api/schemas';
+import type { Job } from '../../shared/schemas';
 import type { Logger } from '../log';
 import { Ticker } from '../ticker';
 import { retryOf } from './outcomes';

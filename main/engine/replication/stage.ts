@@ -12,7 +12,7 @@
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { Logger } from '../log';
 import type { CycleManifest, SiteAgent, SiteItemRef } from '../sites/agent';
 import type { WorkerPool } from '../workers/pool';

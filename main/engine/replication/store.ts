@@ -3,7 +3,7 @@
  * group (multi-item) points and the per-cycle history.
  */
 import type { Db } from '../db/database';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 
 export interface PolicyRow {
   id: string;

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { contentChunks, isZero, newWindow } from './chunker';
 import { CompressionProbe } from './compress';
 import { EncoderThread } from './encoder';

@@ -3,7 +3,7 @@
  * open a single chunk with a ranged read of its pack. These are pure functions on buffers and raw keys, so they
  * can run unchanged in a worker thread (see the task shapes in docs/repository-format.md).
  */
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { Codec, compress, decompress, decompressInto } from './compress';
 import { chunkId, seal, unseal, SealError, type RepoKeys } from './crypto';
 

@@ -6,7 +6,7 @@
  * passes the check (or a check one or two digits off) is damage, never "wrong key".
  */
 import crypto from 'node:crypto';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { ChunkerParams } from './chunker';
 import { FORMAT_VERSION, seal, unseal, type RepoKeys } from './crypto';
 

@@ -4,7 +4,7 @@
  * retried upload); any copy will do and prune keeps one. Layout of an index object's plaintext:
  * ["LBI1"][u32 pack count] then per pack: [32-byte pack hash][u32 entry count][entries as in the pack header].
  */
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { collectList, type StorageBackend } from '../storage/backend';
 import { randomId, seal, unseal, SealError, type RepoKeys } from './crypto';
 import { decodeEntries, encodeEntries, ENTRY_SIZE, packHashOf, packObjectName, parsePack, TRAILER, type PackEntry } from './pack';

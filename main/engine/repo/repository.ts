@@ -4,7 +4,7 @@
  * it dedups against the index, fills packs, uploads them, and only then writes the index objects naming them.
  */
 import os from 'node:os';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { ObjectUpload, StorageBackend } from '../storage/backend';
 import { decodeBlob, BlobDamagedError } from './blob';
 import { compressTransient, type Codec, type CompressionProbe } from './compress';

@@ -1,7 +1,7 @@
 /** The file-system side of a restore: laying out targets, sizing files, metadata, and checking resumed work. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { chunkId } from './crypto';
 import type { Repository } from './repository';
 import type { RestoreItem } from './restore';

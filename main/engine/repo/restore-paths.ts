@@ -8,7 +8,7 @@
  * is written: restore.ts).
  */
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { TreeEntry } from './snapshot';
 
 /** An absolute path, an empty, `.` or `..` component, a trailing slash or a NUL. */

@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { BlobDamagedError, decodeBlobInto } from './blob';
 import { noteGarbage } from './memory';
 import type { Repository } from './repository';

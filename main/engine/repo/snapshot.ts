@@ -3,7 +3,7 @@
  * listed snapshot is always complete. A manifest is JSON (of any size: see json.ts), compressed, sealed with associated
  * data "snapshot:<id>".
  */
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { StorageBackend } from '../storage/backend';
 import { Codec, compressPieces, decompress } from './compress';
 import { randomId, seal, unseal, type RepoKeys } from './crypto';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { CommitHooks, SiteAgent } from './agent';
 import { decodeRecords } from './agent-protocol';
 import { fsyncPath } from './block-records';

@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import https from 'node:https';
 import tls from 'node:tls';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { macEqual, PAIR_REQUEST, PAIR_RESPONSE, pairingMac, parsePairingKey, type PairRequest, type PairResponse } from './agent-protocol';
 
 /** What the installation keeps of a pairing, in its secret store (never in plain SQLite). */

@@ -7,7 +7,7 @@
  * from a slow disk by the client's idle timeout), data chunks, then one result. See docs/replication.md.
  */
 import crypto from 'node:crypto';
-import { LifeboatError, type ErrorCode } from '../errors';
+import { LifeboatError, type ErrorCode } from '../../shared/errors';
 
 export const PROTOCOL = 'v1';
 export const ARGS_HEADER = 'x-lifeboat-args';

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { CommitHooks } from './agent';
 import { CALLS, type CallContext } from './agent-calls';
 import { ARGS_HEADER, FRAME, frame, FRAME_CONTENT_TYPE, HEARTBEAT_HEADER, macEqual, PAIR_REQUEST, PAIR_RESPONSE, pairingMac, toWireError, type PairResponse } from './agent-protocol';

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { newPairingKey } from './agent-protocol';
 import { makeSelfSigned } from './agent-tls';
 import { fsyncPath } from './block-records';

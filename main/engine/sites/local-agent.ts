@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { blockHash, HASH_BYTES } from '../replication/block-hash';
 import type { BlockWrite, CommitHooks, CycleManifest, FileMeta, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
 import { copySparse, fsyncPath } from './block-records';

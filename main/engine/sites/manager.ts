@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
 import { describeOverlap, findOverlap, type Place } from '../placement';
 import type { SiteAgent, SiteProbe } from './agent';

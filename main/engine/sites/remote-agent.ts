@@ -12,7 +12,7 @@ import https from 'node:https';
 import type { ClientRequest } from 'node:http';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { BlockWrite, CommitHooks, CycleManifest, FileMeta, RecoverOutcome, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
 import { ARGS_HEADER, FRAME, FRAME_CONTENT_TYPE, FrameReader, fromWireError, HEARTBEAT_HEADER, recordHead, type WireError } from './agent-protocol';
 import { parseAgentUrl, pinTo, unreachable, type AgentConnection } from './agent-pairing';

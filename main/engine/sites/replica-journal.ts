@@ -12,7 +12,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { BlockWrite, CommitHooks, CycleManifest, FileMeta, RecoverOutcome, SitePoint } from './agent';
 import { applyRecords, encodeRecord, fsyncPath, isZero, readRecords } from './block-records';
 

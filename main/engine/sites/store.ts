@@ -1,6 +1,6 @@
 /** The sites table: the primary site (this installation, made on first use) and recovery sites. */
 import type { Db } from '../db/database';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 
 export interface SiteRow {
   id: string;

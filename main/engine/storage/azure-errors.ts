@@ -4,7 +4,7 @@
  * URL, never a key, a SAS signature or a connection string: everything passes through redact() and the SDK's own
  * error (whose request carries the signed URL and headers) is never kept as the cause.
  */
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 
 export type AzureAction = 'open' | 'create' | 'read' | 'write' | 'list' | 'delete';
 

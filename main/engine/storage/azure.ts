@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto';
 import { AnonymousCredential, BlobServiceClient, ContainerClient, newPipeline, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { mapAzureError, redact, type AzureAction } from './azure-errors';
 import { assertObjectName, rangeBuffer, runProbe, type ByteRange, type ObjectInfo, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
 import { withRetry, type RetryOptions } from './retry';

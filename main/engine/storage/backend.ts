@@ -3,7 +3,7 @@
  * surface: immutable named objects, ranged reads and prefix listing. Object names are never reused, so a writer
  * never overwrites what another writer (or a crashed earlier run) left behind.
  */
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 
 export type StorageKind = 'local' | 'azure' | 's3';
 

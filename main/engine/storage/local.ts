@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import { writeCause } from '../write-cause';
 import { assertObjectName, rangeBuffer, runProbe, type ByteRange, type ObjectInfo, type ObjectUpload, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
 

@@ -3,7 +3,7 @@
  * every backend kind, so the account manager and the jobs never import a backend directly (S3 plugs in here).
  */
 import path from 'node:path';
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 import type { StorageBackend } from './backend';
 import { LocalBackend } from './local';
 

@@ -5,7 +5,7 @@
  * caller gets one 'unavailable' error that names the endpoint and how long we tried, and stays retryable so the
  * job that called us is left resumable.
  */
-import { LifeboatError } from '../errors';
+import { LifeboatError } from '../../shared/errors';
 
 export interface RetryOptions {
   /** First backoff ceiling in ms; doubles every attempt. */

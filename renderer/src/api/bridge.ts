@@ -1,5 +1,5 @@
 /** Chooses the bridge: the preload's `window.lifeboat` in Electron, else the web-mode WebSocket. */
-import type { Result } from '../../../main/engine/errors';
+import type { Result } from '../../../main/shared/errors';
 import { cancelledError, type AppBridge, type CallOptions, type LifeboatBridge } from './types';
 import { createWebSocketBridge } from './ws-bridge';
 

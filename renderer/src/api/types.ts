@@ -1,11 +1,11 @@
 /** Domain types shared with the engine, imported type-only so no engine code enters the renderer bundle. */
-export type { Alert, Backup, EngineEvent, Job, JobStatus, JobStep, ProbeResult, Service, StorageAccount } from '../../../main/engine/api/schemas';
-export type { CallInput, CallName, CallOutput } from '../../../main/engine/api/contract';
-export type { ErrorInfo, Result } from '../../../main/engine/errors';
-export type { LifeboatBridge } from '../../../main/engine/api/wire';
+export type { Alert, Backup, EngineEvent, Job, JobStatus, JobStep, ProbeResult, Service, StorageAccount } from '../../../main/shared/schemas';
+export type { CallInput, CallName, CallOutput } from '../../../main/shared/contract';
+export type { ErrorInfo, Result } from '../../../main/shared/errors';
+export type { LifeboatBridge } from '../../../main/shared/wire';
 
-import type { LifeboatBridge } from '../../../main/engine/api/wire';
-import type { ErrorInfo, Result } from '../../../main/engine/errors';
+import type { LifeboatBridge } from '../../../main/shared/wire';
+import type { ErrorInfo, Result } from '../../../main/shared/errors';
 
 /** The connection to the engine: always open in Electron; over the WebSocket it can drop and come back. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';

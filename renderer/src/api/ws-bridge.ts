@@ -3,7 +3,7 @@
  * session cookie). It reconnects with backoff; calls made while disconnected wait for the connection for a while,
  * and calls in flight when it drops fail with `unavailable` rather than being re-sent (they may not be idempotent).
  */
-import type { ServerMessage } from '../../../main/engine/api/wire';
+import type { ServerMessage } from '../../../main/shared/wire';
 import { cancelledError, type AppBridge, type CallOptions, type ConnectionState, type EngineEvent, type Result } from './types';
 
 const QUEUE_TIMEOUT_MS = 20_000;

@@ -4,7 +4,7 @@
  * space, domain, software version).
  */
 import { MessageBar, MessageBarBody, MessageBarTitle, Radio, RadioGroup, Spinner, Text, tokens } from '@fluentui/react-components';
-import type { FailoverBackup, TargetFacts } from '../../../main/engine/api/device-schemas';
+import type { FailoverBackup, TargetFacts } from '../../../main/shared/device-schemas';
 import { formatBytes, formatTime } from '../format';
 import { ErrorBar } from '../pages/ErrorBar';
 import { BACKUP_KIND_LABEL, STATUS_LABEL, type Device } from './labels';

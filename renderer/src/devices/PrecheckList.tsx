@@ -4,7 +4,7 @@
  */
 import { Button, Link, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { ArrowClockwiseRegular, CheckmarkCircleFilled, DismissCircleFilled, WarningFilled } from '@fluentui/react-icons';
-import type { FailoverPrechecks } from '../../../main/engine/api/device-schemas';
+import type { FailoverPrechecks } from '../../../main/shared/device-schemas';
 import { formatTime } from '../format';
 import { routes } from '../shell/routes';
 

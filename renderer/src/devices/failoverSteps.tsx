@@ -8,7 +8,7 @@ import { Checkbox, MessageBar, MessageBarBody, MessageBarTitle, Radio, RadioGrou
 import { useEffect, useState } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo, Job } from '../api/types';
-import type { FailoverPrechecks } from '../../../main/engine/api/device-schemas';
+import type { FailoverPrechecks } from '../../../main/shared/device-schemas';
 import { formatBytes, formatDuration, formatRate, formatTime } from '../format';
 import { ErrorBar } from '../pages/ErrorBar';
 import { useSectionStyles } from '../pages/Page';

@@ -1,8 +1,8 @@
 /** How devices, their status, type and health read in the UI (the words of StorSimple's portal). */
 import { Badge } from '@fluentui/react-components';
-import type { Device, DeviceStatus, DeviceType, Tier } from '../../../main/engine/api/device-schemas';
+import type { Device, DeviceStatus, DeviceType, Tier } from '../../../main/shared/device-schemas';
 
-export type { Device, DeviceDetail, DnsChecklist, FailoverPlan, FailoverTargets, HeatMap, RootCheck, Share, Volume } from '../../../main/engine/api/device-schemas';
+export type { Device, DeviceDetail, DnsChecklist, FailoverPlan, FailoverTargets, HeatMap, RootCheck, Share, Volume } from '../../../main/shared/device-schemas';
 
 export const STATUS_LABEL: Record<DeviceStatus, string> = {
   'ready-to-set-up': 'Ready to set up',

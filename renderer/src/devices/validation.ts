@@ -2,7 +2,7 @@
  * Checks the device, share and volume forms run as the user types; they mirror the engine's rules (device names,
  * sizes, IQNs, CHAP secrets), and when the engine still refuses, its message wins.
  */
-import { parseSize } from '../../../main/engine/units';
+import { parseSize } from '../../../main/shared/units';
 
 export function deviceNameProblem(raw: string): string | null {
   const name = raw.trim();

@@ -4,7 +4,7 @@
  */
 import { Badge } from '@fluentui/react-components';
 import type { z } from 'zod';
-import type { CommandRun, CycleEntry, ItemDetail, ItemSummary, Policy, RecoveryPoint, Site, SiteProbe } from '../../../main/engine/api/contract-protection';
+import type { CommandRun, CycleEntry, ItemDetail, ItemSummary, Policy, RecoveryPoint, Site, SiteProbe } from '../../../main/shared/contract-protection';
 
 export type Item = z.infer<typeof ItemSummary>;
 export type ItemInfo = z.infer<typeof ItemDetail>;

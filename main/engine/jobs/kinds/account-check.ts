@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { AccountManager } from '../../accounts/manager';
-import { LifeboatError } from '../../errors';
+import { LifeboatError } from '../../../shared/errors';
 import { checkInPool } from '../../backups/maintenance';
 import type { CheckProblem, CheckReport } from '../../repo/check';
 import type { JobKind } from '../types';

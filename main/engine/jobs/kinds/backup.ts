@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AccountManager } from '../../accounts/manager';
 import type { AccountRow } from '../../accounts/store';
 import { sourceKey } from '../../backups/catalog';
-import { LifeboatError } from '../../errors';
+import { LifeboatError } from '../../../shared/errors';
 import { runInPool } from '../../backups/maintenance';
 import { runOffloaded } from '../../backups/offload';
 import type { BackupProgress, BackupSource } from '../../repo/backup';

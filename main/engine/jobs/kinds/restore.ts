@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { AccountManager } from '../../accounts/manager';
-import { LifeboatError } from '../../errors';
+import { LifeboatError } from '../../../shared/errors';
 import { runOffloaded } from '../../backups/offload';
 import type { AnyRestoreState, DamagedFile, RestoreProgress, RestoreState } from '../../repo/restore';
 import type { JobKind } from '../types';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { LifeboatError } from '../../errors';
+import { LifeboatError } from '../../../shared/errors';
 import { privateDir } from '../../private-files';
 import type { JobKind, StepContext } from '../types';
 

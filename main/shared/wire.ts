@@ -2,7 +2,7 @@
  * The wire format shared by the web-mode WebSocket and the local socket (one JSON message per frame or line).
  * Electron IPC carries the same `call`/`result` pair through ipcRenderer.invoke and events on one channel.
  */
-import type { Result } from '../errors';
+import type { Result } from './errors';
 import type { EngineEvent } from './schemas';
 
 export type ClientMessage = { id: number; call: unknown; input?: unknown } | { id: number; abort: true };

@@ -1,8 +1,8 @@
 /**
  * Reads one client message of the wire format (wire.ts) from its text, for the WebSocket and the local socket.
- * Kept apart from wire.ts, which the preload imports: the preload bundles no engine code.
+ * Kept apart from wire.ts, which the preload imports: the preload bundles the channel names and nothing more.
  */
-import { LifeboatError } from '../errors';
+import { LifeboatError } from './errors';
 import type { ClientMessage } from './wire';
 
 /** Contract inputs nest a few levels; a deeper message is refused before it is parsed. */
