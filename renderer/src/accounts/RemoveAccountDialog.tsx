@@ -18,7 +18,7 @@ import {
 import { useState } from 'react';
 import { call } from '../api/client';
 import type { CallOutput, ErrorInfo, StorageAccount } from '../api/types';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 
 export function RemoveAccountDialog({ account, onClose }: { account: StorageAccount; onClose(removed: CallOutput<'accounts.remove'> | null): void }) {
   const [force, setForce] = useState(false);

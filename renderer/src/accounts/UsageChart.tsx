@@ -5,7 +5,7 @@
 import { Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { StorageAccount } from '../api/types';
 import { formatBytes } from '../format';
-import { useSectionStyles } from '../pages/Page';
+import { useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
   figure: { margin: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },

@@ -8,7 +8,7 @@ import { Fragment, useState } from 'react';
 import type { Backup } from '../api/types';
 import { useQuery } from '../api/query';
 import { formatBytes, formatTime } from '../format';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 
 const ICON = { dir: <FolderRegular />, file: <DocumentRegular />, symlink: <LinkRegular /> };
 

@@ -2,7 +2,7 @@
 import { Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useQuery } from '../api/query';
 import { formatBytes, formatDuration, formatTime } from '../format';
-import { useSectionStyles } from '../pages/Page';
+import { useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
   box: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, padding: `${tokens.spacingVerticalS} 0 ${tokens.spacingVerticalM}` },

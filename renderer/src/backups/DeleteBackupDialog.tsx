@@ -14,7 +14,7 @@ import { useState } from 'react';
 import { call } from '../api/client';
 import type { Backup, ErrorInfo } from '../api/types';
 import { backupLabel } from './restoreSteps';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 
 export function DeleteBackupDialog({ backup, onClose }: { backup: Backup; onClose(deleted: boolean): void }) {
   const [busy, setBusy] = useState(false);

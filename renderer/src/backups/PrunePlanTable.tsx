@@ -5,7 +5,7 @@
 import { Badge, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles } from '@fluentui/react-components';
 import type { Backup } from '../api/types';
 import { formatBytes, formatTime } from '../format';
-import { useSectionStyles } from '../pages/Page';
+import { useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
   scroll: { maxHeight: '260px', overflowY: 'auto' },

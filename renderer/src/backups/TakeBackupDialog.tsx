@@ -22,7 +22,7 @@ import { call } from '../api/client';
 import type { ErrorInfo, Job, StorageAccount } from '../api/types';
 import { absolutePathProblem } from '../accounts/validation';
 import { fieldState } from '../wizard/machine';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 
 /** The engine creates this account on first use when a backup names none. */
 const DEFAULT_ACCOUNT = 'default';

@@ -26,7 +26,7 @@ import { useLifeboat } from '../api/hooks';
 import type { ErrorInfo, Job } from '../api/types';
 import { JobProgress } from '../jobs/JobProgress';
 import { JobStatusBadge } from '../jobs/JobStatusBadge';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import type { Device } from './labels';
 
 export function DeactivateDialog({ device, onClose }: { device: Device; onClose(job: Job | null): void }) {

@@ -8,7 +8,7 @@ import { call } from '../api/client';
 import { useLifeboat } from '../api/hooks';
 import type { Job } from '../api/types';
 import { formatTime } from '../format';
-import { useSectionStyles } from '../pages/Page';
+import { useSectionStyles } from '../ui/Page';
 import { deviceHref, type Device } from './labels';
 import { useDeviceQuery } from './useDeviceQuery';
 

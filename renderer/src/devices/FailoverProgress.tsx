@@ -11,7 +11,7 @@ import type { ErrorInfo, Job } from '../api/types';
 import { JobDetails } from '../jobs/JobDetails';
 import { JobProgress } from '../jobs/JobProgress';
 import { JobStatusBadge } from '../jobs/JobStatusBadge';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { DnsChecklistView } from './DnsChecklistView';
 
 const useStyles = makeStyles({

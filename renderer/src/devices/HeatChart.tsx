@@ -5,7 +5,7 @@
  */
 import { Text, makeStyles, tokens } from '@fluentui/react-components';
 import { formatBytes, formatTime } from '../format';
-import { useSectionStyles } from '../pages/Page';
+import { useSectionStyles } from '../ui/Page';
 import type { HeatMap } from './labels';
 
 const useStyles = makeStyles({

@@ -16,7 +16,7 @@ import {
 import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { FormActions } from './FormActions';
 
 export type ItemKind = 'share' | 'volume';

@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
 import { formatBytes } from '../format';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { DeleteItemDialog, OfflineDialog, type ItemKind } from './ItemDialogs';
 import { TIER_LABEL, type Device, type Share, type Volume } from './labels';
 import { ShareDialog } from './ShareDialog';

@@ -4,7 +4,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
 import { formatTime } from '../format';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { fieldState } from '../wizard/machine';
 import { WEEKDAYS, policyText, type Device } from './labels';
 import { refusedField } from './validation';

@@ -18,10 +18,10 @@ import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
 import { formatBytes } from '../format';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { fieldState } from '../wizard/machine';
 import type { Share } from './labels';
-import { HintBar } from './notice';
+import { HintBar } from '../ui/Notice';
 import { itemNameProblem, shownField, sizeBytes, sizeProblem } from './validation';
 import { FormActions } from './FormActions';
 

@@ -19,11 +19,11 @@ import { EyeOffRegular, EyeRegular } from '@fluentui/react-icons';
 import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { fieldState } from '../wizard/machine';
 import { AcrEditor } from './AcrEditor';
 import type { Volume } from './labels';
-import { HintBar } from './notice';
+import { HintBar } from '../ui/Notice';
 import { chapSecretProblem, iqnProblem, itemNameProblem, shownField, sizeProblem } from './validation';
 import { FormActions } from './FormActions';
 

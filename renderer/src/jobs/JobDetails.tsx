@@ -3,7 +3,7 @@ import { ProgressBar, Text, makeStyles, tokens } from '@fluentui/react-component
 import type { Job } from '../api/types';
 import { formatDuration, formatTime, percent } from '../format';
 import { JobStatusBadge } from './JobStatusBadge';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 
 const useStyles = makeStyles({
   box: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, padding: `${tokens.spacingVerticalS} 0 ${tokens.spacingVerticalM}` },

@@ -18,9 +18,9 @@ import { call } from '../api/client';
 import { useLifeboat } from '../api/hooks';
 import type { ErrorInfo } from '../api/types';
 import { formatTime } from '../format';
-import { ErrorBar } from './ErrorBar';
-import { Page, useSectionStyles } from './Page';
-import { SeverityBadge } from './severity';
+import { ErrorBar } from '../ui/ErrorBar';
+import { Page, useSectionStyles } from '../ui/Page';
+import { SeverityBadge } from '../ui/severity';
 
 const useStyles = makeStyles({
   hint: { color: tokens.colorNeutralForeground3 },

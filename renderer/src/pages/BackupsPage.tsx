@@ -6,11 +6,6 @@
 import {
   Button,
   Field,
-  Link,
-  MessageBar,
-  MessageBarActions,
-  MessageBarBody,
-  MessageBarTitle,
   Select,
   Spinner,
   Table,
@@ -24,10 +19,10 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { ArchiveRegular, ArrowUndoRegular, BroomRegular, ChevronDownRegular, ChevronRightRegular, DeleteRegular, DismissRegular, SaveRegular } from '@fluentui/react-icons';
-import { Fragment, useState, type ReactNode } from 'react';
+import { ArchiveRegular, ArrowUndoRegular, BroomRegular, ChevronDownRegular, ChevronRightRegular, DeleteRegular, SaveRegular } from '@fluentui/react-icons';
+import { Fragment, useState } from 'react';
 import { useQuery } from '../api/query';
-import type { Backup, Job } from '../api/types';
+import type { Backup } from '../api/types';
 import { BackupDetails } from '../backups/BackupDetails';
 import { DeleteBackupDialog } from '../backups/DeleteBackupDialog';
 import { PruneDialog, type PruneResult } from '../backups/PruneDialog';
@@ -35,8 +30,9 @@ import { TakeBackupDialog } from '../backups/TakeBackupDialog';
 import { initialRestore, restorePath, restoreSteps } from '../backups/restoreSteps';
 import { formatBytes, formatTime } from '../format';
 import { WizardDialog } from '../wizard/WizardDialog';
-import { ErrorBar } from './ErrorBar';
-import { Page, useSectionStyles } from './Page';
+import { ErrorBar } from '../ui/ErrorBar';
+import { NoticeBar, jobStartedNotice, type Notice } from '../ui/Notice';
+import { Page, useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
   toolbar: { display: 'flex', gap: tokens.spacingHorizontalL, alignItems: 'flex-end', flexWrap: 'wrap' },
@@ -49,18 +45,6 @@ const useStyles = makeStyles({
 const COLUMNS = ['', 'Created', 'Label', 'Account', 'Sources', 'Size', 'Actions'];
 const WIDTHS: Record<string, number> = { '': 40, Created: 112, Account: 96, Size: 132, Actions: 176 };
 const ALL = '';
-
-type Notice = { intent: 'success' | 'warning' | 'error' | 'info'; title: string; body?: ReactNode };
-
-const startedNotice = (job: Job): Notice => ({
-  intent: 'info',
-  title: `Started “${job.title}”`,
-  body: (
-    <>
-      Follow its progress on the <Link href="#/jobs">Jobs page</Link>; a notification says when it ends.
-    </>
-  ),
-});
 
 const prunedNotice = (r: PruneResult): Notice => ({
   // Backups that could not be read stop the data cleanup: a warning that says so, not a success that freed 0 B.
@@ -154,15 +138,7 @@ export function BackupsPage() {
         </>
       }
     >
-      {notice && (
-        <MessageBar intent={notice.intent} layout="multiline" data-testid="backups-notice">
-          <MessageBarBody>
-            <MessageBarTitle>{notice.title}</MessageBarTitle>
-            {notice.body}
-          </MessageBarBody>
-          <MessageBarActions containerAction={<Button appearance="transparent" aria-label="Dismiss" icon={<DismissRegular />} onClick={() => setNotice(null)} />} />
-        </MessageBar>
-      )}
+      <NoticeBar notice={notice} onDismiss={() => setNotice(null)} testId="backups-notice" />
       <ErrorBar error={backups.error ?? accounts.error} />
       <div className={styles.toolbar}>
         <Field label="Storage account">
@@ -214,7 +190,7 @@ export function BackupsPage() {
           account={account || null}
           onClose={(job) => {
             setTaking(false);
-            if (job) setNotice(startedNotice(job));
+            if (job) setNotice(jobStartedNotice(job));
           }}
         />
       )}
@@ -227,7 +203,7 @@ export function BackupsPage() {
           initial={initialRestore(list, restoring)}
           onClose={(data) => {
             setRestoring(null);
-            if (data.job) setNotice(startedNotice(data.job));
+            if (data.job) setNotice(jobStartedNotice(data.job));
           }}
         />
       )}

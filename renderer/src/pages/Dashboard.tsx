@@ -12,9 +12,9 @@ import { formatTime } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
 import { JobStatusBadge } from '../jobs/JobStatusBadge';
 import { navigate } from '../shell/routes';
-import { ErrorBar } from './ErrorBar';
-import { Page, useSectionStyles } from './Page';
-import { SeverityBadge, severityOrder } from './severity';
+import { ErrorBar } from '../ui/ErrorBar';
+import { Page, useSectionStyles } from '../ui/Page';
+import { SeverityBadge, severityOrder } from '../ui/severity';
 import { StorageOverview } from './StorageOverview';
 
 const useStyles = makeStyles({

@@ -20,8 +20,8 @@ import { JobActions } from '../jobs/JobActions';
 import { JobDetails } from '../jobs/JobDetails';
 import { JobProgress } from '../jobs/JobProgress';
 import { JobStatusBadge } from '../jobs/JobStatusBadge';
-import { ErrorBar } from './ErrorBar';
-import { Page, useSectionStyles } from './Page';
+import { ErrorBar } from '../ui/ErrorBar';
+import { Page, useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
   title: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },

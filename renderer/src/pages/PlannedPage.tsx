@@ -3,7 +3,7 @@ import { Button, Text, Title3, Tooltip } from '@fluentui/react-components';
 import { AddRegular, FlowchartRegular, ShieldCheckmarkRegular } from '@fluentui/react-icons';
 import type { JSX } from 'react';
 import type { RouteId } from '../shell/routes';
-import { Page, useSectionStyles } from './Page';
+import { Page, useSectionStyles } from '../ui/Page';
 
 interface Planned {
   title: string;

@@ -4,8 +4,8 @@ import { ArrowSyncRegular } from '@fluentui/react-icons';
 import { useCallback, useEffect, useState } from 'react';
 import { call } from '../api/client';
 import type { CallOutput, ErrorInfo } from '../api/types';
-import { ErrorBar } from './ErrorBar';
-import { Page, useSectionStyles } from './Page';
+import { ErrorBar } from '../ui/ErrorBar';
+import { Page, useSectionStyles } from '../ui/Page';
 
 type Settings = CallOutput<'settings.get'>;
 const LEVELS: Settings['logLevel'][] = ['debug', 'info', 'warn', 'error'];

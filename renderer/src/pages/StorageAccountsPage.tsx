@@ -11,10 +11,6 @@ import {
   MenuList,
   MenuPopover,
   MenuTrigger,
-  MessageBar,
-  MessageBarActions,
-  MessageBarBody,
-  MessageBarTitle,
   Spinner,
   Table,
   TableBody,
@@ -27,8 +23,8 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { AddRegular, ArrowSyncRegular, DatabaseRegular, DeleteRegular, DismissRegular, MoreHorizontalRegular, PlugConnectedRegular, ShieldTaskRegular } from '@fluentui/react-icons';
-import { useState, type ReactNode } from 'react';
+import { AddRegular, ArrowSyncRegular, DatabaseRegular, DeleteRegular, MoreHorizontalRegular, PlugConnectedRegular, ShieldTaskRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
 import { UsageChart } from '../accounts/UsageChart';
 import { RemoveAccountDialog } from '../accounts/RemoveAccountDialog';
 import { AddAccountWizard } from '../accounts/AddAccountWizard';
@@ -36,8 +32,9 @@ import { call } from '../api/client';
 import { useQuery } from '../api/query';
 import type { ProbeResult, StorageAccount } from '../api/types';
 import { formatBytes, formatRate, formatTime } from '../format';
-import { ErrorBar } from './ErrorBar';
-import { Page, useSectionStyles } from './Page';
+import { ErrorBar } from '../ui/ErrorBar';
+import { NoticeBar, errorNotice, type Notice } from '../ui/Notice';
+import { Page, useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3 },
@@ -47,8 +44,6 @@ const useStyles = makeStyles({
 
 // Kind carries the container, and Protected data the number of backups, so every column shows in a 1024 px window.
 const COLUMNS: Array<[string, number?]> = [['Name'], ['Kind', 128], ['Location'], ['Protected data', 104], ['Last probe', 160], ['Actions', 168]];
-
-type Notice = { intent: 'success' | 'error' | 'info'; title: string; body?: ReactNode };
 
 export const probeSummary = (p: ProbeResult) =>
   p.ok
@@ -65,17 +60,17 @@ function AccountRow({ account, onNotice, onRemove, busyWith, setBusy }: { accoun
     setBusy('test');
     const r = await call('accounts.test', { name: a.name });
     setBusy(null);
-    onNotice(r.ok ? { intent: r.value.ok ? 'success' : 'error', title: `Tested “${a.name}”`, body: probeSummary(r.value) } : { intent: 'error', title: r.error.message, body: r.error.hint });
+    onNotice(r.ok ? { intent: r.value.ok ? 'success' : 'error', title: `Tested “${a.name}”`, body: probeSummary(r.value) } : errorNotice(r.error));
   };
   const check = async (readData: boolean) => {
     const r = await call('accounts.check', { name: a.name, readData });
-    onNotice(r.ok ? { intent: 'info', title: `Started “${r.value.title}”`, body: <>Follow it on the {jobLink}.</> } : { intent: 'error', title: r.error.message, body: r.error.hint });
+    onNotice(r.ok ? { intent: 'info', title: `Started “${r.value.title}”`, body: <>Follow it on the {jobLink}.</> } : errorNotice(r.error));
   };
   const rebuild = async () => {
     setBusy('rebuild');
     const r = await call('accounts.rebuildCatalog', { name: a.name });
     setBusy(null);
-    if (!r.ok) return onNotice({ intent: 'error', title: r.error.message, body: r.error.hint });
+    if (!r.ok) return onNotice(errorNotice(r.error));
     const v = r.value;
     onNotice({
       intent: v.damaged.length ? 'error' : 'success',
@@ -183,15 +178,7 @@ export function StorageAccountsPage() {
 
   return (
     <Page title="Storage accounts" description="Where backups and replicas are kept: a local folder or an Azure Blob container." actions={list.length > 0 ? add : undefined}>
-      {notice && (
-        <MessageBar intent={notice.intent} layout="multiline" data-testid="accounts-notice">
-          <MessageBarBody>
-            <MessageBarTitle>{notice.title}</MessageBarTitle>
-            {notice.body}
-          </MessageBarBody>
-          <MessageBarActions containerAction={<Button appearance="transparent" aria-label="Dismiss" icon={<DismissRegular />} onClick={() => setNotice(null)} />} />
-        </MessageBar>
-      )}
+      <NoticeBar notice={notice} onDismiss={() => setNotice(null)} testId="accounts-notice" />
       <ErrorBar error={accounts.error} />
       {accounts.loading && !accounts.data ? (
         <Spinner label="Loading storage accounts…" />

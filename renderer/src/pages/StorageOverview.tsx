@@ -3,13 +3,13 @@
  * devices that need attention (not healthy, or not serving: the engine's rule, with its reasons), each a link to its dashboard.
  */
 import { Card, Link, ProgressBar, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
-import { needsAttention } from '../../../main/engine/devices/health';
+import { needsAttention } from '../../../main/shared/device-health';
 import { useQuery } from '../api/query';
 import { DeviceStatusBadge, HealthBadge, deviceHref } from '../devices/labels';
 import { useDeviceQuery } from '../devices/useDeviceQuery';
 import { formatBytes, percent } from '../format';
 import { navigate } from '../shell/routes';
-import { useSectionStyles } from './Page';
+import { useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
   list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },

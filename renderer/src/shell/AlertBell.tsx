@@ -5,7 +5,7 @@ import { useMemo, useState } from 'react';
 import { call } from '../api/client';
 import { useLifeboat } from '../api/hooks';
 import { formatTime } from '../format';
-import { SeverityIcon } from '../pages/severity';
+import { SeverityIcon } from '../ui/severity';
 import { navigate } from './routes';
 
 const useStyles = makeStyles({

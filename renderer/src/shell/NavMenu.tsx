@@ -17,7 +17,7 @@ import {
   WindowConsoleRegular,
 } from '@fluentui/react-icons';
 import { useRef, useState, useSyncExternalStore, type JSX } from 'react';
-import { useSectionStyles } from '../pages/Page';
+import { useSectionStyles } from '../ui/Page';
 import { navigate, routes, type RouteId } from './routes';
 
 const narrow = () => window.matchMedia('(max-width: 1199.98px)');
