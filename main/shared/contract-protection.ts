@@ -52,7 +52,13 @@ export const ItemSummary = z.object({
   healthReasons: z.array(z.string()),
 });
 
-const Replicated = z.object({ name: z.string(), sourcePath: z.string(), replicaPath: z.string() });
+const Replicated = z.object({
+  name: z.string(),
+  sourcePath: z.string(),
+  replicaPath: z.string(),
+  activePath: z.string().nullable().describe('where it is active: its source at the primary site, its failed-over copy at the recovery site'),
+  testPath: z.string().nullable().describe("a test failover's isolated copy, while one is up"),
+});
 
 export const RecoveryPoint = z.object({
   id: z.string(),
@@ -119,6 +125,11 @@ export const ItemDetail = ItemSummary.extend({
   lastPoints: z.array(RecoveryPoint),
   lastCycles: z.array(CycleEntry),
   jobId: z.string().nullable(),
+  failover: z
+    .object({ type: z.enum(['planned', 'unplanned']), pointId: z.string(), pointCreatedAt: z.string(), at: z.string(), from: z.string(), to: z.string() })
+    .nullable()
+    .describe('the failover not yet committed (change-point allowed) or committed'),
+  testFailover: z.object({ drillId: z.string(), pointId: z.string(), startedAt: z.string(), jobId: z.string().nullable() }).nullable(),
   disks: z.array(Replicated),
   folders: z.array(Replicated),
 });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { call } from './call';
 import { deviceCalls } from './contract-devices';
+import { itemFailoverCalls } from './contract-item-failover';
 import { protectionCalls } from './contract-protection';
 import { Alert, Backup, BackupFolder, CatalogRebuild, Job, JobStatus, LogLevel, ProbeResult, PruneResult, Service, Settings, Status, StorageAccount, StorageAccountKind } from './schemas';
 
@@ -314,6 +315,7 @@ export const contract = {
   }),
   ...deviceCalls,
   ...protectionCalls,
+  ...itemFailoverCalls,
 } as const;
 
 export type Contract = typeof contract;

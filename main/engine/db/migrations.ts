@@ -310,6 +310,29 @@ export const migrations: string[] = [
   ) STRICT;
   CREATE INDEX replication_cycles_item ON replication_cycles(item_id, at);
   `,
+  // failover of protected items: each item's failover (not committed, or committed) and its test failover as JSON, and
+  // the drill reports of test failovers (point, time to start, command outputs, notes)
+  `
+  CREATE TABLE item_failovers (
+    item_id TEXT PRIMARY KEY REFERENCES protected_items(id) ON DELETE CASCADE,
+    failover TEXT,
+    test TEXT
+  ) STRICT;
+
+  CREATE TABLE failover_drills (
+    id TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL REFERENCES protected_items(id) ON DELETE CASCADE,
+    job_id TEXT,
+    point TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    time_to_start_ms INTEGER,
+    command_runs TEXT NOT NULL,
+    test_path TEXT NOT NULL,
+    cleaned_up_at TEXT,
+    notes TEXT
+  ) STRICT;
+  CREATE INDEX failover_drills_item ON failover_drills(item_id, started_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

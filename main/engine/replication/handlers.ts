@@ -1,5 +1,6 @@
 /** Handlers of the sites.*, policies.* and items.* calls: engine domain results mapped to the contract's shapes. */
 import type { Handlers } from '../api/handlers';
+import { itemFailoverHandlers } from './failover-handlers';
 
 type ProtectionCalls = Extract<keyof Handlers, `sites.${string}` | `policies.${string}` | `items.${string}`>;
 
@@ -26,4 +27,5 @@ export const protectionHandlers: Pick<Handlers, ProtectionCalls> = {
   'items.resume': (engine, input) => engine.protection.items.setPaused(input.name, false),
   'items.disable': (engine, input) => engine.protection.items.disable(input.name, input.keepReplica),
   'items.materialize': (engine, input) => engine.protection.items.materialize(input.name, input.point, input.to),
+  ...itemFailoverHandlers,
 };

@@ -11,6 +11,7 @@ import type { ErrorInfo } from '../../shared/errors';
 import { LifeboatError } from '../../shared/errors';
 import type { SiteRow } from '../sites/store';
 import type { CommandRun } from './commands';
+import type { FailoverView } from './failover-view';
 import { appState } from './consistency';
 import { resyncOf, retryOf } from './outcomes';
 import { nextOpening } from './resync-window';
@@ -79,6 +80,7 @@ export interface ItemView {
   replicaPath: (s: SourceRow) => string;
   job: Job | null;
   now: Date;
+  failover: FailoverView | null;
 }
 
 export const pointView = (p: PointRow, completeGroups: Set<string>) => ({
@@ -140,7 +142,13 @@ export type ItemSummary = ReturnType<typeof itemSummary>;
 
 export function itemDetail(v: ItemView) {
   const commands = JSON.parse(v.item.commands) as Record<string, string>;
-  const entry = (s: SourceRow) => ({ name: s.name, sourcePath: s.source_path, replicaPath: v.replicaPath(s) });
+  const entry = (s: SourceRow) => ({
+    name: s.name,
+    sourcePath: s.source_path,
+    replicaPath: v.replicaPath(s),
+    activePath: v.failover ? v.failover.activePath(s) : s.source_path,
+    testPath: v.failover?.testPath(s) ?? null,
+  });
   const retry = retryOf(v.item);
   const resync = resyncOf(v.item);
   const window = v.item.resync_window ?? v.globalWindow;
@@ -178,6 +186,8 @@ export function itemDetail(v: ItemView) {
     lastPoints: v.points.slice(-5).map((p) => pointView(p, v.groupPoints)),
     lastCycles: v.cycles.slice(-10).map(cycleView),
     jobId: v.job?.id ?? v.item.job_id,
+    failover: v.failover?.failover ?? null,
+    testFailover: v.failover?.testFailover ?? null,
     disks: v.sources.filter((s) => s.kind === 'disk').map(entry),
     folders: v.sources.filter((s) => s.kind === 'folder').map(entry),
   };

@@ -18,6 +18,7 @@ import { checkCommand, COMMANDS } from './commands';
 import { appDue, Consistency } from './consistency';
 import { culpritOf, runCycle, type CycleMember, type CycleResult } from './cycle';
 import { checkSources, cycleView, itemDetail, itemSummary, pointView, type ItemDetail, type ItemEditInput, type ItemSummary, type ProtectInput } from './items';
+import type { FailoverView } from './failover-view';
 import type { ProtectionRunner } from './jobs';
 import { Outcomes, type ItemAlert } from './outcomes';
 import { parseDuration, type PolicyManager } from './policies';
@@ -41,6 +42,8 @@ export interface ProtectionDeps {
   /** Raises an alert about an item (Critical: replication stopped; Warning: resync needed). */
   alert?: (a: ItemAlert) => void;
   clock?: () => Date;
+  /** What `item show` says about the item's failover (replication/failover-view.ts). */
+  failoverView?: (item: ItemRow) => FailoverView;
 }
 
 const ACTIVE = new Set(['queued', 'running', 'paused']);
@@ -264,6 +267,7 @@ export class ProtectionManager implements ProtectionRunner {
       replicaPath: (s: SourceRow) => this.agent(item).replicaPath({ id: item.id, name: item.name }, s.kind, s.name),
       job: this.activeJob(item),
       now,
+      failover: this.deps.failoverView?.(item) ?? null,
     };
   }
 

@@ -4,6 +4,10 @@
  * schedule when it runs jobs. Every part reads one clock, which tests move (`setClock`) to check retry schedules,
  * app-consistent frequencies and resync windows in seconds.
  */
+import { ItemFailover } from './failover';
+import { changePointJob, itemFailoverJob } from './failover-job';
+import { FailoverStore } from './failover-store';
+import { failoverView } from './failover-view';
 import { enableProtectionJob, replicationCycleJob, resyncJob } from './jobs';
 import { ProtectionManager, type ProtectionDeps } from './manager';
 import { PolicyManager } from './policies';
@@ -13,13 +17,29 @@ export class Protection {
   readonly policies: PolicyManager;
   readonly items: ProtectionManager;
   readonly scheduler: ReplicationScheduler;
+  /** Failover of items: test, planned, unplanned; change point, commit, test cleanup, drills. */
+  readonly failover: ItemFailover;
   private clock: () => Date;
 
   constructor(deps: Omit<ProtectionDeps, 'policies'>) {
     this.clock = deps.clock ?? (() => new Date());
     const now = () => this.clock();
     this.policies = new PolicyManager(deps.store);
-    this.items = new ProtectionManager({ ...deps, policies: this.policies, clock: now });
+    const failovers = new FailoverStore(deps.store.db);
+    const view = (item: Parameters<typeof failoverView>[1]) => failoverView({ failovers, sites: deps.sites }, item);
+    this.items = new ProtectionManager({ ...deps, policies: this.policies, clock: now, failoverView: view });
+    this.failover = new ItemFailover({
+      store: deps.store,
+      failovers,
+      sites: deps.sites,
+      runner: deps.runner,
+      cycle: (itemId, jobId, signal, mode) => this.items.cycle(itemId, jobId, signal, mode),
+      activeJob: (item) => this.items.activeJob(item),
+      log: deps.log,
+      now,
+    });
+    deps.runner.register(itemFailoverJob(this.failover.steps));
+    deps.runner.register(changePointJob(this.failover.steps));
     deps.runner.register(enableProtectionJob(this.items));
     deps.runner.register(replicationCycleJob(this.items));
     deps.runner.register(resyncJob(this.items));

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { LifeboatError } from '../../shared/errors';
+import { COMMANDS } from '../replication/commands';
 import type { CommitHooks, SiteAgent } from './agent';
 import { decodeRecords } from './agent-protocol';
 import { fsyncPath } from './block-records';
@@ -31,6 +32,14 @@ const Manifest = z.looseObject({
 });
 const Meta = z.object({ mode: z.number().int().nonnegative(), mtimeMs: z.number() });
 const Absolute = z.string().refine((p) => path.isAbsolute(p), 'an absolute path on the agent host');
+const Slot = z.enum(['active', 'test']);
+/** An item's command: one line as typed, a bounded timeout, only LIFEBOAT_* variables (never PATH, LD_PRELOAD, …). */
+const CommandReq = z.object({
+  name: z.enum(COMMANDS),
+  command: z.string().min(1).max(4096).refine((c) => !/[\r\n\0]/.test(c) && c.trim() !== '', 'a command on one line'),
+  timeoutMs: z.number().int().min(1000).max(24 * 3600_000),
+  env: z.record(z.string().regex(/^LIFEBOAT_[A-Z_]{1,40}$/), z.string().max(1024).refine((v) => !v.includes('\0'))).refine((e) => Object.keys(e).length <= 16),
+});
 
 /** What a call handler gets besides its arguments. */
 export interface CallContext {
@@ -95,6 +104,10 @@ export const CALLS: Record<string, CallDef> = {
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) throw new LifeboatError('invalid_input', `--to: ${to} is inside the agent's own state folder.`, 'Give another folder on the agent host.');
     return c.agent.materialize(r, id, to);
   }),
+  placeCopy: def(z.tuple([Ref, Slot, Id]), ([r, slot, id], c) => c.agent.placeCopy(r, slot, id)),
+  removeCopy: def(z.tuple([Ref, Slot]), ([r, slot], c) => c.agent.removeCopy(r, slot)),
+  dropReplica: def(z.tuple([Ref]), ([r], c) => c.agent.dropReplica(r)),
+  runCommand: def(z.tuple([CommandReq]), ([req], c) => c.agent.runCommand(req)),
   writeBlocks: def(
     z.tuple([Ref, Id, FileName]),
     async ([r, id, disk], c) => c.agent.writeBlocks(r, id, disk, decodeRecords(await readAll(c.body, BLOCKS_BODY_MAX))),

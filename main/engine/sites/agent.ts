@@ -6,6 +6,7 @@
  * cycle forward or a staged one back, so a point the site lists is always complete.
  */
 import type { Readable } from 'node:stream';
+import type { CommandName, CommandRun } from '../replication/commands';
 
 /** How the engine names an item at a site: its id (kept in the site's item marker) and its name (the folder's name). */
 export interface SiteItemRef {
@@ -79,6 +80,23 @@ export interface CommitHooks {
   midApply?: () => Promise<void>;
 }
 
+/** A copy of a point kept at a site beside the replica: a failed-over item's disks and folders, or a test failover's. */
+export type CopySlot = 'active' | 'test';
+
+/** Test hooks of placeCopy (fault injection): where a crash test holds it, the copy written and not yet in place. */
+export interface CopyHooks {
+  beforeSwap?: () => Promise<void>;
+}
+
+/** An item's command to run where the item is active: its command line as the administrator typed it. */
+export interface CommandRequest {
+  name: CommandName;
+  command: string;
+  timeoutMs: number;
+  /** Only LIFEBOAT_* variables: the item, the command, the point. */
+  env: Record<string, string>;
+}
+
 export interface SiteAgent {
   /** Creates the site's root and marker, or checks an existing one belongs to this site. */
   prepareSite(marker: { id: string; name: string }): Promise<void>;
@@ -113,4 +131,17 @@ export interface SiteAgent {
   blockChecksums(item: SiteItemRef, disk: string, blockSize: number): Promise<Buffer>;
   /** Deletes the item's replica and points. */
   removeItem(item: SiteItemRef): Promise<void>;
+  /**
+   * Materializes a point as the item's active or test copy (docs/failover.md): written beside, then renamed into place,
+   * replacing any copy there; a crash leaves the old copy or the new one, never half of one.
+   */
+  placeCopy(item: SiteItemRef, slot: CopySlot, pointId: string, hooks?: CopyHooks): Promise<{ bytes: number; path: string }>;
+  /** The folder of the item's active or test copy (disks/ and folders/ inside), whether it exists or not. */
+  copyPath(item: SiteItemRef, slot: CopySlot): string;
+  /** Removes the item's active or test copy, and any half-made one. Idempotent. */
+  removeCopy(item: SiteItemRef, slot: CopySlot): Promise<void>;
+  /** Commit of a failover: deletes the replica and every point; the active copy stays. Idempotent. */
+  dropReplica(item: SiteItemRef): Promise<void>;
+  /** Runs an item's command at the site (sh -c, its own process group, a timeout, output bounded); never throws for its failure. */
+  runCommand(req: CommandRequest): Promise<CommandRun>;
 }

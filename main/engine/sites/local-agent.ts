@@ -4,14 +4,17 @@
  * `.lifeboat/` names the item, so two installations or two items never write into each other's replica.
  */
 import crypto from 'node:crypto';
+import os from 'node:os';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../../shared/errors';
 import { blockHash, HASH_BYTES } from '../replication/block-hash';
-import type { BlockWrite, CommitHooks, CycleManifest, FileMeta, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
+import { runCommand } from '../replication/commands';
+import type { BlockWrite, CommandRequest, CommitHooks, CopyHooks, CopySlot, CycleManifest, FileMeta, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
 import { copySparse, fsyncPath } from './block-records';
 import { applyUndo, ReplicaJournal, withItemLock } from './replica-journal';
+import { copyDir, placeCopy, removeCopy } from './site-copies';
 
 export const SITE_MARKER = '.lifeboat-site.json';
 
@@ -185,25 +188,49 @@ export class LocalSiteAgent implements SiteAgent {
   }
 
   materialize(item: SiteItemRef, pointId: string, to: string): Promise<{ bytes: number }> {
-    return this.locked(item, async (j) => {
-      await j.recover();
-      const points = await j.points();
-      const at = points.findIndex((p) => p.id === pointId);
-      if (at < 0) throw new LifeboatError('not_found', `The recovery site holds no point ${pointId} of ${item.name}.`, `List its points with \`lifeboat item points ${item.name}\`.`);
-      const entries = await fsp.readdir(to).catch(() => null);
-      if (entries && entries.length > 0) throw new LifeboatError('invalid_input', `--to: ${to} is not empty.`, 'Give an empty folder, or one that does not exist yet.');
-      await fsp.mkdir(path.join(to, 'disks'), { recursive: true });
-      await fsp.mkdir(path.join(to, 'folders'), { recursive: true });
-      let bytes = 0;
-      for (const name of await fsp.readdir(path.join(j.dir, 'disks'))) {
-        await copySparse(j.disk(name), path.join(to, 'disks', name));
-        bytes += (await fsp.stat(j.disk(name))).size;
-      }
-      for (const name of await fsp.readdir(path.join(j.dir, 'folders'))) bytes += await copyTree(j.folder(name), path.join(to, 'folders', name));
-      // Newest first: each undo delta turns the point after it into its own point.
-      for (let i = points.length - 2; i >= at; i--) await applyUndo(path.join(j.undoDir, points[i].id), to);
-      return { bytes };
-    });
+    return this.locked(item, (j) => this.materializeLocked(j, item, pointId, to));
+  }
+
+  /** Under the item's lock, so a cycle never changes the replica while a point is copied out of it. */
+  private async materializeLocked(j: ReplicaJournal, item: SiteItemRef, pointId: string, to: string): Promise<{ bytes: number }> {
+    await j.recover();
+    const points = await j.points();
+    const at = points.findIndex((p) => p.id === pointId);
+    if (at < 0) throw new LifeboatError('not_found', `The recovery site holds no point ${pointId} of ${item.name}.`, `List its points with \`lifeboat item points ${item.name}\`.`);
+    const entries = await fsp.readdir(to).catch(() => null);
+    if (entries && entries.length > 0) throw new LifeboatError('invalid_input', `--to: ${to} is not empty.`, 'Give an empty folder, or one that does not exist yet.');
+    await fsp.mkdir(path.join(to, 'disks'), { recursive: true });
+    await fsp.mkdir(path.join(to, 'folders'), { recursive: true });
+    let bytes = 0;
+    for (const name of await fsp.readdir(path.join(j.dir, 'disks'))) {
+      await copySparse(j.disk(name), path.join(to, 'disks', name));
+      bytes += (await fsp.stat(j.disk(name))).size;
+    }
+    for (const name of await fsp.readdir(path.join(j.dir, 'folders'))) bytes += await copyTree(j.folder(name), path.join(to, 'folders', name));
+    // Newest first: each undo delta turns the point after it into its own point.
+    for (let i = points.length - 2; i >= at; i--) await applyUndo(path.join(j.undoDir, points[i].id), to);
+    return { bytes };
+  }
+
+  placeCopy(item: SiteItemRef, slot: CopySlot, pointId: string, hooks?: CopyHooks): Promise<{ bytes: number; path: string }> {
+    return this.locked(item, (j) => placeCopy(this.root, slot, item.name, (to) => this.materializeLocked(j, item, pointId, to), hooks));
+  }
+
+  copyPath(item: SiteItemRef, slot: CopySlot): string {
+    return copyDir(this.root, slot, item.name);
+  }
+
+  removeCopy(item: SiteItemRef, slot: CopySlot): Promise<void> {
+    return this.locked(item, () => removeCopy(this.root, slot, item.name));
+  }
+
+  dropReplica(item: SiteItemRef): Promise<void> {
+    return this.removeItem(item);
+  }
+
+  /** Runs in the home folder of the user the site runs as, as a login shell would. */
+  runCommand(req: CommandRequest) {
+    return runCommand(req.name, req.command, { timeoutMs: req.timeoutMs, env: req.env, cwd: os.homedir(), now: () => new Date() });
   }
 
   blockChecksums(item: SiteItemRef, disk: string, blockSize: number): Promise<Buffer> {

@@ -13,8 +13,10 @@ import type { ClientRequest } from 'node:http';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../../shared/errors';
-import type { BlockWrite, CommitHooks, CycleManifest, FileMeta, RecoverOutcome, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
+import type { CommandRun } from '../replication/commands';
+import type { BlockWrite, CommandRequest, CommitHooks, CopyHooks, CopySlot, CycleManifest, FileMeta, RecoverOutcome, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
 import { ARGS_HEADER, FRAME, FRAME_CONTENT_TYPE, FrameReader, fromWireError, HEARTBEAT_HEADER, recordHead, type WireError } from './agent-protocol';
+import { SLOT_DIRS } from './site-copies';
 import { parseAgentUrl, pinTo, unreachable, type AgentConnection } from './agent-pairing';
 
 /** The idle timeout of a request (nothing received, heartbeats included): LIFEBOAT_AGENT_TIMEOUT_SECONDS, default 60. */
@@ -269,5 +271,27 @@ export class RemoteSiteAgent implements SiteAgent {
 
   removeItem(item: SiteItemRef): Promise<void> {
     return this.json('removeItem', item);
+  }
+
+  /** Copy hooks are the local agent's; the agent's own process holds a copy with LIFEBOAT_AGENT_FAULT. */
+  placeCopy(item: SiteItemRef, slot: CopySlot, pointId: string, _hooks?: CopyHooks): Promise<{ bytes: number; path: string }> {
+    return this.json('placeCopy', item, slot, pointId);
+  }
+
+  copyPath(item: SiteItemRef, slot: CopySlot): string {
+    return path.posix.join(this.conn.root, SLOT_DIRS[slot], item.name);
+  }
+
+  removeCopy(item: SiteItemRef, slot: CopySlot): Promise<void> {
+    return this.json('removeCopy', item, slot);
+  }
+
+  dropReplica(item: SiteItemRef): Promise<void> {
+    return this.json('dropReplica', item);
+  }
+
+  /** The agent's heartbeats keep a long command from looking like a dead link. */
+  runCommand(req: CommandRequest): Promise<CommandRun> {
+    return this.json('runCommand', req);
   }
 }

@@ -1,0 +1,176 @@
+/**
+ * Test failover, point options and cancel, in process with real files and SQLite (test/helpers/protection.ts): a test
+ * failover while a writer keeps writing brings up an isolated copy of the point, replication goes on, the replica is
+ * never written by the test, and cleanup leaves nothing behind and keeps a drill report; the multi-item options of a
+ * replication group under the ordered A-then-B writer never give B's write without A's; a failover cancelled before
+ * the item was switched leaves it protected, with replication resuming and no copy at the site.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { diskAt, error, makeDisk, MiB, openLab, points, settle, show, value, writeAt, BLOCK, type Lab } from '../helpers/protection';
+
+let lab: Lab | null = null;
+let writer: ChildProcess | null = null;
+afterEach(async () => {
+  writer?.kill('SIGKILL');
+  writer = null;
+  delete process.env.LIFEBOAT_FAILOVER_FAULT;
+  await lab?.close();
+  lab = null;
+});
+
+/** Writes sequence number n to disk A, fsyncs, then to disk B (B is never ahead of A), pauses, goes on. */
+const ORDERED = `
+const fs = require('fs');
+const [a, b] = process.argv.slice(1);
+const fa = fs.openSync(a, 'r+'), fb = fs.openSync(b, 'r+');
+const buf = Buffer.alloc(8), pause = new Int32Array(new SharedArrayBuffer(4));
+for (let n = 1; ; n++) {
+  buf.writeBigUInt64LE(BigInt(n));
+  fs.writeSync(fa, buf, 0, 8, 0); fs.fsyncSync(fa);
+  fs.writeSync(fb, buf, 0, 8, 0); fs.fsyncSync(fb);
+  if (n === 1) process.stdout.write('started\\n');
+  Atomics.wait(pause, 0, 0, 25 + Math.random() * 100);
+}`;
+
+/** Writes random 4 KiB pieces into the first 16 blocks of a disk, every 20 ms. */
+const RANDOM = `
+const fs = require('fs'), crypto = require('crypto');
+const fd = fs.openSync(process.argv[1], 'r+'), pause = new Int32Array(new SharedArrayBuffer(4));
+process.stdout.write('started\\n');
+for (;;) { fs.writeSync(fd, crypto.randomBytes(4096), 0, 4096, Math.floor(Math.random() * 16) * 65536); Atomics.wait(pause, 0, 0, 20); }`;
+
+async function startWriter(script: string, args: string[]): Promise<void> {
+  writer = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    writer!.stdout!.once('data', () => resolve());
+    writer!.once('exit', (code) => reject(new Error(`the writer exited with ${code}`)));
+  });
+}
+
+const seq = (disk: Buffer) => Number(disk.readBigUInt64LE(0));
+const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** Replicates until a cycle succeeds (a writer may tear a read five times: that cycle fails and is retried). */
+async function replicate(l: Lab, name: string): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    l.t += 30_000;
+    const done = await l.engine.runner.wait(value(await l.engine.call('items.replicate', { name })).id, 120_000);
+    if (done.status === 'succeeded') return;
+  }
+  throw new Error(`no cycle of ${name} succeeded`);
+}
+
+describe('test failover, point options and cancel', () => {
+  it('a test failover while the writer writes: an isolated copy, replication goes on, cleanup leaves nothing behind', async () => {
+    lab = await openLab();
+    const { engine } = lab;
+    const disk = makeDisk(path.join(lab.work, 'vm.img'), 2 * MiB, [0, 1, 2]);
+    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', start: 'echo up at $LIFEBOAT_PATH' })));
+    const siteBefore = fs.readdirSync(lab.siteRoot).sort();
+    await startWriter(RANDOM, [disk]);
+    await replicate(lab, 'vm');
+    const point = (await points(engine, 'vm')).at(-1)!;
+
+    const job = await settle(engine, value(await engine.call('items.failover', { name: 'vm', type: 'test', point: point.id })));
+    const shown = await show(engine, 'vm');
+    expect(shown).toMatchObject({ phase: 'protected', activeSite: 'primary', testFailover: { pointId: point.id, jobId: job.id } });
+    const testDisk = shown.disks[0].testPath!;
+    expect(testDisk).toBe(path.join(lab.siteRoot, '_test', 'vm', 'disks', 'vm.img'));
+    expect(fs.readFileSync(testDisk).equals(await diskAt(lab, 'vm', point.id, 'vm.img'))).toBe(true);
+    expect(error(await engine.call('items.failover', { name: 'vm', type: 'test', point: 'latest' }))).toMatchObject({
+      code: 'not_allowed',
+      message: 'A test failover of vm is up already.',
+      hint: 'Clean it up first with `lifeboat item cleanup-test vm`.',
+    });
+    expect(value(await engine.call('items.failoverOptions', { name: 'vm', type: 'test' })).testActive).toBe(true);
+    const before = (await points(engine, 'vm')).length;
+
+    // The test machine writes to its copy: the replica does not change, and replication goes on meanwhile.
+    const replica = shown.disks[0].replicaPath;
+    const replicaBefore = sha(replica);
+    writeAt(testDisk, 40 * BLOCK, BLOCK);
+    expect(sha(replica)).toBe(replicaBefore);
+    await replicate(lab, 'vm');
+    await replicate(lab, 'vm');
+    writer!.kill('SIGKILL');
+    writer = null;
+    await replicate(lab, 'vm');
+    expect((await points(engine, 'vm')).length).toBeGreaterThanOrEqual(before + 3);
+    expect(fs.readFileSync(replica).equals(fs.readFileSync(disk))).toBe(true);
+    expect(fs.readFileSync(testDisk).subarray(40 * BLOCK, 41 * BLOCK).equals(fs.readFileSync(replica).subarray(40 * BLOCK, 41 * BLOCK))).toBe(false);
+
+    const report = value(await engine.call('items.cleanupTest', { name: 'vm', notes: 'The web page answered.' }));
+    expect(report).toMatchObject({ item: 'vm', jobId: job.id, point: { id: point.id }, notes: 'The web page answered.', testPath: path.dirname(path.dirname(testDisk)) });
+    expect(report.commandRuns[0]).toMatchObject({ name: 'start', exitCode: 0, output: `up at ${path.join(lab.siteRoot, '_test', 'vm')}\n` });
+    expect(report.timeToStartMs).toBeGreaterThan(0);
+    expect(report.cleanedUpAt).not.toBeNull();
+    expect(fs.readdirSync(lab.siteRoot).sort()).toEqual(siteBefore);
+    expect((await show(engine, 'vm')).testFailover).toBeNull();
+    expect((await show(engine, 'vm')).disks[0].testPath).toBeNull();
+    expect(value(await engine.call('items.drills', { name: 'vm' }))).toEqual([report]);
+    expect(error(await engine.call('items.cleanupTest', { name: 'vm' }))).toMatchObject({ code: 'not_allowed', message: 'vm has no test failover up.' });
+  }, 300_000);
+
+  it('multi-item options give the group a common point: never B’s write without A’s; an item outside a group its own latest', async () => {
+    lab = await openLab({ appConsistent: '0' });
+    const { engine, work } = lab;
+    const diskA = makeDisk(path.join(work, 'a.img'), MiB, [0, 4]);
+    const diskB = makeDisk(path.join(work, 'b.img'), MiB, [0, 9]);
+    const solo = makeDisk(path.join(work, 'solo.img'), MiB, [0]);
+    for (const [name, d] of [['app-a', diskA], ['app-b', diskB]])
+      await settle(engine, value(await engine.call('items.protect', { name, disk: [d], recoverySite: 'dr', policy: 'fast', group: 'g' })));
+    await settle(engine, value(await engine.call('items.protect', { name: 'solo', disk: [solo], recoverySite: 'dr', policy: 'fast' })));
+    await startWriter(ORDERED, [diskA, diskB]);
+    for (let i = 0; i < 3; i++) await replicate(lab, 'app-a');
+    writer!.kill('SIGKILL');
+    writer = null;
+
+    const opts = value(await engine.call('items.failoverOptions', { name: 'app-b', type: 'test' }));
+    const multi = opts.options.find((o) => o.option === 'latest-multi-processed')!;
+    expect(multi).toMatchObject({ available: true, group: 'g' });
+    expect(multi.point!.groupPoint).not.toBeNull();
+    const app = opts.options.find((o) => o.option === 'latest-multi-app-consistent')!;
+    expect(app).toMatchObject({ available: false, reason: 'The group g has no complete multi-item app-consistent point yet.' });
+    expect(opts.options.every((o) => o.rtoSeconds > 0)).toBe(true);
+
+    for (const name of ['app-a', 'app-b']) await settle(engine, value(await engine.call('items.failover', { name, type: 'test', point: 'latest-multi-processed' })));
+    const [a, b] = [await show(engine, 'app-a'), await show(engine, 'app-b')];
+    const [pa, pb] = [(await points(engine, 'app-a')).find((p) => p.id === a.testFailover!.pointId)!, (await points(engine, 'app-b')).find((p) => p.id === b.testFailover!.pointId)!];
+    expect(pa.groupPoint).toBe(pb.groupPoint);
+    const [sa, sb] = [seq(fs.readFileSync(a.disks[0].testPath!)), seq(fs.readFileSync(b.disks[0].testPath!))];
+    expect(sa).toBeGreaterThan(0);
+    expect(sb, `B ${sb}, A ${sa}`).toBeLessThanOrEqual(sa);
+    expect(sa - sb).toBeLessThanOrEqual(1);
+
+    const soloOpts = value(await engine.call('items.failoverOptions', { name: 'solo', type: 'unplanned' }));
+    const newest = (await points(engine, 'solo')).at(-1)!;
+    expect(soloOpts.options.find((o) => o.option === 'latest-multi-processed')).toMatchObject({ available: true, group: null, point: { id: newest.id } });
+  }, 300_000);
+
+  it('a failover cancelled before the item was switched leaves it protected, replicating, with no copy at the site', async () => {
+    lab = await openLab();
+    const { engine } = lab;
+    const disk = makeDisk(path.join(lab.work, 'vm.img'), MiB, [0, 3]);
+    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast' })));
+    process.env.LIFEBOAT_FAILOVER_FAULT = 'mid-copy';
+    const job = value(await engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' }));
+    const held = () => engine.runner.store.db.prepare("SELECT 1 FROM job_events WHERE job_id = ? AND kind = 'fault-point'").get(job.id);
+    for (let i = 0; i < 600 && !held(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(held()).toBeTruthy();
+    expect((await show(engine, 'vm')).phase).toBe('failing-over');
+    value(await engine.call('jobs.cancel', { id: job.id }));
+    await settle(engine, job, 'cancelled');
+    const shown = await show(engine, 'vm');
+    expect(shown).toMatchObject({ phase: 'protected', activeSite: 'primary', failover: null });
+    expect(shown.nextCycleAt).not.toBeNull();
+    expect(fs.existsSync(path.join(lab.siteRoot, '_active'))).toBe(false);
+    delete process.env.LIFEBOAT_FAILOVER_FAULT;
+    writeAt(disk, 5 * BLOCK, BLOCK);
+    await replicate(lab, 'vm');
+    expect(fs.readFileSync(shown.disks[0].replicaPath).equals(fs.readFileSync(disk))).toBe(true);
+  }, 240_000);
+});
