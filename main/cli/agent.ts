@@ -6,7 +6,7 @@
 import { startAgentServer } from '../engine/sites/agent-server';
 import { toErrorInfo } from '../engine/errors';
 import { LifeboatError } from '../shared/errors';
-import { formatError, noColour } from './language/format';
+import { formatError, noColour } from '../shared/language/format';
 
 const USAGE = `Usage: lifeboat agent serve --root DIR --listen HOST:PORT [--new-pairing-key] [--json]
 

@@ -10,9 +10,9 @@ import { toErrorInfo } from '../engine/errors';
 import { LifeboatError } from '../shared/errors';
 import { readInstance } from '../engine/lock';
 import { resolveDataDir } from '../engine/paths';
-import { colour, formatError, noColour } from './language/format';
-import type { CommandIO } from './language/io';
-import { EXIT_FAILED, EXIT_USAGE, run } from './language/run';
+import { colour, formatError, noColour } from '../shared/language/format';
+import type { CommandIO } from '../shared/language/io';
+import { EXIT_FAILED, EXIT_USAGE, run } from '../shared/language/run';
 import { SocketClient } from './socket-client';
 
 /** Takes --home DIR (or --home=DIR) out of argv: it chooses the data directory, not an input of any call. */

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { needsAttention } from '../../main/engine/devices/health';
+import { needsAttention } from '../../main/shared/device-health';
 import type { Engine } from '../../main/engine/engine';
 import { backup, deactivate, fileServer, openEngine, settle, value } from './failover-setup';
 

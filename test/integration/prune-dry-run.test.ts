@@ -14,7 +14,7 @@ import { PruneResult } from '../../main/shared/schemas';
 import type { BackupCatalog } from '../../main/engine/backups/catalog';
 import { runMaintenance } from '../../main/engine/backups/maintenance';
 import { planPrune, pruneAccount, repackedBytes, type SweepResult } from '../../main/engine/backups/prune';
-import { record } from '../../main/cli/language/format';
+import { record } from '../../main/shared/language/format';
 import { backupSources, type BackupSource } from '../../main/engine/repo/backup';
 import { checkRepository } from '../../main/engine/repo/check';
 import { Repository } from '../../main/engine/repo/repository';

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deviceDataOf } from '../../main/engine/devices/device-data';
+import { deviceDataOf } from '../../main/shared/device-data';
 import { call, closeEngines, lab } from '../helpers/device-lab';
 import { tempHome } from '../helpers/home';
 

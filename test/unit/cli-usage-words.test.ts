@@ -1,7 +1,7 @@
 /** Usage errors and help put "the" before a field's description only when it has no article of its own ("the the device name"). */
 import { describe, expect, it } from 'vitest';
-import { commands } from '../../main/cli/language/commands';
-import { parseWords, UsageError } from '../../main/cli/language/parse';
+import { commands } from '../../main/shared/language/commands';
+import { parseWords, UsageError } from '../../main/shared/language/parse';
 
 function usage(words: string[]): UsageError {
   try {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { contract } from '../../main/shared/contract';
-import { commands, kebab } from '../../main/cli/language/commands';
-import { record, table } from '../../main/cli/language/format';
-import type { CommandIO } from '../../main/cli/language/io';
-import { parseWords, UsageError } from '../../main/cli/language/parse';
-import { complete, contractCoverage, run } from '../../main/cli/language/run';
-import { tokenize } from '../../main/cli/language/tokenize';
+import { commands, kebab } from '../../main/shared/language/commands';
+import { record, table } from '../../main/shared/language/format';
+import type { CommandIO } from '../../main/shared/language/io';
+import { parseWords, UsageError } from '../../main/shared/language/parse';
+import { complete, contractCoverage, run } from '../../main/shared/language/run';
+import { tokenize } from '../../main/shared/language/tokenize';
 
 function fakeIO(responses: Record<string, unknown> = {}) {
   const calls: { name: string; input: unknown }[] = [];
@@ -149,7 +149,7 @@ describe('scripts', () => {
 
 describe('destructive commands', () => {
   it('ask before acting, and act with --yes', async () => {
-    const { commands: all } = await import('../../main/cli/language/commands');
+    const { commands: all } = await import('../../main/shared/language/commands');
     const destructive = all.filter((c) => c.cli.confirm);
     expect(destructive.map((c) => c.words.join(' ')).sort()).toEqual(['account remove', 'backup delete', 'backup prune', 'device offline', 'device remove', 'failover abandon', 'failover start', 'item disable', 'share delete', 'share offline', 'site remove', 'volume delete', 'volume offline']);
     const command = destructive.find((c) => c.words.join(' ') === 'backup delete')!;

@@ -10,7 +10,7 @@ import { DeviceItems } from './items';
 import { checkRestoreTarget } from './restore-target';
 import { nextBackupAt, policyOf } from './schedule';
 import { lineageBackups } from './backup-job';
-import { assessHealth } from './health';
+import { assessHealth } from '../../shared/device-health';
 import { DeviceSetup } from './setup';
 import { DeviceStore, type DeviceRow, type ShareRow, type VolumeRow } from './store';
 import { DeviceUsage } from './usage';

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { LifeboatError } from '../../shared/errors';
 import { realPath, within as inside } from '../placement';
-import { deviceDataHint, deviceDataMessage } from './device-data';
+import { deviceDataHint, deviceDataMessage } from '../../shared/device-data';
 import type { DeviceManager } from './manager';
 
 /** `sources` are the names the restore writes as `to/<name>`. */

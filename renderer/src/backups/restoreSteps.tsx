@@ -5,7 +5,7 @@
  */
 import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Select, Text, tokens } from '@fluentui/react-components';
 import { FolderOpenRegular } from '@fluentui/react-icons';
-import { deviceDataOf, type DeviceData } from '../../../main/engine/devices/device-data';
+import { deviceDataOf, type DeviceData } from '../../../main/shared/device-data';
 import { call } from '../api/client';
 import type { Backup, ErrorInfo, Job } from '../api/types';
 import { formatBytes, formatTime } from '../format';

@@ -3,7 +3,7 @@
  * (restore-target.ts) and the restore wizard reads the device and item back from it to show them beside its
  * checkbox. Pure, so the renderer imports it.
  */
-import type { DeviceStatus } from '../../shared/device-schemas';
+import type { DeviceStatus } from './device-schemas';
 
 export interface DeviceData {
   kind: 'share' | 'volume';

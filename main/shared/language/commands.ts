@@ -3,8 +3,8 @@
  * the flags (camelCase field → --kebab-case flag), their kinds, defaults and help text. Nothing is written by hand.
  */
 import type { z } from 'zod';
-import { contract, type CallName } from '../../shared/contract';
-import type { CliSpec } from '../../shared/contract';
+import { contract, type CallName } from '../contract';
+import type { CliSpec } from '../contract';
 
 export type FlagKind = 'string' | 'number' | 'boolean' | 'enum' | 'array';
 

@@ -2,7 +2,7 @@
  * Follows a job the command started: a live progress line, then how it ended and what it made (its result: the
  * backup id, the failover's target). Ctrl+C asks before cancelling. With --json the caller prints the job instead.
  */
-import type { Job } from '../../shared/schemas';
+import type { Job } from '../schemas';
 import { formatError, jobSummary, progressLine, record, type Style } from './format';
 import type { CommandIO } from './io';
 

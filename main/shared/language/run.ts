@@ -2,9 +2,9 @@
  * The Lifeboat command language: the same commands, flags and output in the system terminal (`lifeboat …`) and in
  * the in-app console. Nothing here reaches a system shell: every command is one API call from the contract.
  */
-import { contract } from '../../shared/contract';
-import type { BackupFolder, Job } from '../../shared/schemas';
-import type { FailoverPrechecks, FailoverTargets } from '../../shared/device-schemas';
+import { contract } from '../contract';
+import type { BackupFolder, Job } from '../schemas';
+import type { FailoverPrechecks, FailoverTargets } from '../device-schemas';
 import { commands, GLOBAL_FLAGS, usage, type Command } from './commands';
 import { followJob } from './follow';
 import { colour, formatError, jobSummary, noColour, record, table, type Style } from './format';

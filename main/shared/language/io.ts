@@ -1,6 +1,6 @@
 /** What the command language needs from its surroundings: the system terminal (CLI) or the in-app console. */
-import type { EngineEvent } from '../../shared/schemas';
-import type { Result } from '../../shared/errors';
+import type { EngineEvent } from '../schemas';
+import type { Result } from '../errors';
 
 export interface CommandIO {
   /** Calls the API (local socket, in-process engine, IPC or WebSocket: all the same contract). */

@@ -2,7 +2,7 @@
  * A device's health and the reasons for it: the one rule the device list and page, the CLI and the Dashboard's
  * "devices that need attention" all use. Pure (no Node APIs, the clock passed in), so the renderer imports it too.
  */
-import type { BackupPolicy, Device, DeviceStatus } from '../../shared/device-schemas';
+import type { BackupPolicy, Device, DeviceStatus } from './device-schemas';
 
 /** Provisioned past this share of the capacity is a warning. */
 export const CAPACITY_WARN = 0.9;

@@ -1,7 +1,7 @@
 /** Human output: tables, records and job summaries; colour only on interactive terminals. */
-import type { ErrorInfo } from '../../shared/errors';
-import { formatBytes, formatDuration } from '../../shared/units';
-import type { Job } from '../../shared/schemas';
+import type { ErrorInfo } from '../errors';
+import { formatBytes, formatDuration } from '../units';
+import type { Job } from '../schemas';
 
 export interface Style {
   red(s: string): string;
