@@ -54,8 +54,11 @@ interface ProgressPlan {
   total: number;
 }
 
-function progressPlan(kind: JobKind<any, any>): ProgressPlan {
-  const weights = kind.steps.map((s) => s.weight ?? 1);
+/** A job's steps: its kind's, or those its params decide. */
+const stepsOf = <P, S extends object>(kind: JobKind<P, S>, params: P) => kind.stepsFor?.(params) ?? kind.steps;
+
+function progressPlan(steps: { weight?: number }[]): ProgressPlan {
+  const weights = steps.map((s) => s.weight ?? 1);
   const total = weights.reduce((a, b) => a + b, 0);
   const starts = weights.map((_, i) => weights.slice(0, i).reduce((a, b) => a + b, 0) / total);
   return { weights, starts, total };
@@ -158,7 +161,7 @@ export class JobRunner {
         resumable: kind.resumable === false ? 0 : 1,
         created_at: new Date().toISOString(),
       },
-      kind.steps.map((s) => ({ name: s.name, title: s.title })),
+      stepsOf(kind, parsed).map((s) => ({ name: s.name, title: s.title })),
     );
     this.log.info('job created', { jobId: id, type });
     const job = this.publish(id);
@@ -300,17 +303,18 @@ export class JobRunner {
       );
       this.publish(id);
       const params = kind.params.parse(JSON.parse(initial.params));
-      const plan = progressPlan(kind);
+      const defs = stepsOf(kind, params);
+      const plan = progressPlan(defs);
       const ctx = this.context(id, params, JSON.parse(initial.state), live, kind, plan);
       const steps = this.store.steps(id);
-      for (let i = 0; i < kind.steps.length; i++) {
+      for (let i = 0; i < defs.length; i++) {
         if (steps[i]?.status === 'succeeded' || steps[i]?.status === 'skipped') continue;
         ctx.throwIfStopped();
         live.stepIndex = i;
         live.stepFraction = 0;
         this.store.updateStep(id, i, { status: 'running', started_at: steps[i]?.started_at ?? now(), progress: 0 }, { progress: overall(plan, live) });
         this.publish(id);
-        await kind.steps[i].run(ctx);
+        await defs[i].run(ctx);
         live.stepFraction = 1;
         this.store.updateStep(id, i, { status: 'succeeded', progress: 1, ended_at: now() }, { state: JSON.stringify(ctx.state), ...progressRow(plan, live) });
         this.publish(id);
@@ -376,7 +380,8 @@ export class JobRunner {
     if (kind?.cleanup) {
       const live = newLive(row);
       try {
-        await kind.cleanup(this.context(row.id, kind.params.parse(JSON.parse(row.params)), JSON.parse(row.state), live, kind, progressPlan(kind)));
+        const params = kind.params.parse(JSON.parse(row.params));
+        await kind.cleanup(this.context(row.id, params, JSON.parse(row.state), live, kind, progressPlan(stepsOf(kind, params))));
       } catch (err) {
         this.log.error('cleanup after cancel failed', { jobId: row.id, error: toErrorInfo(err) });
       }

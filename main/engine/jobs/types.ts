@@ -41,6 +41,8 @@ export interface JobKind<P = unknown, S extends object = Record<string, unknown>
   title(params: P): string;
   object?(params: P): { kind: string; name: string } | null;
   steps: StepDef<P, S>[];
+  /** Steps decided by the params (a recovery plan's groups and actions); `steps` when absent. */
+  stepsFor?(params: P): StepDef<P, S>[];
   /** Whether a failed job of this kind can be resumed (its steps must then be idempotent; they always are). */
   resumable?: boolean;
   /** Whether a running job may be cancelled now; a string says why not. */
