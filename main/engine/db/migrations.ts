@@ -333,6 +333,10 @@ export const migrations: string[] = [
   ) STRICT;
   CREATE INDEX failover_drills_item ON failover_drills(item_id, started_at);
   `,
+  // reprotect: an item replicating in reverse uses the fixed failback policy; its own policy is kept here to come back to
+  `
+  ALTER TABLE protected_items ADD COLUMN forward_policy_id TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -23,14 +23,16 @@ import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
 import type { Logger } from '../log';
 import type { CommitHooks, CycleManifest, SiteAgent, SiteItemRef } from '../sites/agent';
-import type { WorkerPool } from '../workers/pool';
+import type { SourceSide } from './source-side';
 import { ItemStage, ResyncNeeded, stateFiles, type CycleCounts, type DiskState } from './stage';
 import type { ItemRow, ReplicationStore } from './store';
 
 export interface CycleDeps {
   store: ReplicationStore;
+  /** The target side of the item's replication (replication/direction.ts): the recovery site, or in reverse the primary. */
   agentFor: (item: ItemRow) => SiteAgent;
-  workers: WorkerPool;
+  /** The source side: where the item's disks and folders are read. */
+  sourceFor: (item: ItemRow) => SourceSide;
   /** Where the engine keeps its block maps and folder indexes: `<dir>/<item id>/`. */
   stateDir: string;
   log: Logger;
@@ -59,6 +61,8 @@ export interface CycleOptions {
   signal: AbortSignal;
   /** Read every disk against the site's block checksums (resynchronization). */
   resync?: boolean;
+  /** A resync into a replica the engine has no index of (reprotect): folders are compared with the target's files too. */
+  reprotect?: boolean;
   /** Apply the 50% rule (delta cycles: not the first copy, nor its finalize, nor a resync). */
   fiftyPercent?: boolean;
   /** A multi-item point: every member's point carries this group point id. */
@@ -162,7 +166,7 @@ export async function runCycle(deps: CycleDeps, members: CycleMember[], opts: Cy
   };
   try {
     for (const m of members) {
-      await as(m.item, () => reconcile(deps, m.item, { resync: opts.resync }));
+      await as(m.item, () => reconcile(deps, m.item, { resync: opts.resync || opts.reprotect }));
       await fsp.mkdir(path.join(deps.stateDir, m.item.id), { recursive: true, mode: 0o700 });
     }
     await opts.beforeRead?.();
@@ -171,12 +175,15 @@ export async function runCycle(deps: CycleDeps, members: CycleMember[], opts: Cy
     let attempts = 0;
     for (let attempt = 1; ; attempt++) {
       attempts = attempt;
-      stages = members.map((m, i) => new ItemStage({ ...deps, agent: deps.agentFor(m.item) }, m.item, pointIds[i], { resync: !!opts.resync, fiftyPercent: !!opts.fiftyPercent }));
+      const mode = { resync: !!opts.resync || !!opts.reprotect, fiftyPercent: !!opts.fiftyPercent, reprotect: !!opts.reprotect };
+      stages = members.map((m, i) => new ItemStage({ ...deps, agent: deps.agentFor(m.item), source: deps.sourceFor(m.item) }, m.item, pointIds[i], mode));
       let consistent = false;
       try {
         for (const s of stages) await as(s.item, () => s.open());
         for (const s of stages) await as(s.item, () => s.begin());
+        // One frozen disk alone is consistent by itself; several must all be unchanged since the first stat.
         let read = true;
+        if (stages.reduce((n, s) => n + s.sourceCount, 0) > 1) for (const s of stages) if (read) read = await as(s.item, () => s.settled());
         for (const s of stages) if (read) read = await as(s.item, () => s.read(opts.signal));
         consistent = read;
         for (const s of stages) if (consistent) consistent = await as(s.item, () => s.verify());

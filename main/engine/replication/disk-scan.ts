@@ -8,12 +8,15 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { blocksTouched, findDataExtents, type DataExtent } from '../repo/sparse';
+import { blocksTouched, type DataExtent } from '../repo/sparse';
 import type { SiteAgent, SiteItemRef } from '../sites/agent';
-import type { WorkerPool } from '../workers/pool';
 import { BLOCK_SIZE, blockHash, HASH_BYTES, ZERO_HASH } from './block-hash';
 
+/** Hashes a run of a disk's blocks (in a worker, wherever the disk is: replication/source-side.ts). */
+export type HashRunner = (run: Omit<HashBlocksTask, 'op' | 'path'>, signal: AbortSignal) => Promise<HashBlocksResult>;
+
 const RUN = 64;
+const AHEAD = 4;
 
 export interface HashBlocksTask {
   op: 'replica-hash';
@@ -23,6 +26,8 @@ export interface HashBlocksTask {
   count: number;
   /** The previous checksums of these blocks. */
   old: Uint8Array;
+  /** Only the checksums: no block data comes back (a side's checksums, for a comparison). */
+  hashOnly?: boolean;
 }
 
 export interface HashBlocksResult {
@@ -55,7 +60,7 @@ export function runHashBlocks(task: HashBlocksTask): HashBlocksResult {
     const block = buf.subarray(i * BLOCK_SIZE, Math.min(length, (i + 1) * BLOCK_SIZE));
     const h = blockHash(block);
     hashes.set(h, i * HASH_BYTES);
-    if (!h.equals(old.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) changed.push({ index: task.first + i, data: h.equals(ZERO_HASH) ? null : new Uint8Array(block) });
+    if (!task.hashOnly && !h.equals(old.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) changed.push({ index: task.first + i, data: h.equals(ZERO_HASH) ? null : new Uint8Array(block) });
   }
   return { hashes, changed, bytesRead };
 }
@@ -75,8 +80,17 @@ export interface ScanOptions {
   limit?: number;
   /** Told the bytes of every run of changed blocks (data and zeros), as they are found. */
   onChanged?: (bytes: number) => void;
-  /** The data extents, found before the cycle's instant began (finding them spawns a process: too slow inside it). */
-  extents?: DataExtent[];
+}
+
+/** Consecutive data blocks in runs of at most RUN: one worker task each, so memory stays bounded. */
+function* runsOf(touched: number[]): Generator<{ first: number; count: number }> {
+  for (let k = 0; k < touched.length; ) {
+    const first = touched[k];
+    let count = 1;
+    while (k + count < touched.length && touched[k + count] === first + count && count < RUN) count++;
+    k += count;
+    yield { first, count };
+  }
 }
 
 /** Reads a map file; a missing one is all zeros (a fresh replica is a sparse file of zeros). */
@@ -89,14 +103,14 @@ export async function readMap(file: string): Promise<Buffer> {
 
 /** Hashes `image` (of `size` bytes) against `oldMap` and stages the changed blocks at the site. */
 export async function scanDisk(
-  deps: { agent: SiteAgent; workers: WorkerPool },
+  deps: { agent: SiteAgent; hash: HashRunner },
   at: { item: SiteItemRef; cycleId: string; disk: string },
-  image: string,
-  size: number,
+  disk: { size: number; extents: DataExtent[] },
   oldMap: Buffer,
   signal: AbortSignal,
   opts: ScanOptions = {},
 ): Promise<DiskScanResult> {
+  const { size, extents } = disk;
   const blocks = Math.ceil(size / BLOCK_SIZE);
   const map = Buffer.alloc(blocks * HASH_BYTES);
   const oldHash = (i: number) => (i * HASH_BYTES < oldMap.length ? oldMap.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES) : ZERO_HASH);
@@ -109,7 +123,6 @@ export async function scanDisk(
     return opts.limit !== undefined && changed > opts.limit;
   };
   const lengthOf = (i: number) => Math.min(BLOCK_SIZE, size - i * BLOCK_SIZE);
-  const extents = opts.extents ?? (await findDataExtents(image)).extents;
   const touched = blocksTouched(extents, BLOCK_SIZE, size);
   const isData = new Uint8Array(blocks);
   for (const b of touched) isData[b] = 1;
@@ -121,14 +134,20 @@ export async function scanDisk(
     await deps.agent.writeBlocks(at.item, at.cycleId, at.disk, zeros);
     out.blocksSent += zeros.length;
   }
-  for (let k = 0; k < touched.length; ) {
-    const first = touched[k];
-    let count = 1;
-    while (k + count < touched.length && touched[k + count] === first + count && count < RUN) count++;
-    k += count;
+  const hashRun = ({ first, count }: { first: number; count: number }) => {
     const old = Buffer.alloc(count * HASH_BYTES);
     for (let i = 0; i < count; i++) oldHash(first + i).copy(old, i * HASH_BYTES);
-    const r = await deps.workers.run({ op: 'replica-hash', path: image, size, first, count, old } satisfies HashBlocksTask, signal);
+    const p = deps.hash({ size, first, count, old }, signal);
+    p.catch(() => undefined); // awaited below, unless the scan ends first
+    return p;
+  };
+  // Up to AHEAD runs are read and hashed while earlier ones' changed blocks are sent: the workers and the site work
+  // at once, and at most AHEAD runs (of at most 4 MiB) are in memory.
+  const runs = [...runsOf(touched)];
+  const ahead = runs.slice(0, AHEAD).map(hashRun);
+  for (const [k, { first, count }] of runs.entries()) {
+    const r = await ahead.shift()!;
+    if (k + AHEAD < runs.length) ahead.push(hashRun(runs[k + AHEAD]));
     Buffer.from(r.hashes.buffer, r.hashes.byteOffset, r.hashes.byteLength).copy(map, first * HASH_BYTES);
     out.blocksScanned += count;
     out.bytesRead += r.bytesRead;
@@ -145,4 +164,16 @@ export async function scanDisk(
     }
   }
   return out;
+}
+
+/** The checksums of every block of a disk (holes are zeros, never read), hashed in runs as a scan does: one side of a comparison. */
+export async function checksumDisk(hash: HashRunner, disk: { size: number; extents: DataExtent[] }, signal: AbortSignal): Promise<Buffer> {
+  const blocks = Math.ceil(disk.size / BLOCK_SIZE);
+  const map = Buffer.alloc(blocks * HASH_BYTES);
+  const touched = blocksTouched(disk.extents, BLOCK_SIZE, disk.size);
+  for (const { first, count } of runsOf(touched)) {
+    const r = await hash({ size: disk.size, first, count, old: Buffer.alloc(count * HASH_BYTES), hashOnly: true }, signal);
+    Buffer.from(r.hashes.buffer, r.hashes.byteOffset, r.hashes.byteLength).copy(map, first * HASH_BYTES);
+  }
+  return map;
 }

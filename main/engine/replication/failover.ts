@@ -32,12 +32,6 @@ export class ItemFailover {
     return this.deps.sites.store.byId(id)?.name ?? id;
   }
 
-  /** Failback (a failover back to the primary site) comes with reprotect; until then it is refused by name. */
-  private refuseReversed(item: ItemRow): void {
-    if (isReversed(item))
-      throw new LifeboatError('not_allowed', `${item.name} runs at its recovery site; failing it back to ${this.siteName(item.primary_site_id)} needs it reprotected first.`, `Reprotect it with \`lifeboat item reprotect ${item.name}\`.`);
-  }
-
   options(name: string, type: FailoverType) {
     const item = this.deps.store.requireItem(name);
     const ctx = this.steps.points;
@@ -90,7 +84,6 @@ export class ItemFailover {
       if (up) throw new LifeboatError('not_allowed', `A test failover of ${item.name} is up already.`, `Clean it up first with \`lifeboat item cleanup-test ${item.name}\`.`);
       if (input.shutdownSource) throw new LifeboatError('invalid_input', '--shutdown-source: a test failover leaves the source running; it cannot shut it down.', 'Leave it out, or run a planned failover.');
     } else requirePhaseFor(item, input.type === 'planned' ? 'planned-failover' : 'failover');
-    this.refuseReversed(item);
     resolvePoint(this.steps.points, item, input.point); // a wrong point is refused now, not in the job
     const params = { itemId: item.id, itemName: item.name, type: input.type, point: input.point, shutdownSource: input.shutdownSource, ...(active ? { waitFor: active.id } : {}) };
     const job = this.deps.runner.create('replication.failover', params);
@@ -120,6 +113,11 @@ export class ItemFailover {
     const ids = this.deps.store.points(item.id).map((p) => p.id);
     this.deps.store.deletePoints(ids);
     await this.steps.agent(item).dropReplica({ id: item.id, name: item.name });
+    // A failback's commit: the copy it ran from at the recovery site goes, kept as the base the next reprotect compares with.
+    if (!isReversed(item)) {
+      const recovery = this.deps.sites.agentFor(this.deps.sites.store.byId(item.recovery_site_id)!);
+      await (recovery.adoptCopy ? recovery.adoptCopy({ id: item.id, name: item.name }) : recovery.removeCopy({ id: item.id, name: item.name }, 'active'));
+    }
     this.deps.store.updateItem(item.id, { phase: 'committed', pending: null, pending_bytes: null, next_cycle_at: null, retry: null, resync: null });
     return { item: item.name, phase: 'committed', activeSite: this.siteName(item.active_site_id), pointsDeleted: ids.length, replicaRemoved: true };
   }

@@ -27,5 +27,6 @@ export const protectionHandlers: Pick<Handlers, ProtectionCalls> = {
   'items.resume': (engine, input) => engine.protection.items.setPaused(input.name, false),
   'items.disable': (engine, input) => engine.protection.items.disable(input.name, input.keepReplica),
   'items.materialize': (engine, input) => engine.protection.items.materialize(input.name, input.point, input.to),
+  'items.reprotect': (engine, input) => engine.protection.reprotect.start(input.name),
   ...itemFailoverHandlers,
 };

@@ -17,6 +17,7 @@ import type { WorkerPool } from '../workers/pool';
 import { checkCommand, COMMANDS } from './commands';
 import { appDue, Consistency } from './consistency';
 import { culpritOf, runCycle, type CycleMember, type CycleResult } from './cycle';
+import { Directions } from './direction';
 import { checkSources, cycleView, itemDetail, itemSummary, pointView, type ItemDetail, type ItemEditInput, type ItemSummary, type ProtectInput } from './items';
 import type { FailoverView } from './failover-view';
 import type { ProtectionRunner } from './jobs';
@@ -26,7 +27,7 @@ import { DEFAULT_WINDOW, parseWindow } from './resync-window';
 import type { CycleCounts } from './stage';
 import type { ItemRow, ReplicationStore, SourceRow } from './store';
 
-export type CycleMode = 'initial' | 'finalize' | 'delta' | 'resync';
+export type CycleMode = 'initial' | 'finalize' | 'delta' | 'resync' | 'reprotect';
 
 export interface ProtectionDeps {
   store: ReplicationStore;
@@ -51,12 +52,15 @@ const ACTIVE = new Set(['queued', 'running', 'paused']);
 export class ProtectionManager implements ProtectionRunner {
   readonly store: ReplicationStore;
   readonly outcomes: Outcomes;
+  /** Which way each item replicates: its source side and target side (replication/direction.ts). */
+  readonly directions: Directions;
   private readonly now: () => Date;
 
   constructor(private readonly deps: ProtectionDeps) {
     this.store = deps.store;
     this.now = deps.clock ?? (() => new Date());
     this.outcomes = new Outcomes({ store: deps.store, log: deps.log, now: this.now, alert: deps.alert ?? (() => undefined) });
+    this.directions = new Directions(deps);
   }
 
   /** The job of the item still queued, running or paused, if any. */
@@ -145,6 +149,8 @@ export class ProtectionManager implements ProtectionRunner {
 
   /** The members a cycle of this item covers: its group's protected, unpaused, scheduled members (and itself). */
   private cycleMembers(item: ItemRow, mode: CycleMode): ItemRow[] {
+    // A group reprotects together, to one target: one cycle, one common point.
+    if (mode === 'reprotect' && item.group_name) return this.store.groupMembers(item.group_name).filter((m) => m.phase === 'reprotecting');
     if (mode !== 'delta' || !item.group_name || item.phase !== 'protected') return [item];
     return this.store.groupMembers(item.group_name).filter((m) => m.id === item.id || (m.phase === 'protected' && !m.paused && m.next_cycle_at !== null));
   }
@@ -161,12 +167,7 @@ export class ProtectionManager implements ProtectionRunner {
     const counts = new Map<string, CycleCounts>();
     const app = (mode === 'delta' || mode === 'finalize') && members.some((m) => appDue(m, policy, this.now()));
     const consistency = new Consistency(
-      {
-        now: this.now,
-        activeSite: (m) => this.deps.sites.store.byId(m.active_site_id)!,
-        agentFor: (site) => this.deps.sites.agentFor(site),
-        save: (id, patch) => this.store.updateItem(id, patch),
-      },
+      { now: this.now, activeSite: (m) => this.deps.sites.store.byId(m.active_site_id)!, save: (id, patch) => this.store.updateItem(id, patch) },
       members,
       app,
     );
@@ -176,12 +177,13 @@ export class ProtectionManager implements ProtectionRunner {
     if (process.env.LIFEBOAT_REPLICATION_FAULT === 'mid-apply') hooks.midApply = () => this.hold(jobId, 'mid-apply', signal);
     try {
       await this.checkSite(item);
-      const deps = { store: this.store, agentFor: (m: ItemRow) => this.agent(m), workers: this.deps.workers, stateDir: this.deps.stateDir, log: this.deps.log, now: this.now, hooks };
+      const deps = { store: this.store, agentFor: (m: ItemRow) => this.agent(m), sourceFor: (m: ItemRow) => this.directions.source(m), stateDir: this.deps.stateDir, log: this.deps.log, now: this.now, hooks };
       const results = await runCycle(deps, cycleMembers, {
         signal,
         resync: mode === 'resync',
+        reprotect: mode === 'reprotect',
         fiftyPercent: mode === 'delta',
-        group: mode === 'delta' && item.group_name && item.phase === 'protected' ? item.group_name : undefined,
+        group: (mode === 'delta' && item.phase === 'protected') || mode === 'reprotect' ? (item.group_name ?? undefined) : undefined,
         beforeRead: async () => void (kinds = await consistency.quiesce()),
         afterRead: () => consistency.thaw(),
         onCounts: (id, c) => counts.set(id, c),
@@ -197,7 +199,7 @@ export class ProtectionManager implements ProtectionRunner {
 
   /** The recovery site is there and is the one this item replicates to (a root not mounted is retried, not written). */
   private async checkSite(item: ItemRow): Promise<void> {
-    const site = this.deps.sites.store.byId(item.recovery_site_id)!;
+    const site = this.directions.replicaSite(item);
     await this.agent(item).checkSite({ id: site.id, name: site.name });
   }
 
@@ -244,7 +246,7 @@ export class ProtectionManager implements ProtectionRunner {
   }
 
   private agent(item: ItemRow) {
-    return this.deps.sites.agentFor(this.deps.sites.store.byId(item.recovery_site_id)!);
+    return this.directions.target(item);
   }
 
   list(): ItemSummary[] {

@@ -81,8 +81,8 @@ export class Outcomes {
       const lastError = JSON.stringify({ ...info, final: mine && !isRecoverable(err), at: now.toISOString() });
       const pending = counts && counts.changedBytes > 0 ? { pending_bytes: counts.changedBytes } : {};
       this.history(item, now, 'failed', false, counts?.bytesSent ?? 0, ctx.durationMs, this.rpoBefore(item.id, now));
-      if (item.phase === 'enabling') {
-        // The Enable protection job says what failed and is resumed by hand.
+      if (item.phase === 'enabling' || item.phase === 'reprotecting') {
+        // The Enable protection or Reprotect job says what failed and is resumed by hand.
         this.deps.store.updateItem(item.id, { last_error: lastError });
         continue;
       }

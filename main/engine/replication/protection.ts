@@ -11,6 +11,7 @@ import { failoverView } from './failover-view';
 import { enableProtectionJob, replicationCycleJob, resyncJob } from './jobs';
 import { ProtectionManager, type ProtectionDeps } from './manager';
 import { PolicyManager } from './policies';
+import { Reprotector } from './reprotect';
 import { ReplicationScheduler } from './scheduler';
 
 export class Protection {
@@ -19,6 +20,8 @@ export class Protection {
   readonly scheduler: ReplicationScheduler;
   /** Failover of items: test, planned, unplanned; change point, commit, test cleanup, drills. */
   readonly failover: ItemFailover;
+  /** Reprotect after a committed failover, and again after a failback (replication/reprotect.ts). */
+  readonly reprotect: Reprotector;
   private clock: () => Date;
 
   constructor(deps: Omit<ProtectionDeps, 'policies'>) {
@@ -35,6 +38,7 @@ export class Protection {
       runner: deps.runner,
       cycle: (itemId, jobId, signal, mode) => this.items.cycle(itemId, jobId, signal, mode),
       activeJob: (item) => this.items.activeJob(item),
+      replicaAgent: (item) => this.items.directions.target(item),
       log: deps.log,
       now,
     });
@@ -43,6 +47,17 @@ export class Protection {
     deps.runner.register(enableProtectionJob(this.items));
     deps.runner.register(replicationCycleJob(this.items));
     deps.runner.register(resyncJob(this.items));
+    this.reprotect = new Reprotector({
+      store: deps.store,
+      runner: deps.runner,
+      directions: this.items.directions,
+      policies: this.policies,
+      cycle: (itemId, jobId, signal, mode) => this.items.cycle(itemId, jobId, signal, mode),
+      activeJob: (item) => this.items.activeJob(item),
+      log: deps.log,
+      now,
+    });
+    deps.runner.register(this.reprotect.job());
     this.scheduler = new ReplicationScheduler({
       store: deps.store,
       startCycle: (item) => this.items.startCycle(item),

@@ -15,11 +15,10 @@ import path from 'node:path';
 import { LifeboatError } from '../../shared/errors';
 import type { Logger } from '../log';
 import type { CycleManifest, SiteAgent, SiteItemRef } from '../sites/agent';
-import type { WorkerPool } from '../workers/pool';
 import { BLOCK_SIZE } from './block-hash';
 import { readMap, scanDisk } from './disk-scan';
-import { dataExtents } from './extent-probe';
-import { diffFolder, openSource, readIndex, unchangedSince, walkFolder, type FolderIndex } from './folder-scan';
+import { diffFolder, readIndex, type FolderIndex } from './folder-scan';
+import type { SourceSide } from './source-side';
 import type { ItemRow, ReplicationStore, SourceRow } from './store';
 
 export interface DiskState {
@@ -71,8 +70,10 @@ export class ResyncNeeded extends LifeboatError {
 
 export interface StageDeps {
   store: ReplicationStore;
+  /** The target side: where the cycle is staged and committed. */
   agent: SiteAgent;
-  workers: WorkerPool;
+  /** The source side: where the disks and folders are read. */
+  source: SourceSide;
   stateDir: string;
   log: Logger;
   now: () => Date;
@@ -84,7 +85,17 @@ export interface Staged {
   manifestFolders: CycleManifest['folders'];
 }
 
+/** A cycle's kind: a resync compares with the target's checksums; a reprotect also with its folders' files. */
+export interface StageMode {
+  resync: boolean;
+  fiftyPercent: boolean;
+  reprotect?: boolean;
+}
+
 const RACY_NS = 2_000_000_000n;
+
+const toMs = (index: FolderIndex): FolderIndex =>
+  Object.fromEntries(Object.entries(index).map(([rel, e]) => [rel, { ...e, m: String(BigInt(e.m) / 1_000_000n), racy: undefined }]));
 export const RESYNC_FRACTION = 0.5;
 
 export const stateFiles = (stateDir: string, item: ItemRow, s: SourceRow) => {
@@ -100,6 +111,8 @@ export class ItemStage {
   private readonly sources: SourceRow[];
   private readonly ref: SiteItemRef;
   private readonly before = new Map<number, DiskState>();
+  /** Disks read from a snapshot taken at `begin`. */
+  private readonly frozen = new Set<number>();
   private readonly indexes: { s: SourceRow; index: FolderIndex }[] = [];
   private staged: Staged = { disks: [], manifestDisks: [], manifestFolders: [] };
   private torn = false;
@@ -108,7 +121,7 @@ export class ItemStage {
     private readonly deps: StageDeps,
     readonly item: ItemRow,
     readonly cycleId: string,
-    private readonly mode: { resync: boolean; fiftyPercent: boolean },
+    private readonly mode: StageMode,
   ) {
     this.sources = deps.store.sources(item.id);
     this.ref = { id: item.id, name: item.name };
@@ -128,15 +141,50 @@ export class ItemStage {
     await this.deps.agent.beginCycle(this.ref, this.cycleId);
   }
 
-  /** Stats every source: the start of the point's instant. A source that is gone fails for good. */
+  /**
+   * Stats every source: the start of the point's instant. A source that is gone fails for good. A disk that will be
+   * read is frozen at once where the source side can (a reflink snapshot, replication/snapshot.ts): it is then read at
+   * leisure, and only the moments of its first stat and its snapshot must see no change (`settled`).
+   */
   async begin(): Promise<void> {
     for (const s of this.sources) {
-      const st = await fsp.stat(s.source_path, { bigint: true }).catch(() => null);
+      const st = await this.deps.source.stat(s);
       const what = s.kind === 'disk' ? 'disk' : 'folder';
-      if (!st || (s.kind === 'disk' ? !st.isFile() : !st.isDirectory()))
-        throw new LifeboatError('not_found', `The ${what} ${s.source_path} of ${this.item.name} is gone.`, `Put the ${what} back, then run \`lifeboat item replicate ${this.item.name}\`; or disable protection of the item.`, { final: true });
-      if (s.kind === 'disk') this.before.set(s.idx, { size: Number(st.size), mtimeNs: String(st.mtimeNs) });
+      if (!st || (s.kind === 'disk' ? !st.file : !st.dir))
+        throw new LifeboatError('not_found', `The ${what} ${this.deps.source.where(s)} of ${this.item.name} is gone.`, `Put the ${what} back, then run \`lifeboat item replicate ${this.item.name}\`; or disable protection of the item.`, { final: true });
+      if (s.kind !== 'disk') continue;
+      this.before.set(s.idx, { size: st.size, mtimeNs: st.mtimeNs });
+      if (!this.unchanged(s) && (await this.deps.source.freeze?.(s))) this.frozen.add(s.idx);
     }
+  }
+
+  /** The disk's size and mtime are those of its last point (and were not racy then): it is not read at all. */
+  private unchanged(s: SourceRow): boolean {
+    const st = this.before.get(s.idx)!;
+    const last = s.state ? (JSON.parse(s.state) as DiskState) : null;
+    return !this.mode.resync && !!last && !last.racy && last.size === st.size && last.mtimeNs === st.mtimeNs;
+  }
+
+  /** Whether no frozen disk changed since its first stat: run after every member's `begin`, so the snapshots share one instant. */
+  async settled(): Promise<boolean> {
+    for (const s of this.sources) {
+      if (!this.frozen.has(s.idx)) continue;
+      const st = await this.deps.source.stat(s);
+      const b = this.before.get(s.idx)!;
+      if (!st || st.size !== b.size || st.mtimeNs !== b.mtimeNs) return false;
+    }
+    return true;
+  }
+
+  /** How many disks and folders this stage reads. */
+  get sourceCount(): number {
+    return this.sources.length;
+  }
+
+  /** What a folder is compared with: the target's own files for a reprotect (the engine's index is of the other side), else the engine's index. */
+  private async folderBaseline(s: SourceRow): Promise<FolderIndex> {
+    if (!this.mode.reprotect) return readIndex(this.files(s).index);
+    return (await this.deps.agent.folderIndex?.(this.ref, s.name)) ?? {};
   }
 
   /** The block map a disk is compared with: the site's checksums for a resync, else the engine's (checked) map. */
@@ -164,15 +212,16 @@ export class ItemStage {
         this.staged.manifestDisks.push({ name: s.name, size: st.size });
         // The filesystem's clock, not the schedule's (which tests move): a write this recent may share the mtime's tick.
         const racy = BigInt(Date.now()) * 1_000_000n - BigInt(st.mtimeNs) < RACY_NS;
-        if (!this.mode.resync && last && !last.racy && last.size === st.size && last.mtimeNs === st.mtimeNs) {
+        if (this.unchanged(s)) {
           this.counts.disksUnchanged++;
           continue;
         }
         // The 50% rule applies to delta cycles only: the first copy, its finalize and a resync send what they must.
         const limit = this.mode.fiftyPercent && last ? Math.floor(st.size * RESYNC_FRACTION) : undefined;
-        const scan = await scanDisk({ agent: this.deps.agent, workers: this.deps.workers }, { item: this.ref, cycleId: this.cycleId, disk: s.name }, s.source_path, st.size, await this.baseline(s, last), signal, {
+        const source = this.deps.source;
+        const disk = { size: st.size, extents: await source.extents(s) };
+        const scan = await scanDisk({ agent: this.deps.agent, hash: (run, sig) => source.hashBlocks(s, run, sig) }, { item: this.ref, cycleId: this.cycleId, disk: s.name }, disk, await this.baseline(s, last), signal, {
           limit,
-          extents: await dataExtents(s.source_path), // one long-lived perl: keeps the instant short
           onChanged: (bytes) => (this.counts.changedBytes += bytes),
         });
         if (scan.overLimit)
@@ -185,16 +234,17 @@ export class ItemStage {
         this.counts.bytesSent += scan.bytesSent;
         if (this.mode.resync) this.counts.bytesCompared += st.size;
       } else {
-        const { index, skipped } = await walkFolder(s.source_path);
+        const { index, skipped } = await this.deps.source.walk(s);
         this.counts.skipped += skipped;
-        const diff = diffFolder(await readIndex(f.index), index);
+        const base = await this.folderBaseline(s);
+        // Copies made at the other side keep times to the millisecond only: compared there, not to the nanosecond.
+        const diff = this.mode.reprotect ? diffFolder(toMs(base), toMs(index)) : diffFolder(base, index);
         for (const rel of diff.writes) {
-          const file = path.join(s.source_path, ...rel.split('/'));
           const e = index[rel];
-          const sent = await this.deps.agent.writeFile(this.ref, this.cycleId, s.name, rel, openSource(file), { mode: e.mode, mtimeMs: Number(BigInt(e.m) / 1000n) / 1000 });
+          const sent = await this.deps.agent.writeFile(this.ref, this.cycleId, s.name, rel, this.deps.source.open(s, rel), { mode: e.mode, mtimeMs: Number(BigInt(e.m) / 1000n) / 1000 });
           this.counts.bytesSent += sent;
           this.counts.changedBytes += sent;
-          if (!(await unchangedSince(file, e))) {
+          if (!(await this.deps.source.unchangedSince(s, rel, e))) {
             this.torn = true;
             return false;
           }
@@ -213,17 +263,18 @@ export class ItemStage {
   async verify(): Promise<boolean> {
     if (this.torn) return false;
     for (const s of this.sources) {
-      if (s.kind !== 'disk') continue;
-      const st = await fsp.stat(s.source_path, { bigint: true }).catch(() => null);
+      if (s.kind !== 'disk' || this.frozen.has(s.idx)) continue;
+      const st = await this.deps.source.stat(s);
       const b = this.before.get(s.idx)!;
-      if (!st || Number(st.size) !== b.size || String(st.mtimeNs) !== b.mtimeNs) return false;
+      if (!st || st.size !== b.size || st.mtimeNs !== b.mtimeNs) return false;
     }
     for (const { s, index } of this.indexes) {
-      const again = await walkFolder(s.source_path);
+      const again = await this.deps.source.walk(s);
       const d = diffFolder(index, again.index);
       if (d.writes.length + d.deletes.length + d.mkdirs.length + d.rmdirs.length > 0) return false;
     }
     for (const { s, index } of this.indexes) await fsp.writeFile(`${this.files(s).index}.next`, JSON.stringify(index));
+    await this.deps.source.release?.();
     return true;
   }
 
@@ -232,6 +283,7 @@ export class ItemStage {
   }
 
   async abort(): Promise<void> {
+    await this.deps.source.release?.();
     await this.deps.agent.abortCycle(this.ref, this.cycleId);
   }
 }

@@ -49,6 +49,8 @@ export interface ItemRow {
   command_timeout_seconds: number;
   /** Bytes the last scan found changed at the source and not yet in a point. */
   pending_bytes: number | null;
+  /** While the item replicates in reverse on the failback policy: its own policy, back after failback (replication/reprotect.ts). */
+  forward_policy_id?: string | null;
 }
 
 export interface SourceRow {

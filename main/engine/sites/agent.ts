@@ -6,7 +6,8 @@
  * cycle forward or a staged one back, so a point the site lists is always complete.
  */
 import type { Readable } from 'node:stream';
-import type { CommandRequest, CommandRun } from '../replication/commands';
+import type { CommandName, CommandRun } from '../replication/commands';
+import type { FolderIndex } from '../replication/folder-scan';
 
 /** How the engine names an item at a site: its id (kept in the site's item marker) and its name (the folder's name). */
 export interface SiteItemRef {
@@ -88,8 +89,14 @@ export interface CopyHooks {
   beforeSwap?: () => Promise<void>;
 }
 
-/** An item's command to run where the item is active (replication/commands.ts). */
-export type { CommandRequest } from '../replication/commands';
+/** An item's command to run where the item is active: its command line as the administrator typed it. */
+export interface CommandRequest {
+  name: CommandName;
+  command: string;
+  timeoutMs: number;
+  /** Only LIFEBOAT_* variables: the item, the command, the point. */
+  env: Record<string, string>;
+}
 
 export interface SiteAgent {
   /** Creates the site's root and marker, or checks an existing one belongs to this site. */
@@ -121,6 +128,8 @@ export interface SiteAgent {
   deletePoints(item: SiteItemRef, ids: string[]): Promise<void>;
   /** Writes a point's disks and folders into `to` (`disks/<file>`, `folders/<name>`), byte-identical. */
   materialize(item: SiteItemRef, pointId: string, to: string): Promise<{ bytes: number }>;
+  /** A replica folder's files as a folder index (for reprotect: compare both sides, send changed files). Optional: without it, every file is sent. */
+  folderIndex?(item: SiteItemRef, folder: string): Promise<FolderIndex>;
   /** Checksums of fixed-size blocks of a replica disk (for resync: compare both sides, send differences). */
   blockChecksums(item: SiteItemRef, disk: string, blockSize: number): Promise<Buffer>;
   /** Deletes the item's replica and points. */
@@ -136,6 +145,11 @@ export interface SiteAgent {
   removeCopy(item: SiteItemRef, slot: CopySlot): Promise<void>;
   /** Commit of a failover: deletes the replica and every point; the active copy stays. Idempotent. */
   dropReplica(item: SiteItemRef): Promise<void>;
+  /**
+   * Commit of a failback: the copy the item ran from at this site becomes the base of its replica (no point listed), so
+   * the next reprotect compares with it and sends only differences. Idempotent. Optional: without it, the copy is removed.
+   */
+  adoptCopy?(item: SiteItemRef): Promise<void>;
   /** Runs an item's command at the site (sh -c, its own process group, a timeout, output bounded); never throws for its failure. */
   runCommand(req: CommandRequest): Promise<CommandRun>;
 }

@@ -4,12 +4,13 @@
  * `.lifeboat/` names the item, so two installations or two items never write into each other's replica.
  */
 import crypto from 'node:crypto';
+import os from 'node:os';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../../shared/errors';
 import { blockHash, HASH_BYTES } from '../replication/block-hash';
-import { runHere } from '../replication/commands';
+import { runCommand } from '../replication/commands';
 import type { BlockWrite, CommandRequest, CommitHooks, CopyHooks, CopySlot, CycleManifest, FileMeta, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
 import { copySparse, fsyncPath } from './block-records';
 import { applyUndo, ReplicaJournal, withItemLock } from './replica-journal';
@@ -50,11 +51,11 @@ async function copyTree(from: string, to: string): Promise<number> {
 export class LocalSiteAgent implements SiteAgent {
   constructor(readonly root: string) {}
 
-  private journal(item: SiteItemRef): ReplicaJournal {
+  protected journal(item: SiteItemRef): ReplicaJournal {
     return new ReplicaJournal(path.join(this.root, item.name));
   }
 
-  private locked<T>(item: SiteItemRef, f: (j: ReplicaJournal) => Promise<T>): Promise<T> {
+  protected locked<T>(item: SiteItemRef, f: (j: ReplicaJournal) => Promise<T>): Promise<T> {
     const j = this.journal(item);
     return withItemLock(j.dir, () => f(j));
   }
@@ -201,11 +202,11 @@ export class LocalSiteAgent implements SiteAgent {
     await fsp.mkdir(path.join(to, 'disks'), { recursive: true });
     await fsp.mkdir(path.join(to, 'folders'), { recursive: true });
     let bytes = 0;
-    for (const name of await fsp.readdir(path.join(j.dir, 'disks'))) {
+    for (const name of await j.names('disks')) {
       await copySparse(j.disk(name), path.join(to, 'disks', name));
       bytes += (await fsp.stat(j.disk(name))).size;
     }
-    for (const name of await fsp.readdir(path.join(j.dir, 'folders'))) bytes += await copyTree(j.folder(name), path.join(to, 'folders', name));
+    for (const name of await j.names('folders')) bytes += await copyTree(j.folder(name), path.join(to, 'folders', name));
     // Newest first: each undo delta turns the point after it into its own point.
     for (let i = points.length - 2; i >= at; i--) await applyUndo(path.join(j.undoDir, points[i].id), to);
     return { bytes };
@@ -227,8 +228,26 @@ export class LocalSiteAgent implements SiteAgent {
     return this.removeItem(item);
   }
 
+  adoptCopy(item: SiteItemRef): Promise<void> {
+    return this.locked(item, async (j) => {
+      const from = this.copyPath(item, 'active');
+      if (!(await fsp.stat(from).catch(() => null))) return; // adopted before a crash
+      // The marker first: the folder is then this item's replica, whatever a crash leaves in it.
+      await fsp.mkdir(j.undoDir, { recursive: true });
+      await fsp.writeFile(path.join(j.meta, 'item.json'), JSON.stringify({ id: item.id, name: item.name }));
+      for (const kind of ['disks', 'folders']) {
+        const src = path.join(from, kind);
+        if (!(await fsp.stat(src).catch(() => null))) continue;
+        await fsp.rm(path.join(j.dir, kind), { recursive: true, force: true });
+        await fsp.rename(src, path.join(j.dir, kind));
+      }
+      await removeCopy(this.root, 'active', item.name);
+    });
+  }
+
+  /** Runs in the home folder of the user the site runs as, as a login shell would. */
   runCommand(req: CommandRequest) {
-    return runHere(req, () => new Date());
+    return runCommand(req.name, req.command, { timeoutMs: req.timeoutMs, env: req.env, cwd: os.homedir(), now: () => new Date() });
   }
 
   blockChecksums(item: SiteItemRef, disk: string, blockSize: number): Promise<Buffer> {

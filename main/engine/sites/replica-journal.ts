@@ -64,23 +64,60 @@ async function writeJsonDurably(file: string, value: unknown): Promise<void> {
 
 const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
 
+/** Where a replica's disks and folders are, by name, when they are not under the journal's folder. */
+export interface ReplicaPlaces {
+  disks: Record<string, string>;
+  folders: Record<string, string>;
+}
+
+function placeOf(places: Record<string, string>, name: string): string {
+  if (!Object.hasOwn(places, name)) throw new LifeboatError('invalid_input', `The item has no disk or folder named ${name}.`, 'This is a bug in the sender: report it.');
+  return places[name];
+}
+
+/** Renames a staged file into place; across filesystems (a journal beside the app's data), copies it beside its place first. */
+async function moveInto(from: string, to: string): Promise<void> {
+  try {
+    await fsp.rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    const tmp = `${to}.lifeboat-${crypto.randomBytes(4).toString('hex')}`;
+    await fsp.copyFile(from, tmp);
+    const st = await fsp.stat(from);
+    await fsp.chmod(tmp, st.mode & 0o7777);
+    await fsp.utimes(tmp, st.atime, st.mtime);
+    await fsyncPath(tmp);
+    await fsp.rename(tmp, to);
+    await fsp.rm(from, { force: true });
+  }
+}
+
 export class ReplicaJournal {
   readonly meta: string;
   readonly cycleDir: string;
   readonly undoDir: string;
 
-  constructor(readonly dir: string) {
-    this.meta = path.join(dir, '.lifeboat');
+  /** `places`: a replica kept in the item's own paths (the primary site as a target), its journal in `dir`. */
+  constructor(
+    readonly dir: string,
+    private readonly places?: ReplicaPlaces,
+  ) {
+    this.meta = places ? dir : path.join(dir, '.lifeboat');
     this.cycleDir = path.join(this.meta, 'cycle');
     this.undoDir = path.join(this.meta, 'undo');
   }
 
   disk(name: string): string {
-    return path.join(this.dir, 'disks', name);
+    return this.places ? placeOf(this.places.disks, name) : path.join(this.dir, 'disks', name);
   }
 
   folder(name: string): string {
-    return path.join(this.dir, 'folders', name);
+    return this.places ? placeOf(this.places.folders, name) : path.join(this.dir, 'folders', name);
+  }
+
+  /** The names of the replica's disks and folders. */
+  async names(kind: 'disks' | 'folders'): Promise<string[]> {
+    return this.places ? Object.keys(this.places[kind]) : fsp.readdir(path.join(this.dir, kind)).catch(() => []);
   }
 
   async points(): Promise<SitePoint[]> {
@@ -289,7 +326,7 @@ export class ReplicaJournal {
         const to = path.join(root, safeRel(w.rel));
         if (!(await exists(from))) continue; // moved before a crash
         await fsp.mkdir(path.dirname(to), { recursive: true });
-        await fsp.rename(from, to);
+        await moveInto(from, to);
         touched.add(path.dirname(to));
       }
       for (const rel of f.deletes) {
