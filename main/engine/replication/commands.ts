@@ -7,6 +7,7 @@
  * output (stdout and stderr interleaved) is kept bounded: the last 8 KiB.
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { LifeboatError } from '../../shared/errors';
 
 export const COMMANDS = ['quiesce', 'thaw', 'shutdown', 'start'] as const;
@@ -38,6 +39,25 @@ export function describeRun(r: CommandRun): string {
   if (r.timedOut) return `the ${r.name} command timed out after ${Math.round(r.durationMs / 1000)} s`;
   if (r.exitCode !== 0) return `the ${r.name} command exited with ${r.exitCode ?? r.signal}${r.output.trim() ? `: ${r.output.trim().split('\n').at(-1)}` : ''}`;
   return `the ${r.name} command succeeded`;
+}
+
+/** An item's command to run where the item is active: its command line as the administrator typed it. */
+export interface CommandRequest {
+  name: CommandName;
+  command: string;
+  timeoutMs: number;
+  /** Only LIFEBOAT_* variables: the item, the command, the point, the copy's path. */
+  env: Record<string, string>;
+}
+
+/** Runs a command on this machine, in the home folder of the user Lifeboat runs as (as a login shell would). */
+export function runHere(req: CommandRequest, now: () => Date): Promise<CommandRun> {
+  return runCommand(req.name, req.command, { timeoutMs: req.timeoutMs, env: req.env, cwd: os.homedir(), now });
+}
+
+/** Runs a command at a site: through its agent at an agent site, on this machine at the primary site and a local one. */
+export function runAtSite(site: { kind: string }, agent: () => { runCommand(req: CommandRequest): Promise<CommandRun> }, req: CommandRequest, now: () => Date): Promise<CommandRun> {
+  return site.kind === 'agent' ? agent().runCommand(req) : runHere(req, now);
 }
 
 export interface RunOptions {

@@ -6,9 +6,9 @@
  * attempt counts as the period's attempt: the next one waits a full period, so a quiesce that hangs until its timeout
  * does not hold up every cycle. Commands run where the item is active (replication/commands.ts).
  */
-import os from 'node:os';
+import type { SiteAgent } from '../sites/agent';
 import type { SiteRow } from '../sites/store';
-import { describeRun, runCommand, succeeded, type CommandName, type CommandRun } from './commands';
+import { describeRun, runAtSite, succeeded, type CommandName, type CommandRun } from './commands';
 import type { ItemRow, PolicyRow } from './store';
 
 export interface AppState {
@@ -37,6 +37,8 @@ export interface ConsistencyDeps {
   now: () => Date;
   /** The site where the item is active now. */
   activeSite: (item: ItemRow) => SiteRow;
+  /** The agent of an agent site, where the item's commands run when it is active there. */
+  agentFor: (site: SiteRow) => SiteAgent;
   /** Saves an item's command runs and app state. */
   save: (itemId: string, patch: { command_runs?: string; app_state?: string }) => void;
 }
@@ -59,15 +61,8 @@ export class Consistency {
 
   private async run(item: ItemRow, name: CommandName, command: string): Promise<CommandRun> {
     const site = this.deps.activeSite(item);
-    const r =
-      site.kind === 'agent'
-        ? failedRun(name, command, this.deps.now(), `the item is active at the agent site ${site.name}, which cannot run commands yet`)
-        : await runCommand(name, command, {
-            timeoutMs: item.command_timeout_seconds * 1000,
-            env: { LIFEBOAT_ITEM: item.name, LIFEBOAT_COMMAND: name, ...(item.group_name ? { LIFEBOAT_GROUP: item.group_name } : {}) },
-            cwd: os.homedir(), // as a login shell would: never wherever Lifeboat was started from
-            now: this.deps.now,
-          });
+    const env = { LIFEBOAT_ITEM: item.name, LIFEBOAT_COMMAND: name, ...(item.group_name ? { LIFEBOAT_GROUP: item.group_name } : {}) };
+    const r = await runAtSite(site, () => this.deps.agentFor(site), { name, command, timeoutMs: item.command_timeout_seconds * 1000, env }, this.deps.now);
     const runs = item.command_runs ? (JSON.parse(item.command_runs) as Record<string, CommandRun>) : {};
     runs[name] = r;
     item.command_runs = JSON.stringify(runs);
@@ -117,8 +112,4 @@ export class Consistency {
     if (!e?.quiesce) return null;
     return JSON.stringify({ quiesce: brief(e.quiesce), ...(e.thaw ? { thaw: brief(e.thaw) } : {}) });
   }
-}
-
-function failedRun(name: CommandName, command: string, now: Date, why: string): CommandRun {
-  return { name, command, startedAt: now.toISOString(), durationMs: 0, exitCode: null, signal: null, timedOut: false, spawnError: why, output: '', outputCut: 0 };
 }

@@ -4,17 +4,16 @@
  * item there → run its start command. Each step is idempotent and records what it did in the job's state, so kill -9
  * at any moment resumes at the step; a cancel before the item was switched and started puts it back to protected.
  */
-import os from 'node:os';
 import { LifeboatError } from '../../shared/errors';
 import { toErrorInfo } from '../errors';
 import type { Job } from '../../shared/schemas';
 import type { JobRunner } from '../jobs/runner';
 import type { StepContext } from '../jobs/types';
 import type { Logger } from '../log';
-import type { CommandRequest, CopySlot, SiteAgent } from '../sites/agent';
+import type { CopySlot, SiteAgent } from '../sites/agent';
 import type { SiteManager } from '../sites/manager';
 import type { SiteRow } from '../sites/store';
-import { describeRun, runCommand, succeeded, type CommandName, type CommandRun } from './commands';
+import { describeRun, runAtSite, succeeded, type CommandName, type CommandRequest, type CommandRun } from './commands';
 import type { CycleResult } from './cycle';
 import { pointRef, resolvePoint, sourcesReadable, type PointContext } from './failover-points';
 import type { FailoverPointRef, FailoverStore } from './failover-store';
@@ -96,7 +95,7 @@ export class FailoverSteps {
     return this.deps.sites.store.byId(id)!;
   }
 
-  /** The agent of the recovery site, where the copies live. */
+  /** The agent of the site holding the item's points, where its copies are made. */
   agent(item: ItemRow): SiteAgent {
     return this.deps.replicaAgent(item);
   }
@@ -110,7 +109,7 @@ export class FailoverSteps {
     if (!command) return null;
     const req: CommandRequest = { name, command, timeoutMs: item.command_timeout_seconds * 1000, env: { LIFEBOAT_ITEM: item.name, LIFEBOAT_COMMAND: name, ...extra } };
     const site = this.site(siteId);
-    const run = site.kind === 'agent' ? await this.deps.sites.agentFor(site).runCommand(req) : await runCommand(name, command, { ...req, cwd: os.homedir(), now: this.deps.now });
+    const run = await runAtSite(site, () => this.deps.sites.agentFor(site), req, this.deps.now);
     const runs = item.command_runs ? (JSON.parse(item.command_runs) as Record<string, CommandRun>) : {};
     this.deps.store.updateItem(item.id, { command_runs: JSON.stringify({ ...runs, [name]: run }) });
     return run;

@@ -167,7 +167,12 @@ export class ProtectionManager implements ProtectionRunner {
     const counts = new Map<string, CycleCounts>();
     const app = (mode === 'delta' || mode === 'finalize') && members.some((m) => appDue(m, policy, this.now()));
     const consistency = new Consistency(
-      { now: this.now, activeSite: (m) => this.deps.sites.store.byId(m.active_site_id)!, save: (id, patch) => this.store.updateItem(id, patch) },
+      {
+        now: this.now,
+        activeSite: (m) => this.deps.sites.store.byId(m.active_site_id)!,
+        agentFor: (site) => this.deps.sites.agentFor(site),
+        save: (id, patch) => this.store.updateItem(id, patch),
+      },
       members,
       app,
     );

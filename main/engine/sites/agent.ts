@@ -6,7 +6,7 @@
  * cycle forward or a staged one back, so a point the site lists is always complete.
  */
 import type { Readable } from 'node:stream';
-import type { CommandName, CommandRun } from '../replication/commands';
+import type { CommandRequest, CommandRun } from '../replication/commands';
 import type { FolderIndex } from '../replication/folder-scan';
 
 /** How the engine names an item at a site: its id (kept in the site's item marker) and its name (the folder's name). */
@@ -89,14 +89,8 @@ export interface CopyHooks {
   beforeSwap?: () => Promise<void>;
 }
 
-/** An item's command to run where the item is active: its command line as the administrator typed it. */
-export interface CommandRequest {
-  name: CommandName;
-  command: string;
-  timeoutMs: number;
-  /** Only LIFEBOAT_* variables: the item, the command, the point. */
-  env: Record<string, string>;
-}
+/** An item's command to run where the item is active (replication/commands.ts). */
+export type { CommandRequest } from '../replication/commands';
 
 export interface SiteAgent {
   /** Creates the site's root and marker, or checks an existing one belongs to this site. */

@@ -4,13 +4,12 @@
  * `.lifeboat/` names the item, so two installations or two items never write into each other's replica.
  */
 import crypto from 'node:crypto';
-import os from 'node:os';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../../shared/errors';
 import { blockHash, HASH_BYTES } from '../replication/block-hash';
-import { runCommand } from '../replication/commands';
+import { runHere } from '../replication/commands';
 import type { BlockWrite, CommandRequest, CommitHooks, CopyHooks, CopySlot, CycleManifest, FileMeta, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
 import { copySparse, fsyncPath } from './block-records';
 import { applyUndo, ReplicaJournal, withItemLock } from './replica-journal';
@@ -245,9 +244,8 @@ export class LocalSiteAgent implements SiteAgent {
     });
   }
 
-  /** Runs in the home folder of the user the site runs as, as a login shell would. */
   runCommand(req: CommandRequest) {
-    return runCommand(req.name, req.command, { timeoutMs: req.timeoutMs, env: req.env, cwd: os.homedir(), now: () => new Date() });
+    return runHere(req, () => new Date());
   }
 
   blockChecksums(item: SiteItemRef, disk: string, blockSize: number): Promise<Buffer> {
