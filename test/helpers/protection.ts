@@ -1,4 +1,5 @@
 /** Protected items for the replication tests: an in-process engine running jobs, with its protection clock in the test's hand. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Job } from '../../main/shared/schemas';
@@ -66,4 +67,34 @@ export async function diskAt(lab: Lab, item: string, point: string, disk: string
   const to = path.join(tempHome('lifeboat-point-'), 'out');
   value(await lab.engine.call('items.materialize', { name: item, point, to }));
   return fs.readFileSync(path.join(to, 'disks', disk));
+}
+
+/**
+ * The ordered writer of the replication-group tests: writes sequence number n to disk A, fsyncs, then n to disk B,
+ * fsyncs, pauses 25-125 ms and goes on, so B is never ahead of A.
+ */
+export const ORDERED_WRITER = `
+const fs = require('fs');
+const [a, b] = process.argv.slice(1);
+const fa = fs.openSync(a, 'r+'), fb = fs.openSync(b, 'r+');
+const buf = Buffer.alloc(8), pause = new Int32Array(new SharedArrayBuffer(4));
+for (let n = 1; ; n++) {
+  buf.writeBigUInt64LE(BigInt(n));
+  fs.writeSync(fa, buf, 0, 8, 0); fs.fsyncSync(fa);
+  fs.writeSync(fb, buf, 0, 8, 0); fs.fsyncSync(fb);
+  if (n === 1) process.stdout.write('started\\n');
+  Atomics.wait(pause, 0, 0, 25 + Math.random() * 100);
+}`;
+
+/** The sequence number the ordered writer left at the start of a disk. */
+export const seq = (disk: Buffer) => Number(disk.readBigUInt64LE(0));
+
+/** Starts a writer script (node -e) and resolves once it printed its first line, i.e. it is writing. */
+export async function startWriter(script: string, args: string[]): Promise<ChildProcess> {
+  const writer = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    writer.stdout!.once('data', () => resolve());
+    writer.once('exit', (code) => reject(new Error(`the writer exited with ${code}`)));
+  });
+  return writer;
 }

@@ -5,12 +5,12 @@
  * replication group under the ordered A-then-B writer never give B's write without A's; a failover cancelled before
  * the item was switched leaves it protected, with replication resuming and no copy at the site.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { diskAt, error, makeDisk, MiB, openLab, points, settle, show, value, writeAt, BLOCK, type Lab } from '../helpers/protection';
+import { BLOCK, diskAt, error, makeDisk, MiB, openLab, ORDERED_WRITER, points, seq, settle, show, startWriter, value, writeAt, type Lab } from '../helpers/protection';
 
 let lab: Lab | null = null;
 let writer: ChildProcess | null = null;
@@ -22,20 +22,6 @@ afterEach(async () => {
   lab = null;
 });
 
-/** Writes sequence number n to disk A, fsyncs, then to disk B (B is never ahead of A), pauses, goes on. */
-const ORDERED = `
-const fs = require('fs');
-const [a, b] = process.argv.slice(1);
-const fa = fs.openSync(a, 'r+'), fb = fs.openSync(b, 'r+');
-const buf = Buffer.alloc(8), pause = new Int32Array(new SharedArrayBuffer(4));
-for (let n = 1; ; n++) {
-  buf.writeBigUInt64LE(BigInt(n));
-  fs.writeSync(fa, buf, 0, 8, 0); fs.fsyncSync(fa);
-  fs.writeSync(fb, buf, 0, 8, 0); fs.fsyncSync(fb);
-  if (n === 1) process.stdout.write('started\\n');
-  Atomics.wait(pause, 0, 0, 25 + Math.random() * 100);
-}`;
-
 /** Writes random 4 KiB pieces into the first 16 blocks of a disk, every 20 ms. */
 const RANDOM = `
 const fs = require('fs'), crypto = require('crypto');
@@ -43,15 +29,6 @@ const fd = fs.openSync(process.argv[1], 'r+'), pause = new Int32Array(new Shared
 process.stdout.write('started\\n');
 for (;;) { fs.writeSync(fd, crypto.randomBytes(4096), 0, 4096, Math.floor(Math.random() * 16) * 65536); Atomics.wait(pause, 0, 0, 20); }`;
 
-async function startWriter(script: string, args: string[]): Promise<void> {
-  writer = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    writer!.stdout!.once('data', () => resolve());
-    writer!.once('exit', (code) => reject(new Error(`the writer exited with ${code}`)));
-  });
-}
-
-const seq = (disk: Buffer) => Number(disk.readBigUInt64LE(0));
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** Replicates until a cycle succeeds (a writer may tear a read five times: that cycle fails and is retried). */
@@ -71,7 +48,7 @@ describe('test failover, point options and cancel', () => {
     const disk = makeDisk(path.join(lab.work, 'vm.img'), 2 * MiB, [0, 1, 2]);
     await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', start: 'echo up at $LIFEBOAT_PATH' })));
     const siteBefore = fs.readdirSync(lab.siteRoot).sort();
-    await startWriter(RANDOM, [disk]);
+    writer = await startWriter(RANDOM, [disk]);
     await replicate(lab, 'vm');
     const point = (await points(engine, 'vm')).at(-1)!;
 
@@ -124,7 +101,7 @@ describe('test failover, point options and cancel', () => {
     for (const [name, d] of [['app-a', diskA], ['app-b', diskB]])
       await settle(engine, value(await engine.call('items.protect', { name, disk: [d], recoverySite: 'dr', policy: 'fast', group: 'g' })));
     await settle(engine, value(await engine.call('items.protect', { name: 'solo', disk: [solo], recoverySite: 'dr', policy: 'fast' })));
-    await startWriter(ORDERED, [diskA, diskB]);
+    writer = await startWriter(ORDERED_WRITER, [diskA, diskB]);
     for (let i = 0; i < 3; i++) await replicate(lab, 'app-a');
     writer!.kill('SIGKILL');
     writer = null;

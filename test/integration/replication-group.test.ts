@@ -8,11 +8,11 @@
  * (tens of ms on a loaded machine) tears most attempts, and the torn-read check compares mtimes, which the kernel
  * stamps from a clock of 4-10 ms ticks. A member whose disk is gone makes no group point; bad input for a group.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { diskAt, error, makeDisk, MiB, openLab, points, settle, show, value, type Lab } from '../helpers/protection';
+import { diskAt, error, makeDisk, MiB, openLab, ORDERED_WRITER, points, seq, settle, show, startWriter, value, type Lab } from '../helpers/protection';
 
 let lab: Lab | null = null;
 let writer: ChildProcess | null = null;
@@ -22,21 +22,6 @@ afterEach(async () => {
   await lab?.close();
   lab = null;
 });
-
-const WRITER = `
-const fs = require('fs');
-const [a, b] = process.argv.slice(1);
-const fa = fs.openSync(a, 'r+'), fb = fs.openSync(b, 'r+');
-const buf = Buffer.alloc(8), pause = new Int32Array(new SharedArrayBuffer(4));
-for (let n = 1; ; n++) {
-  buf.writeBigUInt64LE(BigInt(n));
-  fs.writeSync(fa, buf, 0, 8, 0); fs.fsyncSync(fa);
-  fs.writeSync(fb, buf, 0, 8, 0); fs.fsyncSync(fb);
-  if (n === 1) process.stdout.write('started\\n');
-  Atomics.wait(pause, 0, 0, 25 + Math.random() * 100);
-}`;
-
-const seq = (disk: Buffer) => Number(disk.readBigUInt64LE(0));
 
 describe('replication groups', () => {
   it('multi-item points are taken at one instant for every member: never B’s write without A’s', async () => {
@@ -53,11 +38,7 @@ describe('replication groups', () => {
     });
     expect(error(await engine.call('items.protect', { name: 'c', disk: [diskA], recoverySite: 'dr', policy: 'fast', group: 'no group!' }))).toMatchObject({ code: 'invalid_input' });
 
-    writer = spawn(process.execPath, ['-e', WRITER, diskA, diskB], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
-      writer!.stdout!.once('data', () => resolve());
-      writer!.once('exit', (code) => reject(new Error(`the writer exited with ${code}`)));
-    });
+    writer = await startWriter(ORDERED_WRITER, [diskA, diskB]);
 
     // Group cycles while the writer runs; one that kept seeing writes (5 torn reads) fails and is simply retried.
     let made = 0;
