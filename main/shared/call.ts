@@ -17,7 +17,7 @@ export interface CliSpec {
   /** A destructive command: the CLI asks this question (y/N) unless --yes is given; {field} names an input value. */
   confirm?: string;
   /** Input fields whose values name existing objects, for tab completion. */
-  lookups?: Record<string, 'job' | 'alert' | 'account' | 'backup' | 'device'>;
+  lookups?: Record<string, 'job' | 'alert' | 'account' | 'backup' | 'device' | 'item' | 'site' | 'policy'>;
   /** Human formatter name for non-tabular output (see cli/format.ts). */
   view?: 'service-created' | 'status' | 'job' | 'record' | 'lines' | 'script' | 'targets' | 'prechecks' | 'files';
 }

@@ -242,6 +242,9 @@ const LOOKUPS: Record<string, { call: string; id: (v: Record<string, unknown>) =
   account: { call: 'accounts.list', id: (v) => String(v.name) },
   backup: { call: 'backups.list', id: (v) => String(v.id) },
   device: { call: 'devices.list', id: (v) => String(v.name) },
+  item: { call: 'items.list', id: (v) => String(v.name) },
+  site: { call: 'sites.list', id: (v) => String(v.name) },
+  policy: { call: 'policies.list', id: (v) => String(v.name) },
 };
 
 async function lookup(kind: string, io: CommandIO): Promise<string[]> {

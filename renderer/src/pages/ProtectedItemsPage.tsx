@@ -1,7 +1,7 @@
 /**
- * Protected items: machines replicating to a recovery site. Three tabs: the items (health, RPO, last point, phase;
- * Enable protection), replication policies and recovery sites. An item's name opens its page at
- * `#/protected-items/NAME`.
+ * Protected items: machines replicating to a recovery site. Four tabs: the items (health, RPO, last point, phase;
+ * Enable protection), replication per site (outgoing and incoming), replication policies and sites. An item's name
+ * opens its page at `#/protected-items/NAME`.
  */
 import {
   Button,
@@ -29,6 +29,7 @@ import { EnableProtectionWizard } from '../protection/EnableProtectionWizard';
 import { ItemPage } from '../protection/ItemPage';
 import { PhaseBadge, ItemHealthBadge, formatAge, itemHref, liveRpo, protectionView, tabHref, type ProtectionTab } from '../protection/labels';
 import { PoliciesSection } from '../protection/PoliciesSection';
+import { ReplicationView } from '../protection/ReplicationView';
 import { SitesSection } from '../protection/SitesSection';
 import { useProtectionQuery } from '../protection/useProtectionQuery';
 import { ErrorBar } from './ErrorBar';
@@ -49,7 +50,7 @@ const useHash = () =>
     () => location.hash,
   );
 
-const TAB_LABEL: Record<ProtectionTab, string> = { items: 'Items', policies: 'Replication policies', sites: 'Sites' };
+const TAB_LABEL: Record<ProtectionTab, string> = { items: 'Items', replication: 'Replication', policies: 'Replication policies', sites: 'Sites' };
 
 export function ProtectedItemsPage() {
   const view = protectionView(useHash());
@@ -76,6 +77,7 @@ export function ProtectedItemsPage() {
       </TabList>
       <NoticeBar notice={notice} onDismiss={() => setNotice(null)} testId="protection-notice" />
       {view.tab === 'items' && <ItemList enable={enable} />}
+      {view.tab === 'replication' && <ReplicationView />}
       {view.tab === 'policies' && <PoliciesSection />}
       {view.tab === 'sites' && <SitesSection />}
       {wizard && (

@@ -1,10 +1,9 @@
 /**
  * A protected item's page: phase, health and why, RPO against its threshold, sites, policy and group; its disks and
  * folders with source and replica paths; the recovery points timeline; RPO and throughput charts from the cycle
- * history; the commands' last outputs; and the actions Replicate now, Pause or Resume, and Disable (confirmed).
+ * history; the commands' last outputs; the item's jobs; and its actions (ItemActions).
  */
 import {
-  Button,
   Card,
   Link,
   MessageBar,
@@ -19,21 +18,20 @@ import {
   TableRow,
   Text,
   Title3,
-  Toolbar,
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { ArrowLeftRegular, ArrowSyncRegular, DeleteRegular, PauseRegular, PlayRegular } from '@fluentui/react-icons';
+import { ArrowLeftRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
-import { call } from '../api/client';
 import { useNow } from '../api/hooks';
-import { NoticeBar, jobStartedNotice, type Notice } from '../devices/notice';
+import { NoticeBar, type Notice } from '../devices/notice';
 import { formatBytes, formatTime } from '../format';
 import { ErrorBar } from '../pages/ErrorBar';
 import { Page, useSectionStyles } from '../pages/Page';
 import { CommandOutputs } from './CommandOutputs';
 import { CycleCharts } from './CycleChart';
-import { DisableItemDialog } from './DisableItemDialog';
+import { ItemActions } from './ItemActions';
+import { ItemJobs } from './ItemJobs';
 import { ItemHealthBadge, PhaseBadge, describeSeconds, formatAge, liveRpo, type ItemInfo } from './labels';
 import { PointsTimeline } from './PointsTimeline';
 import { useProtectionQuery } from './useProtectionQuery';
@@ -53,8 +51,6 @@ export function ItemPage({ name }: { name: string }) {
   const points = useProtectionQuery('items.points', { name });
   const history = useProtectionQuery('items.history', { name }, 15_000);
   const [notice, setNotice] = useState<Notice | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [disabling, setDisabling] = useState(false);
   const now = useNow(true, 1000);
   const back = (
     <Link href="#/protected-items">
@@ -62,22 +58,12 @@ export function ItemPage({ name }: { name: string }) {
     </Link>
   );
   const i = item.data;
-  if (!i) return <Page title={name}>{back}{item.error ? <ErrorBar error={item.error} /> : <Spinner label="Loading the item…" />}</Page>;
-
-  const act = async (what: 'replicate' | 'pause' | 'resume') => {
-    setBusy(what);
-    if (what === 'replicate') {
-      const r = await call('items.replicate', { name });
-      setNotice(r.ok ? jobStartedNotice(r.value) : { intent: 'error', title: r.error.message, body: r.error.hint });
-    } else {
-      const r = await call(what === 'pause' ? 'items.pause' : 'items.resume', { name });
-      const done = what === 'pause' ? `Replication of “${name}” is paused.` : `Replication of “${name}” resumed: a cycle runs now.`;
-      setNotice(r.ok ? { intent: 'success', title: done } : { intent: 'error', title: r.error.message, body: r.error.hint });
-    }
-    setBusy(null);
+  const reloadAll = () => {
     item.reload();
     points.reload();
   };
+  if (!i) return <Page title={name}>{back}{item.error ? <ErrorBar error={item.error} /> : <Spinner label="Loading the item…" />}</Page>;
+
   const rpo = liveRpo(i, now);
   const over = rpo !== null && rpo > i.rpoThresholdSeconds;
 
@@ -85,30 +71,7 @@ export function ItemPage({ name }: { name: string }) {
     <Page
       title={i.name}
       description={`Replicates from ${i.primarySite} to ${i.recoverySite} every ${describeSeconds(i.frequencySeconds)} (policy ${i.policy}).`}
-      actions={
-        <Toolbar aria-label="Item actions">
-          <Button
-            appearance="primary"
-            icon={busy === 'replicate' ? <Spinner size="tiny" /> : <ArrowSyncRegular />}
-            disabled={!!busy || i.paused}
-            onClick={() => void act('replicate')}
-          >
-            Replicate now
-          </Button>
-          {i.paused ? (
-            <Button icon={<PlayRegular />} disabled={!!busy} onClick={() => void act('resume')}>
-              Resume
-            </Button>
-          ) : (
-            <Button icon={<PauseRegular />} disabled={!!busy} onClick={() => void act('pause')}>
-              Pause
-            </Button>
-          )}
-          <Button icon={<DeleteRegular />} disabled={!!busy} onClick={() => setDisabling(true)}>
-            Disable protection
-          </Button>
-        </Toolbar>
-      }
+      actions={<ItemActions item={i} onNotice={setNotice} reload={reloadAll} />}
     >
       {back}
       <NoticeBar notice={notice} onDismiss={() => setNotice(null)} testId="item-notice" />
@@ -127,7 +90,7 @@ export function ItemPage({ name }: { name: string }) {
           <MessageBarBody>
             <MessageBarTitle>Resynchronization required</MessageBarTitle>
             {i.resync.reason} It runs by itself in the window {i.resync.window}
-            {i.resync.nextRunAt ? ` (next at ${formatTime(i.resync.nextRunAt)})` : ''}, or now with `item resync {i.name}` in the Console.
+            {i.resync.nextRunAt ? ` (next at ${formatTime(i.resync.nextRunAt)})` : ''}, or now with Resync.
           </MessageBarBody>
         </MessageBar>
       )}
@@ -196,15 +159,7 @@ export function ItemPage({ name }: { name: string }) {
         {history.data ? <CycleCharts cycles={history.data} rpoThresholdSeconds={i.rpoThresholdSeconds} /> : <ErrorBar error={history.error} />}
       </section>
       <CommandOutputs item={i} />
-      {disabling && (
-        <DisableItemDialog
-          name={i.name}
-          onClose={(done) => {
-            setDisabling(false);
-            if (done) location.hash = '#/protected-items';
-          }}
-        />
-      )}
+      <ItemJobs item={i} />
     </Page>
   );
 }

@@ -34,6 +34,7 @@ import { NoticeBar, type Notice } from '../devices/notice';
 import { ErrorBar } from '../pages/ErrorBar';
 import { fieldState } from '../wizard/machine';
 import { describeSeconds, type PolicyInfo } from './labels';
+import { ResyncWindowSetting } from './ResyncWindowSetting';
 import { useProtectionQuery } from './useProtectionQuery';
 import { FREQUENCIES, durationProblem, durationSeconds, nameProblem } from './validation';
 
@@ -102,6 +103,7 @@ export function PoliciesSection() {
           </TableBody>
         </Table>
       )}
+      <ResyncWindowSetting />
       {editing && (
         <PolicyDialog
           policy={editing === 'new' ? null : editing}

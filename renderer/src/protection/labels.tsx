@@ -91,7 +91,7 @@ export const pointKindLabel = (kind: string) => POINT_KIND_LABEL[kind] ?? kind;
 
 /** Where an item's page lives, so reloads and Back keep it. */
 export const itemHref = (name: string) => `#/protected-items/${encodeURIComponent(name)}`;
-export const PROTECTION_TABS = ['items', 'policies', 'sites'] as const;
+export const PROTECTION_TABS = ['items', 'replication', 'policies', 'sites'] as const;
 export type ProtectionTab = (typeof PROTECTION_TABS)[number];
 
 /** `#/protected-items/NAME` → the item; `#/protected-items?tab=sites` → the tab. */

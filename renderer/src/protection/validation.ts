@@ -42,3 +42,38 @@ export const pathLines = (text: string) =>
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
+
+/** An agent's address as `lifeboat agent serve` prints it: https://HOST:PORT (sites/agent-pairing.ts parses it). */
+export function agentAddressProblem(raw: string): string | undefined {
+  const text = raw.trim();
+  if (!text) return 'Enter the address the agent printed, e.g. https://10.0.0.5:8443.';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not an address: write https://HOST:PORT.`;
+  }
+  if (url.protocol !== 'https:' || !url.port) return 'Write https://HOST:PORT, with the port the agent listens on.';
+  return undefined;
+}
+
+/** A pairing key has 24 letters and digits, written in groups of six (sites/agent-protocol.ts has the alphabet). */
+export function pairingKeyProblem(raw: string): string | undefined {
+  const compact = raw.replace(/[\s-]/g, '');
+  if (!compact) return 'Enter the pairing key the agent printed.';
+  if (compact.length !== 24) return `A pairing key has 24 letters and digits (this one has ${compact.length}).`;
+  return undefined;
+}
+
+/** The form field an engine refusal names: "--resync-window: …" → resyncWindow, "name: …" → name; null if none of `fields`. */
+export function flagField<F extends string>(message: string, fields: readonly F[]): F | null {
+  const m = /^(?:--)?([a-z][a-z-]*):\s/i.exec(message);
+  const field = m ? m[1].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) : null;
+  return field && (fields as readonly string[]).includes(field) ? (field as F) : null;
+}
+
+/** A refusal's message as shown under its field: without the flag it starts with, capitalized. */
+export function withoutFlag(message: string): string {
+  const rest = message.replace(/^(?:--)?[a-z][a-z-]*:\s+/i, '');
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
+}
