@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contract } from '../../main/shared/contract';
 import { Engine } from '../../main/engine/engine';
-import { backupJob, type BackupParams } from '../../main/engine/jobs/kinds/backup';
+import { backupJob, type BackupParams } from '../../main/engine/backups/backup-job';
 import { loadAllSnapshots, newSnapshotId, saveSnapshot, type SnapshotManifest } from '../../main/engine/repo/snapshot';
 import { cli, tempHome, buildMain, ok } from '../helpers/home';
 import { stepContext } from '../helpers/step-context';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DEFAULT_ACCOUNT, type AccountManager } from '../accounts/manager';
 import type { Backup, BackupFolder, Job } from '../../shared/schemas';
 import { LifeboatError } from '../../shared/errors';
-import type { BackupParams } from '../jobs/kinds/backup';
+import type { BackupParams } from './backup-job';
 import type { JobRunner } from '../jobs/runner';
 import type { BackupSource } from '../repo/backup';
 import { noSuchSource } from '../repo/snapshot';

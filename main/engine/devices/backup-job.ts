@@ -13,7 +13,7 @@ import { BackupKind } from '../../shared/device-schemas';
 import { runInPool, type VolumeHeatItem } from '../backups/maintenance';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../../shared/errors';
-import { backupResult, describeSnapshot, runRepoBackup, type RepoBackupState } from '../jobs/kinds/backup';
+import { backupResult, describeSnapshot, runRepoBackup, type RepoBackupState } from '../backups/backup-job';
 import type { JobKind, StepContext } from '../jobs/types';
 import type { BackupSource } from '../repo/backup';
 import { HISTORY, parseHeatSummary, scanShareHeat, summarizeHeat, type HeatData, type HeatSummary, type ShareHeat, type VolumeHeat } from './heat';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Engine } from '../engine';
 import { toErrorInfo } from '../errors';
 import { LifeboatError, type ErrorCode } from '../../shared/errors';
-import type { RestoreParams } from '../jobs/kinds/restore';
+import type { RestoreParams } from '../backups/restore-job';
 import type { JobKind } from '../jobs/types';
 import { formatBytes } from '../../shared/units';
 import { restoreOrder } from './plan';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Job } from '../../shared/schemas';
 import type { Engine } from '../engine';
-import type { RestoreParams } from '../jobs/kinds/restore';
+import type { RestoreParams } from '../backups/restore-job';
 import type { StepContext } from '../jobs/types';
 import type { Precheck } from './prechecks';
 

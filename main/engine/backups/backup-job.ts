@@ -4,17 +4,17 @@
  * no partial backup listed; re-running the step after a restart reuses every pack that was indexed.
  */
 import { z } from 'zod';
-import type { AccountManager } from '../../accounts/manager';
-import type { AccountRow } from '../../accounts/store';
-import { sourceKey } from '../../backups/catalog';
-import { LifeboatError } from '../../../shared/errors';
-import { runInPool } from '../../backups/maintenance';
-import { runOffloaded } from '../../backups/offload';
-import type { BackupProgress, BackupSource } from '../../repo/backup';
-import { newSnapshotId, type SnapshotManifest } from '../../repo/snapshot';
-import type { JobKind, StepContext } from '../types';
-import type { WorkerPool } from '../../workers/pool';
-import { describeBytes } from './format';
+import type { AccountManager } from '../accounts/manager';
+import type { AccountRow } from '../accounts/store';
+import { sourceKey } from './catalog';
+import { LifeboatError } from '../../shared/errors';
+import { runInPool } from './maintenance';
+import { runOffloaded } from './offload';
+import type { BackupProgress, BackupSource } from '../repo/backup';
+import { newSnapshotId, type SnapshotManifest } from '../repo/snapshot';
+import type { JobKind, StepContext } from '../jobs/types';
+import type { WorkerPool } from '../workers/pool';
+import { formatBytes } from '../../shared/units';
 
 const Params = z.object({
   accountId: z.string(),
@@ -35,7 +35,7 @@ function progressOf(p: BackupProgress) {
     message:
       p.phase === 'scanning'
         ? 'Scanning the sources'
-        : `${p.filesDone} of ${p.filesTotal} files, ${describeBytes(p.bytesRead)} read, ${describeBytes(p.bytesUploaded)} uploaded${p.bytesReused ? `, ${describeBytes(p.bytesReused)} unchanged` : ''}`,
+        : `${p.filesDone} of ${p.filesTotal} files, ${formatBytes(p.bytesRead)} read, ${formatBytes(p.bytesUploaded)} uploaded${p.bytesReused ? `, ${formatBytes(p.bytesReused)} unchanged` : ''}`,
   };
 }
 
@@ -118,7 +118,7 @@ export function describeSnapshot(m: SnapshotManifest) {
     fraction: 1,
     bytesDone: s.bytes,
     bytesTotal: s.bytes,
-    message: `Backup ${m.id}: ${s.files} files, ${describeBytes(s.bytes)}; read ${describeBytes(s.bytesRead)}, new ${describeBytes(s.bytesNew)}, uploaded ${describeBytes(s.storedNew)}`,
+    message: `Backup ${m.id}: ${s.files} files, ${formatBytes(s.bytes)}; read ${formatBytes(s.bytesRead)}, new ${formatBytes(s.bytesNew)}, uploaded ${formatBytes(s.storedNew)}`,
   };
 }
 

@@ -5,12 +5,12 @@
  * is marked in the catalog, so `backup list` says so.
  */
 import { z } from 'zod';
-import type { AccountManager } from '../../accounts/manager';
-import { LifeboatError } from '../../../shared/errors';
-import { checkInPool } from '../../backups/maintenance';
-import type { CheckProblem, CheckReport } from '../../repo/check';
-import type { JobKind } from '../types';
-import { describeBytes } from './format';
+import type { AccountManager } from './manager';
+import { LifeboatError } from '../../shared/errors';
+import { checkInPool } from '../backups/maintenance';
+import type { CheckProblem, CheckReport } from '../repo/check';
+import type { JobKind } from '../jobs/types';
+import { formatBytes } from '../../shared/units';
 
 const Params = z.object({ accountId: z.string(), accountName: z.string(), readData: z.boolean() });
 type Params = z.infer<typeof Params>;
@@ -90,7 +90,7 @@ export function accountCheckJob(accounts: AccountManager): JobKind<Params, State
           const marks = problemsByBackup(report.problems, ctx.params.readData);
           if (!ctx.params.readData) for (const b of accounts.catalog.list(row.id)) if (b.problem?.endsWith(READ_ALL) && !marks.has(b.id)) marks.set(b.id, b.problem);
           accounts.catalog.markProblems(row.id, marks);
-          const summary = `${report.snapshots} backups, ${report.packs} packs, ${report.chunks} chunks${report.bytesRead ? `, ${describeBytes(report.bytesRead)} read` : ''}`;
+          const summary = `${report.snapshots} backups, ${report.packs} packs, ${report.chunks} chunks${report.bytesRead ? `, ${formatBytes(report.bytesRead)} read` : ''}`;
           if (!report.ok) {
             const damagedBackups = new Set(report.problems.flatMap((p) => p.affected.map((a) => a.snapshot)));
             throw new LifeboatError(

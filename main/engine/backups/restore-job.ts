@@ -4,12 +4,12 @@
  * repository re-reads each "done" chunk from the target and re-checks it before trusting it.
  */
 import { z } from 'zod';
-import type { AccountManager } from '../../accounts/manager';
-import { LifeboatError } from '../../../shared/errors';
-import { runOffloaded } from '../../backups/offload';
-import type { AnyRestoreState, DamagedFile, RestoreProgress, RestoreState } from '../../repo/restore';
-import type { JobKind } from '../types';
-import { describeBytes } from './format';
+import type { AccountManager } from '../accounts/manager';
+import { LifeboatError } from '../../shared/errors';
+import { runOffloaded } from './offload';
+import type { AnyRestoreState, DamagedFile, RestoreProgress, RestoreState } from '../repo/restore';
+import type { JobKind } from '../jobs/types';
+import { formatBytes } from '../../shared/units';
 
 const Params = z.object({
   accountId: z.string(),
@@ -48,7 +48,7 @@ export interface RestoreJobResult {
 }
 
 function message(p: RestoreProgress): string {
-  return `${p.filesDone} of ${p.filesTotal} files restored, ${describeBytes(p.bytesWritten)} written, ${describeBytes(p.bytesFetched)} fetched`;
+  return `${p.filesDone} of ${p.filesTotal} files restored, ${formatBytes(p.bytesWritten)} written, ${formatBytes(p.bytesFetched)} fetched`;
 }
 
 export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, State> {
@@ -109,7 +109,7 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
             } catch {
               /* a stop asked as the restore ended: it is complete, and its result saved */
             }
-            ctx.progress({ fraction: 1, message: `Restored ${result.files} files (${describeBytes(result.bytes)}) from backup ${p.backupId} to ${p.to}; fetched ${describeBytes(result.bytesFetched)}` });
+            ctx.progress({ fraction: 1, message: `Restored ${result.files} files (${formatBytes(result.bytes)}) from backup ${p.backupId} to ${p.to}; fetched ${formatBytes(result.bytesFetched)}` });
           } catch (err) {
             const errno = (err as { errno?: string }).errno;
             if (errno === 'ENOSPC' || errno === 'EDQUOT') {
