@@ -135,9 +135,12 @@ describe('test failover, point options and cancel', () => {
     await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast' })));
     process.env.LIFEBOAT_FAILOVER_FAULT = 'mid-copy';
     const job = value(await engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' }));
-    const held = () => engine.runner.store.db.prepare("SELECT 1 FROM job_events WHERE job_id = ? AND kind = 'fault-point'").get(job.id);
-    for (let i = 0; i < 600 && !held(); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(held()).toBeTruthy();
+    const held = async (id: string, point: string) => {
+      const at = () => engine.runner.store.db.prepare("SELECT 1 FROM job_events WHERE job_id = ? AND kind = 'fault-point' AND message = ?").get(id, point);
+      for (let i = 0; i < 600 && !at(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(at(), `the job held at ${point}`).toBeTruthy();
+    };
+    await held(job.id, 'mid-copy');
     expect((await show(engine, 'vm')).phase).toBe('failing-over');
     value(await engine.call('jobs.cancel', { id: job.id }));
     await settle(engine, job, 'cancelled');
@@ -149,5 +152,15 @@ describe('test failover, point options and cancel', () => {
     writeAt(disk, 5 * BLOCK, BLOCK);
     await replicate(lab, 'vm');
     expect(fs.readFileSync(shown.disks[0].replicaPath).equals(fs.readFileSync(disk))).toBe(true);
+
+    // Once the item is switched to the recovery site and about to start, a cancel is refused with the reason.
+    process.env.LIFEBOAT_FAILOVER_FAULT = 'before-start';
+    const second = value(await engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' }));
+    await held(second.id, 'before-start');
+    expect((await show(engine, 'vm')).phase).toBe('failed-over');
+    expect(error(await engine.call('jobs.cancel', { id: second.id }))).toMatchObject({
+      code: 'not_allowed',
+      message: `Job ${second.id} cannot be cancelled now: the item is failed over and starting at the other site; change its recovery point with \`lifeboat item change-point\`, or commit it with \`lifeboat item commit\`.`,
+    });
   }, 240_000);
 });

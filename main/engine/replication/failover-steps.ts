@@ -213,7 +213,10 @@ export class FailoverSteps {
     const { params, state } = ctx;
     const item = this.item(params.itemId);
     const warnings = [...(state.warnings ?? [])];
+    ctx.checkpoint(); // a job resumed here is no longer cancellable: its kind says so from the state
     if (state.start === undefined) {
+      if (process.env.LIFEBOAT_FAILOVER_FAULT === 'before-start') await this.hold(ctx, 'before-start');
+      ctx.throwIfStopped();
       const timeToStartMs = Date.now() - state.t0!;
       const env = { LIFEBOAT_FAILOVER: params.type, LIFEBOAT_POINT: state.point!.id, LIFEBOAT_PATH: state.copyPath! };
       const run = await this.runAt(state.toSiteId!, item, 'start', env);
