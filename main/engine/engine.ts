@@ -25,6 +25,9 @@ import { restoreJob } from './backups/restore-job';
 import { DeviceBackups } from './devices/backups';
 import { DeviceManager } from './devices/manager';
 import { FailoverManager } from './failover/manager';
+import { itemOps } from './plans/item-ops';
+import type { PlanManager } from './plans/manager';
+import { recoveryPlans } from './plans/plans';
 import { Protection } from './replication/protection';
 import { ReplicationStore } from './replication/store';
 import { SiteManager } from './sites/manager';
@@ -58,6 +61,7 @@ export class Engine {
   readonly failover: FailoverManager;
   readonly sites: SiteManager;
   readonly protection: Protection;
+  readonly plans: PlanManager;
   private closed = false;
 
   private constructor(
@@ -105,6 +109,12 @@ export class Engine {
       requireAccount: (name) => void this.accounts.store.require(name),
       alert: (a) => void this.alerts.raise({ ...a, objectKind: 'protected-item' }),
     });
+    // Plans run what a user can do to one item, through the contract's calls: never the items' tables.
+    const ops = itemOps({
+      call: (name, input) => this.call(name as CallName, input as never),
+      agentAt: (site) => (site === 'primary' ? null : this.sites.agentFor(this.sites.store.require(site))),
+    });
+    this.plans = recoveryPlans({ db: this.db, runner: this.runner, ops });
     this.bus.on((e) => {
       // Replication cycles and resyncs raise their own alerts: a retried cycle is no alert, a stopped one is Critical.
       const replication = e.type === 'job.updated' && (e.job.type === 'replication.cycle' || e.job.type === 'replication.resync');

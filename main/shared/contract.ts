@@ -7,6 +7,7 @@ import { call } from './call';
 import { deviceCalls } from './contract-devices';
 import { itemFailoverCalls } from './contract-item-failover';
 import { itemReprotectCalls } from './contract-item-reprotect';
+import { planCalls } from './contract-plans';
 import { protectionCalls } from './contract-protection';
 import { Alert, Backup, BackupFolder, CatalogRebuild, Job, JobStatus, LogLevel, ProbeResult, PruneResult, Service, Settings, Status, StorageAccount, StorageAccountKind } from './schemas';
 
@@ -316,6 +317,7 @@ export const contract = {
   }),
   ...deviceCalls,
   ...protectionCalls,
+  ...planCalls,
   ...itemFailoverCalls,
   ...itemReprotectCalls,
 } as const;

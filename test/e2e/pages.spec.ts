@@ -25,14 +25,14 @@ test('every page loads, with no console error, and is saved as a screenshot', as
   }
 });
 
-test('pages that later capabilities fill explain themselves and name their action', async ({ app: page }) => {
+test('empty pages explain themselves and their action starts the work', async ({ app: page }) => {
   await ensureService(page);
+  // Recovery plans is a real page now: its empty state's Create a recovery plan opens the plan editor.
   await openPage(page, 'Recovery plans');
   await expect(page.getByRole('heading', { name: 'No recovery plans yet' })).toBeVisible();
-  const action = page.getByRole('button', { name: 'Create a recovery plan' });
-  await expect(action).toHaveAttribute('aria-disabled', 'true');
-  await action.focus();
-  await expect(page.getByRole('tooltip')).toContainText('Arrives with replication and failover of machines');
+  await page.getByRole('button', { name: 'Create a recovery plan' }).click();
+  await expect(page.getByTestId('plan-editor')).toBeVisible();
+  await page.getByTestId('plan-editor').getByRole('button', { name: 'Cancel' }).click();
   // Protected items is a real page now: its empty state's Enable protection starts the wizard.
   await openPage(page, 'Protected items');
   await expect(page.getByRole('heading', { name: 'No protected items yet' })).toBeVisible();

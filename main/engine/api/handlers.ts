@@ -12,6 +12,7 @@ import type { CallName, CallOutput, CallParsedInput } from '../../shared/contrac
 import type { CallContext } from './dispatch';
 import { deviceHandlers } from '../devices/handlers';
 import { failoverHandlers } from '../failover/handlers';
+import { planHandlers } from '../plans/handlers';
 import { protectionHandlers } from '../replication/handlers';
 
 export type Handlers = { [N in CallName]: (engine: Engine, input: CallParsedInput<N>, ctx: CallContext) => CallOutput<N> | Promise<CallOutput<N>> };
@@ -121,4 +122,5 @@ export const handlers: Handlers = {
   ...deviceHandlers,
   ...failoverHandlers,
   ...protectionHandlers,
+  ...planHandlers,
 };

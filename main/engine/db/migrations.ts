@@ -337,6 +337,43 @@ export const migrations: string[] = [
   `
   ALTER TABLE protected_items ADD COLUMN forward_policy_id TEXT;
   `,
+  // recovery plans: ordered groups of protected items with actions between them (steps as JSON), each run of a plan
+  // (a job), each item's part in a run (its own job and how it ended) and the confirmations of manual actions
+  `
+  CREATE TABLE recovery_plans (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    steps TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE plan_runs (
+    job_id TEXT PRIMARY KEY,
+    plan_id TEXT NOT NULL REFERENCES recovery_plans(id) ON DELETE CASCADE,
+    operation TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX plan_runs_plan ON plan_runs(plan_id, created_at);
+
+  CREATE TABLE plan_run_items (
+    job_id TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    item TEXT NOT NULL,
+    child_job_id TEXT,
+    status TEXT NOT NULL,
+    error TEXT,
+    PRIMARY KEY (job_id, item)
+  ) STRICT;
+
+  CREATE TABLE plan_confirmations (
+    job_id TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    confirmed_at TEXT NOT NULL,
+    PRIMARY KEY (job_id, step)
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

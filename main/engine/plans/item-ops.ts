@@ -87,10 +87,9 @@ export function itemOps(deps: ItemOpsDeps): PlanItemOps {
     async runScript(site, command, opts): Promise<ScriptRun> {
       const agent = deps.agentAt(site);
       // A plan's script is run as an item's start command is: sh -c, its own process group, a timeout, bounded output.
-      const run = agent
-        ? await agent.runCommand({ name: 'start', command, timeoutMs: opts.timeoutMs, env: opts.env })
-        : await runCommand('start', command, { timeoutMs: opts.timeoutMs, env: opts.env, now: () => new Date() });
-      return { command: run.command, startedAt: run.startedAt, durationMs: run.durationMs, exitCode: run.exitCode, signal: run.signal, timedOut: run.timedOut, spawnError: run.spawnError, output: run.output, outputCut: run.outputCut };
+      return agent
+        ? agent.runCommand({ name: 'start', command, timeoutMs: opts.timeoutMs, env: opts.env })
+        : runCommand('start', command, { timeoutMs: opts.timeoutMs, env: opts.env, now: () => new Date() });
     },
   };
 }

@@ -5,6 +5,7 @@
  * these to the protection module (plans/item-ops.ts).
  */
 import type { Job } from '../../shared/schemas';
+import type { CommandRun } from '../replication/commands';
 
 export const PLAN_OPERATIONS = ['failover', 'commit', 'reprotect', 'failback', 'cleanup-test'] as const;
 export type PlanOperation = (typeof PLAN_OPERATIONS)[number];
@@ -23,18 +24,8 @@ export interface ItemOpRequest {
   notes?: string;
 }
 
-/** How a script action ended (the shape of the site agent's command runs). */
-export interface ScriptRun {
-  command: string;
-  startedAt: string;
-  durationMs: number;
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  spawnError: string | null;
-  output: string;
-  outputCut: number;
-}
+/** How a script action ended: the site agent's command run, whose name (start, …) means nothing here. */
+export type ScriptRun = Omit<CommandRun, 'name'>;
 
 /** A protected item as a plan sees it. */
 export interface PlanItemState {

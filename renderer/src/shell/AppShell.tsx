@@ -11,6 +11,7 @@ import { Dashboard } from '../pages/Dashboard';
 import { DevicesPage } from '../pages/DevicesPage';
 import { JobsPage } from '../pages/JobsPage';
 import { PlannedPage } from '../pages/PlannedPage';
+import { RecoveryPlansPage } from '../plans/RecoveryPlansPage';
 import { ProtectedItemsPage } from '../pages/ProtectedItemsPage';
 import { SettingsPage } from '../pages/SettingsPage';
 import { StorageAccountsPage } from '../pages/StorageAccountsPage';
@@ -59,6 +60,8 @@ function RoutePage({ route }: { route: Exclude<RouteId, 'console'> }) {
       return <DevicesPage />;
     case 'protected-items':
       return <ProtectedItemsPage />;
+    case 'recovery-plans':
+      return <RecoveryPlansPage />;
     default:
       return <PlannedPage route={route} />;
   }
