@@ -5,7 +5,7 @@
  * replication group under the ordered A-then-B writer never give B's write without A's; a failover cancelled before
  * the item was switched leaves it protected, with replication resuming and no copy at the site.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -162,5 +162,30 @@ describe('test failover, point options and cancel', () => {
       code: 'not_allowed',
       message: `Job ${second.id} cannot be cancelled now: the item is failed over and starting at the other site; change its recovery point with \`lifeboat item change-point\`, or commit it with \`lifeboat item commit\`.`,
     });
+  }, 240_000);
+
+  it('a recovery site without room for the copy: the failover job stops before anything changes, with disk_full', async () => {
+    lab = await openLab();
+    const { engine } = lab;
+    const small = path.join(lab.work, 'small');
+    fs.mkdirSync(small);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small]);
+    if (mounted.status !== 0) throw new Error(`this test needs a small tmpfs (run as root): mount -t tmpfs was refused: ${mounted.stderr}`);
+    try {
+      value(await engine.call('sites.add', { name: 'tiny', root: path.join(small, 'dr') }));
+      const disk = makeDisk(path.join(lab.work, 'vm.img'), 16 * MiB, Array.from({ length: 16 }, (_, i) => i));
+      await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'tiny', policy: 'fast' })));
+      // The source grew to 9 MiB of data since its last point: a copy may need that much (the estimate is the source's).
+      writeAt(disk, 16 * BLOCK, 128 * BLOCK);
+      const job = await settle(engine, value(await engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' })), 'failed');
+      expect(job.error).toMatchObject({ code: 'disk_full' });
+      expect(job.error!.message).toMatch(/^The recovery site has \d+ bytes free; the copy of vm needs up to \d+\.$/);
+      expect(await show(engine, 'vm')).toMatchObject({ phase: 'protected', activeSite: 'primary', failover: null });
+      expect(fs.existsSync(path.join(small, 'dr', '_active'))).toBe(false);
+    } finally {
+      await lab.close();
+      lab = null;
+      spawnSync('umount', [small]);
+    }
   }, 240_000);
 });

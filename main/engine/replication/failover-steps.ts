@@ -15,9 +15,9 @@ import type { SiteManager } from '../sites/manager';
 import type { SiteRow } from '../sites/store';
 import { describeRun, runAtSite, succeeded, type CommandName, type CommandRequest, type CommandRun } from './commands';
 import type { CycleResult } from './cycle';
-import { pointRef, resolvePoint, sourcesReadable, type PointContext } from './failover-points';
+import { copyBytes, pointRef, resolvePoint, sourcesReadable, type PointContext } from './failover-points';
 import type { FailoverPointRef, FailoverStore } from './failover-store';
-import { checkTransition, requirePhaseFor } from './phases';
+import { checkTransition, isReversed, requirePhaseFor } from './phases';
 import { ResyncNeeded } from './stage';
 import type { ItemRow, ReplicationStore } from './store';
 
@@ -127,11 +127,22 @@ export class FailoverSteps {
     if (!test && item.phase !== 'failing-over') requirePhaseFor(item, params.type === 'planned' ? 'planned-failover' : 'failover');
     const site = this.site(item.recovery_site_id);
     await this.agent(item).checkSite({ id: site.id, name: site.name });
+    if (!isReversed(item)) await this.checkRoom(item);
     if (test) this.deps.store.updateItem(item.id, { job_id: ctx.jobId }); // cycles wait until the point is chosen
     else {
       checkTransition(item.phase, 'failing-over');
       this.deps.store.updateItem(item.id, { phase: 'failing-over', job_id: ctx.jobId, next_cycle_at: null });
     }
+  }
+
+  /** The recovery site has room for the copy: at most the sources' allocated bytes (less with reflinks). */
+  private async checkRoom(item: ItemRow): Promise<void> {
+    const need = copyBytes(this.deps.store.sources(item.id));
+    const { free } = await this.agent(item).space();
+    if (free < need)
+      throw new LifeboatError('disk_full', `The recovery site has ${free} bytes free; the copy of ${item.name} needs up to ${need}.`, 'Free space at the recovery site, then resume the job.', {
+        retryable: true,
+      });
   }
 
   async shutdown(ctx: Ctx): Promise<void> {
