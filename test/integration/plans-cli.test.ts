@@ -2,7 +2,8 @@
  * Recovery plans through the real `lifeboat` CLI on real protected items (sparse disk images replicated to a local
  * recovery site): bad plans refused with what to do; a test failover of a plan with a script action (its output in
  * the job) and a manual action confirmed with `plan confirm`; kill -9 of the CLI in the middle of a plan, then
- * `jobs resume` finishes it without failing an item over twice.
+ * `jobs resume` finishes it without failing an item over twice; an unplanned failover going on past an item whose
+ * replica is gone, a planned one stopping at it.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,11 +23,13 @@ interface RunResult {
 
 const resultOf = (job: Job) => job.result as unknown as RunResult;
 
-/** A home with a recovery site `dr` and the protected items named, each a small sparse disk. */
+/** A home with a recovery site `dr` (its root in `roots`) and the protected items named, each a small sparse disk. */
+const roots = new Map<string, string>();
 function lab(items: string[]): string {
   const home = tempHome();
   const src = tempHome('lifeboat-src-');
-  ok(cli(home, ['site', 'add', 'dr', '--root', path.join(tempHome('lifeboat-site-'), 'dr')]));
+  roots.set(home, path.join(tempHome('lifeboat-site-'), 'dr'));
+  ok(cli(home, ['site', 'add', 'dr', '--root', roots.get(home)!]));
   ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
   for (const name of items) {
     const disk = makeDisk(path.join(src, `${name}.img`), 2 * MiB, [0, 3]);
@@ -110,5 +113,30 @@ describe('recovery plans through the CLI', () => {
     expect(r.actions[0]).toMatchObject({ status: 'succeeded', output: 'again\n' });
     const vm1Runs = readDb(home, (db) => db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE object_name = 'vm1' AND type LIKE '%failover%'").get() as { n: number }).n;
     expect(vm1Runs).toBe(1);
+  }, 600_000);
+
+  it('an unplanned failover goes on past an item whose replica is gone and reports each item; a planned one stops there', () => {
+    const home = lab(['a', 'bad', 'c', 'bad2', 'd']);
+    // Their replicas vanish from the site: their failover finds no recovery point.
+    for (const gone of ['bad', 'bad2']) fs.rmSync(path.join(roots.get(home)!, gone), { recursive: true });
+
+    ok(cli(home, ['plan', 'create', 'careful', '--step', 'group: bad', '--step', 'group: a']));
+    const stopped = cli(home, ['plan', 'failover', 'careful', '--type', 'planned', '--yes', '--json']).json<Job>();
+    expect(stopped.status).toBe('failed');
+    expect(stopped.steps.map((s) => s.status)).toEqual(['failed', 'pending', 'pending']);
+    expect(stopped.error?.message).toMatch(/^Planned failover of plan careful stopped: bad: ./);
+    expect(stopped.error?.hint).toContain(`lifeboat jobs resume ${stopped.id}`);
+    expect(resultOf(stopped).items.map((i) => [i.item, i.status])).toEqual([['bad', 'failed']]);
+    expect(ok(cli(home, ['item', 'show', 'a', '--json'])).json<{ phase: string }>().phase).toBe('protected');
+
+    ok(cli(home, ['plan', 'create', 'dc', '--step', 'group: c, bad2', '--step', 'script: true', '--step', 'group: d']));
+    const r = cli(home, ['plan', 'failover', 'dc', '--type', 'unplanned', '--yes', '--json']);
+    expect(r.code).not.toBe(0);
+    const all = r.json<Job>();
+    expect(all.status).toBe('failed');
+    expect(all.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed']);
+    expect(all.error?.message).toMatch(/^Unplanned failover of plan dc ended with 1 error\(s\): bad2: /);
+    expect(resultOf(all).items.map((i) => [i.item, i.status])).toEqual([['c', 'succeeded'], ['bad2', 'failed'], ['d', 'succeeded']]);
+    for (const up of ['c', 'd']) expect(ok(cli(home, ['item', 'show', up, '--json'])).json<{ phase: string }>().phase).toBe('failed-over');
   }, 600_000);
 });
