@@ -55,7 +55,7 @@ export type Device = z.infer<typeof Device>;
 export const RootCheck = z.object({
   root: z.string(),
   usable: z.boolean(),
-  state: z.enum(['missing', 'empty', 'previous-device', 'not-empty', 'not-a-folder', 'in-use']).describe('missing folders are created'),
+  state: z.enum(['missing', 'empty', 'previous-device', 'not-empty', 'not-a-folder', 'in-use', 'not-writable']).describe('missing folders are created'),
   message: z.string().describe('what the state means for the user'),
   previousDevice: z.string().nullable().describe('the name in the marker of a previous Lifeboat device root'),
   freeBytes: z.number().describe('free space of the filesystem that would hold it'),

@@ -34,6 +34,25 @@ export interface ErrorInfo {
   code: ErrorCode;
   message: string;
   hint?: string;
+  /**
+   * The input field the error is about, as the contract names it (the zod path, e.g. "registrationKey"): the
+   * message then starts with it ("registrationKey: …"), which the CLI prints as is and the app shows at the field.
+   */
+  field?: string;
+}
+
+/** Codes whose message may start with the field it is about. */
+const ABOUT_INPUT = new Set<ErrorCode>(['invalid_input', 'conflict', 'not_found', 'already_exists', 'not_initialized']);
+
+/**
+ * The field a message about input names first, by the engine's convention ("quota: …", "NAME: …" for a positional
+ * argument, lower-cased), or undefined.
+ */
+export function namedField(code: ErrorCode, message: string): string | undefined {
+  if (!ABOUT_INPUT.has(code)) return undefined;
+  const m = /^([a-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*|[A-Z]+): /.exec(message);
+  if (!m) return undefined;
+  return /^[A-Z]+$/.test(m[1]) ? m[1].toLowerCase() : m[1];
 }
 
 export class LifeboatError extends Error {
@@ -43,16 +62,19 @@ export class LifeboatError extends Error {
   readonly retryable: boolean;
   /** Nothing outside the job can mend it (a path its backup does not hold): the job is not resumable. */
   readonly final: boolean;
-  constructor(code: ErrorCode, message: string, hint?: string, opts: { retryable?: boolean; final?: boolean; cause?: unknown } = {}) {
+  /** The input field it is about: `opts.field`, else the one the message names first. */
+  readonly field?: string;
+  constructor(code: ErrorCode, message: string, hint?: string, opts: { retryable?: boolean; final?: boolean; cause?: unknown; field?: string } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'LifeboatError';
     this.code = code;
     this.hint = hint;
     this.retryable = opts.retryable ?? false;
     this.final = opts.final ?? false;
+    this.field = opts.field ?? namedField(code, message);
   }
   toInfo(): ErrorInfo {
-    return this.hint ? { code: this.code, message: this.message, hint: this.hint } : { code: this.code, message: this.message };
+    return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}), ...(this.field ? { field: this.field } : {}) };
   }
 }
 

@@ -62,6 +62,8 @@ export interface DeviceSpec {
   register?: boolean;
   /** Screenshot every step under this prefix, and try the mistakes a user makes. */
   shots?: string;
+  /** The storage account the wizard offers first ('' for the embedded one, the default when the user added none). */
+  account?: string;
 }
 
 /** Walks the Configure device wizard; with `shots`, also the refusals: a relative root, an all-digit name, a wrong key. */
@@ -132,7 +134,7 @@ export async function configureDevice(page: Page, spec: DeviceSpec): Promise<voi
   await w.getByRole('button', { name: 'Next' }).click();
 
   await expectStep(w, 'account', 'Storage account');
-  await expect(w.getByLabel('Storage account')).toHaveValue('');
+  await expect(w.getByLabel('Storage account')).toHaveValue(spec.account ?? '');
   await shot('6-account');
   await w.getByRole('button', { name: 'Next' }).click();
 
@@ -141,11 +143,16 @@ export async function configureDevice(page: Page, spec: DeviceSpec): Promise<voi
   if (spec.shots) {
     // A wrong key: the engine's refusal is shown on this step, on the key field.
     await key.fill('WRONG-KEY-0000');
+    await w.getByRole('button', { name: 'Next' }).click();
+    await expectStep(w, 'review', 'Review and configure');
     await w.getByRole('button', { name: 'Configure' }).click();
-    await expect(w.getByText('registrationKey: this is not the service registration key.')).toBeVisible();
+    // Shown at the field in words: no internal field name, and the Dashboard's button rather than a CLI command.
+    await expect(w.getByText('This is not the service registration key.', { exact: true })).toBeVisible();
+    await expect(w.getByText(/registrationKey/)).toHaveCount(0);
     await expectStep(w, 'register', 'Register with the service');
     await expect(key).toHaveAttribute('aria-invalid', 'true');
-    await expect(page.getByTestId('configure-device-error')).toContainText('lifeboat service registration-key');
+    await expect(page.getByTestId('configure-device-error')).toContainText('Show registration key on the Dashboard');
+    await expect(page.getByTestId('configure-device-error')).not.toContainText('lifeboat');
     await shot('7-register-wrong-key');
   }
   const register = spec.register !== false;
@@ -157,12 +164,21 @@ export async function configureDevice(page: Page, spec: DeviceSpec): Promise<voi
     await expect(key).toBeDisabled();
   }
   await shot('7-register');
+  await w.getByRole('button', { name: 'Next' }).click();
+
+  // The review before anything is made: name and type are permanent.
+  await expectStep(w, 'review', 'Review and configure');
+  const review = page.getByTestId('configure-review');
+  await expect(review).toContainText(`Name (permanent)${spec.name}`);
+  await expect(review).toContainText(`Type (permanent)${spec.type === 'file' ? 'File server' : 'iSCSI server'}`);
+  await expect(review).toContainText(`Storage account${spec.account || 'default (embedded)'}`);
+  await shot('8-review');
   await w.getByRole('button', { name: 'Configure' }).click();
 
   await expectStep(w, 'done', 'Device configured');
   await expect(page.getByTestId('configured-device')).toContainText(register ? 'Online' : 'Ready to set up');
   await expect(page.getByTestId('configured-device')).toContainText(spec.root);
-  await shot('8-done');
+  await shot('9-done');
   await w.getByRole('button', { name: 'Finish' }).click();
   await expect(w).toBeHidden();
   const row = page.locator(`tr[data-device="${spec.name}"]`);

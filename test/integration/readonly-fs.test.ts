@@ -47,4 +47,16 @@ describe.skipIf(!mounted)('a folder on a read-only filesystem', () => {
     expect(r.error.message).not.toMatch(/does not exist|ENOENT/);
     expect(fs.existsSync(root)).toBe(false);
   });
+
+  it('is refused on the data root step, with its own cause, before the last step', async () => {
+    const { engine } = await lab();
+    for (const root of [mountPoint, path.join(mountPoint, 'fs1')]) {
+      const r = await engine.call('devices.checkRoot', { root });
+      expect(r.ok).toBe(true);
+      if (!r.ok) continue;
+      expect(r.value).toMatchObject({ usable: false, state: 'not-writable', message: `${root} is on a read-only filesystem.` });
+    }
+    const refused = await engine.call('devices.create', { name: 'fs1', type: 'file', root: path.join(mountPoint, 'fs1'), capacity: '1MiB', account: 'lab' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'root', hint: expect.stringMatching(/read-write/) } });
+  });
 });

@@ -54,7 +54,7 @@ describe('entry guard', () => {
       },
       (error) => error,
     );
-    expect(await wrapped()).toEqual({ code: 'invalid_input', message: 'id: give a number.', hint: 'Send {"id": 1}.' });
+    expect(await wrapped()).toEqual({ code: 'invalid_input', message: 'id: give a number.', hint: 'Send {"id": 1}.', field: 'id' });
     expect(lines()).toEqual([]);
   });
 

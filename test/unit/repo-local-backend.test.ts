@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectList } from '../../main/engine/storage/backend';
 import { LocalBackend, storageError } from '../../main/engine/storage/local';
+import { importFrom, unprivileged } from '../helpers/as-nobody';
 
 let dir: string;
 beforeEach(() => {
@@ -81,30 +80,21 @@ describe('local storage backend', () => {
 
   // Root writes anywhere, and CI runs as root: there the open runs in a child process as the user nobody.
   it.skipIf(process.platform === 'win32')('refuses a folder the user cannot write to', () => {
-    const asRoot = process.getuid?.() === 0;
-    // A folder other users can enter, so that nobody can read the script and reach the read-only folder.
-    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-ro-'));
+    const user = unprivileged('lifeboat-ro-');
     try {
-      fs.chmodSync(shared, 0o755);
-      const ro = path.join(shared, 'ro');
+      const ro = path.join(user.dir, 'ro');
       fs.mkdirSync(ro);
       fs.chmodSync(ro, 0o555);
       // The backend bundled whole (it needs no package), with a line that prints what open() gave.
-      const entry = path.join(shared, 'open.ts');
-      fs.writeFileSync(
-        entry,
-        `import { LocalBackend } from ${JSON.stringify(path.resolve(__dirname, '../../main/engine/storage/local'))};\n` +
+      const r = user.run(
+        importFrom('LocalBackend', 'main/engine/storage/local') +
           'LocalBackend.open(process.argv[2]).then(() => console.log(JSON.stringify({ opened: true })), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));\n',
+        [ro],
       );
-      const script = path.join(shared, 'open.cjs');
-      buildSync({ entryPoints: [entry], outfile: script, bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
-      fs.chmodSync(script, 0o644);
-      const user = asRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
-      const r = spawnSync(user[0] ?? process.execPath, [...user.slice(1), ...(asRoot ? [process.execPath] : []), script, ro], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual({ code: 'forbidden', message: `The folder ${ro} is not writable (EACCES).` });
     } finally {
-      fs.rmSync(shared, { recursive: true, force: true });
+      user.done();
     }
   });
 });

@@ -29,7 +29,9 @@ export async function dispatch(engine: Engine, name: unknown, input: unknown, ct
     // Inside the try too: an input no schema expected (a getter that throws) must not escape.
     const parsed = spec.input.safeParse(input ?? {});
     if (!parsed.success) {
-      return { ok: false, error: { code: 'invalid_input', message: describeIssues(parsed.error), hint: `Check the input of ${spec.cli.command}.` } };
+      const path = parsed.error.issues[0]?.path ?? [];
+      const field = path.length ? path.join('.') : undefined;
+      return { ok: false, error: { code: 'invalid_input', message: describeIssues(parsed.error), hint: `Check the input of \`lifeboat ${spec.cli.command}\`.`, ...(field ? { field } : {}) } };
     }
     const handler = handlers[name] as (engine: Engine, input: unknown, ctx: CallContext) => unknown;
     const value = await handler(engine, parsed.data, ctx);

@@ -29,6 +29,8 @@ export interface RootState {
   /** Entries other than the marker and the (empty or not) shares/ and volumes/ folders of a previous device. */
   entries: string[];
   marker: DeviceMarker | null;
+  /** Why Lifeboat may not write there (the root, or the folder a missing root would be made in): EROFS, EACCES, EPERM; else null. */
+  writeRefusal: string | null;
 }
 
 export interface DeviceAgent {
@@ -75,6 +77,16 @@ async function nearestExisting(p: string): Promise<string> {
       if (up === cur) return cur;
       cur = up;
     }
+  }
+}
+
+/** The error code with which writing into the folder `dir` would be refused (EROFS, EACCES …), or null. */
+async function writeRefusal(dir: string): Promise<string | null> {
+  try {
+    await fsp.access(dir, fs.constants.W_OK | fs.constants.X_OK);
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'EACCES';
   }
 }
 
@@ -140,9 +152,9 @@ export class LocalDeviceAgent implements DeviceAgent {
     try {
       st = await fsp.stat(root);
     } catch {
-      return { exists: false, isDirectory: false, entries: [], marker: null };
+      return { exists: false, isDirectory: false, entries: [], marker: null, writeRefusal: await writeRefusal(await nearestExisting(root)) };
     }
-    if (!st.isDirectory()) return { exists: true, isDirectory: false, entries: [], marker: null };
+    if (!st.isDirectory()) return { exists: true, isDirectory: false, entries: [], marker: null, writeRefusal: null };
     const names = await io('read the data root', root, () => fsp.readdir(root), false);
     let marker: DeviceMarker | null = null;
     if (names.includes(MARKER_FILE)) {
@@ -154,7 +166,7 @@ export class LocalDeviceAgent implements DeviceAgent {
       }
     }
     const entries = names.filter((n) => n !== MARKER_FILE && !(marker && OWN_ENTRIES.has(n)));
-    return { exists: true, isDirectory: true, entries, marker };
+    return { exists: true, isDirectory: true, entries, marker, writeRefusal: await writeRefusal(root) };
   }
 
   async prepareRoot(root: string, marker: DeviceMarker): Promise<void> {

@@ -15,14 +15,21 @@ import { DEFAULT_POLICY } from './schedule';
 import type { DeviceRow } from './store';
 import { checkCapacity, checkDeviceName, checkDomain, checkTimeZone } from './validation';
 
-/** Past this share of the root's free space a capacity is allowed, with a warning alert. */
-export const CAPACITY_WARN = 0.9;
+/** A new device's capacity past this share of its root's free disk space is allowed, with a warning alert. */
+export const FREE_SPACE_WARN = 0.9;
 
 const ROOT_HINT = 'Choose an empty folder (or one that does not exist yet), or the data root of a device that was removed.';
 const PLACE_HINT = "Choose a folder outside Lifeboat's data directory and the storage accounts' folders.";
 const pct = (part: number, whole: number) => `${Math.round((100 * part) / whole)}%`;
 
 type RootVerdict = Omit<RootCheck, 'freeBytes' | 'totalBytes'> & { code: 'invalid_input' | 'conflict'; hint?: string };
+
+/** A data root Lifeboat may not write: the cause ($AT: the root; $WRITE: "write to", or "create" for a missing one) and the fix. */
+const WRITE_REFUSALS: Record<string, [string, string]> = {
+  EROFS: ['$AT is on a read-only filesystem', 'Mount that disk read-write, or choose a data root on a writable disk.'],
+  EACCES: ['Lifeboat may not $WRITE $AT (permission denied)', 'Give the user Lifeboat runs as write access to it (or to the folder it is made in), or choose another folder.'],
+  EPERM: ['Lifeboat may not $WRITE $AT (operation not permitted)', 'Give the user Lifeboat runs as write access to it (or to the folder it is made in), or choose another folder.'],
+};
 
 export class DeviceSetup {
   constructor(private readonly m: DeviceManager) {}
@@ -72,10 +79,16 @@ export class DeviceSetup {
     const state = await this.m.agent.inspectRoot(root);
     if (state.exists && !state.isDirectory) return verdict('not-a-folder', root, `${root} is a file, not a folder.`);
     if (state.marker) {
+      // A live device's root is in use whatever its disk; a previous device's root (below) must be writable to be taken over.
       const owner = this.store.byId(state.marker.id);
       if (owner && owner.status !== 'deleted') return verdict('in-use', root, `${root} is the data root of the device ${owner.name}.`, 'conflict', state.marker.name);
-      return verdict('previous-device', root, `${root} is the data root of the earlier device ${state.marker.name}; the new device takes it over.`, 'invalid_input', state.marker.name);
     }
+    if (state.writeRefusal) {
+      const [why, fix] = WRITE_REFUSALS[state.writeRefusal] ?? [`Lifeboat may not $WRITE ${root} (${state.writeRefusal})`, 'Choose a folder Lifeboat can write to.'];
+      return { ...verdict('not-writable', root, `${why.replace('$AT', root).replace('$WRITE', state.exists ? 'write to' : 'create')}.`), hint: fix };
+    }
+    if (state.marker)
+      return verdict('previous-device', root, `${root} is the data root of the earlier device ${state.marker.name}; the new device takes it over.`, 'invalid_input', state.marker.name);
     if (state.entries.length > 0) {
       const shown = state.entries.slice(0, 3).join(', ') + (state.entries.length > 3 ? ', …' : '');
       return verdict('not-empty', root, `${root} is not empty (it holds ${shown}) and is not the data root of a previous Lifeboat device.`);
@@ -152,7 +165,7 @@ export class DeviceSetup {
       throw err;
     }
     engine.log.info('device created', { device: name, type: row.type, root, capacity, status: row.status });
-    if (capacity > CAPACITY_WARN * free)
+    if (capacity > FREE_SPACE_WARN * free)
       engine.alerts.raise({
         severity: 'warning',
         title: `Device ${name}: capacity close to the free disk space`,

@@ -7,7 +7,6 @@ import { formatTime } from '../format';
 import { ErrorBar } from '../ui/ErrorBar';
 import { fieldState } from '../wizard/machine';
 import { WEEKDAYS, policyText, type Device } from './labels';
-import { refusedField } from './validation';
 
 const useStyles = makeStyles({
   form: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'flex-end', flexWrap: 'wrap' },
@@ -37,7 +36,7 @@ export function PolicyEditor({ device, onSaved }: { device: Device; onSaved(devi
 
   const timeProblem = /^([01]\d|2[0-3]):[0-5]\d$/.test(time) ? null : 'Write the time as HH:MM, e.g. 22:00.';
   const retentionProblem = Number.isInteger(retention) && retention >= 1 && retention <= 1000 ? null : 'Keep 1 to 1000 backups.';
-  const named = error ? refusedField(error.message) : null;
+  const named = error?.field ?? null;
   const readOnly = device.status === 'deactivated' || device.status === 'deleted';
 
   const save = async (e: FormEvent) => {

@@ -1,11 +1,12 @@
 /**
  * The Configure device wizard as a step machine, after StorSimple's local web UI: data root → name → type →
- * capacity → settings (domain and time zone for a file server, FIPS) → storage account → registration → done.
- * `devices.create` runs on the registration step; a refusal goes back to the step of the field it names.
+ * capacity → settings (domain and time zone for a file server, FIPS) → storage account → registration → review →
+ * done. `devices.create` runs on the review step (name and type are permanent); a refusal goes back to the step of
+ * the field it names.
  */
 import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, Select, Text } from '@fluentui/react-components';
 import { KeyRegular } from '@fluentui/react-icons';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { call } from '../api/client';
 import { useQuery } from '../api/query';
 import type { ErrorInfo } from '../api/types';
@@ -15,7 +16,7 @@ import { fieldOf, fieldState, type Outcome, type StepMachine, type WizardStep } 
 import { STATUS_LABEL, TYPE_LABEL, policyText, type Device, type RootCheck } from './labels';
 import { deviceNameProblem, fqdnProblem, sizeBytes, sizeProblem, timeZoneProblem } from './validation';
 
-export type ConfigureStepId = 'root' | 'name' | 'type' | 'capacity' | 'settings' | 'account' | 'register' | 'done';
+export type ConfigureStepId = 'root' | 'name' | 'type' | 'capacity' | 'settings' | 'account' | 'register' | 'review' | 'done';
 
 export interface ConfigureData {
   root: string;
@@ -27,6 +28,8 @@ export interface ConfigureData {
   fips: boolean;
   /** '' is the embedded "default" account. */
   account: string;
+  /** The account was chosen (by the user, or set to the first account the user added once the list loaded). */
+  accountChosen: boolean;
   registrationKey: string;
   skipRegistration: boolean;
   /** What the engine said of the data root (null until checked, or when the check is not available). */
@@ -43,6 +46,7 @@ export const initialConfigure: ConfigureData = {
   timeZone: 'UTC',
   fips: false,
   account: '',
+  accountChosen: false,
   registrationKey: '',
   skipRegistration: false,
   rootCheck: null,
@@ -189,10 +193,15 @@ const settings: Step = {
 
 const DEFAULT_ACCOUNT = 'default';
 
+/** Offers every account; until one is chosen, the first one the user added is preselected over the embedded one. */
 function AccountBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
   const accounts = useQuery('accounts.list', {});
   const list = accounts.data ?? [];
   const hasDefault = list.some((a) => a.name === DEFAULT_ACCOUNT);
+  useEffect(() => {
+    if (data.accountChosen || !accounts.data) return;
+    update({ account: accounts.data.find((a) => a.name !== DEFAULT_ACCOUNT)?.name ?? '', accountChosen: true });
+  }, [accounts.data, data.accountChosen]);
   return (
     <Field
       label="Storage account"
@@ -201,7 +210,7 @@ function AccountBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
       {...fieldState(problems.account ?? accounts.error?.message)}
       hint="Backups of this device, and the data a failover restores, are kept here."
     >
-      <Select value={data.account} onChange={(_, v) => update({ account: v.value })}>
+      <Select value={data.account} onChange={(_, v) => update({ account: v.value, accountChosen: true })}>
         {!hasDefault && <option value="">{DEFAULT_ACCOUNT} (the embedded account in Lifeboat&apos;s data directory)</option>}
         {list.map((a) => (
           <option key={a.id} value={a.name === DEFAULT_ACCOUNT ? '' : a.name}>
@@ -216,7 +225,7 @@ function AccountBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
 const account: Step = {
   id: 'account',
   title: 'Storage account',
-  intro: () => 'Where the backups of this device go. The default account needs no set-up; add others on the Storage accounts page.',
+  intro: () => 'Where the backups of this device go. The embedded default account needs no set-up; add others on the Storage accounts page.',
   nextLabel: () => 'Next',
   back: () => 'settings',
   validate: () => ({}),
@@ -262,7 +271,7 @@ function RegisterBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
         required={!data.skipRegistration}
         data-field="registrationKey"
         {...fieldState(problems.registrationKey ?? keyError)}
-        hint="Shown on the Dashboard (Show registration key) and by `lifeboat service registration-key`."
+        hint="Shown on the Dashboard (Show registration key); or fill it in with the button below."
       >
         <Input
           type="password"
@@ -291,9 +300,20 @@ const register: Step = {
   id: 'register',
   title: 'Register with the service',
   intro: () => 'The registration key ties the device to this service: its backups are encrypted with the service data encryption key, and it can be a failover target.',
-  nextLabel: () => 'Configure',
+  nextLabel: () => 'Next',
   back: () => 'account',
   validate: (d) => ({ registrationKey: d.skipRegistration || d.registrationKey.trim() ? undefined : 'Enter the service registration key, or choose to register later.' }),
+  submit: () => ({ ok: true, go: 'review' }),
+  Body: RegisterBody,
+};
+
+const review: Step = {
+  id: 'review',
+  title: 'Review and configure',
+  intro: () => 'Check the settings before the device is configured. Its name and type cannot be changed later; go Back to change anything.',
+  nextLabel: () => 'Configure',
+  back: () => 'register',
+  validate: () => ({}),
   submit: async (d) => {
     const r = await call('devices.create', {
       name: d.name.trim(),
@@ -308,8 +328,31 @@ const register: Step = {
     });
     return r.ok ? { ok: true, go: 'done', patch: { device: r.value } } : routeConfigureError(r.error);
   },
-  Body: RegisterBody,
+  Body: ({ data }) => {
+    const bytes = sizeBytes(data.capacity);
+    const rows: Array<[string, string]> = [
+      ['Name (permanent)', data.name.trim()],
+      ['Type (permanent)', TYPE_LABEL[data.type]],
+      ['Data root', data.root.trim()],
+      ['Maximum capacity', bytes === null ? data.capacity : formatBytes(bytes)],
+      ...(data.type === 'file' ? [['Domain', data.domain.trim() || 'none (workgroup)'] as [string, string]] : []),
+      ['Time zone', data.timeZone],
+      ['FIPS mode', data.fips ? 'On' : 'Off'],
+      ['Storage account', data.account || `${DEFAULT_ACCOUNT} (embedded)`],
+      ['Registration', data.skipRegistration ? 'Later: the device stays Ready to set up' : 'Now, with the service registration key'],
+    ];
+    return <Facts rows={rows} testId="configure-review" />;
+  },
 };
+
+/** Settings as a two-column list (the review, and the configured device). */
+function Facts({ rows, testId }: { rows: Array<[string, string]>; testId: string }) {
+  return (
+    <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }} data-testid={testId} data-autofocus tabIndex={-1}>
+      {rows.map(([k, v]) => [<dt key={`${k}-k`}>{k}</dt>, <dd key={`${k}-v`} style={{ margin: 0, wordBreak: 'break-all' }}>{v}</dd>])}
+    </dl>
+  );
+}
 
 const done: Step = {
   id: 'done',
@@ -336,9 +379,7 @@ const done: Step = {
     ];
     return (
       <>
-        <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }} data-testid="configured-device" data-autofocus tabIndex={-1}>
-          {rows.map(([k, v]) => [<dt key={`${k}-k`}>{k}</dt>, <dd key={`${k}-v`} style={{ margin: 0, wordBreak: 'break-all' }}>{v}</dd>])}
-        </dl>
+        <Facts rows={rows} testId="configured-device" />
         <MessageBar intent="success">
           <MessageBarBody>Backups: {policyText(dev.policy)}. Change the policy on the device dashboard.</MessageBarBody>
         </MessageBar>
@@ -348,5 +389,5 @@ const done: Step = {
   },
 };
 
-export const configureSteps: StepMachine<ConfigureStepId, ConfigureData> = { root, name, type, capacity, settings, account, register, done };
-export const configurePath = (): ConfigureStepId[] => ['root', 'name', 'type', 'capacity', 'settings', 'account', 'register', 'done'];
+export const configureSteps: StepMachine<ConfigureStepId, ConfigureData> = { root, name, type, capacity, settings, account, register, review, done };
+export const configurePath = (): ConfigureStepId[] => ['root', 'name', 'type', 'capacity', 'settings', 'account', 'register', 'review', 'done'];

@@ -82,14 +82,8 @@ export function chapSecretProblem(secret: string): string | null {
   return null;
 }
 
-/** What the engine's "field: message" refusal names, for forms outside the wizard driver. */
-export function refusedField(message: string): string | null {
-  const m = /^([A-Za-z]+):\s/.exec(message);
-  return m ? m[1] : null;
-}
-
-/** The field of a form that shows the refusal, if the form has it; otherwise the refusal is shown above the form. */
-export function shownField(error: { message: string } | null, fields: string[]): string | null {
-  const field = error ? refusedField(error.message) : null;
+/** The field of a form that shows the refusal (ErrorInfo.field), if the form has it; otherwise the refusal is shown above the form. */
+export function shownField(error: { field?: string } | null, fields: string[]): string | null {
+  const field = error?.field ?? null;
   return field && fields.includes(field) ? field : null;
 }

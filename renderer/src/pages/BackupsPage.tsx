@@ -19,7 +19,7 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { ArchiveRegular, ArrowUndoRegular, BroomRegular, ChevronDownRegular, ChevronRightRegular, DeleteRegular, SaveRegular } from '@fluentui/react-icons';
+import { ArchiveRegular, ArrowUndoRegular, BroomRegular, ChevronDownRegular, ChevronRightRegular, DeleteRegular, SaveRegular, WarningRegular } from '@fluentui/react-icons';
 import { Fragment, useState } from 'react';
 import { useQuery } from '../api/query';
 import type { Backup } from '../api/types';
@@ -39,6 +39,7 @@ const useStyles = makeStyles({
   details: { backgroundColor: tokens.colorNeutralBackground2 },
   actions: { display: 'flex', gap: tokens.spacingHorizontalXS, flexWrap: 'wrap' },
   muted: { color: tokens.colorNeutralForeground3 },
+  problem: { color: tokens.colorPaletteRedForeground1, wordBreak: 'break-word' },
 });
 
 // Size carries the file count and the new data stored under it, so every column shows in a 1024 px window.
@@ -87,7 +88,15 @@ export function BackupsPage() {
             />
           </TableCell>
           <TableCell>{formatTime(b.createdAt)}</TableCell>
-          <TableCell>{b.label ?? <span className={styles.muted}>—</span>}</TableCell>
+          <TableCell>
+            {b.label ?? <span className={styles.muted}>—</span>}
+            {b.problem && (
+              // What the last account check found missing or damaged: this backup cannot be restored whole.
+              <Text block size={200} className={styles.problem} data-testid="backup-problem">
+                <WarningRegular aria-hidden /> Cannot be restored whole: {b.problem}
+              </Text>
+            )}
+          </TableCell>
           <TableCell>{b.account}</TableCell>
           <TableCell>{b.sourceNames}</TableCell>
           <TableCell>

@@ -13,6 +13,7 @@ import { JobProgress } from '../jobs/JobProgress';
 import { JobStatusBadge } from '../jobs/JobStatusBadge';
 import { navigate } from '../shell/routes';
 import { ErrorBar } from '../ui/ErrorBar';
+import { StatusWarnings } from '../ui/StatusWarnings';
 import { Page, useSectionStyles } from '../ui/Page';
 import { SeverityBadge, severityOrder } from '../ui/severity';
 import { StorageOverview } from './StorageOverview';
@@ -86,6 +87,7 @@ export function Dashboard() {
           </MessageBarBody>
         </MessageBar>
       )}
+      <StatusWarnings />
       <ErrorBar error={error} />
       <div className={section.grid}>
         <Card className={section.card} role="region" aria-labelledby="dash-service">

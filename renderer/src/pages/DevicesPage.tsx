@@ -19,6 +19,7 @@ import {
   Title3,
   Toolbar,
   ToolbarDivider,
+  Tooltip,
   makeStyles,
   mergeClasses,
   tokens,
@@ -29,12 +30,13 @@ import { DeactivateDialog } from '../devices/DeactivateDialog';
 import { DeviceDashboard } from '../devices/DeviceDashboard';
 import { FailoverWizard } from '../devices/FailoverWizard';
 import { ConfigureDeviceWizard } from '../devices/ConfigureDeviceWizard';
-import { DeviceStatusBadge, HealthBadge, TYPE_LABEL, deviceHref, selectedDeviceFromHash, type Device } from '../devices/labels';
-import { NoticeBar, jobStartedNotice, takeBackupNow, type Notice } from '../devices/notice';
+import { DeviceStatusBadge, HEALTH_LABEL, HealthBadge, TYPE_LABEL, deviceHref, selectedDeviceFromHash, type Device } from '../devices/labels';
+import { takeBackupNow } from '../devices/notice';
+import { NoticeBar, jobStartedNotice, type Notice } from '../ui/Notice';
 import { useDeviceQuery } from '../devices/useDeviceQuery';
 import { formatBytes, formatTime } from '../format';
-import { ErrorBar } from './ErrorBar';
-import { Page, useSectionStyles } from './Page';
+import { ErrorBar } from '../ui/ErrorBar';
+import { Page, useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
   toolbar: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', justifyContent: 'space-between' },
@@ -247,7 +249,7 @@ function DeviceList({ notice, setNotice, setDialog }: { notice: Notice | null; s
                     <TableCell>{d.account ?? '—'}</TableCell>
                     <TableCell>{formatTime(d.lastBackupAt)}</TableCell>
                     <TableCell>
-                      <HealthBadge health={d.health} />
+                      <HealthCell device={d} />
                     </TableCell>
                   </TableRow>
                 );
@@ -257,5 +259,19 @@ function DeviceList({ notice, setNotice, setDialog }: { notice: Notice | null; s
         </div>
       )}
     </Page>
+  );
+}
+
+/** The narrow health column says why on hover or focus (the device's page lists the reasons in full). */
+function HealthCell({ device }: { device: Device }) {
+  const reasons = device.healthReasons;
+  if (!reasons.length) return <HealthBadge health={device.health} />;
+  const why = `${HEALTH_LABEL[device.health]}: ${reasons.join('; ')}`;
+  return (
+    <Tooltip content={why} relationship="description" withArrow positioning="before">
+      <span tabIndex={0} data-testid="health-why" data-reasons={reasons.join('; ')}>
+        <HealthBadge health={device.health} />
+      </span>
+    </Tooltip>
   );
 }

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { call } from '../api/client';
 import type { CallOutput, ErrorInfo } from '../api/types';
 import { ErrorBar } from '../ui/ErrorBar';
+import { StatusWarnings } from '../ui/StatusWarnings';
 import { Page, useSectionStyles } from '../ui/Page';
 
 type Settings = CallOutput<'settings.get'>;
@@ -77,6 +78,7 @@ export function SettingsPage() {
 
   return (
     <Page title="Settings" description="How this installation is set up." actions={<Button icon={<ArrowSyncRegular />} onClick={() => void load()}>Refresh</Button>}>
+      <StatusWarnings />
       <ErrorBar error={error} />
       <div className={section.grid}>
         <Card className={section.card} role="region" aria-labelledby="settings-general">

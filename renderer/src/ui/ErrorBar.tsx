@@ -2,13 +2,14 @@
 import { Button, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle } from '@fluentui/react-components';
 import { DismissRegular } from '@fluentui/react-icons';
 import type { ErrorInfo } from '../api/types';
+import { labelledMessage } from './screen-errors';
 
-export function ErrorBar({ error, onDismiss, alert, testId }: { error: Pick<ErrorInfo, 'message' | 'hint'> | null | undefined; onDismiss?: () => void; alert?: boolean; testId?: string }) {
+export function ErrorBar({ error, onDismiss, alert, testId }: { error: Pick<ErrorInfo, 'message' | 'hint' | 'field'> | null | undefined; onDismiss?: () => void; alert?: boolean; testId?: string }) {
   if (!error) return null;
   return (
     <MessageBar intent="error" layout="multiline" role={alert ? 'alert' : undefined} data-testid={testId}>
       <MessageBarBody>
-        <MessageBarTitle>{error.message}</MessageBarTitle>
+        <MessageBarTitle>{labelledMessage(error)}</MessageBarTitle>
         {error.hint}
       </MessageBarBody>
       {onDismiss && <MessageBarActions containerAction={<Button appearance="transparent" aria-label="Dismiss" icon={<DismissRegular />} onClick={onDismiss} />} />}

@@ -4,12 +4,13 @@ import { DismissRegular } from '@fluentui/react-icons';
 import type { ReactNode } from 'react';
 import { useLifeboat } from '../api/hooks';
 import type { ErrorInfo, Job } from '../api/types';
+import { labelledMessage } from './screen-errors';
 
 /** `jobId`: a notice about a started job; it ends when the device that job was about has been failed over. */
 export type Notice = { intent: 'success' | 'warning' | 'error' | 'info'; title: string; body?: ReactNode; jobId?: string };
 
 /** A refusal as a notice: the message, then what to do. */
-export const errorNotice = (error: ErrorInfo): Notice => ({ intent: 'error', title: error.message, body: error.hint });
+export const errorNotice = (error: ErrorInfo): Notice => ({ intent: 'error', title: labelledMessage(error), body: error.hint });
 
 export const jobStartedNotice = (job: Job): Notice => ({
   intent: 'info',

@@ -19,6 +19,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import type { ErrorInfo } from '../api/types';
+import { labelledMessage } from '../ui/screen-errors';
 import type { StepMachine } from './machine';
 import { useWizard } from './useWizard';
 
@@ -96,7 +97,7 @@ export function RefusalBar({ refusal, testId }: { refusal: { error: ErrorInfo; f
   return (
     <MessageBar intent="error" layout="multiline" role="alert" data-testid={testId}>
       <MessageBarBody>
-        {!refusal.field && <MessageBarTitle>{refusal.error.message}</MessageBarTitle>}
+        {!refusal.field && <MessageBarTitle>{labelledMessage(refusal.error)}</MessageBarTitle>}
         {refusal.error.hint}
       </MessageBarBody>
     </MessageBar>

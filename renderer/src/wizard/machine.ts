@@ -42,11 +42,7 @@ export const hasProblems = (p: Problems) => Object.values(p).some(Boolean);
 /** Fluent Field props for a problem. */
 export const fieldState = (problem: string | undefined | null) => (problem ? ({ validationState: 'error', validationMessage: problem } as const) : {});
 
-/**
- * Engine messages about input name the field first ("container: …", "local: …"); returns that field, if any, so a
- * refusal can be shown next to what to change.
- */
+/** The input field a refusal is about (ErrorInfo.field, e.g. "container"), if any, so it is shown next to what to change. */
 export function fieldOf(error: ErrorInfo): string | null {
-  const m = /^([A-Za-z]+):\s/.exec(error.message);
-  return m ? m[1] : null;
+  return error.field ?? null;
 }
