@@ -83,7 +83,7 @@ export class Engine {
     this.workers = new WorkerPool();
     this.runner = new JobRunner(this.db, this.bus, this.log, this.workers, dataDir);
     this.runner.register(selftestJob);
-    this.accounts = new AccountManager(this.db, this.secrets, this.service, dataDir, this.log, this.workers);
+    this.accounts = new AccountManager(this.db, this.secrets, this.service, dataDir, this.log, this.runner.store, this.workers);
     this.backups = new BackupManager(this.accounts, this.runner);
     this.runner.register(backupJob(this.accounts));
     this.runner.register(restoreJob(this.accounts));

@@ -4,8 +4,8 @@
  */
 import type { BackupPolicy, Device, DeviceStatus } from './device-schemas';
 
-/** Provisioned past this share of the capacity is a warning. */
-export const CAPACITY_WARN = 0.9;
+/** A device whose shares and volumes are provisioned past this share of its capacity is in warning. */
+export const PROVISIONED_WARN = 0.9;
 /** A backup older than this many policy periods is late: a day and a half for a daily policy leaves the nightly run time to finish. */
 const LATE_PERIODS = 1.5;
 const PERIOD_MS = { daily: 86_400_000, weekly: 7 * 86_400_000 } as const;
@@ -57,7 +57,7 @@ export function assessHealth(f: HealthFacts, now: number): HealthReport {
   if (f.overQuota.length) critical.push(`over quota: ${f.overQuota.join(', ')}`);
   const warning: string[] = [];
   if (f.status === 'offline') warning.push('offline for maintenance');
-  if (f.provisioned > CAPACITY_WARN * f.capacity) warning.push(`${Math.round((100 * f.provisioned) / f.capacity)}% of the capacity is provisioned`);
+  if (f.provisioned > PROVISIONED_WARN * f.capacity) warning.push(`${Math.round((100 * f.provisioned) / f.capacity)}% of the capacity is provisioned`);
   if (f.status === 'online' && f.offlineItems.length) warning.push(`offline: ${f.offlineItems.join(', ')}`);
   if (f.status === 'online' && f.items > 0) {
     const last = f.lastBackupAt ? Date.parse(f.lastBackupAt) : null;

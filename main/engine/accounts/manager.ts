@@ -9,6 +9,7 @@ import type { CatalogRebuild, ProbeResult, StorageAccount } from '../../shared/s
 import { BackupCatalog } from '../backups/catalog';
 import type { Db } from '../db/database';
 import { LifeboatError } from '../../shared/errors';
+import type { JobStore } from '../jobs/store';
 import { newId } from '../keys';
 import type { Logger } from '../log';
 import { runInPool, scanCatalog, type RepoTarget } from '../backups/maintenance';
@@ -56,6 +57,8 @@ export class AccountManager {
     private readonly service: ServiceManager,
     private readonly dataDir: string,
     private readonly log: Logger,
+    /** The jobs' store: which jobs still work on an account. */
+    private readonly jobs: JobStore,
     /** The engine's worker pool: manifests are read there, off the event loop. Tests may leave it out. */
     private readonly workers?: WorkerPool,
   ) {
@@ -229,10 +232,7 @@ export class AccountManager {
 
   /** Jobs not yet ended that work on the account: removing or pruning it under them would break them. */
   activeJobs(accountId: string): string[] {
-    return this.db
-      .prepare("SELECT id FROM jobs WHERE status IN ('queued','running','paused') AND json_extract(params, '$.accountId') = ?")
-      .pluck()
-      .all(accountId) as string[];
+    return this.jobs.unfinished({ param: { key: 'accountId', value: accountId } });
   }
 
   /** Forgets the account; its data stays where it is and can be added again. */

@@ -339,9 +339,6 @@ export function deviceBackupJob(engine: Engine, steps: DeviceBackupSteps): JobKi
 
 /** The device's backup or deactivation job that is queued, running or paused, if any. */
 export function activeDeviceJob(engine: Engine, deviceId: string): string | undefined {
-  return engine.db
-    .prepare("SELECT id FROM jobs WHERE type IN ('device.backup', 'device.deactivate') AND status IN ('queued','running','paused') AND json_extract(params, '$.deviceId') = ? ORDER BY created_at LIMIT 1")
-    .pluck()
-    .get(deviceId) as string | undefined;
+  return engine.runner.store.unfinished({ types: ['device.backup', 'device.deactivate'], param: { key: 'deviceId', value: deviceId } })[0];
 }
 

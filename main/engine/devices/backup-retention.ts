@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import type { StorageBackend } from '../storage/backend';
 import type { LineageBackup } from './backup-job';
 import { heatFile, sweepHeatFiles } from './heat-store';
+import { jobUnfinished } from '../../shared/job-status';
 
 /** Where a crash test may hold a device job: before the backup is recorded, or a deactivation before its last step. */
 export type DeviceFaultPoint = 'catalog' | 'deactivate';
@@ -49,7 +50,7 @@ export async function pruneScheduled(engine: Engine, ctx: StepContext<unknown, o
     // Only scheduled backups ever: a manual or final one is the administrator's (or a failover's) to keep.
     if (b.kind !== 'scheduled') continue;
     const id = b.backup_id;
-    const users = engine.db.prepare("SELECT id FROM jobs WHERE status IN ('queued','running','paused') AND json_extract(params, '$.backupId') = ?").pluck().all(id);
+    const users = engine.runner.store.unfinished({ param: { key: 'backupId', value: id } });
     if (users.length) continue;
     const accountId = engine.accounts.catalog.row(id)?.account_id;
     const account = accountId ? engine.accounts.store.byId(accountId) : undefined;
@@ -80,13 +81,12 @@ export async function pruneScheduled(engine: Engine, ctx: StepContext<unknown, o
 export async function sweepLeftovers(engine: Engine, opts: { heat: boolean }): Promise<number> {
   const tmp = path.join(engine.dataDir, 'tmp');
   const names = await fs.promises.readdir(tmp).catch(() => [] as string[]);
-  const job = engine.db.prepare('SELECT status, resumable, ended_at FROM jobs WHERE id = ?');
   let removed = 0;
   for (const n of names) {
     const m = /^device-backup-(.+?)\.(json|heat\.ndjson\.gz)(\.part)?$/.exec(n);
     if (!m) continue;
-    const row = job.get(m[1]) as { status: string; resumable: number; ended_at: string | null } | undefined;
-    const live = row && ['queued', 'running', 'paused'].includes(row.status);
+    const row = engine.runner.store.row(m[1]);
+    const live = row && jobUnfinished(row.status);
     const resumable = row?.status === 'failed' && row.resumable === 1 && Date.now() - Date.parse(row.ended_at ?? '') < FAILED_KEEP_MS;
     if (live || resumable) continue;
     await fs.promises.rm(path.join(tmp, n), { force: true });

@@ -31,7 +31,7 @@ export class DeviceManager {
     readonly engine: Engine,
     readonly agent: DeviceAgent = new LocalDeviceAgent(),
   ) {
-    this.store = new DeviceStore(engine.db, engine.secrets);
+    this.store = new DeviceStore(engine.db, engine.secrets, engine.runner.store);
     this.items = new DeviceItems(this);
     this.setup = new DeviceSetup(this);
     this.usage = new DeviceUsage(this);

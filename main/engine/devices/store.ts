@@ -4,6 +4,7 @@
  */
 import type { DeviceStatus, DeviceType } from '../../shared/device-schemas';
 import type { Db } from '../db/database';
+import type { JobStore } from '../jobs/store';
 import { LifeboatError } from '../../shared/errors';
 import type { SecretStore } from '../secrets';
 
@@ -76,6 +77,8 @@ export class DeviceStore {
   constructor(
     readonly db: Db,
     private readonly secrets: SecretStore,
+    /** The jobs' store: which deactivation job still works on a device. */
+    private readonly jobs: JobStore,
   ) {}
 
   byId(id: string): DeviceRow | undefined {
@@ -115,10 +118,7 @@ export class DeviceStore {
 
   /** The id of a deactivation job of the device that has not ended (queued, running or paused), if any. */
   activeDeactivation(deviceName: string): string | null {
-    const row = this.db
-      .prepare("SELECT id FROM jobs WHERE type = 'device.deactivate' AND status IN ('queued','running','paused') AND object_name = ? COLLATE NOCASE LIMIT 1")
-      .get(deviceName) as { id: string } | undefined;
-    return row?.id ?? null;
+    return this.jobs.unfinished({ types: ['device.deactivate'], objectName: deviceName })[0] ?? null;
   }
 
   /** Removes a device row and (by cascade) its shares, volumes and device backups; CHAP secrets go too. */

@@ -19,6 +19,7 @@ import { collectPrechecks, describeCheck, precheckFailure } from './prechecks';
 import { failoverItems, restorePriority } from './sources';
 import { childJobs, faultPoint, FailoverParamsSchema, FAILOVER_JOB, type FailoverCtx, type FailoverParams, type FailoverState } from './state';
 import { cleanTarget, finishStep, releaseHolds, transferStep } from './transfer';
+import { jobUnderway } from '../../shared/job-status';
 
 function note(engine: Engine, ctx: FailoverCtx, message: string): void {
   engine.runner.store.event(ctx.jobId, 'note', message);
@@ -146,7 +147,7 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
     ctx.throwIfStopped();
     const jobs = restoring.map((i) => ({ item: i, job: engine.runner.get(children.get(i.name.toLowerCase())!.id) }));
     const done = jobs.reduce((n, { item, job }) => n + (job.status === 'succeeded' ? item.bytes : Math.min(item.bytes, job.bytesDone)), 0);
-    const open = jobs.filter(({ job }) => job.status === 'queued' || job.status === 'running');
+    const open = jobs.filter(({ job }) => jobUnderway(job.status));
     ctx.progress({
       fraction: total ? done / total : 1,
       bytesDone: done,

@@ -14,6 +14,7 @@ import { collectPrechecks } from './prechecks';
 import { backupChoices, failoverItems, requireBackup, sourceFacts } from './sources';
 import { FAILOVER_JOB, FailoverParamsSchema, type FailoverParams, type FailoverState } from './state';
 import { cleanTarget } from './transfer';
+import { jobUnderway } from '../../shared/job-status';
 
 /**
  * A failover job waits in a runner slot while its restore jobs run in the others (the runner runs 3 jobs at once):
@@ -155,7 +156,7 @@ export class FailoverManager {
         `Resume it (\`lifeboat failover resume ${source.failover_job_id}\`) or abandon it (\`lifeboat failover abandon ${source.failover_job_id}\`) first.`,
       );
     const backup = requireBackup(this.engine, source, backupId);
-    const running = this.engine.db.prepare("SELECT id FROM jobs WHERE type = ? AND status IN ('queued', 'running')").pluck().all(FAILOVER_JOB) as string[];
+    const running = this.engine.runner.store.unfinished({ types: [FAILOVER_JOB], underway: true });
     if (running.length >= MAX_RUNNING_FAILOVERS)
       throw new LifeboatError('busy', `${running.length} failovers are running already (${running.join(', ')}).`, 'Start this one when one of them has ended.');
     const all = await this.assessAll(source);
@@ -248,7 +249,7 @@ export class FailoverManager {
         `The failover job ${id} has begun the ownership transfer; it can no longer be abandoned.`,
         `Resume it to finish: \`lifeboat failover resume ${id}\`.`,
       );
-    if (job.status === 'queued' || job.status === 'running') {
+    if (jobUnderway(job.status)) {
       // The runner stops it at its next checkpoint, then its cleanup cleans the target.
       this.engine.runner.cancel(id);
       return this.engine.runner.wait(id, 120_000);

@@ -24,6 +24,7 @@ import { transferOwner } from '../devices/ownership';
 import { nextBackupAt, policyOf } from '../devices/schedule';
 import { childJobs, faultPoint, type FailoverCtx, type FailoverParams } from './state';
 import { dnsChecklist } from './plan';
+import { jobUnderway } from '../../shared/job-status';
 
 /** Lets go of both devices, if this failover still holds them. */
 export function releaseHolds(engine: Engine, jobId: string, p: FailoverParams): void {
@@ -134,7 +135,7 @@ export async function cleanTarget(engine: Engine, jobId: string, p: FailoverPara
   // Every restore job of the failover, not only the newest per item.
   const all = runner.store.list({ parentId: jobId, limit: 10_000 }).map((r) => runner.toJob(r));
   for (const job of all) {
-    if (job.status === 'queued' || job.status === 'running') {
+    if (jobUnderway(job.status)) {
       try {
         runner.cancel(job.id);
       } catch (err) {

@@ -14,7 +14,8 @@ import type { EventBus } from '../events';
 import { newId } from '../keys';
 import type { Logger } from '../log';
 import type { WorkerPool } from '../workers/pool';
-import { JobStore, TERMINAL, type JobRow } from './store';
+import { jobEnded } from '../../shared/job-status';
+import { JobStore, type JobRow } from './store';
 import type { JobKind, ProgressUpdate, StepContext } from './types';
 
 interface Live {
@@ -179,11 +180,11 @@ export class JobRunner {
     const live = this.live.get(row.id);
     const job = this.store.toJob(row, { rate: live ? this.rate(live) : 0, cancellable: this.isCancellable(row) === true });
     const failed = this.unrecorded.get(row.id);
-    return failed && !TERMINAL.has(row.status) ? { ...job, status: 'failed', message: failed.message, error: failed, resumable: false, cancellable: false } : job;
+    return failed && !jobEnded(row.status) ? { ...job, status: 'failed', message: failed.message, error: failed, resumable: false, cancellable: false } : job;
   }
 
   private isCancellable(row: JobRow): true | string {
-    if (TERMINAL.has(row.status)) return `The job has already ${row.status}.`;
+    if (jobEnded(row.status)) return `The job has already ${row.status}.`;
     return this.live.get(row.id)?.cancellable ?? true;
   }
 
@@ -225,10 +226,7 @@ export class JobRunner {
     const resumable = (row.status === 'paused' || row.status === 'failed') && row.resumable === 1;
     if (!resumable)
       throw new LifeboatError('not_allowed', `Job ${id} is ${row.status} and cannot be resumed.`, row.status === 'failed' ? 'Start the operation again.' : undefined);
-    this.store.db.transaction(() => {
-      this.store.update(id, { status: 'queued', error_code: null, error_message: null, error_hint: null, ended_at: null, control: null }, { kind: 'resumed', message: 'Resumed by the user.' });
-      this.store.db.prepare("UPDATE job_steps SET status = 'pending', error_code = NULL, error_message = NULL, error_hint = NULL WHERE job_id = ? AND status IN ('failed', 'cancelled', 'running')").run(id);
-    })();
+    this.store.requeue(id);
     const job = this.publish(id);
     this.pump();
     return job;
@@ -386,10 +384,7 @@ export class JobRunner {
         this.log.error('cleanup after cancel failed', { jobId: row.id, error: toErrorInfo(err) });
       }
     }
-    this.store.db.transaction(() => {
-      this.store.db.prepare("UPDATE job_steps SET status = 'cancelled' WHERE job_id = ? AND status IN ('pending', 'running')").run(row.id);
-      this.store.update(row.id, { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 }, { kind: 'cancelled', message: 'Cancelled.' });
-    })();
+    this.store.markCancelled(row.id);
     this.publish(row.id);
   }
 

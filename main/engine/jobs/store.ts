@@ -1,6 +1,7 @@
 /** Jobs as durable rows: every change of status, step or checkpoint is one transaction. */
 import type { Db } from '../db/database';
 import type { ErrorInfo } from '../../shared/errors';
+import { jobEnded, UNDERWAY, UNFINISHED } from '../../shared/job-status';
 import type { Job, JobStatus, JobStep } from '../../shared/schemas';
 
 export interface JobRow {
@@ -55,8 +56,6 @@ function resultOf(state: string): Record<string, unknown> | undefined {
   return result && typeof result === 'object' ? (result as Record<string, unknown>) : undefined;
 }
 
-export const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
-
 export class JobStore {
   constructor(readonly db: Db) {}
 
@@ -87,7 +86,7 @@ export class JobStore {
       startedAt: row.started_at,
       endedAt: row.ended_at,
       error: errorOf(row.error_code, row.error_message, row.error_hint),
-      cancellable: live?.cancellable ?? !TERMINAL.has(row.status),
+      cancellable: live?.cancellable ?? !jobEnded(row.status),
       // A queued job that has run before was interrupted: `jobs resume` runs it now rather than at the next start.
       resumable: row.resumable === 1 && (row.status === 'failed' || row.status === 'paused' || (row.status === 'queued' && row.attempts > 0)),
       attempts: row.attempts,
@@ -134,6 +133,30 @@ export class JobStore {
     return this.db.prepare(sql).all(...args, opts.limit) as JobRow[];
   }
 
+  /**
+   * The ids of the jobs not ended (or, with `underway`, queued or running) that match every filter given: one of
+   * `types`, a `params` field holding `value`, or an object name (any case); oldest first. Other modules ask this,
+   * not the jobs table, whether a job still holds something of theirs.
+   */
+  unfinished(match: { types?: string[]; param?: { key: string; value: string }; objectName?: string; underway?: boolean }): string[] {
+    const statuses = match.underway ? UNDERWAY : UNFINISHED;
+    const where = [`status IN (${statuses.map(() => '?').join(', ')})`];
+    const args: unknown[] = [...statuses];
+    if (match.types) {
+      where.push(`type IN (${match.types.map(() => '?').join(', ')})`);
+      args.push(...match.types);
+    }
+    if (match.param) {
+      where.push('json_extract(params, ?) = ?');
+      args.push(`$.${match.param.key}`, match.param.value);
+    }
+    if (match.objectName !== undefined) {
+      where.push('object_name = ? COLLATE NOCASE');
+      args.push(match.objectName);
+    }
+    return this.db.prepare(`SELECT id FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at, rowid`).pluck().all(...args) as string[];
+  }
+
   queued(): JobRow[] {
     return this.db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid").all() as JobRow[];
   }
@@ -143,6 +166,22 @@ export class JobStore {
     this.db.transaction(() => {
       if (keys.length) this.db.prepare(`UPDATE jobs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
       if (event) this.event(id, event.kind, event.message);
+    })();
+  }
+
+  /** A job resumed by the user: queued again, its error cleared, its unfinished steps pending again. */
+  requeue(id: string): void {
+    this.db.transaction(() => {
+      this.update(id, { status: 'queued', error_code: null, error_message: null, error_hint: null, ended_at: null, control: null }, { kind: 'resumed', message: 'Resumed by the user.' });
+      this.db.prepare("UPDATE job_steps SET status = 'pending', error_code = NULL, error_message = NULL, error_hint = NULL WHERE job_id = ? AND status IN ('failed', 'cancelled', 'running')").run(id);
+    })();
+  }
+
+  /** A cancelled job: its steps not done are cancelled too, and it cannot be resumed. */
+  markCancelled(id: string): void {
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE job_steps SET status = 'cancelled' WHERE job_id = ? AND status IN ('pending', 'running')").run(id);
+      this.update(id, { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 }, { kind: 'cancelled', message: 'Cancelled.' });
     })();
   }
 

@@ -14,6 +14,7 @@ import type { Job } from '../../shared/schemas';
 import { describeScript, FAILOVER_TYPES, goesOnPastErrors, operationTitle, PLAN_OPERATIONS, runsActions, scriptSucceeded, type ItemOpRequest, type PlanItemOps, type PlanJobs } from './ops';
 import { stepTitle, type PlanStep } from './steps';
 import type { PlanStore, RunItem } from './store';
+import { jobEnded } from '../../shared/job-status';
 
 const StepSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('group'), items: z.array(z.string()) }),
@@ -76,7 +77,6 @@ export interface PlanJobDeps {
 }
 
 type Ctx = StepContext<PlanJobParams, PlanJobState>;
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const requestOf = (p: PlanJobParams): ItemOpRequest => ({ operation: p.operation, type: p.type, point: p.point, shutdownSource: p.shutdownSource, notes: p.notes });
 
@@ -111,7 +111,7 @@ export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState>
   const follow = async (id: string): Promise<Job> => {
     for (;;) {
       const job = await jobs.wait(id, 60_000);
-      if (TERMINAL.has(job.status)) return job;
+      if (jobEnded(job.status)) return job;
       if (job.status === 'paused') await sleep(1000);
     }
   };

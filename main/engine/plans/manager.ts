@@ -11,6 +11,7 @@ import { PLAN_JOB, type PlanJobParams, type PlanJobState } from './job';
 import { operationTitle, type ItemOpRequest, type PlanItemOps, type PlanItemState } from './ops';
 import { formatStep, parseSteps, planItems, type PlanStep } from './steps';
 import { stepsOf, type PlanRow, type PlanStore } from './store';
+import { jobUnfinished } from '../../shared/job-status';
 
 export interface PlanInput {
   name: string;
@@ -53,7 +54,6 @@ export interface PlanJobsApi {
   resume(id: string): Job;
 }
 
-const ACTIVE = new Set(['queued', 'running', 'paused']);
 const waitingOf = (job: Job) => ((job.result as PlanJobState['result'] | undefined)?.waiting ?? null);
 
 export class PlanManager {
@@ -170,7 +170,7 @@ export class PlanManager {
   }
 
   private activeRun(row: PlanRow): PlanRunSummary | null {
-    return this.store.runs(row.id, 5).flatMap((r) => this.summary(r.job_id, r.operation)).find((s) => ACTIVE.has(s.status)) ?? null;
+    return this.store.runs(row.id, 5).flatMap((r) => this.summary(r.job_id, r.operation)).find((s) => jobUnfinished(s.status)) ?? null;
   }
 
   private busy(row: PlanRow, run: PlanRunSummary, what: string): LifeboatError {
@@ -186,7 +186,7 @@ export class PlanManager {
     const itemPhases = this.phases(items, known);
     const distinct = [...new Set(Object.values(itemPhases))];
     const last = this.store.runs(row.id, 1).flatMap((r) => this.summary(r.job_id, r.operation))[0] ?? null;
-    const active = last && ACTIVE.has(last.status);
+    const active = last && jobUnfinished(last.status);
     const state = active ? (last.waiting ? 'waiting' : 'running') : distinct.length === 1 ? distinct[0] : 'mixed';
     return {
       name: row.name,

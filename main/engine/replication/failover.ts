@@ -13,6 +13,7 @@ import { FailoverSteps, targetSiteId, type FailoverDeps, type FailoverType } fro
 import { drillRuns, type DrillRow } from './failover-store';
 import { isReversed, requirePhaseFor } from './phases';
 import type { ItemRow } from './store';
+import { jobUnderway } from '../../shared/job-status';
 
 export interface FailoverInput {
   name: string;
@@ -147,7 +148,7 @@ export class ItemFailover {
       throw new LifeboatError('not_allowed', `${item.name} has no test failover up.`, hint);
     }
     const job = this.deps.runner.store.row(test.jobId);
-    if (job && (job.status === 'queued' || job.status === 'running'))
+    if (job && jobUnderway(job.status))
       throw new LifeboatError('busy', `The test failover of ${item.name} is still starting (job ${test.jobId}).`, `Wait for it (\`lifeboat jobs wait ${test.jobId}\`) or cancel it.`);
     await this.steps.agent(item).removeCopy({ id: item.id, name: item.name }, 'test');
     const cleanedUpAt = this.deps.now().toISOString();

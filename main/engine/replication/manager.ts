@@ -26,6 +26,7 @@ import { parseDuration, type PolicyManager } from './policies';
 import { DEFAULT_WINDOW, parseWindow } from './resync-window';
 import type { CycleCounts } from './stage';
 import type { ItemRow, ReplicationStore, SourceRow } from './store';
+import { jobUnfinished } from '../../shared/job-status';
 
 export type CycleMode = 'initial' | 'finalize' | 'delta' | 'resync' | 'reprotect';
 
@@ -47,7 +48,6 @@ export interface ProtectionDeps {
   failoverView?: (item: ItemRow) => FailoverView;
 }
 
-const ACTIVE = new Set(['queued', 'running', 'paused']);
 
 export class ProtectionManager implements ProtectionRunner {
   readonly store: ReplicationStore;
@@ -67,7 +67,7 @@ export class ProtectionManager implements ProtectionRunner {
   activeJob(item: ItemRow): Job | null {
     if (!item.job_id) return null;
     const row = this.deps.runner.store.row(item.job_id);
-    return row && ACTIVE.has(row.status) ? this.deps.runner.toJob(row) : null;
+    return row && jobUnfinished(row.status) ? this.deps.runner.toJob(row) : null;
   }
 
   protect(input: ProtectInput): Job {

@@ -5,6 +5,7 @@
 import type { Job } from '../schemas';
 import { formatError, jobSummary, progressLine, record, type Style } from './format';
 import type { CommandIO } from './io';
+import { jobUnderway } from '../job-status';
 
 export async function followJob(jobId: string, io: CommandIO, st: Style): Promise<{ job: Job | null; detached: boolean }> {
   let lastLine = '';
@@ -55,7 +56,7 @@ export async function followJob(jobId: string, io: CommandIO, st: Style): Promis
         return { job: null, detached: false };
       }
       const job = outcome.value as Job;
-      if (job.status === 'queued' || job.status === 'running') continue;
+      if (jobUnderway(job.status)) continue;
       if (io.interactive && lastLine) io.write('\r\x1b[2K');
       io.write(jobSummary(job, st));
       if (job.result) io.write(`result:\n${record(job.result, '  ')}`);
