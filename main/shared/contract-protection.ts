@@ -46,6 +46,7 @@ export const ItemSummary = z.object({
   points: z.number().int(),
   recoverySite: z.string(),
   activeSite: z.string(),
+  direction: z.string().describe('which way it replicates: "primary → dr", or "dr → primary" after a failover and reprotect'),
   policy: z.string(),
   group: z.string().nullable().describe('replication group'),
   paused: z.boolean(),

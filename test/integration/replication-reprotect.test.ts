@@ -40,6 +40,7 @@ interface ReprotectResult {
 interface Shown {
   phase: string;
   activeSite: string;
+  direction: string;
   policy: string;
   disks: { activePath: string }[];
 }
@@ -123,7 +124,7 @@ describe('reprotect and failback', () => {
     expect(same(disk, activeDisk)).toBe(true);
     expect(fs.readdirSync(folder)).toEqual(['a.txt']);
     expect(fs.readFileSync(path.join(folder, 'a.txt'), 'utf8')).toBe('second');
-    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'dr', policy: 'failback' });
+    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'dr', direction: 'dr → primary', policy: 'failback' });
 
     // Delta replication in reverse: only the changed block, into the original disk.
     change(activeDisk, 20, 1);
@@ -147,7 +148,7 @@ describe('reprotect and failback', () => {
     expect(again.result.bytesSent).toBeLessThanOrEqual(SIZE * 0.03);
     const replica = path.join(lab.root, 'vm', 'disks', 'vm.img');
     expect(same(disk, replica)).toBe(true);
-    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'primary', policy: 'fast' });
+    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'primary', direction: 'primary → dr', policy: 'fast' });
     change(disk, 80, 1);
     expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1 });
     expect(same(disk, replica)).toBe(true);

@@ -39,6 +39,11 @@ export interface Direction {
   label: string;
 }
 
+/** The one rule: an item replicates from the site where it is active to its other site. */
+export function directionEnds(item: Pick<ItemRow, 'active_site_id' | 'primary_site_id' | 'recovery_site_id'>): { fromId: string; toId: string } {
+  return { fromId: item.active_site_id, toId: item.active_site_id === item.primary_site_id ? item.recovery_site_id : item.primary_site_id };
+}
+
 /** Phases in which the points are at the item's active site: it failed over to them and has not replicated back yet. */
 const LANDED = new Set(['failed-over', 'committed']);
 
@@ -60,10 +65,9 @@ export class Directions {
 
   /** The direction the item replicates in now (or would, once reprotected). */
   of(item: ItemRow): Direction {
-    const reversed = isReversed(item);
-    const from = this.site(item.active_site_id);
-    const to = this.site(reversed ? item.primary_site_id : item.recovery_site_id);
-    return { reversed, from, to, label: `${from.name} → ${to.name}` };
+    const ends = directionEnds(item);
+    const [from, to] = [this.site(ends.fromId), this.site(ends.toId)];
+    return { reversed: isReversed(item), from, to, label: `${from.name} → ${to.name}` };
   }
 
   /** The site that holds the item's replica and points now. */

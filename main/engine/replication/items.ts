@@ -13,6 +13,7 @@ import type { SiteRow } from '../sites/store';
 import type { CommandRun } from './commands';
 import type { FailoverView } from './failover-view';
 import { appState } from './consistency';
+import { directionEnds } from './direction';
 import { resyncOf, retryOf } from './outcomes';
 import { nextOpening } from './resync-window';
 import type { CycleRow, ItemRow, PointRow, PolicyRow, SourceRow } from './store';
@@ -132,6 +133,7 @@ export function itemSummary(v: ItemView) {
     points: v.points.length,
     recoverySite: v.sites.recovery.name,
     activeSite: v.sites.active.name,
+    direction: `${v.sites.active.name} → ${[v.sites.primary, v.sites.recovery].find((x) => x.id === directionEnds(v.item).toId)!.name}`,
     policy: v.policy.name,
     group: v.item.group_name,
     paused: v.item.paused === 1,

@@ -24,7 +24,7 @@ import { commandsOf } from './consistency';
 import type { CycleResult } from './cycle';
 import type { Directions } from './direction';
 import type { CycleMode } from './manager';
-import { checkTransition, isReversed, requirePhaseFor } from './phases';
+import { checkTransition, isReversed, phaseLabel, requirePhaseFor } from './phases';
 import { FAILBACK_POLICY, type PolicyManager } from './policies';
 import type { ItemRow, ReplicationStore } from './store';
 
@@ -82,7 +82,7 @@ export class Reprotector {
       if (behind.length)
         throw new LifeboatError(
           'not_allowed',
-          `The items of the group ${item.group_name} reprotect together, to one target, and ${behind.map((m) => `${m.name} is ${m.phase}`).join(', ')}.`,
+          `The items of the group ${item.group_name} reprotect together, to one target, and ${behind.map((m) => `${m.name} is ${phaseLabel(m)}`).join(', ')}.`,
           `Fail over and commit ${behind.map((m) => m.name).join(', ')} too, then reprotect.`,
         );
     }
