@@ -116,7 +116,13 @@ export const planCalls = {
     summary: "Reprotect a plan's committed items: replicate them back the other way, sending only differences",
     input: z.object({ name: PlanName }),
     output: Job,
-    cli: { command: 'plan reprotect', positional: ['name'], startsJob: true, view: 'job' },
+    cli: {
+      command: 'plan reprotect',
+      positional: ['name'],
+      confirm: "Reprotect every item of the plan {name}? The disks and folders at each item's other site are overwritten with its current data.",
+      startsJob: true,
+      view: 'job',
+    },
   }),
   'plans.cleanupTest': call({
     summary: "Clean up a plan's test failover: every item's test copy is removed",

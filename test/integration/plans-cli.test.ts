@@ -139,4 +139,29 @@ describe('recovery plans through the CLI', () => {
     expect(resultOf(all).items.map((i) => [i.item, i.status])).toEqual([['c', 'succeeded'], ['bad2', 'failed'], ['d', 'succeeded']]);
     for (const up of ['c', 'd']) expect(ok(cli(home, ['item', 'show', up, '--json'])).json<{ phase: string }>().phase).toBe('failed-over');
   }, 600_000);
+
+  it('a whole plan goes round: planned failover, commit, reprotect, failback, commit, reprotect', () => {
+    const home = lab(['vm1', 'vm2']);
+    ok(cli(home, ['plan', 'create', 'round', '--step', 'group: vm1', '--step', 'script: echo "up at $LIFEBOAT_SITE"', '--step', 'group: vm2']));
+    const run = (args: string[]) => ok(cli(home, ['plan', ...args, 'round', '--yes', '--json'])).json<Job>();
+    const where = () => ['vm1', 'vm2'].map((n) => ok(cli(home, ['item', 'show', n, '--json'])).json<{ phase: string; activeSite: string }>());
+    expect(failed(cli(home, ['plan', 'failback', 'round', '--yes']))).toContain('vm1 runs at its primary site: there is nothing to fail back.');
+
+    const over = run(['failover', '--type', 'planned']);
+    expect(resultOf(over).actions[0].output).toBe('up at dr\n');
+    expect(where()).toEqual([expect.objectContaining({ phase: 'failed-over', activeSite: 'dr' }), expect.objectContaining({ phase: 'failed-over', activeSite: 'dr' })]);
+    expect(failed(cli(home, ['plan', 'reprotect', 'round', '--yes']))).toMatch(/vm1 is failed over \(not committed\), so reprotect is not possible now/);
+    expect(resultOf(run(['commit'])).items.map((i) => i.status)).toEqual(['succeeded', 'succeeded']);
+    expect(where().map((i) => i.phase)).toEqual(['committed', 'committed']);
+    run(['reprotect']);
+    expect(where()).toEqual([expect.objectContaining({ phase: 'protected', activeSite: 'dr' }), expect.objectContaining({ phase: 'protected', activeSite: 'dr' })]);
+
+    const back = run(['failback']);
+    expect(back.title).toBe('Planned failback of plan round');
+    expect(resultOf(back).actions[0].output).toBe('up at primary\n');
+    expect(where().map((i) => [i.phase, i.activeSite])).toEqual([['failed-over', 'primary'], ['failed-over', 'primary']]);
+    run(['commit']);
+    run(['reprotect']);
+    expect(where().map((i) => [i.phase, i.activeSite])).toEqual([['protected', 'primary'], ['protected', 'primary']]);
+  }, 900_000);
 });
