@@ -20,6 +20,10 @@ export const replicationGoals = {
   sentVsChanged: { goal: '<= 1.5', met: (v) => v !== null && v <= 1.5 },
   idleCpuPercentOfOneCore: { goal: '<= 2', met: (v) => v <= 2 },
   initialSpeedVsCp: { goal: '>= 0.8', met: (v) => v >= 0.8 },
+  // issue #17: failover to latest processed, from its start to the start command; planned: <= 2x the frequency + 5 s
+  failoverToStartSeconds: { goal: '<= 5', met: (v) => v <= 5 },
+  plannedFailoverSeconds: { goal: '<= 65', met: (v) => v <= 65 },
+  plannedIdentical: { goal: 'true', met: (v) => v === true },
 };
 
 const sh = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status === 0;

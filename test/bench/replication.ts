@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../../main/engine/engine';
+import { failoverFigures } from './failover';
 
 const MiB = 1 << 20;
 const BLOCK = 64 * 1024;
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
       initialSeconds: round(initial),
       cpSparseSeconds: round(cp),
       initialSpeedVsCp: round(cp / initial),
+      ...(await failoverFigures(engine, image, work, log)),
     };
     console.log(JSON.stringify(figures));
   } finally {

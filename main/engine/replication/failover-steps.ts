@@ -180,7 +180,6 @@ export class FailoverSteps {
     }
     // After the final cycle, `latest` is the newest processed point.
     const resolved = resolvePoint(this.points, item, params.point === 'latest' ? 'latest-processed' : params.point);
-    if (params.type === 'test' && item.job_id === ctx.jobId) this.deps.store.updateItem(item.id, { job_id: null }); // replication goes on
     ctx.checkpoint({ point: pointRef(resolved.point), finalCycleBytes, warnings });
   }
 
@@ -206,6 +205,8 @@ export class FailoverSteps {
     const now = this.deps.now().toISOString();
     this.deps.store.db.transaction(() => {
       if (params.type === 'test') {
+        // The copy is made: replication goes on (cycles waited meanwhile, rather than contend for the replica).
+        if (this.item(item.id).job_id === ctx.jobId) this.deps.store.updateItem(item.id, { job_id: null });
         const test = this.deps.failovers.test(item.id);
         if (test) this.deps.failovers.setTest(item.id, { ...test, point: state.point! });
         const drill = { id: test?.drillId ?? ctx.jobId, item_id: item.id, job_id: ctx.jobId, point: JSON.stringify(state.point), started_at: test?.startedAt ?? now };
