@@ -188,4 +188,29 @@ describe('test failover, point options and cancel', () => {
       spawnSync('umount', [small]);
     }
   }, 240_000);
+
+  it('latest app-consistent: the newest point made with the quiesce command, older than the newest crash-consistent one', async () => {
+    lab = await openLab({ appConsistent: '60m' });
+    const { engine } = lab;
+    const disk = makeDisk(path.join(lab.work, 'vm.img'), MiB, [0, 1]);
+    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', quiesce: 'true', thaw: 'true' })));
+    const atApp = fs.readFileSync(disk);
+    writeAt(disk, 6 * BLOCK, BLOCK);
+    await replicate(lab, 'vm'); // 30 s later: no app-consistent point is due for an hour
+    const all = await points(engine, 'vm');
+    const app = all.filter((p) => p.kind === 'app').at(-1)!;
+    expect(all.at(-1)!.kind).toBe('crash');
+
+    const opts = value(await engine.call('items.failoverOptions', { name: 'vm', type: 'test' }));
+    for (const option of ['latest-app-consistent', 'latest-multi-app-consistent'])
+      expect(opts.options.find((o) => o.option === option)).toMatchObject({ available: true, point: { id: app.id, kind: 'app' } });
+    const processed = opts.options.find((o) => o.option === 'latest-processed')!;
+    expect(processed.point!.id).toBe(all.at(-1)!.id);
+    expect(opts.options.find((o) => o.option === 'latest-app-consistent')!.lossSeconds!).toBeGreaterThan(processed.lossSeconds!);
+
+    await settle(engine, value(await engine.call('items.failover', { name: 'vm', type: 'test', point: 'latest-app-consistent' })));
+    const shown = await show(engine, 'vm');
+    expect(shown.testFailover!.pointId).toBe(app.id);
+    expect(fs.readFileSync(shown.disks[0].testPath!).equals(atApp)).toBe(true);
+  }, 240_000);
 });
