@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { LifeboatError } from '../../shared/errors';
 import { COMMANDS } from '../replication/commands';
 import type { CommitHooks, SiteAgent } from './agent';
+import { DeviceOpRequest, runDeviceOp } from './agent-device';
 import { decodeRecords } from './agent-protocol';
 import { fsyncPath } from './block-records';
 
@@ -44,6 +45,8 @@ const CommandReq = z.object({
 /** What a call handler gets besides its arguments. */
 export interface CallContext {
   agent: SiteAgent;
+  /** The agent's data root (device roots live in its devices/ folder). */
+  root: string;
   /** The agent's state folder: probe files go there, and nothing may be materialized into it. */
   stateDir: string;
   /** The request body, for calls that stream data in. */
@@ -108,6 +111,7 @@ export const CALLS: Record<string, CallDef> = {
   removeCopy: def(z.tuple([Ref, Slot]), ([r, slot], c) => c.agent.removeCopy(r, slot)),
   dropReplica: def(z.tuple([Ref]), ([r], c) => c.agent.dropReplica(r)),
   runCommand: def(z.tuple([CommandReq]), ([req], c) => c.agent.runCommand(req)),
+  device: def(z.tuple([DeviceOpRequest]), ([req], c) => runDeviceOp(c.root, req)),
   writeBlocks: def(
     z.tuple([Ref, Id, FileName]),
     async ([r, id, disk], c) => c.agent.writeBlocks(r, id, disk, decodeRecords(await readAll(c.body, BLOCKS_BODY_MAX))),

@@ -131,7 +131,7 @@ export async function startAgentServer(opts: { root: string; host: string; port:
     const send = async (chunk: Buffer) => {
       if (!res.write(frame(FRAME.data, chunk))) await new Promise((resolve) => res.once('drain', resolve));
     };
-    const ctx: CallContext = { agent: site, stateDir: state.dir, body: req, send, hooks };
+    const ctx: CallContext = { agent: site, root, stateDir: state.dir, body: req, send, hooks };
     let result: unknown;
     try {
       result = { ok: true, value: (await def.run(args.data as never[], ctx)) ?? null };

@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { LifeboatError } from '../../shared/errors';
 import type { CommandRun } from '../replication/commands';
 import type { BlockWrite, CommandRequest, CommitHooks, CopyHooks, CopySlot, CycleManifest, FileMeta, RecoverOutcome, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
+import type { DeviceOpRequest } from './agent-device';
 import { ARGS_HEADER, FRAME, FRAME_CONTENT_TYPE, FrameReader, fromWireError, HEARTBEAT_HEADER, recordHead, type WireError } from './agent-protocol';
 import { SLOT_DIRS } from './site-copies';
 import { parseAgentUrl, pinTo, unreachable, type AgentConnection } from './agent-pairing';
@@ -150,6 +151,11 @@ export class RemoteSiteAgent implements SiteAgent {
 
   private json<T>(name: string, ...args: unknown[]): Promise<T> {
     return this.call<T>(name, { args, idempotent: true });
+  }
+
+  /** A device operation on a data root at the agent's host (sites/agent-device.ts): one protocol for sites and devices. */
+  device(req: DeviceOpRequest): Promise<unknown> {
+    return this.call('device', { args: [req], idempotent: req.op !== 'trash' && req.op !== 'untrash' });
   }
 
   prepareSite(marker: { id: string; name: string }): Promise<void> {

@@ -1,0 +1,81 @@
+/**
+ * A device's data root at a site agent: a real `lifeboat agent serve` process, paired with `site add --agent`, runs
+ * the device agent's file operations on its host over the replication protocol (one `device` call): the root with its
+ * marker, a share folder, a sparse volume image, usage and sizes, offline and back, trash. The agent refuses a path
+ * outside its root's devices/ folder, a link that leads out of it, an unknown operation and bad arguments.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RemoteDeviceAgent } from '../../main/engine/devices/agent-remote';
+import { Engine } from '../../main/engine/engine';
+import type { RemoteSiteAgent } from '../../main/engine/sites/remote-agent';
+import { buildMain, cli, ok, tempHome } from '../helpers/home';
+import { startAgent, type AgentProc } from '../helpers/site-agent';
+
+beforeAll(buildMain, 120_000);
+
+let agent: AgentProc | null = null;
+let engine: Engine | null = null;
+afterAll(async () => {
+  await engine?.close();
+  await agent?.stop('SIGKILL');
+});
+
+/** The error a rejected promise carries. */
+const failure = (p: Promise<unknown>) => p.then(() => ({ code: 'none', message: 'it succeeded' }), (e: { code: string; message: string }) => e);
+
+describe('a device data root at a site agent', () => {
+  it('creates and inspects a root, a share and a volume at the agent, and refuses anything outside devices/', async () => {
+    const home = tempHome();
+    const root = path.join(tempHome('lifeboat-agent-'), 'site');
+    agent = await startAgent(root, '127.0.0.1:0');
+    ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
+    engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: false });
+    const site = engine.sites.agentFor(engine.sites.store.require('dr')) as RemoteSiteAgent;
+    const devices = new RemoteDeviceAgent((req) => site.device(req));
+
+    const dev = path.join(root, 'devices', 'fs1');
+    expect(await devices.inspectRoot(dev)).toMatchObject({ exists: false, marker: null });
+    const marker = { id: 'dev-1', name: 'fs1', type: 'file' as const, createdAt: new Date().toISOString() };
+    await devices.prepareRoot(dev, marker);
+    expect(await devices.inspectRoot(dev)).toMatchObject({ exists: true, isDirectory: true, marker, entries: [] });
+
+    const share = path.join(dev, 'shares', 'docs');
+    await devices.createShare(share);
+    expect(fs.statSync(share).isDirectory()).toBe(true);
+    fs.writeFileSync(path.join(share, 'a.txt'), 'x'.repeat(10_000));
+    expect(await devices.usage(share)).toBeGreaterThanOrEqual(8192);
+
+    const volume = path.join(dev, 'volumes', 'lun0.img');
+    await devices.createVolume(volume, 64 << 20);
+    expect(fs.statSync(volume).size).toBe(64 << 20);
+    expect(await devices.fileSize(volume)).toBe(64 << 20);
+    expect(await devices.usage(volume)).toBeLessThan(1 << 20); // sparse: nothing allocated yet
+
+    await devices.setWritable(share, false);
+    expect(fs.statSync(path.join(share, 'a.txt')).mode & 0o222).toBe(0);
+    expect(await devices.onlineModes(share)).not.toBeNull();
+    await devices.setWritable(share, true);
+    expect(await devices.onlineModes(share)).toBeNull();
+
+    await devices.trash(share, 'share-1');
+    expect(await devices.exists(share)).toBe(false);
+    expect(await devices.trashed(dev)).toEqual(['share-1']);
+    await devices.emptyTrash(dev, 'share-1');
+    expect(await devices.trashed(dev)).toEqual([]);
+    expect((await devices.space(dev)).total).toBeGreaterThan(0);
+
+    // Refusals, checked at the agent.
+    const outside = path.join(path.dirname(root), 'elsewhere', 'shares', 'x');
+    expect(await failure(devices.createShare(outside))).toMatchObject({ code: 'forbidden' });
+    expect(fs.existsSync(outside)).toBe(false);
+    expect(await failure(devices.createShare(path.join(root, 'devices', '..', 'sneaky', 'shares', 'x')))).toMatchObject({ code: 'forbidden' });
+    const away = tempHome('lifeboat-away-');
+    fs.symlinkSync(away, path.join(root, 'devices', 'link'));
+    expect(await failure(devices.prepareRoot(path.join(root, 'devices', 'link', 'fs2'), { ...marker, name: 'fs2' }))).toMatchObject({ code: 'forbidden' });
+    expect(fs.readdirSync(away)).toEqual([]);
+    expect(await failure(devices.createVolume(path.join(dev, 'volumes', 'bad.img'), -1))).toMatchObject({ code: 'invalid_input' });
+    expect(await failure(site.device({ op: 'nosuch' as never, path: dev, args: [] }))).toMatchObject({ code: 'invalid_input' });
+  }, 300_000);
+});
