@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeConfig } from '../../main/engine/repo/config';
+import { FORMAT_VERSION } from '../../main/engine/repo/crypto';
 import { Repository } from '../../main/engine/repo/repository';
 import { LocalBackend } from '../../main/engine/storage/local';
 import { buildMain, cli, ok, tempHome } from '../helpers/home';
@@ -212,7 +213,7 @@ describe('a damaged config is not a wrong key', () => {
     const dir = path.join(tempHome('lifeboat-config-'), 'acct');
     const sdek = crypto.randomBytes(32);
     const repo = await Repository.init(await LocalBackend.open(dir, { create: true }), sdek);
-    const newer = { ...JSON.parse(encodeConfig(repo.keys, { ...repo.config, format: 2 }).toString('utf8')), format: 2 };
+    const newer = { ...JSON.parse(encodeConfig(repo.keys, { ...repo.config, format: FORMAT_VERSION + 1 }).toString('utf8')), format: FORMAT_VERSION + 1 };
     fs.writeFileSync(path.join(dir, 'config'), JSON.stringify(newer));
     await expect(Repository.open(await LocalBackend.open(dir), sdek, { loadIndex: false })).rejects.toMatchObject({ code: 'not_allowed', hint: 'Update Lifeboat.' });
   });

@@ -98,7 +98,7 @@ describe('damaged accounts', () => {
 describe('crash safety', () => {
   it('a pack written without its index (a crash) is ignored: nothing listed, check clean, next backup completes', async () => {
     const { share, backend, repo, sources } = await setup('crash');
-    const orphan = new PackBuilder();
+    const orphan = new PackBuilder(undefined, repo.keys);
     orphan.add(encodeBlob(repo.keys, crypto.randomBytes(100_000)));
     const written = orphan.finish(repo.keys);
     await backend.put(written.name, written.bytes);

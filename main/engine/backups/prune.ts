@@ -18,8 +18,8 @@
 import type { AccountRow } from '../accounts/store';
 import { LifeboatError } from '../../shared/errors';
 import { readIndexObject, writeIndexObject, type PackRecord } from '../repo/index';
-import { ENTRY_SIZE, packHashOf, packObjectName, TRAILER, type PackEntry } from '../repo/pack';
-import { SEAL_OVERHEAD, sha256Hex } from '../repo/crypto';
+import { ENTRY_SIZE, packBlobsIntact, packHashOf, packObjectName, TRAILER, type PackEntry } from '../repo/pack';
+import { SEAL_OVERHEAD } from '../repo/crypto';
 import type { Repository } from '../repo/repository';
 import { forEachChunk, forEachSnapshot, loadSnapshot, type DamagedSnapshot } from '../repo/snapshot';
 import { collectList } from '../storage/backend';
@@ -305,7 +305,7 @@ async function repack(repo: Repository, plan: PackPlan, records: Map<string, Pac
     for (const { record, live } of plan.repack) {
       const name = packObjectName(record.hash);
       const bytes = await repo.backend.get(name);
-      if (sha256Hex(bytes) !== record.hash) {
+      if (!packBlobsIntact(repo.keys, record.hash, bytes, live)) {
         plan.keep.push(record);
         result.packsPartlyUsed++;
         for (const e of live) rescue.add(e.id);

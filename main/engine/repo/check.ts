@@ -7,9 +7,8 @@
  */
 import { collectList } from '../storage/backend';
 import { decodeBlob } from './blob';
-import { sha256Hex } from './crypto';
 import { loadIndex, unindexedPacks, type ChunkIndex } from './index';
-import { packHashOf, packObjectName, parsePack } from './pack';
+import { packHashOf, packMatchesName, packObjectName, parsePack } from './pack';
 import type { Repository } from './repository';
 import { forEachChunk, forEachSnapshot } from './snapshot';
 
@@ -80,23 +79,25 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
       if (!stored.has(pack)) continue;
       const bytes = await repo.backend.get(pack);
       bytesRead += bytes.length;
-      const hashOk = sha256Hex(bytes) === packHashOf(pack);
+      const hashOk = packMatchesName(repo.keys, packHashOf(pack), bytes) !== false; // format 2: the blobs' tags, below
       let headerOk = true;
       try {
         parsePack(repo.keys, bytes);
       } catch {
         headerOk = false;
       }
+      let blobsOk = true;
       for (const c of chunks) {
         const loc = index.get(c.id)!;
         try {
           decodeBlob(repo.keys, c.id, bytes.subarray(loc.offset, loc.offset + loc.length), loc.codec, loc.rawLength);
         } catch (err) {
+          blobsOk = false;
           badChunks.set(c.id, { kind: 'damaged-chunk', object: pack, message: `${(err as Error).message} (pack ${pack})` });
         }
       }
-      if (!hashOk || !headerOk)
-        problems.push({ kind: 'damaged-pack', object: pack, message: `The pack ${pack} ${!hashOk ? 'does not match its checksum' : 'has a damaged header'}.`, affected: [] });
+      const damage = !hashOk ? 'does not match its checksum' : !headerOk ? 'has a damaged header' : !blobsOk ? 'has blobs that fail authentication' : undefined;
+      if (damage) problems.push({ kind: 'damaged-pack', object: pack, message: `The pack ${pack} ${damage}.`, affected: [] });
     }
   }
 

@@ -29,7 +29,7 @@ interface ConfigEnvelope {
 export const keyCheckOf = (keys: RepoKeys) => crypto.createHmac('sha256', keys.dataKey).update('lifeboat-key-check').digest('hex').slice(0, 32);
 
 export function encodeConfig(keys: RepoKeys, config: RepoConfig): Buffer {
-  const envelope: ConfigEnvelope = { lifeboat: 'repository', format: FORMAT_VERSION, keyCheck: keyCheckOf(keys), sealed: seal(keys.dataKey, 'config', Buffer.from(JSON.stringify(config))).toString('base64') };
+  const envelope: ConfigEnvelope = { lifeboat: 'repository', format: config.format, keyCheck: keyCheckOf(keys), sealed: seal(keys.dataKey, 'config', Buffer.from(JSON.stringify(config))).toString('base64') };
   return Buffer.from(JSON.stringify(envelope));
 }
 

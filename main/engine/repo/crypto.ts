@@ -5,8 +5,14 @@
  * renamed by an attacker or a bug fails authentication instead of being read as something else.
  */
 import crypto from 'node:crypto';
+import { Blake3Hasher } from '@napi-rs/blake-hash';
 
-export const FORMAT_VERSION = 1;
+/**
+ * The format new repositories are written in. 1: chunk ids are HMAC-SHA256, packs are named by their SHA-256. 2: chunk
+ * ids are keyed BLAKE3, packs are named by 256 random bits (each blob's GCM tag is what proves it intact). A repository
+ * keeps its format for life: its chunk ids are what dedups against, so a format-1 account is written by format 1's rules.
+ */
+export const FORMAT_VERSION = 2;
 const SEAL_VERSION = 1;
 const NONCE = 12;
 const TAG = 16;
@@ -21,6 +27,8 @@ export interface RepoKeys {
   dataKey: Buffer;
   /** Seed of the chunker's gear table, so chunk boundaries do not reveal file contents to the storage provider. */
   gearSeed: Buffer;
+  /** The repository's format, whose rules chunk ids and pack names follow (see FORMAT_VERSION). */
+  format: number;
 }
 
 const SALT = Buffer.from('lifeboat-repository-v1');
@@ -29,13 +37,31 @@ function hkdf(sdek: Buffer, info: string): Buffer {
   return Buffer.from(crypto.hkdfSync('sha256', sdek, SALT, Buffer.from(info), 32));
 }
 
-export function deriveKeys(sdek: Buffer): RepoKeys {
+/** `format`: the repository's, once its config is read (a new repository's is FORMAT_VERSION). */
+export function deriveKeys(sdek: Buffer, format = FORMAT_VERSION): RepoKeys {
   if (sdek.length !== 32) throw new Error('The service data encryption key must be 32 bytes.');
-  return { chunkIdKey: hkdf(sdek, 'chunk-id'), dataKey: hkdf(sdek, 'data-encryption'), gearSeed: hkdf(sdek, 'chunker-gear') };
+  return { chunkIdKey: hkdf(sdek, 'chunk-id'), dataKey: hkdf(sdek, 'data-encryption'), gearSeed: hkdf(sdek, 'chunker-gear'), format };
 }
 
-/** A chunk's id: hex HMAC-SHA256 of its plaintext under the chunk-id key. */
-export function chunkId(keys: Pick<RepoKeys, 'chunkIdKey'>, plaintext: Uint8Array): string {
+/**
+ * One keyed BLAKE3 hasher per thread, reset between chunks: creating one per chunk cost a fifth of the hashing time
+ * on 30 KiB chunks (2.3 against 2.9 GB/s of CPU here; HMAC-SHA256 ran at 1.5). Reset keeps the key.
+ */
+let blake: { key: Buffer; hasher: Blake3Hasher } | undefined;
+function keyedBlake3(key: Uint8Array): Blake3Hasher {
+  if (!blake || !blake.key.equals(key)) {
+    const k = Buffer.from(key);
+    blake = { key: k, hasher: Blake3Hasher.newKeyed(k) };
+  } else blake.hasher.reset();
+  return blake.hasher;
+}
+
+/**
+ * A chunk's id, 32 bytes in hex: keyed BLAKE3 of its plaintext under the chunk-id key (format 2), or HMAC-SHA256
+ * (format 1). Keyed so that equal data dedups only within one service and ids reveal nothing about content.
+ */
+export function chunkId(keys: Pick<RepoKeys, 'chunkIdKey' | 'format'>, plaintext: Uint8Array): string {
+  if (keys.format >= 2) return keyedBlake3(keys.chunkIdKey).update(plaintext).digest('hex');
   return crypto.createHmac('sha256', keys.chunkIdKey).update(plaintext).digest('hex');
 }
 

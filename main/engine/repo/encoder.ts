@@ -25,7 +25,7 @@ const CREDITS = 3;
 
 export interface EncoderInit {
   lifeboatEncoder: true;
-  keys: { chunkIdKey: Uint8Array; dataKey: Uint8Array; gearSeed: Uint8Array };
+  keys: { chunkIdKey: Uint8Array; dataKey: Uint8Array; gearSeed: Uint8Array; format: number };
   chunker: ChunkerParams;
 }
 
@@ -54,7 +54,7 @@ type FromEncoder = EncodedBatch | { t: 'unreadable'; seq: number; message: strin
 
 /** The encoder thread's side: started from the worker entry when its workerData says so. */
 export function runEncoder(port: import('node:worker_threads').MessagePort, init: EncoderInit): void {
-  const keys: RepoKeys = { chunkIdKey: Buffer.from(init.keys.chunkIdKey), dataKey: Buffer.from(init.keys.dataKey), gearSeed: Buffer.from(init.keys.gearSeed) };
+  const keys: RepoKeys = { chunkIdKey: Buffer.from(init.keys.chunkIdKey), dataKey: Buffer.from(init.keys.dataKey), gearSeed: Buffer.from(init.keys.gearSeed), format: init.keys.format };
   const gear = makeGear(keys.gearSeed, init.chunker);
   const scratch = newWindow(gear);
   const queue: Array<{ seq: number; path: string; known?: string[] }> = [];
@@ -173,7 +173,7 @@ export class EncoderThread {
   private failure: Error | undefined;
 
   constructor(script: string, keys: RepoKeys, chunker: ChunkerParams) {
-    const init: EncoderInit = { lifeboatEncoder: true, keys: { chunkIdKey: keys.chunkIdKey, dataKey: keys.dataKey, gearSeed: keys.gearSeed }, chunker };
+    const init: EncoderInit = { lifeboatEncoder: true, keys: { chunkIdKey: keys.chunkIdKey, dataKey: keys.dataKey, gearSeed: keys.gearSeed, format: keys.format }, chunker };
     this.worker = new Worker(script, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 3 } });
     this.worker.on('message', (m: FromEncoder) => this.receive(m));
     this.worker.on('error', (err) => this.fail(err));

@@ -33,10 +33,11 @@ export class Repository {
   }
 
   /** Creates the repository in an empty account. The config name is never reused, so two inits cannot both win. */
-  static async init(backend: StorageBackend, sdek: Buffer, opts: Partial<Pick<RepoConfig, 'chunker' | 'imageBlockSize' | 'packTarget'>> = {}): Promise<Repository> {
-    const keys = deriveKeys(sdek);
+  /** `format`: FORMAT_VERSION unless a test asks for an older one (every format this version reads, it writes). */
+  static async init(backend: StorageBackend, sdek: Buffer, opts: Partial<Pick<RepoConfig, 'chunker' | 'imageBlockSize' | 'packTarget' | 'format'>> = {}): Promise<Repository> {
+    const keys = deriveKeys(sdek, opts.format ?? FORMAT_VERSION);
     const config: RepoConfig = {
-      format: FORMAT_VERSION,
+      format: keys.format,
       id: randomId(),
       created: new Date().toISOString(),
       chunker: opts.chunker ?? DEFAULT_CDC,
@@ -65,6 +66,7 @@ export class Repository {
       throw err;
     }
     const { config, damage } = decodeConfig(raw, keys, backend.location);
+    keys.format = config.format ?? 1; // chunk ids and pack names follow the repository's format, not this version's
     // A damaged index object is skipped, not fatal: its packs are found again by their headers (restores) or their
     // chunks stored again (backups); check reports it.
     const damagedIndex: string[] = [];
@@ -204,7 +206,7 @@ export class RepoWriter {
     if (this.pack) return;
     const buf = await this.takeBuffer(signal);
     if (this.pack) this.release(buf); // another reader started one meanwhile
-    else this.pack = new PackBuilder(buf);
+    else this.pack = new PackBuilder(buf, this.repo.keys);
   }
 
   private release(buf: Buffer): void {
