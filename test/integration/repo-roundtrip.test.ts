@@ -293,6 +293,12 @@ describe('backup statistics', () => {
     const real = fs.promises.open;
     const spy = vi.spyOn(fs.promises, 'open').mockImplementation(((file: fs.PathLike, ...rest: unknown[]) =>
       String(file).endsWith('unreadable.bin') ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : (real as (...a: unknown[]) => unknown)(file, ...rest)) as typeof fs.promises.open);
+    // Small files are opened synchronously (backup.ts: SYNC_READ_MAX): refused there too.
+    const realSync = fs.openSync;
+    const spySync = vi.spyOn(fs, 'openSync').mockImplementation(((file: fs.PathLike, ...rest: unknown[]) => {
+      if (String(file).endsWith('unreadable.bin')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      return (realSync as (...a: unknown[]) => number)(file, ...rest);
+    }) as typeof fs.openSync);
     try {
       const { snapshot, warnings } = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }]);
       expect(warnings).toHaveLength(1);
@@ -301,6 +307,7 @@ describe('backup statistics', () => {
       expect((await listSnapshots(repo)).snapshots[0].stats).toMatchObject({ files: 1, bytes: 1000 });
     } finally {
       spy.mockRestore();
+      spySync.mockRestore();
     }
   });
 });

@@ -8,7 +8,6 @@
  * Sizes: see ChunkerParams defaults and docs/repository-format.md for the measurement behind them.
  */
 import crypto from 'node:crypto';
-import type fs from 'node:fs';
 
 export interface ChunkerParams {
   min: number;
@@ -166,6 +165,11 @@ export function newWindow(gear: Gear): Buffer {
   return Buffer.from(mem.buffer, TABLE_BYTES, size);
 }
 
+/** What contentChunks reads from: an open FileHandle, or a descriptor read synchronously (backup.ts, small files). */
+export interface ChunkSource {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
 /**
  * Content-defined chunks of an open file (or of its bytes [from, to)), read through one window buffer (`scratch`, reused from file to file by
  * the caller, or allocated here). Each yielded chunk is a view of that window, valid only until the next chunk is
@@ -173,7 +177,7 @@ export function newWindow(gear: Gear): Buffer {
  * read buffers stay at one window per reader whatever the file sizes.
  */
 export async function* contentChunks(
-  fh: fs.promises.FileHandle,
+  fh: ChunkSource,
   gear: Gear,
   signal?: AbortSignal,
   scratch?: Buffer,
