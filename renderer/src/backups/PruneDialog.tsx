@@ -31,6 +31,7 @@ import type { Backup, CallOutput, ErrorInfo, StorageAccount } from '../api/types
 import { formatBytes } from '../format';
 import { ErrorBar } from '../ui/ErrorBar';
 import { useSectionStyles } from '../ui/Page';
+import { placesForCommands } from '../ui/screen-errors';
 import { fieldState } from '../wizard/machine';
 import { PrunePlanTable } from './PrunePlanTable';
 import { DEFAULT_FORM, RULES, pruneInput, pruneProblems, type PruneForm, type PruneInput } from './pruneForm';
@@ -312,7 +313,7 @@ function DamagedBackups({ result }: { result: PruneResult }) {
     <MessageBar intent="warning" layout="multiline" data-testid="prune-damaged">
       <MessageBarBody>
         <MessageBarTitle>{plural(result.damaged.length, 'backup')} cannot be read</MessageBarTitle>
-        {result.notice}
+        {result.notice && placesForCommands(result.notice)}
         <ul style={{ margin: '4px 0 0', paddingLeft: 20 }}>
           {result.damaged.map((d) => (
             <li key={d.id} data-damaged-backup-id={d.id}>

@@ -4,6 +4,7 @@ import type { Job } from '../api/types';
 import { formatDuration, formatTime, percent } from '../format';
 import { JobStatusBadge } from './JobStatusBadge';
 import { ErrorBar } from '../ui/ErrorBar';
+import { placesForCommands } from '../ui/screen-errors';
 
 const useStyles = makeStyles({
   box: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, padding: `${tokens.spacingVerticalS} 0 ${tokens.spacingVerticalM}` },
@@ -38,7 +39,7 @@ export function JobDetails({ job, now }: { job: Job; now: number }) {
               </Text>
               {s.error && (
                 <Text size={200} className={styles.stepError} style={{ color: tokens.colorPaletteRedForeground1 }}>
-                  {s.error.message} {s.error.hint}
+                  {placesForCommands(`${s.error.message} ${s.error.hint ?? ''}`)}
                 </Text>
               )}
             </li>

@@ -19,6 +19,7 @@ import { useLifeboat } from '../api/hooks';
 import type { ErrorInfo } from '../api/types';
 import { formatTime } from '../format';
 import { ErrorBar } from '../ui/ErrorBar';
+import { placesForCommands } from '../ui/screen-errors';
 import { Page, useSectionStyles } from '../ui/Page';
 import { SeverityBadge } from '../ui/severity';
 
@@ -85,10 +86,10 @@ export function AlertsPage() {
                     <Text weight="semibold" block>
                       {a.title}
                     </Text>
-                    <Text block>{a.message}</Text>
+                    <Text block>{placesForCommands(a.message)}</Text>
                     {a.hint && (
                       <Text size={200} block className={styles.hint}>
-                        What to do: {a.hint}
+                        What to do: {placesForCommands(a.hint)}
                       </Text>
                     )}
                   </TableCell>

@@ -32,6 +32,7 @@ import { formatBytes, formatTime } from '../format';
 import { WizardDialog } from '../wizard/WizardDialog';
 import { ErrorBar } from '../ui/ErrorBar';
 import { NoticeBar, jobStartedNotice, type Notice } from '../ui/Notice';
+import { placesForCommands } from '../ui/screen-errors';
 import { Page, useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
@@ -53,7 +54,7 @@ const prunedNotice = (r: PruneResult): Notice => ({
   title: `Pruned “${r.account}”`,
   body:
     `Removed ${r.removed.length} backup${r.removed.length === 1 ? '' : 's'}, kept ${r.kept.length}; freed ${formatBytes(r.bytesFreed)}, ${r.packsRepacked} pack${r.packsRepacked === 1 ? '' : 's'} repacked.` +
-    (r.notice ? ` ${r.notice}` : ''),
+    (r.notice ? ` ${placesForCommands(r.notice)}` : ''),
 });
 
 export function BackupsPage() {

@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import { call } from '../api/client';
 import { useLifeboat } from '../api/hooks';
 import { formatTime } from '../format';
+import { placesForCommands } from '../ui/screen-errors';
 import { SeverityIcon } from '../ui/severity';
 import { navigate } from './routes';
 
@@ -60,7 +61,7 @@ export function AlertBell() {
                     {a.title}
                   </Text>
                   <Text size={200} block>
-                    {a.message}
+                    {placesForCommands(a.message)}
                   </Text>
                   <Text size={200} className={styles.meta}>
                     {formatTime(a.createdAt)}

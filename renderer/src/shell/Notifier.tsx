@@ -9,7 +9,11 @@ import { Link, Toast, ToastBody, ToastFooter, ToastTitle, useToastController } f
 import { useEffect } from 'react';
 import { useStore } from '../api/hooks';
 import type { Alert, Job } from '../api/types';
+import { placesForCommands } from '../ui/screen-errors';
 import { navigate, type RouteId } from './routes';
+
+/** Engine text as a toast says it: the app's button or page instead of a CLI command. */
+const onScreen = (text: string | null | undefined) => (text ? placesForCommands(text) : null);
 
 export const TOASTER_ID = 'lifeboat-toaster';
 /** Fluent's toast width and the toaster's offset from the window's edge, and a little air. */
@@ -79,7 +83,7 @@ export function Notifier() {
       else if (job.status === 'cancelled') show('info', `${job.title} was cancelled`, null, null, 'jobs');
       else if (job.status === 'failed' && !toastedFailures.has(job.id)) {
         toastedFailures.add(job.id);
-        show('error', `${job.title} failed`, job.error?.message ?? null, job.error?.hint ?? null, 'jobs');
+        show('error', `${job.title} failed`, onScreen(job.error?.message), onScreen(job.error?.hint), 'jobs');
       }
     };
     const onAlert = (alert: Alert) => {
@@ -88,7 +92,7 @@ export function Notifier() {
         if (toastedFailures.has(alert.jobId)) return;
         toastedFailures.add(alert.jobId);
       }
-      show('error', alert.title, alert.message, alert.hint, 'alerts');
+      show('error', alert.title, onScreen(alert.message), onScreen(alert.hint), 'alerts');
     };
     const offJob = store.onJobSettled(onJob);
     const offAlert = store.onAlertRaised(onAlert);
