@@ -11,6 +11,7 @@ import { newId } from '../keys';
 import { copyBytes, optionPoint, pointRef, resolvePoint, rtoSeconds, sourcesReadable } from './failover-points';
 import { FailoverSteps, targetSiteId, type FailoverDeps, type FailoverType } from './failover-steps';
 import { drillRuns, type DrillRow } from './failover-store';
+import { olderThanFailback } from '../sites/primary-agent';
 import { isReversed, requirePhaseFor } from './phases';
 import type { ItemRow } from './store';
 import { jobUnderway } from '../../shared/job-status';
@@ -43,13 +44,18 @@ export class ItemFailover {
     const shutdownRun = item.command_runs ? (JSON.parse(item.command_runs) as { shutdown?: { durationMs: number } }).shutdown : undefined;
     const commands = JSON.parse(item.commands) as Record<string, string>;
     const bytes = copyBytes(sources);
+    const newest = this.deps.store.latestPoint(item.id)?.id;
     const options = POINT_OPTIONS.map((option: PointOption) => {
-      const { point, reason } = optionPoint(ctx, item, option);
+      const found = optionPoint(ctx, item, option);
+      const { point } = found;
+      // A failback goes into the item's own files: the newest point, or a final cycle's (latest).
+      const older = type !== 'test' && isReversed(item) && option !== 'latest' && point ? olderThanFailback(item.name, newest, point.id) : null;
+      const reason = older?.message ?? found.reason;
       const processes = (option === 'latest' || type === 'planned') && readable;
       const lossSeconds = point ? (processes && option === 'latest' ? 0 : Math.max(0, Math.round((now - Date.parse(point.created_at)) / 1000))) : null;
       return {
         option,
-        available: point !== null && !(type === 'planned' && !readable),
+        available: point !== null && !older && !(type === 'planned' && !readable),
         reason: type === 'planned' && !readable ? `The source of ${item.name} cannot be read: fail over unplanned.` : reason,
         point: point && pointRef(point),
         processesPending: option === 'latest' && readable,
@@ -85,7 +91,9 @@ export class ItemFailover {
       if (up) throw new LifeboatError('not_allowed', `A test failover of ${item.name} is up already.`, `Clean it up first with \`lifeboat item cleanup-test ${item.name}\`.`);
       if (input.shutdownSource) throw new LifeboatError('invalid_input', '--shutdown-source: a test failover leaves the source running; it cannot shut it down.', 'Leave it out, or run a planned failover.');
     } else requirePhaseFor(item, input.type === 'planned' ? 'planned-failover' : 'failover');
-    resolvePoint(this.steps.points, item, input.point); // a wrong point is refused now, not in the job
+    const { point } = resolvePoint(this.steps.points, item, input.point); // a wrong point is refused now, not in the job
+    const older = !test && isReversed(item) && input.point !== 'latest' ? olderThanFailback(item.name, this.deps.store.latestPoint(item.id)?.id, point.id) : null;
+    if (older) throw older;
     const params = { itemId: item.id, itemName: item.name, type: input.type, point: input.point, shutdownSource: input.shutdownSource, ...(active ? { waitFor: active.id } : {}) };
     const job = this.deps.runner.create('replication.failover', params);
     if (test) this.deps.failovers.setTest(item.id, { drillId: newId('drill'), jobId: job.id, point: null, startedAt: this.deps.now().toISOString() });

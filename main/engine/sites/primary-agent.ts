@@ -26,6 +26,19 @@ export interface PrimaryAgentDeps {
   extents: (file: string) => Promise<DataExtent[]>;
 }
 
+/**
+ * The rule of a failback's point: the item goes back into its own disks and folders, which hold its newest point only.
+ * The error for any other point (null: the point is the newest), for the failover's options, its start and here.
+ */
+export function olderThanFailback(item: string, newestId: string | undefined, pointId: string): LifeboatError | null {
+  if (newestId === pointId) return null;
+  return new LifeboatError(
+    'not_allowed',
+    `A failback puts ${item} back in its own disks and folders, which hold its newest point ${newestId ?? '(none)'}, not ${pointId}.`,
+    `Fail back with --point latest or latest-processed; to look at an older point, run a test failover with --point ${pointId}.`,
+  );
+}
+
 export class PrimarySideAgent extends LocalSiteAgent {
   constructor(private readonly deps: PrimaryAgentDeps) {
     super(deps.stateDir);
@@ -87,13 +100,8 @@ export class PrimarySideAgent extends LocalSiteAgent {
     if (slot !== 'active') return super.placeCopy(item, slot, pointId, hooks);
     return this.locked(item, async (j) => {
       await j.recover();
-      const newest = (await j.points()).at(-1);
-      if (newest?.id !== pointId)
-        throw new LifeboatError(
-          'not_allowed',
-          `A failback puts the item back in its own disks and folders, which hold its newest point ${newest?.id ?? '(none)'}, not ${pointId}.`,
-          `Fail back with --point latest or latest-processed; to look at an older point, run a test failover with --point ${pointId}.`,
-        );
+      const older = olderThanFailback(item.name, (await j.points()).at(-1)?.id, pointId);
+      if (older) throw older;
       const to = this.copyPath(item, 'active');
       await fsp.rm(to, { recursive: true, force: true });
       for (const kind of ['disks', 'folders'] as const) {
