@@ -2,7 +2,8 @@
  * Recovery plans in the engine: a real engine, real SQLite and the real job runner; the item operations are a stand-in
  * (each item's part is a real job of its own) so that the plan's own rules are checked apart from failover itself:
  * groups in order with items in parallel, script output kept, a manual action that pauses the run until confirmed,
- * unplanned going on past an item's error, planned stopping at the first, and the errors a user can make.
+ * unplanned going on past an item's error, planned stopping at the first, cancel between steps, and the errors a user
+ * can make.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import type { PlanItemOps, PlanItemState } from '../../main/engine/plans/ops';
 import { recoveryPlans } from '../../main/engine/plans/plans';
 import type { PlanManager } from '../../main/engine/plans/manager';
 import type { Job } from '../../main/shared/schemas';
-import { tempHome } from '../helpers/home';
+import { tempHome, until } from '../helpers/home';
 
 let engine: Engine | null = null;
 afterEach(async () => {
@@ -26,6 +27,9 @@ interface Lab {
   plans: PlanManager;
   items: Map<string, PlanItemState>;
   failing: Set<string>;
+  /** Items whose failover waits until the test releases it. */
+  held: Set<string>;
+  release(): void;
   started: string[];
   marks: string;
 }
@@ -39,6 +43,9 @@ function lab(names: string[]): Lab {
   fs.mkdirSync(marks);
   const items = new Map(names.map((n) => [n, { name: n, phase: 'protected', activeSite: 'primary', recoverySite: 'dr' }]));
   const failing = new Set<string>();
+  const held = new Set<string>();
+  let release = () => undefined as void;
+  const gate = new Promise<void>((r) => (release = r));
   const started: string[] = [];
   e.runner.register({
     type: 'test.item-failover',
@@ -49,6 +56,7 @@ function lab(names: string[]): Lab {
         name: 'failover',
         title: 'Fail over',
         run: async (ctx) => {
+          if (held.has(ctx.params.item)) await gate;
           if (ctx.params.fail) throw new LifeboatError('conflict', `${ctx.params.item}'s disk is gone.`, 'Check the replica.', { final: true });
           fs.writeFileSync(path.join(marks, ctx.params.item), String(Date.now()));
           items.get(ctx.params.item)!.phase = 'failed-over';
@@ -72,7 +80,7 @@ function lab(names: string[]): Lab {
       return r;
     },
   };
-  return { plans: recoveryPlans({ db: e.db, runner: e.runner, ops }), items, failing, started, marks };
+  return { plans: recoveryPlans({ db: e.db, runner: e.runner, ops }), items, failing, held, release: () => release(), started, marks };
 }
 
 const failover = (type: 'test' | 'planned' | 'unplanned') => ({ operation: 'failover' as const, type, point: 'latest-processed', shutdownSource: false });
@@ -187,5 +195,25 @@ describe('recovery plans', () => {
     const other = await engine!.call('jobs.selftest', { sizeMiB: 1, seconds: 0 });
     if (!other.ok) throw new Error(other.error.message);
     expect((await thrown(() => l.plans.confirm(other.value.id))).message).toBe(`Job ${other.value.id} is not a run of a recovery plan.`);
+  });
+
+  it('cancel works between steps: refused while a group runs, accepted while the run waits on a manual action', async () => {
+    const l = lab(['a', 'b']);
+    l.held.add('a');
+    await l.plans.create({ name: 'p', step: ['group: a', 'manual: Look', 'group: b'] });
+    const job = await l.plans.run('p', failover('test'));
+    await until('group 1 running', () => l.started.includes('a') && engine!.runner.get(job.id).cancellable === false);
+    const refused = await engine!.call('jobs.cancel', { id: job.id });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
+    expect(!refused.ok && refused.error.message).toContain('cancel once it ends, between steps');
+    l.release();
+    expect((await settle(job.id)).status).toBe('paused');
+    expect((await engine!.call('jobs.cancel', { id: job.id })).ok).toBe(true);
+    const done = await settle(job.id);
+    expect(done.status).toBe('cancelled');
+    expect(done.steps.map((s) => s.status)).toEqual(['succeeded', 'cancelled', 'cancelled', 'cancelled']);
+    expect(l.started).toEqual(['a']);
+    // a failed over, b did not: the plan says so.
+    expect((await l.plans.show('p')).state).toBe('mixed');
   });
 });
