@@ -14,6 +14,7 @@ export const Site = z.object({
   agent: z.string().nullable().describe("an agent site's address, https://HOST:PORT"),
   createdAt: z.string(),
   items: z.array(z.string()).describe('protected items that use the site'),
+  paused: z.boolean().describe('items replicating to or from the site run no cycles'),
 });
 
 export const SiteProbe = z.object({
@@ -50,6 +51,7 @@ export const ItemSummary = z.object({
   policy: z.string(),
   group: z.string().nullable().describe('replication group'),
   paused: z.boolean(),
+  sitePaused: z.string().nullable().describe('a paused site the item replicates to or from: it runs no cycles until that site is resumed'),
   healthReasons: z.array(z.string()),
 });
 
@@ -68,6 +70,7 @@ export const RecoveryPoint = z.object({
   kind: z.enum(['crash', 'app']),
   bytes: z.number().describe('bytes sent in the cycle that made it'),
   groupPoint: z.string().nullable().describe('the multi-item point it belongs to (complete: every member of the group has it)'),
+  groupMembers: z.array(z.string()).nullable().describe('the items the multi-item point covers (paused members are left out)'),
 });
 
 export const CommandRun = z.object({
@@ -193,6 +196,18 @@ export const protectionCalls = {
       confirm: 'Remove the site {name} from Lifeboat? Its folder stays where it is.',
       view: 'record',
     },
+  }),
+  'sites.pause': call({
+    summary: 'Pause replication to and from a site: its items run no cycles until it is resumed',
+    input: z.object({ name: SiteName }),
+    output: Site,
+    cli: { command: 'site pause', positional: ['name'], lookups: { name: 'site' }, view: 'record' },
+  }),
+  'sites.resume': call({
+    summary: 'Resume replication to and from a site (cycles that fell due meanwhile run at once)',
+    input: z.object({ name: SiteName }),
+    output: Site,
+    cli: { command: 'site resume', positional: ['name'], lookups: { name: 'site' }, view: 'record' },
   }),
   'policies.create': call({
     summary: 'Create a replication policy',

@@ -374,6 +374,10 @@ export const migrations: string[] = [
     PRIMARY KEY (job_id, step)
   ) STRICT;
   `,
+  // a recovery site (or the primary) paused: items replicating to or from it run no cycles until it is resumed
+  `
+  ALTER TABLE sites ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

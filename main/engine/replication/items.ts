@@ -72,8 +72,8 @@ export interface ItemView {
   policy: PolicyRow;
   sources: SourceRow[];
   points: PointRow[];
-  /** The complete group points among the item's points. */
-  groupPoints: Set<string>;
+  /** The complete group points among the item's points, with their members. */
+  groupPoints: Map<string, string[]>;
   groupMembers: string[];
   cycles: CycleRow[];
   globalWindow: string;
@@ -84,14 +84,19 @@ export interface ItemView {
   failover: FailoverView | null;
 }
 
-export const pointView = (p: PointRow, completeGroups: Set<string>) => ({
+/** `completeGroups`: each complete group point's member items, by name. */
+export const pointView = (p: PointRow, completeGroups: Map<string, string[]>) => ({
   id: p.id,
   seq: p.seq,
   createdAt: p.created_at,
   kind: p.kind,
   bytes: p.bytes,
   groupPoint: p.group_point && completeGroups.has(p.group_point) ? p.group_point : null,
+  groupMembers: (p.group_point && completeGroups.get(p.group_point)) || null,
 });
+
+/** The rule of site pause: an item replicating from or to a paused site (primary, recovery or active) runs no cycles. */
+export const pausedSite = (sites: SiteRow[]): SiteRow | undefined => sites.find((s) => s.paused === 1);
 
 export const cycleView = (c: CycleRow) => ({ at: c.at, kind: c.kind, ok: c.ok === 1, bytesSent: c.bytes_sent, durationMs: c.duration_ms, rpoSeconds: c.rpo_seconds });
 
@@ -117,6 +122,8 @@ function health(v: ItemView, rpoSeconds: number | null): { health: Health; reaso
   if (rpoSeconds !== null && rpoSeconds > v.policy.rpo_threshold_seconds && v.item.phase !== 'enabling')
     warn(`The RPO (${rpoSeconds} s) is over the policy's threshold (${v.policy.rpo_threshold_seconds} s).`);
   if (v.item.paused) reasons.push('Replication is paused.');
+  const held = pausedSite([v.sites.primary, v.sites.recovery, v.sites.active]);
+  if (held) reasons.push(`Replication is paused: the site ${held.name} is paused (\`lifeboat site resume ${held.name}\`).`);
   return { health: level, reasons };
 }
 
@@ -137,6 +144,7 @@ export function itemSummary(v: ItemView) {
     policy: v.policy.name,
     group: v.item.group_name,
     paused: v.item.paused === 1,
+    sitePaused: pausedSite([v.sites.primary, v.sites.recovery, v.sites.active])?.name ?? null,
     healthReasons: h.reasons,
   };
 }

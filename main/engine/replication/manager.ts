@@ -13,12 +13,13 @@ import { newId } from '../keys';
 import type { Logger } from '../log';
 import type { CommitHooks } from '../sites/agent';
 import type { SiteManager } from '../sites/manager';
+import type { SiteRow } from '../sites/store';
 import type { WorkerPool } from '../workers/pool';
 import { checkCommand, COMMANDS } from './commands';
 import { appDue, Consistency } from './consistency';
 import { culpritOf, runCycle, type CycleMember, type CycleResult } from './cycle';
 import { Directions } from './direction';
-import { checkSources, cycleView, itemDetail, itemSummary, pointView, type ItemDetail, type ItemEditInput, type ItemSummary, type ProtectInput } from './items';
+import { checkSources, cycleView, itemDetail, itemSummary, pausedSite, pointView, type ItemDetail, type ItemEditInput, type ItemSummary, type ProtectInput } from './items';
 import type { FailoverView } from './failover-view';
 import type { ProtectionRunner } from './jobs';
 import { Outcomes, type ItemAlert } from './outcomes';
@@ -152,7 +153,13 @@ export class ProtectionManager implements ProtectionRunner {
     // A group reprotects together, to one target: one cycle, one common point.
     if (mode === 'reprotect' && item.group_name) return this.store.groupMembers(item.group_name).filter((m) => m.phase === 'reprotecting');
     if (mode !== 'delta' || !item.group_name || item.phase !== 'protected') return [item];
-    return this.store.groupMembers(item.group_name).filter((m) => m.id === item.id || (m.phase === 'protected' && !m.paused && m.next_cycle_at !== null));
+    return this.store.groupMembers(item.group_name).filter((m) => m.id === item.id || (m.phase === 'protected' && !m.paused && !this.pausedSiteOf(m) && m.next_cycle_at !== null));
+  }
+
+  /** The paused site the item replicates from or to, if any (items.ts `pausedSite`): it runs no cycles meanwhile. */
+  pausedSiteOf(item: ItemRow): SiteRow | undefined {
+    const site = (id: string) => this.deps.sites.store.byId(id)!;
+    return pausedSite([site(item.primary_site_id), site(item.recovery_site_id), site(item.active_site_id)]);
   }
 
   /**
@@ -302,6 +309,8 @@ export class ProtectionManager implements ProtectionRunner {
     if (active) return active; // one cycle at a time: follow the one already on its way
     if (item.phase === 'resync-required')
       throw new LifeboatError('not_allowed', `${item.name} needs a resynchronization before it replicates again.`, `Run it now with \`lifeboat item resync ${item.name}\`, or let it run in its window.`);
+    const held = this.pausedSiteOf(item);
+    if (held) throw new LifeboatError('not_allowed', `The site ${held.name} is paused, so ${item.name} does not replicate.`, `Resume it with \`lifeboat site resume ${held.name}\`.`);
     if (item.phase !== 'protected')
       throw new LifeboatError('not_allowed', `${item.name} is ${item.phase}, so it does not replicate.`, item.job_id ? `See why with \`lifeboat jobs show ${item.job_id}\`; resume it with \`lifeboat jobs resume ${item.job_id}\`.` : undefined);
     return this.startCycle(item);

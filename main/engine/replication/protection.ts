@@ -63,6 +63,7 @@ export class Protection {
       startCycle: (item) => this.items.startCycle(item),
       startResync: (item) => this.items.startResync(item),
       activeJob: (item) => this.items.activeJob(item),
+      siteHeld: (item) => this.items.pausedSiteOf(item) !== undefined,
       log: deps.log,
       clock: now,
     });

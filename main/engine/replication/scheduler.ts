@@ -21,6 +21,8 @@ export interface SchedulerDeps {
   startCycle: (item: ItemRow) => Job;
   startResync: (item: ItemRow) => Job;
   activeJob: (item: ItemRow) => Job | null;
+  /** Whether the item replicates from or to a paused site: it is skipped, and runs once the site is resumed. */
+  siteHeld: (item: ItemRow) => boolean;
   log: Logger;
   clock: () => Date;
 }
@@ -50,10 +52,10 @@ export class ReplicationScheduler {
     for (const stale of store.due(iso)) {
       store.db.transaction(() => {
         const item = store.item(stale.id);
-        if (!item || item.phase !== 'protected' || item.paused || !item.next_cycle_at || item.next_cycle_at > iso) return;
+        if (!item || item.phase !== 'protected' || item.paused || !item.next_cycle_at || item.next_cycle_at > iso || this.deps.siteHeld(item)) return;
         const policy = store.policy(item.policy_id);
         const next = new Date(now.getTime() + policy.frequency_seconds * 1000).toISOString();
-        const members = item.group_name ? store.groupMembers(item.group_name).filter((m) => m.phase === 'protected' && !m.paused && m.next_cycle_at) : [item];
+        const members = item.group_name ? store.groupMembers(item.group_name).filter((m) => m.phase === 'protected' && !m.paused && m.next_cycle_at && !this.deps.siteHeld(m)) : [item];
         // A group replicates together: its members' next times move together.
         for (const m of members) store.updateItem(m.id, { next_cycle_at: next });
         if (members.some((m) => this.deps.activeJob(m))) return;
@@ -63,7 +65,7 @@ export class ReplicationScheduler {
     }
     const window = store.setting('resyncWindow') ?? DEFAULT_WINDOW;
     for (const item of store.items()) {
-      if (item.phase !== 'resync-required' || item.paused || this.deps.activeJob(item)) continue;
+      if (item.phase !== 'resync-required' || item.paused || this.deps.siteHeld(item) || this.deps.activeJob(item)) continue;
       const error = item.last_error ? (JSON.parse(item.last_error) as { final?: boolean }) : null;
       const retry = retryOf(item);
       if (error?.final && !retry) continue; // Critical: waits for someone to act

@@ -229,10 +229,11 @@ export class ReplicationStore {
   }
 
   /** The complete group points among these ids. */
-  completeGroupPoints(ids: string[]): Set<string> {
-    if (!ids.length) return new Set();
-    const rows = this.db.prepare(`SELECT id FROM group_points WHERE complete = 1 AND id IN (${ids.map(() => '?').join(',')})`).pluck().all(...ids) as string[];
-    return new Set(rows);
+  /** The complete group points among `ids`, each with its members' names (an item since removed: its id). */
+  completeGroupPoints(ids: string[]): Map<string, string[]> {
+    if (!ids.length) return new Map();
+    const rows = this.db.prepare(`SELECT id, members FROM group_points WHERE complete = 1 AND id IN (${ids.map(() => '?').join(',')})`).all(...ids) as { id: string; members: string }[];
+    return new Map(rows.map((r) => [r.id, (JSON.parse(r.members) as string[]).map((m) => this.item(m)?.name ?? m)]));
   }
 
   /** Records a cycle in the history and drops the item's entries older than `keepFrom`. */

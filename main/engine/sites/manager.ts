@@ -25,6 +25,8 @@ export interface SiteInfo {
   createdAt: string;
   /** Protected items replicating to it, or active on it. */
   items: string[];
+  /** Items replicating to or from it run no cycles. */
+  paused: boolean;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/;
@@ -73,7 +75,7 @@ export class SiteManager {
     } catch {
       // listed all the same: using the site names what is wrong
     }
-    return { name: row.name, kind: row.kind, root: conn ? conn.root : row.root, agent: conn?.url ?? null, createdAt: row.created_at, items: this.itemsUsing(row.id) };
+    return { name: row.name, kind: row.kind, root: conn ? conn.root : row.root, agent: conn?.url ?? null, createdAt: row.created_at, items: this.itemsUsing(row.id), paused: row.paused === 1 };
   }
 
   async add(input: { name: string; root?: string; agent?: string; pairingKey?: string }): Promise<SiteInfo> {
@@ -116,6 +118,13 @@ export class SiteManager {
   async test(name: string): Promise<SiteProbe & { name: string }> {
     const row = this.store.require(name);
     return { name: row.name, ...(await this.agentFor(row).probe()) };
+  }
+
+  /** Pauses or resumes replication to and from a site; items whose cycle fell due meanwhile run at the next tick. */
+  setPaused(name: string, paused: boolean): SiteInfo {
+    const row = this.store.require(name);
+    this.store.setPaused(row.id, paused);
+    return this.info(this.store.byId(row.id)!);
   }
 
   remove(name: string): { removed: string } {

@@ -8,6 +8,8 @@ export interface SiteRow {
   kind: 'primary' | 'local' | 'agent';
   root: string | null;
   created_at: string;
+  /** 1: items replicating to or from the site run no cycles (`site pause`); a new row is 0. */
+  paused?: number;
 }
 
 export const PRIMARY_SITE_ID = 'site-primary';
@@ -45,6 +47,10 @@ export class SiteStore {
 
   insert(row: SiteRow): void {
     this.db.prepare('INSERT INTO sites(id, name, kind, root, created_at) VALUES (@id, @name, @kind, @root, @created_at)').run(row);
+  }
+
+  setPaused(id: string, paused: boolean): void {
+    this.db.prepare('UPDATE sites SET paused = ? WHERE id = ?').run(paused ? 1 : 0, id);
   }
 
   delete(id: string): void {
