@@ -115,7 +115,13 @@ export const itemFailoverCalls = {
     summary: 'Change the recovery point of a failed-over item (until commit): the item is stopped and another point materialized',
     input: z.object({ name: ItemName, point: PointChoice }),
     output: Job,
-    cli: { command: 'item change-point', positional: ['name'], confirm: 'Replace the failed-over disks and folders of {name} with the point {point}?', startsJob: true, view: 'job' },
+    cli: {
+      command: 'item change-point',
+      positional: ['name'],
+      confirm: 'Replace the failed-over disks and folders of {name} with the point {point}?',
+      startsJob: true,
+      view: 'job',
+    },
   }),
   'items.commit': call({
     summary: "Commit a failover: the item's recovery points are deleted and change-point ends; reprotect comes next",

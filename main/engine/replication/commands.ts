@@ -56,7 +56,12 @@ export function runHere(req: CommandRequest, now: () => Date): Promise<CommandRu
 }
 
 /** Runs a command at a site: through its agent at an agent site, on this machine at the primary site and a local one. */
-export function runAtSite(site: { kind: string }, agent: () => { runCommand(req: CommandRequest): Promise<CommandRun> }, req: CommandRequest, now: () => Date): Promise<CommandRun> {
+export function runAtSite(
+  site: { kind: string },
+  agent: () => { runCommand(req: CommandRequest): Promise<CommandRun> },
+  req: CommandRequest,
+  now: () => Date,
+): Promise<CommandRun> {
   return site.kind === 'agent' ? agent().runCommand(req) : runHere(req, now);
 }
 

@@ -18,6 +18,10 @@ const Params = z.object({
   waitFor: z.string().optional(),
 });
 
+const SWITCHED =
+  'the item is failed over and starting at the other site; ' +
+  'change its recovery point with `lifeboat item change-point`, or commit it with `lifeboat item commit`.';
+
 const TYPE_WORDS = { test: 'Test failover', planned: 'Planned failover', unplanned: 'Unplanned failover' } as const;
 
 export function itemFailoverJob(steps: FailoverSteps): JobKind<FailoverParams, FailoverState> {
@@ -33,10 +37,7 @@ export function itemFailoverJob(steps: FailoverSteps): JobKind<FailoverParams, F
       { name: 'failover', title: 'Fail over: materialize the recovery point', weight: 8, run: (ctx) => steps.place(ctx) },
       { name: 'start', title: 'Start the item', weight: 2, run: (ctx) => steps.start(ctx) },
     ],
-    cancellable: (s) =>
-      !s.placed || s.test
-        ? true
-        : 'the item is failed over and starting at the other site; change its recovery point with `lifeboat item change-point`, or commit it with `lifeboat item commit`.',
+    cancellable: (s) => (!s.placed || s.test ? true : SWITCHED),
     cleanup: (ctx) => steps.undo(ctx),
   };
 }

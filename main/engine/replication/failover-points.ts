@@ -32,7 +32,8 @@ export interface PointContext {
 
 function newestGroupPoint(ctx: PointContext, item: ItemRow, points: PointRow[], app: boolean): PointRow | undefined {
   const complete = ctx.store.completeGroupPoints(points.flatMap((p) => (p.group_point ? [p.group_point] : [])));
-  return [...points].reverse().find((p) => p.group_point && complete.has(p.group_point) && (!app || ctx.groupPointKinds(p.group_point).every((k) => k === 'app')));
+  const allApp = (g: string) => ctx.groupPointKinds(g).every((k) => k === 'app');
+  return [...points].reverse().find((p) => p.group_point && complete.has(p.group_point) && (!app || allApp(p.group_point)));
 }
 
 /** The point an option means now, or why there is none. */
@@ -53,7 +54,8 @@ export function optionPoint(ctx: PointContext, item: ItemRow, option: PointOptio
       const app = option === 'latest-multi-app-consistent';
       if (!item.group_name) return app ? (newestApp ? { point: newestApp, reason: null } : { point: null, reason: noApp }) : { point: newest, reason: null };
       const g = newestGroupPoint(ctx, item, points, app);
-      return g ? { point: g, reason: null } : { point: null, reason: `The group ${item.group_name} has no complete multi-item${app ? ' app-consistent' : ''} point yet.` };
+      const none = `The group ${item.group_name} has no complete multi-item${app ? ' app-consistent' : ''} point yet.`;
+      return g ? { point: g, reason: null } : { point: null, reason: none };
     }
   }
 }
@@ -62,15 +64,24 @@ export function optionPoint(ctx: PointContext, item: ItemRow, option: PointOptio
 export function resolvePoint(ctx: PointContext, item: ItemRow, choice: string): Resolved {
   if (isPointOption(choice)) {
     const { point, reason } = optionPoint(ctx, item, choice);
-    if (!point) throw new LifeboatError('not_found', `--point ${choice}: ${reason}`, `Choose another point; \`lifeboat item failover-options ${item.name}\` lists them.`);
+    if (!point)
+      throw new LifeboatError('not_found', `--point ${choice}: ${reason}`, `Choose another point; \`lifeboat item failover-options ${item.name}\` lists them.`);
     return { option: choice, point, processesPending: choice === 'latest' };
   }
   const point = ctx.store.points(item.id).find((p) => p.id === choice);
   if (point) return { option: 'custom', point, processesPending: false };
   const owner = ctx.store.items().find((i) => ctx.store.points(i.id).some((p) => p.id === choice));
   if (owner)
-    throw new LifeboatError('invalid_input', `--point: ${choice} is a recovery point of ${owner.name}, not of ${item.name}.`, `List the points of ${item.name} with \`lifeboat item points ${item.name}\`.`);
-  throw new LifeboatError('not_found', `--point: ${item.name} has no recovery point ${choice}.`, `Give one of ${POINT_OPTIONS.join(', ')} or a point id from \`lifeboat item points ${item.name}\`.`);
+    throw new LifeboatError(
+      'invalid_input',
+      `--point: ${choice} is a recovery point of ${owner.name}, not of ${item.name}.`,
+      `List the points of ${item.name} with \`lifeboat item points ${item.name}\`.`,
+    );
+  throw new LifeboatError(
+    'not_found',
+    `--point: ${item.name} has no recovery point ${choice}.`,
+    `Give one of ${POINT_OPTIONS.join(', ')} or a point id from \`lifeboat item points ${item.name}\`.`,
+  );
 }
 
 /** Bytes a copy of the item's disks and folders writes: the sources' allocated bytes, or the disks' sizes when gone. */

@@ -107,7 +107,8 @@ export class FailoverSteps {
   async runAt(siteId: string, item: ItemRow, name: CommandName, extra: Record<string, string> = {}): Promise<CommandRun | null> {
     const command = (JSON.parse(item.commands) as Record<string, string>)[name];
     if (!command) return null;
-    const req: CommandRequest = { name, command, timeoutMs: item.command_timeout_seconds * 1000, env: { LIFEBOAT_ITEM: item.name, LIFEBOAT_COMMAND: name, ...extra } };
+    const env = { LIFEBOAT_ITEM: item.name, LIFEBOAT_COMMAND: name, ...extra };
+    const req: CommandRequest = { name, command, timeoutMs: item.command_timeout_seconds * 1000, env };
     const site = this.site(siteId);
     const run = await runAtSite(site, () => this.deps.sites.agentFor(site), req, this.deps.now);
     const runs = item.command_runs ? (JSON.parse(item.command_runs) as Record<string, CommandRun>) : {};
@@ -140,9 +141,12 @@ export class FailoverSteps {
     const need = copyBytes(this.deps.store.sources(item.id));
     const { free } = await this.agent(item).space();
     if (free < need)
-      throw new LifeboatError('disk_full', `The recovery site has ${free} bytes free; the copy of ${item.name} needs up to ${need}.`, 'Free space at the recovery site, then resume the job.', {
-        retryable: true,
-      });
+      throw new LifeboatError(
+        'disk_full',
+        `The recovery site has ${free} bytes free; the copy of ${item.name} needs up to ${need}.`,
+        'Free space at the recovery site, then resume the job.',
+        { retryable: true },
+      );
   }
 
   async shutdown(ctx: Ctx): Promise<void> {
@@ -152,7 +156,8 @@ export class FailoverSteps {
     const item = this.item(params.itemId);
     const run = await this.runAt(state.fromSiteId!, item, 'shutdown');
     const warnings = [...(state.warnings ?? [])];
-    if (!run) warnings.push(`${item.name} has no shutdown command, so its source was not shut down: what it writes after the final cycle is not in the failover.`);
+    if (!run)
+      warnings.push(`${item.name} has no shutdown command, so its source was not shut down: what it writes after the final cycle is not in the failover.`);
     else if (!succeeded(run)) warnings.push(`The source was not shut down: ${describeRun(run)}. The failover went on.`);
     ctx.checkpoint({ shutdown: run, warnings });
   }
@@ -167,7 +172,11 @@ export class FailoverSteps {
     if (params.type === 'planned' || params.point === 'latest') {
       const readable = sourcesReadable(this.deps.store.sources(item.id));
       if (!readable && params.type === 'planned')
-        throw new LifeboatError('not_allowed', `The source of ${item.name} cannot be read, so a planned failover cannot replicate its last changes.`, `Cancel this job and fail over with \`lifeboat item failover ${item.name} --type unplanned\`.`);
+        throw new LifeboatError(
+          'not_allowed',
+          `The source of ${item.name} cannot be read, so a planned failover cannot replicate its last changes.`,
+          `Cancel this job and fail over with \`lifeboat item failover ${item.name} --type unplanned\`.`,
+        );
       try {
         if (!readable) throw new LifeboatError('unavailable', `the source of ${item.name} cannot be read`);
         finalCycleBytes = (await this.finalCycle(item, ctx)).bytesSent;
@@ -209,13 +218,24 @@ export class FailoverSteps {
         if (this.item(item.id).job_id === ctx.jobId) this.deps.store.updateItem(item.id, { job_id: null });
         const test = this.deps.failovers.test(item.id);
         if (test) this.deps.failovers.setTest(item.id, { ...test, point: state.point! });
-        const drill = { id: test?.drillId ?? ctx.jobId, item_id: item.id, job_id: ctx.jobId, point: JSON.stringify(state.point), started_at: test?.startedAt ?? now };
-        this.deps.failovers.insertDrill({ ...drill, time_to_start_ms: null, command_runs: '[]', test_path: path, cleaned_up_at: null, notes: null });
+        this.deps.failovers.insertDrill({
+          id: test?.drillId ?? ctx.jobId,
+          item_id: item.id,
+          job_id: ctx.jobId,
+          point: JSON.stringify(state.point),
+          started_at: test?.startedAt ?? now,
+          time_to_start_ms: null,
+          command_runs: '[]',
+          test_path: path,
+          cleaned_up_at: null,
+          notes: null,
+        });
         return;
       }
       checkTransition(item.phase, 'failed-over');
       this.deps.store.updateItem(item.id, { phase: 'failed-over', active_site_id: state.toSiteId! });
-      const record = { type: params.type as 'planned' | 'unplanned', point: state.point!, at: now, fromSiteId: state.fromSiteId!, toSiteId: state.toSiteId!, jobId: ctx.jobId };
+      const type = params.type as 'planned' | 'unplanned';
+      const record = { type, point: state.point!, at: now, fromSiteId: state.fromSiteId!, toSiteId: state.toSiteId!, jobId: ctx.jobId };
       this.deps.failovers.setFailover(item.id, record);
     })();
     ctx.checkpoint({ placed: true, bytes, copyPath: path });
@@ -283,7 +303,8 @@ export class FailoverSteps {
     if (item.phase === 'failing-over' || item.phase === 'failed-over') await this.agent(item).removeCopy(ref, 'active');
     const back = state.fromPhase === 'resync-required' ? 'resync-required' : 'protected';
     this.deps.store.db.transaction(() => {
-      this.deps.store.updateItem(item.id, { phase: back, active_site_id: state.fromSiteId ?? item.active_site_id, job_id: null, next_cycle_at: this.deps.now().toISOString() });
+      const activeSite = state.fromSiteId ?? item.active_site_id;
+      this.deps.store.updateItem(item.id, { phase: back, active_site_id: activeSite, job_id: null, next_cycle_at: this.deps.now().toISOString() });
       this.deps.failovers.setFailover(item.id, null);
     })();
   }
@@ -314,7 +335,8 @@ export class FailoverSteps {
     item = this.item(params.itemId);
     if (item.job_id === ctx.jobId) this.deps.store.updateItem(item.id, { job_id: null });
     const point = this.deps.failovers.failover(item.id)!.point;
-    ctx.checkpoint({ result: { item: item.name, point, bytes: ctx.state.bytes ?? 0, path: ctx.state.copyPath, shutdown: ctx.state.shutdown, start: ctx.state.start, warnings } });
+    const { bytes, copyPath, shutdown, start } = ctx.state;
+    ctx.checkpoint({ result: { item: item.name, point, bytes: bytes ?? 0, path: copyPath, shutdown, start, warnings } });
   }
 
   /** Holds the job at a fault point until the process is killed (crash tests); says so in the job's events first. */

@@ -49,7 +49,8 @@ export class FailoverStore {
   constructor(readonly db: Db) {}
 
   private row(itemId: string): { failover: string | null; test: string | null } | undefined {
-    return this.db.prepare('SELECT failover, test FROM item_failovers WHERE item_id = ?').get(itemId) as { failover: string | null; test: string | null } | undefined;
+    const row = this.db.prepare('SELECT failover, test FROM item_failovers WHERE item_id = ?').get(itemId);
+    return row as { failover: string | null; test: string | null } | undefined;
   }
 
   failover(itemId: string): FailoverRecord | null {

@@ -110,7 +110,8 @@ export function nextStep(item: PhaseItem): string {
 export function requirePhaseFor(item: PhaseItem, action: ItemAction): void {
   if ((ALLOWED[action] as readonly string[]).includes(item.phase)) return;
   const step = nextStep(item);
-  throw new LifeboatError('not_allowed', `${item.name} is ${phaseLabel(item)}, so ${ACTION_WORDS[action]} is not possible now.`, `${step[0].toUpperCase()}${step.slice(1)}.`);
+  const message = `${item.name} is ${phaseLabel(item)}, so ${ACTION_WORDS[action]} is not possible now.`;
+  throw new LifeboatError('not_allowed', message, `${step[0].toUpperCase()}${step.slice(1)}.`);
 }
 
 /** Checks a phase change against the transitions; throws (a bug, not user input) on any other. */

@@ -21,7 +21,8 @@ export function copyDir(root: string, slot: CopySlot, item: string): string {
 
 function stages(root: string, slot: CopySlot, item: string) {
   const base = path.join(root, SLOT_DIRS[slot]);
-  return { dir: path.join(base, item), partial: path.join(base, `.${item}.partial`), ready: path.join(base, `.${item}.ready`), old: path.join(base, `.${item}.old`), base };
+  const at = (stage: string) => path.join(base, `.${item}.${stage}`);
+  return { dir: path.join(base, item), partial: at('partial'), ready: at('ready'), old: at('old'), base };
 }
 
 /** Finishes a swap a crash interrupted (a ready copy goes into place), or undoes it; a partial copy is deleted. */
