@@ -98,9 +98,9 @@ export async function configureDevice(page: Page, spec: DeviceSpec): Promise<voi
   if (spec.shots) {
     // Checked as it is typed, before Next.
     await page.keyboard.type('12345');
-    await expect(w.getByText('A device name cannot be all digits: add a letter.')).toBeVisible();
+    await expect(w.getByText('"12345" is all digits; a device name needs at least one letter or hyphen.')).toBeVisible();
     await w.getByLabel('Device name').fill('fs_1');
-    await expect(w.getByText('"_" is not allowed: use letters, digits and hyphens.')).toBeVisible();
+    await expect(w.getByText('"fs_1" contains "_"; a device name has only letters, digits and hyphens.')).toBeVisible();
     await shot('2-name-invalid');
   }
   await w.getByLabel('Device name').fill(spec.name);
@@ -123,7 +123,7 @@ export async function configureDevice(page: Page, spec: DeviceSpec): Promise<voi
     if (spec.shots) {
       await w.getByLabel('Domain (optional)').fill('contoso');
       await page.keyboard.press('Enter');
-      await expect(w.getByText('Give the fully qualified domain name, e.g. corp.contoso.com.')).toBeVisible();
+      await expect(w.getByText('"contoso" is not a fully qualified domain name: it needs at least two labels (e.g. corp.contoso.com).')).toBeVisible();
     }
     await w.getByLabel('Domain (optional)').fill(spec.domain ?? '');
   } else {

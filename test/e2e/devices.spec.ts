@@ -240,11 +240,11 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   await dialog.getByLabel('Volume name').fill('vol1');
   await dialog.getByLabel('Size').fill('1 GiB');
 
-  // A bad initiator name is refused with what one looks like; a good one is added to the list.
+  // A bad initiator name is refused with what is wrong (the engine's own rule); a good one is added to the list.
   const iqn = dialog.getByLabel('Initiator name (IQN)');
   await iqn.fill('iqn.2024-13.com.contoso:host1');
   await dialog.getByRole('button', { name: 'Add initiator' }).click();
-  await expect(dialog.getByText(/is not an initiator name: write iqn\.YYYY-MM/)).toBeVisible();
+  await expect(dialog.getByText(/has month 13; the date must be YYYY-MM/)).toBeVisible();
   await expect(iqn).toHaveAttribute('aria-invalid', 'true');
   await screenshot(page, 'volume-create-bad-iqn');
   await iqn.fill('iqn.1991-05.com.microsoft:host1');
@@ -264,7 +264,7 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   await dialog.getByRole('button', { name: 'Show the CHAP secret' }).click();
   await expect(secret).toHaveAttribute('type', 'text');
   await dialog.getByRole('button', { name: 'Create' }).click();
-  await expect(dialog.getByText('A CHAP secret has 12 to 16 characters (this one has 5).')).toBeVisible();
+  await expect(dialog.getByText('The CHAP secret must be 12 to 16 characters long; the one given has 5.')).toBeVisible();
   await screenshot(page, 'volume-create-short-secret');
   await dialog.getByRole('button', { name: 'Hide the CHAP secret' }).click();
   await expect(secret).toHaveAttribute('type', 'password');

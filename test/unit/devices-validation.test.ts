@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAcrs, checkChap, checkDeviceName, checkDomain, checkIqn, checkItemName, checkTimeZone } from '../../main/engine/devices/validation';
+import { checkAcrs, checkChap, checkDeviceName, checkDomain, checkIqn, checkItemName, checkTimeZone } from '../../main/shared/device-rules';
 import { parseSize } from '../../main/shared/units';
 
 /** The error a check throws, as {code, message} (or null when it passes). */
@@ -106,5 +106,25 @@ describe('share and volume settings', () => {
     expect(long?.message).not.toContain('secretsecretsecre');
     expect(failure(() => checkChap('u', undefined))?.message).toMatch(/^chapSecret: a CHAP user was given without a CHAP secret/);
     expect(failure(() => checkChap(undefined, '123456789012'))?.message).toMatch(/^chapUser: /);
+  });
+});
+
+describe('the forms check by the same rules', () => {
+  it('refuses what the engine refuses, in the engine\'s words without the field name, and passes what it passes', async () => {
+    const forms = await import('../../renderer/src/devices/validation');
+    const cases: [string | null, () => unknown][] = [
+      [forms.deviceNameProblem('12345'), () => checkDeviceName('12345')],
+      [forms.deviceNameProblem('fs_1'), () => checkDeviceName('fs_1')],
+      [forms.fqdnProblem('contoso'), () => checkDomain('contoso')],
+      [forms.timeZoneProblem('Mars/Olympus'), () => checkTimeZone('Mars/Olympus')],
+      [forms.itemNameProblem('CON', 'share'), () => checkItemName('CON', 'share')],
+      [forms.iqnProblem('iqn.2024-13.com.contoso:host1'), () => checkIqn('iqn.2024-13.com.contoso:host1')],
+      [forms.chapSecretProblem('short'), () => checkChap('user', 'short')],
+    ];
+    for (const [problem, check] of cases) {
+      const engine = failure(check)!.message.replace(/^[^:"]+: /, '');
+      expect(problem).toBe(engine.charAt(0).toUpperCase() + engine.slice(1));
+    }
+    expect([forms.deviceNameProblem('fs-1'), forms.fqdnProblem(''), forms.iqnProblem('eui.02004567a425678d'), forms.chapSecretProblem('twelve-chars')]).toEqual([null, null, null, null]);
   });
 });

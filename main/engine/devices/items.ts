@@ -9,7 +9,7 @@ import { newId } from '../keys';
 import { formatBytes, parseSize } from '../../shared/units';
 import type { DeviceManager } from './manager';
 import type { DeviceRow, ShareRow, VolumeRow } from './store';
-import { checkAcrs, checkChap, checkItemName } from './validation';
+import { checkAcrs, checkChap, checkItemName } from '../../shared/device-rules';
 
 const DEFAULT_QUOTA = 2 ** 30;
 const OVER_QUOTA = 'Share over quota';

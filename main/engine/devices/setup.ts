@@ -13,7 +13,7 @@ import { formatBytes, parseSize } from '../../shared/units';
 import type { DeviceManager } from './manager';
 import { DEFAULT_POLICY } from './schedule';
 import type { DeviceRow } from './store';
-import { checkCapacity, checkDeviceName, checkDomain, checkTimeZone } from './validation';
+import { checkCapacity, checkDeviceName, checkDomain, checkTimeZone } from '../../shared/device-rules';
 
 /** A new device's capacity past this share of its root's free disk space is allowed, with a warning alert. */
 export const FREE_SPACE_WARN = 0.9;

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import type { AccountRow } from '../accounts/store';
 import { readOwner } from '../devices/ownership';
 import type { DeviceRow } from '../devices/store';
-import { checkIqn } from '../devices/validation';
+import { checkIqn } from '../../shared/device-rules';
 import type { Engine } from '../engine';
 import { toErrorInfo } from '../errors';
 import { LifeboatError } from '../../shared/errors';

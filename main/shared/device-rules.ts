@@ -1,13 +1,26 @@
 /**
- * The rules of device, share and volume settings. Each check throws invalid_input whose message starts with the
- * field, says what is wrong and what is allowed; secrets are never echoed.
+ * The rules of device, share and volume settings, in one place: the engine enforces them and the app's forms check
+ * them as the user types (problemOf). Each check throws invalid_input whose message starts with the field, says what
+ * is wrong and what is allowed; secrets are never echoed.
  */
-import { LifeboatError } from '../../shared/errors';
-import { formatBytes } from '../../shared/units';
+import { LifeboatError } from './errors';
+import { formatBytes } from './units';
 
 const bad = (field: string, message: string, hint?: string): never => {
   throw new LifeboatError('invalid_input', `${field}: ${message}`, hint);
 };
+
+/** What a check refuses, as a form shows it beside its field (no field name in front, first letter capital), or null. */
+export function problemOf(check: () => unknown): string | null {
+  try {
+    check();
+    return null;
+  } catch (err) {
+    if (!(err instanceof LifeboatError)) throw err;
+    const text = err.message.replace(/^[^:"]+: /, ''); // every rule's message starts with its field
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+}
 
 /** A device name is its host name on the network: NetBIOS-safe (1-15 characters) and a valid DNS label. */
 export function checkDeviceName(name: string, field = 'name'): string {
