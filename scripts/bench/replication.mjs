@@ -24,6 +24,9 @@ export const replicationGoals = {
   failoverToStartSeconds: { goal: '<= 5', met: (v) => v <= 5 },
   plannedFailoverSeconds: { goal: '<= 65', met: (v) => v <= 65 },
   plannedIdentical: { goal: 'true', met: (v) => v === true },
+  // reprotect with 1% of the disk changed on each side, and failback end to end on the same data: bytes sent / disk size
+  reprotectSentVsDisk: { goal: '<= 0.03', met: (v) => v <= 0.03 },
+  failbackSentVsDisk: { goal: '<= 0.03', met: (v) => v <= 0.03 },
 };
 
 const sh = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status === 0;
