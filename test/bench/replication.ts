@@ -5,8 +5,6 @@
  * p50/p99 against the frequency, bytes sent per cycle against bytes changed in it, the engine's CPU at idle, and the
  * initial replication's time against `cp --sparse=always` of the image. scripts/bench/replication.mjs bundles and
  * runs it. Figures, not assertions: a loaded machine moves them.
- * Then issue #17's figures: failover to the latest processed point, reprotect after 1% changed on each side, and a
- * planned failover back (`--no-failover` leaves them out).
  * Arguments: --seconds N (writer phase, default 180), --idle N (idle phase, default 60), --work DIR, --src DIR (where the
  * image is made: scripts/bench/replication.mjs gives a file system with reflinks when it can mount one).
  */
@@ -33,7 +31,7 @@ function value<T>(r: Outcome<T>): T {
   return r.value;
 }
 
-const { values: opts } = parseArgs({ options: { seconds: { type: 'string', default: '180' }, idle: { type: 'string', default: '60' }, work: { type: 'string' }, src: { type: 'string' }, 'no-failover': { type: 'boolean', default: false } } });
+const { values: opts } = parseArgs({ options: { seconds: { type: 'string', default: '180' }, idle: { type: 'string', default: '60' }, work: { type: 'string' }, src: { type: 'string' } } });
 
 /** The p-th percentile (0-100) of numbers, nearest rank. */
 const percentile = (xs: number[], p: number) => {
@@ -89,52 +87,6 @@ const tick = () => {
 };
 tick();
 `;
-
-/** Overwrites `blocks` random aligned 64 KiB blocks of an image (1% of a 1 GiB image is 164 blocks). */
-function scatter(file: string, blocks: number): void {
-  const fd = fs.openSync(file, 'r+');
-  for (let i = 0; i < blocks; i++) fs.writeSync(fd, crypto.randomBytes(BLOCK), 0, BLOCK, crypto.randomInt(DISK / BLOCK) * BLOCK);
-  fs.closeSync(fd);
-}
-
-/**
- * Issue #17's figures, after the writer stopped: an unplanned failover to the latest processed point (time from the
- * job's start to the `start` command), commit, 1% of the disk changed on each side, reprotect (bytes sent), then a
- * planned failover back (failback: shutdown, a final cycle, switch, start), timed whole.
- */
-async function failoverFigures(engine: Engine, image: string): Promise<Record<string, unknown>> {
-  type JobResult = { id: string; status: string; result?: Record<string, unknown>; error?: { message: string } | null };
-  const run = async (name: string, input: Record<string, unknown>) => {
-    const t = process.hrtime.bigint();
-    const job = value(await engine.call(name as never, input as never)) as JobResult;
-    const done = (await engine.runner.wait(job.id, 1_800_000)) as unknown as JobResult;
-    if (done.status !== 'succeeded') throw new Error(`${name} ended ${done.status}: ${done.error?.message ?? ''}`);
-    return { seconds: Number(process.hrtime.bigint() - t) / 1e9, result: done.result ?? {} };
-  };
-  value(await engine.call('items.edit', { name: 'vm', start: 'true', shutdown: 'true' }));
-  const unplanned = await run('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' });
-  log(`unplanned failover to the latest processed point: start command after ${unplanned.result.timeToStartMs} ms`);
-  value(await engine.call('items.commit', { name: 'vm' }));
-  const detail = value(await engine.call('items.show', { name: 'vm' })) as { disks: { activePath: string | null }[] };
-  const active = detail.disks[0].activePath!;
-  const onePercent = Math.ceil((DISK * 0.01) / BLOCK);
-  scatter(active, onePercent);
-  scatter(image, onePercent);
-  const reprotect = await run('items.reprotect', { name: 'vm' });
-  const reprotectSent = Number(reprotect.result.bytesSent ?? NaN);
-  log(`reprotect after 1% changed on each side: ${reprotectSent} bytes sent in ${round(reprotect.seconds)} s`);
-  scatter(active, 16);
-  const planned = await run('items.failover', { name: 'vm', type: 'planned' });
-  log(`planned failover (failback): ${round(planned.seconds)} s, start command after ${planned.result.timeToStartMs} ms`);
-  return {
-    unplannedTimeToStartSeconds: round(Number(unplanned.result.timeToStartMs) / 1000),
-    reprotectBytesSent: reprotectSent,
-    reprotectSentVsDisk: round(reprotectSent / DISK, 4),
-    reprotectSeconds: round(reprotect.seconds),
-    plannedSeconds: round(planned.seconds),
-    plannedGoalSeconds: 2 * FREQUENCY + 5,
-  };
-}
 
 async function main(): Promise<void> {
   const work = opts.work ? path.resolve(opts.work) : fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-repl-'));
@@ -236,8 +188,7 @@ async function main(): Promise<void> {
       ...(await failoverFigures(engine, image, work, log)),
       ...(await reprotectFigures(engine, image, log)),
     };
-    const failover = opts['no-failover'] ? {} : await failoverFigures(engine, image);
-    console.log(JSON.stringify({ ...figures, ...failover }));
+    console.log(JSON.stringify(figures));
   } finally {
     await engine.close();
     if (!opts.work) fs.rmSync(work, { recursive: true, force: true });
