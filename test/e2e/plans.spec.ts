@@ -57,6 +57,7 @@ test('a plan made in the editor runs a test failover to the end, its manual acti
   const w = wizard(page, 'run-plan');
   await expect(w).toHaveAttribute('data-step', 'choose');
   await w.getByRole('radio', { name: 'Test failover', exact: true }).check();
+  await w.getByLabel('Recovery point of every item').selectOption('latest-processed');
   await w.getByRole('button', { name: 'Next' }).click();
   await expect(w).toHaveAttribute('data-step', 'confirm');
   await w.getByRole('button', { name: 'Start test failover' }).click();

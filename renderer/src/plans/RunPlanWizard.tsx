@@ -1,10 +1,11 @@
 /**
  * Run a recovery plan, as a two-step wizard: choose what to run (test, planned or unplanned failover, commit,
- * reprotect, failback, cleanup of a test failover), then confirm it with what it will do. Starting it returns the
+ * reprotect, failback, cleanup of a test failover; for a failover the recovery point and whether to shut the sources
+ * down first), then confirm it with what it will do. Starting it returns the
  * plan's job, which the page then shows step by step. The engine's refusal (items in mixed phases, a run already on
  * its way) shows on the first step with what to do.
  */
-import { Checkbox, Radio, RadioGroup, Text } from '@fluentui/react-components';
+import { Checkbox, Field, Radio, RadioGroup, Select, Text } from '@fluentui/react-components';
 import { call } from '../api/client';
 import type { Job } from '../api/types';
 import type { StepMachine, WizardStep } from '../wizard/machine';
@@ -12,9 +13,13 @@ import { WizardDialog } from '../wizard/WizardDialog';
 
 export type RunChoice = 'test' | 'planned' | 'unplanned' | 'commit' | 'reprotect' | 'failback' | 'cleanup-test';
 
+type Point = 'latest' | 'latest-processed' | 'latest-app-consistent' | 'latest-multi-processed' | 'latest-multi-app-consistent';
+
 interface RunData {
   plan: string;
   choice: RunChoice;
+  point: Point;
+  shutdownSource: boolean;
   understood: boolean;
   job: Job | null;
 }
@@ -29,18 +34,29 @@ const CHOICES: { value: RunChoice; label: string; does: string }[] = [
   { value: 'cleanup-test', label: 'Clean up test failover', does: "removes every item's test copy." },
 ];
 
+const POINTS: { value: Point; label: string }[] = [
+  { value: 'latest-processed', label: 'Latest processed (lowest RTO)' },
+  { value: 'latest', label: 'Latest: process all data received first (lowest RPO)' },
+  { value: 'latest-app-consistent', label: 'Latest app-consistent' },
+  { value: 'latest-multi-processed', label: 'Latest multi-item processed (a replication group at one instant)' },
+  { value: 'latest-multi-app-consistent', label: 'Latest multi-item app-consistent' },
+];
+
+/** Operations that bring items up at a recovery point. */
+const failsOver = (c: RunChoice) => c === 'test' || c === 'planned' || c === 'unplanned' || c === 'failback';
+
 const start = (d: RunData) => {
   switch (d.choice) {
     case 'test':
     case 'planned':
     case 'unplanned':
-      return call('plans.failover', { name: d.plan, type: d.choice });
+      return call('plans.failover', { name: d.plan, type: d.choice, point: d.point, shutdownSource: d.shutdownSource });
     case 'commit':
       return call('plans.commit', { name: d.plan });
     case 'reprotect':
       return call('plans.reprotect', { name: d.plan });
     case 'failback':
-      return call('plans.failback', { name: d.plan });
+      return call('plans.failback', { name: d.plan, point: d.point });
     case 'cleanup-test':
       return call('plans.cleanupTest', { name: d.plan });
   }
@@ -58,11 +74,31 @@ const choose: Step = {
   submit: () => ({ ok: true, go: 'confirm' }),
   Body: function ChooseBody({ data, update }) {
     return (
-      <RadioGroup value={data.choice} onChange={(_, v) => update({ choice: v.value as RunChoice, understood: false })} aria-label="Operation">
-        {CHOICES.map((c) => (
-          <Radio key={c.value} value={c.value} label={c.label} data-testid={`run-choice-${c.value}`} />
-        ))}
-      </RadioGroup>
+      <>
+        <RadioGroup value={data.choice} onChange={(_, v) => update({ choice: v.value as RunChoice, understood: false })} aria-label="Operation">
+          {CHOICES.map((c) => (
+            <Radio key={c.value} value={c.value} label={c.label} data-testid={`run-choice-${c.value}`} />
+          ))}
+        </RadioGroup>
+        {failsOver(data.choice) && (
+          <Field label="Recovery point of every item" hint="Items of a replication group go to their newest common point with the multi-item choices.">
+            <Select value={data.point} onChange={(_, v) => update({ point: v.value as Point })}>
+              {POINTS.map((p) => (
+                <option key={p.value} value={p.value}>
+                  {p.label}
+                </option>
+              ))}
+            </Select>
+          </Field>
+        )}
+        {data.choice !== 'failback' && failsOver(data.choice) && (
+          <Checkbox
+            checked={data.shutdownSource}
+            onChange={(_, v) => update({ shutdownSource: !!v.checked })}
+            label="Shut down each source machine before its failover (the failover goes on if that fails)"
+          />
+        )}
+      </>
     );
   },
 };
@@ -107,7 +143,7 @@ export function RunPlanWizard({ plan, onClose }: { plan: string; onClose(job: Jo
       label={`Run recovery plan ${plan}`}
       steps={steps}
       path={() => ['choose', 'confirm']}
-      initial={{ step: 'choose', data: { plan, choice: 'test', understood: false, job: null } }}
+      initial={{ step: 'choose', data: { plan, choice: 'test', point: 'latest-processed', shutdownSource: false, understood: false, job: null } }}
       onClose={(data) => onClose(data.job)}
     />
   );
