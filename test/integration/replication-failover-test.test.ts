@@ -10,7 +10,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BLOCK, diskAt, error, makeDisk, MiB, openLab, ORDERED_WRITER, points, seq, settle, show, startWriter, value, writeAt, type Lab } from '../helpers/protection';
+import { BLOCK, diskAt, error, makeDisk, MiB, openLab, ORDERED_WRITER, points, seq, settle, show, startWriter, value, writeAt } from '../helpers/protection';
+import type { Lab } from '../helpers/protection';
 
 let lab: Lab | null = null;
 let writer: ChildProcess | null = null;
@@ -46,7 +47,8 @@ describe('test failover, point options and cancel', () => {
     lab = await openLab();
     const { engine } = lab;
     const disk = makeDisk(path.join(lab.work, 'vm.img'), 2 * MiB, [0, 1, 2]);
-    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', start: 'echo up at $LIFEBOAT_PATH' })));
+    const start = 'echo up at $LIFEBOAT_PATH';
+    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', start })));
     const siteBefore = fs.readdirSync(lab.siteRoot).sort();
     writer = await startWriter(RANDOM, [disk]);
     await replicate(lab, 'vm');
@@ -81,7 +83,8 @@ describe('test failover, point options and cancel', () => {
     expect(fs.readFileSync(testDisk).subarray(40 * BLOCK, 41 * BLOCK).equals(fs.readFileSync(replica).subarray(40 * BLOCK, 41 * BLOCK))).toBe(false);
 
     const report = value(await engine.call('items.cleanupTest', { name: 'vm', notes: 'The web page answered.' }));
-    expect(report).toMatchObject({ item: 'vm', jobId: job.id, point: { id: point.id }, notes: 'The web page answered.', testPath: path.dirname(path.dirname(testDisk)) });
+    const testPath = path.dirname(path.dirname(testDisk));
+    expect(report).toMatchObject({ item: 'vm', jobId: job.id, point: { id: point.id }, notes: 'The web page answered.', testPath });
     expect(report.commandRuns[0]).toMatchObject({ name: 'start', exitCode: 0, output: `up at ${path.join(lab.siteRoot, '_test', 'vm')}\n` });
     expect(report.timeToStartMs).toBeGreaterThan(0);
     expect(report.cleanedUpAt).not.toBeNull();
@@ -114,9 +117,11 @@ describe('test failover, point options and cancel', () => {
     expect(app).toMatchObject({ available: false, reason: 'The group g has no complete multi-item app-consistent point yet.' });
     expect(opts.options.every((o) => o.rtoSeconds > 0)).toBe(true);
 
-    for (const name of ['app-a', 'app-b']) await settle(engine, value(await engine.call('items.failover', { name, type: 'test', point: 'latest-multi-processed' })));
+    for (const name of ['app-a', 'app-b'])
+      await settle(engine, value(await engine.call('items.failover', { name, type: 'test', point: 'latest-multi-processed' })));
     const [a, b] = [await show(engine, 'app-a'), await show(engine, 'app-b')];
-    const [pa, pb] = [(await points(engine, 'app-a')).find((p) => p.id === a.testFailover!.pointId)!, (await points(engine, 'app-b')).find((p) => p.id === b.testFailover!.pointId)!];
+    const pa = (await points(engine, 'app-a')).find((p) => p.id === a.testFailover!.pointId)!;
+    const pb = (await points(engine, 'app-b')).find((p) => p.id === b.testFailover!.pointId)!;
     expect(pa.groupPoint).toBe(pb.groupPoint);
     const [sa, sb] = [seq(fs.readFileSync(a.disks[0].testPath!)), seq(fs.readFileSync(b.disks[0].testPath!))];
     expect(sa).toBeGreaterThan(0);
@@ -160,7 +165,9 @@ describe('test failover, point options and cancel', () => {
     expect((await show(engine, 'vm')).phase).toBe('failed-over');
     expect(error(await engine.call('jobs.cancel', { id: second.id }))).toMatchObject({
       code: 'not_allowed',
-      message: `Job ${second.id} cannot be cancelled now: the item is failed over and starting at the other site; change its recovery point with \`lifeboat item change-point\`, or commit it with \`lifeboat item commit\`.`,
+      message:
+        `Job ${second.id} cannot be cancelled now: the item is failed over and starting at the other site; ` +
+        'change its recovery point with `lifeboat item change-point`, or commit it with `lifeboat item commit`.',
     });
   }, 240_000);
 
@@ -193,7 +200,8 @@ describe('test failover, point options and cancel', () => {
     lab = await openLab({ appConsistent: '60m' });
     const { engine } = lab;
     const disk = makeDisk(path.join(lab.work, 'vm.img'), MiB, [0, 1]);
-    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', quiesce: 'true', thaw: 'true' })));
+    const input = { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', quiesce: 'true', thaw: 'true' };
+    await settle(engine, value(await engine.call('items.protect', input)));
     const atApp = fs.readFileSync(disk);
     writeAt(disk, 6 * BLOCK, BLOCK);
     await replicate(lab, 'vm'); // 30 s later: no app-consistent point is due for an hour

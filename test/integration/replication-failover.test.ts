@@ -79,11 +79,14 @@ describe('failover of a protected item through the CLI', () => {
     const script = path.join(path.dirname(pidFile), 'writer.js');
     fs.writeFileSync(script, WRITER);
     spawnSync('sh', ['-c', '"$0" "$1" "$2" "$3" >/dev/null 2>&1 &', process.execPath, script, l.disk, pidFile]);
-    writerPid = await until('the writer writing', () => fs.existsSync(pidFile) && fs.statSync(l.disk).mtimeMs > Date.now() - 1000 && fs.readFileSync(pidFile, 'utf8'), 30_000);
+    const writing = () => fs.existsSync(pidFile) && fs.statSync(l.disk).mtimeMs > Date.now() - 1000 && fs.readFileSync(pidFile, 'utf8');
+    writerPid = await until('the writer writing', writing, 30_000);
     fs.writeFileSync(path.join(l.folder, 'b.txt'), 'written after the last point\n');
     expect(l.show().disks[0].activePath).toBe(l.disk); // active at its source until it fails over
 
-    const options = ok(cli(l.home, ['item', 'failover-options', 'vm', '--type', 'planned', '--json'])).json<{ options: { option: string; lossSeconds: number }[] }>();
+    const options = ok(
+      cli(l.home, ['item', 'failover-options', 'vm', '--type', 'planned', '--json']),
+    ).json<{ options: { option: string; lossSeconds: number }[] }>();
     expect(options.options.find((o) => o.option === 'latest')).toMatchObject({ lossSeconds: 0 });
 
     const job = ok(cli(l.home, ['item', 'failover', 'vm', '--type', 'planned', '--yes', '--json'])).json<Job<FailoverResult>>();
@@ -111,7 +114,8 @@ describe('failover of a protected item through the CLI', () => {
 
     // Change recovery point: the first point (the initial copy), then back to the failover's; then commit.
     const points = ok(cli(l.home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
-    const first = ok(cli(l.home, ['item', 'materialize', 'vm', '--point', points[0].id, '--to', path.join(tempHome('lifeboat-point-'), 'out'), '--json'])).json<{ path: string }>();
+    const to = path.join(tempHome('lifeboat-point-'), 'out');
+    const first = ok(cli(l.home, ['item', 'materialize', 'vm', '--point', points[0].id, '--to', to, '--json'])).json<{ path: string }>();
     const changed = ok(cli(l.home, ['item', 'change-point', 'vm', '--point', points[0].id, '--yes', '--json'])).json<Job<{ point: { id: string } }>>();
     expect(changed).toMatchObject({ status: 'succeeded', result: { point: { id: points[0].id } } });
     expect(fs.readFileSync(shown.disks[0].activePath).equals(fs.readFileSync(path.join(first.path, 'disks', 'vm.img')))).toBe(true);
@@ -147,12 +151,14 @@ describe('failover of a protected item through the CLI', () => {
     fs.rmSync(l.folder, { recursive: true });
 
     // A planned failover needs the source.
-    const planned = ok(cli(l.home, ['item', 'failover-options', 'vm', '--type', 'planned', '--json'])).json<{ options: { available: boolean; reason: string }[] }>();
+    type Options = { options: { available: boolean; reason: string }[] };
+    const planned = ok(cli(l.home, ['item', 'failover-options', 'vm', '--type', 'planned', '--json'])).json<Options>();
     expect(planned.options[0]).toMatchObject({ available: false, reason: 'The source of vm cannot be read: fail over unplanned.' });
 
     const job = ok(cli(l.home, ['item', 'failover', 'vm', '--type', 'unplanned', '--point', 'latest', '--yes', '--json'])).json<Job<FailoverResult>>();
     expect(job.status).toBe('succeeded');
-    expect(job.result.warnings[0]).toMatch(/^The pending data could not be processed \(the source of vm cannot be read\): failed over to the newest processed point\.$/);
+    const notProcessed = 'The pending data could not be processed (the source of vm cannot be read): failed over to the newest processed point.';
+    expect(job.result.warnings).toEqual([notProcessed]);
     const shown = l.show();
     expect(shown.phase).toBe('failed-over');
     expect(fs.readFileSync(shown.disks[0].activePath).equals(atLastPoint)).toBe(true);
@@ -168,7 +174,8 @@ describe('failover of a protected item through the CLI', () => {
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const jobId = await until('the failover held mid-copy', () => readDb(l.home, (db) => db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined), 90_000);
+    const heldJob = () => readDb(l.home, (db) => db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined);
+    const jobId = await until('the failover held mid-copy', heldJob, 90_000);
     child.kill('SIGKILL');
     await exited;
 
@@ -177,7 +184,8 @@ describe('failover of a protected item through the CLI', () => {
     const during = l.show();
     expect(during).toMatchObject({ phase: 'failing-over', activeSite: 'primary', failover: null });
     expect(during.disks[0].activePath).toBe(l.disk);
-    expect(failed(cli(l.home, ['item', 'commit', 'vm', '--yes', '--json']))).toMatchObject({ code: 'not_allowed', message: 'vm is failing over, so a commit is not possible now.' });
+    const commit = failed(cli(l.home, ['item', 'commit', 'vm', '--yes', '--json']));
+    expect(commit).toMatchObject({ code: 'not_allowed', message: 'vm is failing over, so a commit is not possible now.' });
 
     // The same command follows the interrupted job, which resumes at its step.
     const job = ok(cli(l.home, ['item', 'failover', 'vm', '--type', 'planned', '--yes', '--json'])).json<Job<FailoverResult>>();
@@ -201,7 +209,8 @@ describe('failover of a protected item through the CLI', () => {
       code: 'invalid_input',
       message: `--point: ${otherPoint} is a recovery point of other, not of vm.`,
     });
-    expect(failed(cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--point', 'rp-000000000000', '--yes', '--json']))).toMatchObject({ code: 'not_found' });
+    const unknown = failed(cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--point', 'rp-000000000000', '--yes', '--json']));
+    expect(unknown).toMatchObject({ code: 'not_found' });
     expect(failed(cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--point', 'latest-app-consistent', '--yes', '--json']))).toMatchObject({
       code: 'not_found',
       message: '--point latest-app-consistent: vm has no app-consistent point (it has no quiesce command).',
