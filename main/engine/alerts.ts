@@ -80,6 +80,25 @@ export class Alerts {
     return rows.length;
   }
 
+  /**
+   * The ids of the alerts that match every filter given: raised by one of `jobIds`, of a severity, on an object, with
+   * a title; only those not acknowledged unless `all`. Other modules ask this, not the alerts table.
+   */
+  ids(match: { jobIds?: string[]; severity?: Alert['severity']; objectKind?: string; objectName?: string; title?: string; all?: boolean }): string[] {
+    const where = match.all ? [] : ['acknowledged_at IS NULL'];
+    const args: unknown[] = [];
+    if (match.jobIds) {
+      where.push(`job_id IN (${match.jobIds.map(() => '?').join(', ') || 'NULL'})`);
+      args.push(...match.jobIds);
+    }
+    for (const [column, value] of [['severity', match.severity], ['object_kind', match.objectKind], ['object_name', match.objectName], ['title', match.title]]) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      args.push(value);
+    }
+    return this.db.prepare(`SELECT id FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`).pluck().all(...args) as string[];
+  }
+
   exists(id: string): boolean {
     return !!this.db.prepare('SELECT 1 FROM alerts WHERE id = ?').get(id);
   }

@@ -118,8 +118,8 @@ export class DeviceItems {
   private clearQuotaAlert(device: DeviceRow, share: ShareRow): void {
     const db = this.m.engine.db;
     db.prepare('DELETE FROM settings WHERE key = ?').run(`share-over-quota:${share.id}`);
-    const open = db.prepare("SELECT id FROM alerts WHERE object_kind = 'share' AND object_name = ? AND title = ? AND acknowledged_at IS NULL").all(`${device.name}/${share.name}`, OVER_QUOTA) as { id: string }[];
-    if (open.length) this.m.engine.alerts.acknowledge(open.map((r) => r.id));
+    const open = this.m.engine.alerts.ids({ objectKind: 'share', objectName: `${device.name}/${share.name}`, title: OVER_QUOTA });
+    if (open.length) this.m.engine.alerts.acknowledge(open);
   }
 
   private setOnlineRow(kind: 'share' | 'volume', id: string, online: boolean): void {

@@ -329,9 +329,7 @@ export class DeviceManager {
   async show(name: string, opts: { refresh?: boolean } = {}): Promise<CallOutput<'devices.show'>> {
     const row = this.store.byName(name, { includeDeleted: true }) ?? this.store.require(name);
     await this.refreshUsage(row, { now: opts.refresh });
-    const jobs = this.engine.db
-      .prepare("SELECT id FROM jobs WHERE object_kind = 'device' AND object_name = ? COLLATE NOCASE ORDER BY created_at DESC, rowid DESC LIMIT 10")
-      .all(row.name) as { id: string }[];
+    const jobs = this.engine.runner.store.find({ objectKind: 'device', objectName: row.name }, { newest: 10 });
     return {
       device: this.toDevice(row),
       shares: this.store.shares(row.id).map((s) => this.toShare(row, s)),

@@ -185,12 +185,11 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
  */
 function settleAlerts(engine: Engine, ctx: FailoverCtx): void {
   const p = ctx.params;
-  const jobs = engine.db
-    .prepare("SELECT id FROM jobs WHERE ((type = 'device.deactivate' AND json_extract(params, '$.deviceId') = ?) OR (type = ? AND json_extract(params, '$.sourceId') = ?)) AND id != ?")
-    .pluck()
-    .all(p.sourceId, FAILOVER_JOB, p.sourceId, ctx.jobId) as string[];
-  if (!jobs.length) return;
-  const open = engine.db.prepare(`SELECT id FROM alerts WHERE acknowledged_at IS NULL AND job_id IN (${jobs.map(() => '?').join(', ')})`).pluck().all(...jobs) as string[];
+  const jobs = [
+    ...engine.runner.store.find({ types: ['device.deactivate'], param: { key: 'deviceId', value: p.sourceId } }),
+    ...engine.runner.store.find({ types: [FAILOVER_JOB], param: { key: 'sourceId', value: p.sourceId } }),
+  ].flatMap((j) => (j.id === ctx.jobId ? [] : [j.id]));
+  const open = engine.alerts.ids({ jobIds: jobs });
   if (open.length) engine.alerts.acknowledge(open);
 }
 

@@ -78,10 +78,7 @@ export async function transferStep(engine: Engine, ctx: FailoverCtx): Promise<vo
 
 /** The backup policy a device had when its (successful) deactivation began, as that job checkpointed it. */
 function policyBeforeDeactivation(engine: Engine, deviceId: string): string | null {
-  const state = engine.db
-    .prepare("SELECT state FROM jobs WHERE type = 'device.deactivate' AND status = 'succeeded' AND json_extract(params, '$.deviceId') = ? ORDER BY created_at DESC LIMIT 1")
-    .pluck()
-    .get(deviceId) as string | undefined;
+  const state = engine.runner.store.find({ types: ['device.deactivate'], statuses: ['succeeded'], param: { key: 'deviceId', value: deviceId } }, { newest: 1 })[0]?.state;
   return state ? ((JSON.parse(state) as { policyBefore?: { policy: string } }).policyBefore?.policy ?? null) : null;
 }
 
@@ -103,7 +100,7 @@ export async function finishStep(engine: Engine, ctx: FailoverCtx): Promise<void
   }
   await engine.devices.usage.refresh(target); // what was restored shows at once on the Devices page
   engine.devices.changed(target.name);
-  const raised = engine.db.prepare("SELECT 1 FROM alerts WHERE job_id = ? AND severity = 'info' LIMIT 1").get(ctx.jobId);
+  const raised = engine.alerts.ids({ jobIds: [ctx.jobId], severity: 'info', all: true }).length > 0;
   if (!raised) {
     const dns = dnsChecklist(source, target);
     engine.alerts.raise({

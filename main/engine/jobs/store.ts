@@ -56,6 +56,15 @@ function resultOf(state: string): Record<string, unknown> | undefined {
   return result && typeof result === 'object' ? (result as Record<string, unknown>) : undefined;
 }
 
+/** Which jobs JobStore.find returns: each filter given must hold. */
+export interface JobMatch {
+  types?: readonly string[];
+  statuses?: readonly JobStatus[];
+  param?: { key: string; value: string };
+  objectKind?: string;
+  objectName?: string;
+}
+
 export class JobStore {
   constructor(readonly db: Db) {}
 
@@ -134,27 +143,39 @@ export class JobStore {
   }
 
   /**
-   * The ids of the jobs not ended (or, with `underway`, queued or running) that match every filter given: one of
-   * `types`, a `params` field holding `value`, or an object name (any case); oldest first. Other modules ask this,
-   * not the jobs table, whether a job still holds something of theirs.
+   * The jobs that match every filter given: one of `types` and of `statuses`, a `params` field holding `value`, an
+   * object (name in any case); oldest first, or newest first with a limit. Other modules ask this, not the jobs table.
    */
-  unfinished(match: { types?: string[]; param?: { key: string; value: string }; objectName?: string; underway?: boolean }): string[] {
-    const statuses = match.underway ? UNDERWAY : UNFINISHED;
-    const where = [`status IN (${statuses.map(() => '?').join(', ')})`];
-    const args: unknown[] = [...statuses];
-    if (match.types) {
-      where.push(`type IN (${match.types.map(() => '?').join(', ')})`);
-      args.push(...match.types);
-    }
+  find(match: JobMatch, order: { newest: number } | 'oldest' = 'oldest'): JobRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const oneOf = (column: string, values: readonly string[] | undefined) => {
+      if (!values) return;
+      where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+      args.push(...values);
+    };
+    oneOf('type', match.types);
+    oneOf('status', match.statuses);
     if (match.param) {
       where.push('json_extract(params, ?) = ?');
       args.push(`$.${match.param.key}`, match.param.value);
+    }
+    if (match.objectKind !== undefined) {
+      where.push('object_kind = ?');
+      args.push(match.objectKind);
     }
     if (match.objectName !== undefined) {
       where.push('object_name = ? COLLATE NOCASE');
       args.push(match.objectName);
     }
-    return this.db.prepare(`SELECT id FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at, rowid`).pluck().all(...args) as string[];
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    if (order === 'oldest') return this.db.prepare(`SELECT * FROM jobs ${filter} ORDER BY created_at, rowid`).all(...args) as JobRow[];
+    return this.db.prepare(`SELECT * FROM jobs ${filter} ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(...args, order.newest) as JobRow[];
+  }
+
+  /** The ids of the jobs not ended (or, with `underway`, queued or running) that match, oldest first. */
+  unfinished(match: Omit<JobMatch, 'statuses'> & { underway?: boolean }): string[] {
+    return this.find({ ...match, statuses: match.underway ? UNDERWAY : UNFINISHED }).map((r) => r.id);
   }
 
   queued(): JobRow[] {
