@@ -309,6 +309,12 @@ export class SlabPool {
   }
 }
 
+/**
+ * Runs up to this size (a small file's whole data, most often) are written with a synchronous call into the page
+ * cache, a few microseconds, instead of a thread-pool round trip; the restore has a worker thread of its own.
+ */
+const SYNC_WRITE_MAX = 128 << 10;
+
 async function writeRun(r: Run<ChunkWork>): Promise<void> {
   const f = r.file;
   await f.ready;
@@ -323,8 +329,9 @@ async function writeRun(r: Run<ChunkWork>): Promise<void> {
   try {
     let buffers = r.buffers;
     let position = r.offset;
+    const small = r.end - r.offset <= SYNC_WRITE_MAX;
     for (;;) {
-      const { bytesWritten } = await fh.writev(buffers, position);
+      const bytesWritten = small ? fs.writevSync(fh.fd, buffers, position) : (await fh.writev(buffers, position)).bytesWritten;
       position += bytesWritten;
       if (position >= r.end) break;
       // A short write: carry on from the first byte not written.
