@@ -12,15 +12,10 @@ import { toErrorInfo } from '../errors';
 import type { JobKind, StepContext, StepDef } from '../jobs/types';
 import type { Job } from '../../shared/schemas';
 import { describeScript, FAILOVER_TYPES, goesOnPastErrors, operationTitle, PLAN_OPERATIONS, runsActions, scriptSucceeded, type ItemOpRequest, type PlanItemOps, type PlanJobs } from './ops';
-import { stepTitle, type PlanStep } from './steps';
+import { stepTitle } from './steps';
 import type { PlanStore, RunItem } from './store';
+import { PlanStep as PlanStepSchema } from '../../shared/contract-plans';
 import { jobEnded } from '../../shared/job-status';
-
-const StepSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('group'), items: z.array(z.string()) }),
-  z.object({ kind: z.literal('script'), command: z.string(), timeoutSeconds: z.number() }),
-  z.object({ kind: z.literal('manual'), text: z.string() }),
-]);
 
 export const PlanJobParams = z.object({
   planId: z.string(),
@@ -33,7 +28,7 @@ export const PlanJobParams = z.object({
   /** Where script actions run: the site the operation brings the items to, known when the run started. */
   site: z.string(),
   /** The plan's steps when the run started: an edit of the plan does not change a run on its way. */
-  steps: z.array(StepSchema),
+  steps: z.array(PlanStepSchema),
 });
 export type PlanJobParams = z.infer<typeof PlanJobParams>;
 
@@ -81,7 +76,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const requestOf = (p: PlanJobParams): ItemOpRequest => ({ operation: p.operation, type: p.type, point: p.point, shutdownSource: p.shutdownSource, notes: p.notes });
 
 /** The plan's steps this operation runs, with their index in the plan: actions only when items are brought up. */
-const chosenSteps = (p: PlanJobParams) => p.steps.map((step, index) => ({ step: step as PlanStep, index })).filter((s) => runsActions(p.operation) || s.step.kind === 'group');
+const chosenSteps = (p: PlanJobParams) => p.steps.map((step, index) => ({ step, index })).filter((s) => runsActions(p.operation) || s.step.kind === 'group');
 
 export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState> {
   const { store, ops, jobs } = deps;
@@ -208,7 +203,7 @@ export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState>
     steps: [],
     stepsFor: (p) => [
       ...chosenSteps(p).map(({ step, index }): StepDef<PlanJobParams, PlanJobState> => {
-        const title = stepTitle(p.steps as PlanStep[], index);
+        const title = stepTitle(p.steps, index);
         const run = step.kind === 'group' ? groupStep(index, step.items) : step.kind === 'script' ? scriptStep(index, title, step.command, step.timeoutSeconds) : manualStep(index, title, step.text);
         return { name: `${step.kind}-${index}`, title, weight: step.kind === 'group' ? 4 : 1, run };
       }),

@@ -3,13 +3,13 @@
  * parallel, groups in order) with script and manual actions between them. The CLI, the console and the UI all send
  * steps as lines (`group: web1, web2`, `script 2m: /opt/dr/dns.sh`, `manual: Check the load balancer`), parsed here.
  */
+import type { z } from 'zod';
+import type { PlanStep as PlanStepSchema } from '../../shared/contract-plans';
 import { LifeboatError } from '../../shared/errors';
 import { parseDuration } from '../replication/policies';
 
-export type PlanStep =
-  | { kind: 'group'; items: string[] }
-  | { kind: 'script'; command: string; timeoutSeconds: number }
-  | { kind: 'manual'; text: string };
+/** A step as stored and shown: the contract's shape (shared/contract-plans.ts). */
+export type PlanStep = z.infer<typeof PlanStepSchema>;
 
 /** A script action's timeout when its line names none. */
 export const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 300;
