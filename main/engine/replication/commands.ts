@@ -111,7 +111,8 @@ export function runCommand(name: CommandName, command: string, opts: RunOptions)
       clearTimeout(timer);
       child.stdout.destroy();
       child.stderr.destroy();
-      resolve({ name, command, startedAt, durationMs: Math.round(performance.now() - t0), exitCode: code, signal, timedOut, spawnError, output: output.toString('utf8'), outputCut: cut });
+      const durationMs = Math.round(performance.now() - t0);
+      resolve({ name, command, startedAt, durationMs, exitCode: code, signal, timedOut, spawnError, output: output.toString('utf8'), outputCut: cut });
     };
     child.on('error', (err) => {
       spawnError = err.message;
@@ -132,6 +133,11 @@ export function runCommand(name: CommandName, command: string, opts: RunOptions)
 export function checkCommand(name: CommandName, command: string): string {
   const text = command.trim();
   if (!text) throw new LifeboatError('invalid_input', `--${name}: the command is empty.`, `Give the command line to run, or leave --${name} out.`);
-  if (/[\r\n\0]/.test(text)) throw new LifeboatError('invalid_input', `--${name}: give the command on one line.`, 'Put longer logic in a script and give its path.');
+  if (/[\r\n\0]/.test(text))
+    throw new LifeboatError(
+      'invalid_input',
+      `--${name}: give the command on one line.`,
+      'Put longer logic in a script and give its path.',
+    );
   return text;
 }

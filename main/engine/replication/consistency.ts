@@ -99,7 +99,12 @@ export class Consistency {
       const problems = [entry.quiesce, entry.thaw].filter((r): r is CommandRun => !!r && !succeeded(r));
       if (entry.quiesce && succeeded(entry.quiesce)) state.lastAppAt = at;
       state.warning = problems.length
-        ? { at, message: `${problems.map(describeRun).join('; ')}${entry.quiesce && !succeeded(entry.quiesce) ? ': the point was made crash-consistent' : ': the application may still be frozen'}.` }
+        ? {
+            at,
+            message: `${problems.map(describeRun).join('; ')}${
+              entry.quiesce && !succeeded(entry.quiesce) ? ': the point was made crash-consistent' : ': the application may still be frozen'
+            }.`,
+          }
         : null;
       entry.item.app_state = JSON.stringify(state);
       this.deps.save(entry.item.id, { app_state: entry.item.app_state });

@@ -60,7 +60,8 @@ export function runHashBlocks(task: HashBlocksTask): HashBlocksResult {
     const block = buf.subarray(i * BLOCK_SIZE, Math.min(length, (i + 1) * BLOCK_SIZE));
     const h = blockHash(block);
     hashes.set(h, i * HASH_BYTES);
-    if (!task.hashOnly && !h.equals(old.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) changed.push({ index: task.first + i, data: h.equals(ZERO_HASH) ? null : new Uint8Array(block) });
+    if (!task.hashOnly && !h.equals(old.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)))
+      changed.push({ index: task.first + i, data: h.equals(ZERO_HASH) ? null : new Uint8Array(block) });
   }
   return { hashes, changed, bytesRead };
 }

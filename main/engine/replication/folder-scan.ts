@@ -35,7 +35,8 @@ export async function walkFolder(root: string): Promise<{ index: FolderIndex; sk
         index[r] = { t: 'd', size: 0, m: String(st.mtimeNs), mode: Number(st.mode & 0o7777n) };
         await visit(p, r);
       } else if (st.isFile()) {
-        index[r] = { t: 'f', size: Number(st.size), m: String(st.mtimeNs), mode: Number(st.mode & 0o7777n), ...(now - st.mtimeNs < RACY_NS ? { racy: true } : {}) };
+        const racy = now - st.mtimeNs < RACY_NS ? { racy: true } : {};
+        index[r] = { t: 'f', size: Number(st.size), m: String(st.mtimeNs), mode: Number(st.mode & 0o7777n), ...racy };
       } else skipped++;
     }
   };

@@ -61,16 +61,23 @@ export class Outcomes {
     const now = this.deps.now();
     const patch: Partial<ItemRow> = { retry: null, last_error: null, pending_bytes: 0 };
     if (opts.resync || fresh.phase === 'resync-required') Object.assign(patch, { phase: 'protected', resync: null });
-    if ((opts.resync || !fresh.next_cycle_at) && fresh.phase !== 'enabling') patch.next_cycle_at = new Date(now.getTime() + policy.frequency_seconds * 1000).toISOString();
+    if ((opts.resync || !fresh.next_cycle_at) && fresh.phase !== 'enabling')
+      patch.next_cycle_at = new Date(now.getTime() + policy.frequency_seconds * 1000).toISOString();
     this.deps.store.updateItem(item.id, patch);
-    this.history(item, new Date(r.createdAt), opts.resync ? 'resync' : r.kind, true, r.bytesSent, durationMs, this.rpoBefore(item.id, new Date(r.createdAt), r.pointId));
+    const at = new Date(r.createdAt);
+    this.history(item, at, opts.resync ? 'resync' : r.kind, true, r.bytesSent, durationMs, this.rpoBefore(item.id, at, r.pointId));
   }
 
   /**
    * A cycle of these members failed. The member it failed for (or all, when it is not known) takes the error: a
    * resync need, Critical (no retry, an alert) or the next retry; the other members of a group retry.
    */
-  failed(members: ItemRow[], err: unknown, culprit: string | undefined, ctx: { jobId: string | null; durationMs: number; counts: Map<string, CycleCounts> }): void {
+  failed(
+    members: ItemRow[],
+    err: unknown,
+    culprit: string | undefined,
+    ctx: { jobId: string | null; durationMs: number; counts: Map<string, CycleCounts> },
+  ): void {
     const now = this.deps.now();
     const info = toErrorInfo(err);
     for (const m of members) {
@@ -105,7 +112,8 @@ export class Outcomes {
       }
       const why = mine ? err : new Error(`The cycle of its group stopped: ${info.message}`);
       const retry = nextRetry(retryOf(item), why, now);
-      this.deps.store.updateItem(item.id, { last_error: lastError, retry: JSON.stringify(retry), next_cycle_at: item.phase === 'protected' ? retry.nextAttemptAt : item.next_cycle_at, ...pending });
+      const next = item.phase === 'protected' ? retry.nextAttemptAt : item.next_cycle_at;
+      this.deps.store.updateItem(item.id, { last_error: lastError, retry: JSON.stringify(retry), next_cycle_at: next, ...pending });
       this.deps.log.warn('replication cycle failed; retried later', { item: item.name, attempt: retry.attempt, next: retry.nextAttemptAt, error: info });
     }
   }
@@ -113,7 +121,8 @@ export class Outcomes {
   /** The item waits for a resynchronization (in its window, or by hand): no more delta cycles until then. */
   resyncRequired(item: ItemRow, reason: string, jobId: string | null, patch: Partial<ItemRow> = {}): void {
     const state: ResyncState = resyncOf(item) ?? { reason, since: this.deps.now().toISOString() };
-    this.deps.store.updateItem(item.id, { ...patch, phase: 'resync-required', resync: JSON.stringify(state), retry: null, last_error: null, next_cycle_at: null });
+    const cleared = { retry: null, last_error: null, next_cycle_at: null };
+    this.deps.store.updateItem(item.id, { ...patch, phase: 'resync-required', resync: JSON.stringify(state), ...cleared });
     this.deps.log.warn('resynchronization required', { item: item.name, reason });
     if (item.phase !== 'resync-required')
       this.deps.alert({

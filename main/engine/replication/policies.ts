@@ -28,7 +28,11 @@ export function parseDuration(text: string, field: string, opts: { zero?: boolea
   const m = /^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$/i.exec(text);
   const seconds = m ? Math.round(Number(m[1]) * UNITS[(m[2] ?? 's').toLowerCase()]) : NaN;
   if (!Number.isFinite(seconds) || (seconds === 0 && !opts.zero))
-    throw new LifeboatError('invalid_input', `--${field}: "${text}" is not a duration.`, `Give a number with a unit, e.g. 30s, 15m, 24h${opts.zero ? ', or 0 for none' : ''}.`);
+    throw new LifeboatError(
+      'invalid_input',
+      `--${field}: "${text}" is not a duration.`,
+      `Give a number with a unit, e.g. 30s, 15m, 24h${opts.zero ? ', or 0 for none' : ''}.`,
+    );
   return seconds;
 }
 
@@ -103,17 +107,35 @@ export class PolicyManager {
     if (input.retention !== undefined) row.retention_seconds = parseDuration(input.retention, 'retention');
     if (input.appConsistent !== undefined) row.app_consistent_seconds = parseDuration(input.appConsistent, 'app-consistent', { zero: true });
     if (row.rpo_threshold_seconds < row.frequency_seconds)
-      throw new LifeboatError('invalid_input', `--rpo-threshold: ${describeSeconds(row.rpo_threshold_seconds)} is shorter than the frequency (${describeSeconds(row.frequency_seconds)}).`, 'Give a threshold of at least the frequency.');
+      throw new LifeboatError(
+        'invalid_input',
+        `--rpo-threshold: ${describeSeconds(row.rpo_threshold_seconds)} is shorter than the frequency (${describeSeconds(row.frequency_seconds)}).`,
+        'Give a threshold of at least the frequency.',
+      );
     if (row.retention_seconds < row.frequency_seconds)
-      throw new LifeboatError('invalid_input', `--retention: ${describeSeconds(row.retention_seconds)} keeps no point between two cycles.`, 'Give a retention of at least the frequency, e.g. 24h.');
+      throw new LifeboatError(
+        'invalid_input',
+        `--retention: ${describeSeconds(row.retention_seconds)} keeps no point between two cycles.`,
+        'Give a retention of at least the frequency, e.g. 24h.',
+      );
     return row;
   }
 
   create(input: PolicyInput): Policy {
     this.ensureFailback();
     const name = input.name.trim();
-    if (!NAME.test(name)) throw new LifeboatError('invalid_input', `NAME: "${name}" is not a policy name.`, 'Use 1-50 letters, digits, dots, hyphens and underscores.');
-    if (this.store.policyByName(name)) throw new LifeboatError('already_exists', `There is already a policy named ${name}.`, `Change it with \`lifeboat policy edit ${name}\`, or choose another name.`);
+    if (!NAME.test(name))
+      throw new LifeboatError(
+        'invalid_input',
+        `NAME: "${name}" is not a policy name.`,
+        'Use 1-50 letters, digits, dots, hyphens and underscores.',
+      );
+    if (this.store.policyByName(name))
+      throw new LifeboatError(
+        'already_exists',
+        `There is already a policy named ${name}.`,
+        `Change it with \`lifeboat policy edit ${name}\`, or choose another name.`,
+      );
     const fields = this.fields(input, {
       frequency_seconds: DEFAULTS.frequency,
       rpo_threshold_seconds: DEFAULTS.rpoThreshold,
@@ -139,7 +161,11 @@ export class PolicyManager {
     this.ensureFailback();
     const row = this.store.requirePolicy(input.name);
     if (row.builtin)
-      throw new LifeboatError('not_allowed', `The ${row.name} policy is fixed (RPO threshold 15 min, retention 24 h, app-consistent 60 min) and cannot be edited.`, 'Create a policy of your own with `lifeboat policy create NAME`.');
+      throw new LifeboatError(
+        'not_allowed',
+        `The ${row.name} policy is fixed (RPO threshold 15 min, retention 24 h, app-consistent 60 min) and cannot be edited.`,
+        'Create a policy of your own with `lifeboat policy create NAME`.',
+      );
     const fields = this.fields(input, row);
     this.store.updatePolicy(row.id, fields);
     return this.toPolicy(this.store.policy(row.id));

@@ -12,7 +12,12 @@ const FORMAT = /^([01]?\d|2[0-3]):([0-5]\d)-([01]?\d|2[0-3]):([0-5]\d)$/;
 /** Minutes after local midnight of the window's start and end; throws invalid_input naming `field`. */
 export function parseWindow(text: string, field = 'resync-window'): { start: number; end: number; text: string } {
   const m = FORMAT.exec(text.replace(/\s+/g, ''));
-  if (!m) throw new LifeboatError('invalid_input', `--${field}: "${text}" is not a time window.`, 'Give local start and end times as HH:MM-HH:MM, e.g. 18:00-06:00.');
+  if (!m)
+    throw new LifeboatError(
+      'invalid_input',
+      `--${field}: "${text}" is not a time window.`,
+      'Give local start and end times as HH:MM-HH:MM, e.g. 18:00-06:00.',
+    );
   const start = Number(m[1]) * 60 + Number(m[2]);
   const end = Number(m[3]) * 60 + Number(m[4]);
   const pad = (n: number) => `${String(Math.floor(n / 60)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}`;

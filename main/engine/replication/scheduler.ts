@@ -55,7 +55,8 @@ export class ReplicationScheduler {
         if (!item || item.phase !== 'protected' || item.paused || !item.next_cycle_at || item.next_cycle_at > iso || this.deps.siteHeld(item)) return;
         const policy = store.policy(item.policy_id);
         const next = new Date(now.getTime() + policy.frequency_seconds * 1000).toISOString();
-        const members = item.group_name ? store.groupMembers(item.group_name).filter((m) => m.phase === 'protected' && !m.paused && m.next_cycle_at && !this.deps.siteHeld(m)) : [item];
+        const runs = (m: ItemRow) => m.phase === 'protected' && !m.paused && m.next_cycle_at && !this.deps.siteHeld(m);
+        const members = item.group_name ? store.groupMembers(item.group_name).filter(runs) : [item];
         // A group replicates together: its members' next times move together.
         for (const m of members) store.updateItem(m.id, { next_cycle_at: next });
         if (members.some((m) => this.deps.activeJob(m))) return;
