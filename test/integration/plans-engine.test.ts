@@ -216,4 +216,21 @@ describe('recovery plans', () => {
     // a failed over, b did not: the plan says so.
     expect((await l.plans.show('p')).state).toBe('mixed');
   });
+
+  it('refuses a third plan run while two are on their way (each holds a job slot its items need)', async () => {
+    const l = lab(['a', 'b', 'c']);
+    l.held.add('a');
+    l.held.add('b');
+    for (const n of ['a', 'b', 'c']) await l.plans.create({ name: `p-${n}`, step: [`group: ${n}`] });
+    const first = await l.plans.run('p-a', failover('test'));
+    const second = await l.plans.run('p-b', failover('test'));
+    const third = await thrown(() => l.plans.run('p-c', failover('test')));
+    expect(third.code).toBe('busy');
+    expect(third.message).toContain(`job ${first.id}`);
+    expect(third.message).toContain(`job ${second.id}`);
+    expect(l.started).not.toContain('c');
+    l.release();
+    for (const j of [first, second]) expect((await settle(j.id)).status).toBe('succeeded');
+    expect((await settle((await l.plans.run('p-c', failover('test'))).id)).status).toBe('succeeded');
+  });
 });

@@ -48,6 +48,9 @@ export interface PlanView {
   updatedAt: string;
 }
 
+/** Plan runs going at once (the runner runs 3 jobs at a time: each plan needs a slot besides its items'). */
+export const MAX_RUNNING = 2;
+
 export interface PlanJobsApi {
   create(type: string, params: PlanJobParams): Job;
   get(id: string): Job;
@@ -117,6 +120,7 @@ export class PlanManager {
     const row = this.store.require(name);
     const active = this.activeRun(row);
     if (active) throw this.busy(row, active, 'start another run');
+    this.checkRoomForRun();
     const steps = stepsOf(row);
     const items = planItems(steps);
     const known = await this.known();
@@ -167,6 +171,23 @@ export class PlanManager {
       return []; // the job was removed: the run is no longer shown
     }
     return [{ jobId, operation, title: job.title, status: job.status, createdAt: job.createdAt, endedAt: job.endedAt, waiting: job.status === 'paused' ? waitingOf(job) : null }];
+  }
+
+  /**
+   * A plan job holds one of the runner's job slots while its items' jobs need others: with MAX_RUNNING plans on their
+   * way a further one would leave its items no slot, so it is refused (a run waiting on a manual action holds none).
+   */
+  private checkRoomForRun(): void {
+    const running = this.store
+      .latestRuns(50)
+      .flatMap((r) => this.summary(r.job_id, r.operation))
+      .filter((s) => s.status === 'queued' || s.status === 'running');
+    if (running.length < MAX_RUNNING) return;
+    throw new LifeboatError(
+      'busy',
+      `${running.length} recovery plan runs are on their way (${running.map((r) => `${r.title}, job ${r.jobId}`).join('; ')}); another would wait for their items' jobs.`,
+      `Start it when one ends (\`lifeboat jobs wait ${running[0].jobId}\`).`,
+    );
   }
 
   private activeRun(row: PlanRow): PlanRunSummary | null {

@@ -95,6 +95,11 @@ export class PlanStore {
     return this.db.prepare('SELECT * FROM plan_runs WHERE plan_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(planId, limit) as RunRow[];
   }
 
+  /** The newest runs of every plan, newest first. */
+  latestRuns(limit: number): RunRow[] {
+    return this.db.prepare('SELECT * FROM plan_runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as RunRow[];
+  }
+
   runItem(jobId: string, item: string): RunItemRow | undefined {
     return this.db.prepare('SELECT * FROM plan_run_items WHERE job_id = ? AND item = ?').get(jobId, item) as RunItemRow | undefined;
   }
