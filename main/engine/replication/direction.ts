@@ -95,7 +95,7 @@ export class Directions {
       throw new LifeboatError(
         'not_allowed',
         `${item.name} runs at the agent site ${site.name}: replicating back from an agent site is not supported yet.`,
-        'Fail it back with an unplanned failover from its last point, or keep it running there.',
+        'Until it is, the item runs there unprotected: copy its disks and folders back to this machine and protect them again.',
         { final: true },
       );
     return new LocalSource(this.deps.workers, (s) => this.activePath(item, s, site));

@@ -86,6 +86,8 @@ export class Reprotector {
           `Fail over and commit ${behind.map((m) => m.name).join(', ')} too, then reprotect.`,
         );
     }
+    // Before anything runs (the original machine's shutdown): a source this engine cannot read is refused now.
+    for (const m of members) this.deps.directions.source(m);
     const direction = this.deps.directions.of(item).label;
     const job = this.deps.runner.create('replication.reprotect', { itemId: item.id, itemName: item.name, direction });
     for (const m of members) this.deps.store.updateItem(m.id, { job_id: job.id });
