@@ -23,6 +23,10 @@ export interface FailoverInput {
   shutdownSource: boolean;
 }
 
+/** Another job of the item is on its way: wait for it first. */
+const busy = (item: ItemRow, active: Job, then: string) =>
+  new LifeboatError('busy', `${item.name} has a job on its way (${active.id}).`, `Wait for it (\`lifeboat jobs wait ${active.id}\`), then ${then}.`);
+
 export class ItemFailover {
   readonly steps: FailoverSteps;
 
@@ -61,7 +65,11 @@ export class ItemFailover {
         processesPending: option === 'latest' && readable,
         lossSeconds,
         pendingBytes: option === 'latest' && readable ? 0 : item.pending_bytes,
-        rtoSeconds: rtoSeconds({ copyBytes: bytes, finalCycleMs: processes ? (lastCycle?.duration_ms ?? 0) : 0, shutdownMs: type === 'planned' ? (shutdownRun?.durationMs ?? 0) : 0 }),
+        rtoSeconds: rtoSeconds({
+          copyBytes: bytes,
+          finalCycleMs: processes ? (lastCycle?.duration_ms ?? 0) : 0,
+          shutdownMs: type === 'planned' ? (shutdownRun?.durationMs ?? 0) : 0,
+        }),
         group: option.startsWith('latest-multi') ? item.group_name : null,
       };
     });
@@ -88,13 +96,17 @@ export class ItemFailover {
     if (test) {
       requirePhaseFor(item, 'test-failover');
       const up = this.deps.failovers.test(item.id);
-      if (up) throw new LifeboatError('not_allowed', `A test failover of ${item.name} is up already.`, `Clean it up first with \`lifeboat item cleanup-test ${item.name}\`.`);
-      if (input.shutdownSource) throw new LifeboatError('invalid_input', '--shutdown-source: a test failover leaves the source running; it cannot shut it down.', 'Leave it out, or run a planned failover.');
+      const cleanup = `Clean it up first with \`lifeboat item cleanup-test ${item.name}\`.`;
+      if (up) throw new LifeboatError('not_allowed', `A test failover of ${item.name} is up already.`, cleanup);
+      const why = '--shutdown-source: a test failover leaves the source running; it cannot shut it down.';
+      if (input.shutdownSource) throw new LifeboatError('invalid_input', why, 'Leave it out, or run a planned failover.');
     } else requirePhaseFor(item, input.type === 'planned' ? 'planned-failover' : 'failover');
     const { point } = resolvePoint(this.steps.points, item, input.point); // a wrong point is refused now, not in the job
-    const older = !test && isReversed(item) && input.point !== 'latest' ? olderThanFailback(item.name, this.deps.store.latestPoint(item.id)?.id, point.id) : null;
+    const newest = this.deps.store.latestPoint(item.id)?.id;
+    const older = !test && isReversed(item) && input.point !== 'latest' ? olderThanFailback(item.name, newest, point.id) : null;
     if (older) throw older;
-    const params = { itemId: item.id, itemName: item.name, type: input.type, point: input.point, shutdownSource: input.shutdownSource, ...(active ? { waitFor: active.id } : {}) };
+    const { type, shutdownSource } = input;
+    const params = { itemId: item.id, itemName: item.name, type, point: input.point, shutdownSource, ...(active ? { waitFor: active.id } : {}) };
     const job = this.deps.runner.create('replication.failover', params);
     if (test) this.deps.failovers.setTest(item.id, { drillId: newId('drill'), jobId: job.id, point: null, startedAt: this.deps.now().toISOString() });
     else this.deps.store.updateItem(item.id, { job_id: job.id }); // the scheduler leaves the item alone from now on
@@ -106,7 +118,7 @@ export class ItemFailover {
     const active = this.deps.activeJob(item);
     if (active?.type === 'replication.change-point') return active;
     requirePhaseFor(item, 'change-point');
-    if (active) throw new LifeboatError('busy', `${item.name} has a job on its way (${active.id}).`, `Wait for it (\`lifeboat jobs wait ${active.id}\`), then change the point.`);
+    if (active) throw busy(item, active, 'change the point');
     const { point } = resolvePoint(this.steps.points, item, choice === 'latest' ? 'latest-processed' : choice);
     const job = this.deps.runner.create('replication.change-point', { itemId: item.id, itemName: item.name, point: point.id });
     this.deps.store.updateItem(item.id, { job_id: job.id });
@@ -118,7 +130,7 @@ export class ItemFailover {
     const item = this.deps.store.requireItem(name);
     requirePhaseFor(item, 'commit');
     const active = this.deps.activeJob(item);
-    if (active) throw new LifeboatError('busy', `${item.name} has a job on its way (${active.id}).`, `Wait for it (\`lifeboat jobs wait ${active.id}\`), then commit.`);
+    if (active) throw busy(item, active, 'commit');
     const ids = this.deps.store.points(item.id).map((p) => p.id);
     this.deps.store.deletePoints(ids);
     await this.steps.agent(item).dropReplica({ id: item.id, name: item.name });
@@ -152,19 +164,26 @@ export class ItemFailover {
     const test = this.deps.failovers.test(item.id);
     if (!test) {
       const last = this.deps.failovers.drills(item.id).at(-1);
-      const hint = last ? `Its last drill was cleaned up at ${last.cleaned_up_at}; \`lifeboat item drills ${item.name}\` lists them.` : `Start one with \`lifeboat item failover ${item.name} --type test\`.`;
+      const hint = last
+        ? `Its last drill was cleaned up at ${last.cleaned_up_at}; \`lifeboat item drills ${item.name}\` lists them.`
+        : `Start one with \`lifeboat item failover ${item.name} --type test\`.`;
       throw new LifeboatError('not_allowed', `${item.name} has no test failover up.`, hint);
     }
     const job = this.deps.runner.store.row(test.jobId);
     if (job && jobUnderway(job.status))
-      throw new LifeboatError('busy', `The test failover of ${item.name} is still starting (job ${test.jobId}).`, `Wait for it (\`lifeboat jobs wait ${test.jobId}\`) or cancel it.`);
+      throw new LifeboatError(
+        'busy',
+        `The test failover of ${item.name} is still starting (job ${test.jobId}).`,
+        `Wait for it (\`lifeboat jobs wait ${test.jobId}\`) or cancel it.`,
+      );
     await this.steps.agent(item).removeCopy({ id: item.id, name: item.name }, 'test');
     const cleanedUpAt = this.deps.now().toISOString();
     this.deps.store.db.transaction(() => {
       if (!this.deps.failovers.drill(test.drillId)) {
         // The job failed before its copy was in place: the report says so.
         const point = JSON.stringify(test.point ?? { id: '', createdAt: test.startedAt, kind: 'crash', groupPoint: null });
-        this.deps.failovers.insertDrill({ id: test.drillId, item_id: item.id, job_id: test.jobId, point, started_at: test.startedAt, time_to_start_ms: null, command_runs: '[]', test_path: '', cleaned_up_at: null, notes: null });
+        const drill = { id: test.drillId, item_id: item.id, job_id: test.jobId, point, started_at: test.startedAt };
+        this.deps.failovers.insertDrill({ ...drill, time_to_start_ms: null, command_runs: '[]', test_path: '', cleaned_up_at: null, notes: null });
       }
       this.deps.failovers.updateDrill(test.drillId, { cleaned_up_at: cleanedUpAt, notes: notes?.trim() || null });
       this.deps.failovers.setTest(item.id, null);
