@@ -16,6 +16,7 @@ import { VERSION } from './paths';
 import { homeExposure, privateDir, securePrivateHome, type HomeExposure } from './private-files';
 import { KEY_FILE, SecretStore, keyFileProtector, type KeyProtector } from './secrets';
 import { ServiceManager } from './service';
+import { Settings } from './settings';
 import { WorkerPool } from './workers/pool';
 import { AccountManager } from './accounts/manager';
 import { BackupManager } from './backups/manager';
@@ -47,6 +48,7 @@ export class Engine {
   readonly eventLoop = new EventLoopMonitor();
   readonly log: Logger;
   readonly db: Db;
+  readonly settings: Settings;
   readonly secrets: SecretStore;
   readonly service: ServiceManager;
   readonly alerts: Alerts;
@@ -75,6 +77,7 @@ export class Engine {
     securePrivateHome(dataDir, [LOCK_FILE, KEY_FILE, `${KEY_FILE}.os`]);
     this.log = new Logger(path.join(dataDir, 'logs'));
     this.db = openDatabase(dataDir);
+    this.settings = new Settings(this.db);
     this.log.level = this.setting('logLevel', 'info') as Level;
     this.secrets = new SecretStore(this.db, dataDir, protector);
     this.service = new ServiceManager(this.db, this.secrets);
@@ -171,12 +174,11 @@ export class Engine {
   }
 
   setting(key: string, fallback: string): string {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
-    return row?.value ?? fallback;
+    return this.settings.get(key) ?? fallback;
   }
 
   setSetting(key: string, value: string): void {
-    this.db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.settings.set(key, value);
   }
 
   versions() {

@@ -31,7 +31,14 @@ export class DeviceBackups {
   readonly records: DeviceRecords;
 
   constructor(readonly engine: Engine) {
-    this.records = new DeviceRecords(engine);
+    this.records = new DeviceRecords({
+      bus: engine.bus,
+      log: engine.log,
+      devices: engine.devices.store,
+      service: engine.service,
+      accounts: engine.accounts,
+      settings: engine.settings,
+    });
     engine.accounts.onRebuild((account, repo) => restoreDevices(engine, account, repo));
     this.steps = new DeviceBackupSteps(engine);
     engine.runner.register(deviceBackupJob(engine, this.steps));

@@ -12,11 +12,15 @@
  * every start. Engine.close() waits for the loop (flush), so a one-shot CLI command's change reaches the account.
  */
 import crypto from 'node:crypto';
-import type { Engine } from '../engine';
+import type { AccountManager } from '../accounts/manager';
+import type { EventBus } from '../events';
+import type { Logger } from '../log';
 import { deriveKeys, randomId, seal, unseal, type RepoKeys } from '../repo/crypto';
+import type { ServiceManager } from '../service';
+import type { Settings } from '../settings';
 import type { StorageBackend } from '../storage/backend';
 import type { DeviceBackupRow } from './backup-job';
-import type { DeviceRow, ShareRow, VolumeRow } from './store';
+import type { DeviceRow, DeviceStore, ShareRow, VolumeRow } from './store';
 
 export interface DeviceRecord {
   lifeboat: 'device-record';
@@ -41,14 +45,13 @@ export function recordPrefix(keys: RepoKeys, deviceId: string): string {
 }
 
 /** The record of a device as this installation has it now (synchronous reads only). */
-export function recordOf(engine: Engine, device: DeviceRow): DeviceRecord {
-  const store = engine.devices.store;
+export function recordOf(store: DeviceStore, device: DeviceRow): DeviceRecord {
   const { account_id: _a, failover_job_id: _f, next_backup_at: _n, updated_at: _u, ...row } = device;
   // Heat summaries run to ~100 KB: only the newest is read (this runs at every change event, usage ticks included).
-  const backups = engine.db
+  const backups = store.db
     .prepare("SELECT backup_id, kind, items, '' AS heat, created_at FROM device_backups WHERE device_id = ? ORDER BY created_at DESC, rowid DESC")
     .all(device.id) as Array<Omit<DeviceBackupRow, 'device_id'>>;
-  if (backups.length) backups[0].heat = engine.db.prepare('SELECT heat FROM device_backups WHERE backup_id = ?').pluck().get(backups[0].backup_id) as string;
+  if (backups.length) backups[0].heat = store.db.prepare('SELECT heat FROM device_backups WHERE backup_id = ?').pluck().get(backups[0].backup_id) as string;
   return {
     lifeboat: 'device-record',
     format: 1,
@@ -112,6 +115,16 @@ interface Written {
   account: string;
 }
 
+/** What the records need: the devices and their changes, the service key, the accounts, and where the last hashes are kept. */
+export interface RecordDeps {
+  bus: EventBus;
+  log: Logger;
+  devices: DeviceStore;
+  service: Pick<ServiceManager, 'get' | 'sdekText' | 'sdekKey'>;
+  accounts: Pick<AccountManager, 'store' | 'backend'>;
+  settings: Settings;
+}
+
 /** Keeps every device's record in its storage account up to date (see the file comment). */
 export class DeviceRecords {
   private readonly dirty = new Set<string>();
@@ -119,8 +132,8 @@ export class DeviceRecords {
   private running: Promise<void> | null = null;
   private keys?: { sdek: string; keys: RepoKeys };
 
-  constructor(private readonly engine: Engine) {
-    engine.bus.on((e) => {
+  constructor(private readonly deps: RecordDeps) {
+    deps.bus.on((e) => {
       if (e.type !== 'device.changed') return;
       this.dirty.add(e.device.toLowerCase());
       this.kick();
@@ -143,7 +156,7 @@ export class DeviceRecords {
       await Promise.resolve(); // let the change that fired the event finish first
       while (this.dirty.size || this.all) await this.pass();
     })()
-      .catch((err: unknown) => this.engine.log.warn('device records: pass failed', { error: (err as Error).message }))
+      .catch((err: unknown) => this.deps.log.warn('device records: pass failed', { error: (err as Error).message }))
       .finally(() => {
         this.running = null;
         if (this.dirty.size || this.all) this.kick(); // marked between the loop's last look and here
@@ -154,12 +167,11 @@ export class DeviceRecords {
     const names = this.all ? null : new Set(this.dirty);
     this.all = false;
     this.dirty.clear();
-    const devices = this.engine.devices.store.list({ all: true });
+    const devices = this.deps.devices.list({ all: true });
     for (const d of devices) if (!names || names.has(d.name.toLowerCase())) await this.write(d).catch((err: unknown) => this.failed(d.name, err));
     // Devices removed from this installation take their records with them (only those this installation wrote).
     const known = new Set(devices.map((d) => d.id));
-    const keys = this.engine.db.prepare("SELECT key, value FROM settings WHERE key LIKE 'device-record:%'").all() as Array<{ key: string; value: string }>;
-    for (const { key, value } of keys) {
+    for (const { key, value } of this.deps.settings.withPrefix(SETTING)) {
       const id = key.slice(SETTING.length);
       if (known.has(id)) continue;
       await this.forget(id, JSON.parse(value) as Written).catch((err: unknown) => this.failed(id, err));
@@ -167,39 +179,39 @@ export class DeviceRecords {
   }
 
   private repoKeys(): RepoKeys {
-    const sdek = this.engine.service.sdekText();
-    if (this.keys?.sdek !== sdek) this.keys = { sdek, keys: deriveKeys(this.engine.service.sdekKey()) };
+    const sdek = this.deps.service.sdekText();
+    if (this.keys?.sdek !== sdek) this.keys = { sdek, keys: deriveKeys(this.deps.service.sdekKey()) };
     return this.keys.keys;
   }
 
   private async write(device: DeviceRow): Promise<void> {
-    if (!device.account_id || !this.engine.service.get()) return;
-    const account = this.engine.accounts.store.byId(device.account_id);
+    if (!device.account_id || !this.deps.service.get()) return;
+    const account = this.deps.accounts.store.byId(device.account_id);
     if (!account) return;
-    const record = recordOf(this.engine, device);
-    const before = this.engine.setting(`${SETTING}${device.id}`, '');
+    const record = recordOf(this.deps.devices, device);
+    const before = this.deps.settings.get(`${SETTING}${device.id}`);
     const hash = hashOf(record);
     if (before && (JSON.parse(before) as Written).hash === hash && (JSON.parse(before) as Written).account === account.id) return;
     const keys = this.repoKeys();
-    const backend = await this.engine.accounts.backend(account);
+    const backend = await this.deps.accounts.backend(account);
     await writeRecord(backend, keys, record);
     const previous = before ? (JSON.parse(before) as Written) : undefined;
     // A device moved to another account leaves no record behind in the old one.
     if (previous && previous.account !== account.id) await this.deleteIn(previous.account, device.id);
-    this.engine.setSetting(`${SETTING}${device.id}`, JSON.stringify({ hash, account: account.id } satisfies Written));
+    this.deps.settings.set(`${SETTING}${device.id}`, JSON.stringify({ hash, account: account.id } satisfies Written));
   }
 
   private async forget(deviceId: string, written: Written): Promise<void> {
     await this.deleteIn(written.account, deviceId);
-    this.engine.db.prepare('DELETE FROM settings WHERE key = ?').run(`${SETTING}${deviceId}`);
+    this.deps.settings.delete(`${SETTING}${deviceId}`);
   }
 
   private async deleteIn(accountId: string, deviceId: string): Promise<void> {
-    const account = this.engine.accounts.store.byId(accountId);
-    if (account) await deleteRecords(await this.engine.accounts.backend(account), this.repoKeys(), deviceId);
+    const account = this.deps.accounts.store.byId(accountId);
+    if (account) await deleteRecords(await this.deps.accounts.backend(account), this.repoKeys(), deviceId);
   }
 
   private failed(device: string, err: unknown): void {
-    this.engine.log.warn('device record not written to the storage account; retried at the next change', { device, error: (err as Error).message });
+    this.deps.log.warn('device record not written to the storage account; retried at the next change', { device, error: (err as Error).message });
   }
 }
