@@ -221,4 +221,18 @@ describe('test failover, point options and cancel', () => {
     expect(shown.testFailover!.pointId).toBe(app.id);
     expect(fs.readFileSync(shown.disks[0].testPath!).equals(atApp)).toBe(true);
   }, 240_000);
+
+  it('a shutdown command that fails: the failover goes on and says so', async () => {
+    lab = await openLab();
+    const { engine } = lab;
+    const disk = makeDisk(path.join(lab.work, 'vm.img'), MiB, [0, 2]);
+    const input = { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', shutdown: 'echo the source is gone; exit 5' };
+    await settle(engine, value(await engine.call('items.protect', input)));
+    const request = { name: 'vm', type: 'unplanned' as const, point: 'latest-processed', shutdownSource: true };
+    const job = await settle(engine, value(await engine.call('items.failover', request)));
+    const result = job.result as { shutdown: { exitCode: number }; warnings: string[] };
+    expect(result.shutdown).toMatchObject({ exitCode: 5 });
+    expect(result.warnings).toEqual(['The source was not shut down: the shutdown command exited with 5: the source is gone. The failover went on.']);
+    expect((await show(engine, 'vm')).phase).toBe('failed-over');
+  }, 120_000);
 });
