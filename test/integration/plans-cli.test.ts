@@ -59,8 +59,8 @@ describe('recovery plans through the CLI', () => {
     expect(created.lines[1]).toBe('script 60s: echo "warming up at $LIFEBOAT_SITE for $LIFEBOAT_PLAN"');
     expect(ok(cli(home, ['plan', 'list'])).stdout).toMatch(/drill\s+2\s+\["vm1","vm2"\]\s+protected\s+the drill/);
 
-    // The run stops at the manual action: the CLI returns the paused job with what it waits for.
-    const paused = cli(home, ['plan', 'failover', 'drill', '--type', 'test', '--yes', '--json']).json<Job>();
+    // The run stops at the manual action: the CLI returns the paused job with what it waits for, and exits 0.
+    const paused = ok(cli(home, ['plan', 'failover', 'drill', '--type', 'test', '--yes', '--json'])).json<Job>();
     expect(paused.status).toBe('paused');
     expect(paused.steps.map((s) => [s.title, s.status])).toEqual([
       ['Group 1: vm1', 'succeeded'],

@@ -151,7 +151,12 @@ describe('destructive commands', () => {
   it('ask before acting, and act with --yes', async () => {
     const { commands: all } = await import('../../main/shared/language/commands');
     const destructive = all.filter((c) => c.cli.confirm);
-    expect(destructive.map((c) => c.words.join(' ')).sort()).toEqual(['account remove', 'backup delete', 'backup prune', 'device offline', 'device remove', 'failover abandon', 'failover start', 'item disable', 'share delete', 'share offline', 'site remove', 'volume delete', 'volume offline']);
+    expect(destructive.map((c) => c.words.join(' ')).sort()).toEqual([
+      ...['account remove', 'backup delete', 'backup prune', 'device offline', 'device remove', 'failover abandon', 'failover start'],
+      ...['item change-point', 'item commit', 'item disable', 'item failover', 'item reprotect'],
+      ...['plan commit', 'plan delete', 'plan failback', 'plan failover', 'plan reprotect'],
+      ...['share delete', 'share offline', 'site remove', 'volume delete', 'volume offline'],
+    ]);
     const command = destructive.find((c) => c.words.join(' ') === 'backup delete')!;
     const line = [...command.words, ...command.positional.map(() => 'x')].join(' ');
     const asked: string[] = [];

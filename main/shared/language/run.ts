@@ -159,7 +159,9 @@ async function runParsed(words: string[], io: CommandIO, st: Style): Promise<num
     const followed = await followJob(job.id, parsed.json ? { ...io, write: () => undefined } : io, st);
     if (parsed.json) io.write(JSON.stringify(followed.job ?? job, null, 2) + '\n');
     if (followed.detached) return EXIT_OK;
-    return followed.job?.status === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+    // A job that stopped to wait for someone (a recovery plan's manual action, named in its result) has not failed.
+    const waiting = followed.job?.status === 'paused' && !!followed.job.result?.waiting;
+    return followed.job?.status === 'succeeded' || waiting ? EXIT_OK : EXIT_FAILED;
   }
   if (parsed.json) io.write(JSON.stringify(result.value, null, 2) + '\n');
   else io.write(render(command, result.value, st, io.columns));
