@@ -3,11 +3,6 @@
  * permission. The engine's refusal is shown on the field it names, or above the form.
  */
 import {
-  Dialog,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
   Field,
   Input,
   Radio,
@@ -23,7 +18,7 @@ import { fieldState } from '../wizard/machine';
 import type { Share } from './labels';
 import { HintBar } from '../ui/Notice';
 import { itemNameProblem, shownField, sizeBytes, sizeProblem } from './validation';
-import { FormActions } from './FormActions';
+import { FormDialog } from '../ui/FormDialog';
 
 const splitUsers = (text: string) =>
   text
@@ -67,41 +62,39 @@ export function ShareDialog({ device, share, onClose }: { device: string; share:
   };
 
   return (
-    <Dialog open modalType="modal" onOpenChange={(_, d) => !d.open && !busy && onClose(null)}>
-      <DialogSurface aria-label={editing ? `Edit the share ${share.name}` : 'Add a share'} data-testid="share-dialog">
-        <form onSubmit={submit} noValidate>
-          <DialogBody>
-            <DialogTitle>{editing ? `Edit “${share.name}”` : 'Add a share'}</DialogTitle>
-            <DialogContent style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
-              {error && !named && <ErrorBar error={error} alert testId="share-error" />}
-              {error && named && <HintBar hint={error.hint} testId="share-error" />}
-              {!editing && (
-                <Field label="Share name" required {...fieldState(shown('name'))} hint="What hosts see: letters, digits, hyphens, underscores and dots.">
-                  <Input value={name} onChange={(_, v) => (setName(v.value), setError(null))} autoComplete="off" spellCheck={false} />
-                </Field>
-              )}
-              <Field label="Description (optional)" {...fieldState(shown('description'))}>
-                <Textarea value={description} onChange={(_, v) => setDescription(v.value)} maxLength={500} resize="vertical" />
-              </Field>
-              <RadioGroup aria-label="Type" value={pinned ? 'locally-pinned' : 'tiered'} onChange={(_, v) => setPinned(v.value === 'locally-pinned')} disabled={editing}>
-                <Radio value="tiered" label="Tiered: hot data stays on the device, cold data lives in the storage account" />
-                <Radio value="locally-pinned" label="Locally pinned: all data stays on the device (needs local space for the whole quota)" />
-              </RadioGroup>
-              <Field
-                label={editing ? 'Quota' : 'Quota (optional)'}
-                {...fieldState(shown('quota'))}
-                hint={editing ? `Now ${formatBytes(share.quota)}.` : 'e.g. 2 GiB. Default: 1 GiB, or what is left of the capacity if less.'}
-              >
-                <Input value={quota} onChange={(_, v) => (setQuota(v.value), setError(null))} autoComplete="off" spellCheck={false} />
-              </Field>
-              <Field label="Users and groups with full permission (optional)" {...fieldState(shown('user'))} hint="One per line, e.g. CONTOSO\\finance.">
-                <Textarea value={users} onChange={(_, v) => setUsers(v.value)} resize="vertical" />
-              </Field>
-            </DialogContent>
-            <FormActions busy={busy} label={editing ? 'Save' : 'Create'} onCancel={() => onClose(null)} />
-          </DialogBody>
-        </form>
-      </DialogSurface>
-    </Dialog>
+    <FormDialog
+      title={editing ? `Edit “${share.name}”` : 'Add a share'}
+      label={editing ? `Edit the share ${share.name}` : 'Add a share'}
+      testId="share-dialog"
+      busy={busy}
+      primary={editing ? 'Save' : 'Create'}
+      onSubmit={(e) => void submit(e)}
+      onCancel={() => onClose(null)}
+    >
+      {error && !named && <ErrorBar error={error} alert testId="share-error" />}
+      {error && named && <HintBar hint={error.hint} testId="share-error" />}
+      {!editing && (
+        <Field label="Share name" required {...fieldState(shown('name'))} hint="What hosts see: letters, digits, hyphens, underscores and dots.">
+          <Input value={name} onChange={(_, v) => (setName(v.value), setError(null))} autoComplete="off" spellCheck={false} />
+        </Field>
+      )}
+      <Field label="Description (optional)" {...fieldState(shown('description'))}>
+        <Textarea value={description} onChange={(_, v) => setDescription(v.value)} maxLength={500} resize="vertical" />
+      </Field>
+      <RadioGroup aria-label="Type" value={pinned ? 'locally-pinned' : 'tiered'} onChange={(_, v) => setPinned(v.value === 'locally-pinned')} disabled={editing}>
+        <Radio value="tiered" label="Tiered: hot data stays on the device, cold data lives in the storage account" />
+        <Radio value="locally-pinned" label="Locally pinned: all data stays on the device (needs local space for the whole quota)" />
+      </RadioGroup>
+      <Field
+        label={editing ? 'Quota' : 'Quota (optional)'}
+        {...fieldState(shown('quota'))}
+        hint={editing ? `Now ${formatBytes(share.quota)}.` : 'e.g. 2 GiB. Default: 1 GiB, or what is left of the capacity if less.'}
+      >
+        <Input value={quota} onChange={(_, v) => (setQuota(v.value), setError(null))} autoComplete="off" spellCheck={false} />
+      </Field>
+      <Field label="Users and groups with full permission (optional)" {...fieldState(shown('user'))} hint="One per line, e.g. CONTOSO\\finance.">
+        <Textarea value={users} onChange={(_, v) => setUsers(v.value)} resize="vertical" />
+      </Field>
+    </FormDialog>
   );
 }

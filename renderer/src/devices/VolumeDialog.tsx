@@ -4,11 +4,6 @@
  */
 import {
   Button,
-  Dialog,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
   Field,
   Input,
   Radio,
@@ -25,7 +20,7 @@ import { AcrEditor } from './AcrEditor';
 import type { Volume } from './labels';
 import { HintBar } from '../ui/Notice';
 import { chapSecretProblem, iqnProblem, itemNameProblem, shownField, sizeProblem } from './validation';
-import { FormActions } from './FormActions';
+import { FormDialog } from '../ui/FormDialog';
 
 type Chap = 'keep' | 'set' | 'off';
 
@@ -73,71 +68,69 @@ export function VolumeDialog({ device, volume, onClose }: { device: string; volu
   };
 
   return (
-    <Dialog open modalType="modal" onOpenChange={(_, d) => !d.open && !busy && onClose(null)}>
-      <DialogSurface aria-label={editing ? `Edit the volume ${volume.name}` : 'Add a volume'} data-testid="volume-dialog" style={{ width: 'min(680px, calc(100vw - 32px))', maxWidth: 'none' }}>
-        <form onSubmit={submit} noValidate>
-          <DialogBody>
-            <DialogTitle>{editing ? `Access to “${volume.name}”` : 'Add a volume'}</DialogTitle>
-            <DialogContent style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
-              {error && !named && <ErrorBar error={error} alert testId="volume-error" />}
-              {error && named && <HintBar hint={error.hint} testId="volume-error" />}
-              {!editing && (
-                <>
-                  <Field label="Volume name" required {...fieldState(shown('name'))}>
-                    <Input value={name} onChange={(_, v) => (setName(v.value), clear())} autoComplete="off" spellCheck={false} />
-                  </Field>
-                  <Field label="Size" required {...fieldState(shown('size'))} hint="Provisioned size, e.g. 1 GiB. The image is sparse: it only uses what is written.">
-                    <Input value={size} onChange={(_, v) => (setSize(v.value), clear())} autoComplete="off" spellCheck={false} />
-                  </Field>
-                  <RadioGroup aria-label="Tier" value={pinned ? 'locally-pinned' : 'tiered'} onChange={(_, v) => setPinned(v.value === 'locally-pinned')} layout="horizontal">
-                    <Radio value="tiered" label="Tiered" />
-                    <Radio value="locally-pinned" label="Locally pinned" />
-                  </RadioGroup>
-                  <Field label="Usage type">
-                    <Select value={type} onChange={(_, v) => setType(v.value as 'general' | 'archival')}>
-                      <option value="general">General purpose</option>
-                      <option value="archival">Archival (less frequently accessed data)</option>
-                    </Select>
-                  </Field>
-                </>
-              )}
-              <AcrEditor acrs={acrs} onChange={(a) => (setAcrs(a), clear())} problem={shown('acr')} />
-              <RadioGroup aria-label="CHAP authentication" value={chap} onChange={(_, v) => (setChap(v.value as Chap), clear())}>
-                {editing && <Radio value="keep" label={volume.chapUser ? `Keep CHAP (user ${volume.chapUser})` : 'Keep: no CHAP'} />}
-                <Radio value="off" label={editing ? 'No CHAP' : 'No CHAP authentication'} />
-                <Radio value="set" label={editing ? 'Set CHAP user and secret' : 'CHAP authentication'} />
-              </RadioGroup>
-              {chap === 'set' && (
-                <>
-                  <Field label="CHAP user name" required {...fieldState(shown('chapUser'))}>
-                    <Input value={chapUser} onChange={(_, v) => (setChapUser(v.value), clear())} autoComplete="off" spellCheck={false} />
-                  </Field>
-                  <Field label="CHAP secret" required {...fieldState(shown('chapSecret'))} hint="12 to 16 characters. Lifeboat keeps it encrypted and never shows it again.">
-                    <Input
-                      type={reveal ? 'text' : 'password'}
-                      value={chapSecret}
-                      onChange={(_, v) => (setChapSecret(v.value), clear())}
-                      autoComplete="new-password"
-                      spellCheck={false}
-                      contentAfter={
-                        <Button
-                          size="small"
-                          appearance="transparent"
-                          icon={reveal ? <EyeOffRegular /> : <EyeRegular />}
-                          aria-label={reveal ? 'Hide the CHAP secret' : 'Show the CHAP secret'}
-                          aria-pressed={reveal}
-                          onClick={() => setReveal((r) => !r)}
-                        />
-                      }
-                    />
-                  </Field>
-                </>
-              )}
-            </DialogContent>
-            <FormActions busy={busy} label={editing ? 'Save' : 'Create'} onCancel={() => onClose(null)} />
-          </DialogBody>
-        </form>
-      </DialogSurface>
-    </Dialog>
+    <FormDialog
+      title={editing ? `Access to “${volume.name}”` : 'Add a volume'}
+      label={editing ? `Edit the volume ${volume.name}` : 'Add a volume'}
+      testId="volume-dialog"
+      busy={busy}
+      primary={editing ? 'Save' : 'Create'}
+      onSubmit={(e) => void submit(e)}
+      onCancel={() => onClose(null)}
+    >
+      {error && !named && <ErrorBar error={error} alert testId="volume-error" />}
+      {error && named && <HintBar hint={error.hint} testId="volume-error" />}
+      {!editing && (
+        <>
+          <Field label="Volume name" required {...fieldState(shown('name'))}>
+            <Input value={name} onChange={(_, v) => (setName(v.value), clear())} autoComplete="off" spellCheck={false} />
+          </Field>
+          <Field label="Size" required {...fieldState(shown('size'))} hint="Provisioned size, e.g. 1 GiB. The image is sparse: it only uses what is written.">
+            <Input value={size} onChange={(_, v) => (setSize(v.value), clear())} autoComplete="off" spellCheck={false} />
+          </Field>
+          <RadioGroup aria-label="Tier" value={pinned ? 'locally-pinned' : 'tiered'} onChange={(_, v) => setPinned(v.value === 'locally-pinned')} layout="horizontal">
+            <Radio value="tiered" label="Tiered" />
+            <Radio value="locally-pinned" label="Locally pinned" />
+          </RadioGroup>
+          <Field label="Usage type">
+            <Select value={type} onChange={(_, v) => setType(v.value as 'general' | 'archival')}>
+              <option value="general">General purpose</option>
+              <option value="archival">Archival (less frequently accessed data)</option>
+            </Select>
+          </Field>
+        </>
+      )}
+      <AcrEditor acrs={acrs} onChange={(a) => (setAcrs(a), clear())} problem={shown('acr')} />
+      <RadioGroup aria-label="CHAP authentication" value={chap} onChange={(_, v) => (setChap(v.value as Chap), clear())}>
+        {editing && <Radio value="keep" label={volume.chapUser ? `Keep CHAP (user ${volume.chapUser})` : 'Keep: no CHAP'} />}
+        <Radio value="off" label={editing ? 'No CHAP' : 'No CHAP authentication'} />
+        <Radio value="set" label={editing ? 'Set CHAP user and secret' : 'CHAP authentication'} />
+      </RadioGroup>
+      {chap === 'set' && (
+        <>
+          <Field label="CHAP user name" required {...fieldState(shown('chapUser'))}>
+            <Input value={chapUser} onChange={(_, v) => (setChapUser(v.value), clear())} autoComplete="off" spellCheck={false} />
+          </Field>
+          <Field label="CHAP secret" required {...fieldState(shown('chapSecret'))} hint="12 to 16 characters. Lifeboat keeps it encrypted and never shows it again.">
+            <Input
+              type={reveal ? 'text' : 'password'}
+              value={chapSecret}
+              onChange={(_, v) => (setChapSecret(v.value), clear())}
+              autoComplete="new-password"
+              spellCheck={false}
+              contentAfter={
+                <Button
+                  size="small"
+                  appearance="transparent"
+                  icon={reveal ? <EyeOffRegular /> : <EyeRegular />}
+                  aria-label={reveal ? 'Hide the CHAP secret' : 'Show the CHAP secret'}
+                  aria-pressed={reveal}
+                  onClick={() => setReveal((r) => !r)}
+                />
+              }
+            />
+          </Field>
+        </>
+      )}
+    </FormDialog>
   );
 }
