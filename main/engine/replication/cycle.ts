@@ -140,7 +140,15 @@ export async function reconcile(deps: CycleDeps, item: ItemRow, opts: { resync?:
     }
     deps.store.db.transaction(() => {
       if (site) {
-        const row = { id: site.id, item_id: item.id, seq: site.seq, created_at: site.createdAt, kind: site.kind, bytes: site.bytes, group_point: pending.groupPoint ?? null };
+        const row = {
+          id: site.id,
+          item_id: item.id,
+          seq: site.seq,
+          created_at: site.createdAt,
+          kind: site.kind,
+          bytes: site.bytes,
+          group_point: pending.groupPoint ?? null,
+        };
         deps.store.insertPoint({ ...row, commands: pending.commands ?? null });
         for (const d of pending.disks) deps.store.setSourceState(item.id, d.idx, JSON.stringify(d.state));
         deps.store.updateItem(item.id, { pending: null, last_cycle_at: site.createdAt, last_error: null });
@@ -197,7 +205,12 @@ export async function runCycle(deps: CycleDeps, members: CycleMember[], opts: Cy
       await Promise.all(stages.map((s) => s.abort()));
       const names = members.map((m) => m.item.name).join(', ');
       if (attempt >= ATTEMPTS)
-        throw new LifeboatError('busy', `The sources of ${names} kept changing while they were read (${ATTEMPTS} tries).`, 'The next cycle tries again; pause writes briefly if this persists.', { retryable: true });
+        throw new LifeboatError(
+          'busy',
+          `The sources of ${names} kept changing while they were read (${ATTEMPTS} tries).`,
+          'The next cycle tries again; pause writes briefly if this persists.',
+          { retryable: true },
+        );
       deps.log.info('a source changed while a cycle read it; reading again', { items: names, attempt });
       await sleep(200 * attempt, undefined, { signal: opts.signal });
     }
@@ -205,15 +218,36 @@ export async function runCycle(deps: CycleDeps, members: CycleMember[], opts: Cy
     const createdAt = deps.now().toISOString();
     const groupPoint = opts.group ? newId('gp') : null;
     if (opts.group && groupPoint)
-      deps.store.insertGroupPoint({ id: groupPoint, group_name: opts.group, created_at: createdAt, members: JSON.stringify(members.map((m) => m.item.id)), complete: 0 });
+      deps.store.insertGroupPoint({
+        id: groupPoint,
+        group_name: opts.group,
+        created_at: createdAt,
+        members: JSON.stringify(members.map((m) => m.item.id)),
+        complete: 0,
+      });
     const results: CycleResult[] = [];
     for (const [i, m] of members.entries()) {
       const stage = stages[i];
       const staged = stage.result();
       const kind = m.kind();
-      const pending: Pending = { pointId: pointIds[i], createdAt, kind, bytes: stage.counts.bytesSent, disks: staged.disks, groupPoint, commands: m.commands?.() ?? null };
+      const pending: Pending = {
+        pointId: pointIds[i],
+        createdAt,
+        kind,
+        bytes: stage.counts.bytesSent,
+        disks: staged.disks,
+        groupPoint,
+        commands: m.commands?.() ?? null,
+      };
       deps.store.updateItem(m.item.id, { pending: JSON.stringify(pending) });
-      const manifest: CycleManifest = { pointId: pointIds[i], createdAt, kind, disks: staged.manifestDisks, folders: staged.manifestFolders, bytes: stage.counts.bytesSent };
+      const manifest: CycleManifest = {
+        pointId: pointIds[i],
+        createdAt,
+        kind,
+        disks: staged.manifestDisks,
+        folders: staged.manifestFolders,
+        bytes: stage.counts.bytesSent,
+      };
       await as(m.item, () => deps.agentFor(m.item).commitCycle(ref(m.item), pointIds[i], manifest, deps.hooks));
       await as(m.item, () => reconcile(deps, m.item));
       results.push({ ...stage.counts, pointId: pointIds[i], createdAt, kind, groupPoint, attempts });

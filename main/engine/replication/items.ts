@@ -42,16 +42,35 @@ export type Health = 'normal' | 'warning' | 'critical';
 
 /** Checks every disk (a readable image file) and folder (a readable folder); names must be unique in the replica. */
 export function checkSources(disks: string[], folders: string[]): { kind: 'disk' | 'folder'; name: string; path: string }[] {
-  if (disks.length + folders.length === 0) throw new LifeboatError('invalid_input', 'Name at least one disk (--disk PATH) or folder (--folder PATH) to protect.');
+  if (disks.length + folders.length === 0)
+    throw new LifeboatError(
+      'invalid_input',
+      'Name at least one disk (--disk PATH) or folder (--folder PATH) to protect.',
+    );
   const out: { kind: 'disk' | 'folder'; name: string; path: string }[] = [];
   const check = (kind: 'disk' | 'folder', given: string) => {
     const p = path.resolve(given);
     const flag = `--${kind}`;
     const st = fs.statSync(p, { throwIfNoEntry: false });
     if (!st) throw new LifeboatError('invalid_input', `${flag}: ${p} does not exist.`, `Check the path of the ${kind}.`);
-    if (kind === 'disk' && st.isDirectory()) throw new LifeboatError('invalid_input', `--disk: ${p} is a folder, not a disk image.`, `Protect a folder with --folder ${p}.`);
-    if (kind === 'disk' && !st.isFile()) throw new LifeboatError('invalid_input', `--disk: ${p} is not a regular file (a disk image).`, 'Give the path of an image file.');
-    if (kind === 'folder' && !st.isDirectory()) throw new LifeboatError('invalid_input', `--folder: ${p} is not a folder.`, `Protect an image file with --disk ${p}.`);
+    if (kind === 'disk' && st.isDirectory())
+      throw new LifeboatError(
+        'invalid_input',
+        `--disk: ${p} is a folder, not a disk image.`,
+        `Protect a folder with --folder ${p}.`,
+      );
+    if (kind === 'disk' && !st.isFile())
+      throw new LifeboatError(
+        'invalid_input',
+        `--disk: ${p} is not a regular file (a disk image).`,
+        'Give the path of an image file.',
+      );
+    if (kind === 'folder' && !st.isDirectory())
+      throw new LifeboatError(
+        'invalid_input',
+        `--folder: ${p} is not a folder.`,
+        `Protect an image file with --disk ${p}.`,
+      );
     try {
       fs.accessSync(p, fs.constants.R_OK | (kind === 'folder' ? fs.constants.X_OK : 0));
     } catch {
@@ -59,7 +78,12 @@ export function checkSources(disks: string[], folders: string[]): { kind: 'disk'
     }
     const name = path.basename(p);
     const clash = out.find((o) => o.kind === kind && o.name === name);
-    if (clash) throw new LifeboatError('invalid_input', `${flag}: ${p} and ${clash.path} have the same name, ${name}; the replica keeps each ${kind}'s name.`, `Protect them as two items, or rename one.`);
+    if (clash)
+      throw new LifeboatError(
+        'invalid_input',
+        `${flag}: ${p} and ${clash.path} have the same name, ${name}; the replica keeps each ${kind}'s name.`,
+        `Protect them as two items, or rename one.`,
+      );
     out.push({ kind, name, path: p });
   };
   for (const d of disks) check('disk', d);
@@ -98,7 +122,14 @@ export const pointView = (p: PointRow, completeGroups: Map<string, string[]>) =>
 /** The rule of site pause: an item replicating from or to a paused site (primary, recovery or active) runs no cycles. */
 export const pausedSite = (sites: SiteRow[]): SiteRow | undefined => sites.find((s) => s.paused === 1);
 
-export const cycleView = (c: CycleRow) => ({ at: c.at, kind: c.kind, ok: c.ok === 1, bytesSent: c.bytes_sent, durationMs: c.duration_ms, rpoSeconds: c.rpo_seconds });
+export const cycleView = (c: CycleRow) => ({
+  at: c.at,
+  kind: c.kind,
+  ok: c.ok === 1,
+  bytesSent: c.bytes_sent,
+  durationMs: c.duration_ms,
+  rpoSeconds: c.rpo_seconds,
+});
 
 function health(v: ItemView, rpoSeconds: number | null): { health: Health; reasons: string[] } {
   const reasons: string[] = [];
@@ -178,7 +209,13 @@ export function itemDetail(v: ItemView) {
     lastCycleAt: v.item.last_cycle_at,
     lastError: v.item.last_error ? (JSON.parse(v.item.last_error) as ErrorInfo) : null,
     pendingBytes: v.item.pending_bytes,
-    retry: retry && { attempt: retry.attempt, firstFailedAt: retry.firstFailedAt, lastAttemptAt: retry.lastAttemptAt, nextAttemptAt: retry.nextAttemptAt, error: retry.error },
+    retry: retry && {
+      attempt: retry.attempt,
+      firstFailedAt: retry.firstFailedAt,
+      lastAttemptAt: retry.lastAttemptAt,
+      nextAttemptAt: retry.nextAttemptAt,
+      error: retry.error,
+    },
     resync: {
       required: resync !== null,
       reason: resync?.reason ?? null,

@@ -19,7 +19,18 @@ import { checkCommand, COMMANDS } from './commands';
 import { appDue, Consistency } from './consistency';
 import { culpritOf, runCycle, type CycleMember, type CycleResult } from './cycle';
 import { Directions } from './direction';
-import { checkSources, cycleView, itemDetail, itemSummary, pausedSite, pointView, type ItemDetail, type ItemEditInput, type ItemSummary, type ProtectInput } from './items';
+import {
+  checkSources,
+  cycleView,
+  itemDetail,
+  itemSummary,
+  pausedSite,
+  pointView,
+  type ItemDetail,
+  type ItemEditInput,
+  type ItemSummary,
+  type ProtectInput,
+} from './items';
 import type { FailoverView } from './failover-view';
 import type { ProtectionRunner } from './jobs';
 import { Outcomes, type ItemAlert } from './outcomes';
@@ -74,11 +85,25 @@ export class ProtectionManager implements ProtectionRunner {
   protect(input: ProtectInput): Job {
     const name = input.name.trim();
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name))
-      throw new LifeboatError('invalid_input', `NAME: "${name}" is not an item name.`, 'Use 1-63 letters, digits, dots, hyphens and underscores, starting with a letter or digit.');
-    if (this.store.itemByName(name)) throw new LifeboatError('already_exists', `There is already a protected item named ${name}.`, 'Choose another name; `lifeboat item list` shows them.');
+      throw new LifeboatError(
+        'invalid_input',
+        `NAME: "${name}" is not an item name.`,
+        'Use 1-63 letters, digits, dots, hyphens and underscores, starting with a letter or digit.',
+      );
+    if (this.store.itemByName(name))
+      throw new LifeboatError(
+        'already_exists',
+        `There is already a protected item named ${name}.`,
+        'Choose another name; `lifeboat item list` shows them.',
+      );
     const sources = checkSources(input.disk ?? [], input.folder ?? []);
     const site = this.deps.sites.store.require(input.recoverySite);
-    if (site.kind === 'primary') throw new LifeboatError('invalid_input', '--recovery-site: the primary site is where the item runs; replicate it to another site.', 'Add one with `lifeboat site add NAME --root DIR`.');
+    if (site.kind === 'primary')
+      throw new LifeboatError(
+        'invalid_input',
+        '--recovery-site: the primary site is where the item runs; replicate it to another site.',
+        'Add one with `lifeboat site add NAME --root DIR`.',
+      );
     const policy = this.deps.policies.require(input.policy);
     if (input.account) this.deps.requireAccount(input.account);
     const primary = this.deps.sites.store.primary();
@@ -131,19 +156,37 @@ export class ProtectionManager implements ProtectionRunner {
     for (const s of sources) need += s.kind === 'disk' ? fs.statSync(s.source_path).blocks * 512 : await allocated(s.source_path);
     const { free } = await agent.space();
     if (free < need)
-      throw new LifeboatError('disk_full', `The recovery site has ${free} bytes free; the first copy of ${item.name} needs ${need}.`, 'Free space at the recovery site, or choose another site.', { final: true });
-    await agent.prepareItem({ id: item.id, name: item.name, disks: sources.filter((s) => s.kind === 'disk').map((s) => s.name), folders: sources.filter((s) => s.kind === 'folder').map((s) => s.name) });
+      throw new LifeboatError(
+        'disk_full',
+        `The recovery site has ${free} bytes free; the first copy of ${item.name} needs ${need}.`,
+        'Free space at the recovery site, or choose another site.',
+        { final: true },
+      );
+    await agent.prepareItem({
+      id: item.id,
+      name: item.name,
+      disks: sources.filter((s) => s.kind === 'disk').map((s) => s.name),
+      folders: sources.filter((s) => s.kind === 'folder').map((s) => s.name),
+    });
   }
 
   /** A group name, checked: the members of a group share one policy and one recovery site (one schedule, one place). */
   private checkGroup(text: string, policyId: string, siteId: string): string {
     const group = text.trim();
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(group))
-      throw new LifeboatError('invalid_input', `--group: "${group}" is not a replication group name.`, 'Use 1-63 letters, digits, dots, hyphens and underscores.');
+      throw new LifeboatError(
+        'invalid_input',
+        `--group: "${group}" is not a replication group name.`,
+        'Use 1-63 letters, digits, dots, hyphens and underscores.',
+      );
     const other = this.store.groupMembers(group).find((m) => m.policy_id !== policyId || m.recovery_site_id !== siteId);
     if (other) {
       const [p, s] = [this.store.policy(other.policy_id).name, this.deps.sites.store.byId(other.recovery_site_id)?.name];
-      throw new LifeboatError('invalid_input', `--group: the items of ${group} replicate to ${s} with the policy ${p}; a group's items share both.`, `Protect it with --recovery-site ${s} --policy ${p}, or choose another group.`);
+      throw new LifeboatError(
+        'invalid_input',
+        `--group: the items of ${group} replicate to ${s} with the policy ${p}; a group's items share both.`,
+        `Protect it with --recovery-site ${s} --policy ${p}, or choose another group.`,
+      );
     }
     return group;
   }
@@ -153,7 +196,8 @@ export class ProtectionManager implements ProtectionRunner {
     // A group reprotects together, to one target: one cycle, one common point.
     if (mode === 'reprotect' && item.group_name) return this.store.groupMembers(item.group_name).filter((m) => m.phase === 'reprotecting');
     if (mode !== 'delta' || !item.group_name || item.phase !== 'protected') return [item];
-    return this.store.groupMembers(item.group_name).filter((m) => m.id === item.id || (m.phase === 'protected' && !m.paused && !this.pausedSiteOf(m) && m.next_cycle_at !== null));
+    const runs = (m: ItemRow) => m.phase === 'protected' && !m.paused && !this.pausedSiteOf(m) && m.next_cycle_at !== null;
+    return this.store.groupMembers(item.group_name).filter((m) => m.id === item.id || runs(m));
   }
 
   /** The paused site the item replicates from or to, if any (items.ts `pausedSite`): it runs no cycles meanwhile. */
@@ -184,12 +228,24 @@ export class ProtectionManager implements ProtectionRunner {
       app,
     );
     let kinds = new Map<string, 'crash' | 'app'>();
-    const cycleMembers: CycleMember[] = members.map((m) => ({ item: m, kind: () => kinds.get(m.id) ?? 'crash', commands: () => consistency.pointCommands(m.id) }));
+    const cycleMembers: CycleMember[] = members.map((m) => ({
+      item: m,
+      kind: () => kinds.get(m.id) ?? 'crash',
+      commands: () => consistency.pointCommands(m.id),
+    }));
     const hooks: CommitHooks = {};
     if (process.env.LIFEBOAT_REPLICATION_FAULT === 'mid-apply') hooks.midApply = () => this.hold(jobId, 'mid-apply', signal);
     try {
       await this.checkSite(item);
-      const deps = { store: this.store, agentFor: (m: ItemRow) => this.agent(m), sourceFor: (m: ItemRow) => this.directions.source(m), stateDir: this.deps.stateDir, log: this.deps.log, now: this.now, hooks };
+      const deps = {
+        store: this.store,
+        agentFor: (m: ItemRow) => this.agent(m),
+        sourceFor: (m: ItemRow) => this.directions.source(m),
+        stateDir: this.deps.stateDir,
+        log: this.deps.log,
+        now: this.now,
+        hooks,
+      };
       const results = await runCycle(deps, cycleMembers, {
         signal,
         resync: mode === 'resync',
@@ -308,18 +364,32 @@ export class ProtectionManager implements ProtectionRunner {
     const active = this.activeJob(item);
     if (active) return active; // one cycle at a time: follow the one already on its way
     if (item.phase === 'resync-required')
-      throw new LifeboatError('not_allowed', `${item.name} needs a resynchronization before it replicates again.`, `Run it now with \`lifeboat item resync ${item.name}\`, or let it run in its window.`);
+      throw new LifeboatError(
+        'not_allowed',
+        `${item.name} needs a resynchronization before it replicates again.`,
+        `Run it now with \`lifeboat item resync ${item.name}\`, or let it run in its window.`,
+      );
     const held = this.pausedSiteOf(item);
-    if (held) throw new LifeboatError('not_allowed', `The site ${held.name} is paused, so ${item.name} does not replicate.`, `Resume it with \`lifeboat site resume ${held.name}\`.`);
+    if (held)
+      throw new LifeboatError(
+        'not_allowed',
+        `The site ${held.name} is paused, so ${item.name} does not replicate.`,
+        `Resume it with \`lifeboat site resume ${held.name}\`.`,
+      );
     if (item.phase !== 'protected')
-      throw new LifeboatError('not_allowed', `${item.name} is ${item.phase}, so it does not replicate.`, item.job_id ? `See why with \`lifeboat jobs show ${item.job_id}\`; resume it with \`lifeboat jobs resume ${item.job_id}\`.` : undefined);
+      throw new LifeboatError(
+        'not_allowed',
+        `${item.name} is ${item.phase}, so it does not replicate.`,
+        item.job_id ? `See why with \`lifeboat jobs show ${item.job_id}\`; resume it with \`lifeboat jobs resume ${item.job_id}\`.` : undefined,
+      );
     return this.startCycle(item);
   }
 
   /** Creates a cycle job for the item, or for its group (the scheduler calls this for due items). */
   startCycle(item: ItemRow): Job {
     const members = this.cycleMembers(item, 'delta');
-    const title = members.length > 1 || item.group_name ? { itemId: item.id, itemName: item.name, group: item.group_name ?? undefined } : { itemId: item.id, itemName: item.name };
+    const base = { itemId: item.id, itemName: item.name };
+    const title = members.length > 1 || item.group_name ? { ...base, group: item.group_name ?? undefined } : base;
     const job = this.deps.runner.create('replication.cycle', title);
     for (const m of members) this.store.updateItem(m.id, { job_id: job.id });
     return job;
@@ -333,9 +403,18 @@ export class ProtectionManager implements ProtectionRunner {
     const item = this.store.requireItem(name);
     const active = this.activeJob(item);
     if (active?.type === 'replication.resync') return active;
-    if (active) throw new LifeboatError('busy', `${item.name} has a job on its way (${active.id}).`, `Wait for it (\`lifeboat jobs wait ${active.id}\`), then resync.`);
+    if (active)
+      throw new LifeboatError(
+        'busy',
+        `${item.name} has a job on its way (${active.id}).`,
+        `Wait for it (\`lifeboat jobs wait ${active.id}\`), then resync.`,
+      );
     if (item.phase !== 'protected' && item.phase !== 'resync-required')
-      throw new LifeboatError('not_allowed', `${item.name} is ${item.phase}: only a protected item can be resynchronized.`, item.phase === 'enabling' ? 'Its Enable protection job makes the first copy; wait for it.' : undefined);
+      throw new LifeboatError(
+        'not_allowed',
+        `${item.name} is ${item.phase}: only a protected item can be resynchronized.`,
+        item.phase === 'enabling' ? 'Its Enable protection job makes the first copy; wait for it.' : undefined,
+      );
     return this.startResync(item);
   }
 
@@ -364,7 +443,10 @@ export class ProtectionManager implements ProtectionRunner {
 
   /** The global resync window (items without one of their own use it); "default" sets it back to 18:00-06:00. */
   settings(input: { resyncWindow?: string }): { resyncWindow: string; defaultResyncWindow: string } {
-    if (input.resyncWindow !== undefined) this.store.setSetting('resyncWindow', input.resyncWindow.trim() === 'default' ? null : parseWindow(input.resyncWindow).text);
+    if (input.resyncWindow !== undefined) this.store.setSetting(
+      'resyncWindow',
+      input.resyncWindow.trim() === 'default' ? null : parseWindow(input.resyncWindow).text,
+    );
     return { resyncWindow: this.store.setting('resyncWindow') ?? DEFAULT_WINDOW, defaultResyncWindow: DEFAULT_WINDOW };
   }
 
@@ -378,7 +460,11 @@ export class ProtectionManager implements ProtectionRunner {
     const item = this.store.requireItem(name);
     const active = this.activeJob(item);
     if (active?.status === 'running')
-      throw new LifeboatError('busy', `${item.name} is replicating now (job ${active.id}).`, `Wait for it (\`lifeboat jobs wait ${active.id}\`) or cancel it, then disable again.`);
+      throw new LifeboatError(
+        'busy',
+        `${item.name} is replicating now (job ${active.id}).`,
+        `Wait for it (\`lifeboat jobs wait ${active.id}\`) or cancel it, then disable again.`,
+      );
     if (active) this.deps.runner.cancel(active.id);
     this.store.deleteItem(item.id);
     if (!keepReplica) await this.agent(item).removeItem({ id: item.id, name: item.name });
@@ -389,7 +475,12 @@ export class ProtectionManager implements ProtectionRunner {
   async materialize(name: string, pointId: string, to: string): Promise<{ item: string; point: string; createdAt: string; path: string; bytes: number }> {
     const item = this.store.requireItem(name);
     const point = this.store.points(item.id).find((p) => p.id === pointId);
-    if (!point) throw new LifeboatError('not_found', `${item.name} has no recovery point ${pointId}.`, `List its points with \`lifeboat item points ${item.name}\`.`);
+    if (!point)
+      throw new LifeboatError(
+        'not_found',
+        `${item.name} has no recovery point ${pointId}.`,
+        `List its points with \`lifeboat item points ${item.name}\`.`,
+      );
     if (!path.isAbsolute(to)) throw new LifeboatError('invalid_input', `--to: give an absolute path (got ${to}).`);
     const { bytes } = await this.agent(item).materialize({ id: item.id, name: item.name }, point.id, to);
     return { item: item.name, point: point.id, createdAt: point.created_at, path: to, bytes };

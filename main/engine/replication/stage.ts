@@ -18,7 +18,7 @@ import type { CycleManifest, SiteAgent, SiteItemRef } from '../sites/agent';
 import { BLOCK_SIZE } from './block-hash';
 import { readMap, scanDisk } from './disk-scan';
 import { diffFolder, readIndex, type FolderIndex } from './folder-scan';
-import type { SourceSide } from './source-side';
+import type { HashRun, SourceSide } from './source-side';
 import type { ItemRow, ReplicationStore, SourceRow } from './store';
 
 export interface DiskState {
@@ -64,7 +64,12 @@ export class ResyncNeeded extends LifeboatError {
     readonly reason: string,
     itemName: string,
   ) {
-    super('conflict', `${itemName} needs a resynchronization: ${reason}`, `It runs in its resync window, or now with \`lifeboat item resync ${itemName}\`.`, { final: true });
+    super(
+      'conflict',
+      `${itemName} needs a resynchronization: ${reason}`,
+      `It runs in its resync window, or now with \`lifeboat item resync ${itemName}\`.`,
+      { final: true },
+    );
   }
 }
 
@@ -151,7 +156,12 @@ export class ItemStage {
       const st = await this.deps.source.stat(s);
       const what = s.kind === 'disk' ? 'disk' : 'folder';
       if (!st || (s.kind === 'disk' ? !st.file : !st.dir))
-        throw new LifeboatError('not_found', `The ${what} ${this.deps.source.where(s)} of ${this.item.name} is gone.`, `Put the ${what} back, then run \`lifeboat item replicate ${this.item.name}\`; or disable protection of the item.`, { final: true });
+        throw new LifeboatError(
+          'not_found',
+          `The ${what} ${this.deps.source.where(s)} of ${this.item.name} is gone.`,
+          `Put the ${what} back, then run \`lifeboat item replicate ${this.item.name}\`; or disable protection of the item.`,
+          { final: true },
+        );
       if (s.kind !== 'disk') continue;
       this.before.set(s.idx, { size: st.size, mtimeNs: st.mtimeNs });
       if (!this.unchanged(s) && (await this.deps.source.freeze?.(s))) this.frozen.add(s.idx);
@@ -197,7 +207,11 @@ export class ItemStage {
     }
     const map = await readMap(this.files(s).map);
     if (last?.mapHash && mapHash(map) !== last.mapHash)
-      throw new ResyncNeeded(this.item.id, `the block map of ${s.name} is not the one recorded with the last point (Lifeboat stopped uncleanly).`, this.item.name);
+      throw new ResyncNeeded(
+        this.item.id,
+        `the block map of ${s.name} is not the one recorded with the last point (Lifeboat stopped uncleanly).`,
+        this.item.name,
+      );
     return map;
   }
 
@@ -220,12 +234,17 @@ export class ItemStage {
         const limit = this.mode.fiftyPercent && last ? Math.floor(st.size * RESYNC_FRACTION) : undefined;
         const source = this.deps.source;
         const disk = { size: st.size, extents: await source.extents(s) };
-        const scan = await scanDisk({ agent: this.deps.agent, hash: (run, sig) => source.hashBlocks(s, run, sig) }, { item: this.ref, cycleId: this.cycleId, disk: s.name }, disk, await this.baseline(s, last), signal, {
+        const sides = { agent: this.deps.agent, hash: (run: HashRun, sig: AbortSignal) => source.hashBlocks(s, run, sig) };
+        const scan = await scanDisk(sides, { item: this.ref, cycleId: this.cycleId, disk: s.name }, disk, await this.baseline(s, last), signal, {
           limit,
           onChanged: (bytes) => (this.counts.changedBytes += bytes),
         });
         if (scan.overLimit)
-          throw new ResyncNeeded(this.item.id, `more than half of the disk ${s.name} changed since the last point (over ${limit} of ${st.size} bytes).`, this.item.name);
+          throw new ResyncNeeded(
+            this.item.id,
+            `more than half of the disk ${s.name} changed since the last point (over ${limit} of ${st.size} bytes).`,
+            this.item.name,
+          );
         await fsp.writeFile(`${f.map}.next`, scan.map);
         this.staged.disks.push({ idx: s.idx, state: { ...st, ...(racy ? { racy } : {}), mapHash: mapHash(scan.map) } });
         this.counts.blocksSent += scan.blocksSent;
@@ -241,7 +260,14 @@ export class ItemStage {
         const diff = this.mode.reprotect ? diffFolder(toMs(base), toMs(index)) : diffFolder(base, index);
         for (const rel of diff.writes) {
           const e = index[rel];
-          const sent = await this.deps.agent.writeFile(this.ref, this.cycleId, s.name, rel, this.deps.source.open(s, rel), { mode: e.mode, mtimeMs: Number(BigInt(e.m) / 1000n) / 1000 });
+          const sent = await this.deps.agent.writeFile(
+            this.ref,
+            this.cycleId,
+            s.name,
+            rel,
+            this.deps.source.open(s, rel),
+            { mode: e.mode, mtimeMs: Number(BigInt(e.m) / 1000n) / 1000 },
+          );
           this.counts.bytesSent += sent;
           this.counts.changedBytes += sent;
           if (!(await this.deps.source.unchangedSince(s, rel, e))) {

@@ -109,7 +109,12 @@ export class ReplicationStore {
 
   requirePolicy(name: string): PolicyRow {
     const row = this.policyByName(name);
-    if (!row) throw new LifeboatError('not_found', `There is no replication policy ${name}.`, 'List policies with `lifeboat policy list`, or create one with `lifeboat policy create NAME`.');
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        `There is no replication policy ${name}.`,
+        'List policies with `lifeboat policy list`, or create one with `lifeboat policy create NAME`.',
+      );
     return row;
   }
 
@@ -120,8 +125,9 @@ export class ReplicationStore {
   insertPolicy(row: PolicyRow): void {
     this.db
       .prepare(
-        'INSERT INTO replication_policies(id, name, frequency_seconds, rpo_threshold_seconds, retention_seconds, app_consistent_seconds, builtin, created_at) ' +
-          'VALUES (@id, @name, @frequency_seconds, @rpo_threshold_seconds, @retention_seconds, @app_consistent_seconds, @builtin, @created_at) ON CONFLICT DO NOTHING',
+        'INSERT INTO replication_policies(id, name, frequency_seconds, rpo_threshold_seconds, retention_seconds, app_consistent_seconds, builtin, ' +
+          'created_at) VALUES (@id, @name, @frequency_seconds, @rpo_threshold_seconds, @retention_seconds, @app_consistent_seconds, @builtin, ' +
+          '@created_at) ON CONFLICT DO NOTHING',
       )
       .run(row);
   }
@@ -163,7 +169,10 @@ export class ReplicationStore {
   /** Items whose next cycle is due at `now` (protected, not paused). */
   due(now: string): ItemRow[] {
     return this.db
-      .prepare("SELECT * FROM protected_items WHERE phase = 'protected' AND paused = 0 AND next_cycle_at IS NOT NULL AND next_cycle_at <= ? ORDER BY next_cycle_at")
+      .prepare(
+        "SELECT * FROM protected_items WHERE phase = 'protected' AND paused = 0 AND next_cycle_at IS NOT NULL AND next_cycle_at <= ? " +
+          'ORDER BY next_cycle_at',
+      )
       .all(now) as ItemRow[];
   }
 
@@ -171,7 +180,9 @@ export class ReplicationStore {
     this.db.transaction(() => {
       const cols = Object.keys(row);
       this.db.prepare(`INSERT INTO protected_items(${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
-      const ins = this.db.prepare('INSERT INTO protected_sources(item_id, idx, kind, name, source_path, state) VALUES (@item_id, @idx, @kind, @name, @source_path, @state)');
+      const ins = this.db.prepare(
+        'INSERT INTO protected_sources(item_id, idx, kind, name, source_path, state) VALUES (@item_id, @idx, @kind, @name, @source_path, @state)',
+      );
       for (const s of sources) ins.run(s);
     })();
   }
@@ -232,7 +243,8 @@ export class ReplicationStore {
   /** The complete group points among `ids`, each with its members' names (an item since removed: its id). */
   completeGroupPoints(ids: string[]): Map<string, string[]> {
     if (!ids.length) return new Map();
-    const rows = this.db.prepare(`SELECT id, members FROM group_points WHERE complete = 1 AND id IN (${ids.map(() => '?').join(',')})`).all(...ids) as { id: string; members: string }[];
+    const sql = `SELECT id, members FROM group_points WHERE complete = 1 AND id IN (${ids.map(() => '?').join(',')})`;
+    const rows = this.db.prepare(sql).all(...ids) as { id: string; members: string }[];
     return new Map(rows.map((r) => [r.id, (JSON.parse(r.members) as string[]).map((m) => this.item(m)?.name ?? m)]));
   }
 
@@ -255,7 +267,10 @@ export class ReplicationStore {
 
   setSetting(key: string, value: string | null): void {
     if (value === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(`replication.${key}`);
-    else this.db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(`replication.${key}`, value);
+    else this.db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
+      `replication.${key}`,
+      value,
+    );
   }
 
   deletePoints(ids: string[]): void {
