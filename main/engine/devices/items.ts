@@ -95,10 +95,9 @@ export class DeviceItems {
    * again on the next look), and clears it once the share is under quota again.
    */
   checkQuotas(device: DeviceRow): void {
-    const db = this.m.engine.db;
     for (const s of this.store.shares(device.id)) {
       const flag = `share-over-quota:${s.id}`;
-      const flagged = !!db.prepare('SELECT 1 FROM settings WHERE key = ?').get(flag);
+      const flagged = this.m.engine.settings.get(flag) !== null;
       const used = this.m.usageOf(s.id);
       if (used > s.quota && !flagged) {
         this.m.engine.setSetting(flag, new Date().toISOString());
@@ -116,8 +115,7 @@ export class DeviceItems {
   }
 
   private clearQuotaAlert(device: DeviceRow, share: ShareRow): void {
-    const db = this.m.engine.db;
-    db.prepare('DELETE FROM settings WHERE key = ?').run(`share-over-quota:${share.id}`);
+    this.m.engine.settings.delete(`share-over-quota:${share.id}`);
     const open = this.m.engine.alerts.ids({ objectKind: 'share', objectName: `${device.name}/${share.name}`, title: OVER_QUOTA });
     if (open.length) this.m.engine.alerts.acknowledge(open);
   }

@@ -112,7 +112,7 @@ export class DeviceUsage {
           objectName: `${device.name}/${v.name}`,
           jobId: null,
         });
-      } else if (v.actual <= v.size && flagged) engine.db.prepare('DELETE FROM settings WHERE key = ?').run(flag);
+      } else if (v.actual <= v.size && flagged) engine.settings.delete(flag);
     }
   }
 }

@@ -257,15 +257,7 @@ export class FailoverManager {
     // Failed, paused, or cancelled already (cleaning again is harmless, and finishes an abandon a crash cut short).
     await cleanTarget(this.engine, id, params);
     if (job.status !== 'cancelled') {
-      const runner = this.engine.runner;
-      runner.store.db.transaction(() => {
-        runner.store.db.prepare("UPDATE job_steps SET status = 'cancelled' WHERE job_id = ? AND status IN ('pending', 'running')").run(id);
-        runner.store.update(
-          id,
-          { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 },
-          { kind: 'cancelled', message: `Abandoned: the data restored on ${params.targetName} was deleted and both devices were released.` },
-        );
-      })();
+      this.engine.runner.store.markCancelled(id, `Abandoned: the data restored on ${params.targetName} was deleted and both devices were released.`);
     }
     this.engine.log.info('failover abandoned', { jobId: id, source: params.sourceName, target: params.targetName });
     const after = this.engine.runner.get(id);

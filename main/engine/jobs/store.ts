@@ -198,11 +198,11 @@ export class JobStore {
     })();
   }
 
-  /** A cancelled job: its steps not done are cancelled too, and it cannot be resumed. */
-  markCancelled(id: string): void {
+  /** A cancelled job: its steps not done are cancelled too, and it cannot be resumed; `message` goes to its events. */
+  markCancelled(id: string, message = 'Cancelled.'): void {
     this.db.transaction(() => {
       this.db.prepare("UPDATE job_steps SET status = 'cancelled' WHERE job_id = ? AND status IN ('pending', 'running')").run(id);
-      this.update(id, { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 }, { kind: 'cancelled', message: 'Cancelled.' });
+      this.update(id, { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 }, { kind: 'cancelled', message });
     })();
   }
 
