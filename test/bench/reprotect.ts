@@ -62,5 +62,11 @@ export async function reprotectFigures(engine: Engine, image: string, log: (...a
   const failbackBytes = (failback.finalCycleBytes ?? 0) + again.bytesSent!;
   const failbackSentVsDisk = round(failbackBytes / size);
   log(`failback end to end (final cycle, commit, reprotect primary → dr): sent ${failbackBytes} B (${round(failbackSentVsDisk * 100, 2)}%)`);
-  return { reprotectBytesSent: reprotect.bytesSent!, reprotectBytesCompared: reprotect.bytesCompared!, reprotectSentVsDisk, failbackBytesSent: failbackBytes, failbackSentVsDisk };
+  return {
+    reprotectBytesSent: reprotect.bytesSent!,
+    reprotectBytesCompared: reprotect.bytesCompared!,
+    reprotectSentVsDisk,
+    failbackBytesSent: failbackBytes,
+    failbackSentVsDisk,
+  };
 }

@@ -36,6 +36,7 @@ describe('reprotect from an agent site', () => {
       hint: 'Until it is, the item runs there unprotected: copy its disks and folders back to this machine and protect them again.',
     });
     expect(fs.existsSync(log)).toBe(false);
-    expect(ok(cli(home, ['item', 'show', 'vm', '--json'])).json<{ phase: string; activeSite: string }>()).toMatchObject({ phase: 'committed', activeSite: 'dr' });
+    const shown = ok(cli(home, ['item', 'show', 'vm', '--json'])).json<{ phase: string; activeSite: string }>();
+    expect(shown).toMatchObject({ phase: 'committed', activeSite: 'dr' });
   }, 180_000);
 });

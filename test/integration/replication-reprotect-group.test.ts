@@ -20,8 +20,12 @@ describe('reprotect of a group', () => {
     lab = await openLab();
     const { engine, work, siteRoot } = lab;
     const disks = ['a', 'b'].map((n) => makeDisk(path.join(work, `${n}.img`), 2 * MiB, [0, 1, 2, 3]));
-    for (const [i, n] of ['a', 'b'].entries()) await settle(engine, value(await engine.call('items.protect', { name: n, disk: [disks[i]], recoverySite: 'dr', policy: 'fast', group: 'g' })));
-    for (const n of ['a', 'b']) await settle(engine, value(await engine.call('items.failover', { name: n, type: 'planned', point: 'latest', shutdownSource: false })));
+    for (const [i, n] of ['a', 'b'].entries()) {
+      await settle(engine, value(await engine.call('items.protect', { name: n, disk: [disks[i]], recoverySite: 'dr', policy: 'fast', group: 'g' })));
+    }
+    for (const n of ['a', 'b']) {
+      await settle(engine, value(await engine.call('items.failover', { name: n, type: 'planned', point: 'latest', shutdownSource: false })));
+    }
     value(await engine.call('items.commit', { name: 'a' }));
 
     // One member committed, the other not yet: refused, naming what to do.

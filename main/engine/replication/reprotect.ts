@@ -74,7 +74,10 @@ export class Reprotector {
     const item = this.deps.store.requireItem(name);
     const active = this.deps.activeJob(item);
     if (active?.type === 'replication.reprotect') return active;
-    if (active) throw new LifeboatError('busy', `${item.name} has a job on its way (${active.id}).`, `Wait for it (\`lifeboat jobs wait ${active.id}\`), then reprotect.`);
+    if (active) {
+      const wait = `Wait for it (\`lifeboat jobs wait ${active.id}\`), then reprotect.`;
+      throw new LifeboatError('busy', `${item.name} has a job on its way (${active.id}).`, wait);
+    }
     const members = this.members(item);
     if (item.phase !== 'reprotecting') {
       requirePhaseFor(item, 'reprotect');
@@ -101,10 +104,12 @@ export class Reprotector {
     for (const m of this.members(item)) {
       checkTransition(m.phase, 'reprotecting');
       // Into reverse: the fixed failback policy, the item's own kept to come back to; forward again: its own.
-      const policy = isReversed(m) ? { policy_id: failback.id, forward_policy_id: m.forward_policy_id ?? m.policy_id } : { policy_id: m.forward_policy_id ?? m.policy_id, forward_policy_id: null };
+      const own = m.forward_policy_id ?? m.policy_id;
+      const policy = isReversed(m) ? { policy_id: failback.id, forward_policy_id: own } : { policy_id: own, forward_policy_id: null };
       // The engine's block maps and folder indexes describe the old direction's replica: the first cycle compares both sides instead.
       this.deps.store.db.transaction(() => {
-        this.deps.store.updateItem(m.id, { phase: 'reprotecting', ...(m.phase === 'reprotecting' ? {} : policy), pending: null, retry: null, last_error: null, resync: null, next_cycle_at: null });
+        const cleared = { pending: null, retry: null, last_error: null, resync: null, next_cycle_at: null };
+        this.deps.store.updateItem(m.id, { phase: 'reprotecting', ...(m.phase === 'reprotecting' ? {} : policy), ...cleared });
         for (const s of this.deps.store.sources(m.id)) this.deps.store.setSourceState(m.id, s.idx, null);
       })();
       const sources = this.deps.store.sources(m.id);
@@ -125,7 +130,10 @@ export class Reprotector {
     const item = this.require(itemId);
     if (!isReversed(item)) return { run: null, warnings: [] };
     const command = commandsOf(item).shutdown;
-    if (!command) return { run: null, warnings: [`${item.name} has no shutdown command: make sure the original machine is off (\`lifeboat item edit ${item.name} --shutdown CMD\`).`] };
+    if (!command) {
+      const warning = `${item.name} has no shutdown command: make sure the original machine is off (\`lifeboat item edit ${item.name} --shutdown CMD\`).`;
+      return { run: null, warnings: [warning] };
+    }
     const run = await runCommand('shutdown', command, {
       timeoutMs: item.command_timeout_seconds * 1000,
       env: { LIFEBOAT_ITEM: item.name, LIFEBOAT_COMMAND: 'shutdown', ...(item.group_name ? { LIFEBOAT_GROUP: item.group_name } : {}) },
@@ -145,7 +153,8 @@ export class Reprotector {
       if (m.phase !== 'reprotecting') continue; // finished before a crash
       checkTransition(m.phase, 'protected');
       const policy = this.deps.store.policy(m.policy_id);
-      this.deps.store.updateItem(m.id, { phase: 'protected', next_cycle_at: new Date(this.deps.now().getTime() + policy.frequency_seconds * 1000).toISOString() });
+      const next = new Date(this.deps.now().getTime() + policy.frequency_seconds * 1000).toISOString();
+      this.deps.store.updateItem(m.id, { phase: 'protected', next_cycle_at: next });
       names.push(m.name);
     }
     return names;

@@ -71,7 +71,8 @@ export interface ReplicaPlaces {
 }
 
 function placeOf(places: Record<string, string>, name: string): string {
-  if (!Object.hasOwn(places, name)) throw new LifeboatError('invalid_input', `The item has no disk or folder named ${name}.`, 'This is a bug in the sender: report it.');
+  if (!Object.hasOwn(places, name))
+    throw new LifeboatError('invalid_input', `The item has no disk or folder named ${name}.`, 'This is a bug in the sender: report it.');
   return places[name];
 }
 
