@@ -2,17 +2,20 @@
 // alone (issue 18), for quick runs while working on the repository: the varied dataset, each kind backed up and
 // restored alone by the `lifeboat` bin (no app) and restic, then the whole share's restore against the floor,
 // `cp -a` and `restic restore`. `npm run bench` runs the same sections after its own.
+// Last, the chunk index at scale (scripts/bench/index-scale.mjs): `--index-chunks N`, default 10,000,000, 0 skips it.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { indexScale, printIndexScale } from './index-scale.mjs';
 import { makeRepoDataset } from './repo-dataset.mjs';
 import { kindsSection, lifeboatBin, measure, printKinds, printRestore, restoreComparison } from './repo-sections.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { values: opts } = parseArgs({ options: { size: { type: 'string', default: '256' }, small: { type: 'string', default: '20000' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false } } });
+const indexChunks = { 'index-chunks': { type: 'string', default: '10000000' } };
+const { values: opts } = parseArgs({ options: { ...indexChunks, size: { type: 'string', default: '256' }, small: { type: 'string', default: '20000' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false } } });
 const work = opts.dir ? path.resolve(opts.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-repo-'));
 const hasRestic = spawnSync('sh', ['-c', 'command -v restic']).status === 0;
 
@@ -47,9 +50,11 @@ const report = {
   kinds,
   share: { backupSeconds: full.seconds, rssKiB: full.rssKiB, resticSeconds: resticFull?.seconds, resticRssKiB: resticFull?.rssKiB, fullVsRestic: resticFull ? Math.round((resticFull.seconds / full.seconds) * 100) / 100 : null, rssVsRestic: resticFull ? Math.round((full.rssKiB / resticFull.rssKiB) * 100) / 100 : null },
   restore,
+  index: Number(opts['index-chunks']) > 0 ? await indexScale(root, { chunks: Number(opts['index-chunks']) }) : null,
 };
 printKinds(kinds);
 console.log(`\nwhole share: backup ${full.seconds.toFixed(2)} s (${(full.rssKiB / 1024).toFixed(0)} MiB), restic ${resticFull?.seconds.toFixed(2)} s (${((resticFull?.rssKiB ?? 0) / 1024).toFixed(0)} MiB): throughput x restic ${report.share.fullVsRestic}, RSS x restic ${report.share.rssVsRestic}`);
 printRestore(restore);
+if (report.index) printIndexScale(report.index);
 console.log(JSON.stringify(report));
 if (!opts.keep && !opts.dir) fs.rmSync(work, { recursive: true, force: true });
