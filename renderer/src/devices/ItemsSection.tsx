@@ -2,12 +2,13 @@
  * The shares of a file server or the volumes of an iSCSI server, with usage against quota (over quota marked),
  * and their actions: add, edit, take offline, bring online, delete.
  */
-import { Badge, Button, ProgressBar, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Badge, Button, ProgressBar, Table, TableBody, TableCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { AddRegular, DeleteRegular, EditRegular, PlugConnectedRegular, PlugDisconnectedRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
 import { formatBytes } from '../format';
+import { ColumnHeader, type Column } from '../ui/ColumnHeader';
 import { ErrorBar } from '../ui/ErrorBar';
 import { DeleteItemDialog, OfflineDialog, type ItemKind } from './ItemDialogs';
 import { TIER_LABEL, type Device, type Share, type Volume } from './labels';
@@ -23,8 +24,8 @@ const useStyles = makeStyles({
 });
 
 /** Headers and widths: the unsized columns share the rest, so both tables fit a 1024 px window. */
-const SHARE_COLUMNS: Array<[string, number?]> = [['Name'], ['Tier', 96], ['Used / quota', 112], ['Status', 72], ['Users'], ['Actions', 248]];
-const VOLUME_COLUMNS: Array<[string, number?]> = [
+const SHARE_COLUMNS: Column[] = [['Name'], ['Tier', 96], ['Used / quota', 112], ['Status', 72], ['Users'], ['Actions', 248]];
+const VOLUME_COLUMNS: Column[] = [
   ['Name'],
   ['Tier / type', 104],
   ['Allocated / size', 112],
@@ -108,15 +109,7 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
         </Text>
       ) : kind === 'share' ? (
         <Table aria-labelledby="items-title" size="small">
-          <TableHeader>
-            <TableRow>
-              {SHARE_COLUMNS.map(([c, width]) => (
-                <TableHeaderCell key={c} style={width ? { width } : undefined}>
-                  {c}
-                </TableHeaderCell>
-              ))}
-            </TableRow>
-          </TableHeader>
+          <ColumnHeader columns={SHARE_COLUMNS} />
           <TableBody>
             {shares.map((s) => (
               <TableRow key={s.id} data-share={s.name} data-online={s.online}>
@@ -150,15 +143,7 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
         </Table>
       ) : (
         <Table aria-labelledby="items-title" size="small">
-          <TableHeader>
-            <TableRow>
-              {VOLUME_COLUMNS.map(([c, width]) => (
-                <TableHeaderCell key={c} style={width ? { width } : undefined}>
-                  {c}
-                </TableHeaderCell>
-              ))}
-            </TableRow>
-          </TableHeader>
+          <ColumnHeader columns={VOLUME_COLUMNS} />
           <TableBody>
             {volumes.map((v) => (
               <TableRow key={v.id} data-volume={v.name} data-online={v.online}>

@@ -12,8 +12,6 @@ import {
   Table,
   TableBody,
   TableCell,
-  TableHeader,
-  TableHeaderCell,
   TableRow,
   Text,
   Title3,
@@ -35,6 +33,7 @@ import { takeBackupNow } from '../devices/notice';
 import { NoticeBar, jobStartedNotice, type Notice } from '../ui/Notice';
 import { useDeviceQuery } from '../devices/useDeviceQuery';
 import { formatBytes, formatTime } from '../format';
+import { ColumnHeader, type Column } from '../ui/ColumnHeader';
 import { ErrorBar } from '../ui/ErrorBar';
 import { Page, useSectionStyles } from '../ui/Page';
 
@@ -46,7 +45,7 @@ const useStyles = makeStyles({
 });
 
 /** Headers and widths, sized so every column shows in a 1024 px window (type, model and software share one). */
-const COLUMNS: Array<[string, number?]> = [
+const COLUMNS: Column[] = [
   ['', 40],
   ['Name'],
   ['Status', 120],
@@ -200,15 +199,7 @@ function DeviceList({ notice, setNotice, setDialog }: { notice: Notice | null; s
       ) : (
         <div style={{ overflowX: 'auto' }}>
           <Table aria-label="Devices" size="small">
-            <TableHeader>
-              <TableRow>
-                {COLUMNS.map(([c, width], i) => (
-                  <TableHeaderCell key={c || i} style={width ? { width } : undefined}>
-                    {c || <span className={section.srOnly}>Select</span>}
-                  </TableHeaderCell>
-                ))}
-              </TableRow>
-            </TableHeader>
+            <ColumnHeader columns={COLUMNS} />
             <TableBody>
               {list.map((d) => {
                 const isSelected = d.name === selectedName;

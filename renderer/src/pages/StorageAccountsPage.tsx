@@ -15,8 +15,6 @@ import {
   Table,
   TableBody,
   TableCell,
-  TableHeader,
-  TableHeaderCell,
   TableRow,
   Text,
   Title3,
@@ -32,6 +30,7 @@ import { call } from '../api/client';
 import { useQuery } from '../api/query';
 import type { ProbeResult, StorageAccount } from '../api/types';
 import { formatBytes, formatRate, formatTime } from '../format';
+import { ColumnHeader, type Column } from '../ui/ColumnHeader';
 import { ErrorBar } from '../ui/ErrorBar';
 import { NoticeBar, errorNotice, type Notice } from '../ui/Notice';
 import { Page, useSectionStyles } from '../ui/Page';
@@ -43,7 +42,7 @@ const useStyles = makeStyles({
 });
 
 // Kind carries the container, and Protected data the number of backups, so every column shows in a 1024 px window.
-const COLUMNS: Array<[string, number?]> = [['Name'], ['Kind', 128], ['Location'], ['Protected data', 104], ['Last probe', 160], ['Actions', 168]];
+const COLUMNS: Column[] = [['Name'], ['Kind', 128], ['Location'], ['Protected data', 104], ['Last probe', 160], ['Actions', 168]];
 
 export const probeSummary = (p: ProbeResult) =>
   p.ok
@@ -207,15 +206,7 @@ export function StorageAccountsPage() {
           </Card>
           <div style={{ overflowX: 'auto' }}>
             <Table aria-label="Storage accounts" size="small">
-              <TableHeader>
-                <TableRow>
-                  {COLUMNS.map(([c, width]) => (
-                    <TableHeaderCell key={c} style={width ? { width } : undefined}>
-                      {c}
-                    </TableHeaderCell>
-                  ))}
-                </TableRow>
-              </TableHeader>
+              <ColumnHeader columns={COLUMNS} />
               <TableBody>
                 {list.map((a) => (
                   <AccountRow
