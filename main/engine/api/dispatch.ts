@@ -31,7 +31,8 @@ export async function dispatch(engine: Engine, name: unknown, input: unknown, ct
     if (!parsed.success) {
       const path = parsed.error.issues[0]?.path ?? [];
       const field = path.length ? path.join('.') : undefined;
-      return { ok: false, error: { code: 'invalid_input', message: describeIssues(parsed.error), hint: `Check the input of \`lifeboat ${spec.cli.command}\`.`, ...(field ? { field } : {}) } };
+      const hint = `Check the input of \`lifeboat ${spec.cli.command}\`.`;
+      return { ok: false, error: { code: 'invalid_input', message: describeIssues(parsed.error), hint, ...(field ? { field } : {}) } };
     }
     const handler = handlers[name] as (engine: Engine, input: unknown, ctx: CallContext) => unknown;
     const value = await handler(engine, parsed.data, ctx);

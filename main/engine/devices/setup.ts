@@ -25,10 +25,11 @@ const pct = (part: number, whole: number) => `${Math.round((100 * part) / whole)
 type RootVerdict = Omit<RootCheck, 'freeBytes' | 'totalBytes'> & { code: 'invalid_input' | 'conflict'; hint?: string };
 
 /** A data root Lifeboat may not write: the cause ($AT: the root; $WRITE: "write to", or "create" for a missing one) and the fix. */
+const GRANT = 'Give the user Lifeboat runs as write access to it (or to the folder it is made in), or choose another folder.';
 const WRITE_REFUSALS: Record<string, [string, string]> = {
   EROFS: ['$AT is on a read-only filesystem', 'Mount that disk read-write, or choose a data root on a writable disk.'],
-  EACCES: ['Lifeboat may not $WRITE $AT (permission denied)', 'Give the user Lifeboat runs as write access to it (or to the folder it is made in), or choose another folder.'],
-  EPERM: ['Lifeboat may not $WRITE $AT (operation not permitted)', 'Give the user Lifeboat runs as write access to it (or to the folder it is made in), or choose another folder.'],
+  EACCES: ['Lifeboat may not $WRITE $AT (permission denied)', GRANT],
+  EPERM: ['Lifeboat may not $WRITE $AT (operation not permitted)', GRANT],
 };
 
 export class DeviceSetup {
@@ -84,8 +85,9 @@ export class DeviceSetup {
       if (owner && owner.status !== 'deleted') return verdict('in-use', root, `${root} is the data root of the device ${owner.name}.`, 'conflict', state.marker.name);
     }
     if (state.writeRefusal) {
-      const [why, fix] = WRITE_REFUSALS[state.writeRefusal] ?? [`Lifeboat may not $WRITE ${root} (${state.writeRefusal})`, 'Choose a folder Lifeboat can write to.'];
-      return { ...verdict('not-writable', root, `${why.replace('$AT', root).replace('$WRITE', state.exists ? 'write to' : 'create')}.`), hint: fix };
+      const [why, fix] = WRITE_REFUSALS[state.writeRefusal] ?? [`Lifeboat may not $WRITE $AT (${state.writeRefusal})`, GRANT];
+      const message = `${why.replace('$AT', root).replace('$WRITE', state.exists ? 'write to' : 'create')}.`;
+      return { ...verdict('not-writable', root, message), hint: fix };
     }
     if (state.marker)
       return verdict('previous-device', root, `${root} is the data root of the earlier device ${state.marker.name}; the new device takes it over.`, 'invalid_input', state.marker.name);
