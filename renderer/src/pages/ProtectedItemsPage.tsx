@@ -27,7 +27,7 @@ import { NoticeBar, jobStartedNotice, type Notice } from '../devices/notice';
 import { formatTime } from '../format';
 import { EnableProtectionWizard } from '../protection/EnableProtectionWizard';
 import { ItemPage } from '../protection/ItemPage';
-import { PhaseBadge, ItemHealthBadge, formatAge, itemHref, liveRpo, protectionView, tabHref, type ProtectionTab } from '../protection/labels';
+import { PhaseBadge, ItemHealthBadge, formatAge, isReversed, itemHref, liveRpo, protectionView, tabHref, type ProtectionTab } from '../protection/labels';
 import { PoliciesSection } from '../protection/PoliciesSection';
 import { ReplicationView } from '../protection/ReplicationView';
 import { SitesSection } from '../protection/SitesSection';
@@ -144,7 +144,7 @@ function ItemList({ enable }: { enable: ReactNode }) {
                     )}
                   </TableCell>
                   <TableCell>
-                    <PhaseBadge phase={i.phase} paused={i.paused} />
+                    <PhaseBadge phase={i.phase} paused={i.paused} reversed={isReversed(i)} />
                   </TableCell>
                   <TableCell>
                     <ItemHealthBadge health={i.health} />

@@ -1,15 +1,16 @@
 /**
  * What can be done to a protected item from its page: Replicate now, Pause or Resume, Resync (confirmed), Edit its
- * commands and resync window, Disable protection (confirmed). Each says what happened in the page's notice.
+ * commands and resync window, the failover actions (FailoverActions), Disable protection (confirmed). Each says what
+ * happened in the page's notice.
  */
 import { Button, Spinner, Text, Toolbar } from '@fluentui/react-components';
 import { ArrowRepeatAllRegular, ArrowSyncRegular, DeleteRegular, EditRegular, PauseRegular, PlayRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { call } from '../api/client';
-import type { Job, Result } from '../api/types';
 import { jobStartedNotice, type Notice } from '../devices/notice';
 import { DisableItemDialog } from './DisableItemDialog';
-import { ConfirmDialog } from './FormDialog';
+import { FailoverActions } from './failover/FailoverActions';
+import { ConfirmDialog, jobStarter } from './FormDialog';
 import { ItemEditDialog } from './ItemEditDialog';
 import type { ItemInfo } from './labels';
 
@@ -26,6 +27,8 @@ export function ItemActions({ item, onNotice, reload }: ItemActionsProps) {
   const [busy, setBusy] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog>(null);
   const name = item.name;
+  // Failed over or committed, an item replicates nowhere until it is reprotected.
+  const replicating = item.phase === 'protected' || item.phase === 'resync-required';
   const act = async (what: 'replicate' | 'pause' | 'resume') => {
     setBusy(what);
     if (what === 'replicate') {
@@ -39,12 +42,7 @@ export function ItemActions({ item, onNotice, reload }: ItemActionsProps) {
     setBusy(null);
     reload();
   };
-  /** A confirmed action that starts a job: the notice links to it. */
-  const startJob = (run: () => Promise<Result<Job>>) => async () => {
-    const r = await run();
-    if (r.ok) onNotice(jobStartedNotice(r.value));
-    return r;
-  };
+  const startJob = jobStarter(onNotice);
   const closeDialog = () => {
     setDialog(null);
     reload();
@@ -56,7 +54,7 @@ export function ItemActions({ item, onNotice, reload }: ItemActionsProps) {
         <Button
           appearance="primary"
           icon={busy === 'replicate' ? <Spinner size="tiny" /> : <ArrowSyncRegular />}
-          disabled={!!busy || item.paused}
+          disabled={!!busy || item.paused || !replicating}
           onClick={() => void act('replicate')}
         >
           Replicate now
@@ -70,12 +68,13 @@ export function ItemActions({ item, onNotice, reload }: ItemActionsProps) {
             Pause
           </Button>
         )}
-        <Button icon={<ArrowRepeatAllRegular />} disabled={!!busy} onClick={() => setDialog('resync')}>
+        <Button icon={<ArrowRepeatAllRegular />} disabled={!!busy || !replicating} onClick={() => setDialog('resync')}>
           Resync
         </Button>
         <Button icon={<EditRegular />} disabled={!!busy} onClick={() => setDialog('edit')}>
           Edit
         </Button>
+        <FailoverActions item={item} onNotice={onNotice} reload={reload} />
         <Button icon={<DeleteRegular />} disabled={!!busy} onClick={() => setDialog('disable')}>
           Disable protection
         </Button>
@@ -90,7 +89,8 @@ export function ItemActions({ item, onNotice, reload }: ItemActionsProps) {
         >
           <Text>
             Resync reads every disk at both sites, compares the checksums of fixed-size blocks and sends only the blocks that differ. On large disks it reads
-            for a long time and loads the source; {item.resync.required ? 'the item needs one now.' : `it runs by itself in the window ${item.resync.window} when needed.`}
+            for a long time and loads the source;{' '}
+            {item.resync.required ? 'the item needs one now.' : `it runs by itself in the window ${item.resync.window} when needed.`}
           </Text>
         </ConfirmDialog>
       )}

@@ -30,9 +30,10 @@ import { ErrorBar } from '../pages/ErrorBar';
 import { Page, useSectionStyles } from '../pages/Page';
 import { CommandOutputs } from './CommandOutputs';
 import { CycleCharts } from './CycleChart';
+import { DrillReports } from './failover/DrillReports';
 import { ItemActions } from './ItemActions';
 import { ItemJobs } from './ItemJobs';
-import { ItemHealthBadge, PhaseBadge, describeSeconds, formatAge, liveRpo, type ItemInfo } from './labels';
+import { ItemHealthBadge, PhaseBadge, describeSeconds, formatAge, isReversed, liveRpo, type ItemInfo } from './labels';
 import { PointsTimeline } from './PointsTimeline';
 import { useProtectionQuery } from './useProtectionQuery';
 
@@ -100,7 +101,7 @@ export function ItemPage({ name }: { name: string }) {
           <dl className={section.dl}>
             <dt>Phase</dt>
             <dd className={section.dd}>
-              <PhaseBadge phase={i.phase} paused={i.paused} />
+              <PhaseBadge phase={i.phase} paused={i.paused} reversed={isReversed(i)} testing={!!i.testFailover} />
             </dd>
             <dt>Health</dt>
             <dd className={section.dd}>
@@ -159,6 +160,7 @@ export function ItemPage({ name }: { name: string }) {
         {history.data ? <CycleCharts cycles={history.data} rpoThresholdSeconds={i.rpoThresholdSeconds} /> : <ErrorBar error={history.error} />}
       </section>
       <CommandOutputs item={i} />
+      <DrillReports item={i.name} />
       <ItemJobs item={i} />
     </Page>
   );
@@ -167,6 +169,9 @@ export function ItemPage({ name }: { name: string }) {
 function ReplicatedTable({ item }: { item: ItemInfo }) {
   const styles = useStyles();
   const rows = [...item.disks.map((d) => ({ ...d, kind: 'Disk' })), ...item.folders.map((f) => ({ ...f, kind: 'Folder' }))];
+  // Failed over, an item runs from a copy at the other site; a test failover has its own isolated copy.
+  const moved = rows.some((r) => r.activePath && r.activePath !== r.sourcePath);
+  const testing = rows.some((r) => r.testPath);
   return (
     <section aria-labelledby="replicated-title">
       <Title3 as="h2" id="replicated-title">
@@ -179,6 +184,8 @@ function ReplicatedTable({ item }: { item: ItemInfo }) {
             <TableHeaderCell style={{ width: 160 }}>Name</TableHeaderCell>
             <TableHeaderCell>Source ({item.primarySite})</TableHeaderCell>
             <TableHeaderCell>Replica ({item.recoverySite})</TableHeaderCell>
+            {moved && <TableHeaderCell>Active ({item.activeSite})</TableHeaderCell>}
+            {testing && <TableHeaderCell>Test copy</TableHeaderCell>}
           </TableRow>
         </TableHeader>
         <TableBody>
@@ -188,6 +195,12 @@ function ReplicatedTable({ item }: { item: ItemInfo }) {
               <TableCell>{r.name}</TableCell>
               <TableCell className={styles.path}>{r.sourcePath}</TableCell>
               <TableCell className={styles.path}>{r.replicaPath}</TableCell>
+              {moved && <TableCell className={styles.path}>{r.activePath ?? '—'}</TableCell>}
+              {testing && (
+                <TableCell className={styles.path} data-testid="test-path">
+                  {r.testPath ?? '—'}
+                </TableCell>
+              )}
             </TableRow>
           ))}
         </TableBody>

@@ -1,8 +1,23 @@
 /**
  * An item's recovery points on a time line, newest first: crash-consistent and app-consistent points told apart by
- * icon and words, multi-item points (one instant for every item of the replication group) marked, bytes sent.
+ * icon and words, multi-item points (one instant for every item of the replication group) marked, bytes sent. Given
+ * `onSelect`, a point is picked on it (a failover's custom point): a tick on the strip or a row's radio button.
  */
-import { Badge, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Tooltip, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Badge,
+  Radio,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Tooltip,
+  makeStyles,
+  mergeClasses,
+  tokens,
+} from '@fluentui/react-components';
 import { AppsRegular, FlashRegular, LinkMultipleRegular } from '@fluentui/react-icons';
 import { formatBytes, formatTime } from '../format';
 import { pointKindLabel, type Point } from './labels';
@@ -20,9 +35,16 @@ const useStyles = makeStyles({
   ends: { display: 'flex', justifyContent: 'space-between', color: tokens.colorNeutralForeground3, margin: `${tokens.spacingVerticalXS} 0` },
   kind: { display: 'inline-flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },
   scroll: { maxHeight: '320px', overflowY: 'auto' },
+  pickable: { cursor: 'pointer', border: 'none', padding: 0 },
+  picked: { outline: `${tokens.strokeWidthThick} solid ${tokens.colorStrokeFocus2}`, outlineOffset: '2px' },
 });
 
-export function PointsTimeline({ points }: { points: Point[] }) {
+export interface PointPick {
+  selected: string | null;
+  onSelect(id: string): void;
+}
+
+export function PointsTimeline({ points, pick }: { points: Point[]; pick?: PointPick }) {
   const styles = useStyles();
   if (points.length === 0) return <Text data-testid="points-empty">No recovery point yet: the first is made when initial replication ends.</Text>;
   const sorted = [...points].sort((a, b) => a.seq - b.seq);
@@ -36,8 +58,14 @@ export function PointsTimeline({ points }: { points: Point[] }) {
         {sorted.map((p) => (
           <Tooltip key={p.id} content={`${pointKindLabel(p.kind)} · ${formatTime(p.createdAt)}`} relationship="description">
             <span
-              className={`${styles.tick} ${p.kind === 'app' ? styles.app : styles.crash}`}
+              className={mergeClasses(
+                styles.tick,
+                p.kind === 'app' ? styles.app : styles.crash,
+                pick && styles.pickable,
+                pick?.selected === p.id && styles.picked,
+              )}
               style={{ left: sorted.length === 1 ? '100%' : `${((Date.parse(p.createdAt) - first) / span) * 100}%` }}
+              onClick={pick ? () => pick.onSelect(p.id) : undefined}
             />
           </Tooltip>
         ))}
@@ -58,8 +86,27 @@ export function PointsTimeline({ points }: { points: Point[] }) {
           </TableHeader>
           <TableBody>
             {newestFirst.map((p) => (
-              <TableRow key={p.id} data-point={p.id} data-kind={p.kind} data-group-point={p.groupPoint ?? ''}>
-                <TableCell>{p.seq}</TableCell>
+              <TableRow
+                key={p.id}
+                data-point={p.id}
+                data-kind={p.kind}
+                data-group-point={p.groupPoint ?? ''}
+                data-selected={pick?.selected === p.id || undefined}
+              >
+                <TableCell>
+                  {pick ? (
+                    <Radio
+                      name="custom-point"
+                      value={p.id}
+                      checked={pick.selected === p.id}
+                      onChange={() => pick.onSelect(p.id)}
+                      label={String(p.seq)}
+                      aria-label={`Point ${p.seq}, ${pointKindLabel(p.kind)}, made at ${formatTime(p.createdAt)}`}
+                    />
+                  ) : (
+                    p.seq
+                  )}
+                </TableCell>
                 <TableCell>{formatTime(p.createdAt)}</TableCell>
                 <TableCell>
                   <span className={styles.kind}>

@@ -27,7 +27,7 @@ import { useNow } from '../api/hooks';
 import { NoticeBar, type Notice } from '../devices/notice';
 import { formatBytes, formatTime } from '../format';
 import { ErrorBar } from '../pages/ErrorBar';
-import { ItemHealthBadge, PhaseBadge, formatAge, itemHref, liveRpo, type Item, type SiteInfo } from './labels';
+import { ItemHealthBadge, PhaseBadge, formatAge, isReversed, itemHref, liveRpo, type Item, type SiteInfo } from './labels';
 import { useProtectionQuery } from './useProtectionQuery';
 
 const useStyles = makeStyles({
@@ -59,7 +59,7 @@ export function ReplicationView() {
   const [notice, setNotice] = useState<Notice | null>(null);
   if ((sites.loading && !sites.data) || (items.loading && !items.data)) return <Spinner label="Loading replication…" />;
   const groups = replicationBySite(sites.data ?? [], items.data ?? []);
-  const reload = () => items.reload();
+  const act = { onNotice: setNotice, reload: () => items.reload() };
   return (
     <section aria-label="Replication" style={{ display: 'flex', flexDirection: 'column', gap: 12 }} data-testid="replication-view">
       <Text>
@@ -76,8 +76,8 @@ export function ReplicationView() {
             <Text className={styles.muted}>{site.kind === 'agent' ? `site agent ${site.agent ?? ''}` : `folder ${site.root ?? ''}`}</Text>
             <Badge appearance="tint" color="informative">{`${outgoing.length} outgoing · ${incoming.length} incoming`}</Badge>
           </div>
-          <Direction label={`Outgoing: this installation → ${site.name}`} icon={<ArrowExportLtrRegular />} items={outgoing} testId="outgoing" onNotice={setNotice} reload={reload} />
-          <Direction label={`Incoming: ${site.name} → this installation`} icon={<ArrowImportRegular />} items={incoming} testId="incoming" onNotice={setNotice} reload={reload} />
+          <Direction label={`Outgoing: this installation → ${site.name}`} icon={<ArrowExportLtrRegular />} items={outgoing} testId="outgoing" {...act} />
+          <Direction label={`Incoming: ${site.name} → this installation`} icon={<ArrowImportRegular />} items={incoming} testId="incoming" {...act} />
         </Card>
       ))}
     </section>
@@ -154,7 +154,7 @@ function ReplicationRow({ item, onNotice, reload }: { item: Item; onNotice(n: No
         <Link href={itemHref(item.name)}>{item.name}</Link>
       </TableCell>
       <TableCell>
-        <PhaseBadge phase={item.phase} paused={item.paused} />
+        <PhaseBadge phase={item.phase} paused={item.paused} reversed={isReversed(item)} />
       </TableCell>
       <TableCell>
         <ItemHealthBadge health={item.health} />

@@ -40,18 +40,42 @@ const PHASE_LABEL: Record<string, string> = {
   paused: 'Paused',
   disabling: 'Disabling',
   failed: 'Failed',
+  'failing-over': 'Failing over',
+  'failed-over': 'Failed over (not committed)',
+  committed: 'Committed (not replicating)',
+  reprotecting: 'Reprotecting',
 };
 
-/** "protected" → "Protected"; a phase this UI does not know yet is shown in words made from its name. */
-export const phaseLabel = (phase: string) => PHASE_LABEL[phase] ?? phase.charAt(0).toUpperCase() + phase.slice(1).replace(/[-_]/g, ' ');
+/** Protected while running at the recovery site: replicating back to the primary (after a failover and reprotect). */
+export const isReversed = (item: Pick<Item, 'activeSite' | 'recoverySite'>) => item.activeSite === item.recoverySite;
 
-export function PhaseBadge({ phase, paused }: { phase: string; paused?: boolean }) {
-  const color = phase === 'protected' ? 'brand' : phase.includes('resync') || phase === 'failed' ? 'warning' : 'informative';
+/** "protected" → "Protected"; a phase this UI does not know yet is shown in words made from its name. */
+export function phaseLabel(phase: string, reversed = false): string {
+  const label = PHASE_LABEL[phase] ?? phase.charAt(0).toUpperCase() + phase.slice(1).replace(/[-_]/g, ' ');
+  return reversed && phase === 'protected' ? 'Protected in reverse' : label;
+}
+
+const PHASE_COLOR: Record<string, 'brand' | 'warning' | 'danger' | 'informative' | 'important'> = {
+  protected: 'brand',
+  'resync-required': 'warning',
+  resyncing: 'warning',
+  failed: 'warning',
+  'failing-over': 'important',
+  'failed-over': 'warning',
+};
+
+/** The phase, "in reverse" when the item runs at its recovery site, and the Paused and Test failover marks. */
+export function PhaseBadge({ phase, paused, reversed, testing }: { phase: string; paused?: boolean; reversed?: boolean; testing?: boolean }) {
   return (
-    <span data-phase={phase}>
-      <Badge appearance="tint" color={color}>
-        {phaseLabel(phase)}
+    <span data-phase={phase} data-reversed={reversed ? 'true' : undefined}>
+      <Badge appearance="tint" color={PHASE_COLOR[phase] ?? 'informative'}>
+        {phaseLabel(phase, reversed)}
       </Badge>
+      {testing && (
+        <Badge appearance="tint" color="important" style={{ marginLeft: 4 }} data-testid="testing-badge">
+          Test failover up
+        </Badge>
+      )}
       {paused && (
         <Badge appearance="tint" color="subtle" style={{ marginLeft: 4 }} data-testid="paused-badge">
           Paused
