@@ -3,7 +3,8 @@
  * an address where no agent answers are shown at their fields), test it, and see its removal refused while an item
  * uses it; on the item's page, edit its commands and resync window, replicate (the quiesce and thaw outputs show),
  * resync after a confirmation and see the item's jobs; the Replication tab's outgoing items with bytes per cycle and
- * Pause/Resume; the global resync window; and Tab completing item and site names in the console.
+ * Pause/Resume, of an item and of the site; the global resync window; and Tab completing item and site names in the
+ * console.
  */
 import type { Page } from '@playwright/test';
 import crypto from 'node:crypto';
@@ -161,6 +162,13 @@ test('a site agent paired from the UI; the item page edits, resyncs and lists jo
   await screenshot(page, 'protection-replication');
   await out.getByRole('button', { name: 'Resume' }).click();
   await expect(out).toHaveAttribute('data-paused', 'false');
+  // The whole site paused and resumed.
+  await card.getByRole('button', { name: 'Pause site' }).click();
+  await expect(page.getByTestId('replication-notice')).toContainText('Replication with “dr-agent” is paused');
+  await expect(card.getByRole('button', { name: 'Resume site' })).toBeVisible();
+  expect(cli(lifeboat.home, ['site', 'show', 'dr-agent', '--json']).json<{ paused: boolean }>().paused).toBe(true);
+  await card.getByRole('button', { name: 'Resume site' }).click();
+  await expect(card.getByRole('button', { name: 'Pause site' })).toBeVisible();
 
   // Replication policies: the global resync window.
   await views.getByRole('tab', { name: 'Replication policies' }).click();

@@ -1,7 +1,7 @@
 /**
  * Replication, per site (AppAssure's core-to-core view): for each recovery site, the items this installation sends
  * to it (outgoing) and the items it sends back here (incoming, after a failover and reprotect), each with its health,
- * RPO, the bytes of its last cycle and the mean over its last cycles, and Pause or Resume.
+ * RPO, the bytes of its last cycle and the mean over its last cycles, and Pause or Resume, per item and per site.
  */
 import {
   Badge,
@@ -59,7 +59,13 @@ export function ReplicationView() {
   const [notice, setNotice] = useState<Notice | null>(null);
   if ((sites.loading && !sites.data) || (items.loading && !items.data)) return <Spinner label="Loading replication…" />;
   const groups = replicationBySite(sites.data ?? [], items.data ?? []);
-  const act = { onNotice: setNotice, reload: () => items.reload() };
+  const act = {
+    onNotice: setNotice,
+    reload: () => {
+      items.reload();
+      sites.reload();
+    },
+  };
   return (
     <section aria-label="Replication" style={{ display: 'flex', flexDirection: 'column', gap: 12 }} data-testid="replication-view">
       <Text>
@@ -75,6 +81,7 @@ export function ReplicationView() {
             <Title3 as="h2">{site.name}</Title3>
             <Text className={styles.muted}>{site.kind === 'agent' ? `site agent ${site.agent ?? ''}` : `folder ${site.root ?? ''}`}</Text>
             <Badge appearance="tint" color="informative">{`${outgoing.length} outgoing · ${incoming.length} incoming`}</Badge>
+            <SitePause site={site} {...act} />
           </div>
           <Direction label={`Outgoing: this installation → ${site.name}`} icon={<ArrowExportLtrRegular />} items={outgoing} testId="outgoing" {...act} />
           <Direction label={`Incoming: ${site.name} → this installation`} icon={<ArrowImportRegular />} items={incoming} testId="incoming" {...act} />
@@ -178,5 +185,23 @@ function ReplicationRow({ item, onNotice, reload }: { item: Item; onNotice(n: No
         </Button>
       </TableCell>
     </TableRow>
+  );
+}
+
+/** Pause or resume every item replicating to or from the site (`site pause`, `site resume`). */
+function SitePause({ site, onNotice, reload }: { site: SiteInfo; onNotice(n: Notice): void; reload(): void }) {
+  const [busy, setBusy] = useState(false);
+  const toggle = async () => {
+    setBusy(true);
+    const r = await call(site.paused ? 'sites.resume' : 'sites.pause', { name: site.name });
+    setBusy(false);
+    const done = site.paused ? `Replication with “${site.name}” resumed.` : `Replication with “${site.name}” is paused: its items run no cycles.`;
+    onNotice(r.ok ? { intent: 'success', title: done } : { intent: 'error', title: r.error.message, body: r.error.hint });
+    reload();
+  };
+  return (
+    <Button size="small" disabled={busy} icon={site.paused ? <PlayRegular /> : <PauseRegular />} onClick={() => void toggle()} data-site-paused={site.paused}>
+      {site.paused ? 'Resume site' : 'Pause site'}
+    </Button>
   );
 }
