@@ -98,7 +98,7 @@ export const itemFailoverCalls = {
     summary: 'Before a failover: each recovery-point choice with its point, time, what it would lose and an RTO estimate',
     input: z.object({ name: ItemName, type: FailoverType.default('planned') }),
     output: FailoverOptions,
-    cli: { command: 'item failover-options', positional: ['name'], view: 'record' },
+    cli: { command: 'item failover-options', positional: ['name'], lookups: { name: 'item' }, view: 'record' },
   }),
   'items.failover': call({
     summary: 'Fail a protected item over to its other site (test: an isolated copy while replication goes on)',
@@ -109,7 +109,7 @@ export const itemFailoverCalls = {
       shutdownSource: z.boolean().default(false).describe("run the item's shutdown command first (failover goes on if it fails)"),
     }),
     output: Job,
-    cli: { command: 'item failover', positional: ['name'], confirm: 'Fail {name} over ({type})?', startsJob: true, view: 'job' },
+    cli: { command: 'item failover', positional: ['name'], lookups: { name: 'item' }, confirm: 'Fail {name} over ({type})?', startsJob: true, view: 'job' },
   }),
   'items.changePoint': call({
     summary: 'Change the recovery point of a failed-over item (until commit): the item is stopped and another point materialized',
@@ -118,6 +118,7 @@ export const itemFailoverCalls = {
     cli: {
       command: 'item change-point',
       positional: ['name'],
+      lookups: { name: 'item' },
       confirm: 'Replace the failed-over disks and folders of {name} with the point {point}?',
       startsJob: true,
       view: 'job',
@@ -127,20 +128,26 @@ export const itemFailoverCalls = {
     summary: "Commit a failover: the item's recovery points are deleted and change-point ends; reprotect comes next",
     input: z.object({ name: ItemName }),
     output: CommitResult,
-    cli: { command: 'item commit', positional: ['name'], confirm: 'Commit the failover of {name}? Its recovery points are deleted.', view: 'record' },
+    cli: {
+      command: 'item commit',
+      positional: ['name'],
+      lookups: { name: 'item' },
+      confirm: 'Commit the failover of {name}? Its recovery points are deleted.',
+      view: 'record',
+    },
     long: true,
   }),
   'items.cleanupTest': call({
     summary: 'Clean up a test failover: its copy is removed and the drill report keeps your notes',
     input: z.object({ name: ItemName, notes: z.string().max(4000).optional().describe('what the drill showed, kept in its report') }),
     output: DrillReport,
-    cli: { command: 'item cleanup-test', positional: ['name'], view: 'record' },
+    cli: { command: 'item cleanup-test', positional: ['name'], lookups: { name: 'item' }, view: 'record' },
     long: true,
   }),
   'items.drills': call({
     summary: "A protected item's drill reports (test failovers): point, time to start, command outputs, notes",
     input: z.object({ name: ItemName }),
     output: z.array(DrillReport),
-    cli: { command: 'item drills', positional: ['name'], columns: ['id', 'startedAt', 'timeToStartMs', 'cleanedUpAt', 'notes'] },
+    cli: { command: 'item drills', positional: ['name'], lookups: { name: 'item' }, columns: ['id', 'startedAt', 'timeToStartMs', 'cleanedUpAt', 'notes'] },
   }),
 };

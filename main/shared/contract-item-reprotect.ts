@@ -14,6 +14,7 @@ export const itemReprotectCalls = {
     cli: {
       command: 'item reprotect',
       positional: ['name'],
+      lookups: { name: 'item' },
       confirm: "Reprotect {name}? The disks and folders at its other site are overwritten with the item's current data (only what differs is sent).",
       startsJob: true,
       view: 'job',
