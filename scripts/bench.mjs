@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { makeRepoDataset } from './bench/repo-dataset.mjs';
 import { kindsSection, printKinds, printRestore, restoreComparison } from './bench/repo-sections.mjs';
 import { replicationSection } from './bench/replication.mjs';
+import { bundleTs } from './bundle-ts.mjs';
 import { webModeArgs } from './web-mode.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -147,20 +148,7 @@ function freePort() {
 // ---------- the main event loop under heavy work ----------
 /** Bundles test/bench/event-loop.ts (as the build bundles the engine) and runs it: the longest stall per kind of work. */
 async function eventLoopFigures() {
-  const { build } = await import('esbuild');
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const outfile = path.join(root, 'dist', 'bench', 'event-loop.cjs');
-  await build({
-    entryPoints: [path.join(root, 'test/bench/event-loop.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'warning',
-    define: { __LIFEBOAT_VERSION__: JSON.stringify(pkg.version) },
-  });
+  const outfile = await bundleTs('test/bench/event-loop.ts', 'dist/bench/event-loop.cjs');
   log('event loop: a 256 MiB backup and restore, a self-test, heat files and a 200 000-file manifest, in-process');
   const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`the event-loop bench failed (${r.status})`);

@@ -2,13 +2,10 @@
 // Kills Lifeboat with SIGKILL at random moments of a backup, a restore, a device failover or a prune, restarts it,
 // lets every job resume and checks that nothing was lost (test/torture/run.ts says what is checked). Prints a table
 // and a final line `torture: N trials (...), F failures`; exits 1 on any failure. The trials run the built dist/.
-import { build } from 'esbuild';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bundleTs } from './bundle-ts.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     trials: { type: 'string', default: '10' },
@@ -35,8 +32,7 @@ if (unknown.length || !kinds.length) {
 
 // The runner is TypeScript beside the test helpers it shares: bundled here (dist/torture/, so the helpers' paths
 // relative to their file still lead to the repository) rather than copied.
-const out = path.join(root, 'dist', 'torture', 'run.cjs');
-await build({ entryPoints: [path.join(root, 'test', 'torture', 'run.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning' });
+const out = await bundleTs('test/torture/run.ts', 'dist/torture/run.cjs');
 const { runTorture } = createRequire(import.meta.url)(out);
 const t0 = Date.now();
 const report = await runTorture({ trials: number('trials', 1), sizeMiB: number('size-mib', 1), seed: number('seed', 0), kinds, keep: values.keep });

@@ -8,13 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bundleTs } from '../bundle-ts.mjs';
 
 /** Runs the section; returns its figures (load process's JSON plus the write's). */
 export async function indexScale(root, { chunks = 10_000_000, lookups = 1_000_000, dir } = {}) {
-  const { build } = await import('esbuild');
-  const outfile = path.join(root, 'dist', 'bench', 'index-scale.cjs');
-  const entry = path.join(root, 'test/bench/index-scale.ts');
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning' });
+  const outfile = await bundleTs('test/bench/index-scale.ts', 'dist/bench/index-scale.cjs');
   const work = dir ? path.resolve(dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-index-'));
   const account = path.join(work, 'account');
   fs.rmSync(account, { recursive: true, force: true });

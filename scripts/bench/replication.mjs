@@ -12,8 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleTs } from '../bundle-ts.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const replicationGoals = {
   rpoP99VsFrequency: { goal: '<= 2', met: (v) => v <= 2 },
@@ -53,20 +53,7 @@ function reflinkFileSystem(log) {
 
 /** Runs the section; returns its figures (also printed, with each goal met or not). */
 export async function replicationSection({ quick = false, log = (...a) => console.error('[bench]', ...a) } = {}) {
-  const { build } = await import('esbuild');
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const outfile = path.join(root, 'dist', 'bench', 'replication.cjs');
-  await build({
-    entryPoints: [path.join(root, 'test/bench/replication.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'warning',
-    define: { __LIFEBOAT_VERSION__: JSON.stringify(pkg.version) },
-  });
+  const outfile = await bundleTs('test/bench/replication.ts', 'dist/bench/replication.cjs');
   const xfs = reflinkFileSystem(log);
   const args = [...(quick ? ['--seconds', '60', '--idle', '20'] : []), ...(xfs ? ['--src', xfs.dir] : [])];
   log(`replication: a 1 GiB sparse image, 1 MiB/s of scattered 64 KiB writes, 30 s frequency${quick ? ' (quick)' : ''}`);

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { bundleTs } from '../bundle-ts.mjs';
 
 const log = (...a) => console.error('[bench]', ...a);
 
@@ -34,10 +35,8 @@ const mbps = (bytes, seconds) => Math.round(bytes / 1e6 / seconds);
 const ratio = (a, b) => (a && b ? Math.round((a / b) * 100) / 100 : null);
 
 /** Bundles the floor script (as the build bundles the engine) and returns a function that runs it. */
-export async function restoreFloor(root) {
-  const { build } = await import('esbuild');
-  const outfile = path.join(root, 'dist', 'bench', 'restore-floor.cjs');
-  await build({ entryPoints: [path.join(root, 'test/bench/restore-floor.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning' });
+export async function restoreFloor() {
+  const outfile = await bundleTs('test/bench/restore-floor.ts', 'dist/bench/restore-floor.cjs');
   return (account, sdek, snapshot, out) => {
     fs.rmSync(out, { recursive: true, force: true });
     return measure(process.execPath, [outfile, account, sdek, snapshot, out]);
@@ -49,7 +48,7 @@ export async function restoreFloor(root) {
  * one's best time (the VM's page-cache write cost changes several-fold from minute to minute).
  */
 export async function restoreComparison({ root, home, work, account, sdek, snapshotId, source, resticEnv, rounds = 2 }) {
-  const floor = await restoreFloor(root);
+  const floor = await restoreFloor();
   const lb = lifeboatBin(root, home);
   const runs = { lifeboat: [], floor: [], restic: [], cpA: [] };
   const out = (k) => path.join(work, `restore-${k}`);
