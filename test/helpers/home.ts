@@ -14,8 +14,12 @@ function build(args: string[]): void {
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
-/** Builds dist/main, which the spawned CLI and web mode run: a test file run on its own must not use a stale one. */
-export const buildMain = () => build(['main']);
+/**
+ * Builds dist/main, which the spawned CLI and web mode run, when a source is newer than the last whole build: a test
+ * file run on its own must not use a stale one, and under `npm test` (built just before) no file rewrites dist/main
+ * while another file's CLI is loading it.
+ */
+export const buildMain = () => build(['main', '--if-stale']);
 /** Builds the whole app (renderer included) unless dist/ is newer than every source, as it is under `npm test`. */
 export const buildApp = () => build(['--if-stale']);
 
