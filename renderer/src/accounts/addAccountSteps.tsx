@@ -93,7 +93,18 @@ const credentials: Step = {
   nextLabel: () => 'Next',
   back: () => 'kind',
   validate: credentialProblems,
-  submit: () => ({ ok: true, go: 'container' }),
+  submit: async (d) => {
+    // A local folder Lifeboat cannot write (a read-only disk, no permission) is named here, not at the probe: the engine
+    // checks it as it checks a device's data root. Other states (a repository already there …) are the probe's to judge.
+    const folder = d.folder.trim();
+    if (d.kind !== 'local' || !folder) return { ok: true, go: 'container' };
+    const r = await call('devices.checkRoot', { root: folder });
+    if (r.ok && r.value.state === 'not-writable') {
+      const hint = 'Mount that disk read-write, or choose a folder Lifeboat can write to.';
+      return { ok: false, error: { code: 'invalid_input', message: r.value.message, hint }, field: 'folder' };
+    }
+    return { ok: true, go: 'container' };
+  },
   Body: ({ data, update, problems }) =>
     data.kind === 'local' ? (
       <Field label="Folder" data-field="folder" {...fieldState(problems.folder)} hint="An absolute path. Leave it empty to keep the account in Lifeboat's data directory.">

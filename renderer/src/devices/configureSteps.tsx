@@ -66,7 +66,13 @@ const root: Step = {
     // The engine says now what the folder would be (empty, a previous device's root, in use …) and its free space.
     const r = await call('devices.checkRoot', { root: d.root.trim() });
     if (!r.ok) return r.error.code === 'invalid_input' || r.error.code === 'conflict' ? { ok: false, error: r.error, field: 'root' } : { ok: true, go: 'name', patch: { rootCheck: null } };
-    if (!r.value.usable) return { ok: false, error: { code: 'invalid_input', message: r.value.message, hint: 'Choose an empty folder, a new one, or the data root of a previous Lifeboat device.' }, field: 'root' };
+    if (!r.value.usable) {
+      const hint =
+        r.value.state === 'not-writable'
+          ? 'Mount that disk read-write, or choose a data root Lifeboat can write to.'
+          : 'Choose an empty folder, a new one, or the data root of a previous Lifeboat device.';
+      return { ok: false, error: { code: 'invalid_input', message: r.value.message, hint }, field: 'root' };
+    }
     const patch: Partial<ConfigureData> = { rootCheck: r.value };
     // A previous device's root comes back under its own name unless the user typed another.
     if (r.value.previousDevice && !d.name) patch.name = r.value.previousDevice;
