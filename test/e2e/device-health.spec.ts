@@ -40,6 +40,15 @@ test('a device configured into the added account, reviewed first, whose health s
   await why.focus();
   await expect(page.getByRole('tooltip')).toHaveText('Warning: never backed up');
   await expect(why).toHaveAttribute('aria-describedby', /.+/);
+
+  // The Dashboard's "needs attention" list, by the same rule, names it with its reason.
+  await openPage(page, 'Dashboard');
+  const attention = page.getByRole('region', { name: 'Devices that need attention' });
+  const listed = attention.locator('li[data-device="fs-why"]');
+  await expect(listed.getByRole('link', { name: 'fs-why' })).toHaveAttribute('href', '#/devices/fs-why');
+  await expect(listed.locator('[data-health]')).toHaveAttribute('data-health', 'warning');
+  await expect(listed.getByTestId('health-reasons')).toHaveText('never backed up');
+  await expect(attention).not.toContainText('Every device is online and healthy.');
 });
 
 test('a backup whose manifest is gone says it cannot be restored whole on the Backups page', async ({ app: page, lifeboat }) => {

@@ -276,6 +276,8 @@ const progress: Step = {
   title: 'Failover',
   intro: () => 'The failover runs as a job and survives restarts; closing this keeps it running. Follow it here or on the Jobs page.',
   nextLabel: () => 'Close',
+  // The failover's own Cancel (which says what it does now) is the only one; closing this keeps the job running.
+  noCancel: true,
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'finish' }),
   Body: ({ data, update }) => (data.jobId ? <FailoverProgress jobId={data.jobId} onJob={(job: Job) => update({ jobId: job.id })} /> : null),

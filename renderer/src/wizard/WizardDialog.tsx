@@ -76,9 +76,11 @@ export function WizardDialog<Id extends string, D>({ id, label, steps, path, ini
                 )}
               </div>
               <div className={styles.right}>
-                <Button onClick={() => onClose(data, false)} disabled={busy}>
-                  Cancel
-                </Button>
+                {!current.noCancel && (
+                  <Button onClick={() => onClose(data, false)} disabled={busy}>
+                    Cancel
+                  </Button>
+                )}
                 <Button id={`${id}-next`} appearance="primary" type="submit" disabled={busy} icon={busy ? <Spinner size="tiny" /> : undefined}>
                   {current.nextLabel(data)}
                 </Button>

@@ -28,6 +28,8 @@ export interface WizardStep<Id extends string, D> {
   title: string;
   intro(data: D): string;
   nextLabel(data: D): string;
+  /** Nothing left for the frame's Cancel to cancel (e.g. a job runs, with its own Cancel): only Next (Close) is shown. */
+  noCancel?: boolean;
   back?(data: D): Id | null;
   /** Runs before Next; any problem blocks it. */
   validate(data: D): Problems;
