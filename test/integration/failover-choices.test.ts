@@ -58,6 +58,7 @@ describe('failover from a chosen backup', () => {
     const refused = error(await e.call('failover.start', { source: 'fs1', target: 'fs2', backup: foreign }));
     expect(refused).toEqual({
       code: 'invalid_input',
+      field: 'backup',
       message: `backup: ${foreign} is a backup of the device other, not of fs1; a failover restores only the source's own backups.`,
       hint: expect.stringContaining('`lifeboat failover backups fs1`'),
     });
