@@ -1,4 +1,7 @@
-/** The page served before a session exists: it trades the URL fragment's token for the session cookie, then reloads. */
+/**
+ * The page served before a session exists: it trades the URL fragment's token for the session cookie, then reloads.
+ * Its icon is inline, so the browser never asks for /favicon.ico without the cookie (a 401 in the console).
+ */
 import crypto from 'node:crypto';
 
 const script = `
@@ -17,7 +20,7 @@ const script = `
 
 export function bootstrapPage(): { html: string; scriptHash: string } {
   const scriptHash = `sha256-${crypto.createHash('sha256').update(script).digest('base64')}`;
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Lifeboat</title></head>
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Lifeboat</title><link rel="icon" href="data:,"></head>
 <body style="font-family: system-ui, sans-serif; margin: 3rem"><h1>Lifeboat</h1><p id="msg">Signing in…</p><script>${script}</script></body></html>`;
   return { html, scriptHash };
 }

@@ -74,6 +74,9 @@ describe('web mode security', () => {
     expect(root.status).toBe(200);
     expect(root.body).toContain('Signing in');
     expect(root.body).not.toContain('/assets/');
+    // It names its icon inline: otherwise the browser asks for /favicon.ico before the session exists, a 401 that a
+    // clean launch logs as a console error whenever that request beats the sign-in's reload.
+    expect(root.body).toContain('<link rel="icon" href="data:,">');
     expect((await request('/index.html')).status).toBe(200);
     expect((await request('/index.html', { method: 'POST' })).status).toBe(401);
     expect((await request('/jobs')).status).toBe(401);
