@@ -116,7 +116,7 @@ test('a test failover to a custom point and its cleanup, a planned failover, com
   await expect(w.getByRole('radio', { name: /^Latest First processes/ })).toBeChecked();
   await page.setViewportSize({ width: 1280, height: 900 });
   fs.mkdirSync(path.join(repoRoot, 'docs', 'screenshots'), { recursive: true });
-  await page.screenshot({ path: path.join(repoRoot, 'docs', 'screenshots', 'item-failover-wizard.png') });
+  await page.screenshot({ path: path.join(repoRoot, 'test-results', 'screenshots', 'item-failover-wizard.png') });
   await w.getByRole('button', { name: 'Next' }).click();
   await expect(w).toHaveAttribute('data-step', 'shutdown');
   await expect(w.getByRole('checkbox', { name: /Shut down app01 at primary/ })).toBeChecked();
