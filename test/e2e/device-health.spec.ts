@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Backup } from '../../main/shared/schemas';
 import { cli, ok } from '../helpers/home';
 import { addShare, configureDevice, openDevice, removeScratch, tempDir } from './devices-helpers';
-import { ensureService, expect, openPage, repoRoot, test } from './fixtures';
+import { ensureService, expect, openPage, screenshots, test } from './fixtures';
 
 test.afterAll(removeScratch);
 
@@ -34,7 +34,7 @@ test('a device configured into the added account, reviewed first, whose health s
   const why = row.getByTestId('health-why');
   await why.hover();
   await expect(page.getByRole('tooltip')).toHaveText('Warning: never backed up');
-  await page.screenshot({ path: path.join(repoRoot, 'docs', 'screenshots', 'device-health-reason.png') });
+  await page.screenshot({ path: path.join(screenshots, 'device-health-reason.png') });
   // Keyboard users reach it too, and screen readers get it as the cell's description.
   await page.mouse.move(0, 0);
   await why.focus();

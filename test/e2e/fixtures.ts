@@ -9,7 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
-export const artifacts = path.join(repoRoot, 'test', 'artifacts');
+/** Screenshots the tests save, for people to look at: under test-results/ (never the repository's tree), like every other output of a run. */
+export const screenshots = path.join(repoRoot, 'test-results', 'screenshots');
+/** The same folder, by its earlier name. */
+export const artifacts = screenshots;
 
 export interface Lifeboat {
   url: string;
@@ -127,8 +130,8 @@ export const test = base.extend<{ lifeboat: Lifeboat; browserErrors: string[]; a
 export { expect };
 
 export async function screenshot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: false });
+  fs.mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: false });
 }
 
 /** Creates the service through the welcome wizard, as a user would; returns the SDEK that was shown. */

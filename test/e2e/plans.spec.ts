@@ -2,14 +2,13 @@
  * Recovery plans the way a user clicks: two protected items (set up through the CLI, which talks to the running app),
  * then on the Recovery plans page a plan made in the editor (a group, a manual action, a script action moved up
  * between groups, a second group), a test failover of it from the Run wizard, the run paused at the manual action
- * until Confirm is clicked, its groups and actions as steps to the end, then the plan deleted (its items stay). Saves docs/screenshots/recovery-plan.png.
+ * until Confirm is clicked, its groups and actions as steps to the end, then the plan deleted (its items stay). Saves test-results/screenshots/recovery-plan.png.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { cli, ok } from '../helpers/home';
 import { age, makeDisk, MiB } from '../helpers/replication-lab';
 import { removeScratch, tempDir, wizard } from './devices-helpers';
-import { ensureService, expect, openPage, repoRoot, screenshot, test } from './fixtures';
+import { ensureService, expect, openPage, screenshot, screenshots, test } from './fixtures';
 
 test.afterAll(removeScratch);
 
@@ -87,9 +86,7 @@ test('a plan made in the editor runs a test failover to the end, its manual acti
   await expect(row.getByText('Succeeded')).toBeVisible();
 
   await screenshot(page, 'recovery-plan');
-  const shots = path.join(repoRoot, 'docs', 'screenshots');
-  fs.mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, 'recovery-plan.png'), fullPage: true });
+  await page.screenshot({ path: path.join(screenshots, 'recovery-plan.png'), fullPage: true });
 
   // Delete, confirmed in a dialog: the items stay protected.
   await row.getByRole('button', { name: 'Delete shop' }).click();
