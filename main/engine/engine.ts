@@ -86,7 +86,7 @@ export class Engine {
     this.workers = new WorkerPool();
     this.runner = new JobRunner(this.db, this.bus, this.log, this.workers, dataDir);
     this.runner.register(selftestJob);
-    this.accounts = new AccountManager(this.db, this.secrets, this.service, dataDir, this.log, this.runner.store, this.workers);
+    this.accounts = new AccountManager(this.db, this.secrets, this.service, dataDir, this.log, this.runner.store, this.settings, this.workers);
     this.backups = new BackupManager(this.accounts, this.runner);
     this.runner.register(backupJob(this.accounts));
     this.runner.register(restoreJob(this.accounts));
@@ -95,7 +95,7 @@ export class Engine {
     this.accounts.keepClearOf(() => this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })));
     this.deviceBackups = new DeviceBackups(this);
     this.failover = new FailoverManager(this);
-    const replication = new ReplicationStore(this.db);
+    const replication = new ReplicationStore(this.db, this.settings);
     this.sites = new SiteManager(new SiteStore(this.db), (id) => replication.itemsUsingSite(id), () => [
       { path: dataDir, what: "Lifeboat's data directory" },
       ...this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
@@ -146,6 +146,7 @@ export class Engine {
         engine.runner.start();
         engine.deviceBackups.start();
         engine.protection.scheduler.start();
+        engine.protection.drills.start();
       }
       return engine;
     } catch (err) {
@@ -203,6 +204,7 @@ export class Engine {
     this.closed = true;
     this.deviceBackups.stop();
     this.protection.scheduler.stop();
+    this.protection.drills.stop();
     this.devices.usage.stop();
     await this.runner.stop();
     await this.deviceBackups.records.flush(); // a change this process made reaches the account before it exits

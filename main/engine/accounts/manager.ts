@@ -17,6 +17,7 @@ import { describeOverlap, findOverlap, type Place } from '../placement';
 import { Repository } from '../repo/repository';
 import type { SecretStore } from '../secrets';
 import type { ServiceManager } from '../service';
+import type { Settings } from '../settings';
 import type { StorageBackend } from '../storage/backend';
 import { azureLocation, openBackend, type AzureCredentials, type BackendSpec } from '../storage/open';
 import { withLease, type LeaseInfo } from './locks';
@@ -59,11 +60,13 @@ export class AccountManager {
     private readonly log: Logger,
     /** The jobs' store: which jobs still work on an account. */
     private readonly jobs: JobStore,
+    /** The settings store (the catalog keeps each backup's problem there). */
+    settings: Settings,
     /** The engine's worker pool: manifests are read there, off the event loop. Tests may leave it out. */
     private readonly workers?: WorkerPool,
   ) {
     this.store = new AccountStore(db, secrets);
-    this.catalog = new BackupCatalog(db);
+    this.catalog = new BackupCatalog(db, settings);
   }
 
   keepClearOf(source: PlacesSource): void {

@@ -7,6 +7,7 @@
 import type { Backup } from '../../shared/schemas';
 import type { Db } from '../db/database';
 import { LifeboatError } from '../../shared/errors';
+import type { Settings } from '../settings';
 import { summarize, type SnapshotManifest } from '../repo/snapshot';
 
 interface BackupRow {
@@ -25,13 +26,13 @@ interface BackupRow {
   stored_new: number;
   chunks_new: number;
   duration_ms: number;
-  /** Joined from the settings table (backup-problem:<id>), not a column of backups. */
+  /** From the settings store (backup-problem:<id>), not a column of backups. */
   problem?: string | null;
 }
 
 /** A backup's problem lives in settings under this key: per-object flags there need no schema change (like share-over-quota). */
-const problemKey = (id: string) => `backup-problem:${id}`;
-const SELECT = `SELECT b.*, s.value AS problem FROM backups b LEFT JOIN settings s ON s.key = 'backup-problem:' || b.id`;
+const PROBLEM = 'backup-problem:';
+const problemKey = (id: string) => `${PROBLEM}${id}`;
 
 /** Identifies "the same sources": the previous backup of the same key is what an incremental compares with. */
 export function sourceKey(sources: Array<{ name: string; kind: string; path: string }>): string {
@@ -39,7 +40,11 @@ export function sourceKey(sources: Array<{ name: string; kind: string; path: str
 }
 
 export class BackupCatalog {
-  constructor(readonly db: Db) {}
+  constructor(
+    readonly db: Db,
+    /** The settings store, where each backup's problem is kept. */
+    private readonly settings: Settings,
+  ) {}
 
   /** Idempotent: a step that re-runs after a crash records the same backup once. */
   record(accountId: string, m: SnapshotManifest): void {
@@ -74,7 +79,8 @@ export class BackupCatalog {
   }
 
   row(id: string): BackupRow | undefined {
-    return this.db.prepare(`${SELECT} WHERE b.id = ?`).get(id) as BackupRow | undefined;
+    const row = this.db.prepare('SELECT * FROM backups WHERE id = ?').get(id) as BackupRow | undefined;
+    return row && { ...row, problem: this.settings.get(problemKey(id)) };
   }
 
   require(id: string): BackupRow {
@@ -84,9 +90,12 @@ export class BackupCatalog {
   }
 
   list(accountId?: string): BackupRow[] {
-    return (accountId
-      ? this.db.prepare(`${SELECT} WHERE b.account_id = ? ORDER BY b.created_at DESC`).all(accountId)
-      : this.db.prepare(`${SELECT} ORDER BY b.created_at DESC`).all()) as BackupRow[];
+    const rows = (accountId
+      ? this.db.prepare('SELECT * FROM backups WHERE account_id = ? ORDER BY created_at DESC').all(accountId)
+      : this.db.prepare('SELECT * FROM backups ORDER BY created_at DESC').all()) as BackupRow[];
+    // One read of every problem rather than one a row: lists run to thousands of backups.
+    const problems = new Map(this.settings.withPrefix(PROBLEM).map((p) => [p.key.slice(PROBLEM.length), p.value]));
+    return rows.map((r) => ({ ...r, problem: problems.get(r.id) ?? null }));
   }
 
   ids(accountId: string): string[] {
@@ -99,7 +108,7 @@ export class BackupCatalog {
 
   delete(id: string): void {
     this.db.prepare('DELETE FROM backups WHERE id = ?').run(id);
-    this.db.prepare('DELETE FROM settings WHERE key = ?').run(problemKey(id));
+    this.settings.delete(problemKey(id));
   }
 
   /** What a check of the whole account found, per backup id: replaces every earlier mark of the account's backups. */
@@ -107,8 +116,8 @@ export class BackupCatalog {
     this.db.transaction(() => {
       for (const id of this.ids(accountId)) {
         const problem = problems.get(id);
-        if (problem) this.db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(problemKey(id), problem);
-        else this.db.prepare('DELETE FROM settings WHERE key = ?').run(problemKey(id));
+        if (problem) this.settings.set(problemKey(id), problem);
+        else this.settings.delete(problemKey(id));
       }
     })();
   }

@@ -3,6 +3,7 @@
  * group (multi-item) points and the per-cycle history.
  */
 import type { Db } from '../db/database';
+import type { Settings } from '../settings';
 import { LifeboatError } from '../../shared/errors';
 
 export interface PolicyRow {
@@ -97,7 +98,11 @@ export interface CycleRow {
 }
 
 export class ReplicationStore {
-  constructor(readonly db: Db) {}
+  constructor(
+    readonly db: Db,
+    /** The settings store: the global replication settings live there. */
+    private readonly settings: Settings,
+  ) {}
 
   policy(id: string): PolicyRow {
     return this.db.prepare('SELECT * FROM replication_policies WHERE id = ?').get(id) as PolicyRow;
@@ -262,15 +267,12 @@ export class ReplicationStore {
 
   /** A global replication setting (settings table, key `replication.<key>`). */
   setting(key: string): string | null {
-    return (this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(`replication.${key}`) as string | undefined) ?? null;
+    return this.settings.get(`replication.${key}`);
   }
 
   setSetting(key: string, value: string | null): void {
-    if (value === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(`replication.${key}`);
-    else this.db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
-      `replication.${key}`,
-      value,
-    );
+    if (value === null) this.settings.delete(`replication.${key}`);
+    else this.settings.set(`replication.${key}`, value);
   }
 
   deletePoints(ids: string[]): void {
