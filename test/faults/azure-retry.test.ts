@@ -1,5 +1,5 @@
 /** The retry policy on its own: full-jitter backoff bounds, what is retried, budgets and cancel. No network. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LifeboatError } from '../../main/shared/errors';
 import { backoffDelay, DEFAULT_RETRY, withRetry } from '../../main/engine/storage/retry';
 
@@ -36,20 +36,64 @@ describe('retry policy', () => {
     expect(calls).toBe(3);
   });
 
+  // The schedule runs on vitest's fake clock (Date.now and setTimeout): what is checked is when each attempt starts
+  // and that the backoff ends, never how long the machine took.
   it('stops at the deadline even with attempts left', async () => {
-    const t0 = Date.now();
-    let calls = 0;
-    const err = await withRetry(async () => (calls++, Promise.reject(busy())), ctx, { baseMs: 100, capMs: 100, maxAttempts: 100, deadlineMs: 350, random: () => 0.99 }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'unavailable' });
-    expect(calls).toBeLessThanOrEqual(4);
-    expect(Date.now() - t0).toBeLessThan(600);
+    vi.useFakeTimers();
+    try {
+      const t0 = Date.now();
+      const startedAt: number[] = [];
+      const delays: number[] = [];
+      const onRetry = ({ delayMs }: { delayMs: number }) => void delays.push(delayMs);
+      const run = withRetry(async () => (startedAt.push(Date.now() - t0), Promise.reject(busy())), { ...ctx, onRetry }, { baseMs: 100, capMs: 100, maxAttempts: 100, deadlineMs: 350, random: () => 0.99 }).catch((e: unknown) => e);
+      await vi.runAllTimersAsync();
+      const err = await run;
+      expect(err).toMatchObject({ code: 'unavailable' });
+      // Backoffs of 99 ms: attempts at 0, 99, 198 and 297 ms; a fifth would start at 396, past the 350 ms deadline.
+      expect(delays).toEqual([99, 99, 99]);
+      expect(startedAt).toEqual([0, 99, 198, 297]);
+      expect((err as Error).message).toMatch(/gave up after 4 attempts over 0\.3 s\./);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('backs off by the full-jitter schedule between attempts, doubling to the cap', async () => {
+    vi.useFakeTimers();
+    try {
+      const t0 = Date.now();
+      const startedAt: number[] = [];
+      const delays: number[] = [];
+      const onRetry = ({ delayMs }: { delayMs: number }) => void delays.push(delayMs);
+      const run = withRetry(async () => (startedAt.push(Date.now() - t0), Promise.reject(busy())), { ...ctx, onRetry }, { baseMs: 40, capMs: 200, maxAttempts: 6, deadlineMs: 60_000, random: () => 0.99 }).catch((e: unknown) => e);
+      await vi.runAllTimersAsync();
+      expect(await run).toMatchObject({ code: 'unavailable', retryable: true });
+      expect(delays).toEqual([39, 79, 158, 198, 198]);
+      expect(startedAt).toEqual([0, 39, 118, 276, 474, 672]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a cancel during a backoff ends it at once with "cancelled"', async () => {
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(), 50);
-    const t0 = Date.now();
-    await expect(withRetry(async () => Promise.reject(busy()), { ...ctx, signal: ac.signal }, { baseMs: 5_000, capMs: 5_000, random: () => 0.99 })).rejects.toMatchObject({ code: 'cancelled' });
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    vi.useFakeTimers();
+    try {
+      const ac = new AbortController();
+      let calls = 0;
+      // Cancelled 50 ms into a 4.95 s backoff: the retry must settle then, without the clock reaching the backoff's end.
+      const run = withRetry(async () => (calls++, Promise.reject(busy())), { ...ctx, signal: ac.signal }, { baseMs: 5_000, capMs: 5_000, random: () => 0.99 }).catch((e: unknown) => e);
+      let settled = false;
+      void run.then(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(50);
+      expect(settled).toBe(false);
+      ac.abort();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(settled).toBe(true);
+      expect(await run).toMatchObject({ code: 'cancelled' });
+      expect(calls).toBe(1);
+      expect(vi.getTimerCount()).toBe(0); // the backoff's timer is gone, not left to fire later
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

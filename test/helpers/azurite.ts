@@ -124,8 +124,10 @@ export interface FaultProxy {
   readonly requests: number;
   /** Faults still to serve. */
   readonly remaining: number;
-  /** Arrival times (ms since the proxy started) of each request, to check the backoff. */
+  /** Arrival times (ms since the proxy started) of each request since the last inject: their number is the attempts. */
   arrivals: number[];
+  /** Requests held open ('hang') that the client gave up on and closed, since the last inject. */
+  readonly abandoned: number;
   /**
    * The next `count` requests get 503 ServerBusy ('busy'), are held open unanswered ('hang', a timeout), or reach
    * Azurite but lose their answer on the way back ('lost': the connection drops after the server acted).
@@ -138,7 +140,7 @@ export interface FaultProxy {
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const t0 = Date.now();
   const hung = new Set<http.ServerResponse>();
-  const state = { requests: 0, remaining: 0, mode: 'busy' as FaultMode };
+  const state = { requests: 0, remaining: 0, abandoned: 0, mode: 'busy' as FaultMode };
   const arrivals: number[] = [];
   const server = http.createServer((req, res) => {
     state.requests++;
@@ -147,7 +149,14 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     if (state.remaining > 0 && !lose) {
       state.remaining--;
       req.resume();
-      if (state.mode === 'hang') return void hung.add(res);
+      if (state.mode === 'hang') {
+        hung.add(res);
+        // Never answered: the only way this ends before close() is the client dropping the request (its timeout).
+        res.once('close', () => {
+          if (hung.delete(res)) state.abandoned++;
+        });
+        return;
+      }
       const body = '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>Injected by the test proxy.</Message></Error>';
       res.writeHead(503, { 'content-type': 'application/xml', 'x-ms-error-code': 'ServerBusy', 'content-length': Buffer.byteLength(body) });
       return void res.end(body);
@@ -172,15 +181,21 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     get remaining() {
       return state.remaining;
     },
+    get abandoned() {
+      return state.abandoned;
+    },
     arrivals,
     inject(count, mode = 'busy') {
       state.remaining = count;
       state.mode = mode;
+      state.abandoned = 0;
       arrivals.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const res of hung) res.destroy();
+        const held = [...hung];
+        hung.clear();
+        for (const res of held) res.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

