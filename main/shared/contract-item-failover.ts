@@ -1,11 +1,12 @@
 /**
  * The contract's calls for failover of a protected item (docs/failover.md): the options a failover wizard shows before
  * it starts (each recovery-point choice with its point, its time, what it would lose and an RTO estimate), the test,
- * planned and unplanned failover job, Change recovery point, Commit, Cleanup test failover and the drill reports.
+ * planned and unplanned failover job, Change recovery point, Commit, Cleanup test failover, the drill reports and the
+ * drill schedule (a test failover every N days at a local time, cleaned up after a hold).
  */
 import { z } from 'zod';
 import { call } from './call';
-import { CommandRun } from './contract-protection';
+import { CommandRun, DrillSchedule } from './contract-protection';
 import { Job } from './schemas';
 
 const ItemName = z.string().trim().min(1).describe('protected item name');
@@ -83,7 +84,10 @@ export const DrillReport = z.object({
   testPath: z.string(),
   cleanedUpAt: z.string().nullable(),
   notes: z.string().nullable(),
+  scheduled: z.boolean().describe('started by the drill schedule (cleaned up by it after the hold)'),
 });
+
+export const DrillScheduleResult = z.object({ item: z.string(), schedule: DrillSchedule.nullable() });
 
 export const CommitResult = z.object({
   item: z.string(),
@@ -148,6 +152,19 @@ export const itemFailoverCalls = {
     summary: "A protected item's drill reports (test failovers): point, time to start, command outputs, notes",
     input: z.object({ name: ItemName }),
     output: z.array(DrillReport),
-    cli: { command: 'item drills', positional: ['name'], lookups: { name: 'item' }, columns: ['id', 'startedAt', 'timeToStartMs', 'cleanedUpAt', 'notes'] },
+    cli: { command: 'item drills', positional: ['name'], lookups: { name: 'item' }, columns: ['id', 'startedAt', 'timeToStartMs', 'scheduled', 'cleanedUpAt', 'notes'] },
+  }),
+  'items.drillSchedule': call({
+    summary: 'Schedule drills: a test failover every N days at a local time, cleaned up after a hold (no flags: show; --off: stop)',
+    input: z.object({
+      name: ItemName,
+      everyDays: z.number().int().min(1).max(365).optional().describe('days between drills (1 to 365)'),
+      at: z.string().trim().optional().describe('local time of day, HH:MM (default 02:00)'),
+      point: PointChoice.optional().describe('recovery-point option of each drill (default latest-processed)'),
+      hold: z.number().int().min(1).max(10080).optional().describe('minutes the test copy stays up before cleanup (default 30)'),
+      off: z.boolean().default(false).describe('remove the schedule'),
+    }),
+    output: DrillScheduleResult,
+    cli: { command: 'item drill-schedule', positional: ['name'], lookups: { name: 'item' }, view: 'record' },
   }),
 };

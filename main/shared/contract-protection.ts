@@ -95,6 +95,19 @@ export const CycleEntry = z.object({
   rpoSeconds: z.number().nullable().describe('the RPO the cycle ended (age of the previous newest point)'),
 });
 
+/** A durable drill schedule of one item: a test failover every N days at a local time, cleaned up after a hold. */
+export const DrillSchedule = z.object({
+  everyDays: z.number().int().describe('days between drills'),
+  at: z.string().describe('local time of day, HH:MM'),
+  point: z.string().describe('the recovery-point option (or point id) each drill uses'),
+  holdMinutes: z.number().int().describe('how long the test copy stays up before the schedule cleans it up'),
+  nextAt: z.string().nullable().describe('when the next drill starts'),
+  lastRunAt: z.string().nullable(),
+  lastDrillId: z.string().nullable(),
+  cleanupAt: z.string().nullable().describe('when the drill that is up is cleaned up'),
+  lastError: z.string().nullable().describe('why the last scheduled drill could not start or be cleaned up'),
+});
+
 export const ItemDetail = ItemSummary.extend({
   primarySite: z.string(),
   account: z.string().nullable(),
@@ -134,6 +147,7 @@ export const ItemDetail = ItemSummary.extend({
     .nullable()
     .describe('the failover not yet committed (change-point allowed) or committed'),
   testFailover: z.object({ drillId: z.string(), pointId: z.string(), startedAt: z.string(), jobId: z.string().nullable() }).nullable(),
+  drillSchedule: DrillSchedule.nullable().describe('the scheduled drills (item drill-schedule), or null'),
   disks: z.array(Replicated),
   folders: z.array(Replicated),
 });

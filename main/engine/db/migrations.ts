@@ -378,6 +378,26 @@ export const migrations: string[] = [
   `
   ALTER TABLE sites ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
   `,
+  // a device whose data root is at a site agent: every file operation on it goes through that site (null: this machine)
+  `
+  ALTER TABLE devices ADD COLUMN site_id TEXT;
+  `,
+  // scheduled drills: a test failover of an item every N days at a local time, cleaned up after a hold
+  `
+  CREATE TABLE drill_schedules (
+    item_id TEXT PRIMARY KEY REFERENCES protected_items(id) ON DELETE CASCADE,
+    every_days INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    point TEXT NOT NULL,
+    hold_minutes INTEGER NOT NULL,
+    next_at TEXT,
+    last_run_at TEXT,
+    last_drill_id TEXT,
+    cleanup_at TEXT,
+    last_error TEXT
+  ) STRICT;
+  ALTER TABLE failover_drills ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

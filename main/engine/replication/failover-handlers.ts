@@ -1,7 +1,7 @@
-/** Handlers of the item failover calls (items.failover*, changePoint, commit, cleanupTest, drills). */
+/** Handlers of the item failover calls (items.failover*, changePoint, commit, cleanupTest, drills, drillSchedule). */
 import type { Handlers } from '../api/handlers';
 
-type FailoverCalls = 'items.failoverOptions' | 'items.failover' | 'items.changePoint' | 'items.commit' | 'items.cleanupTest' | 'items.drills';
+type FailoverCalls = 'items.failoverOptions' | 'items.failover' | 'items.changePoint' | 'items.commit' | 'items.cleanupTest' | 'items.drills' | 'items.drillSchedule';
 
 export const itemFailoverHandlers: Pick<Handlers, FailoverCalls> = {
   'items.failoverOptions': (engine, input) => engine.protection.failover.options(input.name, input.type),
@@ -10,4 +10,5 @@ export const itemFailoverHandlers: Pick<Handlers, FailoverCalls> = {
   'items.commit': (engine, input) => engine.protection.failover.commit(input.name),
   'items.cleanupTest': (engine, input) => engine.protection.failover.cleanupTest(input.name, input.notes),
   'items.drills': (engine, input) => engine.protection.failover.drills(input.name),
+  'items.drillSchedule': (engine, input) => engine.protection.drills.set(input.name, input),
 };

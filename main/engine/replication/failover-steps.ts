@@ -229,6 +229,7 @@ export class FailoverSteps {
           test_path: path,
           cleaned_up_at: null,
           notes: null,
+          scheduled: test?.scheduled ? 1 : 0,
         });
         return;
       }

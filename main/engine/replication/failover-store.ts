@@ -28,6 +28,8 @@ export interface TestRecord {
   jobId: string;
   point: FailoverPointRef | null;
   startedAt: string;
+  /** Started by the drill schedule (replication/drill-schedule.ts). */
+  scheduled?: boolean;
 }
 
 export interface DrillRow {
@@ -43,6 +45,8 @@ export interface DrillRow {
   test_path: string;
   cleaned_up_at: string | null;
   notes: string | null;
+  /** 1: started by the drill schedule. */
+  scheduled?: number;
 }
 
 export class FailoverStore {

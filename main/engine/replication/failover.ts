@@ -21,6 +21,8 @@ export interface FailoverInput {
   type: FailoverType;
   point: string;
   shutdownSource: boolean;
+  /** Started by the drill schedule: its drill report says so. */
+  scheduled?: boolean;
 }
 
 /** Another job of the item is on its way: wait for it first. */
@@ -108,7 +110,10 @@ export class ItemFailover {
     const { type, shutdownSource } = input;
     const params = { itemId: item.id, itemName: item.name, type, point: input.point, shutdownSource, ...(active ? { waitFor: active.id } : {}) };
     const job = this.deps.runner.create('replication.failover', params);
-    if (test) this.deps.failovers.setTest(item.id, { drillId: newId('drill'), jobId: job.id, point: null, startedAt: this.deps.now().toISOString() });
+    if (test) {
+      const record = { drillId: newId('drill'), jobId: job.id, point: null, startedAt: this.deps.now().toISOString() };
+      this.deps.failovers.setTest(item.id, input.scheduled ? { ...record, scheduled: true } : record);
+    }
     else this.deps.store.updateItem(item.id, { job_id: job.id }); // the scheduler leaves the item alone from now on
     return job;
   }
@@ -155,6 +160,7 @@ export class ItemFailover {
       testPath: d.test_path,
       cleanedUpAt: d.cleaned_up_at,
       notes: d.notes,
+      scheduled: d.scheduled === 1,
     };
   }
 
@@ -183,7 +189,8 @@ export class ItemFailover {
         // The job failed before its copy was in place: the report says so.
         const point = JSON.stringify(test.point ?? { id: '', createdAt: test.startedAt, kind: 'crash', groupPoint: null });
         const drill = { id: test.drillId, item_id: item.id, job_id: test.jobId, point, started_at: test.startedAt };
-        this.deps.failovers.insertDrill({ ...drill, time_to_start_ms: null, command_runs: '[]', test_path: '', cleaned_up_at: null, notes: null });
+        const scheduled = test.scheduled ? 1 : 0;
+        this.deps.failovers.insertDrill({ ...drill, time_to_start_ms: null, command_runs: '[]', test_path: '', cleaned_up_at: null, notes: null, scheduled });
       }
       this.deps.failovers.updateDrill(test.drillId, { cleaned_up_at: cleanedUpAt, notes: notes?.trim() || null });
       this.deps.failovers.setTest(item.id, null);

@@ -235,6 +235,7 @@ export function itemDetail(v: ItemView) {
     jobId: v.job?.id ?? v.item.job_id,
     failover: v.failover?.failover ?? null,
     testFailover: v.failover?.testFailover ?? null,
+    drillSchedule: v.failover?.drillSchedule ?? null,
     disks: v.sources.filter((s) => s.kind === 'disk').map(entry),
     folders: v.sources.filter((s) => s.kind === 'folder').map(entry),
   };

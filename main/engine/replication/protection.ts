@@ -2,11 +2,13 @@
  * The protection half put together: the replication store, policies, protected items, their job kinds (registered
  * with the runner here, beside their domain) and the replication schedule. The engine builds one and starts its
  * schedule when it runs jobs. Every part reads one clock, which tests move (`setClock`) to check retry schedules,
- * app-consistent frequencies and resync windows in seconds.
+ * app-consistent frequencies, resync windows and drill schedules in seconds.
  */
+import { DrillSchedules } from './drill-schedule';
 import { ItemFailover } from './failover';
 import { changePointJob, itemFailoverJob } from './failover-job';
 import { FailoverStore } from './failover-store';
+import { resolvePoint } from './failover-points';
 import { failoverView } from './failover-view';
 import { enableProtectionJob, replicationCycleJob, resyncJob } from './jobs';
 import { ProtectionManager, type ProtectionDeps } from './manager';
@@ -22,6 +24,8 @@ export class Protection {
   readonly failover: ItemFailover;
   /** Reprotect after a committed failover, and again after a failback (replication/reprotect.ts). */
   readonly reprotect: Reprotector;
+  /** Scheduled drills: a test failover every N days, cleaned up after a hold (replication/drill-schedule.ts). */
+  readonly drills: DrillSchedules;
   private clock: () => Date;
 
   constructor(deps: Omit<ProtectionDeps, 'policies'>) {
@@ -29,7 +33,8 @@ export class Protection {
     const now = () => this.clock();
     this.policies = new PolicyManager(deps.store);
     const failovers = new FailoverStore(deps.store.db);
-    const view = (item: Parameters<typeof failoverView>[1]) => failoverView({ failovers, sites: deps.sites }, item);
+    const drillSchedule = (itemId: string) => this.drills.view(itemId);
+    const view = (item: Parameters<typeof failoverView>[1]) => failoverView({ failovers, sites: deps.sites, drillSchedule }, item);
     this.items = new ProtectionManager({ ...deps, policies: this.policies, clock: now, failoverView: view });
     this.failover = new ItemFailover({
       store: deps.store,
@@ -58,6 +63,15 @@ export class Protection {
       now,
     });
     deps.runner.register(this.reprotect.job());
+    this.drills = new DrillSchedules({
+      store: deps.store,
+      failovers,
+      startTest: (input) => this.failover.start(input),
+      cleanupTest: (name, notes) => this.failover.cleanupTest(name, notes),
+      checkPoint: (item, choice) => void resolvePoint(this.failover.steps.points, item, choice),
+      log: deps.log,
+      clock: now,
+    });
     this.scheduler = new ReplicationScheduler({
       store: deps.store,
       startCycle: (item) => this.items.startCycle(item),
