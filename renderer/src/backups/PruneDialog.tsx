@@ -4,32 +4,14 @@
  * explicit confirmation, and show what it freed. Prune is only offered for the settings the shown preview used:
  * changing any of them asks for a new preview first.
  */
-import {
-  Button,
-  Checkbox,
-  Dialog,
-  DialogActions,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
-  Field,
-  Input,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
-  Select,
-  Spinner,
-  Text,
-  makeStyles,
-  tokens,
-} from '@fluentui/react-components';
+import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Select, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { EyeRegular } from '@fluentui/react-icons';
 import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import type { Backup, CallOutput, ErrorInfo, StorageAccount } from '../api/types';
 import { formatBytes } from '../format';
 import { ErrorBar } from '../ui/ErrorBar';
+import { DialogFrame, PrimaryButton } from '../ui/FormDialog';
 import { useSectionStyles } from '../ui/Page';
 import { placesForCommands } from '../ui/screen-errors';
 import { fieldState } from '../wizard/machine';
@@ -39,7 +21,6 @@ import { DEFAULT_FORM, RULES, pruneInput, pruneProblems, type PruneForm, type Pr
 export type PruneResult = CallOutput<'backups.prune'>;
 
 const useStyles = makeStyles({
-  content: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   rules: { display: 'grid', gridTemplateColumns: 'repeat(2, minmax(0, 1fr))', gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`, alignItems: 'start' },
   input: { width: '100%', minWidth: 0 },
   rulesError: { color: tokens.colorPaletteRedForeground1 },
@@ -117,139 +98,124 @@ export function PruneDialog({
   const close = () => !busy && onClose();
   const account = accounts.find((a) => a.name === form.account);
 
+  const frame = { label: 'Prune backups', testId: 'prune-dialog', busy, onDismiss: close, width: 820, data: { 'data-stage': stage } } as const;
+
+  if (stage === 'confirm' && current && input) {
+    const removed = current.result.removed.length;
+    const actions = (
+      <>
+        <Button onClick={() => (setError(null), setStage('form'))} disabled={busy}>
+          Back
+        </Button>
+        <PrimaryButton busy={busy} disabled={removed > 0 && !understood} onClick={() => void prune(input)}>
+          {removed ? `Delete ${plural(removed, 'backup')} and prune` : 'Prune'}
+        </PrimaryButton>
+      </>
+    );
+    return (
+      <DialogFrame {...frame} title={`Prune “${input.account}” permanently?`} modalType="alert" actions={actions}>
+        <MessageBar intent="warning" layout="multiline">
+          <MessageBarBody>
+            <MessageBarTitle>This cannot be undone.</MessageBarTitle>
+            {removed ? `${plural(removed, 'backup is', 'backups are')} deleted permanently: they can no longer be restored.` : 'No backup is deleted.'}{' '}
+            {current.result.damaged.length
+              ? 'No data is freed while a backup of the account cannot be read.'
+              : `The data no remaining backup uses is deleted from the storage account (the preview: ${formatBytes(current.result.bytesFreed)} freed).`}
+          </MessageBarBody>
+        </MessageBar>
+        {removed > 0 && <PrunePlanTable backups={current.backups} kept={[]} removed={current.result.removed} label={`Backups deleted from ${input.account}`} />}
+        <Text>{plural(current.result.kept.length, 'backup is', 'backups are')} kept. Backups taken since the preview are kept or deleted by the same rules.</Text>
+        <ErrorBar error={error} alert testId="prune-error" />
+        {removed > 0 && (
+          <Checkbox
+            checked={understood}
+            onChange={(_, d) => setUnderstood(d.checked === true)}
+            label={`I understand that ${plural(removed, 'backup is', 'backups are')} deleted permanently`}
+          />
+        )}
+      </DialogFrame>
+    );
+  }
+
+  if (stage === 'done' && done) {
+    const actions = (
+      <Button appearance="primary" onClick={onClose}>
+        Close
+      </Button>
+    );
+    return (
+      <DialogFrame {...frame} title={`Pruned “${done.account}”`} actions={actions}>
+        <PruneOutcome result={done} />
+      </DialogFrame>
+    );
+  }
+
+  const actions = (
+    <>
+      <Button onClick={close} disabled={busy}>
+        Cancel
+      </Button>
+      <Button type="submit" disabled={busy} icon={busy ? <Spinner size="tiny" /> : <EyeRegular />}>
+        Preview
+      </Button>
+      <Button appearance="primary" disabled={busy || !current} onClick={() => (setUnderstood(false), setError(null), setStage('confirm'))}>
+        Prune…
+      </Button>
+    </>
+  );
   return (
-    <Dialog open modalType={stage === 'confirm' ? 'alert' : 'modal'} onOpenChange={(_, d) => !d.open && close()}>
-      <DialogSurface aria-label="Prune backups" data-testid="prune-dialog" data-stage={stage} style={{ width: 'min(820px, calc(100vw - 32px))', maxWidth: 'none' }}>
-        {stage === 'form' && (
-          <form onSubmit={runPreview} noValidate>
-            <DialogBody>
-              <DialogTitle>Prune backups</DialogTitle>
-              <DialogContent className={styles.content}>
-                <Text>
-                  Keeps the backups the rules below name, deletes the others from the storage account, then frees the data no remaining backup uses. Each set of sources
-                  (e.g. the same folder) is counted on its own. Preview first: nothing is deleted until you confirm.
-                </Text>
-                <ErrorBar error={error} alert testId="prune-error" />
-                <Field label="Storage account" required {...fieldState(tried && !form.account ? 'Choose a storage account.' : null)}>
-                  <Select value={form.account} onChange={(_, v) => set('account', v.value)}>
-                    {!account && <option value="">Choose a storage account</option>}
-                    {accounts.map((a) => (
-                      <option key={a.id} value={a.name}>
-                        {a.name} ({plural(a.backups, 'backup')})
-                      </option>
-                    ))}
-                  </Select>
-                </Field>
-                <div className={styles.rules} role="group" aria-label="Keep rules" aria-describedby={tried && problems.rules ? 'prune-rules-error' : undefined}>
-                  {RULES.map((r) => (
-                    <Field key={r.key} label={`${r.label} (${r.unit})`} hint={r.hint} {...fieldState(tried ? problems[r.key] : null)}>
-                      <Input className={styles.input} value={form[r.key]} onChange={(_, v) => set(r.key, v.value)} inputMode="numeric" autoComplete="off" />
-                    </Field>
-                  ))}
-                </div>
-                {tried && problems.rules && (
-                  <Text id="prune-rules-error" role="alert" className={styles.rulesError}>
-                    {problems.rules}
-                  </Text>
-                )}
-                <Field
-                  label="Repack packs more than this % unused"
-                  hint="Packs whose unused share is above this are rewritten to free it; below, they are kept whole (rewriting most of a pack to free little costs more than it saves). 100: never repack."
-                  {...fieldState(tried ? problems.maxUnused : null)}
-                >
-                  <Input
-                    value={form.maxUnused}
-                    onChange={(_, v) => set('maxUnused', v.value)}
-                    inputMode="decimal"
-                    autoComplete="off"
-                    contentAfter={<Text>%</Text>}
-                    style={{ width: 160, minWidth: 0 }}
-                  />
-                </Field>
-                {current ? (
-                  <PreviewSummary preview={current} />
-                ) : (
-                  preview && (
-                    <Text className={section.muted} data-testid="prune-preview-stale">
-                      The settings changed since the preview: preview again to see what they keep.
-                    </Text>
-                  )
-                )}
-              </DialogContent>
-              <DialogActions>
-                <Button onClick={close} disabled={busy}>
-                  Cancel
-                </Button>
-                <Button type="submit" disabled={busy} icon={busy ? <Spinner size="tiny" /> : <EyeRegular />}>
-                  Preview
-                </Button>
-                <Button appearance="primary" disabled={busy || !current} onClick={() => (setUnderstood(false), setError(null), setStage('confirm'))}>
-                  Prune…
-                </Button>
-              </DialogActions>
-            </DialogBody>
-          </form>
-        )}
-        {stage === 'confirm' && current && input && (
-          <DialogBody>
-            <DialogTitle>Prune “{input.account}” permanently?</DialogTitle>
-            <DialogContent className={styles.content}>
-              <MessageBar intent="warning" layout="multiline">
-                <MessageBarBody>
-                  <MessageBarTitle>This cannot be undone.</MessageBarTitle>
-                  {current.result.removed.length
-                    ? `${plural(current.result.removed.length, 'backup is', 'backups are')} deleted permanently: they can no longer be restored.`
-                    : 'No backup is deleted.'}{' '}
-                  {current.result.damaged.length
-                    ? 'No data is freed while a backup of the account cannot be read.'
-                    : `The data no remaining backup uses is deleted from the storage account (the preview: ${formatBytes(current.result.bytesFreed)} freed).`}
-                </MessageBarBody>
-              </MessageBar>
-              {current.result.removed.length > 0 && (
-                <PrunePlanTable backups={current.backups} kept={[]} removed={current.result.removed} label={`Backups deleted from ${input.account}`} />
-              )}
-              <Text>
-                {plural(current.result.kept.length, 'backup is', 'backups are')} kept. Backups taken since the preview are kept or deleted by the same rules.
-              </Text>
-              <ErrorBar error={error} alert testId="prune-error" />
-              {current.result.removed.length > 0 && (
-                <Checkbox
-                  checked={understood}
-                  onChange={(_, d) => setUnderstood(d.checked === true)}
-                  label={`I understand that ${plural(current.result.removed.length, 'backup is', 'backups are')} deleted permanently`}
-                />
-              )}
-            </DialogContent>
-            <DialogActions>
-              <Button onClick={() => (setError(null), setStage('form'))} disabled={busy}>
-                Back
-              </Button>
-              <Button
-                appearance="primary"
-                disabled={busy || (current.result.removed.length > 0 && !understood)}
-                icon={busy ? <Spinner size="tiny" /> : undefined}
-                onClick={() => void prune(input)}
-              >
-                {current.result.removed.length ? `Delete ${plural(current.result.removed.length, 'backup')} and prune` : 'Prune'}
-              </Button>
-            </DialogActions>
-          </DialogBody>
-        )}
-        {stage === 'done' && done && (
-          <DialogBody>
-            <DialogTitle>Pruned “{done.account}”</DialogTitle>
-            <DialogContent className={styles.content}>
-              <PruneOutcome result={done} />
-            </DialogContent>
-            <DialogActions>
-              <Button appearance="primary" onClick={onClose}>
-                Close
-              </Button>
-            </DialogActions>
-          </DialogBody>
-        )}
-      </DialogSurface>
-    </Dialog>
+    <DialogFrame {...frame} title="Prune backups" onSubmit={runPreview} actions={actions}>
+      <Text>
+        Keeps the backups the rules below name, deletes the others from the storage account, then frees the data no remaining backup uses. Each set of sources (e.g.
+        the same folder) is counted on its own. Preview first: nothing is deleted until you confirm.
+      </Text>
+      <ErrorBar error={error} alert testId="prune-error" />
+      <Field label="Storage account" required {...fieldState(tried && !form.account ? 'Choose a storage account.' : null)}>
+        <Select value={form.account} onChange={(_, v) => set('account', v.value)}>
+          {!account && <option value="">Choose a storage account</option>}
+          {accounts.map((a) => (
+            <option key={a.id} value={a.name}>
+              {a.name} ({plural(a.backups, 'backup')})
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <div className={styles.rules} role="group" aria-label="Keep rules" aria-describedby={tried && problems.rules ? 'prune-rules-error' : undefined}>
+        {RULES.map((r) => (
+          <Field key={r.key} label={`${r.label} (${r.unit})`} hint={r.hint} {...fieldState(tried ? problems[r.key] : null)}>
+            <Input className={styles.input} value={form[r.key]} onChange={(_, v) => set(r.key, v.value)} inputMode="numeric" autoComplete="off" />
+          </Field>
+        ))}
+      </div>
+      {tried && problems.rules && (
+        <Text id="prune-rules-error" role="alert" className={styles.rulesError}>
+          {problems.rules}
+        </Text>
+      )}
+      <Field
+        label="Repack packs more than this % unused"
+        hint="Packs whose unused share is above this are rewritten to free it; below, they are kept whole (rewriting most of a pack to free little costs more than it saves). 100: never repack."
+        {...fieldState(tried ? problems.maxUnused : null)}
+      >
+        <Input
+          value={form.maxUnused}
+          onChange={(_, v) => set('maxUnused', v.value)}
+          inputMode="decimal"
+          autoComplete="off"
+          contentAfter={<Text>%</Text>}
+          style={{ width: 160, minWidth: 0 }}
+        />
+      </Field>
+      {current ? (
+        <PreviewSummary preview={current} />
+      ) : (
+        preview && (
+          <Text className={section.muted} data-testid="prune-preview-stale">
+            The settings changed since the preview: preview again to see what they keep.
+          </Text>
+        )
+      )}
+    </DialogFrame>
   );
 }
 

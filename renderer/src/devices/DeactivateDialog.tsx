@@ -3,23 +3,7 @@
  * backup (planned failover) is on by default; Deactivate is enabled only when the device name is typed exactly.
  * It then follows the `devices.deactivate` job until the device is Deactivated.
  */
-import {
-  Button,
-  Checkbox,
-  Dialog,
-  DialogActions,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
-  Field,
-  Input,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
-  Spinner,
-  Text,
-} from '@fluentui/react-components';
+import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Text } from '@fluentui/react-components';
 import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import { useLifeboat } from '../api/hooks';
@@ -27,6 +11,7 @@ import type { ErrorInfo, Job } from '../api/types';
 import { JobProgress } from '../jobs/JobProgress';
 import { JobStatusBadge } from '../jobs/JobStatusBadge';
 import { ErrorBar } from '../ui/ErrorBar';
+import { DialogFrame, PrimaryButton } from '../ui/FormDialog';
 import type { Device } from './labels';
 
 export function DeactivateDialog({ device, onClose }: { device: Device; onClose(job: Job | null): void }) {
@@ -51,73 +36,72 @@ export function DeactivateDialog({ device, onClose }: { device: Device; onClose(
     else setError(r.error);
   };
 
+  const actions = !job ? (
+    <>
+      <Button onClick={() => onClose(null)} disabled={busy}>
+        Cancel
+      </Button>
+      <PrimaryButton busy={busy} disabled={!matches}>
+        Deactivate
+      </PrimaryButton>
+    </>
+  ) : (
+    <Button appearance="primary" onClick={() => onClose(started)}>
+      Close
+    </Button>
+  );
+
   return (
-    <Dialog open modalType="alert" onOpenChange={(_, d) => !d.open && !busy && onClose(started)}>
-      <DialogSurface aria-label={`Deactivate ${device.name}`} data-testid="deactivate-dialog">
-        <form onSubmit={deactivate} noValidate>
-          <DialogBody>
-            <DialogTitle>Deactivate “{device.name}”</DialogTitle>
-            <DialogContent style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
-              {!job ? (
-                <>
-                  <MessageBar intent="warning" layout="multiline">
-                    <MessageBarBody>
-                      <MessageBarTitle>Deactivation is permanent and cannot be undone.</MessageBarTitle>
-                      A deactivated device takes no more backups and its {items} go offline. Its data stays in its backups, so you can fail it over to another device.
-                    </MessageBarBody>
-                  </MessageBar>
-                  <Text>
-                    Before you continue, take every {device.type === 'file' ? 'share' : 'volume'} offline on the hosts that use it, so that nothing is written after the final backup.
-                  </Text>
-                  <Checkbox
-                    checked={finalBackup}
-                    onChange={(_, d) => setFinalBackup(d.checked === true)}
-                    label="Take a final backup first (recommended: a planned failover then loses no data)"
-                  />
-                  <Field label="Type the device name to confirm" required hint={`Type ${device.name} exactly.`}>
-                    <Input value={typed} onChange={(_, v) => setTyped(v.value)} autoComplete="off" spellCheck={false} disabled={busy} />
-                  </Field>
-                  <ErrorBar error={error} alert testId="deactivate-error" />
-                </>
-              ) : (
-                <div style={{ display: 'flex', flexDirection: 'column', gap: 8 }} data-testid="deactivate-progress" data-status={job.status}>
-                  <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
-                    <Text weight="semibold">{job.title}</Text>
-                    <JobStatusBadge status={job.status} />
-                  </div>
-                  <JobProgress job={job} />
-                  {job.message && <Text size={200}>{job.message}</Text>}
-                  <ErrorBar error={job.error} />
-                  {job.status === 'succeeded' && (
-                    <MessageBar intent="success" layout="multiline">
-                      <MessageBarBody>
-                        <MessageBarTitle>“{device.name}” is deactivated.</MessageBarTitle>
-                        Select it on the Devices page and choose Fail over to bring its {items} back on another device.
-                      </MessageBarBody>
-                    </MessageBar>
-                  )}
-                </div>
-              )}
-            </DialogContent>
-            <DialogActions>
-              {!job ? (
-                <>
-                  <Button onClick={() => onClose(null)} disabled={busy}>
-                    Cancel
-                  </Button>
-                  <Button appearance="primary" type="submit" disabled={!matches || busy} icon={busy ? <Spinner size="tiny" /> : undefined}>
-                    Deactivate
-                  </Button>
-                </>
-              ) : (
-                <Button appearance="primary" onClick={() => onClose(started)}>
-                  Close
-                </Button>
-              )}
-            </DialogActions>
-          </DialogBody>
-        </form>
-      </DialogSurface>
-    </Dialog>
+    <DialogFrame
+      title={`Deactivate “${device.name}”`}
+      label={`Deactivate ${device.name}`}
+      testId="deactivate-dialog"
+      busy={busy}
+      onDismiss={() => onClose(started)}
+      onSubmit={deactivate}
+      modalType="alert"
+      actions={actions}
+    >
+      {!job ? (
+        <>
+          <MessageBar intent="warning" layout="multiline">
+            <MessageBarBody>
+              <MessageBarTitle>Deactivation is permanent and cannot be undone.</MessageBarTitle>
+              A deactivated device takes no more backups and its {items} go offline. Its data stays in its backups, so you can fail it over to another device.
+            </MessageBarBody>
+          </MessageBar>
+          <Text>
+            Before you continue, take every {device.type === 'file' ? 'share' : 'volume'} offline on the hosts that use it, so that nothing is written after the final backup.
+          </Text>
+          <Checkbox
+            checked={finalBackup}
+            onChange={(_, d) => setFinalBackup(d.checked === true)}
+            label="Take a final backup first (recommended: a planned failover then loses no data)"
+          />
+          <Field label="Type the device name to confirm" required hint={`Type ${device.name} exactly.`}>
+            <Input value={typed} onChange={(_, v) => setTyped(v.value)} autoComplete="off" spellCheck={false} disabled={busy} />
+          </Field>
+          <ErrorBar error={error} alert testId="deactivate-error" />
+        </>
+      ) : (
+        <div style={{ display: 'flex', flexDirection: 'column', gap: 8 }} data-testid="deactivate-progress" data-status={job.status}>
+          <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
+            <Text weight="semibold">{job.title}</Text>
+            <JobStatusBadge status={job.status} />
+          </div>
+          <JobProgress job={job} />
+          {job.message && <Text size={200}>{job.message}</Text>}
+          <ErrorBar error={job.error} />
+          {job.status === 'succeeded' && (
+            <MessageBar intent="success" layout="multiline">
+              <MessageBarBody>
+                <MessageBarTitle>“{device.name}” is deactivated.</MessageBarTitle>
+                Select it on the Devices page and choose Fail over to bring its {items} back on another device.
+              </MessageBarBody>
+            </MessageBar>
+          )}
+        </div>
+      )}
+    </DialogFrame>
   );
 }

@@ -8,9 +8,8 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { call } from '../api/client';
 import { useLifeboat } from '../api/hooks';
 import { formatBytes, formatTime, percent } from '../format';
-import { JobProgress } from '../jobs/JobProgress';
-import { JobStatusBadge } from '../jobs/JobStatusBadge';
 import { ErrorBar } from '../ui/ErrorBar';
+import { JobsTable } from '../ui/JobsTable';
 import { Page, useSectionStyles } from '../ui/Page';
 import { DnsChecklistView } from './DnsChecklistView';
 import { FailedOverTo } from './FailedOverTo';
@@ -256,38 +255,8 @@ function Backups({ detail }: { detail: DeviceDetail }) {
 }
 
 function DeviceJobs({ ids }: { ids: string[] }) {
-  const styles = useStyles();
   const { jobs } = useLifeboat();
-  const list = ids.map((id) => jobs.find((j) => j.id === id)).filter((j) => j !== undefined);
-  if (list.length === 0) return <Text className={styles.muted}>No jobs yet.</Text>;
-  return (
-    <Table aria-label="Jobs of the device" size="small">
-      <TableHeader>
-        <TableRow>
-          <TableHeaderCell>Job</TableHeaderCell>
-          <TableHeaderCell style={{ width: 130 }}>Status</TableHeaderCell>
-          <TableHeaderCell style={{ width: 240 }}>Progress</TableHeaderCell>
-          <TableHeaderCell style={{ width: 180 }}>Started</TableHeaderCell>
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {list.map((j) => (
-          <TableRow key={j.id} data-job-id={j.id} data-status={j.status}>
-            <TableCell>
-              <Link href="#/jobs">{j.title}</Link>
-            </TableCell>
-            <TableCell>
-              <JobStatusBadge status={j.status} />
-            </TableCell>
-            <TableCell>
-              <JobProgress job={j} />
-            </TableCell>
-            <TableCell>{formatTime(j.startedAt)}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
-  );
+  return <JobsTable jobs={ids.map((id) => jobs.find((j) => j.id === id)).filter((j) => j !== undefined)} label="Jobs of the device" />;
 }
 
 /** The failover that made this device the replacement of another: its job, from the device or its job list. */

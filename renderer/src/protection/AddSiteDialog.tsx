@@ -8,9 +8,9 @@ import { useState, type FormEvent } from 'react';
 import { absolutePathProblem } from '../accounts/validation';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { fieldState } from '../wizard/machine';
-import { FormDialog } from './FormDialog';
+import { FormDialog } from '../ui/FormDialog';
 import type { SiteInfo } from './labels';
 import { agentAddressProblem, flagField, nameProblem, pairingKeyProblem, withoutFlag } from './validation';
 

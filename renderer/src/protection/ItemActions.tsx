@@ -7,10 +7,10 @@ import { Button, Spinner, Text, Toolbar } from '@fluentui/react-components';
 import { ArrowRepeatAllRegular, ArrowSyncRegular, DeleteRegular, EditRegular, PauseRegular, PlayRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { call } from '../api/client';
-import { jobStartedNotice, type Notice } from '../devices/notice';
+import { jobStartedNotice, type Notice } from '../ui/Notice';
 import { DisableItemDialog } from './DisableItemDialog';
 import { FailoverActions } from './failover/FailoverActions';
-import { ConfirmDialog, jobStarter } from './FormDialog';
+import { ConfirmDialog, jobStarter } from '../ui/FormDialog';
 import { ItemEditDialog } from './ItemEditDialog';
 import type { ItemInfo } from './labels';
 

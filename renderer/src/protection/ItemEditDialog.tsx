@@ -7,9 +7,9 @@ import { Field, Input, Text, makeStyles, tokens } from '@fluentui/react-componen
 import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { fieldState } from '../wizard/machine';
-import { FormDialog } from './FormDialog';
+import { FormDialog } from '../ui/FormDialog';
 import type { ItemInfo } from './labels';
 import { durationProblem, flagField, withoutFlag } from './validation';
 

@@ -24,9 +24,9 @@ import {
 import { ArrowLeftRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { useNow } from '../api/hooks';
-import { NoticeBar, type Notice } from '../devices/notice';
+import { NoticeBar, type Notice } from '../ui/Notice';
 import { formatBytes, formatTime } from '../format';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { Page, useSectionStyles } from '../pages/Page';
 import { CommandOutputs } from './CommandOutputs';
 import { CycleCharts } from './CycleChart';

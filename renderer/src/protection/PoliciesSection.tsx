@@ -5,12 +5,6 @@
 import {
   Badge,
   Button,
-  Dialog,
-  DialogActions,
-  DialogBody,
-  DialogContent,
-  DialogSurface,
-  DialogTitle,
   Field,
   Input,
   Select,
@@ -30,8 +24,9 @@ import { AddRegular, EditRegular, LockClosedRegular } from '@fluentui/react-icon
 import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
-import { NoticeBar, type Notice } from '../devices/notice';
-import { ErrorBar } from '../pages/ErrorBar';
+import { NoticeBar, type Notice } from '../ui/Notice';
+import { ErrorBar } from '../ui/ErrorBar';
+import { FormDialog } from '../ui/FormDialog';
 import { fieldState } from '../wizard/machine';
 import { describeSeconds, type PolicyInfo } from './labels';
 import { ResyncWindowSetting } from './ResyncWindowSetting';
@@ -39,7 +34,6 @@ import { useProtectionQuery } from './useProtectionQuery';
 import { FREQUENCIES, durationProblem, durationSeconds, nameProblem } from './validation';
 
 const useStyles = makeStyles({
-  form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
@@ -168,55 +162,46 @@ function PolicyDialog({ policy, onClose }: { policy: PolicyInfo | null; onClose(
     else setError(r.error);
   };
   return (
-    <Dialog open modalType="modal" onOpenChange={(_, d) => !d.open && !busy && onClose(null)}>
-      <DialogSurface aria-label={policy ? `Edit the policy ${policy.name}` : 'Create a replication policy'} data-testid="policy-dialog">
-        <form onSubmit={submit} noValidate>
-          <DialogBody>
-            <DialogTitle>{policy ? `Edit “${policy.name}”` : 'Create a replication policy'}</DialogTitle>
-            <DialogContent className={styles.form}>
-              {policy && policy.items.length > 0 && <Text className={styles.muted}>{`Changes apply to ${policy.items.join(', ')} from the next cycle.`}</Text>}
-              {!policy && (
-                <Field label="Policy name" required {...fieldState(shown('name'))}>
-                  <Input value={form.name} onChange={(_, v) => set({ name: v.value })} autoComplete="off" spellCheck={false} />
-                </Field>
-              )}
-              <Field label="Replication frequency" required {...fieldState(shown('frequency'))}>
-                <Select value={form.frequency} onChange={(_, v) => set({ frequency: v.value })}>
-                  {FREQUENCIES.map((f) => (
-                    <option key={f.value} value={f.value}>
-                      {f.label}
-                    </option>
-                  ))}
-                </Select>
-              </Field>
-              <Field label="RPO threshold" required {...fieldState(shown('rpoThreshold'))} hint="Above it, health turns Warning. E.g. 15m.">
-                <Input value={form.rpoThreshold} onChange={(_, v) => set({ rpoThreshold: v.value })} autoComplete="off" />
-              </Field>
-              <Field label="Recovery point retention" required {...fieldState(shown('retention'))} hint="How long points are kept. E.g. 24h.">
-                <Input value={form.retention} onChange={(_, v) => set({ retention: v.value })} autoComplete="off" />
-              </Field>
-              <Field
-                label="App-consistent point frequency"
-                required
-                {...fieldState(shown('appConsistent'))}
-                hint="E.g. 60m; 0 for none. Needs the item's quiesce and thaw commands."
-              >
-                <Input value={form.appConsistent} onChange={(_, v) => set({ appConsistent: v.value })} autoComplete="off" />
-              </Field>
-              {error && !refused && <ErrorBar error={error} alert testId="policy-error" />}
-              {error && refused && error.hint && <Text>{error.hint}</Text>}
-            </DialogContent>
-            <DialogActions>
-              <Button onClick={() => onClose(null)} disabled={busy}>
-                Cancel
-              </Button>
-              <Button appearance="primary" type="submit" disabled={busy} icon={busy ? <Spinner size="tiny" /> : undefined}>
-                {policy ? 'Save' : 'Create policy'}
-              </Button>
-            </DialogActions>
-          </DialogBody>
-        </form>
-      </DialogSurface>
-    </Dialog>
+    <FormDialog
+      title={policy ? `Edit “${policy.name}”` : 'Create a replication policy'}
+      label={policy ? `Edit the policy ${policy.name}` : 'Create a replication policy'}
+      testId="policy-dialog"
+      busy={busy}
+      primary={policy ? 'Save' : 'Create policy'}
+      onSubmit={(e) => void submit(e)}
+      onCancel={() => onClose(null)}
+    >
+      {policy && policy.items.length > 0 && <Text className={styles.muted}>{`Changes apply to ${policy.items.join(', ')} from the next cycle.`}</Text>}
+      {!policy && (
+        <Field label="Policy name" required {...fieldState(shown('name'))}>
+          <Input value={form.name} onChange={(_, v) => set({ name: v.value })} autoComplete="off" spellCheck={false} />
+        </Field>
+      )}
+      <Field label="Replication frequency" required {...fieldState(shown('frequency'))}>
+        <Select value={form.frequency} onChange={(_, v) => set({ frequency: v.value })}>
+          {FREQUENCIES.map((f) => (
+            <option key={f.value} value={f.value}>
+              {f.label}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field label="RPO threshold" required {...fieldState(shown('rpoThreshold'))} hint="Above it, health turns Warning. E.g. 15m.">
+        <Input value={form.rpoThreshold} onChange={(_, v) => set({ rpoThreshold: v.value })} autoComplete="off" />
+      </Field>
+      <Field label="Recovery point retention" required {...fieldState(shown('retention'))} hint="How long points are kept. E.g. 24h.">
+        <Input value={form.retention} onChange={(_, v) => set({ retention: v.value })} autoComplete="off" />
+      </Field>
+      <Field
+        label="App-consistent point frequency"
+        required
+        {...fieldState(shown('appConsistent'))}
+        hint="E.g. 60m; 0 for none. Needs the item's quiesce and thaw commands."
+      >
+        <Input value={form.appConsistent} onChange={(_, v) => set({ appConsistent: v.value })} autoComplete="off" />
+      </Field>
+      {error && !refused && <ErrorBar error={error} alert testId="policy-error" />}
+      {error && refused && error.hint && <Text>{error.hint}</Text>}
+    </FormDialog>
   );
 }

@@ -24,9 +24,9 @@ import { ArrowExportLtrRegular, ArrowImportRegular, PauseRegular, PlayRegular } 
 import { useState, type ReactNode } from 'react';
 import { call } from '../api/client';
 import { useNow } from '../api/hooks';
-import { NoticeBar, type Notice } from '../devices/notice';
+import { NoticeBar, type Notice } from '../ui/Notice';
 import { formatBytes, formatTime } from '../format';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { ItemHealthBadge, PhaseBadge, formatAge, isReversed, itemHref, liveRpo, type Item, type SiteInfo } from './labels';
 import { useProtectionQuery } from './useProtectionQuery';
 

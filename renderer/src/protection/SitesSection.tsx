@@ -19,11 +19,11 @@ import {
 import { AddRegular, DeleteRegular, PulseRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { call } from '../api/client';
-import { NoticeBar, type Notice } from '../devices/notice';
+import { NoticeBar, type Notice } from '../ui/Notice';
 import { formatBytes, formatRate } from '../format';
-import { ErrorBar } from '../pages/ErrorBar';
+import { ErrorBar } from '../ui/ErrorBar';
 import { AddSiteDialog } from './AddSiteDialog';
-import { ConfirmDialog } from './FormDialog';
+import { ConfirmDialog } from '../ui/FormDialog';
 import type { SiteInfo } from './labels';
 import { useProtectionQuery } from './useProtectionQuery';
 
