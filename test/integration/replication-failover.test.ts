@@ -14,9 +14,25 @@ import { age, BLOCK, vmLab, writeAt } from '../helpers/replication-lab';
 beforeAll(buildMain, 120_000);
 
 let writerPid: string | null = null;
+let writerScript = '';
 afterEach(() => {
-  if (writerPid) spawnSync('kill', ['-9', writerPid]);
-  writerPid = null;
+  // The shutdown command has usually stopped the writer already, and its pid may since belong to another process:
+  // kill it only while that pid still runs this test's writer script, and ignore that it is gone meanwhile.
+  const [pid, script] = [Number(writerPid), writerScript];
+  [writerPid, writerScript] = [null, ''];
+  if (!pid || !script) return;
+  let cmdline: string;
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return; // gone
+  }
+  if (!cmdline.split('\0').includes(script)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // exited between the check and the kill
+  }
 });
 
 interface Job<R = Record<string, unknown>> {
@@ -78,6 +94,7 @@ describe('failover of a protected item through the CLI', () => {
     // reaped at once and the shutdown command sees it gone.
     const script = path.join(path.dirname(pidFile), 'writer.js');
     fs.writeFileSync(script, WRITER);
+    writerScript = script;
     spawnSync('sh', ['-c', '"$0" "$1" "$2" "$3" >/dev/null 2>&1 &', process.execPath, script, l.disk, pidFile]);
     const writing = () => fs.existsSync(pidFile) && fs.statSync(l.disk).mtimeMs > Date.now() - 1000 && fs.readFileSync(pidFile, 'utf8');
     writerPid = await until('the writer writing', writing, 30_000);
