@@ -7,6 +7,8 @@ export default defineConfig({
     // A stray .only would run one test and pass CI with every other test unrun (vitest allows it outside CI=true).
     allowOnly: false,
     setupFiles: ['test/helpers/cleanup.ts'],
+    // dist/main is built once for the run (when stale), before any file starts: files' buildMain() then return at once.
+    globalSetup: ['test/helpers/global-setup.ts'],
     // Deadlines, not measurements: a 2-core CI machine running two test files at once can take minutes where an idle
     // one takes seconds, and a deadline only decides how long a broken test hangs before it fails.
     testTimeout: 180_000,

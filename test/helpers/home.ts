@@ -14,12 +14,17 @@ function build(args: string[]): void {
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
+/** Set by the global setup (test/helpers/global-setup.ts) once it has built dist/main for the whole run. */
+export const BUILT_ENV = 'LIFEBOAT_TEST_BUILT';
+
 /**
  * Builds dist/main, which the spawned CLI and web mode run, when a source is newer than the last whole build: a test
  * file run on its own must not use a stale one, and under `npm test` (built just before) no file rewrites dist/main
- * while another file's CLI is loading it.
+ * while another file's CLI is loading it. Under vitest the global setup has built it once for the run already.
  */
-export const buildMain = () => build(['main', '--if-stale']);
+export const buildMain = () => {
+  if (!process.env[BUILT_ENV]) build(['main', '--if-stale']);
+};
 /** Builds the whole app (renderer included) unless dist/ is newer than every source, as it is under `npm test`. */
 export const buildApp = () => build(['--if-stale']);
 
