@@ -19,6 +19,7 @@ export const deviceCalls = {
       name: z.string().trim().describe('device name: 1-15 letters, digits and hyphens, not all digits'),
       type: DeviceType.describe('file (file server with shares) or iscsi (iSCSI server with volumes)'),
       root: z.string().min(1).describe('data root folder: empty, or the root of a previous Lifeboat device'),
+      site: z.string().trim().min(1).optional().describe("agent site holding the data root (a path under its root's devices/ folder on the agent host)"),
       capacity: Size.describe('maximum capacity, e.g. 500GiB (at most the free space of the data root)'),
       account: z.string().optional().describe('storage account for its backups (default: the embedded "default" account)'),
       registrationKey: z.string().optional().describe('the service registration key (without it the device stays Ready to set up)'),
@@ -27,13 +28,16 @@ export const deviceCalls = {
       fips: z.boolean().default(false).describe('FIPS mode'),
     }),
     output: Device,
-    cli: { command: 'device create', positional: ['name'], paths: ['root'], lookups: { account: 'account' }, view: 'record' },
+    cli: { command: 'device create', positional: ['name'], paths: ['root'], lookups: { account: 'account', site: 'site' }, view: 'record' },
   }),
   'devices.checkRoot': call({
     summary: 'Check a folder as the data root of a new device: whether it can be used, and the free space of its disk',
-    input: z.object({ root: z.string().min(1).describe('data root folder') }),
+    input: z.object({
+      root: z.string().min(1).describe('data root folder'),
+      site: z.string().trim().min(1).optional().describe('agent site holding the data root (default: this machine)'),
+    }),
     output: RootCheck,
-    cli: { command: 'device check-root', positional: ['root'], paths: ['root'], view: 'record' },
+    cli: { command: 'device check-root', positional: ['root'], paths: ['root'], lookups: { site: 'site' }, view: 'record' },
   }),
   'devices.offline': call({
     summary: 'Take a device offline for maintenance: its shares or volumes become unavailable and backups pause',

@@ -14,6 +14,8 @@ export interface HealthFacts {
   name: string;
   status: DeviceStatus;
   rootMissing: boolean;
+  /** The data root is at an agent site that did not answer at the last look: why, and what to do (null: it did). */
+  siteDown?: string | null;
   capacity: number;
   provisioned: number;
   used: number;
@@ -44,15 +46,16 @@ export function describeAge(ms: number): string {
 }
 
 /**
- * Critical: the data root is gone, more is used than the capacity, or a share is over quota. Warning: the device is
- * offline, provisioned past 90%, a share or volume is offline, or the data is not protected (an online device with
- * shares or volumes that was never backed up, whose backups are off, or whose last backup is older than the policy
- * allows). A deleted device is healthy: it holds nothing any more.
+ * Critical: the data root is gone or the agent site holding it does not answer, more is used than the capacity, or a
+ * share is over quota. Warning: the device is offline, provisioned past 90%, a share or volume is offline, or the data
+ * is not protected (an online device with shares or volumes that was never backed up, whose backups are off, or whose
+ * last backup is older than the policy allows). A deleted device is healthy: it holds nothing any more.
  */
 export function assessHealth(f: HealthFacts, now: number): HealthReport {
   if (f.status === 'deleted') return { health: 'healthy', reasons: [] };
   const critical: string[] = [];
-  if (f.rootMissing) critical.push('the data root is missing');
+  if (f.siteDown) critical.push(f.siteDown);
+  else if (f.rootMissing) critical.push('the data root is missing');
   if (f.used > f.capacity) critical.push('more is used than the capacity');
   if (f.overQuota.length) critical.push(`over quota: ${f.overQuota.join(', ')}`);
   const warning: string[] = [];

@@ -25,7 +25,8 @@ export const Device = z.object({
   name: z.string(),
   type: DeviceType,
   status: DeviceStatus,
-  root: z.string().describe('the data root on this machine'),
+  root: z.string().describe('the data root: on this machine, or on the agent host of its site'),
+  site: z.string().nullable().describe('the agent site holding the data root (null: this machine)'),
   capacity: z.number().describe('maximum capacity in bytes'),
   provisioned: z.number().describe("sum of the shares' quotas or the volumes' sizes"),
   used: z.number().describe('bytes used on disk by shares and volumes'),
@@ -55,7 +56,7 @@ export type Device = z.infer<typeof Device>;
 export const RootCheck = z.object({
   root: z.string(),
   usable: z.boolean(),
-  state: z.enum(['missing', 'empty', 'previous-device', 'not-empty', 'not-a-folder', 'in-use', 'not-writable']).describe('missing folders are created'),
+  state: z.enum(['missing', 'empty', 'previous-device', 'not-empty', 'not-a-folder', 'in-use', 'not-writable', 'outside-site']).describe('missing folders are created'),
   message: z.string().describe('what the state means for the user'),
   previousDevice: z.string().nullable().describe('the name in the marker of a previous Lifeboat device root'),
   freeBytes: z.number().describe('free space of the filesystem that would hold it'),

@@ -398,6 +398,15 @@ export const migrations: string[] = [
   ) STRICT;
   ALTER TABLE failover_drills ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0;
   `,
+  // a site's last \`site test\`: its write throughput, the basis of a failover's RTO estimate
+  `
+  ALTER TABLE sites ADD COLUMN probe_at TEXT;
+  ALTER TABLE sites ADD COLUMN probe_write_bps REAL;
+  `,
+  // a device whose data root is at a site agent: every file operation on it goes through that site (null: this machine)
+  `
+  ALTER TABLE devices ADD COLUMN site_id TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -1,21 +1,39 @@
 /** Handlers of the devices.*, shares.* and volumes.* calls. */
 import type { Handlers } from '../api/handlers';
+import type { Engine } from '../engine';
+import { deviceSiteName } from './site-agents';
+import { refuseAtSite } from './site-choice';
 
 type DeviceCalls = Extract<keyof Handlers, `devices.${string}` | `shares.${string}` | `volumes.${string}`>;
+
+/** A device at an agent site takes no backups yet (site-choice.ts): refused before anything starts. */
+function refuseBackupAtSite(engine: Engine, name: string, what = 'back up'): void {
+  const device = engine.devices.store.require(name);
+  refuseAtSite(device, what, deviceSiteName(engine.sites, device.site_id));
+}
 
 export const deviceHandlers: Pick<Handlers, DeviceCalls> = {
   'devices.create': (engine, input) => engine.devices.create(input),
   'devices.register': (engine, input) => engine.devices.register(input),
-  'devices.checkRoot': (engine, input) => engine.devices.inspectRoot(input.root),
+  'devices.checkRoot': (engine, input) => engine.devices.setup.inspectRoot(input.root, input.site),
   'devices.offline': (engine, input) => engine.devices.setDeviceOnline(input.name, false),
   'devices.online': (engine, input) => engine.devices.setDeviceOnline(input.name, true),
   'devices.list': (engine, input) => engine.devices.list(input),
   'devices.show': (engine, input) => engine.devices.show(input.name, { refresh: input.refresh }),
   'devices.remove': (engine, input) => engine.devices.remove(input.name),
-  'devices.policy': (engine, input) => engine.deviceBackups.policy(input),
-  'devices.backup': (engine, input) => engine.deviceBackups.backup(input.name),
+  'devices.policy': (engine, input) => {
+    if (input.frequency !== 'off') refuseBackupAtSite(engine, input.name, 'schedule backups of');
+    return engine.deviceBackups.policy(input);
+  },
+  'devices.backup': (engine, input) => {
+    refuseBackupAtSite(engine, input.name);
+    return engine.deviceBackups.backup(input.name);
+  },
   'devices.heat': (engine, input) => engine.deviceBackups.heat(input.name),
-  'devices.deactivate': (engine, input) => engine.deviceBackups.deactivate(input),
+  'devices.deactivate': (engine, input) => {
+    if (input.finalBackup) refuseBackupAtSite(engine, input.name, 'take a final backup of');
+    return engine.deviceBackups.deactivate(input);
+  },
   'shares.create': (engine, input) => engine.devices.createShare(input),
   'shares.list': (engine, input) => engine.devices.listShares(input.device),
   'shares.edit': (engine, input) => engine.devices.editShare(input),

@@ -9,6 +9,7 @@ import { newId } from '../keys';
 import { formatBytes, parseSize } from '../../shared/units';
 import type { DeviceManager } from './manager';
 import type { DeviceRow, ShareRow, VolumeRow } from './store';
+import { sweepDevice } from './sweep';
 import { checkAcrs, checkChap, checkItemName } from '../../shared/device-rules';
 
 const DEFAULT_QUOTA = 2 ** 30;
@@ -176,18 +177,13 @@ export class DeviceItems {
       shares: this.store.shares(d.id).map((s) => ({ id: s.id, path: this.m.sharePath(d, s.name), size: 0 })),
       volumes: this.store.volumes(d.id).map((v) => ({ id: v.id, path: this.m.volumePath(d, v.name), size: v.size })),
     }));
-    const agent = this.m.agent;
-    for (const { device, shares, volumes } of plan) {
-      if (!(await agent.inspectRoot(device.root)).marker) continue; // a missing or foreign root is not recreated
-      const items = new Map([...shares, ...volumes].map((i) => [i.id, i]));
-      for (const id of await agent.trashed(device.root)) {
-        const item = items.get(id);
-        if (!(item && (await agent.untrash(item.path, id)))) await agent.emptyTrash(device.root, id);
-      }
-      if (device.status === 'deactivated') continue;
-      for (const s of shares) if (!(await agent.exists(s.path))) await agent.createShare(s.path);
-      for (const v of volumes) if (!(await agent.exists(v.path))) await agent.createVolume(v.path, v.size);
-    }
+    // The constructor starts this, and the sites a device root may be at are made after the device manager.
+    await Promise.resolve();
+    for (const one of plan)
+      await sweepDevice(this.m.agent, one).catch((err: Error) => {
+        if (!one.device.site_id) throw err; // a root at a site that does not answer is swept at the next start
+        this.m.engine.log.warn('device sweep skipped a device at an unreachable site', { device: one.device.name, error: err.message });
+      });
   }
 
   // ---- shares ----

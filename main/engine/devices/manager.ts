@@ -5,13 +5,14 @@ import type { Device, Share, Volume } from '../../shared/device-schemas';
 import type { Engine } from '../engine';
 import { LifeboatError } from '../../shared/errors';
 import { VERSION } from '../paths';
-import { LocalDeviceAgent, type DeviceAgent } from './agent';
+import type { DeviceAgent } from './agent';
 import { DeviceItems } from './items';
 import { checkRestoreTarget } from './restore-target';
 import { nextBackupAt, policyOf } from './schedule';
 import { lineageBackups } from './backup-job';
 import { assessHealth } from '../../shared/device-health';
 import { DeviceSetup } from './setup';
+import { deviceSiteName, engineDeviceAgents } from './site-agents';
 import { DeviceStore, type DeviceRow, type ShareRow, type VolumeRow } from './store';
 import { DeviceUsage } from './usage';
 
@@ -29,7 +30,7 @@ export class DeviceManager {
 
   constructor(
     readonly engine: Engine,
-    readonly agent: DeviceAgent = new LocalDeviceAgent(),
+    readonly agent: DeviceAgent = engineDeviceAgents(engine.db, () => engine.sites),
   ) {
     this.store = new DeviceStore(engine.db, engine.secrets, engine.runner.store);
     this.items = new DeviceItems(this);
@@ -190,9 +191,7 @@ export class DeviceManager {
   async refreshUsage(device: DeviceRow, opts: { now?: boolean } = {}): Promise<void> {
     if (device.status === 'deleted') return;
     if (opts.now) return this.usage.refresh(device);
-    if (!(await this.agent.exists(device.root))) this.usage.rootMissing.add(device.id);
-    else this.usage.rootMissing.delete(device.id);
-    await this.usage.fresh(device);
+    if (await this.usage.checkRoot(device)) await this.usage.fresh(device);
   }
 
   toDevice(row: DeviceRow): Device {
@@ -210,6 +209,7 @@ export class DeviceManager {
       type: row.type,
       status: row.status,
       root: row.root,
+      site: deviceSiteName(this.engine.sites, row.site_id),
       capacity: row.capacity,
       provisioned,
       used,
@@ -242,7 +242,7 @@ export class DeviceManager {
       {
         name: row.name,
         status: row.status,
-        rootMissing: this.usage.rootMissing.has(row.id),
+        ...this.usage.rootFacts(row.id),
         capacity: row.capacity,
         provisioned,
         used,

@@ -15,6 +15,7 @@ import type { DeviceManager } from './manager';
 export function checkRestoreTarget(m: DeviceManager, to: string, sources: string[], overwrite: boolean): void {
   const dest = realPath(to);
   for (const d of m.store.list()) {
+    if (d.site_id) continue; // its root is a path on the agent host: a restore here never writes there
     const root = realPath(d.root);
     if (!inside(dest, root) && !inside(root, dest)) continue;
     const elsewhere = `Restore into a share folder of ${d.name} (\`lifeboat device show ${d.name}\` lists their paths) or into a folder outside its data root.`;

@@ -1,6 +1,8 @@
 /**
  * The configure-target-array wizard's checks and steps: the data root (checked on its own first, so the wizard can
- * show the free space), the device record, and registration with the service registration key.
+ * show the free space), the device record, and registration with the service registration key. The data root is on
+ * this machine, or at a paired agent site (a path under its root's devices/ folder on the agent host): the device
+ * then keeps its site, and every file operation on it goes through that site (site-agents.ts).
  */
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -10,8 +12,11 @@ import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
 import { describeOverlap, findOverlap, within as inside } from '../placement';
 import { formatBytes, parseSize } from '../../shared/units';
+import type { DeviceAgent } from './agent';
 import type { DeviceManager } from './manager';
 import { DEFAULT_POLICY } from './schedule';
+import { SiteDeviceAgents } from './site-agents';
+import { resolveDeviceSite, type DeviceSiteChoice } from './site-choice';
 import type { DeviceRow } from './store';
 import { checkCapacity, checkDeviceName, checkDomain, checkTimeZone } from '../../shared/device-rules';
 
@@ -39,22 +44,36 @@ export class DeviceSetup {
     return this.m.store;
   }
 
+  /** The site a new device's root is at (none: this machine), checked: a paired agent site. */
+  private site(name: string | undefined): DeviceSiteChoice {
+    return resolveDeviceSite(this.m.engine.sites, name);
+  }
+
+  /** The device agent for a root at that site. */
+  private agentAt(site: DeviceSiteChoice): DeviceAgent {
+    if (!site.id) return this.m.agent;
+    if (!(this.m.agent instanceof SiteDeviceAgents)) throw new LifeboatError('not_allowed', `site: this installation's devices cannot use the agent site ${site.name}.`);
+    return this.m.agent.atSite(site.id);
+  }
+
   /** What a folder is as a data root, with the free space of its disk (devices.checkRoot). */
-  async inspectRoot(given: string): Promise<RootCheck> {
-    const v = await this.classify(given);
-    const { free, total } = await this.m.agent.space(path.isAbsolute(given) ? path.resolve(given) : '/');
+  async inspectRoot(given: string, siteName?: string): Promise<RootCheck> {
+    const site = this.site(siteName);
+    const v = await this.classify(given, site);
+    const at = path.isAbsolute(given) ? path.resolve(given) : '/';
+    const { free, total } = v.state === 'outside-site' ? { free: 0, total: 0 } : await this.agentAt(site).space(site.id ? v.root : at);
     const { code: _code, hint: _hint, ...check } = v;
     return { ...check, freeBytes: free, totalBytes: total };
   }
 
   /** Absolute; empty or missing (created), or the root of a previous device that is no longer live here. */
-  async checkRoot(given: string): Promise<string> {
-    const v = await this.classify(given);
+  async checkRoot(given: string, site: DeviceSiteChoice): Promise<string> {
+    const v = await this.classify(given, site);
     if (!v.usable) throw new LifeboatError(v.code, `root: ${v.message}`, v.hint ?? ROOT_HINT);
     return v.root;
   }
 
-  private async classify(given: string): Promise<RootVerdict> {
+  private async classify(given: string, site: DeviceSiteChoice): Promise<RootVerdict> {
     const verdict = (state: RootCheck['state'], root: string, message: string, code: RootVerdict['code'] = 'invalid_input', previousDevice: string | null = null): RootVerdict => ({
       root,
       usable: state === 'missing' || state === 'empty' || state === 'previous-device',
@@ -65,19 +84,23 @@ export class DeviceSetup {
     });
     if (!path.isAbsolute(given)) return verdict('not-a-folder', given, `give an absolute path (got ${given}).`);
     const root = path.resolve(given);
+    if (site.area && !inside(root, site.area))
+      return { ...verdict('outside-site', root, `${root} is not under ${site.area}, the folder of device roots at the site ${site.name}.`), hint: `Choose a folder under ${site.area} on the agent host.` };
+    if (site.area && root === site.area) return { ...verdict('outside-site', root, `${root} is the folder of all device roots at the site ${site.name}.`), hint: `Choose a folder in it, e.g. ${path.join(site.area, 'fs1')}.` };
+    // Roots never overlap, at whatever site: the device agents route each path by the root it lies in.
     for (const d of this.store.list())
       if (inside(root, d.root) || inside(d.root, root))
         return verdict('in-use', root, `${root} ${root === d.root ? 'is' : 'overlaps'} the data root of the device ${d.name} (${d.root}).`, 'conflict');
     // Shares in the data directory or an account would be backed up into themselves, and removed with it.
     const engine = this.m.engine;
     const accounts = engine.accounts.store.all().filter((a) => a.kind === 'local');
-    const clash = findOverlap(root, [
+    const clash = site.id ? null : findOverlap(root, [
       { path: engine.dataDir, what: "Lifeboat's data directory" },
       ...accounts.map((a) => ({ path: a.location, what: `the folder of the storage account ${a.name}` })),
-      ...this.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
+      ...this.store.list().filter((d) => !d.site_id).map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
     ]);
     if (clash) return { ...verdict('in-use', root, describeOverlap(root, clash), 'conflict'), hint: PLACE_HINT };
-    const state = await this.m.agent.inspectRoot(root);
+    const state = await this.agentAt(site).inspectRoot(root);
     if (state.exists && !state.isDirectory) return verdict('not-a-folder', root, `${root} is a file, not a folder.`);
     if (state.marker) {
       // A live device's root is in use whatever its disk; a previous device's root (below) must be writable to be taken over.
@@ -126,9 +149,11 @@ export class DeviceSetup {
       throw new LifeboatError('invalid_input', 'domain: only a file server joins a domain; an iSCSI server has none.', 'Leave out --domain, or create a file server (--type file).');
     const domain = input.domain === undefined ? null : checkDomain(input.domain);
     const timeZone = checkTimeZone(input.timeZone);
-    const root = await this.checkRoot(input.root);
+    const site = this.site(input.site);
+    const agent = this.agentAt(site);
+    const root = await this.checkRoot(input.root, site);
     const capacity = checkCapacity(parseSize(input.capacity, 'capacity'));
-    const free = await this.m.agent.freeBytes(root);
+    const free = await agent.freeBytes(root);
     if (capacity > free)
       throw new LifeboatError('invalid_input', `capacity: ${formatBytes(capacity)} is more than the ${formatBytes(free)} free on the filesystem of ${root}.`, `Give a capacity of at most ${formatBytes(free)}, or choose a data root on a larger disk.`);
     const key = input.registrationKey?.trim() || null;
@@ -150,7 +175,8 @@ export class DeviceSetup {
       serial: `LBVA-${crypto.randomBytes(5).toString('hex').toUpperCase()}`,
       lineage: newId('lineage'),
       replaces: null,
-      policy: JSON.stringify(DEFAULT_POLICY),
+      // A device at an agent site takes no backups yet (site-choice.ts): its policy says so instead of promising one.
+      policy: JSON.stringify(site.id ? { ...DEFAULT_POLICY, frequency: 'off' } : DEFAULT_POLICY),
       next_backup_at: null,
       failover_job_id: null,
       created_at: now,
@@ -158,15 +184,16 @@ export class DeviceSetup {
       registered_at: key ? now : null,
       deactivated_at: null,
       deleted_at: null,
+      site_id: site.id,
     };
-    await this.m.agent.prepareRoot(root, { id: row.id, name, type: row.type, createdAt: now });
+    await agent.prepareRoot(root, { id: row.id, name, type: row.type, createdAt: now });
     try {
       this.store.insert(row);
     } catch (err) {
       if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new LifeboatError('conflict', `name: there is already a device named ${name}.`, 'Choose another name.');
       throw err;
     }
-    engine.log.info('device created', { device: name, type: row.type, root, capacity, status: row.status });
+    engine.log.info('device created', { device: name, type: row.type, root, site: site.name, capacity, status: row.status });
     if (capacity > FREE_SPACE_WARN * free)
       engine.alerts.raise({
         severity: 'warning',

@@ -32,6 +32,8 @@ export interface DeviceRow {
   registered_at: string | null;
   deactivated_at: string | null;
   deleted_at: string | null;
+  /** The agent site holding the data root (its root is a path on the agent's host); null: this machine. */
+  site_id: string | null;
 }
 
 export interface ShareRow {
@@ -107,9 +109,9 @@ export class DeviceStore {
     this.db
       .prepare(
         `INSERT INTO devices VALUES (@id, @name, @type, @status, @root, @capacity, @domain, @time_zone, @fips, @account_id, @serial, @lineage,
-         @replaces, @policy, @next_backup_at, @failover_job_id, @created_at, @updated_at, @registered_at, @deactivated_at, @deleted_at)`,
+         @replaces, @policy, @next_backup_at, @failover_job_id, @created_at, @updated_at, @registered_at, @deactivated_at, @deleted_at, @site_id)`,
       )
-      .run(row);
+      .run({ ...row, site_id: row.site_id ?? null }); // a device record from an older backup has no site_id
   }
 
   update(id: string, patch: Partial<DeviceRow>): void {
@@ -119,6 +121,13 @@ export class DeviceStore {
   /** The id of a deactivation job of the device that has not ended (queued, running or paused), if any. */
   activeDeactivation(deviceName: string): string | null {
     return this.jobs.unfinished({ types: ['device.deactivate'], objectName: deviceName })[0] ?? null;
+  }
+
+  /** Lets go of the devices a failover job holds, if it still holds them (a hold another job took stays). */
+  releaseHold(deviceIds: string[], jobId: string): void {
+    const release = this.db.prepare('UPDATE devices SET failover_job_id = NULL, updated_at = ? WHERE id = ? AND failover_job_id = ?');
+    const now = new Date().toISOString();
+    this.db.transaction(() => deviceIds.forEach((id) => release.run(now, id, jobId)))();
   }
 
   /** Removes a device row and (by cascade) its shares, volumes and device backups; CHAP secrets go too. */

@@ -3,6 +3,7 @@
  * a time, redone by a periodic tick (which also raises the over-quota and oversized-image alerts) or when a read finds
  * the cache older than the TTL. API reads return the cached value.
  */
+import { LifeboatError } from '../../shared/errors';
 import { formatBytes } from '../../shared/units';
 import type { DeviceManager } from './manager';
 import type { DeviceRow } from './store';
@@ -16,6 +17,8 @@ export class DeviceUsage {
   private readonly walking = new Map<string, Promise<void>>();
   /** Devices whose data root was missing at the last measure. */
   readonly rootMissing = new Set<string>();
+  /** Devices whose data root is at a site that did not answer at the last look: why, and what to do. */
+  readonly siteDown = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly m: DeviceManager) {}
@@ -67,11 +70,32 @@ export class DeviceUsage {
     this.bytes.delete(itemId);
   }
 
+  /** What the last look found of a device's root, for its health. */
+  rootFacts(deviceId: string): { rootMissing: boolean; siteDown: string | null } {
+    return { rootMissing: this.rootMissing.has(deviceId), siteDown: this.siteDown.get(deviceId) ?? null };
+  }
+
+  /**
+   * Whether the data root is there (rootMissing), or, for a root at an agent site, whether the site answers at all
+   * (siteDown): a site that does not is a reason on the device, never an error of the page or command showing it.
+   */
+  async checkRoot(device: DeviceRow): Promise<boolean> {
+    try {
+      if (!(await this.m.agent.exists(device.root))) this.rootMissing.add(device.id);
+      else this.rootMissing.delete(device.id);
+      this.siteDown.delete(device.id);
+      return true;
+    } catch (err) {
+      if (!(err instanceof LifeboatError) || device.site_id === null) throw err;
+      this.siteDown.set(device.id, `${err.message.replace(/\.$/, '')}. ${err.hint ?? ''}`.trim());
+      return false;
+    }
+  }
+
   private async measure(device: DeviceRow): Promise<void> {
     if (device.status === 'deleted') return;
     const agent = this.m.agent;
-    if (!(await agent.exists(device.root))) this.rootMissing.add(device.id);
-    else this.rootMissing.delete(device.id);
+    if (!(await this.checkRoot(device))) return;
     const shares = this.m.store.shares(device.id);
     const volumes = this.m.store.volumes(device.id);
     const oversized: Array<{ id: string; name: string; size: number; actual: number }> = [];

@@ -6,7 +6,7 @@ import type { DeviceRow } from '../devices/store';
 import { formatBytes } from '../../shared/units';
 
 export interface Reason {
-  code: 'status' | 'not-empty' | 'same-name' | 'type' | 'capacity' | 'fips' | 'busy' | 'domain';
+  code: 'status' | 'not-empty' | 'same-name' | 'type' | 'capacity' | 'fips' | 'busy' | 'domain' | 'site';
   message: string;
 }
 
@@ -20,7 +20,7 @@ export interface SourceFacts {
 }
 
 export interface TargetFacts {
-  device: Pick<DeviceRow, 'name' | 'type' | 'status' | 'capacity' | 'fips' | 'domain' | 'failover_job_id'>;
+  device: Pick<DeviceRow, 'name' | 'type' | 'status' | 'capacity' | 'fips' | 'domain' | 'failover_job_id'> & Partial<Pick<DeviceRow, 'site_id'>>;
   shares: number;
   volumes: number;
   /** Free bytes on the target's disk (null when it cannot be read: the precheck reads it again). */
@@ -46,6 +46,7 @@ export function assessTarget(source: SourceFacts, target: TargetFacts): Assessme
   const warnings: Reason[] = [];
   if (t.name.toLowerCase() === s.name.toLowerCase()) reasons.push({ code: 'same-name', message: `It has the same name as the source ${s.name}; the target needs another name.` });
   if (!USABLE.has(t.status)) reasons.push({ code: 'status', message: `It is ${t.status}; a target must be Ready to set up or Online.` });
+  if (t.site_id) reasons.push({ code: 'site', message: 'Its data root is at an agent site; a failover restores only into a device whose data root is on this machine.' });
   if (t.failover_job_id) reasons.push({ code: 'busy', message: `It is held by the failover job ${t.failover_job_id}; resume or abandon that failover first.` });
   if (target.shares + target.volumes > 0) {
     const what = [target.shares ? `${target.shares} share(s)` : '', target.volumes ? `${target.volumes} volume(s)` : ''].filter(Boolean).join(' and ');

@@ -1,5 +1,6 @@
 /** Handlers of the sites.*, policies.* and items.* calls: engine domain results mapped to the contract's shapes. */
 import type { Handlers } from '../api/handlers';
+import { refuseSiteInUse } from '../devices/site-choice';
 import { itemFailoverHandlers } from './failover-handlers';
 
 type ProtectionCalls = Extract<keyof Handlers, `sites.${string}` | `policies.${string}` | `items.${string}`>;
@@ -9,7 +10,10 @@ export const protectionHandlers: Pick<Handlers, ProtectionCalls> = {
   'sites.list': (engine) => engine.sites.list(),
   'sites.show': (engine, input) => engine.sites.show(input.name),
   'sites.test': (engine, input) => engine.sites.test(input.name),
-  'sites.remove': (engine, input) => engine.sites.remove(input.name),
+  'sites.remove': (engine, input) => {
+    refuseSiteInUse(engine.sites.store.require(input.name), engine.devices.store.list());
+    return engine.sites.remove(input.name);
+  },
   'sites.pause': (engine, input) => engine.sites.setPaused(input.name, true),
   'sites.resume': (engine, input) => engine.sites.setPaused(input.name, false),
   'policies.create': (engine, input) => engine.protection.policies.create(input),
