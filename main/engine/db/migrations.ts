@@ -403,10 +403,6 @@ export const migrations: string[] = [
   ALTER TABLE sites ADD COLUMN probe_at TEXT;
   ALTER TABLE sites ADD COLUMN probe_write_bps REAL;
   `,
-  // a device whose data root is at a site agent: every file operation on it goes through that site (null: this machine)
-  `
-  ALTER TABLE devices ADD COLUMN site_id TEXT;
-  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
