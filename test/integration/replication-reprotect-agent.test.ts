@@ -1,42 +1,185 @@
 /**
- * Reprotect of an item failed over to an agent site (`lifeboat agent serve` as a real child process, paired through
- * the CLI): replicating back from an agent site is not done yet, so reprotect is refused at once, with its reason and
- * the way on, before anything runs: the original machine is not shut down and the item stays committed.
+ * Reprotect and failback when the item failed over to an agent site (`lifeboat agent serve` as a real child process,
+ * paired through the CLI): the failed-over copy is read at the agent (sites/agent-source-calls.ts), so reprotect
+ * dr → primary compares block checksums on both sides and sends only what differs into the original disk, reverse
+ * delta cycles send one block, and a failback (a planned failover back) → commit → reprotect primary → dr sends only
+ * differences again into the agent's replica (adopted from its copy at commit). The disks are byte-identical at each
+ * stage. Then the crash paths: kill -9 of the CLI mid-reprotect from the agent site (the next command resumes the job),
+ * and an unplanned failback while the agent is killed: it goes to the newest point the primary holds, the result
+ * saying the source site was unreachable and what was lost.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMain, cli, ok } from '../helpers/home';
-import { vmLab } from '../helpers/replication-lab';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildMain, CLI, cli, ok, readDb, tempHome, until } from '../helpers/home';
+import { age, BLOCK, makeDisk, MiB, writeAt } from '../helpers/replication-lab';
 import { startAgent, type AgentProc } from '../helpers/site-agent';
 
 beforeAll(buildMain, 120_000);
 
-let agent: AgentProc | null = null;
-afterAll(async () => {
-  await agent?.stop('SIGKILL');
+const SIZE = 16 * MiB;
+const ONE_PERCENT = Math.ceil((SIZE * 0.01) / BLOCK); // 3 blocks
+const HELD = "SELECT job_id FROM job_events WHERE kind = 'fault-point'";
+
+interface Job<R = Record<string, unknown>> {
+  id: string;
+  title: string;
+  status: string;
+  attempts: number;
+  result: R;
+}
+interface ReprotectResult {
+  direction: string;
+  policy: string;
+  bytesCompared: number;
+  bytesSent: number;
+  blocksSent: number;
+  filesSent: number;
+  filesDeleted: number;
+}
+interface FailoverResult {
+  from: string;
+  to: string;
+  point: { id: string; createdAt: string };
+  finalCycleBytes: number | null;
+  warnings: string[];
+}
+interface Shown {
+  phase: string;
+  activeSite: string;
+  direction: string;
+  policy: string;
+}
+
+let agents: AgentProc[] = [];
+afterEach(async () => {
+  for (const a of agents) await a.stop('SIGKILL');
+  agents = [];
 });
 
-describe('reprotect from an agent site', () => {
-  it('is refused before the original machine is shut down, naming why and what to do', async () => {
-    const { home, root, disk } = vmLab(2 << 20);
-    agent = await startAgent(root, '127.0.0.1:0');
-    ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
-    ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
-    const log = path.join(path.dirname(disk), 'shutdowns.log');
-    ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--recovery-site', 'dr', '--policy', 'fast', '--shutdown', `echo down >> ${log}`]));
-    ok(cli(home, ['item', 'failover', 'vm', '--type', 'unplanned', '--point', 'latest-processed', '--yes', '--json']));
+/** A home, an agent site `dr` (a real agent process), a half-full 16 MiB disk and a folder, protected as `vm`. */
+async function protectedVm() {
+  const home = tempHome();
+  const root = path.join(tempHome('lifeboat-agent-'), 'dr');
+  const src = tempHome('lifeboat-src-');
+  const disk = makeDisk(path.join(src, 'vm.img'), SIZE, [...Array(128).keys()]);
+  const folder = path.join(src, 'data');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'a.txt'), 'first');
+  for (const p of [disk, path.join(folder, 'a.txt'), folder]) age(p);
+  const agent = await startAgent(root, '127.0.0.1:0');
+  agents.push(agent);
+  ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
+  ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
+  const log = path.join(src, 'shutdowns.log');
+  const shutdown = `echo "$LIFEBOAT_ITEM" >> ${log}`;
+  ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--folder', folder, '--recovery-site', 'dr', '--policy', 'fast', '--shutdown', shutdown]));
+  const active = path.join(root, '_active', 'vm');
+  return { home, root, agent, disk, folder, log, activeDisk: path.join(active, 'disks', 'vm.img'), activeFolder: path.join(active, 'folders', 'data') };
+}
+
+const job = <R>(home: string, args: string[]) => ok(cli(home, [...args, '--json'])).json<Job<R>>();
+const yes = <R>(home: string, args: string[]) => job<R>(home, [...args, '--yes']);
+const show = (home: string) => ok(cli(home, ['item', 'show', 'vm', '--json'])).json<Shown>();
+const points = (home: string) => ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string; createdAt: string }[]>();
+const same = (a: string, b: string) => fs.readFileSync(a).equals(fs.readFileSync(b));
+
+function change(file: string, first: number, count: number): void {
+  for (let b = first; b < first + count; b++) writeAt(file, b * BLOCK, BLOCK);
+  age(file);
+}
+
+describe('reprotect and failback with an agent site', () => {
+  it('runs the four phases with the agent as the recovery site, sending only differences both ways', async () => {
+    const { home, root, disk, folder, activeDisk, activeFolder } = await protectedVm();
+    change(disk, 5, 1);
+    expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1 });
+    expect(yes(home, ['item', 'failover', 'vm', '--type', 'planned']).status).toBe('succeeded');
+    expect(same(activeDisk, disk)).toBe(true);
     ok(cli(home, ['item', 'commit', 'vm', '--yes', '--json']));
 
-    const r = cli(home, ['item', 'reprotect', 'vm', '--yes', '--json']);
-    expect(r.code).not.toBe(0);
-    expect(r.json<{ error: { code: string; message: string; hint: string } }>().error).toMatchObject({
-      code: 'not_allowed',
-      message: 'vm runs at the agent site dr: replicating back from an agent site is not supported yet.',
-      hint: 'Until it is, the item runs there unprotected: copy its disks and folders back to this machine and protect them again.',
-    });
-    expect(fs.existsSync(log)).toBe(false);
-    const shown = ok(cli(home, ['item', 'show', 'vm', '--json'])).json<{ phase: string; activeSite: string }>();
-    expect(shown).toMatchObject({ phase: 'committed', activeSite: 'dr' });
-  }, 180_000);
+    // 1% of the disk changes on each side: the machine at the agent site, and the original disk after the failover.
+    change(activeDisk, 10, ONE_PERCENT);
+    change(disk, 60, ONE_PERCENT);
+    fs.writeFileSync(path.join(activeFolder, 'a.txt'), 'second');
+    fs.writeFileSync(path.join(folder, 'stale.txt'), 'written at the primary after the failover');
+    for (const p of [path.join(activeFolder, 'a.txt'), activeFolder, folder]) age(p);
+    const reprotect = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
+    expect(reprotect.title).toBe('Reprotect vm (dr → primary)');
+    expect(reprotect.result).toMatchObject({ direction: 'dr → primary', policy: 'failback', bytesCompared: SIZE, blocksSent: 2 * ONE_PERCENT });
+    expect(reprotect.result).toMatchObject({ filesSent: 1, filesDeleted: 1, bytesSent: 2 * ONE_PERCENT * BLOCK + 'second'.length });
+    expect(reprotect.result.bytesSent).toBeLessThanOrEqual(SIZE * 0.03);
+    expect(same(disk, activeDisk)).toBe(true);
+    expect(fs.readdirSync(folder)).toEqual(['a.txt']);
+    expect(fs.readFileSync(path.join(folder, 'a.txt'), 'utf8')).toBe('second');
+    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'dr', direction: 'dr → primary', policy: 'failback' });
+
+    // Delta replication in reverse: one changed block read at the agent, written into the original disk.
+    change(activeDisk, 20, 1);
+    expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1, bytesSent: BLOCK });
+    expect(same(disk, activeDisk)).toBe(true);
+
+    // Failback: a planned failover back to the primary; its final cycle reads the last change at the agent.
+    change(activeDisk, 30, 1);
+    const atFailback = fs.readFileSync(activeDisk);
+    const failback = yes<FailoverResult>(home, ['item', 'failover', 'vm', '--type', 'planned']);
+    expect(failback.result).toMatchObject({ from: 'dr', to: 'primary', finalCycleBytes: BLOCK });
+    expect(fs.readFileSync(disk).equals(atFailback)).toBe(true);
+    expect(show(home)).toMatchObject({ phase: 'failed-over', activeSite: 'primary' });
+    ok(cli(home, ['item', 'commit', 'vm', '--yes', '--json']));
+    expect(fs.existsSync(path.join(root, '_active', 'vm'))).toBe(false); // adopted as the base of the agent's replica
+
+    // Reprotect again, primary → dr: only the differences go to the agent, folders compared with its files.
+    change(disk, 70, ONE_PERCENT);
+    const again = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
+    expect(again.result).toMatchObject({ direction: 'primary → dr', policy: 'fast', bytesCompared: SIZE, blocksSent: ONE_PERCENT, filesSent: 0 });
+    expect(again.result.bytesSent).toBe(ONE_PERCENT * BLOCK);
+    const replica = path.join(root, 'vm', 'disks', 'vm.img');
+    expect(same(disk, replica)).toBe(true);
+    expect(fs.readFileSync(path.join(root, 'vm', 'folders', 'data', 'a.txt'), 'utf8')).toBe('second');
+    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'primary', direction: 'primary → dr', policy: 'fast' });
+    change(disk, 80, 1);
+    expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1 });
+    expect(same(disk, replica)).toBe(true);
+  }, 300_000);
+
+  it('kill -9 mid-reprotect resumes; an unplanned failback while the agent is killed goes to the primary’s newest point', async () => {
+    const { home, agent, disk, activeDisk } = await protectedVm();
+    yes(home, ['item', 'failover', 'vm', '--type', 'planned']);
+    ok(cli(home, ['item', 'commit', 'vm', '--yes', '--json']));
+    for (let b = 0; b < 60; b += 2) change(activeDisk, b, 1); // scattered blocks: the apply is held with most not yet written
+
+    // kill -9 of the CLI while the reprotect's cycle is applying to the original disk.
+    const env = { ...process.env, LIFEBOAT_REPLICATION_FAULT: 'mid-apply' };
+    const child = spawn(process.execPath, [CLI, '--home', home, 'item', 'reprotect', 'vm', '--yes', '--json'], { env, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const held = await until('the reprotect held mid-apply', () => readDb(home, (db) => db.prepare(HELD).pluck().get() as string | undefined), 120_000);
+    child.kill('SIGKILL');
+    await exited;
+    expect(show(home).phase).toBe('reprotecting');
+    expect(points(home)).toEqual([]);
+    expect(same(disk, activeDisk)).toBe(false);
+    const resumed = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
+    expect(resumed).toMatchObject({ id: held, status: 'succeeded', attempts: 2, result: { direction: 'dr → primary' } });
+    expect(resumed.result.bytesSent).toBeLessThanOrEqual(30 * BLOCK);
+    expect(same(disk, activeDisk)).toBe(true);
+    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'dr' });
+
+    // A point at the primary, then a change at the agent site that never reaches it: the agent dies.
+    change(activeDisk, 40, 1);
+    expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1 });
+    const atLastPoint = fs.readFileSync(activeDisk);
+    const newest = points(home).at(-1)!;
+    change(activeDisk, 41, 1);
+    await agent.stop('SIGKILL');
+
+    const failback = yes<FailoverResult>(home, ['item', 'failover', 'vm', '--type', 'unplanned', '--point', 'latest']);
+    expect(failback.status).toBe('succeeded');
+    expect(failback.result).toMatchObject({ from: 'dr', to: 'primary', point: { id: newest.id }, finalCycleBytes: null });
+    expect(failback.result.warnings.join('\n')).toContain('The source site dr is unreachable');
+    expect(failback.result.warnings.join('\n')).toContain('failed over to the newest processed point');
+    expect(fs.readFileSync(disk).equals(atLastPoint)).toBe(true);
+    expect(show(home)).toMatchObject({ phase: 'failed-over', activeSite: 'primary' });
+  }, 300_000);
 });

@@ -4,7 +4,8 @@
  * failover, commit and reprotect: "protected in reverse", replication/phases.ts) the failed-over copies at the
  * recovery site (their activePath, docs/failover.md) go back to the item's original paths at the primary site, whose
  * journal is kept in the app's data directory (sites/primary-agent.ts). A cycle (replication/cycle.ts) takes the
- * source side and the target side from here, so one engine serves both directions.
+ * source side and the target side from here, so one engine serves both directions. A copy at an agent site is read at
+ * the agent's host (replication/agent-source.ts); one at the primary or a local site on this machine.
  *
  * Where the points are: the target of the current direction; once an item failed over (failed-over, committed) they
  * are at the site it failed over to, which is now its active site, until reprotect replicates the other way.
@@ -14,8 +15,10 @@ import { LifeboatError } from '../../shared/errors';
 import type { SiteAgent, SiteItemRef } from '../sites/agent';
 import type { SiteManager } from '../sites/manager';
 import { PrimarySideAgent } from '../sites/primary-agent';
+import { RemoteSiteAgent } from '../sites/remote-agent';
 import type { SiteRow } from '../sites/store';
 import type { WorkerPool } from '../workers/pool';
+import { AgentSource } from './agent-source';
 import type { HashBlocksTask } from './disk-scan';
 import { dataExtents } from './extent-probe';
 import { isReversed } from './phases';
@@ -88,16 +91,14 @@ export class Directions {
     return path.join(root, s.kind === 'disk' ? 'disks' : 'folders', s.name);
   }
 
-  /** The source side: the item's files where it is active, read on this machine. */
+  /** The source side: the item's files where it is active, read on this machine, or at the agent's host for an agent site. */
   source(item: ItemRow): SourceSide {
     const site = this.site(item.active_site_id);
-    if (site.kind === 'agent')
-      throw new LifeboatError(
-        'not_allowed',
-        `${item.name} runs at the agent site ${site.name}: replicating back from an agent site is not supported yet.`,
-        'Until it is, the item runs there unprotected: copy its disks and folders back to this machine and protect them again.',
-        { final: true },
-      );
+    if (site.kind === 'agent') {
+      const agent = this.deps.sites.agentFor(site);
+      if (!(agent instanceof RemoteSiteAgent)) throw new LifeboatError('internal', `The site ${site.name} has no remote agent.`, 'Report this as a bug.');
+      return new AgentSource(agent, (s) => this.activePath(item, s, site), site.name);
+    }
     return new LocalSource(this.deps.workers, (s) => this.activePath(item, s, site));
   }
 

@@ -1,7 +1,8 @@
 /**
  * The calls a paired installation may make to a site agent, each with its argument schema: the `SiteAgent` interface
- * (sites/agent.ts) served by a local agent on the agent's root, plus ping and the throughput probe. Names of items,
- * disks and folders are checked here too, so even the paired installation cannot reach outside the agent's root.
+ * (sites/agent.ts) served by a local agent on the agent's root, plus ping, the throughput probe and the reads of a source
+ * side (sites/agent-source-calls.ts). Names of items, disks and folders are checked here too, so even the paired
+ * installation cannot reach outside the agent's root.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ import { COMMANDS } from '../replication/commands';
 import type { CommitHooks, SiteAgent } from './agent';
 import { DeviceOpRequest, runDeviceOp } from './agent-device';
 import { decodeRecords } from './agent-protocol';
+import { SOURCE_CALLS } from './agent-source-calls';
 import { fsyncPath } from './block-records';
 
 const Id = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/);
@@ -110,6 +112,9 @@ export const CALLS: Record<string, CallDef> = {
   placeCopy: def(z.tuple([Ref, Slot, Id]), ([r, slot, id], c) => c.agent.placeCopy(r, slot, id)),
   removeCopy: def(z.tuple([Ref, Slot]), ([r, slot], c) => c.agent.removeCopy(r, slot)),
   dropReplica: def(z.tuple([Ref]), ([r], c) => c.agent.dropReplica(r)),
+  adoptCopy: def(z.tuple([Ref]), async ([r], c) => c.agent.adoptCopy?.(r)),
+  /** Reads for replicating back from this site (sites/agent-source-calls.ts). */
+  ...SOURCE_CALLS,
   runCommand: def(z.tuple([CommandReq]), ([req], c) => c.agent.runCommand(req)),
   device: def(z.tuple([DeviceOpRequest]), ([req], c) => runDeviceOp(c.root, req)),
   writeBlocks: def(

@@ -16,6 +16,8 @@ import { LifeboatError } from '../../shared/errors';
 import type { CommandRun } from '../replication/commands';
 import type { BlockWrite, CommandRequest, CommitHooks, CopyHooks, CopySlot, CycleManifest, FileMeta, RecoverOutcome, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
 import type { DeviceOpRequest } from './agent-device';
+import type { SourceCallName } from './agent-source-calls';
+import type { FolderIndex } from '../replication/folder-scan';
 import { ARGS_HEADER, FRAME, FRAME_CONTENT_TYPE, FrameReader, fromWireError, HEARTBEAT_HEADER, recordHead, type WireError } from './agent-protocol';
 import { SLOT_DIRS } from './site-copies';
 import { parseAgentUrl, pinTo, unreachable, type AgentConnection } from './agent-pairing';
@@ -156,6 +158,22 @@ export class RemoteSiteAgent implements SiteAgent {
   /** A device operation on a data root at the agent's host (sites/agent-device.ts): one protocol for sites and devices. */
   device(req: DeviceOpRequest): Promise<unknown> {
     return this.call('device', { args: [req], idempotent: req.op !== 'trash' && req.op !== 'untrash' });
+  }
+
+  /** A read at the agent's host for replicating back from its site (sites/agent-source-calls.ts); data chunks go to `onData`. */
+  readAt<T>(name: SourceCallName, args: unknown[], onData?: (chunk: Buffer) => void): Promise<T> {
+    return this.call<T>(name, { args, idempotent: true, onData: onData && ((c) => onData(Buffer.from(c))) });
+  }
+
+  /** A replica folder's files, for a reprotect into this site: only new and changed files are sent. */
+  async folderIndex(item: SiteItemRef, folder: string): Promise<FolderIndex> {
+    const found = await this.readAt<{ index: FolderIndex } | null>('sourceIndex', [this.replicaPath(item, 'folder', folder)]);
+    return found?.index ?? {};
+  }
+
+  /** A failback's commit: the copy the item ran from here becomes the base of its replica (sites/local-agent.ts). */
+  adoptCopy(item: SiteItemRef): Promise<void> {
+    return this.json('adoptCopy', item);
   }
 
   prepareSite(marker: { id: string; name: string }): Promise<void> {

@@ -1,0 +1,155 @@
+/**
+ * Reading an item's disks and folders at a site agent, for replication from the agent's site back to the primary (a
+ * reprotect after a failover to the agent site, then reverse cycles and the failback's final cycle: the source side
+ * of replication/agent-source.ts). The calls only read: a stat, a disk's data extents, the 64 KiB block checksums of a
+ * range of a disk's blocks (blocks in holes are never read: their checksum is zeros), ranges of a disk or a file, and
+ * a folder's index. Every path must lie under the agent's root, checked on its real path (links resolved), never be
+ * the root itself, and never be in or hold the agent's own state folder (its keys); every range is bounded. Hashing
+ * goes 1 MiB at a time between reads, so the agent's loop never blocks long.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { LifeboatError } from '../../shared/errors';
+import { BLOCK_SIZE, blockHash, HASH_BYTES } from '../replication/block-hash';
+import { dataExtents } from '../replication/extent-probe';
+import { walkFolder } from '../replication/folder-scan';
+import { blocksTouched } from '../repo/sparse';
+import type { CallContext } from './agent-calls';
+
+/** The calls of this file, for the installation's side (sites/remote-agent.ts `readAt`). */
+export type SourceCallName = 'sourceStat' | 'sourceExtents' | 'sourceSums' | 'sourceRead' | 'sourceIndex';
+
+/** Blocks one sourceSums call hashes at most (64 MiB of disk). */
+export const SUMS_MAX_BLOCKS = 1024;
+/** Bytes one range, and one sourceRead call in all, reads at most. */
+export const RANGE_MAX = 16 << 20;
+export const READ_MAX = 64 << 20;
+const CHUNK = 1 << 20;
+
+const AgentPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => path.isAbsolute(p) && !p.includes('\0'), 'an absolute path on the agent host');
+const Range = z.object({ offset: z.number().int().nonnegative().max(2 ** 50), length: z.number().int().positive().max(RANGE_MAX) });
+const Ranges = z
+  .array(Range)
+  .min(1)
+  .max(4096)
+  .refine((rs) => rs.reduce((n, r) => n + r.length, 0) <= READ_MAX, `at most ${READ_MAX} bytes in one call`);
+
+type Ctx = Pick<CallContext, 'root' | 'stateDir' | 'send'>;
+
+/** The real path of `p`, or of its nearest existing parent with the rest appended (a path not there). */
+async function realish(p: string): Promise<string> {
+  const rest: string[] = [];
+  let cur = path.resolve(p);
+  for (;;) {
+    try {
+      return path.join(await fsp.realpath(cur), ...rest.reverse());
+    } catch {
+      const up = path.dirname(cur);
+      if (up === cur) return path.resolve(p);
+      rest.push(path.basename(cur));
+      cur = up;
+    }
+  }
+}
+
+const within = (parent: string, p: string) => {
+  const rel = path.relative(parent, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+/** The path to read, once checked: under the root (not the root), not the state folder nor a folder holding it. */
+async function confined(ctx: Ctx, call: string, p: string): Promise<string> {
+  const [root, state, target] = await Promise.all([realish(ctx.root), realish(ctx.stateDir), realish(p)]);
+  if (!within(root, target) || target === root || within(state, target) || within(target, state))
+    throw new LifeboatError(
+      'forbidden',
+      `${call}: ${p} is not a disk or folder under the agent's root ${ctx.root}.`,
+      'The installation reads only the copies and replicas under the root it was paired with.',
+    );
+  return target;
+}
+
+const missing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+async function stat(file: string) {
+  const st = await fsp.stat(file, { bigint: true }).catch((err: unknown) => (missing(err) ? null : Promise.reject(err)));
+  return st && { file: st.isFile(), dir: st.isDirectory(), size: Number(st.size), mtimeNs: String(st.mtimeNs) };
+}
+
+/** Checksums of blocks first..first+count-1 of a disk: only data blocks read, 1 MiB at a time; blocks past its end are zeros. */
+async function sums(file: string, first: number, count: number, ctx: Ctx): Promise<{ bytesRead: number; size: number }> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const size = Number((await fh.stat()).size);
+    const out = Buffer.alloc(count * HASH_BYTES);
+    const data = blocksTouched(await dataExtents(file), BLOCK_SIZE, size).filter((b) => b >= first && b < first + count);
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let bytesRead = 0;
+    for (let k = 0; k < data.length; ) {
+      let n = 1; // consecutive data blocks read together, up to 1 MiB
+      while (k + n < data.length && data[k + n] === data[k] + n && (n + 1) * BLOCK_SIZE <= CHUNK) n++;
+      const start = data[k] * BLOCK_SIZE;
+      const { bytesRead: got } = await fh.read(buf, 0, Math.min(n * BLOCK_SIZE, size - start), start);
+      bytesRead += got;
+      for (let i = 0; i < n; i++) {
+        const block = buf.subarray(i * BLOCK_SIZE, Math.max(i * BLOCK_SIZE, Math.min(got, (i + 1) * BLOCK_SIZE)));
+        blockHash(block).copy(out, (data[k + i] - first) * HASH_BYTES);
+      }
+      k += n;
+    }
+    await ctx.send(out);
+    return { bytesRead, size };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Sends each range's bytes in order; a range past the file's end is short: `lengths` says how long each was. */
+async function readRanges(file: string, ranges: z.infer<typeof Ranges>, ctx: Ctx): Promise<{ lengths: number[] }> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const lengths: number[] = [];
+    for (const r of ranges) {
+      let done = 0;
+      while (done < r.length) {
+        const buf = Buffer.allocUnsafe(Math.min(CHUNK, r.length - done));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, r.offset + done);
+        if (bytesRead === 0) break;
+        await ctx.send(buf.subarray(0, bytesRead));
+        done += bytesRead;
+      }
+      lengths.push(done);
+    }
+    return { lengths };
+  } finally {
+    await fh.close();
+  }
+}
+
+interface SourceCall {
+  args: z.ZodType<unknown[]>;
+  run: (args: never[], ctx: CallContext) => Promise<unknown>;
+}
+
+const call = <A extends unknown[]>(name: SourceCallName, args: z.ZodType<A>, run: (file: string, args: A, ctx: Ctx) => Promise<unknown>): SourceCall => ({
+  args: args as z.ZodType<unknown[]>,
+  run: (async (a: A, ctx: CallContext) => run(await confined(ctx, name, a[0] as string), a, ctx)) as unknown as SourceCall['run'],
+});
+
+export const SOURCE_CALLS: Record<SourceCallName, SourceCall> = {
+  sourceStat: call('sourceStat', z.tuple([AgentPath]), (file) => stat(file)),
+  sourceExtents: call('sourceExtents', z.tuple([AgentPath]), (file) => dataExtents(file)),
+  sourceSums: call(
+    'sourceSums',
+    z.tuple([AgentPath, z.number().int().nonnegative().max(2 ** 40), z.number().int().positive().max(SUMS_MAX_BLOCKS)]),
+    (file, [, first, count], ctx) => sums(file, first, count, ctx),
+  ),
+  sourceRead: call('sourceRead', z.tuple([AgentPath, Ranges]), (file, [, ranges], ctx) => readRanges(file, ranges, ctx)),
+  /** A folder's index (replication/folder-scan.ts), or null when there is no such folder. */
+  sourceIndex: call('sourceIndex', z.tuple([AgentPath]), async (dir) => ((await stat(dir))?.dir ? walkFolder(dir) : null)),
+};
