@@ -1,7 +1,8 @@
 /**
  * `npm run bench`'s event-loop figures: the longest stall of the main event loop while the engine does heavy work
  * in this process (a 256 MiB backup and its restore, a 64 MiB self-test, the heat file of a 200 000-file share,
- * rebuild-catalog, check and prune of a 200 000-file manifest). The goal is 50 ms for each. These are figures, not
+ * rebuild-catalog, check and prune of a 200 000-file manifest, a device backup's catalog step with 200 000-file
+ * manifests). The goal is 50 ms for each. These are figures, not
  * test assertions: a loaded machine pauses a whole process now and then, which no test should fail on.
  * scripts/bench.mjs bundles this file, runs it and prints one JSON line it writes on stdout.
  */
@@ -13,6 +14,7 @@ import type { Job } from '../../main/shared/schemas';
 import type { FileHeat, HeatData } from '../../main/engine/devices/heat';
 import { summarizeHeat } from '../../main/engine/devices/heat';
 import { readHeatFile, writeHeatFile } from '../../main/engine/devices/heat-store';
+import type { DeviceBackupSteps } from '../../main/engine/devices/backup-job';
 import { Engine } from '../../main/engine/engine';
 import type { Result } from '../../main/shared/errors';
 import { loadAllSnapshots, newSnapshotId, saveSnapshot, type SnapshotManifest } from '../../main/engine/repo/snapshot';
@@ -85,6 +87,40 @@ async function main(): Promise<void> {
     await measure('rebuildCatalog200kFiles', async () => value(await engine.call('accounts.rebuildCatalog', { name: 'lab' })));
     await measure('check200kFiles', async () => job(value(await engine.call('accounts.check', { name: 'lab', readData: false }))));
     await measure('prune200kFiles', async () => value(await engine.call('backups.prune', { account: 'lab', keepLast: 2 })));
+
+    // A device backup's catalog step (test/integration/device-catalog.test.ts checks what it records): a file
+    // server's share backed up once for real, then two 200 000-file manifests reusing its chunks, the second
+    // incremental on the first, recorded by the step as the job runner would run it.
+    const { registrationKey } = value(await engine.call('service.registrationKey', {}));
+    const device = value(await engine.call('devices.create', { name: 'FS1', type: 'file', root: path.join(work, 'fs1'), capacity: '1GiB', account: 'lab', registrationKey }));
+    const docs = value(await engine.call('shares.create', { device: 'FS1', name: 'docs', quota: '100MiB' })).path;
+    for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(docs, `f${i}.bin`), crypto.randomBytes(64 << 10));
+    await job(value(await engine.call('devices.backup', { name: 'FS1' })));
+    const [deviceBackup] = engine.deviceBackups.listFor(device.id);
+    const real2 = (await loadAllSnapshots(repo)).manifests.find((x) => x.id === deviceBackup.id)!;
+    const share = real2.sources[0];
+    const shareChunks = share.kind === 'tree' ? share.entries.flatMap((e) => e.chunks ?? []) : [];
+    const shareEntries = entries.map((e, i) => ({ ...e, chunks: [shareChunks[i % shareChunks.length]] }));
+    const made: SnapshotManifest[] = [];
+    for (let k = 1; k <= 2; k++) {
+      const next: SnapshotManifest = { ...real2, id: newSnapshotId(), time: new Date(Date.parse(real2.time) + k * 1000).toISOString(), parent: made.at(-1)?.id ?? real2.id, sources: [{ ...share, entries: shareEntries } as SnapshotManifest['sources'][number]], stats: { ...real2.stats, files } };
+      await saveSnapshot(repo, next);
+      made.push(next);
+    }
+    const state = { basis: made[0].id, snapshotId: made[1].id };
+    const stepContext = {
+      jobId: 'bench-device-catalog',
+      params: { deviceId: device.id },
+      state,
+      signal: new AbortController().signal,
+      dataDir: engine.dataDir,
+      log: engine.log,
+      workers: engine.workers,
+      checkpoint: (patch: object) => void Object.assign(state, patch),
+      progress: () => undefined,
+      throwIfStopped: () => undefined,
+    };
+    await measure('deviceCatalog200kFiles', () => engine.deviceBackups.steps.catalog(stepContext as unknown as Parameters<DeviceBackupSteps['catalog']>[0], device.id, 'manual'));
   } finally {
     await engine.close();
     fs.rmSync(work, { recursive: true, force: true });

@@ -1,14 +1,15 @@
 /**
- * The catalog step of a device backup reads the backup's manifest and its basis's in the worker pool: the main
- * event loop stays free with a 200 000-file share, and the volume heat is what the block maps give.
+ * The catalog step of a device backup reads the backup's manifest and its basis's in the worker pool (so the main
+ * event loop stays free with a 200 000-file share: its stall is a figure of `npm run bench`, test/bench/event-loop.ts),
+ * and the volume heat is what the block maps give.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Job } from '../../main/shared/schemas';
 import { runInPool } from '../../main/engine/backups/maintenance';
-import { DeviceBackupSteps, deviceBackupRow, type DeviceBackupState } from '../../main/engine/devices/backup-job';
+import type { DeviceBackupState } from '../../main/engine/devices/backup-job';
 import { parseHeatSummary, volumeHeat, type VolumeHeat } from '../../main/engine/devices/heat';
 import { heatFile, readHeatFile } from '../../main/engine/devices/heat-store';
 import { Engine } from '../../main/engine/engine';
@@ -33,7 +34,7 @@ function stepContextOf(engine: Engine, deviceId: string, state: DeviceBackupStat
 }
 
 describe('device backup catalog step', () => {
-  it('records a 200 000-file backup against a 200 000-file basis with the main event loop free, from the whole manifest', async () => {
+  it('records a 200 000-file backup against a 200 000-file basis from the whole manifest, both manifests read in the worker pool', async () => {
     const { engine, key } = await lab();
     const root = path.join(tempHome('lifeboat-dev-'), 'root');
     const device = await call(engine, 'devices.create', { name: 'FS1', type: 'file', root, capacity: '1GiB', account: 'lab', registrationKey: key });
@@ -62,18 +63,22 @@ describe('device backup catalog step', () => {
       return manifests.map((x) => ({ id: x.id, bytes }));
     })();
 
-    const steps = new DeviceBackupSteps(engine);
+    const steps = engine.deviceBackups.steps;
     const ctx = stepContextOf(engine, device.id, { basis: basis.id, snapshotId: big.id });
+    const pooled = vi.spyOn(engine.workers, 'run');
     engine.eventLoop.reset();
     await steps.catalog(ctx, device.id, 'manual');
-    // A stall is recorded when the monitor's next timer fires: give it the chance before reading.
+    // A stall is recorded when the monitor's next timer fires: give it the chance before reading (for the log only).
     await new Promise((resolve) => setTimeout(resolve, 50));
     const catalogMax = engine.eventLoop.stats().maxMs;
+    // The main thread hands the pool the backup and its basis by id, and gets their digest back: it parses neither.
+    expect(pooled.mock.calls.map(([task]) => task)).toEqual([expect.objectContaining({ op: 'device-volume-heat', id: big.id, basis: basis.id })]);
+    pooled.mockRestore();
 
     // Recorded as the whole manifest says: the catalog row with per-source totals, the device row and the message.
     const shown = await call(engine, 'backups.show', { id: big.id });
     expect(shown).toMatchObject({ files, label: 'device:FS1', sources: [{ name: 'docs', kind: 'tree', files, bytes: big.bytes }] });
-    const row = deviceBackupRow(engine, big.id)!;
+    const row = engine.deviceBackups.store.row(big.id)!;
     expect(row).toMatchObject({ device_id: device.id, kind: 'manual' });
     expect(JSON.parse(row.items)).toEqual([expect.objectContaining({ name: 'docs', kind: 'share' })]);
     expect(parseHeatSummary(row.heat)?.items.map((i) => i.name)).toEqual(['docs']);
@@ -86,8 +91,6 @@ describe('device backup catalog step', () => {
     await loadSnapshot(repo, basis.id);
     const mainThreadMs = Math.round(performance.now() - started);
     console.log(`event loop max in the catalog step with ${files}-file manifests: ${catalogMax.toFixed(1)} ms (parsing both on the main thread: ${mainThreadMs} ms)`);
-    // The product's bound is 50 ms; the margin is for a machine under load (the parse alone takes 0.5 s or more).
-    expect(catalogMax).toBeLessThan(200);
   }, 180_000);
 
   it('rates a volume from the block maps of the backup and its basis, as the main thread did; a missing basis counts every block as changed', async () => {
