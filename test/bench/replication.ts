@@ -6,7 +6,8 @@
  * initial replication's time against `cp --sparse=always` of the image. scripts/bench/replication.mjs bundles and
  * runs it. Figures, not assertions: a loaded machine moves them.
  * Arguments: --seconds N (writer phase, default 180), --idle N (idle phase, default 60), --work DIR, --src DIR (where the
- * image is made: scripts/bench/replication.mjs gives a file system with reflinks when it can mount one).
+ * image is made: scripts/bench/replication.mjs gives a file system with reflinks when it can mount one), --initial-runs N
+ * (only the first copy against cp, N times, each with a fresh engine and site: the median ratio).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -31,7 +32,9 @@ function value<T>(r: Outcome<T>): T {
   return r.value;
 }
 
-const { values: opts } = parseArgs({ options: { seconds: { type: 'string', default: '180' }, idle: { type: 'string', default: '60' }, work: { type: 'string' }, src: { type: 'string' } } });
+const { values: opts } = parseArgs({
+  options: { seconds: { type: 'string', default: '180' }, idle: { type: 'string', default: '60' }, work: { type: 'string' }, src: { type: 'string' }, 'initial-runs': { type: 'string' } },
+});
 
 /** The p-th percentile (0-100) of numbers, nearest rank. */
 const percentile = (xs: number[], p: number) => {
@@ -88,6 +91,42 @@ const tick = () => {
 tick();
 `;
 
+/** Seconds of an Enable protection job of `image` (prerequisites, initial replication, finalize) with a fresh engine and site. */
+async function initialSeconds(image: string, home: string, siteRoot: string): Promise<{ seconds: number; engine: Engine }> {
+  const engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: true });
+  try {
+    value(await engine.call('sites.add', { name: 'dr', root: siteRoot }));
+    value(await engine.call('policies.create', { name: 'bench', frequency: `${FREQUENCY}s`, appConsistent: '0', retention: '24h' }));
+    spawnSync('sync');
+    const t0 = process.hrtime.bigint();
+    const job = value(await engine.call('items.protect', { name: 'vm', disk: [image], recoverySite: 'dr', policy: 'bench' })) as { id: string };
+    const done = await engine.runner.wait(job.id, 1_800_000);
+    if (done.status !== 'succeeded') throw new Error(`enable protection ended ${done.status}: ${done.error?.message ?? ''}`);
+    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, engine };
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+}
+
+/** `--initial-runs N`: the first copy only, N times, each against a cp of the same image just before it. */
+async function initialOnly(work: string, image: string, srcFs: string, runs: number): Promise<void> {
+  const rows: { cp: number; initial: number; ratio: number }[] = [];
+  for (let i = 0; i < runs; i++) {
+    const cp = cpSeconds(image, path.join(work, 'site', 'cp.img'));
+    const home = path.join(work, `home-${i}`);
+    const site = path.join(work, 'site', `dr-${i}`);
+    const { seconds, engine } = await initialSeconds(image, home, site);
+    await engine.close();
+    fs.rmSync(home, { recursive: true, force: true });
+    fs.rmSync(site, { recursive: true, force: true });
+    rows.push({ cp: round(cp), initial: round(seconds), ratio: round(cp / seconds) });
+    log(`run ${i + 1}: cp ${round(cp)} s, initial replication ${round(seconds)} s, ratio ${round(cp / seconds)}`);
+  }
+  const median = percentile(rows.map((r) => r.ratio), 50);
+  console.log(JSON.stringify({ sourceFileSystem: srcFs, initialRuns: rows, initialSpeedVsCp: median }));
+}
+
 async function main(): Promise<void> {
   const work = opts.work ? path.resolve(opts.work) : fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-repl-'));
   const writeSeconds = Number(opts.seconds);
@@ -99,20 +138,20 @@ async function main(): Promise<void> {
   const image = path.join(src, 'vm.img');
   makeImage(image);
   fs.utimesSync(image, Date.now() / 1000 - 3600, Date.now() / 1000 - 3600);
-  const cp = cpSeconds(image, path.join(work, 'site', 'cp.img'));
   const srcFs = spawnSync('stat', ['-f', '-c', '%T', src], { encoding: 'utf8' }).stdout.trim();
+  if (opts['initial-runs']) {
+    try {
+      await initialOnly(work, image, srcFs, Number(opts['initial-runs']));
+    } finally {
+      if (!opts.work) fs.rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
+  const cp = cpSeconds(image, path.join(work, 'site', 'cp.img'));
   log(`source on ${srcFs}; cp --sparse=always of the 1 GiB image (256 MiB of data), fsynced: ${round(cp)} s`);
 
-  const engine = Engine.open({ dataDir: path.join(work, 'home'), mode: 'cli', runJobs: true });
+  const { seconds: initial, engine } = await initialSeconds(image, path.join(work, 'home'), siteRoot);
   try {
-    value(await engine.call('sites.add', { name: 'dr', root: siteRoot }));
-    value(await engine.call('policies.create', { name: 'bench', frequency: `${FREQUENCY}s`, appConsistent: '0', retention: '24h' }));
-    spawnSync('sync');
-    const t0 = process.hrtime.bigint();
-    const job = value(await engine.call('items.protect', { name: 'vm', disk: [image], recoverySite: 'dr', policy: 'bench' })) as { id: string };
-    const done = await engine.runner.wait(job.id, 1_800_000);
-    if (done.status !== 'succeeded') throw new Error(`enable protection ended ${done.status}: ${done.error?.message ?? ''}`);
-    const initial = Number(process.hrtime.bigint() - t0) / 1e9;
     log(`initial replication (enable protection job): ${round(initial)} s`);
 
     const show = async () => value(await engine.call('items.show', { name: 'vm' })) as { rpoSeconds: number | null; health: string; healthReasons: string[] };

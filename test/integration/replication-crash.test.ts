@@ -2,14 +2,16 @@
  * kill -9 of a CLI process in the middle of a replication cycle, after the site's journal said "applying" and the
  * first changed block reached the replica (LIFEBOAT_REPLICATION_FAULT=mid-apply holds it there). No point is listed
  * for the half-applied cycle; the next process finishes it (rolls it forward) as a complete point, replication goes
- * on, and every point materializes byte-identical to the source kept at its instant.
+ * on, and every point materializes byte-identical to the source kept at its instant. Also kill -9 in the middle of
+ * the first copy, which is written straight into its file at the site (LIFEBOAT_REPLICATION_FAULT=mid-copy): no
+ * replica and no point until the next process copies again from the start.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildMain, CLI, cli, ok, readDb, until } from '../helpers/home';
-import { age, BLOCK, materialize, vmLab, writeAt } from '../helpers/replication-lab';
+import { age, BLOCK, materialize, MiB, vmLab, writeAt } from '../helpers/replication-lab';
 
 beforeAll(buildMain, 120_000);
 
@@ -69,5 +71,50 @@ describe('kill -9 mid-cycle', () => {
       if (i === 4) expect(got.equals(atLast), 'point 5').toBe(true);
       if (i < 2) expect(got.equals(atStart), `point ${i + 1}`).toBe(true);
     }
+  }, 180_000);
+
+  it('kill -9 mid-first-copy leaves no replica and no point; the resumed job copies again and the points are identical', async () => {
+    const { home, root: siteRoot, disk } = vmLab(8 << 20);
+    // Data apart from the first run, so the copy is held with most of it not yet at the site.
+    for (const b of [20, 40, 41, 60, 90, 120]) writeAt(disk, b * BLOCK, BLOCK);
+    writeAt(disk, 4 * MiB, MiB);
+    age(disk);
+    const atStart = fs.readFileSync(disk);
+    ok(cli(home, ['site', 'add', 'dr', '--root', siteRoot]));
+    ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
+    const args = ['item', 'protect', 'vm', '--disk', disk, '--recovery-site', 'dr', '--policy', 'fast', '--json'];
+    const child = spawn(process.execPath, [CLI, '--home', home, ...args], { env: { ...process.env, LIFEBOAT_REPLICATION_FAULT: 'mid-copy' }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const jobId = await until(
+      'the first copy held',
+      () => fs.existsSync(path.join(home, 'lifeboat.db')) && readDb(home, (db) => db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined),
+      60_000,
+    );
+    // Part of the copy is in its file inside the staged cycle; there is no replica disk yet.
+    const copy = path.join(siteRoot, 'vm', '.lifeboat', 'cycle', 'disks', 'vm.img');
+    const replica = path.join(siteRoot, 'vm', 'disks', 'vm.img');
+    expect(fs.statSync(copy).size).toBeGreaterThan(0);
+    expect(fs.readFileSync(copy).equals(atStart)).toBe(false);
+    expect(fs.existsSync(replica)).toBe(false);
+    child.kill('SIGKILL');
+    await exited;
+    expect(ok(cli(home, ['item', 'points', 'vm', '--json'])).json<unknown[]>()).toEqual([]);
+
+    // The next process takes the job back: the site drops the half copy (rolled back) and the copy starts over.
+    const resumed = ok(cli(home, ['jobs', 'wait', jobId, '--json'])).json<{ status: string; attempts: number }>();
+    expect(resumed).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(fs.existsSync(path.join(siteRoot, 'vm', '.lifeboat', 'cycle'))).toBe(false);
+    expect(fs.readFileSync(replica).equals(atStart)).toBe(true);
+    const points = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
+    expect(points).toHaveLength(2);
+    for (const p of points) expect(fs.readFileSync(path.join(materialize(home, 'vm', p.id), 'disks', 'vm.img')).equals(atStart)).toBe(true);
+
+    // Deltas go on from that copy: one block changed, one block sent.
+    writeAt(disk, 100 * BLOCK, BLOCK);
+    age(disk);
+    const atLast = fs.readFileSync(disk);
+    const next = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ status: string; result: { blocksSent: number } }>();
+    expect(next).toMatchObject({ status: 'succeeded', result: { blocksSent: 1 } });
+    expect(fs.readFileSync(replica).equals(atLast)).toBe(true);
   }, 180_000);
 });

@@ -4,7 +4,9 @@
  * (SEEK_DATA/SEEK_HOLE: holes are never read), hashes the data blocks in a worker thread, a run of up to 64 blocks
  * per task so memory stays bounded, and sends only the blocks whose checksum changed; a block that became a hole is
  * sent as zeros. The map of a 1 GiB disk is 256 KiB. With a `limit`, the scan stops as soon as the changed bytes pass
- * it (the 50% rule of replication/stage.ts), before it sends more than that.
+ * it (the 50% rule of replication/stage.ts), before it sends more than that. An item's first copy into a site on this
+ * machine is written by the workers themselves, straight from their read buffer into the copy's file at the site
+ * (`writeTo`, sites/first-copy.ts): one read and one write per run, no block crossing threads.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -28,12 +30,19 @@ export interface HashBlocksTask {
   old: Uint8Array;
   /** Only the checksums: no block data comes back (a side's checksums, for a comparison). */
   hashOnly?: boolean;
+  /**
+   * A file on this machine (a first copy at a local site) to write the changed data blocks into, at their offsets,
+   * instead of returning them. A hasher that runs elsewhere ignores it: the blocks then come back in `changed`.
+   */
+  writeTo?: string;
 }
 
 export interface HashBlocksResult {
   hashes: Uint8Array;
   /** Blocks whose checksum changed, with their data (null: now all zeros). */
   changed: { index: number; data: Uint8Array | null }[];
+  /** Changed data blocks written to `writeTo` (not in `changed`). */
+  written?: number[];
   bytesRead: number;
 }
 
@@ -55,15 +64,35 @@ export function runHashBlocks(task: HashBlocksTask): HashBlocksResult {
   }
   const hashes = new Uint8Array(task.count * HASH_BYTES);
   const changed: HashBlocksResult['changed'] = [];
+  const written: number[] = [];
   const old = Buffer.from(task.old.buffer, task.old.byteOffset, task.old.byteLength);
   for (let i = 0; i < task.count; i++) {
     const block = buf.subarray(i * BLOCK_SIZE, Math.min(length, (i + 1) * BLOCK_SIZE));
     const h = blockHash(block);
     hashes.set(h, i * HASH_BYTES);
-    if (!task.hashOnly && !h.equals(old.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)))
-      changed.push({ index: task.first + i, data: h.equals(ZERO_HASH) ? null : new Uint8Array(block) });
+    if (task.hashOnly || h.equals(old.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) continue;
+    if (task.writeTo && !h.equals(ZERO_HASH)) written.push(i);
+    else changed.push({ index: task.first + i, data: h.equals(ZERO_HASH) ? null : new Uint8Array(block) });
   }
-  return { hashes, changed, bytesRead };
+  if (written.length) writeBlocksTo(task.writeTo!, buf, length, start, written);
+  return { hashes, changed, bytesRead, ...(task.writeTo ? { written: written.map((i) => task.first + i) } : {}) };
+}
+
+/** Writes blocks `at` (indexes into `buf`, ascending) of a run read at `start` into `file`; adjacent ones in one write. */
+function writeBlocksTo(file: string, buf: Buffer, length: number, start: number, at: number[]): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    for (let k = 0; k < at.length; ) {
+      let n = 1;
+      while (k + n < at.length && at[k + n] === at[k] + n) n++;
+      const from = at[k] * BLOCK_SIZE;
+      const to = Math.min(length, (at[k] + n) * BLOCK_SIZE);
+      for (let done = 0; done < to - from; ) done += fs.writeSync(fd, buf, from + done, to - from - done, start + from + done);
+      k += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export interface DiskScanResult {
@@ -81,6 +110,10 @@ export interface ScanOptions {
   limit?: number;
   /** Told the bytes of every run of changed blocks (data and zeros), as they are found. */
   onChanged?: (bytes: number) => void;
+  /** The disk's first copy at a site on this machine: the workers write changed data blocks into it (never with `limit`). */
+  writeTo?: string;
+  /** Called once, after the first blocks reached the first copy (a crash test holds the cycle there). */
+  midCopy?: () => Promise<void>;
 }
 
 /** Consecutive data blocks in runs of at most RUN: one worker task each, so memory stays bounded. */
@@ -138,7 +171,7 @@ export async function scanDisk(
   const hashRun = ({ first, count }: { first: number; count: number }) => {
     const old = Buffer.alloc(count * HASH_BYTES);
     for (let i = 0; i < count; i++) oldHash(first + i).copy(old, i * HASH_BYTES);
-    const p = deps.hash({ size, first, count, old }, signal);
+    const p = deps.hash({ size, first, count, old, ...(opts.writeTo && opts.limit === undefined ? { writeTo: opts.writeTo } : {}) }, signal);
     p.catch(() => undefined); // awaited below, unless the scan ends first
     return p;
   };
@@ -146,13 +179,25 @@ export async function scanDisk(
   // at once, and at most AHEAD runs (of at most 4 MiB) are in memory.
   const runs = [...runsOf(touched)];
   const ahead = runs.slice(0, AHEAD).map(hashRun);
-  for (const [k, { first, count }] of runs.entries()) {
-    const r = await ahead.shift()!;
-    if (k + AHEAD < runs.length) ahead.push(hashRun(runs[k + AHEAD]));
-    Buffer.from(r.hashes.buffer, r.hashes.byteOffset, r.hashes.byteLength).copy(map, first * HASH_BYTES);
-    out.blocksScanned += count;
-    out.bytesRead += r.bytesRead;
-    if (r.changed.length) {
+  let held = !opts.midCopy;
+  try {
+    for (const [k, { first, count }] of runs.entries()) {
+      const r = await ahead.shift()!;
+      if (k + AHEAD < runs.length) ahead.push(hashRun(runs[k + AHEAD]));
+      Buffer.from(r.hashes.buffer, r.hashes.byteOffset, r.hashes.byteLength).copy(map, first * HASH_BYTES);
+      out.blocksScanned += count;
+      out.bytesRead += r.bytesRead;
+      if (r.written?.length) {
+        const bytes = r.written.reduce((n, i) => n + lengthOf(i), 0);
+        found([{ length: bytes }]);
+        out.blocksSent += r.written.length;
+        out.bytesSent += bytes;
+        if (!held) {
+          held = true;
+          await opts.midCopy!();
+        }
+      }
+      if (!r.changed.length) continue;
       const writes = r.changed.map((c) => ({
         offset: c.index * BLOCK_SIZE,
         length: lengthOf(c.index),
@@ -163,6 +208,9 @@ export async function scanDisk(
       out.blocksSent += writes.length;
       out.bytesSent += writes.reduce((n, w) => n + (w.data ? w.length : 0), 0);
     }
+  } finally {
+    // No worker goes on writing into a first copy after the scan ended (by an error, the limit, or an abort).
+    await Promise.allSettled(ahead);
   }
   return out;
 }

@@ -235,6 +235,7 @@ export class ProtectionManager implements ProtectionRunner {
     }));
     const hooks: CommitHooks = {};
     if (process.env.LIFEBOAT_REPLICATION_FAULT === 'mid-apply') hooks.midApply = () => this.hold(jobId, 'mid-apply', signal);
+    if (process.env.LIFEBOAT_REPLICATION_FAULT === 'mid-copy') hooks.midCopy = () => this.hold(jobId, 'mid-copy', signal);
     try {
       await this.checkSite(item);
       const deps = {

@@ -14,7 +14,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { LifeboatError } from '../../shared/errors';
 import type { Logger } from '../log';
-import type { CycleManifest, SiteAgent, SiteItemRef } from '../sites/agent';
+import type { CommitHooks, CycleManifest, SiteAgent, SiteItemRef } from '../sites/agent';
 import { BLOCK_SIZE } from './block-hash';
 import { readMap, scanDisk } from './disk-scan';
 import { diffFolder, readIndex, type FolderIndex } from './folder-scan';
@@ -82,6 +82,7 @@ export interface StageDeps {
   stateDir: string;
   log: Logger;
   now: () => Date;
+  hooks?: CommitHooks;
 }
 
 export interface Staged {
@@ -235,9 +236,13 @@ export class ItemStage {
         const source = this.deps.source;
         const disk = { size: st.size, extents: await source.extents(s) };
         const sides = { agent: this.deps.agent, hash: (run: HashRun, sig: AbortSignal) => source.hashBlocks(s, run, sig) };
+        // The item's first copy into a site on this machine: the hashing workers write it there themselves.
+        const writeTo = limit === undefined ? ((await this.deps.agent.firstCopyPath?.(this.ref, this.cycleId, s.name)) ?? undefined) : undefined;
         const scan = await scanDisk(sides, { item: this.ref, cycleId: this.cycleId, disk: s.name }, disk, await this.baseline(s, last), signal, {
           limit,
           onChanged: (bytes) => (this.counts.changedBytes += bytes),
+          writeTo,
+          midCopy: this.deps.hooks?.midCopy,
         });
         if (scan.overLimit)
           throw new ResyncNeeded(

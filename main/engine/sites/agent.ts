@@ -79,6 +79,8 @@ export interface SiteProbe {
 export interface CommitHooks {
   /** After the journal says applying and the first block of the replica was written. */
   midApply?: () => Promise<void>;
+  /** After the first run of blocks of an item's first copy reached its file at the site, before the commit. */
+  midCopy?: () => Promise<void>;
 }
 
 /** A copy of a point kept at a site beside the replica: a failed-over item's disks and folders, or a test failover's. */
@@ -113,6 +115,11 @@ export interface SiteAgent {
   /** Starts staging a cycle (discarding any staged, never-applied one). */
   beginCycle(item: SiteItemRef, cycleId: string): Promise<void>;
   writeBlocks(item: SiteItemRef, cycleId: string, disk: string, blocks: BlockWrite[]): Promise<void>;
+  /**
+   * A site on this machine: the local file a disk's first copy goes into (sites/first-copy.ts), which the engine's
+   * workers may write blocks into themselves, or null when the disk's blocks must go through `writeBlocks`.
+   */
+  firstCopyPath?(item: SiteItemRef, cycleId: string, disk: string): Promise<string | null>;
   writeFile(item: SiteItemRef, cycleId: string, folder: string, rel: string, data: Readable, meta: FileMeta): Promise<number>;
   abortCycle(item: SiteItemRef, cycleId: string): Promise<void>;
   /** Applies the staged cycle to the replica (undo deltas first) and lists its point; idempotent for a cycle already applied. */

@@ -157,6 +157,10 @@ export class LocalSiteAgent implements SiteAgent {
     return this.locked(item, (j) => j.writeBlocks(cycleId, disk, blocks));
   }
 
+  firstCopyPath(item: SiteItemRef, cycleId: string, disk: string): Promise<string | null> {
+    return this.locked(item, (j) => j.firstCopyPath(cycleId, disk));
+  }
+
   writeFile(item: SiteItemRef, cycleId: string, folder: string, rel: string, data: Readable, meta: FileMeta): Promise<number> {
     return this.locked(item, (j) => j.writeFile(cycleId, folder, rel, data, meta));
   }

@@ -1,7 +1,7 @@
 /**
  * The replica of one item at a local site and its cycle journal. Layout under `<root>/<item>/`: `disks/<file>`,
  * `folders/<name>/…` (the newest point), and `.lifeboat/` with `item.json`, `points.json`, `cycle/` (the staged cycle:
- * `cycle.json`, `blocks/<disk>.rec`, `files/<id>`, `writes.jsonl`, then `manifest.json` and `APPLYING`) and
+ * `cycle.json`, `blocks/<disk>.rec` or a first copy `disks/<disk>`, `files/<id>`, `writes.jsonl`, then `manifest.json` and `APPLYING`) and
  * `undo/<point>/` (how to turn the point after it back into that point). The commit writes and fsyncs the undo delta,
  * then the APPLYING mark, then changes the replica: a crash before the mark rolls the cycle back (the replica was not
  * touched), after it rolls it forward (every apply step is idempotent). See docs/replication.md.
@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { LifeboatError } from '../../shared/errors';
 import type { BlockWrite, CommitHooks, CycleManifest, FileMeta, RecoverOutcome, SitePoint } from './agent';
 import { applyRecords, encodeRecord, fsyncPath, isZero, readRecords } from './block-records';
+import { firstCopyTarget, placeFirstCopy, syncFirstCopies, writeFirstCopy } from './first-copy';
 
 interface StagedWrite {
   folder: string;
@@ -139,17 +140,28 @@ export class ReplicaJournal {
     await fsp.rm(this.cycleDir, { recursive: true, force: true });
     await fsp.mkdir(path.join(this.cycleDir, 'blocks'), { recursive: true });
     await fsp.mkdir(path.join(this.cycleDir, 'files'), { recursive: true });
-    await fsp.writeFile(path.join(this.cycleDir, 'cycle.json'), JSON.stringify({ id: cycleId }));
+    // The item's first cycle (no point yet) writes disks without a replica straight into their copy (sites/first-copy.ts).
+    const first = !this.places && (await this.points()).length === 0;
+    await fsp.writeFile(path.join(this.cycleDir, 'cycle.json'), JSON.stringify({ id: cycleId, first }));
   }
 
-  private async requireCycle(cycleId: string): Promise<void> {
+  private async requireCycle(cycleId: string): Promise<{ id: string; first?: boolean }> {
     const text = await fsp.readFile(path.join(this.cycleDir, 'cycle.json'), 'utf8').catch(() => null);
-    if (!text || (JSON.parse(text) as { id: string }).id !== cycleId)
+    const cycle = text ? (JSON.parse(text) as { id: string; first?: boolean }) : null;
+    if (!cycle || cycle.id !== cycleId)
       throw new LifeboatError('conflict', `The cycle ${cycleId} is not staged at the site (another cycle or a recovery replaced it).`, 'Run the cycle again.', { retryable: true });
+    return cycle;
+  }
+
+  /** The file a disk's first copy is written into, or null when its blocks are staged as records (sites/first-copy.ts). */
+  async firstCopyPath(cycleId: string, disk: string): Promise<string | null> {
+    const cycle = await this.requireCycle(cycleId);
+    return cycle.first ? firstCopyTarget(this.cycleDir, this.disk(disk), disk) : null;
   }
 
   async writeBlocks(cycleId: string, disk: string, blocks: BlockWrite[]): Promise<void> {
-    await this.requireCycle(cycleId);
+    const direct = await this.firstCopyPath(cycleId, disk);
+    if (direct) return writeFirstCopy(direct, blocks);
     const buf = Buffer.concat(blocks.map((b) => encodeRecord(b.offset, b.length, b.data)));
     await fsp.appendFile(path.join(this.cycleDir, 'blocks', `${disk}.rec`), buf, { mode: 0o600 });
   }
@@ -193,6 +205,7 @@ export class ReplicaJournal {
     await writeJsonDurably(path.join(this.cycleDir, 'manifest.json'), manifest);
     for (const name of await fsp.readdir(path.join(this.cycleDir, 'blocks'))) await fsyncPath(path.join(this.cycleDir, 'blocks', name));
     if (await exists(path.join(this.cycleDir, 'writes.jsonl'))) await fsyncPath(path.join(this.cycleDir, 'writes.jsonl'));
+    await syncFirstCopies(this.cycleDir);
     const prev = points.at(-1);
     if (prev) await this.captureUndo(prev.id, manifest, await this.writes());
     await writeJsonDurably(path.join(this.cycleDir, 'APPLYING'), { at: new Date().toISOString() });
@@ -307,6 +320,7 @@ export class ReplicaJournal {
   private async apply(manifest: CycleManifest, writes: StagedWrite[], hooks: CommitHooks): Promise<void> {
     for (const d of manifest.disks) {
       const image = this.disk(d.name);
+      await placeFirstCopy(this.cycleDir, d.name, image, d.size);
       const fh = await fsp.open(image, (await exists(image)) ? 'r+' : 'w+', 0o600);
       try {
         await fh.truncate(d.size);
