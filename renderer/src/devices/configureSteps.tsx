@@ -1,5 +1,6 @@
 /**
- * The Configure device wizard as a step machine, after StorSimple's local web UI: data root → name → type →
+ * The Configure device wizard as a step machine, after StorSimple's local web UI: data root (RootStep.tsx: on this
+ * machine or at an agent site) → name → type →
  * capacity → settings (domain and time zone for a file server, FIPS) → storage account → registration → review →
  * done. `devices.create` runs on the review step (name and type are permanent); a refusal goes back to the step of
  * the field it names.
@@ -10,16 +11,18 @@ import { useEffect, useState } from 'react';
 import { call } from '../api/client';
 import { useQuery } from '../api/query';
 import type { ErrorInfo } from '../api/types';
-import { absolutePathProblem } from '../accounts/validation';
 import { formatBytes } from '../format';
 import { fieldOf, fieldState, type Outcome, type StepMachine, type WizardStep } from '../wizard/machine';
 import { STATUS_LABEL, TYPE_LABEL, policyText, type Device, type RootCheck } from './labels';
+import { rootStep as root } from './RootStep';
 import { deviceNameProblem, fqdnProblem, sizeBytes, sizeProblem, timeZoneProblem } from './validation';
 
 export type ConfigureStepId = 'root' | 'name' | 'type' | 'capacity' | 'settings' | 'account' | 'register' | 'review' | 'done';
 
 export interface ConfigureData {
   root: string;
+  /** The paired agent site holding the data root; '' is this machine. */
+  site: string;
   name: string;
   type: 'file' | 'iscsi';
   capacity: string;
@@ -39,6 +42,7 @@ export interface ConfigureData {
 
 export const initialConfigure: ConfigureData = {
   root: '',
+  site: '',
   name: '',
   type: 'file',
   capacity: '',
@@ -54,36 +58,6 @@ export const initialConfigure: ConfigureData = {
 };
 
 type Step = WizardStep<ConfigureStepId, ConfigureData>;
-
-const root: Step = {
-  id: 'root',
-  title: 'Data root',
-  intro: () =>
-    'A virtual array keeps its shares or volumes in a folder on this machine, its data root. Choose an empty folder (it is created if it does not exist), or the data root of a previous Lifeboat device.',
-  nextLabel: () => 'Next',
-  validate: (d) => ({ root: absolutePathProblem(d.root) ?? undefined }),
-  submit: async (d) => {
-    // The engine says now what the folder would be (empty, a previous device's root, in use …) and its free space.
-    const r = await call('devices.checkRoot', { root: d.root.trim() });
-    if (!r.ok) return r.error.code === 'invalid_input' || r.error.code === 'conflict' ? { ok: false, error: r.error, field: 'root' } : { ok: true, go: 'name', patch: { rootCheck: null } };
-    if (!r.value.usable) {
-      const hint =
-        r.value.state === 'not-writable'
-          ? 'Mount that disk read-write, or choose a data root Lifeboat can write to.'
-          : 'Choose an empty folder, a new one, or the data root of a previous Lifeboat device.';
-      return { ok: false, error: { code: 'invalid_input', message: r.value.message, hint }, field: 'root' };
-    }
-    const patch: Partial<ConfigureData> = { rootCheck: r.value };
-    // A previous device's root comes back under its own name unless the user typed another.
-    if (r.value.previousDevice && !d.name) patch.name = r.value.previousDevice;
-    return { ok: true, go: 'name', patch };
-  },
-  Body: ({ data, update, problems }) => (
-    <Field label="Data root folder" required data-field="root" {...fieldState(problems.root)} hint="An absolute path; its free space bounds the capacity.">
-      <Input value={data.root} onChange={(_, v) => update({ root: v.value, rootCheck: null })} placeholder="/srv/lifeboat/fs01" autoComplete="off" spellCheck={false} />
-    </Field>
-  ),
-};
 
 const name: Step = {
   id: 'name',
@@ -241,6 +215,7 @@ const account: Step = {
 
 const STEP_OF_FIELD: Record<string, ConfigureStepId> = {
   root: 'root',
+  site: 'root',
   name: 'name',
   type: 'type',
   capacity: 'capacity',
@@ -325,6 +300,7 @@ const review: Step = {
       name: d.name.trim(),
       type: d.type,
       root: d.root.trim(),
+      ...(d.site ? { site: d.site } : {}),
       capacity: d.capacity.trim(),
       timeZone: d.timeZone,
       fips: d.fips,
@@ -339,7 +315,7 @@ const review: Step = {
     const rows: Array<[string, string]> = [
       ['Name (permanent)', data.name.trim()],
       ['Type (permanent)', TYPE_LABEL[data.type]],
-      ['Data root', data.root.trim()],
+      ['Data root', data.site ? `${data.root.trim()} at the agent site ${data.site}` : data.root.trim()],
       ['Maximum capacity', bytes === null ? data.capacity : formatBytes(bytes)],
       ...(data.type === 'file' ? [['Domain', data.domain.trim() || 'none (workgroup)'] as [string, string]] : []),
       ['Time zone', data.timeZone],
@@ -378,7 +354,7 @@ const done: Step = {
       ['Status', STATUS_LABEL[dev.status]],
       ['Type', TYPE_LABEL[dev.type]],
       ['Capacity', formatBytes(dev.capacity)],
-      ['Data root', dev.root],
+      ['Data root', dev.site ? `${dev.root} at the agent site ${dev.site}` : dev.root],
       ['Model', `${dev.model}, software ${dev.softwareVersion}`],
       ['Serial number', dev.serial],
       ['Storage account', dev.account ?? '—'],
