@@ -28,6 +28,8 @@ describe('failover target compatibility', () => {
     expect(codes(target({ type: 'iscsi' }))).toEqual(['type']);
     expect(codes(target({ fips: 0 }))).toEqual([]);
     expect(codes(target({ failover_job_id: 'job_x' }))).toEqual(['busy']);
+    expect(codes(target({ site_id: 'site_dr' }))).toEqual(['site']); // its root is at an agent site: nothing restores there yet
+    expect(codes(target({ site_id: null }))).toEqual([]);
     const small = assessTarget(source, target({ capacity: 5 * GiB }));
     expect(small.reasons).toEqual([{ code: 'capacity', message: 'Its capacity 5.0 GiB is less than the 10 GiB provisioned on fs1.' }]);
     const full = assessTarget(source, target({}, { freeBytes: GiB }));
