@@ -49,6 +49,8 @@ interface FailoverResult {
   shutdown: { exitCode: number; output: string } | null;
   start: { exitCode: number; output: string } | null;
   finalCycleBytes: number | null;
+  sourceUnreachable: boolean;
+  lossSeconds: number;
   warnings: string[];
 }
 interface Shown {
@@ -174,8 +176,10 @@ describe('failover of a protected item through the CLI', () => {
 
     const job = ok(cli(l.home, ['item', 'failover', 'vm', '--type', 'unplanned', '--point', 'latest', '--yes', '--json'])).json<Job<FailoverResult>>();
     expect(job.status).toBe('succeeded');
-    const notProcessed = 'The pending data could not be processed (the source of vm cannot be read): failed over to the newest processed point.';
-    expect(job.result.warnings).toEqual([notProcessed]);
+    const notProcessed = /^The pending data could not be processed \(the source of vm cannot be read\): failed over to the newest processed point, of \S+; /;
+    expect(job.result.warnings).toEqual([expect.stringMatching(notProcessed)]);
+    expect(job.result.warnings[0]).toMatch(/what vm wrote at primary after it \(\d+ s\) is lost/);
+    expect(job.result).toMatchObject({ sourceUnreachable: false, lossSeconds: expect.any(Number) });
     const shown = l.show();
     expect(shown.phase).toBe('failed-over');
     expect(fs.readFileSync(shown.disks[0].activePath).equals(atLastPoint)).toBe(true);

@@ -39,14 +39,19 @@ function rangesOf(blocks: number[], size: number): { offset: number; length: num
   return out;
 }
 
+/** The site an item runs at cannot be reached, so its disks and folders cannot be read (retried like any unreachable site). */
+export class SourceUnreachable extends LifeboatError {
+  constructor(site: string, err: LifeboatError) {
+    super('unavailable', `The source site ${site} is unreachable: ${err.message}`, err.hint, { retryable: true, cause: err });
+  }
+}
+
 /** The agent's reads, an unreachable agent named as the source site (a failback's result says why its pending data was lost). */
 function asSource(agent: AgentReads, site: string): AgentReads {
   return {
     readAt: <T>(name: SourceCallName, args: unknown[], onData?: (chunk: Buffer) => void) =>
       agent.readAt<T>(name, args, onData).catch((err: unknown) => {
-        if (!isSiteUnreachable(err)) throw err;
-        const e = err as LifeboatError;
-        throw new LifeboatError('unavailable', `The source site ${site} is unreachable: ${e.message}`, e.hint, { retryable: true, cause: err });
+        throw isSiteUnreachable(err) ? new SourceUnreachable(site, err as LifeboatError) : err;
       }),
   };
 }

@@ -14,6 +14,7 @@ import type { CopySlot, SiteAgent } from '../sites/agent';
 import type { SiteManager } from '../sites/manager';
 import type { SiteRow } from '../sites/store';
 import { describeRun, runAtSite, succeeded, type CommandName, type CommandRequest, type CommandRun } from './commands';
+import { SourceUnreachable } from './agent-source';
 import type { CycleResult } from './cycle';
 import { copyBytes, pointRef, resolvePoint, sourcesReadable, type PointContext } from './failover-points';
 import type { FailoverPointRef, FailoverStore } from './failover-store';
@@ -41,6 +42,10 @@ export interface FailoverState {
   toSiteId?: string;
   shutdown?: CommandRun | null;
   finalCycleBytes?: number | null;
+  /** The final cycle could not reach the site the item ran at (an agent site down): its pending data is lost. */
+  sourceUnreachable?: boolean;
+  /** Seconds of the source's writes the point lacks: 0 when a final cycle made it, else since the point was taken. */
+  lossSeconds?: number;
   point?: FailoverPointRef;
   bytes?: number;
   copyPath?: string;
@@ -169,6 +174,8 @@ export class FailoverSteps {
     let item = this.item(params.itemId);
     const warnings = [...(state.warnings ?? [])];
     let finalCycleBytes: number | null = null;
+    let unprocessed: string | null = null;
+    let sourceUnreachable = false;
     if (params.type === 'planned' || params.point === 'latest') {
       const readable = sourcesReadable(this.deps.store.sources(item.id));
       if (!readable && params.type === 'planned')
@@ -182,14 +189,22 @@ export class FailoverSteps {
         finalCycleBytes = (await this.finalCycle(item, ctx)).bytesSent;
       } catch (err) {
         if (params.type === 'planned' || ctx.signal.aborted) throw err;
-        warnings.push(`The pending data could not be processed (${toErrorInfo(err).message}): failed over to the newest processed point.`);
+        unprocessed = toErrorInfo(err).message.replace(/\.$/, '');
+        sourceUnreachable = err instanceof SourceUnreachable;
       }
       item = this.item(params.itemId);
       if (params.type !== 'test') this.deps.store.updateItem(item.id, { phase: 'failing-over', next_cycle_at: null, job_id: ctx.jobId });
     }
     // After the final cycle, `latest` is the newest processed point.
     const resolved = resolvePoint(this.points, item, params.point === 'latest' ? 'latest-processed' : params.point);
-    ctx.checkpoint({ point: pointRef(resolved.point), finalCycleBytes, warnings });
+    const at = resolved.point.created_at;
+    const lossSeconds = finalCycleBytes !== null ? 0 : Math.max(0, Math.round((this.deps.now().getTime() - Date.parse(at)) / 1000));
+    if (unprocessed !== null) {
+      const from = this.site(state.fromSiteId!).name;
+      const lost = `what ${item.name} wrote at ${from} after it (${lossSeconds} s) is lost`;
+      warnings.push(`The pending data could not be processed (${unprocessed}): failed over to the newest processed point, of ${at}; ${lost}.`);
+    }
+    ctx.checkpoint({ point: pointRef(resolved.point), finalCycleBytes, warnings, lossSeconds, sourceUnreachable });
   }
 
   private async finalCycle(item: ItemRow, ctx: Ctx): Promise<CycleResult> {
@@ -279,6 +294,8 @@ export class FailoverSteps {
       shutdown: s.shutdown ?? null,
       start: s.start ?? null,
       finalCycleBytes: s.finalCycleBytes ?? null,
+      lossSeconds: s.lossSeconds ?? 0,
+      sourceUnreachable: s.sourceUnreachable ?? false,
       timeToStartMs: s.timeToStartMs ?? 0,
       warnings: s.warnings ?? [],
     };

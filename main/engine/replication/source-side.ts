@@ -3,8 +3,8 @@
  * paths at the primary site; in reverse (after a failover and reprotect), the copies the item runs from at the
  * recovery site. replication/stage.ts reads only through this interface, and writes only through a `SiteAgent` (the
  * target side), so one cycle engine serves both directions. `LocalSource` reads files on this machine (the primary
- * site, or a recovery site that is a data root here); a recovery site behind a remote agent needs the same calls made
- * at the agent (stat, extents, block hashes, folder walks, file reads), which is not done yet.
+ * site, or a recovery site that is a data root here); `AgentSource` (replication/agent-source.ts) makes the same reads
+ * at a recovery site's agent.
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
