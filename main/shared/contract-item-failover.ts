@@ -44,6 +44,15 @@ export const FailoverOption = z.object({
   group: z.string().nullable().describe("the replication group whose common point it is (multi-item options)"),
 });
 
+export const RtoBasis = z.object({
+  copyBytes: z.number().describe('bytes the copy writes at the site the item fails over to'),
+  bytesPerSecond: z.number().describe('the throughput the estimate divides them by'),
+  source: z.enum(['site-test', 'cycles', 'assumed']).describe("the site's last `site test`, the item's recent cycles, or an assumption"),
+  measuredAt: z.string().nullable(),
+  startCommandMs: z.number().nullable().describe("the start command's last run, included in every estimate"),
+  description: z.string().describe('the basis in a sentence, for the wizard'),
+});
+
 export const FailoverOptions = z.object({
   item: z.string(),
   phase: z.string(),
@@ -54,6 +63,7 @@ export const FailoverOptions = z.object({
   startCommand: z.boolean(),
   testActive: z.boolean().describe('a test failover is up and needs cleanup before another'),
   options: z.array(FailoverOption),
+  rtoBasis: RtoBasis.describe('what every option\'s rtoSeconds is based on'),
   points: z.array(FailoverPoint).describe('every point a custom choice may use, oldest first'),
 });
 

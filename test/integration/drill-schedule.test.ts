@@ -51,7 +51,7 @@ describe('scheduled drills', () => {
     lab.t = at(4, 10);
     expect(await engine.protection.drills.tick(new Date(lab.t))).toEqual({ started: ['db'], cleaned: [] });
     await settle(engine, (await testJobs(engine))[0]);
-    let shown = await show(engine, 'db');
+    const shown = await show(engine, 'db');
     expect(shown.testFailover).not.toBeNull();
     const testCopy = shown.disks[0].testPath!;
     expect(fs.readFileSync(testCopy).equals(fs.readFileSync(disk))).toBe(true);

@@ -134,14 +134,6 @@ describe('reprotect and failback', () => {
     expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1, bytesSent: BLOCK });
     expect(same(disk, activeDisk)).toBe(true);
 
-    // Failback goes into the original files, which hold the newest point only: an older one is refused, saying why.
-    const older = cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--point', points(home)[0].id, '--yes', '--json']);
-    expect(older.code).not.toBe(0);
-    expect(older.json<{ error: { code: string; message: string } }>().error).toMatchObject({
-      code: 'not_allowed',
-      message: expect.stringContaining('A failback puts vm back in its own disks and folders, which hold its newest point'),
-    });
-
     // Failback: a planned failover back to the primary, byte-identical; commit removes the recovery-site copy.
     change(activeDisk, 30, 1);
     const atFailback = fs.readFileSync(activeDisk);

@@ -1,16 +1,13 @@
 /**
  * Which recovery point each failover choice means for an item, in one place (docs/failover.md "Point options"): the
  * newest point, the newest app-consistent one, the newest complete multi-item (group) point, or a point id, which must
- * be one of the item's. Also what each option would lose and an estimate of the RTO, for the wizard before it starts.
+ * be one of the item's. Also what each option would lose and the bytes a copy writes (RTO: replication/rto-estimate.ts).
  */
 import fs from 'node:fs';
 import { LifeboatError } from '../../shared/errors';
 import { POINT_OPTIONS, type PointOption } from '../../shared/contract-item-failover';
 import type { FailoverPointRef } from './failover-store';
 import type { ItemRow, PointRow, ReplicationStore, SourceRow } from './store';
-
-/** Copy speed assumed at a site for the RTO estimate (ext4 without reflinks, a loaded machine): 100 MiB/s. */
-const COPY_BYTES_PER_SECOND = 100 << 20;
 
 export const isPointOption = (s: string): s is PointOption => (POINT_OPTIONS as readonly string[]).includes(s);
 
@@ -105,9 +102,4 @@ export function sourcesReadable(sources: SourceRow[]): boolean {
       return false;
     }
   });
-}
-
-/** Seconds from start to the start command: the copy, a final cycle (as long as the last one) and the shutdown. */
-export function rtoSeconds(o: { copyBytes: number; finalCycleMs: number; shutdownMs: number }): number {
-  return Math.ceil(o.copyBytes / COPY_BYTES_PER_SECOND + (o.finalCycleMs + o.shutdownMs) / 1000) + 1;
 }

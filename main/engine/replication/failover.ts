@@ -8,11 +8,11 @@ import { LifeboatError } from '../../shared/errors';
 import type { Job } from '../../shared/schemas';
 import { POINT_OPTIONS, type PointOption } from '../../shared/contract-item-failover';
 import { newId } from '../keys';
-import { copyBytes, optionPoint, pointRef, resolvePoint, rtoSeconds, sourcesReadable } from './failover-points';
+import { copyBytes, optionPoint, pointRef, resolvePoint, sourcesReadable } from './failover-points';
 import { FailoverSteps, targetSiteId, type FailoverDeps, type FailoverType } from './failover-steps';
 import { drillRuns, type DrillRow } from './failover-store';
-import { olderThanFailback } from '../sites/primary-agent';
 import { isReversed, requirePhaseFor } from './phases';
+import { rtoBasis, rtoSeconds } from './rto-estimate';
 import type { ItemRow } from './store';
 import { jobUnderway } from '../../shared/job-status';
 
@@ -46,31 +46,29 @@ export class ItemFailover {
     const sources = this.deps.store.sources(item.id);
     const readable = sourcesReadable(sources);
     const now = this.deps.now().getTime();
-    const lastCycle = this.deps.store.cycles(item.id, new Date(now - 24 * 3600_000).toISOString()).filter((c) => c.ok).at(-1);
-    const shutdownRun = item.command_runs ? (JSON.parse(item.command_runs) as { shutdown?: { durationMs: number } }).shutdown : undefined;
+    const cycles = this.deps.store.cycles(item.id, new Date(now - 7 * 86_400_000).toISOString());
+    const lastCycle = cycles.filter((c) => c.ok && Date.parse(c.at) >= now - 86_400_000).at(-1);
+    const runs = item.command_runs ? (JSON.parse(item.command_runs) as Record<string, { durationMs: number } | undefined>) : {};
     const commands = JSON.parse(item.commands) as Record<string, string>;
-    const bytes = copyBytes(sources);
-    const newest = this.deps.store.latestPoint(item.id)?.id;
+    const site = this.deps.sites.store.byId(targetSiteId(item))!;
+    const basis = rtoBasis({ site, cycles, copyBytes: copyBytes(sources), startCommandMs: commands.start ? (runs.start?.durationMs ?? null) : null });
     const options = POINT_OPTIONS.map((option: PointOption) => {
       const found = optionPoint(ctx, item, option);
       const { point } = found;
-      // A failback goes into the item's own files: the newest point, or a final cycle's (latest).
-      const older = type !== 'test' && isReversed(item) && option !== 'latest' && point ? olderThanFailback(item.name, newest, point.id) : null;
-      const reason = older?.message ?? found.reason;
+      const reason = found.reason;
       const processes = (option === 'latest' || type === 'planned') && readable;
       const lossSeconds = point ? (processes && option === 'latest' ? 0 : Math.max(0, Math.round((now - Date.parse(point.created_at)) / 1000))) : null;
       return {
         option,
-        available: point !== null && !older && !(type === 'planned' && !readable),
+        available: point !== null && !(type === 'planned' && !readable),
         reason: type === 'planned' && !readable ? `The source of ${item.name} cannot be read: fail over unplanned.` : reason,
         point: point && pointRef(point),
         processesPending: option === 'latest' && readable,
         lossSeconds,
         pendingBytes: option === 'latest' && readable ? 0 : item.pending_bytes,
-        rtoSeconds: rtoSeconds({
-          copyBytes: bytes,
+        rtoSeconds: rtoSeconds(basis, {
           finalCycleMs: processes ? (lastCycle?.duration_ms ?? 0) : 0,
-          shutdownMs: type === 'planned' ? (shutdownRun?.durationMs ?? 0) : 0,
+          shutdownMs: type === 'planned' ? (runs.shutdown?.durationMs ?? 0) : 0,
         }),
         group: option.startsWith('latest-multi') ? item.group_name : null,
       };
@@ -85,6 +83,7 @@ export class ItemFailover {
       startCommand: !!commands.start,
       testActive: this.deps.failovers.test(item.id) !== null,
       options,
+      rtoBasis: basis,
       points: this.deps.store.points(item.id).map(pointRef),
     };
   }
@@ -103,10 +102,7 @@ export class ItemFailover {
       const why = '--shutdown-source: a test failover leaves the source running; it cannot shut it down.';
       if (input.shutdownSource) throw new LifeboatError('invalid_input', why, 'Leave it out, or run a planned failover.');
     } else requirePhaseFor(item, input.type === 'planned' ? 'planned-failover' : 'failover');
-    const { point } = resolvePoint(this.steps.points, item, input.point); // a wrong point is refused now, not in the job
-    const newest = this.deps.store.latestPoint(item.id)?.id;
-    const older = !test && isReversed(item) && input.point !== 'latest' ? olderThanFailback(item.name, newest, point.id) : null;
-    if (older) throw older;
+    resolvePoint(this.steps.points, item, input.point); // a wrong point is refused now, not in the job
     const { type, shutdownSource } = input;
     const params = { itemId: item.id, itemName: item.name, type, point: input.point, shutdownSource, ...(active ? { waitFor: active.id } : {}) };
     const job = this.deps.runner.create('replication.failover', params);

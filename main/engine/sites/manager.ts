@@ -117,7 +117,9 @@ export class SiteManager {
 
   async test(name: string): Promise<SiteProbe & { name: string }> {
     const row = this.store.require(name);
-    return { name: row.name, ...(await this.agentFor(row).probe()) };
+    const probe = await this.agentFor(row).probe();
+    this.store.setProbe(row.id, new Date().toISOString(), probe.writeBytesPerSecond);
+    return { name: row.name, ...probe };
   }
 
   /** Pauses or resumes replication to and from a site; items whose cycle fell due meanwhile run at the next tick. */

@@ -4,7 +4,9 @@
  * machine ran. The journal (staged cycles, points, undo deltas) is kept in the app's data directory,
  * `<data dir>/replication/<item id>/return/`, never beside the user's files. The same journal as a recovery site's
  * (sites/replica-journal.ts) applies each cycle, so kill -9 at any moment leaves the old point or the new one.
- * Block checksums of an original disk are hashed in worker threads, holes skipped (replication/disk-scan.ts).
+ * Block checksums of an original disk are hashed in worker threads, holes skipped (replication/disk-scan.ts). A
+ * failback to any point puts that point in the original paths, the replica held aside until commit
+ * (sites/primary-failback.ts).
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -14,7 +16,8 @@ import type { DataExtent } from '../repo/sparse';
 import { LifeboatError } from '../../shared/errors';
 import type { CopyHooks, CopySlot, SiteItemLayout, SiteItemRef } from './agent';
 import { LocalSiteAgent } from './local-agent';
-import { ReplicaJournal, type ReplicaPlaces } from './replica-journal';
+import { FailbackCopies } from './primary-failback';
+import { ReplicaJournal, withItemLock, type ReplicaPlaces } from './replica-journal';
 
 export interface PrimaryAgentDeps {
   /** The engine's replication state folder: the journal of item X is `<stateDir>/X/return/`. */
@@ -26,26 +29,27 @@ export interface PrimaryAgentDeps {
   extents: (file: string) => Promise<DataExtent[]>;
 }
 
-/**
- * The rule of a failback's point: the item goes back into its own disks and folders, which hold its newest point only.
- * The error for any other point (null: the point is the newest), for the failover's options, its start and here.
- */
-export function olderThanFailback(item: string, newestId: string | undefined, pointId: string): LifeboatError | null {
-  if (newestId === pointId) return null;
-  return new LifeboatError(
-    'not_allowed',
-    `A failback puts ${item} back in its own disks and folders, which hold its newest point ${newestId ?? '(none)'}, not ${pointId}.`,
-    `Fail back with --point latest or latest-processed; to look at an older point, run a test failover with --point ${pointId}.`,
-  );
-}
-
 export class PrimarySideAgent extends LocalSiteAgent {
   constructor(private readonly deps: PrimaryAgentDeps) {
     super(deps.stateDir);
   }
 
+  /** A failback's copies at the original paths and the held replica (sites/primary-failback.ts). */
+  private failback(item: SiteItemRef): FailbackCopies {
+    return new FailbackCopies(path.join(this.deps.stateDir, item.id, 'return'), this.deps.placesOf(item));
+  }
+
+  /** The replica: the original files, or their held copies while a failback is in place. */
   protected override journal(item: SiteItemRef): ReplicaJournal {
-    return new ReplicaJournal(path.join(this.deps.stateDir, item.id, 'return'), this.deps.placesOf(item));
+    return new ReplicaJournal(path.join(this.deps.stateDir, item.id, 'return'), this.failback(item).replicaPlaces());
+  }
+
+  /** Under the item's lock, after finishing whatever a crash left of a failback's switch. */
+  protected override locked<T>(item: SiteItemRef, f: (j: ReplicaJournal) => Promise<T>): Promise<T> {
+    return withItemLock(path.join(this.deps.stateDir, item.id, 'return'), async () => {
+      await this.failback(item).settle();
+      return f(this.journal(item));
+    });
   }
 
   /** The primary site is this machine: nothing to create, nothing to check beyond the data directory. */
@@ -83,32 +87,37 @@ export class PrimarySideAgent extends LocalSiteAgent {
     return (await walkFolder(root)).index;
   }
 
-  /** Forgets the item's points and journal; the disks and folders are the user's and stay. */
+  /** Forgets the item's points, journal and held replica (a failback's commit); the disks and folders are the user's and stay. */
   override async removeItem(item: SiteItemRef): Promise<void> {
     await this.locked(item, async (j) => {
+      await this.failback(item).drop();
       await fsp.rm(j.dir, { recursive: true, force: true });
       await fsp.rm(this.copyPath(item, 'active'), { recursive: true, force: true });
     });
   }
 
   /**
-   * A failback's copy is the replica itself, the item's own files: nothing is copied. Its folder holds links to them
-   * (`disks/<file>`, `folders/<name>`), so the start command's LIFEBOAT_PATH reads as at a recovery site. Only the
-   * newest point is in the original files; a test failover still gets a copy of any point.
+   * A failback's copy is the item's own files at their original paths, holding the chosen point (any of them): the
+   * replica is held aside until commit so that change-point keeps working (sites/primary-failback.ts). The copy's folder
+   * holds links to the original files (`disks/<file>`, `folders/<name>`), so the start command's LIFEBOAT_PATH reads
+   * as at a recovery site. A test failover gets a copy of its point in the data directory, as at a recovery site.
    */
   override placeCopy(item: SiteItemRef, slot: CopySlot, pointId: string, hooks?: CopyHooks): Promise<{ bytes: number; path: string }> {
     if (slot !== 'active') return super.placeCopy(item, slot, pointId, hooks);
     return this.locked(item, async (j) => {
       await j.recover();
-      const older = olderThanFailback(item.name, (await j.points()).at(-1)?.id, pointId);
-      if (older) throw older;
+      const points = await j.points();
+      const at = points.findIndex((p) => p.id === pointId);
+      if (at < 0) throw new LifeboatError('not_found', `The primary site holds no point ${pointId} of ${item.name}.`, `List its points with \`lifeboat item points ${item.name}\`.`);
+      const { bytes } = await this.failback(item).place(points, at, j.undoDir, hooks);
       const to = this.copyPath(item, 'active');
       await fsp.rm(to, { recursive: true, force: true });
+      const places = this.deps.placesOf(item);
       for (const kind of ['disks', 'folders'] as const) {
         await fsp.mkdir(path.join(to, kind), { recursive: true, mode: 0o700 });
-        for (const name of await j.names(kind)) await fsp.symlink(kind === 'disks' ? j.disk(name) : j.folder(name), path.join(to, kind, name));
+        for (const [name, original] of Object.entries(places[kind])) await fsp.symlink(original, path.join(to, kind, name));
       }
-      return { bytes: 0, path: to };
+      return { bytes, path: to };
     });
   }
 
@@ -116,9 +125,12 @@ export class PrimarySideAgent extends LocalSiteAgent {
     return slot === 'active' ? path.join(this.deps.stateDir, item.id, 'active') : super.copyPath(item, slot);
   }
 
-  /** The links go; the item's own files stay (a cancelled failback leaves them as they were). */
+  /** A cancelled failback: the links go and the held replica goes back to the original paths, as they were before. */
   override async removeCopy(item: SiteItemRef, slot: CopySlot): Promise<void> {
     if (slot !== 'active') return super.removeCopy(item, slot);
-    await fsp.rm(this.copyPath(item, 'active'), { recursive: true, force: true });
+    await this.locked(item, async () => {
+      await this.failback(item).restore();
+      await fsp.rm(this.copyPath(item, 'active'), { recursive: true, force: true });
+    });
   }
 }

@@ -10,6 +10,9 @@ export interface SiteRow {
   created_at: string;
   /** 1: items replicating to or from the site run no cycles (`site pause`); a new row is 0. */
   paused?: number;
+  /** The last `site test`: when, and the write throughput it measured (bytes per second). */
+  probe_at?: string | null;
+  probe_write_bps?: number | null;
 }
 
 export const PRIMARY_SITE_ID = 'site-primary';
@@ -51,6 +54,11 @@ export class SiteStore {
 
   setPaused(id: string, paused: boolean): void {
     this.db.prepare('UPDATE sites SET paused = ? WHERE id = ?').run(paused ? 1 : 0, id);
+  }
+
+  /** Keeps the last `site test`'s write throughput: the RTO estimate of a failover to the site is based on it. */
+  setProbe(id: string, at: string, writeBytesPerSecond: number): void {
+    this.db.prepare('UPDATE sites SET probe_at = ?, probe_write_bps = ? WHERE id = ?').run(at, writeBytesPerSecond, id);
   }
 
   delete(id: string): void {
