@@ -1,53 +1,55 @@
 /**
- * Protected data per storage account as horizontal SVG bars with their labels. Screen readers get the same numbers
- * as a list (the SVG is hidden from them), so the chart never relies on its picture.
+ * Protected data per storage account, drawn with @fluentui/react-charts (a horizontal bar per account, its kind as the
+ * legend, bytes on the axis and in each bar's tooltip; the bars are focusable and named). Screen readers also get the
+ * numbers as a list, so nothing relies on the picture.
  */
+import { HorizontalBarChartWithAxis, type HorizontalBarChartWithAxisDataPoint } from '@fluentui/react-charts';
 import { Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { StorageAccount } from '../api/types';
 import { formatBytes } from '../format';
 import { useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
-  figure: { margin: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
-  svg: { width: '100%', maxWidth: '760px', height: 'auto', display: 'block' },
+  figure: { margin: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, maxWidth: '760px', minWidth: 0 },
   caption: { color: tokens.colorNeutralForeground3 },
 });
 
-const ROW = 30;
-const LABEL = 170;
-const VALUE = 110;
-const WIDTH = 760;
-const BAR_H = 16;
+const KIND: Record<StorageAccount['kind'], { legend: string; color: string }> = {
+  local: { legend: 'Local folder', color: tokens.colorBrandBackground },
+  azure: { legend: 'Azure Blob', color: tokens.colorPaletteBlueBorderActive },
+};
 
-const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const ROW = 36;
+/** Longer account names are cut on the axis (with a tooltip); the list below and each bar's tooltip name them whole. */
+const NAME_CHARS = 22;
 
 export function UsageChart({ accounts }: { accounts: StorageAccount[] }) {
   const styles = useStyles();
   const section = useSectionStyles();
-  const max = Math.max(1, ...accounts.map((a) => a.bytes));
-  const barMax = WIDTH - LABEL - VALUE;
-  const height = accounts.length * ROW + 4;
+  const data: HorizontalBarChartWithAxisDataPoint[] = accounts.map((a) => ({
+    y: a.name,
+    x: a.bytes,
+    ...KIND[a.kind],
+    xAxisCalloutData: a.name,
+    yAxisCalloutData: formatBytes(a.bytes),
+    callOutAccessibilityData: { ariaLabel: `${a.name}: ${formatBytes(a.bytes)}` },
+  }));
   return (
     <figure className={styles.figure} data-testid="usage-chart">
-      <svg className={styles.svg} viewBox={`0 0 ${WIDTH} ${height}`} aria-hidden="true" focusable="false">
-        <line x1={LABEL} x2={LABEL} y1={0} y2={height} style={{ stroke: tokens.colorNeutralStroke1 }} />
-        {accounts.map((a, i) => {
-          const y = i * ROW + 4;
-          const w = a.bytes > 0 ? Math.max(2, (a.bytes / max) * barMax) : 0;
-          return (
-            <g key={a.id}>
-              <text x={LABEL - 8} y={y + BAR_H - 3} textAnchor="end" style={{ fill: tokens.colorNeutralForeground1, fontSize: 13, fontFamily: tokens.fontFamilyBase }}>
-                {truncate(a.name, 22)}
-              </text>
-              <rect x={LABEL} y={y} width={barMax} height={BAR_H} rx={2} style={{ fill: tokens.colorNeutralBackground3 }} />
-              <rect x={LABEL} y={y} width={w} height={BAR_H} rx={2} style={{ fill: a.kind === 'azure' ? tokens.colorPaletteBlueBorderActive : tokens.colorBrandBackground }} />
-              <text x={LABEL + barMax + 8} y={y + BAR_H - 3} style={{ fill: tokens.colorNeutralForeground2, fontSize: 13, fontFamily: tokens.fontFamilyBase }}>
-                {formatBytes(a.bytes)}
-              </text>
-            </g>
-          );
-        })}
-      </svg>
+      {/* The chart fills its container's height: one row per account, the axis and the legend. */}
+      <div style={{ height: accounts.length * ROW + 96 }}>
+        <HorizontalBarChartWithAxis
+          chartTitle="Protected data per storage account"
+          data={data}
+          barHeight={16}
+          hideLabels
+          showYAxisLablesTooltip
+          noOfCharsToTruncate={NAME_CHARS}
+          tickFormat={(v: number | Date) => formatBytes(Number(v))}
+          xAxisTickCount={4}
+          margins={{ left: 16 + 7 * Math.min(NAME_CHARS, Math.max(4, ...accounts.map((a) => a.name.length))) }}
+        />
+      </div>
       <ul className={section.srOnly} aria-label="Protected data per storage account">
         {accounts.map((a) => (
           <li key={a.id}>
