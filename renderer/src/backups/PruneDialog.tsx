@@ -4,7 +4,20 @@
  * explicit confirmation, and show what it freed. Prune is only offered for the settings the shown preview used:
  * changing any of them asks for a new preview first.
  */
-import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Select, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Checkbox,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Select,
+  Spinner,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { EyeRegular } from '@fluentui/react-icons';
 import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
@@ -124,7 +137,9 @@ export function PruneDialog({
           </MessageBarBody>
         </MessageBar>
         {removed > 0 && <PrunePlanTable backups={current.backups} kept={[]} removed={current.result.removed} label={`Backups deleted from ${input.account}`} />}
-        <Text>{plural(current.result.kept.length, 'backup is', 'backups are')} kept. Backups taken since the preview are kept or deleted by the same rules.</Text>
+        <Text>
+          {plural(current.result.kept.length, 'backup is', 'backups are')} kept. Backups taken since the preview are kept or deleted by the same rules.
+        </Text>
         <ErrorBar error={error} alert testId="prune-error" />
         {removed > 0 && (
           <Checkbox
@@ -166,8 +181,8 @@ export function PruneDialog({
   return (
     <DialogFrame {...frame} title="Prune backups" onSubmit={runPreview} actions={actions}>
       <Text>
-        Keeps the backups the rules below name, deletes the others from the storage account, then frees the data no remaining backup uses. Each set of sources (e.g.
-        the same folder) is counted on its own. Preview first: nothing is deleted until you confirm.
+        Keeps the backups the rules below name, deletes the others from the storage account, then frees the data no remaining backup uses. Each set of
+        sources (e.g. the same folder) is counted on its own. Preview first: nothing is deleted until you confirm.
       </Text>
       <ErrorBar error={error} alert testId="prune-error" />
       <Field label="Storage account" required {...fieldState(tried && !form.account ? 'Choose a storage account.' : null)}>

@@ -71,7 +71,8 @@ export function DeactivateDialog({ device, onClose }: { device: Device; onClose(
             </MessageBarBody>
           </MessageBar>
           <Text>
-            Before you continue, take every {device.type === 'file' ? 'share' : 'volume'} offline on the hosts that use it, so that nothing is written after the final backup.
+            Before you continue, take every {device.type === 'file' ? 'share' : 'volume'} offline on the hosts that use it, so that nothing is written after
+            the final backup.
           </Text>
           <Checkbox
             checked={finalBackup}

@@ -36,7 +36,8 @@ export interface DialogFrameProps {
   children: ReactNode;
 }
 
-export function DialogFrame({ title, label, testId, busy = false, onDismiss, onSubmit, modalType = 'modal', width = 600, data, actions, children }: DialogFrameProps) {
+export function DialogFrame(props: DialogFrameProps) {
+  const { title, label, testId, busy = false, onDismiss, onSubmit, modalType = 'modal', width = 600, data, actions, children } = props;
   const styles = useStyles();
   const body = (
     <DialogBody>
@@ -63,7 +64,13 @@ export function DialogFrame({ title, label, testId, busy = false, onDismiss, onS
 /** The primary button, with a spinner while busy; without onClick it is the form's submit button. */
 export function PrimaryButton({ busy, disabled, onClick, children }: { busy: boolean; disabled?: boolean; onClick?(): void; children: ReactNode }) {
   return (
-    <Button appearance="primary" type={onClick ? 'button' : 'submit'} onClick={onClick} disabled={busy || disabled} icon={busy ? <Spinner size="tiny" /> : undefined}>
+    <Button
+      appearance="primary"
+      type={onClick ? 'button' : 'submit'}
+      onClick={onClick}
+      disabled={busy || disabled}
+      icon={busy ? <Spinner size="tiny" /> : undefined}
+    >
       {children}
     </Button>
   );
@@ -97,7 +104,16 @@ export function FormDialog({ title, label, ready = true, testId, busy, primary, 
     </>
   );
   return (
-    <DialogFrame title={title} label={label ?? title} testId={testId} busy={busy} onDismiss={onCancel} onSubmit={onSubmit} modalType={modalType} actions={actions}>
+    <DialogFrame
+      title={title}
+      label={label ?? title}
+      testId={testId}
+      busy={busy}
+      onDismiss={onCancel}
+      onSubmit={onSubmit}
+      modalType={modalType}
+      actions={actions}
+    >
       {children}
     </DialogFrame>
   );
