@@ -37,6 +37,9 @@ export const Plan = z.object({
   groups: z.number().int(),
   state: z.string().describe("the items' common phase, mixed, or running/waiting while a run is on its way"),
   itemPhases: z.record(z.string(), z.string()),
+  itemSites: z
+    .record(z.string(), z.object({ activeSite: z.string(), recoverySite: z.string() }))
+    .describe('where each item runs now, and its recovery site: items at both sites make the plan split (failover --direction)'),
   lastRun: PlanRun.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -96,6 +99,13 @@ export const planCalls = {
       type: z.enum(['test', 'planned', 'unplanned']).describe('test (an isolated copy; replication goes on), planned (no data loss) or unplanned'),
       point: PointChoice,
       shutdownSource: z.boolean().default(false).describe("run each item's shutdown command before its failover"),
+      direction: z
+        .enum(['to-recovery', 'to-primary'])
+        .optional()
+        .describe(
+          'when some items already failed over: to-recovery fails over the items still at their primary site, ' +
+            'to-primary fails back the items at their recovery site; the others are skipped',
+        ),
     }),
     output: Job,
     cli: { command: 'plan failover', positional: ['name'], confirm: 'Start a {type} failover of every item of the plan {name}?', startsJob: true, view: 'job' },

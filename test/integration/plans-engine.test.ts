@@ -197,6 +197,52 @@ describe('recovery plans', () => {
     expect((await thrown(() => l.plans.confirm(other.value.id))).message).toBe(`Job ${other.value.id} is not a run of a recovery plan.`);
   });
 
+  it('a plan split between its sites fails over in the direction chosen, skipping the items already there', async () => {
+    const l = lab(['a', 'b', 'c']);
+    await l.plans.create({ name: 'p', step: ['group: a, b', 'script: true', 'group: c'] });
+    // b failed over earlier and was reprotected: it runs at its recovery site, protected in reverse.
+    l.items.get('b')!.activeSite = 'dr';
+    const split = await thrown(() => l.plans.run('p', failover('planned')));
+    expect(split.code).toBe('conflict');
+    expect(split.message).toBe('Plan p is split: a, c run at the primary site, b at the recovery site.');
+    expect(split.hint).toContain('`--direction to-recovery` fails a, c over and leaves the others');
+    expect(split.hint).toContain('`--direction to-primary` fails b back and leaves the others');
+    expect((await l.plans.show('p')).itemSites).toEqual({
+      a: { activeSite: 'primary', recoverySite: 'dr' },
+      b: { activeSite: 'dr', recoverySite: 'dr' },
+      c: { activeSite: 'primary', recoverySite: 'dr' },
+    });
+    expect(l.started).toEqual([]);
+
+    const job = await settle((await l.plans.run('p', { ...failover('planned'), direction: 'to-recovery' })).id);
+    expect(job.status).toBe('succeeded');
+    expect(job.title).toBe('Planned failover of plan p');
+    expect(l.started.sort()).toEqual(['a', 'c']);
+    const result = job.result as { items: { item: string; status: string }[]; skipped: { item: string; reason: string }[] };
+    expect(result.items.map((i) => [i.item, i.status]).sort()).toEqual([['a', 'succeeded'], ['b', 'skipped'], ['c', 'succeeded']]);
+    expect(result.skipped).toEqual([{ item: 'b', reason: 'b runs at its recovery site dr already' }]);
+    expect(job.message).toBe('2 of 2 items done, 1 skipped (b runs at its recovery site dr already)');
+  });
+
+  it('to-primary fails back only the items at their recovery site; a direction with nothing to do, or on a commit, is refused', async () => {
+    const l = lab(['a', 'b']);
+    await l.plans.create({ name: 'p', step: ['group: a', 'group: b'] });
+    const none = await thrown(() => l.plans.run('p', { ...failover('planned'), direction: 'to-primary' }));
+    expect(none.code).toBe('not_allowed');
+    expect(none.message).toBe('No item of plan p runs at its recovery site: there is nothing to fail back.');
+    expect(none.hint).toContain('--direction to-recovery');
+    const commitReq = { operation: 'commit', type: 'planned', point: 'latest', shutdownSource: false, direction: 'to-primary' } as const;
+    const commit = await thrown(() => l.plans.run('p', commitReq));
+    expect(commit.code).toBe('invalid_input');
+
+    l.items.get('b')!.activeSite = 'dr';
+    const job = await settle((await l.plans.run('p', { ...failover('unplanned'), direction: 'to-primary' })).id);
+    expect(job.status).toBe('succeeded');
+    expect(job.title).toBe('Unplanned failback of plan p');
+    expect(l.started).toEqual(['b']);
+    expect((job.result as { skipped: { item: string; reason: string }[] }).skipped).toEqual([{ item: 'a', reason: 'a runs at its primary site already' }]);
+  });
+
   it('cancel works between steps: refused while a group runs, accepted while the run waits on a manual action', async () => {
     const l = lab(['a', 'b']);
     l.held.add('a');

@@ -11,7 +11,10 @@ export const planHandlers: Pick<Handlers, PlanCalls> = {
   'plans.show': (engine, input) => engine.plans.show(input.name),
   'plans.edit': (engine, input) => engine.plans.edit(input),
   'plans.delete': (engine, input) => engine.plans.delete(input.name),
-  'plans.failover': (engine, input) => engine.plans.run(input.name, { operation: 'failover', type: input.type, point: input.point, shutdownSource: input.shutdownSource }),
+  'plans.failover': (engine, input) => {
+    const { type, point, shutdownSource, direction } = input;
+    return engine.plans.run(input.name, { operation: 'failover', type, point, shutdownSource, ...(direction ? { direction } : {}) });
+  },
   'plans.failback': (engine, input) => engine.plans.run(input.name, { operation: 'failback', type: input.type, point: input.point, shutdownSource: false }),
   'plans.commit': (engine, input) => engine.plans.run(input.name, { operation: 'commit', type: 'planned', ...noPoint }),
   'plans.reprotect': (engine, input) => engine.plans.run(input.name, { operation: 'reprotect', type: 'planned', ...noPoint }),

@@ -29,6 +29,8 @@ export const PlanJobParams = z.object({
   site: z.string(),
   /** The plan's steps when the run started: an edit of the plan does not change a run on its way. */
   steps: z.array(PlanStepSchema),
+  /** Items the run leaves alone: a failover with a direction skips those already where it goes. */
+  skip: z.array(z.object({ item: z.string(), reason: z.string() })).default([]),
 });
 export type PlanJobParams = z.infer<typeof PlanJobParams>;
 
@@ -56,6 +58,8 @@ export interface PlanJobState {
     operation: string;
     type: string;
     items: RunItem[];
+    /** The items skipped, with why (a failover with a direction: they are where it goes already). */
+    skipped: { item: string; reason: string }[];
     actions: ActionResult[];
     waiting: { step: number; text: string } | null;
     succeeded: number;
@@ -90,6 +94,7 @@ export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState>
       operation: ctx.params.operation,
       type: ctx.params.type,
       items,
+      skipped: ctx.params.skip,
       actions,
       waiting: ctx.state.waiting ?? null,
       succeeded: items.filter((i) => i.status === 'succeeded').length,
@@ -116,7 +121,11 @@ export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState>
     const record = (childId: string | null, status: RunItem['status'], error: ErrorInfo | null) =>
       store.setRunItem({ job_id: ctx.jobId, step, item, child_job_id: childId, status, error: error ? JSON.stringify(error) : null });
     const before = store.runItem(ctx.jobId, item);
-    if (before?.status === 'succeeded') return null;
+    if (before?.status === 'succeeded' || before?.status === 'skipped') return null;
+    if (ctx.params.skip.some((s) => s.item === item)) {
+      record(null, 'skipped', null);
+      return null;
+    }
     let childId: string | null = null;
     if (before?.child_job_id) {
       const child = jobs.get(before.child_job_id);
@@ -190,7 +199,8 @@ export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState>
     refresh(ctx);
     const r = ctx.state.result!;
     const failed = [...r.items.filter((i) => i.status === 'failed').map((i) => `${i.item}: ${i.error?.message ?? 'failed'}`), ...r.actions.filter((a) => a.status === 'failed').map((a) => `${a.title}: ${a.error}`)];
-    ctx.progress({ message: `${r.succeeded} of ${r.items.length} items done` });
+    const skipped = r.skipped.length ? `, ${r.skipped.length} skipped (${r.skipped.map((x) => x.reason).join('; ')})` : '';
+    ctx.progress({ message: `${r.succeeded} of ${r.items.length - r.skipped.length} items done${skipped}` });
     if (failed.length)
       throw new LifeboatError('conflict', `${operationTitle(ctx.params)} of plan ${ctx.params.planName} ended with ${failed.length} error(s): ${failed.join('; ')}.`, 'Each item is reported in the job; fail the failed items over one by one with `lifeboat item failover NAME` once fixed.', { final: true });
   };

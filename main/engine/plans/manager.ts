@@ -2,13 +2,15 @@
  * Recovery plans: create, list, show, edit and delete them; run one (test, planned or unplanned failover, commit,
  * reprotect, failback, cleanup of a test failover) as a plan job; confirm a manual action a run waits on. Refuses up
  * front what would stop a run half-way: an unknown item, items in different phases, an item that cannot take the
- * operation, a second run of the same plan.
+ * operation, a second run of the same plan. When some items of a plan already failed over (the plan is split between
+ * its sites), a failover needs a direction ("change direction"): to the recovery site fails over the items still at
+ * their primary site, to the primary site fails back the items at their recovery site; the others are skipped.
  */
 import { LifeboatError } from '../../shared/errors';
 import type { Job } from '../../shared/schemas';
 import { newId } from '../keys';
 import { PLAN_JOB, type PlanJobParams, type PlanJobState } from './job';
-import { operationTitle, type ItemOpRequest, type PlanItemOps, type PlanItemState } from './ops';
+import { atRecoverySite, operationTitle, type ItemOpRequest, type PlanDirection, type PlanItemOps, type PlanItemState } from './ops';
 import { formatStep, parseSteps, planItems, type PlanStep } from './steps';
 import { stepsOf, type PlanRow, type PlanStore } from './store';
 import { jobUnfinished } from '../../shared/job-status';
@@ -43,6 +45,8 @@ export interface PlanView {
   /** The items' common phase, `mixed`, or `running`/`waiting` while a run is on its way. */
   state: string;
   itemPhases: Record<string, string>;
+  /** Where each item runs now and its recovery site: a plan whose items run at both is split (see `run`'s direction). */
+  itemSites: Record<string, { activeSite: string; recoverySite: string }>;
   lastRun: PlanRunSummary | null;
   createdAt: string;
   updatedAt: string;
@@ -127,22 +131,70 @@ export class PlanManager {
     const missing = items.filter((i) => !known.has(i));
     if (missing.length)
       throw new LifeboatError('not_found', `Plan ${row.name} names ${missing.join(', ')}, no longer protected.`, `Remove ${missing.length > 1 ? 'them' : 'it'} from the plan with \`lifeboat plan edit ${row.name} --step …\`.`);
-    const phases = this.phases(items, known);
+    const { acted, skip, request } = this.direct(row.name, items, known, req);
+    const phases = this.phases(acted, known);
     const distinct = [...new Set(Object.values(phases))];
     if (distinct.length > 1) {
-      const byPhase = distinct.map((p) => `${items.filter((i) => phases[i] === p).join(', ')} ${p}`).join('; ');
+      const byPhase = distinct.map((p) => `${acted.filter((i) => phases[i] === p).join(', ')} ${p}`).join('; ');
       throw new LifeboatError(
         'conflict',
         `The items of plan ${row.name} are in different phases (${byPhase}); a plan runs one operation on items in one phase.`,
         'Bring them to one phase with the item commands (`lifeboat item failover|commit|reprotect NAME`), or take the odd ones out of the plan with `lifeboat plan edit`.',
       );
     }
-    for (const item of items) this.ops.check(known.get(item)!, req);
-    const site = this.ops.actionSite(known.get(items[0])!, req);
-    const params: PlanJobParams = { planId: row.id, planName: row.name, operation: req.operation, type: req.type, point: req.point, shutdownSource: req.shutdownSource, notes: req.notes, site, steps };
+    for (const item of acted) this.ops.check(known.get(item)!, request);
+    const site = this.ops.actionSite(known.get(acted[0])!, request);
+    const { operation, type, point, shutdownSource, notes } = request;
+    const params: PlanJobParams = { planId: row.id, planName: row.name, operation, type, point, shutdownSource, notes, site, steps, skip };
     const job = this.jobs.create(PLAN_JOB, params);
-    this.store.addRun({ job_id: job.id, plan_id: row.id, operation: operationTitle(req), created_at: job.createdAt });
+    this.store.addRun({ job_id: job.id, plan_id: row.id, operation: operationTitle(request), created_at: job.createdAt });
     return job;
+  }
+
+  /**
+   * Which items a run acts on, and the operation it is for them. A failover of a plan split between its sites needs a
+   * direction: to-recovery takes the items at their primary site, to-primary those at their recovery site (as a
+   * failback); the others are skipped, with the reason. Without a direction every item takes part, as before.
+   */
+  private direct(plan: string, items: string[], known: Map<string, PlanItemState>, req: ItemOpRequest) {
+    const all = { acted: items, skip: [] as { item: string; reason: string }[], request: req };
+    if (req.operation !== 'failover' && req.operation !== 'failback') {
+      const what = `--direction is for a failover or failback of a plan, not a ${req.operation}.`;
+      if (req.direction) throw new LifeboatError('invalid_input', what, 'Leave it out.');
+      return all;
+    }
+    const back = items.filter((i) => atRecoverySite(known.get(i)!));
+    const there = items.filter((i) => !back.includes(i));
+    const direction: PlanDirection | undefined = req.direction;
+    if (!direction) {
+      if (req.operation === 'failover' && back.length && there.length)
+        throw new LifeboatError(
+          'conflict',
+          `Plan ${plan} is split: ${there.join(', ')} ${there.length > 1 ? 'run' : 'runs'} at the primary site, ${back.join(', ')} at the recovery site.`,
+          `Choose the direction: \`--direction to-recovery\` fails ${there.join(', ')} over and leaves the others; ` +
+            `\`--direction to-primary\` fails ${back.join(', ')} back and leaves the others.`,
+        );
+      return all;
+    }
+    if (req.operation === 'failback' && direction === 'to-recovery')
+      throw new LifeboatError(
+        'invalid_input',
+        'A failback goes to the primary site: --direction to-recovery contradicts it.',
+        `Run \`lifeboat plan failover ${plan} --direction to-recovery\`.`,
+      );
+    const home = direction === 'to-primary';
+    const acted = home ? back : there;
+    const others = home ? there : back;
+    if (!acted.length)
+      throw new LifeboatError(
+        'not_allowed',
+        `No item of plan ${plan} runs at its ${home ? 'recovery' : 'primary'} site: there is nothing to fail ${home ? 'back' : 'over'}.`,
+        `Every item is at its ${home ? 'primary' : 'recovery'} site already; run it the other way with \`--direction ${home ? 'to-recovery' : 'to-primary'}\`.`,
+      );
+    const where = (i: string) => (home ? 'its primary site' : `its recovery site ${known.get(i)!.recoverySite}`);
+    const skip = others.map((item) => ({ item, reason: `${item} runs at ${where(item)} already` }));
+    const request: ItemOpRequest = { ...req, operation: home ? 'failback' : 'failover' };
+    return { acted, skip, request };
   }
 
   /** Confirms the manual action a run waits on, and resumes the run. */
@@ -218,6 +270,12 @@ export class PlanManager {
       groups: steps.filter((s) => s.kind === 'group').length,
       state,
       itemPhases,
+      itemSites: Object.fromEntries(
+        items.flatMap((i) => {
+          const k = known.get(i);
+          return k ? [[i, { activeSite: k.activeSite, recoverySite: k.recoverySite }]] : [];
+        }),
+      ),
       lastRun: last,
       createdAt: row.created_at,
       updatedAt: row.updated_at,

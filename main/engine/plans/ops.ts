@@ -11,6 +11,9 @@ export const PLAN_OPERATIONS = ['failover', 'commit', 'reprotect', 'failback', '
 export type PlanOperation = (typeof PLAN_OPERATIONS)[number];
 export const FAILOVER_TYPES = ['test', 'planned', 'unplanned'] as const;
 export type FailoverType = (typeof FAILOVER_TYPES)[number];
+/** Which way a failover of a plan goes: to the items' recovery site, or back to their primary site (a failback). */
+export const PLAN_DIRECTIONS = ['to-recovery', 'to-primary'] as const;
+export type PlanDirection = (typeof PLAN_DIRECTIONS)[number];
 
 /** One operation as asked of every item of a plan. */
 export interface ItemOpRequest {
@@ -22,10 +25,18 @@ export interface ItemOpRequest {
   shutdownSource: boolean;
   /** For cleanup-test: the drill's notes. */
   notes?: string;
+  /**
+   * For failover and failback, when some items of the plan already failed over: only the items running where this
+   * direction starts take part; the others are skipped (they are where it goes already).
+   */
+  direction?: PlanDirection;
 }
 
 /** How a script action ended: the site agent's command run, whose name (start, …) means nothing here. */
 export type ScriptRun = Omit<CommandRun, 'name'>;
+
+/** Whether the item runs at its recovery site (failed over, committed or protected in reverse). */
+export const atRecoverySite = (item: Pick<PlanItemState, 'activeSite' | 'recoverySite'>) => item.activeSite === item.recoverySite;
 
 /** A protected item as a plan sees it. */
 export interface PlanItemState {
