@@ -5,7 +5,8 @@
  * copy complete beside the original and not yet switched in leaves the original a whole point, and the failback then
  * puts exactly that point's bytes in the original disk and folder. The machine writes; change-point to latest gives the
  * newest point's bytes (the held replica untouched), back to the app point and to latest again; commit removes the held
- * replica; reprotect sends only the differences.
+ * replica; reprotect sends only the differences. A group's members fail back to their newest common point
+ * (latest-multi-processed) and change to an older one by id; a cancelled failback puts the held replica back.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -126,5 +127,52 @@ describe('failback to any point', () => {
     expect(again.result).toMatchObject({ direction: 'primary → dr', blocksSent: 1 });
     expect((again.result as { bytesSent: number }).bytesSent).toBeLessThan(BLOCK + 1024); // the block, and at most a few small files of the folder
     expect(fs.readFileSync(path.join(siteRoot, 'vm', 'disks', 'vm.img')).equals(fs.readFileSync(disk))).toBe(true);
+  }, 300_000);
+
+  it('fails a group back to its common point; a cancelled failback puts the held replica back', async () => {
+    lab = await openLab();
+    const { engine, work, siteRoot } = lab;
+    const call = async <T>(r: Promise<Result<T>>) => value(await r);
+    const names = ['a', 'b'];
+    const disks = names.map((n) => makeDisk(path.join(work, `${n}.img`), 2 * MiB, [0, 1, 2, 3]));
+    for (const [i, name] of names.entries()) await settle(engine, await call(engine.call('items.protect', { name, disk: [disks[i]], recoverySite: 'dr', policy: 'fast', group: 'g' })));
+    for (const name of names) await settle(engine, await call(engine.call('items.failover', { name, type: 'planned', point: 'latest', shutdownSource: false })));
+    for (const name of names) await call(engine.call('items.commit', { name }));
+    await settle(engine, await call(engine.call('items.reprotect', { name: 'a' })));
+    const active = (n: string) => path.join(siteRoot, '_active', n, 'disks', `${n}.img`);
+
+    // Two group points in reverse; what each member's disk held at each is kept.
+    const at = new Map<string, Buffer>();
+    const keep = async () => {
+      for (const n of names) at.set(`${n}:${(await points(engine, n)).at(-1)!.groupPoint}`, fs.readFileSync(active(n)));
+    };
+    await keep();
+    const group = (await points(engine, 'a')).at(-1)!.groupPoint!;
+    change(active('a'), 8, 1);
+    change(active('b'), 9, 1);
+    lab.t += 60_000;
+    await settle(engine, await call(engine.call('items.replicate', { name: 'a' })));
+    await keep();
+    const [newestA, newestB] = [(await points(engine, 'a')).at(-1)!, (await points(engine, 'b')).at(-1)!];
+    expect(newestA.groupPoint).not.toBe(group);
+
+    // A failback of a member to an older point, then cancelled: the original is the newest point again, nothing beside it.
+    const a = engine.protection.items.store.requireItem('a');
+    const agent = engine.protection.failover.steps.agent(a);
+    const older = (await points(engine, 'a')).find((p) => p.groupPoint === group)!;
+    await agent.placeCopy({ id: a.id, name: 'a' }, 'active', older.id);
+    expect(fs.readFileSync(disks[0]).equals(at.get(`a:${group}`)!)).toBe(true);
+    await agent.removeCopy({ id: a.id, name: 'a' }, 'active');
+    expect(fs.readFileSync(disks[0]).equals(at.get(`a:${newestA.groupPoint}`)!)).toBe(true);
+    expect(fs.readdirSync(work).filter((f) => f.includes('lifeboat'))).toEqual([]);
+
+    // Each member fails back to the newest common point (latest-multi-processed), then one member to the older one by id.
+    for (const [i, name] of names.entries()) {
+      const done = await settle(engine, await call(engine.call('items.failover', { name, type: 'unplanned', point: 'latest-multi-processed', shutdownSource: false })));
+      expect(done.result).toMatchObject({ to: 'primary', point: { groupPoint: newestA.groupPoint } });
+      expect(fs.readFileSync(disks[i]).equals(at.get(`${name}:${newestB.groupPoint}`)!)).toBe(true);
+    }
+    await settle(engine, await call(engine.call('items.changePoint', { name: 'b', point: (await points(engine, 'b')).find((p) => p.groupPoint === group)!.id })));
+    expect(fs.readFileSync(disks[1]).equals(at.get(`b:${group}`)!)).toBe(true);
   }, 300_000);
 });
