@@ -64,6 +64,8 @@ export interface DeviceSpec {
   shots?: string;
   /** The storage account the wizard offers first ('' for the embedded one, the default when the user added none). */
   account?: string;
+  /** A paired agent site to put the data root at (then `root` is a path on the agent host). */
+  site?: string;
 }
 
 /** Walks the Configure device wizard; with `shots`, also the refusals: a relative root, an all-digit name, a wrong key. */
@@ -89,6 +91,10 @@ export async function configureDevice(page: Page, spec: DeviceSpec): Promise<voi
     await expect(w.getByLabel('Data root folder')).toHaveAttribute('aria-invalid', 'true');
     await expectStep(w, 'root', 'Data root');
     await shot('1-root-not-empty');
+  }
+  if (spec.site) {
+    await w.getByRole('radio', { name: new RegExp(`^The agent site ${spec.site} `) }).check();
+    await expect(w.getByTestId('site-root-note')).toContainText(`agent host of ${spec.site}`);
   }
   await w.getByLabel('Data root folder').fill(spec.root);
   await shot('1-root');

@@ -26,14 +26,17 @@ function RootBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
   };
   return (
     <>
-      <Field label="Where the data root is" data-field="site" {...fieldState(problems.site ?? sites.error?.message)}>
-        <RadioGroup value={data.site} onChange={(_, v) => choose(v.value)} aria-label="Where the data root is">
-          <Radio value="" label="This machine" />
-          {agents.map((s) => (
-            <Radio key={s.name} value={s.name} label={`The agent site ${s.name} (${s.agent ?? 'paired agent'})`} />
-          ))}
-        </RadioGroup>
-      </Field>
+      {/* Only with a paired agent site to choose; without one the folder is on this machine, as it always was. */}
+      {(agents.length > 0 || data.site) && (
+        <Field label="Where the data root is" data-field="site" {...fieldState(problems.site)}>
+          <RadioGroup value={data.site} onChange={(_, v) => choose(v.value)} aria-label="Where the data root is">
+            <Radio value="" label="This machine" />
+            {agents.map((s) => (
+              <Radio key={s.name} value={s.name} label={`The agent site ${s.name} (${s.agent ?? 'paired agent'})`} />
+            ))}
+          </RadioGroup>
+        </Field>
+      )}
       {chosen?.root && (
         <MessageBar intent="info" layout="multiline" data-testid="site-root-note">
           <MessageBarBody>
