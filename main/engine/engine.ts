@@ -93,8 +93,14 @@ export class Engine {
     this.runner.register(accountCheckJob(this.accounts));
     this.devices = new DeviceManager(this);
     this.accounts.keepClearOf(() => this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })));
-    this.deviceBackups = new DeviceBackups(this);
-    this.failover = new FailoverManager(this);
+    const sites = () => this.sites; // made below: device backups read a device's site only once jobs run
+    this.deviceBackups = new DeviceBackups({
+      db: this.db, bus: this.bus, log: this.log, alerts: this.alerts, settings: this.settings, service: this.service,
+      runner: this.runner, accounts: this.accounts, devices: this.devices, dataDir, sites: { get store() { return sites().store; } },
+    });
+    this.failover = new FailoverManager({
+      db: this.db, bus: this.bus, log: this.log, alerts: this.alerts, runner: this.runner, accounts: this.accounts, devices: this.devices, deviceBackups: this.deviceBackups,
+    });
     const replication = new ReplicationStore(this.db, this.settings);
     this.sites = new SiteManager(new SiteStore(this.db), (id) => replication.itemsUsingSite(id), () => [
       { path: dataDir, what: "Lifeboat's data directory" },

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BackupKind } from '../../shared/device-schemas';
 import { runInPool, type VolumeHeatItem } from '../backups/maintenance';
-import type { Engine } from '../engine';
 import { LifeboatError } from '../../shared/errors';
 import { backupResult, describeSnapshot, runRepoBackup, type RepoBackupState } from '../backups/backup-job';
 import type { JobKind, StepContext } from '../jobs/types';
@@ -21,7 +20,14 @@ import { heatFile, readHeatFile, writeHeatFile } from './heat-store';
 import { claimOwner, fencedError, readOwner } from './ownership';
 import { deleteSnapshotQuietly, deviceFaultPoint, pruneScheduled } from './backup-retention';
 import { policyOf } from './schedule';
+import type { Db } from '../db/database';
+import { DeviceBackupStore, type LineageBackup } from './backup-store';
+import type { DeviceBackupDeps } from './deps';
+import { deviceSiteName } from './site-agents';
+import { refuseAtSite } from './site-choice';
 import type { DeviceRow } from './store';
+
+export type { DeviceBackupRow, LineageBackup } from './backup-store';
 
 export type BackupKind = z.infer<typeof BackupKind>;
 
@@ -42,19 +48,6 @@ export interface ItemConfig {
   chapUser?: string | null;
 }
 
-export interface DeviceBackupRow {
-  backup_id: string;
-  device_id: string;
-  kind: BackupKind;
-  items: string;
-  /** The heat summary (HeatSummary as JSON). */
-  heat: string;
-  created_at: string;
-}
-
-/** A backup of a lineage as lists show it: without its configuration and heat, which only one backup at a time needs. */
-export type LineageBackup = Omit<DeviceBackupRow, 'items' | 'heat'> & { device_name: string };
-
 export interface DeviceBackupState extends RepoBackupState {
   /** The backup this one is incremental against and whose heat it carries forward (null: the first). */
   basis?: string | null;
@@ -70,50 +63,35 @@ const Params = z.object({ deviceId: z.string(), deviceName: z.string(), accountI
 export type DeviceBackupParams = z.infer<typeof Params>;
 
 /** Why a device cannot take a backup now, as an error that says what to do; the final backup allows an offline device. */
-export function assertCanBackUp(engine: Engine, device: DeviceRow, kind: BackupKind): void {
+export function assertCanBackUp(deps: Pick<DeviceBackupDeps, 'devices' | 'sites'>, device: DeviceRow, kind: BackupKind): void {
   const n = device.name;
   if (device.status === 'deactivated' || device.status === 'deleted')
     throw new LifeboatError('not_allowed', `The device ${n} is ${device.status}: it is read-only and takes no more backups.`, `Its backups stay available for a failover (\`lifeboat failover targets ${n}\`).`);
   if (device.status === 'ready-to-set-up') throw new LifeboatError('not_allowed', `The device ${n} is not registered with the service yet, so it has nothing to back up.`, `Register it first with \`lifeboat device register ${n}\`.`);
   if (device.status === 'offline' && kind !== 'final') throw new LifeboatError('not_allowed', `The device ${n} is offline for maintenance.`, 'Bring the device online, then back it up.');
-  engine.devices.assertNotHeld(device);
+  deps.devices.assertNotHeld(device);
+  refuseAtSite(device, 'back up', deviceSiteName(deps.sites, device.site_id));
   if (!device.account_id) throw new LifeboatError('not_allowed', `The device ${n} has no storage account for its backups.`, 'A device gets its storage account when it is created: remove it (`lifeboat device remove NAME`) and create it again with `--account`.');
-  if (!engine.devices.store.shares(device.id).length && !engine.devices.store.volumes(device.id).length) {
+  if (!deps.devices.store.shares(device.id).length && !deps.devices.store.volumes(device.id).length) {
     const what = device.type === 'file' ? 'share' : 'volume';
     const hint = kind === 'final' ? `Deactivate it without one: \`lifeboat device deactivate ${n} --confirm ${n} --no-final-backup\`.` : `Create a ${what} first with \`lifeboat ${what} create ${n} NAME\`.`;
     throw new LifeboatError('not_allowed', `The device ${n} has no ${what}s, so there is nothing to back up.`, hint);
   }
 }
 
-/**
- * Backups of a device and of the devices it replaced (same lineage, or the `replaces` chain of device ids), newest
- * first. Only the light columns: a device page lists these often, and the heat summaries are not needed for that.
- */
-export function lineageBackups(engine: Engine, device: DeviceRow): LineageBackup[] {
-  const ids = [device.id];
-  const replacedBy = engine.db.prepare('SELECT replaces FROM devices WHERE id = ?').pluck();
-  for (let next = device.replaces; next && !ids.includes(next); next = replacedBy.get(next) as string | null) ids.push(next);
-  return engine.db
-    .prepare(
-      `SELECT db.backup_id, db.device_id, db.kind, db.created_at, d.name AS device_name
-       FROM device_backups db JOIN devices d ON d.id = db.device_id JOIN backups b ON b.id = db.backup_id
-       WHERE d.lineage = ? OR d.id IN (${ids.map(() => '?').join(', ')}) ORDER BY db.created_at DESC, db.rowid DESC`,
-    )
-    .all(device.lineage, ...ids) as LineageBackup[];
-}
-
-export function deviceBackupRow(engine: Engine, backupId: string): DeviceBackupRow | undefined {
-  return engine.db.prepare('SELECT backup_id, device_id, kind, items, heat, created_at FROM device_backups WHERE backup_id = ?').get(backupId) as DeviceBackupRow | undefined;
+/** The backups of the device's lineage, newest first (DeviceBackupStore.lineage, for callers that hold only the connection). */
+export function lineageBackups(src: { db: Db }, device: DeviceRow): LineageBackup[] {
+  return new DeviceBackupStore(src.db).lineage(device);
 }
 
 /** The heat summary of a device backup (null: none, or not a device backup). */
-export function heatSummaryOf(engine: Engine, backupId: string | null | undefined): HeatSummary | null {
+export function heatSummaryOf(backups: DeviceBackupStore, backupId: string | null | undefined): HeatSummary | null {
   if (!backupId) return null;
-  return parseHeatSummary(engine.db.prepare('SELECT heat FROM device_backups WHERE backup_id = ?').pluck().get(backupId) as string | undefined);
+  return parseHeatSummary(backups.heat(backupId));
 }
 
-function configOf(engine: Engine, device: DeviceRow): ItemConfig[] {
-  const store = engine.devices.store;
+function configOf(deps: Pick<DeviceBackupDeps, 'devices'>, device: DeviceRow): ItemConfig[] {
+  const store = deps.devices.store;
   return [
     ...store.shares(device.id).map((s): ItemConfig => ({ name: s.name, kind: 'share', tier: s.tier, online: s.online === 1, quota: s.quota, description: s.description, users: JSON.parse(s.users) as string[] })),
     ...store.volumes(device.id).map((v): ItemConfig => ({ name: v.name, kind: 'volume', tier: v.tier, online: v.online === 1, size: v.size, type: v.type, acrs: JSON.parse(v.acrs) as ItemConfig['acrs'], chapUser: v.chap_user })),
@@ -121,11 +99,11 @@ function configOf(engine: Engine, device: DeviceRow): ItemConfig[] {
 }
 
 /** Each item with the modes it has online: an offline item is read-only on disk, and a failover must not restore that. */
-async function sourcesOf(engine: Engine, device: DeviceRow, items: ItemConfig[]): Promise<BackupSource[]> {
+async function sourcesOf(deps: Pick<DeviceBackupDeps, 'devices'>, device: DeviceRow, items: ItemConfig[]): Promise<BackupSource[]> {
   const out: BackupSource[] = [];
   for (const i of items) {
-    const p = i.kind === 'share' ? engine.devices.sharePath(device, i.name) : engine.devices.volumePath(device, i.name);
-    const modes = (await engine.devices.agent.onlineModes(p)) ?? undefined;
+    const p = i.kind === 'share' ? deps.devices.sharePath(device, i.name) : deps.devices.volumePath(device, i.name);
+    const modes = (await deps.devices.agent.onlineModes(p)) ?? undefined;
     out.push({ name: i.name, path: p, kind: i.kind === 'share' ? 'tree' : 'image', modes });
   }
   return out;
@@ -135,16 +113,16 @@ type Ctx = StepContext<unknown, DeviceBackupState>;
 
 /** The device backup's steps, shared by the backup job and the deactivation job's final backup. */
 export class DeviceBackupSteps {
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly deps: DeviceBackupDeps) {}
 
   private device(id: string): DeviceRow {
-    const row = this.engine.devices.store.byId(id);
+    const row = this.deps.devices.store.byId(id);
     if (!row) throw new LifeboatError('not_found', 'The device of this backup was removed from Lifeboat while the backup ran.', 'Nothing is left to back up: cancel this job (`lifeboat jobs cancel ID`).');
     return row;
   }
 
   private account(device: DeviceRow) {
-    const row = device.account_id ? this.engine.accounts.store.byId(device.account_id) : undefined;
+    const row = device.account_id ? this.deps.accounts.store.byId(device.account_id) : undefined;
     if (!row) throw new LifeboatError('not_found', `The storage account of ${device.name} was removed.`, 'Add it again, then resume the job.', { retryable: true });
     return row;
   }
@@ -167,12 +145,12 @@ export class DeviceBackupSteps {
     const basis = ctx.state.basis ?? null;
     const before = basis ? await readHeatFile(heatFile(ctx.dataDir, basis)) : null;
     const ignoreAtime = (before?.reads ?? []).map(([from, to]): [number, number] => [Date.parse(from), Date.parse(to)]);
-    const items = configOf(this.engine, device);
+    const items = configOf(this.deps, device);
     const at = new Date();
     const shares: ShareHeat[] = [];
     for (const i of items.filter((x) => x.kind === 'share')) {
       const prev = before?.items.find((x): x is ShareHeat => x.kind === 'share' && x.name === i.name);
-      shares.push(await scanShareHeat(i.name, this.engine.devices.sharePath(device, i.name), i.tier === 'locally-pinned', prev, { now: at.getTime(), ignoreAtime }));
+      shares.push(await scanShareHeat(i.name, this.deps.devices.sharePath(device, i.name), i.tier === 'locally-pinned', prev, { now: at.getTime(), ignoreAtime }));
     }
     const prepared: Prepared = { items, heat: { v: 1, at: at.toISOString(), items: shares } };
     await writeHeatFile(files.heat, prepared.heat);
@@ -193,8 +171,8 @@ export class DeviceBackupSteps {
   async heat(ctx: Ctx, deviceId: string, kind: BackupKind): Promise<void> {
     if (ctx.state.snapshotId) return;
     const device = this.device(deviceId);
-    assertCanBackUp(this.engine, device, kind);
-    if (ctx.state.basis === undefined) ctx.checkpoint({ basis: lineageBackups(this.engine, device)[0]?.backup_id ?? null });
+    assertCanBackUp(this.deps, device, kind);
+    if (ctx.state.basis === undefined) ctx.checkpoint({ basis: this.deps.backups.lineage(device)[0]?.backup_id ?? null });
     const p = await this.prepare(ctx, device);
     const files = p.heat.items.reduce((a, i) => a + (i.kind === 'share' ? i.files.length : 0), 0);
     const what = device.type === 'file' ? `${p.items.length} share(s); heat of ${files} files rated` : `${p.items.length} volume(s); their block heat follows from the backup`;
@@ -205,16 +183,16 @@ export class DeviceBackupSteps {
   async backup(ctx: Ctx, deviceId: string, kind: BackupKind): Promise<void> {
     if (ctx.state.snapshotId) return;
     const device = this.device(deviceId);
-    assertCanBackUp(this.engine, device, kind);
+    assertCanBackUp(this.deps, device, kind);
     const account = this.account(device);
-    const repo = await this.engine.accounts.repository(account, { loadIndex: false });
+    const repo = await this.deps.accounts.repository(account, { loadIndex: false });
     await claimOwner(repo.backend, device.lineage, { id: device.id, name: device.name }).catch(async (err: unknown) => {
       // A run before a crash may have written the manifest already: a fenced device leaves nothing in the account.
       if (err instanceof LifeboatError && err.code === 'fenced' && ctx.state.targetId) await deleteSnapshotQuietly(repo.backend, ctx.state.targetId, ctx.log);
       return this.forgetThen(ctx)(err);
     });
     const { items } = await this.preparedConfig(ctx, device);
-    await runRepoBackup(ctx, this.engine.accounts, account, { sources: await sourcesOf(this.engine, device, items), label: `device:${device.name}`, previous: () => ctx.state.basis ?? null });
+    await runRepoBackup(ctx, this.deps.accounts, account, { sources: await sourcesOf(this.deps, device, items), label: `device:${device.name}`, previous: () => ctx.state.basis ?? null });
   }
 
   /**
@@ -226,15 +204,15 @@ export class DeviceBackupSteps {
     const id = ctx.state.snapshotId;
     if (!id)
       throw new LifeboatError('internal', 'The backup step ended without writing a backup, so there is nothing to record.', 'Cancel this job and start the backup again; report it if it happens again.');
-    if (deviceBackupRow(this.engine, id)) {
+    if (this.deps.backups.row(id)) {
       // Recorded by a run that stopped before its result: the result comes from the written manifest's digest.
       if (!ctx.state.result && ctx.state.digest?.id === id) ctx.checkpoint({ result: { ...backupResult(ctx.state.digest), device: this.device(deviceId).name, kind } });
       return this.forget(ctx);
     }
-    await deviceFaultPoint(this.engine, ctx, 'catalog');
+    await deviceFaultPoint(this.deps, ctx, 'catalog');
     const device = this.device(deviceId);
     const account = this.account(device);
-    const repo = await this.engine.accounts.repository(account, { loadIndex: false });
+    const repo = await this.deps.accounts.repository(account, { loadIndex: false });
     const owner = await readOwner(repo.backend, device.lineage);
     if (owner && owner.deviceId !== device.id) {
       await deleteSnapshotQuietly(repo.backend, id, ctx.log);
@@ -248,24 +226,29 @@ export class DeviceBackupSteps {
       .map((i) => ({ name: i.name, pinned: i.tier === 'locally-pinned', previous: beforeHeat?.items.find((x): x is VolumeHeat => x.kind === 'volume' && x.name === i.name) }));
     // The manifests (~100 MB of JSON for a million-file share) are read in the worker pool, never on the main
     // thread: only the digest and the volumes' heat come back.
-    const target = this.engine.accounts.repoTarget(account);
+    const target = this.deps.accounts.repoTarget(account);
     const { digest: manifest, volumes } = await runInPool(ctx.workers, { ...target, op: 'device-volume-heat', id, basis, volumes: asked });
-    const priorReads = beforeHeat?.reads ?? heatSummaryOf(this.engine, basis)?.reads ?? [];
+    const priorReads = beforeHeat?.reads ?? heatSummaryOf(this.deps.backups, basis)?.reads ?? [];
     const reads: HeatData['reads'] = [...priorReads, [prepared.heat.at, new Date().toISOString()]];
     const heat: HeatData = { ...prepared.heat, reads: reads.slice(-HISTORY), items: [...prepared.heat.items, ...volumes] };
     // The heat file first: a crash before the row leaves an orphan file that the sweep removes, never a row without heat.
     await writeHeatFile(heatFile(ctx.dataDir, id), heat);
     const summary = await summarizeHeat(heat);
-    this.engine.db.transaction(() => {
-      this.engine.accounts.catalog.record(account.id, manifest);
-      this.engine.db
-        .prepare('INSERT INTO device_backups (backup_id, device_id, kind, items, heat, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(backup_id) DO NOTHING')
-        .run(id, device.id, kind === 'final' ? 'manual' : kind, JSON.stringify(prepared.items), JSON.stringify(summary), manifest.time);
+    this.deps.db.transaction(() => {
+      this.deps.accounts.catalog.record(account.id, manifest);
+      this.deps.backups.insert({
+        backup_id: id,
+        device_id: device.id,
+        kind: kind === 'final' ? 'manual' : kind,
+        items: JSON.stringify(prepared.items),
+        heat: JSON.stringify(summary),
+        created_at: manifest.time,
+      });
     })();
     ctx.checkpoint({ result: { ...backupResult(manifest), device: device.name, kind } });
-    this.engine.devices.changed(device.name);
+    this.deps.devices.changed(device.name);
     // The backup has just read every item: measure usage now rather than at the next tick.
-    void this.engine.devices.usage.refresh(device).catch(() => undefined);
+    void this.deps.devices.usage.refresh(device).catch(() => undefined);
     ctx.progress(describeSnapshot(manifest));
     await this.forget(ctx);
   }
@@ -274,21 +257,21 @@ export class DeviceBackupSteps {
   async retention(ctx: Ctx, deviceId: string): Promise<void> {
     const device = this.device(deviceId);
     const keep = policyOf(device).retention;
-    const scheduled = lineageBackups(this.engine, device).filter((b) => b.kind === 'scheduled');
+    const scheduled = this.deps.backups.lineage(device).filter((b) => b.kind === 'scheduled');
     const excess = scheduled.slice(keep).filter((b) => b.backup_id !== ctx.state.snapshotId);
-    const deleted = await pruneScheduled(this.engine, ctx, excess);
+    const deleted = await pruneScheduled(this.deps, ctx, excess);
     if (!deleted) return ctx.progress({ fraction: 1 }); // the backup's own summary stays the job's message
-    this.engine.devices.changed(device.name);
+    this.deps.devices.changed(device.name);
     ctx.progress({ fraction: 1, message: `Deleted ${deleted} scheduled backup(s) past the retention of ${keep}; the data only they used is freed by the next prune.` });
   }
 
   /** After a cancel: a backup written just before it is complete, so it is recorded rather than lost. */
   async cleanup(ctx: Ctx, deviceId: string, kind: BackupKind): Promise<void> {
     try {
-      const device = this.engine.devices.store.byId(deviceId);
+      const device = this.deps.devices.store.byId(deviceId);
       const target = ctx.state.snapshotId ?? ctx.state.targetId;
-      if (device && target && !deviceBackupRow(this.engine, target)) {
-        const repo = await this.engine.accounts.repository(this.account(device), { loadIndex: false });
+      if (device && target && !this.deps.backups.row(target)) {
+        const repo = await this.deps.accounts.repository(this.account(device), { loadIndex: false });
         if (ctx.state.snapshotId || (await repo.backend.head(`snapshots/${target}`))) {
           ctx.state.snapshotId = target;
           await this.catalog(ctx, deviceId, kind);
@@ -320,7 +303,7 @@ export function preparedFilesOf(dataDir: string, jobId: string): { config: strin
   return { config: `${base}.json`, heat: `${base}.heat.ndjson.gz` };
 }
 
-export function deviceBackupJob(engine: Engine, steps: DeviceBackupSteps): JobKind<DeviceBackupParams, DeviceBackupState> {
+export function deviceBackupJob(steps: DeviceBackupSteps): JobKind<DeviceBackupParams, DeviceBackupState> {
   return {
     type: 'device.backup',
     params: Params,
@@ -338,7 +321,7 @@ export function deviceBackupJob(engine: Engine, steps: DeviceBackupSteps): JobKi
 }
 
 /** The device's backup or deactivation job that is queued, running or paused, if any. */
-export function activeDeviceJob(engine: Engine, deviceId: string): string | undefined {
-  return engine.runner.store.unfinished({ types: ['device.backup', 'device.deactivate'], param: { key: 'deviceId', value: deviceId } })[0];
+export function activeDeviceJob(deps: Pick<DeviceBackupDeps, 'runner'>, deviceId: string): string | undefined {
+  return deps.runner.store.unfinished({ types: ['device.backup', 'device.deactivate'], param: { key: 'deviceId', value: deviceId } })[0];
 }
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Engine } from '../engine';
+import type { DeviceBackupDeps } from './deps';
 import { LifeboatError } from '../../shared/errors';
 import type { StepContext } from '../jobs/types';
 import type { Logger } from '../log';
@@ -21,9 +21,9 @@ export type DeviceFaultPoint = 'catalog' | 'deactivate';
 const FAILED_KEEP_MS = 7 * 86_400_000;
 
 /** Holds the job here when LIFEBOAT_DEVICE_FAULT names this point (tests kill the app meanwhile); no-op otherwise. */
-export async function deviceFaultPoint(engine: Engine, ctx: StepContext<unknown, object>, point: DeviceFaultPoint): Promise<void> {
+export async function deviceFaultPoint(deps: Pick<DeviceBackupDeps, 'runner'>, ctx: StepContext<unknown, object>, point: DeviceFaultPoint): Promise<void> {
   if (process.env.LIFEBOAT_DEVICE_FAULT !== point) return;
-  engine.runner.store.event(ctx.jobId, 'fault-point', point);
+  deps.runner.store.event(ctx.jobId, 'fault-point', point);
   await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener('abort', () => resolve(), { once: true })));
   ctx.throwIfStopped();
 }
@@ -44,24 +44,24 @@ export async function deleteSnapshotQuietly(backend: StorageBackend, id: string,
  * restore job still reads (a failover's, or the admin's) is kept until the next run; a backup of an account under
  * maintenance too. Returns how many were deleted.
  */
-export async function pruneScheduled(engine: Engine, ctx: StepContext<unknown, object>, backups: LineageBackup[]): Promise<number> {
+export async function pruneScheduled(deps: DeviceBackupDeps, ctx: StepContext<unknown, object>, backups: LineageBackup[]): Promise<number> {
   let deleted = 0;
   for (const b of backups) {
     // Only scheduled backups ever: a manual or final one is the administrator's (or a failover's) to keep.
     if (b.kind !== 'scheduled') continue;
     const id = b.backup_id;
-    const users = engine.runner.store.unfinished({ param: { key: 'backupId', value: id } });
+    const users = deps.runner.store.unfinished({ param: { key: 'backupId', value: id } });
     if (users.length) continue;
-    const accountId = engine.accounts.catalog.row(id)?.account_id;
-    const account = accountId ? engine.accounts.store.byId(accountId) : undefined;
+    const accountId = deps.accounts.catalog.row(id)?.account_id;
+    const account = accountId ? deps.accounts.store.byId(accountId) : undefined;
     if (!account) continue;
     try {
-      await engine.accounts.withExclusive(account.id, async () => {
-        const repo = await engine.accounts.repository(account, { loadIndex: false });
+      await deps.accounts.withExclusive(account.id, async () => {
+        const repo = await deps.accounts.repository(account, { loadIndex: false });
         await repo.backend.delete(`snapshots/${id}`);
-        engine.db.transaction(() => {
-          engine.accounts.catalog.delete(id);
-          engine.db.prepare("DELETE FROM device_backups WHERE backup_id = ? AND kind = 'scheduled'").run(id);
+        deps.db.transaction(() => {
+          deps.accounts.catalog.delete(id);
+          deps.backups.deleteScheduled(id);
         })();
       });
       await fs.promises.rm(heatFile(ctx.dataDir, id), { force: true });
@@ -78,25 +78,24 @@ export async function pruneScheduled(engine: Engine, ctx: StepContext<unknown, o
  * Removes the prepared files (tmp/device-backup-<job>.*) of jobs that no longer exist, have ended, or failed
  * without a resume for a week, and heat files of backups that are gone. Runs where jobs run (app, web mode).
  */
-export async function sweepLeftovers(engine: Engine, opts: { heat: boolean }): Promise<number> {
-  const tmp = path.join(engine.dataDir, 'tmp');
+export async function sweepLeftovers(deps: DeviceBackupDeps, opts: { heat: boolean }): Promise<number> {
+  const tmp = path.join(deps.dataDir, 'tmp');
   const names = await fs.promises.readdir(tmp).catch(() => [] as string[]);
   let removed = 0;
   for (const n of names) {
     const m = /^device-backup-(.+?)\.(json|heat\.ndjson\.gz)(\.part)?$/.exec(n);
     if (!m) continue;
-    const row = engine.runner.store.row(m[1]);
+    const row = deps.runner.store.row(m[1]);
     const live = row && jobUnfinished(row.status);
     const resumable = row?.status === 'failed' && row.resumable === 1 && Date.now() - Date.parse(row.ended_at ?? '') < FAILED_KEEP_MS;
     if (live || resumable) continue;
     await fs.promises.rm(path.join(tmp, n), { force: true });
     removed++;
   }
-  if (removed) engine.log.info('removed the prepared files of ended device backup jobs', { files: removed });
+  if (removed) deps.log.info('removed the prepared files of ended device backup jobs', { files: removed });
   if (opts.heat) {
-    const known = engine.db.prepare('SELECT 1 FROM device_backups WHERE backup_id = ?').pluck();
-    const heat = await sweepHeatFiles(engine.dataDir, (id) => !!known.get(id));
-    if (heat) engine.log.info('removed heat files of deleted device backups', { files: heat });
+    const heat = await sweepHeatFiles(deps.dataDir, (id) => deps.backups.has(id));
+    if (heat) deps.log.info('removed heat files of deleted device backups', { files: heat });
   }
   return removed;
 }

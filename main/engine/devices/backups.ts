@@ -4,12 +4,13 @@
  * came from them, its first backup is incremental against them, and its heat map starts from theirs.
  */
 import type { z } from 'zod';
-import type { CallOutput, CallParsedInput } from '../../shared/contract';
-import type { DeviceBackup, HeatMap } from '../../shared/device-schemas';
+import type { CallParsedInput } from '../../shared/contract';
+import type { Device, DeviceBackup, HeatMap } from '../../shared/device-schemas';
 import type { Backup, Job } from '../../shared/schemas';
-import type { Engine } from '../engine';
 import { LifeboatError } from '../../shared/errors';
-import { activeDeviceJob, assertCanBackUp, deviceBackupJob, deviceBackupRow, DeviceBackupSteps, heatSummaryOf, lineageBackups, type BackupKind, type DeviceBackupParams, type DeviceBackupRow, type ItemConfig } from './backup-job';
+import { activeDeviceJob, assertCanBackUp, deviceBackupJob, DeviceBackupSteps, heatSummaryOf, type BackupKind, type DeviceBackupParams, type ItemConfig } from './backup-job';
+import { DeviceBackupStore, type DeviceBackupRow } from './backup-store';
+import type { DeviceBackupDeps } from './deps';
 import { sweepLeftovers } from './backup-retention';
 import { deactivateJob, type DeactivateParams } from './deactivate-job';
 import { DeviceRecords } from './records';
@@ -24,26 +25,33 @@ type DeviceBackupOut = z.infer<typeof DeviceBackup>;
 const SWEEP_MS = 3600_000;
 
 export class DeviceBackups {
-  private readonly steps: DeviceBackupSteps;
+  /** The backup's steps (the deactivation's final backup runs them too). */
+  readonly steps: DeviceBackupSteps;
   readonly scheduler: BackupScheduler;
   private sweeper: NodeJS.Timeout | null = null;
   /** Every device's record in its storage account, so a fresh install's rebuild gets the devices back (records.ts). */
   readonly records: DeviceRecords;
 
-  constructor(readonly engine: Engine) {
+  /** The device_backups table. */
+  readonly store: DeviceBackupStore;
+  private readonly deps: DeviceBackupDeps;
+
+  constructor(deps: Omit<DeviceBackupDeps, 'backups'>) {
+    this.store = new DeviceBackupStore(deps.db);
+    this.deps = { ...deps, backups: this.store };
     this.records = new DeviceRecords({
-      bus: engine.bus,
-      log: engine.log,
-      devices: engine.devices.store,
-      service: engine.service,
-      accounts: engine.accounts,
-      settings: engine.settings,
+      bus: deps.bus,
+      log: deps.log,
+      devices: deps.devices.store,
+      service: deps.service,
+      accounts: deps.accounts,
+      settings: deps.settings,
     });
-    engine.accounts.onRebuild((account, repo) => restoreDevices(engine, account, repo));
-    this.steps = new DeviceBackupSteps(engine);
-    engine.runner.register(deviceBackupJob(engine, this.steps));
-    engine.runner.register(deactivateJob(engine, this.steps));
-    this.scheduler = new BackupScheduler(engine, (d) => this.startJob(d, 'scheduled'), (id) => activeDeviceJob(engine, id));
+    deps.accounts.onRebuild((account, repo) => restoreDevices(this.deps, account, repo));
+    this.steps = new DeviceBackupSteps(this.deps);
+    deps.runner.register(deviceBackupJob(this.steps));
+    deps.runner.register(deactivateJob(this.deps, this.steps));
+    this.scheduler = new BackupScheduler(deps, (d) => this.startJob(d, 'scheduled'), (id) => activeDeviceJob(deps, id));
   }
 
   /** Starts the backup scheduler (the app and web mode do; a one-shot CLI command does not). */
@@ -64,38 +72,38 @@ export class DeviceBackups {
 
   /** Removes what ended or vanished jobs and deleted backups left behind; in the background, never failing a start. */
   sweep(heat: boolean): Promise<void> {
-    return sweepLeftovers(this.engine, { heat }).then(
+    return sweepLeftovers(this.deps, { heat }).then(
       () => undefined,
-      (err: unknown) => this.engine.log.warn('sweep of device backup leftovers failed', { error: (err as Error).message }),
+      (err: unknown) => this.deps.log.warn('sweep of device backup leftovers failed', { error: (err as Error).message }),
     );
   }
 
   private startJob(device: DeviceRow, kind: BackupKind): Job {
     const params: DeviceBackupParams = { deviceId: device.id, deviceName: device.name, accountId: device.account_id!, kind };
-    return this.engine.runner.create('device.backup', params);
+    return this.deps.runner.create('device.backup', params);
   }
 
   private assertIdle(device: DeviceRow): void {
-    const job = activeDeviceJob(this.engine, device.id);
+    const job = activeDeviceJob(this.deps, device.id);
     if (job) throw new LifeboatError('busy', `A backup or deactivation of ${device.name} has not ended yet (job ${job}).`, `Wait for it (\`lifeboat jobs wait ${job}\`) or cancel it, then try again.`);
   }
 
-  backup(name: string): CallOutput<'devices.backup'> {
-    const device = this.engine.devices.store.require(name);
-    assertCanBackUp(this.engine, device, 'manual');
+  backup(name: string): Job {
+    const device = this.deps.devices.store.require(name);
+    assertCanBackUp(this.deps, device, 'manual');
     this.assertIdle(device);
     return this.startJob(device, 'manual');
   }
 
-  policy(input: CallParsedInput<'devices.policy'>): CallOutput<'devices.policy'> {
-    const device = this.engine.devices.store.require(input.name);
+  policy(input: CallParsedInput<'devices.policy'>): Device {
+    const device = this.deps.devices.store.require(input.name);
     if (device.status === 'deactivated' || device.status === 'deleted')
       throw new LifeboatError(
         'not_allowed',
         `The device ${device.name} is ${device.status}: it takes no more backups, so it has no backup policy.`,
         device.status === 'deactivated' ? `Fail it over (\`lifeboat failover targets ${device.name}\`) and set the policy on the device that takes over.` : 'Set the policy on the device that took over its shares and volumes.',
       );
-    this.engine.devices.assertNotHeld(device);
+    this.deps.devices.assertNotHeld(device);
     if (input.frequency !== 'weekly' && input.weekday !== undefined) throw new LifeboatError('invalid_input', 'weekday: only a weekly policy has a weekday; leave it out or use --frequency weekly.');
     const policy: StoredPolicy = { frequency: input.frequency, time: parseTime(input.time), weekday: input.frequency === 'weekly' ? (input.weekday ?? 0) : null, retention: input.retention };
     let next: Date | null;
@@ -105,79 +113,79 @@ export class DeviceBackups {
       if (err instanceof RangeError) throw new LifeboatError('invalid_input', `The time zone "${device.time_zone}" of ${device.name} is not known to this system.`, 'Use an IANA time zone such as Europe/Amsterdam.');
       throw err;
     }
-    this.engine.devices.store.update(device.id, { policy: JSON.stringify(policy), next_backup_at: next?.toISOString() ?? null });
-    this.engine.log.info('device backup policy set', { device: device.name, ...policy, nextAt: next?.toISOString() ?? null });
-    this.engine.devices.changed(device.name);
-    return this.engine.devices.toDevice(this.engine.devices.store.byId(device.id)!);
+    this.deps.devices.store.update(device.id, { policy: JSON.stringify(policy), next_backup_at: next?.toISOString() ?? null });
+    this.deps.log.info('device backup policy set', { device: device.name, ...policy, nextAt: next?.toISOString() ?? null });
+    this.deps.devices.changed(device.name);
+    return this.deps.devices.toDevice(this.deps.devices.store.byId(device.id)!);
   }
 
-  deactivate(input: CallParsedInput<'devices.deactivate'>): CallOutput<'devices.deactivate'> {
-    const device = this.engine.devices.store.require(input.name);
+  deactivate(input: CallParsedInput<'devices.deactivate'>): Job {
+    const device = this.deps.devices.store.require(input.name);
     const n = device.name;
     if (input.confirm !== n) throw new LifeboatError('invalid_input', `confirm: type the device name "${n}" exactly to deactivate it.`, 'Deactivation is permanent: the device goes read-only for good and takes no more backups.');
     if (device.status === 'deactivated') throw new LifeboatError('not_allowed', `The device ${n} is already deactivated.`, `Fail it over to another device: \`lifeboat failover targets ${n}\`.`);
     if (device.status === 'deleted') throw new LifeboatError('not_allowed', `The device ${n} was deleted from the service (failed over), so there is nothing left to deactivate.`, 'Deactivate the device that took over, if that is what you meant: `lifeboat device list`.');
     if (device.status === 'ready-to-set-up') throw new LifeboatError('not_allowed', `The device ${n} is not registered yet, so there is nothing to deactivate.`, `Remove it instead: \`lifeboat device remove ${n}\`.`);
-    this.engine.devices.assertNotHeld(device);
+    this.deps.devices.assertNotHeld(device);
     this.assertIdle(device);
-    if (input.finalBackup) assertCanBackUp(this.engine, device, 'final');
+    if (input.finalBackup) assertCanBackUp(this.deps, device, 'final');
     const params: DeactivateParams = { deviceId: device.id, deviceName: n, accountId: device.account_id, finalBackup: input.finalBackup };
-    return this.engine.runner.create('device.deactivate', params);
+    return this.deps.runner.create('device.deactivate', params);
   }
 
   /** The heat map of the device's newest backup (or of the device it replaced, before its own first backup). */
-  heat(name: string): CallOutput<'devices.heat'> {
-    const device = this.engine.devices.store.byName(name, { includeDeleted: true }) ?? this.engine.devices.store.require(name);
+  heat(name: string): HeatMap {
+    const device = this.deps.devices.store.byName(name, { includeDeleted: true }) ?? this.deps.devices.store.require(name);
     return this.heatMap(device.id);
   }
 
   heatMap(deviceId: string): HeatMap {
-    const device = this.engine.devices.store.byId(deviceId);
-    const newest = device ? lineageBackups(this.engine, device)[0] : undefined;
-    return heatMapOf(heatSummaryOf(this.engine, newest?.backup_id), newest?.backup_id ?? null);
+    const device = this.deps.devices.store.byId(deviceId);
+    const newest = device ? this.store.lineage(device)[0] : undefined;
+    return heatMapOf(heatSummaryOf(this.store, newest?.backup_id), newest?.backup_id ?? null);
   }
 
   /** The device's backups, newest first, including those of the devices it replaced (their `device` says whose). */
   listFor(deviceId: string): DeviceBackupOut[] {
-    const device = this.engine.devices.store.byId(deviceId);
+    const device = this.deps.devices.store.byId(deviceId);
     if (!device) return [];
-    return lineageBackups(this.engine, device).map((r) => {
-      const b = this.engine.accounts.catalog.row(r.backup_id)!;
+    return this.store.lineage(device).map((r) => {
+      const b = this.deps.accounts.catalog.row(r.backup_id)!;
       return { id: r.backup_id, device: r.device_name, kind: r.kind, createdAt: r.created_at, files: b.files, bytes: b.bytes, storedNew: b.stored_new };
     });
   }
 
   /** The newest backup of the device's lineage: what a failover restores (`row.kind === 'final'` means planned). */
   latest(deviceId: string): { row: DeviceBackupRow; items: ItemConfig[]; backup: Backup } | null {
-    const device = this.engine.devices.store.byId(deviceId);
-    const newest = device ? lineageBackups(this.engine, device)[0] : undefined;
-    const row = newest && deviceBackupRow(this.engine, newest.backup_id);
+    const device = this.deps.devices.store.byId(deviceId);
+    const newest = device ? this.store.lineage(device)[0] : undefined;
+    const row = newest && this.store.row(newest.backup_id);
     if (!row) return null;
-    const catalog = this.engine.accounts.catalog.row(row.backup_id)!;
-    const account = this.engine.accounts.store.byId(catalog.account_id)?.name ?? catalog.account_id;
-    return { row, items: JSON.parse(row.items) as ItemConfig[], backup: this.engine.accounts.catalog.toBackup(catalog, account) };
+    const catalog = this.deps.accounts.catalog.row(row.backup_id)!;
+    const account = this.deps.accounts.store.byId(catalog.account_id)?.name ?? catalog.account_id;
+    return { row, items: JSON.parse(row.items) as ItemConfig[], backup: this.deps.accounts.catalog.toBackup(catalog, account) };
   }
 
   /** The configuration of every share or volume at a backup. */
   items(backupId: string): ItemConfig[] {
-    const row = deviceBackupRow(this.engine, backupId);
+    const row = this.store.row(backupId);
     if (!row) throw new LifeboatError('not_found', `Backup ${backupId} is not a device backup.`, 'List the device backups with `lifeboat device show NAME`.');
     return JSON.parse(row.items) as ItemConfig[];
   }
 
   /** The `priority` of a restore job for one item of a device backup: its hot files first. */
   restoreOrder(backupId: string, itemName: string): string[] {
-    return restoreOrderOf(heatSummaryOf(this.engine, backupId), itemName);
+    return restoreOrderOf(heatSummaryOf(this.store, backupId), itemName);
   }
 
   /** Per item of a device backup, one heat number (0..1) to start the hot items' restores first. */
   itemHeat(backupId: string): Record<string, number> {
-    return itemHeatOf(heatSummaryOf(this.engine, backupId));
+    return itemHeatOf(heatSummaryOf(this.store, backupId));
   }
 
   /** The stored policy as the API shows it. */
   policyOf(deviceId: string) {
-    const device = this.engine.devices.store.byId(deviceId);
+    const device = this.deps.devices.store.byId(deviceId);
     return device ? policyOf(device) : null;
   }
 }

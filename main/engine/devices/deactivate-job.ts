@@ -6,7 +6,7 @@
  * fails or is cancelled earlier never leaves a backup that a failover would call planned.
  */
 import { z } from 'zod';
-import type { Engine } from '../engine';
+import type { DeviceBackupDeps } from './deps';
 import type { JobKind } from '../jobs/types';
 import type { DeviceBackupState, DeviceBackupSteps } from './backup-job';
 import { deviceFaultPoint } from './backup-retention';
@@ -23,8 +23,8 @@ interface State extends DeviceBackupState {
   deactivated?: boolean;
 }
 
-export function deactivateJob(engine: Engine, backups: DeviceBackupSteps): JobKind<DeactivateParams, State> {
-  const device = (id: string) => engine.devices.store.byId(id);
+export function deactivateJob(deps: DeviceBackupDeps, backups: DeviceBackupSteps): JobKind<DeactivateParams, State> {
+  const device = (id: string) => deps.devices.store.byId(id);
   return {
     type: 'device.deactivate',
     params: Params,
@@ -50,13 +50,13 @@ export function deactivateJob(engine: Engine, backups: DeviceBackupSteps): JobKi
           const d = device(ctx.params.deviceId);
           if (!d || d.status === 'deactivated') return;
           const items = [
-            ...engine.devices.store.shares(d.id).map((row) => ({ kind: 'share' as const, row })),
-            ...engine.devices.store.volumes(d.id).map((row) => ({ kind: 'volume' as const, row })),
+            ...deps.devices.store.shares(d.id).map((row) => ({ kind: 'share' as const, row })),
+            ...deps.devices.store.volumes(d.id).map((row) => ({ kind: 'volume' as const, row })),
           ];
           // Record what is about to change first: a cancel mid-way must bring back exactly these.
           if (!ctx.state.tookOffline) ctx.checkpoint({ tookOffline: items.filter((i) => i.row.online).map((i) => ({ kind: i.kind, name: i.row.name })) });
-          for (const i of items) await engine.devices.items.applyOnline(d, i.kind, i.row, false);
-          engine.devices.changed(d.name);
+          for (const i of items) await deps.devices.items.applyOnline(d, i.kind, i.row, false);
+          deps.devices.changed(d.name);
           ctx.progress({ fraction: 1, message: `${items.length} ${d.type === 'file' ? 'share' : 'volume'}(s) offline and read-only` });
         },
       },
@@ -68,22 +68,22 @@ export function deactivateJob(engine: Engine, backups: DeviceBackupSteps): JobKi
           if (!d || d.status === 'deactivated') return;
           if (!ctx.state.policyBefore) ctx.checkpoint({ policyBefore: { policy: d.policy, nextAt: d.next_backup_at } });
           const { nextAt: _nextAt, ...policy } = policyOf(d);
-          engine.devices.store.update(d.id, { policy: JSON.stringify({ ...policy, frequency: 'off' }), next_backup_at: null });
+          deps.devices.store.update(d.id, { policy: JSON.stringify({ ...policy, frequency: 'off' }), next_backup_at: null });
         },
       },
       {
         name: 'deactivate',
         title: 'Mark the device deactivated',
         run: async (ctx) => {
-          await deviceFaultPoint(engine, ctx, 'deactivate');
-          engine.db.transaction(() => {
+          await deviceFaultPoint(deps, ctx, 'deactivate');
+          deps.db.transaction(() => {
             const d = device(ctx.params.deviceId);
             if (!d || d.status === 'deactivated') return;
             if (ctx.params.finalBackup && ctx.state.snapshotId)
-              engine.db.prepare("UPDATE device_backups SET kind = 'final' WHERE backup_id = ? AND device_id = ?").run(ctx.state.snapshotId, d.id);
+              deps.backups.markFinal(ctx.state.snapshotId, d.id);
             const { nextAt: _nextAt, ...policy } = policyOf(d);
-            engine.devices.store.update(d.id, { status: 'deactivated', deactivated_at: new Date().toISOString(), policy: JSON.stringify({ ...policy, frequency: 'off' }), next_backup_at: null });
-            engine.alerts.raise({
+            deps.devices.store.update(d.id, { status: 'deactivated', deactivated_at: new Date().toISOString(), policy: JSON.stringify({ ...policy, frequency: 'off' }), next_backup_at: null });
+            deps.alerts.raise({
               severity: 'info',
               title: `Device ${d.name} deactivated`,
               message: `The device ${d.name} is deactivated: its shares and volumes are offline and read-only, and it takes no more backups.${ctx.params.finalBackup ? ' A final backup was taken, so a failover loses no data.' : ''}`,
@@ -95,7 +95,7 @@ export function deactivateJob(engine: Engine, backups: DeviceBackupSteps): JobKi
             // The result names the final backup (null without one): a script fails over from it without listing backups.
             ctx.checkpoint({ deactivated: true, result: { ...ctx.state.result, device: d.name, finalBackupId: ctx.params.finalBackup ? (ctx.state.snapshotId ?? null) : null } });
           })();
-          engine.devices.changed(ctx.params.deviceName);
+          deps.devices.changed(ctx.params.deviceName);
         },
       },
     ],
@@ -104,11 +104,11 @@ export function deactivateJob(engine: Engine, backups: DeviceBackupSteps): JobKi
       const d = device(ctx.params.deviceId);
       if (!d || d.status === 'deactivated') return;
       for (const i of ctx.state.tookOffline ?? []) {
-        const row = i.kind === 'share' ? engine.devices.store.share(d.id, i.name) : engine.devices.store.volume(d.id, i.name);
-        if (row) await engine.devices.items.applyOnline(d, i.kind, row, true);
+        const row = i.kind === 'share' ? deps.devices.store.share(d.id, i.name) : deps.devices.store.volume(d.id, i.name);
+        if (row) await deps.devices.items.applyOnline(d, i.kind, row, true);
       }
-      if (ctx.state.policyBefore) engine.devices.store.update(d.id, { policy: ctx.state.policyBefore.policy, next_backup_at: ctx.state.policyBefore.nextAt });
-      engine.devices.changed(d.name);
+      if (ctx.state.policyBefore) deps.devices.store.update(d.id, { policy: ctx.state.policyBefore.policy, next_backup_at: ctx.state.policyBefore.nextAt });
+      deps.devices.changed(d.name);
     },
   };
 }

@@ -13,7 +13,7 @@
  */
 import type { CatalogRebuild } from '../../shared/schemas';
 import type { AccountRow } from '../accounts/store';
-import type { Engine } from '../engine';
+import type { DeviceBackupDeps } from './deps';
 import { newId } from '../keys';
 import type { Repository } from '../repo/repository';
 import { readRecords, type DeviceRecord } from './records';
@@ -21,7 +21,7 @@ import { readRecords, type DeviceRecord } from './records';
 type RebuiltDevice = NonNullable<CatalogRebuild['devices']>[number];
 
 /** Restores the device records found in the account; what the rebuild's answer says of them. */
-export async function restoreDevices(engine: Engine, account: AccountRow, repo: Repository): Promise<Pick<CatalogRebuild, 'devices' | 'notice'>> {
+export async function restoreDevices(deps: DeviceBackupDeps, account: AccountRow, repo: Repository): Promise<Pick<CatalogRebuild, 'devices' | 'notice'>> {
   const { records, damaged } = await readRecords(repo.backend, repo.keys);
   if (!records.length && !damaged.length) return {};
   // Deleted devices first: a live device's `replaces` then names a row that is there.
@@ -32,7 +32,7 @@ export async function restoreDevices(engine: Engine, account: AccountRow, repo: 
     const d = record.device;
     const summary = { name: d.name, type: d.type, shares: record.shares.length, volumes: record.volumes.length, backups: 0 };
     try {
-      const outcome = restoreOne(engine, account, record, summary); // counts the backups into summary
+      const outcome = restoreOne(deps, account, record, summary); // counts the backups into summary
       devices.push({ ...summary, ...outcome });
     } catch (err) {
       devices.push({ ...summary, status: d.status, outcome: 'skipped', reason: (err as Error).message });
@@ -40,7 +40,7 @@ export async function restoreDevices(engine: Engine, account: AccountRow, repo: 
   }
   for (const name of damaged)
     devices.push({ name, type: 'unknown', status: 'unknown', shares: 0, volumes: 0, backups: 0, outcome: 'skipped', reason: 'its record is damaged' });
-  for (const d of devices) if (d.outcome === 'restored') engine.devices.changed(d.name);
+  for (const d of devices) if (d.outcome === 'restored') deps.devices.changed(d.name);
   // Restored now or by an earlier rebuild (`account add` rebuilds too): what to do next is the same.
   const back = devices.filter((d) => d.outcome !== 'skipped' && d.status === 'deactivated').map((d) => d.name);
   const notice = back.length
@@ -48,29 +48,25 @@ export async function restoreDevices(engine: Engine, account: AccountRow, repo: 
       'run the lost machine\'s devices. Create a target device here (Devices > Add device, or `lifeboat device create … --registration-key KEY`; ' +
       `\`lifeboat service registration-key\` shows this service's key), then fail each one over to it (\`lifeboat failover targets ${back[0]}\`).`
     : undefined;
-  engine.log.info('device records restored', { account: account.name, devices: devices.map((d) => `${d.name}:${d.outcome}`) });
+  deps.log.info('device records restored', { account: account.name, devices: devices.map((d) => `${d.name}:${d.outcome}`) });
   return { devices, ...(notice ? { notice } : {}) };
 }
 
 /** One record into the database, in one transaction. Throws a reason to skip it. */
 type Outcome = Pick<RebuiltDevice, 'status' | 'outcome' | 'reason'>;
 
-function restoreOne(engine: Engine, account: AccountRow, record: DeviceRecord, summary: { backups: number }): Outcome {
-  const store = engine.devices.store;
+function restoreOne(deps: DeviceBackupDeps, account: AccountRow, record: DeviceRecord, summary: { backups: number }): Outcome {
+  const store = deps.devices.store;
   const d = record.device;
-  const inCatalog = engine.db.prepare('SELECT 1 FROM backups WHERE id = ?').pluck();
-  const backups = record.backups.filter((b) => inCatalog.get(b.backup_id));
+  const backups = record.backups.filter((b) => deps.accounts.catalog.row(b.backup_id));
   summary.backups = backups.length;
   const addBackups = (deviceId: string) => {
-    const insert = engine.db.prepare(
-      'INSERT INTO device_backups (backup_id, device_id, kind, items, heat, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(backup_id) DO NOTHING',
-    );
-    for (const b of backups) insert.run(b.backup_id, deviceId, b.kind, b.items, b.heat, b.created_at);
+    for (const b of backups) deps.backups.insert({ ...b, device_id: deviceId });
   };
   const existing = store.byId(d.id);
   if (existing) {
     // Rebuilt before, or never lost: the local row stands; only backups it lacks are added.
-    engine.db.transaction(() => addBackups(existing.id))();
+    deps.db.transaction(() => addBackups(existing.id))();
     return { status: existing.status, outcome: 'already here' };
   }
   if (d.status === 'ready-to-set-up') throw new Error('it was never registered and holds no data');
@@ -78,7 +74,7 @@ function restoreOne(engine: Engine, account: AccountRow, record: DeviceRecord, s
     throw new Error(`another device named ${d.name} is on this installation: remove it (\`lifeboat device remove ${d.name}\`), then rebuild again`);
   const now = new Date().toISOString();
   const status = d.status === 'deleted' ? 'deleted' : 'deactivated';
-  engine.db.transaction(() => {
+  deps.db.transaction(() => {
     store.insert({
       ...d,
       status,
@@ -89,7 +85,7 @@ function restoreOne(engine: Engine, account: AccountRow, record: DeviceRecord, s
       deactivated_at: status === 'deactivated' ? (d.deactivated_at ?? now) : d.deactivated_at,
     });
     // Item ids are kept when free, so a second rebuild elsewhere finds the same ones; a clash gets a new id.
-    const taken = (table: 'shares' | 'volumes', id: string) => engine.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id);
+    const taken = (table: 'shares' | 'volumes', id: string) => deps.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id);
     const freeId = (table: 'shares' | 'volumes', id: string, prefix: string) => (taken(table, id) ? newId(prefix) : id);
     for (const s of record.shares) store.insertShare({ ...s, id: freeId('shares', s.id, 'share'), device_id: d.id });
     for (const { chap_secret, ...v } of record.volumes) {

@@ -5,7 +5,7 @@
  * and advances its next time in the same transaction, so a crash never schedules a backup twice.
  */
 import type { BackupPolicy } from '../../shared/device-schemas';
-import type { Engine } from '../engine';
+import type { DeviceBackupDeps } from './deps';
 import { LifeboatError } from '../../shared/errors';
 import { Ticker } from '../ticker';
 import type { DeviceRow } from './store';
@@ -71,11 +71,11 @@ export class BackupScheduler {
   private readonly ticker = new Ticker(
     TICK_MS,
     () => this.tick(),
-    (err) => this.engine.log.error('backup scheduler tick failed', { error: err.message }),
+    (err) => this.deps.log.error('backup scheduler tick failed', { error: err.message }),
   );
 
   constructor(
-    private readonly engine: Engine,
+    private readonly deps: Pick<DeviceBackupDeps, 'db' | 'log' | 'devices'>,
     private readonly startBackup: (device: DeviceRow) => void,
     private readonly busyJob: (deviceId: string) => string | undefined,
   ) {}
@@ -90,7 +90,7 @@ export class BackupScheduler {
 
   /** Starts the backups due at `now`; returns the devices it started one for. */
   tick(now = new Date()): string[] {
-    const db = this.engine.db;
+    const db = this.deps.db;
     const started: string[] = [];
     const due = db
       .prepare("SELECT * FROM devices WHERE status = 'online' AND next_backup_at IS NOT NULL AND next_backup_at <= ? AND failover_job_id IS NULL ORDER BY next_backup_at")
@@ -98,13 +98,13 @@ export class BackupScheduler {
     for (const stale of due) {
       db.transaction(() => {
         // Re-read inside the transaction: another tick (or a policy change) may have moved it meanwhile.
-        const device = this.engine.devices.store.byId(stale.id);
+        const device = this.deps.devices.store.byId(stale.id);
         if (!device || device.status !== 'online' || !device.next_backup_at || device.next_backup_at > now.toISOString()) return;
         const next = nextBackupAt(policyOf(device), device.time_zone, now);
-        this.engine.devices.store.update(device.id, { next_backup_at: next?.toISOString() ?? null });
+        this.deps.devices.store.update(device.id, { next_backup_at: next?.toISOString() ?? null });
         const busy = this.busyJob(device.id);
         if (busy) {
-          this.engine.log.info('scheduled backup skipped: a job of the device is running', { device: device.name, jobId: busy });
+          this.deps.log.info('scheduled backup skipped: a job of the device is running', { device: device.name, jobId: busy });
           return;
         }
         this.startBackup(device);

@@ -8,7 +8,6 @@
  * a failed restore or transfer is resumable, or can be abandoned (manager.ts).
  */
 import path from 'node:path';
-import type { Engine } from '../engine';
 import { toErrorInfo } from '../errors';
 import { LifeboatError, type ErrorCode } from '../../shared/errors';
 import type { RestoreParams } from '../backups/restore-job';
@@ -17,19 +16,19 @@ import { formatBytes } from '../../shared/units';
 import { restoreOrder } from './plan';
 import { collectPrechecks, describeCheck, precheckFailure } from './prechecks';
 import { failoverItems, restorePriority } from './sources';
-import { childJobs, faultPoint, FailoverParamsSchema, FAILOVER_JOB, type FailoverCtx, type FailoverParams, type FailoverState } from './state';
+import { childJobs, faultPoint, FailoverParamsSchema, FAILOVER_JOB, type FailoverCtx, type FailoverParams, type FailoverState, type FailoverDeps } from './state';
 import { cleanTarget, finishStep, releaseHolds, transferStep } from './transfer';
 import { jobUnderway } from '../../shared/job-status';
 
-function note(engine: Engine, ctx: FailoverCtx, message: string): void {
-  engine.runner.store.event(ctx.jobId, 'note', message);
+function note(deps: FailoverDeps, ctx: FailoverCtx, message: string): void {
+  deps.runner.store.event(ctx.jobId, 'note', message);
   ctx.log.info(message, { jobId: ctx.jobId });
   ctx.progress({ message });
 }
 
-function devicesOf(engine: Engine, p: FailoverParams) {
-  const source = engine.devices.store.byId(p.sourceId);
-  const target = engine.devices.store.byId(p.targetId);
+function devicesOf(deps: FailoverDeps, p: FailoverParams) {
+  const source = deps.devices.store.byId(p.sourceId);
+  const target = deps.devices.store.byId(p.targetId);
   if (!source || !target) throw new LifeboatError(
     'not_found',
     `The device ${source ? p.targetName : p.sourceName} was removed during the failover.`,
@@ -38,16 +37,16 @@ function devicesOf(engine: Engine, p: FailoverParams) {
   return { source, target };
 }
 
-async function runPrechecks(engine: Engine, ctx: FailoverCtx): Promise<void> {
+async function runPrechecks(deps: FailoverDeps, ctx: FailoverCtx): Promise<void> {
   // Yield first: the job is created inside failover.start's transaction and may start running in it.
   await new Promise((r) => setImmediate(r));
   const p = ctx.params;
-  const { source, target } = devicesOf(engine, p);
+  const { source, target } = devicesOf(deps, p);
   // The same checklist the wizard's summary step and `failover prechecks` showed (prechecks.ts).
-  const checks = await collectPrechecks(engine, { source, target, backupId: p.backupId, jobId: ctx.jobId });
-  await faultPoint(engine, ctx, 'prechecks');
+  const checks = await collectPrechecks(deps, { source, target, backupId: p.backupId, jobId: ctx.jobId });
+  await faultPoint(deps, ctx, 'prechecks');
   for (const c of checks) {
-    engine.runner.store.event(
+    deps.runner.store.event(
       ctx.jobId,
       c.status === 'pass' ? 'precheck-passed' : c.status === 'warn' ? 'precheck-warning' : 'precheck-failed',
       describeCheck(c),
@@ -62,7 +61,7 @@ async function runPrechecks(engine: Engine, ctx: FailoverCtx): Promise<void> {
   });
   if (failed.length) {
     // Nothing moved: let go of both devices so the wizard can run again once the causes are fixed.
-    releaseHolds(engine, ctx.jobId, p);
+    releaseHolds(deps, ctx.jobId, p);
     ctx.checkpoint({ prechecks: checks });
     const { message, hint } = precheckFailure(checks);
     throw new LifeboatError('precheck_failed', message, hint);
@@ -71,12 +70,12 @@ async function runPrechecks(engine: Engine, ctx: FailoverCtx): Promise<void> {
 }
 
 /** Whatever stops the prechecks (a backup pruned meanwhile, a device removed), nothing has moved: release both devices. */
-async function prechecksOrRelease(engine: Engine, ctx: FailoverCtx): Promise<void> {
+async function prechecksOrRelease(deps: FailoverDeps, ctx: FailoverCtx): Promise<void> {
   try {
-    await runPrechecks(engine, ctx);
+    await runPrechecks(deps, ctx);
   } catch (err) {
     if (ctx.signal.aborted || (err instanceof LifeboatError && err.code === 'precheck_failed')) throw err;
-    releaseHolds(engine, ctx.jobId, ctx.params);
+    releaseHolds(deps, ctx.jobId, ctx.params);
     const info = toErrorInfo(err);
     throw new LifeboatError(
       'precheck_failed',
@@ -87,24 +86,24 @@ async function prechecksOrRelease(engine: Engine, ctx: FailoverCtx): Promise<voi
   }
 }
 
-async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
+async function runRestores(deps: FailoverDeps, ctx: FailoverCtx): Promise<void> {
   const p = ctx.params;
-  const { source, target } = devicesOf(engine, p);
-  const account = engine.accounts.store.byId(engine.accounts.catalog.require(p.backupId).account_id);
+  const { source, target } = devicesOf(deps, p);
+  const account = deps.accounts.store.byId(deps.accounts.catalog.require(p.backupId).account_id);
   if (!account) throw new LifeboatError(
     'not_found',
     `The storage account of ${source.name} was removed.`,
     'Add it again, then resume the failover.',
     { retryable: true },
   );
-  const items = restoreOrder(failoverItems(engine, source, p.backupId));
-  const children = childJobs(engine, ctx.jobId);
+  const items = restoreOrder(failoverItems(deps, source, p.backupId));
+  const children = childJobs(deps, ctx.jobId);
   const total = items.reduce((n, i) => n + i.bytes, 0);
 
   // A resumed failover resumes its failed restores: they continue without fetching again what they wrote.
   for (const [item, job] of children) {
     if (job.status === 'failed' || job.status === 'paused') {
-      if (job.resumable) engine.runner.resume(job.id);
+      if (job.resumable) deps.runner.resume(job.id);
       else children.delete(item);
     } else if (job.status === 'cancelled') children.delete(item);
   }
@@ -113,9 +112,9 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
     if (!item.inBackup) {
       // Made after the backup: it comes back empty, as it was created.
       const dest = path.join(folder, item.name);
-      if (!(await engine.devices.agent.exists(dest))) {
-        if (item.kind === 'share') await engine.devices.agent.createShare(dest);
-        else await engine.devices.agent.createVolume(dest, engine.devices.store.volume(source.id, item.name)!.size);
+      if (!(await deps.devices.agent.exists(dest))) {
+        if (item.kind === 'share') await deps.devices.agent.createShare(dest);
+        else await deps.devices.agent.createVolume(dest, deps.devices.store.volume(source.id, item.name)!.size);
       }
       continue;
     }
@@ -127,16 +126,16 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
       to: folder,
       sources: [item.name],
       overwrite: true,
-      priority: restorePriority(engine, p.backupId, item.name),
+      priority: restorePriority(deps, p.backupId, item.name),
       label: `Restore ${item.kind} ${item.name} to ${target.name}`,
     };
-    const job = engine.runner.create('backup.restore', params, { parentId: ctx.jobId });
+    const job = deps.runner.create('backup.restore', params, { parentId: ctx.jobId });
     children.set(item.name.toLowerCase(), job);
     // A crash here leaves a restore job the state does not name: the next run adopts it from the job table.
-    await faultPoint(engine, ctx, 'restore');
+    await faultPoint(deps, ctx, 'restore');
     ctx.checkpoint({ children: Object.fromEntries([...children].map(([k, j]) => [k, j.id])) });
     note(
-      engine,
+      deps,
       ctx,
       `Restoring the ${item.kind} ${item.name} (${formatBytes(item.bytes)}${item.tier === 'locally-pinned' ? ', locally pinned' : ''}) in job ${job.id}.`,
     );
@@ -145,7 +144,7 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
   const restoring = items.filter((i) => i.inBackup);
   for (;;) {
     ctx.throwIfStopped();
-    const jobs = restoring.map((i) => ({ item: i, job: engine.runner.get(children.get(i.name.toLowerCase())!.id) }));
+    const jobs = restoring.map((i) => ({ item: i, job: deps.runner.get(children.get(i.name.toLowerCase())!.id) }));
     const done = jobs.reduce((n, { item, job }) => n + (job.status === 'succeeded' ? item.bytes : Math.min(item.bytes, job.bytesDone)), 0);
     const open = jobs.filter(({ job }) => jobUnderway(job.status));
     ctx.progress({
@@ -155,7 +154,7 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
       message: `${jobs.length - open.length} of ${jobs.length} restore jobs ended; ${formatBytes(done)} of ${formatBytes(total)} restored.`,
     });
     if (open.length) {
-      await engine.runner.wait(open[0].job.id, 1000, ctx.signal);
+      await deps.runner.wait(open[0].job.id, 1000, ctx.signal);
       continue;
     }
     const bad = jobs.filter(({ job }) => job.status !== 'succeeded');
@@ -183,14 +182,14 @@ async function runRestores(engine: Engine, ctx: FailoverCtx): Promise<void> {
  * the failures of earlier attempts at failing this source over. They are acknowledged, so the bell and the
  * Dashboard stop showing them (the Alerts page keeps them, with All).
  */
-function settleAlerts(engine: Engine, ctx: FailoverCtx): void {
+function settleAlerts(deps: FailoverDeps, ctx: FailoverCtx): void {
   const p = ctx.params;
   const jobs = [
-    ...engine.runner.store.find({ types: ['device.deactivate'], param: { key: 'deviceId', value: p.sourceId } }),
-    ...engine.runner.store.find({ types: [FAILOVER_JOB], param: { key: 'sourceId', value: p.sourceId } }),
+    ...deps.runner.store.find({ types: ['device.deactivate'], param: { key: 'deviceId', value: p.sourceId } }),
+    ...deps.runner.store.find({ types: [FAILOVER_JOB], param: { key: 'sourceId', value: p.sourceId } }),
   ].flatMap((j) => (j.id === ctx.jobId ? [] : [j.id]));
-  const open = engine.alerts.ids({ jobIds: jobs });
-  if (open.length) engine.alerts.acknowledge(open);
+  const open = deps.alerts.ids({ jobIds: jobs });
+  if (open.length) deps.alerts.acknowledge(open);
 }
 
 /** Errors after the prechecks leave the failover resumable: the data is not lost, the cause is usually outside. */
@@ -212,7 +211,7 @@ const resumableOnError =
     }
   };
 
-export function failoverJob(engine: Engine): JobKind<FailoverParams, FailoverState> {
+export function failoverJob(deps: FailoverDeps): JobKind<FailoverParams, FailoverState> {
   return {
     type: FAILOVER_JOB,
     params: FailoverParamsSchema,
@@ -225,22 +224,22 @@ export function failoverJob(engine: Engine): JobKind<FailoverParams, FailoverSta
         name: 'prechecks',
         title: 'Check the storage account, the cloud connection, space on the target and iSCSI settings',
         weight: 1,
-        run: (ctx) => prechecksOrRelease(engine, ctx),
+        run: (ctx) => prechecksOrRelease(deps, ctx),
       },
       {
         name: 'restore',
         title: 'Restore every share or volume on the target, hot data first',
         weight: 20,
-        run: resumableOnError((ctx) => runRestores(engine, ctx)),
+        run: resumableOnError((ctx) => runRestores(deps, ctx)),
       },
-      { name: 'transfer', title: 'Transfer ownership of the cloud data to the target', weight: 1, run: resumableOnError((ctx) => transferStep(engine, ctx)) },
+      { name: 'transfer', title: 'Transfer ownership of the cloud data to the target', weight: 1, run: resumableOnError((ctx) => transferStep(deps, ctx)) },
       {
         name: 'finish',
         title: "Bring the target's shares or volumes online",
         weight: 1,
         run: resumableOnError(async (ctx) => {
-          await finishStep(engine, ctx);
-          settleAlerts(engine, ctx);
+          await finishStep(deps, ctx);
+          settleAlerts(deps, ctx);
         }),
       },
     ],
@@ -249,7 +248,7 @@ export function failoverJob(engine: Engine): JobKind<FailoverParams, FailoverSta
         ctx.log.error('a failover was cancelled after its ownership transfer began; the target is left as it is', { jobId: ctx.jobId });
         return;
       }
-      await cleanTarget(engine, ctx.jobId, ctx.params);
+      await cleanTarget(deps, ctx.jobId, ctx.params);
     },
   };
 }

@@ -1,9 +1,7 @@
 /** Device failover: compatible targets, the plan with its RTO, starting, resuming and abandoning the failover job, and the DNS checklist. */
-import type { CallOutput } from '../../shared/contract';
-import type { TargetFacts } from '../../shared/device-schemas';
+import type { DnsChecklist, FailoverBackup, FailoverPlan, FailoverPrechecks, FailoverTargets, TargetFacts } from '../../shared/device-schemas';
 import type { Job } from '../../shared/schemas';
 import type { DeviceRow } from '../devices/store';
-import type { Engine } from '../engine';
 import { LifeboatError } from '../../shared/errors';
 import { VERSION } from '../paths';
 import { formatBytes } from '../../shared/units';
@@ -12,7 +10,7 @@ import { failoverJob } from './job';
 import { dnsChecklist, rtoSeconds } from './plan';
 import { collectPrechecks } from './prechecks';
 import { backupChoices, failoverItems, requireBackup, sourceFacts } from './sources';
-import { FAILOVER_JOB, FailoverParamsSchema, type FailoverParams, type FailoverState } from './state';
+import { FAILOVER_JOB, FailoverParamsSchema, type FailoverParams, type FailoverState, type FailoverDeps } from './state';
 import { cleanTarget } from './transfer';
 import { jobUnderway } from '../../shared/job-status';
 
@@ -23,12 +21,12 @@ import { jobUnderway } from '../../shared/job-status';
 const MAX_RUNNING_FAILOVERS = 2;
 
 export class FailoverManager {
-  constructor(readonly engine: Engine) {
-    engine.runner.register(failoverJob(engine));
+  constructor(private readonly deps: FailoverDeps) {
+    deps.runner.register(failoverJob(deps));
   }
 
   private get store() {
-    return this.engine.devices.store;
+    return this.deps.devices.store;
   }
 
   /** The source of a failover: it must exist and be deactivated. */
@@ -44,11 +42,11 @@ export class FailoverManager {
   }
 
   private async assessAll(source: DeviceRow): Promise<Array<Assessment & { facts: TargetFacts }>> {
-    const facts = sourceFacts(this.engine, source);
+    const facts = sourceFacts(this.deps, source);
     const out: Array<Assessment & { facts: TargetFacts }> = [];
     for (const device of this.store.list()) {
       if (device.id === source.id) continue;
-      const freeBytes = await this.engine.devices.freeBytes(device).catch(() => null);
+      const freeBytes = await this.deps.devices.freeBytes(device).catch(() => null);
       const a = assessTarget(facts, { device, shares: this.store.shares(device.id).length, volumes: this.store.volumes(device.id).length, freeBytes });
       const shown = {
         status: device.status,
@@ -63,7 +61,7 @@ export class FailoverManager {
     return out;
   }
 
-  async targets(sourceName: string): Promise<CallOutput<'failover.targets'>> {
+  async targets(sourceName: string): Promise<FailoverTargets> {
     const source = this.requireSource(sourceName);
     const all = await this.assessAll(source);
     return {
@@ -73,19 +71,19 @@ export class FailoverManager {
     };
   }
 
-  backups(sourceName: string): CallOutput<'failover.backups'> {
+  backups(sourceName: string): FailoverBackup[] {
     const source = this.requireSource(sourceName);
-    const list = backupChoices(this.engine, source);
-    if (!list.length) requireBackup(this.engine, source); // throws: no backup, with what to do instead
+    const list = backupChoices(this.deps, source);
+    if (!list.length) requireBackup(this.deps, source); // throws: no backup, with what to do instead
     return list;
   }
 
   /** The checklist the job's first step runs, now: nothing is held, nothing moves. */
-  async prechecks(sourceName: string, targetName: string, backupId?: string): Promise<CallOutput<'failover.prechecks'>> {
+  async prechecks(sourceName: string, targetName: string, backupId?: string): Promise<FailoverPrechecks> {
     const source = this.requireSource(sourceName);
     const target = this.store.require(targetName);
-    const backup = requireBackup(this.engine, source, backupId);
-    const checks = await collectPrechecks(this.engine, { source, target, backupId: backup.backup_id });
+    const backup = requireBackup(this.deps, source, backupId);
+    const checks = await collectPrechecks(this.deps, { source, target, backupId: backup.backup_id });
     return {
       source: source.name,
       target: target.name,
@@ -96,18 +94,18 @@ export class FailoverManager {
     };
   }
 
-  async plan(sourceName: string, targetName: string, backupId?: string): Promise<CallOutput<'failover.plan'>> {
+  async plan(sourceName: string, targetName: string, backupId?: string): Promise<FailoverPlan> {
     const source = this.requireSource(sourceName);
     const target = this.store.require(targetName);
-    const backup = requireBackup(this.engine, source, backupId);
-    const choice = backupChoices(this.engine, source).find((b) => b.id === backup.backup_id);
-    const items = failoverItems(this.engine, source, backup.backup_id);
+    const backup = requireBackup(this.deps, source, backupId);
+    const choice = backupChoices(this.deps, source).find((b) => b.id === backup.backup_id);
+    const items = failoverItems(this.deps, source, backup.backup_id);
     const bytes = items.reduce((n, i) => n + i.bytes, 0);
-    const account = this.engine.accounts.store.byId(this.engine.accounts.catalog.require(backup.backup_id).account_id);
+    const account = this.deps.accounts.store.byId(this.deps.accounts.catalog.require(backup.backup_id).account_id);
     const throughput = account?.probe_ok ? account.probe_read_bps : null;
     const warnings: Array<{ code: string; message: string }> = [];
     const chosen = (await this.assessAll(source)).find((a) => a.device === target.name) ?? assessTarget(
-      sourceFacts(this.engine, source),
+      sourceFacts(this.deps, source),
       { device: target, shares: 0, volumes: 0, freeBytes: null },
     );
     warnings.push(...chosen.reasons, ...chosen.warnings);
@@ -146,7 +144,7 @@ export class FailoverManager {
     };
   }
 
-  async start(sourceName: string, targetName: string, backupId?: string): Promise<CallOutput<'failover.start'>> {
+  async start(sourceName: string, targetName: string, backupId?: string): Promise<Job> {
     const source = this.requireSource(sourceName);
     const target = this.store.require(targetName);
     if (source.failover_job_id)
@@ -155,13 +153,13 @@ export class FailoverManager {
         `${source.name} is already being failed over by the job ${source.failover_job_id}.`,
         `Resume it (\`lifeboat failover resume ${source.failover_job_id}\`) or abandon it (\`lifeboat failover abandon ${source.failover_job_id}\`) first.`,
       );
-    const backup = requireBackup(this.engine, source, backupId);
-    const running = this.engine.runner.store.unfinished({ types: [FAILOVER_JOB], underway: true });
+    const backup = requireBackup(this.deps, source, backupId);
+    const running = this.deps.runner.store.unfinished({ types: [FAILOVER_JOB], underway: true });
     if (running.length >= MAX_RUNNING_FAILOVERS)
       throw new LifeboatError('busy', `${running.length} failovers are running already (${running.join(', ')}).`, 'Start this one when one of them has ended.');
     const all = await this.assessAll(source);
     const chosen = all.find((a) => a.device === target.name) ?? assessTarget(
-      sourceFacts(this.engine, source),
+      sourceFacts(this.deps, source),
       { device: target, shares: 0, volumes: 0, freeBytes: null },
     );
     if (!chosen.compatible) {
@@ -170,7 +168,7 @@ export class FailoverManager {
     }
     const params: FailoverParams = { sourceId: source.id, sourceName: source.name, targetId: target.id, targetName: target.name, backupId: backup.backup_id };
     // The holds and the job in one transaction: a device held by a failover refuses every other change.
-    const job = this.engine.db.transaction(() => {
+    const job = this.deps.db.transaction(() => {
       const s = this.store.byId(source.id)!;
       const t = this.store.byId(target.id)!;
       const holder = s.failover_job_id ?? t.failover_job_id;
@@ -187,38 +185,38 @@ export class FailoverManager {
         );
       // The runner may start the job right here; its first step yields before reading anything, so it runs
       // after this transaction has committed the holds.
-      const created = this.engine.runner.create(FAILOVER_JOB, params);
+      const created = this.deps.runner.create(FAILOVER_JOB, params);
       this.store.update(s.id, { failover_job_id: created.id });
       this.store.update(t.id, { failover_job_id: created.id });
       return created;
     })();
-    this.engine.devices.changed(source.name);
-    this.engine.devices.changed(target.name);
-    this.engine.log.info(
+    this.deps.devices.changed(source.name);
+    this.deps.devices.changed(target.name);
+    this.deps.log.info(
       'failover started',
       {
         jobId: job.id,
         source: source.name,
         target: target.name,
         backupId: backup.backup_id,
-        bytes: formatBytes(failoverItems(this.engine, source, backup.backup_id).reduce((n, i) => n + i.bytes, 0)),
+        bytes: formatBytes(failoverItems(this.deps, source, backup.backup_id).reduce((n, i) => n + i.bytes, 0)),
       },
     );
-    return this.engine.runner.get(job.id);
+    return this.deps.runner.get(job.id);
   }
 
   private requireJob(id: string): { job: Job; params: FailoverParams; state: FailoverState } {
-    const row = this.engine.runner.store.row(id);
+    const row = this.deps.runner.store.row(id);
     if (!row || row.type !== FAILOVER_JOB)
       throw new LifeboatError(
         'not_found',
         `There is no failover job ${id}.`,
         'List jobs with `lifeboat jobs list`; a failover job has the type device.failover.',
       );
-    return { job: this.engine.runner.toJob(row), params: FailoverParamsSchema.parse(JSON.parse(row.params)), state: JSON.parse(row.state) as FailoverState };
+    return { job: this.deps.runner.toJob(row), params: FailoverParamsSchema.parse(JSON.parse(row.params)), state: JSON.parse(row.state) as FailoverState };
   }
 
-  resume(id: string): CallOutput<'failover.resume'> {
+  resume(id: string): Job {
     const { job } = this.requireJob(id);
     if (job.status === 'failed' && !job.resumable)
       throw new LifeboatError(
@@ -233,10 +231,10 @@ export class FailoverManager {
         `The failover job ${id} is ${job.status}; only a failed, paused or interrupted failover can be resumed.`,
         job.status === 'cancelled' ? 'Start the failover again (`lifeboat failover start`).' : undefined,
       );
-    return this.engine.runner.resume(id);
+    return this.deps.runner.resume(id);
   }
 
-  async abandon(id: string): Promise<CallOutput<'failover.abandon'>> {
+  async abandon(id: string): Promise<Job> {
     const { job, params, state } = this.requireJob(id);
     if (job.status === 'succeeded') throw new LifeboatError(
       'not_allowed',
@@ -251,21 +249,21 @@ export class FailoverManager {
       );
     if (jobUnderway(job.status)) {
       // The runner stops it at its next checkpoint, then its cleanup cleans the target.
-      this.engine.runner.cancel(id);
-      return this.engine.runner.wait(id, 120_000);
+      this.deps.runner.cancel(id);
+      return this.deps.runner.wait(id, 120_000);
     }
     // Failed, paused, or cancelled already (cleaning again is harmless, and finishes an abandon a crash cut short).
-    await cleanTarget(this.engine, id, params);
+    await cleanTarget(this.deps, id, params);
     if (job.status !== 'cancelled') {
-      this.engine.runner.store.markCancelled(id, `Abandoned: the data restored on ${params.targetName} was deleted and both devices were released.`);
+      this.deps.runner.store.markCancelled(id, `Abandoned: the data restored on ${params.targetName} was deleted and both devices were released.`);
     }
-    this.engine.log.info('failover abandoned', { jobId: id, source: params.sourceName, target: params.targetName });
-    const after = this.engine.runner.get(id);
-    this.engine.bus.emit({ type: 'job.updated', job: after });
+    this.deps.log.info('failover abandoned', { jobId: id, source: params.sourceName, target: params.targetName });
+    const after = this.deps.runner.get(id);
+    this.deps.bus.emit({ type: 'job.updated', job: after });
     return after;
   }
 
-  checklist(id: string): CallOutput<'failover.checklist'> {
+  checklist(id: string): DnsChecklist {
     const { job, params } = this.requireJob(id);
     if (job.status !== 'succeeded')
       throw new LifeboatError(

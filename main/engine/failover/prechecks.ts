@@ -9,12 +9,12 @@ import type { AccountRow } from '../accounts/store';
 import { readOwner } from '../devices/ownership';
 import type { DeviceRow } from '../devices/store';
 import { checkIqn } from '../../shared/device-rules';
-import type { Engine } from '../engine';
 import { toErrorInfo } from '../errors';
 import { LifeboatError } from '../../shared/errors';
 import { formatBytes } from '../../shared/units';
 import { assessTarget } from './compatibility';
 import { backupChoices, failoverItems, sourceFacts } from './sources';
+import type { FailoverDeps } from './state';
 
 export type PrecheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -146,10 +146,10 @@ export interface PrecheckSubject {
 }
 
 /** Runs every check; none throws, so the admin sees every problem at once. */
-export async function collectPrechecks(engine: Engine, { source, target, backupId, jobId }: PrecheckSubject): Promise<Precheck[]> {
+export async function collectPrechecks(deps: FailoverDeps, { source, target, backupId, jobId }: PrecheckSubject): Promise<Precheck[]> {
   const checks: Precheck[] = [];
-  const catalog = engine.accounts.catalog.row(backupId);
-  const account = catalog ? engine.accounts.store.byId(catalog.account_id) : undefined;
+  const catalog = deps.accounts.catalog.row(backupId);
+  const account = catalog ? deps.accounts.store.byId(catalog.account_id) : undefined;
   if (!catalog || !account) {
     checks.push({
       name: 'account',
@@ -163,17 +163,17 @@ export async function collectPrechecks(engine: Engine, { source, target, backupI
     let reachable = false;
     try {
       // Opening the repository reads its config with the service key: the account is reachable and the credentials valid.
-      await engine.accounts.repository(account, { loadIndex: false });
+      await deps.accounts.repository(account, { loadIndex: false });
       checks.push(pass('account', `The storage account "${account.name}" is reachable and its credentials are valid.`));
       reachable = true;
     } catch (err) {
       checks.push(await accountProblem(account, err));
     }
     // One cause, one line: the cloud check only runs once the account itself can be used.
-    if (reachable) checks.push(await cloudCheck(engine, account, source, target, backupId));
+    if (reachable) checks.push(await cloudCheck(deps, account, source, target, backupId));
   }
-  checks.push(...targetChecks(engine, source, target, jobId));
-  const backup = backupChoices(engine, source).find((b) => b.id === backupId);
+  checks.push(...targetChecks(deps, source, target, jobId));
+  const backup = backupChoices(deps, source).find((b) => b.id === backupId);
   if (backup)
     checks.push(
       backup.kind === 'final'
@@ -189,14 +189,14 @@ export async function collectPrechecks(engine: Engine, { source, target, backupI
           },
     );
   if (catalog) {
-    const items = failoverItems(engine, source, backupId);
+    const items = failoverItems(deps, source, backupId);
     const missing = items.filter((i) => !i.inBackup);
     const names = missing.map((i) => `${i.kind} ${i.name}`).join(', ');
     const come = missing.length > 1 ? 'they come' : 'it comes';
     if (missing.length) checks.push({ name: 'items', status: 'warn', message: `${names}: made after this backup, ${come} back empty.` });
     const bytes = items.reduce((n, i) => n + i.bytes, 0);
     try {
-      checks.push(spacePrecheck(target.name, bytes, await engine.devices.freeBytes(target), target.capacity));
+      checks.push(spacePrecheck(target.name, bytes, await deps.devices.freeBytes(target), target.capacity));
     } catch (err) {
       checks.push({
         name: 'space',
@@ -207,11 +207,11 @@ export async function collectPrechecks(engine: Engine, { source, target, backupI
     }
   }
   if (source.type === 'iscsi') {
-    const volumes = engine.devices.store.volumes(source.id).map((v) => ({
+    const volumes = deps.devices.store.volumes(source.id).map((v) => ({
       name: v.name,
       acrs: JSON.parse(v.acrs) as Array<{ name: string; iqn: string }>,
       chapUser: v.chap_user,
-      chapSecret: engine.devices.store.chapSecret(v.id),
+      chapSecret: deps.devices.store.chapSecret(v.id),
     }));
     checks.push(...iscsiPrechecks(source.name, volumes));
   }
@@ -219,9 +219,9 @@ export async function collectPrechecks(engine: Engine, { source, target, backupI
 }
 
 /** From the target: the backup it restores is in the account, and the lineage is the source's (or already the target's). */
-async function cloudCheck(engine: Engine, account: AccountRow, source: DeviceRow, target: DeviceRow, backupId: string): Promise<Precheck> {
+async function cloudCheck(deps: FailoverDeps, account: AccountRow, source: DeviceRow, target: DeviceRow, backupId: string): Promise<Precheck> {
   try {
-    const backend = await engine.accounts.backend(account);
+    const backend = await deps.accounts.backend(account);
     if (!(await backend.head(`snapshots/${backupId}`))) throw new LifeboatError('not_found', `the backup ${backupId} is not in the account`);
     const owner = await readOwner(backend, source.lineage);
     if (owner && owner.deviceId !== source.id && owner.deviceId !== target.id)
@@ -246,11 +246,11 @@ async function cloudCheck(engine: Engine, account: AccountRow, source: DeviceRow
 }
 
 /** The target by the compatibility rules (one set with failover.targets), its registration and its domain. */
-function targetChecks(engine: Engine, source: DeviceRow, target: DeviceRow, jobId?: string): Precheck[] {
-  const store = engine.devices.store;
+function targetChecks(deps: FailoverDeps, source: DeviceRow, target: DeviceRow, jobId?: string): Precheck[] {
+  const store = deps.devices.store;
   const device = { ...target, failover_job_id: target.failover_job_id === jobId ? null : target.failover_job_id };
   const a = assessTarget(
-    sourceFacts(engine, source),
+    sourceFacts(deps, source),
     { device, shares: store.shares(target.id).length, volumes: store.volumes(target.id).length, freeBytes: null },
   );
   const out: Precheck[] = [

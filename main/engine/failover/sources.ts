@@ -4,17 +4,17 @@
  * step, so they always agree.
  */
 import type { BackupLoss, FailoverBackup } from '../../shared/device-schemas';
-import { deviceBackupRow, lineageBackups, type DeviceBackupRow, type LineageBackup } from '../devices/backup-job';
+import type { DeviceBackupRow, LineageBackup } from '../devices/backup-store';
 import type { DeviceRow } from '../devices/store';
-import type { Engine } from '../engine';
 import { LifeboatError } from '../../shared/errors';
 import { formatBytes, formatDuration } from '../../shared/units';
 import type { SourceFacts } from './compatibility';
 import type { PlanItem } from './plan';
+import type { FailoverDeps } from './state';
 
 /** The newest backup of the device's lineage (its own, or of the device it replaced before its first backup). */
-export function latestBackup(engine: Engine, deviceId: string): DeviceBackupRow | undefined {
-  return engine.deviceBackups.latest(deviceId)?.row;
+export function latestBackup(deps: FailoverDeps, deviceId: string): DeviceBackupRow | undefined {
+  return deps.deviceBackups.latest(deviceId)?.row;
 }
 
 const noBackup = (source: DeviceRow) =>
@@ -26,25 +26,25 @@ const noBackup = (source: DeviceRow) =>
   );
 
 /** The backup a failover restores: the one asked for, which must be of the source's lineage, else the newest. */
-export function requireBackup(engine: Engine, source: DeviceRow, backupId?: string): DeviceBackupRow {
+export function requireBackup(deps: FailoverDeps, source: DeviceRow, backupId?: string): DeviceBackupRow {
   if (!backupId) {
-    const row = latestBackup(engine, source.id);
+    const row = latestBackup(deps, source.id);
     if (!row) throw noBackup(source);
     return row;
   }
-  const ours = lineageBackups(engine, source).some((b) => b.backup_id === backupId);
-  const row = deviceBackupRow(engine, backupId);
+  const ours = deps.deviceBackups.store.lineage(source).some((b) => b.backup_id === backupId);
+  const row = deps.deviceBackups.store.row(backupId);
   if (ours && row) return row;
   const hint = `List the backups ${source.name} can fail over from with \`lifeboat failover backups ${source.name}\` (in the app: the wizard's Source step).`;
   if (row) {
-    const owner = engine.devices.store.byId(row.device_id)?.name ?? row.device_id;
+    const owner = deps.devices.store.byId(row.device_id)?.name ?? row.device_id;
     throw new LifeboatError(
       'invalid_input',
       `backup: ${backupId} is a backup of the device ${owner}, not of ${source.name}; a failover restores only the source's own backups.`,
       hint,
     );
   }
-  if (engine.accounts.catalog.row(backupId))
+  if (deps.accounts.catalog.row(backupId))
     throw new LifeboatError(
       'invalid_input',
       `backup: ${backupId} is not a device backup (it was made with \`lifeboat backup create\`), so it cannot be failed over.`,
@@ -54,9 +54,9 @@ export function requireBackup(engine: Engine, source: DeviceRow, backupId?: stri
 }
 
 /** What an older backup loses against the newest: its age difference and what the later backups read as new. */
-function lossOf(engine: Engine, newer: LineageBackup[], latestFiles: number, files: number, at: string): BackupLoss {
+function lossOf(deps: FailoverDeps, newer: LineageBackup[], latestFiles: number, files: number, at: string): BackupLoss {
   const seconds = Math.max(0, Math.round((Date.parse(newer[0].created_at) - Date.parse(at)) / 1000));
-  const bytesNew = newer.reduce((n, b) => n + (engine.accounts.catalog.row(b.backup_id)?.bytes_new ?? 0), 0);
+  const bytesNew = newer.reduce((n, b) => n + (deps.accounts.catalog.row(b.backup_id)?.bytes_new ?? 0), 0);
   const filesDifference = latestFiles - files;
   const count = `${newer.length} later backup${newer.length === 1 ? '' : 's'}`;
   const n = Math.abs(filesDifference);
@@ -71,20 +71,20 @@ function lossOf(engine: Engine, newer: LineageBackup[], latestFiles: number, fil
 }
 
 /** Every backup the source can fail over from, newest first; each older one says what it would lose. */
-export function backupChoices(engine: Engine, source: DeviceRow): FailoverBackup[] {
-  const all = lineageBackups(engine, source);
-  const latestFiles = all.length ? (engine.accounts.catalog.row(all[0].backup_id)?.files ?? 0) : 0;
+export function backupChoices(deps: FailoverDeps, source: DeviceRow): FailoverBackup[] {
+  const all = deps.deviceBackups.store.lineage(source);
+  const latestFiles = all.length ? (deps.accounts.catalog.row(all[0].backup_id)?.files ?? 0) : 0;
   return all.map((b, i) => {
-    const c = engine.accounts.catalog.row(b.backup_id);
+    const c = deps.accounts.catalog.row(b.backup_id);
     const files = c?.files ?? 0;
-    const loses = i === 0 ? null : lossOf(engine, all.slice(0, i), latestFiles, files, b.created_at);
+    const loses = i === 0 ? null : lossOf(deps, all.slice(0, i), latestFiles, files, b.created_at);
     const compared = loses ? loses.text : 'the newest backup';
     return { id: b.backup_id, device: b.device_name, kind: b.kind, createdAt: b.created_at, files, bytes: c?.bytes ?? 0, latest: i === 0, loses, compared };
   });
 }
 
-export function restorePriority(engine: Engine, backupId: string, item: string): string[] | undefined {
-  const order = engine.deviceBackups.restoreOrder(backupId, item);
+export function restorePriority(deps: FailoverDeps, backupId: string, item: string): string[] | undefined {
+  const order = deps.deviceBackups.restoreOrder(backupId, item);
   return order.length ? order : undefined;
 }
 
@@ -92,15 +92,15 @@ export function restorePriority(engine: Engine, backupId: string, item: string):
  * The shares or volumes of the source with what the backup holds of each. A share made after the backup is listed
  * with inBackup false (it comes back empty); what the backup holds of an item deleted since is not restored.
  */
-export function failoverItems(engine: Engine, source: DeviceRow, backupId: string): PlanItem[] {
-  const catalog = engine.accounts.catalog.require(backupId);
+export function failoverItems(deps: FailoverDeps, source: DeviceRow, backupId: string): PlanItem[] {
+  const catalog = deps.accounts.catalog.require(backupId);
   const sources = JSON.parse(catalog.sources) as Array<{ name: string; bytes: number }>;
-  const heat = engine.deviceBackups.itemHeat(backupId);
+  const heat = deps.deviceBackups.itemHeat(backupId);
   const kind = source.type === 'file' ? ('share' as const) : ('volume' as const);
   const rows =
     kind === 'share'
-      ? engine.devices.store.shares(source.id).map((s) => ({ name: s.name, tier: s.tier }))
-      : engine.devices.store.volumes(source.id).map((v) => ({ name: v.name, tier: v.tier }));
+      ? deps.devices.store.shares(source.id).map((s) => ({ name: s.name, tier: s.tier }))
+      : deps.devices.store.volumes(source.id).map((v) => ({ name: v.name, tier: v.tier }));
   return rows.map((r) => {
     const inBackup = sources.find((s) => s.name.toLowerCase() === r.name.toLowerCase());
     return { name: inBackup?.name ?? r.name, kind, tier: r.tier, bytes: inBackup?.bytes ?? 0, heat: heat[inBackup?.name ?? r.name] ?? 0, inBackup: !!inBackup };
@@ -108,10 +108,10 @@ export function failoverItems(engine: Engine, source: DeviceRow, backupId: strin
 }
 
 /** The source as the compatibility rules see it: provisioned total and locally pinned total. */
-export function sourceFacts(engine: Engine, source: DeviceRow): SourceFacts {
+export function sourceFacts(deps: FailoverDeps, source: DeviceRow): SourceFacts {
   const items = [
-    ...engine.devices.store.shares(source.id).map((s) => ({ size: s.quota, tier: s.tier })),
-    ...engine.devices.store.volumes(source.id).map((v) => ({ size: v.size, tier: v.tier })),
+    ...deps.devices.store.shares(source.id).map((s) => ({ size: s.quota, tier: s.tier })),
+    ...deps.devices.store.volumes(source.id).map((v) => ({ size: v.size, tier: v.tier })),
   ];
   return {
     device: source,

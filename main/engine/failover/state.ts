@@ -1,12 +1,34 @@
 /** The failover job's parameters and checkpointed state, and its restore jobs (shared by its steps and the manager). */
 import { z } from 'zod';
 import type { Job } from '../../shared/schemas';
-import type { Engine } from '../engine';
+import type { AccountManager } from '../accounts/manager';
+import type { Alerts } from '../alerts';
+import type { Db } from '../db/database';
+import type { DeviceBackups } from '../devices/backups';
+import type { DeviceManager } from '../devices/manager';
+import type { EventBus } from '../events';
+import type { JobRunner } from '../jobs/runner';
+import type { Logger } from '../log';
 import type { RestoreParams } from '../backups/restore-job';
 import type { StepContext } from '../jobs/types';
 import type { Precheck } from './prechecks';
 
 export const FAILOVER_JOB = 'device.failover';
+
+/** What failover takes from the rest of the engine (engine.ts wires it): never the whole Engine. */
+export interface FailoverDeps {
+  /** The connection, for the transactions that hold both devices and create the job at once. */
+  db: Db;
+  bus: EventBus;
+  log: Logger;
+  alerts: Alerts;
+  runner: JobRunner;
+  accounts: AccountManager;
+  /** The devices: their store, agent, paths and change events. */
+  devices: DeviceManager;
+  /** The device backups: the backups a failover restores, their configuration and heat. */
+  deviceBackups: DeviceBackups;
+}
 
 export const FailoverParamsSchema = z.object({
   sourceId: z.string(),
@@ -31,11 +53,11 @@ export interface FailoverState {
 export type FailoverCtx = StepContext<FailoverParams, FailoverState>;
 
 /** Restore jobs of this failover, per item the newest (a cancelled one replaced on resume is older). */
-export function childJobs(engine: Engine, jobId: string): Map<string, Job> {
+export function childJobs(deps: FailoverDeps, jobId: string): Map<string, Job> {
   const out = new Map<string, Job>();
-  for (const row of engine.runner.store.list({ parentId: jobId, limit: 10_000 })) {
+  for (const row of deps.runner.store.list({ parentId: jobId, limit: 10_000 })) {
     const item = (JSON.parse(row.params) as RestoreParams).sources?.[0];
-    if (item && !out.has(item.toLowerCase())) out.set(item.toLowerCase(), engine.runner.toJob(row));
+    if (item && !out.has(item.toLowerCase())) out.set(item.toLowerCase(), deps.runner.toJob(row));
   }
   return out;
 }
@@ -45,9 +67,9 @@ export function childJobs(engine: Engine, jobId: string): Map<string, Job> {
  * Crash tests stop a failover at a named point (LIFEBOAT_FAILOVER_FAULT=prechecks|restore|transfer) so that a
  * kill -9 lands exactly there: the job notes the point in its events and waits until the process dies or stops.
  */
-export async function faultPoint(engine: Engine, ctx: FailoverCtx, point: 'prechecks' | 'restore' | 'transfer'): Promise<void> {
+export async function faultPoint(deps: FailoverDeps, ctx: FailoverCtx, point: 'prechecks' | 'restore' | 'transfer'): Promise<void> {
   if (process.env.LIFEBOAT_FAILOVER_FAULT !== point) return;
-  engine.runner.store.event(ctx.jobId, 'fault-point', point);
+  deps.runner.store.event(ctx.jobId, 'fault-point', point);
   await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener('abort', () => resolve(), { once: true })));
   ctx.throwIfStopped();
 }
