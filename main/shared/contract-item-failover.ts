@@ -79,6 +79,8 @@ export const FailoverResult = z.object({
   shutdown: CommandRun.nullable(),
   start: CommandRun.nullable(),
   finalCycleBytes: z.number().nullable().describe('planned or latest: bytes the final cycle sent'),
+  lossSeconds: z.number().describe("seconds of the source's writes the point lacks (0 when a final cycle made it)"),
+  sourceUnreachable: z.boolean().describe('the final cycle could not reach the site the item ran at: its pending data is lost'),
   timeToStartMs: z.number().describe('from the job start to the start command'),
   warnings: z.array(z.string()),
 });
