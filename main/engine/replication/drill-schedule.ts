@@ -78,9 +78,11 @@ export function nextDrillAt(at: string, everyDays: number, from: Date, after: Da
 export class DrillSchedules {
   private readonly ticker = new Ticker(
     TICK_MS,
-    () => void this.tick(this.deps.clock()),
-    (err) => this.deps.log.error('drill schedule tick failed', { error: err.message }),
+    () => this.tickInBackground(),
+    (err) => this.failed(err),
   );
+  /** A tick on its way (a cleanup can take a while): the next one waits for the timer after it. */
+  private ticking = false;
 
   constructor(private readonly deps: DrillScheduleDeps) {}
 
@@ -94,6 +96,18 @@ export class DrillSchedules {
 
   stop(): void {
     this.ticker.stop();
+  }
+
+  private failed(err: Error): void {
+    this.deps.log.error('drill schedule tick failed', { error: err.message });
+  }
+
+  private tickInBackground(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    this.tick(this.deps.clock())
+      .catch((err: Error) => this.failed(err))
+      .finally(() => (this.ticking = false));
   }
 
   row(itemId: string): DrillScheduleRow | undefined {
