@@ -1,7 +1,7 @@
 /**
  * Failover of a protected item through its page, the way a user clicks: a test failover to a custom point picked on
  * the timeline (the test copy holds that point's data, not the newest), cleaned up with notes kept in the drill
- * report; then a planned failover to Latest (the failed-over disk is byte-identical to the source at shutdown, a
+ * report, and scheduled drills set and stopped in the Drills section; then a planned failover to Latest (the failed-over disk is byte-identical to the source at shutdown, a
  * write made after the last cycle included), Commit, and Reprotect back to "Protected in reverse". Saves
  * docs/screenshots/item-failover-wizard.png.
  */
@@ -56,10 +56,10 @@ test('a test failover to a custom point and its cleanup, a planned failover, com
   await expect(page.getByTestId('item-status')).toHaveAttribute('data-phase', 'protected');
 
   // Test failover to the first point, picked on the timeline.
-  await page.getByRole('button', { name: 'Fail over…' }).click();
+  await page.getByRole('button', { name: 'Fail over to dr…' }).click();
   const w = wizard(page, 'failover-item');
   await expect(w).toHaveAttribute('data-step', 'type');
-  await expect(w.getByTestId('failover-direction')).toContainText('Failover: primary → dr');
+  await expect(w.getByTestId('failover-direction')).toContainText('Fail over to dr (primary → dr)');
   await w.getByRole('radio', { name: /Test failover/ }).check();
   await w.getByRole('button', { name: 'Next' }).click();
   await expect(w).toHaveAttribute('data-step', 'point');
@@ -103,11 +103,34 @@ test('a test failover to a custom point and its cleanup, a planned failover, com
   await expect(drill).toContainText('Drill OK: app01 answered on the test network.');
   expect(fs.existsSync(testPath), 'cleanup removes the test copy').toBe(false);
 
+  // Scheduled drills: set from the Drills section (a wrong time refused on its field), shown in words, then stopped.
+  const schedule = page.getByTestId('drill-schedule');
+  await expect(schedule).toHaveAttribute('data-scheduled', 'false');
+  await schedule.getByRole('button', { name: 'Schedule drills…' }).click();
+  const scheduling = page.getByTestId('drill-schedule-dialog');
+  await scheduling.getByLabel('Every (days)').fill('3');
+  await scheduling.getByLabel('At (local time)').fill('25:00');
+  await scheduling.getByLabel('Test copy stays up for (minutes)').fill('45');
+  await scheduling.getByRole('button', { name: 'Schedule drills' }).click();
+  await expect(scheduling.getByText('Enter a time of day as HH:MM, e.g. 02:00.')).toBeVisible();
+  await scheduling.getByLabel('At (local time)').fill('03:30');
+  await scheduling.getByRole('button', { name: 'Schedule drills' }).click();
+  await expect(scheduling).toBeHidden();
+  await expect(schedule).toHaveAttribute('data-scheduled', 'true');
+  await expect(schedule).toContainText('Every 3 days at 03:30 (Latest processed), the test copy cleaned up after 45 min.');
+  await expect(schedule).toContainText('Next:');
+  const set = run(['item', 'drill-schedule', 'app01']).json<{ schedule: { everyDays: number; at: string; holdMinutes: number } | null }>();
+  expect(set.schedule).toMatchObject({ everyDays: 3, at: '03:30', holdMinutes: 45 });
+  await schedule.getByRole('button', { name: 'Stop scheduled drills' }).click();
+  await page.getByTestId('drill-schedule-stop-dialog').getByRole('button', { name: 'Stop scheduled drills' }).click();
+  await expect(schedule).toHaveAttribute('data-scheduled', 'false');
+  expect(run(['item', 'drill-schedule', 'app01']).json<{ schedule: unknown }>().schedule, 'stopped: no schedule').toBeNull();
+
   // A write after the last cycle: a planned failover must carry it over.
   writeAt(disk, 512 * 1024, crypto.randomBytes(32 * 1024));
 
   // Planned failover to Latest: nothing lost, the source shut down first.
-  await page.getByRole('button', { name: 'Fail over…' }).click();
+  await page.getByRole('button', { name: 'Fail over to dr…' }).click();
   await expect(w).toHaveAttribute('data-step', 'type');
   await expect(w.getByRole('radio', { name: /Planned failover/ })).toBeChecked();
   await w.getByRole('button', { name: 'Next' }).click();
@@ -149,7 +172,7 @@ test('a test failover to a custom point and its cleanup, a planned failover, com
   await expect(reprotect).toHaveAttribute('data-status', 'succeeded', { timeout: 180_000 });
   await expect(status).toHaveAttribute('data-phase', 'protected', { timeout: 30_000 });
   await expect(status).toContainText('Protected in reverse');
-  await expect(page.getByRole('button', { name: 'Fail back…' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Fail back to primary…' })).toBeVisible();
   await screenshot(page, 'item-protected-in-reverse');
 
   // The list shows the phase too.

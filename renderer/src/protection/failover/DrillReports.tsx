@@ -1,12 +1,14 @@
 /**
  * An item's drill reports, newest first: each test failover's point, how long it took to start, its commands' output,
- * when it was cleaned up and the notes given then. A drill still up says so.
+ * when it was cleaned up and the notes given then. A drill still up says so, a scheduled one is marked; above them the
+ * drill schedule, set, changed or stopped here (DrillScheduleSetting).
  */
 import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Title3, Tooltip, makeStyles, tokens } from '@fluentui/react-components';
 import { formatDuration, formatTime } from '../../format';
 import { pointKindLabel } from '../labels';
 import { useProtectionQuery } from '../useProtectionQuery';
-import { ErrorBar } from '../../pages/ErrorBar';
+import { ErrorBar } from '../../ui/ErrorBar';
+import { DrillScheduleSetting } from './DrillScheduleSetting';
 
 const useStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3 },
@@ -25,6 +27,7 @@ export function DrillReports({ item }: { item: string }) {
       <Title3 as="h2" id="drills-title">
         Drills
       </Title3>
+      <DrillScheduleSetting item={item} />
       <ErrorBar error={drills.error} />
       {list.length === 0 ? (
         <Text className={styles.muted}>
@@ -46,7 +49,14 @@ export function DrillReports({ item }: { item: string }) {
             <TableBody>
               {list.map((d) => (
                 <TableRow key={d.id} data-drill={d.id} data-cleaned={!!d.cleanedUpAt}>
-                  <TableCell>{formatTime(d.startedAt)}</TableCell>
+                  <TableCell>
+                    {formatTime(d.startedAt)}
+                    {d.scheduled && (
+                      <Text block size={200} className={styles.muted}>
+                        scheduled
+                      </Text>
+                    )}
+                  </TableCell>
                   <TableCell>{`${pointKindLabel(d.point.kind)}, ${formatTime(d.point.createdAt)}`}</TableCell>
                   <TableCell>{d.timeToStartMs === null ? '—' : formatDuration(d.timeToStartMs)}</TableCell>
                   <TableCell>

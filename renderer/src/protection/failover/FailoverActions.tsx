@@ -1,7 +1,9 @@
 /**
  * The failover actions of a protected item's page, each offered in the phase that allows it (replication/phases.ts):
  * Fail over (or Fail back) with the wizard; Clean up test failover, which asks for the drill's notes; Change recovery
- * point and Commit after a real failover; Reprotect after commit. Each confirms first and reports in the page's notice.
+ * point and Commit after a real failover; Reprotect after commit. Each confirms first and reports in the page's notice;
+ * a reprotect's notice ends with what it compared and sent, once its job is done. Both directions are worded as an
+ * administrator reads them: fail over to the recovery site, fail back to the primary site.
  */
 import { Button, Field, Text, Textarea } from '@fluentui/react-components';
 import {
@@ -12,13 +14,15 @@ import {
   HistoryRegular,
   ShieldCheckmarkRegular,
 } from '@fluentui/react-icons';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { call } from '../../api/client';
-import { useNow } from '../../api/hooks';
+import { useLifeboat, useNow } from '../../api/hooks';
 import { useQuery } from '../../api/query';
 import type { Job, Result } from '../../api/types';
-import { jobStartedNotice, type Notice } from '../../devices/notice';
-import { ConfirmDialog, jobStarter } from '../FormDialog';
+import { jobStartedNotice, type Notice } from '../../ui/Notice';
+import { ConfirmDialog, jobStarter } from '../../ui/FormDialog';
+import { formatBytes } from '../../format';
+import { jobEnded } from '../../../../main/shared/job-status';
 import { isReversed, type ItemInfo } from '../labels';
 import { FailoverWizard } from './FailoverWizard';
 import { CUSTOM, PointChoice, chosenPoint } from './PointChoice';
@@ -35,11 +39,16 @@ export function FailoverActions({ item, onNotice, reload }: { item: ItemInfo; on
   };
   const startJob = jobStarter(onNotice);
   const back = isReversed(item);
+  const [reprotectJob, setReprotectJob] = useState<string | null>(null);
+  useReprotectNotice(item.name, reprotectJob, onNotice, () => {
+    setReprotectJob(null);
+    reload();
+  });
   return (
     <>
       {CAN_FAIL_OVER.includes(item.phase) && (
         <Button icon={back ? <ArrowUndoRegular /> : <ArrowForwardRegular />} onClick={() => setDialog('failover')}>
-          {back ? 'Fail back…' : 'Fail over…'}
+          {back ? `Fail back to ${item.primarySite}…` : `Fail over to ${item.recoverySite}…`}
         </Button>
       )}
       {item.testFailover && (
@@ -65,6 +74,7 @@ export function FailoverActions({ item, onNotice, reload }: { item: ItemInfo; on
       {dialog === 'failover' && (
         <FailoverWizard
           item={item.name}
+          backTo={back ? item.primarySite : null}
           onClose={(job) => {
             if (job && job.status !== 'succeeded') onNotice(jobStartedNotice(job));
             close();
@@ -90,6 +100,9 @@ export function FailoverActions({ item, onNotice, reload }: { item: ItemInfo; on
             {`${item.name} runs at ${item.activeSite} from the point of `}
             {item.failover ? new Date(item.failover.pointCreatedAt).toLocaleString() : 'its failover'}.{' '}
             Commit deletes its recovery points: the point can no longer be changed. Replication stays stopped until you reprotect it.
+            {!back &&
+              ` The copy it ran from at ${item.recoverySite} stops being the machine: it is kept only as the base the next reprotect ` +
+                'compares with, so that reprotect sends only what differs.'}
           </Text>
         </ConfirmDialog>
       )}
@@ -98,18 +111,53 @@ export function FailoverActions({ item, onNotice, reload }: { item: ItemInfo; on
           title={`Reprotect “${item.name}”?`}
           testId="reprotect-dialog"
           primary="Reprotect"
-          run={startJob(() => call('items.reprotect', { name: item.name }))}
+          run={async () => {
+            const r = await startJob(() => call('items.reprotect', { name: item.name }))();
+            if (r.ok) setReprotectJob(r.value.id);
+            return r;
+          }}
           onClose={close}
         >
           <Text>
-            {`${item.name} starts replicating from ${item.activeSite} to its other site. `}
-            The machine at the other site is shut down first, and its disks and folders are overwritten with the item&apos;s current data: block checksums are
-            compared on both sides and only what differs is sent.
+            {back
+              ? `${item.name} starts replicating from ${item.activeSite}, where it runs now, back to its primary site ${item.primarySite}, ` +
+                `under the failback policy. The original machine at ${item.primarySite} is shut down first, and its disks and folders are brought up to date with the ` +
+                'item’s current data: block checksums are compared on both sides and only what differs is sent.'
+              : `${item.name} starts replicating from ${item.activeSite} to its recovery site ${item.recoverySite} again, under its own policy. ` +
+                `What is left at ${item.recoverySite} is brought up to date: block checksums are compared on both sides and only what differs is sent.`}
           </Text>
         </ConfirmDialog>
       )}
     </>
   );
+}
+
+interface ReprotectResultInfo {
+  direction: string;
+  policy: string;
+  bytesCompared: number;
+  bytesSent: number;
+  warnings: string[];
+}
+
+/** Once the reprotect job it started ends: the notice says the new direction and what was compared and sent. */
+function useReprotectNotice(item: string, jobId: string | null, onNotice: (n: Notice) => void, done: () => void) {
+  const { jobs } = useLifeboat();
+  const job = jobId ? jobs.find((j) => j.id === jobId) : undefined;
+  useEffect(() => {
+    if (!job || !jobEnded(job.status)) return;
+    const r = job.result as ReprotectResultInfo | undefined;
+    if (job.status === 'succeeded' && r)
+      onNotice({
+        intent: r.warnings.length ? 'warning' : 'success',
+        title: `Reprotected: “${item}” replicates ${r.direction}.`,
+        body:
+          `${formatBytes(r.bytesSent)} sent after comparing ${formatBytes(r.bytesCompared)} on both sides; policy ${r.policy}.` +
+          (r.warnings.length ? ` ${r.warnings.join(' ')}` : ''),
+      });
+    else onNotice({ intent: 'error', title: `The reprotect of “${item}” ${job.status}.`, body: job.error?.message });
+    done();
+  }, [job?.status]); // once, when the job ends
 }
 
 function CleanupTestDialog({ item, onNotice, onClose }: { item: ItemInfo; onNotice(n: Notice): void; onClose(): void }) {

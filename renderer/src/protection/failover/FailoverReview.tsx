@@ -13,7 +13,7 @@ import { JobStatusBadge } from '../../jobs/JobStatusBadge';
 import { useSectionStyles } from '../../pages/Page';
 import { fieldState, type StepBodyProps } from '../../wizard/machine';
 import { formatAge } from '../labels';
-import { TYPE_TEXT, describeLoss, directionText, useFailoverOptions, type FailoverData, type FailoverResultInfo } from './labels';
+import { describeLoss, directionText, typeText, useFailoverOptions, type FailoverData, type FailoverResultInfo } from './labels';
 import { describeChoice } from './PointChoice';
 
 const useStyles = makeStyles({
@@ -40,7 +40,7 @@ export function FailoverReview({ data, update, problems }: StepBodyProps<Failove
         <dt>Item</dt>
         <dd className={section.dd}>{data.item}</dd>
         <dt>Type</dt>
-        <dd className={section.dd}>{TYPE_TEXT[data.type].label}</dd>
+        <dd className={section.dd}>{typeText(data.type, data.back).label}</dd>
         <dt>Direction</dt>
         <dd className={section.dd}>{directionText(options)}</dd>
         <dt>Recovery point</dt>
@@ -53,6 +53,9 @@ export function FailoverReview({ data, update, problems }: StepBodyProps<Failove
       <Text data-testid="rto-estimate">
         Estimated time to the start command: <span className={styles.rto}>{rto === null ? '—' : `about ${formatAge(rto)}`}</span>
       </Text>
+      <Text size={200} data-testid="rto-basis">
+        {options.rtoBasis.description}
+      </Text>
       <Checkbox
         checked={data.confirmed}
         onChange={(_, v) => update({ confirmed: v.checked === true })}
@@ -61,7 +64,9 @@ export function FailoverReview({ data, update, problems }: StepBodyProps<Failove
         label={
           data.type === 'test'
             ? `I understand that a test copy of ${data.item} starts at ${options.to}, isolated from its replica`
-            : `I understand that ${data.item} will run at ${options.to}, and that replication stops until it is committed and reprotected`
+            : data.back
+              ? `I understand that ${data.item} will run at ${options.to} again, and that replication stops until it is committed and reprotected`
+              : `I understand that ${data.item} will run at ${options.to}, and that replication stops until it is committed and reprotected`
         }
       />
       {problems.confirmed && (
@@ -93,11 +98,15 @@ export function FailoverProgress({ data }: StepBodyProps<FailoverData>) {
         <MessageBar intent="success" layout="multiline">
           <MessageBarBody>
             <MessageBarTitle>
-              {data.type === 'test' ? `A test copy of “${data.item}” is up.` : `“${data.item}” runs at ${result?.to ?? 'the other site'}.`}
+              {data.type === 'test'
+                ? `A test copy of “${data.item}” is up.`
+                : `“${data.item}” runs at ${result?.to ?? 'the other site'}${data.back ? ' again' : ''}.`}
             </MessageBarTitle>
             {result &&
-              `${formatBytes(result.bytes)} materialized from the point of ${new Date(result.point.createdAt).toLocaleString()}; ` +
-                `the start command ran after ${formatDuration(result.timeToStartMs)}. `}
+              (data.back && data.type !== 'test'
+                ? `Back in its original disks and folders at the point of ${new Date(result.point.createdAt).toLocaleString()}`
+                : `${formatBytes(result.bytes)} materialized from the point of ${new Date(result.point.createdAt).toLocaleString()}`) +
+                `; the start command ran after ${formatDuration(result.timeToStartMs)}. `}
             {data.type === 'test' ? 'Clean it up from the item’s page when the drill is done.' : 'Check it, then change its recovery point or commit.'}{' '}
             <Link href={`#/protected-items/${encodeURIComponent(data.item)}`}>Open its page</Link>.
           </MessageBarBody>

@@ -1,7 +1,8 @@
 /**
  * The recovery-point choice of a failover or a change of point: each named option with its point's time and kind,
  * what it would lose and the RTO estimate (an option that cannot be used says why), or a custom point picked on the
- * item's points timeline. The value is an option name, a point id, or "custom" until a point is picked.
+ * item's points timeline. The value is an option name, a point id, or "custom" until a point is picked. In a failback
+ * an option whose point is older than the newest (app-consistent ones usually are) says so beside what it loses.
  */
 import { Badge, Radio, RadioGroup, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { formatTime } from '../../format';
@@ -35,12 +36,15 @@ export interface PointChoiceProps {
   value: string;
   onChange(value: string): void;
   now: number;
+  /** A planned or unplanned failback: an option older than the newest point says so. */
+  failback?: boolean;
 }
 
-export function PointChoice({ options, points, value, onChange, now }: PointChoiceProps) {
+export function PointChoice({ options, points, value, onChange, now, failback = false }: PointChoiceProps) {
   const styles = useStyles();
   const custom = !isNamed(value, options);
   const picked = custom && value !== CUSTOM ? points.find((p) => p.id === value) : undefined;
+  const newest = points.at(-1)?.id;
   return (
     <div data-testid="point-choice" data-value={value}>
       <RadioGroup value={custom ? CUSTOM : value} onChange={(_, d) => onChange(d.value)} aria-label="Recovery point">
@@ -60,6 +64,11 @@ export function PointChoice({ options, points, value, onChange, now }: PointChoi
                       {o.processesPending ? ', after a final cycle' : ''}
                     </Text>
                     <Text size={200}>{`Loses ${describeLoss(o)}`}</Text>
+                    {failback && o.point && newest && o.point.id !== newest && (
+                      <Text size={200} weight="semibold">
+                        older than the newest point
+                      </Text>
+                    )}
                     <Text size={200}>{`RTO about ${formatAge(o.rtoSeconds)}`}</Text>
                     {o.group && (
                       <Badge appearance="tint" size="small">

@@ -11,7 +11,7 @@ import { useQuery } from '../../api/query';
 import type { ErrorInfo } from '../../api/types';
 import type { Outcome, StepBodyProps, StepMachine, WizardStep } from '../../wizard/machine';
 import { FailoverProgress, FailoverReview } from './FailoverReview';
-import { OPTION_TEXT, TYPE_TEXT, directionText, useFailoverOptions, type FailoverData, type FailoverType } from './labels';
+import { FAILBACK_APP_NOTE, OPTION_TEXT, TYPE_TEXT, directionText, typeText, useFailoverOptions, type FailoverData, type FailoverType } from './labels';
 import { CUSTOM, PointChoice, chosenPoint } from './PointChoice';
 
 export type FailoverStepId = 'type' | 'point' | 'shutdown' | 'review' | 'progress';
@@ -28,16 +28,17 @@ function TypeBody({ data, update }: StepBodyProps<FailoverData>) {
         aria-label="Failover type"
       >
         {(Object.keys(TYPE_TEXT) as FailoverType[]).map((t) => (
-          <Radio key={t} value={t} label={<TypeLabel type={t} />} />
+          <Radio key={t} value={t} label={<TypeLabel type={t} back={data.back} />} />
         ))}
       </RadioGroup>
       {options && (
         <Text data-testid="failover-direction" data-reversed={options.reversed}>
           <b>{directionText(options)}</b>
           {options.reversed
-            ? ` — ${data.item} runs at ${options.from} now: this brings it back to ${options.to}.`
-            : ` — ${data.item} runs at ${options.from} now and comes up at ${options.to}.`}{' '}
-          The direction follows where the item runs: to come back after a failover, commit it and reprotect it, then fail over again (a failback).
+            ? ` — ${data.item} runs at its recovery site ${options.from} now, protected in reverse: this brings it back to its primary site ${options.to}, ` +
+              'into its original disks and folders. Afterwards commit it, then reprotect it so that it replicates to the recovery site again.'
+            : ` — ${data.item} runs at ${options.from} now and comes up at ${options.to}. ` +
+              'The direction follows where the item runs: to come back after a failover, commit it and reprotect it, then fail it back.'}
         </Text>
       )}
       {options?.testActive && data.type === 'test' && (
@@ -47,17 +48,17 @@ function TypeBody({ data, update }: StepBodyProps<FailoverData>) {
   );
 }
 
-const TypeLabel = ({ type }: { type: FailoverType }) => (
+const TypeLabel = ({ type, back }: { type: FailoverType; back: boolean }) => (
   <span style={{ display: 'flex', flexDirection: 'column' }}>
-    <Text weight="semibold">{TYPE_TEXT[type].label}</Text>
-    <Text size={200}>{TYPE_TEXT[type].about}</Text>
+    <Text weight="semibold">{typeText(type, back).label}</Text>
+    <Text size={200}>{typeText(type, back).about}</Text>
   </span>
 );
 
 const type: Step = {
   id: 'type',
   title: 'Failover type',
-  intro: (d) => `How ${d.item} fails over. Nothing happens until you confirm on the last step.`,
+  intro: (d) => `How ${d.item} ${d.back ? 'fails back' : 'fails over'}. Nothing happens until you confirm on the last step.`,
   nextLabel: () => 'Next',
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'point' }),
@@ -71,7 +72,19 @@ function PointBody({ data, update, problems }: StepBodyProps<FailoverData>) {
   if (!options.data || !points.data) return <Text>Reading the recovery points…</Text>;
   return (
     <>
-      <PointChoice options={options.data.options} points={points.data} value={data.point} onChange={(point) => update({ point, confirmed: false })} now={now} />
+      <PointChoice
+        options={options.data.options}
+        points={points.data}
+        value={data.point}
+        onChange={(point) => update({ point, confirmed: false })}
+        now={now}
+        failback={data.back && data.type !== 'test'}
+      />
+      {data.back && data.type !== 'test' && (
+        <Text size={200} data-testid="failback-app-note">
+          {FAILBACK_APP_NOTE}
+        </Text>
+      )}
       {problems.point && (
         <Text role="alert" data-field="point">
           {problems.point}
@@ -85,7 +98,11 @@ const point: Step = {
   id: 'point',
   title: 'Recovery point',
   intro: (d) =>
-    d.type === 'planned'
+    d.back && d.type !== 'test'
+      ? `A failback brings ${d.item} back in its own disks and folders at the point chosen: Latest ` +
+        (d.type === 'planned' ? 'replicates every remaining change first and loses nothing; ' : 'processes what was already sent first; ') +
+        'an older point gives up what came after it.'
+      : d.type === 'planned'
       ? 'A planned failover replicates every remaining change first, so Latest loses nothing. An older point gives up what came after it.'
       : 'The point the machine comes up from. Each option says when its point was made, what it would lose and how long the failover should take.',
   nextLabel: () => 'Next',
@@ -104,7 +121,7 @@ function ShutdownBody({ data, update }: StepBodyProps<FailoverData>) {
         checked={planned || data.shutdownSource}
         disabled={planned}
         onChange={(_, v) => update({ shutdownSource: v.checked === true, confirmed: false })}
-        label={`Shut down ${data.item} at ${options?.from ?? 'its site'} before the failover`}
+        label={`Shut down ${data.item} at ${options?.from ?? 'its site'} before the ${data.back ? 'failback' : 'failover'}`}
       />
       <Text size={200}>
         {planned
@@ -119,7 +136,10 @@ function ShutdownBody({ data, update }: StepBodyProps<FailoverData>) {
 const shutdown: Step = {
   id: 'shutdown',
   title: 'Shut down the source',
-  intro: () => 'Whether the machine is stopped where it runs now, before it comes up at the other site.',
+  intro: (d) =>
+    d.back
+      ? 'Whether the machine is stopped at the recovery site, where it runs now, before it comes back up at the primary site.'
+      : 'Whether the machine is stopped where it runs now, before it comes up at the other site.',
   nextLabel: () => 'Next',
   back: () => 'point',
   validate: () => ({}),
@@ -140,8 +160,11 @@ const review: Step = {
   intro: (d) =>
     d.type === 'test'
       ? 'The test copy comes up in an isolated folder at the other site; the replica and replication are not touched.'
-      : 'The failover job checks the prerequisites, materializes the point as the item’s disks and folders at the other site and runs its start command.',
-  nextLabel: (d) => (d.type === 'test' ? 'Start test failover' : 'Start failover'),
+      : d.back
+        ? 'The failback job checks the prerequisites, brings the point into the item’s original disks and folders at the primary site ' +
+          'and runs its start command.'
+        : 'The failover job checks the prerequisites, materializes the point as the item’s disks and folders at the other site and runs its start command.',
+  nextLabel: (d) => (d.type === 'test' ? 'Start test failover' : d.back ? 'Start failback' : 'Start failover'),
   back: (d) => (d.type === 'test' ? 'point' : 'shutdown'),
   validate: (d) => ({ confirmed: d.confirmed ? undefined : 'Confirm that you understand what the failover does.' }),
   submit: async (d) => {
@@ -155,8 +178,8 @@ const review: Step = {
 
 const progress: Step = {
   id: 'progress',
-  title: 'Failing over',
-  intro: (d) => `The ${TYPE_TEXT[d.type].label.toLowerCase()} of “${d.item}”: closing this window does not stop it, and the Jobs page follows it too.`,
+  title: 'Progress',
+  intro: (d) => `The ${typeText(d.type, d.back).label.toLowerCase()} of “${d.item}”: closing this window does not stop it, and the Jobs page follows it too.`,
   nextLabel: () => 'Close',
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'finish' }),
