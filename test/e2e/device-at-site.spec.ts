@@ -2,7 +2,7 @@
  * The Configure device wizard puts a device's data root at a paired agent site (a real `lifeboat agent serve` child,
  * paired through the CLI): the data-root step offers the site, prefills the folder of device roots there, refuses that
  * folder itself and anything outside it at the root field, and the device is made at the agent's root, shown with its
- * site; its share is created there from the device's page.
+ * site; its share is created there from the device's page; with the agent killed, the page shows why, naming the site.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -50,4 +50,14 @@ test('the Configure device wizard puts the data root at an agent site', async ({
   await addShare(page, 'docs', { quota: '100 MiB' });
   await expect(page.locator('tr[data-share="docs"]')).toBeVisible();
   expect(fs.statSync(path.join(root, 'shares', 'docs')).isDirectory()).toBe(true);
+  await expect(page.getByText('The agent site dr (the data root is on its host)')).toBeVisible();
+
+  // The agent stops: the device's page still shows, with the reason naming the site and what to do.
+  await agent.stop('SIGKILL');
+  agent = null;
+  await page.reload();
+  const reasons = page.getByTestId('health-reasons').first();
+  await expect(reasons).toContainText('The site dr, which holds the data root of the device fs7, cannot be reached', { timeout: 60_000 });
+  await expect(reasons).toContainText('site test dr');
+  await expect(page.locator('tr[data-share="docs"]')).toBeVisible();
 });

@@ -183,6 +183,7 @@ function Properties({ device: d }: { device: Device }) {
     ['Status', <DeviceStatusBadge key="s" status={d.status} />],
     ['Health', <HealthBadge key="h" health={d.health} reasons={d.healthReasons} />],
     ['Data root', <span key="r" className={section.mono}>{d.root}</span>],
+    ['Site', d.site ? `The agent site ${d.site} (the data root is on its host)` : 'This machine'],
     ['Serial number', d.serial],
     ['Domain', d.domain ?? '—'],
     ['Time zone', d.timeZone],
