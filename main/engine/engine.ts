@@ -25,6 +25,7 @@ import { backupJob } from './backups/backup-job';
 import { restoreJob } from './backups/restore-job';
 import { DeviceBackups } from './devices/backups';
 import { DeviceManager } from './devices/manager';
+import { checkRestoreTarget } from './devices/restore-target';
 import { FailoverManager } from './failover/manager';
 import { itemOps } from './plans/item-ops';
 import type { PlanManager } from './plans/manager';
@@ -91,12 +92,15 @@ export class Engine {
     this.runner.register(backupJob(this.accounts));
     this.runner.register(restoreJob(this.accounts));
     this.runner.register(accountCheckJob(this.accounts));
-    this.devices = new DeviceManager(this);
+    this.devices = new DeviceManager({
+      db: this.db, bus: this.bus, log: this.log, settings: this.settings, alerts: this.alerts, service: this.service, secrets: this.secrets,
+      jobs: this.runner.store, accounts: this.accounts, sites: () => this.sites, dataDir, mode,
+    });
+    this.backups.guardRestores((to, sources, overwrite) => checkRestoreTarget(this.devices, to, sources, overwrite));
     this.accounts.keepClearOf(() => this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })));
-    const sites = () => this.sites; // made below: device backups read a device's site only once jobs run
     this.deviceBackups = new DeviceBackups({
       db: this.db, bus: this.bus, log: this.log, alerts: this.alerts, settings: this.settings, service: this.service,
-      runner: this.runner, accounts: this.accounts, devices: this.devices, dataDir, sites: { get store() { return sites().store; } },
+      runner: this.runner, accounts: this.accounts, devices: this.devices, dataDir,
     });
     this.failover = new FailoverManager({
       db: this.db, bus: this.bus, log: this.log, alerts: this.alerts, runner: this.runner, accounts: this.accounts, devices: this.devices, deviceBackups: this.deviceBackups,

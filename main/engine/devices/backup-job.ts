@@ -20,8 +20,7 @@ import { heatFile, readHeatFile, writeHeatFile } from './heat-store';
 import { claimOwner, fencedError, readOwner } from './ownership';
 import { deleteSnapshotQuietly, deviceFaultPoint, pruneScheduled } from './backup-retention';
 import { policyOf } from './schedule';
-import type { Db } from '../db/database';
-import { DeviceBackupStore, type LineageBackup } from './backup-store';
+import type { DeviceBackupStore } from './backup-store';
 import type { DeviceBackupDeps } from './deps';
 import { deviceSiteName } from './site-agents';
 import { refuseAtSite } from './site-choice';
@@ -63,25 +62,20 @@ const Params = z.object({ deviceId: z.string(), deviceName: z.string(), accountI
 export type DeviceBackupParams = z.infer<typeof Params>;
 
 /** Why a device cannot take a backup now, as an error that says what to do; the final backup allows an offline device. */
-export function assertCanBackUp(deps: Pick<DeviceBackupDeps, 'devices' | 'sites'>, device: DeviceRow, kind: BackupKind): void {
+export function assertCanBackUp(deps: Pick<DeviceBackupDeps, 'devices'>, device: DeviceRow, kind: BackupKind): void {
   const n = device.name;
   if (device.status === 'deactivated' || device.status === 'deleted')
     throw new LifeboatError('not_allowed', `The device ${n} is ${device.status}: it is read-only and takes no more backups.`, `Its backups stay available for a failover (\`lifeboat failover targets ${n}\`).`);
   if (device.status === 'ready-to-set-up') throw new LifeboatError('not_allowed', `The device ${n} is not registered with the service yet, so it has nothing to back up.`, `Register it first with \`lifeboat device register ${n}\`.`);
   if (device.status === 'offline' && kind !== 'final') throw new LifeboatError('not_allowed', `The device ${n} is offline for maintenance.`, 'Bring the device online, then back it up.');
   deps.devices.assertNotHeld(device);
-  refuseAtSite(device, 'back up', deviceSiteName(deps.sites, device.site_id));
+  refuseAtSite(device, 'back up', deviceSiteName(deps.devices.sites, device.site_id));
   if (!device.account_id) throw new LifeboatError('not_allowed', `The device ${n} has no storage account for its backups.`, 'A device gets its storage account when it is created: remove it (`lifeboat device remove NAME`) and create it again with `--account`.');
   if (!deps.devices.store.shares(device.id).length && !deps.devices.store.volumes(device.id).length) {
     const what = device.type === 'file' ? 'share' : 'volume';
     const hint = kind === 'final' ? `Deactivate it without one: \`lifeboat device deactivate ${n} --confirm ${n} --no-final-backup\`.` : `Create a ${what} first with \`lifeboat ${what} create ${n} NAME\`.`;
     throw new LifeboatError('not_allowed', `The device ${n} has no ${what}s, so there is nothing to back up.`, hint);
   }
-}
-
-/** The backups of the device's lineage, newest first (DeviceBackupStore.lineage, for callers that hold only the connection). */
-export function lineageBackups(src: { db: Db }, device: DeviceRow): LineageBackup[] {
-  return new DeviceBackupStore(src.db).lineage(device);
 }
 
 /** The heat summary of a device backup (null: none, or not a device backup). */

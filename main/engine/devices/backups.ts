@@ -9,7 +9,7 @@ import type { Device, DeviceBackup, HeatMap } from '../../shared/device-schemas'
 import type { Backup, Job } from '../../shared/schemas';
 import { LifeboatError } from '../../shared/errors';
 import { activeDeviceJob, assertCanBackUp, deviceBackupJob, DeviceBackupSteps, heatSummaryOf, type BackupKind, type DeviceBackupParams, type ItemConfig } from './backup-job';
-import { DeviceBackupStore, type DeviceBackupRow } from './backup-store';
+import type { DeviceBackupRow, DeviceBackupStore } from './backup-store';
 import type { DeviceBackupDeps } from './deps';
 import { sweepLeftovers } from './backup-retention';
 import { deactivateJob, type DeactivateParams } from './deactivate-job';
@@ -37,12 +37,13 @@ export class DeviceBackups {
   private readonly deps: DeviceBackupDeps;
 
   constructor(deps: Omit<DeviceBackupDeps, 'backups'>) {
-    this.store = new DeviceBackupStore(deps.db);
+    this.store = deps.devices.backups;
     this.deps = { ...deps, backups: this.store };
     this.records = new DeviceRecords({
       bus: deps.bus,
       log: deps.log,
       devices: deps.devices.store,
+      backups: this.store,
       service: deps.service,
       accounts: deps.accounts,
       settings: deps.settings,

@@ -1,10 +1,11 @@
-/** Handlers of the devices.*, shares.* and volumes.* calls. */
+/** Handlers of the devices.*, shares.* and volumes.* calls: they call the domain and map its results to the contract's outputs. */
 import type { Handlers } from '../api/handlers';
-import type { Engine } from '../engine';
 import { deviceSiteName } from './site-agents';
 import { refuseAtSite } from './site-choice';
 
 type DeviceCalls = Extract<keyof Handlers, `devices.${string}` | `shares.${string}` | `volumes.${string}`>;
+/** The engine as every handler gets it (named through the handlers' type: nothing in devices/ imports engine.ts). */
+type Engine = Parameters<Handlers['devices.show']>[0];
 
 /** A device at an agent site takes no backups yet (site-choice.ts): refused before anything starts. */
 function refuseBackupAtSite(engine: Engine, name: string, what = 'back up'): void {
@@ -19,7 +20,10 @@ export const deviceHandlers: Pick<Handlers, DeviceCalls> = {
   'devices.offline': (engine, input) => engine.devices.setDeviceOnline(input.name, false),
   'devices.online': (engine, input) => engine.devices.setDeviceOnline(input.name, true),
   'devices.list': (engine, input) => engine.devices.list(input),
-  'devices.show': (engine, input) => engine.devices.show(input.name, { refresh: input.refresh }),
+  'devices.show': async (engine, input) => {
+    const { device, shares, volumes, jobs } = await engine.devices.show(input.name, { refresh: input.refresh });
+    return { device, shares, volumes, backups: engine.deviceBackups.listFor(device.id), heat: engine.deviceBackups.heatMap(device.id), jobs };
+  },
   'devices.remove': (engine, input) => engine.devices.remove(input.name),
   'devices.policy': (engine, input) => {
     if (input.frequency !== 'off') refuseBackupAtSite(engine, input.name, 'schedule backups of');

@@ -2,7 +2,7 @@
  * Shares (file servers) and volumes (iSCSI servers): what a device serves. The sum of their provisioned sizes never
  * exceeds the device capacity, and locally pinned ones must also fit on the local disk.
  */
-import type { CallOutput, CallParsedInput } from '../../shared/contract';
+import type { CallParsedInput } from '../../shared/contract';
 import type { Share, Volume } from '../../shared/device-schemas';
 import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
@@ -98,11 +98,11 @@ export class DeviceItems {
   checkQuotas(device: DeviceRow): void {
     for (const s of this.store.shares(device.id)) {
       const flag = `share-over-quota:${s.id}`;
-      const flagged = this.m.engine.settings.get(flag) !== null;
+      const flagged = this.m.deps.settings.get(flag) !== null;
       const used = this.m.usageOf(s.id);
       if (used > s.quota && !flagged) {
-        this.m.engine.setSetting(flag, new Date().toISOString());
-        this.m.engine.alerts.raise({
+        this.m.deps.settings.set(flag, new Date().toISOString());
+        this.m.deps.alerts.raise({
           severity: 'warning',
           title: OVER_QUOTA,
           message: `The share ${s.name} on ${device.name} uses ${formatBytes(used)}, more than its quota of ${formatBytes(s.quota)}.`,
@@ -116,9 +116,9 @@ export class DeviceItems {
   }
 
   private clearQuotaAlert(device: DeviceRow, share: ShareRow): void {
-    this.m.engine.settings.delete(`share-over-quota:${share.id}`);
-    const open = this.m.engine.alerts.ids({ objectKind: 'share', objectName: `${device.name}/${share.name}`, title: OVER_QUOTA });
-    if (open.length) this.m.engine.alerts.acknowledge(open);
+    this.m.deps.settings.delete(`share-over-quota:${share.id}`);
+    const open = this.m.deps.alerts.ids({ objectKind: 'share', objectName: `${device.name}/${share.name}`, title: OVER_QUOTA });
+    if (open.length) this.m.deps.alerts.acknowledge(open);
   }
 
   private setOnlineRow(kind: 'share' | 'volume', id: string, online: boolean): void {
@@ -182,13 +182,13 @@ export class DeviceItems {
     for (const one of plan)
       await sweepDevice(this.m.agent, one).catch((err: Error) => {
         if (!one.device.site_id) throw err; // a root at a site that does not answer is swept at the next start
-        this.m.engine.log.warn('device sweep skipped a device at an unreachable site', { device: one.device.name, error: err.message });
+        this.m.deps.log.warn('device sweep skipped a device at an unreachable site', { device: one.device.name, error: err.message });
       });
   }
 
   // ---- shares ----
 
-  async createShare(input: CallParsedInput<'shares.create'>): Promise<CallOutput<'shares.create'>> {
+  async createShare(input: CallParsedInput<'shares.create'>): Promise<Share> {
     const device = this.m.requireWritable(input.device);
     this.requireType(device, 'share');
     const name = checkItemName(input.name, 'share');
@@ -225,7 +225,7 @@ export class DeviceItems {
       this.store.deleteShare(row.id);
       throw err;
     }
-    this.m.engine.log.info('share created', { device: device.name, share: name, quota, tier: row.tier });
+    this.m.deps.log.info('share created', { device: device.name, share: name, quota, tier: row.tier });
     this.m.changed(device.name);
     return this.m.toShare(device, row);
   }
@@ -237,7 +237,7 @@ export class DeviceItems {
     return this.store.shares(device.id).map((s) => this.m.toShare(device, s));
   }
 
-  async editShare(input: CallParsedInput<'shares.edit'>): Promise<CallOutput<'shares.edit'>> {
+  async editShare(input: CallParsedInput<'shares.edit'>): Promise<Share> {
     const device = this.m.requireWritable(input.device);
     this.requireType(device, 'share');
     const share = this.requireShare(device, input.name);
@@ -257,30 +257,30 @@ export class DeviceItems {
     return this.m.toShare(device, row);
   }
 
-  async setShareOnline(deviceName: string, name: string, online: boolean): Promise<CallOutput<'shares.online'>> {
+  async setShareOnline(deviceName: string, name: string, online: boolean): Promise<Share> {
     const device = this.m.requireWritable(deviceName);
     this.requireType(device, 'share');
     const share = this.requireShare(device, name);
     await this.changeOnline(device, 'share', share, online);
-    this.m.engine.log.info(online ? 'share online' : 'share offline', { device: device.name, share: share.name });
+    this.m.deps.log.info(online ? 'share online' : 'share offline', { device: device.name, share: share.name });
     this.m.changed(device.name);
     return this.m.toShare(device, this.requireShare(device, share.name));
   }
 
-  async deleteShare(deviceName: string, name: string): Promise<CallOutput<'shares.delete'>> {
+  async deleteShare(deviceName: string, name: string): Promise<{ deleted: string; device: string }> {
     const device = this.m.requireWritable(deviceName);
     this.requireType(device, 'share');
     const share = this.requireShare(device, name);
     await this.trashThenForget(device, this.m.sharePath(device, share.name), share.id, () => this.store.deleteShare(share.id));
     this.clearQuotaAlert(device, share);
-    this.m.engine.log.info('share deleted', { device: device.name, share: share.name });
+    this.m.deps.log.info('share deleted', { device: device.name, share: share.name });
     this.m.changed(device.name);
     return { deleted: share.name, device: device.name };
   }
 
   // ---- volumes ----
 
-  async createVolume(input: CallParsedInput<'volumes.create'>): Promise<CallOutput<'volumes.create'>> {
+  async createVolume(input: CallParsedInput<'volumes.create'>): Promise<Volume> {
     const device = this.m.requireWritable(input.device);
     this.requireType(device, 'volume');
     const name = checkItemName(input.name, 'volume');
@@ -315,7 +315,7 @@ export class DeviceItems {
       this.store.deleteVolume(row.id);
       throw err;
     }
-    this.m.engine.log.info('volume created', { device: device.name, volume: name, size, tier: row.tier, acrs: acrs.length, chap: !!chap });
+    this.m.deps.log.info('volume created', { device: device.name, volume: name, size, tier: row.tier, acrs: acrs.length, chap: !!chap });
     this.m.changed(device.name);
     await this.m.refreshUsage(device, { now: true });
     return this.m.toVolume(device, row);
@@ -328,7 +328,7 @@ export class DeviceItems {
     return this.store.volumes(device.id).map((v) => this.m.toVolume(device, v));
   }
 
-  async editVolume(input: CallParsedInput<'volumes.edit'>): Promise<CallOutput<'volumes.edit'>> {
+  async editVolume(input: CallParsedInput<'volumes.edit'>): Promise<Volume> {
     const device = this.m.requireConfigurable(input.device);
     this.requireType(device, 'volume');
     const volume = this.requireVolume(device, input.name);
@@ -351,29 +351,29 @@ export class DeviceItems {
       if (input.noChap) this.store.setChapSecret(volume.id, null);
       if (chap) this.store.setChapSecret(volume.id, chap.secret);
     });
-    this.m.engine.log.info('volume edited', { device: device.name, volume: volume.name, acrs: acrs?.length, chap: input.noChap ? 'off' : chap ? 'set' : 'unchanged' });
+    this.m.deps.log.info('volume edited', { device: device.name, volume: volume.name, acrs: acrs?.length, chap: input.noChap ? 'off' : chap ? 'set' : 'unchanged' });
     this.m.changed(device.name);
     await this.m.refreshUsage(device);
     return this.m.toVolume(device, this.requireVolume(device, volume.name));
   }
 
-  async setVolumeOnline(deviceName: string, name: string, online: boolean): Promise<CallOutput<'volumes.online'>> {
+  async setVolumeOnline(deviceName: string, name: string, online: boolean): Promise<Volume> {
     const device = this.m.requireWritable(deviceName);
     this.requireType(device, 'volume');
     const volume = this.requireVolume(device, name);
     await this.changeOnline(device, 'volume', volume, online);
-    this.m.engine.log.info(online ? 'volume online' : 'volume offline', { device: device.name, volume: volume.name });
+    this.m.deps.log.info(online ? 'volume online' : 'volume offline', { device: device.name, volume: volume.name });
     this.m.changed(device.name);
     await this.m.refreshUsage(device);
     return this.m.toVolume(device, this.requireVolume(device, volume.name));
   }
 
-  async deleteVolume(deviceName: string, name: string): Promise<CallOutput<'volumes.delete'>> {
+  async deleteVolume(deviceName: string, name: string): Promise<{ deleted: string; device: string }> {
     const device = this.m.requireWritable(deviceName);
     this.requireType(device, 'volume');
     const volume = this.requireVolume(device, name);
     await this.trashThenForget(device, this.m.volumePath(device, volume.name), volume.id, () => this.store.deleteVolume(volume.id));
-    this.m.engine.log.info('volume deleted', { device: device.name, volume: volume.name });
+    this.m.deps.log.info('volume deleted', { device: device.name, volume: volume.name });
     this.m.changed(device.name);
     return { deleted: volume.name, device: device.name };
   }

@@ -1,15 +1,15 @@
 /** Virtual arrays: devices on data roots with their shares and volumes (configuration, validation, status). */
 import path from 'node:path';
-import type { CallOutput, CallParsedInput } from '../../shared/contract';
-import type { Device, Share, Volume } from '../../shared/device-schemas';
-import type { Engine } from '../engine';
+import type { CallParsedInput } from '../../shared/contract';
+import type { Device, DeviceDetail, RootCheck, Share, Volume } from '../../shared/device-schemas';
 import { LifeboatError } from '../../shared/errors';
 import { VERSION } from '../paths';
 import type { DeviceAgent } from './agent';
 import { DeviceItems } from './items';
-import { checkRestoreTarget } from './restore-target';
 import { nextBackupAt, policyOf } from './schedule';
-import { lineageBackups } from './backup-job';
+import { DeviceBackupStore } from './backup-store';
+import type { DeviceDeps } from './deps';
+import type { SiteManager } from '../sites/manager';
 import { assessHealth } from '../../shared/device-health';
 import { DeviceSetup } from './setup';
 import { deviceSiteName, engineDeviceAgents } from './site-agents';
@@ -23,24 +23,31 @@ export class DeviceManager {
   readonly items: DeviceItems;
   readonly setup: DeviceSetup;
   readonly usage: DeviceUsage;
+  /** The device_backups table (the device backups write it; a device's page and health read it). */
+  readonly backups: DeviceBackupStore;
   /** The sweep at start of what a crash left half done (changes wait for it). */
   readonly swept: Promise<void>;
   /** The clock health is judged by (how old the last backup is): tests set it to look days ahead without waiting. */
   now: () => number = () => Date.now();
 
   constructor(
-    readonly engine: Engine,
-    readonly agent: DeviceAgent = engineDeviceAgents(engine.db, () => engine.sites),
+    readonly deps: DeviceDeps,
+    readonly agent: DeviceAgent = engineDeviceAgents(deps.db, deps.sites),
   ) {
-    this.store = new DeviceStore(engine.db, engine.secrets, engine.runner.store);
+    this.store = new DeviceStore(deps.db, deps.secrets, deps.jobs);
+    this.backups = new DeviceBackupStore(deps.db);
     this.items = new DeviceItems(this);
     this.setup = new DeviceSetup(this);
     this.usage = new DeviceUsage(this);
-    engine.backups.guardRestores((to, sources, overwrite) => checkRestoreTarget(this, to, sources, overwrite));
     // Changes wait for the sweep of what a crash left half done.
-    this.swept = this.items.sweep().catch((err: Error) => engine.log.warn('device sweep failed', { error: err.message }));
+    this.swept = this.items.sweep().catch((err: Error) => deps.log.warn('device sweep failed', { error: err.message }));
     this.queue = this.swept;
-    if (engine.mode !== 'cli') this.usage.start();
+    if (deps.mode !== 'cli') this.usage.start();
+  }
+
+  /** The sites a device's root may be at. */
+  get sites(): SiteManager {
+    return this.deps.sites();
   }
 
   // ---- public helpers that device backups and failover use ----
@@ -66,7 +73,7 @@ export class DeviceManager {
       );
   }
 
-  inspectRoot(root: string): Promise<CallOutput<'devices.checkRoot'>> {
+  inspectRoot(root: string): Promise<RootCheck> {
     return this.setup.inspectRoot(root);
   }
 
@@ -74,7 +81,7 @@ export class DeviceManager {
    * Maintenance: offline makes every share or volume unavailable (read-only on disk, refused to engine writes) and
    * scheduled backups skip the device; online gives back what was online before.
    */
-  setDeviceOnline(name: string, online: boolean): Promise<CallOutput<'devices.online'>> {
+  setDeviceOnline(name: string, online: boolean): Promise<Device> {
     return this.serial(async () => {
       const device = this.store.require(name);
       this.assertNotHeld(device);
@@ -89,13 +96,13 @@ export class DeviceManager {
       if (!online) this.commit(device.id, 'writable', () => this.store.update(device.id, { status: 'offline' }));
       for (const p of items) if (await this.agent.exists(p)) await this.agent.setWritable(p, online);
       if (online)
-        this.engine.db.transaction(() => {
+        this.deps.db.transaction(() => {
           const now = this.store.byId(device.id);
           if (now?.status !== 'offline') throw new LifeboatError('conflict', `The device ${device.name} changed meanwhile (it is ${now?.status ?? 'gone'}).`, 'Look at it again with `lifeboat device show`.');
           this.assertNotHeld(now);
           this.store.update(device.id, { status: 'online' });
         })();
-      this.engine.log.info(online ? 'device online' : 'device offline', { device: device.name, items: items.length });
+      this.deps.log.info(online ? 'device online' : 'device offline', { device: device.name, items: items.length });
       this.changed(device.name);
       const row = this.store.byId(device.id)!;
       await this.refreshUsage(row);
@@ -148,7 +155,7 @@ export class DeviceManager {
    * no longer hold (a deactivation or failover started meanwhile), and then nothing is written.
    */
   commit<T>(deviceId: string, need: 'writable' | 'configurable', write: () => T): T {
-    return this.engine.db.transaction(() => {
+    return this.deps.db.transaction(() => {
       const now = this.store.byId(deviceId);
       if (!now) throw new LifeboatError('not_found', 'The device was removed meanwhile.', 'List devices with `lifeboat device list`.');
       if (need === 'writable') this.writableRow(now);
@@ -180,7 +187,7 @@ export class DeviceManager {
   }
 
   changed(device: string): void {
-    this.engine.bus.emit({ type: 'device.changed', device });
+    this.deps.bus.emit({ type: 'device.changed', device });
   }
 
   usageOf(itemId: string): number {
@@ -199,9 +206,7 @@ export class DeviceManager {
     const volumes = this.store.volumes(row.id);
     const provisioned = shares.reduce((a, s) => a + s.quota, 0) + volumes.reduce((a, v) => a + v.size, 0);
     const used = [...shares, ...volumes].reduce((a, i) => a + this.usageOf(i.id), 0);
-    const last = this.engine.db.prepare('SELECT backup_id, created_at FROM device_backups WHERE device_id = ? ORDER BY created_at DESC LIMIT 1').get(row.id) as
-      | { backup_id: string; created_at: string }
-      | undefined;
+    const last = this.backups.newestOf(row.id);
     const health = this.health(row, shares, volumes, provisioned, used);
     return {
       id: row.id,
@@ -209,14 +214,14 @@ export class DeviceManager {
       type: row.type,
       status: row.status,
       root: row.root,
-      site: deviceSiteName(this.engine.sites, row.site_id),
+      site: deviceSiteName(this.sites, row.site_id),
       capacity: row.capacity,
       provisioned,
       used,
       domain: row.domain,
       timeZone: row.time_zone,
       fips: row.fips === 1,
-      account: row.account_id ? (this.engine.accounts.store.byId(row.account_id)?.name ?? null) : null,
+      account: row.account_id ? (this.deps.accounts.store.byId(row.account_id)?.name ?? null) : null,
       model: DEVICE_MODEL,
       softwareVersion: VERSION,
       serial: row.serial,
@@ -250,7 +255,7 @@ export class DeviceManager {
         offlineItems: [...shares, ...volumes].filter((i) => !i.online).map((i) => i.name),
         items: shares.length + volumes.length,
         policy: policyOf(row),
-        lastBackupAt: row.status === 'online' ? (lineageBackups(this.engine, row)[0]?.created_at ?? null) : null,
+        lastBackupAt: row.status === 'online' ? (this.backups.lineage(row)[0]?.created_at ?? null) : null,
       },
       this.now(),
     );
@@ -293,7 +298,7 @@ export class DeviceManager {
 
   // ---- devices (the wizard's steps are in setup.ts) ----
 
-  create(input: CallParsedInput<'devices.create'>): Promise<CallOutput<'devices.create'>> {
+  create(input: CallParsedInput<'devices.create'>): Promise<Device> {
     return this.serial(async () => {
       const row = this.firstSchedule(await this.setup.create(input));
       this.changed(row.name);
@@ -302,7 +307,7 @@ export class DeviceManager {
     });
   }
 
-  register(input: CallParsedInput<'devices.register'>): Promise<CallOutput<'devices.register'>> {
+  register(input: CallParsedInput<'devices.register'>): Promise<Device> {
     return this.serial(async () => {
       const row = this.firstSchedule(await this.setup.register(input));
       this.changed(row.name);
@@ -320,31 +325,30 @@ export class DeviceManager {
     return this.store.byId(row.id)!;
   }
 
-  async list(input: CallParsedInput<'devices.list'>): Promise<CallOutput<'devices.list'>> {
+  async list(input: CallParsedInput<'devices.list'>): Promise<Device[]> {
     const rows = this.store.list({ all: input.all });
     for (const r of rows) await this.refreshUsage(r);
     return rows.map((r) => this.toDevice(r));
   }
 
-  async show(name: string, opts: { refresh?: boolean } = {}): Promise<CallOutput<'devices.show'>> {
+  /** The device with its shares, volumes and newest jobs (the API adds its backups and heat map: devices/handlers.ts). */
+  async show(name: string, opts: { refresh?: boolean } = {}): Promise<Omit<DeviceDetail, 'backups' | 'heat'>> {
     const row = this.store.byName(name, { includeDeleted: true }) ?? this.store.require(name);
     await this.refreshUsage(row, { now: opts.refresh });
-    const jobs = this.engine.runner.store.find({ objectKind: 'device', objectName: row.name }, { newest: 10 });
+    const jobs = this.deps.jobs.find({ objectKind: 'device', objectName: row.name }, { newest: 10 });
     return {
       device: this.toDevice(row),
       shares: this.store.shares(row.id).map((s) => this.toShare(row, s)),
       volumes: this.store.volumes(row.id).map((v) => this.toVolume(row, v)),
-      backups: this.engine.deviceBackups.listFor(row.id),
-      heat: this.engine.deviceBackups.heatMap(row.id),
       jobs: jobs.map((j) => j.id),
     };
   }
 
-  remove(name: string): Promise<CallOutput<'devices.remove'>> {
+  remove(name: string): Promise<{ removed: string }> {
     return this.serial(() => this.removeNow(name));
   }
 
-  private removeNow(name: string): CallOutput<'devices.remove'> {
+  private removeNow(name: string): { removed: string } {
     const device = this.store.require(name);
     this.assertNotHeld(device);
     const job = this.store.activeDeactivation(device.name);
@@ -358,44 +362,44 @@ export class DeviceManager {
     }
     // A device with backups stays as a deleted record so its backups keep their owner; the data root is left as is
     // (with its marker, so a new device can take it over).
-    const hasBackups = !!this.engine.db.prepare('SELECT 1 FROM device_backups WHERE device_id = ? LIMIT 1').get(device.id);
+    const hasBackups = this.backups.hasAny(device.id);
     if (hasBackups) this.store.update(device.id, { status: 'deleted', deleted_at: new Date().toISOString() });
     else this.store.remove(device.id);
-    this.engine.log.info('device removed', { device: device.name, keptAsDeleted: hasBackups });
+    this.deps.log.info('device removed', { device: device.name, keptAsDeleted: hasBackups });
     this.changed(device.name);
     return { removed: device.name };
   }
 
   // ---- shares and volumes (items.ts) ----
 
-  createShare(input: CallParsedInput<'shares.create'>): Promise<CallOutput<'shares.create'>> {
+  createShare(input: CallParsedInput<'shares.create'>): Promise<Share> {
     return this.serial(() => this.items.createShare(input));
   }
-  listShares(device: string): Promise<CallOutput<'shares.list'>> {
+  listShares(device: string): Promise<Share[]> {
     return this.items.listShares(device);
   }
-  editShare(input: CallParsedInput<'shares.edit'>): Promise<CallOutput<'shares.edit'>> {
+  editShare(input: CallParsedInput<'shares.edit'>): Promise<Share> {
     return this.serial(() => this.items.editShare(input));
   }
-  setShareOnline(device: string, name: string, online: boolean): Promise<CallOutput<'shares.online'>> {
+  setShareOnline(device: string, name: string, online: boolean): Promise<Share> {
     return this.serial(() => this.items.setShareOnline(device, name, online));
   }
-  deleteShare(device: string, name: string): Promise<CallOutput<'shares.delete'>> {
+  deleteShare(device: string, name: string): Promise<{ deleted: string; device: string }> {
     return this.serial(() => this.items.deleteShare(device, name));
   }
-  createVolume(input: CallParsedInput<'volumes.create'>): Promise<CallOutput<'volumes.create'>> {
+  createVolume(input: CallParsedInput<'volumes.create'>): Promise<Volume> {
     return this.serial(() => this.items.createVolume(input));
   }
-  listVolumes(device: string): Promise<CallOutput<'volumes.list'>> {
+  listVolumes(device: string): Promise<Volume[]> {
     return this.items.listVolumes(device);
   }
-  editVolume(input: CallParsedInput<'volumes.edit'>): Promise<CallOutput<'volumes.edit'>> {
+  editVolume(input: CallParsedInput<'volumes.edit'>): Promise<Volume> {
     return this.serial(() => this.items.editVolume(input));
   }
-  setVolumeOnline(device: string, name: string, online: boolean): Promise<CallOutput<'volumes.online'>> {
+  setVolumeOnline(device: string, name: string, online: boolean): Promise<Volume> {
     return this.serial(() => this.items.setVolumeOnline(device, name, online));
   }
-  deleteVolume(device: string, name: string): Promise<CallOutput<'volumes.delete'>> {
+  deleteVolume(device: string, name: string): Promise<{ deleted: string; device: string }> {
     return this.serial(() => this.items.deleteVolume(device, name));
   }
 }

@@ -19,7 +19,7 @@ import { deriveKeys, randomId, seal, unseal, type RepoKeys } from '../repo/crypt
 import type { ServiceManager } from '../service';
 import type { Settings } from '../settings';
 import type { StorageBackend } from '../storage/backend';
-import type { DeviceBackupRow } from './backup-job';
+import type { DeviceBackupRow, DeviceBackupStore } from './backup-store';
 import type { DeviceRow, DeviceStore, ShareRow, VolumeRow } from './store';
 
 export interface DeviceRecord {
@@ -45,13 +45,10 @@ export function recordPrefix(keys: RepoKeys, deviceId: string): string {
 }
 
 /** The record of a device as this installation has it now (synchronous reads only). */
-export function recordOf(store: DeviceStore, device: DeviceRow): DeviceRecord {
+export function recordOf(store: DeviceStore, deviceBackups: DeviceBackupStore, device: DeviceRow): DeviceRecord {
   const { account_id: _a, failover_job_id: _f, next_backup_at: _n, updated_at: _u, ...row } = device;
   // Heat summaries run to ~100 KB: only the newest is read (this runs at every change event, usage ticks included).
-  const backups = store.db
-    .prepare("SELECT backup_id, kind, items, '' AS heat, created_at FROM device_backups WHERE device_id = ? ORDER BY created_at DESC, rowid DESC")
-    .all(device.id) as Array<Omit<DeviceBackupRow, 'device_id'>>;
-  if (backups.length) backups[0].heat = store.db.prepare('SELECT heat FROM device_backups WHERE backup_id = ?').pluck().get(backups[0].backup_id) as string;
+  const backups = deviceBackups.forRecord(device.id);
   return {
     lifeboat: 'device-record',
     format: 1,
@@ -120,6 +117,7 @@ export interface RecordDeps {
   bus: EventBus;
   log: Logger;
   devices: DeviceStore;
+  backups: DeviceBackupStore;
   service: Pick<ServiceManager, 'get' | 'sdekText' | 'sdekKey'>;
   accounts: Pick<AccountManager, 'store' | 'backend'>;
   settings: Settings;
@@ -188,7 +186,7 @@ export class DeviceRecords {
     if (!device.account_id || !this.deps.service.get()) return;
     const account = this.deps.accounts.store.byId(device.account_id);
     if (!account) return;
-    const record = recordOf(this.deps.devices, device);
+    const record = recordOf(this.deps.devices, this.deps.backups, device);
     const before = this.deps.settings.get(`${SETTING}${device.id}`);
     const hash = hashOf(record);
     if (before && (JSON.parse(before) as Written).hash === hash && (JSON.parse(before) as Written).account === account.id) return;

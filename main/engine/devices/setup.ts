@@ -46,7 +46,7 @@ export class DeviceSetup {
 
   /** The site a new device's root is at (none: this machine), checked: a paired agent site. */
   private site(name: string | undefined): DeviceSiteChoice {
-    return resolveDeviceSite(this.m.engine.sites, name);
+    return resolveDeviceSite(this.m.sites, name);
   }
 
   /** The device agent for a root at that site. */
@@ -92,10 +92,10 @@ export class DeviceSetup {
       if (inside(root, d.root) || inside(d.root, root))
         return verdict('in-use', root, `${root} ${root === d.root ? 'is' : 'overlaps'} the data root of the device ${d.name} (${d.root}).`, 'conflict');
     // Shares in the data directory or an account would be backed up into themselves, and removed with it.
-    const engine = this.m.engine;
-    const accounts = engine.accounts.store.all().filter((a) => a.kind === 'local');
+    const deps = this.m.deps;
+    const accounts = deps.accounts.store.all().filter((a) => a.kind === 'local');
     const clash = site.id ? null : findOverlap(root, [
-      { path: engine.dataDir, what: "Lifeboat's data directory" },
+      { path: deps.dataDir, what: "Lifeboat's data directory" },
       ...accounts.map((a) => ({ path: a.location, what: `the folder of the storage account ${a.name}` })),
       ...this.store.list().filter((d) => !d.site_id).map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
     ]);
@@ -123,7 +123,7 @@ export class DeviceSetup {
   }
 
   checkRegistrationKey(key: string): void {
-    const service = this.m.engine.service;
+    const service = this.m.deps.service;
     if (!service.get())
       throw new LifeboatError('not_initialized', 'registrationKey: no service is set up yet, so a device cannot register with it.', 'Create the service first with `lifeboat service init --name NAME` (or join one with `lifeboat service join`), then register the device.');
     const expected = Buffer.from(service.registrationKey().trim());
@@ -134,14 +134,14 @@ export class DeviceSetup {
 
   /** The named account, else the default one (which needs a service; without one the device gets it when it registers). */
   private async accountFor(name: string | undefined): Promise<string | null> {
-    const accounts = this.m.engine.accounts;
+    const accounts = this.m.deps.accounts;
     if (name) return accounts.store.require(name).id;
-    if (!this.m.engine.service.get()) return null;
+    if (!this.m.deps.service.get()) return null;
     return (await accounts.ensureDefault()).id;
   }
 
   async create(input: CallParsedInput<'devices.create'>): Promise<DeviceRow> {
-    const engine = this.m.engine;
+    const deps = this.m.deps;
     const name = checkDeviceName(input.name);
     const clash = this.store.byName(name);
     if (clash) throw new LifeboatError('conflict', `name: there is already a device named ${clash.name}.`, 'Choose another name, or see the devices with `lifeboat device list`.');
@@ -193,9 +193,9 @@ export class DeviceSetup {
       if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new LifeboatError('conflict', `name: there is already a device named ${name}.`, 'Choose another name.');
       throw err;
     }
-    engine.log.info('device created', { device: name, type: row.type, root, site: site.name, capacity, status: row.status });
+    deps.log.info('device created', { device: name, type: row.type, root, site: site.name, capacity, status: row.status });
     if (capacity > FREE_SPACE_WARN * free)
-      engine.alerts.raise({
+      deps.alerts.raise({
         severity: 'warning',
         title: `Device ${name}: capacity close to the free disk space`,
         message: `The capacity of ${name} (${formatBytes(capacity)}) is ${pct(capacity, free)} of the ${formatBytes(free)} free on the filesystem of ${root}; shares or volumes may not fit once they fill up.`,
@@ -216,7 +216,7 @@ export class DeviceSetup {
     this.checkRegistrationKey(input.registrationKey.trim());
     const accountId = device.account_id ?? (await this.accountFor(undefined));
     this.store.update(device.id, { status: 'online', registered_at: new Date().toISOString(), account_id: accountId });
-    this.m.engine.log.info('device registered', { device: device.name });
+    this.m.deps.log.info('device registered', { device: device.name });
     return this.store.byId(device.id)!;
   }
 }

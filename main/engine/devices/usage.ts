@@ -31,8 +31,8 @@ export class DeviceUsage {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (!this.m.engine.db.open) return this.stop();
-      this.tick().catch((err: Error) => this.m.engine.log.warn('device usage refresh failed', { error: err.message }));
+      if (!this.m.deps.db.open) return this.stop();
+      this.tick().catch((err: Error) => this.m.deps.log.warn('device usage refresh failed', { error: err.message }));
     }, USAGE_TTL_MS);
     this.timer.unref();
   }
@@ -112,7 +112,7 @@ export class DeviceUsage {
       oversized.push({ id: v.id, name: v.name, size: v.size, actual: actual ?? 0 });
     }
     this.measuredAt.set(device.id, Date.now());
-    if (!this.m.engine.db.open) return;
+    if (!this.m.deps.db.open) return;
     this.m.items.checkQuotas(device);
     this.checkImages(device, oversized);
     // Pages showing the device refresh when what they show changed, not on every measurement.
@@ -121,13 +121,13 @@ export class DeviceUsage {
 
   /** A volume image never grows past its size: one that did (written to directly on disk) raises one warning. */
   private checkImages(device: DeviceRow, images: Array<{ id: string; name: string; size: number; actual: number }>): void {
-    const engine = this.m.engine;
+    const deps = this.m.deps;
     for (const v of images) {
       const flag = `volume-oversized:${v.id}`;
-      const flagged = engine.setting(flag, '') !== '';
+      const flagged = (deps.settings.get(flag) ?? '') !== '';
       if (v.actual > v.size && !flagged) {
-        engine.setSetting(flag, new Date().toISOString());
-        engine.alerts.raise({
+        deps.settings.set(flag, new Date().toISOString());
+        deps.alerts.raise({
           severity: 'warning',
           title: OVERSIZED,
           message: `The image of the volume ${v.name} on ${device.name} is ${formatBytes(v.actual)}, larger than the volume's size of ${formatBytes(v.size)}; hosts see only ${formatBytes(v.size)}, and backups and failovers copy the whole image.`,
@@ -136,7 +136,7 @@ export class DeviceUsage {
           objectName: `${device.name}/${v.name}`,
           jobId: null,
         });
-      } else if (v.actual <= v.size && flagged) engine.settings.delete(flag);
+      } else if (v.actual <= v.size && flagged) deps.settings.delete(flag);
     }
   }
 }
