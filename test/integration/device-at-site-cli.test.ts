@@ -75,6 +75,15 @@ describe('a device at an agent site through the CLI', () => {
     expect(failed(cli(home, ['device', 'policy', 'fs1', '--frequency', 'daily', '--time', '22:00']))).toContain('does not schedule backups of a device at an agent site');
     expect(failed(cli(home, ['site', 'remove', 'dr', '--yes']))).toContain('The site dr holds the data root of the device fs1.');
 
+    // An iSCSI server at the site: its volume is a sparse image of exactly its size at the agent.
+    const iscsiRoot = path.join(area, 'is1');
+    ok(cli(home, ['device', 'create', 'is1', '--type', 'iscsi', '--root', iscsiRoot, '--capacity', '1GiB', '--account', 'lab', '--registration-key', key, '--site', 'dr']));
+    ok(cli(home, ['volume', 'create', 'is1', 'lun0', '--size', '64MiB']));
+    const image = fs.statSync(path.join(iscsiRoot, 'volumes', 'lun0'));
+    expect(image.size).toBe(64 << 20);
+    expect(image.blocks * 512).toBeLessThan(1 << 20);
+    expect(failed(cli(home, ['site', 'remove', 'dr', '--yes']))).toContain('The site dr holds the data root of the devices fs1, is1.');
+
     // A root at the site is not a root here: another device may not take it, from this machine or the site.
     expect(failed(create('fs2', path.join(root, 'inner'), '--site', 'dr'))).toContain('the data root of the device fs1');
 
@@ -85,7 +94,11 @@ describe('a device at an agent site through the CLI', () => {
     expect(down.device.health).toBe('critical');
     expect(down.device.healthReasons[0]).toContain('The site dr, which holds the data root of the device fs1, cannot be reached');
     expect(down.device.healthReasons[0]).toContain('lifeboat site test dr');
-    expect(ok(cli(home, ['device', 'list', '--json'])).json<Array<{ name: string; health: string }>>()).toEqual([expect.objectContaining({ name: 'fs1', health: 'critical' })]);
+    const listed = ok(cli(home, ['device', 'list', '--json'])).json<Array<{ name: string; health: string }>>();
+    expect(listed.map((d) => [d.name, d.health])).toEqual([
+      ['fs1', 'critical'],
+      ['is1', 'critical'],
+    ]);
     const change = failed(cli(home, ['share', 'create', 'fs1', 'more', '--quota', '10MiB']));
     expect(change).toContain('The site dr, which holds the data root of the device fs1, cannot be reached');
     expect(change).toContain('lifeboat site test dr');
