@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { blocksTouched, type DataExtent } from '../repo/sparse';
 import type { SiteAgent, SiteItemRef } from '../sites/agent';
-import { BLOCK_SIZE, blockHash, HASH_BYTES, ZERO_HASH } from './block-hash';
+import { BLOCK_SIZE, blockHash, HASH_BYTES, ZERO_HASH, type BlockAlgo } from './block-hash';
 
 /** Hashes a run of a disk's blocks (in a worker, wherever the disk is: replication/source-side.ts). */
 export type HashRunner = (run: Omit<HashBlocksTask, 'op' | 'path'>, signal: AbortSignal) => Promise<HashBlocksResult>;
@@ -35,6 +35,8 @@ export interface HashBlocksTask {
    * instead of returning them. A hasher that runs elsewhere ignores it: the blocks then come back in `changed`.
    */
   writeTo?: string;
+  /** The checksum function (replication/block-hash.ts); SHA-256 when not given. */
+  algo?: BlockAlgo;
 }
 
 export interface HashBlocksResult {
@@ -44,55 +46,70 @@ export interface HashBlocksResult {
   /** Changed data blocks written to `writeTo` (not in `changed`). */
   written?: number[];
   bytesRead: number;
+  /** The function the checksums were made with, when it is not SHA-256 (a hasher that knows only SHA-256 says nothing). */
+  algo?: BlockAlgo;
 }
 
-/** Runs in a worker thread: reads a run of blocks in one read, hashes each, returns the changed ones. */
+/**
+ * Read, hashed and written in pieces of this size, each while it is in the CPU's cache: with a buffer of a whole run
+ * (4 MiB) the kernel's copies in and out cost 3-5 times the system time here (docs/replication.md, "The first copy").
+ */
+const PIECE = 2 * BLOCK_SIZE;
+
+/** Runs in a worker thread: reads a run of blocks piece by piece, hashes each block, returns (or writes) the changed ones. */
 export function runHashBlocks(task: HashBlocksTask): HashBlocksResult {
   const start = task.first * BLOCK_SIZE;
-  const length = Math.min(task.count * BLOCK_SIZE, task.size - start);
-  const buf = Buffer.alloc(Math.max(0, length));
-  const fd = fs.openSync(task.path, 'r');
-  let bytesRead = 0;
-  try {
-    while (bytesRead < length) {
-      const n = fs.readSync(fd, buf, bytesRead, length - bytesRead, start + bytesRead);
-      if (n === 0) break; // the file shrank meanwhile: the cycle's second stat sees it and starts again
-      bytesRead += n;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+  const length = Math.max(0, Math.min(task.count * BLOCK_SIZE, task.size - start));
+  const buf = Buffer.allocUnsafe(PIECE);
   const hashes = new Uint8Array(task.count * HASH_BYTES);
   const changed: HashBlocksResult['changed'] = [];
   const written: number[] = [];
   const old = Buffer.from(task.old.buffer, task.old.byteOffset, task.old.byteLength);
-  for (let i = 0; i < task.count; i++) {
-    const block = buf.subarray(i * BLOCK_SIZE, Math.min(length, (i + 1) * BLOCK_SIZE));
-    const h = blockHash(block);
+  const compare = (i: number, h: Buffer, block: Buffer): boolean => {
     hashes.set(h, i * HASH_BYTES);
-    if (task.hashOnly || h.equals(old.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) continue;
-    if (task.writeTo && !h.equals(ZERO_HASH)) written.push(i);
-    else changed.push({ index: task.first + i, data: h.equals(ZERO_HASH) ? null : new Uint8Array(block) });
-  }
-  if (written.length) writeBlocksTo(task.writeTo!, buf, length, start, written);
-  return { hashes, changed, bytesRead, ...(task.writeTo ? { written: written.map((i) => task.first + i) } : {}) };
-}
-
-/** Writes blocks `at` (indexes into `buf`, ascending) of a run read at `start` into `file`; adjacent ones in one write. */
-function writeBlocksTo(file: string, buf: Buffer, length: number, start: number, at: number[]): void {
-  const fd = fs.openSync(file, 'r+');
+    if (task.hashOnly || h.equals(old.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) return false;
+    if (task.writeTo && !h.equals(ZERO_HASH)) return true;
+    changed.push({ index: task.first + i, data: h.equals(ZERO_HASH) ? null : new Uint8Array(block) });
+    return false;
+  };
+  const fd = fs.openSync(task.path, 'r');
+  const out = task.writeTo ? fs.openSync(task.writeTo, 'r+') : null;
+  let bytesRead = 0;
   try {
-    for (let k = 0; k < at.length; ) {
-      let n = 1;
-      while (k + n < at.length && at[k + n] === at[k] + n) n++;
-      const from = at[k] * BLOCK_SIZE;
-      const to = Math.min(length, (at[k] + n) * BLOCK_SIZE);
-      for (let done = 0; done < to - from; ) done += fs.writeSync(fd, buf, from + done, to - from - done, start + from + done);
-      k += n;
+    for (let at = 0; at < length; at += PIECE) {
+      const want = Math.min(PIECE, length - at);
+      let got = 0;
+      while (got < want) {
+        const n = fs.readSync(fd, buf, got, want - got, start + at + got);
+        if (n === 0) break; // the file shrank meanwhile: the cycle's second stat sees it and starts again
+        got += n;
+      }
+      bytesRead += got;
+      buf.fill(0, got, want);
+      // Changed data blocks of this piece that go to `writeTo`: adjacent ones in one write.
+      let from = -1;
+      const flush = (end: number) => {
+        if (from >= 0 && out !== null) for (let done = 0; done < end - from; ) done += fs.writeSync(out, buf, from + done, end - from - done, start + at + from + done);
+        from = -1;
+      };
+      for (let off = 0; off < want; off += BLOCK_SIZE) {
+        const i = (at + off) / BLOCK_SIZE;
+        const block = buf.subarray(off, Math.min(want, off + BLOCK_SIZE));
+        if (compare(i, blockHash(block, task.algo), block)) {
+          if (from < 0) from = off;
+          written.push(i);
+        } else flush(off);
+      }
+      flush(want);
     }
   } finally {
     fs.closeSync(fd);
+    if (out !== null) fs.closeSync(out);
   }
+  // Blocks of the run past the end of a disk that shrank: zeros.
+  for (let i = Math.ceil(length / BLOCK_SIZE); i < task.count; i++) compare(i, ZERO_HASH, Buffer.alloc(0));
+  const algo = task.algo && task.algo !== 'sha256' ? { algo: task.algo } : {};
+  return { hashes, changed, bytesRead, ...algo, ...(task.writeTo ? { written: written.map((i) => task.first + i) } : {}) };
 }
 
 export interface DiskScanResult {
@@ -114,6 +131,8 @@ export interface ScanOptions {
   writeTo?: string;
   /** Called once, after the first blocks reached the first copy (a crash test holds the cycle there). */
   midCopy?: () => Promise<void>;
+  /** The checksum function of the map (that of `oldMap` too); SHA-256 when not given. */
+  algo?: BlockAlgo;
 }
 
 /** Consecutive data blocks in runs of at most RUN: one worker task each, so memory stays bounded. */
@@ -171,7 +190,12 @@ export async function scanDisk(
   const hashRun = ({ first, count }: { first: number; count: number }) => {
     const old = Buffer.alloc(count * HASH_BYTES);
     for (let i = 0; i < count; i++) oldHash(first + i).copy(old, i * HASH_BYTES);
-    const p = deps.hash({ size, first, count, old, ...(opts.writeTo && opts.limit === undefined ? { writeTo: opts.writeTo } : {}) }, signal);
+    const extra = { ...(opts.writeTo && opts.limit === undefined ? { writeTo: opts.writeTo } : {}), ...(opts.algo ? { algo: opts.algo } : {}) };
+    const p = deps.hash({ size, first, count, old, ...extra }, signal).then((r) => {
+      // A hasher that knows only SHA-256 (a source read at an agent) cannot extend a map of another function.
+      if ((r.algo ?? 'sha256') !== (opts.algo ?? 'sha256')) throw new Error(`the block checksums came as ${r.algo ?? 'sha256'}, not ${opts.algo}`);
+      return r;
+    });
     p.catch(() => undefined); // awaited below, unless the scan ends first
     return p;
   };

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { LifeboatError } from '../../shared/errors';
 import type { Logger } from '../log';
 import type { CommitHooks, CycleManifest, SiteAgent, SiteItemRef } from '../sites/agent';
-import { BLOCK_SIZE } from './block-hash';
+import { BLOCK_SIZE, type BlockAlgo } from './block-hash';
 import { readMap, scanDisk } from './disk-scan';
 import { diffFolder, readIndex, type FolderIndex } from './folder-scan';
 import type { HashRun, SourceSide } from './source-side';
@@ -27,6 +27,8 @@ export interface DiskState {
   racy?: boolean;
   /** SHA-256 of the block map written with the point: a map that differs was not the one committed. */
   mapHash?: string;
+  /** The checksum function of the block map (replication/block-hash.ts); SHA-256 when not given. */
+  algo?: BlockAlgo;
 }
 
 export interface CycleCounts {
@@ -238,11 +240,14 @@ export class ItemStage {
         const sides = { agent: this.deps.agent, hash: (run: HashRun, sig: AbortSignal) => source.hashBlocks(s, run, sig) };
         // The item's first copy into a site on this machine: the hashing workers write it there themselves.
         const writeTo = limit === undefined ? ((await this.deps.agent.firstCopyPath?.(this.ref, this.cycleId, s.name)) ?? undefined) : undefined;
+        // A resync compares with the site's SHA-256 checksums; a first copy at a local site starts a BLAKE3 map, kept on.
+        const algo: BlockAlgo | undefined = this.mode.resync ? undefined : last ? last.algo : writeTo ? 'blake3' : undefined;
         const scan = await scanDisk(sides, { item: this.ref, cycleId: this.cycleId, disk: s.name }, disk, await this.baseline(s, last), signal, {
           limit,
           onChanged: (bytes) => (this.counts.changedBytes += bytes),
           writeTo,
           midCopy: this.deps.hooks?.midCopy,
+          algo,
         });
         if (scan.overLimit)
           throw new ResyncNeeded(
@@ -251,7 +256,7 @@ export class ItemStage {
             this.item.name,
           );
         await fsp.writeFile(`${f.map}.next`, scan.map);
-        this.staged.disks.push({ idx: s.idx, state: { ...st, ...(racy ? { racy } : {}), mapHash: mapHash(scan.map) } });
+        this.staged.disks.push({ idx: s.idx, state: { ...st, ...(racy ? { racy } : {}), mapHash: mapHash(scan.map), ...(algo ? { algo } : {}) } });
         this.counts.blocksSent += scan.blocksSent;
         this.counts.blocksScanned += scan.blocksScanned;
         this.counts.bytesRead += scan.bytesRead;

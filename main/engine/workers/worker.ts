@@ -8,6 +8,9 @@ import type { WorkerTask } from './tasks';
 if (parentPort && (workerData as Partial<EncoderInit> | undefined)?.lifeboatEncoder) runEncoder(parentPort, workerData as EncoderInit);
 
 export default async function (task: WorkerTask): Promise<unknown> {
+  // A replication scan's blocks (replication/disk-scan.ts) need none of the other tasks' modules: a fresh thread (a CLI
+  // process's first copy) starts on them at once.
+  if (task.op === 'replica-hash') return (await import('../replication/disk-scan')).runHashBlocks(task);
   const { runTask } = await import('./tasks');
   return runTask(task);
 }
