@@ -70,3 +70,11 @@ export function checkEntries(snapshotId: string, source: string, entries: readon
 
 /** The full path of a checked entry path under `root`. */
 export const targetPath = (root: string, rel: string): string => path.join(root, ...rel.split('/'));
+
+/** What to try when a path is not in the sources: one that starts with a source's name means a path inside it. */
+export function pathHint(id: string, wanted: string, sources: Array<{ name: string }>): string {
+  const source = sources.find((s) => wanted.startsWith(`${s.name}/`));
+  return source
+    ? `A path is inside the sources, without a source's name: try --source ${source.name} --path ${wanted.slice(source.name.length + 1)}.`
+    : `A path is inside the sources (e.g. docs/2024); \`lifeboat backup files ${id}\` lists what the backup holds, a folder at a time.`;
+}

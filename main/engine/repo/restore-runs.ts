@@ -4,7 +4,7 @@
  * write handles.
  */
 import fs from 'node:fs';
-import { REOPEN, type FileTarget } from './restore-files';
+import { REOPEN, writeWhole, type FileTarget } from './restore-files';
 
 /** One decoded chunk on its way to disk: done once written to all its places. */
 export interface ChunkWork {
@@ -94,6 +94,7 @@ export class RunWriter<W extends ChunkWork> {
   constructor(private readonly written: (run: Run<W>) => Promise<void>) {}
 
   async submit(run: Run<W>): Promise<void> {
+    if (run.file.direct) return this.direct(run);
     while (this.writing.size >= WRITE_SLOTS) await Promise.race(this.writing);
     if (this.failed) throw this.error;
     const write = writeRun(run);
@@ -111,6 +112,20 @@ export class RunWriter<W extends ChunkWork> {
       .catch((err: unknown) => this.fail(err));
     this.after.add(tail);
     void tail.then(() => this.after.delete(tail));
+  }
+
+  /** A direct file's only run (FileTarget.direct): written whole here with synchronous calls, no slot needed. */
+  private direct(run: Run<W>): void {
+    if (this.failed) throw this.error;
+    try {
+      writeWhole(run.file, run.buffers, run.offset, !run.file.damaged);
+    } catch (err) {
+      this.fail(err);
+      return;
+    } finally {
+      for (const s of run.slabs) s.unref();
+    }
+    this.track(this.written(run));
   }
 
   /** Work that must end before the restore does (finishing a file): its error fails the restore. */

@@ -7,7 +7,8 @@
  *
  * Pipeline (one thread): reads run a few ahead; each chunk is decrypted and decompressed straight into a reused slab
  * and checked; runs of consecutive chunks per file are written by a few vectored writes at once (restore-runs.ts),
- * while files are created in the background in the order they are first written. Nothing waits for a whole batch.
+ * while files are created in the background in the order they are first written (restore-create.ts); a small file of a
+ * new restore is instead created, written and closed in one synchronous pass once its data is decoded (writeWhole).
  *
  * Resuming: the progress callback hands out a RestoreState, a bitmap of the chunks already written over the restore's
  * fixed chunk order (restore-state.ts). Writes are not flushed one by one (that would make restores several times
@@ -25,23 +26,26 @@ import {
   applyFileMetadataSync,
   applyMetadata,
   createLinks,
+  DIRECT_MAX,
   dropStaleDamaged,
-  openForRestore,
   prepareTree,
   setAsideDamaged,
   sparseOffsets,
   verifyDone,
+  writeWhole,
   type FileTarget,
   type LinkTarget,
   type Placement,
 } from './restore-files';
-import { checkEntries, checkSourceName } from './restore-paths';
+import { createTargets, firstWritten, minOf } from './restore-create';
+import { checkEntries, checkSourceName, pathHint } from './restore-paths';
 import { coalesce, Prefetcher, type Read } from './restore-reads';
-import { closeHandle, keepHandle, RunBuilder, RunWriter, SlabPool, type ChunkWork } from './restore-runs';
+import { closeHandle, RunBuilder, RunWriter, SlabPool, type ChunkWork } from './restore-runs';
 import { DoneSet, type AnyRestoreState, type RestoreState } from './restore-state';
 
 export type { AnyRestoreState, LegacyRestoreState, RestoreState } from './restore-state';
 export { restoreHandlesOpen } from './restore-runs';
+export { minOf } from './restore-create';
 
 export interface RestoreItem {
   source: string;
@@ -105,14 +109,6 @@ const BATCH_BYTES = 32 << 20;
 /** Longest merged read, and the size of the Prefetcher's buffers. */
 const MAX_READ = 4 << 20;
 
-/** What to try when a path is not in the sources: one that starts with a source's name means a path inside it. */
-function pathHint(id: string, wanted: string, sources: Array<{ name: string }>): string {
-  const source = sources.find((s) => wanted.startsWith(`${s.name}/`));
-  return source
-    ? `A path is inside the sources, without a source's name: try --source ${source.name} --path ${wanted.slice(source.name.length + 1)}.`
-    : `A path is inside the sources (e.g. docs/2024); \`lifeboat backup files ${id}\` lists what the backup holds, a folder at a time.`;
-}
-
 export async function restoreSnapshot(repo: Repository, snapshotId: string, targetDir: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   const manifest = await loadSnapshot(repo, snapshotId);
   const resume = opts.resumeState?.snapshotId === snapshotId ? opts.resumeState : undefined;
@@ -148,6 +144,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   const links: LinkTarget[] = [];
   // A path is looked for in every chosen folder source (an image has none), and restored from those that hold it.
   let holding = false;
+  const keep = !!resume || !!opts.overwrite;
   for (const source of chosen) {
     const root = path.join(targetDir, source.name);
     if (source.kind === 'tree') {
@@ -160,6 +157,8 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
         f.placed = true;
         const at = sparseAt.get(f.entry);
         const chunks = f.entry.chunks ?? [];
+        // Small files of a new restore are written whole in one pass of synchronous calls (writeWhole).
+        f.direct = !keep && !at && chunks.length <= 1 && (f.entry.size ?? 0) <= DIRECT_MAX;
         for (let i = 0, offset = 0; i < chunks.length; i++) {
           if (at) offset = at[i];
           place(chunks[i], { file: f, offset, item: { source: source.name, kind: 'file', path: f.entry.path, offset } });
@@ -177,7 +176,6 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     // Final, as a backup never changes: resuming the job would only fail again.
     throw new LifeboatError('not_found', `Backup ${snapshotId} has no path "${opts.path}" in ${chosen.map((s) => s.name).join(', ')}.`, pathHint(snapshotId, wanted, chosen), { final: true });
   for (const list of placements.values()) for (const p of list) p.file.remaining++;
-  const keep = !!resume || !!opts.overwrite;
   const progress: RestoreProgress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, f) => n + (f.entry.size ?? 0), 0), bytesWritten: 0, chunksTotal: placements.size, chunksDone: 0, bytesFetched: 0, damagedFiles: 0 };
   // Placement order is the manifest's order over the selection: the same on every attempt, so bits keep their meaning.
   const done = new DoneSet([...placements.keys()]);
@@ -185,6 +183,12 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   const finishFile = async (f: FileTarget) => {
     if (f.finished) return;
     f.finished = true;
+    if (f.direct) {
+      // Empty, or its chunk damaged: created now (at its size, so a damaged one is kept as NAME.damaged as others are).
+      if (!f.written) writeWhole(f, [], 0, !f.damaged);
+      progress.filesDone++;
+      return;
+    }
     await f.ready;
     if (!f.damaged) {
       const fh = await f.handle?.catch(() => undefined);
@@ -224,7 +228,7 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   todo.sort((a, b) => a.prio - b.prio || packRank.get(a.loc.pack)! - packRank.get(b.loc.pack)! || a.loc.offset - b.loc.offset);
   // A new restore creates its files while the first chunks are fetched and decoded, in the order they are written:
   // creating a file costs the kernel about as much as writing 300 KB, so done up front it left the disk idle.
-  const creation = resume ? undefined : createTargets(firstWritten(todo, placements, files), keep, false);
+  const creation = resume ? undefined : createTargets(firstWritten(todo, placements, files).filter((f) => !f.direct), keep, false);
 
   const report = () => opts.onProgress?.({ ...progress }, done.state(snapshotId));
   const markDamaged = async (chunk: string, reason: string) => {
@@ -392,69 +396,4 @@ interface Batch {
 /** A chunk of a batch on its way to disk. */
 interface BatchWork extends ChunkWork {
   batch: Batch;
-}
-
-/**
- * Files created at once. Creating a file costs ~0.7 ms of kernel time on a plain ext4 VM, and the kernel serialises
- * creations in one folder, so a couple in flight keep up with the writes without crowding them out of the thread pool.
- */
-const CREATE_PARALLEL = 2;
-
-/** Every target file, in the order its first chunk will be written; files with nothing to fetch last. */
-function firstWritten(todo: ReadonlyArray<{ c: string }>, placements: Map<string, Placement[]>, files: FileTarget[]): FileTarget[] {
-  const order = new Set<FileTarget>();
-  for (const t of todo) for (const p of placements.get(t.c)!) order.add(p.file);
-  for (const f of files) order.add(f);
-  return [...order];
-}
-
-/**
- * Creates every target file at its size (openForRestore), in the given order, in the background. Each file's
- * `ready` settles once it exists, so writers wait for exactly the file they need. The handle of a file still
- * waiting for data is kept as its shared write handle (up to MAX_OPEN), which saves an open and a close per file.
- * After stop() or a failure the files not yet created are not: their `ready` rejects with the reason.
- */
-function createTargets(files: FileTarget[], keep: boolean, resumed: boolean): { done: Promise<void>; stop: () => void } {
-  const gates = new Map<FileTarget, { resolve: () => void; reject: (err: unknown) => void }>();
-  for (const f of files) {
-    f.ready = new Promise<void>((resolve, reject) => gates.set(f, { resolve, reject }));
-    f.ready.catch(() => undefined); // a file nobody waits for must not become an unhandled rejection
-  }
-  let next = 0;
-  let failure: unknown;
-  const one = async () => {
-    while (next < files.length) {
-      const f = files[next++];
-      const gate = gates.get(f)!;
-      if (failure) {
-        gate.reject(failure);
-        continue;
-      }
-      try {
-        const fh = await openForRestore(f, keep, resumed);
-        // Half the handles at most: creation runs ahead of the writes, which need handles of their own.
-        if (!keepHandle(f, fh)) await fh.close();
-        gate.resolve();
-      } catch (err) {
-        failure ??= err;
-        gate.reject(err);
-      }
-    }
-  };
-  const done = Promise.all(Array.from({ length: CREATE_PARALLEL }, one)).then(() => {
-    if (failure) throw failure;
-  });
-  done.catch(() => undefined); // awaited by the restore; until then a failure is not an unhandled rejection
-  const stop = () => void (failure ??= new LifeboatError('cancelled', 'The restore stopped before this file was created.'));
-  return { done, stop };
-}
-
-/** The smallest key of a list; a loop, as Math.min(...list) overflows the stack with hundreds of thousands of items. */
-export function minOf<T>(list: readonly T[], key: (item: T) => number): number {
-  let min = Infinity;
-  for (const item of list) {
-    const k = key(item);
-    if (k < min) min = k;
-  }
-  return min;
 }
