@@ -1,7 +1,8 @@
 /**
  * One run of a recovery plan: its job with each group and action as a step, each item's outcome, each script's
- * output, and, while the run waits on a manual action, what to do and a Confirm button (`plans.confirm`). The job
- * comes live from the store (engine events), so steps move as the run goes.
+ * output, the items a run with a direction skipped and why, and, while the run waits on a manual action, what to do
+ * and a Confirm button (`plans.confirm`). The job comes live from the store (engine events), so steps move as the run
+ * goes.
  */
 import { Badge, Button, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { CheckmarkRegular } from '@fluentui/react-icons';
@@ -16,6 +17,7 @@ import { ErrorBar } from '../ui/ErrorBar';
 
 interface RunResult {
   items?: { item: string; status: string; jobId: string | null; error: ErrorInfo | null }[];
+  skipped?: { item: string; reason: string }[];
   actions?: { step: number; title: string; status: string; output?: string; error?: string }[];
   waiting?: { step: number; text: string } | null;
 }
@@ -70,11 +72,21 @@ export function PlanRunView({ job: initial }: { job: Job }) {
       {!!result.items?.length && (
         <div className={styles.items} aria-label="Items of the run">
           {result.items.map((i) => (
-            <Badge key={i.item} appearance="tint" color={i.status === 'succeeded' ? 'success' : i.status === 'failed' ? 'danger' : 'brand'} title={i.error?.message}>
+            <Badge
+              key={i.item}
+              appearance="tint"
+              color={i.status === 'succeeded' ? 'success' : i.status === 'failed' ? 'danger' : i.status === 'skipped' ? 'informative' : 'brand'}
+              title={i.error?.message ?? result.skipped?.find((x) => x.item === i.item)?.reason}
+            >
               {i.item}: {i.status}
             </Badge>
           ))}
         </div>
+      )}
+      {!!result.skipped?.length && (
+        <Text size={200} data-testid="plan-run-skipped">
+          {`Skipped: ${result.skipped.map((x) => x.reason).join('; ')}.`}
+        </Text>
       )}
       {result.actions
         ?.filter((a) => a.output !== undefined)
