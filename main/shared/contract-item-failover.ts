@@ -62,6 +62,13 @@ export const FailoverOptions = z.object({
   shutdownCommand: z.boolean().describe('the item has a shutdown command (--shutdown-source runs it)'),
   startCommand: z.boolean(),
   testActive: z.boolean().describe('a test failover is up and needs cleanup before another'),
+  source: z
+    .object({
+      readable: z.boolean().describe('every disk and folder can be read where the item runs (planned and latest need it)'),
+      unreachableSite: z.string().nullable().describe('the agent site the item runs at, when it did not answer: only unplanned is possible'),
+      reason: z.string().nullable().describe('why the source cannot be read'),
+    })
+    .describe('the source, as the site the item runs at answered (an agent site within a few seconds)'),
   options: z.array(FailoverOption),
   rtoBasis: RtoBasis.describe('what every option\'s rtoSeconds is based on'),
   points: z.array(FailoverPoint).describe('every point a custom choice may use, oldest first'),

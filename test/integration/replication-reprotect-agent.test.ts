@@ -12,85 +12,16 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildMain, CLI, cli, ok, readDb, tempHome, until } from '../helpers/home';
-import { age, BLOCK, makeDisk, MiB, writeAt } from '../helpers/replication-lab';
-import { startAgent, type AgentProc } from '../helpers/site-agent';
+import { change, job, ONE_PERCENT, points, protectedVm, same, show, SIZE, stopAgents, yes } from '../helpers/agent-failback';
+import type { FailoverResult, ReprotectResult } from '../helpers/agent-failback';
+import { buildMain, CLI, cli, ok, readDb, until } from '../helpers/home';
+import { age, BLOCK } from '../helpers/replication-lab';
 
 beforeAll(buildMain, 120_000);
 
-const SIZE = 16 * MiB;
-const ONE_PERCENT = Math.ceil((SIZE * 0.01) / BLOCK); // 3 blocks
 const HELD = "SELECT job_id FROM job_events WHERE kind = 'fault-point'";
 
-interface Job<R = Record<string, unknown>> {
-  id: string;
-  title: string;
-  status: string;
-  attempts: number;
-  result: R;
-}
-interface ReprotectResult {
-  direction: string;
-  policy: string;
-  bytesCompared: number;
-  bytesSent: number;
-  blocksSent: number;
-  filesSent: number;
-  filesDeleted: number;
-}
-interface FailoverResult {
-  from: string;
-  to: string;
-  point: { id: string; createdAt: string };
-  finalCycleBytes: number | null;
-  sourceUnreachable: boolean;
-  lossSeconds: number;
-  warnings: string[];
-}
-interface Shown {
-  phase: string;
-  activeSite: string;
-  direction: string;
-  policy: string;
-}
-
-let agents: AgentProc[] = [];
-afterEach(async () => {
-  for (const a of agents) await a.stop('SIGKILL');
-  agents = [];
-});
-
-/** A home, an agent site `dr` (a real agent process), a half-full 16 MiB disk and a folder, protected as `vm`. */
-async function protectedVm() {
-  const home = tempHome();
-  const root = path.join(tempHome('lifeboat-agent-'), 'dr');
-  const src = tempHome('lifeboat-src-');
-  const disk = makeDisk(path.join(src, 'vm.img'), SIZE, [...Array(128).keys()]);
-  const folder = path.join(src, 'data');
-  fs.mkdirSync(folder);
-  fs.writeFileSync(path.join(folder, 'a.txt'), 'first');
-  for (const p of [disk, path.join(folder, 'a.txt'), folder]) age(p);
-  const agent = await startAgent(root, '127.0.0.1:0');
-  agents.push(agent);
-  ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
-  ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
-  const log = path.join(src, 'shutdowns.log');
-  const shutdown = `echo "$LIFEBOAT_ITEM" >> ${log}`;
-  ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--folder', folder, '--recovery-site', 'dr', '--policy', 'fast', '--shutdown', shutdown]));
-  const active = path.join(root, '_active', 'vm');
-  return { home, root, agent, disk, folder, log, activeDisk: path.join(active, 'disks', 'vm.img'), activeFolder: path.join(active, 'folders', 'data') };
-}
-
-const job = <R>(home: string, args: string[]) => ok(cli(home, [...args, '--json'])).json<Job<R>>();
-const yes = <R>(home: string, args: string[]) => job<R>(home, [...args, '--yes']);
-const show = (home: string) => ok(cli(home, ['item', 'show', 'vm', '--json'])).json<Shown>();
-const points = (home: string) => ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string; createdAt: string }[]>();
-const same = (a: string, b: string) => fs.readFileSync(a).equals(fs.readFileSync(b));
-
-function change(file: string, first: number, count: number): void {
-  for (let b = first; b < first + count; b++) writeAt(file, b * BLOCK, BLOCK);
-  age(file);
-}
+afterEach(stopAgents);
 
 describe('reprotect and failback with an agent site', () => {
   it('runs the four phases with the agent as the recovery site, sending only differences both ways', async () => {

@@ -19,6 +19,7 @@ import type { CycleResult } from './cycle';
 import { copyBytes, pointRef, resolvePoint, sourcesReadable, type PointContext } from './failover-points';
 import type { FailoverPointRef, FailoverStore } from './failover-store';
 import { checkTransition, isReversed, requirePhaseFor } from './phases';
+import type { SourceReach } from './source-reach';
 import { ResyncNeeded } from './stage';
 import type { ItemRow, ReplicationStore } from './store';
 
@@ -66,6 +67,8 @@ export interface FailoverDeps {
   activeJob: (item: ItemRow) => Job | null;
   /** The agent of the site holding the item's points: the recovery site's, or the primary side's for a failback (replication/direction.ts). */
   replicaAgent: (item: ItemRow) => SiteAgent;
+  /** Whether the item's source can be read where it runs (replication/source-reach.ts); else this machine's files are checked. */
+  sourceReach?: (item: ItemRow) => Promise<SourceReach>;
   log: Logger;
   now: () => Date;
 }
@@ -131,6 +134,7 @@ export class FailoverSteps {
     ctx.throwIfStopped();
     item = this.item(params.itemId);
     if (!test && item.phase !== 'failing-over') requirePhaseFor(item, params.type === 'planned' ? 'planned-failover' : 'failover');
+    if (params.type === 'planned' && item.phase !== 'failing-over') await this.requireSource(item);
     const site = this.site(item.recovery_site_id);
     await this.agent(item).checkSite({ id: site.id, name: site.name });
     if (!isReversed(item)) await this.checkRoom(item);
@@ -139,6 +143,19 @@ export class FailoverSteps {
       checkTransition(item.phase, 'failing-over');
       this.deps.store.updateItem(item.id, { phase: 'failing-over', job_id: ctx.jobId, next_cycle_at: null });
     }
+  }
+
+  /** A planned failover replicates the last changes: the source must answer where the item runs, before anything is shut down. */
+  private async requireSource(item: ItemRow): Promise<void> {
+    const reach = this.deps.sourceReach ? await this.deps.sourceReach(item) : null;
+    if (!reach || reach.readable) return;
+    throw new LifeboatError(
+      'not_allowed',
+      `${reach.reason} A planned failover of ${item.name} cannot replicate its last changes; nothing was shut down or changed.`,
+      `Fail over with \`lifeboat item failover ${item.name} --type unplanned\`, which loses what it wrote after its newest point` +
+        (reach.unreachableSite ? `, or start the agent at ${reach.unreachableSite} again and retry.` : '.'),
+      { final: true },
+    );
   }
 
   /** The recovery site has room for the copy: at most the sources' allocated bytes (less with reflinks). */

@@ -9,6 +9,7 @@ import type { Job } from '../../shared/schemas';
 import { POINT_OPTIONS, type PointOption } from '../../shared/contract-item-failover';
 import { newId } from '../keys';
 import { copyBytes, optionPoint, pointRef, resolvePoint, sourcesReadable } from './failover-points';
+import type { SourceReach } from './source-reach';
 import { FailoverSteps, targetSiteId, type FailoverDeps, type FailoverType } from './failover-steps';
 import { drillRuns, type DrillRow } from './failover-store';
 import { isReversed, requirePhaseFor } from './phases';
@@ -40,11 +41,19 @@ export class ItemFailover {
     return this.deps.sites.store.byId(id)?.name ?? id;
   }
 
-  options(name: string, type: FailoverType) {
+  /** Whether the item's source can be read where it runs now (an agent site is asked, briefly). */
+  private async reach(item: ItemRow): Promise<SourceReach> {
+    if (this.deps.sourceReach) return this.deps.sourceReach(item);
+    const readable = sourcesReadable(this.deps.store.sources(item.id));
+    return { readable, unreachableSite: null, reason: readable ? null : `The source of ${item.name} cannot be read.` };
+  }
+
+  async options(name: string, type: FailoverType) {
     const item = this.deps.store.requireItem(name);
     const ctx = this.steps.points;
     const sources = this.deps.store.sources(item.id);
-    const readable = sourcesReadable(sources);
+    const reach = await this.reach(item);
+    const readable = reach.readable;
     const now = this.deps.now().getTime();
     const cycles = this.deps.store.cycles(item.id, new Date(now - 7 * 86_400_000).toISOString());
     const lastCycle = cycles.filter((c) => c.ok && Date.parse(c.at) >= now - 86_400_000).at(-1);
@@ -58,10 +67,15 @@ export class ItemFailover {
       const reason = found.reason;
       const processes = (option === 'latest' || type === 'planned') && readable;
       const lossSeconds = point ? (processes && option === 'latest' ? 0 : Math.max(0, Math.round((now - Date.parse(point.created_at)) / 1000))) : null;
+      const refused = type === 'planned' && !readable;
+      const lost = lossSeconds === null ? '' : `, which loses what ${item.name} wrote at ${reach.unreachableSite} after this point (${lossSeconds} s)`;
+      const why = reach.unreachableSite
+        ? `The agent site ${reach.unreachableSite} is unreachable: use an unplanned failover${lost}.`
+        : `${reach.reason ?? `The source of ${item.name} cannot be read.`} Fail over unplanned.`;
       return {
         option,
-        available: point !== null && !(type === 'planned' && !readable),
-        reason: type === 'planned' && !readable ? `The source of ${item.name} cannot be read: fail over unplanned.` : reason,
+        available: point !== null && !refused,
+        reason: refused ? why : reason,
         point: point && pointRef(point),
         processesPending: option === 'latest' && readable,
         lossSeconds,
@@ -82,6 +96,7 @@ export class ItemFailover {
       shutdownCommand: !!commands.shutdown,
       startCommand: !!commands.start,
       testActive: this.deps.failovers.test(item.id) !== null,
+      source: reach,
       options,
       rtoBasis: basis,
       points: this.deps.store.points(item.id).map(pointRef),

@@ -15,6 +15,7 @@ import { ProtectionManager, type ProtectionDeps } from './manager';
 import { PolicyManager } from './policies';
 import { Reprotector } from './reprotect';
 import { ReplicationScheduler } from './scheduler';
+import { sourceReach } from './source-reach';
 
 export class Protection {
   readonly policies: PolicyManager;
@@ -36,6 +37,7 @@ export class Protection {
     const drillSchedule = (itemId: string) => this.drills.view(itemId);
     const view = (item: Parameters<typeof failoverView>[1]) => failoverView({ failovers, sites: deps.sites, drillSchedule }, item);
     this.items = new ProtectionManager({ ...deps, policies: this.policies, clock: now, failoverView: view });
+    const reachDeps = { sites: deps.sites, sources: (id: string) => deps.store.sources(id), activePath: this.items.directions.activePath.bind(this.items.directions) };
     this.failover = new ItemFailover({
       store: deps.store,
       failovers,
@@ -44,6 +46,7 @@ export class Protection {
       cycle: (itemId, jobId, signal, mode) => this.items.cycle(itemId, jobId, signal, mode),
       activeJob: (item) => this.items.activeJob(item),
       replicaAgent: (item) => this.items.directions.target(item),
+      sourceReach: (item) => sourceReach(reachDeps, item),
       log: deps.log,
       now,
     });
