@@ -4,7 +4,8 @@
  * heat (look at the files, remember the configuration), backup (under the ownership lease), catalog (record the
  * backup unless the device was fenced meanwhile), retention (delete scheduled backups of the lineage past the
  * policy's count). The deactivation job runs the first three as its final backup. The per-file heat goes to a heat
- * file (heat-store.ts); the row keeps its bounded summary.
+ * file (heat-store.ts); the row keeps its bounded summary. A device whose data root is at an agent site is backed up
+ * from its local mirror, brought up to date from the agent at the start of the heat step (site-mirror.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,9 +22,10 @@ import { claimOwner, fencedError, readOwner } from './ownership';
 import { deleteSnapshotQuietly, deviceFaultPoint, pruneScheduled } from './backup-retention';
 import { policyOf } from './schedule';
 import type { DeviceBackupStore } from './backup-store';
-import type { DeviceBackupDeps } from './deps';
+import type { DeviceBackupDeps } from './backup-deps';
 import { deviceSiteName } from './site-agents';
-import { refuseAtSite } from './site-choice';
+import { refuseVolumesAtSite } from './site-choice';
+import { deviceSiteReads, dropOtherShares, mirrorSharePath, mirrorTree } from './site-mirror';
 import type { DeviceRow } from './store';
 
 export type { DeviceBackupRow, LineageBackup } from './backup-store';
@@ -50,6 +52,8 @@ export interface ItemConfig {
 export interface DeviceBackupState extends RepoBackupState {
   /** The backup this one is incremental against and whose heat it carries forward (null: the first). */
   basis?: string | null;
+  /** Bytes read from the agent site into the device's mirror (a device at an agent site only). */
+  fetchedBytes?: number;
 }
 
 /** What the heat step hands to the catalog step, kept in files beside the job (the share heat can be large). */
@@ -69,7 +73,7 @@ export function assertCanBackUp(deps: Pick<DeviceBackupDeps, 'devices'>, device:
   if (device.status === 'ready-to-set-up') throw new LifeboatError('not_allowed', `The device ${n} is not registered with the service yet, so it has nothing to back up.`, `Register it first with \`lifeboat device register ${n}\`.`);
   if (device.status === 'offline' && kind !== 'final') throw new LifeboatError('not_allowed', `The device ${n} is offline for maintenance.`, 'Bring the device online, then back it up.');
   deps.devices.assertNotHeld(device);
-  refuseAtSite(device, 'back up', deviceSiteName(deps.devices.sites, device.site_id));
+  refuseVolumesAtSite(device, deps.devices.store.volumes(device.id).length, deviceSiteName(deps.devices.sites, device.site_id));
   if (!device.account_id) throw new LifeboatError('not_allowed', `The device ${n} has no storage account for its backups.`, 'A device gets its storage account when it is created: remove it (`lifeboat device remove NAME`) and create it again with `--account`.');
   if (!deps.devices.store.shares(device.id).length && !deps.devices.store.volumes(device.id).length) {
     const what = device.type === 'file' ? 'share' : 'volume';
@@ -92,18 +96,26 @@ function configOf(deps: Pick<DeviceBackupDeps, 'devices'>, device: DeviceRow): I
   ];
 }
 
+/** Where the backup reads a share: its folder, or for a device at an agent site its mirror on this machine. */
+function sharePathOf(deps: Pick<DeviceBackupDeps, 'devices' | 'dataDir'>, device: DeviceRow, share: string): string {
+  return device.site_id ? mirrorSharePath(deps.dataDir, device.id, share) : deps.devices.sharePath(device, share);
+}
+
 /** Each item with the modes it has online: an offline item is read-only on disk, and a failover must not restore that. */
-async function sourcesOf(deps: Pick<DeviceBackupDeps, 'devices'>, device: DeviceRow, items: ItemConfig[]): Promise<BackupSource[]> {
+async function sourcesOf(deps: Pick<DeviceBackupDeps, 'devices' | 'dataDir'>, device: DeviceRow, items: ItemConfig[]): Promise<BackupSource[]> {
   const out: BackupSource[] = [];
   for (const i of items) {
     const p = i.kind === 'share' ? deps.devices.sharePath(device, i.name) : deps.devices.volumePath(device, i.name);
     const modes = (await deps.devices.agent.onlineModes(p)) ?? undefined;
-    out.push({ name: i.name, path: p, kind: i.kind === 'share' ? 'tree' : 'image', modes });
+    out.push({ name: i.name, path: i.kind === 'share' ? sharePathOf(deps, device, i.name) : p, kind: i.kind === 'share' ? 'tree' : 'image', modes });
   }
   return out;
 }
 
 type Ctx = StepContext<unknown, DeviceBackupState>;
+
+/** The result's bytes read from the agent site (a device at an agent site only). */
+const fetched = (ctx: Ctx) => (ctx.state.fetchedBytes === undefined ? {} : { fetchedBytes: ctx.state.fetchedBytes });
 
 /** The device backup's steps, shared by the backup job and the deactivation job's final backup. */
 export class DeviceBackupSteps {
@@ -144,7 +156,7 @@ export class DeviceBackupSteps {
     const shares: ShareHeat[] = [];
     for (const i of items.filter((x) => x.kind === 'share')) {
       const prev = before?.items.find((x): x is ShareHeat => x.kind === 'share' && x.name === i.name);
-      shares.push(await scanShareHeat(i.name, this.deps.devices.sharePath(device, i.name), i.tier === 'locally-pinned', prev, { now: at.getTime(), ignoreAtime }));
+      shares.push(await scanShareHeat(i.name, sharePathOf(this.deps, device, i.name), i.tier === 'locally-pinned', prev, { now: at.getTime(), ignoreAtime }));
     }
     const prepared: Prepared = { items, heat: { v: 1, at: at.toISOString(), items: shares } };
     await writeHeatFile(files.heat, prepared.heat);
@@ -167,10 +179,29 @@ export class DeviceBackupSteps {
     const device = this.device(deviceId);
     assertCanBackUp(this.deps, device, kind);
     if (ctx.state.basis === undefined) ctx.checkpoint({ basis: this.deps.backups.lineage(device)[0]?.backup_id ?? null });
+    if (device.site_id && ctx.state.fetchedBytes === undefined) await this.fetch(ctx, device);
     const p = await this.prepare(ctx, device);
     const files = p.heat.items.reduce((a, i) => a + (i.kind === 'share' ? i.files.length : 0), 0);
     const what = device.type === 'file' ? `${p.items.length} share(s); heat of ${files} files rated` : `${p.items.length} volume(s); their block heat follows from the backup`;
     ctx.progress({ fraction: 1, message: what });
+  }
+
+  /** Brings every share of a device at an agent site into its mirror here; the job's result says the bytes read there. */
+  private async fetch(ctx: Ctx, device: DeviceRow): Promise<void> {
+    const reads = deviceSiteReads(this.deps.devices.sites, device);
+    const shares = this.deps.devices.store.shares(device.id).map((s) => s.name);
+    await dropOtherShares(this.deps.dataDir, device.id, shares);
+    let fetchedBytes = 0;
+    let files = 0;
+    for (const [k, name] of shares.entries()) {
+      const onProgress = (n: number, of: number) =>
+        ctx.progress({ fraction: (k + (of ? n / of : 1)) / (shares.length + 1), message: `Fetching ${name} from the site: ${n} of ${of} bytes` });
+      const r = await mirrorTree(reads, this.deps.devices.sharePath(device, name), mirrorSharePath(this.deps.dataDir, device.id, name), { signal: ctx.signal, onProgress });
+      fetchedBytes += r.fetchedBytes;
+      files += r.fetchedFiles;
+    }
+    ctx.log.info('device shares fetched from the site', { device: device.name, fetchedBytes, files });
+    ctx.checkpoint({ fetchedBytes });
   }
 
   /** Step "backup": claims the ownership lease, then writes the backup set (incremental against the basis). */
@@ -200,7 +231,7 @@ export class DeviceBackupSteps {
       throw new LifeboatError('internal', 'The backup step ended without writing a backup, so there is nothing to record.', 'Cancel this job and start the backup again; report it if it happens again.');
     if (this.deps.backups.row(id)) {
       // Recorded by a run that stopped before its result: the result comes from the written manifest's digest.
-      if (!ctx.state.result && ctx.state.digest?.id === id) ctx.checkpoint({ result: { ...backupResult(ctx.state.digest), device: this.device(deviceId).name, kind } });
+      if (!ctx.state.result && ctx.state.digest?.id === id) ctx.checkpoint({ result: { ...backupResult(ctx.state.digest), device: this.device(deviceId).name, kind, ...fetched(ctx) } });
       return this.forget(ctx);
     }
     await deviceFaultPoint(this.deps, ctx, 'catalog');
@@ -239,7 +270,7 @@ export class DeviceBackupSteps {
         created_at: manifest.time,
       });
     })();
-    ctx.checkpoint({ result: { ...backupResult(manifest), device: device.name, kind } });
+    ctx.checkpoint({ result: { ...backupResult(manifest), device: device.name, kind, ...fetched(ctx) } });
     this.deps.devices.changed(device.name);
     // The backup has just read every item: measure usage now rather than at the next tick.
     void this.deps.devices.usage.refresh(device).catch(() => undefined);
@@ -305,7 +336,7 @@ export function deviceBackupJob(steps: DeviceBackupSteps): JobKind<DeviceBackupP
     object: (p) => ({ kind: 'device', name: p.deviceName }),
     cancellable: (s) => (s.snapshotId ? 'the backup is already written.' : true),
     steps: [
-      { name: 'heat', title: 'Rate how hot each file and block is', weight: 2, run: (ctx) => steps.heat(ctx, ctx.params.deviceId, ctx.params.kind) },
+      { name: 'heat', title: 'Fetch the shares of a device at an agent site; rate how hot each file and block is', weight: 2, run: (ctx) => steps.heat(ctx, ctx.params.deviceId, ctx.params.kind) },
       { name: 'backup', title: 'Read, deduplicate, compress, encrypt and upload every share or volume', weight: 20, run: (ctx) => steps.backup(ctx, ctx.params.deviceId, ctx.params.kind) },
       { name: 'catalog', title: 'Record the backup, its configuration and heat map', run: (ctx) => steps.catalog(ctx, ctx.params.deviceId, ctx.params.kind) },
       { name: 'retention', title: 'Delete scheduled backups past the retention', run: (ctx) => steps.retention(ctx, ctx.params.deviceId) },

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DeviceBackupDeps } from './deps';
+import type { DeviceBackupDeps } from './backup-deps';
 import { LifeboatError } from '../../shared/errors';
 import type { StepContext } from '../jobs/types';
 import type { Logger } from '../log';

@@ -10,7 +10,7 @@ import type { Backup, Job } from '../../shared/schemas';
 import { LifeboatError } from '../../shared/errors';
 import { activeDeviceJob, assertCanBackUp, deviceBackupJob, DeviceBackupSteps, heatSummaryOf, type BackupKind, type DeviceBackupParams, type ItemConfig } from './backup-job';
 import type { DeviceBackupRow, DeviceBackupStore } from './backup-store';
-import type { DeviceBackupDeps } from './deps';
+import type { DeviceBackupDeps } from './backup-deps';
 import { sweepLeftovers } from './backup-retention';
 import { deactivateJob, type DeactivateParams } from './deactivate-job';
 import { DeviceRecords } from './records';

@@ -6,7 +6,7 @@
  * fails or is cancelled earlier never leaves a backup that a failover would call planned.
  */
 import { z } from 'zod';
-import type { DeviceBackupDeps } from './deps';
+import type { DeviceBackupDeps } from './backup-deps';
 import type { JobKind } from '../jobs/types';
 import type { DeviceBackupState, DeviceBackupSteps } from './backup-job';
 import { deviceFaultPoint } from './backup-retention';

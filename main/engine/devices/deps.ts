@@ -1,13 +1,12 @@
 /**
- * What the devices (DeviceManager with its items, set-up and usage) and the device backups (with their jobs) take
- * from the rest of the engine: explicit dependencies that engine.ts wires, never the whole Engine (so nothing in
- * devices/ imports engine.ts).
+ * What the devices (DeviceManager with its items, set-up and usage) take from the rest of the engine: explicit
+ * dependencies that engine.ts wires, never the whole Engine (so nothing in devices/ imports engine.ts). The device
+ * backups' are in backup-deps.ts.
  */
 import type { AccountManager } from '../accounts/manager';
 import type { Alerts } from '../alerts';
 import type { Db } from '../db/database';
 import type { EventBus } from '../events';
-import type { JobRunner } from '../jobs/runner';
 import type { JobStore } from '../jobs/store';
 import type { InstanceInfo } from '../lock';
 import type { Logger } from '../log';
@@ -15,8 +14,6 @@ import type { SecretStore } from '../secrets';
 import type { ServiceManager } from '../service';
 import type { Settings } from '../settings';
 import type { SiteManager } from '../sites/manager';
-import type { DeviceBackupStore } from './backup-store';
-import type { DeviceManager } from './manager';
 
 export interface DeviceDeps {
   /** The connection, for transactions that re-read a device before a change's final write (tables are reached through stores). */
@@ -35,21 +32,4 @@ export interface DeviceDeps {
   sites: () => SiteManager;
   dataDir: string;
   mode: InstanceInfo['mode'];
-}
-
-export interface DeviceBackupDeps {
-  /** The connection, for transactions that span a device's rows and the catalog's (tables are reached through stores). */
-  db: Db;
-  bus: EventBus;
-  log: Logger;
-  alerts: Alerts;
-  settings: Settings;
-  service: ServiceManager;
-  runner: JobRunner;
-  accounts: AccountManager;
-  /** The devices: their store, agent, paths and change events. */
-  devices: DeviceManager;
-  /** The device_backups table. */
-  backups: DeviceBackupStore;
-  dataDir: string;
 }

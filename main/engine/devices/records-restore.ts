@@ -13,7 +13,7 @@
  */
 import type { CatalogRebuild } from '../../shared/schemas';
 import type { AccountRow } from '../accounts/store';
-import type { DeviceBackupDeps } from './deps';
+import type { DeviceBackupDeps } from './backup-deps';
 import { newId } from '../keys';
 import type { Repository } from '../repo/repository';
 import { readRecords, type DeviceRecord } from './records';

@@ -5,10 +5,11 @@
  * and advances its next time in the same transaction, so a crash never schedules a backup twice.
  */
 import type { BackupPolicy } from '../../shared/device-schemas';
-import type { DeviceBackupDeps } from './deps';
+import type { Db } from '../db/database';
+import type { Logger } from '../log';
 import { LifeboatError } from '../../shared/errors';
 import { Ticker } from '../ticker';
-import type { DeviceRow } from './store';
+import type { DeviceRow, DeviceStore } from './store';
 
 export type StoredPolicy = Omit<BackupPolicy, 'nextAt'>;
 
@@ -75,7 +76,7 @@ export class BackupScheduler {
   );
 
   constructor(
-    private readonly deps: Pick<DeviceBackupDeps, 'db' | 'log' | 'devices'>,
+    private readonly deps: { db: Db; log: Logger; devices: { store: DeviceStore } },
     private readonly startBackup: (device: DeviceRow) => void,
     private readonly busyJob: (deviceId: string) => string | undefined,
   ) {}

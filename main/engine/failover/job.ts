@@ -16,7 +16,8 @@ import { formatBytes } from '../../shared/units';
 import { restoreOrder } from './plan';
 import { collectPrechecks, describeCheck, precheckFailure } from './prechecks';
 import { failoverItems, restorePriority } from './sources';
-import { childJobs, faultPoint, FailoverParamsSchema, FAILOVER_JOB, type FailoverCtx, type FailoverParams, type FailoverState, type FailoverDeps } from './state';
+import { childJobs, faultPoint, FailoverParamsSchema, FAILOVER_JOB, type FailoverCtx, type FailoverParams, type FailoverState } from './state';
+import type { FailoverDeps } from './deps';
 import { cleanTarget, finishStep, releaseHolds, transferStep } from './transfer';
 import { jobUnderway } from '../../shared/job-status';
 

@@ -10,7 +10,8 @@ import { failoverJob } from './job';
 import { dnsChecklist, rtoSeconds } from './plan';
 import { collectPrechecks } from './prechecks';
 import { backupChoices, failoverItems, requireBackup, sourceFacts } from './sources';
-import { FAILOVER_JOB, FailoverParamsSchema, type FailoverParams, type FailoverState, type FailoverDeps } from './state';
+import { FAILOVER_JOB, FailoverParamsSchema, type FailoverParams, type FailoverState } from './state';
+import type { FailoverDeps } from './deps';
 import { cleanTarget } from './transfer';
 import { jobUnderway } from '../../shared/job-status';
 

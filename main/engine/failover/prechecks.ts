@@ -14,7 +14,7 @@ import { LifeboatError } from '../../shared/errors';
 import { formatBytes } from '../../shared/units';
 import { assessTarget } from './compatibility';
 import { backupChoices, failoverItems, sourceFacts } from './sources';
-import type { FailoverDeps } from './state';
+import type { FailoverDeps } from './deps';
 
 export type PrecheckStatus = 'pass' | 'warn' | 'fail';
 

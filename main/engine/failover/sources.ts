@@ -10,7 +10,7 @@ import { LifeboatError } from '../../shared/errors';
 import { formatBytes, formatDuration } from '../../shared/units';
 import type { SourceFacts } from './compatibility';
 import type { PlanItem } from './plan';
-import type { FailoverDeps } from './state';
+import type { FailoverDeps } from './deps';
 
 /** The newest backup of the device's lineage (its own, or of the device it replaced before its first backup). */
 export function latestBackup(deps: FailoverDeps, deviceId: string): DeviceBackupRow | undefined {

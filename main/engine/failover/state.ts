@@ -1,34 +1,12 @@
 /** The failover job's parameters and checkpointed state, and its restore jobs (shared by its steps and the manager). */
 import { z } from 'zod';
 import type { Job } from '../../shared/schemas';
-import type { AccountManager } from '../accounts/manager';
-import type { Alerts } from '../alerts';
-import type { Db } from '../db/database';
-import type { DeviceBackups } from '../devices/backups';
-import type { DeviceManager } from '../devices/manager';
-import type { EventBus } from '../events';
-import type { JobRunner } from '../jobs/runner';
-import type { Logger } from '../log';
+import type { FailoverDeps } from './deps';
 import type { RestoreParams } from '../backups/restore-job';
 import type { StepContext } from '../jobs/types';
 import type { Precheck } from './prechecks';
 
 export const FAILOVER_JOB = 'device.failover';
-
-/** What failover takes from the rest of the engine (engine.ts wires it): never the whole Engine. */
-export interface FailoverDeps {
-  /** The connection, for the transactions that hold both devices and create the job at once. */
-  db: Db;
-  bus: EventBus;
-  log: Logger;
-  alerts: Alerts;
-  runner: JobRunner;
-  accounts: AccountManager;
-  /** The devices: their store, agent, paths and change events. */
-  devices: DeviceManager;
-  /** The device backups: the backups a failover restores, their configuration and heat. */
-  deviceBackups: DeviceBackups;
-}
 
 export const FailoverParamsSchema = z.object({
   sourceId: z.string(),

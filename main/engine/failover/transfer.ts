@@ -21,7 +21,8 @@ import { LifeboatError } from '../../shared/errors';
 import { newId } from '../keys';
 import { transferOwner } from '../devices/ownership';
 import { nextBackupAt, policyOf } from '../devices/schedule';
-import { childJobs, faultPoint, type FailoverCtx, type FailoverParams, type FailoverDeps } from './state';
+import { childJobs, faultPoint, type FailoverCtx, type FailoverParams } from './state';
+import type { FailoverDeps } from './deps';
 import { dnsChecklist } from './plan';
 import { jobUnderway } from '../../shared/job-status';
 
