@@ -134,12 +134,12 @@ export interface ConfirmDialogProps {
   children: ReactNode;
 }
 
-export function ConfirmDialog({ title, label, ready = true, errorTestId, testId, primary, run, onClose, children }: ConfirmDialogProps) {
+export function ConfirmDialog({ errorTestId, run, onClose, children, ...shown }: ConfirmDialogProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (busy || !ready) return;
+    if (busy || shown.ready === false) return;
     setBusy(true);
     setError(null);
     const r = await run();
@@ -148,17 +148,7 @@ export function ConfirmDialog({ title, label, ready = true, errorTestId, testId,
     else setError(r.error);
   };
   return (
-    <FormDialog
-      title={title}
-      label={label}
-      ready={ready}
-      testId={testId}
-      busy={busy}
-      primary={primary}
-      onSubmit={(e) => void submit(e)}
-      onCancel={() => onClose(false)}
-      modalType="alert"
-    >
+    <FormDialog {...shown} busy={busy} onSubmit={(e) => void submit(e)} onCancel={() => onClose(false)} modalType="alert">
       {children}
       <ErrorBar error={error} alert testId={errorTestId} />
     </FormDialog>
