@@ -90,11 +90,11 @@ describe('kill -9 mid-cycle', () => {
       () => fs.existsSync(path.join(home, 'lifeboat.db')) && readDb(home, (db) => db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined),
       60_000,
     );
-    // Part of the copy is in its file inside the staged cycle; there is no replica disk yet.
+    // The copy is in its file inside the staged cycle, not yet the disk (its size is set at the commit); no replica yet.
     const copy = path.join(siteRoot, 'vm', '.lifeboat', 'cycle', 'disks', 'vm.img');
     const replica = path.join(siteRoot, 'vm', 'disks', 'vm.img');
     expect(fs.statSync(copy).size).toBeGreaterThan(0);
-    expect(fs.readFileSync(copy).equals(atStart)).toBe(false);
+    expect(fs.statSync(copy).size).toBeLessThan(atStart.length);
     expect(fs.existsSync(replica)).toBe(false);
     child.kill('SIGKILL');
     await exited;

@@ -19,6 +19,8 @@ export type HashRunner = (run: Omit<HashBlocksTask, 'op' | 'path'>, signal: Abor
 
 const RUN = 64;
 const AHEAD = 4;
+/** Runs in flight when the workers write a first copy themselves: nothing but checksums comes back, so memory stays small. */
+const AHEAD_WRITING = 32;
 
 export interface HashBlocksTask {
   op: 'replica-hash';
@@ -200,14 +202,16 @@ export async function scanDisk(
     return p;
   };
   // Up to AHEAD runs are read and hashed while earlier ones' changed blocks are sent: the workers and the site work
-  // at once, and at most AHEAD runs (of at most 4 MiB) are in memory.
+  // at once, and at most AHEAD runs (of at most 4 MiB) are in memory. Workers that write the blocks themselves get
+  // more, so that they never wait for this thread between two runs.
+  const depth = opts.writeTo && opts.limit === undefined ? AHEAD_WRITING : AHEAD;
   const runs = [...runsOf(touched)];
-  const ahead = runs.slice(0, AHEAD).map(hashRun);
+  const ahead = runs.slice(0, depth).map(hashRun);
   let held = !opts.midCopy;
   try {
     for (const [k, { first, count }] of runs.entries()) {
       const r = await ahead.shift()!;
-      if (k + AHEAD < runs.length) ahead.push(hashRun(runs[k + AHEAD]));
+      if (k + depth < runs.length) ahead.push(hashRun(runs[k + depth]));
       Buffer.from(r.hashes.buffer, r.hashes.byteOffset, r.hashes.byteLength).copy(map, first * HASH_BYTES);
       out.blocksScanned += count;
       out.bytesRead += r.bytesRead;
