@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { LifeboatError } from '../../shared/errors';
 import type { CommitHooks } from './agent';
 import { CALLS, type CallContext } from './agent-calls';
+import { closeSourceWorkers } from './agent-source-calls';
 import { ARGS_HEADER, FRAME, frame, FRAME_CONTENT_TYPE, HEARTBEAT_HEADER, macEqual, PAIR_REQUEST, PAIR_RESPONSE, pairingMac, toWireError, type PairResponse } from './agent-protocol';
 import { AGENT_STATE_DIR, AgentState } from './agent-state';
 import { LocalSiteAgent, SITE_MARKER } from './local-agent';
@@ -196,7 +197,7 @@ export async function startAgentServer(opts: { root: string; host: string; port:
     state,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => void closeSourceWorkers().then(resolve, resolve));
         server.closeAllConnections();
       }),
   };

@@ -5,16 +5,18 @@
  * range of a disk's blocks (blocks in holes are never read: their checksum is zeros), ranges of a disk or a file, and
  * a folder's index. Every path must lie under the agent's root, checked on its real path (links resolved), never be
  * the root itself, and never be in or hold the agent's own state folder (its keys); every range is bounded. Hashing
- * goes 1 MiB at a time between reads, so the agent's loop never blocks long.
+ * runs in worker threads (workers/pool.ts, the engine's own hashing task), so the agent's loop stays free for other calls.
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { LifeboatError } from '../../shared/errors';
-import { BLOCK_SIZE, blockHash, HASH_BYTES } from '../replication/block-hash';
+import { BLOCK_SIZE, HASH_BYTES } from '../replication/block-hash';
+import type { HashBlocksTask } from '../replication/disk-scan';
 import { dataExtents } from '../replication/extent-probe';
 import { walkFolder } from '../replication/folder-scan';
 import { blocksTouched } from '../repo/sparse';
+import { WorkerPool } from '../workers/pool';
 import type { CallContext } from './agent-calls';
 
 /** The calls of this file, for the installation's side (sites/remote-agent.ts `readAt`). */
@@ -81,32 +83,59 @@ async function stat(file: string) {
   return st && { file: st.isFile(), dir: st.isDirectory(), size: Number(st.size), mtimeNs: String(st.mtimeNs) };
 }
 
-/** Checksums of blocks first..first+count-1 of a disk: only data blocks read, 1 MiB at a time; blocks past its end are zeros. */
+/** Blocks one worker task hashes (4 MiB read at once), and the tasks of one call in flight at most. */
+const TASK_BLOCKS = 64;
+const IN_FLIGHT = 4;
+
+let pool: WorkerPool | null = null;
+/** The worker threads that hash (the same ones the engine hashes a local source with), made at the first checksum call. */
+const workers = () => (pool ??= new WorkerPool());
+
+/** Stops the hashing threads (the agent's server closing). */
+export async function closeSourceWorkers(): Promise<void> {
+  const p = pool;
+  pool = null;
+  await p?.close();
+}
+
+/** Crash and ordering tests: LIFEBOAT_AGENT_FAULT=hold-sums holds a checksum call, its hashing under way, until SIGUSR2. */
+async function holdSums(): Promise<void> {
+  if (process.env.LIFEBOAT_AGENT_FAULT !== 'hold-sums') return;
+  const released = new Promise((resolve) => process.once('SIGUSR2', resolve));
+  process.stdout.write(`${new Date().toISOString()} fault-point sums-hashing\n`);
+  await released;
+}
+
+/**
+ * Checksums of blocks first..first+count-1 of a disk: only data blocks read, in runs of consecutive blocks hashed in
+ * worker threads, so the agent's loop answers other calls meanwhile; blocks in holes and past its end are zeros.
+ */
 async function sums(file: string, first: number, count: number, ctx: Ctx): Promise<{ bytesRead: number; size: number }> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const size = Number((await fh.stat()).size);
-    const out = Buffer.alloc(count * HASH_BYTES);
-    const data = blocksTouched(await dataExtents(file), BLOCK_SIZE, size).filter((b) => b >= first && b < first + count);
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let bytesRead = 0;
-    for (let k = 0; k < data.length; ) {
-      let n = 1; // consecutive data blocks read together, up to 1 MiB
-      while (k + n < data.length && data[k + n] === data[k] + n && (n + 1) * BLOCK_SIZE <= CHUNK) n++;
-      const start = data[k] * BLOCK_SIZE;
-      const { bytesRead: got } = await fh.read(buf, 0, Math.min(n * BLOCK_SIZE, size - start), start);
-      bytesRead += got;
-      for (let i = 0; i < n; i++) {
-        const block = buf.subarray(i * BLOCK_SIZE, Math.max(i * BLOCK_SIZE, Math.min(got, (i + 1) * BLOCK_SIZE)));
-        blockHash(block).copy(out, (data[k + i] - first) * HASH_BYTES);
-      }
-      k += n;
-    }
-    await ctx.send(out);
-    return { bytesRead, size };
-  } finally {
-    await fh.close();
+  const size = Number((await fsp.stat(file)).size);
+  const out = Buffer.alloc(count * HASH_BYTES);
+  const data = blocksTouched(await dataExtents(file), BLOCK_SIZE, size).filter((b) => b >= first && b < first + count);
+  const runs: { first: number; count: number }[] = [];
+  for (const b of data) {
+    const last = runs.at(-1);
+    if (last && last.first + last.count === b && last.count < TASK_BLOCKS) last.count++;
+    else runs.push({ first: b, count: 1 });
   }
+  let bytesRead = 0;
+  const hashRun = async (r: { first: number; count: number }) => {
+    const task = { op: 'replica-hash' as const, path: file, size, ...r, old: new Uint8Array(r.count * HASH_BYTES), hashOnly: true };
+    const got = await workers().run(task satisfies HashBlocksTask);
+    Buffer.from(got.hashes.buffer, got.hashes.byteOffset, got.hashes.byteLength).copy(out, (r.first - first) * HASH_BYTES);
+    bytesRead += got.bytesRead;
+  };
+  let next = 0;
+  const lane = async () => {
+    while (next < runs.length) await hashRun(runs[next++]);
+  };
+  const lanes = Array.from({ length: Math.min(IN_FLIGHT, runs.length) }, lane);
+  await holdSums();
+  await Promise.all(lanes);
+  await ctx.send(out);
+  return { bytesRead, size };
 }
 
 /** Sends each range's bytes in order; a range past the file's end is short: `lengths` says how long each was. */
