@@ -121,8 +121,8 @@ export function FailoverActions({ item, onNotice, reload }: { item: ItemInfo; on
           <Text>
             {back
               ? `${item.name} starts replicating from ${item.activeSite}, where it runs now, back to its primary site ${item.primarySite}, ` +
-                `under the failback policy. The original machine at ${item.primarySite} is shut down first, and its disks and folders are brought up to date with the ` +
-                'item’s current data: block checksums are compared on both sides and only what differs is sent.'
+                `under the failback policy. The original machine at ${item.primarySite} is shut down first, and its disks and folders are brought ` +
+                'up to date with the item’s current data: block checksums are compared on both sides and only what differs is sent.'
               : `${item.name} starts replicating from ${item.activeSite} to its recovery site ${item.recoverySite} again, under its own policy. ` +
                 `What is left at ${item.recoverySite} is brought up to date: block checksums are compared on both sides and only what differs is sent.`}
           </Text>
