@@ -59,5 +59,6 @@ function visit(v) {
 for (const f of files) if (!index.has(f)) visit(f);
 
 const throughEngine = components.find((c) => c.includes('engine.ts'));
-console.log(`${files.length} files; ${components.length} cycles holding ${components.reduce((n, c) => n + c.length, 0)} files; through engine.ts: ${throughEngine?.length ?? 0} files`);
+const inCycles = components.reduce((n, c) => n + c.length, 0);
+console.log(`${files.length} files; ${components.length} cycles holding ${inCycles} files; through engine.ts: ${throughEngine?.length ?? 0} files`);
 if (args.includes('--list')) for (const c of components.sort((a, b) => b.length - a.length)) console.log(`${c.length}: ${c.join(' ')}`);

@@ -103,7 +103,8 @@ export class Engine {
       runner: this.runner, accounts: this.accounts, devices: this.devices, dataDir,
     });
     this.failover = new FailoverManager({
-      db: this.db, bus: this.bus, log: this.log, alerts: this.alerts, runner: this.runner, accounts: this.accounts, devices: this.devices, deviceBackups: this.deviceBackups,
+      db: this.db, bus: this.bus, log: this.log, alerts: this.alerts, runner: this.runner, accounts: this.accounts,
+      devices: this.devices, deviceBackups: this.deviceBackups,
     });
     const replication = new ReplicationStore(this.db, this.settings);
     this.sites = new SiteManager(new SiteStore(this.db), (id) => replication.itemsUsingSite(id), () => [

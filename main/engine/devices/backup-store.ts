@@ -42,7 +42,9 @@ export class DeviceBackupStore {
   }
 
   row(backupId: string): DeviceBackupRow | undefined {
-    return this.db.prepare('SELECT backup_id, device_id, kind, items, heat, created_at FROM device_backups WHERE backup_id = ?').get(backupId) as DeviceBackupRow | undefined;
+    return this.db.prepare('SELECT backup_id, device_id, kind, items, heat, created_at FROM device_backups WHERE backup_id = ?').get(backupId) as
+      | DeviceBackupRow
+      | undefined;
   }
 
   /** Whether the backup is a device backup (no row read). */

@@ -1,7 +1,7 @@
 /** Virtual arrays: devices on data roots with their shares and volumes (configuration, validation, status). */
 import path from 'node:path';
 import type { CallParsedInput } from '../../shared/contract';
-import type { Device, DeviceDetail, RootCheck, Share, Volume } from '../../shared/device-schemas';
+import type { Device, DeviceDetail, Share, Volume } from '../../shared/device-schemas';
 import { LifeboatError } from '../../shared/errors';
 import { VERSION } from '../paths';
 import type { DeviceAgent } from './agent';
@@ -46,9 +46,7 @@ export class DeviceManager {
   }
 
   /** The sites a device's root may be at. */
-  get sites(): SiteManager {
-    return this.deps.sites();
-  }
+  get sites(): SiteManager { return this.deps.sites(); }
 
   // ---- public helpers that device backups and failover use ----
 
@@ -71,10 +69,6 @@ export class DeviceManager {
         `The device ${device.name} is held by the failover job ${device.failover_job_id}.`,
         `Wait for the failover to finish, or abandon it with \`lifeboat failover abandon ${device.failover_job_id}\`.`,
       );
-  }
-
-  inspectRoot(root: string): Promise<RootCheck> {
-    return this.setup.inspectRoot(root);
   }
 
   /**
