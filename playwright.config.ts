@@ -8,6 +8,8 @@ export default defineConfig({
   // A stray test.only would run one test and pass CI with every other test unrun.
   forbidOnly: true,
   retries: 0,
+  // One worker: each test drives chromium and its own Lifeboat, both CPU-bound. Measured on the shared 2-core machine
+  // (load 16-25) with two workers, tests that take 3-7 s alone took 46-66 s and 2 of the first 6 hit the 60 s timeout.
   workers: 1,
   fullyParallel: false,
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
