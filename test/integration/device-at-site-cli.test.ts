@@ -2,7 +2,7 @@
  * A device whose data root is at an agent site, through the real bin: a `lifeboat agent serve` child paired with
  * `site add --agent`, then `device create --site`: the root, its share folders and volume images are made at the
  * agent's root (devices/), `device show --json` gives the site and the usage measured there, offline and online act
- * there, backups are refused up front (shares at a site are not read through the agent yet), `site remove` is refused
+ * there, a backup policy is set (backups: device-at-site-backup.test.ts), `site remove` is refused
  * while the device uses the site, and a killed agent makes the device show a reason naming the site and `site test`
  * instead of failing. Hostile input: an unknown site, a local site, a root outside the agent's devices/ folder.
  */
@@ -10,8 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceDetail } from '../../main/shared/device-schemas';
+import { agentSiteHome } from '../helpers/device-at-site';
 import { buildMain, cli, ok, tempHome, type CliResult } from '../helpers/home';
-import { startAgent, type AgentProc } from '../helpers/site-agent';
+import type { AgentProc } from '../helpers/site-agent';
 
 beforeAll(buildMain, 120_000);
 
@@ -26,19 +27,13 @@ function failed(r: CliResult): string {
 }
 
 describe('a device at an agent site through the CLI', () => {
-  it('creates its root, shares and volumes at the agent, refuses backups and site remove, and names the site when it is down', async () => {
-    const home = tempHome();
-    const siteRoot = path.join(tempHome('lifeboat-agent-'), 'site');
-    agent = await startAgent(siteRoot, '127.0.0.1:0');
-    ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
+  it('creates its root, shares and volumes at the agent, refuses volume backups and site remove, and names the site when it is down', async () => {
+    const at = await agentSiteHome();
+    const { home, siteRoot, area, create, registrationKey: key } = at;
+    agent = at.agent;
     ok(cli(home, ['site', 'add', 'near', '--root', path.join(tempHome('lifeboat-site-'), 'near')]));
-    const key = ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).json<{ registrationKey: string }>().registrationKey;
-    ok(cli(home, ['account', 'add', 'lab', '--local', path.join(tempHome('lifeboat-acct-'), 'acct')]));
-    const create = (name: string, root: string, ...extra: string[]) =>
-      cli(home, ['device', 'create', name, '--type', 'file', '--root', root, '--capacity', '1GiB', '--account', 'lab', '--registration-key', key, ...extra]);
 
     // Hostile input: no such site, a site on this machine, a root outside the agent's devices/ folder.
-    const area = path.join(siteRoot, 'devices');
     expect(failed(create('fs1', path.join(area, 'fs1'), '--site', 'nowhere'))).toContain('site: there is no site nowhere.');
     expect(failed(create('fs1', path.join(area, 'fs1'), '--site', 'near'))).toContain('site: the site near is a folder on this machine, not a site agent.');
     const outside = failed(create('fs1', path.join(siteRoot, 'elsewhere'), '--site', 'dr'));
@@ -59,7 +54,7 @@ describe('a device at an agent site through the CLI', () => {
     fs.writeFileSync(path.join(share, 'a.txt'), 'x'.repeat(64 * 1024));
     const shown = ok(cli(home, ['device', 'show', 'fs1', '--refresh', '--json'])).json<DeviceDetail>();
     expect(shown.device).toMatchObject({ site: 'dr', root, status: 'online' });
-    expect(shown.device.policy.frequency).toBe('off');
+    expect(shown.device.policy.frequency).toBe('daily');
     expect(shown.shares[0]).toMatchObject({ name: 'docs', path: share });
     expect(shown.shares[0].used).toBeGreaterThanOrEqual(64 * 1024);
 
@@ -69,10 +64,7 @@ describe('a device at an agent site through the CLI', () => {
     ok(cli(home, ['share', 'online', 'fs1', 'docs']));
     expect(fs.statSync(path.join(share, 'a.txt')).mode & 0o200).not.toBe(0);
 
-    // Refused up front, saying why: a backup, a backup schedule, and removing the site the device uses.
-    const backup = failed(cli(home, ['device', 'backup', 'fs1']));
-    expect(backup).toContain('The data root of the device fs1 is at the agent site dr: Lifeboat does not back up a device at an agent site yet.');
-    expect(failed(cli(home, ['device', 'policy', 'fs1', '--frequency', 'daily', '--time', '22:00']))).toContain('does not schedule backups of a device at an agent site');
+    // Refused up front, saying why: removing the site the device uses.
     expect(failed(cli(home, ['site', 'remove', 'dr', '--yes']))).toContain('The site dr holds the data root of the device fs1.');
 
     // An iSCSI server at the site: its volume is a sparse image of exactly its size at the agent.
@@ -82,6 +74,10 @@ describe('a device at an agent site through the CLI', () => {
     const image = fs.statSync(path.join(iscsiRoot, 'volumes', 'lun0'));
     expect(image.size).toBe(64 << 20);
     expect(image.blocks * 512).toBeLessThan(1 << 20);
+    // Its volumes are not mirrored here: a backup and a backup schedule are refused, saying why.
+    const volumes = 'is at the agent site dr: Lifeboat backs up the shares of a device at an agent site, not its volumes.';
+    expect(failed(cli(home, ['device', 'backup', 'is1']))).toContain(volumes);
+    expect(failed(cli(home, ['device', 'policy', 'is1', '--frequency', 'daily', '--time', '22:00']))).toContain(volumes);
     expect(failed(cli(home, ['site', 'remove', 'dr', '--yes']))).toContain('The site dr holds the data root of the devices fs1, is1.');
 
     // A root at the site is not a root here: another device may not take it, from this machine or the site.

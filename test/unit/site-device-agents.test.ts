@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceAgent } from '../../main/engine/devices/agent';
 import { SiteDeviceAgents } from '../../main/engine/devices/site-agents';
-import { refuseAtSite, refuseSiteInUse } from '../../main/engine/devices/site-choice';
+import { refuseSiteInUse, refuseVolumesAtSite } from '../../main/engine/devices/site-choice';
 import type { DeviceOpRequest } from '../../main/engine/sites/agent-device';
 import { LifeboatError } from '../../main/shared/errors';
 
@@ -73,12 +73,13 @@ describe('device agents chosen per device', () => {
     expect(() => agents.atSite('site_old', 'gone')).toThrow('The site that holds the data root of the device gone was removed from Lifeboat.');
   });
 
-  it('refuses removing a site a device uses, and backing up a device at a site', () => {
+  it('refuses removing a site a device uses, and backing up the volumes of a device at a site', () => {
     expect(() => refuseSiteInUse({ id: 'site_dr', name: 'dr' }, [{ name: 'fs1', site_id: 'site_dr' }, { name: 'fs2', site_id: null }])).toThrow(
       'The site dr holds the data root of the device fs1.',
     );
     expect(() => refuseSiteInUse({ id: 'site_dr', name: 'dr' }, [{ name: 'fs2', site_id: null }])).not.toThrow();
-    expect(() => refuseAtSite({ name: 'fs1', site_id: 'site_dr' }, 'back up', 'dr')).toThrow('Lifeboat does not back up a device at an agent site yet.');
-    expect(() => refuseAtSite({ name: 'fs2', site_id: null }, 'back up', null)).not.toThrow();
+    expect(() => refuseVolumesAtSite({ name: 'is1', site_id: 'site_dr' }, 1, 'dr')).toThrow('backs up the shares of a device at an agent site, not its volumes.');
+    expect(() => refuseVolumesAtSite({ name: 'fs1', site_id: 'site_dr' }, 0, 'dr')).not.toThrow();
+    expect(() => refuseVolumesAtSite({ name: 'is2', site_id: null }, 1, null)).not.toThrow();
   });
 });

@@ -1,17 +1,9 @@
 /** Handlers of the devices.*, shares.* and volumes.* calls: they call the domain and map its results to the contract's outputs. */
 import type { Handlers } from '../api/handlers';
 import { deviceSiteName } from './site-agents';
-import { refuseAtSite } from './site-choice';
+import { refuseVolumesAtSite } from './site-choice';
 
 type DeviceCalls = Extract<keyof Handlers, `devices.${string}` | `shares.${string}` | `volumes.${string}`>;
-/** The engine as every handler gets it (named through the handlers' type: nothing in devices/ imports engine.ts). */
-type Engine = Parameters<Handlers['devices.show']>[0];
-
-/** A device at an agent site takes no backups yet (site-choice.ts): refused before anything starts. */
-function refuseBackupAtSite(engine: Engine, name: string, what = 'back up'): void {
-  const device = engine.devices.store.require(name);
-  refuseAtSite(device, what, deviceSiteName(engine.sites, device.site_id));
-}
 
 export const deviceHandlers: Pick<Handlers, DeviceCalls> = {
   'devices.create': (engine, input) => engine.devices.create(input),
@@ -26,18 +18,14 @@ export const deviceHandlers: Pick<Handlers, DeviceCalls> = {
   },
   'devices.remove': (engine, input) => engine.devices.remove(input.name),
   'devices.policy': (engine, input) => {
-    if (input.frequency !== 'off') refuseBackupAtSite(engine, input.name, 'schedule backups of');
+    // An iSCSI server at an agent site would fail every scheduled backup (its volumes are not mirrored): refused up front.
+    const device = engine.devices.store.require(input.name);
+    if (input.frequency !== 'off' && device.type === 'iscsi') refuseVolumesAtSite(device, 1, deviceSiteName(engine.sites, device.site_id));
     return engine.deviceBackups.policy(input);
   },
-  'devices.backup': (engine, input) => {
-    refuseBackupAtSite(engine, input.name);
-    return engine.deviceBackups.backup(input.name);
-  },
+  'devices.backup': (engine, input) => engine.deviceBackups.backup(input.name),
   'devices.heat': (engine, input) => engine.deviceBackups.heat(input.name),
-  'devices.deactivate': (engine, input) => {
-    if (input.finalBackup) refuseBackupAtSite(engine, input.name, 'take a final backup of');
-    return engine.deviceBackups.deactivate(input);
-  },
+  'devices.deactivate': (engine, input) => engine.deviceBackups.deactivate(input),
   'shares.create': (engine, input) => engine.devices.createShare(input),
   'shares.list': (engine, input) => engine.devices.listShares(input.device),
   'shares.edit': (engine, input) => engine.devices.editShare(input),

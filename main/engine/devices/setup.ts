@@ -175,8 +175,8 @@ export class DeviceSetup {
       serial: `LBVA-${crypto.randomBytes(5).toString('hex').toUpperCase()}`,
       lineage: newId('lineage'),
       replaces: null,
-      // A device at an agent site takes no backups yet (site-choice.ts): its policy says so instead of promising one.
-      policy: JSON.stringify(site.id ? { ...DEFAULT_POLICY, frequency: 'off' } : DEFAULT_POLICY),
+      // An iSCSI server at an agent site takes no backups (its volumes are not mirrored: site-choice.ts).
+      policy: JSON.stringify(site.id && input.type === 'iscsi' ? { ...DEFAULT_POLICY, frequency: 'off' } : DEFAULT_POLICY),
       next_backup_at: null,
       failover_job_id: null,
       created_at: now,

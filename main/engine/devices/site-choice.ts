@@ -1,8 +1,8 @@
 /**
  * Where a new device's data root is: this machine (no site, or the primary site), or a paired agent site, whose
  * device roots live under its root's devices/ folder on the agent host (sites/agent-device.ts). Also the refusals for
- * what a device at an agent site cannot do yet: its shares' files are not read through the agent, so it takes no
- * backups, is no failover target, and a restore never writes into it.
+ * what a device at an agent site cannot do yet: back up its volumes (its shares are backed up from a mirror here,
+ * site-mirror.ts). It is no failover target (failover/compatibility.ts), and a restore never writes into it.
  */
 import path from 'node:path';
 import { LifeboatError } from '../../shared/errors';
@@ -32,13 +32,16 @@ export function resolveDeviceSite(sites: Pick<SiteManager, 'store' | 'show'>, na
   return { id: row.id, name: row.name, area: path.join(root, DEVICE_AREA) };
 }
 
-/** Backups, restores and failovers read and write a share's files on this machine: a device at an agent site refuses them. */
-export function refuseAtSite(device: { name: string; site_id: string | null }, what: string, siteName: string | null): void {
-  if (!device.site_id) return;
+/**
+ * A device at an agent site is backed up from a mirror of its shares on this machine (site-mirror.ts); its volumes
+ * (images) are not mirrored, so a device at a site with volumes refuses backups up front.
+ */
+export function refuseVolumesAtSite(device: { name: string; site_id: string | null }, volumes: number, siteName: string | null): void {
+  if (!device.site_id || !volumes) return;
   throw new LifeboatError(
     'not_allowed',
-    `The data root of the device ${device.name} is at the agent site ${siteName ?? '(removed)'}: Lifeboat does not ${what} a device at an agent site yet.`,
-    `Use a device whose data root is on this machine for that (\`lifeboat device create NAME --root DIR\` without --site).`,
+    `The data root of the device ${device.name} is at the agent site ${siteName ?? '(removed)'}: Lifeboat backs up the shares of a device at an agent site, not its volumes.`,
+    'Back up an iSCSI server whose data root is on this machine (`lifeboat device create NAME --type iscsi --root DIR` without --site).',
   );
 }
 
