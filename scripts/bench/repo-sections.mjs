@@ -11,14 +11,18 @@ import { bundleTs } from '../bundle-ts.mjs';
 
 const log = (...a) => console.error('[bench]', ...a);
 
-/** Wall seconds and peak RSS (KiB) of one command, after a sync so no run pays for the writes of the one before. */
+/**
+ * Wall seconds, CPU seconds (user + system: on a machine shared with other work, steadier than wall time) and peak RSS
+ * (KiB) of one command, after a sync so no run pays for the writes of the one before.
+ */
 export function measure(cmd, args, env = {}) {
   spawnSync('sync');
   const t = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
-  return { seconds, rssKiB: Number(r.stderr.trim().split('\n').at(-1)), stdout: r.stdout };
+  const [rss, user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+  return { seconds, cpuSeconds: user + sys, rssKiB: rss, stdout: r.stdout };
 }
 
 /** The `lifeboat` bin with no app running, as an administrator runs it from a shell. */
@@ -80,17 +84,20 @@ function oneKind(root, work, name, kind, hasRestic) {
   const backup = lb(['backup', 'create', '--account', name, '--source', kind.path]);
   if (backup.json.status !== 'succeeded') throw new Error(`kind ${name}: backup job ${backup.json.status}: ${JSON.stringify(backup.json.error)}`);
   const snapshotId = lb(['backup', 'list', '--account', name]).json[0].id;
-  const r = { files: kind.files, bytes: kind.bytes, backup: { seconds: backup.seconds, rssKiB: backup.rssKiB }, sdek, snapshotId };
+  const r = { files: kind.files, bytes: kind.bytes, backup: { seconds: backup.seconds, cpuSeconds: backup.cpuSeconds, rssKiB: backup.rssKiB }, sdek, snapshotId };
   const restoreOut = path.join(dir, 'out');
-  r.restore = { seconds: lb(['backup', 'restore', snapshotId, '--to', restoreOut]).seconds };
+  const restore = lb(['backup', 'restore', snapshotId, '--to', restoreOut]);
+  r.restore = { seconds: restore.seconds, cpuSeconds: restore.cpuSeconds };
   fs.rmSync(restoreOut, { recursive: true, force: true });
-  r.cpA = { seconds: measure('cp', ['-a', kind.path, path.join(dir, 'cp')]).seconds };
+  const cp = measure('cp', ['-a', kind.path, path.join(dir, 'cp')]);
+  r.cpA = { seconds: cp.seconds, cpuSeconds: cp.cpuSeconds };
   fs.rmSync(path.join(dir, 'cp'), { recursive: true, force: true });
   if (hasRestic) {
     const env = { RESTIC_PASSWORD: 'bench-password', RESTIC_REPOSITORY: path.join(dir, 'restic'), RESTIC_CACHE_DIR: path.join(dir, 'restic-cache') };
     measure('restic', ['init', '--quiet'], env);
     const rb = measure('restic', ['backup', '--quiet', kind.path], env);
-    r.restic = { backupSeconds: rb.seconds, rssKiB: rb.rssKiB, restoreSeconds: measure('restic', ['restore', 'latest', '--quiet', '--target', path.join(dir, 'rout')], env).seconds };
+    const rr = measure('restic', ['restore', 'latest', '--quiet', '--target', path.join(dir, 'rout')], env);
+    r.restic = { backupSeconds: rb.seconds, backupCpuSeconds: rb.cpuSeconds, rssKiB: rb.rssKiB, restoreSeconds: rr.seconds, restoreCpuSeconds: rr.cpuSeconds };
     fs.rmSync(path.join(dir, 'rout'), { recursive: true, force: true });
   }
   r.figures = {
