@@ -97,6 +97,7 @@ export class Engine {
       jobs: this.runner.store, accounts: this.accounts, sites: () => this.sites, dataDir, mode,
     });
     this.backups.guardRestores((to, sources, overwrite) => checkRestoreTarget(this.devices, to, sources, overwrite));
+    this.accounts.usedThrough({ usedBy: (id) => this.devices.store.liveUsingAccount(id), release: (id) => this.devices.store.detachDeleted(id) });
     this.accounts.keepClearOf(() => this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })));
     this.deviceBackups = new DeviceBackups({
       db: this.db, bus: this.bus, log: this.log, alerts: this.alerts, settings: this.settings, service: this.service,

@@ -41,6 +41,14 @@ export const DEFAULT_ACCOUNT = 'default';
 /** Other modules' places a local account's folder must stay clear of (the engine adds the devices' data roots). */
 export type PlacesSource = () => Place[];
 
+/** Another module whose records refer to accounts (the devices): who still uses one, and letting go of it on removal. */
+export interface AccountUser {
+  /** The name of a live record that uses the account, which blocks its removal; undefined when none does. */
+  usedBy(accountId: string): string | undefined;
+  /** Drops the references that may outlive the account (run inside the removal's transaction). */
+  release(accountId: string): void;
+}
+
 /** What another module adds to a catalog rebuild (the devices brings back its device records: devices/records.ts). */
 export type RebuildHook = (account: AccountRow, repo: Repository) => Promise<Pick<CatalogRebuild, 'devices' | 'notice'>>;
 
@@ -51,6 +59,7 @@ export class AccountManager {
   private readonly exclusive = new Set<string>();
   private readonly placeSources: PlacesSource[] = [];
   private readonly rebuildHooks: RebuildHook[] = [];
+  private readonly users: AccountUser[] = [];
 
   constructor(
     readonly db: Db,
@@ -67,6 +76,11 @@ export class AccountManager {
   ) {
     this.store = new AccountStore(db, secrets);
     this.catalog = new BackupCatalog(db, settings);
+  }
+
+  /** Registers a module whose records refer to accounts (see AccountUser). */
+  usedThrough(user: AccountUser): void {
+    this.users.push(user);
   }
 
   keepClearOf(source: PlacesSource): void {
@@ -244,19 +258,18 @@ export class AccountManager {
     const jobs = this.activeJobs(row.id);
     if (jobs.length) throw new LifeboatError('busy', `The storage account "${name}" is used by ${jobs.length} job(s) that have not ended: ${jobs.join(', ')}.`, 'Wait for them to end, or cancel them.');
     // A live device keeps its backups in the account and its row refers to it: the device goes first.
-    const device = this.db.prepare("SELECT name FROM devices WHERE account_id = ? AND status <> 'deleted' ORDER BY name LIMIT 1").get(row.id) as { name: string } | undefined;
+    const device = this.users.map((u) => u.usedBy(row.id)).find((n) => n !== undefined);
     if (device)
       throw new LifeboatError(
         'not_allowed',
-        `The storage account "${name}" is used by the device ${device.name}.`,
-        `Remove the device first (\`lifeboat device remove ${device.name}\`), or fail it over to another device (\`lifeboat failover targets ${device.name}\`), then remove the account.`,
+        `The storage account "${name}" is used by the device ${device}.`,
+        `Remove the device first (\`lifeboat device remove ${device}\`), or fail it over to another device (\`lifeboat failover targets ${device}\`), then remove the account.`,
       );
     const backups = this.catalog.count(row.id);
     if (backups && !force)
       throw new LifeboatError('not_allowed', `The storage account "${name}" holds ${backups} backup(s).`, 'Removing it only forgets it here (its data stays in the account); add --force to do so.');
     this.db.transaction(() => {
-      // Deleted devices kept for their backups lose them with the account (device_backups follow backups by cascade).
-      this.db.prepare("UPDATE devices SET account_id = NULL WHERE account_id = ? AND status = 'deleted'").run(row.id);
+      for (const user of this.users) user.release(row.id);
       this.store.remove(row.id);
     })();
     this.log.info('storage account removed', { account: name, backupsForgotten: backups });

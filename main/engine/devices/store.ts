@@ -131,6 +131,17 @@ export class DeviceStore {
   }
 
   /** Removes a device row and (by cascade) its shares, volumes and device backups; CHAP secrets go too. */
+  /** The name of a live (not deleted) device that keeps its backups in the account, the first by name. */
+  liveUsingAccount(accountId: string): string | undefined {
+    const row = this.db.prepare("SELECT name FROM devices WHERE account_id = ? AND status <> 'deleted' ORDER BY name LIMIT 1").get(accountId);
+    return (row as { name: string } | undefined)?.name;
+  }
+
+  /** Deleted devices kept for their backups lose them with the account (device_backups follow backups by cascade). */
+  detachDeleted(accountId: string): void {
+    this.db.prepare("UPDATE devices SET account_id = NULL WHERE account_id = ? AND status = 'deleted'").run(accountId);
+  }
+
   remove(id: string): void {
     this.db.transaction(() => {
       this.deleteVolumes(id);
