@@ -25,6 +25,7 @@ export async function agentSiteHome(): Promise<AgentSiteHome> {
   const registrationKey = ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).json<{ registrationKey: string }>().registrationKey;
   ok(cli(home, ['account', 'add', 'lab', '--local', path.join(tempHome('lifeboat-acct-'), 'acct')]));
   const create = (name: string, root: string, ...extra: string[]) =>
-    cli(home, ['device', 'create', name, '--type', 'file', '--root', root, '--capacity', '1GiB', '--account', 'lab', '--registration-key', registrationKey, ...extra]);
+    cli(home, ['device', 'create', name, '--type', 'file', '--root', root, '--capacity', '1GiB', '--account', 'lab',
+      '--registration-key', registrationKey, ...extra]);
   return { home, agent, siteRoot, area: path.join(siteRoot, 'devices'), registrationKey, create };
 }

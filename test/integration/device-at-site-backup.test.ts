@@ -3,7 +3,7 @@
  * child: `device backup` brings each share's tree from the agent into a mirror on this machine and backs that up
  * (the result says the bytes read from the agent); a second backup after one file changed reads only that file; a
  * file deleted at the agent is gone from the next backup; the backup restores into a device on this machine byte for
- * byte; with the agent killed the backup fails naming the site and `site test`.
+ * byte; deactivation's final backup fetches too; with the agent killed the backup fails naming the site and `site test`.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -87,6 +87,16 @@ describe('backups of a device at an agent site through the CLI', () => {
     expect(Object.keys(tree(local))).not.toContain('gone.txt');
     expect(fs.statSync(path.join(local, 'a.txt')).mode & 0o777).toBe(0o640);
     expect(fs.statSync(path.join(local, 'sub', 'deep', 'b.txt')).mtimeMs).toBeCloseTo(fs.statSync(path.join(share, 'sub', 'deep', 'b.txt')).mtimeMs, -1);
+
+    // Deactivation's final backup fetches from the site too.
+    const root3 = path.join(at.area, 'fs3');
+    ok(create('fs3', root3, '--site', 'dr'));
+    ok(cli(home, ['share', 'create', 'fs3', 'home', '--quota', '10MiB']));
+    put(path.join(root3, 'shares', 'home', 'h.txt'), 'final words');
+    const deactivated = ok(cli(home, ['device', 'deactivate', 'fs3', '--confirm', 'fs3', '--json'])).json<Job>();
+    expect(deactivated).toMatchObject({ type: 'device.deactivate', status: 'succeeded' });
+    expect(deactivated.result).toMatchObject({ device: 'fs3', fetchedBytes: 11 });
+    expect(deactivated.result!.finalBackupId).toBeTruthy();
 
     // The agent is killed: the backup fails, naming the site and what to do.
     await agent.stop('SIGKILL');

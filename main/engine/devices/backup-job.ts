@@ -196,7 +196,8 @@ export class DeviceBackupSteps {
     for (const [k, name] of shares.entries()) {
       const onProgress = (n: number, of: number) =>
         ctx.progress({ fraction: (k + (of ? n / of : 1)) / (shares.length + 1), message: `Fetching ${name} from the site: ${n} of ${of} bytes` });
-      const r = await mirrorTree(reads, this.deps.devices.sharePath(device, name), mirrorSharePath(this.deps.dataDir, device.id, name), { signal: ctx.signal, onProgress });
+      const local = mirrorSharePath(this.deps.dataDir, device.id, name);
+      const r = await mirrorTree(reads, this.deps.devices.sharePath(device, name), local, { signal: ctx.signal, onProgress });
       fetchedBytes += r.fetchedBytes;
       files += r.fetchedFiles;
     }

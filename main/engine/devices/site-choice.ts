@@ -40,7 +40,8 @@ export function refuseVolumesAtSite(device: { name: string; site_id: string | nu
   if (!device.site_id || !volumes) return;
   throw new LifeboatError(
     'not_allowed',
-    `The data root of the device ${device.name} is at the agent site ${siteName ?? '(removed)'}: Lifeboat backs up the shares of a device at an agent site, not its volumes.`,
+    `The data root of the device ${device.name} is at the agent site ${siteName ?? '(removed)'}: ` +
+      'Lifeboat backs up the shares of a device at an agent site, not its volumes.',
     'Back up an iSCSI server whose data root is on this machine (`lifeboat device create NAME --type iscsi --root DIR` without --site).',
   );
 }

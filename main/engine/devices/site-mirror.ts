@@ -67,13 +67,16 @@ export async function mirrorTree(
   opts: { signal: AbortSignal; onProgress?: (fetched: number, toFetch: number) => void },
 ): Promise<MirrorResult> {
   const found = await reads.readAt<{ index: FolderIndex; skipped: number } | null>('sourceIndex', [remote]);
-  if (!found) throw new LifeboatError('not_found', `The share folder ${remote} is not there at the site.`, 'Check the share with `lifeboat device show NAME --refresh`, then back up again.');
+  if (!found)
+    throw new LifeboatError('not_found', `The share folder ${remote} is not there at the site.`, 'Check the share with `lifeboat device show NAME --refresh`, then back up again.');
   const index = found.index;
   await fsp.mkdir(local, { recursive: true });
   await fsp.chmod(local, 0o700);
   const here = (await walkFolder(local)).index;
   // Folders writable while the mirror changes (their modes are set last).
-  for (const [rel, e] of Object.entries(here)) if (e.t === 'd' && (e.mode & 0o700) !== 0o700) await fsp.chmod(path.join(local, rel), e.mode | 0o700);
+  for (const [rel, e] of Object.entries(here)) {
+    if (e.t === 'd' && (e.mode & 0o700) !== 0o700) await fsp.chmod(path.join(local, rel), e.mode | 0o700);
+  }
   let removed = 0;
   let gone: string | null = null;
   for (const rel of Object.keys(here).sort()) {
@@ -144,7 +147,9 @@ async function fetchFile(reads: MirrorReads, remote: string, to: string, signal:
 /** Removes the mirrors of shares the device no longer has. */
 export async function dropOtherShares(dataDir: string, deviceId: string, shares: string[]): Promise<void> {
   const dir = path.join(mirrorRoot(dataDir, deviceId), 'shares');
-  for (const name of await fsp.readdir(dir).catch(() => [] as string[])) if (!shares.includes(name)) await fsp.rm(path.join(dir, name), { recursive: true, force: true });
+  for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+    if (!shares.includes(name)) await fsp.rm(path.join(dir, name), { recursive: true, force: true });
+  }
 }
 
 /**
@@ -155,7 +160,11 @@ export function deviceSiteReads(sites: Pick<SiteManager, 'store' | 'agentFor'>, 
   const row = device.site_id ? sites.store.byId(device.site_id) : undefined;
   const agent = row?.kind === 'agent' ? sites.agentFor(row) : undefined;
   if (!row || !(agent instanceof RemoteSiteAgent))
-    throw new LifeboatError('not_found', `The site that holds the data root of the device ${device.name} was removed from Lifeboat.`, 'Add the site again (`lifeboat site add NAME --agent …`), or remove the device.');
+    throw new LifeboatError(
+      'not_found',
+      `The site that holds the data root of the device ${device.name} was removed from Lifeboat.`,
+      'Add the site again (`lifeboat site add NAME --agent …`), or remove the device.',
+    );
   return {
     readAt: <T>(name: SourceCallName, args: unknown[], onData?: (chunk: Buffer) => void) =>
       agent.readAt<T>(name, args, onData).catch((err: unknown) => {
