@@ -1,9 +1,10 @@
 /**
  * Failover of a protected item through its page, the way a user clicks: a test failover to a custom point picked on
  * the timeline (the test copy holds that point's data, not the newest), cleaned up with notes kept in the drill
- * report, and scheduled drills set and stopped in the Drills section; then a planned failover to Latest (the failed-over disk is byte-identical to the source at shutdown, a
- * write made after the last cycle included), Commit, and Reprotect back to "Protected in reverse". Saves
- * docs/screenshots/item-failover-wizard.png.
+ * report, and scheduled drills set and stopped in the Drills section; then a planned failover to Latest (the
+ * failed-over disk is byte-identical to the source at shutdown, a write made after the last cycle included), Commit,
+ * and Reprotect back to "Protected in reverse". Saves
+ * test-results/screenshots/item-failover-wizard.png.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -138,7 +139,7 @@ test('a test failover to a custom point and its cleanup, a planned failover, com
   await expect(w.getByTestId('option-latest')).toContainText('Loses nothing already sent');
   await expect(w.getByRole('radio', { name: /^Latest First processes/ })).toBeChecked();
   await page.setViewportSize({ width: 1280, height: 900 });
-  fs.mkdirSync(path.join(repoRoot, 'docs', 'screenshots'), { recursive: true });
+  fs.mkdirSync(path.join(repoRoot, 'test-results', 'screenshots'), { recursive: true });
   await page.screenshot({ path: path.join(repoRoot, 'test-results', 'screenshots', 'item-failover-wizard.png') });
   await w.getByRole('button', { name: 'Next' }).click();
   await expect(w).toHaveAttribute('data-step', 'shutdown');
