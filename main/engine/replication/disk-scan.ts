@@ -8,6 +8,7 @@
  * machine is written by the workers themselves, straight from their read buffer into the copy's file at the site
  * (`writeTo`, sites/first-copy.ts): one read and one write per run, no block crossing threads.
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { blocksTouched, type DataExtent } from '../repo/sparse';
@@ -206,6 +207,8 @@ export async function scanDisk(
   // more, so that they never wait for this thread between two runs.
   const depth = opts.writeTo && opts.limit === undefined ? AHEAD_WRITING : AHEAD;
   const runs = [...runsOf(touched)];
+  // Each run in flight listens to the signal (the pool cancels it on abort): not a leak, so no warning for it.
+  if (getMaxListeners(signal) < depth + 10) setMaxListeners(depth + 10, signal);
   const ahead = runs.slice(0, depth).map(hashRun);
   let held = !opts.midCopy;
   try {
