@@ -168,10 +168,14 @@ export const itemFailoverCalls = {
     long: true,
   }),
   'items.drills': call({
-    summary: "A protected item's drill reports (test failovers): point, time to start, command outputs, notes",
+    summary: "A protected item's drill reports (test failovers: point, time to start, command outputs, notes) and its drill schedule",
     input: z.object({ name: ItemName }),
-    output: z.array(DrillReport),
-    cli: { command: 'item drills', positional: ['name'], lookups: { name: 'item' }, columns: ['id', 'startedAt', 'timeToStartMs', 'scheduled', 'cleanedUpAt', 'notes'] },
+    output: z.object({
+      item: z.string(),
+      schedule: DrillSchedule.nullable().describe('the scheduled drills (paused, saying why, while the item is not protected), or null'),
+      drills: z.array(DrillReport),
+    }),
+    cli: { command: 'item drills', positional: ['name'], lookups: { name: 'item' }, view: 'record' },
   }),
   'items.drillSchedule': call({
     summary: 'Schedule drills: a test failover every N days at a local time, cleaned up after a hold (no flags: show; --off: stop)',

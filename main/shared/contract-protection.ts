@@ -97,6 +97,8 @@ export const CycleEntry = z.object({
 
 /** A durable drill schedule of one item: a test failover every N days at a local time, cleaned up after a hold. */
 export const DrillSchedule = z.object({
+  paused: z.boolean().describe('no drill starts while the item is not protected (failed over, committed, reprotecting, …)'),
+  pausedReason: z.string().nullable().describe('why drills wait, and the next step'),
   everyDays: z.number().int().describe('days between drills'),
   at: z.string().describe('local time of day, HH:MM'),
   point: z.string().describe('the recovery-point option (or point id) each drill uses'),

@@ -56,7 +56,7 @@ describe('scheduled drills', () => {
     const testCopy = shown.disks[0].testPath!;
     expect(fs.readFileSync(testCopy).equals(fs.readFileSync(disk))).toBe(true);
     expect(shown.drillSchedule).toMatchObject({ nextAt: iso(at(6, 10)), lastRunAt: iso(at(4, 10)), cleanupAt: iso(at(4, 10, 30)) });
-    expect(value(await engine.call('items.drills', { name: 'db' }))).toMatchObject([{ scheduled: true, cleanedUpAt: null }]);
+    expect(value(await engine.call('items.drills', { name: 'db' })).drills).toMatchObject([{ scheduled: true, cleanedUpAt: null }]);
 
     // The hold: still up at 10:29, cleaned up at 10:30 with the notes, the report kept, the copy gone.
     expect(await engine.protection.drills.tick(new Date(at(4, 10, 29)))).toEqual({ started: [], cleaned: [] });
@@ -64,7 +64,7 @@ describe('scheduled drills', () => {
     expect(await engine.protection.drills.tick(new Date(lab.t))).toEqual({ started: [], cleaned: ['db'] });
     expect((await show(engine, 'db')).testFailover).toBeNull();
     expect(fs.existsSync(testCopy)).toBe(false);
-    const first = value(await engine.call('items.drills', { name: 'db' }));
+    const first = value(await engine.call('items.drills', { name: 'db' })).drills;
     expect(first).toMatchObject([{ scheduled: true, notes: 'scheduled drill', cleanedUpAt: iso(at(4, 10, 30)) }]);
 
     // Away from the 6th to the 12th: four drills missed, one runs now, and the next is the 14th.
@@ -85,7 +85,7 @@ describe('scheduled drills', () => {
     engine.protection.setClock(() => new Date(lab!.t));
     lab.t = at(12, 12);
     expect(await engine.protection.drills.tick(new Date(lab.t))).toEqual({ started: [], cleaned: ['db'] });
-    expect(value(await engine.call('items.drills', { name: 'db' }))).toMatchObject([
+    expect(value(await engine.call('items.drills', { name: 'db' })).drills).toMatchObject([
       { scheduled: true, notes: 'scheduled drill' },
       { scheduled: true, notes: 'scheduled drill', cleanedUpAt: iso(at(12, 12)) },
     ]);

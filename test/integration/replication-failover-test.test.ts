@@ -91,7 +91,7 @@ describe('test failover, point options and cancel', () => {
     expect(fs.readdirSync(lab.siteRoot).sort()).toEqual(siteBefore);
     expect((await show(engine, 'vm')).testFailover).toBeNull();
     expect((await show(engine, 'vm')).disks[0].testPath).toBeNull();
-    expect(value(await engine.call('items.drills', { name: 'vm' }))).toEqual([report]);
+    expect(value(await engine.call('items.drills', { name: 'vm' })).drills).toEqual([report]);
     expect(error(await engine.call('items.cleanupTest', { name: 'vm' }))).toMatchObject({ code: 'not_allowed', message: 'vm has no test failover up.' });
   }, 300_000);
 

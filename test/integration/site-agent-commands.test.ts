@@ -47,7 +47,7 @@ describe('commands at an agent site', () => {
     const report = ok(cli(home, ['item', 'cleanup-test', 'vm', '--notes', 'ran at the agent', '--json'])).json<{ commandRuns: Run[]; notes: string }>();
     expect(report).toMatchObject({ notes: 'ran at the agent', commandRuns: [{ exitCode: 0 }] });
     expect(fs.existsSync(path.join(root, '_test'))).toBe(false);
-    const drills = ok(cli(home, ['item', 'drills', 'vm', '--json'])).json<{ notes: string; cleanedUpAt: string | null }[]>();
+    const { drills } = ok(cli(home, ['item', 'drills', 'vm', '--json'])).json<{ drills: { notes: string; cleanedUpAt: string | null }[] }>();
     expect(drills).toHaveLength(1);
     expect(drills[0].notes).toBe('ran at the agent');
     expect(drills[0].cleanedUpAt).not.toBeNull();

@@ -11,6 +11,7 @@ import { LifeboatError } from '../../shared/errors';
 import type { Db } from '../db/database';
 import type { Logger } from '../log';
 import { Ticker } from '../ticker';
+import { requirePhaseFor } from './phases';
 import type { FailoverInput } from './failover';
 import type { FailoverStore } from './failover-store';
 import type { ItemRow, ReplicationStore } from './store';
@@ -119,11 +120,27 @@ export class DrillSchedules {
     this.db.prepare(`UPDATE drill_schedules SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE item_id = @item_id`).run({ ...patch, item_id: itemId });
   }
 
-  /** The schedule as `item show` and `item drill-schedule` give it. */
+  /** Why drills of the item cannot start now (it is not protected: failed over, committed, reprotecting, …), or null. */
+  private pausedBecause(itemId: string): string | null {
+    const item = this.deps.store.item(itemId);
+    if (!item) return null;
+    try {
+      requirePhaseFor(item, 'test-failover');
+      return null;
+    } catch (err) {
+      const e = err as LifeboatError;
+      return `${e.message} Scheduled drills wait until it is protected again: ${e.hint ?? ''}`.trim();
+    }
+  }
+
+  /** The schedule as `item show`, `item drills` and `item drill-schedule` give it; paused (saying why) while not protected. */
   view(itemId: string) {
     const r = this.row(itemId);
     if (!r?.next_at) return null; // none, or turned off with a drill still up (its cleanup still comes)
+    const pausedReason = this.pausedBecause(itemId);
     return {
+      paused: pausedReason !== null,
+      pausedReason,
       everyDays: r.every_days,
       at: r.at,
       point: r.point,
@@ -134,6 +151,12 @@ export class DrillSchedules {
       cleanupAt: r.cleanup_at,
       lastError: r.last_error,
     };
+  }
+
+  /** The item's schedule, as `item drills` gives it beside the reports. */
+  shown(name: string) {
+    const item = this.deps.store.requireItem(name);
+    return { item: item.name, schedule: this.view(item.id) };
   }
 
   /** Shows (no flags), sets (changing only what is given) or removes (--off) an item's drill schedule. */

@@ -9,6 +9,6 @@ export const itemFailoverHandlers: Pick<Handlers, FailoverCalls> = {
   'items.changePoint': (engine, input) => engine.protection.failover.changePoint(input.name, input.point),
   'items.commit': (engine, input) => engine.protection.failover.commit(input.name),
   'items.cleanupTest': (engine, input) => engine.protection.failover.cleanupTest(input.name, input.notes),
-  'items.drills': (engine, input) => engine.protection.failover.drills(input.name),
+  'items.drills': (engine, input) => ({ ...engine.protection.drills.shown(input.name), drills: engine.protection.failover.drills(input.name) }),
   'items.drillSchedule': (engine, input) => engine.protection.drills.set(input.name, input),
 };

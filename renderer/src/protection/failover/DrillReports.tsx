@@ -21,7 +21,7 @@ const useStyles = makeStyles({
 export function DrillReports({ item }: { item: string }) {
   const styles = useStyles();
   const drills = useProtectionQuery('items.drills', { name: item }, 15_000);
-  const list = [...(drills.data ?? [])].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  const list = [...(drills.data?.drills ?? [])].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   return (
     <section aria-labelledby="drills-title" data-testid="drill-reports" data-drills={list.length}>
       <Title3 as="h2" id="drills-title">
