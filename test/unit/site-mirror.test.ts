@@ -2,13 +2,14 @@
  * The mirror of a share at an agent site (devices/site-mirror.ts), read through the agent's real read calls
  * (sites/agent-source-calls.ts) on temp folders: a first run copies every file with its mode and mtime; a run after a
  * kill (a .partial file left, a file half written, a folder where the agent now has a file) ends with the same tree,
- * reading only what differs; a file gone at the agent goes from the mirror; a cancelled run stops.
+ * reading only what differs; a file gone at the agent goes from the mirror; a cancelled run stops; the sweep drops
+ * the mirrors of devices that take no more backups.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mirrorTree, type MirrorReads } from '../../main/engine/devices/site-mirror';
+import { mirrorTree, sweepMirrors, type MirrorReads } from '../../main/engine/devices/site-mirror';
 import { SOURCE_CALLS, type SourceCallName } from '../../main/engine/sites/agent-source-calls';
 import type { CallContext } from '../../main/engine/sites/agent-calls';
 
@@ -91,5 +92,14 @@ describe('the mirror of a share at an agent site', () => {
     await expect(mirrorTree(agent, share, local, { signal: cancelled.signal })).rejects.toThrow();
     expect(fs.existsSync(path.join(local, 'new.txt'))).toBe(false);
     fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('are swept for devices that take no more backups, and kept for the others', async () => {
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-mirrors-'));
+    for (const id of ['dev_live', 'dev_gone']) put(path.join(data, 'site-mirrors', id, 'shares', 'docs', 'a.txt'), id);
+    expect(await sweepMirrors(data, (id) => id === 'dev_live')).toBe(1);
+    expect(fs.readdirSync(path.join(data, 'site-mirrors'))).toEqual(['dev_live']);
+    expect(await sweepMirrors(path.join(data, 'none'), () => false)).toBe(0);
+    fs.rmSync(data, { recursive: true, force: true });
   });
 });

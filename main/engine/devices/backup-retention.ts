@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import type { StorageBackend } from '../storage/backend';
 import type { LineageBackup } from './backup-job';
 import { heatFile, sweepHeatFiles } from './heat-store';
+import { sweepMirrors } from './site-mirror';
 import { jobUnfinished } from '../../shared/job-status';
 
 /** Where a crash test may hold a device job: before the backup is recorded, or a deactivation before its last step. */
@@ -93,6 +94,12 @@ export async function sweepLeftovers(deps: DeviceBackupDeps, opts: { heat: boole
     removed++;
   }
   if (removed) deps.log.info('removed the prepared files of ended device backup jobs', { files: removed });
+  const backsUp = (id: string) => {
+    const d = deps.devices.store.byId(id);
+    return !!d && d.status !== 'deleted' && d.status !== 'deactivated';
+  };
+  const mirrors = await sweepMirrors(deps.dataDir, backsUp);
+  if (mirrors) deps.log.info('removed the site mirrors of devices that take no more backups', { devices: mirrors });
   if (opts.heat) {
     const heat = await sweepHeatFiles(deps.dataDir, (id) => deps.backups.has(id));
     if (heat) deps.log.info('removed heat files of deleted device backups', { files: heat });

@@ -152,6 +152,18 @@ export async function dropOtherShares(dataDir: string, deviceId: string, shares:
   }
 }
 
+/** Removes the mirrors of devices that take no more backups (removed, deleted or deactivated); returns how many. */
+export async function sweepMirrors(dataDir: string, keep: (deviceId: string) => boolean): Promise<number> {
+  const dir = path.join(dataDir, 'site-mirrors');
+  let removed = 0;
+  for (const id of await fsp.readdir(dir).catch(() => [] as string[])) {
+    if (keep(id)) continue;
+    await fsp.rm(path.join(dir, id), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
 /**
  * The read calls of the agent site holding a device's data root, an unreachable site named with what to do: the
  * error says the site, the device and `site test`.
