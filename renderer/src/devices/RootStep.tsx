@@ -40,8 +40,8 @@ function RootBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
       {chosen?.root && (
         <MessageBar intent="info" layout="multiline" data-testid="site-root-note">
           <MessageBarBody>
-            The data root is a folder on the agent host of {chosen.name}, under {siteDeviceArea(chosen.root)}. Shares and volumes are made there. Lifeboat does not back up
-            or fail over a device at an agent site yet: its backups are off.
+            The data root is a folder on the agent host of {chosen.name}, under {siteDeviceArea(chosen.root)}. Shares and volumes are made there. Backups fetch the
+            shares from the site into a copy on this machine and back that up; volumes at a site are not backed up, and no failover goes to a device at a site.
           </MessageBarBody>
         </MessageBar>
       )}
