@@ -165,6 +165,21 @@ interface SourceCall {
   run: (args: never[], ctx: CallContext) => Promise<unknown>;
 }
 
+/**
+ * A disk or a folder's file to read must be a regular file: a FIFO would block the read (and a thread of the agent)
+ * until something writes to it, a device would read without end. A missing one fails as ENOENT, as a local read does.
+ */
+async function regularFile(call: string, file: string): Promise<string> {
+  const st = await fsp.stat(file);
+  if (!st.isFile())
+    throw new LifeboatError(
+      'invalid_input',
+      `${call}: ${file} is not a regular file (${st.isDirectory() ? 'a folder' : 'a FIFO, socket or device'}).`,
+      'Only disk images and the files of a folder are read; move it out of the copy, and the next cycle goes on.',
+    );
+  return file;
+}
+
 const call = <A extends unknown[]>(name: SourceCallName, args: z.ZodType<A>, run: (file: string, args: A, ctx: Ctx) => Promise<unknown>): SourceCall => ({
   args: args as z.ZodType<unknown[]>,
   run: (async (a: A, ctx: CallContext) => run(await confined(ctx, name, a[0] as string), a, ctx)) as unknown as SourceCall['run'],
@@ -172,13 +187,13 @@ const call = <A extends unknown[]>(name: SourceCallName, args: z.ZodType<A>, run
 
 export const SOURCE_CALLS: Record<SourceCallName, SourceCall> = {
   sourceStat: call('sourceStat', z.tuple([AgentPath]), (file) => stat(file)),
-  sourceExtents: call('sourceExtents', z.tuple([AgentPath]), (file) => dataExtents(file)),
+  sourceExtents: call('sourceExtents', z.tuple([AgentPath]), async (file) => dataExtents(await regularFile('sourceExtents', file))),
   sourceSums: call(
     'sourceSums',
     z.tuple([AgentPath, z.number().int().nonnegative().max(2 ** 40), z.number().int().positive().max(SUMS_MAX_BLOCKS)]),
-    (file, [, first, count], ctx) => sums(file, first, count, ctx),
+    async (file, [, first, count], ctx) => sums(await regularFile('sourceSums', file), first, count, ctx),
   ),
-  sourceRead: call('sourceRead', z.tuple([AgentPath, Ranges]), (file, [, ranges], ctx) => readRanges(file, ranges, ctx)),
+  sourceRead: call('sourceRead', z.tuple([AgentPath, Ranges]), async (file, [, ranges], ctx) => readRanges(await regularFile('sourceRead', file), ranges, ctx)),
   /** A folder's index (replication/folder-scan.ts), or null when there is no such folder. */
   sourceIndex: call('sourceIndex', z.tuple([AgentPath]), async (dir) => ((await stat(dir))?.dir ? walkFolder(dir) : null)),
 };

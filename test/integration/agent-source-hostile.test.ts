@@ -1,0 +1,62 @@
+/**
+ * Hostile and odd inputs to a site agent's read calls (sites/agent-source-calls.ts), at a real `lifeboat agent serve`
+ * process: a FIFO or a folder where a file is read is refused at once (a FIFO used to hold the call and a thread of the
+ * agent until something wrote to it), `..` out of the root and a link out are forbidden, negative, fractional, NaN
+ * (null in JSON) and huge numbers are invalid; the agent still answers afterwards.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../main/engine/engine';
+import type { RemoteSiteAgent } from '../../main/engine/sites/remote-agent';
+import { buildMain, cli, ok, tempHome } from '../helpers/home';
+import { BLOCK, makeDisk } from '../helpers/replication-lab';
+import { startAgent, type AgentProc } from '../helpers/site-agent';
+
+beforeAll(buildMain, 120_000);
+
+let agent: AgentProc | null = null;
+let engine: Engine | null = null;
+afterAll(async () => {
+  await engine?.close();
+  await agent?.stop('SIGKILL');
+});
+
+const failure = (p: Promise<unknown>) => p.then(() => ({ code: 'none', message: 'it succeeded' }), (e: { code: string; message: string }) => e);
+
+describe('a site agent given hostile input', () => {
+  it('refuses FIFOs, folders, escapes and bad numbers, and keeps answering', async () => {
+    const home = tempHome();
+    const root = path.join(tempHome('lifeboat-agent-'), 'site');
+    agent = await startAgent(root, '127.0.0.1:0');
+    ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
+    engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: false });
+    const site = engine.sites.agentFor(engine.sites.store.require('dr')) as RemoteSiteAgent;
+    const copy = path.join(root, '_active', 'vm');
+    fs.mkdirSync(path.join(copy, 'disks'), { recursive: true });
+    fs.mkdirSync(path.join(copy, 'folders', 'data'), { recursive: true });
+    const disk = makeDisk(path.join(copy, 'disks', 'vm.img'), 8 * BLOCK, [1]);
+    const fifo = path.join(copy, 'folders', 'data', 'pipe');
+    execFileSync('mkfifo', [fifo]);
+
+    for (const name of ['sourceRead', 'sourceSums', 'sourceExtents'] as const) {
+      const args = name === 'sourceRead' ? [fifo, [{ offset: 0, length: 10 }]] : name === 'sourceSums' ? [fifo, 0, 1] : [fifo];
+      expect(await failure(site.readAt(name, args))).toMatchObject({ code: 'invalid_input', message: `${name}: ${fifo} is not a regular file (a FIFO, socket or device).` });
+    }
+    const folder = path.join(copy, 'folders', 'data');
+    expect(await failure(site.readAt('sourceRead', [folder, [{ offset: 0, length: 10 }]]))).toMatchObject({ code: 'invalid_input' });
+    expect(await failure(site.readAt('sourceStat', [`${copy}/../../../elsewhere`]))).toMatchObject({ code: 'forbidden' });
+    fs.symlinkSync('/etc/hostname', path.join(copy, 'folders', 'data', 'host'));
+    expect(await failure(site.readAt('sourceRead', [path.join(folder, 'host'), [{ offset: 0, length: 10 }]]))).toMatchObject({ code: 'forbidden' });
+    for (const [first, count] of [[-1, 1], [0.5, 1], [null, 1], [0, null], [2 ** 60, 1], [0, 0]])
+      expect(await failure(site.readAt('sourceSums', [disk, first, count]))).toMatchObject({ code: 'invalid_input' });
+    for (const range of [{ offset: null, length: 1 }, { offset: 2 ** 60, length: 1 }, { offset: 0, length: -5 }])
+      expect(await failure(site.readAt('sourceRead', [disk, [range]]))).toMatchObject({ code: 'invalid_input' });
+    expect(await failure(site.readAt('sourceRead', [disk, Array(5).fill({ offset: 0, length: 16 << 20 })]))).toMatchObject({ code: 'invalid_input' });
+
+    // Still answering, and a missing disk is ENOENT as at a local site.
+    expect(await site.readAt('sourceStat', [disk])).toMatchObject({ file: true, size: 8 * BLOCK });
+    expect(await failure(site.readAt('sourceRead', [path.join(copy, 'disks', 'gone.img'), [{ offset: 0, length: 1 }]]))).toMatchObject({ code: 'ENOENT' });
+  }, 300_000);
+});
