@@ -42,7 +42,8 @@ describe('a site agent given hostile input', () => {
 
     for (const name of ['sourceRead', 'sourceSums', 'sourceExtents'] as const) {
       const args = name === 'sourceRead' ? [fifo, [{ offset: 0, length: 10 }]] : name === 'sourceSums' ? [fifo, 0, 1] : [fifo];
-      expect(await failure(site.readAt(name, args))).toMatchObject({ code: 'invalid_input', message: `${name}: ${fifo} is not a regular file (a FIFO, socket or device).` });
+      const message = `${name}: ${fifo} is not a regular file (a FIFO, socket or device).`;
+      expect(await failure(site.readAt(name, args))).toMatchObject({ code: 'invalid_input', message });
     }
     const folder = path.join(copy, 'folders', 'data');
     expect(await failure(site.readAt('sourceRead', [folder, [{ offset: 0, length: 10 }]]))).toMatchObject({ code: 'invalid_input' });

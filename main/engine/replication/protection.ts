@@ -37,7 +37,8 @@ export class Protection {
     const drillSchedule = (itemId: string) => this.drills.view(itemId);
     const view = (item: Parameters<typeof failoverView>[1]) => failoverView({ failovers, sites: deps.sites, drillSchedule }, item);
     this.items = new ProtectionManager({ ...deps, policies: this.policies, clock: now, failoverView: view });
-    const reachDeps = { sites: deps.sites, sources: (id: string) => deps.store.sources(id), activePath: this.items.directions.activePath.bind(this.items.directions) };
+    const directions = this.items.directions;
+    const reachDeps = { sites: deps.sites, sources: (id: string) => deps.store.sources(id), activePath: directions.activePath.bind(directions) };
     this.failover = new ItemFailover({
       store: deps.store,
       failovers,

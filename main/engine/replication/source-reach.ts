@@ -39,7 +39,11 @@ export async function sourceReach(deps: SourceReachDeps, item: ItemRow, timeoutM
   const site = deps.sites.store.byId(item.active_site_id);
   const sources = deps.sources(item.id);
   if (!site) return { readable: false, unreachableSite: null, reason: `The site ${item.name} runs at no longer exists.` };
-  const missing = (s: SourceRow, where: string) => ({ readable: false, unreachableSite: null, reason: `The ${describe(s)} of ${item.name} is not at ${where}.` });
+  const missing = (s: SourceRow, where: string) => ({
+    readable: false,
+    unreachableSite: null,
+    reason: `The ${describe(s)} of ${item.name} is not at ${where}.`,
+  });
   if (site.kind !== 'agent') {
     for (const s of sources) {
       const p = deps.activePath(item, s, site);
