@@ -11,6 +11,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LifeboatError } from '../../shared/errors';
 import { LocalDeviceAgent, type DeviceAgent } from '../devices/agent';
+import { realish } from './agent-paths';
 
 /** The folder under an agent's root where device roots live. */
 export const DEVICE_AREA = 'devices';
@@ -51,22 +52,6 @@ export const DeviceOpRequest = z.object({
   args: z.array(z.unknown()).max(2),
 });
 export type DeviceOpRequest = z.infer<typeof DeviceOpRequest>;
-
-/** The real path of `p`, or of its nearest existing parent with the rest appended (a root not made yet). */
-async function realish(p: string): Promise<string> {
-  const rest: string[] = [];
-  let cur = path.resolve(p);
-  for (;;) {
-    try {
-      return path.join(await fsp.realpath(cur), ...rest.reverse());
-    } catch {
-      const up = path.dirname(cur);
-      if (up === cur) return path.resolve(p);
-      rest.push(path.basename(cur));
-      cur = up;
-    }
-  }
-}
 
 const local = new LocalDeviceAgent();
 

@@ -18,6 +18,7 @@ import { walkFolder } from '../replication/folder-scan';
 import { blocksTouched } from '../repo/sparse';
 import { WorkerPool } from '../workers/pool';
 import type { CallContext } from './agent-calls';
+import { realish } from './agent-paths';
 
 /** The calls of this file, for the installation's side (sites/remote-agent.ts `readAt`). */
 export type SourceCallName = 'sourceStat' | 'sourceExtents' | 'sourceSums' | 'sourceRead' | 'sourceIndex';
@@ -42,22 +43,6 @@ const Ranges = z
   .refine((rs) => rs.reduce((n, r) => n + r.length, 0) <= READ_MAX, `at most ${READ_MAX} bytes in one call`);
 
 type Ctx = Pick<CallContext, 'root' | 'stateDir' | 'send'>;
-
-/** The real path of `p`, or of its nearest existing parent with the rest appended (a path not there). */
-async function realish(p: string): Promise<string> {
-  const rest: string[] = [];
-  let cur = path.resolve(p);
-  for (;;) {
-    try {
-      return path.join(await fsp.realpath(cur), ...rest.reverse());
-    } catch {
-      const up = path.dirname(cur);
-      if (up === cur) return path.resolve(p);
-      rest.push(path.basename(cur));
-      cur = up;
-    }
-  }
-}
 
 const within = (parent: string, p: string) => {
   const rel = path.relative(parent, p);
