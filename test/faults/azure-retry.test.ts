@@ -38,41 +38,36 @@ describe('retry policy', () => {
 
   // The schedule runs on vitest's fake clock (Date.now and setTimeout): what is checked is when each attempt starts
   // and that the backoff ends, never how long the machine took.
-  it('stops at the deadline even with attempts left', async () => {
+  /** Retries an always-busy call on the fake clock to its end: the error, each attempt's start and each backoff. */
+  async function busyOnFakeClock(opts: Parameters<typeof withRetry>[2]) {
     vi.useFakeTimers();
     try {
       const t0 = Date.now();
       const startedAt: number[] = [];
       const delays: number[] = [];
       const onRetry = ({ delayMs }: { delayMs: number }) => void delays.push(delayMs);
-      const run = withRetry(async () => (startedAt.push(Date.now() - t0), Promise.reject(busy())), { ...ctx, onRetry }, { baseMs: 100, capMs: 100, maxAttempts: 100, deadlineMs: 350, random: () => 0.99 }).catch((e: unknown) => e);
+      const run = withRetry(async () => (startedAt.push(Date.now() - t0), Promise.reject(busy())), { ...ctx, onRetry }, opts).catch((e: unknown) => e);
       await vi.runAllTimersAsync();
-      const err = await run;
-      expect(err).toMatchObject({ code: 'unavailable' });
-      // Backoffs of 99 ms: attempts at 0, 99, 198 and 297 ms; a fifth would start at 396, past the 350 ms deadline.
-      expect(delays).toEqual([99, 99, 99]);
-      expect(startedAt).toEqual([0, 99, 198, 297]);
-      expect((err as Error).message).toMatch(/gave up after 4 attempts over 0\.3 s\./);
+      return { err: await run, startedAt, delays };
     } finally {
       vi.useRealTimers();
     }
+  }
+
+  it('stops at the deadline even with attempts left', async () => {
+    const { err, startedAt, delays } = await busyOnFakeClock({ baseMs: 100, capMs: 100, maxAttempts: 100, deadlineMs: 350, random: () => 0.99 });
+    expect(err).toMatchObject({ code: 'unavailable' });
+    // Backoffs of 99 ms: attempts at 0, 99, 198 and 297 ms; a fifth would start at 396, past the 350 ms deadline.
+    expect(delays).toEqual([99, 99, 99]);
+    expect(startedAt).toEqual([0, 99, 198, 297]);
+    expect((err as Error).message).toMatch(/gave up after 4 attempts over 0\.3 s\./);
   });
 
   it('backs off by the full-jitter schedule between attempts, doubling to the cap', async () => {
-    vi.useFakeTimers();
-    try {
-      const t0 = Date.now();
-      const startedAt: number[] = [];
-      const delays: number[] = [];
-      const onRetry = ({ delayMs }: { delayMs: number }) => void delays.push(delayMs);
-      const run = withRetry(async () => (startedAt.push(Date.now() - t0), Promise.reject(busy())), { ...ctx, onRetry }, { baseMs: 40, capMs: 200, maxAttempts: 6, deadlineMs: 60_000, random: () => 0.99 }).catch((e: unknown) => e);
-      await vi.runAllTimersAsync();
-      expect(await run).toMatchObject({ code: 'unavailable', retryable: true });
-      expect(delays).toEqual([39, 79, 158, 198, 198]);
-      expect(startedAt).toEqual([0, 39, 118, 276, 474, 672]);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { err, startedAt, delays } = await busyOnFakeClock({ baseMs: 40, capMs: 200, maxAttempts: 6, deadlineMs: 60_000, random: () => 0.99 });
+    expect(err).toMatchObject({ code: 'unavailable', retryable: true });
+    expect(delays).toEqual([39, 79, 158, 198, 198]);
+    expect(startedAt).toEqual([0, 39, 118, 276, 474, 672]);
   });
 
   it('a cancel during a backoff ends it at once with "cancelled"', async () => {
