@@ -13,7 +13,7 @@ import { runHere } from '../replication/commands';
 import type { BlockWrite, CommandRequest, CommitHooks, CopyHooks, CopySlot, CycleManifest, FileMeta, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
 import { copySparse, fsyncPath } from './block-records';
 import { applyUndo, ReplicaJournal, withItemLock } from './replica-journal';
-import { copyDir, placeCopy, removeCopy } from './site-copies';
+import { copyDir, copyTree, placeCopy, removeCopy } from './site-copies';
 
 export const SITE_MARKER = '.lifeboat-site.json';
 
@@ -25,26 +25,6 @@ async function nearestExisting(p: string): Promise<string> {
     if (up === cur) return cur;
     cur = up;
   }
-}
-
-/** Copies a folder tree (files, folders, links), keeping modes and modification times; returns the bytes copied. */
-async function copyTree(from: string, to: string): Promise<number> {
-  const st = await fsp.lstat(from);
-  if (st.isSymbolicLink()) {
-    await fsp.symlink(await fsp.readlink(from), to);
-    return 0;
-  }
-  if (st.isFile()) {
-    await fsp.copyFile(from, to);
-    await fsp.chmod(to, st.mode & 0o7777);
-    await fsp.utimes(to, st.atime, st.mtime);
-    return st.size;
-  }
-  await fsp.mkdir(to, { recursive: true, mode: st.mode & 0o7777 });
-  let bytes = 0;
-  for (const name of await fsp.readdir(from)) bytes += await copyTree(path.join(from, name), path.join(to, name));
-  await fsp.utimes(to, st.atime, st.mtime);
-  return bytes;
 }
 
 export class LocalSiteAgent implements SiteAgent {

@@ -19,6 +19,7 @@ import path from 'node:path';
 import type { CopyHooks, SitePoint } from './agent';
 import { copySparse, fsyncPath } from './block-records';
 import { applyUndo, type ReplicaPlaces } from './replica-journal';
+import { copyTree } from './site-copies';
 
 type HeldState = 'swapping' | 'held' | 'restoring';
 
@@ -30,26 +31,6 @@ async function writeDurably(file: string, value: unknown): Promise<void> {
   await fsyncPath(`${file}.tmp`);
   await fsp.rename(`${file}.tmp`, file);
   await fsyncPath(path.dirname(file));
-}
-
-/** Copies a folder tree (files, folders, links), keeping modes and modification times; returns the bytes copied. */
-async function copyTree(from: string, to: string): Promise<number> {
-  const st = await fsp.lstat(from);
-  if (st.isSymbolicLink()) {
-    await fsp.symlink(await fsp.readlink(from), to);
-    return 0;
-  }
-  if (st.isFile()) {
-    await fsp.copyFile(from, to, fs.constants.COPYFILE_FICLONE);
-    await fsp.chmod(to, st.mode & 0o7777);
-    await fsp.utimes(to, st.atime, st.mtime);
-    return st.size;
-  }
-  await fsp.mkdir(to, { recursive: true, mode: st.mode & 0o7777 });
-  let bytes = 0;
-  for (const name of await fsp.readdir(from)) bytes += await copyTree(path.join(from, name), path.join(to, name));
-  await fsp.utimes(to, st.atime, st.mtime);
-  return bytes;
 }
 
 async function fsyncTree(dir: string): Promise<void> {
@@ -153,7 +134,7 @@ export class FailbackCopies {
         await copySparse(source, partial);
         await fsp.chmod(partial, st.mode & 0o7777);
         bytes += st.size;
-      } else bytes += await copyTree(source, partial);
+      } else bytes += await copyTree(source, partial, fs.constants.COPYFILE_FICLONE);
       await fsp.symlink(partial, path.join(view, e.kind === 'disk' ? 'disks' : 'folders', e.name));
     }
     for (let i = points.length - 2; i >= at; i--) await applyUndo(path.join(undoDir, points[i].id), view);

@@ -3,7 +3,7 @@
  * and folders under `<root>/_active/<item>/`, a test failover's under `<root>/_test/<item>/`. A copy is written into
  * `.<item>.partial`, fsynced, renamed to `.<item>.ready` (complete), then swapped into place with the copy it replaces
  * moved to `.<item>.old` first. `settleCopy` finishes or undoes whatever a crash interrupted, so the item's folder is
- * always a whole copy or absent, never a half-materialized one.
+ * always a whole copy or absent, never a half-materialized one. `copyTree` copies a folder tree for a copy or a failback.
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +14,29 @@ import { fsyncPath } from './block-records';
 export const SLOT_DIRS: Record<CopySlot, string> = { active: '_active', test: '_test' };
 
 const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
+
+/**
+ * Copies a folder tree (files, folders, links), keeping modes and modification times; returns the bytes copied.
+ * `copyMode`: the flags of each file's copy (`fs.constants.COPYFILE_FICLONE` for a reflink where the filesystem has them).
+ */
+export async function copyTree(from: string, to: string, copyMode = 0): Promise<number> {
+  const st = await fsp.lstat(from);
+  if (st.isSymbolicLink()) {
+    await fsp.symlink(await fsp.readlink(from), to);
+    return 0;
+  }
+  if (st.isFile()) {
+    await fsp.copyFile(from, to, copyMode);
+    await fsp.chmod(to, st.mode & 0o7777);
+    await fsp.utimes(to, st.atime, st.mtime);
+    return st.size;
+  }
+  await fsp.mkdir(to, { recursive: true, mode: st.mode & 0o7777 });
+  let bytes = 0;
+  for (const name of await fsp.readdir(from)) bytes += await copyTree(path.join(from, name), path.join(to, name), copyMode);
+  await fsp.utimes(to, st.atime, st.mtime);
+  return bytes;
+}
 
 export function copyDir(root: string, slot: CopySlot, item: string): string {
   return path.join(root, SLOT_DIRS[slot], item);
