@@ -6,33 +6,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RemoteDeviceAgent } from '../../main/engine/devices/agent-remote';
-import { Engine } from '../../main/engine/engine';
-import type { RemoteSiteAgent } from '../../main/engine/sites/remote-agent';
-import { buildMain, cli, ok, tempHome } from '../helpers/home';
-import { startAgent, type AgentProc } from '../helpers/site-agent';
+import { tempHome } from '../helpers/home';
+import { failure, usePairedAgent } from '../helpers/paired-agent';
 
-beforeAll(buildMain, 120_000);
-
-let agent: AgentProc | null = null;
-let engine: Engine | null = null;
-afterAll(async () => {
-  await engine?.close();
-  await agent?.stop('SIGKILL');
-});
-
-/** The error a rejected promise carries. */
-const failure = (p: Promise<unknown>) => p.then(() => ({ code: 'none', message: 'it succeeded' }), (e: { code: string; message: string }) => e);
+const pairedAgent = usePairedAgent();
 
 describe('a device data root at a site agent', () => {
   it('creates and inspects a root, a share and a volume at the agent, and refuses anything outside devices/', async () => {
-    const home = tempHome();
-    const root = path.join(tempHome('lifeboat-agent-'), 'site');
-    agent = await startAgent(root, '127.0.0.1:0');
-    ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
-    engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: false });
-    const site = engine.sites.agentFor(engine.sites.store.require('dr')) as RemoteSiteAgent;
+    const { root, site } = await pairedAgent();
     const devices = new RemoteDeviceAgent((req) => site.device(req));
 
     const dev = path.join(root, 'devices', 'fs1');

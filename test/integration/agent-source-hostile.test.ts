@@ -7,32 +7,15 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../main/engine/engine';
-import type { RemoteSiteAgent } from '../../main/engine/sites/remote-agent';
-import { buildMain, cli, ok, tempHome } from '../helpers/home';
+import { describe, expect, it } from 'vitest';
 import { BLOCK, makeDisk } from '../helpers/replication-lab';
-import { startAgent, type AgentProc } from '../helpers/site-agent';
+import { failure, usePairedAgent } from '../helpers/paired-agent';
 
-beforeAll(buildMain, 120_000);
-
-let agent: AgentProc | null = null;
-let engine: Engine | null = null;
-afterAll(async () => {
-  await engine?.close();
-  await agent?.stop('SIGKILL');
-});
-
-const failure = (p: Promise<unknown>) => p.then(() => ({ code: 'none', message: 'it succeeded' }), (e: { code: string; message: string }) => e);
+const pairedAgent = usePairedAgent();
 
 describe('a site agent given hostile input', () => {
   it('refuses FIFOs, folders, escapes and bad numbers, and keeps answering', async () => {
-    const home = tempHome();
-    const root = path.join(tempHome('lifeboat-agent-'), 'site');
-    agent = await startAgent(root, '127.0.0.1:0');
-    ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
-    engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: false });
-    const site = engine.sites.agentFor(engine.sites.store.require('dr')) as RemoteSiteAgent;
+    const { root, site } = await pairedAgent();
     const copy = path.join(root, '_active', 'vm');
     fs.mkdirSync(path.join(copy, 'disks'), { recursive: true });
     fs.mkdirSync(path.join(copy, 'folders', 'data'), { recursive: true });

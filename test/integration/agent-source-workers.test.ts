@@ -6,32 +6,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../main/engine/engine';
+import { describe, expect, it } from 'vitest';
 import { blockHash, HASH_BYTES } from '../../main/engine/replication/block-hash';
 import { SUMS_MAX_BLOCKS } from '../../main/engine/sites/agent-source-calls';
-import type { RemoteSiteAgent } from '../../main/engine/sites/remote-agent';
-import { buildMain, cli, ok, tempHome } from '../helpers/home';
 import { BLOCK, makeDisk } from '../helpers/replication-lab';
-import { startAgent, type AgentProc } from '../helpers/site-agent';
+import { usePairedAgent } from '../helpers/paired-agent';
 
-beforeAll(buildMain, 120_000);
-
-let agent: AgentProc | null = null;
-let engine: Engine | null = null;
-afterAll(async () => {
-  await engine?.close();
-  await agent?.stop('SIGKILL');
-});
+const pairedAgent = usePairedAgent();
 
 describe('checksums at a site agent', () => {
   it('are made in worker threads: the agent answers other calls while a large checksum call runs', async () => {
-    const home = tempHome();
-    const root = path.join(tempHome('lifeboat-agent-'), 'site');
-    agent = await startAgent(root, '127.0.0.1:0', { env: { LIFEBOAT_AGENT_FAULT: 'hold-sums' } });
-    ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
-    engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: false });
-    const site = engine.sites.agentFor(engine.sites.store.require('dr')) as RemoteSiteAgent;
+    const { root, site, agent } = await pairedAgent({ env: { LIFEBOAT_AGENT_FAULT: 'hold-sums' } });
     const copy = path.join(root, '_active', 'vm', 'disks');
     fs.mkdirSync(copy, { recursive: true });
     const blocks = SUMS_MAX_BLOCKS;
