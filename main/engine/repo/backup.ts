@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../../shared/errors';
+import { fault, untilAborted } from '../faults';
 import { contentChunks, isZero, newWindow, type ChunkSource } from './chunker';
 import { CompressionProbe } from './compress';
 import { EncoderThread } from './encoder';
@@ -100,7 +101,7 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
       report(true);
       // Crash tests hold the backup once a pack is stored (LIFEBOAT_BACKUP_FAULT=uploaded) and kill the app
       // meanwhile, so the kill lands mid-upload however fast the machine is. A cancel still ends the hold.
-      if (process.env.LIFEBOAT_BACKUP_FAULT === 'uploaded') held ??= new Promise((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+      if (fault('backup', 'uploaded')) held ??= untilAborted(stop.signal);
     },
   });
   const ctx: Ctx = {
