@@ -12,10 +12,24 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { change, job, ONE_PERCENT, points, protectedVm, same, show, SIZE, stopAgents, yes } from '../helpers/agent-failback';
+import {
+  change,
+  changeBothSides,
+  deltaThenFailback,
+  expectReprotectedFromDr,
+  job,
+  ONE_PERCENT,
+  points,
+  protectedVm,
+  same,
+  show,
+  SIZE,
+  stopAgents,
+  yes,
+} from '../helpers/agent-failback';
 import type { FailoverResult, ReprotectResult } from '../helpers/agent-failback';
 import { buildMain, CLI, cli, ok, readDb, until } from '../helpers/home';
-import { age, BLOCK } from '../helpers/replication-lab';
+import { BLOCK } from '../helpers/replication-lab';
 
 beforeAll(buildMain, 120_000);
 
@@ -25,7 +39,8 @@ afterEach(stopAgents);
 
 describe('reprotect and failback with an agent site', () => {
   it('runs the four phases with the agent as the recovery site, sending only differences both ways', async () => {
-    const { home, root, disk, folder, activeDisk, activeFolder } = await protectedVm();
+    const lab = await protectedVm();
+    const { home, root, disk, activeDisk } = lab;
     change(disk, 5, 1);
     expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1 });
     expect(yes(home, ['item', 'failover', 'vm', '--type', 'planned']).status).toBe('succeeded');
@@ -33,32 +48,17 @@ describe('reprotect and failback with an agent site', () => {
     ok(cli(home, ['item', 'commit', 'vm', '--yes', '--json']));
 
     // 1% of the disk changes on each side: the machine at the agent site, and the original disk after the failover.
-    change(activeDisk, 10, ONE_PERCENT);
-    change(disk, 60, ONE_PERCENT);
-    fs.writeFileSync(path.join(activeFolder, 'a.txt'), 'second');
-    fs.writeFileSync(path.join(folder, 'stale.txt'), 'written at the primary after the failover');
-    for (const p of [path.join(activeFolder, 'a.txt'), activeFolder, folder]) age(p);
+    changeBothSides(lab);
     const reprotect = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
     expect(reprotect.title).toBe('Reprotect vm (dr → primary)');
     expect(reprotect.result).toMatchObject({ direction: 'dr → primary', policy: 'failback', bytesCompared: SIZE, blocksSent: 2 * ONE_PERCENT });
     expect(reprotect.result).toMatchObject({ filesSent: 1, filesDeleted: 1, bytesSent: 2 * ONE_PERCENT * BLOCK + 'second'.length });
     expect(reprotect.result.bytesSent).toBeLessThanOrEqual(SIZE * 0.03);
-    expect(same(disk, activeDisk)).toBe(true);
-    expect(fs.readdirSync(folder)).toEqual(['a.txt']);
-    expect(fs.readFileSync(path.join(folder, 'a.txt'), 'utf8')).toBe('second');
-    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'dr', direction: 'dr → primary', policy: 'failback' });
+    expectReprotectedFromDr(lab);
 
-    // Delta replication in reverse: one changed block read at the agent, written into the original disk.
-    change(activeDisk, 20, 1);
-    expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1, bytesSent: BLOCK });
-    expect(same(disk, activeDisk)).toBe(true);
-
-    // Failback: a planned failover back to the primary; its final cycle reads the last change at the agent.
-    change(activeDisk, 30, 1);
-    const atFailback = fs.readFileSync(activeDisk);
-    const failback = yes<FailoverResult>(home, ['item', 'failover', 'vm', '--type', 'planned']);
-    expect(failback.result).toMatchObject({ from: 'dr', to: 'primary', finalCycleBytes: BLOCK });
-    expect(fs.readFileSync(disk).equals(atFailback)).toBe(true);
+    // Delta replication in reverse, one changed block read at the agent and written into the original disk; then the
+    // failback, a planned failover back to the primary whose final cycle reads the last change at the agent.
+    deltaThenFailback(lab);
     expect(show(home)).toMatchObject({ phase: 'failed-over', activeSite: 'primary' });
     ok(cli(home, ['item', 'commit', 'vm', '--yes', '--json']));
     expect(fs.existsSync(path.join(root, '_active', 'vm'))).toBe(false); // adopted as the base of the agent's replica

@@ -11,78 +11,44 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  change,
+  changeBothSides,
+  deltaThenFailback,
+  expectReprotectedFromDr,
+  job,
+  ONE_PERCENT,
+  points,
+  protectVm,
+  same,
+  show,
+  SIZE,
+  sourceVm,
+  yes,
+} from '../helpers/agent-failback';
+import type { ReprotectResult } from '../helpers/agent-failback';
 import { buildMain, CLI, cli, ok, readDb, tempHome, until } from '../helpers/home';
-import { age, BLOCK, makeDisk, MiB, writeAt } from '../helpers/replication-lab';
 
 beforeAll(buildMain, 120_000);
 
-const SIZE = 16 * MiB;
 /** The jobs a fault point held (LIFEBOAT_REPLICATION_FAULT=mid-apply). */
-const HELD = "SELECT job_id FROM job_events WHERE kind = 'fault-point'"; // 256 blocks, half of them data
-const ONE_PERCENT = Math.ceil((SIZE * 0.01) / BLOCK); // 3 blocks
-
-interface Job<R = Record<string, unknown>> {
-  id: string;
-  title: string;
-  status: string;
-  attempts: number;
-  result: R;
-}
-interface ReprotectResult {
-  direction: string;
-  policy: string;
-  bytesCompared: number;
-  bytesSent: number;
-  blocksSent: number;
-  filesSent: number;
-  filesDeleted: number;
-  shutdown: { exitCode: number } | null;
-  warnings: string[];
-}
-interface Shown {
-  phase: string;
-  activeSite: string;
-  direction: string;
-  policy: string;
-  disks: { activePath: string }[];
-}
+const HELD = "SELECT job_id FROM job_events WHERE kind = 'fault-point'";
 
 /** A home, a recovery site `dr`, a half-full 16 MiB disk and a folder, protected as `vm` with a shutdown command. */
 function protectedVm() {
   const home = tempHome();
   const root = path.join(tempHome('lifeboat-site-'), 'dr');
-  const src = tempHome('lifeboat-src-');
-  const disk = makeDisk(path.join(src, 'vm.img'), SIZE, [...Array(128).keys()]);
-  const folder = path.join(src, 'data');
-  fs.mkdirSync(folder);
-  fs.writeFileSync(path.join(folder, 'a.txt'), 'first');
-  for (const p of [disk, path.join(folder, 'a.txt'), folder]) age(p);
-  const log = path.join(src, 'shutdowns.log');
+  const source = sourceVm();
   ok(cli(home, ['site', 'add', 'dr', '--root', root]));
-  ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
-  const shutdown = `echo "$LIFEBOAT_ITEM" >> ${log}`;
-  ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--folder', folder, '--recovery-site', 'dr', '--policy', 'fast', '--shutdown', shutdown]));
-  const active = path.join(root, '_active', 'vm');
-  return { home, root, disk, folder, log, activeDisk: path.join(active, 'disks', 'vm.img'), activeFolder: path.join(active, 'folders', 'data') };
+  return { home, root, ...source, ...protectVm(home, root, source) };
 }
 
-const job = <R>(home: string, args: string[]) => ok(cli(home, [...args, '--json'])).json<Job<R>>();
-/** A command that asks for confirmation, confirmed. */
-const yes = <R>(home: string, args: string[]) => job<R>(home, [...args, '--yes']);
-const show = (home: string) => ok(cli(home, ['item', 'show', 'vm', '--json'])).json<Shown>();
-const points = (home: string) => ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
-const same = (a: string, b: string) => fs.readFileSync(a).equals(fs.readFileSync(b));
 const shutdowns = (log: string) => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').length : 0);
-
-function change(file: string, first: number, count: number): void {
-  for (let b = first; b < first + count; b++) writeAt(file, b * BLOCK, BLOCK);
-  age(file);
-}
 
 describe('reprotect and failback', () => {
   it('runs the four phases by CLI, sending only differences both ways', async () => {
     const lab = protectedVm();
-    const { home, disk, folder, log, activeDisk, activeFolder } = lab;
+    const { home, disk, log, activeDisk } = lab;
     const atStart = fs.readFileSync(disk);
     change(disk, 5, 1);
     expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1 });
@@ -111,11 +77,7 @@ describe('reprotect and failback', () => {
     ok(cli(home, ['item', 'commit', 'vm', '--yes', '--json']));
 
     // 1% of the disk changes on each side: the machine at dr, and the original disk after the failover.
-    change(activeDisk, 10, ONE_PERCENT);
-    change(disk, 60, ONE_PERCENT);
-    fs.writeFileSync(path.join(activeFolder, 'a.txt'), 'second');
-    fs.writeFileSync(path.join(folder, 'stale.txt'), 'written at the primary after the failover');
-    for (const p of [path.join(activeFolder, 'a.txt'), activeFolder, folder]) age(p);
+    changeBothSides(lab);
     const before = shutdowns(log);
     const reprotect = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
     expect(reprotect.title).toBe('Reprotect vm (dr → primary)');
@@ -124,22 +86,11 @@ describe('reprotect and failback', () => {
     expect(reprotect.result.bytesSent).toBeLessThanOrEqual(SIZE * 0.03);
     expect(reprotect.result.shutdown).toMatchObject({ exitCode: 0 });
     expect(shutdowns(log)).toBe(before + 1); // the original machine was shut down first
-    expect(same(disk, activeDisk)).toBe(true);
-    expect(fs.readdirSync(folder)).toEqual(['a.txt']);
-    expect(fs.readFileSync(path.join(folder, 'a.txt'), 'utf8')).toBe('second');
-    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'dr', direction: 'dr → primary', policy: 'failback' });
+    expectReprotectedFromDr(lab);
 
-    // Delta replication in reverse: only the changed block, into the original disk.
-    change(activeDisk, 20, 1);
-    expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1, bytesSent: BLOCK });
-    expect(same(disk, activeDisk)).toBe(true);
-
-    // Failback: a planned failover back to the primary, byte-identical; commit removes the recovery-site copy.
-    change(activeDisk, 30, 1);
-    const atFailback = fs.readFileSync(activeDisk);
-    const failback = yes<{ from: string; to: string; finalCycleBytes: number }>(home, ['item', 'failover', 'vm', '--type', 'planned']);
-    expect(failback.result).toMatchObject({ from: 'dr', to: 'primary', finalCycleBytes: BLOCK });
-    expect(fs.readFileSync(disk).equals(atFailback)).toBe(true);
+    // Delta replication in reverse (only the changed block, into the original disk), then the failback: a planned
+    // failover back to the primary, byte-identical; commit removes the recovery-site copy.
+    deltaThenFailback(lab);
     expect(show(home)).toMatchObject({ phase: 'failed-over', activeSite: 'primary', disks: [{ activePath: disk }] });
     ok(cli(home, ['item', 'commit', 'vm', '--yes', '--json']));
     expect(fs.existsSync(path.join(lab.root, '_active', 'vm'))).toBe(false);
