@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import { LifeboatError } from '../../shared/errors';
+import { checkFaults, fault, untilSigusr2 } from '../faults';
 import type { CommitHooks } from './agent';
 import { CALLS, type CallContext } from './agent-calls';
 import { closeSourceWorkers } from './agent-source-calls';
@@ -71,19 +72,19 @@ async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
 
 /** Fault injection for crash tests: LIFEBOAT_AGENT_FAULT=mid-apply holds the first commit mid-apply until SIGUSR2. */
 function faultHooks(log: (line: string) => void): CommitHooks {
-  if (process.env.LIFEBOAT_AGENT_FAULT !== 'mid-apply') return {};
+  if (!fault('agent', 'mid-apply')) return {};
   let held = false;
   return {
     midApply: async () => {
       if (held) return;
       held = true;
-      log('fault-point mid-apply');
-      await new Promise((resolve) => process.once('SIGUSR2', resolve));
+      await untilSigusr2(() => log('fault-point mid-apply'));
     },
   };
 }
 
 export async function startAgentServer(opts: { root: string; host: string; port: number; newKey?: boolean; log: (line: string) => void }): Promise<AgentServer> {
+  checkFaults(); // a test's mistyped fault point fails the agent's start
   const root = path.resolve(opts.root);
   await fsp.mkdir(root, { recursive: true, mode: 0o700 });
   const state = await AgentState.open(root, { newKey: opts.newKey });

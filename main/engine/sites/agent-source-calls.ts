@@ -17,6 +17,7 @@ import { dataExtents } from '../replication/extent-probe';
 import { walkFolder } from '../replication/folder-scan';
 import { blocksTouched } from '../repo/sparse';
 import { WorkerPool } from '../workers/pool';
+import { fault, untilSigusr2 } from '../faults';
 import type { CallContext } from './agent-calls';
 import { realish } from './agent-paths';
 
@@ -85,10 +86,8 @@ export async function closeSourceWorkers(): Promise<void> {
 
 /** Crash and ordering tests: LIFEBOAT_AGENT_FAULT=hold-sums holds a checksum call, its hashing under way, until SIGUSR2. */
 async function holdSums(): Promise<void> {
-  if (process.env.LIFEBOAT_AGENT_FAULT !== 'hold-sums') return;
-  const released = new Promise((resolve) => process.once('SIGUSR2', resolve));
-  process.stdout.write(`${new Date().toISOString()} fault-point sums-hashing\n`);
-  await released;
+  if (!fault('agent', 'hold-sums')) return;
+  await untilSigusr2(() => process.stdout.write(`${new Date().toISOString()} fault-point sums-hashing\n`));
 }
 
 /**
