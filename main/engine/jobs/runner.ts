@@ -9,6 +9,7 @@ import type { Job } from '../../shared/schemas';
 import type { Db } from '../db/database';
 import { toErrorInfo } from '../errors';
 import { LifeboatError, type ErrorInfo } from '../../shared/errors';
+import { checkFaults } from '../faults';
 import { ownerAlive, processStart } from '../lock';
 import type { EventBus } from '../events';
 import { newId } from '../keys';
@@ -99,6 +100,7 @@ export class JobRunner {
     private readonly dataDir: string,
     private readonly concurrency = 3,
   ) {
+    checkFaults(); // a test's mistyped fault point (engine/faults.ts) fails the engine's start
     this.store = new JobStore(db);
     this.recovered = this.store.recoverInterrupted((row) => this.ownerGone(row));
     for (const row of this.recovered) this.log.warn('job interrupted: the process that ran it is gone', { jobId: row.id, type: row.type, ownerPid: row.owner_pid });

@@ -8,6 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from '../../shared/schemas';
 import { LifeboatError } from '../../shared/errors';
+import { fault, untilAborted } from '../faults';
 import type { JobRunner } from '../jobs/runner';
 import { newId } from '../keys';
 import type { Logger } from '../log';
@@ -234,8 +235,8 @@ export class ProtectionManager implements ProtectionRunner {
       commands: () => consistency.pointCommands(m.id),
     }));
     const hooks: CommitHooks = {};
-    if (process.env.LIFEBOAT_REPLICATION_FAULT === 'mid-apply') hooks.midApply = () => this.hold(jobId, 'mid-apply', signal);
-    if (process.env.LIFEBOAT_REPLICATION_FAULT === 'mid-copy') hooks.midCopy = () => this.hold(jobId, 'mid-copy', signal);
+    if (fault('replication', 'mid-apply')) hooks.midApply = () => this.hold(jobId, 'mid-apply', signal);
+    if (fault('replication', 'mid-copy')) hooks.midCopy = () => this.hold(jobId, 'mid-copy', signal);
     try {
       await this.checkSite(item);
       const deps = {
@@ -275,7 +276,7 @@ export class ProtectionManager implements ProtectionRunner {
   /** Holds a cycle at a fault point until the process is killed (crash tests); says so in the job's events first. */
   private async hold(jobId: string, point: string, signal: AbortSignal): Promise<void> {
     this.deps.runner.store.event(jobId, 'fault-point', point);
-    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    await untilAborted(signal);
   }
 
   /** Deletes the points older than the policy's retention, oldest first, never the newest. */
