@@ -14,18 +14,19 @@ import type { LineageBackup } from './backup-job';
 import { heatFile, sweepHeatFiles } from './heat-store';
 import { sweepMirrors } from './site-mirror';
 import { jobUnfinished } from '../../shared/job-status';
+import { fault, untilAborted, type FaultPointOf } from '../faults';
 
 /** Where a crash test may hold a device job: before the backup is recorded, or a deactivation before its last step. */
-export type DeviceFaultPoint = 'catalog' | 'deactivate';
+export type DeviceFaultPoint = FaultPointOf<'device'>;
 
 /** A failed job's prepared files are kept this long for a resume, then swept. */
 const FAILED_KEEP_MS = 7 * 86_400_000;
 
 /** Holds the job here when LIFEBOAT_DEVICE_FAULT names this point (tests kill the app meanwhile); no-op otherwise. */
 export async function deviceFaultPoint(deps: Pick<DeviceBackupDeps, 'runner'>, ctx: StepContext<unknown, object>, point: DeviceFaultPoint): Promise<void> {
-  if (process.env.LIFEBOAT_DEVICE_FAULT !== point) return;
+  if (!fault('device', point)) return;
   deps.runner.store.event(ctx.jobId, 'fault-point', point);
-  await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener('abort', () => resolve(), { once: true })));
+  await untilAborted(ctx.signal);
   ctx.throwIfStopped();
 }
 

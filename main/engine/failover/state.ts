@@ -1,6 +1,7 @@
 /** The failover job's parameters and checkpointed state, and its restore jobs (shared by its steps and the manager). */
 import { z } from 'zod';
 import type { Job } from '../../shared/schemas';
+import { fault, untilAborted } from '../faults';
 import type { FailoverDeps } from './deps';
 import type { RestoreParams } from '../backups/restore-job';
 import type { StepContext } from '../jobs/types';
@@ -46,8 +47,8 @@ export function childJobs(deps: FailoverDeps, jobId: string): Map<string, Job> {
  * kill -9 lands exactly there: the job notes the point in its events and waits until the process dies or stops.
  */
 export async function faultPoint(deps: FailoverDeps, ctx: FailoverCtx, point: 'prechecks' | 'restore' | 'transfer'): Promise<void> {
-  if (process.env.LIFEBOAT_FAILOVER_FAULT !== point) return;
+  if (!fault('failover', point)) return;
   deps.runner.store.event(ctx.jobId, 'fault-point', point);
-  await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener('abort', () => resolve(), { once: true })));
+  await untilAborted(ctx.signal);
   ctx.throwIfStopped();
 }

@@ -6,6 +6,7 @@
  */
 import { LifeboatError } from '../../shared/errors';
 import { toErrorInfo } from '../errors';
+import { fault, untilAborted } from '../faults';
 import type { Job } from '../../shared/schemas';
 import type { JobRunner } from '../jobs/runner';
 import type { StepContext } from '../jobs/types';
@@ -240,7 +241,7 @@ export class FailoverSteps {
     if (state.placed) return;
     const item = this.item(params.itemId);
     const slot: CopySlot = params.type === 'test' ? 'test' : 'active';
-    const hooks = process.env.LIFEBOAT_FAILOVER_FAULT === 'mid-copy' ? { beforeSwap: () => this.hold(ctx, 'mid-copy') } : {};
+    const hooks = fault('failover', 'mid-copy') ? { beforeSwap: () => this.hold(ctx, 'mid-copy') } : {};
     const { bytes, path } = await this.agent(item).placeCopy({ id: item.id, name: item.name }, slot, state.point!.id, hooks);
     ctx.throwIfStopped();
     const now = this.deps.now().toISOString();
@@ -280,7 +281,7 @@ export class FailoverSteps {
     const warnings = [...(state.warnings ?? [])];
     ctx.checkpoint(); // a job resumed here is no longer cancellable: its kind says so from the state
     if (state.start === undefined) {
-      if (process.env.LIFEBOAT_FAILOVER_FAULT === 'before-start') await this.hold(ctx, 'before-start');
+      if (fault('failover', 'before-start')) await this.hold(ctx, 'before-start');
       ctx.throwIfStopped();
       const timeToStartMs = Date.now() - state.t0!;
       const env = { LIFEBOAT_FAILOVER: params.type, LIFEBOAT_POINT: state.point!.id, LIFEBOAT_PATH: state.copyPath! };
@@ -377,6 +378,6 @@ export class FailoverSteps {
   /** Holds the job at a fault point until the process is killed (crash tests); says so in the job's events first. */
   private async hold(ctx: Ctx, point: string): Promise<void> {
     this.deps.runner.store.event(ctx.jobId, 'fault-point', point);
-    await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener('abort', () => resolve(), { once: true })));
+    await untilAborted(ctx.signal);
   }
 }
