@@ -8,24 +8,14 @@
  * "Protected" in the original direction. Disks are checked byte for byte, the bytes sent against the job's result.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { formatBytes } from '../../main/shared/units';
 import { cli } from '../helpers/home';
-import { removeScratch, tempDir, wizard } from './devices-helpers';
+import { removeScratch, wizard } from './devices-helpers';
+import { appWithSite, DISK_SIZE, sha, writeAt } from './protection-helpers';
 import { ensureService, expect, openPage, screenshot, test } from './fixtures';
 
 test.afterAll(removeScratch);
-
-const DISK_SIZE = 8 * 1024 * 1024;
-const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-
-function writeAt(file: string, offset: number, data: Buffer): void {
-  const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, data, 0, data.length, offset);
-  fs.closeSync(fd);
-}
 
 interface Shown {
   phase: string;
@@ -60,19 +50,7 @@ async function reprotect(page: Page, home: string, seen: string[], direction: st
 test('enable, delta, planned failover, change point, commit, reprotect, failback, commit, reprotect: from the item page', async ({ app: page, lifeboat }) => {
   test.setTimeout(600_000);
   await ensureService(page);
-  const base = tempDir(lifeboat, 'item-failback');
-  const disk = path.join(base, 'app01', 'disk0.img');
-  fs.mkdirSync(path.dirname(disk), { recursive: true });
-  fs.writeFileSync(disk, crypto.randomBytes(256 * 1024));
-  fs.truncateSync(disk, DISK_SIZE);
-  const atFirstPoint = sha(disk);
-  const run = (args: string[]) => {
-    const r = cli(lifeboat.home, [...args, '--json']);
-    expect(r.code, `${args.join(' ')}: ${r.stderr}${r.stdout}`).toBe(0);
-    return r;
-  };
-  run(['site', 'add', 'dr', '--root', path.join(base, 'dr-site')]);
-  run(['policy', 'create', 'quarter', '--frequency', '15m', '--rpo-threshold', '30m']);
+  const { disk, atFirstPoint, run } = appWithSite(lifeboat, 'item-failback', 256 * 1024);
 
   // Enable protection with the wizard, with the machine's shutdown and start commands.
   await openPage(page, 'Protected items');

@@ -9,19 +9,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli } from '../helpers/home';
-import { removeScratch, tempDir, wizard } from './devices-helpers';
+import { removeScratch, wizard } from './devices-helpers';
+import { appWithSite, sha, writeAt } from './protection-helpers';
 import { ensureService, expect, openPage, repoRoot, screenshot, test } from './fixtures';
 
 test.afterAll(removeScratch);
-
-const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-
-function writeAt(file: string, offset: number, data: Buffer): void {
-  const fd = fs.openSync(file, 'r+');
-  fs.writeSync(fd, data, 0, data.length, offset);
-  fs.closeSync(fd);
-}
 
 interface Shown {
   phase: string;
@@ -32,19 +24,7 @@ interface Shown {
 test('a test failover to a custom point and its cleanup, a planned failover, commit and reprotect, through the wizard', async ({ app: page, lifeboat }) => {
   test.setTimeout(480_000);
   await ensureService(page);
-  const base = tempDir(lifeboat, 'item-failover');
-  const disk = path.join(base, 'app01', 'disk0.img');
-  fs.mkdirSync(path.dirname(disk), { recursive: true });
-  fs.writeFileSync(disk, crypto.randomBytes(192 * 1024));
-  fs.truncateSync(disk, 8 * 1024 * 1024);
-  const atFirstPoint = sha(disk);
-  const run = (args: string[]) => {
-    const r = cli(lifeboat.home, [...args, '--json']);
-    expect(r.code, `${args.join(' ')}: ${r.stderr}${r.stdout}`).toBe(0);
-    return r;
-  };
-  run(['site', 'add', 'dr', '--root', path.join(base, 'dr-site')]);
-  run(['policy', 'create', 'quarter', '--frequency', '15m', '--rpo-threshold', '30m']);
+  const { disk, atFirstPoint, run } = appWithSite(lifeboat, 'item-failover', 192 * 1024);
   const commands = ['--shutdown', 'echo app01-shutting-down', '--start', 'echo app01-started'];
   run(['item', 'protect', 'app01', '--disk', disk, '--recovery-site', 'dr', '--policy', 'quarter', ...commands]);
   const firstPoint = run(['item', 'points', 'app01']).json<Array<{ id: string; seq: number }>>().at(-1)!;
