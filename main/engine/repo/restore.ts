@@ -18,12 +18,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../../shared/errors';
-import { BlobDamagedError, decodeBlobInto } from './blob';
-import { noteGarbage } from './memory';
 import type { Repository } from './repository';
-import { loadSnapshot, noSuchSource, type SourceManifest, type TreeEntry } from './snapshot';
+import { loadSnapshot, noSuchSource, type SnapshotManifest, type SourceManifest, type TreeEntry } from './snapshot';
 import {
-  applyFileMetadataSync,
   applyMetadata,
   createLinks,
   DIRECT_MAX,
@@ -31,17 +28,13 @@ import {
   prepareTree,
   setAsideDamaged,
   sparseOffsets,
-  verifyDone,
-  writeWhole,
   type FileTarget,
-  type LinkTarget,
   type Placement,
 } from './restore-files';
-import { createTargets, firstWritten, minOf } from './restore-create';
+import { createTargets, firstWritten } from './restore-create';
 import { checkEntries, checkSourceName, pathHint } from './restore-paths';
-import { coalesce, Prefetcher, type Read } from './restore-reads';
-import { closeHandle, RunBuilder, RunWriter, SlabPool, type ChunkWork } from './restore-runs';
-import { DoneSet, type AnyRestoreState, type RestoreState } from './restore-state';
+import { RestoreRun, type RestoreLayout } from './restore-run';
+import type { AnyRestoreState, RestoreState } from './restore-state';
 
 export type { AnyRestoreState, LegacyRestoreState, RestoreState } from './restore-state';
 export { restoreHandlesOpen } from './restore-runs';
@@ -106,12 +99,42 @@ export interface RestoreResult {
 }
 
 const BATCH_BYTES = 32 << 20;
-/** Longest merged read, and the size of the Prefetcher's buffers. */
-const MAX_READ = 4 << 20;
 
 export async function restoreSnapshot(repo: Repository, snapshotId: string, targetDir: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   const manifest = await loadSnapshot(repo, snapshotId);
   const resume = opts.resumeState?.snapshotId === snapshotId ? opts.resumeState : undefined;
+  // A resumed or overwriting restore keeps what the target holds; a new one starts from an empty folder.
+  const keep = !!resume || !!opts.overwrite;
+  const selection = selectEntries(repo, snapshotId, manifest, opts);
+  await prepareTarget(targetDir, keep);
+  const layout = await layOutTargets(repo, selection, targetDir, keep);
+  const run = new RestoreRun(repo, snapshotId, layout.files, layout.placements, opts);
+  if (resume) await run.verifyResumed(resume);
+  const todo = run.orderChunks();
+  // A new restore creates its files while the first chunks are fetched and decoded, in the order they are written:
+  // creating a file costs the kernel about as much as writing 300 KB, so done up front it left the disk idle.
+  const creation = resume ? undefined : createTargets(firstWritten(todo, layout.placements, layout.files).filter((f) => !f.direct), keep, false);
+  run.formBatches(todo, opts.batchBytes ?? BATCH_BYTES);
+  await run.fetchAndWrite(creation);
+  await finishTargets(layout, run.damaged, resume);
+  run.report();
+  return resultOf(run, layout);
+}
+
+/** The chosen sources, and of each tree source the entries within the asked path, checked; sparse files' offsets. */
+interface Selection {
+  snapshotId: string;
+  chosen: SourceManifest[];
+  /** The asked path without slashes around it, if any. */
+  wanted?: string;
+  /** The asked path as given, for messages. */
+  asked?: string;
+  entries: Map<SourceManifest, TreeEntry[]>;
+  sparseAt: Map<TreeEntry, number[]>;
+}
+
+/** Plan stage: every name the restore will use is checked before anything is written (restore-paths.ts says why). */
+function selectEntries(repo: Repository, snapshotId: string, manifest: SnapshotManifest, opts: RestoreOptions): Selection {
   const chosen = manifest.sources.filter((s) => !opts.sources || opts.sources.includes(s.name));
   if (opts.sources)
     for (const n of opts.sources)
@@ -119,7 +142,6 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   // A path is inside the sources, with or without slashes around it.
   const wanted = opts.path?.replace(/^\/+|\/+$/g, '');
   const within = (p: string) => !wanted || p === wanted || p.startsWith(`${wanted}/`);
-  // Every name the restore will use is checked before anything is written (restore-paths.ts says why and how).
   const selected = new Map<SourceManifest, TreeEntry[]>();
   const sparseAt = new Map<TreeEntry, number[]>();
   for (const source of chosen) {
@@ -131,31 +153,38 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     // A sparse file's chunks step over its holes, which stay holes (sized by ftruncate, never written).
     for (const e of entries) if (e.holes?.length) sparseAt.set(e, sparseOffsets(snapshotId, source.name, e, (c) => repo.locate(c).rawLength));
   }
+  return { snapshotId, chosen, wanted, asked: opts.path, entries: selected, sparseAt };
+}
 
+/** The target folder exists, and is empty unless the restore keeps what is there. */
+async function prepareTarget(targetDir: string, keep: boolean): Promise<void> {
   await fs.promises.mkdir(targetDir, { recursive: true });
-  if (!resume && !opts.overwrite && (await fs.promises.readdir(targetDir)).length > 0)
+  if (!keep && (await fs.promises.readdir(targetDir)).length > 0)
     throw new LifeboatError('conflict', `The folder ${targetDir} is not empty.`, 'Choose an empty folder, or restore with --overwrite.');
+}
 
-  // Lay out every target: folders now; files (created as they are first written) and links (made last) as targets.
-  const files: FileTarget[] = [];
-  const placements = new Map<string, Placement[]>();
+/**
+ * Layout stage: folders are made now; files (created as they are first written) and links (made last) become targets,
+ * and every chunk gets its places (file and offset).
+ */
+async function layOutTargets(repo: Repository, sel: Selection, targetDir: string, keep: boolean): Promise<RestoreLayout> {
+  const { snapshotId, chosen, wanted } = sel;
+  const layout: RestoreLayout = { files: [], placements: new Map(), dirs: [], links: [] };
+  const { files, placements } = layout;
   const place = (chunk: string, p: Placement) => (placements.get(chunk) ?? placements.set(chunk, []).get(chunk)!).push(p);
-  const dirs: Array<{ full: string; entry: TreeEntry }> = [];
-  const links: LinkTarget[] = [];
   // A path is looked for in every chosen folder source (an image has none), and restored from those that hold it.
   let holding = false;
-  const keep = !!resume || !!opts.overwrite;
   for (const source of chosen) {
     const root = path.join(targetDir, source.name);
     if (source.kind === 'tree') {
-      const entries = selected.get(source)!;
+      const entries = sel.entries.get(source)!;
       if (wanted && !entries.length) continue;
       holding = true;
-      await prepareTree(root, entries, dirs, files, links, source.name);
+      await prepareTree(root, entries, layout.dirs, files, layout.links, source.name);
       for (const f of files) {
         if (f.source !== source.name || f.placed) continue;
         f.placed = true;
-        const at = sparseAt.get(f.entry);
+        const at = sel.sparseAt.get(f.entry);
         const chunks = f.entry.chunks ?? [];
         // Small files of a new restore are written whole in one pass of synchronous calls (writeWhole).
         f.direct = !keep && !at && chunks.length <= 1 && (f.entry.size ?? 0) <= DIRECT_MAX;
@@ -169,194 +198,23 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
       const entry: TreeEntry = { path: '', type: 'file', mode: source.mode, mtimeMs: source.mtimeMs, size: source.size };
       const f: FileTarget = { source: source.name, full: root, entry, remaining: 0, placed: true };
       files.push(f);
-      for (const e of source.extents) if (e.chunk) place(e.chunk, { file: f, offset: e.offset, item: { source: source.name, kind: 'image', path: '', offset: e.offset } });
+      for (const e of source.extents)
+        if (e.chunk) place(e.chunk, { file: f, offset: e.offset, item: { source: source.name, kind: 'image', path: '', offset: e.offset } });
     }
   }
-  if (wanted && !holding)
+  if (wanted && !holding) {
+    const message = `Backup ${snapshotId} has no path "${sel.asked}" in ${chosen.map((s) => s.name).join(', ')}.`;
     // Final, as a backup never changes: resuming the job would only fail again.
-    throw new LifeboatError('not_found', `Backup ${snapshotId} has no path "${opts.path}" in ${chosen.map((s) => s.name).join(', ')}.`, pathHint(snapshotId, wanted, chosen), { final: true });
-  for (const list of placements.values()) for (const p of list) p.file.remaining++;
-  const progress: RestoreProgress = { filesTotal: files.length, filesDone: 0, bytesTotal: files.reduce((n, f) => n + (f.entry.size ?? 0), 0), bytesWritten: 0, chunksTotal: placements.size, chunksDone: 0, bytesFetched: 0, damagedFiles: 0 };
-  // Placement order is the manifest's order over the selection: the same on every attempt, so bits keep their meaning.
-  const done = new DoneSet([...placements.keys()]);
-  const damaged = new Map<FileTarget, DamagedFile>();
-  const finishFile = async (f: FileTarget) => {
-    if (f.finished) return;
-    f.finished = true;
-    if (f.direct) {
-      // Empty, or its chunk damaged: created now (at its size, so a damaged one is kept as NAME.damaged as others are).
-      if (!f.written) writeWhole(f, [], 0, !f.damaged);
-      progress.filesDone++;
-      return;
-    }
-    await f.ready;
-    if (!f.damaged) {
-      const fh = await f.handle?.catch(() => undefined);
-      applyFileMetadataSync(f.full, f.entry, fh?.fd);
-    }
-    await closeHandle(f);
-    progress.filesDone++;
-  };
-  const chunkDone = async (chunk: string) => {
-    done.add(chunk);
-    progress.chunksDone++;
-    for (const p of placements.get(chunk)!) if (--p.file.remaining === 0) await finishFile(p.file);
-  };
-
-  // Resume: chunks the state calls done are checked against the target rather than trusted.
-  if (resume) {
-    const created = createTargets(files, keep, true);
-    try {
-      await created.done;
-    } catch (err) {
-      for (const f of files) await closeHandle(f);
-      throw err;
-    }
-    for (const chunk of await verifyDone(repo, done.claimed(resume, snapshotId), placements)) await chunkDone(chunk);
+    throw new LifeboatError('not_found', message, pathHint(snapshotId, wanted, chosen), { final: true });
   }
+  return layout;
+}
 
-  const priority = (c: string) => (opts.order ? minOf(placements.get(c)!, (p) => opts.order!(p.item)) : 0);
-  // Packs in the order the restore first needs them (their names are hashes, so name order is random): files then
-  // finish one after another instead of all staying open, and with them their handles. Ranked over all chunks, done
-  // or not, so a resumed restore forms the same batches.
-  const packRank = new Map<string, number>();
-  done.ids.forEach((c, i) => {
-    const pack = repo.locate(c).pack;
-    if (!packRank.has(pack)) packRank.set(pack, i);
-  });
-  const todo = done.ids.filter((c) => !done.has(c)).map((c) => ({ c, prio: priority(c), loc: repo.locate(c) }));
-  todo.sort((a, b) => a.prio - b.prio || packRank.get(a.loc.pack)! - packRank.get(b.loc.pack)! || a.loc.offset - b.loc.offset);
-  // A new restore creates its files while the first chunks are fetched and decoded, in the order they are written:
-  // creating a file costs the kernel about as much as writing 300 KB, so done up front it left the disk idle.
-  const creation = resume ? undefined : createTargets(firstWritten(todo, placements, files).filter((f) => !f.direct), keep, false);
-
-  const report = () => opts.onProgress?.({ ...progress }, done.state(snapshotId));
-  const markDamaged = async (chunk: string, reason: string) => {
-    for (const p of placements.get(chunk)!) {
-      const known = damaged.get(p.file);
-      if (known) known.chunks++;
-      else {
-        progress.damagedFiles++;
-        p.file.damaged = true;
-        damaged.set(p.file, { source: p.file.source, path: p.file.entry.path || p.file.source, chunk, reason, chunks: 1 });
-      }
-      if (--p.file.remaining === 0) await finishFile(p.file);
-    }
-  };
-
-  // Batches are the resume points: a batch's chunks are marked done (and reported) together once all of them are
-  // written, in batch order, so a state always matches the bytes fetched before it and a resumed restore forms the
-  // same batches and reads. Batches do not wait for each other: the next one is fetched and decoded while the
-  // previous one is being written, so the disk is busy from the first chunk to the last.
-  const batches: Batch[] = [];
-  for (let i = 0; i < todo.length; ) {
-    let bytes = 0;
-    const members: typeof todo = [];
-    while (i < todo.length && (bytes < (opts.batchBytes ?? BATCH_BYTES) || !members.length)) {
-      bytes += todo[i].loc.length;
-      members.push(todo[i++]);
-    }
-    batches.push({ reads: coalesce(members, MAX_READ), left: members.length, written: [], fetched: 0 });
-  }
-  let committed = 0;
-  let stopped = false;
-  const commit = () => {
-    while (committed < batches.length && batches[committed].left === 0) {
-      const b = batches[committed++];
-      for (const c of b.written) done.add(c);
-      progress.bytesFetched += b.fetched;
-      if (!stopped) report();
-    }
-  };
-  const chunkSettled = (work: BatchWork) => {
-    work.batch.left--;
-    commit();
-  };
-  const chunkWritten = async (work: BatchWork) => {
-    progress.chunksDone++;
-    work.batch.written.push(work.c);
-    for (const p of placements.get(work.c)!) if (--p.file.remaining === 0) await finishFile(p.file);
-    chunkSettled(work);
-  };
-  const damagedChunk = async (work: BatchWork, reason: string) => {
-    await markDamaged(work.c, reason);
-    chunkSettled(work);
-  };
-
-  const writer = new RunWriter<BatchWork>(async (run) => {
-    progress.bytesWritten += run.bytes;
-    for (const w of run.chunks) if (--w.places === 0) await chunkWritten(w);
-  });
-  for (const f of files) if (f.remaining === 0) writer.track(finishFile(f));
-  const slabs = new SlabPool();
-  const fetcher = new Prefetcher(
-    repo,
-    batches.flatMap((b) => b.reads),
-    opts.concurrency ?? 4,
-    MAX_READ,
-    opts.signal,
-  );
-  try {
-    const runs = new RunBuilder(writer);
-    for (const batch of batches) {
-      // Crash tests hold a restore once a fifth of it is written (LIFEBOAT_RESTORE_FAULT=written) and kill the app
-      // meanwhile, so the kill lands mid-restore however fast it runs. A stop ends the hold.
-      if (process.env.LIFEBOAT_RESTORE_FAULT === 'written' && progress.bytesWritten * 5 >= progress.bytesTotal)
-        await new Promise((resolve) => (opts.signal?.aborted ? resolve(undefined) : opts.signal?.addEventListener('abort', resolve, { once: true })));
-      for (const read of batch.reads) {
-        opts.signal?.throwIfAborted();
-        const got = await fetcher.next();
-        if ('err' in got) {
-          const err = got.err;
-          if (!(err instanceof LifeboatError) || (err.code !== 'not_found' && err.code !== 'io_error') || err.retryable) throw err;
-          for (const m of read.members) await damagedChunk({ c: m.c, places: 0, batch }, err.message);
-          continue;
-        }
-        const buf = got.buf;
-        batch.fetched += buf.length;
-        // Each chunk's decrypted bytes die here; young collections free them cheaply.
-        noteGarbage(buf.length);
-        for (const m of read.members) {
-          const slice = slabs.take(m.loc.rawLength);
-          const work: BatchWork = { c: m.c, places: 0, batch };
-          try {
-            decodeBlobInto(repo.keys, m.c, buf.subarray(m.loc.offset - read.offset, m.loc.offset - read.offset + m.loc.length), m.loc.codec, m.loc.rawLength, slice.bytes);
-          } catch (err) {
-            if (!(err instanceof BlobDamagedError)) throw err;
-            await damagedChunk(work, `${err.message} (pack ${read.pack})`);
-            continue;
-          }
-          slabs.commit(slice);
-          const list = placements.get(m.c)!;
-          work.places = list.length;
-          // Consecutive chunks of one file (the usual layout of a pack) go out as one vectored write of a few MiB; a
-          // chunk found in several places (duplicate data) waits in each for its neighbours (RunBuilder), and is done
-          // once all its places are written.
-          for (const p of list) await runs.add(p.file, p.offset, slice, work, list.length > 1);
-        }
-        fetcher.release(buf);
-      }
-      // A batch is a resume point: its runs go out now, so its report does not wait for the next batch's chunks.
-      await runs.endBatch();
-    }
-    await writer.drain();
-    // Decoding runs ahead of the reports, so a cancel asked for in the last reports comes after the last read.
-    opts.signal?.throwIfAborted();
-  } catch (err) {
-    stopped = true;
-    throw err;
-  } finally {
-    stopped = true;
-    // Cleanup never replaces the error that stopped the restore: writes waiting for a file whose creation was
-    // stopped fail as cancelled, which is only their echo of it.
-    creation?.stop();
-    await fetcher.settle().catch(() => undefined);
-    await writer.settle();
-    await creation?.done.catch(() => undefined);
-    for (const f of files) await closeHandle(f);
-  }
+/** Metadata stage, once every file is written and closed: links, damaged files set aside, folder times. */
+async function finishTargets(layout: RestoreLayout, damaged: Map<FileTarget, DamagedFile>, resume: AnyRestoreState | undefined): Promise<void> {
+  const { files } = layout;
   // Links once every file is written and closed: nothing is ever written through a link the restore made.
-  await createLinks(links);
+  await createLinks(layout.links);
   // Damaged files are renamed NAME.damaged (or removed) rather than left looking restored; a resumed restore that
   // wrote one whole drops what an earlier attempt set aside of it.
   if (damaged.size || resume) {
@@ -366,34 +224,23 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
     if (resume) for (const f of files) if (!f.damaged && !taken(`${f.full}.damaged`)) dropStaleDamaged(f.full);
   }
   // Folder times last: creating entries inside a folder changes its mtime. Deepest first.
-  for (const d of dirs.sort((a, b) => b.full.length - a.full.length)) await applyMetadata(d.full, d.entry);
-  report();
+  for (const d of layout.dirs.sort((a, b) => b.full.length - a.full.length)) await applyMetadata(d.full, d.entry);
+}
 
-  const list = [...damaged.values()];
+/** Report stage: the result, or an error listing the damaged files (everything else was restored). */
+function resultOf(run: RestoreRun, layout: RestoreLayout): RestoreResult {
+  const list = [...run.damaged.values()];
   if (list.length) {
     const names = list.map((d) => `${d.source}/${d.path}`);
+    const shown = `${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`;
     const err = new LifeboatError(
       'io_error',
-      `${names.length} file(s) could not be restored because their backup data is damaged: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}.`,
+      `${names.length} file(s) could not be restored because their backup data is damaged: ${shown}.`,
       'Everything else was restored; each damaged file is kept beside it as NAME.damaged with what could be restored (the job lists them). ' +
         'Run `lifeboat account check --read-data` and restore these files from another backup.',
     );
     throw Object.assign(err, { damaged: list });
   }
-  return { files: files.length, bytes: progress.bytesWritten, chunks: placements.size, bytesFetched: progress.bytesFetched, damaged: list };
-}
-
-/** A resume point: its chunks are marked done together once every one of them is written (or found damaged). */
-interface Batch {
-  reads: Read[];
-  /** Chunks neither written nor found damaged yet. */
-  left: number;
-  written: string[];
-  /** Stored bytes read for this batch. */
-  fetched: number;
-}
-
-/** A chunk of a batch on its way to disk. */
-interface BatchWork extends ChunkWork {
-  batch: Batch;
+  const { progress } = run;
+  return { files: layout.files.length, bytes: progress.bytesWritten, chunks: layout.placements.size, bytesFetched: progress.bytesFetched, damaged: list };
 }
