@@ -1,7 +1,7 @@
 /** The diagnostics bundle: logs, versions, database integrity, event-loop statistics, jobs; secrets redacted. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Engine } from './engine';
+import type { EngineSurface as Engine } from './engine-surface';
 import { LifeboatError } from '../shared/errors';
 import { redact } from './log';
 import { FILE_MODE } from './private-files';

@@ -5,6 +5,7 @@ import type { CallName, CallInput, CallOutput } from '../shared/contract';
 import { dispatch, type CallContext } from './api/dispatch';
 import { openDatabase, schemaVersion, type Db } from './db/database';
 import type { Result } from '../shared/errors';
+import type { EngineSurface, EngineVersions } from './engine-surface';
 import { EventBus } from './events';
 import { EventLoopMonitor } from './eventloop';
 import { ConsoleHistory } from './history';
@@ -44,7 +45,7 @@ export interface EngineOptions {
   runJobs?: boolean;
 }
 
-export class Engine {
+export class Engine implements EngineSurface {
   readonly bus = new EventBus();
   readonly eventLoop = new EventLoopMonitor();
   readonly log: Logger;
@@ -194,7 +195,7 @@ export class Engine {
     this.settings.set(key, value);
   }
 
-  versions() {
+  versions(): EngineVersions {
     return {
       lifeboat: VERSION,
       node: process.versions.node,

@@ -1,15 +1,13 @@
 /** Validates input against the contract, runs the handler, and returns a Result: never throws, never crashes. */
 import type { z } from 'zod';
-import type { Engine } from '../engine';
+import type { EngineSurface as Engine } from '../engine-surface';
 import { toErrorInfo } from '../errors';
 import { LifeboatError, type Result } from '../../shared/errors';
 import { contract, isCallName } from '../../shared/contract';
 import { handlers } from './handlers';
+import type { CallContext } from './types';
 
-export interface CallContext {
-  /** Aborted when the client goes away (for calls that wait). */
-  signal?: AbortSignal;
-}
+export type { CallContext } from './types';
 
 export function describeIssues(error: z.ZodError): string {
   return error.issues

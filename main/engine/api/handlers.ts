@@ -2,20 +2,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { collectDiagnostics } from '../diagnostics';
-import type { Engine } from '../engine';
+import type { EngineSurface as Engine } from '../engine-surface';
 import { LifeboatError } from '../../shared/errors';
 import { selftestParams } from '../jobs/kinds/selftest';
 import { readInstance } from '../lock';
 import type { Level } from '../log';
 import { VERSION } from '../paths';
-import type { CallName, CallOutput, CallParsedInput } from '../../shared/contract';
-import type { CallContext } from './dispatch';
+import type { CallOutput } from '../../shared/contract';
+import type { Handlers } from './types';
 import { deviceHandlers } from '../devices/handlers';
 import { failoverHandlers } from '../failover/handlers';
 import { planHandlers } from '../plans/handlers';
 import { protectionHandlers } from '../replication/handlers';
 
-export type Handlers = { [N in CallName]: (engine: Engine, input: CallParsedInput<N>, ctx: CallContext) => CallOutput<N> | Promise<CallOutput<N>> };
 
 function settings(engine: Engine): CallOutput<'settings.get'> {
   return {

@@ -3,7 +3,7 @@
  * Each message goes through the entry guard: a malformed one is answered with invalid_input (id -1 when it has no
  * usable id), and nothing in a message can throw past the session.
  */
-import type { Engine } from '../engine';
+import type { EngineSurface as Engine } from '../engine-surface';
 import type { ErrorInfo } from '../../shared/errors';
 import { dispatch } from './dispatch';
 import { guard, type Entry } from './guard';

@@ -1,5 +1,5 @@
 /** Handlers of the devices.*, shares.* and volumes.* calls: they call the domain and map its results to the contract's outputs. */
-import type { Handlers } from '../api/handlers';
+import type { Handlers } from '../api/types';
 import { deviceSiteName } from './site-agents';
 import { refuseVolumesAtSite } from './site-choice';
 

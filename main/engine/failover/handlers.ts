@@ -1,5 +1,5 @@
 /** Handlers of the failover.* calls. */
-import type { Handlers } from '../api/handlers';
+import type { Handlers } from '../api/types';
 
 type FailoverCalls = Extract<keyof Handlers, `failover.${string}`>;
 

@@ -1,5 +1,5 @@
 /** Handlers of the plans.* calls: each run of a plan is a job, returned so the CLI follows it and `--json` shows it. */
-import type { Handlers } from '../api/handlers';
+import type { Handlers } from '../api/types';
 
 type PlanCalls = Extract<keyof Handlers, `plans.${string}`>;
 

@@ -1,5 +1,5 @@
 /** Handlers of the item failover calls (items.failover*, changePoint, commit, cleanupTest, drills, drillSchedule). */
-import type { Handlers } from '../api/handlers';
+import type { Handlers } from '../api/types';
 
 type FailoverCalls = 'items.failoverOptions' | 'items.failover' | 'items.changePoint' | 'items.commit' | 'items.cleanupTest' | 'items.drills' | 'items.drillSchedule';
 

@@ -1,5 +1,5 @@
 /** Handlers of the sites.*, policies.* and items.* calls: engine domain results mapped to the contract's shapes. */
-import type { Handlers } from '../api/handlers';
+import type { Handlers } from '../api/types';
 import { refuseSiteInUse } from '../devices/site-choice';
 import { itemFailoverHandlers } from './failover-handlers';
 
