@@ -73,11 +73,7 @@ export interface BackupResult {
 export async function backupSources(repo: Repository, sources: BackupSource[], opts: BackupOptions = {}): Promise<BackupResult> {
   const started = Date.now();
   if (opts.snapshotId && (await repo.backend.head(`snapshots/${opts.snapshotId}`))) return { snapshot: await loadSnapshot(repo, opts.snapshotId), warnings: [] };
-  const names = new Set<string>();
-  for (const s of sources) {
-    if (names.has(s.name)) throw new LifeboatError('invalid_input', `Two sources are named "${s.name}"; names must be unique within a backup.`);
-    names.add(s.name);
-  }
+  checkNames(sources);
   const previous = typeof opts.previous === 'string' ? await loadSnapshot(repo, opts.previous) : opts.previous;
   const progress: BackupProgress = { phase: 'scanning', filesTotal: 0, filesDone: 0, bytesTotal: 0, bytesRead: 0, bytesReused: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0 };
   let lastReport = 0;
@@ -118,40 +114,11 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
 
   let manifests: Array<TreeSource | ImageSource>;
   try {
-    const scanned: Array<{ source: BackupSource; entries?: TreeEntry[]; stat?: ImageStat }> = [];
-    for (const source of sources) {
-      const st = await fs.promises.stat(source.path, { bigint: true }).catch((err) => {
-        throw new LifeboatError('not_found', `The source ${source.path} cannot be read: ${(err as Error).message}.`, 'Check the path of the share or volume.');
-      });
-      if (source.kind === 'tree') {
-        if (!st.isDirectory()) throw new LifeboatError('invalid_input', `The share source ${source.path} is not a folder.`);
-        const entries = await scanTree(source.path, ctx);
-        for (const e of entries) {
-          if (source.modes?.[e.path] !== undefined && e.type !== 'symlink') e.mode = source.modes[e.path];
-          if (e.type === 'file') {
-            progress.filesTotal++;
-            progress.bytesTotal += e.size ?? 0;
-          }
-        }
-        scanned.push({ source, entries });
-      } else {
-        if (!st.isFile()) throw new LifeboatError('invalid_input', `The volume source ${source.path} is not an image file.`);
-        progress.filesTotal++;
-        progress.bytesTotal += Number(st.size);
-        scanned.push({ source, stat: { size: Number(st.size), mode: source.modes?.[''] ?? Number(st.mode & 0o7777n), mtimeMs: fileTimeMs(st.mtimeNs) } });
-      }
-    }
+    const scanned = await scanSources(ctx, sources);
     progress.phase = 'reading';
     report(true);
 
-    // Sources are read at once: a volume image is read while the encoder thread still has a share's files to do.
-    manifests = await settleAll<TreeSource | ImageSource>(
-      ctx,
-      scanned.map(({ source, entries, stat }) => {
-        const before = previous?.sources.find((s) => s.name === source.name && s.kind === source.kind);
-        return source.kind === 'tree' ? backupTree(ctx, source, entries!, before as TreeSource | undefined) : backupImage(ctx, source, stat!, before as ImageSource | undefined);
-      }),
-    );
+    manifests = await readSources(ctx, scanned, previous);
     progress.phase = 'finishing';
     report(true);
     await writer.flush(stop.signal);
@@ -162,7 +129,70 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
     opts.signal?.removeEventListener('abort', onCancel);
     await ctx.encoder?.close();
   }
-  // Files and bytes the manifest really holds: entries skipped with a warning (unreadable, vanished) are not counted.
+  const { files, bytes } = manifestTotals(manifests);
+  const stats: SnapshotStats = { files, bytes, bytesRead: progress.bytesRead, chunksNew: progress.chunksNew, bytesNew: progress.bytesNew, storedNew: writer.bytesUploaded, durationMs: 0 };
+  const snapshot: SnapshotManifest = { format: 1, id: opts.snapshotId ?? newSnapshotId(), time: new Date().toISOString(), label: opts.label, hostname: hostName(), parent: previous?.id, sources: manifests, stats };
+  stats.durationMs = Date.now() - started;
+  opts.signal?.throwIfAborted();
+  await saveSnapshot(repo, snapshot);
+  progress.phase = 'done';
+  report(true);
+  return { snapshot, warnings: ctx.warnings };
+}
+
+/** Refuses two sources of one name: each is one share or volume of the backup. */
+function checkNames(sources: BackupSource[]): void {
+  const names = new Set<string>();
+  for (const s of sources) {
+    if (names.has(s.name)) throw new LifeboatError('invalid_input', `Two sources are named "${s.name}"; names must be unique within a backup.`);
+    names.add(s.name);
+  }
+}
+
+type Scanned = { source: BackupSource; entries?: TreeEntry[]; stat?: ImageStat };
+
+/** The scanning stage: each tree walked and each image stat-ed, the totals counted for progress. */
+async function scanSources(ctx: Ctx, sources: BackupSource[]): Promise<Scanned[]> {
+  const { progress } = ctx;
+  const scanned: Scanned[] = [];
+  for (const source of sources) {
+    const st = await fs.promises.stat(source.path, { bigint: true }).catch((err) => {
+      throw new LifeboatError('not_found', `The source ${source.path} cannot be read: ${(err as Error).message}.`, 'Check the path of the share or volume.');
+    });
+    if (source.kind === 'tree') {
+      if (!st.isDirectory()) throw new LifeboatError('invalid_input', `The share source ${source.path} is not a folder.`);
+      const entries = await scanTree(source.path, ctx);
+      for (const e of entries) {
+        if (source.modes?.[e.path] !== undefined && e.type !== 'symlink') e.mode = source.modes[e.path];
+        if (e.type === 'file') {
+          progress.filesTotal++;
+          progress.bytesTotal += e.size ?? 0;
+        }
+      }
+      scanned.push({ source, entries });
+    } else {
+      if (!st.isFile()) throw new LifeboatError('invalid_input', `The volume source ${source.path} is not an image file.`);
+      progress.filesTotal++;
+      progress.bytesTotal += Number(st.size);
+      scanned.push({ source, stat: { size: Number(st.size), mode: source.modes?.[''] ?? Number(st.mode & 0o7777n), mtimeMs: fileTimeMs(st.mtimeNs) } });
+    }
+  }
+  return scanned;
+}
+
+/** The reading stage: sources are read at once, so a volume image is read while the encoder thread still has a share's files to do. */
+function readSources(ctx: Ctx, scanned: Scanned[], previous: SnapshotManifest | undefined): Promise<Array<TreeSource | ImageSource>> {
+  return settleAll<TreeSource | ImageSource>(
+    ctx,
+    scanned.map(({ source, entries, stat }) => {
+      const before = previous?.sources.find((s) => s.name === source.name && s.kind === source.kind);
+      return source.kind === 'tree' ? backupTree(ctx, source, entries!, before as TreeSource | undefined) : backupImage(ctx, source, stat!, before as ImageSource | undefined);
+    }),
+  );
+}
+
+/** Files and bytes the manifests really hold: entries skipped with a warning (unreadable, vanished) are not counted. */
+function manifestTotals(manifests: Array<TreeSource | ImageSource>): { files: number; bytes: number } {
   let files = 0;
   let bytes = 0;
   for (const m of manifests) {
@@ -176,14 +206,7 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
           bytes += e.size ?? 0;
         }
   }
-  const stats: SnapshotStats = { files, bytes, bytesRead: progress.bytesRead, chunksNew: progress.chunksNew, bytesNew: progress.bytesNew, storedNew: writer.bytesUploaded, durationMs: 0 };
-  const snapshot: SnapshotManifest = { format: 1, id: opts.snapshotId ?? newSnapshotId(), time: new Date().toISOString(), label: opts.label, hostname: hostName(), parent: previous?.id, sources: manifests, stats };
-  stats.durationMs = Date.now() - started;
-  opts.signal?.throwIfAborted();
-  await saveSnapshot(repo, snapshot);
-  progress.phase = 'done';
-  report(true);
-  return { snapshot, warnings: ctx.warnings };
+  return { files, bytes };
 }
 
 /**
