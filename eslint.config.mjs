@@ -39,7 +39,9 @@ const layering = {
     type: 'problem',
     docs: { description: 'Each layer imports only the layers it names (eslint.config.mjs, LAYERS).' },
     schema: [],
-    messages: { bad: 'bad layering: {{layer}} may not import {{target}} ("{{spec}}"); {{layer}} may import {{allowed}}.' },
+    messages: {
+      bad: 'bad layering: {{layer}} may not import {{target}} ("{{spec}}"); {{layer}} may import {{allowed}}.',
+    },
   },
   create(context) {
     const layer = layerOf(context.filename);
@@ -64,7 +66,16 @@ const layering = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'test/artifacts/**', 'playwright-report/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      'test-results/**',
+      'test/artifacts/**',
+      'playwright-report/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -79,6 +90,10 @@ export default tseslint.config(
   },
   // Playwright fixtures must destructure their (possibly empty) dependencies.
   { files: ['test/e2e/**'], rules: { 'no-empty-pattern': 'off' } },
-  { files: ['main/**', 'preload/**', 'renderer/src/**'], plugins: { lifeboat: { rules: { layering } } }, rules: { 'lifeboat/layering': 'error' } },
+  {
+    files: ['main/**', 'preload/**', 'renderer/src/**'],
+    plugins: { lifeboat: { rules: { layering } } },
+    rules: { 'lifeboat/layering': 'error' },
+  },
   { files: ['renderer/src/**'], languageOptions: { globals: { ...globals.browser } } },
 );

@@ -4,7 +4,9 @@ const path = require('node:path');
 const fs = require('node:fs');
 const cli = path.join(__dirname, '..', 'dist', 'main', 'cli.cjs');
 if (!fs.existsSync(cli)) {
-  process.stderr.write('Lifeboat is not built yet: run `npm install` (or `npm run build`) in ' + path.dirname(__dirname) + '\n');
+  process.stderr.write(
+    'Lifeboat is not built yet: run `npm install` (or `npm run build`) in ' + path.dirname(__dirname) + '\n',
+  );
   process.exit(1);
 }
 loadWithCodeCache(cli);
@@ -36,7 +38,8 @@ function loadWithCodeCache(file) {
         fs.renameSync(temp, cacheFile);
         const base = path.basename(file);
         for (const old of fs.readdirSync(path.dirname(file)))
-          if (old.startsWith(`${base}.`) && old.endsWith('.v8cache') && old !== path.basename(cacheFile)) fs.rmSync(path.join(path.dirname(file), old), { force: true });
+          if (old.startsWith(`${base}.`) && old.endsWith('.v8cache') && old !== path.basename(cacheFile))
+            fs.rmSync(path.join(path.dirname(file), old), { force: true });
       } catch {
         /* read-only install: run without a cache */
       }

@@ -13,7 +13,10 @@ const bridge: LifeboatBridge = {
     // Keep the contract's "never throws": input that cannot cross IPC (functions, DOM nodes) becomes a Result.
     return (ipcRenderer.invoke(IPC_CALL, name, input) as Promise<Result<unknown>>).catch((err: unknown) => ({
       ok: false as const,
-      error: { code: 'invalid_input' as const, message: `The call ${String(name)} could not be sent: ${err instanceof Error ? err.message : String(err)}` },
+      error: {
+        code: 'invalid_input' as const,
+        message: `The call ${String(name)} could not be sent: ${err instanceof Error ? err.message : String(err)}`,
+      },
     }));
   },
   onEvent(listener: (event: EngineEvent) => void): () => void {

@@ -41,7 +41,10 @@ const log = (...a) => console.error('[bench]', ...a);
 function ensureTool(bin, pkg) {
   if (spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0) return true;
   log(`${bin} is missing: installing Debian's ${pkg}`);
-  const r = spawnSync('sh', ['-c', `apt-get install -y -qq ${pkg} >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq ${pkg} >/dev/null 2>&1)`]);
+  const r = spawnSync('sh', [
+    '-c',
+    `apt-get install -y -qq ${pkg} >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq ${pkg} >/dev/null 2>&1)`,
+  ]);
   return r.status === 0;
 }
 const hasRestic = ensureTool('restic', 'restic');
@@ -50,7 +53,11 @@ const hasRsync = ensureTool('rsync', 'rsync');
 /** Runs a command, returning wall seconds and the peak RSS (KiB) of the process tree's main process. */
 function timed(cmd, args, env = {}) {
   const t = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   const rssKiB = Number(r.stderr.trim().split('\n').at(-1));
@@ -94,20 +101,26 @@ function listFiles(dir) {
 
 function treeHash(dir) {
   const h = crypto.createHash('sha256');
-  for (const f of listFiles(dir).sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(path.relative(dir, f.path)).update(crypto.createHash('sha256').update(fs.readFileSync(f.path)).digest());
+  for (const f of listFiles(dir).sort((a, b) => (a.path < b.path ? -1 : 1)))
+    h.update(path.relative(dir, f.path)).update(crypto.createHash('sha256').update(fs.readFileSync(f.path)).digest());
   return h.digest('hex');
 }
 
 // ---------- Lifeboat through a running app ----------
 const CLI = path.join(root, 'bin', 'lifeboat.cjs');
 function lifeboat(home, args) {
-  const r = spawnSync(process.execPath, [CLI, '--home', home, ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [CLI, '--home', home, ...args, '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`lifeboat ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
 function startApp(home) {
-  const proc = spawn(process.execPath, webModeArgs(root, ['--home', home, '--no-open']), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, webModeArgs(root, ['--home', home, '--no-open']), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
@@ -131,7 +144,8 @@ async function lifeboatRun(label, home, args) {
   const t = process.hrtime.bigint();
   const job = lifeboat(home, args);
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  if (job.status !== 'succeeded') throw new Error(`${label}: job ${job.id} ${job.status}: ${JSON.stringify(job.error)}`);
+  if (job.status !== 'succeeded')
+    throw new Error(`${label}: job ${job.id} ${job.status}: ${JSON.stringify(job.error)}`);
   return { seconds, job };
 }
 
@@ -150,14 +164,19 @@ function freePort() {
 async function eventLoopFigures() {
   const outfile = await bundleTs('test/bench/event-loop.ts', 'dist/bench/event-loop.cjs');
   log('event loop: a 256 MiB backup and restore, a self-test, heat files and a 200 000-file manifest, in-process');
-  const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [outfile], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) throw new Error(`the event-loop bench failed (${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
 
 function printEventLoop(loop) {
   console.log(`\nmain event loop, longest stall per kind of work (goal: <= ${loop.goalMs} ms each)`);
-  for (const [k, ms] of Object.entries(loop.maxStallMs)) console.log(`${k.padEnd(32)} ${`${ms} ms`.padEnd(10)} ${ms <= loop.goalMs ? 'met' : 'NOT met'}`);
+  for (const [k, ms] of Object.entries(loop.maxStallMs))
+    console.log(`${k.padEnd(32)} ${`${ms} ms`.padEnd(10)} ${ms <= loop.goalMs ? 'met' : 'NOT met'}`);
 }
 
 async function main() {
@@ -181,7 +200,9 @@ async function main() {
   // Every timed run starts with no dirty pages of its own making or the dataset's: otherwise whoever runs first pays
   // for writing the dataset back (its fsyncs wait behind it) and the comparison measures the order of the runs.
   spawnSync('sync');
-  log(`dataset: a share of ${ds.files} files with a sparse image in it, ${(ds.bytes / MiB).toFixed(0)} MiB of data; ${ds.kinds.small.files} small files`);
+  log(
+    `dataset: a share of ${ds.files} files with a sparse image in it, ${(ds.bytes / MiB).toFixed(0)} MiB of data; ${ds.kinds.small.files} small files`,
+  );
   const results = {};
 
   // Lifeboat: a running app, a local account, full backup.
@@ -193,13 +214,24 @@ async function main() {
     const repo = path.join(work, 'lifeboat-repo');
     fs.rmSync(repo, { recursive: true, force: true });
     lifeboat(home, ['account', 'add', 'bench', '--local', repo]);
-    const full = await lifeboatRun('full backup', home, ['backup', 'create', '--account', 'bench', '--source', ds.tree]);
+    const full = await lifeboatRun('full backup', home, [
+      'backup',
+      'create',
+      '--account',
+      'bench',
+      '--source',
+      ds.tree,
+    ]);
     results.lifeboatFull = { seconds: full.seconds, peakRssKiB: peakRss(app.pid), repoBytes: du(repo) };
     results.eventLoopMaxMs = lifeboat(home, ['settings', 'show']).eventLoop.sinceStartMaxMs;
 
     // restic: same data, local repository.
     const resticRepo = path.join(work, 'restic-repo');
-    const resticEnv = { RESTIC_PASSWORD: 'bench-password', RESTIC_REPOSITORY: resticRepo, RESTIC_CACHE_DIR: path.join(work, 'restic-cache') };
+    const resticEnv = {
+      RESTIC_PASSWORD: 'bench-password',
+      RESTIC_REPOSITORY: resticRepo,
+      RESTIC_CACHE_DIR: path.join(work, 'restic-cache'),
+    };
     if (hasRestic) {
       fs.rmSync(resticRepo, { recursive: true, force: true });
       timed('restic', ['init', '--quiet'], resticEnv);
@@ -213,7 +245,14 @@ async function main() {
     results.changedBytes = changed;
     const before = du(repo);
     spawnSync('sync');
-    const inc = await lifeboatRun('incremental backup', home, ['backup', 'create', '--account', 'bench', '--source', ds.tree]);
+    const inc = await lifeboatRun('incremental backup', home, [
+      'backup',
+      'create',
+      '--account',
+      'bench',
+      '--source',
+      ds.tree,
+    ]);
     results.lifeboatIncremental = { seconds: inc.seconds, addedBytes: du(repo) - before };
     if (hasRestic) {
       const rb = du(resticRepo);
@@ -248,7 +287,16 @@ async function main() {
     // Each source is restored under its base name.
     results.restoreIdentical = treeHash(path.join(out, path.basename(ds.tree))) === treeHash(ds.tree);
     // Issue 18: the same backup restored by the bin, the floor, restic and cp -a; then each kind of data alone.
-    results.restoreFloor = await restoreComparison({ root, home, work, account: repo, sdek, snapshotId: newest.id, source: ds.tree, resticEnv: hasRestic ? resticEnv : undefined });
+    results.restoreFloor = await restoreComparison({
+      root,
+      home,
+      work,
+      account: repo,
+      sdek,
+      snapshotId: newest.id,
+      source: ds.tree,
+      resticEnv: hasRestic ? resticEnv : undefined,
+    });
   } finally {
     await stopApp(app);
   }
@@ -258,7 +306,22 @@ async function main() {
     const port = await freePort();
     const location = path.join(work, 'azurite');
     fs.rmSync(location, { recursive: true, force: true });
-    const azurite = spawn(path.join(root, 'node_modules/.bin/azurite-blob'), ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', location, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'], { stdio: 'ignore' });
+    const azurite = spawn(
+      path.join(root, 'node_modules/.bin/azurite-blob'),
+      [
+        '--blobHost',
+        '127.0.0.1',
+        '--blobPort',
+        String(port),
+        '--location',
+        location,
+        '--silent',
+        '--disableTelemetry',
+        '--skipApiVersionCheck',
+        '--loose',
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       await new Promise((r) => setTimeout(r, 1500));
       const conn = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
@@ -269,16 +332,41 @@ async function main() {
       const files = listFiles(ds.tree);
       const t = process.hrtime.bigint();
       for (let i = 0; i < files.length; i += 4)
-        await Promise.all(files.slice(i, i + 4).map((f, j) => container.getBlockBlobClient(`f-${i + j}`).uploadFile(f.path, { concurrency: 4 })));
+        await Promise.all(
+          files
+            .slice(i, i + 4)
+            .map((f, j) => container.getBlockBlobClient(`f-${i + j}`).uploadFile(f.path, { concurrency: 4 })),
+        );
       const plainSeconds = Number(process.hrtime.bigint() - t) / 1e9;
       const azHome = path.join(work, 'lifeboat-home-azure');
       fs.rmSync(azHome, { recursive: true, force: true });
       const app2 = await startApp(azHome);
       try {
         lifeboat(azHome, ['service', 'init', '--name', 'Bench']);
-        lifeboat(azHome, ['account', 'add', 'azure', '--azure', '--connection-string', conn, '--container', 'lifeboat', '--create-container']);
-        const az = await lifeboatRun('azure backup', azHome, ['backup', 'create', '--account', 'azure', '--source', ds.tree]);
-        results.azure = { lifeboatSeconds: az.seconds, plainUploadSeconds: plainSeconds, bytes: files.reduce((a, f) => a + f.size, 0) };
+        lifeboat(azHome, [
+          'account',
+          'add',
+          'azure',
+          '--azure',
+          '--connection-string',
+          conn,
+          '--container',
+          'lifeboat',
+          '--create-container',
+        ]);
+        const az = await lifeboatRun('azure backup', azHome, [
+          'backup',
+          'create',
+          '--account',
+          'azure',
+          '--source',
+          ds.tree,
+        ]);
+        results.azure = {
+          lifeboatSeconds: az.seconds,
+          plainUploadSeconds: plainSeconds,
+          bytes: files.reduce((a, f) => a + f.size, 0),
+        };
       } finally {
         await stopApp(app2);
       }
@@ -299,7 +387,9 @@ async function main() {
     restoreTimeVsCpA: ratio(results.lifeboatRestore.seconds, results.cpA.seconds),
     restoreTimeVsRsyncA: ratio(results.lifeboatRestore.seconds, results.rsyncA?.seconds),
     eventLoopMaxMs: results.eventLoopMaxMs,
-    azureThroughputVsPlainUpload: results.azure ? ratio(results.azure.plainUploadSeconds, results.azure.lifeboatSeconds) : null,
+    azureThroughputVsPlainUpload: results.azure
+      ? ratio(results.azure.plainUploadSeconds, results.azure.lifeboatSeconds)
+      : null,
   };
   const targets = {
     fullThroughputVsRestic: '>= 3',
@@ -311,7 +401,9 @@ async function main() {
     eventLoopMaxMs: '<= 50',
     azureThroughputVsPlainUpload: '>= 0.8',
   };
-  console.log(`\nLifeboat bench: ${sizeMiB} MiB dataset (${ds.files} files + sparse volume), ${os.cpus().length} cores\n`);
+  console.log(
+    `\nLifeboat bench: ${sizeMiB} MiB dataset (${ds.files} files + sparse volume), ${os.cpus().length} cores\n`,
+  );
   console.log('measure                          value      target');
   for (const [k, v] of Object.entries(ratios)) console.log(`${k.padEnd(32)} ${String(v).padEnd(10)} ${targets[k]}`);
   console.log(`restore byte-identical: ${results.restoreIdentical}`);

@@ -27,7 +27,12 @@ function newest(paths) {
 }
 
 // `npm install` and `npx lifeboat` run prepare: skip the build when nothing changed since the last one.
-if (ifStale && fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= newest(['main', 'preload', 'renderer', 'scripts/build.mjs', 'package.json'])) process.exit(0);
+if (
+  ifStale &&
+  fs.existsSync(stamp) &&
+  fs.statSync(stamp).mtimeMs >= newest(['main', 'preload', 'renderer', 'scripts/build.mjs', 'package.json'])
+)
+  process.exit(0);
 
 const common = {
   bundle: true,
@@ -53,9 +58,23 @@ if (want('main')) {
   });
   // The CLI starts for every command: zod goes into its bundle (tree-shaken, one file to compile instead of a few
   // hundred modules to resolve and load), which takes a third off its start-up.
-  const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})].filter((d) => d !== 'zod');
-  await build({ ...common, packages: undefined, external, entryPoints: { cli: 'main/cli/main.ts' }, outdir: path.join(root, 'dist/main'), outExtension: { '.js': '.cjs' } });
-  await build({ ...common, entryPoints: { index: 'preload/index.ts' }, outdir: path.join(root, 'dist/preload'), outExtension: { '.js': '.cjs' } });
+  const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})].filter(
+    (d) => d !== 'zod',
+  );
+  await build({
+    ...common,
+    packages: undefined,
+    external,
+    entryPoints: { cli: 'main/cli/main.ts' },
+    outdir: path.join(root, 'dist/main'),
+    outExtension: { '.js': '.cjs' },
+  });
+  await build({
+    ...common,
+    entryPoints: { index: 'preload/index.ts' },
+    outdir: path.join(root, 'dist/preload'),
+    outExtension: { '.js': '.cjs' },
+  });
 }
 
 if (want('renderer')) {

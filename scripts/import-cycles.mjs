@@ -23,10 +23,12 @@ const resolve = (from, spec) => {
   const base = path.resolve(path.dirname(from), spec);
   return [`${base}.ts`, `${base}.tsx`, path.join(base, 'index.ts')].find((c) => known.has(c)) ?? null;
 };
-const graph = new Map(files.map((f) => {
-  const info = ts.preProcessFile(fs.readFileSync(f, 'utf8'), true, true);
-  return [f, [...new Set(info.importedFiles.map((i) => resolve(f, i.fileName)).filter(Boolean))]];
-}));
+const graph = new Map(
+  files.map((f) => {
+    const info = ts.preProcessFile(fs.readFileSync(f, 'utf8'), true, true);
+    return [f, [...new Set(info.importedFiles.map((i) => resolve(f, i.fileName)).filter(Boolean))]];
+  }),
+);
 
 // Tarjan's algorithm; it recurses as deep as the longest import chain (a few dozen files).
 let counter = 0;
@@ -60,5 +62,8 @@ for (const f of files) if (!index.has(f)) visit(f);
 
 const throughEngine = components.find((c) => c.includes('engine.ts'));
 const inCycles = components.reduce((n, c) => n + c.length, 0);
-console.log(`${files.length} files; ${components.length} cycles holding ${inCycles} files; through engine.ts: ${throughEngine?.length ?? 0} files`);
-if (args.includes('--list')) for (const c of components.sort((a, b) => b.length - a.length)) console.log(`${c.length}: ${c.join(' ')}`);
+console.log(
+  `${files.length} files; ${components.length} cycles holding ${inCycles} files; through engine.ts: ${throughEngine?.length ?? 0} files`,
+);
+if (args.includes('--list'))
+  for (const c of components.sort((a, b) => b.length - a.length)) console.log(`${c.length}: ${c.join(' ')}`);

@@ -11,7 +11,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 
-if (!fs.existsSync(path.join(root, 'dist/main/web.cjs')) || !fs.existsSync(path.join(root, 'dist/renderer/index.html'))) {
+if (
+  !fs.existsSync(path.join(root, 'dist/main/web.cjs')) ||
+  !fs.existsSync(path.join(root, 'dist/renderer/index.html'))
+) {
   const built = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
   if (built.status !== 0) process.exit(built.status ?? 1);
 }

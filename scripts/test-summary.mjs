@@ -17,7 +17,9 @@ if (vitest) {
   failed += vitest.numFailedTests;
   skipped += vitest.numPendingTests + vitest.numTodoTests;
   // A file that failed to load, or whose beforeAll failed (its tests then count as skipped), is a failure all the same.
-  failed += vitest.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
+  failed += vitest.testResults.filter(
+    (f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'),
+  ).length;
 }
 const e2e = read('test-results/e2e.json');
 if (e2e) {
@@ -32,5 +34,8 @@ if (failedStage) {
   if (failed === 0) failed = 1;
 }
 if (!vitest) console.log(`vitest did not report${failedStage ? ` (the ${failedStage} stage failed first)` : ''}`);
-if (!e2e) console.log(`Playwright did not report${failedStage ? ` (the ${failedStage} stage failed${vitest ? '' : ' first'})` : ''}`);
+if (!e2e)
+  console.log(
+    `Playwright did not report${failedStage ? ` (the ${failedStage} stage failed${vitest ? '' : ' first'})` : ''}`,
+  );
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

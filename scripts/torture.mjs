@@ -26,7 +26,9 @@ const number = (name, min) => {
 const kinds = values.kinds.split(',').filter(Boolean);
 const unknown = kinds.filter((k) => !['backup', 'restore', 'failover', 'prune'].includes(k));
 if (unknown.length || !kinds.length) {
-  console.error(`error (invalid_input): unknown kind ${unknown.join(', ') || '(none)'}.\n  hint: choose among backup, restore, failover, prune.`);
+  console.error(
+    `error (invalid_input): unknown kind ${unknown.join(', ') || '(none)'}.\n  hint: choose among backup, restore, failover, prune.`,
+  );
   process.exit(2);
 }
 
@@ -35,6 +37,12 @@ if (unknown.length || !kinds.length) {
 const out = await bundleTs('test/torture/run.ts', 'dist/torture/run.cjs');
 const { runTorture } = createRequire(import.meta.url)(out);
 const t0 = Date.now();
-const report = await runTorture({ trials: number('trials', 1), sizeMiB: number('size-mib', 1), seed: number('seed', 0), kinds, keep: values.keep });
+const report = await runTorture({
+  trials: number('trials', 1),
+  sizeMiB: number('size-mib', 1),
+  seed: number('seed', 0),
+  kinds,
+  keep: values.keep,
+});
 console.log(`wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 process.exit(report.failures ? 1 : 0);

@@ -21,7 +21,12 @@ Runs a site agent: a recovery site on this host that a Lifeboat installation pai
 function parseListen(text: string | undefined): { host: string; port: number } {
   const m = text ? /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text) : null;
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new LifeboatError('invalid_input', `--listen: give HOST:PORT (got ${text ?? 'nothing'}).`, 'For example --listen 0.0.0.0:8443, or [::]:8443.');
+  if (!m || port > 65535)
+    throw new LifeboatError(
+      'invalid_input',
+      `--listen: give HOST:PORT (got ${text ?? 'nothing'}).`,
+      'For example --listen 0.0.0.0:8443, or [::]:8443.',
+    );
   return { host: m[1] ?? m[2], port };
 }
 
@@ -41,20 +46,36 @@ export async function agentCommand(argv: string[]): Promise<number> {
       else if (a === '--listen') listen = argv[++i];
       else if (a === '--new-pairing-key') newKey = true;
       else if (a === '--json') json = true;
-      else throw new LifeboatError('invalid_input', `agent serve: unknown argument ${a}.`, 'See `lifeboat agent --help`.');
+      else
+        throw new LifeboatError('invalid_input', `agent serve: unknown argument ${a}.`, 'See `lifeboat agent --help`.');
     }
-    if (!root) throw new LifeboatError('invalid_input', 'agent serve needs --root DIR: the folder where the replicas are kept.');
+    if (!root)
+      throw new LifeboatError('invalid_input', 'agent serve needs --root DIR: the folder where the replicas are kept.');
     const { host, port } = parseListen(listen);
     const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
     const server = await startAgentServer({ root, host, port, newKey, log });
     const { state } = server;
-    const record = { url: server.url, port: server.port, root: state.dir.replace(/\/\.lifeboat-agent$/, ''), fingerprint: server.fingerprint, pairingKey: state.pairingKey, paired: state.paired };
+    const record = {
+      url: server.url,
+      port: server.port,
+      root: state.dir.replace(/\/\.lifeboat-agent$/, ''),
+      fingerprint: server.fingerprint,
+      pairingKey: state.pairingKey,
+      paired: state.paired,
+    };
     if (json) process.stdout.write(`${JSON.stringify(record)}\n`);
     else {
-      process.stdout.write(`Lifeboat site agent listening on ${server.url}\n  root         ${record.root}\n  certificate  SHA-256 ${server.fingerprint}\n`);
-      if (state.paired) process.stdout.write(`  paired with  ${state.paired.installation} (its site ${state.paired.siteName}) since ${state.paired.pairedAt}\n`);
+      process.stdout.write(
+        `Lifeboat site agent listening on ${server.url}\n  root         ${record.root}\n  certificate  SHA-256 ${server.fingerprint}\n`,
+      );
+      if (state.paired)
+        process.stdout.write(
+          `  paired with  ${state.paired.installation} (its site ${state.paired.siteName}) since ${state.paired.pairedAt}\n`,
+        );
       if (state.pairingKey)
-        process.stdout.write(`  pairing key  ${state.pairingKey}  (one-time)\n\nOn the Lifeboat installation:\n  lifeboat site add NAME --agent ${server.url} --pairing-key ${state.pairingKey}\n`);
+        process.stdout.write(
+          `  pairing key  ${state.pairingKey}  (one-time)\n\nOn the Lifeboat installation:\n  lifeboat site add NAME --agent ${server.url} --pairing-key ${state.pairingKey}\n`,
+        );
       else process.stdout.write('  To pair another installation, restart with --new-pairing-key.\n');
     }
     await new Promise<void>((resolve) => {

@@ -27,7 +27,11 @@ function takeHome(argv: string[]): { home: string | undefined; rest: string[] } 
   return { home, rest };
 }
 
-const startsJobs = new Set(Object.entries(contract).filter(([, s]) => s.cli.startsJob).map(([n]) => n));
+const startsJobs = new Set(
+  Object.entries(contract)
+    .filter(([, s]) => s.cli.startsJob)
+    .map(([n]) => n),
+);
 
 /** Opens the engine in this process, waiting briefly if another CLI command holds the data directory. */
 async function openLocal(dataDir: string): Promise<Engine> {
@@ -54,7 +58,11 @@ async function main(argv: string[]): Promise<number> {
   const interactive = !!process.stdout.isTTY && !process.env.NO_COLOR;
   const st = interactive ? colour : noColour;
   if (rest.length === 0 || rest[0] === 'help' || rest[0] === '--help' || rest[0] === '-h') {
-    const io = baseIO(interactive, async () => ({ ok: false, error: { code: 'internal', message: 'no call' } }), () => () => undefined);
+    const io = baseIO(
+      interactive,
+      async () => ({ ok: false, error: { code: 'internal', message: 'no call' } }),
+      () => () => undefined,
+    );
     return run(['help', ...rest.slice(1)], io);
   }
   const instance = readInstance(dataDir);
@@ -64,7 +72,16 @@ async function main(argv: string[]): Promise<number> {
     try {
       client = await SocketClient.connect(instance.socket);
     } catch (err) {
-      process.stderr.write(formatError({ code: 'unavailable', message: `Lifeboat is running (pid ${instance.pid}) but its socket ${instance.socket} does not answer: ${(err as Error).message}.`, hint: 'Wait until it has started, or restart it.' }, st));
+      process.stderr.write(
+        formatError(
+          {
+            code: 'unavailable',
+            message: `Lifeboat is running (pid ${instance.pid}) but its socket ${instance.socket} does not answer: ${(err as Error).message}.`,
+            hint: 'Wait until it has started, or restart it.',
+          },
+          st,
+        ),
+      );
       return EXIT_FAILED;
     }
   } else {
@@ -76,7 +93,12 @@ async function main(argv: string[]): Promise<number> {
     : (name: string, input: unknown) => {
         // Without the app, this process runs the job it starts or waits for.
         if (startsJobs.has(name) || name === 'jobs.wait') local!.runner.start();
-        return isCallName(name) ? local!.call(name, input as never) : Promise.resolve({ ok: false as const, error: { code: 'invalid_input' as const, message: `Unknown call ${name}.` } });
+        return isCallName(name)
+          ? local!.call(name, input as never)
+          : Promise.resolve({
+              ok: false as const,
+              error: { code: 'invalid_input' as const, message: `Unknown call ${name}.` },
+            });
       };
   const onEvent = client ? client.onEvent.bind(client) : local!.bus.on.bind(local!.bus);
   const controller = new AbortController();
@@ -88,7 +110,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     const io: CommandIO = { ...baseIO(interactive, call, onEvent), signal: controller.signal };
     const code = await run(rest, io);
-    if (engine && rest.includes('--detach')) process.stdout.write(interactive ? st.dim('No Lifeboat app is running: the job runs when Lifeboat next starts.\n') : '');
+    if (engine && rest.includes('--detach'))
+      process.stdout.write(
+        interactive ? st.dim('No Lifeboat app is running: the job runs when Lifeboat next starts.\n') : '',
+      );
     return code;
   } finally {
     process.off('SIGINT', onSigint);

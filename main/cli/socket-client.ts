@@ -26,7 +26,14 @@ export class SocketClient {
     });
     socket.on('close', () => {
       for (const resolve of this.pending.values())
-        resolve({ ok: false, error: { code: 'unavailable', message: 'The connection to the running Lifeboat closed.', hint: 'Check whether Lifeboat is still running.' } });
+        resolve({
+          ok: false,
+          error: {
+            code: 'unavailable',
+            message: 'The connection to the running Lifeboat closed.',
+            hint: 'Check whether Lifeboat is still running.',
+          },
+        });
       this.pending.clear();
     });
   }

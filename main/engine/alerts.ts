@@ -50,7 +50,9 @@ export class Alerts {
       acknowledged_at: null,
     };
     this.db
-      .prepare('INSERT INTO alerts VALUES (@id, @severity, @title, @message, @hint, @object_kind, @object_name, @job_id, @created_at, @acknowledged_at)')
+      .prepare(
+        'INSERT INTO alerts VALUES (@id, @severity, @title, @message, @hint, @object_kind, @object_name, @job_id, @created_at, @acknowledged_at)',
+      )
       .run(row);
     const alert = toAlert(row);
     this.bus.emit({ type: 'alert.raised', alert });
@@ -58,7 +60,11 @@ export class Alerts {
   }
 
   list(all: boolean): Alert[] {
-    const rows = this.db.prepare(`SELECT * FROM alerts ${all ? '' : 'WHERE acknowledged_at IS NULL'} ORDER BY created_at DESC, rowid DESC LIMIT 500`).all() as AlertRow[];
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM alerts ${all ? '' : 'WHERE acknowledged_at IS NULL'} ORDER BY created_at DESC, rowid DESC LIMIT 500`,
+      )
+      .all() as AlertRow[];
     return rows.map(toAlert);
   }
 
@@ -71,7 +77,9 @@ export class Alerts {
     const rows = (
       ids === 'all'
         ? this.db.prepare('SELECT * FROM alerts WHERE acknowledged_at IS NULL').all()
-        : ids.map((id) => this.db.prepare('SELECT * FROM alerts WHERE id = ? AND acknowledged_at IS NULL').get(id)).filter(Boolean)
+        : ids
+            .map((id) => this.db.prepare('SELECT * FROM alerts WHERE id = ? AND acknowledged_at IS NULL').get(id))
+            .filter(Boolean)
     ) as AlertRow[];
     this.db.transaction(() => {
       for (const r of rows) this.db.prepare('UPDATE alerts SET acknowledged_at = ? WHERE id = ?').run(at, r.id);
@@ -84,19 +92,34 @@ export class Alerts {
    * The ids of the alerts that match every filter given: raised by one of `jobIds`, of a severity, on an object, with
    * a title; only those not acknowledged unless `all`. Other modules ask this, not the alerts table.
    */
-  ids(match: { jobIds?: string[]; severity?: Alert['severity']; objectKind?: string; objectName?: string; title?: string; all?: boolean }): string[] {
+  ids(match: {
+    jobIds?: string[];
+    severity?: Alert['severity'];
+    objectKind?: string;
+    objectName?: string;
+    title?: string;
+    all?: boolean;
+  }): string[] {
     const where = match.all ? [] : ['acknowledged_at IS NULL'];
     const args: unknown[] = [];
     if (match.jobIds) {
       where.push(`job_id IN (${match.jobIds.map(() => '?').join(', ') || 'NULL'})`);
       args.push(...match.jobIds);
     }
-    for (const [column, value] of [['severity', match.severity], ['object_kind', match.objectKind], ['object_name', match.objectName], ['title', match.title]]) {
+    for (const [column, value] of [
+      ['severity', match.severity],
+      ['object_kind', match.objectKind],
+      ['object_name', match.objectName],
+      ['title', match.title],
+    ]) {
       if (value === undefined) continue;
       where.push(`${column} = ?`);
       args.push(value);
     }
-    return this.db.prepare(`SELECT id FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`).pluck().all(...args) as string[];
+    return this.db
+      .prepare(`SELECT id FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`)
+      .pluck()
+      .all(...args) as string[];
   }
 
   exists(id: string): boolean {

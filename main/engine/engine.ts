@@ -88,33 +88,84 @@ export class Engine implements EngineSurface {
     this.workers = new WorkerPool();
     this.runner = new JobRunner(this.db, this.bus, this.log, this.workers, dataDir);
     this.runner.register(selftestJob);
-    this.accounts = new AccountManager(this.db, this.secrets, this.service, dataDir, this.log, this.runner.store, this.settings, this.workers);
+    this.accounts = new AccountManager(
+      this.db,
+      this.secrets,
+      this.service,
+      dataDir,
+      this.log,
+      this.runner.store,
+      this.settings,
+      this.workers,
+    );
     this.backups = new BackupManager(this.accounts, this.runner);
     this.runner.register(backupJob(this.accounts));
     this.runner.register(restoreJob(this.accounts));
     this.runner.register(accountCheckJob(this.accounts));
     this.devices = new DeviceManager({
-      db: this.db, bus: this.bus, log: this.log, settings: this.settings, alerts: this.alerts, service: this.service, secrets: this.secrets,
-      jobs: this.runner.store, accounts: this.accounts, sites: () => this.sites, dataDir, mode,
+      db: this.db,
+      bus: this.bus,
+      log: this.log,
+      settings: this.settings,
+      alerts: this.alerts,
+      service: this.service,
+      secrets: this.secrets,
+      jobs: this.runner.store,
+      accounts: this.accounts,
+      sites: () => this.sites,
+      dataDir,
+      mode,
     });
     this.backups.guardRestores((to, sources, overwrite) => checkRestoreTarget(this.devices, to, sources, overwrite));
-    this.accounts.usedThrough({ usedBy: (id) => this.devices.store.liveUsingAccount(id), release: (id) => this.devices.store.detachDeleted(id) });
-    this.accounts.keepClearOf(() => this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })));
+    this.accounts.usedThrough({
+      usedBy: (id) => this.devices.store.liveUsingAccount(id),
+      release: (id) => this.devices.store.detachDeleted(id),
+    });
+    this.accounts.keepClearOf(() =>
+      this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
+    );
     this.deviceBackups = new DeviceBackups({
-      db: this.db, bus: this.bus, log: this.log, alerts: this.alerts, settings: this.settings, service: this.service,
-      runner: this.runner, accounts: this.accounts, devices: this.devices, dataDir,
+      db: this.db,
+      bus: this.bus,
+      log: this.log,
+      alerts: this.alerts,
+      settings: this.settings,
+      service: this.service,
+      runner: this.runner,
+      accounts: this.accounts,
+      devices: this.devices,
+      dataDir,
     });
     this.failover = new FailoverManager({
-      db: this.db, bus: this.bus, log: this.log, alerts: this.alerts, runner: this.runner, accounts: this.accounts,
-      devices: this.devices, deviceBackups: this.deviceBackups,
+      db: this.db,
+      bus: this.bus,
+      log: this.log,
+      alerts: this.alerts,
+      runner: this.runner,
+      accounts: this.accounts,
+      devices: this.devices,
+      deviceBackups: this.deviceBackups,
     });
     const replication = new ReplicationStore(this.db, this.settings);
-    this.sites = new SiteManager(new SiteStore(this.db), (id) => replication.itemsUsingSite(id), () => [
-      { path: dataDir, what: "Lifeboat's data directory" },
-      ...this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
-      ...this.accounts.store.all().flatMap((a) => (a.kind === 'local' ? [{ path: a.location, what: `the folder of the storage account ${a.name}` }] : [])),
-    ], this.secrets);
-    this.accounts.keepClearOf(() => this.sites.store.list().flatMap((s) => (s.root ? [{ path: s.root, what: `the root of the site ${s.name}` }] : [])));
+    this.sites = new SiteManager(
+      new SiteStore(this.db),
+      (id) => replication.itemsUsingSite(id),
+      () => [
+        { path: dataDir, what: "Lifeboat's data directory" },
+        ...this.devices.store.list().map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
+        ...this.accounts.store
+          .all()
+          .flatMap((a) =>
+            a.kind === 'local' ? [{ path: a.location, what: `the folder of the storage account ${a.name}` }] : [],
+          ),
+      ],
+      this.secrets,
+    );
+    this.accounts.keepClearOf(() =>
+      this.sites.store
+        .list()
+        .flatMap((s) => (s.root ? [{ path: s.root, what: `the root of the site ${s.name}` }] : [])),
+    );
     this.protection = new Protection({
       store: replication,
       sites: this.sites,
@@ -133,7 +184,8 @@ export class Engine implements EngineSurface {
     this.plans = recoveryPlans({ db: this.db, runner: this.runner, ops });
     this.bus.on((e) => {
       // Replication cycles and resyncs raise their own alerts: a retried cycle is no alert, a stopped one is Critical.
-      const replication = e.type === 'job.updated' && (e.job.type === 'replication.cycle' || e.job.type === 'replication.resync');
+      const replication =
+        e.type === 'job.updated' && (e.job.type === 'replication.cycle' || e.job.type === 'replication.resync');
       if (e.type === 'job.updated' && e.job.status === 'failed' && !e.job.parentId && e.job.error && !replication) {
         this.alerts.raise({
           severity: 'critical',
@@ -180,7 +232,15 @@ export class Engine implements EngineSurface {
     this.log.warn('data directory open to other users', { dataDir: this.dataDir, mode: exposed.mode });
     const title = 'The data directory is open to other users';
     if (this.alerts.list(false).some((a) => a.title === title)) return;
-    this.alerts.raise({ severity: 'warning', title, message: exposed.message, hint: exposed.hint, objectKind: null, objectName: null, jobId: null });
+    this.alerts.raise({
+      severity: 'warning',
+      title,
+      message: exposed.message,
+      hint: exposed.hint,
+      objectKind: null,
+      objectName: null,
+      jobId: null,
+    });
   }
 
   call<N extends CallName>(name: N, input: CallInput<N>, ctx: CallContext = {}): Promise<Result<CallOutput<N>>> {

@@ -14,13 +14,23 @@ export function toErrorInfo(err: unknown, where: { dataDir?: string } = {}): Err
   if (err instanceof LifeboatError) return err.toInfo();
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string') {
-    if (FULL.has(e.code) || (e.code.startsWith('SQLITE_IOERR') && where.dataDir && freeBytes(where.dataDir) < LOW_SPACE))
+    if (
+      FULL.has(e.code) ||
+      (e.code.startsWith('SQLITE_IOERR') && where.dataDir && freeBytes(where.dataDir) < LOW_SPACE)
+    )
       return diskFull(where.dataDir ?? (e.path ? path.dirname(e.path) : undefined), e.message).toInfo();
     if (e.code === 'EACCES' || e.code === 'EPERM')
-      return { code: 'io_error', message: `Permission denied: ${e.message}.`, hint: 'Check the permissions of the folder or file named.' };
+      return {
+        code: 'io_error',
+        message: `Permission denied: ${e.message}.`,
+        hint: 'Check the permissions of the folder or file named.',
+      };
     if (e.code === 'ENOENT') return { code: 'not_found', message: e.message };
   }
-  const hint = where.dataDir && freeBytes(where.dataDir) < LOW_SPACE ? diskFull(where.dataDir, '').hint : 'See the log in the data directory (lifeboat diagnostics).';
+  const hint =
+    where.dataDir && freeBytes(where.dataDir) < LOW_SPACE
+      ? diskFull(where.dataDir, '').hint
+      : 'See the log in the data directory (lifeboat diagnostics).';
   return { code: 'internal', message: e instanceof Error ? e.message : String(err), hint };
 }
 

@@ -35,7 +35,8 @@ export const FAULTS = {
   failover: {
     env: 'LIFEBOAT_FAILOVER_FAULT',
     points: ['prechecks', 'restore', 'transfer', 'mid-copy', 'before-start'],
-    about: "holds a device failover at a step (failover/), or an item's failover mid-copy or before it starts (replication/)",
+    about:
+      "holds a device failover at a step (failover/), or an item's failover mid-copy or before it starts (replication/)",
   },
   replication: {
     env: 'LIFEBOAT_REPLICATION_FAULT',
@@ -45,7 +46,8 @@ export const FAULTS = {
   agent: {
     env: 'LIFEBOAT_AGENT_FAULT',
     points: ['mid-apply', 'hold-sums'],
-    about: "holds a site agent's first commit mid-apply, or a checksum call mid-hashing, until SIGUSR2 (sites/agent-*.ts)",
+    about:
+      "holds a site agent's first commit mid-apply, or a checksum call mid-hashing, until SIGUSR2 (sites/agent-*.ts)",
   },
 } as const satisfies Record<string, FaultSpec>;
 
@@ -56,20 +58,31 @@ export type FaultPointOf<N extends FaultName> = (typeof FAULTS)[N]['points'][num
 const checked = new Map<string, string>();
 
 /** The point the environment enables for a fault, or null; an unknown point throws, naming the allowed ones. */
-export function enabledPoint<N extends FaultName>(name: N, env: NodeJS.ProcessEnv = process.env): FaultPointOf<N> | null {
+export function enabledPoint<N extends FaultName>(
+  name: N,
+  env: NodeJS.ProcessEnv = process.env,
+): FaultPointOf<N> | null {
   const spec: FaultSpec = FAULTS[name];
   const value = env[spec.env];
   if (!value) return null;
   if (checked.get(spec.env) !== value) {
     if (!spec.points.includes(value))
-      throw new LifeboatError('invalid_input', `${spec.env}=${value} is not a fault point.`, `The points of ${spec.env}: ${spec.points.join(', ')}.`);
+      throw new LifeboatError(
+        'invalid_input',
+        `${spec.env}=${value} is not a fault point.`,
+        `The points of ${spec.env}: ${spec.points.join(', ')}.`,
+      );
     checked.set(spec.env, value);
   }
   return value as FaultPointOf<N>;
 }
 
 /** True when a test enabled this fault at this point; false (and nothing else happens) otherwise. */
-export function fault<N extends FaultName>(name: N, point: FaultPointOf<N>, env: NodeJS.ProcessEnv = process.env): boolean {
+export function fault<N extends FaultName>(
+  name: N,
+  point: FaultPointOf<N>,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   return enabledPoint(name, env) === point;
 }
 
@@ -80,7 +93,9 @@ export function checkFaults(env: NodeJS.ProcessEnv = process.env): void {
 
 /** Resolves when the signal aborts (at once if it has); never without one: a held job waits for its stop or the kill. */
 export function untilAborted(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
+  return new Promise<void>((resolve) =>
+    signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true }),
+  );
 }
 
 /**

@@ -39,7 +39,8 @@ function unbase32(text: string): Buffer {
   return Buffer.from(out);
 }
 
-const checksum = (key: Buffer) => crypto.createHash('sha256').update('lifeboat-sdek').update(key).digest().subarray(0, 2);
+const checksum = (key: Buffer) =>
+  crypto.createHash('sha256').update('lifeboat-sdek').update(key).digest().subarray(0, 2);
 
 const group = (s: string, n: number) => s.match(new RegExp(`.{1,${n}}`, 'g'))!.join('-');
 
@@ -53,14 +54,27 @@ export function parseSdek(input: string): { text: string; key: Buffer } {
   const compact = input.replace(/[\s-]/g, '').toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
   const hint = 'Paste the key exactly as it was shown when the service was created: 11 groups of 5 letters and digits.';
   if (compact.length !== SDEK_CHARS)
-    throw new LifeboatError('invalid_input', `The service data encryption key must have ${SDEK_CHARS} characters (without hyphens); this one has ${compact.length}.`, hint);
+    throw new LifeboatError(
+      'invalid_input',
+      `The service data encryption key must have ${SDEK_CHARS} characters (without hyphens); this one has ${compact.length}.`,
+      hint,
+    );
   const bad = [...compact].find((c) => !ALPHABET.includes(c));
-  if (bad) throw new LifeboatError('invalid_input', `The service data encryption key contains "${bad}", which is not a valid character.`, hint);
+  if (bad)
+    throw new LifeboatError(
+      'invalid_input',
+      `The service data encryption key contains "${bad}", which is not a valid character.`,
+      hint,
+    );
   const bytes = unbase32(compact);
   const key = bytes.subarray(0, 32);
   // The last character carries 3 padding bits: a re-encoding that differs means a typo there.
   if (!bytes.subarray(32, 34).equals(checksum(key)) || base32(bytes.subarray(0, 34)) !== compact)
-    throw new LifeboatError('invalid_input', 'The service data encryption key has a typo: its checksum does not match.', hint);
+    throw new LifeboatError(
+      'invalid_input',
+      'The service data encryption key has a typo: its checksum does not match.',
+      hint,
+    );
   return { text: group(compact, 5), key: Buffer.from(key) };
 }
 

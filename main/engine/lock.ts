@@ -79,7 +79,14 @@ export class InstanceLock {
   static acquire(dataDir: string, mode: InstanceInfo['mode']): InstanceLock {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, LOCK_FILE);
-    const info: InstanceInfo = { pid: process.pid, mode, url: null, socket: null, startedAt: new Date().toISOString(), processStart: processStart(process.pid) };
+    const info: InstanceInfo = {
+      pid: process.pid,
+      mode,
+      url: null,
+      socket: null,
+      startedAt: new Date().toISOString(),
+      processStart: processStart(process.pid),
+    };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         fs.writeFileSync(file, JSON.stringify(info), { flag: 'wx', mode: 0o600 });
@@ -92,7 +99,9 @@ export class InstanceLock {
         throw new LifeboatError(
           'locked',
           `Lifeboat is already running on the data directory ${dataDir} (${describeInstance(holder)}).`,
-          holder.mode === 'cli' ? 'Wait for that command to finish, then try again.' : 'Use the running Lifeboat, or close it first. The lifeboat CLI talks to it by itself.',
+          holder.mode === 'cli'
+            ? 'Wait for that command to finish, then try again.'
+            : 'Use the running Lifeboat, or close it first. The lifeboat CLI talks to it by itself.',
         );
       }
       fs.rmSync(file, { force: true }); // stale: its process is gone

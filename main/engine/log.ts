@@ -15,7 +15,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : redact(v, depth + 1);
+  for (const [k, v] of Object.entries(value))
+    out[k] = SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : redact(v, depth + 1);
   return out;
 }
 
@@ -58,7 +59,9 @@ export class Logger {
 
   log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
     if (ORDER[level] < ORDER[this.level]) return;
-    const line = JSON.stringify({ t: new Date().toISOString(), level, msg, pid: process.pid, ...(redact(fields) as object) }) + '\n';
+    const line =
+      JSON.stringify({ t: new Date().toISOString(), level, msg, pid: process.pid, ...(redact(fields) as object) }) +
+      '\n';
     try {
       if (this.size + line.length > this.maxBytes) this.rotate();
       fs.writeSync(this.open(), line);
@@ -69,20 +72,34 @@ export class Logger {
       this.failure = (err as Error).message;
     }
   }
-  debug(msg: string, f?: Record<string, unknown>) { this.log('debug', msg, f); }
-  info(msg: string, f?: Record<string, unknown>) { this.log('info', msg, f); }
-  warn(msg: string, f?: Record<string, unknown>) { this.log('warn', msg, f); }
-  error(msg: string, f?: Record<string, unknown>) { this.log('error', msg, f); }
+  debug(msg: string, f?: Record<string, unknown>) {
+    this.log('debug', msg, f);
+  }
+  info(msg: string, f?: Record<string, unknown>) {
+    this.log('info', msg, f);
+  }
+  warn(msg: string, f?: Record<string, unknown>) {
+    this.log('warn', msg, f);
+  }
+  error(msg: string, f?: Record<string, unknown>) {
+    this.log('error', msg, f);
+  }
 
   /** `info`, but an error that sends the user to the log says instead that the log cannot be written, and why. */
   explain(info: ErrorInfo): ErrorInfo {
     if (!this.failure || !info.hint?.includes('log')) return info;
-    return { ...info, hint: `The log in ${this.dir} cannot be written either (${this.failure}): make it writable (free space on its disk, check its permissions), then try again; the log then says more.` };
+    return {
+      ...info,
+      hint: `The log in ${this.dir} cannot be written either (${this.failure}): make it writable (free space on its disk, check its permissions), then try again; the log then says more.`,
+    };
   }
 
   /** Log files, newest first. */
   files(): string[] {
-    const all = [this.file, ...Array.from({ length: this.keep }, (_, i) => path.join(this.dir, `lifeboat.${i + 1}.log`))];
+    const all = [
+      this.file,
+      ...Array.from({ length: this.keep }, (_, i) => path.join(this.dir, `lifeboat.${i + 1}.log`)),
+    ];
     return all.filter((f) => fs.existsSync(f));
   }
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.LIFEBOAT_HOME) return path.resolve(env.LIFEBOAT_HOME);
-  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'Lifeboat');
+  if (process.platform === 'win32')
+    return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'Lifeboat');
   if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'Lifeboat');
   return path.join(env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'lifeboat');
 }
@@ -15,4 +16,7 @@ export function resolveDataDir(home: string | undefined, env: NodeJS.ProcessEnv 
 
 /** The version from package.json, embedded at build time (falls back to reading it in tests). */
 declare const __LIFEBOAT_VERSION__: string | undefined;
-export const VERSION: string = typeof __LIFEBOAT_VERSION__ === 'string' ? __LIFEBOAT_VERSION__ : (require('../../package.json') as { version: string }).version;
+export const VERSION: string =
+  typeof __LIFEBOAT_VERSION__ === 'string'
+    ? __LIFEBOAT_VERSION__
+    : (require('../../package.json') as { version: string }).version;

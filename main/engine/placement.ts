@@ -36,7 +36,8 @@ export function realPath(given: string): string {
 }
 
 /** Whether a is b or below it (both absolute and resolved). */
-export const within = (a: string, b: string): boolean => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
+export const within = (a: string, b: string): boolean =>
+  a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
 
 /** The first place the candidate is, is inside or contains; null when it stays clear of all of them. */
 export function findOverlap(candidate: string, places: Place[]): Overlap | null {

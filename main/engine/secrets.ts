@@ -30,7 +30,12 @@ export const keyFileProtector: KeyProtector = {
       );
     try {
       const key = fs.readFileSync(file);
-      if (key.length !== 32) throw new LifeboatError('bad_key', `The key file ${file} is damaged.`, 'Restore it from a backup of the data directory.');
+      if (key.length !== 32)
+        throw new LifeboatError(
+          'bad_key',
+          `The key file ${file} is damaged.`,
+          'Restore it from a backup of the data directory.',
+        );
       return key;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -48,7 +53,10 @@ export const keyFileProtector: KeyProtector = {
 };
 
 /** Wraps an OS encryption facility (Electron safeStorage) as a protector of the master key. */
-export function osKeychainProtector(osCrypto: { encrypt(plain: Buffer): Buffer; decrypt(cipher: Buffer): Buffer }): KeyProtector {
+export function osKeychainProtector(osCrypto: {
+  encrypt(plain: Buffer): Buffer;
+  decrypt(cipher: Buffer): Buffer;
+}): KeyProtector {
   return {
     kind: 'os-keychain',
     masterKey(dataDir) {
@@ -84,12 +92,15 @@ export class SecretStore {
     const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
     const blob = Buffer.concat([iv, cipher.getAuthTag(), body]);
     this.db
-      .prepare('INSERT INTO secrets(name, ciphertext, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO secrets(name, ciphertext, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at',
+      )
       .run(name, blob, new Date().toISOString());
   }
 
   get(name: string): string | null {
-    const row = this.db.prepare('SELECT ciphertext FROM secrets WHERE name = ?').get(name) as { ciphertext: Buffer } | undefined;
+    const row = this.db.prepare('SELECT ciphertext FROM secrets WHERE name = ?').get(name) as
+      { ciphertext: Buffer } | undefined;
     if (!row) return null;
     const blob = row.ciphertext;
     try {

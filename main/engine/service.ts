@@ -37,13 +37,23 @@ export class ServiceManager {
 
   require(): Service {
     const s = this.get();
-    if (!s) throw new LifeboatError('not_initialized', 'No service is set up yet.', 'Create one with `lifeboat service init --name NAME` or the welcome wizard.');
+    if (!s)
+      throw new LifeboatError(
+        'not_initialized',
+        'No service is set up yet.',
+        'Create one with `lifeboat service init --name NAME` or the welcome wizard.',
+      );
     return s;
   }
 
   private refuseSecond(): void {
     const s = this.get();
-    if (s) throw new LifeboatError('already_initialized', `This installation already belongs to the service "${s.name}".`, 'Use another data directory (--home DIR) for another service.');
+    if (s)
+      throw new LifeboatError(
+        'already_initialized',
+        `This installation already belongs to the service "${s.name}".`,
+        'Use another data directory (--home DIR) for another service.',
+      );
   }
 
   init(name: string): { service: Service; registrationKey: string; sdek: string } {
@@ -71,8 +81,17 @@ export class ServiceManager {
 
   private insert(name: string, key: Buffer, joined: boolean): Service {
     const now = new Date().toISOString();
-    const row: ServiceRow = { id: newId('svc'), name, created_at: now, joined: joined ? 1 : 0, sdek_fingerprint: sdekFingerprint(key), sdek_confirmed_at: joined ? now : null };
-    this.db.prepare('INSERT INTO service VALUES (@id, @name, @created_at, @joined, @sdek_fingerprint, @sdek_confirmed_at)').run(row);
+    const row: ServiceRow = {
+      id: newId('svc'),
+      name,
+      created_at: now,
+      joined: joined ? 1 : 0,
+      sdek_fingerprint: sdekFingerprint(key),
+      sdek_confirmed_at: joined ? now : null,
+    };
+    this.db
+      .prepare('INSERT INTO service VALUES (@id, @name, @created_at, @joined, @sdek_fingerprint, @sdek_confirmed_at)')
+      .run(row);
     return toService(row);
   }
 
@@ -83,8 +102,14 @@ export class ServiceManager {
     const given = last4.replace(/[\s-]/g, '').toUpperCase();
     const same = given.length === 4 && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected));
     if (!same)
-      throw new LifeboatError('bad_key', 'Those are not the last 4 characters of the service data encryption key.', 'Look at the key you saved and type its last 4 characters (hyphens do not count).');
-    this.db.prepare('UPDATE service SET sdek_confirmed_at = ? WHERE id = ? AND sdek_confirmed_at IS NULL').run(new Date().toISOString(), service.id);
+      throw new LifeboatError(
+        'bad_key',
+        'Those are not the last 4 characters of the service data encryption key.',
+        'Look at the key you saved and type its last 4 characters (hyphens do not count).',
+      );
+    this.db
+      .prepare('UPDATE service SET sdek_confirmed_at = ? WHERE id = ? AND sdek_confirmed_at IS NULL')
+      .run(new Date().toISOString(), service.id);
     return this.require();
   }
 

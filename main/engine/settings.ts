@@ -10,7 +10,9 @@ export class Settings {
   }
 
   set(key: string, value: string): void {
-    this.db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.db
+      .prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
   }
 
   delete(key: string): void {
@@ -19,6 +21,8 @@ export class Settings {
 
   /** Every setting whose key starts with `prefix`. */
   withPrefix(prefix: string): Array<{ key: string; value: string }> {
-    return this.db.prepare("SELECT key, value FROM settings WHERE substr(key, 1, length(?)) = ?").all(prefix, prefix) as Array<{ key: string; value: string }>;
+    return this.db
+      .prepare('SELECT key, value FROM settings WHERE substr(key, 1, length(?)) = ?')
+      .all(prefix, prefix) as Array<{ key: string; value: string }>;
   }
 }

@@ -8,17 +8,25 @@
 declare module 'electron' {
   import { EventEmitter } from 'node:events';
 
-  type Event<Params extends object = object> = { preventDefault: () => void; readonly defaultPrevented: boolean } & Params;
+  type Event<Params extends object = object> = {
+    preventDefault: () => void;
+    readonly defaultPrevented: boolean;
+  } & Params;
 
   interface App extends NodeJS.EventEmitter {
     on(event: 'activate', listener: (event: Event, hasVisibleWindows: boolean) => void): this;
     on(event: 'before-quit', listener: (event: Event) => void): this;
-    on(event: 'second-instance', listener: (event: Event, argv: string[], workingDirectory: string, additionalData: unknown) => void): this;
+    on(
+      event: 'second-instance',
+      listener: (event: Event, argv: string[], workingDirectory: string, additionalData: unknown) => void,
+    ): this;
     on(event: 'web-contents-created', listener: (event: Event, webContents: WebContents) => void): this;
     on(event: 'window-all-closed', listener: () => void): this;
     enableSandbox(): void;
     exit(exitCode?: number): void;
-    getPath(name: 'home' | 'appData' | 'userData' | 'sessionData' | 'temp' | 'exe' | 'module' | 'logs' | 'crashDumps'): string;
+    getPath(
+      name: 'home' | 'appData' | 'userData' | 'sessionData' | 'temp' | 'exe' | 'module' | 'logs' | 'crashDumps',
+    ): string;
     getVersion(): string;
     quit(): void;
     requestSingleInstanceLock(additionalData?: Record<any, any>): boolean;
@@ -98,12 +106,27 @@ declare module 'electron' {
   }
 
   interface WebContents extends NodeJS.EventEmitter {
-    on(event: 'did-navigate', listener: (event: Event, url: string, httpResponseCode: number, httpStatusText: string) => void): this;
-    on(event: 'will-attach-webview', listener: (event: Event, webPreferences: WebPreferences, params: Record<string, string>) => void): this;
+    on(
+      event: 'did-navigate',
+      listener: (event: Event, url: string, httpResponseCode: number, httpStatusText: string) => void,
+    ): this;
+    on(
+      event: 'will-attach-webview',
+      listener: (event: Event, webPreferences: WebPreferences, params: Record<string, string>) => void,
+    ): this;
     on(event: 'will-frame-navigate', listener: (details: Event<WebContentsWillFrameNavigateEventParams>) => void): this;
     on(event: 'will-redirect', listener: (details: Event<WebContentsWillRedirectEventParams>) => void): this;
     once(event: 'destroyed', listener: () => void): this;
-    once(event: 'did-fail-load', listener: (event: Event, errorCode: number, errorDescription: string, validatedURL: string, isMainFrame: boolean) => void): this;
+    once(
+      event: 'did-fail-load',
+      listener: (
+        event: Event,
+        errorCode: number,
+        errorDescription: string,
+        validatedURL: string,
+        isMainFrame: boolean,
+      ) => void,
+    ): this;
     isDestroyed(): boolean;
     send(channel: string, ...args: any[]): void;
     setWindowOpenHandler(handler: (details: HandlerDetails) => WindowOpenHandlerResponse): void;
@@ -181,16 +204,45 @@ declare module 'electron' {
   }
 
   interface WebRequest {
-    onBeforeRequest(filter: WebRequestFilter, listener: ((details: OnBeforeRequestListenerDetails, callback: (response: CallbackResponse) => void) => void) | null): void;
+    onBeforeRequest(
+      filter: WebRequestFilter,
+      listener:
+        ((details: OnBeforeRequestListenerDetails, callback: (response: CallbackResponse) => void) => void) | null,
+    ): void;
   }
 
-  type PermissionName = 'clipboard-read' | 'clipboard-sanitized-write' | 'fullscreen' | 'geolocation' | 'media' | 'notifications' | 'openExternal' | 'unknown' | (string & {});
+  type PermissionName =
+    | 'clipboard-read'
+    | 'clipboard-sanitized-write'
+    | 'fullscreen'
+    | 'geolocation'
+    | 'media'
+    | 'notifications'
+    | 'openExternal'
+    | 'unknown'
+    | (string & {});
 
   interface Session extends NodeJS.EventEmitter {
     setDevicePermissionHandler(handler: ((details: unknown) => boolean) | null): void;
-    setPermissionCheckHandler(handler: ((webContents: WebContents | null, permission: PermissionName, requestingOrigin: string, details: unknown) => boolean) | null): void;
+    setPermissionCheckHandler(
+      handler:
+        | ((
+            webContents: WebContents | null,
+            permission: PermissionName,
+            requestingOrigin: string,
+            details: unknown,
+          ) => boolean)
+        | null,
+    ): void;
     setPermissionRequestHandler(
-      handler: ((webContents: WebContents, permission: PermissionName, callback: (permissionGranted: boolean) => void, details: PermissionRequest) => void) | null,
+      handler:
+        | ((
+            webContents: WebContents,
+            permission: PermissionName,
+            callback: (permissionGranted: boolean) => void,
+            details: PermissionRequest,
+          ) => void)
+        | null,
     ): void;
     readonly protocol: Protocol;
     readonly webRequest: WebRequest;
@@ -203,8 +255,27 @@ declare module 'electron' {
   interface MenuItemConstructorOptions {
     click?: () => void;
     role?:
-      | 'undo' | 'redo' | 'cut' | 'copy' | 'paste' | 'selectAll' | 'reload' | 'forceReload' | 'toggleDevTools' | 'resetZoom' | 'zoomIn'
-      | 'zoomOut' | 'togglefullscreen' | 'close' | 'quit' | 'appMenu' | 'editMenu' | 'viewMenu' | 'windowMenu' | 'help' | 'about';
+      | 'undo'
+      | 'redo'
+      | 'cut'
+      | 'copy'
+      | 'paste'
+      | 'selectAll'
+      | 'reload'
+      | 'forceReload'
+      | 'toggleDevTools'
+      | 'resetZoom'
+      | 'zoomIn'
+      | 'zoomOut'
+      | 'togglefullscreen'
+      | 'close'
+      | 'quit'
+      | 'appMenu'
+      | 'editMenu'
+      | 'viewMenu'
+      | 'windowMenu'
+      | 'help'
+      | 'about';
     type?: 'normal' | 'separator' | 'submenu' | 'checkbox' | 'radio';
     label?: string;
     accelerator?: string;

@@ -22,7 +22,11 @@ export interface MainWindowLike<Contents> {
 
 const NO_REPLY: Result<never> = {
   ok: false,
-  error: { code: 'internal', message: 'The call got no reply.', hint: 'See the log in the data directory (lifeboat diagnostics).' },
+  error: {
+    code: 'internal',
+    message: 'The call got no reply.',
+    hint: 'See the log in the data directory (lifeboat diagnostics).',
+  },
 };
 
 export function ipcCallHandler<Contents>(

@@ -67,7 +67,8 @@ async function start(): Promise<void> {
   if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
   // Worker threads load a file path; when packaged, the worker script is unpacked from app.asar beside it.
   const worker = unpackedPath(path.join(__dirname, 'worker.cjs'));
-  if (!process.env.LIFEBOAT_WORKER_SCRIPT && worker.includes('.asar.unpacked') && fs.existsSync(worker)) process.env.LIFEBOAT_WORKER_SCRIPT = worker;
+  if (!process.env.LIFEBOAT_WORKER_SCRIPT && worker.includes('.asar.unpacked') && fs.existsSync(worker))
+    process.env.LIFEBOAT_WORKER_SCRIPT = worker;
   // Fails with 'locked' when another Lifeboat holds this data directory, or 'newer_database': see failToStart.
   runtime = await startRuntime({
     dataDir,

@@ -18,14 +18,21 @@ function showAbout(opts: MenuOptions): void {
     '',
     `Data directory: ${opts.engine.dataDir}`,
   ].join('\n');
-  const options = { type: 'info' as const, title: 'About Lifeboat', message: `Lifeboat ${v.lifeboat}`, detail, buttons: ['OK'] };
+  const options = {
+    type: 'info' as const,
+    title: 'About Lifeboat',
+    message: `Lifeboat ${v.lifeboat}`,
+    detail,
+    buttons: ['OK'],
+  };
   const win = opts.mainWindow();
   void (win && !win.isDestroyed() ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
 }
 
 function openDataDirectory(opts: MenuOptions): void {
   void shell.openPath(opts.engine.dataDir).then((error) => {
-    if (error) dialog.showErrorBox('Lifeboat', `The data directory ${opts.engine.dataDir} could not be opened: ${error}`);
+    if (error)
+      dialog.showErrorBox('Lifeboat', `The data directory ${opts.engine.dataDir} could not be opened: ${error}`);
   });
 }
 
@@ -40,7 +47,14 @@ export function installMenu(opts: MenuOptions): void {
     {
       label: '&View',
       submenu: [
-        ...(opts.dev ? ([{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[]) : []),
+        ...(opts.dev
+          ? ([
+              { role: 'reload' },
+              { role: 'forceReload' },
+              { role: 'toggleDevTools' },
+              { type: 'separator' },
+            ] as MenuItemConstructorOptions[])
+          : []),
         { role: 'resetZoom' },
         { role: 'zoomIn' },
         { role: 'zoomOut' },

@@ -133,7 +133,11 @@ export function isTrustedSender(sender: { fromMainWindow: boolean; isTopFrame: b
 
 export const FORBIDDEN: Result<never> = {
   ok: false,
-  error: { code: 'forbidden', message: 'This call did not come from the Lifeboat window.', hint: 'Only the Lifeboat window may call the engine.' },
+  error: {
+    code: 'forbidden',
+    message: 'This call did not come from the Lifeboat window.',
+    hint: 'Only the Lifeboat window may call the engine.',
+  },
 };
 
 /** `--home DIR` or `--home=DIR` from Electron's argv (which also holds the executable, the app path and Chromium switches). */

@@ -27,7 +27,8 @@ export function decodedPath(pathname: string): string {
   } catch {
     throw new LifeboatError('invalid_input', 'The address has a broken %-escape.', OPEN_PRINTED);
   }
-  if (decoded.includes('\0')) throw new LifeboatError('invalid_input', 'The address holds a NUL character.', OPEN_PRINTED);
+  if (decoded.includes('\0'))
+    throw new LifeboatError('invalid_input', 'The address holds a NUL character.', OPEN_PRINTED);
   return decoded;
 }
 
@@ -41,7 +42,14 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<stri
       if (size <= limit) parts.push(chunk);
     });
     req.on('end', () => {
-      if (size > limit) reject(new LifeboatError('invalid_input', `The request body is over ${limit} bytes.`, 'Send only {"token": "…"} to /session.'));
+      if (size > limit)
+        reject(
+          new LifeboatError(
+            'invalid_input',
+            `The request body is over ${limit} bytes.`,
+            'Send only {"token": "…"} to /session.',
+          ),
+        );
       else resolve(Buffer.concat(parts).toString('utf8'));
     });
     req.on('error', reject);
@@ -68,7 +76,11 @@ export function replyError(res: http.ServerResponse, error: ErrorInfo): void {
     return;
   }
   const body = jsonError(error);
-  res.writeHead(httpStatus(error.code), { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  res.writeHead(httpStatus(error.code), {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
   res.end(body);
 }
 
@@ -92,10 +104,22 @@ export function parserError(err: NodeJS.ErrnoException, socket: stream.Duplex): 
     return;
   }
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    return rawError(socket, { code: 'invalid_input', message: 'The request headers are too large.', hint: OPEN_PRINTED }, 431);
+    return rawError(
+      socket,
+      { code: 'invalid_input', message: 'The request headers are too large.', hint: OPEN_PRINTED },
+      431,
+    );
   }
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return rawError(socket, { code: 'timeout', message: 'The request took too long to arrive.', hint: 'Try again.' }, 408);
+    return rawError(
+      socket,
+      { code: 'timeout', message: 'The request took too long to arrive.', hint: 'Try again.' },
+      408,
+    );
   }
-  rawError(socket, { code: 'invalid_input', message: `The request is not valid HTTP (${err.code ?? err.message}).`, hint: OPEN_PRINTED });
+  rawError(socket, {
+    code: 'invalid_input',
+    message: `The request is not valid HTTP (${err.code ?? err.message}).`,
+    hint: OPEN_PRINTED,
+  });
 }

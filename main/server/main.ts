@@ -22,17 +22,28 @@ function openBrowser(url: string): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { home: { type: 'string' }, port: { type: 'string' }, 'no-open': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    options: {
+      home: { type: 'string' },
+      port: { type: 'string' },
+      'no-open': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
     allowPositionals: false,
   });
   if (values.help) {
-    console.log('Usage: lifeboat-web [--home DIR] [--port N] [--no-open]\nServes Lifeboat on 127.0.0.1 and prints the address to open.');
+    console.log(
+      'Usage: lifeboat-web [--home DIR] [--port N] [--no-open]\nServes Lifeboat on 127.0.0.1 and prints the address to open.',
+    );
     return;
   }
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port takes a port number from 0 to 65535, not ${values.port}.`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port takes a port number from 0 to 65535, not ${values.port}.`);
   const runtime = await startRuntime({ dataDir: resolveDataDir(values.home), mode: 'web' });
-  const web = await startWebServer(runtime.engine, { port, rendererDir: path.resolve(__dirname, '..', 'renderer') }).catch(async (err) => {
+  const web = await startWebServer(runtime.engine, {
+    port,
+    rendererDir: path.resolve(__dirname, '..', 'renderer'),
+  }).catch(async (err) => {
     await runtime.close();
     throw err;
   });

@@ -18,7 +18,16 @@ import { openSession } from '../engine/api/session';
 import { MAX_MESSAGE_BYTES, type ServerMessage } from '../shared/wire';
 import type { Engine } from '../engine/engine';
 import { bootstrapPage } from './bootstrap';
-import { decodedPath, OPEN_PRINTED, parserError, rawError, readBody, replyError, requestPath, tokenIn } from './http-input';
+import {
+  decodedPath,
+  OPEN_PRINTED,
+  parserError,
+  rawError,
+  readBody,
+  replyError,
+  requestPath,
+  tokenIn,
+} from './http-input';
 
 export interface WebServer {
   url: string;
@@ -103,10 +112,20 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     security(res, contentSecurityPolicy(port));
     const pathname = requestPath(req.url);
-    if (!headersOk(req)) return plain(res, 403, 'Forbidden: this page may only be opened from this computer at the address Lifeboat printed.');
+    if (!headersOk(req))
+      return plain(
+        res,
+        403,
+        'Forbidden: this page may only be opened from this computer at the address Lifeboat printed.',
+      );
     if (pathname === '/session' && req.method === 'POST') {
       const given = tokenIn(await readBody(req, 4096));
-      if (!sameSecret(given, token)) return plain(res, 401, 'The token is not valid for this Lifeboat. Open the address Lifeboat printed when it started.');
+      if (!sameSecret(given, token))
+        return plain(
+          res,
+          401,
+          'The token is not valid for this Lifeboat. Open the address Lifeboat printed when it started.',
+        );
       const sid = crypto.randomBytes(32).toString('base64url');
       sessions.add(sid);
       res.setHeader('Set-Cookie', `${COOKIE}=${sid}; HttpOnly; SameSite=Strict; Path=/`);
@@ -124,7 +143,8 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed.');
     const rel = path.normalize(decodedPath(pathname)).replace(/^([/\\])+/, '');
     let file = path.join(opts.rendererDir, rel || 'index.html');
-    if (!file.startsWith(opts.rendererDir + path.sep) && file !== opts.rendererDir) return plain(res, 403, 'Forbidden.');
+    if (!file.startsWith(opts.rendererDir + path.sep) && file !== opts.rendererDir)
+      return plain(res, 403, 'Forbidden.');
     if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(opts.rendererDir, 'index.html');
     if (!fs.existsSync(file)) return plain(res, 500, 'The renderer is not built: run `npm run build`.');
     res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
@@ -134,7 +154,10 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
   };
   const server = http.createServer(guard('http', engine.log, serve, (error, _req, res) => replyError(res, error)));
   const onParserError = (err: NodeJS.ErrnoException, socket: stream.Duplex) => parserError(err, socket);
-  server.on('clientError', guard('http', engine.log, onParserError, (_error, _err, socket) => socket.destroy()));
+  server.on(
+    'clientError',
+    guard('http', engine.log, onParserError, (_error, _err, socket) => socket.destroy()),
+  );
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const upgrade = (req: http.IncomingMessage, socket: stream.Duplex, head: Buffer) => {
@@ -143,9 +166,20 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
     const pathname = requestPath(req.url);
     // Browsers always send Origin on a WebSocket handshake: require it to be ours.
     const originOk = req.headers.origin !== undefined && headersOk(req);
-    if (!originOk) return rawError(socket, { code: 'forbidden', message: 'The WebSocket is only for the Lifeboat page on this computer.', hint: OPEN_PRINTED });
-    if (!authed(req)) return rawError(socket, { code: 'unauthorized', message: 'The WebSocket needs a Lifeboat session.', hint: OPEN_PRINTED });
-    if (pathname !== '/api') return rawError(socket, { code: 'not_found', message: 'The WebSocket is at /api.', hint: OPEN_PRINTED });
+    if (!originOk)
+      return rawError(socket, {
+        code: 'forbidden',
+        message: 'The WebSocket is only for the Lifeboat page on this computer.',
+        hint: OPEN_PRINTED,
+      });
+    if (!authed(req))
+      return rawError(socket, {
+        code: 'unauthorized',
+        message: 'The WebSocket needs a Lifeboat session.',
+        hint: OPEN_PRINTED,
+      });
+    if (pathname !== '/api')
+      return rawError(socket, { code: 'not_found', message: 'The WebSocket is at /api.', hint: OPEN_PRINTED });
     wss.handleUpgrade(req, socket, head, (ws) => {
       const send = (msg: ServerMessage) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
@@ -157,11 +191,21 @@ export async function startWebServer(engine: Engine, opts: { port?: number; rend
       ws.on('error', () => session.close());
     });
   };
-  server.on('upgrade', guard('upgrade', engine.log, upgrade, (error, _req, socket) => rawError(socket, error)));
+  server.on(
+    'upgrade',
+    guard('upgrade', engine.log, upgrade, (error, _req, socket) => rawError(socket, error)),
+  );
   // ws's own handshake checks (method, Upgrade, Sec-WebSocket-Key and -Version) answer through here, typed too.
   const badHandshake = (err: Error, socket: stream.Duplex) =>
-    rawError(socket, { code: 'invalid_input', message: `The WebSocket handshake is not valid: ${err.message}.`, hint: OPEN_PRINTED });
-  wss.on('wsClientError', guard('upgrade', engine.log, badHandshake, (_error, _err, socket) => socket.destroy()));
+    rawError(socket, {
+      code: 'invalid_input',
+      message: `The WebSocket handshake is not valid: ${err.message}.`,
+      hint: OPEN_PRINTED,
+    });
+  wss.on(
+    'wsClientError',
+    guard('upgrade', engine.log, badHandshake, (_error, _err, socket) => socket.destroy()),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

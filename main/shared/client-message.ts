@@ -8,7 +8,8 @@ import type { ClientMessage } from './wire';
 /** Contract inputs nest a few levels; a deeper message is refused before it is parsed. */
 export const MAX_MESSAGE_DEPTH = 64;
 
-const SHAPE_HINT = 'Send one JSON object per message: {"id": 1, "call": "status.get", "input": {}}, or {"id": 1, "abort": true}.';
+const SHAPE_HINT =
+  'Send one JSON object per message: {"id": 1, "call": "status.get", "input": {}}, or {"id": 1, "abort": true}.';
 const bad = (message: string) => new LifeboatError('invalid_input', message, SHAPE_HINT);
 
 /** Parses one client message, or throws invalid_input saying what is wrong with it. */
@@ -20,9 +21,11 @@ export function parseClientMessage(raw: string): ClientMessage {
   } catch {
     throw bad('The message is not valid JSON.');
   }
-  if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) throw bad(`The message must be a JSON object, not ${describe(msg)}.`);
+  if (msg === null || typeof msg !== 'object' || Array.isArray(msg))
+    throw bad(`The message must be a JSON object, not ${describe(msg)}.`);
   const { id, call, input, abort } = msg as Record<string, unknown>;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw bad(`id: give a whole number to match the reply to the call, not ${describe(id)}.`);
+  if (typeof id !== 'number' || !Number.isSafeInteger(id))
+    throw bad(`id: give a whole number to match the reply to the call, not ${describe(id)}.`);
   if (abort !== undefined) {
     if (abort !== true) throw bad(`abort: the only value is true, not ${describe(abort)}.`);
     return { id, abort: true };
@@ -47,7 +50,8 @@ function nestsPast(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next character
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {

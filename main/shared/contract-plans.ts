@@ -8,7 +8,10 @@ const PlanName = z
   .trim()
   .min(1, 'Enter a plan name.')
   .max(60, 'A plan name has at most 60 characters.')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'A plan name starts with a letter or digit and uses letters, digits, spaces, dots, hyphens and underscores.')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/,
+    'A plan name starts with a letter or digit and uses letters, digits, spaces, dots, hyphens and underscores.',
+  )
   .describe('recovery plan name');
 const JobId = z.string().min(1).describe('job id of the plan run (from plan show)');
 
@@ -25,7 +28,10 @@ export const PlanRun = z.object({
   status: JobStatus,
   createdAt: z.string(),
   endedAt: z.string().nullable(),
-  waiting: z.object({ step: z.number().int(), text: z.string() }).nullable().describe('the manual action the run waits on'),
+  waiting: z
+    .object({ step: z.number().int(), text: z.string() })
+    .nullable()
+    .describe('the manual action the run waits on'),
 });
 
 export const Plan = z.object({
@@ -39,7 +45,9 @@ export const Plan = z.object({
   itemPhases: z.record(z.string(), z.string()),
   itemSites: z
     .record(z.string(), z.object({ activeSite: z.string(), recoverySite: z.string() }))
-    .describe('where each item runs now, and its recovery site: items at both sites make the plan split (failover --direction)'),
+    .describe(
+      'where each item runs now, and its recovery site: items at both sites make the plan split (failover --direction)',
+    ),
   lastRun: PlanRun.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -52,12 +60,20 @@ const StepFields = {
   step: z
     .array(z.string())
     .optional()
-    .describe('a step, in order (repeatable): "group: ITEM, ITEM", "script [TIMEOUT]: COMMAND" or "manual: WHAT TO DO"'),
+    .describe(
+      'a step, in order (repeatable): "group: ITEM, ITEM", "script [TIMEOUT]: COMMAND" or "manual: WHAT TO DO"',
+    ),
   stepsText: z.string().optional().describe('the steps, one per line'),
 };
 
 const PointChoice = z
-  .enum(['latest', 'latest-processed', 'latest-app-consistent', 'latest-multi-processed', 'latest-multi-app-consistent'])
+  .enum([
+    'latest',
+    'latest-processed',
+    'latest-app-consistent',
+    'latest-multi-processed',
+    'latest-multi-app-consistent',
+  ])
   .default('latest-processed')
   .describe('recovery point of every item');
 
@@ -90,13 +106,20 @@ export const planCalls = {
     summary: 'Delete a recovery plan (its items stay protected)',
     input: z.object({ name: PlanName }),
     output: z.object({ deleted: z.string() }),
-    cli: { command: 'plan delete', positional: ['name'], confirm: 'Delete the recovery plan {name}? Its items stay protected.', view: 'record' },
+    cli: {
+      command: 'plan delete',
+      positional: ['name'],
+      confirm: 'Delete the recovery plan {name}? Its items stay protected.',
+      view: 'record',
+    },
   }),
   'plans.failover': call({
     summary: 'Fail a recovery plan over: groups in order, items of a group in parallel, actions between groups',
     input: z.object({
       name: PlanName,
-      type: z.enum(['test', 'planned', 'unplanned']).describe('test (an isolated copy; replication goes on), planned (no data loss) or unplanned'),
+      type: z
+        .enum(['test', 'planned', 'unplanned'])
+        .describe('test (an isolated copy; replication goes on), planned (no data loss) or unplanned'),
       point: PointChoice,
       shutdownSource: z.boolean().default(false).describe("run each item's shutdown command before its failover"),
       direction: z
@@ -108,19 +131,41 @@ export const planCalls = {
         ),
     }),
     output: Job,
-    cli: { command: 'plan failover', positional: ['name'], confirm: 'Start a {type} failover of every item of the plan {name}?', startsJob: true, view: 'job' },
+    cli: {
+      command: 'plan failover',
+      positional: ['name'],
+      confirm: 'Start a {type} failover of every item of the plan {name}?',
+      startsJob: true,
+      view: 'job',
+    },
   }),
   'plans.failback': call({
     summary: 'Fail a reprotected recovery plan back to the primary site (a failover the other way), with its actions',
-    input: z.object({ name: PlanName, type: z.enum(['planned', 'unplanned']).default('planned').describe('planned (no data loss) or unplanned'), point: PointChoice }),
+    input: z.object({
+      name: PlanName,
+      type: z.enum(['planned', 'unplanned']).default('planned').describe('planned (no data loss) or unplanned'),
+      point: PointChoice,
+    }),
     output: Job,
-    cli: { command: 'plan failback', positional: ['name'], confirm: 'Fail every item of the plan {name} back?', startsJob: true, view: 'job' },
+    cli: {
+      command: 'plan failback',
+      positional: ['name'],
+      confirm: 'Fail every item of the plan {name} back?',
+      startsJob: true,
+      view: 'job',
+    },
   }),
   'plans.commit': call({
     summary: "Commit a plan's failover: every item's recovery points are deleted (no more change of point)",
     input: z.object({ name: PlanName }),
     output: Job,
-    cli: { command: 'plan commit', positional: ['name'], confirm: 'Commit the failover of every item of the plan {name}? Their recovery points are deleted.', startsJob: true, view: 'job' },
+    cli: {
+      command: 'plan commit',
+      positional: ['name'],
+      confirm: 'Commit the failover of every item of the plan {name}? Their recovery points are deleted.',
+      startsJob: true,
+      view: 'job',
+    },
   }),
   'plans.reprotect': call({
     summary: "Reprotect a plan's committed items: replicate them back the other way, sending only differences",
@@ -129,7 +174,8 @@ export const planCalls = {
     cli: {
       command: 'plan reprotect',
       positional: ['name'],
-      confirm: "Reprotect every item of the plan {name}? The disks and folders at each item's other site are overwritten with its current data.",
+      confirm:
+        "Reprotect every item of the plan {name}? The disks and folders at each item's other site are overwritten with its current data.",
       startsJob: true,
       view: 'job',
     },

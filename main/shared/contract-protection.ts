@@ -47,11 +47,16 @@ export const ItemSummary = z.object({
   points: z.number().int(),
   recoverySite: z.string(),
   activeSite: z.string(),
-  direction: z.string().describe('which way it replicates: "primary → dr", or "dr → primary" after a failover and reprotect'),
+  direction: z
+    .string()
+    .describe('which way it replicates: "primary → dr", or "dr → primary" after a failover and reprotect'),
   policy: z.string(),
   group: z.string().nullable().describe('replication group'),
   paused: z.boolean(),
-  sitePaused: z.string().nullable().describe('a paused site the item replicates to or from: it runs no cycles until that site is resumed'),
+  sitePaused: z
+    .string()
+    .nullable()
+    .describe('a paused site the item replicates to or from: it runs no cycles until that site is resumed'),
   healthReasons: z.array(z.string()),
 });
 
@@ -59,7 +64,10 @@ const Replicated = z.object({
   name: z.string(),
   sourcePath: z.string(),
   replicaPath: z.string(),
-  activePath: z.string().nullable().describe('where it is active: its source at the primary site, its failed-over copy at the recovery site'),
+  activePath: z
+    .string()
+    .nullable()
+    .describe('where it is active: its source at the primary site, its failed-over copy at the recovery site'),
   testPath: z.string().nullable().describe("a test failover's isolated copy, while one is up"),
 });
 
@@ -69,8 +77,14 @@ export const RecoveryPoint = z.object({
   createdAt: z.string(),
   kind: z.enum(['crash', 'app']),
   bytes: z.number().describe('bytes sent in the cycle that made it'),
-  groupPoint: z.string().nullable().describe('the multi-item point it belongs to (complete: every member of the group has it)'),
-  groupMembers: z.array(z.string()).nullable().describe('the items the multi-item point covers (paused members are left out)'),
+  groupPoint: z
+    .string()
+    .nullable()
+    .describe('the multi-item point it belongs to (complete: every member of the group has it)'),
+  groupMembers: z
+    .array(z.string())
+    .nullable()
+    .describe('the items the multi-item point covers (paused members are left out)'),
 });
 
 export const CommandRun = z.object({
@@ -97,7 +111,9 @@ export const CycleEntry = z.object({
 
 /** A durable drill schedule of one item: a test failover every N days at a local time, cleaned up after a hold. */
 export const DrillSchedule = z.object({
-  paused: z.boolean().describe('no drill starts while the item is not protected (failed over, committed, reprotecting, …)'),
+  paused: z
+    .boolean()
+    .describe('no drill starts while the item is not protected (failed over, committed, reprotecting, …)'),
   pausedReason: z.string().nullable().describe('why drills wait, and the next step'),
   everyDays: z.number().int().describe('days between drills'),
   at: z.string().describe('local time of day, HH:MM'),
@@ -122,9 +138,18 @@ export const ItemDetail = ItemSummary.extend({
   nextCycleAt: z.string().nullable(),
   lastCycleAt: z.string().nullable(),
   lastError: ErrorInfoSchema.nullable(),
-  pendingBytes: z.number().nullable().describe('bytes changed at the source and not yet in a point, as of the last scan'),
+  pendingBytes: z
+    .number()
+    .nullable()
+    .describe('bytes changed at the source and not yet in a point, as of the last scan'),
   retry: z
-    .object({ attempt: z.number().int(), firstFailedAt: z.string(), lastAttemptAt: z.string(), nextAttemptAt: z.string(), error: ErrorInfoSchema })
+    .object({
+      attempt: z.number().int(),
+      firstFailedAt: z.string(),
+      lastAttemptAt: z.string(),
+      nextAttemptAt: z.string(),
+      error: ErrorInfoSchema,
+    })
     .nullable()
     .describe('consecutive failed attempts of a recoverable error and the next attempt'),
   resync: z.object({
@@ -136,7 +161,10 @@ export const ItemDetail = ItemSummary.extend({
     nextRunAt: z.string().nullable(),
   }),
   appConsistent: z.object({
-    frequencySeconds: z.number().int().describe('0: no app-consistent points (no quiesce command, or the policy says none)'),
+    frequencySeconds: z
+      .number()
+      .int()
+      .describe('0: no app-consistent points (no quiesce command, or the policy says none)'),
     lastAppPointAt: z.string().nullable(),
     lastAttemptAt: z.string().nullable(),
     warning: z.string().nullable(),
@@ -145,10 +173,19 @@ export const ItemDetail = ItemSummary.extend({
   lastCycles: z.array(CycleEntry),
   jobId: z.string().nullable(),
   failover: z
-    .object({ type: z.enum(['planned', 'unplanned']), pointId: z.string(), pointCreatedAt: z.string(), at: z.string(), from: z.string(), to: z.string() })
+    .object({
+      type: z.enum(['planned', 'unplanned']),
+      pointId: z.string(),
+      pointCreatedAt: z.string(),
+      at: z.string(),
+      from: z.string(),
+      to: z.string(),
+    })
     .nullable()
     .describe('the failover not yet committed (change-point allowed) or committed'),
-  testFailover: z.object({ drillId: z.string(), pointId: z.string(), startedAt: z.string(), jobId: z.string().nullable() }).nullable(),
+  testFailover: z
+    .object({ drillId: z.string(), pointId: z.string(), startedAt: z.string(), jobId: z.string().nullable() })
+    .nullable(),
   drillSchedule: DrillSchedule.nullable().describe('the scheduled drills (item drill-schedule), or null'),
   disks: z.array(Replicated),
   folders: z.array(Replicated),
@@ -160,7 +197,10 @@ const CommandFields = {
   shutdown: z.string().optional().describe('command that shuts the machine down'),
   start: z.string().optional().describe('command that starts the machine'),
   commandTimeout: z.string().optional().describe('timeout of each command, e.g. 60s (default 5m)'),
-  resyncWindow: z.string().optional().describe('local HH:MM-HH:MM when a resync may run by itself (default: the global one)'),
+  resyncWindow: z
+    .string()
+    .optional()
+    .describe('local HH:MM-HH:MM when a resync may run by itself (default: the global one)'),
 };
 
 const PolicyFields = {
@@ -172,15 +212,26 @@ const PolicyFields = {
 
 export const protectionCalls = {
   'sites.add': call({
-    summary: 'Add a recovery site: a data root on this machine, or a site agent on another host (paired with its one-time key)',
+    summary:
+      'Add a recovery site: a data root on this machine, or a site agent on another host (paired with its one-time key)',
     input: z.object({
       name: SiteName,
       root: z.string().min(1).optional().describe('data root folder on this machine: empty or missing'),
-      agent: z.string().min(1).optional().describe('a site agent: https://HOST:PORT, as `lifeboat agent serve` printed it'),
+      agent: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('a site agent: https://HOST:PORT, as `lifeboat agent serve` printed it'),
       pairingKey: z.string().min(1).optional().describe("the agent's one-time pairing key"),
     }),
     output: Site,
-    cli: { command: 'site add', positional: ['name'], paths: ['root'], fileFlags: { 'pairing-key-file': 'pairingKey' }, view: 'record' },
+    cli: {
+      command: 'site add',
+      positional: ['name'],
+      paths: ['root'],
+      fileFlags: { 'pairing-key-file': 'pairingKey' },
+      view: 'record',
+    },
   }),
   'sites.list': call({
     summary: 'List sites (the primary site is this installation)',
@@ -235,7 +286,18 @@ export const protectionCalls = {
     summary: 'List replication policies',
     input: z.object({}),
     output: z.array(Policy),
-    cli: { command: 'policy list', columns: ['name', 'frequencySeconds', 'rpoThresholdSeconds', 'retentionSeconds', 'appConsistentSeconds', 'builtin', 'items'] },
+    cli: {
+      command: 'policy list',
+      columns: [
+        'name',
+        'frequencySeconds',
+        'rpoThresholdSeconds',
+        'retentionSeconds',
+        'appConsistentSeconds',
+        'builtin',
+        'items',
+      ],
+    },
   }),
   'policies.show': call({
     summary: 'Show a replication policy and the items that use it',
@@ -250,14 +312,18 @@ export const protectionCalls = {
     cli: { command: 'policy edit', positional: ['name'], lookups: { name: 'policy' }, view: 'record' },
   }),
   'items.protect': call({
-    summary: 'Enable protection of a machine (disk images and folders): checks, initial replication, then delta replication',
+    summary:
+      'Enable protection of a machine (disk images and folders): checks, initial replication, then delta replication',
     input: z.object({
       name: ItemName,
       disk: z.array(z.string().min(1)).optional().describe('a disk image file (repeatable)'),
       folder: z.array(z.string().min(1)).optional().describe('a folder (repeatable)'),
       recoverySite: SiteName.describe('the recovery site to replicate to'),
       policy: PolicyName,
-      account: z.string().optional().describe('storage account (for older recovery points and seeding, in later versions)'),
+      account: z
+        .string()
+        .optional()
+        .describe('storage account (for older recovery points and seeding, in later versions)'),
       group: z.string().optional().describe('replication group: its items get multi-item points (one instant for all)'),
       ...CommandFields,
     }),
@@ -275,7 +341,21 @@ export const protectionCalls = {
     summary: 'List protected items with their health, RPO and last recovery point',
     input: z.object({}),
     output: z.array(ItemSummary),
-    cli: { command: 'item list', columns: ['name', 'phase', 'health', 'rpoSeconds', 'lastPointAt', 'points', 'recoverySite', 'policy', 'group', 'paused'] },
+    cli: {
+      command: 'item list',
+      columns: [
+        'name',
+        'phase',
+        'health',
+        'rpoSeconds',
+        'lastPointAt',
+        'points',
+        'recoverySite',
+        'policy',
+        'group',
+        'paused',
+      ],
+    },
   }),
   'items.show': call({
     summary: 'Show a protected item: phase, health, RPO, sites, and where each disk and folder is replicated',
@@ -287,7 +367,12 @@ export const protectionCalls = {
     summary: "List a protected item's recovery points, oldest first",
     input: z.object({ name: ItemName }),
     output: z.array(RecoveryPoint),
-    cli: { command: 'item points', positional: ['name'], lookups: { name: 'item' }, columns: ['id', 'seq', 'createdAt', 'kind', 'bytes', 'groupPoint'] },
+    cli: {
+      command: 'item points',
+      positional: ['name'],
+      lookups: { name: 'item' },
+      columns: ['id', 'seq', 'createdAt', 'kind', 'bytes', 'groupPoint'],
+    },
   }),
   'items.replicate': call({
     summary: 'Run a replication cycle of a protected item now (or follow the one on its way)',
@@ -311,7 +396,12 @@ export const protectionCalls = {
     summary: "A protected item's cycles of the last 24 hours: time, kind, bytes sent, duration, RPO",
     input: z.object({ name: ItemName }),
     output: z.array(CycleEntry),
-    cli: { command: 'item history', positional: ['name'], lookups: { name: 'item' }, columns: ['at', 'kind', 'ok', 'bytesSent', 'durationMs', 'rpoSeconds'] },
+    cli: {
+      command: 'item history',
+      positional: ['name'],
+      lookups: { name: 'item' },
+      columns: ['at', 'kind', 'ok', 'bytesSent', 'durationMs', 'rpoSeconds'],
+    },
   }),
   'items.settings': call({
     summary: 'Show or set the global resync window (items without their own use it; "default" is 18:00-06:00)',
@@ -333,7 +423,10 @@ export const protectionCalls = {
   }),
   'items.disable': call({
     summary: 'Disable protection of an item: its replica and recovery points are deleted (or kept with --keep-replica)',
-    input: z.object({ name: ItemName, keepReplica: z.boolean().default(false).describe('keep the replica and its points at the site') }),
+    input: z.object({
+      name: ItemName,
+      keepReplica: z.boolean().default(false).describe('keep the replica and its points at the site'),
+    }),
     output: z.object({ disabled: z.string(), replicaRemoved: z.boolean() }),
     cli: {
       command: 'item disable',
@@ -346,9 +439,25 @@ export const protectionCalls = {
   }),
   'items.materialize': call({
     summary: 'Write a recovery point of an item into an empty folder (disks/ and folders/), byte for byte',
-    input: z.object({ name: ItemName, point: z.string().min(1).describe('recovery point id (from item points)'), to: z.string().min(1).describe('an empty or missing folder') }),
-    output: z.object({ item: z.string(), point: z.string(), createdAt: z.string(), path: z.string(), bytes: z.number() }),
-    cli: { command: 'item materialize', positional: ['name'], lookups: { name: 'item' }, paths: ['to'], view: 'record' },
+    input: z.object({
+      name: ItemName,
+      point: z.string().min(1).describe('recovery point id (from item points)'),
+      to: z.string().min(1).describe('an empty or missing folder'),
+    }),
+    output: z.object({
+      item: z.string(),
+      point: z.string(),
+      createdAt: z.string(),
+      path: z.string(),
+      bytes: z.number(),
+    }),
+    cli: {
+      command: 'item materialize',
+      positional: ['name'],
+      lookups: { name: 'item' },
+      paths: ['to'],
+      view: 'record',
+    },
     long: true,
   }),
 };

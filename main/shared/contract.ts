@@ -9,7 +9,22 @@ import { itemFailoverCalls } from './contract-item-failover';
 import { itemReprotectCalls } from './contract-item-reprotect';
 import { planCalls } from './contract-plans';
 import { protectionCalls } from './contract-protection';
-import { Alert, Backup, BackupFolder, CatalogRebuild, Job, JobStatus, LogLevel, ProbeResult, PruneResult, Service, Settings, Status, StorageAccount, StorageAccountKind } from './schemas';
+import {
+  Alert,
+  Backup,
+  BackupFolder,
+  CatalogRebuild,
+  Job,
+  JobStatus,
+  LogLevel,
+  ProbeResult,
+  PruneResult,
+  Service,
+  Settings,
+  Status,
+  StorageAccount,
+  StorageAccountKind,
+} from './schemas';
 
 const JobId = z.string().min(1).describe('job id (from jobs list)');
 const ServiceName = z
@@ -17,7 +32,10 @@ const ServiceName = z
   .trim()
   .min(1, 'Enter a service name.')
   .max(50, 'A service name has at most 50 characters.')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'A service name starts with a letter or digit and uses letters, digits, spaces, dots, hyphens and underscores.')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/,
+    'A service name starts with a letter or digit and uses letters, digits, spaces, dots, hyphens and underscores.',
+  )
   .describe('service name');
 
 const AccountName = z.string().trim().min(1).describe('storage account name');
@@ -29,7 +47,10 @@ const AccountFields = z.object({
     .trim()
     .min(1, 'Enter a storage account name.')
     .max(50, 'A storage account name has at most 50 characters.')
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'A storage account name starts with a letter or digit and uses letters, digits, dots, hyphens and underscores.')
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+      'A storage account name starts with a letter or digit and uses letters, digits, dots, hyphens and underscores.',
+    )
     .describe('storage account name'),
   kind: StorageAccountKind.optional().describe('local or azure (inferred from the other fields when omitted)'),
   local: z.string().min(1).optional().describe('folder of a local account (default: in the data directory)'),
@@ -37,7 +58,11 @@ const AccountFields = z.object({
   connectionString: z.string().min(1).optional().describe('Azure connection string'),
   accountName: z.string().min(1).optional().describe('Azure storage account name'),
   accountKey: z.string().min(1).optional().describe('Azure storage account key'),
-  endpoint: z.string().url().optional().describe('Azure blob endpoint URL (default https://NAME.blob.core.windows.net)'),
+  endpoint: z
+    .string()
+    .url()
+    .optional()
+    .describe('Azure blob endpoint URL (default https://NAME.blob.core.windows.net)'),
   sasUrl: z.string().url().optional().describe('Azure container SAS URL'),
   container: z.string().min(1).optional().describe('Azure blob container'),
 });
@@ -145,7 +170,10 @@ export const contract = {
   }),
   'alerts.ack': call({
     summary: 'Acknowledge an alert (or all of them with --all)',
-    input: z.object({ id: z.string().optional().describe('alert id'), all: z.boolean().default(false).describe('acknowledge every alert') }),
+    input: z.object({
+      id: z.string().optional().describe('alert id'),
+      all: z.boolean().default(false).describe('acknowledge every alert'),
+    }),
     output: z.object({ acknowledged: z.number().int() }),
     cli: { command: 'alerts ack', positional: ['id'], lookups: { id: 'alert' }, view: 'record' },
   }),
@@ -189,14 +217,20 @@ export const contract = {
     cli: { command: 'history add', positional: ['line'], view: 'record' },
   }),
   'accounts.add': call({
-    summary: 'Add a storage account (a local folder, or an Azure Blob container): validates it, then opens or creates its repository',
-    input: AccountFields.extend({ createContainer: z.boolean().default(false).describe('create the Azure container when it does not exist') }),
+    summary:
+      'Add a storage account (a local folder, or an Azure Blob container): validates it, then opens or creates its repository',
+    input: AccountFields.extend({
+      createContainer: z.boolean().default(false).describe('create the Azure container when it does not exist'),
+    }),
     output: z.object({
       account: StorageAccount,
       probe: ProbeResult,
       repositoryCreated: z.boolean(),
       backupsFound: z.number().int(),
-      devicesFound: z.array(z.string()).optional().describe('devices of a lost installation brought back Deactivated from their records'),
+      devicesFound: z
+        .array(z.string())
+        .optional()
+        .describe('devices of a lost installation brought back Deactivated from their records'),
       notice: z.string().optional(),
     }),
     cli: { command: 'account add', positional: ['name'], paths: ['local'], view: 'record' },
@@ -223,35 +257,61 @@ export const contract = {
   }),
   'accounts.remove': call({
     summary: 'Forget a storage account (its data stays in the folder or container)',
-    input: z.object({ name: AccountName, force: z.boolean().default(false).describe('remove it even though it holds backups') }),
+    input: z.object({
+      name: AccountName,
+      force: z.boolean().default(false).describe('remove it even though it holds backups'),
+    }),
     output: z.object({ removed: z.string(), backupsForgotten: z.number().int() }),
-    cli: { command: 'account remove', positional: ['name'], lookups: { name: 'account' }, confirm: 'Remove the storage account {name} from Lifeboat? Its data stays where it is.', view: 'record' },
+    cli: {
+      command: 'account remove',
+      positional: ['name'],
+      lookups: { name: 'account' },
+      confirm: 'Remove the storage account {name} from Lifeboat? Its data stays where it is.',
+      view: 'record',
+    },
   }),
   'accounts.edit': call({
-    summary: 'Give a storage account new credentials (or the new place of its folder); it must hold the same repository',
+    summary:
+      'Give a storage account new credentials (or the new place of its folder); it must hold the same repository',
     input: AccountFields,
     output: StorageAccount,
-    cli: { command: 'account edit', positional: ['name'], paths: ['local'], lookups: { name: 'account' }, view: 'record' },
+    cli: {
+      command: 'account edit',
+      positional: ['name'],
+      paths: ['local'],
+      lookups: { name: 'account' },
+      view: 'record',
+    },
     long: true,
   }),
   'accounts.rebuildCatalog': call({
-    summary: "Rebuild the backup catalog from the storage account alone (after a fresh install joined the service)",
+    summary: 'Rebuild the backup catalog from the storage account alone (after a fresh install joined the service)',
     input: z.object({ name: AccountName }),
     output: CatalogRebuild,
     cli: { command: 'account rebuild-catalog', positional: ['name'], lookups: { name: 'account' }, view: 'record' },
     long: true,
   }),
   'accounts.check': call({
-    summary: 'Check a storage account (structure, or every byte with --read-data); fails naming each damaged backup and file',
-    input: z.object({ name: AccountName, readData: z.boolean().default(false).describe('download and verify every pack') }),
+    summary:
+      'Check a storage account (structure, or every byte with --read-data); fails naming each damaged backup and file',
+    input: z.object({
+      name: AccountName,
+      readData: z.boolean().default(false).describe('download and verify every pack'),
+    }),
     output: Job,
     cli: { command: 'account check', positional: ['name'], lookups: { name: 'account' }, startsJob: true, view: 'job' },
   }),
   'backups.create': call({
     summary: 'Back up folders (shares) and image files (volumes) to a storage account, incrementally',
     input: z.object({
-      account: z.string().optional().describe('storage account name (default: the embedded "default" account, created on first use)'),
-      source: z.array(z.string().min(1)).min(1, 'Name at least one folder or image file with --source.').describe('a folder or image file to back up (repeatable)'),
+      account: z
+        .string()
+        .optional()
+        .describe('storage account name (default: the embedded "default" account, created on first use)'),
+      source: z
+        .array(z.string().min(1))
+        .min(1, 'Name at least one folder or image file with --source.')
+        .describe('a folder or image file to back up (repeatable)'),
       label: z.string().max(200).optional().describe('a label for the backup'),
     }),
     output: Job,
@@ -261,7 +321,11 @@ export const contract = {
     summary: 'List backups, newest first',
     input: z.object({ account: z.string().optional().describe('only the backups in this storage account') }),
     output: z.array(Backup),
-    cli: { command: 'backup list', lookups: { account: 'account' }, columns: ['id', 'account', 'createdAt', 'problem', 'label', 'sourceNames', 'files', 'bytes', 'storedNew'] },
+    cli: {
+      command: 'backup list',
+      lookups: { account: 'account' },
+      columns: ['id', 'account', 'createdAt', 'problem', 'label', 'sourceNames', 'files', 'bytes', 'storedNew'],
+    },
   }),
   'backups.show': call({
     summary: 'Show a backup: per-source sizes, dedup and compression ratios',
@@ -287,21 +351,38 @@ export const contract = {
       to: z.string().min(1).describe('folder to restore into (each source becomes a folder or file in it)'),
       source: z.array(z.string()).optional().describe('restore only this source (repeatable)'),
       path: z.string().optional().describe('restore only this file or folder of the sources, e.g. docs/2024'),
-      overwrite: z.boolean().default(false).describe("restore into a folder that is not empty, or into a device's share or volume, replacing files"),
+      overwrite: z
+        .boolean()
+        .default(false)
+        .describe("restore into a folder that is not empty, or into a device's share or volume, replacing files"),
       priority: z.array(z.string()).optional().describe('SOURCE/PATH to restore first, hottest first (repeatable)'),
     }),
     output: Job,
-    cli: { command: 'backup restore', positional: ['id'], paths: ['to'], lookups: { id: 'backup' }, startsJob: true, view: 'job' },
+    cli: {
+      command: 'backup restore',
+      positional: ['id'],
+      paths: ['to'],
+      lookups: { id: 'backup' },
+      startsJob: true,
+      view: 'job',
+    },
   }),
   'backups.delete': call({
     summary: 'Delete a backup (the data only it used is freed by the next prune)',
     input: z.object({ id: BackupId }),
     output: z.object({ deleted: z.string(), account: z.string() }),
-    cli: { command: 'backup delete', positional: ['id'], lookups: { id: 'backup' }, confirm: 'Delete the backup {id}? Its data is freed at the next prune.', view: 'record' },
+    cli: {
+      command: 'backup delete',
+      positional: ['id'],
+      lookups: { id: 'backup' },
+      confirm: 'Delete the backup {id}? Its data is freed at the next prune.',
+      view: 'record',
+    },
     long: true,
   }),
   'backups.prune': call({
-    summary: 'Keep the newest backup of each of the last N days, weeks and months; delete the rest and the data no backup uses',
+    summary:
+      'Keep the newest backup of each of the last N days, weeks and months; delete the rest and the data no backup uses',
     input: z.object({
       account: z.string().min(1).describe('storage account name'),
       keepLast: z.number().int().min(0).default(0).describe('keep the newest N backups'),
@@ -309,10 +390,20 @@ export const contract = {
       keepWeekly: z.number().int().min(0).default(0).describe('keep the newest backup of each of the last N weeks'),
       keepMonthly: z.number().int().min(0).default(0).describe('keep the newest backup of each of the last N months'),
       dryRun: z.boolean().default(false).describe('say what would be deleted and freed; write nothing'),
-      maxUnused: z.number().min(0).max(100).default(10).describe('repack packs with more than this percent unused (100: never repack)'),
+      maxUnused: z
+        .number()
+        .min(0)
+        .max(100)
+        .default(10)
+        .describe('repack packs with more than this percent unused (100: never repack)'),
     }),
     output: PruneResult,
-    cli: { command: 'backup prune', lookups: { account: 'account' }, confirm: 'Prune the backups of {account} that the keep rules do not keep?', view: 'record' },
+    cli: {
+      command: 'backup prune',
+      lookups: { account: 'account' },
+      confirm: 'Prune the backups of {account} that the keep rules do not keep?',
+      view: 'record',
+    },
     long: true,
   }),
   ...deviceCalls,

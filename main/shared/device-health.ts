@@ -60,11 +60,13 @@ export function assessHealth(f: HealthFacts, now: number): HealthReport {
   if (f.overQuota.length) critical.push(`over quota: ${f.overQuota.join(', ')}`);
   const warning: string[] = [];
   if (f.status === 'offline') warning.push('offline for maintenance');
-  if (f.provisioned > PROVISIONED_WARN * f.capacity) warning.push(`${Math.round((100 * f.provisioned) / f.capacity)}% of the capacity is provisioned`);
+  if (f.provisioned > PROVISIONED_WARN * f.capacity)
+    warning.push(`${Math.round((100 * f.provisioned) / f.capacity)}% of the capacity is provisioned`);
   if (f.status === 'online' && f.offlineItems.length) warning.push(`offline: ${f.offlineItems.join(', ')}`);
   if (f.status === 'online' && f.items > 0) {
     const last = f.lastBackupAt ? Date.parse(f.lastBackupAt) : null;
-    if (f.policy.frequency === 'off') warning.push(last === null ? 'never backed up, and backups are off' : 'backups are off');
+    if (f.policy.frequency === 'off')
+      warning.push(last === null ? 'never backed up, and backups are off' : 'backups are off');
     else if (last === null) warning.push('never backed up');
     else if (now - last > LATE_PERIODS * PERIOD_MS[f.policy.frequency])
       warning.push(`last backup ${describeAge(now - last)} ago, policy ${f.policy.frequency}`);

@@ -24,12 +24,15 @@ export function problemOf(check: () => unknown): string | null {
 
 /** A device name is its host name on the network: NetBIOS-safe (1-15 characters) and a valid DNS label. */
 export function checkDeviceName(name: string, field = 'name'): string {
-  const hint = 'Use 1 to 15 letters, digits and hyphens, not all digits, not starting or ending with a hyphen (e.g. fs-amsterdam1).';
+  const hint =
+    'Use 1 to 15 letters, digits and hyphens, not all digits, not starting or ending with a hyphen (e.g. fs-amsterdam1).';
   if (name.length === 0) bad(field, 'give the device a name.', hint);
   if (name.length > 15) bad(field, `"${name}" has ${name.length} characters; a device name has at most 15.`, hint);
   const wrong = [...name].find((c) => !/[A-Za-z0-9-]/.test(c));
-  if (wrong !== undefined) bad(field, `"${name}" contains "${wrong}"; a device name has only letters, digits and hyphens.`, hint);
-  if (/^\d+$/.test(name)) bad(field, `"${name}" is all digits; a device name needs at least one letter or hyphen.`, hint);
+  if (wrong !== undefined)
+    bad(field, `"${name}" contains "${wrong}"; a device name has only letters, digits and hyphens.`, hint);
+  if (/^\d+$/.test(name))
+    bad(field, `"${name}" is all digits; a device name needs at least one letter or hyphen.`, hint);
   if (name.startsWith('-') || name.endsWith('-')) bad(field, `"${name}" starts or ends with a hyphen.`, hint);
   return name;
 }
@@ -41,14 +44,23 @@ export function checkDomain(domain: string, field = 'domain'): string {
   if (d.length === 0) bad(field, 'the domain is empty.', hint);
   if (d.length > 253) bad(field, `"${d}" has ${d.length} characters; a domain name has at most 253.`, hint);
   const labels = d.split('.');
-  if (labels.length < 2) bad(field, `"${d}" is not a fully qualified domain name: it needs at least two labels (e.g. corp.contoso.com).`, hint);
+  if (labels.length < 2)
+    bad(
+      field,
+      `"${d}" is not a fully qualified domain name: it needs at least two labels (e.g. corp.contoso.com).`,
+      hint,
+    );
   for (const label of labels) {
     if (label.length === 0) bad(field, `"${d}" has an empty label (two dots in a row).`, hint);
-    if (label.length > 63) bad(field, `the label "${label.slice(0, 20)}…" of "${d}" has ${label.length} characters; at most 63.`, hint);
-    if (!/^[A-Za-z0-9-]+$/.test(label)) bad(field, `the label "${label}" of "${d}" may contain only letters, digits and hyphens.`, hint);
-    if (label.startsWith('-') || label.endsWith('-')) bad(field, `the label "${label}" of "${d}" starts or ends with a hyphen.`, hint);
+    if (label.length > 63)
+      bad(field, `the label "${label.slice(0, 20)}…" of "${d}" has ${label.length} characters; at most 63.`, hint);
+    if (!/^[A-Za-z0-9-]+$/.test(label))
+      bad(field, `the label "${label}" of "${d}" may contain only letters, digits and hyphens.`, hint);
+    if (label.startsWith('-') || label.endsWith('-'))
+      bad(field, `the label "${label}" of "${d}" starts or ends with a hyphen.`, hint);
   }
-  if (/^\d+$/.test(labels[labels.length - 1])) bad(field, `"${d}" ends in a numeric label; give a domain name, not an IP address.`, hint);
+  if (/^\d+$/.test(labels[labels.length - 1]))
+    bad(field, `"${d}" ends in a numeric label; give a domain name, not an IP address.`, hint);
   return d;
 }
 
@@ -57,17 +69,28 @@ export function checkTimeZone(tz: string, field = 'timeZone'): string {
     // Canonical spelling, e.g. "europe/amsterdam" → "Europe/Amsterdam".
     return new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone;
   } catch {
-    return bad(field, `"${tz}" is not a time zone.`, 'Give an IANA time zone name, e.g. UTC, Europe/Amsterdam or America/New_York.');
+    return bad(
+      field,
+      `"${tz}" is not a time zone.`,
+      'Give an IANA time zone name, e.g. UTC, Europe/Amsterdam or America/New_York.',
+    );
   }
 }
 
-const RESERVED = new Set(['CON', 'PRN', 'AUX', 'NUL', ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => [`COM${n}`, `LPT${n}`])]);
+const RESERVED = new Set([
+  'CON',
+  'PRN',
+  'AUX',
+  'NUL',
+  ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => [`COM${n}`, `LPT${n}`]),
+]);
 
 /** Share and volume names: they become a folder or file name under the data root and an SMB share or iSCSI target name. */
 export function checkItemName(name: string, kind: 'share' | 'volume', field = 'name'): string {
   const hint = `Use 1 to 64 letters, digits, hyphens, underscores, dots and spaces for the ${kind} name (e.g. finance-docs).`;
   if (name.length === 0) bad(field, `give the ${kind} a name.`, hint);
-  if (name.length > 64) bad(field, `"${name.slice(0, 20)}…" has ${name.length} characters; a ${kind} name has at most 64.`, hint);
+  if (name.length > 64)
+    bad(field, `"${name.slice(0, 20)}…" has ${name.length} characters; a ${kind} name has at most 64.`, hint);
   const wrong = [...name].find((c) => !/[A-Za-z0-9_. -]/.test(c));
   if (wrong !== undefined) bad(field, `"${name}" contains "${wrong}", which a ${kind} name cannot have.`, hint);
   if (name !== name.trim()) bad(field, `"${name}" starts or ends with a space.`, hint);
@@ -83,26 +106,46 @@ export function checkItemName(name: string, kind: 'share' | 'volume', field = 'n
  * iSCSI names compare without regard to case, so they are checked and stored in lower case.
  */
 export function checkIqn(given: string, field = 'acr'): string {
-  const hint = 'An initiator name looks like iqn.1991-05.com.microsoft:host1 (iqn., year-month, the reversed domain, optionally : and a name) or eui.02004567a425678d; at most 220 characters.';
+  const hint =
+    'An initiator name looks like iqn.1991-05.com.microsoft:host1 (iqn., year-month, the reversed domain, optionally : and a name) or eui.02004567a425678d; at most 220 characters.';
   const iqn = given.trim().toLowerCase();
-  if (iqn.length > 220) bad(field, `the initiator name "${iqn.slice(0, 32)}…" has ${iqn.length} characters; at most 220 are allowed.`, hint);
+  if (iqn.length > 220)
+    bad(
+      field,
+      `the initiator name "${iqn.slice(0, 32)}…" has ${iqn.length} characters; at most 220 are allowed.`,
+      hint,
+    );
   if (iqn.startsWith('eui.')) {
-    if (!/^eui\.[0-9a-f]{16}$/.test(iqn)) bad(field, `"${given}" is not a valid EUI name: it needs "eui." followed by exactly 16 hexadecimal digits.`, hint);
+    if (!/^eui\.[0-9a-f]{16}$/.test(iqn))
+      bad(
+        field,
+        `"${given}" is not a valid EUI name: it needs "eui." followed by exactly 16 hexadecimal digits.`,
+        hint,
+      );
     return iqn;
   }
   const date = /^iqn\.(\d{4})-(\d{2})\./.exec(iqn);
   if (!date) bad(field, `"${given}" is not a valid initiator name (IQN).`, hint);
   const [, year, month] = date!;
-  if (Number(month) < 1 || Number(month) > 12) bad(field, `"${given}" has month ${month}; the date must be YYYY-MM with a month from 01 to 12.`, hint);
+  if (Number(month) < 1 || Number(month) > 12)
+    bad(field, `"${given}" has month ${month}; the date must be YYYY-MM with a month from 01 to 12.`, hint);
   // The date is when the naming authority owned the domain: iSCSI names exist since the 1990s.
-  if (Number(year) < 1990 || Number(year) > new Date().getUTCFullYear() + 1) bad(field, `"${given}" has the year ${year}; give the year (1990 or later) the domain was registered.`, hint);
+  if (Number(year) < 1990 || Number(year) > new Date().getUTCFullYear() + 1)
+    bad(field, `"${given}" has the year ${year}; give the year (1990 or later) the domain was registered.`, hint);
   const rest = iqn.slice(date![0].length);
   const colon = rest.indexOf(':');
   const domain = colon < 0 ? rest : rest.slice(0, colon);
-  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(domain) || domain.split('.').some((l) => l.startsWith('-') || l.endsWith('-') || l.length > 63))
+  if (
+    !/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(domain) ||
+    domain.split('.').some((l) => l.startsWith('-') || l.endsWith('-') || l.length > 63)
+  )
     bad(field, `"${given}" has "${domain}" where the reversed domain name (e.g. com.microsoft) belongs.`, hint);
   if (colon >= 0 && !/^[a-z0-9.:-]+$/.test(rest.slice(colon + 1)))
-    bad(field, `"${given}" has "${rest.slice(colon + 1)}" after the colon; the name part may contain only letters, digits, dots, hyphens and colons.`, hint);
+    bad(
+      field,
+      `"${given}" has "${rest.slice(colon + 1)}" after the colon; the name part may contain only letters, digits, dots, hyphens and colons.`,
+      hint,
+    );
   return iqn;
 }
 
@@ -119,12 +162,30 @@ export function checkAcrs(list: string[], field = 'acr'): string[] {
 }
 
 /** CHAP needs a user and a 12-16 character secret together; the message never repeats the secret. */
-export function checkChap(user: string | undefined, secret: string | undefined): { user: string; secret: string } | null {
+export function checkChap(
+  user: string | undefined,
+  secret: string | undefined,
+): { user: string; secret: string } | null {
   if (user === undefined && secret === undefined) return null;
-  if (user === undefined) bad('chapUser', 'a CHAP secret was given without a CHAP user.', 'Give both --chap-user and --chap-secret, or neither.');
-  if (secret === undefined) bad('chapSecret', 'a CHAP user was given without a CHAP secret.', 'Give both --chap-user and --chap-secret, or neither.');
+  if (user === undefined)
+    bad(
+      'chapUser',
+      'a CHAP secret was given without a CHAP user.',
+      'Give both --chap-user and --chap-secret, or neither.',
+    );
+  if (secret === undefined)
+    bad(
+      'chapSecret',
+      'a CHAP user was given without a CHAP secret.',
+      'Give both --chap-user and --chap-secret, or neither.',
+    );
   const n = [...secret!].length;
-  if (n < 12 || n > 16) bad('chapSecret', `the CHAP secret must be 12 to 16 characters long; the one given has ${n}.`, 'Choose a secret of 12 to 16 characters.');
+  if (n < 12 || n > 16)
+    bad(
+      'chapSecret',
+      `the CHAP secret must be 12 to 16 characters long; the one given has ${n}.`,
+      'Choose a secret of 12 to 16 characters.',
+    );
   return { user: user!, secret: secret! };
 }
 
@@ -136,6 +197,10 @@ export const MIN_CAPACITY = 1024 * 1024;
 
 export function checkCapacity(bytes: number, field = 'capacity'): number {
   if (bytes < MIN_CAPACITY)
-    bad(field, `${formatBytes(bytes)} is below the smallest capacity a device can have, ${formatBytes(MIN_CAPACITY)}.`, 'Give the capacity with its unit, e.g. 500GiB or 2TiB.');
+    bad(
+      field,
+      `${formatBytes(bytes)} is below the smallest capacity a device can have, ${formatBytes(MIN_CAPACITY)}.`,
+      'Give the capacity with its unit, e.g. 500GiB or 2TiB.',
+    );
   return bytes;
 }

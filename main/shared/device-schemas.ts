@@ -56,7 +56,18 @@ export type Device = z.infer<typeof Device>;
 export const RootCheck = z.object({
   root: z.string(),
   usable: z.boolean(),
-  state: z.enum(['missing', 'empty', 'previous-device', 'not-empty', 'not-a-folder', 'in-use', 'not-writable', 'outside-site']).describe('missing folders are created'),
+  state: z
+    .enum([
+      'missing',
+      'empty',
+      'previous-device',
+      'not-empty',
+      'not-a-folder',
+      'in-use',
+      'not-writable',
+      'outside-site',
+    ])
+    .describe('missing folders are created'),
   message: z.string().describe('what the state means for the user'),
   previousDevice: z.string().nullable().describe('the name in the marker of a previous Lifeboat device root'),
   freeBytes: z.number().describe('free space of the filesystem that would hold it'),
@@ -104,9 +115,15 @@ export const HeatItem = z.object({
   hotBytes: z.number(),
   warmBytes: z.number(),
   coldBytes: z.number(),
-  hottest: z.array(z.object({ path: z.string(), heat: z.number().min(0).max(1) })).describe('files (or block ranges as "@offset+length") hottest first, at most 20'),
+  hottest: z
+    .array(z.object({ path: z.string(), heat: z.number().min(0).max(1) }))
+    .describe('files (or block ranges as "@offset+length") hottest first, at most 20'),
 });
-export const HeatMap = z.object({ backupId: z.string().nullable(), at: z.string().nullable(), items: z.array(HeatItem) });
+export const HeatMap = z.object({
+  backupId: z.string().nullable(),
+  at: z.string().nullable(),
+  items: z.array(HeatItem),
+});
 export type HeatMap = z.infer<typeof HeatMap>;
 
 export const DeviceBackup = z.object({
@@ -133,7 +150,9 @@ export const Reason = z.object({ code: z.string(), message: z.string() });
 /** What the failover wizard's target picker shows of each device. */
 export const TargetFacts = z.object({
   status: DeviceStatus,
-  registered: z.boolean().describe('false: Ready to set up; the failover registers it with this service as it takes over'),
+  registered: z
+    .boolean()
+    .describe('false: Ready to set up; the failover registers it with this service as it takes over'),
   capacity: z.number(),
   freeBytes: z.number().nullable().describe('free space on the disk of its data root (null: it cannot be read)'),
   domain: z.string().nullable(),
@@ -191,7 +210,13 @@ export type FailoverTargets = z.infer<typeof FailoverTargets>;
 export const FailoverPlan = z.object({
   source: z.string(),
   target: z.string(),
-  backup: z.object({ id: z.string(), createdAt: z.string(), kind: BackupKind, latest: z.boolean(), loses: BackupLoss.nullable() }),
+  backup: z.object({
+    id: z.string(),
+    createdAt: z.string(),
+    kind: BackupKind,
+    latest: z.boolean(),
+    loses: BackupLoss.nullable(),
+  }),
   planned: z.boolean().describe('true when the backup is the final backup taken at deactivation (no data loss)'),
   bytesToRestore: z.number(),
   items: z.array(z.object({ name: z.string(), kind: z.enum(['share', 'volume']), bytes: z.number() })),

@@ -64,7 +64,12 @@ export class LifeboatError extends Error {
   readonly final: boolean;
   /** The input field it is about: `opts.field`, else the one the message names first. */
   readonly field?: string;
-  constructor(code: ErrorCode, message: string, hint?: string, opts: { retryable?: boolean; final?: boolean; cause?: unknown; field?: string } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    hint?: string,
+    opts: { retryable?: boolean; final?: boolean; cause?: unknown; field?: string } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'LifeboatError';
     this.code = code;
@@ -74,7 +79,12 @@ export class LifeboatError extends Error {
     this.field = opts.field ?? namedField(code, message);
   }
   toInfo(): ErrorInfo {
-    return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}), ...(this.field ? { field: this.field } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.field ? { field: this.field } : {}),
+    };
   }
 }
 

@@ -116,7 +116,17 @@ export const Settings = z.object({
 /** Every event the engine publishes, on one channel. */
 export const EngineEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job.updated'), job: Job }),
-  z.object({ type: z.literal('job.progress'), jobId: z.string(), progress: z.number(), message: z.string().nullable(), bytesDone: z.number(), bytesTotal: z.number(), rate: z.number(), stepIndex: z.number().int().nullable(), stepProgress: z.number() }),
+  z.object({
+    type: z.literal('job.progress'),
+    jobId: z.string(),
+    progress: z.number(),
+    message: z.string().nullable(),
+    bytesDone: z.number(),
+    bytesTotal: z.number(),
+    rate: z.number(),
+    stepIndex: z.number().int().nullable(),
+    stepProgress: z.number(),
+  }),
   z.object({ type: z.literal('alert.raised'), alert: Alert }),
   z.object({ type: z.literal('alert.updated'), alert: Alert }),
   z.object({ type: z.literal('service.changed'), service: Service.nullable() }),
@@ -177,7 +187,10 @@ export const Backup = z.object({
   dedupRatio: z.number().describe('logical bytes per new plaintext byte stored'),
   compressionRatio: z.number().describe('new plaintext bytes per stored byte'),
   durationMs: z.number(),
-  problem: z.string().nullable().describe('why the backup cannot be restored whole, as the last `account check` found it (null: none found)'),
+  problem: z
+    .string()
+    .nullable()
+    .describe('why the backup cannot be restored whole, as the last `account check` found it (null: none found)'),
 });
 export type Backup = z.infer<typeof Backup>;
 
@@ -235,18 +248,38 @@ export const PruneResult = z.object({
   removed: z.array(z.string()),
   damaged: z
     .array(z.object({ id: z.string(), message: z.string() }))
-    .describe('backups whose manifest could not be read: neither kept nor removed, and while any exists no data is freed (it may use any)'),
-  notice: z.string().optional().describe('why no data was (or would be) freed, with what to do; present only when some backup is damaged'),
-  maxUnused: z.number().describe('the repack threshold used: packs with more than this percent of unused blob bytes are repacked'),
-  packsDeleted: z.number().int().describe('packs deleted (dry run: that would be): those no kept backup uses, and those repacked'),
+    .describe(
+      'backups whose manifest could not be read: neither kept nor removed, and while any exists no data is freed (it may use any)',
+    ),
+  notice: z
+    .string()
+    .optional()
+    .describe('why no data was (or would be) freed, with what to do; present only when some backup is damaged'),
+  maxUnused: z
+    .number()
+    .describe('the repack threshold used: packs with more than this percent of unused blob bytes are repacked'),
+  packsDeleted: z
+    .number()
+    .int()
+    .describe('packs deleted (dry run: that would be): those no kept backup uses, and those repacked'),
   bytesFreed: z
     .number()
     .describe(
-      'net bytes the account shrank by: deleted packs minus the new packs repacking wrote. On a dry run an estimate within a pack header\'s size: the new packs are sized as the real run would build them, and a pack found damaged when read is kept whole instead',
+      "net bytes the account shrank by: deleted packs minus the new packs repacking wrote. On a dry run an estimate within a pack header's size: the new packs are sized as the real run would build them, and a pack found damaged when read is kept whole instead",
     ),
-  packsPartlyUsed: z.number().int().describe('packs still holding some unused chunks, kept whole because their unused share is at or under maxUnused'),
-  packsRepacked: z.number().int().describe('packs whose live chunks were (dry run: would be) copied into new packs before the pack was deleted: those more than maxUnused percent unused, and small packs merged'),
-  bytesRepacked: z.number().describe('bytes of the new packs written (dry run: an estimate, as bytesFreed) by repacking'),
+  packsPartlyUsed: z
+    .number()
+    .int()
+    .describe('packs still holding some unused chunks, kept whole because their unused share is at or under maxUnused'),
+  packsRepacked: z
+    .number()
+    .int()
+    .describe(
+      'packs whose live chunks were (dry run: would be) copied into new packs before the pack was deleted: those more than maxUnused percent unused, and small packs merged',
+    ),
+  bytesRepacked: z
+    .number()
+    .describe('bytes of the new packs written (dry run: an estimate, as bytesFreed) by repacking'),
 });
 export type CatalogRebuild = z.infer<typeof CatalogRebuild>;
 export type PruneResult = z.infer<typeof PruneResult>;

@@ -23,9 +23,19 @@ export function formatDuration(ms: number): string {
 }
 
 const SIZE_UNITS: Record<string, number> = {
-  b: 1, byte: 1, bytes: 1,
-  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, pb: 1e15,
-  kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40, pib: 2 ** 50,
+  b: 1,
+  byte: 1,
+  bytes: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  pb: 1e15,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+  pib: 2 ** 50,
 };
 
 /**
@@ -33,14 +43,17 @@ const SIZE_UNITS: Record<string, number> = {
  * decimal (KB, MB …) units, any case. Throws invalid_input naming `field` for anything else, zero or less.
  */
 export function parseSize(text: string, field = 'size'): number {
-  const hint = 'Write a number with a unit, e.g. 500GiB, 2 TB or 1.5GiB (KiB/MiB/GiB/TiB are powers of 1024; KB/MB/GB/TB of 1000), or a byte count.';
+  const hint =
+    'Write a number with a unit, e.g. 500GiB, 2 TB or 1.5GiB (KiB/MiB/GiB/TiB are powers of 1024; KB/MB/GB/TB of 1000), or a byte count.';
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
   if (!m) throw new LifeboatError('invalid_input', `${field}: "${text}" is not a size.`, hint);
   const unit = m[2].toLowerCase();
   const factor = unit === '' ? 1 : Object.hasOwn(SIZE_UNITS, unit) ? SIZE_UNITS[unit] : undefined;
-  if (factor === undefined) throw new LifeboatError('invalid_input', `${field}: "${m[2]}" in "${text}" is not a size unit.`, hint);
+  if (factor === undefined)
+    throw new LifeboatError('invalid_input', `${field}: "${m[2]}" in "${text}" is not a size unit.`, hint);
   const bytes = Math.round(Number(m[1]) * factor);
-  if (!(bytes > 0)) throw new LifeboatError('invalid_input', `${field}: the size must be more than 0 bytes (got "${text}").`, hint);
+  if (!(bytes > 0))
+    throw new LifeboatError('invalid_input', `${field}: the size must be more than 0 bytes (got "${text}").`, hint);
   if (!Number.isSafeInteger(bytes)) throw new LifeboatError('invalid_input', `${field}: "${text}" is too large.`, hint);
   return bytes;
 }

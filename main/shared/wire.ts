@@ -6,7 +6,8 @@ import type { Result } from './errors';
 import type { EngineEvent } from './schemas';
 
 export type ClientMessage = { id: number; call: unknown; input?: unknown } | { id: number; abort: true };
-export type ServerMessage = { id: number; result: Result<unknown> } | { event: EngineEvent } | { hello: { version: string; mode: string } };
+export type ServerMessage =
+  { id: number; result: Result<unknown> } | { event: EngineEvent } | { hello: { version: string; mode: string } };
 
 /** Electron IPC channel names. */
 export const IPC_CALL = 'lifeboat:call';

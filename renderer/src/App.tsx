@@ -7,7 +7,14 @@ import { ConnectionBanner } from './shell/ConnectionBanner';
 import { WelcomeWizard } from './wizard/WelcomeWizard';
 
 const useStyles = makeStyles({
-  center: { height: '100%', display: 'flex', alignItems: 'center', justifyContent: 'center', padding: '24px', boxSizing: 'border-box' },
+  center: {
+    height: '100%',
+    display: 'flex',
+    alignItems: 'center',
+    justifyContent: 'center',
+    padding: '24px',
+    boxSizing: 'border-box',
+  },
   column: { display: 'flex', flexDirection: 'column', height: '100%' },
   fill: { flex: 1, minHeight: 0 },
 });

@@ -18,7 +18,8 @@ export async function indexScale(root, { chunks = 10_000_000, lookups = 1_000_00
   fs.rmSync(account, { recursive: true, force: true });
   const run = (args) => {
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-    if (r.status !== 0) throw new Error(`index-scale ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+    if (r.status !== 0)
+      throw new Error(`index-scale ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
     return JSON.parse(r.stdout.trim().split('\n').at(-1));
   };
   try {
@@ -40,7 +41,11 @@ export function printIndexScale(r) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const options = { chunks: { type: 'string', default: '10000000' }, lookups: { type: 'string', default: '1000000' }, dir: { type: 'string' } };
+  const options = {
+    chunks: { type: 'string', default: '10000000' },
+    lookups: { type: 'string', default: '1000000' },
+    dir: { type: 'string' },
+  };
   const { values: opts } = parseArgs({ options });
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const r = await indexScale(root, { chunks: Number(opts.chunks), lookups: Number(opts.lookups), dir: opts.dir });

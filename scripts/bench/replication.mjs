@@ -15,7 +15,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleTs } from '../bundle-ts.mjs';
 
-
 export const replicationGoals = {
   rpoP99VsFrequency: { goal: '<= 2', met: (v) => v <= 2 },
   sentVsChanged: { goal: '<= 1.5', met: (v) => v !== null && v <= 1.5 },
@@ -35,7 +34,11 @@ const sh = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status ===
 /** Mounts a fresh 4 GiB XFS (reflink=1) from a loop file; returns its folder and how to undo it, or null. */
 function reflinkFileSystem(log) {
   if (process.getuid?.() !== 0) return null;
-  if (!sh('command -v mkfs.xfs') && !sh('apt-get install -y -qq xfsprogs >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq xfsprogs)')) return null;
+  if (
+    !sh('command -v mkfs.xfs') &&
+    !sh('apt-get install -y -qq xfsprogs >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq xfsprogs)')
+  )
+    return null;
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-xfs-'));
   const file = path.join(base, 'fs.img');
   const dir = path.join(base, 'mnt');
@@ -57,19 +60,34 @@ export async function replicationSection({ quick = false, log = (...a) => consol
   const outfile = await bundleTs('test/bench/replication.ts', 'dist/bench/replication.cjs');
   const xfs = reflinkFileSystem(log);
   const args = [...(quick ? ['--seconds', '60', '--idle', '20'] : []), ...(xfs ? ['--src', xfs.dir] : [])];
-  log(`replication: a 1 GiB sparse image, 1 MiB/s of scattered 64 KiB writes, 30 s frequency${quick ? ' (quick)' : ''}`);
+  log(
+    `replication: a 1 GiB sparse image, 1 MiB/s of scattered 64 KiB writes, 30 s frequency${quick ? ' (quick)' : ''}`,
+  );
   let r;
   try {
-    r = spawnSync(process.execPath, [outfile, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+    r = spawnSync(process.execPath, [outfile, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 20,
+    });
   } finally {
     xfs?.cleanup();
   }
   if (r.status !== 0) throw new Error(`the replication bench failed (${r.status})`);
   const figures = JSON.parse(r.stdout.trim().split('\n').at(-1));
-  console.log(`\nreplication (source on ${figures.sourceFileSystem}): ${figures.writeSeconds} s of writes, ${figures.deltaPoints} delta points, ${figures.failedCycles} failed cycles`);
-  console.log(`RPO p50 ${figures.rpoP50Seconds} s, p99 ${figures.rpoP99Seconds} s (frequency ${figures.frequencySeconds} s)`);
-  console.log(`sent ${figures.bytesSent} B for ${figures.bytesChanged} B changed; initial ${figures.initialSeconds} s vs cp ${figures.cpSparseSeconds} s`);
-  for (const [k, g] of Object.entries(replicationGoals)) console.log(`${k.padEnd(32)} ${String(figures[k]).padEnd(10)} ${g.goal.padEnd(8)} ${g.met(figures[k]) ? 'met' : 'NOT met'}`);
+  console.log(
+    `\nreplication (source on ${figures.sourceFileSystem}): ${figures.writeSeconds} s of writes, ${figures.deltaPoints} delta points, ${figures.failedCycles} failed cycles`,
+  );
+  console.log(
+    `RPO p50 ${figures.rpoP50Seconds} s, p99 ${figures.rpoP99Seconds} s (frequency ${figures.frequencySeconds} s)`,
+  );
+  console.log(
+    `sent ${figures.bytesSent} B for ${figures.bytesChanged} B changed; initial ${figures.initialSeconds} s vs cp ${figures.cpSparseSeconds} s`,
+  );
+  for (const [k, g] of Object.entries(replicationGoals))
+    console.log(
+      `${k.padEnd(32)} ${String(figures[k]).padEnd(10)} ${g.goal.padEnd(8)} ${g.met(figures[k]) ? 'met' : 'NOT met'}`,
+    );
   return figures;
 }
 
@@ -79,17 +97,26 @@ async function initialOnly(runs, log = (...a) => console.error('[bench]', ...a))
   const xfs = reflinkFileSystem(log);
   let r;
   try {
-    r = spawnSync(process.execPath, [outfile, '--initial-runs', String(runs), ...(xfs ? ['--src', xfs.dir] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    r = spawnSync(process.execPath, [outfile, '--initial-runs', String(runs), ...(xfs ? ['--src', xfs.dir] : [])], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
   } finally {
     xfs?.cleanup();
   }
   if (r.status !== 0) throw new Error(`the replication bench failed (${r.status})`);
   const figures = JSON.parse(r.stdout.trim().split('\n').at(-1));
   for (const [i, row] of figures.initialRuns.entries())
-    console.log(`run ${i + 1}: initial ${row.initial} s (CPU ${row.cpuSeconds} s) vs cp ${row.cp} s: ${row.ratio}; vs cp of the image not cached ${row.cpCold} s: ${row.ratioCold}`);
+    console.log(
+      `run ${i + 1}: initial ${row.initial} s (CPU ${row.cpuSeconds} s) vs cp ${row.cp} s: ${row.ratio}; vs cp of the image not cached ${row.cpCold} s: ${row.ratioCold}`,
+    );
   const g = replicationGoals.initialSpeedVsCp;
-  console.log(`initialSpeedVsCp (median, source on ${figures.sourceFileSystem}) ${figures.initialSpeedVsCp} ${g.goal} ${g.met(figures.initialSpeedVsCp) ? 'met' : 'NOT met'}`);
-  console.log(`initialSpeedVsColdCp (median, the image not in the page cache) ${figures.initialSpeedVsColdCp} ${g.goal} ${g.met(figures.initialSpeedVsColdCp) ? 'met' : 'NOT met'}`);
+  console.log(
+    `initialSpeedVsCp (median, source on ${figures.sourceFileSystem}) ${figures.initialSpeedVsCp} ${g.goal} ${g.met(figures.initialSpeedVsCp) ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `initialSpeedVsColdCp (median, the image not in the page cache) ${figures.initialSpeedVsColdCp} ${g.goal} ${g.met(figures.initialSpeedVsColdCp) ? 'met' : 'NOT met'}`,
+  );
   return figures;
 }
 

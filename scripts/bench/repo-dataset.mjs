@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const MiB = 1 << 20;
-const words = 'storage array volume share backup restore failover replica snapshot cloud tier device service policy recovery point chunk pack index manifest'.split(' ');
+const words =
+  'storage array volume share backup restore failover replica snapshot cloud tier device service policy recovery point chunk pack index manifest'.split(
+    ' ',
+  );
 
 /** Text from a small vocabulary with a linear congruential generator: compresses about 4:1, like logs and documents. */
 export function textBytes(n, seed) {
@@ -38,7 +41,10 @@ function fillKind(dir, budget, kind) {
     const size = Math.min(budget - written, logUniform(i, 1024, 4 * MiB));
     const sub = path.join(dir, `dir-${i % 7}`, `sub-${i % 3}`);
     fs.mkdirSync(sub, { recursive: true });
-    fs.writeFileSync(path.join(sub, `file-${i}.${kind === 'text' ? 'txt' : 'bin'}`), kind === 'text' ? textBytes(size, i + 1) : crypto.randomBytes(size));
+    fs.writeFileSync(
+      path.join(sub, `file-${i}.${kind === 'text' ? 'txt' : 'bin'}`),
+      kind === 'text' ? textBytes(size, i + 1) : crypto.randomBytes(size),
+    );
     written += size;
     i++;
   }
@@ -51,7 +57,8 @@ function sparseImage(file, size, dataBudget) {
   const fd = fs.openSync(file, 'w');
   fs.ftruncateSync(fd, size);
   let put = 0;
-  for (let off = 0; off < size && put < dataBudget; off += 2 * MiB, put += MiB) fs.writeSync(fd, crypto.randomBytes(MiB), 0, MiB, off);
+  for (let off = 0; off < size && put < dataBudget; off += 2 * MiB, put += MiB)
+    fs.writeSync(fd, crypto.randomBytes(MiB), 0, MiB, off);
   fs.closeSync(fd);
   return put;
 }

@@ -18,9 +18,16 @@ const log = (...a) => console.error('[bench]', ...a);
 export function measure(cmd, args, env = {}) {
   spawnSync('sync');
   const t = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`,
+    );
   const [rss, user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
   return { seconds, cpuSeconds: user + sys, rssKiB: rss, stdout: r.stdout };
 }
@@ -51,7 +58,17 @@ export async function restoreFloor() {
  * Restores `snapshotId` with the Lifeboat bin, the floor, restic and `cp -a`, alternately, `rounds` times; keeps each
  * one's best time (the VM's page-cache write cost changes several-fold from minute to minute).
  */
-export async function restoreComparison({ root, home, work, account, sdek, snapshotId, source, resticEnv, rounds = 2 }) {
+export async function restoreComparison({
+  root,
+  home,
+  work,
+  account,
+  sdek,
+  snapshotId,
+  source,
+  resticEnv,
+  rounds = 2,
+}) {
   const floor = await restoreFloor();
   const lb = lifeboatBin(root, home);
   const runs = { lifeboat: [], floor: [], restic: [], cpA: [] };
@@ -62,14 +79,22 @@ export async function restoreComparison({ root, home, work, account, sdek, snaps
     runs.floor.push(floor(account, sdek, snapshotId, out('floor')).seconds);
     if (resticEnv) {
       fs.rmSync(out('restic'), { recursive: true, force: true });
-      runs.restic.push(measure('restic', ['restore', 'latest', '--quiet', '--target', out('restic')], resticEnv).seconds);
+      runs.restic.push(
+        measure('restic', ['restore', 'latest', '--quiet', '--target', out('restic')], resticEnv).seconds,
+      );
     }
     fs.rmSync(out('cp'), { recursive: true, force: true });
     runs.cpA.push(measure('cp', ['-a', source, out('cp')]).seconds);
   }
   for (const k of ['lifeboat', 'floor', 'restic', 'cp']) fs.rmSync(out(k), { recursive: true, force: true });
   const best = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.length ? Math.min(...v) : null]));
-  return { runs, best, vsFloor: ratio(best.lifeboat, best.floor), vsCpA: ratio(best.lifeboat, best.cpA), speedVsRestic: ratio(best.restic, best.lifeboat) };
+  return {
+    runs,
+    best,
+    vsFloor: ratio(best.lifeboat, best.floor),
+    vsCpA: ratio(best.lifeboat, best.cpA),
+    speedVsRestic: ratio(best.restic, best.lifeboat),
+  };
 }
 
 /** One kind alone: fresh Lifeboat account and restic repository, full backup, restore, cp -a. */
@@ -82,9 +107,16 @@ function oneKind(root, work, name, kind, hasRestic) {
   const sdek = lb(['service', 'init', '--name', 'Bench']).json.sdek;
   lb(['account', 'add', name, '--local', path.join(dir, 'account')]);
   const backup = lb(['backup', 'create', '--account', name, '--source', kind.path]);
-  if (backup.json.status !== 'succeeded') throw new Error(`kind ${name}: backup job ${backup.json.status}: ${JSON.stringify(backup.json.error)}`);
+  if (backup.json.status !== 'succeeded')
+    throw new Error(`kind ${name}: backup job ${backup.json.status}: ${JSON.stringify(backup.json.error)}`);
   const snapshotId = lb(['backup', 'list', '--account', name]).json[0].id;
-  const r = { files: kind.files, bytes: kind.bytes, backup: { seconds: backup.seconds, cpuSeconds: backup.cpuSeconds, rssKiB: backup.rssKiB }, sdek, snapshotId };
+  const r = {
+    files: kind.files,
+    bytes: kind.bytes,
+    backup: { seconds: backup.seconds, cpuSeconds: backup.cpuSeconds, rssKiB: backup.rssKiB },
+    sdek,
+    snapshotId,
+  };
   const restoreOut = path.join(dir, 'out');
   const restore = lb(['backup', 'restore', snapshotId, '--to', restoreOut]);
   r.restore = { seconds: restore.seconds, cpuSeconds: restore.cpuSeconds };
@@ -93,11 +125,21 @@ function oneKind(root, work, name, kind, hasRestic) {
   r.cpA = { seconds: cp.seconds, cpuSeconds: cp.cpuSeconds };
   fs.rmSync(path.join(dir, 'cp'), { recursive: true, force: true });
   if (hasRestic) {
-    const env = { RESTIC_PASSWORD: 'bench-password', RESTIC_REPOSITORY: path.join(dir, 'restic'), RESTIC_CACHE_DIR: path.join(dir, 'restic-cache') };
+    const env = {
+      RESTIC_PASSWORD: 'bench-password',
+      RESTIC_REPOSITORY: path.join(dir, 'restic'),
+      RESTIC_CACHE_DIR: path.join(dir, 'restic-cache'),
+    };
     measure('restic', ['init', '--quiet'], env);
     const rb = measure('restic', ['backup', '--quiet', kind.path], env);
     const rr = measure('restic', ['restore', 'latest', '--quiet', '--target', path.join(dir, 'rout')], env);
-    r.restic = { backupSeconds: rb.seconds, backupCpuSeconds: rb.cpuSeconds, rssKiB: rb.rssKiB, restoreSeconds: rr.seconds, restoreCpuSeconds: rr.cpuSeconds };
+    r.restic = {
+      backupSeconds: rb.seconds,
+      backupCpuSeconds: rb.cpuSeconds,
+      rssKiB: rb.rssKiB,
+      restoreSeconds: rr.seconds,
+      restoreCpuSeconds: rr.cpuSeconds,
+    };
     fs.rmSync(path.join(dir, 'rout'), { recursive: true, force: true });
   }
   r.figures = {
@@ -125,8 +167,12 @@ export function kindsSection(root, work, kinds, hasRestic) {
 }
 
 export function printKinds(kinds) {
-  console.log('\nper kind, the lifeboat bin with no app vs restic (backup and restore speed: x restic; restore time: x cp -a)');
-  console.log('kind      files    MB     backup MB/s  x restic  RSS x restic  restore MB/s  x restic  x cp -a  us/file b/r');
+  console.log(
+    '\nper kind, the lifeboat bin with no app vs restic (backup and restore speed: x restic; restore time: x cp -a)',
+  );
+  console.log(
+    'kind      files    MB     backup MB/s  x restic  RSS x restic  restore MB/s  x restic  x cp -a  us/file b/r',
+  );
   for (const [name, k] of Object.entries(kinds)) {
     const f = k.figures;
     console.log(
@@ -138,6 +184,10 @@ export function printKinds(kinds) {
 
 export function printRestore(r) {
   console.log('\nrestore of the main backup (best of runs, seconds)');
-  console.log(`lifeboat ${r.best.lifeboat?.toFixed(2)}  floor ${r.best.floor?.toFixed(2)}  restic ${r.best.restic?.toFixed(2) ?? '-'}  cp -a ${r.best.cpA?.toFixed(2)}`);
-  console.log(`restore / floor ${r.vsFloor} (goal <= 1.25)  restore / cp -a ${r.vsCpA}  speed vs restic ${r.speedVsRestic} (goal >= 3)`);
+  console.log(
+    `lifeboat ${r.best.lifeboat?.toFixed(2)}  floor ${r.best.floor?.toFixed(2)}  restic ${r.best.restic?.toFixed(2) ?? '-'}  cp -a ${r.best.cpA?.toFixed(2)}`,
+  );
+  console.log(
+    `restore / floor ${r.vsFloor} (goal <= 1.25)  restore / cp -a ${r.vsCpA}  speed vs restic ${r.speedVsRestic} (goal >= 3)`,
+  );
 }

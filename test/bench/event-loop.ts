@@ -64,10 +64,16 @@ async function main(): Promise<void> {
       const noise = crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16, i)).update(Buffer.alloc(12 << 20));
       fs.writeFileSync(path.join(src, `f${i}.bin`), Buffer.concat([noise, Buffer.alloc(4 << 20, i)]));
     }
-    await measure('backup256MiB', async () => job(value(await engine.call('backups.create', { account: 'lab', source: [src] }))));
+    await measure('backup256MiB', async () =>
+      job(value(await engine.call('backups.create', { account: 'lab', source: [src] }))),
+    );
     const [backup] = value(await engine.call('backups.list', {}));
-    await measure('restore256MiB', async () => job(value(await engine.call('backups.restore', { id: backup.id, to: path.join(work, 'out') }))));
-    await measure('selftest64MiB', async () => job(value(await engine.call('jobs.selftest', { sizeMiB: 64, seconds: 0 }))));
+    await measure('restore256MiB', async () =>
+      job(value(await engine.call('backups.restore', { id: backup.id, to: path.join(work, 'out') }))),
+    );
+    await measure('selftest64MiB', async () =>
+      job(value(await engine.call('jobs.selftest', { sizeMiB: 64, seconds: 0 }))),
+    );
 
     // Heat of a 200 000-file share: written, summarized and read back.
     const heat = bigShare(200_000);
@@ -81,18 +87,50 @@ async function main(): Promise<void> {
     const [real] = (await loadAllSnapshots(repo)).manifests;
     const chunks = real.sources.flatMap((s) => (s.kind === 'tree' ? s.entries.flatMap((e) => e.chunks ?? []) : []));
     const files = 200_000;
-    const entries = Array.from({ length: files }, (_, i) => ({ path: `d${Math.floor(i / 1000)}/file-${i}.bin`, type: 'file' as const, mode: 0o644, mtimeMs: 1.7e12 + i, size: 1000 + i, uid: 0, gid: 0, ino: i, chunks: [chunks[i % chunks.length]] }));
-    const m: SnapshotManifest = { ...real, id: newSnapshotId(), time: new Date(Date.parse(real.time) + 1000).toISOString(), parent: real.id, sources: [{ name: 'big', kind: 'tree', path: '/big', entries }], stats: { ...real.stats, files } };
+    const entries = Array.from({ length: files }, (_, i) => ({
+      path: `d${Math.floor(i / 1000)}/file-${i}.bin`,
+      type: 'file' as const,
+      mode: 0o644,
+      mtimeMs: 1.7e12 + i,
+      size: 1000 + i,
+      uid: 0,
+      gid: 0,
+      ino: i,
+      chunks: [chunks[i % chunks.length]],
+    }));
+    const m: SnapshotManifest = {
+      ...real,
+      id: newSnapshotId(),
+      time: new Date(Date.parse(real.time) + 1000).toISOString(),
+      parent: real.id,
+      sources: [{ name: 'big', kind: 'tree', path: '/big', entries }],
+      stats: { ...real.stats, files },
+    };
     await saveSnapshot(repo, m);
-    await measure('rebuildCatalog200kFiles', async () => value(await engine.call('accounts.rebuildCatalog', { name: 'lab' })));
-    await measure('check200kFiles', async () => job(value(await engine.call('accounts.check', { name: 'lab', readData: false }))));
-    await measure('prune200kFiles', async () => value(await engine.call('backups.prune', { account: 'lab', keepLast: 2 })));
+    await measure('rebuildCatalog200kFiles', async () =>
+      value(await engine.call('accounts.rebuildCatalog', { name: 'lab' })),
+    );
+    await measure('check200kFiles', async () =>
+      job(value(await engine.call('accounts.check', { name: 'lab', readData: false }))),
+    );
+    await measure('prune200kFiles', async () =>
+      value(await engine.call('backups.prune', { account: 'lab', keepLast: 2 })),
+    );
 
     // A device backup's catalog step (test/integration/device-catalog.test.ts checks what it records): a file
     // server's share backed up once for real, then two 200 000-file manifests reusing its chunks, the second
     // incremental on the first, recorded by the step as the job runner would run it.
     const { registrationKey } = value(await engine.call('service.registrationKey', {}));
-    const device = value(await engine.call('devices.create', { name: 'FS1', type: 'file', root: path.join(work, 'fs1'), capacity: '1GiB', account: 'lab', registrationKey }));
+    const device = value(
+      await engine.call('devices.create', {
+        name: 'FS1',
+        type: 'file',
+        root: path.join(work, 'fs1'),
+        capacity: '1GiB',
+        account: 'lab',
+        registrationKey,
+      }),
+    );
     const docs = value(await engine.call('shares.create', { device: 'FS1', name: 'docs', quota: '100MiB' })).path;
     for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(docs, `f${i}.bin`), crypto.randomBytes(64 << 10));
     await job(value(await engine.call('devices.backup', { name: 'FS1' })));
@@ -103,7 +141,14 @@ async function main(): Promise<void> {
     const shareEntries = entries.map((e, i) => ({ ...e, chunks: [shareChunks[i % shareChunks.length]] }));
     const made: SnapshotManifest[] = [];
     for (let k = 1; k <= 2; k++) {
-      const next: SnapshotManifest = { ...real2, id: newSnapshotId(), time: new Date(Date.parse(real2.time) + k * 1000).toISOString(), parent: made.at(-1)?.id ?? real2.id, sources: [{ ...share, entries: shareEntries } as SnapshotManifest['sources'][number]], stats: { ...real2.stats, files } };
+      const next: SnapshotManifest = {
+        ...real2,
+        id: newSnapshotId(),
+        time: new Date(Date.parse(real2.time) + k * 1000).toISOString(),
+        parent: made.at(-1)?.id ?? real2.id,
+        sources: [{ ...share, entries: shareEntries } as SnapshotManifest['sources'][number]],
+        stats: { ...real2.stats, files },
+      };
       await saveSnapshot(repo, next);
       made.push(next);
     }
@@ -120,7 +165,13 @@ async function main(): Promise<void> {
       progress: () => undefined,
       throwIfStopped: () => undefined,
     };
-    await measure('deviceCatalog200kFiles', () => engine.deviceBackups.steps.catalog(stepContext as unknown as Parameters<DeviceBackupSteps['catalog']>[0], device.id, 'manual'));
+    await measure('deviceCatalog200kFiles', () =>
+      engine.deviceBackups.steps.catalog(
+        stepContext as unknown as Parameters<DeviceBackupSteps['catalog']>[0],
+        device.id,
+        'manual',
+      ),
+    );
   } finally {
     await engine.close();
     fs.rmSync(work, { recursive: true, force: true });
@@ -131,10 +182,22 @@ async function main(): Promise<void> {
 /** A share of n files with pseudo-random heat (deterministic), sizes and change histories. */
 function bigShare(n: number): HeatData {
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const files: FileHeat[] = [];
-  for (let i = 0; i < n; i++) files.push([`dir${i % 97}/sub${i % 13}/file-${i}.dat`, Math.round(rnd() * 1000) / 1000, i & 0xff, 1000 + (i % 5000), 1_700_000_000_000 + i]);
-  return { v: 1, at: new Date().toISOString(), reads: [], items: [{ name: 'docs', kind: 'share', pinned: false, files }] };
+  for (let i = 0; i < n; i++)
+    files.push([
+      `dir${i % 97}/sub${i % 13}/file-${i}.dat`,
+      Math.round(rnd() * 1000) / 1000,
+      i & 0xff,
+      1000 + (i % 5000),
+      1_700_000_000_000 + i,
+    ]);
+  return {
+    v: 1,
+    at: new Date().toISOString(),
+    reads: [],
+    items: [{ name: 'docs', kind: 'share', pinned: false, files }],
+  };
 }
 
 main().catch((err: Error) => {

@@ -50,10 +50,15 @@ export async function failoverFigures(engine: Engine, image: string, work: strin
   const test = await run(engine, { type: 'test', point: 'latest-processed' });
   value(await engine.call('items.cleanupTest', { name: 'vm', notes: 'bench' }));
   const failoverToStartSeconds = test.result!.timeToStartMs / 1000;
-  log(`failover to latest processed (a test failover, the same copy): ${failoverToStartSeconds} s to the start command`);
+  log(
+    `failover to latest processed (a test failover, the same copy): ${failoverToStartSeconds} s to the start command`,
+  );
 
   const pidFile = path.join(work, 'writer.pid');
-  const writer = spawn(process.execPath, ['-e', WRITER, image, pidFile, String(fs.statSync(image).size / 65536)], { stdio: 'inherit', detached: true });
+  const writer = spawn(process.execPath, ['-e', WRITER, image, pidFile, String(fs.statSync(image).size / 65536)], {
+    stdio: 'inherit',
+    detached: true,
+  });
   writer.unref();
   while (!fs.existsSync(pidFile)) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 5_000));
@@ -63,6 +68,13 @@ export async function failoverFigures(engine: Engine, image: string, work: strin
   const planned = await run(engine, { type: 'planned', point: 'latest', shutdownSource: true });
   const plannedFailoverSeconds = planned.result!.timeToStartMs / 1000;
   const identical = sha(planned.result!.disks[0].path) === sha(image);
-  log(`planned failover (shutdown, final cycle, failover): ${plannedFailoverSeconds} s to the start command; byte-identical: ${identical}`);
-  return { failoverToStartSeconds, plannedFailoverSeconds, plannedIdentical: identical, plannedWarnings: planned.result!.warnings };
+  log(
+    `planned failover (shutdown, final cycle, failover): ${plannedFailoverSeconds} s to the start command; byte-identical: ${identical}`,
+  );
+  return {
+    failoverToStartSeconds,
+    plannedFailoverSeconds,
+    plannedIdentical: identical,
+    plannedWarnings: planned.result!.warnings,
+  };
 }

@@ -31,7 +31,8 @@ function mix(x: number): number {
 const idBuf = Buffer.alloc(32);
 /** Chunk id number `i` (ids ≥ N are never stored): 8 mixed words, the first uniform like a keyed hash's. */
 function idOf(i: number): string {
-  for (let k = 0; k < 8; k++) idBuf.writeUInt32LE((mix((i * 8 + k + 0x9e3779b9) >>> 0) ^ mix(i + k * 0x632be5ab)) >>> 0, k * 4);
+  for (let k = 0; k < 8; k++)
+    idBuf.writeUInt32LE((mix((i * 8 + k + 0x9e3779b9) >>> 0) ^ mix(i + k * 0x632be5ab)) >>> 0, k * 4);
   return idBuf.toString('hex');
 }
 
@@ -40,13 +41,19 @@ async function write(dir: string, n: number): Promise<void> {
   const keys = deriveKeys(SDEK);
   const t = process.hrtime.bigint();
   let objects = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const records: PackRecord[] = [];
     for (let p = 0; p < PACKS_PER_OBJECT && i < n; p++) {
       const entries: PackEntry[] = [];
       for (let offset = 0; entries.length < PER_PACK && i < n; i++) {
         const length = 8192 + (i % 49152);
-        entries.push({ id: idOf(i), offset, length, rawLength: length + 16, codec: (i % 3 === 0 ? 0 : 1) as PackEntry['codec'] });
+        entries.push({
+          id: idOf(i),
+          offset,
+          length,
+          rawLength: length + 16,
+          codec: (i % 3 === 0 ? 0 : 1) as PackEntry['codec'],
+        });
         offset += length;
       }
       records.push({ hash: randomBytes(32).toString('hex'), entries });
@@ -78,7 +85,8 @@ async function load(dir: string, n: number, lookups: number): Promise<void> {
   if (index.size !== n) throw new Error(`loaded ${index.size} chunks, expected ${n}`);
   // The ids to look up are made before timing (hex strings, as callers hold them): even numbers hit, odd ones miss.
   const ids: string[] = new Array<string>(lookups);
-  for (let k = 0; k < lookups; k++) ids[k] = idOf(k % 2 === 0 ? Math.floor(Math.random() * n) : n + Math.floor(Math.random() * n));
+  for (let k = 0; k < lookups; k++)
+    ids[k] = idOf(k % 2 === 0 ? Math.floor(Math.random() * n) : n + Math.floor(Math.random() * n));
   let hits = 0;
   t = process.hrtime.bigint();
   for (let k = 0; k < lookups; k++) if (index.has(ids[k]) && index.get(ids[k])!.length > 0) hits++;

@@ -33,7 +33,13 @@ function value<T>(r: Outcome<T>): T {
 }
 
 const { values: opts } = parseArgs({
-  options: { seconds: { type: 'string', default: '180' }, idle: { type: 'string', default: '60' }, work: { type: 'string' }, src: { type: 'string' }, 'initial-runs': { type: 'string' } },
+  options: {
+    seconds: { type: 'string', default: '180' },
+    idle: { type: 'string', default: '60' },
+    work: { type: 'string' },
+    src: { type: 'string' },
+    'initial-runs': { type: 'string' },
+  },
 });
 
 /** The p-th percentile (0-100) of numbers, nearest rank. */
@@ -102,18 +108,32 @@ tick();
 `;
 
 /** Seconds of an Enable protection job of `image` (prerequisites, initial replication, finalize) with a fresh engine and site. */
-async function initialSeconds(image: string, home: string, siteRoot: string): Promise<{ seconds: number; cpuSeconds: number; engine: Engine }> {
+async function initialSeconds(
+  image: string,
+  home: string,
+  siteRoot: string,
+): Promise<{ seconds: number; cpuSeconds: number; engine: Engine }> {
   const engine = Engine.open({ dataDir: home, mode: 'cli', runJobs: true });
   try {
     value(await engine.call('sites.add', { name: 'dr', root: siteRoot }));
-    value(await engine.call('policies.create', { name: 'bench', frequency: `${FREQUENCY}s`, appConsistent: '0', retention: '24h' }));
+    value(
+      await engine.call('policies.create', {
+        name: 'bench',
+        frequency: `${FREQUENCY}s`,
+        appConsistent: '0',
+        retention: '24h',
+      }),
+    );
     spawnSync('sync');
     const t0 = process.hrtime.bigint();
     // CPU of every thread of this process (the engine's, its workers' and libuv's): the job's cost beside the time.
     const cpu0 = process.cpuUsage();
-    const job = value(await engine.call('items.protect', { name: 'vm', disk: [image], recoverySite: 'dr', policy: 'bench' })) as { id: string };
+    const job = value(
+      await engine.call('items.protect', { name: 'vm', disk: [image], recoverySite: 'dr', policy: 'bench' }),
+    ) as { id: string };
     const done = await engine.runner.wait(job.id, 1_800_000);
-    if (done.status !== 'succeeded') throw new Error(`enable protection ended ${done.status}: ${done.error?.message ?? ''}`);
+    if (done.status !== 'succeeded')
+      throw new Error(`enable protection ended ${done.status}: ${done.error?.message ?? ''}`);
     const cpu = process.cpuUsage(cpu0);
     return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6, engine };
   } catch (err) {
@@ -124,7 +144,8 @@ async function initialSeconds(image: string, home: string, siteRoot: string): Pr
 
 /** `--initial-runs N`: the first copy only, N times, each against a cp of the same image just before it. */
 async function initialOnly(work: string, image: string, srcFs: string, runs: number): Promise<void> {
-  const rows: { cp: number; cpCold: number; initial: number; ratio: number; ratioCold: number; cpuSeconds: number }[] = [];
+  const rows: { cp: number; cpCold: number; initial: number; ratio: number; ratioCold: number; cpuSeconds: number }[] =
+    [];
   for (let i = 0; i < runs; i++) {
     const cp = cpSeconds(image, path.join(work, 'site', 'cp.img'));
     const cpCold = cpSeconds(image, path.join(work, 'site', 'cp.img'), true);
@@ -135,11 +156,31 @@ async function initialOnly(work: string, image: string, srcFs: string, runs: num
     await engine.close();
     fs.rmSync(home, { recursive: true, force: true });
     fs.rmSync(site, { recursive: true, force: true });
-    rows.push({ cp: round(cp), cpCold: round(cpCold), initial: round(seconds), ratio: round(cp / seconds), ratioCold: round(cpCold / seconds), cpuSeconds: round(cpuSeconds) });
-    log(`run ${i + 1}: cp ${round(cp)} s (image not cached: ${round(cpCold)} s), initial replication ${round(seconds)} s (CPU ${round(cpuSeconds)} s, all threads)`);
+    rows.push({
+      cp: round(cp),
+      cpCold: round(cpCold),
+      initial: round(seconds),
+      ratio: round(cp / seconds),
+      ratioCold: round(cpCold / seconds),
+      cpuSeconds: round(cpuSeconds),
+    });
+    log(
+      `run ${i + 1}: cp ${round(cp)} s (image not cached: ${round(cpCold)} s), initial replication ${round(seconds)} s (CPU ${round(cpuSeconds)} s, all threads)`,
+    );
   }
-  const median = (k: 'ratio' | 'ratioCold') => percentile(rows.map((r) => r[k]), 50);
-  console.log(JSON.stringify({ sourceFileSystem: srcFs, initialRuns: rows, initialSpeedVsCp: median('ratio'), initialSpeedVsColdCp: median('ratioCold') }));
+  const median = (k: 'ratio' | 'ratioCold') =>
+    percentile(
+      rows.map((r) => r[k]),
+      50,
+    );
+  console.log(
+    JSON.stringify({
+      sourceFileSystem: srcFs,
+      initialRuns: rows,
+      initialSpeedVsCp: median('ratio'),
+      initialSpeedVsColdCp: median('ratioCold'),
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -169,7 +210,12 @@ async function main(): Promise<void> {
   try {
     log(`initial replication (enable protection job): ${round(initial)} s`);
 
-    const show = async () => value(await engine.call('items.show', { name: 'vm' })) as { rpoSeconds: number | null; health: string; healthReasons: string[] };
+    const show = async () =>
+      value(await engine.call('items.show', { name: 'vm' })) as {
+        rpoSeconds: number | null;
+        health: string;
+        healthReasons: string[];
+      };
 
     // Idle: no writes. Cycles fall due every 30 s and find the image's size and mtime unchanged.
     await sleep(5_000);
@@ -186,7 +232,9 @@ async function main(): Promise<void> {
 
     // The writer, and the RPO sampled every second.
     const writerLog = path.join(work, 'writes.log');
-    const writer = spawn(process.execPath, ['-e', WRITER, image, writerLog, String(writeSeconds)], { stdio: 'inherit' });
+    const writer = spawn(process.execPath, ['-e', WRITER, image, writerLog, String(writeSeconds)], {
+      stdio: 'inherit',
+    });
     const writerDone = new Promise((r) => writer.once('exit', r));
     const writeStart = Date.now();
     const rpo: number[] = [];
@@ -207,7 +255,9 @@ async function main(): Promise<void> {
 
     // Each delta point made while the writer ran: the distinct blocks written since the previous point, against the
     // bytes its cycle sent (the point's time is taken after its read, so a write is counted in the point after it).
-    const points = (value(await engine.call('items.points', { name: 'vm' })) as { createdAt: string; bytes: number }[]).map((p) => ({ at: Date.parse(p.createdAt), bytes: p.bytes }));
+    const points = (
+      value(await engine.call('items.points', { name: 'vm' })) as { createdAt: string; bytes: number }[]
+    ).map((p) => ({ at: Date.parse(p.createdAt), bytes: p.bytes }));
     const cycles: { changed: number; sent: number }[] = [];
     for (let i = 1; i < points.length; i++) {
       if (points[i].at < writeStart) continue;

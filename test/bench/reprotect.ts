@@ -46,22 +46,30 @@ export async function reprotectFigures(engine: Engine, image: string, log: (...a
   const size = fs.statSync(image).size;
   value(await engine.call('items.edit', { name: 'vm', shutdown: '' }));
   value(await engine.call('items.commit', { name: 'vm' }));
-  const shown = () => engine.call('items.show', { name: 'vm' }).then((r) => value(r) as { disks: { activePath: string }[] });
+  const shown = () =>
+    engine.call('items.show', { name: 'vm' }).then((r) => value(r) as { disks: { activePath: string }[] });
   const copy = (await shown()).disks[0].activePath;
   changeOnePercent(copy, 1);
   changeOnePercent(image, 50);
   const reprotect = await settle(engine, value(await engine.call('items.reprotect', { name: 'vm' })));
   const reprotectSentVsDisk = round(reprotect.bytesSent! / size);
-  log(`reprotect (dr → primary), 1% changed on each side: sent ${reprotect.bytesSent} B of ${size} (${round(reprotectSentVsDisk * 100, 2)}%)`);
+  log(
+    `reprotect (dr → primary), 1% changed on each side: sent ${reprotect.bytesSent} B of ${size} (${round(reprotectSentVsDisk * 100, 2)}%)`,
+  );
 
   changeOnePercent(copy, 3);
-  const failback = await settle(engine, value(await engine.call('items.failover', { name: 'vm', type: 'planned', point: 'latest', shutdownSource: false })));
+  const failback = await settle(
+    engine,
+    value(await engine.call('items.failover', { name: 'vm', type: 'planned', point: 'latest', shutdownSource: false })),
+  );
   value(await engine.call('items.commit', { name: 'vm' }));
   changeOnePercent(image, 7);
   const again = await settle(engine, value(await engine.call('items.reprotect', { name: 'vm' })));
   const failbackBytes = (failback.finalCycleBytes ?? 0) + again.bytesSent!;
   const failbackSentVsDisk = round(failbackBytes / size);
-  log(`failback end to end (final cycle, commit, reprotect primary → dr): sent ${failbackBytes} B (${round(failbackSentVsDisk * 100, 2)}%)`);
+  log(
+    `failback end to end (final cycle, commit, reprotect primary → dr): sent ${failbackBytes} B (${round(failbackSentVsDisk * 100, 2)}%)`,
+  );
   return {
     reprotectBytesSent: reprotect.bytesSent!,
     reprotectBytesCompared: reprotect.bytesCompared!,

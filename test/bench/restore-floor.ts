@@ -25,11 +25,20 @@ interface Args {
 const THREADS = 2;
 
 /** Every file of the backup with its chunks' offsets: (file path, [chunk id, offset][]). */
-function placements(m: SnapshotManifest, index: ChunkIndex, out: string, each: (file: string, size: number, chunks: Array<[string, number]>) => void): void {
+function placements(
+  m: SnapshotManifest,
+  index: ChunkIndex,
+  out: string,
+  each: (file: string, size: number, chunks: Array<[string, number]>) => void,
+): void {
   for (const src of m.sources) {
     const base = path.join(out, src.name);
     if (src.kind === 'image') {
-      each(base, src.size, src.extents.filter((e) => e.chunk).map((e) => [e.chunk!, e.offset]));
+      each(
+        base,
+        src.size,
+        src.extents.filter((e) => e.chunk).map((e) => [e.chunk!, e.offset]),
+      );
       continue;
     }
     for (const e of src.entries) {
@@ -48,7 +57,9 @@ function placements(m: SnapshotManifest, index: ChunkIndex, out: string, each: (
   }
 }
 
-async function load(a: Args): Promise<{ keys: RepoKeys; index: ChunkIndex; manifest: SnapshotManifest; backend: LocalBackend }> {
+async function load(
+  a: Args,
+): Promise<{ keys: RepoKeys; index: ChunkIndex; manifest: SnapshotManifest; backend: LocalBackend }> {
   const keys = deriveKeys(parseSdek(a.sdek).key);
   const backend = await LocalBackend.open(a.account);
   const index = await loadIndex(backend, keys, undefined, []);
@@ -106,11 +117,15 @@ async function main(a: Args): Promise<void> {
     fs.closeSync(fd);
   });
   await Promise.all(
-    Array.from({ length: THREADS }, (_, part) => new Promise<void>((resolve, reject) => {
-      const w = new Worker(__filename, { workerData: { ...a, part } });
-      w.on('error', reject);
-      w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`floor worker exited ${code}`))));
-    })),
+    Array.from(
+      { length: THREADS },
+      (_, part) =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(__filename, { workerData: { ...a, part } });
+          w.on('error', reject);
+          w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`floor worker exited ${code}`))));
+        }),
+    ),
   );
   console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - t) / 1e9 }));
 }

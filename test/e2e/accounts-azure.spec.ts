@@ -22,7 +22,9 @@ async function expectStep(w: Locator, step: string, heading: string): Promise<vo
   await expect(w.getByRole('heading', { name: heading })).toBeVisible();
 }
 
-test('an Azure Blob account is added through the wizard after a wrong key and a missing container', async ({ app: page }) => {
+test('an Azure Blob account is added through the wizard after a wrong key and a missing container', async ({
+  app: page,
+}) => {
   await ensureService(page);
   await openPage(page, 'Storage accounts');
   await page.getByRole('button', { name: 'Add storage account' }).click();
@@ -65,7 +67,9 @@ test('an Azure Blob account is added through the wizard after a wrong key and a 
   // The container does not exist yet: back on the container step, offered to create it.
   await expectStep(w, 'container', 'Container and name');
   await expect(w.getByRole('alert').filter({ hasText: 'The container "e2e-backups" does not exist' })).toBeVisible();
-  await expect(w.getByText('Create it if it does not exist" to create the container "e2e-backups"', { exact: false })).toBeVisible();
+  await expect(
+    w.getByText('Create it if it does not exist" to create the container "e2e-backups"', { exact: false }),
+  ).toBeVisible();
   await screenshot(page, 'azure-wizard-4-no-container');
   await w.getByRole('checkbox', { name: 'Create it if it does not exist' }).check();
   await w.getByRole('button', { name: 'Next' }).click();

@@ -37,9 +37,21 @@ function backUp(lifeboat: Lifeboat, source: string, label: string): string {
   return made[0].id;
 }
 
-test('an account is pruned from the Backups page: preview, confirm, and the kept backup still restores', async ({ app: page, lifeboat }) => {
+test('an account is pruned from the Backups page: preview, confirm, and the kept backup still restores', async ({
+  app: page,
+  lifeboat,
+}) => {
   await ensureService(page);
-  ok(cli(lifeboat.home, ['account', 'add', ACCOUNT, '--local', path.join(tempDir(lifeboat, 'account'), 'repo'), '--json']));
+  ok(
+    cli(lifeboat.home, [
+      'account',
+      'add',
+      ACCOUNT,
+      '--local',
+      path.join(tempDir(lifeboat, 'account'), 'repo'),
+      '--json',
+    ]),
+  );
 
   // Three backups of one folder: an unchanged text file, a file replaced each time (its old chunks become garbage),
   // and a file added for the last one.
@@ -100,7 +112,8 @@ test('an account is pruned from the Backups page: preview, confirm, and the kept
   await expect(plan.locator('tr[data-outcome="removed"]')).toHaveCount(2);
   await expect(plan.locator(`tr[data-prune-backup-id="${ids[2]}"]`)).toHaveAttribute('data-outcome', 'kept');
   await expect(plan.locator(`tr[data-prune-backup-id="${ids[2]}"]`)).toContainText('prune three');
-  for (const id of ids.slice(0, 2)) await expect(plan.locator(`tr[data-prune-backup-id="${id}"]`)).toHaveAttribute('data-outcome', 'removed');
+  for (const id of ids.slice(0, 2))
+    await expect(plan.locator(`tr[data-prune-backup-id="${id}"]`)).toHaveAttribute('data-outcome', 'removed');
   // The preview's figures come from the engine's pack plan, the one the real prune follows (not from backup sizes).
   const previewFreed = dialog.getByTestId('prune-preview-freed');
   await expect(previewFreed).toHaveAttribute('data-bytes', /^[1-9]\d*$/);
@@ -119,7 +132,9 @@ test('an account is pruned from the Backups page: preview, confirm, and the kept
   await expect(confirm.getByRole('heading', { name: `Prune “${ACCOUNT}” permanently?` })).toBeVisible();
   await expect(confirm).toContainText('2 backups are deleted permanently: they can no longer be restored.');
   await expect(confirm).toContainText(`(the preview: ${previewedText} freed)`);
-  await expect(confirm.getByRole('table', { name: `Backups deleted from ${ACCOUNT}` }).locator('tr[data-prune-backup-id]')).toHaveCount(2);
+  await expect(
+    confirm.getByRole('table', { name: `Backups deleted from ${ACCOUNT}` }).locator('tr[data-prune-backup-id]'),
+  ).toHaveCount(2);
   const go = confirm.getByRole('button', { name: 'Delete 2 backups and prune' });
   await expect(go).toBeDisabled();
   await confirm.getByRole('checkbox', { name: 'I understand that 2 backups are deleted permanently' }).check();
@@ -160,7 +175,10 @@ test('an account is pruned from the Backups page: preview, confirm, and the kept
   ok(cli(lifeboat.home, ['account', 'check', ACCOUNT, '--read-data', '--json']));
 });
 
-test('a backup that cannot be read: the preview says no data would be freed, which backup and what to do', async ({ app: page, lifeboat }) => {
+test('a backup that cannot be read: the preview says no data would be freed, which backup and what to do', async ({
+  app: page,
+  lifeboat,
+}) => {
   await ensureService(page);
   const folder = path.join(tempDir(lifeboat, 'damaged'), 'repo');
   ok(cli(lifeboat.home, ['account', 'add', 'damaged', '--local', folder, '--json']));
@@ -169,8 +187,14 @@ test('a backup that cannot be read: the preview says no data would be freed, whi
   const ids: string[] = [];
   for (const label of ['damaged one', 'damaged two', 'damaged three']) {
     fs.writeFileSync(path.join(source, 'data.bin'), crypto.randomBytes(200 * 1024));
-    ok(cli(lifeboat.home, ['backup', 'create', '--account', 'damaged', '--source', source, '--label', label, '--json']));
-    ids.push(ok(cli(lifeboat.home, ['backup', 'list', '--account', 'damaged', '--json'])).json<Backup[]>().find((b) => b.label === label)!.id);
+    ok(
+      cli(lifeboat.home, ['backup', 'create', '--account', 'damaged', '--source', source, '--label', label, '--json']),
+    );
+    ids.push(
+      ok(cli(lifeboat.home, ['backup', 'list', '--account', 'damaged', '--json']))
+        .json<Backup[]>()
+        .find((b) => b.label === label)!.id,
+    );
   }
   // The middle backup's manifest is damaged on the account: it may use any data, so none may be freed.
   const manifest = path.join(folder, 'snapshots', ids[1]);

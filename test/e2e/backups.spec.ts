@@ -41,7 +41,10 @@ async function waitForJob(page: Page, title: string | RegExp): Promise<Locator> 
   return row;
 }
 
-test('a local storage account is added through the wizard, after a mistake it shows on the credentials step', async ({ app: page, lifeboat }) => {
+test('a local storage account is added through the wizard, after a mistake it shows on the credentials step', async ({
+  app: page,
+  lifeboat,
+}) => {
   await ensureService(page);
   await openPage(page, 'Storage accounts');
   await expect(page.getByRole('heading', { name: 'No storage accounts yet' })).toBeVisible();
@@ -110,12 +113,17 @@ test('a local storage account is added through the wizard, after a mistake it sh
 
   await row.getByRole('button', { name: `Test ${ACCOUNT}` }).click();
   await expect(page.getByTestId('accounts-notice')).toContainText(`Tested “${ACCOUNT}”`);
-  await expect(page.getByTestId('accounts-notice')).toContainText(/[\d.]+ ms · write [\d.]+ \w+\/s · read [\d.]+ \w+\/s/);
+  await expect(page.getByTestId('accounts-notice')).toContainText(
+    /[\d.]+ ms · write [\d.]+ \w+\/s · read [\d.]+ \w+\/s/,
+  );
   await expect(row.getByTestId('account-probe')).toContainText(/ ms · write/);
   await screenshot(page, 'accounts-list');
 });
 
-test('a backup is taken, shown with its details, and restored byte for byte through the restore wizard', async ({ app: page, lifeboat }) => {
+test('a backup is taken, shown with its details, and restored byte for byte through the restore wizard', async ({
+  app: page,
+  lifeboat,
+}) => {
   await ensureService(page);
   const source = (financeSource = path.join(tempDir(lifeboat, 'source'), 'finance'));
   fs.mkdirSync(path.join(source, 'reports', '2024'), { recursive: true });
@@ -176,7 +184,10 @@ test('a backup is taken, shown with its details, and restored byte for byte thro
 
   // The same folder again, now not empty: the engine refuses, and the wizard shows it on the destination step.
   await openPage(page, 'Backups');
-  await page.locator(`tr[data-backup-id="${id}"]`).getByRole('button', { name: `Restore backup ${id}` }).click();
+  await page
+    .locator(`tr[data-backup-id="${id}"]`)
+    .getByRole('button', { name: `Restore backup ${id}` })
+    .click();
   await page.keyboard.press('Enter');
   await expectStep(w, 'sources', 'What to restore');
   await page.keyboard.press('Enter');
@@ -195,7 +206,10 @@ test('a backup is taken, shown with its details, and restored byte for byte thro
   await expect(w).toBeHidden();
 });
 
-test('one file is found by browsing the backup in the restore wizard, and restored alone', async ({ app: page, lifeboat }) => {
+test('one file is found by browsing the backup in the restore wizard, and restored alone', async ({
+  app: page,
+  lifeboat,
+}) => {
   await ensureService(page);
   await openPage(page, 'Backups');
   const row = page.locator('tr[data-backup-id]').filter({ hasText: 'e2e first' });
@@ -207,7 +221,11 @@ test('one file is found by browsing the backup in the restore wizard, and restor
   await w.getByRole('button', { name: 'Browse the backup…' }).click();
   const browser = w.getByTestId('backup-browser');
   // The top of the source: folders first, with the files and bytes under them.
-  await expect(browser.locator('tr[data-entry]')).toHaveText([/^reports.*2/, /^readme\.txt/, /^Übersicht – ünïcode\.txt/]);
+  await expect(browser.locator('tr[data-entry]')).toHaveText([
+    /^reports.*2/,
+    /^readme\.txt/,
+    /^Übersicht – ünïcode\.txt/,
+  ]);
   await browser.getByRole('button', { name: 'Open reports' }).click();
   await browser.getByRole('button', { name: 'Open 2024' }).click();
   await expect(browser.getByRole('navigation', { name: 'Folder shown' })).toContainText('finance');
@@ -229,7 +247,9 @@ test('one file is found by browsing the backup in the restore wizard, and restor
   expect(restored['reports/2024/q1.bin']).toBe(treeHashes(financeSource)['reports/2024/q1.bin']);
 });
 
-test('the usage chart shows the account, and removing an account that holds backups needs a second thought', async ({ app: page }) => {
+test('the usage chart shows the account, and removing an account that holds backups needs a second thought', async ({
+  app: page,
+}) => {
   await ensureService(page);
   await openPage(page, 'Storage accounts');
   const chart = page.getByTestId('usage-chart');
@@ -261,10 +281,14 @@ test('the usage chart shows the account, and removing an account that holds back
   await expect(page.getByRole('heading', { name: 'No storage accounts yet' })).toBeVisible();
 });
 
-test('a restore into a device share is refused until the wizard\'s checkbox names the device and share', async ({ app: page, lifeboat }) => {
+test("a restore into a device share is refused until the wizard's checkbox names the device and share", async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(180_000); // four CLI commands and a backup before the clicks, on a shared 2-core machine
   await ensureService(page);
-  const key = cli(lifeboat.home, ['service', 'registration-key', '--json']).json<{ registrationKey: string }>().registrationKey;
+  const key = cli(lifeboat.home, ['service', 'registration-key', '--json']).json<{ registrationKey: string }>()
+    .registrationKey;
   const root = path.join(tempDir(lifeboat, 'device'), 'root');
   // Its own backup of a folder named like the share (the earlier tests' account is removed by now).
   const source = path.join(tempDir(lifeboat, 'device-source'), 'finance');

@@ -19,7 +19,10 @@ test.afterAll(() => {
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-test('an account added in the wizard is completed by Tab in the console, and the command runs', async ({ app: page, lifeboat }) => {
+test('an account added in the wizard is completed by Tab in the console, and the command runs', async ({
+  app: page,
+  lifeboat,
+}) => {
   scratch = fs.mkdtempSync(path.join(path.dirname(lifeboat.home), 'lifeboat-e2e-console-'));
   const folder = path.join(scratch, 'lake-repo');
   await ensureService(page);

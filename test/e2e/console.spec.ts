@@ -58,11 +58,17 @@ test('Tab completes command words, and history survives a reload', async ({ app:
   await page.keyboard.press('ArrowUp');
   await expect.poll(() => lastLine(page)).toBe('lifeboat> jobs list');
   // The engine keeps the history (so it also survives a restart): the CLI sees it through the running app.
-  const history = spawnSync(process.execPath, [path.join(repoRoot, 'bin/lifeboat.cjs'), '--home', lifeboat.home, 'history', '--json'], { encoding: 'utf8' });
+  const history = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'bin/lifeboat.cjs'), '--home', lifeboat.home, 'history', '--json'],
+    { encoding: 'utf8' },
+  );
   expect(JSON.parse(history.stdout)).toContain('jobs list');
 });
 
-test('a job command shows live progress, Ctrl+C asks before cancelling, and output survives page switches', async ({ app: page }) => {
+test('a job command shows live progress, Ctrl+C asks before cancelling, and output survives page switches', async ({
+  app: page,
+}) => {
   await openConsole(page);
   await enter(page, 'selftest --size-mib 64 --seconds 30');
   await expect(screen(page)).toContainText(/\[#*-+\]\s+\d+%/);

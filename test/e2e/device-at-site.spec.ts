@@ -8,7 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cli } from '../helpers/home';
 import { startAgent, type AgentProc } from '../helpers/site-agent';
-import { addShare, configureDevice, expectStep, openDevice, removeScratch, showDevice, tempDir, wizard } from './devices-helpers';
+import {
+  addShare,
+  configureDevice,
+  expectStep,
+  openDevice,
+  removeScratch,
+  showDevice,
+  tempDir,
+  wizard,
+} from './devices-helpers';
 import { ensureService, expect, openPage, test } from './fixtures';
 
 let agent: AgentProc | null = null;
@@ -37,7 +46,9 @@ test('the Configure device wizard puts the data root at an agent site', async ({
   await expect(w.getByText(`${area} is the folder of all device roots at the site dr.`)).toBeVisible();
   await w.getByLabel('Data root folder').fill(path.join(siteRoot, 'elsewhere'));
   await w.getByRole('button', { name: 'Next' }).click();
-  await expect(w.getByText(`${path.join(siteRoot, 'elsewhere')} is not under ${area}, the folder of device roots at the site dr.`)).toBeVisible();
+  await expect(
+    w.getByText(`${path.join(siteRoot, 'elsewhere')} is not under ${area}, the folder of device roots at the site dr.`),
+  ).toBeVisible();
   await expect(w.getByLabel('Data root folder')).toHaveAttribute('aria-invalid', 'true');
   await page.reload(); // the wizard goes; the next one starts afresh
 
@@ -57,7 +68,9 @@ test('the Configure device wizard puts the data root at an agent site', async ({
   agent = null;
   await page.reload();
   const reasons = page.getByTestId('health-reasons').first();
-  await expect(reasons).toContainText('The site dr, which holds the data root of the device fs7, cannot be reached', { timeout: 60_000 });
+  await expect(reasons).toContainText('The site dr, which holds the data root of the device fs7, cannot be reached', {
+    timeout: 60_000,
+  });
   await expect(reasons).toContainText('site test dr');
   await expect(page.locator('tr[data-share="docs"]')).toBeVisible();
 });

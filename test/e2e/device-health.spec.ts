@@ -15,14 +15,24 @@ import { ensureService, expect, openPage, screenshots, test } from './fixtures';
 
 test.afterAll(removeScratch);
 
-test('a device configured into the added account, reviewed first, whose health says why in the table and on its page', async ({ app: page, lifeboat }) => {
+test('a device configured into the added account, reviewed first, whose health says why in the table and on its page', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(300_000);
   await ensureService(page);
   const base = tempDir(lifeboat, 'health');
   ok(cli(lifeboat.home, ['account', 'add', 'offsite', '--local', path.join(base, 'offsite'), '--json']));
 
   // The wizard preselects "offsite" over the embedded account, refuses a wrong key in words, and shows a review.
-  await configureDevice(page, { name: 'fs-why', type: 'file', root: path.join(base, 'fs-why'), capacity: '1 GiB', account: 'offsite', shots: 'health-wizard' });
+  await configureDevice(page, {
+    name: 'fs-why',
+    type: 'file',
+    root: path.join(base, 'fs-why'),
+    capacity: '1 GiB',
+    account: 'offsite',
+    shots: 'health-wizard',
+  });
   await openDevice(page, 'fs-why');
   await addShare(page, 'docs', { quota: '100 MiB' });
   await expect(page.getByTestId('health-reasons')).toContainText('never backed up');
@@ -51,7 +61,10 @@ test('a device configured into the added account, reviewed first, whose health s
   await expect(attention).not.toContainText('Every device is online and healthy.');
 });
 
-test('a backup whose manifest is gone says it cannot be restored whole on the Backups page', async ({ app: page, lifeboat }) => {
+test('a backup whose manifest is gone says it cannot be restored whole on the Backups page', async ({
+  app: page,
+  lifeboat,
+}) => {
   await ensureService(page);
   const base = tempDir(lifeboat, 'problem');
   const folder = path.join(base, 'repo');
@@ -59,7 +72,19 @@ test('a backup whose manifest is gone says it cannot be restored whole on the Ba
   const source = path.join(base, 'docs');
   fs.mkdirSync(source);
   fs.writeFileSync(path.join(source, 'a.bin'), crypto.randomBytes(64 * 1024));
-  ok(cli(lifeboat.home, ['backup', 'create', '--account', 'checked', '--source', source, '--label', 'lost manifest', '--json']));
+  ok(
+    cli(lifeboat.home, [
+      'backup',
+      'create',
+      '--account',
+      'checked',
+      '--source',
+      source,
+      '--label',
+      'lost manifest',
+      '--json',
+    ]),
+  );
   const id = ok(cli(lifeboat.home, ['backup', 'list', '--account', 'checked', '--json'])).json<Backup[]>()[0].id;
   fs.rmSync(path.join(folder, 'snapshots', id));
   // The check fails (a backup is missing a part) and records what it found on the backup.
@@ -71,13 +96,18 @@ test('a backup whose manifest is gone says it cannot be restored whole on the Ba
   await expect(problem).toContainText(/manifest/);
 });
 
-test('a data directory open to other users is a warning on the Dashboard and the Settings page', async ({ app: page, lifeboat }) => {
+test('a data directory open to other users is a warning on the Dashboard and the Settings page', async ({
+  app: page,
+  lifeboat,
+}) => {
   await ensureService(page);
   fs.chmodSync(lifeboat.home, 0o750);
   try {
     await page.reload();
     await openPage(page, 'Dashboard');
-    await expect(page.getByTestId('status-warnings')).toContainText(`The data directory ${lifeboat.home} is open to the members of its group`);
+    await expect(page.getByTestId('status-warnings')).toContainText(
+      `The data directory ${lifeboat.home} is open to the members of its group`,
+    );
     await openPage(page, 'Settings');
     await expect(page.getByTestId('status-warnings')).toContainText('chmod 700');
   } finally {

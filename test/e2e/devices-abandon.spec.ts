@@ -6,7 +6,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { addShare, configureDevice, expectStep, openDevice, removeScratch, showDevice, tempDir, wizard } from './devices-helpers';
+import {
+  addShare,
+  configureDevice,
+  expectStep,
+  openDevice,
+  removeScratch,
+  showDevice,
+  tempDir,
+  wizard,
+} from './devices-helpers';
 import { ensureService, expect, openPage, screenshot, test } from './fixtures';
 
 // The fixture starts this file's Lifeboat with the environment of the first test; later files get a clean one.
@@ -18,7 +27,10 @@ test.afterAll(() => {
   removeScratch();
 });
 
-test('a paused failover is abandoned, leaving the target clean; another is resumed from the held source to the end', async ({ app: page, lifeboat }) => {
+test('a paused failover is abandoned, leaving the target clean; another is resumed from the held source to the end', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(240_000);
   await ensureService(page);
   const base = tempDir(lifeboat, 'abandon');
@@ -33,7 +45,9 @@ test('a paused failover is abandoned, leaving the target clean; another is resum
   const deactivate = page.getByTestId('deactivate-dialog');
   await deactivate.getByLabel('Type the device name to confirm').fill('fs-a');
   await deactivate.getByRole('button', { name: 'Deactivate' }).click();
-  await expect(page.getByTestId('deactivate-progress')).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
+  await expect(page.getByTestId('deactivate-progress')).toHaveAttribute('data-status', 'succeeded', {
+    timeout: 90_000,
+  });
   await deactivate.getByRole('button', { name: 'Close' }).click();
 
   // Fail over from the dashboard; the job stops at its fault point with a restore started, and is paused.
@@ -47,7 +61,9 @@ test('a paused failover is abandoned, leaving the target clean; another is resum
     await w.getByRole('radio', { name: /^fs-b/ }).check();
     await w.getByRole('button', { name: 'Next' }).click();
     await expectStep(w, 'summary', 'Summary');
-    await w.getByRole('checkbox', { name: 'I understand that this operation will fail over data to the target device' }).check();
+    await w
+      .getByRole('checkbox', { name: 'I understand that this operation will fail over data to the target device' })
+      .check();
     await w.getByRole('button', { name: 'Fail over' }).click();
     await expectStep(w, 'progress', 'Failover');
     await expect(progress).toHaveAttribute('data-status', 'running');

@@ -104,7 +104,9 @@ export async function configureDevice(page: Page, spec: DeviceSpec): Promise<voi
   if (spec.shots) {
     // Checked as it is typed, before Next.
     await page.keyboard.type('12345');
-    await expect(w.getByText('"12345" is all digits; a device name needs at least one letter or hyphen.')).toBeVisible();
+    await expect(
+      w.getByText('"12345" is all digits; a device name needs at least one letter or hyphen.'),
+    ).toBeVisible();
     await w.getByLabel('Device name').fill('fs_1');
     await expect(w.getByText('"fs_1" contains "_"; a device name has only letters, digits and hyphens.')).toBeVisible();
     await shot('2-name-invalid');
@@ -129,7 +131,11 @@ export async function configureDevice(page: Page, spec: DeviceSpec): Promise<voi
     if (spec.shots) {
       await w.getByLabel('Domain (optional)').fill('contoso');
       await page.keyboard.press('Enter');
-      await expect(w.getByText('"contoso" is not a fully qualified domain name: it needs at least two labels (e.g. corp.contoso.com).')).toBeVisible();
+      await expect(
+        w.getByText(
+          '"contoso" is not a fully qualified domain name: it needs at least two labels (e.g. corp.contoso.com).',
+        ),
+      ).toBeVisible();
     }
     await w.getByLabel('Domain (optional)').fill(spec.domain ?? '');
   } else {
@@ -198,7 +204,11 @@ export async function openDevice(page: Page, name: string): Promise<void> {
   await expect(page.getByRole('heading', { level: 1, name, exact: true })).toBeVisible();
 }
 
-export async function addShare(page: Page, name: string, opts: { pinned?: boolean; quota: string; description?: string; users?: string }): Promise<void> {
+export async function addShare(
+  page: Page,
+  name: string,
+  opts: { pinned?: boolean; quota: string; description?: string; users?: string },
+): Promise<void> {
   await page.getByRole('button', { name: 'Add share' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add a share' });
   await dialog.getByLabel('Share name').fill(name);
@@ -211,4 +221,3 @@ export async function addShare(page: Page, name: string, opts: { pinned?: boolea
   await expect(dialog).toBeHidden();
   await expect(page.locator(`tr[data-share="${name}"]`)).toContainText(opts.pinned ? 'Locally pinned' : 'Tiered');
 }
-

@@ -8,12 +8,25 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { addShare, configureDevice, expectStep, openDevice, removeScratch, showDevice, tempDir, treeHashes, wizard } from './devices-helpers';
+import {
+  addShare,
+  configureDevice,
+  expectStep,
+  openDevice,
+  removeScratch,
+  showDevice,
+  tempDir,
+  treeHashes,
+  wizard,
+} from './devices-helpers';
 import { ensureService, expect, openPage, screenshot, test } from './fixtures';
 
 test.afterAll(removeScratch);
 
-test('two file servers are configured, one fails over to the other, and the shares come back byte for byte', async ({ app: page, lifeboat }) => {
+test('two file servers are configured, one fails over to the other, and the shares come back byte for byte', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(300_000);
   await ensureService(page);
   await openPage(page, 'Devices');
@@ -21,16 +34,39 @@ test('two file servers are configured, one fails over to the other, and the shar
   await screenshot(page, 'devices-empty');
 
   const base = tempDir(lifeboat, 'roots');
-  await configureDevice(page, { name: 'fs-src', type: 'file', root: path.join(base, 'fs-src'), capacity: '1 GiB', domain: 'corp.contoso.com', shots: 'device-wizard' });
+  await configureDevice(page, {
+    name: 'fs-src',
+    type: 'file',
+    root: path.join(base, 'fs-src'),
+    capacity: '1 GiB',
+    domain: 'corp.contoso.com',
+    shots: 'device-wizard',
+  });
   // In another domain: compatible, with a warning that share permissions may not resolve.
-  await configureDevice(page, { name: 'fs-dst', type: 'file', root: path.join(base, 'fs-dst'), capacity: '1.5 GiB', domain: 'corp.fabrikam.com' });
+  await configureDevice(page, {
+    name: 'fs-dst',
+    type: 'file',
+    root: path.join(base, 'fs-dst'),
+    capacity: '1.5 GiB',
+    domain: 'corp.fabrikam.com',
+  });
   // Too small for the source's shares: the failover wizard lists it as excluded, with the reason.
-  await configureDevice(page, { name: 'fs-small', type: 'file', root: path.join(base, 'fs-small'), capacity: '100 MiB', domain: 'corp.contoso.com' });
+  await configureDevice(page, {
+    name: 'fs-small',
+    type: 'file',
+    root: path.join(base, 'fs-small'),
+    capacity: '100 MiB',
+    domain: 'corp.contoso.com',
+  });
   await screenshot(page, 'devices-list');
 
   // Shares on the source: one tiered, one locally pinned; files written into their folders on disk.
   await openDevice(page, 'fs-src');
-  await addShare(page, 'docs', { quota: '200 MiB', description: 'Team documents', users: 'CORP\\finance\nCORP\\alice' });
+  await addShare(page, 'docs', {
+    quota: '200 MiB',
+    description: 'Team documents',
+    users: 'CORP\\finance\nCORP\\alice',
+  });
   await addShare(page, 'pinned', { quota: '100 MiB', pinned: true });
   // Edit: the quota grows; the tier is fixed once created.
   await page.getByRole('button', { name: 'Edit: docs' }).click();
@@ -65,7 +101,9 @@ test('two file servers are configured, one fails over to the other, and the shar
   await expect(page.getByTestId('device-notice')).toContainText('Started');
   await expect(page.locator('tr[data-device-backup][data-kind="manual"]')).toHaveCount(1, { timeout: 60_000 });
   await expect(page.getByTestId('heat-chart')).toBeVisible();
-  await expect(page.getByTestId('heat-chart').getByRole('list', { name: 'Heat per share or volume' })).toContainText('docs: hot');
+  await expect(page.getByTestId('heat-chart').getByRole('list', { name: 'Heat per share or volume' })).toContainText(
+    'docs: hot',
+  );
   await screenshot(page, 'device-dashboard');
   await page.getByTestId('heat-chart').scrollIntoViewIfNeeded();
   await screenshot(page, 'device-dashboard-heat-policy');
@@ -107,7 +145,9 @@ test('two file servers are configured, one fails over to the other, and the shar
   await expect(deactivate.getByRole('button', { name: 'Deactivate' })).toBeEnabled();
   await screenshot(page, 'device-deactivate');
   await deactivate.getByRole('button', { name: 'Deactivate' }).click();
-  await expect(page.getByTestId('deactivate-progress')).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
+  await expect(page.getByTestId('deactivate-progress')).toHaveAttribute('data-status', 'succeeded', {
+    timeout: 90_000,
+  });
   await screenshot(page, 'device-deactivate-done');
   await deactivate.getByRole('button', { name: 'Close' }).click();
 
@@ -130,7 +170,9 @@ test('two file servers are configured, one fails over to the other, and the shar
 
   await expectStep(w, 'target', 'Target device');
   await expect(w.getByRole('radio')).toHaveCount(1);
-  await expect(page.getByTestId('excluded-targets').locator('li[data-device="fs-small"]')).toContainText(/capacity|space|MiB/i);
+  await expect(page.getByTestId('excluded-targets').locator('li[data-device="fs-small"]')).toContainText(
+    /capacity|space|MiB/i,
+  );
   await w.getByRole('button', { name: 'Next' }).click();
   await expect(w.getByText('Choose a compatible target device.')).toBeVisible();
   await w.getByRole('radio', { name: /^fs-dst/ }).check();
@@ -147,14 +189,18 @@ test('two file servers are configured, one fails over to the other, and the shar
   await expect(page.getByTestId('failover-warning')).toContainText('share permissions may not resolve');
   await w.getByRole('button', { name: 'Fail over' }).click();
   await expect(w.getByText('Check that you understand, to start the failover.')).toBeVisible();
-  await w.getByRole('checkbox', { name: 'I understand that this operation will fail over data to the target device' }).check();
+  await w
+    .getByRole('checkbox', { name: 'I understand that this operation will fail over data to the target device' })
+    .check();
   await screenshot(page, 'failover-wizard-3-summary');
   await w.getByRole('button', { name: 'Fail over' }).click();
 
   await expectStep(w, 'progress', 'Failover');
   const progress = page.getByTestId('failover-progress');
   await expect(progress).toHaveAttribute('data-status', 'succeeded', { timeout: 180_000 });
-  await expect(progress.getByRole('table', { name: 'Restore jobs' }).locator('tr[data-status="succeeded"]')).toHaveCount(2);
+  await expect(
+    progress.getByRole('table', { name: 'Restore jobs' }).locator('tr[data-status="succeeded"]'),
+  ).toHaveCount(2);
   const checklist = page.getByTestId('dns-checklist');
   await expect(checklist.getByRole('table', { name: 'DNS records to create' })).toContainText('fs-src');
   await expect(checklist.getByRole('table', { name: 'DNS records to create' })).toContainText('fs-dst');
@@ -170,7 +216,8 @@ test('two file servers are configured, one fails over to the other, and the shar
     ['docs', 'tiered'],
     ['pinned', 'locally-pinned'],
   ]);
-  for (const share of dst.shares) expect(treeHashes(share.path), `share ${share.name} on fs-dst`).toEqual(written[share.name]);
+  for (const share of dst.shares)
+    expect(treeHashes(share.path), `share ${share.name} on fs-dst`).toEqual(written[share.name]);
   const docs = dst.shares.find((s) => s.name === 'docs')!;
   expect(docs.users.sort()).toEqual(['CORP\\alice', 'CORP\\finance']);
   expect([docs.description, docs.quota]).toEqual(['Team documents', 300 * 2 ** 20]);
@@ -196,14 +243,23 @@ test('two file servers are configured, one fails over to the other, and the shar
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
-test('an iSCSI volume is created with an access control record and CHAP, after a bad IQN and a short secret are refused', async ({ app: page, lifeboat }) => {
+test('an iSCSI volume is created with an access control record and CHAP, after a bad IQN and a short secret are refused', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(180_000);
   await ensureService(page);
   const roots = tempDir(lifeboat, 'iscsi');
   await configureDevice(page, { name: 'iscsi-1', type: 'iscsi', root: path.join(roots, 'iscsi-1'), capacity: '2 GiB' });
   // A file server cannot take over an iSCSI server: the failover wizard says so at the end.
   // Registered later, from its dashboard.
-  await configureDevice(page, { name: 'fs-other', type: 'file', root: path.join(roots, 'fs-other'), capacity: '1 GiB', register: false });
+  await configureDevice(page, {
+    name: 'fs-other',
+    type: 'file',
+    root: path.join(roots, 'fs-other'),
+    capacity: '1 GiB',
+    register: false,
+  });
   await expect(page.locator('tr[data-device="fs-other"]')).toContainText('Ready to set up');
   await openDevice(page, 'fs-other');
   await expect(page.getByRole('button', { name: 'Add share' })).toBeDisabled();
@@ -215,7 +271,10 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   await expect(page.getByRole('button', { name: 'Add share' })).toBeEnabled();
   // A share written past its quota is marked over quota.
   await addShare(page, 'tiny', { quota: '1 MiB' });
-  fs.writeFileSync(path.join(showDevice(lifeboat, 'fs-other').shares[0].path, 'big.bin'), crypto.randomBytes(2 * 1024 * 1024));
+  fs.writeFileSync(
+    path.join(showDevice(lifeboat, 'fs-other').shares[0].path, 'big.bin'),
+    crypto.randomBytes(2 * 1024 * 1024),
+  );
   // Usage is as of the last periodic scan (every 30 s) until Refresh measures it now.
   const tiny = page.locator('tr[data-share="tiny"]').getByTestId('share-usage');
   await page.getByRole('button', { name: 'Refresh', exact: true }).click();
@@ -249,7 +308,9 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   await screenshot(page, 'volume-create-bad-iqn');
   await iqn.fill('iqn.1991-05.com.microsoft:host1');
   await page.keyboard.press('Enter');
-  await expect(dialog.getByRole('list', { name: 'Initiators allowed to connect' })).toContainText('iqn.1991-05.com.microsoft:host1');
+  await expect(dialog.getByRole('list', { name: 'Initiators allowed to connect' })).toContainText(
+    'iqn.1991-05.com.microsoft:host1',
+  );
   await iqn.fill('eui.02004567A425678D');
   await dialog.getByRole('button', { name: 'Add initiator' }).click();
   await dialog.getByRole('button', { name: 'Remove eui.02004567A425678D' }).click();
@@ -264,7 +325,9 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   await dialog.getByRole('button', { name: 'Show the CHAP secret' }).click();
   await expect(secret).toHaveAttribute('type', 'text');
   await dialog.getByRole('button', { name: 'Create' }).click();
-  await expect(dialog.getByText('The CHAP secret must be 12 to 16 characters long; the one given has 5.')).toBeVisible();
+  await expect(
+    dialog.getByText('The CHAP secret must be 12 to 16 characters long; the one given has 5.'),
+  ).toBeVisible();
   await screenshot(page, 'volume-create-short-secret');
   await dialog.getByRole('button', { name: 'Hide the CHAP secret' }).click();
   await expect(secret).toHaveAttribute('type', 'password');
@@ -307,7 +370,9 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   await deactivate.getByRole('checkbox', { name: /Take a final backup first/ }).uncheck();
   await deactivate.getByLabel('Type the device name to confirm').fill('iscsi-1');
   await deactivate.getByRole('button', { name: 'Deactivate' }).click();
-  await expect(page.getByTestId('deactivate-progress')).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 });
+  await expect(page.getByTestId('deactivate-progress')).toHaveAttribute('data-status', 'succeeded', {
+    timeout: 60_000,
+  });
   await deactivate.getByRole('button', { name: 'Close' }).click();
   await expect(page.getByTestId('device-properties')).toContainText('Deactivated');
   await page.getByRole('button', { name: 'Fail over' }).click();
@@ -316,7 +381,9 @@ test('an iSCSI volume is created with an access control record and CHAP, after a
   await w.getByRole('button', { name: 'Next' }).click();
   await expectStep(w, 'target', 'Target device');
   await expect(page.getByTestId('no-compatible-targets')).toContainText('No compatible target devices');
-  await expect(page.getByTestId('excluded-targets').locator('li[data-device="fs-other"]')).toContainText('It is a file server; the source iscsi-1 is an iSCSI server.');
+  await expect(page.getByTestId('excluded-targets').locator('li[data-device="fs-other"]')).toContainText(
+    'It is a file server; the source iscsi-1 is an iSCSI server.',
+  );
   await screenshot(page, 'failover-wizard-no-compatible-targets');
   await w.getByRole('button', { name: 'Cancel' }).click();
   await expect(w).toBeHidden();

@@ -30,7 +30,13 @@ interface ReprotectJob {
 }
 
 /** Reprotect from the page, confirmed; waits for its job (not one of `seen`) and checks the notice against its result. */
-async function reprotect(page: Page, home: string, seen: string[], direction: string, dialogText: RegExp): Promise<ReprotectJob['result'] & { id: string }> {
+async function reprotect(
+  page: Page,
+  home: string,
+  seen: string[],
+  direction: string,
+  dialogText: RegExp,
+): Promise<ReprotectJob['result'] & { id: string }> {
   await page.getByRole('button', { name: 'Reprotect' }).click();
   const dialog = page.getByTestId('reprotect-dialog');
   await expect(dialog).toContainText(dialogText);
@@ -43,11 +49,16 @@ async function reprotect(page: Page, home: string, seen: string[], direction: st
   const shown = cli(home, ['jobs', 'show', id, '--json']).json<{ job: ReprotectJob }>().job;
   expect(shown.status).toBe('succeeded');
   expect(shown.result.direction).toBe(direction);
-  await expect(notice).toContainText(`${formatBytes(shown.result.bytesSent)} sent after comparing ${formatBytes(shown.result.bytesCompared)}`);
+  await expect(notice).toContainText(
+    `${formatBytes(shown.result.bytesSent)} sent after comparing ${formatBytes(shown.result.bytesCompared)}`,
+  );
   return { ...shown.result, id };
 }
 
-test('enable, delta, planned failover, change point, commit, reprotect, failback, commit, reprotect: from the item page', async ({ app: page, lifeboat }) => {
+test('enable, delta, planned failover, change point, commit, reprotect, failback, commit, reprotect: from the item page', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(600_000);
   await ensureService(page);
   const { disk, atFirstPoint, run } = appWithSite(lifeboat, 'item-failback', 256 * 1024);
@@ -130,7 +141,13 @@ test('enable, delta, planned failover, change point, commit, reprotect, failback
   await page.getByRole('button', { name: 'Commit' }).click();
   await page.getByTestId('commit-dialog').getByRole('button', { name: 'Commit' }).click();
   await expect(page.getByTestId('item-notice')).toContainText('Committed: “app01” runs at dr.');
-  const back = await reprotect(page, lifeboat.home, [], 'dr → primary', /back to its primary site primary, under the failback policy/);
+  const back = await reprotect(
+    page,
+    lifeboat.home,
+    [],
+    'dr → primary',
+    /back to its primary site primary, under the failback policy/,
+  );
   expect(back.bytesCompared).toBeGreaterThan(0);
   expect(back.bytesSent, 'reprotect sends the differences, not the disk').toBeLessThan(DISK_SIZE / 16);
   expect(sha(disk), 'reprotect brings the original disk to the dr copy').toBe(atFirstPoint);
@@ -150,7 +167,9 @@ test('enable, delta, planned failover, change point, commit, reprotect, failback
   await w.getByRole('button', { name: 'Next' }).click();
   await expect(w).toHaveAttribute('data-step', 'point');
   await expect(w.getByTestId('option-latest')).toContainText('Loses nothing already sent');
-  await expect(w.getByTestId('failback-app-note')).toContainText('App-consistent points are older than the newest point');
+  await expect(w.getByTestId('failback-app-note')).toContainText(
+    'App-consistent points are older than the newest point',
+  );
   await expect(w.getByRole('radio', { name: /Latest app-consistent/ })).toBeDisabled();
   await expect(w.getByRole('radio', { name: /Custom point/ })).toBeEnabled();
   await screenshot(page, 'item-failback-points');
@@ -173,11 +192,21 @@ test('enable, delta, planned failover, change point, commit, reprotect, failback
 
   // Commit the failback, then Reprotect primary → dr: "Protected" in the original direction again.
   await page.getByRole('button', { name: 'Commit' }).click();
-  await expect(page.getByTestId('commit-dialog')).toContainText('kept only as the base the next reprotect compares with');
+  await expect(page.getByTestId('commit-dialog')).toContainText(
+    'kept only as the base the next reprotect compares with',
+  );
   await page.getByTestId('commit-dialog').getByRole('button', { name: 'Commit' }).click();
   await expect(page.getByTestId('item-notice')).toContainText('Committed: “app01” runs at primary.');
-  const forward = await reprotect(page, lifeboat.home, [back.id], 'primary → dr', /to its recovery site dr again, under its own policy/);
-  expect(forward.bytesSent, 'the reprotect after failback compares with the copy left at dr').toBeLessThan(DISK_SIZE / 16);
+  const forward = await reprotect(
+    page,
+    lifeboat.home,
+    [back.id],
+    'primary → dr',
+    /to its recovery site dr again, under its own policy/,
+  );
+  expect(forward.bytesSent, 'the reprotect after failback compares with the copy left at dr').toBeLessThan(
+    DISK_SIZE / 16,
+  );
   await expect(status).toHaveAttribute('data-phase', 'protected', { timeout: 30_000 });
   await expect(status).not.toContainText('in reverse');
   await expect(page.getByRole('button', { name: 'Fail over to dr…' })).toBeVisible();

@@ -33,10 +33,20 @@ test('a running failover offers one Cancel saying what it does now; after succes
 }) => {
   await ensureService(page);
   const base = tempDir(lifeboat, 'fcancel');
-  const key = run(lifeboat, ['service', 'registration-key', '--json']).json<{ registrationKey: string }>().registrationKey;
+  const key = run(lifeboat, ['service', 'registration-key', '--json']).json<{ registrationKey: string }>()
+    .registrationKey;
   run(lifeboat, ['account', 'add', 'lab', '--local', path.join(base, 'account')]);
   for (const name of ['fs-c', 'fs-d']) {
-    const where = ['--root', path.join(base, name), '--capacity', '1GiB', '--account', 'lab', '--registration-key', key];
+    const where = [
+      '--root',
+      path.join(base, name),
+      '--capacity',
+      '1GiB',
+      '--account',
+      'lab',
+      '--registration-key',
+      key,
+    ];
     run(lifeboat, ['device', 'create', name, '--type', 'file', ...where]);
   }
   run(lifeboat, ['share', 'create', 'fs-c', 'records', '--quota', '100MiB']);
@@ -48,7 +58,9 @@ test('a running failover offers one Cancel saying what it does now; after succes
   const deactivate = page.getByTestId('deactivate-dialog');
   await deactivate.getByLabel('Type the device name to confirm').fill('fs-c');
   await deactivate.getByRole('button', { name: 'Deactivate' }).click();
-  await expect(page.getByTestId('deactivate-progress')).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
+  await expect(page.getByTestId('deactivate-progress')).toHaveAttribute('data-status', 'succeeded', {
+    timeout: 90_000,
+  });
   await deactivate.getByRole('button', { name: 'Close' }).click();
   const notice = page.getByTestId('device-notice');
   await expect(notice).toContainText('Started “Deactivate device fs-c”');
@@ -68,7 +80,9 @@ test('a running failover offers one Cancel saying what it does now; after succes
   await w.getByRole('radio', { name: /^fs-d/ }).check();
   await w.getByRole('button', { name: 'Next' }).click();
   await expectStep(w, 'summary', 'Summary');
-  await w.getByRole('checkbox', { name: 'I understand that this operation will fail over data to the target device' }).check();
+  await w
+    .getByRole('checkbox', { name: 'I understand that this operation will fail over data to the target device' })
+    .check();
   await w.getByRole('button', { name: 'Fail over' }).click();
   await expectStep(w, 'progress', 'Failover');
   const progress = page.getByTestId('failover-progress');

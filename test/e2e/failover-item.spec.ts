@@ -21,7 +21,10 @@ interface Shown {
   disks: Array<{ name: string; activePath: string | null; testPath: string | null }>;
 }
 
-test('a test failover to a custom point and its cleanup, a planned failover, commit and reprotect, through the wizard', async ({ app: page, lifeboat }) => {
+test('a test failover to a custom point and its cleanup, a planned failover, commit and reprotect, through the wizard', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(480_000);
   await ensureService(page);
   const { disk, atFirstPoint, run } = appWithSite(lifeboat, 'item-failover', 192 * 1024);
@@ -98,14 +101,21 @@ test('a test failover to a custom point and its cleanup, a planned failover, com
   await scheduling.getByRole('button', { name: 'Schedule drills' }).click();
   await expect(scheduling).toBeHidden();
   await expect(schedule).toHaveAttribute('data-scheduled', 'true');
-  await expect(schedule).toContainText('Every 3 days at 03:30 (Latest processed), the test copy cleaned up after 45 min.');
+  await expect(schedule).toContainText(
+    'Every 3 days at 03:30 (Latest processed), the test copy cleaned up after 45 min.',
+  );
   await expect(schedule).toContainText('Next:');
-  const set = run(['item', 'drill-schedule', 'app01']).json<{ schedule: { everyDays: number; at: string; holdMinutes: number } | null }>();
+  const set = run(['item', 'drill-schedule', 'app01']).json<{
+    schedule: { everyDays: number; at: string; holdMinutes: number } | null;
+  }>();
   expect(set.schedule).toMatchObject({ everyDays: 3, at: '03:30', holdMinutes: 45 });
   await schedule.getByRole('button', { name: 'Stop scheduled drills' }).click();
   await page.getByTestId('drill-schedule-stop-dialog').getByRole('button', { name: 'Stop scheduled drills' }).click();
   await expect(schedule).toHaveAttribute('data-scheduled', 'false');
-  expect(run(['item', 'drill-schedule', 'app01']).json<{ schedule: unknown }>().schedule, 'stopped: no schedule').toBeNull();
+  expect(
+    run(['item', 'drill-schedule', 'app01']).json<{ schedule: unknown }>().schedule,
+    'stopped: no schedule',
+  ).toBeNull();
 
   // A write after the last cycle: a planned failover must carry it over.
   writeAt(disk, 512 * 1024, crypto.randomBytes(32 * 1024));

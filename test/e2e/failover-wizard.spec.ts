@@ -28,10 +28,23 @@ test('an earlier backup, target facts, a red precheck for a vanished account fol
   await ensureService(page);
   const base = tempDir(lifeboat, 'fw');
   const account = path.join(base, 'account');
-  const key = run(lifeboat, ['service', 'registration-key', '--json']).json<{ registrationKey: string }>().registrationKey;
+  const key = run(lifeboat, ['service', 'registration-key', '--json']).json<{ registrationKey: string }>()
+    .registrationKey;
   run(lifeboat, ['account', 'add', 'lab', '--local', account]);
   const device = (name: string, registered: boolean) => [
-    ...['device', 'create', name, '--type', 'file', '--root', path.join(base, name), '--capacity', '1GiB', '--account', 'lab'],
+    ...[
+      'device',
+      'create',
+      name,
+      '--type',
+      'file',
+      '--root',
+      path.join(base, name),
+      '--capacity',
+      '1GiB',
+      '--account',
+      'lab',
+    ],
     ...['--domain', 'corp.contoso.com', ...(registered ? ['--registration-key', key] : [])],
   ];
   run(lifeboat, device('fs1', true));
@@ -64,9 +77,15 @@ test('an earlier backup, target facts, a red precheck for a vanished account fol
   await expectStep(w, 'target', 'Target device');
   await expect(w.getByRole('radio')).toHaveCount(2);
   const fs2 = w.getByRole('radio', { name: /^fs2/ });
-  await expect(w.getByText(/^Online · capacity 1(\.0)? GiB · [\d.]+ \w+ free on its disk · domain corp\.contoso\.com · software \d/)).toBeVisible();
+  await expect(
+    w.getByText(
+      /^Online · capacity 1(\.0)? GiB · [\d.]+ \w+ free on its disk · domain corp\.contoso\.com · software \d/,
+    ),
+  ).toBeVisible();
   await expect(w.getByText(/^Ready to set up · capacity/)).toBeVisible();
-  await expect(w.getByTestId('target-unregistered')).toHaveText('Not registered yet: the failover registers it with this service first, as it takes over.');
+  await expect(w.getByTestId('target-unregistered')).toHaveText(
+    'Not registered yet: the failover registers it with this service first, as it takes over.',
+  );
   await fs2.check();
   await screenshot(page, 'failover-wizard-target-facts');
 
@@ -85,9 +104,13 @@ test('an earlier backup, target facts, a red precheck for a vanished account fol
   await expect(red.getByRole('link', { name: 'Open Storage accounts' })).toHaveAttribute('href', '#/storage-accounts');
   await expect(checklist.locator('li[data-check="backup"]')).toHaveAttribute('data-status', 'warn');
   await expect(page.getByTestId('failover-summary')).toContainText('Unplanned: changes after this backup are lost');
-  await w.getByRole('checkbox', { name: 'I understand that this operation will fail over data to the target device' }).check();
+  await w
+    .getByRole('checkbox', { name: 'I understand that this operation will fail over data to the target device' })
+    .check();
   await w.getByRole('button', { name: 'Fail over' }).click();
-  await expect(w.getByText('Fix what the failed prechecks say, then re-run them: the failover cannot start until none fails.')).toBeVisible();
+  await expect(
+    w.getByText('Fix what the failed prechecks say, then re-run them: the failover cannot start until none fails.'),
+  ).toBeVisible();
   await expect(w).toHaveAttribute('data-step', 'summary');
   await screenshot(page, 'failover-wizard-precheck-failed');
 

@@ -40,7 +40,10 @@ async function startLifeboat(): Promise<Lifeboat> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Lifeboat did not print its address within 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`Lifeboat did not print its address within 60 s:\n${output}`)),
+      60_000,
+    );
     const check = () => {
       const m = /Lifeboat is running at (\S+)/.exec(output);
       if (m) {
@@ -81,7 +84,10 @@ async function startLifeboat(): Promise<Lifeboat> {
   };
 }
 
-export const test = base.extend<{ lifeboat: Lifeboat; browserErrors: string[]; app: Page }, { lifeboats: Map<string, Promise<Lifeboat>> }>({
+export const test = base.extend<
+  { lifeboat: Lifeboat; browserErrors: string[]; app: Page },
+  { lifeboats: Map<string, Promise<Lifeboat>> }
+>({
   lifeboats: [
     async ({}, use) => {
       const running = new Map<string, Promise<Lifeboat>>();
@@ -117,7 +123,8 @@ export const test = base.extend<{ lifeboat: Lifeboat; browserErrors: string[]; a
       lifeboat.cookies = await context.cookies();
     }
     page.on('console', (msg) => {
-      if (msg.type() === 'error' || msg.type() === 'warning') browserErrors.push(`console.${msg.type()}: ${msg.text()}`);
+      if (msg.type() === 'error' || msg.type() === 'warning')
+        browserErrors.push(`console.${msg.type()}: ${msg.text()}`);
     });
     page.on('pageerror', (err) => browserErrors.push(`pageerror: ${err.message}`));
     await page.goto(`${lifeboat.origin}/`);
@@ -159,6 +166,9 @@ export async function ensureService(page: Page, name = 'E2E service'): Promise<v
 }
 
 export async function openPage(page: Page, label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('tab', { name: label, exact: true }).click();
+  await page
+    .getByRole('navigation', { name: 'Main navigation' })
+    .getByRole('tab', { name: label, exact: true })
+    .click();
   await expect(page.getByRole('heading', { level: 1, name: label, exact: true })).toBeVisible();
 }

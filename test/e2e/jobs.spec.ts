@@ -21,7 +21,8 @@ async function startSelftest(page: Page): Promise<{ row: Locator; id: string }> 
   return { row: page.locator(`tr[data-job-id="${id}"]`), id };
 }
 
-const percentOf = async (row: Locator) => Number((await row.getByTestId('job-percent').textContent())!.replace('%', ''));
+const percentOf = async (row: Locator) =>
+  Number((await row.getByTestId('job-percent').textContent())!.replace('%', ''));
 
 test('a self-test shows live progress on the Jobs page, then a success toast', async ({ app: page }) => {
   await ensureService(page);
@@ -52,7 +53,22 @@ test('a running self-test can be paused, resumed and cancelled from the table', 
   await ensureService(page);
   // Started from the CLI, which hands it to the running app: two minutes long, so the buttons act on it while it
   // runs however slow the machine (the Dashboard's takes 8 s).
-  const started = spawnSync(process.execPath, [path.join(repoRoot, 'bin/lifeboat.cjs'), '--home', lifeboat.home, 'selftest', '--size-mib', '64', '--seconds', '120', '--detach', '--json'], { encoding: 'utf8' });
+  const started = spawnSync(
+    process.execPath,
+    [
+      path.join(repoRoot, 'bin/lifeboat.cjs'),
+      '--home',
+      lifeboat.home,
+      'selftest',
+      '--size-mib',
+      '64',
+      '--seconds',
+      '120',
+      '--detach',
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
   expect(started.status, started.stderr).toBe(0);
   const id = (JSON.parse(started.stdout) as { id: string }).id;
   await openPage(page, 'Jobs');
@@ -80,7 +96,10 @@ async function breakSelftestData(lifeboat: Lifeboat, jobId: string, row: Locator
   fs.truncateSync(file, 0);
 }
 
-test('a failed job toasts, raises a critical alert on the bell, and the alert can be acknowledged', async ({ app: page, lifeboat }) => {
+test('a failed job toasts, raises a critical alert on the bell, and the alert can be acknowledged', async ({
+  app: page,
+  lifeboat,
+}) => {
   await ensureService(page);
   await expect(page.getByRole('button', { name: 'Alerts: 0 unacknowledged' })).toBeVisible();
   const { row, id } = await startSelftest(page);

@@ -9,7 +9,20 @@ import { expect, repoRoot, screenshot, test } from './fixtures';
 function sdekOfAnotherService(): string {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-e2e-other-'));
   try {
-    const out = execFileSync(process.execPath, [path.join(repoRoot, 'bin', 'lifeboat.cjs'), 'service', 'init', '--name', 'Primary site', '--home', home, '--json'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin', 'lifeboat.cjs'),
+        'service',
+        'init',
+        '--name',
+        'Primary site',
+        '--home',
+        home,
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
     return (JSON.parse(out) as { sdek: string }).sdek;
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
@@ -30,7 +43,9 @@ test('joining with a malformed key shows why, then a valid key joins', async ({ 
 
   await key.fill('ABCDE-12345');
   await page.keyboard.press('Enter');
-  await expect(page.getByText('The service data encryption key must have 55 characters (without hyphens); this one has 10.')).toBeVisible();
+  await expect(
+    page.getByText('The service data encryption key must have 55 characters (without hyphens); this one has 10.'),
+  ).toBeVisible();
   await expect(page.getByText(/11 groups of 5 letters and digits/).last()).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Join an existing service' })).toBeVisible();
   await screenshot(page, 'welcome-join-bad-key');
@@ -40,7 +55,9 @@ test('joining with a malformed key shows why, then a valid key joins', async ({ 
   const typo = sdek.slice(0, -1) + (sdek.endsWith('0') ? '1' : '0');
   await key.fill(typo);
   await page.keyboard.press('Enter');
-  await expect(page.getByText('The service data encryption key has a typo: its checksum does not match.')).toBeVisible();
+  await expect(
+    page.getByText('The service data encryption key has a typo: its checksum does not match.'),
+  ).toBeVisible();
 
   await key.fill(sdek.toLowerCase());
   await page.getByLabel('Service name (optional)').fill('Recovered primary');

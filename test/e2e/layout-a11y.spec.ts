@@ -16,7 +16,18 @@ import { SIZES, THEMES, axeViolations, layoutProblems, layoutShot, overlaps } fr
 test.describe.configure({ mode: 'serial' });
 test.afterAll(() => removeScratch());
 
-const PAGES = ['Dashboard', 'Devices', 'Storage accounts', 'Backups', 'Protected items', 'Recovery plans', 'Jobs', 'Alerts', 'Console', 'Settings'];
+const PAGES = [
+  'Dashboard',
+  'Devices',
+  'Storage accounts',
+  'Backups',
+  'Protected items',
+  'Recovery plans',
+  'Jobs',
+  'Alerts',
+  'Console',
+  'Settings',
+];
 const SOURCE = 'fs-finance-hq';
 const TARGET = 'fs-finance-dr';
 const LONG_SHARE = 'finance-reports-quarterly-archive';
@@ -28,8 +39,31 @@ function seed(lifeboat: Lifeboat): void {
   run('account', 'add', 'lab', '--local', path.join(tempDir(lifeboat, 'account'), 'repo'));
   const key = run('service', 'registration-key').json<{ registrationKey: string }>().registrationKey;
   const device = (name: string, type: string, capacity: string, ...more: string[]) =>
-    run('device', 'create', name, '--type', type, '--root', path.join(roots, name), '--capacity', capacity, '--account', 'lab', ...more);
-  device(SOURCE, 'file', '2GiB', '--registration-key', key, '--domain', 'corp.contoso.com', '--time-zone', 'Europe/Amsterdam');
+    run(
+      'device',
+      'create',
+      name,
+      '--type',
+      type,
+      '--root',
+      path.join(roots, name),
+      '--capacity',
+      capacity,
+      '--account',
+      'lab',
+      ...more,
+    );
+  device(
+    SOURCE,
+    'file',
+    '2GiB',
+    '--registration-key',
+    key,
+    '--domain',
+    'corp.contoso.com',
+    '--time-zone',
+    'Europe/Amsterdam',
+  );
   device(TARGET, 'file', '2GiB', '--registration-key', key, '--domain', 'corp.contoso.com');
   device('iscsi-sql01', 'iscsi', '1GiB', '--registration-key', key);
   device('fs-branch-new', 'file', '1GiB');
@@ -39,22 +73,57 @@ function seed(lifeboat: Lifeboat): void {
   run('share', 'create', SOURCE, 'docs', '--quota', '200MiB', '--user', 'CORP\\alice');
   run('share', 'create', SOURCE, 'scans', '--quota', '100MiB', '--pinned');
   const iqn = 'iqn.1991-05.com.microsoft:sql01.corp.contoso.com';
-  run('volume', 'create', 'iscsi-sql01', 'sql-data', '--size', '200MiB', '--acr', iqn, '--chap-user', 'sql01', '--chap-secret', 'a1b2c3d4e5f6g7');
+  run(
+    'volume',
+    'create',
+    'iscsi-sql01',
+    'sql-data',
+    '--size',
+    '200MiB',
+    '--acr',
+    iqn,
+    '--chap-user',
+    'sql01',
+    '--chap-secret',
+    'a1b2c3d4e5f6g7',
+  );
   const shares = showDevice(lifeboat, SOURCE).shares;
   for (const share of shares) {
     fs.mkdirSync(path.join(share.path, 'reports', '2026'), { recursive: true });
-    fs.writeFileSync(path.join(share.path, 'reports', '2026', 'q4-statement.txt'), `The ${share.name} share.\n`.repeat(2000));
+    fs.writeFileSync(
+      path.join(share.path, 'reports', '2026', 'q4-statement.txt'),
+      `The ${share.name} share.\n`.repeat(2000),
+    );
   }
   run('device', 'backup', SOURCE);
   run('device', 'backup', 'iscsi-sql01');
   // An account backup of several folders, restored to a long path: the Jobs page's longest titles.
-  run('backup', 'create', '--account', 'lab', ...shares.flatMap((s) => ['--source', s.path]), '--label', 'before-the-quarterly-close');
+  run(
+    'backup',
+    'create',
+    '--account',
+    'lab',
+    ...shares.flatMap((s) => ['--source', s.path]),
+    '--label',
+    'before-the-quarterly-close',
+  );
   const backups = run('backup', 'list', '--account', 'lab').json<Array<{ id: string; label: string | null }>>();
   const backup = backups.find((b) => b.label === 'before-the-quarterly-close')!;
   const restoreTo = path.join(tempDir(lifeboat, 'restores'), 'restored-finance-data-for-the-auditors-2026-q4');
   run('backup', 'restore', backup.id, '--to', restoreTo);
   // A restore of a path the backup does not hold fails: a failed job and a critical alert.
-  expect(cli(lifeboat.home, ['backup', 'restore', backup.id, '--to', `${restoreTo}-again`, '--path', 'no-such-folder/2019', '--json']).code).not.toBe(0);
+  expect(
+    cli(lifeboat.home, [
+      'backup',
+      'restore',
+      backup.id,
+      '--to',
+      `${restoreTo}-again`,
+      '--path',
+      'no-such-folder/2019',
+      '--json',
+    ]).code,
+  ).not.toBe(0);
   run('selftest', '--size-mib', '8');
 }
 
@@ -68,10 +137,16 @@ async function check(page: Page, name: string): Promise<string[]> {
   // The pointer rests on the header, so no hover tooltip sits over the page in the screenshot.
   await page.mouse.move(page.viewportSize()!.width / 2, 10);
   await layoutShot(page, name);
-  return [...(await layoutProblems(page)).map((p) => `${name}: ${p}`), ...(await axeViolations(page)).map((v) => `${name}: ${v}`)];
+  return [
+    ...(await layoutProblems(page)).map((p) => `${name}: ${p}`),
+    ...(await axeViolations(page)).map((v) => `${name}: ${v}`),
+  ];
 }
 
-test('a clean launch logs no console error, and the welcome wizard reads well and is accessible', async ({ page, lifeboat }) => {
+test('a clean launch logs no console error, and the welcome wizard reads well and is accessible', async ({
+  page,
+  lifeboat,
+}) => {
   // Four axe scans: each takes 10 s or more on a loaded two-core machine.
   test.setTimeout(180_000);
   const errors: string[] = [];
@@ -98,12 +173,18 @@ async function expectNoToastOver(page: Page, dialog: Locator, name: string): Pro
   await layoutShot(page, name);
   for (const toast of await page.locator('.fui-Toast').all()) {
     for (const button of await dialog.getByRole('button').all()) {
-      expect(await overlaps(toast, button), `the toast "${await toast.textContent()}" covers the button ${await button.textContent()}`).toBe(false);
+      expect(
+        await overlaps(toast, button),
+        `the toast "${await toast.textContent()}" covers the button ${await button.textContent()}`,
+      ).toBe(false);
     }
   }
 }
 
-test('at 1024×700 a toast never covers the buttons of the deactivate or failover dialog: it shows once the dialog closes', async ({ app: page, lifeboat }) => {
+test('at 1024×700 a toast never covers the buttons of the deactivate or failover dialog: it shows once the dialog closes', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(300_000);
   await ensureService(page, 'Contoso Finance DR');
   seed(lifeboat);
@@ -115,7 +196,9 @@ test('at 1024×700 a toast never covers the buttons of the deactivate or failove
   await deactivate.getByLabel('Type the device name to confirm').fill(SOURCE);
   await deactivate.getByRole('button', { name: 'Deactivate' }).click();
   // The store announces the settled job (the toast) before the dialog renders its status.
-  await expect(page.getByTestId('deactivate-progress')).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
+  await expect(page.getByTestId('deactivate-progress')).toHaveAttribute('data-status', 'succeeded', {
+    timeout: 90_000,
+  });
   await expectNoToastOver(page, deactivate, 'toast-deactivate-dialog-1024');
   await deactivate.getByRole('button', { name: 'Close' }).click();
   await expect(page.locator('.fui-Toast').filter({ hasText: `Deactivate device ${SOURCE} succeeded` })).toBeVisible();
@@ -130,7 +213,9 @@ test('at 1024×700 a toast never covers the buttons of the deactivate or failove
   await w.getByRole('radio', { name: new RegExp(`^${TARGET}`) }).check();
   await w.getByRole('button', { name: 'Next' }).click();
   await expectStep(w, 'summary', 'Summary');
-  await w.getByRole('checkbox', { name: 'I understand that this operation will fail over data to the target device' }).check();
+  await w
+    .getByRole('checkbox', { name: 'I understand that this operation will fail over data to the target device' })
+    .check();
   await w.getByRole('button', { name: 'Fail over' }).click();
   await expect(page.getByTestId('failover-progress')).toHaveAttribute('data-status', 'succeeded', { timeout: 180_000 });
   const close = w.getByRole('button', { name: 'Close' });
@@ -138,7 +223,9 @@ test('at 1024×700 a toast never covers the buttons of the deactivate or failove
   await expectNoToastOver(page, w, 'toast-failover-dialog-1024');
   await close.click();
   await expect(w).toBeHidden();
-  await expect(page.locator('.fui-Toast').filter({ hasText: `Fail over ${SOURCE} to ${TARGET} succeeded` })).toBeVisible();
+  await expect(
+    page.locator('.fui-Toast').filter({ hasText: `Fail over ${SOURCE} to ${TARGET} succeeded` }),
+  ).toBeVisible();
   await layoutShot(page, 'toast-after-failover-dialog-1024');
 });
 
@@ -154,9 +241,14 @@ for (const size of SIZES) {
       for (const label of PAGES) {
         await openPage(page, label);
         if (label === 'Console') await expect(page.locator('.xterm-rows')).toContainText('lifeboat>');
-        if (label === 'Jobs') await expect(page.locator('tr[data-job-id]').filter({ hasText: 'restored-finance-data-for-the-auditors' }).first()).toBeVisible();
-        if (label === 'Devices') await expect(page.locator(`tr[data-device="${TARGET}"]`)).toContainText(`replaces ${SOURCE}`);
-        if (label === 'Backups') await expect(page.locator('tr').filter({ hasText: 'before-the-quarterly-close' }).first()).toBeVisible();
+        if (label === 'Jobs')
+          await expect(
+            page.locator('tr[data-job-id]').filter({ hasText: 'restored-finance-data-for-the-auditors' }).first(),
+          ).toBeVisible();
+        if (label === 'Devices')
+          await expect(page.locator(`tr[data-device="${TARGET}"]`)).toContainText(`replaces ${SOURCE}`);
+        if (label === 'Backups')
+          await expect(page.locator('tr').filter({ hasText: 'before-the-quarterly-close' }).first()).toBeVisible();
         problems.push(...(await check(page, `${label.toLowerCase().replace(/ /g, '-')}-${tag}`)));
       }
       // A failover job opened to its steps, its restore jobs under it.
@@ -178,7 +270,9 @@ for (const size of SIZES) {
   }
 }
 
-test('share and volume row buttons are named by their visible words first, for voice control', async ({ app: page }) => {
+test('share and volume row buttons are named by their visible words first, for voice control', async ({
+  app: page,
+}) => {
   await setViewport(page, SIZES[1], 'light');
   await openDevice(page, TARGET);
   const row = page.locator('tr[data-share="docs"]');
@@ -186,5 +280,7 @@ test('share and volume row buttons are named by their visible words first, for v
   await expect(row.getByRole('button', { name: 'Edit: docs', exact: true })).toBeVisible();
   await expect(row.getByRole('button', { name: 'Delete: docs', exact: true })).toBeVisible();
   await openDevice(page, 'iscsi-sql01');
-  await expect(page.locator('tr[data-volume="sql-data"]').getByRole('button', { name: 'Edit access: sql-data', exact: true })).toBeVisible();
+  await expect(
+    page.locator('tr[data-volume="sql-data"]').getByRole('button', { name: 'Edit access: sql-data', exact: true }),
+  ).toBeVisible();
 });

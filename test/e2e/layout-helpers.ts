@@ -39,14 +39,18 @@ export function layoutProblems(page: Page): Promise<string[]> {
       return `${label} row ${row ? Array.from(row.parentElement?.children ?? []).indexOf(row) + 1 : '?'} cell "${(el.textContent ?? '').trim().slice(0, 40)}"`;
     };
     const root = document.scrollingElement!;
-    if (root.scrollWidth > window.innerWidth + 1) problems.push(`the page scrolls sideways: ${root.scrollWidth} px wide in a ${window.innerWidth} px window`);
-    for (const el of Array.from(document.querySelectorAll<HTMLElement>('main, main *, [role=dialog], [role=dialog] *, [role=alertdialog] *'))) {
+    if (root.scrollWidth > window.innerWidth + 1)
+      problems.push(`the page scrolls sideways: ${root.scrollWidth} px wide in a ${window.innerWidth} px window`);
+    for (const el of Array.from(
+      document.querySelectorAll<HTMLElement>('main, main *, [role=dialog], [role=dialog] *, [role=alertdialog] *'),
+    )) {
       const style = getComputedStyle(el);
       if (!['auto', 'scroll'].includes(style.overflowX) || el.clientWidth === 0) continue;
       // xterm's own viewport is sized by the terminal, not by the page.
       if (el.closest('.xterm')) continue;
       const what = `${el.tagName.toLowerCase()}.${el.className.toString().split(' ')[0]}`;
-      if (el.scrollWidth > el.clientWidth + 1) problems.push(`${what} scrolls sideways (${el.scrollWidth} px of content in ${el.clientWidth} px)`);
+      if (el.scrollWidth > el.clientWidth + 1)
+        problems.push(`${what} scrolls sideways (${el.scrollWidth} px of content in ${el.clientWidth} px)`);
     }
     const visible = (r: DOMRect) => r.width > 0 && r.height > 0;
     for (const row of Array.from(document.querySelectorAll('tr'))) {
@@ -70,7 +74,12 @@ export function layoutProblems(page: Page): Promise<string[]> {
           let hidden = false;
           for (let el: Element | null = text.parentElement; el && el !== cell; el = el.parentElement) {
             const s = getComputedStyle(el);
-            if (s.position === 'absolute' && (s.clip !== 'auto' || s.clipPath !== 'none') && el.getBoundingClientRect().width <= 1) hidden = true;
+            if (
+              s.position === 'absolute' &&
+              (s.clip !== 'auto' || s.clipPath !== 'none') &&
+              el.getBoundingClientRect().width <= 1
+            )
+              hidden = true;
             if (s.textOverflow === 'ellipsis' && s.overflowX !== 'visible') clip ??= el.getBoundingClientRect();
           }
           if (hidden) continue;
@@ -81,7 +90,9 @@ export function layoutProblems(page: Page): Promise<string[]> {
           const right = clip ? Math.min(r.right, clip.right) : r.right;
           if (left < box.left - 1 || right > box.right + 1) {
             const where = `${Math.round(left)}–${Math.round(right)} in ${Math.round(box.left)}–${Math.round(box.right)}`;
-            problems.push(`${name(cell)}: its text "${text.textContent!.trim().slice(0, 40)}" runs out of the cell (${where})`);
+            problems.push(
+              `${name(cell)}: its text "${text.textContent!.trim().slice(0, 40)}" runs out of the cell (${where})`,
+            );
           }
         }
       }
@@ -106,5 +117,8 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ')}`).join('; ')}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ')}`).join('; ')}`,
+    );
 }

@@ -1,7 +1,18 @@
 /** Every page of the navigation loads without a browser error, by mouse and by keyboard. */
 import { ensureService, expect, openPage, screenshot, test } from './fixtures';
 
-const PAGES = ['Dashboard', 'Devices', 'Storage accounts', 'Backups', 'Protected items', 'Recovery plans', 'Jobs', 'Alerts', 'Console', 'Settings'];
+const PAGES = [
+  'Dashboard',
+  'Devices',
+  'Storage accounts',
+  'Backups',
+  'Protected items',
+  'Recovery plans',
+  'Jobs',
+  'Alerts',
+  'Console',
+  'Settings',
+];
 
 test('the navigation has exactly the pages of the product, in order', async ({ app: page }) => {
   await ensureService(page);
@@ -36,7 +47,11 @@ test('empty pages explain themselves and their action starts the work', async ({
   // Protected items is a real page now: its empty state's Enable protection starts the wizard.
   await openPage(page, 'Protected items');
   await expect(page.getByRole('heading', { name: 'No protected items yet' })).toBeVisible();
-  await page.getByRole('main').getByRole('region', { name: 'No protected items yet' }).getByRole('button', { name: 'Enable protection' }).click();
+  await page
+    .getByRole('main')
+    .getByRole('region', { name: 'No protected items yet' })
+    .getByRole('button', { name: 'Enable protection' })
+    .click();
   await expect(page.getByTestId('enable-protection-wizard')).toHaveAttribute('data-step', 'source');
   await page.getByRole('button', { name: 'Cancel' }).click();
 });
@@ -72,8 +87,10 @@ test('the skip link jumps over the navigation', async ({ app: page }) => {
 test('the theme follows the operating system, live, terminal included', async ({ app: page }) => {
   await ensureService(page);
   await openPage(page, 'Console');
-  const background = () => page.locator('#root > .fui-FluentProvider').evaluate((el) => getComputedStyle(el).backgroundColor);
-  const terminalBackground = () => page.locator('.xterm-scrollable-element').evaluate((el) => getComputedStyle(el).backgroundColor);
+  const background = () =>
+    page.locator('#root > .fui-FluentProvider').evaluate((el) => getComputedStyle(el).backgroundColor);
+  const terminalBackground = () =>
+    page.locator('.xterm-scrollable-element').evaluate((el) => getComputedStyle(el).backgroundColor);
   await page.emulateMedia({ colorScheme: 'light' });
   await expect.poll(background).toBe('rgb(255, 255, 255)');
   const lightTerminal = await terminalBackground();

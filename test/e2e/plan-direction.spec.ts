@@ -18,7 +18,10 @@ interface Shown {
   activeSite: string;
 }
 
-test('a split plan asks for its direction; to the recovery site fails over the item at primary and skips the other', async ({ app: page, lifeboat }) => {
+test('a split plan asks for its direction; to the recovery site fails over the item at primary and skips the other', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(420_000);
   await ensureService(page);
   const base = tempDir(lifeboat, 'plan-direction');
@@ -36,7 +39,17 @@ test('a split plan asks for its direction; to the recovery site fails over the i
   run(['item', 'reprotect', 'db01', '--yes']);
   const show = (name: string) => run(['item', 'show', name]).json<Shown>();
   expect(show('db01')).toMatchObject({ phase: 'protected', activeSite: 'dr' });
-  run(['plan', 'create', 'shop', '--step', 'group: db01', '--step', 'script: echo "up at $LIFEBOAT_SITE"', '--step', 'group: app01']);
+  run([
+    'plan',
+    'create',
+    'shop',
+    '--step',
+    'group: db01',
+    '--step',
+    'script: echo "up at $LIFEBOAT_SITE"',
+    '--step',
+    'group: app01',
+  ]);
 
   await openPage(page, 'Recovery plans');
   const row = page.locator('tr[data-plan="shop"]');
@@ -52,7 +65,9 @@ test('a split plan asks for its direction; to the recovery site fails over the i
   await expect(toRecovery).toContainText('Fail over to the recovery site (primary → dr)');
   await expect(toRecovery).toContainText('Fails over app01; db01 is skipped: already at dr.');
   await expect(toPrimary).toContainText('Fail back to the primary site (dr → primary)');
-  await expect(toPrimary).toContainText('Fails back db01 (each must be protected in reverse: committed and reprotected);');
+  await expect(toPrimary).toContainText(
+    'Fails back db01 (each must be protected in reverse: committed and reprotected);',
+  );
   await expect(toPrimary).toContainText('app01 is skipped: already at primary.');
   // The direction must be chosen before going on.
   await w.getByRole('button', { name: 'Next' }).click();
@@ -62,7 +77,9 @@ test('a split plan asks for its direction; to the recovery site fails over the i
   await w.getByRole('radio', { name: /Fail over to the recovery site/ }).check();
   await w.getByRole('button', { name: 'Next' }).click();
   await expect(w).toHaveAttribute('data-step', 'confirm');
-  await expect(w.getByTestId('run-summary')).toContainText('Fail over to the recovery site (primary → dr). Fails over app01; db01 is skipped');
+  await expect(w.getByTestId('run-summary')).toContainText(
+    'Fail over to the recovery site (primary → dr). Fails over app01; db01 is skipped',
+  );
   await w.getByTestId('run-understood').check();
   await w.getByRole('button', { name: 'Start planned failover' }).click();
   await expect(w).toBeHidden({ timeout: 60_000 });
@@ -73,7 +90,9 @@ test('a split plan asks for its direction; to the recovery site fails over the i
   const items = planRun.getByLabel('Items of the run');
   await expect(items).toContainText('app01: succeeded');
   await expect(items).toContainText('db01: skipped');
-  await expect(planRun.getByTestId('plan-run-skipped')).toHaveText('Skipped: db01 runs at its recovery site dr already.');
+  await expect(planRun.getByTestId('plan-run-skipped')).toHaveText(
+    'Skipped: db01 runs at its recovery site dr already.',
+  );
   // The script action ran at the recovery site, where the run brought app01.
   await expect(planRun.getByTestId('plan-action-output-1')).toHaveText('up at dr\n');
   expect(show('app01')).toMatchObject({ phase: 'failed-over', activeSite: 'dr' });

@@ -12,7 +12,10 @@ import { ensureService, expect, openPage, test } from './fixtures';
 
 test.afterAll(removeScratch);
 
-test('items dragged into groups and a step dragged to a new place are saved in the plan', async ({ app: page, lifeboat }) => {
+test('items dragged into groups and a step dragged to a new place are saved in the plan', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(240_000);
   await ensureService(page);
   const base = tempDir(lifeboat, 'plans-drag');
@@ -39,13 +42,17 @@ test('items dragged into groups and a step dragged to a new place are saved in t
   // A manual action, dragged by its handle to the top half of group 2: it now runs between the groups.
   await editor.getByRole('button', { name: 'Add manual action' }).click();
   await editor.getByTestId('plan-step-3').getByRole('textbox').fill('Check the database');
-  await editor.getByTestId('plan-step-handle-3').dragTo(editor.getByTestId('plan-step-2'), { targetPosition: { x: 20, y: 4 } });
+  await editor
+    .getByTestId('plan-step-handle-3')
+    .dragTo(editor.getByTestId('plan-step-2'), { targetPosition: { x: 20, y: 4 } });
   await expect(editor.getByTestId('plan-step-2')).toHaveAttribute('data-kind', 'manual');
   await expect(editor.getByTestId('plan-announce')).toHaveText('The manual action moved to step 2 of 3.');
   await editor.getByRole('button', { name: 'Create plan' }).click();
   await expect(editor).toBeHidden();
 
-  const shown = ok(cli(lifeboat.home, ['plan', 'show', 'tiers', '--json'])).json<{ steps: { kind: string; items?: string[] }[] }>();
+  const shown = ok(cli(lifeboat.home, ['plan', 'show', 'tiers', '--json'])).json<{
+    steps: { kind: string; items?: string[] }[];
+  }>();
   expect(shown.steps.map((s) => [s.kind, s.items ?? []])).toEqual([
     ['group', ['db02']],
     ['manual', []],

@@ -12,7 +12,10 @@ import { ensureService, expect, openPage, screenshot, screenshots, test } from '
 
 test.afterAll(removeScratch);
 
-test('a plan made in the editor runs a test failover to the end, its manual action confirmed in the UI', async ({ app: page, lifeboat }) => {
+test('a plan made in the editor runs a test failover to the end, its manual action confirmed in the UI', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(300_000);
   await ensureService(page);
   const base = tempDir(lifeboat, 'plans');
@@ -38,7 +41,10 @@ test('a plan made in the editor runs a test failover to the end, its manual acti
   await expect(editor.getByTestId('plan-step-3').getByRole('checkbox')).toHaveCount(1);
   await editor.getByTestId('plan-step-3').getByRole('checkbox', { name: 'web01' }).check();
   await editor.getByRole('button', { name: 'Add script action' }).click();
-  await editor.getByTestId('plan-step-4').getByLabel(/Script action/).fill('echo "db01 is up at $LIFEBOAT_SITE"');
+  await editor
+    .getByTestId('plan-step-4')
+    .getByLabel(/Script action/)
+    .fill('echo "db01 is up at $LIFEBOAT_SITE"');
   // Before the web tier: move the script up one step, between the manual action and group 2.
   await editor.getByRole('button', { name: 'Move step 4 up' }).click();
   await expect(editor.getByTestId('plan-step-3')).toHaveAttribute('data-kind', 'script');
@@ -49,7 +55,9 @@ test('a plan made in the editor runs a test failover to the end, its manual acti
   await expect(row).toHaveAttribute('data-state', 'protected');
   await expect(row).toContainText('never run');
   const detail = page.getByTestId('plan-detail');
-  await expect(detail.getByRole('list', { name: 'Steps of shop' })).toContainText('script 300s: echo "db01 is up at $LIFEBOAT_SITE"');
+  await expect(detail.getByRole('list', { name: 'Steps of shop' })).toContainText(
+    'script 300s: echo "db01 is up at $LIFEBOAT_SITE"',
+  );
 
   // Run: a test failover, confirmed.
   await row.getByRole('button', { name: 'Run shop' }).click();
@@ -92,5 +100,9 @@ test('a plan made in the editor runs a test failover to the end, its manual acti
   await row.getByRole('button', { name: 'Delete shop' }).click();
   await page.getByTestId('delete-plan-dialog').getByRole('button', { name: 'Delete plan' }).click();
   await expect(page.getByRole('heading', { name: 'No recovery plans yet' })).toBeVisible();
-  expect(ok(cli(lifeboat.home, ['item', 'list', '--json'])).json<{ name: string }[]>().map((i) => i.name)).toEqual(['db01', 'web01']);
+  expect(
+    ok(cli(lifeboat.home, ['item', 'list', '--json']))
+      .json<{ name: string }[]>()
+      .map((i) => i.name),
+  ).toEqual(['db01', 'web01']);
 });

@@ -61,7 +61,9 @@ test('a site agent paired from the UI; the item page edits, resyncs and lists jo
   await add.getByLabel('Agent address').fill(agent.url);
   await add.getByLabel('Pairing key').fill('ABC');
   await add.getByRole('button', { name: 'Add site' }).click();
-  await expect(add.locator('[data-field="pairingKey"]')).toContainText('A pairing key has 24 letters and digits (this one has 3).');
+  await expect(add.locator('[data-field="pairingKey"]')).toContainText(
+    'A pairing key has 24 letters and digits (this one has 3).',
+  );
   await add.getByLabel('Pairing key').fill(wrongKey(agent.pairingKey!));
   await add.getByRole('button', { name: 'Add site' }).click();
   await expect(add.locator('[data-field="pairingKey"]')).toContainText('The pairing key is wrong.');
@@ -86,9 +88,29 @@ test('a site agent paired from the UI; the item page edits, resyncs and lists jo
   fs.mkdirSync(path.dirname(disk), { recursive: true });
   fs.writeFileSync(disk, crypto.randomBytes(256 * 1024));
   fs.truncateSync(disk, 8 * 1024 * 1024);
-  const policy = cli(lifeboat.home, ['policy', 'create', 'quarter', '--frequency', '15m', '--rpo-threshold', '30m', '--json']);
+  const policy = cli(lifeboat.home, [
+    'policy',
+    'create',
+    'quarter',
+    '--frequency',
+    '15m',
+    '--rpo-threshold',
+    '30m',
+    '--json',
+  ]);
   expect(policy.code, policy.stderr).toBe(0);
-  const protect = cli(lifeboat.home, ['item', 'protect', 'web02', '--disk', disk, '--recovery-site', 'dr-agent', '--policy', 'quarter', '--json']);
+  const protect = cli(lifeboat.home, [
+    'item',
+    'protect',
+    'web02',
+    '--disk',
+    disk,
+    '--recovery-site',
+    'dr-agent',
+    '--policy',
+    'quarter',
+    '--json',
+  ]);
   expect(protect.code, protect.stderr + protect.stdout).toBe(0);
 
   // Removing a site an item uses is refused, with the reason.
@@ -105,7 +127,10 @@ test('a site agent paired from the UI; the item page edits, resyncs and lists jo
   await views.getByRole('tab', { name: 'Items' }).click();
   await page.getByRole('link', { name: 'web02' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'web02' })).toBeVisible();
-  await expect(page.getByTestId('item-jobs').locator('tr[data-job-type="replication.enable"]')).toHaveAttribute('data-status', 'succeeded');
+  await expect(page.getByTestId('item-jobs').locator('tr[data-job-type="replication.enable"]')).toHaveAttribute(
+    'data-status',
+    'succeeded',
+  );
   await page.getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByTestId('item-edit-dialog');
   await edit.getByLabel('Quiesce command').fill('echo quiesced-web02');
@@ -123,7 +148,11 @@ test('a site agent paired from the UI; the item page edits, resyncs and lists jo
   await expect(page.getByTestId('item-notice')).toContainText('Saved the settings of “web02”');
   const shown = cli(lifeboat.home, ['item', 'show', 'web02', '--json']);
   expect(shown.code, shown.stderr).toBe(0);
-  const detail = shown.json<{ commands: Record<string, string>; commandTimeoutSeconds: number; resync: { window: string; windowIsItemOwn: boolean } }>();
+  const detail = shown.json<{
+    commands: Record<string, string>;
+    commandTimeoutSeconds: number;
+    resync: { window: string; windowIsItemOwn: boolean };
+  }>();
   expect(detail.commands).toEqual({ quiesce: 'echo quiesced-web02', thaw: 'echo thawed-web02' });
   expect(detail.commandTimeoutSeconds).toBe(30);
   expect(detail.resync).toMatchObject({ window: '19:00-05:00', windowIsItemOwn: true });

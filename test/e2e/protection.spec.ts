@@ -13,7 +13,10 @@ import { ensureService, expect, openPage, screenshot, test } from './fixtures';
 
 test.afterAll(removeScratch);
 
-test('a site, a policy and the Enable protection wizard protect a disk and a folder; Replicate now makes a second point', async ({ app: page, lifeboat }) => {
+test('a site, a policy and the Enable protection wizard protect a disk and a folder; Replicate now makes a second point', async ({
+  app: page,
+  lifeboat,
+}) => {
   test.setTimeout(240_000);
   await ensureService(page);
   const base = tempDir(lifeboat, 'protection');
@@ -152,7 +155,10 @@ test('a site, a policy and the Enable protection wizard protect a disk and a fol
   const out = path.join(base, 'materialized');
   const m = cli(lifeboat.home, ['item', 'materialize', 'web01', '--point', newest.id, '--to', out, '--json']);
   expect(m.code, m.stderr).toBe(0);
-  const conf = fs.readdirSync(out, { recursive: true }).map(String).find((p) => p.endsWith('app.conf'));
+  const conf = fs
+    .readdirSync(out, { recursive: true })
+    .map(String)
+    .find((p) => p.endsWith('app.conf'));
   expect(conf, 'the materialized point holds app.conf').toBeTruthy();
   expect(fs.readFileSync(path.join(out, conf!), 'utf8')).toBe('mode=primary\nreplicas=2\n');
 

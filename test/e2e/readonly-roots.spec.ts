@@ -41,7 +41,9 @@ test('the device wizard names a read-only data root on its first step', async ({
   for (const root of [mountPoint, path.join(mountPoint, 'fs1')]) {
     await w.getByLabel('Data root folder').fill(root);
     await page.keyboard.press('Enter');
-    await expect(w.getByRole('alert').filter({ hasText: `${root} is on a read-only filesystem.` })).toBeVisible({ timeout: 30_000 });
+    await expect(w.getByRole('alert').filter({ hasText: `${root} is on a read-only filesystem.` })).toBeVisible({
+      timeout: 30_000,
+    });
     await expect(w.getByRole('alert').filter({ hasText: /read-write/ })).toBeVisible();
     await expect(w.getByRole('alert').filter({ hasText: /does not exist|ENOENT/ })).toHaveCount(0);
     await expect(w.getByLabel('Data root folder')).toHaveAttribute('aria-invalid', 'true');
@@ -63,7 +65,9 @@ test('the storage account wizard names a read-only local folder on its folder st
   for (const folder of [mountPoint, path.join(mountPoint, 'acct')]) {
     await w.getByLabel('Folder').fill(folder);
     await page.keyboard.press('Enter');
-    await expect(w.getByRole('alert').filter({ hasText: `${folder} is on a read-only filesystem.` })).toBeVisible({ timeout: 30_000 });
+    await expect(w.getByRole('alert').filter({ hasText: `${folder} is on a read-only filesystem.` })).toBeVisible({
+      timeout: 30_000,
+    });
     await expect(w.getByRole('alert').filter({ hasText: /read-write/ })).toBeVisible();
     await expect(w.getByRole('alert').filter({ hasText: /does not exist|ENOENT/ })).toHaveCount(0);
     await expect(w.getByLabel('Folder')).toHaveAttribute('aria-invalid', 'true');

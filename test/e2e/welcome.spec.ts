@@ -3,7 +3,11 @@ import fs from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, screenshot, test } from './fixtures';
 
-test('creating a service shows the key once and insists on its last 4 characters', async ({ app: page, context, lifeboat }) => {
+test('creating a service shows the key once and insists on its last 4 characters', async ({
+  app: page,
+  context,
+  lifeboat,
+}) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lifeboat.origin });
   await expect(page.getByRole('heading', { name: 'Welcome to Lifeboat' })).toBeVisible();
   await screenshot(page, 'welcome-1-choose');
@@ -31,7 +35,8 @@ test('creating a service shows the key once and insists on its last 4 characters
     const lines = await keyLines(page);
     expect(lines.flat().length).toBe(55);
     expect(new Set(lines.flat()).size, `the key takes more than one line at ${width} px`).toBeGreaterThan(1);
-    for (const [i, group] of lines.entries()) expect(new Set(group).size, `group ${i + 1} of the key is on one line at ${width} px`).toBe(1);
+    for (const [i, group] of lines.entries())
+      expect(new Set(group).size, `group ${i + 1} of the key is on one line at ${width} px`).toBe(1);
   }
   await page.setViewportSize({ width: 1440, height: 900 });
 
@@ -39,7 +44,10 @@ test('creating a service shows the key once and insists on its last 4 characters
   await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(sdek);
 
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save to file' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Save to file' }).click(),
+  ]);
   expect(download.suggestedFilename()).toBe('lifeboat-sdek-Contoso-DR.txt');
   expect(fs.readFileSync((await download.path())!, 'utf8')).toContain(sdek);
 

@@ -40,7 +40,11 @@ async function call<N extends CallName>(name: N, input: CallInput<N>): Promise<C
 function makeData(dir: string, files: number, size: number): void {
   fs.mkdirSync(dir, { recursive: true });
   const key = crypto.randomBytes(32);
-  for (let i = 0; i < files; i++) fs.writeFileSync(path.join(dir, `f${i}.bin`), crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16, i)).update(Buffer.alloc(size)));
+  for (let i = 0; i < files; i++)
+    fs.writeFileSync(
+      path.join(dir, `f${i}.bin`),
+      crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16, i)).update(Buffer.alloc(size)),
+    );
 }
 
 /** Stops Azurite at the job's first progress report that moved bytes, then waits for the job to give up. */
@@ -71,7 +75,12 @@ describe('Azurite stopped mid-job', () => {
   it('a backup and a restore fail cleanly, list nothing partial, and resume to a complete, identical result', async () => {
     engine = Engine.open({ dataDir: tempHome(), mode: 'cli', runJobs: true });
     await call('service.init', { name: 'Lab' });
-    await call('accounts.add', { name: 'az', connectionString: az.connectionString, container: 'jobs', createContainer: true });
+    await call('accounts.add', {
+      name: 'az',
+      connectionString: az.connectionString,
+      container: 'jobs',
+      createContainer: true,
+    });
     const share = path.join(tempHome('lifeboat-src-'), 'share');
     makeData(share, 48, 4 << 20);
 

@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LifeboatError } from '../../main/shared/errors';
 import { AzureBackend } from '../../main/engine/storage/azure';
 import { collectList } from '../../main/engine/storage/backend';
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startFaultProxy, type Azurite, type FaultProxy } from '../helpers/azurite';
+import {
+  AZURITE_ACCOUNT,
+  AZURITE_KEY,
+  startAzurite,
+  startFaultProxy,
+  type Azurite,
+  type FaultProxy,
+} from '../helpers/azurite';
 import { until } from '../helpers/home';
 
 let az: Azurite;
@@ -28,7 +35,13 @@ const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
 describe('Azurite stopped mid-upload', () => {
   it('fails the put cleanly (unavailable, retryable), shows nothing partial after restart, and a retry succeeds', async () => {
-    const backend = await AzureBackend.open({ connectionString: az.connectionString, container: 'outage', retry: quick, blockSize: 1 << 20, concurrency: 2 });
+    const backend = await AzureBackend.open({
+      connectionString: az.connectionString,
+      container: 'outage',
+      retry: quick,
+      blockSize: 1 << 20,
+      concurrency: 2,
+    });
     const data = crypto.randomBytes(24 << 20);
     let sent = 0;
     // The body stops the service after 6 MiB: some blocks are staged, the rest meet a closed port.
@@ -45,7 +58,9 @@ describe('Azurite stopped mid-upload', () => {
     expect((err as LifeboatError).message).toContain(`${az.endpoint}/outage`);
     expect((err as LifeboatError).message).toMatch(/gave up after \d+ attempts over [\d.]+ s/);
     // Within its retry budget: no more attempts than the policy allows (the budget is what bounds the wait).
-    expect(Number(/gave up after (\d+) attempts/.exec((err as LifeboatError).message)![1])).toBeLessThanOrEqual(quick.maxAttempts);
+    expect(Number(/gave up after (\d+) attempts/.exec((err as LifeboatError).message)![1])).toBeLessThanOrEqual(
+      quick.maxAttempts,
+    );
     expect(sent).toBeLessThan(data.length); // it stopped reading the body instead of buffering it all
 
     await az.start();
@@ -61,7 +76,11 @@ describe('Azurite stopped mid-upload', () => {
   });
 
   it('a read during an outage is unavailable, and works again after restart', async () => {
-    const backend = await AzureBackend.open({ connectionString: az.connectionString, container: 'outage', retry: quick });
+    const backend = await AzureBackend.open({
+      connectionString: az.connectionString,
+      container: 'outage',
+      retry: quick,
+    });
     await backend.put('small/one', Buffer.from('still here'));
     await az.stop();
     await expect(backend.get('small/one')).rejects.toMatchObject({ code: 'unavailable', retryable: true });
@@ -73,13 +92,21 @@ describe('Azurite stopped mid-upload', () => {
 
 describe('injected 503s and timeouts (loopback proxy)', () => {
   const viaProxy = (extra: Partial<Parameters<typeof AzureBackend.open>[0]> = {}) =>
-    AzureBackend.open({ accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, endpoint: proxy.endpoint, container: 'outage', ...extra });
+    AzureBackend.open({
+      accountName: AZURITE_ACCOUNT,
+      accountKey: AZURITE_KEY,
+      endpoint: proxy.endpoint,
+      container: 'outage',
+      ...extra,
+    });
 
   it('retries 503 ServerBusy with growing backoff, then succeeds', async () => {
     // The backend's retries go through the policy with the options given: one jittered backoff drawn per refusal.
     // The growth of that schedule (ceilings 40, 80, 160, 200 ms) is checked on a fake clock in azure-retry.test.ts.
     const draws: number[] = [];
-    const backend = await viaProxy({ retry: { ...quick, baseMs: 40, maxAttempts: 6, random: () => (draws.push(0.99), 0.99) } });
+    const backend = await viaProxy({
+      retry: { ...quick, baseMs: 40, maxAttempts: 6, random: () => (draws.push(0.99), 0.99) },
+    });
     proxy.inject(4);
     const data = crypto.randomBytes(100_000);
     await backend.put('busy/one', data);
@@ -149,7 +176,9 @@ describe('injected 503s and timeouts (loopback proxy)', () => {
     // the backoff lets this test finish before its deadline.
     const ac = new AbortController();
     const random = () => (setImmediate(() => ac.abort()), 0.99);
-    const backend = await viaProxy({ retry: { ...quick, baseMs: 3_600_000, capMs: 3_600_000, deadlineMs: 7_200_000, random } });
+    const backend = await viaProxy({
+      retry: { ...quick, baseMs: 3_600_000, capMs: 3_600_000, deadlineMs: 7_200_000, random },
+    });
     proxy.inject(100);
     const err = await backend.get('busy/one', undefined, ac.signal).catch((e: unknown) => e);
     const tries = proxy.arrivals.length;

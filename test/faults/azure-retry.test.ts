@@ -9,7 +9,9 @@ const ctx = { what: 'read x', endpoint: 'http://127.0.0.1:1/acct/c' };
 describe('retry policy', () => {
   it('full jitter: each delay is in [0, min(cap, base·2^(n-1))), doubling until the cap', () => {
     const opts = { ...DEFAULT_RETRY, random: () => 0.999999 };
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(n, opts))).toEqual([199, 399, 799, 1599, 3199, 6399, 9999, 9999]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(n, opts))).toEqual([
+      199, 399, 799, 1599, 3199, 6399, 9999, 9999,
+    ]);
     expect(backoffDelay(5, { ...DEFAULT_RETRY, random: () => 0 })).toBe(0);
     for (let i = 0; i < 200; i++) expect(backoffDelay(3, DEFAULT_RETRY)).toBeLessThan(800);
     // A server's Retry-After is a floor, still under the cap.
@@ -19,10 +21,16 @@ describe('retry policy', () => {
 
   it('retries only retryable errors, up to maxAttempts, then says how long it tried', async () => {
     let calls = 0;
-    const err = await withRetry(async () => (calls++, Promise.reject(busy())), ctx, { baseMs: 1, capMs: 2, maxAttempts: 5 }).catch((e: unknown) => e);
+    const err = await withRetry(async () => (calls++, Promise.reject(busy())), ctx, {
+      baseMs: 1,
+      capMs: 2,
+      maxAttempts: 5,
+    }).catch((e: unknown) => e);
     expect(calls).toBe(5);
     expect(err).toMatchObject({ code: 'unavailable', retryable: true });
-    expect((err as Error).message).toMatch(/^Could not read x at http:\/\/127\.0\.0\.1:1\/acct\/c: gave up after 5 attempts over [\d.]+ s\. Last error: busy$/);
+    expect((err as Error).message).toMatch(
+      /^Could not read x at http:\/\/127\.0\.0\.1:1\/acct\/c: gave up after 5 attempts over [\d.]+ s\. Last error: busy$/,
+    );
 
     calls = 0;
     const denied = new LifeboatError('forbidden', 'no');
@@ -32,7 +40,9 @@ describe('retry policy', () => {
     await expect(withRetry(async () => Promise.reject(plain), ctx)).rejects.toBe(plain);
 
     calls = 0;
-    expect(await withRetry(async (n) => (calls++, n < 3 ? Promise.reject(busy()) : 'ok'), ctx, { baseMs: 1 })).toBe('ok');
+    expect(await withRetry(async (n) => (calls++, n < 3 ? Promise.reject(busy()) : 'ok'), ctx, { baseMs: 1 })).toBe(
+      'ok',
+    );
     expect(calls).toBe(3);
   });
 
@@ -46,7 +56,11 @@ describe('retry policy', () => {
       const startedAt: number[] = [];
       const delays: number[] = [];
       const onRetry = ({ delayMs }: { delayMs: number }) => void delays.push(delayMs);
-      const run = withRetry(async () => (startedAt.push(Date.now() - t0), Promise.reject(busy())), { ...ctx, onRetry }, opts).catch((e: unknown) => e);
+      const run = withRetry(
+        async () => (startedAt.push(Date.now() - t0), Promise.reject(busy())),
+        { ...ctx, onRetry },
+        opts,
+      ).catch((e: unknown) => e);
       await vi.runAllTimersAsync();
       return { err: await run, startedAt, delays };
     } finally {
@@ -55,7 +69,13 @@ describe('retry policy', () => {
   }
 
   it('stops at the deadline even with attempts left', async () => {
-    const { err, startedAt, delays } = await busyOnFakeClock({ baseMs: 100, capMs: 100, maxAttempts: 100, deadlineMs: 350, random: () => 0.99 });
+    const { err, startedAt, delays } = await busyOnFakeClock({
+      baseMs: 100,
+      capMs: 100,
+      maxAttempts: 100,
+      deadlineMs: 350,
+      random: () => 0.99,
+    });
     expect(err).toMatchObject({ code: 'unavailable' });
     // Backoffs of 99 ms: attempts at 0, 99, 198 and 297 ms; a fifth would start at 396, past the 350 ms deadline.
     expect(delays).toEqual([99, 99, 99]);
@@ -64,7 +84,13 @@ describe('retry policy', () => {
   });
 
   it('backs off by the full-jitter schedule between attempts, doubling to the cap', async () => {
-    const { err, startedAt, delays } = await busyOnFakeClock({ baseMs: 40, capMs: 200, maxAttempts: 6, deadlineMs: 60_000, random: () => 0.99 });
+    const { err, startedAt, delays } = await busyOnFakeClock({
+      baseMs: 40,
+      capMs: 200,
+      maxAttempts: 6,
+      deadlineMs: 60_000,
+      random: () => 0.99,
+    });
     expect(err).toMatchObject({ code: 'unavailable', retryable: true });
     expect(delays).toEqual([39, 79, 158, 198, 198]);
     expect(startedAt).toEqual([0, 39, 118, 276, 474, 672]);
@@ -76,7 +102,11 @@ describe('retry policy', () => {
       const ac = new AbortController();
       let calls = 0;
       // Cancelled 50 ms into a 4.95 s backoff: the retry must settle then, without the clock reaching the backoff's end.
-      const run = withRetry(async () => (calls++, Promise.reject(busy())), { ...ctx, signal: ac.signal }, { baseMs: 5_000, capMs: 5_000, random: () => 0.99 }).catch((e: unknown) => e);
+      const run = withRetry(
+        async () => (calls++, Promise.reject(busy())),
+        { ...ctx, signal: ac.signal },
+        { baseMs: 5_000, capMs: 5_000, random: () => 0.99 },
+      ).catch((e: unknown) => e);
       let settled = false;
       void run.then(() => (settled = true));
       await vi.advanceTimersByTimeAsync(50);

@@ -28,23 +28,31 @@ interface JobJson {
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 function hashes(root: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of fs.readdirSync(root, { recursive: true }) as string[]) if (fs.statSync(path.join(root, f)).isFile()) out[f] = sha(path.join(root, f));
+  for (const f of fs.readdirSync(root, { recursive: true }) as string[])
+    if (fs.statSync(path.join(root, f)).isFile()) out[f] = sha(path.join(root, f));
   return out;
 }
-
 
 /** Incompressible data, fast to make: AES-CTR keystream. */
 function makeData(dir: string, files: number, size: number): void {
   fs.mkdirSync(dir, { recursive: true });
   const key = crypto.randomBytes(32);
-  for (let i = 0; i < files; i++) fs.writeFileSync(path.join(dir, `f${i}.bin`), crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16, i)).update(Buffer.alloc(size)));
+  for (let i = 0; i < files; i++)
+    fs.writeFileSync(
+      path.join(dir, `f${i}.bin`),
+      crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16, i)).update(Buffer.alloc(size)),
+    );
 }
 
 /** The job row as committed, read without the engine (it may be dead). */
 function jobRow(home: string, id: string): { status: string; progress: number; state: Record<string, unknown> } {
   const db = new Database(path.join(home, 'lifeboat.db'), { readonly: true });
   try {
-    const row = db.prepare('SELECT status, progress, state FROM jobs WHERE id = ?').get(id) as { status: string; progress: number; state: string };
+    const row = db.prepare('SELECT status, progress, state FROM jobs WHERE id = ?').get(id) as {
+      status: string;
+      progress: number;
+      state: string;
+    };
     return { ...row, state: JSON.parse(row.state) };
   } finally {
     db.close();
@@ -71,7 +79,9 @@ describe('kill -9 during backup and restore', () => {
     } finally {
       delete process.env.LIFEBOAT_BACKUP_FAULT;
     }
-    const started = ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', src, '--detach', '--json'])).json<JobJson>();
+    const started = ok(
+      cli(home, ['backup', 'create', '--account', 'lab', '--source', src, '--detach', '--json']),
+    ).json<JobJson>();
     const data = path.join(account, 'data');
     await until('a pack stored', () => fs.existsSync(data) && fs.readdirSync(data).length > 0, 60_000);
     await apps.pop()!.stop('SIGKILL');
@@ -103,10 +113,16 @@ describe('kill -9 during backup and restore', () => {
     }
     const out = path.join(tempHome(), 'restore');
     const restore = ok(cli(home, ['backup', 'restore', latest.id, '--to', out, '--detach', '--json'])).json<JobJson>();
-    await until('a checkpointed restore', () => {
-      const row = jobRow(home, restore.id);
-      return row.status === 'running' && ((row.state.restore as { doneCount?: number } | undefined)?.doneCount ?? 0) > 0;
-    }, 60_000);
+    await until(
+      'a checkpointed restore',
+      () => {
+        const row = jobRow(home, restore.id);
+        return (
+          row.status === 'running' && ((row.state.restore as { doneCount?: number } | undefined)?.doneCount ?? 0) > 0
+        );
+      },
+      60_000,
+    );
     await apps.pop()!.stop('SIGKILL');
     const before = jobRow(home, restore.id);
     expect(before.status).toBe('running');
@@ -156,11 +172,16 @@ describe.skipIf(noTmpfs !== null)(`disk full at the restore target${noTmpfs ? ` 
     const job = r.json<JobJson>();
     expect(job.status).toBe('failed');
     expect(job.error?.code).toBe('io_error');
-    const m = /The disk of the restore target .* is full: (?:no file was restored completely|(\d+) of 6 files are restored completely)/.exec(job.error!.message);
+    const m =
+      /The disk of the restore target .* is full: (?:no file was restored completely|(\d+) of 6 files are restored completely)/.exec(
+        job.error!.message,
+      );
     expect(m, job.error!.message).not.toBeNull();
     const claimed = Number(m![1] ?? 0);
     const restored = path.join(target, 'share');
-    const identical = Object.entries(hashes(src)).filter(([f, h]) => fs.existsSync(path.join(restored, f)) && sha(path.join(restored, f)) === h).length;
+    const identical = Object.entries(hashes(src)).filter(
+      ([f, h]) => fs.existsSync(path.join(restored, f)) && sha(path.join(restored, f)) === h,
+    ).length;
     expect(identical).toBeGreaterThanOrEqual(claimed);
     expect(claimed).toBeLessThan(6);
     // Room again: resuming the job finishes the restore, identical to the source.

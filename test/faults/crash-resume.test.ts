@@ -41,7 +41,9 @@ describe('crash recovery', () => {
     expect(job.status).toBe('queued');
 
     await until('a third of the hashing', () => {
-      const shown = cli(home, ['jobs', 'show', job.id, '--json']).json<{ job: JobJson & { steps: { name: string; progress: number; status: string }[] } }>();
+      const shown = cli(home, ['jobs', 'show', job.id, '--json']).json<{
+        job: JobJson & { steps: { name: string; progress: number; status: string }[] };
+      }>();
       const hash = shown.job.steps[1];
       return hash.status === 'running' && hash.progress >= 0.3;
     });
@@ -49,7 +51,11 @@ describe('crash recovery', () => {
 
     // What was committed before the crash: the job is "running" and has some hashed pieces.
     const db = new Database(path.join(home, 'lifeboat.db'), { readonly: true });
-    const row = db.prepare('SELECT status, state, params FROM jobs WHERE id = ?').get(job.id) as { status: string; state: string; params: string };
+    const row = db.prepare('SELECT status, state, params FROM jobs WHERE id = ?').get(job.id) as {
+      status: string;
+      state: string;
+      params: string;
+    };
     db.close();
     expect(row.status).toBe('running');
     const hashedBefore: number = JSON.parse(row.state).pieceHashes.length;
@@ -66,7 +72,10 @@ describe('crash recovery', () => {
     expect(done.attempts).toBe(2);
 
     const db2 = new Database(path.join(home, 'lifeboat.db'), { readonly: true });
-    const events = db2.prepare('SELECT kind FROM job_events WHERE job_id = ? ORDER BY seq').pluck().all(job.id) as string[];
+    const events = db2
+      .prepare('SELECT kind FROM job_events WHERE job_id = ? ORDER BY seq')
+      .pluck()
+      .all(job.id) as string[];
     const final = db2.prepare('SELECT state FROM jobs WHERE id = ?').pluck().get(job.id) as string;
     db2.close();
     expect(events).toEqual(['created', 'started', 'interrupted', 'resumed', 'succeeded']);

@@ -78,13 +78,23 @@ function problem(c: HttpCase, reply: string): string | null {
   } catch {
     error = undefined;
   }
-  const typed = error && error.code === c.code && typeof error.message === 'string' && error.message && typeof error.hint === 'string';
+  const typed =
+    error &&
+    error.code === c.code &&
+    typeof error.message === 'string' &&
+    error.message &&
+    typeof error.hint === 'string';
   if (status === c.status && typed) return null;
   return `${c.kind}: ${JSON.stringify(c.bytes.subarray(0, 120).toString('latin1'))} got ${JSON.stringify(reply.slice(0, 300))}`;
 }
 
 /** Runs `count` generated cases, `parallel` connections at a time; returns the problems found. */
-async function fuzzConnections(rng: Rng, count: number, make: (rng: Rng) => HttpCase, parallel = 12): Promise<string[]> {
+async function fuzzConnections(
+  rng: Rng,
+  count: number,
+  make: (rng: Rng) => HttpCase,
+  parallel = 12,
+): Promise<string[]> {
   const problems: string[] = [];
   let next = 0;
   const lane = async () => {
@@ -104,96 +114,126 @@ async function fuzzConnections(rng: Rng, count: number, make: (rng: Rng) => Http
 function untyped(replies: Reply[]): Reply[] {
   return replies.filter((r) => {
     const e = r.result?.error;
-    return typeof r.id !== 'number' || r.result?.ok !== false || e?.code !== 'invalid_input' || !e.message || typeof e.hint !== 'string';
+    return (
+      typeof r.id !== 'number' ||
+      r.result?.ok !== false ||
+      e?.code !== 'invalid_input' ||
+      !e.message ||
+      typeof e.hint !== 'string'
+    );
   });
 }
 
 const alive = () => expect(app.proc.exitCode, `web mode exited (seed ${SEED}):\n${app.output()}`).toBeNull();
 
 describe('entry fuzz', () => {
-  it('HTTP: every malformed request gets its typed error', async () => {
-    const started = Date.now();
-    const problems = await fuzzConnections(new Rng(SEED), PER_ENTRY, (rng) => badRequest(rng, app.port, cookie));
-    figures.push(`HTTP: ${PER_ENTRY} requests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    expect(problems.slice(0, 5), `seed ${SEED}: ${problems.length} untyped replies`).toEqual([]);
-    alive();
-  }, BUDGET);
+  it(
+    'HTTP: every malformed request gets its typed error',
+    async () => {
+      const started = Date.now();
+      const problems = await fuzzConnections(new Rng(SEED), PER_ENTRY, (rng) => badRequest(rng, app.port, cookie));
+      figures.push(`HTTP: ${PER_ENTRY} requests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      expect(problems.slice(0, 5), `seed ${SEED}: ${problems.length} untyped replies`).toEqual([]);
+      alive();
+    },
+    BUDGET,
+  );
 
-  it('WebSocket upgrade: every malformed handshake gets its typed error', async () => {
-    const started = Date.now();
-    const problems = await fuzzConnections(new Rng(SEED + 1), PER_ENTRY, (rng) => badUpgrade(rng, app.port, cookie));
-    figures.push(`upgrade: ${PER_ENTRY} handshakes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    expect(problems.slice(0, 5), `seed ${SEED}: ${problems.length} untyped replies`).toEqual([]);
-    alive();
-  }, BUDGET);
+  it(
+    'WebSocket upgrade: every malformed handshake gets its typed error',
+    async () => {
+      const started = Date.now();
+      const problems = await fuzzConnections(new Rng(SEED + 1), PER_ENTRY, (rng) => badUpgrade(rng, app.port, cookie));
+      figures.push(`upgrade: ${PER_ENTRY} handshakes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      expect(problems.slice(0, 5), `seed ${SEED}: ${problems.length} untyped replies`).toEqual([]);
+      alive();
+    },
+    BUDGET,
+  );
 
-  it('WebSocket frames: every malformed message gets invalid_input, and the connection keeps serving', async () => {
-    const started = Date.now();
-    const socket = new WebSocket(`ws://127.0.0.1:${app.port}/api`, { headers: { Origin: `http://127.0.0.1:${app.port}`, Cookie: cookie } });
-    const replies: Reply[] = [];
-    socket.on('message', (d) => {
-      const msg = JSON.parse(String(d)) as Reply;
-      if ('id' in msg) replies.push(msg);
-    });
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    const rng = new Rng(SEED + 2);
-    for (let sent = 0; sent < PER_ENTRY; ) {
-      for (const end = sent + 250; sent < end; sent++) {
-        const m = badMessage(rng, false);
-        socket.send(m, { binary: typeof m !== 'string' });
-      }
-      const want = sent;
-      await until(`replies to ${want} frames (seed ${SEED})`, () => replies.length >= want, 60_000);
-      sampleRss();
-    }
-    expect(replies).toHaveLength(PER_ENTRY);
-    expect(untyped(replies).slice(0, 5), `seed ${SEED}`).toEqual([]);
-    socket.send(JSON.stringify({ id: 7, call: 'status.get', input: {} }));
-    await until('the status reply', () => replies.length > PER_ENTRY, 10_000);
-    expect(replies[PER_ENTRY]).toMatchObject({ id: 7, result: { ok: true } });
-    // A frame past 1 MiB is refused by the WebSocket protocol itself: close code 1009, Message Too Big.
-    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-    socket.send('x'.repeat(2 << 20));
-    expect(await closed).toBe(1009);
-    figures.push(`WebSocket: ${PER_ENTRY} frames in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    alive();
-  }, BUDGET);
-
-  it('local socket: every malformed line gets invalid_input, lines past 1 MiB included', async () => {
-    const started = Date.now();
-    const client = await LineClient.connect(socketPath(home));
-    const rng = new Rng(SEED + 3);
-    let tooLong = 0;
-    for (let sent = 0; sent < PER_ENTRY; ) {
-      for (const end = sent + 250; sent < end; sent++) {
-        if (sent % 500 === 499) {
-          tooLong++;
-          await client.write(Buffer.alloc(rng.between((1 << 20) + 1, 3 << 20), 'z'));
-          await client.write('\n');
-          continue;
+  it(
+    'WebSocket frames: every malformed message gets invalid_input, and the connection keeps serving',
+    async () => {
+      const started = Date.now();
+      const socket = new WebSocket(`ws://127.0.0.1:${app.port}/api`, {
+        headers: { Origin: `http://127.0.0.1:${app.port}`, Cookie: cookie },
+      });
+      const replies: Reply[] = [];
+      socket.on('message', (d) => {
+        const msg = JSON.parse(String(d)) as Reply;
+        if ('id' in msg) replies.push(msg);
+      });
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      const rng = new Rng(SEED + 2);
+      for (let sent = 0; sent < PER_ENTRY;) {
+        for (const end = sent + 250; sent < end; sent++) {
+          const m = badMessage(rng, false);
+          socket.send(m, { binary: typeof m !== 'string' });
         }
-        const m = badMessage(rng, true);
-        await client.write(Buffer.concat([Buffer.from(m), Buffer.from('\n')]));
+        const want = sent;
+        await until(`replies to ${want} frames (seed ${SEED})`, () => replies.length >= want, 60_000);
+        sampleRss();
       }
-      const want = sent;
-      await until(`replies to ${want} lines (seed ${SEED})`, () => client.replies.length >= want, 60_000);
-      sampleRss();
-    }
-    expect(client.replies).toHaveLength(PER_ENTRY);
-    expect(untyped(client.replies).slice(0, 5), `seed ${SEED}`).toEqual([]);
-    expect(client.replies.filter((r) => /limited to 1 MiB/.test(r.result?.error?.message ?? ''))).toHaveLength(tooLong);
-    await client.write('{"id":7,"call":"status.get","input":{}}\n');
-    await until('the status reply', () => client.replies.length > PER_ENTRY, 10_000);
-    expect(client.replies[PER_ENTRY]).toMatchObject({ id: 7, result: { ok: true } });
-    client.socket.destroy();
-    figures.push(`local socket: ${PER_ENTRY} lines (${tooLong} over 1 MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    alive();
-  }, BUDGET);
+      expect(replies).toHaveLength(PER_ENTRY);
+      expect(untyped(replies).slice(0, 5), `seed ${SEED}`).toEqual([]);
+      socket.send(JSON.stringify({ id: 7, call: 'status.get', input: {} }));
+      await until('the status reply', () => replies.length > PER_ENTRY, 10_000);
+      expect(replies[PER_ENTRY]).toMatchObject({ id: 7, result: { ok: true } });
+      // A frame past 1 MiB is refused by the WebSocket protocol itself: close code 1009, Message Too Big.
+      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+      socket.send('x'.repeat(2 << 20));
+      expect(await closed).toBe(1009);
+      figures.push(`WebSocket: ${PER_ENTRY} frames in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      alive();
+    },
+    BUDGET,
+  );
+
+  it(
+    'local socket: every malformed line gets invalid_input, lines past 1 MiB included',
+    async () => {
+      const started = Date.now();
+      const client = await LineClient.connect(socketPath(home));
+      const rng = new Rng(SEED + 3);
+      let tooLong = 0;
+      for (let sent = 0; sent < PER_ENTRY;) {
+        for (const end = sent + 250; sent < end; sent++) {
+          if (sent % 500 === 499) {
+            tooLong++;
+            await client.write(Buffer.alloc(rng.between((1 << 20) + 1, 3 << 20), 'z'));
+            await client.write('\n');
+            continue;
+          }
+          const m = badMessage(rng, true);
+          await client.write(Buffer.concat([Buffer.from(m), Buffer.from('\n')]));
+        }
+        const want = sent;
+        await until(`replies to ${want} lines (seed ${SEED})`, () => client.replies.length >= want, 60_000);
+        sampleRss();
+      }
+      expect(client.replies).toHaveLength(PER_ENTRY);
+      expect(untyped(client.replies).slice(0, 5), `seed ${SEED}`).toEqual([]);
+      expect(client.replies.filter((r) => /limited to 1 MiB/.test(r.result?.error?.message ?? ''))).toHaveLength(
+        tooLong,
+      );
+      await client.write('{"id":7,"call":"status.get","input":{}}\n');
+      await until('the status reply', () => client.replies.length > PER_ENTRY, 10_000);
+      expect(client.replies[PER_ENTRY]).toMatchObject({ id: 7, result: { ok: true } });
+      client.socket.destroy();
+      figures.push(
+        `local socket: ${PER_ENTRY} lines (${tooLong} over 1 MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      alive();
+    },
+    BUDGET,
+  );
 
   it.skipIf(!onLinux)('kept its resident memory bounded throughout (RSS from /proc, Linux only)', () => {
     sampleRss();
     const after = rssMiB(app.proc.pid!);
-    figures.push(`RSS: ${rss.before.toFixed(0)} MiB before, ${rss.peak.toFixed(0)} MiB at most, ${after.toFixed(0)} MiB after`);
+    figures.push(
+      `RSS: ${rss.before.toFixed(0)} MiB before, ${rss.peak.toFixed(0)} MiB at most, ${after.toFixed(0)} MiB after`,
+    );
     figures.push(`the app's CPU time for all four: ${(cpuSeconds(app.proc.pid!) - rss.cpu).toFixed(1)} s`);
     expect(rss.peak - rss.before, `seed ${SEED}`).toBeLessThan(200);
     alive();

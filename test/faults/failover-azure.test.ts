@@ -7,7 +7,14 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/engine/engine';
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startFaultProxy, type Azurite, type FaultProxy } from '../helpers/azurite';
+import {
+  AZURITE_ACCOUNT,
+  AZURITE_KEY,
+  startAzurite,
+  startFaultProxy,
+  type Azurite,
+  type FaultProxy,
+} from '../helpers/azurite';
 import { until, buildMain } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
 import { deactivate, fileServer, fileServerWithData, openEngine, settle, value } from '../integration/failover-setup';
@@ -35,7 +42,16 @@ describe('Azurite stopped mid-failover', () => {
   it('fails the failover clearly and resumably, and failover.resume finishes it byte-identical', async () => {
     const { engine: e, key } = await openEngine();
     engine = e;
-    value(await e.call('accounts.add', { name: 'az', accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, endpoint: proxy.endpoint, container: 'failover', createContainer: true }));
+    value(
+      await e.call('accounts.add', {
+        name: 'az',
+        accountName: AZURITE_ACCOUNT,
+        accountKey: AZURITE_KEY,
+        endpoint: proxy.endpoint,
+        container: 'failover',
+        createContainer: true,
+      }),
+    );
     const { docs, pinned } = await fileServerWithData(e, key, 'fs1', { account: 'az' });
     const before = { docs: describeTree(docs), pinned: describeTree(pinned) };
     await deactivate(e, 'fs1');
@@ -43,7 +59,8 @@ describe('Azurite stopped mid-failover', () => {
 
     let outage: Promise<void> | undefined;
     const off = e.bus.on((ev) => {
-      if (outage || ev.type !== 'job.updated' || ev.job.type !== 'backup.restore' || ev.job.status !== 'running') return;
+      if (outage || ev.type !== 'job.updated' || ev.job.type !== 'backup.restore' || ev.job.status !== 'running')
+        return;
       proxy.inject(1_000_000, 'busy');
       // Then the real outage: Azurite down, the proxy passing requests on to a closed port.
       outage = az.stop('graceful').then(() => proxy.inject(0));
@@ -53,24 +70,40 @@ describe('Azurite stopped mid-failover', () => {
     await outage;
     off();
     const failed = await settle(e, job, 'failed');
-    expect(failed.error!.message).toMatch(/^The failover of fs1 to fs2 stopped: restoring the share (pinned|docs) failed \(job job-\w+\): /);
+    expect(failed.error!.message).toMatch(
+      /^The failover of fs1 to fs2 stopped: restoring the share (pinned|docs) failed \(job job-\w+\): /,
+    );
     expect(failed.error!.message).toContain(`127.0.0.1:${proxy.port}`);
     expect(failed.error!.hint).toContain(`lifeboat failover resume ${job.id}`);
     expect(failed.resumable).toBe(true);
     expect(failed.steps.map((s) => s.status)).toEqual(['succeeded', 'failed', 'pending', 'pending']);
-    const restores = e.runner.store.list({ parentId: job.id, limit: 10 }).map((r) => r.id).sort();
+    const restores = e.runner.store
+      .list({ parentId: job.id, limit: 10 })
+      .map((r) => r.id)
+      .sort();
     expect(restores).toHaveLength(2);
     expect(e.devices.store.require('fs2').failover_job_id).toBe(job.id);
     expect(e.devices.store.require('fs1').status).toBe('deactivated');
     // A critical alert says so, with what to do.
-    expect(value(await e.call('alerts.list', { all: false }))).toContainEqual(expect.objectContaining({ severity: 'critical', jobId: job.id }));
+    expect(value(await e.call('alerts.list', { all: false }))).toContainEqual(
+      expect.objectContaining({ severity: 'critical', jobId: job.id }),
+    );
 
     await az.start();
     const resumed = await settle(e, value(await e.call('failover.resume', { id: job.id })));
     expect(resumed.attempts).toBe(2);
-    expect(e.runner.store.list({ parentId: job.id, limit: 10 }).map((r) => r.id).sort()).toEqual(restores);
+    expect(
+      e.runner.store
+        .list({ parentId: job.id, limit: 10 })
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(restores);
     expect(describeTree(path.join(target.root, 'shares', 'docs'))).toEqual(before.docs);
     expect(describeTree(path.join(target.root, 'shares', 'pinned'))).toEqual(before.pinned);
-    expect(e.devices.store.require('fs2')).toMatchObject({ status: 'online', replaces: e.devices.store.byName('fs1', { includeDeleted: true })!.id, failover_job_id: null });
+    expect(e.devices.store.require('fs2')).toMatchObject({
+      status: 'online',
+      replaces: e.devices.store.byName('fs1', { includeDeleted: true })!.id,
+      failover_job_id: null,
+    });
   }, 300_000);
 });

@@ -19,7 +19,6 @@ afterEach(async () => {
 
 beforeAll(buildApp, 180_000);
 
-
 interface DeviceRow {
   id: string;
   name: string;
@@ -28,8 +27,11 @@ interface DeviceRow {
   failover_job_id: string | null;
 }
 
-
-const device = (home: string, name: string) => readDb(home, (db) => db.prepare('SELECT * FROM devices WHERE name = ? ORDER BY created_at DESC').get(name) as DeviceRow);
+const device = (home: string, name: string) =>
+  readDb(
+    home,
+    (db) => db.prepare('SELECT * FROM devices WHERE name = ? ORDER BY created_at DESC').get(name) as DeviceRow,
+  );
 
 /** The lease objects of a lineage in the default (local) account: epoch → owning device id. */
 function leases(home: string, lineage: string): Array<{ epoch: number; deviceId: string }> {
@@ -38,20 +40,42 @@ function leases(home: string, lineage: string): Array<{ epoch: number; deviceId:
   return fs
     .readdirSync(dir)
     .sort()
-    .map((f) => ({ epoch: Number(f), deviceId: (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { deviceId: string }).deviceId }));
+    .map((f) => ({
+      epoch: Number(f),
+      deviceId: (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { deviceId: string }).deviceId,
+    }));
 }
 
 async function prepare(point: 'prechecks' | 'restore' | 'transfer') {
   const home = tempHome();
   process.env.LIFEBOAT_FAILOVER_FAULT = point;
   apps.push(await startWeb(home));
-  const key = ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).json<{ registrationKey: string }>().registrationKey;
+  const key = ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).json<{ registrationKey: string }>()
+    .registrationKey;
   const root = (n: string) => path.join(tempHome('lifeboat-root-'), n);
-  ok(cli(home, ['device', 'create', 'fs1', '--type', 'file', '--root', root('fs1'), '--capacity', '1GiB', '--registration-key', key, '--json']));
+  ok(
+    cli(home, [
+      'device',
+      'create',
+      'fs1',
+      '--type',
+      'file',
+      '--root',
+      root('fs1'),
+      '--capacity',
+      '1GiB',
+      '--registration-key',
+      key,
+      '--json',
+    ]),
+  );
   ok(cli(home, ['share', 'create', 'fs1', 'docs', '--quota', '100MiB', '--json']));
   ok(cli(home, ['share', 'create', 'fs1', 'pinned', '--quota', '50MiB', '--pinned', '--json']));
   const src = device(home, 'fs1');
-  const shares = readDb(home, (db) => db.prepare('SELECT root FROM devices WHERE id = ?').get(src.id) as { root: string }).root;
+  const shares = readDb(
+    home,
+    (db) => db.prepare('SELECT root FROM devices WHERE id = ?').get(src.id) as { root: string },
+  ).root;
   const docs = path.join(shares, 'shares', 'docs');
   fs.mkdirSync(path.join(docs, 'a', 'b'), { recursive: true });
   fs.writeFileSync(path.join(docs, 'a', 'b', 'data.bin'), crypto.randomBytes(3 << 20));
@@ -60,23 +84,64 @@ async function prepare(point: 'prechecks' | 'restore' | 'transfer') {
   fs.writeFileSync(path.join(shares, 'shares', 'pinned', 'db.bin'), crypto.randomBytes(1 << 20));
   const before = { docs: describeTree(docs), pinned: describeTree(path.join(shares, 'shares', 'pinned')) };
   ok(cli(home, ['device', 'deactivate', 'fs1', '--confirm', 'fs1', '--json']));
-  ok(cli(home, ['device', 'create', 'fs2', '--type', 'file', '--root', root('fs2'), '--capacity', '1GiB', '--registration-key', key, '--json']));
+  ok(
+    cli(home, [
+      'device',
+      'create',
+      'fs2',
+      '--type',
+      'file',
+      '--root',
+      root('fs2'),
+      '--capacity',
+      '1GiB',
+      '--registration-key',
+      key,
+      '--json',
+    ]),
+  );
   return { home, before, src };
 }
 
 async function crashAt(point: 'prechecks' | 'restore' | 'transfer') {
   const { home, before, src } = await prepare(point);
-  const job = ok(cli(home, ['failover', 'start', 'fs1', '--target', 'fs2', '--yes', '--detach', '--json'])).json<{ id: string; type: string }>();
+  const job = ok(cli(home, ['failover', 'start', 'fs1', '--target', 'fs2', '--yes', '--detach', '--json'])).json<{
+    id: string;
+    type: string;
+  }>();
   expect(job.type).toBe('device.failover');
-  await until(`the ${point} fault point`, () => readDb(home, (db) => db.prepare("SELECT 1 FROM job_events WHERE job_id = ? AND kind = 'fault-point'").get(job.id)), 60_000);
+  await until(
+    `the ${point} fault point`,
+    () =>
+      readDb(home, (db) =>
+        db.prepare("SELECT 1 FROM job_events WHERE job_id = ? AND kind = 'fault-point'").get(job.id),
+      ),
+    60_000,
+  );
   await apps.pop()!.stop('SIGKILL');
   delete process.env.LIFEBOAT_FAILOVER_FAULT;
   const target = device(home, 'fs2');
   const atCrash = {
     job: readDb(home, (db) => db.prepare('SELECT status FROM jobs WHERE id = ?').get(job.id) as { status: string }),
-    steps: readDb(home, (db) => (db.prepare('SELECT name, status FROM job_steps WHERE job_id = ? ORDER BY idx').all(job.id) as Array<{ name: string; status: string }>).map((s) => `${s.name}:${s.status}`)),
-    children: readDb(home, (db) => db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE parent_id = ?').get(job.id) as { n: number }).n,
-    state: readDb(home, (db) => JSON.parse((db.prepare('SELECT state FROM jobs WHERE id = ?').get(job.id) as { state: string }).state) as { children?: Record<string, string> }),
+    steps: readDb(home, (db) =>
+      (
+        db.prepare('SELECT name, status FROM job_steps WHERE job_id = ? ORDER BY idx').all(job.id) as Array<{
+          name: string;
+          status: string;
+        }>
+      ).map((s) => `${s.name}:${s.status}`),
+    ),
+    children: readDb(
+      home,
+      (db) => db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE parent_id = ?').get(job.id) as { n: number },
+    ).n,
+    state: readDb(
+      home,
+      (db) =>
+        JSON.parse((db.prepare('SELECT state FROM jobs WHERE id = ?').get(job.id) as { state: string }).state) as {
+          children?: Record<string, string>;
+        },
+    ),
     source: device(home, 'fs1'),
     target,
     leases: leases(home, src.lineage),
@@ -84,17 +149,27 @@ async function crashAt(point: 'prechecks' | 'restore' | 'transfer') {
   expect(atCrash.job.status).toBe('running');
 
   apps.push(await startWeb(home));
-  const waited = ok(cli(home, ['jobs', 'wait', job.id, '--timeout-seconds', '120', '--json'])).json<{ status: string; attempts: number; error: unknown }>();
+  const waited = ok(cli(home, ['jobs', 'wait', job.id, '--timeout-seconds', '120', '--json'])).json<{
+    status: string;
+    attempts: number;
+    error: unknown;
+  }>();
   expect(waited.status, JSON.stringify(waited.error)).toBe('succeeded');
   expect(waited.attempts).toBe(2);
   const shown = ok(cli(home, ['jobs', 'show', job.id, '--json'])).json<{ children: Array<{ status: string }> }>();
   // Resumed, not repeated: still one restore job per share.
   expect(shown.children.map((c) => c.status)).toEqual(['succeeded', 'succeeded']);
 
-  const after = { source: readDb(home, (db) => db.prepare('SELECT * FROM devices WHERE id = ?').get(src.id) as DeviceRow), target: device(home, 'fs2') };
+  const after = {
+    source: readDb(home, (db) => db.prepare('SELECT * FROM devices WHERE id = ?').get(src.id) as DeviceRow),
+    target: device(home, 'fs2'),
+  };
   expect(after.source).toMatchObject({ status: 'deleted', failover_job_id: null });
   expect(after.target).toMatchObject({ status: 'online', lineage: src.lineage, failover_job_id: null });
-  const root = readDb(home, (db) => (db.prepare('SELECT root FROM devices WHERE id = ?').get(target.id) as { root: string }).root);
+  const root = readDb(
+    home,
+    (db) => (db.prepare('SELECT root FROM devices WHERE id = ?').get(target.id) as { root: string }).root,
+  );
   expect(describeTree(path.join(root, 'shares', 'docs'))).toEqual(before.docs);
   expect(describeTree(path.join(root, 'shares', 'pinned'))).toEqual(before.pinned);
   // The source claimed the lineage with its backups (epoch 1); the failover handed it to the target once (epoch 2).

@@ -49,7 +49,8 @@ function dying(inner: StorageBackend, budget: number): StorageBackend & { mutati
       step();
       return inner.delete(name);
     },
-    get: (name, range, signal) => (state.mutations > budget ? Promise.reject(new Error('crashed')) : inner.get(name, range, signal)),
+    get: (name, range, signal) =>
+      state.mutations > budget ? Promise.reject(new Error('crashed')) : inner.get(name, range, signal),
     head: (name) => inner.head(name),
     list: (prefix) => inner.list(prefix),
     probe: (signal) => inner.probe(signal),
@@ -57,7 +58,10 @@ function dying(inner: StorageBackend, budget: number): StorageBackend & { mutati
 }
 
 const dataBytes = (root: string) =>
-  (fs.readdirSync(path.join(root, 'data'), { recursive: true }) as string[]).reduce((n, f) => n + (fs.statSync(path.join(root, 'data', f)).isFile() ? fs.statSync(path.join(root, 'data', f)).size : 0), 0);
+  (fs.readdirSync(path.join(root, 'data'), { recursive: true }) as string[]).reduce(
+    (n, f) => n + (fs.statSync(path.join(root, 'data', f)).isFile() ? fs.statSync(path.join(root, 'data', f)).size : 0),
+    0,
+  );
 
 /** Two backups of a share whose second one dropped or rewrote half the files: every pack ends up partly used. */
 async function prepare(name = 'base') {
@@ -107,7 +111,12 @@ describe('prune with repacking, interrupted at every write and delete', () => {
     const { account: prepared, trees, second } = await prepare();
     const full = path.join(tmp, 'full');
     fs.cpSync(prepared, full, { recursive: true });
-    const clean = await pruneAccount(await Repository.open(await LocalBackend.open(full), sdek, { loadIndex: false }), catalog, account, retention);
+    const clean = await pruneAccount(
+      await Repository.open(await LocalBackend.open(full), sdek, { loadIndex: false }),
+      catalog,
+      account,
+      retention,
+    );
     expect(clean.packsRepacked).toBeGreaterThan(0);
     const cleanBytes = dataBytes(full);
     expect(cleanBytes).toBeLessThan(dataBytes(prepared) * 0.75);
@@ -117,14 +126,24 @@ describe('prune with repacking, interrupted at every write and delete', () => {
       const root = path.join(tmp, `crash-${budget}`);
       fs.cpSync(prepared, root, { recursive: true });
       const backend = dying(await LocalBackend.open(root), budget);
-      const outcome = await pruneAccount(await Repository.open(backend, sdek, { loadIndex: false }), catalog, account, retention).then(
+      const outcome = await pruneAccount(
+        await Repository.open(backend, sdek, { loadIndex: false }),
+        catalog,
+        account,
+        retention,
+      ).then(
         () => 'completed',
         (err: Error) => err.message,
       );
       const listed = await expectValid(root, trees, `after ${budget} writes and deletes`);
       expect(listed).toContain(second);
       // The next prune, uninterrupted, ends where an uninterrupted one would have.
-      await pruneAccount(await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }), catalog, account, retention);
+      await pruneAccount(
+        await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }),
+        catalog,
+        account,
+        retention,
+      );
       expect(await expectValid(root, trees, `recovered after ${budget}`)).toEqual([second]);
       expect(dataBytes(root), `recovered after ${budget}`).toBeLessThanOrEqual(cleanBytes * 1.05);
       fs.rmSync(root, { recursive: true });
@@ -143,19 +162,34 @@ describe('prune and a damaged pack', () => {
     // The victim: a pack prune would repack (the plan of an undamaged account).
     const repo = await Repository.open(await LocalBackend.open(root), sdek);
     const { live } = await planPrune(repo, retention);
-    const liveIds = new Set(Array.from({ length: live.length / 32 }, (_, i) => Buffer.from(live.subarray(i * 32, i * 32 + 32)).toString('hex')));
+    const liveIds = new Set(
+      Array.from({ length: live.length / 32 }, (_, i) =>
+        Buffer.from(live.subarray(i * 32, i * 32 + 32)).toString('hex'),
+      ),
+    );
     const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
-    const records = [...repo.index.packs].map((name) => ({ hash: packHashOf(name), entries: [...repo.index.entries()].filter(([, l]) => l.pack === name).map(([id, l]) => ({ id, ...l })) }));
+    const records = [...repo.index.packs].map((name) => ({
+      hash: packHashOf(name),
+      entries: [...repo.index.entries()].filter(([, l]) => l.pack === name).map(([id, l]) => ({ id, ...l })),
+    }));
     const victimName = planPacks(records, stored, liveIds, 10).repack[0].record.hash;
     const victim = path.join(root, 'data', victimName.slice(0, 2), victimName);
     const bytes = fs.readFileSync(victim);
     bytes[100] ^= 0xff;
     fs.writeFileSync(victim, bytes);
 
-    const result = await pruneAccount(await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }), catalog, account, retention);
+    const result = await pruneAccount(
+      await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }),
+      catalog,
+      account,
+      retention,
+    );
     expect(fs.existsSync(victim)).toBe(true);
     expect(result.packsPartlyUsed).toBe(1);
-    const report = await checkRepository(await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }), { readData: true });
+    const report = await checkRepository(
+      await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }),
+      { readData: true },
+    );
     const object = `data/${victimName.slice(0, 2)}/${victimName}`;
     expect(report.problems.map((p) => p.object)).toContain(object);
     expect(report.problems.every((p) => p.object === object)).toBe(true);
@@ -175,7 +209,10 @@ describe('prune and a damaged pack', () => {
     const [x, y] = [crypto.randomBytes(6000), crypto.randomBytes(6000)];
     const dead = Array.from({ length: 9 }, () => crypto.randomBytes(6000));
     await Repository.init(await LocalBackend.open(root, { create: true }), sdek);
-    const [r1, r2] = [await Repository.open(await LocalBackend.open(root), sdek), await Repository.open(await LocalBackend.open(root), sdek)];
+    const [r1, r2] = [
+      await Repository.open(await LocalBackend.open(root), sdek),
+      await Repository.open(await LocalBackend.open(root), sdek),
+    ];
     fill({ 'x.bin': x, ...Object.fromEntries(dead.slice(1).map((b, i) => [`d${i + 2}.bin`, b])) });
     await backupSources(r1, sources);
     fill({ 'x.bin': x, 'y.bin': y, 'd1.bin': dead[0] });
@@ -183,7 +220,7 @@ describe('prune and a damaged pack', () => {
     fill({ 'x.bin': x, 'y.bin': y });
     await new Promise((r) => setTimeout(r, 20)); // the kept backup is the newest
     await backupSources(await Repository.open(await LocalBackend.open(root), sdek), sources);
-    const packs = (await collectList((await LocalBackend.open(root)), 'data/')).map((o) => o.name);
+    const packs = (await collectList(await LocalBackend.open(root), 'data/')).map((o) => o.name);
     expect(packs).toHaveLength(2);
     const repo = await Repository.open(await LocalBackend.open(root), sdek);
     const xId = repo.chunkIdOf(x);
@@ -196,7 +233,12 @@ describe('prune and a damaged pack', () => {
     bytes[parsePack(repo.keys, bytes).find((e) => e.id === xId)!.offset + 40] ^= 0xff;
     fs.writeFileSync(victim, bytes);
 
-    const result = await pruneAccount(await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }), catalog, account, retention);
+    const result = await pruneAccount(
+      await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }),
+      catalog,
+      account,
+      retention,
+    );
     expect(result.removed).toHaveLength(2);
     // Without the rescue, O (dead by the plan) would be deleted and x would live only in the damaged H.
     expect(fs.existsSync(victim)).toBe(true);

@@ -15,8 +15,15 @@ describe('torture: kill -9 at random moments', () => {
     const lines: string[] = [];
     const report = await runTorture({ trials: 4, sizeMiB: 24, seed, log: (l) => lines.push(l) });
     console.log(lines.join('\n'));
-    expect(report.results.filter((r) => r.trial > 0).map((r) => r.kind)).toEqual(['backup', 'restore', 'failover', 'prune']);
-    expect(report.results.filter((r) => r.failures.length).map((r) => `${r.kind} #${r.trial}: ${r.failures.join('; ')}`)).toEqual([]);
+    expect(report.results.filter((r) => r.trial > 0).map((r) => r.kind)).toEqual([
+      'backup',
+      'restore',
+      'failover',
+      'prune',
+    ]);
+    expect(
+      report.results.filter((r) => r.failures.length).map((r) => `${r.kind} #${r.trial}: ${r.failures.join('; ')}`),
+    ).toEqual([]);
     expect(report.summary).toMatch(/^torture: 4 trials \(backup 1, restore 1, failover 1, prune 1\), 0 failures$/);
   }, 420_000);
 });

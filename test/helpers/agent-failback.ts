@@ -74,7 +74,23 @@ export function sourceVm() {
 export function protectVm(home: string, root: string, { disk, folder, log }: ReturnType<typeof sourceVm>) {
   ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
   const shutdown = `echo "$LIFEBOAT_ITEM" >> ${log}`;
-  ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--folder', folder, '--recovery-site', 'dr', '--policy', 'fast', '--shutdown', shutdown]));
+  ok(
+    cli(home, [
+      'item',
+      'protect',
+      'vm',
+      '--disk',
+      disk,
+      '--folder',
+      folder,
+      '--recovery-site',
+      'dr',
+      '--policy',
+      'fast',
+      '--shutdown',
+      shutdown,
+    ]),
+  );
   const active = path.join(root, '_active', 'vm');
   return { activeDisk: path.join(active, 'disks', 'vm.img'), activeFolder: path.join(active, 'folders', 'data') };
 }
@@ -102,7 +118,8 @@ export interface VmLab {
 export const job = <R>(home: string, args: string[]) => ok(cli(home, [...args, '--json'])).json<Job<R>>();
 export const yes = <R>(home: string, args: string[]) => job<R>(home, [...args, '--yes']);
 export const show = (home: string) => ok(cli(home, ['item', 'show', 'vm', '--json'])).json<Shown>();
-export const points = (home: string) => ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string; createdAt: string }[]>();
+export const points = (home: string) =>
+  ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string; createdAt: string }[]>();
 export const same = (a: string, b: string) => fs.readFileSync(a).equals(fs.readFileSync(b));
 
 export function change(file: string, first: number, count: number): void {
@@ -124,7 +141,12 @@ export function expectReprotectedFromDr({ home, disk, folder, activeDisk }: VmLa
   expect(same(disk, activeDisk)).toBe(true);
   expect(fs.readdirSync(folder)).toEqual(['a.txt']);
   expect(fs.readFileSync(path.join(folder, 'a.txt'), 'utf8')).toBe('second');
-  expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'dr', direction: 'dr → primary', policy: 'failback' });
+  expect(show(home)).toMatchObject({
+    phase: 'protected',
+    activeSite: 'dr',
+    direction: 'dr → primary',
+    policy: 'failback',
+  });
 }
 
 /**

@@ -26,10 +26,21 @@ export function unprivileged(prefix: string): Unprivileged {
       const entry = path.join(dir, 'script.ts');
       fs.writeFileSync(entry, source);
       const script = path.join(dir, 'script.cjs');
-      buildSync({ entryPoints: [entry], outfile: script, bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
+      buildSync({
+        entryPoints: [entry],
+        outfile: script,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        logLevel: 'error',
+      });
       fs.chmodSync(script, 0o644);
       const user = asRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] : [];
-      const r = spawnSync(user[0] ?? process.execPath, [...user.slice(1), ...(asRoot ? [process.execPath] : []), script, ...args], { encoding: 'utf8' });
+      const r = spawnSync(
+        user[0] ?? process.execPath,
+        [...user.slice(1), ...(asRoot ? [process.execPath] : []), script, ...args],
+        { encoding: 'utf8' },
+      );
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
     done: () => fs.rmSync(dir, { recursive: true, force: true }),
@@ -37,4 +48,5 @@ export function unprivileged(prefix: string): Unprivileged {
 }
 
 /** An import line for a module of this repository, from the generated script. */
-export const importFrom = (names: string, repoPath: string) => `import { ${names} } from ${JSON.stringify(path.resolve(__dirname, '..', '..', repoPath))};\n`;
+export const importFrom = (names: string, repoPath: string) =>
+  `import { ${names} } from ${JSON.stringify(path.resolve(__dirname, '..', '..', repoPath))};\n`;

@@ -49,7 +49,8 @@ export async function freePort(): Promise<number> {
 async function waitForPort(port: number, child: ChildProcess, log: () => string, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Azurite exited (${child.exitCode ?? child.signalCode}): ${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`Azurite exited (${child.exitCode ?? child.signalCode}): ${log()}`);
     const ok = await new Promise<boolean>((resolve) => {
       const sock = net.connect(port, '127.0.0.1');
       sock.once('connect', () => (sock.destroy(), resolve(true)));
@@ -72,7 +73,18 @@ export async function startAzurite(): Promise<Azurite> {
     if (child) return;
     output = '';
     // --disableTelemetry exists in 3.35; --loose and --skipApiVersionCheck let a newer SDK talk to it.
-    const args = ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', location, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
+    const args = [
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      String(port),
+      '--location',
+      location,
+      '--silent',
+      '--disableTelemetry',
+      '--skipApiVersionCheck',
+      '--loose',
+    ];
     const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (d) => (output = (output + d).slice(-4000)));
     proc.stderr!.on('data', (d) => (output = (output + d).slice(-4000)));
@@ -157,16 +169,24 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
         });
         return;
       }
-      const body = '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>Injected by the test proxy.</Message></Error>';
-      res.writeHead(503, { 'content-type': 'application/xml', 'x-ms-error-code': 'ServerBusy', 'content-length': Buffer.byteLength(body) });
+      const body =
+        '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>Injected by the test proxy.</Message></Error>';
+      res.writeHead(503, {
+        'content-type': 'application/xml',
+        'x-ms-error-code': 'ServerBusy',
+        'content-length': Buffer.byteLength(body),
+      });
       return void res.end(body);
     }
     if (lose) state.remaining--;
-    const upstream = http.request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      if (lose) return void (up.resume(), res.destroy());
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = http.request(
+      { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        if (lose) return void (up.resume(), res.destroy());
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });

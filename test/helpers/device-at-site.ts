@@ -22,10 +22,26 @@ export async function agentSiteHome(): Promise<AgentSiteHome> {
   const siteRoot = path.join(tempHome('lifeboat-agent-'), 'site');
   const agent = await startAgent(siteRoot, '127.0.0.1:0');
   ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!]));
-  const registrationKey = ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).json<{ registrationKey: string }>().registrationKey;
+  const registrationKey = ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).json<{
+    registrationKey: string;
+  }>().registrationKey;
   ok(cli(home, ['account', 'add', 'lab', '--local', path.join(tempHome('lifeboat-acct-'), 'acct')]));
   const create = (name: string, root: string, ...extra: string[]) =>
-    cli(home, ['device', 'create', name, '--type', 'file', '--root', root, '--capacity', '1GiB', '--account', 'lab',
-      '--registration-key', registrationKey, ...extra]);
+    cli(home, [
+      'device',
+      'create',
+      name,
+      '--type',
+      'file',
+      '--root',
+      root,
+      '--capacity',
+      '1GiB',
+      '--account',
+      'lab',
+      '--registration-key',
+      registrationKey,
+      ...extra,
+    ]);
   return { home, agent, siteRoot, area: path.join(siteRoot, 'devices'), registrationKey, create };
 }

@@ -37,8 +37,20 @@ export async function lab(): Promise<{ engine: Engine; key: string; account: str
 /** An iSCSI server ISCSI1 with one volume vol1 of `size`, and a way to write bytes into the volume at an offset. */
 export async function iscsiVolume(engine: Engine, key: string, size: string) {
   const root = path.join(tempHome('lifeboat-dev-'), 'root');
-  const device = await call(engine, 'devices.create', { name: 'ISCSI1', type: 'iscsi', root, capacity: '1GiB', account: 'lab', registrationKey: key });
-  const vol = await call(engine, 'volumes.create', { device: 'ISCSI1', name: 'vol1', size, acr: ['iqn.1991-05.com.microsoft:host1'] });
+  const device = await call(engine, 'devices.create', {
+    name: 'ISCSI1',
+    type: 'iscsi',
+    root,
+    capacity: '1GiB',
+    account: 'lab',
+    registrationKey: key,
+  });
+  const vol = await call(engine, 'volumes.create', {
+    device: 'ISCSI1',
+    name: 'vol1',
+    size,
+    acr: ['iqn.1991-05.com.microsoft:host1'],
+  });
   const write = (offset: number, bytes: Buffer) => {
     const fd = fs.openSync(vol.path, 'r+');
     fs.writeSync(fd, bytes, 0, bytes.length, offset);

@@ -110,7 +110,11 @@ export function badMessage(rng: Rng, forLines: boolean): string | Buffer {
     case 4:
       return JSON.stringify({ id, abort: rng.pick([false, 1, 'yes', null, {}, []]) });
     case 5:
-      return JSON.stringify({ id, call: rng.pick([rng.text(rng.between(1, 80)), 42, null, ['status.get'], { name: 'status.get' }]), input: {} });
+      return JSON.stringify({
+        id,
+        call: rng.pick([rng.text(rng.between(1, 80)), 42, null, ['status.get'], { name: 'status.get' }]),
+        input: {},
+      });
     case 6: {
       // Written as text: JSON.stringify itself overflows the stack past about 10 000 levels.
       const depth = rng.next() < 0.05 ? rng.between(1000, 200_000) : rng.between(65, 1000);
@@ -135,7 +139,13 @@ const NOT_HTTP = { status: 400, code: 'invalid_input' };
 function brokenTarget(rng: Rng): string {
   for (;;) {
     const scheme = rng.pick(['http', 'https', 'ws', 'a']);
-    const host = rng.pick(['[', `[${rng.text(3)}`, `[::1${rng.text(2)}`, `${rng.text(4)}:${rng.between(65_536, 999_999)}`, `%${rng.text(2)}%`]);
+    const host = rng.pick([
+      '[',
+      `[${rng.text(3)}`,
+      `[::1${rng.text(2)}`,
+      `${rng.text(4)}:${rng.between(65_536, 999_999)}`,
+      `%${rng.text(2)}%`,
+    ]);
     const target = `${scheme}://${host}${rng.next() < 0.5 ? '' : `/${rng.text(rng.between(0, 20))}`}`;
     try {
       new URL(target, 'http://127.0.0.1');
@@ -166,21 +176,35 @@ export function badRequest(rng: Rng, port: number, cookie: string): HttpCase {
     b[0] = rng.between(0, 31); // never a method's first letter
     return { kind: 'random bytes', bytes: b, ...NOT_HTTP };
   }
-  const line = (method: string, target: string, rest = '') => Buffer.from(`${method} ${target} HTTP/1.1\r\n${host}${rest}${end}`);
-  if (pick === 1) return { kind: 'no URL', bytes: line(rng.pick(METHODS), brokenTarget(rng), rng.next() < 0.5 ? `Cookie: ${cookie}\r\n` : ''), ...NOT_HTTP };
-  if (pick === 2) return { kind: 'broken escape', bytes: line('GET', brokenPath(rng), `Cookie: ${cookie}\r\n`), ...NOT_HTTP };
+  const line = (method: string, target: string, rest = '') =>
+    Buffer.from(`${method} ${target} HTTP/1.1\r\n${host}${rest}${end}`);
+  if (pick === 1)
+    return {
+      kind: 'no URL',
+      bytes: line(rng.pick(METHODS), brokenTarget(rng), rng.next() < 0.5 ? `Cookie: ${cookie}\r\n` : ''),
+      ...NOT_HTTP,
+    };
+  if (pick === 2)
+    return { kind: 'broken escape', bytes: line('GET', brokenPath(rng), `Cookie: ${cookie}\r\n`), ...NOT_HTTP };
   if (pick === 3) {
     const fill = `X-Fill: ${'h'.repeat(rng.between(17_000, 24_000))}\r\n`;
     return { kind: 'headers too large', bytes: line('GET', '/', fill), status: 431, code: 'invalid_input' };
   }
   if (pick === 4) {
     const version = rng.pick(['HTTP/1.x', 'HTTP/x.1', 'HTTP/12.1', 'HTTX/1.1', 'HTTP/1.1 extra']);
-    const bad = rng.pick([`GET / ${version}\r\n${host}${end}`, `GET / HTTP/1.1\r\nBad Header${rng.text(2)}: x\r\n${host}${end}`]);
+    const bad = rng.pick([
+      `GET / ${version}\r\n${host}${end}`,
+      `GET / HTTP/1.1\r\nBad Header${rng.text(2)}: x\r\n${host}${end}`,
+    ]);
     return { kind: 'bad version or header', bytes: Buffer.from(bad), ...NOT_HTTP };
   }
   if (pick === 5) {
     const length = rng.pick(['abc', '-1', '1 2', '99999999999999999999']);
-    return { kind: 'bad Content-Length', bytes: Buffer.from(`POST /session HTTP/1.1\r\n${host}Content-Length: ${length}\r\n${end}`), ...NOT_HTTP };
+    return {
+      kind: 'bad Content-Length',
+      bytes: Buffer.from(`POST /session HTTP/1.1\r\n${host}Content-Length: ${length}\r\n${end}`),
+      ...NOT_HTTP,
+    };
   }
   const body = JSON.stringify({ token: 'x'.repeat(rng.between(4100, 9000)) });
   const head = line('POST', '/session', `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n`);
@@ -196,7 +220,11 @@ export function badUpgrade(rng: Rng, port: number, cookie: string): HttpCase {
   const signed = `${origin}Cookie: ${cookie}\r\n`;
   switch (rng.int(6)) {
     case 0:
-      return { kind: 'upgrade: no URL', bytes: ws(brokenTarget(rng), `${rng.next() < 0.5 ? signed : ''}${good}`), ...NOT_HTTP };
+      return {
+        kind: 'upgrade: no URL',
+        bytes: ws(brokenTarget(rng), `${rng.next() < 0.5 ? signed : ''}${good}`),
+        ...NOT_HTTP,
+      };
     case 1: {
       const key = rng.pick(['', 'short', rng.text(rng.between(1, 40)), 'dGhlIHNhbXBsZSBub25jZQ=']);
       const headers = `${signed}Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n`;
@@ -217,6 +245,11 @@ export function badUpgrade(rng: Rng, port: number, cookie: string): HttpCase {
     case 4:
       return { kind: 'upgrade: no session', bytes: ws('/api', `${origin}${good}`), status: 401, code: 'unauthorized' };
     default:
-      return { kind: 'upgrade: not /api', bytes: ws(`/p${rng.text(rng.between(0, 20))}`, `${signed}${good}`), status: 404, code: 'not_found' };
+      return {
+        kind: 'upgrade: not /api',
+        bytes: ws(`/p${rng.text(rng.between(0, 20))}`, `${signed}${good}`),
+        status: 404,
+        code: 'not_found',
+      };
   }
 }

@@ -51,7 +51,12 @@ export interface CliResult {
 
 /** Runs the real `lifeboat` binary (as `npx lifeboat` would) and captures its output. */
 export function cli(home: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, '--home', home, ...args], { encoding: 'utf8', input: opts.input, env: { ...process.env, ...opts.env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, '--home', home, ...args], {
+    encoding: 'utf8',
+    input: opts.input,
+    env: { ...process.env, ...opts.env },
+    timeout: 120_000,
+  });
   return {
     code: r.status ?? -1,
     stdout: r.stdout,
@@ -87,7 +92,9 @@ export interface WebApp {
 
 /** Starts web mode on a free port and resolves when it prints its address. */
 export function startWeb(home: string, extra: string[] = []): Promise<WebApp> {
-  const proc = spawn(process.execPath, [WEB, '--home', home, '--no-open', '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [WEB, '--home', home, '--no-open', '--port', '0', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`web mode did not start:\n${out}`)), 30_000);
@@ -120,7 +127,11 @@ export function startWeb(home: string, extra: string[] = []): Promise<WebApp> {
   });
 }
 
-export async function until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 90_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 90_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -37,9 +37,19 @@ export function usePairedAgent(): (opts?: { env?: NodeJS.ProcessEnv }) => Promis
     ok(cli(home, ['site', 'add', 'dr', '--agent', started.url, '--pairing-key', started.pairingKey!]));
     const opened = Engine.open({ dataDir: home, mode: 'cli', runJobs: false });
     engine = opened;
-    return { home, root, agent: started, engine: opened, site: opened.sites.agentFor(opened.sites.store.require('dr')) as RemoteSiteAgent };
+    return {
+      home,
+      root,
+      agent: started,
+      engine: opened,
+      site: opened.sites.agentFor(opened.sites.store.require('dr')) as RemoteSiteAgent,
+    };
   };
 }
 
 /** The error a rejected promise carries (code and message), or code 'none' where it succeeded. */
-export const failure = (p: Promise<unknown>) => p.then(() => ({ code: 'none', message: 'it succeeded' }), (e: { code: string; message: string }) => e);
+export const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => ({ code: 'none', message: 'it succeeded' }),
+    (e: { code: string; message: string }) => e,
+  );

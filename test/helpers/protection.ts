@@ -50,7 +50,10 @@ export async function openLab(policy: Record<string, string> = {}): Promise<Lab>
 
 export async function settle(e: Engine, job: Job | string, status: Job['status'] = 'succeeded'): Promise<Job> {
   const done = await e.runner.wait(typeof job === 'string' ? job : job.id, 120_000);
-  if (done.status !== status) throw new Error(`job ${done.id} (${done.type}) ended ${done.status}, expected ${status}: ${done.error?.message ?? ''}`);
+  if (done.status !== status)
+    throw new Error(
+      `job ${done.id} (${done.type}) ended ${done.status}, expected ${status}: ${done.error?.message ?? ''}`,
+    );
   return done;
 }
 

@@ -44,9 +44,16 @@ export function vmLab(size: number): { home: string; root: string; disk: string 
 }
 
 /** Runs a CLI command as a child process to completion, so the test can act on the agent meanwhile. */
-export function cliAsync(home: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string }> {
+export function cliAsync(
+  home: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--home', home, ...args], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [CLI, '--home', home, ...args], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.once('exit', (code) => resolve({ code: code ?? -1, stdout }));

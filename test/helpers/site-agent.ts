@@ -14,11 +14,28 @@ export interface AgentProc {
   stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
-export function startAgent(root: string, listen: string, opts: { env?: NodeJS.ProcessEnv; netns?: string; newKey?: boolean } = {}): Promise<AgentProc> {
-  const args = [CLI, 'agent', 'serve', '--root', root, '--listen', listen, '--json', ...(opts.newKey ? ['--new-pairing-key'] : [])];
+export function startAgent(
+  root: string,
+  listen: string,
+  opts: { env?: NodeJS.ProcessEnv; netns?: string; newKey?: boolean } = {},
+): Promise<AgentProc> {
+  const args = [
+    CLI,
+    'agent',
+    'serve',
+    '--root',
+    root,
+    '--listen',
+    listen,
+    '--json',
+    ...(opts.newKey ? ['--new-pairing-key'] : []),
+  ];
   // `ip netns exec` execs the command: the child's pid is the agent's, so signals reach it.
   const proc = opts.netns
-    ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } })
+    ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...opts.env },
+      })
     : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -31,7 +48,13 @@ export function startAgent(root: string, listen: string, opts: { env?: NodeJS.Pr
   return new Promise<AgentProc>((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`agent exited with ${code}:\n${out}`)));
     until('the agent to start', () => out.split('\n').find((l) => l.startsWith('{')), 60_000).then((line) => {
-      const r = JSON.parse(line) as { url: string; port: number; pairingKey: string | null; fingerprint: string; error?: unknown };
+      const r = JSON.parse(line) as {
+        url: string;
+        port: number;
+        pairingKey: string | null;
+        fingerprint: string;
+        error?: unknown;
+      };
       if (!r.url) return reject(new Error(`agent failed: ${line}`));
       resolve({
         proc,
@@ -40,7 +63,8 @@ export function startAgent(root: string, listen: string, opts: { env?: NodeJS.Pr
         pairingKey: r.pairingKey,
         fingerprint: r.fingerprint,
         output: () => out,
-        waitFor: async (text, timeoutMs = 60_000) => void (await until(`the agent to print "${text}"`, () => out.includes(text), timeoutMs)),
+        waitFor: async (text, timeoutMs = 60_000) =>
+          void (await until(`the agent to print "${text}"`, () => out.includes(text), timeoutMs)),
         stop,
       });
     }, reject);

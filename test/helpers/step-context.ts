@@ -2,7 +2,13 @@
 import type { Engine } from '../../main/engine/engine';
 import type { ProgressUpdate, StepContext } from '../../main/engine/jobs/types';
 
-export function stepContext<P, S extends object>(engine: Engine, jobId: string, params: P, state: S, onProgress: (u: ProgressUpdate) => void = () => undefined): StepContext<P, S> {
+export function stepContext<P, S extends object>(
+  engine: Engine,
+  jobId: string,
+  params: P,
+  state: S,
+  onProgress: (u: ProgressUpdate) => void = () => undefined,
+): StepContext<P, S> {
   return {
     jobId,
     params,

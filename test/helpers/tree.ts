@@ -14,7 +14,9 @@ export function describeTree(root: string): Record<string, string> {
       else if (st.isDirectory()) {
         out[rel] = `dir ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs)}`;
         walk(full);
-      } else out[rel] = `file ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs)} ${crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex')}`;
+      } else
+        out[rel] =
+          `file ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs)} ${crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex')}`;
     }
   };
   walk(root);

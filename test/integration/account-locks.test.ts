@@ -22,9 +22,20 @@ async function backend(): Promise<StorageBackend> {
 }
 
 /** A lease as another installation would leave it. */
-async function foreign(b: StorageBackend, kind: LeaseInfo['kind'], opts: { expiresInMs?: number; name?: string } = {}): Promise<string> {
+async function foreign(
+  b: StorageBackend,
+  kind: LeaseInfo['kind'],
+  opts: { expiresInMs?: number; name?: string } = {},
+): Promise<string> {
   const now = Date.now();
-  const info: LeaseInfo = { kind, host: 'other-host', pid: 4242, purpose: kind === 'shared' ? 'backup job-elsewhere' : 'prune', created: new Date(now).toISOString(), expires: new Date(now + (opts.expiresInMs ?? LEASE_MS)).toISOString() };
+  const info: LeaseInfo = {
+    kind,
+    host: 'other-host',
+    pid: 4242,
+    purpose: kind === 'shared' ? 'backup job-elsewhere' : 'prune',
+    created: new Date(now).toISOString(),
+    expires: new Date(now + (opts.expiresInMs ?? LEASE_MS)).toISOString(),
+  };
   const name = `locks/${opts.name ?? 'f00d'}`;
   await b.put(name, Buffer.from(JSON.stringify(info)));
   return name;
@@ -79,7 +90,14 @@ describe('account leases', () => {
     await foreign(b, 'shared', { expiresInMs: -1000 });
     const lease = await acquireLease(b, 'exclusive', 'prune');
     await lease.release();
-    const dead: LeaseInfo = { kind: 'shared', host: 'h', pid: 2 ** 22 + 17, purpose: 'x', created: new Date().toISOString(), expires: new Date(Date.now() + LEASE_MS).toISOString() };
+    const dead: LeaseInfo = {
+      kind: 'shared',
+      host: 'h',
+      pid: 2 ** 22 + 17,
+      purpose: 'x',
+      created: new Date().toISOString(),
+      expires: new Date(Date.now() + LEASE_MS).toISOString(),
+    };
     expect(isStale(dead, Date.now(), 'h')).toBe(true);
     expect(isStale({ ...dead, pid: process.pid }, Date.now(), 'h')).toBe(false);
     expect(isStale({ ...dead, host: 'elsewhere' }, Date.now(), 'h')).toBe(false);
@@ -92,7 +110,9 @@ describe('prune against another installation', () => {
   it('is refused while another installation backs up to the account, and runs once that lease is gone', async () => {
     const engine = Engine.open({ dataDir: tempHome(), mode: 'cli', runJobs: true });
     engines.push(engine);
-    const must = async <T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string } }>) => {
+    const must = async <T>(
+      p: Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string } }>,
+    ) => {
       const r = await p;
       if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
       return r.value;

@@ -7,7 +7,8 @@ import { contract } from '../../main/shared/contract';
 import { Engine } from '../../main/engine/engine';
 import { cli, tempHome, buildMain } from '../helpers/home';
 
-const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
+const output = <N extends keyof typeof contract>(name: N, text: string) =>
+  contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
 
 let engine: Engine | null = null;
 afterEach(async () => {
@@ -33,7 +34,11 @@ describe('storage accounts through the CLI', () => {
     const added = cli(home, ['account', 'add', 'lab', '--local', folder, '--json']);
     expect(added.code, added.stderr).toBe(0);
     const value = output('accounts.add', added.stdout);
-    expect(value).toMatchObject({ repositoryCreated: true, backupsFound: 0, account: { name: 'lab', kind: 'local', location: folder, backups: 0 } });
+    expect(value).toMatchObject({
+      repositoryCreated: true,
+      backupsFound: 0,
+      account: { name: 'lab', kind: 'local', location: folder, backups: 0 },
+    });
     expect(value.probe.ok).toBe(true);
     expect(value.probe.latencyMs).toBeGreaterThan(0);
     expect(value.probe.writeBytesPerSecond).toBeGreaterThan(0);
@@ -69,13 +74,28 @@ describe('storage accounts through the CLI', () => {
     fs.writeFileSync(file, 'x');
     const notFolder = cli(home, ['account', 'add', 'x', '--local', file]);
     expect(notFolder.code).toBe(2);
-    expect(notFolder.stderr).toContain(`error (invalid_input): ${file} is not a folder.\nhint: Choose a folder for the storage account.`);
+    expect(notFolder.stderr).toContain(
+      `error (invalid_input): ${file} is not a folder.\nhint: Choose a folder for the storage account.`,
+    );
     const busy = tempHome();
     fs.writeFileSync(path.join(busy, 'thesis.docx'), 'mine');
     const other = cli(home, ['account', 'add', 'x', '--local', busy]);
     expect(other.code).toBe(1);
-    expect(other.stderr).toContain(`error (conflict): The folder ${busy} is not empty and holds no Lifeboat repository.`);
-    const both = cli(home, ['account', 'add', 'x', '--local', tempHome(), '--azure', '--container', 'c', '--connection-string', 'UseDevelopmentStorage=true']);
+    expect(other.stderr).toContain(
+      `error (conflict): The folder ${busy} is not empty and holds no Lifeboat repository.`,
+    );
+    const both = cli(home, [
+      'account',
+      'add',
+      'x',
+      '--local',
+      tempHome(),
+      '--azure',
+      '--container',
+      'c',
+      '--connection-string',
+      'UseDevelopmentStorage=true',
+    ]);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--local: an account is either --local DIR or --azure, not both.');
     const noCred = cli(home, ['account', 'add', 'x', '--azure', '--container', 'c']);
@@ -88,7 +108,20 @@ describe('storage accounts through the CLI', () => {
     const home = tempHome();
     initService(home);
     const key = Buffer.from('not-a-real-key-' + crypto.randomBytes(8).toString('hex')).toString('base64');
-    const r = cli(home, ['account', 'add', 'az', '--account-name', 'devstoreaccount1', '--account-key', key, '--endpoint', 'http://127.0.0.1:9/devstoreaccount1', '--container', 'backups', '--json']);
+    const r = cli(home, [
+      'account',
+      'add',
+      'az',
+      '--account-name',
+      'devstoreaccount1',
+      '--account-key',
+      key,
+      '--endpoint',
+      'http://127.0.0.1:9/devstoreaccount1',
+      '--container',
+      'backups',
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     const error = JSON.parse(r.stdout).error as { code: string; message: string };
     expect(error.message).toContain('127.0.0.1:9');
@@ -106,12 +139,35 @@ describe('storage accounts through the engine', () => {
     engine.service.init('Lab');
     // Insert an Azure row directly: adding one needs a reachable endpoint (covered by the Azurite tests).
     engine.accounts.store.insert(
-      { id: 'acct-1', name: 'az', kind: 'azure', location: 'https://x.blob.core.windows.net/c', container: 'c', auth: 'account-key', endpoint: null, account_name: 'x', repository_id: 'r', created_at: 'now', updated_at: 'now', probe_at: null, probe_ok: null, probe_latency_ms: null, probe_write_bps: null, probe_read_bps: null, probe_error: null },
+      {
+        id: 'acct-1',
+        name: 'az',
+        kind: 'azure',
+        location: 'https://x.blob.core.windows.net/c',
+        container: 'c',
+        auth: 'account-key',
+        endpoint: null,
+        account_name: 'x',
+        repository_id: 'r',
+        created_at: 'now',
+        updated_at: 'now',
+        probe_at: null,
+        probe_ok: null,
+        probe_latency_ms: null,
+        probe_write_bps: null,
+        probe_read_bps: null,
+        probe_error: null,
+      },
       { accountName: 'x', accountKey: 'SECRET-KEY-VALUE' },
     );
     const row = JSON.stringify(engine.db.prepare('SELECT * FROM storage_accounts').all());
     expect(row).not.toContain('SECRET-KEY-VALUE');
-    expect(engine.accounts.store.spec(engine.accounts.store.require('az'))).toMatchObject({ kind: 'azure', accountName: 'x', accountKey: 'SECRET-KEY-VALUE', container: 'c' });
+    expect(engine.accounts.store.spec(engine.accounts.store.require('az'))).toMatchObject({
+      kind: 'azure',
+      accountName: 'x',
+      accountKey: 'SECRET-KEY-VALUE',
+      container: 'c',
+    });
     const shown = await engine.call('accounts.show', { name: 'az' });
     expect(JSON.stringify(shown)).not.toContain('SECRET-KEY-VALUE');
     expect(engine.secretValues()).toContain('SECRET-KEY-VALUE');
@@ -131,6 +187,9 @@ describe('storage accounts through the engine', () => {
     const job = started.ok ? started.value : null;
     expect((await engine.runner.wait(job!.id, 30_000)).status).toBe('succeeded');
     const accounts = await engine.call('accounts.list', {});
-    expect(accounts).toMatchObject({ ok: true, value: [{ name: 'default', kind: 'local', location: path.join(home, 'accounts', 'default'), backups: 1 }] });
+    expect(accounts).toMatchObject({
+      ok: true,
+      value: [{ name: 'default', kind: 'local', location: path.join(home, 'accounts', 'default'), backups: 1 }],
+    });
   });
 });

@@ -53,12 +53,20 @@ describe('a device data root at a site agent', () => {
     const outside = path.join(path.dirname(root), 'elsewhere', 'shares', 'x');
     expect(await failure(devices.createShare(outside))).toMatchObject({ code: 'forbidden' });
     expect(fs.existsSync(outside)).toBe(false);
-    expect(await failure(devices.createShare(path.join(root, 'devices', '..', 'sneaky', 'shares', 'x')))).toMatchObject({ code: 'forbidden' });
+    expect(await failure(devices.createShare(path.join(root, 'devices', '..', 'sneaky', 'shares', 'x')))).toMatchObject(
+      { code: 'forbidden' },
+    );
     const away = tempHome('lifeboat-away-');
     fs.symlinkSync(away, path.join(root, 'devices', 'link'));
-    expect(await failure(devices.prepareRoot(path.join(root, 'devices', 'link', 'fs2'), { ...marker, name: 'fs2' }))).toMatchObject({ code: 'forbidden' });
+    expect(
+      await failure(devices.prepareRoot(path.join(root, 'devices', 'link', 'fs2'), { ...marker, name: 'fs2' })),
+    ).toMatchObject({ code: 'forbidden' });
     expect(fs.readdirSync(away)).toEqual([]);
-    expect(await failure(devices.createVolume(path.join(dev, 'volumes', 'bad.img'), -1))).toMatchObject({ code: 'invalid_input' });
-    expect(await failure(site.device({ op: 'nosuch' as never, path: dev, args: [] }))).toMatchObject({ code: 'invalid_input' });
+    expect(await failure(devices.createVolume(path.join(dev, 'volumes', 'bad.img'), -1))).toMatchObject({
+      code: 'invalid_input',
+    });
+    expect(await failure(site.device({ op: 'nosuch' as never, path: dev, args: [] }))).toMatchObject({
+      code: 'invalid_input',
+    });
   }, 300_000);
 });

@@ -24,23 +24,45 @@ describe('a site agent given hostile input', () => {
     execFileSync('mkfifo', [fifo]);
 
     for (const name of ['sourceRead', 'sourceSums', 'sourceExtents'] as const) {
-      const args = name === 'sourceRead' ? [fifo, [{ offset: 0, length: 10 }]] : name === 'sourceSums' ? [fifo, 0, 1] : [fifo];
+      const args =
+        name === 'sourceRead' ? [fifo, [{ offset: 0, length: 10 }]] : name === 'sourceSums' ? [fifo, 0, 1] : [fifo];
       const message = `${name}: ${fifo} is not a regular file (a FIFO, socket or device).`;
       expect(await failure(site.readAt(name, args))).toMatchObject({ code: 'invalid_input', message });
     }
     const folder = path.join(copy, 'folders', 'data');
-    expect(await failure(site.readAt('sourceRead', [folder, [{ offset: 0, length: 10 }]]))).toMatchObject({ code: 'invalid_input' });
-    expect(await failure(site.readAt('sourceStat', [`${copy}/../../../elsewhere`]))).toMatchObject({ code: 'forbidden' });
+    expect(await failure(site.readAt('sourceRead', [folder, [{ offset: 0, length: 10 }]]))).toMatchObject({
+      code: 'invalid_input',
+    });
+    expect(await failure(site.readAt('sourceStat', [`${copy}/../../../elsewhere`]))).toMatchObject({
+      code: 'forbidden',
+    });
     fs.symlinkSync('/etc/hostname', path.join(copy, 'folders', 'data', 'host'));
-    expect(await failure(site.readAt('sourceRead', [path.join(folder, 'host'), [{ offset: 0, length: 10 }]]))).toMatchObject({ code: 'forbidden' });
-    for (const [first, count] of [[-1, 1], [0.5, 1], [null, 1], [0, null], [2 ** 60, 1], [0, 0]])
+    expect(
+      await failure(site.readAt('sourceRead', [path.join(folder, 'host'), [{ offset: 0, length: 10 }]])),
+    ).toMatchObject({ code: 'forbidden' });
+    for (const [first, count] of [
+      [-1, 1],
+      [0.5, 1],
+      [null, 1],
+      [0, null],
+      [2 ** 60, 1],
+      [0, 0],
+    ])
       expect(await failure(site.readAt('sourceSums', [disk, first, count]))).toMatchObject({ code: 'invalid_input' });
-    for (const range of [{ offset: null, length: 1 }, { offset: 2 ** 60, length: 1 }, { offset: 0, length: -5 }])
+    for (const range of [
+      { offset: null, length: 1 },
+      { offset: 2 ** 60, length: 1 },
+      { offset: 0, length: -5 },
+    ])
       expect(await failure(site.readAt('sourceRead', [disk, [range]]))).toMatchObject({ code: 'invalid_input' });
-    expect(await failure(site.readAt('sourceRead', [disk, Array(5).fill({ offset: 0, length: 16 << 20 })]))).toMatchObject({ code: 'invalid_input' });
+    expect(
+      await failure(site.readAt('sourceRead', [disk, Array(5).fill({ offset: 0, length: 16 << 20 })])),
+    ).toMatchObject({ code: 'invalid_input' });
 
     // Still answering, and a missing disk is ENOENT as at a local site.
     expect(await site.readAt('sourceStat', [disk])).toMatchObject({ file: true, size: 8 * BLOCK });
-    expect(await failure(site.readAt('sourceRead', [path.join(copy, 'disks', 'gone.img'), [{ offset: 0, length: 1 }]]))).toMatchObject({ code: 'ENOENT' });
+    expect(
+      await failure(site.readAt('sourceRead', [path.join(copy, 'disks', 'gone.img'), [{ offset: 0, length: 1 }]])),
+    ).toMatchObject({ code: 'ENOENT' });
   }, 300_000);
 });

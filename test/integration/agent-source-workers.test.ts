@@ -20,12 +20,21 @@ describe('checksums at a site agent', () => {
     const copy = path.join(root, '_active', 'vm', 'disks');
     fs.mkdirSync(copy, { recursive: true });
     const blocks = SUMS_MAX_BLOCKS;
-    const disk = makeDisk(path.join(copy, 'vm.img'), blocks * BLOCK, [...Array(blocks).keys()].filter((b) => b % 97 !== 5));
+    const disk = makeDisk(
+      path.join(copy, 'vm.img'),
+      blocks * BLOCK,
+      [...Array(blocks).keys()].filter((b) => b % 97 !== 5),
+    );
 
     const order: string[] = [];
     const parts: Buffer[] = [];
-    const summing = site.readAt<{ bytesRead: number; size: number }>('sourceSums', [disk, 0, blocks], (c) => parts.push(c));
-    void summing.then(() => order.push('sums'), () => order.push('sums failed'));
+    const summing = site.readAt<{ bytesRead: number; size: number }>('sourceSums', [disk, 0, blocks], (c) =>
+      parts.push(c),
+    );
+    void summing.then(
+      () => order.push('sums'),
+      () => order.push('sums failed'),
+    );
     await agent.waitFor('fault-point sums-hashing');
     expect(await site.readAt('sourceStat', [disk])).toMatchObject({ file: true, size: blocks * BLOCK });
     order.push('stat');
@@ -41,6 +50,9 @@ describe('checksums at a site agent', () => {
     const sums = Buffer.concat(parts);
     const bytes = fs.readFileSync(disk);
     expect(sums.length).toBe(blocks * HASH_BYTES);
-    for (let b = 0; b < blocks; b++) expect(sums.subarray(b * HASH_BYTES, (b + 1) * HASH_BYTES)).toEqual(blockHash(bytes.subarray(b * BLOCK, (b + 1) * BLOCK)));
+    for (let b = 0; b < blocks; b++)
+      expect(sums.subarray(b * HASH_BYTES, (b + 1) * HASH_BYTES)).toEqual(
+        blockHash(bytes.subarray(b * BLOCK, (b + 1) * BLOCK)),
+      );
   }, 300_000);
 });

@@ -26,10 +26,15 @@ describe('reading a copy at a site agent', () => {
     const bytes = fs.readFileSync(disk);
 
     const parts: Buffer[] = [];
-    const summed = await site.readAt<{ bytesRead: number; size: number }>('sourceSums', [disk, 0, 16], (c) => parts.push(c));
+    const summed = await site.readAt<{ bytesRead: number; size: number }>('sourceSums', [disk, 0, 16], (c) =>
+      parts.push(c),
+    );
     const sums = Buffer.concat(parts);
     expect(summed).toEqual({ bytesRead: 3 * BLOCK, size: 32 * BLOCK }); // only the data blocks were read
-    for (let b = 0; b < 16; b++) expect(sums.subarray(b * HASH_BYTES, (b + 1) * HASH_BYTES)).toEqual(blockHash(bytes.subarray(b * BLOCK, (b + 1) * BLOCK)));
+    for (let b = 0; b < 16; b++)
+      expect(sums.subarray(b * HASH_BYTES, (b + 1) * HASH_BYTES)).toEqual(
+        blockHash(bytes.subarray(b * BLOCK, (b + 1) * BLOCK)),
+      );
     expect(sums.subarray(0, HASH_BYTES)).toEqual(ZERO_HASH);
 
     const got: Buffer[] = [];
@@ -39,7 +44,9 @@ describe('reading a copy at a site agent', () => {
     ];
     const read = await site.readAt<{ lengths: number[] }>('sourceRead', [disk, ranges], (c) => got.push(c));
     expect(read.lengths).toEqual([BLOCK, BLOCK]);
-    expect(Buffer.concat(got)).toEqual(Buffer.concat([bytes.subarray(2 * BLOCK, 3 * BLOCK), bytes.subarray(31 * BLOCK)]));
+    expect(Buffer.concat(got)).toEqual(
+      Buffer.concat([bytes.subarray(2 * BLOCK, 3 * BLOCK), bytes.subarray(31 * BLOCK)]),
+    );
     expect(await site.readAt('sourceExtents', [disk])).toEqual([
       { offset: BLOCK, length: 2 * BLOCK },
       { offset: 9 * BLOCK, length: BLOCK },
@@ -53,20 +60,36 @@ describe('reading a copy at a site agent', () => {
     // Refusals, checked at the agent.
     const outside = path.join(path.dirname(root), 'elsewhere.img');
     fs.writeFileSync(outside, 'secret');
-    expect(await failure(site.readAt('sourceRead', [outside, [{ offset: 0, length: 6 }]]))).toMatchObject({ code: 'forbidden' });
-    expect(await failure(site.readAt('sourceStat', [path.join(root, '..', 'elsewhere.img')]))).toMatchObject({ code: 'forbidden' });
+    expect(await failure(site.readAt('sourceRead', [outside, [{ offset: 0, length: 6 }]]))).toMatchObject({
+      code: 'forbidden',
+    });
+    expect(await failure(site.readAt('sourceStat', [path.join(root, '..', 'elsewhere.img')]))).toMatchObject({
+      code: 'forbidden',
+    });
     expect(await failure(site.readAt('sourceIndex', [root]))).toMatchObject({ code: 'forbidden' });
-    expect(await failure(site.readAt('sourceIndex', [path.join(root, '.lifeboat-agent')]))).toMatchObject({ code: 'forbidden' });
+    expect(await failure(site.readAt('sourceIndex', [path.join(root, '.lifeboat-agent')]))).toMatchObject({
+      code: 'forbidden',
+    });
     const key = fs.readdirSync(path.join(root, '.lifeboat-agent'))[0];
     const keyFile = path.join(root, '.lifeboat-agent', key);
-    expect(await failure(site.readAt('sourceRead', [keyFile, [{ offset: 0, length: 10 }]]))).toMatchObject({ code: 'forbidden' });
+    expect(await failure(site.readAt('sourceRead', [keyFile, [{ offset: 0, length: 10 }]]))).toMatchObject({
+      code: 'forbidden',
+    });
     fs.symlinkSync(path.dirname(root), path.join(copy, 'out'));
     const throughLink = path.join(copy, 'out', 'elsewhere.img');
-    expect(await failure(site.readAt('sourceRead', [throughLink, [{ offset: 0, length: 6 }]]))).toMatchObject({ code: 'forbidden' });
-    expect(await failure(site.readAt('sourceRead', [disk, [{ offset: -1, length: 10 }]]))).toMatchObject({ code: 'invalid_input' });
-    expect(await failure(site.readAt('sourceRead', [disk, [{ offset: 0, length: 32 << 20 }]]))).toMatchObject({ code: 'invalid_input' });
+    expect(await failure(site.readAt('sourceRead', [throughLink, [{ offset: 0, length: 6 }]]))).toMatchObject({
+      code: 'forbidden',
+    });
+    expect(await failure(site.readAt('sourceRead', [disk, [{ offset: -1, length: 10 }]]))).toMatchObject({
+      code: 'invalid_input',
+    });
+    expect(await failure(site.readAt('sourceRead', [disk, [{ offset: 0, length: 32 << 20 }]]))).toMatchObject({
+      code: 'invalid_input',
+    });
     expect(await failure(site.readAt('sourceSums', [disk, 0, 100_000]))).toMatchObject({ code: 'invalid_input' });
-    expect(await failure(site.readAt('sourceSums', ['relative/vm.img', 0, 1]))).toMatchObject({ code: 'invalid_input' });
+    expect(await failure(site.readAt('sourceSums', ['relative/vm.img', 0, 1]))).toMatchObject({
+      code: 'invalid_input',
+    });
     expect(await failure(site.readAt('sourceNoSuch' as never, [disk]))).toMatchObject({ code: 'not_found' });
   }, 300_000);
 });

@@ -1,12 +1,23 @@
 /** AzureBackend against real Azurite on a free loopback port: round trips, staged uploads, and the errors users see. */
 import crypto from 'node:crypto';
 import { inspect } from 'node:util';
-import { generateBlobSASQueryParameters, ContainerSASPermissions, StorageSharedKeyCredential } from '@azure/storage-blob';
+import {
+  generateBlobSASQueryParameters,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LifeboatError } from '../../main/shared/errors';
 import { AzureBackend } from '../../main/engine/storage/azure';
 import { collectList } from '../../main/engine/storage/backend';
-import { AZURITE_ACCOUNT, AZURITE_KEY, connectionStringFor, freePort, startAzurite, type Azurite } from '../helpers/azurite';
+import {
+  AZURITE_ACCOUNT,
+  AZURITE_KEY,
+  connectionStringFor,
+  freePort,
+  startAzurite,
+  type Azurite,
+} from '../helpers/azurite';
 
 let az: Azurite;
 let backend: AzureBackend;
@@ -26,7 +37,14 @@ function visible(err: unknown): string {
 
 function sasFor(container: string, permissions: string, key = AZURITE_KEY): string {
   const cred = new StorageSharedKeyCredential(AZURITE_ACCOUNT, key);
-  const q = generateBlobSASQueryParameters({ containerName: container, permissions: ContainerSASPermissions.parse(permissions), expiresOn: new Date(Date.now() + 3600_000) }, cred);
+  const q = generateBlobSASQueryParameters(
+    {
+      containerName: container,
+      permissions: ContainerSASPermissions.parse(permissions),
+      expiresOn: new Date(Date.now() + 3600_000),
+    },
+    cred,
+  );
   return `${az.endpoint}/${container}?${q.toString()}`;
 }
 
@@ -41,7 +59,9 @@ describe('AzureBackend round trips', () => {
     await backend.put('data/ab/two', Buffer.from('two'));
     await backend.put('other/three', Buffer.alloc(0));
     expect((await backend.get('data/aa/one')).equals(data)).toBe(true);
-    expect((await backend.get('data/aa/one', { offset: 1000, length: 5000 })).equals(data.subarray(1000, 6000))).toBe(true);
+    expect((await backend.get('data/aa/one', { offset: 1000, length: 5000 })).equals(data.subarray(1000, 6000))).toBe(
+      true,
+    );
     // Into a caller's buffer (a restore reuses a few): the result is a view of it.
     const into = Buffer.alloc(8000);
     const ranged = await backend.get('data/aa/one', { offset: 1000, length: 5000, into });
@@ -59,7 +79,9 @@ describe('AzureBackend round trips', () => {
     await backend.delete('data/ab/two'); // deleting a missing object is fine
     expect((await collectList(backend, 'data/')).map((o) => o.name)).toEqual(['data/aa/one']);
     await expect(backend.get('data/ab/two')).rejects.toMatchObject({ code: 'not_found', retryable: false });
-    await expect(backend.get('data/aa/one', { offset: 299_000, length: 5000 })).rejects.toMatchObject({ code: 'io_error' });
+    await expect(backend.get('data/aa/one', { offset: 299_000, length: 5000 })).rejects.toMatchObject({
+      code: 'io_error',
+    });
     expect(backend.location).toBe(`${az.endpoint}/roundtrip`);
   });
 
@@ -70,7 +92,9 @@ describe('AzureBackend round trips', () => {
     for (const name of ['big/buffer', 'big/stream']) {
       expect(await backend.head(name)).toEqual({ name, size: 20 << 20 });
       const back = await backend.get(name);
-      expect(crypto.createHash('sha256').update(back).digest('hex')).toBe(crypto.createHash('sha256').update(data).digest('hex'));
+      expect(crypto.createHash('sha256').update(back).digest('hex')).toBe(
+        crypto.createHash('sha256').update(data).digest('hex'),
+      );
     }
     const mid = await backend.get('big/stream', { offset: (8 << 20) - 10, length: 1 << 20 });
     expect(mid.equals(data.subarray((8 << 20) - 10, (9 << 20) - 10))).toBe(true);
@@ -97,17 +121,33 @@ describe('AzureBackend round trips', () => {
   });
 
   it('lists page by page', async () => {
-    const paged = await AzureBackend.open({ accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, endpoint: az.endpoint, container: 'paged', create: true, listPageSize: 7 });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => paged.put(`n/${String(i).padStart(2, '0')}`, Buffer.from([i]))));
+    const paged = await AzureBackend.open({
+      accountName: AZURITE_ACCOUNT,
+      accountKey: AZURITE_KEY,
+      endpoint: az.endpoint,
+      container: 'paged',
+      create: true,
+      listPageSize: 7,
+    });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => paged.put(`n/${String(i).padStart(2, '0')}`, Buffer.from([i]))),
+    );
     await paged.put('other', Buffer.from([1]));
-    expect((await collectList(paged, 'n/')).map((o) => o.name).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `n/${String(i).padStart(2, '0')}`));
+    expect((await collectList(paged, 'n/')).map((o) => o.name).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `n/${String(i).padStart(2, '0')}`),
+    );
     expect(await collectList(paged, '')).toHaveLength(21);
   });
 });
 
 describe('AzureBackend credentials and errors', () => {
   it('opens with an account name and key, a connection string, or a container SAS URL (container from the URL)', async () => {
-    const viaKey = await AzureBackend.open({ accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, endpoint: az.endpoint, container: 'roundtrip' });
+    const viaKey = await AzureBackend.open({
+      accountName: AZURITE_ACCOUNT,
+      accountKey: AZURITE_KEY,
+      endpoint: az.endpoint,
+      container: 'roundtrip',
+    });
     expect(await viaKey.head('data/aa/one')).toMatchObject({ size: 300_000 });
     const viaSas = await AzureBackend.open({ sasUrl: sasFor('roundtrip', 'racwdl') });
     expect(viaSas.location).toBe(`${az.endpoint}/roundtrip`);
@@ -115,9 +155,20 @@ describe('AzureBackend credentials and errors', () => {
     await viaSas.put('sas/written', Buffer.from('via sas'));
     expect((await backend.get('sas/written')).toString()).toBe('via sas');
     await expect(AzureBackend.open({ container: 'roundtrip' })).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(AzureBackend.open({ connectionString: az.connectionString, accountName: AZURITE_ACCOUNT, container: 'roundtrip' })).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(AzureBackend.open({ connectionString: az.connectionString, container: 'Bad_Name' })).rejects.toMatchObject({ code: 'invalid_input' });
-    const badCs = await AzureBackend.open({ connectionString: 'AccountKey=c2VjcmV0LWtleQ==;nonsense', container: 'roundtrip' }).catch((e: unknown) => e);
+    await expect(
+      AzureBackend.open({
+        connectionString: az.connectionString,
+        accountName: AZURITE_ACCOUNT,
+        container: 'roundtrip',
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(
+      AzureBackend.open({ connectionString: az.connectionString, container: 'Bad_Name' }),
+    ).rejects.toMatchObject({ code: 'invalid_input' });
+    const badCs = await AzureBackend.open({
+      connectionString: 'AccountKey=c2VjcmV0LWtleQ==;nonsense',
+      container: 'roundtrip',
+    }).catch((e: unknown) => e);
     expect(badCs).toMatchObject({ code: 'invalid_input', message: 'The connection string is not valid.' });
   });
 
@@ -131,7 +182,9 @@ describe('AzureBackend credentials and errors', () => {
       const err = await AzureBackend.open(opts).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LifeboatError);
       expect(err).toMatchObject({ code: 'unauthorized', retryable: false });
-      expect((err as LifeboatError).message).toBe(`The account key (or SAS) was refused by ${AZURITE_ACCOUNT} (${az.endpoint}/roundtrip).`);
+      expect((err as LifeboatError).message).toBe(
+        `The account key (or SAS) was refused by ${AZURITE_ACCOUNT} (${az.endpoint}/roundtrip).`,
+      );
       expect((err as LifeboatError).hint).toMatch(/account key/);
       const shown = visible(err);
       expect(shown).not.toContain(wrongKey);
@@ -157,24 +210,42 @@ describe('AzureBackend credentials and errors', () => {
     expect(shown).not.toContain(sig);
     expect(shown).not.toContain(encodeURIComponent(sig));
     // A container SAS cannot create its container: forbidden, not a crash.
-    const noContainer = await AzureBackend.open({ sasUrl: sasFor('not-there-sas', 'racwdl'), create: true }).catch((e: unknown) => e);
+    const noContainer = await AzureBackend.open({ sasUrl: sasFor('not-there-sas', 'racwdl'), create: true }).catch(
+      (e: unknown) => e,
+    );
     expect(noContainer).toMatchObject({ code: 'forbidden' });
   });
 
   it('an unknown container is "not_found" with the way out; create: true creates it', async () => {
-    const err = await AzureBackend.open({ connectionString: az.connectionString, container: 'not-yet' }).catch((e: unknown) => e);
+    const err = await AzureBackend.open({ connectionString: az.connectionString, container: 'not-yet' }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'not_found', retryable: false });
     expect((err as LifeboatError).message).toContain('"not-yet"');
-    expect((err as LifeboatError).hint).toContain("--create-container on the command line, \"Create it if it does not exist\" in the wizard");
-    const created = await AzureBackend.open({ connectionString: az.connectionString, container: 'not-yet', create: true });
+    expect((err as LifeboatError).hint).toContain(
+      '--create-container on the command line, "Create it if it does not exist" in the wizard',
+    );
+    const created = await AzureBackend.open({
+      connectionString: az.connectionString,
+      container: 'not-yet',
+      create: true,
+    });
     await created.put('x', Buffer.from('y'));
-    expect((await AzureBackend.open({ connectionString: az.connectionString, container: 'not-yet' })).location).toBe(`${az.endpoint}/not-yet`);
+    expect((await AzureBackend.open({ connectionString: az.connectionString, container: 'not-yet' })).location).toBe(
+      `${az.endpoint}/not-yet`,
+    );
   });
 
   it('an unreachable endpoint is "unavailable" after a few quick retries, with the URL tried', async () => {
     const closed = await freePort();
     const endpoint = `http://127.0.0.1:${closed}/${AZURITE_ACCOUNT}`;
-    const err = await AzureBackend.open({ ...fast, accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, endpoint, container: 'roundtrip' }).catch((e: unknown) => e);
+    const err = await AzureBackend.open({
+      ...fast,
+      accountName: AZURITE_ACCOUNT,
+      accountKey: AZURITE_KEY,
+      endpoint,
+      container: 'roundtrip',
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'unavailable', retryable: true });
     const message = (err as LifeboatError).message;
     expect(message).toContain(`${endpoint}/roundtrip`);

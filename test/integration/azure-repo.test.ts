@@ -26,11 +26,13 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-
 describe('repository over Azure', () => {
   it('init, backup and restore a small tree byte for byte; a second backup adds little', async () => {
     const share = path.join(tmp, 'share');
-    const put = (rel: string, data: Buffer | string) => (fs.mkdirSync(path.dirname(path.join(share, rel)), { recursive: true }), fs.writeFileSync(path.join(share, rel), data));
+    const put = (rel: string, data: Buffer | string) => (
+      fs.mkdirSync(path.dirname(path.join(share, rel)), { recursive: true }),
+      fs.writeFileSync(path.join(share, rel), data)
+    );
     put('docs/readme.txt', 'hello lifeboat\n'.repeat(2000));
     put('docs/big.bin', crypto.randomBytes(20 << 20)); // fills a 16 MiB pack: a staged upload
     put('Ünïcødé/ñame.txt', 'unicode');
@@ -48,7 +50,10 @@ describe('repository over Azure', () => {
     expect(packs.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...packs.map((p) => p.size))).toBeGreaterThan(8 << 20);
 
-    const reopened = await Repository.open(await AzureBackend.open({ connectionString: az.connectionString, container: 'repo' }), sdek);
+    const reopened = await Repository.open(
+      await AzureBackend.open({ connectionString: az.connectionString, container: 'repo' }),
+      sdek,
+    );
     expect((await listSnapshots(reopened)).snapshots.map((s) => s.id)).toEqual([first.id]);
     const out = path.join(tmp, 'restore');
     const result = await restoreSnapshot(reopened, first.id, out);

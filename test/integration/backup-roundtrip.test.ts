@@ -12,8 +12,9 @@ import { stepContext } from '../helpers/step-context';
 import { describeTree } from '../helpers/tree';
 import { error, value } from './failover-setup';
 
-const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
-type Job = z.output<typeof contract['jobs.wait']['output']>;
+const output = <N extends keyof typeof contract>(name: N, text: string) =>
+  contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
+type Job = z.output<(typeof contract)['jobs.wait']['output']>;
 
 beforeAll(buildMain, 120_000);
 
@@ -45,7 +46,12 @@ describe('backups through the CLI', () => {
     expect(first.stdout).toMatch(/Back up share to lab job-\w+: succeeded/);
     expect(first.stdout).toMatch(/\d+ of \d+ files, .* read, .* uploaded/);
     const [b1] = output('backups.list', ok(cli(home, ['backup', 'list', '--account', 'lab', '--json'])).stdout);
-    expect(b1).toMatchObject({ account: 'lab', label: 'first', parentId: null, sources: [{ name: 'share', kind: 'tree', path: share }] });
+    expect(b1).toMatchObject({
+      account: 'lab',
+      label: 'first',
+      parentId: null,
+      sources: [{ name: 'share', kind: 'tree', path: share }],
+    });
     const shown = output('backups.show', ok(cli(home, ['backup', 'show', b1.id, '--json'])).stdout);
     expect(shown.bytes).toBe(Object.values(describeTree(share)).length && shown.sources[0].bytes);
     expect(shown.dedupRatio).toBeGreaterThanOrEqual(1);
@@ -81,13 +87,17 @@ describe('backups through the CLI', () => {
     expect(listed).toMatch(/^share\/docs: 11 entries\n/); // f2 deleted, f3 renamed
     expect(listed).toMatch(/^dir +deep\/ +2\.0 MiB +1 /m);
     expect(listed).toMatch(/^file +readme\.txt +44 KiB +1 /m);
-    expect(listed).toContain(`Restore one with: lifeboat backup restore ${b2.id} --source share --path PATH --to FOLDER`);
+    expect(listed).toContain(
+      `Restore one with: lifeboat backup restore ${b2.id} --source share --path PATH --to FOLDER`,
+    );
 
     // A path given with its source's name: the error says how to write it, and offers no resume (it would fail again).
     const named = cli(home, ['backup', 'restore', b2.id, '--to', path.join(data, 'restore3'), '--path', 'share/docs']);
     expect(named.code).toBe(1);
     expect(named.stdout).toContain(`error (not_found): Backup ${b2.id} has no path "share/docs" in share.`);
-    expect(named.stdout).toContain('hint: A path is inside the sources, without a source\'s name: try --source share --path docs.');
+    expect(named.stdout).toContain(
+      "hint: A path is inside the sources, without a source's name: try --source share --path docs.",
+    );
     expect(named.stdout).not.toContain('Resume it with');
     const [failed] = output('jobs.list', ok(cli(home, ['jobs', 'list', '--json'])).stdout);
     expect(failed).toMatchObject({ type: 'backup.restore', status: 'failed', resumable: false });
@@ -101,20 +111,35 @@ describe('backups through the CLI', () => {
     const backups = output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout);
 
     const stranger = tempHome();
-    const otherKey = output('service.init', ok(cli(tempHome(), ['service', 'init', '--name', 'Other', '--json'])).stdout).sdek;
+    const otherKey = output(
+      'service.init',
+      ok(cli(tempHome(), ['service', 'init', '--name', 'Other', '--json'])).stdout,
+    ).sdek;
     ok(cli(stranger, ['service', 'join', '--sdek', otherKey]));
     const bad = cli(stranger, ['account', 'add', 'lab', '--local', account, '--json']);
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout).error).toMatchObject({ code: 'bad_key', message: 'This key does not open this account.' });
+    expect(JSON.parse(bad.stdout).error).toMatchObject({
+      code: 'bad_key',
+      message: 'This key does not open this account.',
+    });
     expect(output('accounts.list', ok(cli(stranger, ['account', 'list', '--json'])).stdout)).toEqual([]);
 
     const fresh = tempHome();
     ok(cli(fresh, ['service', 'join', '--sdek', sdek]));
-    const added = output('accounts.add', ok(cli(fresh, ['account', 'add', 'recovered', '--local', account, '--json'])).stdout);
+    const added = output(
+      'accounts.add',
+      ok(cli(fresh, ['account', 'add', 'recovered', '--local', account, '--json'])).stdout,
+    );
     expect(added).toMatchObject({ repositoryCreated: false, backupsFound: 2 });
-    const rebuilt = output('accounts.rebuildCatalog', ok(cli(fresh, ['account', 'rebuild-catalog', 'recovered', '--json'])).stdout);
+    const rebuilt = output(
+      'accounts.rebuildCatalog',
+      ok(cli(fresh, ['account', 'rebuild-catalog', 'recovered', '--json'])).stdout,
+    );
     expect(rebuilt).toMatchObject({ backups: 2, added: 0, removed: 0, damaged: [] });
-    const listed = output('backups.list', ok(cli(fresh, ['backup', 'list', '--account', 'recovered', '--json'])).stdout);
+    const listed = output(
+      'backups.list',
+      ok(cli(fresh, ['backup', 'list', '--account', 'recovered', '--json'])).stdout,
+    );
     const strip = (b: (typeof backups)[number]) => ({ ...b, account: '' });
     expect(listed.map(strip)).toEqual(backups.map(strip));
   });
@@ -125,8 +150,12 @@ describe('backups through the CLI', () => {
     const [b] = output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout);
     ok(cli(home, ['account', 'check', 'lab']));
     // Flip bytes in the middle of the biggest pack: the random 2 MiB file's chunks sit there.
-    const packs = fs.readdirSync(path.join(account, 'data'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-    const pack = packs.map((e) => path.join(e.parentPath, e.name)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+    const packs = fs
+      .readdirSync(path.join(account, 'data'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile());
+    const pack = packs
+      .map((e) => path.join(e.parentPath, e.name))
+      .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
     const fd = fs.openSync(pack, 'r+');
     fs.writeSync(fd, Buffer.alloc(64, 0xee), 0, 64, 1000);
     fs.closeSync(fd);
@@ -155,7 +184,10 @@ describe('backups through the CLI', () => {
     }
     const all = output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout);
     expect(all).toHaveLength(3);
-    const dry = output('backups.prune', ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-last', '1', '--dry-run', '--json'])).stdout);
+    const dry = output(
+      'backups.prune',
+      ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-last', '1', '--dry-run', '--json'])).stdout,
+    );
     // The newest backup uses every chunk: nothing is dead, and only the three backups' partly filled packs would be
     // merged into one.
     expect(dry).toMatchObject({ dryRun: true, kept: [all[0].id], packsDeleted: 3, packsRepacked: 3 });
@@ -168,7 +200,10 @@ describe('backups through the CLI', () => {
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stderr).toContain('hint: Pass --yes to confirm.');
     ok(cli(home, ['backup', 'delete', all[2].id, '--yes']));
-    expect(output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout).map((b) => b.id)).toEqual([all[0].id, all[1].id]);
+    expect(output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout).map((b) => b.id)).toEqual([
+      all[0].id,
+      all[1].id,
+    ]);
     fs.rmSync(path.join(share, 'gen-0.bin'));
     fs.rmSync(path.join(share, 'gen-1.bin'));
     ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share, '--label', 'latest']));
@@ -179,7 +214,10 @@ describe('backups through the CLI', () => {
     fs.utimesSync(path.join(temp, 'crashed.part'), Date.now() / 1000 - 2 * 86400, Date.now() / 1000 - 2 * 86400);
     fs.writeFileSync(path.join(temp, 'uploading.part'), 'in progress');
     const before = fs.readdirSync(path.join(account, 'data'), { recursive: true }).length;
-    const pruned = output('backups.prune', ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-daily', '1', '--yes', '--json'])).stdout);
+    const pruned = output(
+      'backups.prune',
+      ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-daily', '1', '--yes', '--json'])).stdout,
+    );
     expect(pruned.kept).toHaveLength(1);
     expect(pruned.removed).toHaveLength(2);
     const list = output('backups.list', ok(cli(home, ['backup', 'list', '--json'])).stdout);
@@ -199,7 +237,13 @@ describe('backups through the CLI', () => {
 
   it('prune repacks packs whose unused share is above --max-unused: the account shrinks, restores stay exact, check is clean', () => {
     const { home, account, share } = setup();
-    const dataBytes = () => (fs.readdirSync(path.join(account, 'data'), { recursive: true }) as string[]).reduce((n, f) => n + (fs.statSync(path.join(account, 'data', f)).isFile() ? fs.statSync(path.join(account, 'data', f)).size : 0), 0);
+    const dataBytes = () =>
+      (fs.readdirSync(path.join(account, 'data'), { recursive: true }) as string[]).reduce(
+        (n, f) =>
+          n +
+          (fs.statSync(path.join(account, 'data', f)).isFile() ? fs.statSync(path.join(account, 'data', f)).size : 0),
+        0,
+      );
     for (let i = 0; i < 24; i++) fs.writeFileSync(path.join(share, `gen-${i}.bin`), crypto.randomBytes(400_000));
     ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share]));
     // Half the files go and a quarter change: their old chunks sit in the same packs as chunks the next backup keeps.
@@ -211,13 +255,32 @@ describe('backups through the CLI', () => {
     ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', share, '--label', 'latest']));
 
     // Without repacking (the behaviour before it existed) the partly used packs stay whole.
-    const whole = output('backups.prune', ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-last', '1', '--max-unused', '100', '--yes', '--json'])).stdout);
+    const whole = output(
+      'backups.prune',
+      ok(
+        cli(home, [
+          'backup',
+          'prune',
+          '--account',
+          'lab',
+          '--keep-last',
+          '1',
+          '--max-unused',
+          '100',
+          '--yes',
+          '--json',
+        ]),
+      ).stdout,
+    );
     expect(whole).toMatchObject({ maxUnused: 100, packsRepacked: 0, bytesRepacked: 0 });
     expect(whole.removed).toHaveLength(1);
     expect(whole.packsPartlyUsed).toBeGreaterThan(0);
     const before = dataBytes();
 
-    const repacked = output('backups.prune', ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-last', '1', '--yes', '--json'])).stdout);
+    const repacked = output(
+      'backups.prune',
+      ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-last', '1', '--yes', '--json'])).stdout,
+    );
     expect(repacked).toMatchObject({ maxUnused: 10, removed: [], packsPartlyUsed: 0 });
     expect(repacked.packsRepacked).toBeGreaterThan(0);
     expect(repacked.packsDeleted).toBeGreaterThanOrEqual(repacked.packsRepacked);
@@ -234,7 +297,10 @@ describe('backups through the CLI', () => {
     expect(describeTree(path.join(out, 'share'))).toEqual(describeTree(share));
 
     // Nothing left to free: a second prune changes nothing.
-    const again = output('backups.prune', ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-last', '1', '--yes', '--json'])).stdout);
+    const again = output(
+      'backups.prune',
+      ok(cli(home, ['backup', 'prune', '--account', 'lab', '--keep-last', '1', '--yes', '--json'])).stdout,
+    );
     expect(again).toMatchObject({ packsDeleted: 0, packsRepacked: 0, bytesFreed: 0 });
     expect(dataBytes()).toBe(after);
   });
@@ -267,7 +333,8 @@ describe('backups through the engine', () => {
     const created = value(await engine.call('backups.create', { account: 'lab', source: [share, other, image] }));
     expect((await engine.runner.wait(created.id, 60_000)).status).toBe('succeeded');
     const [b] = value(await engine.call('backups.list', {}));
-    const files = async (input: { source?: string; path?: string; limit?: number }) => engine.call('backups.files', { id: b.id, ...input });
+    const files = async (input: { source?: string; path?: string; limit?: number }) =>
+      engine.call('backups.files', { id: b.id, ...input });
 
     // The first source's top: folders first, each with the files and bytes under it.
     const top = value(await files({}));
@@ -280,15 +347,35 @@ describe('backups through the engine', () => {
     ]);
     const docs = value(await files({ path: '/docs/' }));
     expect(docs.path).toBe('docs');
-    expect(docs.entries.map((e) => e.path)).toEqual(['docs/deep', ...Array.from({ length: 10 }, (_, i) => `docs/f${i}.dat`), 'docs/readme.txt']);
+    expect(docs.entries.map((e) => e.path)).toEqual([
+      'docs/deep',
+      ...Array.from({ length: 10 }, (_, i) => `docs/f${i}.dat`),
+      'docs/readme.txt',
+    ]);
     expect(docs.entries[0]).toMatchObject({ type: 'dir', files: 1, size: 2 << 20 });
-    expect(value(await files({ path: 'docs', limit: 3 }))).toMatchObject({ total: 12, entries: [{ name: 'deep' }, { name: 'f0.dat' }, { name: 'f1.dat' }] });
-    expect(value(await files({ source: 'disk.img' }))).toMatchObject({ kind: 'image', total: 1, entries: [{ name: 'disk.img', type: 'file', size: 100_000 }] });
+    expect(value(await files({ path: 'docs', limit: 3 }))).toMatchObject({
+      total: 12,
+      entries: [{ name: 'deep' }, { name: 'f0.dat' }, { name: 'f1.dat' }],
+    });
+    expect(value(await files({ source: 'disk.img' }))).toMatchObject({
+      kind: 'image',
+      total: 1,
+      entries: [{ name: 'disk.img', type: 'file', size: 100_000 }],
+    });
 
     // What people get wrong.
-    expect(error(await files({ path: 'docs/readme.txt' }))).toMatchObject({ code: 'invalid_input', message: 'path: docs/readme.txt in share is a file, not a folder.' });
-    expect(error(await files({ path: 'nope' }))).toMatchObject({ code: 'not_found', message: `Backup ${b.id} has no folder "nope" in share.` });
-    expect(error(await files({ source: 'shares' }))).toMatchObject({ code: 'not_found', hint: 'Its sources are: share, other, disk.img.' });
+    expect(error(await files({ path: 'docs/readme.txt' }))).toMatchObject({
+      code: 'invalid_input',
+      message: 'path: docs/readme.txt in share is a file, not a folder.',
+    });
+    expect(error(await files({ path: 'nope' }))).toMatchObject({
+      code: 'not_found',
+      message: `Backup ${b.id} has no folder "nope" in share.`,
+    });
+    expect(error(await files({ source: 'shares' }))).toMatchObject({
+      code: 'not_found',
+      hint: 'Its sources are: share, other, disk.img.',
+    });
     expect(error(await files({ source: 'disk.img', path: 'a' }))).toMatchObject({ code: 'invalid_input' });
 
     // A path (slashes around it are ignored) restores from every source holding it, and from no other.
@@ -300,8 +387,14 @@ describe('backups through the engine', () => {
     const original = describeTree(share);
     expect(Object.keys(restored)).toEqual(['docs', 'docs/deep', 'docs/deep/random.bin']);
     for (const p of ['docs/deep', 'docs/deep/random.bin']) expect(restored[p], p).toBe(original[p]);
-    const missing = value(await engine.call('backups.restore', { id: b.id, to: path.join(tempHome(), 'out2'), path: 'nope' }));
-    expect(await engine.runner.wait(missing.id, 60_000)).toMatchObject({ status: 'failed', resumable: false, error: { code: 'not_found', message: `Backup ${b.id} has no path "nope" in share, other, disk.img.` } });
+    const missing = value(
+      await engine.call('backups.restore', { id: b.id, to: path.join(tempHome(), 'out2'), path: 'nope' }),
+    );
+    expect(await engine.runner.wait(missing.id, 60_000)).toMatchObject({
+      status: 'failed',
+      resumable: false,
+      error: { code: 'not_found', message: `Backup ${b.id} has no path "nope" in share, other, disk.img.` },
+    });
   }, 120_000);
 
   // How long the main event loop stalls during such a backup and restore is a figure of `npm run bench`, not a test.
@@ -321,14 +414,19 @@ describe('backups through the engine', () => {
     const created = await engine.call('backups.create', { account: 'lab', source: [src] });
     const job = (created as { ok: true; value: Job }).value;
     expect((await engine.runner.wait(job.id, 300_000)).status).toBe('succeeded');
-    const [b] = (await engine.call('backups.list', {}) as { ok: true; value: Array<{ id: string; bytes: number }> }).value;
+    const [b] = ((await engine.call('backups.list', {})) as { ok: true; value: Array<{ id: string; bytes: number }> })
+      .value;
     expect(b.bytes).toBe(64 << 20);
     const out = path.join(tempHome(), 'out');
     const restored = await engine.call('backups.restore', { id: b.id, to: out });
     const rjob = (restored as { ok: true; value: Job }).value;
     expect((await engine.runner.wait(rjob.id, 300_000)).status).toBe('succeeded');
     const back: Record<string, string> = {};
-    for (const f of fs.readdirSync(path.join(out, 'big'))) back[f] = crypto.createHash('sha256').update(fs.readFileSync(path.join(out, 'big', f))).digest('hex');
+    for (const f of fs.readdirSync(path.join(out, 'big')))
+      back[f] = crypto
+        .createHash('sha256')
+        .update(fs.readFileSync(path.join(out, 'big', f)))
+        .digest('hex');
     expect(back).toEqual(sums);
   }, 300_000);
 
@@ -347,9 +445,26 @@ describe('backups through the engine', () => {
     const big = await (async () => {
       const [real] = (await loadAllSnapshots(repo)).manifests;
       const chunks = real.sources.flatMap((s) => (s.kind === 'tree' ? s.entries.flatMap((e) => e.chunks ?? []) : []));
-      const entries = Array.from({ length: files }, (_, i) => ({ path: `d${Math.floor(i / 1000)}/file-${i}.bin`, type: 'file' as const, mode: 0o644, mtimeMs: 1.7e12 + i, size: 1000 + i, uid: 0, gid: 0, ino: i, chunks: [chunks[i % chunks.length]] }));
+      const entries = Array.from({ length: files }, (_, i) => ({
+        path: `d${Math.floor(i / 1000)}/file-${i}.bin`,
+        type: 'file' as const,
+        mode: 0o644,
+        mtimeMs: 1.7e12 + i,
+        size: 1000 + i,
+        uid: 0,
+        gid: 0,
+        ino: i,
+        chunks: [chunks[i % chunks.length]],
+      }));
       const bytes = entries.reduce((n, e) => n + e.size, 0);
-      const m: SnapshotManifest = { ...real, id: newSnapshotId(), time: new Date(Date.parse(real.time) + 1000).toISOString(), parent: real.id, sources: [{ name: 'big', kind: 'tree', path: '/big', entries }], stats: { ...real.stats, files, bytes } };
+      const m: SnapshotManifest = {
+        ...real,
+        id: newSnapshotId(),
+        time: new Date(Date.parse(real.time) + 1000).toISOString(),
+        parent: real.id,
+        sources: [{ name: 'big', kind: 'tree', path: '/big', entries }],
+        stats: { ...real.stats, files, bytes },
+      };
       await saveSnapshot(repo, m);
       return { id: m.id, bytes };
     })();
@@ -358,7 +473,10 @@ describe('backups through the engine', () => {
     const rebuilt = await engine.call('accounts.rebuildCatalog', { name: 'lab' });
     expect(rebuilt).toMatchObject({ ok: true, value: { backups: 2, added: 1, removed: 0, damaged: [] } });
     // The catalog row of the big backup, per-source totals included, is what the whole manifest gives.
-    const shown = (await engine.call('backups.show', { id: big.id })) as { ok: true; value: { files: number; sources: unknown[] } };
+    const shown = (await engine.call('backups.show', { id: big.id })) as {
+      ok: true;
+      value: { files: number; sources: unknown[] };
+    };
     expect(shown.value).toMatchObject({ files, sources: [{ name: 'big', kind: 'tree', path: '/big', files, bytes }] });
     const started = (await engine.call('accounts.check', { name: 'lab', readData: false })) as { ok: true; value: Job };
     const checked = await engine.runner.wait(started.value.id, 120_000);
@@ -375,7 +493,11 @@ describe('backups through the engine', () => {
     const acct = path.join(tempHome(), 'acct');
     expect((await engine.call('accounts.add', { name: 'lab', local: acct })).ok).toBe(true);
     const row = engine.accounts.store.byName('lab')!;
-    const params: BackupParams = { accountId: row.id, accountName: 'lab', sources: [{ name: 'share', path: share, kind: 'tree' }] };
+    const params: BackupParams = {
+      accountId: row.id,
+      accountName: 'lab',
+      sources: [{ name: 'share', path: share, kind: 'tree' }],
+    };
     const kind = backupJob(engine.accounts);
     const ctxOf = (state: Record<string, unknown>) => stepContext(engine, 'job-rerun', params, state);
     const run = async (state: Record<string, unknown>) => {
@@ -399,9 +521,13 @@ describe('backups through the engine', () => {
     const engine = openWithService();
     const share = path.join(tempHome('lifeboat-src-'), 'share');
     makeShare(share);
-    const results = await Promise.all([engine.call('backups.create', { source: [share] }), engine.call('backups.create', { source: [share], label: 'second' })]);
+    const results = await Promise.all([
+      engine.call('backups.create', { source: [share] }),
+      engine.call('backups.create', { source: [share], label: 'second' }),
+    ]);
     for (const r of results) expect(r, JSON.stringify(r)).toMatchObject({ ok: true });
-    for (const r of results) expect((await engine.runner.wait((r as { ok: true; value: Job }).value.id, 120_000)).status).toBe('succeeded');
+    for (const r of results)
+      expect((await engine.runner.wait((r as { ok: true; value: Job }).value.id, 120_000)).status).toBe('succeeded');
     expect(engine.accounts.list().map((a) => a.name)).toEqual(['default']);
     const listed = (await engine.call('backups.list', {})) as { ok: true; value: Array<{ account: string }> };
     expect(listed.value.map((b) => b.account)).toEqual(['default', 'default']);

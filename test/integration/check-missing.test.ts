@@ -46,12 +46,23 @@ function setup(home = tempHome()) {
 
 /** Backs up `src` and returns the new backup's id. */
 function backup(home: string, src: string): string {
-  const before = new Set(ok(cli(home, ['backup', 'list', '--json'])).json<BackupJson[]>().map((b) => b.id));
+  const before = new Set(
+    ok(cli(home, ['backup', 'list', '--json']))
+      .json<BackupJson[]>()
+      .map((b) => b.id),
+  );
   ok(cli(home, ['backup', 'create', '--account', 'lab', '--source', src, '--json']));
-  return ok(cli(home, ['backup', 'list', '--json'])).json<BackupJson[]>().find((b) => !before.has(b.id))!.id;
+  return ok(cli(home, ['backup', 'list', '--json']))
+    .json<BackupJson[]>()
+    .find((b) => !before.has(b.id))!.id;
 }
 
-const list = (home: string) => new Map(ok(cli(home, ['backup', 'list', '--json'])).json<BackupJson[]>().map((b) => [b.id, b.problem]));
+const list = (home: string) =>
+  new Map(
+    ok(cli(home, ['backup', 'list', '--json']))
+      .json<BackupJson[]>()
+      .map((b) => [b.id, b.problem]),
+  );
 
 describe('check and restore of missing or damaged backups', () => {
   it('a backup whose manifest was deleted: check names it, list marks it, its restore fails for good', () => {
@@ -95,7 +106,9 @@ describe('check and restore of missing or damaged backups', () => {
     expect(text.code).toBe(1);
     expect(text.stdout + text.stderr).toContain(`The manifest of backup ${id} is damaged`);
     expect(text.stdout + text.stderr).not.toContain('Resume it with');
-    expect(cli(home, ['account', 'check', 'lab', '--json']).json<JobJson>().error?.message).toContain(`damaged-snapshot snapshots/${id}`);
+    expect(cli(home, ['account', 'check', 'lab', '--json']).json<JobJson>().error?.message).toContain(
+      `damaged-snapshot snapshots/${id}`,
+    );
     expect(list(home).get(id)).toMatch(/damaged/);
   });
 
@@ -201,21 +214,32 @@ describe('a damaged config is not a wrong key', () => {
       );
       outcomes.set(right, (outcomes.get(right) ?? 0) + 1);
       expect(['opens', 'damaged'], `byte ${i} (${String.fromCharCode(intact[i])})`).toContain(right);
-      const wrong = await Repository.open(backend, crypto.randomBytes(32), { loadIndex: false }).then(() => 'opens', (e: { code?: string }) => e.code);
+      const wrong = await Repository.open(backend, crypto.randomBytes(32), { loadIndex: false }).then(
+        () => 'opens',
+        (e: { code?: string }) => e.code,
+      );
       expect(['bad_key', 'damaged'], `byte ${i} with another key`).toContain(wrong);
     }
     expect(outcomes.get('damaged')).toBeGreaterThan(intact.length / 2);
     fs.writeFileSync(file, intact);
-    await expect(Repository.open(backend, crypto.randomBytes(32), { loadIndex: false })).rejects.toMatchObject({ code: 'bad_key' });
+    await expect(Repository.open(backend, crypto.randomBytes(32), { loadIndex: false })).rejects.toMatchObject({
+      code: 'bad_key',
+    });
   });
 
   it('a repository of a newer format is still refused with "update Lifeboat", not read as damaged', async () => {
     const dir = path.join(tempHome('lifeboat-config-'), 'acct');
     const sdek = crypto.randomBytes(32);
     const repo = await Repository.init(await LocalBackend.open(dir, { create: true }), sdek);
-    const newer = { ...JSON.parse(encodeConfig(repo.keys, { ...repo.config, format: FORMAT_VERSION + 1 }).toString('utf8')), format: FORMAT_VERSION + 1 };
+    const newer = {
+      ...JSON.parse(encodeConfig(repo.keys, { ...repo.config, format: FORMAT_VERSION + 1 }).toString('utf8')),
+      format: FORMAT_VERSION + 1,
+    };
     fs.writeFileSync(path.join(dir, 'config'), JSON.stringify(newer));
-    await expect(Repository.open(await LocalBackend.open(dir), sdek, { loadIndex: false })).rejects.toMatchObject({ code: 'not_allowed', hint: 'Update Lifeboat.' });
+    await expect(Repository.open(await LocalBackend.open(dir), sdek, { loadIndex: false })).rejects.toMatchObject({
+      code: 'not_allowed',
+      hint: 'Update Lifeboat.',
+    });
   });
 
   it('through the CLI: a byte of the sealed configuration changed gives "damaged" with what to do', () => {
@@ -239,7 +263,8 @@ describe('a full data directory', () => {
   it('fails with disk_full naming the directory and what to free, then works once there is room', () => {
     const home = tempHome('lifeboat-full-');
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', home]);
-    if (mounted.status !== 0) throw new Error(`this test needs a small tmpfs (run as root): mount -t tmpfs was refused: ${mounted.stderr}`);
+    if (mounted.status !== 0)
+      throw new Error(`this test needs a small tmpfs (run as root): mount -t tmpfs was refused: ${mounted.stderr}`);
     mounts.push(home);
     const { src } = setup(home);
     const filler = path.join(home, 'filler');

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { contract } from '../../main/shared/contract';
 import { cli, ROOT, startWeb, tempHome, type WebApp } from '../helpers/home';
 
-const output = <N extends keyof typeof contract>(name: N, text: string) => contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
+const output = <N extends keyof typeof contract>(name: N, text: string) =>
+  contract[name].output.parse(JSON.parse(text)) as z.output<(typeof contract)[N]['output']>;
 const apps: WebApp[] = [];
 afterAll(async () => {
   for (const a of apps) await a.stop();
@@ -15,7 +16,11 @@ afterAll(async () => {
 describe('lifeboat CLI', () => {
   it('runs as `npx lifeboat` from the repository root', () => {
     const home = tempHome();
-    const r = spawnSync('npx', ['lifeboat', 'status', '--json', '--home', home], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('npx', ['lifeboat', 'status', '--json', '--home', home], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const status = output('status.get', r.stdout);
     expect(status.dataDir).toBe(home);
@@ -48,7 +53,9 @@ describe('lifeboat CLI', () => {
     fs.writeFileSync(keyFile, 'ABCDE-FGHJK');
     const bad = cli(tempHome(), ['service', 'join', '--sdek-file', keyFile]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/error \(invalid_input\): The service data encryption key must have 55 characters \(without hyphens\); this one has 10\.\nhint: Paste the key/);
+    expect(bad.stderr).toMatch(
+      /error \(invalid_input\): The service data encryption key must have 55 characters \(without hyphens\); this one has 10\.\nhint: Paste the key/,
+    );
   });
 
   it('exits non-zero with the error code and message, and "did you mean" for typos', () => {
@@ -58,7 +65,10 @@ describe('lifeboat CLI', () => {
     expect(unknown.stderr).toContain('Did you mean `jobs list`?');
     const missing = cli(home, ['jobs', 'show', 'job-nope', '--json']);
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, error: { code: 'not_found', message: 'There is no job job-nope.' } });
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', message: 'There is no job job-nope.' },
+    });
     const noService = cli(home, ['service', 'registration-key']);
     expect(noService.code).toBe(1);
     expect(noService.stderr).toMatch(/error \(not_initialized\): No service is set up yet\.\nhint: /);
@@ -88,9 +98,14 @@ describe('lifeboat CLI', () => {
     const waited = cli(home, ['jobs', 'wait', job.id, '--json']);
     expect(waited.code).toBe(0);
     expect(output('jobs.wait', waited.stdout).status).toBe('succeeded');
-    const second = spawnSync(process.execPath, [path.join(ROOT, 'dist/main/web.cjs'), '--home', home, '--no-open'], { encoding: 'utf8', timeout: 30_000 });
+    const second = spawnSync(process.execPath, [path.join(ROOT, 'dist/main/web.cjs'), '--home', home, '--no-open'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(second.status).toBe(1);
-    expect(second.stderr).toContain(`Lifeboat is already running on the data directory ${home} (pid ${app.proc.pid} in web mode at http://127.0.0.1:${app.port}/`);
+    expect(second.stderr).toContain(
+      `Lifeboat is already running on the data directory ${home} (pid ${app.proc.pid} in web mode at http://127.0.0.1:${app.port}/`,
+    );
   });
 });
 
@@ -99,7 +114,10 @@ describe('console history', () => {
     const home = tempHome();
     expect(cli(home, ['history', 'add', 'service join --sdek ABCDE-12345']).code).toBe(0);
     expect(cli(home, ['history', 'add', 'jobs list']).code).toBe(0);
-    expect(output('history.list', cli(home, ['history', '--json']).stdout)).toEqual(['service join --sdek ***', 'jobs list']);
+    expect(output('history.list', cli(home, ['history', '--json']).stdout)).toEqual([
+      'service join --sdek ***',
+      'jobs list',
+    ]);
     expect(cli(home, ['history']).stdout).toBe('    1  service join --sdek ***\n    2  jobs list\n');
   });
 });

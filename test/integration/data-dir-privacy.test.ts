@@ -51,7 +51,15 @@ describe.skipIf(!posix)('data directory privacy', () => {
     await writeHeatFile(path.join(home, 'heat', 'bk-1.ndjson.gz'), { v: 1, at: new Date().toISOString(), items: [] });
     await engine.call('history.add', { line: 'status' });
     const found = modes(home);
-    for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, 'lifeboat.lock', 'secrets.key', 'logs/lifeboat.log', 'heat/bk-1.ndjson.gz'])
+    for (const f of [
+      DB_FILE,
+      `${DB_FILE}-wal`,
+      `${DB_FILE}-shm`,
+      'lifeboat.lock',
+      'secrets.key',
+      'logs/lifeboat.log',
+      'heat/bk-1.ndjson.gz',
+    ])
       expect(found[f], f).toBe('600');
     for (const d of ['logs', 'heat', 'tmp']) expect(found[d], d).toBe('700');
     // Nothing else in the home is open to others either.
@@ -87,11 +95,17 @@ describe.skipIf(!posix)('data directory privacy', () => {
     engine = Engine.open({ dataDir: home, mode: 'cli' });
     const alerts = engine.alerts.list(false).filter((a) => a.title.includes('open to other users'));
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ severity: 'warning', message: expect.stringContaining('0755'), hint: expect.stringContaining(`chmod 700 ${home}`) });
+    expect(alerts[0]).toMatchObject({
+      severity: 'warning',
+      message: expect.stringContaining('0755'),
+      hint: expect.stringContaining(`chmod 700 ${home}`),
+    });
     const log = fs.readFileSync(path.join(home, 'logs', 'lifeboat.log'), 'utf8');
     expect(log).toContain('"msg":"data directory open to other users"');
     const status = await engine.call('status.get', {});
-    expect(status.ok && status.value.warnings).toEqual([expect.stringContaining('is open to every user of this machine (mode 0755)')]);
+    expect(status.ok && status.value.warnings).toEqual([
+      expect.stringContaining('is open to every user of this machine (mode 0755)'),
+    ]);
     const out = path.join(tempHome(), 'diag.json');
     expect((await engine.call('diagnostics.collect', { out })).ok).toBe(true);
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).warnings).toEqual([expect.stringContaining('mode 0755')]);
@@ -113,7 +127,14 @@ describe('diagnostics --out', () => {
     const out = path.join(home, 'kept.json');
     fs.writeFileSync(out, 'the only copy of something', { mode: 0o644 });
     const r = await engine.call('diagnostics.collect', { out });
-    expect(r).toMatchObject({ ok: false, error: { code: 'already_exists', message: `The file ${out} already exists.`, hint: expect.stringContaining('--force') } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: {
+        code: 'already_exists',
+        message: `The file ${out} already exists.`,
+        hint: expect.stringContaining('--force'),
+      },
+    });
     expect(fs.readFileSync(out, 'utf8')).toBe('the only copy of something');
     const forced = await engine.call('diagnostics.collect', { out, force: true });
     expect(forced).toMatchObject({ ok: true, value: { path: out, integrity: 'ok' } });
@@ -128,11 +149,21 @@ describe('diagnostics --out', () => {
     const dir = tempHome();
     for (const force of [false, true]) {
       const r = await engine.call('diagnostics.collect', { out: dir, force });
-      expect(r).toMatchObject({ ok: false, error: { code: 'invalid_input', message: `out: ${dir} is a folder.`, hint: expect.stringContaining(path.join(dir, 'lifeboat-diagnostics.json')) } });
+      expect(r).toMatchObject({
+        ok: false,
+        error: {
+          code: 'invalid_input',
+          message: `out: ${dir} is a folder.`,
+          hint: expect.stringContaining(path.join(dir, 'lifeboat-diagnostics.json')),
+        },
+      });
     }
     const file = path.join(dir, 'a-file');
     fs.writeFileSync(file, 'x');
     const through = await engine.call('diagnostics.collect', { out: path.join(file, 'bundle.json') });
-    expect(through).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('is a file, not a folder') } });
+    expect(through).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringContaining('is a file, not a folder') },
+    });
   });
 });

@@ -21,10 +21,16 @@ describe('state database', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[];
+    const tables = db
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+      .all() as { name: string; sql: string }[];
     expect(tables.length).toBeGreaterThan(4);
     for (const t of tables) expect(t.sql, t.name).toMatch(/STRICT$/);
-    expect(() => db.prepare("INSERT INTO job_steps (job_id, idx, name, title, status) VALUES ('nope', 0, 'a', 'b', 'pending')").run()).toThrow(/FOREIGN KEY/);
+    expect(() =>
+      db
+        .prepare("INSERT INTO job_steps (job_id, idx, name, title, status) VALUES ('nope', 0, 'a', 'b', 'pending')")
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
   });
 
   it('upgrades from every earlier schema version, keeping the data', () => {
@@ -50,7 +56,11 @@ describe('state database', () => {
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.pragma('journal_mode = DELETE');
     raw.close();
-    const hash = () => crypto.createHash('sha256').update(fs.readFileSync(path.join(home, DB_FILE))).digest('hex');
+    const hash = () =>
+      crypto
+        .createHash('sha256')
+        .update(fs.readFileSync(path.join(home, DB_FILE)))
+        .digest('hex');
     const before = hash();
     expect(() => openDatabase(home)).toThrow(/written by a newer Lifeboat.*left untouched/);
     expect(hash()).toBe(before);
@@ -61,7 +71,9 @@ describe('state database', () => {
     const home = tempHome();
     const first = Engine.open({ dataDir: home, mode: 'web' });
     open.push(first);
-    expect(() => Engine.open({ dataDir: home, mode: 'cli' })).toThrow(new RegExp(`already running on the data directory .* \\(pid ${process.pid} in web mode`));
+    expect(() => Engine.open({ dataDir: home, mode: 'cli' })).toThrow(
+      new RegExp(`already running on the data directory .* \\(pid ${process.pid} in web mode`),
+    );
     await first.close();
     open.pop();
     const again = Engine.open({ dataDir: home, mode: 'cli' });
@@ -71,7 +83,10 @@ describe('state database', () => {
 
   it('takes over a lock left by a process that died', () => {
     const home = tempHome();
-    fs.writeFileSync(path.join(home, 'lifeboat.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, mode: 'web', url: null, socket: null, startedAt: 'x' }));
+    fs.writeFileSync(
+      path.join(home, 'lifeboat.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, mode: 'web', url: null, socket: null, startedAt: 'x' }),
+    );
     const engine = Engine.open({ dataDir: home, mode: 'cli' });
     open.push(engine);
     expect(JSON.parse(fs.readFileSync(path.join(home, 'lifeboat.lock'), 'utf8')).pid).toBe(process.pid);

@@ -80,13 +80,18 @@ describe('backups of a device at an agent site through the CLI', () => {
     const localRoot = path.join(tempHome('lifeboat-root-'), 'fs2');
     ok(create('fs2', localRoot));
     ok(cli(home, ['share', 'create', 'fs2', 'docs', '--quota', '100MiB']));
-    const restored = ok(cli(home, ['backup', 'restore', id, '--to', path.join(localRoot, 'shares'), '--overwrite', '--json'])).json<Job>();
+    const restored = ok(
+      cli(home, ['backup', 'restore', id, '--to', path.join(localRoot, 'shares'), '--overwrite', '--json']),
+    ).json<Job>();
     expect(restored).toMatchObject({ type: 'backup.restore', status: 'succeeded' });
     const local = path.join(localRoot, 'shares', 'docs');
     expect(tree(local)).toEqual(tree(share));
     expect(Object.keys(tree(local))).not.toContain('gone.txt');
     expect(fs.statSync(path.join(local, 'a.txt')).mode & 0o777).toBe(0o640);
-    expect(fs.statSync(path.join(local, 'sub', 'deep', 'b.txt')).mtimeMs).toBeCloseTo(fs.statSync(path.join(share, 'sub', 'deep', 'b.txt')).mtimeMs, -1);
+    expect(fs.statSync(path.join(local, 'sub', 'deep', 'b.txt')).mtimeMs).toBeCloseTo(
+      fs.statSync(path.join(share, 'sub', 'deep', 'b.txt')).mtimeMs,
+      -1,
+    );
 
     // Deactivation's final backup fetches from the site too.
     const root3 = path.join(at.area, 'fs3');

@@ -18,7 +18,11 @@ afterEach(closeEngines);
 
 const DAY = 86_400_000;
 
-async function refused<N extends CallName>(engine: Engine, name: N, input: CallInput<N>): Promise<{ code: string; message: string }> {
+async function refused<N extends CallName>(
+  engine: Engine,
+  name: N,
+  input: CallInput<N>,
+): Promise<{ code: string; message: string }> {
   const r = await engine.call(name, input);
   expect(r.ok, `${name} should have been refused`).toBe(false);
   return (r as { ok: false; error: { code: string; message: string } }).error;
@@ -30,9 +34,22 @@ async function finished(engine: Engine, job: Job): Promise<Job> {
 
 async function fileServer(engine: Engine, key: string, name = 'FS1') {
   const root = path.join(tempHome('lifeboat-dev-'), 'root');
-  const device = await call(engine, 'devices.create', { name, type: 'file', root, capacity: '1GiB', account: 'lab', registrationKey: key });
+  const device = await call(engine, 'devices.create', {
+    name,
+    type: 'file',
+    root,
+    capacity: '1GiB',
+    account: 'lab',
+    registrationKey: key,
+  });
   const docs = await call(engine, 'shares.create', { device: name, name: 'docs', quota: '100MiB' });
-  const hot = await call(engine, 'shares.create', { device: name, name: 'hot', pinned: true, quota: '100MiB', user: ['CONTOSO\\ops'] });
+  const hot = await call(engine, 'shares.create', {
+    device: name,
+    name: 'hot',
+    pinned: true,
+    quota: '100MiB',
+    user: ['CONTOSO\\ops'],
+  });
   return { device, docs: docs.path, hot: hot.path, root };
 }
 
@@ -51,14 +68,18 @@ const aged = (file: string, days: number) => {
 };
 
 function deviceBackupRows(engine: Engine, deviceId: string) {
-  return engine.db.prepare('SELECT backup_id, kind, items, heat FROM device_backups WHERE device_id = ? ORDER BY created_at').all(deviceId) as Array<{ backup_id: string; kind: string; items: string; heat: string }>;
+  return engine.db
+    .prepare('SELECT backup_id, kind, items, heat FROM device_backups WHERE device_id = ? ORDER BY created_at')
+    .all(deviceId) as Array<{ backup_id: string; kind: string; items: string; heat: string }>;
 }
 
 /** What a device backup's heat step leaves for its catalog step: gone once the backup is recorded or refused. */
-const preparedFiles = (engine: Engine) => fs.readdirSync(path.join(engine.dataDir, 'tmp')).filter((f) => f.startsWith('device-backup-'));
+const preparedFiles = (engine: Engine) =>
+  fs.readdirSync(path.join(engine.dataDir, 'tmp')).filter((f) => f.startsWith('device-backup-'));
 
 /** The backup manifests in a local storage account. */
-const snapshotsIn = (account: string) => (fs.existsSync(path.join(account, 'snapshots')) ? fs.readdirSync(path.join(account, 'snapshots')) : []);
+const snapshotsIn = (account: string) =>
+  fs.existsSync(path.join(account, 'snapshots')) ? fs.readdirSync(path.join(account, 'snapshots')) : [];
 
 /** Bytes the file system really allocated for a file (holes take none). */
 const allocated = (file: string) => fs.statSync(file).blocks * 512;
@@ -80,11 +101,21 @@ describe('device backups', () => {
     expect(b1).toMatchObject({ device: 'FS1', kind: 'manual' });
     const backup = await call(engine, 'backups.show', { id: b1.id });
     expect(backup.label).toBe('device:FS1');
-    expect(backup.sources.map((s) => [s.name, s.kind]).sort()).toEqual([['docs', 'tree'], ['hot', 'tree']]);
+    expect(backup.sources.map((s) => [s.name, s.kind]).sort()).toEqual([
+      ['docs', 'tree'],
+      ['hot', 'tree'],
+    ]);
     // The configuration of every share is kept with the backup, for a failover to recreate it.
     const [row] = deviceBackupRows(engine, device.id);
     expect(JSON.parse(row.items)).toEqual([
-      expect.objectContaining({ name: 'docs', kind: 'share', tier: 'tiered', quota: 100 << 20, online: true, users: [] }),
+      expect.objectContaining({
+        name: 'docs',
+        kind: 'share',
+        tier: 'tiered',
+        quota: 100 << 20,
+        online: true,
+        users: [],
+      }),
       expect.objectContaining({ name: 'hot', kind: 'share', tier: 'locally-pinned', users: ['CONTOSO\\ops'] }),
     ]);
     expect((await call(engine, 'devices.show', { name: 'FS1' })).device.lastBackupId).toBe(b1.id);
@@ -107,7 +138,10 @@ describe('device backups', () => {
     expect(shown.storedNew).toBeLessThan(4096);
     expect(engine.deviceBackups.listFor(device.id).map((b) => b.id)).toEqual([b2.id, b1.id]);
     expect(shown.sources.map((s) => s.name).sort()).toEqual(['docs', 'hot']);
-    expect(engine.deviceBackups.items(b2.id).map((i) => [i.name, i.online])).toEqual([['docs', true], ['hot', false]]);
+    expect(engine.deviceBackups.items(b2.id).map((i) => [i.name, i.online])).toEqual([
+      ['docs', true],
+      ['hot', false],
+    ]);
   }, 120_000);
 
   it('backs up an iSCSI server with a sparse volume, keeps holes on restore, and rates the blocks that change', async () => {
@@ -129,7 +163,15 @@ describe('device backups', () => {
     expect(newest.bytesNew).toBe(128 << 10);
     expect(newest.storedNew).toBeLessThan(160 << 10);
     const [row] = deviceBackupRows(engine, device.id).slice(-1);
-    expect(JSON.parse(row.items)).toEqual([expect.objectContaining({ name: 'vol1', kind: 'volume', size: 64 << 20, type: 'general', acrs: [expect.objectContaining({ iqn: 'iqn.1991-05.com.microsoft:host1' })] })]);
+    expect(JSON.parse(row.items)).toEqual([
+      expect.objectContaining({
+        name: 'vol1',
+        kind: 'volume',
+        size: 64 << 20,
+        type: 'general',
+        acrs: [expect.objectContaining({ iqn: 'iqn.1991-05.com.microsoft:host1' })],
+      }),
+    ]);
 
     const heat = await call(engine, 'devices.heat', { name: 'ISCSI1' });
     expect(heat.backupId).toBe(backups[0].id);
@@ -157,7 +199,8 @@ describe('device backups', () => {
     const { device, docs, hot } = await fileServer(engine, key);
     fillDocs(docs);
     fs.writeFileSync(path.join(hot, 'db.mdf'), crypto.randomBytes(100_000));
-    for (const f of ['readme.txt', 'reports/2026/q1.bin', 'cold.dat', 'repeated.dat', 'link']) fs.lutimesSync(path.join(docs, f), new Date(Date.now() - 60 * DAY), new Date(Date.now() - 60 * DAY));
+    for (const f of ['readme.txt', 'reports/2026/q1.bin', 'cold.dat', 'repeated.dat', 'link'])
+      fs.lutimesSync(path.join(docs, f), new Date(Date.now() - 60 * DAY), new Date(Date.now() - 60 * DAY));
     for (const f of ['db.mdf']) aged(path.join(hot, f), 60);
     for (let i = 0; i < 3; i++) {
       // repeated.dat changes before every backup (but its times say 20 days ago): frequency alone makes it warm.
@@ -193,7 +236,10 @@ describe('device backups', () => {
 
     // A restore with that priority brings the hot file back whole, like any other.
     const out = path.join(tempHome('lifeboat-out-'), 'restore');
-    const restore = await finished(engine, await call(engine, 'backups.restore', { id: newest.id, to: out, source: ['docs'], priority: order }));
+    const restore = await finished(
+      engine,
+      await call(engine, 'backups.restore', { id: newest.id, to: out, source: ['docs'], priority: order }),
+    );
     expect(restore.status).toBe('succeeded');
     expect(describeTree(path.join(out, 'docs'))).toEqual(describeTree(docs));
   }, 180_000);
@@ -215,7 +261,10 @@ describe('device backups', () => {
     expect(await call(opened, 'backups.list', {})).toHaveLength(1);
     expect(preparedFiles(opened)).toEqual([]);
     const out = path.join(tempHome('lifeboat-out-'), 'restore');
-    expect((await finished(opened, await call(opened, 'backups.restore', { id: backups[0].id, to: out, source: ['docs'] }))).status).toBe('succeeded');
+    expect(
+      (await finished(opened, await call(opened, 'backups.restore', { id: backups[0].id, to: out, source: ['docs'] })))
+        .status,
+    ).toBe('succeeded');
     expect(describeTree(path.join(out, 'docs'))).toEqual(describeTree(docs));
   }, 180_000);
 
@@ -226,14 +275,20 @@ describe('device backups', () => {
     expect((await finished(engine, await call(engine, 'devices.backup', { name: 'FS1' }))).status).toBe('succeeded');
     const repo = await engine.accounts.repository(engine.accounts.store.require('lab'), { loadIndex: false });
     const row = engine.devices.store.byId(device.id)!;
-    expect(await readOwner(repo.backend, row.lineage)).toMatchObject({ deviceId: device.id, deviceName: 'FS1', epoch: 1 });
+    expect(await readOwner(repo.backend, row.lineage)).toMatchObject({
+      deviceId: device.id,
+      deviceName: 'FS1',
+      epoch: 1,
+    });
 
     const other = { id: 'dev-0123456789ab', name: 'FS2' };
     const moved = await transferOwner(repo.backend, row.lineage, device.id, other);
     expect(moved).toMatchObject({ deviceId: other.id, epoch: 2 });
     // Idempotent for the new owner; refused for a third device.
     expect(await transferOwner(repo.backend, row.lineage, device.id, other)).toMatchObject({ epoch: 2 });
-    await expect(transferOwner(repo.backend, row.lineage, device.id, { id: 'dev-third', name: 'FS3' })).rejects.toMatchObject({ code: 'fenced' });
+    await expect(
+      transferOwner(repo.backend, row.lineage, device.id, { id: 'dev-third', name: 'FS3' }),
+    ).rejects.toMatchObject({ code: 'fenced' });
 
     const before = (await call(engine, 'backups.list', {})).length;
     fs.writeFileSync(path.join(docs, 'after.txt'), 'written after the failover');
@@ -255,7 +310,13 @@ describe('device backups', () => {
     // The moment the upload is done, another device takes the lineage over (as a failover's ownership transfer would).
     let fenceNow = false;
     engine.bus.on((e) => {
-      if (e.type === 'job.updated' && e.job.type === 'device.backup' && e.job.steps[1]?.status === 'succeeded' && e.job.steps[2]?.status === 'pending') fenceNow = true;
+      if (
+        e.type === 'job.updated' &&
+        e.job.type === 'device.backup' &&
+        e.job.steps[1]?.status === 'succeeded' &&
+        e.job.steps[2]?.status === 'pending'
+      )
+        fenceNow = true;
     });
     const repository = engine.accounts.repository.bind(engine.accounts);
     engine.accounts.repository = async (row, opts) => {
@@ -284,14 +345,33 @@ describe('device backups', () => {
     const source = await fileServer(engine, key, 'FS1');
     fillDocs(source.docs);
     fs.writeFileSync(path.join(source.hot, 'db.mdf'), crypto.randomBytes(400_000));
-    expect((await finished(engine, await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }))).status).toBe('succeeded');
+    expect(
+      (
+        await finished(
+          engine,
+          await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }),
+        )
+      ).status,
+    ).toBe('succeeded');
     const final = engine.deviceBackups.latest(source.device.id)!;
     expect(final.row.kind).toBe('final');
 
     // What the failover job does, in short: restore every share on the target, move the lease, link the devices.
     const target = await fileServer(engine, key, 'FS2');
     const shares = path.dirname(target.docs);
-    expect((await finished(engine, await call(engine, 'backups.restore', { id: final.backup.id, to: shares, overwrite: true, priority: engine.deviceBackups.restoreOrder(final.backup.id, 'docs') }))).status).toBe('succeeded');
+    expect(
+      (
+        await finished(
+          engine,
+          await call(engine, 'backups.restore', {
+            id: final.backup.id,
+            to: shares,
+            overwrite: true,
+            priority: engine.deviceBackups.restoreOrder(final.backup.id, 'docs'),
+          }),
+        )
+      ).status,
+    ).toBe('succeeded');
     const lineage = engine.devices.store.byId(source.device.id)!.lineage;
     engine.devices.store.update(target.device.id, { lineage, replaces: source.device.id });
     const repo = await engine.accounts.repository(engine.accounts.store.require('lab'), { loadIndex: false });
@@ -300,7 +380,10 @@ describe('device backups', () => {
     const job = await finished(engine, await call(engine, 'devices.backup', { name: 'FS2' }));
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     const history = engine.deviceBackups.listFor(target.device.id);
-    expect(history.map((b) => [b.device, b.kind])).toEqual([['FS2', 'manual'], ['FS1', 'final']]);
+    expect(history.map((b) => [b.device, b.kind])).toEqual([
+      ['FS2', 'manual'],
+      ['FS1', 'final'],
+    ]);
     const first = await call(engine, 'backups.show', { id: history[0].id });
     expect(first.parentId).toBe(final.backup.id);
     expect(first.bytesNew).toBe(0);
@@ -343,8 +426,12 @@ describe('device backups', () => {
     const backup = await refused(engine, 'devices.backup', { name: 'FS1' });
     expect(backup.code).toBe('not_allowed');
     expect(backup.message).toContain('deactivated');
-    expect((await refused(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true })).message).toContain('already deactivated');
-    expect((await refused(engine, 'devices.policy', { name: 'FS1', frequency: 'daily', time: '03:00', retention: 7 })).code).toBe('not_allowed');
+    expect(
+      (await refused(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true })).message,
+    ).toContain('already deactivated');
+    expect(
+      (await refused(engine, 'devices.policy', { name: 'FS1', frequency: 'daily', time: '03:00', retention: 7 })).code,
+    ).toBe('not_allowed');
   }, 120_000);
 
   it('a deactivation cancelled before the status change leaves the device online and usable', async () => {
@@ -352,19 +439,34 @@ describe('device backups', () => {
     const { device, docs } = await fileServer(engine, key);
     fillDocs(docs);
     await call(engine, 'shares.offline', { device: 'FS1', name: 'hot' }); // already offline before: stays offline
-    const policy = (await call(engine, 'devices.policy', { name: 'FS1', frequency: 'daily', time: '03:00', retention: 7 })).policy;
+    const policy = (
+      await call(engine, 'devices.policy', { name: 'FS1', frequency: 'daily', time: '03:00', retention: 7 })
+    ).policy;
     // Cancel the moment every share is offline, before backups are stopped and the status changes.
     engine.bus.on((e) => {
-      if (e.type === 'job.updated' && e.job.type === 'device.deactivate' && e.job.status === 'running' && e.job.steps[1].status === 'succeeded' && e.job.steps[2].status === 'pending') engine.runner.cancel(e.job.id);
+      if (
+        e.type === 'job.updated' &&
+        e.job.type === 'device.deactivate' &&
+        e.job.status === 'running' &&
+        e.job.steps[1].status === 'succeeded' &&
+        e.job.steps[2].status === 'pending'
+      )
+        engine.runner.cancel(e.job.id);
     });
-    const job = await finished(engine, await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }));
+    const job = await finished(
+      engine,
+      await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }),
+    );
     expect(job.status).toBe('cancelled');
     expect(job.steps.map((s) => s.status).slice(2)).toEqual(['cancelled', 'cancelled']);
     const row = engine.devices.store.byId(device.id)!;
     expect(row.status).toBe('online');
     expect(row.next_backup_at).toBe(policy.nextAt);
     expect(JSON.parse(row.policy)).toMatchObject({ frequency: 'daily' });
-    expect(engine.devices.store.shares(device.id).map((s) => [s.name, s.online])).toEqual([['docs', 1], ['hot', 0]]);
+    expect(engine.devices.store.shares(device.id).map((s) => [s.name, s.online])).toEqual([
+      ['docs', 1],
+      ['hot', 0],
+    ]);
     fs.writeFileSync(path.join(docs, 'still-writable.txt'), 'yes');
     // The backup it took is kept, but no longer counts as a final one; nothing it prepared is left in tmp.
     expect(engine.deviceBackups.listFor(device.id).map((b) => b.kind)).toEqual(['manual']);
@@ -376,19 +478,40 @@ describe('device backups', () => {
   it('deactivates without a final backup when asked, and refuses a device with nothing to back up', async () => {
     const { engine, key } = await lab();
     const root = path.join(tempHome('lifeboat-dev-'), 'root');
-    const empty = await call(engine, 'devices.create', { name: 'EMPTY1', type: 'file', root, capacity: '1GiB', account: 'lab', registrationKey: key });
+    const empty = await call(engine, 'devices.create', {
+      name: 'EMPTY1',
+      type: 'file',
+      root,
+      capacity: '1GiB',
+      account: 'lab',
+      registrationKey: key,
+    });
     const nothing = await refused(engine, 'devices.backup', { name: 'EMPTY1' });
     expect(nothing.message).toBe('The device EMPTY1 has no shares, so there is nothing to back up.');
     // Deactivating it with a final backup says how to do it without one.
-    const final = (await refused(engine, 'devices.deactivate', { name: 'EMPTY1', confirm: 'EMPTY1', finalBackup: true })) as { message: string; hint?: string };
+    const final = (await refused(engine, 'devices.deactivate', {
+      name: 'EMPTY1',
+      confirm: 'EMPTY1',
+      finalBackup: true,
+    })) as { message: string; hint?: string };
     expect(final.message).toBe('The device EMPTY1 has no shares, so there is nothing to back up.');
-    expect(final.hint).toBe('Deactivate it without one: `lifeboat device deactivate EMPTY1 --confirm EMPTY1 --no-final-backup`.');
+    expect(final.hint).toBe(
+      'Deactivate it without one: `lifeboat device deactivate EMPTY1 --confirm EMPTY1 --no-final-backup`.',
+    );
     // A device held by a failover job is neither backed up nor deactivated.
     engine.devices.store.update(empty.id, { failover_job_id: 'job-0123456789ab' });
-    expect(await refused(engine, 'devices.deactivate', { name: 'EMPTY1', confirm: 'EMPTY1', finalBackup: false })).toMatchObject({ code: 'busy', message: expect.stringContaining('job-0123456789ab') });
-    expect((await refused(engine, 'devices.policy', { name: 'EMPTY1', frequency: 'daily', time: '22:00', retention: 7 })).code).toBe('busy');
+    expect(
+      await refused(engine, 'devices.deactivate', { name: 'EMPTY1', confirm: 'EMPTY1', finalBackup: false }),
+    ).toMatchObject({ code: 'busy', message: expect.stringContaining('job-0123456789ab') });
+    expect(
+      (await refused(engine, 'devices.policy', { name: 'EMPTY1', frequency: 'daily', time: '22:00', retention: 7 }))
+        .code,
+    ).toBe('busy');
     engine.devices.store.db.prepare('UPDATE devices SET failover_job_id = NULL WHERE id = ?').run(empty.id);
-    const job = await finished(engine, await call(engine, 'devices.deactivate', { name: 'EMPTY1', confirm: 'EMPTY1', finalBackup: false }));
+    const job = await finished(
+      engine,
+      await call(engine, 'devices.deactivate', { name: 'EMPTY1', confirm: 'EMPTY1', finalBackup: false }),
+    );
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     expect(job.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     expect(engine.devices.store.byId(empty.id)!.status).toBe('deactivated');
@@ -399,15 +522,30 @@ describe('device backups', () => {
     const { engine, key, account } = await lab();
     const { device, docs } = await fileServer(engine, key);
     fillDocs(docs);
-    const shown = await call(engine, 'devices.policy', { name: 'FS1', frequency: 'weekly', time: '7:30', weekday: 3, retention: 1 });
+    const shown = await call(engine, 'devices.policy', {
+      name: 'FS1',
+      frequency: 'weekly',
+      time: '7:30',
+      weekday: 3,
+      retention: 1,
+    });
     expect(shown.policy).toMatchObject({ frequency: 'weekly', time: '07:30', weekday: 3, retention: 1 });
     expect(Date.parse(shown.policy.nextAt!)).toBeGreaterThan(Date.now());
     expect(new Date(shown.policy.nextAt!).getUTCDay()).toBe(3); // UTC device: Wednesday 07:30 UTC
-    expect((await refused(engine, 'devices.policy', { name: 'FS1', frequency: 'daily', time: '25:00', retention: 1 })).message).toMatch(/^time: "25:00" is not a time of day/);
+    expect(
+      (await refused(engine, 'devices.policy', { name: 'FS1', frequency: 'daily', time: '25:00', retention: 1 }))
+        .message,
+    ).toMatch(/^time: "25:00" is not a time of day/);
 
     // A manual backup is never deleted by the retention.
     expect((await finished(engine, await call(engine, 'devices.backup', { name: 'FS1' }))).status).toBe('succeeded');
-    const scheduledJobs = () => engine.db.prepare("SELECT id FROM jobs WHERE type = 'device.backup' AND json_extract(params, '$.kind') = 'scheduled' ORDER BY created_at DESC, rowid DESC").pluck().all() as string[];
+    const scheduledJobs = () =>
+      engine.db
+        .prepare(
+          "SELECT id FROM jobs WHERE type = 'device.backup' AND json_extract(params, '$.kind') = 'scheduled' ORDER BY created_at DESC, rowid DESC",
+        )
+        .pluck()
+        .all() as string[];
     for (let round = 1; round <= 2; round++) {
       engine.devices.store.update(device.id, { next_backup_at: new Date(Date.now() - 60_000).toISOString() });
       expect(engine.deviceBackups.scheduler.tick()).toEqual(['FS1']);
@@ -423,12 +561,18 @@ describe('device backups', () => {
     expect(kinds).toEqual(['scheduled', 'manual']);
     expect((await call(engine, 'backups.list', {})).length).toBe(2);
     // The pruned scheduled backup is gone from the account (and its heat file from heat/), not only from the list.
-    const kept = engine.deviceBackups.listFor(device.id).map((b) => b.id).sort();
+    const kept = engine.deviceBackups
+      .listFor(device.id)
+      .map((b) => b.id)
+      .sort();
     expect(snapshotsIn(account).sort()).toEqual(kept);
     expect(fs.readdirSync(path.join(engine.dataDir, 'heat')).sort()).toEqual(kept.map((id) => `${id}.ndjson.gz`));
 
     // An offline or deactivated device is not backed up by the scheduler.
-    engine.devices.store.update(device.id, { status: 'offline', next_backup_at: new Date(Date.now() - 60_000).toISOString() });
+    engine.devices.store.update(device.id, {
+      status: 'offline',
+      next_backup_at: new Date(Date.now() - 60_000).toISOString(),
+    });
     expect(engine.deviceBackups.scheduler.tick()).toEqual([]);
   }, 180_000);
 
@@ -438,8 +582,14 @@ describe('device backups', () => {
     fillDocs(docs);
     const items = engine.devices.items;
     const applyOnline = items.applyOnline.bind(items);
-    items.applyOnline = () => Promise.reject(new LifeboatError('io_error', 'EROFS: read-only file system (test)', 'Remount the data root read-write.'));
-    const failed = await finished(engine, await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }));
+    items.applyOnline = () =>
+      Promise.reject(
+        new LifeboatError('io_error', 'EROFS: read-only file system (test)', 'Remount the data root read-write.'),
+      );
+    const failed = await finished(
+      engine,
+      await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }),
+    );
     expect(failed.status).toBe('failed');
     expect(failed.steps.map((s) => s.status)).toEqual(['succeeded', 'failed', 'pending', 'pending']);
     expect(engine.devices.store.byId(device.id)!.status).toBe('online');
@@ -448,13 +598,16 @@ describe('device backups', () => {
     expect(engine.deviceBackups.latest(device.id)!.row.kind).toBe('manual');
 
     items.applyOnline = applyOnline;
-    const done = await finished(engine, await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }));
+    const done = await finished(
+      engine,
+      await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }),
+    );
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
     expect(engine.deviceBackups.listFor(device.id).map((b) => b.kind)).toEqual(['final', 'manual']);
     expect(engine.deviceBackups.latest(device.id)!.row.kind).toBe('final');
   }, 120_000);
 
-  it('keeps per-file heat in a heat file and a bounded summary in the row; retention prunes the lineage\'s scheduled backups, account and heat file included', async () => {
+  it("keeps per-file heat in a heat file and a bounded summary in the row; retention prunes the lineage's scheduled backups, account and heat file included", async () => {
     const { engine, key, account } = await lab();
     const source = await fileServer(engine, key, 'FS1');
     fillDocs(source.docs);
@@ -462,7 +615,10 @@ describe('device backups', () => {
     const scheduledRound = async (name: string, id: string) => {
       engine.devices.store.update(id, { next_backup_at: new Date(Date.now() - 60_000).toISOString() });
       expect(engine.deviceBackups.scheduler.tick()).toEqual([name]);
-      const jobId = engine.db.prepare("SELECT id FROM jobs WHERE type = 'device.backup' ORDER BY created_at DESC, rowid DESC LIMIT 1").pluck().get() as string;
+      const jobId = engine.db
+        .prepare("SELECT id FROM jobs WHERE type = 'device.backup' ORDER BY created_at DESC, rowid DESC LIMIT 1")
+        .pluck()
+        .get() as string;
       const job = await finished(engine, engine.runner.get(jobId));
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
       return engine.deviceBackups.listFor(id)[0].id;
@@ -481,16 +637,39 @@ describe('device backups', () => {
     ]);
     const detail = (await readHeatFile(heatFile(engine.dataDir, s2)))!;
     const docsFiles = (detail.items.find((i) => i.name === 'docs') as ShareHeat).files;
-    expect(docsFiles.map((f) => f[0]).sort()).toEqual(['cold.dat', 'readme.txt', 'repeated.dat', 'reports/2026/q1.bin']);
+    expect(docsFiles.map((f) => f[0]).sort()).toEqual([
+      'cold.dat',
+      'readme.txt',
+      'repeated.dat',
+      'reports/2026/q1.bin',
+    ]);
     // readme.txt changed at both backups, cold.dat only at the first: the history was carried from s1's heat file.
     expect(docsFiles.find((f) => f[0] === 'readme.txt')![2]).toBe(0b11);
     expect(docsFiles.find((f) => f[0] === 'cold.dat')![2]).toBe(0b10);
 
     // Deactivate (final backup), then fail over by hand to FS2 (restore, lease, lineage), which keeps 1 scheduled backup.
-    expect((await finished(engine, await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }))).status).toBe('succeeded');
+    expect(
+      (
+        await finished(
+          engine,
+          await call(engine, 'devices.deactivate', { name: 'FS1', confirm: 'FS1', finalBackup: true }),
+        )
+      ).status,
+    ).toBe('succeeded');
     const final = engine.deviceBackups.latest(source.device.id)!;
     const target = await fileServer(engine, key, 'FS2');
-    expect((await finished(engine, await call(engine, 'backups.restore', { id: final.backup.id, to: path.dirname(target.docs), overwrite: true }))).status).toBe('succeeded');
+    expect(
+      (
+        await finished(
+          engine,
+          await call(engine, 'backups.restore', {
+            id: final.backup.id,
+            to: path.dirname(target.docs),
+            overwrite: true,
+          }),
+        )
+      ).status,
+    ).toBe('succeeded');
     const lineage = engine.devices.store.byId(source.device.id)!.lineage;
     engine.devices.store.update(target.device.id, { lineage, replaces: source.device.id });
     const repo = await engine.accounts.repository(engine.accounts.store.require('lab'), { loadIndex: false });
@@ -501,9 +680,14 @@ describe('device backups', () => {
 
     // The source's scheduled backups are past the lineage's retention: gone from the list, the account and heat/.
     // Its final backup is never pruned.
-    expect(engine.deviceBackups.listFor(target.device.id).map((b) => [b.id, b.device, b.kind])).toEqual([[t1, 'FS2', 'scheduled'], [final.backup.id, 'FS1', 'final']]);
+    expect(engine.deviceBackups.listFor(target.device.id).map((b) => [b.id, b.device, b.kind])).toEqual([
+      [t1, 'FS2', 'scheduled'],
+      [final.backup.id, 'FS1', 'final'],
+    ]);
     expect(snapshotsIn(account).sort()).toEqual([t1, final.backup.id].sort());
-    expect(fs.readdirSync(path.join(engine.dataDir, 'heat')).sort()).toEqual([`${t1}.ndjson.gz`, `${final.backup.id}.ndjson.gz`].sort());
+    expect(fs.readdirSync(path.join(engine.dataDir, 'heat')).sort()).toEqual(
+      [`${t1}.ndjson.gz`, `${final.backup.id}.ndjson.gz`].sort(),
+    );
     expect((await call(engine, 'backups.list', {})).map((b) => b.id).sort()).toEqual([t1, final.backup.id].sort());
   }, 180_000);
 
@@ -515,9 +699,15 @@ describe('device backups', () => {
     expect(ended.status).toBe('succeeded');
     const failed = await finished(engine, await call(engine, 'devices.backup', { name: 'FS1' }));
     // A failed job that can still be resumed keeps what it prepared; one that cannot does not.
-    engine.db.prepare("UPDATE jobs SET status = 'failed', resumable = 1, ended_at = ? WHERE id = ?").run(new Date().toISOString(), failed.id);
+    engine.db
+      .prepare("UPDATE jobs SET status = 'failed', resumable = 1, ended_at = ? WHERE id = ?")
+      .run(new Date().toISOString(), failed.id);
     const tmp = path.join(engine.dataDir, 'tmp');
-    const planted = [preparedFilesOf(engine.dataDir, 'job-gone00000000'), preparedFilesOf(engine.dataDir, ended.id), preparedFilesOf(engine.dataDir, failed.id)];
+    const planted = [
+      preparedFilesOf(engine.dataDir, 'job-gone00000000'),
+      preparedFilesOf(engine.dataDir, ended.id),
+      preparedFilesOf(engine.dataDir, failed.id),
+    ];
     for (const f of planted) {
       fs.writeFileSync(f.config, '{}');
       fs.writeFileSync(f.heat, 'x');
@@ -525,8 +715,10 @@ describe('device backups', () => {
     fs.writeFileSync(path.join(tmp, 'device-backup-job-gone00000000.json.part'), '{');
     fs.writeFileSync(path.join(tmp, 'unrelated.txt'), 'not ours');
     await engine.deviceBackups.sweep(true);
-    expect(fs.readdirSync(tmp).sort()).toEqual([path.basename(planted[2].config), path.basename(planted[2].heat), 'unrelated.txt'].sort());
-    engine.db.prepare("UPDATE jobs SET resumable = 0 WHERE id = ?").run(failed.id);
+    expect(fs.readdirSync(tmp).sort()).toEqual(
+      [path.basename(planted[2].config), path.basename(planted[2].heat), 'unrelated.txt'].sort(),
+    );
+    engine.db.prepare('UPDATE jobs SET resumable = 0 WHERE id = ?').run(failed.id);
     await engine.deviceBackups.sweep(false);
     expect(fs.readdirSync(tmp)).toEqual(['unrelated.txt']);
   }, 120_000);

@@ -38,7 +38,9 @@ describe('device health', () => {
     expect(await show(e, 'fs1')).toMatchObject({ health: 'warning', healthReasons: ['never backed up'] });
     // The Dashboard's list of devices that need attention comes from the same device list and the same rule.
     const listed = value(await e.call('devices.list', {}));
-    expect(listed.map((d) => [d.name, d.health, d.healthReasons, needsAttention(d)])).toEqual([['fs1', 'warning', ['never backed up'], true]]);
+    expect(listed.map((d) => [d.name, d.health, d.healthReasons, needsAttention(d)])).toEqual([
+      ['fs1', 'warning', ['never backed up'], true],
+    ]);
 
     await backup(e, 'fs1');
     const fresh = await show(e, 'fs1');
@@ -50,11 +52,16 @@ describe('device health', () => {
     e.devices.now = () => backedUpAt + DAY;
     expect((await show(e, 'fs1')).health).toBe('healthy');
     e.devices.now = () => backedUpAt + 3 * DAY;
-    expect(await show(e, 'fs1')).toMatchObject({ health: 'warning', healthReasons: ['last backup 3 days ago, policy daily'] });
+    expect(await show(e, 'fs1')).toMatchObject({
+      health: 'warning',
+      healthReasons: ['last backup 3 days ago, policy daily'],
+    });
     expect(needsAttention(value(await e.call('devices.list', {}))[0])).toBe(true);
 
     // A weekly policy allows it.
-    value(await e.call('devices.policy', { name: 'fs1', frequency: 'weekly', time: '22:00', weekday: 1, retention: 7 }));
+    value(
+      await e.call('devices.policy', { name: 'fs1', frequency: 'weekly', time: '22:00', weekday: 1, retention: 7 }),
+    );
     expect((await show(e, 'fs1')).health).toBe('healthy');
     e.devices.now = () => backedUpAt + 11 * DAY;
     expect((await show(e, 'fs1')).healthReasons).toEqual(['last backup 11 days ago, policy weekly']);

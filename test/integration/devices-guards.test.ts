@@ -15,7 +15,11 @@ afterEach(closeEngines);
 
 const MiB = 2 ** 20;
 
-async function refused<N extends CallName>(engine: Engine, name: N, input: CallInput<N>): Promise<{ code: string; message: string; hint?: string }> {
+async function refused<N extends CallName>(
+  engine: Engine,
+  name: N,
+  input: CallInput<N>,
+): Promise<{ code: string; message: string; hint?: string }> {
   const r = await engine.call(name, input);
   if (r.ok) throw new Error(`${name} should have been refused`);
   return r.error;
@@ -36,7 +40,8 @@ async function fileServer(e: Engine, key: string, name = 'fs1', capacity = '1GiB
 }
 
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
-const restoreJobs = (e: Engine) => e.runner.store.list({ limit: 1000 }).filter((j) => j.type === 'backup.restore').length;
+const restoreJobs = (e: Engine) =>
+  e.runner.store.list({ limit: 1000 }).filter((j) => j.type === 'backup.restore').length;
 
 describe('restores into a device', () => {
   it('go only into an online share of an online device, never elsewhere in its data root', async () => {
@@ -51,38 +56,67 @@ describe('restores into a device', () => {
     const id = (await call(e, 'backups.list', {}))[0].id;
 
     // Into the online share: allowed, and it lands there.
-    const ok = await e.runner.wait((await call(e, 'backups.restore', { id, to: docs.path, overwrite: true })).id, 60_000);
+    const ok = await e.runner.wait(
+      (await call(e, 'backups.restore', { id, to: docs.path, overwrite: true })).id,
+      60_000,
+    );
     expect(ok.status).toBe('succeeded');
     expect(fs.readFileSync(path.join(docs.path, 'data', 'a.txt'), 'utf8')).toBe('restored');
     const before = restoreJobs(e);
 
     // Offline share (root ignores mode bits, so only this check stops the write), also through a link to it.
     await call(e, 'shares.offline', { device: 'fs1', name: 'docs' });
-    expect(await refused(e, 'backups.restore', { id, to: docs.path, overwrite: true })).toMatchObject({ code: 'not_allowed', message: 'The share docs on fs1 is offline and read-only.' });
+    expect(await refused(e, 'backups.restore', { id, to: docs.path, overwrite: true })).toMatchObject({
+      code: 'not_allowed',
+      message: 'The share docs on fs1 is offline and read-only.',
+    });
     const link = path.join(tempHome('lifeboat-link-'), 'docs-link');
     fs.symlinkSync(docs.path, link);
-    expect(await refused(e, 'backups.restore', { id, to: path.join(link, 'sub'), overwrite: true })).toMatchObject({ code: 'not_allowed', message: expect.stringContaining('offline and read-only') });
+    expect(await refused(e, 'backups.restore', { id, to: path.join(link, 'sub'), overwrite: true })).toMatchObject({
+      code: 'not_allowed',
+      message: expect.stringContaining('offline and read-only'),
+    });
     await call(e, 'shares.online', { device: 'fs1', name: 'docs' });
 
     // Device offline for maintenance.
     await call(e, 'devices.offline', { name: 'fs1' });
-    expect(await refused(e, 'backups.restore', { id, to: docs.path, overwrite: true })).toMatchObject({ code: 'not_allowed', message: expect.stringContaining('offline for maintenance') });
+    expect(await refused(e, 'backups.restore', { id, to: docs.path, overwrite: true })).toMatchObject({
+      code: 'not_allowed',
+      message: expect.stringContaining('offline for maintenance'),
+    });
     await call(e, 'devices.online', { name: 'fs1' });
 
     // The root itself, a folder that is not a share, and over the whole root.
-    expect(await refused(e, 'backups.restore', { id, to: d.root, overwrite: true })).toMatchObject({ code: 'not_allowed', message: expect.stringContaining('outside its shares and volumes') });
-    expect(await refused(e, 'backups.restore', { id, to: path.join(d.root, 'shares'), overwrite: true })).toMatchObject({ code: 'not_allowed', message: expect.stringMatching(/shares\/data is not a share of the device fs1/) });
+    expect(await refused(e, 'backups.restore', { id, to: d.root, overwrite: true })).toMatchObject({
+      code: 'not_allowed',
+      message: expect.stringContaining('outside its shares and volumes'),
+    });
+    expect(await refused(e, 'backups.restore', { id, to: path.join(d.root, 'shares'), overwrite: true })).toMatchObject(
+      { code: 'not_allowed', message: expect.stringMatching(/shares\/data is not a share of the device fs1/) },
+    );
     // A restore whose source folder would land on a data root (the source is named "data", so is this root).
     const parent = tempHome('lifeboat-parent-');
-    await call(e, 'devices.create', { name: 'fs2', type: 'file', root: path.join(parent, 'data'), capacity: '10MiB', registrationKey: key });
-    expect(await refused(e, 'backups.restore', { id, to: parent, overwrite: true })).toMatchObject({ code: 'not_allowed', message: expect.stringContaining('would write over the data root of the device fs2') });
+    await call(e, 'devices.create', {
+      name: 'fs2',
+      type: 'file',
+      root: path.join(parent, 'data'),
+      capacity: '10MiB',
+      registrationKey: key,
+    });
+    expect(await refused(e, 'backups.restore', { id, to: parent, overwrite: true })).toMatchObject({
+      code: 'not_allowed',
+      message: expect.stringContaining('would write over the data root of the device fs2'),
+    });
     expect(fs.readdirSync(path.join(parent, 'data')).sort()).toEqual(['.lifeboat-device.json', 'shares', 'volumes']);
 
     // Held by a failover, and deactivated.
     e.devices.store.update(d.id, { failover_job_id: 'job-x' });
     expect(await refused(e, 'backups.restore', { id, to: docs.path, overwrite: true })).toMatchObject({ code: 'busy' });
     e.devices.store.update(d.id, { failover_job_id: null, status: 'deactivated' });
-    expect(await refused(e, 'backups.restore', { id, to: docs.path, overwrite: true })).toMatchObject({ code: 'not_allowed', message: expect.stringContaining('is deactivated') });
+    expect(await refused(e, 'backups.restore', { id, to: docs.path, overwrite: true })).toMatchObject({
+      code: 'not_allowed',
+      message: expect.stringContaining('is deactivated'),
+    });
     expect(restoreJobs(e)).toBe(before); // no job was created for any of them
   });
 });
@@ -107,13 +141,22 @@ describe('changes racing a deactivation', () => {
     const job = await call(e, 'devices.deactivate', { name: 'fs1', confirm: 'fs1', finalBackup: false });
     release();
     const r = await creating;
-    expect(r).toMatchObject({ ok: false, error: { code: 'busy', message: `The device fs1 is being deactivated (job ${job.id}), so its shares and volumes cannot change.` } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: {
+        code: 'busy',
+        message: `The device fs1 is being deactivated (job ${job.id}), so its shares and volumes cannot change.`,
+      },
+    });
     spy.mockRestore();
     const fs1 = e.devices.store.require('fs1');
     expect(e.devices.store.share(fs1.id, 'late')).toBeUndefined();
     expect(fs.existsSync(path.join(fs1.root, 'shares', 'late'))).toBe(false);
     // And while the job is queued, every change is refused up front.
-    expect(await refused(e, 'shares.create', { device: 'fs1', name: 'other' })).toMatchObject({ code: 'busy', hint: expect.stringContaining(`lifeboat job cancel ${job.id}`) });
+    expect(await refused(e, 'shares.create', { device: 'fs1', name: 'other' })).toMatchObject({
+      code: 'busy',
+      hint: expect.stringContaining(`lifeboat job cancel ${job.id}`),
+    });
     expect(await refused(e, 'devices.offline', { name: 'fs1' })).toMatchObject({ code: 'busy' });
 
     // Online: the data went writable, the deactivation started, so the share stays offline and read-only.
@@ -148,15 +191,27 @@ describe('device maintenance', () => {
     fs.chmodSync(path.join(docs.path, 'sub', 'rw.txt'), 0o664);
     fs.chmodSync(path.join(docs.path, 'ro.txt'), 0o444);
     fs.chmodSync(path.join(docs.path, 'sub'), 0o750);
-    const modes = () => [docs.path, path.join(docs.path, 'sub'), path.join(docs.path, 'sub', 'rw.txt'), path.join(docs.path, 'ro.txt')].map(mode);
+    const modes = () =>
+      [
+        docs.path,
+        path.join(docs.path, 'sub'),
+        path.join(docs.path, 'sub', 'rw.txt'),
+        path.join(docs.path, 'ro.txt'),
+      ].map(mode);
     const original = modes();
 
     const off = await call(e, 'devices.offline', { name: 'fs1' });
     expect(off).toMatchObject({ status: 'offline', health: 'warning' });
     expect(modes().map((m) => m & 0o222)).toEqual([0, 0, 0, 0]);
-    expect(await refused(e, 'shares.create', { device: 'fs1', name: 'x' })).toMatchObject({ code: 'not_allowed', hint: 'Bring the device online first with `lifeboat device online fs1`.' });
+    expect(await refused(e, 'shares.create', { device: 'fs1', name: 'x' })).toMatchObject({
+      code: 'not_allowed',
+      hint: 'Bring the device online first with `lifeboat device online fs1`.',
+    });
     // Scheduled backups skip it: a backup that is due is not started.
-    e.devices.store.update(d.id, { policy: JSON.stringify({ frequency: 'daily', time: '01:00', weekday: null, retention: 7 }), next_backup_at: new Date(Date.now() - 60_000).toISOString() });
+    e.devices.store.update(d.id, {
+      policy: JSON.stringify({ frequency: 'daily', time: '01:00', weekday: null, retention: 7 }),
+      next_backup_at: new Date(Date.now() - 60_000).toISOString(),
+    });
     expect(e.deviceBackups.scheduler.tick()).toEqual([]);
     expect(e.runner.store.list({ limit: 100 }).filter((j) => j.object_name === 'fs1')).toEqual([]);
     expect((await call(e, 'devices.offline', { name: 'fs1' })).status).toBe('offline'); // again: nothing to do
@@ -175,9 +230,15 @@ describe('device maintenance', () => {
 
     // Refused where maintenance means nothing.
     const ready = await call(e, 'devices.create', { name: 'fs3', type: 'file', root: newRoot(), capacity: '10MiB' });
-    expect(await refused(e, 'devices.offline', { name: ready.name })).toMatchObject({ code: 'not_allowed', message: expect.stringContaining('not registered') });
+    expect(await refused(e, 'devices.offline', { name: ready.name })).toMatchObject({
+      code: 'not_allowed',
+      message: expect.stringContaining('not registered'),
+    });
     e.devices.store.update(d.id, { status: 'deactivated' });
-    expect(await refused(e, 'devices.online', { name: 'fs1' })).toMatchObject({ code: 'not_allowed', message: expect.stringContaining('is deactivated') });
+    expect(await refused(e, 'devices.online', { name: 'fs1' })).toMatchObject({
+      code: 'not_allowed',
+      message: expect.stringContaining('is deactivated'),
+    });
     e.devices.store.update(d.id, { status: 'online', failover_job_id: 'job-y' });
     expect(await refused(e, 'devices.offline', { name: 'fs1' })).toMatchObject({ code: 'busy' });
   });
@@ -194,22 +255,50 @@ describe('data roots', () => {
     fs.mkdirSync(missing);
     expect(await call(e, 'devices.checkRoot', { root: missing })).toMatchObject({ usable: true, state: 'empty' });
     fs.writeFileSync(path.join(missing, 'notes.txt'), 'x');
-    expect(await call(e, 'devices.checkRoot', { root: missing })).toMatchObject({ usable: false, state: 'not-empty', message: `${missing} is not empty (it holds notes.txt) and is not the data root of a previous Lifeboat device.` });
-    expect(await call(e, 'devices.checkRoot', { root: path.join(missing, 'notes.txt') })).toMatchObject({ usable: false, state: 'not-a-folder' });
+    expect(await call(e, 'devices.checkRoot', { root: missing })).toMatchObject({
+      usable: false,
+      state: 'not-empty',
+      message: `${missing} is not empty (it holds notes.txt) and is not the data root of a previous Lifeboat device.`,
+    });
+    expect(await call(e, 'devices.checkRoot', { root: path.join(missing, 'notes.txt') })).toMatchObject({
+      usable: false,
+      state: 'not-a-folder',
+    });
     const d = await fileServer(e, key, 'fs1');
-    expect(await call(e, 'devices.checkRoot', { root: d.root })).toMatchObject({ usable: false, state: 'in-use', message: expect.stringContaining('data root of the device fs1') });
+    expect(await call(e, 'devices.checkRoot', { root: d.root })).toMatchObject({
+      usable: false,
+      state: 'in-use',
+      message: expect.stringContaining('data root of the device fs1'),
+    });
     await call(e, 'devices.remove', { name: 'fs1' });
-    expect(await call(e, 'devices.checkRoot', { root: d.root })).toMatchObject({ usable: true, state: 'previous-device', previousDevice: 'fs1' });
+    expect(await call(e, 'devices.checkRoot', { root: d.root })).toMatchObject({
+      usable: true,
+      state: 'previous-device',
+      previousDevice: 'fs1',
+    });
   });
 
   it('warns past 90% of the free space, and not at 90%', async () => {
     const { e, key } = await lab();
     const free = await e.devices.agent.freeBytes(newRoot());
     vi.spyOn(e.devices.agent, 'freeBytes').mockResolvedValue(free);
-    const warned = (name: string) => e.alerts.list(false).filter((a) => a.objectName === name && a.severity === 'warning');
-    await call(e, 'devices.create', { name: 'at90', type: 'iscsi', root: newRoot(), capacity: String(Math.floor(free * 0.9)), registrationKey: key });
+    const warned = (name: string) =>
+      e.alerts.list(false).filter((a) => a.objectName === name && a.severity === 'warning');
+    await call(e, 'devices.create', {
+      name: 'at90',
+      type: 'iscsi',
+      root: newRoot(),
+      capacity: String(Math.floor(free * 0.9)),
+      registrationKey: key,
+    });
     expect(warned('at90')).toEqual([]);
-    await call(e, 'devices.create', { name: 'at91', type: 'iscsi', root: newRoot(), capacity: String(Math.floor(free * 0.91)), registrationKey: key });
+    await call(e, 'devices.create', {
+      name: 'at91',
+      type: 'iscsi',
+      root: newRoot(),
+      capacity: String(Math.floor(free * 0.91)),
+      registrationKey: key,
+    });
     expect(warned('at91')).toHaveLength(1);
   });
 
@@ -222,7 +311,10 @@ describe('data roots', () => {
     fs.writeFileSync(path.join(outside, 'docs', 'precious.txt'), 'keep me', { mode: 0o644 });
     fs.renameSync(path.join(d.root, 'shares'), path.join(d.root, 'shares.real'));
     fs.symlinkSync(outside, path.join(d.root, 'shares'));
-    expect(await refused(e, 'shares.offline', { device: 'fs1', name: 'docs' })).toMatchObject({ code: 'not_allowed', message: expect.stringContaining('is not a folder of the data root') });
+    expect(await refused(e, 'shares.offline', { device: 'fs1', name: 'docs' })).toMatchObject({
+      code: 'not_allowed',
+      message: expect.stringContaining('is not a folder of the data root'),
+    });
     expect(await refused(e, 'shares.delete', { device: 'fs1', name: 'docs' })).toMatchObject({ code: 'not_allowed' });
     expect(fs.readFileSync(path.join(outside, 'docs', 'precious.txt'), 'utf8')).toBe('keep me');
     expect(mode(path.join(outside, 'docs', 'precious.txt'))).toBe(0o644);
@@ -231,11 +323,20 @@ describe('data roots', () => {
 
   it('reports disk errors as io_error naming the path, and leaves no half-made volume', async () => {
     const { e, key } = await lab();
-    const d = await call(e, 'devices.create', { name: 'is1', type: 'iscsi', root: newRoot(), capacity: '64MiB', registrationKey: key });
+    const d = await call(e, 'devices.create', {
+      name: 'is1',
+      type: 'iscsi',
+      root: newRoot(),
+      capacity: '64MiB',
+      registrationKey: key,
+    });
     fs.rmSync(path.join(d.root, 'volumes'), { recursive: true });
     fs.writeFileSync(path.join(d.root, 'volumes'), 'not a folder');
     const err = await refused(e, 'volumes.create', { device: 'is1', name: 'vol1', size: '1MiB' });
-    expect(err).toMatchObject({ code: 'io_error', message: expect.stringContaining(path.join(d.root, 'volumes', 'vol1')) });
+    expect(err).toMatchObject({
+      code: 'io_error',
+      message: expect.stringContaining(path.join(d.root, 'volumes', 'vol1')),
+    });
     expect(err.hint).toBeTruthy();
     expect(e.devices.store.volumes(d.id)).toEqual([]);
   });
@@ -255,7 +356,18 @@ describe('crash leftovers', () => {
     expect(fs.existsSync(docs.path)).toBe(false);
     // A create that crashed after its row, before its folder.
     const now = new Date().toISOString();
-    e.devices.store.insertShare({ id: 'share-half', device_id: d.id, name: 'half', description: '', tier: 'tiered', quota: MiB, users: '[]', online: 1, created_at: now, updated_at: now });
+    e.devices.store.insertShare({
+      id: 'share-half',
+      device_id: d.id,
+      name: 'half',
+      description: '',
+      tier: 'tiered',
+      quota: MiB,
+      users: '[]',
+      online: 1,
+      created_at: now,
+      updated_at: now,
+    });
     // A delete that crashed after its row went, before the trash was emptied.
     fs.mkdirSync(path.join(d.root, '.lifeboat-trash', 'share-gone'), { recursive: true });
     fs.writeFileSync(path.join(d.root, '.lifeboat-trash', 'share-gone', 'old.txt'), 'old');
@@ -271,7 +383,10 @@ describe('crash leftovers', () => {
     await call(e, 'shares.delete', { device: 'fs1', name: 'half' });
     expect(fs.readdirSync(path.join(d.root, 'shares'))).toEqual([]);
     await call(e, 'devices.remove', { name: 'fs1' });
-    expect(await call(e, 'devices.checkRoot', { root: d.root })).toMatchObject({ usable: true, state: 'previous-device' });
+    expect(await call(e, 'devices.checkRoot', { root: d.root })).toMatchObject({
+      usable: true,
+      state: 'previous-device',
+    });
   });
 });
 
@@ -281,12 +396,17 @@ describe('locally pinned space', () => {
     await fileServer(e, key);
     vi.spyOn(e.devices.agent, 'freeBytes').mockResolvedValue(100 * MiB);
     await call(e, 'shares.create', { device: 'fs1', name: 'p1', quota: '60MiB', pinned: true });
-    expect(await refused(e, 'shares.create', { device: 'fs1', name: 'p2', quota: '60MiB', pinned: true })).toMatchObject({
+    expect(
+      await refused(e, 'shares.create', { device: 'fs1', name: 'p2', quota: '60MiB', pinned: true }),
+    ).toMatchObject({
       code: 'invalid_input',
-      message: 'quota: locally pinned data is kept whole on the local disk: the other locally pinned shares or volumes of fs1 may still write 60 MiB, and with 60 MiB more that is more than the 100 MiB free there.',
+      message:
+        'quota: locally pinned data is kept whole on the local disk: the other locally pinned shares or volumes of fs1 may still write 60 MiB, and with 60 MiB more that is more than the 100 MiB free there.',
     });
     expect((await call(e, 'shares.create', { device: 'fs1', name: 't2', quota: '60MiB' })).tier).toBe('tiered');
-    expect((await call(e, 'shares.create', { device: 'fs1', name: 'p3', quota: '40MiB', pinned: true })).tier).toBe('locally-pinned');
+    expect((await call(e, 'shares.create', { device: 'fs1', name: 'p3', quota: '40MiB', pinned: true })).tier).toBe(
+      'locally-pinned',
+    );
   });
 });
 
@@ -307,26 +427,45 @@ describe('storage accounts of devices', () => {
 describe('volumes', () => {
   it('never shows or logs a CHAP secret, and warns when an image grows past its size', async () => {
     const { e, key } = await lab();
-    await call(e, 'devices.create', { name: 'is1', type: 'iscsi', root: newRoot(), capacity: '64MiB', registrationKey: key });
+    await call(e, 'devices.create', {
+      name: 'is1',
+      type: 'iscsi',
+      root: newRoot(),
+      capacity: '64MiB',
+      registrationKey: key,
+    });
     const secrets = ['Secret-One-12', 'Secret-Two-345'];
     const answers = [
-      await call(e, 'volumes.create', { device: 'is1', name: 'vol1', size: '4MiB', chapUser: 'u', chapSecret: secrets[0], acr: ['IQN.1991-05.com.Microsoft:Host1'] }),
+      await call(e, 'volumes.create', {
+        device: 'is1',
+        name: 'vol1',
+        size: '4MiB',
+        chapUser: 'u',
+        chapSecret: secrets[0],
+        acr: ['IQN.1991-05.com.Microsoft:Host1'],
+      }),
       await call(e, 'volumes.edit', { device: 'is1', name: 'vol1', chapSecret: secrets[1] }),
       await call(e, 'volumes.list', { device: 'is1' }),
       await call(e, 'devices.show', { name: 'is1' }),
     ];
     for (const a of answers) for (const s of secrets) expect(JSON.stringify(a)).not.toContain(s);
     expect(answers[0]).toMatchObject({ chapUser: 'u', acrs: [{ iqn: 'iqn.1991-05.com.microsoft:host1' }] });
-    const logs = fs.readdirSync(path.join(e.dataDir, 'logs')).map((f) => fs.readFileSync(path.join(e.dataDir, 'logs', f), 'utf8')).join('\n');
+    const logs = fs
+      .readdirSync(path.join(e.dataDir, 'logs'))
+      .map((f) => fs.readFileSync(path.join(e.dataDir, 'logs', f), 'utf8'))
+      .join('\n');
     expect(logs).toContain('volume edited');
     for (const s of secrets) expect(logs).not.toContain(s);
 
     const vol = answers[0] as CallOutput<'volumes.create'>;
     fs.truncateSync(vol.path, 8 * MiB);
     await e.devices.usage.tick();
-    const oversized = () => e.alerts.list(false).filter((a) => a.objectName === 'is1/vol1' && a.title === 'Volume image larger than its size');
+    const oversized = () =>
+      e.alerts
+        .list(false)
+        .filter((a) => a.objectName === 'is1/vol1' && a.title === 'Volume image larger than its size');
     expect(oversized()).toHaveLength(1);
-    expect(oversized()[0].message).toContain('8.0 MiB, larger than the volume\'s size of 4.0 MiB');
+    expect(oversized()[0].message).toContain("8.0 MiB, larger than the volume's size of 4.0 MiB");
     await e.devices.usage.tick();
     expect(oversized()).toHaveLength(1); // once, not on every tick
     expect(fs.statSync(vol.path).size).toBe(8 * MiB); // reported, never truncated behind the host's back

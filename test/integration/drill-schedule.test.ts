@@ -31,18 +31,37 @@ describe('scheduled drills', () => {
     engine.protection.drills.stop();
     lab.t = at(4, 9);
     const disk = makeDisk(path.join(lab.work, 'db.img'), 4 * MiB, [0, 1, 2]);
-    await settle(engine, value(await engine.call('items.protect', { name: 'db', disk: [disk], recoverySite: 'dr', policy: 'fast' })));
+    await settle(
+      engine,
+      value(await engine.call('items.protect', { name: 'db', disk: [disk], recoverySite: 'dr', policy: 'fast' })),
+    );
 
     // Bad input first: no schedule yet needs --every-days; a time of day must be one; --off takes nothing else.
-    expect(error(await engine.call('items.drillSchedule', { name: 'db', at: '10:00', off: false }))).toMatchObject({ code: 'invalid_input' });
-    expect(error(await engine.call('items.drillSchedule', { name: 'db', everyDays: 2, at: '25:00', off: false }))).toMatchObject({
+    expect(error(await engine.call('items.drillSchedule', { name: 'db', at: '10:00', off: false }))).toMatchObject({
+      code: 'invalid_input',
+    });
+    expect(
+      error(await engine.call('items.drillSchedule', { name: 'db', everyDays: 2, at: '25:00', off: false })),
+    ).toMatchObject({
       code: 'invalid_input',
       message: '--at: "25:00" is not a time of day.',
     });
-    expect(error(await engine.call('items.drillSchedule', { name: 'db', everyDays: 2, point: 'nope', off: false }))).toMatchObject({ code: 'not_found' });
+    expect(
+      error(await engine.call('items.drillSchedule', { name: 'db', everyDays: 2, point: 'nope', off: false })),
+    ).toMatchObject({ code: 'not_found' });
 
-    const set = value(await engine.call('items.drillSchedule', { name: 'db', everyDays: 2, at: '10:00', hold: 30, off: false }));
-    const schedule = { everyDays: 2, at: '10:00', point: 'latest-processed', holdMinutes: 30, nextAt: iso(at(4, 10)), lastRunAt: null, cleanupAt: null };
+    const set = value(
+      await engine.call('items.drillSchedule', { name: 'db', everyDays: 2, at: '10:00', hold: 30, off: false }),
+    );
+    const schedule = {
+      everyDays: 2,
+      at: '10:00',
+      point: 'latest-processed',
+      holdMinutes: 30,
+      nextAt: iso(at(4, 10)),
+      lastRunAt: null,
+      cleanupAt: null,
+    };
     expect(set).toMatchObject({ item: 'db', schedule });
     expect((await show(engine, 'db')).drillSchedule).toMatchObject(schedule);
 
@@ -55,8 +74,14 @@ describe('scheduled drills', () => {
     expect(shown.testFailover).not.toBeNull();
     const testCopy = shown.disks[0].testPath!;
     expect(fs.readFileSync(testCopy).equals(fs.readFileSync(disk))).toBe(true);
-    expect(shown.drillSchedule).toMatchObject({ nextAt: iso(at(6, 10)), lastRunAt: iso(at(4, 10)), cleanupAt: iso(at(4, 10, 30)) });
-    expect(value(await engine.call('items.drills', { name: 'db' })).drills).toMatchObject([{ scheduled: true, cleanedUpAt: null }]);
+    expect(shown.drillSchedule).toMatchObject({
+      nextAt: iso(at(6, 10)),
+      lastRunAt: iso(at(4, 10)),
+      cleanupAt: iso(at(4, 10, 30)),
+    });
+    expect(value(await engine.call('items.drills', { name: 'db' })).drills).toMatchObject([
+      { scheduled: true, cleanedUpAt: null },
+    ]);
 
     // The hold: still up at 10:29, cleaned up at 10:30 with the notes, the report kept, the copy gone.
     expect(await engine.protection.drills.tick(new Date(at(4, 10, 29)))).toEqual({ started: [], cleaned: [] });
@@ -71,7 +96,10 @@ describe('scheduled drills', () => {
     lab.t = at(12, 11);
     expect(await engine.protection.drills.tick(new Date(lab.t))).toEqual({ started: ['db'], cleaned: [] });
     expect(await engine.protection.drills.tick(new Date(lab.t))).toEqual({ started: [], cleaned: [] });
-    expect((await show(engine, 'db')).drillSchedule).toMatchObject({ nextAt: iso(at(14, 10)), cleanupAt: iso(at(12, 11, 30)) });
+    expect((await show(engine, 'db')).drillSchedule).toMatchObject({
+      nextAt: iso(at(14, 10)),
+      cleanupAt: iso(at(12, 11, 30)),
+    });
     expect(await testJobs(engine)).toHaveLength(2);
     await settle(engine, (await testJobs(engine))[0]);
 
@@ -91,8 +119,13 @@ describe('scheduled drills', () => {
     ]);
 
     // A test failover by hand is not scheduled; --off ends the schedule.
-    expect(value(await engine.call('items.drillSchedule', { name: 'db', off: false }))).toMatchObject({ schedule: { nextAt: iso(at(14, 10)) } });
-    expect(value(await engine.call('items.drillSchedule', { name: 'db', off: true }))).toEqual({ item: 'db', schedule: null });
+    expect(value(await engine.call('items.drillSchedule', { name: 'db', off: false }))).toMatchObject({
+      schedule: { nextAt: iso(at(14, 10)) },
+    });
+    expect(value(await engine.call('items.drillSchedule', { name: 'db', off: true }))).toEqual({
+      item: 'db',
+      schedule: null,
+    });
     expect((await show(engine, 'db')).drillSchedule).toBeNull();
     lab.t = at(14, 10);
     expect(await engine.protection.drills.tick(new Date(lab.t))).toEqual({ started: [], cleaned: [] });

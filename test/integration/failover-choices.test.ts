@@ -43,16 +43,30 @@ describe('failover from a chosen backup', () => {
       ['final', true],
       ['manual', false],
     ]);
-    expect(backups[1]).toMatchObject({ id: first, device: 'fs1', files: 1, loses: { laterBackups: 1, filesDifference: 1, bytesNew: expect.any(Number) } });
+    expect(backups[1]).toMatchObject({
+      id: first,
+      device: 'fs1',
+      files: 1,
+      loses: { laterBackups: 1, filesDifference: 1, bytesNew: expect.any(Number) },
+    });
     expect(backups[1].loses!.bytesNew).toBeGreaterThanOrEqual(64 * 1024);
-    expect(backups[1].loses!.text).toMatch(/older than the newest; 1 later backup read .* of new or changed data, 1 fewer file$/);
+    expect(backups[1].loses!.text).toMatch(
+      /older than the newest; 1 later backup read .* of new or changed data, 1 fewer file$/,
+    );
     expect(backups[0].loses).toBeNull();
 
     const plan = value(await e.call('failover.plan', { source: 'fs1', target: 'fs2', backup: first }));
-    expect(plan).toMatchObject({ planned: false, backup: { id: first, kind: 'manual', latest: false, loses: { laterBackups: 1 } } });
+    expect(plan).toMatchObject({
+      planned: false,
+      backup: { id: first, kind: 'manual', latest: false, loses: { laterBackups: 1 } },
+    });
     expect(plan.warnings.map((w) => w.code)).toEqual(['unplanned', 'older-backup']);
     // The default is still the newest.
-    expect(value(await e.call('failover.plan', { source: 'fs1', target: 'fs2' })).backup).toMatchObject({ id: backups[0].id, latest: true, loses: null });
+    expect(value(await e.call('failover.plan', { source: 'fs1', target: 'fs2' })).backup).toMatchObject({
+      id: backups[0].id,
+      latest: true,
+      loses: null,
+    });
 
     // A backup of another device, a plain backup, or none at all: each refused with what to do.
     const refused = error(await e.call('failover.start', { source: 'fs1', target: 'fs2', backup: foreign }));
@@ -62,10 +76,10 @@ describe('failover from a chosen backup', () => {
       message: `backup: ${foreign} is a backup of the device other, not of fs1; a failover restores only the source's own backups.`,
       hint: expect.stringContaining('`lifeboat failover backups fs1`'),
     });
-    expect(error(await e.call(
-      'failover.plan',
-      { source: 'fs1', target: 'fs2', backup: 'nope' },
-    ))).toMatchObject({ code: 'not_found', message: 'backup: there is no backup nope.' });
+    expect(error(await e.call('failover.plan', { source: 'fs1', target: 'fs2', backup: 'nope' }))).toMatchObject({
+      code: 'not_found',
+      message: 'backup: there is no backup nope.',
+    });
     expect(e.devices.store.list().filter((d) => d.failover_job_id)).toEqual([]);
     await e.close();
     engine = null;
@@ -76,7 +90,9 @@ describe('failover from a chosen backup', () => {
     const table = ok(cli(home, ['failover', 'backups', 'fs1'])).stdout;
     expect(table).toContain(first);
     expect(table).toMatch(/older than the newest/);
-    const checks = ok(cli(home, ['failover', 'prechecks', 'fs1', '--target', 'fs2', '--backup', first, '--json'])).json<FailoverPrechecks>();
+    const checks = ok(
+      cli(home, ['failover', 'prechecks', 'fs1', '--target', 'fs2', '--backup', first, '--json']),
+    ).json<FailoverPrechecks>();
     expect(checks).toMatchObject({ source: 'fs1', target: 'fs2', backupId: first, ok: true });
     expect(checks.checks.find((c) => c.name === 'backup')).toMatchObject({
       status: 'warn',
@@ -87,7 +103,9 @@ describe('failover from a chosen backup', () => {
     expect(words).toMatch(/^Prechecks of the failover of fs1 to fs2 \(backup \S+\):\n {2}PASS account: /);
     expect(words).toMatch(/PASS backup: The final backup of fs1/);
     expect(words).toMatch(/The failover can start\.\n$/);
-    const planned = ok(cli(home, ['failover', 'plan', 'fs1', '--target', 'fs2', '--backup', first, '--json'])).json<FailoverPlan>();
+    const planned = ok(
+      cli(home, ['failover', 'plan', 'fs1', '--target', 'fs2', '--backup', first, '--json']),
+    ).json<FailoverPlan>();
     expect(planned.backup).toMatchObject({ id: first, latest: false });
     const bad = cli(home, ['failover', 'start', 'fs1', '--target', 'fs2', '--backup', foreign, '--yes', '--json']);
     expect(bad.code).not.toBe(0);
@@ -96,9 +114,15 @@ describe('failover from a chosen backup', () => {
       message: expect.stringContaining('is a backup of the device other'),
     });
 
-    const job = ok(cli(home, ['failover', 'start', 'fs1', '--target', 'fs2', '--backup', first, '--yes', '--json'])).json<Job>();
+    const job = ok(
+      cli(home, ['failover', 'start', 'fs1', '--target', 'fs2', '--backup', first, '--yes', '--json']),
+    ).json<Job>();
     expect(job).toMatchObject({ status: 'succeeded', result: { backupId: first, planned: false } });
-    const target = path.join(value(await reopen(home).call('devices.show', { name: 'fs2' })).device.root, 'shares', 'finance');
+    const target = path.join(
+      value(await reopen(home).call('devices.show', { name: 'fs2' })).device.root,
+      'shares',
+      'finance',
+    );
     // What the chosen backup held, not what the newest did.
     expect(fs.readFileSync(path.join(target, 'ledger.txt'), 'utf8')).toBe('january\n');
     expect(fs.existsSync(path.join(target, 'new.bin'))).toBe(false);
@@ -124,14 +148,19 @@ describe('after the failover', () => {
     const job = value(await e.call('failover.start', { source: 'fs1', target: 'fs2' }));
     const done = await e.runner.wait(job.id, 180_000);
     expect(done.status).toBe('succeeded');
-    const children = e.runner.store.list({ parentId: job.id, limit: 10 }).map((r) => r.title).sort();
+    const children = e.runner.store
+      .list({ parentId: job.id, limit: 10 })
+      .map((r) => r.title)
+      .sort();
     expect(children).toEqual(['Restore share docs to fs2', 'Restore share pinned to fs2']);
 
     const after = value(await e.call('alerts.list', { all: false }));
     expect(after.map((a) => a.title)).not.toContain('Device fs1 deactivated');
     expect(after.map((a) => a.title)).toContain('Failover of fs1 to fs2 succeeded');
     // Kept in the history, acknowledged.
-    expect(value(await e.call('alerts.list', { all: true })).find((a) => a.title === 'Device fs1 deactivated')).toMatchObject({ acknowledged: true });
+    expect(
+      value(await e.call('alerts.list', { all: true })).find((a) => a.title === 'Device fs1 deactivated'),
+    ).toMatchObject({ acknowledged: true });
     // The backups of fs1 are listed under the new owner.
     const fs2 = value(await e.call('devices.show', { name: 'fs2' }));
     expect(fs2.backups.map((b) => [b.device, b.kind])).toEqual([['fs1', 'final']]);

@@ -7,7 +7,16 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/engine/engine';
 import { describeTree } from '../helpers/tree';
-import { deactivate, fileServer, fileServerWithData, iscsiServer, iscsiServerWithData, openEngine, settle, value } from './failover-setup';
+import {
+  deactivate,
+  fileServer,
+  fileServerWithData,
+  iscsiServer,
+  iscsiServerWithData,
+  openEngine,
+  settle,
+  value,
+} from './failover-setup';
 
 let engine: Engine | null = null;
 afterEach(async () => {

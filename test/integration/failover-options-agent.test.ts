@@ -29,7 +29,8 @@ interface Options {
   options: Option[];
 }
 
-const options = (home: string, type: string) => ok(cli(home, ['item', 'failover-options', 'vm', '--type', type, '--json'])).json<Options>();
+const options = (home: string, type: string) =>
+  ok(cli(home, ['item', 'failover-options', 'vm', '--type', type, '--json'])).json<Options>();
 const latest = (o: Options) => o.options.find((x) => x.option === 'latest')!;
 
 describe('failover options of an item running at an agent site', () => {
@@ -39,13 +40,20 @@ describe('failover options of an item running at an agent site', () => {
     expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1 });
 
     const up = options(home, 'planned');
-    expect(up).toMatchObject({ from: 'dr', to: 'primary', reversed: true, source: { readable: true, unreachableSite: null, reason: null } });
+    expect(up).toMatchObject({
+      from: 'dr',
+      to: 'primary',
+      reversed: true,
+      source: { readable: true, unreachableSite: null, reason: null },
+    });
     expect(latest(up)).toMatchObject({ available: true, reason: null, processesPending: true, lossSeconds: 0 });
 
     await agent.stop('SIGKILL');
     const planned = options(home, 'planned');
     expect(planned.source).toMatchObject({ readable: false, unreachableSite: 'dr' });
-    expect(planned.source.reason).toMatch(/^The agent site dr is unreachable \(The site agent at \S+ cannot be reached \(ECONNREFUSED\)\)\.$/);
+    expect(planned.source.reason).toMatch(
+      /^The agent site dr is unreachable \(The site agent at \S+ cannot be reached \(ECONNREFUSED\)\)\.$/,
+    );
     expect(planned.options.every((o) => !o.available)).toBe(true);
     const refused = latest(planned);
     expect(refused).toMatchObject({ processesPending: false, lossSeconds: expect.any(Number) });
@@ -54,8 +62,16 @@ describe('failover options of an item running at an agent site', () => {
     expect(refused.reason).toMatch(loses);
 
     const unplanned = options(home, 'unplanned');
-    expect(latest(unplanned)).toMatchObject({ available: true, reason: null, processesPending: false, lossSeconds: expect.any(Number) });
-    expect(unplanned.options.find((o) => o.option === 'latest-processed')).toMatchObject({ available: true, point: latest(unplanned).point });
+    expect(latest(unplanned)).toMatchObject({
+      available: true,
+      reason: null,
+      processesPending: false,
+      lossSeconds: expect.any(Number),
+    });
+    expect(unplanned.options.find((o) => o.option === 'latest-processed')).toMatchObject({
+      available: true,
+      point: latest(unplanned).point,
+    });
 
     // A planned failback asked anyway fails at once, naming the site and the way on; nothing was shut down or changed.
     const shutdowns = fs.readFileSync(log, 'utf8');
@@ -63,7 +79,9 @@ describe('failover options of an item running at an agent site', () => {
     const failed = r.json<Job & { error: { code: string; message: string; hint: string } }>();
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatchObject({ code: 'not_allowed' });
-    expect(failed.error.message).toMatch(/^The agent site dr is unreachable \(.*\)\. A planned failover of vm cannot replicate its last changes/);
+    expect(failed.error.message).toMatch(
+      /^The agent site dr is unreachable \(.*\)\. A planned failover of vm cannot replicate its last changes/,
+    );
     expect(failed.error.hint).toMatch(/lifeboat item failover vm --type unplanned/);
     expect(fs.readFileSync(log, 'utf8')).toBe(shutdowns);
     expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'dr' });

@@ -29,7 +29,10 @@ export const newRoot = () => path.join(tempHome('lifeboat-root-'), 'root');
 
 export async function settle(e: Engine, job: Job | string, status: Job['status'] = 'succeeded'): Promise<Job> {
   const done = await e.runner.wait(typeof job === 'string' ? job : job.id, 180_000);
-  if (done.status !== status) throw new Error(`job ${done.id} (${done.type}) ended ${done.status}, expected ${status}: ${done.error?.message ?? ''}`);
+  if (done.status !== status)
+    throw new Error(
+      `job ${done.id} (${done.type}) ended ${done.status}, expected ${status}: ${done.error?.message ?? ''}`,
+    );
   return done;
 }
 
@@ -77,8 +80,25 @@ export const random = (n: number) => crypto.randomBytes(n);
 /** Two shares: docs (tiered: a unicode name, an empty folder, a symlink, a nested file) and pinned (locally pinned). */
 export async function fileServerWithData(e: Engine, key: string, name: string, o: DeviceOpts = {}) {
   const device = await fileServer(e, key, name, o);
-  value(await e.call('shares.create', { device: name, name: 'docs', description: 'Team documents', quota: '200MiB', user: ['CORP\\alice', 'CORP\\finance'], pinned: false }));
-  value(await e.call('shares.create', { device: name, name: 'pinned', description: 'Always local', quota: '100MiB', pinned: true }));
+  value(
+    await e.call('shares.create', {
+      device: name,
+      name: 'docs',
+      description: 'Team documents',
+      quota: '200MiB',
+      user: ['CORP\\alice', 'CORP\\finance'],
+      pinned: false,
+    }),
+  );
+  value(
+    await e.call('shares.create', {
+      device: name,
+      name: 'pinned',
+      description: 'Always local',
+      quota: '100MiB',
+      pinned: true,
+    }),
+  );
   const docs = path.join(device.root, 'shares', 'docs');
   const pinned = path.join(device.root, 'shares', 'pinned');
   fs.writeFileSync(path.join(docs, 'readme.txt'), 'hello from the source\n');
@@ -124,5 +144,9 @@ export async function backup(e: Engine, name: string) {
 /** Content hash, size and allocated bytes of a (sparse) image. */
 export function describeImage(file: string) {
   const st = fs.statSync(file);
-  return { size: st.size, sha256: crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'), allocated: st.blocks * 512 };
+  return {
+    size: st.size,
+    sha256: crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
+    allocated: st.blocks * 512,
+  };
 }

@@ -19,7 +19,10 @@ afterAll(async () => {
 
 const contents = { id: 1 };
 const window = { isDestroyed: () => false, webContents: contents };
-const trusted: InvokeEvent<typeof contents> = { sender: contents, senderFrame: { parent: null, url: 'app://lifeboat/index.html' } };
+const trusted: InvokeEvent<typeof contents> = {
+  sender: contents,
+  senderFrame: { parent: null, url: 'app://lifeboat/index.html' },
+};
 const scope = new AbortController();
 
 /** An input whose every property read throws, as a hostile or broken object could. */
@@ -38,7 +41,11 @@ const hostileInput = new Proxy(
 describe('IPC entry', () => {
   // Made per call: the engine opens in beforeAll, after this describe body runs.
   const handle = (event: InvokeEvent<typeof contents>, name: unknown, input: unknown) =>
-    ipcCallHandler(engine, () => window, () => scope.signal)(event, name, input);
+    ipcCallHandler(
+      engine,
+      () => window,
+      () => scope.signal,
+    )(event, name, input);
 
   it('answers the main window with the call value', async () => {
     expect(await handle(trusted, 'status.get', {})).toMatchObject({ ok: true, value: { app: { mode: 'electron' } } });
@@ -47,15 +54,24 @@ describe('IPC entry', () => {
   it('answers bad names and inputs with invalid_input', async () => {
     for (const name of [null, undefined, 42, { call: 'status.get' }, 'x'.repeat(100_000)]) {
       const r = await handle(trusted, name, {});
-      expect(r, String(typeof name)).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/^Unknown call/) } });
+      expect(r, String(typeof name)).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_input', message: expect.stringMatching(/^Unknown call/) },
+      });
       if (!r.ok) expect(r.error.message.length).toBeLessThan(200);
     }
-    expect(await handle(trusted, 'jobs.list', { limit: 'many' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await handle(trusted, 'jobs.list', { limit: 'many' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
   });
 
   it('answers an input that throws when read with a typed error, not a rejection', async () => {
     const r = await handle(trusted, 'jobs.list', hostileInput);
-    expect(r).toMatchObject({ ok: false, error: { code: expect.any(String), message: expect.any(String), hint: expect.any(String) } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: expect.any(String), message: expect.any(String), hint: expect.any(String) },
+    });
   });
 
   it('answers a sender frame Electron has disposed (its getter throws) with a typed error', async () => {
@@ -64,18 +80,27 @@ describe('IPC entry', () => {
         throw new Error('Render frame was disposed before WebFrameMain could be accessed');
       },
     }) as InvokeEvent<typeof contents>;
-    expect(await handle(disposed, 'status.get', {})).toMatchObject({ ok: false, error: { code: 'internal', message: expect.stringMatching(/disposed/) } });
+    expect(await handle(disposed, 'status.get', {})).toMatchObject({
+      ok: false,
+      error: { code: 'internal', message: expect.stringMatching(/disposed/) },
+    });
   });
 
   it('refuses other senders with forbidden', async () => {
     const sub = { sender: contents, senderFrame: { parent: {}, url: 'app://lifeboat/index.html' } };
     expect(await handle(sub, 'status.get', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(await handle({ sender: { id: 2 }, senderFrame: trusted.senderFrame }, 'status.get', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await handle({ sender: { id: 2 }, senderFrame: trusted.senderFrame }, 'status.get', {})).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
   });
 });
 
 describe('dispatch', () => {
   it('resolves with a typed error when reading the input throws (it rejected before)', async () => {
-    await expect(dispatch(engine, 'jobs.list', hostileInput)).resolves.toMatchObject({ ok: false, error: { code: 'internal' } });
+    await expect(dispatch(engine, 'jobs.list', hostileInput)).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'internal' },
+    });
   });
 });

@@ -33,7 +33,19 @@ describe('item edit, history, settings and resync through the CLI', () => {
     ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--recovery-site', 'dr', '--policy', 'fast']));
 
     // item edit: commands, their timeout, the item's own resync window; "" removes a command, "default" the window.
-    const edited = j<Detail>(['item', 'edit', 'vm', '--quiesce', 'sync', '--thaw', 'true', '--command-timeout', '30s', '--resync-window', '22:00-05:00']);
+    const edited = j<Detail>([
+      'item',
+      'edit',
+      'vm',
+      '--quiesce',
+      'sync',
+      '--thaw',
+      'true',
+      '--command-timeout',
+      '30s',
+      '--resync-window',
+      '22:00-05:00',
+    ]);
     expect(edited.commands).toEqual({ quiesce: 'sync', thaw: 'true' });
     expect(edited.commandTimeoutSeconds).toBe(30);
     expect(edited.resync).toMatchObject({ window: '22:00-05:00', windowIsItemOwn: true });
@@ -45,11 +57,18 @@ describe('item edit, history, settings and resync through the CLI', () => {
     expect(refused(cli(home, ['item', 'edit', 'nosuch', '--quiesce', 'sync']))).toContain('not_found');
 
     // item settings: the global window, which items without their own follow; "default" resets it.
-    expect(j<{ resyncWindow: string }>(['item', 'settings'])).toEqual({ resyncWindow: '18:00-06:00', defaultResyncWindow: '18:00-06:00' });
-    expect(j<{ resyncWindow: string }>(['item', 'settings', '--resync-window', '20:00-04:00']).resyncWindow).toBe('20:00-04:00');
+    expect(j<{ resyncWindow: string }>(['item', 'settings'])).toEqual({
+      resyncWindow: '18:00-06:00',
+      defaultResyncWindow: '18:00-06:00',
+    });
+    expect(j<{ resyncWindow: string }>(['item', 'settings', '--resync-window', '20:00-04:00']).resyncWindow).toBe(
+      '20:00-04:00',
+    );
     expect(j<Detail>(['item', 'show', 'vm']).resync).toMatchObject({ window: '20:00-04:00', windowIsItemOwn: false });
     expect(refused(cli(home, ['item', 'settings', '--resync-window', 'nightly']))).toContain('invalid_input');
-    expect(j<{ resyncWindow: string }>(['item', 'settings', '--resync-window', 'default']).resyncWindow).toBe('18:00-06:00');
+    expect(j<{ resyncWindow: string }>(['item', 'settings', '--resync-window', 'default']).resyncWindow).toBe(
+      '18:00-06:00',
+    );
 
     // item history: a delta cycle that changed two blocks sent those two blocks.
     writeAt(disk, 10 * BLOCK, 2 * BLOCK);

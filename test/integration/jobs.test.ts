@@ -35,7 +35,9 @@ describe('durable jobs', () => {
     expect(done.progress).toBe(1);
     expect(done.steps.every((s) => s.status === 'succeeded')).toBe(true);
     expect(done.message).toMatch(/^Verified 24 MiB, digest [0-9a-f]{16}$/);
-    const progress = events.filter((ev): ev is Extract<EngineEvent, { type: 'job.progress' }> => ev.type === 'job.progress' && ev.jobId === job.id);
+    const progress = events.filter(
+      (ev): ev is Extract<EngineEvent, { type: 'job.progress' }> => ev.type === 'job.progress' && ev.jobId === job.id,
+    );
     expect(progress.length).toBeGreaterThan(3);
     const values = progress.map((p) => p.progress);
     expect(values).toEqual([...values].sort((a, b) => a - b));
@@ -66,7 +68,9 @@ describe('durable jobs', () => {
     const r = await first.call('jobs.selftest', { sizeMiB: 1, seconds: 0 });
     if (!r.ok) throw new Error(r.error.message);
     // As a kill -9 leaves it: running, with the cancel asked but not yet carried out, and its temporary file there.
-    first.db.prepare("UPDATE jobs SET status = 'running', control = 'cancel', attempts = 1 WHERE id = ?").run(r.value.id);
+    first.db
+      .prepare("UPDATE jobs SET status = 'running', control = 'cancel', attempts = 1 WHERE id = ?")
+      .run(r.value.id);
     const temp = path.join(home, 'tmp', `selftest-${r.value.id}.bin`);
     fs.mkdirSync(path.dirname(temp), { recursive: true });
     fs.writeFileSync(temp, 'partial');
@@ -114,7 +118,10 @@ describe('durable jobs', () => {
     expect(failed.steps[0].status).toBe('failed');
     expect(raised).toHaveLength(1);
     const alerts = await e.call('alerts.list', { all: false });
-    expect(alerts).toMatchObject({ ok: true, value: [{ severity: 'critical', jobId: job.id, title: 'Self-test (4 MiB) failed' }] });
+    expect(alerts).toMatchObject({
+      ok: true,
+      value: [{ severity: 'critical', jobId: job.id, title: 'Self-test (4 MiB) failed' }],
+    });
     fs.rmSync(path.join(home, 'tmp'));
     expect((await e.call('jobs.resume', { id: job.id })).ok).toBe(true);
     expect((await e.runner.wait(job.id, 10_000)).status).toBe('succeeded');

@@ -22,24 +22,34 @@ function stranger(): ChildProcess {
 }
 
 describe('instance lock owners', () => {
-  it.skipIf(!fs.existsSync('/proc/self/stat'))('tells a reused pid from the process that took the lock (needs /proc)', () => {
-    const home = tempHome();
-    const other = stranger();
-    const start = processStart(other.pid!);
-    expect(start).toMatch(/^\d+$/);
-    expect(ownerAlive(other.pid!, start)).toBe(true);
-    // The lock's process began at another time: the pid was reused.
-    const lock = { pid: other.pid!, mode: 'web', url: null, socket: null, startedAt: '2026-01-01T00:00:00.000Z', processStart: String(Number(start) - 1) };
-    fs.writeFileSync(path.join(home, LOCK_FILE), JSON.stringify(lock));
-    expect(ownerAlive(lock.pid, lock.processStart)).toBe(false);
-    expect(readInstance(home)).toBeNull();
-    const taken = InstanceLock.acquire(home, 'cli');
-    expect(taken.info).toMatchObject({ pid: process.pid, processStart: processStart(process.pid) });
-    taken.release();
+  it.skipIf(!fs.existsSync('/proc/self/stat'))(
+    'tells a reused pid from the process that took the lock (needs /proc)',
+    () => {
+      const home = tempHome();
+      const other = stranger();
+      const start = processStart(other.pid!);
+      expect(start).toMatch(/^\d+$/);
+      expect(ownerAlive(other.pid!, start)).toBe(true);
+      // The lock's process began at another time: the pid was reused.
+      const lock = {
+        pid: other.pid!,
+        mode: 'web',
+        url: null,
+        socket: null,
+        startedAt: '2026-01-01T00:00:00.000Z',
+        processStart: String(Number(start) - 1),
+      };
+      fs.writeFileSync(path.join(home, LOCK_FILE), JSON.stringify(lock));
+      expect(ownerAlive(lock.pid, lock.processStart)).toBe(false);
+      expect(readInstance(home)).toBeNull();
+      const taken = InstanceLock.acquire(home, 'cli');
+      expect(taken.info).toMatchObject({ pid: process.pid, processStart: processStart(process.pid) });
+      taken.release();
 
-    // The same process, same start time: a live holder, and a second start is refused with its pid.
-    fs.writeFileSync(path.join(home, LOCK_FILE), JSON.stringify({ ...lock, processStart: start }));
-    expect(readInstance(home)?.pid).toBe(other.pid);
-    expect(() => InstanceLock.acquire(home, 'cli')).toThrow(new RegExp(`pid ${other.pid}`));
-  });
+      // The same process, same start time: a live holder, and a second start is refused with its pid.
+      fs.writeFileSync(path.join(home, LOCK_FILE), JSON.stringify({ ...lock, processStart: start }));
+      expect(readInstance(home)?.pid).toBe(other.pid);
+      expect(() => InstanceLock.acquire(home, 'cli')).toThrow(new RegExp(`pid ${other.pid}`));
+    },
+  );
 });

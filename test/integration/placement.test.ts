@@ -33,7 +33,13 @@ async function lab() {
   return { e: engine, home, key };
 }
 
-const device = (key: string, name: string, root: string, capacity = '10MiB') => ({ name, type: 'file' as const, root, capacity, registrationKey: key });
+const device = (key: string, name: string, root: string, capacity = '10MiB') => ({
+  name,
+  type: 'file' as const,
+  root,
+  capacity,
+  registrationKey: key,
+});
 
 describe('device data roots', () => {
   it('are refused inside the data directory, an account folder or another device (through a link too), and around them', async () => {
@@ -44,10 +50,16 @@ describe('device data roots', () => {
     value(await e.call('devices.create', device(key, 'fs1', fs1)));
 
     const inHome = error(await e.call('devices.create', device(key, 'fs2', path.join(home, 'arrays', 'fs2'))));
-    expect(inHome).toMatchObject({ code: 'conflict', message: `root: ${path.join(home, 'arrays', 'fs2')} is inside Lifeboat's data directory (${home}).` });
+    expect(inHome).toMatchObject({
+      code: 'conflict',
+      message: `root: ${path.join(home, 'arrays', 'fs2')} is inside Lifeboat's data directory (${home}).`,
+    });
     expect(inHome.hint).toContain("outside Lifeboat's data directory");
     const inAccount = error(await e.call('devices.create', device(key, 'fs2', path.join(acct, 'fs2'))));
-    expect(inAccount).toMatchObject({ code: 'conflict', message: `root: ${path.join(acct, 'fs2')} is inside the folder of the storage account lab (${acct}).` });
+    expect(inAccount).toMatchObject({
+      code: 'conflict',
+      message: `root: ${path.join(acct, 'fs2')} is inside the folder of the storage account lab (${acct}).`,
+    });
     const aroundAccount = error(await e.call('devices.create', device(key, 'fs2', path.dirname(acct))));
     expect(aroundAccount.message).toContain(`contains the folder of the storage account lab`);
 
@@ -55,10 +67,17 @@ describe('device data roots', () => {
     const link = path.join(tempHome('lifeboat-link-'), 'to-fs1');
     fs.symlinkSync(fs1, link);
     const viaLink = error(await e.call('devices.create', device(key, 'fs2', path.join(link, 'shares', 'x'))));
-    expect(viaLink).toMatchObject({ code: 'conflict', message: expect.stringContaining(`is inside the data root of the device fs1 (${fs1})`) });
+    expect(viaLink).toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining(`is inside the data root of the device fs1 (${fs1})`),
+    });
     // What devices.checkRoot shows the wizard says the same.
     const check = value(await e.call('devices.checkRoot', { root: path.join(home, 'x') }));
-    expect(check).toMatchObject({ usable: false, state: 'in-use', message: expect.stringContaining("inside Lifeboat's data directory") });
+    expect(check).toMatchObject({
+      usable: false,
+      state: 'in-use',
+      message: expect.stringContaining("inside Lifeboat's data directory"),
+    });
     expect(value(await e.call('devices.list', {})).map((d) => d.name)).toEqual(['fs1']);
   });
 
@@ -66,7 +85,11 @@ describe('device data roots', () => {
     const { e, key } = await lab();
     const root = path.join(tempHome('lifeboat-root-'), 'fs1');
     const small = error(await e.call('devices.create', device(key, 'fs1', root, '500')));
-    expect(small).toMatchObject({ code: 'invalid_input', message: 'capacity: 500 B is below the smallest capacity a device can have, 1.0 MiB.', hint: expect.stringContaining('500GiB') });
+    expect(small).toMatchObject({
+      code: 'invalid_input',
+      message: 'capacity: 500 B is below the smallest capacity a device can have, 1.0 MiB.',
+      hint: expect.stringContaining('500GiB'),
+    });
     expect(fs.existsSync(root)).toBe(false);
     expect(value(await e.call('devices.create', device(key, 'fs1', root, '1MiB'))).capacity).toBe(2 ** 20);
   });
@@ -81,19 +104,32 @@ describe('local account folders', () => {
     value(await e.call('accounts.add', { name: 'lab1', local: lab1 }));
 
     const inHome = error(await e.call('accounts.add', { name: 'a', local: path.join(home, 'mine') }));
-    expect(inHome).toMatchObject({ code: 'conflict', message: `local: ${path.join(home, 'mine')} is inside Lifeboat's data directory (${home}).` });
+    expect(inHome).toMatchObject({
+      code: 'conflict',
+      message: `local: ${path.join(home, 'mine')} is inside Lifeboat's data directory (${home}).`,
+    });
     expect(inHome.hint).toContain('a folder of its own');
-    expect(error(await e.call('accounts.add', { name: 'b', local: path.join(fs1, 'shares', 'backups') })).message).toContain('is inside the data root of the device fs1');
-    expect(error(await e.call('accounts.add', { name: 'c', local: path.join(lab1, 'nested') })).message).toContain('is inside the folder of the storage account lab1');
-    expect(error(await e.call('accounts.add', { name: 'd', local: path.dirname(lab1) })).message).toContain('contains the folder of the storage account lab1');
+    expect(
+      error(await e.call('accounts.add', { name: 'b', local: path.join(fs1, 'shares', 'backups') })).message,
+    ).toContain('is inside the data root of the device fs1');
+    expect(error(await e.call('accounts.add', { name: 'c', local: path.join(lab1, 'nested') })).message).toContain(
+      'is inside the folder of the storage account lab1',
+    );
+    expect(error(await e.call('accounts.add', { name: 'd', local: path.dirname(lab1) })).message).toContain(
+      'contains the folder of the storage account lab1',
+    );
     expect(fs.existsSync(path.join(home, 'mine'))).toBe(false);
     expect(fs.existsSync(path.join(fs1, 'shares', 'backups'))).toBe(false);
 
     // Moving an account is checked the same way; keeping its folder is not a clash with itself.
-    expect(error(await e.call('accounts.edit', { name: 'lab1', local: path.join(fs1, 'moved') })).code).toBe('conflict');
+    expect(error(await e.call('accounts.edit', { name: 'lab1', local: path.join(fs1, 'moved') })).code).toBe(
+      'conflict',
+    );
     expect(value(await e.call('accounts.edit', { name: 'lab1' })).name).toBe('lab1');
     // The embedded default account (made with the first device) lives in the data directory by design.
-    expect(value(await e.call('accounts.show', { name: 'default' })).location).toBe(path.join(home, 'accounts', 'default'));
+    expect(value(await e.call('accounts.show', { name: 'default' })).location).toBe(
+      path.join(home, 'accounts', 'default'),
+    );
   });
 });
 
@@ -109,7 +145,14 @@ describe('restores', () => {
 
     for (const to of [src, path.join(src, 'sub'), path.join(src, 'new-folder')]) {
       const r = error(await e.call('backups.restore', { id, to, overwrite: true }));
-      expect(r, to).toMatchObject({ code: 'not_allowed', message: expect.stringMatching(new RegExp(`^to: ${to} is (inside )?the source docs of the backup ${id} \\(${src}\\), which still exists\\.$`)) });
+      expect(r, to).toMatchObject({
+        code: 'not_allowed',
+        message: expect.stringMatching(
+          new RegExp(
+            `^to: ${to} is (inside )?the source docs of the backup ${id} \\(${src}\\), which still exists\\.$`,
+          ),
+        ),
+      });
     }
     expect(fs.readdirSync(src)).toEqual(['sub']);
     expect(e.runner.store.list({ limit: 100 }).filter((j) => j.type === 'backup.restore')).toEqual([]);

@@ -41,7 +41,9 @@ function lab(names: string[]): Lab {
   const e = engine;
   const marks = path.join(home, 'marks');
   fs.mkdirSync(marks);
-  const items = new Map(names.map((n) => [n, { name: n, phase: 'protected', activeSite: 'primary', recoverySite: 'dr' }]));
+  const items = new Map(
+    names.map((n) => [n, { name: n, phase: 'protected', activeSite: 'primary', recoverySite: 'dr' }]),
+  );
   const failing = new Set<string>();
   const held = new Set<string>();
   let release = () => undefined as void;
@@ -57,7 +59,10 @@ function lab(names: string[]): Lab {
         title: 'Fail over',
         run: async (ctx) => {
           if (held.has(ctx.params.item)) await gate;
-          if (ctx.params.fail) throw new LifeboatError('conflict', `${ctx.params.item}'s disk is gone.`, 'Check the replica.', { final: true });
+          if (ctx.params.fail)
+            throw new LifeboatError('conflict', `${ctx.params.item}'s disk is gone.`, 'Check the replica.', {
+              final: true,
+            });
           fs.writeFileSync(path.join(marks, ctx.params.item), String(Date.now()));
           items.get(ctx.params.item)!.phase = 'failed-over';
         },
@@ -76,14 +81,31 @@ function lab(names: string[]): Lab {
     actionSite: (item) => item.recoverySite,
     runScript: async (site, command, opts) => {
       const { runCommand } = await import('../../main/engine/replication/commands');
-      const r = await runCommand('start', command, { timeoutMs: opts.timeoutMs, env: { ...opts.env, SITE: site }, now: () => new Date() });
+      const r = await runCommand('start', command, {
+        timeoutMs: opts.timeoutMs,
+        env: { ...opts.env, SITE: site },
+        now: () => new Date(),
+      });
       return r;
     },
   };
-  return { plans: recoveryPlans({ db: e.db, runner: e.runner, ops }), items, failing, held, release: () => release(), started, marks };
+  return {
+    plans: recoveryPlans({ db: e.db, runner: e.runner, ops }),
+    items,
+    failing,
+    held,
+    release: () => release(),
+    started,
+    marks,
+  };
 }
 
-const failover = (type: 'test' | 'planned' | 'unplanned') => ({ operation: 'failover' as const, type, point: 'latest-processed', shutdownSource: false });
+const failover = (type: 'test' | 'planned' | 'unplanned') => ({
+  operation: 'failover' as const,
+  type,
+  point: 'latest-processed',
+  shutdownSource: false,
+});
 
 async function settle(id: string): Promise<Job> {
   return engine!.runner.wait(id, 120_000);
@@ -106,7 +128,9 @@ describe('recovery plans', () => {
     expect(unknown.code).toBe('not_found');
     expect(unknown.message).toContain('web9');
     expect(unknown.hint).toContain('lifeboat item list');
-    const twice = await thrown(() => l.plans.create({ name: 'p', step: ['group: web1', 'manual: check', 'group: db1, web1'] }));
+    const twice = await thrown(() =>
+      l.plans.create({ name: 'p', step: ['group: web1', 'manual: check', 'group: db1, web1'] }),
+    );
     expect(twice.message).toBe('web1 is in group 1 and in group 2; an item is in at most one group of a plan.');
     const none = await thrown(() => l.plans.create({ name: 'p', step: ['manual: check'] }));
     expect(none.hint).toContain('--step "group: ITEM, ITEM"');
@@ -117,9 +141,23 @@ describe('recovery plans', () => {
 
   it('runs groups in order with a script action (output kept) and a manual action that waits for its confirmation', async () => {
     const l = lab(['web1', 'web2', 'db1']);
-    await l.plans.create({ name: 'shop', step: ['group: db1', `script 30s: echo "dns at $SITE for $LIFEBOAT_PLAN"; ls ${l.marks}`, 'manual: Check the shop answers', 'group: web1, web2'] });
+    await l.plans.create({
+      name: 'shop',
+      step: [
+        'group: db1',
+        `script 30s: echo "dns at $SITE for $LIFEBOAT_PLAN"; ls ${l.marks}`,
+        'manual: Check the shop answers',
+        'group: web1, web2',
+      ],
+    });
     const job = await l.plans.run('shop', failover('test'));
-    expect(job.steps.map((s) => s.title)).toEqual(['Group 1: db1', expect.stringMatching(/^Script: echo/), 'Manual action: Check the shop answers', 'Group 2: web1, web2', 'Report each item']);
+    expect(job.steps.map((s) => s.title)).toEqual([
+      'Group 1: db1',
+      expect.stringMatching(/^Script: echo/),
+      'Manual action: Check the shop answers',
+      'Group 2: web1, web2',
+      'Report each item',
+    ]);
     const paused = await settle(job.id);
     expect(paused.status).toBe('paused');
     expect(paused.message).toContain('Waiting for confirmation: Check the shop answers');
@@ -131,7 +169,9 @@ describe('recovery plans', () => {
     expect(l.started).toEqual(['db1']);
     expect((await l.plans.show('shop')).state).toBe('waiting');
     // A second run, an edit of the steps or a delete are refused while it waits.
-    expect((await thrown(() => l.plans.run('shop', failover('test')))).hint).toContain(`lifeboat plan confirm ${job.id}`);
+    expect((await thrown(() => l.plans.run('shop', failover('test')))).hint).toContain(
+      `lifeboat plan confirm ${job.id}`,
+    );
     expect((await thrown(() => l.plans.delete('shop'))).code).toBe('busy');
 
     l.plans.confirm(job.id);
@@ -139,7 +179,11 @@ describe('recovery plans', () => {
     expect(done.status).toBe('succeeded');
     expect(l.started.slice(1).sort()).toEqual(['web1', 'web2']);
     const items = (done.result as { items: { item: string; status: string; jobId: string }[] }).items;
-    expect(items.map((i) => [i.item, i.status])).toEqual([['db1', 'succeeded'], ['web1', 'succeeded'], ['web2', 'succeeded']]);
+    expect(items.map((i) => [i.item, i.status])).toEqual([
+      ['db1', 'succeeded'],
+      ['web1', 'succeeded'],
+      ['web2', 'succeeded'],
+    ]);
     // Groups in order: db1's failover ended before web1's and web2's began.
     const at = (n: string) => Number(fs.readFileSync(path.join(l.marks, n), 'utf8'));
     expect(at('db1')).toBeLessThanOrEqual(Math.min(at('web1'), at('web2')));
@@ -156,8 +200,13 @@ describe('recovery plans', () => {
     expect(done.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed']);
     expect(done.error?.message).toContain("bad: bad's disk is gone.");
     expect(done.resumable).toBe(false);
-    const items = (done.result as { items: { item: string; status: string; error: { message: string } | null }[] }).items;
-    expect(items.map((i) => [i.item, i.status])).toEqual([['a', 'succeeded'], ['bad', 'failed'], ['c', 'succeeded']]);
+    const items = (done.result as { items: { item: string; status: string; error: { message: string } | null }[] })
+      .items;
+    expect(items.map((i) => [i.item, i.status])).toEqual([
+      ['a', 'succeeded'],
+      ['bad', 'failed'],
+      ['c', 'succeeded'],
+    ]);
     expect(fs.existsSync(path.join(l.marks, 'c'))).toBe(true);
   });
 
@@ -189,12 +238,16 @@ describe('recovery plans', () => {
     await l.plans.create({ name: 'p', step: ['group: a', 'group: b'] });
     l.items.get('b')!.phase = 'failed-over';
     const mixed = await thrown(() => l.plans.run('p', failover('planned')));
-    expect(mixed.message).toBe('The items of plan p are in different phases (a protected; b failed-over); a plan runs one operation on items in one phase.');
+    expect(mixed.message).toBe(
+      'The items of plan p are in different phases (a protected; b failed-over); a plan runs one operation on items in one phase.',
+    );
     expect(mixed.hint).toContain('lifeboat plan edit');
     expect((await l.plans.list())[0].state).toBe('mixed');
     const other = await engine!.call('jobs.selftest', { sizeMiB: 1, seconds: 0 });
     if (!other.ok) throw new Error(other.error.message);
-    expect((await thrown(() => l.plans.confirm(other.value.id))).message).toBe(`Job ${other.value.id} is not a run of a recovery plan.`);
+    expect((await thrown(() => l.plans.confirm(other.value.id))).message).toBe(
+      `Job ${other.value.id} is not a run of a recovery plan.`,
+    );
   });
 
   it('a plan split between its sites fails over in the direction chosen, skipping the items already there', async () => {
@@ -218,8 +271,15 @@ describe('recovery plans', () => {
     expect(job.status).toBe('succeeded');
     expect(job.title).toBe('Planned failover of plan p');
     expect(l.started.sort()).toEqual(['a', 'c']);
-    const result = job.result as { items: { item: string; status: string }[]; skipped: { item: string; reason: string }[] };
-    expect(result.items.map((i) => [i.item, i.status]).sort()).toEqual([['a', 'succeeded'], ['b', 'skipped'], ['c', 'succeeded']]);
+    const result = job.result as {
+      items: { item: string; status: string }[];
+      skipped: { item: string; reason: string }[];
+    };
+    expect(result.items.map((i) => [i.item, i.status]).sort()).toEqual([
+      ['a', 'succeeded'],
+      ['b', 'skipped'],
+      ['c', 'succeeded'],
+    ]);
     expect(result.skipped).toEqual([{ item: 'b', reason: 'b runs at its recovery site dr already' }]);
     expect(job.message).toBe('2 of 2 items done, 1 skipped (b runs at its recovery site dr already)');
   });
@@ -231,7 +291,13 @@ describe('recovery plans', () => {
     expect(none.code).toBe('not_allowed');
     expect(none.message).toBe('No item of plan p runs at its recovery site: there is nothing to fail back.');
     expect(none.hint).toContain('--direction to-recovery');
-    const commitReq = { operation: 'commit', type: 'planned', point: 'latest', shutdownSource: false, direction: 'to-primary' } as const;
+    const commitReq = {
+      operation: 'commit',
+      type: 'planned',
+      point: 'latest',
+      shutdownSource: false,
+      direction: 'to-primary',
+    } as const;
     const commit = await thrown(() => l.plans.run('p', commitReq));
     expect(commit.code).toBe('invalid_input');
 
@@ -240,7 +306,9 @@ describe('recovery plans', () => {
     expect(job.status).toBe('succeeded');
     expect(job.title).toBe('Unplanned failback of plan p');
     expect(l.started).toEqual(['b']);
-    expect((job.result as { skipped: { item: string; reason: string }[] }).skipped).toEqual([{ item: 'a', reason: 'a runs at its primary site already' }]);
+    expect((job.result as { skipped: { item: string; reason: string }[] }).skipped).toEqual([
+      { item: 'a', reason: 'a runs at its primary site already' },
+    ]);
   });
 
   it('cancel works between steps: refused while a group runs, accepted while the run waits on a manual action', async () => {

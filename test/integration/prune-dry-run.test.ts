@@ -26,7 +26,14 @@ const sdek = crypto.randomBytes(32);
 const deletedFromCatalog: string[] = [];
 const catalog = { delete: (id: string) => void deletedFromCatalog.push(id) } as unknown as BackupCatalog;
 const account = { name: 'lab' } as AccountRow;
-const keepLast = (n: number, maxUnused = 10, dryRun = false) => ({ keepLast: n, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, maxUnused, dryRun });
+const keepLast = (n: number, maxUnused = 10, dryRun = false) => ({
+  keepLast: n,
+  keepDaily: 0,
+  keepWeekly: 0,
+  keepMonthly: 0,
+  maxUnused,
+  dryRun,
+});
 const open = async (root: string) => Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false });
 
 /** Every object of the account (path → size, .tmp/ and locks/ aside): what "wrote or deleted nothing" compares. */
@@ -55,7 +62,8 @@ async function prepare(name: string): Promise<{ root: string; ids: string[] }> {
   for (let round = 0; round < 3; round++) {
     previous = (await backupSources(repo, sources, { previous })).snapshot;
     ids.push(previous.id);
-    for (let i = round; i < 16; i += 5) fs.writeFileSync(path.join(share, `f${i}.bin`), crypto.randomBytes(round === 1 ? 50_000 : 300_000));
+    for (let i = round; i < 16; i += 5)
+      fs.writeFileSync(path.join(share, `f${i}.bin`), crypto.randomBytes(round === 1 ? 50_000 : 300_000));
   }
   // An interrupted backup's pack: no index names it, so both runs count it dead.
   const orphan = crypto.randomBytes(32).toString('hex');
@@ -64,7 +72,8 @@ async function prepare(name: string): Promise<{ root: string; ids: string[] }> {
   return { root, ids };
 }
 
-const dataBytes = (root: string) => Object.entries(objects(root)).reduce((n, [f, size]) => n + (f.startsWith('data') ? size : 0), 0);
+const dataBytes = (root: string) =>
+  Object.entries(objects(root)).reduce((n, [f, size]) => n + (f.startsWith('data') ? size : 0), 0);
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-prune-dry-'));
@@ -95,7 +104,9 @@ describe('prune --dry-run', () => {
     expect(dry.bytesRepacked).toBe(real.bytesRepacked);
     expect(dry.bytesFreed).toBe(real.bytesFreed);
     // And the account shrank by what the real run reported.
-    expect(dataBytes(root)).toBe(Object.entries(before).reduce((n, [f, s]) => n + (f.startsWith('data') ? s : 0), 0) - real.bytesFreed);
+    expect(dataBytes(root)).toBe(
+      Object.entries(before).reduce((n, [f, s]) => n + (f.startsWith('data') ? s : 0), 0) - real.bytesFreed,
+    );
 
     // Nothing left: the dry run of the next prune says so, like the real one.
     const again = await pruneAccount(await open(root), catalog, account, keepLast(1, 10, true));
@@ -106,7 +117,14 @@ describe('prune --dry-run', () => {
     const { root } = await prepare('whole');
     const { live } = await planPrune(await open(root), keepLast(1));
     const repo = await open(root);
-    const task = { backend: { kind: 'local' as const, folder: root }, sdek, repositoryId: repo.config.id, op: 'prune-sweep' as const, live, maxUnused: 100 };
+    const task = {
+      backend: { kind: 'local' as const, folder: root },
+      sdek,
+      repositoryId: repo.config.id,
+      op: 'prune-sweep' as const,
+      live,
+      maxUnused: 100,
+    };
     const before = objects(root);
     const dry = await runMaintenance({ ...task, dryRun: true });
     expect(objects(root)).toEqual(before);
@@ -185,22 +203,36 @@ describe('prune and small packs', () => {
     const dry = PruneResult.parse(await pruneAccount(await open(root), catalog, account, keepLast(6, 10, true)));
     const real = PruneResult.parse(await pruneAccount(await open(root), catalog, account, keepLast(6)));
     expect(real).toMatchObject({ removed: [], packsRepacked: 6, packsDeleted: 6 });
-    for (const k of ['packsDeleted', 'packsRepacked', 'bytesFreed', 'bytesRepacked'] as const) expect(dry[k], k).toBe(real[k]);
+    for (const k of ['packsDeleted', 'packsRepacked', 'bytesFreed', 'bytesRepacked'] as const)
+      expect(dry[k], k).toBe(real[k]);
     expect(packs()).toBe(1);
     const reopened = await Repository.open(await LocalBackend.open(root), sdek);
     for (const [day, id] of ids.entries()) {
       const out = path.join(tmp, 'small', `out${day}`);
       await restoreSnapshot(reopened, id, out);
-      expect(fs.readdirSync(path.join(out, 'share')).sort()).toEqual(Array.from({ length: day + 1 }, (_, d) => `day${d}.bin`));
-      for (let d = 0; d <= day; d++) expect(fs.readFileSync(path.join(out, 'share', `day${d}.bin`)).equals(fs.readFileSync(path.join(share, `day${d}.bin`)))).toBe(true);
+      expect(fs.readdirSync(path.join(out, 'share')).sort()).toEqual(
+        Array.from({ length: day + 1 }, (_, d) => `day${d}.bin`),
+      );
+      for (let d = 0; d <= day; d++)
+        expect(
+          fs
+            .readFileSync(path.join(out, 'share', `day${d}.bin`))
+            .equals(fs.readFileSync(path.join(share, `day${d}.bin`))),
+        ).toBe(true);
     }
     expect(await checkRepository(reopened, { readData: true })).toMatchObject({ ok: true });
     // One small pack is left: nothing to merge it with, so the next prune leaves it.
-    expect(await pruneAccount(await open(root), catalog, account, keepLast(6))).toMatchObject({ packsRepacked: 0, packsDeleted: 0 });
+    expect(await pruneAccount(await open(root), catalog, account, keepLast(6))).toMatchObject({
+      packsRepacked: 0,
+      packsDeleted: 0,
+    });
     // --max-unused 100 never rewrites a pack, small ones included.
     fs.writeFileSync(path.join(share, 'late.bin'), crypto.randomBytes(60_000));
     await backupSources(reopened, sources, { previous });
-    expect(await pruneAccount(await open(root), catalog, account, keepLast(7, 100))).toMatchObject({ packsRepacked: 0, packsDeleted: 0 });
+    expect(await pruneAccount(await open(root), catalog, account, keepLast(7, 100))).toMatchObject({
+      packsRepacked: 0,
+      packsDeleted: 0,
+    });
     expect(packs()).toBe(2);
   }, 60_000);
 });

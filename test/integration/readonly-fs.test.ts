@@ -16,7 +16,9 @@ try {
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mountPoint], { stdio: 'pipe' });
   mounted = true;
 } catch (err) {
-  console.warn(`readonly-fs.test.ts skipped: a read-only filesystem cannot be mounted here (${(err as Error).message.split('\n')[0]})`);
+  console.warn(
+    `readonly-fs.test.ts skipped: a read-only filesystem cannot be mounted here (${(err as Error).message.split('\n')[0]})`,
+  );
 }
 
 afterAll(async () => {
@@ -40,7 +42,14 @@ describe.skipIf(!mounted)('a folder on a read-only filesystem', () => {
   it('is named read-only by device create, for a data root to be created there', async () => {
     const { engine, key } = await lab();
     const root = path.join(mountPoint, 'fs1');
-    const r = await engine.call('devices.create', { name: 'fs1', type: 'file', root, capacity: '1MiB', account: 'lab', registrationKey: key });
+    const r = await engine.call('devices.create', {
+      name: 'fs1',
+      type: 'file',
+      root,
+      capacity: '1MiB',
+      account: 'lab',
+      registrationKey: key,
+    });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.message).toContain('read-only filesystem');
@@ -54,9 +63,22 @@ describe.skipIf(!mounted)('a folder on a read-only filesystem', () => {
       const r = await engine.call('devices.checkRoot', { root });
       expect(r.ok).toBe(true);
       if (!r.ok) continue;
-      expect(r.value).toMatchObject({ usable: false, state: 'not-writable', message: `${root} is on a read-only filesystem.` });
+      expect(r.value).toMatchObject({
+        usable: false,
+        state: 'not-writable',
+        message: `${root} is on a read-only filesystem.`,
+      });
     }
-    const refused = await engine.call('devices.create', { name: 'fs1', type: 'file', root: path.join(mountPoint, 'fs1'), capacity: '1MiB', account: 'lab' });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'root', hint: expect.stringMatching(/read-write/) } });
+    const refused = await engine.call('devices.create', {
+      name: 'fs1',
+      type: 'file',
+      root: path.join(mountPoint, 'fs1'),
+      capacity: '1MiB',
+      account: 'lab',
+    });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', field: 'root', hint: expect.stringMatching(/read-write/) },
+    });
   });
 });

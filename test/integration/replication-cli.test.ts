@@ -15,7 +15,6 @@ import { describeTree } from '../helpers/tree';
 
 beforeAll(buildMain, 120_000);
 
-
 function failed(r: ReturnType<typeof cli>): string {
   expect(r.code, r.stdout).not.toBe(0);
   return r.stderr + r.stdout;
@@ -55,27 +54,50 @@ describe('protected items through the CLI', () => {
     for (const f of ['a.txt', 'sub/b.bin', 'sub', '.']) age(path.join(folder, f));
 
     // Bad input, each with its code and what to do.
-    expect(failed(cli(home, ['policy', 'create', 'p1', '--frequency', '1m']))).toContain('error (invalid_input): --frequency: "1m" is not a replication frequency; choose 30 s, 5 min, 15 min.');
+    expect(failed(cli(home, ['policy', 'create', 'p1', '--frequency', '1m']))).toContain(
+      'error (invalid_input): --frequency: "1m" is not a replication frequency; choose 30 s, 5 min, 15 min.',
+    );
     ok(cli(home, ['site', 'add', 'dr', '--root', siteRoot]));
     expect(failed(cli(home, ['site', 'add', 'dr2', '--root', home]))).toContain("is Lifeboat's data directory");
     ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s', '--retention', '1h']));
-    expect(failed(cli(home, ['policy', 'edit', 'failback', '--retention', '2h']))).toContain('error (not_allowed): The failback policy is fixed');
-    const protect = (name: string, extra: string[]) => cli(home, ['item', 'protect', name, '--recovery-site', 'dr', '--policy', 'fast', ...extra]);
-    expect(failed(protect('vm1', ['--disk', path.join(work, 'missing.img')]))).toMatch(/error \(invalid_input\): --disk: .*missing\.img does not exist\./);
-    expect(failed(protect('vm1', ['--disk', folder]))).toMatch(/error \(invalid_input\): --disk: .*data is a folder, not a disk image\.\nhint: Protect a folder with --folder/);
-    expect(failed(cli(home, ['item', 'protect', 'vm1', '--disk', disk, '--recovery-site', 'nowhere', '--policy', 'fast']))).toContain('error (not_found): There is no site nowhere.');
-    expect(failed(cli(home, ['item', 'protect', 'vm1', '--disk', disk, '--recovery-site', 'dr', '--policy', 'none']))).toContain('error (not_found): There is no replication policy none.');
+    expect(failed(cli(home, ['policy', 'edit', 'failback', '--retention', '2h']))).toContain(
+      'error (not_allowed): The failback policy is fixed',
+    );
+    const protect = (name: string, extra: string[]) =>
+      cli(home, ['item', 'protect', name, '--recovery-site', 'dr', '--policy', 'fast', ...extra]);
+    expect(failed(protect('vm1', ['--disk', path.join(work, 'missing.img')]))).toMatch(
+      /error \(invalid_input\): --disk: .*missing\.img does not exist\./,
+    );
+    expect(failed(protect('vm1', ['--disk', folder]))).toMatch(
+      /error \(invalid_input\): --disk: .*data is a folder, not a disk image\.\nhint: Protect a folder with --folder/,
+    );
+    expect(
+      failed(cli(home, ['item', 'protect', 'vm1', '--disk', disk, '--recovery-site', 'nowhere', '--policy', 'fast'])),
+    ).toContain('error (not_found): There is no site nowhere.');
+    expect(
+      failed(cli(home, ['item', 'protect', 'vm1', '--disk', disk, '--recovery-site', 'dr', '--policy', 'none'])),
+    ).toContain('error (not_found): There is no replication policy none.');
 
     // Enable protection: the job and its result.
     const at1 = keep(disk, folder);
-    const job = ok(protect('vm1', ['--disk', disk, '--folder', folder, '--json'])).json<{ status: string; steps: { name: string; status: string }[]; result: { initial: Result; finalize: Result } }>();
+    const job = ok(protect('vm1', ['--disk', disk, '--folder', folder, '--json'])).json<{
+      status: string;
+      steps: { name: string; status: string }[];
+      result: { initial: Result; finalize: Result };
+    }>();
     expect(job.status).toBe('succeeded');
-    expect(job.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['prerequisites:succeeded', 'initial:succeeded', 'finalize:succeeded']);
+    expect(job.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'prerequisites:succeeded',
+      'initial:succeeded',
+      'finalize:succeeded',
+    ]);
     // Initial: the data blocks (two full, one full, one half block) plus the folder's files; the holes are not sent.
     expect(job.result.initial.blocksSent).toBe(4);
     expect(job.result.initial.bytesSent).toBe(4 * BLOCK + 6 + 100 * KiB);
     expect(job.result.finalize).toMatchObject({ bytesSent: 0, disksUnchanged: 1, filesSent: 0 });
-    expect(failed(protect('vm1', ['--disk', disk]))).toContain('error (already_exists): There is already a protected item named vm1.');
+    expect(failed(protect('vm1', ['--disk', disk]))).toContain(
+      'error (already_exists): There is already a protected item named vm1.',
+    );
 
     const shown = ok(cli(home, ['item', 'show', 'vm1', '--json'])).json<Record<string, unknown>>();
     expect(shown).toMatchObject({
@@ -117,7 +139,9 @@ describe('protected items through the CLI', () => {
     const c4 = ok(cli(home, ['item', 'replicate', 'vm1', '--json'])).json<{ result: Result }>();
     expect(c4.result).toMatchObject({ blocksSent: 1, filesSent: 2, filesDeleted: 1, bytesSent: BLOCK + 15 + 6 });
 
-    const points = ok(cli(home, ['item', 'points', 'vm1', '--json'])).json<{ id: string; seq: number; kind: string }[]>();
+    const points = ok(cli(home, ['item', 'points', 'vm1', '--json'])).json<
+      { id: string; seq: number; kind: string }[]
+    >();
     expect(points.map((p) => [p.seq, p.kind])).toEqual([
       [1, 'crash'],
       [2, 'crash'],
@@ -130,8 +154,12 @@ describe('protected items through the CLI', () => {
       expect(fs.readFileSync(path.join(to, 'disks', 'vm1.img')).equals(expected[i].disk), `point ${p.seq}`).toBe(true);
       expect(describeTree(path.join(to, 'folders', 'data')), `point ${p.seq}`).toEqual(expected[i].tree);
     }
-    expect(failed(cli(home, ['item', 'materialize', 'vm1', '--point', 'rp-nope', '--to', path.join(work, 'x')]))).toContain('error (not_found): vm1 has no recovery point rp-nope.');
-    expect(failed(cli(home, ['site', 'remove', 'dr', '--yes']))).toContain('error (not_allowed): The site dr is used by vm1.');
+    expect(
+      failed(cli(home, ['item', 'materialize', 'vm1', '--point', 'rp-nope', '--to', path.join(work, 'x')])),
+    ).toContain('error (not_found): vm1 has no recovery point rp-nope.');
+    expect(failed(cli(home, ['site', 'remove', 'dr', '--yes']))).toContain(
+      'error (not_allowed): The site dr is used by vm1.',
+    );
 
     // Retention (1 h): with the clock two hours on, every point but the newest goes, at the site too.
     const engine = Engine.open({ dataDir: home, mode: 'cli' });

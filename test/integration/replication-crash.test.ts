@@ -29,11 +29,20 @@ describe('kill -9 mid-cycle', () => {
     for (let b = 1; b < 30; b += 2) writeAt(disk, b * BLOCK, BLOCK);
     age(disk);
     const atKill = fs.readFileSync(disk);
-    const child = spawn(process.execPath, [CLI, '--home', home, 'item', 'replicate', 'vm', '--json'], { env: { ...process.env, LIFEBOAT_REPLICATION_FAULT: 'mid-apply' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, '--home', home, 'item', 'replicate', 'vm', '--json'], {
+      env: { ...process.env, LIFEBOAT_REPLICATION_FAULT: 'mid-apply' },
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const jobId = await until(
       'the cycle held mid-apply',
-      () => fs.existsSync(path.join(home, 'lifeboat.db')) && readDb(home, (db) => db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined),
+      () =>
+        fs.existsSync(path.join(home, 'lifeboat.db')) &&
+        readDb(
+          home,
+          (db) =>
+            db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined,
+        ),
       60_000,
     );
     expect(fs.existsSync(path.join(siteRoot, 'vm', '.lifeboat', 'cycle', 'APPLYING'))).toBe(true);
@@ -44,10 +53,18 @@ describe('kill -9 mid-cycle', () => {
     await exited;
 
     // A half-applied cycle is never shown as a point.
-    expect(ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>().map((p) => p.id)).toEqual(before.map((p) => p.id));
+    expect(
+      ok(cli(home, ['item', 'points', 'vm', '--json']))
+        .json<{ id: string }[]>()
+        .map((p) => p.id),
+    ).toEqual(before.map((p) => p.id));
 
     // The next process takes the interrupted job back (replicate follows it): the site rolls the cycle forward.
-    const resumed = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ id: string; status: string; attempts: number }>();
+    const resumed = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{
+      id: string;
+      status: string;
+      attempts: number;
+    }>();
     expect(resumed).toMatchObject({ id: jobId, status: 'succeeded', attempts: 2 });
     expect(fs.existsSync(path.join(siteRoot, 'vm', '.lifeboat', 'cycle'))).toBe(false);
     const after = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string; seq: number }[]>();
@@ -60,7 +77,10 @@ describe('kill -9 mid-cycle', () => {
     writeAt(disk, 50 * BLOCK, BLOCK);
     age(disk);
     const atLast = fs.readFileSync(disk);
-    const next = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ status: string; result: { blocksSent: number; bytesSent: number } }>();
+    const next = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{
+      status: string;
+      result: { blocksSent: number; bytesSent: number };
+    }>();
     expect(next).toMatchObject({ status: 'succeeded', result: { blocksSent: 1, bytesSent: BLOCK } });
     const points = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
     expect(points).toHaveLength(5);
@@ -83,11 +103,20 @@ describe('kill -9 mid-cycle', () => {
     ok(cli(home, ['site', 'add', 'dr', '--root', siteRoot]));
     ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
     const args = ['item', 'protect', 'vm', '--disk', disk, '--recovery-site', 'dr', '--policy', 'fast', '--json'];
-    const child = spawn(process.execPath, [CLI, '--home', home, ...args], { env: { ...process.env, LIFEBOAT_REPLICATION_FAULT: 'mid-copy' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, '--home', home, ...args], {
+      env: { ...process.env, LIFEBOAT_REPLICATION_FAULT: 'mid-copy' },
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const jobId = await until(
       'the first copy held',
-      () => fs.existsSync(path.join(home, 'lifeboat.db')) && readDb(home, (db) => db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined),
+      () =>
+        fs.existsSync(path.join(home, 'lifeboat.db')) &&
+        readDb(
+          home,
+          (db) =>
+            db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined,
+        ),
       60_000,
     );
     // The copy is in its file inside the staged cycle, not yet the disk (its size is set at the commit); no replica yet.
@@ -107,13 +136,17 @@ describe('kill -9 mid-cycle', () => {
     expect(fs.readFileSync(replica).equals(atStart)).toBe(true);
     const points = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
     expect(points).toHaveLength(2);
-    for (const p of points) expect(fs.readFileSync(path.join(materialize(home, 'vm', p.id), 'disks', 'vm.img')).equals(atStart)).toBe(true);
+    for (const p of points)
+      expect(fs.readFileSync(path.join(materialize(home, 'vm', p.id), 'disks', 'vm.img')).equals(atStart)).toBe(true);
 
     // Deltas go on from that copy: one block changed, one block sent.
     writeAt(disk, 100 * BLOCK, BLOCK);
     age(disk);
     const atLast = fs.readFileSync(disk);
-    const next = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ status: string; result: { blocksSent: number } }>();
+    const next = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{
+      status: string;
+      result: { blocksSent: number };
+    }>();
     expect(next).toMatchObject({ status: 'succeeded', result: { blocksSent: 1 } });
     expect(fs.readFileSync(replica).equals(atLast)).toBe(true);
   }, 180_000);

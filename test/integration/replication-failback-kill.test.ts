@@ -13,7 +13,8 @@ import { age, BLOCK, makeDisk, MiB, writeAt } from '../helpers/replication-lab';
 
 beforeAll(buildMain, 120_000);
 
-const job = <R>(home: string, args: string[]) => ok(cli(home, [...args, '--json'])).json<{ id: string; status: string; attempts: number; result: R }>();
+const job = <R>(home: string, args: string[]) =>
+  ok(cli(home, [...args, '--json'])).json<{ id: string; status: string; attempts: number; result: R }>();
 const points = (home: string) => ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
 
 describe('kill -9 mid-failback', () => {
@@ -40,9 +41,17 @@ describe('kill -9 mid-failback', () => {
     expect(fs.readFileSync(disk).equals(newest)).toBe(true);
 
     const args = ['item', 'failover', 'vm', '--type', 'unplanned', '--point', first.id, '--yes', '--json'];
-    const child = spawn(process.execPath, [CLI, '--home', home, ...args], { env: { ...process.env, LIFEBOAT_FAILOVER_FAULT: 'mid-copy' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, '--home', home, ...args], {
+      env: { ...process.env, LIFEBOAT_FAILOVER_FAULT: 'mid-copy' },
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const held = () => readDb(home, (db) => db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined);
+    const held = () =>
+      readDb(
+        home,
+        (db) =>
+          db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined,
+      );
     const jobId = await until('the failback held mid-copy', held, 90_000);
     child.kill('SIGKILL');
     await exited;
@@ -50,7 +59,12 @@ describe('kill -9 mid-failback', () => {
     expect(fs.readFileSync(path.join(src, '.vm.img.lifeboat-partial')).equals(older)).toBe(true);
 
     const done = job<{ to: string; point: { id: string } }>(home, args.slice(0, -1));
-    expect(done).toMatchObject({ id: jobId, status: 'succeeded', attempts: 2, result: { to: 'primary', point: { id: first.id } } });
+    expect(done).toMatchObject({
+      id: jobId,
+      status: 'succeeded',
+      attempts: 2,
+      result: { to: 'primary', point: { id: first.id } },
+    });
     expect(fs.readFileSync(disk).equals(older)).toBe(true);
     ok(cli(home, ['item', 'commit', 'vm', '--yes', '--json']));
     expect(fs.readdirSync(src).filter((f) => f.includes('lifeboat'))).toEqual([]);

@@ -28,7 +28,12 @@ function change(file: string, first: number, count: number): void {
 
 /** The disk's bytes and the folder's files, as a point holds them. */
 function snapshot(disk: string, folder: string) {
-  const files = Object.fromEntries(fs.readdirSync(folder).sort().map((f) => [f, fs.readFileSync(path.join(folder, f), 'utf8')]));
+  const files = Object.fromEntries(
+    fs
+      .readdirSync(folder)
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(folder, f), 'utf8')]),
+  );
   return { disk: fs.readFileSync(disk), files };
 }
 
@@ -42,27 +47,51 @@ describe('failback to any point', () => {
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, 'a.txt'), 'first');
     for (const p of [disk, path.join(folder, 'a.txt'), folder]) age(p);
-    const protect = { name: 'vm', disk: [disk], folder: [folder], recoverySite: 'dr', policy: 'fast', shutdown: 'true', quiesce: 'true' };
+    const protect = {
+      name: 'vm',
+      disk: [disk],
+      folder: [folder],
+      recoverySite: 'dr',
+      policy: 'fast',
+      shutdown: 'true',
+      quiesce: 'true',
+    };
     await settle(engine, await call(engine.call('items.protect', protect)));
     const activeDisk = path.join(siteRoot, '_active', 'vm', 'disks', 'vm.img');
     const activeFolder = path.join(siteRoot, '_active', 'vm', 'folders', 'data');
 
     // The RTO estimate: on the item's cycles, then on the recovery site's last `site test`, with the start command's run.
-    const rto = async () => (await call(engine.call('items.failoverOptions', { name: 'vm', type: 'planned' }))).rtoBasis;
+    const rto = async () =>
+      (await call(engine.call('items.failoverOptions', { name: 'vm', type: 'planned' }))).rtoBasis;
     expect(await rto()).toMatchObject({ source: 'cycles', startCommandMs: null, measuredAt: expect.any(String) });
     const probe = await call(engine.call('sites.test', { name: 'dr' }));
-    expect(await rto()).toMatchObject({ source: 'site-test', bytesPerSecond: probe.writeBytesPerSecond, description: expect.stringContaining('site test dr') });
+    expect(await rto()).toMatchObject({
+      source: 'site-test',
+      bytesPerSecond: probe.writeBytesPerSecond,
+      description: expect.stringContaining('site test dr'),
+    });
 
     // Failover, commit, reprotect: the item replicates dr → primary into its original disk and folder.
-    await settle(engine, await call(engine.call('items.failover', { name: 'vm', type: 'planned', point: 'latest', shutdownSource: false })));
+    await settle(
+      engine,
+      await call(
+        engine.call('items.failover', { name: 'vm', type: 'planned', point: 'latest', shutdownSource: false }),
+      ),
+    );
     await call(engine.call('items.commit', { name: 'vm' }));
-    expect((await settle(engine, await call(engine.call('items.reprotect', { name: 'vm' })))).result).toMatchObject({ direction: 'dr → primary' });
+    expect((await settle(engine, await call(engine.call('items.reprotect', { name: 'vm' })))).result).toMatchObject({
+      direction: 'dr → primary',
+    });
 
     // Three more points in reverse, the machine at dr writing between them; what each point holds is kept.
     const at = new Map<string, ReturnType<typeof snapshot>>();
     at.set((await points(engine, 'vm')).at(-1)!.id, snapshot(activeDisk, activeFolder));
     lab.t += 3_600_000; // the failback policy's app-consistent frequency: the next cycle makes an app point
-    for (const [block, text] of [[10, 'second'], [20, 'third'], [30, 'fourth']] as const) {
+    for (const [block, text] of [
+      [10, 'second'],
+      [20, 'third'],
+      [30, 'fourth'],
+    ] as const) {
       lab.t += 60_000;
       change(activeDisk, block, 1);
       fs.writeFileSync(path.join(activeFolder, 'a.txt'), text);
@@ -81,7 +110,12 @@ describe('failback to any point', () => {
     // The failback's options: each point option with its point and what it would lose; the RTO on the reverse cycles.
     lab.t += 60_000;
     const options = await call(engine.call('items.failoverOptions', { name: 'vm', type: 'unplanned' }));
-    expect(options).toMatchObject({ reversed: true, from: 'dr', to: 'primary', rtoBasis: { source: 'cycles', copyBytes: expect.any(Number) } });
+    expect(options).toMatchObject({
+      reversed: true,
+      from: 'dr',
+      to: 'primary',
+      rtoBasis: { source: 'cycles', copyBytes: expect.any(Number) },
+    });
     const option = (name: string) => options.options.find((o) => o.option === name)!;
     expect(option('latest-app-consistent')).toMatchObject({ available: true, point: { id: app.id } });
     expect(option('latest-processed')).toMatchObject({ available: true, point: { id: newest.id } });
@@ -90,23 +124,40 @@ describe('failback to any point', () => {
     // A crash with the app point's copy complete beside the original and not yet switched in: the original is whole.
     const item = engine.protection.items.store.requireItem('vm');
     const agent = engine.protection.failover.steps.agent(item);
-    const crash = agent.placeCopy({ id: item.id, name: 'vm' }, 'active', app.id, { beforeSwap: () => Promise.reject(new Error('killed')) });
+    const crash = agent.placeCopy({ id: item.id, name: 'vm' }, 'active', app.id, {
+      beforeSwap: () => Promise.reject(new Error('killed')),
+    });
     await expect(crash).rejects.toThrow('killed');
     expect(fs.readFileSync(disk).equals(at.get(newest.id)!.disk)).toBe(true);
     expect(fs.existsSync(path.join(work, '.vm.img.lifeboat-partial'))).toBe(true);
 
     // The failback finishes it: the original disk and folder hold exactly the app point's bytes.
-    const fb = await settle(engine, await call(engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-app-consistent', shutdownSource: false })));
+    const fb = await settle(
+      engine,
+      await call(
+        engine.call('items.failover', {
+          name: 'vm',
+          type: 'unplanned',
+          point: 'latest-app-consistent',
+          shutdownSource: false,
+        }),
+      ),
+    );
     expect(fb.result).toMatchObject({ to: 'primary', point: { id: app.id } });
     expect(fs.readFileSync(disk).equals(at.get(app.id)!.disk)).toBe(true);
     expect(snapshot(disk, folder).files).toEqual(at.get(app.id)!.files);
-    expect(await show(engine, 'vm')).toMatchObject({ phase: 'failed-over', activeSite: 'primary', failover: { pointId: app.id } });
+    expect(await show(engine, 'vm')).toMatchObject({
+      phase: 'failed-over',
+      activeSite: 'primary',
+      failover: { pointId: app.id },
+    });
     expect(fs.readdirSync(work).filter((f) => f.includes('lifeboat-partial'))).toEqual([]);
 
     // The machine runs at the primary and writes; change-point to latest, back, and to latest again: each point's bytes.
     change(disk, 40, 2);
     fs.writeFileSync(path.join(folder, 'new.txt'), 'written after the failback');
-    const changePoint = async (point: string) => settle(engine, await call(engine.call('items.changePoint', { name: 'vm', point })));
+    const changePoint = async (point: string) =>
+      settle(engine, await call(engine.call('items.changePoint', { name: 'vm', point })));
     await changePoint('latest');
     expect(fs.readFileSync(disk).equals(at.get(newest.id)!.disk)).toBe(true);
     expect(snapshot(disk, folder).files).toEqual(at.get(newest.id)!.files);
@@ -135,8 +186,18 @@ describe('failback to any point', () => {
     const call = async <T>(r: Promise<Result<T>>) => value(await r);
     const names = ['a', 'b'];
     const disks = names.map((n) => makeDisk(path.join(work, `${n}.img`), 2 * MiB, [0, 1, 2, 3]));
-    for (const [i, name] of names.entries()) await settle(engine, await call(engine.call('items.protect', { name, disk: [disks[i]], recoverySite: 'dr', policy: 'fast', group: 'g' })));
-    for (const name of names) await settle(engine, await call(engine.call('items.failover', { name, type: 'planned', point: 'latest', shutdownSource: false })));
+    for (const [i, name] of names.entries())
+      await settle(
+        engine,
+        await call(
+          engine.call('items.protect', { name, disk: [disks[i]], recoverySite: 'dr', policy: 'fast', group: 'g' }),
+        ),
+      );
+    for (const name of names)
+      await settle(
+        engine,
+        await call(engine.call('items.failover', { name, type: 'planned', point: 'latest', shutdownSource: false })),
+      );
     for (const name of names) await call(engine.call('items.commit', { name }));
     await settle(engine, await call(engine.call('items.reprotect', { name: 'a' })));
     const active = (n: string) => path.join(siteRoot, '_active', n, 'disks', `${n}.img`);
@@ -168,11 +229,29 @@ describe('failback to any point', () => {
 
     // Each member fails back to the newest common point (latest-multi-processed), then one member to the older one by id.
     for (const [i, name] of names.entries()) {
-      const done = await settle(engine, await call(engine.call('items.failover', { name, type: 'unplanned', point: 'latest-multi-processed', shutdownSource: false })));
+      const done = await settle(
+        engine,
+        await call(
+          engine.call('items.failover', {
+            name,
+            type: 'unplanned',
+            point: 'latest-multi-processed',
+            shutdownSource: false,
+          }),
+        ),
+      );
       expect(done.result).toMatchObject({ to: 'primary', point: { groupPoint: newestA.groupPoint } });
       expect(fs.readFileSync(disks[i]).equals(at.get(`${name}:${newestB.groupPoint}`)!)).toBe(true);
     }
-    await settle(engine, await call(engine.call('items.changePoint', { name: 'b', point: (await points(engine, 'b')).find((p) => p.groupPoint === group)!.id })));
+    await settle(
+      engine,
+      await call(
+        engine.call('items.changePoint', {
+          name: 'b',
+          point: (await points(engine, 'b')).find((p) => p.groupPoint === group)!.id,
+        }),
+      ),
+    );
     expect(fs.readFileSync(disks[1]).equals(at.get(`b:${group}`)!)).toBe(true);
   }, 300_000);
 });

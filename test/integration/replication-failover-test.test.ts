@@ -10,7 +10,22 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BLOCK, diskAt, error, makeDisk, MiB, openLab, ORDERED_WRITER, points, seq, settle, show, startWriter, value, writeAt } from '../helpers/protection';
+import {
+  BLOCK,
+  diskAt,
+  error,
+  makeDisk,
+  MiB,
+  openLab,
+  ORDERED_WRITER,
+  points,
+  seq,
+  settle,
+  show,
+  startWriter,
+  value,
+  writeAt,
+} from '../helpers/protection';
 import type { Lab } from '../helpers/protection';
 
 let lab: Lab | null = null;
@@ -48,15 +63,27 @@ describe('test failover, point options and cancel', () => {
     const { engine } = lab;
     const disk = makeDisk(path.join(lab.work, 'vm.img'), 2 * MiB, [0, 1, 2]);
     const start = 'echo up at $LIFEBOAT_PATH';
-    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', start })));
+    await settle(
+      engine,
+      value(
+        await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', start }),
+      ),
+    );
     const siteBefore = fs.readdirSync(lab.siteRoot).sort();
     writer = await startWriter(RANDOM, [disk]);
     await replicate(lab, 'vm');
     const point = (await points(engine, 'vm')).at(-1)!;
 
-    const job = await settle(engine, value(await engine.call('items.failover', { name: 'vm', type: 'test', point: point.id })));
+    const job = await settle(
+      engine,
+      value(await engine.call('items.failover', { name: 'vm', type: 'test', point: point.id })),
+    );
     const shown = await show(engine, 'vm');
-    expect(shown).toMatchObject({ phase: 'protected', activeSite: 'primary', testFailover: { pointId: point.id, jobId: job.id } });
+    expect(shown).toMatchObject({
+      phase: 'protected',
+      activeSite: 'primary',
+      testFailover: { pointId: point.id, jobId: job.id },
+    });
     const testDisk = shown.disks[0].testPath!;
     expect(testDisk).toBe(path.join(lab.siteRoot, '_test', 'vm', 'disks', 'vm.img'));
     expect(fs.readFileSync(testDisk).equals(await diskAt(lab, 'vm', point.id, 'vm.img'))).toBe(true);
@@ -80,19 +107,37 @@ describe('test failover, point options and cancel', () => {
     await replicate(lab, 'vm');
     expect((await points(engine, 'vm')).length).toBeGreaterThanOrEqual(before + 3);
     expect(fs.readFileSync(replica).equals(fs.readFileSync(disk))).toBe(true);
-    expect(fs.readFileSync(testDisk).subarray(40 * BLOCK, 41 * BLOCK).equals(fs.readFileSync(replica).subarray(40 * BLOCK, 41 * BLOCK))).toBe(false);
+    expect(
+      fs
+        .readFileSync(testDisk)
+        .subarray(40 * BLOCK, 41 * BLOCK)
+        .equals(fs.readFileSync(replica).subarray(40 * BLOCK, 41 * BLOCK)),
+    ).toBe(false);
 
     const report = value(await engine.call('items.cleanupTest', { name: 'vm', notes: 'The web page answered.' }));
     const testPath = path.dirname(path.dirname(testDisk));
-    expect(report).toMatchObject({ item: 'vm', jobId: job.id, point: { id: point.id }, notes: 'The web page answered.', testPath });
-    expect(report.commandRuns[0]).toMatchObject({ name: 'start', exitCode: 0, output: `up at ${path.join(lab.siteRoot, '_test', 'vm')}\n` });
+    expect(report).toMatchObject({
+      item: 'vm',
+      jobId: job.id,
+      point: { id: point.id },
+      notes: 'The web page answered.',
+      testPath,
+    });
+    expect(report.commandRuns[0]).toMatchObject({
+      name: 'start',
+      exitCode: 0,
+      output: `up at ${path.join(lab.siteRoot, '_test', 'vm')}\n`,
+    });
     expect(report.timeToStartMs).toBeGreaterThan(0);
     expect(report.cleanedUpAt).not.toBeNull();
     expect(fs.readdirSync(lab.siteRoot).sort()).toEqual(siteBefore);
     expect((await show(engine, 'vm')).testFailover).toBeNull();
     expect((await show(engine, 'vm')).disks[0].testPath).toBeNull();
     expect(value(await engine.call('items.drills', { name: 'vm' })).drills).toEqual([report]);
-    expect(error(await engine.call('items.cleanupTest', { name: 'vm' }))).toMatchObject({ code: 'not_allowed', message: 'vm has no test failover up.' });
+    expect(error(await engine.call('items.cleanupTest', { name: 'vm' }))).toMatchObject({
+      code: 'not_allowed',
+      message: 'vm has no test failover up.',
+    });
   }, 300_000);
 
   it('multi-item options give the group a common point: never B’s write without A’s; an item outside a group its own latest', async () => {
@@ -101,9 +146,18 @@ describe('test failover, point options and cancel', () => {
     const diskA = makeDisk(path.join(work, 'a.img'), MiB, [0, 4]);
     const diskB = makeDisk(path.join(work, 'b.img'), MiB, [0, 9]);
     const solo = makeDisk(path.join(work, 'solo.img'), MiB, [0]);
-    for (const [name, d] of [['app-a', diskA], ['app-b', diskB]])
-      await settle(engine, value(await engine.call('items.protect', { name, disk: [d], recoverySite: 'dr', policy: 'fast', group: 'g' })));
-    await settle(engine, value(await engine.call('items.protect', { name: 'solo', disk: [solo], recoverySite: 'dr', policy: 'fast' })));
+    for (const [name, d] of [
+      ['app-a', diskA],
+      ['app-b', diskB],
+    ])
+      await settle(
+        engine,
+        value(await engine.call('items.protect', { name, disk: [d], recoverySite: 'dr', policy: 'fast', group: 'g' })),
+      );
+    await settle(
+      engine,
+      value(await engine.call('items.protect', { name: 'solo', disk: [solo], recoverySite: 'dr', policy: 'fast' })),
+    );
     writer = await startWriter(ORDERED_WRITER, [diskA, diskB]);
     for (let i = 0; i < 3; i++) await replicate(lab, 'app-a');
     writer!.kill('SIGKILL');
@@ -114,11 +168,17 @@ describe('test failover, point options and cancel', () => {
     expect(multi).toMatchObject({ available: true, group: 'g' });
     expect(multi.point!.groupPoint).not.toBeNull();
     const app = opts.options.find((o) => o.option === 'latest-multi-app-consistent')!;
-    expect(app).toMatchObject({ available: false, reason: 'The group g has no complete multi-item app-consistent point yet.' });
+    expect(app).toMatchObject({
+      available: false,
+      reason: 'The group g has no complete multi-item app-consistent point yet.',
+    });
     expect(opts.options.every((o) => o.rtoSeconds > 0)).toBe(true);
 
     for (const name of ['app-a', 'app-b'])
-      await settle(engine, value(await engine.call('items.failover', { name, type: 'test', point: 'latest-multi-processed' })));
+      await settle(
+        engine,
+        value(await engine.call('items.failover', { name, type: 'test', point: 'latest-multi-processed' })),
+      );
     const [a, b] = [await show(engine, 'app-a'), await show(engine, 'app-b')];
     const pa = (await points(engine, 'app-a')).find((p) => p.id === a.testFailover!.pointId)!;
     const pb = (await points(engine, 'app-b')).find((p) => p.id === b.testFailover!.pointId)!;
@@ -130,18 +190,30 @@ describe('test failover, point options and cancel', () => {
 
     const soloOpts = value(await engine.call('items.failoverOptions', { name: 'solo', type: 'unplanned' }));
     const newest = (await points(engine, 'solo')).at(-1)!;
-    expect(soloOpts.options.find((o) => o.option === 'latest-multi-processed')).toMatchObject({ available: true, group: null, point: { id: newest.id } });
+    expect(soloOpts.options.find((o) => o.option === 'latest-multi-processed')).toMatchObject({
+      available: true,
+      group: null,
+      point: { id: newest.id },
+    });
   }, 300_000);
 
   it('a failover cancelled before the item was switched leaves it protected, replicating, with no copy at the site', async () => {
     lab = await openLab();
     const { engine } = lab;
     const disk = makeDisk(path.join(lab.work, 'vm.img'), MiB, [0, 3]);
-    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast' })));
+    await settle(
+      engine,
+      value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast' })),
+    );
     process.env.LIFEBOAT_FAILOVER_FAULT = 'mid-copy';
-    const job = value(await engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' }));
+    const job = value(
+      await engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' }),
+    );
     const held = async (id: string, point: string) => {
-      const at = () => engine.runner.store.db.prepare("SELECT 1 FROM job_events WHERE job_id = ? AND kind = 'fault-point' AND message = ?").get(id, point);
+      const at = () =>
+        engine.runner.store.db
+          .prepare("SELECT 1 FROM job_events WHERE job_id = ? AND kind = 'fault-point' AND message = ?")
+          .get(id, point);
       for (let i = 0; i < 600 && !at(); i++) await new Promise((r) => setTimeout(r, 100));
       expect(at(), `the job held at ${point}`).toBeTruthy();
     };
@@ -160,7 +232,9 @@ describe('test failover, point options and cancel', () => {
 
     // Once the item is switched to the recovery site and about to start, a cancel is refused with the reason.
     process.env.LIFEBOAT_FAILOVER_FAULT = 'before-start';
-    const second = value(await engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' }));
+    const second = value(
+      await engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' }),
+    );
     await held(second.id, 'before-start');
     expect((await show(engine, 'vm')).phase).toBe('failed-over');
     expect(error(await engine.call('jobs.cancel', { id: second.id }))).toMatchObject({
@@ -177,14 +251,26 @@ describe('test failover, point options and cancel', () => {
     const small = path.join(lab.work, 'small');
     fs.mkdirSync(small);
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small]);
-    if (mounted.status !== 0) throw new Error(`this test needs a small tmpfs (run as root): mount -t tmpfs was refused: ${mounted.stderr}`);
+    if (mounted.status !== 0)
+      throw new Error(`this test needs a small tmpfs (run as root): mount -t tmpfs was refused: ${mounted.stderr}`);
     try {
       value(await engine.call('sites.add', { name: 'tiny', root: path.join(small, 'dr') }));
-      const disk = makeDisk(path.join(lab.work, 'vm.img'), 16 * MiB, Array.from({ length: 16 }, (_, i) => i));
-      await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'tiny', policy: 'fast' })));
+      const disk = makeDisk(
+        path.join(lab.work, 'vm.img'),
+        16 * MiB,
+        Array.from({ length: 16 }, (_, i) => i),
+      );
+      await settle(
+        engine,
+        value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'tiny', policy: 'fast' })),
+      );
       // The source grew to 9 MiB of data since its last point: a copy may need that much (the estimate is the source's).
       writeAt(disk, 16 * BLOCK, 128 * BLOCK);
-      const job = await settle(engine, value(await engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' })), 'failed');
+      const job = await settle(
+        engine,
+        value(await engine.call('items.failover', { name: 'vm', type: 'unplanned', point: 'latest-processed' })),
+        'failed',
+      );
       expect(job.error).toMatchObject({ code: 'disk_full' });
       expect(job.error!.message).toMatch(/^The recovery site has \d+ bytes free; the copy of vm needs up to \d+\.$/);
       expect(await show(engine, 'vm')).toMatchObject({ phase: 'protected', activeSite: 'primary', failover: null });
@@ -211,12 +297,20 @@ describe('test failover, point options and cancel', () => {
 
     const opts = value(await engine.call('items.failoverOptions', { name: 'vm', type: 'test' }));
     for (const option of ['latest-app-consistent', 'latest-multi-app-consistent'])
-      expect(opts.options.find((o) => o.option === option)).toMatchObject({ available: true, point: { id: app.id, kind: 'app' } });
+      expect(opts.options.find((o) => o.option === option)).toMatchObject({
+        available: true,
+        point: { id: app.id, kind: 'app' },
+      });
     const processed = opts.options.find((o) => o.option === 'latest-processed')!;
     expect(processed.point!.id).toBe(all.at(-1)!.id);
-    expect(opts.options.find((o) => o.option === 'latest-app-consistent')!.lossSeconds!).toBeGreaterThan(processed.lossSeconds!);
+    expect(opts.options.find((o) => o.option === 'latest-app-consistent')!.lossSeconds!).toBeGreaterThan(
+      processed.lossSeconds!,
+    );
 
-    await settle(engine, value(await engine.call('items.failover', { name: 'vm', type: 'test', point: 'latest-app-consistent' })));
+    await settle(
+      engine,
+      value(await engine.call('items.failover', { name: 'vm', type: 'test', point: 'latest-app-consistent' })),
+    );
     const shown = await show(engine, 'vm');
     expect(shown.testFailover!.pointId).toBe(app.id);
     expect(fs.readFileSync(shown.disks[0].testPath!).equals(atApp)).toBe(true);
@@ -226,13 +320,21 @@ describe('test failover, point options and cancel', () => {
     lab = await openLab();
     const { engine } = lab;
     const disk = makeDisk(path.join(lab.work, 'vm.img'), MiB, [0, 2]);
-    const input = { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast', shutdown: 'echo the source is gone; exit 5' };
+    const input = {
+      name: 'vm',
+      disk: [disk],
+      recoverySite: 'dr',
+      policy: 'fast',
+      shutdown: 'echo the source is gone; exit 5',
+    };
     await settle(engine, value(await engine.call('items.protect', input)));
     const request = { name: 'vm', type: 'unplanned' as const, point: 'latest-processed', shutdownSource: true };
     const job = await settle(engine, value(await engine.call('items.failover', request)));
     const result = job.result as { shutdown: { exitCode: number }; warnings: string[] };
     expect(result.shutdown).toMatchObject({ exitCode: 5 });
-    expect(result.warnings).toEqual(['The source was not shut down: the shutdown command exited with 5: the source is gone. The failover went on.']);
+    expect(result.warnings).toEqual([
+      'The source was not shut down: the shutdown command exited with 5: the source is gone. The failover went on.',
+    ]);
     expect((await show(engine, 'vm')).phase).toBe('failed-over');
   }, 120_000);
 });

@@ -83,7 +83,22 @@ function lab(extra: string[] = []) {
   age(folder);
   ok(cli(home, ['site', 'add', 'dr', '--root', root]));
   ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
-  ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--folder', folder, '--recovery-site', 'dr', '--policy', 'fast', ...extra]));
+  ok(
+    cli(home, [
+      'item',
+      'protect',
+      'vm',
+      '--disk',
+      disk,
+      '--folder',
+      folder,
+      '--recovery-site',
+      'dr',
+      '--policy',
+      'fast',
+      ...extra,
+    ]),
+  );
   return { home, root, disk, folder, show: () => ok(cli(home, ['item', 'show', 'vm', '--json'])).json<Shown>() };
 }
 
@@ -98,17 +113,20 @@ describe('failover of a protected item through the CLI', () => {
     fs.writeFileSync(script, WRITER);
     writerScript = script;
     spawnSync('sh', ['-c', '"$0" "$1" "$2" "$3" >/dev/null 2>&1 &', process.execPath, script, l.disk, pidFile]);
-    const writing = () => fs.existsSync(pidFile) && fs.statSync(l.disk).mtimeMs > Date.now() - 1000 && fs.readFileSync(pidFile, 'utf8');
+    const writing = () =>
+      fs.existsSync(pidFile) && fs.statSync(l.disk).mtimeMs > Date.now() - 1000 && fs.readFileSync(pidFile, 'utf8');
     writerPid = await until('the writer writing', writing, 30_000);
     fs.writeFileSync(path.join(l.folder, 'b.txt'), 'written after the last point\n');
     expect(l.show().disks[0].activePath).toBe(l.disk); // active at its source until it fails over
 
-    const options = ok(
-      cli(l.home, ['item', 'failover-options', 'vm', '--type', 'planned', '--json']),
-    ).json<{ options: { option: string; lossSeconds: number }[] }>();
+    const options = ok(cli(l.home, ['item', 'failover-options', 'vm', '--type', 'planned', '--json'])).json<{
+      options: { option: string; lossSeconds: number }[];
+    }>();
     expect(options.options.find((o) => o.option === 'latest')).toMatchObject({ lossSeconds: 0 });
 
-    const job = ok(cli(l.home, ['item', 'failover', 'vm', '--type', 'planned', '--yes', '--json'])).json<Job<FailoverResult>>();
+    const job = ok(cli(l.home, ['item', 'failover', 'vm', '--type', 'planned', '--yes', '--json'])).json<
+      Job<FailoverResult>
+    >();
     expect(job.status).toBe('succeeded');
     expect(job.result.shutdown).toMatchObject({ exitCode: 0, output: 'writer stopped\n' });
     expect(job.result.warnings).toEqual([]);
@@ -117,10 +135,16 @@ describe('failover of a protected item through the CLI', () => {
     expect(job.result.start).toMatchObject({ exitCode: 0, output: `starting from ${site}\n` });
     // Zero loss: the writer is stopped, so the source now is the source at shutdown.
     const shown = l.show();
-    expect(shown).toMatchObject({ phase: 'failed-over', activeSite: 'dr', failover: { type: 'planned', pointId: job.result.point.id } });
+    expect(shown).toMatchObject({
+      phase: 'failed-over',
+      activeSite: 'dr',
+      failover: { type: 'planned', pointId: job.result.point.id },
+    });
     expect(shown.disks[0].activePath).toBe(path.join(site, 'disks', 'vm.img'));
     expect(fs.readFileSync(shown.disks[0].activePath).equals(fs.readFileSync(l.disk))).toBe(true);
-    expect(fs.readFileSync(path.join(shown.folders[0].activePath, 'b.txt'), 'utf8')).toBe('written after the last point\n');
+    expect(fs.readFileSync(path.join(shown.folders[0].activePath, 'b.txt'), 'utf8')).toBe(
+      'written after the last point\n',
+    );
     // The replica is not the active copy: the failed-over machine writes only to its own.
     expect(shown.disks[0].replicaPath).not.toBe(shown.disks[0].activePath);
 
@@ -134,21 +158,34 @@ describe('failover of a protected item through the CLI', () => {
     // Change recovery point: the first point (the initial copy), then back to the failover's; then commit.
     const points = ok(cli(l.home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
     const to = path.join(tempHome('lifeboat-point-'), 'out');
-    const first = ok(cli(l.home, ['item', 'materialize', 'vm', '--point', points[0].id, '--to', to, '--json'])).json<{ path: string }>();
-    const changed = ok(cli(l.home, ['item', 'change-point', 'vm', '--point', points[0].id, '--yes', '--json'])).json<Job<{ point: { id: string } }>>();
+    const first = ok(cli(l.home, ['item', 'materialize', 'vm', '--point', points[0].id, '--to', to, '--json'])).json<{
+      path: string;
+    }>();
+    const changed = ok(cli(l.home, ['item', 'change-point', 'vm', '--point', points[0].id, '--yes', '--json'])).json<
+      Job<{ point: { id: string } }>
+    >();
     expect(changed).toMatchObject({ status: 'succeeded', result: { point: { id: points[0].id } } });
-    expect(fs.readFileSync(shown.disks[0].activePath).equals(fs.readFileSync(path.join(first.path, 'disks', 'vm.img')))).toBe(true);
+    expect(
+      fs.readFileSync(shown.disks[0].activePath).equals(fs.readFileSync(path.join(first.path, 'disks', 'vm.img'))),
+    ).toBe(true);
     expect(fs.existsSync(path.join(shown.folders[0].activePath, 'b.txt'))).toBe(false);
     expect(l.show().failover?.pointId).toBe(points[0].id);
     // Nothing half-made is left beside the copy.
     expect(fs.readdirSync(path.join(l.root, '_active'))).toEqual(['vm']);
 
-    const committed = ok(cli(l.home, ['item', 'commit', 'vm', '--yes', '--json'])).json<{ phase: string; pointsDeleted: number }>();
+    const committed = ok(cli(l.home, ['item', 'commit', 'vm', '--yes', '--json'])).json<{
+      phase: string;
+      pointsDeleted: number;
+    }>();
     expect(committed).toMatchObject({ phase: 'committed', pointsDeleted: points.length });
     expect(ok(cli(l.home, ['item', 'points', 'vm', '--json'])).json<unknown[]>()).toEqual([]);
     expect(fs.existsSync(path.join(l.root, 'vm'))).toBe(false);
-    expect(fs.readFileSync(shown.disks[0].activePath).equals(fs.readFileSync(path.join(first.path, 'disks', 'vm.img')))).toBe(true);
-    expect(failed(cli(l.home, ['item', 'change-point', 'vm', '--point', points[0].id, '--yes', '--json']))).toMatchObject({
+    expect(
+      fs.readFileSync(shown.disks[0].activePath).equals(fs.readFileSync(path.join(first.path, 'disks', 'vm.img'))),
+    ).toBe(true);
+    expect(
+      failed(cli(l.home, ['item', 'change-point', 'vm', '--point', points[0].id, '--yes', '--json'])),
+    ).toMatchObject({
       code: 'not_allowed',
       message: 'vm is committed (not replicating), so changing the recovery point is not possible now.',
       hint: 'Reprotect it with `lifeboat item reprotect vm`.',
@@ -172,11 +209,17 @@ describe('failover of a protected item through the CLI', () => {
     // A planned failover needs the source.
     type Options = { options: { available: boolean; reason: string }[] };
     const planned = ok(cli(l.home, ['item', 'failover-options', 'vm', '--type', 'planned', '--json'])).json<Options>();
-    expect(planned.options[0]).toMatchObject({ available: false, reason: expect.stringMatching(/^The disk vm\.img of vm is not at .*vm\.img\. Fail over unplanned\.$/) });
+    expect(planned.options[0]).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/^The disk vm\.img of vm is not at .*vm\.img\. Fail over unplanned\.$/),
+    });
 
-    const job = ok(cli(l.home, ['item', 'failover', 'vm', '--type', 'unplanned', '--point', 'latest', '--yes', '--json'])).json<Job<FailoverResult>>();
+    const job = ok(
+      cli(l.home, ['item', 'failover', 'vm', '--type', 'unplanned', '--point', 'latest', '--yes', '--json']),
+    ).json<Job<FailoverResult>>();
     expect(job.status).toBe('succeeded');
-    const notProcessed = /^The pending data could not be processed \(the source of vm cannot be read\): failed over to the newest processed point, of \S+; /;
+    const notProcessed =
+      /^The pending data could not be processed \(the source of vm cannot be read\): failed over to the newest processed point, of \S+; /;
     expect(job.result.warnings).toEqual([expect.stringMatching(notProcessed)]);
     expect(job.result.warnings[0]).toMatch(/what vm wrote at primary after it \(\d+ s\) is lost/);
     expect(job.result).toMatchObject({ sourceUnreachable: false, lossSeconds: expect.any(Number) });
@@ -190,12 +233,21 @@ describe('failover of a protected item through the CLI', () => {
     const l = lab();
     writeAt(l.disk, 7 * BLOCK, BLOCK);
     age(l.disk);
-    const child = spawn(process.execPath, [CLI, '--home', l.home, 'item', 'failover', 'vm', '--type', 'planned', '--yes', '--json'], {
-      env: { ...process.env, LIFEBOAT_FAILOVER_FAULT: 'mid-copy' },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, '--home', l.home, 'item', 'failover', 'vm', '--type', 'planned', '--yes', '--json'],
+      {
+        env: { ...process.env, LIFEBOAT_FAILOVER_FAULT: 'mid-copy' },
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const heldJob = () => readDb(l.home, (db) => db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined);
+    const heldJob = () =>
+      readDb(
+        l.home,
+        (db) =>
+          db.prepare("SELECT job_id FROM job_events WHERE kind = 'fault-point'").pluck().get() as string | undefined,
+      );
     const jobId = await until('the failover held mid-copy', heldJob, 90_000);
     child.kill('SIGKILL');
     await exited;
@@ -206,10 +258,15 @@ describe('failover of a protected item through the CLI', () => {
     expect(during).toMatchObject({ phase: 'failing-over', activeSite: 'primary', failover: null });
     expect(during.disks[0].activePath).toBe(l.disk);
     const commit = failed(cli(l.home, ['item', 'commit', 'vm', '--yes', '--json']));
-    expect(commit).toMatchObject({ code: 'not_allowed', message: 'vm is failing over, so a commit is not possible now.' });
+    expect(commit).toMatchObject({
+      code: 'not_allowed',
+      message: 'vm is failing over, so a commit is not possible now.',
+    });
 
     // The same command follows the interrupted job, which resumes at its step.
-    const job = ok(cli(l.home, ['item', 'failover', 'vm', '--type', 'planned', '--yes', '--json'])).json<Job<FailoverResult>>();
+    const job = ok(cli(l.home, ['item', 'failover', 'vm', '--type', 'planned', '--yes', '--json'])).json<
+      Job<FailoverResult>
+    >();
     expect(job).toMatchObject({ id: jobId, status: 'succeeded', attempts: 2 });
     const shown = l.show();
     expect(shown.phase).toBe('failed-over');
@@ -226,13 +283,31 @@ describe('failover of a protected item through the CLI', () => {
     ok(cli(home, ['item', 'protect', 'other', '--disk', other, '--recovery-site', 'dr', '--policy', 'fast']));
     const otherPoint = ok(cli(home, ['item', 'points', 'other', '--json'])).json<{ id: string }[]>()[0].id;
 
-    expect(failed(cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--point', otherPoint, '--yes', '--json']))).toMatchObject({
+    expect(
+      failed(cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--point', otherPoint, '--yes', '--json'])),
+    ).toMatchObject({
       code: 'invalid_input',
       message: `--point: ${otherPoint} is a recovery point of other, not of vm.`,
     });
-    const unknown = failed(cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--point', 'rp-000000000000', '--yes', '--json']));
+    const unknown = failed(
+      cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--point', 'rp-000000000000', '--yes', '--json']),
+    );
     expect(unknown).toMatchObject({ code: 'not_found' });
-    expect(failed(cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--point', 'latest-app-consistent', '--yes', '--json']))).toMatchObject({
+    expect(
+      failed(
+        cli(home, [
+          'item',
+          'failover',
+          'vm',
+          '--type',
+          'planned',
+          '--point',
+          'latest-app-consistent',
+          '--yes',
+          '--json',
+        ]),
+      ),
+    ).toMatchObject({
       code: 'not_found',
       message: '--point latest-app-consistent: vm has no app-consistent point (it has no quiesce command).',
     });
@@ -241,9 +316,16 @@ describe('failover of a protected item through the CLI', () => {
       message: 'vm is protected, so a commit is not possible now.',
       hint: 'Fail it over with `lifeboat item failover vm --type planned`.',
     });
-    expect(failed(cli(home, ['item', 'cleanup-test', 'vm', '--json']))).toMatchObject({ code: 'not_allowed', message: 'vm has no test failover up.' });
-    expect(failed(cli(home, ['item', 'failover', 'vm', '--type', 'test', '--shutdown-source', '--yes', '--json']))).toMatchObject({ code: 'invalid_input' });
-    expect(failed(cli(home, ['item', 'failover', 'vm', '--type', 'sideways', '--yes', '--json']))).toMatchObject({ code: 'invalid_input' });
+    expect(failed(cli(home, ['item', 'cleanup-test', 'vm', '--json']))).toMatchObject({
+      code: 'not_allowed',
+      message: 'vm has no test failover up.',
+    });
+    expect(
+      failed(cli(home, ['item', 'failover', 'vm', '--type', 'test', '--shutdown-source', '--yes', '--json'])),
+    ).toMatchObject({ code: 'invalid_input' });
+    expect(failed(cli(home, ['item', 'failover', 'vm', '--type', 'sideways', '--yes', '--json']))).toMatchObject({
+      code: 'invalid_input',
+    });
     // Nothing above changed the item.
     expect(l.show()).toMatchObject({ phase: 'protected', activeSite: 'primary', failover: null });
   }, 180_000);

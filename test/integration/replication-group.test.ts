@@ -12,7 +12,21 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { diskAt, error, makeDisk, MiB, openLab, ORDERED_WRITER, points, seq, settle, show, startWriter, value, type Lab } from '../helpers/protection';
+import {
+  diskAt,
+  error,
+  makeDisk,
+  MiB,
+  openLab,
+  ORDERED_WRITER,
+  points,
+  seq,
+  settle,
+  show,
+  startWriter,
+  value,
+  type Lab,
+} from '../helpers/protection';
 
 let lab: Lab | null = null;
 let writer: ChildProcess | null = null;
@@ -29,14 +43,42 @@ describe('replication groups', () => {
     const { engine, work } = lab;
     const diskA = makeDisk(path.join(work, 'a.img'), MiB, [0, 4]);
     const diskB = makeDisk(path.join(work, 'b.img'), MiB, [0, 9]);
-    for (const [name, disk] of [['app-a', diskA], ['app-b', diskB]])
-      await settle(engine, value(await engine.call('items.protect', { name, disk: [disk], recoverySite: 'dr', policy: 'fast', group: 'g' })));
+    for (const [name, disk] of [
+      ['app-a', diskA],
+      ['app-b', diskB],
+    ])
+      await settle(
+        engine,
+        value(
+          await engine.call('items.protect', { name, disk: [disk], recoverySite: 'dr', policy: 'fast', group: 'g' }),
+        ),
+      );
     value(await engine.call('policies.create', { name: 'slow', frequency: '15m' }));
-    expect(error(await engine.call('items.protect', { name: 'c', disk: [diskA], recoverySite: 'dr', policy: 'slow', group: 'g' }))).toMatchObject({
+    expect(
+      error(
+        await engine.call('items.protect', {
+          name: 'c',
+          disk: [diskA],
+          recoverySite: 'dr',
+          policy: 'slow',
+          group: 'g',
+        }),
+      ),
+    ).toMatchObject({
       code: 'invalid_input',
-      message: '--group: the items of g replicate to dr with the policy fast; a group\'s items share both.',
+      message: "--group: the items of g replicate to dr with the policy fast; a group's items share both.",
     });
-    expect(error(await engine.call('items.protect', { name: 'c', disk: [diskA], recoverySite: 'dr', policy: 'fast', group: 'no group!' }))).toMatchObject({ code: 'invalid_input' });
+    expect(
+      error(
+        await engine.call('items.protect', {
+          name: 'c',
+          disk: [diskA],
+          recoverySite: 'dr',
+          policy: 'fast',
+          group: 'no group!',
+        }),
+      ),
+    ).toMatchObject({ code: 'invalid_input' });
 
     writer = await startWriter(ORDERED_WRITER, [diskA, diskB]);
 

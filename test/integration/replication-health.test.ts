@@ -8,7 +8,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BLOCK, diskAt, error, makeDisk, MiB, openLab, points, settle, show, value, writeAt, type Lab } from '../helpers/protection';
+import {
+  BLOCK,
+  diskAt,
+  error,
+  makeDisk,
+  MiB,
+  openLab,
+  points,
+  settle,
+  show,
+  value,
+  writeAt,
+  type Lab,
+} from '../helpers/protection';
 
 let lab: Lab | null = null;
 afterEach(async () => {
@@ -25,8 +38,18 @@ describe('app-consistent points', () => {
     const disk = makeDisk(path.join(work, 'db.img'), 2 * MiB, [1, 5]);
     const log = path.join(work, 'commands.log');
     // Each command logs itself and stamps byte 0 of the disk: Q by quiesce, T by thaw.
-    const stamp = (word: string, byte: string) => `echo ${word} >> '${log}' && printf ${byte} | dd of='${disk}' bs=1 count=1 conv=notrunc status=none`;
-    const job = value(await engine.call('items.protect', { name: 'db', disk: [disk], recoverySite: 'dr', policy: 'fast', quiesce: stamp('quiesce', 'Q'), thaw: stamp('thaw', 'T') }));
+    const stamp = (word: string, byte: string) =>
+      `echo ${word} >> '${log}' && printf ${byte} | dd of='${disk}' bs=1 count=1 conv=notrunc status=none`;
+    const job = value(
+      await engine.call('items.protect', {
+        name: 'db',
+        disk: [disk],
+        recoverySite: 'dr',
+        policy: 'fast',
+        quiesce: stamp('quiesce', 'Q'),
+        thaw: stamp('thaw', 'T'),
+      }),
+    );
     await settle(engine, job);
 
     // Initial copy crash-consistent (never frozen for a whole first copy); finalize app-consistent.
@@ -38,7 +61,11 @@ describe('app-consistent points', () => {
     expect(fs.readFileSync(disk).subarray(0, 1).toString()).toBe('T');
     let shown = await show(engine, 'db');
     expect(shown.commandRuns.quiesce).toMatchObject({ exitCode: 0, timedOut: false, command: stamp('quiesce', 'Q') });
-    expect(shown.appConsistent).toMatchObject({ frequencySeconds: 3600, lastAppPointAt: list[1].createdAt, warning: null });
+    expect(shown.appConsistent).toMatchObject({
+      frequencySeconds: 3600,
+      lastAppPointAt: list[1].createdAt,
+      warning: null,
+    });
 
     // Within the hour: a crash-consistent point, no commands run; it carries thaw's T.
     lab.t += 5 * MIN;
@@ -58,7 +85,12 @@ describe('app-consistent points', () => {
     expect((await show(engine, 'db')).health).toBe('normal');
 
     // A failing quiesce: a crash-consistent point, thaw still runs (to undo a half-done freeze), a Warning.
-    value(await engine.call('items.edit', { name: 'db', quiesce: `echo quiesce-failed >> '${log}'; echo cannot freeze >&2; exit 3` }));
+    value(
+      await engine.call('items.edit', {
+        name: 'db',
+        quiesce: `echo quiesce-failed >> '${log}'; echo cannot freeze >&2; exit 3`,
+      }),
+    );
     lab.t += 61 * MIN;
     writeAt(disk, 9 * BLOCK, BLOCK);
     await settle(engine, value(await engine.call('items.replicate', { name: 'db' })));
@@ -67,7 +99,9 @@ describe('app-consistent points', () => {
     expect(fs.readFileSync(log, 'utf8').split('\n').slice(-3)).toEqual(['quiesce-failed', 'thaw', '']);
     shown = await show(engine, 'db');
     expect(shown.health).toBe('warning');
-    expect(shown.healthReasons.join(' ')).toContain('A point is missing its app-consistent part: the quiesce command exited with 3: cannot freeze');
+    expect(shown.healthReasons.join(' ')).toContain(
+      'A point is missing its app-consistent part: the quiesce command exited with 3: cannot freeze',
+    );
     expect(shown.commandRuns.quiesce).toMatchObject({ exitCode: 3, output: 'cannot freeze\n' });
 
     // A quiesce that hangs is killed at the timeout (with what it started): a crash point again.
@@ -89,9 +123,17 @@ describe('app-consistent points', () => {
     expect(shown.health).toBe('normal');
 
     // Bad input.
-    expect(error(await engine.call('items.edit', { name: 'db', quiesce: 'a\nb' }))).toMatchObject({ code: 'invalid_input', message: '--quiesce: give the command on one line.' });
-    expect(error(await engine.call('items.edit', { name: 'nope', thaw: 'true' }))).toMatchObject({ code: 'not_found', message: 'There is no protected item nope.' });
-    expect(error(await engine.call('items.edit', { name: 'db', commandTimeout: 'soon' }))).toMatchObject({ code: 'invalid_input' });
+    expect(error(await engine.call('items.edit', { name: 'db', quiesce: 'a\nb' }))).toMatchObject({
+      code: 'invalid_input',
+      message: '--quiesce: give the command on one line.',
+    });
+    expect(error(await engine.call('items.edit', { name: 'nope', thaw: 'true' }))).toMatchObject({
+      code: 'not_found',
+      message: 'There is no protected item nope.',
+    });
+    expect(error(await engine.call('items.edit', { name: 'db', commandTimeout: 'soon' }))).toMatchObject({
+      code: 'invalid_input',
+    });
   }, 120_000);
 });
 
@@ -100,7 +142,10 @@ describe('retry and Critical', () => {
     lab = await openLab();
     const { engine, work, siteRoot } = lab;
     const disk = makeDisk(path.join(work, 'vm.img'), MiB, [0, 3]);
-    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast' })));
+    await settle(
+      engine,
+      value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast' })),
+    );
     const before = (await points(engine, 'vm')).length;
     const alertsBefore = engine.alerts.list(true).length;
 
@@ -110,10 +155,16 @@ describe('retry and Critical', () => {
     const failedJob = await settle(engine, value(await engine.call('items.replicate', { name: 'vm' })), 'failed');
     expect(failedJob.error).toMatchObject({ code: 'unavailable' });
     let shown = await show(engine, 'vm');
-    expect(shown.retry).toMatchObject({ attempt: 1, lastAttemptAt: new Date(start).toISOString(), nextAttemptAt: new Date(start + MIN).toISOString() });
+    expect(shown.retry).toMatchObject({
+      attempt: 1,
+      lastAttemptAt: new Date(start).toISOString(),
+      nextAttemptAt: new Date(start + MIN).toISOString(),
+    });
     expect(shown.nextCycleAt).toBe(shown.retry!.nextAttemptAt);
     expect(shown.health).toBe('warning');
-    expect(shown.healthReasons[0]).toMatch(/^Attempt 1 failed \(The recovery site dr cannot be reached: .* is not there\.\); the next one is at /);
+    expect(shown.healthReasons[0]).toMatch(
+      /^Attempt 1 failed \(The recovery site dr cannot be reached: .* is not there\.\); the next one is at /,
+    );
 
     const delays = [2, 4, 8, 10, 30, 30].map((m) => m * MIN);
     let at = start + MIN;
@@ -124,7 +175,11 @@ describe('retry and Critical', () => {
       expect(engine.protection.scheduler.tick(new Date(lab.t))).toEqual(['vm']);
       await settle(engine, (await show(engine, 'vm')).jobId!, 'failed');
       shown = await show(engine, 'vm');
-      expect(shown.retry, `attempt ${i + 2}`).toMatchObject({ attempt: i + 2, lastAttemptAt: new Date(at).toISOString(), nextAttemptAt: new Date(at + delay).toISOString() });
+      expect(shown.retry, `attempt ${i + 2}`).toMatchObject({
+        attempt: i + 2,
+        lastAttemptAt: new Date(at).toISOString(),
+        nextAttemptAt: new Date(at + delay).toISOString(),
+      });
       at += delay;
     }
     expect(fs.existsSync(siteRoot)).toBe(false);
@@ -149,7 +204,10 @@ describe('retry and Critical', () => {
     const { engine, work } = lab;
     const disk = makeDisk(path.join(work, 'vm.img'), MiB, [0]);
     const kept = fs.readFileSync(disk);
-    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast' })));
+    await settle(
+      engine,
+      value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast' })),
+    );
     fs.rmSync(disk);
     const job = await settle(engine, value(await engine.call('items.replicate', { name: 'vm' })), 'failed');
     expect(job).toMatchObject({ resumable: false, error: { code: 'not_found' } });
@@ -157,7 +215,12 @@ describe('retry and Critical', () => {
     expect(shown).toMatchObject({ health: 'critical', retry: null, nextCycleAt: null });
     expect(shown.healthReasons[0]).toContain(`Replication stopped: The disk ${disk} of vm is gone.`);
     const alert = engine.alerts.list(false).find((a) => a.objectName === 'vm');
-    expect(alert).toMatchObject({ severity: 'critical', title: 'Replication of vm stopped', objectKind: 'protected-item', jobId: job.id });
+    expect(alert).toMatchObject({
+      severity: 'critical',
+      title: 'Replication of vm stopped',
+      objectKind: 'protected-item',
+      jobId: job.id,
+    });
     // A day later: no attempt was made.
     lab.t += 24 * 60 * MIN;
     expect(engine.protection.scheduler.tick(new Date(lab.t))).toEqual([]);
@@ -165,6 +228,9 @@ describe('retry and Critical', () => {
     // Put back and replicated by hand: Normal, and the schedule runs again.
     fs.writeFileSync(disk, kept);
     await settle(engine, value(await engine.call('items.replicate', { name: 'vm' })));
-    expect(await show(engine, 'vm')).toMatchObject({ health: 'normal', nextCycleAt: new Date(lab.t + 30_000).toISOString() });
+    expect(await show(engine, 'vm')).toMatchObject({
+      health: 'normal',
+      nextCycleAt: new Date(lab.t + 30_000).toISOString(),
+    });
   }, 60_000);
 });

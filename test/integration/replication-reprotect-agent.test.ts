@@ -51,8 +51,17 @@ describe('reprotect and failback with an agent site', () => {
     changeBothSides(lab);
     const reprotect = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
     expect(reprotect.title).toBe('Reprotect vm (dr → primary)');
-    expect(reprotect.result).toMatchObject({ direction: 'dr → primary', policy: 'failback', bytesCompared: SIZE, blocksSent: 2 * ONE_PERCENT });
-    expect(reprotect.result).toMatchObject({ filesSent: 1, filesDeleted: 1, bytesSent: 2 * ONE_PERCENT * BLOCK + 'second'.length });
+    expect(reprotect.result).toMatchObject({
+      direction: 'dr → primary',
+      policy: 'failback',
+      bytesCompared: SIZE,
+      blocksSent: 2 * ONE_PERCENT,
+    });
+    expect(reprotect.result).toMatchObject({
+      filesSent: 1,
+      filesDeleted: 1,
+      bytesSent: 2 * ONE_PERCENT * BLOCK + 'second'.length,
+    });
     expect(reprotect.result.bytesSent).toBeLessThanOrEqual(SIZE * 0.03);
     expectReprotectedFromDr(lab);
 
@@ -66,12 +75,23 @@ describe('reprotect and failback with an agent site', () => {
     // Reprotect again, primary → dr: only the differences go to the agent, folders compared with its files.
     change(disk, 70, ONE_PERCENT);
     const again = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
-    expect(again.result).toMatchObject({ direction: 'primary → dr', policy: 'fast', bytesCompared: SIZE, blocksSent: ONE_PERCENT, filesSent: 0 });
+    expect(again.result).toMatchObject({
+      direction: 'primary → dr',
+      policy: 'fast',
+      bytesCompared: SIZE,
+      blocksSent: ONE_PERCENT,
+      filesSent: 0,
+    });
     expect(again.result.bytesSent).toBe(ONE_PERCENT * BLOCK);
     const replica = path.join(root, 'vm', 'disks', 'vm.img');
     expect(same(disk, replica)).toBe(true);
     expect(fs.readFileSync(path.join(root, 'vm', 'folders', 'data', 'a.txt'), 'utf8')).toBe('second');
-    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'primary', direction: 'primary → dr', policy: 'fast' });
+    expect(show(home)).toMatchObject({
+      phase: 'protected',
+      activeSite: 'primary',
+      direction: 'primary → dr',
+      policy: 'fast',
+    });
     change(disk, 80, 1);
     expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1 });
     expect(same(disk, replica)).toBe(true);
@@ -85,16 +105,28 @@ describe('reprotect and failback with an agent site', () => {
 
     // kill -9 of the CLI while the reprotect's cycle is applying to the original disk.
     const env = { ...process.env, LIFEBOAT_REPLICATION_FAULT: 'mid-apply' };
-    const child = spawn(process.execPath, [CLI, '--home', home, 'item', 'reprotect', 'vm', '--yes', '--json'], { env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, '--home', home, 'item', 'reprotect', 'vm', '--yes', '--json'], {
+      env,
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const held = await until('the reprotect held mid-apply', () => readDb(home, (db) => db.prepare(HELD).pluck().get() as string | undefined), 120_000);
+    const held = await until(
+      'the reprotect held mid-apply',
+      () => readDb(home, (db) => db.prepare(HELD).pluck().get() as string | undefined),
+      120_000,
+    );
     child.kill('SIGKILL');
     await exited;
     expect(show(home).phase).toBe('reprotecting');
     expect(points(home)).toEqual([]);
     expect(same(disk, activeDisk)).toBe(false);
     const resumed = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
-    expect(resumed).toMatchObject({ id: held, status: 'succeeded', attempts: 2, result: { direction: 'dr → primary' } });
+    expect(resumed).toMatchObject({
+      id: held,
+      status: 'succeeded',
+      attempts: 2,
+      result: { direction: 'dr → primary' },
+    });
     expect(resumed.result.bytesSent).toBeLessThanOrEqual(30 * BLOCK);
     expect(same(disk, activeDisk)).toBe(true);
     expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'dr' });
@@ -109,13 +141,20 @@ describe('reprotect and failback with an agent site', () => {
 
     const failback = yes<FailoverResult>(home, ['item', 'failover', 'vm', '--type', 'unplanned', '--point', 'latest']);
     expect(failback.status).toBe('succeeded');
-    expect(failback.result).toMatchObject({ from: 'dr', to: 'primary', point: { id: newest.id }, finalCycleBytes: null });
+    expect(failback.result).toMatchObject({
+      from: 'dr',
+      to: 'primary',
+      point: { id: newest.id },
+      finalCycleBytes: null,
+    });
     expect(failback.result).toMatchObject({ sourceUnreachable: true, lossSeconds: expect.any(Number) });
     const [warning, ...others] = failback.result.warnings;
     expect(others).toEqual([]);
     expect(warning).toMatch(/^The pending data could not be processed \(The source site dr is unreachable: /);
     expect(warning).toMatch(/The site agent at \S+ cannot be reached \(ECONNREFUSED\)\): /);
-    expect(warning).toMatch(/: failed over to the newest processed point, of \S+; what vm wrote at dr after it \(\d+ s\) is lost\.$/);
+    expect(warning).toMatch(
+      /: failed over to the newest processed point, of \S+; what vm wrote at dr after it \(\d+ s\) is lost\.$/,
+    );
     expect(fs.readFileSync(disk).equals(atLastPoint)).toBe(true);
     expect(show(home)).toMatchObject({ phase: 'failed-over', activeSite: 'primary' });
   }, 300_000);

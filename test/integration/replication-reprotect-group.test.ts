@@ -7,7 +7,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BLOCK, error, makeDisk, MiB, openLab, points, settle, show, value, writeAt, type Lab } from '../helpers/protection';
+import {
+  BLOCK,
+  error,
+  makeDisk,
+  MiB,
+  openLab,
+  points,
+  settle,
+  show,
+  value,
+  writeAt,
+  type Lab,
+} from '../helpers/protection';
 
 let lab: Lab | null = null;
 afterEach(async () => {
@@ -21,10 +33,26 @@ describe('reprotect of a group', () => {
     const { engine, work, siteRoot } = lab;
     const disks = ['a', 'b'].map((n) => makeDisk(path.join(work, `${n}.img`), 2 * MiB, [0, 1, 2, 3]));
     for (const [i, n] of ['a', 'b'].entries()) {
-      await settle(engine, value(await engine.call('items.protect', { name: n, disk: [disks[i]], recoverySite: 'dr', policy: 'fast', group: 'g' })));
+      await settle(
+        engine,
+        value(
+          await engine.call('items.protect', {
+            name: n,
+            disk: [disks[i]],
+            recoverySite: 'dr',
+            policy: 'fast',
+            group: 'g',
+          }),
+        ),
+      );
     }
     for (const n of ['a', 'b']) {
-      await settle(engine, value(await engine.call('items.failover', { name: n, type: 'planned', point: 'latest', shutdownSource: false })));
+      await settle(
+        engine,
+        value(
+          await engine.call('items.failover', { name: n, type: 'planned', point: 'latest', shutdownSource: false }),
+        ),
+      );
     }
     value(await engine.call('items.commit', { name: 'a' }));
 
@@ -40,7 +68,12 @@ describe('reprotect of a group', () => {
     writeAt(active('b'), 6 * BLOCK, BLOCK);
 
     const job = await settle(engine, value(await engine.call('items.reprotect', { name: 'a' })));
-    expect(job.result).toMatchObject({ direction: 'dr → primary', policy: 'failback', members: ['a', 'b'], bytesCompared: 2 * MiB });
+    expect(job.result).toMatchObject({
+      direction: 'dr → primary',
+      policy: 'failback',
+      members: ['a', 'b'],
+      bytesCompared: 2 * MiB,
+    });
     const [pa, pb] = [await points(engine, 'a'), await points(engine, 'b')];
     expect(pa).toHaveLength(1);
     expect(pb).toHaveLength(1);
@@ -48,7 +81,12 @@ describe('reprotect of a group', () => {
     expect(pb[0].groupPoint).toBe(pa[0].groupPoint);
     for (const [i, n] of ['a', 'b'].entries()) {
       expect(fs.readFileSync(disks[i]).equals(fs.readFileSync(active(n)))).toBe(true);
-      expect(await show(engine, n)).toMatchObject({ phase: 'protected', activeSite: 'dr', direction: 'dr → primary', policy: 'failback' });
+      expect(await show(engine, n)).toMatchObject({
+        phase: 'protected',
+        activeSite: 'dr',
+        direction: 'dr → primary',
+        policy: 'failback',
+      });
     }
 
     // The schedule: not before the failback policy's frequency (5 min), then one cycle of the group, in reverse.

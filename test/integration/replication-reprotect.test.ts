@@ -81,7 +81,12 @@ describe('reprotect and failback', () => {
     const before = shutdowns(log);
     const reprotect = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
     expect(reprotect.title).toBe('Reprotect vm (dr → primary)');
-    expect(reprotect.result).toMatchObject({ direction: 'dr → primary', policy: 'failback', bytesCompared: SIZE, blocksSent: 2 * ONE_PERCENT });
+    expect(reprotect.result).toMatchObject({
+      direction: 'dr → primary',
+      policy: 'failback',
+      bytesCompared: SIZE,
+      blocksSent: 2 * ONE_PERCENT,
+    });
     expect(reprotect.result).toMatchObject({ filesSent: 1, filesDeleted: 1 });
     expect(reprotect.result.bytesSent).toBeLessThanOrEqual(SIZE * 0.03);
     expect(reprotect.result.shutdown).toMatchObject({ exitCode: 0 });
@@ -98,11 +103,22 @@ describe('reprotect and failback', () => {
     // Reprotect again: the original site replicates to the recovery site as at first, with its own policy.
     change(disk, 70, ONE_PERCENT);
     const again = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
-    expect(again.result).toMatchObject({ direction: 'primary → dr', policy: 'fast', bytesCompared: SIZE, blocksSent: ONE_PERCENT, shutdown: null });
+    expect(again.result).toMatchObject({
+      direction: 'primary → dr',
+      policy: 'fast',
+      bytesCompared: SIZE,
+      blocksSent: ONE_PERCENT,
+      shutdown: null,
+    });
     expect(again.result.bytesSent).toBeLessThanOrEqual(SIZE * 0.03);
     const replica = path.join(lab.root, 'vm', 'disks', 'vm.img');
     expect(same(disk, replica)).toBe(true);
-    expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'primary', direction: 'primary → dr', policy: 'fast' });
+    expect(show(home)).toMatchObject({
+      phase: 'protected',
+      activeSite: 'primary',
+      direction: 'primary → dr',
+      policy: 'fast',
+    });
     change(disk, 80, 1);
     expect(job(home, ['item', 'replicate', 'vm']).result).toMatchObject({ blocksSent: 1 });
     expect(same(disk, replica)).toBe(true);
@@ -117,7 +133,10 @@ describe('reprotect and failback', () => {
     /** Runs a CLI command held at its cycle's mid-apply fault point (a job not in `seen`), and kills it there. */
     const killMidApply = async (args: string[], seen: string[] = []) => {
       const env = { ...process.env, LIFEBOAT_REPLICATION_FAULT: 'mid-apply' };
-      const child = spawn(process.execPath, [CLI, '--home', home, ...args, '--yes', '--json'], { env, stdio: 'ignore' });
+      const child = spawn(process.execPath, [CLI, '--home', home, ...args, '--yes', '--json'], {
+        env,
+        stdio: 'ignore',
+      });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       const held = await until(
         'the cycle held mid-apply',
@@ -130,14 +149,22 @@ describe('reprotect and failback', () => {
     };
 
     // Mid-reprotect: the original disk is being rewritten; the item stays reprotecting, no point is listed.
-    const itemId = readDb(home, (db) => db.prepare("SELECT id FROM protected_items WHERE name = 'vm'").pluck().get() as string);
+    const itemId = readDb(
+      home,
+      (db) => db.prepare("SELECT id FROM protected_items WHERE name = 'vm'").pluck().get() as string,
+    );
     const reprotectJob = await killMidApply(['item', 'reprotect', 'vm']);
     expect(fs.existsSync(path.join(home, 'replication', itemId, 'return', 'cycle', 'APPLYING'))).toBe(true);
     expect(same(disk, activeDisk)).toBe(false);
     expect(show(home).phase).toBe('reprotecting');
     expect(points(home)).toEqual([]);
     const resumed = yes<ReprotectResult>(home, ['item', 'reprotect', 'vm']);
-    expect(resumed).toMatchObject({ id: reprotectJob, status: 'succeeded', attempts: 2, result: { direction: 'dr → primary' } });
+    expect(resumed).toMatchObject({
+      id: reprotectJob,
+      status: 'succeeded',
+      attempts: 2,
+      result: { direction: 'dr → primary' },
+    });
     expect(same(disk, activeDisk)).toBe(true);
     expect(show(home)).toMatchObject({ phase: 'protected', activeSite: 'dr' });
 

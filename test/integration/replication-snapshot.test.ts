@@ -52,7 +52,8 @@ afterEach(async () => {
 });
 afterAll(() => xfs?.undo());
 beforeAll(() => {
-  if (!xfs) console.warn('replication-snapshot: skipped: no XFS loop mount here (needs root, xfsprogs and mount -o loop)');
+  if (!xfs)
+    console.warn('replication-snapshot: skipped: no XFS loop mount here (needs root, xfsprogs and mount -o loop)');
 });
 
 describe.skipIf(!xfs)('reflink snapshots of disk images', () => {
@@ -60,7 +61,10 @@ describe.skipIf(!xfs)('reflink snapshots of disk images', () => {
     lab = await openLab({ appConsistent: '0' });
     const { engine } = lab;
     const disk = makeDisk(path.join(xfs!.dir, 'vm.img'), 4 * N * BLOCK, []); // the writer changes a quarter: under the 50% rule
-    await settle(engine, value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast' })));
+    await settle(
+      engine,
+      value(await engine.call('items.protect', { name: 'vm', disk: [disk], recoverySite: 'dr', policy: 'fast' })),
+    );
     const before = (await points(engine, 'vm')).length;
     writer = spawn(process.execPath, ['-e', WRITER, disk], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {

@@ -18,7 +18,8 @@ const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync
 
 function makeShare(root: string, files: number, size: number): void {
   fs.mkdirSync(path.join(root, 'sub'), { recursive: true });
-  for (let i = 0; i < files; i++) fs.writeFileSync(path.join(root, i % 2 ? 'sub' : '', `file-${i}.bin`), crypto.randomBytes(size));
+  for (let i = 0; i < files; i++)
+    fs.writeFileSync(path.join(root, i % 2 ? 'sub' : '', `file-${i}.bin`), crypto.randomBytes(size));
 }
 
 async function setup(name: string, packTarget = 1 << 20) {
@@ -56,9 +57,14 @@ describe('damaged accounts', () => {
     expect(report.problems.some((p) => p.kind === 'damaged-pack')).toBe(true);
 
     const out = path.join(tmp, 'corrupt/restore');
-    const err = (await restoreSnapshot(repo, snapshot.id, out).catch((e: unknown) => e)) as Error & { code: string; damaged: Array<{ path: string }> };
+    const err = (await restoreSnapshot(repo, snapshot.id, out).catch((e: unknown) => e)) as Error & {
+      code: string;
+      damaged: Array<{ path: string }>;
+    };
     expect(err.code).toBe('io_error');
-    expect(err.message).toMatch(/1 file\(s\) could not be restored because their backup data is damaged: share\/file-0\.bin/);
+    expect(err.message).toMatch(
+      /1 file\(s\) could not be restored because their backup data is damaged: share\/file-0\.bin/,
+    );
     expect(err.damaged.map((d) => d.path)).toEqual(['file-0.bin']);
     expect(sha(path.join(out, 'share/sub/file-1.bin'))).toBe(sha(path.join(share, 'sub/file-1.bin')));
   });
@@ -66,7 +72,9 @@ describe('damaged accounts', () => {
   it('a missing pack is found by the structure check and named per backup file', async () => {
     const { backend, repo, sources } = await setup('missing');
     const { snapshot } = await backupSources(repo, sources);
-    const entry = (snapshot.sources[0].kind === 'tree' ? snapshot.sources[0].entries : []).find((e) => e.path === 'sub/file-3.bin')!;
+    const entry = (snapshot.sources[0].kind === 'tree' ? snapshot.sources[0].entries : []).find(
+      (e) => e.path === 'sub/file-3.bin',
+    )!;
     const pack = repo.locate(entry.chunks![0]).pack;
     await backend.delete(pack);
     const report = await checkRepository(await Repository.open(backend, sdek));
@@ -86,12 +94,21 @@ describe('damaged accounts', () => {
 
     const all = await loadAllSnapshots(repo);
     expect(all.manifests.map((m) => m.id)).toEqual([good.id]);
-    expect(all.damaged).toEqual([{ id: bad.id, message: `The manifest of backup ${bad.id} is damaged and cannot be read.` }]);
+    expect(all.damaged).toEqual([
+      { id: bad.id, message: `The manifest of backup ${bad.id} is damaged and cannot be read.` },
+    ]);
     expect(await listSnapshots(repo)).toMatchObject({ snapshots: [{ id: good.id }], damaged: all.damaged });
     expect(await rebuildCatalog(repo)).toMatchObject({ snapshots: [{ id: good.id }], damaged: all.damaged });
     const report = await checkRepository(repo);
     expect(report.snapshots).toBe(2);
-    expect(report.problems).toEqual([{ kind: 'damaged-snapshot', object: `snapshots/${bad.id}`, message: all.damaged[0].message, affected: [{ snapshot: bad.id, source: '', path: '' }] }]);
+    expect(report.problems).toEqual([
+      {
+        kind: 'damaged-snapshot',
+        object: `snapshots/${bad.id}`,
+        message: all.damaged[0].message,
+        affected: [{ snapshot: bad.id, source: '', path: '' }],
+      },
+    ]);
   });
 });
 
@@ -113,13 +130,17 @@ describe('crash safety', () => {
     expect((await checkRepository(reopened, { readData: true })).ok).toBe(true);
     const out = path.join(tmp, 'crash/restore');
     await restoreSnapshot(reopened, snapshot.id, out);
-    for (const f of ['file-0.bin', 'sub/file-11.bin']) expect(sha(path.join(out, 'share', f))).toBe(sha(path.join(share, f)));
+    for (const f of ['file-0.bin', 'sub/file-11.bin'])
+      expect(sha(path.join(out, 'share', f))).toBe(sha(path.join(share, f)));
   });
 
   it('a cancelled backup lists nothing, and the next one reuses the packs it finished', async () => {
     const { backend, repo, sources } = await setup('cancel');
     const controller = new AbortController();
-    const cancelled = backupSources(repo, sources, { signal: controller.signal, onProgress: (p) => void (p.phase === 'reading' && p.bytesUploaded > 0 && controller.abort()) });
+    const cancelled = backupSources(repo, sources, {
+      signal: controller.signal,
+      onProgress: (p) => void (p.phase === 'reading' && p.bytesUploaded > 0 && controller.abort()),
+    });
     await expect(cancelled).rejects.toThrow();
     const reopened = await Repository.open(backend, sdek);
     expect((await listSnapshots(reopened)).snapshots).toEqual([]);
@@ -150,7 +171,9 @@ describe('crash safety', () => {
     ).rejects.toThrow();
     expect(state!.doneCount).toBeGreaterThan(0);
     // Simulate a write the OS lost in a crash: zero the start of the first restored file.
-    const firstDone = fs.readdirSync(path.join(out, 'share')).find((f) => f.endsWith('.bin') && fs.statSync(path.join(out, 'share', f)).size > 0)!;
+    const firstDone = fs
+      .readdirSync(path.join(out, 'share'))
+      .find((f) => f.endsWith('.bin') && fs.statSync(path.join(out, 'share', f)).size > 0)!;
     fs.writeFileSync(path.join(out, 'share', firstDone), Buffer.alloc(4096), { flag: 'r+' });
 
     const result = await restoreSnapshot(repo, snapshot.id, out, { resumeState: state });

@@ -22,14 +22,19 @@ function makeShare(root: string): void {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), data);
   };
-  for (let i = 0; i < 40; i++) put(`d${i % 4}/f${i}.bin`, i % 2 ? crypto.randomBytes(1000 + i * 37_000) : Buffer.from(`text ${i} `.repeat(1000 + i * 500)));
+  for (let i = 0; i < 40; i++)
+    put(
+      `d${i % 4}/f${i}.bin`,
+      i % 2 ? crypto.randomBytes(1000 + i * 37_000) : Buffer.from(`text ${i} `.repeat(1000 + i * 500)),
+    );
   put('big/random.bin', crypto.randomBytes(6 << 20));
   put('big/copy.bin', fs.readFileSync(path.join(root, 'big/random.bin'))); // duplicate data, maybe on the other thread
   put('empty', Buffer.alloc(0));
   put('tiny', Buffer.from('x'));
 }
 
-const chunkLists = (s: TreeSource) => Object.fromEntries(s.entries.filter((e) => e.type === 'file').map((e) => [e.path, e.chunks]));
+const chunkLists = (s: TreeSource) =>
+  Object.fromEntries(s.entries.filter((e) => e.type === 'file').map((e) => [e.path, e.chunks]));
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-encoder-'));
@@ -43,13 +48,17 @@ describe('backup with an encoder thread', () => {
     const sources: BackupSource[] = [{ name: 'share', path: share, kind: 'tree' }];
 
     // Small packs: many packs per backup, so the writer's buffers are reused many times over.
-    const single = await Repository.init(await LocalBackend.open(path.join(tmp, 'single'), { create: true }), sdek, { packTarget: 1 << 20 });
+    const single = await Repository.init(await LocalBackend.open(path.join(tmp, 'single'), { create: true }), sdek, {
+      packTarget: 1 << 20,
+    });
     const one = await backupSources(single, sources);
     const backend = await LocalBackend.open(path.join(tmp, 'threaded'), { create: true });
     const repo = await Repository.init(backend, sdek, { packTarget: 1 << 20 });
     const two = await backupSources(repo, sources, { encoderScript: workerScript(), encoderWhen: 'always' });
 
-    expect(chunkLists(two.snapshot.sources[0] as TreeSource)).toEqual(chunkLists(one.snapshot.sources[0] as TreeSource));
+    expect(chunkLists(two.snapshot.sources[0] as TreeSource)).toEqual(
+      chunkLists(one.snapshot.sources[0] as TreeSource),
+    );
     expect(two.snapshot.stats.bytesNew).toBe(one.snapshot.stats.bytesNew); // the duplicate file is stored once
     expect(two.warnings).toEqual([]);
     expect(await checkRepository(repo, { readData: true })).toMatchObject({ ok: true });
@@ -60,25 +69,40 @@ describe('backup with an encoder thread', () => {
 
     // Touch every file (new mtimes): all are read again through both threads, and nothing new is stored.
     const later = Date.now() / 1000 + 10;
-    for (const f of fs.readdirSync(share, { recursive: true }) as string[]) fs.utimesSync(path.join(share, f), later, later);
+    for (const f of fs.readdirSync(share, { recursive: true }) as string[])
+      fs.utimesSync(path.join(share, f), later, later);
     const reopened = await Repository.open(backend, sdek);
-    const again = await backupSources(reopened, sources, { previous: two.snapshot, encoderScript: workerScript(), encoderWhen: 'always' });
+    const again = await backupSources(reopened, sources, {
+      previous: two.snapshot,
+      encoderScript: workerScript(),
+      encoderWhen: 'always',
+    });
     expect(again.snapshot.stats.bytesRead).toBe(again.snapshot.stats.bytes);
     expect(again.snapshot.stats.chunksNew).toBe(0);
-    expect(chunkLists(again.snapshot.sources[0] as TreeSource)).toEqual(chunkLists(two.snapshot.sources[0] as TreeSource));
+    expect(chunkLists(again.snapshot.sources[0] as TreeSource)).toEqual(
+      chunkLists(two.snapshot.sources[0] as TreeSource),
+    );
 
     // Overwrite 64 KiB inside every file: the thread sends the unchanged chunks as ids alone (the previous version
     // had them) and seals only the new ones; the result is what a one-thread backup of the same files stores.
-    const edited = (fs.readdirSync(share, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(share, f)).isFile() && fs.statSync(path.join(share, f)).size > 256 << 10);
+    const edited = (fs.readdirSync(share, { recursive: true }) as string[]).filter(
+      (f) => fs.statSync(path.join(share, f)).isFile() && fs.statSync(path.join(share, f)).size > 256 << 10,
+    );
     expect(edited.length).toBeGreaterThan(0);
     for (const f of edited) {
       const fd = fs.openSync(path.join(share, f), 'r+');
       fs.writeSync(fd, crypto.randomBytes(64 << 10), 0, 64 << 10, 128 << 10);
       fs.closeSync(fd);
     }
-    const third = await backupSources(reopened, sources, { previous: again.snapshot, encoderScript: workerScript(), encoderWhen: 'always' });
+    const third = await backupSources(reopened, sources, {
+      previous: again.snapshot,
+      encoderScript: workerScript(),
+      encoderWhen: 'always',
+    });
     const oneThird = await backupSources(single, sources, { previous: one.snapshot });
-    expect(chunkLists(third.snapshot.sources[0] as TreeSource)).toEqual(chunkLists(oneThird.snapshot.sources[0] as TreeSource));
+    expect(chunkLists(third.snapshot.sources[0] as TreeSource)).toEqual(
+      chunkLists(oneThird.snapshot.sources[0] as TreeSource),
+    );
     expect(third.snapshot.stats.bytesNew).toBe(oneThird.snapshot.stats.bytesNew);
     expect(third.snapshot.stats.bytesNew).toBeLessThan(edited.length * 4 * (64 << 10));
     const out3 = path.join(tmp, 'out3');
@@ -97,7 +121,9 @@ describe('backup with an encoder thread', () => {
     const before = threads();
     fs.rmSync(share, { recursive: true });
     // The thread starts before the walk (previous backup given, 'always'), so the walk's failure must close it.
-    await expect(backupSources(repo, sources, { previous: first.snapshot, encoderScript: workerScript(), encoderWhen: 'always' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      backupSources(repo, sources, { previous: first.snapshot, encoderScript: workerScript(), encoderWhen: 'always' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
     for (let i = 0; i < 50 && threads() > before; i++) await new Promise((r) => setTimeout(r, 20));
     expect(threads()).toBe(before);
   });

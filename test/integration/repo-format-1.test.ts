@@ -17,7 +17,11 @@ import { loadSnapshot } from '../../main/engine/repo/snapshot';
 import { LocalBackend } from '../../main/engine/storage/local';
 
 const fixture = path.join(__dirname, '../fixtures/repo-format-1');
-const expected = JSON.parse(fs.readFileSync(path.join(fixture, 'expected.json'), 'utf8')) as { sdek: string; snapshot: string; files: Record<string, string> };
+const expected = JSON.parse(fs.readFileSync(path.join(fixture, 'expected.json'), 'utf8')) as {
+  sdek: string;
+  snapshot: string;
+  files: Record<string, string>;
+};
 const sdek = Buffer.from(expected.sdek, 'hex');
 let tmp: string;
 let account: string;

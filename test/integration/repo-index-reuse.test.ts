@@ -59,11 +59,17 @@ describe('reusing a loaded chunk index', () => {
 
     // Prune rewrites the index: the held one no longer matches the account and is not used.
     const catalog = { delete: () => undefined } as unknown as BackupCatalog;
-    await pruneAccount(await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }), catalog, { name: 'lab' } as AccountRow, { keepLast: 1, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, dryRun: false, maxUnused: 0 });
+    await pruneAccount(
+      await Repository.open(await LocalBackend.open(root), sdek, { loadIndex: false }),
+      catalog,
+      { name: 'lab' } as AccountRow,
+      { keepLast: 1, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, dryRun: false, maxUnused: 0 },
+    );
     const d = await counted(root);
     const afresh = await Repository.open(d.backend, sdek, { index: first.index });
     expect(afresh.index).not.toBe(first.index);
     expect(d.reads()).toBe(fs.readdirSync(path.join(root, 'index')).length);
-    for (const id of chunksOf(two.sources[0] as TreeSource)) expect(afresh.index.get(id)).toEqual((await Repository.open(await LocalBackend.open(root), sdek)).locate(id));
+    for (const id of chunksOf(two.sources[0] as TreeSource))
+      expect(afresh.index.get(id)).toEqual((await Repository.open(await LocalBackend.open(root), sdek)).locate(id));
   });
 });

@@ -8,7 +8,12 @@ import { BlobDamagedError, decodeBlob, decodeBlobInto, encodeBlob } from '../../
 import { Codec } from '../../main/engine/repo/compress';
 import { deriveKeys } from '../../main/engine/repo/crypto';
 import { Repository } from '../../main/engine/repo/repository';
-import { restoreHandlesOpen, restoreSnapshot, type RestoreProgress, type RestoreState } from '../../main/engine/repo/restore';
+import {
+  restoreHandlesOpen,
+  restoreSnapshot,
+  type RestoreProgress,
+  type RestoreState,
+} from '../../main/engine/repo/restore';
 import { LocalBackend } from '../../main/engine/storage/local';
 import { describeTree } from '../helpers/tree';
 
@@ -52,14 +57,19 @@ describe('decoding a blob into a caller buffer', () => {
       const blob = encodeBlob(keys, text, undefined, codec);
       const out = Buffer.alloc(blob.rawLength);
       decodeBlobInto(keys, blob.id, blob.stored, blob.codec, blob.rawLength, out);
-      expect(out.equals(decodeBlob(keys, blob.id, blob.stored, blob.codec, blob.rawLength)), `codec ${codec}`).toBe(true);
+      expect(out.equals(decodeBlob(keys, blob.id, blob.stored, blob.codec, blob.rawLength)), `codec ${codec}`).toBe(
+        true,
+      );
     }
   });
 
   it('refuses a blob whose size, id, codec or bytes do not match, as decodeBlob does', () => {
     for (const codec of [Codec.None, Codec.Zstd, Codec.Brotli]) {
       const blob = encodeBlob(keys, text, undefined, codec);
-      const into = (length: number, id = blob.id, stored = blob.stored, c: Codec = blob.codec) => () => decodeBlobInto(keys, id, stored, c, length, Buffer.alloc(length));
+      const into =
+        (length: number, id = blob.id, stored = blob.stored, c: Codec = blob.codec) =>
+        () =>
+          decodeBlobInto(keys, id, stored, c, length, Buffer.alloc(length));
       expect(into(blob.rawLength - 1), `shorter, codec ${codec}`).toThrow(BlobDamagedError);
       expect(into(blob.rawLength + 1), `longer, codec ${codec}`).toThrow(BlobDamagedError);
       expect(into(blob.rawLength, 'ab'.repeat(32)), `other id, codec ${codec}`).toThrow(/failed authentication/);
@@ -70,7 +80,9 @@ describe('decoding a blob into a caller buffer', () => {
     // A blob sealed for another chunk (right key, its own id) opens but is not the chunk asked for.
     const other = encodeBlob(keys, Buffer.from('x'.repeat(text.length)), undefined, Codec.None);
     const wrong = encodeBlob(keys, text, other.id, Codec.None);
-    expect(() => decodeBlobInto(keys, other.id, wrong.stored, wrong.codec, wrong.rawLength, Buffer.alloc(wrong.rawLength))).toThrow(/does not match its id/);
+    expect(() =>
+      decodeBlobInto(keys, other.id, wrong.stored, wrong.codec, wrong.rawLength, Buffer.alloc(wrong.rawLength)),
+    ).toThrow(/does not match its id/);
   });
 });
 
@@ -78,7 +90,10 @@ describe('the restore pipeline', () => {
   it('reports states in batch order that only grow, and restores the tree whole, duplicates and empty files included', async () => {
     const reports: Array<{ p: RestoreProgress; s: RestoreState }> = [];
     const out = path.join(tmp, 'full');
-    const result = await restoreSnapshot(repo, snapshotId, out, { batchBytes: 64 << 10, onProgress: (p, s) => reports.push({ p, s }) });
+    const result = await restoreSnapshot(repo, snapshotId, out, {
+      batchBytes: 64 << 10,
+      onProgress: (p, s) => reports.push({ p, s }),
+    });
     expect(result.damaged).toEqual([]);
     expect(describeTree(path.join(out, 'share'))).toEqual(describeTree(share));
     expect(reports.length).toBeGreaterThan(10);
@@ -128,7 +143,13 @@ describe('the restore pipeline', () => {
     try {
       const controller = new AbortController();
       const out = path.join(tmp, 'cancelled');
-      await expect(restoreSnapshot(repo, snapshotId, out, { batchBytes: 16 << 10, signal: controller.signal, onProgress: () => controller.abort() })).rejects.toThrow();
+      await expect(
+        restoreSnapshot(repo, snapshotId, out, {
+          batchBytes: 16 << 10,
+          signal: controller.signal,
+          onProgress: () => controller.abort(),
+        }),
+      ).rejects.toThrow();
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(unheard).toEqual([]);
       expect(restoreHandlesOpen()).toBe(0);

@@ -27,7 +27,10 @@ const sdek = crypto.randomBytes(32);
 const viaJson = <T>(s: T): T => JSON.parse(JSON.stringify(s)) as T;
 
 /** Restores until a bit over `fraction` of the chunks are done, then stops; returns the last state and bytes fetched. */
-async function interrupted(out: string, fraction: number): Promise<{ state: RestoreState; fetched: number; states: RestoreState[] }> {
+async function interrupted(
+  out: string,
+  fraction: number,
+): Promise<{ state: RestoreState; fetched: number; states: RestoreState[] }> {
   const controller = new AbortController();
   const states: RestoreState[] = [];
   let fetched = 0;
@@ -45,7 +48,8 @@ async function interrupted(out: string, fraction: number): Promise<{ state: Rest
   return { state: viaJson(states.at(-1)!), fetched, states };
 }
 
-const resume = (out: string, resumeState: AnyRestoreState, extra: { path?: string } = {}) => restoreSnapshot(repo, snapshotId, out, { batchBytes: BATCH, resumeState, ...extra });
+const resume = (out: string, resumeState: AnyRestoreState, extra: { path?: string } = {}) =>
+  restoreSnapshot(repo, snapshotId, out, { batchBytes: BATCH, resumeState, ...extra });
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-restore-state-'));
@@ -104,7 +108,11 @@ describe('restore resume state', () => {
     const first = await interrupted(out, 0.4);
     // A crash lost the writes: every file is back to zeros at its size.
     for (const f of fs.readdirSync(path.join(out, 'share'), { recursive: true, withFileTypes: true }))
-      if (f.isFile()) fs.writeFileSync(path.join(f.parentPath, f.name), Buffer.alloc(fs.statSync(path.join(f.parentPath, f.name)).size));
+      if (f.isFile())
+        fs.writeFileSync(
+          path.join(f.parentPath, f.name),
+          Buffer.alloc(fs.statSync(path.join(f.parentPath, f.name)).size),
+        );
     const result = await resume(out, first.state);
     expect(result.bytesFetched).toBe(baseline);
     expect(describeTree(path.join(out, 'share'))).toEqual(describeTree(share));
@@ -118,7 +126,10 @@ describe('restore resume state', () => {
       ['another length', { ...state, chunks: state.chunks + 1 }],
       ['a count that disagrees with the bitmap', { ...state, doneCount: state.doneCount + 1 }],
       ['a damaged bitmap', { ...state, done: 'not-deflate!!' }],
-      ['a bitmap that inflates too long', { ...state, done: zlib.deflateRawSync(Buffer.alloc(chunksTotal)).toString('base64') }],
+      [
+        'a bitmap that inflates too long',
+        { ...state, done: zlib.deflateRawSync(Buffer.alloc(chunksTotal)).toString('base64') },
+      ],
     ];
     for (const [why, bad] of wrong) {
       const result = await resume(out, bad);
@@ -132,7 +143,10 @@ describe('restore resume state', () => {
     const { state } = await interrupted(partialOut, 0.8);
     // The full-tree bitmap means nothing for a restore of one folder: it is a different chunk order.
     const result = await resume(path.join(tmp, 'selection-d3'), state, { path: 'd3' });
-    const alone = await restoreSnapshot(repo, snapshotId, path.join(tmp, 'selection-d3-fresh'), { batchBytes: BATCH, path: 'd3' });
+    const alone = await restoreSnapshot(repo, snapshotId, path.join(tmp, 'selection-d3-fresh'), {
+      batchBytes: BATCH,
+      path: 'd3',
+    });
     expect(result.bytesFetched).toBe(alone.bytesFetched);
     expect(describeTree(path.join(tmp, 'selection-d3/share/d3'))).toEqual(describeTree(path.join(share, 'd3')));
   });
@@ -156,6 +170,8 @@ describe('restore resume state', () => {
 async function bitmapIds(state: RestoreState): Promise<string[]> {
   const manifest = await loadSnapshot(repo, snapshotId);
   const order = new Set<string>();
-  for (const src of manifest.sources) if (src.kind === 'tree') for (const e of src.entries) if (e.type === 'file') for (const c of e.chunks ?? []) order.add(c);
+  for (const src of manifest.sources)
+    if (src.kind === 'tree')
+      for (const e of src.entries) if (e.type === 'file') for (const c of e.chunks ?? []) order.add(c);
   return new DoneSet([...order]).claimed(state, snapshotId);
 }

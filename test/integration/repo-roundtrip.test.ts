@@ -7,7 +7,13 @@ import { LifeboatError } from '../../main/shared/errors';
 import { backupSources, type BackupSource } from '../../main/engine/repo/backup';
 import { Repository } from '../../main/engine/repo/repository';
 import { minOf, restoreHandlesOpen, restoreSnapshot } from '../../main/engine/repo/restore';
-import { diffImages, listSnapshots, loadSnapshot, rebuildCatalog, type ImageSource } from '../../main/engine/repo/snapshot';
+import {
+  diffImages,
+  listSnapshots,
+  loadSnapshot,
+  rebuildCatalog,
+  type ImageSource,
+} from '../../main/engine/repo/snapshot';
 import { LocalBackend } from '../../main/engine/storage/local';
 import { describeTree } from '../helpers/tree';
 
@@ -15,7 +21,6 @@ let tmp: string;
 const sdek = crypto.randomBytes(32);
 const mkdir = (p: string) => fs.mkdirSync(p, { recursive: true });
 const write = (p: string, data: Buffer | string) => (mkdir(path.dirname(p)), fs.writeFileSync(p, data));
-
 
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -87,13 +92,19 @@ describe('backup and restore round trip', () => {
       { name: 'vol1', path: image, kind: 'image' },
     ];
     const progress: number[] = [];
-    const { snapshot, warnings } = await backupSources(repo, sources, { label: 'first', onProgress: (p) => progress.push(p.bytesRead) });
+    const { snapshot, warnings } = await backupSources(repo, sources, {
+      label: 'first',
+      onProgress: (p) => progress.push(p.bytesRead),
+    });
     expect(warnings).toEqual([]);
     expect(progress.length).toBeGreaterThan(0);
     const vol = snapshot.sources.find((s) => s.kind === 'image') as ImageSource;
     expect(vol.sparseMethod).toBe('seek-data');
     // Of the 64 MiB image only the data extents were read: 1 MiB + 200 KB + 1 MiB + the zero-written 256 KiB.
-    const shareBytes = (snapshot.sources[0].kind === 'tree' ? snapshot.sources[0].entries : []).reduce((n, e) => n + (e.size ?? 0), 0);
+    const shareBytes = (snapshot.sources[0].kind === 'tree' ? snapshot.sources[0].entries : []).reduce(
+      (n, e) => n + (e.size ?? 0),
+      0,
+    );
     expect(snapshot.stats.bytesRead - shareBytes).toBeLessThan(3 << 20);
     expect(vol.extents.filter((e) => e.chunk).reduce((n, e) => n + e.length, 0)).toBe((2 << 20) + 4 * (64 << 10)); // zero blocks are holes
     // The duplicated 3 MiB file was stored once.
@@ -132,7 +143,13 @@ describe('backup and restore round trip', () => {
     const backend = await LocalBackend.open(path.join(tmp, 'rt/account'));
     const catalog = await rebuildCatalog(await Repository.open(backend, sdek, { loadIndex: false }));
     expect(catalog.snapshots).toHaveLength(1);
-    expect(catalog.snapshots[0]).toMatchObject({ label: 'first', sources: [{ name: 'share1', kind: 'tree' }, { name: 'vol1', kind: 'image', bytes: 64 << 20 }] });
+    expect(catalog.snapshots[0]).toMatchObject({
+      label: 'first',
+      sources: [
+        { name: 'share1', kind: 'tree' },
+        { name: 'vol1', kind: 'image', bytes: 64 << 20 },
+      ],
+    });
     expect(catalog.chunks).toBeGreaterThan(0);
     expect(catalog.damaged).toEqual([]);
   });
@@ -172,7 +189,8 @@ describe('incremental backups', () => {
 
   it('adds little after changing 1% of a 64 MiB file in scattered 64 KiB runs', async () => {
     // Deterministic key, data and offsets: the ratio depends on where chunk boundaries fall, so it must not vary.
-    const stream = (seed: number, n: number) => crypto.createCipheriv('aes-256-ctr', Buffer.alloc(32, seed), Buffer.alloc(16)).update(Buffer.alloc(n));
+    const stream = (seed: number, n: number) =>
+      crypto.createCipheriv('aes-256-ctr', Buffer.alloc(32, seed), Buffer.alloc(16)).update(Buffer.alloc(n));
     const dir = path.join(tmp, 'pct');
     const file = path.join(dir, 'share/data.bin');
     const image = path.join(dir, 'vol.img');
@@ -196,7 +214,9 @@ describe('incremental backups', () => {
     }
     const second = (await backupSources(repo, sources, { previous: first })).snapshot;
     const ratio = second.stats.storedNew / changed;
-    console.log(`1% change: changed ${changed} bytes, added ${second.stats.storedNew} bytes to the account, ratio ${ratio.toFixed(2)}`);
+    console.log(
+      `1% change: changed ${changed} bytes, added ${second.stats.storedNew} bytes to the account, ratio ${ratio.toFixed(2)}`,
+    );
     expect(ratio).toBeLessThan(2.5);
     // The volume's block maps say which blocks differ without reading any data.
     const diff = diffImages(first.sources[1] as ImageSource, second.sources[1] as ImageSource);
@@ -264,7 +284,9 @@ describe('restore with overwrite into a target holding symbolic links', () => {
     const err = await restoreSnapshot(repo, snapshot.id, out, { overwrite: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LifeboatError);
     expect((err as LifeboatError).code).toBe('conflict');
-    expect((err as Error).message).toContain(`The restore target ${path.join(out, 'share/docs')} is a symbolic link (to ${elsewhere})`);
+    expect((err as Error).message).toContain(
+      `The restore target ${path.join(out, 'share/docs')} is a symbolic link (to ${elsewhere})`,
+    );
     expect(fs.readdirSync(elsewhere)).toEqual([]);
 
     // The same for the source folder itself.
@@ -291,12 +313,17 @@ describe('backup statistics', () => {
     const backend = await LocalBackend.open(path.join(dir, 'account'), { create: true });
     const repo = await Repository.init(backend, sdek);
     const real = fs.promises.open;
-    const spy = vi.spyOn(fs.promises, 'open').mockImplementation(((file: fs.PathLike, ...rest: unknown[]) =>
-      String(file).endsWith('unreadable.bin') ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : (real as (...a: unknown[]) => unknown)(file, ...rest)) as typeof fs.promises.open);
+    const spy = vi
+      .spyOn(fs.promises, 'open')
+      .mockImplementation(((file: fs.PathLike, ...rest: unknown[]) =>
+        String(file).endsWith('unreadable.bin')
+          ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))
+          : (real as (...a: unknown[]) => unknown)(file, ...rest)) as typeof fs.promises.open);
     // Small files are opened synchronously (backup.ts: SYNC_READ_MAX): refused there too.
     const realSync = fs.openSync;
     const spySync = vi.spyOn(fs, 'openSync').mockImplementation(((file: fs.PathLike, ...rest: unknown[]) => {
-      if (String(file).endsWith('unreadable.bin')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      if (String(file).endsWith('unreadable.bin'))
+        throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
       return (realSync as (...a: unknown[]) => number)(file, ...rest);
     }) as typeof fs.openSync);
     try {

@@ -39,12 +39,16 @@ const blocks = (file: string) => fs.statSync(file).blocks;
 /** A share with a 100 MiB file holding 8 KiB of data, holes at the start and the end, an all-hole file and a dense file. */
 function makeShare(root: string): Record<string, number> {
   sparseFile(path.join(root, 'disk.vhd'), 100 * MiB, [[50 * MiB, 8192]]);
-  sparseFile(path.join(root, 'db/leading-hole.mdf'), 20 * MiB, [[12 * MiB, 300_000], [19 * MiB, MiB]]);
+  sparseFile(path.join(root, 'db/leading-hole.mdf'), 20 * MiB, [
+    [12 * MiB, 300_000],
+    [19 * MiB, MiB],
+  ]);
   sparseFile(path.join(root, 'db/trailing-hole.log'), 30 * MiB, [[0, 2 * MiB + 17]]);
   sparseFile(path.join(root, 'empty-sparse.bin'), 64 * MiB, []);
   fs.writeFileSync(path.join(root, 'dense.bin'), crypto.randomBytes(3 * MiB + 5));
   const out: Record<string, number> = {};
-  for (const rel of ['disk.vhd', 'db/leading-hole.mdf', 'db/trailing-hole.log', 'empty-sparse.bin', 'dense.bin']) out[rel] = blocks(path.join(root, rel));
+  for (const rel of ['disk.vhd', 'db/leading-hole.mdf', 'db/trailing-hole.log', 'empty-sparse.bin', 'dense.bin'])
+    out[rel] = blocks(path.join(root, rel));
   return out;
 }
 
@@ -61,7 +65,13 @@ describe('sparse files in a share', () => {
     const repo = await openRepo('a-repo');
     const { snapshot } = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }]);
     const entries = new Map((snapshot.sources[0] as TreeSource).entries.map((e) => [e.path, e]));
-    expect(entries.get('disk.vhd')).toMatchObject({ size: 100 * MiB, holes: [[0, 50 * MiB], [50 * MiB + 8192, 50 * MiB - 8192]] });
+    expect(entries.get('disk.vhd')).toMatchObject({
+      size: 100 * MiB,
+      holes: [
+        [0, 50 * MiB],
+        [50 * MiB + 8192, 50 * MiB - 8192],
+      ],
+    });
     expect(entries.get('empty-sparse.bin')).toMatchObject({ size: 64 * MiB, holes: [[0, 64 * MiB]], chunks: [] });
     expect(entries.get('dense.bin')!.holes).toBeUndefined();
     // Only data was read: the holes' 230 MiB were not.
@@ -70,25 +80,35 @@ describe('sparse files in a share', () => {
     const to = path.join(tmp, 'a/restored');
     await restoreSnapshot(repo, snapshot.id, to);
     expect(describeTree(path.join(to, 'share'))).toEqual(describeTree(share));
-    for (const [rel, n] of Object.entries(before)) expect({ rel, blocks: blocks(path.join(to, 'share', rel)) }).toEqual({ rel, blocks: n });
+    for (const [rel, n] of Object.entries(before))
+      expect({ rel, blocks: blocks(path.join(to, 'share', rel)) }).toEqual({ rel, blocks: n });
     expect(fs.statSync(path.join(to, 'share/disk.vhd')).size).toBe(100 * MiB);
 
     // An incremental backup keeps the holes of unchanged files without reading them.
     const again = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }], { previous: snapshot });
     expect(again.snapshot.stats.bytesRead).toBe(0);
-    expect((again.snapshot.sources[0] as TreeSource).entries.find((e) => e.path === 'disk.vhd')!.holes).toEqual(entries.get('disk.vhd')!.holes);
+    expect((again.snapshot.sources[0] as TreeSource).entries.find((e) => e.path === 'disk.vhd')!.holes).toEqual(
+      entries.get('disk.vhd')!.holes,
+    );
   });
 
   it('keeps holes with the encoder thread too: sparse files are read by the backup thread, extent by extent', async () => {
     const share = path.join(tmp, 'e/share');
     const before = makeShare(share);
     const repo = await openRepo('e-repo');
-    const { snapshot } = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }], { encoderScript: workerScript(), encoderWhen: 'always' });
-    expect((snapshot.sources[0] as TreeSource).entries.find((e) => e.path === 'disk.vhd')!.holes).toEqual([[0, 50 * MiB], [50 * MiB + 8192, 50 * MiB - 8192]]);
+    const { snapshot } = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }], {
+      encoderScript: workerScript(),
+      encoderWhen: 'always',
+    });
+    expect((snapshot.sources[0] as TreeSource).entries.find((e) => e.path === 'disk.vhd')!.holes).toEqual([
+      [0, 50 * MiB],
+      [50 * MiB + 8192, 50 * MiB - 8192],
+    ]);
     const to = path.join(tmp, 'e/restored');
     await restoreSnapshot(repo, snapshot.id, to);
     expect(describeTree(path.join(to, 'share'))).toEqual(describeTree(share));
-    for (const [rel, n] of Object.entries(before)) expect({ rel, blocks: blocks(path.join(to, 'share', rel)) }).toEqual({ rel, blocks: n });
+    for (const [rel, n] of Object.entries(before))
+      expect({ rel, blocks: blocks(path.join(to, 'share', rel)) }).toEqual({ rel, blocks: n });
   });
 
   it('restores a manifest written before hole tracking as before, and the next backup finds the holes', async () => {
@@ -96,7 +116,9 @@ describe('sparse files in a share', () => {
     makeShare(share);
     const repo = await openRepo('b-repo');
     // A manifest as an older Lifeboat wrote it: the same chunks read whole, no `holes`.
-    const { snapshot } = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }], { sparseMethod: 'zero-scan' });
+    const { snapshot } = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }], {
+      sparseMethod: 'zero-scan',
+    });
     const tree = snapshot.sources[0] as TreeSource;
     expect(tree.entries.some((e) => e.holes)).toBe(false);
     await saveSnapshot(repo, { ...snapshot, id: 'old0000000000000000000000' });
@@ -105,9 +127,14 @@ describe('sparse files in a share', () => {
     expect(describeTree(path.join(to, 'share'))).toEqual(describeTree(share));
 
     // Unchanged since that backup, yet read again: its holes were never recorded.
-    const next = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }], { previous: 'old0000000000000000000000' });
+    const next = await backupSources(repo, [{ name: 'share', path: share, kind: 'tree' }], {
+      previous: 'old0000000000000000000000',
+    });
     const disk = (next.snapshot.sources[0] as TreeSource).entries.find((e) => e.path === 'disk.vhd')!;
-    expect(disk.holes).toEqual([[0, 50 * MiB], [50 * MiB + 8192, 50 * MiB - 8192]]);
+    expect(disk.holes).toEqual([
+      [0, 50 * MiB],
+      [50 * MiB + 8192, 50 * MiB - 8192],
+    ]);
     expect((next.snapshot.sources[0] as TreeSource).entries.find((e) => e.path === 'dense.bin')!.holes).toBeUndefined();
   });
 
@@ -138,8 +165,14 @@ describe('sparse files in a share', () => {
       await expect(restoreSnapshot(repo, id, to)).rejects.toMatchObject(refused);
       expect(fs.existsSync(path.join(to, 'share'))).toBe(false);
     };
-    await forge('bad1000000000000000000000', [[4 * MiB, 4096], [0, 4 * MiB]]); // out of order
+    await forge('bad1000000000000000000000', [
+      [4 * MiB, 4096],
+      [0, 4 * MiB],
+    ]); // out of order
     await forge('bad2000000000000000000000', [[0, 9 * MiB]]); // past the end
-    await forge('bad3000000000000000000000', [[0, 4 * MiB], [4 * MiB + 4096, 4 * MiB - 8192]]); // data and holes do not add up
+    await forge('bad3000000000000000000000', [
+      [0, 4 * MiB],
+      [4 * MiB + 4096, 4 * MiB - 8192],
+    ]); // data and holes do not add up
   });
 });

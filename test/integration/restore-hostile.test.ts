@@ -16,7 +16,14 @@ import { backupSources } from '../../main/engine/repo/backup';
 import { Repository } from '../../main/engine/repo/repository';
 import { restoreSnapshot, type DamagedFile, type RestoreState } from '../../main/engine/repo/restore';
 import { createLinks, prepareTree, type FileTarget, type LinkTarget } from '../../main/engine/repo/restore-files';
-import { loadSnapshot, newSnapshotId, saveSnapshot, type SnapshotManifest, type SourceManifest, type TreeEntry } from '../../main/engine/repo/snapshot';
+import {
+  loadSnapshot,
+  newSnapshotId,
+  saveSnapshot,
+  type SnapshotManifest,
+  type SourceManifest,
+  type TreeEntry,
+} from '../../main/engine/repo/snapshot';
 import { LocalBackend } from '../../main/engine/storage/local';
 import { buildMain, cli, ok, tempHome } from '../helpers/home';
 import { deactivate, fileServer, fileServerWithData, openEngine, settle, value } from './failover-setup';
@@ -49,7 +56,13 @@ function entry(p: string, as = p): TreeEntry {
   const src = base.sources[0] as Extract<SourceManifest, { kind: 'tree' }>;
   return { ...src.entries.find((e) => e.path === p)!, path: as };
 }
-const link = (p: string, target: string): TreeEntry => ({ path: p, type: 'symlink', target, mode: 0o777, mtimeMs: Date.now() });
+const link = (p: string, target: string): TreeEntry => ({
+  path: p,
+  type: 'symlink',
+  target,
+  mode: 0o777,
+  mtimeMs: Date.now(),
+});
 const dir = (p: string, mode = 0o755): TreeEntry => ({ path: p, type: 'dir', mode, mtimeMs: Date.now() });
 
 /** Saves a manifest with these sources through the repository's own writer, as someone holding the SDEK could. */
@@ -82,7 +95,11 @@ function expectRefused(err: unknown, id: string): LifeboatError {
   expect(err).toBeInstanceOf(LifeboatError);
   const e = err as LifeboatError;
   expect(e).toMatchObject({ code: 'damaged', final: true });
-  expect(e.message).toMatch(new RegExp(`^Backup ${id} holds an unsafe .*; a restore never writes outside its target, so nothing was restored\\.$`));
+  expect(e.message).toMatch(
+    new RegExp(
+      `^Backup ${id} holds an unsafe .*; a restore never writes outside its target, so nothing was restored\\.$`,
+    ),
+  );
   expect(e.hint).not.toMatch(/resume/i);
   return e;
 }
@@ -97,14 +114,33 @@ describe('a hostile backup stays inside its target', () => {
     expect(listing(root)).toEqual(['outside']); // not even the target was made
 
     for (const name of ['..', '.', '', 'a/b', '/abs']) await refused(await forge([tree(name, [entry('a.txt')])]), out);
-    const image: SourceManifest = { name: '../disk.img', kind: 'image', path: '/forged.img', size: 8, blockSize: 65536, mode: 0o644, mtimeMs: 0, sparseMethod: 'stat', extents: [{ offset: 0, length: 8 }] };
+    const image: SourceManifest = {
+      name: '../disk.img',
+      kind: 'image',
+      path: '/forged.img',
+      size: 8,
+      blockSize: 65536,
+      mode: 0o644,
+      mtimeMs: 0,
+      sparseMethod: 'stat',
+      extents: [{ offset: 0, length: 8 }],
+    };
     await refused(await forge([image]), out);
     expect(listing(root)).toEqual(['outside']);
   });
 
   it('refuses entry paths with "..", an absolute path or empty parts, and names the first', async () => {
     const { root, out } = caseDir('entry-path');
-    for (const bad of ['../escape.txt', 'sub/../../escape.txt', '../../../escape.txt', '/escape.txt', 'sub//x', './x', 'sub/.', '']) {
+    for (const bad of [
+      '../escape.txt',
+      'sub/../../escape.txt',
+      '../../../escape.txt',
+      '/escape.txt',
+      'sub//x',
+      './x',
+      'sub/.',
+      '',
+    ]) {
       const e = await refused(await forge([tree('share', [entry('sub/b.txt'), entry('a.txt', bad)])]), out);
       expect(e.message).toContain(`unsafe path ${JSON.stringify(bad)} in share`);
     }
@@ -134,7 +170,11 @@ describe('a hostile backup stays inside its target', () => {
   it('a folder and a link of the same path: the link is made last and nothing is changed through it', async () => {
     const { out, outside } = caseDir('same-path');
     const before = fs.statSync(outside);
-    await restoreSnapshot(repo, await forge([tree('share', [dir('evil', 0o700), link('evil', outside), entry('a.txt')])]), out);
+    await restoreSnapshot(
+      repo,
+      await forge([tree('share', [dir('evil', 0o700), link('evil', outside), entry('a.txt')])]),
+      out,
+    );
     expect(fs.readlinkSync(path.join(out, 'share/evil'))).toBe(outside);
     const after = fs.statSync(outside);
     expect([after.mode, after.mtimeMs]).toEqual([before.mode, before.mtimeMs]);
@@ -158,17 +198,17 @@ describe('a hostile backup stays inside its target', () => {
 });
 
 /** Flips bytes inside one chunk of `file`'s blob; returns how to put them back. */
-  function corrupt(file: string, chunk = 0, r = repo, e = entry(file)): () => void {
-    const loc = r.locate(e.chunks![chunk]);
-    const pack = path.join((r.backend as LocalBackend).root, ...loc.pack.split('/'));
-    const fd = fs.openSync(pack, 'r+');
-    const original = Buffer.alloc(3);
-    fs.readSync(fd, original, 0, 3, loc.offset + 40);
-    fs.writeSync(fd, Buffer.from([0xff, 0x00, 0xff]), 0, 3, loc.offset + 40);
-    fs.closeSync(fd);
-    return () => {
-      const back = fs.openSync(pack, 'r+');
-      fs.writeSync(back, original, 0, 3, loc.offset + 40);
+function corrupt(file: string, chunk = 0, r = repo, e = entry(file)): () => void {
+  const loc = r.locate(e.chunks![chunk]);
+  const pack = path.join((r.backend as LocalBackend).root, ...loc.pack.split('/'));
+  const fd = fs.openSync(pack, 'r+');
+  const original = Buffer.alloc(3);
+  fs.readSync(fd, original, 0, 3, loc.offset + 40);
+  fs.writeSync(fd, Buffer.from([0xff, 0x00, 0xff]), 0, 3, loc.offset + 40);
+  fs.closeSync(fd);
+  return () => {
+    const back = fs.openSync(pack, 'r+');
+    fs.writeSync(back, original, 0, 3, loc.offset + 40);
     fs.closeSync(back);
   };
 }
@@ -179,15 +219,24 @@ describe('a failed restore never leaves normal-looking damaged files', () => {
     const repairBig = corrupt('big.bin', 1);
     const repairClash = corrupt('clash.bin');
     let state: RestoreState | undefined;
-    const err = (await restoreSnapshot(repo, base.id, out, { onProgress: (_p, s) => (state = s) }).catch((e: unknown) => e)) as LifeboatError & { damaged: DamagedFile[] };
+    const err = (await restoreSnapshot(repo, base.id, out, { onProgress: (_p, s) => (state = s) }).catch(
+      (e: unknown) => e,
+    )) as LifeboatError & { damaged: DamagedFile[] };
     repairBig();
     repairClash();
     expect(err).toMatchObject({ code: 'io_error', final: false });
-    expect(err.message).toMatch(/^2 file\(s\) could not be restored because their backup data is damaged: share\/(big|clash)\.bin, share\/(big|clash)\.bin\.$/);
+    expect(err.message).toMatch(
+      /^2 file\(s\) could not be restored because their backup data is damaged: share\/(big|clash)\.bin, share\/(big|clash)\.bin\.$/,
+    );
     expect(err.hint).toContain('NAME.damaged');
     const byPath = Object.fromEntries(err.damaged.map((d) => [d.path, d]));
     const s = path.join(out, 'share');
-    expect(byPath['big.bin']).toMatchObject({ source: 'share', chunks: 1, keptAs: path.join(s, 'big.bin.damaged'), chunk: entry('big.bin').chunks![1] });
+    expect(byPath['big.bin']).toMatchObject({
+      source: 'share',
+      chunks: 1,
+      keptAs: path.join(s, 'big.bin.damaged'),
+      chunk: entry('big.bin').chunks![1],
+    });
     expect(byPath['clash.bin']).toMatchObject({ source: 'share', chunks: 1 });
     expect(byPath['clash.bin'].keptAs).toBeUndefined();
     // Nothing damaged passes for restored: big.bin's partial copy is set aside, clash.bin is gone and the real
@@ -201,7 +250,8 @@ describe('a failed restore never leaves normal-looking damaged files', () => {
     // The account repaired, the resumed restore writes both whole and drops the set-aside copy it replaces.
     const result = await restoreSnapshot(repo, base.id, out, { resumeState: state });
     expect(result.damaged).toEqual([]);
-    for (const f of ['big.bin', 'clash.bin', 'clash.bin.damaged', 'a.txt']) expect(sha(path.join(s, f)), f).toBe(sha(path.join(share, f)));
+    for (const f of ['big.bin', 'clash.bin', 'clash.bin.damaged', 'a.txt'])
+      expect(sha(path.join(s, f)), f).toBe(sha(path.join(share, f)));
     expect(fs.existsSync(path.join(s, 'big.bin.damaged'))).toBe(false);
   });
 });
@@ -226,12 +276,19 @@ describe('through the restore job and the CLI', () => {
     const hostile = cli(home, ['backup', 'restore', forged, '--to', out, '--json']);
     expect(hostile.code).toBe(1);
     const failed = hostile.json<Job>();
-    expect(failed).toMatchObject({ type: 'backup.restore', status: 'failed', resumable: false, error: { code: 'damaged', message: expect.stringContaining('unsafe source name "../../x"') } });
+    expect(failed).toMatchObject({
+      type: 'backup.restore',
+      status: 'failed',
+      resumable: false,
+      error: { code: 'damaged', message: expect.stringContaining('unsafe source name "../../x"') },
+    });
     expect(failed.error?.hint).not.toMatch(/resume/i);
     expect(fs.readdirSync(data)).toEqual([]);
 
     // Damaged data: the job fails (resumable, the account may be repaired), its result names the set-aside files.
-    const big = (manifest.sources[0] as Extract<SourceManifest, { kind: 'tree' }>).entries.find((e) => e.path === 'big.bin')!;
+    const big = (manifest.sources[0] as Extract<SourceManifest, { kind: 'tree' }>).entries.find(
+      (e) => e.path === 'big.bin',
+    )!;
     const repair = corrupt('big.bin', 0, acct, big);
     const out2 = path.join(data, 'out2');
     const damaged = cli(home, ['backup', 'restore', real.id, '--to', out2, '--json']);
@@ -239,7 +296,19 @@ describe('through the restore job and the CLI', () => {
     expect(damaged.code).toBe(1);
     const job = damaged.json<Job>();
     expect(job).toMatchObject({ status: 'failed', resumable: true, error: { code: 'io_error' } });
-    expect(job.result).toEqual({ damagedFiles: 1, damaged: [{ source: 'share', path: 'big.bin', chunk: big.chunks![0], chunks: 1, reason: expect.any(String), keptAs: path.join(out2, 'share/big.bin.damaged') }] });
+    expect(job.result).toEqual({
+      damagedFiles: 1,
+      damaged: [
+        {
+          source: 'share',
+          path: 'big.bin',
+          chunk: big.chunks![0],
+          chunks: 1,
+          reason: expect.any(String),
+          keptAs: path.join(out2, 'share/big.bin.damaged'),
+        },
+      ],
+    });
     expect(fs.existsSync(path.join(out2, 'share/big.bin'))).toBe(false);
 
     // Resumed once the account is repaired: the result says what was restored, and the set-aside copy is gone.
@@ -280,8 +349,12 @@ describe('device failover restores through the same guard', () => {
     await saveSnapshot(acct, manifest);
 
     const failed = await settle(e, value(await e.call('failover.start', { source: 'fs1', target: 'fs2' })), 'failed');
-    expect(failed.error!.message).toMatch(/restoring the share docs failed \(job job-\w+\): Backup \w+ holds an unsafe path "evil\/pwned\.txt" in docs \(it lies below the symbolic link "evil"\)/);
-    expect(failed.error!.hint).toBe(`This backup cannot be restored as it is: abandon the failover with \`lifeboat failover abandon ${failed.id}\` (the target is cleaned and released).`);
+    expect(failed.error!.message).toMatch(
+      /restoring the share docs failed \(job job-\w+\): Backup \w+ holds an unsafe path "evil\/pwned\.txt" in docs \(it lies below the symbolic link "evil"\)/,
+    );
+    expect(failed.error!.hint).toBe(
+      `This backup cannot be restored as it is: abandon the failover with \`lifeboat failover abandon ${failed.id}\` (the target is cleaned and released).`,
+    );
     expect(listing(outside)).toEqual([]);
     expect(fs.existsSync(path.join(target.root, 'shares', 'docs', 'evil'))).toBe(false);
 

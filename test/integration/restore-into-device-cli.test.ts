@@ -20,7 +20,8 @@ function failed(r: ReturnType<typeof cli>): string {
 /** A service, a storage account "lab", a backup of one folder "docs" holding a.txt, and a file server fs1 with an empty share docs. */
 function setUp() {
   const home = tempHome();
-  const key = ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).json<{ registrationKey: string }>().registrationKey;
+  const key = ok(cli(home, ['service', 'init', '--name', 'Lab', '--json'])).json<{ registrationKey: string }>()
+    .registrationKey;
   ok(cli(home, ['account', 'add', 'lab', '--local', path.join(tempHome('lifeboat-acct-'), 'acct')]));
   const src = path.join(tempHome('lifeboat-src-'), 'docs');
   fs.mkdirSync(src, { recursive: true });
@@ -29,12 +30,31 @@ function setUp() {
   expect(created.status).toBe('succeeded');
   const id = String(created.result!.backupId);
   const root = path.join(tempHome('lifeboat-root-'), 'fs1');
-  ok(cli(home, ['device', 'create', 'fs1', '--type', 'file', '--root', root, '--capacity', '1GiB', '--account', 'lab', '--registration-key', key]));
+  ok(
+    cli(home, [
+      'device',
+      'create',
+      'fs1',
+      '--type',
+      'file',
+      '--root',
+      root,
+      '--capacity',
+      '1GiB',
+      '--account',
+      'lab',
+      '--registration-key',
+      key,
+    ]),
+  );
   ok(cli(home, ['share', 'create', 'fs1', 'docs', '--quota', '100MiB']));
   return { home, id, root, share: path.join(root, 'shares', 'docs') };
 }
 
-const restores = (home: string) => ok(cli(home, ['jobs', 'list', '--json'])).json<Job[]>().filter((j) => j.type === 'backup.restore');
+const restores = (home: string) =>
+  ok(cli(home, ['jobs', 'list', '--json']))
+    .json<Job[]>()
+    .filter((j) => j.type === 'backup.restore');
 
 describe('backup restore into a device share through the CLI', () => {
   it('is refused without --overwrite for an online share, naming the device and share, and replaces the files with it', () => {
@@ -48,7 +68,9 @@ describe('backup restore into a device share through the CLI', () => {
     expect(fs.readdirSync(share)).toEqual([]);
     expect(restores(home)).toEqual([]);
 
-    const done = ok(cli(home, ['backup', 'restore', id, '--to', path.join(root, 'shares'), '--overwrite', '--json'])).json<Job>();
+    const done = ok(
+      cli(home, ['backup', 'restore', id, '--to', path.join(root, 'shares'), '--overwrite', '--json']),
+    ).json<Job>();
     expect(done).toMatchObject({ type: 'backup.restore', status: 'succeeded' });
     expect(fs.readFileSync(path.join(share, 'a.txt'), 'utf8')).toBe('from the backup');
   });
@@ -59,7 +81,9 @@ describe('backup restore into a device share through the CLI', () => {
     for (const extra of [[], ['--overwrite']])
       for (const to of [share, path.join(root, 'shares')]) {
         const out = failed(cli(home, ['backup', 'restore', id, '--to', to, ...extra]));
-        expect(out).toMatch(/^error \(not_allowed\): The share docs on fs1 is offline and read-only\.\nhint: .*lifeboat share online fs1 docs/);
+        expect(out).toMatch(
+          /^error \(not_allowed\): The share docs on fs1 is offline and read-only\.\nhint: .*lifeboat share online fs1 docs/,
+        );
       }
     expect(fs.readdirSync(share)).toEqual([]);
     expect(restores(home)).toEqual([]);

@@ -16,12 +16,21 @@ describe('a restore into a device share', () => {
   it('is refused without overwrite, naming the device and share, and replaces the files with it', async () => {
     const { engine: e, key } = await lab();
     const root = path.join(tempHome('lifeboat-root-'), 'root');
-    await call(e, 'devices.create', { name: 'fs1', type: 'file', root, capacity: '1GiB', account: 'lab', registrationKey: key });
+    await call(e, 'devices.create', {
+      name: 'fs1',
+      type: 'file',
+      root,
+      capacity: '1GiB',
+      account: 'lab',
+      registrationKey: key,
+    });
     const docs = await call(e, 'shares.create', { device: 'fs1', name: 'docs', quota: '100MiB' });
     const src = path.join(tempHome('lifeboat-src-'), 'docs');
     fs.mkdirSync(src);
     fs.writeFileSync(path.join(src, 'a.txt'), 'from the backup');
-    expect((await e.runner.wait((await call(e, 'backups.create', { account: 'lab', source: [src] })).id, 60_000)).status).toBe('succeeded');
+    expect(
+      (await e.runner.wait((await call(e, 'backups.create', { account: 'lab', source: [src] })).id, 60_000)).status,
+    ).toBe('succeeded');
     const id = (await call(e, 'backups.list', {}))[0].id;
 
     // An empty share folder, and the shares folder whose "docs" the source would replace: both refused.
@@ -29,19 +38,29 @@ describe('a restore into a device share', () => {
       const r = await e.call('backups.restore', { id, to, overwrite: false });
       expect(r.ok).toBe(false);
       if (r.ok) continue;
-      expect(r.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('the share docs of the device fs1 (online)'), hint: expect.stringContaining('--overwrite') });
+      expect(r.error).toMatchObject({
+        code: 'conflict',
+        message: expect.stringContaining('the share docs of the device fs1 (online)'),
+        hint: expect.stringContaining('--overwrite'),
+      });
       // The wizard reads the device and share from the refusal, to show them beside its checkbox.
       expect(deviceDataOf(r.error.message)).toEqual({ kind: 'share', name: 'docs', device: 'fs1' });
     }
     expect(fs.readdirSync(docs.path)).toEqual([]);
     expect(e.runner.store.list({ limit: 100 }).filter((j) => j.type === 'backup.restore')).toEqual([]);
 
-    const job = await e.runner.wait((await call(e, 'backups.restore', { id, to: path.join(root, 'shares'), overwrite: true })).id, 60_000);
+    const job = await e.runner.wait(
+      (await call(e, 'backups.restore', { id, to: path.join(root, 'shares'), overwrite: true })).id,
+      60_000,
+    );
     expect(job.status).toBe('succeeded');
     expect(fs.readFileSync(path.join(docs.path, 'a.txt'), 'utf8')).toBe('from the backup');
     // Elsewhere, nothing changes: an empty folder outside any device needs no overwrite.
     const elsewhere = path.join(tempHome('lifeboat-dst-'), 'out');
-    expect((await e.runner.wait((await call(e, 'backups.restore', { id, to: elsewhere, overwrite: false })).id, 60_000)).status).toBe('succeeded');
+    expect(
+      (await e.runner.wait((await call(e, 'backups.restore', { id, to: elsewhere, overwrite: false })).id, 60_000))
+        .status,
+    ).toBe('succeeded');
     expect(deviceDataOf('The folder /x is not empty.')).toBeNull();
   });
 });

@@ -4,7 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileTarget } from '../../main/engine/repo/restore-files';
-import { closeHandle, restoreHandlesOpen, RunBuilder, RunWriter, SlabPool, type ChunkWork, type Run } from '../../main/engine/repo/restore-runs';
+import {
+  closeHandle,
+  restoreHandlesOpen,
+  RunBuilder,
+  RunWriter,
+  SlabPool,
+  type ChunkWork,
+  type Run,
+} from '../../main/engine/repo/restore-runs';
 
 let tmp: string;
 beforeAll(() => {
@@ -17,14 +25,24 @@ function target(name: string, size: number): FileTarget {
   const full = path.join(tmp, name);
   fs.writeFileSync(full, '');
   fs.truncateSync(full, size);
-  return { source: 's', full, entry: { path: name, type: 'file', mode: 0o644, mtimeMs: 0, size }, remaining: 0, ready: Promise.resolve() };
+  return {
+    source: 's',
+    full,
+    entry: { path: name, type: 'file', mode: 0o644, mtimeMs: 0, size },
+    remaining: 0,
+    ready: Promise.resolve(),
+  };
 }
 
 /**
  * Feeds chunks to a RunBuilder as a restore does (each decoded once, then every place of it), ends the batch and waits
  * for the writes. Returns the runs written; `watch` is told, after each chunk, which files' runs are written so far.
  */
-async function restoreLayout(layout: Array<{ file: FileTarget; chunks: Buffer[] }>, decodeOrder: Buffer[], watch?: (files: string[]) => void): Promise<Array<Run<ChunkWork>>> {
+async function restoreLayout(
+  layout: Array<{ file: FileTarget; chunks: Buffer[] }>,
+  decodeOrder: Buffer[],
+  watch?: (files: string[]) => void,
+): Promise<Array<Run<ChunkWork>>> {
   const places = new Map<Buffer, Array<{ file: FileTarget; offset: number }>>();
   for (const { file, chunks } of layout) {
     let offset = 0;
@@ -82,7 +100,8 @@ describe('runs of a restore', () => {
       { file: target('copy', 28_000), chunks: [x, shared, y] },
     ];
     const runs = await restoreLayout(layout, [x, shared, y, z, w]);
-    for (const { file, chunks } of layout) expect(fs.readFileSync(file.full).equals(Buffer.concat(chunks)), file.full).toBe(true);
+    for (const { file, chunks } of layout)
+      expect(fs.readFileSync(file.full).equals(Buffer.concat(chunks)), file.full).toBe(true);
     expect(runs.map((r) => path.basename(r.file.full)).sort()).toEqual(['copy', 'first', 'second', 'third']);
     expect(restoreHandlesOpen()).toBe(0);
   });
@@ -97,7 +116,8 @@ describe('runs of a restore', () => {
     await restoreLayout(layout, [h1, h2, c1, c2], (files) => seen.push(files));
     // Half a file waits for the rest of its run; a whole one goes out at once.
     expect(seen).toEqual([[], ['hot'], ['hot'], ['hot', 'cold']]);
-    for (const { file, chunks } of layout) expect(fs.readFileSync(file.full).equals(Buffer.concat(chunks)), file.full).toBe(true);
+    for (const { file, chunks } of layout)
+      expect(fs.readFileSync(file.full).equals(Buffer.concat(chunks)), file.full).toBe(true);
     expect(restoreHandlesOpen()).toBe(0);
   });
 });

@@ -10,7 +10,17 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../main/engine/engine';
 import { buildMain, cli, ok, tempHome } from '../helpers/home';
 import { describeTree } from '../helpers/tree';
-import { backup, deactivate, describeImage, fileServer, iscsiServer, MiB, random, settle, value } from './failover-setup';
+import {
+  backup,
+  deactivate,
+  describeImage,
+  fileServer,
+  iscsiServer,
+  MiB,
+  random,
+  settle,
+  value,
+} from './failover-setup';
 
 const engines: Engine[] = [];
 afterEach(async () => {
@@ -35,17 +45,38 @@ describe('a fresh install rebuilt from the storage account', () => {
     value(await lost.call('accounts.add', { name: 'lab', local: folder }));
     const fs1 = await fileServer(lost, created.registrationKey, 'fs1', { account: 'lab' });
     const users = ['CORP\\finance-admins', 'CORP\\alice'];
-    value(await lost.call('shares.create', { device: 'fs1', name: 'finance', quota: '200MiB', user: users, pinned: true, description: 'Books' }));
+    value(
+      await lost.call('shares.create', {
+        device: 'fs1',
+        name: 'finance',
+        quota: '200MiB',
+        user: users,
+        pinned: true,
+        description: 'Books',
+      }),
+    );
     value(await lost.call('shares.create', { device: 'fs1', name: 'docs', quota: '50MiB', pinned: false }));
     const finance = path.join(fs1.root, 'shares', 'finance');
     fs.mkdirSync(path.join(finance, '2026'));
     fs.writeFileSync(path.join(finance, '2026', 'ledger.bin'), random(2 * MiB + 77));
     fs.writeFileSync(path.join(fs1.root, 'shares', 'docs', 'readme.txt'), 'restored from the account alone\n');
-    value(await lost.call('devices.policy', { name: 'fs1', frequency: 'weekly', time: '21:30', weekday: 2, retention: 9 }));
+    value(
+      await lost.call('devices.policy', { name: 'fs1', frequency: 'weekly', time: '21:30', weekday: 2, retention: 9 }),
+    );
     const is1 = await iscsiServer(lost, created.registrationKey, 'is1', { account: 'lab' });
     const acr = [{ name: 'sql01', iqn: 'iqn.1991-05.com.microsoft:sql01.corp.contoso.com' }];
     const chap = { chapUser: 'sql01', chapSecret: 'Kept-Secret-12' };
-    value(await lost.call('volumes.create', { device: 'is1', name: 'sql', size: '16MiB', pinned: false, type: 'general', acr: [acr[0].iqn], ...chap }));
+    value(
+      await lost.call('volumes.create', {
+        device: 'is1',
+        name: 'sql',
+        size: '16MiB',
+        pinned: false,
+        type: 'general',
+        acr: [acr[0].iqn],
+        ...chap,
+      }),
+    );
     const image = path.join(is1.root, 'volumes', 'sql');
     const fd = fs.openSync(image, 'r+');
     for (const offset of [0, 9 * MiB]) fs.writeSync(fd, random(256 * 1024), 0, 256 * 1024, offset);
@@ -73,7 +104,10 @@ describe('a fresh install rebuilt from the storage account', () => {
     fs.writeFileSync(sdekFile, created.sdek);
     ok(cli(home, ['service', 'join', '--sdek-file', sdekFile]));
     // Adding an account that holds backups rebuilds its catalog, devices included, and says what to do next.
-    const added = ok(cli(home, ['account', 'add', 'lab', '--local', folder, '--json'])).json<{ backupsFound: number; devicesFound: string[] }>();
+    const added = ok(cli(home, ['account', 'add', 'lab', '--local', folder, '--json'])).json<{
+      backupsFound: number;
+      devicesFound: string[];
+    }>();
     expect(added).toMatchObject({ backupsFound: 2, devicesFound: ['fs1', 'is1'] });
     const rebuilt = ok(cli(home, ['account', 'rebuild-catalog', 'lab']));
     expect(rebuilt.stdout).toContain('fs1, is1 are Deactivated here');
@@ -87,14 +121,18 @@ describe('a fresh install rebuilt from the storage account', () => {
     ]);
 
     const e = open(home);
-    const shown = { fs1: value(await e.call('devices.show', { name: 'fs1' })), is1: value(await e.call('devices.show', { name: 'is1' })) };
+    const shown = {
+      fs1: value(await e.call('devices.show', { name: 'fs1' })),
+      is1: value(await e.call('devices.show', { name: 'is1' })),
+    };
     const { domain, capacity } = before.fs1.device;
     expect(shown.fs1.device).toMatchObject({ status: 'deactivated', type: 'file', account: 'lab', domain, capacity });
     expect(shown.fs1.device.policy).toMatchObject({ frequency: 'weekly', time: '21:30', weekday: 2, retention: 9 });
     const shareSettings = (d: typeof before.fs1) =>
       d.shares.map((s) => ({ name: s.name, tier: s.tier, quota: s.quota, users: s.users, description: s.description }));
     expect(shareSettings(shown.fs1)).toEqual(shareSettings(before.fs1));
-    const volumeSettings = (d: typeof before.is1) => d.volumes.map((v) => ({ name: v.name, size: v.size, tier: v.tier, acrs: v.acrs, chapUser: v.chapUser }));
+    const volumeSettings = (d: typeof before.is1) =>
+      d.volumes.map((v) => ({ name: v.name, size: v.size, tier: v.tier, acrs: v.acrs, chapUser: v.chapUser }));
     expect(volumeSettings(shown.is1)).toEqual(volumeSettings(before.is1));
     const sqlId = e.devices.store.volume(e.devices.store.require('is1').id, 'sql')!.id;
     expect(e.devices.store.chapSecret(sqlId)).toBe('Kept-Secret-12');
@@ -104,7 +142,10 @@ describe('a fresh install rebuilt from the storage account', () => {
     const { registrationKey } = value(await e.call('service.registrationKey', {}));
     const fs2 = await fileServer(e, registrationKey, 'fs2', { account: 'lab' });
     const is2 = await iscsiServer(e, registrationKey, 'is2', { account: 'lab' });
-    for (const [source, target] of [['fs1', 'fs2'], ['is1', 'is2']]) {
+    for (const [source, target] of [
+      ['fs1', 'fs2'],
+      ['is1', 'is2'],
+    ]) {
       const plan = value(await e.call('failover.plan', { source, target }));
       expect(plan).toMatchObject({ planned: false }); // no final backup: what changed after the last one is lost
       await settle(e, value(await e.call('failover.start', { source, target })));
@@ -112,7 +153,10 @@ describe('a fresh install rebuilt from the storage account', () => {
     expect(describeTree(path.join(fs2.root, 'shares', 'finance'))).toEqual(before.finance);
     expect(describeTree(path.join(fs2.root, 'shares', 'docs'))).toEqual(before.docs);
     expect(describeImage(path.join(is2.root, 'volumes', 'sql'))).toEqual(before.image);
-    const after = { fs2: value(await e.call('devices.show', { name: 'fs2' })), is2: value(await e.call('devices.show', { name: 'is2' })) };
+    const after = {
+      fs2: value(await e.call('devices.show', { name: 'fs2' })),
+      is2: value(await e.call('devices.show', { name: 'is2' })),
+    };
     expect(shareSettings(after.fs2)).toEqual(shareSettings(before.fs1));
     expect(volumeSettings(after.is2)).toEqual(volumeSettings(before.is1));
     expect(e.devices.store.chapSecret(e.devices.store.volume(is2.id, 'sql')!.id)).toBe('Kept-Secret-12');
@@ -137,7 +181,9 @@ describe('a fresh install rebuilt from the storage account', () => {
     await fileServer(lost, created.registrationKey, 'spare', { account: 'lab' });
     await lost.deviceBackups.records.flush();
     // One record object per device (older ones are deleted as new ones are written).
-    const spareRecords = () => fs.readdirSync(path.join(folder, 'devices'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile()).length;
+    const spareRecords = () =>
+      fs.readdirSync(path.join(folder, 'devices'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile())
+        .length;
     expect(spareRecords()).toBe(3); // fs1 (deleted), fs2 and spare
     value(await lost.call('devices.remove', { name: 'spare' }));
     await lost.deviceBackups.records.flush();

@@ -24,7 +24,10 @@ describe('service and secrets', () => {
     expect(again).toMatchObject({ ok: false, error: { code: 'already_initialized' } });
 
     const wrong = await engine.call('service.confirmSdek', { last4: 'ZZZZ' === sdek.slice(-4) ? 'YYYY' : 'ZZZZ' });
-    expect(wrong).toMatchObject({ ok: false, error: { code: 'bad_key', message: expect.stringContaining('not the last 4 characters') } });
+    expect(wrong).toMatchObject({
+      ok: false,
+      error: { code: 'bad_key', message: expect.stringContaining('not the last 4 characters') },
+    });
     const right = await engine.call('service.confirmSdek', { last4: sdek.slice(-4).toLowerCase() });
     expect(right).toMatchObject({ ok: true, value: { sdekConfirmed: true } });
 
@@ -51,17 +54,34 @@ describe('service and secrets', () => {
     await first.close();
     if (!created.ok) throw new Error('init failed');
     engine = Engine.open({ dataDir: tempHome(), mode: 'cli' });
-    const bad = await engine.call('service.join', { sdek: created.value.sdek.slice(0, -1) + (created.value.sdek.endsWith('A') ? 'B' : 'A') });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('typo') } });
+    const bad = await engine.call('service.join', {
+      sdek: created.value.sdek.slice(0, -1) + (created.value.sdek.endsWith('A') ? 'B' : 'A'),
+    });
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringContaining('typo') },
+    });
     const joined = await engine.call('service.join', { sdek: created.value.sdek, name: 'Site A' });
-    expect(joined).toMatchObject({ ok: true, value: { joined: true, sdekConfirmed: true, sdekFingerprint: created.value.service.sdekFingerprint } });
+    expect(joined).toMatchObject({
+      ok: true,
+      value: { joined: true, sdekConfirmed: true, sdekFingerprint: created.value.service.sdekFingerprint },
+    });
   });
 
   it('answers invalid input with invalid_input naming the field, never a crash', async () => {
     engine = Engine.open({ dataDir: tempHome(), mode: 'cli' });
-    expect(await engine.call('service.init', { name: '' })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/^name: /) } });
-    expect(await engine.call('jobs.selftest', { sizeMiB: -1 } as never)).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/^sizeMiB: /) } });
-    expect(await engine.call('no.such.call' as never, {} as never)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await engine.call('service.init', { name: '' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringMatching(/^name: /) },
+    });
+    expect(await engine.call('jobs.selftest', { sizeMiB: -1 } as never)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringMatching(/^sizeMiB: /) },
+    });
+    expect(await engine.call('no.such.call' as never, {} as never)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
   });
 
   it('writes a diagnostics bundle with the integrity check and no secret in it', async () => {
@@ -69,7 +89,10 @@ describe('service and secrets', () => {
     engine = Engine.open({ dataDir: home, mode: 'cli' });
     const created = await engine.call('service.init', { name: 'Diag' });
     if (!created.ok) throw new Error('init failed');
-    engine.log.info('a line that tries to leak', { sdek: created.value.sdek, nested: { registrationKey: created.value.registrationKey } });
+    engine.log.info('a line that tries to leak', {
+      sdek: created.value.sdek,
+      nested: { registrationKey: created.value.registrationKey },
+    });
     const out = path.join(home, 'diag.json');
     const r = await engine.call('diagnostics.collect', { out });
     expect(r).toMatchObject({ ok: true, value: { path: out, integrity: 'ok' } });
@@ -89,7 +112,10 @@ describe('keychain-sealed secrets', () => {
     fs.writeFileSync(path.join(home, 'secrets.key.os'), 'sealed by the desktop app');
     engine = Engine.open({ dataDir: home, mode: 'cli' });
     const r = await engine.call('service.init', { name: 'Lab' });
-    expect(r).toMatchObject({ ok: false, error: { code: 'bad_key', message: expect.stringContaining("sealed with the operating system's keychain") } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'bad_key', message: expect.stringContaining("sealed with the operating system's keychain") },
+    });
     expect(fs.existsSync(path.join(home, 'secrets.key'))).toBe(false);
     expect(engine.service.get()).toBeNull();
   });

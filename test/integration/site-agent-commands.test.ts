@@ -37,26 +37,60 @@ describe('commands at an agent site', () => {
     ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
     const start = 'echo "$LIFEBOAT_COMMAND $LIFEBOAT_ITEM in $(pwd) from $LIFEBOAT_PATH"';
     const shutdown = 'echo down in $(pwd)';
-    ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--recovery-site', 'dr', '--policy', 'fast', '--start', start, '--shutdown', shutdown]));
+    ok(
+      cli(home, [
+        'item',
+        'protect',
+        'vm',
+        '--disk',
+        disk,
+        '--recovery-site',
+        'dr',
+        '--policy',
+        'fast',
+        '--start',
+        start,
+        '--shutdown',
+        shutdown,
+      ]),
+    );
 
     const testArgs = ['item', 'failover', 'vm', '--type', 'test', '--point', 'latest-processed', '--yes', '--json'];
     const test = ok(cli(home, testArgs)).json<{ status: string; result: { start: Run } }>();
     expect(test.status).toBe('succeeded');
-    expect(test.result.start).toMatchObject({ exitCode: 0, output: `start vm in ${agentHome} from ${path.join(root, '_test', 'vm')}\n` });
+    expect(test.result.start).toMatchObject({
+      exitCode: 0,
+      output: `start vm in ${agentHome} from ${path.join(root, '_test', 'vm')}\n`,
+    });
     expect(fs.readFileSync(path.join(root, '_test', 'vm', 'disks', 'vm.img')).equals(fs.readFileSync(disk))).toBe(true);
-    const report = ok(cli(home, ['item', 'cleanup-test', 'vm', '--notes', 'ran at the agent', '--json'])).json<{ commandRuns: Run[]; notes: string }>();
+    const report = ok(cli(home, ['item', 'cleanup-test', 'vm', '--notes', 'ran at the agent', '--json'])).json<{
+      commandRuns: Run[];
+      notes: string;
+    }>();
     expect(report).toMatchObject({ notes: 'ran at the agent', commandRuns: [{ exitCode: 0 }] });
     expect(fs.existsSync(path.join(root, '_test'))).toBe(false);
-    const { drills } = ok(cli(home, ['item', 'drills', 'vm', '--json'])).json<{ drills: { notes: string; cleanedUpAt: string | null }[] }>();
+    const { drills } = ok(cli(home, ['item', 'drills', 'vm', '--json'])).json<{
+      drills: { notes: string; cleanedUpAt: string | null }[];
+    }>();
     expect(drills).toHaveLength(1);
     expect(drills[0].notes).toBe('ran at the agent');
     expect(drills[0].cleanedUpAt).not.toBeNull();
 
-    const planned = ok(cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--yes', '--json'])).json<{ status: string; result: Record<string, Run> }>();
+    const planned = ok(cli(home, ['item', 'failover', 'vm', '--type', 'planned', '--yes', '--json'])).json<{
+      status: string;
+      result: Record<string, Run>;
+    }>();
     expect(planned.status).toBe('succeeded');
     expect(planned.result.shutdown).toMatchObject({ exitCode: 0, output: `down in ${process.env.HOME ?? ''}\n` }); // at the primary: here
-    expect(planned.result.start).toMatchObject({ exitCode: 0, output: `start vm in ${agentHome} from ${path.join(root, '_active', 'vm')}\n` });
-    const shown = ok(cli(home, ['item', 'show', 'vm', '--json'])).json<{ phase: string; disks: { activePath: string }[]; commandRuns: { start: Run } }>();
+    expect(planned.result.start).toMatchObject({
+      exitCode: 0,
+      output: `start vm in ${agentHome} from ${path.join(root, '_active', 'vm')}\n`,
+    });
+    const shown = ok(cli(home, ['item', 'show', 'vm', '--json'])).json<{
+      phase: string;
+      disks: { activePath: string }[];
+      commandRuns: { start: Run };
+    }>();
     expect(shown.phase).toBe('failed-over');
     expect(shown.disks[0].activePath).toBe(path.join(root, '_active', 'vm', 'disks', 'vm.img'));
     expect(shown.commandRuns.start.output).toBe(planned.result.start.output);
@@ -67,9 +101,16 @@ describe('commands at an agent site', () => {
     try {
       const site = engine.sites.agentFor(engine.sites.store.byName('dr')!);
       const run = (command: string, opts: { timeoutMs?: number; env?: Record<string, string> } = {}) =>
-        site.runCommand({ name: 'start', command, timeoutMs: opts.timeoutMs ?? 10_000, env: opts.env ?? { LIFEBOAT_ITEM: 'vm' } });
+        site.runCommand({
+          name: 'start',
+          command,
+          timeoutMs: opts.timeoutMs ?? 10_000,
+          env: opts.env ?? { LIFEBOAT_ITEM: 'vm' },
+        });
       await expect(run('echo one\necho two')).rejects.toMatchObject({ code: 'invalid_input' });
-      await expect(run('echo hi', { env: { LD_PRELOAD: '/tmp/x.so' } })).rejects.toMatchObject({ code: 'invalid_input' });
+      await expect(run('echo hi', { env: { LD_PRELOAD: '/tmp/x.so' } })).rejects.toMatchObject({
+        code: 'invalid_input',
+      });
       await expect(run('echo hi', { timeoutMs: 10 })).rejects.toMatchObject({ code: 'invalid_input' });
       expect(await run('echo failing; exit 3')).toMatchObject({ exitCode: 3, timedOut: false, output: 'failing\n' });
       expect(await run('sleep 30', { timeoutMs: 1000 })).toMatchObject({ timedOut: true, exitCode: null });

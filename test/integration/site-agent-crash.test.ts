@@ -18,7 +18,6 @@ afterAll(async () => {
   for (const a of agents) await a.stop('SIGKILL');
 });
 
-
 describe('kill -9 of the site agent mid-cycle', () => {
   it('fails the cycle as recoverable; after a restart the next cycle succeeds and every point is complete', async () => {
     const { home, root, disk } = vmLab(4 << 20);
@@ -52,7 +51,11 @@ describe('kill -9 of the site agent mid-cycle', () => {
     expect(failed.stdout).toContain('unavailable');
     expect(failed.stdout).toContain(agent.url);
     // No point for the half-applied cycle, and the item waits to retry (recoverable), not Critical.
-    expect(ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>().map((p) => p.id)).toEqual(before.map((p) => p.id));
+    expect(
+      ok(cli(home, ['item', 'points', 'vm', '--json']))
+        .json<{ id: string }[]>()
+        .map((p) => p.id),
+    ).toEqual(before.map((p) => p.id));
     expect(ok(cli(home, ['item', 'show', 'vm', '--json'])).json<{ health: string }>().health).not.toBe('critical');
 
     agent = await startAgent(root, listen);
@@ -65,14 +68,18 @@ describe('kill -9 of the site agent mid-cycle', () => {
     writeAt(disk, 60 * BLOCK, BLOCK);
     age(disk);
     const atLast = fs.readFileSync(disk);
-    expect(ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ status: string; result: { blocksSent: number } }>()).toMatchObject({ status: 'succeeded', result: { blocksSent: 1 } });
+    expect(
+      ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ status: string; result: { blocksSent: number } }>(),
+    ).toMatchObject({ status: 'succeeded', result: { blocksSent: 1 } });
     const points = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
     expect(points.slice(0, before.length).map((p) => p.id)).toEqual(before.map((p) => p.id));
     expect(points.length).toBeGreaterThan(before.length + 1);
     for (const [i, p] of points.entries()) {
       const to = materialize(home, 'vm', p.id);
       const want = i < before.length ? atStart : i === points.length - 1 ? atLast : atKill;
-      expect(fs.readFileSync(path.join(to, 'disks', 'vm.img')).equals(want), `point ${i + 1} of ${points.length}`).toBe(true);
+      expect(fs.readFileSync(path.join(to, 'disks', 'vm.img')).equals(want), `point ${i + 1} of ${points.length}`).toBe(
+        true,
+      );
     }
   }, 300_000);
 });

@@ -22,17 +22,31 @@ afterAll(async () => {
   for (const a of agents) await a.stop('SIGKILL');
 });
 
-
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
 
 /** A raw HTTPS request to the agent, with the given client credentials or none. */
-function raw(port: number, call: string, creds?: { key: string; cert: string }): Promise<{ status: number; body: { ok: boolean; error?: { code: string; message: string; hint?: string } } }> {
+function raw(
+  port: number,
+  call: string,
+  creds?: { key: string; cert: string },
+): Promise<{ status: number; body: { ok: boolean; error?: { code: string; message: string; hint?: string } } }> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, method: 'POST', path: `/v1/${call}`, rejectUnauthorized: false, agent: false, ...creds }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/v1/${call}`,
+        rejectUnauthorized: false,
+        agent: false,
+        ...creds,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify([{ id: 'x', name: 'vm' }]));
   });
@@ -48,12 +62,16 @@ describe('site agent on loopback', () => {
     agents.push(agent);
     expect(agent.pairingKey).toMatch(/^[0-9A-Z]{6}(-[0-9A-Z]{6}){3}$/);
     expect(mode(path.join(root, '.lifeboat-agent'))).toBe(0o700);
-    for (const f of fs.readdirSync(path.join(root, '.lifeboat-agent'))) expect(mode(path.join(root, '.lifeboat-agent', f)), f).toBe(0o600);
+    for (const f of fs.readdirSync(path.join(root, '.lifeboat-agent')))
+      expect(mode(path.join(root, '.lifeboat-agent', f)), f).toBe(0o600);
 
     const wrongKey = `${agent.pairingKey!.slice(0, -1)}${agent.pairingKey!.endsWith('0') ? '1' : '0'}`;
     const wrong = cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', wrongKey, '--json']);
     expect(wrong.code).not.toBe(0);
-    expect(wrong.json<{ error: { code: string; message: string; hint: string } }>().error).toMatchObject({ code: 'forbidden', message: 'The pairing key is wrong.' });
+    expect(wrong.json<{ error: { code: string; message: string; hint: string } }>().error).toMatchObject({
+      code: 'forbidden',
+      message: 'The pairing key is wrong.',
+    });
     expect(wrong.json<{ error: { hint: string } }>().error.hint).toContain('--new-pairing-key');
     const malformed = cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', 'ABC', '--json']);
     expect(malformed.json<{ error: { code: string } }>().error.code).toBe('invalid_input');
@@ -61,26 +79,61 @@ describe('site agent on loopback', () => {
     expect(noKey.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'invalid_input' });
     expect(noKey.json<{ error: { message: string } }>().error.message).toContain('--pairing-key');
 
-    const site = ok(cli(home, ['site', 'add', 'dr', '--agent', agent.url, '--pairing-key', agent.pairingKey!.toLowerCase(), '--json'])).json<Record<string, unknown>>();
+    const site = ok(
+      cli(home, [
+        'site',
+        'add',
+        'dr',
+        '--agent',
+        agent.url,
+        '--pairing-key',
+        agent.pairingKey!.toLowerCase(),
+        '--json',
+      ]),
+    ).json<Record<string, unknown>>();
     expect(site).toMatchObject({ name: 'dr', kind: 'agent', agent: agent.url, root });
     await agent.waitFor('paired with');
 
-    const reused = cli(home, ['site', 'add', 'dr2', '--agent', agent.url, '--pairing-key', agent.pairingKey!, '--json']);
+    const reused = cli(home, [
+      'site',
+      'add',
+      'dr2',
+      '--agent',
+      agent.url,
+      '--pairing-key',
+      agent.pairingKey!,
+      '--json',
+    ]);
     expect(reused.code).not.toBe(0);
-    expect(reused.json<{ error: { code: string; message: string; hint: string } }>().error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('already used') });
+    expect(reused.json<{ error: { code: string; message: string; hint: string } }>().error).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('already used'),
+    });
     expect(reused.json<{ error: { hint: string } }>().error.hint).toContain('--new-pairing-key');
-    expect(ok(cli(home, ['site', 'list', '--json'])).json<{ name: string }[]>().map((s) => s.name)).toEqual(['primary', 'dr']);
+    expect(
+      ok(cli(home, ['site', 'list', '--json']))
+        .json<{ name: string }[]>()
+        .map((s) => s.name),
+    ).toEqual(['primary', 'dr']);
 
     // The pinned certificate and the client key are sealed in the secret store, never in plain SQLite.
     const db = fs.readFileSync(path.join(home, 'lifeboat.db'));
     expect(db.includes('BEGIN CERTIFICATE')).toBe(false);
     expect(db.includes('PRIVATE KEY')).toBe(false);
     expect(db.includes(agent.fingerprint)).toBe(false);
-    expect(readDb(home, (d) => d.prepare("SELECT name FROM secrets WHERE name LIKE 'site-agent:%'").all())).toHaveLength(1);
+    expect(
+      readDb(home, (d) => d.prepare("SELECT name FROM secrets WHERE name LIKE 'site-agent:%'").all()),
+    ).toHaveLength(1);
   }, 120_000);
 
   it('site test reports latency, throughput and free space through the agent', () => {
-    const probe = ok(cli(home, ['site', 'test', 'dr', '--json'])).json<{ latencyMs: number; writeBytesPerSecond: number; readBytesPerSecond: number; free: number; total: number }>();
+    const probe = ok(cli(home, ['site', 'test', 'dr', '--json'])).json<{
+      latencyMs: number;
+      writeBytesPerSecond: number;
+      readBytesPerSecond: number;
+      free: number;
+      total: number;
+    }>();
     expect(probe.latencyMs).toBeGreaterThan(0);
     expect(probe.writeBytesPerSecond).toBeGreaterThan(0);
     expect(probe.readBytesPerSecond).toBeGreaterThan(0);
@@ -100,12 +153,33 @@ describe('site agent on loopback', () => {
     fs.writeFileSync(path.join(folder, 'sub', 'b.bin'), crypto.randomBytes(300_000));
     age(path.join(folder, 'a.txt'));
     age(path.join(folder, 'sub', 'b.bin'));
-    const snap = () => ({ disk: fs.readFileSync(disk), a: fs.readFileSync(path.join(folder, 'a.txt')), b: fs.readFileSync(path.join(folder, 'sub', 'b.bin')) });
+    const snap = () => ({
+      disk: fs.readFileSync(disk),
+      a: fs.readFileSync(path.join(folder, 'a.txt')),
+      b: fs.readFileSync(path.join(folder, 'sub', 'b.bin')),
+    });
 
     ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
     const first = snap();
-    ok(cli(home, ['item', 'protect', 'vm', '--disk', disk, '--folder', folder, '--recovery-site', 'dr', '--policy', 'fast']));
-    const shown = ok(cli(home, ['item', 'show', 'vm', '--json'])).json<{ disks: { replicaPath: string }[]; folders: { replicaPath: string }[] }>();
+    ok(
+      cli(home, [
+        'item',
+        'protect',
+        'vm',
+        '--disk',
+        disk,
+        '--folder',
+        folder,
+        '--recovery-site',
+        'dr',
+        '--policy',
+        'fast',
+      ]),
+    );
+    const shown = ok(cli(home, ['item', 'show', 'vm', '--json'])).json<{
+      disks: { replicaPath: string }[];
+      folders: { replicaPath: string }[];
+    }>();
     expect(shown.disks[0].replicaPath).toBe(path.join(root, 'vm', 'disks', 'vm.img'));
     expect(fs.readFileSync(shown.disks[0].replicaPath).equals(first.disk)).toBe(true);
 
@@ -115,7 +189,10 @@ describe('site agent on loopback', () => {
     fs.writeFileSync(path.join(folder, 'a.txt'), 'second version');
     age(path.join(folder, 'a.txt'));
     const second = snap();
-    const cycle = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{ status: string; result: { blocksSent: number } }>();
+    const cycle = ok(cli(home, ['item', 'replicate', 'vm', '--json'])).json<{
+      status: string;
+      result: { blocksSent: number };
+    }>();
     expect(cycle).toMatchObject({ status: 'succeeded', result: { blocksSent: 2 } });
 
     const points = ok(cli(home, ['item', 'points', 'vm', '--json'])).json<{ id: string }[]>();
@@ -124,18 +201,29 @@ describe('site agent on loopback', () => {
       const to = materialize(home, 'vm', p.id);
       const want = i === points.length - 1 ? second : first;
       expect(fs.readFileSync(path.join(to, 'disks', 'vm.img')).equals(want.disk), `point ${i + 1} disk`).toBe(true);
-      expect(fs.readFileSync(path.join(to, 'folders', 'data', 'a.txt')).equals(want.a), `point ${i + 1} a.txt`).toBe(true);
-      expect(fs.readFileSync(path.join(to, 'folders', 'data', 'sub', 'b.bin')).equals(want.b), `point ${i + 1} b.bin`).toBe(true);
+      expect(fs.readFileSync(path.join(to, 'folders', 'data', 'a.txt')).equals(want.a), `point ${i + 1} a.txt`).toBe(
+        true,
+      );
+      expect(
+        fs.readFileSync(path.join(to, 'folders', 'data', 'sub', 'b.bin')).equals(want.b),
+        `point ${i + 1} b.bin`,
+      ).toBe(true);
     }
   }, 240_000);
 
   it('refuses a request with no client certificate, or with another one', async () => {
     const none = await raw(agent.port, 'points');
     expect(none.status).toBe(403);
-    expect(none.body.error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('no client certificate') });
+    expect(none.body.error).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('no client certificate'),
+    });
     const other = await raw(agent.port, 'points', await makeSelfSigned('someone else'));
     expect(other.status).toBe(403);
-    expect(other.body.error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('not from the Lifeboat installation this site agent is paired with') });
+    expect(other.body.error).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('not from the Lifeboat installation this site agent is paired with'),
+    });
     const pairAgain = await raw(agent.port, 'pair', await makeSelfSigned('someone else'));
     expect(pairAgain.status).toBe(400);
     await agent.waitFor('refused points');
@@ -151,7 +239,10 @@ describe('site agent on loopback', () => {
     expect(agent.pairingKey).toBeNull();
     const r = cli(home, ['site', 'test', 'dr', '--json']);
     expect(r.code).not.toBe(0);
-    expect(r.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('other than the one pinned') });
+    expect(r.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('other than the one pinned'),
+    });
     // The agent's own certificate back: the pinned one answers again.
     await agent.stop();
     for (const f of ['tls-cert.pem', 'tls-key.pem']) fs.renameSync(path.join(kept, f), path.join(state, f));
@@ -161,7 +252,9 @@ describe('site agent on loopback', () => {
   }, 120_000);
 
   it('item disable removes the replica at the agent; site remove forgets the credentials', () => {
-    expect(cli(home, ['site', 'remove', 'dr', '--yes', '--json']).json<{ error: { code: string } }>().error.code).toBe('not_allowed');
+    expect(cli(home, ['site', 'remove', 'dr', '--yes', '--json']).json<{ error: { code: string } }>().error.code).toBe(
+      'not_allowed',
+    );
     ok(cli(home, ['item', 'disable', 'vm', '--yes']));
     expect(fs.existsSync(path.join(root, 'vm'))).toBe(false);
     ok(cli(home, ['site', 'remove', 'dr', '--yes']));

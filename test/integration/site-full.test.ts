@@ -42,12 +42,19 @@ describe.skipIf(!mnt)('a full recovery site', () => {
     age(disk);
     const r = cli(home, ['item', 'replicate', 'vm', '--json']);
     expect(r.code).not.toBe(0);
-    const item = j<{ health: string; nextCycleAt: string | null; retry: unknown; lastError: { code: string; message: string } | null }>(['item', 'show', 'vm']);
+    const item = j<{
+      health: string;
+      nextCycleAt: string | null;
+      retry: unknown;
+      lastError: { code: string; message: string } | null;
+    }>(['item', 'show', 'vm']);
     expect(item.health).toBe('critical');
     expect(item.lastError?.code).toBe('disk_full');
     expect(item.retry).toBeNull();
     expect(item.nextCycleAt).toBeNull();
     const alerts = j<{ severity: string; title: string }[]>(['alerts', 'list']);
-    expect(alerts).toContainEqual(expect.objectContaining({ severity: 'critical', title: 'Replication of vm stopped' }));
+    expect(alerts).toContainEqual(
+      expect.objectContaining({ severity: 'critical', title: 'Replication of vm stopped' }),
+    );
   }, 300_000);
 });

@@ -27,7 +27,25 @@ describe('pausing a site and a group member', () => {
     const j = <T>(args: string[]) => ok(cli(home, [...args, '--json'])).json<T>();
     ok(cli(home, ['site', 'add', 'dr', '--root', root]));
     ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s', '--app-consistent', '0']));
-    for (const [name, disk] of [['app-a', a], ['app-b', b]]) ok(cli(home, ['item', 'protect', name, '--disk', disk, '--recovery-site', 'dr', '--policy', 'fast', '--group', 'g']));
+    for (const [name, disk] of [
+      ['app-a', a],
+      ['app-b', b],
+    ])
+      ok(
+        cli(home, [
+          'item',
+          'protect',
+          name,
+          '--disk',
+          disk,
+          '--recovery-site',
+          'dr',
+          '--policy',
+          'fast',
+          '--group',
+          'g',
+        ]),
+      );
 
     // Pause the site: both items are held, and say so.
     const pointsBefore = j<Point[]>(['item', 'points', 'app-a']).length;

@@ -12,20 +12,30 @@ afterAll(async () => {
   await app?.stop();
 });
 
-function request(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function request(
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: app.port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: app.port, path, method: opts.method ?? 'GET', headers: opts.headers },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
 }
 
 async function session(): Promise<string> {
-  const r = await request('/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: app.token }) });
+  const r = await request('/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token: app.token }),
+  });
   expect(r.status).toBe(204);
   const cookie = String(r.headers['set-cookie']);
   expect(cookie).toMatch(/HttpOnly/);
@@ -92,7 +102,15 @@ describe('web mode security', () => {
     const cookie = await session();
     expect((await request('/', { headers: { Cookie: cookie, Origin: 'http://evil.example' } })).status).toBe(403);
     expect((await request('/', { headers: { Cookie: cookie, Host: `evil.example:${app.port}` } })).status).toBe(403);
-    expect((await request('/session', { method: 'POST', headers: { Origin: 'http://evil.example' }, body: JSON.stringify({ token: app.token }) })).status).toBe(403);
+    expect(
+      (
+        await request('/session', {
+          method: 'POST',
+          headers: { Origin: 'http://evil.example' },
+          body: JSON.stringify({ token: app.token }),
+        })
+      ).status,
+    ).toBe(403);
     expect((await request('/', { headers: { Cookie: cookie } })).status).toBe(200);
   });
 
@@ -121,11 +139,20 @@ describe('web mode security', () => {
       while (!replies.has(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       return replies.get(id);
     };
-    expect(await ask(1, { call: 'service.init', input: { name: 42 } })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/^name: /) } });
-    expect(await ask(2, { call: 'jobs.list', input: { limit: 'many' } })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/^limit: /) } });
+    expect(await ask(1, { call: 'service.init', input: { name: 42 } })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringMatching(/^name: /) },
+    });
+    expect(await ask(2, { call: 'jobs.list', input: { limit: 'many' } })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringMatching(/^limit: /) },
+    });
     expect(await ask(3, { call: 'rm -rf', input: {} })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await ask(-1, 'not json')).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await ask(4, { call: 'status.get', input: {} })).toMatchObject({ ok: true, value: { app: { mode: 'web' } } });
+    expect(await ask(4, { call: 'status.get', input: {} })).toMatchObject({
+      ok: true,
+      value: { app: { mode: 'web' } },
+    });
     socket.close();
   });
 
@@ -150,7 +177,10 @@ describe('web mode security', () => {
     const cookie = await session();
     const r = await request('/%E0%A4%A', { headers: { Cookie: cookie } });
     expect(r.status).toBe(400);
-    expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/%-escape/) } });
+    expect(JSON.parse(r.body)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringMatching(/%-escape/) },
+    });
     expect((await request('/a%00.js', { headers: { Cookie: cookie } })).status).toBe(400);
     await stillUp();
   });
@@ -163,7 +193,8 @@ describe('web mode security', () => {
       const msg = JSON.parse(d.toString());
       if ('id' in msg) replies.push(msg);
     });
-    for (const frame of ['null', '7', '[]', '{"id":"x","call":"status.get"}', '{"id":1,"abort":"yes"}']) socket.send(frame);
+    for (const frame of ['null', '7', '[]', '{"id":"x","call":"status.get"}', '{"id":1,"abort":"yes"}'])
+      socket.send(frame);
     socket.send(JSON.stringify({ id: 9, call: 'status.get', input: {} }));
     await until('six replies', () => replies.length === 6, 10_000);
     expect(replies.slice(0, 5).map((r) => [r.id, r.result.error?.code])).toEqual(Array(5).fill([-1, 'invalid_input']));
@@ -174,16 +205,19 @@ describe('web mode security', () => {
   });
 
   // Linux routes all of 127.0.0.0/8 to the loopback interface, so a server bound to 0.0.0.0 would accept here.
-  it.skipIf(process.platform !== 'linux')('listens on 127.0.0.1 only: another loopback address on the same port is refused', async () => {
-    const refused = await new Promise<string>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.2', port: app.port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve('connected');
+  it.skipIf(process.platform !== 'linux')(
+    'listens on 127.0.0.1 only: another loopback address on the same port is refused',
+    async () => {
+      const refused = await new Promise<string>((resolve) => {
+        const socket = net.connect({ host: '127.0.0.2', port: app.port });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve('connected');
+        });
+        socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
       });
-      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-    });
-    expect(refused).toBe('ECONNREFUSED');
-    await stillUp();
-  });
+      expect(refused).toBe('ECONNREFUSED');
+      await stillUp();
+    },
+  );
 });

@@ -27,7 +27,8 @@ function randomBytes(rand: () => number, n: number): Buffer {
   return crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(n));
 }
 
-const WORDS = 'lifeboat share volume backup restore failover device account chunk pack index snapshot heat quota epoch'.split(' ');
+const WORDS =
+  'lifeboat share volume backup restore failover device account chunk pack index snapshot heat quota epoch'.split(' ');
 
 /** Text that compresses well but is not one repeated block: lines of words with numbers. */
 function textBytes(rand: () => number, n: number): Buffer {
@@ -70,7 +71,8 @@ export function makeImage(file: string, size: number, seed: number): void {
     const regions = Math.max(1, Math.floor(size / MiB / 4));
     for (let i = 0; i < regions; i++) {
       const at = Math.floor(rand() * Math.floor(size / MiB)) * MiB;
-      const data = rand() < 0.5 ? textBytes(rand, Math.min(MiB, size - at)) : randomBytes(rand, Math.min(MiB, size - at));
+      const data =
+        rand() < 0.5 ? textBytes(rand, Math.min(MiB, size - at)) : randomBytes(rand, Math.min(MiB, size - at));
       fs.writeSync(fd, data, 0, data.length, at);
     }
   } finally {
@@ -81,7 +83,9 @@ export function makeImage(file: string, size: number, seed: number): void {
 /** Rewrites or removes about half the files of a tree (so a later backup leaves packs partly unused). */
 export function churn(dir: string, seed: number): void {
   const rand = prng(seed);
-  const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+  const files = (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .sort();
   for (const f of files) {
     const r = rand();
     if (r < 0.25) fs.rmSync(path.join(dir, f));
@@ -92,7 +96,8 @@ export function churn(dir: string, seed: number): void {
 /** Content hashes of a file or every file under a folder (and the mode of each), to compare a copy with its source. */
 export function contents(root: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const hash = (f: string) => `${(fs.statSync(f).mode & 0o7777).toString(8)} ${crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex')}`;
+  const hash = (f: string) =>
+    `${(fs.statSync(f).mode & 0o7777).toString(8)} ${crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex')}`;
   if (fs.statSync(root).isFile()) return { '.': hash(root) };
   for (const f of (fs.readdirSync(root, { recursive: true }) as string[]).sort()) {
     const full = path.join(root, f);

@@ -40,24 +40,37 @@ function snapshotOf(p: string): Record<string, string> {
 function compare(label: string, expected: Record<string, string>, actual: Record<string, string>): string[] {
   const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
   const differ = [...keys].filter((k) => expected[k] !== actual[k]);
-  return differ.length ? [`${label}: ${differ.length} entries differ (first: ${differ[0]}: expected ${expected[differ[0]] ?? 'nothing'}, got ${actual[differ[0]] ?? 'nothing'})`] : [];
+  return differ.length
+    ? [
+        `${label}: ${differ.length} entries differ (first: ${differ[0]}: expected ${expected[differ[0]] ?? 'nothing'}, got ${actual[differ[0]] ?? 'nothing'})`,
+      ]
+    : [];
 }
 
 const listBackups = (home: string) => ok(cli(home, ['backup', 'list', '--account', 'lab', '--json'])).json<Listed[]>();
 
 /** Restores a backup uninterrupted into a new folder and compares each source with what it held. */
-function restoresAs(home: string, work: string, id: string, sources: Record<string, Record<string, string>>, label: string): string[] {
+function restoresAs(
+  home: string,
+  work: string,
+  id: string,
+  sources: Record<string, Record<string, string>>,
+  label: string,
+): string[] {
   const out = path.join(work, `check-${id.slice(-8)}-${Date.now()}`);
   const r = cli(home, ['backup', 'restore', id, '--to', out, '--json']);
   if (r.code !== 0) return [`${label}: restoring ${id} failed: ${r.stderr.trim() || r.stdout.slice(0, 300)}`];
-  const failures = Object.entries(sources).flatMap(([name, tree]) => compare(`${label} ${name}`, tree, snapshotOf(path.join(out, name))));
+  const failures = Object.entries(sources).flatMap(([name, tree]) =>
+    compare(`${label} ${name}`, tree, snapshotOf(path.join(out, name))),
+  );
   fs.rmSync(out, { recursive: true, force: true });
   return failures;
 }
 
 /** A service with a local storage account "lab"; returns the registration key. */
 export function initService(home: string, work: string): string {
-  const key = ok(cli(home, ['service', 'init', '--name', 'Torture', '--json'])).json<{ registrationKey: string }>().registrationKey;
+  const key = ok(cli(home, ['service', 'init', '--name', 'Torture', '--json'])).json<{ registrationKey: string }>()
+    .registrationKey;
   ok(cli(home, ['account', 'add', 'lab', '--local', path.join(work, 'account')]));
   return key;
 }
@@ -100,12 +113,33 @@ export function prepare(kind: Kind, home: string, work: string, sizeMiB: number,
     return {
       args: ['backup', 'restore', backup.id, '--to', out, '--json'],
       jobType: 'backup.restore',
-      verify: () => Object.entries(want).flatMap(([name, tree]) => (fs.existsSync(path.join(out, name)) ? compare(`restore ${name}`, tree, snapshotOf(path.join(out, name))) : [`restore: ${name} is missing`])),
+      verify: () =>
+        Object.entries(want).flatMap(([name, tree]) =>
+          fs.existsSync(path.join(out, name))
+            ? compare(`restore ${name}`, tree, snapshotOf(path.join(out, name)))
+            : [`restore: ${name} is missing`],
+        ),
     };
   }
   if (kind === 'failover') {
     const root = (n: string) => path.join(work, n);
-    ok(cli(home, ['device', 'create', 'fs1', '--type', 'file', '--root', root('fs1'), '--capacity', `${Math.max(1, Math.ceil((sizeMiB * 2) / 1024))}GiB`, '--account', 'lab', '--registration-key', key]));
+    ok(
+      cli(home, [
+        'device',
+        'create',
+        'fs1',
+        '--type',
+        'file',
+        '--root',
+        root('fs1'),
+        '--capacity',
+        `${Math.max(1, Math.ceil((sizeMiB * 2) / 1024))}GiB`,
+        '--account',
+        'lab',
+        '--registration-key',
+        key,
+      ]),
+    );
     ok(cli(home, ['share', 'create', 'fs1', 'docs', '--quota', `${sizeMiB + 64}MiB`]));
     ok(cli(home, ['share', 'create', 'fs1', 'pinned', '--quota', `${Math.ceil(sizeMiB / 4) + 16}MiB`, '--pinned']));
     const shares = path.join(root('fs1'), 'shares');
@@ -113,16 +147,48 @@ export function prepare(kind: Kind, home: string, work: string, sizeMiB: number,
     makeTree(path.join(shares, 'pinned'), Math.round(sizeMiB * 0.2 * MiB), seed + 1);
     const want = { docs: describeTree(path.join(shares, 'docs')), pinned: describeTree(path.join(shares, 'pinned')) };
     ok(cli(home, ['device', 'deactivate', 'fs1', '--confirm', 'fs1']));
-    ok(cli(home, ['device', 'create', 'fs2', '--type', 'file', '--root', root('fs2'), '--capacity', `${Math.max(1, Math.ceil((sizeMiB * 2) / 1024))}GiB`, '--account', 'lab', '--registration-key', key]));
+    ok(
+      cli(home, [
+        'device',
+        'create',
+        'fs2',
+        '--type',
+        'file',
+        '--root',
+        root('fs2'),
+        '--capacity',
+        `${Math.max(1, Math.ceil((sizeMiB * 2) / 1024))}GiB`,
+        '--account',
+        'lab',
+        '--registration-key',
+        key,
+      ]),
+    );
     return {
       args: ['failover', 'start', 'fs1', '--target', 'fs2', '--yes', '--json'],
       jobType: 'device.failover',
       verify: () => {
-        const devices = readDb(home, (db) => db.prepare('SELECT name, status, root FROM devices ORDER BY created_at').all() as { name: string; status: string; root: string }[]);
+        const devices = readDb(
+          home,
+          (db) =>
+            db.prepare('SELECT name, status, root FROM devices ORDER BY created_at').all() as {
+              name: string;
+              status: string;
+              root: string;
+            }[],
+        );
         const target = devices.find((d) => d.name === 'fs2' && d.status === 'online');
-        const failures = devices.some((d) => d.name === 'fs1' && d.status !== 'deleted') ? ['failover: the source fs1 is not deleted'] : [];
-        if (!target) return [...failures, `failover: no online fs2 (${devices.map((d) => `${d.name} ${d.status}`).join(', ')})`];
-        return [...failures, ...Object.entries(want).flatMap(([share, tree]) => compare(`failover ${share}`, tree, describeTree(path.join(target.root, 'shares', share))))];
+        const failures = devices.some((d) => d.name === 'fs1' && d.status !== 'deleted')
+          ? ['failover: the source fs1 is not deleted']
+          : [];
+        if (!target)
+          return [...failures, `failover: no online fs2 (${devices.map((d) => `${d.name} ${d.status}`).join(', ')})`];
+        return [
+          ...failures,
+          ...Object.entries(want).flatMap(([share, tree]) =>
+            compare(`failover ${share}`, tree, describeTree(path.join(target.root, 'shares', share))),
+          ),
+        ];
       },
     };
   }
@@ -144,7 +210,12 @@ export function prepare(kind: Kind, home: string, work: string, sizeMiB: number,
   const validAccount = (label: string) => {
     const listed = listBackups(home).map((b) => b.id);
     const failures = listed.includes(newest) ? [] : [`${label}: the newest backup is not listed`];
-    for (const id of listed) failures.push(...(trees.has(id) ? restoresAs(home, work, id, trees.get(id)!, `${label}: backup ${id}`) : [`${label}: unknown backup ${id} listed`]));
+    for (const id of listed)
+      failures.push(
+        ...(trees.has(id)
+          ? restoresAs(home, work, id, trees.get(id)!, `${label}: backup ${id}`)
+          : [`${label}: unknown backup ${id} listed`]),
+      );
     return { listed, failures };
   };
   return {

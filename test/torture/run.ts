@@ -53,7 +53,12 @@ interface JobRow {
   parent_id: string | null;
 }
 
-const jobs = (home: string) => readDb(home, (db) => db.prepare('SELECT id, type, status, progress, parent_id FROM jobs ORDER BY created_at, rowid').all() as JobRow[]);
+const jobs = (home: string) =>
+  readDb(
+    home,
+    (db) =>
+      db.prepare('SELECT id, type, status, progress, parent_id FROM jobs ORDER BY created_at, rowid').all() as JobRow[],
+  );
 const integrity = (home: string) => readDb(home, (db) => db.pragma('integrity_check', { simple: true }) as string);
 
 /**
@@ -61,7 +66,14 @@ const integrity = (home: string) => readDb(home, (db) => db.pragma('integrity_ch
  * (the app when it runs the job, and the command). Resolves when the command is gone, with its exit code (null when
  * killed) and how long the job ran (or the command, without a job).
  */
-async function runAndKill(home: string, args: string[], jobType: string | null, known: Set<string>, delayMs: number, app: WebApp | null): Promise<{ code: number | null; ms: number }> {
+async function runAndKill(
+  home: string,
+  args: string[],
+  jobType: string | null,
+  known: Set<string>,
+  delayMs: number,
+  app: WebApp | null,
+): Promise<{ code: number | null; ms: number }> {
   const child = spawn(process.execPath, [CLI, '--home', home, ...args], { stdio: 'ignore' });
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((r) => child.once('exit', (code) => ((exitCode = code), r())));
@@ -126,7 +138,13 @@ async function resumeAll(home: string, via: 'app' | 'cli', apps: WebApp[]): Prom
 type Outcome = TrialResult & { cleanMs: number | null };
 
 /** One trial; an error in the harness or the set-up is that trial's failure, and the run goes on. */
-async function trial(n: number, kind: Kind, via: 'app' | 'cli', delayMs: number | null, opts: TortureOptions): Promise<Outcome> {
+async function trial(
+  n: number,
+  kind: Kind,
+  via: 'app' | 'cli',
+  delayMs: number | null,
+  opts: TortureOptions,
+): Promise<Outcome> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lifeboat-torture-${n}-${kind}-`));
   const apps: WebApp[] = [];
   const started = performance.now();
@@ -135,11 +153,30 @@ async function trial(n: number, kind: Kind, via: 'app' | 'cli', delayMs: number 
   } catch (err) {
     for (const a of apps) await a.stop('SIGKILL');
     const failures = [`the trial stopped: ${(err as Error).message.slice(0, 400)}`];
-    return { trial: n, kind, via, killMs: delayMs ?? 0, fraction: 0, atKill: '?', failures, seconds: (performance.now() - started) / 1000, dir, cleanMs: null };
+    return {
+      trial: n,
+      kind,
+      via,
+      killMs: delayMs ?? 0,
+      fraction: 0,
+      atKill: '?',
+      failures,
+      seconds: (performance.now() - started) / 1000,
+      dir,
+      cleanMs: null,
+    };
   }
 }
 
-async function runTrial(dir: string, apps: WebApp[], n: number, kind: Kind, via: 'app' | 'cli', delayMs: number | null, opts: TortureOptions): Promise<Outcome> {
+async function runTrial(
+  dir: string,
+  apps: WebApp[],
+  n: number,
+  kind: Kind,
+  via: 'app' | 'cli',
+  delayMs: number | null,
+  opts: TortureOptions,
+): Promise<Outcome> {
   const home = path.join(dir, 'home');
   const work = path.join(dir, 'work');
   fs.mkdirSync(work);
@@ -162,12 +199,30 @@ async function runTrial(dir: string, apps: WebApp[], n: number, kind: Kind, via:
   const failures: string[] = [];
   const mine = () => jobs(home).filter((j) => !before.has(j.id) && !j.parent_id && j.type !== 'account.check');
   const top = mine().find((j) => j.type === t.jobType);
-  const atKill = run.code !== null ? `ended (exit ${run.code})` : !t.jobType ? 'killed in the call' : top ? `${top.status} ${Math.round(top.progress * 100)}%` : 'not started';
+  const atKill =
+    run.code !== null
+      ? `ended (exit ${run.code})`
+      : !t.jobType
+        ? 'killed in the call'
+        : top
+          ? `${top.status} ${Math.round(top.progress * 100)}%`
+          : 'not started';
   if (delayMs === null) {
     // A calibration checks only that the clean run succeeded: the trials check everything.
     if (run.code !== 0) failures.push(`the clean run failed (exit ${run.code})`);
     else fs.rmSync(dir, { recursive: true, force: true });
-    return { trial: 0, kind, via, killMs: run.ms, fraction: 1, atKill, failures, seconds: (performance.now() - started) / 1000, dir, cleanMs: run.ms };
+    return {
+      trial: 0,
+      kind,
+      via,
+      killMs: run.ms,
+      fraction: 1,
+      atKill,
+      failures,
+      seconds: (performance.now() - started) / 1000,
+      dir,
+      cleanMs: run.ms,
+    };
   }
   const ok1 = integrity(home);
   if (ok1 !== 'ok') failures.push(`integrity_check after the kill: ${ok1}`);
@@ -180,13 +235,20 @@ async function runTrial(dir: string, apps: WebApp[], n: number, kind: Kind, via:
   // Killed before the command reached the engine: nothing to resume, so it runs now, uninterrupted.
   if (t.jobType && !mine().some((j) => j.type === t.jobType)) {
     const r = cli(home, t.args);
-    if (r.code !== 0) failures.push(`the command, run again after a kill before its job existed: exit ${r.code} ${r.stderr.trim().slice(0, 300)}`);
+    if (r.code !== 0)
+      failures.push(
+        `the command, run again after a kill before its job existed: exit ${r.code} ${r.stderr.trim().slice(0, 300)}`,
+      );
   }
   const unfinished = jobs(home).filter((j) => j.status !== 'succeeded');
-  if (unfinished.length) failures.push(`jobs not succeeded: ${unfinished.map((j) => `${j.type} ${j.id} ${j.status}`).join(', ')}`);
+  if (unfinished.length)
+    failures.push(`jobs not succeeded: ${unfinished.map((j) => `${j.type} ${j.id} ${j.status}`).join(', ')}`);
   failures.push(...t.verify());
   const check = cli(home, ['account', 'check', 'lab', '--read-data', '--json']);
-  if (check.code !== 0) failures.push(`account check --read-data: exit ${check.code} ${check.stdout.slice(0, 400)}${check.stderr.slice(0, 200)}`);
+  if (check.code !== 0)
+    failures.push(
+      `account check --read-data: exit ${check.code} ${check.stdout.slice(0, 400)}${check.stderr.slice(0, 200)}`,
+    );
   await apps.at(-1)!.stop('SIGTERM');
   const ok2 = integrity(home);
   if (ok2 !== 'ok') failures.push(`integrity_check at the end: ${ok2}`);
@@ -216,7 +278,9 @@ export async function runTorture(opts: TortureOptions): Promise<TortureReport> {
   const calibration: Record<string, number> = {};
   const results: TrialResult[] = [];
   log(`torture: ${opts.trials} trials of ${opts.sizeMiB} MiB, seed ${opts.seed}`);
-  log(`${pad('#', 4)}${pad('kind', 10)}${pad('via', 5)}${pad('kill at', 16)}${pad('job at kill', 20)}${pad('s', 7)}result`);
+  log(
+    `${pad('#', 4)}${pad('kind', 10)}${pad('via', 5)}${pad('kill at', 16)}${pad('job at kill', 20)}${pad('s', 7)}result`,
+  );
   for (let n = 1; n <= opts.trials; n++) {
     const kind = kinds[(n - 1) % kinds.length];
     const via = rand() < 0.5 ? 'app' : 'cli';
@@ -227,14 +291,18 @@ export async function runTorture(opts: TortureOptions): Promise<TortureReport> {
       const clean = await trial(0, kind, kind === 'prune' ? via : 'app', null, opts);
       // A calibration that failed (reported as a failure) still gives the trials a span to draw from.
       calibration[key] = clean.cleanMs ?? 5_000;
-      log(`${pad('-', 4)}${pad(kind, 10)}${pad(clean.via, 5)}${pad(`clean ${(calibration[key] / 1000).toFixed(1)} s`, 16)}${pad(clean.atKill, 20)}${pad(clean.seconds.toFixed(0), 7)}${clean.failures.length ? `FAIL ${clean.failures.join('; ')} (${clean.dir})` : 'ok (calibration)'}`);
+      log(
+        `${pad('-', 4)}${pad(kind, 10)}${pad(clean.via, 5)}${pad(`clean ${(calibration[key] / 1000).toFixed(1)} s`, 16)}${pad(clean.atKill, 20)}${pad(clean.seconds.toFixed(0), 7)}${clean.failures.length ? `FAIL ${clean.failures.join('; ')} (${clean.dir})` : 'ok (calibration)'}`,
+      );
       if (clean.failures.length) results.push({ ...clean, trial: 0 });
     }
     const delay = rand() * calibration[key]!;
     const r = await trial(n, kind, via, delay, opts);
     r.fraction = delay / calibration[key]!;
     results.push(r);
-    log(`${pad(String(n), 4)}${pad(kind, 10)}${pad(via, 5)}${pad(`${(delay / 1000).toFixed(2)} s (${Math.round(r.fraction * 100)}%)`, 16)}${pad(r.atKill, 20)}${pad(r.seconds.toFixed(0), 7)}${r.failures.length ? `FAIL ${r.failures.join('; ')} (${r.dir})` : 'ok'}`);
+    log(
+      `${pad(String(n), 4)}${pad(kind, 10)}${pad(via, 5)}${pad(`${(delay / 1000).toFixed(2)} s (${Math.round(r.fraction * 100)}%)`, 16)}${pad(r.atKill, 20)}${pad(r.seconds.toFixed(0), 7)}${r.failures.length ? `FAIL ${r.failures.join('; ')} (${r.dir})` : 'ok'}`,
+    );
   }
   const trials = results.filter((r) => r.trial > 0);
   const counts = kinds.map((k) => `${k} ${trials.filter((r) => r.kind === k).length}`).join(', ');

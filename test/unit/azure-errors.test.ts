@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { mapAzureError } from '../../main/engine/storage/azure-errors';
 
-const ctx = { account: 'devstoreaccount1', location: 'http://127.0.0.1:10000/devstoreaccount1/c', container: 'c', action: 'read' as const, name: 'data/ab/abcd', secrets: [] };
+const ctx = {
+  account: 'devstoreaccount1',
+  location: 'http://127.0.0.1:10000/devstoreaccount1/c',
+  container: 'c',
+  action: 'read' as const,
+  name: 'data/ab/abcd',
+  secrets: [],
+};
 const abort = () => Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' });
 
 describe('aborted Azure requests', () => {

@@ -20,7 +20,9 @@ describe('the words of usage errors', () => {
   });
 
   it('say "It is the device name", for a flag given no value, and keep "the" for a description without an article', () => {
-    expect(usage(['device', 'deactivate', 'fs1', '--confirm']).hint).toBe('It is the device name again, typed exactly, to confirm.');
+    expect(usage(['device', 'deactivate', 'fs1', '--confirm']).hint).toBe(
+      'It is the device name again, typed exactly, to confirm.',
+    );
     expect(usage(['share', 'create', 'fs1']).message).toMatch(/^`share create` needs NAME: the share name/);
   });
 

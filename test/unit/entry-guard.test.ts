@@ -14,7 +14,15 @@ import { tempHome } from '../helpers/home';
 
 function logAt(): { log: Logger; lines: () => { msg: string; entry?: string; error?: ErrorInfo; stack?: string }[] } {
   const log = new Logger(path.join(tempHome(), 'logs'));
-  const lines = () => (fs.existsSync(log.file) ? fs.readFileSync(log.file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+  const lines = () =>
+    fs.existsSync(log.file)
+      ? fs
+          .readFileSync(log.file, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : [];
   return { log, lines };
 }
 
@@ -30,7 +38,12 @@ const errorOf = (f: () => unknown): unknown => {
 describe('entry guard', () => {
   it('passes a handler value through and never calls fail', async () => {
     const { log, lines } = logAt();
-    const wrapped = guard('http', log, (a: number) => a * 2, () => 'failed');
+    const wrapped = guard(
+      'http',
+      log,
+      (a: number) => a * 2,
+      () => 'failed',
+    );
     expect(await wrapped(21)).toBe(42);
     expect(lines()).toEqual([]);
   });
@@ -38,10 +51,22 @@ describe('entry guard', () => {
   it('turns a sync TypeError into an internal error reply and logs its stack', async () => {
     const { log, lines } = logAt();
     const seen: ErrorInfo[] = [];
-    const wrapped = guard('websocket', log, (raw: string) => (JSON.parse(raw) as { id: number }).id, (error) => void seen.push(error));
+    const wrapped = guard(
+      'websocket',
+      log,
+      (raw: string) => (JSON.parse(raw) as { id: number }).id,
+      (error) => void seen.push(error),
+    );
     await expect(wrapped('null')).resolves.toBeUndefined();
     expect(seen).toEqual([{ code: 'internal', message: expect.stringMatching(/null/), hint: expect.any(String) }]);
-    expect(lines()).toMatchObject([{ msg: 'request failed', entry: 'websocket', error: { code: 'internal' }, stack: expect.stringMatching(/TypeError/) }]);
+    expect(lines()).toMatchObject([
+      {
+        msg: 'request failed',
+        entry: 'websocket',
+        error: { code: 'internal' },
+        stack: expect.stringMatching(/TypeError/),
+      },
+    ]);
   });
 
   it('answers a rejected LifeboatError with its own code and hint, without logging the client mistake', async () => {
@@ -54,7 +79,12 @@ describe('entry guard', () => {
       },
       (error) => error,
     );
-    expect(await wrapped()).toEqual({ code: 'invalid_input', message: 'id: give a number.', hint: 'Send {"id": 1}.', field: 'id' });
+    expect(await wrapped()).toEqual({
+      code: 'invalid_input',
+      message: 'id: give a number.',
+      hint: 'Send {"id": 1}.',
+      field: 'id',
+    });
     expect(lines()).toEqual([]);
   });
 
@@ -109,7 +139,11 @@ describe('entry guard', () => {
 
 describe('client message', () => {
   it('parses calls and aborts', () => {
-    expect(parseClientMessage('{"id":3,"call":"status.get","input":{}}')).toEqual({ id: 3, call: 'status.get', input: {} });
+    expect(parseClientMessage('{"id":3,"call":"status.get","input":{}}')).toEqual({
+      id: 3,
+      call: 'status.get',
+      input: {},
+    });
     expect(parseClientMessage('{"id":3,"abort":true}')).toEqual({ id: 3, abort: true });
   });
 
@@ -129,7 +163,11 @@ describe('client message', () => {
     for (const [raw, message] of cases) {
       const err = errorOf(() => parseClientMessage(raw));
       expect(err, raw).toBeInstanceOf(LifeboatError);
-      expect((err as LifeboatError).toInfo(), raw).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(message), hint: expect.any(String) });
+      expect((err as LifeboatError).toInfo(), raw).toMatchObject({
+        code: 'invalid_input',
+        message: expect.stringMatching(message),
+        hint: expect.any(String),
+      });
     }
   });
 

@@ -40,9 +40,13 @@ describe('fault points', () => {
     expect(err).toBeInstanceOf(LifeboatError);
     expect(err.code).toBe('invalid_input');
     expect(err.message).toBe('LIFEBOAT_FAILOVER_FAULT=mid-cpy is not a fault point.');
-    expect(err.hint).toBe('The points of LIFEBOAT_FAILOVER_FAULT: prechecks, restore, transfer, mid-copy, before-start.');
+    expect(err.hint).toBe(
+      'The points of LIFEBOAT_FAILOVER_FAULT: prechecks, restore, transfer, mid-copy, before-start.',
+    );
     // checkFaults (the engine's and the agent's start) finds it in any variable, even one whose fault is not asked.
-    expect(thrown(() => checkFaults({ LIFEBOAT_DEVICE_FAULT: 'catalogue' })).message).toBe('LIFEBOAT_DEVICE_FAULT=catalogue is not a fault point.');
+    expect(thrown(() => checkFaults({ LIFEBOAT_DEVICE_FAULT: 'catalogue' })).message).toBe(
+      'LIFEBOAT_DEVICE_FAULT=catalogue is not a fault point.',
+    );
     // A value that was valid before does not make a later typo pass.
     expect(fault('agent', 'mid-apply', { LIFEBOAT_AGENT_FAULT: 'mid-apply' })).toBe(true);
     const typo = thrown(() => fault('agent', 'mid-apply', { LIFEBOAT_AGENT_FAULT: 'midapply' }));

@@ -27,7 +27,16 @@ describe('desktop host policy', () => {
   it('recognises only the renderer origin app://lifeboat', () => {
     expect(isAppUrl(APP_ENTRY)).toBe(true);
     expect(isAppUrl('app://lifeboat/assets/index.js')).toBe(true);
-    for (const url of ['app://evil/index.html', 'app://user@lifeboat/', 'file:///index.html', 'https://lifeboat/', 'http://127.0.0.1/', 'devtools://devtools/', 'not a url', ''])
+    for (const url of [
+      'app://evil/index.html',
+      'app://user@lifeboat/',
+      'file:///index.html',
+      'https://lifeboat/',
+      'http://127.0.0.1/',
+      'devtools://devtools/',
+      'not a url',
+      '',
+    ])
       expect(isAppUrl(url), url).toBe(false);
   });
 
@@ -38,7 +47,9 @@ describe('desktop host policy', () => {
     expect(appFilePath(dir, 'app://lifeboat/jobs/42')).toBe(path.join(dir, 'index.html'));
     expect(appFilePath(dir, 'app://lifeboat/../../etc/passwd.txt')).toBe(path.join(dir, 'etc', 'passwd.txt'));
     expect(appFilePath(dir, 'app://lifeboat/..%2f..%2fetc%2fpasswd.txt')).toBeNull();
-    expect(appFilePath(dir, 'app://lifeboat/..%5c..%5csecret.txt')).toBe(process.platform === 'win32' ? null : path.join(dir, '..\\..\\secret.txt'));
+    expect(appFilePath(dir, 'app://lifeboat/..%5c..%5csecret.txt')).toBe(
+      process.platform === 'win32' ? null : path.join(dir, '..\\..\\secret.txt'),
+    );
     expect(appFilePath(dir, 'app://lifeboat/a%00.js')).toBeNull();
     expect(appFilePath(dir, 'app://lifeboat/%E0%A4%A.js')).toBeNull();
     expect(appFilePath(dir, 'app://other/index.html')).toBeNull();
@@ -56,7 +67,10 @@ describe('desktop host policy', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toMatch(/unsafe-eval|ws:|http:|https:|\*/);
     expect(/script-src[^;]*unsafe-inline/.test(csp)).toBe(false);
-    const html = withCspMeta('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Lifeboat</title></head><body></body></html>', csp);
+    const html = withCspMeta(
+      '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Lifeboat</title></head><body></body></html>',
+      csp,
+    );
     const meta = /<head><meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html);
     expect(meta?.[1]).toContain("script-src 'self'");
     expect(meta?.[1]).not.toContain('frame-ancestors');
@@ -65,7 +79,15 @@ describe('desktop host policy', () => {
 
   it('opens only plain https links externally', () => {
     expect(isSafeExternalUrl('https://learn.microsoft.com/azure/storsimple/')).toBe(true);
-    for (const url of ['http://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://server/share', 'https://user:pw@example.com/', 'app://lifeboat/', 'nonsense'])
+    for (const url of [
+      'http://example.com/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://server/share',
+      'https://user:pw@example.com/',
+      'app://lifeboat/',
+      'nonsense',
+    ])
       expect(isSafeExternalUrl(url), url).toBe(false);
   });
 
@@ -73,7 +95,16 @@ describe('desktop host policy', () => {
     expect(isPermissionAllowed('clipboard-sanitized-write', 'app://lifeboat/index.html')).toBe(true);
     expect(isPermissionAllowed('clipboard-sanitized-write', 'app://lifeboat')).toBe(true);
     expect(isPermissionAllowed('clipboard-sanitized-write', 'https://example.com/')).toBe(false);
-    for (const p of ['clipboard-read', 'media', 'notifications', 'geolocation', 'openExternal', 'fullscreen', 'hid', 'unknown'])
+    for (const p of [
+      'clipboard-read',
+      'media',
+      'notifications',
+      'geolocation',
+      'openExternal',
+      'fullscreen',
+      'hid',
+      'unknown',
+    ])
       expect(isPermissionAllowed(p, 'app://lifeboat/index.html'), p).toBe(false);
   });
 
@@ -98,8 +129,12 @@ describe('desktop host policy', () => {
   });
 
   it('points packaged files at their unpacked twin', () => {
-    expect(unpackedPath('/opt/Lifeboat/resources/app.asar/dist/main/worker.cjs')).toBe('/opt/Lifeboat/resources/app.asar.unpacked/dist/main/worker.cjs');
-    expect(unpackedPath('C:\\Lifeboat\\resources\\app.asar\\dist\\main\\worker.cjs')).toBe('C:\\Lifeboat\\resources\\app.asar.unpacked\\dist\\main\\worker.cjs');
+    expect(unpackedPath('/opt/Lifeboat/resources/app.asar/dist/main/worker.cjs')).toBe(
+      '/opt/Lifeboat/resources/app.asar.unpacked/dist/main/worker.cjs',
+    );
+    expect(unpackedPath('C:\\Lifeboat\\resources\\app.asar\\dist\\main\\worker.cjs')).toBe(
+      'C:\\Lifeboat\\resources\\app.asar.unpacked\\dist\\main\\worker.cjs',
+    );
     expect(unpackedPath('/repo/dist/main/worker.cjs')).toBe('/repo/dist/main/worker.cjs');
   });
 });
@@ -132,7 +167,8 @@ describe('preload bundle', () => {
           invoked.push(args);
           return invokeResult();
         },
-        on: (channel: string, fn: (...args: unknown[]) => void) => listeners.set(channel, (listeners.get(channel) ?? new Set()).add(fn)),
+        on: (channel: string, fn: (...args: unknown[]) => void) =>
+          listeners.set(channel, (listeners.get(channel) ?? new Set()).add(fn)),
         removeListener: (channel: string, fn: (...args: unknown[]) => void) => listeners.get(channel)?.delete(fn),
       },
     };
@@ -145,7 +181,14 @@ describe('preload bundle', () => {
     const module = { exports: {} };
     new Function('require', 'module', 'exports', code)(fakeRequire, module, module.exports);
     const emit = (channel: string, ...args: unknown[]) => listeners.get(channel)?.forEach((fn) => fn(...args));
-    return { exposed, listeners, invoked, required, emit, failInvoke: (err: Error) => (invokeResult = () => Promise.reject(err)) };
+    return {
+      exposed,
+      listeners,
+      invoked,
+      required,
+      emit,
+      failInvoke: (err: Error) => (invokeResult = () => Promise.reject(err)),
+    };
   }
 
   it('holds only the preload and the channel names, and requires only electron', async () => {
@@ -164,7 +207,10 @@ describe('preload bundle', () => {
     await expect(bridge.call('service.status', { a: 1 })).resolves.toEqual({ ok: true, value: 1 });
     expect(page.invoked).toEqual([[IPC_CALL, 'service.status', { a: 1 }]]);
     page.failInvoke(new Error('An object could not be cloned.'));
-    await expect(bridge.call('jobs.list', { f: () => 1 })).resolves.toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    await expect(bridge.call('jobs.list', { f: () => 1 })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
   });
 
   it('gives listeners the event object only, and unsubscribes', async () => {

@@ -39,8 +39,12 @@ import { maskSecrets } from '../../main/engine/history';
 describe('console history', () => {
   it('never keeps a secret value typed after a flag', () => {
     expect(maskSecrets('service join --sdek ABCDE-FGHIJ --name x')).toBe('service join --sdek *** --name x');
-    expect(maskSecrets("volume create d v --chap-secret='s3cret pass' --size 1G")).toBe('volume create d v --chap-secret=*** --size 1G');
-    expect(maskSecrets('account add a --azure --account-key K --container c')).toBe('account add a --azure --account-key *** --container c');
+    expect(maskSecrets("volume create d v --chap-secret='s3cret pass' --size 1G")).toBe(
+      'volume create d v --chap-secret=*** --size 1G',
+    );
+    expect(maskSecrets('account add a --azure --account-key K --container c')).toBe(
+      'account add a --azure --account-key *** --container c',
+    );
     expect(maskSecrets('jobs list --status running')).toBe('jobs list --status running');
   });
 });

@@ -13,7 +13,9 @@ function fakeIO(responses: Record<string, unknown> = {}) {
   const io: CommandIO = {
     call: async (name, input) => {
       calls.push({ name, input });
-      return name in responses ? { ok: true, value: responses[name] } : { ok: false, error: { code: 'not_found', message: `no ${name}`, hint: 'try again' } };
+      return name in responses
+        ? { ok: true, value: responses[name] }
+        : { ok: false, error: { code: 'not_found', message: `no ${name}`, hint: 'try again' } };
     },
     onEvent: () => () => undefined,
     write: (t) => {
@@ -27,7 +29,12 @@ function fakeIO(responses: Record<string, unknown> = {}) {
 
 describe('tokenizer', () => {
   it('handles quotes, escapes and comments', () => {
-    expect(tokenize(`service init --name "Lab DR" # a comment`).map((t) => t.text)).toEqual(['service', 'init', '--name', 'Lab DR']);
+    expect(tokenize(`service init --name "Lab DR" # a comment`).map((t) => t.text)).toEqual([
+      'service',
+      'init',
+      '--name',
+      'Lab DR',
+    ]);
     expect(tokenize(`a 'it''s' "say \\"hi\\"" b\\ c`).map((t) => t.text)).toEqual(['a', 'its', 'say "hi"', 'b c']);
     expect(() => tokenize('a "open')).toThrow(/never closed/);
   });
@@ -81,7 +88,17 @@ describe('contract coverage', () => {
 
 describe('run and format', () => {
   it('prints tables by default and JSON with --json', async () => {
-    const jobs = [{ id: 'job-1', type: 'selftest', objectName: 'self-test', status: 'running', progress: 0.5, startedAt: '2026-01-01T00:00:00.000Z', endedAt: null }];
+    const jobs = [
+      {
+        id: 'job-1',
+        type: 'selftest',
+        objectName: 'self-test',
+        status: 'running',
+        progress: 0.5,
+        startedAt: '2026-01-01T00:00:00.000Z',
+        endedAt: null,
+      },
+    ];
     const a = fakeIO({ 'jobs.list': jobs });
     expect(await run('jobs list', a.io)).toBe(0);
     expect(a.out()).toMatch(/^ID\s+TYPE\s+OBJECT NAME\s+STATUS/);
@@ -106,17 +123,37 @@ describe('run and format', () => {
   });
 
   it('failover targets says when no device is compatible, and why each is not', async () => {
-    const none = { source: 'fs1', compatible: [], excluded: [{ device: 'is2', reasons: [{ code: 'type', message: 'is2 is an iSCSI server; fs1 is a file server.' }] }] };
+    const none = {
+      source: 'fs1',
+      compatible: [],
+      excluded: [
+        { device: 'is2', reasons: [{ code: 'type', message: 'is2 is an iSCSI server; fs1 is a file server.' }] },
+      ],
+    };
     const a = fakeIO({ 'failover.targets': none });
     expect(await run('failover targets fs1', a.io)).toBe(0);
-    expect(a.out()).toBe('There are no compatible target devices for fs1.\nNot compatible:\n  is2\n      - is2 is an iSCSI server; fs1 is a file server. (type)\n');
-    const b = fakeIO({ 'failover.targets': { ...none, compatible: [{ device: 'fs2', warnings: [{ code: 'domain', message: 'fs2 joins another domain.' }] }] } });
+    expect(a.out()).toBe(
+      'There are no compatible target devices for fs1.\nNot compatible:\n  is2\n      - is2 is an iSCSI server; fs1 is a file server. (type)\n',
+    );
+    const b = fakeIO({
+      'failover.targets': {
+        ...none,
+        compatible: [{ device: 'fs2', warnings: [{ code: 'domain', message: 'fs2 joins another domain.' }] }],
+      },
+    });
     await run('failover targets fs1', b.io);
-    expect(b.out()).toMatch(/^Compatible target devices for fs1:\n {2}fs2\n {6}- fs2 joins another domain\. \(domain\)\nNot compatible:/);
+    expect(b.out()).toMatch(
+      /^Compatible target devices for fs1:\n {2}fs2\n {6}- fs2 joins another domain\. \(domain\)\nNot compatible:/,
+    );
   });
 
   it('records show sizes and indent lists of records under their key', () => {
-    const shown = record({ name: 'fs1', capacity: 10 * 2 ** 30, shares: [{ name: 'docs', quota: 2 ** 20 }], tags: ['a', 'b'] });
+    const shown = record({
+      name: 'fs1',
+      capacity: 10 * 2 ** 30,
+      shares: [{ name: 'docs', quota: 2 ** 20 }],
+      tags: ['a', 'b'],
+    });
     expect(shown).toBe('name: fs1\ncapacity: 10 GiB\nshares:\n  - name: docs\n    quota: 1.0 MiB\ntags: a, b\n');
   });
 });
@@ -136,7 +173,8 @@ describe('completion', () => {
 describe('scripts', () => {
   it('runs each line, skips comments, stops at the first error unless --keep-going', async () => {
     const script = '# nightly\njobs list\n\nnothing here\nalerts list\n';
-    const make = () => fakeIO({ 'scripts.read': { path: '/s.lifeboat', text: script }, 'jobs.list': [], 'alerts.list': [] });
+    const make = () =>
+      fakeIO({ 'scripts.read': { path: '/s.lifeboat', text: script }, 'jobs.list': [], 'alerts.list': [] });
     const a = make();
     expect(await run('run /s.lifeboat', a.io)).toBe(2);
     expect(a.calls.map((c) => c.name)).toEqual(['scripts.read', 'jobs.list']);
@@ -152,7 +190,15 @@ describe('destructive commands', () => {
     const { commands: all } = await import('../../main/shared/language/commands');
     const destructive = all.filter((c) => c.cli.confirm);
     expect(destructive.map((c) => c.words.join(' ')).sort()).toEqual([
-      ...['account remove', 'backup delete', 'backup prune', 'device offline', 'device remove', 'failover abandon', 'failover start'],
+      ...[
+        'account remove',
+        'backup delete',
+        'backup prune',
+        'device offline',
+        'device remove',
+        'failover abandon',
+        'failover start',
+      ],
       ...['item change-point', 'item commit', 'item disable', 'item failover', 'item reprotect'],
       ...['plan commit', 'plan delete', 'plan failback', 'plan failover', 'plan reprotect'],
       ...['share delete', 'share offline', 'site remove', 'volume delete', 'volume offline'],

@@ -46,7 +46,13 @@ describe('layering lint rule', () => {
 
   it('keeps electron in the host and the preload', async () => {
     const electron = `import { app } from 'electron';\nexport const a = app;\n`;
-    for (const file of ['main/engine/jobs/x.ts', 'main/server/x.ts', 'main/cli/x.ts', 'main/shared/x.ts', 'renderer/src/x.ts']) {
+    for (const file of [
+      'main/engine/jobs/x.ts',
+      'main/server/x.ts',
+      'main/cli/x.ts',
+      'main/shared/x.ts',
+      'renderer/src/x.ts',
+    ]) {
       expect(await layering(file, electron), file).toEqual([expect.stringContaining('may not import electron')]);
     }
     for (const file of ['main/host/x.ts', 'preload/x.ts']) expect(await layering(file, electron), file).toEqual([]);
@@ -66,6 +72,7 @@ describe('layering lint rule', () => {
       ['renderer/src/x.ts', 'react'],
       ['test/x.ts', '../main/engine/engine'],
     ];
-    for (const [file, spec] of good) expect(await layering(file, importOf(spec)), `${file} importing ${spec}`).toEqual([]);
+    for (const [file, spec] of good)
+      expect(await layering(file, importOf(spec)), `${file} importing ${spec}`).toEqual([]);
   });
 });

@@ -30,7 +30,9 @@ describe('chunk ids', () => {
   });
 
   it('format 1 is HMAC-SHA256 (RFC 4231 case 2), so format-1 accounts keep deduplicating', () => {
-    expect(chunkId({ chunkIdKey: Buffer.from('Jefe'), format: 1 }, Buffer.from('what do ya want for nothing?'))).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    expect(chunkId({ chunkIdKey: Buffer.from('Jefe'), format: 1 }, Buffer.from('what do ya want for nothing?'))).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
   });
 
   it('new repositories get format 2, and the same SDEK gives different ids under each format', () => {

@@ -3,12 +3,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contentChunks, DEFAULT_CDC, findCut, findCutJs, isZero, makeGear, newWindow, type Gear } from '../../main/engine/repo/chunker';
+import {
+  contentChunks,
+  DEFAULT_CDC,
+  findCut,
+  findCutJs,
+  isZero,
+  makeGear,
+  newWindow,
+  type Gear,
+} from '../../main/engine/repo/chunker';
 import { blocksTouched } from '../../main/engine/repo/sparse';
 
 function cuts(gear: Gear, data: Buffer): number[] {
   const out: number[] = [];
-  for (let start = 0; start < data.length; ) out.push((start = findCut(gear, data, start, data.length)));
+  for (let start = 0; start < data.length;) out.push((start = findCut(gear, data, start, data.length)));
   return out;
 }
 
@@ -41,7 +50,13 @@ describe('content-defined chunker', () => {
       for (let start = 0; start < window.length - 1; start += 997 + (start % 7919)) {
         // Ends a few bytes apart: the compiled loop takes eight bytes a turn and the rest one by one.
         const near = (at: number) => [at, at + 1, at + 3, at + 7, at + 9];
-        for (const end of [window.length, start + 1, ...near(start + g.params.min), ...near(start + g.params.avg), start + g.params.max + 5]) {
+        for (const end of [
+          window.length,
+          start + 1,
+          ...near(start + g.params.min),
+          ...near(start + g.params.avg),
+          start + g.params.max + 5,
+        ]) {
           if (end > window.length) continue;
           expect(findCut(g, window, start, end)).toBe(findCutJs(g, window, start, end));
           compared++;
@@ -55,8 +70,10 @@ describe('content-defined chunker', () => {
 
   it('finds the same boundaries after an insertion shifts the data', () => {
     const shifted = Buffer.concat([data.subarray(0, 5 << 20), Buffer.from('inserted bytes'), data.subarray(5 << 20)]);
-    const before = new Set(cuts(gear, data).filter((c) => c > (6 << 20)));
-    const after = cuts(gear, shifted).filter((c) => c > (6 << 20)).map((c) => c - 14);
+    const before = new Set(cuts(gear, data).filter((c) => c > 6 << 20));
+    const after = cuts(gear, shifted)
+      .filter((c) => c > 6 << 20)
+      .map((c) => c - 14);
     expect(after.filter((c) => before.has(c)).length).toBeGreaterThan(after.length * 0.95);
   });
 
@@ -83,7 +100,12 @@ describe('content-defined chunker', () => {
   it('gives the same chunks through a small reused window, file after file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-chunk-'));
     const scratch = Buffer.alloc(2 * gear.params.max);
-    for (const [name, bytes] of [['a', data], ['b', data.subarray(0, 1000)], ['c', Buffer.alloc(0)], ['d', data.subarray(12_345)]] as const) {
+    for (const [name, bytes] of [
+      ['a', data],
+      ['b', data.subarray(0, 1000)],
+      ['c', Buffer.alloc(0)],
+      ['d', data.subarray(12_345)],
+    ] as const) {
       fs.writeFileSync(path.join(dir, name), bytes);
       const fh = await fs.promises.open(path.join(dir, name), 'r');
       const seen: Buffer[] = [];
@@ -108,6 +130,16 @@ describe('zero blocks and block maps', () => {
   });
 
   it('maps data extents to the fixed blocks they touch', () => {
-    expect(blocksTouched([{ offset: 100, length: 10 }, { offset: 65_536, length: 70_000 }, { offset: 1 << 20, length: 1 }], 65_536, 2 << 20)).toEqual([0, 1, 2, 16]);
+    expect(
+      blocksTouched(
+        [
+          { offset: 100, length: 10 },
+          { offset: 65_536, length: 70_000 },
+          { offset: 1 << 20, length: 1 },
+        ],
+        65_536,
+        2 << 20,
+      ),
+    ).toEqual([0, 1, 2, 16]);
   });
 });

@@ -1,7 +1,14 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BlobDamagedError, decodeBlob, encodeBlob } from '../../main/engine/repo/blob';
-import { Codec, compress, compressTransient, CompressionProbe, decompress, preferredCodec } from '../../main/engine/repo/compress';
+import {
+  Codec,
+  compress,
+  compressTransient,
+  CompressionProbe,
+  decompress,
+  preferredCodec,
+} from '../../main/engine/repo/compress';
 import { chunkId, deriveKeys, seal, SEAL_OVERHEAD, SealError, unseal } from '../../main/engine/repo/crypto';
 import { decodeIndex, encodeIndex } from '../../main/engine/repo/index';
 import { decodeEntries, encodeEntries, PackBuilder, packMatchesName, parsePack } from '../../main/engine/repo/pack';
@@ -85,42 +92,59 @@ describe('blobs', () => {
 describe('pack and index layouts', () => {
   it('a pack lists its own blobs in its sealed header', () => {
     const pack = new PackBuilder(undefined, keys);
-    const blobs = [crypto.randomBytes(1000), Buffer.alloc(5000, 7), crypto.randomBytes(10)].map((b) => encodeBlob(keys, b));
+    const blobs = [crypto.randomBytes(1000), Buffer.alloc(5000, 7), crypto.randomBytes(10)].map((b) =>
+      encodeBlob(keys, b),
+    );
     for (const b of blobs) pack.add(b);
     const done = pack.finish(keys);
     expect(done.name).toMatch(/^data\/[0-9a-f]{2}\/[0-9a-f]{64}$/);
     const entries = parsePack(keys, done.bytes);
     expect(entries.map((e) => e.id)).toEqual(blobs.map((b) => b.id));
     const e = entries[1];
-    expect(decodeBlob(keys, e.id, done.bytes.subarray(e.offset, e.offset + e.length), e.codec, e.rawLength).equals(Buffer.alloc(5000, 7))).toBe(true);
+    expect(
+      decodeBlob(keys, e.id, done.bytes.subarray(e.offset, e.offset + e.length), e.codec, e.rawLength).equals(
+        Buffer.alloc(5000, 7),
+      ),
+    ).toBe(true);
     expect(decodeEntries(encodeEntries(entries))).toEqual(entries);
   });
 
-  it.each([1, 2])('a pack drained in pieces is the same pack: offsets and header cover every piece (format %i)', (format) => {
-    const keys = deriveKeys(sdek, format);
-    const pack = new PackBuilder(Buffer.allocUnsafe(64 << 10), keys);
-    const plains = Array.from({ length: 9 }, (_, i) => (i % 2 ? crypto.randomBytes(9000 + i) : Buffer.alloc(7000, i)));
-    const pieces: Buffer[] = [];
-    for (const [i, p] of plains.entries()) {
-      pack.add(encodeBlob(keys, p));
-      // Copies: a drained piece is a view of a buffer the writer reuses once the piece is written.
-      if (i % 3 === 2) pieces.push(Buffer.from(pack.drain(Buffer.allocUnsafe(64 << 10))));
-    }
-    const done = pack.finish(keys);
-    const whole = Buffer.concat([...pieces, done.bytes]);
-    expect(done.size).toBe(whole.length);
-    // Format 1 names a pack by its SHA-256 (check and prune verify it); format 2 by 64 random hex digits.
-    if (format === 1) expect(done.hash).toBe(crypto.createHash('sha256').update(whole).digest('hex'));
-    else expect(done.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(packMatchesName(keys, done.hash, whole)).toBe(format === 1 ? true : undefined);
-    const entries = parsePack(keys, whole);
-    expect(entries).toEqual(done.entries);
-    for (const [i, e] of entries.entries()) expect(decodeBlob(keys, e.id, whole.subarray(e.offset, e.offset + e.length), e.codec, e.rawLength).equals(plains[i])).toBe(true);
-  });
+  it.each([1, 2])(
+    'a pack drained in pieces is the same pack: offsets and header cover every piece (format %i)',
+    (format) => {
+      const keys = deriveKeys(sdek, format);
+      const pack = new PackBuilder(Buffer.allocUnsafe(64 << 10), keys);
+      const plains = Array.from({ length: 9 }, (_, i) =>
+        i % 2 ? crypto.randomBytes(9000 + i) : Buffer.alloc(7000, i),
+      );
+      const pieces: Buffer[] = [];
+      for (const [i, p] of plains.entries()) {
+        pack.add(encodeBlob(keys, p));
+        // Copies: a drained piece is a view of a buffer the writer reuses once the piece is written.
+        if (i % 3 === 2) pieces.push(Buffer.from(pack.drain(Buffer.allocUnsafe(64 << 10))));
+      }
+      const done = pack.finish(keys);
+      const whole = Buffer.concat([...pieces, done.bytes]);
+      expect(done.size).toBe(whole.length);
+      // Format 1 names a pack by its SHA-256 (check and prune verify it); format 2 by 64 random hex digits.
+      if (format === 1) expect(done.hash).toBe(crypto.createHash('sha256').update(whole).digest('hex'));
+      else expect(done.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(packMatchesName(keys, done.hash, whole)).toBe(format === 1 ? true : undefined);
+      const entries = parsePack(keys, whole);
+      expect(entries).toEqual(done.entries);
+      for (const [i, e] of entries.entries())
+        expect(
+          decodeBlob(keys, e.id, whole.subarray(e.offset, e.offset + e.length), e.codec, e.rawLength).equals(plains[i]),
+        ).toBe(true);
+    },
+  );
 
   it('an index object round-trips', () => {
     const records = [
-      { hash: 'ab'.repeat(32), entries: [{ id: 'cd'.repeat(32), offset: 0, length: 100, rawLength: 300, codec: Codec.Zstd }] },
+      {
+        hash: 'ab'.repeat(32),
+        entries: [{ id: 'cd'.repeat(32), offset: 0, length: 100, rawLength: 300, codec: Codec.Zstd }],
+      },
       { hash: 'ef'.repeat(32), entries: [] },
     ];
     expect(decodeIndex(encodeIndex(records))).toEqual(records);

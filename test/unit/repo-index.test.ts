@@ -19,10 +19,22 @@ describe('the chunk index', () => {
       for (let i = 0; i < 1000; i++) {
         // Every tenth entry repeats an id of an earlier pack: its first location must stay.
         const id = i % 10 === 0 && ids.length ? ids[(p * 7919 + i) % ids.length] : randomId();
-        const entry = { id, offset: i * 4096, length: 4000 + (i % 96), rawLength: 8000 + i, codec: [Codec.None, Codec.Zstd, Codec.Brotli][i % 3] };
+        const entry = {
+          id,
+          offset: i * 4096,
+          length: 4000 + (i % 96),
+          rawLength: 8000 + i,
+          codec: [Codec.None, Codec.Zstd, Codec.Brotli][i % 3],
+        };
         entries.push(entry);
         if (!reference.has(id)) {
-          reference.set(id, { pack: packObjectName(hash), offset: entry.offset, length: entry.length, rawLength: entry.rawLength, codec: entry.codec });
+          reference.set(id, {
+            pack: packObjectName(hash),
+            offset: entry.offset,
+            length: entry.length,
+            rawLength: entry.rawLength,
+            codec: entry.codec,
+          });
           ids.push(id);
         }
       }
@@ -40,6 +52,7 @@ describe('the chunk index', () => {
       expect(index.get(absent)).toBeUndefined();
     }
     // Not chunk ids at all (a damaged manifest could hold anything): found nowhere, and no error.
-    for (const odd of ['', 'zz', ids[0].slice(0, 40), `${ids[0]}00`, `${ids[0]}00`.slice(2), 'f'.repeat(64)]) expect(index.has(odd), odd).toBe(false);
+    for (const odd of ['', 'zz', ids[0].slice(0, 40), `${ids[0]}00`, `${ids[0]}00`.slice(2), 'f'.repeat(64)])
+      expect(index.has(odd), odd).toBe(false);
   });
 });

@@ -15,7 +15,17 @@ const id = (n: number) => n.toString(16).padStart(64, '0');
 
 /** A manifest with the awkward parts: paths full of JSON's own characters, escapes, non-ASCII, holes, absent fields. */
 function manifest(files: number): SnapshotManifest {
-  const names = ['plain.txt', 'quote".txt', 'back\\slash', 'brace{[]}', 'comma, colon: "x"', 'tab\tnew\nline', 'Ünïcødé ☃ 𝄞', '\u0001ctl', '__proto__'];
+  const names = [
+    'plain.txt',
+    'quote".txt',
+    'back\\slash',
+    'brace{[]}',
+    'comma, colon: "x"',
+    'tab\tnew\nline',
+    'Ünïcødé ☃ 𝄞',
+    '\u0001ctl',
+    '__proto__',
+  ];
   return {
     format: 1,
     id: 'abc',
@@ -37,7 +47,20 @@ function manifest(files: number): SnapshotManifest {
           chunks: i % 10 === 0 ? undefined : [id(i), id(i + 1)],
         })),
       },
-      { name: 'vol', kind: 'image', path: '/data/vol.img', size: 1 << 20, blockSize: 65536, mode: 0o100600, mtimeMs: 5, sparseMethod: 'seek', extents: [{ offset: 0, length: 65536, chunk: id(1) }, { offset: 65536, length: 983040 }] },
+      {
+        name: 'vol',
+        kind: 'image',
+        path: '/data/vol.img',
+        size: 1 << 20,
+        blockSize: 65536,
+        mode: 0o100600,
+        mtimeMs: 5,
+        sparseMethod: 'seek',
+        extents: [
+          { offset: 0, length: 65536, chunk: id(1) },
+          { offset: 65536, length: 983040 },
+        ],
+      },
       { name: 'empty', kind: 'tree', path: '/e', entries: [] },
     ],
     stats: { files, bytes: 1, bytesRead: 2, chunksNew: 3, bytesNew: 4, storedNew: 5, durationMs: 6.5 },
@@ -46,8 +69,10 @@ function manifest(files: number): SnapshotManifest {
 
 describe('manifest JSON of any size', () => {
   it('writes the bytes JSON.stringify writes', () => {
-    for (const m of [manifest(0), manifest(20), manifest(30_000)]) expect(jsonToBuffer(m).equals(Buffer.from(JSON.stringify(m)))).toBe(true);
-    for (const v of [null, 3, 'x', [undefined, () => 1, 2], { a: undefined, b: [{ c: null }] }, { d: new Date(0) }]) expect(jsonToBuffer(v).toString()).toBe(JSON.stringify(v));
+    for (const m of [manifest(0), manifest(20), manifest(30_000)])
+      expect(jsonToBuffer(m).equals(Buffer.from(JSON.stringify(m)))).toBe(true);
+    for (const v of [null, 3, 'x', [undefined, () => 1, 2], { a: undefined, b: [{ c: null }] }, { d: new Date(0) }])
+      expect(jsonToBuffer(v).toString()).toBe(JSON.stringify(v));
   });
 
   it('parses container by container what is too large to parse at once, to what JSON.parse gives', () => {
@@ -57,7 +82,10 @@ describe('manifest JSON of any size', () => {
       // 100 bytes at once: the manifest, its sources and their entry lists are split; each entry parsed whole.
       for (const limit of [100, 1, 10_000]) expect(parseJsonBuffer(Buffer.from(text), limit)).toEqual(expected);
     }
-    expect(parseJsonBuffer(Buffer.from('{"list":[[],{},[1,[2,{"x":"}"}]]],"n":-1.5e3}'), 1)).toEqual({ list: [[], {}, [1, [2, { x: '}' }]]], n: -1500 });
+    expect(parseJsonBuffer(Buffer.from('{"list":[[],{},[1,[2,{"x":"}"}]]],"n":-1.5e3}'), 1)).toEqual({
+      list: [[], {}, [1, [2, { x: '}' }]]],
+      n: -1500,
+    });
     // "__proto__" in the text is an own key, as JSON.parse makes it, never the object's prototype.
     const own = parseJsonBuffer(Buffer.from('{"__proto__":{"polluted":1},"a":[1]}'), 1) as Record<string, unknown>;
     expect(Object.getPrototypeOf(own)).toBe(Object.prototype);
@@ -67,8 +95,16 @@ describe('manifest JSON of any size', () => {
 
   it('refuses damaged text as JSON.parse does, at any limit', () => {
     const text = JSON.stringify(manifest(50));
-    for (const bad of [text.slice(0, -1), text.slice(0, text.length / 2), `${text}x`, text.replace('"entries":[', '"entries":[,'), text.replace(/,"hostname"/, '"hostname"'), text.replace('"stats":', '"stats"')])
-      for (const limit of [1, 100, 1 << 30]) expect(() => parseJsonBuffer(Buffer.from(bad), limit), `${limit}`).toThrow(SyntaxError);
+    for (const bad of [
+      text.slice(0, -1),
+      text.slice(0, text.length / 2),
+      `${text}x`,
+      text.replace('"entries":[', '"entries":[,'),
+      text.replace(/,"hostname"/, '"hostname"'),
+      text.replace('"stats":', '"stats"'),
+    ])
+      for (const limit of [1, 100, 1 << 30])
+        expect(() => parseJsonBuffer(Buffer.from(bad), limit), `${limit}`).toThrow(SyntaxError);
   });
 
   it('compresses the pieces as they come into what decompresses to their bytes, with zstd or the brotli fallback', () => {

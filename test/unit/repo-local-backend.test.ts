@@ -16,10 +16,13 @@ describe('local storage backend', () => {
   it('puts, gets (whole and ranged), heads, lists and deletes objects', async () => {
     const b = await LocalBackend.open(path.join(dir, 'acct'), { create: true });
     await b.put('data/ab/abcdef', Buffer.from('0123456789'));
-    await b.put('index/one', (async function* () {
-      yield Buffer.from('stream');
-      yield Buffer.from('ed');
-    })());
+    await b.put(
+      'index/one',
+      (async function* () {
+        yield Buffer.from('stream');
+        yield Buffer.from('ed');
+      })(),
+    );
     expect((await b.get('data/ab/abcdef')).toString()).toBe('0123456789');
     expect((await b.get('data/ab/abcdef', { offset: 3, length: 4 })).toString()).toBe('3456');
     expect((await b.get('index/one')).toString()).toBe('streamed');
@@ -66,11 +69,22 @@ describe('local storage backend', () => {
   });
 
   it('explains a missing folder, a file where a folder should be, a full disk and missing permissions', async () => {
-    await expect(LocalBackend.open(path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('does not exist') });
+    await expect(LocalBackend.open(path.join(dir, 'nope'))).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('does not exist'),
+    });
     fs.writeFileSync(path.join(dir, 'file'), 'x');
     for (const create of [false, true])
-      await expect(LocalBackend.open(path.join(dir, 'file'), { create })).rejects.toMatchObject({ code: 'invalid_input', message: `${path.join(dir, 'file')} is not a folder.` });
-    const full = storageError(Object.assign(new Error('no space'), { code: 'ENOSPC' }), '/mnt/backups', 'write', 'data/aa/bb');
+      await expect(LocalBackend.open(path.join(dir, 'file'), { create })).rejects.toMatchObject({
+        code: 'invalid_input',
+        message: `${path.join(dir, 'file')} is not a folder.`,
+      });
+    const full = storageError(
+      Object.assign(new Error('no space'), { code: 'ENOSPC' }),
+      '/mnt/backups',
+      'write',
+      'data/aa/bb',
+    );
     expect(full.message).toMatch(/^The storage account's disk is full/);
     expect(full.hint).toMatch(/Free space/);
     expect(full.retryable).toBe(true);
@@ -92,7 +106,10 @@ describe('local storage backend', () => {
         [ro],
       );
       expect(r.status, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout)).toEqual({ code: 'forbidden', message: `The folder ${ro} is not writable (EACCES).` });
+      expect(JSON.parse(r.stdout)).toEqual({
+        code: 'forbidden',
+        message: `The folder ${ro} is not writable (EACCES).`,
+      });
     } finally {
       user.done();
     }

@@ -11,7 +11,11 @@ import { refuseSiteInUse, refuseVolumesAtSite } from '../../main/engine/devices/
 import type { DeviceOpRequest } from '../../main/engine/sites/agent-device';
 import { LifeboatError } from '../../main/shared/errors';
 
-const failure = (p: Promise<unknown>) => p.then(() => null, (e: LifeboatError) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: LifeboatError) => e,
+  );
 
 function setUp(siteUp = true) {
   const localCalls: string[] = [];
@@ -34,7 +38,14 @@ function setUp(siteUp = true) {
             name: 'dr',
             device: (req) => {
               siteCalls.push(req);
-              if (!siteUp) return Promise.reject(new LifeboatError('unavailable', 'The site agent at https://127.0.0.1:9 cannot be reached (ECONNREFUSED).', 'Check it.'));
+              if (!siteUp)
+                return Promise.reject(
+                  new LifeboatError(
+                    'unavailable',
+                    'The site agent at https://127.0.0.1:9 cannot be reached (ECONNREFUSED).',
+                    'Check it.',
+                  ),
+                );
               return Promise.resolve(req.op === 'usage' ? 4096 : true);
             },
           }
@@ -68,17 +79,26 @@ describe('device agents chosen per device', () => {
     const e = await failure(agents.usage('/agent/devices/fs1/shares/docs'));
     expect(e).toBeInstanceOf(LifeboatError);
     expect(e?.code).toBe('unavailable');
-    expect(e?.message).toBe('The site dr, which holds the data root of the device fs1, cannot be reached: The site agent at https://127.0.0.1:9 cannot be reached (ECONNREFUSED).');
+    expect(e?.message).toBe(
+      'The site dr, which holds the data root of the device fs1, cannot be reached: The site agent at https://127.0.0.1:9 cannot be reached (ECONNREFUSED).',
+    );
     expect(e?.hint).toContain('lifeboat site test dr');
-    expect(() => agents.atSite('site_old', 'gone')).toThrow('The site that holds the data root of the device gone was removed from Lifeboat.');
+    expect(() => agents.atSite('site_old', 'gone')).toThrow(
+      'The site that holds the data root of the device gone was removed from Lifeboat.',
+    );
   });
 
   it('refuses removing a site a device uses, and backing up the volumes of a device at a site', () => {
-    expect(() => refuseSiteInUse({ id: 'site_dr', name: 'dr' }, [{ name: 'fs1', site_id: 'site_dr' }, { name: 'fs2', site_id: null }])).toThrow(
-      'The site dr holds the data root of the device fs1.',
-    );
+    expect(() =>
+      refuseSiteInUse({ id: 'site_dr', name: 'dr' }, [
+        { name: 'fs1', site_id: 'site_dr' },
+        { name: 'fs2', site_id: null },
+      ]),
+    ).toThrow('The site dr holds the data root of the device fs1.');
     expect(() => refuseSiteInUse({ id: 'site_dr', name: 'dr' }, [{ name: 'fs2', site_id: null }])).not.toThrow();
-    expect(() => refuseVolumesAtSite({ name: 'is1', site_id: 'site_dr' }, 1, 'dr')).toThrow('backs up the shares of a device at an agent site, not its volumes.');
+    expect(() => refuseVolumesAtSite({ name: 'is1', site_id: 'site_dr' }, 1, 'dr')).toThrow(
+      'backs up the shares of a device at an agent site, not its volumes.',
+    );
     expect(() => refuseVolumesAtSite({ name: 'fs1', site_id: 'site_dr' }, 0, 'dr')).not.toThrow();
     expect(() => refuseVolumesAtSite({ name: 'is2', site_id: null }, 1, null)).not.toThrow();
   });

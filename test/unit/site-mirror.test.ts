@@ -25,7 +25,10 @@ function agentAt(root: string): MirrorReads & { bytes: () => number } {
         onData?.(Buffer.from(c));
       };
       const call = SOURCE_CALLS[name];
-      return (await call.run(call.args.parse(args) as never[], { root, stateDir, send } as unknown as CallContext)) as T;
+      return (await call.run(
+        call.args.parse(args) as never[],
+        { root, stateDir, send } as unknown as CallContext,
+      )) as T;
     },
   };
 }

@@ -11,7 +11,10 @@ function summary(reports: { vitest?: unknown; e2e?: unknown }, args: string[] = 
   fs.mkdirSync(path.join(cwd, 'test-results'));
   if (reports.vitest) fs.writeFileSync(path.join(cwd, 'test-results', 'vitest.json'), JSON.stringify(reports.vitest));
   if (reports.e2e) fs.writeFileSync(path.join(cwd, 'test-results', 'e2e.json'), JSON.stringify(reports.e2e));
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'test-summary.mjs'), ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'test-summary.mjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trim().split('\n');
 }
@@ -21,9 +24,14 @@ const vitest = (passedN: number, failedN: number) => ({
   numFailedTests: failedN,
   numPendingTests: 1,
   numTodoTests: 0,
-  testResults: [{ status: failedN ? 'failed' : 'passed', assertionResults: [{ status: failedN ? 'failed' : 'passed' }] }],
+  testResults: [
+    { status: failedN ? 'failed' : 'passed', assertionResults: [{ status: failedN ? 'failed' : 'passed' }] },
+  ],
 });
-const e2e = (expected: number, unexpected: number) => ({ stats: { expected, unexpected, flaky: 0, skipped: 0 }, errors: [] });
+const e2e = (expected: number, unexpected: number) => ({
+  stats: { expected, unexpected, flaky: 0, skipped: 0 },
+  errors: [],
+});
 
 describe('test summary', () => {
   it('counts both reports when every stage ran', () => {
@@ -46,6 +54,8 @@ describe('test summary', () => {
     expect(lines).toContain('Playwright did not report (the vitest stage failed)');
     expect(lines.at(-1)).toBe('10 passed, 1 failed, 1 skipped');
     // Failed tests already count: the stage adds nothing.
-    expect(summary({ vitest: vitest(10, 2) }, ['--failed-stage', 'vitest']).at(-1)).toBe('10 passed, 2 failed, 1 skipped');
+    expect(summary({ vitest: vitest(10, 2) }, ['--failed-stage', 'vitest']).at(-1)).toBe(
+      '10 passed, 2 failed, 1 skipped',
+    );
   });
 });

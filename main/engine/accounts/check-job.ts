@@ -28,11 +28,14 @@ export function problemsByBackup(problems: CheckProblem[], readData = false): Ma
   const files = new Map<string, number>();
   const out = new Map<string, string>();
   for (const p of problems) {
-    if (p.kind === 'missing-snapshot') for (const a of p.affected) out.set(a.snapshot, 'manifest missing from the account');
+    if (p.kind === 'missing-snapshot')
+      for (const a of p.affected) out.set(a.snapshot, 'manifest missing from the account');
     else if (p.kind === 'damaged-snapshot') for (const a of p.affected) out.set(a.snapshot, 'manifest damaged');
-    else if (p.kind !== 'unindexed-pack') for (const a of p.affected) files.set(a.snapshot, (files.get(a.snapshot) ?? 0) + 1);
+    else if (p.kind !== 'unindexed-pack')
+      for (const a of p.affected) files.set(a.snapshot, (files.get(a.snapshot) ?? 0) + 1);
   }
-  for (const [id, n] of files) if (!out.has(id)) out.set(id, `${n} file(s) need damaged or missing data${readData ? READ_ALL : ''}`);
+  for (const [id, n] of files)
+    if (!out.has(id)) out.set(id, `${n} file(s) need damaged or missing data${readData ? READ_ALL : ''}`);
   return out;
 }
 
@@ -40,9 +43,14 @@ export function problemsByBackup(problems: CheckProblem[], readData = false): Ma
 function nextSteps(problems: CheckProblem[], account: string): string {
   const kinds = new Set(problems.map((p) => p.kind));
   const steps: string[] = [];
-  if (kinds.has('missing-snapshot')) steps.push(`\`lifeboat account rebuild-catalog ${account}\` takes backups whose manifest is missing off the list.`);
-  if (kinds.has('unindexed-pack') || kinds.has('damaged-index')) steps.push('A lost index is rebuilt from the packs by the next restore, which writes it back.');
-  if (kinds.has('damaged-config')) steps.push('The configuration still opens with this key; a copy of `config` from before the damage can replace it.');
+  if (kinds.has('missing-snapshot'))
+    steps.push(`\`lifeboat account rebuild-catalog ${account}\` takes backups whose manifest is missing off the list.`);
+  if (kinds.has('unindexed-pack') || kinds.has('damaged-index'))
+    steps.push('A lost index is rebuilt from the packs by the next restore, which writes it back.');
+  if (kinds.has('damaged-config'))
+    steps.push(
+      'The configuration still opens with this key; a copy of `config` from before the damage can replace it.',
+    );
   if ([...kinds].some((k) => !['missing-snapshot', 'unindexed-pack', 'damaged-index', 'damaged-config'].includes(k)))
     steps.push('Restore the named files from another backup; back up the sources again to replace the damaged data.');
   return steps.join(' ');
@@ -70,7 +78,8 @@ export function accountCheckJob(accounts: AccountManager): JobKind<Params, State
         title: 'Check packs, index and backups',
         run: async (ctx) => {
           const row = accounts.store.byId(ctx.params.accountId);
-          if (!row) throw new LifeboatError('not_found', `The storage account "${ctx.params.accountName}" was removed.`);
+          if (!row)
+            throw new LifeboatError('not_found', `The storage account "${ctx.params.accountName}" was removed.`);
           // A prune halfway through would show up as missing packs: check the account before or after it, not during.
           await accounts.waitShared(row.id, ctx.signal);
           // Opened here only to fail early, naming the account, when it holds another repository or the key is wrong.
@@ -78,17 +87,26 @@ export function accountCheckJob(accounts: AccountManager): JobKind<Params, State
           // The check itself (index, manifests, with readData every pack) runs in a worker thread: reading a
           // million-file manifest or hashing packs would otherwise stall the main thread for seconds.
           const target = accounts.repoTarget(row);
-          const report = await accounts.withLease(row, 'shared', `check ${ctx.jobId}`, () =>
-            checkInPool(ctx.workers, target, {
-              readData: ctx.params.readData,
-              catalog: accounts.catalog.ids(row.id),
-              signal: ctx.signal,
-              throwIfStopped: () => ctx.throwIfStopped(),
-              onProgress: (done, total) => ctx.progress({ fraction: total ? done / total : 1, message: `Read ${done} of ${total} packs` }),
-            }), ctx.signal);
+          const report = await accounts.withLease(
+            row,
+            'shared',
+            `check ${ctx.jobId}`,
+            () =>
+              checkInPool(ctx.workers, target, {
+                readData: ctx.params.readData,
+                catalog: accounts.catalog.ids(row.id),
+                signal: ctx.signal,
+                throwIfStopped: () => ctx.throwIfStopped(),
+                onProgress: (done, total) =>
+                  ctx.progress({ fraction: total ? done / total : 1, message: `Read ${done} of ${total} packs` }),
+              }),
+            ctx.signal,
+          );
           ctx.checkpoint({ report: { ...report, problems: report.problems.length } });
           const marks = problemsByBackup(report.problems, ctx.params.readData);
-          if (!ctx.params.readData) for (const b of accounts.catalog.list(row.id)) if (b.problem?.endsWith(READ_ALL) && !marks.has(b.id)) marks.set(b.id, b.problem);
+          if (!ctx.params.readData)
+            for (const b of accounts.catalog.list(row.id))
+              if (b.problem?.endsWith(READ_ALL) && !marks.has(b.id)) marks.set(b.id, b.problem);
           accounts.catalog.markProblems(row.id, marks);
           const summary = `${report.snapshots} backups, ${report.packs} packs, ${report.chunks} chunks${report.bytesRead ? `, ${formatBytes(report.bytesRead)} read` : ''}`;
           if (!report.ok) {
@@ -99,7 +117,10 @@ export function accountCheckJob(accounts: AccountManager): JobKind<Params, State
               nextSteps(report.problems, row.name),
             );
           }
-          ctx.progress({ fraction: 1, message: `No problems: ${summary}${report.unreferencedPacks ? `; ${report.unreferencedPacks} unreferenced pack(s) left by interrupted backups (prune removes them)` : ''}.` });
+          ctx.progress({
+            fraction: 1,
+            message: `No problems: ${summary}${report.unreferencedPacks ? `; ${report.unreferencedPacks} unreferenced pack(s) left by interrupted backups (prune removes them)` : ''}.`,
+          });
         },
       },
     ],

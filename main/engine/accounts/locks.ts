@@ -53,7 +53,14 @@ async function listLeases(backend: StorageBackend): Promise<Found[]> {
 
 async function write(backend: StorageBackend, kind: LeaseInfo['kind'], purpose: string): Promise<string> {
   const now = Date.now();
-  const info: LeaseInfo = { kind, host: os.hostname(), pid: process.pid, purpose, created: new Date(now).toISOString(), expires: new Date(now + LEASE_MS).toISOString() };
+  const info: LeaseInfo = {
+    kind,
+    host: os.hostname(),
+    pid: process.pid,
+    purpose,
+    created: new Date(now).toISOString(),
+    expires: new Date(now + LEASE_MS).toISOString(),
+  };
   const name = `locks/${crypto.randomBytes(12).toString('hex')}`;
   await backend.put(name, Buffer.from(JSON.stringify(info)));
   return name;
@@ -65,13 +72,17 @@ const describe = (l: LeaseInfo) => `${l.purpose} on ${l.host} (pid ${l.pid}, sin
 export async function othersLeases(backend: StorageBackend): Promise<string[]> {
   const now = Date.now();
   const host = os.hostname();
-  return (await listLeases(backend)).filter((l) => !isStale(l, now) && !(l.host === host && l.pid === process.pid)).map(describe);
+  return (await listLeases(backend))
+    .filter((l) => !isStale(l, now) && !(l.host === host && l.pid === process.pid))
+    .map(describe);
 }
 
 /** The leases that keep one of `kind` out: any other live lease for an exclusive one, a live exclusive one for a shared one. */
 async function blockers(backend: StorageBackend, kind: LeaseInfo['kind'], own: string): Promise<Found[]> {
   const now = Date.now();
-  return (await listLeases(backend)).filter((l) => l.name !== own && !isStale(l, now) && (kind === 'exclusive' || l.kind === 'exclusive'));
+  return (await listLeases(backend)).filter(
+    (l) => l.name !== own && !isStale(l, now) && (kind === 'exclusive' || l.kind === 'exclusive'),
+  );
 }
 
 /**
@@ -113,15 +124,30 @@ export async function acquireLease(
     }
     await backend.delete(name);
     if (kind === 'exclusive')
-      throw new LifeboatError('busy', `The storage account is in use: ${found.map(describe).join('; ')}.`, 'Prune once those backups, restores and checks have ended (a lease of a stopped installation expires within 30 minutes).');
+      throw new LifeboatError(
+        'busy',
+        `The storage account is in use: ${found.map(describe).join('; ')}.`,
+        'Prune once those backups, restores and checks have ended (a lease of a stopped installation expires within 30 minutes).',
+      );
     if (Date.now() >= deadline)
-      throw new LifeboatError('busy', `The storage account is under maintenance: ${found.map(describe).join('; ')}.`, 'Retry once the prune has ended; the job can be resumed.', { retryable: true });
+      throw new LifeboatError(
+        'busy',
+        `The storage account is under maintenance: ${found.map(describe).join('; ')}.`,
+        'Retry once the prune has ended; the job can be resumed.',
+        { retryable: true },
+      );
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 2000));
   }
 }
 
 /** Runs f under a lease of the account's backend, releasing it however f ends. */
-export async function withLease<T>(backend: StorageBackend, kind: LeaseInfo['kind'], purpose: string, f: () => Promise<T>, opts: { signal?: AbortSignal; waitMs?: number; pollMs?: number } = {}): Promise<T> {
+export async function withLease<T>(
+  backend: StorageBackend,
+  kind: LeaseInfo['kind'],
+  purpose: string,
+  f: () => Promise<T>,
+  opts: { signal?: AbortSignal; waitMs?: number; pollMs?: number } = {},
+): Promise<T> {
   const lease = await acquireLease(backend, kind, purpose, opts);
   try {
     return await f();

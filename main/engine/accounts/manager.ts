@@ -33,7 +33,11 @@ export interface AccountInput extends AzureCredentials {
   createContainer?: boolean;
 }
 
-type Target = { spec: BackendSpec; fields: Pick<AccountRow, 'kind' | 'location' | 'container' | 'auth' | 'endpoint' | 'account_name'>; creds: AzureCredentials };
+type Target = {
+  spec: BackendSpec;
+  fields: Pick<AccountRow, 'kind' | 'location' | 'container' | 'auth' | 'endpoint' | 'account_name'>;
+  creds: AzureCredentials;
+};
 
 /** The embedded default account lives in the data directory: backups work with no set-up at all. */
 export const DEFAULT_ACCOUNT = 'default';
@@ -50,7 +54,10 @@ export interface AccountUser {
 }
 
 /** What another module adds to a catalog rebuild (the devices brings back its device records: devices/records.ts). */
-export type RebuildHook = (account: AccountRow, repo: Repository) => Promise<Pick<CatalogRebuild, 'devices' | 'notice'>>;
+export type RebuildHook = (
+  account: AccountRow,
+  repo: Repository,
+) => Promise<Pick<CatalogRebuild, 'devices' | 'notice'>>;
 
 export class AccountManager {
   readonly store: AccountStore;
@@ -101,7 +108,11 @@ export class AccountManager {
       ...this.placeSources.flatMap((source) => source()),
     ]);
     if (clash)
-      throw new LifeboatError('conflict', `local: ${describeOverlap(folder, clash)}`, "Choose a folder of its own, outside Lifeboat's data directory, other accounts' folders and devices' data roots.");
+      throw new LifeboatError(
+        'conflict',
+        `local: ${describeOverlap(folder, clash)}`,
+        "Choose a folder of its own, outside Lifeboat's data directory, other accounts' folders and devices' data roots.",
+      );
   }
 
   /** Turns the add/edit input into a backend spec and the row's non-secret fields; refuses contradictions. */
@@ -109,25 +120,51 @@ export class AccountManager {
     const azureFields = ['connectionString', 'accountName', 'accountKey', 'endpoint', 'sasUrl', 'container'] as const;
     const kind = input.kind ?? (input.azure || azureFields.some((f) => input[f]) ? 'azure' : 'local');
     if (kind === 'local') {
-      if (input.azure) throw new LifeboatError('invalid_input', 'local: an account is either --local DIR or --azure, not both.');
+      if (input.azure)
+        throw new LifeboatError('invalid_input', 'local: an account is either --local DIR or --azure, not both.');
       const folder = input.local ?? path.join(this.dataDir, 'accounts', input.name);
-      if (!path.isAbsolute(folder)) throw new LifeboatError('invalid_input', `local: give an absolute folder path (got ${folder}).`);
-      return { spec: { kind: 'local', folder }, fields: { kind, location: folder, container: null, auth: null, endpoint: null, account_name: null }, creds: {} };
+      if (!path.isAbsolute(folder))
+        throw new LifeboatError('invalid_input', `local: give an absolute folder path (got ${folder}).`);
+      return {
+        spec: { kind: 'local', folder },
+        fields: { kind, location: folder, container: null, auth: null, endpoint: null, account_name: null },
+        creds: {},
+      };
     }
-    if (input.local) throw new LifeboatError('invalid_input', 'local: an account is either --local DIR or --azure, not both.');
-    const creds: AzureCredentials = { connectionString: input.connectionString, accountName: input.accountName, accountKey: input.accountKey, endpoint: input.endpoint, sasUrl: input.sasUrl };
+    if (input.local)
+      throw new LifeboatError('invalid_input', 'local: an account is either --local DIR or --azure, not both.');
+    const creds: AzureCredentials = {
+      connectionString: input.connectionString,
+      accountName: input.accountName,
+      accountKey: input.accountKey,
+      endpoint: input.endpoint,
+      sasUrl: input.sasUrl,
+    };
     const ways = [creds.connectionString, creds.accountKey || creds.accountName, creds.sasUrl].filter(Boolean).length;
     if (ways !== 1)
-      throw new LifeboatError('invalid_input', `connectionString: give exactly one of --connection-string, --account-name with --account-key, or --sas-url (got ${ways}).`);
-    if (creds.accountName && !creds.accountKey) throw new LifeboatError('invalid_input', 'accountKey: --account-name needs --account-key.');
-    if (creds.accountKey && !creds.accountName) throw new LifeboatError('invalid_input', 'accountName: --account-key needs --account-name.');
+      throw new LifeboatError(
+        'invalid_input',
+        `connectionString: give exactly one of --connection-string, --account-name with --account-key, or --sas-url (got ${ways}).`,
+      );
+    if (creds.accountName && !creds.accountKey)
+      throw new LifeboatError('invalid_input', 'accountKey: --account-name needs --account-key.');
+    if (creds.accountKey && !creds.accountName)
+      throw new LifeboatError('invalid_input', 'accountName: --account-key needs --account-name.');
     let container = input.container;
-    if (!container && creds.sasUrl) container = decodeURIComponent(new URL(creds.sasUrl).pathname.split('/').filter(Boolean).at(-1) ?? '');
+    if (!container && creds.sasUrl)
+      container = decodeURIComponent(new URL(creds.sasUrl).pathname.split('/').filter(Boolean).at(-1) ?? '');
     if (!container) throw new LifeboatError('invalid_input', 'container: name the blob container (--container C).');
     const auth = creds.connectionString ? 'connection-string' : creds.sasUrl ? 'sas-url' : 'account-key';
     return {
       spec: { kind: 'azure', container, ...creds },
-      fields: { kind, location: azureLocation(creds, container), container, auth, endpoint: creds.endpoint ?? null, account_name: creds.accountName ?? null },
+      fields: {
+        kind,
+        location: azureLocation(creds, container),
+        container,
+        auth,
+        endpoint: creds.endpoint ?? null,
+        account_name: creds.accountName ?? null,
+      },
       creds,
     };
   }
@@ -137,16 +174,34 @@ export class AccountManager {
     try {
       return await openBackend(t.spec, { create });
     } catch (err) {
-      if (!(err instanceof LifeboatError)) throw new LifeboatError('unavailable', `Cannot reach the storage account at ${t.fields.location}: ${(err as Error).message}.`, 'Check the endpoint and the network.', { cause: err, retryable: true });
+      if (!(err instanceof LifeboatError))
+        throw new LifeboatError(
+          'unavailable',
+          `Cannot reach the storage account at ${t.fields.location}: ${(err as Error).message}.`,
+          'Check the endpoint and the network.',
+          { cause: err, retryable: true },
+        );
       if (t.spec.kind === 'azure' && err.code === 'not_found' && !create)
-        throw new LifeboatError('not_found', err.message, `Add --create-container to create the container "${t.spec.container}".`, { cause: err });
+        throw new LifeboatError(
+          'not_found',
+          err.message,
+          `Add --create-container to create the container "${t.spec.container}".`,
+          { cause: err },
+        );
       throw err;
     }
   }
 
   private async probe(backend: StorageBackend): Promise<ProbeResult> {
     const r = await backend.probe();
-    return { at: new Date().toISOString(), ok: true, latencyMs: round(r.latencyMs), writeBytesPerSecond: Math.round(r.writeBytesPerSecond), readBytesPerSecond: Math.round(r.readBytesPerSecond), error: null };
+    return {
+      at: new Date().toISOString(),
+      ok: true,
+      latencyMs: round(r.latencyMs),
+      writeBytesPerSecond: Math.round(r.writeBytesPerSecond),
+      readBytesPerSecond: Math.round(r.readBytesPerSecond),
+      error: null,
+    };
   }
 
   /** Opens the account's repository, or creates it in an empty account. A wrong SDEK is 'bad_key'. */
@@ -160,26 +215,41 @@ export class AccountManager {
     if (t.spec.kind === 'local') {
       const others = (await fs.promises.readdir(t.spec.folder)).filter((n) => !n.startsWith('.') && n !== 'probe');
       if (others.length)
-        throw new LifeboatError('conflict', `The folder ${t.spec.folder} is not empty and holds no Lifeboat repository.`, 'Choose an empty folder (or a new one) for the storage account.');
+        throw new LifeboatError(
+          'conflict',
+          `The folder ${t.spec.folder} is not empty and holds no Lifeboat repository.`,
+          'Choose an empty folder (or a new one) for the storage account.',
+        );
     }
     try {
       return { repo: await Repository.init(backend, sdek), created: true };
     } catch (err) {
-      if (err instanceof LifeboatError && err.code === 'already_initialized') return { repo: await Repository.open(backend, sdek, { loadIndex: false }), created: false };
+      if (err instanceof LifeboatError && err.code === 'already_initialized')
+        return { repo: await Repository.open(backend, sdek, { loadIndex: false }), created: false };
       throw err;
     }
   }
 
   async add(input: AccountInput): Promise<CallOutput<'accounts.add'>> {
     this.service.require();
-    if (this.store.byName(input.name)) throw new LifeboatError('already_exists', `There is already a storage account named "${input.name}".`, 'Choose another name, or change it with `lifeboat account edit`.');
+    if (this.store.byName(input.name))
+      throw new LifeboatError(
+        'already_exists',
+        `There is already a storage account named "${input.name}".`,
+        'Choose another name, or change it with `lifeboat account edit`.',
+      );
     const t = this.target(input);
     if (t.spec.kind === 'local' && input.local !== undefined) this.checkFolder(t.spec.folder);
     const backend = await this.open(t, t.spec.kind === 'local' || !!input.createContainer);
     const probe = await this.probe(backend);
     const { repo, created } = await this.openOrInit(backend, t);
     const clash = this.store.all().find((a) => a.repository_id === repo.config.id);
-    if (clash) throw new LifeboatError('already_exists', `This repository is already added as the storage account "${clash.name}".`, 'Use that account, or edit its location.');
+    if (clash)
+      throw new LifeboatError(
+        'already_exists',
+        `This repository is already added as the storage account "${clash.name}".`,
+        'Use that account, or edit its location.',
+      );
     const now = new Date().toISOString();
     const row: AccountRow = {
       id: newId('acct'),
@@ -197,10 +267,17 @@ export class AccountManager {
     };
     this.store.insert(row, t.creds);
     this.store.recordProbe(row.id, probe);
-    this.log.info('storage account added', { account: row.name, kind: row.kind, location: row.location, repositoryCreated: created });
+    this.log.info('storage account added', {
+      account: row.name,
+      kind: row.kind,
+      location: row.location,
+      repositoryCreated: created,
+    });
     // An account that already holds backups (a fresh install joining the service) brings its catalog with it.
     const rebuilt = created ? undefined : await this.rebuildCatalog(row.name);
-    const devicesFound = rebuilt?.devices?.filter((d) => d.outcome !== 'skipped' && d.status === 'deactivated').map((d) => d.name);
+    const devicesFound = rebuilt?.devices
+      ?.filter((d) => d.outcome !== 'skipped' && d.status === 'deactivated')
+      .map((d) => d.name);
     return {
       account: this.show(row.name),
       probe,
@@ -240,7 +317,14 @@ export class AccountManager {
       probe = await this.probe(backend);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.store.recordProbe(row.id, { at: new Date().toISOString(), ok: false, latencyMs: null, writeBytesPerSecond: null, readBytesPerSecond: null, error: message });
+      this.store.recordProbe(row.id, {
+        at: new Date().toISOString(),
+        ok: false,
+        latencyMs: null,
+        writeBytesPerSecond: null,
+        readBytesPerSecond: null,
+        error: message,
+      });
       throw err;
     }
     this.store.recordProbe(row.id, probe);
@@ -256,7 +340,12 @@ export class AccountManager {
   remove(name: string, force: boolean): { removed: string; backupsForgotten: number } {
     const row = this.store.require(name);
     const jobs = this.activeJobs(row.id);
-    if (jobs.length) throw new LifeboatError('busy', `The storage account "${name}" is used by ${jobs.length} job(s) that have not ended: ${jobs.join(', ')}.`, 'Wait for them to end, or cancel them.');
+    if (jobs.length)
+      throw new LifeboatError(
+        'busy',
+        `The storage account "${name}" is used by ${jobs.length} job(s) that have not ended: ${jobs.join(', ')}.`,
+        'Wait for them to end, or cancel them.',
+      );
     // A live device keeps its backups in the account and its row refers to it: the device goes first.
     const device = this.users.map((u) => u.usedBy(row.id)).find((n) => n !== undefined);
     if (device)
@@ -267,7 +356,11 @@ export class AccountManager {
       );
     const backups = this.catalog.count(row.id);
     if (backups && !force)
-      throw new LifeboatError('not_allowed', `The storage account "${name}" holds ${backups} backup(s).`, 'Removing it only forgets it here (its data stays in the account); add --force to do so.');
+      throw new LifeboatError(
+        'not_allowed',
+        `The storage account "${name}" holds ${backups} backup(s).`,
+        'Removing it only forgets it here (its data stays in the account); add --force to do so.',
+      );
     this.db.transaction(() => {
       for (const user of this.users) user.release(row.id);
       this.store.remove(row.id);
@@ -279,14 +372,27 @@ export class AccountManager {
   /** New credentials (or a moved folder) for the same repository. */
   async edit(input: AccountInput): Promise<StorageAccount> {
     const row = this.store.require(input.name);
-    const t = this.target({ ...input, kind: input.kind ?? row.kind, local: input.local ?? (row.kind === 'local' && !input.azure ? row.location : undefined), container: input.container ?? row.container ?? undefined });
-    if (t.fields.kind !== row.kind) throw new LifeboatError('invalid_input', `kind: the account "${row.name}" is ${row.kind}; add a new account for another kind.`);
+    const t = this.target({
+      ...input,
+      kind: input.kind ?? row.kind,
+      local: input.local ?? (row.kind === 'local' && !input.azure ? row.location : undefined),
+      container: input.container ?? row.container ?? undefined,
+    });
+    if (t.fields.kind !== row.kind)
+      throw new LifeboatError(
+        'invalid_input',
+        `kind: the account "${row.name}" is ${row.kind}; add a new account for another kind.`,
+      );
     if (t.spec.kind === 'local' && t.spec.folder !== row.location) this.checkFolder(t.spec.folder, row);
     const backend = await this.open(t, false);
     const probe = await this.probe(backend);
     const repo = await Repository.open(backend, this.service.sdekKey(), { loadIndex: false });
     if (repo.config.id !== row.repository_id)
-      throw new LifeboatError('conflict', `${t.fields.location} holds another repository than the account "${row.name}".`, 'Point the account at its own folder or container, or add this one as a new account.');
+      throw new LifeboatError(
+        'conflict',
+        `${t.fields.location} holds another repository than the account "${row.name}".`,
+        'Point the account at its own folder or container, or add this one as a new account.',
+      );
     this.store.update(row.id, t.fields, t.creds);
     this.store.recordProbe(row.id, probe);
     return this.show(row.name);
@@ -307,12 +413,22 @@ export class AccountManager {
     const backend = await this.backend(row);
     const repo = await Repository.open(backend, this.service.sdekKey(), opts);
     if (repo.config.id !== row.repository_id)
-      throw new LifeboatError('conflict', `The storage account "${row.name}" now holds another repository (${repo.config.id}).`, 'Point the account back at its folder or container with `lifeboat account edit`.');
+      throw new LifeboatError(
+        'conflict',
+        `The storage account "${row.name}" now holds another repository (${repo.config.id}).`,
+        'Point the account back at its folder or container with `lifeboat account edit`.',
+      );
     return repo;
   }
 
   /** Runs f under a lease in the account itself, which keeps installations sharing the account apart (accounts/locks.ts). */
-  async withLease<T>(row: AccountRow, kind: LeaseInfo['kind'], purpose: string, f: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async withLease<T>(
+    row: AccountRow,
+    kind: LeaseInfo['kind'],
+    purpose: string,
+    f: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     return withLease(await this.backend(row), kind, purpose, f, { signal });
   }
 
@@ -324,10 +440,27 @@ export class AccountManager {
     const row = this.store.require(name);
     const repo = await this.repository(row, { loadIndex: false });
     const target = this.repoTarget(row);
-    const { manifests, damaged, chunks, packs } = workers ? await runInPool(workers, { ...target, op: 'catalog-scan' }) : await scanCatalog(repo);
+    const { manifests, damaged, chunks, packs } = workers
+      ? await runInPool(workers, { ...target, op: 'catalog-scan' })
+      : await scanCatalog(repo);
     const { added, removed } = this.catalog.replace(row.id, manifests);
-    this.log.info('catalog rebuilt', { account: name, backups: manifests.length, added, removed, damaged: damaged.length });
-    const rebuilt: CatalogRebuild = { account: name, repositoryId: repo.config.id, backups: manifests.length, added, removed, damaged, chunks, packs };
+    this.log.info('catalog rebuilt', {
+      account: name,
+      backups: manifests.length,
+      added,
+      removed,
+      damaged: damaged.length,
+    });
+    const rebuilt: CatalogRebuild = {
+      account: name,
+      repositoryId: repo.config.id,
+      backups: manifests.length,
+      added,
+      removed,
+      damaged,
+      chunks,
+      packs,
+    };
     for (const hook of this.rebuildHooks) Object.assign(rebuilt, await hook(row, repo));
     return rebuilt;
   }
@@ -339,7 +472,8 @@ export class AccountManager {
 
   /** Runs f while no backup of this process writes to the account; backups started meanwhile wait (see waitShared). */
   async withExclusive<T>(accountId: string, f: () => Promise<T>): Promise<T> {
-    if (this.exclusive.has(accountId)) throw new LifeboatError('busy', 'Maintenance is already running on this storage account.', 'Wait for it to end.');
+    if (this.exclusive.has(accountId))
+      throw new LifeboatError('busy', 'Maintenance is already running on this storage account.', 'Wait for it to end.');
     this.exclusive.add(accountId);
     try {
       return await f();

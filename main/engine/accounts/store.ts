@@ -48,7 +48,12 @@ export class AccountStore {
 
   require(name: string): AccountRow {
     const row = this.byName(name);
-    if (!row) throw new LifeboatError('not_found', `There is no storage account "${name}".`, 'List them with `lifeboat account list`, or add one with `lifeboat account add NAME --local DIR`.');
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        `There is no storage account "${name}".`,
+        'List them with `lifeboat account list`, or add one with `lifeboat account add NAME --local DIR`.',
+      );
     return row;
   }
 
@@ -69,10 +74,16 @@ export class AccountStore {
   }
 
   /** New location or credentials for the same repository (edit). */
-  update(id: string, patch: Pick<AccountRow, 'location' | 'container' | 'auth' | 'endpoint' | 'account_name'>, creds: AzureCredentials): void {
+  update(
+    id: string,
+    patch: Pick<AccountRow, 'location' | 'container' | 'auth' | 'endpoint' | 'account_name'>,
+    creds: AzureCredentials,
+  ): void {
     this.db.transaction(() => {
       this.db
-        .prepare('UPDATE storage_accounts SET location = @location, container = @container, auth = @auth, endpoint = @endpoint, account_name = @account_name, updated_at = @now WHERE id = @id')
+        .prepare(
+          'UPDATE storage_accounts SET location = @location, container = @container, auth = @auth, endpoint = @endpoint, account_name = @account_name, updated_at = @now WHERE id = @id',
+        )
         .run({ ...patch, id, now: new Date().toISOString() });
       this.setSecrets(id, creds);
     })();
@@ -94,8 +105,18 @@ export class AccountStore {
 
   recordProbe(id: string, probe: ProbeResult): void {
     this.db
-      .prepare('UPDATE storage_accounts SET probe_at = ?, probe_ok = ?, probe_latency_ms = ?, probe_write_bps = ?, probe_read_bps = ?, probe_error = ? WHERE id = ?')
-      .run(probe.at, probe.ok ? 1 : 0, probe.latencyMs, probe.writeBytesPerSecond, probe.readBytesPerSecond, probe.error, id);
+      .prepare(
+        'UPDATE storage_accounts SET probe_at = ?, probe_ok = ?, probe_latency_ms = ?, probe_write_bps = ?, probe_read_bps = ?, probe_error = ? WHERE id = ?',
+      )
+      .run(
+        probe.at,
+        probe.ok ? 1 : 0,
+        probe.latencyMs,
+        probe.writeBytesPerSecond,
+        probe.readBytesPerSecond,
+        probe.error,
+        id,
+      );
   }
 
   /** Everything needed to open the account's backend, credentials included; stays inside the engine. */
@@ -132,7 +153,14 @@ export class AccountStore {
       backups: stats.n,
       bytes: stats.bytes,
       lastProbe: row.probe_at
-        ? { at: row.probe_at, ok: row.probe_ok === 1, latencyMs: row.probe_latency_ms, writeBytesPerSecond: row.probe_write_bps, readBytesPerSecond: row.probe_read_bps, error: row.probe_error }
+        ? {
+            at: row.probe_at,
+            ok: row.probe_ok === 1,
+            latencyMs: row.probe_latency_ms,
+            writeBytesPerSecond: row.probe_write_bps,
+            readBytesPerSecond: row.probe_read_bps,
+            error: row.probe_error,
+          }
         : null,
     };
   }

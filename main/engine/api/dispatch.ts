@@ -18,9 +18,21 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-export async function dispatch(engine: Engine, name: unknown, input: unknown, ctx: CallContext = {}): Promise<Result<unknown>> {
+export async function dispatch(
+  engine: Engine,
+  name: unknown,
+  input: unknown,
+  ctx: CallContext = {},
+): Promise<Result<unknown>> {
   if (!isCallName(name)) {
-    return { ok: false, error: { code: 'invalid_input', message: `Unknown call ${callName(name)}.`, hint: 'See `lifeboat help` for the calls.' } };
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: `Unknown call ${callName(name)}.`,
+        hint: 'See `lifeboat help` for the calls.',
+      },
+    };
   }
   const spec = contract[name];
   try {
@@ -30,14 +42,18 @@ export async function dispatch(engine: Engine, name: unknown, input: unknown, ct
       const path = parsed.error.issues[0]?.path ?? [];
       const field = path.length ? path.join('.') : undefined;
       const hint = `Check the input of \`lifeboat ${spec.cli.command}\`.`;
-      return { ok: false, error: { code: 'invalid_input', message: describeIssues(parsed.error), hint, ...(field ? { field } : {}) } };
+      return {
+        ok: false,
+        error: { code: 'invalid_input', message: describeIssues(parsed.error), hint, ...(field ? { field } : {}) },
+      };
     }
     const handler = handlers[name] as (engine: Engine, input: unknown, ctx: CallContext) => unknown;
     const value = await handler(engine, parsed.data, ctx);
     return { ok: true, value };
   } catch (err) {
     const info = toErrorInfo(err, { dataDir: engine.dataDir });
-    if (!(err instanceof LifeboatError)) engine.log.error('call failed', { call: name, error: info, stack: (err as Error)?.stack });
+    if (!(err instanceof LifeboatError))
+      engine.log.error('call failed', { call: name, error: info, stack: (err as Error)?.stack });
     return { ok: false, error: engine.log.explain(info) };
   }
 }

@@ -29,7 +29,8 @@ export function guard<A extends unknown[], R, F>(
       return await handle(...args);
     } catch (err) {
       const info = safeInfo(err);
-      if (!(err instanceof LifeboatError)) quietly(() => log.error('request failed', { entry, error: info, stack: (err as Error)?.stack }));
+      if (!(err instanceof LifeboatError))
+        quietly(() => log.error('request failed', { entry, error: info, stack: (err as Error)?.stack }));
       try {
         return await fail(info, ...args);
       } catch (again) {
@@ -45,7 +46,11 @@ function safeInfo(err: unknown): ErrorInfo {
   try {
     return toErrorInfo(err);
   } catch {
-    return { code: 'internal', message: 'An unexpected value was thrown.', hint: 'See the log in the data directory (lifeboat diagnostics).' };
+    return {
+      code: 'internal',
+      message: 'An unexpected value was thrown.',
+      hint: 'See the log in the data directory (lifeboat diagnostics).',
+    };
   }
 }
 

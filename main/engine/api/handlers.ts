@@ -15,7 +15,6 @@ import { failoverHandlers } from '../failover/handlers';
 import { planHandlers } from '../plans/handlers';
 import { protectionHandlers } from '../replication/handlers';
 
-
 function settings(engine: Engine): CallOutput<'settings.get'> {
   return {
     dataDir: engine.dataDir,
@@ -41,10 +40,15 @@ function readScript(file: string): string {
   try {
     stat = fs.statSync(file);
   } catch {
-    throw new LifeboatError('not_found', `There is no script ${file}.`, 'Check the path; the console needs an absolute path.');
+    throw new LifeboatError(
+      'not_found',
+      `There is no script ${file}.`,
+      'Check the path; the console needs an absolute path.',
+    );
   }
   if (!stat.isFile()) throw new LifeboatError('invalid_input', `path: ${file} is not a file.`);
-  if (stat.size > 1 << 20) throw new LifeboatError('invalid_input', `path: ${file} is ${stat.size} bytes; a script has at most 1 MiB.`);
+  if (stat.size > 1 << 20)
+    throw new LifeboatError('invalid_input', `path: ${file} is ${stat.size} bytes; a script has at most 1 MiB.`);
   const text = fs.readFileSync(file, 'utf8');
   if (text.includes('\u0000')) throw new LifeboatError('invalid_input', `path: ${file} is not a text file.`);
   return text;
@@ -60,7 +64,9 @@ export const handlers: Handlers = {
       version: VERSION,
       dataDir: engine.dataDir,
       service: engine.service.get(),
-      app: app ? { pid: app.pid, mode: app.mode, url: app.url ? app.url.replace(/#.*$/, '') : null, startedAt: app.startedAt } : null,
+      app: app
+        ? { pid: app.pid, mode: app.mode, url: app.url ? app.url.replace(/#.*$/, '') : null, startedAt: app.startedAt }
+        : null,
       jobs: { queued: counts.queued, running: counts.running, failed: counts.failed },
       alerts: { unacknowledged: engine.alerts.unacknowledged() },
       warnings: [engine.homeExposure()].flatMap((w) => (w ? [`${w.message} ${w.hint}`] : [])),
@@ -71,7 +77,8 @@ export const handlers: Handlers = {
   'service.join': (engine, input) => withService(engine, () => engine.service.join(input.sdek, input.name)),
   'service.confirmSdek': (engine, input) => withService(engine, () => engine.service.confirmSdek(input.last4)),
   'service.registrationKey': (engine) => ({ registrationKey: engine.service.registrationKey() }),
-  'jobs.list': (engine, input) => engine.runner.store.list({ status: input.status, limit: input.limit }).map((r) => engine.runner.toJob(r)),
+  'jobs.list': (engine, input) =>
+    engine.runner.store.list({ status: input.status, limit: input.limit }).map((r) => engine.runner.toJob(r)),
   'jobs.show': (engine, input) => ({
     job: engine.runner.get(input.id),
     children: engine.runner.store.list({ parentId: input.id, limit: 1000 }).map((r) => engine.runner.toJob(r)),
@@ -85,7 +92,12 @@ export const handlers: Handlers = {
   'alerts.ack': (engine, input) => {
     if (input.all) return { acknowledged: engine.alerts.acknowledge('all') };
     if (!input.id) throw new LifeboatError('invalid_input', 'id: name the alert to acknowledge, or pass --all.');
-    if (!engine.alerts.exists(input.id)) throw new LifeboatError('not_found', `There is no alert ${input.id}.`, 'List alerts with `lifeboat alerts list`.');
+    if (!engine.alerts.exists(input.id))
+      throw new LifeboatError(
+        'not_found',
+        `There is no alert ${input.id}.`,
+        'List alerts with `lifeboat alerts list`.',
+      );
     return { acknowledged: engine.alerts.acknowledge([input.id]) };
   },
   'settings.get': (engine) => settings(engine),
@@ -109,7 +121,11 @@ export const handlers: Handlers = {
   'accounts.rebuildCatalog': (engine, input) => engine.accounts.rebuildCatalog(input.name),
   'accounts.check': (engine, input) => {
     const row = engine.accounts.store.require(input.name);
-    return engine.runner.create('account.check', { accountId: row.id, accountName: row.name, readData: input.readData });
+    return engine.runner.create('account.check', {
+      accountId: row.id,
+      accountName: row.name,
+      readData: input.readData,
+    });
   },
   'backups.create': (engine, input) => engine.backups.create(input),
   'backups.list': (engine, input) => engine.backups.list(input.account),

@@ -18,7 +18,11 @@ export interface Session {
   close(): void;
 }
 
-export function openSession(engine: Engine, send: (msg: ServerMessage) => void, entry: Extract<Entry, 'websocket' | 'local-socket'>): Session {
+export function openSession(
+  engine: Engine,
+  send: (msg: ServerMessage) => void,
+  entry: Extract<Entry, 'websocket' | 'local-socket'>,
+): Session {
   const pending = new Map<number, AbortController>();
   const unsubscribe = engine.bus.on((event) => send({ event }));
   // `at.id` is known once the message parses, so a failure after that still reaches the caller waiting on its id.

@@ -11,5 +11,9 @@ export interface CallContext {
 }
 
 export type Handlers = {
-  [N in CallName]: (engine: EngineSurface, input: CallParsedInput<N>, ctx: CallContext) => CallOutput<N> | Promise<CallOutput<N>>;
+  [N in CallName]: (
+    engine: EngineSurface,
+    input: CallParsedInput<N>,
+    ctx: CallContext,
+  ) => CallOutput<N> | Promise<CallOutput<N>>;
 };

@@ -90,7 +90,14 @@ export async function runRepoBackup<S extends RepoBackupState>(
     () =>
       runOffloaded<{ snapshotId: string; warnings: string[]; digest: SnapshotManifest }>(
         ctx,
-        { op: 'repo-backup', ...accounts.repoTarget(row), sources: opts.sources, previousId: previous ?? undefined, label: opts.label, snapshotId: targetId },
+        {
+          op: 'repo-backup',
+          ...accounts.repoTarget(row),
+          sources: opts.sources,
+          previousId: previous ?? undefined,
+          label: opts.label,
+          snapshotId: targetId,
+        },
         (m) => m.type === 'backup-progress' && ctx.progress(progressOf(m.progress)),
       ),
     ctx.signal,
@@ -106,7 +113,13 @@ export async function runRepoBackup<S extends RepoBackupState>(
  * id knows). The whole manifest of a million-file share is ~100 MB of JSON, which the main thread should neither
  * parse nor hold.
  */
-function writtenDigest(accounts: AccountManager, workers: WorkerPool, row: AccountRow, state: RepoBackupState, id: string): Promise<SnapshotManifest> {
+function writtenDigest(
+  accounts: AccountManager,
+  workers: WorkerPool,
+  row: AccountRow,
+  state: RepoBackupState,
+  id: string,
+): Promise<SnapshotManifest> {
   if (state.digest?.id === id) return Promise.resolve(state.digest);
   return runInPool(workers, { op: 'snapshot-digest', id, ...accounts.repoTarget(row) });
 }
@@ -125,7 +138,12 @@ export function describeSnapshot(m: SnapshotManifest) {
 export function backupJob(accounts: AccountManager): JobKind<BackupParams, State> {
   const account = (id: string) => {
     const row = accounts.store.byId(id);
-    if (!row) throw new LifeboatError('not_found', 'The storage account of this backup was removed.', 'Add it again, then start a new backup.');
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        'The storage account of this backup was removed.',
+        'Add it again, then start a new backup.',
+      );
     return row;
   };
   return {
@@ -144,7 +162,11 @@ export function backupJob(accounts: AccountManager): JobKind<BackupParams, State
           if (ctx.state.snapshotId) return;
           const row = account(ctx.params.accountId);
           const { sources, label } = ctx.params;
-          await runRepoBackup(ctx, accounts, row, { sources, label, previous: () => accounts.catalog.latestOf(row.id, sourceKey(sources)) ?? null });
+          await runRepoBackup(ctx, accounts, row, {
+            sources,
+            label,
+            previous: () => accounts.catalog.latestOf(row.id, sourceKey(sources)) ?? null,
+          });
         },
       },
       {

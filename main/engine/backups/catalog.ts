@@ -36,7 +36,9 @@ const problemKey = (id: string) => `${PROBLEM}${id}`;
 
 /** Identifies "the same sources": the previous backup of the same key is what an incremental compares with. */
 export function sourceKey(sources: Array<{ name: string; kind: string; path: string }>): string {
-  return JSON.stringify(sources.map((s) => [s.name, s.kind, s.path]).sort((a, b) => (a.join('\0') < b.join('\0') ? -1 : 1)));
+  return JSON.stringify(
+    sources.map((s) => [s.name, s.kind, s.path]).sort((a, b) => (a.join('\0') < b.join('\0') ? -1 : 1)),
+  );
 }
 
 export class BackupCatalog {
@@ -49,7 +51,10 @@ export class BackupCatalog {
   /** Idempotent: a step that re-runs after a crash records the same backup once. */
   record(accountId: string, m: SnapshotManifest): void {
     const summary = summarize(m);
-    const sources = summary.sources.map((s) => ({ ...s, path: m.sources.find((x) => x.name === s.name)?.path ?? null }));
+    const sources = summary.sources.map((s) => ({
+      ...s,
+      path: m.sources.find((x) => x.name === s.name)?.path ?? null,
+    }));
     this.db
       .prepare(
         `INSERT INTO backups VALUES (@id, @account_id, @label, @hostname, @parent_id, @created_at, @source_key, @sources, @files, @bytes,
@@ -75,7 +80,10 @@ export class BackupCatalog {
   }
 
   latestOf(accountId: string, key: string): string | undefined {
-    return this.db.prepare('SELECT id FROM backups WHERE account_id = ? AND source_key = ? ORDER BY created_at DESC LIMIT 1').pluck().get(accountId, key) as string | undefined;
+    return this.db
+      .prepare('SELECT id FROM backups WHERE account_id = ? AND source_key = ? ORDER BY created_at DESC LIMIT 1')
+      .pluck()
+      .get(accountId, key) as string | undefined;
   }
 
   row(id: string): BackupRow | undefined {
@@ -85,14 +93,21 @@ export class BackupCatalog {
 
   require(id: string): BackupRow {
     const row = this.row(id);
-    if (!row) throw new LifeboatError('not_found', `There is no backup ${id}.`, 'List backups with `lifeboat backup list`; after a fresh install run `lifeboat account rebuild-catalog NAME`.');
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        `There is no backup ${id}.`,
+        'List backups with `lifeboat backup list`; after a fresh install run `lifeboat account rebuild-catalog NAME`.',
+      );
     return row;
   }
 
   list(accountId?: string): BackupRow[] {
-    const rows = (accountId
-      ? this.db.prepare('SELECT * FROM backups WHERE account_id = ? ORDER BY created_at DESC').all(accountId)
-      : this.db.prepare('SELECT * FROM backups ORDER BY created_at DESC').all()) as BackupRow[];
+    const rows = (
+      accountId
+        ? this.db.prepare('SELECT * FROM backups WHERE account_id = ? ORDER BY created_at DESC').all(accountId)
+        : this.db.prepare('SELECT * FROM backups ORDER BY created_at DESC').all()
+    ) as BackupRow[];
     // One read of every problem rather than one a row: lists run to thousands of backups.
     const problems = new Map(this.settings.withPrefix(PROBLEM).map((p) => [p.key.slice(PROBLEM.length), p.value]));
     return rows.map((r) => ({ ...r, problem: problems.get(r.id) ?? null }));

@@ -51,7 +51,10 @@ export interface RepoRestoreTask {
   resumeState?: AnyRestoreState;
 }
 
-async function withChannel<T>(name: string, f: (post: (m: ChannelMessage) => void, signal: AbortSignal) => Promise<T>): Promise<WorkerOutcome<T>> {
+async function withChannel<T>(
+  name: string,
+  f: (post: (m: ChannelMessage) => void, signal: AbortSignal) => Promise<T>,
+): Promise<WorkerOutcome<T>> {
   const channel = new BroadcastChannel(name);
   const controller = new AbortController();
   channel.onmessage = (ev) => {
@@ -77,8 +80,15 @@ const HOLD_MS = 60_000;
 async function open(task: RepoBackupTask | RepoRestoreTask): Promise<Repository> {
   const backend = await openBackend(task.backend);
   const key = `${task.repositoryId} ${backend.kind} ${backend.location}`;
-  const repo = await Repository.open(backend, Buffer.from(task.sdek), { index: held?.key === key ? held.index : undefined });
-  if (repo.config.id !== task.repositoryId) throw new LifeboatError('conflict', `The storage account at ${repo.backend.location} now holds another repository.`, 'Point the account back at its folder or container with `lifeboat account edit`.');
+  const repo = await Repository.open(backend, Buffer.from(task.sdek), {
+    index: held?.key === key ? held.index : undefined,
+  });
+  if (repo.config.id !== task.repositoryId)
+    throw new LifeboatError(
+      'conflict',
+      `The storage account at ${repo.backend.location} now holds another repository.`,
+      'Point the account back at its folder or container with `lifeboat account edit`.',
+    );
   if (held) clearTimeout(held.timer);
   held = { key, index: repo.index, timer: setTimeout(() => (held = undefined), HOLD_MS).unref() };
   return repo;
@@ -110,7 +120,9 @@ function forgetHeld(): void {
   held = undefined;
 }
 
-export function runRepoBackup(task: RepoBackupTask): Promise<WorkerOutcome<{ snapshotId: string; warnings: string[]; digest: SnapshotManifest }>> {
+export function runRepoBackup(
+  task: RepoBackupTask,
+): Promise<WorkerOutcome<{ snapshotId: string; warnings: string[]; digest: SnapshotManifest }>> {
   return withChannel(task.channel, async (post, signal) => {
     const repo = await open(task);
     // A previous backup that was deleted or is damaged only makes this one read everything.
@@ -123,14 +135,17 @@ export function runRepoBackup(task: RepoBackupTask): Promise<WorkerOutcome<{ sna
       // The encoder thread (repo/backup.ts useEncoder): LIFEBOAT_BACKUP_THREADS=2 always, =1 never, else for
       // incremental backups with much to re-read.
       encoderScript: workerScript(),
-      encoderWhen: ({ '1': 'never', '2': 'always' } as const)[process.env.LIFEBOAT_BACKUP_THREADS as '1' | '2'] ?? 'incremental',
+      encoderWhen:
+        ({ '1': 'never', '2': 'always' } as const)[process.env.LIFEBOAT_BACKUP_THREADS as '1' | '2'] ?? 'incremental',
       onProgress: (progress) => post({ type: 'backup-progress', progress }),
     });
     return { snapshotId: snapshot.id, warnings, digest: digestManifest(snapshot) };
   });
 }
 
-export function runRepoRestore(task: RepoRestoreTask): Promise<WorkerOutcome<{ files: number; bytes: number; bytesFetched: number }>> {
+export function runRepoRestore(
+  task: RepoRestoreTask,
+): Promise<WorkerOutcome<{ files: number; bytes: number; bytesFetched: number }>> {
   return withChannel(task.channel, async (post, signal) => {
     const repo = await open(task);
     await indexFromPacks(repo);

@@ -14,13 +14,28 @@ import { LifeboatError } from '../../shared/errors';
 import { checkRepository, type CheckReport } from '../repo/check';
 import { loadIndex } from '../repo/index';
 import { Repository } from '../repo/repository';
-import { digestManifest, forEachSnapshot, loadSnapshot, type DamagedSnapshot, type ImageSource, type SnapshotManifest } from '../repo/snapshot';
+import {
+  digestManifest,
+  forEachSnapshot,
+  loadSnapshot,
+  type DamagedSnapshot,
+  type ImageSource,
+  type SnapshotManifest,
+} from '../repo/snapshot';
 import { openBackend, type BackendSpec } from '../storage/open';
 import type { WorkerPool } from '../workers/pool';
 import type { WorkerOutcome } from './in-worker';
 import { listFolder } from './browse';
 import { fromWorkerError, toWorkerError } from './worker-error';
-import { planPrune, sweepPacks, type PruneOps, type PrunePlan, type Retention, type SweepOptions, type SweepResult } from './prune';
+import {
+  planPrune,
+  sweepPacks,
+  type PruneOps,
+  type PrunePlan,
+  type Retention,
+  type SweepOptions,
+  type SweepResult,
+} from './prune';
 
 /** Which account and repository a task works on; the worker opens it itself (handles do not cross threads). */
 export interface RepoTarget {
@@ -45,10 +60,28 @@ export interface VolumeHeatItem {
  * A device backup's catalog inputs (devices/backup-job.ts): the digest of backup `id` and the heat of `volumes`,
  * from the block maps of that backup and of `basis` (the backup it is incremental against, null for the first).
  */
-export type DeviceVolumeHeatTask = RepoTarget & { op: 'device-volume-heat'; id: string; basis: string | null; volumes: VolumeHeatItem[] };
+export type DeviceVolumeHeatTask = RepoTarget & {
+  op: 'device-volume-heat';
+  id: string;
+  basis: string | null;
+  volumes: VolumeHeatItem[];
+};
 /** A folder of a backup's source (browse.ts). */
-export type SnapshotFilesTask = RepoTarget & { op: 'snapshot-files'; id: string; source?: string; path: string; limit: number };
-export type MaintenanceTask = PrunePlanTask | PruneSweepTask | CatalogScanTask | RepoCheckTask | SnapshotDigestTask | DeviceVolumeHeatTask | SnapshotFilesTask;
+export type SnapshotFilesTask = RepoTarget & {
+  op: 'snapshot-files';
+  id: string;
+  source?: string;
+  path: string;
+  limit: number;
+};
+export type MaintenanceTask =
+  | PrunePlanTask
+  | PruneSweepTask
+  | CatalogScanTask
+  | RepoCheckTask
+  | SnapshotDigestTask
+  | DeviceVolumeHeatTask
+  | SnapshotFilesTask;
 
 export interface DeviceVolumeHeat {
   digest: SnapshotManifest;
@@ -87,7 +120,12 @@ export type CheckMessage = { type: 'check-progress'; done: number; total: number
 /** Without its chunk index: prune must copy chunks the old index lists, and the others load what they need. */
 async function open(task: RepoTarget): Promise<Repository> {
   const repo = await Repository.open(await openBackend(task.backend), Buffer.from(task.sdek), { loadIndex: false });
-  if (repo.config.id !== task.repositoryId) throw new LifeboatError('conflict', `The storage account at ${repo.backend.location} now holds another repository.`, 'Point the account back at its folder or container with `lifeboat account edit`.');
+  if (repo.config.id !== task.repositoryId)
+    throw new LifeboatError(
+      'conflict',
+      `The storage account at ${repo.backend.location} now holds another repository.`,
+      'Point the account back at its folder or container with `lifeboat account edit`.',
+    );
   return repo;
 }
 
@@ -107,7 +145,8 @@ export async function scanCatalog(repo: Repository): Promise<CatalogScan> {
   return { manifests, damaged, chunks: index.size, packs: index.packs.size };
 }
 
-const imageOf = (m: SnapshotManifest | undefined, name: string) => m?.sources.find((s): s is ImageSource => s.kind === 'image' && s.name === name);
+const imageOf = (m: SnapshotManifest | undefined, name: string) =>
+  m?.sources.find((s): s is ImageSource => s.kind === 'image' && s.name === name);
 
 /**
  * The heat of a device backup's volumes from its block maps and the basis backup's. The basis is read only when a
@@ -118,7 +157,8 @@ async function deviceVolumeHeat(task: DeviceVolumeHeatTask, repo: Repository): P
   const wanted = task.volumes.filter((v) => imageOf(manifest, v.name));
   const before = task.basis && wanted.length ? await loadSnapshot(repo, task.basis).catch(() => undefined) : undefined;
   const volumes: VolumeHeat[] = [];
-  for (const v of wanted) volumes.push(await volumeHeat(v.name, v.pinned, imageOf(manifest, v.name)!, imageOf(before, v.name), v.previous));
+  for (const v of wanted)
+    volumes.push(await volumeHeat(v.name, v.pinned, imageOf(manifest, v.name)!, imageOf(before, v.name), v.previous));
   return { digest: digestManifest(manifest), volumes };
 }
 
@@ -197,7 +237,10 @@ function unwrap<T>(result: WorkerOutcome<T>): T {
 }
 
 /** Runs a task without a channel (prune's phases, the catalog scan) and returns its value or throws its error. */
-export async function runInPool<T extends Exclude<MaintenanceTask, RepoCheckTask>>(workers: WorkerPool, task: T): Promise<MaintenanceValue<T>> {
+export async function runInPool<T extends Exclude<MaintenanceTask, RepoCheckTask>>(
+  workers: WorkerPool,
+  task: T,
+): Promise<MaintenanceValue<T>> {
   return unwrap((await workers.run(task)) as WorkerOutcome<MaintenanceValue<T>>);
 }
 
@@ -215,7 +258,13 @@ export const pooledPrune = (workers: WorkerPool, target: RepoTarget): PruneOps =
 export async function checkInPool(
   workers: WorkerPool,
   target: RepoTarget,
-  opts: { readData: boolean; catalog: string[]; signal: AbortSignal; onProgress: (done: number, total: number) => void; throwIfStopped: () => void },
+  opts: {
+    readData: boolean;
+    catalog: string[];
+    signal: AbortSignal;
+    onProgress: (done: number, total: number) => void;
+    throwIfStopped: () => void;
+  },
 ): Promise<CheckReport> {
   opts.throwIfStopped();
   const name = `lifeboat-check-${crypto.randomBytes(8).toString('hex')}`;
@@ -234,7 +283,13 @@ export async function checkInPool(
   };
   opts.signal.addEventListener('abort', stop);
   try {
-    const result = (await workers.run({ ...target, op: 'repo-check', channel: name, readData: opts.readData, catalog: opts.catalog })) as WorkerOutcome<CheckReport>;
+    const result = (await workers.run({
+      ...target,
+      op: 'repo-check',
+      channel: name,
+      readData: opts.readData,
+      catalog: opts.catalog,
+    })) as WorkerOutcome<CheckReport>;
     if (result.ok) return result.value;
     if (failure) throw failure;
     opts.throwIfStopped();

@@ -27,9 +27,14 @@ export function namedSources(paths: string[]): BackupSource[] {
     try {
       st = fs.statSync(p);
     } catch {
-      throw new LifeboatError('not_found', `The source ${p} does not exist.`, 'Check the path of the folder or image file to back up.');
+      throw new LifeboatError(
+        'not_found',
+        `The source ${p} does not exist.`,
+        'Check the path of the folder or image file to back up.',
+      );
     }
-    if (!st.isDirectory() && !st.isFile()) throw new LifeboatError('invalid_input', `source: ${p} is neither a folder nor a file.`);
+    if (!st.isDirectory() && !st.isFile())
+      throw new LifeboatError('invalid_input', `source: ${p} is neither a folder nor a file.`);
     const base = path.basename(p) || 'root';
     let name = base;
     for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
@@ -61,8 +66,14 @@ export class BackupManager {
 
   async create(input: { account?: string; source: string[]; label?: string }): Promise<Job> {
     const row = input.account ? this.accounts.store.require(input.account) : await this.accounts.ensureDefault();
-    if (input.account === undefined && row.name !== DEFAULT_ACCOUNT) throw new LifeboatError('internal', 'The default account could not be created.');
-    const params: BackupParams = { accountId: row.id, accountName: row.name, sources: namedSources(input.source), label: input.label };
+    if (input.account === undefined && row.name !== DEFAULT_ACCOUNT)
+      throw new LifeboatError('internal', 'The default account could not be created.');
+    const params: BackupParams = {
+      accountId: row.id,
+      accountName: row.name,
+      sources: namedSources(input.source),
+      label: input.label,
+    };
     return this.runner.create('backup.create', params);
   }
 
@@ -76,14 +87,21 @@ export class BackupManager {
     return this.accounts.catalog.toBackup(row, this.accountName(row.account_id));
   }
 
-  restore(input: { id: string; to: string; source?: string[]; path?: string; overwrite: boolean; priority?: string[] }): Job {
+  restore(input: {
+    id: string;
+    to: string;
+    source?: string[];
+    path?: string;
+    overwrite: boolean;
+    priority?: string[];
+  }): Job {
     const backup = this.accounts.catalog.require(input.id);
     const account = this.accounts.store.byId(backup.account_id)!;
-    if (!path.isAbsolute(input.to)) throw new LifeboatError('invalid_input', `to: give an absolute path (got ${input.to}).`);
+    if (!path.isAbsolute(input.to))
+      throw new LifeboatError('invalid_input', `to: give an absolute path (got ${input.to}).`);
     const sources = JSON.parse(backup.sources) as Array<{ name: string; path: string | null }>;
     const names = sources.map((s) => s.name);
-    for (const s of input.source ?? [])
-      if (!names.includes(s)) throw noSuchSource(input.id, s, names);
+    for (const s of input.source ?? []) if (!names.includes(s)) throw noSuchSource(input.id, s, names);
     // Into a source that still exists, the restore would write into the data it restores (and the next backup of
     // that source would hold the restored copy too).
     const dest = realPath(input.to);
@@ -101,10 +119,15 @@ export class BackupManager {
     try {
       entries = fs.readdirSync(input.to);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LifeboatError('invalid_input', `to: ${input.to} is not a folder that can be read.`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new LifeboatError('invalid_input', `to: ${input.to} is not a folder that can be read.`);
     }
     if (entries.length && !input.overwrite)
-      throw new LifeboatError('conflict', `The folder ${input.to} is not empty.`, 'Choose an empty folder, or restore with --overwrite to replace what is there.');
+      throw new LifeboatError(
+        'conflict',
+        `The folder ${input.to} is not empty.`,
+        'Choose an empty folder, or restore with --overwrite to replace what is there.',
+      );
     return this.runner.create('backup.restore', {
       accountId: account.id,
       accountName: account.name,
@@ -118,7 +141,10 @@ export class BackupManager {
   }
 
   /** A folder of a backup, listed in the worker pool (a manifest can be hundreds of MB). */
-  async files(input: { id: string; source?: string; path: string; limit: number }, workers: WorkerPool): Promise<BackupFolder> {
+  async files(
+    input: { id: string; source?: string; path: string; limit: number },
+    workers: WorkerPool,
+  ): Promise<BackupFolder> {
     const backup = this.accounts.catalog.require(input.id);
     const account = this.accounts.store.byId(backup.account_id)!;
     return runInPool(workers, { ...this.accounts.repoTarget(account), op: 'snapshot-files', ...input });
@@ -140,14 +166,31 @@ export class BackupManager {
   async prune(input: { account: string; dryRun: boolean; maxUnused?: number } & Retention, workers?: WorkerPool) {
     const row = this.accounts.store.require(input.account);
     if (input.keepDaily + input.keepWeekly + input.keepMonthly + input.keepLast === 0)
-      throw new LifeboatError('invalid_input', 'keepDaily: keep at least one backup (--keep-last, --keep-daily, --keep-weekly or --keep-monthly).');
+      throw new LifeboatError(
+        'invalid_input',
+        'keepDaily: keep at least one backup (--keep-last, --keep-daily, --keep-weekly or --keep-monthly).',
+      );
     const jobs = this.accounts.activeJobs(row.id);
-    if (jobs.length && !input.dryRun) throw new LifeboatError('busy', `Jobs are using the storage account "${row.name}": ${jobs.join(', ')}.`, 'Prune once they have ended.');
+    if (jobs.length && !input.dryRun)
+      throw new LifeboatError(
+        'busy',
+        `Jobs are using the storage account "${row.name}": ${jobs.join(', ')}.`,
+        'Prune once they have ended.',
+      );
     return this.accounts.withExclusive(row.id, async () => {
       const repo = await this.accounts.repository(row, { loadIndex: false });
       const ops = workers ? pooledPrune(workers, this.accounts.repoTarget(row)) : undefined;
-      if (input.dryRun) return pruneAccount(repo, this.accounts.catalog, row, { ...input, busyWith: [...jobs, ...(await othersLeases(repo.backend))] }, ops);
-      return withLease(repo.backend, 'exclusive', 'prune', () => pruneAccount(repo, this.accounts.catalog, row, input, ops));
+      if (input.dryRun)
+        return pruneAccount(
+          repo,
+          this.accounts.catalog,
+          row,
+          { ...input, busyWith: [...jobs, ...(await othersLeases(repo.backend))] },
+          ops,
+        );
+      return withLease(repo.backend, 'exclusive', 'prune', () =>
+        pruneAccount(repo, this.accounts.catalog, row, input, ops),
+      );
     });
   }
 }

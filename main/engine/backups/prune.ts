@@ -59,7 +59,11 @@ export function selectKept(backups: Array<{ id: string; time: string; group: str
   for (const list of groups.values()) {
     list.sort((a, b) => b.time.localeCompare(a.time));
     list.slice(0, r.keepLast).forEach((b) => kept.add(b.id));
-    for (const [n, bucket] of [[r.keepDaily, day], [r.keepWeekly, week], [r.keepMonthly, month]] as const) {
+    for (const [n, bucket] of [
+      [r.keepDaily, day],
+      [r.keepWeekly, week],
+      [r.keepMonthly, month],
+    ] as const) {
       const seen = new Set<string>();
       for (const b of list) {
         if (seen.size >= n) break;
@@ -108,7 +112,9 @@ export const inProcess = (repo: Repository): PruneOps => ({
  */
 export async function planPrune(repo: Repository, retention: Retention): Promise<PrunePlan> {
   const backups: Array<{ id: string; time: string; group: string }> = [];
-  const damaged = await forEachSnapshot(repo, (m) => backups.push({ id: m.id, time: m.time, group: sourceKey(m.sources) }));
+  const damaged = await forEachSnapshot(repo, (m) =>
+    backups.push({ id: m.id, time: m.time, group: sourceKey(m.sources) }),
+  );
   const kept = selectKept(backups, retention);
   const live = new Set<string>();
   for (const id of kept) {
@@ -147,12 +153,23 @@ interface PackPlan {
  * Packs stored smaller than `smallBelow` bytes (each backup's last pack is partly filled) are merged when there are
  * two or more of them, so an account's object count does not grow by one per backup forever; never with maxUnused 100.
  */
-export function planPacks(records: Iterable<PackRecord>, stored: Map<string, number>, live: Set<string>, maxUnused: number, smallBelow = 0): PackPlan {
+export function planPacks(
+  records: Iterable<PackRecord>,
+  stored: Map<string, number>,
+  live: Set<string>,
+  maxUnused: number,
+  smallBelow = 0,
+): PackPlan {
   const plan: PackPlan = { dead: [], keep: [], repack: [], partlyUsed: 0 };
   // Homes go to present packs first, then to the most used ones: after a prune interrupted between writing new
   // packs and deleting the old, the next one keeps the new packs (all live) and lets the old ones go.
-  const rank = (r: PackRecord) => (stored.has(packObjectName(r.hash)) ? 2 : 0) + r.entries.filter((e) => live.has(e.id)).length / Math.max(1, r.entries.length);
-  const ordered = [...records].map((r) => ({ r, rank: rank(r) })).sort((a, b) => b.rank - a.rank).map((x) => x.r);
+  const rank = (r: PackRecord) =>
+    (stored.has(packObjectName(r.hash)) ? 2 : 0) +
+    r.entries.filter((e) => live.has(e.id)).length / Math.max(1, r.entries.length);
+  const ordered = [...records]
+    .map((r) => ({ r, rank: rank(r) }))
+    .sort((a, b) => b.rank - a.rank)
+    .map((x) => x.r);
   const homed = new Set<string>();
   const small: Array<{ record: PackRecord; live: PackEntry[]; partly: boolean }> = [];
   for (const r of ordered) {
@@ -165,8 +182,10 @@ export function planPacks(records: Iterable<PackRecord>, stored: Map<string, num
     }
     const total = r.entries.reduce((n, e) => n + e.length, 0);
     const used = home.reduce((n, e) => n + e.length, 0);
-    if (used < total && stored.has(name) && ((total - used) / total) * 100 > maxUnused) plan.repack.push({ record: r, live: home });
-    else if (maxUnused < 100 && (stored.get(name) ?? Infinity) < smallBelow) small.push({ record: r, live: home, partly: used < total });
+    if (used < total && stored.has(name) && ((total - used) / total) * 100 > maxUnused)
+      plan.repack.push({ record: r, live: home });
+    else if (maxUnused < 100 && (stored.get(name) ?? Infinity) < smallBelow)
+      small.push({ record: r, live: home, partly: used < total });
     else {
       plan.keep.push(r);
       if (used < total) plan.partlyUsed++;
@@ -194,10 +213,16 @@ interface SweepInputs {
 }
 
 /** Reads the index objects and lists the packs, then sorts them; the real sweep and the dry run share this, so they cannot drift. */
-async function loadSweep(repo: Repository, live: Uint8Array, { maxUnused, keepUnindexed }: SweepOptions): Promise<SweepInputs> {
+async function loadSweep(
+  repo: Repository,
+  live: Uint8Array,
+  { maxUnused, keepUnindexed }: SweepOptions,
+): Promise<SweepInputs> {
   const indexObjects = (await collectList(repo.backend, 'index/')).map((o) => o.name);
   const records = new Map<string, PackRecord>();
-  for (const name of indexObjects) for (const r of await readIndexObject(repo.backend, repo.keys, name)) if (!records.has(r.hash)) records.set(r.hash, r);
+  for (const name of indexObjects)
+    for (const r of await readIndexObject(repo.backend, repo.keys, name))
+      if (!records.has(r.hash)) records.set(r.hash, r);
   const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
   const liveIds = unpackIds(live);
   const plan = planPacks(records.values(), stored, liveIds, maxUnused, repo.config.packTarget / SMALL_PACK);
@@ -206,7 +231,8 @@ async function loadSweep(repo: Repository, live: Uint8Array, { maxUnused, keepUn
   // they while a kept backup uses a chunk no index names: an index object was lost, and those packs may hold it (the
   // next restore indexes them again).
   const indexed = new Set([...records.keys()].map(packObjectName));
-  if (!keepUnindexed && !indexLost(records.values(), liveIds)) for (const name of stored.keys()) if (!indexed.has(name)) plan.dead.push(name);
+  if (!keepUnindexed && !indexLost(records.values(), liveIds))
+    for (const name of stored.keys()) if (!indexed.has(name)) plan.dead.push(name);
   return { indexObjects, stored, plan, records };
 }
 
@@ -248,9 +274,20 @@ export function repackedBytes(blobs: Iterable<number>, packTarget: number): numb
  */
 export function previewSweep({ stored, plan }: SweepInputs, packTarget: number): SweepResult {
   const deleted = [...plan.dead, ...plan.repack.map((r) => packObjectName(r.record.hash))];
-  const bytesRepacked = plan.repack.length ? repackedBytes(plan.repack.flatMap((r) => r.live.map((e) => e.length)), packTarget) : 0;
+  const bytesRepacked = plan.repack.length
+    ? repackedBytes(
+        plan.repack.flatMap((r) => r.live.map((e) => e.length)),
+        packTarget,
+      )
+    : 0;
   const bytesDeleted = deleted.reduce((n, name) => n + (stored.get(name) ?? 0), 0);
-  return { packsDeleted: deleted.length, bytesFreed: bytesDeleted - bytesRepacked, packsPartlyUsed: plan.partlyUsed, packsRepacked: plan.repack.length, bytesRepacked };
+  return {
+    packsDeleted: deleted.length,
+    bytesFreed: bytesDeleted - bytesRepacked,
+    packsPartlyUsed: plan.partlyUsed,
+    packsRepacked: plan.repack.length,
+    bytesRepacked,
+  };
 }
 
 /**
@@ -268,9 +305,19 @@ export interface SweepOptions {
 }
 
 export async function sweepPacks(repo: Repository, live: Uint8Array, opts: SweepOptions): Promise<SweepResult> {
-  const result: SweepResult = { packsDeleted: 0, bytesFreed: 0, packsPartlyUsed: 0, packsRepacked: 0, bytesRepacked: 0 };
+  const result: SweepResult = {
+    packsDeleted: 0,
+    bytesFreed: 0,
+    packsPartlyUsed: 0,
+    packsRepacked: 0,
+    bytesRepacked: 0,
+  };
   if (repo.index.size && !opts.dryRun)
-    throw new LifeboatError('internal', 'Prune needs the repository opened without its chunk index.', 'This is a bug in Lifeboat: report it; nothing was deleted.');
+    throw new LifeboatError(
+      'internal',
+      'Prune needs the repository opened without its chunk index.',
+      'This is a bug in Lifeboat: report it; nothing was deleted.',
+    );
   const inputs = await loadSweep(repo, live, opts);
   if (opts.dryRun) return previewSweep(inputs, repo.config.packTarget);
   const { indexObjects, stored, plan, records } = inputs;
@@ -295,7 +342,12 @@ export async function sweepPacks(repo: Repository, live: Uint8Array, opts: Sweep
  * are all copied. A pack whose bytes no longer match its name is not copied from (that would spread damage under
  * a fresh checksum): it is kept whole and `check --read-data` reports it.
  */
-async function repack(repo: Repository, plan: PackPlan, records: Map<string, PackRecord>, result: SweepResult): Promise<string[]> {
+async function repack(
+  repo: Repository,
+  plan: PackPlan,
+  records: Map<string, PackRecord>,
+  result: SweepResult,
+): Promise<string[]> {
   if (!plan.repack.length) return [];
   const writer = repo.writer();
   const done: PackRecord[] = [];
@@ -314,7 +366,12 @@ async function repack(repo: Repository, plan: PackPlan, records: Map<string, Pac
       for (const e of live) {
         const added = await writer.addStored(e.id, e.codec, bytes.subarray(e.offset, e.offset + e.length), e.rawLength);
         // Never expected (each live chunk has one home, the index is empty), but a chunk not copied must not lose its pack.
-        if (!added) throw new LifeboatError('internal', `Prune could not copy the chunk ${e.id.slice(0, 16)}… out of ${name}.`, 'This is a bug in Lifeboat: report it; no pack was deleted.');
+        if (!added)
+          throw new LifeboatError(
+            'internal',
+            `Prune could not copy the chunk ${e.id.slice(0, 16)}… out of ${name}.`,
+            'This is a bug in Lifeboat: report it; no pack was deleted.',
+          );
       }
       done.push(record);
     }
@@ -346,7 +403,9 @@ async function repack(repo: Repository, plan: PackPlan, records: Map<string, Pac
 export function damagedNotice(account: string, damaged: DamagedSnapshot[], dryRun: boolean): string | undefined {
   if (!damaged.length) return undefined;
   const one = damaged.length === 1;
-  const which = one ? `the backup ${damaged[0].id} could not be read` : `${damaged.length} backups could not be read (listed under damaged)`;
+  const which = one
+    ? `the backup ${damaged[0].id} could not be read`
+    : `${damaged.length} backups could not be read (listed under damaged)`;
   return (
     `${dryRun ? 'No data would be freed' : 'No data was freed'}: ${which}, and a backup that cannot be read may use any data, so prune ` +
     `${dryRun ? 'would delete' : 'deleted'} only the backups the keep rules drop. Run \`lifeboat account check ${account}\` to see what is wrong; ` +
@@ -365,7 +424,10 @@ export async function pruneAccount(
   const maxUnused = opts.maxUnused ?? DEFAULT_MAX_UNUSED;
   const { kept, removed, damaged, live } = await ops.plan(opts);
   // A dry run may run beside backups (a prune waits for them): their packs are not indexed yet, and not counted.
-  const busy = opts.dryRun && opts.busyWith?.length ? `"${account.name}" is in use (${opts.busyWith.join('; ')}): data a running backup has stored but not yet indexed is not counted as freed, as a prune keeps what it indexes.` : undefined;
+  const busy =
+    opts.dryRun && opts.busyWith?.length
+      ? `"${account.name}" is in use (${opts.busyWith.join('; ')}): data a running backup has stored but not yet indexed is not counted as freed, as a prune keeps what it indexes.`
+      : undefined;
   const notice = [damagedNotice(account.name, damaged, opts.dryRun), busy].filter(Boolean).join(' ') || undefined;
   const result = {
     account: account.name,
@@ -382,7 +444,10 @@ export async function pruneAccount(
     bytesRepacked: 0,
   };
   // A manifest we cannot read may use any chunk: never delete (or promise to free) data while one exists.
-  if (opts.dryRun) return damaged.length ? result : { ...result, ...(await ops.sweep(live, { maxUnused, dryRun: true, keepUnindexed: !!busy })) };
+  if (opts.dryRun)
+    return damaged.length
+      ? result
+      : { ...result, ...(await ops.sweep(live, { maxUnused, dryRun: true, keepUnindexed: !!busy })) };
 
   // Prune holds the account exclusively here, so upload temporaries a crash left behind (local folders keep them in
   // .tmp/) can go; only those older than a day, in case a writer on another installation is uploading right now.

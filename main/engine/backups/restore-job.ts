@@ -64,10 +64,16 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
         run: async (ctx) => {
           const p = ctx.params;
           const row = accounts.store.byId(p.accountId);
-          if (!row) throw new LifeboatError('not_found', `The storage account "${p.accountName}" was removed.`, 'Add it again, then resume the job.');
+          if (!row)
+            throw new LifeboatError(
+              'not_found',
+              `The storage account "${p.accountName}" was removed.`,
+              'Add it again, then resume the job.',
+            );
           // A prune running on the account could delete what this restore is about to read: wait for it to end.
           await accounts.waitShared(row.id, ctx.signal);
-          const resumeState = ctx.state.restore ?? (ctx.state.started ? { snapshotId: p.backupId, doneChunks: [] } : undefined);
+          const resumeState =
+            ctx.state.restore ?? (ctx.state.started ? { snapshotId: p.backupId, doneChunks: [] } : undefined);
           if (!ctx.state.started) ctx.checkpoint({ started: true });
           delete ctx.state.result; // an earlier attempt's, gone with the next checkpoint
           let last: RestoreProgress | undefined;
@@ -84,38 +90,81 @@ export function restoreJob(accounts: AccountManager): JobKind<RestoreParams, Sta
             ctx.checkpoint(state);
           };
           try {
-            const result = await accounts.withLease(row, 'shared', `restore ${ctx.jobId}`, () => runOffloaded<{ files: number; bytes: number; bytesFetched: number }>(
-              ctx,
-              { op: 'repo-restore', ...accounts.repoTarget(row), snapshotId: p.backupId, to: p.to, sources: p.sources, path: p.path, overwrite: p.overwrite, priority: p.priority, resumeState },
-              (m) => {
-                if (m.type !== 'restore-progress') return;
-                last = m.progress;
-                ctx.progress({ fraction: m.progress.chunksTotal ? m.progress.chunksDone / m.progress.chunksTotal : 1, bytesDone: m.progress.bytesWritten, bytesTotal: m.progress.bytesTotal, message: message(m.progress) });
-                // One bit per chunk, deflated: small, but a SQLite write all the same, so at most one every 2 s.
-                const state = { restore: m.state, filesDone: m.progress.filesDone };
-                const wait = 2000 - (Date.now() - lastCheckpoint);
-                if (wait <= 0) return persist(state);
-                pending = state;
-                trailing ??= setTimeout(() => {
-                  trailing = undefined;
-                  // A stop found here is seen again by the next message or when the step ends.
-                  if (pending) void Promise.resolve().then(() => persist(pending!)).catch(() => undefined);
-                }, wait);
-                return ctx.throwIfStopped();
-              },
-            ), ctx.signal);
+            const result = await accounts.withLease(
+              row,
+              'shared',
+              `restore ${ctx.jobId}`,
+              () =>
+                runOffloaded<{ files: number; bytes: number; bytesFetched: number }>(
+                  ctx,
+                  {
+                    op: 'repo-restore',
+                    ...accounts.repoTarget(row),
+                    snapshotId: p.backupId,
+                    to: p.to,
+                    sources: p.sources,
+                    path: p.path,
+                    overwrite: p.overwrite,
+                    priority: p.priority,
+                    resumeState,
+                  },
+                  (m) => {
+                    if (m.type !== 'restore-progress') return;
+                    last = m.progress;
+                    ctx.progress({
+                      fraction: m.progress.chunksTotal ? m.progress.chunksDone / m.progress.chunksTotal : 1,
+                      bytesDone: m.progress.bytesWritten,
+                      bytesTotal: m.progress.bytesTotal,
+                      message: message(m.progress),
+                    });
+                    // One bit per chunk, deflated: small, but a SQLite write all the same, so at most one every 2 s.
+                    const state = { restore: m.state, filesDone: m.progress.filesDone };
+                    const wait = 2000 - (Date.now() - lastCheckpoint);
+                    if (wait <= 0) return persist(state);
+                    pending = state;
+                    trailing ??= setTimeout(() => {
+                      trailing = undefined;
+                      // A stop found here is seen again by the next message or when the step ends.
+                      if (pending)
+                        void Promise.resolve()
+                          .then(() => persist(pending!))
+                          .catch(() => undefined);
+                    }, wait);
+                    return ctx.throwIfStopped();
+                  },
+                ),
+              ctx.signal,
+            );
             try {
-              ctx.checkpoint({ result: { files: result.files, bytes: result.bytes, bytesFetched: result.bytesFetched, damagedFiles: 0, damaged: [] } });
+              ctx.checkpoint({
+                result: {
+                  files: result.files,
+                  bytes: result.bytes,
+                  bytesFetched: result.bytesFetched,
+                  damagedFiles: 0,
+                  damaged: [],
+                },
+              });
             } catch {
               /* a stop asked as the restore ended: it is complete, and its result saved */
             }
-            ctx.progress({ fraction: 1, message: `Restored ${result.files} files (${formatBytes(result.bytes)}) from backup ${p.backupId} to ${p.to}; fetched ${formatBytes(result.bytesFetched)}` });
+            ctx.progress({
+              fraction: 1,
+              message: `Restored ${result.files} files (${formatBytes(result.bytes)}) from backup ${p.backupId} to ${p.to}; fetched ${formatBytes(result.bytesFetched)}`,
+            });
           } catch (err) {
             const errno = (err as { errno?: string }).errno;
             if (errno === 'ENOSPC' || errno === 'EDQUOT') {
-              const done = last ? `${last.filesDone} of ${last.filesTotal} files are restored completely; the others are incomplete` : 'no file was restored completely';
+              const done = last
+                ? `${last.filesDone} of ${last.filesTotal} files are restored completely; the others are incomplete`
+                : 'no file was restored completely';
               ctx.progress({ message: `The restore target is full: ${done}.` });
-              throw new LifeboatError('io_error', `The disk of the restore target ${p.to} is full: ${done}.`, 'Free space on that disk (or restore elsewhere), then resume the job: it continues where it stopped.', { cause: err, retryable: true });
+              throw new LifeboatError(
+                'io_error',
+                `The disk of the restore target ${p.to} is full: ${done}.`,
+                'Free space on that disk (or restore elsewhere), then resume the job: it continues where it stopped.',
+                { cause: err, retryable: true },
+              );
             }
             const damaged = (err as { damaged?: DamagedFile[] }).damaged;
             if (damaged?.length) {

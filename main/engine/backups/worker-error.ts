@@ -28,5 +28,8 @@ export function toWorkerError(err: unknown): WorkerError {
 
 /** On the main thread: the error again, as the job runner and the restore's reporting expect it. */
 export function fromWorkerError(e: WorkerError): LifeboatError & { errno?: string; damaged?: unknown[] } {
-  return Object.assign(new LifeboatError(e.code as ErrorCode, e.message, e.hint, { retryable: e.retryable, final: e.final }), { errno: e.errno, damaged: e.damaged });
+  return Object.assign(
+    new LifeboatError(e.code as ErrorCode, e.message, e.hint, { retryable: e.retryable, final: e.final }),
+    { errno: e.errno, damaged: e.damaged },
+  );
 }

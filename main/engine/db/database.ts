@@ -29,7 +29,12 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
     }
     db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   } catch (err) {
-    throw new LifeboatError('io_error', `Cannot open the database ${file}: ${(err as Error).message}.`, 'Check that the data directory exists and is writable.', { cause: err });
+    throw new LifeboatError(
+      'io_error',
+      `Cannot open the database ${file}: ${(err as Error).message}.`,
+      'Check that the data directory exists and is writable.',
+      { cause: err },
+    );
   }
   try {
     const version = db.pragma('user_version', { simple: true }) as number;

@@ -99,11 +99,20 @@ async function walk(top: string, visit: (p: string, st: fs.Stats) => Promise<voi
 }
 
 const FIXES: Record<string, (p: string) => [string, string]> = {
-  EACCES: (p) => [`permission denied on ${p}`, 'Give the user Lifeboat runs as read and write access to the data root, then try again.'],
-  EPERM: (p) => [`the operation is not permitted on ${p}`, 'Give the user Lifeboat runs as ownership of the data root, then try again.'],
+  EACCES: (p) => [
+    `permission denied on ${p}`,
+    'Give the user Lifeboat runs as read and write access to the data root, then try again.',
+  ],
+  EPERM: (p) => [
+    `the operation is not permitted on ${p}`,
+    'Give the user Lifeboat runs as ownership of the data root, then try again.',
+  ],
   ENOSPC: (p) => [`the disk holding ${p} is full`, 'Free space on the disk of the data root, then try again.'],
   EROFS: (p) => [`${p} is on a read-only filesystem`, 'Mount the disk of the data root read-write, then try again.'],
-  EDQUOT: (p) => [`the disk quota of the user Lifeboat runs as is used up on ${p}`, 'Raise the quota or free space, then try again.'],
+  EDQUOT: (p) => [
+    `the disk quota of the user Lifeboat runs as is used up on ${p}`,
+    'Raise the quota or free space, then try again.',
+  ],
 };
 
 /**
@@ -118,7 +127,10 @@ async function io<T>(what: string, p: string, f: () => Promise<T>, writes = true
     const cause = (writes ? await writeCause(err, p) : err) as NodeJS.ErrnoException;
     const code = cause.code;
     if (!code) throw err;
-    const [problem, fix] = FIXES[code]?.(p) ?? [`${code} on ${p}`, 'Check that the data root is on a working, mounted disk, then try again.'];
+    const [problem, fix] = FIXES[code]?.(p) ?? [
+      `${code} on ${p}`,
+      'Check that the data root is on a working, mounted disk, then try again.',
+    ];
     throw new LifeboatError('io_error', `Could not ${what}: ${problem}.`, fix, { cause: err });
   }
 }
@@ -131,10 +143,15 @@ async function assertInRoot(target: string): Promise<void> {
   const folder = path.dirname(path.resolve(target));
   const root = path.dirname(folder);
   const kind = path.basename(folder);
-  if (kind !== 'shares' && kind !== 'volumes') throw new LifeboatError('internal', `${target} is not a share folder or volume image of a data root.`);
+  if (kind !== 'shares' && kind !== 'volumes')
+    throw new LifeboatError('internal', `${target} is not a share folder or volume image of a data root.`);
   const [realFolder, realRoot] = await Promise.all([fsp.realpath(folder), fsp.realpath(root)]);
   if (realFolder !== path.join(realRoot, kind))
-    throw new LifeboatError('not_allowed', `${folder} is not a folder of the data root ${root} (it leads to ${realFolder}), so Lifeboat will not change anything there.`, `Replace ${folder} by a real folder (not a link), then try again.`);
+    throw new LifeboatError(
+      'not_allowed',
+      `${folder} is not a folder of the data root ${root} (it leads to ${realFolder}), so Lifeboat will not change anything there.`,
+      `Replace ${folder} by a real folder (not a link), then try again.`,
+    );
 }
 
 function sidecar(target: string): string {
@@ -152,7 +169,13 @@ export class LocalDeviceAgent implements DeviceAgent {
     try {
       st = await fsp.stat(root);
     } catch {
-      return { exists: false, isDirectory: false, entries: [], marker: null, writeRefusal: await writeRefusal(await nearestExisting(root)) };
+      return {
+        exists: false,
+        isDirectory: false,
+        entries: [],
+        marker: null,
+        writeRefusal: await writeRefusal(await nearestExisting(root)),
+      };
     }
     if (!st.isDirectory()) return { exists: true, isDirectory: false, entries: [], marker: null, writeRefusal: null };
     const names = await io('read the data root', root, () => fsp.readdir(root), false);
@@ -199,7 +222,12 @@ export class LocalDeviceAgent implements DeviceAgent {
         fh = await fsp.open(file, 'wx');
       } catch (err) {
         // Idempotent: a re-run after a crash finds the image it made (of the right size) and keeps it.
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await fsp.lstat(file)).isFile() && (await fsp.stat(file)).size === size) return;
+        if (
+          (err as NodeJS.ErrnoException).code === 'EEXIST' &&
+          (await fsp.lstat(file)).isFile() &&
+          (await fsp.stat(file)).size === size
+        )
+          return;
         throw err;
       }
       try {
@@ -260,7 +288,8 @@ export class LocalDeviceAgent implements DeviceAgent {
     const text = await fsp.readFile(sidecar(target), 'utf8').catch(() => null);
     if (text === null) return null;
     const out: Record<string, number> = {};
-    for (const [rel, mode] of Object.entries(JSON.parse(text) as Record<string, number>)) out[rel.split(path.sep).join('/')] = mode;
+    for (const [rel, mode] of Object.entries(JSON.parse(text) as Record<string, number>))
+      out[rel.split(path.sep).join('/')] = mode;
     return out;
   }
 
@@ -320,7 +349,11 @@ export class LocalDeviceAgent implements DeviceAgent {
       const real = await fsp.realpath(path.join(root, TRASH_DIR)).catch(() => null);
       if (real === null) return;
       if (real !== path.join(await fsp.realpath(root), TRASH_DIR))
-        throw new LifeboatError('not_allowed', `${path.join(root, TRASH_DIR)} leads outside the data root ${root}, so Lifeboat will not delete there.`, 'Replace it by a real folder, then restart Lifeboat.');
+        throw new LifeboatError(
+          'not_allowed',
+          `${path.join(root, TRASH_DIR)} leads outside the data root ${root}, so Lifeboat will not delete there.`,
+          'Replace it by a real folder, then restart Lifeboat.',
+        );
       if (!(await this.exists(p))) return;
       await this.unlockTree(p);
       await fsp.rm(p, { recursive: true, force: true });
@@ -329,15 +362,20 @@ export class LocalDeviceAgent implements DeviceAgent {
 
   async usage(target: string): Promise<number> {
     let total = 0;
-    await io('measure', target, async () => {
-      try {
-        await walk(target, (_p, st) => {
-          if (st.isFile()) total += st.blocks * 512;
-        });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-    }, false);
+    await io(
+      'measure',
+      target,
+      async () => {
+        try {
+          await walk(target, (_p, st) => {
+            if (st.isFile()) total += st.blocks * 512;
+          });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      },
+      false,
+    );
     return total;
   }
 

@@ -16,7 +16,16 @@ import { LifeboatError } from '../../shared/errors';
 import { backupResult, describeSnapshot, runRepoBackup, type RepoBackupState } from '../backups/backup-job';
 import type { JobKind, StepContext } from '../jobs/types';
 import type { BackupSource } from '../repo/backup';
-import { HISTORY, parseHeatSummary, scanShareHeat, summarizeHeat, type HeatData, type HeatSummary, type ShareHeat, type VolumeHeat } from './heat';
+import {
+  HISTORY,
+  parseHeatSummary,
+  scanShareHeat,
+  summarizeHeat,
+  type HeatData,
+  type HeatSummary,
+  type ShareHeat,
+  type VolumeHeat,
+} from './heat';
 import { heatFile, readHeatFile, writeHeatFile } from './heat-store';
 import { claimOwner, fencedError, readOwner } from './ownership';
 import { deleteSnapshotQuietly, deviceFaultPoint, pruneScheduled } from './backup-retention';
@@ -69,15 +78,41 @@ export type DeviceBackupParams = z.infer<typeof Params>;
 export function assertCanBackUp(deps: Pick<DeviceBackupDeps, 'devices'>, device: DeviceRow, kind: BackupKind): void {
   const n = device.name;
   if (device.status === 'deactivated' || device.status === 'deleted')
-    throw new LifeboatError('not_allowed', `The device ${n} is ${device.status}: it is read-only and takes no more backups.`, `Its backups stay available for a failover (\`lifeboat failover targets ${n}\`).`);
-  if (device.status === 'ready-to-set-up') throw new LifeboatError('not_allowed', `The device ${n} is not registered with the service yet, so it has nothing to back up.`, `Register it first with \`lifeboat device register ${n}\`.`);
-  if (device.status === 'offline' && kind !== 'final') throw new LifeboatError('not_allowed', `The device ${n} is offline for maintenance.`, 'Bring the device online, then back it up.');
+    throw new LifeboatError(
+      'not_allowed',
+      `The device ${n} is ${device.status}: it is read-only and takes no more backups.`,
+      `Its backups stay available for a failover (\`lifeboat failover targets ${n}\`).`,
+    );
+  if (device.status === 'ready-to-set-up')
+    throw new LifeboatError(
+      'not_allowed',
+      `The device ${n} is not registered with the service yet, so it has nothing to back up.`,
+      `Register it first with \`lifeboat device register ${n}\`.`,
+    );
+  if (device.status === 'offline' && kind !== 'final')
+    throw new LifeboatError(
+      'not_allowed',
+      `The device ${n} is offline for maintenance.`,
+      'Bring the device online, then back it up.',
+    );
   deps.devices.assertNotHeld(device);
-  refuseVolumesAtSite(device, deps.devices.store.volumes(device.id).length, deviceSiteName(deps.devices.sites, device.site_id));
-  if (!device.account_id) throw new LifeboatError('not_allowed', `The device ${n} has no storage account for its backups.`, 'A device gets its storage account when it is created: remove it (`lifeboat device remove NAME`) and create it again with `--account`.');
+  refuseVolumesAtSite(
+    device,
+    deps.devices.store.volumes(device.id).length,
+    deviceSiteName(deps.devices.sites, device.site_id),
+  );
+  if (!device.account_id)
+    throw new LifeboatError(
+      'not_allowed',
+      `The device ${n} has no storage account for its backups.`,
+      'A device gets its storage account when it is created: remove it (`lifeboat device remove NAME`) and create it again with `--account`.',
+    );
   if (!deps.devices.store.shares(device.id).length && !deps.devices.store.volumes(device.id).length) {
     const what = device.type === 'file' ? 'share' : 'volume';
-    const hint = kind === 'final' ? `Deactivate it without one: \`lifeboat device deactivate ${n} --confirm ${n} --no-final-backup\`.` : `Create a ${what} first with \`lifeboat ${what} create ${n} NAME\`.`;
+    const hint =
+      kind === 'final'
+        ? `Deactivate it without one: \`lifeboat device deactivate ${n} --confirm ${n} --no-final-backup\`.`
+        : `Create a ${what} first with \`lifeboat ${what} create ${n} NAME\`.`;
     throw new LifeboatError('not_allowed', `The device ${n} has no ${what}s, so there is nothing to back up.`, hint);
   }
 }
@@ -91,8 +126,25 @@ export function heatSummaryOf(backups: DeviceBackupStore, backupId: string | nul
 function configOf(deps: Pick<DeviceBackupDeps, 'devices'>, device: DeviceRow): ItemConfig[] {
   const store = deps.devices.store;
   return [
-    ...store.shares(device.id).map((s): ItemConfig => ({ name: s.name, kind: 'share', tier: s.tier, online: s.online === 1, quota: s.quota, description: s.description, users: JSON.parse(s.users) as string[] })),
-    ...store.volumes(device.id).map((v): ItemConfig => ({ name: v.name, kind: 'volume', tier: v.tier, online: v.online === 1, size: v.size, type: v.type, acrs: JSON.parse(v.acrs) as ItemConfig['acrs'], chapUser: v.chap_user })),
+    ...store.shares(device.id).map((s): ItemConfig => ({
+      name: s.name,
+      kind: 'share',
+      tier: s.tier,
+      online: s.online === 1,
+      quota: s.quota,
+      description: s.description,
+      users: JSON.parse(s.users) as string[],
+    })),
+    ...store.volumes(device.id).map((v): ItemConfig => ({
+      name: v.name,
+      kind: 'volume',
+      tier: v.tier,
+      online: v.online === 1,
+      size: v.size,
+      type: v.type,
+      acrs: JSON.parse(v.acrs) as ItemConfig['acrs'],
+      chapUser: v.chap_user,
+    })),
   ];
 }
 
@@ -102,12 +154,21 @@ function sharePathOf(deps: Pick<DeviceBackupDeps, 'devices' | 'dataDir'>, device
 }
 
 /** Each item with the modes it has online: an offline item is read-only on disk, and a failover must not restore that. */
-async function sourcesOf(deps: Pick<DeviceBackupDeps, 'devices' | 'dataDir'>, device: DeviceRow, items: ItemConfig[]): Promise<BackupSource[]> {
+async function sourcesOf(
+  deps: Pick<DeviceBackupDeps, 'devices' | 'dataDir'>,
+  device: DeviceRow,
+  items: ItemConfig[],
+): Promise<BackupSource[]> {
   const out: BackupSource[] = [];
   for (const i of items) {
     const p = i.kind === 'share' ? deps.devices.sharePath(device, i.name) : deps.devices.volumePath(device, i.name);
     const modes = (await deps.devices.agent.onlineModes(p)) ?? undefined;
-    out.push({ name: i.name, path: i.kind === 'share' ? sharePathOf(deps, device, i.name) : p, kind: i.kind === 'share' ? 'tree' : 'image', modes });
+    out.push({
+      name: i.name,
+      path: i.kind === 'share' ? sharePathOf(deps, device, i.name) : p,
+      kind: i.kind === 'share' ? 'tree' : 'image',
+      modes,
+    });
   }
   return out;
 }
@@ -123,13 +184,24 @@ export class DeviceBackupSteps {
 
   private device(id: string): DeviceRow {
     const row = this.deps.devices.store.byId(id);
-    if (!row) throw new LifeboatError('not_found', 'The device of this backup was removed from Lifeboat while the backup ran.', 'Nothing is left to back up: cancel this job (`lifeboat jobs cancel ID`).');
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        'The device of this backup was removed from Lifeboat while the backup ran.',
+        'Nothing is left to back up: cancel this job (`lifeboat jobs cancel ID`).',
+      );
     return row;
   }
 
   private account(device: DeviceRow) {
     const row = device.account_id ? this.deps.accounts.store.byId(device.account_id) : undefined;
-    if (!row) throw new LifeboatError('not_found', `The storage account of ${device.name} was removed.`, 'Add it again, then resume the job.', { retryable: true });
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        `The storage account of ${device.name} was removed.`,
+        'Add it again, then resume the job.',
+        { retryable: true },
+      );
     return row;
   }
 
@@ -142,7 +214,10 @@ export class DeviceBackupSteps {
   private async prepare(ctx: Ctx, device: DeviceRow): Promise<Prepared> {
     const files = this.preparedFiles(ctx);
     try {
-      const { items, at } = JSON.parse(await fs.promises.readFile(files.config, 'utf8')) as { items: ItemConfig[]; at: string };
+      const { items, at } = JSON.parse(await fs.promises.readFile(files.config, 'utf8')) as {
+        items: ItemConfig[];
+        at: string;
+      };
       const heat = await readHeatFile(files.heat);
       if (heat) return { items, heat: { ...heat, at } };
     } catch {
@@ -156,7 +231,12 @@ export class DeviceBackupSteps {
     const shares: ShareHeat[] = [];
     for (const i of items.filter((x) => x.kind === 'share')) {
       const prev = before?.items.find((x): x is ShareHeat => x.kind === 'share' && x.name === i.name);
-      shares.push(await scanShareHeat(i.name, sharePathOf(this.deps, device, i.name), i.tier === 'locally-pinned', prev, { now: at.getTime(), ignoreAtime }));
+      shares.push(
+        await scanShareHeat(i.name, sharePathOf(this.deps, device, i.name), i.tier === 'locally-pinned', prev, {
+          now: at.getTime(),
+          ignoreAtime,
+        }),
+      );
     }
     const prepared: Prepared = { items, heat: { v: 1, at: at.toISOString(), items: shares } };
     await writeHeatFile(files.heat, prepared.heat);
@@ -169,7 +249,8 @@ export class DeviceBackupSteps {
   private async preparedConfig(ctx: Ctx, device: DeviceRow): Promise<{ items: ItemConfig[] }> {
     const files = this.preparedFiles(ctx);
     const config = await fs.promises.readFile(files.config, 'utf8').catch(() => null);
-    if (config !== null && (await fs.promises.stat(files.heat).catch(() => null))) return JSON.parse(config) as { items: ItemConfig[] };
+    if (config !== null && (await fs.promises.stat(files.heat).catch(() => null)))
+      return JSON.parse(config) as { items: ItemConfig[] };
     return this.prepare(ctx, device);
   }
 
@@ -178,11 +259,15 @@ export class DeviceBackupSteps {
     if (ctx.state.snapshotId) return;
     const device = this.device(deviceId);
     assertCanBackUp(this.deps, device, kind);
-    if (ctx.state.basis === undefined) ctx.checkpoint({ basis: this.deps.backups.lineage(device)[0]?.backup_id ?? null });
+    if (ctx.state.basis === undefined)
+      ctx.checkpoint({ basis: this.deps.backups.lineage(device)[0]?.backup_id ?? null });
     if (device.site_id && ctx.state.fetchedBytes === undefined) await this.fetch(ctx, device);
     const p = await this.prepare(ctx, device);
     const files = p.heat.items.reduce((a, i) => a + (i.kind === 'share' ? i.files.length : 0), 0);
-    const what = device.type === 'file' ? `${p.items.length} share(s); heat of ${files} files rated` : `${p.items.length} volume(s); their block heat follows from the backup`;
+    const what =
+      device.type === 'file'
+        ? `${p.items.length} share(s); heat of ${files} files rated`
+        : `${p.items.length} volume(s); their block heat follows from the backup`;
     ctx.progress({ fraction: 1, message: what });
   }
 
@@ -195,9 +280,15 @@ export class DeviceBackupSteps {
     let files = 0;
     for (const [k, name] of shares.entries()) {
       const onProgress = (n: number, of: number) =>
-        ctx.progress({ fraction: (k + (of ? n / of : 1)) / (shares.length + 1), message: `Fetching ${name} from the site: ${n} of ${of} bytes` });
+        ctx.progress({
+          fraction: (k + (of ? n / of : 1)) / (shares.length + 1),
+          message: `Fetching ${name} from the site: ${n} of ${of} bytes`,
+        });
       const local = mirrorSharePath(this.deps.dataDir, device.id, name);
-      const r = await mirrorTree(reads, this.deps.devices.sharePath(device, name), local, { signal: ctx.signal, onProgress });
+      const r = await mirrorTree(reads, this.deps.devices.sharePath(device, name), local, {
+        signal: ctx.signal,
+        onProgress,
+      });
       fetchedBytes += r.fetchedBytes;
       files += r.fetchedFiles;
     }
@@ -214,11 +305,16 @@ export class DeviceBackupSteps {
     const repo = await this.deps.accounts.repository(account, { loadIndex: false });
     await claimOwner(repo.backend, device.lineage, { id: device.id, name: device.name }).catch(async (err: unknown) => {
       // A run before a crash may have written the manifest already: a fenced device leaves nothing in the account.
-      if (err instanceof LifeboatError && err.code === 'fenced' && ctx.state.targetId) await deleteSnapshotQuietly(repo.backend, ctx.state.targetId, ctx.log);
+      if (err instanceof LifeboatError && err.code === 'fenced' && ctx.state.targetId)
+        await deleteSnapshotQuietly(repo.backend, ctx.state.targetId, ctx.log);
       return this.forgetThen(ctx)(err);
     });
     const { items } = await this.preparedConfig(ctx, device);
-    await runRepoBackup(ctx, this.deps.accounts, account, { sources: await sourcesOf(this.deps, device, items), label: `device:${device.name}`, previous: () => ctx.state.basis ?? null });
+    await runRepoBackup(ctx, this.deps.accounts, account, {
+      sources: await sourcesOf(this.deps, device, items),
+      label: `device:${device.name}`,
+      previous: () => ctx.state.basis ?? null,
+    });
   }
 
   /**
@@ -229,10 +325,17 @@ export class DeviceBackupSteps {
   async catalog(ctx: Ctx, deviceId: string, kind: BackupKind): Promise<void> {
     const id = ctx.state.snapshotId;
     if (!id)
-      throw new LifeboatError('internal', 'The backup step ended without writing a backup, so there is nothing to record.', 'Cancel this job and start the backup again; report it if it happens again.');
+      throw new LifeboatError(
+        'internal',
+        'The backup step ended without writing a backup, so there is nothing to record.',
+        'Cancel this job and start the backup again; report it if it happens again.',
+      );
     if (this.deps.backups.row(id)) {
       // Recorded by a run that stopped before its result: the result comes from the written manifest's digest.
-      if (!ctx.state.result && ctx.state.digest?.id === id) ctx.checkpoint({ result: { ...backupResult(ctx.state.digest), device: this.device(deviceId).name, kind, ...fetched(ctx) } });
+      if (!ctx.state.result && ctx.state.digest?.id === id)
+        ctx.checkpoint({
+          result: { ...backupResult(ctx.state.digest), device: this.device(deviceId).name, kind, ...fetched(ctx) },
+        });
       return this.forget(ctx);
     }
     await deviceFaultPoint(this.deps, ctx, 'catalog');
@@ -249,14 +352,28 @@ export class DeviceBackupSteps {
     const prepared = await this.prepare(ctx, device);
     const asked: VolumeHeatItem[] = prepared.items
       .filter((i) => i.kind === 'volume')
-      .map((i) => ({ name: i.name, pinned: i.tier === 'locally-pinned', previous: beforeHeat?.items.find((x): x is VolumeHeat => x.kind === 'volume' && x.name === i.name) }));
+      .map((i) => ({
+        name: i.name,
+        pinned: i.tier === 'locally-pinned',
+        previous: beforeHeat?.items.find((x): x is VolumeHeat => x.kind === 'volume' && x.name === i.name),
+      }));
     // The manifests (~100 MB of JSON for a million-file share) are read in the worker pool, never on the main
     // thread: only the digest and the volumes' heat come back.
     const target = this.deps.accounts.repoTarget(account);
-    const { digest: manifest, volumes } = await runInPool(ctx.workers, { ...target, op: 'device-volume-heat', id, basis, volumes: asked });
+    const { digest: manifest, volumes } = await runInPool(ctx.workers, {
+      ...target,
+      op: 'device-volume-heat',
+      id,
+      basis,
+      volumes: asked,
+    });
     const priorReads = beforeHeat?.reads ?? heatSummaryOf(this.deps.backups, basis)?.reads ?? [];
     const reads: HeatData['reads'] = [...priorReads, [prepared.heat.at, new Date().toISOString()]];
-    const heat: HeatData = { ...prepared.heat, reads: reads.slice(-HISTORY), items: [...prepared.heat.items, ...volumes] };
+    const heat: HeatData = {
+      ...prepared.heat,
+      reads: reads.slice(-HISTORY),
+      items: [...prepared.heat.items, ...volumes],
+    };
     // The heat file first: a crash before the row leaves an orphan file that the sweep removes, never a row without heat.
     await writeHeatFile(heatFile(ctx.dataDir, id), heat);
     const summary = await summarizeHeat(heat);
@@ -288,7 +405,10 @@ export class DeviceBackupSteps {
     const deleted = await pruneScheduled(this.deps, ctx, excess);
     if (!deleted) return ctx.progress({ fraction: 1 }); // the backup's own summary stays the job's message
     this.deps.devices.changed(device.name);
-    ctx.progress({ fraction: 1, message: `Deleted ${deleted} scheduled backup(s) past the retention of ${keep}; the data only they used is freed by the next prune.` });
+    ctx.progress({
+      fraction: 1,
+      message: `Deleted ${deleted} scheduled backup(s) past the retention of ${keep}; the data only they used is freed by the next prune.`,
+    });
   }
 
   /** After a cancel: a backup written just before it is complete, so it is recorded rather than lost. */
@@ -337,10 +457,28 @@ export function deviceBackupJob(steps: DeviceBackupSteps): JobKind<DeviceBackupP
     object: (p) => ({ kind: 'device', name: p.deviceName }),
     cancellable: (s) => (s.snapshotId ? 'the backup is already written.' : true),
     steps: [
-      { name: 'heat', title: 'Fetch the shares of a device at an agent site; rate how hot each file and block is', weight: 2, run: (ctx) => steps.heat(ctx, ctx.params.deviceId, ctx.params.kind) },
-      { name: 'backup', title: 'Read, deduplicate, compress, encrypt and upload every share or volume', weight: 20, run: (ctx) => steps.backup(ctx, ctx.params.deviceId, ctx.params.kind) },
-      { name: 'catalog', title: 'Record the backup, its configuration and heat map', run: (ctx) => steps.catalog(ctx, ctx.params.deviceId, ctx.params.kind) },
-      { name: 'retention', title: 'Delete scheduled backups past the retention', run: (ctx) => steps.retention(ctx, ctx.params.deviceId) },
+      {
+        name: 'heat',
+        title: 'Fetch the shares of a device at an agent site; rate how hot each file and block is',
+        weight: 2,
+        run: (ctx) => steps.heat(ctx, ctx.params.deviceId, ctx.params.kind),
+      },
+      {
+        name: 'backup',
+        title: 'Read, deduplicate, compress, encrypt and upload every share or volume',
+        weight: 20,
+        run: (ctx) => steps.backup(ctx, ctx.params.deviceId, ctx.params.kind),
+      },
+      {
+        name: 'catalog',
+        title: 'Record the backup, its configuration and heat map',
+        run: (ctx) => steps.catalog(ctx, ctx.params.deviceId, ctx.params.kind),
+      },
+      {
+        name: 'retention',
+        title: 'Delete scheduled backups past the retention',
+        run: (ctx) => steps.retention(ctx, ctx.params.deviceId),
+      },
     ],
     cleanup: (ctx) => steps.cleanup(ctx, ctx.params.deviceId, ctx.params.kind),
   };
@@ -348,6 +486,8 @@ export function deviceBackupJob(steps: DeviceBackupSteps): JobKind<DeviceBackupP
 
 /** The device's backup or deactivation job that is queued, running or paused, if any. */
 export function activeDeviceJob(deps: Pick<DeviceBackupDeps, 'runner'>, deviceId: string): string | undefined {
-  return deps.runner.store.unfinished({ types: ['device.backup', 'device.deactivate'], param: { key: 'deviceId', value: deviceId } })[0];
+  return deps.runner.store.unfinished({
+    types: ['device.backup', 'device.deactivate'],
+    param: { key: 'deviceId', value: deviceId },
+  })[0];
 }
-

@@ -23,7 +23,11 @@ export type DeviceFaultPoint = FaultPointOf<'device'>;
 const FAILED_KEEP_MS = 7 * 86_400_000;
 
 /** Holds the job here when LIFEBOAT_DEVICE_FAULT names this point (tests kill the app meanwhile); no-op otherwise. */
-export async function deviceFaultPoint(deps: Pick<DeviceBackupDeps, 'runner'>, ctx: StepContext<unknown, object>, point: DeviceFaultPoint): Promise<void> {
+export async function deviceFaultPoint(
+  deps: Pick<DeviceBackupDeps, 'runner'>,
+  ctx: StepContext<unknown, object>,
+  point: DeviceFaultPoint,
+): Promise<void> {
   if (!fault('device', point)) return;
   deps.runner.store.event(ctx.jobId, 'fault-point', point);
   await untilAborted(ctx.signal);
@@ -46,7 +50,11 @@ export async function deleteSnapshotQuietly(backend: StorageBackend, id: string,
  * restore job still reads (a failover's, or the admin's) is kept until the next run; a backup of an account under
  * maintenance too. Returns how many were deleted.
  */
-export async function pruneScheduled(deps: DeviceBackupDeps, ctx: StepContext<unknown, object>, backups: LineageBackup[]): Promise<number> {
+export async function pruneScheduled(
+  deps: DeviceBackupDeps,
+  ctx: StepContext<unknown, object>,
+  backups: LineageBackup[],
+): Promise<number> {
   let deleted = 0;
   for (const b of backups) {
     // Only scheduled backups ever: a manual or final one is the administrator's (or a failover's) to keep.
@@ -89,7 +97,8 @@ export async function sweepLeftovers(deps: DeviceBackupDeps, opts: { heat: boole
     if (!m) continue;
     const row = deps.runner.store.row(m[1]);
     const live = row && jobUnfinished(row.status);
-    const resumable = row?.status === 'failed' && row.resumable === 1 && Date.now() - Date.parse(row.ended_at ?? '') < FAILED_KEEP_MS;
+    const resumable =
+      row?.status === 'failed' && row.resumable === 1 && Date.now() - Date.parse(row.ended_at ?? '') < FAILED_KEEP_MS;
     if (live || resumable) continue;
     await fs.promises.rm(path.join(tmp, n), { force: true });
     removed++;

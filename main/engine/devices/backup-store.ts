@@ -31,7 +31,8 @@ export class DeviceBackupStore {
   lineage(device: DeviceRow): LineageBackup[] {
     const ids = [device.id];
     const replacedBy = this.db.prepare('SELECT replaces FROM devices WHERE id = ?').pluck();
-    for (let next = device.replaces; next && !ids.includes(next); next = replacedBy.get(next) as string | null) ids.push(next);
+    for (let next = device.replaces; next && !ids.includes(next); next = replacedBy.get(next) as string | null)
+      ids.push(next);
     return this.db
       .prepare(
         `SELECT db.backup_id, db.device_id, db.kind, db.created_at, d.name AS device_name
@@ -42,9 +43,9 @@ export class DeviceBackupStore {
   }
 
   row(backupId: string): DeviceBackupRow | undefined {
-    return this.db.prepare('SELECT backup_id, device_id, kind, items, heat, created_at FROM device_backups WHERE backup_id = ?').get(backupId) as
-      | DeviceBackupRow
-      | undefined;
+    return this.db
+      .prepare('SELECT backup_id, device_id, kind, items, heat, created_at FROM device_backups WHERE backup_id = ?')
+      .get(backupId) as DeviceBackupRow | undefined;
   }
 
   /** Whether the backup is a device backup (no row read). */
@@ -54,14 +55,15 @@ export class DeviceBackupStore {
 
   /** The heat summary as stored (JSON), or undefined when the backup is no device backup. */
   heat(backupId: string): string | undefined {
-    return this.db.prepare('SELECT heat FROM device_backups WHERE backup_id = ?').pluck().get(backupId) as string | undefined;
+    return this.db.prepare('SELECT heat FROM device_backups WHERE backup_id = ?').pluck().get(backupId) as
+      string | undefined;
   }
 
   /** The device's own newest backup (not its lineage's). */
   newestOf(deviceId: string): { backup_id: string; created_at: string } | undefined {
-    return this.db.prepare('SELECT backup_id, created_at FROM device_backups WHERE device_id = ? ORDER BY created_at DESC LIMIT 1').get(deviceId) as
-      | { backup_id: string; created_at: string }
-      | undefined;
+    return this.db
+      .prepare('SELECT backup_id, created_at FROM device_backups WHERE device_id = ? ORDER BY created_at DESC LIMIT 1')
+      .get(deviceId) as { backup_id: string; created_at: string } | undefined;
   }
 
   /** Whether the device has a backup of its own. */
@@ -72,7 +74,9 @@ export class DeviceBackupStore {
   /** The device's own backups, newest first, with the heat summary of the newest only ('' on the others). */
   forRecord(deviceId: string): Array<Omit<DeviceBackupRow, 'device_id'>> {
     const backups = this.db
-      .prepare("SELECT backup_id, kind, items, '' AS heat, created_at FROM device_backups WHERE device_id = ? ORDER BY created_at DESC, rowid DESC")
+      .prepare(
+        "SELECT backup_id, kind, items, '' AS heat, created_at FROM device_backups WHERE device_id = ? ORDER BY created_at DESC, rowid DESC",
+      )
       .all(deviceId) as Array<Omit<DeviceBackupRow, 'device_id'>>;
     if (backups.length) backups[0].heat = this.heat(backups[0].backup_id) ?? '';
     return backups;
@@ -81,13 +85,17 @@ export class DeviceBackupStore {
   /** Idempotent: a step that re-runs after a crash records the same backup once. */
   insert(row: DeviceBackupRow): void {
     this.db
-      .prepare('INSERT INTO device_backups (backup_id, device_id, kind, items, heat, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(backup_id) DO NOTHING')
+      .prepare(
+        'INSERT INTO device_backups (backup_id, device_id, kind, items, heat, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(backup_id) DO NOTHING',
+      )
       .run(row.backup_id, row.device_id, row.kind, row.items, row.heat, row.created_at);
   }
 
   /** A deactivation's final backup, recorded as manual until the device really is deactivated. */
   markFinal(backupId: string, deviceId: string): void {
-    this.db.prepare("UPDATE device_backups SET kind = 'final' WHERE backup_id = ? AND device_id = ?").run(backupId, deviceId);
+    this.db
+      .prepare("UPDATE device_backups SET kind = 'final' WHERE backup_id = ? AND device_id = ?")
+      .run(backupId, deviceId);
   }
 
   /** Retention deletes scheduled backups only. */

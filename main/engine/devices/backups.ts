@@ -8,7 +8,16 @@ import type { CallParsedInput } from '../../shared/contract';
 import type { Device, DeviceBackup, HeatMap } from '../../shared/device-schemas';
 import type { Backup, Job } from '../../shared/schemas';
 import { LifeboatError } from '../../shared/errors';
-import { activeDeviceJob, assertCanBackUp, deviceBackupJob, DeviceBackupSteps, heatSummaryOf, type BackupKind, type DeviceBackupParams, type ItemConfig } from './backup-job';
+import {
+  activeDeviceJob,
+  assertCanBackUp,
+  deviceBackupJob,
+  DeviceBackupSteps,
+  heatSummaryOf,
+  type BackupKind,
+  type DeviceBackupParams,
+  type ItemConfig,
+} from './backup-job';
 import type { DeviceBackupRow, DeviceBackupStore } from './backup-store';
 import type { DeviceBackupDeps } from './backup-deps';
 import { sweepLeftovers } from './backup-retention';
@@ -52,7 +61,11 @@ export class DeviceBackups {
     this.steps = new DeviceBackupSteps(this.deps);
     deps.runner.register(deviceBackupJob(this.steps));
     deps.runner.register(deactivateJob(this.deps, this.steps));
-    this.scheduler = new BackupScheduler(deps, (d) => this.startJob(d, 'scheduled'), (id) => activeDeviceJob(deps, id));
+    this.scheduler = new BackupScheduler(
+      deps,
+      (d) => this.startJob(d, 'scheduled'),
+      (id) => activeDeviceJob(deps, id),
+    );
   }
 
   /** Starts the backup scheduler (the app and web mode do; a one-shot CLI command does not). */
@@ -75,18 +88,29 @@ export class DeviceBackups {
   sweep(heat: boolean): Promise<void> {
     return sweepLeftovers(this.deps, { heat }).then(
       () => undefined,
-      (err: unknown) => this.deps.log.warn('sweep of device backup leftovers failed', { error: (err as Error).message }),
+      (err: unknown) =>
+        this.deps.log.warn('sweep of device backup leftovers failed', { error: (err as Error).message }),
     );
   }
 
   private startJob(device: DeviceRow, kind: BackupKind): Job {
-    const params: DeviceBackupParams = { deviceId: device.id, deviceName: device.name, accountId: device.account_id!, kind };
+    const params: DeviceBackupParams = {
+      deviceId: device.id,
+      deviceName: device.name,
+      accountId: device.account_id!,
+      kind,
+    };
     return this.deps.runner.create('device.backup', params);
   }
 
   private assertIdle(device: DeviceRow): void {
     const job = activeDeviceJob(this.deps, device.id);
-    if (job) throw new LifeboatError('busy', `A backup or deactivation of ${device.name} has not ended yet (job ${job}).`, `Wait for it (\`lifeboat jobs wait ${job}\`) or cancel it, then try again.`);
+    if (job)
+      throw new LifeboatError(
+        'busy',
+        `A backup or deactivation of ${device.name} has not ended yet (job ${job}).`,
+        `Wait for it (\`lifeboat jobs wait ${job}\`) or cancel it, then try again.`,
+      );
   }
 
   backup(name: string): Job {
@@ -102,20 +126,43 @@ export class DeviceBackups {
       throw new LifeboatError(
         'not_allowed',
         `The device ${device.name} is ${device.status}: it takes no more backups, so it has no backup policy.`,
-        device.status === 'deactivated' ? `Fail it over (\`lifeboat failover targets ${device.name}\`) and set the policy on the device that takes over.` : 'Set the policy on the device that took over its shares and volumes.',
+        device.status === 'deactivated'
+          ? `Fail it over (\`lifeboat failover targets ${device.name}\`) and set the policy on the device that takes over.`
+          : 'Set the policy on the device that took over its shares and volumes.',
       );
     this.deps.devices.assertNotHeld(device);
-    if (input.frequency !== 'weekly' && input.weekday !== undefined) throw new LifeboatError('invalid_input', 'weekday: only a weekly policy has a weekday; leave it out or use --frequency weekly.');
-    const policy: StoredPolicy = { frequency: input.frequency, time: parseTime(input.time), weekday: input.frequency === 'weekly' ? (input.weekday ?? 0) : null, retention: input.retention };
+    if (input.frequency !== 'weekly' && input.weekday !== undefined)
+      throw new LifeboatError(
+        'invalid_input',
+        'weekday: only a weekly policy has a weekday; leave it out or use --frequency weekly.',
+      );
+    const policy: StoredPolicy = {
+      frequency: input.frequency,
+      time: parseTime(input.time),
+      weekday: input.frequency === 'weekly' ? (input.weekday ?? 0) : null,
+      retention: input.retention,
+    };
     let next: Date | null;
     try {
       next = nextBackupAt(policy, device.time_zone, new Date());
     } catch (err) {
-      if (err instanceof RangeError) throw new LifeboatError('invalid_input', `The time zone "${device.time_zone}" of ${device.name} is not known to this system.`, 'Use an IANA time zone such as Europe/Amsterdam.');
+      if (err instanceof RangeError)
+        throw new LifeboatError(
+          'invalid_input',
+          `The time zone "${device.time_zone}" of ${device.name} is not known to this system.`,
+          'Use an IANA time zone such as Europe/Amsterdam.',
+        );
       throw err;
     }
-    this.deps.devices.store.update(device.id, { policy: JSON.stringify(policy), next_backup_at: next?.toISOString() ?? null });
-    this.deps.log.info('device backup policy set', { device: device.name, ...policy, nextAt: next?.toISOString() ?? null });
+    this.deps.devices.store.update(device.id, {
+      policy: JSON.stringify(policy),
+      next_backup_at: next?.toISOString() ?? null,
+    });
+    this.deps.log.info('device backup policy set', {
+      device: device.name,
+      ...policy,
+      nextAt: next?.toISOString() ?? null,
+    });
     this.deps.devices.changed(device.name);
     return this.deps.devices.toDevice(this.deps.devices.store.byId(device.id)!);
   }
@@ -123,20 +170,46 @@ export class DeviceBackups {
   deactivate(input: CallParsedInput<'devices.deactivate'>): Job {
     const device = this.deps.devices.store.require(input.name);
     const n = device.name;
-    if (input.confirm !== n) throw new LifeboatError('invalid_input', `confirm: type the device name "${n}" exactly to deactivate it.`, 'Deactivation is permanent: the device goes read-only for good and takes no more backups.');
-    if (device.status === 'deactivated') throw new LifeboatError('not_allowed', `The device ${n} is already deactivated.`, `Fail it over to another device: \`lifeboat failover targets ${n}\`.`);
-    if (device.status === 'deleted') throw new LifeboatError('not_allowed', `The device ${n} was deleted from the service (failed over), so there is nothing left to deactivate.`, 'Deactivate the device that took over, if that is what you meant: `lifeboat device list`.');
-    if (device.status === 'ready-to-set-up') throw new LifeboatError('not_allowed', `The device ${n} is not registered yet, so there is nothing to deactivate.`, `Remove it instead: \`lifeboat device remove ${n}\`.`);
+    if (input.confirm !== n)
+      throw new LifeboatError(
+        'invalid_input',
+        `confirm: type the device name "${n}" exactly to deactivate it.`,
+        'Deactivation is permanent: the device goes read-only for good and takes no more backups.',
+      );
+    if (device.status === 'deactivated')
+      throw new LifeboatError(
+        'not_allowed',
+        `The device ${n} is already deactivated.`,
+        `Fail it over to another device: \`lifeboat failover targets ${n}\`.`,
+      );
+    if (device.status === 'deleted')
+      throw new LifeboatError(
+        'not_allowed',
+        `The device ${n} was deleted from the service (failed over), so there is nothing left to deactivate.`,
+        'Deactivate the device that took over, if that is what you meant: `lifeboat device list`.',
+      );
+    if (device.status === 'ready-to-set-up')
+      throw new LifeboatError(
+        'not_allowed',
+        `The device ${n} is not registered yet, so there is nothing to deactivate.`,
+        `Remove it instead: \`lifeboat device remove ${n}\`.`,
+      );
     this.deps.devices.assertNotHeld(device);
     this.assertIdle(device);
     if (input.finalBackup) assertCanBackUp(this.deps, device, 'final');
-    const params: DeactivateParams = { deviceId: device.id, deviceName: n, accountId: device.account_id, finalBackup: input.finalBackup };
+    const params: DeactivateParams = {
+      deviceId: device.id,
+      deviceName: n,
+      accountId: device.account_id,
+      finalBackup: input.finalBackup,
+    };
     return this.deps.runner.create('device.deactivate', params);
   }
 
   /** The heat map of the device's newest backup (or of the device it replaced, before its own first backup). */
   heat(name: string): HeatMap {
-    const device = this.deps.devices.store.byName(name, { includeDeleted: true }) ?? this.deps.devices.store.require(name);
+    const device =
+      this.deps.devices.store.byName(name, { includeDeleted: true }) ?? this.deps.devices.store.require(name);
     return this.heatMap(device.id);
   }
 
@@ -152,7 +225,15 @@ export class DeviceBackups {
     if (!device) return [];
     return this.store.lineage(device).map((r) => {
       const b = this.deps.accounts.catalog.row(r.backup_id)!;
-      return { id: r.backup_id, device: r.device_name, kind: r.kind, createdAt: r.created_at, files: b.files, bytes: b.bytes, storedNew: b.stored_new };
+      return {
+        id: r.backup_id,
+        device: r.device_name,
+        kind: r.kind,
+        createdAt: r.created_at,
+        files: b.files,
+        bytes: b.bytes,
+        storedNew: b.stored_new,
+      };
     });
   }
 
@@ -164,13 +245,22 @@ export class DeviceBackups {
     if (!row) return null;
     const catalog = this.deps.accounts.catalog.row(row.backup_id)!;
     const account = this.deps.accounts.store.byId(catalog.account_id)?.name ?? catalog.account_id;
-    return { row, items: JSON.parse(row.items) as ItemConfig[], backup: this.deps.accounts.catalog.toBackup(catalog, account) };
+    return {
+      row,
+      items: JSON.parse(row.items) as ItemConfig[],
+      backup: this.deps.accounts.catalog.toBackup(catalog, account),
+    };
   }
 
   /** The configuration of every share or volume at a backup. */
   items(backupId: string): ItemConfig[] {
     const row = this.store.row(backupId);
-    if (!row) throw new LifeboatError('not_found', `Backup ${backupId} is not a device backup.`, 'List the device backups with `lifeboat device show NAME`.');
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        `Backup ${backupId} is not a device backup.`,
+        'List the device backups with `lifeboat device show NAME`.',
+      );
     return JSON.parse(row.items) as ItemConfig[];
   }
 

@@ -12,7 +12,12 @@ import type { DeviceBackupState, DeviceBackupSteps } from './backup-job';
 import { deviceFaultPoint } from './backup-retention';
 import { policyOf } from './schedule';
 
-const Params = z.object({ deviceId: z.string(), deviceName: z.string(), accountId: z.string().nullable(), finalBackup: z.boolean() });
+const Params = z.object({
+  deviceId: z.string(),
+  deviceName: z.string(),
+  accountId: z.string().nullable(),
+  finalBackup: z.boolean(),
+});
 export type DeactivateParams = z.infer<typeof Params>;
 
 interface State extends DeviceBackupState {
@@ -54,10 +59,16 @@ export function deactivateJob(deps: DeviceBackupDeps, backups: DeviceBackupSteps
             ...deps.devices.store.volumes(d.id).map((row) => ({ kind: 'volume' as const, row })),
           ];
           // Record what is about to change first: a cancel mid-way must bring back exactly these.
-          if (!ctx.state.tookOffline) ctx.checkpoint({ tookOffline: items.filter((i) => i.row.online).map((i) => ({ kind: i.kind, name: i.row.name })) });
+          if (!ctx.state.tookOffline)
+            ctx.checkpoint({
+              tookOffline: items.filter((i) => i.row.online).map((i) => ({ kind: i.kind, name: i.row.name })),
+            });
           for (const i of items) await deps.devices.items.applyOnline(d, i.kind, i.row, false);
           deps.devices.changed(d.name);
-          ctx.progress({ fraction: 1, message: `${items.length} ${d.type === 'file' ? 'share' : 'volume'}(s) offline and read-only` });
+          ctx.progress({
+            fraction: 1,
+            message: `${items.length} ${d.type === 'file' ? 'share' : 'volume'}(s) offline and read-only`,
+          });
         },
       },
       {
@@ -68,7 +79,10 @@ export function deactivateJob(deps: DeviceBackupDeps, backups: DeviceBackupSteps
           if (!d || d.status === 'deactivated') return;
           if (!ctx.state.policyBefore) ctx.checkpoint({ policyBefore: { policy: d.policy, nextAt: d.next_backup_at } });
           const { nextAt: _nextAt, ...policy } = policyOf(d);
-          deps.devices.store.update(d.id, { policy: JSON.stringify({ ...policy, frequency: 'off' }), next_backup_at: null });
+          deps.devices.store.update(d.id, {
+            policy: JSON.stringify({ ...policy, frequency: 'off' }),
+            next_backup_at: null,
+          });
         },
       },
       {
@@ -79,10 +93,14 @@ export function deactivateJob(deps: DeviceBackupDeps, backups: DeviceBackupSteps
           deps.db.transaction(() => {
             const d = device(ctx.params.deviceId);
             if (!d || d.status === 'deactivated') return;
-            if (ctx.params.finalBackup && ctx.state.snapshotId)
-              deps.backups.markFinal(ctx.state.snapshotId, d.id);
+            if (ctx.params.finalBackup && ctx.state.snapshotId) deps.backups.markFinal(ctx.state.snapshotId, d.id);
             const { nextAt: _nextAt, ...policy } = policyOf(d);
-            deps.devices.store.update(d.id, { status: 'deactivated', deactivated_at: new Date().toISOString(), policy: JSON.stringify({ ...policy, frequency: 'off' }), next_backup_at: null });
+            deps.devices.store.update(d.id, {
+              status: 'deactivated',
+              deactivated_at: new Date().toISOString(),
+              policy: JSON.stringify({ ...policy, frequency: 'off' }),
+              next_backup_at: null,
+            });
             deps.alerts.raise({
               severity: 'info',
               title: `Device ${d.name} deactivated`,
@@ -93,7 +111,14 @@ export function deactivateJob(deps: DeviceBackupDeps, backups: DeviceBackupSteps
               jobId: ctx.jobId,
             });
             // The result names the final backup (null without one): a script fails over from it without listing backups.
-            ctx.checkpoint({ deactivated: true, result: { ...ctx.state.result, device: d.name, finalBackupId: ctx.params.finalBackup ? (ctx.state.snapshotId ?? null) : null } });
+            ctx.checkpoint({
+              deactivated: true,
+              result: {
+                ...ctx.state.result,
+                device: d.name,
+                finalBackupId: ctx.params.finalBackup ? (ctx.state.snapshotId ?? null) : null,
+              },
+            });
           })();
           deps.devices.changed(ctx.params.deviceName);
         },
@@ -104,10 +129,15 @@ export function deactivateJob(deps: DeviceBackupDeps, backups: DeviceBackupSteps
       const d = device(ctx.params.deviceId);
       if (!d || d.status === 'deactivated') return;
       for (const i of ctx.state.tookOffline ?? []) {
-        const row = i.kind === 'share' ? deps.devices.store.share(d.id, i.name) : deps.devices.store.volume(d.id, i.name);
+        const row =
+          i.kind === 'share' ? deps.devices.store.share(d.id, i.name) : deps.devices.store.volume(d.id, i.name);
         if (row) await deps.devices.items.applyOnline(d, i.kind, row, true);
       }
-      if (ctx.state.policyBefore) deps.devices.store.update(d.id, { policy: ctx.state.policyBefore.policy, next_backup_at: ctx.state.policyBefore.nextAt });
+      if (ctx.state.policyBefore)
+        deps.devices.store.update(d.id, {
+          policy: ctx.state.policyBefore.policy,
+          next_backup_at: ctx.state.policyBefore.nextAt,
+        });
       deps.devices.changed(d.name);
     },
   };

@@ -14,13 +14,21 @@ export const deviceHandlers: Pick<Handlers, DeviceCalls> = {
   'devices.list': (engine, input) => engine.devices.list(input),
   'devices.show': async (engine, input) => {
     const { device, shares, volumes, jobs } = await engine.devices.show(input.name, { refresh: input.refresh });
-    return { device, shares, volumes, backups: engine.deviceBackups.listFor(device.id), heat: engine.deviceBackups.heatMap(device.id), jobs };
+    return {
+      device,
+      shares,
+      volumes,
+      backups: engine.deviceBackups.listFor(device.id),
+      heat: engine.deviceBackups.heatMap(device.id),
+      jobs,
+    };
   },
   'devices.remove': (engine, input) => engine.devices.remove(input.name),
   'devices.policy': (engine, input) => {
     // An iSCSI server at an agent site would fail every scheduled backup (its volumes are not mirrored): refused up front.
     const device = engine.devices.store.require(input.name);
-    if (input.frequency !== 'off' && device.type === 'iscsi') refuseVolumesAtSite(device, 1, deviceSiteName(engine.sites, device.site_id));
+    if (input.frequency !== 'off' && device.type === 'iscsi')
+      refuseVolumesAtSite(device, 1, deviceSiteName(engine.sites, device.site_id));
     return engine.deviceBackups.policy(input);
   },
   'devices.backup': (engine, input) => engine.deviceBackups.backup(input.name),

@@ -41,7 +41,11 @@ export async function writeHeatFile(file: string, data: HeatData): Promise<void>
   await privateDirAsync(path.dirname(file));
   const part = `${file}.part`;
   try {
-    await pipeline(Readable.from(lines(data)), zlib.createGzip({ level: 6 }), fs.createWriteStream(part, { mode: FILE_MODE }));
+    await pipeline(
+      Readable.from(lines(data)),
+      zlib.createGzip({ level: 6 }),
+      fs.createWriteStream(part, { mode: FILE_MODE }),
+    );
     await fs.promises.rename(part, file);
   } catch (err) {
     await fs.promises.rm(part, { force: true });
@@ -92,7 +96,11 @@ export async function readHeatFile(file: string): Promise<HeatData | null> {
 }
 
 /** Removes heat files that belong to no device backup (deleted by retention, or left by a crash). */
-export async function sweepHeatFiles(dataDir: string, known: (backupId: string) => boolean, now = Date.now()): Promise<number> {
+export async function sweepHeatFiles(
+  dataDir: string,
+  known: (backupId: string) => boolean,
+  now = Date.now(),
+): Promise<number> {
   const dir = heatDir(dataDir);
   const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
   let removed = 0;

@@ -78,7 +78,11 @@ const pinnedHeat = (heat: number, pinned: boolean) => round(pinned ? 0.9 + 0.1 *
  * A file's heat from its modification and access times (half-lives of 7 and 3 days) and how many of the recent
  * backups saw it change.
  */
-export function fileHeat(f: { mtimeMs: number; atimeMs: number | null; changes: number }, now: number, pinned: boolean): number {
+export function fileHeat(
+  f: { mtimeMs: number; atimeMs: number | null; changes: number },
+  now: number,
+  pinned: boolean,
+): number {
   const modified = 0.5 ** (Math.max(0, now - f.mtimeMs) / (7 * DAY));
   const accessed = f.atimeMs === null ? modified : 0.5 ** (Math.max(0, now - f.atimeMs) / (3 * DAY));
   const frequency = popcount(f.changes & MASK) / HISTORY;
@@ -120,7 +124,13 @@ export async function scanShareHeat(
       const changes = (((prev?.[2] ?? 0) << 1) | (changed ? 1 : 0)) & MASK;
       const ownRead = opts.ignoreAtime?.some(([from, to]) => st.atimeMs >= from && st.atimeMs <= to);
       const atimeMs = ownRead ? null : st.atimeMs;
-      files.push([childRel, fileHeat({ mtimeMs: st.mtimeMs, atimeMs, changes }, now, pinned), changes, st.size, st.mtimeMs]);
+      files.push([
+        childRel,
+        fileHeat({ mtimeMs: st.mtimeMs, atimeMs, changes }, now, pinned),
+        changes,
+        st.size,
+        st.mtimeMs,
+      ]);
     }
   }
   // No sort: the summary picks the hottest without one, and sorting every path would block the loop.
@@ -131,13 +141,20 @@ export async function scanShareHeat(
  * A volume's heat at this backup: which 1 MiB regions hold data, and which changed since the previous backup
  * (block chunk ids differ), with the change history carried forward from the previous heat.
  */
-export async function volumeHeat(name: string, pinned: boolean, image: ImageSource, previousImage: ImageSource | undefined, previous: VolumeHeat | undefined): Promise<VolumeHeat> {
+export async function volumeHeat(
+  name: string,
+  pinned: boolean,
+  image: ImageSource,
+  previousImage: ImageSource | undefined,
+  previous: VolumeHeat | undefined,
+): Promise<VolumeHeat> {
   const block = Math.max(HEAT_BLOCK, image.blockSize);
   const sameGrid = previousImage?.blockSize === image.blockSize;
   const oldChunks = new Map<number, string>();
   if (sameGrid) for (const e of previousImage!.extents) if (e.chunk) oldChunks.set(e.offset, e.chunk);
   const oldChanges = new Map<number, number>();
-  for (const [offset, length, changes] of previous?.ranges ?? []) for (let b = offset / block; b < (offset + length) / block; b++) oldChanges.set(b, changes);
+  for (const [offset, length, changes] of previous?.ranges ?? [])
+    for (let b = offset / block; b < (offset + length) / block; b++) oldChanges.set(b, changes);
 
   const bytes = new Map<number, number>();
   const changed = new Set<number>();
@@ -207,7 +224,7 @@ class TopK {
     const h = this.heap;
     if (h.length < this.k) {
       h.push(p);
-      for (let i = h.length - 1; i > 0; ) {
+      for (let i = h.length - 1; i > 0;) {
         const up = (i - 1) >> 1;
         if (!ranksBefore(h[up], h[i])) break;
         [h[up], h[i]] = [h[i], h[up]];
@@ -215,7 +232,7 @@ class TopK {
       }
     } else if (this.k && ranksBefore(p, h[0])) {
       h[0] = p;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let worst = i;
@@ -289,7 +306,14 @@ export function heatMapOf(summary: HeatSummary | null, backupId: string | null):
   return {
     backupId,
     at: summary.at,
-    items: summary.items.map((i) => ({ name: i.name, kind: i.kind, hotBytes: i.hotBytes, warmBytes: i.warmBytes, coldBytes: i.coldBytes, hottest: i.hottest })),
+    items: summary.items.map((i) => ({
+      name: i.name,
+      kind: i.kind,
+      hotBytes: i.hotBytes,
+      warmBytes: i.warmBytes,
+      coldBytes: i.coldBytes,
+      hottest: i.hottest,
+    })),
   };
 }
 

@@ -24,20 +24,38 @@ export class DeviceItems {
 
   private requireType(device: DeviceRow, kind: 'share' | 'volume'): void {
     if (kind === 'share' && device.type !== 'file')
-      throw new LifeboatError('invalid_input', `device: ${device.name} is an iSCSI server; shares belong to file servers.`, `Create a volume instead with \`lifeboat volume create ${device.name} NAME --size SIZE\`.`);
+      throw new LifeboatError(
+        'invalid_input',
+        `device: ${device.name} is an iSCSI server; shares belong to file servers.`,
+        `Create a volume instead with \`lifeboat volume create ${device.name} NAME --size SIZE\`.`,
+      );
     if (kind === 'volume' && device.type !== 'iscsi')
-      throw new LifeboatError('invalid_input', `device: ${device.name} is a file server; volumes belong to iSCSI servers.`, `Create a share instead with \`lifeboat share create ${device.name} NAME\`.`);
+      throw new LifeboatError(
+        'invalid_input',
+        `device: ${device.name} is a file server; volumes belong to iSCSI servers.`,
+        `Create a share instead with \`lifeboat share create ${device.name} NAME\`.`,
+      );
   }
 
   private requireShare(device: DeviceRow, name: string): ShareRow {
     const row = this.store.share(device.id, name);
-    if (!row) throw new LifeboatError('not_found', `There is no share ${name} on ${device.name}.`, `List its shares with \`lifeboat share list ${device.name}\`.`);
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        `There is no share ${name} on ${device.name}.`,
+        `List its shares with \`lifeboat share list ${device.name}\`.`,
+      );
     return row;
   }
 
   private requireVolume(device: DeviceRow, name: string): VolumeRow {
     const row = this.store.volume(device.id, name);
-    if (!row) throw new LifeboatError('not_found', `There is no volume ${name} on ${device.name}.`, `List its volumes with \`lifeboat volume list ${device.name}\`.`);
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        `There is no volume ${name} on ${device.name}.`,
+        `List its volumes with \`lifeboat volume list ${device.name}\`.`,
+      );
     return row;
   }
 
@@ -51,7 +69,13 @@ export class DeviceItems {
    * The provisioned sum stays within the capacity; locally pinned items are kept whole on the local disk, so what all
    * of them may still write (their sizes less what they use already) must fit in the free space of the root.
    */
-  private async checkSize(device: DeviceRow, field: 'quota' | 'size', bytes: number, pinned: boolean, exceptId?: string): Promise<void> {
+  private async checkSize(
+    device: DeviceRow,
+    field: 'quota' | 'size',
+    bytes: number,
+    pinned: boolean,
+    exceptId?: string,
+  ): Promise<void> {
     const left = device.capacity - this.provisioned(device, exceptId);
     if (bytes > left)
       throw new LifeboatError(
@@ -65,10 +89,20 @@ export class DeviceItems {
     await this.m.refreshUsage(device, { now: true });
     const own = exceptId ? this.m.usageOf(exceptId) : 0;
     if (bytes - own > free)
-      throw new LifeboatError('invalid_input', `${field}: a locally pinned ${what} is kept whole on the local disk, but ${formatBytes(bytes)} is more than the ${formatBytes(free)} free there.`, 'Make it tiered instead, give a smaller size, or free space on the disk of the data root.');
+      throw new LifeboatError(
+        'invalid_input',
+        `${field}: a locally pinned ${what} is kept whole on the local disk, but ${formatBytes(bytes)} is more than the ${formatBytes(free)} free there.`,
+        'Make it tiered instead, give a smaller size, or free space on the disk of the data root.',
+      );
     const others = [
-      ...this.store.shares(device.id).filter((s) => s.tier === 'locally-pinned' && s.id !== exceptId).map((s) => ({ id: s.id, size: s.quota })),
-      ...this.store.volumes(device.id).filter((v) => v.tier === 'locally-pinned' && v.id !== exceptId).map((v) => ({ id: v.id, size: v.size })),
+      ...this.store
+        .shares(device.id)
+        .filter((s) => s.tier === 'locally-pinned' && s.id !== exceptId)
+        .map((s) => ({ id: s.id, size: s.quota })),
+      ...this.store
+        .volumes(device.id)
+        .filter((v) => v.tier === 'locally-pinned' && v.id !== exceptId)
+        .map((v) => ({ id: v.id, size: v.size })),
     ];
     const othersToCome = others.reduce((a, i) => a + Math.max(0, i.size - this.m.usageOf(i.id)), 0);
     if (othersToCome + bytes - own > free)
@@ -81,14 +115,26 @@ export class DeviceItems {
 
   private unique(device: DeviceRow, kind: 'share' | 'volume', name: string): void {
     const clash = kind === 'share' ? this.store.share(device.id, name) : this.store.volume(device.id, name);
-    if (clash) throw new LifeboatError('conflict', `name: ${device.name} already has a ${kind} named ${clash.name}.`, `Choose another name (names are compared without regard to case).`);
+    if (clash)
+      throw new LifeboatError(
+        'conflict',
+        `name: ${device.name} already has a ${kind} named ${clash.name}.`,
+        `Choose another name (names are compared without regard to case).`,
+      );
   }
 
   /** A folder or image left behind on a reused data root is never overwritten. */
   private async freePath(device: DeviceRow, kind: 'share' | 'volume', target: string): Promise<void> {
-    const leftover = kind === 'share' ? (await this.m.agent.inspectRoot(target)).entries.length > 0 : await this.m.agent.exists(target);
+    const leftover =
+      kind === 'share'
+        ? (await this.m.agent.inspectRoot(target)).entries.length > 0
+        : await this.m.agent.exists(target);
     if (leftover)
-      throw new LifeboatError('conflict', `name: ${target} already exists on ${device.name} (left from an earlier device on this data root).`, 'Choose another name, or move that data away first.');
+      throw new LifeboatError(
+        'conflict',
+        `name: ${target} already exists on ${device.name} (left from an earlier device on this data root).`,
+        'Choose another name, or move that data away first.',
+      );
   }
 
   /**
@@ -117,7 +163,11 @@ export class DeviceItems {
 
   private clearQuotaAlert(device: DeviceRow, share: ShareRow): void {
     this.m.deps.settings.delete(`share-over-quota:${share.id}`);
-    const open = this.m.deps.alerts.ids({ objectKind: 'share', objectName: `${device.name}/${share.name}`, title: OVER_QUOTA });
+    const open = this.m.deps.alerts.ids({
+      objectKind: 'share',
+      objectName: `${device.name}/${share.name}`,
+      title: OVER_QUOTA,
+    });
     if (open.length) this.m.deps.alerts.acknowledge(open);
   }
 
@@ -135,7 +185,12 @@ export class DeviceItems {
    * (deactivation and failover use it). The row goes offline before the disk and online after it, so that the engine
    * never takes a writable-looking row for read-only data.
    */
-  async applyOnline(device: DeviceRow, kind: 'share' | 'volume', row: ShareRow | VolumeRow, online: boolean): Promise<void> {
+  async applyOnline(
+    device: DeviceRow,
+    kind: 'share' | 'volume',
+    row: ShareRow | VolumeRow,
+    online: boolean,
+  ): Promise<void> {
     const target = this.pathOf(device, kind, row.name);
     if (!online) this.setOnlineRow(kind, row.id, false);
     if (await this.m.agent.exists(target)) await this.m.agent.setWritable(target, online);
@@ -143,7 +198,12 @@ export class DeviceItems {
   }
 
   /** The same for a user's offline/online: the row changes only while the device is still writable (see commit). */
-  private async changeOnline(device: DeviceRow, kind: 'share' | 'volume', row: ShareRow | VolumeRow, online: boolean): Promise<void> {
+  private async changeOnline(
+    device: DeviceRow,
+    kind: 'share' | 'volume',
+    row: ShareRow | VolumeRow,
+    online: boolean,
+  ): Promise<void> {
     const target = this.pathOf(device, kind, row.name);
     const exists = await this.m.agent.exists(target);
     if (!online) {
@@ -182,7 +242,10 @@ export class DeviceItems {
     for (const one of plan)
       await sweepDevice(this.m.agent, one).catch((err: Error) => {
         if (!one.device.site_id) throw err; // a root at a site that does not answer is swept at the next start
-        this.m.deps.log.warn('device sweep skipped a device at an unreachable site', { device: one.device.name, error: err.message });
+        this.m.deps.log.warn('device sweep skipped a device at an unreachable site', {
+          device: one.device.name,
+          error: err.message,
+        });
       });
   }
 
@@ -198,7 +261,11 @@ export class DeviceItems {
     else {
       const left = device.capacity - this.provisioned(device);
       if (left <= 0)
-        throw new LifeboatError('invalid_input', `quota: all of the ${formatBytes(device.capacity)} capacity of ${device.name} is provisioned; there is nothing left for a new share.`, 'Shrink or delete another share first.');
+        throw new LifeboatError(
+          'invalid_input',
+          `quota: all of the ${formatBytes(device.capacity)} capacity of ${device.name} is provisioned; there is nothing left for a new share.`,
+          'Shrink or delete another share first.',
+        );
       quota = Math.min(DEFAULT_QUOTA, left);
     }
     await this.checkSize(device, 'quota', quota, input.pinned);
@@ -247,10 +314,20 @@ export class DeviceItems {
       await this.m.refreshUsage(device, { now: true });
       const used = this.m.usageOf(share.id);
       if (quota < used)
-        throw new LifeboatError('invalid_input', `quota: ${formatBytes(quota)} is less than the ${formatBytes(used)} the share ${share.name} already uses.`, `Give a quota of at least ${formatBytes(used)}, or delete data from the share first.`);
+        throw new LifeboatError(
+          'invalid_input',
+          `quota: ${formatBytes(quota)} is less than the ${formatBytes(used)} the share ${share.name} already uses.`,
+          `Give a quota of at least ${formatBytes(used)}, or delete data from the share first.`,
+        );
       await this.checkSize(device, 'quota', quota, share.tier === 'locally-pinned', share.id);
     }
-    this.m.commit(device.id, 'writable', () => this.store.updateShare(share.id, { description: input.description, quota, users: input.user ? JSON.stringify(input.user) : undefined }));
+    this.m.commit(device.id, 'writable', () =>
+      this.store.updateShare(share.id, {
+        description: input.description,
+        quota,
+        users: input.user ? JSON.stringify(input.user) : undefined,
+      }),
+    );
     this.m.changed(device.name);
     const row = this.requireShare(device, share.name);
     this.checkQuotas(device);
@@ -271,7 +348,9 @@ export class DeviceItems {
     const device = this.m.requireWritable(deviceName);
     this.requireType(device, 'share');
     const share = this.requireShare(device, name);
-    await this.trashThenForget(device, this.m.sharePath(device, share.name), share.id, () => this.store.deleteShare(share.id));
+    await this.trashThenForget(device, this.m.sharePath(device, share.name), share.id, () =>
+      this.store.deleteShare(share.id),
+    );
     this.clearQuotaAlert(device, share);
     this.m.deps.log.info('share deleted', { device: device.name, share: share.name });
     this.m.changed(device.name);
@@ -315,7 +394,14 @@ export class DeviceItems {
       this.store.deleteVolume(row.id);
       throw err;
     }
-    this.m.deps.log.info('volume created', { device: device.name, volume: name, size, tier: row.tier, acrs: acrs.length, chap: !!chap });
+    this.m.deps.log.info('volume created', {
+      device: device.name,
+      volume: name,
+      size,
+      tier: row.tier,
+      acrs: acrs.length,
+      chap: !!chap,
+    });
     this.m.changed(device.name);
     await this.m.refreshUsage(device, { now: true });
     return this.m.toVolume(device, row);
@@ -334,12 +420,18 @@ export class DeviceItems {
     const volume = this.requireVolume(device, input.name);
     const acrs = input.acr ? checkAcrs(input.acr) : undefined;
     if (input.noChap && (input.chapUser !== undefined || input.chapSecret !== undefined))
-      throw new LifeboatError('invalid_input', 'noChap: turning CHAP off and setting a CHAP user or secret at once contradict each other.', 'Give either --no-chap, or --chap-user and --chap-secret.');
+      throw new LifeboatError(
+        'invalid_input',
+        'noChap: turning CHAP off and setting a CHAP user or secret at once contradict each other.',
+        'Give either --no-chap, or --chap-user and --chap-secret.',
+      );
     // Changing only the user or only the secret keeps the other half of the existing CHAP settings.
     let chap: { user: string; secret: string } | null = null;
     if (input.chapUser !== undefined || input.chapSecret !== undefined) {
       const user = input.chapUser ?? volume.chap_user ?? undefined;
-      const secret = input.chapSecret ?? (input.chapUser !== undefined ? (this.store.chapSecret(volume.id) ?? undefined) : undefined);
+      const secret =
+        input.chapSecret ??
+        (input.chapUser !== undefined ? (this.store.chapSecret(volume.id) ?? undefined) : undefined);
       chap = checkChap(user, secret);
     }
     this.m.commit(device.id, 'configurable', () => {
@@ -351,7 +443,12 @@ export class DeviceItems {
       if (input.noChap) this.store.setChapSecret(volume.id, null);
       if (chap) this.store.setChapSecret(volume.id, chap.secret);
     });
-    this.m.deps.log.info('volume edited', { device: device.name, volume: volume.name, acrs: acrs?.length, chap: input.noChap ? 'off' : chap ? 'set' : 'unchanged' });
+    this.m.deps.log.info('volume edited', {
+      device: device.name,
+      volume: volume.name,
+      acrs: acrs?.length,
+      chap: input.noChap ? 'off' : chap ? 'set' : 'unchanged',
+    });
     this.m.changed(device.name);
     await this.m.refreshUsage(device);
     return this.m.toVolume(device, this.requireVolume(device, volume.name));
@@ -372,7 +469,9 @@ export class DeviceItems {
     const device = this.m.requireWritable(deviceName);
     this.requireType(device, 'volume');
     const volume = this.requireVolume(device, name);
-    await this.trashThenForget(device, this.m.volumePath(device, volume.name), volume.id, () => this.store.deleteVolume(volume.id));
+    await this.trashThenForget(device, this.m.volumePath(device, volume.name), volume.id, () =>
+      this.store.deleteVolume(volume.id),
+    );
     this.m.deps.log.info('volume deleted', { device: device.name, volume: volume.name });
     this.m.changed(device.name);
     return { deleted: volume.name, device: device.name };

@@ -46,7 +46,9 @@ export class DeviceManager {
   }
 
   /** The sites a device's root may be at. */
-  get sites(): SiteManager { return this.deps.sites(); }
+  get sites(): SiteManager {
+    return this.deps.sites();
+  }
 
   // ---- public helpers that device backups and failover use ----
 
@@ -83,8 +85,14 @@ export class DeviceManager {
       // Offline needs what any change needs; online needs an offline device (else this says why: not registered, deactivated).
       if (!online || device.status !== 'offline') this.writableRow(device);
       const items = [
-        ...this.store.shares(device.id).filter((s) => s.online).map((s) => this.sharePath(device, s.name)),
-        ...this.store.volumes(device.id).filter((v) => v.online).map((v) => this.volumePath(device, v.name)),
+        ...this.store
+          .shares(device.id)
+          .filter((s) => s.online)
+          .map((s) => this.sharePath(device, s.name)),
+        ...this.store
+          .volumes(device.id)
+          .filter((v) => v.online)
+          .map((v) => this.volumePath(device, v.name)),
       ];
       // The status changes first going offline (engine writes stop at once) and last coming back.
       if (!online) this.commit(device.id, 'writable', () => this.store.update(device.id, { status: 'offline' }));
@@ -92,7 +100,12 @@ export class DeviceManager {
       if (online)
         this.deps.db.transaction(() => {
           const now = this.store.byId(device.id);
-          if (now?.status !== 'offline') throw new LifeboatError('conflict', `The device ${device.name} changed meanwhile (it is ${now?.status ?? 'gone'}).`, 'Look at it again with `lifeboat device show`.');
+          if (now?.status !== 'offline')
+            throw new LifeboatError(
+              'conflict',
+              `The device ${device.name} changed meanwhile (it is ${now?.status ?? 'gone'}).`,
+              'Look at it again with `lifeboat device show`.',
+            );
           this.assertNotHeld(now);
           this.store.update(device.id, { status: 'online' });
         })();
@@ -117,17 +130,37 @@ export class DeviceManager {
       case 'online': {
         const job = this.store.activeDeactivation(n);
         if (job)
-          throw new LifeboatError('busy', `The device ${n} is being deactivated (job ${job}), so its shares and volumes cannot change.`, `Wait for the deactivation to end (\`lifeboat job show ${job}\`), or cancel it with \`lifeboat job cancel ${job}\` to keep using the device.`);
+          throw new LifeboatError(
+            'busy',
+            `The device ${n} is being deactivated (job ${job}), so its shares and volumes cannot change.`,
+            `Wait for the deactivation to end (\`lifeboat job show ${job}\`), or cancel it with \`lifeboat job cancel ${job}\` to keep using the device.`,
+          );
         return device;
       }
       case 'ready-to-set-up':
-        throw new LifeboatError('not_allowed', `The device ${n} is not registered with the service yet, so nothing can change on it.`, `Register it first with \`lifeboat device register ${n} --registration-key KEY\` (get the key with \`lifeboat service registration-key\`).`);
+        throw new LifeboatError(
+          'not_allowed',
+          `The device ${n} is not registered with the service yet, so nothing can change on it.`,
+          `Register it first with \`lifeboat device register ${n} --registration-key KEY\` (get the key with \`lifeboat service registration-key\`).`,
+        );
       case 'offline':
-        throw new LifeboatError('not_allowed', `The device ${n} is offline for maintenance, so nothing can change on it.`, `Bring the device online first with \`lifeboat device online ${n}\`.`);
+        throw new LifeboatError(
+          'not_allowed',
+          `The device ${n} is offline for maintenance, so nothing can change on it.`,
+          `Bring the device online first with \`lifeboat device online ${n}\`.`,
+        );
       case 'deactivated':
-        throw new LifeboatError('not_allowed', `The device ${n} is deactivated: it is read-only for good and its shares and volumes cannot change.`, `Fail it over to another device (\`lifeboat failover targets ${n}\`) and make changes there.`);
+        throw new LifeboatError(
+          'not_allowed',
+          `The device ${n} is deactivated: it is read-only for good and its shares and volumes cannot change.`,
+          `Fail it over to another device (\`lifeboat failover targets ${n}\`) and make changes there.`,
+        );
       default:
-        throw new LifeboatError('not_allowed', `The device ${n} was deleted from the service, so nothing can change on it.`, 'List the live devices with `lifeboat device list`.');
+        throw new LifeboatError(
+          'not_allowed',
+          `The device ${n} was deleted from the service, so nothing can change on it.`,
+          'List the live devices with `lifeboat device list`.',
+        );
     }
   }
 
@@ -151,7 +184,12 @@ export class DeviceManager {
   commit<T>(deviceId: string, need: 'writable' | 'configurable', write: () => T): T {
     return this.deps.db.transaction(() => {
       const now = this.store.byId(deviceId);
-      if (!now) throw new LifeboatError('not_found', 'The device was removed meanwhile.', 'List devices with `lifeboat device list`.');
+      if (!now)
+        throw new LifeboatError(
+          'not_found',
+          'The device was removed meanwhile.',
+          'List devices with `lifeboat device list`.',
+        );
       if (need === 'writable') this.writableRow(now);
       else this.configurableRow(now);
       return write();
@@ -162,7 +200,11 @@ export class DeviceManager {
   assertItemWritable(device: DeviceRow, kind: 'share' | 'volume', name: string): void {
     const row = kind === 'share' ? this.store.share(device.id, name) : this.store.volume(device.id, name);
     if (row && !row.online)
-      throw new LifeboatError('not_allowed', `The ${kind} ${name} on ${device.name} is offline and read-only.`, `Bring it online with \`lifeboat ${kind} online ${device.name} ${name}\`.`);
+      throw new LifeboatError(
+        'not_allowed',
+        `The ${kind} ${name} on ${device.name} is offline and read-only.`,
+        `Bring it online with \`lifeboat ${kind} online ${device.name} ${name}\`.`,
+      );
   }
 
   /** Takes every share or volume of a device offline or online, with no status checks (deactivation and failover). */
@@ -346,13 +388,25 @@ export class DeviceManager {
     const device = this.store.require(name);
     this.assertNotHeld(device);
     const job = this.store.activeDeactivation(device.name);
-    if (job) throw new LifeboatError('busy', `The device ${device.name} is being deactivated (job ${job}).`, `Wait for the deactivation to end, or cancel it with \`lifeboat job cancel ${job}\`.`);
+    if (job)
+      throw new LifeboatError(
+        'busy',
+        `The device ${device.name} is being deactivated (job ${job}).`,
+        `Wait for the deactivation to end, or cancel it with \`lifeboat job cancel ${job}\`.`,
+      );
     const shares = this.store.shares(device.id).length;
     const volumes = this.store.volumes(device.id).length;
     if (shares + volumes > 0) {
       const what = shares ? `${shares} share${shares > 1 ? 's' : ''}` : `${volumes} volume${volumes > 1 ? 's' : ''}`;
-      const how = device.status === 'deactivated' ? `fail it over first (\`lifeboat failover targets ${device.name}\`)` : `delete them first with \`lifeboat ${shares ? 'share' : 'volume'} delete\``;
-      throw new LifeboatError('not_allowed', `The device ${device.name} still has ${what}, so it cannot be removed.`, `To remove it, ${how}.`);
+      const how =
+        device.status === 'deactivated'
+          ? `fail it over first (\`lifeboat failover targets ${device.name}\`)`
+          : `delete them first with \`lifeboat ${shares ? 'share' : 'volume'} delete\``;
+      throw new LifeboatError(
+        'not_allowed',
+        `The device ${device.name} still has ${what}, so it cannot be removed.`,
+        `To remove it, ${how}.`,
+      );
     }
     // A device with backups stays as a deleted record so its backups keep their owner; the data root is left as is
     // (with its marker, so a new device can take it over).

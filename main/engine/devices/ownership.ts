@@ -40,7 +40,13 @@ export async function readOwner(backend: StorageBackend, lineage: string): Promi
 
 /** Creates the given epoch; false when another writer created it first. */
 async function write(backend: StorageBackend, lineage: string, epoch: number, device: DeviceRef): Promise<boolean> {
-  const record: OwnerRecord = { lineage, deviceId: device.id, deviceName: device.name, epoch, at: new Date().toISOString() };
+  const record: OwnerRecord = {
+    lineage,
+    deviceId: device.id,
+    deviceName: device.name,
+    epoch,
+    at: new Date().toISOString(),
+  };
   try {
     await backend.put(objectOf(lineage, epoch), Buffer.from(JSON.stringify(record)), { ifNoneMatch: true });
     return true;
@@ -66,7 +72,12 @@ export async function claimOwner(backend: StorageBackend, lineage: string, devic
     if (owner) throw fencedError(owner);
     if (await write(backend, lineage, 1, device)) return (await readOwner(backend, lineage))!;
   }
-  throw new LifeboatError('busy', `The ownership of the backups of ${device.name} keeps changing.`, 'Try again in a minute.', { retryable: true });
+  throw new LifeboatError(
+    'busy',
+    `The ownership of the backups of ${device.name} keeps changing.`,
+    'Try again in a minute.',
+    { retryable: true },
+  );
 }
 
 /**
@@ -74,7 +85,12 @@ export async function claimOwner(backend: StorageBackend, lineage: string, devic
  * `to` already owns the lineage it returns that. Refuses when a third device owns it. A lineage nobody claimed
  * (the source never took a backup with a lease) is claimed for `to`.
  */
-export async function transferOwner(backend: StorageBackend, lineage: string, fromDeviceId: string, to: DeviceRef): Promise<OwnerRecord> {
+export async function transferOwner(
+  backend: StorageBackend,
+  lineage: string,
+  fromDeviceId: string,
+  to: DeviceRef,
+): Promise<OwnerRecord> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const owner = await readOwner(backend, lineage);
     if (owner?.deviceId === to.id) return owner;
@@ -86,5 +102,7 @@ export async function transferOwner(backend: StorageBackend, lineage: string, fr
       );
     if (await write(backend, lineage, (owner?.epoch ?? 0) + 1, to)) return (await readOwner(backend, lineage))!;
   }
-  throw new LifeboatError('busy', 'The ownership of these backups keeps changing.', 'Try again in a minute.', { retryable: true });
+  throw new LifeboatError('busy', 'The ownership of these backups keeps changing.', 'Try again in a minute.', {
+    retryable: true,
+  });
 }

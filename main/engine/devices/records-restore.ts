@@ -21,7 +21,11 @@ import { readRecords, type DeviceRecord } from './records';
 type RebuiltDevice = NonNullable<CatalogRebuild['devices']>[number];
 
 /** Restores the device records found in the account; what the rebuild's answer says of them. */
-export async function restoreDevices(deps: DeviceBackupDeps, account: AccountRow, repo: Repository): Promise<Pick<CatalogRebuild, 'devices' | 'notice'>> {
+export async function restoreDevices(
+  deps: DeviceBackupDeps,
+  account: AccountRow,
+  repo: Repository,
+): Promise<Pick<CatalogRebuild, 'devices' | 'notice'>> {
   const { records, damaged } = await readRecords(repo.backend, repo.keys);
   if (!records.length && !damaged.length) return {};
   // Deleted devices first: a live device's `replaces` then names a row that is there.
@@ -30,7 +34,13 @@ export async function restoreDevices(deps: DeviceBackupDeps, account: AccountRow
   const devices: RebuiltDevice[] = [];
   for (const record of records) {
     const d = record.device;
-    const summary = { name: d.name, type: d.type, shares: record.shares.length, volumes: record.volumes.length, backups: 0 };
+    const summary = {
+      name: d.name,
+      type: d.type,
+      shares: record.shares.length,
+      volumes: record.volumes.length,
+      backups: 0,
+    };
     try {
       const outcome = restoreOne(deps, account, record, summary); // counts the backups into summary
       devices.push({ ...summary, ...outcome });
@@ -39,23 +49,40 @@ export async function restoreDevices(deps: DeviceBackupDeps, account: AccountRow
     }
   }
   for (const name of damaged)
-    devices.push({ name, type: 'unknown', status: 'unknown', shares: 0, volumes: 0, backups: 0, outcome: 'skipped', reason: 'its record is damaged' });
+    devices.push({
+      name,
+      type: 'unknown',
+      status: 'unknown',
+      shares: 0,
+      volumes: 0,
+      backups: 0,
+      outcome: 'skipped',
+      reason: 'its record is damaged',
+    });
   for (const d of devices) if (d.outcome === 'restored') deps.devices.changed(d.name);
   // Restored now or by an earlier rebuild (`account add` rebuilds too): what to do next is the same.
   const back = devices.filter((d) => d.outcome !== 'skipped' && d.status === 'deactivated').map((d) => d.name);
   const notice = back.length
     ? `${back.join(', ')} ${back.length > 1 ? 'are' : 'is'} Deactivated here: the data is in the storage account, but this installation does not ` +
-      'run the lost machine\'s devices. Create a target device here (Devices > Add device, or `lifeboat device create … --registration-key KEY`; ' +
+      "run the lost machine's devices. Create a target device here (Devices > Add device, or `lifeboat device create … --registration-key KEY`; " +
       `\`lifeboat service registration-key\` shows this service's key), then fail each one over to it (\`lifeboat failover targets ${back[0]}\`).`
     : undefined;
-  deps.log.info('device records restored', { account: account.name, devices: devices.map((d) => `${d.name}:${d.outcome}`) });
+  deps.log.info('device records restored', {
+    account: account.name,
+    devices: devices.map((d) => `${d.name}:${d.outcome}`),
+  });
   return { devices, ...(notice ? { notice } : {}) };
 }
 
 /** One record into the database, in one transaction. Throws a reason to skip it. */
 type Outcome = Pick<RebuiltDevice, 'status' | 'outcome' | 'reason'>;
 
-function restoreOne(deps: DeviceBackupDeps, account: AccountRow, record: DeviceRecord, summary: { backups: number }): Outcome {
+function restoreOne(
+  deps: DeviceBackupDeps,
+  account: AccountRow,
+  record: DeviceRecord,
+  summary: { backups: number },
+): Outcome {
   const store = deps.devices.store;
   const d = record.device;
   const backups = record.backups.filter((b) => deps.accounts.catalog.row(b.backup_id));
@@ -71,7 +98,9 @@ function restoreOne(deps: DeviceBackupDeps, account: AccountRow, record: DeviceR
   }
   if (d.status === 'ready-to-set-up') throw new Error('it was never registered and holds no data');
   if (d.status !== 'deleted' && store.byName(d.name))
-    throw new Error(`another device named ${d.name} is on this installation: remove it (\`lifeboat device remove ${d.name}\`), then rebuild again`);
+    throw new Error(
+      `another device named ${d.name} is on this installation: remove it (\`lifeboat device remove ${d.name}\`), then rebuild again`,
+    );
   const now = new Date().toISOString();
   const status = d.status === 'deleted' ? 'deleted' : 'deactivated';
   deps.db.transaction(() => {
@@ -85,7 +114,8 @@ function restoreOne(deps: DeviceBackupDeps, account: AccountRow, record: DeviceR
       deactivated_at: status === 'deactivated' ? (d.deactivated_at ?? now) : d.deactivated_at,
     });
     // Item ids are kept when free, so a second rebuild elsewhere finds the same ones; a clash gets a new id.
-    const taken = (table: 'shares' | 'volumes', id: string) => deps.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id);
+    const taken = (table: 'shares' | 'volumes', id: string) =>
+      deps.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id);
     const freeId = (table: 'shares' | 'volumes', id: string, prefix: string) => (taken(table, id) ? newId(prefix) : id);
     for (const s of record.shares) store.insertShare({ ...s, id: freeId('shares', s.id, 'share'), device_id: d.id });
     for (const { chap_secret, ...v } of record.volumes) {

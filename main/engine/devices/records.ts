@@ -61,7 +61,11 @@ export function recordOf(store: DeviceStore, deviceBackups: DeviceBackupStore, d
 }
 
 /** What decides whether a record must be written again: everything but the time it was written. */
-const hashOf = (r: DeviceRecord) => crypto.createHash('sha256').update(JSON.stringify({ ...r, writtenAt: '' })).digest('hex');
+const hashOf = (r: DeviceRecord) =>
+  crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ ...r, writtenAt: '' }))
+    .digest('hex');
 
 /** Writes the record under a new name, then deletes the device's older records. Returns the new object's name. */
 export async function writeRecord(backend: StorageBackend, keys: RepoKeys, record: DeviceRecord): Promise<string> {
@@ -81,7 +85,10 @@ export async function deleteRecords(backend: StorageBackend, keys: RepoKeys, dev
  * Every device's newest record that opens. A record that does not (damaged, or sealed under another SDEK) is passed
  * over for an older one of the same device, and named in `damaged` when none opens.
  */
-export async function readRecords(backend: StorageBackend, keys: RepoKeys): Promise<{ records: DeviceRecord[]; damaged: string[] }> {
+export async function readRecords(
+  backend: StorageBackend,
+  keys: RepoKeys,
+): Promise<{ records: DeviceRecord[]; damaged: string[] }> {
   const byDevice = new Map<string, string[]>();
   for await (const o of backend.list(PREFIX)) {
     const group = o.name.slice(0, o.name.lastIndexOf('/') + 1);
@@ -94,8 +101,11 @@ export async function readRecords(backend: StorageBackend, keys: RepoKeys): Prom
     let found: DeviceRecord | undefined;
     for (const name of names) {
       try {
-        const parsed = JSON.parse(unseal(keys.dataKey, aadOf(name), await backend.get(name)).toString('utf8')) as DeviceRecord;
-        if (parsed?.lifeboat === 'device-record' && parsed.format === 1 && typeof parsed.device?.id === 'string') found = parsed;
+        const parsed = JSON.parse(
+          unseal(keys.dataKey, aadOf(name), await backend.get(name)).toString('utf8'),
+        ) as DeviceRecord;
+        if (parsed?.lifeboat === 'device-record' && parsed.format === 1 && typeof parsed.device?.id === 'string')
+          found = parsed;
       } catch {
         // damaged or vanished since the listing: try the older one
       }
@@ -166,7 +176,9 @@ export class DeviceRecords {
     this.all = false;
     this.dirty.clear();
     const devices = this.deps.devices.list({ all: true });
-    for (const d of devices) if (!names || names.has(d.name.toLowerCase())) await this.write(d).catch((err: unknown) => this.failed(d.name, err));
+    for (const d of devices)
+      if (!names || names.has(d.name.toLowerCase()))
+        await this.write(d).catch((err: unknown) => this.failed(d.name, err));
     // Devices removed from this installation take their records with them (only those this installation wrote).
     const known = new Set(devices.map((d) => d.id));
     for (const { key, value } of this.deps.settings.withPrefix(SETTING)) {
@@ -189,7 +201,12 @@ export class DeviceRecords {
     const record = recordOf(this.deps.devices, this.deps.backups, device);
     const before = this.deps.settings.get(`${SETTING}${device.id}`);
     const hash = hashOf(record);
-    if (before && (JSON.parse(before) as Written).hash === hash && (JSON.parse(before) as Written).account === account.id) return;
+    if (
+      before &&
+      (JSON.parse(before) as Written).hash === hash &&
+      (JSON.parse(before) as Written).account === account.id
+    )
+      return;
     const keys = this.repoKeys();
     const backend = await this.deps.accounts.backend(account);
     await writeRecord(backend, keys, record);
@@ -210,6 +227,9 @@ export class DeviceRecords {
   }
 
   private failed(device: string, err: unknown): void {
-    this.deps.log.warn('device record not written to the storage account; retried at the next change', { device, error: (err as Error).message });
+    this.deps.log.warn('device record not written to the storage account; retried at the next change', {
+      device,
+      error: (err as Error).message,
+    });
   }
 }

@@ -20,14 +20,28 @@ export function checkRestoreTarget(m: DeviceManager, to: string, sources: string
     if (!inside(dest, root) && !inside(root, dest)) continue;
     const elsewhere = `Restore into a share folder of ${d.name} (\`lifeboat device show ${d.name}\` lists their paths) or into a folder outside its data root.`;
     for (const written of sources.map((s) => path.join(dest, s))) {
-      if (inside(root, written)) throw new LifeboatError('not_allowed', `to: restoring to ${to} would write over the data root of the device ${d.name} (${d.root}).`, elsewhere);
+      if (inside(root, written))
+        throw new LifeboatError(
+          'not_allowed',
+          `to: restoring to ${to} would write over the data root of the device ${d.name} (${d.root}).`,
+          elsewhere,
+        );
       if (!inside(written, root)) continue;
       const [folder, name] = path.relative(root, written).split(path.sep);
       const kind = folder === 'shares' ? 'share' : folder === 'volumes' ? 'volume' : null;
-      if (!kind || !name) throw new LifeboatError('not_allowed', `to: ${to} is in the data root of the device ${d.name} but outside its shares and volumes.`, elsewhere);
+      if (!kind || !name)
+        throw new LifeboatError(
+          'not_allowed',
+          `to: ${to} is in the data root of the device ${d.name} but outside its shares and volumes.`,
+          elsewhere,
+        );
       const item = kind === 'share' ? m.store.share(d.id, name) : m.store.volume(d.id, name);
       if (!item)
-        throw new LifeboatError('not_allowed', `to: ${path.join(d.root, folder, name)} is not a ${kind} of the device ${d.name}, and a restore does not create one.`, `Create the ${kind} first (\`lifeboat ${kind} create ${d.name} ${name}\`), or restore elsewhere.`);
+        throw new LifeboatError(
+          'not_allowed',
+          `to: ${path.join(d.root, folder, name)} is not a ${kind} of the device ${d.name}, and a restore does not create one.`,
+          `Create the ${kind} first (\`lifeboat ${kind} create ${d.name} ${name}\`), or restore elsewhere.`,
+        );
       m.writableRow(d);
       m.assertItemWritable(d, kind, item.name);
       const data = { kind, name: item.name, device: d.name } as const;

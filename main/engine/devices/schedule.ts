@@ -21,7 +21,11 @@ const TICK_MS = 30_000;
 /** "7:05" → "07:05"; anything else that is not a time of day is refused with what to type. */
 export function parseTime(time: string): string {
   const m = TIME.exec(time.trim());
-  if (!m) throw new LifeboatError('invalid_input', `time: "${time}" is not a time of day; give HH:MM in 24-hour form, e.g. 22:00.`);
+  if (!m)
+    throw new LifeboatError(
+      'invalid_input',
+      `time: "${time}" is not a time of day; give HH:MM in 24-hour form, e.g. 22:00.`,
+    );
   return `${m[1].padStart(2, '0')}:${m[2]}`;
 }
 
@@ -37,7 +41,16 @@ export function policyOf(row: Pick<DeviceRow, 'policy' | 'next_backup_at'>): Bac
 
 /** The zone's offset from UTC at `at`, in ms (local = UTC + offset). */
 export function zoneOffset(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(at));
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(at));
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
   const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return local - Math.floor(at / 1000) * 1000;
@@ -54,7 +67,11 @@ function zonedToUtc(y: number, mo: number, d: number, h: number, mi: number, tim
 }
 
 /** When the next backup under the policy starts after `after`, or null when the policy is off. */
-export function nextBackupAt(policy: Pick<StoredPolicy, 'frequency' | 'time' | 'weekday'>, timeZone: string, after: Date): Date | null {
+export function nextBackupAt(
+  policy: Pick<StoredPolicy, 'frequency' | 'time' | 'weekday'>,
+  timeZone: string,
+  after: Date,
+): Date | null {
   if (policy.frequency === 'off') return null;
   const [h, mi] = parseTime(policy.time).split(':').map(Number);
   const local = new Date(after.getTime() + zoneOffset(after.getTime(), timeZone));
@@ -94,18 +111,29 @@ export class BackupScheduler {
     const db = this.deps.db;
     const started: string[] = [];
     const due = db
-      .prepare("SELECT * FROM devices WHERE status = 'online' AND next_backup_at IS NOT NULL AND next_backup_at <= ? AND failover_job_id IS NULL ORDER BY next_backup_at")
+      .prepare(
+        "SELECT * FROM devices WHERE status = 'online' AND next_backup_at IS NOT NULL AND next_backup_at <= ? AND failover_job_id IS NULL ORDER BY next_backup_at",
+      )
       .all(now.toISOString()) as DeviceRow[];
     for (const stale of due) {
       db.transaction(() => {
         // Re-read inside the transaction: another tick (or a policy change) may have moved it meanwhile.
         const device = this.deps.devices.store.byId(stale.id);
-        if (!device || device.status !== 'online' || !device.next_backup_at || device.next_backup_at > now.toISOString()) return;
+        if (
+          !device ||
+          device.status !== 'online' ||
+          !device.next_backup_at ||
+          device.next_backup_at > now.toISOString()
+        )
+          return;
         const next = nextBackupAt(policyOf(device), device.time_zone, now);
         this.deps.devices.store.update(device.id, { next_backup_at: next?.toISOString() ?? null });
         const busy = this.busyJob(device.id);
         if (busy) {
-          this.deps.log.info('scheduled backup skipped: a job of the device is running', { device: device.name, jobId: busy });
+          this.deps.log.info('scheduled backup skipped: a job of the device is running', {
+            device: device.name,
+            jobId: busy,
+          });
           return;
         }
         this.startBackup(device);

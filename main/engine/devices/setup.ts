@@ -23,14 +23,16 @@ import { checkCapacity, checkDeviceName, checkDomain, checkTimeZone } from '../.
 /** A new device's capacity past this share of its root's free disk space is allowed, with a warning alert. */
 export const FREE_SPACE_WARN = 0.9;
 
-const ROOT_HINT = 'Choose an empty folder (or one that does not exist yet), or the data root of a device that was removed.';
+const ROOT_HINT =
+  'Choose an empty folder (or one that does not exist yet), or the data root of a device that was removed.';
 const PLACE_HINT = "Choose a folder outside Lifeboat's data directory and the storage accounts' folders.";
 const pct = (part: number, whole: number) => `${Math.round((100 * part) / whole)}%`;
 
 type RootVerdict = Omit<RootCheck, 'freeBytes' | 'totalBytes'> & { code: 'invalid_input' | 'conflict'; hint?: string };
 
 /** A data root Lifeboat may not write: the cause ($AT: the root; $WRITE: "write to", or "create" for a missing one) and the fix. */
-const GRANT = 'Give the user Lifeboat runs as write access to it (or to the folder it is made in), or choose another folder.';
+const GRANT =
+  'Give the user Lifeboat runs as write access to it (or to the folder it is made in), or choose another folder.';
 const WRITE_REFUSALS: Record<string, [string, string]> = {
   EROFS: ['$AT is on a read-only filesystem', 'Mount that disk read-write, or choose a data root on a writable disk.'],
   EACCES: ['Lifeboat may not $WRITE $AT (permission denied)', GRANT],
@@ -52,7 +54,11 @@ export class DeviceSetup {
   /** The device agent for a root at that site. */
   private agentAt(site: DeviceSiteChoice): DeviceAgent {
     if (!site.id) return this.m.agent;
-    if (!(this.m.agent instanceof SiteDeviceAgents)) throw new LifeboatError('not_allowed', `site: this installation's devices cannot use the agent site ${site.name}.`);
+    if (!(this.m.agent instanceof SiteDeviceAgents))
+      throw new LifeboatError(
+        'not_allowed',
+        `site: this installation's devices cannot use the agent site ${site.name}.`,
+      );
     return this.m.agent.atSite(site.id);
   }
 
@@ -61,7 +67,8 @@ export class DeviceSetup {
     const site = this.site(siteName);
     const v = await this.classify(given, site);
     const at = path.isAbsolute(given) ? path.resolve(given) : '/';
-    const { free, total } = v.state === 'outside-site' ? { free: 0, total: 0 } : await this.agentAt(site).space(site.id ? v.root : at);
+    const { free, total } =
+      v.state === 'outside-site' ? { free: 0, total: 0 } : await this.agentAt(site).space(site.id ? v.root : at);
     const { code: _code, hint: _hint, ...check } = v;
     return { ...check, freeBytes: free, totalBytes: total };
   }
@@ -74,7 +81,13 @@ export class DeviceSetup {
   }
 
   private async classify(given: string, site: DeviceSiteChoice): Promise<RootVerdict> {
-    const verdict = (state: RootCheck['state'], root: string, message: string, code: RootVerdict['code'] = 'invalid_input', previousDevice: string | null = null): RootVerdict => ({
+    const verdict = (
+      state: RootCheck['state'],
+      root: string,
+      message: string,
+      code: RootVerdict['code'] = 'invalid_input',
+      previousDevice: string | null = null,
+    ): RootVerdict => ({
       root,
       usable: state === 'missing' || state === 'empty' || state === 'previous-device',
       state,
@@ -85,38 +98,79 @@ export class DeviceSetup {
     if (!path.isAbsolute(given)) return verdict('not-a-folder', given, `give an absolute path (got ${given}).`);
     const root = path.resolve(given);
     if (site.area && !inside(root, site.area))
-      return { ...verdict('outside-site', root, `${root} is not under ${site.area}, the folder of device roots at the site ${site.name}.`), hint: `Choose a folder under ${site.area} on the agent host.` };
-    if (site.area && root === site.area) return { ...verdict('outside-site', root, `${root} is the folder of all device roots at the site ${site.name}.`), hint: `Choose a folder in it, e.g. ${path.join(site.area, 'fs1')}.` };
+      return {
+        ...verdict(
+          'outside-site',
+          root,
+          `${root} is not under ${site.area}, the folder of device roots at the site ${site.name}.`,
+        ),
+        hint: `Choose a folder under ${site.area} on the agent host.`,
+      };
+    if (site.area && root === site.area)
+      return {
+        ...verdict('outside-site', root, `${root} is the folder of all device roots at the site ${site.name}.`),
+        hint: `Choose a folder in it, e.g. ${path.join(site.area, 'fs1')}.`,
+      };
     // Roots never overlap, at whatever site: the device agents route each path by the root it lies in.
     for (const d of this.store.list())
       if (inside(root, d.root) || inside(d.root, root))
-        return verdict('in-use', root, `${root} ${root === d.root ? 'is' : 'overlaps'} the data root of the device ${d.name} (${d.root}).`, 'conflict');
+        return verdict(
+          'in-use',
+          root,
+          `${root} ${root === d.root ? 'is' : 'overlaps'} the data root of the device ${d.name} (${d.root}).`,
+          'conflict',
+        );
     // Shares in the data directory or an account would be backed up into themselves, and removed with it.
     const deps = this.m.deps;
     const accounts = deps.accounts.store.all().filter((a) => a.kind === 'local');
-    const clash = site.id ? null : findOverlap(root, [
-      { path: deps.dataDir, what: "Lifeboat's data directory" },
-      ...accounts.map((a) => ({ path: a.location, what: `the folder of the storage account ${a.name}` })),
-      ...this.store.list().filter((d) => !d.site_id).map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
-    ]);
+    const clash = site.id
+      ? null
+      : findOverlap(root, [
+          { path: deps.dataDir, what: "Lifeboat's data directory" },
+          ...accounts.map((a) => ({ path: a.location, what: `the folder of the storage account ${a.name}` })),
+          ...this.store
+            .list()
+            .filter((d) => !d.site_id)
+            .map((d) => ({ path: d.root, what: `the data root of the device ${d.name}` })),
+        ]);
     if (clash) return { ...verdict('in-use', root, describeOverlap(root, clash), 'conflict'), hint: PLACE_HINT };
     const state = await this.agentAt(site).inspectRoot(root);
     if (state.exists && !state.isDirectory) return verdict('not-a-folder', root, `${root} is a file, not a folder.`);
     if (state.marker) {
       // A live device's root is in use whatever its disk; a previous device's root (below) must be writable to be taken over.
       const owner = this.store.byId(state.marker.id);
-      if (owner && owner.status !== 'deleted') return verdict('in-use', root, `${root} is the data root of the device ${owner.name}.`, 'conflict', state.marker.name);
+      if (owner && owner.status !== 'deleted')
+        return verdict(
+          'in-use',
+          root,
+          `${root} is the data root of the device ${owner.name}.`,
+          'conflict',
+          state.marker.name,
+        );
     }
     if (state.writeRefusal) {
-      const [why, fix] = WRITE_REFUSALS[state.writeRefusal] ?? [`Lifeboat may not $WRITE $AT (${state.writeRefusal})`, GRANT];
+      const [why, fix] = WRITE_REFUSALS[state.writeRefusal] ?? [
+        `Lifeboat may not $WRITE $AT (${state.writeRefusal})`,
+        GRANT,
+      ];
       const message = `${why.replace('$AT', root).replace('$WRITE', state.exists ? 'write to' : 'create')}.`;
       return { ...verdict('not-writable', root, message), hint: fix };
     }
     if (state.marker)
-      return verdict('previous-device', root, `${root} is the data root of the earlier device ${state.marker.name}; the new device takes it over.`, 'invalid_input', state.marker.name);
+      return verdict(
+        'previous-device',
+        root,
+        `${root} is the data root of the earlier device ${state.marker.name}; the new device takes it over.`,
+        'invalid_input',
+        state.marker.name,
+      );
     if (state.entries.length > 0) {
       const shown = state.entries.slice(0, 3).join(', ') + (state.entries.length > 3 ? ', …' : '');
-      return verdict('not-empty', root, `${root} is not empty (it holds ${shown}) and is not the data root of a previous Lifeboat device.`);
+      return verdict(
+        'not-empty',
+        root,
+        `${root} is not empty (it holds ${shown}) and is not the data root of a previous Lifeboat device.`,
+      );
     }
     if (!state.exists) return verdict('missing', root, `${root} does not exist yet; it is created with the device.`);
     return verdict('empty', root, `${root} is an empty folder.`);
@@ -125,11 +179,19 @@ export class DeviceSetup {
   checkRegistrationKey(key: string): void {
     const service = this.m.deps.service;
     if (!service.get())
-      throw new LifeboatError('not_initialized', 'registrationKey: no service is set up yet, so a device cannot register with it.', 'Create the service first with `lifeboat service init --name NAME` (or join one with `lifeboat service join`), then register the device.');
+      throw new LifeboatError(
+        'not_initialized',
+        'registrationKey: no service is set up yet, so a device cannot register with it.',
+        'Create the service first with `lifeboat service init --name NAME` (or join one with `lifeboat service join`), then register the device.',
+      );
     const expected = Buffer.from(service.registrationKey().trim());
     const given = Buffer.from(key);
     if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected))
-      throw new LifeboatError('invalid_input', 'registrationKey: this is not the service registration key.', 'Get the key with `lifeboat service registration-key` and paste it whole.');
+      throw new LifeboatError(
+        'invalid_input',
+        'registrationKey: this is not the service registration key.',
+        'Get the key with `lifeboat service registration-key` and paste it whole.',
+      );
   }
 
   /** The named account, else the default one (which needs a service; without one the device gets it when it registers). */
@@ -144,9 +206,18 @@ export class DeviceSetup {
     const deps = this.m.deps;
     const name = checkDeviceName(input.name);
     const clash = this.store.byName(name);
-    if (clash) throw new LifeboatError('conflict', `name: there is already a device named ${clash.name}.`, 'Choose another name, or see the devices with `lifeboat device list`.');
+    if (clash)
+      throw new LifeboatError(
+        'conflict',
+        `name: there is already a device named ${clash.name}.`,
+        'Choose another name, or see the devices with `lifeboat device list`.',
+      );
     if (input.domain !== undefined && input.type === 'iscsi')
-      throw new LifeboatError('invalid_input', 'domain: only a file server joins a domain; an iSCSI server has none.', 'Leave out --domain, or create a file server (--type file).');
+      throw new LifeboatError(
+        'invalid_input',
+        'domain: only a file server joins a domain; an iSCSI server has none.',
+        'Leave out --domain, or create a file server (--type file).',
+      );
     const domain = input.domain === undefined ? null : checkDomain(input.domain);
     const timeZone = checkTimeZone(input.timeZone);
     const site = this.site(input.site);
@@ -155,7 +226,11 @@ export class DeviceSetup {
     const capacity = checkCapacity(parseSize(input.capacity, 'capacity'));
     const free = await agent.freeBytes(root);
     if (capacity > free)
-      throw new LifeboatError('invalid_input', `capacity: ${formatBytes(capacity)} is more than the ${formatBytes(free)} free on the filesystem of ${root}.`, `Give a capacity of at most ${formatBytes(free)}, or choose a data root on a larger disk.`);
+      throw new LifeboatError(
+        'invalid_input',
+        `capacity: ${formatBytes(capacity)} is more than the ${formatBytes(free)} free on the filesystem of ${root}.`,
+        `Give a capacity of at most ${formatBytes(free)}, or choose a data root on a larger disk.`,
+      );
     const key = input.registrationKey?.trim() || null;
     if (key !== null) this.checkRegistrationKey(key);
     const account = await this.accountFor(input.account);
@@ -176,7 +251,9 @@ export class DeviceSetup {
       lineage: newId('lineage'),
       replaces: null,
       // An iSCSI server at an agent site takes no backups (its volumes are not mirrored: site-choice.ts).
-      policy: JSON.stringify(site.id && input.type === 'iscsi' ? { ...DEFAULT_POLICY, frequency: 'off' } : DEFAULT_POLICY),
+      policy: JSON.stringify(
+        site.id && input.type === 'iscsi' ? { ...DEFAULT_POLICY, frequency: 'off' } : DEFAULT_POLICY,
+      ),
       next_backup_at: null,
       failover_job_id: null,
       created_at: now,
@@ -190,10 +267,18 @@ export class DeviceSetup {
     try {
       this.store.insert(row);
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new LifeboatError('conflict', `name: there is already a device named ${name}.`, 'Choose another name.');
+      if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT'))
+        throw new LifeboatError('conflict', `name: there is already a device named ${name}.`, 'Choose another name.');
       throw err;
     }
-    deps.log.info('device created', { device: name, type: row.type, root, site: site.name, capacity, status: row.status });
+    deps.log.info('device created', {
+      device: name,
+      type: row.type,
+      root,
+      site: site.name,
+      capacity,
+      status: row.status,
+    });
     if (capacity > FREE_SPACE_WARN * free)
       deps.alerts.raise({
         severity: 'warning',

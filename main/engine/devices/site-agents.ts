@@ -45,16 +45,25 @@ export class SiteDeviceAgents implements DeviceAgent {
     const site = this.deps.site(siteId);
     const who = device ? `the device ${device}` : 'this device';
     if (!site)
-      throw new LifeboatError('not_found', `The site that holds the data root of ${who} was removed from Lifeboat.`, 'Add the site again (`lifeboat site add NAME --agent …`), or remove the device.');
+      throw new LifeboatError(
+        'not_found',
+        `The site that holds the data root of ${who} was removed from Lifeboat.`,
+        'Add the site again (`lifeboat site add NAME --agent …`), or remove the device.',
+      );
     return new RemoteDeviceAgent(async (req) => {
       try {
         return await site.device(req);
       } catch (err) {
         if (err instanceof LifeboatError && err.code === 'unavailable')
-          throw new LifeboatError('unavailable', `The site ${site.name}, which holds the data root of ${who}, cannot be reached: ${err.message}`, siteTestHint(site.name), {
-            retryable: true,
-            cause: err,
-          });
+          throw new LifeboatError(
+            'unavailable',
+            `The site ${site.name}, which holds the data root of ${who}, cannot be reached: ${err.message}`,
+            siteTestHint(site.name),
+            {
+              retryable: true,
+              cause: err,
+            },
+          );
         throw err;
       }
     });

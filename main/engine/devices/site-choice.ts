@@ -19,16 +19,31 @@ export interface DeviceSiteChoice {
 
 const HERE: DeviceSiteChoice = { id: null, name: null, area: null };
 
-export function resolveDeviceSite(sites: Pick<SiteManager, 'store' | 'show'>, name: string | undefined): DeviceSiteChoice {
+export function resolveDeviceSite(
+  sites: Pick<SiteManager, 'store' | 'show'>,
+  name: string | undefined,
+): DeviceSiteChoice {
   if (name === undefined || name.trim().toLowerCase() === 'primary') return HERE;
   const row = sites.store.byName(name.trim());
   if (!row)
-    throw new LifeboatError('not_found', `site: there is no site ${name.trim()}.`, 'List the sites with `lifeboat site list`, or pair a site agent with `lifeboat site add NAME --agent https://HOST:PORT --pairing-key KEY`.');
+    throw new LifeboatError(
+      'not_found',
+      `site: there is no site ${name.trim()}.`,
+      'List the sites with `lifeboat site list`, or pair a site agent with `lifeboat site add NAME --agent https://HOST:PORT --pairing-key KEY`.',
+    );
   if (row.kind !== 'agent')
-    throw new LifeboatError('invalid_input', `site: the site ${row.name} is a folder on this machine, not a site agent.`, 'Leave out --site and give the data root on this machine, or choose an agent site (`lifeboat site list`).');
+    throw new LifeboatError(
+      'invalid_input',
+      `site: the site ${row.name} is a folder on this machine, not a site agent.`,
+      'Leave out --site and give the data root on this machine, or choose an agent site (`lifeboat site list`).',
+    );
   const root = sites.show(row.name).root;
   if (!root)
-    throw new LifeboatError('forbidden', `site: the credentials of the agent site ${row.name} are missing from this installation's secrets.`, 'Remove the site and pair it again (`lifeboat site add NAME --agent … --pairing-key …`).');
+    throw new LifeboatError(
+      'forbidden',
+      `site: the credentials of the agent site ${row.name} are missing from this installation's secrets.`,
+      'Remove the site and pair it again (`lifeboat site add NAME --agent … --pairing-key …`).',
+    );
   return { id: row.id, name: row.name, area: path.join(root, DEVICE_AREA) };
 }
 
@@ -36,7 +51,11 @@ export function resolveDeviceSite(sites: Pick<SiteManager, 'store' | 'show'>, na
  * A device at an agent site is backed up from a mirror of its shares on this machine (site-mirror.ts); its volumes
  * (images) are not mirrored, so a device at a site with volumes refuses backups up front.
  */
-export function refuseVolumesAtSite(device: { name: string; site_id: string | null }, volumes: number, siteName: string | null): void {
+export function refuseVolumesAtSite(
+  device: { name: string; site_id: string | null },
+  volumes: number,
+  siteName: string | null,
+): void {
   if (!device.site_id || !volumes) return;
   throw new LifeboatError(
     'not_allowed',
@@ -47,7 +66,10 @@ export function refuseVolumesAtSite(device: { name: string; site_id: string | nu
 }
 
 /** A site holding the data root of a device cannot be removed (the device's every operation goes through it). */
-export function refuseSiteInUse(site: { id: string; name: string }, devices: Array<{ name: string; site_id: string | null }>): void {
+export function refuseSiteInUse(
+  site: { id: string; name: string },
+  devices: Array<{ name: string; site_id: string | null }>,
+): void {
   const using = devices.filter((d) => d.site_id === site.id).map((d) => d.name);
   if (!using.length) return;
   const them = using.length === 1 ? 'that device' : 'those devices';

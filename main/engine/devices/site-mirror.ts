@@ -68,7 +68,11 @@ export async function mirrorTree(
 ): Promise<MirrorResult> {
   const found = await reads.readAt<{ index: FolderIndex; skipped: number } | null>('sourceIndex', [remote]);
   if (!found)
-    throw new LifeboatError('not_found', `The share folder ${remote} is not there at the site.`, 'Check the share with `lifeboat device show NAME --refresh`, then back up again.');
+    throw new LifeboatError(
+      'not_found',
+      `The share folder ${remote} is not there at the site.`,
+      'Check the share with `lifeboat device show NAME --refresh`, then back up again.',
+    );
   const index = found.index;
   await fsp.mkdir(local, { recursive: true });
   await fsp.chmod(local, 0o700);
@@ -105,11 +109,15 @@ export async function mirrorTree(
     const partial = path.join(path.dirname(dest), `${PARTIAL}${path.basename(dest)}`);
     let e = first;
     for (let attempt = 1; ; attempt++) {
-      const got = await fetchFile(reads, posix(remote, rel), partial, opts.signal, (n) => opts.onProgress?.(fetchedBytes + n, total));
+      const got = await fetchFile(reads, posix(remote, rel), partial, opts.signal, (n) =>
+        opts.onProgress?.(fetchedBytes + n, total),
+      );
       fetchedBytes += got;
       if (got === e.size || attempt === ATTEMPTS) break;
       // It changed while it was read: read it again as it is now (its new mtime goes with it).
-      const now = await reads.readAt<{ file: boolean; size: number; mtimeNs: string } | null>('sourceStat', [posix(remote, rel)]);
+      const now = await reads.readAt<{ file: boolean; size: number; mtimeNs: string } | null>('sourceStat', [
+        posix(remote, rel),
+      ]);
       if (!now?.file) break;
       e = { ...e, size: now.size, m: now.mtimeNs };
     }
@@ -126,13 +134,23 @@ export async function mirrorTree(
 }
 
 /** Reads a file at the agent into `to` (replaced), 8 MiB per call; returns the bytes read. */
-async function fetchFile(reads: MirrorReads, remote: string, to: string, signal: AbortSignal, onBytes: (n: number) => void): Promise<number> {
+async function fetchFile(
+  reads: MirrorReads,
+  remote: string,
+  to: string,
+  signal: AbortSignal,
+  onBytes: (n: number) => void,
+): Promise<number> {
   const fh = await fsp.open(to, 'w', 0o600);
   try {
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       signal.throwIfAborted();
       const got: Buffer[] = [];
-      const { lengths } = await reads.readAt<{ lengths: number[] }>('sourceRead', [remote, [{ offset, length: CHUNK }]], (c) => got.push(c));
+      const { lengths } = await reads.readAt<{ lengths: number[] }>(
+        'sourceRead',
+        [remote, [{ offset, length: CHUNK }]],
+        (c) => got.push(c),
+      );
       const data = Buffer.concat(got);
       if (data.length) await fh.write(data, 0, data.length, offset);
       offset += lengths[0];
@@ -168,7 +186,10 @@ export async function sweepMirrors(dataDir: string, keep: (deviceId: string) => 
  * The read calls of the agent site holding a device's data root, an unreachable site named with what to do: the
  * error says the site, the device and `site test`.
  */
-export function deviceSiteReads(sites: Pick<SiteManager, 'store' | 'agentFor'>, device: { name: string; site_id: string | null }): MirrorReads {
+export function deviceSiteReads(
+  sites: Pick<SiteManager, 'store' | 'agentFor'>,
+  device: { name: string; site_id: string | null },
+): MirrorReads {
   const row = device.site_id ? sites.store.byId(device.site_id) : undefined;
   const agent = row?.kind === 'agent' ? sites.agentFor(row) : undefined;
   if (!row || !(agent instanceof RemoteSiteAgent))

@@ -67,8 +67,25 @@ export interface VolumeRow {
 
 const chapName = (volumeId: string) => `volume-chap:${volumeId}`;
 const DEVICE_COLUMNS = new Set([
-  'name', 'type', 'status', 'root', 'capacity', 'domain', 'time_zone', 'fips', 'account_id', 'serial', 'lineage', 'replaces', 'policy',
-  'next_backup_at', 'failover_job_id', 'created_at', 'registered_at', 'deactivated_at', 'deleted_at',
+  'name',
+  'type',
+  'status',
+  'root',
+  'capacity',
+  'domain',
+  'time_zone',
+  'fips',
+  'account_id',
+  'serial',
+  'lineage',
+  'replaces',
+  'policy',
+  'next_backup_at',
+  'failover_job_id',
+  'created_at',
+  'registered_at',
+  'deactivated_at',
+  'deleted_at',
 ]);
 const ITEM_COLUMNS = {
   shares: new Set(['name', 'description', 'tier', 'quota', 'users', 'online']),
@@ -89,14 +106,20 @@ export class DeviceStore {
 
   /** The live device of that name (names are unique among live devices only), else the newest deleted one if asked. */
   byName(name: string, opts: { includeDeleted?: boolean } = {}): DeviceRow | undefined {
-    const live = this.db.prepare("SELECT * FROM devices WHERE name = ? AND status <> 'deleted'").get(name) as DeviceRow | undefined;
+    const live = this.db.prepare("SELECT * FROM devices WHERE name = ? AND status <> 'deleted'").get(name) as
+      DeviceRow | undefined;
     if (live || !opts.includeDeleted) return live;
-    return this.db.prepare("SELECT * FROM devices WHERE name = ? AND status = 'deleted' ORDER BY deleted_at DESC, created_at DESC LIMIT 1").get(name) as DeviceRow | undefined;
+    return this.db
+      .prepare(
+        "SELECT * FROM devices WHERE name = ? AND status = 'deleted' ORDER BY deleted_at DESC, created_at DESC LIMIT 1",
+      )
+      .get(name) as DeviceRow | undefined;
   }
 
   require(name: string): DeviceRow {
     const row = this.byName(name);
-    if (!row) throw new LifeboatError('not_found', `There is no device ${name}.`, 'List devices with `lifeboat device list`.');
+    if (!row)
+      throw new LifeboatError('not_found', `There is no device ${name}.`, 'List devices with `lifeboat device list`.');
     return row;
   }
 
@@ -125,7 +148,9 @@ export class DeviceStore {
 
   /** Lets go of the devices a failover job holds, if it still holds them (a hold another job took stays). */
   releaseHold(deviceIds: string[], jobId: string): void {
-    const release = this.db.prepare('UPDATE devices SET failover_job_id = NULL, updated_at = ? WHERE id = ? AND failover_job_id = ?');
+    const release = this.db.prepare(
+      'UPDATE devices SET failover_job_id = NULL, updated_at = ? WHERE id = ? AND failover_job_id = ?',
+    );
     const now = new Date().toISOString();
     this.db.transaction(() => deviceIds.forEach((id) => release.run(now, id, jobId)))();
   }
@@ -133,7 +158,9 @@ export class DeviceStore {
   /** Removes a device row and (by cascade) its shares, volumes and device backups; CHAP secrets go too. */
   /** The name of a live (not deleted) device that keeps its backups in the account, the first by name. */
   liveUsingAccount(accountId: string): string | undefined {
-    const row = this.db.prepare("SELECT name FROM devices WHERE account_id = ? AND status <> 'deleted' ORDER BY name LIMIT 1").get(accountId);
+    const row = this.db
+      .prepare("SELECT name FROM devices WHERE account_id = ? AND status <> 'deleted' ORDER BY name LIMIT 1")
+      .get(accountId);
     return (row as { name: string } | undefined)?.name;
   }
 
@@ -154,7 +181,8 @@ export class DeviceStore {
   }
 
   share(deviceId: string, name: string): ShareRow | undefined {
-    return this.db.prepare('SELECT * FROM shares WHERE device_id = ? AND name = ?').get(deviceId, name) as ShareRow | undefined;
+    return this.db.prepare('SELECT * FROM shares WHERE device_id = ? AND name = ?').get(deviceId, name) as
+      ShareRow | undefined;
   }
 
   volumes(deviceId: string): VolumeRow[] {
@@ -162,18 +190,23 @@ export class DeviceStore {
   }
 
   volume(deviceId: string, name: string): VolumeRow | undefined {
-    return this.db.prepare('SELECT * FROM volumes WHERE device_id = ? AND name = ?').get(deviceId, name) as VolumeRow | undefined;
+    return this.db.prepare('SELECT * FROM volumes WHERE device_id = ? AND name = ?').get(deviceId, name) as
+      VolumeRow | undefined;
   }
 
   insertShare(row: ShareRow): void {
     this.db
-      .prepare('INSERT INTO shares VALUES (@id, @device_id, @name, @description, @tier, @quota, @users, @online, @created_at, @updated_at)')
+      .prepare(
+        'INSERT INTO shares VALUES (@id, @device_id, @name, @description, @tier, @quota, @users, @online, @created_at, @updated_at)',
+      )
       .run(row);
   }
 
   insertVolume(row: VolumeRow): void {
     this.db
-      .prepare('INSERT INTO volumes VALUES (@id, @device_id, @name, @size, @tier, @type, @acrs, @chap_user, @online, @created_at, @updated_at)')
+      .prepare(
+        'INSERT INTO volumes VALUES (@id, @device_id, @name, @size, @tier, @type, @acrs, @chap_user, @online, @created_at, @updated_at)',
+      )
       .run(row);
   }
 
@@ -191,7 +224,9 @@ export class DeviceStore {
     const keys = Object.keys(p).filter((k) => columns.has(k) && p[k] !== undefined);
     const sets = [...keys.map((k) => `${k} = @${k}`), 'updated_at = @updated_at'].join(', ');
     const values = Object.fromEntries(keys.map((k) => [k, p[k]]));
-    this.db.prepare(`UPDATE ${table} SET ${sets} WHERE id = @id`).run({ ...values, id, updated_at: new Date().toISOString() });
+    this.db
+      .prepare(`UPDATE ${table} SET ${sets} WHERE id = @id`)
+      .run({ ...values, id, updated_at: new Date().toISOString() });
   }
 
   deleteShare(id: string): void {

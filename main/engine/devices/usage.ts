@@ -120,7 +120,10 @@ export class DeviceUsage {
   }
 
   /** A volume image never grows past its size: one that did (written to directly on disk) raises one warning. */
-  private checkImages(device: DeviceRow, images: Array<{ id: string; name: string; size: number; actual: number }>): void {
+  private checkImages(
+    device: DeviceRow,
+    images: Array<{ id: string; name: string; size: number; actual: number }>,
+  ): void {
     const deps = this.m.deps;
     for (const v of images) {
       const flag = `volume-oversized:${v.id}`;

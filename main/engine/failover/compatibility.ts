@@ -20,7 +20,8 @@ export interface SourceFacts {
 }
 
 export interface TargetFacts {
-  device: Pick<DeviceRow, 'name' | 'type' | 'status' | 'capacity' | 'fips' | 'domain' | 'failover_job_id'> & Partial<Pick<DeviceRow, 'site_id'>>;
+  device: Pick<DeviceRow, 'name' | 'type' | 'status' | 'capacity' | 'fips' | 'domain' | 'failover_job_id'> &
+    Partial<Pick<DeviceRow, 'site_id'>>;
   shares: number;
   volumes: number;
   /** Free bytes on the target's disk (null when it cannot be read: the precheck reads it again). */
@@ -37,27 +38,55 @@ export interface Assessment {
 /** A target may be ready to set up (registered as part of the failover) or online; nothing else. */
 const USABLE = new Set(['ready-to-set-up', 'online']);
 const typeName = (t: string) => (t === 'file' ? 'a file server' : 'an iSCSI server');
-const sameDomain = (a: string | null, b: string | null) => (a ?? '').trim().toLowerCase() === (b ?? '').trim().toLowerCase();
+const sameDomain = (a: string | null, b: string | null) =>
+  (a ?? '').trim().toLowerCase() === (b ?? '').trim().toLowerCase();
 
 export function assessTarget(source: SourceFacts, target: TargetFacts): Assessment {
   const s = source.device;
   const t = target.device;
   const reasons: Reason[] = [];
   const warnings: Reason[] = [];
-  if (t.name.toLowerCase() === s.name.toLowerCase()) reasons.push({ code: 'same-name', message: `It has the same name as the source ${s.name}; the target needs another name.` });
-  if (!USABLE.has(t.status)) reasons.push({ code: 'status', message: `It is ${t.status}; a target must be Ready to set up or Online.` });
-  if (t.site_id) reasons.push({ code: 'site', message: 'Its data root is at an agent site; a failover restores only into a device whose data root is on this machine.' });
-  if (t.failover_job_id) reasons.push({ code: 'busy', message: `It is held by the failover job ${t.failover_job_id}; resume or abandon that failover first.` });
+  if (t.name.toLowerCase() === s.name.toLowerCase())
+    reasons.push({
+      code: 'same-name',
+      message: `It has the same name as the source ${s.name}; the target needs another name.`,
+    });
+  if (!USABLE.has(t.status))
+    reasons.push({ code: 'status', message: `It is ${t.status}; a target must be Ready to set up or Online.` });
+  if (t.site_id)
+    reasons.push({
+      code: 'site',
+      message:
+        'Its data root is at an agent site; a failover restores only into a device whose data root is on this machine.',
+    });
+  if (t.failover_job_id)
+    reasons.push({
+      code: 'busy',
+      message: `It is held by the failover job ${t.failover_job_id}; resume or abandon that failover first.`,
+    });
   if (target.shares + target.volumes > 0) {
-    const what = [target.shares ? `${target.shares} share(s)` : '', target.volumes ? `${target.volumes} volume(s)` : ''].filter(Boolean).join(' and ');
+    const what = [target.shares ? `${target.shares} share(s)` : '', target.volumes ? `${target.volumes} volume(s)` : '']
+      .filter(Boolean)
+      .join(' and ');
     reasons.push({ code: 'not-empty', message: `It has ${what}; a target must have no shares or volumes.` });
   }
-  if (t.type !== s.type) reasons.push({ code: 'type', message: `It is ${typeName(t.type)}; the source ${s.name} is ${typeName(s.type)}.` });
+  if (t.type !== s.type)
+    reasons.push({ code: 'type', message: `It is ${typeName(t.type)}; the source ${s.name} is ${typeName(s.type)}.` });
   if (t.capacity < source.provisioned)
-    reasons.push({ code: 'capacity', message: `Its capacity ${formatBytes(t.capacity)} is less than the ${formatBytes(source.provisioned)} provisioned on ${s.name}.` });
+    reasons.push({
+      code: 'capacity',
+      message: `Its capacity ${formatBytes(t.capacity)} is less than the ${formatBytes(source.provisioned)} provisioned on ${s.name}.`,
+    });
   if (source.pinned > 0 && target.freeBytes !== null && target.freeBytes < source.pinned)
-    reasons.push({ code: 'capacity', message: `Its disk has ${formatBytes(target.freeBytes)} free; the locally pinned shares/volumes of ${s.name} need ${formatBytes(source.pinned)}.` });
-  if (s.fips && !t.fips) reasons.push({ code: 'fips', message: `FIPS mode is off on it; the source ${s.name} runs in FIPS mode and fails over only to a FIPS device.` });
+    reasons.push({
+      code: 'capacity',
+      message: `Its disk has ${formatBytes(target.freeBytes)} free; the locally pinned shares/volumes of ${s.name} need ${formatBytes(source.pinned)}.`,
+    });
+  if (s.fips && !t.fips)
+    reasons.push({
+      code: 'fips',
+      message: `FIPS mode is off on it; the source ${s.name} runs in FIPS mode and fails over only to a FIPS device.`,
+    });
   if (s.type === 'file' && t.type === 'file' && !sameDomain(s.domain, t.domain))
     warnings.push({
       code: 'domain',

@@ -16,7 +16,15 @@ import { formatBytes } from '../../shared/units';
 import { restoreOrder } from './plan';
 import { collectPrechecks, describeCheck, precheckFailure } from './prechecks';
 import { failoverItems, restorePriority } from './sources';
-import { childJobs, faultPoint, FailoverParamsSchema, FAILOVER_JOB, type FailoverCtx, type FailoverParams, type FailoverState } from './state';
+import {
+  childJobs,
+  faultPoint,
+  FailoverParamsSchema,
+  FAILOVER_JOB,
+  type FailoverCtx,
+  type FailoverParams,
+  type FailoverState,
+} from './state';
 import type { FailoverDeps } from './deps';
 import { cleanTarget, finishStep, releaseHolds, transferStep } from './transfer';
 import { jobUnderway } from '../../shared/job-status';
@@ -30,11 +38,12 @@ function note(deps: FailoverDeps, ctx: FailoverCtx, message: string): void {
 function devicesOf(deps: FailoverDeps, p: FailoverParams) {
   const source = deps.devices.store.byId(p.sourceId);
   const target = deps.devices.store.byId(p.targetId);
-  if (!source || !target) throw new LifeboatError(
-    'not_found',
-    `The device ${source ? p.targetName : p.sourceName} was removed during the failover.`,
-    'Abandon this failover.',
-  );
+  if (!source || !target)
+    throw new LifeboatError(
+      'not_found',
+      `The device ${source ? p.targetName : p.sourceName} was removed during the failover.`,
+      'Abandon this failover.',
+    );
   return { source, target };
 }
 
@@ -53,12 +62,19 @@ async function runPrechecks(deps: FailoverDeps, ctx: FailoverCtx): Promise<void>
       describeCheck(c),
     );
     ctx.progress({ message: describeCheck(c) });
-    ctx.log[c.status === 'pass' ? 'info' : 'warn']('failover precheck', { jobId: ctx.jobId, check: c.name, status: c.status, message: c.message });
+    ctx.log[c.status === 'pass' ? 'info' : 'warn']('failover precheck', {
+      jobId: ctx.jobId,
+      check: c.name,
+      status: c.status,
+      message: c.message,
+    });
   }
   const failed = checks.filter((c) => c.status === 'fail');
   ctx.progress({
     fraction: 1,
-    message: failed.length ? `${failed.length} of ${checks.length} prechecks failed.` : `All ${checks.length} prechecks passed or warned.`,
+    message: failed.length
+      ? `${failed.length} of ${checks.length} prechecks failed.`
+      : `All ${checks.length} prechecks passed or warned.`,
   });
   if (failed.length) {
     // Nothing moved: let go of both devices so the wizard can run again once the causes are fixed.
@@ -91,12 +107,13 @@ async function runRestores(deps: FailoverDeps, ctx: FailoverCtx): Promise<void> 
   const p = ctx.params;
   const { source, target } = devicesOf(deps, p);
   const account = deps.accounts.store.byId(deps.accounts.catalog.require(p.backupId).account_id);
-  if (!account) throw new LifeboatError(
-    'not_found',
-    `The storage account of ${source.name} was removed.`,
-    'Add it again, then resume the failover.',
-    { retryable: true },
-  );
+  if (!account)
+    throw new LifeboatError(
+      'not_found',
+      `The storage account of ${source.name} was removed.`,
+      'Add it again, then resume the failover.',
+      { retryable: true },
+    );
   const items = restoreOrder(failoverItems(deps, source, p.backupId));
   const children = childJobs(deps, ctx.jobId);
   const total = items.reduce((n, i) => n + i.bytes, 0);
@@ -146,7 +163,10 @@ async function runRestores(deps: FailoverDeps, ctx: FailoverCtx): Promise<void> 
   for (;;) {
     ctx.throwIfStopped();
     const jobs = restoring.map((i) => ({ item: i, job: deps.runner.get(children.get(i.name.toLowerCase())!.id) }));
-    const done = jobs.reduce((n, { item, job }) => n + (job.status === 'succeeded' ? item.bytes : Math.min(item.bytes, job.bytesDone)), 0);
+    const done = jobs.reduce(
+      (n, { item, job }) => n + (job.status === 'succeeded' ? item.bytes : Math.min(item.bytes, job.bytesDone)),
+      0,
+    );
     const open = jobs.filter(({ job }) => jobUnderway(job.status));
     ctx.progress({
       fraction: total ? done / total : 1,
@@ -160,10 +180,10 @@ async function runRestores(deps: FailoverDeps, ctx: FailoverCtx): Promise<void> 
     }
     const bad = jobs.filter(({ job }) => job.status !== 'succeeded');
     if (!bad.length) return;
-    const what = bad.map(({
-      item,
-      job,
-    }) => `the ${item.kind} ${item.name} ${job.status === 'failed' ? `failed (job ${job.id}): ${(job.error?.message ?? 'unknown error').replace(/\.+$/, '')}` : `was ${job.status} (job ${job.id})`}`);
+    const what = bad.map(
+      ({ item, job }) =>
+        `the ${item.kind} ${item.name} ${job.status === 'failed' ? `failed (job ${job.id}): ${(job.error?.message ?? 'unknown error').replace(/\.+$/, '')}` : `was ${job.status} (job ${job.id})`}`,
+    );
     const cancelled = bad.every(({ job }) => job.status === 'cancelled');
     // A restore that failed for good (say a backup holding unsafe paths) fails again however often it is resumed.
     const final = bad.some(({ job }) => job.status === 'failed' && !job.resumable);
@@ -219,7 +239,8 @@ export function failoverJob(deps: FailoverDeps): JobKind<FailoverParams, Failove
     title: (p) => `Fail over ${p.sourceName} to ${p.targetName}`,
     object: (p) => ({ kind: 'device', name: p.sourceName }),
     resumable: false,
-    cancellable: (s) => (s.transferStarted ? 'the ownership transfer has begun; the failover can only finish now.' : true),
+    cancellable: (s) =>
+      s.transferStarted ? 'the ownership transfer has begun; the failover can only finish now.' : true,
     steps: [
       {
         name: 'prechecks',
@@ -233,7 +254,12 @@ export function failoverJob(deps: FailoverDeps): JobKind<FailoverParams, Failove
         weight: 20,
         run: resumableOnError((ctx) => runRestores(deps, ctx)),
       },
-      { name: 'transfer', title: 'Transfer ownership of the cloud data to the target', weight: 1, run: resumableOnError((ctx) => transferStep(deps, ctx)) },
+      {
+        name: 'transfer',
+        title: 'Transfer ownership of the cloud data to the target',
+        weight: 1,
+        run: resumableOnError((ctx) => transferStep(deps, ctx)),
+      },
       {
         name: 'finish',
         title: "Bring the target's shares or volumes online",
@@ -246,7 +272,9 @@ export function failoverJob(deps: FailoverDeps): JobKind<FailoverParams, Failove
     ],
     cleanup: async (ctx) => {
       if (ctx.state.transferStarted) {
-        ctx.log.error('a failover was cancelled after its ownership transfer began; the target is left as it is', { jobId: ctx.jobId });
+        ctx.log.error('a failover was cancelled after its ownership transfer began; the target is left as it is', {
+          jobId: ctx.jobId,
+        });
         return;
       }
       await cleanTarget(deps, ctx.jobId, ctx.params);

@@ -1,5 +1,12 @@
 /** Device failover: compatible targets, the plan with its RTO, starting, resuming and abandoning the failover job, and the DNS checklist. */
-import type { DnsChecklist, FailoverBackup, FailoverPlan, FailoverPrechecks, FailoverTargets, TargetFacts } from '../../shared/device-schemas';
+import type {
+  DnsChecklist,
+  FailoverBackup,
+  FailoverPlan,
+  FailoverPrechecks,
+  FailoverTargets,
+  TargetFacts,
+} from '../../shared/device-schemas';
 import type { Job } from '../../shared/schemas';
 import type { DeviceRow } from '../devices/store';
 import { LifeboatError } from '../../shared/errors';
@@ -48,7 +55,12 @@ export class FailoverManager {
     for (const device of this.store.list()) {
       if (device.id === source.id) continue;
       const freeBytes = await this.deps.devices.freeBytes(device).catch(() => null);
-      const a = assessTarget(facts, { device, shares: this.store.shares(device.id).length, volumes: this.store.volumes(device.id).length, freeBytes });
+      const a = assessTarget(facts, {
+        device,
+        shares: this.store.shares(device.id).length,
+        volumes: this.store.volumes(device.id).length,
+        freeBytes,
+      });
       const shown = {
         status: device.status,
         registered: device.registered_at !== null,
@@ -67,7 +79,9 @@ export class FailoverManager {
     const all = await this.assessAll(source);
     return {
       source: source.name,
-      compatible: all.filter((a) => a.compatible).map((a) => ({ device: a.device, warnings: a.warnings, facts: a.facts })),
+      compatible: all
+        .filter((a) => a.compatible)
+        .map((a) => ({ device: a.device, warnings: a.warnings, facts: a.facts })),
       excluded: all.filter((a) => !a.compatible).map((a) => ({ device: a.device, reasons: a.reasons, facts: a.facts })),
     };
   }
@@ -90,7 +104,14 @@ export class FailoverManager {
       target: target.name,
       backupId: backup.backup_id,
       ok: !checks.some((c) => c.status === 'fail'),
-      checks: checks.map((c) => ({ name: c.name, status: c.status, message: c.message, fix: c.fix ?? null, page: c.page ?? null, command: c.command ?? null })),
+      checks: checks.map((c) => ({
+        name: c.name,
+        status: c.status,
+        message: c.message,
+        fix: c.fix ?? null,
+        page: c.page ?? null,
+        command: c.command ?? null,
+      })),
       checkedAt: new Date().toISOString(),
     };
   }
@@ -105,10 +126,9 @@ export class FailoverManager {
     const account = this.deps.accounts.store.byId(this.deps.accounts.catalog.require(backup.backup_id).account_id);
     const throughput = account?.probe_ok ? account.probe_read_bps : null;
     const warnings: Array<{ code: string; message: string }> = [];
-    const chosen = (await this.assessAll(source)).find((a) => a.device === target.name) ?? assessTarget(
-      sourceFacts(this.deps, source),
-      { device: target, shares: 0, volumes: 0, freeBytes: null },
-    );
+    const chosen =
+      (await this.assessAll(source)).find((a) => a.device === target.name) ??
+      assessTarget(sourceFacts(this.deps, source), { device: target, shares: 0, volumes: 0, freeBytes: null });
     warnings.push(...chosen.reasons, ...chosen.warnings);
     const planned = backup.kind === 'final';
     if (!planned)
@@ -116,7 +136,8 @@ export class FailoverManager {
         code: 'unplanned',
         message: `The ${choice?.latest === false ? 'chosen' : 'newest'} backup of ${source.name} is a ${backup.kind} backup from ${backup.created_at}, not a final one: changes made on ${source.name} after it are lost.`,
       });
-    if (choice?.loses) warnings.push({ code: 'older-backup', message: `It is not the newest backup: ${choice.loses.text}.` });
+    if (choice?.loses)
+      warnings.push({ code: 'older-backup', message: `It is not the newest backup: ${choice.loses.text}.` });
     const missing = items.filter((x) => !x.inBackup);
     if (missing.length)
       warnings.push({
@@ -131,7 +152,13 @@ export class FailoverManager {
     return {
       source: source.name,
       target: target.name,
-      backup: { id: backup.backup_id, createdAt: backup.created_at, kind: backup.kind, latest: choice?.latest ?? true, loses: choice?.loses ?? null },
+      backup: {
+        id: backup.backup_id,
+        createdAt: backup.created_at,
+        kind: backup.kind,
+        latest: choice?.latest ?? true,
+        loses: choice?.loses ?? null,
+      },
       planned,
       bytesToRestore: bytes,
       items: items.map((i) => ({ name: i.name, kind: i.kind, bytes: i.bytes })),
@@ -140,7 +167,10 @@ export class FailoverManager {
       // One warning per code (a list keyed by code in the wizard).
       warnings: [...new Map(warnings.map((w) => [w.code, w])).keys()].map((code) => ({
         code,
-        message: warnings.filter((w) => w.code === code).map((w) => w.message).join(' '),
+        message: warnings
+          .filter((w) => w.code === code)
+          .map((w) => w.message)
+          .join(' '),
       })),
     };
   }
@@ -157,28 +187,46 @@ export class FailoverManager {
     const backup = requireBackup(this.deps, source, backupId);
     const running = this.deps.runner.store.unfinished({ types: [FAILOVER_JOB], underway: true });
     if (running.length >= MAX_RUNNING_FAILOVERS)
-      throw new LifeboatError('busy', `${running.length} failovers are running already (${running.join(', ')}).`, 'Start this one when one of them has ended.');
+      throw new LifeboatError(
+        'busy',
+        `${running.length} failovers are running already (${running.join(', ')}).`,
+        'Start this one when one of them has ended.',
+      );
     const all = await this.assessAll(source);
-    const chosen = all.find((a) => a.device === target.name) ?? assessTarget(
-      sourceFacts(this.deps, source),
-      { device: target, shares: 0, volumes: 0, freeBytes: null },
-    );
+    const chosen =
+      all.find((a) => a.device === target.name) ??
+      assessTarget(sourceFacts(this.deps, source), { device: target, shares: 0, volumes: 0, freeBytes: null });
     if (!chosen.compatible) {
-      const { message, hint } = refusal(source.name, chosen, all.filter((a) => a.compatible).map((a) => a.device));
+      const { message, hint } = refusal(
+        source.name,
+        chosen,
+        all.filter((a) => a.compatible).map((a) => a.device),
+      );
       throw new LifeboatError('no_compatible_target', message, hint);
     }
-    const params: FailoverParams = { sourceId: source.id, sourceName: source.name, targetId: target.id, targetName: target.name, backupId: backup.backup_id };
+    const params: FailoverParams = {
+      sourceId: source.id,
+      sourceName: source.name,
+      targetId: target.id,
+      targetName: target.name,
+      backupId: backup.backup_id,
+    };
     // The holds and the job in one transaction: a device held by a failover refuses every other change.
     const job = this.deps.db.transaction(() => {
       const s = this.store.byId(source.id)!;
       const t = this.store.byId(target.id)!;
       const holder = s.failover_job_id ?? t.failover_job_id;
-      if (holder) throw new LifeboatError(
-        'busy',
-        `${s.failover_job_id ? s.name : t.name} is held by the failover job ${holder}.`,
-        'Wait for it to end, or abandon it.',
-      );
-      if (s.status !== 'deactivated' || (t.status !== 'online' && t.status !== 'ready-to-set-up') || this.store.shares(t.id).length + this.store.volumes(t.id).length > 0)
+      if (holder)
+        throw new LifeboatError(
+          'busy',
+          `${s.failover_job_id ? s.name : t.name} is held by the failover job ${holder}.`,
+          'Wait for it to end, or abandon it.',
+        );
+      if (
+        s.status !== 'deactivated' ||
+        (t.status !== 'online' && t.status !== 'ready-to-set-up') ||
+        this.store.shares(t.id).length + this.store.volumes(t.id).length > 0
+      )
         throw new LifeboatError(
           'conflict',
           `${s.name} or ${t.name} changed while the failover was being started.`,
@@ -193,16 +241,13 @@ export class FailoverManager {
     })();
     this.deps.devices.changed(source.name);
     this.deps.devices.changed(target.name);
-    this.deps.log.info(
-      'failover started',
-      {
-        jobId: job.id,
-        source: source.name,
-        target: target.name,
-        backupId: backup.backup_id,
-        bytes: formatBytes(failoverItems(this.deps, source, backup.backup_id).reduce((n, i) => n + i.bytes, 0)),
-      },
-    );
+    this.deps.log.info('failover started', {
+      jobId: job.id,
+      source: source.name,
+      target: target.name,
+      backupId: backup.backup_id,
+      bytes: formatBytes(failoverItems(this.deps, source, backup.backup_id).reduce((n, i) => n + i.bytes, 0)),
+    });
     return this.deps.runner.get(job.id);
   }
 
@@ -214,7 +259,11 @@ export class FailoverManager {
         `There is no failover job ${id}.`,
         'List jobs with `lifeboat jobs list`; a failover job has the type device.failover.',
       );
-    return { job: this.deps.runner.toJob(row), params: FailoverParamsSchema.parse(JSON.parse(row.params)), state: JSON.parse(row.state) as FailoverState };
+    return {
+      job: this.deps.runner.toJob(row),
+      params: FailoverParamsSchema.parse(JSON.parse(row.params)),
+      state: JSON.parse(row.state) as FailoverState,
+    };
   }
 
   resume(id: string): Job {
@@ -237,11 +286,12 @@ export class FailoverManager {
 
   async abandon(id: string): Promise<Job> {
     const { job, params, state } = this.requireJob(id);
-    if (job.status === 'succeeded') throw new LifeboatError(
-      'not_allowed',
-      `The failover job ${id} succeeded; there is nothing to abandon.`,
-      'A failover is undone by another failover the other way.',
-    );
+    if (job.status === 'succeeded')
+      throw new LifeboatError(
+        'not_allowed',
+        `The failover job ${id} succeeded; there is nothing to abandon.`,
+        'A failover is undone by another failover the other way.',
+      );
     if (state.transferStarted)
       throw new LifeboatError(
         'not_allowed',
@@ -256,7 +306,10 @@ export class FailoverManager {
     // Failed, paused, or cancelled already (cleaning again is harmless, and finishes an abandon a crash cut short).
     await cleanTarget(this.deps, id, params);
     if (job.status !== 'cancelled') {
-      this.deps.runner.store.markCancelled(id, `Abandoned: the data restored on ${params.targetName} was deleted and both devices were released.`);
+      this.deps.runner.store.markCancelled(
+        id,
+        `Abandoned: the data restored on ${params.targetName} was deleted and both devices were released.`,
+      );
     }
     this.deps.log.info('failover abandoned', { jobId: id, source: params.sourceName, target: params.targetName });
     const after = this.deps.runner.get(id);
@@ -274,6 +327,9 @@ export class FailoverManager {
       );
     const source = this.store.byId(params.sourceId);
     const target = this.store.byId(params.targetId);
-    return dnsChecklist({ name: params.sourceName, domain: source?.domain ?? null }, { name: params.targetName, domain: target?.domain ?? null });
+    return dnsChecklist(
+      { name: params.sourceName, domain: source?.domain ?? null },
+      { name: params.targetName, domain: target?.domain ?? null },
+    );
   }
 }

@@ -32,14 +32,24 @@ export function restoreOrder<T extends Pick<PlanItem, 'name' | 'tier' | 'heat'>>
 }
 
 export function describeRto(seconds: number | null): string {
-  return seconds === null ? 'unknown (test the storage account to measure its throughput)' : formatDuration(seconds * 1000);
+  return seconds === null
+    ? 'unknown (test the storage account to measure its throughput)'
+    : formatDuration(seconds * 1000);
 }
 
 /** DNS aliases so clients that used the source's name reach the target, and what is left to do by hand. */
-export function dnsChecklist(source: { name: string; domain: string | null }, target: { name: string; domain: string | null }): DnsChecklist {
+export function dnsChecklist(
+  source: { name: string; domain: string | null },
+  target: { name: string; domain: string | null },
+): DnsChecklist {
   const records: DnsChecklist['records'] = [{ type: 'CNAME', name: source.name, value: target.name }];
   const domain = source.domain ?? target.domain;
-  if (domain) records.push({ type: 'CNAME', name: `${source.name}.${source.domain ?? domain}`, value: `${target.name}.${target.domain ?? domain}` });
+  if (domain)
+    records.push({
+      type: 'CNAME',
+      name: `${source.name}.${source.domain ?? domain}`,
+      value: `${target.name}.${target.domain ?? domain}`,
+    });
   return {
     source: source.name,
     target: target.name,

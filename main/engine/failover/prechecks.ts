@@ -62,7 +62,9 @@ export function iscsiPrechecks(source: string, volumes: VolumeConfig[]): Prechec
     for (const acr of v.acrs) {
       const problem = iqnProblem(acr.iqn);
       if (problem) {
-        bad.push(`volume ${v.name}: ACR ${acr.name.length > 40 ? `${acr.name.slice(0, 37)}...` : acr.name}: ${problem}`);
+        bad.push(
+          `volume ${v.name}: ACR ${acr.name.length > 40 ? `${acr.name.slice(0, 37)}...` : acr.name}: ${problem}`,
+        );
         fixes.add(`correct the initiator names of ${v.name}`);
         commands.add(`lifeboat volume edit ${source} ${v.name} --acr IQN`);
       }
@@ -70,7 +72,8 @@ export function iscsiPrechecks(source: string, volumes: VolumeConfig[]): Prechec
     if (v.chapUser !== null || v.chapSecret !== null) {
       const len = v.chapSecret ? [...v.chapSecret].length : 0;
       if (!v.chapSecret) bad.push(`volume ${v.name}: CHAP user ${v.chapUser} has no secret`);
-      else if (len < CHAP_MIN || len > CHAP_MAX) bad.push(`volume ${v.name}: the CHAP secret has ${len} characters; it must have ${CHAP_MIN} to ${CHAP_MAX}`);
+      else if (len < CHAP_MIN || len > CHAP_MAX)
+        bad.push(`volume ${v.name}: the CHAP secret has ${len} characters; it must have ${CHAP_MIN} to ${CHAP_MAX}`);
       if (!v.chapSecret || len < CHAP_MIN || len > CHAP_MAX) {
         fixes.add(`set a CHAP secret of ${CHAP_MIN} to ${CHAP_MAX} characters on ${v.name}`);
         commands.add(`lifeboat volume edit ${source} ${v.name} --chap-secret SECRET`);
@@ -78,16 +81,21 @@ export function iscsiPrechecks(source: string, volumes: VolumeConfig[]): Prechec
     }
   }
   if (!volumes.length) return [];
-  if (!bad.length) return [pass('iscsi', `iSCSI settings of ${volumes.length} volume(s) are valid (ACR initiator names, CHAP secrets).`)];
+  if (!bad.length)
+    return [
+      pass('iscsi', `iSCSI settings of ${volumes.length} volume(s) are valid (ACR initiator names, CHAP secrets).`),
+    ];
   const fix = [...fixes].join('; ');
-  return [{
-    name: 'iscsi',
-    status: 'fail',
-    message: `iSCSI settings are not valid: ${bad.join('; ')}.`,
-    fix: `${fix[0].toUpperCase()}${fix.slice(1)} (Edit access on the volume of ${source}).`,
-    page: 'Devices',
-    command: [...commands].join('; '),
-  }];
+  return [
+    {
+      name: 'iscsi',
+      status: 'fail',
+      message: `iSCSI settings are not valid: ${bad.join('; ')}.`,
+      fix: `${fix[0].toUpperCase()}${fix.slice(1)} (Edit access on the volume of ${source}).`,
+      page: 'Devices',
+      command: [...commands].join('; '),
+    },
+  ];
 }
 
 export function spacePrecheck(target: string, bytes: number, freeBytes: number, capacity: number): Precheck {
@@ -115,7 +123,13 @@ export function spacePrecheck(target: string, bytes: number, freeBytes: number, 
 export async function accountProblem(account: AccountRow, err: unknown): Promise<Precheck> {
   const info = toErrorInfo(err);
   const base = { name: 'account', status: 'fail' as const, page: 'Storage accounts' };
-  if (account.kind === 'local' && !(await fs.stat(account.location).then(() => true, () => false)))
+  if (
+    account.kind === 'local' &&
+    !(await fs.stat(account.location).then(
+      () => true,
+      () => false,
+    ))
+  )
     return {
       ...base,
       message:
@@ -146,7 +160,10 @@ export interface PrecheckSubject {
 }
 
 /** Runs every check; none throws, so the admin sees every problem at once. */
-export async function collectPrechecks(deps: FailoverDeps, { source, target, backupId, jobId }: PrecheckSubject): Promise<Precheck[]> {
+export async function collectPrechecks(
+  deps: FailoverDeps,
+  { source, target, backupId, jobId }: PrecheckSubject,
+): Promise<Precheck[]> {
   const checks: Precheck[] = [];
   const catalog = deps.accounts.catalog.row(backupId);
   const account = catalog ? deps.accounts.store.byId(catalog.account_id) : undefined;
@@ -181,10 +198,12 @@ export async function collectPrechecks(deps: FailoverDeps, { source, target, bac
         : {
             name: 'backup',
             status: 'warn',
-            message: `A ${backup.kind} backup of ${backup.createdAt.slice(0, 16).replace(
-              'T',
-              ' ',
-            )} UTC is restored, not a final one: what was written on ${source.name} after it is lost${backup.loses ? ` (${backup.loses.text})` : ''}.`,
+            message: `A ${backup.kind} backup of ${backup.createdAt
+              .slice(0, 16)
+              .replace(
+                'T',
+                ' ',
+              )} UTC is restored, not a final one: what was written on ${source.name} after it is lost${backup.loses ? ` (${backup.loses.text})` : ''}.`,
             fix: backup.latest ? undefined : 'Choose the newest backup on the Source step to lose less.',
           },
     );
@@ -193,7 +212,8 @@ export async function collectPrechecks(deps: FailoverDeps, { source, target, bac
     const missing = items.filter((i) => !i.inBackup);
     const names = missing.map((i) => `${i.kind} ${i.name}`).join(', ');
     const come = missing.length > 1 ? 'they come' : 'it comes';
-    if (missing.length) checks.push({ name: 'items', status: 'warn', message: `${names}: made after this backup, ${come} back empty.` });
+    if (missing.length)
+      checks.push({ name: 'items', status: 'warn', message: `${names}: made after this backup, ${come} back empty.` });
     const bytes = items.reduce((n, i) => n + i.bytes, 0);
     try {
       checks.push(spacePrecheck(target.name, bytes, await deps.devices.freeBytes(target), target.capacity));
@@ -219,10 +239,17 @@ export async function collectPrechecks(deps: FailoverDeps, { source, target, bac
 }
 
 /** From the target: the backup it restores is in the account, and the lineage is the source's (or already the target's). */
-async function cloudCheck(deps: FailoverDeps, account: AccountRow, source: DeviceRow, target: DeviceRow, backupId: string): Promise<Precheck> {
+async function cloudCheck(
+  deps: FailoverDeps,
+  account: AccountRow,
+  source: DeviceRow,
+  target: DeviceRow,
+  backupId: string,
+): Promise<Precheck> {
   try {
     const backend = await deps.accounts.backend(account);
-    if (!(await backend.head(`snapshots/${backupId}`))) throw new LifeboatError('not_found', `the backup ${backupId} is not in the account`);
+    if (!(await backend.head(`snapshots/${backupId}`)))
+      throw new LifeboatError('not_found', `the backup ${backupId} is not in the account`);
     const owner = await readOwner(backend, source.lineage);
     if (owner && owner.deviceId !== source.id && owner.deviceId !== target.id)
       return {
@@ -249,40 +276,46 @@ async function cloudCheck(deps: FailoverDeps, account: AccountRow, source: Devic
 function targetChecks(deps: FailoverDeps, source: DeviceRow, target: DeviceRow, jobId?: string): Precheck[] {
   const store = deps.devices.store;
   const device = { ...target, failover_job_id: target.failover_job_id === jobId ? null : target.failover_job_id };
-  const a = assessTarget(
-    sourceFacts(deps, source),
-    { device, shares: store.shares(target.id).length, volumes: store.volumes(target.id).length, freeBytes: null },
-  );
+  const a = assessTarget(sourceFacts(deps, source), {
+    device,
+    shares: store.shares(target.id).length,
+    volumes: store.volumes(target.id).length,
+    freeBytes: null,
+  });
   const out: Precheck[] = [
     a.compatible
       ? pass('target', `${target.name} is a compatible target: same type, no shares or volumes, enough capacity.`)
       : {
-        name: 'target',
-        status: 'fail',
-        message: a.reasons.map((r) => r.message).join(' '),
-        fix: `Choose another target on the Target step, or fix ${target.name}.`,
-        page: 'Devices',
-        command: `lifeboat failover targets ${source.name}`,
-      },
+          name: 'target',
+          status: 'fail',
+          message: a.reasons.map((r) => r.message).join(' '),
+          fix: `Choose another target on the Target step, or fix ${target.name}.`,
+          page: 'Devices',
+          command: `lifeboat failover targets ${source.name}`,
+        },
     target.registered_at
       ? pass('registered', `${target.name} is registered with this service.`)
       : {
-        name: 'registered',
-        status: 'warn',
-        message: `${target.name} is not registered yet (Ready to set up): the failover registers it with this service as it takes over.`,
-      },
+          name: 'registered',
+          status: 'warn',
+          message: `${target.name} is not registered yet (Ready to set up): the failover registers it with this service as it takes over.`,
+        },
   ];
   const domain = a.warnings.find((w) => w.code === 'domain');
-  if (domain) out.push({
-    name: 'domain',
-    status: 'warn',
-    message: domain.message,
-    fix: `Join ${target.name} to the domain of ${source.name}, or check the share permissions after the failover.`,
-  });
-  else if (source.type === 'file') out.push(pass(
-    'domain',
-    `${target.name} is in the same domain as ${source.name}${source.domain ? ` (${source.domain})` : ''}.`,
-  ));
+  if (domain)
+    out.push({
+      name: 'domain',
+      status: 'warn',
+      message: domain.message,
+      fix: `Join ${target.name} to the domain of ${source.name}, or check the share permissions after the failover.`,
+    });
+  else if (source.type === 'file')
+    out.push(
+      pass(
+        'domain',
+        `${target.name} is in the same domain as ${source.name}${source.domain ? ` (${source.domain})` : ''}.`,
+      ),
+    );
   return out;
 }
 
@@ -299,4 +332,5 @@ export function precheckFailure(checks: Precheck[]): { message: string; hint: st
 }
 
 const LABEL: Record<PrecheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };
-export const describeCheck = (c: Precheck) => `${LABEL[c.status]} ${c.name}: ${c.message}${c.status === 'pass' || !c.fix ? '' : ` Fix: ${fixText(c)}`}`;
+export const describeCheck = (c: Precheck) =>
+  `${LABEL[c.status]} ${c.name}: ${c.message}${c.status === 'pass' || !c.fix ? '' : ` Fix: ${fixText(c)}`}`;

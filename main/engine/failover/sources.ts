@@ -54,7 +54,13 @@ export function requireBackup(deps: FailoverDeps, source: DeviceRow, backupId?: 
 }
 
 /** What an older backup loses against the newest: its age difference and what the later backups read as new. */
-function lossOf(deps: FailoverDeps, newer: LineageBackup[], latestFiles: number, files: number, at: string): BackupLoss {
+function lossOf(
+  deps: FailoverDeps,
+  newer: LineageBackup[],
+  latestFiles: number,
+  files: number,
+  at: string,
+): BackupLoss {
   const seconds = Math.max(0, Math.round((Date.parse(newer[0].created_at) - Date.parse(at)) / 1000));
   const bytesNew = newer.reduce((n, b) => n + (deps.accounts.catalog.row(b.backup_id)?.bytes_new ?? 0), 0);
   const filesDifference = latestFiles - files;
@@ -79,7 +85,17 @@ export function backupChoices(deps: FailoverDeps, source: DeviceRow): FailoverBa
     const files = c?.files ?? 0;
     const loses = i === 0 ? null : lossOf(deps, all.slice(0, i), latestFiles, files, b.created_at);
     const compared = loses ? loses.text : 'the newest backup';
-    return { id: b.backup_id, device: b.device_name, kind: b.kind, createdAt: b.created_at, files, bytes: c?.bytes ?? 0, latest: i === 0, loses, compared };
+    return {
+      id: b.backup_id,
+      device: b.device_name,
+      kind: b.kind,
+      createdAt: b.created_at,
+      files,
+      bytes: c?.bytes ?? 0,
+      latest: i === 0,
+      loses,
+      compared,
+    };
   });
 }
 
@@ -103,7 +119,14 @@ export function failoverItems(deps: FailoverDeps, source: DeviceRow, backupId: s
       : deps.devices.store.volumes(source.id).map((v) => ({ name: v.name, tier: v.tier }));
   return rows.map((r) => {
     const inBackup = sources.find((s) => s.name.toLowerCase() === r.name.toLowerCase());
-    return { name: inBackup?.name ?? r.name, kind, tier: r.tier, bytes: inBackup?.bytes ?? 0, heat: heat[inBackup?.name ?? r.name] ?? 0, inBackup: !!inBackup };
+    return {
+      name: inBackup?.name ?? r.name,
+      kind,
+      tier: r.tier,
+      bytes: inBackup?.bytes ?? 0,
+      heat: heat[inBackup?.name ?? r.name] ?? 0,
+      inBackup: !!inBackup,
+    };
   });
 }
 

@@ -26,7 +26,15 @@ export interface FailoverState {
   /** Set as the transfer step begins: from then on the failover can only go forward (no cancel, no abandon). */
   transferStarted?: boolean;
   /** Set when it succeeds: the target, the backup, the bytes its restore jobs wrote (transfer.ts, finishStep). */
-  result?: { source: string; target: string; backupId: string; planned: boolean; items: number; restoreJobs: number; bytesRestored: number };
+  result?: {
+    source: string;
+    target: string;
+    backupId: string;
+    planned: boolean;
+    items: number;
+    restoreJobs: number;
+    bytesRestored: number;
+  };
 }
 
 export type FailoverCtx = StepContext<FailoverParams, FailoverState>;
@@ -41,12 +49,15 @@ export function childJobs(deps: FailoverDeps, jobId: string): Map<string, Job> {
   return out;
 }
 
-
 /**
  * Crash tests stop a failover at a named point (LIFEBOAT_FAILOVER_FAULT=prechecks|restore|transfer) so that a
  * kill -9 lands exactly there: the job notes the point in its events and waits until the process dies or stops.
  */
-export async function faultPoint(deps: FailoverDeps, ctx: FailoverCtx, point: 'prechecks' | 'restore' | 'transfer'): Promise<void> {
+export async function faultPoint(
+  deps: FailoverDeps,
+  ctx: FailoverCtx,
+  point: 'prechecks' | 'restore' | 'transfer',
+): Promise<void> {
   if (!fault('failover', point)) return;
   deps.runner.store.event(ctx.jobId, 'fault-point', point);
   await untilAborted(ctx.signal);

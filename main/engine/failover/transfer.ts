@@ -41,10 +41,21 @@ export async function transferStep(deps: FailoverDeps, ctx: FailoverCtx): Promis
   const target = store.byId(p.targetId)!;
   if (source.status === 'deleted' && target.lineage === source.lineage) return; // done before a crash
   const account = deps.accounts.store.byId(source.account_id ?? deps.accounts.catalog.require(p.backupId).account_id);
-  if (!account) throw new LifeboatError('not_found', `The storage account of ${source.name} was removed.`, 'Add it again, then resume the failover.', { retryable: true });
+  if (!account)
+    throw new LifeboatError(
+      'not_found',
+      `The storage account of ${source.name} was removed.`,
+      'Add it again, then resume the failover.',
+      { retryable: true },
+    );
   const backend = await deps.accounts.backend(account);
   const owner = await transferOwner(backend, source.lineage, source.id, { id: target.id, name: target.name });
-  ctx.log.info('failover: ownership transferred', { jobId: ctx.jobId, lineage: source.lineage, epoch: owner.epoch, to: target.name });
+  ctx.log.info('failover: ownership transferred', {
+    jobId: ctx.jobId,
+    lineage: source.lineage,
+    epoch: owner.epoch,
+    to: target.name,
+  });
   await faultPoint(deps, ctx, 'transfer');
 
   const now = new Date().toISOString();
@@ -55,7 +66,8 @@ export async function transferStep(deps: FailoverDeps, ctx: FailoverCtx): Promis
     // The target had no shares or volumes (a prerequisite, and the hold kept it so).
     store.deleteShares(t.id);
     store.deleteVolumes(t.id);
-    for (const share of store.shares(s.id)) store.insertShare({ ...share, id: newId('share'), device_id: t.id, online: 1, created_at: now, updated_at: now });
+    for (const share of store.shares(s.id))
+      store.insertShare({ ...share, id: newId('share'), device_id: t.id, online: 1, created_at: now, updated_at: now });
     for (const volume of store.volumes(s.id)) {
       const id = newId('vol');
       store.insertVolume({ ...volume, id, device_id: t.id, online: 1, created_at: now, updated_at: now });
@@ -67,9 +79,22 @@ export async function transferStep(deps: FailoverDeps, ctx: FailoverCtx): Promis
     // A source a catalog rebuild brought back (devices/records-restore.ts) was deactivated by no job here: it kept its policy.
     const policy = policyBeforeDeactivation(deps, s.id) ?? (policyOf(s).frequency !== 'off' ? s.policy : t.policy);
     const next = nextBackupAt(policyOf({ policy, next_backup_at: null }), t.time_zone, new Date());
-    store.update(t.id, { status: 'online', registered_at: t.registered_at ?? now, account_id: s.account_id, lineage: s.lineage, replaces: s.id, failover_job_id: null, policy, next_backup_at: next?.toISOString() ?? null });
+    store.update(t.id, {
+      status: 'online',
+      registered_at: t.registered_at ?? now,
+      account_id: s.account_id,
+      lineage: s.lineage,
+      replaces: s.id,
+      failover_job_id: null,
+      policy,
+      next_backup_at: next?.toISOString() ?? null,
+    });
     store.update(s.id, { status: 'deleted', deleted_at: now, failover_job_id: null });
-    deps.runner.store.event(ctx.jobId, 'note', `${t.name} now owns the data of ${s.name}; ${s.name} is deleted from the service.`);
+    deps.runner.store.event(
+      ctx.jobId,
+      'note',
+      `${t.name} now owns the data of ${s.name}; ${s.name} is deleted from the service.`,
+    );
   })();
   deps.devices.changed(p.sourceName);
   deps.devices.changed(p.targetName);
@@ -78,7 +103,10 @@ export async function transferStep(deps: FailoverDeps, ctx: FailoverCtx): Promis
 
 /** The backup policy a device had when its (successful) deactivation began, as that job checkpointed it. */
 function policyBeforeDeactivation(deps: FailoverDeps, deviceId: string): string | null {
-  const state = deps.runner.store.find({ types: ['device.deactivate'], statuses: ['succeeded'], param: { key: 'deviceId', value: deviceId } }, { newest: 1 })[0]?.state;
+  const state = deps.runner.store.find(
+    { types: ['device.deactivate'], statuses: ['succeeded'], param: { key: 'deviceId', value: deviceId } },
+    { newest: 1 },
+  )[0]?.state;
   return state ? ((JSON.parse(state) as { policyBefore?: { policy: string } }).policyBefore?.policy ?? null) : null;
 }
 
@@ -118,7 +146,17 @@ export async function finishStep(deps: FailoverDeps, ctx: FailoverCtx): Promise<
   const bytesRestored = restores.reduce((n, j) => n + (typeof j.result?.bytes === 'number' ? j.result.bytes : 0), 0);
   const planned = deps.deviceBackups.store.row(p.backupId)?.kind === 'final';
   const items = store.shares(target.id).length + store.volumes(target.id).length;
-  ctx.checkpoint({ result: { source: p.sourceName, target: p.targetName, backupId: p.backupId, planned, items, restoreJobs: restores.length, bytesRestored } });
+  ctx.checkpoint({
+    result: {
+      source: p.sourceName,
+      target: p.targetName,
+      backupId: p.backupId,
+      planned,
+      items,
+      restoreJobs: restores.length,
+      bytesRestored,
+    },
+  });
   ctx.progress({ fraction: 1, message: `Failover of ${p.sourceName} to ${p.targetName} succeeded.` });
 }
 
@@ -136,7 +174,10 @@ export async function cleanTarget(deps: FailoverDeps, jobId: string, p: Failover
       try {
         runner.cancel(job.id);
       } catch (err) {
-        deps.log.warn('failover: a restore job could not be cancelled', { jobId: job.id, error: (err as Error).message });
+        deps.log.warn('failover: a restore job could not be cancelled', {
+          jobId: job.id,
+          error: (err as Error).message,
+        });
       }
     }
   }
@@ -144,21 +185,40 @@ export async function cleanTarget(deps: FailoverDeps, jobId: string, p: Failover
   const now = new Date().toISOString();
   for (const job of all.map((j) => runner.get(j.id)))
     if (job.status === 'failed' || job.status === 'paused')
-      runner.store.update(job.id, { status: 'cancelled', resumable: 0, ended_at: now, control: null }, { kind: 'cancelled', message: 'Cancelled: the failover was abandoned.' });
+      runner.store.update(
+        job.id,
+        { status: 'cancelled', resumable: 0, ended_at: now, control: null },
+        { kind: 'cancelled', message: 'Cancelled: the failover was abandoned.' },
+      );
 
   const source = deps.devices.store.byId(p.sourceId);
   const target = deps.devices.store.byId(p.targetId);
   if (source && target && target.lineage === source.lineage)
-    throw new LifeboatError('not_allowed', `${p.targetName} already owns the data of ${p.sourceName}; the failover cannot be undone.`, `Resume it to finish: \`lifeboat failover resume ${jobId}\`.`);
+    throw new LifeboatError(
+      'not_allowed',
+      `${p.targetName} already owns the data of ${p.sourceName}; the failover cannot be undone.`,
+      `Resume it to finish: \`lifeboat failover resume ${jobId}\`.`,
+    );
   // Only while this failover holds the target: once released (a failed precheck, an earlier abandon) the target may
   // already be restoring for another failover, whose data is not ours to delete.
   if (target && target.status !== 'deleted' && target.failover_job_id === jobId) {
-    const names = new Set(children.map((j) => (JSON.parse(runner.store.row(j.id)!.params) as { sources?: string[] }).sources?.[0]).filter((n): n is string => !!n));
-    if (source) for (const s of [...deps.devices.store.shares(source.id), ...deps.devices.store.volumes(source.id)]) names.add(s.name);
+    const names = new Set(
+      children
+        .map((j) => (JSON.parse(runner.store.row(j.id)!.params) as { sources?: string[] }).sources?.[0])
+        .filter((n): n is string => !!n),
+    );
+    if (source)
+      for (const s of [...deps.devices.store.shares(source.id), ...deps.devices.store.volumes(source.id)])
+        names.add(s.name);
     const folder = path.join(target.root, source?.type === 'iscsi' ? 'volumes' : 'shares');
     // Only what the failover made: the target has no share or volume of its own (a prerequisite of the failover).
-    const own = new Set([...deps.devices.store.shares(target.id), ...deps.devices.store.volumes(target.id)].map((i) => i.name.toLowerCase()));
-    for (const name of names) if (!own.has(name.toLowerCase())) await deps.devices.agent.remove(path.join(folder, name));
+    const own = new Set(
+      [...deps.devices.store.shares(target.id), ...deps.devices.store.volumes(target.id)].map((i) =>
+        i.name.toLowerCase(),
+      ),
+    );
+    for (const name of names)
+      if (!own.has(name.toLowerCase())) await deps.devices.agent.remove(path.join(folder, name));
   }
   releaseHolds(deps, jobId, p);
 }

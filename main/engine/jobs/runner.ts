@@ -67,10 +67,18 @@ function progressPlan(steps: { weight?: number }[]): ProgressPlan {
 }
 
 /** The job's overall progress from its current step and how far that step is. */
-const overall = (plan: ProgressPlan, live: Live) => (live.stepIndex < 0 ? 0 : plan.starts[live.stepIndex] + (plan.weights[live.stepIndex] / plan.total) * live.stepFraction);
+const overall = (plan: ProgressPlan, live: Live) =>
+  live.stepIndex < 0
+    ? 0
+    : plan.starts[live.stepIndex] + (plan.weights[live.stepIndex] / plan.total) * live.stepFraction;
 
 /** The progress columns as the job row stores them. */
-const progressRow = (plan: ProgressPlan, live: Live): Partial<JobRow> => ({ progress: overall(plan, live), message: live.message, bytes_done: live.bytesDone, bytes_total: live.bytesTotal });
+const progressRow = (plan: ProgressPlan, live: Live): Partial<JobRow> => ({
+  progress: overall(plan, live),
+  message: live.message,
+  bytes_done: live.bytesDone,
+  bytes_total: live.bytesTotal,
+});
 
 class StopRequested extends Error {
   constructor(readonly kind: 'cancel' | 'pause') {
@@ -103,7 +111,12 @@ export class JobRunner {
     checkFaults(); // a test's mistyped fault point (engine/faults.ts) fails the engine's start
     this.store = new JobStore(db);
     this.recovered = this.store.recoverInterrupted((row) => this.ownerGone(row));
-    for (const row of this.recovered) this.log.warn('job interrupted: the process that ran it is gone', { jobId: row.id, type: row.type, ownerPid: row.owner_pid });
+    for (const row of this.recovered)
+      this.log.warn('job interrupted: the process that ran it is gone', {
+        jobId: row.id,
+        type: row.type,
+        ownerPid: row.owner_pid,
+      });
   }
 
   /** An earlier engine in this very process left it (none runs here yet), or its process no longer runs. */
@@ -180,9 +193,14 @@ export class JobRunner {
 
   toJob(row: JobRow): Job {
     const live = this.live.get(row.id);
-    const job = this.store.toJob(row, { rate: live ? this.rate(live) : 0, cancellable: this.isCancellable(row) === true });
+    const job = this.store.toJob(row, {
+      rate: live ? this.rate(live) : 0,
+      cancellable: this.isCancellable(row) === true,
+    });
     const failed = this.unrecorded.get(row.id);
-    return failed && !jobEnded(row.status) ? { ...job, status: 'failed', message: failed.message, error: failed, resumable: false, cancellable: false } : job;
+    return failed && !jobEnded(row.status)
+      ? { ...job, status: 'failed', message: failed.message, error: failed, resumable: false, cancellable: false }
+      : job;
   }
 
   private isCancellable(row: JobRow): true | string {
@@ -208,7 +226,11 @@ export class JobRunner {
     const row = this.requireRow(id);
     const live = this.live.get(id);
     if (row.status === 'queued') {
-      this.store.update(id, { status: 'paused', resumable: 1 }, { kind: 'paused', message: 'Paused before it started.' });
+      this.store.update(
+        id,
+        { status: 'paused', resumable: 1 },
+        { kind: 'paused', message: 'Paused before it started.' },
+      );
     } else if (live) {
       this.store.update(id, { control: 'pause' }, { kind: 'pause-requested', message: 'Pause requested.' });
       live.controller.abort();
@@ -227,7 +249,11 @@ export class JobRunner {
     }
     const resumable = (row.status === 'paused' || row.status === 'failed') && row.resumable === 1;
     if (!resumable)
-      throw new LifeboatError('not_allowed', `Job ${id} is ${row.status} and cannot be resumed.`, row.status === 'failed' ? 'Start the operation again.' : undefined);
+      throw new LifeboatError(
+        'not_allowed',
+        `Job ${id} is ${row.status} and cannot be resumed.`,
+        row.status === 'failed' ? 'Start the operation again.' : undefined,
+      );
     this.store.requeue(id);
     const job = this.publish(id);
     this.pump();
@@ -294,12 +320,27 @@ export class JobRunner {
     const id = initial.id;
     const now = () => new Date().toISOString();
     try {
-      if (!kind) throw new LifeboatError('internal', `This version of Lifeboat cannot run jobs of type ${initial.type}.`, 'Update Lifeboat or cancel the job.');
+      if (!kind)
+        throw new LifeboatError(
+          'internal',
+          `This version of Lifeboat cannot run jobs of type ${initial.type}.`,
+          'Update Lifeboat or cancel the job.',
+        );
       const resumed = initial.attempts > 0;
       this.store.update(
         id,
-        { status: 'running', started_at: initial.started_at ?? now(), attempts: initial.attempts + 1, control: null, owner_pid: this.owner.pid, owner_start: this.owner.start },
-        { kind: resumed ? 'resumed' : 'started', message: resumed ? 'Resumed from the last committed step.' : 'Started.' },
+        {
+          status: 'running',
+          started_at: initial.started_at ?? now(),
+          attempts: initial.attempts + 1,
+          control: null,
+          owner_pid: this.owner.pid,
+          owner_start: this.owner.start,
+        },
+        {
+          kind: resumed ? 'resumed' : 'started',
+          message: resumed ? 'Resumed from the last committed step.' : 'Started.',
+        },
       );
       this.publish(id);
       const params = kind.params.parse(JSON.parse(initial.params));
@@ -312,14 +353,28 @@ export class JobRunner {
         ctx.throwIfStopped();
         live.stepIndex = i;
         live.stepFraction = 0;
-        this.store.updateStep(id, i, { status: 'running', started_at: steps[i]?.started_at ?? now(), progress: 0 }, { progress: overall(plan, live) });
+        this.store.updateStep(
+          id,
+          i,
+          { status: 'running', started_at: steps[i]?.started_at ?? now(), progress: 0 },
+          { progress: overall(plan, live) },
+        );
         this.publish(id);
         await defs[i].run(ctx);
         live.stepFraction = 1;
-        this.store.updateStep(id, i, { status: 'succeeded', progress: 1, ended_at: now() }, { state: JSON.stringify(ctx.state), ...progressRow(plan, live) });
+        this.store.updateStep(
+          id,
+          i,
+          { status: 'succeeded', progress: 1, ended_at: now() },
+          { state: JSON.stringify(ctx.state), ...progressRow(plan, live) },
+        );
         this.publish(id);
       }
-      this.store.update(id, { status: 'succeeded', progress: 1, ended_at: now(), resumable: 0 }, { kind: 'succeeded', message: 'Succeeded.' });
+      this.store.update(
+        id,
+        { status: 'succeeded', progress: 1, ended_at: now(), resumable: 0 },
+        { kind: 'succeeded', message: 'Succeeded.' },
+      );
       this.log.info('job succeeded', { jobId: id });
     } catch (err) {
       await this.settleFailure(id, err, live, kind).catch((again: unknown) => this.unrecordable(id, again));
@@ -330,23 +385,43 @@ export class JobRunner {
     }
   }
 
-  private async settleFailure(id: string, err: unknown, live: Live, kind: JobKind<any, any> | undefined): Promise<void> {
+  private async settleFailure(
+    id: string,
+    err: unknown,
+    live: Live,
+    kind: JobKind<any, any> | undefined,
+  ): Promise<void> {
     const now = new Date().toISOString();
     const row = this.requireRow(id);
     // The step that was running, if any: a stop asked between two steps must not touch the one that succeeded.
-    const step = live.stepIndex >= 0 && this.store.steps(id)[live.stepIndex]?.status === 'running' ? live.stepIndex : -1;
+    const step =
+      live.stepIndex >= 0 && this.store.steps(id)[live.stepIndex]?.status === 'running' ? live.stepIndex : -1;
     // A checkpoint during shutdown throws StopRequested too: with no cancel or pause asked, that is the shutdown.
     const shutdown = this.stopping && live.controller.signal.aborted && !row.control;
-    const stop = shutdown ? 'shutdown' : err instanceof StopRequested ? err.kind : live.controller.signal.aborted ? (row.control ?? 'cancel') : null;
+    const stop = shutdown
+      ? 'shutdown'
+      : err instanceof StopRequested
+        ? err.kind
+        : live.controller.signal.aborted
+          ? (row.control ?? 'cancel')
+          : null;
     if (stop === 'shutdown') {
       // Lifeboat is closing: leave the job queued so it resumes on the next start.
       if (step >= 0) this.store.updateStep(id, step, { status: 'pending' });
-      this.store.update(id, { status: 'queued', control: null }, { kind: 'interrupted', message: 'Lifeboat was closed; the job resumes on the next start.' });
+      this.store.update(
+        id,
+        { status: 'queued', control: null },
+        { kind: 'interrupted', message: 'Lifeboat was closed; the job resumes on the next start.' },
+      );
       return;
     }
     if (stop === 'pause') {
       if (step >= 0) this.store.updateStep(id, step, { status: 'pending' });
-      this.store.update(id, { status: 'paused', control: null, resumable: 1 }, { kind: 'paused', message: 'Paused at a checkpoint.' });
+      this.store.update(
+        id,
+        { status: 'paused', control: null, resumable: 1 },
+        { kind: 'paused', message: 'Paused at a checkpoint.' },
+      );
       return;
     }
     if (stop === 'cancel') {
@@ -355,14 +430,32 @@ export class JobRunner {
       return;
     }
     const found = toErrorInfo(err, { dataDir: this.dataDir });
-    const retryable = err instanceof LifeboatError ? err.retryable || (!err.final && kind?.resumable !== false) : kind?.resumable !== false;
+    const retryable =
+      err instanceof LifeboatError
+        ? err.retryable || (!err.final && kind?.resumable !== false)
+        : kind?.resumable !== false;
     this.log.error('job failed', { jobId: id, error: found });
     // Written first: whether the log works decides if the hint may send the user to it.
     const info = this.log.explain(found);
-    if (step >= 0) this.store.updateStep(id, step, { status: 'failed', ended_at: now, error_code: info.code, error_message: info.message, error_hint: info.hint ?? null });
+    if (step >= 0)
+      this.store.updateStep(id, step, {
+        status: 'failed',
+        ended_at: now,
+        error_code: info.code,
+        error_message: info.message,
+        error_hint: info.hint ?? null,
+      });
     this.store.update(
       id,
-      { status: 'failed', ended_at: now, control: null, resumable: retryable ? 1 : 0, error_code: info.code, error_message: info.message, error_hint: info.hint ?? null },
+      {
+        status: 'failed',
+        ended_at: now,
+        control: null,
+        resumable: retryable ? 1 : 0,
+        error_code: info.code,
+        error_message: info.message,
+        error_hint: info.hint ?? null,
+      },
       { kind: 'failed', message: info.message },
     );
   }
@@ -381,7 +474,9 @@ export class JobRunner {
       const live = newLive(row);
       try {
         const params = kind.params.parse(JSON.parse(row.params));
-        await kind.cleanup(this.context(row.id, params, JSON.parse(row.state), live, kind, progressPlan(stepsOf(kind, params))));
+        await kind.cleanup(
+          this.context(row.id, params, JSON.parse(row.state), live, kind, progressPlan(stepsOf(kind, params))),
+        );
       } catch (err) {
         this.log.error('cleanup after cancel failed', { jobId: row.id, error: toErrorInfo(err) });
       }
@@ -390,7 +485,14 @@ export class JobRunner {
     this.publish(row.id);
   }
 
-  private context<P, S extends object>(id: string, params: P, state: S, live: Live, kind: JobKind<P, S>, plan: ProgressPlan): StepContext<P, S> {
+  private context<P, S extends object>(
+    id: string,
+    params: P,
+    state: S,
+    live: Live,
+    kind: JobKind<P, S>,
+    plan: ProgressPlan,
+  ): StepContext<P, S> {
     const ctx: StepContext<P, S> = {
       jobId: id,
       params,
@@ -409,7 +511,12 @@ export class JobRunner {
         if (patch) Object.assign(ctx.state, patch);
         live.cancellable = kind.cancellable?.(ctx.state) ?? true;
         // The state and the progress it stands for, in one durable commit.
-        this.store.updateStep(id, live.stepIndex, { progress: live.stepFraction }, { state: JSON.stringify(ctx.state), ...progressRow(plan, live) });
+        this.store.updateStep(
+          id,
+          live.stepIndex,
+          { progress: live.stepFraction },
+          { state: JSON.stringify(ctx.state), ...progressRow(plan, live) },
+        );
         live.lastPersist = Date.now();
         this.onProgress(id, live, {}, plan);
         ctx.throwIfStopped();

@@ -97,7 +97,9 @@ export class JobStore {
       error: errorOf(row.error_code, row.error_message, row.error_hint),
       cancellable: live?.cancellable ?? !jobEnded(row.status),
       // A queued job that has run before was interrupted: `jobs resume` runs it now rather than at the next start.
-      resumable: row.resumable === 1 && (row.status === 'failed' || row.status === 'paused' || (row.status === 'queued' && row.attempts > 0)),
+      resumable:
+        row.resumable === 1 &&
+        (row.status === 'failed' || row.status === 'paused' || (row.status === 'queued' && row.attempts > 0)),
       attempts: row.attempts,
       steps: this.steps(row.id).map((s) => ({
         index: s.idx,
@@ -113,7 +115,26 @@ export class JobStore {
     };
   }
 
-  insert(job: Omit<JobRow, 'owner_pid' | 'owner_start' | 'state' | 'progress' | 'message' | 'bytes_done' | 'bytes_total' | 'error_code' | 'error_message' | 'error_hint' | 'control' | 'attempts' | 'started_at' | 'ended_at'>, steps: { name: string; title: string }[]): void {
+  insert(
+    job: Omit<
+      JobRow,
+      | 'owner_pid'
+      | 'owner_start'
+      | 'state'
+      | 'progress'
+      | 'message'
+      | 'bytes_done'
+      | 'bytes_total'
+      | 'error_code'
+      | 'error_message'
+      | 'error_hint'
+      | 'control'
+      | 'attempts'
+      | 'started_at'
+      | 'ended_at'
+    >,
+    steps: { name: string; title: string }[],
+  ): void {
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -121,7 +142,9 @@ export class JobStore {
            VALUES (@id, @parent_id, @type, @title, @object_kind, @object_name, @status, @params, @resumable, @created_at)`,
         )
         .run(job);
-      const insertStep = this.db.prepare("INSERT INTO job_steps (job_id, idx, name, title, status) VALUES (?, ?, ?, ?, 'pending')");
+      const insertStep = this.db.prepare(
+        "INSERT INTO job_steps (job_id, idx, name, title, status) VALUES (?, ?, ?, ?, 'pending')",
+      );
       steps.forEach((s, i) => insertStep.run(job.id, i, s.name, s.title));
       this.event(job.id, 'created', job.title);
     })();
@@ -169,8 +192,11 @@ export class JobStore {
       args.push(match.objectName);
     }
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    if (order === 'oldest') return this.db.prepare(`SELECT * FROM jobs ${filter} ORDER BY created_at, rowid`).all(...args) as JobRow[];
-    return this.db.prepare(`SELECT * FROM jobs ${filter} ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(...args, order.newest) as JobRow[];
+    if (order === 'oldest')
+      return this.db.prepare(`SELECT * FROM jobs ${filter} ORDER BY created_at, rowid`).all(...args) as JobRow[];
+    return this.db
+      .prepare(`SELECT * FROM jobs ${filter} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+      .all(...args, order.newest) as JobRow[];
   }
 
   /** The ids of the jobs not ended (or, with `underway`, queued or running) that match, oldest first. */
@@ -185,7 +211,10 @@ export class JobStore {
   update(id: string, patch: Partial<JobRow>, event?: { kind: string; message: string }): void {
     const keys = Object.keys(patch);
     this.db.transaction(() => {
-      if (keys.length) this.db.prepare(`UPDATE jobs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+      if (keys.length)
+        this.db
+          .prepare(`UPDATE jobs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`)
+          .run({ ...patch, id });
       if (event) this.event(id, event.kind, event.message);
     })();
   }
@@ -193,23 +222,41 @@ export class JobStore {
   /** A job resumed by the user: queued again, its error cleared, its unfinished steps pending again. */
   requeue(id: string): void {
     this.db.transaction(() => {
-      this.update(id, { status: 'queued', error_code: null, error_message: null, error_hint: null, ended_at: null, control: null }, { kind: 'resumed', message: 'Resumed by the user.' });
-      this.db.prepare("UPDATE job_steps SET status = 'pending', error_code = NULL, error_message = NULL, error_hint = NULL WHERE job_id = ? AND status IN ('failed', 'cancelled', 'running')").run(id);
+      this.update(
+        id,
+        { status: 'queued', error_code: null, error_message: null, error_hint: null, ended_at: null, control: null },
+        { kind: 'resumed', message: 'Resumed by the user.' },
+      );
+      this.db
+        .prepare(
+          "UPDATE job_steps SET status = 'pending', error_code = NULL, error_message = NULL, error_hint = NULL WHERE job_id = ? AND status IN ('failed', 'cancelled', 'running')",
+        )
+        .run(id);
     })();
   }
 
   /** A cancelled job: its steps not done are cancelled too, and it cannot be resumed; `message` goes to its events. */
   markCancelled(id: string, message = 'Cancelled.'): void {
     this.db.transaction(() => {
-      this.db.prepare("UPDATE job_steps SET status = 'cancelled' WHERE job_id = ? AND status IN ('pending', 'running')").run(id);
-      this.update(id, { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 }, { kind: 'cancelled', message });
+      this.db
+        .prepare("UPDATE job_steps SET status = 'cancelled' WHERE job_id = ? AND status IN ('pending', 'running')")
+        .run(id);
+      this.update(
+        id,
+        { status: 'cancelled', ended_at: new Date().toISOString(), control: null, resumable: 0 },
+        { kind: 'cancelled', message },
+      );
     })();
   }
 
   updateStep(id: string, idx: number, patch: Partial<StepRow>, jobPatch?: Partial<JobRow>): void {
     this.db.transaction(() => {
       const keys = Object.keys(patch);
-      this.db.prepare(`UPDATE job_steps SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE job_id = @job_id AND idx = @idx`).run({ ...patch, job_id: id, idx });
+      this.db
+        .prepare(
+          `UPDATE job_steps SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE job_id = @job_id AND idx = @idx`,
+        )
+        .run({ ...patch, job_id: id, idx });
       if (jobPatch && Object.keys(jobPatch).length) this.update(id, jobPatch);
     })();
   }
@@ -229,11 +276,17 @@ export class JobStore {
   }
 
   event(id: string, kind: string, message: string): void {
-    this.db.prepare('INSERT INTO job_events (job_id, at, kind, message) VALUES (?, ?, ?, ?)').run(id, new Date().toISOString(), kind, message);
+    this.db
+      .prepare('INSERT INTO job_events (job_id, at, kind, message) VALUES (?, ?, ?, ?)')
+      .run(id, new Date().toISOString(), kind, message);
   }
 
   events(id: string): { at: string; kind: string; message: string }[] {
-    return this.db.prepare('SELECT at, kind, message FROM job_events WHERE job_id = ? ORDER BY seq').all(id) as { at: string; kind: string; message: string }[];
+    return this.db.prepare('SELECT at, kind, message FROM job_events WHERE job_id = ? ORDER BY seq').all(id) as {
+      at: string;
+      kind: string;
+      message: string;
+    }[];
   }
 
   /**
@@ -245,13 +298,18 @@ export class JobStore {
       const rows = (this.db.prepare("SELECT * FROM jobs WHERE status = 'running'").all() as JobRow[]).filter(ownerGone);
       for (const row of rows) {
         this.db.prepare("UPDATE job_steps SET status = 'pending' WHERE job_id = ? AND status = 'running'").run(row.id);
-        const who = row.owner_pid ? `the Lifeboat process that ran it (pid ${row.owner_pid}) stopped` : 'Lifeboat stopped';
+        const who = row.owner_pid
+          ? `the Lifeboat process that ran it (pid ${row.owner_pid}) stopped`
+          : 'Lifeboat stopped';
         // A cancel asked before the stop is finished by the runner, which runs the job's cleanup first.
         if (row.control !== 'cancel') {
           this.update(
             row.id,
             { status: 'queued', control: null },
-            { kind: 'interrupted', message: `Interrupted: ${who}. It resumes from its last committed step when Lifeboat next runs jobs, or now with \`lifeboat jobs resume ${row.id}\`.` },
+            {
+              kind: 'interrupted',
+              message: `Interrupted: ${who}. It resumes from its last committed step when Lifeboat next runs jobs, or now with \`lifeboat jobs resume ${row.id}\`.`,
+            },
           );
         }
       }
@@ -260,8 +318,15 @@ export class JobStore {
   }
 
   countByStatus(): Record<JobStatus, number> {
-    const counts = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, paused: 0 } as Record<JobStatus, number>;
-    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as { status: JobStatus; n: number }[]) counts[r.status] = r.n;
+    const counts = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, paused: 0 } as Record<
+      JobStatus,
+      number
+    >;
+    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as {
+      status: JobStatus;
+      n: number;
+    }[])
+      counts[r.status] = r.n;
     return counts;
   }
 }

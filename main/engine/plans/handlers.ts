@@ -13,11 +13,25 @@ export const planHandlers: Pick<Handlers, PlanCalls> = {
   'plans.delete': (engine, input) => engine.plans.delete(input.name),
   'plans.failover': (engine, input) => {
     const { type, point, shutdownSource, direction } = input;
-    return engine.plans.run(input.name, { operation: 'failover', type, point, shutdownSource, ...(direction ? { direction } : {}) });
+    return engine.plans.run(input.name, {
+      operation: 'failover',
+      type,
+      point,
+      shutdownSource,
+      ...(direction ? { direction } : {}),
+    });
   },
-  'plans.failback': (engine, input) => engine.plans.run(input.name, { operation: 'failback', type: input.type, point: input.point, shutdownSource: false }),
+  'plans.failback': (engine, input) =>
+    engine.plans.run(input.name, {
+      operation: 'failback',
+      type: input.type,
+      point: input.point,
+      shutdownSource: false,
+    }),
   'plans.commit': (engine, input) => engine.plans.run(input.name, { operation: 'commit', type: 'planned', ...noPoint }),
-  'plans.reprotect': (engine, input) => engine.plans.run(input.name, { operation: 'reprotect', type: 'planned', ...noPoint }),
-  'plans.cleanupTest': (engine, input) => engine.plans.run(input.name, { operation: 'cleanup-test', type: 'test', ...noPoint, notes: input.notes }),
+  'plans.reprotect': (engine, input) =>
+    engine.plans.run(input.name, { operation: 'reprotect', type: 'planned', ...noPoint }),
+  'plans.cleanupTest': (engine, input) =>
+    engine.plans.run(input.name, { operation: 'cleanup-test', type: 'test', ...noPoint, notes: input.notes }),
   'plans.confirm': (engine, input) => engine.plans.confirm(input.id),
 };

@@ -27,13 +27,15 @@ const isReversed = (item: PlanItemState) => item.activeSite !== PRIMARY_SITE;
 
 /** The phase rule's name for an operation (a failback is a failover of an item running at its recovery site). */
 function actionOf(req: ItemOpRequest): ItemAction | null {
-  if (req.operation === 'failover' || req.operation === 'failback') return req.type === 'test' ? 'test-failover' : req.type === 'planned' ? 'planned-failover' : 'failover';
+  if (req.operation === 'failover' || req.operation === 'failback')
+    return req.type === 'test' ? 'test-failover' : req.type === 'planned' ? 'planned-failover' : 'failover';
   if (req.operation === 'commit') return 'commit';
   if (req.operation === 'reprotect') return 'reprotect';
   return null;
 }
 
-const isJob = (v: unknown): v is Job => !!v && typeof v === 'object' && typeof (v as Job).id === 'string' && Array.isArray((v as Job).steps);
+const isJob = (v: unknown): v is Job =>
+  !!v && typeof v === 'object' && typeof (v as Job).id === 'string' && Array.isArray((v as Job).steps);
 
 export function itemOps(deps: ItemOpsDeps): PlanItemOps {
   const value = async (name: string, input: Record<string, unknown>): Promise<unknown> => {
@@ -41,26 +43,45 @@ export function itemOps(deps: ItemOpsDeps): PlanItemOps {
     if (!r.ok) throw new LifeboatError(r.error.code, r.error.message, r.error.hint);
     return r.value;
   };
-  const phaseOf = async (name: string) => ((await value('items.list', {})) as PlanItemState[]).find((i) => i.name === name)?.phase;
+  const phaseOf = async (name: string) =>
+    ((await value('items.list', {})) as PlanItemState[]).find((i) => i.name === name)?.phase;
 
   return {
     async items() {
       const list = (await value('items.list', {})) as PlanItemState[];
-      return list.map((i) => ({ name: i.name, phase: i.phase, activeSite: i.activeSite, recoverySite: i.recoverySite }));
+      return list.map((i) => ({
+        name: i.name,
+        phase: i.phase,
+        activeSite: i.activeSite,
+        recoverySite: i.recoverySite,
+      }));
     },
 
     check(item, req) {
       if (req.operation === 'failback' && !isReversed(item))
-        throw new LifeboatError('not_allowed', `${item.name} runs at its primary site: there is nothing to fail back.`, 'Fail the plan over with `lifeboat plan failover NAME --type …`.');
+        throw new LifeboatError(
+          'not_allowed',
+          `${item.name} runs at its primary site: there is nothing to fail back.`,
+          'Fail the plan over with `lifeboat plan failover NAME --type …`.',
+        );
       const action = actionOf(req);
-      if (action) requirePhaseFor({ name: item.name, phase: item.phase, primary_site_id: PRIMARY_SITE, active_site_id: item.activeSite }, action);
+      if (action)
+        requirePhaseFor(
+          { name: item.name, phase: item.phase, primary_site_id: PRIMARY_SITE, active_site_id: item.activeSite },
+          action,
+        );
     },
 
     async start(item, req) {
       switch (req.operation) {
         case 'failover':
         case 'failback': {
-          const job = await value('items.failover', { name: item, type: req.type, point: req.point, shutdownSource: req.shutdownSource });
+          const job = await value('items.failover', {
+            name: item,
+            type: req.type,
+            point: req.point,
+            shutdownSource: req.shutdownSource,
+          });
           return { jobId: isJob(job) ? job.id : null };
         }
         case 'commit':

@@ -11,7 +11,18 @@ import { LifeboatError, type ErrorInfo } from '../../shared/errors';
 import { toErrorInfo } from '../errors';
 import type { JobKind, StepContext, StepDef } from '../jobs/types';
 import type { Job } from '../../shared/schemas';
-import { describeScript, FAILOVER_TYPES, goesOnPastErrors, operationTitle, PLAN_OPERATIONS, runsActions, scriptSucceeded, type ItemOpRequest, type PlanItemOps, type PlanJobs } from './ops';
+import {
+  describeScript,
+  FAILOVER_TYPES,
+  goesOnPastErrors,
+  operationTitle,
+  PLAN_OPERATIONS,
+  runsActions,
+  scriptSucceeded,
+  type ItemOpRequest,
+  type PlanItemOps,
+  type PlanJobs,
+} from './ops';
 import { stepTitle } from './steps';
 import type { PlanStore, RunItem } from './store';
 import { PlanStep as PlanStepSchema } from '../../shared/contract-plans';
@@ -77,10 +88,17 @@ export interface PlanJobDeps {
 
 type Ctx = StepContext<PlanJobParams, PlanJobState>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const requestOf = (p: PlanJobParams): ItemOpRequest => ({ operation: p.operation, type: p.type, point: p.point, shutdownSource: p.shutdownSource, notes: p.notes });
+const requestOf = (p: PlanJobParams): ItemOpRequest => ({
+  operation: p.operation,
+  type: p.type,
+  point: p.point,
+  shutdownSource: p.shutdownSource,
+  notes: p.notes,
+});
 
 /** The plan's steps this operation runs, with their index in the plan: actions only when items are brought up. */
-const chosenSteps = (p: PlanJobParams) => p.steps.map((step, index) => ({ step, index })).filter((s) => runsActions(p.operation) || s.step.kind === 'group');
+const chosenSteps = (p: PlanJobParams) =>
+  p.steps.map((step, index) => ({ step, index })).filter((s) => runsActions(p.operation) || s.step.kind === 'group');
 
 export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState> {
   const { store, ops, jobs } = deps;
@@ -103,7 +121,9 @@ export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState>
   };
 
   const setAction = (ctx: Ctx, action: ActionResult) => {
-    ctx.state.actions = [...(ctx.state.actions ?? []).filter((a) => a.step !== action.step), action].sort((a, b) => a.step - b.step);
+    ctx.state.actions = [...(ctx.state.actions ?? []).filter((a) => a.step !== action.step), action].sort(
+      (a, b) => a.step - b.step,
+    );
     refresh(ctx);
   };
 
@@ -119,7 +139,14 @@ export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState>
   /** Runs one item's part of a group, once: a finished part is kept, a started one followed, a failed one retried. */
   const runItem = async (ctx: Ctx, step: number, item: string): Promise<ErrorInfo | null> => {
     const record = (childId: string | null, status: RunItem['status'], error: ErrorInfo | null) =>
-      store.setRunItem({ job_id: ctx.jobId, step, item, child_job_id: childId, status, error: error ? JSON.stringify(error) : null });
+      store.setRunItem({
+        job_id: ctx.jobId,
+        step,
+        item,
+        child_job_id: childId,
+        status,
+        error: error ? JSON.stringify(error) : null,
+      });
     const before = store.runItem(ctx.jobId, item);
     if (before?.status === 'succeeded' || before?.status === 'skipped') return null;
     if (ctx.params.skip.some((s) => s.item === item)) {
@@ -139,7 +166,13 @@ export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState>
         if (!childId) return null;
       }
       const done = await follow(childId);
-      const error: ErrorInfo | null = done.status === 'succeeded' ? null : ((done.error as ErrorInfo | null) ?? { code: 'cancelled', message: `The job of ${item} was ${done.status}.` });
+      const error: ErrorInfo | null =
+        done.status === 'succeeded'
+          ? null
+          : ((done.error as ErrorInfo | null) ?? {
+              code: 'cancelled',
+              message: `The job of ${item} was ${done.status}.`,
+            });
       record(childId, error ? 'failed' : 'succeeded', error);
       return error;
     } catch (err) {
@@ -149,60 +182,98 @@ export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState>
     }
   };
 
-  const groupStep = (at: number, items: string[]): StepDef<PlanJobParams, PlanJobState>['run'] => async (ctx) => {
-    ctx.progress({ message: `${operationTitle(ctx.params)}: ${items.join(', ')}`, fraction: 0 });
-    ctx.checkpoint({ inGroup: at });
-    let done = 0;
-    const errors = await Promise.all(
-      items.map(async (item) => {
-        const error = await runItem(ctx, at, item);
-        ctx.progress({ fraction: ++done / items.length });
-        return error ? `${item}: ${error.message}` : null;
-      }),
-    );
-    refresh(ctx);
-    ctx.checkpoint({ inGroup: null });
-    const failed = errors.filter((e): e is string => !!e);
-    if (failed.length && !goesOnPastErrors(ctx.params))
-      throw new LifeboatError('conflict', `${operationTitle(ctx.params)} of plan ${ctx.params.planName} stopped: ${failed.join('; ')}.`, `Fix the cause, then resume the run with \`lifeboat jobs resume ${ctx.jobId}\` (finished items are kept).`);
-  };
-
-  const scriptStep = (at: number, title: string, command: string, timeoutSeconds: number): StepDef<PlanJobParams, PlanJobState>['run'] => async (ctx) => {
-    const site = ctx.params.site;
-    ctx.progress({ message: `Running at ${site}: ${command}` });
-    ctx.checkpoint({ inGroup: at });
-    const run = await ops.runScript(site, command, { timeoutMs: timeoutSeconds * 1000, env: { LIFEBOAT_PLAN: ctx.params.planName, LIFEBOAT_JOB: ctx.jobId, LIFEBOAT_SITE: site } });
-    const ok = scriptSucceeded(run);
-    setAction(ctx, { step: at, kind: 'script', title, status: ok ? 'succeeded' : 'failed', site, exitCode: run.exitCode, timedOut: run.timedOut, durationMs: run.durationMs, output: run.output, error: ok ? undefined : describeScript(run) });
-    ctx.checkpoint({ inGroup: null });
-    if (!ok && !goesOnPastErrors(ctx.params))
-      throw new LifeboatError(run.timedOut ? 'timeout' : 'io_error', `${title}: ${describeScript(run)}.`, `See its output in the job; fix the script, then resume with \`lifeboat jobs resume ${ctx.jobId}\`.`);
-  };
-
-  const manualStep = (at: number, title: string, text: string): StepDef<PlanJobParams, PlanJobState>['run'] => async (ctx) => {
-    if (store.confirmed(ctx.jobId, at)) {
-      setAction(ctx, { step: at, kind: 'manual', title, status: 'confirmed', confirmedAt: new Date().toISOString() });
-      ctx.state.waiting = null;
+  const groupStep =
+    (at: number, items: string[]): StepDef<PlanJobParams, PlanJobState>['run'] =>
+    async (ctx) => {
+      ctx.progress({ message: `${operationTitle(ctx.params)}: ${items.join(', ')}`, fraction: 0 });
+      ctx.checkpoint({ inGroup: at });
+      let done = 0;
+      const errors = await Promise.all(
+        items.map(async (item) => {
+          const error = await runItem(ctx, at, item);
+          ctx.progress({ fraction: ++done / items.length });
+          return error ? `${item}: ${error.message}` : null;
+        }),
+      );
       refresh(ctx);
-      ctx.progress({ message: `Confirmed: ${text}` });
-      return;
-    }
-    ctx.state.waiting = { step: at, text };
-    setAction(ctx, { step: at, kind: 'manual', title, status: 'waiting' });
-    ctx.progress({ message: `Waiting for confirmation: ${text} (lifeboat plan confirm ${ctx.jobId})` });
-    ctx.checkpoint();
-    jobs.pause(ctx.jobId); // the runner stops the job here: paused, this step pending, until `plan confirm` resumes it
-    ctx.throwIfStopped();
-  };
+      ctx.checkpoint({ inGroup: null });
+      const failed = errors.filter((e): e is string => !!e);
+      if (failed.length && !goesOnPastErrors(ctx.params))
+        throw new LifeboatError(
+          'conflict',
+          `${operationTitle(ctx.params)} of plan ${ctx.params.planName} stopped: ${failed.join('; ')}.`,
+          `Fix the cause, then resume the run with \`lifeboat jobs resume ${ctx.jobId}\` (finished items are kept).`,
+        );
+    };
+
+  const scriptStep =
+    (at: number, title: string, command: string, timeoutSeconds: number): StepDef<PlanJobParams, PlanJobState>['run'] =>
+    async (ctx) => {
+      const site = ctx.params.site;
+      ctx.progress({ message: `Running at ${site}: ${command}` });
+      ctx.checkpoint({ inGroup: at });
+      const run = await ops.runScript(site, command, {
+        timeoutMs: timeoutSeconds * 1000,
+        env: { LIFEBOAT_PLAN: ctx.params.planName, LIFEBOAT_JOB: ctx.jobId, LIFEBOAT_SITE: site },
+      });
+      const ok = scriptSucceeded(run);
+      setAction(ctx, {
+        step: at,
+        kind: 'script',
+        title,
+        status: ok ? 'succeeded' : 'failed',
+        site,
+        exitCode: run.exitCode,
+        timedOut: run.timedOut,
+        durationMs: run.durationMs,
+        output: run.output,
+        error: ok ? undefined : describeScript(run),
+      });
+      ctx.checkpoint({ inGroup: null });
+      if (!ok && !goesOnPastErrors(ctx.params))
+        throw new LifeboatError(
+          run.timedOut ? 'timeout' : 'io_error',
+          `${title}: ${describeScript(run)}.`,
+          `See its output in the job; fix the script, then resume with \`lifeboat jobs resume ${ctx.jobId}\`.`,
+        );
+    };
+
+  const manualStep =
+    (at: number, title: string, text: string): StepDef<PlanJobParams, PlanJobState>['run'] =>
+    async (ctx) => {
+      if (store.confirmed(ctx.jobId, at)) {
+        setAction(ctx, { step: at, kind: 'manual', title, status: 'confirmed', confirmedAt: new Date().toISOString() });
+        ctx.state.waiting = null;
+        refresh(ctx);
+        ctx.progress({ message: `Confirmed: ${text}` });
+        return;
+      }
+      ctx.state.waiting = { step: at, text };
+      setAction(ctx, { step: at, kind: 'manual', title, status: 'waiting' });
+      ctx.progress({ message: `Waiting for confirmation: ${text} (lifeboat plan confirm ${ctx.jobId})` });
+      ctx.checkpoint();
+      jobs.pause(ctx.jobId); // the runner stops the job here: paused, this step pending, until `plan confirm` resumes it
+      ctx.throwIfStopped();
+    };
 
   const reportStep: StepDef<PlanJobParams, PlanJobState>['run'] = async (ctx) => {
     refresh(ctx);
     const r = ctx.state.result!;
-    const failed = [...r.items.filter((i) => i.status === 'failed').map((i) => `${i.item}: ${i.error?.message ?? 'failed'}`), ...r.actions.filter((a) => a.status === 'failed').map((a) => `${a.title}: ${a.error}`)];
-    const skipped = r.skipped.length ? `, ${r.skipped.length} skipped (${r.skipped.map((x) => x.reason).join('; ')})` : '';
+    const failed = [
+      ...r.items.filter((i) => i.status === 'failed').map((i) => `${i.item}: ${i.error?.message ?? 'failed'}`),
+      ...r.actions.filter((a) => a.status === 'failed').map((a) => `${a.title}: ${a.error}`),
+    ];
+    const skipped = r.skipped.length
+      ? `, ${r.skipped.length} skipped (${r.skipped.map((x) => x.reason).join('; ')})`
+      : '';
     ctx.progress({ message: `${r.succeeded} of ${r.items.length - r.skipped.length} items done${skipped}` });
     if (failed.length)
-      throw new LifeboatError('conflict', `${operationTitle(ctx.params)} of plan ${ctx.params.planName} ended with ${failed.length} error(s): ${failed.join('; ')}.`, 'Each item is reported in the job; fail the failed items over one by one with `lifeboat item failover NAME` once fixed.', { final: true });
+      throw new LifeboatError(
+        'conflict',
+        `${operationTitle(ctx.params)} of plan ${ctx.params.planName} ended with ${failed.length} error(s): ${failed.join('; ')}.`,
+        'Each item is reported in the job; fail the failed items over one by one with `lifeboat item failover NAME` once fixed.',
+        { final: true },
+      );
   };
 
   return {
@@ -214,11 +285,19 @@ export function planJob(deps: PlanJobDeps): JobKind<PlanJobParams, PlanJobState>
     stepsFor: (p) => [
       ...chosenSteps(p).map(({ step, index }): StepDef<PlanJobParams, PlanJobState> => {
         const title = stepTitle(p.steps, index);
-        const run = step.kind === 'group' ? groupStep(index, step.items) : step.kind === 'script' ? scriptStep(index, title, step.command, step.timeoutSeconds) : manualStep(index, title, step.text);
+        const run =
+          step.kind === 'group'
+            ? groupStep(index, step.items)
+            : step.kind === 'script'
+              ? scriptStep(index, title, step.command, step.timeoutSeconds)
+              : manualStep(index, title, step.text);
         return { name: `${step.kind}-${index}`, title, weight: step.kind === 'group' ? 4 : 1, run };
       }),
       { name: 'report', title: 'Report each item', weight: 0.2, run: reportStep },
     ],
-    cancellable: (s) => (s.inGroup === null || s.inGroup === undefined ? true : 'a group or script of the plan is running; cancel once it ends, between steps.'),
+    cancellable: (s) =>
+      s.inGroup === null || s.inGroup === undefined
+        ? true
+        : 'a group or script of the plan is running; cancel once it ends, between steps.',
   };
 }

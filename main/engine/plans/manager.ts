@@ -10,7 +10,14 @@ import { LifeboatError } from '../../shared/errors';
 import type { Job } from '../../shared/schemas';
 import { newId } from '../keys';
 import { PLAN_JOB, type PlanJobParams, type PlanJobState } from './job';
-import { atRecoverySite, operationTitle, type ItemOpRequest, type PlanDirection, type PlanItemOps, type PlanItemState } from './ops';
+import {
+  atRecoverySite,
+  operationTitle,
+  type ItemOpRequest,
+  type PlanDirection,
+  type PlanItemOps,
+  type PlanItemState,
+} from './ops';
 import { formatStep, parseSteps, planItems, type PlanStep } from './steps';
 import { stepsOf, type PlanRow, type PlanStore } from './store';
 import { jobUnfinished } from '../../shared/job-status';
@@ -61,7 +68,7 @@ export interface PlanJobsApi {
   resume(id: string): Job;
 }
 
-const waitingOf = (job: Job) => ((job.result as PlanJobState['result'] | undefined)?.waiting ?? null);
+const waitingOf = (job: Job) => (job.result as PlanJobState['result'] | undefined)?.waiting ?? null;
 
 export class PlanManager {
   constructor(
@@ -80,13 +87,30 @@ export class PlanManager {
   }
 
   async create(input: PlanInput): Promise<PlanView> {
-    if (this.store.byName(input.name)) throw new LifeboatError('already_exists', `A recovery plan ${input.name} already exists.`, `Change it with \`lifeboat plan edit ${input.name}\`, or choose another name.`);
+    if (this.store.byName(input.name))
+      throw new LifeboatError(
+        'already_exists',
+        `A recovery plan ${input.name} already exists.`,
+        `Change it with \`lifeboat plan edit ${input.name}\`, or choose another name.`,
+      );
     const lines = this.lines(input);
-    if (!lines) throw new LifeboatError('invalid_input', 'A recovery plan needs its steps.', 'Give them with --step "group: ITEM, ITEM" (repeatable, in order) or --steps-file FILE.');
+    if (!lines)
+      throw new LifeboatError(
+        'invalid_input',
+        'A recovery plan needs its steps.',
+        'Give them with --step "group: ITEM, ITEM" (repeatable, in order) or --steps-file FILE.',
+      );
     const known = await this.known();
     const steps = parseSteps(lines, (i) => known.has(i));
     const now = new Date().toISOString();
-    this.store.insert({ id: newId('plan'), name: input.name.trim(), description: input.description ?? '', steps: JSON.stringify(steps), created_at: now, updated_at: now });
+    this.store.insert({
+      id: newId('plan'),
+      name: input.name.trim(),
+      description: input.description ?? '',
+      steps: JSON.stringify(steps),
+      created_at: now,
+      updated_at: now,
+    });
     return this.show(input.name);
   }
 
@@ -116,7 +140,10 @@ export class PlanManager {
 
   async show(name: string): Promise<PlanView & { runs: PlanRunSummary[] }> {
     const row = this.store.require(name);
-    return { ...this.view(row, await this.known()), runs: this.store.runs(row.id).flatMap((r) => this.summary(r.job_id, r.operation)) };
+    return {
+      ...this.view(row, await this.known()),
+      runs: this.store.runs(row.id).flatMap((r) => this.summary(r.job_id, r.operation)),
+    };
   }
 
   /** Starts a run of the plan after checking every item can take the operation. */
@@ -130,7 +157,11 @@ export class PlanManager {
     const known = await this.known();
     const missing = items.filter((i) => !known.has(i));
     if (missing.length)
-      throw new LifeboatError('not_found', `Plan ${row.name} names ${missing.join(', ')}, no longer protected.`, `Remove ${missing.length > 1 ? 'them' : 'it'} from the plan with \`lifeboat plan edit ${row.name} --step …\`.`);
+      throw new LifeboatError(
+        'not_found',
+        `Plan ${row.name} names ${missing.join(', ')}, no longer protected.`,
+        `Remove ${missing.length > 1 ? 'them' : 'it'} from the plan with \`lifeboat plan edit ${row.name} --step …\`.`,
+      );
     const { acted, skip, request } = this.direct(row.name, items, known, req);
     const phases = this.phases(acted, known);
     const distinct = [...new Set(Object.values(phases))];
@@ -145,9 +176,25 @@ export class PlanManager {
     for (const item of acted) this.ops.check(known.get(item)!, request);
     const site = this.ops.actionSite(known.get(acted[0])!, request);
     const { operation, type, point, shutdownSource, notes } = request;
-    const params: PlanJobParams = { planId: row.id, planName: row.name, operation, type, point, shutdownSource, notes, site, steps, skip };
+    const params: PlanJobParams = {
+      planId: row.id,
+      planName: row.name,
+      operation,
+      type,
+      point,
+      shutdownSource,
+      notes,
+      site,
+      steps,
+      skip,
+    };
     const job = this.jobs.create(PLAN_JOB, params);
-    this.store.addRun({ job_id: job.id, plan_id: row.id, operation: operationTitle(request), created_at: job.createdAt });
+    this.store.addRun({
+      job_id: job.id,
+      plan_id: row.id,
+      operation: operationTitle(request),
+      created_at: job.createdAt,
+    });
     return job;
   }
 
@@ -200,12 +247,23 @@ export class PlanManager {
   /** Confirms the manual action a run waits on, and resumes the run. */
   confirm(jobId: string): Job {
     const run = this.store.run(jobId);
-    if (!run) throw new LifeboatError('not_found', `Job ${jobId} is not a run of a recovery plan.`, 'List runs with `lifeboat plan show PLAN`.');
+    if (!run)
+      throw new LifeboatError(
+        'not_found',
+        `Job ${jobId} is not a run of a recovery plan.`,
+        'List runs with `lifeboat plan show PLAN`.',
+      );
     const job = this.jobs.get(jobId);
     const waiting = waitingOf(job);
     if (job.status !== 'paused' || !waiting) {
       const now = job.status === 'paused' ? 'paused, not at a manual action' : job.status;
-      throw new LifeboatError('not_allowed', `Job ${jobId} is not waiting for a confirmation: it is ${now}.`, job.status === 'paused' ? `Resume it with \`lifeboat jobs resume ${jobId}\`.` : `See it with \`lifeboat jobs show ${jobId}\`.`);
+      throw new LifeboatError(
+        'not_allowed',
+        `Job ${jobId} is not waiting for a confirmation: it is ${now}.`,
+        job.status === 'paused'
+          ? `Resume it with \`lifeboat jobs resume ${jobId}\`.`
+          : `See it with \`lifeboat jobs show ${jobId}\`.`,
+      );
     }
     this.store.confirm(jobId, waiting.step);
     return this.jobs.resume(jobId);
@@ -222,7 +280,17 @@ export class PlanManager {
     } catch {
       return []; // the job was removed: the run is no longer shown
     }
-    return [{ jobId, operation, title: job.title, status: job.status, createdAt: job.createdAt, endedAt: job.endedAt, waiting: job.status === 'paused' ? waitingOf(job) : null }];
+    return [
+      {
+        jobId,
+        operation,
+        title: job.title,
+        status: job.status,
+        createdAt: job.createdAt,
+        endedAt: job.endedAt,
+        waiting: job.status === 'paused' ? waitingOf(job) : null,
+      },
+    ];
   }
 
   /**
@@ -243,14 +311,23 @@ export class PlanManager {
   }
 
   private activeRun(row: PlanRow): PlanRunSummary | null {
-    return this.store.runs(row.id, 5).flatMap((r) => this.summary(r.job_id, r.operation)).find((s) => jobUnfinished(s.status)) ?? null;
+    return (
+      this.store
+        .runs(row.id, 5)
+        .flatMap((r) => this.summary(r.job_id, r.operation))
+        .find((s) => jobUnfinished(s.status)) ?? null
+    );
   }
 
   private busy(row: PlanRow, run: PlanRunSummary, what: string): LifeboatError {
     const hint = run.waiting
       ? `It waits for a manual action: confirm it with \`lifeboat plan confirm ${run.jobId}\`, or cancel the run with \`lifeboat jobs cancel ${run.jobId}\`.`
       : `Wait for it (\`lifeboat jobs wait ${run.jobId}\`) or cancel it (\`lifeboat jobs cancel ${run.jobId}\`).`;
-    return new LifeboatError('busy', `Plan ${row.name} has a run on its way (${run.title}, job ${run.jobId}, ${run.waiting ? 'waiting for a confirmation' : run.status}); cannot ${what} now.`, hint);
+    return new LifeboatError(
+      'busy',
+      `Plan ${row.name} has a run on its way (${run.title}, job ${run.jobId}, ${run.waiting ? 'waiting for a confirmation' : run.status}); cannot ${what} now.`,
+      hint,
+    );
   }
 
   private view(row: PlanRow, known: Map<string, PlanItemState>): PlanView {

@@ -36,7 +36,8 @@ export interface ItemOpRequest {
 export type ScriptRun = Omit<CommandRun, 'name'>;
 
 /** Whether the item runs at its recovery site (failed over, committed or protected in reverse). */
-export const atRecoverySite = (item: Pick<PlanItemState, 'activeSite' | 'recoverySite'>) => item.activeSite === item.recoverySite;
+export const atRecoverySite = (item: Pick<PlanItemState, 'activeSite' | 'recoverySite'>) =>
+  item.activeSite === item.recoverySite;
 
 /** A protected item as a plan sees it. */
 export interface PlanItemState {
@@ -63,7 +64,11 @@ export interface PlanItemOps {
   /** The site where a script action runs: where the operation brings the item up. */
   actionSite(item: PlanItemState, req: ItemOpRequest): string;
   /** Runs a script action's command at a site, with a timeout; never throws for the command's own failure. */
-  runScript(site: string, command: string, opts: { timeoutMs: number; env: Record<string, string> }): Promise<ScriptRun>;
+  runScript(
+    site: string,
+    command: string,
+    opts: { timeoutMs: number; env: Record<string, string> },
+  ): Promise<ScriptRun>;
 }
 
 /** The job runner's calls a plan job makes about its own job and its items' jobs. */
@@ -106,4 +111,5 @@ export function operationTitle(req: Pick<ItemOpRequest, 'operation' | 'type'>): 
 export const runsActions = (op: PlanOperation) => op === 'failover' || op === 'failback';
 
 /** An unplanned failover (or failback) goes on past an item's error to the end; everything else stops at the first. */
-export const goesOnPastErrors = (req: Pick<ItemOpRequest, 'operation' | 'type'>) => runsActions(req.operation) && req.type === 'unplanned';
+export const goesOnPastErrors = (req: Pick<ItemOpRequest, 'operation' | 'type'>) =>
+  runsActions(req.operation) && req.type === 'unplanned';

@@ -19,5 +19,9 @@ export function recoveryPlans(deps: PlansDeps): PlanManager {
   const store = new PlanStore(deps.db);
   const { runner } = deps;
   runner.register(planJob({ store, ops: deps.ops, jobs: runner }));
-  return new PlanManager(store, deps.ops, { create: (type: string, params: PlanJobParams) => runner.create(type, params), get: (id) => runner.get(id), resume: (id) => runner.resume(id) });
+  return new PlanManager(store, deps.ops, {
+    create: (type: string, params: PlanJobParams) => runner.create(type, params),
+    get: (id) => runner.get(id),
+    resume: (id) => runner.resume(id),
+  });
 }

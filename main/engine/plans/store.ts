@@ -61,16 +61,27 @@ export class PlanStore {
 
   require(name: string): PlanRow {
     const row = this.byName(name);
-    if (!row) throw new LifeboatError('not_found', `There is no recovery plan ${name}.`, 'List plans with `lifeboat plan list`, or create one with `lifeboat plan create NAME --step "group: ITEM"`.');
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        `There is no recovery plan ${name}.`,
+        'List plans with `lifeboat plan list`, or create one with `lifeboat plan create NAME --step "group: ITEM"`.',
+      );
     return row;
   }
 
   insert(row: PlanRow): void {
-    this.db.prepare('INSERT INTO recovery_plans(id, name, description, steps, created_at, updated_at) VALUES (@id, @name, @description, @steps, @created_at, @updated_at)').run(row);
+    this.db
+      .prepare(
+        'INSERT INTO recovery_plans(id, name, description, steps, created_at, updated_at) VALUES (@id, @name, @description, @steps, @created_at, @updated_at)',
+      )
+      .run(row);
   }
 
   update(id: string, patch: { description: string; steps: string }): void {
-    this.db.prepare('UPDATE recovery_plans SET description = ?, steps = ?, updated_at = ? WHERE id = ?').run(patch.description, patch.steps, new Date().toISOString(), id);
+    this.db
+      .prepare('UPDATE recovery_plans SET description = ?, steps = ?, updated_at = ? WHERE id = ?')
+      .run(patch.description, patch.steps, new Date().toISOString(), id);
   }
 
   delete(id: string): void {
@@ -83,7 +94,11 @@ export class PlanStore {
   }
 
   addRun(row: RunRow): void {
-    this.db.prepare('INSERT INTO plan_runs(job_id, plan_id, operation, created_at) VALUES (@job_id, @plan_id, @operation, @created_at)').run(row);
+    this.db
+      .prepare(
+        'INSERT INTO plan_runs(job_id, plan_id, operation, created_at) VALUES (@job_id, @plan_id, @operation, @created_at)',
+      )
+      .run(row);
   }
 
   run(jobId: string): RunRow | undefined {
@@ -92,21 +107,34 @@ export class PlanStore {
 
   /** A plan's runs, newest first. */
   runs(planId: string, limit = 20): RunRow[] {
-    return this.db.prepare('SELECT * FROM plan_runs WHERE plan_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(planId, limit) as RunRow[];
+    return this.db
+      .prepare('SELECT * FROM plan_runs WHERE plan_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
+      .all(planId, limit) as RunRow[];
   }
 
   /** The newest runs of every plan, newest first. */
   latestRuns(limit: number): RunRow[] {
-    return this.db.prepare('SELECT * FROM plan_runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as RunRow[];
+    return this.db
+      .prepare('SELECT * FROM plan_runs ORDER BY created_at DESC, rowid DESC LIMIT ?')
+      .all(limit) as RunRow[];
   }
 
   runItem(jobId: string, item: string): RunItemRow | undefined {
-    return this.db.prepare('SELECT * FROM plan_run_items WHERE job_id = ? AND item = ?').get(jobId, item) as RunItemRow | undefined;
+    return this.db.prepare('SELECT * FROM plan_run_items WHERE job_id = ? AND item = ?').get(jobId, item) as
+      RunItemRow | undefined;
   }
 
   runItems(jobId: string): RunItem[] {
-    const rows = this.db.prepare('SELECT * FROM plan_run_items WHERE job_id = ? ORDER BY step, rowid').all(jobId) as RunItemRow[];
-    return rows.map((r) => ({ item: r.item, step: r.step, jobId: r.child_job_id, status: r.status, error: r.error ? (JSON.parse(r.error) as ErrorInfo) : null }));
+    const rows = this.db
+      .prepare('SELECT * FROM plan_run_items WHERE job_id = ? ORDER BY step, rowid')
+      .all(jobId) as RunItemRow[];
+    return rows.map((r) => ({
+      item: r.item,
+      step: r.step,
+      jobId: r.child_job_id,
+      status: r.status,
+      error: r.error ? (JSON.parse(r.error) as ErrorInfo) : null,
+    }));
   }
 
   /** Records an item's part in a run (its job once started, its end once known). */
@@ -124,6 +152,8 @@ export class PlanStore {
   }
 
   confirm(jobId: string, step: number): void {
-    this.db.prepare('INSERT INTO plan_confirmations(job_id, step, confirmed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(jobId, step, new Date().toISOString());
+    this.db
+      .prepare('INSERT INTO plan_confirmations(job_id, step, confirmed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(jobId, step, new Date().toISOString());
   }
 }

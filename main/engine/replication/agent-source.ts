@@ -42,7 +42,10 @@ function rangesOf(blocks: number[], size: number): { offset: number; length: num
 /** The site an item runs at cannot be reached, so its disks and folders cannot be read (retried like any unreachable site). */
 export class SourceUnreachable extends LifeboatError {
   constructor(site: string, err: LifeboatError) {
-    super('unavailable', `The source site ${site} is unreachable: ${err.message}`, err.hint, { retryable: true, cause: err });
+    super('unavailable', `The source site ${site} is unreachable: ${err.message}`, err.hint, {
+      retryable: true,
+      cause: err,
+    });
   }
 }
 
@@ -85,7 +88,9 @@ export class AgentSource implements SourceSide {
     signal.throwIfAborted();
     const file = this.pathOf(s);
     const parts: Buffer[] = [];
-    const summed = await this.agent.readAt<{ bytesRead: number }>('sourceSums', [file, run.first, run.count], (c) => parts.push(c));
+    const summed = await this.agent.readAt<{ bytesRead: number }>('sourceSums', [file, run.first, run.count], (c) =>
+      parts.push(c),
+    );
     const hashes = Buffer.concat(parts);
     if (hashes.length !== run.count * HASH_BYTES) {
       const why = `The site ${this.site} sent ${hashes.length} bytes of checksums for ${run.count} blocks of ${file}.`;
@@ -102,7 +107,9 @@ export class AgentSource implements SourceSide {
       signal.throwIfAborted();
       const ranges = rangesOf(data, run.size);
       const got: Buffer[] = [];
-      const { lengths } = await this.agent.readAt<{ lengths: number[] }>('sourceRead', [file, ranges], (c) => got.push(c));
+      const { lengths } = await this.agent.readAt<{ lengths: number[] }>('sourceRead', [file, ranges], (c) =>
+        got.push(c),
+      );
       const all = Buffer.concat(got);
       let pos = 0;
       for (const [k, r] of ranges.entries()) {
@@ -110,7 +117,8 @@ export class AgentSource implements SourceSide {
         const bytes = Buffer.alloc(r.length);
         all.copy(bytes, 0, pos, pos + lengths[k]);
         pos += lengths[k];
-        for (let off = 0; off < r.length; off += BLOCK_SIZE) blocks.set((r.offset + off) / BLOCK_SIZE, bytes.subarray(off, off + BLOCK_SIZE));
+        for (let off = 0; off < r.length; off += BLOCK_SIZE)
+          blocks.set((r.offset + off) / BLOCK_SIZE, bytes.subarray(off, off + BLOCK_SIZE));
       }
       result.bytesRead += pos;
     }
@@ -119,7 +127,9 @@ export class AgentSource implements SourceSide {
   }
 
   async walk(s: SourceRow): Promise<{ index: FolderIndex; skipped: number }> {
-    const found = await this.agent.readAt<{ index: FolderIndex; skipped: number } | null>('sourceIndex', [this.pathOf(s)]);
+    const found = await this.agent.readAt<{ index: FolderIndex; skipped: number } | null>('sourceIndex', [
+      this.pathOf(s),
+    ]);
     if (!found) throw Object.assign(new Error(`${this.where(s)} is not a folder`), { code: 'ENOENT' });
     return found;
   }
@@ -130,9 +140,13 @@ export class AgentSource implements SourceSide {
     const agent = this.agent;
     return Readable.from(
       (async function* () {
-        for (let offset = 0; ; ) {
+        for (let offset = 0; ;) {
           const got: Buffer[] = [];
-          const { lengths } = await agent.readAt<{ lengths: number[] }>('sourceRead', [file, [{ offset, length: FILE_CHUNK }]], (c) => got.push(c));
+          const { lengths } = await agent.readAt<{ lengths: number[] }>(
+            'sourceRead',
+            [file, [{ offset, length: FILE_CHUNK }]],
+            (c) => got.push(c),
+          );
           if (lengths[0] > 0) yield Buffer.concat(got);
           if (lengths[0] < FILE_CHUNK) return;
           offset += lengths[0];

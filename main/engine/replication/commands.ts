@@ -37,7 +37,8 @@ export const succeeded = (r: CommandRun) => r.exitCode === 0 && !r.timedOut && !
 export function describeRun(r: CommandRun): string {
   if (r.spawnError) return `the ${r.name} command could not start: ${r.spawnError}`;
   if (r.timedOut) return `the ${r.name} command timed out after ${Math.round(r.durationMs / 1000)} s`;
-  if (r.exitCode !== 0) return `the ${r.name} command exited with ${r.exitCode ?? r.signal}${r.output.trim() ? `: ${r.output.trim().split('\n').at(-1)}` : ''}`;
+  if (r.exitCode !== 0)
+    return `the ${r.name} command exited with ${r.exitCode ?? r.signal}${r.output.trim() ? `: ${r.output.trim().split('\n').at(-1)}` : ''}`;
   return `the ${r.name} command succeeded`;
 }
 
@@ -112,7 +113,18 @@ export function runCommand(name: CommandName, command: string, opts: RunOptions)
       child.stdout.destroy();
       child.stderr.destroy();
       const durationMs = Math.round(performance.now() - t0);
-      resolve({ name, command, startedAt, durationMs, exitCode: code, signal, timedOut, spawnError, output: output.toString('utf8'), outputCut: cut });
+      resolve({
+        name,
+        command,
+        startedAt,
+        durationMs,
+        exitCode: code,
+        signal,
+        timedOut,
+        spawnError,
+        output: output.toString('utf8'),
+        outputCut: cut,
+      });
     };
     child.on('error', (err) => {
       spawnError = err.message;
@@ -132,7 +144,12 @@ export function runCommand(name: CommandName, command: string, opts: RunOptions)
 /** Checks a command line given at `item protect` or `item edit`: one line, not empty. */
 export function checkCommand(name: CommandName, command: string): string {
   const text = command.trim();
-  if (!text) throw new LifeboatError('invalid_input', `--${name}: the command is empty.`, `Give the command line to run, or leave --${name} out.`);
+  if (!text)
+    throw new LifeboatError(
+      'invalid_input',
+      `--${name}: the command is empty.`,
+      `Give the command line to run, or leave --${name} out.`,
+    );
   if (/[\r\n\0]/.test(text))
     throw new LifeboatError(
       'invalid_input',

@@ -27,11 +27,17 @@ export const commandsOf = (item: ItemRow) => JSON.parse(item.commands) as Partia
 export function appDue(item: ItemRow, policy: PolicyRow, now: Date): boolean {
   if (policy.app_consistent_seconds <= 0 || !commandsOf(item).quiesce) return false;
   const last = appState(item).lastAttemptAt;
-  return !last || now.getTime() - Date.parse(last) >= (policy.app_consistent_seconds - policy.frequency_seconds / 2) * 1000;
+  return (
+    !last || now.getTime() - Date.parse(last) >= (policy.app_consistent_seconds - policy.frequency_seconds / 2) * 1000
+  );
 }
 
 /** A run as kept with a point: the output shortened further (a point keeps 1 KiB of each). */
-const brief = (r: CommandRun) => ({ ...r, output: r.output.slice(-1024), outputCut: r.outputCut + Math.max(0, r.output.length - 1024) });
+const brief = (r: CommandRun) => ({
+  ...r,
+  output: r.output.slice(-1024),
+  outputCut: r.outputCut + Math.max(0, r.output.length - 1024),
+});
 
 export interface ConsistencyDeps {
   now: () => Date;
@@ -61,8 +67,17 @@ export class Consistency {
 
   private async run(item: ItemRow, name: CommandName, command: string): Promise<CommandRun> {
     const site = this.deps.activeSite(item);
-    const env = { LIFEBOAT_ITEM: item.name, LIFEBOAT_COMMAND: name, ...(item.group_name ? { LIFEBOAT_GROUP: item.group_name } : {}) };
-    const r = await runAtSite(site, () => this.deps.agentFor(site), { name, command, timeoutMs: item.command_timeout_seconds * 1000, env }, this.deps.now);
+    const env = {
+      LIFEBOAT_ITEM: item.name,
+      LIFEBOAT_COMMAND: name,
+      ...(item.group_name ? { LIFEBOAT_GROUP: item.group_name } : {}),
+    };
+    const r = await runAtSite(
+      site,
+      () => this.deps.agentFor(site),
+      { name, command, timeoutMs: item.command_timeout_seconds * 1000, env },
+      this.deps.now,
+    );
     const runs = item.command_runs ? (JSON.parse(item.command_runs) as Record<string, CommandRun>) : {};
     runs[name] = r;
     item.command_runs = JSON.stringify(runs);
@@ -90,7 +105,8 @@ export class Consistency {
   async thaw(): Promise<void> {
     for (const entry of [...this.runs.values()].reverse()) {
       const cmd = commandsOf(entry.item);
-      if (entry.quiesce && succeeded(entry.quiesce) && cmd.thaw) entry.thaw = await this.run(entry.item, 'thaw', cmd.thaw);
+      if (entry.quiesce && succeeded(entry.quiesce) && cmd.thaw)
+        entry.thaw = await this.run(entry.item, 'thaw', cmd.thaw);
     }
     const at = this.deps.now().toISOString();
     for (const entry of this.runs.values()) {
@@ -102,7 +118,9 @@ export class Consistency {
         ? {
             at,
             message: `${problems.map(describeRun).join('; ')}${
-              entry.quiesce && !succeeded(entry.quiesce) ? ': the point was made crash-consistent' : ': the application may still be frozen'
+              entry.quiesce && !succeeded(entry.quiesce)
+                ? ': the point was made crash-consistent'
+                : ': the application may still be frozen'
             }.`,
           }
         : null;

@@ -161,7 +161,11 @@ export async function reconcile(deps: CycleDeps, item: ItemRow, opts: { resync?:
   if (opts.resync && lost.length) deps.store.deletePoints(lost.map((p) => p.id));
   const latest = deps.store.latestPoint(item.id);
   if (latest && !sitePoints.some((p) => p.id === latest.id))
-    throw new ResyncNeeded(item.id, `the recovery site no longer holds its newest point ${latest.id} (the site stopped uncleanly or lost data).`, item.name);
+    throw new ResyncNeeded(
+      item.id,
+      `the recovery site no longer holds its newest point ${latest.id} (the site stopped uncleanly or lost data).`,
+      item.name,
+    );
 }
 
 /** Runs one cycle of the members (one item, or a group's) to committed, recorded points. */
@@ -183,15 +187,28 @@ export async function runCycle(deps: CycleDeps, members: CycleMember[], opts: Cy
     let attempts = 0;
     for (let attempt = 1; ; attempt++) {
       attempts = attempt;
-      const mode = { resync: !!opts.resync || !!opts.reprotect, fiftyPercent: !!opts.fiftyPercent, reprotect: !!opts.reprotect };
-      stages = members.map((m, i) => new ItemStage({ ...deps, agent: deps.agentFor(m.item), source: deps.sourceFor(m.item) }, m.item, pointIds[i], mode));
+      const mode = {
+        resync: !!opts.resync || !!opts.reprotect,
+        fiftyPercent: !!opts.fiftyPercent,
+        reprotect: !!opts.reprotect,
+      };
+      stages = members.map(
+        (m, i) =>
+          new ItemStage(
+            { ...deps, agent: deps.agentFor(m.item), source: deps.sourceFor(m.item) },
+            m.item,
+            pointIds[i],
+            mode,
+          ),
+      );
       let consistent = false;
       try {
         for (const s of stages) await as(s.item, () => s.open());
         for (const s of stages) await as(s.item, () => s.begin());
         // One frozen disk alone is consistent by itself; several must all be unchanged since the first stat.
         let read = true;
-        if (stages.reduce((n, s) => n + s.sourceCount, 0) > 1) for (const s of stages) if (read) read = await as(s.item, () => s.settled());
+        if (stages.reduce((n, s) => n + s.sourceCount, 0) > 1)
+          for (const s of stages) if (read) read = await as(s.item, () => s.settled());
         for (const s of stages) if (read) read = await as(s.item, () => s.read(opts.signal));
         consistent = read;
         for (const s of stages) if (consistent) consistent = await as(s.item, () => s.verify());

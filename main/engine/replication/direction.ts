@@ -43,8 +43,14 @@ export interface Direction {
 }
 
 /** The one rule: an item replicates from the site where it is active to its other site. */
-export function directionEnds(item: Pick<ItemRow, 'active_site_id' | 'primary_site_id' | 'recovery_site_id'>): { fromId: string; toId: string } {
-  return { fromId: item.active_site_id, toId: item.active_site_id === item.primary_site_id ? item.recovery_site_id : item.primary_site_id };
+export function directionEnds(item: Pick<ItemRow, 'active_site_id' | 'primary_site_id' | 'recovery_site_id'>): {
+  fromId: string;
+  toId: string;
+} {
+  return {
+    fromId: item.active_site_id,
+    toId: item.active_site_id === item.primary_site_id ? item.recovery_site_id : item.primary_site_id,
+  };
 }
 
 /** Phases in which the points are at the item's active site: it failed over to them and has not replicated back yet. */
@@ -57,7 +63,8 @@ export class Directions {
     this.primary = new PrimarySideAgent({
       stateDir: deps.stateDir,
       placesOf: (ref) => this.places(ref),
-      hashFile: (file) => (run, signal) => deps.workers.run({ op: 'replica-hash', path: file, ...run } satisfies HashBlocksTask, signal),
+      hashFile: (file) => (run, signal) =>
+        deps.workers.run({ op: 'replica-hash', path: file, ...run } satisfies HashBlocksTask, signal),
       extents: dataExtents,
     });
   }
@@ -96,7 +103,8 @@ export class Directions {
     const site = this.site(item.active_site_id);
     if (site.kind === 'agent') {
       const agent = this.deps.sites.agentFor(site);
-      if (!(agent instanceof RemoteSiteAgent)) throw new LifeboatError('internal', `The site ${site.name} has no remote agent.`, 'Report this as a bug.');
+      if (!(agent instanceof RemoteSiteAgent))
+        throw new LifeboatError('internal', `The site ${site.name} has no remote agent.`, 'Report this as a bug.');
       return new AgentSource(agent, (s) => this.activePath(item, s, site), site.name);
     }
     return new LocalSource(this.deps.workers, (s) => this.activePath(item, s, site));
@@ -105,7 +113,8 @@ export class Directions {
   /** The original paths of an item's disks and folders: the primary side's replica. */
   private places(ref: SiteItemRef) {
     const out = { disks: {} as Record<string, string>, folders: {} as Record<string, string> };
-    for (const s of this.deps.store.sources(ref.id)) (s.kind === 'disk' ? out.disks : out.folders)[s.name] = s.source_path;
+    for (const s of this.deps.store.sources(ref.id))
+      (s.kind === 'disk' ? out.disks : out.folders)[s.name] = s.source_path;
     return out;
   }
 }

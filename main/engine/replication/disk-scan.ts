@@ -92,7 +92,9 @@ export function runHashBlocks(task: HashBlocksTask): HashBlocksResult {
       // Changed data blocks of this piece that go to `writeTo`: adjacent ones in one write.
       let from = -1;
       const flush = (end: number) => {
-        if (from >= 0 && out !== null) for (let done = 0; done < end - from; ) done += fs.writeSync(out, buf, from + done, end - from - done, start + at + from + done);
+        if (from >= 0 && out !== null)
+          for (let done = 0; done < end - from;)
+            done += fs.writeSync(out, buf, from + done, end - from - done, start + at + from + done);
         from = -1;
       };
       for (let off = 0; off < want; off += BLOCK_SIZE) {
@@ -112,7 +114,13 @@ export function runHashBlocks(task: HashBlocksTask): HashBlocksResult {
   // Blocks of the run past the end of a disk that shrank: zeros.
   for (let i = Math.ceil(length / BLOCK_SIZE); i < task.count; i++) compare(i, ZERO_HASH, Buffer.alloc(0));
   const algo = task.algo && task.algo !== 'sha256' ? { algo: task.algo } : {};
-  return { hashes, changed, bytesRead, ...algo, ...(task.writeTo ? { written: written.map((i) => task.first + i) } : {}) };
+  return {
+    hashes,
+    changed,
+    bytesRead,
+    ...algo,
+    ...(task.writeTo ? { written: written.map((i) => task.first + i) } : {}),
+  };
 }
 
 export interface DiskScanResult {
@@ -140,7 +148,7 @@ export interface ScanOptions {
 
 /** Consecutive data blocks in runs of at most RUN: one worker task each, so memory stays bounded. */
 function* runsOf(touched: number[]): Generator<{ first: number; count: number }> {
-  for (let k = 0; k < touched.length; ) {
+  for (let k = 0; k < touched.length;) {
     const first = touched[k];
     let count = 1;
     while (k + count < touched.length && touched[k + count] === first + count && count < RUN) count++;
@@ -169,7 +177,8 @@ export async function scanDisk(
   const { size, extents } = disk;
   const blocks = Math.ceil(size / BLOCK_SIZE);
   const map = Buffer.alloc(blocks * HASH_BYTES);
-  const oldHash = (i: number) => (i * HASH_BYTES < oldMap.length ? oldMap.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES) : ZERO_HASH);
+  const oldHash = (i: number) =>
+    i * HASH_BYTES < oldMap.length ? oldMap.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES) : ZERO_HASH;
   const out: DiskScanResult = { map, blocksScanned: 0, blocksSent: 0, bytesSent: 0, bytesRead: 0, overLimit: false };
   let changed = 0;
   const found = (writes: { length: number }[]) => {
@@ -184,7 +193,9 @@ export async function scanDisk(
   for (const b of touched) isData[b] = 1;
   // Blocks that are holes now but held data at the last point become zeros at the site.
   const zeros = [];
-  for (let i = 0; i < blocks; i++) if (!isData[i] && !oldHash(i).equals(ZERO_HASH)) zeros.push({ offset: i * BLOCK_SIZE, length: lengthOf(i), data: null });
+  for (let i = 0; i < blocks; i++)
+    if (!isData[i] && !oldHash(i).equals(ZERO_HASH))
+      zeros.push({ offset: i * BLOCK_SIZE, length: lengthOf(i), data: null });
   if (zeros.length && found(zeros)) return { ...out, overLimit: true };
   if (zeros.length) {
     await deps.agent.writeBlocks(at.item, at.cycleId, at.disk, zeros);
@@ -193,10 +204,14 @@ export async function scanDisk(
   const hashRun = ({ first, count }: { first: number; count: number }) => {
     const old = Buffer.alloc(count * HASH_BYTES);
     for (let i = 0; i < count; i++) oldHash(first + i).copy(old, i * HASH_BYTES);
-    const extra = { ...(opts.writeTo && opts.limit === undefined ? { writeTo: opts.writeTo } : {}), ...(opts.algo ? { algo: opts.algo } : {}) };
+    const extra = {
+      ...(opts.writeTo && opts.limit === undefined ? { writeTo: opts.writeTo } : {}),
+      ...(opts.algo ? { algo: opts.algo } : {}),
+    };
     const p = deps.hash({ size, first, count, old, ...extra }, signal).then((r) => {
       // A hasher that knows only SHA-256 (a source read at an agent) cannot extend a map of another function.
-      if ((r.algo ?? 'sha256') !== (opts.algo ?? 'sha256')) throw new Error(`the block checksums came as ${r.algo ?? 'sha256'}, not ${opts.algo}`);
+      if ((r.algo ?? 'sha256') !== (opts.algo ?? 'sha256'))
+        throw new Error(`the block checksums came as ${r.algo ?? 'sha256'}, not ${opts.algo}`);
       return r;
     });
     p.catch(() => undefined); // awaited below, unless the scan ends first
@@ -247,12 +262,19 @@ export async function scanDisk(
 }
 
 /** The checksums of every block of a disk (holes are zeros, never read), hashed in runs as a scan does: one side of a comparison. */
-export async function checksumDisk(hash: HashRunner, disk: { size: number; extents: DataExtent[] }, signal: AbortSignal): Promise<Buffer> {
+export async function checksumDisk(
+  hash: HashRunner,
+  disk: { size: number; extents: DataExtent[] },
+  signal: AbortSignal,
+): Promise<Buffer> {
   const blocks = Math.ceil(disk.size / BLOCK_SIZE);
   const map = Buffer.alloc(blocks * HASH_BYTES);
   const touched = blocksTouched(disk.extents, BLOCK_SIZE, disk.size);
   for (const { first, count } of runsOf(touched)) {
-    const r = await hash({ size: disk.size, first, count, old: Buffer.alloc(count * HASH_BYTES), hashOnly: true }, signal);
+    const r = await hash(
+      { size: disk.size, first, count, old: Buffer.alloc(count * HASH_BYTES), hashOnly: true },
+      signal,
+    );
     Buffer.from(r.hashes.buffer, r.hashes.byteOffset, r.hashes.byteLength).copy(map, first * HASH_BYTES);
   }
   return map;

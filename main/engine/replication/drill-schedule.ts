@@ -57,7 +57,12 @@ export interface DrillScheduleDeps {
 /** "7:05" → "07:05"; anything else is refused with what to type. */
 export function parseDrillTime(text: string): string {
   const m = TIME.exec(text.trim());
-  if (!m) throw new LifeboatError('invalid_input', `--at: "${text}" is not a time of day.`, 'Give HH:MM in 24-hour local time, e.g. 02:00.');
+  if (!m)
+    throw new LifeboatError(
+      'invalid_input',
+      `--at: "${text}" is not a time of day.`,
+      'Give HH:MM in 24-hour local time, e.g. 02:00.',
+    );
   return `${m[1].padStart(2, '0')}:${m[2]}`;
 }
 
@@ -112,12 +117,15 @@ export class DrillSchedules {
   }
 
   row(itemId: string): DrillScheduleRow | undefined {
-    return this.db.prepare('SELECT * FROM drill_schedules WHERE item_id = ?').get(itemId) as DrillScheduleRow | undefined;
+    return this.db.prepare('SELECT * FROM drill_schedules WHERE item_id = ?').get(itemId) as
+      DrillScheduleRow | undefined;
   }
 
   private update(itemId: string, patch: Partial<DrillScheduleRow>): void {
     const keys = Object.keys(patch);
-    this.db.prepare(`UPDATE drill_schedules SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE item_id = @item_id`).run({ ...patch, item_id: itemId });
+    this.db
+      .prepare(`UPDATE drill_schedules SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE item_id = @item_id`)
+      .run({ ...patch, item_id: itemId });
   }
 
   /** Why drills of the item cannot start now (it is not protected: failed over, committed, reprotecting, …), or null. */
@@ -163,9 +171,15 @@ export class DrillSchedules {
   set(name: string, input: DrillScheduleInput) {
     const item = this.deps.store.requireItem(name);
     const old = this.row(item.id);
-    const changes = input.everyDays !== undefined || input.at !== undefined || input.point !== undefined || input.hold !== undefined;
+    const changes =
+      input.everyDays !== undefined || input.at !== undefined || input.point !== undefined || input.hold !== undefined;
     if (input.off) {
-      if (changes) throw new LifeboatError('invalid_input', '--off removes the schedule: it takes no other flag.', `Run \`lifeboat item drill-schedule ${item.name} --off\` alone.`);
+      if (changes)
+        throw new LifeboatError(
+          'invalid_input',
+          '--off removes the schedule: it takes no other flag.',
+          `Run \`lifeboat item drill-schedule ${item.name} --off\` alone.`,
+        );
       // A drill that is up still gets its cleanup: the hold was promised when it started.
       if (old?.cleanup_at) this.update(item.id, { next_at: null });
       else this.db.prepare('DELETE FROM drill_schedules WHERE item_id = ?').run(item.id);
@@ -174,7 +188,11 @@ export class DrillSchedules {
     if (!changes) return { item: item.name, schedule: this.view(item.id) };
     const everyDays = input.everyDays ?? old?.every_days;
     if (everyDays === undefined)
-      throw new LifeboatError('invalid_input', `${item.name} has no drill schedule yet: --every-days is needed.`, `E.g. \`lifeboat item drill-schedule ${item.name} --every-days 7 --at 02:00\`.`);
+      throw new LifeboatError(
+        'invalid_input',
+        `${item.name} has no drill schedule yet: --every-days is needed.`,
+        `E.g. \`lifeboat item drill-schedule ${item.name} --every-days 7 --at 02:00\`.`,
+      );
     const at = parseDrillTime(input.at ?? old?.at ?? '02:00');
     const point = input.point ?? old?.point ?? 'latest-processed';
     this.deps.checkPoint(item, point);
@@ -196,7 +214,9 @@ export class DrillSchedules {
     const iso = now.toISOString();
     const cleaned: string[] = [];
     const started: string[] = [];
-    const holds = this.db.prepare('SELECT * FROM drill_schedules WHERE cleanup_at IS NOT NULL AND cleanup_at <= ?').all(iso) as DrillScheduleRow[];
+    const holds = this.db
+      .prepare('SELECT * FROM drill_schedules WHERE cleanup_at IS NOT NULL AND cleanup_at <= ?')
+      .all(iso) as DrillScheduleRow[];
     for (const s of holds) {
       const item = this.deps.store.item(s.item_id);
       if (!item) continue;
@@ -213,10 +233,13 @@ export class DrillSchedules {
         cleaned.push(item.name);
       }
       // Cleaned up (by us, or by hand meanwhile): the hold is over; a schedule turned off meanwhile goes now.
-      if (this.row(item.id)?.next_at === null) this.db.prepare('DELETE FROM drill_schedules WHERE item_id = ?').run(item.id);
+      if (this.row(item.id)?.next_at === null)
+        this.db.prepare('DELETE FROM drill_schedules WHERE item_id = ?').run(item.id);
       else this.update(item.id, { cleanup_at: null });
     }
-    const due = this.db.prepare('SELECT * FROM drill_schedules WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at').all(iso) as DrillScheduleRow[];
+    const due = this.db
+      .prepare('SELECT * FROM drill_schedules WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at')
+      .all(iso) as DrillScheduleRow[];
     for (const stale of due) {
       this.db.transaction(() => {
         const s = this.row(stale.item_id);
@@ -225,16 +248,29 @@ export class DrillSchedules {
         // Past now in one step, in the transaction that starts the job: a crash never starts it twice, a missed one runs once.
         const next = nextDrillAt(s.at, s.every_days, new Date(s.next_at), now).toISOString();
         try {
-          this.deps.startTest({ name: item.name, type: 'test', point: s.point, shutdownSource: false, scheduled: true });
+          this.deps.startTest({
+            name: item.name,
+            type: 'test',
+            point: s.point,
+            shutdownSource: false,
+            scheduled: true,
+          });
         } catch (err) {
-          const message = err instanceof LifeboatError && err.hint ? `${err.message} ${err.hint}` : (err as Error).message;
+          const message =
+            err instanceof LifeboatError && err.hint ? `${err.message} ${err.hint}` : (err as Error).message;
           this.update(item.id, { next_at: next, last_run_at: iso, last_error: message });
           this.deps.log.warn('scheduled drill not started', { item: item.name, error: message });
           return;
         }
         const drillId = this.deps.failovers.test(item.id)?.drillId ?? null;
         const cleanupAt = new Date(now.getTime() + s.hold_minutes * 60_000).toISOString();
-        this.update(item.id, { next_at: next, last_run_at: iso, last_drill_id: drillId, cleanup_at: cleanupAt, last_error: null });
+        this.update(item.id, {
+          next_at: next,
+          last_run_at: iso,
+          last_drill_id: drillId,
+          cleanup_at: cleanupAt,
+          last_error: null,
+        });
         started.push(item.name);
       })();
     }

@@ -7,7 +7,13 @@
 import { z } from 'zod';
 import { FAILOVER_TYPES } from '../../shared/contract-item-failover';
 import type { JobKind } from '../jobs/types';
-import type { ChangePointParams, ChangePointState, FailoverParams, FailoverSteps, FailoverState } from './failover-steps';
+import type {
+  ChangePointParams,
+  ChangePointState,
+  FailoverParams,
+  FailoverSteps,
+  FailoverState,
+} from './failover-steps';
 
 const Params = z.object({
   itemId: z.string(),
@@ -34,7 +40,12 @@ export function itemFailoverJob(steps: FailoverSteps): JobKind<FailoverParams, F
       { name: 'prerequisites', title: 'Check prerequisites', run: (ctx) => steps.prerequisites(ctx) },
       { name: 'shutdown', title: 'Shut down the source', run: (ctx) => steps.shutdown(ctx) },
       { name: 'process', title: 'Process pending data', weight: 4, run: (ctx) => steps.process(ctx) },
-      { name: 'failover', title: 'Fail over: materialize the recovery point', weight: 8, run: (ctx) => steps.place(ctx) },
+      {
+        name: 'failover',
+        title: 'Fail over: materialize the recovery point',
+        weight: 8,
+        run: (ctx) => steps.place(ctx),
+      },
       { name: 'start', title: 'Start the item', weight: 2, run: (ctx) => steps.start(ctx) },
     ],
     cancellable: (s) => (!s.placed || s.test ? true : SWITCHED),
@@ -50,7 +61,14 @@ export function changePointJob(steps: FailoverSteps): JobKind<ChangePointParams,
     params: ChangeParams,
     title: (p) => `Change the recovery point of ${p.itemName}`,
     object: (p) => ({ kind: 'protected-item', name: p.itemName }),
-    steps: [{ name: 'change', title: 'Shut down, materialize the other point, start', weight: 8, run: (ctx) => steps.changePoint(ctx) }],
+    steps: [
+      {
+        name: 'change',
+        title: 'Shut down, materialize the other point, start',
+        weight: 8,
+        run: (ctx) => steps.changePoint(ctx),
+      },
+    ],
     cancellable: () => 'it replaces the disks and folders of the item; wait for it (it resumes after a crash).',
   };
 }

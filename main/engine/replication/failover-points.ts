@@ -11,7 +11,12 @@ import type { ItemRow, PointRow, ReplicationStore, SourceRow } from './store';
 
 export const isPointOption = (s: string): s is PointOption => (POINT_OPTIONS as readonly string[]).includes(s);
 
-export const pointRef = (p: PointRow): FailoverPointRef => ({ id: p.id, createdAt: p.created_at, kind: p.kind, groupPoint: p.group_point });
+export const pointRef = (p: PointRow): FailoverPointRef => ({
+  id: p.id,
+  createdAt: p.created_at,
+  kind: p.kind,
+  groupPoint: p.group_point,
+});
 
 export interface Resolved {
   option: PointOption | 'custom';
@@ -30,11 +35,17 @@ export interface PointContext {
 function newestGroupPoint(ctx: PointContext, item: ItemRow, points: PointRow[], app: boolean): PointRow | undefined {
   const complete = ctx.store.completeGroupPoints(points.flatMap((p) => (p.group_point ? [p.group_point] : [])));
   const allApp = (g: string) => ctx.groupPointKinds(g).every((k) => k === 'app');
-  return [...points].reverse().find((p) => p.group_point && complete.has(p.group_point) && (!app || allApp(p.group_point)));
+  return [...points]
+    .reverse()
+    .find((p) => p.group_point && complete.has(p.group_point) && (!app || allApp(p.group_point)));
 }
 
 /** The point an option means now, or why there is none. */
-export function optionPoint(ctx: PointContext, item: ItemRow, option: PointOption): { point: PointRow | null; reason: string | null } {
+export function optionPoint(
+  ctx: PointContext,
+  item: ItemRow,
+  option: PointOption,
+): { point: PointRow | null; reason: string | null } {
   const points = ctx.store.points(item.id);
   const newest = points.at(-1) ?? null;
   if (!newest) return { point: null, reason: `${item.name} has no recovery point yet.` };
@@ -49,7 +60,12 @@ export function optionPoint(ctx: PointContext, item: ItemRow, option: PointOptio
     case 'latest-multi-processed':
     case 'latest-multi-app-consistent': {
       const app = option === 'latest-multi-app-consistent';
-      if (!item.group_name) return app ? (newestApp ? { point: newestApp, reason: null } : { point: null, reason: noApp }) : { point: newest, reason: null };
+      if (!item.group_name)
+        return app
+          ? newestApp
+            ? { point: newestApp, reason: null }
+            : { point: null, reason: noApp }
+          : { point: newest, reason: null };
       const g = newestGroupPoint(ctx, item, points, app);
       const none = `The group ${item.group_name} has no complete multi-item${app ? ' app-consistent' : ''} point yet.`;
       return g ? { point: g, reason: null } : { point: null, reason: none };
@@ -62,7 +78,11 @@ export function resolvePoint(ctx: PointContext, item: ItemRow, choice: string): 
   if (isPointOption(choice)) {
     const { point, reason } = optionPoint(ctx, item, choice);
     if (!point)
-      throw new LifeboatError('not_found', `--point ${choice}: ${reason}`, `Choose another point; \`lifeboat item failover-options ${item.name}\` lists them.`);
+      throw new LifeboatError(
+        'not_found',
+        `--point ${choice}: ${reason}`,
+        `Choose another point; \`lifeboat item failover-options ${item.name}\` lists them.`,
+      );
     return { option: choice, point, processesPending: choice === 'latest' };
   }
   const point = ctx.store.points(item.id).find((p) => p.id === choice);

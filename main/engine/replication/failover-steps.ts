@@ -82,10 +82,14 @@ export interface ChangePointParams {
   point: string;
 }
 
-export type ChangePointState = Pick<FailoverState, 'shutdown' | 'placed' | 'bytes' | 'copyPath' | 'start' | 'warnings' | 'result'>;
+export type ChangePointState = Pick<
+  FailoverState,
+  'shutdown' | 'placed' | 'bytes' | 'copyPath' | 'start' | 'warnings' | 'result'
+>;
 
 /** The site an item fails over to: the other one. */
-export const targetSiteId = (item: ItemRow) => (item.active_site_id === item.primary_site_id ? item.recovery_site_id : item.primary_site_id);
+export const targetSiteId = (item: ItemRow) =>
+  item.active_site_id === item.primary_site_id ? item.recovery_site_id : item.primary_site_id;
 
 export class FailoverSteps {
   constructor(private readonly deps: FailoverDeps) {}
@@ -96,7 +100,10 @@ export class FailoverSteps {
 
   item(id: string): ItemRow {
     const item = this.deps.store.item(id);
-    if (!item) throw new LifeboatError('not_found', `The protected item ${id} no longer exists.`, 'It was disabled meanwhile.', { final: true });
+    if (!item)
+      throw new LifeboatError('not_found', `The protected item ${id} no longer exists.`, 'It was disabled meanwhile.', {
+        final: true,
+      });
     return item;
   }
 
@@ -113,7 +120,12 @@ export class FailoverSteps {
    * Runs an item's command where the site is: through the site's agent for an agent site, here for this machine (the
    * primary site and a local recovery site). Never throws for the command's own failure.
    */
-  async runAt(siteId: string, item: ItemRow, name: CommandName, extra: Record<string, string> = {}): Promise<CommandRun | null> {
+  async runAt(
+    siteId: string,
+    item: ItemRow,
+    name: CommandName,
+    extra: Record<string, string> = {},
+  ): Promise<CommandRun | null> {
     const command = (JSON.parse(item.commands) as Record<string, string>)[name];
     if (!command) return null;
     const env = { LIFEBOAT_ITEM: item.name, LIFEBOAT_COMMAND: name, ...extra };
@@ -130,16 +142,25 @@ export class FailoverSteps {
     let item = this.item(params.itemId);
     const test = params.type === 'test';
     if (ctx.state.t0 === undefined)
-      ctx.checkpoint({ t0: Date.now(), test, fromPhase: item.phase, fromSiteId: item.active_site_id, toSiteId: targetSiteId(item), warnings: [] });
+      ctx.checkpoint({
+        t0: Date.now(),
+        test,
+        fromPhase: item.phase,
+        fromSiteId: item.active_site_id,
+        toSiteId: targetSiteId(item),
+        warnings: [],
+      });
     if (params.waitFor) await this.deps.runner.wait(params.waitFor, 3600_000, ctx.signal);
     ctx.throwIfStopped();
     item = this.item(params.itemId);
-    if (!test && item.phase !== 'failing-over') requirePhaseFor(item, params.type === 'planned' ? 'planned-failover' : 'failover');
+    if (!test && item.phase !== 'failing-over')
+      requirePhaseFor(item, params.type === 'planned' ? 'planned-failover' : 'failover');
     if (params.type === 'planned' && item.phase !== 'failing-over') await this.requireSource(item);
     const site = this.site(item.recovery_site_id);
     await this.agent(item).checkSite({ id: site.id, name: site.name });
     if (!isReversed(item)) await this.checkRoom(item);
-    if (test) this.deps.store.updateItem(item.id, { job_id: ctx.jobId }); // cycles wait until the point is chosen
+    if (test)
+      this.deps.store.updateItem(item.id, { job_id: ctx.jobId }); // cycles wait until the point is chosen
     else {
       checkTransition(item.phase, 'failing-over');
       this.deps.store.updateItem(item.id, { phase: 'failing-over', job_id: ctx.jobId, next_cycle_at: null });
@@ -175,12 +196,15 @@ export class FailoverSteps {
   async shutdown(ctx: Ctx): Promise<void> {
     const { params, state } = ctx;
     if (state.shutdown !== undefined) return;
-    if (params.type === 'test' || (!params.shutdownSource && params.type !== 'planned')) return ctx.checkpoint({ shutdown: null });
+    if (params.type === 'test' || (!params.shutdownSource && params.type !== 'planned'))
+      return ctx.checkpoint({ shutdown: null });
     const item = this.item(params.itemId);
     const run = await this.runAt(state.fromSiteId!, item, 'shutdown');
     const warnings = [...(state.warnings ?? [])];
     if (!run)
-      warnings.push(`${item.name} has no shutdown command, so its source was not shut down: what it writes after the final cycle is not in the failover.`);
+      warnings.push(
+        `${item.name} has no shutdown command, so its source was not shut down: what it writes after the final cycle is not in the failover.`,
+      );
     else if (!succeeded(run)) warnings.push(`The source was not shut down: ${describeRun(run)}. The failover went on.`);
     ctx.checkpoint({ shutdown: run, warnings });
   }
@@ -211,16 +235,20 @@ export class FailoverSteps {
         sourceUnreachable = err instanceof SourceUnreachable;
       }
       item = this.item(params.itemId);
-      if (params.type !== 'test') this.deps.store.updateItem(item.id, { phase: 'failing-over', next_cycle_at: null, job_id: ctx.jobId });
+      if (params.type !== 'test')
+        this.deps.store.updateItem(item.id, { phase: 'failing-over', next_cycle_at: null, job_id: ctx.jobId });
     }
     // After the final cycle, `latest` is the newest processed point.
     const resolved = resolvePoint(this.points, item, params.point === 'latest' ? 'latest-processed' : params.point);
     const at = resolved.point.created_at;
-    const lossSeconds = finalCycleBytes !== null ? 0 : Math.max(0, Math.round((this.deps.now().getTime() - Date.parse(at)) / 1000));
+    const lossSeconds =
+      finalCycleBytes !== null ? 0 : Math.max(0, Math.round((this.deps.now().getTime() - Date.parse(at)) / 1000));
     if (unprocessed !== null) {
       const from = this.site(state.fromSiteId!).name;
       const lost = `what ${item.name} wrote at ${from} after it (${lossSeconds} s) is lost`;
-      warnings.push(`The pending data could not be processed (${unprocessed}): failed over to the newest processed point, of ${at}; ${lost}.`);
+      warnings.push(
+        `The pending data could not be processed (${unprocessed}): failed over to the newest processed point, of ${at}; ${lost}.`,
+      );
     }
     ctx.checkpoint({ point: pointRef(resolved.point), finalCycleBytes, warnings, lossSeconds, sourceUnreachable });
   }
@@ -242,7 +270,12 @@ export class FailoverSteps {
     const item = this.item(params.itemId);
     const slot: CopySlot = params.type === 'test' ? 'test' : 'active';
     const hooks = fault('failover', 'mid-copy') ? { beforeSwap: () => this.hold(ctx, 'mid-copy') } : {};
-    const { bytes, path } = await this.agent(item).placeCopy({ id: item.id, name: item.name }, slot, state.point!.id, hooks);
+    const { bytes, path } = await this.agent(item).placeCopy(
+      { id: item.id, name: item.name },
+      slot,
+      state.point!.id,
+      hooks,
+    );
     ctx.throwIfStopped();
     const now = this.deps.now().toISOString();
     this.deps.store.db.transaction(() => {
@@ -269,7 +302,14 @@ export class FailoverSteps {
       checkTransition(item.phase, 'failed-over');
       this.deps.store.updateItem(item.id, { phase: 'failed-over', active_site_id: state.toSiteId! });
       const type = params.type as 'planned' | 'unplanned';
-      const record = { type, point: state.point!, at: now, fromSiteId: state.fromSiteId!, toSiteId: state.toSiteId!, jobId: ctx.jobId };
+      const record = {
+        type,
+        point: state.point!,
+        at: now,
+        fromSiteId: state.fromSiteId!,
+        toSiteId: state.toSiteId!,
+        jobId: ctx.jobId,
+      };
       this.deps.failovers.setFailover(item.id, record);
     })();
     ctx.checkpoint({ placed: true, bytes, copyPath: path });
@@ -286,20 +326,28 @@ export class FailoverSteps {
       const timeToStartMs = Date.now() - state.t0!;
       const env = { LIFEBOAT_FAILOVER: params.type, LIFEBOAT_POINT: state.point!.id, LIFEBOAT_PATH: state.copyPath! };
       const run = await this.runAt(state.toSiteId!, item, 'start', env);
-      if (run && !succeeded(run)) warnings.push(`The item did not start: ${describeRun(run)}. Start it by hand at ${this.site(state.toSiteId!).name}.`);
+      if (run && !succeeded(run))
+        warnings.push(
+          `The item did not start: ${describeRun(run)}. Start it by hand at ${this.site(state.toSiteId!).name}.`,
+        );
       ctx.checkpoint({ start: run, timeToStartMs, warnings });
     }
     if (params.type === 'test') {
       const test = this.deps.failovers.test(item.id);
       const runs = [ctx.state.start].filter((r): r is CommandRun => !!r);
-      if (test) this.deps.failovers.updateDrill(test.drillId, { time_to_start_ms: ctx.state.timeToStartMs!, command_runs: JSON.stringify(runs) });
+      if (test)
+        this.deps.failovers.updateDrill(test.drillId, {
+          time_to_start_ms: ctx.state.timeToStartMs!,
+          command_runs: JSON.stringify(runs),
+        });
     } else if (item.job_id === ctx.jobId) this.deps.store.updateItem(item.id, { job_id: null });
     ctx.checkpoint({ result: this.result(item, ctx.params, ctx.state) });
   }
 
   private result(item: ItemRow, params: FailoverParams, s: FailoverState): Record<string, unknown> {
     const sources = this.deps.store.sources(item.id);
-    const at = (kind: 'disk' | 'folder') => sources.filter((x) => x.kind === kind).map((x) => ({ name: x.name, path: `${s.copyPath}/${kind}s/${x.name}` }));
+    const at = (kind: 'disk' | 'folder') =>
+      sources.filter((x) => x.kind === kind).map((x) => ({ name: x.name, path: `${s.copyPath}/${kind}s/${x.name}` }));
     return {
       item: item.name,
       type: params.type,
@@ -330,7 +378,10 @@ export class FailoverSteps {
       const test = this.deps.failovers.test(item.id);
       if (test?.jobId === ctx.jobId) {
         this.deps.failovers.setTest(item.id, null);
-        this.deps.failovers.updateDrill(test.drillId, { cleaned_up_at: this.deps.now().toISOString(), notes: 'Cancelled before it started.' });
+        this.deps.failovers.updateDrill(test.drillId, {
+          cleaned_up_at: this.deps.now().toISOString(),
+          notes: 'Cancelled before it started.',
+        });
       }
       if (item.job_id === ctx.jobId) this.deps.store.updateItem(item.id, { job_id: null });
       return;
@@ -340,7 +391,12 @@ export class FailoverSteps {
     const back = state.fromPhase === 'resync-required' ? 'resync-required' : 'protected';
     this.deps.store.db.transaction(() => {
       const activeSite = state.fromSiteId ?? item.active_site_id;
-      this.deps.store.updateItem(item.id, { phase: back, active_site_id: activeSite, job_id: null, next_cycle_at: this.deps.now().toISOString() });
+      this.deps.store.updateItem(item.id, {
+        phase: back,
+        active_site_id: activeSite,
+        job_id: null,
+        next_cycle_at: this.deps.now().toISOString(),
+      });
       this.deps.failovers.setFailover(item.id, null);
     })();
   }
@@ -352,7 +408,8 @@ export class FailoverSteps {
     const warnings = [...(state.warnings ?? [])];
     if (state.shutdown === undefined) {
       const run = await this.runAt(item.active_site_id, item, 'shutdown');
-      if (run && !succeeded(run)) warnings.push(`The item was not shut down: ${describeRun(run)}. Its disks were replaced anyway.`);
+      if (run && !succeeded(run))
+        warnings.push(`The item was not shut down: ${describeRun(run)}. Its disks were replaced anyway.`);
       ctx.checkpoint({ shutdown: run, warnings });
     }
     const f = this.deps.failovers.failover(item.id)!;
@@ -372,7 +429,9 @@ export class FailoverSteps {
     if (item.job_id === ctx.jobId) this.deps.store.updateItem(item.id, { job_id: null });
     const point = this.deps.failovers.failover(item.id)!.point;
     const { bytes, copyPath, shutdown, start } = ctx.state;
-    ctx.checkpoint({ result: { item: item.name, point, bytes: bytes ?? 0, path: copyPath, shutdown, start, warnings } });
+    ctx.checkpoint({
+      result: { item: item.name, point, bytes: bytes ?? 0, path: copyPath, shutdown, start, warnings },
+    });
   }
 
   /** Holds the job at a fault point until the process is killed (crash tests); says so in the job's events first. */

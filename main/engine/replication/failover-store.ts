@@ -69,7 +69,9 @@ export class FailoverStore {
 
   private set(itemId: string, column: 'failover' | 'test', value: unknown): void {
     this.db
-      .prepare(`INSERT INTO item_failovers(item_id, ${column}) VALUES (?, ?) ON CONFLICT(item_id) DO UPDATE SET ${column} = excluded.${column}`)
+      .prepare(
+        `INSERT INTO item_failovers(item_id, ${column}) VALUES (?, ?) ON CONFLICT(item_id) DO UPDATE SET ${column} = excluded.${column}`,
+      )
       .run(itemId, value === null ? null : JSON.stringify(value));
   }
 
@@ -83,17 +85,26 @@ export class FailoverStore {
 
   /** The kinds of the members' points of a group point (multi-item app-consistent: all of them app). */
   groupPointKinds(groupPoint: string): ('crash' | 'app')[] {
-    return this.db.prepare('SELECT kind FROM recovery_points WHERE group_point = ?').pluck().all(groupPoint) as ('crash' | 'app')[];
+    return this.db.prepare('SELECT kind FROM recovery_points WHERE group_point = ?').pluck().all(groupPoint) as (
+      'crash' | 'app'
+    )[];
   }
 
   insertDrill(row: DrillRow): void {
     const cols = Object.keys(row);
-    this.db.prepare(`INSERT INTO failover_drills(${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')}) ON CONFLICT(id) DO NOTHING`).run(row);
+    this.db
+      .prepare(
+        `INSERT INTO failover_drills(${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')}) ON CONFLICT(id) DO NOTHING`,
+      )
+      .run(row);
   }
 
   updateDrill(id: string, patch: Partial<DrillRow>): void {
     const keys = Object.keys(patch);
-    if (keys.length) this.db.prepare(`UPDATE failover_drills SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+    if (keys.length)
+      this.db
+        .prepare(`UPDATE failover_drills SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`)
+        .run({ ...patch, id });
   }
 
   drill(id: string): DrillRow | undefined {
@@ -101,7 +112,9 @@ export class FailoverStore {
   }
 
   drills(itemId: string): DrillRow[] {
-    return this.db.prepare('SELECT * FROM failover_drills WHERE item_id = ? ORDER BY started_at, rowid').all(itemId) as DrillRow[];
+    return this.db
+      .prepare('SELECT * FROM failover_drills WHERE item_id = ? ORDER BY started_at, rowid')
+      .all(itemId) as DrillRow[];
   }
 }
 

@@ -16,7 +16,14 @@ export interface FailoverViewDeps {
 }
 
 export interface FailoverView {
-  failover: { type: 'planned' | 'unplanned'; pointId: string; pointCreatedAt: string; at: string; from: string; to: string } | null;
+  failover: {
+    type: 'planned' | 'unplanned';
+    pointId: string;
+    pointCreatedAt: string;
+    at: string;
+    from: string;
+    to: string;
+  } | null;
   testFailover: { drillId: string; pointId: string; startedAt: string; jobId: string | null } | null;
   drillSchedule: DrillScheduleView | null;
   activePath: (s: SourceRow) => string | null;
@@ -37,8 +44,17 @@ export function failoverView(deps: FailoverViewDeps, item: ItemRow): FailoverVie
   const activeRoot = activeAtRecovery ? recovery().copyPath(ref, 'active') : null;
   const testRoot = test?.point ? recovery().copyPath(ref, 'test') : null;
   return {
-    failover: f && { type: f.type, pointId: f.point.id, pointCreatedAt: f.point.createdAt, at: f.at, from: siteName(f.fromSiteId), to: siteName(f.toSiteId) },
-    testFailover: test?.point ? { drillId: test.drillId, pointId: test.point.id, startedAt: test.startedAt, jobId: test.jobId } : null,
+    failover: f && {
+      type: f.type,
+      pointId: f.point.id,
+      pointCreatedAt: f.point.createdAt,
+      at: f.at,
+      from: siteName(f.fromSiteId),
+      to: siteName(f.toSiteId),
+    },
+    testFailover: test?.point
+      ? { drillId: test.drillId, pointId: test.point.id, startedAt: test.startedAt, jobId: test.jobId }
+      : null,
     drillSchedule: deps.drillSchedule?.(item.id) ?? null,
     activePath: (s) => (activeRoot ? inCopy(activeRoot, s) : s.source_path),
     testPath: (s) => (testRoot ? inCopy(testRoot, s) : null),

@@ -28,7 +28,11 @@ export interface FailoverInput {
 
 /** Another job of the item is on its way: wait for it first. */
 const busy = (item: ItemRow, active: Job, then: string) =>
-  new LifeboatError('busy', `${item.name} has a job on its way (${active.id}).`, `Wait for it (\`lifeboat jobs wait ${active.id}\`), then ${then}.`);
+  new LifeboatError(
+    'busy',
+    `${item.name} has a job on its way (${active.id}).`,
+    `Wait for it (\`lifeboat jobs wait ${active.id}\`), then ${then}.`,
+  );
 
 export class ItemFailover {
   readonly steps: FailoverSteps;
@@ -57,18 +61,32 @@ export class ItemFailover {
     const now = this.deps.now().getTime();
     const cycles = this.deps.store.cycles(item.id, new Date(now - 7 * 86_400_000).toISOString());
     const lastCycle = cycles.filter((c) => c.ok && Date.parse(c.at) >= now - 86_400_000).at(-1);
-    const runs = item.command_runs ? (JSON.parse(item.command_runs) as Record<string, { durationMs: number } | undefined>) : {};
+    const runs = item.command_runs
+      ? (JSON.parse(item.command_runs) as Record<string, { durationMs: number } | undefined>)
+      : {};
     const commands = JSON.parse(item.commands) as Record<string, string>;
     const site = this.deps.sites.store.byId(targetSiteId(item))!;
-    const basis = rtoBasis({ site, cycles, copyBytes: copyBytes(sources), startCommandMs: commands.start ? (runs.start?.durationMs ?? null) : null });
+    const basis = rtoBasis({
+      site,
+      cycles,
+      copyBytes: copyBytes(sources),
+      startCommandMs: commands.start ? (runs.start?.durationMs ?? null) : null,
+    });
     const options = POINT_OPTIONS.map((option: PointOption) => {
       const found = optionPoint(ctx, item, option);
       const { point } = found;
       const reason = found.reason;
       const processes = (option === 'latest' || type === 'planned') && readable;
-      const lossSeconds = point ? (processes && option === 'latest' ? 0 : Math.max(0, Math.round((now - Date.parse(point.created_at)) / 1000))) : null;
+      const lossSeconds = point
+        ? processes && option === 'latest'
+          ? 0
+          : Math.max(0, Math.round((now - Date.parse(point.created_at)) / 1000))
+        : null;
       const refused = type === 'planned' && !readable;
-      const lost = lossSeconds === null ? '' : `, which loses what ${item.name} wrote at ${reach.unreachableSite} after this point (${lossSeconds} s)`;
+      const lost =
+        lossSeconds === null
+          ? ''
+          : `, which loses what ${item.name} wrote at ${reach.unreachableSite} after this point (${lossSeconds} s)`;
       const why = reach.unreachableSite
         ? `The agent site ${reach.unreachableSite} is unreachable: use an unplanned failover${lost}.`
         : `${reach.reason ?? `The source of ${item.name} cannot be read.`} Fail over unplanned.`;
@@ -115,17 +133,24 @@ export class ItemFailover {
       const cleanup = `Clean it up first with \`lifeboat item cleanup-test ${item.name}\`.`;
       if (up) throw new LifeboatError('not_allowed', `A test failover of ${item.name} is up already.`, cleanup);
       const why = '--shutdown-source: a test failover leaves the source running; it cannot shut it down.';
-      if (input.shutdownSource) throw new LifeboatError('invalid_input', why, 'Leave it out, or run a planned failover.');
+      if (input.shutdownSource)
+        throw new LifeboatError('invalid_input', why, 'Leave it out, or run a planned failover.');
     } else requirePhaseFor(item, input.type === 'planned' ? 'planned-failover' : 'failover');
     resolvePoint(this.steps.points, item, input.point); // a wrong point is refused now, not in the job
     const { type, shutdownSource } = input;
-    const params = { itemId: item.id, itemName: item.name, type, point: input.point, shutdownSource, ...(active ? { waitFor: active.id } : {}) };
+    const params = {
+      itemId: item.id,
+      itemName: item.name,
+      type,
+      point: input.point,
+      shutdownSource,
+      ...(active ? { waitFor: active.id } : {}),
+    };
     const job = this.deps.runner.create('replication.failover', params);
     if (test) {
       const record = { drillId: newId('drill'), jobId: job.id, point: null, startedAt: this.deps.now().toISOString() };
       this.deps.failovers.setTest(item.id, input.scheduled ? { ...record, scheduled: true } : record);
-    }
-    else this.deps.store.updateItem(item.id, { job_id: job.id }); // the scheduler leaves the item alone from now on
+    } else this.deps.store.updateItem(item.id, { job_id: job.id }); // the scheduler leaves the item alone from now on
     return job;
   }
 
@@ -136,7 +161,11 @@ export class ItemFailover {
     requirePhaseFor(item, 'change-point');
     if (active) throw busy(item, active, 'change the point');
     const { point } = resolvePoint(this.steps.points, item, choice === 'latest' ? 'latest-processed' : choice);
-    const job = this.deps.runner.create('replication.change-point', { itemId: item.id, itemName: item.name, point: point.id });
+    const job = this.deps.runner.create('replication.change-point', {
+      itemId: item.id,
+      itemName: item.name,
+      point: point.id,
+    });
     this.deps.store.updateItem(item.id, { job_id: job.id });
     return job;
   }
@@ -153,10 +182,25 @@ export class ItemFailover {
     // A failback's commit: the copy it ran from at the recovery site goes, kept as the base the next reprotect compares with.
     if (!isReversed(item)) {
       const recovery = this.deps.sites.agentFor(this.deps.sites.store.byId(item.recovery_site_id)!);
-      await (recovery.adoptCopy ? recovery.adoptCopy({ id: item.id, name: item.name }) : recovery.removeCopy({ id: item.id, name: item.name }, 'active'));
+      await (recovery.adoptCopy
+        ? recovery.adoptCopy({ id: item.id, name: item.name })
+        : recovery.removeCopy({ id: item.id, name: item.name }, 'active'));
     }
-    this.deps.store.updateItem(item.id, { phase: 'committed', pending: null, pending_bytes: null, next_cycle_at: null, retry: null, resync: null });
-    return { item: item.name, phase: 'committed', activeSite: this.siteName(item.active_site_id), pointsDeleted: ids.length, replicaRemoved: true };
+    this.deps.store.updateItem(item.id, {
+      phase: 'committed',
+      pending: null,
+      pending_bytes: null,
+      next_cycle_at: null,
+      retry: null,
+      resync: null,
+    });
+    return {
+      item: item.name,
+      phase: 'committed',
+      activeSite: this.siteName(item.active_site_id),
+      pointsDeleted: ids.length,
+      replicaRemoved: true,
+    };
   }
 
   private drillReport(item: ItemRow, d: DrillRow) {
@@ -198,10 +242,20 @@ export class ItemFailover {
     this.deps.store.db.transaction(() => {
       if (!this.deps.failovers.drill(test.drillId)) {
         // The job failed before its copy was in place: the report says so.
-        const point = JSON.stringify(test.point ?? { id: '', createdAt: test.startedAt, kind: 'crash', groupPoint: null });
+        const point = JSON.stringify(
+          test.point ?? { id: '', createdAt: test.startedAt, kind: 'crash', groupPoint: null },
+        );
         const drill = { id: test.drillId, item_id: item.id, job_id: test.jobId, point, started_at: test.startedAt };
         const scheduled = test.scheduled ? 1 : 0;
-        this.deps.failovers.insertDrill({ ...drill, time_to_start_ms: null, command_runs: '[]', test_path: '', cleaned_up_at: null, notes: null, scheduled });
+        this.deps.failovers.insertDrill({
+          ...drill,
+          time_to_start_ms: null,
+          command_runs: '[]',
+          test_path: '',
+          cleaned_up_at: null,
+          notes: null,
+          scheduled,
+        });
       }
       this.deps.failovers.updateDrill(test.drillId, { cleaned_up_at: cleanedUpAt, notes: notes?.trim() || null });
       this.deps.failovers.setTest(item.id, null);

@@ -41,7 +41,10 @@ export interface ProtectInput extends ItemEditInput {
 export type Health = 'normal' | 'warning' | 'critical';
 
 /** Checks every disk (a readable image file) and folder (a readable folder); names must be unique in the replica. */
-export function checkSources(disks: string[], folders: string[]): { kind: 'disk' | 'folder'; name: string; path: string }[] {
+export function checkSources(
+  disks: string[],
+  folders: string[],
+): { kind: 'disk' | 'folder'; name: string; path: string }[] {
   if (disks.length + folders.length === 0)
     throw new LifeboatError(
       'invalid_input',
@@ -52,7 +55,8 @@ export function checkSources(disks: string[], folders: string[]): { kind: 'disk'
     const p = path.resolve(given);
     const flag = `--${kind}`;
     const st = fs.statSync(p, { throwIfNoEntry: false });
-    if (!st) throw new LifeboatError('invalid_input', `${flag}: ${p} does not exist.`, `Check the path of the ${kind}.`);
+    if (!st)
+      throw new LifeboatError('invalid_input', `${flag}: ${p} does not exist.`, `Check the path of the ${kind}.`);
     if (kind === 'disk' && st.isDirectory())
       throw new LifeboatError(
         'invalid_input',
@@ -74,7 +78,11 @@ export function checkSources(disks: string[], folders: string[]): { kind: 'disk'
     try {
       fs.accessSync(p, fs.constants.R_OK | (kind === 'folder' ? fs.constants.X_OK : 0));
     } catch {
-      throw new LifeboatError('invalid_input', `${flag}: ${p} cannot be read by the user Lifeboat runs as.`, 'Give that user read access, then try again.');
+      throw new LifeboatError(
+        'invalid_input',
+        `${flag}: ${p} cannot be read by the user Lifeboat runs as.`,
+        'Give that user read access, then try again.',
+      );
     }
     const name = path.basename(p);
     const clash = out.find((o) => o.kind === kind && o.name === name);
@@ -154,7 +162,8 @@ function health(v: ItemView, rpoSeconds: number | null): { health: Health; reaso
     warn(`The RPO (${rpoSeconds} s) is over the policy's threshold (${v.policy.rpo_threshold_seconds} s).`);
   if (v.item.paused) reasons.push('Replication is paused.');
   const held = pausedSite([v.sites.primary, v.sites.recovery, v.sites.active]);
-  if (held) reasons.push(`Replication is paused: the site ${held.name} is paused (\`lifeboat site resume ${held.name}\`).`);
+  if (held)
+    reasons.push(`Replication is paused: the site ${held.name} is paused (\`lifeboat site resume ${held.name}\`).`);
   return { health: level, reasons };
 }
 

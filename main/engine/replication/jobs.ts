@@ -31,7 +31,8 @@ interface CycleState {
   result?: CycleResult;
 }
 
-const object = (p: Params) => (p.group ? { kind: 'replication-group', name: p.group } : { kind: 'protected-item', name: p.itemName });
+const object = (p: Params) =>
+  p.group ? { kind: 'replication-group', name: p.group } : { kind: 'protected-item', name: p.itemName };
 
 export function enableProtectionJob(runner: ProtectionRunner): JobKind<Params, EnableState> {
   return {

@@ -61,7 +61,6 @@ export interface ProtectionDeps {
   failoverView?: (item: ItemRow) => FailoverView;
 }
 
-
 export class ProtectionManager implements ProtectionRunner {
   readonly store: ReplicationStore;
   readonly outcomes: Outcomes;
@@ -72,7 +71,12 @@ export class ProtectionManager implements ProtectionRunner {
   constructor(private readonly deps: ProtectionDeps) {
     this.store = deps.store;
     this.now = deps.clock ?? (() => new Date());
-    this.outcomes = new Outcomes({ store: deps.store, log: deps.log, now: this.now, alert: deps.alert ?? (() => undefined) });
+    this.outcomes = new Outcomes({
+      store: deps.store,
+      log: deps.log,
+      now: this.now,
+      alert: deps.alert ?? (() => undefined),
+    });
     this.directions = new Directions(deps);
   }
 
@@ -135,10 +139,18 @@ export class ProtectionManager implements ProtectionRunner {
       resync_window: input.resyncWindow === undefined ? null : parseWindow(input.resyncWindow).text,
       app_state: null,
       command_runs: null,
-      command_timeout_seconds: input.commandTimeout === undefined ? 300 : parseDuration(input.commandTimeout, 'command-timeout'),
+      command_timeout_seconds:
+        input.commandTimeout === undefined ? 300 : parseDuration(input.commandTimeout, 'command-timeout'),
       pending_bytes: null,
     };
-    const rows: SourceRow[] = sources.map((s, idx) => ({ item_id: id, idx, kind: s.kind, name: s.name, source_path: s.path, state: null }));
+    const rows: SourceRow[] = sources.map((s, idx) => ({
+      item_id: id,
+      idx,
+      kind: s.kind,
+      name: s.name,
+      source_path: s.path,
+      state: null,
+    }));
     this.store.insertItem(row, rows);
     const job = this.deps.runner.create('replication.enable', { itemId: id, itemName: name });
     this.store.updateItem(id, { job_id: job.id });
@@ -154,7 +166,8 @@ export class ProtectionManager implements ProtectionRunner {
     );
     const agent = this.agent(item);
     let need = 0;
-    for (const s of sources) need += s.kind === 'disk' ? fs.statSync(s.source_path).blocks * 512 : await allocated(s.source_path);
+    for (const s of sources)
+      need += s.kind === 'disk' ? fs.statSync(s.source_path).blocks * 512 : await allocated(s.source_path);
     const { free } = await agent.space();
     if (free < need)
       throw new LifeboatError(
@@ -182,7 +195,10 @@ export class ProtectionManager implements ProtectionRunner {
       );
     const other = this.store.groupMembers(group).find((m) => m.policy_id !== policyId || m.recovery_site_id !== siteId);
     if (other) {
-      const [p, s] = [this.store.policy(other.policy_id).name, this.deps.sites.store.byId(other.recovery_site_id)?.name];
+      const [p, s] = [
+        this.store.policy(other.policy_id).name,
+        this.deps.sites.store.byId(other.recovery_site_id)?.name,
+      ];
       throw new LifeboatError(
         'invalid_input',
         `--group: the items of ${group} replicate to ${s} with the policy ${p}; a group's items share both.`,
@@ -195,9 +211,11 @@ export class ProtectionManager implements ProtectionRunner {
   /** The members a cycle of this item covers: its group's protected, unpaused, scheduled members (and itself). */
   private cycleMembers(item: ItemRow, mode: CycleMode): ItemRow[] {
     // A group reprotects together, to one target: one cycle, one common point.
-    if (mode === 'reprotect' && item.group_name) return this.store.groupMembers(item.group_name).filter((m) => m.phase === 'reprotecting');
+    if (mode === 'reprotect' && item.group_name)
+      return this.store.groupMembers(item.group_name).filter((m) => m.phase === 'reprotecting');
     if (mode !== 'delta' || !item.group_name || item.phase !== 'protected') return [item];
-    const runs = (m: ItemRow) => m.phase === 'protected' && !m.paused && !this.pausedSiteOf(m) && m.next_cycle_at !== null;
+    const runs = (m: ItemRow) =>
+      m.phase === 'protected' && !m.paused && !this.pausedSiteOf(m) && m.next_cycle_at !== null;
     return this.store.groupMembers(item.group_name).filter((m) => m.id === item.id || runs(m));
   }
 
@@ -253,16 +271,21 @@ export class ProtectionManager implements ProtectionRunner {
         resync: mode === 'resync',
         reprotect: mode === 'reprotect',
         fiftyPercent: mode === 'delta',
-        group: (mode === 'delta' && item.phase === 'protected') || mode === 'reprotect' ? (item.group_name ?? undefined) : undefined,
+        group:
+          (mode === 'delta' && item.phase === 'protected') || mode === 'reprotect'
+            ? (item.group_name ?? undefined)
+            : undefined,
         beforeRead: async () => void (kinds = await consistency.quiesce()),
         afterRead: () => consistency.thaw(),
         onCounts: (id, c) => counts.set(id, c),
       });
-      for (const [i, m] of members.entries()) this.outcomes.succeeded(m, results[i], performance.now() - t0, { resync: mode === 'resync' });
+      for (const [i, m] of members.entries())
+        this.outcomes.succeeded(m, results[i], performance.now() - t0, { resync: mode === 'resync' });
       for (const m of members) await this.prune(this.store.item(m.id)!);
       return results[members.findIndex((m) => m.id === item.id)];
     } catch (err) {
-      if (!signal.aborted) this.outcomes.failed(members, err, culpritOf(err), { jobId, durationMs: performance.now() - t0, counts });
+      if (!signal.aborted)
+        this.outcomes.failed(members, err, culpritOf(err), { jobId, durationMs: performance.now() - t0, counts });
       throw err;
     }
   }
@@ -300,7 +323,10 @@ export class ProtectionManager implements ProtectionRunner {
     const item = this.requireItemById(itemId);
     if (item.phase !== 'enabling') return; // finalize ran again after a crash
     const policy = this.store.policy(item.policy_id);
-    this.store.updateItem(itemId, { phase: 'protected', next_cycle_at: new Date(this.now().getTime() + policy.frequency_seconds * 1000).toISOString() });
+    this.store.updateItem(itemId, {
+      phase: 'protected',
+      next_cycle_at: new Date(this.now().getTime() + policy.frequency_seconds * 1000).toISOString(),
+    });
   }
 
   /** Prerequisites failed (cycles record their own failures). */
@@ -311,7 +337,10 @@ export class ProtectionManager implements ProtectionRunner {
 
   private requireItemById(id: string): ItemRow {
     const item = this.store.item(id);
-    if (!item) throw new LifeboatError('not_found', `The protected item ${id} no longer exists.`, 'It was disabled meanwhile.', { final: true });
+    if (!item)
+      throw new LifeboatError('not_found', `The protected item ${id} no longer exists.`, 'It was disabled meanwhile.', {
+        final: true,
+      });
     return item;
   }
 
@@ -340,7 +369,11 @@ export class ProtectionManager implements ProtectionRunner {
       groupMembers: item.group_name ? this.store.groupMembers(item.group_name).map((m) => m.name) : [],
       cycles: this.store.cycles(item.id, new Date(now.getTime() - 24 * 3600_000).toISOString()),
       globalWindow: this.store.setting('resyncWindow') ?? DEFAULT_WINDOW,
-      sites: { primary: site(item.primary_site_id), recovery: site(item.recovery_site_id), active: site(item.active_site_id) },
+      sites: {
+        primary: site(item.primary_site_id),
+        recovery: site(item.recovery_site_id),
+        active: site(item.active_site_id),
+      },
       replicaPath: (s: SourceRow) => this.agent(item).replicaPath({ id: item.id, name: item.name }, s.kind, s.name),
       job: this.activeJob(item),
       now,
@@ -382,7 +415,9 @@ export class ProtectionManager implements ProtectionRunner {
       throw new LifeboatError(
         'not_allowed',
         `${item.name} is ${item.phase}, so it does not replicate.`,
-        item.job_id ? `See why with \`lifeboat jobs show ${item.job_id}\`; resume it with \`lifeboat jobs resume ${item.job_id}\`.` : undefined,
+        item.job_id
+          ? `See why with \`lifeboat jobs show ${item.job_id}\`; resume it with \`lifeboat jobs resume ${item.job_id}\`.`
+          : undefined,
       );
     return this.startCycle(item);
   }
@@ -437,24 +472,30 @@ export class ProtectionManager implements ProtectionRunner {
       else commands[c] = checkCommand(c, given);
     }
     const patch: Partial<ItemRow> = { commands: JSON.stringify(commands) };
-    if (input.commandTimeout !== undefined) patch.command_timeout_seconds = parseDuration(input.commandTimeout, 'command-timeout');
-    if (input.resyncWindow !== undefined) patch.resync_window = input.resyncWindow.trim() === 'default' ? null : parseWindow(input.resyncWindow).text;
+    if (input.commandTimeout !== undefined)
+      patch.command_timeout_seconds = parseDuration(input.commandTimeout, 'command-timeout');
+    if (input.resyncWindow !== undefined)
+      patch.resync_window = input.resyncWindow.trim() === 'default' ? null : parseWindow(input.resyncWindow).text;
     this.store.updateItem(item.id, patch);
     return this.show(item.name);
   }
 
   /** The global resync window (items without one of their own use it); "default" sets it back to 18:00-06:00. */
   settings(input: { resyncWindow?: string }): { resyncWindow: string; defaultResyncWindow: string } {
-    if (input.resyncWindow !== undefined) this.store.setSetting(
-      'resyncWindow',
-      input.resyncWindow.trim() === 'default' ? null : parseWindow(input.resyncWindow).text,
-    );
+    if (input.resyncWindow !== undefined)
+      this.store.setSetting(
+        'resyncWindow',
+        input.resyncWindow.trim() === 'default' ? null : parseWindow(input.resyncWindow).text,
+      );
     return { resyncWindow: this.store.setting('resyncWindow') ?? DEFAULT_WINDOW, defaultResyncWindow: DEFAULT_WINDOW };
   }
 
   setPaused(name: string, paused: boolean): ItemDetail {
     const item = this.store.requireItem(name);
-    this.store.updateItem(item.id, { paused: paused ? 1 : 0, ...(paused ? {} : { next_cycle_at: this.now().toISOString() }) });
+    this.store.updateItem(item.id, {
+      paused: paused ? 1 : 0,
+      ...(paused ? {} : { next_cycle_at: this.now().toISOString() }),
+    });
     return this.show(name);
   }
 
@@ -474,7 +515,11 @@ export class ProtectionManager implements ProtectionRunner {
     return { disabled: item.name, replicaRemoved: !keepReplica };
   }
 
-  async materialize(name: string, pointId: string, to: string): Promise<{ item: string; point: string; createdAt: string; path: string; bytes: number }> {
+  async materialize(
+    name: string,
+    pointId: string,
+    to: string,
+  ): Promise<{ item: string; point: string; createdAt: string; path: string; bytes: number }> {
     const item = this.store.requireItem(name);
     const point = this.store.points(item.id).find((p) => p.id === pointId);
     if (!point)

@@ -34,8 +34,10 @@ export interface ResyncState {
 
 const HISTORY_MS = 24 * 3600_000;
 
-export const retryOf = (item: ItemRow): RetryState | null => (item.retry ? (JSON.parse(item.retry) as RetryState) : null);
-export const resyncOf = (item: ItemRow): ResyncState | null => (item.resync ? (JSON.parse(item.resync) as ResyncState) : null);
+export const retryOf = (item: ItemRow): RetryState | null =>
+  item.retry ? (JSON.parse(item.retry) as RetryState) : null;
+export const resyncOf = (item: ItemRow): ResyncState | null =>
+  item.resync ? (JSON.parse(item.resync) as ResyncState) : null;
 
 export class Outcomes {
   constructor(private readonly deps: OutcomeDeps) {}
@@ -46,9 +48,25 @@ export class Outcomes {
     return last ? Math.max(0, Math.round((at.getTime() - Date.parse(last.created_at)) / 1000)) : null;
   }
 
-  private history(item: ItemRow, at: Date, kind: string, ok: boolean, bytes: number, durationMs: number, rpo: number | null): void {
+  private history(
+    item: ItemRow,
+    at: Date,
+    kind: string,
+    ok: boolean,
+    bytes: number,
+    durationMs: number,
+    rpo: number | null,
+  ): void {
     this.deps.store.addCycle(
-      { item_id: item.id, at: at.toISOString(), kind, ok: ok ? 1 : 0, bytes_sent: bytes, duration_ms: Math.round(durationMs), rpo_seconds: rpo },
+      {
+        item_id: item.id,
+        at: at.toISOString(),
+        kind,
+        ok: ok ? 1 : 0,
+        bytes_sent: bytes,
+        duration_ms: Math.round(durationMs),
+        rpo_seconds: rpo,
+      },
       new Date(at.getTime() - HISTORY_MS).toISOString(),
     );
   }
@@ -65,7 +83,15 @@ export class Outcomes {
       patch.next_cycle_at = new Date(now.getTime() + policy.frequency_seconds * 1000).toISOString();
     this.deps.store.updateItem(item.id, patch);
     const at = new Date(r.createdAt);
-    this.history(item, at, opts.resync ? 'resync' : r.kind, true, r.bytesSent, durationMs, this.rpoBefore(item.id, at, r.pointId));
+    this.history(
+      item,
+      at,
+      opts.resync ? 'resync' : r.kind,
+      true,
+      r.bytesSent,
+      durationMs,
+      this.rpoBefore(item.id, at, r.pointId),
+    );
   }
 
   /**
@@ -113,8 +139,18 @@ export class Outcomes {
       const why = mine ? err : new Error(`The cycle of its group stopped: ${info.message}`);
       const retry = nextRetry(retryOf(item), why, now);
       const next = item.phase === 'protected' ? retry.nextAttemptAt : item.next_cycle_at;
-      this.deps.store.updateItem(item.id, { last_error: lastError, retry: JSON.stringify(retry), next_cycle_at: next, ...pending });
-      this.deps.log.warn('replication cycle failed; retried later', { item: item.name, attempt: retry.attempt, next: retry.nextAttemptAt, error: info });
+      this.deps.store.updateItem(item.id, {
+        last_error: lastError,
+        retry: JSON.stringify(retry),
+        next_cycle_at: next,
+        ...pending,
+      });
+      this.deps.log.warn('replication cycle failed; retried later', {
+        item: item.name,
+        attempt: retry.attempt,
+        next: retry.nextAttemptAt,
+        error: info,
+      });
     }
   }
 
@@ -122,7 +158,12 @@ export class Outcomes {
   resyncRequired(item: ItemRow, reason: string, jobId: string | null, patch: Partial<ItemRow> = {}): void {
     const state: ResyncState = resyncOf(item) ?? { reason, since: this.deps.now().toISOString() };
     const cleared = { retry: null, last_error: null, next_cycle_at: null };
-    this.deps.store.updateItem(item.id, { ...patch, phase: 'resync-required', resync: JSON.stringify(state), ...cleared });
+    this.deps.store.updateItem(item.id, {
+      ...patch,
+      phase: 'resync-required',
+      resync: JSON.stringify(state),
+      ...cleared,
+    });
     this.deps.log.warn('resynchronization required', { item: item.name, reason });
     if (item.phase !== 'resync-required')
       this.deps.alert({

@@ -8,7 +8,15 @@
  */
 import { LifeboatError } from '../../shared/errors';
 
-export const PHASES = ['enabling', 'protected', 'resync-required', 'failing-over', 'failed-over', 'committed', 'reprotecting'] as const;
+export const PHASES = [
+  'enabling',
+  'protected',
+  'resync-required',
+  'failing-over',
+  'failed-over',
+  'committed',
+  'reprotecting',
+] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Every move an item's phase may make; anything else is a bug. */
@@ -24,7 +32,8 @@ export const TRANSITIONS: Record<Phase, readonly Phase[]> = {
   reprotecting: ['protected', 'committed'],
 };
 
-export type ItemAction = 'failover' | 'planned-failover' | 'test-failover' | 'change-point' | 'commit' | 'reprotect' | 'replicate' | 'resync';
+export type ItemAction =
+  'failover' | 'planned-failover' | 'test-failover' | 'change-point' | 'commit' | 'reprotect' | 'replicate' | 'resync';
 
 /** The phases in which each action is allowed. */
 const ALLOWED: Record<ItemAction, readonly Phase[]> = {
@@ -117,5 +126,6 @@ export function requirePhaseFor(item: PhaseItem, action: ItemAction): void {
 /** Checks a phase change against the transitions; throws (a bug, not user input) on any other. */
 export function checkTransition(from: string, to: Phase): void {
   if (from === to) return; // steps run again after a crash
-  if (!isPhase(from) || !TRANSITIONS[from].includes(to)) throw new LifeboatError('internal', `A protected item cannot go from ${from} to ${to}.`);
+  if (!isPhase(from) || !TRANSITIONS[from].includes(to))
+    throw new LifeboatError('internal', `A protected item cannot go from ${from} to ${to}.`);
 }

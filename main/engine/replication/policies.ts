@@ -52,7 +52,11 @@ export function parseFrequency(text: string): number {
     seconds = NaN;
   }
   if (!(FREQUENCIES as readonly number[]).includes(seconds))
-    throw new LifeboatError('invalid_input', `--frequency: "${text}" is not a replication frequency; choose ${list}.`, 'Give 30s, 5m or 15m.');
+    throw new LifeboatError(
+      'invalid_input',
+      `--frequency: "${text}" is not a replication frequency; choose ${list}.`,
+      'Give 30s, 5m or 15m.',
+    );
   return seconds;
 }
 
@@ -103,9 +107,11 @@ export class PolicyManager {
       app_consistent_seconds: base.app_consistent_seconds,
     };
     if (input.frequency !== undefined) row.frequency_seconds = parseFrequency(input.frequency);
-    if (input.rpoThreshold !== undefined) row.rpo_threshold_seconds = parseDuration(input.rpoThreshold, 'rpo-threshold');
+    if (input.rpoThreshold !== undefined)
+      row.rpo_threshold_seconds = parseDuration(input.rpoThreshold, 'rpo-threshold');
     if (input.retention !== undefined) row.retention_seconds = parseDuration(input.retention, 'retention');
-    if (input.appConsistent !== undefined) row.app_consistent_seconds = parseDuration(input.appConsistent, 'app-consistent', { zero: true });
+    if (input.appConsistent !== undefined)
+      row.app_consistent_seconds = parseDuration(input.appConsistent, 'app-consistent', { zero: true });
     if (row.rpo_threshold_seconds < row.frequency_seconds)
       throw new LifeboatError(
         'invalid_input',

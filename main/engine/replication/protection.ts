@@ -35,10 +35,15 @@ export class Protection {
     this.policies = new PolicyManager(deps.store);
     const failovers = new FailoverStore(deps.store.db);
     const drillSchedule = (itemId: string) => this.drills.view(itemId);
-    const view = (item: Parameters<typeof failoverView>[1]) => failoverView({ failovers, sites: deps.sites, drillSchedule }, item);
+    const view = (item: Parameters<typeof failoverView>[1]) =>
+      failoverView({ failovers, sites: deps.sites, drillSchedule }, item);
     this.items = new ProtectionManager({ ...deps, policies: this.policies, clock: now, failoverView: view });
     const directions = this.items.directions;
-    const reachDeps = { sites: deps.sites, sources: (id: string) => deps.store.sources(id), activePath: directions.activePath.bind(directions) };
+    const reachDeps = {
+      sites: deps.sites,
+      sources: (id: string) => deps.store.sources(id),
+      activePath: directions.activePath.bind(directions),
+    };
     this.failover = new ItemFailover({
       store: deps.store,
       failovers,

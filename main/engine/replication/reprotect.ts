@@ -105,11 +105,17 @@ export class Reprotector {
       checkTransition(m.phase, 'reprotecting');
       // Into reverse: the fixed failback policy, the item's own kept to come back to; forward again: its own.
       const own = m.forward_policy_id ?? m.policy_id;
-      const policy = isReversed(m) ? { policy_id: failback.id, forward_policy_id: own } : { policy_id: own, forward_policy_id: null };
+      const policy = isReversed(m)
+        ? { policy_id: failback.id, forward_policy_id: own }
+        : { policy_id: own, forward_policy_id: null };
       // The engine's block maps and folder indexes describe the old direction's replica: the first cycle compares both sides instead.
       this.deps.store.db.transaction(() => {
         const cleared = { pending: null, retry: null, last_error: null, resync: null, next_cycle_at: null };
-        this.deps.store.updateItem(m.id, { phase: 'reprotecting', ...(m.phase === 'reprotecting' ? {} : policy), ...cleared });
+        this.deps.store.updateItem(m.id, {
+          phase: 'reprotecting',
+          ...(m.phase === 'reprotecting' ? {} : policy),
+          ...cleared,
+        });
         for (const s of this.deps.store.sources(m.id)) this.deps.store.setSourceState(m.id, s.idx, null);
       })();
       const sources = this.deps.store.sources(m.id);
@@ -136,13 +142,22 @@ export class Reprotector {
     }
     const run = await runCommand('shutdown', command, {
       timeoutMs: item.command_timeout_seconds * 1000,
-      env: { LIFEBOAT_ITEM: item.name, LIFEBOAT_COMMAND: 'shutdown', ...(item.group_name ? { LIFEBOAT_GROUP: item.group_name } : {}) },
+      env: {
+        LIFEBOAT_ITEM: item.name,
+        LIFEBOAT_COMMAND: 'shutdown',
+        ...(item.group_name ? { LIFEBOAT_GROUP: item.group_name } : {}),
+      },
       cwd: os.homedir(),
       now: this.deps.now,
     });
     const runs = item.command_runs ? (JSON.parse(item.command_runs) as Record<string, CommandRun>) : {};
     this.deps.store.updateItem(item.id, { command_runs: JSON.stringify({ ...runs, shutdown: run }) });
-    return { run, warnings: succeeded(run) ? [] : [`Reprotect went on: ${describeRun(run)}. Make sure the original machine of ${item.name} is off.`] };
+    return {
+      run,
+      warnings: succeeded(run)
+        ? []
+        : [`Reprotect went on: ${describeRun(run)}. Make sure the original machine of ${item.name} is off.`],
+    };
   }
 
   /** Every member protected again, replicating in its new direction on its policy's schedule. */
@@ -167,7 +182,10 @@ export class Reprotector {
 
   private require(id: string): ItemRow {
     const item = this.deps.store.item(id);
-    if (!item) throw new LifeboatError('not_found', `The protected item ${id} no longer exists.`, 'It was disabled meanwhile.', { final: true });
+    if (!item)
+      throw new LifeboatError('not_found', `The protected item ${id} no longer exists.`, 'It was disabled meanwhile.', {
+        final: true,
+      });
     return item;
   }
 
@@ -180,7 +198,11 @@ export class Reprotector {
       object: (p) => ({ kind: 'protected-item', name: p.itemName }),
       resumable: true,
       steps: [
-        { name: 'prepare', title: 'Prepare the target and switch the policy', run: (ctx) => this.prepare(ctx.params.itemId) },
+        {
+          name: 'prepare',
+          title: 'Prepare the target and switch the policy',
+          run: (ctx) => this.prepare(ctx.params.itemId),
+        },
         {
           name: 'shutdown',
           title: 'Shut down the original machine',

@@ -24,17 +24,31 @@ export interface RtoBasis {
 const mibs = (bps: number) => `${(bps / (1 << 20)).toFixed(bps < 10 << 20 ? 1 : 0)} MiB/s`;
 
 /** What the estimate is based on: the site's last test, the item's recent cycles, or the assumption. */
-export function rtoBasis(o: { site: Pick<SiteRow, 'name' | 'probe_at' | 'probe_write_bps'>; cycles: CycleRow[]; copyBytes: number; startCommandMs: number | null }): RtoBasis {
+export function rtoBasis(o: {
+  site: Pick<SiteRow, 'name' | 'probe_at' | 'probe_write_bps'>;
+  cycles: CycleRow[];
+  copyBytes: number;
+  startCommandMs: number | null;
+}): RtoBasis {
   const { site, copyBytes, startCommandMs } = o;
-  const start = startCommandMs !== null ? `, plus the start command's last run (${Math.ceil(startCommandMs / 1000)} s)` : '';
+  const start =
+    startCommandMs !== null ? `, plus the start command's last run (${Math.ceil(startCommandMs / 1000)} s)` : '';
   const base = { copyBytes, startCommandMs };
   if (site.probe_write_bps && site.probe_write_bps > 0 && site.probe_at) {
     const description = `${copyBytes} bytes at ${mibs(site.probe_write_bps)}, the write speed \`lifeboat site test ${site.name}\` measured at ${site.probe_at}${start}.`;
-    return { ...base, bytesPerSecond: Math.round(site.probe_write_bps), source: 'site-test', measuredAt: site.probe_at, description };
+    return {
+      ...base,
+      bytesPerSecond: Math.round(site.probe_write_bps),
+      source: 'site-test',
+      measuredAt: site.probe_at,
+      description,
+    };
   }
   const sent = o.cycles.filter((c) => c.ok === 1 && c.bytes_sent > 0 && c.duration_ms > 0).slice(-CYCLES);
   if (sent.length > 0) {
-    const bps = Math.round(sent.reduce((n, c) => n + c.bytes_sent, 0) / (sent.reduce((n, c) => n + c.duration_ms, 0) / 1000));
+    const bps = Math.round(
+      sent.reduce((n, c) => n + c.bytes_sent, 0) / (sent.reduce((n, c) => n + c.duration_ms, 0) / 1000),
+    );
     const description = `${copyBytes} bytes at ${mibs(bps)}, the throughput of the item's last ${sent.length} cycles that sent data${start}.`;
     return { ...base, bytesPerSecond: bps, source: 'cycles', measuredAt: sent.at(-1)!.at, description };
   }
@@ -44,5 +58,9 @@ export function rtoBasis(o: { site: Pick<SiteRow, 'name' | 'probe_at' | 'probe_w
 
 /** Seconds from the job's start to the start command's end: the copy, the steps before it, the start command. */
 export function rtoSeconds(basis: RtoBasis, o: { finalCycleMs: number; shutdownMs: number }): number {
-  return Math.ceil(basis.copyBytes / basis.bytesPerSecond + (o.finalCycleMs + o.shutdownMs + (basis.startCommandMs ?? 0)) / 1000) + 1;
+  return (
+    Math.ceil(
+      basis.copyBytes / basis.bytesPerSecond + (o.finalCycleMs + o.shutdownMs + (basis.startCommandMs ?? 0)) / 1000,
+    ) + 1
+  );
 }

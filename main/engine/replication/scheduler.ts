@@ -52,7 +52,15 @@ export class ReplicationScheduler {
     for (const stale of store.due(iso)) {
       store.db.transaction(() => {
         const item = store.item(stale.id);
-        if (!item || item.phase !== 'protected' || item.paused || !item.next_cycle_at || item.next_cycle_at > iso || this.deps.siteHeld(item)) return;
+        if (
+          !item ||
+          item.phase !== 'protected' ||
+          item.paused ||
+          !item.next_cycle_at ||
+          item.next_cycle_at > iso ||
+          this.deps.siteHeld(item)
+        )
+          return;
         const policy = store.policy(item.policy_id);
         const next = new Date(now.getTime() + policy.frequency_seconds * 1000).toISOString();
         const runs = (m: ItemRow) => m.phase === 'protected' && !m.paused && m.next_cycle_at && !this.deps.siteHeld(m);
@@ -66,7 +74,8 @@ export class ReplicationScheduler {
     }
     const window = store.setting('resyncWindow') ?? DEFAULT_WINDOW;
     for (const item of store.items()) {
-      if (item.phase !== 'resync-required' || item.paused || this.deps.siteHeld(item) || this.deps.activeJob(item)) continue;
+      if (item.phase !== 'resync-required' || item.paused || this.deps.siteHeld(item) || this.deps.activeJob(item))
+        continue;
       const error = item.last_error ? (JSON.parse(item.last_error) as { final?: boolean }) : null;
       const retry = retryOf(item);
       if (error?.final && !retry) continue; // Critical: waits for someone to act

@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 
-export const snapshotPathOf = (image: string): string => path.join(path.dirname(image), `.${path.basename(image)}.lifeboat-snapshot`);
+export const snapshotPathOf = (image: string): string =>
+  path.join(path.dirname(image), `.${path.basename(image)}.lifeboat-snapshot`);
 
 /**
  * Clones `image` into its snapshot path and returns that path, or null when the file system has no reflinks or the

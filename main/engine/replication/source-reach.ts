@@ -35,10 +35,15 @@ export interface SourceReachDeps {
 const describe = (s: SourceRow) => `${s.kind === 'disk' ? 'disk' : 'folder'} ${s.name}`;
 
 /** Asks the site the item runs at whether each of its disks and folders is there to read. */
-export async function sourceReach(deps: SourceReachDeps, item: ItemRow, timeoutMs = REACH_TIMEOUT_MS): Promise<SourceReach> {
+export async function sourceReach(
+  deps: SourceReachDeps,
+  item: ItemRow,
+  timeoutMs = REACH_TIMEOUT_MS,
+): Promise<SourceReach> {
   const site = deps.sites.store.byId(item.active_site_id);
   const sources = deps.sources(item.id);
-  if (!site) return { readable: false, unreachableSite: null, reason: `The site ${item.name} runs at no longer exists.` };
+  if (!site)
+    return { readable: false, unreachableSite: null, reason: `The site ${item.name} runs at no longer exists.` };
   const missing = (s: SourceRow, where: string) => ({
     readable: false,
     unreachableSite: null,
@@ -47,13 +52,17 @@ export async function sourceReach(deps: SourceReachDeps, item: ItemRow, timeoutM
   if (site.kind !== 'agent') {
     for (const s of sources) {
       const p = deps.activePath(item, s, site);
-      const ok = await fsp.access(p, fsp.constants.R_OK).then(() => true, () => false);
+      const ok = await fsp.access(p, fsp.constants.R_OK).then(
+        () => true,
+        () => false,
+      );
       if (!ok) return missing(s, p);
     }
     return { readable: true, unreachableSite: null, reason: null };
   }
   const agent = deps.sites.agentFor(site);
-  if (!(agent instanceof RemoteSiteAgent)) return { readable: false, unreachableSite: null, reason: `The site ${site.name} has no remote agent.` };
+  if (!(agent instanceof RemoteSiteAgent))
+    return { readable: false, unreachableSite: null, reason: `The site ${site.name} has no remote agent.` };
   // A connection of its own with a short timeout: the site's usual one waits a minute for a slow disk.
   const quick = new RemoteSiteAgent(agent.conn, timeoutMs);
   try {
@@ -65,8 +74,17 @@ export async function sourceReach(deps: SourceReachDeps, item: ItemRow, timeoutM
     return { readable: true, unreachableSite: null, reason: null };
   } catch (err) {
     const why = toErrorInfo(err).message.replace(/\.$/, '');
-    if (isSiteUnreachable(err)) return { readable: false, unreachableSite: site.name, reason: `The agent site ${site.name} is unreachable (${why}).` };
-    return { readable: false, unreachableSite: null, reason: `The source of ${item.name} cannot be read at ${site.name} (${why}).` };
+    if (isSiteUnreachable(err))
+      return {
+        readable: false,
+        unreachableSite: site.name,
+        reason: `The agent site ${site.name} is unreachable (${why}).`,
+      };
+    return {
+      readable: false,
+      unreachableSite: null,
+      reason: `The source of ${item.name} cannot be read at ${site.name} (${why}).`,
+    };
   } finally {
     quick.close();
   }

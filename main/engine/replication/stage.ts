@@ -103,7 +103,9 @@ export interface StageMode {
 const RACY_NS = 2_000_000_000n;
 
 const toMs = (index: FolderIndex): FolderIndex =>
-  Object.fromEntries(Object.entries(index).map(([rel, e]) => [rel, { ...e, m: String(BigInt(e.m) / 1_000_000n), racy: undefined }]));
+  Object.fromEntries(
+    Object.entries(index).map(([rel, e]) => [rel, { ...e, m: String(BigInt(e.m) / 1_000_000n), racy: undefined }]),
+  );
 export const RESYNC_FRACTION = 0.5;
 
 export const stateFiles = (stateDir: string, item: ItemRow, s: SourceRow) => {
@@ -237,18 +239,37 @@ export class ItemStage {
         const limit = this.mode.fiftyPercent && last ? Math.floor(st.size * RESYNC_FRACTION) : undefined;
         const source = this.deps.source;
         const disk = { size: st.size, extents: await source.extents(s) };
-        const sides = { agent: this.deps.agent, hash: (run: HashRun, sig: AbortSignal) => source.hashBlocks(s, run, sig) };
+        const sides = {
+          agent: this.deps.agent,
+          hash: (run: HashRun, sig: AbortSignal) => source.hashBlocks(s, run, sig),
+        };
         // The item's first copy into a site on this machine: the hashing workers write it there themselves.
-        const writeTo = limit === undefined ? ((await this.deps.agent.firstCopyPath?.(this.ref, this.cycleId, s.name)) ?? undefined) : undefined;
+        const writeTo =
+          limit === undefined
+            ? ((await this.deps.agent.firstCopyPath?.(this.ref, this.cycleId, s.name)) ?? undefined)
+            : undefined;
         // A resync compares with the site's SHA-256 checksums; a first copy at a local site starts a BLAKE3 map, kept on.
-        const algo: BlockAlgo | undefined = this.mode.resync ? undefined : last ? last.algo : writeTo ? 'blake3' : undefined;
-        const scan = await scanDisk(sides, { item: this.ref, cycleId: this.cycleId, disk: s.name }, disk, await this.baseline(s, last), signal, {
-          limit,
-          onChanged: (bytes) => (this.counts.changedBytes += bytes),
-          writeTo,
-          midCopy: this.deps.hooks?.midCopy,
-          algo,
-        });
+        const algo: BlockAlgo | undefined = this.mode.resync
+          ? undefined
+          : last
+            ? last.algo
+            : writeTo
+              ? 'blake3'
+              : undefined;
+        const scan = await scanDisk(
+          sides,
+          { item: this.ref, cycleId: this.cycleId, disk: s.name },
+          disk,
+          await this.baseline(s, last),
+          signal,
+          {
+            limit,
+            onChanged: (bytes) => (this.counts.changedBytes += bytes),
+            writeTo,
+            midCopy: this.deps.hooks?.midCopy,
+            algo,
+          },
+        );
         if (scan.overLimit)
           throw new ResyncNeeded(
             this.item.id,
@@ -256,7 +277,10 @@ export class ItemStage {
             this.item.name,
           );
         await fsp.writeFile(`${f.map}.next`, scan.map);
-        this.staged.disks.push({ idx: s.idx, state: { ...st, ...(racy ? { racy } : {}), mapHash: mapHash(scan.map), ...(algo ? { algo } : {}) } });
+        this.staged.disks.push({
+          idx: s.idx,
+          state: { ...st, ...(racy ? { racy } : {}), mapHash: mapHash(scan.map), ...(algo ? { algo } : {}) },
+        });
         this.counts.blocksSent += scan.blocksSent;
         this.counts.blocksScanned += scan.blocksScanned;
         this.counts.bytesRead += scan.bytesRead;
@@ -287,8 +311,18 @@ export class ItemStage {
           this.counts.filesSent++;
         }
         this.counts.filesDeleted += diff.deletes.length;
-        const dirs = diff.dirs.map((rel) => ({ rel, mode: index[rel].mode, mtimeMs: Number(BigInt(index[rel].m) / 1000n) / 1000 }));
-        this.staged.manifestFolders.push({ name: s.name, mkdirs: diff.mkdirs, deletes: diff.deletes, rmdirs: diff.rmdirs, dirs });
+        const dirs = diff.dirs.map((rel) => ({
+          rel,
+          mode: index[rel].mode,
+          mtimeMs: Number(BigInt(index[rel].m) / 1000n) / 1000,
+        }));
+        this.staged.manifestFolders.push({
+          name: s.name,
+          mkdirs: diff.mkdirs,
+          deletes: diff.deletes,
+          rmdirs: diff.rmdirs,
+          dirs,
+        });
         this.indexes.push({ s, index });
       }
     }

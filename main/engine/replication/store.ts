@@ -109,7 +109,8 @@ export class ReplicationStore {
   }
 
   policyByName(name: string): PolicyRow | undefined {
-    return this.db.prepare('SELECT * FROM replication_policies WHERE name = ?').get(name.trim()) as PolicyRow | undefined;
+    return this.db.prepare('SELECT * FROM replication_policies WHERE name = ?').get(name.trim()) as
+      PolicyRow | undefined;
   }
 
   requirePolicy(name: string): PolicyRow {
@@ -139,7 +140,10 @@ export class ReplicationStore {
 
   updatePolicy(id: string, patch: Partial<PolicyRow>): void {
     const keys = Object.keys(patch);
-    if (keys.length) this.db.prepare(`UPDATE replication_policies SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+    if (keys.length)
+      this.db
+        .prepare(`UPDATE replication_policies SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`)
+        .run({ ...patch, id });
   }
 
   item(id: string): ItemRow | undefined {
@@ -152,7 +156,12 @@ export class ReplicationStore {
 
   requireItem(name: string): ItemRow {
     const row = this.itemByName(name);
-    if (!row) throw new LifeboatError('not_found', `There is no protected item ${name}.`, 'List protected items with `lifeboat item list`.');
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        `There is no protected item ${name}.`,
+        'List protected items with `lifeboat item list`.',
+      );
     return row;
   }
 
@@ -162,13 +171,18 @@ export class ReplicationStore {
 
   itemsUsingSite(siteId: string): string[] {
     return this.db
-      .prepare('SELECT name FROM protected_items WHERE recovery_site_id = ? OR primary_site_id = ? OR active_site_id = ? ORDER BY name')
+      .prepare(
+        'SELECT name FROM protected_items WHERE recovery_site_id = ? OR primary_site_id = ? OR active_site_id = ? ORDER BY name',
+      )
       .pluck()
       .all(siteId, siteId, siteId) as string[];
   }
 
   itemsUsingPolicy(policyId: string): string[] {
-    return this.db.prepare('SELECT name FROM protected_items WHERE policy_id = ? ORDER BY name').pluck().all(policyId) as string[];
+    return this.db
+      .prepare('SELECT name FROM protected_items WHERE policy_id = ? ORDER BY name')
+      .pluck()
+      .all(policyId) as string[];
   }
 
   /** Items whose next cycle is due at `now` (protected, not paused). */
@@ -184,7 +198,9 @@ export class ReplicationStore {
   insertItem(row: ItemRow, sources: SourceRow[]): void {
     this.db.transaction(() => {
       const cols = Object.keys(row);
-      this.db.prepare(`INSERT INTO protected_items(${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+      this.db
+        .prepare(`INSERT INTO protected_items(${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`)
+        .run(row);
       const ins = this.db.prepare(
         'INSERT INTO protected_sources(item_id, idx, kind, name, source_path, state) VALUES (@item_id, @idx, @kind, @name, @source_path, @state)',
       );
@@ -194,7 +210,10 @@ export class ReplicationStore {
 
   updateItem(id: string, patch: Partial<ItemRow>): void {
     const keys = Object.keys(patch);
-    if (keys.length) this.db.prepare(`UPDATE protected_items SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+    if (keys.length)
+      this.db
+        .prepare(`UPDATE protected_items SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`)
+        .run({ ...patch, id });
   }
 
   deleteItem(id: string): void {
@@ -214,7 +233,8 @@ export class ReplicationStore {
   }
 
   latestPoint(itemId: string): PointRow | undefined {
-    return this.db.prepare('SELECT * FROM recovery_points WHERE item_id = ? ORDER BY seq DESC LIMIT 1').get(itemId) as PointRow | undefined;
+    return this.db.prepare('SELECT * FROM recovery_points WHERE item_id = ? ORDER BY seq DESC LIMIT 1').get(itemId) as
+      PointRow | undefined;
   }
 
   insertPoint(row: PointRow): void {
@@ -231,7 +251,11 @@ export class ReplicationStore {
   }
 
   insertGroupPoint(row: GroupPointRow): void {
-    this.db.prepare('INSERT INTO group_points VALUES (@id, @group_name, @created_at, @members, @complete) ON CONFLICT DO NOTHING').run(row);
+    this.db
+      .prepare(
+        'INSERT INTO group_points VALUES (@id, @group_name, @created_at, @members, @complete) ON CONFLICT DO NOTHING',
+      )
+      .run(row);
   }
 
   /** Marks a group point complete once every member recorded its point; returns whether it is. */
@@ -240,7 +264,8 @@ export class ReplicationStore {
     if (!row) return false;
     const members = JSON.parse(row.members) as string[];
     const n = this.db.prepare('SELECT COUNT(*) FROM recovery_points WHERE group_point = ?').pluck().get(id) as number;
-    if (n === members.length && !row.complete) this.db.prepare('UPDATE group_points SET complete = 1 WHERE id = ?').run(id);
+    if (n === members.length && !row.complete)
+      this.db.prepare('UPDATE group_points SET complete = 1 WHERE id = ?').run(id);
     return n === members.length;
   }
 
@@ -256,13 +281,19 @@ export class ReplicationStore {
   /** Records a cycle in the history and drops the item's entries older than `keepFrom`. */
   addCycle(row: CycleRow, keepFrom: string): void {
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO replication_cycles VALUES (@item_id, @at, @kind, @ok, @bytes_sent, @duration_ms, @rpo_seconds)').run(row);
+      this.db
+        .prepare(
+          'INSERT INTO replication_cycles VALUES (@item_id, @at, @kind, @ok, @bytes_sent, @duration_ms, @rpo_seconds)',
+        )
+        .run(row);
       this.db.prepare('DELETE FROM replication_cycles WHERE item_id = ? AND at < ?').run(row.item_id, keepFrom);
     })();
   }
 
   cycles(itemId: string, since: string): CycleRow[] {
-    return this.db.prepare('SELECT * FROM replication_cycles WHERE item_id = ? AND at >= ? ORDER BY at, rowid').all(itemId, since) as CycleRow[];
+    return this.db
+      .prepare('SELECT * FROM replication_cycles WHERE item_id = ? AND at >= ? ORDER BY at, rowid')
+      .all(itemId, since) as CycleRow[];
   }
 
   /** A global replication setting (settings table, key `replication.<key>`). */

@@ -13,8 +13,26 @@ import { CompressionProbe } from './compress';
 import { EncoderThread } from './encoder';
 import type { Repository, RepoWriter } from './repository';
 import { hostName } from './repository';
-import { blocksTouched, extentsOf, findDataExtents, holesOf, type DataExtent, type FileExtents, type SparseMethod } from './sparse';
-import { loadSnapshot, newSnapshotId, saveSnapshot, type ImageExtent, type ImageSource, type SnapshotManifest, type SnapshotStats, type TreeEntry, type TreeSource } from './snapshot';
+import {
+  blocksTouched,
+  extentsOf,
+  findDataExtents,
+  holesOf,
+  type DataExtent,
+  type FileExtents,
+  type SparseMethod,
+} from './sparse';
+import {
+  loadSnapshot,
+  newSnapshotId,
+  saveSnapshot,
+  type ImageExtent,
+  type ImageSource,
+  type SnapshotManifest,
+  type SnapshotStats,
+  type TreeEntry,
+  type TreeSource,
+} from './snapshot';
 
 export interface BackupSource {
   /** Name in the backup (the share or volume name); unique within one backup. */
@@ -70,12 +88,27 @@ export interface BackupResult {
   warnings: string[];
 }
 
-export async function backupSources(repo: Repository, sources: BackupSource[], opts: BackupOptions = {}): Promise<BackupResult> {
+export async function backupSources(
+  repo: Repository,
+  sources: BackupSource[],
+  opts: BackupOptions = {},
+): Promise<BackupResult> {
   const started = Date.now();
-  if (opts.snapshotId && (await repo.backend.head(`snapshots/${opts.snapshotId}`))) return { snapshot: await loadSnapshot(repo, opts.snapshotId), warnings: [] };
+  if (opts.snapshotId && (await repo.backend.head(`snapshots/${opts.snapshotId}`)))
+    return { snapshot: await loadSnapshot(repo, opts.snapshotId), warnings: [] };
   checkNames(sources);
   const previous = typeof opts.previous === 'string' ? await loadSnapshot(repo, opts.previous) : opts.previous;
-  const progress: BackupProgress = { phase: 'scanning', filesTotal: 0, filesDone: 0, bytesTotal: 0, bytesRead: 0, bytesReused: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0 };
+  const progress: BackupProgress = {
+    phase: 'scanning',
+    filesTotal: 0,
+    filesDone: 0,
+    bytesTotal: 0,
+    bytesRead: 0,
+    bytesReused: 0,
+    chunksNew: 0,
+    bytesNew: 0,
+    bytesUploaded: 0,
+  };
   let lastReport = 0;
   const report = (force = false) => {
     const now = Date.now();
@@ -101,14 +134,31 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
     },
   });
   const ctx: Ctx = {
-    ...{ repo, writer, progress, report, signal: stop.signal, stop, warnings: [], sparseMethod: opts.sparseMethod, concurrency: opts.concurrency ?? 4 },
-    ...{ encoderScript: opts.encoderScript, encoderWhen: opts.encoderWhen ?? 'incremental', incremental: !!previous, held: () => held, sparse: new Set() },
+    ...{
+      repo,
+      writer,
+      progress,
+      report,
+      signal: stop.signal,
+      stop,
+      warnings: [],
+      sparseMethod: opts.sparseMethod,
+      concurrency: opts.concurrency ?? 4,
+    },
+    ...{
+      encoderScript: opts.encoderScript,
+      encoderWhen: opts.encoderWhen ?? 'incremental',
+      incremental: !!previous,
+      held: () => held,
+      sparse: new Set(),
+    },
   };
 
   // An incremental backup of sources as large as would start the encoder thread (useEncoder) starts it now: loading
   // it takes about as long as walking the trees, so it is ready when the changed files are. If little changed it is
   // closed unused.
-  if (previous && useEncoder(ctx, previous.stats.bytes)) ctx.encoder = new EncoderThread(ctx.encoderScript!, repo.keys, repo.config.chunker);
+  if (previous && useEncoder(ctx, previous.stats.bytes))
+    ctx.encoder = new EncoderThread(ctx.encoderScript!, repo.keys, repo.config.chunker);
   // A stop also releases the readers waiting on the encoder thread, whatever it is doing.
   stop.signal.addEventListener('abort', () => ctx.encoder?.stop(), { once: true });
 
@@ -130,8 +180,25 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
     await ctx.encoder?.close();
   }
   const { files, bytes } = manifestTotals(manifests);
-  const stats: SnapshotStats = { files, bytes, bytesRead: progress.bytesRead, chunksNew: progress.chunksNew, bytesNew: progress.bytesNew, storedNew: writer.bytesUploaded, durationMs: 0 };
-  const snapshot: SnapshotManifest = { format: 1, id: opts.snapshotId ?? newSnapshotId(), time: new Date().toISOString(), label: opts.label, hostname: hostName(), parent: previous?.id, sources: manifests, stats };
+  const stats: SnapshotStats = {
+    files,
+    bytes,
+    bytesRead: progress.bytesRead,
+    chunksNew: progress.chunksNew,
+    bytesNew: progress.bytesNew,
+    storedNew: writer.bytesUploaded,
+    durationMs: 0,
+  };
+  const snapshot: SnapshotManifest = {
+    format: 1,
+    id: opts.snapshotId ?? newSnapshotId(),
+    time: new Date().toISOString(),
+    label: opts.label,
+    hostname: hostName(),
+    parent: previous?.id,
+    sources: manifests,
+    stats,
+  };
   stats.durationMs = Date.now() - started;
   opts.signal?.throwIfAborted();
   await saveSnapshot(repo, snapshot);
@@ -144,7 +211,11 @@ export async function backupSources(repo: Repository, sources: BackupSource[], o
 function checkNames(sources: BackupSource[]): void {
   const names = new Set<string>();
   for (const s of sources) {
-    if (names.has(s.name)) throw new LifeboatError('invalid_input', `Two sources are named "${s.name}"; names must be unique within a backup.`);
+    if (names.has(s.name))
+      throw new LifeboatError(
+        'invalid_input',
+        `Two sources are named "${s.name}"; names must be unique within a backup.`,
+      );
     names.add(s.name);
   }
 }
@@ -157,10 +228,15 @@ async function scanSources(ctx: Ctx, sources: BackupSource[]): Promise<Scanned[]
   const scanned: Scanned[] = [];
   for (const source of sources) {
     const st = await fs.promises.stat(source.path, { bigint: true }).catch((err) => {
-      throw new LifeboatError('not_found', `The source ${source.path} cannot be read: ${(err as Error).message}.`, 'Check the path of the share or volume.');
+      throw new LifeboatError(
+        'not_found',
+        `The source ${source.path} cannot be read: ${(err as Error).message}.`,
+        'Check the path of the share or volume.',
+      );
     });
     if (source.kind === 'tree') {
-      if (!st.isDirectory()) throw new LifeboatError('invalid_input', `The share source ${source.path} is not a folder.`);
+      if (!st.isDirectory())
+        throw new LifeboatError('invalid_input', `The share source ${source.path} is not a folder.`);
       const entries = await scanTree(source.path, ctx);
       for (const e of entries) {
         if (source.modes?.[e.path] !== undefined && e.type !== 'symlink') e.mode = source.modes[e.path];
@@ -171,22 +247,36 @@ async function scanSources(ctx: Ctx, sources: BackupSource[]): Promise<Scanned[]
       }
       scanned.push({ source, entries });
     } else {
-      if (!st.isFile()) throw new LifeboatError('invalid_input', `The volume source ${source.path} is not an image file.`);
+      if (!st.isFile())
+        throw new LifeboatError('invalid_input', `The volume source ${source.path} is not an image file.`);
       progress.filesTotal++;
       progress.bytesTotal += Number(st.size);
-      scanned.push({ source, stat: { size: Number(st.size), mode: source.modes?.[''] ?? Number(st.mode & 0o7777n), mtimeMs: fileTimeMs(st.mtimeNs) } });
+      scanned.push({
+        source,
+        stat: {
+          size: Number(st.size),
+          mode: source.modes?.[''] ?? Number(st.mode & 0o7777n),
+          mtimeMs: fileTimeMs(st.mtimeNs),
+        },
+      });
     }
   }
   return scanned;
 }
 
 /** The reading stage: sources are read at once, so a volume image is read while the encoder thread still has a share's files to do. */
-function readSources(ctx: Ctx, scanned: Scanned[], previous: SnapshotManifest | undefined): Promise<Array<TreeSource | ImageSource>> {
+function readSources(
+  ctx: Ctx,
+  scanned: Scanned[],
+  previous: SnapshotManifest | undefined,
+): Promise<Array<TreeSource | ImageSource>> {
   return settleAll<TreeSource | ImageSource>(
     ctx,
     scanned.map(({ source, entries, stat }) => {
       const before = previous?.sources.find((s) => s.name === source.name && s.kind === source.kind);
-      return source.kind === 'tree' ? backupTree(ctx, source, entries!, before as TreeSource | undefined) : backupImage(ctx, source, stat!, before as ImageSource | undefined);
+      return source.kind === 'tree'
+        ? backupTree(ctx, source, entries!, before as TreeSource | undefined)
+        : backupImage(ctx, source, stat!, before as ImageSource | undefined);
     }),
   );
 }
@@ -293,7 +383,13 @@ async function scanTree(root: string, ctx: Ctx): Promise<TreeEntry[]> {
         ctx.warnings.push(`${full}: ${(err as Error).message}`);
         continue;
       }
-      const base = { path: toPosix(path.relative(root, full)), mode: Number(st.mode & 0o7777n), mtimeMs: fileTimeMs(st.mtimeNs), uid: Number(st.uid), gid: Number(st.gid) };
+      const base = {
+        path: toPosix(path.relative(root, full)),
+        mode: Number(st.mode & 0o7777n),
+        mtimeMs: fileTimeMs(st.mtimeNs),
+        uid: Number(st.uid),
+        gid: Number(st.gid),
+      };
       if (st.isDirectory()) {
         out.push({ ...base, type: 'dir' });
         stack.push(full);
@@ -302,8 +398,7 @@ async function scanTree(root: string, ctx: Ctx): Promise<TreeEntry[]> {
         // Fewer blocks than bytes: it may have holes. Every other file costs nothing more than the lstat it had.
         if (st.blocks * 512n < st.size) ctx.sparse.add(entry);
         out.push(entry);
-      }
-      else if (st.isSymbolicLink()) out.push({ ...base, type: 'symlink', target: fs.readlinkSync(full) });
+      } else if (st.isSymbolicLink()) out.push({ ...base, type: 'symlink', target: fs.readlinkSync(full) });
       else ctx.warnings.push(`${full}: skipped (not a file, folder or symbolic link)`);
     }
   }
@@ -312,7 +407,12 @@ async function scanTree(root: string, ctx: Ctx): Promise<TreeEntry[]> {
   return out;
 }
 
-async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], before?: TreeSource): Promise<TreeSource> {
+async function backupTree(
+  ctx: Ctx,
+  source: BackupSource,
+  entries: TreeEntry[],
+  before?: TreeSource,
+): Promise<TreeSource> {
   const old = new Map(before?.entries.map((e) => [e.path, e]));
   // Unchanged files keep their chunks without being read; the others are read, after one pass that tells how much.
   const toRead: Array<{ entry: TreeEntry; prev?: TreeEntry }> = [];
@@ -322,7 +422,8 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
     const prev = old.get(entry.path);
     // A sparse file recorded without holes (by a Lifeboat before hole tracking) is read once more, to find them.
     const holesKnown = !ctx.sparse.has(entry) || prev?.holes !== undefined;
-    const same = prev?.type === 'file' && prev.size === entry.size && prev.mtimeMs === entry.mtimeMs && prev.ino === entry.ino;
+    const same =
+      prev?.type === 'file' && prev.size === entry.size && prev.mtimeMs === entry.mtimeMs && prev.ino === entry.ino;
     if (same && holesKnown && prev.chunks?.every((c) => ctx.repo.index.has(c))) {
       entry.chunks = prev.chunks;
       if (prev.holes) entry.holes = prev.holes;
@@ -334,7 +435,8 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
     }
   }
   // Where the files that may have holes have data (one perl for all); a file not found there is read whole.
-  const candidates = ctx.sparseMethod === 'zero-scan' ? [] : toRead.filter((t) => ctx.sparse.has(t.entry)).map((t) => t.entry);
+  const candidates =
+    ctx.sparseMethod === 'zero-scan' ? [] : toRead.filter((t) => ctx.sparse.has(t.entry)).map((t) => t.entry);
   const layout = await extentsOf(candidates, (e) => path.join(source.path, ...e.path.split('/')));
   ctx.signal?.throwIfAborted();
   let next = 0;
@@ -356,7 +458,13 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
         ctx.encoder ??= new EncoderThread(ctx.encoderScript!, ctx.repo.keys, ctx.repo.config.chunker);
         // The previous version's chunks that the account holds: the encoder skips sealing those (the index only
         // grows during a backup, so they stay there).
-        await encodeFile(ctx, ctx.encoder, file, entry, prev?.chunks?.filter((c) => ctx.repo.index.has(c)));
+        await encodeFile(
+          ctx,
+          ctx.encoder,
+          file,
+          entry,
+          prev?.chunks?.filter((c) => ctx.repo.index.has(c)),
+        );
       } else {
         scratch ??= newWindow(ctx.repo.gear);
         await readFile(ctx, file, entry, scratch, sparse);
@@ -371,7 +479,12 @@ async function backupTree(ctx: Ctx, source: BackupSource, entries: TreeEntry[], 
   const readers = Array.from({ length: Math.max(1, ctx.concurrency) }, () => work(false));
   if (useEncoder(ctx, bytesToRead)) readers.push(work(true), work(true));
   await settleAll(ctx, readers);
-  return { name: source.name, kind: 'tree', path: source.path, entries: entries.filter((e) => e.type !== 'file' || e.chunks) };
+  return {
+    name: source.name,
+    kind: 'tree',
+    path: source.path,
+    entries: entries.filter((e) => e.type !== 'file' || e.chunks),
+  };
 }
 
 /** Reading at least this much of changed files makes an incremental backup start the encoder thread. */
@@ -402,12 +515,20 @@ async function openFile(file: string, entry: TreeEntry, sparse?: FileExtents): P
   if (sparse || (entry.size ?? Infinity) > SYNC_READ_MAX) return fs.promises.open(file, 'r');
   const fd = fs.openSync(file, 'r');
   return {
-    read: async (buffer, offset, length, position) => ({ bytesRead: fs.readSync(fd, buffer, offset, length, position) }),
+    read: async (buffer, offset, length, position) => ({
+      bytesRead: fs.readSync(fd, buffer, offset, length, position),
+    }),
     close: () => fs.closeSync(fd),
   };
 }
 
-async function readFile(ctx: Ctx, file: string, entry: TreeEntry, scratch: Buffer, sparse?: FileExtents): Promise<void> {
+async function readFile(
+  ctx: Ctx,
+  file: string,
+  entry: TreeEntry,
+  scratch: Buffer,
+  sparse?: FileExtents,
+): Promise<void> {
   ctx.progress.currentPath = entry.path;
   let fh: OpenFile;
   try {
@@ -425,7 +546,14 @@ async function readFile(ctx: Ctx, file: string, entry: TreeEntry, scratch: Buffe
     const read: DataExtent[] = [];
     for (const extent of extents) {
       let got = 0;
-      for await (const piece of contentChunks(fh, ctx.repo.gear, ctx.signal, scratch, extent.offset, extent.offset + extent.length)) {
+      for await (const piece of contentChunks(
+        fh,
+        ctx.repo.gear,
+        ctx.signal,
+        scratch,
+        extent.offset,
+        extent.offset + extent.length,
+      )) {
         const r = await ctx.writer.addChunk(piece, ctx.signal, probe);
         chunks.push(r.id);
         got += piece.length;
@@ -447,26 +575,37 @@ async function readFile(ctx: Ctx, file: string, entry: TreeEntry, scratch: Buffe
 }
 
 /** readFile() through the encoder thread: the blobs arrive sealed, and only new ones are copied into packs. */
-async function encodeFile(ctx: Ctx, encoder: EncoderThread, file: string, entry: TreeEntry, known?: string[]): Promise<void> {
+async function encodeFile(
+  ctx: Ctx,
+  encoder: EncoderThread,
+  file: string,
+  entry: TreeEntry,
+  known?: string[],
+): Promise<void> {
   ctx.progress.currentPath = entry.path;
   const chunks: string[] = [];
-  const r = await encoder.encode(file, async (b) => {
-    ctx.signal?.throwIfAborted();
-    const data = new Uint8Array(b.data);
-    let off = 0;
-    for (let i = 0; i < b.ids.length; i++) {
-      const stored = data.subarray(off, off + b.storedLengths[i]);
-      off += stored.length;
-      // A stored length of 0: one of the `known` chunks, sent as its id alone.
-      const isNew = stored.length > 0 && (await ctx.writer.addStored(b.ids[i], b.codecs[i], stored, b.rawLengths[i], ctx.signal));
-      chunks.push(b.ids[i]);
-      ctx.progress.bytesRead += b.rawLengths[i];
-      if (isNew) {
-        ctx.progress.chunksNew++;
-        ctx.progress.bytesNew += b.rawLengths[i];
+  const r = await encoder.encode(
+    file,
+    async (b) => {
+      ctx.signal?.throwIfAborted();
+      const data = new Uint8Array(b.data);
+      let off = 0;
+      for (let i = 0; i < b.ids.length; i++) {
+        const stored = data.subarray(off, off + b.storedLengths[i]);
+        off += stored.length;
+        // A stored length of 0: one of the `known` chunks, sent as its id alone.
+        const isNew =
+          stored.length > 0 && (await ctx.writer.addStored(b.ids[i], b.codecs[i], stored, b.rawLengths[i], ctx.signal));
+        chunks.push(b.ids[i]);
+        ctx.progress.bytesRead += b.rawLengths[i];
+        if (isNew) {
+          ctx.progress.chunksNew++;
+          ctx.progress.bytesNew += b.rawLengths[i];
+        }
       }
-    }
-  }, known);
+    },
+    known,
+  );
   if ('unreadable' in r) {
     ctx.warnings.push(`${file}: ${r.unreadable}`);
     return;
@@ -486,8 +625,22 @@ interface ImageStat {
 
 async function backupImage(ctx: Ctx, source: BackupSource, st: ImageStat, before?: ImageSource): Promise<ImageSource> {
   const blockSize = ctx.repo.config.imageBlockSize;
-  const base = { name: source.name, kind: 'image' as const, path: source.path, size: st.size, blockSize, mode: st.mode, mtimeMs: st.mtimeMs };
-  if (before && before.size === st.size && before.mtimeMs === st.mtimeMs && before.blockSize === blockSize && before.extents.every((e) => !e.chunk || ctx.repo.index.has(e.chunk))) {
+  const base = {
+    name: source.name,
+    kind: 'image' as const,
+    path: source.path,
+    size: st.size,
+    blockSize,
+    mode: st.mode,
+    mtimeMs: st.mtimeMs,
+  };
+  if (
+    before &&
+    before.size === st.size &&
+    before.mtimeMs === st.mtimeMs &&
+    before.blockSize === blockSize &&
+    before.extents.every((e) => !e.chunk || ctx.repo.index.has(e.chunk))
+  ) {
     ctx.progress.bytesReused += st.size;
     ctx.progress.filesDone++;
     return { ...base, sparseMethod: before.sparseMethod, extents: before.extents };
@@ -507,7 +660,7 @@ async function backupImage(ctx: Ctx, source: BackupSource, st: ImageStat, before
   const probe = new CompressionProbe();
   try {
     let covered = 0;
-    for (let i = 0; i < blocks.length; ) {
+    for (let i = 0; i < blocks.length;) {
       ctx.signal?.throwIfAborted();
       const hold = ctx.held();
       if (hold) await hold;

@@ -20,13 +20,26 @@ export const blobAad = (id: string, codec: Codec) => `blob:${id}:${codec}`;
 export function encodeBlob(keys: RepoKeys, plain: Uint8Array, knownId?: string, codec?: Codec): SealedBlob {
   const id = knownId ?? chunkId(keys, plain);
   const packed = compress(plain, codec);
-  return { id, stored: seal(keys.dataKey, blobAad(id, packed.codec), packed.data), codec: packed.codec, rawLength: plain.length };
+  return {
+    id,
+    stored: seal(keys.dataKey, blobAad(id, packed.codec), packed.data),
+    codec: packed.codec,
+    rawLength: plain.length,
+  };
 }
 
 /** Final: the account's data does not change by itself, so a job that stops on it would stop again. */
 export class BlobDamagedError extends LifeboatError {
-  constructor(readonly chunk: string, reason: string) {
-    super('damaged', `The chunk ${chunk.slice(0, 16)}… is damaged: ${reason}.`, 'Run `lifeboat account check ACCOUNT` to list the files affected; restore the others (--path) or from another backup.', { final: true });
+  constructor(
+    readonly chunk: string,
+    reason: string,
+  ) {
+    super(
+      'damaged',
+      `The chunk ${chunk.slice(0, 16)}… is damaged: ${reason}.`,
+      'Run `lifeboat account check ACCOUNT` to list the files affected; restore the others (--path) or from another backup.',
+      { final: true },
+    );
     this.name = 'BlobDamagedError';
   }
 }
@@ -39,7 +52,8 @@ export function decodeBlob(keys: RepoKeys, id: string, stored: Uint8Array, codec
   } catch (err) {
     throw new BlobDamagedError(id, err instanceof SealError ? 'it failed authentication' : (err as Error).message);
   }
-  if (plain.length !== rawLength) throw new BlobDamagedError(id, `it has ${plain.length} bytes instead of ${rawLength}`);
+  if (plain.length !== rawLength)
+    throw new BlobDamagedError(id, `it has ${plain.length} bytes instead of ${rawLength}`);
   if (chunkId(keys, plain) !== id) throw new BlobDamagedError(id, 'its content does not match its id');
   return Buffer.from(plain.buffer, plain.byteOffset, plain.length);
 }
@@ -49,7 +63,14 @@ export function decodeBlob(keys: RepoKeys, id: string, stored: Uint8Array, codec
  * plaintext is never a buffer of its own, so a restore does not leave one dead buffer per chunk for the GC.
  * Same checks and errors as decodeBlob().
  */
-export function decodeBlobInto(keys: RepoKeys, id: string, stored: Uint8Array, codec: Codec, rawLength: number, out: Buffer): void {
+export function decodeBlobInto(
+  keys: RepoKeys,
+  id: string,
+  stored: Uint8Array,
+  codec: Codec,
+  rawLength: number,
+  out: Buffer,
+): void {
   let length: number;
   try {
     const opened = unseal(keys.dataKey, blobAad(id, codec), stored);

@@ -53,21 +53,40 @@ export interface CheckOptions {
 
 export async function checkRepository(repo: Repository, opts: CheckOptions = {}): Promise<CheckReport> {
   const problems: CheckProblem[] = [];
-  if (repo.configDamage) problems.push({ kind: 'damaged-config', object: 'config', message: repo.configDamage, affected: [] });
+  if (repo.configDamage)
+    problems.push({ kind: 'damaged-config', object: 'config', message: repo.configDamage, affected: [] });
   const damagedIndex: string[] = [];
   const index = await loadIndex(repo.backend, repo.keys, undefined, damagedIndex);
-  for (const name of damagedIndex) problems.push({ kind: 'damaged-index', object: name, message: `The index object ${name} is damaged.`, affected: [] });
+  for (const name of damagedIndex)
+    problems.push({
+      kind: 'damaged-index',
+      object: name,
+      message: `The index object ${name} is damaged.`,
+      affected: [],
+    });
   const stored = new Map((await collectList(repo.backend, 'data/')).map((o) => [o.name, o.size]));
   const badChunks = new Map<string, { kind: CheckProblem['kind']; object: string; message: string }>();
 
   // Which chunks each pack should hold and how far into it they reach.
   const expected = new Map<string, Array<{ id: string; end: number }>>();
-  for (const [id, loc] of index.entries()) (expected.get(loc.pack) ?? expected.set(loc.pack, []).get(loc.pack)!).push({ id, end: loc.offset + loc.length });
+  for (const [id, loc] of index.entries())
+    (expected.get(loc.pack) ?? expected.set(loc.pack, []).get(loc.pack)!).push({ id, end: loc.offset + loc.length });
   for (const [pack, chunks] of expected) {
     const size = stored.get(pack);
     const reach = Math.max(...chunks.map((c) => c.end));
-    const problem = size === undefined ? `The pack ${pack} is missing.` : size < reach ? `The pack ${pack} is truncated (${size} bytes, needs ${reach}).` : undefined;
-    if (problem) for (const c of chunks) badChunks.set(c.id, { kind: size === undefined ? 'missing-pack' : 'damaged-pack', object: pack, message: problem });
+    const problem =
+      size === undefined
+        ? `The pack ${pack} is missing.`
+        : size < reach
+          ? `The pack ${pack} is truncated (${size} bytes, needs ${reach}).`
+          : undefined;
+    if (problem)
+      for (const c of chunks)
+        badChunks.set(c.id, {
+          kind: size === undefined ? 'missing-pack' : 'damaged-pack',
+          object: pack,
+          message: problem,
+        });
   }
 
   let bytesRead = 0;
@@ -93,11 +112,22 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
           decodeBlob(repo.keys, c.id, bytes.subarray(loc.offset, loc.offset + loc.length), loc.codec, loc.rawLength);
         } catch (err) {
           blobsOk = false;
-          badChunks.set(c.id, { kind: 'damaged-chunk', object: pack, message: `${(err as Error).message} (pack ${pack})` });
+          badChunks.set(c.id, {
+            kind: 'damaged-chunk',
+            object: pack,
+            message: `${(err as Error).message} (pack ${pack})`,
+          });
         }
       }
-      const damage = !hashOk ? 'does not match its checksum' : !headerOk ? 'has a damaged header' : !blobsOk ? 'has blobs that fail authentication' : undefined;
-      if (damage) problems.push({ kind: 'damaged-pack', object: pack, message: `The pack ${pack} ${damage}.`, affected: [] });
+      const damage = !hashOk
+        ? 'does not match its checksum'
+        : !headerOk
+          ? 'has a damaged header'
+          : !blobsOk
+            ? 'has blobs that fail authentication'
+            : undefined;
+      if (damage)
+        problems.push({ kind: 'damaged-pack', object: pack, message: `The pack ${pack} ${damage}.`, affected: [] });
     }
   }
 
@@ -109,34 +139,69 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
     manifests++;
     listed.add(m.id);
     forEachChunk(m, (chunk, source, p) => {
-      if (!index.has(chunk) && !badChunks.has(chunk)) badChunks.set(chunk, { kind: 'missing-chunk', object: chunk, message: `The chunk ${chunk.slice(0, 16)}… is not in any index.` });
-      if (badChunks.has(chunk)) (chunkUsers.get(chunk) ?? chunkUsers.set(chunk, []).get(chunk)!).push({ snapshot: m.id, source, path: p });
+      if (!index.has(chunk) && !badChunks.has(chunk))
+        badChunks.set(chunk, {
+          kind: 'missing-chunk',
+          object: chunk,
+          message: `The chunk ${chunk.slice(0, 16)}… is not in any index.`,
+        });
+      if (badChunks.has(chunk))
+        (chunkUsers.get(chunk) ?? chunkUsers.set(chunk, []).get(chunk)!).push({ snapshot: m.id, source, path: p });
     });
   });
-  for (const { id, message } of damaged) problems.push({ kind: 'damaged-snapshot', object: `snapshots/${id}`, message, affected: [{ snapshot: id, source: '', path: '' }] });
+  for (const { id, message } of damaged)
+    problems.push({
+      kind: 'damaged-snapshot',
+      object: `snapshots/${id}`,
+      message,
+      affected: [{ snapshot: id, source: '', path: '' }],
+    });
   for (const id of opts.catalog ?? [])
     if (!listed.has(id) && !damaged.some((d) => d.id === id))
-      problems.push({ kind: 'missing-snapshot', object: `snapshots/${id}`, message: `The manifest of backup ${id} is missing from the account, though the catalog lists it.`, affected: [{ snapshot: id, source: '', path: '' }] });
+      problems.push({
+        kind: 'missing-snapshot',
+        object: `snapshots/${id}`,
+        message: `The manifest of backup ${id} is missing from the account, though the catalog lists it.`,
+        affected: [{ snapshot: id, source: '', path: '' }],
+      });
   await findUnindexed(repo, index, badChunks);
   // One problem per damaged object, listing every backup file that needs it.
   const byObject = new Map<string, CheckProblem>();
   for (const [chunk, bad] of badChunks) {
     const users = chunkUsers.get(chunk) ?? [];
     const key = `${bad.kind}:${bad.object}`;
-    const p = byObject.get(key) ?? byObject.set(key, { kind: bad.kind, object: bad.object, message: bad.message, affected: [] }).get(key)!;
-    for (const u of users) if (!p.affected.some((a) => a.snapshot === u.snapshot && a.source === u.source && a.path === u.path)) p.affected.push(u);
+    const p =
+      byObject.get(key) ??
+      byObject.set(key, { kind: bad.kind, object: bad.object, message: bad.message, affected: [] }).get(key)!;
+    for (const u of users)
+      if (!p.affected.some((a) => a.snapshot === u.snapshot && a.source === u.source && a.path === u.path))
+        p.affected.push(u);
   }
   problems.push(...byObject.values());
   const unreferencedPacks = [...stored.keys()].filter((p) => !index.packs.has(p)).length;
-  return { ok: problems.length === 0, snapshots: manifests + damaged.length, packs: index.packs.size, chunks: index.size, bytesRead, unreferencedPacks, problems };
+  return {
+    ok: problems.length === 0,
+    snapshots: manifests + damaged.length,
+    packs: index.packs.size,
+    chunks: index.size,
+    bytesRead,
+    unreferencedPacks,
+    problems,
+  };
 }
 
 /** Chunks no index names that a pack no index object names holds: the pack lost its index, not its data. */
-async function findUnindexed(repo: Repository, index: ChunkIndex, badChunks: Map<string, { kind: CheckProblem['kind']; object: string; message: string }>): Promise<void> {
+async function findUnindexed(
+  repo: Repository,
+  index: ChunkIndex,
+  badChunks: Map<string, { kind: CheckProblem['kind']; object: string; message: string }>,
+): Promise<void> {
   if (![...badChunks.values()].some((b) => b.kind === 'missing-chunk')) return;
   for (const r of (await unindexedPacks(repo.backend, repo.keys, index)).records) {
     const pack = packObjectName(r.hash);
     const message = `The pack ${pack} holds chunks that backups use, but no index object names it (an index object was deleted or damaged).`;
-    for (const e of r.entries) if (badChunks.get(e.id)?.kind === 'missing-chunk') badChunks.set(e.id, { kind: 'unindexed-pack', object: pack, message });
+    for (const e of r.entries)
+      if (badChunks.get(e.id)?.kind === 'missing-chunk')
+        badChunks.set(e.id, { kind: 'unindexed-pack', object: pack, message });
   }
 }

@@ -29,9 +29,15 @@ export interface Gear {
 
 /** 256 pseudo-random 32-bit values from the seed; the masks take the hash's top bits, which mix the most bytes. */
 export function makeGear(seed: Buffer, params: ChunkerParams = DEFAULT_CDC): Gear {
-  if (!(params.min > 64 && params.min <= params.avg && params.avg <= params.max)) throw new Error('Chunker sizes must satisfy 64 < min ≤ avg ≤ max.');
+  if (!(params.min > 64 && params.min <= params.avg && params.avg <= params.max))
+    throw new Error('Chunker sizes must satisfy 64 < min ≤ avg ≤ max.');
   const bytes = Buffer.alloc(1024);
-  for (let i = 0; i < 32; i++) crypto.createHmac('sha256', seed).update(`gear-${i}`).digest().copy(bytes, i * 32);
+  for (let i = 0; i < 32; i++)
+    crypto
+      .createHmac('sha256', seed)
+      .update(`gear-${i}`)
+      .digest()
+      .copy(bytes, i * 32);
   const table = new Int32Array(256);
   for (let i = 0; i < 256; i++) table[i] = bytes.readInt32LE(i * 4);
   const bits = Math.round(Math.log2(params.avg));
@@ -79,7 +85,16 @@ export const windowSize = (gear: Gear) => Math.max(1 << 20, 4 * gear.params.max)
 const OP = {
   ...{ block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, br_if: 0x0d, return: 0x0f, select: 0x1b },
   ...{ local_get: 0x20, local_set: 0x21, local_tee: 0x22, i32_load: 0x28, i32_load8_u: 0x2d, i32_const: 0x41 },
-  ...{ i32_eqz: 0x45, i32_lt_u: 0x49, i32_gt_u: 0x4b, i32_le_s: 0x4c, i32_add: 0x6a, i32_sub: 0x6b, i32_and: 0x71, i32_shl: 0x74 },
+  ...{
+    i32_eqz: 0x45,
+    i32_lt_u: 0x49,
+    i32_gt_u: 0x4b,
+    i32_le_s: 0x4c,
+    i32_add: 0x6a,
+    i32_sub: 0x6b,
+    i32_and: 0x71,
+    i32_shl: 0x74,
+  },
   /** Block type of a block, loop or if that leaves nothing on the stack. */
   void: 0x40,
 } as const;
@@ -114,37 +129,94 @@ function cutModuleBytes(): Uint8Array<ArrayBuffer> {
   const tee = (n: number) => [OP.local_tee, n];
   // Every constant used is below 64, so its signed LEB128 is the one byte.
   const i32 = (n: number) => [OP.i32_const, n];
-  const { i32_add: ADD, i32_sub: SUB, i32_shl: SHL, i32_and: AND, i32_eqz: EQZ, i32_lt_u: LT_U, i32_gt_u: GT_U, i32_le_s: LE_S } = OP;
+  const {
+    i32_add: ADD,
+    i32_sub: SUB,
+    i32_shl: SHL,
+    i32_and: AND,
+    i32_eqz: EQZ,
+    i32_lt_u: LT_U,
+    i32_gt_u: GT_U,
+    i32_le_s: LE_S,
+  } = OP;
   const { if: IF, end: END, return: RETURN, void: VOID } = OP;
   // One byte at i + k: h = (h << 1) + table[buf[i + k]]; if ((h & mask) == 0) return i + k + 1. The byte's load
   // takes k as its offset (memarg: align 0, offset k), so an unrolled run of them needs no index arithmetic.
   const byte = (k: number, mask: number) => [
-    ...get(7), ...i32(1), SHL, // h << 1
-    ...get(8), OP.i32_load8_u, 0, k, ...i32(2), SHL, OP.i32_load, 2, 0, // table[buf[i + k]] (memarg: align 2, offset 0)
-    ADD, ...tee(7), // h = …, kept on the stack
-    ...get(mask), AND, EQZ, IF, VOID, ...get(8), ...i32(k + 1), ADD, RETURN, END, // if ((h & mask) == 0) return i + k + 1
+    ...get(7),
+    ...i32(1),
+    SHL, // h << 1
+    ...get(8),
+    OP.i32_load8_u,
+    0,
+    k,
+    ...i32(2),
+    SHL,
+    OP.i32_load,
+    2,
+    0, // table[buf[i + k]] (memarg: align 2, offset 0)
+    ADD,
+    ...tee(7), // h = …, kept on the stack
+    ...get(mask),
+    AND,
+    EQZ,
+    IF,
+    VOID,
+    ...get(8),
+    ...i32(k + 1),
+    ADD,
+    RETURN,
+    END, // if ((h & mask) == 0) return i + k + 1
   ];
   // while (i + n <= bound) { n bytes; i += n }: with n = UNROLL the loop's test and increment run once per n bytes
   // (one and a half times as fast as byte by byte); then n = 1 for the rest.
   const loop = (bound: number, mask: number, n: number) => [
     ...[OP.block, VOID, OP.loop, VOID], // block { loop {
-    ...get(8), ...i32(n), ADD, ...get(bound), GT_U, OP.br_if, 1, // if (i + n > bound) break
+    ...get(8),
+    ...i32(n),
+    ADD,
+    ...get(bound),
+    GT_U,
+    OP.br_if,
+    1, // if (i + n > bound) break
     ...Array.from({ length: n }, (_, k) => byte(k, mask)).flat(),
-    ...get(8), ...i32(n), ADD, ...set(8), OP.br, 0, END, END, // i += n; continue } }
+    ...get(8),
+    ...i32(n),
+    ADD,
+    ...set(8),
+    OP.br,
+    0,
+    END,
+    END, // i += n; continue } }
   ];
   const UNROLL = 8;
   const minOf = (a: number, b: number[]) => [...get(a), ...b, ...get(a), ...b, LT_U, OP.select]; // a < b ? a : b
   const body = [
     ...[1, 4, 0x7f], // four i32 locals
-    ...minOf(1, [...get(0), ...get(4), ADD]), ...set(9), // limit = min(end, start + max)
-    ...get(9), ...get(0), SUB, ...get(2), LE_S, IF, VOID, ...get(9), RETURN, END, // short: the rest is one chunk
-    ...get(0), ...get(2), ADD, ...set(8), // i = start + min
-    ...minOf(9, [...get(0), ...get(3), ADD]), ...set(10), // normal = min(limit, start + avg)
+    ...minOf(1, [...get(0), ...get(4), ADD]),
+    ...set(9), // limit = min(end, start + max)
+    ...get(9),
+    ...get(0),
+    SUB,
+    ...get(2),
+    LE_S,
+    IF,
+    VOID,
+    ...get(9),
+    RETURN,
+    END, // short: the rest is one chunk
+    ...get(0),
+    ...get(2),
+    ADD,
+    ...set(8), // i = start + min
+    ...minOf(9, [...get(0), ...get(3), ADD]),
+    ...set(10), // normal = min(limit, start + avg)
     ...loop(10, 5, UNROLL),
     ...loop(10, 5, 1),
     ...loop(9, 6, UNROLL),
     ...loop(9, 6, 1),
-    ...get(9), END, // return limit
+    ...get(9),
+    END, // return limit
   ];
   const leb = (n: number) => {
     const out: number[] = [];
@@ -189,7 +261,10 @@ export function newWindow(gear: Gear): Buffer {
   const cut = (new WebAssembly.Instance(cutModule, { m: { mem } }).exports as { cut: (...a: number[]) => number }).cut;
   new Int32Array(mem.buffer, 0, 256).set(gear.table);
   const { min, avg, max } = gear.params;
-  compiledCuts.set(mem.buffer, { gear, cut: (start, end) => cut(start, end, min, avg, max, gear.maskSmall, gear.maskLarge) });
+  compiledCuts.set(mem.buffer, {
+    gear,
+    cut: (start, end) => cut(start, end, min, avg, max, gear.maskSmall, gear.maskLarge),
+  });
   return Buffer.from(mem.buffer, TABLE_BYTES, size);
 }
 

@@ -63,7 +63,9 @@ export function compress(plain: Uint8Array, codec: Codec = preferredCodec()): { 
   const packed =
     codec === Codec.Zstd
       ? loadZstd()!.compress(plain, { compressionLevel: 1 })
-      : zlib.brotliCompressSync(plain, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: plain.length } });
+      : zlib.brotliCompressSync(plain, {
+          params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: plain.length },
+        });
   if (packed.length > plain.length * (1 - MIN_SAVING)) return { codec: Codec.None, data: plain };
   return { codec, data: packed };
 }
@@ -75,7 +77,10 @@ let scratch = Buffer.alloc(0);
  * compress() for the backup's hot path: zstd output goes to a scratch buffer shared by the thread, so `data` is
  * valid only until the next call (the caller seals it into a pack at once). Same codecs and threshold as compress().
  */
-export function compressTransient(plain: Uint8Array, codec: Codec = preferredCodec()): { codec: Codec; data: Uint8Array } {
+export function compressTransient(
+  plain: Uint8Array,
+  codec: Codec = preferredCodec(),
+): { codec: Codec; data: Uint8Array } {
   const b = codec === Codec.Zstd && plain.length >= 256 ? loadBinding() : null;
   if (!b) return compress(plain, codec);
   const bound = b.compressBound(plain.length);
@@ -109,7 +114,11 @@ export function compressPieces(write: (add: (piece: Uint8Array) => void) => void
         dst = Buffer.allocUnsafe(dst.length);
         used = 0;
       }
-      const [left, written, taken] = ctx.compressStream2(dst.subarray(used), src, end ? b.EndDirective.end : b.EndDirective.continue);
+      const [left, written, taken] = ctx.compressStream2(
+        dst.subarray(used),
+        src,
+        end ? b.EndDirective.end : b.EndDirective.continue,
+      );
       used += written;
       src = src.subarray(taken);
       if (end ? left === 0 : src.length === 0) return;

@@ -26,15 +26,25 @@ interface ConfigEnvelope {
   sealed: string;
 }
 
-export const keyCheckOf = (keys: RepoKeys) => crypto.createHmac('sha256', keys.dataKey).update('lifeboat-key-check').digest('hex').slice(0, 32);
+export const keyCheckOf = (keys: RepoKeys) =>
+  crypto.createHmac('sha256', keys.dataKey).update('lifeboat-key-check').digest('hex').slice(0, 32);
 
 export function encodeConfig(keys: RepoKeys, config: RepoConfig): Buffer {
-  const envelope: ConfigEnvelope = { lifeboat: 'repository', format: config.format, keyCheck: keyCheckOf(keys), sealed: seal(keys.dataKey, 'config', Buffer.from(JSON.stringify(config))).toString('base64') };
+  const envelope: ConfigEnvelope = {
+    lifeboat: 'repository',
+    format: config.format,
+    keyCheck: keyCheckOf(keys),
+    sealed: seal(keys.dataKey, 'config', Buffer.from(JSON.stringify(config))).toString('base64'),
+  };
   return Buffer.from(JSON.stringify(envelope));
 }
 
 const BAD_KEY = () =>
-  new LifeboatError('bad_key', 'This key does not open this account.', 'Enter the service data encryption key of the service that created these backups.');
+  new LifeboatError(
+    'bad_key',
+    'This key does not open this account.',
+    'Enter the service data encryption key of the service that created these backups.',
+  );
 
 /** Hex digits that differ; a string of another length counts as all different. */
 function digitsOff(a: string, b: string): number {
@@ -53,7 +63,12 @@ export function decodeConfig(raw: Buffer, keys: RepoKeys, location: string): { c
   const text = raw.toString('utf8');
   // A folder may hold another program's "config": only text naming our fields is taken for a damaged one of ours.
   const ours = ['"lifeboat"', '"keyCheck"', '"sealed"'].filter((f) => text.includes(f)).length >= 2;
-  const notOurs = () => new LifeboatError('not_initialized', `The storage account at ${location} holds no Lifeboat repository.`, 'Check the folder or container, or create the repository.');
+  const notOurs = () =>
+    new LifeboatError(
+      'not_initialized',
+      `The storage account at ${location} holds no Lifeboat repository.`,
+      'Check the folder or container, or create the repository.',
+    );
   const damage: string[] = [];
   let envelope: Partial<ConfigEnvelope>;
   try {
@@ -71,21 +86,36 @@ export function decodeConfig(raw: Buffer, keys: RepoKeys, location: string): { c
   const keyOk = envelope.keyCheck === expected;
   let config: RepoConfig | undefined;
   try {
-    config = JSON.parse(unseal(keys.dataKey, 'config', Buffer.from(String(envelope.sealed), 'base64')).toString('utf8')) as RepoConfig;
+    config = JSON.parse(
+      unseal(keys.dataKey, 'config', Buffer.from(String(envelope.sealed), 'base64')).toString('utf8'),
+    ) as RepoConfig;
   } catch {
     config = undefined;
   }
   // A newer format is only believed when this version cannot read the body: a damaged digit is not "update Lifeboat".
   if (typeof envelope.format !== 'number' || envelope.format > FORMAT_VERSION) {
     if (!config && typeof envelope.format === 'number')
-      throw new LifeboatError('not_allowed', `This repository uses format ${envelope.format}, newer than this Lifeboat understands (${FORMAT_VERSION}).`, 'Update Lifeboat.');
+      throw new LifeboatError(
+        'not_allowed',
+        `This repository uses format ${envelope.format}, newer than this Lifeboat understands (${FORMAT_VERSION}).`,
+        'Update Lifeboat.',
+      );
     damage.push('its "format" field');
   }
   if (config) {
     if (typeof config.format === 'number' && config.format > FORMAT_VERSION)
-      throw new LifeboatError('not_allowed', `This repository uses format ${config.format}, newer than this Lifeboat understands (${FORMAT_VERSION}).`, 'Update Lifeboat.');
+      throw new LifeboatError(
+        'not_allowed',
+        `This repository uses format ${config.format}, newer than this Lifeboat understands (${FORMAT_VERSION}).`,
+        'Update Lifeboat.',
+      );
     if (!keyOk) damage.push('its key check');
-    return { config, damage: damage.length ? `The configuration of the storage account at ${location} is damaged (${damage.join(', ')}); the key is right, as the sealed configuration opens with it.` : undefined };
+    return {
+      config,
+      damage: damage.length
+        ? `The configuration of the storage account at ${location} is damaged (${damage.join(', ')}); the key is right, as the sealed configuration opens with it.`
+        : undefined,
+    };
   }
   if (!keyOk && digitsOff(String(envelope.keyCheck), expected) > 2) throw BAD_KEY();
   throw new LifeboatError(
@@ -99,5 +129,10 @@ export function decodeConfig(raw: Buffer, keys: RepoKeys, location: string): { c
 function salvage(text: string): Partial<ConfigEnvelope> {
   const field = (name: string) => new RegExp(`"${name}"\\s*:\\s*"([^"]*)"`).exec(text)?.[1];
   const format = /"format"\s*:\s*(\d+)/.exec(text)?.[1];
-  return { lifeboat: field('lifeboat') as 'repository' | undefined, format: format === undefined ? undefined : Number(format), keyCheck: field('keyCheck'), sealed: field('sealed') };
+  return {
+    lifeboat: field('lifeboat') as 'repository' | undefined,
+    format: format === undefined ? undefined : Number(format),
+    keyCheck: field('keyCheck'),
+    sealed: field('sealed'),
+  };
 }

@@ -40,7 +40,12 @@ function hkdf(sdek: Buffer, info: string): Buffer {
 /** `format`: the repository's, once its config is read (a new repository's is FORMAT_VERSION). */
 export function deriveKeys(sdek: Buffer, format = FORMAT_VERSION): RepoKeys {
   if (sdek.length !== 32) throw new Error('The service data encryption key must be 32 bytes.');
-  return { chunkIdKey: hkdf(sdek, 'chunk-id'), dataKey: hkdf(sdek, 'data-encryption'), gearSeed: hkdf(sdek, 'chunker-gear'), format };
+  return {
+    chunkIdKey: hkdf(sdek, 'chunk-id'),
+    dataKey: hkdf(sdek, 'data-encryption'),
+    gearSeed: hkdf(sdek, 'chunker-gear'),
+    format,
+  };
 }
 
 /**

@@ -54,7 +54,12 @@ type FromEncoder = EncodedBatch | { t: 'unreadable'; seq: number; message: strin
 
 /** The encoder thread's side: started from the worker entry when its workerData says so. */
 export function runEncoder(port: import('node:worker_threads').MessagePort, init: EncoderInit): void {
-  const keys: RepoKeys = { chunkIdKey: Buffer.from(init.keys.chunkIdKey), dataKey: Buffer.from(init.keys.dataKey), gearSeed: Buffer.from(init.keys.gearSeed), format: init.keys.format };
+  const keys: RepoKeys = {
+    chunkIdKey: Buffer.from(init.keys.chunkIdKey),
+    dataKey: Buffer.from(init.keys.dataKey),
+    gearSeed: Buffer.from(init.keys.gearSeed),
+    format: init.keys.format,
+  };
   const gear = makeGear(keys.gearSeed, init.chunker);
   const scratch = newWindow(gear);
   const queue: Array<{ seq: number; path: string; known?: string[] }> = [];
@@ -64,7 +69,16 @@ export function runEncoder(port: import('node:worker_threads').MessagePort, init
   const batchSize = BATCH_BYTES + gear.params.max + SEAL_OVERHEAD;
   const newBatch = (seq: number, size = batchSize) => {
     const data = (size && free.pop()) || new ArrayBuffer(size);
-    return { t: 'batch' as const, seq, ids: [] as string[], codecs: [] as Codec[], rawLengths: [] as number[], storedLengths: [] as number[], buf: Buffer.from(data), used: 0 };
+    return {
+      t: 'batch' as const,
+      seq,
+      ids: [] as string[],
+      codecs: [] as Codec[],
+      rawLengths: [] as number[],
+      storedLengths: [] as number[],
+      buf: Buffer.from(data),
+      used: 0,
+    };
   };
   let wake: (() => void) | undefined;
   let running = false;
@@ -173,7 +187,11 @@ export class EncoderThread {
   private failure: Error | undefined;
 
   constructor(script: string, keys: RepoKeys, chunker: ChunkerParams) {
-    const init: EncoderInit = { lifeboatEncoder: true, keys: { chunkIdKey: keys.chunkIdKey, dataKey: keys.dataKey, gearSeed: keys.gearSeed, format: keys.format }, chunker };
+    const init: EncoderInit = {
+      lifeboatEncoder: true,
+      keys: { chunkIdKey: keys.chunkIdKey, dataKey: keys.dataKey, gearSeed: keys.gearSeed, format: keys.format },
+      chunker,
+    };
     this.worker = new Worker(script, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 3 } });
     this.worker.on('message', (m: FromEncoder) => this.receive(m));
     this.worker.on('error', (err) => this.fail(err));
@@ -232,7 +250,11 @@ export class EncoderThread {
    * Encodes one file; resolves with the bytes read, or why the file could not be opened. `known`: ids the account
    * holds (the file's previous chunks), which come back with a stored length of 0 instead of sealed.
    */
-  encode(path: string, onBatch: (b: EncodedBatch) => Promise<void>, known?: string[]): Promise<{ size: number } | { unreadable: string }> {
+  encode(
+    path: string,
+    onBatch: (b: EncodedBatch) => Promise<void>,
+    known?: string[],
+  ): Promise<{ size: number } | { unreadable: string }> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       const seq = ++this.seq;

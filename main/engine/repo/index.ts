@@ -7,7 +7,16 @@
 import { LifeboatError } from '../../shared/errors';
 import { collectList, type StorageBackend } from '../storage/backend';
 import { randomId, seal, unseal, SealError, type RepoKeys } from './crypto';
-import { decodeEntries, encodeEntries, ENTRY_SIZE, packHashOf, packObjectName, parsePack, TRAILER, type PackEntry } from './pack';
+import {
+  decodeEntries,
+  encodeEntries,
+  ENTRY_SIZE,
+  packHashOf,
+  packObjectName,
+  parsePack,
+  TRAILER,
+  type PackEntry,
+} from './pack';
 
 const MAGIC = Buffer.from('LBI1');
 
@@ -84,12 +93,19 @@ export class ChunkIndex {
   }
 
   *entries(): IterableIterator<[string, ChunkLocation]> {
-    for (let at = 0; at < this.count; at++) yield [Buffer.from(this.ids.buffer, at * 32, 32).toString('hex'), this.locationOf(at)];
+    for (let at = 0; at < this.count; at++)
+      yield [Buffer.from(this.ids.buffer, at * 32, 32).toString('hex'), this.locationOf(at)];
   }
 
   private locationOf(at: number): ChunkLocation {
     const f = this.fields;
-    return { pack: this.packNames[f[at * 4]], offset: f[at * 4 + 1], length: f[at * 4 + 2], rawLength: f[at * 4 + 3], codec: this.codecs[at] as PackEntry['codec'] };
+    return {
+      pack: this.packNames[f[at * 4]],
+      offset: f[at * 4 + 1],
+      length: f[at * 4 + 2],
+      rawLength: f[at * 4 + 3],
+      codec: this.codecs[at] as PackEntry['codec'],
+    };
   }
 
   /** The slot holding `id`, or the free slot where it would go (the table is never full). */
@@ -102,7 +118,17 @@ export class ChunkIndex {
       const at = this.table[slot] - 1;
       if (at < 0) return slot;
       const o = at * 8;
-      if (w[o] === p[0] && w[o + 1] === p[1] && w[o + 2] === p[2] && w[o + 3] === p[3] && w[o + 4] === p[4] && w[o + 5] === p[5] && w[o + 6] === p[6] && w[o + 7] === p[7]) return slot;
+      if (
+        w[o] === p[0] &&
+        w[o + 1] === p[1] &&
+        w[o + 2] === p[2] &&
+        w[o + 3] === p[3] &&
+        w[o + 4] === p[4] &&
+        w[o + 5] === p[5] &&
+        w[o + 6] === p[6] &&
+        w[o + 7] === p[7]
+      )
+        return slot;
     }
   }
 
@@ -171,7 +197,11 @@ function u32(n: number): Buffer {
 
 export const indexAad = (id: string) => `index:${id}`;
 
-export async function writeIndexObject(backend: StorageBackend, keys: RepoKeys, records: PackRecord[]): Promise<string> {
+export async function writeIndexObject(
+  backend: StorageBackend,
+  keys: RepoKeys,
+  records: PackRecord[],
+): Promise<string> {
   const id = randomId();
   await backend.put(`index/${id}`, seal(keys.dataKey, indexAad(id), encodeIndex(records)));
   return id;
@@ -183,7 +213,11 @@ export async function readIndexObject(backend: StorageBackend, keys: RepoKeys, n
     return decodeIndex(unseal(keys.dataKey, indexAad(id), await backend.get(name)));
   } catch (err) {
     if (err instanceof SealError || (err as Error).message === 'not an index object')
-      throw new LifeboatError('damaged', `The index object ${name} is damaged.`, 'Run `lifeboat account check`; the next restore rebuilds the index from the packs and writes it back.');
+      throw new LifeboatError(
+        'damaged',
+        `The index object ${name} is damaged.`,
+        'Run `lifeboat account check`; the next restore rebuilds the index from the packs and writes it back.',
+      );
     throw err;
   }
 }
@@ -193,7 +227,12 @@ export async function readIndexObject(backend: StorageBackend, keys: RepoKeys, n
  * loaded earlier (`held`), it reads only the objects written since: names are never reused, so an object it holds is
  * unchanged, and if one of them is gone (a prune rewrote the index) it starts afresh.
  */
-export async function loadIndex(backend: StorageBackend, keys: RepoKeys, held?: ChunkIndex, damaged?: string[]): Promise<ChunkIndex> {
+export async function loadIndex(
+  backend: StorageBackend,
+  keys: RepoKeys,
+  held?: ChunkIndex,
+  damaged?: string[],
+): Promise<ChunkIndex> {
   const names: string[] = [];
   for await (const o of backend.list('index/')) names.push(o.name);
   const listed = new Set(names);
@@ -202,7 +241,10 @@ export async function loadIndex(backend: StorageBackend, keys: RepoKeys, held?: 
   for (let i = 0; i < todo.length; i += 8) {
     const part = todo.slice(i, i + 8);
     // With `damaged`, an object that does not open is listed there and skipped (check reports it), else it throws.
-    const read = (n: string) => readIndexObject(backend, keys, n).catch((err: unknown) => (damaged && err instanceof LifeboatError && err.code === 'damaged' ? (damaged.push(n), []) : Promise.reject(err)));
+    const read = (n: string) =>
+      readIndexObject(backend, keys, n).catch((err: unknown) =>
+        damaged && err instanceof LifeboatError && err.code === 'damaged' ? (damaged.push(n), []) : Promise.reject(err),
+      );
     const batch = await Promise.all(part.map(read));
     batch.forEach((records, k) => {
       for (const r of records) index.addPack(r);
@@ -217,7 +259,11 @@ export async function loadIndex(backend: StorageBackend, keys: RepoKeys, held?: 
  * each pack's end): the index of an account whose index objects were deleted or damaged, rebuilt from the packs. The
  * others are left by interrupted backups, and are few. A pack whose header does not open is listed in `unreadable`.
  */
-export async function unindexedPacks(backend: StorageBackend, keys: RepoKeys, index: ChunkIndex): Promise<{ records: PackRecord[]; unreadable: string[] }> {
+export async function unindexedPacks(
+  backend: StorageBackend,
+  keys: RepoKeys,
+  index: ChunkIndex,
+): Promise<{ records: PackRecord[]; unreadable: string[] }> {
   const records: PackRecord[] = [];
   const unreadable: string[] = [];
   for (const { name, size } of await collectList(backend, 'data/')) {

@@ -29,7 +29,8 @@ export function writeJson(value: unknown, emit: (piece: Buffer) => void): void {
     }
   };
   const write = (v: unknown, levels: number) => {
-    if (levels === 0 || v === null || typeof v !== 'object' || typeof (v as { toJSON?: unknown }).toJSON === 'function') return add(JSON.stringify(v));
+    if (levels === 0 || v === null || typeof v !== 'object' || typeof (v as { toJSON?: unknown }).toJSON === 'function')
+      return add(JSON.stringify(v));
     if (Array.isArray(v)) {
       add('[');
       v.forEach((x: unknown, i) => {
@@ -99,7 +100,8 @@ function endOfValue(buf: Uint8Array, i: number, stop = buf.length): number {
     }
     return last === buf.length ? malformed(buf.length) : -1;
   }
-  while (i < buf.length && !isSpace(buf[i]) && buf[i] !== COMMA && buf[i] !== CLOSE_OBJECT && buf[i] !== CLOSE_ARRAY) i++;
+  while (i < buf.length && !isSpace(buf[i]) && buf[i] !== COMMA && buf[i] !== CLOSE_OBJECT && buf[i] !== CLOSE_ARRAY)
+    i++;
   return i;
 }
 
@@ -120,7 +122,8 @@ function parseAt(buf: Buffer, i: number, limit: number): { value: unknown; end: 
   let groupEnd = -1;
   const parseGroup = () => {
     if (groupStart < 0) return;
-    for (const v of JSON.parse(`[${buf.toString('utf8', groupStart, groupEnd)}]`) as unknown[]) (out as unknown[]).push(v);
+    for (const v of JSON.parse(`[${buf.toString('utf8', groupStart, groupEnd)}]`) as unknown[])
+      (out as unknown[]).push(v);
     groupStart = -1;
   };
   i = skipSpace(buf, i + 1);

@@ -67,7 +67,13 @@ export function encodeEntries(entries: PackEntry[]): Buffer {
 export function decodeEntries(buf: Buffer, at = 0, count = Math.floor((buf.length - at) / ENTRY)): PackEntry[] {
   const out: PackEntry[] = [];
   for (let i = 0, o = at; i < count; i++, o += ENTRY)
-    out.push({ id: buf.toString('hex', o, o + 32), offset: buf.readUInt32LE(o + 32), length: buf.readUInt32LE(o + 36), rawLength: buf.readUInt32LE(o + 40), codec: buf.readUInt8(o + 44) as Codec });
+    out.push({
+      id: buf.toString('hex', o, o + 32),
+      offset: buf.readUInt32LE(o + 32),
+      length: buf.readUInt32LE(o + 36),
+      rawLength: buf.readUInt32LE(o + 40),
+      codec: buf.readUInt8(o + 44) as Codec,
+    });
   return out;
 }
 export const ENTRY_SIZE = ENTRY;
@@ -191,5 +197,7 @@ export class PackBuilder {
 /** Splits a whole pack's bytes into its header entries (for check --read-data, which downloads the pack anyway). */
 export function parsePack(keys: RepoKeys, bytes: Buffer): PackEntry[] {
   const headerLength = bytes.readUInt32LE(bytes.length - TRAILER);
-  return decodeEntries(unseal(keys.dataKey, HEADER_AAD, bytes.subarray(bytes.length - TRAILER - headerLength, bytes.length - TRAILER)));
+  return decodeEntries(
+    unseal(keys.dataKey, HEADER_AAD, bytes.subarray(bytes.length - TRAILER - headerLength, bytes.length - TRAILER)),
+  );
 }

@@ -34,7 +34,11 @@ export class Repository {
 
   /** Creates the repository in an empty account. The config name is never reused, so two inits cannot both win. */
   /** `format`: FORMAT_VERSION unless a test asks for an older one (every format this version reads, it writes). */
-  static async init(backend: StorageBackend, sdek: Buffer, opts: Partial<Pick<RepoConfig, 'chunker' | 'imageBlockSize' | 'packTarget' | 'format'>> = {}): Promise<Repository> {
+  static async init(
+    backend: StorageBackend,
+    sdek: Buffer,
+    opts: Partial<Pick<RepoConfig, 'chunker' | 'imageBlockSize' | 'packTarget' | 'format'>> = {},
+  ): Promise<Repository> {
     const keys = deriveKeys(sdek, opts.format ?? FORMAT_VERSION);
     const config: RepoConfig = {
       format: keys.format,
@@ -48,21 +52,33 @@ export class Repository {
       await backend.put('config', encodeConfig(keys, config));
     } catch (err) {
       if (err instanceof LifeboatError && err.code === 'already_exists')
-        throw new LifeboatError('already_initialized', `The storage account at ${backend.location} already holds a Lifeboat repository.`, 'Open it with the service data encryption key instead.');
+        throw new LifeboatError(
+          'already_initialized',
+          `The storage account at ${backend.location} already holds a Lifeboat repository.`,
+          'Open it with the service data encryption key instead.',
+        );
       throw err;
     }
     return new Repository(backend, keys, config, new ChunkIndex());
   }
 
   /** `index`: this account's index from an earlier open, brought up to date rather than read again (loadIndex). */
-  static async open(backend: StorageBackend, sdek: Buffer, opts: { loadIndex?: boolean; index?: ChunkIndex } = {}): Promise<Repository> {
+  static async open(
+    backend: StorageBackend,
+    sdek: Buffer,
+    opts: { loadIndex?: boolean; index?: ChunkIndex } = {},
+  ): Promise<Repository> {
     const keys = deriveKeys(sdek);
     let raw: Buffer;
     try {
       raw = await backend.get('config');
     } catch (err) {
       if (err instanceof LifeboatError && err.code === 'not_found')
-        throw new LifeboatError('not_initialized', `The storage account at ${backend.location} holds no Lifeboat repository.`, 'Check the folder or container, or create the repository.');
+        throw new LifeboatError(
+          'not_initialized',
+          `The storage account at ${backend.location} holds no Lifeboat repository.`,
+          'Check the folder or container, or create the repository.',
+        );
       throw err;
     }
     const { config, damage } = decodeConfig(raw, keys, backend.location);
@@ -70,7 +86,8 @@ export class Repository {
     // A damaged index object is skipped, not fatal: its packs are found again by their headers (restores) or their
     // chunks stored again (backups); check reports it.
     const damagedIndex: string[] = [];
-    const index = opts.loadIndex === false ? new ChunkIndex() : await loadIndex(backend, keys, opts.index, damagedIndex);
+    const index =
+      opts.loadIndex === false ? new ChunkIndex() : await loadIndex(backend, keys, opts.index, damagedIndex);
     const repo = new Repository(backend, keys, config, index);
     repo.configDamage = damage;
     repo.damagedIndex = damagedIndex;
@@ -137,22 +154,36 @@ export class RepoWriter {
   }
 
   /** Stores a chunk unless the account (or this session) already has it; `probe` is the file's compression memory. */
-  async addChunk(plain: Buffer, signal?: AbortSignal, probe?: CompressionProbe): Promise<{ id: string; isNew: boolean; storedBytes: number }> {
+  async addChunk(
+    plain: Buffer,
+    signal?: AbortSignal,
+    probe?: CompressionProbe,
+  ): Promise<{ id: string; isNew: boolean; storedBytes: number }> {
     if (this.failure) throw this.failure;
     const id = this.repo.chunkIdOf(plain);
     if (this.repo.index.has(id) || this.pending.has(id)) return { id, isNew: false, storedBytes: 0 };
     this.pending.add(id);
     // Compressed bytes live in a scratch buffer until the next compression, so a pack with room for the chunk even
     // uncompressed is secured first; compressing and sealing then run with no await between them.
-    const stored = await this.place(plain.length + SEAL_OVERHEAD, (pack) => {
-      const packed = probe ? probe.compress(plain) : compressTransient(plain);
-      return pack.addSealed(this.repo.keys, id, packed.codec, packed.data, plain.length);
-    }, signal);
+    const stored = await this.place(
+      plain.length + SEAL_OVERHEAD,
+      (pack) => {
+        const packed = probe ? probe.compress(plain) : compressTransient(plain);
+        return pack.addSealed(this.repo.keys, id, packed.codec, packed.data, plain.length);
+      },
+      signal,
+    );
     return { id, isNew: true, storedBytes: stored };
   }
 
   /** Stores a blob sealed elsewhere (the encoder thread) unless the account or this session already has it. */
-  async addStored(id: string, codec: Codec, stored: Uint8Array, rawLength: number, signal?: AbortSignal): Promise<boolean> {
+  async addStored(
+    id: string,
+    codec: Codec,
+    stored: Uint8Array,
+    rawLength: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     if (this.failure) throw this.failure;
     if (this.repo.index.has(id) || this.pending.has(id)) return false;
     this.pending.add(id);
@@ -205,7 +236,8 @@ export class RepoWriter {
     if (this.failure) throw this.failure;
     if (this.pack) return;
     const buf = await this.takeBuffer(signal);
-    if (this.pack) this.release(buf); // another reader started one meanwhile
+    if (this.pack)
+      this.release(buf); // another reader started one meanwhile
     else this.pack = new PackBuilder(buf, this.repo.keys);
   }
 

@@ -13,7 +13,11 @@ import { keepHandle } from './restore-runs';
 const CREATE_PARALLEL = 2;
 
 /** Every target file, in the order its first chunk will be written; files with nothing to fetch last. */
-export function firstWritten(todo: ReadonlyArray<{ c: string }>, placements: Map<string, Placement[]>, files: FileTarget[]): FileTarget[] {
+export function firstWritten(
+  todo: ReadonlyArray<{ c: string }>,
+  placements: Map<string, Placement[]>,
+  files: FileTarget[],
+): FileTarget[] {
   const order = new Set<FileTarget>();
   for (const t of todo) for (const p of placements.get(t.c)!) order.add(p.file);
   for (const f of files) order.add(f);
@@ -26,7 +30,11 @@ export function firstWritten(todo: ReadonlyArray<{ c: string }>, placements: Map
  * waiting for data is kept as its shared write handle (up to MAX_OPEN), which saves an open and a close per file.
  * After stop() or a failure the files not yet created are not: their `ready` rejects with the reason.
  */
-export function createTargets(files: FileTarget[], keep: boolean, resumed: boolean): { done: Promise<void>; stop: () => void } {
+export function createTargets(
+  files: FileTarget[],
+  keep: boolean,
+  resumed: boolean,
+): { done: Promise<void>; stop: () => void } {
   const gates = new Map<FileTarget, { resolve: () => void; reject: (err: unknown) => void }>();
   for (const f of files) {
     f.ready = new Promise<void>((resolve, reject) => gates.set(f, { resolve, reject }));
@@ -57,7 +65,8 @@ export function createTargets(files: FileTarget[], keep: boolean, resumed: boole
     if (failure) throw failure;
   });
   done.catch(() => undefined); // awaited by the restore; until then a failure is not an unhandled rejection
-  const stop = () => void (failure ??= new LifeboatError('cancelled', 'The restore stopped before this file was created.'));
+  const stop = () =>
+    void (failure ??= new LifeboatError('cancelled', 'The restore stopped before this file was created.'));
   return { done, stop };
 }
 

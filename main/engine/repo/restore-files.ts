@@ -40,7 +40,12 @@ export interface Placement {
  * never lets a chunk span one). Holes that are out of order, overlap, leave the file or cut through a chunk were not
  * written by a backup: the file is refused as damaged before anything is written.
  */
-export function sparseOffsets(snapshotId: string, source: string, entry: TreeEntry, rawLength: (chunk: string) => number): number[] {
+export function sparseOffsets(
+  snapshotId: string,
+  source: string,
+  entry: TreeEntry,
+  rawLength: (chunk: string) => number,
+): number[] {
   const holes = entry.holes ?? [];
   const size = entry.size ?? 0;
   const bad = (why: string) =>
@@ -52,7 +57,8 @@ export function sparseOffsets(snapshotId: string, source: string, entry: TreeEnt
     );
   let end = 0;
   for (const h of holes) {
-    if (!Array.isArray(h) || !Number.isSafeInteger(h[0]) || !Number.isSafeInteger(h[1]) || h[1] <= 0 || h[0] < end) throw bad('out of order');
+    if (!Array.isArray(h) || !Number.isSafeInteger(h[0]) || !Number.isSafeInteger(h[1]) || h[1] <= 0 || h[0] < end)
+      throw bad('out of order');
     end = h[0] + h[1];
   }
   if (end > size) throw bad('past its end');
@@ -114,7 +120,14 @@ export interface LinkTarget {
  * Lays out a tree source's checked entries under `root`: folders now, files as targets (created later, in the order
  * they are written), links as targets for createLinks.
  */
-export async function prepareTree(root: string, entries: TreeEntry[], dirs: Array<{ full: string; entry: TreeEntry }>, files: FileTarget[], links: LinkTarget[], source: string): Promise<void> {
+export async function prepareTree(
+  root: string,
+  entries: TreeEntry[],
+  dirs: Array<{ full: string; entry: TreeEntry }>,
+  files: FileTarget[],
+  links: LinkTarget[],
+  source: string,
+): Promise<void> {
   const safe = new Set<string>();
   // Folders made so far: a thousand files in one folder need one mkdir, not a thousand.
   const made = new Set<string>();
@@ -274,14 +287,16 @@ const utimeSeconds = (mtimeMs: number) => (Math.round(mtimeMs * 1000) + 0.5) / 1
 export async function applyMetadata(full: string, entry: TreeEntry): Promise<void> {
   const seconds = utimeSeconds(entry.mtimeMs);
   if (entry.type === 'symlink') {
-    if (canChown && entry.uid !== undefined) await fs.promises.lchown(full, entry.uid, entry.gid ?? -1).catch(() => undefined);
+    if (canChown && entry.uid !== undefined)
+      await fs.promises.lchown(full, entry.uid, entry.gid ?? -1).catch(() => undefined);
     await fs.promises.lutimes(full, seconds, seconds).catch(() => undefined);
     return;
   }
   // A folder that has since become a link (a manifest naming one path twice) is not followed.
   if (entry.type === 'dir' && (await fs.promises.lstat(full)).isSymbolicLink()) return;
   // chown first: it clears set-user-id bits that chmod then puts back.
-  if (canChown && entry.uid !== undefined) await fs.promises.chown(full, entry.uid, entry.gid ?? -1).catch(() => undefined);
+  if (canChown && entry.uid !== undefined)
+    await fs.promises.chown(full, entry.uid, entry.gid ?? -1).catch(() => undefined);
   await fs.promises.chmod(full, entry.mode);
   await fs.promises.utimes(full, seconds, seconds);
 }
@@ -311,7 +326,11 @@ export function applyFileMetadataSync(full: string, entry: TreeEntry, fd?: numbe
 }
 
 /** The chunks of a resume state that really are on disk: each placement is read back and its id recomputed. */
-export async function verifyDone(repo: Repository, doneChunks: string[], placements: Map<string, Placement[]>): Promise<string[]> {
+export async function verifyDone(
+  repo: Repository,
+  doneChunks: string[],
+  placements: Map<string, Placement[]>,
+): Promise<string[]> {
   const good: string[] = [];
   for (const chunk of doneChunks) {
     const list = placements.get(chunk);

@@ -19,7 +19,12 @@ const UNSAFE_WIN = /[\\:]/;
 /** Why a relative entry path is unsafe, or undefined when it is fine. */
 export function unsafeEntryPath(rel: unknown): string | undefined {
   if (typeof rel !== 'string' || rel === '') return 'it is empty';
-  if (UNSAFE.test(rel)) return rel.startsWith('/') ? 'it is absolute' : rel.includes('\0') ? 'it holds a NUL byte' : 'it has an empty, "." or ".." part';
+  if (UNSAFE.test(rel))
+    return rel.startsWith('/')
+      ? 'it is absolute'
+      : rel.includes('\0')
+        ? 'it holds a NUL byte'
+        : 'it has an empty, "." or ".." part';
   if (path.sep === '\\' && UNSAFE_WIN.test(rel)) return 'it holds a backslash or a colon';
   return undefined;
 }
@@ -64,7 +69,12 @@ export function checkEntries(snapshotId: string, source: string, entries: readon
   for (const e of entries)
     for (let i = e.path.indexOf('/'); i > 0; i = e.path.indexOf('/', i + 1)) {
       const parent = e.path.slice(0, i);
-      if (links.has(parent)) throw unsafePathError(snapshotId, `path "${e.path}" in ${source}`, `it lies below the symbolic link "${parent}"`);
+      if (links.has(parent))
+        throw unsafePathError(
+          snapshotId,
+          `path "${e.path}" in ${source}`,
+          `it lies below the symbolic link "${parent}"`,
+        );
     }
 }
 

@@ -78,7 +78,10 @@ export interface Read {
 }
 
 /** Blobs of one pack that lie close together are fetched with one ranged read. */
-export function coalesce(batch: Array<{ c: string; loc: ReturnType<Repository['locate']> }>, maxLength: number): Read[] {
+export function coalesce(
+  batch: Array<{ c: string; loc: ReturnType<Repository['locate']> }>,
+  maxLength: number,
+): Read[] {
   const byPack = new Map<string, typeof batch>();
   for (const b of batch) (byPack.get(b.loc.pack) ?? byPack.set(b.loc.pack, []).get(b.loc.pack)!).push(b);
   const reads: Read[] = [];

@@ -10,7 +10,14 @@ import { noteGarbage } from './memory';
 import type { Repository } from './repository';
 import type { DamagedFile, RestoreOptions, RestoreProgress } from './restore';
 import { createTargets, minOf } from './restore-create';
-import { applyFileMetadataSync, verifyDone, writeWhole, type FileTarget, type LinkTarget, type Placement } from './restore-files';
+import {
+  applyFileMetadataSync,
+  verifyDone,
+  writeWhole,
+  type FileTarget,
+  type LinkTarget,
+  type Placement,
+} from './restore-files';
 import { coalesce, Prefetcher, type Read } from './restore-reads';
 import { closeHandle, RunBuilder, RunWriter, SlabPool, type ChunkWork } from './restore-runs';
 import { DoneSet, type AnyRestoreState } from './restore-state';
@@ -80,7 +87,8 @@ export class RestoreRun {
       for (const f of this.files) await closeHandle(f);
       throw err;
     }
-    for (const chunk of await verifyDone(this.repo, this.done.claimed(resume, this.snapshotId), this.placements)) await this.chunkDone(chunk);
+    for (const chunk of await verifyDone(this.repo, this.done.claimed(resume, this.snapshotId), this.placements))
+      await this.chunkDone(chunk);
   }
 
   /**
@@ -96,8 +104,12 @@ export class RestoreRun {
       const pack = this.repo.locate(c).pack;
       if (!packRank.has(pack)) packRank.set(pack, i);
     });
-    const todo = this.done.ids.filter((c) => !this.done.has(c)).map((c) => ({ c, prio: priority(c), loc: this.repo.locate(c) }));
-    todo.sort((a, b) => a.prio - b.prio || packRank.get(a.loc.pack)! - packRank.get(b.loc.pack)! || a.loc.offset - b.loc.offset);
+    const todo = this.done.ids
+      .filter((c) => !this.done.has(c))
+      .map((c) => ({ c, prio: priority(c), loc: this.repo.locate(c) }));
+    todo.sort(
+      (a, b) => a.prio - b.prio || packRank.get(a.loc.pack)! - packRank.get(b.loc.pack)! || a.loc.offset - b.loc.offset,
+    );
     return todo;
   }
 
@@ -108,7 +120,7 @@ export class RestoreRun {
    * the previous one is being written, so the disk is busy from the first chunk to the last.
    */
   formBatches(todo: Todo[], batchBytes: number): void {
-    for (let i = 0; i < todo.length; ) {
+    for (let i = 0; i < todo.length;) {
       let bytes = 0;
       const members: Todo[] = [];
       while (i < todo.length && (bytes < batchBytes || !members.length)) {
@@ -144,13 +156,19 @@ export class RestoreRun {
       for (const batch of this.batches) {
         // Crash tests hold a restore once a fifth of it is written (LIFEBOAT_RESTORE_FAULT=written) and kill the app
         // meanwhile, so the kill lands mid-restore however fast it runs. A stop ends the hold.
-        if (fault('restore', 'written') && progress.bytesWritten * 5 >= progress.bytesTotal) await untilAborted(opts.signal);
+        if (fault('restore', 'written') && progress.bytesWritten * 5 >= progress.bytesTotal)
+          await untilAborted(opts.signal);
         for (const read of batch.reads) {
           opts.signal?.throwIfAborted();
           const got = await fetcher.next();
           if ('err' in got) {
             const err = got.err;
-            if (!(err instanceof LifeboatError) || (err.code !== 'not_found' && err.code !== 'io_error') || err.retryable) throw err;
+            if (
+              !(err instanceof LifeboatError) ||
+              (err.code !== 'not_found' && err.code !== 'io_error') ||
+              err.retryable
+            )
+              throw err;
             for (const m of read.members) await this.damagedChunk({ c: m.c, places: 0, batch }, err.message);
             continue;
           }
@@ -163,7 +181,14 @@ export class RestoreRun {
             const work: BatchWork = { c: m.c, places: 0, batch };
             const at = m.loc.offset - read.offset;
             try {
-              decodeBlobInto(repo.keys, m.c, buf.subarray(at, at + m.loc.length), m.loc.codec, m.loc.rawLength, slice.bytes);
+              decodeBlobInto(
+                repo.keys,
+                m.c,
+                buf.subarray(at, at + m.loc.length),
+                m.loc.codec,
+                m.loc.rawLength,
+                slice.bytes,
+              );
             } catch (err) {
               if (!(err instanceof BlobDamagedError)) throw err;
               await this.damagedChunk(work, `${err.message} (pack ${read.pack})`);
@@ -231,7 +256,13 @@ export class RestoreRun {
       else {
         this.progress.damagedFiles++;
         p.file.damaged = true;
-        this.damaged.set(p.file, { source: p.file.source, path: p.file.entry.path || p.file.source, chunk, reason, chunks: 1 });
+        this.damaged.set(p.file, {
+          source: p.file.source,
+          path: p.file.entry.path || p.file.source,
+          chunk,
+          reason,
+          chunks: 1,
+        });
       }
       if (--p.file.remaining === 0) await this.finishFile(p.file);
     }

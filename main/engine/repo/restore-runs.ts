@@ -53,7 +53,15 @@ const RUN_BUFFERS = 512; // well under IOV_MAX (1024)
 /** Decoded bytes waiting in runs still being filled. */
 const OPEN_BYTES = 8 << 20;
 
-const newRun = <W extends ChunkWork>(file: FileTarget, offset: number): Run<W> => ({ file, offset, end: offset, buffers: [], chunks: [], slabs: [], bytes: 0 });
+const newRun = <W extends ChunkWork>(file: FileTarget, offset: number): Run<W> => ({
+  file,
+  offset,
+  end: offset,
+  buffers: [],
+  chunks: [],
+  slabs: [],
+  bytes: 0,
+});
 const hasRoom = (run: Run<ChunkWork>) => run.bytes < RUN_BYTES && run.buffers.length < RUN_BUFFERS;
 
 /** Adds a chunk at the run's end, or (`front`) just before its start. */
@@ -176,7 +184,10 @@ export class RunBuilder<W extends ChunkWork> {
   private readonly open = new Map<FileTarget, Run<W>>();
   private openBytes = 0;
   /** Deferred places per file, by start and by end offset. */
-  private readonly deferred = new Map<FileTarget, { byStart: Map<number, Deferred<W>>; byEnd: Map<number, Deferred<W>> }>();
+  private readonly deferred = new Map<
+    FileTarget,
+    { byStart: Map<number, Deferred<W>>; byEnd: Map<number, Deferred<W>> }
+  >();
   private deferredBytes = 0;
 
   constructor(private readonly writer: RunWriter<W>) {}
@@ -252,7 +263,9 @@ export class RunBuilder<W extends ChunkWork> {
 
   /** Writes the deferred places in runs of their own, adjacent ones of a file together. */
   private async flushDeferred(): Promise<void> {
-    const all = [...this.deferred.values()].flatMap((held) => [...held.byStart.values()].sort((a, b) => a.offset - b.offset));
+    const all = [...this.deferred.values()].flatMap((held) =>
+      [...held.byStart.values()].sort((a, b) => a.offset - b.offset),
+    );
     let run: Run<W> | undefined;
     for (const d of all) {
       this.release(d);
@@ -307,7 +320,10 @@ export class SlabPool {
         slab.retired = true;
         if (slab.refs === 0) this.release(slab);
       }
-      slab = this.current = n > SLAB ? new Slab(Buffer.allocUnsafe(n), this) : (this.spare.pop() ?? new Slab(Buffer.allocUnsafe(SLAB), this));
+      slab = this.current =
+        n > SLAB
+          ? new Slab(Buffer.allocUnsafe(n), this)
+          : (this.spare.pop() ?? new Slab(Buffer.allocUnsafe(SLAB), this));
     }
     return { slab, bytes: slab.buf.subarray(slab.used, slab.used + n) };
   }
@@ -346,7 +362,9 @@ async function writeRun(r: Run<ChunkWork>): Promise<void> {
     let position = r.offset;
     const small = r.end - r.offset <= SYNC_WRITE_MAX;
     for (;;) {
-      const bytesWritten = small ? fs.writevSync(fh.fd, buffers, position) : (await fh.writev(buffers, position)).bytesWritten;
+      const bytesWritten = small
+        ? fs.writevSync(fh.fd, buffers, position)
+        : (await fh.writev(buffers, position)).bytesWritten;
       position += bytesWritten;
       if (position >= r.end) break;
       // A short write: carry on from the first byte not written.

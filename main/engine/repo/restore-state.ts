@@ -62,7 +62,13 @@ export class DoneSet {
   }
 
   state(snapshotId: string): RestoreState {
-    return { snapshotId, order: this.digest, chunks: this.ids.length, doneCount: this.count, done: zlib.deflateRawSync(this.bits).toString('base64') };
+    return {
+      snapshotId,
+      order: this.digest,
+      chunks: this.ids.length,
+      doneCount: this.count,
+      done: zlib.deflateRawSync(this.bits).toString('base64'),
+    };
   }
 
   /**
@@ -71,7 +77,8 @@ export class DoneSet {
    */
   claimed(state: AnyRestoreState | undefined, snapshotId: string): string[] {
     if (!state || state.snapshotId !== snapshotId) return [];
-    if ('doneChunks' in state && Array.isArray(state.doneChunks)) return state.doneChunks.filter((id) => this.index.has(id));
+    if ('doneChunks' in state && Array.isArray(state.doneChunks))
+      return state.doneChunks.filter((id) => this.index.has(id));
     const s = state as Partial<RestoreState>;
     if (s.order !== this.digest || s.chunks !== this.ids.length || typeof s.done !== 'string') return [];
     let bits: Buffer;

@@ -100,7 +100,12 @@ export interface RestoreResult {
 
 const BATCH_BYTES = 32 << 20;
 
-export async function restoreSnapshot(repo: Repository, snapshotId: string, targetDir: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+export async function restoreSnapshot(
+  repo: Repository,
+  snapshotId: string,
+  targetDir: string,
+  opts: RestoreOptions = {},
+): Promise<RestoreResult> {
   const manifest = await loadSnapshot(repo, snapshotId);
   const resume = opts.resumeState?.snapshotId === snapshotId ? opts.resumeState : undefined;
   // A resumed or overwriting restore keeps what the target holds; a new one starts from an empty folder.
@@ -113,7 +118,13 @@ export async function restoreSnapshot(repo: Repository, snapshotId: string, targ
   const todo = run.orderChunks();
   // A new restore creates its files while the first chunks are fetched and decoded, in the order they are written:
   // creating a file costs the kernel about as much as writing 300 KB, so done up front it left the disk idle.
-  const creation = resume ? undefined : createTargets(firstWritten(todo, layout.placements, layout.files).filter((f) => !f.direct), keep, false);
+  const creation = resume
+    ? undefined
+    : createTargets(
+        firstWritten(todo, layout.placements, layout.files).filter((f) => !f.direct),
+        keep,
+        false,
+      );
   run.formBatches(todo, opts.batchBytes ?? BATCH_BYTES);
   await run.fetchAndWrite(creation);
   await finishTargets(layout, run.damaged, resume);
@@ -134,11 +145,21 @@ interface Selection {
 }
 
 /** Plan stage: every name the restore will use is checked before anything is written (restore-paths.ts says why). */
-function selectEntries(repo: Repository, snapshotId: string, manifest: SnapshotManifest, opts: RestoreOptions): Selection {
+function selectEntries(
+  repo: Repository,
+  snapshotId: string,
+  manifest: SnapshotManifest,
+  opts: RestoreOptions,
+): Selection {
   const chosen = manifest.sources.filter((s) => !opts.sources || opts.sources.includes(s.name));
   if (opts.sources)
     for (const n of opts.sources)
-      if (!chosen.some((s) => s.name === n)) throw noSuchSource(snapshotId, n, manifest.sources.map((s) => s.name));
+      if (!chosen.some((s) => s.name === n))
+        throw noSuchSource(
+          snapshotId,
+          n,
+          manifest.sources.map((s) => s.name),
+        );
   // A path is inside the sources, with or without slashes around it.
   const wanted = opts.path?.replace(/^\/+|\/+$/g, '');
   const within = (p: string) => !wanted || p === wanted || p.startsWith(`${wanted}/`);
@@ -151,7 +172,12 @@ function selectEntries(repo: Repository, snapshotId: string, manifest: SnapshotM
     checkEntries(snapshotId, source.name, entries);
     selected.set(source, entries);
     // A sparse file's chunks step over its holes, which stay holes (sized by ftruncate, never written).
-    for (const e of entries) if (e.holes?.length) sparseAt.set(e, sparseOffsets(snapshotId, source.name, e, (c) => repo.locate(c).rawLength));
+    for (const e of entries)
+      if (e.holes?.length)
+        sparseAt.set(
+          e,
+          sparseOffsets(snapshotId, source.name, e, (c) => repo.locate(c).rawLength),
+        );
   }
   return { snapshotId, chosen, wanted, asked: opts.path, entries: selected, sparseAt };
 }
@@ -160,18 +186,28 @@ function selectEntries(repo: Repository, snapshotId: string, manifest: SnapshotM
 async function prepareTarget(targetDir: string, keep: boolean): Promise<void> {
   await fs.promises.mkdir(targetDir, { recursive: true });
   if (!keep && (await fs.promises.readdir(targetDir)).length > 0)
-    throw new LifeboatError('conflict', `The folder ${targetDir} is not empty.`, 'Choose an empty folder, or restore with --overwrite.');
+    throw new LifeboatError(
+      'conflict',
+      `The folder ${targetDir} is not empty.`,
+      'Choose an empty folder, or restore with --overwrite.',
+    );
 }
 
 /**
  * Layout stage: folders are made now; files (created as they are first written) and links (made last) become targets,
  * and every chunk gets its places (file and offset).
  */
-async function layOutTargets(repo: Repository, sel: Selection, targetDir: string, keep: boolean): Promise<RestoreLayout> {
+async function layOutTargets(
+  repo: Repository,
+  sel: Selection,
+  targetDir: string,
+  keep: boolean,
+): Promise<RestoreLayout> {
   const { snapshotId, chosen, wanted } = sel;
   const layout: RestoreLayout = { files: [], placements: new Map(), dirs: [], links: [] };
   const { files, placements } = layout;
-  const place = (chunk: string, p: Placement) => (placements.get(chunk) ?? placements.set(chunk, []).get(chunk)!).push(p);
+  const place = (chunk: string, p: Placement) =>
+    (placements.get(chunk) ?? placements.set(chunk, []).get(chunk)!).push(p);
   // A path is looked for in every chosen folder source (an image has none), and restored from those that hold it.
   let holding = false;
   for (const source of chosen) {
@@ -190,16 +226,31 @@ async function layOutTargets(repo: Repository, sel: Selection, targetDir: string
         f.direct = !keep && !at && chunks.length <= 1 && (f.entry.size ?? 0) <= DIRECT_MAX;
         for (let i = 0, offset = 0; i < chunks.length; i++) {
           if (at) offset = at[i];
-          place(chunks[i], { file: f, offset, item: { source: source.name, kind: 'file', path: f.entry.path, offset } });
+          place(chunks[i], {
+            file: f,
+            offset,
+            item: { source: source.name, kind: 'file', path: f.entry.path, offset },
+          });
           offset += repo.locate(chunks[i]).rawLength;
         }
       }
     } else if (!wanted) {
-      const entry: TreeEntry = { path: '', type: 'file', mode: source.mode, mtimeMs: source.mtimeMs, size: source.size };
+      const entry: TreeEntry = {
+        path: '',
+        type: 'file',
+        mode: source.mode,
+        mtimeMs: source.mtimeMs,
+        size: source.size,
+      };
       const f: FileTarget = { source: source.name, full: root, entry, remaining: 0, placed: true };
       files.push(f);
       for (const e of source.extents)
-        if (e.chunk) place(e.chunk, { file: f, offset: e.offset, item: { source: source.name, kind: 'image', path: '', offset: e.offset } });
+        if (e.chunk)
+          place(e.chunk, {
+            file: f,
+            offset: e.offset,
+            item: { source: source.name, kind: 'image', path: '', offset: e.offset },
+          });
     }
   }
   if (wanted && !holding) {
@@ -211,7 +262,11 @@ async function layOutTargets(repo: Repository, sel: Selection, targetDir: string
 }
 
 /** Metadata stage, once every file is written and closed: links, damaged files set aside, folder times. */
-async function finishTargets(layout: RestoreLayout, damaged: Map<FileTarget, DamagedFile>, resume: AnyRestoreState | undefined): Promise<void> {
+async function finishTargets(
+  layout: RestoreLayout,
+  damaged: Map<FileTarget, DamagedFile>,
+  resume: AnyRestoreState | undefined,
+): Promise<void> {
   const { files } = layout;
   // Links once every file is written and closed: nothing is ever written through a link the restore made.
   await createLinks(layout.links);
@@ -242,5 +297,11 @@ function resultOf(run: RestoreRun, layout: RestoreLayout): RestoreResult {
     throw Object.assign(err, { damaged: list });
   }
   const { progress } = run;
-  return { files: layout.files.length, bytes: progress.bytesWritten, chunks: layout.placements.size, bytesFetched: progress.bytesFetched, damaged: list };
+  return {
+    files: layout.files.length,
+    bytes: progress.bytesWritten,
+    chunks: layout.placements.size,
+    bytesFetched: progress.bytesFetched,
+    damaged: list,
+  };
 }

@@ -100,27 +100,45 @@ export const snapshotAad = (id: string) => `snapshot:${id}`;
 
 /** A source a backup does not have. Final: a backup never changes, so a job that asked for it cannot succeed later. */
 export function noSuchSource(id: string, name: string | undefined, names: string[]): LifeboatError {
-  return new LifeboatError('not_found', `Backup ${id} has no source named "${name}".`, `Its sources are: ${names.join(', ')}.`, { final: true });
+  return new LifeboatError(
+    'not_found',
+    `Backup ${id} has no source named "${name}".`,
+    `Its sources are: ${names.join(', ')}.`,
+    { final: true },
+  );
 }
 export const newSnapshotId = () => randomId(12);
 
 export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest): Promise<void> {
   const packed = compressPieces((add) => writeJson(manifest, add));
-  await repo.backend.put(`snapshots/${manifest.id}`, seal(repo.keys.dataKey, snapshotAad(manifest.id), Buffer.from([packed.codec]), packed.data));
+  await repo.backend.put(
+    `snapshots/${manifest.id}`,
+    seal(repo.keys.dataKey, snapshotAad(manifest.id), Buffer.from([packed.codec]), packed.data),
+  );
 }
 
 export async function loadSnapshotWith(backend: StorageBackend, keys: RepoKeys, id: string): Promise<SnapshotManifest> {
   const sealed = await backend.get(`snapshots/${id}`).catch((err) => {
     // Final, like the damage below: a job that needs this manifest would only fail the same way again.
     if (err instanceof LifeboatError && err.code === 'not_found')
-      throw new LifeboatError('not_found', `There is no backup ${id} in the storage account.`, 'Its manifest was deleted from the account: restore another backup (`lifeboat backup list`); `lifeboat account rebuild-catalog ACCOUNT` takes this one off the list.', { final: true });
+      throw new LifeboatError(
+        'not_found',
+        `There is no backup ${id} in the storage account.`,
+        'Its manifest was deleted from the account: restore another backup (`lifeboat backup list`); `lifeboat account rebuild-catalog ACCOUNT` takes this one off the list.',
+        { final: true },
+      );
     throw err;
   });
   try {
     const body = unseal(keys.dataKey, snapshotAad(id), sealed);
     return parseJsonBuffer(decompress(body[0] as Codec, body.subarray(1))) as SnapshotManifest;
   } catch {
-    throw new LifeboatError('damaged', `The manifest of backup ${id} is damaged and cannot be read.`, 'Restore another backup; run `lifeboat account check` to find any other damage (other backups are not affected by this one).', { final: true });
+    throw new LifeboatError(
+      'damaged',
+      `The manifest of backup ${id} is damaged and cannot be read.`,
+      'Restore another backup; run `lifeboat account check` to find any other damage (other backups are not affected by this one).',
+      { final: true },
+    );
   }
 }
 
@@ -133,7 +151,12 @@ export async function listSnapshotIds(backend: StorageBackend): Promise<string[]
 }
 
 function sourceTotals(s: SourceManifest): { files: number; bytes: number } {
-  return s.kind === 'tree' ? { files: s.entries.filter((e) => e.type === 'file').length, bytes: s.entries.reduce((n, e) => n + (e.size ?? 0), 0) } : { files: 1, bytes: s.size };
+  return s.kind === 'tree'
+    ? {
+        files: s.entries.filter((e) => e.type === 'file').length,
+        bytes: s.entries.reduce((n, e) => n + (e.size ?? 0), 0),
+      }
+    : { files: 1, bytes: s.size };
 }
 
 export function summarize(m: SnapshotManifest): SnapshotSummary {
@@ -179,7 +202,9 @@ export interface DamagedSnapshot {
  * listing) is collected in `damaged` rather than failing the whole walk: callers report it (list, check, catalog
  * rebuild) or treat it as "may use any chunk" (prune).
  */
-export async function loadAllSnapshots(repo: Repository): Promise<{ manifests: SnapshotManifest[]; damaged: DamagedSnapshot[] }> {
+export async function loadAllSnapshots(
+  repo: Repository,
+): Promise<{ manifests: SnapshotManifest[]; damaged: DamagedSnapshot[] }> {
   const manifests: SnapshotManifest[] = [];
   const damaged = await forEachSnapshot(repo, (m) => void manifests.push(m));
   return { manifests, damaged };
@@ -205,7 +230,9 @@ export async function forEachSnapshot(repo: Repository, f: (m: SnapshotManifest)
 }
 
 /** Every snapshot in the account, oldest first. Damaged manifests are reported, not hidden. */
-export async function listSnapshots(repo: Repository): Promise<{ snapshots: SnapshotSummary[]; damaged: DamagedSnapshot[] }> {
+export async function listSnapshots(
+  repo: Repository,
+): Promise<{ snapshots: SnapshotSummary[]; damaged: DamagedSnapshot[] }> {
   const { manifests, damaged } = await loadAllSnapshots(repo);
   const snapshots = manifests.map(summarize);
   snapshots.sort((a, b) => a.time.localeCompare(b.time));
@@ -216,7 +243,13 @@ export async function listSnapshots(repo: Repository): Promise<{ snapshots: Snap
  * What a fresh install needs to rebuild its catalog from the account alone: every backup's summary and the size
  * of the index. Opening with the wrong SDEK fails with 'bad_key' before anything is read.
  */
-export async function rebuildCatalog(repo: Repository): Promise<{ repositoryId: string; snapshots: SnapshotSummary[]; damaged: DamagedSnapshot[]; chunks: number; packs: number }> {
+export async function rebuildCatalog(repo: Repository): Promise<{
+  repositoryId: string;
+  snapshots: SnapshotSummary[];
+  damaged: DamagedSnapshot[];
+  chunks: number;
+  packs: number;
+}> {
   const index = await loadIndex(repo.backend, repo.keys);
   const { snapshots, damaged } = await listSnapshots(repo);
   return { repositoryId: repo.config.id, snapshots, damaged, chunks: index.size, packs: index.packs.size };
@@ -246,4 +279,3 @@ export function diffImages(a: ImageSource, b: ImageSource): Array<{ offset: numb
   }
   return out;
 }
-

@@ -20,7 +20,12 @@ export interface DataExtent {
 export type SparseMethod = 'dense' | 'seek-data' | 'zero-scan';
 
 /** SEEK_DATA, SEEK_HOLE by platform (Linux, FreeBSD, Solaris: 3, 4; macOS: 4, 3), for perl's sysseek(). */
-export const SEEK: Partial<Record<NodeJS.Platform, [number, number]>> = { linux: [3, 4], freebsd: [3, 4], sunos: [3, 4], darwin: [4, 3] };
+export const SEEK: Partial<Record<NodeJS.Platform, [number, number]>> = {
+  linux: [3, 4],
+  freebsd: [3, 4],
+  sunos: [3, 4],
+  darwin: [4, 3],
+};
 
 const PERL = `
 open(my $f, '<', $ARGV[0]) or die "open: $!\\n";
@@ -33,22 +38,30 @@ while ($p < $end) {
 
 function perlExtents(file: string, seek: [number, number]): Promise<DataExtent[] | undefined> {
   return new Promise((resolve) => {
-    execFile('perl', ['-e', PERL, file, String(seek[0]), String(seek[1])], { maxBuffer: 256 << 20, timeout: 120_000 }, (err, stdout) => {
-      if (err) return resolve(undefined);
-      const out: DataExtent[] = [];
-      for (const line of stdout.split('\n')) {
-        const [a, b] = line.split(' ').map(Number);
-        if (Number.isFinite(a) && Number.isFinite(b) && b > a) out.push({ offset: a, length: b - a });
-      }
-      resolve(out);
-    });
+    execFile(
+      'perl',
+      ['-e', PERL, file, String(seek[0]), String(seek[1])],
+      { maxBuffer: 256 << 20, timeout: 120_000 },
+      (err, stdout) => {
+        if (err) return resolve(undefined);
+        const out: DataExtent[] = [];
+        for (const line of stdout.split('\n')) {
+          const [a, b] = line.split(' ').map(Number);
+          if (Number.isFinite(a) && Number.isFinite(b) && b > a) out.push({ offset: a, length: b - a });
+        }
+        resolve(out);
+      },
+    );
   });
 }
 
 let perlMissing = false;
 
 /** The byte ranges of an image file that may hold data, and how we found them. */
-export async function findDataExtents(file: string, opts: { method?: SparseMethod } = {}): Promise<{ extents: DataExtent[]; method: SparseMethod }> {
+export async function findDataExtents(
+  file: string,
+  opts: { method?: SparseMethod } = {},
+): Promise<{ extents: DataExtent[]; method: SparseMethod }> {
   const st = await fs.promises.stat(file);
   const all = st.size > 0 ? [{ offset: 0, length: st.size }] : [];
   if (opts.method === 'zero-scan') return { extents: all, method: 'zero-scan' };
@@ -105,26 +118,31 @@ export function findFileExtents(files: string[]): Promise<Array<FileExtents | un
   if (!files.length) return Promise.resolve([]);
   if (!seek || perlMissing) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const child = execFile('perl', ['-e', PERL_MANY, String(seek[0]), String(seek[1])], { maxBuffer: 1 << 30, timeout: 600_000 }, (err, stdout) => {
-      if (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') perlMissing = true;
-        return resolve(undefined);
-      }
-      const out: Array<FileExtents | undefined> = [];
-      let current: FileExtents | undefined;
-      for (const line of stdout.split('\n')) {
-        if (line === 'E' || line.startsWith('F ')) {
-          current = line === 'E' ? undefined : { size: Number(line.slice(2)), extents: [] };
-          out.push(current);
-        } else if (line === 'X') out[out.length - 1] = current = undefined;
-        else if (current && line) {
-          const [a, b] = line.split(' ').map(Number);
-          const length = Math.min(b, current.size) - a; // data past the size asked about (the file grew) is left out
-          if (Number.isFinite(a) && length > 0) current.extents.push({ offset: a, length });
+    const child = execFile(
+      'perl',
+      ['-e', PERL_MANY, String(seek[0]), String(seek[1])],
+      { maxBuffer: 1 << 30, timeout: 600_000 },
+      (err, stdout) => {
+        if (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') perlMissing = true;
+          return resolve(undefined);
         }
-      }
-      resolve(out.length === files.length ? out : undefined);
-    });
+        const out: Array<FileExtents | undefined> = [];
+        let current: FileExtents | undefined;
+        for (const line of stdout.split('\n')) {
+          if (line === 'E' || line.startsWith('F ')) {
+            current = line === 'E' ? undefined : { size: Number(line.slice(2)), extents: [] };
+            out.push(current);
+          } else if (line === 'X') out[out.length - 1] = current = undefined;
+          else if (current && line) {
+            const [a, b] = line.split(' ').map(Number);
+            const length = Math.min(b, current.size) - a; // data past the size asked about (the file grew) is left out
+            if (Number.isFinite(a) && length > 0) current.extents.push({ offset: a, length });
+          }
+        }
+        resolve(out.length === files.length ? out : undefined);
+      },
+    );
     child.stdin?.on('error', () => undefined); // perl gone early: the callback reports it
     child.stdin?.end(files.join('\0') + '\0');
   });

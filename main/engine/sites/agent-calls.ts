@@ -39,9 +39,25 @@ const Slot = z.enum(['active', 'test']);
 /** An item's command: one line as typed, a bounded timeout, only LIFEBOAT_* variables (never PATH, LD_PRELOAD, …). */
 const CommandReq = z.object({
   name: z.enum(COMMANDS),
-  command: z.string().min(1).max(4096).refine((c) => !/[\r\n\0]/.test(c) && c.trim() !== '', 'a command on one line'),
-  timeoutMs: z.number().int().min(1000).max(24 * 3600_000),
-  env: z.record(z.string().regex(/^LIFEBOAT_[A-Z_]{1,40}$/), z.string().max(1024).refine((v) => !v.includes('\0'))).refine((e) => Object.keys(e).length <= 16),
+  command: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((c) => !/[\r\n\0]/.test(c) && c.trim() !== '', 'a command on one line'),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(24 * 3600_000),
+  env: z
+    .record(
+      z.string().regex(/^LIFEBOAT_[A-Z_]{1,40}$/),
+      z
+        .string()
+        .max(1024)
+        .refine((v) => !v.includes('\0')),
+    )
+    .refine((e) => Object.keys(e).length <= 16),
 });
 
 /** What a call handler gets besides its arguments. */
@@ -72,13 +88,22 @@ async function readAll(body: Readable, max: number): Promise<Buffer> {
   let n = 0;
   for await (const chunk of body) {
     n += (chunk as Buffer).length;
-    if (n > max) throw new LifeboatError('invalid_input', `The request body is over ${max} bytes.`, 'Send blocks in smaller batches.');
+    if (n > max)
+      throw new LifeboatError(
+        'invalid_input',
+        `The request body is over ${max} bytes.`,
+        'Send blocks in smaller batches.',
+      );
     parts.push(chunk as Buffer);
   }
   return Buffer.concat(parts);
 }
 
-const def = <A extends unknown[]>(args: z.ZodType<A>, run: (args: A, ctx: CallContext) => Promise<unknown>, streamsIn = false): CallDef => ({
+const def = <A extends unknown[]>(
+  args: z.ZodType<A>,
+  run: (args: A, ctx: CallContext) => Promise<unknown>,
+  streamsIn = false,
+): CallDef => ({
   args: args as z.ZodType<unknown[]>,
   run: run as unknown as CallDef['run'],
   streamsIn,
@@ -92,7 +117,8 @@ export const CALLS: Record<string, CallDef> = {
   ping: def(z.tuple([]), async () => ({ at: new Date().toISOString() })),
   prepareSite: def(z.tuple([Marker]), ([m], c) => c.agent.prepareSite(m)),
   checkSite: def(z.tuple([Marker]), async ([m], c) => {
-    const check = (c.agent as Partial<SiteAgent> & { checkSite?: (m: { id: string; name: string }) => Promise<void> }).checkSite;
+    const check = (c.agent as Partial<SiteAgent> & { checkSite?: (m: { id: string; name: string }) => Promise<void> })
+      .checkSite;
     if (check) await check.call(c.agent, m);
   }),
   space: def(z.tuple([]), (_, c) => c.agent.space()),
@@ -106,7 +132,12 @@ export const CALLS: Record<string, CallDef> = {
   removeItem: def(z.tuple([Ref]), ([r], c) => c.agent.removeItem(r)),
   materialize: def(z.tuple([Ref, Id, Absolute]), async ([r, id, to], c) => {
     const rel = path.relative(c.stateDir, path.resolve(to));
-    if (!rel.startsWith('..') && !path.isAbsolute(rel)) throw new LifeboatError('invalid_input', `--to: ${to} is inside the agent's own state folder.`, 'Give another folder on the agent host.');
+    if (!rel.startsWith('..') && !path.isAbsolute(rel))
+      throw new LifeboatError(
+        'invalid_input',
+        `--to: ${to} is inside the agent's own state folder.`,
+        'Give another folder on the agent host.',
+      );
     return c.agent.materialize(r, id, to);
   }),
   placeCopy: def(z.tuple([Ref, Slot, Id]), ([r, slot, id], c) => c.agent.placeCopy(r, slot, id)),
@@ -122,12 +153,27 @@ export const CALLS: Record<string, CallDef> = {
     async ([r, id, disk], c) => c.agent.writeBlocks(r, id, disk, decodeRecords(await readAll(c.body, BLOCKS_BODY_MAX))),
     true,
   ),
-  writeFile: def(z.tuple([Ref, Id, FileName, z.string().min(1).max(4096), Meta]), ([r, id, folder, rel, meta], c) => c.agent.writeFile(r, id, folder, rel, c.body, meta), true),
-  blockChecksums: def(z.tuple([Ref, FileName, z.number().int().min(4096).max(64 << 20)]), async ([r, disk, size], c) => {
-    const sums = await c.agent.blockChecksums(r, disk, size);
-    for (let i = 0; i < sums.length; i += 1 << 20) await c.send(sums.subarray(i, i + (1 << 20)));
-    return { bytes: sums.length };
-  }),
+  writeFile: def(
+    z.tuple([Ref, Id, FileName, z.string().min(1).max(4096), Meta]),
+    ([r, id, folder, rel, meta], c) => c.agent.writeFile(r, id, folder, rel, c.body, meta),
+    true,
+  ),
+  blockChecksums: def(
+    z.tuple([
+      Ref,
+      FileName,
+      z
+        .number()
+        .int()
+        .min(4096)
+        .max(64 << 20),
+    ]),
+    async ([r, disk, size], c) => {
+      const sums = await c.agent.blockChecksums(r, disk, size);
+      for (let i = 0; i < sums.length; i += 1 << 20) await c.send(sums.subarray(i, i + (1 << 20)));
+      return { bytes: sums.length };
+    },
+  ),
   /** Writes the body to a probe file and fsyncs it: the write half of `site test`. */
   probeWrite: def(
     z.tuple([]),

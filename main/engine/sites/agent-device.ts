@@ -29,7 +29,13 @@ const OPS = {
   inspectRoot: z.tuple([]),
   prepareRoot: z.tuple([DeviceMarker]),
   createShare: z.tuple([]),
-  createVolume: z.tuple([z.number().int().positive().max(2 ** 50)]),
+  createVolume: z.tuple([
+    z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 50),
+  ]),
   setWritable: z.tuple([z.boolean()]),
   onlineModes: z.tuple([]),
   remove: z.tuple([]),
@@ -48,7 +54,11 @@ export type DeviceOp = keyof typeof OPS;
 
 export const DeviceOpRequest = z.object({
   op: z.enum(Object.keys(OPS) as [DeviceOp, ...DeviceOp[]]),
-  path: z.string().min(1).max(4096).refine((p) => path.isAbsolute(p) && !p.includes('\0'), 'an absolute path on the agent host'),
+  path: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((p) => path.isAbsolute(p) && !p.includes('\0'), 'an absolute path on the agent host'),
   args: z.array(z.unknown()).max(2),
 });
 export type DeviceOpRequest = z.infer<typeof DeviceOpRequest>;
@@ -58,12 +68,21 @@ const local = new LocalDeviceAgent();
 /** Runs one checked device operation under `<root>/devices/`. */
 export async function runDeviceOp(root: string, req: DeviceOpRequest): Promise<unknown> {
   const parsed = OPS[req.op].safeParse(req.args);
-  if (!parsed.success) throw new LifeboatError('invalid_input', `device ${req.op}: bad arguments (${parsed.error.issues[0]?.message ?? 'invalid'}).`, 'This is a bug in the sender: report it.');
+  if (!parsed.success)
+    throw new LifeboatError(
+      'invalid_input',
+      `device ${req.op}: bad arguments (${parsed.error.issues[0]?.message ?? 'invalid'}).`,
+      'This is a bug in the sender: report it.',
+    );
   const area = path.join(await realish(root), DEVICE_AREA);
   const target = await realish(req.path);
   const rel = path.relative(area, target);
   if (!rel || rel.startsWith('..') || path.isAbsolute(rel))
-    throw new LifeboatError('forbidden', `device ${req.op}: ${req.path} is not under ${path.join(root, DEVICE_AREA)} on the agent host.`, `Put the device's data root under ${path.join(root, DEVICE_AREA)}.`);
+    throw new LifeboatError(
+      'forbidden',
+      `device ${req.op}: ${req.path} is not under ${path.join(root, DEVICE_AREA)} on the agent host.`,
+      `Put the device's data root under ${path.join(root, DEVICE_AREA)}.`,
+    );
   await fsp.mkdir(area, { recursive: true, mode: 0o700 });
   const run = local[req.op] as (p: string, ...a: unknown[]) => Promise<unknown>;
   return (await run.call(local, target, ...parsed.data)) ?? null;

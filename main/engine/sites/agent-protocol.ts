@@ -65,9 +65,11 @@ export interface WireError {
 }
 
 export function toWireError(err: unknown): WireError {
-  if (err instanceof LifeboatError) return { code: err.code, message: err.message, hint: err.hint, retryable: err.retryable, final: err.final };
+  if (err instanceof LifeboatError)
+    return { code: err.code, message: err.message, hint: err.hint, retryable: err.retryable, final: err.final };
   const e = err as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return { code: 'io_error', message: e.message, errno: e.code };
+  if (e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
+    return { code: 'io_error', message: e.message, errno: e.code };
   return { code: 'internal', message: e instanceof Error ? e.message : String(err) };
 }
 
@@ -78,7 +80,12 @@ export function toWireError(err: unknown): WireError {
  */
 export function fromWireError(w: WireError, where: string): Error {
   if (w.errno === 'ENOSPC' || w.errno === 'EDQUOT')
-    return new LifeboatError('disk_full', `The disk of the recovery site at ${where} is full (${w.message}).`, 'Free space on the agent host, or choose another site.', { final: true });
+    return new LifeboatError(
+      'disk_full',
+      `The disk of the recovery site at ${where} is full (${w.message}).`,
+      'Free space on the agent host, or choose another site.',
+      { final: true },
+    );
   if (w.errno) return Object.assign(new Error(`At the site agent ${where}: ${w.message}`), { code: w.errno });
   return new LifeboatError(w.code as ErrorCode, w.message, w.hint, { retryable: w.retryable, final: w.final });
 }
@@ -96,16 +103,31 @@ export function newPairingKey(): string {
 /** A typed or pasted pairing key, normalized; tolerant of case, spaces and hyphens. */
 export function parsePairingKey(input: string): string {
   const compact = input.replace(/[\s-]/g, '').toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
-  const hint = 'Copy the pairing key `lifeboat agent serve` printed on the agent host: 4 groups of 6 letters and digits.';
-  if (compact.length !== KEY_CHARS) throw new LifeboatError('invalid_input', `--pairing-key: a pairing key has ${KEY_CHARS} characters (without hyphens); this one has ${compact.length}.`, hint);
+  const hint =
+    'Copy the pairing key `lifeboat agent serve` printed on the agent host: 4 groups of 6 letters and digits.';
+  if (compact.length !== KEY_CHARS)
+    throw new LifeboatError(
+      'invalid_input',
+      `--pairing-key: a pairing key has ${KEY_CHARS} characters (without hyphens); this one has ${compact.length}.`,
+      hint,
+    );
   const bad = [...compact].find((c) => !ALPHABET.includes(c));
-  if (bad) throw new LifeboatError('invalid_input', `--pairing-key: "${bad}" is not a character of a pairing key.`, hint);
+  if (bad)
+    throw new LifeboatError('invalid_input', `--pairing-key: "${bad}" is not a character of a pairing key.`, hint);
   return compact.match(/.{6}/g)!.join('-');
 }
 
 /** The MAC of one pairing message: HMAC-SHA256 under a key derived from the pairing key, over its fields in order. */
 export function pairingMac(pairingKey: string, fields: string[]): string {
-  const key = Buffer.from(crypto.hkdfSync('sha256', Buffer.from(parsePairingKey(pairingKey)), Buffer.from('lifeboat-agent-pairing'), Buffer.from(PROTOCOL), 32));
+  const key = Buffer.from(
+    crypto.hkdfSync(
+      'sha256',
+      Buffer.from(parsePairingKey(pairingKey)),
+      Buffer.from('lifeboat-agent-pairing'),
+      Buffer.from(PROTOCOL),
+      32,
+    ),
+  );
   return crypto.createHmac('sha256', key).update(JSON.stringify(fields)).digest('base64');
 }
 
@@ -150,17 +172,20 @@ export function decodeRecords(buf: Buffer): { offset: number; length: number; da
   const out: { offset: number; length: number; data: Buffer | null }[] = [];
   let pos = 0;
   while (pos < buf.length) {
-    if (pos + RECORD_HEAD > buf.length) throw new LifeboatError('invalid_input', 'A block record of the request is cut short.');
+    if (pos + RECORD_HEAD > buf.length)
+      throw new LifeboatError('invalid_input', 'A block record of the request is cut short.');
     const offset = Number(buf.readBigUInt64LE(pos));
     const length = buf.readUInt32LE(pos + 8);
     const flag = buf.readUInt8(pos + 12);
     pos += RECORD_HEAD;
-    if (flag > 1 || !Number.isSafeInteger(offset)) throw new LifeboatError('invalid_input', 'A block record of the request is malformed.');
+    if (flag > 1 || !Number.isSafeInteger(offset))
+      throw new LifeboatError('invalid_input', 'A block record of the request is malformed.');
     if (flag === 1) {
       out.push({ offset, length, data: null });
       continue;
     }
-    if (pos + length > buf.length) throw new LifeboatError('invalid_input', 'A block record of the request is cut short.');
+    if (pos + length > buf.length)
+      throw new LifeboatError('invalid_input', 'A block record of the request is cut short.');
     out.push({ offset, length, data: buf.subarray(pos, pos + length) });
     pos += length;
   }

@@ -36,7 +36,14 @@ const AgentPath = z
   .min(1)
   .max(4096)
   .refine((p) => path.isAbsolute(p) && !p.includes('\0'), 'an absolute path on the agent host');
-const Range = z.object({ offset: z.number().int().nonnegative().max(2 ** 50), length: z.number().int().positive().max(RANGE_MAX) });
+const Range = z.object({
+  offset: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 50),
+  length: z.number().int().positive().max(RANGE_MAX),
+});
 const Ranges = z
   .array(Range)
   .min(1)
@@ -65,7 +72,9 @@ async function confined(ctx: Ctx, call: string, p: string): Promise<string> {
 const missing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
 async function stat(file: string) {
-  const st = await fsp.stat(file, { bigint: true }).catch((err: unknown) => (missing(err) ? null : Promise.reject(err)));
+  const st = await fsp
+    .stat(file, { bigint: true })
+    .catch((err: unknown) => (missing(err) ? null : Promise.reject(err)));
   return st && { file: st.isFile(), dir: st.isDirectory(), size: Number(st.size), mtimeNs: String(st.mtimeNs) };
 }
 
@@ -94,7 +103,12 @@ async function holdSums(): Promise<void> {
  * Checksums of blocks first..first+count-1 of a disk: only data blocks read, in runs of consecutive blocks hashed in
  * worker threads, so the agent's loop answers other calls meanwhile; blocks in holes and past its end are zeros.
  */
-async function sums(file: string, first: number, count: number, ctx: Ctx): Promise<{ bytesRead: number; size: number }> {
+async function sums(
+  file: string,
+  first: number,
+  count: number,
+  ctx: Ctx,
+): Promise<{ bytesRead: number; size: number }> {
   const size = Number((await fsp.stat(file)).size);
   const out = Buffer.alloc(count * HASH_BYTES);
   const data = blocksTouched(await dataExtents(file), BLOCK_SIZE, size).filter((b) => b >= first && b < first + count);
@@ -106,9 +120,19 @@ async function sums(file: string, first: number, count: number, ctx: Ctx): Promi
   }
   let bytesRead = 0;
   const hashRun = async (r: { first: number; count: number }) => {
-    const task = { op: 'replica-hash' as const, path: file, size, ...r, old: new Uint8Array(r.count * HASH_BYTES), hashOnly: true };
+    const task = {
+      op: 'replica-hash' as const,
+      path: file,
+      size,
+      ...r,
+      old: new Uint8Array(r.count * HASH_BYTES),
+      hashOnly: true,
+    };
     const got = await workers().run(task satisfies HashBlocksTask);
-    Buffer.from(got.hashes.buffer, got.hashes.byteOffset, got.hashes.byteLength).copy(out, (r.first - first) * HASH_BYTES);
+    Buffer.from(got.hashes.buffer, got.hashes.byteOffset, got.hashes.byteLength).copy(
+      out,
+      (r.first - first) * HASH_BYTES,
+    );
     bytesRead += got.bytesRead;
   };
   let next = 0;
@@ -164,20 +188,39 @@ async function regularFile(call: string, file: string): Promise<string> {
   return file;
 }
 
-const call = <A extends unknown[]>(name: SourceCallName, args: z.ZodType<A>, run: (file: string, args: A, ctx: Ctx) => Promise<unknown>): SourceCall => ({
+const call = <A extends unknown[]>(
+  name: SourceCallName,
+  args: z.ZodType<A>,
+  run: (file: string, args: A, ctx: Ctx) => Promise<unknown>,
+): SourceCall => ({
   args: args as z.ZodType<unknown[]>,
-  run: (async (a: A, ctx: CallContext) => run(await confined(ctx, name, a[0] as string), a, ctx)) as unknown as SourceCall['run'],
+  run: (async (a: A, ctx: CallContext) =>
+    run(await confined(ctx, name, a[0] as string), a, ctx)) as unknown as SourceCall['run'],
 });
 
 export const SOURCE_CALLS: Record<SourceCallName, SourceCall> = {
   sourceStat: call('sourceStat', z.tuple([AgentPath]), (file) => stat(file)),
-  sourceExtents: call('sourceExtents', z.tuple([AgentPath]), async (file) => dataExtents(await regularFile('sourceExtents', file))),
+  sourceExtents: call('sourceExtents', z.tuple([AgentPath]), async (file) =>
+    dataExtents(await regularFile('sourceExtents', file)),
+  ),
   sourceSums: call(
     'sourceSums',
-    z.tuple([AgentPath, z.number().int().nonnegative().max(2 ** 40), z.number().int().positive().max(SUMS_MAX_BLOCKS)]),
+    z.tuple([
+      AgentPath,
+      z
+        .number()
+        .int()
+        .nonnegative()
+        .max(2 ** 40),
+      z.number().int().positive().max(SUMS_MAX_BLOCKS),
+    ]),
     async (file, [, first, count], ctx) => sums(await regularFile('sourceSums', file), first, count, ctx),
   ),
-  sourceRead: call('sourceRead', z.tuple([AgentPath, Ranges]), async (file, [, ranges], ctx) => readRanges(await regularFile('sourceRead', file), ranges, ctx)),
+  sourceRead: call('sourceRead', z.tuple([AgentPath, Ranges]), async (file, [, ranges], ctx) =>
+    readRanges(await regularFile('sourceRead', file), ranges, ctx),
+  ),
   /** A folder's index (replication/folder-scan.ts), or null when there is no such folder. */
-  sourceIndex: call('sourceIndex', z.tuple([AgentPath]), async (dir) => ((await stat(dir))?.dir ? walkFolder(dir) : null)),
+  sourceIndex: call('sourceIndex', z.tuple([AgentPath]), async (dir) =>
+    (await stat(dir))?.dir ? walkFolder(dir) : null,
+  ),
 };

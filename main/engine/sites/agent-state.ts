@@ -56,7 +56,12 @@ export class AgentState {
   /** Opens (or creates) the state under `root`; `newKey` replaces the open pairing key with a fresh one. */
   static async open(root: string, opts: { newKey?: boolean } = {}): Promise<AgentState> {
     const st = await fsp.stat(root).catch(() => null);
-    if (st && !st.isDirectory()) throw new LifeboatError('invalid_input', `--root: ${root} is a file, not a folder.`, 'Give a folder (it is created when missing).');
+    if (st && !st.isDirectory())
+      throw new LifeboatError(
+        'invalid_input',
+        `--root: ${root} is a file, not a folder.`,
+        'Give a folder (it is created when missing).',
+      );
     const dir = path.join(root, AGENT_STATE_DIR);
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
     await fsp.chmod(dir, 0o700);
@@ -65,7 +70,11 @@ export class AgentState {
     let tls: { key: string; cert: string; fingerprint: string };
     if (fs.existsSync(keyFile) && fs.existsSync(certFile)) {
       const cert = await fsp.readFile(certFile, 'utf8');
-      tls = { key: await fsp.readFile(keyFile, 'utf8'), cert, fingerprint: new crypto.X509Certificate(cert).fingerprint256 };
+      tls = {
+        key: await fsp.readFile(keyFile, 'utf8'),
+        cert,
+        fingerprint: new crypto.X509Certificate(cert).fingerprint256,
+      };
     } else {
       tls = await makeSelfSigned('Lifeboat site agent');
       await writePrivate(keyFile, tls.key);
@@ -75,9 +84,20 @@ export class AgentState {
     const text = await fsp.readFile(file, 'utf8').catch(() => null);
     let state: AgentStateFile;
     try {
-      state = text ? (JSON.parse(text) as AgentStateFile) : { agentId: `agent-${crypto.randomBytes(8).toString('hex')}`, pairingKey: newPairingKey(), usedKeys: [], paired: null };
+      state = text
+        ? (JSON.parse(text) as AgentStateFile)
+        : {
+            agentId: `agent-${crypto.randomBytes(8).toString('hex')}`,
+            pairingKey: newPairingKey(),
+            usedKeys: [],
+            paired: null,
+          };
     } catch {
-      throw new LifeboatError('damaged', `The agent state ${file} is damaged.`, `Move ${dir} away and start again: the agent gets a new certificate and pairing key, and the site must be added again.`);
+      throw new LifeboatError(
+        'damaged',
+        `The agent state ${file} is damaged.`,
+        `Move ${dir} away and start again: the agent gets a new certificate and pairing key, and the site must be added again.`,
+      );
     }
     const agent = new AgentState(dir, tls, state);
     if (opts.newKey || (!state.pairingKey && !state.paired)) state.pairingKey = newPairingKey();
@@ -108,7 +128,10 @@ export class AgentState {
   /** Pairs with an installation: the open key becomes used, and only that installation is accepted from now on. */
   async pair(p: PairedInstallation): Promise<void> {
     if (!this.state.pairingKey) throw new LifeboatError('conflict', 'The pairing key was used meanwhile.');
-    this.state.usedKeys = [{ key: this.state.pairingKey, usedAt: p.pairedAt }, ...this.state.usedKeys].slice(0, USED_KEPT);
+    this.state.usedKeys = [{ key: this.state.pairingKey, usedAt: p.pairedAt }, ...this.state.usedKeys].slice(
+      0,
+      USED_KEPT,
+    );
     this.state.pairingKey = null;
     this.state.paired = p;
     await this.save();

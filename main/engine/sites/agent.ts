@@ -120,7 +120,14 @@ export interface SiteAgent {
    * workers may write blocks into themselves, or null when the disk's blocks must go through `writeBlocks`.
    */
   firstCopyPath?(item: SiteItemRef, cycleId: string, disk: string): Promise<string | null>;
-  writeFile(item: SiteItemRef, cycleId: string, folder: string, rel: string, data: Readable, meta: FileMeta): Promise<number>;
+  writeFile(
+    item: SiteItemRef,
+    cycleId: string,
+    folder: string,
+    rel: string,
+    data: Readable,
+    meta: FileMeta,
+  ): Promise<number>;
   abortCycle(item: SiteItemRef, cycleId: string): Promise<void>;
   /** Applies the staged cycle to the replica (undo deltas first) and lists its point; idempotent for a cycle already applied. */
   commitCycle(item: SiteItemRef, cycleId: string, manifest: CycleManifest, hooks?: CommitHooks): Promise<SitePoint>;
@@ -139,7 +146,12 @@ export interface SiteAgent {
    * Materializes a point as the item's active or test copy (docs/failover.md): written beside, then renamed into place,
    * replacing any copy there; a crash leaves the old copy or the new one, never half of one.
    */
-  placeCopy(item: SiteItemRef, slot: CopySlot, pointId: string, hooks?: CopyHooks): Promise<{ bytes: number; path: string }>;
+  placeCopy(
+    item: SiteItemRef,
+    slot: CopySlot,
+    pointId: string,
+    hooks?: CopyHooks,
+  ): Promise<{ bytes: number; path: string }>;
   /** The folder of the item's active or test copy (disks/ and folders/ inside), whether it exists or not. */
   copyPath(item: SiteItemRef, slot: CopySlot): string;
   /** Removes the item's active or test copy, and any half-made one. Idempotent. */

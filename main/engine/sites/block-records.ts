@@ -34,7 +34,10 @@ const CHUNK = 8 << 20;
  * Calls `each` for every record of a file in order; a record cut short by a crash ends the file. `data` is a view
  * into a read buffer that is never reused, so a caller may keep it.
  */
-export async function readRecords(file: string, each: (offset: number, length: number, data: Buffer | null) => Promise<void>): Promise<void> {
+export async function readRecords(
+  file: string,
+  each: (offset: number, length: number, data: Buffer | null) => Promise<void>,
+): Promise<void> {
   const fh = await fsp.open(file, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -78,7 +81,8 @@ export async function readRecords(file: string, each: (offset: number, length: n
 
 /** Writes a run of zeros (a block that is a hole at the source) at `offset`. */
 export async function writeZeros(fh: fsp.FileHandle, offset: number, length: number): Promise<void> {
-  for (let done = 0; done < length; done += ZERO.length) await fh.write(ZERO, 0, Math.min(ZERO.length, length - done), offset + done);
+  for (let done = 0; done < length; done += ZERO.length)
+    await fh.write(ZERO, 0, Math.min(ZERO.length, length - done), offset + done);
 }
 
 /** Applies a record file to an open image; adjacent data records go to the image in one write of up to 8 MiB. */
@@ -141,7 +145,7 @@ export async function copySparse(src: string, dst: string): Promise<number> {
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     for (const e of extents) {
-      for (let pos = e.offset; pos < e.offset + e.length; ) {
+      for (let pos = e.offset; pos < e.offset + e.length;) {
         const n = Math.min(buf.length, e.offset + e.length - pos);
         const { bytesRead } = await from.read(buf, 0, n, pos);
         if (bytesRead === 0) break;

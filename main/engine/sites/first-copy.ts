@@ -16,7 +16,11 @@ import { fsyncPath, writeZeros } from './block-records';
 /** Where a disk's first copy is made inside the cycle's folder. */
 export const firstCopyFile = (cycleDir: string, disk: string): string => path.join(cycleDir, 'disks', disk);
 
-const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fsp.lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * The file the first copy of `disk` goes into, created empty when this is its first block, or null when the disk is
@@ -37,7 +41,7 @@ export async function firstCopyTarget(cycleDir: string, replica: string, disk: s
 export async function writeFirstCopy(file: string, blocks: BlockWrite[]): Promise<void> {
   const fh = await fsp.open(file, 'r+');
   try {
-    for (let k = 0; k < blocks.length; ) {
+    for (let k = 0; k < blocks.length;) {
       const b = blocks[k];
       if (!b.data) {
         await writeZeros(fh, b.offset, b.length);
@@ -46,7 +50,11 @@ export async function writeFirstCopy(file: string, blocks: BlockWrite[]): Promis
       }
       const parts = [b.data];
       let end = b.offset + b.length;
-      while (k + parts.length < blocks.length && blocks[k + parts.length].data && blocks[k + parts.length].offset === end) {
+      while (
+        k + parts.length < blocks.length &&
+        blocks[k + parts.length].data &&
+        blocks[k + parts.length].offset === end
+      ) {
         end += blocks[k + parts.length].length;
         parts.push(blocks[k + parts.length].data!);
       }

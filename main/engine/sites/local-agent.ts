@@ -10,7 +10,20 @@ import type { Readable } from 'node:stream';
 import { LifeboatError } from '../../shared/errors';
 import { blockHash, HASH_BYTES } from '../replication/block-hash';
 import { runHere } from '../replication/commands';
-import type { BlockWrite, CommandRequest, CommitHooks, CopyHooks, CopySlot, CycleManifest, FileMeta, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
+import type {
+  BlockWrite,
+  CommandRequest,
+  CommitHooks,
+  CopyHooks,
+  CopySlot,
+  CycleManifest,
+  FileMeta,
+  SiteAgent,
+  SiteItemLayout,
+  SiteItemRef,
+  SitePoint,
+  SiteProbe,
+} from './agent';
 import { copySparse, fsyncPath } from './block-records';
 import { applyUndo, ReplicaJournal, withItemLock } from './replica-journal';
 import { copyDir, copyTree, placeCopy, removeCopy } from './site-copies';
@@ -20,7 +33,13 @@ export const SITE_MARKER = '.lifeboat-site.json';
 async function nearestExisting(p: string): Promise<string> {
   let cur = path.resolve(p);
   for (;;) {
-    if (await fsp.stat(cur).then(() => true, () => false)) return cur;
+    if (
+      await fsp.stat(cur).then(
+        () => true,
+        () => false,
+      )
+    )
+      return cur;
     const up = path.dirname(cur);
     if (up === cur) return cur;
     cur = up;
@@ -45,13 +64,26 @@ export class LocalSiteAgent implements SiteAgent {
     if (text) {
       const found = JSON.parse(text) as { id: string; name: string };
       if (found.id !== marker.id)
-        throw new LifeboatError('conflict', `${this.root} is the root of another recovery site (${found.name}).`, 'Choose an empty folder, or remove that site from the Lifeboat that owns it.');
+        throw new LifeboatError(
+          'conflict',
+          `${this.root} is the root of another recovery site (${found.name}).`,
+          'Choose an empty folder, or remove that site from the Lifeboat that owns it.',
+        );
       return;
     }
     const st = await fsp.stat(this.root).catch(() => null);
-    if (st && !st.isDirectory()) throw new LifeboatError('invalid_input', `--root: ${this.root} is a file, not a folder.`, 'Give a folder (it is created when missing).');
+    if (st && !st.isDirectory())
+      throw new LifeboatError(
+        'invalid_input',
+        `--root: ${this.root} is a file, not a folder.`,
+        'Give a folder (it is created when missing).',
+      );
     if (st && (await fsp.readdir(this.root)).length > 0)
-      throw new LifeboatError('invalid_input', `--root: ${this.root} is not empty.`, 'Give an empty folder or one that does not exist yet, so that replicas never mix with other data.');
+      throw new LifeboatError(
+        'invalid_input',
+        `--root: ${this.root} is not empty.`,
+        'Give an empty folder or one that does not exist yet, so that replicas never mix with other data.',
+      );
     await fsp.mkdir(this.root, { recursive: true, mode: 0o700 });
     await fsp.writeFile(`${file}.tmp`, JSON.stringify({ ...marker, createdAt: new Date().toISOString() }, null, 2));
     await fsp.rename(`${file}.tmp`, file);
@@ -73,7 +105,12 @@ export class LocalSiteAgent implements SiteAgent {
     }
     const found = JSON.parse(text) as { id: string; name: string };
     if (found.id !== marker.id)
-      throw new LifeboatError('conflict', `${this.root} now holds another recovery site (${found.name}), not ${marker.name}.`, 'Mount the right disk at that path.', { final: true });
+      throw new LifeboatError(
+        'conflict',
+        `${this.root} now holds another recovery site (${found.name}), not ${marker.name}.`,
+        'Mount the right disk at that path.',
+        { final: true },
+      );
   }
 
   async space(): Promise<{ free: number; total: number }> {
@@ -97,9 +134,20 @@ export class LocalSiteAgent implements SiteAgent {
       const t2 = performance.now();
       const back = await fsp.readFile(file);
       const t3 = performance.now();
-      if (!back.equals(data)) throw new LifeboatError('io_error', `The probe file read back from ${this.root} differs from what was written.`, 'Check the disk of the site.');
+      if (!back.equals(data))
+        throw new LifeboatError(
+          'io_error',
+          `The probe file read back from ${this.root} differs from what was written.`,
+          'Check the disk of the site.',
+        );
       const { free, total } = await this.space();
-      return { free, total, latencyMs, writeBytesPerSecond: Math.round(bytes / ((t2 - t1) / 1000)), readBytesPerSecond: Math.round(bytes / (Math.max(t3 - t2, 0.01) / 1000)) };
+      return {
+        free,
+        total,
+        latencyMs,
+        writeBytesPerSecond: Math.round(bytes / ((t2 - t1) / 1000)),
+        readBytesPerSecond: Math.round(bytes / (Math.max(t3 - t2, 0.01) / 1000)),
+      };
     } finally {
       await fsp.rm(file, { force: true });
       await fsp.rm(`${file}.small`, { force: true });
@@ -111,9 +159,17 @@ export class LocalSiteAgent implements SiteAgent {
     const markerFile = path.join(j.meta, 'item.json');
     const text = await fsp.readFile(markerFile, 'utf8').catch(() => null);
     if (text && (JSON.parse(text) as { id: string }).id !== item.id)
-      throw new LifeboatError('already_exists', `The recovery site already holds a replica named ${item.name} (${j.dir}) of another item.`, 'Choose another name, or remove that folder.');
+      throw new LifeboatError(
+        'already_exists',
+        `The recovery site already holds a replica named ${item.name} (${j.dir}) of another item.`,
+        'Choose another name, or remove that folder.',
+      );
     if (!text && (await fsp.readdir(j.dir).catch(() => [])).length > 0)
-      throw new LifeboatError('already_exists', `${j.dir} exists at the recovery site and is not a replica of this item.`, 'Choose another item name, or move that folder away.');
+      throw new LifeboatError(
+        'already_exists',
+        `${j.dir} exists at the recovery site and is not a replica of this item.`,
+        'Choose another item name, or move that folder away.',
+      );
     await fsp.mkdir(path.join(j.dir, 'disks'), { recursive: true });
     await fsp.mkdir(path.join(j.dir, 'folders'), { recursive: true });
     await fsp.mkdir(j.undoDir, { recursive: true });
@@ -141,7 +197,14 @@ export class LocalSiteAgent implements SiteAgent {
     return this.locked(item, (j) => j.firstCopyPath(cycleId, disk));
   }
 
-  writeFile(item: SiteItemRef, cycleId: string, folder: string, rel: string, data: Readable, meta: FileMeta): Promise<number> {
+  writeFile(
+    item: SiteItemRef,
+    cycleId: string,
+    folder: string,
+    rel: string,
+    data: Readable,
+    meta: FileMeta,
+  ): Promise<number> {
     return this.locked(item, (j) => j.writeFile(cycleId, folder, rel, data, meta));
   }
 
@@ -164,7 +227,11 @@ export class LocalSiteAgent implements SiteAgent {
       const keep = points.filter((p) => !doomed.has(p.id));
       // Only the oldest can go: a middle point's undo delta is needed to reach every point before it.
       if (keep.length === 0 || points.slice(0, points.length - keep.length).some((p) => !doomed.has(p.id)))
-        throw new LifeboatError('not_allowed', 'Only the oldest recovery points can be deleted, and never the newest.', 'Delete the points from the oldest on.');
+        throw new LifeboatError(
+          'not_allowed',
+          'Only the oldest recovery points can be deleted, and never the newest.',
+          'Delete the points from the oldest on.',
+        );
       await j.savePoints(keep);
       for (const id of ids) await fsp.rm(path.join(j.undoDir, id), { recursive: true, force: true });
     });
@@ -175,13 +242,28 @@ export class LocalSiteAgent implements SiteAgent {
   }
 
   /** Under the item's lock, so a cycle never changes the replica while a point is copied out of it. */
-  private async materializeLocked(j: ReplicaJournal, item: SiteItemRef, pointId: string, to: string): Promise<{ bytes: number }> {
+  private async materializeLocked(
+    j: ReplicaJournal,
+    item: SiteItemRef,
+    pointId: string,
+    to: string,
+  ): Promise<{ bytes: number }> {
     await j.recover();
     const points = await j.points();
     const at = points.findIndex((p) => p.id === pointId);
-    if (at < 0) throw new LifeboatError('not_found', `The recovery site holds no point ${pointId} of ${item.name}.`, `List its points with \`lifeboat item points ${item.name}\`.`);
+    if (at < 0)
+      throw new LifeboatError(
+        'not_found',
+        `The recovery site holds no point ${pointId} of ${item.name}.`,
+        `List its points with \`lifeboat item points ${item.name}\`.`,
+      );
     const entries = await fsp.readdir(to).catch(() => null);
-    if (entries && entries.length > 0) throw new LifeboatError('invalid_input', `--to: ${to} is not empty.`, 'Give an empty folder, or one that does not exist yet.');
+    if (entries && entries.length > 0)
+      throw new LifeboatError(
+        'invalid_input',
+        `--to: ${to} is not empty.`,
+        'Give an empty folder, or one that does not exist yet.',
+      );
     await fsp.mkdir(path.join(to, 'disks'), { recursive: true });
     await fsp.mkdir(path.join(to, 'folders'), { recursive: true });
     let bytes = 0;
@@ -189,14 +271,22 @@ export class LocalSiteAgent implements SiteAgent {
       await copySparse(j.disk(name), path.join(to, 'disks', name));
       bytes += (await fsp.stat(j.disk(name))).size;
     }
-    for (const name of await j.names('folders')) bytes += await copyTree(j.folder(name), path.join(to, 'folders', name));
+    for (const name of await j.names('folders'))
+      bytes += await copyTree(j.folder(name), path.join(to, 'folders', name));
     // Newest first: each undo delta turns the point after it into its own point.
     for (let i = points.length - 2; i >= at; i--) await applyUndo(path.join(j.undoDir, points[i].id), to);
     return { bytes };
   }
 
-  placeCopy(item: SiteItemRef, slot: CopySlot, pointId: string, hooks?: CopyHooks): Promise<{ bytes: number; path: string }> {
-    return this.locked(item, (j) => placeCopy(this.root, slot, item.name, (to) => this.materializeLocked(j, item, pointId, to), hooks));
+  placeCopy(
+    item: SiteItemRef,
+    slot: CopySlot,
+    pointId: string,
+    hooks?: CopyHooks,
+  ): Promise<{ bytes: number; path: string }> {
+    return this.locked(item, (j) =>
+      placeCopy(this.root, slot, item.name, (to) => this.materializeLocked(j, item, pointId, to), hooks),
+    );
   }
 
   copyPath(item: SiteItemRef, slot: CopySlot): string {

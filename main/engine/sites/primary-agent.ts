@@ -77,7 +77,11 @@ export class PrimarySideAgent extends LocalSiteAgent {
     return this.locked(item, async (j) => {
       const file = j.disk(disk);
       const { size } = await fsp.stat(file); // ENOENT: no original disk, every data block differs
-      return checksumDisk(this.deps.hashFile(file), { size, extents: await this.deps.extents(file) }, new AbortController().signal);
+      return checksumDisk(
+        this.deps.hashFile(file),
+        { size, extents: await this.deps.extents(file) },
+        new AbortController().signal,
+      );
     });
   }
 
@@ -102,20 +106,31 @@ export class PrimarySideAgent extends LocalSiteAgent {
    * holds links to the original files (`disks/<file>`, `folders/<name>`), so the start command's LIFEBOAT_PATH reads
    * as at a recovery site. A test failover gets a copy of its point in the data directory, as at a recovery site.
    */
-  override placeCopy(item: SiteItemRef, slot: CopySlot, pointId: string, hooks?: CopyHooks): Promise<{ bytes: number; path: string }> {
+  override placeCopy(
+    item: SiteItemRef,
+    slot: CopySlot,
+    pointId: string,
+    hooks?: CopyHooks,
+  ): Promise<{ bytes: number; path: string }> {
     if (slot !== 'active') return super.placeCopy(item, slot, pointId, hooks);
     return this.locked(item, async (j) => {
       await j.recover();
       const points = await j.points();
       const at = points.findIndex((p) => p.id === pointId);
-      if (at < 0) throw new LifeboatError('not_found', `The primary site holds no point ${pointId} of ${item.name}.`, `List its points with \`lifeboat item points ${item.name}\`.`);
+      if (at < 0)
+        throw new LifeboatError(
+          'not_found',
+          `The primary site holds no point ${pointId} of ${item.name}.`,
+          `List its points with \`lifeboat item points ${item.name}\`.`,
+        );
       const { bytes } = await this.failback(item).place(points, at, j.undoDir, hooks);
       const to = this.copyPath(item, 'active');
       await fsp.rm(to, { recursive: true, force: true });
       const places = this.deps.placesOf(item);
       for (const kind of ['disks', 'folders'] as const) {
         await fsp.mkdir(path.join(to, kind), { recursive: true, mode: 0o700 });
-        for (const [name, original] of Object.entries(places[kind])) await fsp.symlink(original, path.join(to, kind, name));
+        for (const [name, original] of Object.entries(places[kind]))
+          await fsp.symlink(original, path.join(to, kind, name));
       }
       return { bytes, path: to };
     });

@@ -23,8 +23,13 @@ import { copyTree } from './site-copies';
 
 type HeldState = 'swapping' | 'held' | 'restoring';
 
-const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
-const beside = (file: string, stage: 'replica' | 'partial') => path.join(path.dirname(file), `.${path.basename(file)}.lifeboat-${stage}`);
+const exists = (p: string) =>
+  fsp.lstat(p).then(
+    () => true,
+    () => false,
+  );
+const beside = (file: string, stage: 'replica' | 'partial') =>
+  path.join(path.dirname(file), `.${path.basename(file)}.lifeboat-${stage}`);
 
 async function writeDurably(file: string, value: unknown): Promise<void> {
   await fsp.writeFile(`${file}.tmp`, JSON.stringify(value), { mode: 0o600 });
@@ -54,7 +59,8 @@ export class FailbackCopies {
   /** Where the replica is now: the held copies while a failback is in place (or being switched), else the originals. */
   replicaPlaces(): ReplicaPlaces {
     if (!fs.existsSync(this.stateFile)) return this.places;
-    const held = (places: Record<string, string>) => Object.fromEntries(Object.entries(places).map(([n, p]) => [n, beside(p, 'replica')]));
+    const held = (places: Record<string, string>) =>
+      Object.fromEntries(Object.entries(places).map(([n, p]) => [n, beside(p, 'replica')]));
     return { disks: held(this.places.disks), folders: held(this.places.folders) };
   }
 

@@ -14,11 +14,34 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../../shared/errors';
 import type { CommandRun } from '../replication/commands';
-import type { BlockWrite, CommandRequest, CommitHooks, CopyHooks, CopySlot, CycleManifest, FileMeta, RecoverOutcome, SiteAgent, SiteItemLayout, SiteItemRef, SitePoint, SiteProbe } from './agent';
+import type {
+  BlockWrite,
+  CommandRequest,
+  CommitHooks,
+  CopyHooks,
+  CopySlot,
+  CycleManifest,
+  FileMeta,
+  RecoverOutcome,
+  SiteAgent,
+  SiteItemLayout,
+  SiteItemRef,
+  SitePoint,
+  SiteProbe,
+} from './agent';
 import type { DeviceOpRequest } from './agent-device';
 import type { SourceCallName } from './agent-source-calls';
 import type { FolderIndex } from '../replication/folder-scan';
-import { ARGS_HEADER, FRAME, FRAME_CONTENT_TYPE, FrameReader, fromWireError, HEARTBEAT_HEADER, recordHead, type WireError } from './agent-protocol';
+import {
+  ARGS_HEADER,
+  FRAME,
+  FRAME_CONTENT_TYPE,
+  FrameReader,
+  fromWireError,
+  HEARTBEAT_HEADER,
+  recordHead,
+  type WireError,
+} from './agent-protocol';
 import { SLOT_DIRS } from './site-copies';
 import { parseAgentUrl, pinTo, unreachable, type AgentConnection } from './agent-pairing';
 
@@ -33,7 +56,8 @@ export const isSiteUnreachable = (err: unknown): boolean => err instanceof Lifeb
 /** How the retry logic should take a site error: only an unreachable site is worth retrying by itself. */
 export function siteErrorKind(err: unknown): 'recoverable' | 'final' {
   if (isSiteUnreachable(err)) return 'recoverable';
-  if (err instanceof LifeboatError) return err.final || ['forbidden', 'unauthorized', 'disk_full'].includes(err.code) ? 'final' : 'recoverable';
+  if (err instanceof LifeboatError)
+    return err.final || ['forbidden', 'unauthorized', 'disk_full'].includes(err.code) ? 'final' : 'recoverable';
   return 'recoverable';
 }
 
@@ -58,7 +82,10 @@ export class RemoteSiteAgent implements SiteAgent {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(readonly conn: AgentConnection, private readonly timeoutMs = agentTimeoutMs()) {
+  constructor(
+    readonly conn: AgentConnection,
+    private readonly timeoutMs = agentTimeoutMs(),
+  ) {
     ({ host: this.host, port: this.port } = parseAgentUrl(conn.url));
     this.http = new https.Agent({
       keepAlive: true,
@@ -78,8 +105,12 @@ export class RemoteSiteAgent implements SiteAgent {
   private transportError(err: NodeJS.ErrnoException): LifeboatError {
     if (err instanceof LifeboatError) return err;
     if (TLS_REFUSED.test(err.code ?? ''))
-      return new LifeboatError('forbidden', `The site agent at ${this.conn.url} presented a certificate other than the one pinned when it was paired (${err.message}).`,
-        'If the agent was set up again, remove the site and add it again with a new pairing key; otherwise something else answers at that address.', { final: true });
+      return new LifeboatError(
+        'forbidden',
+        `The site agent at ${this.conn.url} presented a certificate other than the one pinned when it was paired (${err.message}).`,
+        'If the agent was set up again, remove the site and add it again with a new pairing key; otherwise something else answers at that address.',
+        { final: true },
+      );
     return unreachable(this.conn.url, err.code ?? err.message, err);
   }
 
@@ -96,15 +127,27 @@ export class RemoteSiteAgent implements SiteAgent {
 
   /** A transport failure as a typed error; anything else (the agent's own errors, a source that failed to read) as it is. */
   private mapped(err: unknown): Error {
-    return (err as { transport?: boolean }).transport ? this.transportError(err as NodeJS.ErrnoException) : (err as Error);
+    return (err as { transport?: boolean }).transport
+      ? this.transportError(err as NodeJS.ErrnoException)
+      : (err as Error);
   }
 
   private once<T>(name: string, opts: CallOpts): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const headers: Record<string, string> = { [HEARTBEAT_HEADER]: String(Math.max(250, Math.floor(this.timeoutMs / 4))) };
+      const headers: Record<string, string> = {
+        [HEARTBEAT_HEADER]: String(Math.max(250, Math.floor(this.timeoutMs / 4))),
+      };
       if (opts.body) headers[ARGS_HEADER] = encodeURIComponent(JSON.stringify(opts.args));
       else headers['content-type'] = 'application/json';
-      const req = https.request({ host: this.host, port: this.port, method: 'POST', path: `/v1/${name}`, agent: this.http, timeout: this.timeoutMs, headers });
+      const req = https.request({
+        host: this.host,
+        port: this.port,
+        method: 'POST',
+        path: `/v1/${name}`,
+        agent: this.http,
+        timeout: this.timeoutMs,
+        headers,
+      });
       let settled = false;
       const fail = (err: Error) => {
         if (settled) return;
@@ -112,7 +155,8 @@ export class RemoteSiteAgent implements SiteAgent {
         req.destroy();
         reject(err);
       };
-      const transport = (err: NodeJS.ErrnoException) => fail(Object.assign(err, { transport: true, reusedSocket: req.reusedSocket }));
+      const transport = (err: NodeJS.ErrnoException) =>
+        fail(Object.assign(err, { transport: true, reusedSocket: req.reusedSocket }));
       req.on('timeout', () => fail(unreachable(this.conn.url, `no answer for ${Math.round(this.timeoutMs / 1000)} s`)));
       req.on('error', transport);
       req.on('response', (res) => {
@@ -120,7 +164,10 @@ export class RemoteSiteAgent implements SiteAgent {
           const parts: Buffer[] = [];
           res.on('data', (c: Buffer) => parts.length < 64 && parts.push(c));
           res.on('end', () => {
-            let w: WireError = { code: 'forbidden', message: `The site agent at ${this.conn.url} answered HTTP ${res.statusCode} to ${name}.` };
+            let w: WireError = {
+              code: 'forbidden',
+              message: `The site agent at ${this.conn.url} answered HTTP ${res.statusCode} to ${name}.`,
+            };
             try {
               w = (JSON.parse(Buffer.concat(parts).toString('utf8')) as { error: WireError }).error ?? w;
             } catch {
@@ -167,7 +214,9 @@ export class RemoteSiteAgent implements SiteAgent {
 
   /** A replica folder's files, for a reprotect into this site: only new and changed files are sent. */
   async folderIndex(item: SiteItemRef, folder: string): Promise<FolderIndex> {
-    const found = await this.readAt<{ index: FolderIndex } | null>('sourceIndex', [this.replicaPath(item, 'folder', folder)]);
+    const found = await this.readAt<{ index: FolderIndex } | null>('sourceIndex', [
+      this.replicaPath(item, 'folder', folder),
+    ]);
     return found?.index ?? {};
   }
 
@@ -198,16 +247,23 @@ export class RemoteSiteAgent implements SiteAgent {
     }
     const data = crypto.randomBytes(bytes);
     const t1 = performance.now();
-    const { id } = await this.call<{ id: string }>('probeWrite', { args: [], body: async (req) => {
-      for (let i = 0; i < data.length; i += 1 << 20) await write(req, data.subarray(i, i + (1 << 20)));
-    } });
+    const { id } = await this.call<{ id: string }>('probeWrite', {
+      args: [],
+      body: async (req) => {
+        for (let i = 0; i < data.length; i += 1 << 20) await write(req, data.subarray(i, i + (1 << 20)));
+      },
+    });
     const t2 = performance.now();
     const hash = crypto.createHash('sha256');
     let got = 0;
     await this.call('probeRead', { args: [id], onData: (c) => (hash.update(c), (got += c.length)) });
     const t3 = performance.now();
     if (got !== bytes || !hash.digest().equals(crypto.createHash('sha256').update(data).digest()))
-      throw new LifeboatError('io_error', `The probe file read back from the site agent at ${this.conn.url} differs from what was sent.`, 'Check the disk of the agent host.');
+      throw new LifeboatError(
+        'io_error',
+        `The probe file read back from the site agent at ${this.conn.url} differs from what was sent.`,
+        'Check the disk of the agent host.',
+      );
     const { free, total } = await this.space();
     const rate = (ms: number) => Math.round(bytes / (Math.max(ms, 0.01) / 1000));
     return { free, total, latencyMs, writeBytesPerSecond: rate(t2 - t1), readBytesPerSecond: rate(t3 - t2) };
@@ -231,10 +287,11 @@ export class RemoteSiteAgent implements SiteAgent {
 
   /** Sends blocks in batches of at most 8 MiB, each streamed record by record. */
   async writeBlocks(item: SiteItemRef, cycleId: string, disk: string, blocks: BlockWrite[]): Promise<void> {
-    for (let i = 0; i < blocks.length; ) {
+    for (let i = 0; i < blocks.length;) {
       let size = 0;
       let j = i;
-      while (j < blocks.length && (j === i || size + (blocks[j].data?.length ?? 0) <= BATCH_BYTES)) size += 13 + (blocks[j++].data?.length ?? 0);
+      while (j < blocks.length && (j === i || size + (blocks[j].data?.length ?? 0) <= BATCH_BYTES))
+        size += 13 + (blocks[j++].data?.length ?? 0);
       const batch = blocks.slice(i, j);
       await this.call('writeBlocks', {
         args: [item, cycleId, disk],
@@ -250,7 +307,14 @@ export class RemoteSiteAgent implements SiteAgent {
     }
   }
 
-  async writeFile(item: SiteItemRef, cycleId: string, folder: string, rel: string, data: Readable, meta: FileMeta): Promise<number> {
+  async writeFile(
+    item: SiteItemRef,
+    cycleId: string,
+    folder: string,
+    rel: string,
+    data: Readable,
+    meta: FileMeta,
+  ): Promise<number> {
     let sent = 0;
     const size = await this.call<number>('writeFile', {
       args: [item, cycleId, folder, rel, meta],
@@ -261,7 +325,13 @@ export class RemoteSiteAgent implements SiteAgent {
         }
       },
     });
-    if (size !== sent) throw new LifeboatError('io_error', `The site agent stored ${size} bytes of ${rel}; ${sent} were sent.`, 'The next cycle sends it again.', { retryable: true });
+    if (size !== sent)
+      throw new LifeboatError(
+        'io_error',
+        `The site agent stored ${size} bytes of ${rel}; ${sent} were sent.`,
+        'The next cycle sends it again.',
+        { retryable: true },
+      );
     return size;
   }
 
@@ -289,7 +359,11 @@ export class RemoteSiteAgent implements SiteAgent {
 
   async blockChecksums(item: SiteItemRef, disk: string, blockSize: number): Promise<Buffer> {
     const parts: Buffer[] = [];
-    await this.call('blockChecksums', { args: [item, disk, blockSize], idempotent: true, onData: (c) => parts.push(Buffer.from(c)) });
+    await this.call('blockChecksums', {
+      args: [item, disk, blockSize],
+      idempotent: true,
+      onData: (c) => parts.push(Buffer.from(c)),
+    });
     return Buffer.concat(parts);
   }
 
@@ -298,7 +372,12 @@ export class RemoteSiteAgent implements SiteAgent {
   }
 
   /** Copy hooks are the local agent's; the agent's own process holds a copy with LIFEBOAT_AGENT_FAULT. */
-  placeCopy(item: SiteItemRef, slot: CopySlot, pointId: string, _hooks?: CopyHooks): Promise<{ bytes: number; path: string }> {
+  placeCopy(
+    item: SiteItemRef,
+    slot: CopySlot,
+    pointId: string,
+    _hooks?: CopyHooks,
+  ): Promise<{ bytes: number; path: string }> {
     return this.json('placeCopy', item, slot, pointId);
   }
 

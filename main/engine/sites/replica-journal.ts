@@ -23,7 +23,11 @@ interface StagedWrite {
   staged: string;
 }
 
-export type UndoOp = { op: 'put'; rel: string; file: string } | { op: 'remove'; rel: string } | { op: 'mkdir'; rel: string; mode: number } | { op: 'rmdir'; rel: string }
+export type UndoOp =
+  | { op: 'put'; rel: string; file: string }
+  | { op: 'remove'; rel: string }
+  | { op: 'mkdir'; rel: string; mode: number }
+  | { op: 'rmdir'; rel: string }
   | { op: 'meta'; rel: string; mode: number; mtimeMs: number };
 
 export interface UndoManifest {
@@ -38,7 +42,10 @@ const locks = new Map<string, Promise<unknown>>();
 export function withItemLock<T>(dir: string, f: () => Promise<T>): Promise<T> {
   const before = locks.get(dir) ?? Promise.resolve();
   const run = before.then(f, f);
-  locks.set(dir, run.catch(() => undefined));
+  locks.set(
+    dir,
+    run.catch(() => undefined),
+  );
   return run;
 }
 
@@ -46,7 +53,11 @@ export function withItemLock<T>(dir: string, f: () => Promise<T>): Promise<T> {
 export function safeRel(rel: string): string {
   const parts = rel.split('/');
   if (!rel || path.isAbsolute(rel) || parts.some((p) => p === '' || p === '.' || p === '..'))
-    throw new LifeboatError('invalid_input', `"${rel}" is not a path inside a replicated folder.`, 'This is a bug in the sender: report it.');
+    throw new LifeboatError(
+      'invalid_input',
+      `"${rel}" is not a path inside a replicated folder.`,
+      'This is a bug in the sender: report it.',
+    );
   return parts.join(path.sep);
 }
 
@@ -63,7 +74,11 @@ async function writeJsonDurably(file: string, value: unknown): Promise<void> {
   await fsyncPath(path.dirname(file));
 }
 
-const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fsp.lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Where a replica's disks and folders are, by name, when they are not under the journal's folder. */
 export interface ReplicaPlaces {
@@ -73,7 +88,11 @@ export interface ReplicaPlaces {
 
 function placeOf(places: Record<string, string>, name: string): string {
   if (!Object.hasOwn(places, name))
-    throw new LifeboatError('invalid_input', `The item has no disk or folder named ${name}.`, 'This is a bug in the sender: report it.');
+    throw new LifeboatError(
+      'invalid_input',
+      `The item has no disk or folder named ${name}.`,
+      'This is a bug in the sender: report it.',
+    );
   return places[name];
 }
 
@@ -136,7 +155,12 @@ export class ReplicaJournal {
   }
 
   async begin(cycleId: string): Promise<void> {
-    if (await exists(path.join(this.cycleDir, 'APPLYING'))) throw new LifeboatError('conflict', 'A cycle is being applied at the site.', 'Run the cycle again: it is finished first.');
+    if (await exists(path.join(this.cycleDir, 'APPLYING')))
+      throw new LifeboatError(
+        'conflict',
+        'A cycle is being applied at the site.',
+        'Run the cycle again: it is finished first.',
+      );
     await fsp.rm(this.cycleDir, { recursive: true, force: true });
     await fsp.mkdir(path.join(this.cycleDir, 'blocks'), { recursive: true });
     await fsp.mkdir(path.join(this.cycleDir, 'files'), { recursive: true });
@@ -149,7 +173,12 @@ export class ReplicaJournal {
     const text = await fsp.readFile(path.join(this.cycleDir, 'cycle.json'), 'utf8').catch(() => null);
     const cycle = text ? (JSON.parse(text) as { id: string; first?: boolean }) : null;
     if (!cycle || cycle.id !== cycleId)
-      throw new LifeboatError('conflict', `The cycle ${cycleId} is not staged at the site (another cycle or a recovery replaced it).`, 'Run the cycle again.', { retryable: true });
+      throw new LifeboatError(
+        'conflict',
+        `The cycle ${cycleId} is not staged at the site (another cycle or a recovery replaced it).`,
+        'Run the cycle again.',
+        { retryable: true },
+      );
     return cycle;
   }
 
@@ -203,8 +232,10 @@ export class ReplicaJournal {
     if (done) return done;
     await this.requireCycle(cycleId);
     await writeJsonDurably(path.join(this.cycleDir, 'manifest.json'), manifest);
-    for (const name of await fsp.readdir(path.join(this.cycleDir, 'blocks'))) await fsyncPath(path.join(this.cycleDir, 'blocks', name));
-    if (await exists(path.join(this.cycleDir, 'writes.jsonl'))) await fsyncPath(path.join(this.cycleDir, 'writes.jsonl'));
+    for (const name of await fsp.readdir(path.join(this.cycleDir, 'blocks')))
+      await fsyncPath(path.join(this.cycleDir, 'blocks', name));
+    if (await exists(path.join(this.cycleDir, 'writes.jsonl')))
+      await fsyncPath(path.join(this.cycleDir, 'writes.jsonl'));
     await syncFirstCopies(this.cycleDir);
     const prev = points.at(-1);
     if (prev) await this.captureUndo(prev.id, manifest, await this.writes());
@@ -217,7 +248,9 @@ export class ReplicaJournal {
     let outcome: RecoverOutcome = { action: 'none', cycleId: null };
     const cycle = await fsp.readFile(path.join(this.cycleDir, 'cycle.json'), 'utf8').catch(() => null);
     if (await exists(path.join(this.cycleDir, 'APPLYING'))) {
-      const manifest = JSON.parse(await fsp.readFile(path.join(this.cycleDir, 'manifest.json'), 'utf8')) as CycleManifest;
+      const manifest = JSON.parse(
+        await fsp.readFile(path.join(this.cycleDir, 'manifest.json'), 'utf8'),
+      ) as CycleManifest;
       await this.applyAndList(manifest, {});
       return { action: 'rolled-forward', cycleId: cycle ? (JSON.parse(cycle) as { id: string }).id : manifest.pointId };
     }
@@ -228,7 +261,8 @@ export class ReplicaJournal {
     const newest = (await this.points()).at(-1);
     for (const name of await fsp.readdir(this.undoDir).catch(() => [] as string[])) {
       // The newest point is the replica itself: undo data named after it belongs to a cycle that never applied.
-      if (name.endsWith('.partial') || name === newest?.id) await fsp.rm(path.join(this.undoDir, name), { recursive: true, force: true });
+      if (name.endsWith('.partial') || name === newest?.id)
+        await fsp.rm(path.join(this.undoDir, name), { recursive: true, force: true });
     }
     return outcome;
   }
@@ -238,7 +272,13 @@ export class ReplicaJournal {
     const points = await this.points();
     let point = points.find((p) => p.id === manifest.pointId);
     if (!point) {
-      point = { id: manifest.pointId, seq: (points.at(-1)?.seq ?? 0) + 1, createdAt: manifest.createdAt, kind: manifest.kind, bytes: manifest.bytes };
+      point = {
+        id: manifest.pointId,
+        seq: (points.at(-1)?.seq ?? 0) + 1,
+        createdAt: manifest.createdAt,
+        kind: manifest.kind,
+        bytes: manifest.bytes,
+      };
       await this.savePoints([...points, point]);
     }
     await fsp.rm(this.cycleDir, { recursive: true, force: true });
@@ -290,7 +330,9 @@ export class ReplicaJournal {
         if (!st?.isFile()) return false;
         const file = crypto.randomBytes(8).toString('hex');
         // A hard link keeps the old version at no cost: the replica never changes a file in place, it renames a new one over it.
-        await fsp.link(target, path.join(partial, 'files', file)).catch(() => fsp.copyFile(target, path.join(partial, 'files', file)));
+        await fsp
+          .link(target, path.join(partial, 'files', file))
+          .catch(() => fsp.copyFile(target, path.join(partial, 'files', file)));
         ops.push({ op: 'put', rel, file });
         return true;
       };
@@ -299,8 +341,10 @@ export class ReplicaJournal {
         if (st?.isDirectory()) ops.push({ op: 'mkdir', rel, mode: st.mode & 0o7777 });
       }
       for (const rel of [...f.deletes].reverse()) await keep(rel);
-      for (const w of [...writes].reverse()) if (w.folder === f.name && !(await keep(w.rel))) ops.push({ op: 'remove', rel: w.rel });
-      for (const rel of [...f.mkdirs].reverse()) if (!(await exists(path.join(root, safeRel(rel))))) ops.push({ op: 'rmdir', rel });
+      for (const w of [...writes].reverse())
+        if (w.folder === f.name && !(await keep(w.rel))) ops.push({ op: 'remove', rel: w.rel });
+      for (const rel of [...f.mkdirs].reverse())
+        if (!(await exists(path.join(root, safeRel(rel))))) ops.push({ op: 'rmdir', rel });
       // Folders' own modes and times last, as the undo's changes of their entries touched them.
       for (const d of [...f.dirs].reverse()) {
         const st = await fsp.lstat(path.join(root, safeRel(d.rel))).catch(() => null);
@@ -309,7 +353,8 @@ export class ReplicaJournal {
       undo.folders.push({ name: f.name, ops });
     }
     await writeJsonDurably(path.join(partial, 'manifest.json'), undo);
-    for (const name of await fsp.readdir(path.join(partial, 'disks'))) await fsyncPath(path.join(partial, 'disks', name));
+    for (const name of await fsp.readdir(path.join(partial, 'disks')))
+      await fsyncPath(path.join(partial, 'disks', name));
     await fsyncPath(path.join(partial, 'files'));
     await fsp.rm(path.join(this.undoDir, prevId), { recursive: true, force: true });
     await fsp.rename(partial, path.join(this.undoDir, prevId));
@@ -382,8 +427,7 @@ export async function applyUndo(undoDir: string, to: string): Promise<void> {
       else if (op.op === 'meta') {
         await fsp.chmod(target, op.mode);
         await fsp.utimes(target, op.mtimeMs / 1000, op.mtimeMs / 1000);
-      }
-      else {
+      } else {
         const from = path.join(undoDir, 'files', op.file);
         const st = await fsp.stat(from);
         await fsp.mkdir(path.dirname(target), { recursive: true });

@@ -13,7 +13,11 @@ import { fsyncPath } from './block-records';
 /** Item names start with a letter or digit, so these never clash with an item's replica folder. */
 export const SLOT_DIRS: Record<CopySlot, string> = { active: '_active', test: '_test' };
 
-const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fsp.lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Copies a folder tree (files, folders, links), keeping modes and modification times; returns the bytes copied.
@@ -33,7 +37,8 @@ export async function copyTree(from: string, to: string, copyMode = 0): Promise<
   }
   await fsp.mkdir(to, { recursive: true, mode: st.mode & 0o7777 });
   let bytes = 0;
-  for (const name of await fsp.readdir(from)) bytes += await copyTree(path.join(from, name), path.join(to, name), copyMode);
+  for (const name of await fsp.readdir(from))
+    bytes += await copyTree(path.join(from, name), path.join(to, name), copyMode);
   await fsp.utimes(to, st.atime, st.mtime);
   return bytes;
 }
@@ -74,7 +79,13 @@ async function fsyncTree(dir: string): Promise<void> {
  * Writes a new copy with `fill` (into an empty folder) and puts it in place of the item's copy in `slot`, if any.
  * `hooks.beforeSwap` holds it complete and not yet in place (crash tests).
  */
-export async function placeCopy(root: string, slot: CopySlot, item: string, fill: (to: string) => Promise<{ bytes: number }>, hooks: CopyHooks = {}) {
+export async function placeCopy(
+  root: string,
+  slot: CopySlot,
+  item: string,
+  fill: (to: string) => Promise<{ bytes: number }>,
+  hooks: CopyHooks = {},
+) {
   const s = stages(root, slot, item);
   await settleCopy(root, slot, item);
   await fsp.mkdir(s.base, { recursive: true, mode: 0o700 });

@@ -23,7 +23,9 @@ export class SiteStore {
   /** The primary site's row, made the first time anything asks for it. */
   primary(): SiteRow {
     this.db
-      .prepare("INSERT INTO sites(id, name, kind, root, created_at) VALUES (?, 'primary', 'primary', NULL, ?) ON CONFLICT DO NOTHING")
+      .prepare(
+        "INSERT INTO sites(id, name, kind, root, created_at) VALUES (?, 'primary', 'primary', NULL, ?) ON CONFLICT DO NOTHING",
+      )
       .run(PRIMARY_SITE_ID, new Date().toISOString());
     return this.byId(PRIMARY_SITE_ID)!;
   }
@@ -39,7 +41,12 @@ export class SiteStore {
   require(name: string): SiteRow {
     if (name.trim().toLowerCase() === 'primary') return this.primary();
     const row = this.byName(name);
-    if (!row) throw new LifeboatError('not_found', `There is no site ${name}.`, 'List sites with `lifeboat site list`, or add one with `lifeboat site add NAME --root DIR`.');
+    if (!row)
+      throw new LifeboatError(
+        'not_found',
+        `There is no site ${name}.`,
+        'List sites with `lifeboat site list`, or add one with `lifeboat site add NAME --root DIR`.',
+      );
     return row;
   }
 
@@ -49,7 +56,9 @@ export class SiteStore {
   }
 
   insert(row: SiteRow): void {
-    this.db.prepare('INSERT INTO sites(id, name, kind, root, created_at) VALUES (@id, @name, @kind, @root, @created_at)').run(row);
+    this.db
+      .prepare('INSERT INTO sites(id, name, kind, root, created_at) VALUES (@id, @name, @kind, @root, @created_at)')
+      .run(row);
   }
 
   setPaused(id: string, paused: boolean): void {

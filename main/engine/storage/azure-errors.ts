@@ -24,7 +24,14 @@ export interface AzureErrorContext {
   cancelled?: boolean;
 }
 
-const VERB: Record<AzureAction, string> = { open: 'list blobs', create: 'create the container', read: 'read objects', write: 'write objects', list: 'list objects', delete: 'delete objects' };
+const VERB: Record<AzureAction, string> = {
+  open: 'list blobs',
+  create: 'create the container',
+  read: 'read objects',
+  write: 'write objects',
+  list: 'list objects',
+  delete: 'delete objects',
+};
 
 /** Socket-level failures: the endpoint is unreachable or dropped us; always worth another try. */
 const NETWORK = new Set([
@@ -80,31 +87,70 @@ export function mapAzureError(err: unknown, ctx: AzureErrorContext): LifeboatErr
   if (err instanceof LifeboatError) return err;
   const e = (err ?? {}) as SdkError;
   const what = ctx.name ? `the object ${ctx.name} in ${ctx.location}` : ctx.location;
-  const plain = (cause: string) => Object.assign(new Error(redact(cause, ctx.secrets)), { code: e.code, statusCode: e.statusCode });
-  const fail = (code: ConstructorParameters<typeof LifeboatError>[0], message: string, hint?: string, retryable = false, extra: object = {}) =>
-    Object.assign(new LifeboatError(code, redact(message, ctx.secrets), hint && redact(hint, ctx.secrets), { retryable, cause: plain(e.message ?? String(err)) }), extra);
+  const plain = (cause: string) =>
+    Object.assign(new Error(redact(cause, ctx.secrets)), { code: e.code, statusCode: e.statusCode });
+  const fail = (
+    code: ConstructorParameters<typeof LifeboatError>[0],
+    message: string,
+    hint?: string,
+    retryable = false,
+    extra: object = {},
+  ) =>
+    Object.assign(
+      new LifeboatError(code, redact(message, ctx.secrets), hint && redact(hint, ctx.secrets), {
+        retryable,
+        cause: plain(e.message ?? String(err)),
+      }),
+      extra,
+    );
 
   if (ctx.cancelled) return fail('cancelled', 'The operation was cancelled.');
   if (e.name === 'AbortError' || ctx.timedOut) {
     if (ctx.timedOut)
-      return fail('unavailable', `The storage account at ${ctx.location} stopped answering (nothing moved for ${duration(ctx.timeoutMs ?? 0)}).`, 'Check the network to the storage account; the job can be resumed.', true);
+      return fail(
+        'unavailable',
+        `The storage account at ${ctx.location} stopped answering (nothing moved for ${duration(ctx.timeoutMs ?? 0)}).`,
+        'Check the network to the storage account; the job can be resumed.',
+        true,
+      );
     // Neither our cancel nor our timeout: the SDK aborts a request whose connection closed under it (the endpoint
     // went away mid-transfer). That is an outage, retried like the others, not a cancel.
-    return fail('unavailable', `The connection to ${ctx.location} dropped${ctx.name ? ` during a request for ${ctx.name}` : ''}.`, 'Check the network to the storage account; the job can be resumed.', true);
+    return fail(
+      'unavailable',
+      `The connection to ${ctx.location} dropped${ctx.name ? ` during a request for ${ctx.name}` : ''}.`,
+      'Check the network to the storage account; the job can be resumed.',
+      true,
+    );
   }
 
   const status = e.statusCode;
   const storageCode = e.details?.errorCode ?? e.code;
   if (status === undefined || status === 0) {
     if (e.code && NETWORK.has(e.code))
-      return fail('unavailable', `Could not reach the storage account at ${ctx.location} (${e.code}).`, `Check that the endpoint is right and reachable from this machine (network, firewall, proxy), then retry.`, true);
+      return fail(
+        'unavailable',
+        `Could not reach the storage account at ${ctx.location} (${e.code}).`,
+        `Check that the endpoint is right and reachable from this machine (network, firewall, proxy), then retry.`,
+        true,
+      );
     if (/^Data corruption failure: received less data/.test(e.message ?? ''))
-      return fail('unavailable', `The connection to ${ctx.location} dropped while reading ${ctx.name ?? 'an object'}.`, 'Check the network to the storage account; the job can be resumed.', true);
-    return fail('io_error', `Could not ${VERB[ctx.action]} at ${ctx.location}: ${firstLine(e.message ?? String(err))}`, 'Check the storage account settings, then retry.');
+      return fail(
+        'unavailable',
+        `The connection to ${ctx.location} dropped while reading ${ctx.name ?? 'an object'}.`,
+        'Check the network to the storage account; the job can be resumed.',
+        true,
+      );
+    return fail(
+      'io_error',
+      `Could not ${VERB[ctx.action]} at ${ctx.location}: ${firstLine(e.message ?? String(err))}`,
+      'Check the storage account settings, then retry.',
+    );
   }
 
   if (status === 403) {
-    const authentication = storageCode === 'AuthenticationFailed' || (storageCode === 'AuthorizationFailure' && /authenticate/i.test(e.message ?? ''));
+    const authentication =
+      storageCode === 'AuthenticationFailed' ||
+      (storageCode === 'AuthorizationFailure' && /authenticate/i.test(e.message ?? ''));
     if (authentication || !storageCode)
       return fail(
         'unauthorized',
@@ -120,19 +166,48 @@ export function mapAzureError(err: unknown, ctx: AzureErrorContext): LifeboatErr
   }
   if (status === 404) {
     if (storageCode === 'ContainerNotFound' || ctx.action === 'open' || ctx.action === 'list')
-      return fail('not_found', `The container "${ctx.container}" does not exist in the storage account ${ctx.account} (${ctx.location}).`, 'Create it in the Azure portal, or let Lifeboat create it: --create-container on the command line, "Create it if it does not exist" in the wizard.');
-    return fail('not_found', `The object ${ctx.name ?? ''} is missing from the storage account at ${ctx.location}.`, 'Run `lifeboat account check` to find the affected backups.');
+      return fail(
+        'not_found',
+        `The container "${ctx.container}" does not exist in the storage account ${ctx.account} (${ctx.location}).`,
+        'Create it in the Azure portal, or let Lifeboat create it: --create-container on the command line, "Create it if it does not exist" in the wizard.',
+      );
+    return fail(
+      'not_found',
+      `The object ${ctx.name ?? ''} is missing from the storage account at ${ctx.location}.`,
+      'Run `lifeboat account check` to find the affected backups.',
+    );
   }
   if (status === 409 && (storageCode === 'BlobAlreadyExists' || ctx.action === 'write'))
-    return fail('already_exists', `The object ${ctx.name ?? ''} already exists in the storage account at ${ctx.location}; object names are never reused.`);
-  if (status === 412) return fail('already_exists', `The object ${ctx.name ?? ''} already exists in the storage account at ${ctx.location}; object names are never reused.`);
+    return fail(
+      'already_exists',
+      `The object ${ctx.name ?? ''} already exists in the storage account at ${ctx.location}; object names are never reused.`,
+    );
+  if (status === 412)
+    return fail(
+      'already_exists',
+      `The object ${ctx.name ?? ''} already exists in the storage account at ${ctx.location}; object names are never reused.`,
+    );
   if (status === 416)
-    return fail('io_error', `The object ${ctx.name ?? ''} in ${ctx.location} is shorter than expected.`, 'Run `lifeboat account check` to find the damaged backups.');
+    return fail(
+      'io_error',
+      `The object ${ctx.name ?? ''} in ${ctx.location} is shorter than expected.`,
+      'Run `lifeboat account check` to find the damaged backups.',
+    );
   if (RETRYABLE_STATUS.has(status)) {
     const after = Number(e.response?.headers?.get?.('retry-after'));
-    return fail('unavailable', `The storage account at ${ctx.location} is busy or failing (HTTP ${status}${storageCode ? ` ${storageCode}` : ''}) for ${what}.`, 'Wait a little and retry; the job can be resumed.', true, Number.isFinite(after) && after >= 0 ? { retryAfterMs: after * 1000 } : {});
+    return fail(
+      'unavailable',
+      `The storage account at ${ctx.location} is busy or failing (HTTP ${status}${storageCode ? ` ${storageCode}` : ''}) for ${what}.`,
+      'Wait a little and retry; the job can be resumed.',
+      true,
+      Number.isFinite(after) && after >= 0 ? { retryAfterMs: after * 1000 } : {},
+    );
   }
-  return fail('io_error', `The storage account at ${ctx.location} refused to ${VERB[ctx.action]} (HTTP ${status}${storageCode ? ` ${storageCode}` : ''}): ${firstLine(e.message ?? '')}`, 'Check the storage account settings, then retry.');
+  return fail(
+    'io_error',
+    `The storage account at ${ctx.location} refused to ${VERB[ctx.action]} (HTTP ${status}${storageCode ? ` ${storageCode}` : ''}): ${firstLine(e.message ?? '')}`,
+    'Check the storage account settings, then retry.',
+  );
 }
 
 function duration(ms: number): string {

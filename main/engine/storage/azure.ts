@@ -8,10 +8,26 @@
  * is reset whenever bytes move, so a slow link is fine but a dead one is noticed.
  */
 import crypto from 'node:crypto';
-import { AnonymousCredential, BlobServiceClient, ContainerClient, newPipeline, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
+import {
+  AnonymousCredential,
+  BlobServiceClient,
+  ContainerClient,
+  newPipeline,
+  StorageSharedKeyCredential,
+  type StoragePipelineOptions,
+} from '@azure/storage-blob';
 import { LifeboatError } from '../../shared/errors';
 import { mapAzureError, redact, type AzureAction } from './azure-errors';
-import { assertObjectName, rangeBuffer, runProbe, type ByteRange, type ObjectInfo, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
+import {
+  assertObjectName,
+  rangeBuffer,
+  runProbe,
+  type ByteRange,
+  type ObjectInfo,
+  type ProbeReport,
+  type PutOptions,
+  type StorageBackend,
+} from './backend';
 import { withRetry, type RetryOptions } from './retry';
 
 export interface AzureOpenOptions {
@@ -35,7 +51,13 @@ export interface AzureOpenOptions {
   listPageSize?: number;
 }
 
-const DEFAULTS = { requestTimeoutMs: 30_000, blockSize: 8 << 20, concurrency: 4, singleShotMax: 8 << 20, listPageSize: 5000 };
+const DEFAULTS = {
+  requestTimeoutMs: 30_000,
+  blockSize: 8 << 20,
+  concurrency: 4,
+  singleShotMax: 8 << 20,
+  listPageSize: 5000,
+};
 const CONTAINER = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 /** Set on every put; after a retried create answers "exists", a match proves the blob is the one we wrote. */
 const PUT_TOKEN = 'lifeboatput';
@@ -73,12 +95,18 @@ export class AzureBackend implements StorageBackend {
   static async open(opts: AzureOpenOptions): Promise<AzureBackend> {
     const target = resolveTarget(opts);
     const { requestTimeoutMs, blockSize, concurrency, singleShotMax, listPageSize } = opts;
-    const tuning = Object.fromEntries(Object.entries({ requestTimeoutMs, blockSize, concurrency, singleShotMax, listPageSize }).filter(([, v]) => v !== undefined));
+    const tuning = Object.fromEntries(
+      Object.entries({ requestTimeoutMs, blockSize, concurrency, singleShotMax, listPageSize }).filter(
+        ([, v]) => v !== undefined,
+      ),
+    );
     const backend = new AzureBackend(target, opts.retry ?? {}, tuning);
     try {
       // Listing one name needs only list permission, which every usable credential has (a container SAS cannot
       // read container properties), and it says at once whether the key, the endpoint and the container are right.
-      await backend.call('open', undefined, (s) => target.client.listBlobsFlat({ prefix: 'config', abortSignal: s }).byPage({ maxPageSize: 1 }).next());
+      await backend.call('open', undefined, (s) =>
+        target.client.listBlobsFlat({ prefix: 'config', abortSignal: s }).byPage({ maxPageSize: 1 }).next(),
+      );
     } catch (err) {
       if (!(opts.create && err instanceof LifeboatError && err.code === 'not_found')) throw err;
       await backend.call('create', undefined, (s) => target.client.createIfNotExists({ abortSignal: s }));
@@ -101,19 +129,40 @@ export class AzureBackend implements StorageBackend {
       } catch (err) {
         // A create whose answer was lost is retried and then finds its own blob: that is success, not a conflict.
         if (!(err instanceof LifeboatError && err.code === 'already_exists')) throw err;
-        const props = await this.call('read', name, (s) => blob.getProperties({ abortSignal: s }), opts.signal).catch(() => undefined);
+        const props = await this.call('read', name, (s) => blob.getProperties({ abortSignal: s }), opts.signal).catch(
+          () => undefined,
+        );
         if (props?.metadata?.[PUT_TOKEN] !== token) throw err;
       }
     };
     if (Buffer.isBuffer(data) && data.length <= this.tuning.singleShotMax) {
-      return created(this.call('write', name, (s, touch) => blob.upload(data, data.length, { ...common, abortSignal: s, onProgress: touch }), opts.signal));
+      return created(
+        this.call(
+          'write',
+          name,
+          (s, touch) => blob.upload(data, data.length, { ...common, abortSignal: s, onProgress: touch }),
+          opts.signal,
+        ),
+      );
     }
-    const ids = await this.stageBlocks(name, Buffer.isBuffer(data) ? slices(data, this.tuning.blockSize) : rechunk(data, this.tuning.blockSize), token, opts.signal);
-    await created(this.call('write', name, (s) => blob.commitBlockList(ids, { ...common, abortSignal: s }), opts.signal));
+    const ids = await this.stageBlocks(
+      name,
+      Buffer.isBuffer(data) ? slices(data, this.tuning.blockSize) : rechunk(data, this.tuning.blockSize),
+      token,
+      opts.signal,
+    );
+    await created(
+      this.call('write', name, (s) => blob.commitBlockList(ids, { ...common, abortSignal: s }), opts.signal),
+    );
   }
 
   /** Uploads blocks with bounded parallelism; memory stays at concurrency × blockSize whatever the body's size. */
-  private async stageBlocks(name: string, blocks: Iterable<Buffer> | AsyncIterable<Buffer>, token: string, signal?: AbortSignal): Promise<string[]> {
+  private async stageBlocks(
+    name: string,
+    blocks: Iterable<Buffer> | AsyncIterable<Buffer>,
+    token: string,
+    signal?: AbortSignal,
+  ): Promise<string[]> {
     const blob = this.target.client.getBlockBlobClient(name);
     const ids: string[] = [];
     const inflight = new Set<Promise<void>>();
@@ -125,7 +174,12 @@ export class AzureBackend implements StorageBackend {
         // Block ids must have one length within a blob; the per-put token keeps a retried put's blocks apart.
         const id = Buffer.from(`${token}-${ids.length.toString().padStart(6, '0')}`).toString('base64');
         ids.push(id);
-        const staged = this.call('write', name, (s, touch) => blob.stageBlock(id, block, block.length, { abortSignal: s, onProgress: touch }), signal).then(
+        const staged = this.call(
+          'write',
+          name,
+          (s, touch) => blob.stageBlock(id, block, block.length, { abortSignal: s, onProgress: touch }),
+          signal,
+        ).then(
           () => undefined,
           (err) => void (failure ??= err),
         );
@@ -150,9 +204,17 @@ export class AzureBackend implements StorageBackend {
       async (s, touch) => {
         // maxRetryRequests 0: the SDK would otherwise silently re-request a dropped body; our retry decides.
         const res = await blob.download(range?.offset ?? 0, range?.length, { abortSignal: s, maxRetryRequests: 0 });
-        const buf = await readBody(res.readableStreamBody!, range ? rangeBuffer(range) : Buffer.allocUnsafe(res.contentLength ?? 0), touch);
+        const buf = await readBody(
+          res.readableStreamBody!,
+          range ? rangeBuffer(range) : Buffer.allocUnsafe(res.contentLength ?? 0),
+          touch,
+        );
         if (range && buf.length < range.length)
-          throw new LifeboatError('io_error', `The object ${name} in ${this.location} is shorter than expected (${range.offset + buf.length} bytes).`, 'Run `lifeboat account check` to find the damaged backups.');
+          throw new LifeboatError(
+            'io_error',
+            `The object ${name} in ${this.location} is shorter than expected (${range.offset + buf.length} bytes).`,
+            'Run `lifeboat account check` to find the damaged backups.',
+          );
         return buf;
       },
       signal,
@@ -177,7 +239,9 @@ export class AzureBackend implements StorageBackend {
     do {
       // One page per attempt, so an outage mid-listing repeats one page rather than the whole listing.
       const page = await this.call('list', undefined, async (s) => {
-        const it = this.target.client.listBlobsFlat({ prefix: prefix || undefined, abortSignal: s }).byPage({ continuationToken, maxPageSize: this.tuning.listPageSize });
+        const it = this.target.client
+          .listBlobsFlat({ prefix: prefix || undefined, abortSignal: s })
+          .byPage({ continuationToken, maxPageSize: this.tuning.listPageSize });
         return (await it.next()).value;
       });
       if (!page) return;
@@ -200,9 +264,22 @@ export class AzureBackend implements StorageBackend {
    * One SDK call under our retry policy. Each attempt gets a signal that fires on the caller's cancel or when no
    * bytes moved for requestTimeoutMs (touch() resets it), and its failure is mapped to a LifeboatError.
    */
-  private call<T>(action: AzureAction, name: string | undefined, fn: (signal: AbortSignal, touch: () => void) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private call<T>(
+    action: AzureAction,
+    name: string | undefined,
+    fn: (signal: AbortSignal, touch: () => void) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const timeoutMs = this.tuning.requestTimeoutMs;
-    const ctx = { account: this.target.account, location: this.location, container: this.container, action, name, secrets: this.target.secrets, timeoutMs };
+    const ctx = {
+      account: this.target.account,
+      location: this.location,
+      container: this.container,
+      action,
+      name,
+      secrets: this.target.secrets,
+      timeoutMs,
+    };
     const what = `${{ open: 'open the container', create: 'create the container', read: 'read', write: 'write', list: 'list', delete: 'delete' }[action]}${name ? ` ${name}` : ''}`;
     return withRetry(
       async () => {
@@ -234,13 +311,27 @@ export class AzureBackend implements StorageBackend {
 /** Checks the options name exactly one credential form and builds the container client; no network yet. */
 function resolveTarget(opts: AzureOpenOptions): Target {
   // Empty strings count as absent: forms and stored settings often carry '' for "not given".
-  const forms = [!!opts.connectionString, !!(opts.accountName || opts.accountKey), !!opts.sasUrl].filter(Boolean).length;
+  const forms = [!!opts.connectionString, !!(opts.accountName || opts.accountKey), !!opts.sasUrl].filter(
+    Boolean,
+  ).length;
   if (forms !== 1)
-    throw new LifeboatError('invalid_input', 'Give exactly one Azure credential: a connection string, an account name and key, or a container SAS URL.', 'Choose one form in the storage-account wizard.');
+    throw new LifeboatError(
+      'invalid_input',
+      'Give exactly one Azure credential: a connection string, an account name and key, or a container SAS URL.',
+      'Choose one form in the storage-account wizard.',
+    );
   if (opts.endpoint && !opts.accountName)
-    throw new LifeboatError('invalid_input', 'An endpoint goes with an account name and key.', 'Put the endpoint in the connection string (BlobEndpoint=…) instead.');
+    throw new LifeboatError(
+      'invalid_input',
+      'An endpoint goes with an account name and key.',
+      'Put the endpoint in the connection string (BlobEndpoint=…) instead.',
+    );
   // Our pipeline: one try per SDK call (retry.ts retries), keep-alive sockets for throughput.
-  const pipelineOptions: StoragePipelineOptions = { retryOptions: { maxTries: 1 }, keepAliveOptions: { enable: true }, userAgentOptions: { userAgentPrefix: 'Lifeboat' } };
+  const pipelineOptions: StoragePipelineOptions = {
+    retryOptions: { maxTries: 1 },
+    keepAliveOptions: { enable: true },
+    userAgentOptions: { userAgentPrefix: 'Lifeboat' },
+  };
   const secrets: string[] = [];
   let client: ContainerClient;
   const container = opts.container ?? '';
@@ -252,41 +343,68 @@ function resolveTarget(opts: AzureOpenOptions): Target {
       client = BlobServiceClient.fromConnectionString(cs, pipelineOptions).getContainerClient(container);
     } catch {
       // The SDK's message may quote the string; ours names only the problem.
-      throw new LifeboatError('invalid_input', 'The connection string is not valid.', 'Copy it again from the storage account\'s "Access keys" page (it has AccountName, AccountKey and the endpoint).');
+      throw new LifeboatError(
+        'invalid_input',
+        'The connection string is not valid.',
+        'Copy it again from the storage account\'s "Access keys" page (it has AccountName, AccountKey and the endpoint).',
+      );
     }
   } else if (opts.sasUrl) {
     let url: URL;
     try {
       url = new URL(opts.sasUrl);
     } catch {
-      throw new LifeboatError('invalid_input', 'The SAS URL is not a valid URL.', 'Copy the container SAS URL again (https://<account>.blob.core.windows.net/<container>?sv=…&sig=…).');
+      throw new LifeboatError(
+        'invalid_input',
+        'The SAS URL is not a valid URL.',
+        'Copy the container SAS URL again (https://<account>.blob.core.windows.net/<container>?sv=…&sig=…).',
+      );
     }
     secrets.push(opts.sasUrl, url.search.slice(1), url.searchParams.get('sig') ?? '');
-    if (!url.searchParams.get('sig')) throw new LifeboatError('invalid_input', `The URL ${url.origin}${url.pathname} carries no SAS signature.`, 'Generate a SAS for the container and paste its full URL.');
+    if (!url.searchParams.get('sig'))
+      throw new LifeboatError(
+        'invalid_input',
+        `The URL ${url.origin}${url.pathname} carries no SAS signature.`,
+        'Generate a SAS for the container and paste its full URL.',
+      );
     // Emulators and IP endpoints put the account in the path (host/account/container); Azure in the host name.
     const segments = url.pathname.split('/').filter(Boolean);
     const pathStyle = /^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]|localhost)$/i.test(url.hostname);
     const base = pathStyle ? segments.slice(0, 1) : [];
     const inUrl = segments[base.length];
     if (inUrl && container && inUrl !== container)
-      throw new LifeboatError('invalid_input', `The SAS URL is for the container "${inUrl}", not "${container}".`, 'Leave the container empty or use the SAS of that container.');
+      throw new LifeboatError(
+        'invalid_input',
+        `The SAS URL is for the container "${inUrl}", not "${container}".`,
+        'Leave the container empty or use the SAS of that container.',
+      );
     const name = inUrl ?? container;
     requireContainer(name);
     url.pathname = `/${[...base, name].map(encodeURIComponent).join('/')}`;
     client = new ContainerClient(url.toString(), newPipeline(new AnonymousCredential(), pipelineOptions));
   } else {
     if (!opts.accountName || !opts.accountKey)
-      throw new LifeboatError('invalid_input', 'An account name needs its account key (and a key its account name).', 'Copy both from the storage account\'s "Access keys" page.');
+      throw new LifeboatError(
+        'invalid_input',
+        'An account name needs its account key (and a key its account name).',
+        'Copy both from the storage account\'s "Access keys" page.',
+      );
     secrets.push(opts.accountKey);
     requireContainer(container);
     const endpoint = (opts.endpoint ?? `https://${opts.accountName}.blob.core.windows.net`).replace(/\/+$/, '');
-    if (!/^https?:\/\/[^/?#]+/.test(endpoint)) throw new LifeboatError('invalid_input', `The endpoint ${endpoint} is not an http(s) URL.`);
+    if (!/^https?:\/\/[^/?#]+/.test(endpoint))
+      throw new LifeboatError('invalid_input', `The endpoint ${endpoint} is not an http(s) URL.`);
     const credential = new StorageSharedKeyCredential(opts.accountName, opts.accountKey);
     client = new ContainerClient(`${endpoint}/${container}`, newPipeline(credential, pipelineOptions));
   }
   const clean = new URL(client.url);
   clean.search = '';
-  return { client, account: client.accountName || new URL(client.url).hostname.split('.')[0], location: redact(clean.toString(), secrets), secrets };
+  return {
+    client,
+    account: client.accountName || new URL(client.url).hostname.split('.')[0],
+    location: redact(clean.toString(), secrets),
+    secrets,
+  };
 }
 
 function requireContainer(name: string): void {

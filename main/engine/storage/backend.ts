@@ -24,7 +24,9 @@ export interface ByteRange {
 
 /** The buffer a ranged read fills: the caller's `into` when it is large enough, else a new one. */
 export function rangeBuffer(range: ByteRange): Buffer {
-  return range.into && range.into.length >= range.length ? range.into.subarray(0, range.length) : Buffer.allocUnsafe(range.length);
+  return range.into && range.into.length >= range.length
+    ? range.into.subarray(0, range.length)
+    : Buffer.allocUnsafe(range.length);
 }
 
 export interface PutOptions {
@@ -81,7 +83,8 @@ const NAME = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;
 
 /** Object names are lower-case paths of safe segments, so every backend can store them unescaped. */
 export function assertObjectName(name: string): void {
-  if (!NAME.test(name) || name.length > 512) throw new LifeboatError('invalid_input', `"${name}" is not a valid object name.`);
+  if (!NAME.test(name) || name.length > 512)
+    throw new LifeboatError('invalid_input', `"${name}" is not a valid object name.`);
 }
 
 export async function collectList(backend: StorageBackend, prefix: string): Promise<ObjectInfo[]> {
@@ -98,12 +101,20 @@ export async function runProbe(backend: StorageBackend, signal?: AbortSignal): P
   let t0 = performance.now();
   await backend.put(name, small, { signal });
   const back = await backend.get(name, undefined, signal);
-  if (!back.equals(small)) throw new LifeboatError('io_error', `The storage account at ${backend.location} returned different bytes than were written.`);
+  if (!back.equals(small))
+    throw new LifeboatError(
+      'io_error',
+      `The storage account at ${backend.location} returned different bytes than were written.`,
+    );
   let listed = false;
   for await (const o of backend.list('probe/')) if (o.name === name) listed = true;
   await backend.delete(name);
   const latencyMs = performance.now() - t0;
-  if (!listed) throw new LifeboatError('io_error', `The storage account at ${backend.location} did not list an object just written.`);
+  if (!listed)
+    throw new LifeboatError(
+      'io_error',
+      `The storage account at ${backend.location} did not list an object just written.`,
+    );
   const bigName = `${name}-rate`;
   t0 = performance.now();
   await backend.put(bigName, big, { signal });
@@ -112,5 +123,10 @@ export async function runProbe(backend: StorageBackend, signal?: AbortSignal): P
   await backend.get(bigName, undefined, signal);
   const readS = (performance.now() - t0) / 1000;
   await backend.delete(bigName);
-  return { ok: true, latencyMs, writeBytesPerSecond: big.length / Math.max(writeS, 1e-6), readBytesPerSecond: big.length / Math.max(readS, 1e-6) };
+  return {
+    ok: true,
+    latencyMs,
+    writeBytesPerSecond: big.length / Math.max(writeS, 1e-6),
+    readBytesPerSecond: big.length / Math.max(readS, 1e-6),
+  };
 }

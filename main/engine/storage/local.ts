@@ -8,7 +8,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../../shared/errors';
 import { writeCause } from '../write-cause';
-import { assertObjectName, rangeBuffer, runProbe, type ByteRange, type ObjectInfo, type ObjectUpload, type ProbeReport, type PutOptions, type StorageBackend } from './backend';
+import {
+  assertObjectName,
+  rangeBuffer,
+  runProbe,
+  type ByteRange,
+  type ObjectInfo,
+  type ObjectUpload,
+  type ProbeReport,
+  type PutOptions,
+  type StorageBackend,
+} from './backend';
 
 const TEMP_DIR = '.tmp';
 
@@ -25,7 +35,8 @@ export class LocalBackend implements StorageBackend {
     const dir = path.resolve(root);
     try {
       const existing = await fs.promises.stat(dir).catch(() => null);
-      if (existing && !existing.isDirectory()) throw new LifeboatError('invalid_input', `${dir} is not a folder.`, 'Choose a folder for the storage account.');
+      if (existing && !existing.isDirectory())
+        throw new LifeboatError('invalid_input', `${dir} is not a folder.`, 'Choose a folder for the storage account.');
       if (opts.create) await fs.promises.mkdir(dir, { recursive: true });
       await fs.promises.stat(dir);
       await fs.promises.mkdir(path.join(dir, TEMP_DIR), { recursive: true });
@@ -65,7 +76,11 @@ export class LocalBackend implements StorageBackend {
       return new LocalUpload(this, await fs.promises.open(temp, 'wx'), temp);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new LifeboatError('not_found', `The storage account's folder ${this.root} is missing or incomplete (no ${TEMP_DIR} folder).`, 'Check that the folder or its disk is mounted, then retry; `lifeboat account test` checks it.');
+        throw new LifeboatError(
+          'not_found',
+          `The storage account's folder ${this.root} is missing or incomplete (no ${TEMP_DIR} folder).`,
+          'Check that the folder or its disk is mounted, then retry; `lifeboat account test` checks it.',
+        );
       throw storageError(err, this.root, 'write');
     }
   }
@@ -85,7 +100,11 @@ export class LocalBackend implements StorageBackend {
           done += bytesRead;
         }
         if (done < range.length)
-          throw new LifeboatError('io_error', `The object ${name} in ${this.root} is shorter than expected (${range.offset + done} bytes).`, 'Run `lifeboat account check` to find the damaged backups.');
+          throw new LifeboatError(
+            'io_error',
+            `The object ${name} in ${this.root} is shorter than expected (${range.offset + done} bytes).`,
+            'Run `lifeboat account check` to find the damaged backups.',
+          );
         return buf;
       } finally {
         await fh.close();
@@ -175,7 +194,8 @@ class LocalUpload implements ObjectUpload {
   async write(piece: Uint8Array): Promise<void> {
     if (!this.fh) throw new Error('This upload is already finished.');
     try {
-      for (let done = 0; done < piece.length; ) done += (await this.fh.write(piece, done, piece.length - done)).bytesWritten;
+      for (let done = 0; done < piece.length;)
+        done += (await this.fh.write(piece, done, piece.length - done)).bytesWritten;
     } catch (err) {
       throw storageError(err, this.backend.root, 'write');
     }
@@ -200,7 +220,10 @@ class LocalUpload implements ObjectUpload {
     } catch (err) {
       await this.abort();
       if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-        throw new LifeboatError('already_exists', `The object ${name} already exists in the storage account at ${this.backend.root}; object names are never reused.`);
+        throw new LifeboatError(
+          'already_exists',
+          `The object ${name} already exists in the storage account at ${this.backend.root}; object names are never reused.`,
+        );
       throw storageError(err, this.backend.root, 'write', name);
     }
   }
@@ -241,25 +264,61 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-export function storageError(err: unknown, root: string, action: 'open' | 'read' | 'write' | 'list' | 'delete', name?: string): LifeboatError {
+export function storageError(
+  err: unknown,
+  root: string,
+  action: 'open' | 'read' | 'write' | 'list' | 'delete',
+  name?: string,
+): LifeboatError {
   if (err instanceof LifeboatError) return err;
   const e = err as NodeJS.ErrnoException;
   const what = name ? `the object ${name} in ${root}` : root;
   switch (e?.code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new LifeboatError('io_error', `The storage account's disk is full: could not write ${what}.`, `Free space on the disk that holds ${root} (or prune old backups), then resume the job.`, { retryable: true, cause: err });
+      return new LifeboatError(
+        'io_error',
+        `The storage account's disk is full: could not write ${what}.`,
+        `Free space on the disk that holds ${root} (or prune old backups), then resume the job.`,
+        { retryable: true, cause: err },
+      );
     case 'EROFS':
-      return new LifeboatError('forbidden', `The folder ${root} is on a read-only filesystem.`, 'Mount its disk read-write, or choose a folder on another disk.', { cause: err });
+      return new LifeboatError(
+        'forbidden',
+        `The folder ${root} is on a read-only filesystem.`,
+        'Mount its disk read-write, or choose a folder on another disk.',
+        { cause: err },
+      );
     case 'EACCES':
     case 'EPERM':
-      return new LifeboatError('forbidden', `The folder ${root} is not writable (${e.code}).`, 'Give the Lifeboat service account write permission on the folder, or choose another folder.', { cause: err });
+      return new LifeboatError(
+        'forbidden',
+        `The folder ${root} is not writable (${e.code}).`,
+        'Give the Lifeboat service account write permission on the folder, or choose another folder.',
+        { cause: err },
+      );
     case 'ENOENT':
-      if (action === 'open') return new LifeboatError('not_found', `The folder ${root} does not exist.`, 'Create the folder or choose another one.', { cause: err });
-      return new LifeboatError('not_found', `The object ${name ?? ''} is missing from the storage account at ${root}.`, 'Run `lifeboat account check` to find the affected backups.', { cause: err });
+      if (action === 'open')
+        return new LifeboatError(
+          'not_found',
+          `The folder ${root} does not exist.`,
+          'Create the folder or choose another one.',
+          { cause: err },
+        );
+      return new LifeboatError(
+        'not_found',
+        `The object ${name ?? ''} is missing from the storage account at ${root}.`,
+        'Run `lifeboat account check` to find the affected backups.',
+        { cause: err },
+      );
     case 'ABORT_ERR':
       return new LifeboatError('cancelled', 'The operation was cancelled.', undefined, { cause: err });
     default:
-      return new LifeboatError('io_error', `Could not ${action} ${what}: ${e?.message ?? String(err)}.`, 'Check that the disk or network share is available, then retry.', { retryable: true, cause: err });
+      return new LifeboatError(
+        'io_error',
+        `Could not ${action} ${what}: ${e?.message ?? String(err)}.`,
+        'Check that the disk or network share is available, then retry.',
+        { retryable: true, cause: err },
+      );
   }
 }

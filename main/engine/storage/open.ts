@@ -15,9 +15,7 @@ export interface AzureCredentials {
   sasUrl?: string;
 }
 
-export type BackendSpec =
-  | { kind: 'local'; folder: string }
-  | ({ kind: 'azure'; container: string } & AzureCredentials);
+export type BackendSpec = { kind: 'local'; folder: string } | ({ kind: 'azure'; container: string } & AzureCredentials);
 
 interface AzureModule {
   AzureBackend: { open(opts: AzureCredentials & { container: string; create?: boolean }): Promise<StorageBackend> };
@@ -28,13 +26,19 @@ async function loadAzure(): Promise<AzureModule> {
   try {
     return (await import('./azure')) as AzureModule;
   } catch (err) {
-    throw new LifeboatError('unavailable', `Azure storage accounts are not available in this build: ${(err as Error).message}.`, 'Use a local storage account, or update Lifeboat.', { cause: err });
+    throw new LifeboatError(
+      'unavailable',
+      `Azure storage accounts are not available in this build: ${(err as Error).message}.`,
+      'Use a local storage account, or update Lifeboat.',
+      { cause: err },
+    );
   }
 }
 
 export async function openBackend(spec: BackendSpec, opts: { create?: boolean } = {}): Promise<StorageBackend> {
   if (spec.kind === 'local') {
-    if (!path.isAbsolute(spec.folder)) throw new LifeboatError('invalid_input', `local: give an absolute folder path (got ${spec.folder}).`);
+    if (!path.isAbsolute(spec.folder))
+      throw new LifeboatError('invalid_input', `local: give an absolute folder path (got ${spec.folder}).`);
     return LocalBackend.open(spec.folder, { create: opts.create });
   }
   const { AzureBackend } = await loadAzure();
@@ -49,7 +53,11 @@ export function azureLocation(creds: AzureCredentials, container: string): strin
       const u = new URL(creds.sasUrl);
       return `${u.origin}${u.pathname}`;
     } catch {
-      throw new LifeboatError('invalid_input', 'sasUrl: this is not a URL.', 'Paste the container SAS URL, e.g. https://ACCOUNT.blob.core.windows.net/CONTAINER?sv=…');
+      throw new LifeboatError(
+        'invalid_input',
+        'sasUrl: this is not a URL.',
+        'Paste the container SAS URL, e.g. https://ACCOUNT.blob.core.windows.net/CONTAINER?sv=…',
+      );
     }
   }
   if (creds.connectionString) {
@@ -59,8 +67,17 @@ export function azureLocation(creds: AzureCredentials, container: string): strin
         .filter(Boolean)
         .map((p) => [p.slice(0, p.indexOf('=')).toLowerCase(), p.slice(p.indexOf('=') + 1)]),
     );
-    const base = parts.blobendpoint ?? (parts.accountname ? `${parts.defaultendpointsprotocol ?? 'https'}://${parts.accountname}.blob.${parts.endpointsuffix ?? 'core.windows.net'}` : null);
-    if (!base) throw new LifeboatError('invalid_input', 'connectionString: it names neither a BlobEndpoint nor an AccountName.', 'Copy the connection string from the storage account\'s "Access keys" page.');
+    const base =
+      parts.blobendpoint ??
+      (parts.accountname
+        ? `${parts.defaultendpointsprotocol ?? 'https'}://${parts.accountname}.blob.${parts.endpointsuffix ?? 'core.windows.net'}`
+        : null);
+    if (!base)
+      throw new LifeboatError(
+        'invalid_input',
+        'connectionString: it names neither a BlobEndpoint nor an AccountName.',
+        'Copy the connection string from the storage account\'s "Access keys" page.',
+      );
     return `${base.replace(/\/+$/, '')}/${container}`;
   }
   const base = creds.endpoint ?? `https://${creds.accountName}.blob.core.windows.net`;

@@ -52,7 +52,11 @@ export function backoffDelay(attempt: number, opts: RetryOptions, retryAfterMs?:
  * Runs fn until it succeeds, fails with a non-retryable error, or the budget is spent. fn receives the attempt
  * number (from 1) and must map its own failures to LifeboatError (retryable or not); anything else is not retried.
  */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, ctx: RetryContext, options: Partial<RetryOptions> = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  ctx: RetryContext,
+  options: Partial<RetryOptions> = {},
+): Promise<T> {
   const opts: RetryOptions = { ...DEFAULT_RETRY, deadlineMs: retryDeadlineMs(), ...options };
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {

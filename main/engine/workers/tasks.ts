@@ -1,7 +1,13 @@
 /** The tasks a worker thread runs. Each is pure I/O or CPU work on buffers and files, with no engine state. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { runRepoBackup, runRepoRestore, type RepoBackupTask, type RepoRestoreTask, type WorkerOutcome } from '../backups/in-worker';
+import {
+  runRepoBackup,
+  runRepoRestore,
+  type RepoBackupTask,
+  type RepoRestoreTask,
+  type WorkerOutcome,
+} from '../backups/in-worker';
 import { runMaintenance, type MaintenanceTask, type MaintenanceValue } from '../backups/maintenance';
 import { runHashBlocks, type HashBlocksResult, type HashBlocksTask } from '../replication/disk-scan';
 
@@ -31,7 +37,10 @@ export type WorkerResult<T extends WorkerTask> = T extends { op: 'write-pattern'
 function pattern(seed: number, offset: number, length: number): Buffer {
   const out = Buffer.allocUnsafe(length);
   for (let pos = 0; pos < length; pos += 32) {
-    const block = crypto.createHash('sha256').update(`${seed}:${offset + pos}`).digest();
+    const block = crypto
+      .createHash('sha256')
+      .update(`${seed}:${offset + pos}`)
+      .digest();
     block.copy(out, pos, 0, Math.min(32, length - pos));
   }
   return out;

@@ -5,7 +5,8 @@ import type { WorkerTask } from './tasks';
 
 // The same script also runs a backup's encoder thread (repo/encoder.ts), started with its own workerData. The task
 // modules (and the storage SDKs they pull in) load only on the first task, so an encoder thread stays small.
-if (parentPort && (workerData as Partial<EncoderInit> | undefined)?.lifeboatEncoder) runEncoder(parentPort, workerData as EncoderInit);
+if (parentPort && (workerData as Partial<EncoderInit> | undefined)?.lifeboatEncoder)
+  runEncoder(parentPort, workerData as EncoderInit);
 
 export default async function (task: WorkerTask): Promise<unknown> {
   // A replication scan's blocks (replication/disk-scan.ts) need none of the other tasks' modules: a fresh thread (a CLI

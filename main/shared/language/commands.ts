@@ -41,11 +41,31 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { field: 'json', flag: 'json', kind: 'boolean', required: false, description: 'print the result as JSON' },
   { field: 'help', flag: 'help', kind: 'boolean', required: false, description: 'show this help' },
 ];
-export const CONFIRM_FLAGS: FlagSpec[] = [{ field: 'yes', flag: 'yes', kind: 'boolean', required: false, description: 'do it without asking for confirmation' }];
-export const JOB_FLAGS: FlagSpec[] = [{ field: 'detach', flag: 'detach', kind: 'boolean', required: false, description: 'return the job id at once instead of following the job' }];
+export const CONFIRM_FLAGS: FlagSpec[] = [
+  { field: 'yes', flag: 'yes', kind: 'boolean', required: false, description: 'do it without asking for confirmation' },
+];
+export const JOB_FLAGS: FlagSpec[] = [
+  {
+    field: 'detach',
+    flag: 'detach',
+    kind: 'boolean',
+    required: false,
+    description: 'return the job id at once instead of following the job',
+  },
+];
 
 function describeField(field: string, schema: z.ZodType): FlagSpec {
-  let s = schema as z.ZodType & { _zod: { def: { type: string; innerType?: z.ZodType; defaultValue?: unknown; element?: z.ZodType; entries?: Record<string, string> } } };
+  let s = schema as z.ZodType & {
+    _zod: {
+      def: {
+        type: string;
+        innerType?: z.ZodType;
+        defaultValue?: unknown;
+        element?: z.ZodType;
+        entries?: Record<string, string>;
+      };
+    };
+  };
   let required = true;
   let defaultValue: unknown;
   let description = s.description ?? '';
@@ -59,9 +79,26 @@ function describeField(field: string, schema: z.ZodType): FlagSpec {
     } else break;
   }
   const type = s._zod.def.type;
-  const kind: FlagKind = type === 'number' || type === 'int' ? 'number' : type === 'boolean' ? 'boolean' : type === 'enum' ? 'enum' : type === 'array' ? 'array' : 'string';
+  const kind: FlagKind =
+    type === 'number' || type === 'int'
+      ? 'number'
+      : type === 'boolean'
+        ? 'boolean'
+        : type === 'enum'
+          ? 'enum'
+          : type === 'array'
+            ? 'array'
+            : 'string';
   const choices = kind === 'enum' ? Object.values(s._zod.def.entries ?? {}) : undefined;
-  return { field, flag: kebab(field), kind, required: required && kind !== 'boolean', description, defaultValue, choices };
+  return {
+    field,
+    flag: kebab(field),
+    kind,
+    required: required && kind !== 'boolean',
+    description,
+    defaultValue,
+    choices,
+  };
 }
 
 function build(): Command[] {
@@ -100,13 +137,18 @@ export function findCommand(words: string[]): { command: Command; used: number }
   let best: { command: Command; used: number } | null = null;
   for (const command of commands) {
     const n = command.words.length;
-    if (n <= words.length && command.words.every((w, i) => w === words[i]) && (!best || n > best.used)) best = { command, used: n };
+    if (n <= words.length && command.words.every((w, i) => w === words[i]) && (!best || n > best.used))
+      best = { command, used: n };
   }
   return best;
 }
 
 export function usage(command: Command): string {
-  const pos = command.positional.map((p) => (p.required ? p.field.toUpperCase() : `[${p.field.toUpperCase()}]`)).join(' ');
-  const req = command.flags.filter((f) => f.required && !f.fromFile).map((f) => `--${f.flag} ${f.kind === 'number' ? 'N' : 'VALUE'}`);
+  const pos = command.positional
+    .map((p) => (p.required ? p.field.toUpperCase() : `[${p.field.toUpperCase()}]`))
+    .join(' ');
+  const req = command.flags
+    .filter((f) => f.required && !f.fromFile)
+    .map((f) => `--${f.flag} ${f.kind === 'number' ? 'N' : 'VALUE'}`);
   return ['lifeboat', ...command.words, pos, ...req, '[options]'].filter(Boolean).join(' ');
 }

@@ -7,7 +7,11 @@ import { formatError, jobSummary, progressLine, record, type Style } from './for
 import type { CommandIO } from './io';
 import { jobUnderway } from '../job-status';
 
-export async function followJob(jobId: string, io: CommandIO, st: Style): Promise<{ job: Job | null; detached: boolean }> {
+export async function followJob(
+  jobId: string,
+  io: CommandIO,
+  st: Style,
+): Promise<{ job: Job | null; detached: boolean }> {
   let lastLine = '';
   let lastPrinted = -1;
   let asking = false;
@@ -39,7 +43,9 @@ export async function followJob(jobId: string, io: CommandIO, st: Style): Promis
       if (outcome === 'interrupt') {
         if (io.interactive) io.write('\n');
         asking = true;
-        const answer = io.prompt ? await io.prompt(`Cancel job ${jobId}? It stops at its next checkpoint. [y/N] `) : null;
+        const answer = io.prompt
+          ? await io.prompt(`Cancel job ${jobId}? It stops at its next checkpoint. [y/N] `)
+          : null;
         asking = false;
         if (answer && /^y(es)?$/i.test(answer.trim())) {
           const cancelled = await io.call('jobs.cancel', { id: jobId });

@@ -1,5 +1,15 @@
 /** Turns words into a contract call: command lookup, flags, positionals, coercion, "did you mean". */
-import { commands, CONFIRM_FLAGS, findCommand, GLOBAL_FLAGS, JOB_FLAGS, kebab, withThe, type Command, type FlagSpec } from './commands';
+import {
+  commands,
+  CONFIRM_FLAGS,
+  findCommand,
+  GLOBAL_FLAGS,
+  JOB_FLAGS,
+  kebab,
+  withThe,
+  type Command,
+  type FlagSpec,
+} from './commands';
 
 export class UsageError extends Error {
   constructor(
@@ -25,7 +35,8 @@ function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
@@ -35,7 +46,12 @@ export function didYouMean(word: string, candidates: string[]): string | undefin
 }
 
 export function flagsOf(command: Command): FlagSpec[] {
-  return [...command.flags, ...GLOBAL_FLAGS, ...(command.cli.startsJob ? JOB_FLAGS : []), ...(command.cli.confirm ? CONFIRM_FLAGS : [])];
+  return [
+    ...command.flags,
+    ...GLOBAL_FLAGS,
+    ...(command.cli.startsJob ? JOB_FLAGS : []),
+    ...(command.cli.confirm ? CONFIRM_FLAGS : []),
+  ];
 }
 
 function coerce(flag: FlagSpec, raw: string): unknown {
@@ -51,7 +67,11 @@ function coerce(flag: FlagSpec, raw: string): unknown {
       if (['false', 'no', '0'].includes(raw)) return false;
       throw new UsageError(`--${flag.flag} takes true or false, not "${raw}".`);
     case 'enum':
-      if (!flag.choices?.includes(raw)) throw new UsageError(`--${flag.flag} takes one of ${flag.choices?.join(', ')}, not "${raw}".`, didYouMean(raw, flag.choices ?? []) ? `Did you mean ${didYouMean(raw, flag.choices ?? [])}?` : undefined);
+      if (!flag.choices?.includes(raw))
+        throw new UsageError(
+          `--${flag.flag} takes one of ${flag.choices?.join(', ')}, not "${raw}".`,
+          didYouMean(raw, flag.choices ?? []) ? `Did you mean ${didYouMean(raw, flag.choices ?? [])}?` : undefined,
+        );
       return raw;
     default:
       return raw;
@@ -65,7 +85,10 @@ export function parseWords(words: string[]): Parsed {
     const known = [...new Set(commands.map((c) => c.words.slice(0, Math.min(words.length, c.words.length)).join(' ')))];
     const tried = words.slice(0, 2).join(' ');
     const guess = didYouMean(tried, known) ?? didYouMean(words[0], [...new Set(commands.map((c) => c.words[0]))]);
-    throw new UsageError(`Unknown command "${words.slice(0, 2).join(' ')}".`, guess ? `Did you mean \`${guess}\`? Type \`help\` to list the commands.` : 'Type `help` to list the commands.');
+    throw new UsageError(
+      `Unknown command "${words.slice(0, 2).join(' ')}".`,
+      guess ? `Did you mean \`${guess}\`? Type \`help\` to list the commands.` : 'Type `help` to list the commands.',
+    );
   }
   const { command, used } = found;
   const flags = flagsOf(command);
@@ -98,23 +121,37 @@ export function parseWords(words: string[]): Parsed {
       if (flag) name = name.slice(3);
     }
     if (!flag) {
-      const guess = didYouMean(name, flags.map((f) => f.flag));
-      throw new UsageError(`Unknown option --${name} for \`${command.words.join(' ')}\`.`, guess ? `Did you mean --${guess}?` : `See \`help ${command.words.join(' ')}\`.`);
+      const guess = didYouMean(
+        name,
+        flags.map((f) => f.flag),
+      );
+      throw new UsageError(
+        `Unknown option --${name} for \`${command.words.join(' ')}\`.`,
+        guess ? `Did you mean --${guess}?` : `See \`help ${command.words.join(' ')}\`.`,
+      );
     }
     let value: unknown;
     if (flag.kind === 'boolean') value = eq > 0 ? coerce(flag, word.slice(eq + 1)) : !negated;
     else {
       const raw = eq > 0 ? word.slice(eq + 1) : rest[++i];
-      if (raw === undefined) throw new UsageError(`--${flag.flag} needs a value.`, flag.description ? `It is ${withThe(flag.description)}.` : undefined);
+      if (raw === undefined)
+        throw new UsageError(
+          `--${flag.flag} needs a value.`,
+          flag.description ? `It is ${withThe(flag.description)}.` : undefined,
+        );
       value = coerce(flag, raw);
     }
-    if (flag.field in meta && [...GLOBAL_FLAGS, ...JOB_FLAGS, ...CONFIRM_FLAGS].includes(flag)) (meta as Record<string, boolean>)[flag.field] = value as boolean;
+    if (flag.field in meta && [...GLOBAL_FLAGS, ...JOB_FLAGS, ...CONFIRM_FLAGS].includes(flag))
+      (meta as Record<string, boolean>)[flag.field] = value as boolean;
     else if (flag.fromFile) files[flag.field] = value as string;
     else if (flag.kind === 'array') input[flag.field] = [...((input[flag.field] as unknown[]) ?? []), value];
     else input[flag.field] = value;
   }
   if (positional.length > command.positional.length)
-    throw new UsageError(`Too many arguments for \`${command.words.join(' ')}\`: ${positional.slice(command.positional.length).join(' ')}.`, `See \`help ${command.words.join(' ')}\`.`);
+    throw new UsageError(
+      `Too many arguments for \`${command.words.join(' ')}\`: ${positional.slice(command.positional.length).join(' ')}.`,
+      `See \`help ${command.words.join(' ')}\`.`,
+    );
   command.positional.forEach((p, i) => {
     if (positional[i] !== undefined) input[p.field] = coerce(p, positional[i]);
   });
@@ -124,7 +161,9 @@ export function parseWords(words: string[]): Parsed {
       if (f.required && input[f.field] === undefined && !viaFile) {
         const fileAlt = command.flags.find((x) => x.fromFile && x.field === f.field);
         const how = command.positional.includes(f) ? f.field.toUpperCase() : `--${f.flag}`;
-        throw new UsageError(`\`${command.words.join(' ')}\` needs ${how}${fileAlt ? ` (or --${fileAlt.flag} FILE)` : ''}${f.description ? `: ${withThe(f.description)}` : ''}.`);
+        throw new UsageError(
+          `\`${command.words.join(' ')}\` needs ${how}${fileAlt ? ` (or --${fileAlt.flag} FILE)` : ''}${f.description ? `: ${withThe(f.description)}` : ''}.`,
+        );
       }
     }
   }

@@ -30,18 +30,42 @@ function helpText(words: string[], st: Style): string {
     out += `Every command takes --json; commands that start a job follow it unless --detach.\n`;
     return out;
   }
-  if (words[0] === 'run') return 'Usage: lifeboat run FILE [--keep-going] [--json]\nRuns each line of FILE as a command; stops at the first error unless --keep-going.\n';
-  const found = commands.find((c) => c.words.join(' ') === words.join(' ')) ?? commands.find((c) => c.words.join(' ').startsWith(words.join(' ')));
+  if (words[0] === 'run')
+    return 'Usage: lifeboat run FILE [--keep-going] [--json]\nRuns each line of FILE as a command; stops at the first error unless --keep-going.\n';
+  const found =
+    commands.find((c) => c.words.join(' ') === words.join(' ')) ??
+    commands.find((c) => c.words.join(' ').startsWith(words.join(' ')));
   if (!found) {
-    const guess = didYouMean(words.join(' '), commands.map((c) => c.words.join(' ')));
-    return formatError({ code: 'invalid_input', message: `No command "${words.join(' ')}".`, hint: guess ? `Did you mean \`${guess}\`?` : 'Type `help` to list the commands.' }, st);
+    const guess = didYouMean(
+      words.join(' '),
+      commands.map((c) => c.words.join(' ')),
+    );
+    return formatError(
+      {
+        code: 'invalid_input',
+        message: `No command "${words.join(' ')}".`,
+        hint: guess ? `Did you mean \`${guess}\`?` : 'Type `help` to list the commands.',
+      },
+      st,
+    );
   }
   let out = `${found.summary}\n\nUsage: ${usage(found)}\n`;
-  if (found.positional.length) out += `\nArguments:\n${found.positional.map((p) => `  ${p.field.toUpperCase().padEnd(24)} ${p.description}`).join('\n')}\n`;
+  if (found.positional.length)
+    out += `\nArguments:\n${found.positional.map((p) => `  ${p.field.toUpperCase().padEnd(24)} ${p.description}`).join('\n')}\n`;
   out += '\nOptions:\n';
   for (const f of flagsOf(found)) {
-    const value = f.kind === 'boolean' ? '' : f.kind === 'number' ? ' N' : f.choices ? ` ${f.choices.join('|')}` : f.fromFile ? ' FILE' : ' VALUE';
-    const dflt = f.defaultValue !== undefined && f.kind !== 'boolean' ? ` (default ${JSON.stringify(f.defaultValue)})` : '';
+    const value =
+      f.kind === 'boolean'
+        ? ''
+        : f.kind === 'number'
+          ? ' N'
+          : f.choices
+            ? ` ${f.choices.join('|')}`
+            : f.fromFile
+              ? ' FILE'
+              : ' VALUE';
+    const dflt =
+      f.defaultValue !== undefined && f.kind !== 'boolean' ? ` (default ${JSON.stringify(f.defaultValue)})` : '';
     out += `  ${`--${f.flag}${value}`.padEnd(26)} ${f.description}${f.required ? ' (required)' : ''}${dflt}\n`;
   }
   return out;
@@ -49,7 +73,8 @@ function helpText(words: string[], st: Style): string {
 
 function render(command: Command, value: unknown, st: Style, columns: number): string {
   const view = command.cli.view;
-  if (Array.isArray(value) && command.cli.columns) return table(value as Record<string, unknown>[], command.cli.columns, columns);
+  if (Array.isArray(value) && command.cli.columns)
+    return table(value as Record<string, unknown>[], command.cli.columns, columns);
   if (view === 'job') {
     const v = value as Job | { job: Job; children: Job[] };
     return 'job' in v ? jobSummary(v.job, st, v.children) : jobSummary(v, st);
@@ -60,7 +85,9 @@ function render(command: Command, value: unknown, st: Style, columns: number): s
       `Service "${v.service.name}" created (${v.service.id}).\n` +
       `Service registration key: ${v.registrationKey}\n` +
       `Service data encryption key (SDEK): ${st.bold(v.sdek)}\n` +
-      st.yellow('Keep the SDEK safe: it is shown only this once, and without it no backup can be read on another installation.\n') +
+      st.yellow(
+        'Keep the SDEK safe: it is shown only this once, and without it no backup can be read on another installation.\n',
+      ) +
       `Confirm you kept it with: lifeboat service confirm-key LAST4\n`
     );
   }
@@ -72,26 +99,37 @@ function render(command: Command, value: unknown, st: Style, columns: number): s
       ['type', 'name', 'size', 'files', 'modifiedAt'],
       columns,
     );
-    if (v.total > v.entries.length) out += st.dim(`  … and ${v.total - v.entries.length} more: raise --limit, or list a subfolder.\n`);
-    if (v.kind === 'tree') out += st.dim(`  Restore one with: lifeboat backup restore ${v.backup} --source ${v.source} --path PATH --to FOLDER\n`);
+    if (v.total > v.entries.length)
+      out += st.dim(`  … and ${v.total - v.entries.length} more: raise --limit, or list a subfolder.\n`);
+    if (v.kind === 'tree')
+      out += st.dim(
+        `  Restore one with: lifeboat backup restore ${v.backup} --source ${v.source} --path PATH --to FOLDER\n`,
+      );
     return out;
   }
   if (view === 'targets') {
     const v = value as FailoverTargets;
-    const reasons = (list: { code: string; message: string }[]) => list.map((r) => `      - ${r.message} (${r.code})\n`).join('');
+    const reasons = (list: { code: string; message: string }[]) =>
+      list.map((r) => `      - ${r.message} (${r.code})\n`).join('');
     let out = v.compatible.length
       ? `Compatible target devices for ${v.source}:\n${v.compatible.map((c) => `  ${st.green(c.device)}\n${reasons(c.warnings)}`).join('')}`
       : st.yellow(`There are no compatible target devices for ${v.source}.\n`);
-    if (v.excluded.length) out += `Not compatible:\n${v.excluded.map((x) => `  ${x.device}\n${reasons(x.reasons)}`).join('')}`;
+    if (v.excluded.length)
+      out += `Not compatible:\n${v.excluded.map((x) => `  ${x.device}\n${reasons(x.reasons)}`).join('')}`;
     return out;
   }
   if (view === 'prechecks') {
     // A checklist: one line per check, its fix and command under the ones that did not pass.
     const v = value as FailoverPrechecks;
     const mark = { pass: st.green('PASS'), warn: st.yellow('WARN'), fail: st.red('FAIL') };
-    const lines = v.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.message}\n${c.status !== 'pass' && c.fix ? `       fix: ${c.fix}\n` : ''}${c.status !== 'pass' && c.command ? `       ${st.dim(c.command)}\n` : ''}`);
+    const lines = v.checks.map(
+      (c) =>
+        `  ${mark[c.status]} ${c.name}: ${c.message}\n${c.status !== 'pass' && c.fix ? `       fix: ${c.fix}\n` : ''}${c.status !== 'pass' && c.command ? `       ${st.dim(c.command)}\n` : ''}`,
+    );
     const failed = v.checks.filter((c) => c.status === 'fail').length;
-    const verdict = failed ? st.red(`${failed} precheck(s) failed: fix them, then run the prechecks again.`) : st.green('The failover can start.');
+    const verdict = failed
+      ? st.red(`${failed} precheck(s) failed: fix them, then run the prechecks again.`)
+      : st.green('The failover can start.');
     return `Prechecks of the failover of ${v.source} to ${v.target} (backup ${v.backupId}):\n${lines.join('')}${verdict}\n`;
   }
   if (view === 'script') return (value as { text: string }).text;
@@ -102,7 +140,12 @@ function render(command: Command, value: unknown, st: Style, columns: number): s
 async function runParsed(words: string[], io: CommandIO, st: Style): Promise<number> {
   const err = (text: string) => (io.writeError ?? io.write)(text);
   if (words[0] === 'help') {
-    io.write(helpText(words.slice(1).filter((w) => !w.startsWith('-')), st));
+    io.write(
+      helpText(
+        words.slice(1).filter((w) => !w.startsWith('-')),
+        st,
+      ),
+    );
     return EXIT_OK;
   }
   if (words[0] === 'run') return runScript(words.slice(1), io, st);
@@ -112,7 +155,11 @@ async function runParsed(words: string[], io: CommandIO, st: Style): Promise<num
   } catch (e) {
     if (e instanceof UsageError) {
       const json = words.includes('--json');
-      if (json) io.write(JSON.stringify({ ok: false, error: { code: 'invalid_input', message: e.message, hint: e.hint } }, null, 2) + '\n');
+      if (json)
+        io.write(
+          JSON.stringify({ ok: false, error: { code: 'invalid_input', message: e.message, hint: e.hint } }, null, 2) +
+            '\n',
+        );
       else err(formatError({ code: 'invalid_input', message: e.message, hint: e.hint }, st));
       return EXIT_USAGE;
     }
@@ -126,13 +173,27 @@ async function runParsed(words: string[], io: CommandIO, st: Style): Promise<num
   const input = { ...parsed.input };
   for (const [field, file] of Object.entries(parsed.files)) {
     if (!io.readFile) {
-      err(formatError({ code: 'not_allowed', message: 'This console cannot read files.', hint: `Give the value itself with --${field} instead.` }, st));
+      err(
+        formatError(
+          {
+            code: 'not_allowed',
+            message: 'This console cannot read files.',
+            hint: `Give the value itself with --${field} instead.`,
+          },
+          st,
+        ),
+      );
       return EXIT_USAGE;
     }
     try {
       input[field] = (await io.readFile(file)).trim();
     } catch (e) {
-      err(formatError({ code: 'not_found', message: `Cannot read ${file}: ${(e as Error).message}`, hint: 'Check the file name.' }, st));
+      err(
+        formatError(
+          { code: 'not_found', message: `Cannot read ${file}: ${(e as Error).message}`, hint: 'Check the file name.' },
+          st,
+        ),
+      );
       return EXIT_FAILED;
     }
   }
@@ -140,15 +201,23 @@ async function runParsed(words: string[], io: CommandIO, st: Style): Promise<num
     const resolve = io.resolvePath;
     if (!resolve) continue;
     if (typeof input[field] === 'string') input[field] = resolve(input[field] as string);
-    else if (Array.isArray(input[field])) input[field] = (input[field] as unknown[]).map((v) => (typeof v === 'string' ? resolve(v) : v)); // repeatable path flags (--source)
+    else if (Array.isArray(input[field]))
+      input[field] = (input[field] as unknown[]).map((v) => (typeof v === 'string' ? resolve(v) : v)); // repeatable path flags (--source)
   }
   // A dry run changes nothing, so it needs no confirmation.
-  if (command.cli.confirm && !parsed.yes && input.dryRun !== true && !(await confirmed(command.cli.confirm, input, io, st))) return EXIT_FAILED;
+  if (
+    command.cli.confirm &&
+    !parsed.yes &&
+    input.dryRun !== true &&
+    !(await confirmed(command.cli.confirm, input, io, st))
+  )
+    return EXIT_FAILED;
   const result = await io.call(command.call, input);
   if (!result.ok) {
     const error = { ...result.error };
     // Name the flag the user typed rather than the schema field.
-    if (error.code === 'invalid_input') error.message = error.message.replace(/^(\w+):/, (_m, f: string) => `${flagNameFor(command, f)}:`);
+    if (error.code === 'invalid_input')
+      error.message = error.message.replace(/^(\w+):/, (_m, f: string) => `${flagNameFor(command, f)}:`);
     if (parsed.json) io.write(JSON.stringify({ ok: false, error }, null, 2) + '\n');
     else err(formatError(error, st));
     return error.code === 'invalid_input' ? EXIT_USAGE : EXIT_FAILED;
@@ -174,12 +243,26 @@ async function confirmed(template: string, input: Record<string, unknown>, io: C
   const question = template.replace(/\{(\w+)\}/g, (_m, field: string) => String(input[field] ?? ''));
   const err = (text: string) => (io.writeError ?? io.write)(text);
   if (!io.prompt) {
-    err(formatError({ code: 'invalid_input', message: `${question} Nobody can answer here.`, hint: 'Pass --yes to confirm.' }, st));
+    err(
+      formatError(
+        { code: 'invalid_input', message: `${question} Nobody can answer here.`, hint: 'Pass --yes to confirm.' },
+        st,
+      ),
+    );
     return false;
   }
   const answer = await io.prompt(`${question} [y/N] `);
   if (answer !== null && /^y(es)?$/i.test(answer.trim())) return true;
-  err(formatError({ code: 'cancelled', message: 'Not confirmed: nothing was changed.', hint: answer === null ? 'Pass --yes to confirm.' : undefined }, st));
+  err(
+    formatError(
+      {
+        code: 'cancelled',
+        message: 'Not confirmed: nothing was changed.',
+        hint: answer === null ? 'Pass --yes to confirm.' : undefined,
+      },
+      st,
+    ),
+  );
   return false;
 }
 
@@ -201,7 +284,16 @@ async function runScript(args: string[], io: CommandIO, st: Style): Promise<numb
   try {
     text = await (io.readFile ?? viaEngine)(io.resolvePath ? io.resolvePath(file) : file);
   } catch (e) {
-    err(formatError({ code: 'not_found', message: `Cannot read the script ${file}: ${(e as Error).message}`, hint: 'Check the file name.' }, st));
+    err(
+      formatError(
+        {
+          code: 'not_found',
+          message: `Cannot read the script ${file}: ${(e as Error).message}`,
+          hint: 'Check the file name.',
+        },
+        st,
+      ),
+    );
     return EXIT_FAILED;
   }
   let worst = EXIT_OK;
@@ -257,22 +349,40 @@ async function lookup(kind: string, io: CommandIO): Promise<string[]> {
 }
 
 /** Completions for the word at the cursor: command words, flags, enum values and live object names. */
-export async function complete(line: string, cursor: number, io: CommandIO): Promise<{ from: number; items: string[] }> {
+export async function complete(
+  line: string,
+  cursor: number,
+  io: CommandIO,
+): Promise<{ from: number; items: string[] }> {
   const before = line.slice(0, cursor);
   const tokens = tokenize(before, { partial: true });
   const endsWithSpace = /\s$/.test(before) || before.length === 0;
   const current = endsWithSpace ? '' : (tokens.pop()?.text ?? '');
   const from = endsWithSpace ? cursor : (tokenize(before, { partial: true }).at(-1)?.start ?? cursor);
   const words = tokens.map((t) => t.text);
-  const pick = (all: string[]) => ({ from, items: [...new Set(all)].filter((c) => c.startsWith(current)).sort().map(quoteWord) });
+  const pick = (all: string[]) => ({
+    from,
+    items: [...new Set(all)]
+      .filter((c) => c.startsWith(current))
+      .sort()
+      .map(quoteWord),
+  });
 
   // Still naming the command: offer the next command word.
   const candidates = commands.filter((c) => words.every((w, i) => c.words[i] === w) && c.words.length > words.length);
-  const exact = commands.filter((c) => c.words.length <= words.length && c.words.every((w, i) => words[i] === w)).sort((a, b) => b.words.length - a.words.length)[0];
+  const exact = commands
+    .filter((c) => c.words.length <= words.length && c.words.every((w, i) => words[i] === w))
+    .sort((a, b) => b.words.length - a.words.length)[0];
   if (!exact) {
     const next = candidates.map((c) => c.words[words.length]);
     if (words.length === 0) next.push(...LANGUAGE_COMMANDS);
-    if (words[0] === 'help') return pick(commands.filter((c) => words.slice(1).every((w, i) => c.words[i] === w)).map((c) => c.words[words.length - 1]).filter(Boolean));
+    if (words[0] === 'help')
+      return pick(
+        commands
+          .filter((c) => words.slice(1).every((w, i) => c.words[i] === w))
+          .map((c) => c.words[words.length - 1])
+          .filter(Boolean),
+      );
     return pick(next);
   }
   const args = words.slice(exact.words.length);

@@ -42,7 +42,8 @@ export function tokenize(line: string, opts: { partial?: boolean } = {}): Token[
         i++;
       }
     }
-    if (quote && !opts.partial) throw new TokenizeError(`The quote ${quote} opened at column ${start + 1} is never closed.`);
+    if (quote && !opts.partial)
+      throw new TokenizeError(`The quote ${quote} opened at column ${start + 1} is never closed.`);
     tokens.push({ text, start, end: i });
   }
   return tokens;

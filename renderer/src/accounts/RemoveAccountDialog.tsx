@@ -9,7 +9,13 @@ import { call } from '../api/client';
 import type { CallOutput, StorageAccount } from '../api/types';
 import { ConfirmDialog } from '../ui/FormDialog';
 
-export function RemoveAccountDialog({ account, onClose }: { account: StorageAccount; onClose(removed: CallOutput<'accounts.remove'> | null): void }) {
+export function RemoveAccountDialog({
+  account,
+  onClose,
+}: {
+  account: StorageAccount;
+  onClose(removed: CallOutput<'accounts.remove'> | null): void;
+}) {
   const [force, setForce] = useState(false);
   // Read when the dialog closes, right after the call: a ref, not state, so the close sees this call's result.
   const removed = useRef<CallOutput<'accounts.remove'> | null>(null);
@@ -29,10 +35,14 @@ export function RemoveAccountDialog({ account, onClose }: { account: StorageAcco
       onClose={(done) => onClose(done ? removed.current : null)}
     >
       <Text>
-        Lifeboat forgets this storage account and the {account.backups} backup{account.backups === 1 ? '' : 's'} it lists for it. The data stays in {account.location}: add the
-        account again to see its backups.
+        Lifeboat forgets this storage account and the {account.backups} backup{account.backups === 1 ? '' : 's'} it
+        lists for it. The data stays in {account.location}: add the account again to see its backups.
       </Text>
-      <Checkbox checked={force} onChange={(_, d) => setForce(d.checked === true)} label="Remove even though it holds backups" />
+      <Checkbox
+        checked={force}
+        onChange={(_, d) => setForce(d.checked === true)}
+        label="Remove even though it holds backups"
+      />
     </ConfirmDialog>
   );
 }

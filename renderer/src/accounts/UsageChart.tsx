@@ -10,7 +10,14 @@ import { formatBytes } from '../format';
 import { useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
-  figure: { margin: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, maxWidth: '760px', minWidth: 0 },
+  figure: {
+    margin: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalS,
+    maxWidth: '760px',
+    minWidth: 0,
+  },
   caption: { color: tokens.colorNeutralForeground3 },
 });
 
@@ -58,7 +65,8 @@ export function UsageChart({ accounts }: { accounts: StorageAccount[] }) {
         ))}
       </ul>
       <Text as="span" size={200} className={styles.caption}>
-        Logical size of the newest backup of each set of sources, per account. Stored bytes are smaller after deduplication and compression.
+        Logical size of the newest backup of each set of sources, per account. Stored bytes are smaller after
+        deduplication and compression.
       </Text>
     </figure>
   );

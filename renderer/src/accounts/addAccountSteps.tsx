@@ -3,7 +3,16 @@
  * result. The probe is `accounts.add`, which writes, reads, lists and deletes a test object, then opens or creates
  * the repository; a refusal goes back to the step where it can be fixed, with everything typed kept.
  */
-import { Checkbox, Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, Text } from '@fluentui/react-components';
+import {
+  Checkbox,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  Radio,
+  RadioGroup,
+  Text,
+} from '@fluentui/react-components';
 import { call } from '../api/client';
 import type { CallInput, CallOutput, ErrorInfo } from '../api/types';
 import { formatRate } from '../format';
@@ -54,7 +63,11 @@ const kind: Step = {
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'credentials' }),
   Body: ({ data, update }) => (
-    <RadioGroup aria-label="Kind of storage account" value={data.kind} onChange={(_, v) => update({ kind: v.value as AccountData['kind'] })}>
+    <RadioGroup
+      aria-label="Kind of storage account"
+      value={data.kind}
+      onChange={(_, v) => update({ kind: v.value as AccountData['kind'] })}
+    >
       <Radio value="local" label="Local folder (the default: no set-up)" />
       <Radio value="azure" label="Azure Blob storage container" />
     </RadioGroup>
@@ -71,7 +84,13 @@ function credentialProblems(d: AccountData): Problems {
   if (d.kind === 'local') return { folder: d.folder.trim() ? (absolutePathProblem(d.folder) ?? undefined) : undefined };
   switch (d.auth) {
     case 'connection-string':
-      return { connectionString: !d.connectionString.trim() ? 'Paste the connection string.' : !d.connectionString.includes('=') ? 'A connection string reads like DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…' : undefined };
+      return {
+        connectionString: !d.connectionString.trim()
+          ? 'Paste the connection string.'
+          : !d.connectionString.includes('=')
+            ? 'A connection string reads like DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…'
+            : undefined,
+      };
     case 'account-key':
       return {
         accountName: d.accountName.trim() ? undefined : 'Enter the storage account name.',
@@ -107,37 +126,95 @@ const credentials: Step = {
   },
   Body: ({ data, update, problems }) =>
     data.kind === 'local' ? (
-      <Field label="Folder" data-field="folder" {...fieldState(problems.folder)} hint="An absolute path. Leave it empty to keep the account in Lifeboat's data directory.">
-        <Input value={data.folder} onChange={(_, v) => update({ folder: v.value })} placeholder="/srv/lifeboat-backups" autoComplete="off" spellCheck={false} />
+      <Field
+        label="Folder"
+        data-field="folder"
+        {...fieldState(problems.folder)}
+        hint="An absolute path. Leave it empty to keep the account in Lifeboat's data directory."
+      >
+        <Input
+          value={data.folder}
+          onChange={(_, v) => update({ folder: v.value })}
+          placeholder="/srv/lifeboat-backups"
+          autoComplete="off"
+          spellCheck={false}
+        />
       </Field>
     ) : (
       <>
-        <RadioGroup aria-label="How to sign in" value={data.auth} onChange={(_, v) => update({ auth: v.value as AzureAuth })} layout="horizontal">
+        <RadioGroup
+          aria-label="How to sign in"
+          value={data.auth}
+          onChange={(_, v) => update({ auth: v.value as AzureAuth })}
+          layout="horizontal"
+        >
           {(Object.keys(AUTH_LABEL) as AzureAuth[]).map((a) => (
             <Radio key={a} value={a} label={AUTH_LABEL[a]} />
           ))}
         </RadioGroup>
         {data.auth === 'connection-string' && (
-          <Field label="Connection string" required data-field="connectionString" {...fieldState(problems.connectionString)} hint='From the storage account&apos;s "Access keys" page.'>
-            <Input type="password" value={data.connectionString} onChange={(_, v) => update({ connectionString: v.value })} autoComplete="off" />
+          <Field
+            label="Connection string"
+            required
+            data-field="connectionString"
+            {...fieldState(problems.connectionString)}
+            hint='From the storage account&apos;s "Access keys" page.'
+          >
+            <Input
+              type="password"
+              value={data.connectionString}
+              onChange={(_, v) => update({ connectionString: v.value })}
+              autoComplete="off"
+            />
           </Field>
         )}
         {data.auth === 'account-key' && (
           <>
             <Field label="Storage account name" required data-field="accountName" {...fieldState(problems.accountName)}>
-              <Input value={data.accountName} onChange={(_, v) => update({ accountName: v.value })} autoComplete="off" spellCheck={false} />
+              <Input
+                value={data.accountName}
+                onChange={(_, v) => update({ accountName: v.value })}
+                autoComplete="off"
+                spellCheck={false}
+              />
             </Field>
             <Field label="Account key" required data-field="accountKey" {...fieldState(problems.accountKey)}>
-              <Input type="password" value={data.accountKey} onChange={(_, v) => update({ accountKey: v.value })} autoComplete="off" />
+              <Input
+                type="password"
+                value={data.accountKey}
+                onChange={(_, v) => update({ accountKey: v.value })}
+                autoComplete="off"
+              />
             </Field>
-            <Field label="Blob endpoint (optional)" data-field="endpoint" {...fieldState(problems.endpoint)} hint="Default: https://NAME.blob.core.windows.net">
-              <Input value={data.endpoint} onChange={(_, v) => update({ endpoint: v.value })} autoComplete="off" spellCheck={false} />
+            <Field
+              label="Blob endpoint (optional)"
+              data-field="endpoint"
+              {...fieldState(problems.endpoint)}
+              hint="Default: https://NAME.blob.core.windows.net"
+            >
+              <Input
+                value={data.endpoint}
+                onChange={(_, v) => update({ endpoint: v.value })}
+                autoComplete="off"
+                spellCheck={false}
+              />
             </Field>
           </>
         )}
         {data.auth === 'sas-url' && (
-          <Field label="Container SAS URL" required data-field="sasUrl" {...fieldState(problems.sasUrl)} hint="https://ACCOUNT.blob.core.windows.net/CONTAINER?sv=…&sig=… (read, write, list and delete permissions)">
-            <Input type="password" value={data.sasUrl} onChange={(_, v) => update({ sasUrl: v.value })} autoComplete="off" />
+          <Field
+            label="Container SAS URL"
+            required
+            data-field="sasUrl"
+            {...fieldState(problems.sasUrl)}
+            hint="https://ACCOUNT.blob.core.windows.net/CONTAINER?sv=…&sig=… (read, write, list and delete permissions)"
+          >
+            <Input
+              type="password"
+              value={data.sasUrl}
+              onChange={(_, v) => update({ sasUrl: v.value })}
+              autoComplete="off"
+            />
           </Field>
         )}
       </>
@@ -154,7 +231,10 @@ const container: Step = {
   nextLabel: () => 'Next',
   back: () => 'credentials',
   validate: (d) => ({
-    container: d.kind === 'azure' && !(d.auth === 'sas-url' && !d.container.trim()) ? (containerProblem(d.container) ?? undefined) : undefined,
+    container:
+      d.kind === 'azure' && !(d.auth === 'sas-url' && !d.container.trim())
+        ? (containerProblem(d.container) ?? undefined)
+        : undefined,
     name: accountNameProblem(d.name) ?? undefined,
   }),
   submit: () => ({ ok: true, go: 'probe' }),
@@ -169,13 +249,34 @@ const container: Step = {
             {...fieldState(problems.container)}
             hint="3 to 63 lower-case letters, digits and single hyphens."
           >
-            <Input value={data.container} onChange={(_, v) => update({ container: v.value })} autoComplete="off" spellCheck={false} />
+            <Input
+              value={data.container}
+              onChange={(_, v) => update({ container: v.value })}
+              autoComplete="off"
+              spellCheck={false}
+            />
           </Field>
-          <Checkbox checked={data.createContainer} onChange={(_, v) => update({ createContainer: v.checked === true })} label="Create it if it does not exist" />
+          <Checkbox
+            checked={data.createContainer}
+            onChange={(_, v) => update({ createContainer: v.checked === true })}
+            label="Create it if it does not exist"
+          />
         </>
       )}
-      <Field label="Storage account name" required data-field="name" {...fieldState(problems.name)} hint="Letters, digits, dots, hyphens and underscores; starts with a letter or digit.">
-        <Input value={data.name} onChange={(_, v) => update({ name: v.value })} maxLength={60} autoComplete="off" spellCheck={false} />
+      <Field
+        label="Storage account name"
+        required
+        data-field="name"
+        {...fieldState(problems.name)}
+        hint="Letters, digits, dots, hyphens and underscores; starts with a letter or digit."
+      >
+        <Input
+          value={data.name}
+          onChange={(_, v) => update({ name: v.value })}
+          maxLength={60}
+          autoComplete="off"
+          spellCheck={false}
+        />
       </Field>
     </>
   ),
@@ -188,26 +289,63 @@ export function addInput(d: AccountData): CallInput<'accounts.add'> {
     d.auth === 'connection-string'
       ? { connectionString: d.connectionString.trim() }
       : d.auth === 'account-key'
-        ? { accountName: d.accountName.trim(), accountKey: d.accountKey.trim(), ...(d.endpoint.trim() ? { endpoint: d.endpoint.trim() } : {}) }
+        ? {
+            accountName: d.accountName.trim(),
+            accountKey: d.accountKey.trim(),
+            ...(d.endpoint.trim() ? { endpoint: d.endpoint.trim() } : {}),
+          }
         : { sasUrl: d.sasUrl.trim() };
-  return { name, kind: 'azure', azure: true, ...creds, ...(d.container.trim() ? { container: d.container.trim() } : {}), createContainer: d.createContainer };
+  return {
+    name,
+    kind: 'azure',
+    azure: true,
+    ...creds,
+    ...(d.container.trim() ? { container: d.container.trim() } : {}),
+    createContainer: d.createContainer,
+  };
 }
 
 const CREDENTIAL_FIELDS = new Set(['local', 'connectionString', 'accountName', 'accountKey', 'endpoint', 'sasUrl']);
-const SECRET_FIELD: Record<AzureAuth, string> = { 'connection-string': 'connectionString', 'account-key': 'accountKey', 'sas-url': 'sasUrl' };
+const SECRET_FIELD: Record<AzureAuth, string> = {
+  'connection-string': 'connectionString',
+  'account-key': 'accountKey',
+  'sas-url': 'sasUrl',
+};
 
 /** Where a refusal of `accounts.add` can be fixed. */
 export function routeAccountError(error: ErrorInfo, d: AccountData): Outcome<AccountStepId, AccountData> {
   const credentialsField = d.kind === 'local' ? 'folder' : SECRET_FIELD[d.auth];
   const named = fieldOf(error);
-  if (named && CREDENTIAL_FIELDS.has(named)) return { ok: false, error, go: 'credentials', field: named === 'local' ? 'folder' : named };
+  if (named && CREDENTIAL_FIELDS.has(named))
+    return { ok: false, error, go: 'credentials', field: named === 'local' ? 'folder' : named };
   if (named === 'container' || named === 'name') return { ok: false, error, go: 'container', field: named };
-  if (error.code === 'already_exists' && /storage account named/.test(error.message)) return { ok: false, error, go: 'container', field: 'name' };
+  if (error.code === 'already_exists' && /storage account named/.test(error.message))
+    return { ok: false, error, go: 'container', field: 'name' };
   if (d.kind === 'azure' && error.code === 'not_found')
-    return { ok: false, error: { ...error, hint: `Check "Create it if it does not exist" to create the container${d.container ? ` "${d.container}"` : ''}, or correct its name.` }, go: 'container', field: 'container' };
-  if (d.kind === 'azure' && /container/i.test(error.message) && error.code === 'invalid_input') return { ok: false, error, go: 'container', field: 'container' };
-  if (['invalid_input', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'already_exists', 'io_error'].includes(error.code)) return { ok: false, error, go: 'credentials', field: credentialsField };
-  if (error.code === 'unavailable') return { ok: false, error, go: 'credentials', field: d.kind === 'azure' && d.auth === 'account-key' ? 'endpoint' : credentialsField };
+    return {
+      ok: false,
+      error: {
+        ...error,
+        hint: `Check "Create it if it does not exist" to create the container${d.container ? ` "${d.container}"` : ''}, or correct its name.`,
+      },
+      go: 'container',
+      field: 'container',
+    };
+  if (d.kind === 'azure' && /container/i.test(error.message) && error.code === 'invalid_input')
+    return { ok: false, error, go: 'container', field: 'container' };
+  if (
+    ['invalid_input', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'already_exists', 'io_error'].includes(
+      error.code,
+    )
+  )
+    return { ok: false, error, go: 'credentials', field: credentialsField };
+  if (error.code === 'unavailable')
+    return {
+      ok: false,
+      error,
+      go: 'credentials',
+      field: d.kind === 'azure' && d.auth === 'account-key' ? 'endpoint' : credentialsField,
+    };
   return { ok: false, error };
 }
 
@@ -224,8 +362,16 @@ function Summary({ data }: { data: AccountData }) {
         ] as Array<[string, string]>)),
   ];
   return (
-    <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }} aria-label="The storage account to add">
-      {rows.map(([k, v]) => [<dt key={`${k}-k`}>{k}</dt>, <dd key={`${k}-v`} style={{ margin: 0, wordBreak: 'break-all' }}>{v}</dd>])}
+    <dl
+      style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }}
+      aria-label="The storage account to add"
+    >
+      {rows.map(([k, v]) => [
+        <dt key={`${k}-k`}>{k}</dt>,
+        <dd key={`${k}-v`} style={{ margin: 0, wordBreak: 'break-all' }}>
+          {v}
+        </dd>,
+      ])}
     </dl>
   );
 }
@@ -260,7 +406,12 @@ const done: Step = {
     if (!r) return null;
     return (
       <>
-        <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }} data-testid="probe-result" data-autofocus tabIndex={-1}>
+        <dl
+          style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }}
+          data-testid="probe-result"
+          data-autofocus
+          tabIndex={-1}
+        >
           <dt>Latency</dt>
           <dd style={{ margin: 0 }}>{ms(r.probe.latencyMs)}</dd>
           <dt>Write throughput</dt>

@@ -16,7 +16,8 @@ export const isAbsolutePath = (p: string) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p.
 export function absolutePathProblem(raw: string): string | null {
   const p = raw.trim();
   if (!p) return 'Enter a folder path.';
-  if (!isAbsolutePath(p)) return `Give the full path, starting with / (or a drive letter on Windows): "${p}" is relative.`;
+  if (!isAbsolutePath(p))
+    return `Give the full path, starting with / (or a drive letter on Windows): "${p}" is relative.`;
   return null;
 }
 
@@ -24,7 +25,8 @@ export function containerProblem(raw: string): string | null {
   const c = raw.trim();
   if (!c) return 'Enter the container name.';
   if (c.length < 3 || c.length > 63) return `A container name has 3 to 63 characters (this one has ${c.length}).`;
-  if (!/^[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/.test(c)) return 'Use lower-case letters, digits and single hyphens, starting and ending with a letter or digit.';
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/.test(c))
+    return 'Use lower-case letters, digits and single hyphens, starting and ending with a letter or digit.';
   return null;
 }
 
@@ -41,5 +43,7 @@ export function sasUrlProblem(raw: string): string | null {
   if (!raw.trim()) return 'Paste the container SAS URL.';
   const bad = httpUrlProblem(raw);
   if (bad) return bad;
-  return new URL(raw.trim()).searchParams.get('sig') ? null : 'The URL carries no SAS signature (sig=…): paste the full SAS URL.';
+  return new URL(raw.trim()).searchParams.get('sig')
+    ? null
+    : 'The URL carries no SAS signature (sig=…): paste the full SAS URL.';
 }

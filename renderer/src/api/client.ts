@@ -11,7 +11,11 @@ export function getBridge(): AppBridge {
 }
 
 /** A refusal comes back as the app's pages say it (ui/screen-errors.ts); the console calls the bridge and keeps the CLI's words. */
-export async function call<N extends CallName>(name: N, input: CallInput<N>, opts?: CallOptions): Promise<Result<CallOutput<N>>> {
+export async function call<N extends CallName>(
+  name: N,
+  input: CallInput<N>,
+  opts?: CallOptions,
+): Promise<Result<CallOutput<N>>> {
   const r = (await getBridge().call(name, input, opts)) as Result<CallOutput<N>>;
   return r.ok ? r : { ok: false, error: forScreen(r.error) };
 }

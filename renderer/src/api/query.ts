@@ -17,9 +17,17 @@ export interface Query<T> {
 /** Job types whose end changes accounts or backups. */
 const DATA_JOBS = /^(backup|account)\./;
 
-export function useQuery<N extends CallName>(name: N, input: CallInput<N>, opts: { reloadOnJob?: (job: Job) => boolean } = {}): Query<CallOutput<N>> {
+export function useQuery<N extends CallName>(
+  name: N,
+  input: CallInput<N>,
+  opts: { reloadOnJob?: (job: Job) => boolean } = {},
+): Query<CallOutput<N>> {
   const store = useStore();
-  const [state, setState] = useState<{ data: CallOutput<N> | null; error: ErrorInfo | null; loading: boolean }>({ data: null, error: null, loading: true });
+  const [state, setState] = useState<{ data: CallOutput<N> | null; error: ErrorInfo | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: true,
+  });
   const [tick, setTick] = useState(0);
   const key = JSON.stringify(input);
   const reloadOnJob = useRef(opts.reloadOnJob ?? ((j: Job) => DATA_JOBS.test(j.type)));
@@ -29,7 +37,11 @@ export function useQuery<N extends CallName>(name: N, input: CallInput<N>, opts:
     setState((s) => ({ ...s, loading: true }));
     void call(name, JSON.parse(key) as CallInput<N>, { signal: abort.signal }).then((r) => {
       if (abort.signal.aborted) return;
-      setState(r.ok ? { data: r.value, error: null, loading: false } : (s) => ({ data: s.data, error: r.error, loading: false }));
+      setState(
+        r.ok
+          ? { data: r.value, error: null, loading: false }
+          : (s) => ({ data: s.data, error: r.error, loading: false }),
+      );
     });
     return () => abort.abort();
   }, [name, key, tick]);

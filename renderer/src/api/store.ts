@@ -95,15 +95,27 @@ export class LifeboatStore {
         const before = this.state.jobs.find((j) => j.id === job.id);
         const jobs = before ? this.state.jobs.map((j) => (j.id === job.id ? job : j)) : [job, ...this.state.jobs];
         this.set({ jobs });
-        if (live && isTerminal(job.status) && (!before || !isTerminal(before.status))) for (const l of [...this.settledListeners]) l(job);
+        if (live && isTerminal(job.status) && (!before || !isTerminal(before.status)))
+          for (const l of [...this.settledListeners]) l(job);
         break;
       }
       case 'job.progress': {
         const e = event;
         const jobs = this.state.jobs.map((j) => {
           if (j.id !== e.jobId) return j;
-          const steps = e.stepIndex === null ? j.steps : j.steps.map((s) => (s.index === e.stepIndex ? { ...s, progress: e.stepProgress } : s));
-          return { ...j, progress: e.progress, message: e.message, bytesDone: e.bytesDone, bytesTotal: e.bytesTotal, rate: e.rate, steps };
+          const steps =
+            e.stepIndex === null
+              ? j.steps
+              : j.steps.map((s) => (s.index === e.stepIndex ? { ...s, progress: e.stepProgress } : s));
+          return {
+            ...j,
+            progress: e.progress,
+            message: e.message,
+            bytesDone: e.bytesDone,
+            bytesTotal: e.bytesTotal,
+            rate: e.rate,
+            steps,
+          };
         });
         this.set({ jobs });
         break;

@@ -1,5 +1,15 @@
 /** Domain types shared with the engine, imported type-only so no engine code enters the renderer bundle. */
-export type { Alert, Backup, EngineEvent, Job, JobStatus, JobStep, ProbeResult, Service, StorageAccount } from '../../../main/shared/schemas';
+export type {
+  Alert,
+  Backup,
+  EngineEvent,
+  Job,
+  JobStatus,
+  JobStep,
+  ProbeResult,
+  Service,
+  StorageAccount,
+} from '../../../main/shared/schemas';
 export type { CallInput, CallName, CallOutput } from '../../../main/shared/contract';
 export type { ErrorInfo, Result } from '../../../main/shared/errors';
 export type { LifeboatBridge } from '../../../main/shared/wire';

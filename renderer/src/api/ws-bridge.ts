@@ -4,7 +4,14 @@
  * and calls in flight when it drops fail with `unavailable` rather than being re-sent (they may not be idempotent).
  */
 import type { ServerMessage } from '../../../main/shared/wire';
-import { cancelledError, type AppBridge, type CallOptions, type ConnectionState, type EngineEvent, type Result } from './types';
+import {
+  cancelledError,
+  type AppBridge,
+  type CallOptions,
+  type ConnectionState,
+  type EngineEvent,
+  type Result,
+} from './types';
 
 const QUEUE_TIMEOUT_MS = 20_000;
 const MAX_BACKOFF_MS = 5_000;
@@ -17,7 +24,11 @@ interface Pending {
 
 const unavailable = (message: string): Result<unknown> => ({
   ok: false,
-  error: { code: 'unavailable', message, hint: 'If Lifeboat was restarted, open the address it printed when it started.' },
+  error: {
+    code: 'unavailable',
+    message,
+    hint: 'If Lifeboat was restarted, open the address it printed when it started.',
+  },
 });
 
 export function createWebSocketBridge(url: string): AppBridge {
@@ -66,7 +77,8 @@ export function createWebSocketBridge(url: string): AppBridge {
     ws.onmessage = (m) => receive(String(m.data));
     ws.onclose = () => {
       socket = null;
-      for (const p of [...pending.values()]) if (p.sent) p.settle(unavailable('The connection to Lifeboat was lost while this call was running.'));
+      for (const p of [...pending.values()])
+        if (p.sent) p.settle(unavailable('The connection to Lifeboat was lost while this call was running.'));
       setState('reconnecting');
       const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** attempt++);
       setTimeout(connect, delay);

@@ -2,7 +2,23 @@
  * What a backup holds, a folder at a time: the restore wizard's way to pick one file or folder without knowing its
  * path. Folders open on click; "Choose" restores that entry (and only its source).
  */
-import { Breadcrumb, BreadcrumbButton, BreadcrumbDivider, BreadcrumbItem, Button, Field, Select, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import {
+  Breadcrumb,
+  BreadcrumbButton,
+  BreadcrumbDivider,
+  BreadcrumbItem,
+  Button,
+  Field,
+  Select,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+} from '@fluentui/react-components';
 import { DocumentRegular, FolderRegular, LinkRegular } from '@fluentui/react-icons';
 import { Fragment, useState } from 'react';
 import type { Backup } from '../api/types';
@@ -17,7 +33,11 @@ export function BackupBrowser({ backup, onChoose }: { backup: Backup; onChoose(s
   const [source, setSource] = useState(trees[0] ?? '');
   const [folder, setFolder] = useState('');
   // A backup of images only has nothing to browse: its first source is listed (one image) but not shown.
-  const listing = useQuery('backups.files', { id: backup.id, source: source || undefined, path: folder, limit: 1000 }, { reloadOnJob: () => false });
+  const listing = useQuery(
+    'backups.files',
+    { id: backup.id, source: source || undefined, path: folder, limit: 1000 },
+    { reloadOnJob: () => false },
+  );
   if (!trees.length) return <Text>This backup holds volume images only: each is restored whole.</Text>;
   const parts = folder ? folder.split('/') : [];
   const data = listing.data?.source === source && listing.data.path === folder ? listing.data : null;
@@ -49,7 +69,10 @@ export function BackupBrowser({ backup, onChoose }: { backup: Backup; onChoose(s
           <Fragment key={i}>
             <BreadcrumbDivider />
             <BreadcrumbItem>
-              <BreadcrumbButton current={i === parts.length - 1} onClick={() => setFolder(parts.slice(0, i + 1).join('/'))}>
+              <BreadcrumbButton
+                current={i === parts.length - 1}
+                onClick={() => setFolder(parts.slice(0, i + 1).join('/'))}
+              >
                 {p}
               </BreadcrumbButton>
             </BreadcrumbItem>
@@ -80,7 +103,12 @@ export function BackupBrowser({ backup, onChoose }: { backup: Backup; onChoose(s
                 <TableRow key={e.path} data-entry={e.path}>
                   <TableCell>
                     {e.type === 'dir' ? (
-                      <Button appearance="transparent" icon={ICON.dir} onClick={() => setFolder(e.path)} aria-label={`Open ${e.name}`}>
+                      <Button
+                        appearance="transparent"
+                        icon={ICON.dir}
+                        onClick={() => setFolder(e.path)}
+                        aria-label={`Open ${e.name}`}
+                      >
                         {e.name}
                       </Button>
                     ) : (

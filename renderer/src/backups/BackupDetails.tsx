@@ -1,11 +1,27 @@
 /** A backup's details (`backups.show`): totals, per-source sizes, and what deduplication and compression saved. */
-import { Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { useQuery } from '../api/query';
 import { formatBytes, formatDuration, formatTime } from '../format';
 import { useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
-  box: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, padding: `${tokens.spacingVerticalS} 0 ${tokens.spacingVerticalM}` },
+  box: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalM,
+    padding: `${tokens.spacingVerticalS} 0 ${tokens.spacingVerticalM}`,
+  },
   sources: { maxWidth: '960px' },
 });
 
@@ -22,7 +38,8 @@ export function BackupDetails({ id }: { id: string }) {
       <dl className={section.dl}>
         <dt>Backup</dt>
         <dd className={section.dd}>
-          <span className={section.mono}>{b.id}</span> on {b.hostname}, {formatTime(b.createdAt)}, took {formatDuration(b.durationMs)}
+          <span className={section.mono}>{b.id}</span> on {b.hostname}, {formatTime(b.createdAt)}, took{' '}
+          {formatDuration(b.durationMs)}
         </dd>
         {b.parentId && (
           <>
@@ -34,7 +51,8 @@ export function BackupDetails({ id }: { id: string }) {
         )}
         <dt>Size</dt>
         <dd className={section.dd}>
-          {formatBytes(b.bytes)} in {b.files} file{b.files === 1 ? '' : 's'}; {formatBytes(b.bytesRead)} read from the sources
+          {formatBytes(b.bytes)} in {b.files} file{b.files === 1 ? '' : 's'}; {formatBytes(b.bytesRead)} read from the
+          sources
         </dd>
         <dt>New data</dt>
         <dd className={section.dd}>

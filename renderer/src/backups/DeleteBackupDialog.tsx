@@ -17,7 +17,8 @@ export function DeleteBackupDialog({ backup, onClose }: { backup: Backup; onClos
     >
       <Text>{backupLabel(backup)}</Text>
       <Text>
-        It can no longer be restored. Data that no other backup uses is freed from “{backup.account}” by the next prune; other backups are not affected.
+        It can no longer be restored. Data that no other backup uses is freed from “{backup.account}” by the next prune;
+        other backups are not affected.
       </Text>
     </ConfirmDialog>
   );

@@ -34,7 +34,12 @@ import { DEFAULT_FORM, RULES, pruneInput, pruneProblems, type PruneForm, type Pr
 export type PruneResult = CallOutput<'backups.prune'>;
 
 const useStyles = makeStyles({
-  rules: { display: 'grid', gridTemplateColumns: 'repeat(2, minmax(0, 1fr))', gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`, alignItems: 'start' },
+  rules: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(2, minmax(0, 1fr))',
+    gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`,
+    alignItems: 'start',
+  },
   input: { width: '100%', minWidth: 0 },
   rulesError: { color: tokens.colorPaletteRedForeground1 },
   row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'flex-end', flexWrap: 'wrap' },
@@ -91,7 +96,10 @@ export function PruneDialog({
     setBusy(true);
     setError(null);
     // The dry run says which ids go; the catalog says what each is (date, label, sources) to show them by.
-    const [r, list] = await Promise.all([call('backups.prune', { ...input, dryRun: true }), call('backups.list', { account: input.account })]);
+    const [r, list] = await Promise.all([
+      call('backups.prune', { ...input, dryRun: true }),
+      call('backups.list', { account: input.account }),
+    ]);
     setBusy(false);
     if (!r.ok) return setError(r.error);
     setPreview({ key, result: r.value, backups: list.ok ? list.value : [] });
@@ -111,7 +119,14 @@ export function PruneDialog({
   const close = () => !busy && onClose();
   const account = accounts.find((a) => a.name === form.account);
 
-  const frame = { label: 'Prune backups', testId: 'prune-dialog', busy, onDismiss: close, width: 820, data: { 'data-stage': stage } } as const;
+  const frame = {
+    label: 'Prune backups',
+    testId: 'prune-dialog',
+    busy,
+    onDismiss: close,
+    width: 820,
+    data: { 'data-stage': stage },
+  } as const;
 
   if (stage === 'confirm' && current && input) {
     const removed = current.result.removed.length;
@@ -130,15 +145,25 @@ export function PruneDialog({
         <MessageBar intent="warning" layout="multiline">
           <MessageBarBody>
             <MessageBarTitle>This cannot be undone.</MessageBarTitle>
-            {removed ? `${plural(removed, 'backup is', 'backups are')} deleted permanently: they can no longer be restored.` : 'No backup is deleted.'}{' '}
+            {removed
+              ? `${plural(removed, 'backup is', 'backups are')} deleted permanently: they can no longer be restored.`
+              : 'No backup is deleted.'}{' '}
             {current.result.damaged.length
               ? 'No data is freed while a backup of the account cannot be read.'
               : `The data no remaining backup uses is deleted from the storage account (the preview: ${formatBytes(current.result.bytesFreed)} freed).`}
           </MessageBarBody>
         </MessageBar>
-        {removed > 0 && <PrunePlanTable backups={current.backups} kept={[]} removed={current.result.removed} label={`Backups deleted from ${input.account}`} />}
+        {removed > 0 && (
+          <PrunePlanTable
+            backups={current.backups}
+            kept={[]}
+            removed={current.result.removed}
+            label={`Backups deleted from ${input.account}`}
+          />
+        )}
         <Text>
-          {plural(current.result.kept.length, 'backup is', 'backups are')} kept. Backups taken since the preview are kept or deleted by the same rules.
+          {plural(current.result.kept.length, 'backup is', 'backups are')} kept. Backups taken since the preview are
+          kept or deleted by the same rules.
         </Text>
         <ErrorBar error={error} alert testId="prune-error" />
         {removed > 0 && (
@@ -173,7 +198,11 @@ export function PruneDialog({
       <Button type="submit" disabled={busy} icon={busy ? <Spinner size="tiny" /> : <EyeRegular />}>
         Preview
       </Button>
-      <Button appearance="primary" disabled={busy || !current} onClick={() => (setUnderstood(false), setError(null), setStage('confirm'))}>
+      <Button
+        appearance="primary"
+        disabled={busy || !current}
+        onClick={() => (setUnderstood(false), setError(null), setStage('confirm'))}
+      >
         Prune…
       </Button>
     </>
@@ -181,11 +210,16 @@ export function PruneDialog({
   return (
     <DialogFrame {...frame} title="Prune backups" onSubmit={runPreview} actions={actions}>
       <Text>
-        Keeps the backups the rules below name, deletes the others from the storage account, then frees the data no remaining backup uses. Each set of
-        sources (e.g. the same folder) is counted on its own. Preview first: nothing is deleted until you confirm.
+        Keeps the backups the rules below name, deletes the others from the storage account, then frees the data no
+        remaining backup uses. Each set of sources (e.g. the same folder) is counted on its own. Preview first: nothing
+        is deleted until you confirm.
       </Text>
       <ErrorBar error={error} alert testId="prune-error" />
-      <Field label="Storage account" required {...fieldState(tried && !form.account ? 'Choose a storage account.' : null)}>
+      <Field
+        label="Storage account"
+        required
+        {...fieldState(tried && !form.account ? 'Choose a storage account.' : null)}
+      >
         <Select value={form.account} onChange={(_, v) => set('account', v.value)}>
           {!account && <option value="">Choose a storage account</option>}
           {accounts.map((a) => (
@@ -195,10 +229,26 @@ export function PruneDialog({
           ))}
         </Select>
       </Field>
-      <div className={styles.rules} role="group" aria-label="Keep rules" aria-describedby={tried && problems.rules ? 'prune-rules-error' : undefined}>
+      <div
+        className={styles.rules}
+        role="group"
+        aria-label="Keep rules"
+        aria-describedby={tried && problems.rules ? 'prune-rules-error' : undefined}
+      >
         {RULES.map((r) => (
-          <Field key={r.key} label={`${r.label} (${r.unit})`} hint={r.hint} {...fieldState(tried ? problems[r.key] : null)}>
-            <Input className={styles.input} value={form[r.key]} onChange={(_, v) => set(r.key, v.value)} inputMode="numeric" autoComplete="off" />
+          <Field
+            key={r.key}
+            label={`${r.label} (${r.unit})`}
+            hint={r.hint}
+            {...fieldState(tried ? problems[r.key] : null)}
+          >
+            <Input
+              className={styles.input}
+              value={form[r.key]}
+              onChange={(_, v) => set(r.key, v.value)}
+              inputMode="numeric"
+              autoComplete="off"
+            />
           </Field>
         ))}
       </div>
@@ -244,7 +294,11 @@ function PreviewSummary({ preview }: { preview: Preview }) {
   const { result, backups } = preview;
   const damaged = result.damaged.length > 0;
   return (
-    <section aria-label="Preview" data-testid="prune-preview" style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
+    <section
+      aria-label="Preview"
+      data-testid="prune-preview"
+      style={{ display: 'flex', flexDirection: 'column', gap: 8 }}
+    >
       <MessageBar intent={damaged ? 'warning' : result.removed.length ? 'info' : 'success'} layout="multiline">
         <MessageBarBody>
           <MessageBarTitle data-testid="prune-preview-counts">
@@ -259,7 +313,11 @@ function PreviewSummary({ preview }: { preview: Preview }) {
                 {formatBytes(result.bytesFreed)}
               </span>
               {result.packsDeleted + result.packsPartlyUsed > 0 ? ': ' : '.'}
-              <span data-testid="prune-preview-packs" data-packs-deleted={result.packsDeleted} data-packs-repacked={result.packsRepacked}>
+              <span
+                data-testid="prune-preview-packs"
+                data-packs-deleted={result.packsDeleted}
+                data-packs-repacked={result.packsRepacked}
+              >
                 {packPlan(result)}
               </span>
             </>
@@ -268,7 +326,12 @@ function PreviewSummary({ preview }: { preview: Preview }) {
       </MessageBar>
       {damaged && <DamagedBackups result={result} />}
       {result.kept.length + result.removed.length > 0 ? (
-        <PrunePlanTable backups={backups} kept={result.kept} removed={result.removed} label="What the prune keeps and removes" />
+        <PrunePlanTable
+          backups={backups}
+          kept={result.kept}
+          removed={result.removed}
+          label="What the prune keeps and removes"
+        />
       ) : (
         !damaged && <Text className={section.muted}>The account holds no backups.</Text>
       )}
@@ -282,8 +345,11 @@ function packPlan(result: PruneResult): string {
   const wholeDeleted = result.packsDeleted - result.packsRepacked;
   if (wholeDeleted > 0) parts.push(`${plural(wholeDeleted, 'pack')} no kept backup uses deleted`);
   if (result.packsRepacked > 0)
-    parts.push(`${plural(result.packsRepacked, 'pack')} more than ${result.maxUnused}% unused or small repacked (their live data rewritten into about ${formatBytes(result.bytesRepacked)})`);
-  if (result.packsPartlyUsed > 0) parts.push(`${plural(result.packsPartlyUsed, 'pack')} at or under ${result.maxUnused}% unused kept whole`);
+    parts.push(
+      `${plural(result.packsRepacked, 'pack')} more than ${result.maxUnused}% unused or small repacked (their live data rewritten into about ${formatBytes(result.bytesRepacked)})`,
+    );
+  if (result.packsPartlyUsed > 0)
+    parts.push(`${plural(result.packsPartlyUsed, 'pack')} at or under ${result.maxUnused}% unused kept whole`);
   return parts.length ? `${parts.join('; ')}.` : '';
 }
 
@@ -340,7 +406,8 @@ function PruneOutcome({ result }: { result: PruneResult }) {
         <dt>Packs repacked</dt>
         <dd className={section.dd} data-testid="prune-packs-repacked">
           {result.packsRepacked}
-          {result.packsRepacked > 0 && ` (their live data rewritten into ${formatBytes(result.bytesRepacked)} of new packs)`}
+          {result.packsRepacked > 0 &&
+            ` (their live data rewritten into ${formatBytes(result.bytesRepacked)} of new packs)`}
         </dd>
         <dt>Packs kept partly unused</dt>
         <dd className={section.dd}>

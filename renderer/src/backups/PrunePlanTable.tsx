@@ -2,7 +2,16 @@
  * The backups a prune keeps and removes, newest first, each shown by its date, label and sources from the catalog.
  * A backup the account holds but this installation's catalog does not list is shown by its id alone.
  */
-import { Badge, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles } from '@fluentui/react-components';
+import {
+  Badge,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  makeStyles,
+} from '@fluentui/react-components';
 import type { Backup } from '../api/types';
 import { formatBytes, formatTime } from '../format';
 import { useSectionStyles } from '../ui/Page';
@@ -17,11 +26,24 @@ interface Row {
   backup: Backup | undefined;
 }
 
-export function PrunePlanTable({ backups, kept, removed, label }: { backups: Backup[]; kept: string[]; removed: string[]; label: string }) {
+export function PrunePlanTable({
+  backups,
+  kept,
+  removed,
+  label,
+}: {
+  backups: Backup[];
+  kept: string[];
+  removed: string[];
+  label: string;
+}) {
   const styles = useStyles();
   const section = useSectionStyles();
   const byId = new Map(backups.map((b) => [b.id, b]));
-  const rows: Row[] = [...kept.map((id) => ({ id, outcome: 'kept' as const })), ...removed.map((id) => ({ id, outcome: 'removed' as const }))].map((r) => ({
+  const rows: Row[] = [
+    ...kept.map((id) => ({ id, outcome: 'kept' as const })),
+    ...removed.map((id) => ({ id, outcome: 'removed' as const })),
+  ].map((r) => ({
     ...r,
     backup: byId.get(r.id),
   }));

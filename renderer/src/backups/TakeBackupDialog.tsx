@@ -15,7 +15,15 @@ import { FormDialog } from '../ui/FormDialog';
 /** The engine creates this account on first use when a backup names none. */
 const DEFAULT_ACCOUNT = 'default';
 
-export function TakeBackupDialog({ accounts, account: initialAccount, onClose }: { accounts: StorageAccount[]; account: string | null; onClose(job: Job | null): void }) {
+export function TakeBackupDialog({
+  accounts,
+  account: initialAccount,
+  onClose,
+}: {
+  accounts: StorageAccount[];
+  account: string | null;
+  onClose(job: Job | null): void;
+}) {
   const [account, setAccount] = useState(initialAccount ?? accounts[0]?.name ?? DEFAULT_ACCOUNT);
   const [sources, setSources] = useState<string[]>(['']);
   const [label, setLabel] = useState('');
@@ -34,7 +42,11 @@ export function TakeBackupDialog({ accounts, account: initialAccount, onClose }:
     setBusy(true);
     setError(null);
     const known = accounts.some((a) => a.name === account);
-    const r = await call('backups.create', { ...(known ? { account } : {}), source: sources.map((s) => s.trim()), ...(label.trim() ? { label: label.trim() } : {}) });
+    const r = await call('backups.create', {
+      ...(known ? { account } : {}),
+      source: sources.map((s) => s.trim()),
+      ...(label.trim() ? { label: label.trim() } : {}),
+    });
     setBusy(false);
     if (r.ok) onClose(r.value);
     else setError(r.error);
@@ -46,13 +58,27 @@ export function TakeBackupDialog({ accounts, account: initialAccount, onClose }:
   };
 
   return (
-    <FormDialog title="Take a backup" testId="take-backup-dialog" busy={busy} primary="Start backup" onSubmit={(e) => void submit(e)} onCancel={() => onClose(null)}>
+    <FormDialog
+      title="Take a backup"
+      testId="take-backup-dialog"
+      busy={busy}
+      primary="Start backup"
+      onSubmit={(e) => void submit(e)}
+      onCancel={() => onClose(null)}
+    >
       <Text>
-        Folders are backed up as shares, single files as volume images (holes kept). Only what changed since the last backup of the same sources is read and
-        uploaded.
+        Folders are backed up as shares, single files as volume images (holes kept). Only what changed since the last
+        backup of the same sources is read and uploaded.
       </Text>
       <ErrorBar error={error} alert />
-      <Field label="Storage account" hint={accounts.length ? undefined : 'No storage account yet: the backup goes to the default local account, created in the data directory.'}>
+      <Field
+        label="Storage account"
+        hint={
+          accounts.length
+            ? undefined
+            : 'No storage account yet: the backup goes to the default local account, created in the data directory.'
+        }
+      >
         <Select value={account} onChange={(_, v) => setAccount(v.value)}>
           {accounts.length === 0 && <option value={DEFAULT_ACCOUNT}>default (local, created now)</option>}
           {accounts.map((a) => (
@@ -70,7 +96,13 @@ export function TakeBackupDialog({ accounts, account: initialAccount, onClose }:
             style={{ flex: 1 }}
             {...fieldState(tried ? (problems[i] ?? (duplicate === i ? 'This source is listed twice.' : null)) : null)}
           >
-            <Input value={s} onChange={(_, v) => setSource(i, v.value)} placeholder="/srv/shares/finance" autoComplete="off" spellCheck={false} />
+            <Input
+              value={s}
+              onChange={(_, v) => setSource(i, v.value)}
+              placeholder="/srv/shares/finance"
+              autoComplete="off"
+              spellCheck={false}
+            />
           </Field>
           {sources.length > 1 && (
             <Button

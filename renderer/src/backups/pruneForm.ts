@@ -7,9 +7,24 @@ import type { CallInput } from '../api/types';
 
 export const RULES = [
   { key: 'keepLast', label: 'Keep the last', unit: 'backups', hint: 'The newest backups, whatever their dates.' },
-  { key: 'keepDaily', label: 'Keep daily', unit: 'days', hint: 'The newest backup of each of the last N days that have one.' },
-  { key: 'keepWeekly', label: 'Keep weekly', unit: 'weeks', hint: 'The newest backup of each of the last N weeks (Monday to Sunday, UTC).' },
-  { key: 'keepMonthly', label: 'Keep monthly', unit: 'months', hint: 'The newest backup of each of the last N months.' },
+  {
+    key: 'keepDaily',
+    label: 'Keep daily',
+    unit: 'days',
+    hint: 'The newest backup of each of the last N days that have one.',
+  },
+  {
+    key: 'keepWeekly',
+    label: 'Keep weekly',
+    unit: 'weeks',
+    hint: 'The newest backup of each of the last N weeks (Monday to Sunday, UTC).',
+  },
+  {
+    key: 'keepMonthly',
+    label: 'Keep monthly',
+    unit: 'months',
+    hint: 'The newest backup of each of the last N months.',
+  },
 ] as const;
 
 export type RuleKey = (typeof RULES)[number]['key'];
@@ -17,7 +32,13 @@ export type PruneForm = Record<RuleKey | 'maxUnused', string> & { account: strin
 export type PruneInput = Required<Omit<CallInput<'backups.prune'>, 'dryRun'>>;
 
 /** A common grandfather-father-son policy: the last 3, a week of dailies, a month of weeklies, a year of monthlies. */
-export const DEFAULT_FORM: Omit<PruneForm, 'account'> = { keepLast: '3', keepDaily: '7', keepWeekly: '4', keepMonthly: '12', maxUnused: '10' };
+export const DEFAULT_FORM: Omit<PruneForm, 'account'> = {
+  keepLast: '3',
+  keepDaily: '7',
+  keepWeekly: '4',
+  keepMonthly: '12',
+  maxUnused: '10',
+};
 
 export type PruneProblems = Partial<Record<RuleKey | 'maxUnused' | 'rules', string>>;
 

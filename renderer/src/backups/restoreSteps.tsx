@@ -3,7 +3,18 @@
  * `backups.restore` job. A destination the engine refuses (not empty, not a folder) is shown on the destination step;
  * one that is a device's share or volume gets a warning naming them and a checkbox to replace its files.
  */
-import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Select, Text, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Checkbox,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Select,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
 import { FolderOpenRegular } from '@fluentui/react-icons';
 import { deviceDataOf, type DeviceData } from '../../../main/shared/device-data';
 import { call } from '../api/client';
@@ -35,13 +46,15 @@ const itemWords = (d: DeviceData) => `the ${d.kind} ${d.name} on ${d.device}`;
 
 type Step = WizardStep<RestoreStepId, RestoreData>;
 
-export const backupLabel = (b: Backup) => `${formatTime(b.createdAt)} · ${b.label ?? 'no label'} · ${b.sourceNames} (${b.account})`;
+export const backupLabel = (b: Backup) =>
+  `${formatTime(b.createdAt)} · ${b.label ?? 'no label'} · ${b.sourceNames} (${b.account})`;
 const chosen = (d: RestoreData) => d.backups.find((b) => b.id === d.backupId) ?? null;
 
 const backup: Step = {
   id: 'backup',
   title: 'Choose the backup',
-  intro: () => 'Pick the point in time to restore. Each backup is a complete copy of its sources; restoring one never changes it.',
+  intro: () =>
+    'Pick the point in time to restore. Each backup is a complete copy of its sources; restoring one never changes it.',
   nextLabel: () => 'Next',
   validate: (d) => ({ backup: chosen(d) ? undefined : 'Choose a backup.' }),
   submit: (d) => {
@@ -67,7 +80,8 @@ const backup: Step = {
 const sources: Step = {
   id: 'sources',
   title: 'What to restore',
-  intro: () => 'Restore every source of the backup, or only some. To restore a single file or folder, browse the backup for it, or type its path inside the sources.',
+  intro: () =>
+    'Restore every source of the backup, or only some. To restore a single file or folder, browse the backup for it, or type its path inside the sources.',
   nextLabel: () => 'Next',
   back: () => 'backup',
   validate: (d) => ({
@@ -78,10 +92,16 @@ const sources: Step = {
   Body: ({ data, update, problems }) => {
     const b = chosen(data);
     if (!b) return null;
-    const toggle = (name: string, on: boolean) => update({ sources: on ? [...new Set([...data.sources, name])] : data.sources.filter((s) => s !== name) });
+    const toggle = (name: string, on: boolean) =>
+      update({ sources: on ? [...new Set([...data.sources, name])] : data.sources.filter((s) => s !== name) });
     return (
       <>
-        <div role="group" aria-labelledby="restore-sources-label" data-field="sources" style={{ display: 'flex', flexDirection: 'column' }}>
+        <div
+          role="group"
+          aria-labelledby="restore-sources-label"
+          data-field="sources"
+          style={{ display: 'flex', flexDirection: 'column' }}
+        >
           <Text id="restore-sources-label" weight="semibold">
             Sources
           </Text>
@@ -99,13 +119,34 @@ const sources: Step = {
             </Text>
           )}
         </div>
-        <Field label="Only this path (optional)" data-field="subPath" {...fieldState(problems.subPath)} hint="A file or folder inside the sources, e.g. docs/2024. Leave empty to restore everything.">
-          <Input value={data.subPath} onChange={(_, v) => update({ subPath: v.value })} autoComplete="off" spellCheck={false} />
+        <Field
+          label="Only this path (optional)"
+          data-field="subPath"
+          {...fieldState(problems.subPath)}
+          hint="A file or folder inside the sources, e.g. docs/2024. Leave empty to restore everything."
+        >
+          <Input
+            value={data.subPath}
+            onChange={(_, v) => update({ subPath: v.value })}
+            autoComplete="off"
+            spellCheck={false}
+          />
         </Field>
-        <Button appearance="secondary" icon={<FolderOpenRegular />} aria-expanded={data.browsing} style={{ alignSelf: 'flex-start' }} onClick={() => update({ browsing: !data.browsing })}>
+        <Button
+          appearance="secondary"
+          icon={<FolderOpenRegular />}
+          aria-expanded={data.browsing}
+          style={{ alignSelf: 'flex-start' }}
+          onClick={() => update({ browsing: !data.browsing })}
+        >
           {data.browsing ? 'Hide the backup’s files' : 'Browse the backup…'}
         </Button>
-        {data.browsing && <BackupBrowser backup={b} onChoose={(source, subPath) => update({ sources: [source], subPath, browsing: false })} />}
+        {data.browsing && (
+          <BackupBrowser
+            backup={b}
+            onChoose={(source, subPath) => update({ sources: [source], subPath, browsing: false })}
+          />
+        )}
       </>
     );
   },
@@ -114,21 +155,35 @@ const sources: Step = {
 const destination: Step = {
   id: 'destination',
   title: 'Where to restore',
-  intro: () => 'Each source becomes a folder (or a file, for an image) in this folder. It must be empty or not exist yet, unless you choose to overwrite.',
+  intro: () =>
+    'Each source becomes a folder (or a file, for an image) in this folder. It must be empty or not exist yet, unless you choose to overwrite.',
   nextLabel: () => 'Next',
   back: () => 'sources',
   validate: (d) => ({ to: absolutePathProblem(d.to) ?? undefined }),
   submit: () => ({ ok: true, go: 'confirm' }),
   Body: ({ data, update, problems }) => (
     <>
-      <Field label="Destination folder" required data-field="to" {...fieldState(problems.to)} hint="An absolute path on the machine Lifeboat runs on.">
-        <Input value={data.to} onChange={(_, v) => update({ to: v.value, deviceData: null })} placeholder="/srv/restore" autoComplete="off" spellCheck={false} />
+      <Field
+        label="Destination folder"
+        required
+        data-field="to"
+        {...fieldState(problems.to)}
+        hint="An absolute path on the machine Lifeboat runs on."
+      >
+        <Input
+          value={data.to}
+          onChange={(_, v) => update({ to: v.value, deviceData: null })}
+          placeholder="/srv/restore"
+          autoComplete="off"
+          spellCheck={false}
+        />
       </Field>
       {data.deviceData ? (
         <MessageBar intent="warning" layout="multiline" data-testid="restore-device-warning">
           <MessageBarBody>
             <MessageBarTitle>This folder is {itemWords(data.deviceData)}.</MessageBarTitle>
-            Hosts use its files: the restore replaces those with the same names by the backup&apos;s. Choose a folder outside the device to keep them.
+            Hosts use its files: the restore replaces those with the same names by the backup&apos;s. Choose a folder
+            outside the device to keep them.
             <Checkbox
               checked={data.overwrite}
               onChange={(_, v) => update({ overwrite: v.checked === true })}
@@ -137,13 +192,18 @@ const destination: Step = {
           </MessageBarBody>
         </MessageBar>
       ) : (
-        <Checkbox checked={data.overwrite} onChange={(_, v) => update({ overwrite: v.checked === true })} label="Overwrite: restore into a folder that is not empty" />
+        <Checkbox
+          checked={data.overwrite}
+          onChange={(_, v) => update({ overwrite: v.checked === true })}
+          label="Overwrite: restore into a folder that is not empty"
+        />
       )}
       {data.overwrite && !data.deviceData && (
         <MessageBar intent="warning" layout="multiline">
           <MessageBarBody>
             <MessageBarTitle>Files in the destination with the same names are replaced.</MessageBarTitle>
-            Files that are not in the backup are left alone. Choose an empty folder to keep everything that is there now.
+            Files that are not in the backup are left alone. Choose an empty folder to keep everything that is there
+            now.
           </MessageBarBody>
         </MessageBar>
       )}
@@ -157,10 +217,22 @@ function restoreError(error: ErrorInfo): Outcome<RestoreStepId, RestoreData> {
   const device = deviceDataOf(error.message);
   if (device) {
     const hint = `Check "Replace the files of ${itemWords(device)}" to restore into it, or choose a folder outside ${device.device}.`;
-    return { ok: false, error: { ...error, hint }, go: 'destination', field: 'to', patch: { deviceData: device, overwrite: false } };
+    return {
+      ok: false,
+      error: { ...error, hint },
+      go: 'destination',
+      field: 'to',
+      patch: { deviceData: device, overwrite: false },
+    };
   }
   // The engine's hint names the CLI flag; here the same choice is the Overwrite checkbox.
-  if (error.code === 'conflict') return { ok: false, error: { ...error, hint: 'Choose an empty folder (or a new one), or check Overwrite to replace what is there.' }, go: 'destination', field: 'to' };
+  if (error.code === 'conflict')
+    return {
+      ok: false,
+      error: { ...error, hint: 'Choose an empty folder (or a new one), or check Overwrite to replace what is there.' },
+      go: 'destination',
+      field: 'to',
+    };
   if (field === 'to') return { ok: false, error, go: 'destination', field: 'to' };
   if (field === 'source' || /source/i.test(error.message)) return { ok: false, error, go: 'sources', field: 'sources' };
   if (field === 'path') return { ok: false, error, go: 'sources', field: 'subPath' };
@@ -170,7 +242,8 @@ function restoreError(error: ErrorInfo): Outcome<RestoreStepId, RestoreData> {
 const confirm: Step = {
   id: 'confirm',
   title: 'Confirm the restore',
-  intro: () => 'The restore runs as a job: follow its progress on the Jobs page. It verifies every chunk and can be resumed if it is interrupted.',
+  intro: () =>
+    'The restore runs as a job: follow its progress on the Jobs page. It verifies every chunk and can be resumed if it is interrupted.',
   nextLabel: () => 'Start restore',
   back: () => 'destination',
   validate: () => ({}),
@@ -203,8 +276,17 @@ const confirm: Step = {
     ];
     return (
       <>
-        <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }} aria-label="The restore to start" data-testid="restore-summary">
-          {rows.map(([k, v]) => [<dt key={`${k}-k`}>{k}</dt>, <dd key={`${k}-v`} style={{ margin: 0, wordBreak: 'break-all' }}>{v}</dd>])}
+        <dl
+          style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }}
+          aria-label="The restore to start"
+          data-testid="restore-summary"
+        >
+          {rows.map(([k, v]) => [
+            <dt key={`${k}-k`}>{k}</dt>,
+            <dd key={`${k}-v`} style={{ margin: 0, wordBreak: 'break-all' }}>
+              {v}
+            </dd>,
+          ])}
         </dl>
         <Text size={200}>Up to {formatBytes(b.bytes)} is written.</Text>
       </>
@@ -217,5 +299,18 @@ export const restorePath = (): RestoreStepId[] => ['backup', 'sources', 'destina
 
 export function initialRestore(backups: Backup[], backupId: string): { step: RestoreStepId; data: RestoreData } {
   const b = backups.find((x) => x.id === backupId);
-  return { step: 'backup', data: { backups, backupId, sources: b ? b.sources.map((s) => s.name) : [], subPath: '', browsing: false, to: '', overwrite: false, deviceData: null, job: null } };
+  return {
+    step: 'backup',
+    data: {
+      backups,
+      backupId,
+      sources: b ? b.sources.map((s) => s.name) : [],
+      subPath: '',
+      browsing: false,
+      to: '',
+      overwrite: false,
+      deviceData: null,
+      job: null,
+    },
+  };
 }

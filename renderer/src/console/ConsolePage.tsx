@@ -1,5 +1,17 @@
 /** The Console page: tabs of terminals running the Lifeboat command language, with search in the scrollback. */
-import { Button, SearchBox, Tab, TabList, Text, Title3, Toolbar, Tooltip, makeStyles, tokens, useUncontrolledFocus } from '@fluentui/react-components';
+import {
+  Button,
+  SearchBox,
+  Tab,
+  TabList,
+  Text,
+  Title3,
+  Toolbar,
+  Tooltip,
+  makeStyles,
+  tokens,
+  useUncontrolledFocus,
+} from '@fluentui/react-components';
 import { AddRegular, ArrowDownRegular, ArrowUpRegular, DismissRegular } from '@fluentui/react-icons';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { useOsTheme } from '../theme';
@@ -7,8 +19,20 @@ import { consoleTabs } from './tabs';
 import { terminalFont, terminalTheme } from './terminal-theme';
 
 const useStyles = makeStyles({
-  page: { height: '100%', display: 'flex', flexDirection: 'column', boxSizing: 'border-box', padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalL} ${tokens.spacingVerticalL}` },
-  bar: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS, flexWrap: 'wrap', borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}` },
+  page: {
+    height: '100%',
+    display: 'flex',
+    flexDirection: 'column',
+    boxSizing: 'border-box',
+    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalL} ${tokens.spacingVerticalL}`,
+  },
+  bar: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: tokens.spacingHorizontalS,
+    flexWrap: 'wrap',
+    borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
+  },
   title: { marginRight: tokens.spacingHorizontalL },
   tabs: { flex: 1, minWidth: 0, overflowX: 'auto' },
   terminal: {
@@ -32,7 +56,10 @@ export function ConsolePage({ visible }: { visible: boolean }) {
   const container = useRef<HTMLDivElement>(null);
   // Tab belongs to the terminal (completion), not to Fluent's focus manager (Tabster), which would otherwise move
   // focus on Tab before xterm sees it. Shift+Tab still leaves the terminal (see session.ts).
-  const tabster = { ...useUncontrolledFocus(), 'data-tabster': JSON.stringify({ uncontrolled: {}, focusable: { ignoreKeydown: { Tab: true } } }) };
+  const tabster = {
+    ...useUncontrolledFocus(),
+    'data-tabster': JSON.stringify({ uncontrolled: {}, focusable: { ignoreKeydown: { Tab: true } } }),
+  };
 
   useEffect(() => {
     consoleTabs.ensure(terminalTheme(theme, dark), terminalFont(theme));
@@ -44,7 +71,8 @@ export function ConsolePage({ visible }: { visible: boolean }) {
   useEffect(() => {
     const box = container.current;
     if (!box || !current || !visible) return;
-    for (const child of [...box.children]) if (!child.contains(current.session.terminal.element ?? null)) child.remove();
+    for (const child of [...box.children])
+      if (!child.contains(current.session.terminal.element ?? null)) child.remove();
     current.session.attach(box);
     current.session.fitNow();
     current.session.focus();
@@ -73,7 +101,13 @@ export function ConsolePage({ visible }: { visible: boolean }) {
         <Title3 as="h1" className={styles.title}>
           Console
         </Title3>
-        <TabList className={styles.tabs} size="small" selectedValue={current?.id ?? null} onTabSelect={(_, d) => setSelected(d.value as number)} aria-label="Console tabs">
+        <TabList
+          className={styles.tabs}
+          size="small"
+          selectedValue={current?.id ?? null}
+          onTabSelect={(_, d) => setSelected(d.value as number)}
+          aria-label="Console tabs"
+        >
           {tabs.map((t) => (
             <Tab key={t.id} value={t.id}>
               {t.title}
@@ -105,9 +139,16 @@ export function ConsolePage({ visible }: { visible: boolean }) {
           </Tooltip>
         </Toolbar>
       </div>
-      <div ref={container} {...tabster} className={styles.terminal} role="region" aria-label={current ? `${current.title} terminal` : 'Terminal'} />
+      <div
+        ref={container}
+        {...tabster}
+        className={styles.terminal}
+        role="region"
+        aria-label={current ? `${current.title} terminal` : 'Terminal'}
+      />
       <Text size={200} className={styles.hint}>
-        Tab completes · Shift+Tab leaves the terminal · Up/Down history · Ctrl+R searches history · Ctrl+C stops · Ctrl+L clears · Ctrl+Shift+C / Ctrl+V copy and paste
+        Tab completes · Shift+Tab leaves the terminal · Up/Down history · Ctrl+R searches history · Ctrl+C stops ·
+        Ctrl+L clears · Ctrl+Shift+C / Ctrl+V copy and paste
       </Text>
       {tabs.length === 0 && <Button onClick={add}>Open a console</Button>}
     </div>

@@ -82,7 +82,8 @@ export class LineEditor {
   }
 
   deleteForward(): void {
-    if (this.cursor < this.text.length) this.set(this.text.slice(0, this.cursor) + this.text.slice(this.cursor + 1), this.cursor);
+    if (this.cursor < this.text.length)
+      this.set(this.text.slice(0, this.cursor) + this.text.slice(this.cursor + 1), this.cursor);
   }
 
   move(to: number): void {

@@ -46,9 +46,18 @@ export class ConsoleSession {
     private readonly restored = '',
   ) {
     this.terminal = new Terminal({ theme, fontFamily, fontSize: 14, cursorBlink: true, scrollback: 5000 });
-    for (const addon of [this.fit, this.search, this.serializer, new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener'))]) this.terminal.loadAddon(addon);
+    for (const addon of [
+      this.fit,
+      this.search,
+      this.serializer,
+      new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener')),
+    ])
+      this.terminal.loadAddon(addon);
     this.host.style.height = '100%';
-    this.editor = new LineEditor((s) => this.terminal.write(s), () => this.terminal.cols);
+    this.editor = new LineEditor(
+      (s) => this.terminal.write(s),
+      () => this.terminal.cols,
+    );
     this.terminal.onData((data) => this.onKeys(parseKeys(data)));
     this.terminal.attachCustomKeyEventHandler((e) => this.onBrowserKey(e));
   }
@@ -61,7 +70,10 @@ export class ConsoleSession {
       this.terminal.open(this.host);
       this.fitNow();
       if (this.restored) this.terminal.write(this.restored.replace(/\n/g, '\r\n') + '\r\n');
-      else this.terminal.write('Lifeboat console: the same commands as the \x1b[1mlifeboat\x1b[0m CLI. Type \x1b[1mhelp\x1b[0m to list them; Tab completes.\r\n');
+      else
+        this.terminal.write(
+          'Lifeboat console: the same commands as the \x1b[1mlifeboat\x1b[0m CLI. Type \x1b[1mhelp\x1b[0m to list them; Tab completes.\r\n',
+        );
       this.showPrompt();
     }
   }
@@ -112,7 +124,8 @@ export class ConsoleSession {
     const mod = e.ctrlKey || e.metaKey;
     const key = e.key.toLowerCase();
     if (mod && key === 'c' && (e.shiftKey || e.metaKey || this.terminal.hasSelection())) {
-      if (this.terminal.hasSelection()) void navigator.clipboard?.writeText(this.terminal.getSelection()).catch(() => undefined);
+      if (this.terminal.hasSelection())
+        void navigator.clipboard?.writeText(this.terminal.getSelection()).catch(() => undefined);
       return false;
     }
     // Shift+Tab moves the keyboard out of the terminal, so Tab (completion) is no trap.
@@ -129,7 +142,8 @@ export class ConsoleSession {
     const terminal = this.terminal;
     return {
       // A call made after Ctrl+C (e.g. the cancel the user just confirmed) must still go through.
-      call: (name, input) => bridge.call(name, input, { signal: abort && !abort.signal.aborted ? abort.signal : undefined }),
+      call: (name, input) =>
+        bridge.call(name, input, { signal: abort && !abort.signal.aborted ? abort.signal : undefined }),
       onEvent: (listener) => bridge.onEvent(listener),
       write: this.write,
       interactive: true,
@@ -155,7 +169,8 @@ export class ConsoleSession {
           this.mode = { kind: 'running', abort };
           this.atLineStart = true;
           // In-place redraws (a progress line) are stale by now; whole lines are kept.
-          for (const held of this.heldOutput.splice(0)) if (held.includes('\n') || !held.startsWith('\r')) this.write(held);
+          for (const held of this.heldOutput.splice(0))
+            if (held.includes('\n') || !held.startsWith('\r')) this.write(held);
           resolve(text);
         },
       };
@@ -341,7 +356,11 @@ export class ConsoleSession {
     const from = mode.match >= 0 ? mode.match : this.history.length - 1;
     if (key.kind === 'text' || key.kind === 'backspace') {
       const query = key.kind === 'text' ? mode.query + key.text : mode.query.slice(0, -1);
-      this.mode = { ...mode, query, match: query ? searchBackward(this.history, query, key.kind === 'text' ? from : this.history.length - 1) : -1 };
+      this.mode = {
+        ...mode,
+        query,
+        match: query ? searchBackward(this.history, query, key.kind === 'text' ? from : this.history.length - 1) : -1,
+      };
       this.drawSearch();
     } else if (key.kind === 'search') {
       const older = mode.query ? searchBackward(this.history, mode.query, from - 1) : -1;

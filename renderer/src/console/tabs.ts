@@ -48,7 +48,11 @@ class ConsoleTabs {
 
   add(restored = '', title?: string): ConsoleTab {
     const id = this.nextNumber++;
-    const tab = { id, title: title ?? `Console ${id}`, session: new ConsoleSession(this.look!.theme, this.look!.font, restored) };
+    const tab = {
+      id,
+      title: title ?? `Console ${id}`,
+      session: new ConsoleSession(this.look!.theme, this.look!.font, restored),
+    };
     this.tabs = [...this.tabs, tab];
     this.emit();
     return tab;
@@ -64,7 +68,10 @@ class ConsoleTabs {
 
   private save(): void {
     try {
-      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(this.tabs.map((t) => ({ title: t.title, text: t.session.transcript().trimEnd() }))));
+      sessionStorage.setItem(
+        STORAGE_KEY,
+        JSON.stringify(this.tabs.map((t) => ({ title: t.title, text: t.session.transcript().trimEnd() }))),
+      );
     } catch {
       // Too much text for sessionStorage: the tabs start empty after a reload.
     }

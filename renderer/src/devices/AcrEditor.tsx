@@ -8,12 +8,33 @@ import { iqnProblem } from './validation';
 const useStyles = makeStyles({
   row: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'flex-start' },
   grow: { flexGrow: 1 },
-  list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS },
-  item: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', fontFamily: tokens.fontFamilyMonospace, wordBreak: 'break-all' },
+  list: {
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalXXS,
+  },
+  item: {
+    display: 'flex',
+    gap: tokens.spacingHorizontalS,
+    alignItems: 'center',
+    fontFamily: tokens.fontFamilyMonospace,
+    wordBreak: 'break-all',
+  },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
-export function AcrEditor({ acrs, onChange, problem }: { acrs: string[]; onChange(acrs: string[]): void; problem: string | null }) {
+export function AcrEditor({
+  acrs,
+  onChange,
+  problem,
+}: {
+  acrs: string[];
+  onChange(acrs: string[]): void;
+  problem: string | null;
+}) {
   const styles = useStyles();
   const [draft, setDraft] = useState('');
   const [draftProblem, setDraftProblem] = useState<string | null>(null);
@@ -26,7 +47,12 @@ export function AcrEditor({ acrs, onChange, problem }: { acrs: string[]; onChang
     setDraft('');
   };
   return (
-    <div role="group" aria-labelledby="acr-title" data-field="acr" style={{ display: 'flex', flexDirection: 'column', gap: 6 }}>
+    <div
+      role="group"
+      aria-labelledby="acr-title"
+      data-field="acr"
+      style={{ display: 'flex', flexDirection: 'column', gap: 6 }}
+    >
       <Text id="acr-title" weight="semibold">
         Access control records
       </Text>
@@ -39,13 +65,24 @@ export function AcrEditor({ acrs, onChange, problem }: { acrs: string[]; onChang
           {acrs.map((a) => (
             <li key={a} className={styles.item}>
               <span className={styles.grow}>{a}</span>
-              <Button size="small" appearance="subtle" icon={<DeleteRegular />} aria-label={`Remove ${a}`} onClick={() => onChange(acrs.filter((x) => x !== a))} />
+              <Button
+                size="small"
+                appearance="subtle"
+                icon={<DeleteRegular />}
+                aria-label={`Remove ${a}`}
+                onClick={() => onChange(acrs.filter((x) => x !== a))}
+              />
             </li>
           ))}
         </ul>
       )}
       <div className={styles.row}>
-        <Field label="Initiator name (IQN)" className={styles.grow} {...fieldState(draftProblem ?? problem)} hint="e.g. iqn.1991-05.com.microsoft:host1, or eui. and 16 hex digits">
+        <Field
+          label="Initiator name (IQN)"
+          className={styles.grow}
+          {...fieldState(draftProblem ?? problem)}
+          hint="e.g. iqn.1991-05.com.microsoft:host1, or eui. and 16 hex digits"
+        >
           <Input
             value={draft}
             onChange={(_, v) => (setDraft(v.value), setDraftProblem(null))}

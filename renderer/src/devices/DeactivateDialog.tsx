@@ -3,7 +3,16 @@
  * backup (planned failover) is on by default; Deactivate is enabled only when the device name is typed exactly.
  * It then follows the `devices.deactivate` job until the device is Deactivated.
  */
-import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Text } from '@fluentui/react-components';
+import {
+  Button,
+  Checkbox,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Text,
+} from '@fluentui/react-components';
 import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import { useLifeboat } from '../api/hooks';
@@ -66,13 +75,14 @@ export function DeactivateDialog({ device, onClose }: { device: Device; onClose(
         <>
           <MessageBar intent="warning" layout="multiline">
             <MessageBarBody>
-              <MessageBarTitle>Deactivation is permanent and cannot be undone.</MessageBarTitle>
-              A deactivated device takes no more backups and its {items} go offline. Its data stays in its backups, so you can fail it over to another device.
+              <MessageBarTitle>Deactivation is permanent and cannot be undone.</MessageBarTitle>A deactivated device
+              takes no more backups and its {items} go offline. Its data stays in its backups, so you can fail it over
+              to another device.
             </MessageBarBody>
           </MessageBar>
           <Text>
-            Before you continue, take every {device.type === 'file' ? 'share' : 'volume'} offline on the hosts that use it, so that nothing is written after
-            the final backup.
+            Before you continue, take every {device.type === 'file' ? 'share' : 'volume'} offline on the hosts that use
+            it, so that nothing is written after the final backup.
           </Text>
           <Checkbox
             checked={finalBackup}
@@ -80,12 +90,22 @@ export function DeactivateDialog({ device, onClose }: { device: Device; onClose(
             label="Take a final backup first (recommended: a planned failover then loses no data)"
           />
           <Field label="Type the device name to confirm" required hint={`Type ${device.name} exactly.`}>
-            <Input value={typed} onChange={(_, v) => setTyped(v.value)} autoComplete="off" spellCheck={false} disabled={busy} />
+            <Input
+              value={typed}
+              onChange={(_, v) => setTyped(v.value)}
+              autoComplete="off"
+              spellCheck={false}
+              disabled={busy}
+            />
           </Field>
           <ErrorBar error={error} alert testId="deactivate-error" />
         </>
       ) : (
-        <div style={{ display: 'flex', flexDirection: 'column', gap: 8 }} data-testid="deactivate-progress" data-status={job.status}>
+        <div
+          style={{ display: 'flex', flexDirection: 'column', gap: 8 }}
+          data-testid="deactivate-progress"
+          data-status={job.status}
+        >
           <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
             <Text weight="semibold">{job.title}</Text>
             <JobStatusBadge status={job.status} />

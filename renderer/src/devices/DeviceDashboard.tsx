@@ -2,8 +2,32 @@
  * A device's dashboard: its properties and usage, its shares or volumes, backups, backup policy, jobs, the heat map
  * of its newest backup, and, when it took over another device by failover, the DNS alias checklist.
  */
-import { Button, Card, Link, ProgressBar, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
-import { ArrowLeftRegular, ArrowRepeatAllRegular, ArrowSyncRegular, PlugConnectedRegular, PlugDisconnectedRegular, PowerRegular, SaveRegular } from '@fluentui/react-icons';
+import {
+  Button,
+  Card,
+  Link,
+  ProgressBar,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Title3,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import {
+  ArrowLeftRegular,
+  ArrowRepeatAllRegular,
+  ArrowSyncRegular,
+  PlugConnectedRegular,
+  PlugDisconnectedRegular,
+  PowerRegular,
+  SaveRegular,
+} from '@fluentui/react-icons';
 import { useEffect, useState, type ReactNode } from 'react';
 import { call } from '../api/client';
 import { useLifeboat } from '../api/hooks';
@@ -16,7 +40,15 @@ import { FailedOverTo } from './FailedOverTo';
 import { HeatChart } from './HeatChart';
 import { OfflineDialog } from './ItemDialogs';
 import { ItemsSection } from './ItemsSection';
-import { BACKUP_KIND_LABEL, DeviceStatusBadge, HealthBadge, TYPE_LABEL, type Device, type DeviceDetail, type DnsChecklist } from './labels';
+import {
+  BACKUP_KIND_LABEL,
+  DeviceStatusBadge,
+  HealthBadge,
+  TYPE_LABEL,
+  type Device,
+  type DeviceDetail,
+  type DnsChecklist,
+} from './labels';
 import { NoticeBar, type Notice } from '../ui/Notice';
 import { takeBackupNow } from './notice';
 import { PolicyEditor } from './PolicyEditor';
@@ -24,7 +56,11 @@ import { RegisterDevice } from './RegisterDevice';
 import { useDeviceQuery } from './useDeviceQuery';
 
 const useStyles = makeStyles({
-  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(360px, 1fr))', gap: tokens.spacingHorizontalL },
+  grid: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(360px, 1fr))',
+    gap: tokens.spacingHorizontalL,
+  },
   usage: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
   muted: { color: tokens.colorNeutralForeground3 },
 });
@@ -83,7 +119,11 @@ export function DeviceDashboard({
       description={`${TYPE_LABEL[dev.type]} · ${dev.model} · software ${dev.softwareVersion}`}
       actions={
         <>
-          <Button icon={measuring ? <Spinner size="tiny" /> : <ArrowSyncRegular />} disabled={measuring} onClick={() => void refresh()}>
+          <Button
+            icon={measuring ? <Spinner size="tiny" /> : <ArrowSyncRegular />}
+            disabled={measuring}
+            onClick={() => void refresh()}
+          >
             Refresh
           </Button>
           <Button icon={<SaveRegular />} disabled={!usable} onClick={() => void takeBackupNow(dev, setNotice)}>
@@ -99,10 +139,18 @@ export function DeviceDashboard({
               Bring device online
             </Button>
           )}
-          <Button icon={<PowerRegular />} disabled={dev.status === 'deactivated' || dev.status === 'deleted'} onClick={() => onDeactivate(dev)}>
+          <Button
+            icon={<PowerRegular />}
+            disabled={dev.status === 'deactivated' || dev.status === 'deleted'}
+            onClick={() => onDeactivate(dev)}
+          >
             Deactivate
           </Button>
-          <Button icon={<ArrowRepeatAllRegular />} disabled={dev.status !== 'deactivated'} onClick={() => onFailover(dev)}>
+          <Button
+            icon={<ArrowRepeatAllRegular />}
+            disabled={dev.status !== 'deactivated'}
+            onClick={() => onFailover(dev)}
+          >
             Fail over
           </Button>
         </>
@@ -131,7 +179,12 @@ export function DeviceDashboard({
         <FailedOverTo device={dev} jobIds={detail.data.jobs} />
       ) : (
         <Card className={section.card} role="region" aria-labelledby="items-title" data-testid="device-items">
-          <ItemsSection device={dev} shares={detail.data.shares} volumes={detail.data.volumes} onChanged={detail.reload} />
+          <ItemsSection
+            device={dev}
+            shares={detail.data.shares}
+            volumes={detail.data.volumes}
+            onChanged={detail.reload}
+          />
         </Card>
       )}
       <Card className={section.card} role="region" aria-labelledby="heat-title">
@@ -182,7 +235,12 @@ function Properties({ device: d }: { device: Device }) {
   const rows: Array<[string, ReactNode]> = [
     ['Status', <DeviceStatusBadge key="s" status={d.status} />],
     ['Health', <HealthBadge key="h" health={d.health} reasons={d.healthReasons} />],
-    ['Data root', <span key="r" className={section.mono}>{d.root}</span>],
+    [
+      'Data root',
+      <span key="r" className={section.mono}>
+        {d.root}
+      </span>,
+    ],
     ['Site', d.site ? `The agent site ${d.site} (the data root is on its host)` : 'This machine'],
     ['Serial number', d.serial],
     ['Domain', d.domain ?? '—'],
@@ -214,14 +272,25 @@ function Usage({ device: d }: { device: Device }) {
       <Text>
         Provisioned {formatBytes(d.provisioned)} of {formatBytes(d.capacity)} ({percent(d.provisioned / cap)})
       </Text>
-      <ProgressBar value={Math.min(1, d.provisioned / cap)} thickness="large" aria-label={`Provisioned: ${percent(d.provisioned / cap)} of the capacity`} />
+      <ProgressBar
+        value={Math.min(1, d.provisioned / cap)}
+        thickness="large"
+        aria-label={`Provisioned: ${percent(d.provisioned / cap)} of the capacity`}
+      />
       <Text>
         Used on disk {formatBytes(d.used)} ({percent(d.used / cap)})
       </Text>
-      <ProgressBar value={Math.min(1, d.used / cap)} thickness="large" color={d.used > d.capacity ? 'error' : 'success'} aria-label={`Used: ${percent(d.used / cap)} of the capacity`} />
+      <ProgressBar
+        value={Math.min(1, d.used / cap)}
+        thickness="large"
+        color={d.used > d.capacity ? 'error' : 'success'}
+        aria-label={`Used: ${percent(d.used / cap)} of the capacity`}
+      />
       <Text size={200} className={styles.muted}>
-        {d.type === 'file' ? `${d.shares} share${d.shares === 1 ? '' : 's'}` : `${d.volumes} volume${d.volumes === 1 ? '' : 's'}`}. Tiered data keeps only its hot part on the
-        device.
+        {d.type === 'file'
+          ? `${d.shares} share${d.shares === 1 ? '' : 's'}`
+          : `${d.volumes} volume${d.volumes === 1 ? '' : 's'}`}
+        . Tiered data keeps only its hot part on the device.
       </Text>
     </div>
   );
@@ -229,7 +298,8 @@ function Usage({ device: d }: { device: Device }) {
 
 function Backups({ detail }: { detail: DeviceDetail }) {
   const styles = useStyles();
-  if (detail.backups.length === 0) return <Text className={styles.muted}>No backups yet. They run on the policy, or take one now.</Text>;
+  if (detail.backups.length === 0)
+    return <Text className={styles.muted}>No backups yet. They run on the policy, or take one now.</Text>;
   return (
     <Table aria-label="Backups of the device" size="small">
       <TableHeader>
@@ -257,7 +327,12 @@ function Backups({ detail }: { detail: DeviceDetail }) {
 
 function DeviceJobs({ ids }: { ids: string[] }) {
   const { jobs } = useLifeboat();
-  return <JobsTable jobs={ids.map((id) => jobs.find((j) => j.id === id)).filter((j) => j !== undefined)} label="Jobs of the device" />;
+  return (
+    <JobsTable
+      jobs={ids.map((id) => jobs.find((j) => j.id === id)).filter((j) => j !== undefined)}
+      label="Jobs of the device"
+    />
+  );
 }
 
 /** The failover that made this device the replacement of another: its job, from the device or its job list. */
@@ -267,7 +342,12 @@ function ReplacesChecklist({ device, detail }: { device: Device; detail: DeviceD
   const [checklist, setChecklist] = useState<DnsChecklist | null>(null);
   const jobId =
     device.failoverJobId ??
-    jobs.find((j) => /failover/.test(j.type) && j.status === 'succeeded' && (detail.jobs.includes(j.id) || j.objectName === device.replaces || j.objectName === device.name))?.id ??
+    jobs.find(
+      (j) =>
+        /failover/.test(j.type) &&
+        j.status === 'succeeded' &&
+        (detail.jobs.includes(j.id) || j.objectName === device.replaces || j.objectName === device.name),
+    )?.id ??
     null;
   useEffect(() => {
     if (!jobId) return;
@@ -276,7 +356,14 @@ function ReplacesChecklist({ device, detail }: { device: Device; detail: DeviceD
   return (
     <Card className={section.card} role="region" aria-label="After the failover">
       <Title3 as="h2">Replaces {device.replaces}</Title3>
-      {checklist ? <DnsChecklistView checklist={checklist} /> : <Text>Create a DNS alias (CNAME) named {device.replaces} that points to {device.name}, so clients reach the shares or volumes under their old name.</Text>}
+      {checklist ? (
+        <DnsChecklistView checklist={checklist} />
+      ) : (
+        <Text>
+          Create a DNS alias (CNAME) named {device.replaces} that points to {device.name}, so clients reach the shares
+          or volumes under their old name.
+        </Text>
+      )}
     </Card>
   );
 }

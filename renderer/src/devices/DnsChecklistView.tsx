@@ -1,5 +1,15 @@
 /** The DNS aliases to create after a failover so clients reach the target under the source's name, and what else to do. */
-import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import type { DnsChecklist } from './labels';
 
 const useStyles = makeStyles({

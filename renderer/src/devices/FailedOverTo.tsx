@@ -12,7 +12,8 @@ import { useSectionStyles } from '../ui/Page';
 import { deviceHref, type Device } from './labels';
 import { useDeviceQuery } from './useDeviceQuery';
 
-const isFailover = (j: Job, source: string) => j.type === 'device.failover' && j.status === 'succeeded' && j.objectName === source;
+const isFailover = (j: Job, source: string) =>
+  j.type === 'device.failover' && j.status === 'succeeded' && j.objectName === source;
 
 export function FailedOverTo({ device, jobIds }: { device: Device; jobIds: string[] }) {
   const section = useSectionStyles();

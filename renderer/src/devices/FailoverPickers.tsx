@@ -3,7 +3,16 @@
  * loses) and the target device, each target with the facts that decide it (status, registration, capacity, free
  * space, domain, software version).
  */
-import { MessageBar, MessageBarBody, MessageBarTitle, Radio, RadioGroup, Spinner, Text, tokens } from '@fluentui/react-components';
+import {
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Radio,
+  RadioGroup,
+  Spinner,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
 import type { FailoverBackup, TargetFacts } from '../../../main/shared/device-schemas';
 import { formatBytes, formatTime } from '../format';
 import { ErrorBar } from '../pages/ErrorBar';
@@ -20,7 +29,15 @@ function backupLine(b: FailoverBackup): string {
 }
 
 /** The backups of the source, newest first; `value` null means the newest. */
-export function BackupPicker({ source, value, onChange }: { source: Device; value: string | null; onChange(id: string | null): void }) {
+export function BackupPicker({
+  source,
+  value,
+  onChange,
+}: {
+  source: Device;
+  value: string | null;
+  onChange(id: string | null): void;
+}) {
   const q = useDeviceQuery('failover.backups', { source: source.name }, source.name);
   if (q.error) return <ErrorBar error={q.error} />;
   if (!q.data) return <Spinner size="tiny" label="Reading the backups…" />;
@@ -30,7 +47,8 @@ export function BackupPicker({ source, value, onChange }: { source: Device; valu
     return (
       <MessageBar intent="error" layout="multiline">
         <MessageBarBody>
-          <MessageBarTitle>This device has no backup.</MessageBarTitle>A failover restores a backup of the source; without one there is nothing to fail over.
+          <MessageBarTitle>This device has no backup.</MessageBarTitle>A failover restores a backup of the source;
+          without one there is nothing to fail over.
         </MessageBarBody>
       </MessageBar>
     );
@@ -59,11 +77,15 @@ export function BackupPicker({ source, value, onChange }: { source: Device; valu
           />
         ))}
       </RadioGroup>
-      <MessageBar intent={chosen.kind === 'final' ? 'info' : 'warning'} layout="multiline" data-testid="failover-backup">
+      <MessageBar
+        intent={chosen.kind === 'final' ? 'info' : 'warning'}
+        layout="multiline"
+        data-testid="failover-backup"
+      >
         <MessageBarBody>
           <MessageBarTitle>
-            {chosen.kind === 'final' ? 'Planned failover' : 'Unplanned failover'}: the backup of {formatTime(chosen.createdAt)} (
-            {BACKUP_KIND_LABEL[chosen.kind]}) is restored.
+            {chosen.kind === 'final' ? 'Planned failover' : 'Unplanned failover'}: the backup of{' '}
+            {formatTime(chosen.createdAt)} ({BACKUP_KIND_LABEL[chosen.kind]}) is restored.
           </MessageBarTitle>
           {chosen.kind === 'final' ? FINAL_TEXT : NOT_FINAL_TEXT}
         </MessageBarBody>

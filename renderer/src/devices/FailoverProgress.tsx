@@ -2,7 +2,23 @@
  * A failover job as it runs: its steps (prechecks, restores, ownership transfer), its child restore jobs, then the
  * DNS alias checklist and what to reclaim; when it failed, its error with Resume and Abandon (confirmed).
  */
-import { Button, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  MessageBarTitle,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { ArrowRedoRegular, DeleteRegular, DismissRegular, PauseRegular } from '@fluentui/react-icons';
 import { useEffect, useState } from 'react';
 import { call } from '../api/client';
@@ -70,7 +86,9 @@ export function FailoverProgress({ jobId, onJob }: { jobId: string; onJob(job: J
         <JobStatusBadge status={job.status} />
       </div>
       {/* One Cancel, saying what it does at this moment; a stopped failover is resumed or abandoned below. */}
-      {(job.status === 'running' || job.status === 'queued') && !abandoned && <CancelFailover job={job} onError={setError} />}
+      {(job.status === 'running' || job.status === 'queued') && !abandoned && (
+        <CancelFailover job={job} onError={setError} />
+      )}
       <JobProgress job={job} />
       <JobDetails job={job} now={now} />
       {children.length > 0 && (
@@ -102,13 +120,16 @@ export function FailoverProgress({ jobId, onJob }: { jobId: string; onJob(job: J
         <MessageBar intent="info" layout="multiline" data-testid="failover-abandoned">
           <MessageBarBody>
             <MessageBarTitle>The failover was abandoned.</MessageBarTitle>
-            What it restored on the target was removed; the target is Ready to set up again and can be used for another failover.
+            What it restored on the target was removed; the target is Ready to set up again and can be used for another
+            failover.
           </MessageBarBody>
         </MessageBar>
       ) : ended ? (
         <MessageBar intent={job.status === 'failed' ? 'error' : 'info'} layout="multiline" data-testid="failover-ended">
           <MessageBarBody>
-            <MessageBarTitle>{job.status === 'failed' ? 'The failover stopped before any data moved.' : 'The failover was cancelled.'}</MessageBarTitle>
+            <MessageBarTitle>
+              {job.status === 'failed' ? 'The failover stopped before any data moved.' : 'The failover was cancelled.'}
+            </MessageBarTitle>
             {job.status === 'failed'
               ? 'Both devices were released. Fix what the error says, then start the failover again.'
               : 'What it restored on the target was removed and both devices were released; the source can be failed over again.'}
@@ -117,17 +138,30 @@ export function FailoverProgress({ jobId, onJob }: { jobId: string; onJob(job: J
       ) : stopped ? (
         <MessageBar intent={job.status === 'failed' ? 'error' : 'warning'} layout="multiline">
           <MessageBarBody>
-            <MessageBarTitle>{job.status === 'failed' ? 'The failover did not finish.' : 'The failover is paused.'}</MessageBarTitle>
-            {job.status === 'failed' ? 'Fix what the error says, then resume it' : 'Resume it'}: what is already restored is not fetched again. Or abandon it: what it restored on
-            the target is deleted and the target can be used again.
+            <MessageBarTitle>
+              {job.status === 'failed' ? 'The failover did not finish.' : 'The failover is paused.'}
+            </MessageBarTitle>
+            {job.status === 'failed' ? 'Fix what the error says, then resume it' : 'Resume it'}: what is already
+            restored is not fetched again. Or abandon it: what it restored on the target is deleted and the target can
+            be used again.
           </MessageBarBody>
           <MessageBarActions>
             <div className={styles.actions}>
-              <Button size="small" icon={busy === 'resume' ? <Spinner size="extra-tiny" /> : <ArrowRedoRegular />} disabled={busy !== null} onClick={resume}>
+              <Button
+                size="small"
+                icon={busy === 'resume' ? <Spinner size="extra-tiny" /> : <ArrowRedoRegular />}
+                disabled={busy !== null}
+                onClick={resume}
+              >
                 Resume
               </Button>
               {!confirmAbandon ? (
-                <Button size="small" icon={<DeleteRegular />} disabled={busy !== null} onClick={() => setConfirmAbandon(true)}>
+                <Button
+                  size="small"
+                  icon={<DeleteRegular />}
+                  disabled={busy !== null}
+                  onClick={() => setConfirmAbandon(true)}
+                >
                   Abandon…
                 </Button>
               ) : null}
@@ -146,7 +180,13 @@ export function FailoverProgress({ jobId, onJob }: { jobId: string; onJob(job: J
               <Button size="small" onClick={() => setConfirmAbandon(false)} disabled={busy !== null}>
                 Keep it
               </Button>
-              <Button size="small" appearance="primary" onClick={abandon} disabled={busy !== null} icon={busy === 'abandon' ? <Spinner size="extra-tiny" /> : undefined}>
+              <Button
+                size="small"
+                appearance="primary"
+                onClick={abandon}
+                disabled={busy !== null}
+                icon={busy === 'abandon' ? <Spinner size="extra-tiny" /> : undefined}
+              >
                 Abandon failover
               </Button>
             </div>
@@ -168,11 +208,17 @@ function Succeeded({ jobId }: { jobId: string }) {
       <MessageBar intent="success" layout="multiline" data-testid="failover-succeeded">
         <MessageBarBody>
           <MessageBarTitle>The failover succeeded.</MessageBarTitle>
-          The target now serves the data under the same names; the source was deleted from the service. Reclaim the source&apos;s resources (its data root, the machine
-          or VM it ran on) once clients use the target.
+          The target now serves the data under the same names; the source was deleted from the service. Reclaim the
+          source&apos;s resources (its data root, the machine or VM it ran on) once clients use the target.
         </MessageBarBody>
       </MessageBar>
-      {!checklist ? <Spinner size="tiny" label="Loading the DNS checklist…" /> : checklist.ok ? <DnsChecklistView checklist={checklist.value} /> : <ErrorBar error={checklist.error} />}
+      {!checklist ? (
+        <Spinner size="tiny" label="Loading the DNS checklist…" />
+      ) : checklist.ok ? (
+        <DnsChecklistView checklist={checklist.value} />
+      ) : (
+        <ErrorBar error={checklist.error} />
+      )}
     </>
   );
 }
@@ -214,7 +260,13 @@ function CancelFailover({ job, onError }: { job: Job; onError(e: ErrorInfo): voi
         <>
           {/* Pause keeps everything for a later Resume (or Abandon); Cancel undoes it. */}
           {job.status === 'running' && (
-            <Button size="small" icon={<PauseRegular />} disabled={busy} onClick={() => void act('jobs.pause')} aria-label={`Pause ${job.title}`}>
+            <Button
+              size="small"
+              icon={<PauseRegular />}
+              disabled={busy}
+              onClick={() => void act('jobs.pause')}
+              aria-label={`Pause ${job.title}`}
+            >
               Pause
             </Button>
           )}
@@ -227,7 +279,13 @@ function CancelFailover({ job, onError }: { job: Job; onError(e: ErrorInfo): voi
           <Button size="small" disabled={busy} onClick={() => setConfirm(false)}>
             Keep it running
           </Button>
-          <Button size="small" appearance="primary" disabled={busy} icon={busy ? <Spinner size="extra-tiny" /> : undefined} onClick={() => void cancel()}>
+          <Button
+            size="small"
+            appearance="primary"
+            disabled={busy}
+            icon={busy ? <Spinner size="extra-tiny" /> : undefined}
+            onClick={() => void cancel()}
+          >
             Cancel failover
           </Button>
         </div>

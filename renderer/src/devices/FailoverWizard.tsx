@@ -11,7 +11,10 @@ export function FailoverWizard({ source, onClose }: { source: Device; onClose():
       label={`Fail over ${source.name}`}
       steps={failoverSteps}
       path={failoverPath}
-      initial={{ step: held ? 'progress' : 'source', data: { source, target: '', backupId: null, plan: null, checks: null, understood: false, jobId: held } }}
+      initial={{
+        step: held ? 'progress' : 'source',
+        data: { source, target: '', backupId: null, plan: null, checks: null, understood: false, jobId: held },
+      }}
       onClose={() => onClose()}
     />
   );

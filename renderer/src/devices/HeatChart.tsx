@@ -11,9 +11,21 @@ import { useSectionStyles } from '../ui/Page';
 import type { HeatMap } from './labels';
 
 const useStyles = makeStyles({
-  figure: { margin: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, maxWidth: '760px', minWidth: 0 },
+  figure: {
+    margin: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalS,
+    maxWidth: '760px',
+    minWidth: 0,
+  },
   caption: { color: tokens.colorNeutralForeground3 },
-  hottest: { margin: 0, paddingLeft: tokens.spacingHorizontalXL, fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
+  hottest: {
+    margin: 0,
+    paddingLeft: tokens.spacingHorizontalXL,
+    fontFamily: tokens.fontFamilyMonospace,
+    fontSize: tokens.fontSizeBase200,
+  },
 });
 
 const BANDS = [
@@ -84,7 +96,8 @@ export function HeatChart({ heat }: { heat: HeatMap }) {
         </details>
       )}
       <Text as="span" size={200} className={styles.caption}>
-        From the backup of {formatTime(heat.at)}. A failover restores hot data first, so what is used most is local first.
+        From the backup of {formatTime(heat.at)}. A failover restores hot data first, so what is used most is local
+        first.
       </Text>
     </figure>
   );

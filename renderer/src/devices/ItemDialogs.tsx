@@ -10,15 +10,31 @@ import { ConfirmDialog } from '../ui/FormDialog';
 export type ItemKind = 'share' | 'volume';
 
 const OFFLINE_IMPACT: Record<ItemKind | 'device', string> = {
-  share: 'Hosts lose access to the share until it is brought online; on disk it becomes read-only, and jobs that write to it wait. Take it offline on the hosts first.',
-  volume: 'Initiators lose access to the volume until it is brought online; its image becomes read-only, and jobs that write to it wait. Take it offline on the hosts first.',
-  device: 'Hosts lose access to all its shares or volumes until the device is brought online again, and its scheduled backups pause. Use it for maintenance.',
+  share:
+    'Hosts lose access to the share until it is brought online; on disk it becomes read-only, and jobs that write to it wait. Take it offline on the hosts first.',
+  volume:
+    'Initiators lose access to the volume until it is brought online; its image becomes read-only, and jobs that write to it wait. Take it offline on the hosts first.',
+  device:
+    'Hosts lose access to all its shares or volumes until the device is brought online again, and its scheduled backups pause. Use it for maintenance.',
 };
 
 /** Takes a share, a volume, or (kind "device", name = the device) a whole device offline, once the impact is acknowledged. */
-export function OfflineDialog({ kind, device, name, onClose }: { kind: ItemKind | 'device'; device: string; name: string; onClose(done: boolean): void }) {
+export function OfflineDialog({
+  kind,
+  device,
+  name,
+  onClose,
+}: {
+  kind: ItemKind | 'device';
+  device: string;
+  name: string;
+  onClose(done: boolean): void;
+}) {
   const [understood, setUnderstood] = useState(false);
-  const run = () => (kind === 'device' ? call('devices.offline', { name: device }) : call(kind === 'share' ? 'shares.offline' : 'volumes.offline', { device, name }));
+  const run = () =>
+    kind === 'device'
+      ? call('devices.offline', { name: device })
+      : call(kind === 'share' ? 'shares.offline' : 'volumes.offline', { device, name });
   return (
     <ConfirmDialog
       title={`Take “${name}” offline`}
@@ -31,12 +47,26 @@ export function OfflineDialog({ kind, device, name, onClose }: { kind: ItemKind 
       onClose={onClose}
     >
       <Text>{OFFLINE_IMPACT[kind]}</Text>
-      <Checkbox checked={understood} onChange={(_, d) => setUnderstood(d.checked === true)} label={`I understand the impact of taking this ${kind} offline`} />
+      <Checkbox
+        checked={understood}
+        onChange={(_, d) => setUnderstood(d.checked === true)}
+        label={`I understand the impact of taking this ${kind} offline`}
+      />
     </ConfirmDialog>
   );
 }
 
-export function DeleteItemDialog({ kind, device, name, onClose }: { kind: ItemKind; device: string; name: string; onClose(done: boolean): void }) {
+export function DeleteItemDialog({
+  kind,
+  device,
+  name,
+  onClose,
+}: {
+  kind: ItemKind;
+  device: string;
+  name: string;
+  onClose(done: boolean): void;
+}) {
   const [typed, setTyped] = useState('');
   return (
     <ConfirmDialog
@@ -50,7 +80,8 @@ export function DeleteItemDialog({ kind, device, name, onClose }: { kind: ItemKi
       onClose={onClose}
     >
       <Text>
-        The {kind} and its {kind === 'share' ? 'files' : 'image'} on {device} are deleted. Its data stays in the device&apos;s backups, from which it can be restored.
+        The {kind} and its {kind === 'share' ? 'files' : 'image'} on {device} are deleted. Its data stays in the
+        device&apos;s backups, from which it can be restored.
       </Text>
       <Field label={`Type the ${kind} name to confirm`} required hint={`Type ${name} exactly.`}>
         <Input value={typed} onChange={(_, v) => setTyped(v.value)} autoComplete="off" spellCheck={false} />

@@ -2,8 +2,25 @@
  * The shares of a file server or the volumes of an iSCSI server, with usage against quota (over quota marked),
  * and their actions: add, edit, take offline, bring online, delete.
  */
-import { Badge, Button, ProgressBar, Table, TableBody, TableCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
-import { AddRegular, DeleteRegular, EditRegular, PlugConnectedRegular, PlugDisconnectedRegular } from '@fluentui/react-icons';
+import {
+  Badge,
+  Button,
+  ProgressBar,
+  Table,
+  TableBody,
+  TableCell,
+  TableRow,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import {
+  AddRegular,
+  DeleteRegular,
+  EditRegular,
+  PlugConnectedRegular,
+  PlugDisconnectedRegular,
+} from '@fluentui/react-icons';
 import { useState } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
@@ -24,7 +41,14 @@ const useStyles = makeStyles({
 });
 
 /** Headers and widths: the unsized columns share the rest, so both tables fit a 1024 px window. */
-const SHARE_COLUMNS: Column[] = [['Name'], ['Tier', 96], ['Used / quota', 112], ['Status', 72], ['Users'], ['Actions', 248]];
+const SHARE_COLUMNS: Column[] = [
+  ['Name'],
+  ['Tier', 96],
+  ['Used / quota', 112],
+  ['Status', 72],
+  ['Users'],
+  ['Actions', 248],
+];
 const VOLUME_COLUMNS: Column[] = [
   ['Name'],
   ['Tier / type', 104],
@@ -34,7 +58,12 @@ const VOLUME_COLUMNS: Column[] = [
   ['Actions', 288],
 ];
 
-type Open = { what: 'add' } | { what: 'edit'; name: string } | { what: 'offline'; name: string } | { what: 'delete'; name: string } | null;
+type Open =
+  | { what: 'add' }
+  | { what: 'edit'; name: string }
+  | { what: 'offline'; name: string }
+  | { what: 'delete'; name: string }
+  | null;
 
 const OnlineBadge = ({ online }: { online: boolean }) => (
   <Badge appearance="tint" color={online ? 'success' : 'warning'}>
@@ -42,7 +71,17 @@ const OnlineBadge = ({ online }: { online: boolean }) => (
   </Badge>
 );
 
-export function ItemsSection({ device, shares, volumes, onChanged }: { device: Device; shares: Share[]; volumes: Volume[]; onChanged(): void }) {
+export function ItemsSection({
+  device,
+  shares,
+  volumes,
+  onChanged,
+}: {
+  device: Device;
+  shares: Share[];
+  volumes: Volume[];
+  onChanged(): void;
+}) {
   const styles = useStyles();
   const [open, setOpen] = useState<Open>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -64,7 +103,13 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
   // Each button's name starts with its visible words (then the item), so a voice-control user saying what they see matches.
   const rowActions = (name: string, isOnline: boolean, editLabel: string) => (
     <div className={styles.actions}>
-      <Button size="small" icon={<EditRegular />} onClick={() => setOpen({ what: 'edit', name })} disabled={!usable} aria-label={`${editLabel}: ${name}`}>
+      <Button
+        size="small"
+        icon={<EditRegular />}
+        onClick={() => setOpen({ what: 'edit', name })}
+        disabled={!usable}
+        aria-label={`${editLabel}: ${name}`}
+      >
         {editLabel}
       </Button>
       {isOnline ? (
@@ -78,11 +123,23 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
           Take offline
         </Button>
       ) : (
-        <Button size="small" icon={<PlugConnectedRegular />} onClick={() => online(name)} disabled={!usable} aria-label={`Bring online: ${name}`}>
+        <Button
+          size="small"
+          icon={<PlugConnectedRegular />}
+          onClick={() => online(name)}
+          disabled={!usable}
+          aria-label={`Bring online: ${name}`}
+        >
           Bring online
         </Button>
       )}
-      <Button size="small" icon={<DeleteRegular />} onClick={() => setOpen({ what: 'delete', name })} disabled={!usable} aria-label={`Delete: ${name}`}>
+      <Button
+        size="small"
+        icon={<DeleteRegular />}
+        onClick={() => setOpen({ what: 'delete', name })}
+        disabled={!usable}
+        aria-label={`Delete: ${name}`}
+      >
         Delete
       </Button>
     </div>
@@ -126,7 +183,11 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
                 </TableCell>
                 <TableCell>{TIER_LABEL[s.tier]}</TableCell>
                 <TableCell data-testid="share-usage" data-over-quota={s.overQuota}>
-                  <ProgressBar value={Math.min(1, s.quota ? s.used / s.quota : 0)} color={s.overQuota ? 'error' : 'brand'} aria-label={`${s.name}: ${formatBytes(s.used)} of ${formatBytes(s.quota)}`} />
+                  <ProgressBar
+                    value={Math.min(1, s.quota ? s.used / s.quota : 0)}
+                    color={s.overQuota ? 'error' : 'brand'}
+                    aria-label={`${s.name}: ${formatBytes(s.used)} of ${formatBytes(s.quota)}`}
+                  />
                   <Text size={200} className={s.overQuota ? styles.over : undefined}>
                     {formatBytes(s.used)} / {formatBytes(s.quota)}
                     {s.overQuota ? ' — over quota' : ''}
@@ -187,12 +248,18 @@ export function ItemsSection({ device, shares, volumes, onChanged }: { device: D
           </TableBody>
         </Table>
       )}
-      {open?.what === 'add' && kind === 'share' && <ShareDialog device={device.name} share={null} onClose={(s) => close(s !== null)} />}
-      {open?.what === 'add' && kind === 'volume' && <VolumeDialog device={device.name} volume={null} onClose={(v) => close(v !== null)} />}
+      {open?.what === 'add' && kind === 'share' && (
+        <ShareDialog device={device.name} share={null} onClose={(s) => close(s !== null)} />
+      )}
+      {open?.what === 'add' && kind === 'volume' && (
+        <VolumeDialog device={device.name} volume={null} onClose={(v) => close(v !== null)} />
+      )}
       {editShare && <ShareDialog device={device.name} share={editShare} onClose={(s) => close(s !== null)} />}
       {editVolume && <VolumeDialog device={device.name} volume={editVolume} onClose={(v) => close(v !== null)} />}
       {open?.what === 'offline' && <OfflineDialog kind={kind} device={device.name} name={open.name} onClose={close} />}
-      {open?.what === 'delete' && <DeleteItemDialog kind={kind} device={device.name} name={open.name} onClose={close} />}
+      {open?.what === 'delete' && (
+        <DeleteItemDialog kind={kind} device={device.name} name={open.name} onClose={close} />
+      )}
     </>
   );
 }

@@ -1,5 +1,15 @@
 /** A device's backup policy: off, daily or weekly at a time in the device's time zone, keeping N backups. */
-import { Button, Field, Input, Select, SpinButton, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Field,
+  Input,
+  Select,
+  SpinButton,
+  Spinner,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { useEffect, useState, type FormEvent } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo } from '../api/types';
@@ -35,7 +45,8 @@ export function PolicyEditor({ device, onSaved }: { device: Device; onSaved(devi
   }, [p.frequency, p.time, p.weekday, p.retention]);
 
   const timeProblem = /^([01]\d|2[0-3]):[0-5]\d$/.test(time) ? null : 'Write the time as HH:MM, e.g. 22:00.';
-  const retentionProblem = Number.isInteger(retention) && retention >= 1 && retention <= 1000 ? null : 'Keep 1 to 1000 backups.';
+  const retentionProblem =
+    Number.isInteger(retention) && retention >= 1 && retention <= 1000 ? null : 'Keep 1 to 1000 backups.';
   const named = error?.field ?? null;
   const readOnly = device.status === 'deactivated' || device.status === 'deleted';
 
@@ -45,7 +56,13 @@ export function PolicyEditor({ device, onSaved }: { device: Device; onSaved(devi
     setBusy(true);
     setError(null);
     setSaved(false);
-    const r = await call('devices.policy', { name: device.name, frequency, time, retention, ...(frequency === 'weekly' ? { weekday } : {}) });
+    const r = await call('devices.policy', {
+      name: device.name,
+      frequency,
+      time,
+      retention,
+      ...(frequency === 'weekly' ? { weekday } : {}),
+    });
     setBusy(false);
     if (r.ok) {
       setSaved(true);
@@ -79,11 +96,23 @@ export function PolicyEditor({ device, onSaved }: { device: Device; onSaved(devi
             <Input value={time} onChange={(_, v) => setTime(v.value)} style={{ width: 90 }} disabled={readOnly} />
           </Field>
           <Field label="Backups to keep" {...fieldState(named === 'retention' ? error?.message : retentionProblem)}>
-            <SpinButton value={retention} min={1} max={1000} onChange={(_, d) => setRetention(d.value ?? Number(d.displayValue))} style={{ width: 100 }} disabled={readOnly} />
+            <SpinButton
+              value={retention}
+              min={1}
+              max={1000}
+              onChange={(_, d) => setRetention(d.value ?? Number(d.displayValue))}
+              style={{ width: 100 }}
+              disabled={readOnly}
+            />
           </Field>
         </>
       )}
-      <Button type="submit" appearance="primary" disabled={busy || readOnly} icon={busy ? <Spinner size="tiny" /> : undefined}>
+      <Button
+        type="submit"
+        appearance="primary"
+        disabled={busy || readOnly}
+        icon={busy ? <Spinner size="tiny" /> : undefined}
+      >
         Save policy
       </Button>
       <div style={{ flexBasis: '100%' }}>

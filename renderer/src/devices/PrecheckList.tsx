@@ -3,7 +3,12 @@
  * each one that did not pass, its fix and the page where it is made. Re-run asks the engine again (failover.prechecks).
  */
 import { Button, Link, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
-import { ArrowClockwiseRegular, CheckmarkCircleFilled, DismissCircleFilled, WarningFilled } from '@fluentui/react-icons';
+import {
+  ArrowClockwiseRegular,
+  CheckmarkCircleFilled,
+  DismissCircleFilled,
+  WarningFilled,
+} from '@fluentui/react-icons';
 import type { FailoverPrechecks } from '../../../main/shared/device-schemas';
 import { formatTime } from '../format';
 import { routes } from '../shell/routes';
@@ -11,7 +16,14 @@ import { routes } from '../shell/routes';
 const useStyles = makeStyles({
   box: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   head: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap' },
-  list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
+  list: {
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalXS,
+  },
   item: { display: 'grid', gridTemplateColumns: '20px 1fr', columnGap: tokens.spacingHorizontalS, alignItems: 'start' },
   fix: { gridColumn: '2', color: tokens.colorNeutralForeground2 },
   pass: { color: tokens.colorPaletteGreenForeground1 },
@@ -38,23 +50,42 @@ const pageHref = (label: string | null) => {
   return route ? `#/${route.id}` : null;
 };
 
-export function PrecheckList({ checks, running, onRerun }: { checks: FailoverPrechecks | null; running: boolean; onRerun(): void }) {
+export function PrecheckList({
+  checks,
+  running,
+  onRerun,
+}: {
+  checks: FailoverPrechecks | null;
+  running: boolean;
+  onRerun(): void;
+}) {
   const styles = useStyles();
   const failed = checks?.checks.filter((c) => c.status === 'fail').length ?? 0;
   return (
-    <section className={styles.box} aria-labelledby="prechecks-title" data-testid="failover-prechecks" data-ok={checks ? String(checks.ok) : undefined}>
+    <section
+      className={styles.box}
+      aria-labelledby="prechecks-title"
+      data-testid="failover-prechecks"
+      data-ok={checks ? String(checks.ok) : undefined}
+    >
       <div className={styles.head}>
         <Text id="prechecks-title" weight="semibold">
           Prechecks
         </Text>
-        <Button size="small" icon={running ? <Spinner size="extra-tiny" /> : <ArrowClockwiseRegular />} disabled={running} onClick={onRerun}>
+        <Button
+          size="small"
+          icon={running ? <Spinner size="extra-tiny" /> : <ArrowClockwiseRegular />}
+          disabled={running}
+          onClick={onRerun}
+        >
           Re-run prechecks
         </Button>
         {checks && (
           <Text size={200} className={failed ? styles.fail : styles.pass} role="status">
-            {failed ? `${failed} failed: the failover cannot start until ${failed === 1 ? 'it is' : 'they are'} fixed.` : 'Nothing stops the failover.'}{' '}
-            Checked{' '}
-            {formatTime(checks.checkedAt)}.
+            {failed
+              ? `${failed} failed: the failover cannot start until ${failed === 1 ? 'it is' : 'they are'} fixed.`
+              : 'Nothing stops the failover.'}{' '}
+            Checked {formatTime(checks.checkedAt)}.
           </Text>
         )}
       </div>
@@ -73,7 +104,13 @@ export function PrecheckList({ checks, running, onRerun }: { checks: FailoverPre
                 data-testid={c.status === 'warn' ? 'failover-warning' : undefined}
               >
                 <span className={styles[c.status]} aria-hidden>
-                  {c.status === 'pass' ? <CheckmarkCircleFilled /> : c.status === 'warn' ? <WarningFilled /> : <DismissCircleFilled />}
+                  {c.status === 'pass' ? (
+                    <CheckmarkCircleFilled />
+                  ) : c.status === 'warn' ? (
+                    <WarningFilled />
+                  ) : (
+                    <DismissCircleFilled />
+                  )}
                 </span>
                 <Text>
                   <Text weight="semibold" className={styles[c.status]}>

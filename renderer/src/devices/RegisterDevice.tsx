@@ -30,8 +30,15 @@ export function RegisterDevice({ device, onRegistered }: { device: Device; onReg
     <MessageBar intent="info" layout="multiline">
       <MessageBarBody>
         <MessageBarTitle>Ready to set up: register the device to use it.</MessageBarTitle>
-        <form onSubmit={submit} style={{ display: 'flex', gap: 8, alignItems: 'flex-end', flexWrap: 'wrap', marginTop: 8 }} noValidate>
-          <Field label="Service registration key" {...fieldState(error ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : null)}>
+        <form
+          onSubmit={submit}
+          style={{ display: 'flex', gap: 8, alignItems: 'flex-end', flexWrap: 'wrap', marginTop: 8 }}
+          noValidate
+        >
+          <Field
+            label="Service registration key"
+            {...fieldState(error ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : null)}
+          >
             <Input type="password" value={key} onChange={(_, v) => setKey(v.value)} autoComplete="off" />
           </Field>
           <Button onClick={useServiceKey}>Use this service&apos;s key</Button>

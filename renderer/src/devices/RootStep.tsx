@@ -40,8 +40,9 @@ function RootBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
       {chosen?.root && (
         <MessageBar intent="info" layout="multiline" data-testid="site-root-note">
           <MessageBarBody>
-            The data root is a folder on the agent host of {chosen.name}, under {siteDeviceArea(chosen.root)}. Shares and volumes are made there. Backups fetch the
-            shares from the site into a copy on this machine and back that up; volumes at a site are not backed up, and no failover goes to a device at a site.
+            The data root is a folder on the agent host of {chosen.name}, under {siteDeviceArea(chosen.root)}. Shares
+            and volumes are made there. Backups fetch the shares from the site into a copy on this machine and back that
+            up; volumes at a site are not backed up, and no failover goes to a device at a site.
           </MessageBarBody>
         </MessageBar>
       )}
@@ -50,7 +51,11 @@ function RootBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
         required
         data-field="root"
         {...fieldState(problems.root)}
-        hint={chosen ? `An absolute path on the agent host, under ${siteDeviceArea(chosen.root ?? '')}.` : 'An absolute path; its free space bounds the capacity.'}
+        hint={
+          chosen
+            ? `An absolute path on the agent host, under ${siteDeviceArea(chosen.root ?? '')}.`
+            : 'An absolute path; its free space bounds the capacity.'
+        }
       >
         <Input
           value={data.root}
@@ -75,8 +80,11 @@ export const rootStep: Step = {
     // The engine says now what the folder would be (empty, a previous device's root, in use …) and its free space.
     const r = await call('devices.checkRoot', { root: d.root.trim(), ...(d.site ? { site: d.site } : {}) });
     if (!r.ok) {
-      const mine = r.error.code === 'invalid_input' || r.error.code === 'conflict' || r.error.code === 'not_found' || !!d.site;
-      return mine ? { ok: false, error: r.error, field: r.error.message.startsWith('site:') ? 'site' : 'root' } : { ok: true, go: 'name', patch: { rootCheck: null } };
+      const mine =
+        r.error.code === 'invalid_input' || r.error.code === 'conflict' || r.error.code === 'not_found' || !!d.site;
+      return mine
+        ? { ok: false, error: r.error, field: r.error.message.startsWith('site:') ? 'site' : 'root' }
+        : { ok: true, go: 'name', patch: { rootCheck: null } };
     }
     if (!r.value.usable) {
       const hint =

@@ -2,14 +2,7 @@
  * Create a volume (name, size, tier, type, ACRs, optional CHAP) or edit one's ACRs and CHAP. The CHAP secret is
  * typed hidden (Show reveals it) and never shown back; the engine's refusal wins over the local checks.
  */
-import {
-  Button,
-  Field,
-  Input,
-  Radio,
-  RadioGroup,
-  Select,
-} from '@fluentui/react-components';
+import { Button, Field, Input, Radio, RadioGroup, Select } from '@fluentui/react-components';
 import { EyeOffRegular, EyeRegular } from '@fluentui/react-icons';
 import { useState, type FormEvent } from 'react';
 import { call } from '../api/client';
@@ -24,7 +17,15 @@ import { FormDialog } from '../ui/FormDialog';
 
 type Chap = 'keep' | 'set' | 'off';
 
-export function VolumeDialog({ device, volume, onClose }: { device: string; volume: Volume | null; onClose(saved: Volume | null): void }) {
+export function VolumeDialog({
+  device,
+  volume,
+  onClose,
+}: {
+  device: string;
+  volume: Volume | null;
+  onClose(saved: Volume | null): void;
+}) {
   const editing = volume !== null;
   const [name, setName] = useState(volume?.name ?? '');
   const [size, setSize] = useState('');
@@ -39,7 +40,11 @@ export function VolumeDialog({ device, volume, onClose }: { device: string; volu
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
-  const named = shownField(error, [...(editing ? [] : ['name', 'size']), 'acr', ...(chap === 'set' ? ['chapUser', 'chapSecret'] : [])]);
+  const named = shownField(error, [
+    ...(editing ? [] : ['name', 'size']),
+    'acr',
+    ...(chap === 'set' ? ['chapUser', 'chapSecret'] : []),
+  ]);
   const local: Record<string, string | null> = {
     name: editing ? null : itemNameProblem(name, 'volume'),
     size: editing ? null : sizeProblem(size, 'size'),
@@ -61,7 +66,15 @@ export function VolumeDialog({ device, volume, onClose }: { device: string; volu
     const chapInput = chap === 'set' ? { chapUser: chapUser.trim(), chapSecret } : {};
     const r = editing
       ? await call('volumes.edit', { device, name: volume.name, acr: acrs, ...chapInput, noChap: chap === 'off' })
-      : await call('volumes.create', { device, name: name.trim(), size: size.trim(), pinned, type, acr: acrs, ...chapInput });
+      : await call('volumes.create', {
+          device,
+          name: name.trim(),
+          size: size.trim(),
+          pinned,
+          type,
+          acr: acrs,
+          ...chapInput,
+        });
     setBusy(false);
     if (r.ok) onClose(r.value);
     else setError(r.error);
@@ -82,12 +95,32 @@ export function VolumeDialog({ device, volume, onClose }: { device: string; volu
       {!editing && (
         <>
           <Field label="Volume name" required {...fieldState(shown('name'))}>
-            <Input value={name} onChange={(_, v) => (setName(v.value), clear())} autoComplete="off" spellCheck={false} />
+            <Input
+              value={name}
+              onChange={(_, v) => (setName(v.value), clear())}
+              autoComplete="off"
+              spellCheck={false}
+            />
           </Field>
-          <Field label="Size" required {...fieldState(shown('size'))} hint="Provisioned size, e.g. 1 GiB. The image is sparse: it only uses what is written.">
-            <Input value={size} onChange={(_, v) => (setSize(v.value), clear())} autoComplete="off" spellCheck={false} />
+          <Field
+            label="Size"
+            required
+            {...fieldState(shown('size'))}
+            hint="Provisioned size, e.g. 1 GiB. The image is sparse: it only uses what is written."
+          >
+            <Input
+              value={size}
+              onChange={(_, v) => (setSize(v.value), clear())}
+              autoComplete="off"
+              spellCheck={false}
+            />
           </Field>
-          <RadioGroup aria-label="Tier" value={pinned ? 'locally-pinned' : 'tiered'} onChange={(_, v) => setPinned(v.value === 'locally-pinned')} layout="horizontal">
+          <RadioGroup
+            aria-label="Tier"
+            value={pinned ? 'locally-pinned' : 'tiered'}
+            onChange={(_, v) => setPinned(v.value === 'locally-pinned')}
+            layout="horizontal"
+          >
             <Radio value="tiered" label="Tiered" />
             <Radio value="locally-pinned" label="Locally pinned" />
           </RadioGroup>
@@ -100,17 +133,33 @@ export function VolumeDialog({ device, volume, onClose }: { device: string; volu
         </>
       )}
       <AcrEditor acrs={acrs} onChange={(a) => (setAcrs(a), clear())} problem={shown('acr')} />
-      <RadioGroup aria-label="CHAP authentication" value={chap} onChange={(_, v) => (setChap(v.value as Chap), clear())}>
-        {editing && <Radio value="keep" label={volume.chapUser ? `Keep CHAP (user ${volume.chapUser})` : 'Keep: no CHAP'} />}
+      <RadioGroup
+        aria-label="CHAP authentication"
+        value={chap}
+        onChange={(_, v) => (setChap(v.value as Chap), clear())}
+      >
+        {editing && (
+          <Radio value="keep" label={volume.chapUser ? `Keep CHAP (user ${volume.chapUser})` : 'Keep: no CHAP'} />
+        )}
         <Radio value="off" label={editing ? 'No CHAP' : 'No CHAP authentication'} />
         <Radio value="set" label={editing ? 'Set CHAP user and secret' : 'CHAP authentication'} />
       </RadioGroup>
       {chap === 'set' && (
         <>
           <Field label="CHAP user name" required {...fieldState(shown('chapUser'))}>
-            <Input value={chapUser} onChange={(_, v) => (setChapUser(v.value), clear())} autoComplete="off" spellCheck={false} />
+            <Input
+              value={chapUser}
+              onChange={(_, v) => (setChapUser(v.value), clear())}
+              autoComplete="off"
+              spellCheck={false}
+            />
           </Field>
-          <Field label="CHAP secret" required {...fieldState(shown('chapSecret'))} hint="12 to 16 characters. Lifeboat keeps it encrypted and never shows it again.">
+          <Field
+            label="CHAP secret"
+            required
+            {...fieldState(shown('chapSecret'))}
+            hint="12 to 16 characters. Lifeboat keeps it encrypted and never shows it again."
+          >
             <Input
               type={reveal ? 'text' : 'password'}
               value={chapSecret}

@@ -5,7 +5,18 @@
  * done. `devices.create` runs on the review step (name and type are permanent); a refusal goes back to the step of
  * the field it names.
  */
-import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, Select, Text } from '@fluentui/react-components';
+import {
+  Button,
+  Checkbox,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  Radio,
+  RadioGroup,
+  Select,
+  Text,
+} from '@fluentui/react-components';
 import { KeyRegular } from '@fluentui/react-icons';
 import { useEffect, useState } from 'react';
 import { call } from '../api/client';
@@ -17,7 +28,8 @@ import { STATUS_LABEL, TYPE_LABEL, policyText, type Device, type RootCheck } fro
 import { rootStep as root } from './RootStep';
 import { deviceNameProblem, fqdnProblem, sizeBytes, sizeProblem, timeZoneProblem } from './validation';
 
-export type ConfigureStepId = 'root' | 'name' | 'type' | 'capacity' | 'settings' | 'account' | 'register' | 'review' | 'done';
+export type ConfigureStepId =
+  'root' | 'name' | 'type' | 'capacity' | 'settings' | 'account' | 'register' | 'review' | 'done';
 
 export interface ConfigureData {
   root: string;
@@ -62,7 +74,8 @@ type Step = WizardStep<ConfigureStepId, ConfigureData>;
 const name: Step = {
   id: 'name',
   title: 'Device name',
-  intro: () => 'The name hosts and the service know the device by. It cannot be changed later, and a failover target needs a different name from its source.',
+  intro: () =>
+    'The name hosts and the service know the device by. It cannot be changed later, and a failover target needs a different name from its source.',
   nextLabel: () => 'Next',
   back: () => 'root',
   validate: (d) => ({ name: deviceNameProblem(d.name) ?? undefined }),
@@ -77,8 +90,20 @@ const name: Step = {
             <MessageBarBody>{data.rootCheck.message}</MessageBarBody>
           </MessageBar>
         )}
-        <Field label="Device name" required data-field="name" {...fieldState(live)} hint="1 to 15 letters, digits and hyphens, not all digits.">
-          <Input value={data.name} onChange={(_, v) => update({ name: v.value })} maxLength={30} autoComplete="off" spellCheck={false} />
+        <Field
+          label="Device name"
+          required
+          data-field="name"
+          {...fieldState(live)}
+          hint="1 to 15 letters, digits and hyphens, not all digits."
+        >
+          <Input
+            value={data.name}
+            onChange={(_, v) => update({ name: v.value })}
+            maxLength={30}
+            autoComplete="off"
+            spellCheck={false}
+          />
         </Field>
       </>
     );
@@ -88,13 +113,18 @@ const name: Step = {
 const type: Step = {
   id: 'type',
   title: 'Device type',
-  intro: () => 'A file server shares folders over SMB; an iSCSI server presents volumes (disk images) to initiators. The type cannot be changed later.',
+  intro: () =>
+    'A file server shares folders over SMB; an iSCSI server presents volumes (disk images) to initiators. The type cannot be changed later.',
   nextLabel: () => 'Next',
   back: () => 'name',
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'capacity' }),
   Body: ({ data, update }) => (
-    <RadioGroup aria-label="Device type" value={data.type} onChange={(_, v) => update({ type: v.value as ConfigureData['type'] })}>
+    <RadioGroup
+      aria-label="Device type"
+      value={data.type}
+      onChange={(_, v) => update({ type: v.value as ConfigureData['type'] })}
+    >
       <Radio value="file" label="File server: shares (folders) with quotas and user permissions" />
       <Radio value="iscsi" label="iSCSI server: volumes (sparse disk images) with access control records and CHAP" />
     </RadioGroup>
@@ -111,7 +141,13 @@ const capacity: Step = {
   validate: (d) => {
     const bytes = sizeBytes(d.capacity);
     const free = d.rootCheck?.freeBytes ?? null;
-    return { capacity: sizeProblem(d.capacity, 'capacity') ?? (bytes !== null && free !== null && bytes > free ? `At most ${formatBytes(free)}: the free space of the data root's disk.` : undefined) };
+    return {
+      capacity:
+        sizeProblem(d.capacity, 'capacity') ??
+        (bytes !== null && free !== null && bytes > free
+          ? `At most ${formatBytes(free)}: the free space of the data root's disk.`
+          : undefined),
+    };
   },
   submit: () => ({ ok: true, go: 'settings' }),
   Body: ({ data, update, problems }) => {
@@ -124,7 +160,13 @@ const capacity: Step = {
         {...fieldState(problems.capacity)}
         hint={`${bytes ? `= ${formatBytes(bytes)}.` : 'e.g. 10 GiB or 500 GB (GiB are powers of 1024, GB of 1000).'} ${data.rootCheck ? `${formatBytes(data.rootCheck.freeBytes)} free on the data root's disk.` : 'At most the free space of the data root.'}`}
       >
-        <Input value={data.capacity} onChange={(_, v) => update({ capacity: v.value })} placeholder="10 GiB" autoComplete="off" spellCheck={false} />
+        <Input
+          value={data.capacity}
+          onChange={(_, v) => update({ capacity: v.value })}
+          placeholder="10 GiB"
+          autoComplete="off"
+          spellCheck={false}
+        />
       </Field>
     );
   },
@@ -144,13 +186,27 @@ const settings: Step = {
       : 'The time zone the backup schedule runs in, and FIPS mode.',
   nextLabel: () => 'Next',
   back: () => 'capacity',
-  validate: (d) => ({ domain: d.type === 'file' ? (fqdnProblem(d.domain) ?? undefined) : undefined, timeZone: timeZoneProblem(d.timeZone) ?? undefined }),
+  validate: (d) => ({
+    domain: d.type === 'file' ? (fqdnProblem(d.domain) ?? undefined) : undefined,
+    timeZone: timeZoneProblem(d.timeZone) ?? undefined,
+  }),
   submit: () => ({ ok: true, go: 'account' }),
   Body: ({ data, update, problems }) => (
     <>
       {data.type === 'file' && (
-        <Field label="Domain (optional)" data-field="domain" {...fieldState(problems.domain)} hint="Fully qualified, e.g. corp.contoso.com. Leave empty for a workgroup file server.">
-          <Input value={data.domain} onChange={(_, v) => update({ domain: v.value })} placeholder="corp.contoso.com" autoComplete="off" spellCheck={false} />
+        <Field
+          label="Domain (optional)"
+          data-field="domain"
+          {...fieldState(problems.domain)}
+          hint="Fully qualified, e.g. corp.contoso.com. Leave empty for a workgroup file server."
+        >
+          <Input
+            value={data.domain}
+            onChange={(_, v) => update({ domain: v.value })}
+            placeholder="corp.contoso.com"
+            autoComplete="off"
+            spellCheck={false}
+          />
         </Field>
       )}
       <Field label="Time zone" required data-field="timeZone" {...fieldState(problems.timeZone)}>
@@ -191,7 +247,9 @@ function AccountBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
       hint="Backups of this device, and the data a failover restores, are kept here."
     >
       <Select value={data.account} onChange={(_, v) => update({ account: v.value, accountChosen: true })}>
-        {!hasDefault && <option value="">{DEFAULT_ACCOUNT} (the embedded account in Lifeboat&apos;s data directory)</option>}
+        {!hasDefault && (
+          <option value="">{DEFAULT_ACCOUNT} (the embedded account in Lifeboat&apos;s data directory)</option>
+        )}
         {list.map((a) => (
           <option key={a.id} value={a.name === DEFAULT_ACCOUNT ? '' : a.name}>
             {a.name} ({a.kind === 'local' ? 'local folder' : 'Azure Blob'})
@@ -205,7 +263,8 @@ function AccountBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
 const account: Step = {
   id: 'account',
   title: 'Storage account',
-  intro: () => 'Where the backups of this device go. The embedded default account needs no set-up; add others on the Storage accounts page.',
+  intro: () =>
+    'Where the backups of this device go. The embedded default account needs no set-up; add others on the Storage accounts page.',
   nextLabel: () => 'Next',
   back: () => 'settings',
   validate: () => ({}),
@@ -230,7 +289,8 @@ const STEP_OF_FIELD: Record<string, ConfigureStepId> = {
 export function routeConfigureError(error: ErrorInfo): Outcome<ConfigureStepId, ConfigureData> {
   const field = fieldOf(error);
   if (field && STEP_OF_FIELD[field]) return { ok: false, error, go: STEP_OF_FIELD[field], field };
-  if (error.code === 'already_exists' && /device/i.test(error.message)) return { ok: false, error, go: 'name', field: 'name' };
+  if (error.code === 'already_exists' && /device/i.test(error.message))
+    return { ok: false, error, go: 'name', field: 'name' };
   if (/registration key/i.test(error.message)) return { ok: false, error, go: 'register', field: 'registrationKey' };
   if (/data root|folder/i.test(error.message)) return { ok: false, error, go: 'root', field: 'root' };
   if (/capacity|free space/i.test(error.message)) return { ok: false, error, go: 'capacity', field: 'capacity' };
@@ -280,10 +340,16 @@ function RegisterBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
 const register: Step = {
   id: 'register',
   title: 'Register with the service',
-  intro: () => 'The registration key ties the device to this service: its backups are encrypted with the service data encryption key, and it can be a failover target.',
+  intro: () =>
+    'The registration key ties the device to this service: its backups are encrypted with the service data encryption key, and it can be a failover target.',
   nextLabel: () => 'Next',
   back: () => 'account',
-  validate: (d) => ({ registrationKey: d.skipRegistration || d.registrationKey.trim() ? undefined : 'Enter the service registration key, or choose to register later.' }),
+  validate: (d) => ({
+    registrationKey:
+      d.skipRegistration || d.registrationKey.trim()
+        ? undefined
+        : 'Enter the service registration key, or choose to register later.',
+  }),
   submit: () => ({ ok: true, go: 'review' }),
   Body: RegisterBody,
 };
@@ -291,7 +357,8 @@ const register: Step = {
 const review: Step = {
   id: 'review',
   title: 'Review and configure',
-  intro: () => 'Check the settings before the device is configured. Its name and type cannot be changed later; go Back to change anything.',
+  intro: () =>
+    'Check the settings before the device is configured. Its name and type cannot be changed later; go Back to change anything.',
   nextLabel: () => 'Configure',
   back: () => 'register',
   validate: () => ({}),
@@ -321,7 +388,10 @@ const review: Step = {
       ['Time zone', data.timeZone],
       ['FIPS mode', data.fips ? 'On' : 'Off'],
       ['Storage account', data.account || `${DEFAULT_ACCOUNT} (embedded)`],
-      ['Registration', data.skipRegistration ? 'Later: the device stays Ready to set up' : 'Now, with the service registration key'],
+      [
+        'Registration',
+        data.skipRegistration ? 'Later: the device stays Ready to set up' : 'Now, with the service registration key',
+      ],
     ];
     return <Facts rows={rows} testId="configure-review" />;
   },
@@ -330,8 +400,18 @@ const review: Step = {
 /** Settings as a two-column list (the review, and the configured device). */
 function Facts({ rows, testId }: { rows: Array<[string, string]>; testId: string }) {
   return (
-    <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }} data-testid={testId} data-autofocus tabIndex={-1}>
-      {rows.map(([k, v]) => [<dt key={`${k}-k`}>{k}</dt>, <dd key={`${k}-v`} style={{ margin: 0, wordBreak: 'break-all' }}>{v}</dd>])}
+    <dl
+      style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }}
+      data-testid={testId}
+      data-autofocus
+      tabIndex={-1}
+    >
+      {rows.map(([k, v]) => [
+        <dt key={`${k}-k`}>{k}</dt>,
+        <dd key={`${k}-v`} style={{ margin: 0, wordBreak: 'break-all' }}>
+          {v}
+        </dd>,
+      ])}
     </dl>
   );
 }
@@ -371,5 +451,25 @@ const done: Step = {
   },
 };
 
-export const configureSteps: StepMachine<ConfigureStepId, ConfigureData> = { root, name, type, capacity, settings, account, register, review, done };
-export const configurePath = (): ConfigureStepId[] => ['root', 'name', 'type', 'capacity', 'settings', 'account', 'register', 'review', 'done'];
+export const configureSteps: StepMachine<ConfigureStepId, ConfigureData> = {
+  root,
+  name,
+  type,
+  capacity,
+  settings,
+  account,
+  register,
+  review,
+  done,
+};
+export const configurePath = (): ConfigureStepId[] => [
+  'root',
+  'name',
+  'type',
+  'capacity',
+  'settings',
+  'account',
+  'register',
+  'review',
+  'done',
+];

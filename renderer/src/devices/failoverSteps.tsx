@@ -4,7 +4,18 @@
  * checklist, then the plan with bytes, RTO estimate and the acknowledgement → progress of the failover job and its
  * restore jobs, then the DNS alias checklist (or Resume / Abandon).
  */
-import { Checkbox, MessageBar, MessageBarBody, MessageBarTitle, Radio, RadioGroup, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Checkbox,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Radio,
+  RadioGroup,
+  Spinner,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { call } from '../api/client';
 import type { ErrorInfo, Job } from '../api/types';
@@ -37,21 +48,40 @@ export interface FailoverData {
 type Step = WizardStep<FailoverStepId, FailoverData>;
 
 const useStyles = makeStyles({
-  list: { margin: 0, paddingLeft: tokens.spacingHorizontalXL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS },
+  list: {
+    margin: 0,
+    paddingLeft: tokens.spacingHorizontalXL,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalXXS,
+  },
   excluded: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
 const Rows = ({ rows, label, testId }: { rows: Array<[string, string]>; label: string; testId?: string }) => (
-  <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }} aria-label={label} data-testid={testId}>
-    {rows.map(([k, v]) => [<dt key={`${k}-k`}>{k}</dt>, <dd key={`${k}-v`} style={{ margin: 0, wordBreak: 'break-word' }}>{v}</dd>])}
+  <dl
+    style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 16, rowGap: 4, margin: 0 }}
+    aria-label={label}
+    data-testid={testId}
+  >
+    {rows.map(([k, v]) => [
+      <dt key={`${k}-k`}>{k}</dt>,
+      <dd key={`${k}-v`} style={{ margin: 0, wordBreak: 'break-word' }}>
+        {v}
+      </dd>,
+    ])}
   </dl>
 );
 
 function SourceBody({ data, update }: Parameters<Step['Body']>[0]) {
   const detail = useDeviceQuery('devices.show', { name: data.source.name }, data.source.name);
   const s = data.source;
-  const items = detail.data ? (s.type === 'file' ? detail.data.shares.map((x) => x.name) : detail.data.volumes.map((x) => x.name)) : [];
+  const items = detail.data
+    ? s.type === 'file'
+      ? detail.data.shares.map((x) => x.name)
+      : detail.data.volumes.map((x) => x.name)
+    : [];
   return (
     <>
       <Rows
@@ -70,7 +100,11 @@ function SourceBody({ data, update }: Parameters<Step['Body']>[0]) {
       />
       <ErrorBar error={detail.error} />
       <Text weight="semibold">Backup to restore</Text>
-      <BackupPicker source={s} value={data.backupId} onChange={(backupId) => update({ backupId, plan: null, checks: null, understood: false })} />
+      <BackupPicker
+        source={s}
+        value={data.backupId}
+        onChange={(backupId) => update({ backupId, plan: null, checks: null, understood: false })}
+      />
     </>
   );
 }
@@ -99,7 +133,8 @@ function TargetBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
         <MessageBar intent="error" layout="multiline" data-testid="no-compatible-targets">
           <MessageBarBody>
             <MessageBarTitle>No compatible target devices</MessageBarTitle>
-            Configure and register a device of the same type with at least the source&apos;s capacity and no {data.source.type === 'file' ? 'shares' : 'volumes'}, then try again.
+            Configure and register a device of the same type with at least the source&apos;s capacity and no{' '}
+            {data.source.type === 'file' ? 'shares' : 'volumes'}, then try again.
           </MessageBarBody>
         </MessageBar>
       ) : (
@@ -190,7 +225,11 @@ function SummaryBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
   const rerun = async () => {
     setRunning(true);
     setError(null);
-    const r = await call('failover.prechecks', { source: data.source.name, target: data.target, backup: data.backupId ?? undefined });
+    const r = await call('failover.prechecks', {
+      source: data.source.name,
+      target: data.target,
+      backup: data.backupId ?? undefined,
+    });
     setRunning(false);
     if (r.ok) update({ checks: r.value });
     else setError(r.error);
@@ -215,10 +254,18 @@ function SummaryBody({ data, update, problems }: Parameters<Step['Body']>[0]) {
         rows={[
           ['Source', p.source],
           ['Target', p.target],
-          ['Backup', `${formatTime(p.backup.createdAt)} (${BACKUP_KIND_LABEL[p.backup.kind]})${p.backup.loses ? `; ${p.backup.loses.text}` : ''}`],
+          [
+            'Backup',
+            `${formatTime(p.backup.createdAt)} (${BACKUP_KIND_LABEL[p.backup.kind]})${p.backup.loses ? `; ${p.backup.loses.text}` : ''}`,
+          ],
           ['Failover', p.planned ? 'Planned: no data loss' : 'Unplanned: changes after this backup are lost'],
           ['Data to restore', formatBytes(p.bytesToRestore)],
-          ['Estimated time (RTO)', p.rtoSeconds === null ? 'Unknown until the account has been measured' : `about ${formatDuration(p.rtoSeconds * 1000)}`],
+          [
+            'Estimated time (RTO)',
+            p.rtoSeconds === null
+              ? 'Unknown until the account has been measured'
+              : `about ${formatDuration(p.rtoSeconds * 1000)}`,
+          ],
           ['Read throughput', p.throughputBytesPerSecond === null ? '—' : formatRate(p.throughputBytesPerSecond)],
         ]}
       />
@@ -259,14 +306,23 @@ const summary: Step = {
   nextLabel: () => 'Fail over',
   back: () => 'target',
   validate: (d) => ({
-    prechecks: d.checks && !d.checks.ok ? 'Fix what the failed prechecks say, then re-run them: the failover cannot start until none fails.' : undefined,
+    prechecks:
+      d.checks && !d.checks.ok
+        ? 'Fix what the failed prechecks say, then re-run them: the failover cannot start until none fails.'
+        : undefined,
     understood: d.understood ? undefined : 'Check that you understand, to start the failover.',
   }),
   submit: async (d) => {
-    const r = await call('failover.start', { source: d.source.name, target: d.target, backup: d.backupId ?? undefined });
+    const r = await call('failover.start', {
+      source: d.source.name,
+      target: d.target,
+      backup: d.backupId ?? undefined,
+    });
     if (r.ok) return { ok: true, go: 'progress', patch: { jobId: r.value.id } };
     // A target that stopped being compatible (changed meanwhile) is chosen again on the target step.
-    return /cannot be the failover target|compatible target/i.test(r.error.message) ? { ok: false, error: r.error, go: 'target', patch: { understood: false } } : { ok: false, error: r.error };
+    return /cannot be the failover target|compatible target/i.test(r.error.message)
+      ? { ok: false, error: r.error, go: 'target', patch: { understood: false } }
+      : { ok: false, error: r.error };
   },
   Body: SummaryBody,
 };
@@ -274,13 +330,15 @@ const summary: Step = {
 const progress: Step = {
   id: 'progress',
   title: 'Failover',
-  intro: () => 'The failover runs as a job and survives restarts; closing this keeps it running. Follow it here or on the Jobs page.',
+  intro: () =>
+    'The failover runs as a job and survives restarts; closing this keeps it running. Follow it here or on the Jobs page.',
   nextLabel: () => 'Close',
   // The failover's own Cancel (which says what it does now) is the only one; closing this keeps the job running.
   noCancel: true,
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'finish' }),
-  Body: ({ data, update }) => (data.jobId ? <FailoverProgress jobId={data.jobId} onJob={(job: Job) => update({ jobId: job.id })} /> : null),
+  Body: ({ data, update }) =>
+    data.jobId ? <FailoverProgress jobId={data.jobId} onJob={(job: Job) => update({ jobId: job.id })} /> : null,
 };
 
 export const failoverSteps: StepMachine<FailoverStepId, FailoverData> = { source, target, summary, progress };

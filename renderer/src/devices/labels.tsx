@@ -2,7 +2,17 @@
 import { Badge } from '@fluentui/react-components';
 import type { Device, DeviceStatus, DeviceType, Tier } from '../../../main/shared/device-schemas';
 
-export type { Device, DeviceDetail, DnsChecklist, FailoverPlan, FailoverTargets, HeatMap, RootCheck, Share, Volume } from '../../../main/shared/device-schemas';
+export type {
+  Device,
+  DeviceDetail,
+  DnsChecklist,
+  FailoverPlan,
+  FailoverTargets,
+  HeatMap,
+  RootCheck,
+  Share,
+  Volume,
+} from '../../../main/shared/device-schemas';
 
 export const STATUS_LABEL: Record<DeviceStatus, string> = {
   'ready-to-set-up': 'Ready to set up',
@@ -30,8 +40,16 @@ export function DeviceStatusBadge({ status }: { status: DeviceStatus }) {
 
 export const TYPE_LABEL: Record<DeviceType, string> = { file: 'File server', iscsi: 'iSCSI server' };
 export const TIER_LABEL: Record<Tier, string> = { tiered: 'Tiered', 'locally-pinned': 'Locally pinned' };
-export const HEALTH_LABEL: Record<Device['health'], string> = { healthy: 'Healthy', warning: 'Warning', critical: 'Critical' };
-export const BACKUP_KIND_LABEL = { scheduled: 'Scheduled', manual: 'Manual', final: 'Final (at deactivation)' } as const;
+export const HEALTH_LABEL: Record<Device['health'], string> = {
+  healthy: 'Healthy',
+  warning: 'Warning',
+  critical: 'Critical',
+};
+export const BACKUP_KIND_LABEL = {
+  scheduled: 'Scheduled',
+  manual: 'Manual',
+  final: 'Final (at deactivation)',
+} as const;
 export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** The health, and when given, why it is not healthy ("Warning: never backed up"). */

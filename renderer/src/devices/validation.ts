@@ -2,7 +2,15 @@
  * Checks the device, share and volume forms run as the user types: the engine's own rules (shared/device-rules.ts)
  * and size reader, so a rule changes in one place; when the engine still refuses, its message wins.
  */
-import { checkChap, checkDeviceName, checkDomain, checkIqn, checkItemName, checkTimeZone, problemOf } from '../../../main/shared/device-rules';
+import {
+  checkChap,
+  checkDeviceName,
+  checkDomain,
+  checkIqn,
+  checkItemName,
+  checkTimeZone,
+  problemOf,
+} from '../../../main/shared/device-rules';
 import { parseSize } from '../../../main/shared/units';
 
 export function deviceNameProblem(raw: string): string | null {

@@ -18,20 +18,38 @@ export function JobActions({ job, onError }: { job: Job; onError(error: ErrorInf
     <div style={{ display: 'flex', gap: 4 }}>
       {job.status === 'running' && (
         <Tooltip content="Pause at the next checkpoint" relationship="description">
-          <Button size="small" icon={<PauseRegular />} disabled={busy} onClick={() => act('jobs.pause')} aria-label={`Pause ${job.title}`}>
+          <Button
+            size="small"
+            icon={<PauseRegular />}
+            disabled={busy}
+            onClick={() => act('jobs.pause')}
+            aria-label={`Pause ${job.title}`}
+          >
             Pause
           </Button>
         </Tooltip>
       )}
       {canResume && (
         <Tooltip content="Resume from the last committed step" relationship="description">
-          <Button size="small" icon={<PlayRegular />} disabled={busy} onClick={() => act('jobs.resume')} aria-label={`Resume ${job.title}`}>
+          <Button
+            size="small"
+            icon={<PlayRegular />}
+            disabled={busy}
+            onClick={() => act('jobs.resume')}
+            aria-label={`Resume ${job.title}`}
+          >
             Resume
           </Button>
         </Tooltip>
       )}
       {job.cancellable && (
-        <Button size="small" icon={<DismissRegular />} disabled={busy} onClick={() => act('jobs.cancel')} aria-label={`Cancel ${job.title}`}>
+        <Button
+          size="small"
+          icon={<DismissRegular />}
+          disabled={busy}
+          onClick={() => act('jobs.cancel')}
+          aria-label={`Cancel ${job.title}`}
+        >
           Cancel
         </Button>
       )}

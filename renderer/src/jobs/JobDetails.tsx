@@ -7,9 +7,26 @@ import { ErrorBar } from '../ui/ErrorBar';
 import { placesForCommands } from '../ui/screen-errors';
 
 const useStyles = makeStyles({
-  box: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, padding: `${tokens.spacingVerticalS} 0 ${tokens.spacingVerticalM}` },
-  steps: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
-  step: { display: 'grid', gridTemplateColumns: '2em minmax(180px, 1fr) 110px minmax(120px, 200px) auto', alignItems: 'center', columnGap: tokens.spacingHorizontalM },
+  box: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalS,
+    padding: `${tokens.spacingVerticalS} 0 ${tokens.spacingVerticalM}`,
+  },
+  steps: {
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalS,
+  },
+  step: {
+    display: 'grid',
+    gridTemplateColumns: '2em minmax(180px, 1fr) 110px minmax(120px, 200px) auto',
+    alignItems: 'center',
+    columnGap: tokens.spacingHorizontalM,
+  },
   stepError: { gridColumn: '2 / -1' },
   meta: { color: tokens.colorNeutralForeground3 },
 });
@@ -32,7 +49,11 @@ export function JobDetails({ job, now }: { job: Job; now: number }) {
               <Text className={styles.meta}>{s.index + 1}.</Text>
               <Text>{s.title}</Text>
               <JobStatusBadge status={s.status} />
-              <ProgressBar value={s.status === 'succeeded' ? 1 : s.progress} color={s.status === 'failed' ? 'error' : 'brand'} aria-label={`${s.title}: ${percent(s.progress)}`} />
+              <ProgressBar
+                value={s.status === 'succeeded' ? 1 : s.progress}
+                color={s.status === 'failed' ? 'error' : 'brand'}
+                aria-label={`${s.title}: ${percent(s.progress)}`}
+              />
               <Text size={200} className={styles.meta}>
                 {s.status === 'succeeded' ? '100%' : percent(s.progress)}
                 {took !== null ? ` · ${formatDuration(took)}` : ''}

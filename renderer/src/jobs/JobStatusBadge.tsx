@@ -1,11 +1,21 @@
 /** A job's or step's status as a coloured badge with an icon, so it never relies on colour alone. */
 import { Badge, Spinner } from '@fluentui/react-components';
-import { CheckmarkCircleRegular, CircleRegular, DismissCircleRegular, ErrorCircleRegular, PauseCircleRegular, SubtractCircleRegular } from '@fluentui/react-icons';
+import {
+  CheckmarkCircleRegular,
+  CircleRegular,
+  DismissCircleRegular,
+  ErrorCircleRegular,
+  PauseCircleRegular,
+  SubtractCircleRegular,
+} from '@fluentui/react-icons';
 import type { Job, JobStep } from '../api/types';
 
 type Status = Job['status'] | JobStep['status'];
 
-const look: Record<Status, { color: 'brand' | 'success' | 'danger' | 'warning' | 'informative' | 'subtle'; label: string }> = {
+const look: Record<
+  Status,
+  { color: 'brand' | 'success' | 'danger' | 'warning' | 'informative' | 'subtle'; label: string }
+> = {
   queued: { color: 'informative', label: 'Queued' },
   pending: { color: 'subtle', label: 'Pending' },
   running: { color: 'brand', label: 'Running' },

@@ -48,7 +48,11 @@ export function AlertsPage() {
       description="Failures and conditions that need your attention, with what to do about them."
       actions={
         <>
-          <Switch checked={showAcknowledged} onChange={(_, d) => setShowAcknowledged(d.checked)} label="Show acknowledged" />
+          <Switch
+            checked={showAcknowledged}
+            onChange={(_, d) => setShowAcknowledged(d.checked)}
+            label="Show acknowledged"
+          />
           <Button icon={<CheckmarkRegular />} disabled={unread.length === 0} onClick={() => ack({ all: true })}>
             Acknowledge all
           </Button>
@@ -60,8 +64,8 @@ export function AlertsPage() {
         <section className={section.empty} data-testid="alerts-empty">
           <Text weight="semibold">No alerts need your attention</Text>
           <Text>
-            When a job fails, a device needs attention or replication falls behind, an alert appears here and on the bell in the header, with the
-            recommended action. Acknowledge it once it is resolved.
+            When a job fails, a device needs attention or replication falls behind, an alert appears here and on the
+            bell in the header, with the recommended action. Acknowledge it once it is resolved.
           </Text>
         </section>
       ) : (
@@ -93,7 +97,9 @@ export function AlertsPage() {
                       </Text>
                     )}
                   </TableCell>
-                  <TableCell>{a.objectName ? `${a.objectName}${a.objectKind ? ` (${a.objectKind})` : ''}` : '—'}</TableCell>
+                  <TableCell>
+                    {a.objectName ? `${a.objectName}${a.objectKind ? ` (${a.objectKind})` : ''}` : '—'}
+                  </TableCell>
                   <TableCell>{formatTime(a.createdAt)}</TableCell>
                   <TableCell>
                     {a.acknowledged ? (

@@ -19,7 +19,16 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { ArchiveRegular, ArrowUndoRegular, BroomRegular, ChevronDownRegular, ChevronRightRegular, DeleteRegular, SaveRegular, WarningRegular } from '@fluentui/react-icons';
+import {
+  ArchiveRegular,
+  ArrowUndoRegular,
+  BroomRegular,
+  ChevronDownRegular,
+  ChevronRightRegular,
+  DeleteRegular,
+  SaveRegular,
+  WarningRegular,
+} from '@fluentui/react-icons';
 import { Fragment, useState } from 'react';
 import { useQuery } from '../api/query';
 import type { Backup } from '../api/types';
@@ -108,10 +117,20 @@ export function BackupsPage() {
           </TableCell>
           <TableCell>
             <div className={styles.actions}>
-              <Button size="small" icon={<ArrowUndoRegular />} onClick={() => setRestoring(b.id)} aria-label={`Restore backup ${b.id}`}>
+              <Button
+                size="small"
+                icon={<ArrowUndoRegular />}
+                onClick={() => setRestoring(b.id)}
+                aria-label={`Restore backup ${b.id}`}
+              >
                 Restore
               </Button>
-              <Button size="small" icon={<DeleteRegular />} onClick={() => setDeleting(b)} aria-label={`Delete backup ${b.id}`}>
+              <Button
+                size="small"
+                icon={<DeleteRegular />}
+                onClick={() => setDeleting(b)}
+                aria-label={`Delete backup ${b.id}`}
+              >
                 Delete
               </Button>
             </div>
@@ -138,7 +157,11 @@ export function BackupsPage() {
             icon={<BroomRegular />}
             onClick={() => setPruning(true)}
             disabled={accountList.length === 0}
-            title={accountList.length ? 'Delete the backups that keep rules do not keep, and free their data' : 'Add a storage account first'}
+            title={
+              accountList.length
+                ? 'Delete the backups that keep rules do not keep, and free their data'
+                : 'Add a storage account first'
+            }
           >
             Prune…
           </Button>
@@ -170,10 +193,13 @@ export function BackupsPage() {
             {account ? `No backups in “${account}”` : 'No backups yet'}
           </Title3>
           <Text>
-            A backup is a point-in-time copy of folders and image files. Each lists its sources, sizes, and how much deduplication and compression saved; only what changed
-            since the previous backup of the same sources is uploaded.
+            A backup is a point-in-time copy of folders and image files. Each lists its sources, sizes, and how much
+            deduplication and compression saved; only what changed since the previous backup of the same sources is
+            uploaded.
           </Text>
-          <Text>Restore a whole backup, some of its sources, or a single path into a folder, with progress on the Jobs page.</Text>
+          <Text>
+            Restore a whole backup, some of its sources, or a single path into a folder, with progress on the Jobs page.
+          </Text>
           <Button appearance="primary" icon={<SaveRegular />} onClick={() => setTaking(true)}>
             Take a backup
           </Button>

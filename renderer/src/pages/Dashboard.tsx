@@ -2,7 +2,18 @@
  * The service at a glance: the service, job counts, active alerts by severity, storage across devices and accounts,
  * the devices that need attention, recent jobs, and a self-test.
  */
-import { Button, Card, Link, MessageBar, MessageBarBody, Text, Title3, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Card,
+  Link,
+  MessageBar,
+  MessageBarBody,
+  Text,
+  Title3,
+  makeStyles,
+  mergeClasses,
+  tokens,
+} from '@fluentui/react-components';
 import { BeakerRegular } from '@fluentui/react-icons';
 import { useMemo, useState } from 'react';
 import { call } from '../api/client';
@@ -21,9 +32,25 @@ import { StorageOverview } from './StorageOverview';
 const useStyles = makeStyles({
   counts: { display: 'flex', gap: tokens.spacingHorizontalXL, flexWrap: 'wrap' },
   count: { display: 'flex', flexDirection: 'column' },
-  number: { fontSize: tokens.fontSizeHero700, lineHeight: tokens.lineHeightHero700, fontWeight: tokens.fontWeightSemibold },
-  recent: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
-  recentItem: { display: 'grid', gridTemplateColumns: '1fr auto', gap: tokens.spacingHorizontalS, alignItems: 'center' },
+  number: {
+    fontSize: tokens.fontSizeHero700,
+    lineHeight: tokens.lineHeightHero700,
+    fontWeight: tokens.fontWeightSemibold,
+  },
+  recent: {
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalM,
+  },
+  recentItem: {
+    display: 'grid',
+    gridTemplateColumns: '1fr auto',
+    gap: tokens.spacingHorizontalS,
+    alignItems: 'center',
+  },
   wide: { gridColumn: '1 / -1' },
 });
 
@@ -50,7 +77,13 @@ export function Dashboard() {
 
   const counts = useMemo(() => {
     const by = (s: Job['status']) => jobs.filter((j) => j.status === s).length;
-    return { running: by('running'), queued: by('queued'), paused: by('paused'), failed: by('failed'), succeeded: by('succeeded') };
+    return {
+      running: by('running'),
+      queued: by('queued'),
+      paused: by('paused'),
+      failed: by('failed'),
+      succeeded: by('succeeded'),
+    };
   }, [jobs]);
   const recent = useMemo(() => jobs.filter((j) => !j.parentId).slice(0, 5), [jobs]);
   const active = useMemo(() => alerts.filter((a) => !a.acknowledged), [alerts]);

@@ -28,7 +28,15 @@ import { DeactivateDialog } from '../devices/DeactivateDialog';
 import { DeviceDashboard } from '../devices/DeviceDashboard';
 import { FailoverWizard } from '../devices/FailoverWizard';
 import { ConfigureDeviceWizard } from '../devices/ConfigureDeviceWizard';
-import { DeviceStatusBadge, HEALTH_LABEL, HealthBadge, TYPE_LABEL, deviceHref, selectedDeviceFromHash, type Device } from '../devices/labels';
+import {
+  DeviceStatusBadge,
+  HEALTH_LABEL,
+  HealthBadge,
+  TYPE_LABEL,
+  deviceHref,
+  selectedDeviceFromHash,
+  type Device,
+} from '../devices/labels';
 import { takeBackupNow } from '../devices/notice';
 import { NoticeBar, jobStartedNotice, type Notice } from '../ui/Notice';
 import { useDeviceQuery } from '../devices/useDeviceQuery';
@@ -38,7 +46,13 @@ import { ErrorBar } from '../ui/ErrorBar';
 import { Page, useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
-  toolbar: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', justifyContent: 'space-between' },
+  toolbar: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: tokens.spacingHorizontalM,
+    flexWrap: 'wrap',
+    justifyContent: 'space-between',
+  },
   muted: { color: tokens.colorNeutralForeground3 },
   row: { cursor: 'pointer' },
   selected: { backgroundColor: tokens.colorSubtleBackgroundSelected },
@@ -65,7 +79,8 @@ const useHash = () =>
     () => location.hash,
   );
 
-type Dialog = { kind: 'configure' } | { kind: 'deactivate'; device: Device } | { kind: 'failover'; device: Device } | null;
+type Dialog =
+  { kind: 'configure' } | { kind: 'deactivate'; device: Device } | { kind: 'failover'; device: Device } | null;
 
 export function DevicesPage() {
   const open = selectedDeviceFromHash(useHash());
@@ -79,7 +94,15 @@ export function DevicesPage() {
         <ConfigureDeviceWizard
           onClose={(device) => {
             setDialog(null);
-            if (device) setNotice({ intent: 'success', title: `Configured “${device.name}”`, body: device.status === 'ready-to-set-up' ? 'It is Ready to set up: register it to use it.' : 'It is Online.' });
+            if (device)
+              setNotice({
+                intent: 'success',
+                title: `Configured “${device.name}”`,
+                body:
+                  device.status === 'ready-to-set-up'
+                    ? 'It is Ready to set up: register it to use it.'
+                    : 'It is Online.',
+              });
           }}
         />
       )}
@@ -114,7 +137,15 @@ export function DevicesPage() {
   );
 }
 
-function DeviceList({ notice, setNotice, setDialog }: { notice: Notice | null; setNotice(n: Notice | null): void; setDialog(d: Dialog): void }) {
+function DeviceList({
+  notice,
+  setNotice,
+  setDialog,
+}: {
+  notice: Notice | null;
+  setNotice(n: Notice | null): void;
+  setDialog(d: Dialog): void;
+}) {
   const styles = useStyles();
   const section = useSectionStyles();
   const [showDeleted, setShowDeleted] = useState(false);
@@ -144,7 +175,10 @@ function DeviceList({ notice, setNotice, setDialog }: { notice: Notice | null; s
   };
 
   return (
-    <Page title="Devices" description="Virtual arrays: file servers and iSCSI servers whose shares and volumes Lifeboat backs up and fails over.">
+    <Page
+      title="Devices"
+      description="Virtual arrays: file servers and iSCSI servers whose shares and volumes Lifeboat backs up and fails over."
+    >
       <NoticeBar notice={notice} onDismiss={() => setNotice(null)} testId="devices-notice" />
       <ErrorBar error={devices.error} />
       <div className={styles.toolbar}>
@@ -187,12 +221,12 @@ function DeviceList({ notice, setNotice, setDialog }: { notice: Notice | null; s
             No devices yet
           </Title3>
           <Text>
-            A device keeps its shares (folders) or volumes (disk images) under a data root on this machine, backs them up to a storage account on a schedule, and records which
-            data is hot.
+            A device keeps its shares (folders) or volumes (disk images) under a data root on this machine, backs them
+            up to a storage account on a schedule, and records which data is hot.
           </Text>
           <Text>
-            When a device is lost, deactivate it and fail it over to another device of the same type: its shares or volumes come back under the same names, the most used data
-            first.
+            When a device is lost, deactivate it and fail it over to another device of the same type: its shares or
+            volumes come back under the same names, the most used data first.
           </Text>
           {configure}
         </section>
@@ -213,7 +247,12 @@ function DeviceList({ notice, setNotice, setDialog }: { notice: Notice | null; s
                     onClick={() => setSelectedName(d.name)}
                   >
                     <TableCell>
-                      <Radio name="device-selection" checked={isSelected} onChange={() => setSelectedName(d.name)} aria-label={`Select ${d.name}`} />
+                      <Radio
+                        name="device-selection"
+                        checked={isSelected}
+                        onChange={() => setSelectedName(d.name)}
+                        aria-label={`Select ${d.name}`}
+                      />
                     </TableCell>
                     <TableCell>
                       <Link href={deviceHref(d.name)} onClick={(e) => e.stopPropagation()}>

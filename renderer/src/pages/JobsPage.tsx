@@ -31,7 +31,14 @@ const useStyles = makeStyles({
 
 /** Headers and widths: a job names its kind and object under its title, and Started carries the duration, so the
  * title keeps a readable width in a 1024 px window. */
-const COLUMNS: Array<[string, number?]> = [['', 28], ['Job'], ['Status', 104], ['Progress', 136], ['Started, duration', 104], ['Actions', 150]];
+const COLUMNS: Array<[string, number?]> = [
+  ['', 28],
+  ['Job'],
+  ['Status', 104],
+  ['Progress', 136],
+  ['Started, duration', 104],
+  ['Actions', 150],
+];
 
 function duration(job: Job, now: number): string {
   if (!job.startedAt) return '—';
@@ -120,12 +127,18 @@ export function JobsPage() {
   };
 
   return (
-    <Page title="Jobs" description="Every operation Lifeboat runs, as it runs. Jobs survive restarts and resume from their last committed step.">
+    <Page
+      title="Jobs"
+      description="Every operation Lifeboat runs, as it runs. Jobs survive restarts and resume from their last committed step."
+    >
       <ErrorBar error={error} onDismiss={() => setError(null)} />
       {jobs.length === 0 ? (
         <section className={section.empty}>
           <Text weight="semibold">No jobs yet</Text>
-          <Text>Backups, restores, failovers and self-tests appear here with their steps and live progress. Start a self-test from the Dashboard.</Text>
+          <Text>
+            Backups, restores, failovers and self-tests appear here with their steps and live progress. Start a
+            self-test from the Dashboard.
+          </Text>
         </section>
       ) : (
         <div style={{ overflowX: 'auto' }}>

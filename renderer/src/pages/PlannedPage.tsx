@@ -22,7 +22,7 @@ const planned: Record<'protected-items' | 'recovery-plans', Planned> = {
     icon: <ShieldCheckmarkRegular fontSize={40} />,
     emptyTitle: 'No protected items yet',
     purpose: [
-      'Enabling protection copies a machine\'s disks to the recovery site once, then sends only the changes every few minutes; recovery points are kept for the policy\'s retention.',
+      "Enabling protection copies a machine's disks to the recovery site once, then sends only the changes every few minutes; recovery points are kept for the policy's retention.",
       'From here you run a test, planned or unplanned failover to a chosen recovery point, commit it, reprotect, and fail back.',
     ],
     action: 'Enable protection',

@@ -27,7 +27,17 @@ import { NoticeBar, jobStartedNotice, type Notice } from '../devices/notice';
 import { formatTime } from '../format';
 import { EnableProtectionWizard } from '../protection/EnableProtectionWizard';
 import { ItemPage } from '../protection/ItemPage';
-import { PhaseBadge, ItemHealthBadge, formatAge, isReversed, itemHref, liveRpo, protectionView, tabHref, type ProtectionTab } from '../protection/labels';
+import {
+  PhaseBadge,
+  ItemHealthBadge,
+  formatAge,
+  isReversed,
+  itemHref,
+  liveRpo,
+  protectionView,
+  tabHref,
+  type ProtectionTab,
+} from '../protection/labels';
 import { PoliciesSection } from '../protection/PoliciesSection';
 import { ReplicationView } from '../protection/ReplicationView';
 import { SitesSection } from '../protection/SitesSection';
@@ -50,7 +60,12 @@ const useHash = () =>
     () => location.hash,
   );
 
-const TAB_LABEL: Record<ProtectionTab, string> = { items: 'Items', replication: 'Replication', policies: 'Replication policies', sites: 'Sites' };
+const TAB_LABEL: Record<ProtectionTab, string> = {
+  items: 'Items',
+  replication: 'Replication',
+  policies: 'Replication policies',
+  sites: 'Sites',
+};
 
 export function ProtectedItemsPage() {
   const view = protectionView(useHash());
@@ -68,7 +83,11 @@ export function ProtectedItemsPage() {
       description="Machines replicating to a recovery site, with their health and recovery points."
       actions={view.tab === 'items' ? enable : undefined}
     >
-      <TabList selectedValue={view.tab} onTabSelect={(_, d) => (location.hash = tabHref(d.value as ProtectionTab))} aria-label="Protection views">
+      <TabList
+        selectedValue={view.tab}
+        onTabSelect={(_, d) => (location.hash = tabHref(d.value as ProtectionTab))}
+        aria-label="Protection views"
+      >
         {(Object.keys(TAB_LABEL) as ProtectionTab[]).map((t) => (
           <Tab key={t} value={t}>
             {TAB_LABEL[t]}
@@ -110,10 +129,13 @@ function ItemList({ enable }: { enable: ReactNode }) {
             No protected items yet
           </Title3>
           <Text>
-            Enabling protection copies a machine&apos;s disks and folders to a recovery site once, then sends only the changes at the policy&apos;s
-            frequency. Each cycle makes a recovery point, kept for the policy&apos;s retention.
+            Enabling protection copies a machine&apos;s disks and folders to a recovery site once, then sends only the
+            changes at the policy&apos;s frequency. Each cycle makes a recovery point, kept for the policy&apos;s
+            retention.
           </Text>
-          <Text>You need a recovery site (Sites tab) first; the default replication policy sends changes every 5 minutes.</Text>
+          <Text>
+            You need a recovery site (Sites tab) first; the default replication policy sends changes every 5 minutes.
+          </Text>
           {enable}
         </section>
       ) : (

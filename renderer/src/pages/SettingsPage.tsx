@@ -65,19 +65,33 @@ export function SettingsPage() {
     } else setError(r.error);
   };
 
-  if (!settings) return <Page title="Settings">{error ? <Text>{error.message}</Text> : <Spinner label="Loading settings…" />}</Page>;
+  if (!settings)
+    return <Page title="Settings">{error ? <Text>{error.message}</Text> : <Spinner label="Loading settings…" />}</Page>;
   const v = settings.versions;
   const rows: [string, string][] = [
     ['Lifeboat', v.lifeboat],
     ['Node.js', v.node],
     ['Electron', v.electron ?? 'not running in Electron (web mode)'],
-    v.chrome ? ['Chrome', v.chrome] : ['Browser', navigator.userAgent.match(/(?:Chrome|Chromium|Firefox|Version)\/[\d.]+/)?.[0] ?? navigator.userAgent],
+    v.chrome
+      ? ['Chrome', v.chrome]
+      : [
+          'Browser',
+          navigator.userAgent.match(/(?:Chrome|Chromium|Firefox|Version)\/[\d.]+/)?.[0] ?? navigator.userAgent,
+        ],
     ['SQLite', v.sqlite],
     ['Database schema', String(v.schema)],
   ];
 
   return (
-    <Page title="Settings" description="How this installation is set up." actions={<Button icon={<ArrowSyncRegular />} onClick={() => void load()}>Refresh</Button>}>
+    <Page
+      title="Settings"
+      description="How this installation is set up."
+      actions={
+        <Button icon={<ArrowSyncRegular />} onClick={() => void load()}>
+          Refresh
+        </Button>
+      }
+    >
       <StatusWarnings />
       <ErrorBar error={error} />
       <div className={section.grid}>
@@ -85,12 +99,19 @@ export function SettingsPage() {
           <Title3 as="h2" id="settings-general">
             General
           </Title3>
-          <Field label="Data directory" hint="Where the database, logs and keys live. Change it by starting Lifeboat with --home DIR.">
+          <Field
+            label="Data directory"
+            hint="Where the database, logs and keys live. Change it by starting Lifeboat with --home DIR."
+          >
             <Text className={section.mono} data-testid="data-dir">
               {settings.dataDir}
             </Text>
           </Field>
-          <Field label="Log level" validationState={saved ? 'success' : 'none'} validationMessage={saved ? 'Saved.' : undefined}>
+          <Field
+            label="Log level"
+            validationState={saved ? 'success' : 'none'}
+            validationMessage={saved ? 'Saved.' : undefined}
+          >
             <Select value={settings.logLevel} onChange={(_, d) => void setLogLevel(d.value as Settings['logLevel'])}>
               {LEVELS.map((l) => (
                 <option key={l} value={l}>
@@ -99,7 +120,10 @@ export function SettingsPage() {
               ))}
             </Select>
           </Field>
-          <Field label="Secret protection" hint="How the keys that encrypt stored secrets (the SDEK, account keys, CHAP secrets) are protected.">
+          <Field
+            label="Secret protection"
+            hint="How the keys that encrypt stored secrets (the SDEK, account keys, CHAP secrets) are protected."
+          >
             <Text>{protection[settings.secretProtection]}</Text>
           </Field>
         </Card>
@@ -120,7 +144,9 @@ export function SettingsPage() {
           <Title3 as="h2" id="settings-loop">
             Engine responsiveness
           </Title3>
-          <Text className={section.muted}>How long the engine's event loop was blocked (recent window); the goal is at most {LOOP_GOAL_MS} ms.</Text>
+          <Text className={section.muted}>
+            How long the engine's event loop was blocked (recent window); the goal is at most {LOOP_GOAL_MS} ms.
+          </Text>
           <dl className={section.dl}>
             <dt>Maximum</dt>
             <dd className={section.dd}>

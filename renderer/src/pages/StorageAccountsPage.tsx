@@ -21,7 +21,15 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { AddRegular, ArrowSyncRegular, DatabaseRegular, DeleteRegular, MoreHorizontalRegular, PlugConnectedRegular, ShieldTaskRegular } from '@fluentui/react-icons';
+import {
+  AddRegular,
+  ArrowSyncRegular,
+  DatabaseRegular,
+  DeleteRegular,
+  MoreHorizontalRegular,
+  PlugConnectedRegular,
+  ShieldTaskRegular,
+} from '@fluentui/react-icons';
 import { useState } from 'react';
 import { UsageChart } from '../accounts/UsageChart';
 import { RemoveAccountDialog } from '../accounts/RemoveAccountDialog';
@@ -42,7 +50,14 @@ const useStyles = makeStyles({
 });
 
 // Kind carries the container, and Protected data the number of backups, so every column shows in a 1024 px window.
-const COLUMNS: Column[] = [['Name'], ['Kind', 128], ['Location'], ['Protected data', 104], ['Last probe', 160], ['Actions', 168]];
+const COLUMNS: Column[] = [
+  ['Name'],
+  ['Kind', 128],
+  ['Location'],
+  ['Protected data', 104],
+  ['Last probe', 160],
+  ['Actions', 168],
+];
 
 export const probeSummary = (p: ProbeResult) =>
   p.ok
@@ -51,7 +66,19 @@ export const probeSummary = (p: ProbeResult) =>
 
 const jobLink = <Link href="#/jobs">Jobs page</Link>;
 
-function AccountRow({ account, onNotice, onRemove, busyWith, setBusy }: { account: StorageAccount; onNotice(n: Notice): void; onRemove(): void; busyWith: string | null; setBusy(what: string | null): void }) {
+function AccountRow({
+  account,
+  onNotice,
+  onRemove,
+  busyWith,
+  setBusy,
+}: {
+  account: StorageAccount;
+  onNotice(n: Notice): void;
+  onRemove(): void;
+  busyWith: string | null;
+  setBusy(what: string | null): void;
+}) {
   const styles = useStyles();
   const a = account;
 
@@ -59,11 +86,19 @@ function AccountRow({ account, onNotice, onRemove, busyWith, setBusy }: { accoun
     setBusy('test');
     const r = await call('accounts.test', { name: a.name });
     setBusy(null);
-    onNotice(r.ok ? { intent: r.value.ok ? 'success' : 'error', title: `Tested “${a.name}”`, body: probeSummary(r.value) } : errorNotice(r.error));
+    onNotice(
+      r.ok
+        ? { intent: r.value.ok ? 'success' : 'error', title: `Tested “${a.name}”`, body: probeSummary(r.value) }
+        : errorNotice(r.error),
+    );
   };
   const check = async (readData: boolean) => {
     const r = await call('accounts.check', { name: a.name, readData });
-    onNotice(r.ok ? { intent: 'info', title: `Started “${r.value.title}”`, body: <>Follow it on the {jobLink}.</> } : errorNotice(r.error));
+    onNotice(
+      r.ok
+        ? { intent: 'info', title: `Started “${r.value.title}”`, body: <>Follow it on the {jobLink}.</> }
+        : errorNotice(r.error),
+    );
   };
   const rebuild = async () => {
     setBusy('rebuild');
@@ -118,7 +153,13 @@ function AccountRow({ account, onNotice, onRemove, busyWith, setBusy }: { accoun
       </TableCell>
       <TableCell>
         <div className={styles.actions}>
-          <Button size="small" icon={<PlugConnectedRegular />} onClick={test} disabled={busyWith !== null} aria-label={`Test ${a.name}`}>
+          <Button
+            size="small"
+            icon={<PlugConnectedRegular />}
+            onClick={test}
+            disabled={busyWith !== null}
+            aria-label={`Test ${a.name}`}
+          >
             Test
           </Button>
           <Menu>
@@ -136,7 +177,12 @@ function AccountRow({ account, onNotice, onRemove, busyWith, setBusy }: { accoun
           </Menu>
           <Menu>
             <MenuTrigger disableButtonEnhancement>
-              <Button size="small" appearance="subtle" icon={busyWith === 'rebuild' ? <Spinner size="extra-tiny" /> : <MoreHorizontalRegular />} aria-label={`More actions for ${a.name}`} />
+              <Button
+                size="small"
+                appearance="subtle"
+                icon={busyWith === 'rebuild' ? <Spinner size="extra-tiny" /> : <MoreHorizontalRegular />}
+                aria-label={`More actions for ${a.name}`}
+              />
             </MenuTrigger>
             <MenuPopover>
               <MenuList>
@@ -176,7 +222,11 @@ export function StorageAccountsPage() {
   );
 
   return (
-    <Page title="Storage accounts" description="Where backups and replicas are kept: a local folder or an Azure Blob container." actions={list.length > 0 ? add : undefined}>
+    <Page
+      title="Storage accounts"
+      description="Where backups and replicas are kept: a local folder or an Azure Blob container."
+      actions={list.length > 0 ? add : undefined}
+    >
       <NoticeBar notice={notice} onDismiss={() => setNotice(null)} testId="accounts-notice" />
       <ErrorBar error={accounts.error} />
       {accounts.loading && !accounts.data ? (
@@ -188,11 +238,13 @@ export function StorageAccountsPage() {
             No storage accounts yet
           </Title3>
           <Text>
-            A storage account is where Lifeboat keeps backups: a folder on this machine (a disk, a NAS mount or a removable drive) or an Azure Blob container off site.
+            A storage account is where Lifeboat keeps backups: a folder on this machine (a disk, a NAS mount or a
+            removable drive) or an Azure Blob container off site.
           </Text>
           <Text>
-            Every backup is split into chunks that are deduplicated, compressed and encrypted with keys derived from the service data encryption key before they reach the account.
-            With the account and that key, a fresh installation can rebuild its whole catalog, so the account is what you recover from.
+            Every backup is split into chunks that are deduplicated, compressed and encrypted with keys derived from the
+            service data encryption key before they reach the account. With the account and that key, a fresh
+            installation can rebuild its whole catalog, so the account is what you recover from.
           </Text>
           {add}
         </section>
@@ -237,7 +289,13 @@ export function StorageAccountsPage() {
           onClose={(removed) => {
             setRemoving(null);
             if (removed)
-              onNotice({ intent: 'success', title: `Removed “${removed.removed}”`, body: removed.backupsForgotten ? `${removed.backupsForgotten} backup(s) forgotten here; their data stays in the account.` : undefined });
+              onNotice({
+                intent: 'success',
+                title: `Removed “${removed.removed}”`,
+                body: removed.backupsForgotten
+                  ? `${removed.backupsForgotten} backup(s) forgotten here; their data stays in the account.`
+                  : undefined,
+              });
           }}
         />
       )}

@@ -12,7 +12,14 @@ import { navigate } from '../shell/routes';
 import { useSectionStyles } from '../ui/Page';
 
 const useStyles = makeStyles({
-  list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
+  list: {
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalS,
+  },
   item: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', flexWrap: 'wrap' },
 });
 
@@ -49,12 +56,16 @@ export function StorageOverview() {
           <dt>Used</dt>
           <dd className={section.dd} data-testid="storage-used">
             {formatBytes(used)} ({ofCapacity(used)})
-            <ProgressBar value={capacity ? Math.min(1, used / capacity) : 0} thickness="large" aria-label={`Used: ${ofCapacity(used)} of the devices' capacity`} />
+            <ProgressBar
+              value={capacity ? Math.min(1, used / capacity) : 0}
+              thickness="large"
+              aria-label={`Used: ${ofCapacity(used)} of the devices' capacity`}
+            />
           </dd>
           <dt>Protected</dt>
           <dd className={section.dd}>
-            {formatBytes(accounts.reduce((n, a) => n + a.bytes, 0))} in {accounts.reduce((n, a) => n + a.backups, 0)} backups, {accounts.length} storage{' '}
-            {accounts.length === 1 ? 'account' : 'accounts'}
+            {formatBytes(accounts.reduce((n, a) => n + a.bytes, 0))} in {accounts.reduce((n, a) => n + a.backups, 0)}{' '}
+            backups, {accounts.length} storage {accounts.length === 1 ? 'account' : 'accounts'}
           </dd>
         </dl>
         <Link onClick={() => navigate('devices')}>Open the Devices page</Link>
@@ -64,7 +75,9 @@ export function StorageOverview() {
           Devices that need attention
         </Title3>
         {attention.length === 0 ? (
-          <Text className={section.muted}>{devices.length ? 'Every device is online and healthy.' : 'No devices yet.'}</Text>
+          <Text className={section.muted}>
+            {devices.length ? 'Every device is online and healthy.' : 'No devices yet.'}
+          </Text>
         ) : (
           <ul className={styles.list}>
             {attention.map((d) => (

@@ -23,20 +23,42 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { AddRegular, ArrowDownRegular, ArrowUpRegular, DeleteRegular, ReOrderDotsVerticalRegular } from '@fluentui/react-icons';
+import {
+  AddRegular,
+  ArrowDownRegular,
+  ArrowUpRegular,
+  DeleteRegular,
+  ReOrderDotsVerticalRegular,
+} from '@fluentui/react-icons';
 import { useState, type DragEvent, type FormEvent } from 'react';
 import { call } from '../api/client';
 import { useQuery } from '../api/query';
 import type { ErrorInfo } from '../api/types';
 import { ErrorBar } from '../ui/ErrorBar';
 import { useSectionStyles } from '../ui/Page';
-import { announceItem, announceStep, ITEM_TYPE, placeItem, reorder, STEP_TYPE, type DropAt, type Dragged } from './drag';
+import {
+  announceItem,
+  announceStep,
+  ITEM_TYPE,
+  placeItem,
+  reorder,
+  STEP_TYPE,
+  type DropAt,
+  type Dragged,
+} from './drag';
 import { draftOf, draftProblem, groupNumber, move, newKey, stepLines, type DraftStep, type PlanView } from './draft';
 
 const useStyles = makeStyles({
   surface: { width: 'min(760px, calc(100vw - 32px))', maxWidth: 'none' },
   content: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
-  steps: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
+  steps: {
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalS,
+  },
   step: {
     display: 'grid',
     gridTemplateColumns: '1fr auto',
@@ -48,11 +70,24 @@ const useStyles = makeStyles({
   group: { backgroundColor: tokens.colorNeutralBackground2 },
   items: { display: 'flex', flexWrap: 'wrap', columnGap: tokens.spacingHorizontalL },
   tools: { display: 'flex', alignItems: 'flex-start', gap: tokens.spacingHorizontalXS },
-  handle: { cursor: 'grab', padding: tokens.spacingVerticalXXS, color: tokens.colorNeutralForeground3, fontSize: '20px', display: 'flex' },
+  handle: {
+    cursor: 'grab',
+    padding: tokens.spacingVerticalXXS,
+    color: tokens.colorNeutralForeground3,
+    fontSize: '20px',
+    display: 'flex',
+  },
   into: { outline: `${tokens.strokeWidthThick} dashed ${tokens.colorBrandStroke1}`, outlineOffset: '2px' },
   before: { boxShadow: `0 -4px 0 0 ${tokens.colorBrandStroke1}` },
   after: { boxShadow: `0 4px 0 0 ${tokens.colorBrandStroke1}` },
-  chips: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalS },
+  chips: {
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: tokens.spacingHorizontalS,
+  },
   chip: {
     cursor: 'grab',
     padding: `${tokens.spacingVerticalXXS} ${tokens.spacingHorizontalS}`,
@@ -92,11 +127,15 @@ export function PlanEditor({ plan, onClose }: { plan: PlanView | null; onClose(s
     setDraft((d) => ({ ...d, steps }));
     setSaid(message);
   };
-  const moveBy = (i: number, by: number) => change(move(draft.steps, i, i + by), announceStep(move(draft.steps, i, i + by), draft.steps[i].key));
+  const moveBy = (i: number, by: number) =>
+    change(move(draft.steps, i, i + by), announceStep(move(draft.steps, i, i + by), draft.steps[i].key));
   const startDrag = (e: DragEvent, what: Dragged) => {
     e.stopPropagation();
     e.dataTransfer.effectAllowed = 'move';
-    e.dataTransfer.setData(what.kind === 'item' ? ITEM_TYPE : STEP_TYPE, what.kind === 'item' ? what.name : String(what.key));
+    e.dataTransfer.setData(
+      what.kind === 'item' ? ITEM_TYPE : STEP_TYPE,
+      what.kind === 'item' ? what.name : String(what.key),
+    );
     e.dataTransfer.setData('text/plain', what.kind === 'item' ? what.name : `step ${what.key}`);
     setDragged(what);
   };
@@ -113,7 +152,8 @@ export function PlanEditor({ plan, onClose }: { plan: PlanView | null; onClose(s
       e.preventDefault();
       const r = e.currentTarget.getBoundingClientRect();
       const after = e.clientY > r.top + r.height / 2;
-      if (over?.kind !== 'step' || over.key !== s.key || over.after !== after) setOver({ kind: 'step', key: s.key, after });
+      if (over?.kind !== 'step' || over.key !== s.key || over.after !== after)
+        setOver({ kind: 'step', key: s.key, after });
     }
   };
   const dropOn = (e: DragEvent, at: DropAt) => {
@@ -153,15 +193,28 @@ export function PlanEditor({ plan, onClose }: { plan: PlanView | null; onClose(s
           <DialogBody>
             <DialogTitle>{title}</DialogTitle>
             <DialogContent className={styles.content}>
-              <Text>Groups fail over in order; the items of a group fail over together. Script and manual actions run between groups.</Text>
+              <Text>
+                Groups fail over in order; the items of a group fail over together. Script and manual actions run
+                between groups.
+              </Text>
               <Field label="Name" required>
-                <Input value={draft.name} disabled={!!plan} onChange={(_, v) => setDraft((d) => ({ ...d, name: v.value }))} />
+                <Input
+                  value={draft.name}
+                  disabled={!!plan}
+                  onChange={(_, v) => setDraft((d) => ({ ...d, name: v.value }))}
+                />
               </Field>
               <Field label="Description">
-                <Input value={draft.description} onChange={(_, v) => setDraft((d) => ({ ...d, description: v.value }))} />
+                <Input
+                  value={draft.description}
+                  onChange={(_, v) => setDraft((d) => ({ ...d, description: v.value }))}
+                />
               </Field>
               {unplaced.length > 0 && (
-                <Field label="Items not in a group" hint="Drag an item into a group or onto New group, or tick it in a group.">
+                <Field
+                  label="Items not in a group"
+                  hint="Drag an item into a group or onto New group, or tick it in a group."
+                >
                   <ul className={styles.chips} aria-label="Items not in a group" data-testid="plan-unplaced">
                     {unplaced.map((n) => (
                       <li
@@ -187,7 +240,9 @@ export function PlanEditor({ plan, onClose }: { plan: PlanView | null; onClose(s
                       className={`${styles.step} ${s.kind === 'group' ? styles.group : ''} ${indicator(s)}`}
                       data-testid={`plan-step-${i + 1}`}
                       data-kind={s.kind}
-                      data-drop={indicator(s) ? (over?.kind === 'step' ? (over.after ? 'after' : 'before') : 'into') : undefined}
+                      data-drop={
+                        indicator(s) ? (over?.kind === 'step' ? (over.after ? 'after' : 'before') : 'into') : undefined
+                      }
                       onDragOver={(e) => overStep(e, s)}
                       onDrop={(e) => dropOn(e, over ?? { kind: 'group', key: s.key })}
                     >
@@ -211,7 +266,13 @@ export function PlanEditor({ plan, onClose }: { plan: PlanView | null; onClose(s
                         >
                           <ReOrderDotsVerticalRegular aria-hidden />
                         </span>
-                        <Button size="small" icon={<ArrowUpRegular />} aria-label={`Move step ${i + 1} up`} disabled={i === 0} onClick={() => moveBy(i, -1)} />
+                        <Button
+                          size="small"
+                          icon={<ArrowUpRegular />}
+                          aria-label={`Move step ${i + 1} up`}
+                          disabled={i === 0}
+                          onClick={() => moveBy(i, -1)}
+                        />
                         <Button
                           size="small"
                           icon={<ArrowDownRegular />}
@@ -248,7 +309,10 @@ export function PlanEditor({ plan, onClose }: { plan: PlanView | null; onClose(s
                 <Button icon={<AddRegular />} onClick={() => add({ key: newKey(), kind: 'group', items: [] })}>
                   Add group
                 </Button>
-                <Button icon={<AddRegular />} onClick={() => add({ key: newKey(), kind: 'script', command: '', timeout: '5m' })}>
+                <Button
+                  icon={<AddRegular />}
+                  onClick={() => add({ key: newKey(), kind: 'script', command: '', timeout: '5m' })}
+                >
                   Add script action
                 </Button>
                 <Button icon={<AddRegular />} onClick={() => add({ key: newKey(), kind: 'manual', text: '' })}>
@@ -264,7 +328,12 @@ export function PlanEditor({ plan, onClose }: { plan: PlanView | null; onClose(s
               <Button onClick={() => onClose(null)} disabled={busy}>
                 Cancel
               </Button>
-              <Button appearance="primary" type="submit" disabled={busy} icon={busy ? <Spinner size="tiny" /> : undefined}>
+              <Button
+                appearance="primary"
+                type="submit"
+                disabled={busy}
+                icon={busy ? <Spinner size="tiny" /> : undefined}
+              >
                 {plan ? 'Save' : 'Create plan'}
               </Button>
             </DialogActions>
@@ -293,7 +362,9 @@ function StepFields({ step, index, steps, items, set, drag, endDrag }: StepProps
       // A labelled group, not a Field: a Field hands its one control id to every checkbox in it, so each label named the first.
       <div role="group" aria-label={`Group ${groupNumber(steps, index)}`} className={styles.content}>
         <Text weight="semibold">{`Group ${groupNumber(steps, index)}`}</Text>
-        {offered.length ? null : <Text size={200}>Every protected item is in another group; drag one here from another group.</Text>}
+        {offered.length ? null : (
+          <Text size={200}>Every protected item is in another group; drag one here from another group.</Text>
+        )}
         <div className={styles.items}>
           {offered.map((n) => (
             <span key={n} draggable data-item={n} onDragStart={(e) => drag(e, n)} onDragEnd={endDrag}>
@@ -312,7 +383,11 @@ function StepFields({ step, index, steps, items, set, drag, endDrag }: StepProps
     return (
       <div className={styles.row}>
         <Field label="Script action: command run at the recovery site">
-          <Input value={step.command} placeholder="/opt/dr/update-dns.sh" onChange={(_, v) => set({ command: v.value })} />
+          <Input
+            value={step.command}
+            placeholder="/opt/dr/update-dns.sh"
+            onChange={(_, v) => set({ command: v.value })}
+          />
         </Field>
         <Field label="Timeout">
           <Input value={step.timeout} onChange={(_, v) => set({ timeout: v.value })} />
@@ -321,7 +396,11 @@ function StepFields({ step, index, steps, items, set, drag, endDrag }: StepProps
     );
   return (
     <Field label="Manual action: the run waits until someone confirms it">
-      <Input value={step.text} placeholder="Check that the web site answers" onChange={(_, v) => set({ text: v.value })} />
+      <Input
+        value={step.text}
+        placeholder="Check that the web site answers"
+        onChange={(_, v) => set({ text: v.value })}
+      />
     </Field>
   );
 }

@@ -4,7 +4,17 @@
  * and a Confirm button (`plans.confirm`). The job comes live from the store (engine events), so steps move as the run
  * goes.
  */
-import { Badge, Button, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Badge,
+  Button,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  MessageBarTitle,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { CheckmarkRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { call } from '../api/client';
@@ -26,7 +36,14 @@ const useStyles = makeStyles({
   box: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   head: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap' },
   items: { display: 'flex', gap: tokens.spacingHorizontalS, flexWrap: 'wrap' },
-  output: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, whiteSpace: 'pre-wrap', margin: 0, maxHeight: '160px', overflow: 'auto' },
+  output: {
+    fontFamily: tokens.fontFamilyMonospace,
+    fontSize: tokens.fontSizeBase200,
+    whiteSpace: 'pre-wrap',
+    margin: 0,
+    maxHeight: '160px',
+    overflow: 'auto',
+  },
 });
 
 export function PlanRunView({ job: initial }: { job: Job }) {
@@ -75,7 +92,15 @@ export function PlanRunView({ job: initial }: { job: Job }) {
             <Badge
               key={i.item}
               appearance="tint"
-              color={i.status === 'succeeded' ? 'success' : i.status === 'failed' ? 'danger' : i.status === 'skipped' ? 'informative' : 'brand'}
+              color={
+                i.status === 'succeeded'
+                  ? 'success'
+                  : i.status === 'failed'
+                    ? 'danger'
+                    : i.status === 'skipped'
+                      ? 'informative'
+                      : 'brand'
+              }
               title={i.error?.message ?? result.skipped?.find((x) => x.item === i.item)?.reason}
             >
               {i.item}: {i.status}

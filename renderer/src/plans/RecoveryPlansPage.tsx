@@ -35,7 +35,12 @@ const useStyles = makeStyles({
   table: { minWidth: '760px' },
   muted: { color: tokens.colorNeutralForeground3 },
   actions: { display: 'flex', gap: tokens.spacingHorizontalXS },
-  detail: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, paddingTop: tokens.spacingVerticalM },
+  detail: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalM,
+    paddingTop: tokens.spacingVerticalM,
+  },
   steps: { margin: 0, paddingLeft: tokens.spacingHorizontalXL },
 });
 
@@ -60,7 +65,11 @@ export function RecoveryPlansPage() {
   const latest = run && run.objectName === current?.name ? run : null;
 
   return (
-    <Page title="Recovery plans" description="Ordered groups of protected items that fail over together, with actions between groups." actions={list.length ? create : undefined}>
+    <Page
+      title="Recovery plans"
+      description="Ordered groups of protected items that fail over together, with actions between groups."
+      actions={list.length ? create : undefined}
+    >
       <ErrorBar error={plans.error} />
       {plans.loading && !plans.data ? (
         <Spinner label="Loading recovery plans…" />
@@ -71,7 +80,10 @@ export function RecoveryPlansPage() {
             No recovery plans yet
           </Title3>
           <Text>A plan brings protected items up group by group, with scripts and manual actions between groups.</Text>
-          <Text>Run it as a test to rehearse the recovery without touching replication, or for real when the primary site is down.</Text>
+          <Text>
+            Run it as a test to rehearse the recovery without touching replication, or for real when the primary site is
+            down.
+          </Text>
           {create}
         </section>
       ) : (
@@ -114,13 +126,28 @@ export function RecoveryPlansPage() {
                 </TableCell>
                 <TableCell>
                   <div className={styles.actions}>
-                    <Button size="small" icon={<PlayRegular />} onClick={() => setRunning(p.name)} aria-label={`Run ${p.name}`}>
+                    <Button
+                      size="small"
+                      icon={<PlayRegular />}
+                      onClick={() => setRunning(p.name)}
+                      aria-label={`Run ${p.name}`}
+                    >
                       Run
                     </Button>
-                    <Button size="small" icon={<EditRegular />} onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
+                    <Button
+                      size="small"
+                      icon={<EditRegular />}
+                      onClick={() => setEditing(p)}
+                      aria-label={`Edit ${p.name}`}
+                    >
                       Edit
                     </Button>
-                    <Button size="small" icon={<DeleteRegular />} onClick={() => setDeleting(p.name)} aria-label={`Delete ${p.name}`} />
+                    <Button
+                      size="small"
+                      icon={<DeleteRegular />}
+                      onClick={() => setDeleting(p.name)}
+                      aria-label={`Delete ${p.name}`}
+                    />
                   </div>
                 </TableCell>
               </TableRow>

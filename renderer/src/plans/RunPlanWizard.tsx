@@ -6,7 +6,17 @@
  * the items already where it goes are skipped. Starting it returns the plan's job, which the page then shows step by
  * step. The engine's refusal (items in mixed phases, a run already on its way) shows on the first step with what to do.
  */
-import { Checkbox, Field, MessageBar, MessageBarBody, MessageBarTitle, Radio, RadioGroup, Select, Text } from '@fluentui/react-components';
+import {
+  Checkbox,
+  Field,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Radio,
+  RadioGroup,
+  Select,
+  Text,
+} from '@fluentui/react-components';
 import { useEffect } from 'react';
 import { call } from '../api/client';
 import { useQuery } from '../api/query';
@@ -16,7 +26,8 @@ import { WizardDialog } from '../wizard/WizardDialog';
 
 export type RunChoice = 'test' | 'planned' | 'unplanned' | 'commit' | 'reprotect' | 'failback' | 'cleanup-test';
 
-type Point = 'latest' | 'latest-processed' | 'latest-app-consistent' | 'latest-multi-processed' | 'latest-multi-app-consistent';
+type Point =
+  'latest' | 'latest-processed' | 'latest-app-consistent' | 'latest-multi-processed' | 'latest-multi-app-consistent';
 
 type Direction = 'to-recovery' | 'to-primary';
 
@@ -33,12 +44,36 @@ interface RunData {
 }
 
 const CHOICES: { value: RunChoice; label: string; does: string }[] = [
-  { value: 'test', label: 'Test failover', does: 'brings up an isolated copy of every item at the recovery site; replication goes on and the items stay protected.' },
-  { value: 'planned', label: 'Planned failover', does: "shuts every item down, replicates its last changes, then fails it over: no data loss. The plan stops at the first item's error." },
-  { value: 'unplanned', label: 'Unplanned failover', does: "fails every item over to its latest processed point, going on past an item's error to the end." },
-  { value: 'commit', label: 'Commit', does: 'ends the failover of every item: their recovery points are deleted and the point can no longer be changed.' },
-  { value: 'reprotect', label: 'Reprotect', does: 'replicates every committed item back the other way, sending only the differences.' },
-  { value: 'failback', label: 'Failback', does: 'fails every reprotected item back to the primary site (a planned failover the other way).' },
+  {
+    value: 'test',
+    label: 'Test failover',
+    does: 'brings up an isolated copy of every item at the recovery site; replication goes on and the items stay protected.',
+  },
+  {
+    value: 'planned',
+    label: 'Planned failover',
+    does: "shuts every item down, replicates its last changes, then fails it over: no data loss. The plan stops at the first item's error.",
+  },
+  {
+    value: 'unplanned',
+    label: 'Unplanned failover',
+    does: "fails every item over to its latest processed point, going on past an item's error to the end.",
+  },
+  {
+    value: 'commit',
+    label: 'Commit',
+    does: 'ends the failover of every item: their recovery points are deleted and the point can no longer be changed.',
+  },
+  {
+    value: 'reprotect',
+    label: 'Reprotect',
+    does: 'replicates every committed item back the other way, sending only the differences.',
+  },
+  {
+    value: 'failback',
+    label: 'Failback',
+    does: 'fails every reprotected item back to the primary site (a planned failover the other way).',
+  },
   { value: 'cleanup-test', label: 'Clean up test failover', does: "removes every item's test copy." },
 ];
 
@@ -79,7 +114,9 @@ function directionEffect(d: Direction, s: ReturnType<typeof sidesOf>): string {
 }
 
 const DIRECTION_LABEL = (d: Direction, s: ReturnType<typeof sidesOf>) =>
-  d === 'to-recovery' ? `Fail over to the recovery site (${s.primary} → ${s.recovery})` : `Fail back to the primary site (${s.recovery} → ${s.primary})`;
+  d === 'to-recovery'
+    ? `Fail over to the recovery site (${s.primary} → ${s.recovery})`
+    : `Fail back to the primary site (${s.recovery} → ${s.primary})`;
 
 /** The direction of a plan that is not split: where all its items go. */
 function wholeDirection(s: ReturnType<typeof sidesOf>, choice: RunChoice): string {
@@ -94,14 +131,27 @@ const start = (d: RunData) => {
     case 'test':
     case 'planned':
     case 'unplanned':
-      return call('plans.failover', { name: d.plan, type: d.choice, point: d.point, shutdownSource: d.shutdownSource, ...direction });
+      return call('plans.failover', {
+        name: d.plan,
+        type: d.choice,
+        point: d.point,
+        shutdownSource: d.shutdownSource,
+        ...direction,
+      });
     case 'commit':
       return call('plans.commit', { name: d.plan });
     case 'reprotect':
       return call('plans.reprotect', { name: d.plan });
     case 'failback':
       // A split plan fails back its items at the recovery site and skips the others.
-      if (d.split) return call('plans.failover', { name: d.plan, type: 'planned', point: d.point, shutdownSource: false, direction: 'to-primary' });
+      if (d.split)
+        return call('plans.failover', {
+          name: d.plan,
+          type: 'planned',
+          point: d.point,
+          shutdownSource: false,
+          direction: 'to-primary',
+        });
       return call('plans.failback', { name: d.plan, point: d.point });
     case 'cleanup-test':
       return call('plans.cleanupTest', { name: d.plan });
@@ -114,7 +164,8 @@ type Step = WizardStep<Id, RunData>;
 const choose: Step = {
   id: 'choose',
   title: 'What to run',
-  intro: (d) => `Groups of ${d.plan} run in order, the items of a group together, with the plan's actions between groups.`,
+  intro: (d) =>
+    `Groups of ${d.plan} run in order, the items of a group together, with the plan's actions between groups.`,
   nextLabel: () => 'Next',
   validate: (d) =>
     d.split && picksDirection(d.choice) && !d.direction
@@ -130,7 +181,11 @@ const choose: Step = {
     }, [sides, split, data.split, update]);
     return (
       <>
-        <RadioGroup value={data.choice} onChange={(_, v) => update({ choice: v.value as RunChoice, understood: false })} aria-label="Operation">
+        <RadioGroup
+          value={data.choice}
+          onChange={(_, v) => update({ choice: v.value as RunChoice, understood: false })}
+          aria-label="Operation"
+        >
           {CHOICES.map((c) => (
             <Radio key={c.value} value={c.value} label={c.label} data-testid={`run-choice-${c.value}`} />
           ))}
@@ -138,7 +193,9 @@ const choose: Step = {
         {sides && failsOver(data.choice) && !(split && picksDirection(data.choice)) && (
           <Text data-testid="run-direction">
             <b>Direction: </b>
-            {split ? `${sides.recovery} → ${sides.primary}: ${directionEffect('to-primary', sides)}` : wholeDirection(sides, data.choice)}
+            {split
+              ? `${sides.recovery} → ${sides.primary}: ${directionEffect('to-primary', sides)}`
+              : wholeDirection(sides, data.choice)}
           </Text>
         )}
         {sides && split && picksDirection(data.choice) && (
@@ -151,7 +208,10 @@ const choose: Step = {
               </MessageBarBody>
             </MessageBar>
             <Field label="Direction" required data-field="direction" validationMessage={problems.direction}>
-              <RadioGroup value={data.direction ?? ''} onChange={(_, v) => update({ direction: v.value as Direction, understood: false })}>
+              <RadioGroup
+                value={data.direction ?? ''}
+                onChange={(_, v) => update({ direction: v.value as Direction, understood: false })}
+              >
                 {(['to-recovery', 'to-primary'] as const).map((d) => (
                   <Radio
                     key={d}
@@ -169,7 +229,10 @@ const choose: Step = {
           </>
         )}
         {failsOver(data.choice) && (
-          <Field label="Recovery point of every item" hint="Items of a replication group go to their newest common point with the multi-item choices.">
+          <Field
+            label="Recovery point of every item"
+            hint="Items of a replication group go to their newest common point with the multi-item choices."
+          >
             <Select value={data.point} onChange={(_, v) => update({ point: v.value as Point })}>
               {POINTS.map((p) => (
                 <option key={p.value} value={p.value}>
@@ -242,7 +305,16 @@ export function RunPlanWizard({ plan, onClose }: { plan: string; onClose(job: Jo
       path={() => ['choose', 'confirm']}
       initial={{
         step: 'choose',
-        data: { plan, split: false, direction: null, choice: 'test', point: 'latest-processed', shutdownSource: false, understood: false, job: null },
+        data: {
+          plan,
+          split: false,
+          direction: null,
+          choice: 'test',
+          point: 'latest-processed',
+          shutdownSource: false,
+          understood: false,
+          job: null,
+        },
       }}
       onClose={(data) => onClose(data.job)}
     />

@@ -29,7 +29,8 @@ export function draftOf(plan: PlanView | null): PlanDraft {
     description: plan.description,
     steps: plan.steps.map((s): DraftStep => {
       if (s.kind === 'group') return { key: newKey(), kind: 'group', items: [...s.items] };
-      if (s.kind === 'script') return { key: newKey(), kind: 'script', command: s.command, timeout: `${s.timeoutSeconds}s` };
+      if (s.kind === 'script')
+        return { key: newKey(), kind: 'script', command: s.command, timeout: `${s.timeoutSeconds}s` };
       return { key: newKey(), kind: 'manual', text: s.text };
     }),
   };
@@ -48,8 +49,11 @@ export function stepLines(steps: DraftStep[]): string[] {
 export function draftProblem(d: PlanDraft): string | null {
   if (!d.name.trim()) return 'Enter a name for the plan.';
   if (!d.steps.some((s) => s.kind === 'group')) return 'Add at least one group of items.';
-  const i = d.steps.findIndex((s) => (s.kind === 'group' ? s.items.length === 0 : s.kind === 'script' ? !s.command.trim() : !s.text.trim()));
-  if (i >= 0) return `Step ${i + 1} is empty: ${d.steps[i].kind === 'group' ? 'choose its items' : 'fill it in'}, or remove it.`;
+  const i = d.steps.findIndex((s) =>
+    s.kind === 'group' ? s.items.length === 0 : s.kind === 'script' ? !s.command.trim() : !s.text.trim(),
+  );
+  if (i >= 0)
+    return `Step ${i + 1} is empty: ${d.steps[i].kind === 'group' ? 'choose its items' : 'fill it in'}, or remove it.`;
   return null;
 }
 
@@ -62,4 +66,5 @@ export function move<T>(list: T[], from: number, to: number): T[] {
 }
 
 /** The group number of each group step (1-based), for labels. */
-export const groupNumber = (steps: DraftStep[], index: number) => steps.slice(0, index + 1).filter((s) => s.kind === 'group').length;
+export const groupNumber = (steps: DraftStep[], index: number) =>
+  steps.slice(0, index + 1).filter((s) => s.kind === 'group').length;

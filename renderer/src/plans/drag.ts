@@ -9,7 +9,8 @@ import { groupNumber, move, newKey, type DraftStep } from './draft';
 export type Dragged = { kind: 'item'; name: string } | { kind: 'step'; key: number };
 
 /** Where a drag would land, for the drop indicator: into a group, onto "new group", or before/after a step. */
-export type DropAt = { kind: 'group'; key: number } | { kind: 'new-group' } | { kind: 'step'; key: number; after: boolean };
+export type DropAt =
+  { kind: 'group'; key: number } | { kind: 'new-group' } | { kind: 'step'; key: number; after: boolean };
 
 /** Data types set on dataTransfer (browsers need some data for a drag to start). */
 export const ITEM_TYPE = 'application/x-lifeboat-item';

@@ -66,7 +66,8 @@ export function AddSiteDialog({ onClose }: { onClose(site: SiteInfo | null): voi
     if (r.ok) onClose(r.value);
     else setError(r.error);
   };
-  const shown = (f: FieldName) => (refused === f && error ? withoutFlag(error.message) : tried ? problems[f] : undefined);
+  const shown = (f: FieldName) =>
+    refused === f && error ? withoutFlag(error.message) : tried ? problems[f] : undefined;
   const text = (f: FieldName, label: string, placeholder: string, hint: string) => (
     <Field label={label} required {...fieldState(shown(f))} hint={hint} data-field={f}>
       <Input value={form[f]} onChange={set(f)} autoComplete="off" spellCheck={false} placeholder={placeholder} />
@@ -95,17 +96,31 @@ export function AddSiteDialog({ onClose }: { onClose(site: SiteInfo | null): voi
       {text('name', 'Site name', 'dr', 'How items, the CLI and the console name the site.')}
       {kind === 'local' ? (
         <>
-          <Text className={styles.hint}>The folder holds the replicas of protected items and their recovery points. It must be empty or not exist yet.</Text>
-          {text('root', 'Root folder', '/srv/lifeboat-dr', 'An absolute path; its free space bounds what the site can hold.')}
+          <Text className={styles.hint}>
+            The folder holds the replicas of protected items and their recovery points. It must be empty or not exist
+            yet.
+          </Text>
+          {text(
+            'root',
+            'Root folder',
+            '/srv/lifeboat-dr',
+            'An absolute path; its free space bounds what the site can hold.',
+          )}
         </>
       ) : (
         <>
           <Text className={styles.hint}>
-            On the recovery host, run <code>lifeboat agent serve --root DIR --listen HOST:PORT</code>: it prints its address and a one-time pairing key. Pairing
-            pins the agent&apos;s certificate; only this installation can use the agent afterwards.
+            On the recovery host, run <code>lifeboat agent serve --root DIR --listen HOST:PORT</code>: it prints its
+            address and a one-time pairing key. Pairing pins the agent&apos;s certificate; only this installation can
+            use the agent afterwards.
           </Text>
           {text('agent', 'Agent address', 'https://10.0.0.5:8443', 'The https://HOST:PORT address the agent printed.')}
-          {text('pairingKey', 'Pairing key', 'XXXXXX-XXXXXX-XXXXXX-XXXXXX', 'Four groups of six letters and digits; a key pairs once.')}
+          {text(
+            'pairingKey',
+            'Pairing key',
+            'XXXXXX-XXXXXX-XXXXXX-XXXXXX',
+            'Four groups of six letters and digits; a key pairs once.',
+          )}
         </>
       )}
       {error && !refused && <ErrorBar error={error} alert testId="add-site-error" />}

@@ -1,5 +1,15 @@
 /** An item's commands (quiesce, thaw, shutdown, start) and each one's last run: when, how it ended, its output. */
-import { Accordion, AccordionHeader, AccordionItem, AccordionPanel, Badge, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Accordion,
+  AccordionHeader,
+  AccordionItem,
+  AccordionPanel,
+  Badge,
+  Text,
+  Title3,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { formatTime } from '../format';
 import type { CommandRunInfo, ItemInfo } from './labels';
 
@@ -36,7 +46,9 @@ export function CommandOutputs({ item }: { item: ItemInfo }) {
         Commands
       </Title3>
       {names.length === 0 ? (
-        <Text className={styles.muted}>No commands: points are crash-consistent. A quiesce and a thaw command make app-consistent points.</Text>
+        <Text className={styles.muted}>
+          No commands: points are crash-consistent. A quiesce and a thaw command make app-consistent points.
+        </Text>
       ) : (
         <Accordion multiple collapsible>
           {names.map((n) => {
@@ -51,7 +63,10 @@ export function CommandOutputs({ item }: { item: ItemInfo }) {
                       {item.commands[n]}
                     </Text>
                     {run && end ? (
-                      <Badge appearance="tint" color={end.ok ? 'success' : 'danger'}>{`${formatTime(run.startedAt)} · ${end.text}`}</Badge>
+                      <Badge
+                        appearance="tint"
+                        color={end.ok ? 'success' : 'danger'}
+                      >{`${formatTime(run.startedAt)} · ${end.text}`}</Badge>
                     ) : (
                       <Badge appearance="tint" color="subtle">
                         not run yet
@@ -61,7 +76,9 @@ export function CommandOutputs({ item }: { item: ItemInfo }) {
                 </AccordionHeader>
                 <AccordionPanel>
                   {run ? (
-                    <pre className={styles.output}>{`${run.outputCut ? `… ${run.outputCut} bytes cut …\n` : ''}${run.output || '(no output)'}`}</pre>
+                    <pre
+                      className={styles.output}
+                    >{`${run.outputCut ? `… ${run.outputCut} bytes cut …\n` : ''}${run.output || '(no output)'}`}</pre>
                   ) : (
                     <Text className={styles.muted}>Its output shows here after its first run.</Text>
                   )}

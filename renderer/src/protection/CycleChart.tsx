@@ -8,7 +8,11 @@ import { formatBytes } from '../format';
 import { formatAge, type Cycle } from './labels';
 
 const useStyles = makeStyles({
-  charts: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(320px, 1fr))', gap: tokens.spacingHorizontalL },
+  charts: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(320px, 1fr))',
+    gap: tokens.spacingHorizontalL,
+  },
   chart: { minWidth: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
   muted: { color: tokens.colorNeutralForeground3 },
 });
@@ -41,7 +45,9 @@ export function CycleCharts({ cycles, rpoThresholdSeconds }: { cycles: Cycle[]; 
   const rpo: LineChartPoints[] = [
     {
       legend: 'RPO',
-      data: ok.filter((c) => c.rpoSeconds !== null).map((c) => ({ x: at(c), y: c.rpoSeconds ?? 0, yAxisCalloutData: formatAge(c.rpoSeconds) })),
+      data: ok
+        .filter((c) => c.rpoSeconds !== null)
+        .map((c) => ({ x: at(c), y: c.rpoSeconds ?? 0, yAxisCalloutData: formatAge(c.rpoSeconds) })),
       color: tokens.colorBrandForeground1,
     },
     ...(nearThreshold ? [threshold] : []),
@@ -57,7 +63,10 @@ export function CycleCharts({ cycles, rpoThresholdSeconds }: { cycles: Cycle[]; 
     <div className={styles.charts} data-testid="cycle-charts">
       <div className={styles.chart} role="img" aria-label={`RPO of the last ${ok.length} cycles`}>
         <Text weight="semibold">RPO (seconds)</Text>
-        <Text size={200} className={styles.muted}>{`Threshold ${formatAge(rpoThresholdSeconds)}${nearThreshold ? ' (dashed)' : ''}`}</Text>
+        <Text
+          size={200}
+          className={styles.muted}
+        >{`Threshold ${formatAge(rpoThresholdSeconds)}${nearThreshold ? ' (dashed)' : ''}`}</Text>
         <LineChart data={{ lineChartData: rpo }} height={220} yAxisTickCount={4} yMinValue={0} />
       </div>
       <div className={styles.chart} role="img" aria-label={`Throughput of the last ${ok.length} cycles`}>

@@ -17,11 +17,18 @@ export function DisableItemDialog({ name, onClose }: { name: string; onClose(dis
     >
       <MessageBar intent="warning" layout="multiline">
         <MessageBarBody>
-          Replication stops. {keep ? 'The replica and its points stay at the recovery site.' : 'Its replica and every recovery point are deleted.'}
+          Replication stops.{' '}
+          {keep
+            ? 'The replica and its points stay at the recovery site.'
+            : 'Its replica and every recovery point are deleted.'}
         </MessageBarBody>
       </MessageBar>
       <Text>The machine itself is not touched: its disks and folders stay where they are.</Text>
-      <Checkbox checked={keep} onChange={(_, d) => setKeep(d.checked === true)} label="Keep the replica and its recovery points at the recovery site" />
+      <Checkbox
+        checked={keep}
+        onChange={(_, d) => setKeep(d.checked === true)}
+        label="Keep the replica and its recovery points at the recovery site"
+      />
     </ConfirmDialog>
   );
 }

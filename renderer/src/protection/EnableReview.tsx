@@ -24,7 +24,12 @@ export function EnableReview({ data }: StepBodyProps<EnableData>) {
     ['Source site', data.sourceSite || 'this installation (primary)'],
     ['Disk images', pathLines(data.disks).join('\n') || 'none'],
     ['Folders', pathLines(data.folders).join('\n') || 'none'],
-    ['Commands', commands.length ? commands.map((c) => `${c}: ${data.commands[c].trim()}`).join('\n') : 'none (crash-consistent points only)'],
+    [
+      'Commands',
+      commands.length
+        ? commands.map((c) => `${c}: ${data.commands[c].trim()}`).join('\n')
+        : 'none (crash-consistent points only)',
+    ],
     ['Recovery site', data.recoverySite],
     ['Storage account', data.account || 'none'],
     ['Policy', data.policy],
@@ -41,8 +46,8 @@ export function EnableReview({ data }: StepBodyProps<EnableData>) {
         ])}
       </dl>
       <Text size={200}>
-        The first copy holds every allocated block of the disks (holes are skipped) and every file of the folders; the job measures it first and shows its size
-        and time left.
+        The first copy holds every allocated block of the disks (holes are skipped) and every file of the folders; the
+        job measures it first and shows its size and time left.
       </Text>
     </>
   );
@@ -58,7 +63,13 @@ export function EnableProgress({ data }: StepBodyProps<EnableData>) {
   const left = job.bytesTotal - job.bytesDone;
   const eta = job.status === 'running' && job.rate > 0 && left > 0 ? formatDuration((left / job.rate) * 1000) : null;
   return (
-    <div style={{ display: 'flex', flexDirection: 'column', gap: 8 }} data-testid="enable-progress" data-status={job.status} data-autofocus tabIndex={-1}>
+    <div
+      style={{ display: 'flex', flexDirection: 'column', gap: 8 }}
+      data-testid="enable-progress"
+      data-status={job.status}
+      data-autofocus
+      tabIndex={-1}
+    >
       <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
         <Text weight="semibold">{job.title}</Text>
         <JobStatusBadge status={job.status} />

@@ -4,7 +4,14 @@
  * happened in the page's notice.
  */
 import { Button, Spinner, Text, Toolbar } from '@fluentui/react-components';
-import { ArrowRepeatAllRegular, ArrowSyncRegular, DeleteRegular, EditRegular, PauseRegular, PlayRegular } from '@fluentui/react-icons';
+import {
+  ArrowRepeatAllRegular,
+  ArrowSyncRegular,
+  DeleteRegular,
+  EditRegular,
+  PauseRegular,
+  PlayRegular,
+} from '@fluentui/react-icons';
 import { useState } from 'react';
 import { call } from '../api/client';
 import { jobStartedNotice, type Notice } from '../ui/Notice';
@@ -36,8 +43,13 @@ export function ItemActions({ item, onNotice, reload }: ItemActionsProps) {
       onNotice(r.ok ? jobStartedNotice(r.value) : { intent: 'error', title: r.error.message, body: r.error.hint });
     } else {
       const r = await call(what === 'pause' ? 'items.pause' : 'items.resume', { name });
-      const done = what === 'pause' ? `Replication of “${name}” is paused.` : `Replication of “${name}” resumed: a cycle runs now.`;
-      onNotice(r.ok ? { intent: 'success', title: done } : { intent: 'error', title: r.error.message, body: r.error.hint });
+      const done =
+        what === 'pause'
+          ? `Replication of “${name}” is paused.`
+          : `Replication of “${name}” resumed: a cycle runs now.`;
+      onNotice(
+        r.ok ? { intent: 'success', title: done } : { intent: 'error', title: r.error.message, body: r.error.hint },
+      );
     }
     setBusy(null);
     reload();
@@ -88,9 +100,11 @@ export function ItemActions({ item, onNotice, reload }: ItemActionsProps) {
           onClose={closeDialog}
         >
           <Text>
-            Resync reads every disk at both sites, compares the checksums of fixed-size blocks and sends only the blocks that differ. On large disks it reads
-            for a long time and loads the source;{' '}
-            {item.resync.required ? 'the item needs one now.' : `it runs by itself in the window ${item.resync.window} when needed.`}
+            Resync reads every disk at both sites, compares the checksums of fixed-size blocks and sends only the blocks
+            that differ. On large disks it reads for a long time and loads the source;{' '}
+            {item.resync.required
+              ? 'the item needs one now.'
+              : `it runs by itself in the window ${item.resync.window} when needed.`}
           </Text>
         </ConfirmDialog>
       )}

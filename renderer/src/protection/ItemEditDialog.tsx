@@ -22,12 +22,18 @@ const FIELDS = ['quiesce', 'thaw', 'shutdown', 'start', 'commandTimeout', 'resyn
 type FieldName = (typeof FIELDS)[number];
 
 const LABELS: Record<FieldName, { label: string; hint: string }> = {
-  quiesce: { label: 'Quiesce command', hint: 'Runs (sh -c) before an app-consistent point, e.g. flushes a database. Empty: crash-consistent points only.' },
+  quiesce: {
+    label: 'Quiesce command',
+    hint: 'Runs (sh -c) before an app-consistent point, e.g. flushes a database. Empty: crash-consistent points only.',
+  },
   thaw: { label: 'Thaw command', hint: 'Runs once the app-consistent point was read.' },
   shutdown: { label: 'Shutdown command', hint: 'Shuts the machine down, before a planned failover.' },
   start: { label: 'Start command', hint: 'Starts the machine where it is active, after a failover.' },
   commandTimeout: { label: 'Command timeout', hint: 'How long each command may run, e.g. 60s or 5m.' },
-  resyncWindow: { label: 'Resync window', hint: 'Local HH:MM-HH:MM when a resynchronization may run by itself. Empty: the global window.' },
+  resyncWindow: {
+    label: 'Resync window',
+    hint: 'Local HH:MM-HH:MM when a resynchronization may run by itself. Empty: the global window.',
+  },
 };
 
 const WINDOW = /^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$/;
@@ -52,7 +58,10 @@ export function ItemEditDialog({ item, onClose }: { item: ItemInfo; onClose(save
   const [error, setError] = useState<ErrorInfo | null>(null);
   const problems: Partial<Record<FieldName, string>> = {
     commandTimeout: durationProblem(form.commandTimeout, { what: 'command timeout' }),
-    resyncWindow: form.resyncWindow.trim() && !WINDOW.test(form.resyncWindow) ? 'Write local start and end times, e.g. 18:00-06:00.' : undefined,
+    resyncWindow:
+      form.resyncWindow.trim() && !WINDOW.test(form.resyncWindow)
+        ? 'Write local start and end times, e.g. 18:00-06:00.'
+        : undefined,
   };
   const refused = error ? flagField(error.message, FIELDS) : null;
   const submit = async (e: FormEvent) => {
@@ -60,7 +69,9 @@ export function ItemEditDialog({ item, onClose }: { item: ItemInfo; onClose(save
     setTried(true);
     if (Object.values(problems).some(Boolean) || busy) return;
     const changed: Partial<Record<FieldName, string>> = {};
-    for (const f of FIELDS) if (form[f].trim() !== start[f].trim()) changed[f] = f === 'resyncWindow' && !form[f].trim() ? 'default' : form[f].trim();
+    for (const f of FIELDS)
+      if (form[f].trim() !== start[f].trim())
+        changed[f] = f === 'resyncWindow' && !form[f].trim() ? 'default' : form[f].trim();
     setBusy(true);
     setError(null);
     const r = await call('items.edit', { name: item.name, ...changed });
@@ -68,10 +79,20 @@ export function ItemEditDialog({ item, onClose }: { item: ItemInfo; onClose(save
     if (r.ok) onClose(r.value);
     else setError(r.error);
   };
-  const shown = (f: FieldName) => (refused === f && error ? withoutFlag(error.message) : tried ? problems[f] : undefined);
+  const shown = (f: FieldName) =>
+    refused === f && error ? withoutFlag(error.message) : tried ? problems[f] : undefined;
   return (
-    <FormDialog title={`Edit “${item.name}”`} testId="item-edit-dialog" busy={busy} primary="Save" onSubmit={(e) => void submit(e)} onCancel={() => onClose(null)}>
-      <Text className={styles.muted}>Commands run where the item is active, with their output kept on the item&apos;s page.</Text>
+    <FormDialog
+      title={`Edit “${item.name}”`}
+      testId="item-edit-dialog"
+      busy={busy}
+      primary="Save"
+      onSubmit={(e) => void submit(e)}
+      onCancel={() => onClose(null)}
+    >
+      <Text className={styles.muted}>
+        Commands run where the item is active, with their output kept on the item&apos;s page.
+      </Text>
       {FIELDS.map((f) => (
         <Field key={f} label={LABELS[f].label} hint={LABELS[f].hint} {...fieldState(shown(f))} data-field={f}>
           <Input
@@ -81,7 +102,11 @@ export function ItemEditDialog({ item, onClose }: { item: ItemInfo; onClose(save
               setForm((old) => ({ ...old, [f]: v.value }));
               if (refused === f) setError(null);
             }}
-            placeholder={f === 'resyncWindow' ? `global: ${item.resync.windowIsItemOwn ? 'see Replication policies' : item.resync.window}` : undefined}
+            placeholder={
+              f === 'resyncWindow'
+                ? `global: ${item.resync.windowIsItemOwn ? 'see Replication policies' : item.resync.window}`
+                : undefined
+            }
             autoComplete="off"
             spellCheck={false}
           />

@@ -10,7 +10,8 @@ import type { ItemInfo } from './labels';
 
 /** Jobs about the item, or about its replication group (whose cycles make the item's points). */
 export const isItemJob = (item: Pick<ItemInfo, 'name' | 'group'>) => (j: Job) =>
-  (j.objectKind === 'protected-item' && j.objectName === item.name) || (!!item.group && j.objectKind === 'replication-group' && j.objectName === item.group);
+  (j.objectKind === 'protected-item' && j.objectName === item.name) ||
+  (!!item.group && j.objectKind === 'replication-group' && j.objectName === item.group);
 
 export function ItemJobs({ item }: { item: ItemInfo }) {
   const { jobs } = useLifeboat();

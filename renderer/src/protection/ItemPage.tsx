@@ -38,10 +38,24 @@ import { PointsTimeline } from './PointsTimeline';
 import { useProtectionQuery } from './useProtectionQuery';
 
 const useStyles = makeStyles({
-  cards: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(300px, 1fr))', gap: tokens.spacingHorizontalL },
-  card: { padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, minWidth: 0 },
+  cards: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(300px, 1fr))',
+    gap: tokens.spacingHorizontalL,
+  },
+  card: {
+    padding: tokens.spacingHorizontalL,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalS,
+    minWidth: 0,
+  },
   path: { fontFamily: tokens.fontFamilyMonospace, wordBreak: 'break-all', fontSize: tokens.fontSizeBase200 },
-  big: { fontSize: tokens.fontSizeHero700, lineHeight: tokens.lineHeightHero700, fontWeight: tokens.fontWeightSemibold },
+  big: {
+    fontSize: tokens.fontSizeHero700,
+    lineHeight: tokens.lineHeightHero700,
+    fontWeight: tokens.fontWeightSemibold,
+  },
   over: { color: tokens.colorPaletteDarkOrangeForeground1 },
 });
 
@@ -63,7 +77,13 @@ export function ItemPage({ name }: { name: string }) {
     item.reload();
     points.reload();
   };
-  if (!i) return <Page title={name}>{back}{item.error ? <ErrorBar error={item.error} /> : <Spinner label="Loading the item…" />}</Page>;
+  if (!i)
+    return (
+      <Page title={name}>
+        {back}
+        {item.error ? <ErrorBar error={item.error} /> : <Spinner label="Loading the item…" />}
+      </Page>
+    );
 
   const rpo = liveRpo(i, now);
   const over = rpo !== null && rpo > i.rpoThresholdSeconds;
@@ -78,7 +98,11 @@ export function ItemPage({ name }: { name: string }) {
       <NoticeBar notice={notice} onDismiss={() => setNotice(null)} testId="item-notice" />
       <ErrorBar error={item.error} />
       {i.lastError && (
-        <MessageBar intent={i.health === 'critical' ? 'error' : 'warning'} layout="multiline" data-testid="item-last-error">
+        <MessageBar
+          intent={i.health === 'critical' ? 'error' : 'warning'}
+          layout="multiline"
+          data-testid="item-last-error"
+        >
           <MessageBarBody>
             <MessageBarTitle>{i.lastError.message}</MessageBarTitle>
             {i.lastError.hint}
@@ -112,7 +136,9 @@ export function ItemPage({ name }: { name: string }) {
             <dt>Next cycle</dt>
             <dd className={section.dd}>{i.paused ? 'paused' : formatTime(i.nextCycleAt)}</dd>
             <dt>Pending</dt>
-            <dd className={section.dd}>{i.pendingBytes === null || i.pendingBytes === undefined ? '—' : formatBytes(i.pendingBytes)}</dd>
+            <dd className={section.dd}>
+              {i.pendingBytes === null || i.pendingBytes === undefined ? '—' : formatBytes(i.pendingBytes)}
+            </dd>
             {i.appConsistent?.warning && (
               <>
                 <dt>App-consistent</dt>
@@ -127,8 +153,12 @@ export function ItemPage({ name }: { name: string }) {
             {formatAge(rpo)}
           </Text>
           <Text className={section.muted}>
-            Threshold {describeSeconds(i.rpoThresholdSeconds)}: health turns Warning above it. Points every {describeSeconds(i.frequencySeconds)}
-            {i.appConsistent?.frequencySeconds ? `, app-consistent every ${describeSeconds(i.appConsistent.frequencySeconds)}` : ''}.
+            Threshold {describeSeconds(i.rpoThresholdSeconds)}: health turns Warning above it. Points every{' '}
+            {describeSeconds(i.frequencySeconds)}
+            {i.appConsistent?.frequencySeconds
+              ? `, app-consistent every ${describeSeconds(i.appConsistent.frequencySeconds)}`
+              : ''}
+            .
           </Text>
         </Card>
         <Card className={styles.card}>
@@ -157,7 +187,11 @@ export function ItemPage({ name }: { name: string }) {
         <Title3 as="h2" id="charts-title">
           RPO and throughput, last 24 hours
         </Title3>
-        {history.data ? <CycleCharts cycles={history.data} rpoThresholdSeconds={i.rpoThresholdSeconds} /> : <ErrorBar error={history.error} />}
+        {history.data ? (
+          <CycleCharts cycles={history.data} rpoThresholdSeconds={i.rpoThresholdSeconds} />
+        ) : (
+          <ErrorBar error={history.error} />
+        )}
       </section>
       <CommandOutputs item={i} />
       <DrillReports item={i.name} />
@@ -168,7 +202,10 @@ export function ItemPage({ name }: { name: string }) {
 
 function ReplicatedTable({ item }: { item: ItemInfo }) {
   const styles = useStyles();
-  const rows = [...item.disks.map((d) => ({ ...d, kind: 'Disk' })), ...item.folders.map((f) => ({ ...f, kind: 'Folder' }))];
+  const rows = [
+    ...item.disks.map((d) => ({ ...d, kind: 'Disk' })),
+    ...item.folders.map((f) => ({ ...f, kind: 'Folder' })),
+  ];
   // Failed over, an item runs from a copy at the other site; a test failover has its own isolated copy.
   const moved = rows.some((r) => r.activePath && r.activePath !== r.sourcePath);
   const testing = rows.some((r) => r.testPath);

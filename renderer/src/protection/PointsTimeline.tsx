@@ -29,10 +29,28 @@ const useStyles = makeStyles({
     borderBottom: `${tokens.strokeWidthThick} solid ${tokens.colorNeutralStroke2}`,
     margin: `0 ${tokens.spacingHorizontalM}`,
   },
-  tick: { position: 'absolute', bottom: '-5px', width: '10px', height: '10px', borderRadius: tokens.borderRadiusCircular, transform: 'translateX(-5px)' },
+  tick: {
+    position: 'absolute',
+    bottom: '-5px',
+    width: '10px',
+    height: '10px',
+    borderRadius: tokens.borderRadiusCircular,
+    transform: 'translateX(-5px)',
+  },
   crash: { backgroundColor: tokens.colorBrandBackground },
-  app: { backgroundColor: tokens.colorPaletteGreenBackground3, width: '14px', height: '14px', bottom: '-7px', transform: 'translateX(-7px)' },
-  ends: { display: 'flex', justifyContent: 'space-between', color: tokens.colorNeutralForeground3, margin: `${tokens.spacingVerticalXS} 0` },
+  app: {
+    backgroundColor: tokens.colorPaletteGreenBackground3,
+    width: '14px',
+    height: '14px',
+    bottom: '-7px',
+    transform: 'translateX(-7px)',
+  },
+  ends: {
+    display: 'flex',
+    justifyContent: 'space-between',
+    color: tokens.colorNeutralForeground3,
+    margin: `${tokens.spacingVerticalXS} 0`,
+  },
   kind: { display: 'inline-flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },
   scroll: { maxHeight: '320px', overflowY: 'auto' },
   pickable: { cursor: 'pointer', border: 'none', padding: 0 },
@@ -46,7 +64,10 @@ export interface PointPick {
 
 export function PointsTimeline({ points, pick }: { points: Point[]; pick?: PointPick }) {
   const styles = useStyles();
-  if (points.length === 0) return <Text data-testid="points-empty">No recovery point yet: the first is made when initial replication ends.</Text>;
+  if (points.length === 0)
+    return (
+      <Text data-testid="points-empty">No recovery point yet: the first is made when initial replication ends.</Text>
+    );
   const sorted = [...points].sort((a, b) => a.seq - b.seq);
   const first = Date.parse(sorted[0].createdAt);
   const last = Date.parse(sorted[sorted.length - 1].createdAt);
@@ -56,7 +77,11 @@ export function PointsTimeline({ points, pick }: { points: Point[]; pick?: Point
     <div data-testid="points-timeline" data-points={points.length}>
       <div className={styles.strip} aria-hidden>
         {sorted.map((p) => (
-          <Tooltip key={p.id} content={`${pointKindLabel(p.kind)} · ${formatTime(p.createdAt)}`} relationship="description">
+          <Tooltip
+            key={p.id}
+            content={`${pointKindLabel(p.kind)} · ${formatTime(p.createdAt)}`}
+            relationship="description"
+          >
             <span
               className={mergeClasses(
                 styles.tick,
@@ -113,7 +138,12 @@ export function PointsTimeline({ points, pick }: { points: Point[]; pick?: Point
                     {p.kind === 'app' ? <AppsRegular aria-hidden /> : <FlashRegular aria-hidden />}
                     {pointKindLabel(p.kind)}
                     {p.groupPoint && (
-                      <Badge appearance="tint" color="brand" icon={<LinkMultipleRegular />} title="One instant for every item of the replication group">
+                      <Badge
+                        appearance="tint"
+                        color="brand"
+                        icon={<LinkMultipleRegular />}
+                        title="One instant for every item of the replication group"
+                      >
                         Multi-item
                       </Badge>
                     )}

@@ -44,8 +44,9 @@ export function PoliciesSection() {
   return (
     <section aria-label="Replication policies" style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
       <Text>
-        A policy says how often changes are sent (30 s, 5 min or 15 min), above which RPO an item turns Warning, how long recovery points are kept, and how
-        often a point is app-consistent (quiesce, point, thaw). The failback policy is fixed: failback uses it.
+        A policy says how often changes are sent (30 s, 5 min or 15 min), above which RPO an item turns Warning, how
+        long recovery points are kept, and how often a point is app-consistent (quiesce, point, thaw). The failback
+        policy is fixed: failback uses it.
       </Text>
       <Toolbar aria-label="Policy actions">
         <Button appearance="primary" icon={<AddRegular />} onClick={() => setEditing('new')}>
@@ -83,7 +84,9 @@ export function PoliciesSection() {
                 <TableCell>{describeSeconds(p.frequencySeconds)}</TableCell>
                 <TableCell>{describeSeconds(p.rpoThresholdSeconds)}</TableCell>
                 <TableCell>{describeSeconds(p.retentionSeconds)}</TableCell>
-                <TableCell>{p.appConsistentSeconds ? `every ${describeSeconds(p.appConsistentSeconds)}` : 'none'}</TableCell>
+                <TableCell>
+                  {p.appConsistentSeconds ? `every ${describeSeconds(p.appConsistentSeconds)}` : 'none'}
+                </TableCell>
                 <TableCell>{p.items.length ? p.items.join(', ') : '—'}</TableCell>
                 <TableCell>
                   {!p.builtin && (
@@ -104,7 +107,10 @@ export function PoliciesSection() {
           onClose={(saved) => {
             setEditing(null);
             if (saved) {
-              setNotice({ intent: 'success', title: `${editing === 'new' ? 'Created' : 'Saved'} the policy “${saved.name}”` });
+              setNotice({
+                intent: 'success',
+                title: `${editing === 'new' ? 'Created' : 'Saved'} the policy “${saved.name}”`,
+              });
               policies.reload();
             }
           }}
@@ -136,7 +142,9 @@ function PolicyDialog({ policy, onClose }: { policy: PolicyInfo | null; onClose(
     appConsistent: durationProblem(form.appConsistent, { what: 'app-consistent frequency', zero: true }),
   };
   // The engine names a flag ("--rpo-threshold: …") or the name ("NAME: …"); the form's field is its camelCase.
-  const flag = error ? /^--?([a-z-]+):/.exec(error.message)?.[1]?.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) : undefined;
+  const flag = error
+    ? /^--?([a-z-]+):/.exec(error.message)?.[1]?.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+    : undefined;
   const refused = error ? (flag ?? (/^NAME:/.test(error.message) ? 'name' : null)) : null;
   const shown = (f: string) => (refused === f ? error?.message : tried ? problems[f] : undefined);
   const set = (patch: Partial<typeof form>) => {
@@ -171,7 +179,9 @@ function PolicyDialog({ policy, onClose }: { policy: PolicyInfo | null; onClose(
       onSubmit={(e) => void submit(e)}
       onCancel={() => onClose(null)}
     >
-      {policy && policy.items.length > 0 && <Text className={styles.muted}>{`Changes apply to ${policy.items.join(', ')} from the next cycle.`}</Text>}
+      {policy && policy.items.length > 0 && (
+        <Text className={styles.muted}>{`Changes apply to ${policy.items.join(', ')} from the next cycle.`}</Text>
+      )}
       {!policy && (
         <Field label="Policy name" required {...fieldState(shown('name'))}>
           <Input value={form.name} onChange={(_, v) => set({ name: v.value })} autoComplete="off" spellCheck={false} />
@@ -186,10 +196,20 @@ function PolicyDialog({ policy, onClose }: { policy: PolicyInfo | null; onClose(
           ))}
         </Select>
       </Field>
-      <Field label="RPO threshold" required {...fieldState(shown('rpoThreshold'))} hint="Above it, health turns Warning. E.g. 15m.">
+      <Field
+        label="RPO threshold"
+        required
+        {...fieldState(shown('rpoThreshold'))}
+        hint="Above it, health turns Warning. E.g. 15m."
+      >
         <Input value={form.rpoThreshold} onChange={(_, v) => set({ rpoThreshold: v.value })} autoComplete="off" />
       </Field>
-      <Field label="Recovery point retention" required {...fieldState(shown('retention'))} hint="How long points are kept. E.g. 24h.">
+      <Field
+        label="Recovery point retention"
+        required
+        {...fieldState(shown('retention'))}
+        hint="How long points are kept. E.g. 24h."
+      >
         <Input value={form.retention} onChange={(_, v) => set({ retention: v.value })} autoComplete="off" />
       </Field>
       <Field

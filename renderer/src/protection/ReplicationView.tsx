@@ -27,7 +27,16 @@ import { useNow } from '../api/hooks';
 import { NoticeBar, type Notice } from '../ui/Notice';
 import { formatBytes, formatTime } from '../format';
 import { ErrorBar } from '../ui/ErrorBar';
-import { ItemHealthBadge, PhaseBadge, formatAge, isReversed, itemHref, liveRpo, type Item, type SiteInfo } from './labels';
+import {
+  ItemHealthBadge,
+  PhaseBadge,
+  formatAge,
+  isReversed,
+  itemHref,
+  liveRpo,
+  type Item,
+  type SiteInfo,
+} from './labels';
 import { useProtectionQuery } from './useProtectionQuery';
 
 const useStyles = makeStyles({
@@ -36,11 +45,19 @@ const useStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3 },
   scroll: { overflowX: 'auto' },
   table: { minWidth: '760px' },
-  direction: { display: 'inline-flex', gap: tokens.spacingHorizontalXS, alignItems: 'center', fontWeight: tokens.fontWeightSemibold },
+  direction: {
+    display: 'inline-flex',
+    gap: tokens.spacingHorizontalXS,
+    alignItems: 'center',
+    fontWeight: tokens.fontWeightSemibold,
+  },
 });
 
 /** Items grouped by the site at the other end: outgoing when this installation (the primary) is the active site. */
-export function replicationBySite(sites: SiteInfo[], items: Item[]): Array<{ site: SiteInfo; outgoing: Item[]; incoming: Item[] }> {
+export function replicationBySite(
+  sites: SiteInfo[],
+  items: Item[],
+): Array<{ site: SiteInfo; outgoing: Item[]; incoming: Item[] }> {
   const primary = sites.find((s) => s.kind === 'primary')?.name ?? 'primary';
   return sites
     .filter((s) => s.kind !== 'primary')
@@ -67,10 +84,14 @@ export function ReplicationView() {
     },
   };
   return (
-    <section aria-label="Replication" style={{ display: 'flex', flexDirection: 'column', gap: 12 }} data-testid="replication-view">
+    <section
+      aria-label="Replication"
+      style={{ display: 'flex', flexDirection: 'column', gap: 12 }}
+      data-testid="replication-view"
+    >
       <Text>
-        What this installation sends to each recovery site, and what comes back here after a failover and reprotect. Bytes per cycle are what each cycle
-        sent, after leaving out unchanged blocks and holes.
+        What this installation sends to each recovery site, and what comes back here after a failover and reprotect.
+        Bytes per cycle are what each cycle sent, after leaving out unchanged blocks and holes.
       </Text>
       <NoticeBar notice={notice} onDismiss={() => setNotice(null)} testId="replication-notice" />
       <ErrorBar error={sites.error ?? items.error} />
@@ -79,12 +100,29 @@ export function ReplicationView() {
         <Card key={site.name} className={styles.site} data-replication-site={site.name}>
           <div className={styles.head}>
             <Title3 as="h2">{site.name}</Title3>
-            <Text className={styles.muted}>{site.kind === 'agent' ? `site agent ${site.agent ?? ''}` : `folder ${site.root ?? ''}`}</Text>
-            <Badge appearance="tint" color="informative">{`${outgoing.length} outgoing · ${incoming.length} incoming`}</Badge>
+            <Text className={styles.muted}>
+              {site.kind === 'agent' ? `site agent ${site.agent ?? ''}` : `folder ${site.root ?? ''}`}
+            </Text>
+            <Badge
+              appearance="tint"
+              color="informative"
+            >{`${outgoing.length} outgoing · ${incoming.length} incoming`}</Badge>
             <SitePause site={site} {...act} />
           </div>
-          <Direction label={`Outgoing: this installation → ${site.name}`} icon={<ArrowExportLtrRegular />} items={outgoing} testId="outgoing" {...act} />
-          <Direction label={`Incoming: ${site.name} → this installation`} icon={<ArrowImportRegular />} items={incoming} testId="incoming" {...act} />
+          <Direction
+            label={`Outgoing: this installation → ${site.name}`}
+            icon={<ArrowExportLtrRegular />}
+            items={outgoing}
+            testId="outgoing"
+            {...act}
+          />
+          <Direction
+            label={`Incoming: ${site.name} → this installation`}
+            icon={<ArrowImportRegular />}
+            items={incoming}
+            testId="incoming"
+            {...act}
+          />
         </Card>
       ))}
     </section>
@@ -151,7 +189,9 @@ function ReplicationRow({ item, onNotice, reload }: { item: Item; onNotice(n: No
     const r = await call(item.paused ? 'items.resume' : 'items.pause', { name: item.name });
     setBusy(false);
     const done = item.paused ? `Replication of “${item.name}” resumed.` : `Replication of “${item.name}” is paused.`;
-    onNotice(r.ok ? { intent: 'success', title: done } : { intent: 'error', title: r.error.message, body: r.error.hint });
+    onNotice(
+      r.ok ? { intent: 'success', title: done } : { intent: 'error', title: r.error.message, body: r.error.hint },
+    );
     reload();
     detail.reload();
   };
@@ -180,7 +220,13 @@ function ReplicationRow({ item, onNotice, reload }: { item: Item; onNotice(n: No
         </Text>
       </TableCell>
       <TableCell>
-        <Button size="small" appearance="subtle" disabled={busy} icon={item.paused ? <PlayRegular /> : <PauseRegular />} onClick={() => void toggle()}>
+        <Button
+          size="small"
+          appearance="subtle"
+          disabled={busy}
+          icon={item.paused ? <PlayRegular /> : <PauseRegular />}
+          onClick={() => void toggle()}
+        >
           {item.paused ? 'Resume' : 'Pause'}
         </Button>
       </TableCell>
@@ -195,12 +241,22 @@ function SitePause({ site, onNotice, reload }: { site: SiteInfo; onNotice(n: Not
     setBusy(true);
     const r = await call(site.paused ? 'sites.resume' : 'sites.pause', { name: site.name });
     setBusy(false);
-    const done = site.paused ? `Replication with “${site.name}” resumed.` : `Replication with “${site.name}” is paused: its items run no cycles.`;
-    onNotice(r.ok ? { intent: 'success', title: done } : { intent: 'error', title: r.error.message, body: r.error.hint });
+    const done = site.paused
+      ? `Replication with “${site.name}” resumed.`
+      : `Replication with “${site.name}” is paused: its items run no cycles.`;
+    onNotice(
+      r.ok ? { intent: 'success', title: done } : { intent: 'error', title: r.error.message, body: r.error.hint },
+    );
     reload();
   };
   return (
-    <Button size="small" disabled={busy} icon={site.paused ? <PlayRegular /> : <PauseRegular />} onClick={() => void toggle()} data-site-paused={site.paused}>
+    <Button
+      size="small"
+      disabled={busy}
+      icon={site.paused ? <PlayRegular /> : <PauseRegular />}
+      onClick={() => void toggle()}
+      data-site-paused={site.paused}
+    >
       {site.paused ? 'Resume site' : 'Pause site'}
     </Button>
   );

@@ -39,7 +39,13 @@ export function ResyncWindowSetting() {
     settings.reload();
   };
   return (
-    <form className={styles.form} onSubmit={(e) => void submit(e)} noValidate aria-label="Resync window" data-testid="resync-window-setting">
+    <form
+      className={styles.form}
+      onSubmit={(e) => void submit(e)}
+      noValidate
+      aria-label="Resync window"
+      data-testid="resync-window-setting"
+    >
       <Field
         label="Resync window (every item without its own)"
         hint={`Local HH:MM-HH:MM; empty: the default ${settings.data?.defaultResyncWindow ?? '18:00-06:00'}.`}

@@ -32,7 +32,11 @@ const useStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
-const KIND_LABEL: Record<string, string> = { primary: 'Primary (this installation)', local: 'Recovery: folder on this machine', agent: 'Recovery: site agent' };
+const KIND_LABEL: Record<string, string> = {
+  primary: 'Primary (this installation)',
+  local: 'Recovery: folder on this machine',
+  agent: 'Recovery: site agent',
+};
 
 export function SitesSection() {
   const styles = useStyles();
@@ -62,9 +66,8 @@ export function SitesSection() {
   return (
     <section aria-label="Sites" style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
       <Text>
-        A recovery site is where replicas and recovery points live: a folder on this machine (a disk, a NAS mount), or a site agent on another host paired
-        with{' '}
-        <code>lifeboat agent serve</code>.
+        A recovery site is where replicas and recovery points live: a folder on this machine (a disk, a NAS mount), or a
+        site agent on another host paired with <code>lifeboat agent serve</code>.
       </Text>
       <Toolbar aria-label="Site actions">
         <Button appearance="primary" icon={<AddRegular />} onClick={() => setAdding(true)}>
@@ -97,7 +100,9 @@ export function SitesSection() {
                   {s.agent ?? s.root ?? '—'}
                   {s.agent && s.root && <span className={styles.muted}>{` (root ${s.root} on the agent host)`}</span>}
                 </TableCell>
-                <TableCell>{s.items.length ? s.items.join(', ') : <span className={styles.muted}>none</span>}</TableCell>
+                <TableCell>
+                  {s.items.length ? s.items.join(', ') : <span className={styles.muted}>none</span>}
+                </TableCell>
                 <TableCell>
                   {s.kind !== 'primary' && (
                     <>
@@ -133,7 +138,11 @@ export function SitesSection() {
             setAdding(false);
             if (site) {
               const where = site.root ?? site.agent;
-              setNotice({ intent: 'success', title: `Added the recovery site “${site.name}”`, body: `Replicas will be kept under ${where}.` });
+              setNotice({
+                intent: 'success',
+                title: `Added the recovery site “${site.name}”`,
+                body: `Replicas will be kept under ${where}.`,
+              });
               sites.reload();
             }
           }}
@@ -148,14 +157,20 @@ export function SitesSection() {
           onClose={(removed) => {
             setRemoving(null);
             if (removed) {
-              setNotice({ intent: 'success', title: `Removed the site “${removing.name}”`, body: 'Its folder stays where it is.' });
+              setNotice({
+                intent: 'success',
+                title: `Removed the site “${removing.name}”`,
+                body: 'Its folder stays where it is.',
+              });
               sites.reload();
             }
           }}
         >
           <Text>
-            Lifeboat forgets the site. Its folder{removing.root ? ` ${removing.root}` : ''} stays where it is, with whatever it holds.
-            {removing.items.length > 0 && ` It is refused while protected items use the site (${removing.items.join(', ')}).`}
+            Lifeboat forgets the site. Its folder{removing.root ? ` ${removing.root}` : ''} stays where it is, with
+            whatever it holds.
+            {removing.items.length > 0 &&
+              ` It is refused while protected items use the site (${removing.items.join(', ')}).`}
           </Text>
         </ConfirmDialog>
       )}

@@ -58,7 +58,8 @@ type Step = WizardStep<EnableStepId, EnableData>;
 const source: Step = {
   id: 'source',
   title: 'Source site',
-  intro: () => 'Where the machine runs now. Its disks and folders are read there; the primary site is this installation.',
+  intro: () =>
+    'Where the machine runs now. Its disks and folders are read there; the primary site is this installation.',
   nextLabel: () => 'Next',
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'machine' }),
@@ -97,24 +98,74 @@ const machine: Step = {
       name: nameProblem(d.name, 'machine'),
       disk: badDisk ?? (disks.length + folders.length === 0 ? 'List at least one disk image or folder.' : undefined),
       folder: badFolder ?? undefined,
-      commandTimeout: d.commandTimeout.trim() && !/^\d+\s*(s|m|min|h)?$/i.test(d.commandTimeout.trim()) ? 'Give a duration, e.g. 60s or 5m.' : undefined,
+      commandTimeout:
+        d.commandTimeout.trim() && !/^\d+\s*(s|m|min|h)?$/i.test(d.commandTimeout.trim())
+          ? 'Give a duration, e.g. 60s or 5m.'
+          : undefined,
     };
   },
   submit: () => ({ ok: true, go: 'recovery' }),
   Body: ({ data, update, problems }) => (
     <>
-      <Field label="Machine name" required data-field="name" {...fieldState(problems.name)} hint="Letters, digits, dots, hyphens and underscores.">
-        <Input value={data.name} onChange={(_, v) => update({ name: v.value })} autoComplete="off" spellCheck={false} placeholder="sql01" />
+      <Field
+        label="Machine name"
+        required
+        data-field="name"
+        {...fieldState(problems.name)}
+        hint="Letters, digits, dots, hyphens and underscores."
+      >
+        <Input
+          value={data.name}
+          onChange={(_, v) => update({ name: v.value })}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="sql01"
+        />
       </Field>
-      <Field label="Disk images" data-field="disk" {...fieldState(problems.disk)} hint="One path a line, e.g. /srv/vms/sql01/disk0.img">
-        <Textarea value={data.disks} onChange={(_, v) => update({ disks: v.value })} rows={2} spellCheck={false} resize="vertical" />
+      <Field
+        label="Disk images"
+        data-field="disk"
+        {...fieldState(problems.disk)}
+        hint="One path a line, e.g. /srv/vms/sql01/disk0.img"
+      >
+        <Textarea
+          value={data.disks}
+          onChange={(_, v) => update({ disks: v.value })}
+          rows={2}
+          spellCheck={false}
+          resize="vertical"
+        />
       </Field>
-      <Field label="Folders" data-field="folder" {...fieldState(problems.folder)} hint="One path a line, e.g. /srv/vms/sql01/config">
-        <Textarea value={data.folders} onChange={(_, v) => update({ folders: v.value })} rows={2} spellCheck={false} resize="vertical" />
+      <Field
+        label="Folders"
+        data-field="folder"
+        {...fieldState(problems.folder)}
+        hint="One path a line, e.g. /srv/vms/sql01/config"
+      >
+        <Textarea
+          value={data.folders}
+          onChange={(_, v) => update({ folders: v.value })}
+          rows={2}
+          spellCheck={false}
+          resize="vertical"
+        />
       </Field>
-      <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(260px, 1fr))', gap: 12, alignItems: 'start' }}>
+      <div
+        style={{
+          display: 'grid',
+          gridTemplateColumns: 'repeat(auto-fit, minmax(260px, 1fr))',
+          gap: 12,
+          alignItems: 'start',
+        }}
+      >
         {COMMANDS.map((c) => (
-          <Field key={c} label={`${c[0].toUpperCase()}${c.slice(1)} command (optional)`} data-field={c} {...fieldState(problems[c])} hint={COMMAND_HINT[c]}>
+          <Field
+            key={c}
+            label={`${c[0].toUpperCase()}${c.slice(1)} command (optional)`}
+            data-field={c}
+            {...fieldState(problems[c])}
+            hint={COMMAND_HINT[c]}
+          >
             <Input
               value={data.commands[c]}
               onChange={(_, v) => update({ commands: { ...data.commands, [c]: v.value } })}
@@ -130,7 +181,11 @@ const machine: Step = {
         {...fieldState(problems.commandTimeout)}
         hint="Each command's limit, e.g. 60s (default 5m)."
       >
-        <Input value={data.commandTimeout} onChange={(_, v) => update({ commandTimeout: v.value })} autoComplete="off" />
+        <Input
+          value={data.commandTimeout}
+          onChange={(_, v) => update({ commandTimeout: v.value })}
+          autoComplete="off"
+        />
       </Field>
     </>
   ),
@@ -142,7 +197,9 @@ const recovery: Step = {
   intro: () => 'Where the replica and the recovery points live. Add sites on the Sites tab of this page.',
   nextLabel: () => 'Next',
   back: () => 'machine',
-  validate: (d) => ({ recoverySite: d.recoverySite ? undefined : 'Choose a recovery site (add one on the Sites tab first).' }),
+  validate: (d) => ({
+    recoverySite: d.recoverySite ? undefined : 'Choose a recovery site (add one on the Sites tab first).',
+  }),
   submit: () => ({ ok: true, go: 'account' }),
   Body: function RecoveryBody({ data, update, problems }) {
     const sites = (useQuery('sites.list', {}).data ?? []).filter((s) => s.kind !== 'primary');
@@ -164,7 +221,8 @@ const recovery: Step = {
 const account: Step = {
   id: 'account',
   title: 'Storage account (optional)',
-  intro: () => 'A storage account can hold older recovery points and seed the first copy. Without one, every point stays at the recovery site.',
+  intro: () =>
+    'A storage account can hold older recovery points and seed the first copy. Without one, every point stays at the recovery site.',
   nextLabel: () => 'Next',
   back: () => 'recovery',
   validate: () => ({}),
@@ -234,7 +292,9 @@ const group: Step = {
   validate: (d) => ({ group: d.group.trim() ? nameProblem(d.group, 'replication group') : undefined }),
   submit: () => ({ ok: true, go: 'review' }),
   Body: function GroupBody({ data, update, problems }) {
-    const groups = [...new Set((useQuery('items.list', {}).data ?? []).map((i) => i.group).filter((g): g is string => !!g))];
+    const groups = [
+      ...new Set((useQuery('items.list', {}).data ?? []).map((i) => i.group).filter((g): g is string => !!g)),
+    ];
     return (
       <Field
         label="Replication group"
@@ -242,7 +302,12 @@ const group: Step = {
         {...fieldState(problems.group)}
         hint={groups.length ? `Existing groups: ${groups.join(', ')}` : 'A new name makes a new group.'}
       >
-        <Input value={data.group} onChange={(_, v) => update({ group: v.value })} autoComplete="off" spellCheck={false} />
+        <Input
+          value={data.group}
+          onChange={(_, v) => update({ group: v.value })}
+          autoComplete="off"
+          spellCheck={false}
+        />
       </Field>
     );
   },
@@ -269,13 +334,21 @@ export function routeEnableError(error: ErrorInfo): Outcome<EnableStepId, Enable
   const named = m ? (m[1] === 'NAME' ? 'name' : m[1].replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()) : null;
   const target = named ? FIELD_STEP[named] : undefined;
   if (target) return { ok: false, error, go: target[0], field: target[1] };
-  for (const [word, step] of [['recovery site', 'recovery'], ['site', 'recovery'], ['policy', 'policy'], ['account', 'account'], ['group', 'group']] as const)
+  for (const [word, step] of [
+    ['recovery site', 'recovery'],
+    ['site', 'recovery'],
+    ['policy', 'policy'],
+    ['account', 'account'],
+    ['group', 'group'],
+  ] as const)
     if (error.message.toLowerCase().includes(word)) return { ok: false, error, go: step };
   return { ok: false, error };
 }
 
 export function protectInput(d: EnableData) {
-  const commands = Object.fromEntries(COMMANDS.filter((c) => d.commands[c].trim()).map((c) => [c, d.commands[c].trim()]));
+  const commands = Object.fromEntries(
+    COMMANDS.filter((c) => d.commands[c].trim()).map((c) => [c, d.commands[c].trim()]),
+  );
   const disks = pathLines(d.disks);
   const folders = pathLines(d.folders);
   return {
@@ -311,12 +384,31 @@ const review: Step = {
 const progress: Step = {
   id: 'progress',
   title: 'Enabling protection',
-  intro: (d) => `The Enable protection job of “${d.name.trim()}”: closing this window does not stop it, and the Jobs page follows it too.`,
+  intro: (d) =>
+    `The Enable protection job of “${d.name.trim()}”: closing this window does not stop it, and the Jobs page follows it too.`,
   nextLabel: () => 'Close',
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'finish' }),
   Body: EnableProgress,
 };
 
-export const enableSteps: StepMachine<EnableStepId, EnableData> = { source, machine, recovery, account, policy, group, review, progress };
-export const enablePath = (): EnableStepId[] => ['source', 'machine', 'recovery', 'account', 'policy', 'group', 'review', 'progress'];
+export const enableSteps: StepMachine<EnableStepId, EnableData> = {
+  source,
+  machine,
+  recovery,
+  account,
+  policy,
+  group,
+  review,
+  progress,
+};
+export const enablePath = (): EnableStepId[] => [
+  'source',
+  'machine',
+  'recovery',
+  'account',
+  'policy',
+  'group',
+  'review',
+  'progress',
+];

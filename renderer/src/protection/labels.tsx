@@ -4,7 +4,16 @@
  */
 import { Badge } from '@fluentui/react-components';
 import type { z } from 'zod';
-import type { CommandRun, CycleEntry, ItemDetail, ItemSummary, Policy, RecoveryPoint, Site, SiteProbe } from '../../../main/shared/contract-protection';
+import type {
+  CommandRun,
+  CycleEntry,
+  ItemDetail,
+  ItemSummary,
+  Policy,
+  RecoveryPoint,
+  Site,
+  SiteProbe,
+} from '../../../main/shared/contract-protection';
 
 export type Item = z.infer<typeof ItemSummary>;
 export type ItemInfo = z.infer<typeof ItemDetail>;
@@ -17,7 +26,11 @@ export type PolicyInfo = z.infer<typeof Policy>;
 export type Health = Item['health'];
 
 export const HEALTH_LABEL: Record<Health, string> = { normal: 'Normal', warning: 'Warning', critical: 'Critical' };
-const HEALTH_COLOR: Record<Health, 'success' | 'warning' | 'danger'> = { normal: 'success', warning: 'warning', critical: 'danger' };
+const HEALTH_COLOR: Record<Health, 'success' | 'warning' | 'danger'> = {
+  normal: 'success',
+  warning: 'warning',
+  critical: 'danger',
+};
 
 /** The health, and when given, why it is not Normal. An unknown health (a later engine) reads as itself. */
 export function ItemHealthBadge({ health, reasons }: { health: string; reasons?: string[] }) {
@@ -65,7 +78,17 @@ const PHASE_COLOR: Record<string, 'brand' | 'warning' | 'danger' | 'informative'
 };
 
 /** The phase, "in reverse" when the item runs at its recovery site, and the Paused and Test failover marks. */
-export function PhaseBadge({ phase, paused, reversed, testing }: { phase: string; paused?: boolean; reversed?: boolean; testing?: boolean }) {
+export function PhaseBadge({
+  phase,
+  paused,
+  reversed,
+  testing,
+}: {
+  phase: string;
+  paused?: boolean;
+  reversed?: boolean;
+  testing?: boolean;
+}) {
   return (
     <span data-phase={phase} data-reversed={reversed ? 'true' : undefined}>
       <Badge appearance="tint" color={PHASE_COLOR[phase] ?? 'informative'}>

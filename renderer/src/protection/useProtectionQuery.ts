@@ -10,7 +10,11 @@ const PROTECTION_JOBS = /^(replication|item|items|site|sites|policy|policies)[.:
 
 export const isProtectionJob = (job: Job) => PROTECTION_JOBS.test(job.type) || job.objectKind === 'item';
 
-export function useProtectionQuery<N extends CallName>(name: N, input: CallInput<N>, refreshMs = 5000): Query<CallOutput<N>> {
+export function useProtectionQuery<N extends CallName>(
+  name: N,
+  input: CallInput<N>,
+  refreshMs = 5000,
+): Query<CallOutput<N>> {
   const q = useQuery(name, input, { reloadOnJob: isProtectionJob });
   const { reload } = q;
   useEffect(() => {

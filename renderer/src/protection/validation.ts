@@ -17,11 +17,15 @@ export function durationSeconds(text: string): number | null {
   return m ? Math.round(Number(m[1]) * UNITS[(m[2] ?? 's').toLowerCase()]) : null;
 }
 
-export function durationProblem(text: string, opts: { zero?: boolean; atLeast?: number; what: string }): string | undefined {
+export function durationProblem(
+  text: string,
+  opts: { zero?: boolean; atLeast?: number; what: string },
+): string | undefined {
   const s = durationSeconds(text);
   if (s === null) return `Give a number with a unit, e.g. 30s, 15m, 24h${opts.zero ? ', or 0 for none' : ''}.`;
   if (s === 0 && !opts.zero) return `The ${opts.what} cannot be 0.`;
-  if (opts.atLeast !== undefined && s !== 0 && s < opts.atLeast) return `The ${opts.what} must be at least the replication frequency.`;
+  if (opts.atLeast !== undefined && s !== 0 && s < opts.atLeast)
+    return `The ${opts.what} must be at least the replication frequency.`;
   return undefined;
 }
 

@@ -1,5 +1,15 @@
 /** The header's bell: the count of unacknowledged alerts, live, opening the newest of them. */
-import { Button, CounterBadge, Link, Popover, PopoverSurface, PopoverTrigger, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  CounterBadge,
+  Link,
+  Popover,
+  PopoverSurface,
+  PopoverTrigger,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { AlertRegular } from '@fluentui/react-icons';
 import { useMemo, useState } from 'react';
 import { call } from '../api/client';
@@ -14,7 +24,16 @@ const useStyles = makeStyles({
   icon: { position: 'relative', display: 'inline-flex' },
   badge: { position: 'absolute', top: '-6px', right: '-8px', pointerEvents: 'none' },
   surface: { width: '360px', display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
-  list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, maxHeight: '50vh', overflowY: 'auto' },
+  list: {
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalS,
+    maxHeight: '50vh',
+    overflowY: 'auto',
+  },
   item: { display: 'grid', gridTemplateColumns: 'auto 1fr', columnGap: tokens.spacingHorizontalS },
   meta: { color: tokens.colorNeutralForeground3 },
   actions: { display: 'flex', justifyContent: 'space-between', alignItems: 'center' },
@@ -40,7 +59,15 @@ export function AlertBell() {
           icon={
             <span className={styles.icon}>
               <AlertRegular />
-              {unread.length > 0 && <CounterBadge className={styles.badge} count={unread.length} size="small" color="danger" data-testid="alert-count" />}
+              {unread.length > 0 && (
+                <CounterBadge
+                  className={styles.badge}
+                  count={unread.length}
+                  size="small"
+                  color="danger"
+                  data-testid="alert-count"
+                />
+              )}
             </span>
           }
         />

@@ -30,7 +30,13 @@ const useStyles = makeStyles({
     gridTemplateColumns: 'auto minmax(0, 1fr)',
     backgroundColor: tokens.colorNeutralBackground1,
   },
-  nav: { gridArea: 'nav', backgroundColor: tokens.colorNeutralBackground2, borderRight: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`, minHeight: 0, display: 'flex' },
+  nav: {
+    gridArea: 'nav',
+    backgroundColor: tokens.colorNeutralBackground2,
+    borderRight: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
+    minHeight: 0,
+    display: 'flex',
+  },
   main: { gridArea: 'main', minWidth: 0, minHeight: 0, overflow: 'auto', position: 'relative', outline: 'none' },
   console: { height: '100%' },
   skip: {
@@ -38,7 +44,12 @@ const useStyles = makeStyles({
     left: '-10000px',
     top: '8px',
     zIndex: 10,
-    ':focus': { left: '8px', padding: '8px', backgroundColor: tokens.colorNeutralBackground1, color: tokens.colorBrandForeground1 },
+    ':focus': {
+      left: '8px',
+      padding: '8px',
+      backgroundColor: tokens.colorNeutralBackground1,
+      color: tokens.colorBrandForeground1,
+    },
   },
 });
 

@@ -9,7 +9,8 @@ export function ConnectionBanner() {
     <MessageBar intent="warning" layout="multiline" icon={<Spinner size="extra-tiny" />} role="status">
       <MessageBarBody>
         <MessageBarTitle>Reconnecting to Lifeboat…</MessageBarTitle>
-        The connection to the engine was lost and Lifeboat keeps trying. If Lifeboat was restarted, open the address it printed when it started.
+        The connection to the engine was lost and Lifeboat keeps trying. If Lifeboat was restarted, open the address it
+        printed when it started.
       </MessageBarBody>
     </MessageBar>
   );

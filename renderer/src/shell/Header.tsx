@@ -32,7 +32,12 @@ export function Header() {
         Lifeboat
       </Text>
       <span className={styles.divider} aria-hidden="true" />
-      <Text as="span" className={styles.service} aria-label={`Service ${service?.name ?? ''}`} data-testid="service-name">
+      <Text
+        as="span"
+        className={styles.service}
+        aria-label={`Service ${service?.name ?? ''}`}
+        data-testid="service-name"
+      >
         {service?.name}
       </Text>
       <span className={styles.spacer} />

@@ -48,7 +48,12 @@ const icons: Record<RouteId, JSX.Element> = {
 };
 
 const useStyles = makeStyles({
-  nav: { padding: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalS}`, overflowY: 'auto', width: '220px', boxSizing: 'border-box' },
+  nav: {
+    padding: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalS}`,
+    overflowY: 'auto',
+    width: '220px',
+    boxSizing: 'border-box',
+  },
   collapsed: { width: 'auto', padding: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalXS}` },
   list: { width: '100%' },
   tab: { justifyContent: 'flex-start' },
@@ -68,7 +73,11 @@ export function NavMenu({ route }: { route: RouteId }) {
     setTip(visible ? id : null);
   };
   return (
-    <nav aria-label="Main navigation" className={mergeClasses(styles.nav, collapsed && styles.collapsed)} data-collapsed={collapsed}>
+    <nav
+      aria-label="Main navigation"
+      className={mergeClasses(styles.nav, collapsed && styles.collapsed)}
+      data-collapsed={collapsed}
+    >
       <TabList
         vertical
         selectedValue={route}

@@ -21,7 +21,9 @@ const TOAST_CORNER = 292 + 16 + 8;
 
 /** Whether an open dialog's surface reaches into the bottom-right corner where toasts appear. */
 function dialogInToastCorner(): boolean {
-  const surfaces = document.querySelectorAll('[role="dialog"][aria-modal="true"], [role="alertdialog"][aria-modal="true"]');
+  const surfaces = document.querySelectorAll(
+    '[role="dialog"][aria-modal="true"], [role="alertdialog"][aria-modal="true"]',
+  );
   return Array.from(surfaces).some((s) => s.getBoundingClientRect().right > window.innerWidth - TOAST_CORNER);
 }
 
@@ -39,7 +41,12 @@ export function Notifier() {
     const opened = new MutationObserver(() => {
       if (!frame) frame = requestAnimationFrame(check);
     });
-    opened.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['aria-modal'] });
+    opened.observe(document.body, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: ['aria-modal'],
+    });
     return () => {
       opened.disconnect();
       if (frame) cancelAnimationFrame(frame);
@@ -60,10 +67,21 @@ export function Notifier() {
     const later = (toast: () => void) => {
       if (!dialogInToastCorner()) return toast();
       if (waiting.push(toast) > 1) return;
-      watcher.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['aria-modal'] });
+      watcher.observe(document.body, {
+        childList: true,
+        subtree: true,
+        attributes: true,
+        attributeFilter: ['aria-modal'],
+      });
       window.addEventListener('resize', flush);
     };
-    const show = (intent: 'success' | 'error' | 'info', title: string, body: string | null, hint: string | null, page: RouteId) =>
+    const show = (
+      intent: 'success' | 'error' | 'info',
+      title: string,
+      body: string | null,
+      hint: string | null,
+      page: RouteId,
+    ) =>
       later(() =>
         dispatchToast(
           <Toast>

@@ -24,13 +24,10 @@ function currentRoute(): RouteId {
 }
 
 export function useRoute(): RouteId {
-  return useSyncExternalStore(
-    (notify) => {
-      window.addEventListener('hashchange', notify);
-      return () => window.removeEventListener('hashchange', notify);
-    },
-    currentRoute,
-  );
+  return useSyncExternalStore((notify) => {
+    window.addEventListener('hashchange', notify);
+    return () => window.removeEventListener('hashchange', notify);
+  }, currentRoute);
 }
 
 export function navigate(id: RouteId): void {

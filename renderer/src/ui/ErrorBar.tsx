@@ -4,7 +4,17 @@ import { DismissRegular } from '@fluentui/react-icons';
 import type { ErrorInfo } from '../api/types';
 import { labelledMessage, placesForCommands } from './screen-errors';
 
-export function ErrorBar({ error, onDismiss, alert, testId }: { error: Pick<ErrorInfo, 'message' | 'hint' | 'field'> | null | undefined; onDismiss?: () => void; alert?: boolean; testId?: string }) {
+export function ErrorBar({
+  error,
+  onDismiss,
+  alert,
+  testId,
+}: {
+  error: Pick<ErrorInfo, 'message' | 'hint' | 'field'> | null | undefined;
+  onDismiss?: () => void;
+  alert?: boolean;
+  testId?: string;
+}) {
   if (!error) return null;
   return (
     <MessageBar intent="error" layout="multiline" role={alert ? 'alert' : undefined} data-testid={testId}>
@@ -12,7 +22,13 @@ export function ErrorBar({ error, onDismiss, alert, testId }: { error: Pick<Erro
         <MessageBarTitle>{placesForCommands(labelledMessage(error))}</MessageBarTitle>
         {error.hint && placesForCommands(error.hint)}
       </MessageBarBody>
-      {onDismiss && <MessageBarActions containerAction={<Button appearance="transparent" aria-label="Dismiss" icon={<DismissRegular />} onClick={onDismiss} />} />}
+      {onDismiss && (
+        <MessageBarActions
+          containerAction={
+            <Button appearance="transparent" aria-label="Dismiss" icon={<DismissRegular />} onClick={onDismiss} />
+          }
+        />
+      )}
     </MessageBar>
   );
 }

@@ -4,7 +4,18 @@
  * a spinner while busy; ConfirmDialog asks before something that cannot be undone or that starts work, and shows the
  * engine's refusal in place; jobStarter is a ConfirmDialog's `run` for an action that starts a job.
  */
-import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Spinner, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Spinner,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { ErrorInfo, Job, Result } from '../api/types';
 import { ErrorBar } from './ErrorBar';
@@ -37,7 +48,19 @@ export interface DialogFrameProps {
 }
 
 export function DialogFrame(props: DialogFrameProps) {
-  const { title, label, testId, busy = false, onDismiss, onSubmit, modalType = 'modal', width = 600, data, actions, children } = props;
+  const {
+    title,
+    label,
+    testId,
+    busy = false,
+    onDismiss,
+    onSubmit,
+    modalType = 'modal',
+    width = 600,
+    data,
+    actions,
+    children,
+  } = props;
   const styles = useStyles();
   const body = (
     <DialogBody>
@@ -48,7 +71,13 @@ export function DialogFrame(props: DialogFrameProps) {
   );
   return (
     <Dialog open modalType={modalType} onOpenChange={(_, d) => !d.open && !busy && onDismiss()}>
-      <DialogSurface aria-label={label} data-testid={testId} className={styles.surface} style={{ width: `min(${width}px, calc(100vw - 32px))` }} {...data}>
+      <DialogSurface
+        aria-label={label}
+        data-testid={testId}
+        className={styles.surface}
+        style={{ width: `min(${width}px, calc(100vw - 32px))` }}
+        {...data}
+      >
         {onSubmit ? (
           <form onSubmit={onSubmit} noValidate>
             {body}
@@ -62,7 +91,17 @@ export function DialogFrame(props: DialogFrameProps) {
 }
 
 /** The primary button, with a spinner while busy; without onClick it is the form's submit button. */
-export function PrimaryButton({ busy, disabled, onClick, children }: { busy: boolean; disabled?: boolean; onClick?(): void; children: ReactNode }) {
+export function PrimaryButton({
+  busy,
+  disabled,
+  onClick,
+  children,
+}: {
+  busy: boolean;
+  disabled?: boolean;
+  onClick?(): void;
+  children: ReactNode;
+}) {
   return (
     <Button
       appearance="primary"
@@ -92,7 +131,18 @@ export interface FormDialogProps {
   children: ReactNode;
 }
 
-export function FormDialog({ title, label, ready = true, testId, busy, primary, onSubmit, onCancel, modalType = 'modal', children }: FormDialogProps) {
+export function FormDialog({
+  title,
+  label,
+  ready = true,
+  testId,
+  busy,
+  primary,
+  onSubmit,
+  onCancel,
+  modalType = 'modal',
+  children,
+}: FormDialogProps) {
   const actions = (
     <>
       <Button onClick={onCancel} disabled={busy}>
@@ -148,7 +198,13 @@ export function ConfirmDialog({ errorTestId, run, onClose, children, ...shown }:
     else setError(r.error);
   };
   return (
-    <FormDialog {...shown} busy={busy} onSubmit={(e) => void submit(e)} onCancel={() => onClose(false)} modalType="alert">
+    <FormDialog
+      {...shown}
+      busy={busy}
+      onSubmit={(e) => void submit(e)}
+      onCancel={() => onClose(false)}
+      modalType="alert"
+    >
       {children}
       <ErrorBar error={error} alert testId={errorTestId} />
     </FormDialog>

@@ -2,7 +2,18 @@
  * The jobs of one object (a device, a protected item), newest first: title (linking to the Jobs page, which shows its
  * steps) with its error, status, progress, when it started and how long it took. The pages choose which jobs.
  */
-import { Link, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Link,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import type { Job } from '../api/types';
 import { formatBytes, formatDuration, formatTime } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
@@ -61,7 +72,9 @@ export function JobsTable({ jobs, label, shown = Infinity }: { jobs: Job[]; labe
           ))}
         </TableBody>
       </Table>
-      {jobs.length > shown && <Text size={200} className={styles.muted}>{`${jobs.length - shown} older jobs are on the Jobs page.`}</Text>}
+      {jobs.length > shown && (
+        <Text size={200} className={styles.muted}>{`${jobs.length - shown} older jobs are on the Jobs page.`}</Text>
+      )}
     </div>
   );
 }

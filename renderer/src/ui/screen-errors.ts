@@ -23,7 +23,11 @@ const LABELS: Record<string, string> = {
 
 /** "registrationKey" → "Service registration key", "timeZone" → "Time zone". */
 export function fieldLabel(field: string): string {
-  const last = field.split('.').filter((p) => !/^\d+$/.test(p)).pop() ?? field;
+  const last =
+    field
+      .split('.')
+      .filter((p) => !/^\d+$/.test(p))
+      .pop() ?? field;
   if (LABELS[last]) return LABELS[last];
   const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);

@@ -11,7 +11,12 @@ const look = {
 
 export function SeverityIcon({ severity }: { severity: Alert['severity'] }) {
   const { Icon, label } = look[severity];
-  const color = severity === 'critical' ? tokens.colorPaletteRedForeground1 : severity === 'warning' ? tokens.colorPaletteDarkOrangeForeground1 : tokens.colorBrandForeground1;
+  const color =
+    severity === 'critical'
+      ? tokens.colorPaletteRedForeground1
+      : severity === 'warning'
+        ? tokens.colorPaletteDarkOrangeForeground1
+        : tokens.colorBrandForeground1;
   return <Icon aria-label={label} role="img" style={{ color, fontSize: 20 }} />;
 }
 

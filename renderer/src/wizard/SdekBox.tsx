@@ -20,7 +20,8 @@ const useStyles = makeStyles({
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, marginTop: tokens.spacingVerticalS },
 });
 
-export const sdekFileName = (serviceName: string) => `lifeboat-sdek-${serviceName.trim().replace(/[^A-Za-z0-9._-]+/g, '-')}.txt`;
+export const sdekFileName = (serviceName: string) =>
+  `lifeboat-sdek-${serviceName.trim().replace(/[^A-Za-z0-9._-]+/g, '-')}.txt`;
 
 export function SdekBox({ sdek, serviceName }: { sdek: string; serviceName: string }) {
   const styles = useStyles();
@@ -49,7 +50,15 @@ export function SdekBox({ sdek, serviceName }: { sdek: string; serviceName: stri
 
   return (
     <div>
-      <div className={styles.key} role="textbox" aria-readonly="true" aria-label="Service data encryption key" tabIndex={0} data-testid="sdek" data-autofocus>
+      <div
+        className={styles.key}
+        role="textbox"
+        aria-readonly="true"
+        aria-label="Service data encryption key"
+        tabIndex={0}
+        data-testid="sdek"
+        data-autofocus
+      >
         {sdek.split('-').map((group, i, all) => (
           <span key={i}>
             <span className={styles.group}>{i < all.length - 1 ? `${group}-` : group}</span>

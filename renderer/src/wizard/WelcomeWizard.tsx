@@ -7,10 +7,24 @@ import { useWizard } from './useWizard';
 import { RefusalBar } from './WizardDialog';
 
 const useStyles = makeStyles({
-  page: { height: '100%', overflowY: 'auto', display: 'flex', alignItems: 'flex-start', justifyContent: 'center', padding: '8vh 16px', boxSizing: 'border-box', backgroundColor: tokens.colorNeutralBackground2 },
+  page: {
+    height: '100%',
+    overflowY: 'auto',
+    display: 'flex',
+    alignItems: 'flex-start',
+    justifyContent: 'center',
+    padding: '8vh 16px',
+    boxSizing: 'border-box',
+    backgroundColor: tokens.colorNeutralBackground2,
+  },
   card: { width: 'min(640px, 100%)', padding: tokens.spacingHorizontalXXL },
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
-  footer: { display: 'flex', justifyContent: 'space-between', gap: tokens.spacingHorizontalS, marginTop: tokens.spacingVerticalM },
+  footer: {
+    display: 'flex',
+    justifyContent: 'space-between',
+    gap: tokens.spacingHorizontalS,
+    marginTop: tokens.spacingVerticalM,
+  },
   brand: { color: tokens.colorBrandForeground1, fontWeight: tokens.fontWeightSemibold },
 });
 
@@ -23,7 +37,14 @@ export function WelcomeWizard({ service, onFinish }: { service: Service | null; 
   return (
     <main className={styles.page} aria-label="Welcome">
       <Card className={styles.card}>
-        <form className={styles.form} onSubmit={w.submit} onKeyDown={w.onKeyDown} aria-labelledby="welcome-title" data-step={w.step} noValidate>
+        <form
+          className={styles.form}
+          onSubmit={w.submit}
+          onKeyDown={w.onKeyDown}
+          aria-labelledby="welcome-title"
+          data-step={w.step}
+          noValidate
+        >
           <Text className={styles.brand}>Lifeboat{w.progress && ` · ${w.progress}`}</Text>
           <Title2 as="h1" id="welcome-title">
             {current.title}
@@ -35,7 +56,13 @@ export function WelcomeWizard({ service, onFinish }: { service: Service | null; 
           </div>
           <div className={styles.footer}>
             <div>{back && <Button onClick={() => w.go(back)}>Back</Button>}</div>
-            <Button id="welcome-next" appearance="primary" type="submit" disabled={w.busy} icon={w.busy ? <Spinner size="tiny" /> : undefined}>
+            <Button
+              id="welcome-next"
+              appearance="primary"
+              type="submit"
+              disabled={w.busy}
+              icon={w.busy ? <Spinner size="tiny" /> : undefined}
+            >
               {current.nextLabel(data)}
             </Button>
           </div>

@@ -43,7 +43,14 @@ export interface WizardDialogProps<Id extends string, D> {
   onClose(data: D, finished: boolean): void;
 }
 
-export function WizardDialog<Id extends string, D>({ id, label, steps, path, initial, onClose }: WizardDialogProps<Id, D>) {
+export function WizardDialog<Id extends string, D>({
+  id,
+  label,
+  steps,
+  path,
+  initial,
+  onClose,
+}: WizardDialogProps<Id, D>) {
   const styles = useStyles();
   const w = useWizard({ id, steps, path, initial, onFinish: (data) => onClose(data, true) });
   const { current, data, refusal, busy, back } = w;
@@ -81,7 +88,13 @@ export function WizardDialog<Id extends string, D>({ id, label, steps, path, ini
                     Cancel
                   </Button>
                 )}
-                <Button id={`${id}-next`} appearance="primary" type="submit" disabled={busy} icon={busy ? <Spinner size="tiny" /> : undefined}>
+                <Button
+                  id={`${id}-next`}
+                  appearance="primary"
+                  type="submit"
+                  disabled={busy}
+                  icon={busy ? <Spinner size="tiny" /> : undefined}
+                >
                   {current.nextLabel(data)}
                 </Button>
               </div>
@@ -94,7 +107,13 @@ export function WizardDialog<Id extends string, D>({ id, label, steps, path, ini
 }
 
 /** The engine's refusal above a step's fields: a refusal about one field shows its message on the field, and here what to do. */
-export function RefusalBar({ refusal, testId }: { refusal: { error: ErrorInfo; field?: string } | null; testId: string }) {
+export function RefusalBar({
+  refusal,
+  testId,
+}: {
+  refusal: { error: ErrorInfo; field?: string } | null;
+  testId: string;
+}) {
   if (!refusal || (refusal.field && !refusal.error.hint)) return null;
   return (
     <MessageBar intent="error" layout="multiline" role="alert" data-testid={testId}>

@@ -42,7 +42,8 @@ export type StepMachine<Id extends string, D> = Record<Id, WizardStep<Id, D>>;
 export const hasProblems = (p: Problems) => Object.values(p).some(Boolean);
 
 /** Fluent Field props for a problem. */
-export const fieldState = (problem: string | undefined | null) => (problem ? ({ validationState: 'error', validationMessage: problem } as const) : {});
+export const fieldState = (problem: string | undefined | null) =>
+  problem ? ({ validationState: 'error', validationMessage: problem } as const) : {};
 
 /** The input field a refusal is about (ErrorInfo.field, e.g. "container"), if any, so it is shown next to what to change. */
 export function fieldOf(error: ErrorInfo): string | null {

@@ -2,7 +2,18 @@
  * The welcome wizard on the shared step machine (machine.ts): each step declares its strings, its fields, the checks
  * that run before Next, and what Next does (an API call) and where it leads. WelcomeWizard.tsx is its full-page frame.
  */
-import { Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Radio, RadioGroup, Text, Textarea } from '@fluentui/react-components';
+import {
+  Checkbox,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Radio,
+  RadioGroup,
+  Text,
+  Textarea,
+} from '@fluentui/react-components';
 import { call } from '../api/client';
 import type { CallOutput, Service } from '../api/types';
 import { fieldOf, fieldState, type StepMachine, type WizardStep } from './machine';
@@ -34,7 +45,11 @@ const choose: Step = {
   validate: () => ({}),
   submit: (d) => ({ ok: true, go: d.path === 'create' ? 'name' : 'join' }),
   Body: ({ data, update }) => (
-    <RadioGroup aria-label="How to start" value={data.path} onChange={(_, v) => update({ path: v.value as WelcomeData['path'] })}>
+    <RadioGroup
+      aria-label="How to start"
+      value={data.path}
+      onChange={(_, v) => update({ path: v.value as WelcomeData['path'] })}
+    >
       <Radio value="create" label="Create a new service (first installation)" />
       <Radio value="join" label="Join an existing service with its service data encryption key" />
     </RadioGroup>
@@ -44,16 +59,25 @@ const choose: Step = {
 const name: Step = {
   id: 'name',
   title: 'Name the service',
-  intro: () => 'The name identifies this service in Lifeboat, on devices that register with it and in storage accounts. You can use up to 50 characters.',
+  intro: () =>
+    'The name identifies this service in Lifeboat, on devices that register with it and in storage accounts. You can use up to 50 characters.',
   nextLabel: () => 'Create service',
   back: () => 'choose',
   validate: (d) => ({ name: serviceNameProblem(d.name) ?? undefined }),
   submit: async (d) => {
     const r = await call('service.init', { name: d.name.trim() });
-    return r.ok ? { ok: true, go: 'key', patch: { created: r.value, service: r.value.service } } : { ok: false, error: r.error, field: 'name' };
+    return r.ok
+      ? { ok: true, go: 'key', patch: { created: r.value, service: r.value.service } }
+      : { ok: false, error: r.error, field: 'name' };
   },
   Body: ({ data, update, problems }) => (
-    <Field label="Service name" required data-field="name" {...fieldState(problems.name)} hint="Letters, digits, spaces, dots, hyphens and underscores; starts with a letter or digit.">
+    <Field
+      label="Service name"
+      required
+      data-field="name"
+      {...fieldState(problems.name)}
+      hint="Letters, digits, spaces, dots, hyphens and underscores; starts with a letter or digit."
+    >
       <Input value={data.name} maxLength={60} onChange={(_, v) => update({ name: v.value })} autoComplete="off" />
     </Field>
   ),
@@ -72,18 +96,24 @@ const key: Step = {
       <MessageBar intent="warning" layout="multiline">
         <MessageBarBody>
           <MessageBarTitle>This is the only time Lifeboat shows this key.</MessageBarTitle>
-          Copy it or save it to a file now, and keep it somewhere safe away from this computer (a password manager or a vault). If it is lost,
-          backups in your storage accounts cannot be restored on another installation, and no one can recover it for you.
+          Copy it or save it to a file now, and keep it somewhere safe away from this computer (a password manager or a
+          vault). If it is lost, backups in your storage accounts cannot be restored on another installation, and no one
+          can recover it for you.
         </MessageBarBody>
       </MessageBar>
       {data.created && <SdekBox sdek={data.created.sdek} serviceName={data.created.service.name} />}
       {data.created && (
         <Text size={200}>
-          Devices register with the service registration key <code>{data.created.registrationKey}</code>, which you can show again from the Dashboard at any time.
+          Devices register with the service registration key <code>{data.created.registrationKey}</code>, which you can
+          show again from the Dashboard at any time.
         </Text>
       )}
       <Field data-field="keptKey" {...fieldState(problems.keptKey)}>
-        <Checkbox checked={data.keptKey} onChange={(_, v) => update({ keptKey: v.checked === true })} label="I saved the service data encryption key in a safe place" />
+        <Checkbox
+          checked={data.keptKey}
+          onChange={(_, v) => update({ keptKey: v.checked === true })}
+          label="I saved the service data encryption key in a safe place"
+        />
       </Field>
     </>
   ),
@@ -131,7 +161,9 @@ const join: Step = {
   submit: async (d) => {
     const r = await call('service.join', { sdek: d.joinSdek.trim(), name: d.joinName.trim() || undefined });
     // A refused name is shown on the name field; anything else is about the key.
-    return r.ok ? { ok: true, go: 'done', patch: { service: r.value } } : { ok: false, error: r.error, field: fieldOf(r.error) === 'name' ? 'joinName' : 'joinSdek' };
+    return r.ok
+      ? { ok: true, go: 'done', patch: { service: r.value } }
+      : { ok: false, error: r.error, field: fieldOf(r.error) === 'name' ? 'joinName' : 'joinSdek' };
   },
   Body: ({ data, update, problems }) => (
     <>
@@ -147,8 +179,18 @@ const join: Step = {
           textarea={{ style: { fontFamily: 'monospace' } }}
         />
       </Field>
-      <Field label="Service name (optional)" data-field="joinName" {...fieldState(problems.joinName)} hint="How this installation shows the service; you can leave it empty.">
-        <Input value={data.joinName} onChange={(_, v) => update({ joinName: v.value })} maxLength={60} autoComplete="off" />
+      <Field
+        label="Service name (optional)"
+        data-field="joinName"
+        {...fieldState(problems.joinName)}
+        hint="How this installation shows the service; you can leave it empty."
+      >
+        <Input
+          value={data.joinName}
+          onChange={(_, v) => update({ joinName: v.value })}
+          maxLength={60}
+          autoComplete="off"
+        />
       </Field>
     </>
   ),
@@ -171,9 +213,22 @@ export const welcomeSteps: StepMachine<StepId, WelcomeData> = { choose, name, ke
 
 /** The steps a path goes through, for "Step N of M". */
 export const stepPath = (data: WelcomeData): StepId[] =>
-  data.path === 'join' ? ['choose', 'join', 'done'] : data.created || data.service === null ? ['choose', 'name', 'key', 'confirm', 'done'] : ['confirm', 'done'];
+  data.path === 'join'
+    ? ['choose', 'join', 'done']
+    : data.created || data.service === null
+      ? ['choose', 'name', 'key', 'confirm', 'done']
+      : ['confirm', 'done'];
 
 export function initialWelcome(service: Service | null): { step: StepId; data: WelcomeData } {
-  const data: WelcomeData = { path: 'create', name: '', created: null, keptKey: false, last4: '', joinSdek: '', joinName: '', service };
+  const data: WelcomeData = {
+    path: 'create',
+    name: '',
+    created: null,
+    keptKey: false,
+    last4: '',
+    joinSdek: '',
+    joinName: '',
+    service,
+  };
   return { step: service && !service.sdekConfirmed ? 'confirm' : 'choose', data };
 }

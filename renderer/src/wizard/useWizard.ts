@@ -30,8 +30,14 @@ export function useWizard<Id extends string, D>({ id, steps, path, initial, onFi
   // Each step starts with the keyboard on its first field (or the field the engine named), else on Next.
   useEffect(() => {
     const root = body.current;
-    const named = refusal?.field ? root?.querySelector<HTMLElement>(`[data-field="${refusal.field}"] input, [data-field="${refusal.field}"] textarea`) : null;
-    const first = root?.querySelector<HTMLElement>('input:not([type=hidden]):not([disabled]), textarea, [data-autofocus]');
+    const named = refusal?.field
+      ? root?.querySelector<HTMLElement>(
+          `[data-field="${refusal.field}"] input, [data-field="${refusal.field}"] textarea`,
+        )
+      : null;
+    const first = root?.querySelector<HTMLElement>(
+      'input:not([type=hidden]):not([disabled]), textarea, [data-autofocus]',
+    );
     (named ?? first ?? document.getElementById(`${id}-next`))?.focus();
     // Only on a step change: typing must not move the focus.
   }, [step]);
@@ -76,13 +82,19 @@ export function useWizard<Id extends string, D>({ id, steps, path, initial, onFi
   // (a pasted key wraps but is one line), where Shift+Enter still breaks a line.
   const onKeyDown = (e: KeyboardEvent<HTMLFormElement>) => {
     const target = e.target as HTMLElement;
-    const keepsEnter = target.tagName === 'BUTTON' || target.tagName === 'A' || (target.tagName === 'TEXTAREA' && target.dataset.enter !== 'next');
+    const keepsEnter =
+      target.tagName === 'BUTTON' ||
+      target.tagName === 'A' ||
+      (target.tagName === 'TEXTAREA' && target.dataset.enter !== 'next');
     if (e.key !== 'Enter' || e.shiftKey || keepsEnter) return;
     e.preventDefault();
     e.currentTarget.requestSubmit();
   };
 
-  const problems: Problems = { ...(tried ? local : {}), ...(refusal?.field ? { [refusal.field]: refusal.error.message } : {}) };
+  const problems: Problems = {
+    ...(tried ? local : {}),
+    ...(refusal?.field ? { [refusal.field]: refusal.error.message } : {}),
+  };
   return {
     step,
     data,

@@ -42,9 +42,17 @@ export const selftestJob: JobKind<Params, State> = {
         privateDir(path.dirname(fileOf(ctx)));
         const total = p.sizeMiB << 20;
         for (let i = Math.floor((ctx.state.written ?? 0) / PIECE); i < pieces(p); i++) {
-          await ctx.workers.run({ op: 'write-pattern', path: fileOf(ctx), offset: i * PIECE, length: pieceLength(p, i), seed: p.seed }, ctx.signal);
+          await ctx.workers.run(
+            { op: 'write-pattern', path: fileOf(ctx), offset: i * PIECE, length: pieceLength(p, i), seed: p.seed },
+            ctx.signal,
+          );
           const written = i * PIECE + pieceLength(p, i);
-          ctx.progress({ fraction: written / total, bytesDone: written, bytesTotal: total, message: `Wrote ${written >> 20} of ${p.sizeMiB} MiB` });
+          ctx.progress({
+            fraction: written / total,
+            bytesDone: written,
+            bytesTotal: total,
+            message: `Wrote ${written >> 20} of ${p.sizeMiB} MiB`,
+          });
           ctx.checkpoint({ written });
         }
       },
@@ -59,13 +67,26 @@ export const selftestJob: JobKind<Params, State> = {
         const hashes = ctx.state.pieceHashes ?? [];
         for (let i = hashes.length; i < pieces(p); i++) {
           const started = Date.now();
-          const { sha256, bytes } = await ctx.workers.run({ op: 'hash-range', path: fileOf(ctx), offset: i * PIECE, length: pieceLength(p, i) }, ctx.signal);
-          if (bytes !== pieceLength(p, i)) throw new LifeboatError('io_error', `The test file is shorter than written (piece ${i}).`, 'Check the disk of the data directory.');
+          const { sha256, bytes } = await ctx.workers.run(
+            { op: 'hash-range', path: fileOf(ctx), offset: i * PIECE, length: pieceLength(p, i) },
+            ctx.signal,
+          );
+          if (bytes !== pieceLength(p, i))
+            throw new LifeboatError(
+              'io_error',
+              `The test file is shorter than written (piece ${i}).`,
+              'Check the disk of the data directory.',
+            );
           hashes.push(sha256);
           const hashed = i * PIECE + bytes;
           const wait = pace(p) - (Date.now() - started);
           if (wait > 0) await sleep(wait, undefined, { signal: ctx.signal }).catch(() => undefined);
-          ctx.progress({ fraction: hashed / total, bytesDone: hashed, bytesTotal: total, message: `Hashed ${hashed >> 20} of ${p.sizeMiB} MiB` });
+          ctx.progress({
+            fraction: hashed / total,
+            bytesDone: hashed,
+            bytesTotal: total,
+            message: `Hashed ${hashed >> 20} of ${p.sizeMiB} MiB`,
+          });
           ctx.checkpoint({ pieceHashes: hashes, hashed });
         }
       },
@@ -76,10 +97,20 @@ export const selftestJob: JobKind<Params, State> = {
       run: async (ctx) => {
         const p = ctx.params;
         const last = pieces(p) - 1;
-        const { sha256 } = await ctx.workers.run({ op: 'hash-range', path: fileOf(ctx), offset: last * PIECE, length: pieceLength(p, last) }, ctx.signal);
+        const { sha256 } = await ctx.workers.run(
+          { op: 'hash-range', path: fileOf(ctx), offset: last * PIECE, length: pieceLength(p, last) },
+          ctx.signal,
+        );
         if (sha256 !== ctx.state.pieceHashes?.[last])
-          throw new LifeboatError('io_error', 'The test data read back differs from what was hashed: the disk returned different bytes.', 'Check the disk of the data directory.');
-        const digest = crypto.createHash('sha256').update((ctx.state.pieceHashes ?? []).join('')).digest('hex');
+          throw new LifeboatError(
+            'io_error',
+            'The test data read back differs from what was hashed: the disk returned different bytes.',
+            'Check the disk of the data directory.',
+          );
+        const digest = crypto
+          .createHash('sha256')
+          .update((ctx.state.pieceHashes ?? []).join(''))
+          .digest('hex');
         await fs.promises.rm(fileOf(ctx), { force: true }); // unlinking a large file can take tens of ms: not on the main thread
         ctx.progress({ fraction: 1, message: `Verified ${p.sizeMiB} MiB, digest ${digest.slice(0, 16)}` });
         ctx.checkpoint({ digest });

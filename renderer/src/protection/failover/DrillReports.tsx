@@ -3,7 +3,19 @@
  * when it was cleaned up and the notes given then. A drill still up says so, a scheduled one is marked; above them the
  * drill schedule, set, changed or stopped here (DrillScheduleSetting).
  */
-import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Title3, Tooltip, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Title3,
+  Tooltip,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { formatDuration, formatTime } from '../../format';
 import { pointKindLabel } from '../labels';
 import { useProtectionQuery } from '../useProtectionQuery';
@@ -31,7 +43,8 @@ export function DrillReports({ item }: { item: string }) {
       <ErrorBar error={drills.error} />
       {list.length === 0 ? (
         <Text className={styles.muted}>
-          No test failover yet. A test failover (Fail over…, then Test failover) checks a point without touching replication.
+          No test failover yet. A test failover (Fail over…, then Test failover) checks a point without touching
+          replication.
         </Text>
       ) : (
         <div className={styles.scroll}>
@@ -63,12 +76,18 @@ export function DrillReports({ item }: { item: string }) {
                     {d.commandRuns.length === 0
                       ? '—'
                       : d.commandRuns.map((r) => (
-                          <Tooltip key={r.name} content={<pre className={styles.output}>{r.output || '(no output)'}</pre>} relationship="description">
+                          <Tooltip
+                            key={r.name}
+                            content={<pre className={styles.output}>{r.output || '(no output)'}</pre>}
+                            relationship="description"
+                          >
                             <Text block size={200} tabIndex={0}>{`${r.name}: exit ${r.exitCode ?? '—'}`}</Text>
                           </Tooltip>
                         ))}
                   </TableCell>
-                  <TableCell>{d.cleanedUpAt ? formatTime(d.cleanedUpAt) : <Text weight="semibold">still up</Text>}</TableCell>
+                  <TableCell>
+                    {d.cleanedUpAt ? formatTime(d.cleanedUpAt) : <Text weight="semibold">still up</Text>}
+                  </TableCell>
                   <TableCell className={styles.notes}>{d.notes ?? <span className={styles.muted}>—</span>}</TableCell>
                 </TableRow>
               ))}

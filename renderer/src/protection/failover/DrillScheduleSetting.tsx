@@ -4,7 +4,17 @@
  * the last one could not run; Schedule drills… / Change schedule… (every N days at a local time, the recovery-point
  * option, how long the test copy stays up) and Stop scheduled drills, confirmed.
  */
-import { Button, Field, Input, MessageBar, MessageBarBody, Select, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  Select,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { CalendarClockRegular, CalendarCancelRegular } from '@fluentui/react-icons';
 import { useState, type FormEvent } from 'react';
 import { call } from '../../api/client';
@@ -21,7 +31,13 @@ const useStyles = makeStyles({
 });
 
 /** The recovery-point options a drill can use (a point id would go stale as points age out). */
-const DRILL_POINTS = ['latest-processed', 'latest', 'latest-app-consistent', 'latest-multi-processed', 'latest-multi-app-consistent'] as const;
+const DRILL_POINTS = [
+  'latest-processed',
+  'latest',
+  'latest-app-consistent',
+  'latest-multi-processed',
+  'latest-multi-app-consistent',
+] as const;
 
 interface Schedule {
   everyDays: number;
@@ -54,7 +70,9 @@ export function DrillScheduleSetting({ item }: { item: string }) {
       <div className={styles.row}>
         <Text>
           <b>Scheduled drills: </b>
-          {schedule ? describeSchedule(schedule) : 'none. A schedule runs a test failover every few days and cleans it up by itself.'}
+          {schedule
+            ? describeSchedule(schedule)
+            : 'none. A schedule runs a test failover every few days and cleans it up by itself.'}
           {schedule?.nextAt && ` Next: ${formatTime(schedule.nextAt)}.`}
           {schedule?.cleanupAt && ` The drill that is up is cleaned up at ${formatTime(schedule.cleanupAt)}.`}
         </Text>
@@ -81,7 +99,10 @@ export function DrillScheduleSetting({ item }: { item: string }) {
           run={() => call('items.drillSchedule', { name: item, off: true })}
           onClose={close}
         >
-          <Text>No more test failovers start by themselves. A drill that is up still gets its cleanup, and the drill reports stay.</Text>
+          <Text>
+            No more test failovers start by themselves. A drill that is up still gets its cleanup, and the drill reports
+            stay.
+          </Text>
         </ConfirmDialog>
       )}
     </div>
@@ -97,8 +118,12 @@ function ScheduleDialog({ item, current, onClose }: { item: string; current: Sch
   const [error, setError] = useState<ErrorInfo | null>(null);
   const days = Number(everyDays);
   const minutes = Number(hold);
-  const daysProblem = Number.isInteger(days) && days >= 1 && days <= 365 ? undefined : 'Enter a whole number of days from 1 to 365.';
-  const holdProblem = Number.isInteger(minutes) && minutes >= 1 && minutes <= 10080 ? undefined : 'Enter whole minutes from 1 to 10080 (a week).';
+  const daysProblem =
+    Number.isInteger(days) && days >= 1 && days <= 365 ? undefined : 'Enter a whole number of days from 1 to 365.';
+  const holdProblem =
+    Number.isInteger(minutes) && minutes >= 1 && minutes <= 10080
+      ? undefined
+      : 'Enter whole minutes from 1 to 10080 (a week).';
   const atProblem = /^([01]\d|2[0-3]):[0-5]\d$/.test(at) ? undefined : 'Enter a time of day as HH:MM, e.g. 02:00.';
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -120,8 +145,8 @@ function ScheduleDialog({ item, current, onClose }: { item: string; current: Sch
       onCancel={onClose}
     >
       <Text>
-        Each drill is a test failover: a copy of the point comes up isolated at the other site while replication goes on, and after the hold it is cleaned
-        up with the notes “scheduled drill”. Its report is listed below.
+        Each drill is a test failover: a copy of the point comes up isolated at the other site while replication goes
+        on, and after the hold it is cleaned up with the notes “scheduled drill”. Its report is listed below.
       </Text>
       <Field label="Every (days)" required validationMessage={daysProblem}>
         <Input type="number" min={1} max={365} value={everyDays} onChange={(_, v) => setEveryDays(v.value)} />
@@ -138,7 +163,12 @@ function ScheduleDialog({ item, current, onClose }: { item: string; current: Sch
           ))}
         </Select>
       </Field>
-      <Field label="Test copy stays up for (minutes)" required validationMessage={holdProblem} hint="Then the schedule cleans it up.">
+      <Field
+        label="Test copy stays up for (minutes)"
+        required
+        validationMessage={holdProblem}
+        hint="Then the schedule cleans it up."
+      >
         <Input type="number" min={1} max={10080} value={hold} onChange={(_, v) => setHold(v.value)} />
       </Field>
       <ErrorBar error={error} alert />

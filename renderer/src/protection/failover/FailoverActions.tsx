@@ -31,7 +31,15 @@ type Dialog = 'failover' | 'cleanup' | 'change-point' | 'commit' | 'reprotect' |
 
 const CAN_FAIL_OVER = ['protected', 'resync-required'];
 
-export function FailoverActions({ item, onNotice, reload }: { item: ItemInfo; onNotice(n: Notice): void; reload(): void }) {
+export function FailoverActions({
+  item,
+  onNotice,
+  reload,
+}: {
+  item: ItemInfo;
+  onNotice(n: Notice): void;
+  reload(): void;
+}) {
   const [dialog, setDialog] = useState<Dialog>(null);
   const close = () => {
     setDialog(null);
@@ -90,16 +98,19 @@ export function FailoverActions({ item, onNotice, reload }: { item: ItemInfo; on
           primary="Commit"
           run={async () => {
             const r = await call('items.commit', { name: item.name });
-            const body = r.ok ? `${r.value.pointsDeleted} recovery points deleted. Reprotect it to replicate it again.` : '';
-            if (r.ok) onNotice({ intent: 'success', title: `Committed: “${item.name}” runs at ${r.value.activeSite}.`, body });
+            const body = r.ok
+              ? `${r.value.pointsDeleted} recovery points deleted. Reprotect it to replicate it again.`
+              : '';
+            if (r.ok)
+              onNotice({ intent: 'success', title: `Committed: “${item.name}” runs at ${r.value.activeSite}.`, body });
             return r;
           }}
           onClose={close}
         >
           <Text>
             {`${item.name} runs at ${item.activeSite} from the point of `}
-            {item.failover ? new Date(item.failover.pointCreatedAt).toLocaleString() : 'its failover'}.{' '}
-            Commit deletes its recovery points: the point can no longer be changed. Replication stays stopped until you reprotect it.
+            {item.failover ? new Date(item.failover.pointCreatedAt).toLocaleString() : 'its failover'}. Commit deletes
+            its recovery points: the point can no longer be changed. Replication stays stopped until you reprotect it.
             {!back &&
               ` The copy it ran from at ${item.recoverySite} stops being the machine: it is kept only as the base the next reprotect ` +
                 'compares with, so that reprotect sends only what differs.'}
@@ -160,7 +171,15 @@ function useReprotectNotice(item: string, jobId: string | null, onNotice: (n: No
   }, [job?.status]); // once, when the job ends
 }
 
-function CleanupTestDialog({ item, onNotice, onClose }: { item: ItemInfo; onNotice(n: Notice): void; onClose(): void }) {
+function CleanupTestDialog({
+  item,
+  onNotice,
+  onClose,
+}: {
+  item: ItemInfo;
+  onNotice(n: Notice): void;
+  onClose(): void;
+}) {
   const [notes, setNotes] = useState('');
   return (
     <ConfirmDialog
@@ -168,7 +187,10 @@ function CleanupTestDialog({ item, onNotice, onClose }: { item: ItemInfo; onNoti
       testId="cleanup-test-dialog"
       primary="Clean up"
       run={async () => {
-        const r = await call('items.cleanupTest', { name: item.name, ...(notes.trim() ? { notes: notes.trim() } : {}) });
+        const r = await call('items.cleanupTest', {
+          name: item.name,
+          ...(notes.trim() ? { notes: notes.trim() } : {}),
+        });
         const title = `The test copy of “${item.name}” is removed.`;
         if (r.ok) onNotice({ intent: 'success', title, body: 'Its drill report, with your notes, is under Drills.' });
         return r;
@@ -176,8 +198,8 @@ function CleanupTestDialog({ item, onNotice, onClose }: { item: ItemInfo; onNoti
       onClose={onClose}
     >
       <Text>
-        The isolated copy at {item.recoverySite} is deleted; the replica and replication were never touched. A drill report keeps the point, the time to
-        start, the commands&apos; output and your notes.
+        The isolated copy at {item.recoverySite} is deleted; the replica and replication were never touched. A drill
+        report keeps the point, the time to start, the commands&apos; output and your notes.
       </Text>
       <Field label="Notes for the drill report" hint="What worked, what did not, who took part.">
         <Textarea value={notes} onChange={(_, v) => setNotes(v.value)} rows={4} resize="vertical" />
@@ -186,7 +208,15 @@ function CleanupTestDialog({ item, onNotice, onClose }: { item: ItemInfo; onNoti
   );
 }
 
-function ChangePointDialog({ item, run, onClose }: { item: ItemInfo; run(r: () => Promise<Result<Job>>): () => Promise<Result<Job>>; onClose(): void }) {
+function ChangePointDialog({
+  item,
+  run,
+  onClose,
+}: {
+  item: ItemInfo;
+  run(r: () => Promise<Result<Job>>): () => Promise<Result<Job>>;
+  onClose(): void;
+}) {
   const [point, setPoint] = useState('latest-processed');
   const options = useQuery('items.failoverOptions', { name: item.name, type: 'unplanned' });
   const points = useQuery('items.points', { name: item.name });
@@ -200,13 +230,16 @@ function ChangePointDialog({ item, run, onClose }: { item: ItemInfo; run(r: () =
       run={
         chosen
           ? run(() => call('items.changePoint', { name: item.name, point: chosen }))
-          : async () => ({ ok: false, error: { code: 'invalid_input', message: 'Pick a point on the timeline, or choose one of the options.' } })
+          : async () => ({
+              ok: false,
+              error: { code: 'invalid_input', message: 'Pick a point on the timeline, or choose one of the options.' },
+            })
       }
       onClose={onClose}
     >
       <Text>
-        The item is stopped at {item.activeSite}, its disks and folders are replaced with another point&apos;s, and its start command runs again. Writes made
-        since the failover are lost.
+        The item is stopped at {item.activeSite}, its disks and folders are replaced with another point&apos;s, and its
+        start command runs again. Writes made since the failover are lost.
       </Text>
       {options.data && points.data ? (
         <PointChoice

@@ -3,7 +3,16 @@
  * estimate, and the explicit confirmation) and the job's progress with its result: where the disks and folders came
  * up, how long until the start command, the start command's output and any warning.
  */
-import { Checkbox, Link, MessageBar, MessageBarBody, MessageBarTitle, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Checkbox,
+  Link,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { useLifeboat, useNow } from '../../api/hooks';
 import { useQuery } from '../../api/query';
 import { formatBytes, formatDuration } from '../../format';
@@ -13,12 +22,24 @@ import { JobStatusBadge } from '../../jobs/JobStatusBadge';
 import { useSectionStyles } from '../../pages/Page';
 import { fieldState, type StepBodyProps } from '../../wizard/machine';
 import { formatAge } from '../labels';
-import { describeLoss, directionText, typeText, useFailoverOptions, type FailoverData, type FailoverResultInfo } from './labels';
+import {
+  describeLoss,
+  directionText,
+  typeText,
+  useFailoverOptions,
+  type FailoverData,
+  type FailoverResultInfo,
+} from './labels';
 import { describeChoice } from './PointChoice';
 
 const useStyles = makeStyles({
   rto: { fontSize: tokens.fontSizeBase500, fontWeight: tokens.fontWeightSemibold },
-  output: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, whiteSpace: 'pre-wrap', margin: 0 },
+  output: {
+    fontFamily: tokens.fontFamilyMonospace,
+    fontSize: tokens.fontSizeBase200,
+    whiteSpace: 'pre-wrap',
+    margin: 0,
+  },
 });
 
 export function FailoverReview({ data, update, problems }: StepBodyProps<FailoverData>) {
@@ -30,10 +51,19 @@ export function FailoverReview({ data, update, problems }: StepBodyProps<Failove
   if (!options) return <Text>Reading the options…</Text>;
   const named = options.options.find((o) => o.option === data.point);
   const custom = named ? null : points.find((p) => p.id === data.point);
-  const loss = named ? describeLoss(named) : custom ? `the last ${formatAge((now - Date.parse(custom.createdAt)) / 1000)} of writes` : '—';
+  const loss = named
+    ? describeLoss(named)
+    : custom
+      ? `the last ${formatAge((now - Date.parse(custom.createdAt)) / 1000)} of writes`
+      : '—';
   // A custom point costs what latest-processed costs: a copy of the replica wound back, no final cycle.
   const rto = named?.rtoSeconds ?? options.options.find((o) => o.option === 'latest-processed')?.rtoSeconds ?? null;
-  const shutdown = data.type === 'test' ? 'no: a test leaves the source running' : data.type === 'planned' || data.shutdownSource ? 'yes' : 'no';
+  const shutdown =
+    data.type === 'test'
+      ? 'no: a test leaves the source running'
+      : data.type === 'planned' || data.shutdownSource
+        ? 'yes'
+        : 'no';
   return (
     <>
       <dl className={section.dl} data-testid="failover-review">
@@ -51,7 +81,8 @@ export function FailoverReview({ data, update, problems }: StepBodyProps<Failove
         <dd className={section.dd}>{shutdown}</dd>
       </dl>
       <Text data-testid="rto-estimate">
-        Estimated time to the start command: <span className={styles.rto}>{rto === null ? '—' : `about ${formatAge(rto)}`}</span>
+        Estimated time to the start command:{' '}
+        <span className={styles.rto}>{rto === null ? '—' : `about ${formatAge(rto)}`}</span>
       </Text>
       <Text size={200} data-testid="rto-basis">
         {options.rtoBasis.description}
@@ -87,7 +118,13 @@ export function FailoverProgress({ data }: StepBodyProps<FailoverData>) {
   if (!job) return null;
   const result = job.status === 'succeeded' ? (job.result as FailoverResultInfo | undefined) : undefined;
   return (
-    <div style={{ display: 'flex', flexDirection: 'column', gap: 8 }} data-testid="failover-progress" data-status={job.status} data-autofocus tabIndex={-1}>
+    <div
+      style={{ display: 'flex', flexDirection: 'column', gap: 8 }}
+      data-testid="failover-progress"
+      data-status={job.status}
+      data-autofocus
+      tabIndex={-1}
+    >
       <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
         <Text weight="semibold">{job.title}</Text>
         <JobStatusBadge status={job.status} />
@@ -107,7 +144,9 @@ export function FailoverProgress({ data }: StepBodyProps<FailoverData>) {
                 ? `Back in its original disks and folders at the point of ${new Date(result.point.createdAt).toLocaleString()}`
                 : `${formatBytes(result.bytes)} materialized from the point of ${new Date(result.point.createdAt).toLocaleString()}`) +
                 `; the start command ran after ${formatDuration(result.timeToStartMs)}. `}
-            {data.type === 'test' ? 'Clean it up from the item’s page when the drill is done.' : 'Check it, then change its recovery point or commit.'}{' '}
+            {data.type === 'test'
+              ? 'Clean it up from the item’s page when the drill is done.'
+              : 'Check it, then change its recovery point or commit.'}{' '}
             <Link href={`#/protected-items/${encodeURIComponent(data.item)}`}>Open its page</Link>.
           </MessageBarBody>
         </MessageBar>
@@ -117,7 +156,11 @@ export function FailoverProgress({ data }: StepBodyProps<FailoverData>) {
           <MessageBarBody>{w}</MessageBarBody>
         </MessageBar>
       ))}
-      {result?.start && <pre className={styles.output} data-testid="start-output">{result.start.output || '(the start command printed nothing)'}</pre>}
+      {result?.start && (
+        <pre className={styles.output} data-testid="start-output">
+          {result.start.output || '(the start command printed nothing)'}
+        </pre>
+      )}
     </div>
   );
 }

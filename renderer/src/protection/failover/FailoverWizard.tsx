@@ -9,7 +9,15 @@ import { failoverPath, failoverSteps } from './failoverSteps';
 import { initialFailover } from './labels';
 
 /** backTo: the primary site's name when the item runs at its recovery site (a failback), else null. */
-export function FailoverWizard({ item, backTo, onClose }: { item: string; backTo: string | null; onClose(job: Job | null): void }) {
+export function FailoverWizard({
+  item,
+  backTo,
+  onClose,
+}: {
+  item: string;
+  backTo: string | null;
+  onClose(job: Job | null): void;
+}) {
   const { jobs } = useLifeboat();
   return (
     <WizardDialog

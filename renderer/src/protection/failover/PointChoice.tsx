@@ -25,7 +25,8 @@ export const chosenPoint = (value: string) => (value === CUSTOM ? null : value);
 /** What a choice means in the review: the option's words, or the custom point's time. */
 export function describeChoice(value: string, options: FailoverOptionInfo[], points: Point[]): string {
   const named = options.find((o) => o.option === value);
-  if (named) return `${OPTION_TEXT[named.option]?.label ?? named.option}${named.point ? ` (${formatTime(named.point.createdAt)})` : ''}`;
+  if (named)
+    return `${OPTION_TEXT[named.option]?.label ?? named.option}${named.point ? ` (${formatTime(named.point.createdAt)})` : ''}`;
   const p = points.find((x) => x.id === value);
   return p ? `Custom: point ${p.seq}, ${pointKindLabel(p.kind)}, ${formatTime(p.createdAt)}` : 'Custom point';
 }
@@ -60,7 +61,9 @@ export function PointChoice({ options, points, value, onChange, now, failback = 
                 {o.available ? (
                   <span className={styles.facts}>
                     <Text size={200}>
-                      {o.point ? `${pointKindLabel(o.point.kind)} point of ${formatTime(o.point.createdAt)}` : 'a new point'}
+                      {o.point
+                        ? `${pointKindLabel(o.point.kind)} point of ${formatTime(o.point.createdAt)}`
+                        : 'a new point'}
                       {o.processesPending ? ', after a final cycle' : ''}
                     </Text>
                     <Text size={200}>{`Loses ${describeLoss(o)}`}</Text>

@@ -11,7 +11,16 @@ import { useQuery } from '../../api/query';
 import type { ErrorInfo } from '../../api/types';
 import type { Outcome, StepBodyProps, StepMachine, WizardStep } from '../../wizard/machine';
 import { FailoverProgress, FailoverReview } from './FailoverReview';
-import { FAILBACK_APP_NOTE, OPTION_TEXT, TYPE_TEXT, directionText, typeText, useFailoverOptions, type FailoverData, type FailoverType } from './labels';
+import {
+  FAILBACK_APP_NOTE,
+  OPTION_TEXT,
+  TYPE_TEXT,
+  directionText,
+  typeText,
+  useFailoverOptions,
+  type FailoverData,
+  type FailoverType,
+} from './labels';
 import { CUSTOM, PointChoice, chosenPoint } from './PointChoice';
 
 export type FailoverStepId = 'type' | 'point' | 'shutdown' | 'review' | 'progress';
@@ -24,7 +33,9 @@ function TypeBody({ data, update }: StepBodyProps<FailoverData>) {
     <>
       <RadioGroup
         value={data.type}
-        onChange={(_, v) => update({ type: v.value as FailoverType, shutdownSource: v.value === 'planned', confirmed: false })}
+        onChange={(_, v) =>
+          update({ type: v.value as FailoverType, shutdownSource: v.value === 'planned', confirmed: false })
+        }
         aria-label="Failover type"
       >
         {(Object.keys(TYPE_TEXT) as FailoverType[]).map((t) => (
@@ -42,7 +53,9 @@ function TypeBody({ data, update }: StepBodyProps<FailoverData>) {
         </Text>
       )}
       {options?.testActive && data.type === 'test' && (
-        <Text data-testid="test-active">A test failover is up already: clean it up first (Cleanup test failover on the item&apos;s page).</Text>
+        <Text data-testid="test-active">
+          A test failover is up already: clean it up first (Cleanup test failover on the item&apos;s page).
+        </Text>
       )}
     </>
   );
@@ -58,7 +71,8 @@ const TypeLabel = ({ type, back }: { type: FailoverType; back: boolean }) => (
 const type: Step = {
   id: 'type',
   title: 'Failover type',
-  intro: (d) => `How ${d.item} ${d.back ? 'fails back' : 'fails over'}. Nothing happens until you confirm on the last step.`,
+  intro: (d) =>
+    `How ${d.item} ${d.back ? 'fails back' : 'fails over'}. Nothing happens until you confirm on the last step.`,
   nextLabel: () => 'Next',
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'point' }),
@@ -100,14 +114,18 @@ const point: Step = {
   intro: (d) =>
     d.back && d.type !== 'test'
       ? `A failback brings ${d.item} back in its own disks and folders at the point chosen: Latest ` +
-        (d.type === 'planned' ? 'replicates every remaining change first and loses nothing; ' : 'processes what was already sent first; ') +
+        (d.type === 'planned'
+          ? 'replicates every remaining change first and loses nothing; '
+          : 'processes what was already sent first; ') +
         'an older point gives up what came after it.'
       : d.type === 'planned'
-      ? 'A planned failover replicates every remaining change first, so Latest loses nothing. An older point gives up what came after it.'
-      : 'The point the machine comes up from. Each option says when its point was made, what it would lose and how long the failover should take.',
+        ? 'A planned failover replicates every remaining change first, so Latest loses nothing. An older point gives up what came after it.'
+        : 'The point the machine comes up from. Each option says when its point was made, what it would lose and how long the failover should take.',
   nextLabel: () => 'Next',
   back: () => 'type',
-  validate: (d) => ({ point: d.point === CUSTOM ? 'Pick a point on the timeline, or choose one of the options.' : undefined }),
+  validate: (d) => ({
+    point: d.point === CUSTOM ? 'Pick a point on the timeline, or choose one of the options.' : undefined,
+  }),
   submit: (d) => ({ ok: true, go: d.type === 'test' ? 'review' : 'shutdown' }),
   Body: PointBody,
 };
@@ -127,7 +145,9 @@ function ShutdownBody({ data, update }: StepBodyProps<FailoverData>) {
         {planned
           ? 'A planned failover always shuts the source down, so that no write is lost between the last cycle and the failover.'
           : 'Runs the item’s shutdown command. If it fails, the failover goes on and says so.'}
-        {options && !options.shutdownCommand && ` ${data.item} has no shutdown command: shut it down yourself, or add one with Edit on its page.`}
+        {options &&
+          !options.shutdownCommand &&
+          ` ${data.item} has no shutdown command: shut it down yourself, or add one with Edit on its page.`}
       </Text>
     </>
   );
@@ -179,7 +199,8 @@ const review: Step = {
 const progress: Step = {
   id: 'progress',
   title: 'Progress',
-  intro: (d) => `The ${typeText(d.type, d.back).label.toLowerCase()} of “${d.item}”: closing this window does not stop it, and the Jobs page follows it too.`,
+  intro: (d) =>
+    `The ${typeText(d.type, d.back).label.toLowerCase()} of “${d.item}”: closing this window does not stop it, and the Jobs page follows it too.`,
   nextLabel: () => 'Close',
   validate: () => ({}),
   submit: () => ({ ok: true, go: 'finish' }),

@@ -4,7 +4,12 @@
  * would lose, and the direction ("Fail over to dr (primary → dr)", or "Fail back to primary (dr → primary)").
  */
 import type { z } from 'zod';
-import type { DrillReport, FailoverOption, FailoverOptions, FailoverResult } from '../../../../main/shared/contract-item-failover';
+import type {
+  DrillReport,
+  FailoverOption,
+  FailoverOptions,
+  FailoverResult,
+} from '../../../../main/shared/contract-item-failover';
 import { useQuery } from '../../api/query';
 import type { Job } from '../../api/types';
 import { formatBytes } from '../../format';
@@ -25,11 +30,13 @@ export const TYPE_TEXT: Record<FailoverType, { label: string; about: string }> =
   },
   planned: {
     label: 'Planned failover',
-    about: 'No data loss: shuts the source down, replicates every remaining change, then brings the machine up at the other site.',
+    about:
+      'No data loss: shuts the source down, replicates every remaining change, then brings the machine up at the other site.',
   },
   unplanned: {
     label: 'Unplanned failover',
-    about: 'For when the source is down or unreachable: brings the machine up at the other site from a recovery point already there.',
+    about:
+      'For when the source is down or unreachable: brings the machine up at the other site from a recovery point already there.',
   },
 };
 
@@ -49,7 +56,8 @@ export const BACK_TYPE_TEXT: Record<FailoverType, { label: string; about: string
   },
   unplanned: {
     label: 'Unplanned failback',
-    about: 'For when the recovery site is down or unreachable: starts the machine at the primary site from the newest point already there.',
+    about:
+      'For when the recovery site is down or unreachable: starts the machine at the primary site from the newest point already there.',
   },
 };
 
@@ -59,14 +67,18 @@ export const typeText = (type: FailoverType, back: boolean) => (back ? BACK_TYPE
 export const OPTION_TEXT: Record<string, { label: string; about: string }> = {
   latest: { label: 'Latest', about: 'First processes all data already sent, making a new point: the lowest RPO.' },
   'latest-processed': { label: 'Latest processed', about: 'The newest point already processed: the lowest RTO.' },
-  'latest-app-consistent': { label: 'Latest app-consistent', about: 'The newest point taken between quiesce and thaw.' },
+  'latest-app-consistent': {
+    label: 'Latest app-consistent',
+    about: 'The newest point taken between quiesce and thaw.',
+  },
   'latest-multi-processed': {
     label: 'Latest multi-item processed',
     about: 'Items of a replication group go to their newest common point; an item of its own to its latest processed.',
   },
   'latest-multi-app-consistent': {
     label: 'Latest multi-item app-consistent',
-    about: 'Items of a replication group go to their newest common app-consistent point; an item of its own to its latest app-consistent.',
+    about:
+      'Items of a replication group go to their newest common app-consistent point; an item of its own to its latest app-consistent.',
   },
 };
 
@@ -111,4 +123,5 @@ export const initialFailover = (item: string, back = false, type: FailoverType =
 });
 
 /** The options for the data's type, as the engine sees them now. */
-export const useFailoverOptions = (d: Pick<FailoverData, 'item' | 'type'>) => useQuery('items.failoverOptions', { name: d.item, type: d.type });
+export const useFailoverOptions = (d: Pick<FailoverData, 'item' | 'type'>) =>
+  useQuery('items.failoverOptions', { name: d.item, type: d.type });
