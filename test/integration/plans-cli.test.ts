@@ -25,9 +25,12 @@ const resultOf = (job: Job) => job.result as unknown as RunResult;
 
 /** A home with a recovery site `dr` (its root in `roots`) and the protected items named, each a small sparse disk. */
 const roots = new Map<string, string>();
+/** The folder of each home's source disks. */
+const sources = new Map<string, string>();
 function lab(items: string[]): string {
   const home = tempHome();
   const src = tempHome('lifeboat-src-');
+  sources.set(home, src);
   roots.set(home, path.join(tempHome('lifeboat-site-'), 'dr'));
   ok(cli(home, ['site', 'add', 'dr', '--root', roots.get(home)!]));
   ok(cli(home, ['policy', 'create', 'fast', '--frequency', '30s']));
@@ -190,8 +193,10 @@ describe('recovery plans through the CLI', () => {
 
   it('an unplanned failover goes on past an item whose replica is gone and reports each item; a planned one stops there', () => {
     const home = lab(['a', 'bad', 'c', 'bad2', 'd']);
-    // Their replicas vanish from the site: their failover finds no recovery point.
+    // Their replicas vanish from the site: their failover finds no recovery point. The source of bad goes too, so
+    // a planned failover cannot make one by resynchronizing it first (as it does when only the replica is gone).
     for (const gone of ['bad', 'bad2']) fs.rmSync(path.join(roots.get(home)!, gone), { recursive: true });
+    fs.rmSync(path.join(sources.get(home)!, 'bad.img'));
 
     ok(cli(home, ['plan', 'create', 'careful', '--step', 'group: bad', '--step', 'group: a']));
     const stopped = cli(home, ['plan', 'failover', 'careful', '--type', 'planned', '--yes', '--json']).json<Job>();
