@@ -118,7 +118,7 @@ export function collectDiagnostics(
         .list({ limit: 200 })
         .map((r) => ({ ...engine.runner.toJob(r), events: engine.runner.store.events(r.id) })),
       alerts: engine.alerts.list(true),
-      settings: engine.db.prepare('SELECT key, value FROM settings').all(),
+      settings: engine.settings.withPrefix(''),
       logs,
     },
     null,

@@ -302,11 +302,12 @@ export class AccountManager {
   private creatingDefault?: Promise<AccountRow>;
 
   list(): StorageAccount[] {
-    return this.store.all().map((r) => this.store.toAccount(r));
+    return this.store.all().map((r) => this.store.toAccount(r, this.catalog.usage(r.id)));
   }
 
   show(name: string): StorageAccount {
-    return this.store.toAccount(this.store.require(name));
+    const row = this.store.require(name);
+    return this.store.toAccount(row, this.catalog.usage(row.id));
   }
 
   async test(name: string): Promise<ProbeResult> {

@@ -132,14 +132,8 @@ export class AccountStore {
     return { kind: 'azure', container: row.container ?? '', ...creds };
   }
 
-  toAccount(row: AccountRow): StorageAccount {
-    const stats = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n, COALESCE((SELECT SUM(b.bytes) FROM backups b WHERE b.account_id = @id
-           AND b.created_at = (SELECT MAX(c.created_at) FROM backups c WHERE c.account_id = @id AND c.source_key = b.source_key)), 0) AS bytes
-         FROM backups WHERE account_id = @id`,
-      )
-      .get({ id: row.id }) as { n: number; bytes: number };
+  /** The account as the API shows it, with its backups' count and bytes (`stats`, from the backup catalog). */
+  toAccount(row: AccountRow, stats: { n: number; bytes: number }): StorageAccount {
     return {
       id: row.id,
       name: row.name,

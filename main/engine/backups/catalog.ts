@@ -117,6 +117,17 @@ export class BackupCatalog {
     return this.db.prepare('SELECT id FROM backups WHERE account_id = ?').pluck().all(accountId) as string[];
   }
 
+  /** How many backups an account holds, and the bytes of the newest backup of each source. */
+  usage(accountId: string): { n: number; bytes: number } {
+    return this.db
+      .prepare(
+        `SELECT COUNT(*) AS n, COALESCE((SELECT SUM(b.bytes) FROM backups b WHERE b.account_id = @id
+           AND b.created_at = (SELECT MAX(c.created_at) FROM backups c WHERE c.account_id = @id AND c.source_key = b.source_key)), 0) AS bytes
+         FROM backups WHERE account_id = @id`,
+      )
+      .get({ id: accountId }) as { n: number; bytes: number };
+  }
+
   count(accountId: string): number {
     return this.db.prepare('SELECT COUNT(*) FROM backups WHERE account_id = ?').pluck().get(accountId) as number;
   }
