@@ -25,7 +25,7 @@ export const FAULTS = {
   restore: {
     env: 'LIFEBOAT_RESTORE_FAULT',
     points: ['written'],
-    about: 'holds a restore once a fifth of it is written, until the job is stopped (repo/restore.ts)',
+    about: 'holds a restore once a fifth of it is written, until the job is stopped (repo/restore-run.ts)',
   },
   device: {
     env: 'LIFEBOAT_DEVICE_FAULT',
