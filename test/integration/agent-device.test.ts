@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LocalDeviceAgent } from '../../main/engine/devices/agent';
 import { RemoteDeviceAgent } from '../../main/engine/devices/agent-remote';
 import { tempHome } from '../helpers/home';
 import { failure, usePairedAgent } from '../helpers/paired-agent';
@@ -68,5 +69,33 @@ describe('a device data root at a site agent', () => {
     expect(await failure(site.device({ op: 'nosuch' as never, path: dev, args: [] }))).toMatchObject({
       code: 'invalid_input',
     });
+
+    // Trash ids `.` and `..` would name the trash folder or its parent (the device root, or devices/ itself).
+    const kept = path.join(dev, 'shares', 'kept');
+    await devices.createShare(kept);
+    for (const id of ['..', '.']) {
+      expect(await failure(devices.trash(kept, id))).toMatchObject({ code: 'invalid_input' });
+      expect(await failure(devices.emptyTrash(dev, id))).toMatchObject({ code: 'invalid_input' });
+      expect(await failure(devices.untrash(kept, id))).toMatchObject({ code: 'invalid_input' });
+    }
+    expect(fs.statSync(kept).isDirectory()).toBe(true);
+    expect(await devices.inspectRoot(dev)).toMatchObject({ exists: true, marker });
   }, 300_000);
+
+  it('the device agent itself refuses the trash ids . and .. and deletes nothing', async () => {
+    const devices = new LocalDeviceAgent();
+    const root = tempHome('lifeboat-local-trash-');
+    const dev = path.join(root, 'devices', 'fs1');
+    await devices.prepareRoot(dev, { id: 'dev-1', name: 'fs1', type: 'file', createdAt: new Date().toISOString() });
+    const share = path.join(dev, 'shares', 'docs');
+    await devices.createShare(share);
+    fs.writeFileSync(path.join(share, 'a.txt'), 'kept');
+    for (const id of ['..', '.', 'a/b', '']) {
+      expect(await failure(devices.trash(share, id))).toMatchObject({ code: 'invalid_input' });
+      expect(await failure(devices.emptyTrash(dev, id))).toMatchObject({ code: 'invalid_input' });
+      expect(await failure(devices.untrash(share, id))).toMatchObject({ code: 'invalid_input' });
+    }
+    expect(fs.readFileSync(path.join(share, 'a.txt'), 'utf8')).toBe('kept');
+    expect(fs.existsSync(dev)).toBe(true);
+  });
 });

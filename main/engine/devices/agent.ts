@@ -159,8 +159,20 @@ function sidecar(target: string): string {
   return path.join(path.dirname(folder), MODES_DIR, `${path.basename(folder)}-${path.basename(target)}.json`);
 }
 
+/** The trash folder's entry `id`: refused unless it is a name directly in the trash folder (not `.`, `..` nor a path). */
+function trashEntry(trash: string, id: string): string {
+  const p = path.join(trash, id);
+  if (id === '' || id === '.' || id === '..' || id.includes('/') || id.includes('\0') || path.dirname(p) !== trash)
+    throw new LifeboatError(
+      'invalid_input',
+      `${JSON.stringify(id)} is not the name of an entry of the trash folder ${trash}.`,
+      'A trash id is a plain name (letters, digits, dots, dashes), never . nor ..',
+    );
+  return p;
+}
+
 function trashPath(target: string, id: string): string {
-  return path.join(path.dirname(path.dirname(path.resolve(target))), TRASH_DIR, id);
+  return trashEntry(path.join(path.dirname(path.dirname(path.resolve(target))), TRASH_DIR), id);
 }
 
 export class LocalDeviceAgent implements DeviceAgent {
@@ -344,7 +356,7 @@ export class LocalDeviceAgent implements DeviceAgent {
   }
 
   async emptyTrash(root: string, id: string): Promise<void> {
-    const p = path.join(root, TRASH_DIR, id);
+    const p = trashEntry(path.join(root, TRASH_DIR), id);
     await io('delete', p, async () => {
       const real = await fsp.realpath(path.join(root, TRASH_DIR)).catch(() => null);
       if (real === null) return;

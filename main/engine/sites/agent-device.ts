@@ -16,7 +16,8 @@ import { realish } from './agent-paths';
 /** The folder under an agent's root where device roots live. */
 export const DEVICE_AREA = 'devices';
 
-const TrashId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/);
+/** A trash entry's name: never `.` nor `..` (which would name the trash folder or its parent). */
+const TrashId = z.string().regex(/^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/);
 const DeviceMarker = z.object({
   id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
   name: z.string().min(1).max(100),
