@@ -10,7 +10,7 @@
  *
  * `held.json` in the journal's folder says where the replica is: absent (the originals), `swapping` (a complete copy
  * is being switched in: finish it), `held` (the replica is set aside), `restoring` (a cancelled failback puts the
- * replica back). `settle` finishes whatever a crash interrupted and deletes half-written copies, so the original path
+ * replica back), `dropping` (the failback's commit deletes the held replica). `settle` finishes whatever a crash interrupted and deletes half-written copies, so the original path
  * shows a whole point at every moment, never a half-written one.
  */
 import fs from 'node:fs';
@@ -21,7 +21,7 @@ import { copySparse, fsyncPath } from './block-records';
 import { applyUndo, type ReplicaPlaces } from './replica-journal';
 import { copyTree } from './site-copies';
 
-type HeldState = 'swapping' | 'held' | 'restoring';
+type HeldState = 'swapping' | 'held' | 'restoring' | 'dropping';
 
 const exists = (p: string) =>
   fsp.lstat(p).then(
@@ -116,6 +116,9 @@ export class FailbackCopies {
     } else if (state === 'restoring') {
       await this.putBack();
       await fsp.rm(this.stateFile, { force: true });
+    } else if (state === 'dropping') {
+      await this.dropHeld();
+      await fsp.rm(this.stateFile, { force: true });
     }
     await this.dropPartials();
   }
@@ -164,10 +167,19 @@ export class FailbackCopies {
     await this.settle();
   }
 
-  /** The failback's commit: the held replica goes; the original paths are the machine's from then on. */
+  private async dropHeld(): Promise<void> {
+    for (const e of this.entries()) await fsp.rm(beside(e.original, 'replica'), { recursive: true, force: true });
+  }
+
+  /**
+   * The failback's commit: the held replica goes; the original paths are the machine's from then on. `dropping` is
+   * written first, so a kill -9 halfway never leaves `held` naming copies that are gone (a later change of point
+   * would then set the machine's own files aside as the replica).
+   */
   async drop(): Promise<void> {
     await this.settle();
-    for (const e of this.entries()) await fsp.rm(beside(e.original, 'replica'), { recursive: true, force: true });
-    await fsp.rm(this.stateFile, { force: true });
+    if ((await this.state()) === null) return this.dropHeld(); // leftovers of an earlier commit, if any
+    await writeDurably(this.stateFile, { state: 'dropping' });
+    await this.settle();
   }
 }
