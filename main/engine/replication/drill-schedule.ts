@@ -248,13 +248,20 @@ export class DrillSchedules {
         // Past now in one step, in the transaction that starts the job: a crash never starts it twice, a missed one runs once.
         const next = nextDrillAt(s.at, s.every_days, new Date(s.next_at), now).toISOString();
         try {
-          this.deps.startTest({
+          const job = this.deps.startTest({
             name: item.name,
             type: 'test',
             point: s.point,
             shutdownSource: false,
             scheduled: true,
           });
+          // An interrupted failover of the item is followed instead of starting another: then no drill started.
+          if (this.deps.failovers.test(item.id)?.jobId !== job.id)
+            throw new LifeboatError(
+              'busy',
+              `The scheduled drill of ${item.name} did not start: its failover job ${job.id} is still running.`,
+              `Let it finish (\`lifeboat jobs show ${job.id}\`); the next drill runs on schedule.`,
+            );
         } catch (err) {
           const message =
             err instanceof LifeboatError && err.hint ? `${err.message} ${err.hint}` : (err as Error).message;
