@@ -20,6 +20,9 @@ import { siteTestHint } from './site-agents';
 /** The agent's read calls (sites/remote-agent.ts `readAt`). */
 export interface MirrorReads {
   readAt<T>(name: SourceCallName, args: unknown[], onData?: (chunk: Buffer) => void): Promise<T>;
+  /** The site and the device read from, for the errors about what the agent answers. */
+  site?: string;
+  device?: string;
 }
 
 export interface MirrorResult {
@@ -30,6 +33,8 @@ export interface MirrorResult {
   removed: number;
   /** Files in the share at the agent. */
   files: number;
+  /** Files deleted, or turned into something else than a file, at the agent between its listing and their read. */
+  skipped: number;
 }
 
 /** Bytes asked for in one read call. */
@@ -59,6 +64,58 @@ function same(local: IndexEntry | undefined, e: IndexEntry): boolean {
 
 const posix = (base: string, rel: string) => [base, ...rel.split('/')].join('/');
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Who answered, for the errors about a hostile or broken agent. */
+const whence = (reads: MirrorReads) =>
+  `the agent of the site ${reads.site ?? '(unknown)'}, which holds the data root of the device ${reads.device ?? '(unknown)'}`;
+const CHECK_AGENT =
+  'Check the agent host: its Lifeboat agent may be damaged or not the one paired; then back up again.';
+
+/** Whether a share-relative path from the agent is a plain one that stays under `local`. */
+function safeRel(local: string, rel: string): boolean {
+  if (!rel || rel.includes('\0') || rel.startsWith('/') || path.isAbsolute(rel)) return false;
+  if (rel.split('/').some((part) => part === '' || part === '.' || part === '..')) return false;
+  const to = path.resolve(local, rel);
+  const back = path.relative(path.resolve(local), to);
+  return back !== '' && !back.startsWith('..') && !path.isAbsolute(back);
+}
+
+/** The agent's listing checked entry by entry: a bad entry fails the backup, naming the site, device and entry. */
+function checkedIndex(reads: MirrorReads, remote: string, local: string, raw: unknown): Map<string, IndexEntry> {
+  const bad = (what: string) =>
+    new LifeboatError(
+      'invalid_input',
+      `The listing of ${remote} from ${whence(reads)}, ${what}; nothing was written outside the mirror.`,
+      CHECK_AGENT,
+    );
+  if (!isObject(raw)) throw bad('is not a folder index');
+  const out = new Map<string, IndexEntry>();
+  for (const [rel, e] of Object.entries(raw)) {
+    if (!safeRel(local, rel)) throw bad(`has an entry outside the share: ${JSON.stringify(rel)}`);
+    if (
+      !isObject(e) ||
+      (e.t !== 'f' && e.t !== 'd') ||
+      typeof e.size !== 'number' ||
+      !Number.isSafeInteger(e.size) ||
+      e.size < 0 ||
+      typeof e.m !== 'string' ||
+      !/^-?\d{1,30}$/.test(e.m) ||
+      typeof e.mode !== 'number' ||
+      !Number.isFinite(e.mode)
+    )
+      throw bad(`has an invalid entry ${JSON.stringify(rel)}`);
+    out.set(rel, { t: e.t, size: e.size, m: e.m, mode: e.mode & 0o777, ...(e.racy === true ? { racy: true } : {}) });
+  }
+  return out;
+}
+
+/** A read failed because the file is gone at the agent or is no longer a regular file. */
+async function goneAtAgent(reads: MirrorReads, remote: string): Promise<boolean> {
+  const now = await reads.readAt<{ file: boolean } | null>('sourceStat', [remote]);
+  return !now?.file;
+}
+
 /** Brings one share's tree at the agent (`remote`, a path on the agent host) into `local`. */
 export async function mirrorTree(
   reads: MirrorReads,
@@ -71,9 +128,9 @@ export async function mirrorTree(
     throw new LifeboatError(
       'not_found',
       `The share folder ${remote} is not there at the site.`,
-      'Check the share with `lifeboat device show NAME --refresh`, then back up again.',
+      `Check the share with \`lifeboat device show ${reads.device ?? '<device>'} --refresh\`, then back up again.`,
     );
-  const index = found.index;
+  const index = checkedIndex(reads, remote, local, isObject(found) ? found.index : undefined);
   await fsp.mkdir(local, { recursive: true });
   await fsp.chmod(local, 0o700);
   const here = (await walkFolder(local)).index;
@@ -85,12 +142,12 @@ export async function mirrorTree(
   let gone: string | null = null;
   for (const rel of Object.keys(here).sort()) {
     if (gone && rel.startsWith(`${gone}/`)) continue;
-    if (index[rel]?.t === here[rel].t) continue;
+    if (index.get(rel)?.t === here[rel].t) continue;
     await fsp.rm(path.join(local, rel), { recursive: true, force: true });
     removed++;
     gone = rel;
   }
-  const entries = Object.entries(index);
+  const entries = [...index.entries()];
   const dirs = entries.filter(([, e]) => e.t === 'd').sort(([a], [b]) => a.split('/').length - b.split('/').length);
   for (const [rel, e] of dirs) {
     await fsp.mkdir(path.join(local, rel), { recursive: true });
@@ -99,7 +156,9 @@ export async function mirrorTree(
   const files = entries.filter(([, e]) => e.t === 'f');
   const toFetch = files.filter(([rel, e]) => !same(here[rel], e));
   const total = toFetch.reduce((n, [, e]) => n + e.size, 0);
+  await enoughRoom(local, total);
   let fetchedBytes = 0;
+  let skipped = 0;
   for (const [rel, e] of files) {
     if (same(here[rel], e) && here[rel].mode !== e.mode) await fsp.chmod(path.join(local, rel), e.mode);
   }
@@ -107,22 +166,47 @@ export async function mirrorTree(
     opts.signal.throwIfAborted();
     const dest = path.join(local, rel);
     const partial = path.join(path.dirname(dest), `${PARTIAL}${path.basename(dest)}`);
+    const from = posix(remote, rel);
     let e = first;
+    let whole = false;
+    let gone = false;
     for (let attempt = 1; ; attempt++) {
-      const got = await fetchFile(reads, posix(remote, rel), partial, opts.signal, (n) =>
+      const got = await fetchFile(reads, from, partial, e.size, opts.signal, (n) =>
         opts.onProgress?.(fetchedBytes + n, total),
-      );
-      fetchedBytes += got;
-      if (got === e.size || attempt === ATTEMPTS) break;
+      ).catch(async (err: unknown) => {
+        // Deleted, or turned into a folder, since the listing: skipped (any other failure fails the backup).
+        if (opts.signal.aborted || (err instanceof LifeboatError && err.code === 'disk_full')) throw err;
+        if (await goneAtAgent(reads, from)) return null;
+        throw err;
+      });
+      if (!got) {
+        gone = true;
+        break;
+      }
+      fetchedBytes += got.bytes;
+      whole = got.bytes === e.size && !got.grew;
+      if (whole || attempt === ATTEMPTS) break;
       // It changed while it was read: read it again as it is now (its new mtime goes with it).
-      const now = await reads.readAt<{ file: boolean; size: number; mtimeNs: string } | null>('sourceStat', [
-        posix(remote, rel),
-      ]);
-      if (!now?.file) break;
-      e = { ...e, size: now.size, m: now.mtimeNs };
+      const now = await reads.readAt<{ file: boolean; size: number; mtimeNs: string } | null>('sourceStat', [from]);
+      if (!now?.file) {
+        gone = true;
+        break;
+      }
+      if (!Number.isSafeInteger(now.size) || now.size < 0 || !/^-?\d{1,30}$/.test(String(now.mtimeNs)))
+        throw new LifeboatError('invalid_input', `${whence(reads)} answered an invalid stat of ${from}.`, CHECK_AGENT);
+      e = { ...e, size: now.size, m: String(now.mtimeNs) };
+      await enoughRoom(local, now.size);
+    }
+    if (gone) {
+      // Never a partial of a file that is gone into the mirror.
+      await fsp.rm(partial, { force: true });
+      skipped++;
+      continue;
     }
     await fsp.chmod(partial, e.mode);
-    await fsp.utimes(partial, seconds(e.m), seconds(e.m));
+    // A file still changing after its last read gets no trusted mtime: the next backup reads it again.
+    const m = whole ? seconds(e.m) : 0;
+    await fsp.utimes(partial, m, m);
     await fsp.rename(partial, dest);
     opts.onProgress?.(fetchedBytes, total);
   }
@@ -130,32 +214,65 @@ export async function mirrorTree(
     await fsp.chmod(path.join(local, rel), e.mode);
     await fsp.utimes(path.join(local, rel), seconds(e.m), seconds(e.m));
   }
-  return { fetchedBytes, fetchedFiles: toFetch.length, removed, files: files.length };
+  return { fetchedBytes, fetchedFiles: toFetch.length - skipped, removed, files: files.length - skipped, skipped };
 }
 
-/** Reads a file at the agent into `to` (replaced), 8 MiB per call; returns the bytes read. */
+/** Fails with disk_full when the mirror's file system has less free space than `bytes`. */
+async function enoughRoom(local: string, bytes: number): Promise<void> {
+  if (bytes <= 0) return;
+  const st = await fsp.statfs(local);
+  const free = Number(st.bavail) * Number(st.bsize);
+  if (free < bytes)
+    throw new LifeboatError(
+      'disk_full',
+      `The mirror ${local} needs ${bytes} bytes to fetch from the site, and its disk has ${free} bytes free.`,
+      'Free space on the disk of the Lifeboat data folder, then back up again.',
+    );
+}
+
+/**
+ * Reads a file at the agent into `to` (replaced), 8 MiB per call, up to its listed `size`: an empty answer before
+ * then ends it (it shrank); data past it stops the read (`grew`: it changed). Every answer must carry the bytes it
+ * declares, no more than asked.
+ */
 async function fetchFile(
   reads: MirrorReads,
   remote: string,
   to: string,
+  size: number,
   signal: AbortSignal,
   onBytes: (n: number) => void,
-): Promise<number> {
+): Promise<{ bytes: number; grew: boolean }> {
+  const bad = (what: string) =>
+    new LifeboatError('invalid_input', `${whence(reads)} ${what} reading ${remote}.`, CHECK_AGENT);
   const fh = await fsp.open(to, 'w', 0o600);
   try {
     for (let offset = 0; ;) {
       signal.throwIfAborted();
+      // One byte past the listed size tells a file that grew.
+      const ask = Math.min(CHUNK, size - offset + 1);
       const got: Buffer[] = [];
-      const { lengths } = await reads.readAt<{ lengths: number[] }>(
+      let received = 0;
+      const answer = await reads.readAt<{ lengths?: unknown }>(
         'sourceRead',
-        [remote, [{ offset, length: CHUNK }]],
-        (c) => got.push(c),
+        [remote, [{ offset, length: ask }]],
+        (c) => {
+          received += c.length;
+          if (received <= ask) got.push(c);
+        },
       );
+      const length = isObject(answer) && Array.isArray(answer.lengths) ? answer.lengths[0] : undefined;
+      if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0 || length > ask)
+        throw bad(`answered an invalid length (${String(length)} for ${ask} bytes asked)`);
+      if (received !== length) throw bad(`sent ${received} bytes for ${length} declared`);
+      if (length === 0) return { bytes: offset, grew: false };
       const data = Buffer.concat(got);
-      if (data.length) await fh.write(data, 0, data.length, offset);
-      offset += lengths[0];
+      const keep = Math.min(length, size - offset);
+      if (keep) await fh.write(data, 0, keep, offset);
+      offset += keep;
       onBytes(offset);
-      if (lengths[0] < CHUNK) return offset;
+      if (length > keep) return { bytes: offset, grew: true };
+      if (length < ask) return { bytes: offset, grew: false };
     }
   } finally {
     await fh.close();
@@ -199,6 +316,8 @@ export function deviceSiteReads(
       'Add the site again (`lifeboat site add NAME --agent …`), or remove the device.',
     );
   return {
+    site: row.name,
+    device: device.name,
     readAt: <T>(name: SourceCallName, args: unknown[], onData?: (chunk: Buffer) => void) =>
       agent.readAt<T>(name, args, onData).catch((err: unknown) => {
         if (!isSiteUnreachable(err)) throw err;
