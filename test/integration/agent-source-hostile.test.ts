@@ -8,6 +8,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runHashBlocks } from '../../main/engine/replication/disk-scan';
+import { openConfined } from '../../main/engine/sites/agent-source-calls';
+import { tempHome } from '../helpers/home';
 import { BLOCK, makeDisk } from '../helpers/replication-lab';
 import { failure, usePairedAgent } from '../helpers/paired-agent';
 
@@ -65,4 +68,36 @@ describe('a site agent given hostile input', () => {
       await failure(site.readAt('sourceRead', [path.join(copy, 'disks', 'gone.img'), [{ offset: 0, length: 1 }]])),
     ).toMatchObject({ code: 'ENOENT' });
   }, 300_000);
+
+  it('refuses, at the open itself, a link or a FIFO swapped in after the path was checked', async () => {
+    // As if the path had passed the check and then been replaced: the open follows no link and waits on no FIFO.
+    const root = fs.realpathSync(tempHome('lifeboat-agent-root-'));
+    const stateDir = fs.realpathSync(tempHome('lifeboat-agent-state-'));
+    const ctx = { root, stateDir, send: async () => undefined };
+    const outside = path.join(fs.realpathSync(tempHome('lifeboat-outside-')), 'secret.img');
+    fs.writeFileSync(outside, 'secret');
+    const copy = path.join(root, '_active', 'vm', 'disks');
+    fs.mkdirSync(copy, { recursive: true });
+    const link = path.join(copy, 'vm.img');
+    fs.symlinkSync(outside, link);
+    const fifo = path.join(copy, 'pipe.img');
+    execFileSync('mkfifo', [fifo]);
+    const stateKey = path.join(stateDir, 'key');
+    fs.writeFileSync(stateKey, 'key');
+
+    for (const file of [true, false]) {
+      expect(await failure(openConfined(ctx, 'sourceRead', link, file))).toMatchObject({ code: 'forbidden' });
+      expect(await failure(openConfined(ctx, 'sourceRead', stateKey, file))).toMatchObject({ code: 'forbidden' });
+    }
+    expect(await failure(openConfined(ctx, 'sourceRead', fifo, true))).toMatchObject({ code: 'invalid_input' });
+
+    // The hashing worker's own open, given a path the agent checked, checks again.
+    const task = { op: 'replica-hash' as const, size: 6, first: 0, count: 1, old: new Uint8Array(32), hashOnly: true };
+    for (const p of [link, fifo, stateKey])
+      expect(() => runHashBlocks({ ...task, path: p, confinedTo: { root, stateDir } })).toThrow();
+    fs.writeFileSync(path.join(copy, 'ok.img'), 'inside');
+    expect(
+      runHashBlocks({ ...task, path: path.join(copy, 'ok.img'), confinedTo: { root, stateDir } }).bytesRead,
+    ).toBeGreaterThan(0);
+  });
 });

@@ -11,6 +11,7 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import { blocksTouched, type DataExtent } from '../repo/sparse';
 import type { SiteAgent, SiteItemRef } from '../sites/agent';
 import { BLOCK_SIZE, blockHash, HASH_BYTES, ZERO_HASH, type BlockAlgo } from './block-hash';
@@ -40,6 +41,36 @@ export interface HashBlocksTask {
   writeTo?: string;
   /** The checksum function (replication/block-hash.ts); SHA-256 when not given. */
   algo?: BlockAlgo;
+  /**
+   * A site agent's read (sites/agent-source-calls.ts): `path` is opened following no link as its last component and
+   * not waiting on a FIFO, and must be a regular file whose real path is under `root` (real, not the root itself) and
+   * neither in nor holding `stateDir` (real), or the task fails without reading.
+   */
+  confinedTo?: { root: string; stateDir: string };
+}
+
+const inside = (parent: string, p: string) => {
+  const rel = path.relative(parent, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+/** Opens a task's file; with `confinedTo`, checks the open handle itself (see HashBlocksTask). */
+function openSource(task: HashBlocksTask): number {
+  const c = task.confinedTo;
+  if (!c) return fs.openSync(task.path, 'r');
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  const fd = fs.openSync(task.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  try {
+    const real = fs.realpathSync(`/proc/self/fd/${fd}`);
+    if (!fs.fstatSync(fd).isFile())
+      throw new Error(`${task.path} is not a regular file (a FIFO, socket, device or folder).`);
+    if (!inside(c.root, real) || real === c.root || inside(c.stateDir, real) || inside(real, c.stateDir))
+      throw new Error(`${task.path} is not a disk under the agent's root ${c.root}.`);
+    return fd;
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
 }
 
 export interface HashBlocksResult {
@@ -75,7 +106,7 @@ export function runHashBlocks(task: HashBlocksTask): HashBlocksResult {
     changed.push({ index: task.first + i, data: h.equals(ZERO_HASH) ? null : new Uint8Array(block) });
     return false;
   };
-  const fd = fs.openSync(task.path, 'r');
+  const fd = openSource(task);
   const out = task.writeTo ? fs.openSync(task.writeTo, 'r+') : null;
   let bytesRead = 0;
   try {

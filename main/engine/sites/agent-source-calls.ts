@@ -7,6 +7,7 @@
  * the root itself, and never be in or hold the agent's own state folder (its keys); every range is bounded. Hashing
  * runs in worker threads (workers/pool.ts, the engine's own hashing task), so the agent's loop stays free for other calls.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -57,19 +58,72 @@ const within = (parent: string, p: string) => {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 };
 
-/** The path to read, once checked: under the root (not the root), not the state folder nor a folder holding it. */
+const outsideRoot = (ctx: Ctx, call: string, p: string) =>
+  new LifeboatError(
+    'forbidden',
+    `${call}: ${p} is not a disk or folder under the agent's root ${ctx.root}.`,
+    'The installation reads only the copies and replicas under the root it was paired with.',
+  );
+
+/** Whether a real path may be read: under the root (not the root), not the state folder nor a folder holding it. */
+async function allowed(ctx: Ctx, target: string): Promise<boolean> {
+  const [root, state] = await Promise.all([realish(ctx.root), realish(ctx.stateDir)]);
+  return within(root, target) && target !== root && !within(state, target) && !within(target, state);
+}
+
+/** The path to read, once checked (its real path, links resolved). */
 async function confined(ctx: Ctx, call: string, p: string): Promise<string> {
-  const [root, state, target] = await Promise.all([realish(ctx.root), realish(ctx.stateDir), realish(p)]);
-  if (!within(root, target) || target === root || within(state, target) || within(target, state))
-    throw new LifeboatError(
-      'forbidden',
-      `${call}: ${p} is not a disk or folder under the agent's root ${ctx.root}.`,
-      'The installation reads only the copies and replicas under the root it was paired with.',
-    );
+  const target = await realish(p);
+  if (!(await allowed(ctx, target))) throw outsideRoot(ctx, call, p);
   return target;
 }
 
+/**
+ * Opens a path that confined() passed, once, and checks what was opened, so that nothing swapped in meanwhile at the
+ * agent's site is read: the open follows no link as the last component (O_NOFOLLOW) and does not wait on a FIFO
+ * (O_NONBLOCK), and the real path of the open handle must still be under the root. `file` says the handle must be a
+ * regular file (a FIFO would block a read, a device read without end). The caller closes the handle.
+ */
+export async function openConfined(
+  ctx: Ctx,
+  call: string,
+  p: string,
+  file: boolean,
+): Promise<{ fh: fsp.FileHandle; st: fs.BigIntStats }> {
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  const fh = await fsp.open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw outsideRoot(ctx, call, p);
+    throw err;
+  });
+  try {
+    const st = await fh.stat({ bigint: true });
+    const real = await fsp.realpath(`/proc/self/fd/${fh.fd}`);
+    if (!(await allowed(ctx, real))) throw outsideRoot(ctx, call, p);
+    if (file && !st.isFile())
+      throw new LifeboatError(
+        'invalid_input',
+        `${call}: ${p} is not a regular file (${st.isDirectory() ? 'a folder' : 'a FIFO, socket or device'}).`,
+        'Only disk images and the files of a folder are read; move it out of the copy, and the next cycle goes on.',
+      );
+    return { fh, st };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
 const missing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** A stat through one checked open (no link followed, no FIFO waited on); null when there is no such path. */
+async function statOpen(ctx: Ctx, file: string) {
+  const got = await openConfined(ctx, 'sourceStat', file, false).catch((err: unknown) =>
+    missing(err) ? null : Promise.reject(err),
+  );
+  if (!got) return null;
+  await got.fh.close();
+  const { st } = got;
+  return { file: st.isFile(), dir: st.isDirectory(), size: Number(st.size), mtimeNs: String(st.mtimeNs) };
+}
 
 async function stat(file: string) {
   const st = await fsp
@@ -109,7 +163,10 @@ async function sums(
   count: number,
   ctx: Ctx,
 ): Promise<{ bytesRead: number; size: number }> {
-  const size = Number((await fsp.stat(file)).size);
+  const { fh, st } = await openConfined(ctx, 'sourceSums', file, true);
+  await fh.close();
+  const size = Number(st.size);
+  const confinedTo = { root: await realish(ctx.root), stateDir: await realish(ctx.stateDir) };
   const out = Buffer.alloc(count * HASH_BYTES);
   const data = blocksTouched(await dataExtents(file), BLOCK_SIZE, size).filter((b) => b >= first && b < first + count);
   const runs: { first: number; count: number }[] = [];
@@ -127,6 +184,7 @@ async function sums(
       ...r,
       old: new Uint8Array(r.count * HASH_BYTES),
       hashOnly: true,
+      confinedTo,
     };
     const got = await workers().run(task satisfies HashBlocksTask);
     Buffer.from(got.hashes.buffer, got.hashes.byteOffset, got.hashes.byteLength).copy(
@@ -148,7 +206,7 @@ async function sums(
 
 /** Sends each range's bytes in order; a range past the file's end is short: `lengths` says how long each was. */
 async function readRanges(file: string, ranges: z.infer<typeof Ranges>, ctx: Ctx): Promise<{ lengths: number[] }> {
-  const fh = await fsp.open(file, 'r');
+  const { fh } = await openConfined(ctx, 'sourceRead', file, true);
   try {
     const lengths: number[] = [];
     for (const r of ranges) {
@@ -199,7 +257,7 @@ const call = <A extends unknown[]>(
 });
 
 export const SOURCE_CALLS: Record<SourceCallName, SourceCall> = {
-  sourceStat: call('sourceStat', z.tuple([AgentPath]), (file) => stat(file)),
+  sourceStat: call('sourceStat', z.tuple([AgentPath]), (file, _args, ctx) => statOpen(ctx, file)),
   sourceExtents: call('sourceExtents', z.tuple([AgentPath]), async (file) =>
     dataExtents(await regularFile('sourceExtents', file)),
   ),
@@ -214,10 +272,10 @@ export const SOURCE_CALLS: Record<SourceCallName, SourceCall> = {
         .max(2 ** 40),
       z.number().int().positive().max(SUMS_MAX_BLOCKS),
     ]),
-    async (file, [, first, count], ctx) => sums(await regularFile('sourceSums', file), first, count, ctx),
+    async (file, [, first, count], ctx) => sums(file, first, count, ctx),
   ),
   sourceRead: call('sourceRead', z.tuple([AgentPath, Ranges]), async (file, [, ranges], ctx) =>
-    readRanges(await regularFile('sourceRead', file), ranges, ctx),
+    readRanges(file, ranges, ctx),
   ),
   /** A folder's index (replication/folder-scan.ts), or null when there is no such folder. */
   sourceIndex: call('sourceIndex', z.tuple([AgentPath]), async (dir) =>
