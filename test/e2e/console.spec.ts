@@ -91,7 +91,10 @@ test('a job command shows live progress, Ctrl+C asks before cancelling, and outp
 test('Ctrl+R finds an earlier command, and each tab keeps its own output', async ({ app: page }) => {
   await openConsole(page);
   await enter(page, 'status');
+  await expect.poll(() => lastLine(page)).toBe('lifeboat>');
   await enter(page, 'help');
+  // Ctrl+R searches at the prompt: under load, a key pressed while help still prints would not reach it.
+  await expect.poll(() => lastLine(page)).toBe('lifeboat>');
   await page.keyboard.press('Control+R');
   await page.keyboard.type('stat');
   await expect.poll(() => lastLine(page)).toBe("(reverse-i-search)'stat': status");
